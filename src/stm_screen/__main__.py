@@ -1,0 +1,3 @@
+from stm_screen.cli.app import main
+
+main()

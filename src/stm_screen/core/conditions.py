@@ -1,0 +1,452 @@
+"""The restricted condition language, compiled once at load time.
+
+A condition is a small expression over question ids (and, in outcomes, score ids)::
+
+    pain_duration_months > 3 and (fear_of_movement or recurrent_flare_ups)
+    'low_back' in pain_areas
+    activity_limitation >= 4
+
+Text is parsed with :func:`ast.parse` and every node is checked against a whitelist: boolean operators,
+``not``, comparisons (including ``in``), ``+``/``-``, names and literals. Calls, attributes, subscripts,
+names starting with ``_``, lambdas, comprehensions and everything else are refused, as are over-long or
+over-deep expressions. Names must be known ids and every operation is type checked, so a mistake in a rules
+file is a load error, not a wrong result. The checked tree is then compiled to a code object (the raw text is
+never evaluated) and run with no builtins.
+
+Unanswered questions use three-valued logic: a comparison with an unanswered question is *unknown*;
+``and``/``or``/``not`` follow Kleene's rules, so ``a or b`` is true when ``a`` is, whatever ``b``. A condition
+whose value is unknown has not fired; callers report it as "could not be ruled out".
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import CodeType
+from typing import Literal
+
+MAX_LENGTH = 2000
+MAX_NODES = 200
+MAX_STRING = 200
+MAX_NUMBER = 1e12
+
+Kind = Literal["bool", "num", "choice", "multi"]
+
+
+@dataclass(frozen=True)
+class NameInfo:
+    """What a name in a condition stands for: its kind and, for choices, the allowed choice ids."""
+
+    kind: Kind
+    choices: tuple[str, ...] = ()
+    description: str = "question"
+
+
+class ConditionError(Exception):
+    """A condition cannot be compiled; ``offset`` is the 0-based column inside the expression."""
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+Value = object
+Interp = Callable[[Mapping[str, object]], object]
+_NO_BUILTINS: dict[str, object] = {"__builtins__": {}}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A compiled condition. ``evaluate`` returns True, False, or None when it cannot be decided."""
+
+    source: str
+    names: frozenset[str]
+    _code: CodeType = field(repr=False, compare=False)
+    _interp: Interp = field(repr=False, compare=False)
+
+    def evaluate(self, values: Mapping[str, object]) -> bool | None:
+        """Evaluate against answered values (unanswered questions are simply absent)."""
+        if values.keys() >= self.names:
+            return bool(eval(self._code, _NO_BUILTINS, values))  # noqa: S307 - whitelisted, compiled tree
+        result = self._interp(values)
+        return None if result is None else bool(result)
+
+
+# --- type checking -------------------------------------------------------------------------------------
+
+# Static types of sub-expressions.
+_BOOL = "bool"
+_NUM = "num"
+_STR = "str"  # a text literal
+# ("choice", qid) for a single-choice answer, ("multi", qid) for a multi-choice answer,
+# ("seq", elem) for a literal list/tuple.
+StaticType = str | tuple[str, str]
+
+_TYPE_WORDS = {
+    _BOOL: "a yes/no value",
+    _NUM: "a number",
+    _STR: "a text value",
+}
+
+
+def _describe(t: StaticType) -> str:
+    if isinstance(t, tuple):
+        tag, detail = t
+        if tag == "choice":
+            return f"a choice question ('{detail}')"
+        if tag == "multi":
+            return f"a multiple-choice question ('{detail}')"
+        return f"a list of {_describe(detail)}s".replace("a list of a ", "a list of ")
+    return _TYPE_WORDS[t]
+
+
+def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Checker:
+    def __init__(self, names: Mapping[str, NameInfo]) -> None:
+        self.names = names
+        self.used: set[str] = set()
+
+    def fail(self, node: ast.AST, message: str) -> ConditionError:
+        return ConditionError(message, getattr(node, "col_offset", 0))
+
+    def check(self, node: ast.expr) -> StaticType:  # noqa: C901 - one branch per allowed node type
+        if isinstance(node, ast.BoolOp):
+            for value in node.values:
+                self.want_bool(value, "and/or")
+            return _BOOL
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                self.want_bool(node.operand, "not")
+                return _BOOL
+            if isinstance(node.op, ast.USub | ast.UAdd):
+                if self.check(node.operand) != _NUM:
+                    raise self.fail(node, "a minus sign can only stand before a number")
+                return _NUM
+            raise self.fail(node, f"the operator '{type(node.op).__name__}' is not allowed")
+        if isinstance(node, ast.BinOp):
+            if not isinstance(node.op, ast.Add | ast.Sub):
+                raise self.fail(node, "only + and - are allowed for arithmetic")
+            for side in (node.left, node.right):
+                t = self.check(side)
+                if t != _NUM:
+                    raise self.fail(side, f"+ and - work on numbers, but this is {_describe(t)}")
+            return _NUM
+        if isinstance(node, ast.Compare):
+            left_node: ast.expr = node.left
+            left = self.check(left_node)
+            for op, right_node in zip(node.ops, node.comparators, strict=True):
+                if isinstance(right_node, ast.Tuple | ast.List) and isinstance(op, ast.In | ast.NotIn):
+                    right: StaticType = self.sequence(right_node)
+                else:
+                    right = self.check(right_node)
+                self.check_compare(op, left_node, left, right_node, right)
+                left_node, left = right_node, right
+            return _BOOL
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Tuple | ast.List):
+            raise self.fail(node, "a list of values can only stand on the right of 'in'")
+        raise self.fail(node, f"{_node_word(node)} is not allowed in a condition")
+
+    def want_bool(self, node: ast.expr, where: str) -> None:
+        t = self.check(node)
+        if t != _BOOL:
+            hint = ""
+            if isinstance(node, ast.Name):
+                hint = f"; compare it, for example '{node.id} >= 1'" if t == _NUM else ""
+            raise self.fail(node, f"'{where}' needs a yes/no value, but this is {_describe(t)}{hint}")
+
+    def name(self, node: ast.Name) -> StaticType:
+        ident = node.id
+        if ident.startswith("_"):
+            raise self.fail(node, f"names starting with '_' are not allowed ('{ident}')")
+        info = self.names.get(ident)
+        if info is None:
+            raise self.fail(node, f"unknown question '{ident}'{_suggest(ident, sorted(self.names))}")
+        self.used.add(ident)
+        if info.kind == "bool":
+            return _BOOL
+        if info.kind == "num":
+            return _NUM
+        return (info.kind, ident)
+
+    def constant(self, node: ast.Constant) -> StaticType:
+        value = node.value
+        if isinstance(value, bool):
+            return _BOOL
+        if isinstance(value, int | float):
+            if not abs(value) <= MAX_NUMBER:  # also refuses nan
+                raise self.fail(node, f"the number is too large (at most {MAX_NUMBER:g})")
+            return _NUM
+        if isinstance(value, str):
+            if len(value) > MAX_STRING:
+                raise self.fail(node, f"text values may be at most {MAX_STRING} characters")
+            return _STR
+        raise self.fail(node, f"the value {value!r} is not allowed")
+
+    def sequence(self, node: ast.Tuple | ast.List) -> StaticType:
+        if not node.elts:
+            raise self.fail(node, "the list after 'in' is empty")
+        kinds = set()
+        for elt in node.elts:
+            if not isinstance(elt, ast.Constant) and not (
+                isinstance(elt, ast.UnaryOp) and isinstance(elt.op, ast.USub) and isinstance(elt.operand, ast.Constant)
+            ):
+                raise self.fail(elt, "the list after 'in' may hold only fixed values")
+            kinds.add(self.check(elt))
+        if len(kinds) != 1:
+            raise self.fail(node, "the list after 'in' mixes values of different types")
+        return ("seq", str(kinds.pop()))
+
+    def choice_literal(self, node: ast.expr, qid: str) -> None:
+        assert isinstance(node, ast.Constant)
+        choices = self.names[qid].choices
+        if node.value not in choices:
+            raise self.fail(
+                node,
+                f"'{node.value}' is not a choice of '{qid}'{_suggest(str(node.value), choices)}; "
+                f"choices: {', '.join(choices)}",
+            )
+
+    def check_compare(
+        self, op: ast.cmpop, ln: ast.expr, lt: StaticType, rn: ast.expr, rt: StaticType
+    ) -> None:
+        if isinstance(op, ast.In | ast.NotIn):
+            if isinstance(rn, ast.Tuple | ast.List):
+                rt = self.sequence(rn)
+                elem = rt[1]
+                if isinstance(lt, tuple) and lt[0] == "choice" and elem == _STR:
+                    for elt in rn.elts:
+                        self.choice_literal(elt, lt[1])
+                    return
+                if lt == elem and lt in (_NUM, _STR):
+                    return
+                raise self.fail(rn, f"cannot look for {_describe(lt)} in {_describe(rt)}")
+            if isinstance(rt, tuple) and rt[0] == "multi":
+                if lt == _STR:
+                    self.choice_literal(ln, rt[1])
+                    return
+                raise self.fail(ln, f"only a choice id in quotes can be looked for in '{rt[1]}'")
+            raise self.fail(rn, f"'in' needs a multiple-choice question or a list, but this is {_describe(rt)}")
+        if isinstance(op, ast.Is | ast.IsNot):
+            raise self.fail(ln, "'is' is not allowed; use == or !=")
+        ordering = isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE)
+        if ordering:
+            if lt == _NUM and rt == _NUM:
+                return
+            bad, bad_t = (ln, lt) if lt != _NUM else (rn, rt)
+            raise self.fail(bad, f"<, <=, > and >= compare numbers, but this is {_describe(bad_t)}")
+        # == and !=
+        if lt == rt and lt in (_NUM, _BOOL):
+            return
+        for a, at, b, bt in ((ln, lt, rn, rt), (rn, rt, ln, lt)):
+            if isinstance(at, tuple) and at[0] == "choice" and bt == _STR:
+                self.choice_literal(b, at[1])
+                return
+        if isinstance(lt, tuple) and isinstance(rt, tuple) and lt[0] == rt[0] == "choice":
+            return
+        raise self.fail(rn, f"cannot compare {_describe(lt)} with {_describe(rt)}")
+
+
+def _node_word(node: ast.AST) -> str:
+    words = {
+        ast.Call: "calling a function",
+        ast.Attribute: "an attribute (a.b)",
+        ast.Subscript: "indexing (a[b])",
+        ast.Lambda: "a lambda",
+        ast.IfExp: "'x if y else z'",
+        ast.NamedExpr: "':='",
+        ast.ListComp: "a comprehension",
+        ast.SetComp: "a comprehension",
+        ast.DictComp: "a comprehension",
+        ast.GeneratorExp: "a comprehension",
+        ast.Dict: "a mapping",
+        ast.Set: "a set",
+        ast.JoinedStr: "an f-string",
+        ast.Starred: "'*'",
+        ast.Await: "'await'",
+        ast.Yield: "'yield'",
+        ast.YieldFrom: "'yield'",
+        ast.Slice: "a slice",
+    }
+    symbols = {ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.BitAnd: "&",
+               ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@",
+               ast.Invert: "~", ast.Is: "is", ast.IsNot: "is not"}
+    if type(node) in symbols:
+        return f"the operator '{symbols[type(node)]}'"
+    return words.get(type(node), f"'{type(node).__name__}'")
+
+
+# --- three-valued interpreter (used only when a referenced question is unanswered) ------------------------
+
+_OPS: dict[type[ast.cmpop], Callable[[object, object], bool]] = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,  # type: ignore[operator]
+    ast.LtE: lambda a, b: a <= b,  # type: ignore[operator]
+    ast.Gt: lambda a, b: a > b,  # type: ignore[operator]
+    ast.GtE: lambda a, b: a >= b,  # type: ignore[operator]
+    ast.In: lambda a, b: a in b,  # type: ignore[operator]
+    ast.NotIn: lambda a, b: a not in b,  # type: ignore[operator]
+}
+
+
+def _interp(node: ast.expr) -> Interp:  # noqa: C901 - one branch per allowed node type
+    if isinstance(node, ast.BoolOp):
+        parts = [_interp(v) for v in node.values]
+        if isinstance(node.op, ast.And):
+
+            def and_(env: Mapping[str, object]) -> object:
+                unknown = False
+                for part in parts:
+                    v = part(env)
+                    if v is None:
+                        unknown = True
+                    elif not v:
+                        return False
+                return None if unknown else True
+
+            return and_
+
+        def or_(env: Mapping[str, object]) -> object:
+            unknown = False
+            for part in parts:
+                v = part(env)
+                if v is None:
+                    unknown = True
+                elif v:
+                    return True
+            return None if unknown else False
+
+        return or_
+    if isinstance(node, ast.UnaryOp):
+        inner = _interp(node.operand)
+        if isinstance(node.op, ast.Not):
+            return lambda env: None if (v := inner(env)) is None else not v
+        sign = -1 if isinstance(node.op, ast.USub) else 1
+        return lambda env: None if (v := inner(env)) is None else sign * v  # type: ignore[operator]
+    if isinstance(node, ast.BinOp):
+        left, right = _interp(node.left), _interp(node.right)
+        add = isinstance(node.op, ast.Add)
+
+        def arith(env: Mapping[str, object]) -> object:
+            a, b = left(env), right(env)
+            if a is None or b is None:
+                return None
+            return a + b if add else a - b  # type: ignore[operator]
+
+        return arith
+    if isinstance(node, ast.Compare):
+        operands = [_interp(node.left), *(_interp(c) for c in node.comparators)]
+        ops = [_OPS[type(op)] for op in node.ops]
+
+        def compare(env: Mapping[str, object]) -> object:
+            values = [o(env) for o in operands]
+            unknown = False
+            for i, op in enumerate(ops):
+                a, b = values[i], values[i + 1]
+                if a is None or b is None:
+                    unknown = True
+                elif not op(a, b):
+                    return False
+            return None if unknown else True
+
+        return compare
+    if isinstance(node, ast.Name):
+        ident = node.id
+        return lambda env: env.get(ident)
+    if isinstance(node, ast.Constant):
+        const = node.value
+        return lambda env: const
+    if isinstance(node, ast.Tuple | ast.List):
+        items = tuple(_interp(e) for e in node.elts)
+        fixed = tuple(i({}) for i in items)
+        return lambda env: fixed
+    raise AssertionError(f"unchecked node {type(node).__name__}")  # pragma: no cover
+
+
+class _Freeze(ast.NodeTransformer):
+    """Turn list literals into tuples so the compiled code builds no list at run time."""
+
+    def visit_List(self, node: ast.List) -> ast.Tuple:
+        return ast.copy_location(ast.Tuple(elts=[self.visit(e) for e in node.elts], ctx=ast.Load()), node)
+
+
+_ALLOWED = (
+    ast.Expression,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
+    ast.Name,
+    ast.Load,
+    ast.Constant,
+    ast.Tuple,
+    ast.List,
+)
+
+
+def compile_condition(text: object, names: Mapping[str, NameInfo]) -> Condition:
+    """Check and compile one condition; raise :class:`ConditionError` if it is not allowed."""
+    if isinstance(text, bool):
+        text = "True" if text else "False"
+    if not isinstance(text, str):
+        raise ConditionError(f"a condition must be text, not {type(text).__name__}")
+    source = text.strip()
+    if not source:
+        raise ConditionError("the condition is empty")
+    if len(source) > MAX_LENGTH:
+        raise ConditionError(f"the condition is too long ({len(source)} characters; at most {MAX_LENGTH})")
+    if "\x00" in source:
+        raise ConditionError("the condition contains a NUL character")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        offset = max((exc.offset or 1) - 1, 0)
+        raise ConditionError(f"not a valid condition: {exc.msg}", offset) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ConditionError("the condition is nested too deeply") from None
+    count = 0
+    for node in ast.walk(tree):
+        count += 1
+        if count > MAX_NODES:
+            raise ConditionError(f"the condition is too complex (more than {MAX_NODES} parts)")
+        if not isinstance(node, _ALLOWED):
+            raise ConditionError(f"{_node_word(node)} is not allowed in a condition", getattr(node, "col_offset", 0))
+    checker = _Checker(names)
+    result_type = checker.check(tree.body)
+    if result_type != _BOOL:
+        raise ConditionError(f"a condition must be true or false, but this is {_describe(result_type)}")
+    frozen = _Freeze().visit(tree)
+    ast.fix_missing_locations(frozen)
+    code = compile(frozen, "<condition>", "eval")
+    return Condition(source, frozenset(checker.used), code, _interp(frozen.body))
+
+
+def suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'x'?)`` for the closest option, or an empty string."""
+    return _suggest(word, options)

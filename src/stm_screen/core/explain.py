@@ -1,0 +1,380 @@
+"""The full result for people: why the level was reached, what is missing, and what would change it.
+
+``explain`` is pure and deterministic: the same ruleset and answers always give the same ``Result``
+(no clock, no randomness). Renderers (text, JSON, HTML) only present it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from stm_screen import __version__
+from stm_screen.core.answers import Answer, describe, plain
+from stm_screen.core.conditions import Condition
+from stm_screen.core.engine import Evaluation, Scorer
+from stm_screen.core.ruleset import Question, Ruleset, Source
+
+MAX_CHANGES = 6
+
+
+@dataclass(frozen=True)
+class AnswerUsed:
+    question: str
+    text: str
+    value: Any
+    shown: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    title: str
+    explanation: str
+    source: dict[str, Any]
+    answers: list[AnswerUsed] = field(default_factory=list)
+    level: str | None = None
+    points: float | None = None
+
+
+@dataclass(frozen=True)
+class Missing:
+    question: str
+    text: str
+    safety: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class Change:
+    question: str
+    text: str
+    current: Any
+    proposed: Any
+    level: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class ScoreValue:
+    id: str
+    title: str
+    value: float | None
+    min: float
+    max: float
+
+
+@dataclass(frozen=True)
+class Result:
+    level: str | None
+    title: str
+    symbol: str
+    advice: str
+    next_steps: list[str]
+    rank: int
+    complete: bool
+    score: float | None
+    max_score: float | None
+    scores: list[ScoreValue]
+    red_flags: list[Finding]
+    red_flags_not_ruled_out: list[Finding]
+    findings: list[Finding]
+    criteria_not_met: list[Finding]
+    criteria_undetermined: list[Finding]
+    notes: list[str]
+    missing: list[Missing]
+    skipped: list[str]
+    what_would_change: list[Change]
+    disclaimer: str
+    answers: dict[str, Any]
+    ruleset: dict[str, str]
+    tool_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _source(src: Source) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": src.id, "citation": src.citation}
+    if src.url:
+        out["url"] = src.url
+    return out
+
+
+def _used(ruleset: Ruleset, cond: Condition, values: Mapping[str, Answer], lang: str | None) -> list[AnswerUsed]:
+    used = []
+    for q in ruleset.questions:  # question order, not set order: deterministic
+        if q.id in cond.names and q.id in values:
+            value = values[q.id]
+            used.append(AnswerUsed(q.id, q.text.get(lang), plain(value), describe(q, value, lang)))
+    return used
+
+
+def explain(
+    ruleset: Ruleset,
+    answers: Mapping[str, Answer],
+    *,
+    scorer: Scorer | None = None,
+    lang: str | None = None,
+) -> Result:
+    """Score the answers and explain the result."""
+    scorer = scorer or Scorer(ruleset)
+    ev = scorer.evaluate(answers)
+    values = ev.values
+    level = ruleset.level_by_id.get(ev.level) if ev.level else None
+    flags = {rf.id: rf for rf in ruleset.red_flags}
+    crits = {c.id: c for c in ruleset.criteria}
+
+    red_flags = [
+        Finding(
+            rf.id,
+            rf.title.get(lang),
+            rf.message.get(lang),
+            _source(rf.source),
+            _used(ruleset, rf.when, values, lang),
+            level=rf.level,
+        )
+        for rf in (flags[i] for i in ev.red_flags)
+    ]
+    not_ruled_out = [
+        Finding(rf.id, rf.title.get(lang), rf.message.get(lang), _source(rf.source), level=rf.level)
+        for rf in (flags[i] for i in ev.red_flags_unknown)
+    ]
+    met = [
+        Finding(
+            c.id, c.title.get(lang), c.explanation.get(lang), _source(c.source),
+            _used(ruleset, c.when, values, lang), points=c.points,
+        )
+        for c in (crits[i] for i in ev.criteria_met)
+    ]
+    undetermined_ids = set(ev.criteria_unknown)
+    not_met = [
+        Finding(c.id, c.title.get(lang), c.explanation.get(lang), _source(c.source),
+                _used(ruleset, c.when, values, lang), points=c.points)
+        for c in ruleset.criteria
+        if c.id not in ev.criteria_met and c.id not in undetermined_ids
+    ]
+    undetermined = [
+        Finding(c.id, c.title.get(lang), c.explanation.get(lang), _source(c.source), points=c.points)
+        for c in ruleset.criteria
+        if c.id in undetermined_ids
+    ]
+    notes = [n.text.get(lang) for n in ruleset.notes if n.when is None or n.when.evaluate(values)]
+
+    flag_questions: set[str] = set()
+    for rf in ruleset.red_flags:
+        flag_questions |= rf.when.names
+    missing = []
+    for qid in ev.missing:
+        q = ruleset.by_id[qid]
+        safety = q.safety or qid in flag_questions
+        note = "could not be ruled out" if safety else "not answered"
+        missing.append(Missing(qid, q.text.get(lang), safety, note))
+
+    headline = ruleset.headline
+    scores = [
+        ScoreValue(s.id, s.title.get(lang), ev.scores.get(s.id), s.low, s.high) for s in ruleset.scores
+    ]
+    return Result(
+        level=ev.level,
+        title=level.title.get(lang) if level else "Not enough answers for a result",
+        symbol=level.symbol if level else "?",
+        advice=level.advice.get(lang)
+        if level
+        else "Some answers that the result depends on are missing. Please answer them to get a result.",
+        next_steps=[s.get(lang) for s in level.next_steps] if level else [],
+        rank=scorer.rank(ev.level),
+        complete=ev.complete,
+        score=ev.scores.get(headline.id) if headline else None,
+        max_score=headline.high if headline else None,
+        scores=scores,
+        red_flags=red_flags,
+        red_flags_not_ruled_out=not_ruled_out,
+        findings=met,
+        criteria_not_met=not_met,
+        criteria_undetermined=undetermined,
+        notes=notes,
+        missing=missing,
+        skipped=sorted(ev.skipped, key=lambda q: ruleset.by_id[q].index),
+        what_would_change=list(what_would_change(ruleset, scorer, ev, lang)),
+        disclaimer=ruleset.disclaimer.get(lang),
+        answers={q.id: plain(values[q.id]) for q in ruleset.questions if q.id in values},
+        ruleset={"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
+        tool_version=__version__,
+    )
+
+
+# --- what would change the result ---------------------------------------------------------------------
+
+
+def _level_title(ruleset: Ruleset, level: str | None, lang: str | None) -> str:
+    if level is None:
+        return "no result"
+    return ruleset.level_by_id[level].title.get(lang)
+
+
+def what_would_change(
+    ruleset: Ruleset, scorer: Scorer, ev: Evaluation, lang: str | None = None
+) -> Iterator[Change]:
+    """The smallest single-answer changes that move the level, nearest first.
+
+    Answers to safety questions are left out: a warning sign can only make a result more urgent, and the
+    result already lists which ones were asked. When a red flag set the level, the first entry says what the
+    answers would give without it.
+    """
+    current = scorer.rank(ev.level)
+    red_levels = {rf.level for rf in ruleset.red_flags}
+    if ev.red_flags:
+        without = _without_flags(ruleset, scorer, ev)
+        yield Change(
+            "",
+            "",
+            None,
+            None,
+            without or "",
+            "The warning signs above set this result. Without them, the answers would point to "
+            f"'{_level_title(ruleset, without, lang)}'; see a doctor first, as advised.",
+        )
+        return
+    flag_questions: set[str] = set()
+    for rf in ruleset.red_flags:
+        flag_questions |= rf.when.names
+    found: list[tuple[int, float, Change]] = []
+    for q in ruleset.questions:
+        if q.safety or q.id in flag_questions or q.id in ev.skipped:
+            continue
+        now = ev.values.get(q.id)
+        for distance, candidate in _candidates(ruleset, q, now):
+            trial = dict(ev.values)
+            if isinstance(candidate, frozenset) and not candidate:
+                trial.pop(q.id, None)
+            else:
+                trial[q.id] = candidate
+            new = scorer.evaluate(trial)
+            if new.level is None or new.level == ev.level or new.level in red_levels:
+                continue
+            direction = 0 if scorer.rank(new.level) > current else 1
+            shown_now = "not answered" if now is None else describe(q, now, lang)
+            found.append(
+                (
+                    direction,
+                    distance,
+                    Change(
+                        q.id,
+                        q.text.get(lang),
+                        None if now is None else plain(now),
+                        plain(candidate),
+                        new.level,
+                        f"If the answer to \"{q.text.get(lang)}\" were {describe(q, candidate, lang)} "
+                        f"(now {shown_now}), the result would be '{_level_title(ruleset, new.level, lang)}'.",
+                    ),
+                )
+            )
+            break  # the nearest change for this question is enough
+    found.sort(key=lambda t: (t[0], t[1], ruleset.by_id[t[2].question].index))
+    band = _band_summary(ruleset, ev, lang)
+    if band is not None:
+        yield band
+    for _, _, change in found[:MAX_CHANGES]:
+        yield change
+
+
+def _without_flags(ruleset: Ruleset, scorer: Scorer, ev: Evaluation) -> str | None:
+    from stm_screen.core.engine import outcome_level
+
+    known = {k: v for k, v in ev.scores.items() if v is not None}
+    return outcome_level(ruleset.outcomes, known)
+
+
+def _band_summary(ruleset: Ruleset, ev: Evaluation, lang: str | None) -> Change | None:
+    """'One more criterion would make this X', from the headline score's bands."""
+    headline = ruleset.headline
+    if headline is None or not headline.criteria or ev.level is None:
+        return None
+    value = ev.scores.get(headline.id)
+    if value is None:
+        return None
+    bands = sorted(
+        (o for o in ruleset.outcomes if o.score == headline.id and o.when is None),
+        key=lambda o: -math.inf if o.min is None else o.min,
+    )
+    unit_points = all(
+        c.points == 1 for c in ruleset.criteria if c.id in headline.criteria
+    )
+    for o in bands:
+        if o.min is not None and o.min > value and o.level != ev.level:
+            need = o.min - value
+            if unit_points:
+                what = "one more criterion" if need == 1 else f"{need:g} more criteria"
+            else:
+                what = f"{need:g} more point" + ("" if need == 1 else "s")
+            return Change(
+                "",
+                "",
+                value,
+                o.min,
+                o.level,
+                f"{what.capitalize()} met would make this '{_level_title(ruleset, o.level, lang)}'.",
+            )
+    return None
+
+
+def _candidates(ruleset: Ruleset, q: Question, now: Answer | None) -> list[tuple[float, Answer]]:
+    """Alternative answers for a question, nearest first (distance, value)."""
+    if q.type == "boolean":
+        if now is None:
+            return [(1.0, True), (1.0, False)]
+        return [(1.0, not now)]
+    if q.type == "choice":
+        return [(1.0, c.id) for c in q.choices if c.id != now]
+    if q.type == "multi_choice":
+        current = now if isinstance(now, frozenset) else frozenset()
+        return [(1.0, current ^ {c.id}) for c in q.choices]
+    # numbers: values around every constant the rules compare this question with
+    points: set[float] = set()
+    for cond in _conditions(ruleset):
+        if q.id in cond.names:
+            points.update(_constants(cond.source))
+    step = 1.0 if q.type == "integer" else 0.5
+    candidates: set[float] = set()
+    for c in points:
+        candidates.update({c - step, c, c + step})
+    for bound in (q.min, q.max):
+        if bound is not None:
+            candidates.add(bound)
+    out = []
+    base = float(now) if isinstance(now, int | float) and not isinstance(now, bool) else None
+    for c in candidates:
+        if (q.min is not None and c < q.min) or (q.max is not None and c > q.max):
+            continue
+        if q.type == "integer" and not float(c).is_integer():
+            continue
+        if base is not None and c == base:
+            continue
+        value: Answer = int(c) if float(c).is_integer() else c
+        out.append((abs(c - base) if base is not None else abs(c), value))
+    out.sort(key=lambda t: (t[0], float(t[1])))  # type: ignore[arg-type]
+    return out
+
+
+def _conditions(ruleset: Ruleset) -> Iterator[Condition]:
+    for rf in ruleset.red_flags:
+        yield rf.when
+    for c in ruleset.criteria:
+        yield c.when
+    for q in ruleset.questions:
+        if q.ask_if is not None:
+            yield q.ask_if
+
+
+def _constants(source: str) -> set[float]:
+    import ast
+
+    found: set[float] = set()
+    for node in ast.walk(ast.parse(source, mode="eval")):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            if not isinstance(node.value, bool):
+                found.add(float(node.value))
+    return found

@@ -1,0 +1,696 @@
+"""A checked, compiled ruleset, and the function that builds one from parsed rules data.
+
+``compile_ruleset`` takes plain data (as parsed from YAML) and a ``locate`` callback that turns a path inside
+that data into a file position; it checks everything a rules author can get wrong and raises one
+:class:`~stm_screen.errors.RulesError` listing every problem. Nothing here reads files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from stm_screen.core import model as m
+from stm_screen.core.conditions import Condition, ConditionError, NameInfo, compile_condition, suggest
+from stm_screen.errors import Problem, RulesError
+
+Path = tuple[str | int, ...]
+Locate = Callable[[Path, int], tuple[str, int, int]]
+
+RED_FLAG_LEVELS = ("see_doctor", "emergency")
+
+
+@dataclass(frozen=True)
+class Words:
+    """Text in one or more languages; ``str()`` gives the ruleset's first language."""
+
+    by_lang: Mapping[str, str]
+    default: str
+
+    def get(self, lang: str | None = None) -> str:
+        if lang and lang in self.by_lang:
+            return self.by_lang[lang]
+        return self.default
+
+    def __str__(self) -> str:
+        return self.default
+
+
+def _words(value: str | Mapping[str, str] | None, languages: list[str]) -> Words:
+    if value is None:
+        return Words({}, "")
+    if isinstance(value, str):
+        return Words({}, value)
+    for lang in [*languages, *value]:
+        if lang in value:
+            return Words(dict(value), value[lang])
+    return Words(dict(value), "")
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: Words
+    value: float | None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    index: int
+    text: Words
+    help: Words
+    type: str
+    min: float | None
+    max: float | None
+    unit: Words
+    choices: tuple[Choice, ...]
+    ask_if: Condition | None
+    section: str | None
+    required: bool
+    safety: bool  # asked in a safety section or referred to by a red flag
+
+    @property
+    def choice_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.choices)
+
+    def choice(self, choice_id: str) -> Choice:
+        for c in self.choices:
+            if c.id == choice_id:
+                return c
+        raise KeyError(choice_id)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: Words
+    intro: Words
+    safety: bool
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    citation: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    id: str
+    when: Condition
+    level: str
+    title: Words
+    message: Words
+    source: Source
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    when: Condition
+    points: float
+    title: Words
+    explanation: Words
+    source: Source
+
+
+@dataclass(frozen=True)
+class Score:
+    id: str
+    title: Words
+    method: str
+    criteria: tuple[str, ...]
+    items: tuple[str, ...]
+    low: float
+    high: float
+    integral: bool
+
+
+@dataclass(frozen=True)
+class Level:
+    id: str
+    rank: int
+    title: Words
+    advice: Words
+    symbol: str
+    next_steps: tuple[Words, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    level: str
+    when: Condition | None
+    score: str | None
+    min: float | None
+    max: float | None
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str
+    when: Condition | None
+    text: Words
+    source: Source
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    answers: Mapping[str, Any]
+    level: str
+    scores: Mapping[str, float]
+    path: Path
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    id: str
+    version: str
+    title: Words
+    description: Words
+    languages: tuple[str, ...]
+    disclaimer: Words
+    sources: Mapping[str, Source]
+    sections: Mapping[str, Section]
+    questions: tuple[Question, ...]
+    red_flags: tuple[RedFlag, ...]
+    criteria: tuple[Criterion, ...]
+    scores: tuple[Score, ...]
+    levels: tuple[Level, ...]
+    outcomes: tuple[Outcome, ...]
+    notes: tuple[Note, ...]
+    examples: tuple[Example, ...]
+    sha256: str
+    origin: str = ""
+    by_id: Mapping[str, Question] = field(default_factory=dict, repr=False)
+    level_by_id: Mapping[str, Level] = field(default_factory=dict, repr=False)
+    locate: Locate | None = field(default=None, repr=False, compare=False)
+
+    def question(self, qid: str) -> Question:
+        return self.by_id[qid]
+
+    @property
+    def headline(self) -> Score | None:
+        """The score shown as 'the' score: the one named ``total``, else the first."""
+        for s in self.scores:
+            if s.id == "total":
+                return s
+        return self.scores[0] if self.scores else None
+
+    def where(self, path: Path) -> str:
+        """``FILE:LINE:COL`` of a place in the rules, for messages about it."""
+        if self.locate is None:
+            return self.origin
+        file, line, col = self.locate(path, 0)
+        return str(Problem("", file, line, col)).rstrip(": ")
+
+
+def _no_locate(path: Path, offset: int) -> tuple[str, int, int]:
+    return ("", 0, 0)
+
+
+class _Compiler:
+    def __init__(self, data: Mapping[str, Any], locate: Locate) -> None:
+        self.data = data
+        self.locate = locate
+        self.problems: list[Problem] = []
+
+    def problem(self, path: Path, message: str, offset: int = 0) -> None:
+        file, line, col = self.locate(path, offset)
+        self.problems.append(Problem(message, file, line, col))
+
+    def condition(self, path: Path, text: str | bool, names: Mapping[str, NameInfo]) -> Condition | None:
+        try:
+            return compile_condition(text, names)
+        except ConditionError as exc:
+            self.problem(path, f"{_label(path)}: {exc.message}", exc.offset)
+            return None
+
+    def unique(self, section: str, items: Iterable[Any], key: str = "id") -> None:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            ident = getattr(item, key)
+            if ident in seen:
+                self.problem(
+                    (section, i, key), f"{section}: duplicate id '{ident}' (first used at item {seen[ident] + 1})"
+                )
+            else:
+                seen[ident] = i
+
+    # --- shape ------------------------------------------------------------------------------------------
+
+    def validate_shape(self) -> m.RulesetFile | None:
+        if not isinstance(self.data, Mapping):
+            self.problem((), "a rules file must be a mapping of keys (id, version, questions, ...) at the top")
+            return None
+        try:
+            return m.RulesetFile.model_validate(dict(self.data))
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                self.pydantic_problem(err)
+            return None
+
+    def pydantic_problem(self, err: Any) -> None:
+        loc: Path = tuple(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            parent = [p for p in loc[:-1] if isinstance(p, str)]
+            model = m.MODEL_AT_KEY.get(parent[-1], m.RulesetFile) if parent else m.RulesetFile
+            fields = [f.alias or name for name, f in model.model_fields.items()]
+            where = _label(loc[:-1]) or "top level"
+            self.problem(loc, f"{where}: unknown key '{key}'{suggest(key, fields)}; allowed: {', '.join(fields)}")
+            return
+        if kind == "missing":
+            self.problem(loc[:-1], f"{_label(loc[:-1]) or 'top level'}: missing key '{loc[-1]}'")
+            return
+        # Union branches add type names to the location: keep the path part.
+        path = tuple(p for p in loc if isinstance(p, int) or "[" not in p and p not in _TYPE_TAGS)
+        self.problem(path, f"{_label(path) or 'top level'}: {err['msg']}")
+
+    # --- meaning ----------------------------------------------------------------------------------------
+
+    def build(self, raw: m.RulesetFile, sha256: str, origin: str) -> Ruleset | None:
+        langs = list(raw.languages) or ["en"]
+        for key in ("sources", "sections", "questions", "red_flags", "criteria", "scores", "levels", "notes"):
+            self.unique(key, getattr(raw, key))
+        if not raw.questions:
+            self.problem((), "the ruleset has no questions")
+
+        sources = {s.id: Source(s.id, s.citation, s.url) for s in raw.sources}
+        sections = {
+            s.id: Section(s.id, _words(s.title, langs), _words(s.intro, langs), s.safety) for s in raw.sections
+        }
+
+        def source(path: Path, ident: str) -> Source:
+            if ident not in sources:
+                self.problem(path, f"{_label(path)}: unknown source '{ident}'{suggest(ident, list(sources))}")
+                return Source(ident, "", None)
+            return sources[ident]
+
+        # questions, in order; ask_if may only look back
+        names: dict[str, NameInfo] = {}
+        all_names = {q.id: _name_info(q) for q in raw.questions}
+        red_flag_names: set[str] = set()
+        questions: list[Question] = []
+        for i, q in enumerate(raw.questions):
+            path: Path = ("questions", i)
+            self.check_question(path, q)
+            ask_if = None
+            if q.ask_if is not None:
+                ask_if = self.ask_if((*path, "ask_if"), q, names, all_names)
+            if q.section is not None and q.section not in sections:
+                self.problem(
+                    (*path, "section"),
+                    f"{_label(path)}: unknown section '{q.section}'{suggest(q.section, list(sections))}",
+                )
+            names[q.id] = all_names[q.id]
+            questions.append(
+                Question(
+                    id=q.id,
+                    index=i,
+                    text=_words(q.text, langs),
+                    help=_words(q.help, langs),
+                    type=q.type,
+                    min=q.min,
+                    max=q.max,
+                    unit=_words(q.unit, langs),
+                    choices=tuple(Choice(c.id, _words(c.label, langs), c.value) for c in q.choices or ()),
+                    ask_if=ask_if,
+                    section=q.section,
+                    required=q.required,
+                    safety=bool(q.section and q.section in sections and sections[q.section].safety),
+                )
+            )
+
+        red_flags: list[RedFlag] = []
+        for i, rf in enumerate(raw.red_flags):
+            path = ("red_flags", i)
+            cond = self.condition((*path, "when"), rf.when, all_names)
+            src = source((*path, "source"), rf.source)
+            if cond is not None:
+                red_flag_names |= cond.names
+                red_flags.append(
+                    RedFlag(rf.id, cond, rf.level, _words(rf.title, langs), _words(rf.message, langs), src)
+                )
+        questions = [
+            q if q.safety or q.id not in red_flag_names else _replace_safety(q) for q in questions
+        ]
+
+        criteria: list[Criterion] = []
+        for i, c in enumerate(raw.criteria):
+            path = ("criteria", i)
+            if not math.isfinite(c.points):
+                self.problem((*path, "points"), f"{_label(path)}: points must be a finite number")
+            cond = self.condition((*path, "when"), c.when, all_names)
+            src = source((*path, "source"), c.source)
+            if cond is not None:
+                criteria.append(
+                    Criterion(c.id, cond, c.points, _words(c.title, langs), _words(c.explanation, langs), src)
+                )
+
+        scores = self.build_scores(raw, criteria, {q.id: q for q in questions}, langs)
+        levels = self.build_levels(raw, langs)
+        outcomes = self.build_outcomes(raw, scores, levels)
+
+        notes: list[Note] = []
+        for i, n in enumerate(raw.notes):
+            path = ("notes", i)
+            cond = None if n.when is None else self.condition((*path, "when"), n.when, all_names)
+            src = source((*path, "source"), n.source)
+            notes.append(Note(n.id, cond, _words(n.text, langs), src))
+
+        examples = []
+        for i, ex in enumerate(raw.examples):
+            path = ("examples", i)
+            if ex.level not in levels:
+                self.problem(
+                    (*path, "level"), f"{_label(path)}: unknown level '{ex.level}'{suggest(ex.level, list(levels))}"
+                )
+            for sid in ex.scores:
+                if sid not in {s.id for s in scores}:
+                    self.problem((*path, "scores", sid), f"{_label(path)}: unknown score '{sid}'")
+            examples.append(Example(ex.name, dict(ex.answers), ex.level, dict(ex.scores), path))
+
+        if self.problems:
+            return None
+        return Ruleset(
+            id=raw.id,
+            version=raw.version,
+            title=_words(raw.title, langs),
+            description=_words(raw.description, langs),
+            languages=tuple(langs),
+            disclaimer=_words(raw.disclaimer, langs),
+            sources=sources,
+            sections=sections,
+            questions=tuple(questions),
+            red_flags=tuple(red_flags),
+            criteria=tuple(criteria),
+            scores=tuple(scores),
+            levels=tuple(levels.values()),
+            outcomes=tuple(outcomes),
+            notes=tuple(notes),
+            examples=tuple(examples),
+            sha256=sha256,
+            origin=origin,
+            by_id={q.id: q for q in questions},
+            level_by_id=levels,
+            locate=self.locate,
+        )
+
+    def check_question(self, path: Path, q: m.Question) -> None:
+        label = _label(path)
+        numeric = q.type in ("integer", "number")
+        if not numeric:
+            for key in ("min", "max", "unit"):
+                if getattr(q, key) is not None:
+                    self.problem((*path, key), f"{label}: '{key}' is only for integer and number questions")
+        else:
+            for key in ("min", "max"):
+                value = getattr(q, key)
+                if value is not None and not math.isfinite(value):
+                    self.problem((*path, key), f"{label}: '{key}' must be a finite number")
+                elif value is not None and q.type == "integer" and value != int(value):
+                    self.problem((*path, key), f"{label}: '{key}' of an integer question must be a whole number")
+            if q.min is not None and q.max is not None and q.min > q.max:
+                self.problem((*path, "min"), f"{label}: min ({q.min:g}) is larger than max ({q.max:g})")
+        if q.type in ("choice", "multi_choice"):
+            if not q.choices:
+                self.problem(path, f"{label}: a {q.type} question needs 'choices'")
+            else:
+                self.unique_choices(path, q.choices)
+        elif q.choices is not None:
+            self.problem((*path, "choices"), f"{label}: 'choices' are only for choice and multi_choice questions")
+
+    def unique_choices(self, path: Path, choices: list[m.Choice]) -> None:
+        seen: set[str] = set()
+        for j, c in enumerate(choices):
+            if c.id in seen:
+                self.problem((*path, "choices", j, "id"), f"{_label(path)}: duplicate choice id '{c.id}'")
+            seen.add(c.id)
+
+    def ask_if(
+        self, path: Path, q: m.Question, earlier: Mapping[str, NameInfo], every: Mapping[str, NameInfo]
+    ) -> Condition | None:
+        assert q.ask_if is not None
+        try:
+            return compile_condition(q.ask_if, earlier)
+        except ConditionError as exc:
+            # Say precisely why a known question cannot be used here.
+            later = _first_name_in(q.ask_if, set(every) - set(earlier))
+            if later == q.id:
+                self.problem(path, f"{_label(path)}: ask_if refers to the question itself ('{q.id}')", exc.offset)
+            elif later is not None:
+                self.problem(
+                    path,
+                    f"{_label(path)}: ask_if refers to '{later}', which is asked later; "
+                    "it may only use earlier questions",
+                    exc.offset,
+                )
+            else:
+                self.problem(path, f"{_label(path)}: {exc.message}", exc.offset)
+            return None
+
+    def build_scores(
+        self, raw: m.RulesetFile, criteria: list[Criterion], questions: Mapping[str, Question], langs: list[str]
+    ) -> list[Score]:
+        known_criteria = {c.id: c for c in raw.criteria}
+        scores: list[Score] = []
+        for i, s in enumerate(raw.scores):
+            path: Path = ("scores", i)
+            if (s.criteria is None) == (s.items is None):
+                self.problem(path, f"{_label(path)}: give either 'criteria' or 'items'")
+                continue
+            low = high = 0.0
+            integral = s.method == "sum"
+            crit_ids: tuple[str, ...] = ()
+            item_ids: tuple[str, ...] = ()
+            if s.criteria is not None:
+                crit_ids = tuple(known_criteria) if s.criteria == "all" else tuple(s.criteria)
+                for j, cid in enumerate(crit_ids):
+                    if cid not in known_criteria:
+                        self.problem(
+                            (*path, "criteria", j),
+                            f"{_label(path)}: unknown criterion '{cid}'{suggest(cid, list(known_criteria))}",
+                        )
+                        continue
+                    pts = known_criteria[cid].points
+                    low, high = low + min(pts, 0), high + max(pts, 0)
+                    integral = integral and float(pts).is_integer()
+                if s.method == "mean" and crit_ids:
+                    low, high = low / len(crit_ids), high / len(crit_ids)
+            else:
+                item_ids = tuple(s.items or ())
+                lows, highs = [], []
+                for j, qid in enumerate(item_ids):
+                    q = questions.get(qid)
+                    if q is None:
+                        self.problem(
+                            (*path, "items", j), f"{_label(path)}: unknown question '{qid}'{suggest(qid, list(questions))}"
+                        )
+                        continue
+                    rng = _item_range(q)
+                    if rng is None:
+                        self.problem(
+                            (*path, "items", j),
+                            f"{_label(path)}: '{qid}' cannot be scored: it needs a min and max, be yes/no, "
+                            "or have a value on every choice",
+                        )
+                        continue
+                    lows.append(rng[0])
+                    highs.append(rng[1])
+                    integral = integral and rng[2]
+                if lows:
+                    if s.method == "sum":
+                        low, high = sum(lows), sum(highs)
+                    else:
+                        low, high = min(lows), max(highs)
+            if integral:
+                low, high = int(low), int(high)
+            scores.append(Score(s.id, _words(s.title, langs), s.method, crit_ids, item_ids, low, high, integral))
+        return scores
+
+    def build_levels(self, raw: m.RulesetFile, langs: list[str]) -> dict[str, Level]:
+        levels = {}
+        for rank, lv in enumerate(raw.levels):
+            levels[lv.id] = Level(
+                lv.id,
+                rank,
+                _words(lv.title, langs),
+                _words(lv.advice, langs),
+                lv.symbol or "",
+                tuple(_words(s, langs) for s in lv.next_steps),
+            )
+        if not raw.levels:
+            self.problem((), "the ruleset declares no 'levels'")
+            return levels
+        used_by_flags = {rf.level for rf in raw.red_flags}
+        for i, rf in enumerate(raw.red_flags):
+            if rf.level not in levels:
+                self.problem(
+                    ("red_flags", i, "level"),
+                    f"{_label(('red_flags', i))}: level '{rf.level}' must also be declared under 'levels'",
+                )
+        outcome_levels = {o.level for o in raw.outcomes}
+        flag_ranks = [levels[lv].rank for lv in used_by_flags if lv in levels]
+        for i, o in enumerate(raw.outcomes):
+            if o.level in levels and flag_ranks and levels[o.level].rank > min(flag_ranks):
+                self.problem(
+                    ("outcomes", i, "level"),
+                    f"{_label(('outcomes', i))}: level '{o.level}' is listed as more urgent than a red-flag "
+                    "level; red-flag levels must come last in 'levels'",
+                )
+        del outcome_levels
+        return levels
+
+    def build_outcomes(
+        self, raw: m.RulesetFile, scores: list[Score], levels: Mapping[str, Level]
+    ) -> list[Outcome]:
+        score_names = {s.id: NameInfo("num", description="score") for s in scores}
+        by_id = {s.id: s for s in scores}
+        outcomes: list[Outcome] = []
+        bands: dict[str, list[tuple[int, float, float]]] = {}
+        if not raw.outcomes:
+            self.problem((), "the ruleset declares no 'outcomes'")
+        for i, o in enumerate(raw.outcomes):
+            path: Path = ("outcomes", i)
+            if o.level not in levels:
+                self.problem(
+                    (*path, "level"), f"{_label(path)}: unknown level '{o.level}'{suggest(o.level, list(levels))}"
+                )
+            cond = None
+            if o.when is not None:
+                if o.score is not None or o.min is not None or o.max is not None:
+                    self.problem(path, f"{_label(path)}: give either 'when' or a score band (score, min, max)")
+                    continue
+                cond = self.condition((*path, "when"), o.when, score_names)
+            elif o.score is None:
+                self.problem(path, f"{_label(path)}: give either 'when' or a score band (score, min, max)")
+                continue
+            elif o.score not in by_id:
+                self.problem(
+                    (*path, "score"), f"{_label(path)}: unknown score '{o.score}'{suggest(o.score, list(by_id))}"
+                )
+                continue
+            else:
+                lo = -math.inf if o.min is None else o.min
+                hi = math.inf if o.max is None else o.max
+                if lo > hi:
+                    self.problem((*path, "min"), f"{_label(path)}: min ({lo:g}) is larger than max ({hi:g})")
+                    continue
+                bands.setdefault(o.score, []).append((i, lo, hi))
+            outcomes.append(Outcome(o.level, cond, o.score, o.min, o.max))
+        for sid, group in bands.items():
+            self.check_bands(by_id[sid], sorted(group, key=lambda b: (b[1], b[2])))
+        return outcomes
+
+    def check_bands(self, score: Score, group: list[tuple[int, float, float]]) -> None:
+        step = 1.0 if score.integral else 0.0
+        first = group[0]
+        if first[1] > score.low:
+            self.problem(
+                ("outcomes", first[0], "min"),
+                f"outcome bands for '{score.id}' leave a gap: scores from {score.low:g} to "
+                f"{first[1] - step:g} match no band",
+            )
+        for (pi, _plo, phi), (ni, nlo, _nhi) in zip(group, group[1:], strict=False):
+            if nlo <= phi and not (step == 0 and nlo == phi):
+                self.problem(
+                    ("outcomes", ni, "min"),
+                    f"outcome bands for '{score.id}' overlap: outcome {pi + 1} reaches {phi:g}, "
+                    f"outcome {ni + 1} starts at {nlo:g}",
+                )
+            elif nlo > phi + step:
+                gap_hi = nlo - step
+                self.problem(
+                    ("outcomes", ni, "min"),
+                    f"outcome bands for '{score.id}' leave a gap: scores above {phi:g} and below "
+                    f"{nlo:g} match no band" if step == 0 else
+                    f"outcome bands for '{score.id}' leave a gap: scores from {phi + step:g} to {gap_hi:g} "
+                    "match no band",
+                )
+        last = group[-1]
+        if last[2] < score.high:
+            self.problem(
+                ("outcomes", last[0], "max"),
+                f"outcome bands for '{score.id}' leave a gap: scores above {last[2]:g} (up to "
+                f"{score.high:g}) match no band",
+            )
+
+
+_TYPE_TAGS = {"str", "bool", "int", "float", "dict", "list", "literal", "function-after"}
+
+
+def _replace_safety(q: Question) -> Question:
+    from dataclasses import replace
+
+    return replace(q, safety=True)
+
+
+def _name_info(q: m.Question) -> NameInfo:
+    if q.type == "boolean":
+        return NameInfo("bool")
+    if q.type in ("integer", "number"):
+        return NameInfo("num")
+    kind = "choice" if q.type == "choice" else "multi"
+    return NameInfo(kind, tuple(c.id for c in q.choices or ()))
+
+
+def _item_range(q: Question) -> tuple[float, float, bool] | None:
+    if q.type == "boolean":
+        return (0.0, 1.0, True)
+    if q.type in ("integer", "number"):
+        if q.min is None or q.max is None:
+            return None
+        return (q.min, q.max, q.type == "integer")
+    if q.type == "choice":
+        values = [c.value for c in q.choices]
+        if not values or any(v is None for v in values):
+            return None
+        vals = [float(v) for v in values if v is not None]
+        return (min(vals), max(vals), all(v.is_integer() for v in vals))
+    return None
+
+
+def _first_name_in(text: str | bool, names: set[str]) -> str | None:
+    import ast
+
+    if not isinstance(text, str):
+        return None
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in names]
+    if not found:
+        return None
+    return min(found, key=lambda n: n.col_offset).id
+
+
+def _label(path: Path) -> str:
+    """``questions[3]`` style label of a place, for the start of a message."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def compile_ruleset(
+    data: Any, *, sha256: str = "", origin: str = "", locate: Locate | None = None
+) -> Ruleset:
+    """Check and compile parsed rules data; raise :class:`RulesError` with every problem found."""
+    compiler = _Compiler(data, locate or _no_locate)
+    raw = compiler.validate_shape()
+    ruleset = None if raw is None else compiler.build(raw, sha256, origin)
+    if compiler.problems or ruleset is None:
+        raise RulesError(compiler.problems or [Problem("the ruleset is not valid", origin)])
+    return ruleset

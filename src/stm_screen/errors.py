@@ -1,0 +1,121 @@
+"""Named errors raised by the core and the I/O modules.
+
+Every error carries what a person needs to fix the problem (file, line, question id, what is allowed)
+and never the answers themselves beyond the offending value of a data file the user handed us.
+The command line turns them into messages and exit codes in one place (``stm_screen.cli.errors``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit codes documented in the README."""
+
+    OK = 0
+    INVALID_DATA = 1  # invalid answers or data; a batch with some bad records
+    USAGE = 2  # bad command line, invalid rules or mapping file
+    STORE = 3  # the local history store cannot be used
+    INTERNAL = 70  # a bug: an unexpected error (run with --debug for the traceback)
+    INTERRUPTED = 130  # Ctrl-C, closed terminal
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a file: where it is and what is wrong."""
+
+    message: str
+    file: str = ""
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if not self.file:
+            return self.message
+        if not self.line:
+            return f"{self.file}: {self.message}"
+        return f"{self.file}:{self.line}:{self.col or 1}: {self.message}"
+
+
+class StmScreenError(Exception):
+    """Base of every error the tool reports to a person."""
+
+    exit_code: ExitCode = ExitCode.INVALID_DATA
+
+    def lines(self) -> list[str]:
+        return [str(self)]
+
+
+class ProblemsError(StmScreenError):
+    """An error made of one or more located problems, all reported at once."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class RulesError(ProblemsError):
+    """A rules file (or folder) cannot be loaded: syntax, shape, conditions, examples."""
+
+    exit_code = ExitCode.USAGE
+
+
+class MappingError(ProblemsError):
+    """A batch mapping file cannot be loaded."""
+
+    exit_code = ExitCode.USAGE
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    """One invalid answer: the question it belongs to and what is allowed."""
+
+    question: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.message}" if self.question else self.message
+
+
+class AnswersError(StmScreenError):
+    """The answers handed to the scorer are not valid for the ruleset."""
+
+    exit_code = ExitCode.INVALID_DATA
+
+    def __init__(self, problems: list[AnswerProblem], source: str = "") -> None:
+        self.problems = problems
+        self.source = source
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        prefix = f"{self.source}: " if self.source else ""
+        return [f"{prefix}{p}" for p in self.problems]
+
+
+class InputFileError(StmScreenError):
+    """A data file (answers, survey export) cannot be read at all."""
+
+    exit_code = ExitCode.INVALID_DATA
+
+
+class UsageError(StmScreenError):
+    """The command line asks for something that cannot be done."""
+
+    exit_code = ExitCode.USAGE
+
+
+class StoreError(StmScreenError):
+    """The local history store cannot be opened, read or written."""
+
+    exit_code = ExitCode.STORE
+
+
+class Interrupted(StmScreenError):
+    """The person stopped the program (Ctrl-C, end of input)."""
+
+    exit_code = ExitCode.INTERRUPTED

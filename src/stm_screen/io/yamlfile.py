@@ -1,0 +1,199 @@
+"""Safe YAML reading with positions: every value's FILE:LINE:COL, for messages about rules and mappings.
+
+Always a safe loader (libyaml's C one when available). Only plain data is accepted: tags that would build
+Python objects, alias bombs, oversized, binary and non-UTF-8 files are refused with a located message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from stm_screen.errors import Problem
+
+Path = tuple[str | int, ...]
+Locate = Callable[[Path, int], tuple[str, int, int]]
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_NODES = 100_000
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:" + t
+    for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "binary", "merge")
+}
+
+
+class YamlProblems(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+@dataclass
+class Positions:
+    """Where each value of a parsed document stands: path -> (file, line, col, style)."""
+
+    at: dict[Path, tuple[str, int, int, str | None]] = field(default_factory=dict)
+    default_file: str = ""
+
+    def locate(self, path: Path, offset: int = 0) -> tuple[str, int, int]:
+        probe = tuple(path)
+        while probe not in self.at and probe:
+            probe = probe[:-1]
+        if probe not in self.at:
+            return (self.default_file, 1, 1)
+        file, line, col, style = self.at[probe]
+        if offset and probe == tuple(path) and style in ("", "'", '"'):
+            col += offset + (1 if style in ("'", '"') else 0)
+        return (file, line, col)
+
+    def merge(self, other: Positions, shift: dict[str, int]) -> None:
+        """Add another file's positions, moving list items of the given top-level keys along."""
+        for path, where in other.at.items():
+            if path and len(path) > 1 and isinstance(path[0], str) and path[0] in shift and isinstance(path[1], int):
+                path = (path[0], path[1] + shift[path[0]], *path[2:])
+            self.at.setdefault(path, where)
+
+
+def read_text(path: FsPath, what: str = "file") -> str:
+    """Read a small text file as UTF-8 (a BOM is allowed; UTF-16 with a BOM too)."""
+    return decode(read_bytes(path, what), str(path), what)
+
+
+def read_bytes(path: FsPath, what: str = "file") -> bytes:
+    """Read a small file whole, with one clear problem for each way that can fail."""
+    name = str(path)
+    try:
+        if path.is_dir():
+            raise YamlProblems([Problem(f"is a folder, not a {what}", name)])
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise YamlProblems([Problem(f"the {what} is too large ({size:,} bytes; at most {MAX_BYTES:,})", name)])
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise YamlProblems([Problem(f"no such {what}", name)]) from None
+    except PermissionError:
+        raise YamlProblems([Problem(f"permission denied: cannot read the {what}", name)]) from None
+    except OSError as exc:
+        raise YamlProblems([Problem(f"cannot read the {what}: {exc.strerror or exc}", name)]) from None
+    return data
+
+
+def decode(data: bytes, name: str, what: str = "file") -> str:
+    if len(data) > MAX_BYTES:
+        raise YamlProblems([Problem(f"the {what} is too large ({len(data):,} bytes; at most {MAX_BYTES:,})", name)])
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise YamlProblems([Problem("not valid UTF-16 text", name)]) from None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise YamlProblems([Problem(f"this is a binary file, not a text {what}", name, line, 1)])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlProblems(
+            [Problem("the file is not UTF-8 text (save it as UTF-8 and try again)", name, line, col)]
+        ) from None
+
+
+def parse(text: str, name: str) -> tuple[Any, Positions]:
+    """Parse one YAML document; return its data and the positions of its values."""
+    loader = SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            raise YamlProblems([_marked(exc, name)]) from None
+        except yaml.YAMLError as exc:
+            raise YamlProblems([Problem(f"YAML error: {exc}", name)]) from None
+        if node is None:
+            raise YamlProblems([Problem("the file is empty", name)])
+        positions = Positions(default_file=name)
+        _walk(node, name, positions)
+        try:
+            data = loader.construct_document(node)
+        except yaml.MarkedYAMLError as exc:
+            raise YamlProblems([_marked(exc, name)]) from None
+        except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+            raise YamlProblems([Problem(f"YAML error: {type(exc).__name__}", name)]) from None
+        return data, positions
+    finally:
+        loader.dispose()
+
+
+def _marked(exc: yaml.MarkedYAMLError, name: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    what = " ".join(part for part in (exc.context, exc.problem) if part) or "YAML error"
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    return Problem(f"YAML syntax error: {what}", name, line, col)
+
+
+def _walk(root: yaml.Node, name: str, positions: Positions) -> None:
+    """Record positions, refuse non-plain tags and stop runaway alias expansion."""
+    visits = 0
+    problems: list[Problem] = []
+    stack: list[tuple[yaml.Node, Path, set[int]]] = [(root, (), set())]
+    while stack:
+        node, path, ancestors = stack.pop()
+        visits += 1
+        if visits > MAX_NODES:
+            mark = node.start_mark
+            raise YamlProblems(
+                [
+                    Problem(
+                        f"the document expands to more than {MAX_NODES:,} values (an alias bomb?); "
+                        "rules files must stay small",
+                        name,
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                ]
+            )
+        if id(node) in ancestors:
+            mark = node.start_mark
+            raise YamlProblems([Problem("a YAML alias refers to itself (recursive data)", name, mark.line + 1, 1)])
+        mark = node.start_mark
+        style = getattr(node, "style", None)
+        positions.at.setdefault(path, (name, mark.line + 1, mark.column + 1, style if style is not None else ""))
+        if node.tag not in _PLAIN_TAGS:
+            problems.append(
+                Problem(
+                    f"the YAML tag '{node.tag}' is not allowed: rules hold plain data only",
+                    name,
+                    mark.line + 1,
+                    mark.column + 1,
+                )
+            )
+            continue
+        inner = ancestors | {id(node)}
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:int":
+                    key = str(key)
+                child: Path = (*path, key)
+                km = key_node.start_mark
+                if not isinstance(value_node, yaml.ScalarNode):
+                    positions.at.setdefault(child, (name, km.line + 1, km.column + 1, None))
+                stack.append((value_node, child, inner))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                stack.append((item, (*path, i), inner))
+    if problems:
+        raise YamlProblems(problems)
+
+
+def load(path: FsPath) -> tuple[Any, Positions, bytes]:
+    """Read and parse one YAML file: (data, positions, raw bytes for hashing)."""
+    raw = read_bytes(path)
+    data, positions = parse(decode(raw, str(path)), str(path))
+    return data, positions, raw
