@@ -199,7 +199,9 @@ class _Checker:
         kinds = set()
         for elt in node.elts:
             if not isinstance(elt, ast.Constant) and not (
-                isinstance(elt, ast.UnaryOp) and isinstance(elt.op, ast.USub) and isinstance(elt.operand, ast.Constant)
+                isinstance(elt, ast.UnaryOp)
+                and isinstance(elt.op, ast.USub)
+                and isinstance(elt.operand, ast.Constant)
             ):
                 raise self.fail(elt, "the list after 'in' may hold only fixed values")
             kinds.add(self.check(elt))
@@ -213,7 +215,7 @@ class _Checker:
         if node.value not in choices:
             raise self.fail(
                 node,
-                f"'{node.value}' is not a choice of '{qid}'{_suggest(str(node.value), choices)}; "
+                f"'{node.value!s}' is not a choice of '{qid}'{_suggest(str(node.value), choices)}; "
                 f"choices: {', '.join(choices)}",
             )
 
@@ -236,7 +238,9 @@ class _Checker:
                     self.choice_literal(ln, rt[1])
                     return
                 raise self.fail(ln, f"only a choice id in quotes can be looked for in '{rt[1]}'")
-            raise self.fail(rn, f"'in' needs a multiple-choice question or a list, but this is {_describe(rt)}")
+            raise self.fail(
+                rn, f"'in' needs a multiple-choice question or a list, but this is {_describe(rt)}"
+            )
         if isinstance(op, ast.Is | ast.IsNot):
             raise self.fail(ln, "'is' is not allowed; use == or !=")
         ordering = isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE)
@@ -248,7 +252,7 @@ class _Checker:
         # == and !=
         if lt == rt and lt in (_NUM, _BOOL):
             return
-        for a, at, b, bt in ((ln, lt, rn, rt), (rn, rt, ln, lt)):
+        for at, b, bt in ((lt, rn, rt), (rt, ln, lt)):
             if isinstance(at, tuple) and at[0] == "choice" and bt == _STR:
                 self.choice_literal(b, at[1])
                 return
@@ -278,9 +282,22 @@ def _node_word(node: ast.AST) -> str:
         ast.YieldFrom: "'yield'",
         ast.Slice: "a slice",
     }
-    symbols = {ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.BitAnd: "&",
-               ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@",
-               ast.Invert: "~", ast.Is: "is", ast.IsNot: "is not"}
+    symbols = {
+        ast.Mult: "*",
+        ast.Div: "/",
+        ast.FloorDiv: "//",
+        ast.Mod: "%",
+        ast.Pow: "**",
+        ast.BitAnd: "&",
+        ast.BitOr: "|",
+        ast.BitXor: "^",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+        ast.MatMult: "@",
+        ast.Invert: "~",
+        ast.Is: "is",
+        ast.IsNot: "is not",
+    }
     if type(node) in symbols:
         return f"the operator '{symbols[type(node)]}'"
     return words.get(type(node), f"'{type(node).__name__}'")
@@ -436,7 +453,9 @@ def compile_condition(text: object, names: Mapping[str, NameInfo]) -> Condition:
         if count > MAX_NODES:
             raise ConditionError(f"the condition is too complex (more than {MAX_NODES} parts)")
         if not isinstance(node, _ALLOWED):
-            raise ConditionError(f"{_node_word(node)} is not allowed in a condition", getattr(node, "col_offset", 0))
+            raise ConditionError(
+                f"{_node_word(node)} is not allowed in a condition", getattr(node, "col_offset", 0)
+            )
     checker = _Checker(names)
     result_type = checker.check(tree.body)
     if result_type != _BOOL:

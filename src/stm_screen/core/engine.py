@@ -71,12 +71,12 @@ class Scorer:
         fired: list[str] = []
         unknown_flags: list[str] = []
         top_level: str | None = None
-        for rid, cond, level in self._flags:
+        for rid, cond, flag_level in self._flags:
             hit = cond.evaluate(values)
             if hit:
                 fired.append(rid)
-                if top_level is None or self._rank[level] > self._rank[top_level]:
-                    top_level = level
+                if top_level is None or self._rank[flag_level] > self._rank[top_level]:
+                    top_level = flag_level
             elif hit is None:
                 unknown_flags.append(rid)
 

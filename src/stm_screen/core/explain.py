@@ -103,7 +103,9 @@ def _source(src: Source) -> dict[str, Any]:
     return out
 
 
-def _used(ruleset: Ruleset, cond: Condition, values: Mapping[str, Answer], lang: str | None) -> list[AnswerUsed]:
+def _used(
+    ruleset: Ruleset, cond: Condition, values: Mapping[str, Answer], lang: str | None
+) -> list[AnswerUsed]:
     used = []
     for q in ruleset.questions:  # question order, not set order: deterministic
         if q.id in cond.names and q.id in values:
@@ -144,15 +146,25 @@ def explain(
     ]
     met = [
         Finding(
-            c.id, c.title.get(lang), c.explanation.get(lang), _source(c.source),
-            _used(ruleset, c.when, values, lang), points=c.points,
+            c.id,
+            c.title.get(lang),
+            c.explanation.get(lang),
+            _source(c.source),
+            _used(ruleset, c.when, values, lang),
+            points=c.points,
         )
         for c in (crits[i] for i in ev.criteria_met)
     ]
     undetermined_ids = set(ev.criteria_unknown)
     not_met = [
-        Finding(c.id, c.title.get(lang), c.explanation.get(lang), _source(c.source),
-                _used(ruleset, c.when, values, lang), points=c.points)
+        Finding(
+            c.id,
+            c.title.get(lang),
+            c.explanation.get(lang),
+            _source(c.source),
+            _used(ruleset, c.when, values, lang),
+            points=c.points,
+        )
         for c in ruleset.criteria
         if c.id not in ev.criteria_met and c.id not in undetermined_ids
     ]
@@ -174,9 +186,7 @@ def explain(
         missing.append(Missing(qid, q.text.get(lang), safety, note))
 
     headline = ruleset.headline
-    scores = [
-        ScoreValue(s.id, s.title.get(lang), ev.scores.get(s.id), s.low, s.high) for s in ruleset.scores
-    ]
+    scores = [ScoreValue(s.id, s.title.get(lang), ev.scores.get(s.id), s.low, s.high) for s in ruleset.scores]
     return Result(
         level=ev.level,
         title=level.title.get(lang) if level else "Not enough answers for a result",
@@ -267,7 +277,7 @@ def what_would_change(
                         None if now is None else plain(now),
                         plain(candidate),
                         new.level,
-                        f"If the answer to \"{q.text.get(lang)}\" were {describe(q, candidate, lang)} "
+                        f'If the answer to "{q.text.get(lang)}" were {describe(q, candidate, lang)} '
                         f"(now {shown_now}), the result would be '{_level_title(ruleset, new.level, lang)}'.",
                     ),
                 )
@@ -300,9 +310,7 @@ def _band_summary(ruleset: Ruleset, ev: Evaluation, lang: str | None) -> Change 
         (o for o in ruleset.outcomes if o.score == headline.id and o.when is None),
         key=lambda o: -math.inf if o.min is None else o.min,
     )
-    unit_points = all(
-        c.points == 1 for c in ruleset.criteria if c.id in headline.criteria
-    )
+    unit_points = all(c.points == 1 for c in ruleset.criteria if c.id in headline.criteria)
     for o in bands:
         if o.min is not None and o.min > value and o.level != ev.level:
             need = o.min - value

@@ -13,7 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Id = Annotated[
     str,
-    Field(pattern=ID_PATTERN, max_length=64, description="lower-case letters, digits and _, starting with a letter"),
+    Field(
+        pattern=ID_PATTERN,
+        max_length=64,
+        description="lower-case letters, digits and _, starting with a letter",
+    ),
 ]
 Text = Annotated[
     str | dict[str, str],
@@ -67,7 +71,9 @@ class Question(_Model):
     max: float | None = Field(None, description="Largest allowed answer (integer and number)")
     unit: Text | None = Field(None, description="Unit shown with the answer, e.g. months")
     choices: list[Choice] | None = Field(None, description="Required for choice and multi_choice")
-    ask_if: Condition | None = Field(None, description="Ask only when this condition over earlier answers holds")
+    ask_if: Condition | None = Field(
+        None, description="Ask only when this condition over earlier answers holds"
+    )
     section: Id | None = None
     required: bool = Field(False, description="An unanswered required question makes the result incomplete")
 

@@ -238,7 +238,8 @@ class _Compiler:
             ident = getattr(item, key)
             if ident in seen:
                 self.problem(
-                    (section, i, key), f"{section}: duplicate id '{ident}' (first used at item {seen[ident] + 1})"
+                    (section, i, key),
+                    f"{section}: duplicate id '{ident}' (first used at item {seen[ident] + 1})",
                 )
             else:
                 seen[ident] = i
@@ -247,7 +248,9 @@ class _Compiler:
 
     def validate_shape(self) -> m.RulesetFile | None:
         if not isinstance(self.data, Mapping):
-            self.problem((), "a rules file must be a mapping of keys (id, version, questions, ...) at the top")
+            self.problem(
+                (), "a rules file must be a mapping of keys (id, version, questions, ...) at the top"
+            )
             return None
         try:
             return m.RulesetFile.model_validate(dict(self.data))
@@ -265,7 +268,9 @@ class _Compiler:
             model = m.MODEL_AT_KEY.get(parent[-1], m.RulesetFile) if parent else m.RulesetFile
             fields = [f.alias or name for name, f in model.model_fields.items()]
             where = _label(loc[:-1]) or "top level"
-            self.problem(loc, f"{where}: unknown key '{key}'{suggest(key, fields)}; allowed: {', '.join(fields)}")
+            self.problem(
+                loc, f"{where}: unknown key '{key}'{suggest(key, fields)}; allowed: {', '.join(fields)}"
+            )
             return
         if kind == "missing":
             self.problem(loc[:-1], f"{_label(loc[:-1]) or 'top level'}: missing key '{loc[-1]}'")
@@ -285,7 +290,8 @@ class _Compiler:
 
         sources = {s.id: Source(s.id, s.citation, s.url) for s in raw.sources}
         sections = {
-            s.id: Section(s.id, _words(s.title, langs), _words(s.intro, langs), s.safety) for s in raw.sections
+            s.id: Section(s.id, _words(s.title, langs), _words(s.intro, langs), s.safety)
+            for s in raw.sections
         }
 
         def source(path: Path, ident: str) -> Source:
@@ -339,9 +345,7 @@ class _Compiler:
                 red_flags.append(
                     RedFlag(rf.id, cond, rf.level, _words(rf.title, langs), _words(rf.message, langs), src)
                 )
-        questions = [
-            q if q.safety or q.id not in red_flag_names else _replace_safety(q) for q in questions
-        ]
+        questions = [q if q.safety or q.id not in red_flag_names else _replace_safety(q) for q in questions]
 
         criteria: list[Criterion] = []
         for i, c in enumerate(raw.criteria):
@@ -371,7 +375,8 @@ class _Compiler:
             path = ("examples", i)
             if ex.level not in levels:
                 self.problem(
-                    (*path, "level"), f"{_label(path)}: unknown level '{ex.level}'{suggest(ex.level, list(levels))}"
+                    (*path, "level"),
+                    f"{_label(path)}: unknown level '{ex.level}'{suggest(ex.level, list(levels))}",
                 )
             for sid in ex.scores:
                 if sid not in {s.id for s in scores}:
@@ -417,7 +422,9 @@ class _Compiler:
                 if value is not None and not math.isfinite(value):
                     self.problem((*path, key), f"{label}: '{key}' must be a finite number")
                 elif value is not None and q.type == "integer" and value != int(value):
-                    self.problem((*path, key), f"{label}: '{key}' of an integer question must be a whole number")
+                    self.problem(
+                        (*path, key), f"{label}: '{key}' of an integer question must be a whole number"
+                    )
             if q.min is not None and q.max is not None and q.min > q.max:
                 self.problem((*path, "min"), f"{label}: min ({q.min:g}) is larger than max ({q.max:g})")
         if q.type in ("choice", "multi_choice"):
@@ -426,7 +433,9 @@ class _Compiler:
             else:
                 self.unique_choices(path, q.choices)
         elif q.choices is not None:
-            self.problem((*path, "choices"), f"{label}: 'choices' are only for choice and multi_choice questions")
+            self.problem(
+                (*path, "choices"), f"{label}: 'choices' are only for choice and multi_choice questions"
+            )
 
     def unique_choices(self, path: Path, choices: list[m.Choice]) -> None:
         seen: set[str] = set()
@@ -445,7 +454,9 @@ class _Compiler:
             # Say precisely why a known question cannot be used here.
             later = _first_name_in(q.ask_if, set(every) - set(earlier))
             if later == q.id:
-                self.problem(path, f"{_label(path)}: ask_if refers to the question itself ('{q.id}')", exc.offset)
+                self.problem(
+                    path, f"{_label(path)}: ask_if refers to the question itself ('{q.id}')", exc.offset
+                )
             elif later is not None:
                 self.problem(
                     path,
@@ -458,7 +469,11 @@ class _Compiler:
             return None
 
     def build_scores(
-        self, raw: m.RulesetFile, criteria: list[Criterion], questions: Mapping[str, Question], langs: list[str]
+        self,
+        raw: m.RulesetFile,
+        criteria: list[Criterion],
+        questions: Mapping[str, Question],
+        langs: list[str],
     ) -> list[Score]:
         known_criteria = {c.id: c for c in raw.criteria}
         scores: list[Score] = []
@@ -492,7 +507,8 @@ class _Compiler:
                     q = questions.get(qid)
                     if q is None:
                         self.problem(
-                            (*path, "items", j), f"{_label(path)}: unknown question '{qid}'{suggest(qid, list(questions))}"
+                            (*path, "items", j),
+                            f"{_label(path)}: unknown question '{qid}'{suggest(qid, list(questions))}",
                         )
                         continue
                     rng = _item_range(q)
@@ -513,7 +529,9 @@ class _Compiler:
                         low, high = min(lows), max(highs)
             if integral:
                 low, high = int(low), int(high)
-            scores.append(Score(s.id, _words(s.title, langs), s.method, crit_ids, item_ids, low, high, integral))
+            scores.append(
+                Score(s.id, _words(s.title, langs), s.method, crit_ids, item_ids, low, high, integral)
+            )
         return scores
 
     def build_levels(self, raw: m.RulesetFile, langs: list[str]) -> dict[str, Level]:
@@ -562,12 +580,15 @@ class _Compiler:
             path: Path = ("outcomes", i)
             if o.level not in levels:
                 self.problem(
-                    (*path, "level"), f"{_label(path)}: unknown level '{o.level}'{suggest(o.level, list(levels))}"
+                    (*path, "level"),
+                    f"{_label(path)}: unknown level '{o.level}'{suggest(o.level, list(levels))}",
                 )
             cond = None
             if o.when is not None:
                 if o.score is not None or o.min is not None or o.max is not None:
-                    self.problem(path, f"{_label(path)}: give either 'when' or a score band (score, min, max)")
+                    self.problem(
+                        path, f"{_label(path)}: give either 'when' or a score band (score, min, max)"
+                    )
                     continue
                 cond = self.condition((*path, "when"), o.when, score_names)
             elif o.score is None:
@@ -575,7 +596,8 @@ class _Compiler:
                 continue
             elif o.score not in by_id:
                 self.problem(
-                    (*path, "score"), f"{_label(path)}: unknown score '{o.score}'{suggest(o.score, list(by_id))}"
+                    (*path, "score"),
+                    f"{_label(path)}: unknown score '{o.score}'{suggest(o.score, list(by_id))}",
                 )
                 continue
             else:
@@ -611,8 +633,9 @@ class _Compiler:
                 self.problem(
                     ("outcomes", ni, "min"),
                     f"outcome bands for '{score.id}' leave a gap: scores above {phi:g} and below "
-                    f"{nlo:g} match no band" if step == 0 else
-                    f"outcome bands for '{score.id}' leave a gap: scores from {phi + step:g} to {gap_hi:g} "
+                    f"{nlo:g} match no band"
+                    if step == 0
+                    else f"outcome bands for '{score.id}' leave a gap: scores from {phi + step:g} to {gap_hi:g} "
                     "match no band",
                 )
         last = group[-1]
@@ -638,8 +661,9 @@ def _name_info(q: m.Question) -> NameInfo:
         return NameInfo("bool")
     if q.type in ("integer", "number"):
         return NameInfo("num")
-    kind = "choice" if q.type == "choice" else "multi"
-    return NameInfo(kind, tuple(c.id for c in q.choices or ()))
+    if q.type == "choice":
+        return NameInfo("choice", tuple(c.id for c in q.choices or ()))
+    return NameInfo("multi", tuple(c.id for c in q.choices or ()))
 
 
 def _item_range(q: Question) -> tuple[float, float, bool] | None:

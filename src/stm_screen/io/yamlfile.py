@@ -55,7 +55,13 @@ class Positions:
     def merge(self, other: Positions, shift: dict[str, int]) -> None:
         """Add another file's positions, moving list items of the given top-level keys along."""
         for path, where in other.at.items():
-            if path and len(path) > 1 and isinstance(path[0], str) and path[0] in shift and isinstance(path[1], int):
+            if (
+                path
+                and len(path) > 1
+                and isinstance(path[0], str)
+                and path[0] in shift
+                and isinstance(path[1], int)
+            ):
                 path = (path[0], path[1] + shift[path[0]], *path[2:])
             self.at.setdefault(path, where)
 
@@ -73,7 +79,9 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
             raise YamlProblems([Problem(f"is a folder, not a {what}", name)])
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise YamlProblems([Problem(f"the {what} is too large ({size:,} bytes; at most {MAX_BYTES:,})", name)])
+            raise YamlProblems(
+                [Problem(f"the {what} is too large ({size:,} bytes; at most {MAX_BYTES:,})", name)]
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise YamlProblems([Problem(f"no such {what}", name)]) from None
@@ -86,7 +94,9 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
 
 def decode(data: bytes, name: str, what: str = "file") -> str:
     if len(data) > MAX_BYTES:
-        raise YamlProblems([Problem(f"the {what} is too large ({len(data):,} bytes; at most {MAX_BYTES:,})", name)])
+        raise YamlProblems(
+            [Problem(f"the {what} is too large ({len(data):,} bytes; at most {MAX_BYTES:,})", name)]
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -160,10 +170,14 @@ def _walk(root: yaml.Node, name: str, positions: Positions) -> None:
             )
         if id(node) in ancestors:
             mark = node.start_mark
-            raise YamlProblems([Problem("a YAML alias refers to itself (recursive data)", name, mark.line + 1, 1)])
+            raise YamlProblems(
+                [Problem("a YAML alias refers to itself (recursive data)", name, mark.line + 1, 1)]
+            )
         mark = node.start_mark
         style = getattr(node, "style", None)
-        positions.at.setdefault(path, (name, mark.line + 1, mark.column + 1, style if style is not None else ""))
+        positions.at.setdefault(
+            path, (name, mark.line + 1, mark.column + 1, style if style is not None else "")
+        )
         if node.tag not in _PLAIN_TAGS:
             problems.append(
                 Problem(

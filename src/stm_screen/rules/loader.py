@@ -69,11 +69,17 @@ def _merge(parts: list[tuple[Path, Any, Positions]]) -> tuple[dict[str, Any], Po
     problems: list[Problem] = []
     meta = [(p, d) for p, d, _ in parts if isinstance(d, dict) and "id" in d]
     if not meta:
-        problems.append(Problem("no file in the folder carries the ruleset's metadata (id, version, title)",
-                                str(parts[0][0].parent)))
+        problems.append(
+            Problem(
+                "no file in the folder carries the ruleset's metadata (id, version, title)",
+                str(parts[0][0].parent),
+            )
+        )
     elif len(meta) > 1:
         for p, _ in meta[1:]:
-            problems.append(Problem(f"a second file with metadata ('id'); the first is {meta[0][0].name}", str(p), 1, 1))
+            problems.append(
+                Problem(f"a second file with metadata ('id'); the first is {meta[0][0].name}", str(p), 1, 1)
+            )
     merged: dict[str, Any] = {}
     positions = Positions(default_file=str(parts[0][0]))
     for path, data, pos in parts:
@@ -90,8 +96,12 @@ def _merge(parts: list[tuple[Path, Any, Positions]]) -> tuple[dict[str, Any], Po
             else:
                 file, line, col = pos.locate((key,))
                 problems.append(
-                    Problem(f"'{key}' belongs in the metadata file ({meta[0][0].name if meta else '?'})",
-                            file, line, col)
+                    Problem(
+                        f"'{key}' belongs in the metadata file ({meta[0][0].name if meta else '?'})",
+                        file,
+                        line,
+                        col,
+                    )
                 )
         positions.merge(pos, shift)
     if problems:

@@ -1,0 +1,142 @@
+"""The ``stm-screen`` command line: options in, one call to the pipeline, output out.
+
+This module stays light so that ``--help``, ``--version`` and shell completion start fast: each command
+imports what it needs (rules loader, Rich, questionary) inside its own body, in ``stm_screen.cli.<command>``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stm_screen import __version__
+from stm_screen.cli.errors import guard, set_debug
+
+app = typer.Typer(
+    name="stm-screen",
+    help="Check whether a physical therapy evaluation is worth considering for long-lasting pain, "
+    "after checking for warning signs that need a doctor first. A screening aid, not a diagnosis.",
+    no_args_is_help=False,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+rules_app = typer.Typer(help="Check, show and describe rulesets.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+RulesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rules", "-r", help="Rules file or folder, or a bundled ruleset's name (default: pt-screen)."
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"stm-screen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
+) -> None:
+    """With no command, start the screening questionnaire."""
+    set_debug(debug)
+    if ctx.invoked_subcommand is None:
+        from stm_screen.cli import screen_cli
+
+        screen_cli.start_default()
+
+
+@app.command()
+@guard
+def score(
+    answers: Annotated[
+        str, typer.Argument(help="JSON or YAML file of question id -> answer, or - for stdin.")
+    ],
+    rules: RulesOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text, json.")] = "text",
+) -> None:
+    """Score a file of answers and print the recommendation with its explanation."""
+    from stm_screen.cli import score_cmd
+
+    score_cmd.run(answers, rules=rules, fmt=fmt)
+
+
+@rules_app.command("check")
+@guard
+def rules_check(
+    path: Annotated[
+        str | None, typer.Argument(help="Rules file or folder (default: the bundled ruleset).")
+    ] = None,
+) -> None:
+    """Validate a ruleset and run its examples."""
+    from stm_screen.cli import rules_cmd
+
+    rules_cmd.check(path)
+
+
+@rules_app.command("test", hidden=True)
+@guard
+def rules_test(path: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Alias of 'rules check'."""
+    from stm_screen.cli import rules_cmd
+
+    rules_cmd.check(path)
+
+
+@rules_app.command("show")
+@guard
+def rules_show(
+    path: Annotated[
+        str | None, typer.Argument(help="Rules file or folder (default: the bundled ruleset).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json.")] = "table",
+) -> None:
+    """Show a readable overview of a ruleset's questions, warning signs, criteria and outcomes."""
+    from stm_screen.cli import rules_cmd
+
+    rules_cmd.show(path, fmt)
+
+
+@rules_app.command("schema")
+@guard
+def rules_schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+) -> None:
+    """Print the JSON Schema of rules files, for editors."""
+    from stm_screen.cli import rules_cmd
+
+    rules_cmd.schema(output)
+
+
+# Commands of the questionnaire, batch and clinic features live in their own light modules.
+from stm_screen.cli import batch_cli, clinic_cli, screen_cli  # noqa: E402
+
+screen_cli.register(app)
+batch_cli.register(app, rules_app)
+clinic_cli.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if sys.platform == "win32":  # pragma: no cover - make Ctrl-C and UTF-8 behave on Windows consoles
+        for stream in (sys.stdout, sys.stderr):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="replace")
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

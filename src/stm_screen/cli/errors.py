@@ -1,0 +1,94 @@
+"""The one place where errors become messages and exit codes.
+
+Every command body runs inside :func:`guard`. Named errors print their lines on stderr (never answers or
+patient references beyond what the user's own file said) and exit with their documented code; Ctrl-C exits
+130; anything unexpected prints one line pointing to ``--debug`` and exits 70. Tracebacks appear only with
+``--debug`` (or ``STM_SCREEN_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+
+from stm_screen.errors import ExitCode, StmScreenError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_state = {"debug": False}
+
+
+def set_debug(on: bool) -> None:
+    _state["debug"] = on or os.environ.get("STM_SCREEN_DEBUG", "") not in ("", "0")
+
+
+def debug_enabled() -> bool:
+    return _state["debug"] or os.environ.get("STM_SCREEN_DEBUG", "") not in ("", "0")
+
+
+def say_error(line: str) -> None:
+    """One line on stderr, prefixed so it stands out; plain text so it works on every terminal."""
+    try:
+        sys.stderr.write(f"stm-screen: {line}\n")
+    except UnicodeEncodeError:
+        sys.stderr.write(f"stm-screen: {line}\n".encode("ascii", "replace").decode("ascii"))
+    sys.stderr.flush()
+
+
+def guard(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run a command body, translating errors into messages and exit codes."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except StmScreenError as exc:
+            if debug_enabled():
+                import traceback
+
+                traceback.print_exc()
+            for line in exc.lines():
+                say_error(line)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            say_error("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            raise typer.Exit(int(ExitCode.OK)) from None
+        except Exception as exc:
+            if debug_enabled():
+                import traceback
+
+                traceback.print_exc()
+            # The type only: an exception's text may hold answers or patient references.
+            say_error(
+                f"internal error ({type(exc).__name__}); this is a bug. "
+                "Run again with --debug to see the details."
+            )
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+    return wrapper
+
+
+def _quiet_broken_pipe() -> None:
+    """stdout was closed early (``| head``): stop quietly, like other Unix tools."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def fail(message: str, code: ExitCode = ExitCode.USAGE) -> Any:
+    """Stop with one message and an exit code (for checks made in the CLI layer)."""
+    say_error(message)
+    raise typer.Exit(int(code))

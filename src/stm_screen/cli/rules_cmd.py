@@ -1,0 +1,150 @@
+"""``stm-screen rules check|show|schema``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from stm_screen.core.ruleset import Question, Ruleset
+from stm_screen.errors import UsageError
+
+
+def check(path: str | None) -> None:
+    from stm_screen.screening import check_rules
+
+    ruleset, report = check_rules(path)
+    sys.stdout.write(
+        f"ok: {ruleset.id} {ruleset.version} ({ruleset.origin}): {len(ruleset.questions)} questions, "
+        f"{len(ruleset.red_flags)} warning signs, {len(ruleset.criteria)} criteria, "
+        f"{report.passed} of {len(ruleset.examples)} examples pass\n"
+    )
+
+
+def _question(q: Question) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": q.id,
+        "text": str(q.text),
+        "help": str(q.help) or None,
+        "type": q.type,
+        "min": q.min,
+        "max": q.max,
+        "unit": str(q.unit) or None,
+        "choices": [{"id": c.id, "label": str(c.label), "value": c.value} for c in q.choices],
+        "section": q.section,
+        "safety": q.safety,
+        "required": q.required,
+        "ask_if": q.ask_if.source if q.ask_if else None,
+    }
+    return out
+
+
+def describe(ruleset: Ruleset) -> dict[str, Any]:
+    """The ruleset as plain data (what ``rules show --format json`` prints)."""
+    return {
+        "id": ruleset.id,
+        "version": ruleset.version,
+        "title": str(ruleset.title),
+        "description": str(ruleset.description),
+        "sha256": ruleset.sha256,
+        "languages": list(ruleset.languages),
+        "questions": [_question(q) for q in ruleset.questions],
+        "red_flags": [
+            {
+                "id": r.id,
+                "when": r.when.source,
+                "level": r.level,
+                "title": str(r.title),
+                "source": r.source.id,
+            }
+            for r in ruleset.red_flags
+        ],
+        "criteria": [
+            {
+                "id": c.id,
+                "when": c.when.source,
+                "points": c.points,
+                "title": str(c.title),
+                "source": c.source.id,
+            }
+            for c in ruleset.criteria
+        ],
+        "scores": [
+            {
+                "id": s.id,
+                "method": s.method,
+                "criteria": list(s.criteria),
+                "items": list(s.items),
+                "min": s.low,
+                "max": s.high,
+            }
+            for s in ruleset.scores
+        ],
+        "levels": [{"id": lv.id, "title": str(lv.title)} for lv in ruleset.levels],
+        "outcomes": [
+            {
+                "level": o.level,
+                "when": o.when.source if o.when else None,
+                "score": o.score,
+                "min": o.min,
+                "max": o.max,
+            }
+            for o in ruleset.outcomes
+        ],
+        "sources": [{"id": s.id, "citation": s.citation} for s in ruleset.sources.values()],
+    }
+
+
+def show(path: str | None, fmt: str) -> None:
+    from stm_screen.screening import load_rules
+
+    if fmt not in ("table", "json"):
+        raise UsageError(f"unknown --format '{fmt}'; choose one of: table, json")
+    ruleset = load_rules(path)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(describe(ruleset), indent=2, ensure_ascii=False) + "\n")
+        return
+    from rich.table import Table
+
+    from stm_screen.core.answers import allowed
+    from stm_screen.render.console import make_console
+
+    console = make_console()
+    console.print(f"[bold]{ruleset.title}[/bold]  ({ruleset.id} {ruleset.version})", highlight=False)
+    questions = Table("id", "question", "answer", title="Questions", show_lines=False)
+    for q in ruleset.questions:
+        extra = " [safety]" if q.safety else ""
+        cond = f"\n(asked if {q.ask_if.source})" if q.ask_if else ""
+        questions.add_row(q.id, f"{q.text}{extra}{cond}", allowed(q))
+    console.print(questions)
+    flags = Table("id", "when", "level", "source", title="Warning signs (override everything else)")
+    for r in ruleset.red_flags:
+        flags.add_row(r.id, r.when.source, r.level, r.source.id)
+    console.print(flags)
+    crit = Table("id", "when", "points", "source", title="Criteria")
+    for c in ruleset.criteria:
+        crit.add_row(c.id, c.when.source, f"{c.points:g}", c.source.id)
+    console.print(crit)
+    outs = Table("level", "rule", "title", title="Outcomes")
+    for o in ruleset.outcomes:
+        if o.when is not None:
+            rule = o.when.source
+        else:
+            lo = "" if o.min is None else f"{o.min:g} <= "
+            hi = "" if o.max is None else f" <= {o.max:g}"
+            rule = f"{lo}{o.score}{hi}"
+        outs.add_row(o.level, rule, str(ruleset.level_by_id[o.level].title))
+    console.print(outs)
+
+
+def schema(output: Path | None) -> None:
+    from stm_screen.core.model import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from stm_screen.io.atomic import write_text_atomic
+
+    write_text_atomic(output, text, force=True)

@@ -1,0 +1,60 @@
+"""Reading a file of answers (JSON or YAML mapping of question id -> answer), or standard input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stm_screen.errors import InputFileError
+from stm_screen.io.yamlfile import SafeLoader, YamlProblems, decode, read_bytes
+
+
+def read_answers(spec: str) -> tuple[Any, str]:
+    """Return (parsed data, display name). ``-`` reads standard input."""
+    if spec == "-":
+        name = "<stdin>"
+        try:
+            raw = sys.stdin.buffer.read()
+        except (OSError, ValueError) as exc:
+            raise InputFileError(f"{name}: cannot read standard input ({type(exc).__name__})") from None
+    else:
+        name = spec
+        try:
+            raw = read_bytes(Path(spec), "answers file")
+        except YamlProblems as exc:
+            raise InputFileError(str(exc.problems[0])) from None
+    try:
+        text = decode(raw, name, "answers file")
+    except YamlProblems as exc:
+        raise InputFileError(str(exc.problems[0])) from None
+    if not text.strip():
+        raise InputFileError(f"{name}: the answers file is empty")
+    return parse_answers_text(text, name), name
+
+
+def parse_answers_text(text: str, name: str) -> Any:
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if name.endswith(".json"):
+                raise InputFileError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+            # YAML flow style is a superset of JSON: fall through
+    try:
+        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        raise InputFileError(
+            f"{name}{where}: cannot read the answers: {exc.problem or 'not JSON or YAML'}"
+        ) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise InputFileError(f"{name}: cannot read the answers ({type(exc).__name__})") from None
+    if data is None:
+        raise InputFileError(f"{name}: the answers file is empty")
+    return data

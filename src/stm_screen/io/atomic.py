@@ -1,0 +1,58 @@
+"""Writing files so that nothing half-written is ever left: a temp file beside the target, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from stm_screen.errors import InputFileError, UsageError
+
+
+@contextlib.contextmanager
+def atomic_writer(
+    target: Path,
+    *,
+    force: bool = True,
+    mode: int | None = None,
+    newline: str | None = None,
+    encoding: str = "utf-8",
+) -> Iterator[IO[str]]:
+    """Open a temp file next to ``target``; rename it over the target only if the block succeeds."""
+    target = Path(target)
+    if target.exists() and target.is_dir():
+        raise UsageError(f"{target}: is a folder")
+    if not force and target.exists():
+        raise UsageError(f"{target}: already exists; use --force to overwrite it")
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except FileNotFoundError:
+        raise InputFileError(f"{target}: the folder {folder} does not exist") from None
+    except PermissionError:
+        raise InputFileError(f"{target}: permission denied") from None
+    except OSError as exc:
+        raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(target: Path, text: str, *, force: bool = True, mode: int | None = None) -> None:
+    try:
+        with atomic_writer(target, force=force, mode=mode) as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None

@@ -1,0 +1,20 @@
+"""Rich consoles, created only when a command needs one (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def plain_wanted(stream_is_tty: bool, forced: bool = False) -> bool:
+    """Plain output: asked for, NO_COLOR set, TERM=dumb, or not a terminal."""
+    return forced or not stream_is_tty or "NO_COLOR" in os.environ or os.environ.get("TERM", "") == "dumb"
+
+
+def make_console(file: TextIO | None = None, stderr: bool = False, width: int | None = None) -> Console:
+    from rich.console import Console
+
+    return Console(file=file, stderr=stderr, width=width, highlight=False, soft_wrap=False)

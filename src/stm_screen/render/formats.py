@@ -1,0 +1,26 @@
+"""Result renderers by name: the one registry behind every ``--format`` and report suffix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from stm_screen.core.explain import Result
+
+
+def to_json(result: Result) -> str:
+    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_text(result: Result) -> str:
+    from stm_screen.render.text import render_plain
+
+    return render_plain(result)
+
+
+# name -> function producing the whole document as text. The "text" entry is the plain form; on a terminal
+# the score command prints the Rich rendering instead.
+RENDERERS: dict[str, Callable[[Result], str]] = {
+    "text": to_text,
+    "json": to_json,
+}

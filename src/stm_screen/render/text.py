@@ -1,0 +1,188 @@
+"""The result for people, rendered with Rich: a panel in colour, or plain text for screen readers.
+
+Meaning is never carried by colour alone: every level has words and a symbol, and warning signs are
+labelled in words. When the terminal cannot print a character (a Windows cp1252 console, say), ASCII
+symbols and box characters are used instead.
+"""
+
+from __future__ import annotations
+
+import codecs
+from typing import TYPE_CHECKING
+
+from stm_screen.core.explain import Finding, Result
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+LEVEL_STYLE = {
+    "emergency": "bold white on red",
+    "see_doctor": "bold black on yellow",
+    "pt_recommended": "bold white on blue",
+    "pt_consider": "bold black on cyan",
+    "self_care": "bold black on green",
+}
+ASCII_SYMBOL = {
+    "emergency": "!!",
+    "see_doctor": "!",
+    "pt_recommended": "**",
+    "pt_consider": "*",
+    "self_care": "o",
+}
+BAR_WIDTH = 20
+
+
+def can_encode(console: Console, text: str) -> bool:
+    encoding = (console.encoding or "utf-8").lower()
+    try:
+        codecs.lookup(encoding)
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def symbol_for(result: Result, unicode_ok: bool) -> str:
+    if result.symbol and unicode_ok:
+        return result.symbol
+    if result.symbol and result.symbol.isascii():
+        return result.symbol
+    return ASCII_SYMBOL.get(result.level or "", "?")
+
+
+def score_bar(value: float, maximum: float, unicode_ok: bool) -> str:
+    if maximum <= 0:
+        return ""
+    filled = round(BAR_WIDTH * max(0.0, min(value, maximum)) / maximum)
+    full, empty = ("█", "░") if unicode_ok else ("#", "-")
+    return "[" + full * filled + empty * (BAR_WIDTH - filled) + "]"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}"
+
+
+def _answers(f: Finding) -> str:
+    if not f.answers:
+        return ""
+    return "; ".join(
+        f"you answered {a.shown}" if len(f.answers) == 1 else f"{a.question}: {a.shown}" for a in f.answers
+    )
+
+
+def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str]]:
+    """The result as (style, line) pairs: the single source of the text layout (plain and rich)."""
+    sym = symbol_for(result, unicode_ok)
+    bullet = "•" if unicode_ok else "-"
+    out: list[tuple[str, str]] = []
+    add = out.append
+    add(("level", f"{sym} {result.title}".strip()))
+    add(("", ""))
+    add(("", result.advice))
+    if result.red_flags:
+        add(("", ""))
+        add(("heading", "WARNING SIGNS - act on these first:"))
+        for f in result.red_flags:
+            urgency = "EMERGENCY" if f.level == "emergency" else "SEE A DOCTOR"
+            add(("flag", f"{bullet} [{urgency}] {f.title}"))
+            add(("", f"  {f.explanation}"))
+    if result.score is not None and result.max_score is not None:
+        add(("", ""))
+        add(("heading", "Score"))
+        add(
+            (
+                "",
+                f"{score_bar(result.score, result.max_score, unicode_ok)} {_num(result.score)} of "
+                f"{_num(result.max_score)} signs that physical therapy may help",
+            )
+        )
+    if result.findings:
+        add(("", ""))
+        add(("heading", "Why"))
+        for f in result.findings:
+            said = _answers(f)
+            add(("", f"{bullet} {f.title}" + (f" ({said})" if said else "")))
+            add(("dim", f"  {f.explanation}"))
+    if result.criteria_not_met:
+        add(("", ""))
+        add(("heading", "Not met"))
+        for f in result.criteria_not_met:
+            add(("dim", f"{bullet} {f.title}"))
+    if result.red_flags_not_ruled_out or result.missing:
+        add(("", ""))
+        add(("heading", "Not answered"))
+        for f in result.red_flags_not_ruled_out:
+            add(("flag", f"{bullet} Warning sign could not be ruled out: {f.title}"))
+        for m in result.missing:
+            if not m.safety:
+                add(("", f"{bullet} {m.text} (not answered)"))
+    if result.notes:
+        add(("", ""))
+        add(("heading", "About your pain"))
+        for note in result.notes:
+            add(("", f"{bullet} {note}"))
+    if result.what_would_change:
+        add(("", ""))
+        add(("heading", "What would change this result"))
+        for c in result.what_would_change:
+            add(("", f"{bullet} {c.summary}"))
+    if result.next_steps:
+        add(("", ""))
+        add(("heading", "Next steps"))
+        for step in result.next_steps:
+            add(("", f"{bullet} {step}"))
+    add(("", ""))
+    add(("dim", result.disclaimer))
+    ruleset = result.ruleset
+    add(
+        (
+            "dim",
+            f"Rules: {ruleset['id']} {ruleset['version']} (sha256 {ruleset['sha256'][:12]}), "
+            f"stm-screen {result.tool_version}",
+        )
+    )
+    return out
+
+
+def render_plain(result: Result, unicode_ok: bool = True) -> str:
+    """Plain text: no colour, no boxes; what a screen reader or a printer gets."""
+    return "\n".join(line for _, line in result_lines(result, unicode_ok)) + "\n"
+
+
+def renderable(result: Result, console: Console) -> RenderableType:
+    from rich import box
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    unicode_ok = can_encode(console, "█░•‼◐●○▲╭─")
+    styles = {
+        "level": LEVEL_STYLE.get(result.level or "", "bold"),
+        "heading": "bold underline",
+        "flag": "bold red",
+        "dim": "dim",
+        "": "",
+    }
+    body = [Text(line, style=styles[style]) for style, line in result_lines(result, unicode_ok)]
+    return Panel(
+        Group(*body),
+        title="Screening result",
+        box=box.ROUNDED if unicode_ok else box.ASCII,
+        expand=False,
+        padding=(1, 2),
+    )
+
+
+def print_result(result: Result, console: Console, plain: bool = False) -> None:
+    if plain:
+        console.print(
+            render_plain(result, can_encode(console, "█░•‼◐●○▲")),
+            markup=False,
+            highlight=False,
+            end="",
+            soft_wrap=False,
+        )
+    else:
+        console.print(renderable(result, console))

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data folder; nothing is written to the real user folder."""
+    home = tmp_path / "stm-home"
+    monkeypatch.setenv("STM_SCREEN_HOME", str(home))
+    monkeypatch.delenv("STM_SCREEN_DEBUG", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def ruleset():  # type: ignore[no-untyped-def]
+    from stm_screen.rules.loader import load_ruleset
+
+    return load_ruleset()
