@@ -1,0 +1,30 @@
+"""The tool's data folder: ``STM_SCREEN_HOME``, else the platform's user data folder. Created 0700."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from stm_screen.errors import StoreError
+
+
+def data_dir(create: bool = True) -> Path:
+    """The data folder (resume files, history); created with mode 0700 when asked."""
+    home = os.environ.get("STM_SCREEN_HOME", "").strip()
+    if home:
+        folder = Path(home).expanduser()
+    else:
+        from platformdirs import user_data_dir
+
+        folder = Path(user_data_dir("stm-screen", appauthor=False))
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if os.name == "posix":
+                os.chmod(folder, 0o700)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot use the data folder {folder}: {exc.strerror or type(exc).__name__} "
+                "(set STM_SCREEN_HOME to a writable folder)"
+            ) from None
+    return folder
