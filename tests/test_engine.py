@@ -29,7 +29,7 @@ CALM: dict[str, Any] = {
     "tightness_trigger_points": False,
     "recurrent_flare_ups": False,
     "fear_of_movement": False,
-    **{q: False for q in EMERGENCY + SEE_DOCTOR},
+    **dict.fromkeys(EMERGENCY + SEE_DOCTOR, False),
 }
 ALL_CRITERIA = {
     "pain_duration_months": 12,
@@ -46,7 +46,7 @@ def level(ruleset: Ruleset, **changes: Any) -> str | None:
 
 @pytest.mark.parametrize("flag", EMERGENCY)
 def test_emergency_flags_win_over_everything(ruleset: Ruleset, flag: str) -> None:
-    others = {q: True for q in SEE_DOCTOR}
+    others = dict.fromkeys(SEE_DOCTOR, True)
     assert level(ruleset, **ALL_CRITERIA, **others, **{flag: True}) == "emergency"
 
 
