@@ -265,7 +265,7 @@ class RichPrompter:
         out: list[Any] = []
         separated = False
         for o in options:
-            if o.command and not separated:
+            if o.command and not separated and out:  # a gap between the answers and help/back
                 out.append(questionary.Separator(" "))
                 separated = True
             out.append(questionary.Choice(fit(o.label, self.encoding), value=o.key, checked=o.key in checked))
