@@ -130,7 +130,7 @@ class PlainPrompter:
         prefix = {"urgent": "URGENT: ", "error": "Sorry: ", "help": "Help: "}.get(kind, "")
         lines: list[str] = []
         for para in (prefix + text).split("\n"):
-            lines.extend(textwrap.wrap(para, width) or [""])
+            lines.extend(textwrap.wrap(para, width, break_on_hyphens=False, break_long_words=False) or [""])
         if kind == "title":
             lines.append("=" * min(width, max(len(line) for line in lines)))
         self.write("\n".join(lines) + "\n")
@@ -251,7 +251,7 @@ class RichPrompter:
         width = _width(self.out)
         lines: list[str] = []
         for para in text.split("\n"):
-            lines.extend(textwrap.wrap(para, width) or [""])
+            lines.extend(textwrap.wrap(para, width, break_on_hyphens=False, break_long_words=False) or [""])
         if kind == "urgent":
             lines = [f" {line.ljust(width - 2)} " for line in lines]
         style = _ANSI.get(kind, "") if self.colour else ""
