@@ -129,3 +129,14 @@ def test_not_a_terminal(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "stm-screen score FILE" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_no_command_in_a_terminal_starts_the_screening(tmp_path: Path) -> None:
+    child = spawn([], tmp_path / "home")
+    child.expect("not a diagnosis")
+    child.expect(r"\(1/17\) How many months have you had this pain")
+    child.sendintr()
+    child.expect("nothing was saved")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
