@@ -21,7 +21,10 @@ pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="the stm-screen cons
 
 def spawn(args: list[str], home: Path, **env: str) -> pexpect.spawn[Any]:
     environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
-    environ.update({"STM_SCREEN_HOME": str(home), "TERM": "xterm-256color", **env})
+    # pexpect does not answer cursor-position requests; without this prompt_toolkit waits 1 s per prompt
+    environ.update(
+        {"STM_SCREEN_HOME": str(home), "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", **env}
+    )
     child = pexpect.spawn(str(SCRIPT), args, env=environ, encoding="utf-8", timeout=20, dimensions=(40, 80))
     return child
 
