@@ -113,3 +113,16 @@ def test_stop_ends_asking(skip_rules) -> None:  # type: ignore[no-untyped-def]
     flow.stop()
     assert flow.done and flow.stopped_early
     assert flow.values() == {"has_pain": True}
+
+
+def test_an_optional_question_left_blank_is_not_asked_again(ruleset) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(ruleset)
+    flow.answer(6)
+    flow.answer(frozenset())
+    assert flow.current is not None and flow.current.id == "pain_intensity" and not flow.current.required
+    flow.leave_blank()
+    while flow.current is not None:
+        flow.answer(False if flow.current.type == "boolean" else 2)
+    assert flow.done
+    assert "pain_intensity" not in flow.values()
+    assert [r.value for r in flow.review() if r.question.id == "pain_intensity"] == [None]

@@ -34,6 +34,7 @@ class Flow:
         for q in self.questions:  # keep question order; ignore ids the ruleset does not know
             if answers and q.id in answers:
                 self.answers[q.id] = answers[q.id]
+        self.left_blank: set[str] = set()  # optional questions the person chose not to answer
         self.reviewing = False
         self.stopped_early = False
         self._scorer = Scorer(ruleset)
@@ -55,7 +56,7 @@ class Flow:
 
     def _first_pending(self) -> int | None:
         for q in self.questions:
-            if q.id not in self.answers and self.applies(q):
+            if q.id not in self.answers and q.id not in self.left_blank and self.applies(q):
                 return q.index
         return None
 
@@ -94,6 +95,7 @@ class Flow:
         if q is None:
             raise RuntimeError("no question is being asked")
         self.answers[q.id] = value
+        self.left_blank.discard(q.id)
         return self._advance_from(q.index)
 
     def leave_blank(self) -> list[RedFlag]:
@@ -102,6 +104,7 @@ class Flow:
         if q is None:
             raise RuntimeError("no question is being asked")
         self.answers.pop(q.id, None)
+        self.left_blank.add(q.id)
         return self._advance_from(q.index)
 
     def _advance_from(self, index: int) -> list[RedFlag]:
