@@ -98,6 +98,26 @@ def test_plain_mode_numbers_choices_and_reaches_the_result(
     )
 
 
+def test_plain_mode_fits_80_columns(
+    ruleset: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    screen = io.StringIO()
+    typed = iter([plain_line(q, CALM[q.id]) for q in ruleset.questions] + ["5", "no", ""])  # change answer 5
+
+    def terminal_line(prompt: str) -> str:  # what a terminal shows: the prompt, then the typed answer
+        answer = next(typed)
+        screen.write(f"{prompt}{answer}\n")
+        return answer
+
+    prompter = PlainPrompter(screen, read_line=terminal_line)
+    screen_cmd.screen_one(ruleset, prompter, rules=None, patient=None, saved=None, report=None)
+    shown = screen.getvalue() + capsys.readouterr().out
+    assert "Please check your answers" in shown and "not clearly needed" in shown
+    too_wide = [line for line in shown.splitlines() if len(line) > 80]
+    assert too_wide == []
+
+
 def test_plain_mode_via_no_color(
     tty_stdin: None, ruleset: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

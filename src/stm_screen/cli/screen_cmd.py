@@ -325,10 +325,11 @@ def show_result(result: Result, prompter: Prompter) -> None:
 
 
 def _result_width() -> int | None:
-    """Rich follows the terminal; without one, 80 columns."""
+    """Rich follows the terminal; without one, COLUMNS or 80 columns."""
     if stdout_is_terminal():
         return None
-    return int(os.environ.get("COLUMNS", "80") or 80) if os.environ.get("COLUMNS", "").isdigit() else 80
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
 
 
 def write_report(result: Result, ruleset: Ruleset, path: Path, patient: str | None, *, force: bool) -> None:

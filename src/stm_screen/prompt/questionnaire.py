@@ -16,7 +16,7 @@ from stm_screen.prompt.flow import Flow
 
 HELP = Option("__help__", "Help for this question", "?")
 BACK = Option("__back__", "Back to the previous question", "<")
-RESULT = Option("__result__", "Show my result (these answers are right)", "r")
+RESULT = Option("__result__", "Show my result", "r")
 STOP = "stop"
 CARRY_ON = "carry_on"
 HELP_WORDS = {"?", "help"}
