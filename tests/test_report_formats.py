@@ -114,7 +114,7 @@ def test_markdown_and_text_reports(ruleset: Any) -> None:
     assert "Patient reference: MRN-7" in txt
     assert "Date: 2026-11-26 20:15" in txt
     assert (
-        "- Do you avoid some movements or activities because you are afraid they will cause pain or harm?\n    yes"
+        "- Do you avoid some movements or activities because you are afraid they will\n  cause pain or harm?\n    yes"
         in txt
     )
     assert "[EMERGENCY] Thoughts of being better off dead" in txt
@@ -148,3 +148,11 @@ def test_every_registered_format_works_with_score(fmt: str, tmp_path: Path) -> N
     result = CliRunner().invoke(app, ["score", str(answers_file), "--format", fmt])
     assert result.exit_code == 0, result.output
     assert "Physical therapy is not clearly needed right now" in result.stdout
+
+
+def test_text_report_is_wrapped_for_paper(ruleset: Any) -> None:
+    result = score_data(ruleset, ANSWERS)
+    txt = render_report(result, "txt", ReportInfo(WHEN, None, answer_lines(ruleset, result)))
+    too_wide = [line for line in txt.splitlines() if len(line) > 78 and " " in line.strip()]
+    assert too_wide == []
+    assert "  Thank you for telling us. You deserve support right now." in txt  # indent kept

@@ -8,6 +8,7 @@ no scripts, no external resources) that prints well on paper.
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,16 +80,37 @@ def _header(result: Result, info: ReportInfo) -> list[tuple[str, str]]:
 # --- text and markdown ----------------------------------------------------------------------------------
 
 
+def _wrap(lines: list[str], width: int = 78) -> list[str]:
+    """Wrap for paper, keeping each line's indent (and hanging the text of bullets)."""
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        hang = indent + ("  " if line.lstrip()[:2] in ("• ", "- ") else "")
+        out.extend(
+            textwrap.wrap(
+                line,
+                width,
+                subsequent_indent=hang,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return out
+
+
 def to_txt(result: Result, info: ReportInfo) -> str:
     lines = ["Pain screening report", "=" * 21, ""]
     lines += [f"{k}: {v}" for k, v in _header(result, info)]
-    lines += ["", "RESULT", "------", render_plain(result, unicode_ok=True).rstrip("\n"), ""]
+    lines += ["", "RESULT", "------", *render_plain(result, unicode_ok=True).rstrip("\n").split("\n"), ""]
     if info.answers:
         lines += ["YOUR ANSWERS", "------------"]
         for a in info.answers:
             lines.append(f"- {a.text}")
             lines.append(f"    {a.shown}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(_wrap(lines)) + "\n"
 
 
 def _md(text: str) -> str:
