@@ -143,3 +143,19 @@ def test_no_command_in_a_terminal_starts_the_screening(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+
+
+def test_closed_terminal_saves_the_answers(tmp_path: Path) -> None:
+    import signal
+
+    home = tmp_path / "home"
+    child = spawn(["screen"], home)
+    child.expect("How many months have you had this pain")
+    child.send("9" + ENTER)
+    child.expect("Where is the pain")
+    child.kill(signal.SIGHUP)  # what a closing terminal window sends
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130 and child.signalstatus is None  # handled, not killed
+    (saved,) = home.glob("resume-*.json")
+    assert json.loads(saved.read_text())["answers"] == {"pain_duration_months": 9}

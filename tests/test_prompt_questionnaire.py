@@ -263,3 +263,12 @@ def test_next_patient_clears_screen_and_scrollback(drive: Any, ruleset: Any, tmp
     assert "Patient reference: B22" in second and "A11" not in second
     assert json.loads(report.read_text())["level"] == "self_care"
     assert json.loads((tmp_path / "p-2.json").read_text())["level"] == "see_doctor"
+
+
+def test_a_new_screening_mentions_a_stopped_one(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    assert drive("3" + ENTER + CTRL_C).code == 130
+    run = drive(keys_for(ruleset, CALM))
+    assert run.code == 0, run.err
+    assert "1 stopped screening(s) are saved" in run.out
+    assert "stm-screen screen --resume" in run.out
+    assert len(list((tmp_path / "stm-home").glob("resume-*.json"))) == 1  # the stopped one is kept
