@@ -180,7 +180,7 @@ def test_help_is_available_for_typed_and_chosen_answers(drive: Any, ruleset: Any
     keys += key_for(areas, ["neck_shoulder"])
     keys += "5" + ENTER
     keys += "3" + ENTER  # 3) help on the first yes/no safety question
-    keys += keys_for(ruleset, {k: v for k, v in CALM.items() if ruleset.by_id[k].index >= 3})
+    keys += keys_for(ruleset, {k: v for k, v in CALM.items() if ruleset.by_id[k].order >= 3})
     run = drive(keys)
     assert run.code == 0, run.err
     for qid in ("pain_duration_months", "pain_areas", "bladder_bowel_change"):

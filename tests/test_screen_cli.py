@@ -159,7 +159,7 @@ def test_cp1252_console_gets_ascii_never_a_crash(
     monkeypatch.setattr(sys, "stdout", stream)
     monkeypatch.setattr(screen_cmd, "stdout_is_terminal", lambda: True)
     answers = {**CALM, "stroke_signs": True}
-    lines = [plain_line(q, answers[q.id]) for q in ruleset.questions if q.index <= 6] + ["1"]  # stop
+    lines = [plain_line(q, answers[q.id]) for q in ruleset.questions if q.order <= 6] + ["1"]  # stop
     feed = iter(lines)
     monkeypatch.setattr("builtins.input", lambda prompt="": stream.write(prompt) and next(feed))
     screen_cmd.screen_one(

@@ -57,13 +57,13 @@ class Flow:
     def _first_pending(self) -> int | None:
         for q in self.questions:
             if q.id not in self.answers and q.id not in self.left_blank and self.applies(q):
-                return q.index
+                return q.order
         return None
 
     def _next_after(self, index: int) -> int | None:
         for q in self.questions[index + 1 :]:
             if self.applies(q):
-                return q.index
+                return q.order
         return None
 
     # --- the cursor ---------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ class Flow:
         live = self.applicable()
         if self.pos is None:
             return (len(live), len(live))
-        before = sum(1 for q in live if q.index < self.pos)
+        before = sum(1 for q in live if q.order < self.pos)
         return (before + 1, len(live))
 
     def default(self, q: Question) -> Answer | None:
@@ -96,7 +96,7 @@ class Flow:
             raise RuntimeError("no question is being asked")
         self.answers[q.id] = value
         self.left_blank.discard(q.id)
-        return self._advance_from(q.index)
+        return self._advance_from(q.order)
 
     def leave_blank(self) -> list[RedFlag]:
         """Move on without an answer (only for questions that are not required)."""
@@ -105,7 +105,7 @@ class Flow:
             raise RuntimeError("no question is being asked")
         self.answers.pop(q.id, None)
         self.left_blank.add(q.id)
-        return self._advance_from(q.index)
+        return self._advance_from(q.order)
 
     def _advance_from(self, index: int) -> list[RedFlag]:
         self._drop_skipped()
@@ -126,12 +126,12 @@ class Flow:
         if not live:
             return False
         if self.pos is None:
-            self.pos = live[-1].index
+            self.pos = live[-1].order
             return True
-        earlier = [q for q in live if q.index < self.pos]
+        earlier = [q for q in live if q.order < self.pos]
         if not earlier:
             return False
-        self.pos = earlier[-1].index
+        self.pos = earlier[-1].order
         return True
 
     def change(self, qid: str) -> None:
@@ -139,7 +139,7 @@ class Flow:
         q = self.ruleset.by_id[qid]
         if not self.applies(q):
             raise ValueError(f"question '{qid}' does not apply to these answers")
-        self.pos = q.index
+        self.pos = q.order
 
     def review(self) -> list[Reviewed]:
         """Every question that applies, with its answer (None when left blank)."""
