@@ -7,7 +7,6 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
-from operator import getitem
 from typing import Any
 
 from stm_screen.batch.columns import Options, Plan, build_plan
@@ -139,59 +138,43 @@ class Batch:
         return count
 
     def _loop(self, rows: Iterator[list[str]], plan: Plan, writer: Writer, src: Source, pad: bool) -> int:
-        """The hot loop. Per record: two tuple reads, a few dict lookups, one formatted write."""
+        """The hot loop. Per record: one key of memoised cell tokens, one lookup, one formatted write."""
         rs = RecordScorer(self.ruleset, plan)
         rs.render = writer.render
         sample = list(islice(rows, CALIBRATION_ROWS))
         rs.calibrate(sample)
-        rows = chain(sample, rows)
         width = plan.width
-        gget = rs.group_cells()
-        iget = rs.indiv_cells()
-        gmemo, imemos, keyed = rs.gmemo, rs.imemos, rs.keyed
-        key_slow, for_key = rs.key_slow, rs.outcome_for_key
-        put, prefix, write, fast, is_csv = writer.put, writer.prefix, writer.write, writer.fast, writer.csv
-        i0 = plan.id_indices[0] if len(plan.id_indices) == 1 else -1
         rid_of = _id_getter(plan.id_indices)
-        progress, position = self.progress, src.position
-        n = 0
-        for row in rows:
-            if len(row) != width:
-                if not row:
-                    continue  # a blank line is not a record
-                fixed = _fit(row, width, pad)
-                if fixed is None:
-                    n += 1
-                    writer.write_other(n, rid_of(row), _ragged(len(row), width))
-                    continue
-                row = fixed
-            n += 1
-            gcells = gget(row)
-            icells = iget(row)
-            gid = gmemo.get(gcells)
-            if gid is None:
-                key = key_slow(gcells, icells)
-            else:
-                try:
-                    key = (gid, *map(getitem, imemos, icells))
-                except KeyError:
-                    key = key_slow(gcells, icells)
-            out = keyed.get(key)
-            if out is None:
-                out = for_key(key)
-                if not out.n:
-                    writer.note_bad(n, out)
-            rid = row[i0] if i0 >= 0 else rid_of(row)
-            if fast and (rid.isalnum() or not rid):
-                out.n += 1
-                if is_csv:
-                    put(f"{prefix}{n},{rid}{out.tail}")
-                else:
-                    put(f'{prefix}"row": {n}, "id": "{rid}"{out.tail}')
-            else:
-                write(n, rid, out)
-            if not n & PROGRESS_EVERY:
-                progress(position())
+
+        def odd(row: list[str], n: int) -> tuple[list[str] | None, int]:
+            """A row whose length differs from the header's: fixed, or written as an error."""
+            if not row:
+                return None, n  # a blank line is not a record
+            fixed = _fit(row, width, pad)
+            if fixed is None:
+                writer.write_other(n + 1, rid_of(row), _ragged(len(row), width))
+                return None, n + 1
+            return fixed, n
+
+        env: dict[str, Any] = {
+            "GM": rs.gmemo,
+            "KEYED": rs.keyed,
+            "key_slow": rs.key_slow,
+            "for_key": rs.outcome_for_key,
+            "gget": rs.group_cells(),
+            "iget": rs.indiv_cells(),
+            "put": writer.put,
+            "write": writer.write,
+            "note_bad": writer.note_bad,
+            "progress": self.progress,
+            "position": src.position,
+            "rid_of": rid_of,
+            "odd": odd,
+        }
+        for k, memo in enumerate(rs.imemos):
+            env[f"M{k}"] = memo
+        loop = _compile_loop(plan, rs, writer, env)
+        n = loop(chain(sample, rows), 0)
         writer.merge(rs.tally())
         return n
 
@@ -282,3 +265,67 @@ def _id_getter(indices: tuple[int, ...]) -> Callable[[list[Any]], str]:
         return "/".join(parts)
 
     return joined
+
+
+def _cell_expr(indices: tuple[int, ...], split: bool) -> str:
+    if not split:
+        return f"row[{indices[0]}]"
+    return "(" + "".join(f"row[{i}], " for i in indices) + ")"
+
+
+def _compile_loop(plan: Plan, rs: RecordScorer, writer: Writer, env: dict[str, Any]) -> Callable[..., int]:
+    """The record loop, written out for this plan (column indices inlined) and compiled once.
+
+    Generated code, as namedtuple and dataclasses do: only integers (column positions) and fixed names go
+    into the source, never text from the input. Per record it reads each cell once, looks its token up in
+    the column's memo, then the outcome of the token tuple, and writes one line.
+    """
+    targets = plan.targets
+    group = "(" + "".join(f"row[{targets[i].indices[0]}], " for i in rs.group) + ")"
+    indiv = [_cell_expr(targets[i].indices, targets[i].split) for i in rs.indiv]
+    key = "(GM[" + group + "], " + "".join(f"M{k}[{e}], " for k, e in enumerate(indiv)) + ")"
+    gcells = group
+    icells = "(" + "".join(f"{e}, " for e in indiv) + ")"
+    if len(plan.id_indices) == 1:
+        rid = f"row[{plan.id_indices[0]}]"
+    elif not plan.id_indices:
+        rid = '""'
+    else:
+        rid = "rid_of(row)"
+    env["PREFIX"] = writer.prefix
+    if writer.csv:
+        line = 'f"{PREFIX}{n},{rid}{out.tail}"'
+    else:
+        line = """f'{PREFIX}"row": {n}, "id": "{rid}"{out.tail}'"""
+    fast = "rid.isalnum() or not rid" if writer.fast else "False"
+    source = f"""
+def loop(rows, n):
+    for row in rows:
+        if len(row) != {plan.width}:
+            row, n = odd(row, n)
+            if row is None:
+                continue
+        n += 1
+        try:
+            key = {key}
+        except KeyError:
+            key = key_slow({gcells}, {icells})
+        out = KEYED.get(key)
+        if out is None:
+            out = for_key(key)
+            if not out.n:
+                note_bad(n, out)
+        rid = {rid}
+        if {fast}:
+            out.n += 1
+            put({line})
+        else:
+            write(n, rid, out)
+        if not n & {PROGRESS_EVERY}:
+            progress(position())
+    return n
+"""
+    code = compile(source, "<stm_screen.batch.runner loop>", "exec")
+    exec(code, env)  # noqa: S102 - generated from integers and fixed names only
+    loop: Callable[..., int] = env["loop"]
+    return loop
