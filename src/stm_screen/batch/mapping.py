@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stm_screen.batch.presets import PRESET_NAMES, norm
-from stm_screen.batch.values import ValueOptions, converter, fold
+from stm_screen.batch.presets import PRESET_NAMES, fold, norm
+from stm_screen.batch.values import ValueOptions, converter
 from stm_screen.core.answers import AnswerValueError
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Ruleset

@@ -50,6 +50,11 @@ class Writer:
         self.prefix = ""
         self.counts: dict[tuple[str, str], int] = {}
         self.bad: list[tuple[str, int, str]] = []
+        self.started = False
+
+    def begin(self) -> None:
+        """Called before the first record of each file (CSV writes its header once, here)."""
+        self.started = True
 
     def start_file(self, name: str) -> None:
         self.file = name
@@ -87,9 +92,10 @@ class CsvWriter(Writer):
     csv = True
     fast = True
 
-    def __init__(self, handle: IO[str], with_file: bool) -> None:
-        super().__init__(handle, with_file)
-        self.put(",".join(("file", *FIELDS) if with_file else FIELDS) + "\n")
+    def begin(self) -> None:
+        if not self.started:
+            self.started = True
+            self.put(",".join(("file", *FIELDS) if self.with_file else FIELDS) + "\n")
 
     def start_file(self, name: str) -> None:
         super().start_file(name)

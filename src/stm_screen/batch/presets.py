@@ -78,11 +78,20 @@ def _clean(header: str) -> str:
 _MONKEY_SINGLE = frozenset({"", "response", "openendedresponse", "openended"})
 
 
+def fold(text: str) -> str:
+    """Case and spacing folded (for values and missing codes, where punctuation matters: '-99')."""
+    return " ".join(text.casefold().split())
+
+
 def _folded(*names: str) -> frozenset[str]:
     return frozenset(norm(n) for n in names)
 
 
-_REDCAP_MISSING = _folded(
+def _codes(*codes: str) -> frozenset[str]:
+    return frozenset(fold(c) for c in codes)
+
+
+_REDCAP_MISSING = _codes(
     "NI", "INV", "UNK", "NASK", "ASKU", "NAV", "MSK", "NA", "NAVU", "NP", "QS", "QI", "TRC", "UNC", "DER",
     "PINF", "NINF", "OTH", "[not completed]",
 )  # fmt: skip
@@ -139,7 +148,7 @@ PRESETS: dict[str, Preset] = {
             "EmailAddress",
             "IPAddress",
         ),  # fmt: skip
-        _folded("-99", "-98"),
+        _codes("-99", "-98"),
         ",",
     ),
     "google-forms": Preset(

@@ -108,8 +108,8 @@ def sniff_encoding(head: bytes, name: str) -> str:
     else:
         encoding = "utf-8"
     if b"\x00" in head:
-        nuls = head.count(b"\x00")
-        if nuls * 3 > len(head) and head[1:2] == b"\x00" or head[:1] == b"\x00":
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if (even + odd) * 4 > len(head) and min(even, odd) * 20 < max(even, odd):  # ASCII as UTF-16
             raise InputFileError(
                 f"{name}: looks like UTF-16 text without a byte-order mark; save it as UTF-8 "
                 "(or UTF-16 with a BOM) and try again"
@@ -118,7 +118,7 @@ def sniff_encoding(head: bytes, name: str) -> str:
     try:
         head.decode(encoding)
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+        if len(head) < SAMPLE_BYTES or exc.start < len(head) - 4:  # not a character cut by the sample
             line = head[: exc.start].count(b"\n") + 1
             raise InputFileError(
                 f"{name}:{line}: the file is not UTF-8 text (it may be Windows-1252 or Latin-1); "

@@ -174,6 +174,7 @@ class Batch:
         for k, memo in enumerate(rs.imemos):
             env[f"M{k}"] = memo
         loop = _compile_loop(plan, rs, writer, env)
+        writer.begin()
         n = loop(chain(sample, rows), 0)
         writer.merge(rs.tally())
         return n
@@ -207,6 +208,7 @@ class Batch:
                 entry = (rs_new, _id_getter(plan.id_indices))
                 plans[keys] = entry
             rs, rid = entry
+            writer.begin()
             row = list(rec.values())
             if rec.get("__status__") == "entered-in-error":
                 writer.write_other(n, rid(row), error_outcome("the response is marked entered-in-error"))

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from stm_screen.batch.presets import norm
+from stm_screen.batch.presets import fold, norm
 from stm_screen.core.answers import (
     FALSE_WORDS,
     Answer,
@@ -26,11 +26,6 @@ from stm_screen.core.ruleset import Question
 
 Cell = str | tuple[str, ...]
 Converter = Callable[[Cell], Answer | None]
-
-
-def fold(text: str) -> str:
-    """Case and spacing folded (for value maps and missing codes, where punctuation matters: '-99')."""
-    return " ".join(text.casefold().split())
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
             writer.start_file(path)
             start(path)
             batch.run(path, writer)
+        writer.begin()
     _summary(writer.counts, writer.bad, ruleset, inputs)
     if any(status == "error" for status, _ in writer.counts):
         raise typer.Exit(int(ExitCode.INVALID_DATA))
