@@ -156,7 +156,7 @@ def redcap_raw():
 def redcap_labels():
     """REDCap labels export: Checked/Unchecked checkboxes, Yes/No, Complete/Incomplete, CRLF."""
     head = ["record_id", "pain_duration_months", *[f"pain_areas___{c}" for c in LABEL]]
-    head += [q for q in ORDER[2:]] + ["pt_screen_complete"]
+    head += [*ORDER[2:], "pt_screen_complete"]
     rows = [head]
     for i, (_pid, p) in enumerate(PEOPLE.items(), 1):
         r = [str(i), num(p["pain_duration_months"])]
@@ -276,11 +276,8 @@ def surveymonkey():
 def fhir():
     """A Bundle of QuestionnaireResponses: linkId = question id, nested groups, valueCoding multi-select."""
     entries = []
-    for i, (pid, p) in enumerate(PEOPLE.items(), 1):
-        safety = []
-        for q in SAFETY:
-            if p[q] is not None:
-                safety.append({"linkId": q, "answer": [{"valueBoolean": p[q]}]})
+    for pid, p in PEOPLE.items():
+        safety = [{"linkId": q, "answer": [{"valueBoolean": p[q]}]} for q in SAFETY if p[q] is not None]
         items = [
             {"linkId": "pain_duration_months", "answer": [{"valueDecimal": p["pain_duration_months"]}]},
             {"linkId": "pain_areas", "answer": [{"valueCoding": {"system": "urn:stm", "code": a, "display": LABEL[a]}} for a in p["pain_areas"]]},
