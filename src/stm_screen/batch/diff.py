@@ -92,9 +92,9 @@ class _Differ:
                     neutral(rid),
                     status,
                     level,
-                    _num(score),
                     out.status,
                     out.level,
+                    _num(score),
                     _num(out.score),
                 ]
                 writer.writerow([neutral(path), *cells] if self.with_file else cells)
