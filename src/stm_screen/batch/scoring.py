@@ -296,6 +296,8 @@ class RecordScorer:
             gid = self.gmemo.get(gcells)
             if gid is None:
                 gtoks = tuple(self._tok(i, c) for i, c in zip(self.group, gcells, strict=True))
+                if generation != self._generation:
+                    continue  # a memo was reset on the way: these tokens are void
                 gid = self._gids.get(gtoks)
                 if gid is None:
                     gid = self._gids[gtoks] = len(self._gtoks)
