@@ -175,7 +175,7 @@ class Batch:
             env[f"M{k}"] = memo
         loop = _compile_loop(plan, rs, writer, env)
         writer.begin()
-        n = loop(chain(sample, rows), 0)
+        n = loop(rows, loop(sample, 0))
         writer.merge(rs.tally())
         return n
 
@@ -284,8 +284,9 @@ def _compile_loop(plan: Plan, rs: RecordScorer, writer: Writer, env: dict[str, A
     """
     targets = plan.targets
     group = "(" + "".join(f"row[{targets[i].indices[0]}], " for i in rs.group) + ")"
+    joined = '"\\x00".join(' + group + ")"  # one string: far cheaper to hash than a tuple of cells
     indiv = [_cell_expr(targets[i].indices, targets[i].split) for i in rs.indiv]
-    key = "(GM[" + group + "], " + "".join(f"M{k}[{e}], " for k, e in enumerate(indiv)) + ")"
+    key = "(GM[" + joined + "], " + "".join(f"M{k}[{e}], " for k, e in enumerate(indiv)) + ")"
     gcells = group
     icells = "(" + "".join(f"{e}, " for e in indiv) + ")"
     if len(plan.id_indices) == 1:

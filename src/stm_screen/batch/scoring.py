@@ -134,7 +134,9 @@ class RecordScorer:
         # the fast path (see calibrate): low-variety columns read together as one key
         self.group: tuple[int, ...] = ()
         self.indiv: tuple[int, ...] = tuple(range(len(self.targets)))
-        self.gmemo: dict[tuple[Any, ...], int] = {}
+        # group cells joined with NUL -> group id. Only keys whose cells hold no NUL are stored, so two
+        # different cell tuples can never share a key (the fast path joins the same way).
+        self.gmemo: dict[str, int] = {}
         self._gtoks: list[tuple[int, ...]] = []
         self._gids: dict[tuple[int, ...], int] = {}
         self.keyed: dict[tuple[int, ...], Outcome] = {}
@@ -293,7 +295,8 @@ class RecordScorer:
         """The key of a record when some cell is new: fills memos; safe across a memo reset."""
         while True:
             generation = self._generation
-            gid = self.gmemo.get(gcells)
+            joined = "\x00".join(gcells)
+            gid = self.gmemo.get(joined)
             if gid is None:
                 gtoks = tuple(self._tok(i, c) for i, c in zip(self.group, gcells, strict=True))
                 if generation != self._generation:
@@ -304,7 +307,8 @@ class RecordScorer:
                     self._gtoks.append(gtoks)
                 if len(self.gmemo) >= MAX_MEMO:
                     self.gmemo.clear()
-                self.gmemo[gcells] = gid
+                if joined.count("\x00") == max(len(gcells) - 1, 0):  # no NUL inside a cell
+                    self.gmemo[joined] = gid
             itoks = tuple(self._tok(i, c) for i, c in zip(self.indiv, icells, strict=True))
             if generation == self._generation:
                 return (gid, *itoks)
