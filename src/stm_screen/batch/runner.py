@@ -22,7 +22,7 @@ Notify = Callable[[str], None]
 Progress = Callable[[int], None]
 
 PROGRESS_EVERY = 0x3FFF  # report the read position every 16,384 records
-CALIBRATION_ROWS = 4096
+CALIBRATION_ROWS = 2048
 
 
 @dataclass(frozen=True)

@@ -262,16 +262,15 @@ class RecordScorer:
         singles = [i for i, t in enumerate(self.targets) if not t.split]
         variety = {i: len({r[self.targets[i].indices[0]] for r in rows}) for i in singles}
         group: list[int] = []
-        combos: set[tuple[Any, ...]] = set()
+        keys: list[tuple[Any, ...]] = [() for _ in rows]
         for i in sorted(singles, key=lambda i: variety[i]):
             if variety[i] > 16:
                 break
-            trial = group + [i]
-            cols = [self.targets[j].indices[0] for j in trial]
-            seen = {tuple(r[c] for c in cols) for r in rows}
-            if len(seen) <= limit:
-                group, combos = trial, seen
-        del combos
+            col = self.targets[i].indices[0]
+            trial = [k + (r[col],) for k, r in zip(keys, rows, strict=True)]
+            if len(set(trial)) <= limit:
+                group.append(i)
+                keys = trial
         self.group = tuple(group)
         self.indiv = tuple(i for i in range(len(self.targets)) if i not in group)
         self.imemos = [self.memos[i] for i in self.indiv]
