@@ -48,8 +48,7 @@ def test_fast_path_parses_what_typer_parses(argv: list[str], expected: dict[str,
     if argv:
         ctx = screen_command().make_context("screen", list(argv[1:]))
         typer_params = {k: v for k, v in ctx.params.items() if v not in (None, False)}
-        ours = {k: v for k, v in expected.items()}
-        assert {k: str(v) for k, v in typer_params.items()} == {k: str(v) for k, v in ours.items()}
+        assert {k: str(v) for k, v in typer_params.items()} == {k: str(v) for k, v in expected.items()}
 
 
 @pytest.mark.parametrize(
