@@ -15,8 +15,8 @@ import argparse
 import compileall
 import csv
 import io
-import os
 import json
+import os
 import platform
 import resource
 import shutil
@@ -46,7 +46,9 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 def batch_run(cmd: list[str], path: Path, out: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([*cmd, "batch", str(path), "-o", str(out)], check=False, stderr=subprocess.DEVNULL, env=ENV)
+    subprocess.run(
+        [*cmd, "batch", str(path), "-o", str(out)], check=False, stderr=subprocess.DEVNULL, env=ENV
+    )
     return time.perf_counter() - start
 
 
