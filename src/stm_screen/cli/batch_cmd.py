@@ -4,7 +4,9 @@ summary on stderr. The machinery lives in :mod:`stm_screen.batch`."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from typing import IO, Any
 import typer
 
 from stm_screen.cli.errors import say_error
-from stm_screen.errors import ExitCode, UsageError
+from stm_screen.errors import ExitCode, InputFileError, UsageError
 
 FORMATS = ("csv", "jsonl")
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
@@ -67,16 +69,52 @@ def _check(o: CommandOptions, inputs: list[str]) -> str | None:
     return delimiter
 
 
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
 @contextlib.contextmanager
 def _output(target: str) -> Iterator[IO[str]]:
+    """The output handle; a write that fails (disk full) becomes one clear message, exit 1."""
+    try:
+        with _open_output(target) as handle:
+            yield handle
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _FULL:
+            raise
+        where = "standard output" if target == "-" else target
+        raise InputFileError(f"cannot write the output to {where} ({exc.strerror})") from None
+
+
+@contextlib.contextmanager
+def _open_output(target: str) -> Iterator[IO[str]]:
     if target == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
+    path = Path(target)
+    if _is_special(path):  # /dev/null, /dev/stdout, a FIFO: write in place, never rename over it
+        try:
+            special = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
+        with special:
+            yield special
+        return
     from stm_screen.io.atomic import atomic_writer
 
-    with atomic_writer(Path(target), newline="") as handle:
+    with atomic_writer(path, newline="") as handle:
         yield handle
+
+
+def _is_special(path: Path) -> bool:
+    """An existing output that is not a regular file or folder (a device, FIFO or socket)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _progress(inputs: list[str]) -> tuple[Callable[[int], None], Callable[[str], None], Any]:

@@ -1,0 +1,194 @@
+"""Adversarial inputs found in QA of ``stm-screen batch``: each test pins a bug that was fixed."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.batch_helpers import invoke, rows
+
+QIDS = (
+    "pain_duration_months,pain_areas,pain_intensity,bladder_bowel_change,saddle_numbness,progressive_weakness,"
+    "stroke_signs,self_harm_thoughts,fever_or_unwell,cancer_history,unexplained_weight_loss,major_trauma,"
+    "night_pain,activity_limitation,tightness_trigger_points,recurrent_flare_ups,fear_of_movement"
+).split(",")
+ANSWERS = "24,low_back,6,no,no,no,no,no,no,no,no,no,no,7,yes,yes,no".split(",")
+RECORD = {"id": "a1", **dict(zip(QIDS, ANSWERS, strict=True))}
+
+
+def write_csv(path: Path, *records: list[str]) -> Path:
+    lines = [",".join(["id", *QIDS])] + [",".join(r) for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX FIFOs")
+def test_output_to_a_fifo_or_device_is_written_in_place(tmp_path: Path) -> None:
+    """`-o /dev/null` (or a FIFO) must be written to, never replaced by a renamed temp file."""
+    src = write_csv(tmp_path / "in.csv", ["a1", *ANSWERS])
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got: list[str] = []
+
+    def read() -> None:
+        with open(fifo, encoding="utf-8") as f:
+            got.append(f.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        result = invoke(str(src), "-o", str(fifo))
+        reader.join(timeout=5)
+    finally:
+        if reader.is_alive():  # the command never opened the FIFO: unblock the reader
+            with open(fifo, "w", encoding="utf-8"):
+                pass
+            reader.join(timeout=5)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO was replaced by a regular file"
+    assert result.exit_code == 0, result.output
+    assert got and got[0].startswith("row,id,status")
+    assert [p.name for p in tmp_path.iterdir()] == ["in.csv", "out.fifo"] or sorted(
+        p.name for p in tmp_path.iterdir()
+    ) == ["in.csv", "out.fifo", "stm-home"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" + "[" * 100_000 + "]" * 100_000 + "]", "nested too deeply"),
+        ('[{"id": "a", "pain_intensity": 1' + "0" * 5000 + "}]", "too long"),
+    ],
+)
+def test_hostile_json_is_a_clear_error_not_a_crash(tmp_path: Path, text: str, message: str) -> None:
+    p = tmp_path / "x.json"
+    p.write_text(text, encoding="utf-8")
+    result = invoke(str(p))
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.stderr
+    assert message in result.stderr
+
+
+def test_jsonl_broken_line_is_one_error_record(tmp_path: Path) -> None:
+    p = tmp_path / "x.jsonl"
+    good = json.dumps(RECORD)
+    p.write_text("\n".join([good, '{"id": "b", broken', "[1, 2]", good]) + "\n", encoding="utf-8")
+    result = invoke(str(p))
+    assert result.exit_code == 1, result.output
+    got = rows(result.stdout)
+    assert [r["row"] for r in got] == ["1", "2", "3", "4"]
+    assert [r["status"] for r in got] == ["ok", "error", "error", "ok"]
+    assert "not valid JSON" in got[1]["error"] and "line 2" in got[1]["error"]
+    assert "not an object" in got[2]["error"]
+    assert "row 2" in result.stderr
+
+
+def test_fhir_response_without_answers_mid_file_is_a_record(tmp_path: Path) -> None:
+    """An in-progress response with no items is an unanswered record, not the end of the run."""
+
+    def qr(rid: str, items: list[dict[str, object]]) -> dict[str, object]:
+        return {"resourceType": "QuestionnaireResponse", "id": rid, "status": "completed", "item": items}
+
+    items = [{"linkId": "pain_intensity", "answer": [{"valueInteger": 3}]}]
+    p = tmp_path / "f.json"
+    p.write_text(json.dumps([qr("1", items), qr("2", []), qr("3", items)]), encoding="utf-8")
+    result = invoke(str(p))
+    assert result.exit_code == 0, result.output
+    got = rows(result.stdout)
+    assert [(r["row"], r["id"], r["status"]) for r in got] == [
+        ("1", "1", "incomplete"),
+        ("2", "2", "incomplete"),
+        ("3", "3", "incomplete"),
+    ]
+    p.write_text(json.dumps([qr("1", []), qr("2", items)]), encoding="utf-8")  # empty one first
+    result = invoke(str(p))
+    assert result.exit_code == 0, result.output
+    assert [r["status"] for r in rows(result.stdout)] == ["incomplete", "incomplete"]
+
+
+def test_json_record_with_other_keys_mid_file_does_not_stop_the_run(tmp_path: Path) -> None:
+    p = tmp_path / "x.json"
+    dup = {**RECORD, "id": "d", "Pain_Intensity": "5"}
+    p.write_text(json.dumps([RECORD, {"id": "b"}, {"id": "c", "other": "1"}, dup, RECORD]), encoding="utf-8")
+    result = invoke(str(p))
+    assert result.exit_code == 1, result.output
+    got = rows(result.stdout)
+    assert [(r["row"], r["status"]) for r in got] == [
+        ("1", "ok"),
+        ("2", "incomplete"),
+        ("3", "incomplete"),
+        ("4", "error"),
+        ("5", "ok"),
+    ]
+    assert "both answer 'pain_intensity'" in got[3]["error"]
+
+
+def test_json_first_record_matching_nothing_is_still_a_mapping_error(tmp_path: Path) -> None:
+    p = tmp_path / "x.json"
+    p.write_text(json.dumps([{"id": "c", "other": "1"}, RECORD]), encoding="utf-8")
+    result = invoke(str(p))
+    assert result.exit_code == 2
+    assert "no column matches a question" in result.stderr
+
+
+def test_fhir_with_mapping_and_an_item_left_out(tmp_path: Path) -> None:
+    """Unanswered FHIR items are left out of the response: a mapped linkId missing from one response
+    is an unanswered question, not a mapping error (it is one only when no response has it)."""
+    m = tmp_path / "map.yaml"
+    m.write_text("columns:\n  q-pain: pain_intensity\n  q-months: pain_duration_months\n", encoding="utf-8")
+
+    def qr(rid: str, items: list[dict[str, object]]) -> dict[str, object]:
+        return {"resourceType": "QuestionnaireResponse", "id": rid, "status": "completed", "item": items}
+
+    pain = {"linkId": "q-pain", "answer": [{"valueInteger": 3}]}
+    months = {"linkId": "q-months", "answer": [{"valueInteger": 30}]}
+    p = tmp_path / "f.json"
+    p.write_text(json.dumps([qr("1", [pain, months]), qr("2", [pain]), qr("3", [months])]), encoding="utf-8")
+    result = invoke(str(p), "--map", str(m))
+    assert result.exit_code == 0, result.output
+    assert [r["status"] for r in rows(result.stdout)] == ["incomplete"] * 3
+    m.write_text("columns:\n  q-pain: pain_intensity\n  q-typo: pain_duration_months\n", encoding="utf-8")
+    result = invoke(str(p), "--map", str(m), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 2, result.output
+    assert "column 'q-typo' is not in" in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_control_characters_never_reach_stderr_or_split_lines(tmp_path: Path) -> None:
+    """A cell with a line break or a terminal escape sequence: one line per problem, nothing raw."""
+    a = ["a1", *ANSWERS]
+    a[3] = '"5\n=1+1"'
+    b = ["b1", *ANSWERS]
+    b[3] = "\x1b[31mRED\x1b[0m"
+    src = write_csv(tmp_path / "in.csv", a, b)
+    result = invoke(str(src))
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x1b" not in result.stdout
+    errors = [line for line in result.stderr.splitlines() if "row " in line]
+    assert len(errors) == 2 and all("pain_intensity" in line for line in errors)
+    assert "\\n" in errors[0] and "\\x1b" in errors[1]
+    got = rows(result.stdout)
+    assert "\n" not in got[0]["error"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_disk_full_is_a_clear_error_not_an_internal_one(tmp_path: Path) -> None:
+    import subprocess
+
+    src = write_csv(tmp_path / "in.csv", ["a1", *ANSWERS])
+    with open("/dev/full", "w", encoding="utf-8") as full:  # opened, never replaced
+        proc = subprocess.run(
+            [sys.executable, "-m", "stm_screen", "batch", str(src)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 1, proc.stderr
+    assert "internal error" not in proc.stderr
+    assert "cannot write the output" in proc.stderr and "No space left" in proc.stderr
