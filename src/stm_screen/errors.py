@@ -8,6 +8,16 @@ The command line turns them into messages and exit codes in one place (``stm_scr
 from enum import IntEnum
 from typing import NamedTuple
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+_CONTROL.update({c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def printable(text: str) -> str:
+    """Text with control characters shown as escapes (``\\n``, ``\\x1b``): a message quoting a file's
+    content stays on one line and cannot send escape sequences to the terminal."""
+    return text.translate(_CONTROL)
+
 
 class ExitCode(IntEnum):
     """The exit codes documented in the README."""

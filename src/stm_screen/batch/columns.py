@@ -71,6 +71,7 @@ class Plan:
     unasked: tuple[str, ...]  # question ids with no column
     preset: Preset
     headers: tuple[str, ...] = field(default=())
+    unused_specs: tuple[ColumnSpec, ...] = ()  # mapped columns not in these headers (per-record plans)
 
 
 @dataclass
@@ -157,8 +158,15 @@ def build_plan(
     mapping: Mapping | None,
     options: Options,
     source: str,
+    *,
+    per_record: bool = False,
 ) -> Plan:
-    """Resolve every column once; raise for duplicate answers, unknown mapped columns, no columns."""
+    """Resolve every column once; raise for duplicate answers, unknown mapped columns, no columns.
+
+    ``per_record``: the columns are one JSON record's keys, which may differ from record to record (FHIR
+    leaves unanswered items out). Mapped columns it lacks are listed in ``unused_specs`` and a plan with no
+    targets is returned; the caller decides over the whole file.
+    """
     by_id = {norm(q.id): q for q in ruleset.questions}
     texts = _question_texts(ruleset)
     headers = [c.name for c in columns]
@@ -206,37 +214,55 @@ def build_plan(
             continue
         matches.append(_Match(found_q[0], found_q[1], None, col))
 
+    missing_cols: list[ColumnSpec] = []
     if mapping is not None:
         missing_cols = [s for s in mapping.columns if id(s) not in used_specs]
-        if missing_cols:
-            raise MappingError(
-                [
-                    Problem(
-                        f"column '{s.column}' is not in {source}{suggest(s.column, headers)}",
-                        s.where.file,
-                        s.where.line,
-                        s.where.col,
-                    )
-                    for s in missing_cols
-                ]
-            )
+        if missing_cols and not per_record:
+            raise missing_columns_error(missing_cols, source, headers)
 
     targets = _targets(matches, mapping, options, preset, source)
-    if not targets:
-        raise MappingError(
-            [
-                Problem(
-                    f"no column matches a question of the ruleset '{ruleset.id}': headers must be question ids "
-                    "or question text. Write a mapping file (start with: stm-screen batch "
-                    f"{source} --suggest-map) and pass it with --map",
-                    source,
-                )
-            ]
-        )
+    if not targets and not per_record:
+        raise no_match_error(ruleset, source)
     answered = {t.question.id for t in targets}
     unasked = tuple(q.id for q in ruleset.questions if q.id not in answered)
     width = max((c.index for c in columns), default=-1) + 1
-    return Plan(tuple(targets), tuple(id_indices), width, tuple(unmatched), unasked, preset, tuple(headers))
+    return Plan(
+        tuple(targets),
+        tuple(id_indices),
+        width,
+        tuple(unmatched),
+        unasked,
+        preset,
+        tuple(headers),
+        tuple(missing_cols),
+    )
+
+
+def missing_columns_error(specs: Sequence[ColumnSpec], source: str, headers: Sequence[str]) -> MappingError:
+    return MappingError(
+        [
+            Problem(
+                f"column '{s.column}' is not in {source}{suggest(s.column, list(headers))}",
+                s.where.file,
+                s.where.line,
+                s.where.col,
+            )
+            for s in specs
+        ]
+    )
+
+
+def no_match_error(ruleset: Ruleset, source: str) -> MappingError:
+    return MappingError(
+        [
+            Problem(
+                f"no column matches a question of the ruleset '{ruleset.id}': headers must be question ids "
+                "or question text. Write a mapping file (start with: stm-screen batch "
+                f"{source} --suggest-map) and pass it with --map",
+                source,
+            )
+        ]
+    )
 
 
 def _find(columns: Sequence[Column], name: str) -> int | None:

@@ -27,6 +27,25 @@ SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 Cell = str | tuple[str, ...]
 Record = dict[str, Cell]
+MAX_INT_DIGITS = 4000  # longer integers in JSON are read as floats (inf), not refused by int()
+
+
+class BadRecord(dict[str, Cell]):
+    """A record that cannot be read (a broken JSONL line, a list where an object belongs): it is written
+    as one error row and the run goes on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+def _parse_int(text: str) -> int | float:
+    return int(text) if len(text) <= MAX_INT_DIGITS else float(text)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_int=_parse_int)
+
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -250,9 +269,11 @@ def open_json(handle: IO[bytes], name: str, encoding: str, size: int, text_head:
         kind = "jsonl"
     else:  # one object: a FHIR resource (QuestionnaireResponse or Bundle), or a single flat record
         try:
-            whole = json.load(text)
+            whole = _loads(text.read())
         except json.JSONDecodeError as exc:
             raise InputFileError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise InputFileError(f"{name}: not valid JSON: nested too deeply") from None
         except UnicodeDecodeError:
             raise InputFileError(f"{name}: the file is not UTF-8 text") from None
         items = iter([whole])
@@ -263,10 +284,14 @@ def open_json(handle: IO[bytes], name: str, encoding: str, size: int, text_head:
         count = 0
         for item in items:
             count += 1
+            if isinstance(item, BadRecord):
+                state["id"] = ""
+                yield item
+                continue
             if not isinstance(item, dict):
-                raise InputFileError(
-                    f"{name}: record {count} is {_kind(item)}, not an object of field -> answer"
-                )
+                state["id"] = ""
+                yield BadRecord(f"the record is {_kind(item)}, not an object of field -> answer")
+                continue
             rtype = item.get("resourceType")
             if rtype is None:
                 state["id"] = ""
@@ -283,9 +308,10 @@ def open_json(handle: IO[bytes], name: str, encoding: str, size: int, text_head:
                 state["id"] = _fhir_id(item)
                 yield fhir_record(item)
             else:
-                raise InputFileError(
-                    f"{name}: record {count} is a FHIR {rtype}; only QuestionnaireResponse "
-                    "(alone, in an array or in a Bundle) can be scored"
+                state["id"] = ""
+                yield BadRecord(
+                    f"the record is a FHIR {_kind(rtype) if not isinstance(rtype, str) else rtype[:40]}; "
+                    "only QuestionnaireResponse (alone, in an array or in a Bundle) can be scored"
                 )
 
     def position() -> int:
@@ -311,8 +337,8 @@ def open_json(handle: IO[bytes], name: str, encoding: str, size: int, text_head:
 def _is_jsonl(head: str) -> bool:
     first, _, rest = head.partition("\n")
     try:
-        json.loads(first)
-    except json.JSONDecodeError:
+        _loads(first)
+    except (ValueError, RecursionError):
         return False
     return bool(rest.strip())
 
@@ -345,16 +371,17 @@ def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
         if not line.strip():
             continue
         try:
-            yield json.loads(line)
+            item = _loads(line)
         except json.JSONDecodeError as exc:
-            raise InputFileError(f"{name}:{lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-        except UnicodeDecodeError:
-            raise InputFileError(f"{name}:{lineno}: the file is not UTF-8 text") from None
+            item = BadRecord(f"line {lineno}: not valid JSON: {exc.msg} (column {exc.colno})")
+        except RecursionError:
+            item = BadRecord(f"line {lineno}: not valid JSON: nested too deeply")
+        yield item
 
 
 def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterator[Any]:
     """The items of a top-level JSON array, decoded one at a time from a sliding buffer."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=_parse_int)
     buf = ""
     pos = 0
     eof = False
@@ -416,6 +443,8 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
                 if more():
                     continue
                 raise bad(exc.msg) from None
+            except RecursionError:
+                raise bad("nested too deeply") from None
             if end == len(buf) and not eof and not isinstance(item, dict | list | str):
                 if more():  # a number may continue in the next chunk
                     continue

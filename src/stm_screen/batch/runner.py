@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
 
-from stm_screen.batch.columns import Options, Plan, build_plan
+from stm_screen.batch.columns import Options, Plan, build_plan, missing_columns_error, no_match_error
 from stm_screen.batch.mapping import Mapping
 from stm_screen.batch.output import Writer
 from stm_screen.batch.presets import PRESETS, Column, Preset, detect_record, detect_table, header_rows
-from stm_screen.batch.readers import RecordSource, Source, TableSource, open_source
+from stm_screen.batch.readers import BadRecord, RecordSource, Source, TableSource, open_source
 from stm_screen.batch.scoring import Outcome, RecordScorer, error_outcome
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import InputFileError, UsageError
@@ -182,33 +182,64 @@ class Batch:
     # --- records (JSON, JSONL, FHIR) ----------------------------------------------------------------------
 
     def _records(self, src: RecordSource, writer: Writer) -> int:
-        plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str]]] = {}
+        """JSON records, whose keys may differ from record to record: one plan per key set. A record that
+        cannot be read or planned (a broken JSONL line, two keys answering one question) is an error row;
+        a record answering no question is an unanswered record, unless no record before it matched any
+        column (then the keys are not question ids: a mapping error, exit 2)."""
+        plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str]] | Outcome] = {}
         preset: Preset | None = None
+        matched = False  # some record so far had a column answering a question
+        unused: set[int] | None = None  # mapped columns in no record so far (ids of their specs)
+        specs = {id(s): s for s in self.mapping.columns} if self.mapping else {}
+        last_headers: tuple[str, ...] = ()
         n = 0
         for rec in src.records:
             n += 1
+            if isinstance(rec, BadRecord):
+                writer.begin()
+                writer.write_other(n, "", error_outcome(rec.message))
+                continue
             keys = tuple(rec)
             entry = plans.get(keys)
             if entry is None:
                 if preset is None:
                     preset = self.preset_for(detect_record(keys, src.kind), src.name, src.kind)
                 columns = [Column(i, k) for i, k in enumerate(keys)]
-                _check_headers(src.name, columns)
-                plan = build_plan(
-                    columns, self.ruleset, preset, self.mapping, self.settings.options, src.name
-                )
-                if not plans:
-                    describe_plan(src.name, plan, self.ruleset, self.notify)
-                if len(plans) > 256:
-                    for rs_old, _ in plans.values():
-                        writer.merge(rs_old.tally())
-                    plans.clear()
-                rs_new = RecordScorer(self.ruleset, plan)
-                rs_new.render = writer.render
-                entry = (rs_new, _id_getter(plan.id_indices))
+                try:
+                    plan = build_plan(
+                        columns,
+                        self.ruleset,
+                        preset,
+                        self.mapping,
+                        self.settings.options,
+                        src.name,
+                        per_record=True,
+                    )
+                except InputFileError as exc:  # e.g. two keys answer one question
+                    entry = error_outcome(str(exc).removeprefix(f"{src.name}: "))
+                else:
+                    if not plan.targets and not matched and (plan.unmatched or not keys):
+                        raise no_match_error(self.ruleset, src.name)
+                    matched = matched or bool(plan.targets)
+                    unused_here = {id(s) for s in plan.unused_specs}
+                    unused = unused_here if unused is None else unused & unused_here
+                    last_headers = plan.headers
+                    if not plans:
+                        describe_plan(src.name, plan, self.ruleset, self.notify)
+                    if len(plans) > 256:
+                        for old in plans.values():
+                            if not isinstance(old, Outcome):
+                                writer.merge(old[0].tally())
+                        plans.clear()
+                    rs_new = RecordScorer(self.ruleset, plan)
+                    rs_new.render = writer.render
+                    entry = (rs_new, _id_getter(plan.id_indices))
                 plans[keys] = entry
-            rs, rid = entry
             writer.begin()
+            if isinstance(entry, Outcome):
+                writer.write_other(n, "", entry)
+                continue
+            rs, rid = entry
             row = list(rec.values())
             if rec.get("__status__") == "entered-in-error":
                 writer.write_other(n, rid(row), error_outcome("the response is marked entered-in-error"))
@@ -219,10 +250,13 @@ class Batch:
             writer.write(n, rid(row), out)
             if not n & PROGRESS_EVERY:
                 self.progress(src.position())
-        for rs_done, _ in plans.values():
-            writer.merge(rs_done.tally())
+        for done in plans.values():
+            if not isinstance(done, Outcome):
+                writer.merge(done[0].tally())
         if n == 0:
             raise InputFileError(f"{src.name}: the file holds no records")
+        if unused:
+            raise missing_columns_error([specs[i] for i in unused], src.name, last_headers)
         return n
 
 

@@ -20,6 +20,7 @@ from stm_screen.core.answers import Answer, AnswerValueError
 from stm_screen.core.conditions import Condition
 from stm_screen.core.engine import Scorer
 from stm_screen.core.ruleset import Ruleset
+from stm_screen.errors import printable
 
 MAX_MEMO = 50_000  # distinct cell texts remembered per column
 MAX_TOKENS = 100_000  # distinct answers remembered per column (before everything is forgotten)
@@ -96,7 +97,8 @@ class Outcome:
 
 
 def error_outcome(message: str) -> Outcome:
-    return Outcome("error", error=message)
+    """An error record; control characters quoted from the file are shown as escapes (one line)."""
+    return Outcome("error", error=printable(message))
 
 
 class RecordScorer:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from stm_screen.errors import ExitCode, StmScreenError
+from stm_screen.errors import ExitCode, StmScreenError, printable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,6 +33,7 @@ def debug_enabled() -> bool:
 
 def say_error(line: str) -> None:
     """One line on stderr, prefixed so it stands out; plain text so it works on every terminal."""
+    line = printable(line)
     try:
         sys.stderr.write(f"stm-screen: {line}\n")
     except UnicodeEncodeError:
