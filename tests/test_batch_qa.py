@@ -201,3 +201,33 @@ def test_disk_full_is_a_clear_error_not_an_internal_one(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "internal error" not in proc.stderr
     assert "cannot write the output" in proc.stderr and "No space left" in proc.stderr
+
+
+def test_qualtrics_with_its_extra_header_rows_deleted_keeps_the_first_record(tmp_path: Path) -> None:
+    """People often delete Qualtrics' rows 2 and 3 before sharing: the first response is data, not a
+    legacy second header row, and must not vanish."""
+    import csv
+
+    from tests.batch_helpers import BATCH
+
+    with (BATCH / "qualtrics.csv").open(newline="", encoding="utf-8-sig") as f:
+        src = list(csv.reader(f))
+    one = tmp_path / "q.csv"
+    with one.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([src[0], *src[3:]])
+    tags = [c for c in src[0] if c.startswith("Q")]
+    texts = dict(zip(src[0], src[1], strict=False))
+    m = tmp_path / "map.yaml"
+    from stm_screen.batch.presets import norm
+    from stm_screen.rules.loader import load_ruleset
+
+    by_text = {norm(q.text.default): q.id for q in load_ruleset().questions}
+    lines = ["columns:"]
+    for tag in tags:
+        text = texts[tag].removesuffix(" - Selected Choice")
+        lines.append(f"  {tag}: {by_text[norm(text)]}")
+    m.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    full = invoke(str(BATCH / "qualtrics.csv"))
+    result = invoke(str(one), "--map", str(m))
+    assert [r["id"] for r in rows(result.stdout)] == [r["id"] for r in rows(full.stdout)]
+    assert len(rows(result.stdout)) == len(src) - 3

@@ -242,5 +242,19 @@ def header_rows(preset: Preset, rows: Sequence[Sequence[str]]) -> int:
     """How many of the first rows are headers (Qualtrics' legacy format has two, the current three)."""
     if preset.name == "qualtrics":
         third = rows[2] if len(rows) > 2 else []
-        return 3 if any(c.lstrip().startswith('{"ImportId"') for c in third) else 2
+        if any(c.lstrip().startswith('{"ImportId"') for c in third):
+            return 3
+        # The legacy format has a second header row; an export whose rows 2 and 3 were deleted (a common
+        # clean-up) has a response there instead: its ResponseId cell holds an id such as R_1a2B3c4D5e6F7g8.
+        return 1 if len(rows) > 1 and _response_id_cell(rows[0], rows[1]) else 2
     return preset.header_rows
+
+
+_QUALTRICS_ID = re.compile(r"^R_[0-9A-Za-z]{8,}$")
+
+
+def _response_id_cell(first: Sequence[str], second: Sequence[str]) -> bool:
+    for i, name in enumerate(first):
+        if norm(name) in ("responseid", "recordid") and i < len(second):
+            return bool(_QUALTRICS_ID.match(second[i].strip()))
+    return False
