@@ -231,3 +231,29 @@ def test_qualtrics_with_its_extra_header_rows_deleted_keeps_the_first_record(tmp
     result = invoke(str(one), "--map", str(m))
     assert [r["id"] for r in rows(result.stdout)] == [r["id"] for r in rows(full.stdout)]
     assert len(rows(result.stdout)) == len(src) - 3
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_input_from_a_pipe(tmp_path: Path, kind: str) -> None:
+    """`stm-screen batch <(zcat export.csv.gz)` or /dev/stdin: a pipe cannot seek back to the start."""
+    header = ",".join(["id", *QIDS]) + "\n"
+    line = ",".join(["a1", *ANSWERS]) + "\n"
+    data = header + line * 30_000 if kind == "csv" else (json.dumps(RECORD) + "\n") * 30_000
+    r, w = os.pipe()
+
+    def feed() -> None:
+        with os.fdopen(w, "wb") as f:
+            f.write(data.encode())
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        result = invoke(f"/dev/fd/{r}", "-o", str(tmp_path / "out.csv"))
+    finally:
+        feeder.join(timeout=10)
+        os.close(r)
+    assert result.exit_code == 0, result.output
+    got = rows((tmp_path / "out.csv").read_text(encoding="utf-8"))
+    assert len(got) == 30_000 and {g["status"] for g in got} == {"ok"}
+    assert got[-1]["row"] == "30000"

@@ -97,7 +97,13 @@ def open_source(path: str, *, delimiter: str | None = None) -> Source:
         raise InputFileError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
     try:
         head = handle.read(SAMPLE_BYTES)
-        handle.seek(0)
+        if handle.seekable():
+            handle.seek(0)
+        elif head.startswith(b"PK\x03\x04"):
+            handle.close()
+            raise InputFileError(f"{path}: a workbook cannot be read from a pipe; save it to a file first")
+        else:  # a pipe (/dev/stdin, <(...)): the sample is read again before the rest
+            handle = io.BufferedReader(_Replay(head, handle))
     except OSError as exc:
         handle.close()
         raise InputFileError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
@@ -116,6 +122,30 @@ def open_source(path: str, *, delimiter: str | None = None) -> Source:
     except BaseException:
         handle.close()
         raise
+
+
+class _Replay(io.RawIOBase):
+    """A pipe whose first bytes were already read: those bytes, then the rest of the pipe."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        super().__init__()
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return self._rest.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
+
+    def close(self) -> None:
+        self._rest.close()
+        super().close()
 
 
 def sniff_encoding(head: bytes, name: str) -> str:
