@@ -257,3 +257,32 @@ def test_input_from_a_pipe(tmp_path: Path, kind: str) -> None:
     got = rows((tmp_path / "out.csv").read_text(encoding="utf-8"))
     assert len(got) == 30_000 and {g["status"] for g in got} == {"ok"}
     assert got[-1]["row"] == "30000"
+
+
+def test_memo_reset_with_more_bad_cells_in_one_row_than_the_limit(tmp_path: Path) -> None:
+    """Error messages were remembered in one list for all columns: a row with more bad cells than the
+    limit reset the memos again on every retry and never finished."""
+    import subprocess
+
+    src = write_csv(
+        tmp_path / "in.csv",
+        ["a1", *ANSWERS],
+        ["b1", *[f"bad{i}" for i in range(len(ANSWERS))]],
+        ["c1", *ANSWERS],
+    )
+    code = (
+        "import io, sys\n"
+        "from stm_screen.batch import scoring\n"
+        "from stm_screen.batch.output import CsvWriter\n"
+        "from stm_screen.batch.runner import Batch, BatchSettings\n"
+        "from stm_screen.rules.loader import load_ruleset\n"
+        "scoring.MAX_TOKENS = 3\n"
+        "out = io.StringIO()\n"
+        f"Batch(load_ruleset(), None, BatchSettings()).run({str(src)!r}, CsvWriter(out, with_file=False))\n"
+        "sys.stdout.write(out.getvalue())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    got = rows(proc.stdout)
+    assert [g["status"] for g in got] == ["ok", "error", "ok"]
+    assert got[1]["error"].count("is not") == len(ANSWERS)

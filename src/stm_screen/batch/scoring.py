@@ -128,7 +128,7 @@ class RecordScorer:
         self.memos: list[dict[Hashable, int]] = [{} for _ in self.targets]
         self._values: list[list[Answer | None]] = [[] for _ in self.targets]
         self._by_sig: list[dict[Hashable, int]] = [{} for _ in self.targets]
-        self._errors: list[str] = []
+        self._errors: list[list[str]] = [[] for _ in self.targets]  # per column, like the values
         self.outcomes: dict[tuple[int, ...], Outcome] = {}
         self.seen: list[Outcome] = []  # every outcome made, for the counts
         self._folded: dict[tuple[str, str], int] = {}
@@ -154,7 +154,8 @@ class RecordScorer:
             memo.clear()
             values.clear()
             by_sig.clear()
-        self._errors.clear()
+        for errors in self._errors:
+            errors.clear()
         self.outcomes.clear()
         self.gmemo.clear()
         self._gtoks.clear()
@@ -194,11 +195,12 @@ class RecordScorer:
         try:
             value = t.read(cell)
         except AnswerValueError as exc:
-            if len(self._errors) >= MAX_TOKENS:
+            errors = self._errors[i]  # per column: a row adds at most one, so a reset always makes room
+            if len(errors) >= MAX_TOKENS:
                 self._reset()
                 memo = self.memos[i]
-            self._errors.append(f"{t.label}: {exc}")
-            tok = -len(self._errors)
+            errors.append(f"{t.label}: {exc}")
+            tok = -len(errors)
             memo[cell] = tok
             return tok
         single = self._single[i]
@@ -228,7 +230,9 @@ class RecordScorer:
         if found is not None:
             return found
         if toks and min(toks) < 0:
-            result = error_outcome("; ".join(self._errors[-tok - 1] for tok in toks if tok < 0))
+            result = error_outcome(
+                "; ".join(errs[-tok - 1] for errs, tok in zip(self._errors, toks, strict=True) if tok < 0)
+            )
         else:
             values: dict[str, Answer] = {}
             for t, vals, tok in zip(self.targets, self._values, toks, strict=True):
