@@ -80,7 +80,7 @@ def test_hostile_json_is_a_clear_error_not_a_crash(
     result = invoke(str(p))
     assert result.exit_code == 1, result.output
     assert "internal error" not in result.stderr
-    assert message in result.stderr.replace(name, "x.json")
+    assert message in (result.stderr + result.stdout).replace(name, "x.json")
 
 
 def test_jsonl_broken_line_is_one_error_record(tmp_path: Path) -> None:
@@ -180,9 +180,25 @@ def test_control_characters_never_reach_stderr_or_split_lines(tmp_path: Path) ->
     assert "\x1b" not in result.stderr and "\x1b" not in result.stdout
     errors = [line for line in result.stderr.splitlines() if "row " in line]
     assert len(errors) == 2 and all("pain_intensity" in line for line in errors)
-    assert "\\n" in errors[0] and "\\x1b" in errors[1]
     got = rows(result.stdout)
-    assert "\n" not in got[0]["error"]
+    assert "\n" not in got[0]["error"] and "'5\\n=1+1' is not a number" in got[0]["error"]
+    assert "'\\x1b[31mRED\\x1b[0m' is not a number" in got[1]["error"]
+
+
+def test_stderr_names_the_problem_but_never_the_answer(tmp_path: Path) -> None:
+    a = ["a1", *ANSWERS]
+    a[3] = "11"
+    b = ["b1", *ANSWERS]
+    b[2] = "low_back;secretpart"
+    src = write_csv(tmp_path / "in.csv", a, b)
+    result = invoke(str(src))
+    assert result.exit_code == 1
+    assert "row 1: pain_intensity: the value is out of range; allowed: a whole number" in result.stderr
+    assert "row 2: pain_areas: the value is not a choice" in result.stderr
+    assert "'11'" not in result.stderr and "secretpart" not in result.stderr
+    assert "a1" not in result.stderr and "b1" not in result.stderr
+    got = rows(result.stdout)
+    assert "'11' is out of range" in got[0]["error"] and "'secretpart'" in got[1]["error"]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")

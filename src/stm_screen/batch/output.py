@@ -81,7 +81,7 @@ class Writer:
 
     def note_bad(self, row: int, out: Outcome) -> None:
         if out.status == "error" and len(self.bad) < MAX_BAD:
-            self.bad.append((self.file, row, out.error))
+            self.bad.append((self.file, row, out.brief))  # never the answers on stderr
 
     def merge(self, counts: dict[tuple[str, str], int]) -> None:
         for key, n in counts.items():

@@ -11,6 +11,7 @@ the answer itself. A record is then a tuple of tokens, and its outcome is comput
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Hashable, Iterable
 from operator import getitem, itemgetter
 from typing import Any
@@ -46,6 +47,7 @@ class Outcome:
         "criteria_met",
         "unanswered",
         "error",
+        "brief",
         "csv",
         "json",
         "n",
@@ -61,6 +63,7 @@ class Outcome:
         criteria_met: tuple[str, ...] = (),
         unanswered: tuple[str, ...] = (),
         error: str = "",
+        brief: str | None = None,
     ) -> None:
         self.status = status
         self.n = 0  # records with this outcome (the runner counts here: cheaper than a dict)
@@ -71,6 +74,7 @@ class Outcome:
         self.criteria_met = criteria_met
         self.unanswered = unanswered
         self.error = error
+        self.brief = error if brief is None else brief  # the error without the answers, for stderr
         score_text = "" if score is None else (f"{score:g}" if isinstance(score, float) else str(score))
         self.score_text = score_text
         self.csv = (
@@ -96,9 +100,18 @@ class Outcome:
         )[1:-1]
 
 
-def error_outcome(message: str) -> Outcome:
-    """An error record; control characters quoted from the file are shown as escapes (one line)."""
-    return Outcome("error", error=printable(message))
+def error_outcome(message: str, brief: str | None = None) -> Outcome:
+    """An error record; control characters quoted from the file are shown as escapes (one line).
+    ``brief``: the message without the answer it quotes (for stderr), when it quotes one."""
+    return Outcome("error", error=printable(message), brief=None if brief is None else printable(brief))
+
+
+_QUOTED_VALUE = re.compile(r"^'.*' (?=is not |is out of range)", re.DOTALL)
+
+
+def without_value(message: str) -> str:
+    """An answer problem without the answer: "'11' is out of range; ..." -> "the value is out of range; ..."."""
+    return _QUOTED_VALUE.sub("the value ", message, count=1)
 
 
 class RecordScorer:
@@ -128,7 +141,8 @@ class RecordScorer:
         self.memos: list[dict[Hashable, int]] = [{} for _ in self.targets]
         self._values: list[list[Answer | None]] = [[] for _ in self.targets]
         self._by_sig: list[dict[Hashable, int]] = [{} for _ in self.targets]
-        self._errors: list[list[str]] = [[] for _ in self.targets]  # per column, like the values
+        # (message, message without the answer) per column, like the values
+        self._errors: list[list[tuple[str, str]]] = [[] for _ in self.targets]
         self.outcomes: dict[tuple[int, ...], Outcome] = {}
         self.seen: list[Outcome] = []  # every outcome made, for the counts
         self._folded: dict[tuple[str, str], int] = {}
@@ -199,7 +213,7 @@ class RecordScorer:
             if len(errors) >= MAX_TOKENS:
                 self._reset()
                 memo = self.memos[i]
-            errors.append(f"{t.label}: {exc}")
+            errors.append((f"{t.label}: {exc}", f"{t.label}: {without_value(str(exc))}"))
             tok = -len(errors)
             memo[cell] = tok
             return tok
@@ -230,9 +244,8 @@ class RecordScorer:
         if found is not None:
             return found
         if toks and min(toks) < 0:
-            result = error_outcome(
-                "; ".join(errs[-tok - 1] for errs, tok in zip(self._errors, toks, strict=True) if tok < 0)
-            )
+            bad = [errs[-tok - 1] for errs, tok in zip(self._errors, toks, strict=True) if tok < 0]
+            result = error_outcome("; ".join(b[0] for b in bad), "; ".join(b[1] for b in bad))
         else:
             values: dict[str, Answer] = {}
             for t, vals, tok in zip(self.targets, self._values, toks, strict=True):
