@@ -302,3 +302,21 @@ def test_memo_reset_with_more_bad_cells_in_one_row_than_the_limit(tmp_path: Path
     got = rows(proc.stdout)
     assert [g["status"] for g in got] == ["ok", "error", "ok"]
     assert got[1]["error"].count("is not") == len(ANSWERS)
+
+
+def test_semicolon_file_whose_question_texts_hold_commas(tmp_path: Path) -> None:
+    """A European spreadsheet saves ';'-separated CSV without quoting commas: the header alone has more
+    commas than semicolons, the data lines show the delimiter."""
+    from stm_screen.rules.loader import load_ruleset
+
+    by = {q.id: q.text.default for q in load_ruleset().questions}
+    cols = ["pain_intensity", "stroke_signs", "progressive_weakness", "bladder_bowel_change"]
+    p = tmp_path / "eu.csv"
+    lines = [";".join(["ID", *(by[c] for c in cols)]), "p1;6;No;Yes;No", "p2;3,5;No;No;No", "p3;4;No;No;No"]
+    assert lines[0].count(",") > lines[0].count(";")
+    p.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    result = invoke(str(p))
+    got = rows(result.stdout)
+    assert [g["id"] for g in got] == ["p1", "p2", "p3"], result.output
+    assert "'3,5' is not a whole number" in got[1]["error"] or "not a number" in got[1]["error"]
+    assert got[0]["red_flags"] == "progressive_neuro_deficit"

@@ -177,23 +177,52 @@ def sniff_encoding(head: bytes, name: str) -> str:
 
 
 def detect_delimiter(text: str, suffix: str = "") -> str:
-    """The delimiter of the header line: the candidate seen most often outside quotes."""
+    """The delimiter: of the candidates in the header line (counted outside quotes), the most frequent
+    one that every following line of the sample has as often; failing that, the header's most frequent.
+
+    Looking past the header matters when question texts hold commas and the file uses ';' (a European
+    spreadsheet's save): 'Over the past week, how strong ...;Along with the pain, have you had ...'.
+    """
+    lines = _delimiter_counts(text)
+    header = lines[0] if lines else dict.fromkeys(DELIMITERS, 0)
+    best = max(DELIMITERS, key=lambda d: header[d])
+    if header[best] == 0:
+        return "\t" if suffix == ".tsv" else ","
+    if suffix == ".tsv" and header["\t"]:
+        return "\t"
+    rest = lines[1:]
+    steady = [d for d in DELIMITERS if header[d] and rest and all(c[d] == header[d] for c in rest)]
+    if steady:
+        return max(steady, key=lambda d: header[d])
+    return best
+
+
+def _delimiter_counts(text: str, max_lines: int = 20) -> list[dict[str, int]]:
+    """Counts of each candidate delimiter per line (outside quotes; blank lines and a last line cut off by
+    the sample left out)."""
+    out: list[dict[str, int]] = []
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
+    seen = False
     for ch in text:
         if ch == '"':
             quoted = not quoted
-        elif not quoted:
-            if ch in "\r\n":
-                break
-            if ch in counts:
+            seen = True
+        elif not quoted and ch in "\r\n":
+            if seen:
+                out.append(counts)
+                if len(out) >= max_lines:
+                    return out
+            counts = dict.fromkeys(DELIMITERS, 0)
+            seen = False
+        else:
+            seen = seen or not ch.isspace()
+            if not quoted and ch in counts:
                 counts[ch] += 1
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    if counts[best] == 0:
-        return "\t" if suffix == ".tsv" else ","
-    if suffix == ".tsv" and counts["\t"]:
-        return "\t"
-    return best
+    if seen and (not out or not quoted):  # the last line: kept unless it is the sample's cut-off end
+        if not out or len(text) < SAMPLE_BYTES // 2:
+            out.append(counts)
+    return out
 
 
 def open_csv(
