@@ -320,3 +320,33 @@ def test_semicolon_file_whose_question_texts_hold_commas(tmp_path: Path) -> None
     assert [g["id"] for g in got] == ["p1", "p2", "p3"], result.output
     assert "'3,5' is not a whole number" in got[1]["error"] or "not a number" in got[1]["error"]
     assert got[0]["red_flags"] == "progressive_neuro_deficit"
+
+
+def test_fhir_quantity_with_a_ucum_code_reads_its_value(tmp_path: Path) -> None:
+    """valueQuantity carries a unit code ('mo'); the answer is its value, not the code."""
+    qr = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "q1",
+        "status": "completed",
+        "item": [
+            {
+                "linkId": "pain_duration_months",
+                "answer": [
+                    {
+                        "valueQuantity": {
+                            "value": 24,
+                            "unit": "months",
+                            "system": "http://unitsofmeasure.org",
+                            "code": "mo",
+                        }
+                    }
+                ],
+            }
+        ],
+    }
+    p = tmp_path / "f.json"
+    p.write_text(json.dumps(qr), encoding="utf-8")
+    result = invoke(str(p))
+    got = rows(result.stdout)
+    assert got[0]["status"] == "incomplete", got
+    assert "long_lasting_pain" in got[0]["criteria_met"]

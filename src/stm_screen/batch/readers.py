@@ -554,7 +554,7 @@ def fhir_record(res: dict[str, Any]) -> Record:
                 continue
             for key in _FHIR_VALUE_KEYS:
                 if key in ans:
-                    texts.append(_fhir_value(ans[key]))
+                    texts.append(_fhir_value(ans[key], key))
                     break
             stack.extend(reversed(ans.get("item") or []))
         if link is not None and answers:
@@ -563,9 +563,10 @@ def fhir_record(res: dict[str, Any]) -> Record:
     return out
 
 
-def _fhir_value(value: Any) -> str:
-    if isinstance(value, dict):  # Coding or Quantity
-        for key in ("code", "value", "display"):
+def _fhir_value(value: Any, kind: str = "") -> str:
+    if isinstance(value, dict):  # Coding (code, else display) or Quantity (value; its code is the unit's)
+        keys = ("value",) if kind == "valueQuantity" else ("code", "display")
+        for key in keys:
             if value.get(key) is not None:
                 return str(_flat_text(value[key]))
         return ""
