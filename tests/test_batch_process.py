@@ -79,3 +79,29 @@ def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "\x1b[" not in done.stderr and "scoring" not in done.stderr
     assert done.stdout.count("\n") == 101
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_terminate_or_hangup_leaves_no_file(tmp_path: Path, sig: signal.Signals) -> None:
+    """`timeout`, a job scheduler or a closed terminal stop the run like Ctrl-C: no temp file left."""
+    src = tmp_path / "big.csv"
+    make_input(src, 150_000)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc = subprocess.Popen(
+        [*CMD, "batch", str(src), "-o", str(out_dir / "result.csv")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not any(out_dir.iterdir()):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.send_signal(sig)
+    _stdout, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert list(out_dir.iterdir()) == []

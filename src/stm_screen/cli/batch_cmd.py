@@ -117,6 +117,31 @@ def _is_special(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGTERM (``timeout``, a job scheduler) and SIGHUP (a closed terminal) stop the run like Ctrl-C:
+    the temp output file is removed and the exit code is 130."""
+    import signal
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    saved: list[tuple[int, Any]] = []
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+        try:
+            saved.append((sig, signal.signal(sig, stop)))
+        except (ValueError, OSError):  # not the main thread
+            pass
+    try:
+        yield
+    finally:
+        for sig, handler in saved:
+            signal.signal(sig, handler)
+
+
 def _progress(inputs: list[str]) -> tuple[Callable[[int], None], Callable[[str], None], Any]:
     """A Rich progress bar on stderr, only for large inputs on a terminal."""
     sizes = {p: _size(p) for p in inputs}
@@ -172,7 +197,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     )
     update, start, bar = _progress(inputs)
     batch = Batch(ruleset, mapping, settings, notify=note, progress=update)
-    with _output(o.output) as handle, bar:
+    with _stop_signals(), _output(o.output) as handle, bar:
         writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1)
         for path in inputs:
             writer.start_file(path)
@@ -246,7 +271,7 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
         delimiter=delimiter,
         options=Options(o.id_column, o.decimal_comma, o.multi_separator),
     )
-    with _output(o.output) as handle:
+    with _stop_signals(), _output(o.output) as handle:
         result = run_diff(inputs, old_rules, new_rules, old_map, new_map, settings, handle, o.fmt, note)
     label_old = f"{old_rules.id} {old_rules.version}"
     label_new = f"{new_rules.id} {new_rules.version}"
