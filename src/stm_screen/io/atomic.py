@@ -28,15 +28,18 @@ def atomic_writer(
     if not force and target.exists():
         raise UsageError(f"{target}: already exists; use --force to overwrite it")
     folder = target.parent if str(target.parent) else Path(".")
+    made: list[str] = []
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except FileNotFoundError:
-        raise InputFileError(f"{target}: the folder {folder} does not exist") from None
-    except PermissionError:
-        raise InputFileError(f"{target}: permission denied") from None
-    except OSError as exc:
-        raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
-    try:
+        try:
+            with _signals_held():  # Ctrl-C between creating the temp file and knowing its name leaked it
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+                made.append(tmp)
+        except FileNotFoundError:
+            raise InputFileError(f"{target}: the folder {folder} does not exist") from None
+        except PermissionError:
+            raise InputFileError(f"{target}: permission denied") from None
+        except OSError as exc:
+            raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
         if mode is not None:
             os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
@@ -45,9 +48,26 @@ def atomic_writer(
             os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        for name in made:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
         raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP for a few instructions (POSIX); they are delivered right after."""
+    import signal
+
+    held = {signal.SIGINT, *(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def write_text_atomic(target: Path, text: str, *, force: bool = True, mode: int | None = None) -> None:
