@@ -350,3 +350,21 @@ def test_fhir_quantity_with_a_ucum_code_reads_its_value(tmp_path: Path) -> None:
     got = rows(result.stdout)
     assert got[0]["status"] == "incomplete", got
     assert "long_lasting_pain" in got[0]["criteria_met"]
+
+
+def test_output_on_a_non_utf8_stdout_is_utf8_not_a_crash(tmp_path: Path) -> None:
+    """A legacy locale (or a Windows console) gives stdout an encoding without CJK: the CSV is UTF-8,
+    as with --output, instead of an internal error."""
+    import subprocess
+
+    src = write_csv(tmp_path / "in.csv", ["東京", *ANSWERS])
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    for fmt in ("csv", "jsonl"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "stm_screen", "batch", str(src), "-f", fmt],
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "東京" in proc.stdout.decode("utf-8")

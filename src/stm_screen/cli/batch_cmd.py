@@ -90,8 +90,14 @@ def _output(target: str) -> Iterator[IO[str]]:
 @contextlib.contextmanager
 def _open_output(target: str) -> Iterator[IO[str]]:
     if target == "-":
-        yield sys.stdout
-        sys.stdout.flush()
+        out = sys.stdout
+        if (out.encoding or "").lower().replace("-", "") not in ("utf8", "utf8sig") and hasattr(
+            out, "reconfigure"
+        ):
+            out.flush()
+            out.reconfigure(encoding="utf-8")  # the same bytes as --output FILE, whatever the locale
+        yield out
+        out.flush()
         return
     path = Path(target)
     if _is_special(path):  # /dev/null, /dev/stdout, a FIFO: write in place, never rename over it
