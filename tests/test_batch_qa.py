@@ -368,3 +368,13 @@ def test_output_on_a_non_utf8_stdout_is_utf8_not_a_crash(tmp_path: Path) -> None
         )
         assert proc.returncode == 0, proc.stderr
         assert "東京" in proc.stdout.decode("utf-8")
+
+
+def test_jsonl_whose_first_line_is_broken(tmp_path: Path) -> None:
+    p = tmp_path / "x.jsonl"
+    p.write_text('{"id": "a", broken\n' + json.dumps(RECORD) + "\n", encoding="utf-8")
+    result = invoke(str(p))
+    assert result.exit_code == 1, result.output
+    assert [r["status"] for r in rows(result.stdout)] == ["error", "ok"]
+    suggested = invoke(str(p), "--suggest-map")
+    assert suggested.exit_code == 0 and '"pain_intensity": pain_intensity' in suggested.stdout

@@ -117,7 +117,7 @@ def open_source(path: str, *, delimiter: str | None = None) -> Source:
         text_head = head.decode(encoding, errors="ignore").lstrip("\ufeff").lstrip()
         suffix = p.suffix.lower()
         if text_head.startswith(("[", "{")) and suffix not in (".csv", ".tsv", ".txt"):
-            return open_json(handle, path, encoding, size, text_head)
+            return open_json(handle, path, encoding, size, text_head, suffix)
         return open_csv(handle, path, encoding, size, delimiter, text_head, suffix)
     except BaseException:
         handle.close()
@@ -317,13 +317,17 @@ def _xlsx_text(value: Any) -> str:
 # --- JSON, JSONL, FHIR ---------------------------------------------------------------------------------
 
 
-def open_json(handle: IO[bytes], name: str, encoding: str, size: int, text_head: str) -> RecordSource:
+def open_json(
+    handle: IO[bytes], name: str, encoding: str, size: int, text_head: str, suffix: str = ""
+) -> RecordSource:
     text = io.TextIOWrapper(handle, encoding=encoding)
     state = {"id": ""}
     if text_head.startswith("["):
         items = iter_json_array(text, name)
         kind = "json"
-    elif _is_jsonl(text_head):
+    elif _is_jsonl(text_head) or (  # by name too, as line 1 may be broken (unless it is a pretty-printed '{')
+        suffix in (".jsonl", ".ndjson") and text_head.partition("\n")[0].strip() != "{"
+    ):
         items = iter_jsonl(text, name)
         kind = "jsonl"
     else:  # one object: a FHIR resource (QuestionnaireResponse or Bundle), or a single flat record

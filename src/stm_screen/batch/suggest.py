@@ -22,7 +22,7 @@ from stm_screen.batch.presets import (
     is_metadata,
     norm,
 )
-from stm_screen.batch.readers import TableSource, open_source
+from stm_screen.batch.readers import BadRecord, TableSource, open_source
 from stm_screen.core.ruleset import Question, Ruleset
 
 CUTOFF = 0.6
@@ -36,7 +36,7 @@ def read_columns(path: str, preset: str | None, delimiter: str | None) -> tuple[
             name = preset or (detect_table(head) if head else "plain")
             n = header_rows(PRESETS[name], head)
             return name, PRESETS[name].columns(head[:n])
-        first = next(iter(src.records), None)
+        first = next((r for r in src.records if not isinstance(r, BadRecord)), None)
         keys = tuple(first) if first else ()
         return preset or detect_record(keys, src.kind), [Column(i, k) for i, k in enumerate(keys)]
     finally:
