@@ -378,3 +378,12 @@ def test_jsonl_whose_first_line_is_broken(tmp_path: Path) -> None:
     assert [r["status"] for r in rows(result.stdout)] == ["error", "ok"]
     suggested = invoke(str(p), "--suggest-map")
     assert suggested.exit_code == 0 and '"pain_intensity": pain_intensity' in suggested.stdout
+
+
+def test_mapping_that_makes_two_columns_answer_one_question_is_a_mapping_error(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv", ["a1", *ANSWERS])
+    m = tmp_path / "map.yaml"
+    m.write_text("id_column: pain_areas\ncolumns:\n  id: pain_intensity\n", encoding="utf-8")
+    result = invoke(str(src), "--map", str(m))
+    assert result.exit_code == 2, result.output
+    assert f"{m}:3:" in result.stderr and "both answer 'pain_intensity'" in result.stderr

@@ -289,14 +289,14 @@ def _targets(
         if m.choice is None:
             other = singles.get(qid) or (splits[qid][0] if qid in splits else None)
             if other is not None:
-                raise InputFileError(_duplicate(source, qid, other.column, m.column))
+                raise _duplicate_error(source, qid, other, m)
             singles[qid] = m
         else:
             if qid in singles:
-                raise InputFileError(_duplicate(source, qid, singles[qid].column, m.column))
+                raise _duplicate_error(source, qid, singles[qid], m)
             for prev in splits.get(qid, []):
                 if prev.choice == m.choice:
-                    raise InputFileError(_duplicate(source, qid, prev.column, m.column))
+                    raise _duplicate_error(source, qid, prev, m)
             splits.setdefault(qid, []).append(m)
 
     base_missing = preset.missing | (mapping.missing if mapping else frozenset())
@@ -338,6 +338,17 @@ def _targets(
                 )
             )
     return targets
+
+
+def _duplicate_error(source: str, qid: str, a: _Match, b: _Match) -> InputFileError | MappingError:
+    """Two columns answer one question: the file's problem, or the mapping file's when it maps one of
+    them (then at its line, exit 2)."""
+    message = _duplicate(source, qid, a.column, b.column)
+    spec = b.spec or a.spec
+    if spec is None:
+        return InputFileError(message)
+    where = spec.where
+    return MappingError([Problem(message.removeprefix(f"{source}: "), where.file, where.line, where.col)])
 
 
 def _duplicate(source: str, qid: str, a: Column, b: Column) -> str:
