@@ -387,3 +387,23 @@ def test_mapping_that_makes_two_columns_answer_one_question_is_a_mapping_error(t
     result = invoke(str(src), "--map", str(m))
     assert result.exit_code == 2, result.output
     assert f"{m}:3:" in result.stderr and "both answer 'pain_intensity'" in result.stderr
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
+def test_not_utf8_far_into_the_file_names_the_right_line(tmp_path: Path, suffix: str) -> None:
+    p = tmp_path / f"late{suffix}"
+    if suffix == ".csv":
+        good = (",".join(["a1", *ANSWERS]) + "\n").encode()
+        head = (",".join(["id", *QIDS]) + "\n").encode()
+    elif suffix == ".json":
+        good = (json.dumps(RECORD) + ",\n").encode()
+        head = b"[\n"
+    else:
+        good = (json.dumps(RECORD) + "\n").encode()
+        head = b""
+    bad = good.replace(b"a1", "Jos\xe9".encode("latin-1"), 1)
+    p.write_bytes(head + good * 3000 + bad + good.rstrip(b",\n") + (b"]" if suffix == ".json" else b""))
+    line = 3000 + (2 if head else 1)
+    result = invoke(str(p), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 1, result.output
+    assert f"late{suffix}:{line}: the file is not UTF-8 text" in result.stderr

@@ -176,6 +176,26 @@ def sniff_encoding(head: bytes, name: str) -> str:
     return encoding
 
 
+def bad_text_line(path: str) -> int | None:
+    """The line holding the first byte that is not UTF-8 (or UTF-16, by the BOM), for an error message
+    after reading failed part way (the reader decodes ahead, so its own line count is not exact)."""
+    try:
+        with open(path, "rb") as f:
+            encoding = "utf-16" if f.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+            f.seek(0)
+            decoder = codecs.getincrementaldecoder(encoding)()
+            line = 1
+            while chunk := f.read(1 << 20):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    return line + chunk[: max(exc.start, 0)].count(b"\n")
+                line += chunk.count(b"\n")
+    except OSError:
+        return None
+    return None
+
+
 def detect_delimiter(text: str, suffix: str = "") -> str:
     """The delimiter: of the candidates in the header line (counted outside quotes), the most frequent
     one that every following line of the sample has as often; failing that, the header's most frequent.
@@ -454,10 +474,7 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
         nonlocal buf, pos, eof, consumed_lines
         if eof:
             return False
-        try:
-            data = text.read(chunk)
-        except UnicodeDecodeError:
-            raise InputFileError(f"{name}: the file is not UTF-8 text") from None
+        data = text.read(chunk)  # a UnicodeDecodeError is reported by the runner, with its line
         if not data:
             eof = True
             return False

@@ -13,7 +13,14 @@ from stm_screen.batch.columns import Options, Plan, build_plan, missing_columns_
 from stm_screen.batch.mapping import Mapping
 from stm_screen.batch.output import Writer
 from stm_screen.batch.presets import PRESETS, Column, Preset, detect_record, detect_table, header_rows
-from stm_screen.batch.readers import BadRecord, RecordSource, Source, TableSource, open_source
+from stm_screen.batch.readers import (
+    BadRecord,
+    RecordSource,
+    Source,
+    TableSource,
+    bad_text_line,
+    open_source,
+)
 from stm_screen.batch.scoring import Outcome, RecordScorer, error_outcome
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import InputFileError, UsageError
@@ -95,10 +102,12 @@ class Batch:
                 return self._table(src, writer)
             return self._records(src, writer)
         except UnicodeDecodeError:
-            line = src.line() + 1 if isinstance(src, TableSource) else 0
+            found = bad_text_line(path)
+            line = found or (src.line() + 1 if isinstance(src, TableSource) else 0)
             enc = "UTF-16" if isinstance(src, TableSource) and src.encoding == "utf-16" else "UTF-8"
+            where = f"{src.name}:{line}" if line else src.name
             raise InputFileError(
-                f"{src.name}:{line}: the file is not {enc} text from here on; "
+                f"{where}: the file is not {enc} text from here on (it may be Windows-1252 or Latin-1); "
                 "export it again as UTF-8 (or UTF-16) and try again"
             ) from None
         except csv.Error as exc:
