@@ -407,3 +407,33 @@ def test_not_utf8_far_into_the_file_names_the_right_line(tmp_path: Path, suffix:
     result = invoke(str(p), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 1, result.output
     assert f"late{suffix}:{line}: the file is not UTF-8 text" in result.stderr
+
+
+def test_xlsx_zip_bomb_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    import openpyxl  # type: ignore[import-untyped]
+
+    from stm_screen.batch import readers
+
+    ok = tmp_path / "ok.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", *QIDS])
+    wb.active.append(["a1", *ANSWERS])
+    wb.save(ok)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(ok) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cell = (
+                    b'<row r="9"><c r="A9" t="inlineStr"><is><t>' + b"A" * 3_000_000 + b"</t></is></c></row>"
+                )
+                data = data.replace(b"</sheetData>", cell + b"</sheetData>")
+            dst.writestr(item.filename, data)
+    monkeypatch.setattr(readers, "XLSX_BIG_PART", 1_000_000)
+    assert invoke(str(ok)).exit_code == 0
+    result = invoke(str(bomb), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 1, result.output
+    assert "looks like a zip bomb" in result.stderr
+    assert not (tmp_path / "out.csv").exists()

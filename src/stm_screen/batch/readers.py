@@ -294,6 +294,7 @@ def open_xlsx(name: str, size: int) -> TableSource:
 
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
+    _check_zip_bomb(name)
     try:
         wb = load_workbook(name, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
@@ -322,6 +323,29 @@ def open_xlsx(name: str, size: int) -> TableSource:
         size=size,
         close=wb.close,
     )
+
+
+XLSX_BIG_PART = 64 * 1024 * 1024  # an uncompressed part this large must not also expand suspiciously
+XLSX_MAX_RATIO = 200  # real sheets expand 5-20 times; a zip bomb, hundreds or thousands of times
+
+
+def _check_zip_bomb(name: str) -> None:
+    """Refuse a workbook with a part that expands like a zip bomb (openpyxl would hold a huge cell in
+    memory) before reading it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(name) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # load_workbook reports it
+    for part in parts:
+        if part.file_size > XLSX_BIG_PART and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
+            raise InputFileError(
+                f"{name}: the workbook part {part.filename[:80]} expands "
+                f"{part.file_size // max(part.compress_size, 1):,} times ({part.file_size // 2**20:,} MB); "
+                "it looks like a zip bomb and is not read"
+            )
 
 
 def _xlsx_text(value: Any) -> str:
