@@ -437,3 +437,30 @@ def test_xlsx_zip_bomb_is_refused_before_reading(tmp_path: Path, monkeypatch: py
     assert result.exit_code == 1, result.output
     assert "looks like a zip bomb" in result.stderr
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_stray_quote_does_not_swallow_the_records_after_it(tmp_path: Path) -> None:
+    """A cell starting with an unclosed '"' made the csv reader take every following line into it: five
+    records vanished into one ragged row (and its id). They are read again; the bad line is an error."""
+    good = ",".join(["a1", *ANSWERS])
+    in_id = '"b1 oops,' + ",".join(ANSWERS)
+    mid = ",".join(["c1", ANSWERS[0], ANSWERS[1], '"6', *ANSWERS[3:]])
+    src = tmp_path / "in.csv"
+    for bad, rid, cell in ((in_id, "", "cell 1 starts"), (mid, "c1", "cell 4 starts")):
+        src.write_text("\n".join([",".join(["id", *QIDS]), good, bad, good, good, good]) + "\n")
+        result = invoke(str(src))
+        got = rows(result.stdout)
+        assert [g["row"] for g in got] == ["1", "2", "3", "4", "5"], result.stdout
+        assert [g["status"] for g in got] == ["ok", "error", "ok", "ok", "ok"]
+        assert [g["id"] for g in got] == ["a1", rid, "a1", "a1", "a1"]
+        assert "never closed" in got[1]["error"] and cell in got[1]["error"]
+        assert "5 record(s)" in result.stderr
+
+
+def test_a_ragged_row_with_a_line_break_in_a_cell_stays_one_record(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    short = ",".join(["b1", *ANSWERS[:-3]]) + ',"a note\nover two lines"'
+    src.write_text("\n".join([",".join(["id", *QIDS]), short, ",".join(["a1", *ANSWERS])]) + "\n")
+    got = rows(invoke(str(src)).stdout)
+    assert [(g["row"], g["status"]) for g in got] == [("1", "error"), ("2", "ok")]
+    assert "cell(s) but the header has" in got[0]["error"]

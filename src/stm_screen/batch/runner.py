@@ -4,6 +4,7 @@ written before the next is read. One output row per input record, in input order
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -155,12 +156,21 @@ class Batch:
         width = plan.width
         rid_of = _id_getter(plan.id_indices)
 
+        compiled: list[Callable[..., int]] = []
+
         def odd(row: list[str], n: int) -> tuple[list[str] | None, int]:
             """A row whose length differs from the header's: fixed, or written as an error."""
             if not row:
                 return None, n  # a blank line is not a record
             fixed = _fit(row, width, pad)
             if fixed is None:
+                swallowed = _unclosed_quote(row, width, src) if src.kind == "csv" else None
+                if swallowed is not None:  # a stray '"' swallowed the next lines: score them after all
+                    cell, rest = swallowed
+                    rid = rid_of(row) if cell > max(plan.id_indices, default=-1) else ""
+                    message = f"cell {cell + 1} starts with a '\"' that is never closed; the lines after it are read again"
+                    writer.write_other(n + 1, rid, error_outcome(message))
+                    return None, compiled[0](rest, n + 1)
                 writer.write_other(n + 1, rid_of(row), _ragged(len(row), width))
                 return None, n + 1
             return fixed, n
@@ -183,6 +193,7 @@ class Batch:
         for k, memo in enumerate(rs.imemos):
             env[f"M{k}"] = memo
         loop = _compile_loop(plan, rs, writer, env)
+        compiled.append(loop)
         writer.begin()
         n = loop(rows, loop(sample, 0))
         writer.merge(rs.tally())
@@ -281,6 +292,29 @@ def _fit(row: list[str], width: int, pad: bool) -> list[str] | None:
     if len(row) < width and pad:
         return row + [""] * (width - len(row))
     return None
+
+
+def _unclosed_quote(row: list[str], width: int, src: Source) -> tuple[int, list[list[str]]] | None:
+    """A short row whose cell holds line breaks and, after the first, whole records: a cell opened with a
+    '"' that was never closed took in the next lines. Returns that cell and the records read again."""
+    if len(row) >= width:
+        return None
+    i = next((k for k, c in enumerate(row) if "\n" in c or "\r" in c), -1)
+    if i < 0:
+        return None
+    tail = row[i].splitlines()[1:]
+    if not tail:
+        return None
+    text = "\n".join(tail)
+    if i + 1 < len(row):
+        delimiter = src.delimiter if isinstance(src, TableSource) else ","
+        text += delimiter + delimiter.join(row[i + 1 :])
+    rows = list(
+        csv.reader(io.StringIO(text), delimiter=src.delimiter if isinstance(src, TableSource) else ",")
+    )
+    if not any(len(r) == width for r in rows):
+        return None  # not whole records: an ordinary ragged row with a line break in a cell
+    return i, rows
 
 
 def _ragged(got: int, width: int) -> Outcome:
