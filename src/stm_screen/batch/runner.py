@@ -113,7 +113,10 @@ class Batch:
             ) from None
         except csv.Error as exc:
             line = src.line() if isinstance(src, TableSource) else 0
-            raise InputFileError(f"{src.name}:{line}: cannot read the CSV: {exc}") from None
+            hint = ""
+            if "field limit" in str(exc):
+                hint = " (a cell over 16 MB, or a cell opened with '\"' and never closed, so that it runs on)"
+            raise InputFileError(f"{src.name}:{line}: cannot read the CSV: {exc}{hint}") from None
         finally:
             src.close()
 
