@@ -464,3 +464,24 @@ def test_a_ragged_row_with_a_line_break_in_a_cell_stays_one_record(tmp_path: Pat
     got = rows(invoke(str(src)).stdout)
     assert [(g["row"], g["status"]) for g in got] == [("1", "error"), ("2", "ok")]
     assert "cell(s) but the header has" in got[0]["error"]
+
+
+def test_json_list_in_a_checkbox_column_is_read_not_a_crash(tmp_path: Path) -> None:
+    p = tmp_path / "x.json"
+    recs = [
+        {**RECORD, "pain_areas": "", "pain_areas___low_back": ["1"], "pain_areas___tendon": []},
+        {
+            **RECORD,
+            "id": "b",
+            "pain_areas": "",
+            "pain_areas___low_back": ["1", "0"],
+            "pain_areas___tendon": "0",
+        },
+    ]
+    del recs[0]["pain_areas"], recs[1]["pain_areas"]
+    p.write_text(json.dumps(recs), encoding="utf-8")
+    result = invoke(str(p))
+    assert "internal error" not in result.stderr, result.stderr
+    got = rows(result.stdout)
+    assert [g["status"] for g in got] == ["ok", "error"]
+    assert "2 answers given in the column for 'low_back'" in got[1]["error"]

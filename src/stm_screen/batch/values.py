@@ -161,16 +161,20 @@ _UNSELECTED = FALSE_WORDS | {""}
 
 def split_converter(
     q: Question, choices: tuple[str, ...], opts: ValueOptions
-) -> Callable[[tuple[str, ...]], Answer | None]:
+) -> Callable[[tuple[Cell, ...]], Answer | None]:
     """The converter of a multi-select spread over one column per option (REDCap checkboxes,
     SurveyMonkey, Qualtrics split columns): a cell holding 1, Checked, yes or the option's text is ticked;
     blank, 0, Unchecked and no are not. All cells blank (or missing codes) means not answered."""
     missing = opts.missing
 
-    def convert(cells: tuple[str, ...]) -> Answer | None:
+    def convert(cells: tuple[Cell, ...]) -> Answer | None:
         chosen: set[str] = set()
         seen = False
         for choice, cell in zip(choices, cells, strict=True):
+            if isinstance(cell, tuple):  # JSON: a list where one cell's text belongs
+                if len(cell) > 1:
+                    raise AnswerValueError(f"{len(cell)} answers given in the column for '{choice}'")
+                cell = cell[0] if cell else ""
             key = fold(cell)
             if not key or key in missing:
                 continue
