@@ -118,6 +118,8 @@ def test_fhir_response_without_answers_mid_file_is_a_record(tmp_path: Path) -> N
     result = invoke(str(p))
     assert result.exit_code == 0, result.output
     assert [r["status"] for r in rows(result.stdout)] == ["incomplete", "incomplete"]
+    assert "no column for question(s): pain_duration_months," in result.stderr  # said of record 2
+    assert "pain_intensity," not in result.stderr.split("no column for question(s):")[1].split("\n")[0]
 
 
 def test_json_record_with_other_keys_mid_file_does_not_stop_the_run(tmp_path: Path) -> None:

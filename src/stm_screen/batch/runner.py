@@ -212,6 +212,7 @@ class Batch:
         plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str]] | Outcome] = {}
         preset: Preset | None = None
         matched = False  # some record so far had a column answering a question
+        described = False
         unused: set[int] | None = None  # mapped columns in no record so far (ids of their specs)
         specs = {id(s): s for s in self.mapping.columns} if self.mapping else {}
         last_headers: tuple[str, ...] = ()
@@ -247,7 +248,8 @@ class Batch:
                     unused_here = {id(s) for s in plan.unused_specs}
                     unused = unused_here if unused is None else unused & unused_here
                     last_headers = plan.headers
-                    if not plans:
+                    if plan.targets and not described:  # the first record that answers something
+                        described = True
                         describe_plan(src.name, plan, self.ruleset, self.notify)
                     if len(plans) > 256:
                         for old in plans.values():
