@@ -180,6 +180,8 @@ def bad_text_line(path: str) -> int | None:
     """The line holding the first byte that is not UTF-8 (or UTF-16, by the BOM), for an error message
     after reading failed part way (the reader decodes ahead, so its own line count is not exact)."""
     try:
+        if not Path(path).is_file():  # a pipe cannot be read again from the start
+            return None
         with open(path, "rb") as f:
             encoding = "utf-16" if f.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
             f.seek(0)
