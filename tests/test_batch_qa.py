@@ -487,3 +487,23 @@ def test_json_list_in_a_checkbox_column_is_read_not_a_crash(tmp_path: Path) -> N
     got = rows(result.stdout)
     assert [g["status"] for g in got] == ["ok", "error"]
     assert "2 answers given in the column for 'low_back'" in got[1]["error"]
+
+
+def test_xlsx_formulas_without_computed_values_are_announced(tmp_path: Path) -> None:
+    import openpyxl
+
+    p = tmp_path / "f.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", *QIDS])
+    row: list[object] = ["a1", *ANSWERS]
+    row[1] = "=12*2"  # saved by openpyxl: no cached value, read as blank
+    wb.active.append(row)
+    wb.save(p)
+    result = invoke(str(p))
+    assert "formulas whose results were never computed" in result.stderr
+    ok = tmp_path / "ok.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", *QIDS])
+    wb.active.append(["a1", *ANSWERS])
+    wb.save(ok)
+    assert "never computed" not in invoke(str(ok)).stderr

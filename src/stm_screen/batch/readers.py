@@ -16,6 +16,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,7 @@ class TableSource:
     size: int = 0
     position: Callable[[], int] = field(default=lambda: 0)
     close: Callable[[], None] = field(default=lambda: None)
+    warning: str = ""  # said on stderr before the records (e.g. formulas without values)
 
 
 @dataclass
@@ -308,6 +310,13 @@ def open_xlsx(name: str, size: int) -> TableSource:
         wb.close()
         raise InputFileError(f"{name}: the workbook has no sheets")
     state = {"row": 0}
+    warning = ""
+    if _uncached_formulas(name, str(getattr(ws, "_worksheet_path", ""))):
+        warning = (
+            f"{name}: the sheet has formulas whose results were never computed (a workbook written by a "
+            "program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save "
+            "it in a spreadsheet first"
+        )
 
     def rows() -> Iterator[list[str]]:
         for values in ws.iter_rows(values_only=True):
@@ -324,7 +333,28 @@ def open_xlsx(name: str, size: int) -> TableSource:
         line=lambda: state["row"],
         size=size,
         close=wb.close,
+        warning=warning,
     )
+
+
+_NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+
+
+def _uncached_formulas(name: str, member: str) -> bool:
+    """Does the sheet hold a formula cell with no cached value (read as blank with data_only)?"""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(name) as z, z.open(member) as f:
+            tail = b""
+            while chunk := f.read(1 << 20):
+                data = tail + chunk
+                if b"<f" in data and _NO_VALUE.search(data):
+                    return True
+                tail = data[-512:]
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile):
+        return False
+    return False
 
 
 XLSX_BIG_PART = 64 * 1024 * 1024  # an uncompressed part this large must not also expand suspiciously
