@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from stm_screen.prompt.flow import Flow
     from stm_screen.prompt.resume import Saved
 
-CLEAR = "\x1b[3J\x1b[H\x1b[2J"  # scrollback, home, screen
+CLEAR = "\x1b[H\x1b[2J\x1b[3J"  # home, screen, then scrollback (erasing the screen may push it there)
 PATIENT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
 
@@ -84,6 +84,14 @@ def check_report(path: Path | None, force: bool) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"{path}: the folder {folder} does not exist")
+    import tempfile
+
+    try:  # the report is written at the very end: find out now whether it can be
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write in {folder} ({exc.strerror or type(exc).__name__})") from None
 
 
 def _rules_spec(rules: str | None) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from stm_screen.errors import InputFileError
-from stm_screen.io.yamlfile import SafeLoader, YamlProblems, decode, read_bytes
+from stm_screen.io.yamlfile import MAX_BYTES, SafeLoader, YamlProblems, decode, read_bytes
 
 
 def read_answers(spec: str) -> tuple[Any, str]:
@@ -18,7 +18,7 @@ def read_answers(spec: str) -> tuple[Any, str]:
     if spec == "-":
         name = "<stdin>"
         try:
-            raw = sys.stdin.buffer.read()
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: decode() refuses anything larger
         except (OSError, ValueError) as exc:
             raise InputFileError(f"{name}: cannot read standard input ({type(exc).__name__})") from None
     else:
@@ -45,6 +45,8 @@ def parse_answers_text(text: str, name: str) -> Any:
             if name.endswith(".json"):
                 raise InputFileError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
             # YAML flow style is a superset of JSON: fall through
+        except (RecursionError, ValueError) as exc:  # nested too deeply; a number too long to read
+            raise InputFileError(f"{name}: cannot read the answers ({type(exc).__name__})") from None
     try:
         data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:

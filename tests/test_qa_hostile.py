@@ -1,0 +1,108 @@
+"""QA: hostile answers files, devices and report paths never crash, hang or waste a patient's time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from stm_screen.cli import screen_cmd
+from stm_screen.cli.app import app
+from stm_screen.errors import UsageError
+
+runner = CliRunner()
+
+
+def score(tmp_path: Path, content: str, name: str = "a.json") -> Any:
+    path = tmp_path / name
+    path.write_text(content)
+    return runner.invoke(app, ["score", str(path), "--format", "json"])
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"pain_areas": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}",
+    ],
+)
+def test_deeply_nested_json_is_an_input_error_not_a_crash(tmp_path: Path, content: str) -> None:
+    result = score(tmp_path, content)
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.stderr
+    assert "cannot read the answers" in result.stderr
+
+
+@pytest.mark.parametrize("digits", [400, 3_000, 5_000])
+def test_huge_integer_answers_are_out_of_range_not_a_crash(tmp_path: Path, digits: int) -> None:
+    result = score(tmp_path, '{"pain_duration_months": 1' + "0" * digits + "}")
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.stderr
+    assert "pain_duration_months" in result.stderr or "cannot read the answers" in result.stderr
+    assert len(result.stderr) < 400  # the number is not repeated in full
+
+
+def test_huge_integer_text_in_yaml(tmp_path: Path) -> None:
+    result = score(tmp_path, "pain_intensity: '1" + "0" * 5_000 + "'\n", "a.yaml")
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["score"], ["rules", "check"]])
+def test_endless_device_is_refused_not_read_forever(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "/dev/zero"])
+    assert result.exit_code in (1, 2), result.output
+    assert "too large" in result.stderr
+
+
+def test_endless_standard_input_is_refused() -> None:
+    class Endless:
+        def read(self, n: int = -1) -> bytes:
+            assert n > 0, "standard input must be read with a bound"
+            return b"a" * n
+
+    import io
+    import sys
+
+    class Stdin(io.StringIO):
+        buffer = Endless()
+
+    from stm_screen.errors import InputFileError
+    from stm_screen.io.answers_file import read_answers
+
+    old = sys.stdin
+    sys.stdin = Stdin()
+    try:
+        with pytest.raises(InputFileError, match="too large"):
+            read_answers("-")
+    finally:
+        sys.stdin = old
+
+
+def test_folder_message_reads_well(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["score", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "not an answers file" in result.stderr
+
+
+def test_report_in_a_folder_that_cannot_be_written_is_refused_before_any_question(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkstemp", refuse)
+    with pytest.raises(UsageError, match="cannot write"):
+        screen_cmd.check_report(folder / "r.html", force=False)
+
+
+def test_clearing_between_patients_clears_scrollback_last() -> None:
+    # Erasing the screen pushes it into the scrollback on tmux and VTE terminals, so the scrollback must be
+    # cleared after the screen (the order `clear` uses), or the last patient's result stays readable.
+    assert screen_cmd.CLEAR.endswith("\x1b[3J")
+    assert screen_cmd.CLEAR.index("\x1b[2J") < screen_cmd.CLEAR.index("\x1b[3J")
