@@ -190,12 +190,15 @@ class Questionnaire:
             say(f"Please act on this now: {rf.title}", "urgent")
             say(str(rf.message), "")
         say("")
+        if self.flow.current is None:  # that was the last question: only the review is left
+            message = "You can stop here and see your result, or check your answers first."
+            carry_on = "Check my answers first"
+        else:
+            message = "You can stop here and see your result, or finish the remaining questions first."
+            carry_on = "Finish the remaining questions"
         choice = self.prompter.select(
-            "You can stop here and see your result, or finish the remaining questions first.",
-            [
-                Option(STOP, "Stop here and show my result"),
-                Option(CARRY_ON, "Finish the remaining questions"),
-            ],
+            message,
+            [Option(STOP, "Stop here and show my result"), Option(CARRY_ON, carry_on)],
             default=STOP,
         )
         if choice == STOP:
@@ -207,16 +210,15 @@ class Questionnaire:
         """Show every answer; True when the person wants the result, False after a change was chosen."""
         rows = self.flow.review()
         options = []
-        for n, row in enumerate(rows, start=1):
+        for row in rows:  # the prompter numbers the choices, so that the numbers shown are the keys to type
             shown = "not answered" if row.value is None else describe(row.question, row.value)
             text = _short(str(row.question.text), 46)
-            number = "" if self.prompter.plain else f"{n:>2}. "  # plain mode numbers every choice itself
-            options.append(Option(row.question.id, _short(f"{number}{text} - {shown}", 74)))
+            options.append(Option(row.question.id, _short(f"{text} - {shown}", 70)))
         self.prompter.show("")
         self.prompter.show("Please check your answers", "title")
         key = self.prompter.select(
             "Choose an answer to change it, or confirm to see your result.",
-            [RESULT, *options] if not self.prompter.plain else [*options, RESULT],
+            [*options, RESULT],
             default=RESULT.key,
         )
         if key == RESULT.key:
