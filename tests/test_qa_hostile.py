@@ -106,3 +106,37 @@ def test_clearing_between_patients_clears_scrollback_last() -> None:
     # cleared after the screen (the order `clear` uses), or the last patient's result stays readable.
     assert screen_cmd.CLEAR.endswith("\x1b[3J")
     assert screen_cmd.CLEAR.index("\x1b[2J") < screen_cmd.CLEAR.index("\x1b[3J")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "{answers}", "--format", "json"],
+        ["score", "{answers}"],
+        ["rules", "show"],
+        ["rules", "show", "--format", "json"],
+        ["rules", "schema"],
+    ],
+)
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_consoles_that_cannot_print_every_character_never_crash(
+    tmp_path: Path, args: list[str], encoding: str
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    answers = tmp_path / "a.yaml"
+    answers.write_text("pain_duration_months: 8\nnight_pain: yes\n")
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    line = [a.replace("{answers}", str(answers)) for a in args]
+    done = subprocess.run(
+        [sys.executable, "-m", "stm_screen", *line], capture_output=True, env=env, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    out = done.stdout.decode(encoding)
+    if "json" in args or "schema" in args:
+        data = json.loads(out)  # still valid JSON, nothing lost: characters are escaped
+        if args[0] == "score":
+            assert data["symbol"] == "▲"

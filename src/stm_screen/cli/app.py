@@ -130,11 +130,14 @@ clinic_cli.register(app)
 
 def main() -> None:
     """Console-script entry point."""
-    if sys.platform == "win32":  # pragma: no cover - make Ctrl-C and UTF-8 behave on Windows consoles
-        for stream in (sys.stdout, sys.stderr):
-            reconfigure = getattr(stream, "reconfigure", None)
-            if reconfigure is not None:
+    # A console that cannot print a character (cp1252, ascii) gets a '?' for it, never a crash.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
                 reconfigure(errors="replace")
+            except (ValueError, OSError):  # pragma: no cover - a stream that cannot be reconfigured
+                pass
     app()
 
 

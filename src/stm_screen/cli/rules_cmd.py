@@ -107,7 +107,10 @@ def show(path: str | None, fmt: str) -> None:
         raise UsageError(f"unknown --format '{fmt}'; choose one of: table, json")
     ruleset = load_rules(path)
     if fmt == "json":
-        sys.stdout.write(json.dumps(describe(ruleset), indent=2, ensure_ascii=False) + "\n")
+        from stm_screen.render.formats import printable_json
+
+        text = json.dumps(describe(ruleset), indent=2, ensure_ascii=False) + "\n"
+        sys.stdout.write(printable_json(text, getattr(sys.stdout, "encoding", None)))
         return
     from rich.table import Table
 
@@ -147,7 +150,9 @@ def schema(output: Path | None) -> None:
 
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if output is None:
-        sys.stdout.write(text)
+        from stm_screen.render.formats import printable_json
+
+        sys.stdout.write(printable_json(text, getattr(sys.stdout, "encoding", None)))
         return
     from stm_screen.io.atomic import write_text_atomic
 

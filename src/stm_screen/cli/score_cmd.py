@@ -25,4 +25,9 @@ def run(answers: str, *, rules: str | None, fmt: str) -> None:
         console = make_console()
         print_result(result, console, plain=plain_wanted(console.is_terminal))
         return
-    sys.stdout.write(RENDERERS[fmt](result))
+    text = RENDERERS[fmt](result)
+    if fmt == "json":
+        from stm_screen.render.formats import printable_json
+
+        text = printable_json(text, getattr(sys.stdout, "encoding", None))
+    sys.stdout.write(text)

@@ -12,6 +12,15 @@ def to_json(result: Result) -> str:
     return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
+def printable_json(text: str, encoding: str | None) -> str:
+    """JSON the console can print: escaped (``\\u25b2``) when a character does not fit its encoding."""
+    try:
+        text.encode(encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=True) + "\n"
+    return text
+
+
 def to_text(result: Result) -> str:
     from stm_screen.render.text import render_plain
 
