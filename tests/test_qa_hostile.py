@@ -140,3 +140,24 @@ def test_consoles_that_cannot_print_every_character_never_crash(
         data = json.loads(out)  # still valid JSON, nothing lost: characters are escaped
         if args[0] == "score":
             assert data["symbol"] == "▲"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (
+            "a.json",
+            '{"pain_duration_months": 5, "bladder_bowel_change": true, "bladder_bowel_change": false}',
+        ),
+        ("a.yaml", "pain_duration_months: 5\nbladder_bowel_change: yes\nbladder_bowel_change: no\n"),
+        ("a.yaml", '{"bladder_bowel_change": true, "bladder_bowel_change": false}'),
+    ],
+)
+def test_a_question_answered_twice_is_refused_not_silently_the_last(
+    tmp_path: Path, name: str, content: str
+) -> None:
+    # A warning sign answered yes and then no must not quietly become no.
+    result = score(tmp_path, content, name)
+    assert result.exit_code == 1, result.output
+    assert "bladder_bowel_change" in result.stderr
+    assert "twice" in result.stderr
