@@ -199,12 +199,15 @@ class PlainPrompter:
                 return frozenset({single.key})
             picked: set[str] = set()
             bad = False
-            for part in words.replace(",", " ").replace(";", " ").split():
-                found = self._match(part, choices, [])
-                if found is None:
-                    bad = True
-                    break
-                picked.add(found.key)
+            for item in words.replace(";", ",").split(","):
+                # A whole label ("Lower back"), else words or numbers separated by spaces ("1 3").
+                whole = self._match(item, choices, []) if item.strip() else None
+                for part in [item] if whole is not None else item.split():
+                    found = self._match(part, choices, [])
+                    if found is None:
+                        bad = True
+                        break
+                    picked.add(found.key)
             if picked and not bad:
                 return frozenset(picked)
             self.show(f"please type numbers from 1 to {len(choices)}, separated by commas.", "error")
