@@ -161,3 +161,35 @@ def test_a_question_answered_twice_is_refused_not_silently_the_last(
     assert result.exit_code == 1, result.output
     assert "bladder_bowel_change" in result.stderr
     assert "twice" in result.stderr
+
+
+def test_a_huge_unknown_key_is_not_repeated_in_full(tmp_path: Path) -> None:
+    result = score(tmp_path, '{"pain_duration_month' + "s" * 100_000 + '": 1}')
+    assert result.exit_code == 1
+    assert "unknown question" in result.stderr
+    assert len(result.stderr) < 300
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html"])  # the .txt report is the text form
+def test_unanswered_safety_questions_are_said_next_to_the_headline(tmp_path: Path, fmt: str) -> None:
+    # No safety question answered: the PT headline must not stand alone; every format says so up front.
+    answers = '{"pain_duration_months": 8, "tightness_trigger_points": true, "fear_of_movement": true}'
+    path = tmp_path / "a.json"
+    path.write_text(answers)
+    result = runner.invoke(app, ["score", str(path), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    note = "Some safety questions were not answered"
+    assert note in out
+    assert out.index(note) < out.index("Score")
+
+
+def test_no_safety_note_when_every_safety_question_is_answered(tmp_path: Path) -> None:
+    import json
+
+    from tests._keys import CALM
+
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(CALM))
+    result = runner.invoke(app, ["score", str(path)])
+    assert "Some safety questions were not answered" not in result.stdout

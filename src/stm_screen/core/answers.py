@@ -177,7 +177,8 @@ def check_answers(ruleset: Ruleset, raw: object, source: str = "") -> dict[str, 
         qid = str(key)
         q = ruleset.by_id.get(qid)
         if q is None:
-            problems.append(AnswerProblem(qid, f"unknown question{suggest(qid, ids)}"))
+            shown = qid if len(qid) <= 60 else f"{qid[:57]}..."  # never a huge key in full
+            problems.append(AnswerProblem(shown, f"unknown question{suggest(qid[:200], ids)}"))
             continue
         if is_blank(value):
             continue

@@ -72,6 +72,17 @@ def _answers(f: Finding) -> str:
     )
 
 
+SAFETY_GAP = (
+    "Some safety questions were not answered, so warning signs could not be ruled out. Please answer "
+    "them, or check with a doctor, before starting physical therapy."
+)
+
+
+def safety_gap(result: Result) -> str:
+    """What to say next to the headline when warning-sign questions were left unanswered (else '')."""
+    return SAFETY_GAP if result.red_flags_not_ruled_out else ""
+
+
 def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str]]:
     """The result as (style, line) pairs: the single source of the text layout (plain and rich)."""
     sym = symbol_for(result, unicode_ok)
@@ -81,6 +92,9 @@ def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str
     add(("level", f"{sym} {result.title}".strip()))
     add(("", ""))
     add(("", result.advice))
+    if safety_gap(result):
+        add(("", ""))
+        add(("flag", safety_gap(result)))
     if result.red_flags:
         add(("", ""))
         add(("heading", "WARNING SIGNS - act on these first:"))
