@@ -36,3 +36,43 @@ def multi(line: str) -> frozenset[str]:
 )
 def test_choices_can_be_typed_by_their_label(line: str, expected: set[str]) -> None:
     assert multi(line) == frozenset(expected)
+
+
+def _broken_save(*args: object, **kwargs: object) -> None:
+    from stm_screen.errors import InputFileError
+
+    raise InputFileError("/gone/resume.json: the folder /gone does not exist")
+
+
+def test_a_failed_autosave_does_not_end_the_screening(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from stm_screen.cli import screen_cmd
+    from stm_screen.cli.app import app
+    from stm_screen.prompt import resume
+    from stm_screen.rules.loader import load_ruleset
+    from tests._keys import CALM, plain_line
+
+    monkeypatch.setattr(screen_cmd, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(resume, "save", _broken_save)
+    ruleset = load_ruleset()
+    lines = [plain_line(q, CALM[q.id]) for q in ruleset.questions]
+    result = CliRunner().invoke(app, ["screen", "--plain"], input="\n".join([*lines, "", ""]))
+    assert result.exit_code == 0, result.stderr
+    assert str(ruleset.level_by_id["self_care"].title) in result.stdout
+    assert result.stdout.count("could not be saved") == 1  # said once, not after every answer
+
+
+def test_a_failed_save_on_stopping_still_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from stm_screen.cli import screen_cmd
+    from stm_screen.cli.app import app
+    from stm_screen.prompt import resume
+
+    monkeypatch.setattr(screen_cmd, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(resume, "save", _broken_save)
+    result = CliRunner().invoke(app, ["screen", "--plain"], input="5\n")
+    assert result.exit_code == 130, result.stderr
+    assert "could not be saved" in result.stderr
+    assert "--resume" not in result.stderr

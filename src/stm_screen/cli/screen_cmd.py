@@ -18,7 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from stm_screen.cli.errors import fail, say_error
-from stm_screen.errors import ExitCode, UsageError
+from stm_screen.errors import ExitCode, StmScreenError, UsageError
 
 if TYPE_CHECKING:
     from stm_screen.core.explain import Result
@@ -278,8 +278,20 @@ def screen_one(
                 "Your earlier answers included an urgent warning sign; it is shown in the result.", "urgent"
             )
 
+    save_failed: list[str] = []
+
     def autosave(current: Flow) -> None:
-        resume_files.save(path, ruleset, current.values(), rules=rules, patient=patient)
+        try:
+            resume_files.save(path, ruleset, current.values(), rules=rules, patient=patient)
+        except (StmScreenError, OSError):
+            # Saving is a safety net: losing it must not end the screening. Say so once.
+            if not save_failed:
+                save_failed.append(str(path))
+                prompter.show(
+                    "Note: your answers could not be saved as you go (the data folder cannot be written). "
+                    "You can carry on; if you stop before the end, you will have to start again.",
+                    "note",
+                )
 
     try:
         with _hangup_as_interrupt():
@@ -305,11 +317,14 @@ def stopped(flow: Flow, path: Path, ruleset: Ruleset, *, rules: str | None, pati
 
     values = flow.values()
     if values:
-        resume_files.save(path, ruleset, values, rules=rules, patient=patient)
-        message = (
-            f"stopped; your {len(values)} answer(s) are saved. To continue where you left off, run: "
-            "stm-screen screen --resume"
-        )
+        try:
+            resume_files.save(path, ruleset, values, rules=rules, patient=patient)
+            message = (
+                f"stopped; your {len(values)} answer(s) are saved. To continue where you left off, run: "
+                "stm-screen screen --resume"
+            )
+        except (StmScreenError, OSError):
+            message = "stopped; your answers could not be saved (the data folder cannot be written)"
     else:
         resume_files.delete(path)
         message = "stopped before any answer; nothing was saved"
