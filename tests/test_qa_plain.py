@@ -76,3 +76,19 @@ def test_a_failed_save_on_stopping_still_exits_130(monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 130, result.stderr
     assert "could not be saved" in result.stderr
     assert "--resume" not in result.stderr
+
+
+def test_a_decimal_comma_gets_a_helpful_message(ruleset: object) -> None:
+    from stm_screen.prompt.questionnaire import Questionnaire
+
+    q = ruleset.by_id["pain_duration_months"]  # type: ignore[attr-defined]
+    problem = Questionnaire._check_text(q, "3,5")
+    assert problem is not None and "3.5" in problem
+
+
+def test_pasted_lines_in_one_answer_get_a_clear_message(ruleset: object) -> None:
+    from stm_screen.prompt.questionnaire import Questionnaire
+
+    q = ruleset.by_id["pain_duration_months"]  # type: ignore[attr-defined]
+    problem = Questionnaire._check_text(q, "7\n1\n5")
+    assert problem is not None and "\n" not in problem and "one line" in problem

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from stm_screen.core.answers import Answer, AnswerValueError, allowed, describe, parse_answer
+from stm_screen.core.answers import (
+    Answer,
+    AnswerValueError,
+    allowed,
+    describe,
+    parse_answer,
+    parse_number,
+)
 from stm_screen.core.ruleset import Question, RedFlag, Ruleset
 from stm_screen.prompt.ask import Option, Prompter
 from stm_screen.prompt.flow import Flow
@@ -175,9 +182,18 @@ class Questionnaire:
             return None
         if not word:
             return None if not q.required else f"please answer: {allowed(q)} (? for help)"
+        if "\n" in word:  # several lines pasted at once
+            return f"please type one answer on one line: {allowed(q)}"
         try:
             parse_answer(q, text)
         except AnswerValueError as exc:
+            if "," in word:
+                try:
+                    parse_number(q, word, decimal_comma=True)
+                except AnswerValueError:
+                    pass
+                else:
+                    return f"please use a point for decimals, like {word.replace(',', '.')}"
             return f"{exc} (? for help, < to go back)"
         return None
 
