@@ -92,3 +92,23 @@ def test_pasted_lines_in_one_answer_get_a_clear_message(ruleset: object) -> None
     q = ruleset.by_id["pain_duration_months"]  # type: ignore[attr-defined]
     problem = Questionnaire._check_text(q, "7\n1\n5")
     assert problem is not None and "\n" not in problem and "one line" in problem
+
+
+def test_plain_choices_wrap_to_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    out = io.StringIO()
+    long = Option("q", "Since the pain started, have you had new trouble passing urine? - no")
+    PlainPrompter(out, lambda prompt: "1").select("Check", [long, Option("r2", "Short")])
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 40 for line in lines), lines
+    assert "  1) Since the pain started, have you" in lines
+    assert any(line.startswith("     had new trouble") for line in lines)  # hanging indent under the text
+
+
+def test_the_result_follows_a_narrow_terminal_even_with_term_dumb(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stm_screen.cli import screen_cmd
+
+    monkeypatch.setattr(screen_cmd, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("TERM", "dumb")  # rich assumes 80 columns for a dumb terminal
+    monkeypatch.setenv("COLUMNS", "40")
+    assert screen_cmd._result_width() == 40

@@ -346,9 +346,11 @@ def show_result(result: Result, prompter: Prompter) -> None:
 
 
 def _result_width() -> int | None:
-    """Rich follows the terminal; without one, COLUMNS or 80 columns."""
+    """The terminal's width (Rich would assume 80 for TERM=dumb); without one, COLUMNS or 80 columns."""
     if stdout_is_terminal():
-        return None
+        import shutil
+
+        return shutil.get_terminal_size((80, 24)).columns
     columns = os.environ.get("COLUMNS", "")
     return int(columns) if columns.isdigit() and int(columns) > 0 else 80
 

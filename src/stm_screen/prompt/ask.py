@@ -143,10 +143,18 @@ class PlainPrompter:
         choices = [o for o in options if not o.command]
         commands = [o for o in options if o.command]
         self.show(message)
-        for n, o in enumerate(choices, start=1):
-            self.write(f"  {n}) {o.label}\n")
-        for o in commands:
-            self.write(f"  {o.shortcut}) {o.label}\n")
+        width = _width(self.out)
+        numbered = [(f"  {n}) ", o) for n, o in enumerate(choices, start=1)]
+        for prefix, o in [*numbered, *[(f"  {o.shortcut}) ", o) for o in commands]]:
+            lines = textwrap.wrap(
+                o.label,
+                width,
+                initial_indent=prefix,
+                subsequent_indent=" " * len(prefix),
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+            self.write("\n".join(lines or [prefix.rstrip()]) + "\n")
         return choices, commands
 
     def _match(self, word: str, choices: list[Option], commands: list[Option]) -> Option | None:
