@@ -193,3 +193,28 @@ def test_no_safety_note_when_every_safety_question_is_answered(tmp_path: Path) -
     path.write_text(json.dumps(CALM))
     result = runner.invoke(app, ["score", str(path)])
     assert "Some safety questions were not answered" not in result.stdout
+
+
+def test_every_broken_file_of_a_rules_folder_is_reported_at_once(tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "a.yaml").write_text((ROOT / "rules" / "pt-screen.yaml").read_text())
+    (folder / "b.yaml").write_text("questions: [\n")
+    (folder / "c.yaml").write_bytes(b"\x00\x01")
+    result = runner.invoke(app, ["rules", "check", str(folder)])
+    assert result.exit_code == 2
+    assert "b.yaml" in result.stderr and "c.yaml" in result.stderr
+
+
+def test_a_broken_link_in_a_rules_folder_is_named(tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "a.yaml").write_text((ROOT / "rules" / "pt-screen.yaml").read_text())
+    (folder / "b.yaml").symlink_to(tmp_path / "gone.yaml")
+    result = runner.invoke(app, ["rules", "check", str(folder)])
+    assert result.exit_code == 2
+    assert "b.yaml" in result.stderr
