@@ -165,9 +165,11 @@ def run(opts: Options) -> None:
         files = resume_files.saved_files(folder)
         if not files:
             raise UsageError("there is no stopped screening to continue; start one with 'stm-screen screen'")
-        saved = resume_files.load(files[0])
         if patient is None:
+            saved = resume_files.load(files[0])
             patient = saved.patient
+        else:  # that patient's own screening, never the last one stopped (another patient's answers)
+            saved = _saved_for(files, patient)
     rules = opts.rules if opts.rules is not None else (saved.rules if saved else None)
     ruleset = load_rules(rules)
     prompter = make_prompter(opts)
@@ -198,6 +200,24 @@ def run(opts: Options) -> None:
             return
         patient = next_patient(prompter, ask_reference=opts.patient is not None)
         n += 1
+
+
+def _saved_for(files: list[Path], patient: str) -> Saved:
+    """The newest stopped screening labelled with this patient reference."""
+    from stm_screen.prompt import resume as resume_files
+
+    for path in files:
+        try:
+            saved = resume_files.load(path)
+        except UsageError:
+            continue
+        if saved.patient == patient:
+            return saved
+    # The reference itself is not repeated (messages never hold patient references).
+    raise UsageError(
+        "there is no stopped screening for that patient reference; start one with 'stm-screen screen "
+        "--patient REF', or leave out --patient to continue the last one stopped"
+    )
 
 
 def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
