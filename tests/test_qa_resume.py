@@ -46,3 +46,16 @@ def test_resume_with_an_unknown_patient_reference_is_refused(two_stopped: Any) -
     assert result.exit_code == 2
     assert "MRN-3" not in result.stderr  # references are never repeated in messages
     assert "no stopped screening" in result.stderr
+
+
+def test_a_name_in_a_resume_file_is_never_shown_as_the_reference(
+    ruleset: Any, _isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(screen_cmd, "stdin_is_terminal", lambda: True)
+    _isolated_home.mkdir(parents=True, exist_ok=True)
+    resume.save(
+        _isolated_home / "resume-1.json", ruleset, {"pain_duration_months": 3}, rules=None, patient="Jane Doe"
+    )
+    result = runner.invoke(app, ["screen", "--plain", "--resume"], input="")
+    assert result.exit_code == 130
+    assert "Jane" not in result.stdout + result.stderr

@@ -167,7 +167,10 @@ def run(opts: Options) -> None:
             raise UsageError("there is no stopped screening to continue; start one with 'stm-screen screen'")
         if patient is None:
             saved = resume_files.load(files[0])
-            patient = saved.patient
+            try:  # a file edited by hand may hold anything: only a valid reference is shown
+                patient = check_patient(saved.patient)
+            except UsageError:
+                patient = None
         else:  # that patient's own screening, never the last one stopped (another patient's answers)
             saved = _saved_for(files, patient)
     rules = opts.rules if opts.rules is not None else (saved.rules if saved else None)
