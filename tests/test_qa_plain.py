@@ -112,3 +112,22 @@ def test_the_result_follows_a_narrow_terminal_even_with_term_dumb(monkeypatch: p
     monkeypatch.setenv("TERM", "dumb")  # rich assumes 80 columns for a dumb terminal
     monkeypatch.setenv("COLUMNS", "40")
     assert screen_cmd._result_width() == 40
+
+
+def test_the_rich_panel_keeps_the_hanging_indent_of_explanations() -> None:
+    import json
+
+    from rich.console import Console
+
+    from stm_screen.render.text import print_result
+    from stm_screen.rules.loader import load_ruleset
+    from stm_screen.screening import score_data
+    from tests._keys import CALM
+
+    result = score_data(load_ruleset(), json.loads(json.dumps({**CALM, "tightness_trigger_points": True})))
+    out = io.StringIO()
+    print_result(result, Console(file=out, width=80, color_system=None, force_terminal=True))
+    lines = out.getvalue().splitlines()
+    start = next(i for i, line in enumerate(lines) if "Muscle tightness" in line)
+    explanation = [line.strip("│").rstrip() for line in lines[start + 1 : start + 3]]
+    assert all(line.startswith("    ") and line[4] != " " for line in explanation), explanation

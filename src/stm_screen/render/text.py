@@ -187,7 +187,9 @@ def render_plain(result: Result, unicode_ok: bool = True, width: int = 80) -> st
 def renderable(result: Result, console: Console) -> RenderableType:
     from rich import box
     from rich.console import Group
+    from rich.padding import Padding
     from rich.panel import Panel
+    from rich.table import Table
     from rich.text import Text
 
     unicode_ok = can_encode(console, "█░•‼◐●○▲╭─")
@@ -198,7 +200,22 @@ def renderable(result: Result, console: Console) -> RenderableType:
         "dim": "dim",
         "": "",
     }
-    body = [Text(line, style=styles[style]) for style, line in result_lines(result, unicode_ok)]
+    body: list[RenderableType] = []
+    for style, line in result_lines(result, unicode_ok):
+        text = line.lstrip(" ")
+        indent = len(line) - len(text)
+        if text[:2] in ("• ", "- "):  # a bullet: its wrapped lines go under the text, not the bullet
+            row = Table.grid(padding=0)
+            row.add_column(width=indent + 2, no_wrap=True)
+            row.add_column()
+            row.add_row(
+                Text(" " * indent + text[:2], style=styles[style]), Text(text[2:], style=styles[style])
+            )
+            body.append(row)
+        elif indent:  # an explanation under a bullet: wrapped lines keep the indent
+            body.append(Padding(Text(text, style=styles[style]), (0, 0, 0, indent)))
+        else:
+            body.append(Text(line, style=styles[style]))
     return Panel(
         Group(*body),
         title="Screening result",
