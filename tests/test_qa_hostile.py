@@ -218,3 +218,25 @@ def test_a_broken_link_in_a_rules_folder_is_named(tmp_path: Path) -> None:
     result = runner.invoke(app, ["rules", "check", str(folder)])
     assert result.exit_code == 2
     assert "b.yaml" in result.stderr
+
+
+LONG_NAME = "x" * 300
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rules", "check", LONG_NAME + ".yaml"],
+        ["rules", "show", LONG_NAME + ".yaml"],
+        ["score", "-", "--rules", LONG_NAME + ".yaml"],
+    ],
+)
+def test_a_file_name_too_long_is_a_usage_error_not_a_crash(args: list[str]) -> None:
+    result = runner.invoke(app, args, input="{}")
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.stderr
+
+
+def test_a_report_name_too_long_is_refused_before_any_question(tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        screen_cmd.check_report(tmp_path / (LONG_NAME + ".md"), force=False)

@@ -77,13 +77,16 @@ def check_report(path: Path | None, force: bool) -> None:
     from stm_screen.render.report import report_format
 
     report_format(path)
-    if path.is_dir():
-        raise UsageError(f"{path}: is a folder")
-    if path.exists() and not force:
-        raise UsageError(f"{path}: already exists; use --force to overwrite it")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"{path}: the folder {folder} does not exist")
+    try:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a folder")
+        if path.exists() and not force:
+            raise UsageError(f"{path}: already exists; use --force to overwrite it")
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"{path}: the folder {folder} does not exist")
+    except OSError as exc:  # a name too long, say
+        raise UsageError(f"{path}: cannot be used ({exc.strerror or type(exc).__name__})") from None
     import tempfile
 
     try:  # the report is written at the very end: find out now whether it can be

@@ -38,8 +38,13 @@ def resolve(spec: str | Path | None) -> Path:
     if spec is None or str(spec) == "":
         spec = DEFAULT_RULESET
     path = Path(spec)
-    if path.exists():
-        return path
+    try:
+        if path.exists():
+            return path
+    except OSError as exc:  # a name too long, say
+        raise RulesError(
+            [Problem(f"cannot use this path: {exc.strerror or type(exc).__name__}", str(spec))]
+        ) from None
     folder = bundled_dir()
     for candidate in (folder / f"{spec}.yaml", folder / f"{spec}.yml", folder / str(spec)):
         if "/" not in str(spec) and "\\" not in str(spec) and candidate.exists():
