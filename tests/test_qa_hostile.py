@@ -240,3 +240,11 @@ def test_a_file_name_too_long_is_a_usage_error_not_a_crash(args: list[str]) -> N
 def test_a_report_name_too_long_is_refused_before_any_question(tmp_path: Path) -> None:
     with pytest.raises(UsageError):
         screen_cmd.check_report(tmp_path / (LONG_NAME + ".md"), force=False)
+
+
+def test_control_characters_from_a_file_never_reach_the_terminal(tmp_path: Path) -> None:
+    content = '{"fear_of_movement": "\\u001b[2J\\u001b[31mRED", "\\u001b]0;x\\u0007": 1}'
+    result = score(tmp_path, content)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b[2J" in result.stderr  # shown escaped, so the person still sees what is wrong

@@ -33,6 +33,8 @@ def debug_enabled() -> bool:
 
 def say_error(line: str) -> None:
     """One line on stderr, prefixed so it stands out; plain text so it works on every terminal."""
+    # Values quoted from files (answers, survey exports) may hold escape sequences: show them, never run them.
+    line = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in line)
     try:
         sys.stderr.write(f"stm-screen: {line}\n")
     except UnicodeEncodeError:
