@@ -248,3 +248,21 @@ def test_control_characters_from_a_file_never_reach_the_terminal(tmp_path: Path)
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "\\x1b[2J" in result.stderr  # shown escaped, so the person still sees what is wrong
+
+
+def test_rules_show_prints_square_brackets_literally(tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+
+    text = (ROOT / "rules" / "pt-screen.yaml").read_text()
+    text = text.replace(
+        "title: Is a physical therapy evaluation worth considering for my pain?", 'title: "Pain [/] check"', 1
+    )
+    text = text.replace(
+        "text: How many months have you had this pain?", 'text: "How many [bold]months[/bold] [/]?"', 1
+    )
+    rules = tmp_path / "r.yaml"
+    rules.write_text(text)
+    result = runner.invoke(app, ["rules", "show", str(rules)])
+    assert result.exit_code == 0, result.output
+    assert "Pain [/] check" in result.stdout
+    assert "[bold]months[/bold]" in " ".join(result.stdout.split())
