@@ -131,3 +131,21 @@ def test_the_rich_panel_keeps_the_hanging_indent_of_explanations() -> None:
     start = next(i for i, line in enumerate(lines) if "Muscle tightness" in line)
     explanation = [line.strip("│").rstrip() for line in lines[start + 1 : start + 3]]
     assert all(line.startswith("    ") and line[4] != " " for line in explanation), explanation
+
+
+def test_typing_a_character_an_ascii_console_cannot_read_is_asked_again(tmp_path: object) -> None:
+    import pexpect
+
+    from tests.test_e2e_pty import spawn
+
+    child = spawn(["screen", "--plain"], tmp_path / "home", PYTHONIOENCODING="ascii")  # type: ignore[operator]
+    child.expect("Your answer: ")
+    child.sendline("7")
+    child.expect(r"0 for none\): ")
+    child.sendline("Lower back é")
+    child.expect(r"please type numbers")  # asked again, no crash
+    child.expect(r"0 for none\): ")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130

@@ -106,8 +106,8 @@ def _rules_spec(rules: str | None) -> str | None:
 
 
 def _safe_output() -> None:
-    """Never crash on a character the console cannot print (a cp1252 or ASCII console)."""
-    for stream in (sys.stdout, sys.stderr):
+    """Never crash on a character the console cannot print or read (a cp1252 or ASCII console)."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             with contextlib.suppress(ValueError, OSError):
