@@ -1,0 +1,63 @@
+"""Turning stored records back into results, and checking patient references. Pure: no I/O."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from stm_screen.core.explain import AnswerUsed, Change, Finding, Missing, Result, ScoreValue
+from stm_screen.errors import UsageError
+
+# A reference such as a record number: letters, digits and . _ - : / #, at least one digit, no spaces.
+_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}$")
+
+PATIENT_RULE = (
+    "a patient reference is a record number or code (letters, digits and . _ - : / #, at least one digit, "
+    "no spaces, at most 64 characters), never a name"
+)
+
+
+def check_patient_ref(ref: str) -> str:
+    """The reference, stripped; a name-like or malformed value is refused without echoing it."""
+    ref = ref.strip()
+    if not _REF.match(ref) or not any(ch.isdigit() for ch in ref):
+        raise UsageError(f"--patient: not accepted; {PATIENT_RULE}")
+    return ref
+
+
+def _build(cls: type[Any], data: Mapping[str, Any], **nested: Any) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {k: v for k, v in data.items() if k in names}
+    kwargs.update(nested)
+    return cls(**kwargs)
+
+
+def _finding(data: Mapping[str, Any]) -> Finding:
+    used = [_build(AnswerUsed, a) for a in data.get("answers") or []]
+    finding: Finding = _build(Finding, data, answers=used)
+    return finding
+
+
+def result_from_dict(data: Mapping[str, Any]) -> Result:
+    """The :class:`Result` a saved ``Result.to_dict()`` came from (unknown keys are ignored)."""
+    findings = {
+        key: [_finding(f) for f in data.get(key) or []]
+        for key in (
+            "red_flags",
+            "red_flags_not_ruled_out",
+            "findings",
+            "criteria_not_met",
+            "criteria_undetermined",
+        )
+    }
+    result: Result = _build(
+        Result,
+        data,
+        scores=[_build(ScoreValue, s) for s in data.get("scores") or []],
+        missing=[_build(Missing, m) for m in data.get("missing") or []],
+        what_would_change=[_build(Change, c) for c in data.get("what_would_change") or []],
+        **findings,
+    )
+    return result
