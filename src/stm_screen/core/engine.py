@@ -6,6 +6,7 @@ scores and the level. ``stm_screen.core.explain`` builds the full, human-facing 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -122,11 +123,21 @@ def outcome_level(outcomes: tuple[Outcome, ...], scores: Mapping[str, float]) ->
             continue
         assert o.score is not None
         value = scores.get(o.score)
-        if value is None:
-            continue
-        if (o.min is None or value >= o.min) and (o.max is None or value <= o.max):
-            return o.level
+        if value is not None and _in_band(o, value):
+            # Bands of a real-valued score may share a boundary: the value goes to the higher band.
+            best = o
+            for other in outcomes:
+                if other.when is None and other.score == o.score and _in_band(other, value):
+                    if (other.min if other.min is not None else -math.inf) > (
+                        best.min if best.min is not None else -math.inf
+                    ):
+                        best = other
+            return best.level
     return None
+
+
+def _in_band(o: Outcome, value: float) -> bool:
+    return (o.min is None or value >= o.min) and (o.max is None or value <= o.max)
 
 
 def _item_value(q: Question, value: Answer) -> float | None:

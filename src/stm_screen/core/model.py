@@ -1,219 +1,373 @@
-"""The rules file format, as pydantic models: what a ruleset may say, field by field.
+"""The rules file format: one declarative spec, used both to check rules files and to publish the JSON Schema.
 
-This module only describes the shape of a rules file (and produces its JSON Schema). The meaning (ids that
-must exist, conditions, score bands) is checked when the ruleset is compiled, in ``core.ruleset``.
+The spec says what a ruleset may contain, field by field. ``validate`` checks parsed data against it and
+returns records with defaults filled in (or every shape problem, each with its path); ``json_schema``
+derives the JSON Schema for editors from the same spec. The meaning (ids that must exist, conditions,
+score bands) is checked when the ruleset is compiled, in ``core.ruleset``.
+
+A hand-written spec (rather than a model library) keeps start-up fast: the CLI loads rules on every run.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import math
+import re
+from collections.abc import Mapping
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from stm_screen.core.conditions import suggest
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-Id = Annotated[
-    str,
-    Field(
-        pattern=ID_PATTERN,
-        max_length=64,
-        description="lower-case letters, digits and _, starting with a letter",
-    ),
-]
-Text = Annotated[
-    str | dict[str, str],
-    Field(description="Text shown to people: a string, or a mapping of language code to string"),
-]
-Condition = Annotated[
-    str | bool,
-    Field(
-        description="A condition over question ids: comparisons, and/or/not, in, + and -, literals. "
-        "Example: pain_duration_months > 3 and fear_of_movement",
-        max_length=2000,
-    ),
-]
-QuestionType = Literal["boolean", "integer", "number", "choice", "multi_choice"]
-RedFlagLevel = Literal["emergency", "see_doctor"]
+RULESET_ID_PATTERN = r"^[a-z][a-z0-9_.-]*$"
+_ID = re.compile(ID_PATTERN)
+_RULESET_ID = re.compile(RULESET_ID_PATTERN)
+MAX_ID = 64
+MAX_CONDITION = 2000
+
+Path = tuple[str | int, ...]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class F(NamedTuple):
+    """One field: its kind, whether it is required, its default and a description for the schema.
+
+    Kinds: ``id``, ``ruleset_id``, ``str``, ``text`` (a string or language code -> string), ``cond`` (a
+    condition, text or true/false), ``bool``, ``number``, ``version`` (text or number, kept as text),
+    ``enum`` (one of ``of``), ``list`` (of the record named by ``of``, or of ``id``/``text``), ``record``,
+    ``criteria`` ('all' or a list of ids), ``map_any`` and ``map_number`` (string keys).
+    """
+
+    kind: str
+    required: bool = False
+    default: Any = None
+    of: Any = None
+    doc: str = ""
 
 
-class Source(_Model):
-    """A reference the rules are built on; rules name it by id in their ``source`` field."""
-
-    id: Id
-    citation: str = Field(description="The reference, in any citation style")
-    url: str | None = None
-
-
-class Section(_Model):
-    """A group of questions, introduced to the person before its first question."""
-
-    id: Id
-    title: Text
-    intro: Text | None = None
-    safety: bool = Field(False, description="True for the red-flag (safety) questions")
-
-
-class Choice(_Model):
-    id: Id
-    label: Text
-    value: float | None = Field(None, description="Numeric value of this choice, for item scores")
-
-
-class Question(_Model):
-    id: Id
-    text: Text
-    help: Text | None = None
-    type: QuestionType
-    min: float | None = Field(None, description="Smallest allowed answer (integer and number)")
-    max: float | None = Field(None, description="Largest allowed answer (integer and number)")
-    unit: Text | None = Field(None, description="Unit shown with the answer, e.g. months")
-    choices: list[Choice] | None = Field(None, description="Required for choice and multi_choice")
-    ask_if: Condition | None = Field(
-        None, description="Ask only when this condition over earlier answers holds"
-    )
-    section: Id | None = None
-    required: bool = Field(False, description="An unanswered required question makes the result incomplete")
-
-
-class RedFlag(_Model):
-    id: Id
-    when: Condition
-    level: RedFlagLevel
-    title: Text
-    message: Text = Field(description="What the person should do, and how soon")
-    source: Id
-
-
-class Criterion(_Model):
-    id: Id
-    when: Condition
-    points: float = 1
-    title: Text
-    explanation: Text = Field(description="Why this matters, in plain words")
-    source: Id
-
-
-class Score(_Model):
-    """A named sum or mean, over chosen criteria (their points) or over item answers (their values)."""
-
-    id: Id
-    title: Text
-    method: Literal["sum", "mean"] = "sum"
-    criteria: Literal["all"] | list[Id] | None = Field(
-        None, description="'all' or a list of criterion ids: the points of those that are met"
-    )
-    items: list[Id] | None = Field(
-        None, description="Question ids whose answers are added (yes = 1, a choice's value, a number)"
-    )
-
-
-class Level(_Model):
-    """A result level, listed from least to most urgent."""
-
-    id: Id
-    title: Text
-    advice: Text
-    symbol: str | None = Field(None, max_length=8, description="A short symbol shown next to the title")
-    next_steps: list[Text] = Field(default_factory=list)
-
-
-class Outcome(_Model):
-    """Either a score band (``score`` with ``min``/``max``, both inclusive) or a condition over scores."""
-
-    level: Id
-    when: Condition | None = None
-    score: Id | None = None
-    min: float | None = None
-    max: float | None = None
-
-
-class Note(_Model):
-    """Explanation added to the result when its condition holds; it never changes the level."""
-
-    id: Id
-    when: Condition | None = None
-    text: Text
-    source: Id
-
-
-class Example(_Model):
-    """A set of answers and the level it must give: the ruleset's own test."""
-
-    name: str
-    answers: dict[str, Any]
-    level: Id
-    scores: dict[str, float] = Field(default_factory=dict)
-
-
-class RulesetFile(_Model):
-    """A ruleset. In a folder of files, exactly one file carries the metadata; lists are joined."""
-
-    schema_: str | None = Field(None, alias="$schema")
-    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=64, description="lower-case, digits, _ . -")
-    version: str
-    title: Text
-    description: Text | None = None
-    languages: list[str] = Field(default_factory=lambda: ["en"])
-    sources: list[Source] = Field(default_factory=list)
-    disclaimer: Text = Field(description="Shown with every result: a screening aid, not a diagnosis")
-    sections: list[Section] = Field(default_factory=list)
-    questions: list[Question] = Field(default_factory=list)
-    red_flags: list[RedFlag] = Field(default_factory=list)
-    criteria: list[Criterion] = Field(default_factory=list)
-    scores: list[Score] = Field(default_factory=list)
-    levels: list[Level] = Field(default_factory=list)
-    outcomes: list[Outcome] = Field(default_factory=list)
-    notes: list[Note] = Field(default_factory=list)
-    examples: list[Example] = Field(default_factory=list)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @field_validator("version", mode="before")
-    @classmethod
-    def _version_text(cls, value: Any) -> Any:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
-        return value
-
+RECORDS: dict[str, dict[str, F]] = {
+    "Source": {
+        "id": F("id", True),
+        "citation": F("str", True, doc="The reference, in any citation style"),
+        "url": F("str"),
+    },
+    "Section": {
+        "id": F("id", True),
+        "title": F("text", True),
+        "intro": F("text", doc="Shown before the section's first question"),
+        "safety": F("bool", default=False, doc="True for the red-flag (safety) questions"),
+    },
+    "Choice": {
+        "id": F("id", True),
+        "label": F("text", True),
+        "value": F("number", doc="Numeric value of this choice, for item scores"),
+    },
+    "Question": {
+        "id": F("id", True),
+        "text": F("text", True),
+        "help": F("text"),
+        "type": F("enum", True, of=("boolean", "integer", "number", "choice", "multi_choice")),
+        "min": F("number", doc="Smallest allowed answer (integer and number)"),
+        "max": F("number", doc="Largest allowed answer (integer and number)"),
+        "unit": F("text", doc="Unit shown with the answer, e.g. months"),
+        "choices": F("list", of="Choice", doc="Required for choice and multi_choice"),
+        "ask_if": F("cond", doc="Ask only when this condition over earlier answers holds"),
+        "section": F("id"),
+        "required": F(
+            "bool", default=False, doc="An unanswered required question makes the result incomplete"
+        ),
+    },
+    "RedFlag": {
+        "id": F("id", True),
+        "when": F("cond", True),
+        "level": F("enum", True, of=("emergency", "see_doctor")),
+        "title": F("text", True),
+        "message": F("text", True, doc="What the person should do, and how soon"),
+        "source": F("id", True, doc="The id of an entry in 'sources'"),
+    },
+    "Criterion": {
+        "id": F("id", True),
+        "when": F("cond", True),
+        "points": F("number", default=1),
+        "title": F("text", True),
+        "explanation": F("text", True, doc="Why this matters, in plain words"),
+        "source": F("id", True, doc="The id of an entry in 'sources'"),
+    },
+    "Score": {
+        "id": F("id", True),
+        "title": F("text", True),
+        "method": F("enum", default="sum", of=("sum", "mean")),
+        "criteria": F("criteria", doc="'all' or a list of criterion ids: the points of those that are met"),
+        "items": F("list", of="id", doc="Question ids whose answers are added (yes = 1, a choice's value)"),
+    },
+    "Level": {
+        "id": F("id", True),
+        "title": F("text", True),
+        "advice": F("text", True),
+        "symbol": F("str", doc="A short symbol shown next to the title"),
+        "next_steps": F("list", default=(), of="text"),
+    },
+    "Outcome": {
+        "level": F("id", True),
+        "when": F("cond", doc="A condition over score ids"),
+        "score": F("id", doc="With min and/or max: a band of this score (both ends included)"),
+        "min": F("number"),
+        "max": F("number"),
+    },
+    "Note": {
+        "id": F("id", True),
+        "when": F("cond", doc="Shown when this holds; always shown when absent"),
+        "text": F("text", True),
+        "source": F("id", True),
+    },
+    "Example": {
+        "name": F("str", True),
+        "answers": F("map_any", True),
+        "level": F("id", True),
+        "scores": F("map_number", default={}),
+    },
+    "RulesetFile": {
+        "$schema": F("str"),
+        "id": F("ruleset_id", True),
+        "version": F("version", True),
+        "title": F("text", True),
+        "description": F("text"),
+        "languages": F("list", default=("en",), of="str"),
+        "sources": F("list", default=(), of="Source"),
+        "disclaimer": F("text", True, doc="Shown with every result: a screening aid, not a diagnosis"),
+        "sections": F("list", default=(), of="Section"),
+        "questions": F("list", default=(), of="Question"),
+        "red_flags": F("list", default=(), of="RedFlag"),
+        "criteria": F("list", default=(), of="Criterion"),
+        "scores": F("list", default=(), of="Score"),
+        "levels": F("list", default=(), of="Level", doc="From least to most urgent"),
+        "outcomes": F("list", default=(), of="Outcome"),
+        "notes": F("list", default=(), of="Note"),
+        "examples": F("list", default=(), of="Example"),
+    },
+}
 
 # The list sections a rules file may carry; in a folder each may be spread over several files.
-LIST_KEYS = (
-    "sources",
-    "sections",
-    "questions",
-    "red_flags",
-    "criteria",
-    "scores",
-    "levels",
-    "outcomes",
-    "notes",
-    "examples",
-)
+LIST_KEYS = tuple(k for k, f in RECORDS["RulesetFile"].items() if f.kind == "list" and f.of in RECORDS)
 
-# Which model a mapping at a given key describes: used for "did you mean" on unknown keys.
-MODEL_AT_KEY: dict[str, type[BaseModel]] = {
-    "sources": Source,
-    "sections": Section,
-    "questions": Question,
-    "choices": Choice,
-    "red_flags": RedFlag,
-    "criteria": Criterion,
-    "scores": Score,
-    "levels": Level,
-    "outcomes": Outcome,
-    "notes": Note,
-    "examples": Example,
+
+class Rec(SimpleNamespace):
+    """A checked record: its fields are attributes (``q.type``, ``q.items``)."""
+
+    def __getattr__(self, name: str) -> Any:  # only reached for unknown names: tells mypy fields are Any
+        raise AttributeError(name)
+
+
+def _show(value: object) -> str:
+    text = f"'{value}'" if isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _kind_word(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return _show(value)
+
+
+class _Validator:
+    def __init__(self) -> None:
+        self.problems: list[tuple[Path, str]] = []
+
+    def bad(self, path: Path, message: str) -> None:
+        self.problems.append((path, message))
+
+    def record(self, name: str, data: object, path: Path) -> Rec | None:
+        spec = RECORDS[name]
+        if not isinstance(data, Mapping):
+            self.bad(path, f"must be a mapping of keys ({', '.join(spec)}), not {_kind_word(data)}")
+            return None
+        out: dict[str, Any] = {}
+        for key in data:
+            if key not in spec:
+                self.bad(
+                    (*path, str(key)),
+                    f"unknown key '{key}'{suggest(str(key), list(spec))}; allowed: {', '.join(spec)}",
+                )
+        for key, field in spec.items():
+            if key not in data or data[key] is None:
+                if field.required:
+                    self.bad(path, f"missing key '{key}'")
+                default = field.default
+                out[key.lstrip("$")] = list(default) if isinstance(default, tuple) else default
+                continue
+            out[key.lstrip("$")] = self.value(field, data[key], (*path, key))
+        return Rec(**out)
+
+    def value(self, field: F, value: object, path: Path) -> Any:  # noqa: C901 - one branch per kind
+        kind = field.kind
+        if kind in ("id", "ruleset_id"):
+            pattern = _ID if kind == "id" else _RULESET_ID
+            if not isinstance(value, str) or not pattern.match(value) or len(value) > MAX_ID:
+                what = "lower-case letters, digits and _" + (", . and -" if kind == "ruleset_id" else "")
+                self.bad(
+                    path,
+                    f"must be an id: {what}, starting with a letter, at most {MAX_ID} (got {_show(value)})",
+                )
+                return None
+            return value
+        if kind == "str":
+            if not isinstance(value, str):
+                self.bad(path, f"must be text (got {_kind_word(value)})")
+                return None
+            return value
+        if kind == "text":
+            if isinstance(value, str):
+                return value
+            if (
+                isinstance(value, Mapping)
+                and value
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+            ):
+                return dict(value)
+            self.bad(path, f"must be text, or a mapping of language code to text (got {_kind_word(value)})")
+            return None
+        if kind == "version":
+            if isinstance(value, str) and value.strip():
+                return value
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return str(value)
+            self.bad(path, f'must be a version such as "1.0.0" (got {_kind_word(value)})')
+            return None
+        if kind == "cond":
+            if isinstance(value, bool) or (isinstance(value, str) and len(value) <= MAX_CONDITION):
+                return value
+            if isinstance(value, str):
+                self.bad(
+                    path, f"the condition is too long ({len(value)} characters; at most {MAX_CONDITION})"
+                )
+            else:
+                self.bad(path, f"must be a condition written as text (got {_kind_word(value)})")
+            return None
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            self.bad(path, f"must be true or false (got {_kind_word(value)})")
+            return None
+        if kind == "number":
+            if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                return value
+            self.bad(path, f"must be a number (got {_kind_word(value)})")
+            return None
+        if kind == "enum":
+            if isinstance(value, str) and value in field.of:
+                return value
+            hint = suggest(value, list(field.of)) if isinstance(value, str) else ""
+            self.bad(path, f"must be one of: {', '.join(field.of)} (got {_kind_word(value)}){hint}")
+            return None
+        if kind == "criteria":
+            if value == "all":
+                return value
+            return self.value(F("list", of="id"), value, path)
+        if kind in ("map_any", "map_number"):
+            if not isinstance(value, Mapping):
+                self.bad(path, f"must be a mapping (got {_kind_word(value)})")
+                return None
+            mapping: dict[str, Any] = {}
+            for k, v in value.items():
+                key = str(k)
+                mapping[key] = v if kind == "map_any" else self.value(F("number"), v, (*path, key))
+            return mapping
+        if kind == "list":
+            if not isinstance(value, list):
+                self.bad(path, f"must be a list (got {_kind_word(value)})")
+                return None
+            if field.of in RECORDS:
+                return [self.record(field.of, item, (*path, i)) for i, item in enumerate(value)]
+            return [self.value(F(field.of), item, (*path, i)) for i, item in enumerate(value)]
+        raise AssertionError(f"unknown field kind {kind}")  # pragma: no cover
+
+
+def validate(data: object) -> tuple[Rec | None, list[tuple[Path, str]]]:
+    """Check parsed rules data against the spec: (the record with defaults, problems as (path, message))."""
+    checker = _Validator()
+    if not isinstance(data, Mapping):
+        checker.bad((), "a rules file must be a mapping of keys (id, version, questions, ...) at the top")
+        return None, checker.problems
+    rec = checker.record("RulesetFile", data, ())
+    return (rec if not checker.problems else None), checker.problems
+
+
+# --- JSON Schema ---------------------------------------------------------------------------------------
+
+_TEXT_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "object", "additionalProperties": {"type": "string"}, "minProperties": 1},
+    ],
+    "description": "Text shown to people: a string, or a mapping of language code to string",
 }
+
+
+def _field_schema(field: F) -> dict[str, Any]:
+    kind = field.kind
+    schema: dict[str, Any]
+    if kind in ("id", "ruleset_id"):
+        schema = {
+            "type": "string",
+            "pattern": ID_PATTERN if kind == "id" else RULESET_ID_PATTERN,
+            "maxLength": MAX_ID,
+        }
+    elif kind == "str":
+        schema = {"type": "string"}
+    elif kind == "text":
+        schema = dict(_TEXT_SCHEMA)
+    elif kind == "version":
+        schema = {"type": ["string", "number"]}
+    elif kind == "cond":
+        schema = {
+            "type": ["string", "boolean"],
+            "maxLength": MAX_CONDITION,
+            "description": "A condition over question ids: comparisons, and/or/not, in, + and -, literals. "
+            "Example: pain_duration_months > 3 and fear_of_movement",
+        }
+    elif kind == "bool":
+        schema = {"type": "boolean"}
+    elif kind == "number":
+        schema = {"type": "number"}
+    elif kind == "enum":
+        schema = {"enum": list(field.of)}
+    elif kind == "criteria":
+        schema = {"anyOf": [{"const": "all"}, {"type": "array", "items": _field_schema(F("id"))}]}
+    elif kind == "map_any":
+        schema = {"type": "object"}
+    elif kind == "map_number":
+        schema = {"type": "object", "additionalProperties": {"type": "number"}}
+    elif kind == "list":
+        items = {"$ref": f"#/$defs/{field.of}"} if field.of in RECORDS else _field_schema(F(field.of))
+        schema = {"type": "array", "items": items}
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+    if field.doc:
+        schema["description"] = field.doc
+    if field.default is not None and kind not in ("list", "map_number"):
+        schema["default"] = field.default
+    return schema
+
+
+def _record_schema(name: str) -> dict[str, Any]:
+    spec = RECORDS[name]
+    return {
+        "type": "object",
+        "title": name,
+        "properties": {key: _field_schema(f) for key, f in spec.items()},
+        "required": [key for key, f in spec.items() if f.required],
+        "additionalProperties": False,
+    }
 
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a rules file, for editors."""
-    schema = RulesetFile.model_json_schema(by_alias=True)
+    top = _record_schema("RulesetFile")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://stm-screen.invalid/schema/ruleset.json",
-        **schema,
+        **top,
+        "title": "stm-screen ruleset",
+        "$defs": {name: _record_schema(name) for name in RECORDS if name != "RulesetFile"},
     }

@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from stm_screen.core import model as m
 from stm_screen.core.conditions import Condition, ConditionError, NameInfo, compile_condition, suggest
 from stm_screen.errors import Problem, RulesError
@@ -246,42 +244,15 @@ class _Compiler:
 
     # --- shape ------------------------------------------------------------------------------------------
 
-    def validate_shape(self) -> m.RulesetFile | None:
-        if not isinstance(self.data, Mapping):
-            self.problem(
-                (), "a rules file must be a mapping of keys (id, version, questions, ...) at the top"
-            )
-            return None
-        try:
-            return m.RulesetFile.model_validate(dict(self.data))
-        except ValidationError as exc:
-            for err in exc.errors(include_url=False):
-                self.pydantic_problem(err)
-            return None
-
-    def pydantic_problem(self, err: Any) -> None:
-        loc: Path = tuple(err["loc"])
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            key = str(loc[-1])
-            parent = [p for p in loc[:-1] if isinstance(p, str)]
-            model = m.MODEL_AT_KEY.get(parent[-1], m.RulesetFile) if parent else m.RulesetFile
-            fields = [f.alias or name for name, f in model.model_fields.items()]
-            where = _label(loc[:-1]) or "top level"
-            self.problem(
-                loc, f"{where}: unknown key '{key}'{suggest(key, fields)}; allowed: {', '.join(fields)}"
-            )
-            return
-        if kind == "missing":
-            self.problem(loc[:-1], f"{_label(loc[:-1]) or 'top level'}: missing key '{loc[-1]}'")
-            return
-        # Union branches add type names to the location: keep the path part.
-        path = tuple(p for p in loc if isinstance(p, int) or "[" not in p and p not in _TYPE_TAGS)
-        self.problem(path, f"{_label(path) or 'top level'}: {err['msg']}")
+    def validate_shape(self) -> m.Rec | None:
+        raw, problems = m.validate(self.data)
+        for path, message in problems:
+            self.problem(path, f"{_label(path) or 'top level'}: {message}")
+        return raw
 
     # --- meaning ----------------------------------------------------------------------------------------
 
-    def build(self, raw: m.RulesetFile, sha256: str, origin: str) -> Ruleset | None:
+    def build(self, raw: m.Rec, sha256: str, origin: str) -> Ruleset | None:
         langs = list(raw.languages) or ["en"]
         for key in ("sources", "sections", "questions", "red_flags", "criteria", "scores", "levels", "notes"):
             self.unique(key, getattr(raw, key))
@@ -409,7 +380,7 @@ class _Compiler:
             locate=self.locate,
         )
 
-    def check_question(self, path: Path, q: m.Question) -> None:
+    def check_question(self, path: Path, q: m.Rec) -> None:
         label = _label(path)
         numeric = q.type in ("integer", "number")
         if not numeric:
@@ -437,7 +408,7 @@ class _Compiler:
                 (*path, "choices"), f"{label}: 'choices' are only for choice and multi_choice questions"
             )
 
-    def unique_choices(self, path: Path, choices: list[m.Choice]) -> None:
+    def unique_choices(self, path: Path, choices: list[m.Rec]) -> None:
         seen: set[str] = set()
         for j, c in enumerate(choices):
             if c.id in seen:
@@ -445,7 +416,7 @@ class _Compiler:
             seen.add(c.id)
 
     def ask_if(
-        self, path: Path, q: m.Question, earlier: Mapping[str, NameInfo], every: Mapping[str, NameInfo]
+        self, path: Path, q: m.Rec, earlier: Mapping[str, NameInfo], every: Mapping[str, NameInfo]
     ) -> Condition | None:
         assert q.ask_if is not None
         try:
@@ -470,7 +441,7 @@ class _Compiler:
 
     def build_scores(
         self,
-        raw: m.RulesetFile,
+        raw: m.Rec,
         criteria: list[Criterion],
         questions: Mapping[str, Question],
         langs: list[str],
@@ -534,7 +505,7 @@ class _Compiler:
             )
         return scores
 
-    def build_levels(self, raw: m.RulesetFile, langs: list[str]) -> dict[str, Level]:
+    def build_levels(self, raw: m.Rec, langs: list[str]) -> dict[str, Level]:
         levels = {}
         for rank, lv in enumerate(raw.levels):
             levels[lv.id] = Level(
@@ -567,9 +538,7 @@ class _Compiler:
         del outcome_levels
         return levels
 
-    def build_outcomes(
-        self, raw: m.RulesetFile, scores: list[Score], levels: Mapping[str, Level]
-    ) -> list[Outcome]:
+    def build_outcomes(self, raw: m.Rec, scores: list[Score], levels: Mapping[str, Level]) -> list[Outcome]:
         score_names = {s.id: NameInfo("num", description="score") for s in scores}
         by_id = {s.id: s for s in scores}
         outcomes: list[Outcome] = []
@@ -647,16 +616,13 @@ class _Compiler:
             )
 
 
-_TYPE_TAGS = {"str", "bool", "int", "float", "dict", "list", "literal", "function-after"}
-
-
 def _replace_safety(q: Question) -> Question:
     from dataclasses import replace
 
     return replace(q, safety=True)
 
 
-def _name_info(q: m.Question) -> NameInfo:
+def _name_info(q: m.Rec) -> NameInfo:
     if q.type == "boolean":
         return NameInfo("bool")
     if q.type in ("integer", "number"):

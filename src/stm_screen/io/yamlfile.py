@@ -190,7 +190,15 @@ def _walk(root: yaml.Node, name: str, positions: Positions) -> None:
             continue
         inner = ancestors | {id(node)}
         if isinstance(node, yaml.MappingNode):
+            seen_keys: set[object] = set()
             for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    if key_node.value in seen_keys:
+                        km = key_node.start_mark
+                        problems.append(
+                            Problem(f"duplicate key '{key_node.value}'", name, km.line + 1, km.column + 1)
+                        )
+                    seen_keys.add(key_node.value)
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:int":
                     key = str(key)

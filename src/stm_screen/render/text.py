@@ -146,9 +146,26 @@ def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str
     return out
 
 
-def render_plain(result: Result, unicode_ok: bool = True) -> str:
+def wrap_lines(lines: list[str], width: int) -> list[str]:
+    """Wrap each line to ``width``; bullets and indented lines get a hanging indent."""
+    import textwrap
+
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        stripped = line.lstrip(" ")
+        indent = " " * (len(line) - len(stripped))
+        hang = indent + ("  " if stripped[:2] in ("• ", "- ") else "")
+        out.extend(textwrap.wrap(line, width, subsequent_indent=hang, break_on_hyphens=False) or [""])
+    return out
+
+
+def render_plain(result: Result, unicode_ok: bool = True, width: int = 80) -> str:
     """Plain text: no colour, no boxes; what a screen reader or a printer gets."""
-    return "\n".join(line for _, line in result_lines(result, unicode_ok)) + "\n"
+    lines = [line for _, line in result_lines(result, unicode_ok)]
+    return "\n".join(wrap_lines(lines, max(width, 40))) + "\n"
 
 
 def renderable(result: Result, console: Console) -> RenderableType:
@@ -177,12 +194,7 @@ def renderable(result: Result, console: Console) -> RenderableType:
 
 def print_result(result: Result, console: Console, plain: bool = False) -> None:
     if plain:
-        console.print(
-            render_plain(result, can_encode(console, "█░•‼◐●○▲")),
-            markup=False,
-            highlight=False,
-            end="",
-            soft_wrap=False,
-        )
+        text = render_plain(result, can_encode(console, "█░•‼◐●○▲"), width=min(console.width, 100))
+        console.print(text, markup=False, highlight=False, end="", soft_wrap=True)
     else:
         console.print(renderable(result, console))

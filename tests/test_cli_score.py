@@ -1,0 +1,209 @@
+"""``stm-screen score`` and ``stm-screen rules`` through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from stm_screen.cli.app import app
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
+NO_FLAGS = dict.fromkeys(
+    "bladder_bowel_change saddle_numbness progressive_weakness stroke_signs self_harm_thoughts "
+    "fever_or_unwell cancer_history unexplained_weight_loss major_trauma night_pain".split(),
+    False,
+)
+
+
+def run(*args: str, stdin: str | None = None) -> Any:
+    return runner.invoke(app, list(args), input=stdin)
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return str(path)
+
+
+def test_json_output_has_the_documented_keys(tmp_path: Path) -> None:
+    answers = {**NO_FLAGS, "pain_duration_months": 7, "activity_limitation": 5, "fear_of_movement": True}
+    result = run("score", write(tmp_path, "a.json", json.dumps(answers)), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for key in (
+        "level",
+        "title",
+        "score",
+        "max_score",
+        "red_flags",
+        "findings",
+        "missing",
+        "ruleset",
+        "tool_version",
+    ):
+        assert key in data
+    assert (data["level"], data["score"], data["max_score"]) == ("pt_recommended", 3, 5)
+    assert data["ruleset"]["id"] == "pt-screen"
+    assert [f["id"] for f in data["findings"]] == ["long_lasting_pain", "limits_activity", "fear_of_movement"]
+
+
+def test_yaml_answers_from_stdin() -> None:
+    result = run("score", "-", "--format", "json", stdin="pain_duration_months: 2\nstroke_signs: yes\n")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["level"] == "emergency"
+    assert data["red_flags"][0]["id"] == "vascular_signs"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            '{"pain_intensity": 11}',
+            "pain_intensity: 11 is out of range; allowed: a whole number from 0 to 10",
+        ),
+        (
+            '{"pain_intensity": 2.5}',
+            "pain_intensity: 2.5 is not a whole number; allowed: a whole number from 0 to 10",
+        ),
+        (
+            '{"pain_duration_months": -1}',
+            "pain_duration_months: -1 is out of range; allowed: a number from 0 to 600 months",
+        ),
+        (
+            '{"pain_areas": ["knee"]}',
+            "pain_areas: 'knee' is not a choice; allowed: any of: low_back, neck_shoulder",
+        ),
+        ('{"night_pain": "sometimes"}', "night_pain: 'sometimes' is not yes or no"),
+        ('{"night_pain": 2}', "night_pain: 2 is not yes or no"),
+        ('{"nigth_pain": true}', "nigth_pain: unknown question (did you mean 'night_pain'?)"),
+        ('{"pain_intensity": true}', "pain_intensity: True is not a number"),
+        ("[1, 2]", "answers must be a mapping of question id to answer, not list"),
+        ('"just text"', "answers must be a mapping of question id to answer, not str"),
+    ],
+)
+def test_invalid_answers_exit_1_with_one_line_per_problem(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    path = write(tmp_path, "a.json", content)
+    result = run("score", path)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert expected in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_every_problem_is_listed(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.json", '{"pain_intensity": 11, "night_pain": "hmm", "bogus": 1}')
+    result = run("score", path)
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("empty.json", "", "the answers file is empty"),
+        ("blank.yaml", "\n# only a comment\n", "the answers file is empty"),
+        ("bad.json", '{"pain_intensity": ', "not valid JSON"),
+        ("bad.yaml", "pain_intensity: [1,\n", "cannot read the answers"),
+        ("bin.json", b"\x00\x01\x02", "binary file"),
+        ("latin.yaml", "pain_areas: caf\xe9\n".encode("latin-1"), "not UTF-8"),
+        ("tag.yaml", "night_pain: !!python/object/apply:os.system ['true']\n", "cannot read the answers"),
+    ],
+)
+def test_unreadable_answers_files(tmp_path: Path, name: str, content: str | bytes, expected: str) -> None:
+    result = run("score", write(tmp_path, name, content))
+    assert result.exit_code == 1
+    assert expected in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_missing_answers_file(tmp_path: Path) -> None:
+    result = run("score", str(tmp_path / "nope.json"))
+    assert result.exit_code == 1
+    assert "no such answers file" in result.stderr
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("score", write(tmp_path, "a.json", "{}"), "--format", "xml")
+    assert result.exit_code == 2
+    assert "unknown --format 'xml'" in result.stderr
+
+
+def test_invalid_rules_exit_2(tmp_path: Path) -> None:
+    rules = write(tmp_path, "r.yaml", "id: x\n")
+    result = run("score", write(tmp_path, "a.json", "{}"), "--rules", rules)
+    assert result.exit_code == 2
+    assert "missing key 'version'" in result.stderr
+
+
+def test_rules_by_bundled_name_and_unknown_name() -> None:
+    assert run("rules", "check", "pt-screen").exit_code == 0
+    result = run("rules", "check", "no-such-ruleset")
+    assert result.exit_code == 2
+    assert "bundled rulesets: pt-screen" in result.stderr
+
+
+def test_rules_show_json_lists_questions() -> None:
+    result = run("rules", "show", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["id"] == "pt-screen"
+    q = {x["id"]: x for x in data["questions"]}
+    assert (
+        q["pain_duration_months"].items()
+        >= {"type": "number", "min": 0, "max": 600, "unit": "months"}.items()
+    )
+    assert [c["id"] for c in q["pain_areas"]["choices"]][:2] == ["low_back", "neck_shoulder"]
+    assert {"id", "label"} <= set(q["pain_areas"]["choices"][0])
+
+
+def test_rules_show_table_mentions_every_question() -> None:
+    result = runner.invoke(app, ["rules", "show"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    for qid in ("pain_duration_months", "self_harm_thoughts", "fear_of_movement"):
+        assert qid in result.stdout
+
+
+def test_rules_schema_matches_the_committed_file() -> None:
+    result = run("rules", "schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert "questions" in schema["properties"]
+    assert result.stdout == (ROOT / "schema" / "ruleset.schema.json").read_text(encoding="utf-8")
+
+
+def test_bundled_rules_validate_against_the_schema() -> None:
+    import jsonschema
+    import yaml
+
+    schema = json.loads((ROOT / "schema" / "ruleset.schema.json").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "rules" / "pt-screen.yaml").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+
+
+def test_rules_test_is_an_alias_of_check() -> None:
+    assert run("rules", "test").stdout == run("rules", "check").stdout
+
+
+def test_unexpected_errors_show_no_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stm_screen.screening as screening
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret patient detail")
+
+    monkeypatch.setattr(screening, "score_data", boom)
+    result = run("score", write(tmp_path, "a.json", "{}"))
+    assert result.exit_code == 70
+    assert "internal error (RuntimeError)" in result.stderr
+    assert "secret patient detail" not in result.output and "Traceback" not in result.output

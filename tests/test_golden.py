@@ -1,0 +1,75 @@
+"""Golden results: every bundled example's full JSON result, and the plain text rendering of one.
+
+Regenerate after an intended change with ``STM_UPDATE_GOLDEN=1 pytest tests/test_golden.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from stm_screen.cli.app import app
+from stm_screen.core.answers import check_answers
+from stm_screen.core.explain import explain
+from stm_screen.core.ruleset import Ruleset
+from stm_screen.rules.loader import load_ruleset
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("STM_UPDATE_GOLDEN") == "1"
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def normalise(data: dict[str, Any]) -> dict[str, Any]:
+    """The content hash and tool version change with every edit; they are checked on their own."""
+    data = json.loads(json.dumps(data))
+    data["ruleset"]["sha256"] = "<sha256>"
+    data["tool_version"] = "<version>"
+    return data
+
+
+def check_golden(path: Path, actual: str) -> None:
+    if UPDATE or not path.exists():
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8"), f"{path.name} differs; see the diff above"
+
+
+EXAMPLES = load_ruleset().examples
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[slug(e.name) for e in EXAMPLES])
+def test_bundled_example_results(ruleset: Ruleset, example: Any) -> None:
+    result = explain(ruleset, check_answers(ruleset, example.answers))
+    assert result.level == example.level
+    text = json.dumps(normalise(result.to_dict()), indent=2, ensure_ascii=False) + "\n"
+    check_golden(GOLDEN / f"{slug(example.name)}.json", text)
+
+
+def test_score_text_rendering(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "pain_duration_months: 5\npain_areas: [neck_shoulder, head_jaw]\nactivity_limitation: 6\n"
+        "fear_of_movement: yes\ntightness_trigger_points: no\nrecurrent_flare_ups: no\n"
+        + "".join(
+            f"{q}: no\n"
+            for q in (
+                "bladder_bowel_change saddle_numbness progressive_weakness stroke_signs self_harm_thoughts "
+                "fever_or_unwell cancer_history unexplained_weight_loss major_trauma night_pain"
+            ).split()
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["score", str(answers)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    text = re.sub(r"sha256 [0-9a-f]{12}", "sha256 <hash>", result.stdout)
+    text = re.sub(r"stm-screen \S+$", "stm-screen <version>", text.rstrip("\n"), flags=re.M) + "\n"
+    check_golden(GOLDEN / "score-text.txt", text)
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
