@@ -5,10 +5,8 @@ and never the answers themselves beyond the offending value of a data file the u
 The command line turns them into messages and exit codes in one place (``stm_screen.cli.errors``).
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class ExitCode(IntEnum):
@@ -22,8 +20,7 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C, closed terminal
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One problem in a file: where it is and what is wrong."""
 
     message: str
@@ -71,8 +68,7 @@ class MappingError(ProblemsError):
     exit_code = ExitCode.USAGE
 
 
-@dataclass(frozen=True)
-class AnswerProblem:
+class AnswerProblem(NamedTuple):
     """One invalid answer: the question it belongs to and what is allowed."""
 
     question: str

@@ -18,14 +18,11 @@ Unanswered questions use three-valued logic: a comparison with an unanswered que
 whose value is unknown has not fired; callers report it as "could not be ruled out".
 """
 
-from __future__ import annotations
-
 import ast
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import CodeType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 MAX_LENGTH = 2000
 MAX_NODES = 200
@@ -35,8 +32,7 @@ MAX_NUMBER = 1e12
 Kind = Literal["bool", "num", "choice", "multi"]
 
 
-@dataclass(frozen=True)
-class NameInfo:
+class NameInfo(NamedTuple):
     """What a name in a condition stands for: its kind and, for choices, the allowed choice ids."""
 
     kind: Kind
@@ -58,20 +54,19 @@ Interp = Callable[[Mapping[str, object]], object]
 _NO_BUILTINS: dict[str, object] = {"__builtins__": {}}
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     """A compiled condition. ``evaluate`` returns True, False, or None when it cannot be decided."""
 
     source: str
     names: frozenset[str]
-    _code: CodeType = field(repr=False, compare=False)
-    _interp: Interp = field(repr=False, compare=False)
+    code: CodeType
+    interp: Interp
 
     def evaluate(self, values: Mapping[str, object]) -> bool | None:
         """Evaluate against answered values (unanswered questions are simply absent)."""
         if values.keys() >= self.names:
-            return bool(eval(self._code, _NO_BUILTINS, values))  # noqa: S307 - whitelisted, compiled tree
-        result = self._interp(values)
+            return bool(eval(self.code, _NO_BUILTINS, values))  # noqa: S307 - whitelisted, compiled tree
+        result = self.interp(values)
         return None if result is None else bool(result)
 
 

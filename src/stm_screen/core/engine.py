@@ -4,11 +4,9 @@
 scores and the level. ``stm_screen.core.explain`` builds the full, human-facing result on top of it.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from stm_screen.core.answers import Answer
 from stm_screen.core.ruleset import Outcome, Question, Ruleset, Score
@@ -18,8 +16,7 @@ class ScoringError(Exception):
     """The ruleset gives no outcome for these answers (an author's mistake a check should catch)."""
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     """What the rules make of one answer set."""
 
     level: str | None  # None: no outcome could be decided (answers missing)

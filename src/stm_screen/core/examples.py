@@ -1,8 +1,6 @@
 """Running a ruleset's own examples: each answer set must give its expected level (and scores)."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from stm_screen.core.answers import check_answers
 from stm_screen.core.engine import Scorer
@@ -10,8 +8,7 @@ from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import AnswersError, Problem
 
 
-@dataclass(frozen=True)
-class ExampleReport:
+class ExampleReport(NamedTuple):
     passed: int
     problems: list[Problem]
 

@@ -4,12 +4,9 @@
 (no clock, no randomness). Renderers (text, JSON, HTML) only present it.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from stm_screen import __version__
 from stm_screen.core.answers import Answer, describe, plain
@@ -20,35 +17,31 @@ from stm_screen.core.ruleset import Question, Ruleset, Source
 MAX_CHANGES = 6
 
 
-@dataclass(frozen=True)
-class AnswerUsed:
+class AnswerUsed(NamedTuple):
     question: str
     text: str
     value: Any
     shown: str
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     id: str
     title: str
     explanation: str
     source: dict[str, Any]
-    answers: list[AnswerUsed] = field(default_factory=list)
+    answers: list[AnswerUsed] = []
     level: str | None = None
     points: float | None = None
 
 
-@dataclass(frozen=True)
-class Missing:
+class Missing(NamedTuple):
     question: str
     text: str
     safety: bool
     note: str
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     question: str
     text: str
     current: Any
@@ -57,8 +50,7 @@ class Change:
     summary: str
 
 
-@dataclass(frozen=True)
-class ScoreValue:
+class ScoreValue(NamedTuple):
     id: str
     title: str
     value: float | None
@@ -66,8 +58,7 @@ class ScoreValue:
     max: float
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     level: str | None
     title: str
     symbol: str
@@ -93,7 +84,20 @@ class Result:
     tool_version: str
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The result as plain JSON-friendly data (what ``--format json`` prints)."""
+        out = _plain_data(self)
+        assert isinstance(out, dict)
+        return out
+
+
+def _plain_data(value: Any) -> Any:
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {k: _plain_data(v) for k, v in value._asdict().items()}
+    if isinstance(value, list | tuple):
+        return [_plain_data(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain_data(v) for k, v in value.items()}
+    return value
 
 
 def _source(src: Source) -> dict[str, Any]:
@@ -207,7 +211,7 @@ def explain(
         criteria_undetermined=undetermined,
         notes=notes,
         missing=missing,
-        skipped=sorted(ev.skipped, key=lambda q: ruleset.by_id[q].index),
+        skipped=sorted(ev.skipped, key=lambda q: ruleset.by_id[q].order),
         what_would_change=list(what_would_change(ruleset, scorer, ev, lang)),
         disclaimer=ruleset.disclaimer.get(lang),
         answers={q.id: plain(values[q.id]) for q in ruleset.questions if q.id in values},
@@ -283,7 +287,7 @@ def what_would_change(
                 )
             )
             break  # the nearest change for this question is enough
-    found.sort(key=lambda t: (t[0], t[1], ruleset.by_id[t[2].question].index))
+    found.sort(key=lambda t: (t[0], t[1], ruleset.by_id[t[2].question].order))
     band = _band_summary(ruleset, ev, lang)
     if band is not None:
         yield band

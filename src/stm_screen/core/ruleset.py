@@ -5,12 +5,9 @@ that data into a file position; it checks everything a rules author can get wron
 :class:`~stm_screen.errors.RulesError` listing every problem. Nothing here reads files.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from stm_screen.core import model as m
 from stm_screen.core.conditions import Condition, ConditionError, NameInfo, compile_condition, suggest
@@ -22,8 +19,7 @@ Locate = Callable[[Path, int], tuple[str, int, int]]
 RED_FLAG_LEVELS = ("see_doctor", "emergency")
 
 
-@dataclass(frozen=True)
-class Words:
+class Words(NamedTuple):
     """Text in one or more languages; ``str()`` gives the ruleset's first language."""
 
     by_lang: Mapping[str, str]
@@ -49,17 +45,15 @@ def _words(value: str | Mapping[str, str] | None, languages: list[str]) -> Words
     return Words(dict(value), "")
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     id: str
     label: Words
     value: float | None
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     id: str
-    index: int
+    order: int  # position in the questionnaire, from 0
     text: Words
     help: Words
     type: str
@@ -83,23 +77,20 @@ class Question:
         raise KeyError(choice_id)
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     id: str
     title: Words
     intro: Words
     safety: bool
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     id: str
     citation: str
     url: str | None
 
 
-@dataclass(frozen=True)
-class RedFlag:
+class RedFlag(NamedTuple):
     id: str
     when: Condition
     level: str
@@ -108,8 +99,7 @@ class RedFlag:
     source: Source
 
 
-@dataclass(frozen=True)
-class Criterion:
+class Criterion(NamedTuple):
     id: str
     when: Condition
     points: float
@@ -118,8 +108,7 @@ class Criterion:
     source: Source
 
 
-@dataclass(frozen=True)
-class Score:
+class Score(NamedTuple):
     id: str
     title: Words
     method: str
@@ -130,8 +119,7 @@ class Score:
     integral: bool
 
 
-@dataclass(frozen=True)
-class Level:
+class Level(NamedTuple):
     id: str
     rank: int
     title: Words
@@ -140,8 +128,7 @@ class Level:
     next_steps: tuple[Words, ...]
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     level: str
     when: Condition | None
     score: str | None
@@ -149,16 +136,14 @@ class Outcome:
     max: float | None
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
     id: str
     when: Condition | None
     text: Words
     source: Source
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(NamedTuple):
     name: str
     answers: Mapping[str, Any]
     level: str
@@ -166,8 +151,7 @@ class Example:
     path: Path
 
 
-@dataclass(frozen=True)
-class Ruleset:
+class Ruleset(NamedTuple):
     id: str
     version: str
     title: Words
@@ -186,9 +170,9 @@ class Ruleset:
     examples: tuple[Example, ...]
     sha256: str
     origin: str = ""
-    by_id: Mapping[str, Question] = field(default_factory=dict, repr=False)
-    level_by_id: Mapping[str, Level] = field(default_factory=dict, repr=False)
-    locate: Locate | None = field(default=None, repr=False, compare=False)
+    by_id: Mapping[str, Question] = {}
+    level_by_id: Mapping[str, Level] = {}
+    locate: Locate | None = None
 
     def question(self, qid: str) -> Question:
         return self.by_id[qid]
@@ -291,7 +275,7 @@ class _Compiler:
             questions.append(
                 Question(
                     id=q.id,
-                    index=i,
+                    order=i,
                     text=_words(q.text, langs),
                     help=_words(q.help, langs),
                     type=q.type,
@@ -617,9 +601,7 @@ class _Compiler:
 
 
 def _replace_safety(q: Question) -> Question:
-    from dataclasses import replace
-
-    return replace(q, safety=True)
+    return q._replace(safety=True)
 
 
 def _name_info(q: m.Rec) -> NameInfo:

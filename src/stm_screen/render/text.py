@@ -123,11 +123,13 @@ def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str
         add(("heading", "About your pain"))
         for note in result.notes:
             add(("", f"{bullet} {note}"))
-    if result.what_would_change:
+    if result.what_would_change or result.level is not None:
         add(("", ""))
         add(("heading", "What would change this result"))
         for c in result.what_would_change:
             add(("", f"{bullet} {c.summary}"))
+        if not result.what_would_change:
+            add(("", f"{bullet} No change to a single answer would change this result."))
     if result.next_steps:
         add(("", ""))
         add(("heading", "Next steps"))
