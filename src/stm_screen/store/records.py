@@ -28,7 +28,7 @@ def check_patient_ref(ref: str) -> str:
 
 
 def _build(cls: type[Any], data: Mapping[str, Any], **nested: Any) -> Any:
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = set(cls._fields) if hasattr(cls, "_fields") else {f.name for f in dataclasses.fields(cls)}
     kwargs = {k: v for k, v in data.items() if k in names}
     kwargs.update(nested)
     return cls(**kwargs)
