@@ -243,7 +243,12 @@ def test_questionnaire_enable_when() -> None:
         {"question": "sleep", "operator": "!=", "answerCoding": {"system": f"{system}:sleep", "code": "well"}}
     ]
     assert "enableBehavior" not in items["sleep_aid"]
-    # a mix of and/or, and 'not in' a multiple choice, have no enableWhen: said on stderr, never silent
+    # a mix of and/or, and 'not in' a multiple choice, have no enableWhen: they get the SDC FHIRPath
+    # extension instead (checked against ask_if in test_fhir_enable_when), and a warning, never silence
     for qid in ("sleep_detail", "no_knee", "numbness"):
         assert "enableWhen" not in items[qid]
         assert f"question '{qid}'" in warnings
+        (ext,) = [
+            e for e in items[qid]["extension"] if e["url"].endswith("sdc-questionnaire-enableWhenExpression")
+        ]
+        assert ext["valueExpression"]["language"] == "text/fhirpath"

@@ -246,3 +246,54 @@ def to_enable_when(node: Node, qs: Mapping[str, Question], system: str) -> tuple
             raise NotExpressible("a mix of 'and' and 'or' has no enableWhen form")
         return [_enable_when(p, qs, system) for p in node.parts], ("all" if node.kind == "and" else "any")
     return [_enable_when(node, qs, system)], "all"
+
+
+# --- FHIRPath (SDC enableWhenExpression), for conditions enableWhen cannot say -----------------------
+
+
+def _fp_answers(qid: str) -> str:
+    return f"%resource.repeat(item).where(linkId='{qid}').answer.value"
+
+
+def _fp_literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _num(value)
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _fp_expr(node: ast.expr, qs: Mapping[str, Question]) -> str:
+    if isinstance(node, ast.Name):
+        q = qs.get(node.id)
+        suffix = ".code" if q is not None and q.type in ("choice", "multi_choice") else ""
+        return _fp_answers(node.id) + suffix
+    if isinstance(node, ast.BinOp):
+        sign = "+" if isinstance(node.op, ast.Add) else "-"
+        return f"({_fp_expr(node.left, qs)} {sign} {_fp_expr(node.right, qs)})"
+    if _is_literal(node):
+        return _fp_literal(_literal(node))
+    raise NotExpressible(f"'{ast.unparse(node)}' cannot be written in FHIRPath")
+
+
+_FP_OP = {"==": "=", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+
+
+def to_fhirpath(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
+    """A FHIRPath expression over the QuestionnaireResponse (``%resource``) that is true when to ask."""
+    if isinstance(node, Group):
+        text = f" {node.kind} ".join(to_fhirpath(p, qs, top=False) for p in node.parts)
+        return text if top else f"({text})"
+    if isinstance(node, Member):
+        codes = _fp_answers(node.question) + ".code"
+        if node.present:
+            return f"({codes} contains {_fp_literal(node.choice)})"
+        # unanswered stays "not asked", as in stm-screen
+        return f"({codes}.exists() and ({codes} contains {_fp_literal(node.choice)}).not())"
+    if isinstance(node, Compare):
+        q = qs.get(node.question)
+        left = _fp_answers(node.question)
+        if q is not None and q.type in ("choice", "multi_choice"):
+            left += ".code"
+        return f"({left} {_FP_OP[node.op]} {_fp_literal(node.value)})"
+    return f"({_fp_expr(node.left, qs)} {_FP_OP[node.op]} {_fp_expr(node.right, qs)})"

@@ -15,12 +15,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from stm_screen.core.ruleset import Question, Ruleset
-from stm_screen.interop.conditions import NotExpressible, normalize, to_enable_when
+from stm_screen.interop.conditions import NotExpressible, normalize, to_enable_when, to_fhirpath
 
 URN = "urn:stm-screen"
 EXT_MIN = "http://hl7.org/fhir/StructureDefinition/minValue"
 EXT_MAX = "http://hl7.org/fhir/StructureDefinition/maxValue"
 EXT_UNIT = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
+EXT_ENABLE_WHEN_EXPRESSION = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
+)
 EXT_ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
 ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
 LEVEL_SYSTEM = f"{URN}:level"
@@ -69,21 +72,32 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
             extensions.append({"url": EXT_MAX, **_number(q, q.max)})
         if str(q.unit):
             extensions.append({"url": EXT_UNIT, "valueCoding": {"display": str(q.unit)}})
-    if extensions:
-        item["extension"] = extensions
     if q.ask_if is not None:
+        node = normalize(q.ask_if.source, ruleset.by_id)
         try:
-            node = normalize(q.ask_if.source, ruleset.by_id)
             entries, behavior = to_enable_when(node, ruleset.by_id, choice_system(ruleset.id))
         except NotExpressible as exc:
+            # The SDC extension says it in FHIRPath; form tools without SDC support show the question.
+            extensions.append(
+                {
+                    "url": EXT_ENABLE_WHEN_EXPRESSION,
+                    "valueExpression": {
+                        "description": f"ask_if: {q.ask_if.source}",
+                        "language": "text/fhirpath",
+                        "expression": to_fhirpath(node, ruleset.by_id),
+                    },
+                }
+            )
             warnings.append(
-                f"question '{q.id}': its ask_if has no FHIR enableWhen form ({exc}); "
-                "the question is always shown"
+                f"question '{q.id}': its ask_if has no FHIR enableWhen form ({exc}); it is written as an SDC "
+                "enableWhenExpression (FHIRPath), and form tools without SDC support always show the question"
             )
         else:
             item["enableWhen"] = entries
             if len(entries) > 1:
                 item["enableBehavior"] = behavior
+    if extensions:
+        item["extension"] = extensions
     if q.required:
         item["required"] = True
     if q.type == "multi_choice":
