@@ -182,6 +182,23 @@ def test_delete(answers_file: str) -> None:
     assert run("history", "show", "999").exit_code == 2
 
 
+def test_damaged_record(answers_file: str, _isolated_home: Path) -> None:
+    good = save(answers_file)
+    bad = save(answers_file)
+    odd = save(answers_file)
+    conn = sqlite3.connect(store_path(_isolated_home))
+    conn.execute("UPDATE screenings SET answers_json = '{not json' WHERE id = ?", (bad,))
+    conn.execute('UPDATE screenings SET result_json = \'{"level": "x"}\' WHERE id = ?', (odd,))
+    conn.commit()
+    conn.close()
+    result = run("history", "show", str(bad))
+    assert result.exit_code == 3 and f"saved screening {bad} cannot be read" in result.stderr
+    result = run("history", "show", str(odd))
+    assert result.exit_code == 2 and "--format json" in result.stderr
+    assert run("history", "show", str(odd), "-f", "json").exit_code == 0
+    assert run("history", "show", str(good)).exit_code == 0
+
+
 def _backdate(home: Path, rid: int, when: str) -> None:
     conn = sqlite3.connect(store_path(home))
     conn.execute("UPDATE screenings SET created_at = ? WHERE id = ?", (when, rid))

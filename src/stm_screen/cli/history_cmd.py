@@ -180,7 +180,13 @@ def show(record_id: int, *, fmt: str) -> None:
     from stm_screen.render.text import print_result
     from stm_screen.store.records import result_from_dict
 
-    result = result_from_dict(record.result)
+    try:
+        result = result_from_dict(record.result)
+    except (TypeError, ValueError, AttributeError):
+        raise UsageError(
+            f"screening {record.id} was saved by stm-screen {record.tool_version} in a form this version cannot "
+            "render as text; use --format json"
+        ) from None
     console = make_console()
     who = f", patient {record.patient_ref}" if record.patient_ref else ""
     console.print(

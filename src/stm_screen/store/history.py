@@ -297,8 +297,17 @@ class HistoryStore:
         except sqlite3.Error as exc:
             raise self._fail(exc) from None
 
+    def _record(self, row: tuple[Any, ...]) -> Record:
+        try:
+            return self._decode(row)
+        except (ValueError, TypeError):
+            raise StoreError(
+                f"{self.path}: saved screening {row[0]} cannot be read (its stored data is damaged); "
+                "the other screenings are unaffected"
+            ) from None
+
     @staticmethod
-    def _record(row: tuple[Any, ...]) -> Record:
+    def _decode(row: tuple[Any, ...]) -> Record:
         return Record(
             id=int(row[0]),
             created_at=row[1],
