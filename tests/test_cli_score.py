@@ -207,3 +207,13 @@ def test_unexpected_errors_show_no_traceback(tmp_path: Path, monkeypatch: pytest
     assert result.exit_code == 70
     assert "internal error (RuntimeError)" in result.stderr
     assert "secret patient detail" not in result.output and "Traceback" not in result.output
+
+
+def test_alias_bomb_in_answers_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    lines.append("pain_areas: *a8")
+    result = run("score", write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n"))
+    assert result.exit_code == 1
+    assert "pain_areas:" in result.stderr and "unknown question" in result.stderr
+    assert len(result.stderr) < 2000

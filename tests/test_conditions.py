@@ -189,6 +189,8 @@ def test_token_soup_compiles_or_raises_our_error(tokens: list[str]) -> None:
         cond = c(text)
     except ConditionError:
         return
+    # the compiled code can only ever load the question names it was given: no builtins, no other names
+    assert set(cond.code.co_names) <= set(NAMES)
     # whatever compiled is safe to evaluate on any answers and gives a truth value or unknown
     full = {
         "months": 4,

@@ -165,7 +165,7 @@ CASES = [
         "    max: 600",
         "    max: lots",
         13,
-        "questions[1].max: must be a number (got 'lots')",
+        "questions[1] 'months'.max: must be a number (got 'lots')",
     ),
     (
         "min_above_max",

@@ -16,10 +16,14 @@ def check(path: str | None) -> None:
 
     ruleset, report = check_rules(path)
     sys.stdout.write(
-        f"ok: {ruleset.id} {ruleset.version} ({ruleset.origin}): {len(ruleset.questions)} questions, "
-        f"{len(ruleset.red_flags)} warning signs, {len(ruleset.criteria)} criteria, "
-        f"{report.passed} of {len(ruleset.examples)} examples pass\n"
+        f"ok: {ruleset.id} {ruleset.version} ({ruleset.origin}): {_count(len(ruleset.questions), 'question')}, "
+        f"{_count(len(ruleset.red_flags), 'warning sign')}, {_count(len(ruleset.criteria), 'criterion', 'criteria')}, "
+        f"{report.passed} of {_count(len(ruleset.examples), 'example')} pass\n"
     )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _question(q: Question) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import reprlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -46,9 +47,17 @@ def allowed(q: Question) -> str:
     return f"one of: {ids}" if q.type == "choice" else f"any of: {ids}"
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 2
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = _REPR.maxdict = 4
+_REPR.maxstring = _REPR.maxother = 60
+
+
 def _show(value: object) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= 60 else text[:57] + "...'"
+    """A short, bounded picture of a value for a message (never the whole of a huge structure)."""
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) <= 60 else f"'{value[:57]}...'"
+    return _REPR.repr(value)
 
 
 def parse_number(q: Question, raw: object, *, decimal_comma: bool = False) -> int | float:

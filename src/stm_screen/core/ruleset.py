@@ -203,6 +203,18 @@ class _Compiler:
         self.locate = locate
         self.problems: list[Problem] = []
 
+    def label(self, path: Path) -> str:
+        """``questions[3] 'pain_areas'`` style label of a place: position and, when it has one, its id."""
+        base = _label(path)
+        if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int):
+            items = self.data.get(path[0]) if isinstance(self.data, Mapping) else None
+            if isinstance(items, list) and path[1] < len(items) and isinstance(items[path[1]], Mapping):
+                ident = items[path[1]].get("id") or items[path[1]].get("name")
+                if isinstance(ident, str) and ident:
+                    head = _label(path[:2])
+                    return f"{head} '{ident}'{base[len(head) :]}"
+        return base
+
     def problem(self, path: Path, message: str, offset: int = 0) -> None:
         file, line, col = self.locate(path, offset)
         self.problems.append(Problem(message, file, line, col))
@@ -211,7 +223,7 @@ class _Compiler:
         try:
             return compile_condition(text, names)
         except ConditionError as exc:
-            self.problem(path, f"{_label(path)}: {exc.message}", exc.offset)
+            self.problem(path, f"{self.label(path)}: {exc.message}", exc.offset)
             return None
 
     def unique(self, section: str, items: Iterable[Any], key: str = "id") -> None:
@@ -231,7 +243,7 @@ class _Compiler:
     def validate_shape(self) -> m.Rec | None:
         raw, problems = m.validate(self.data)
         for path, message in problems:
-            self.problem(path, f"{_label(path) or 'top level'}: {message}")
+            self.problem(path, f"{self.label(path) or 'top level'}: {message}")
         return raw
 
     # --- meaning ----------------------------------------------------------------------------------------
@@ -251,7 +263,9 @@ class _Compiler:
 
         def source(path: Path, ident: str) -> Source:
             if ident not in sources:
-                self.problem(path, f"{_label(path)}: unknown source '{ident}'{suggest(ident, list(sources))}")
+                self.problem(
+                    path, f"{self.label(path)}: unknown source '{ident}'{suggest(ident, list(sources))}"
+                )
                 return Source(ident, "", None)
             return sources[ident]
 
@@ -269,7 +283,7 @@ class _Compiler:
             if q.section is not None and q.section not in sections:
                 self.problem(
                     (*path, "section"),
-                    f"{_label(path)}: unknown section '{q.section}'{suggest(q.section, list(sections))}",
+                    f"{self.label(path)}: unknown section '{q.section}'{suggest(q.section, list(sections))}",
                 )
             names[q.id] = all_names[q.id]
             questions.append(
@@ -306,7 +320,7 @@ class _Compiler:
         for i, c in enumerate(raw.criteria):
             path = ("criteria", i)
             if not math.isfinite(c.points):
-                self.problem((*path, "points"), f"{_label(path)}: points must be a finite number")
+                self.problem((*path, "points"), f"{self.label(path)}: points must be a finite number")
             cond = self.condition((*path, "when"), c.when, all_names)
             src = source((*path, "source"), c.source)
             if cond is not None:
@@ -331,11 +345,11 @@ class _Compiler:
             if ex.level not in levels:
                 self.problem(
                     (*path, "level"),
-                    f"{_label(path)}: unknown level '{ex.level}'{suggest(ex.level, list(levels))}",
+                    f"{self.label(path)}: unknown level '{ex.level}'{suggest(ex.level, list(levels))}",
                 )
             for sid in ex.scores:
                 if sid not in {s.id for s in scores}:
-                    self.problem((*path, "scores", sid), f"{_label(path)}: unknown score '{sid}'")
+                    self.problem((*path, "scores", sid), f"{self.label(path)}: unknown score '{sid}'")
             examples.append(Example(ex.name, dict(ex.answers), ex.level, dict(ex.scores), path))
 
         if self.problems:
@@ -365,7 +379,7 @@ class _Compiler:
         )
 
     def check_question(self, path: Path, q: m.Rec) -> None:
-        label = _label(path)
+        label = self.label(path)
         numeric = q.type in ("integer", "number")
         if not numeric:
             for key in ("min", "max", "unit"):
@@ -396,7 +410,7 @@ class _Compiler:
         seen: set[str] = set()
         for j, c in enumerate(choices):
             if c.id in seen:
-                self.problem((*path, "choices", j, "id"), f"{_label(path)}: duplicate choice id '{c.id}'")
+                self.problem((*path, "choices", j, "id"), f"{self.label(path)}: duplicate choice id '{c.id}'")
             seen.add(c.id)
 
     def ask_if(
@@ -410,17 +424,17 @@ class _Compiler:
             later = _first_name_in(q.ask_if, set(every) - set(earlier))
             if later == q.id:
                 self.problem(
-                    path, f"{_label(path)}: ask_if refers to the question itself ('{q.id}')", exc.offset
+                    path, f"{self.label(path)}: ask_if refers to the question itself ('{q.id}')", exc.offset
                 )
             elif later is not None:
                 self.problem(
                     path,
-                    f"{_label(path)}: ask_if refers to '{later}', which is asked later; "
+                    f"{self.label(path)}: ask_if refers to '{later}', which is asked later; "
                     "it may only use earlier questions",
                     exc.offset,
                 )
             else:
-                self.problem(path, f"{_label(path)}: {exc.message}", exc.offset)
+                self.problem(path, f"{self.label(path)}: {exc.message}", exc.offset)
             return None
 
     def build_scores(
@@ -435,7 +449,7 @@ class _Compiler:
         for i, s in enumerate(raw.scores):
             path: Path = ("scores", i)
             if (s.criteria is None) == (s.items is None):
-                self.problem(path, f"{_label(path)}: give either 'criteria' or 'items'")
+                self.problem(path, f"{self.label(path)}: give either 'criteria' or 'items'")
                 continue
             low = high = 0.0
             integral = s.method == "sum"
@@ -447,7 +461,7 @@ class _Compiler:
                     if cid not in known_criteria:
                         self.problem(
                             (*path, "criteria", j),
-                            f"{_label(path)}: unknown criterion '{cid}'{suggest(cid, list(known_criteria))}",
+                            f"{self.label(path)}: unknown criterion '{cid}'{suggest(cid, list(known_criteria))}",
                         )
                         continue
                     pts = known_criteria[cid].points
@@ -463,14 +477,14 @@ class _Compiler:
                     if q is None:
                         self.problem(
                             (*path, "items", j),
-                            f"{_label(path)}: unknown question '{qid}'{suggest(qid, list(questions))}",
+                            f"{self.label(path)}: unknown question '{qid}'{suggest(qid, list(questions))}",
                         )
                         continue
                     rng = _item_range(q)
                     if rng is None:
                         self.problem(
                             (*path, "items", j),
-                            f"{_label(path)}: '{qid}' cannot be scored: it needs a min and max, be yes/no, "
+                            f"{self.label(path)}: '{qid}' cannot be scored: it needs a min and max, be yes/no, "
                             "or have a value on every choice",
                         )
                         continue
@@ -508,7 +522,7 @@ class _Compiler:
             if rf.level not in levels:
                 self.problem(
                     ("red_flags", i, "level"),
-                    f"{_label(('red_flags', i))}: level '{rf.level}' must also be declared under 'levels'",
+                    f"{self.label(('red_flags', i))}: level '{rf.level}' must also be declared under 'levels'",
                 )
         outcome_levels = {o.level for o in raw.outcomes}
         flag_ranks = [levels[lv].rank for lv in used_by_flags if lv in levels]
@@ -516,7 +530,7 @@ class _Compiler:
             if o.level in levels and flag_ranks and levels[o.level].rank > min(flag_ranks):
                 self.problem(
                     ("outcomes", i, "level"),
-                    f"{_label(('outcomes', i))}: level '{o.level}' is listed as more urgent than a red-flag "
+                    f"{self.label(('outcomes', i))}: level '{o.level}' is listed as more urgent than a red-flag "
                     "level; red-flag levels must come last in 'levels'",
                 )
         del outcome_levels
@@ -534,30 +548,34 @@ class _Compiler:
             if o.level not in levels:
                 self.problem(
                     (*path, "level"),
-                    f"{_label(path)}: unknown level '{o.level}'{suggest(o.level, list(levels))}",
+                    f"{self.label(path)}: unknown level '{o.level}'{suggest(o.level, list(levels))}",
                 )
             cond = None
             if o.when is not None:
                 if o.score is not None or o.min is not None or o.max is not None:
                     self.problem(
-                        path, f"{_label(path)}: give either 'when' or a score band (score, min, max)"
+                        path, f"{self.label(path)}: give either 'when' or a score band (score, min, max)"
                     )
                     continue
                 cond = self.condition((*path, "when"), o.when, score_names)
             elif o.score is None:
-                self.problem(path, f"{_label(path)}: give either 'when' or a score band (score, min, max)")
+                self.problem(
+                    path, f"{self.label(path)}: give either 'when' or a score band (score, min, max)"
+                )
                 continue
             elif o.score not in by_id:
                 self.problem(
                     (*path, "score"),
-                    f"{_label(path)}: unknown score '{o.score}'{suggest(o.score, list(by_id))}",
+                    f"{self.label(path)}: unknown score '{o.score}'{suggest(o.score, list(by_id))}",
                 )
                 continue
             else:
                 lo = -math.inf if o.min is None else o.min
                 hi = math.inf if o.max is None else o.max
                 if lo > hi:
-                    self.problem((*path, "min"), f"{_label(path)}: min ({lo:g}) is larger than max ({hi:g})")
+                    self.problem(
+                        (*path, "min"), f"{self.label(path)}: min ({lo:g}) is larger than max ({hi:g})"
+                    )
                     continue
                 bands.setdefault(o.score, []).append((i, lo, hi))
             outcomes.append(Outcome(o.level, cond, o.score, o.min, o.max))
