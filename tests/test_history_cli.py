@@ -320,8 +320,19 @@ def test_unusable_data_folder(answers_file: str, tmp_path: Path, monkeypatch: py
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     monkeypatch.setenv("STM_SCREEN_HOME", str(blocker))
-    result = run("history", "list")
+    result = run("score", answers_file, "--save")
     assert result.exit_code == 3 and "cannot use the data folder" in result.stderr
+
+
+def test_reading_an_empty_history_writes_nothing(_isolated_home: Path, tmp_path: Path) -> None:
+    assert run("history", "list").exit_code == 0
+    assert run("history", "show", "1").exit_code == 2
+    assert run("history", "delete", "1").exit_code == 2
+    assert run("history", "purge", "--before", "2020-01-01").exit_code == 0
+    out = tmp_path / "empty.jsonl"
+    assert run("history", "export", "-o", str(out), "-f", "jsonl").exit_code == 0
+    assert out.read_text(encoding="utf-8") == ""
+    assert not _isolated_home.exists()
 
 
 def test_installed_tool_end_to_end(answers_file: str, _isolated_home: Path) -> None:

@@ -91,7 +91,7 @@ def list_(*, patient: str | None, since: str | None, fmt: str) -> None:
     from stm_screen.store import open_store
 
     ref, when = _filters(patient, since)
-    with open_store() as store:
+    with open_store(create=False) as store:
         rows = [r.summary() for r in store.records(patient_ref=ref, since=when)]
     out = sys.stdout
     if fmt == "json":
@@ -163,7 +163,7 @@ def show(record_id: int, *, fmt: str) -> None:
     _choose(fmt, SHOW_FORMATS)
     from stm_screen.store import open_store
 
-    with open_store() as store:
+    with open_store(create=False) as store:
         record = store.get(record_id)
     if record is None:
         raise _not_found(record_id)
@@ -225,7 +225,7 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
 
     ref, when = _filters(patient, since)
     count = 0
-    with open_store() as store:
+    with open_store(create=False) as store:
         # The file holds health data: readable by its owner only.
         with open_output(output, mode=0o600, newline="" if fmt == "csv" else None) as handle:
             if fmt == "csv":
@@ -265,7 +265,7 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
 def delete(record_id: int) -> None:
     from stm_screen.store import open_store
 
-    with open_store() as store:
+    with open_store(create=False) as store:
         if not store.delete(record_id):
             raise _not_found(record_id)
     say_info(f"deleted screening {record_id}")
@@ -285,7 +285,7 @@ def purge(before: str, *, yes: bool) -> None:
     cutoff = _iso(moment)
     from stm_screen.store import open_store
 
-    with open_store() as store:
+    with open_store(create=False) as store:
         count = store.count_before(cutoff)
         if count == 0:
             say_info(f"no screenings were saved before {cutoff}; nothing to delete")

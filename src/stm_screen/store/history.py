@@ -134,10 +134,18 @@ def describe_error(exc: BaseException) -> str:
 class HistoryStore:
     """An open history store. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, path: Path | None = None, *, timeout: float | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, *, timeout: float | None = None, in_memory: bool = False
+    ) -> None:
         self.path = Path(path) if path is not None else default_path()
         self._timeout = BUSY_TIMEOUT_S if timeout is None else timeout
-        self.conn = self._open()
+        self.conn = self._open_memory() if in_memory else self._open()
+
+    def _open_memory(self) -> sqlite3.Connection:
+        """An empty store that is never written anywhere (reading a history that does not exist yet)."""
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        self._migrate(conn)
+        return conn
 
     # --- opening ---------------------------------------------------------------------------------------
 
@@ -355,6 +363,17 @@ class HistoryStore:
         return len(rows) == 1 and rows[0][0] == "ok"
 
 
-def open_store(path: Path | None = None) -> HistoryStore:
-    """Open (creating or migrating) the history store at ``path`` (default: the data folder)."""
+def open_store(path: Path | None = None, *, create: bool = True) -> HistoryStore:
+    """Open (creating or migrating) the history store at ``path`` (default: the data folder).
+
+    With ``create=False`` a store that does not exist yet is not created: an empty one is read instead, so
+    that looking at an empty history writes nothing to disk.
+    """
+    if not create:
+        if path is None:
+            from stm_screen.io.datadir import data_dir
+
+            path = data_dir(create=False) / FILE_NAME
+        if not path.exists() and not path.is_symlink():
+            return HistoryStore(path, in_memory=True)
     return HistoryStore(path)
