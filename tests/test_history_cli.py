@@ -345,3 +345,28 @@ def test_installed_tool_end_to_end(answers_file: str, _isolated_home: Path) -> N
     assert [r["level"] for r in json.loads(listed.stdout)] == ["pt_recommended"]
     missing = subprocess.run([*cmd, "history", "show", "42"], capture_output=True, text=True, env=env)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pexpect needs a POSIX pseudo-terminal")
+def test_purge_asks_at_a_real_terminal(answers_file: str, _isolated_home: Path) -> None:
+    import pexpect
+
+    rid = save(answers_file)
+    _backdate(_isolated_home, rid, "2021-01-01T00:00:00Z")
+    env = {**os.environ, "STM_SCREEN_HOME": str(_isolated_home), "NO_COLOR": "1"}
+    args = ["-m", "stm_screen", "history", "purge", "--before", "2022-01-01"]
+    for key, code, said in (
+        ("ctrl-c", 130, "cancelled; nothing was deleted"),
+        ("y", 0, "deleted 1 screening"),
+    ):
+        child = pexpect.spawn(sys.executable, args, env=env, encoding="utf-8", timeout=20)
+        child.expect(r"Delete 1 screening saved before 2022-01-01T00:00:00Z\? .*\[y/N\]")
+        if key == "ctrl-c":
+            child.sendcontrol("c")
+        else:
+            child.sendline(key)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == code, child.before
+        assert said in child.before
+    assert json.loads(run("history", "list", "-f", "json").stdout) == []
