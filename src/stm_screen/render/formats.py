@@ -33,10 +33,25 @@ def to_fhir(result: Result, ruleset: Ruleset | None = None, patient: str | None 
     return json.dumps(bundle(entries, timestamp=now), indent=2, ensure_ascii=False) + "\n"
 
 
+def _report(fmt: str) -> Callable[[Result], str]:
+    def render(result: Result) -> str:
+        from datetime import datetime
+
+        from stm_screen.render.report import ReportInfo, answer_lines, render_report
+
+        return render_report(
+            result, fmt, ReportInfo(datetime.now().astimezone(), None, answer_lines(None, result))
+        )
+
+    return render
+
+
 # name -> function producing the whole document as text. The "text" entry is the plain form; on a terminal
 # the score command prints the Rich rendering instead.
 RENDERERS: dict[str, Callable[[Result], str]] = {
     "text": to_text,
     "json": to_json,
+    "html": _report("html"),
+    "md": _report("md"),
     "fhir": to_fhir,
 }

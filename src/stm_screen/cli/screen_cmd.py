@@ -1,0 +1,355 @@
+"""``stm-screen screen``: the interactive questionnaire, from the command line to the result and report.
+
+Order matters: everything that can be refused (no terminal, a report file that exists, a bad patient
+reference, unreadable rules) is refused before the first question, so nobody answers for nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import typer
+
+from stm_screen.cli.errors import fail, say_error
+from stm_screen.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from stm_screen.core.explain import Result
+    from stm_screen.core.ruleset import Ruleset
+    from stm_screen.prompt.ask import Prompter
+    from stm_screen.prompt.flow import Flow
+    from stm_screen.prompt.resume import Saved
+
+CLEAR = "\x1b[3J\x1b[H\x1b[2J"  # scrollback, home, screen
+PATIENT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Options:
+    rules: str | None = None
+    plain: bool = False
+    report: Path | None = None
+    force: bool = False
+    resume: bool = False
+    patient: str | None = None
+    next_patient: bool = False
+    save: bool = False
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def check_patient(ref: str | None) -> str | None:
+    """A reference such as a record number: letters and digits, at least one digit, no spaces (not a name)."""
+    if ref is None:
+        return None
+    ref = ref.strip()
+    if not PATIENT_REF.match(ref) or not any(ch.isdigit() for ch in ref):
+        # The value itself is not repeated: it may be a name typed by mistake.
+        raise UsageError(
+            "--patient takes a reference such as a record number (letters and digits, at least one digit, "
+            "no spaces, up to 40 characters), never a name"
+        )
+    return ref
+
+
+def report_path(base: Path | None, n: int) -> Path | None:
+    """The report file for the n-th patient of a session: report.html, report-2.html, ..."""
+    if base is None or n == 1:
+        return base
+    return base.with_name(f"{base.stem}-{n}{base.suffix}")
+
+
+def check_report(path: Path | None, force: bool) -> None:
+    if path is None:
+        return
+    from stm_screen.render.report import report_format
+
+    report_format(path)
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder")
+    if path.exists() and not force:
+        raise UsageError(f"{path}: already exists; use --force to overwrite it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{path}: the folder {folder} does not exist")
+
+
+def _rules_spec(rules: str | None) -> str | None:
+    """What to remember about --rules so that --resume finds the same rules from any folder."""
+    if rules is None:
+        return None
+    candidate = Path(rules).expanduser()
+    return str(candidate.resolve()) if candidate.exists() else rules
+
+
+def _safe_output() -> None:
+    """Never crash on a character the console cannot print (a cp1252 or ASCII console)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
+
+
+@contextlib.contextmanager
+def _hangup_as_interrupt() -> Iterator[None]:
+    """A closed terminal (SIGHUP) or a polite kill (SIGTERM) saves the answers like Ctrl-C."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = {}
+    for name in ("SIGHUP", "SIGTERM"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(ValueError, OSError):
+                previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, old)
+
+
+def make_prompter(opts: Options) -> Prompter:
+    from stm_screen.prompt.ask import FANCY_GLYPHS, PlainPrompter, RichPrompter, can_encode, encoding_of
+    from stm_screen.render.console import plain_wanted
+
+    plain = plain_wanted(stdout_is_terminal(), opts.plain)
+    if not plain and not can_encode(FANCY_GLYPHS, encoding_of(sys.stdout)):
+        plain = True  # the console cannot draw questionary's widgets: numbered lists in ASCII instead
+    if plain:
+        return PlainPrompter(sys.stdout)
+    return RichPrompter(sys.stdout, colour=True)
+
+
+def run(opts: Options) -> None:
+    if not stdin_is_terminal():
+        fail(
+            "the questionnaire needs a terminal to type in; to score answers from a file use "
+            "'stm-screen score FILE'",
+            ExitCode.USAGE,
+        )
+    patient = check_patient(opts.patient)
+    check_report(opts.report, opts.force)
+    if opts.save:  # a store that cannot be used is refused before the first question
+        from stm_screen.store import open_store
+
+        open_store().close()
+    _safe_output()
+
+    from stm_screen.io.datadir import data_dir
+    from stm_screen.prompt import resume as resume_files
+    from stm_screen.screening import load_rules
+
+    folder = data_dir()
+    saved: Saved | None = None
+    if opts.resume:
+        files = resume_files.saved_files(folder)
+        if not files:
+            raise UsageError("there is no stopped screening to continue; start one with 'stm-screen screen'")
+        saved = resume_files.load(files[0])
+        if patient is None:
+            patient = saved.patient
+    rules = opts.rules if opts.rules is not None else (saved.rules if saved else None)
+    ruleset = load_rules(rules)
+    prompter = make_prompter(opts)
+    if saved is None:
+        waiting = resume_files.saved_files(folder)
+        if waiting:
+            prompter.show(
+                f"Note: {len(waiting)} stopped screening(s) are saved. To continue the last one, stop this "
+                "one (Ctrl-C) and run: stm-screen screen --resume",
+                "note",
+            )
+
+    n = 1
+    while True:
+        target = report_path(opts.report, n)
+        check_report(target, opts.force)
+        screen_one(
+            ruleset,
+            prompter,
+            rules=_rules_spec(rules),
+            patient=patient,
+            saved=saved,
+            report=target,
+            force=opts.force,
+            save=opts.save,
+        )
+        saved = None
+        if not opts.next_patient:
+            return
+        patient = next_patient(prompter, ask_reference=opts.patient is not None)
+        n += 1
+
+
+def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
+    """Between patients: wait for staff, then clear the screen and scrollback. Returns the next reference."""
+    prompter.show("")
+
+    def check(text: str) -> str | None:
+        if text.lower() in ("q", "quit") or not text or not ask_reference:
+            return None
+        try:
+            check_patient(text)
+        except UsageError as exc:
+            return str(exc).replace("--patient takes", "please type")
+        return None
+
+    message = (
+        "Next patient's reference (Enter for none, q to finish):"
+        if ask_reference
+        else "Press Enter to clear the screen for the next patient, or type q to finish:"
+    )
+    try:
+        word = prompter.text(message, check)
+    except EOFError:
+        word = "q"
+    except KeyboardInterrupt:
+        _clear()
+        raise
+    _clear()
+    if word.lower() in ("q", "quit"):
+        raise typer.Exit(int(ExitCode.OK))
+    return check_patient(word) if ask_reference and word else None
+
+
+def _clear() -> None:
+    if stdout_is_terminal():
+        sys.stdout.write(CLEAR)
+        sys.stdout.flush()
+
+
+def screen_one(
+    ruleset: Ruleset,
+    prompter: Prompter,
+    *,
+    rules: str | None,
+    patient: str | None,
+    saved: Saved | None,
+    report: Path | None,
+    force: bool = False,
+    save: bool = False,
+) -> Result:
+    """One person's screening: ask, show the result, write the report, forget the resume file."""
+    from stm_screen.core.answers import Answer
+    from stm_screen.io.datadir import data_dir
+    from stm_screen.prompt import resume as resume_files
+    from stm_screen.prompt.flow import Flow
+    from stm_screen.prompt.questionnaire import Questionnaire, welcome
+
+    answers: dict[str, Answer] = {}
+    if saved is not None:
+        answers, dropped = resume_files.restore(ruleset, saved)
+        path = saved.path
+    else:
+        dropped = []
+        path = resume_files.new_path(data_dir())
+    flow = Flow(ruleset, answers)
+
+    for kind, text in welcome(ruleset, len(flow.applicable()), patient):
+        prompter.show(text, kind)
+    if saved is not None:
+        prompter.show(f"Welcome back: {len(flow.answers)} answer(s) restored.", "note")
+        if dropped:
+            prompter.show(
+                f"The rules have changed since; {len(dropped)} saved answer(s) no longer fit and will be "
+                "asked again.",
+                "note",
+            )
+        if flow.announced:
+            prompter.show(
+                "Your earlier answers included an urgent warning sign; it is shown in the result.", "urgent"
+            )
+
+    def autosave(current: Flow) -> None:
+        resume_files.save(path, ruleset, current.values(), rules=rules, patient=patient)
+
+    try:
+        with _hangup_as_interrupt():
+            Questionnaire(flow, prompter, on_change=autosave).run()
+    except (KeyboardInterrupt, EOFError):
+        stopped(flow, path, ruleset, rules=rules, patient=patient)
+
+    from stm_screen.core.engine import Scorer
+    from stm_screen.core.explain import explain
+
+    result = explain(ruleset, flow.values(), scorer=Scorer(ruleset))
+    show_result(result, prompter)
+    if report is not None:
+        write_report(result, ruleset, report, patient, force=force)
+        prompter.show(f"Report written to {report}", "note")
+    if save:
+        # If saving fails the resume file stays, so the answers are not lost.
+        from stm_screen.store import save_screening
+
+        record_id = save_screening(result, ruleset=ruleset, patient=patient)
+        prompter.show(f"Saved to the history as screening {record_id}", "note")
+    resume_files.delete(path)
+    return result
+
+
+def stopped(flow: Flow, path: Path, ruleset: Ruleset, *, rules: str | None, patient: str | None) -> None:
+    """Ctrl-C, end of input, closed terminal: save what there is and say how to continue. Exits 130."""
+    from stm_screen.prompt import resume as resume_files
+
+    values = flow.values()
+    if values:
+        resume_files.save(path, ruleset, values, rules=rules, patient=patient)
+        message = (
+            f"stopped; your {len(values)} answer(s) are saved. To continue where you left off, run: "
+            "stm-screen screen --resume"
+        )
+    else:
+        resume_files.delete(path)
+        message = "stopped before any answer; nothing was saved"
+    with contextlib.suppress(OSError):
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    with contextlib.suppress(OSError):
+        say_error(message)
+    raise typer.Exit(int(ExitCode.INTERRUPTED))
+
+
+def show_result(result: Result, prompter: Prompter) -> None:
+    from stm_screen.render.console import make_console
+    from stm_screen.render.text import print_result
+
+    prompter.show("")
+    console = make_console(file=sys.stdout, width=_result_width())
+    print_result(result, console, plain=prompter.plain)
+
+
+def _result_width() -> int | None:
+    """Rich follows the terminal; without one, COLUMNS or 80 columns."""
+    if stdout_is_terminal():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
+
+
+def write_report(result: Result, ruleset: Ruleset, path: Path, patient: str | None, *, force: bool) -> None:
+    from datetime import datetime
+
+    from stm_screen.io.atomic import write_text_atomic
+    from stm_screen.render.report import ReportInfo, answer_lines, render_report, report_format
+
+    info = ReportInfo(datetime.now().astimezone(), patient, answer_lines(ruleset, result))
+    write_text_atomic(path, render_report(result, report_format(path), info), force=force)

@@ -1,0 +1,322 @@
+"""How the questionnaire talks to a person: a small interface and its two terminal implementations.
+
+:class:`Prompter` is the seam: the questionnaire (``stm_screen.prompt.questionnaire``) only calls ``show``,
+``select``, ``multi`` and ``text``. :class:`RichPrompter` uses questionary (arrow keys, colour);
+:class:`PlainPrompter` prints numbered lists and reads whole lines, for screen readers, ``NO_COLOR``,
+``TERM=dumb`` and consoles that cannot draw. Both raise ``KeyboardInterrupt`` on Ctrl-C and ``EOFError`` at
+the end of input; the caller saves the answers.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TextIO
+
+# Characters the questionnaire may print, and what a console that cannot show them gets instead.
+ASCII_FALLBACK = {
+    "‼": "!!",
+    "▲": "!",
+    "●": "*",
+    "◐": "*",
+    "○": "o",
+    "•": "-",
+    "…": "...",
+    "–": "-",
+    "—": "-",
+    "←": "<-",
+    "→": "->",
+    "’": "'",
+    "‘": "'",
+    "“": '"',
+    "”": '"',
+    "✓": "v",
+    "»": ">",
+    "█": "#",
+    "░": "-",
+}
+FANCY_GLYPHS = "●○»…←"  # what questionary's widgets and our labels draw
+
+
+def encoding_of(stream: TextIO) -> str:
+    return (getattr(stream, "encoding", None) or "utf-8").lower()
+
+
+def can_encode(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def fit(text: str, encoding: str) -> str:
+    """Text the console can print: known symbols become ASCII, anything else a '?'."""
+    if can_encode(text, encoding):
+        return text
+    for char, ascii_text in ASCII_FALLBACK.items():
+        text = text.replace(char, ascii_text)
+    try:
+        return text.encode(encoding, "replace").decode(encoding)
+    except LookupError:
+        return text.encode("ascii", "replace").decode("ascii")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice offered to the person. Commands (help, back) carry a shortcut typed in plain mode."""
+
+    key: str
+    label: str
+    shortcut: str = ""
+
+    @property
+    def command(self) -> bool:
+        return bool(self.shortcut)
+
+
+class Prompter(Protocol):
+    """What the questionnaire needs from a terminal."""
+
+    plain: bool
+
+    def show(self, text: str, kind: str = "") -> None:
+        """Print a paragraph; kind is '', 'title', 'intro', 'help', 'error', 'urgent' or 'note'."""
+
+    def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
+        """One option's key."""
+        ...
+
+    def multi(self, message: str, options: Sequence[Option], checked: frozenset[str]) -> frozenset[str]:
+        """The keys of every option ticked (a command's key when a command was chosen)."""
+        ...
+
+    def text(self, message: str, check: Callable[[str], str | None], default: str = "") -> str:
+        """A line of text that ``check`` accepts (it returns None, or what is wrong)."""
+        ...
+
+
+def _width(stream: TextIO) -> int:
+    columns = shutil.get_terminal_size((80, 24)).columns
+    return max(40, min(columns, 100)) - 1
+
+
+# --- plain: numbered lists and whole lines ---------------------------------------------------------------
+
+
+class PlainPrompter:
+    """Line by line, no colour, no boxes, no redraws: every choice is numbered and answered by typing."""
+
+    plain = True
+
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        read_line: Callable[[str], str] | None = None,
+    ) -> None:
+        self.out = out or sys.stdout
+        self._read_line = read_line or input
+        self.encoding = encoding_of(self.out)
+
+    def write(self, text: str) -> None:
+        self.out.write(fit(text, self.encoding))
+        self.out.flush()
+
+    def show(self, text: str, kind: str = "") -> None:
+        width = _width(self.out)
+        prefix = {"urgent": "URGENT: ", "error": "Sorry: ", "help": "Help: "}.get(kind, "")
+        lines: list[str] = []
+        for para in (prefix + text).split("\n"):
+            lines.extend(textwrap.wrap(para, width, break_on_hyphens=False, break_long_words=False) or [""])
+        if kind == "title":
+            lines.append("=" * min(width, max(len(line) for line in lines)))
+        self.write("\n".join(lines) + "\n")
+
+    def read(self, prompt: str) -> str:
+        line = self._read_line(fit(prompt, self.encoding))
+        return line.strip()
+
+    def _list(self, message: str, options: Sequence[Option]) -> tuple[list[Option], list[Option]]:
+        choices = [o for o in options if not o.command]
+        commands = [o for o in options if o.command]
+        self.show(message)
+        for n, o in enumerate(choices, start=1):
+            self.write(f"  {n}) {o.label}\n")
+        for o in commands:
+            self.write(f"  {o.shortcut}) {o.label}\n")
+        return choices, commands
+
+    def _match(self, word: str, choices: list[Option], commands: list[Option]) -> Option | None:
+        folded = word.strip().lower()
+        for o in commands:
+            if folded == o.shortcut or folded == o.key.strip("_"):
+                return o
+        if folded.isdigit() and 1 <= int(folded) <= len(choices):
+            return choices[int(folded) - 1]
+        exact = [o for o in choices if folded in (o.key.lower(), o.label.lower())]
+        if exact:
+            return exact[0]
+        starts = [o for o in choices if folded and o.label.lower().startswith(folded)]
+        return starts[0] if len(starts) == 1 else None
+
+    def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
+        choices, commands = self._list(message, options)
+        shown_default = next((n for n, o in enumerate(choices, 1) if o.key == default), None)
+        command_default = next((o for o in commands if o.key == default), None)
+        hint = f"Type a number from 1 to {len(choices)}"
+        if shown_default is not None:
+            hint += f" (Enter keeps {shown_default})"
+        elif command_default is not None:
+            hint += f" ({command_default.shortcut} or Enter: {command_default.label})"
+        while True:
+            word = self.read(f"{hint}: ")
+            if not word and default is not None:
+                return default
+            found = self._match(word, choices, commands)
+            if found is not None:
+                return found.key
+            self.show(f"please type a number from 1 to {len(choices)}.", "error")
+
+    def multi(self, message: str, options: Sequence[Option], checked: frozenset[str]) -> frozenset[str]:
+        choices, commands = self._list(message, options)
+        now = [str(n) for n, o in enumerate(choices, 1) if o.key in checked]
+        hint = "Type the numbers of all that apply, like 1,3"
+        if now:
+            hint += f" (Enter keeps {','.join(now)}; 0 for none)"
+        else:
+            hint += " (0 for none)"
+        while True:
+            words = self.read(f"{hint}: ")
+            if not words and now:
+                return frozenset(checked)
+            if words == "0":
+                return frozenset()
+            single = self._match(words, [], commands)
+            if single is not None:
+                return frozenset({single.key})
+            picked: set[str] = set()
+            bad = False
+            for part in words.replace(",", " ").replace(";", " ").split():
+                found = self._match(part, choices, [])
+                if found is None:
+                    bad = True
+                    break
+                picked.add(found.key)
+            if picked and not bad:
+                return frozenset(picked)
+            self.show(f"please type numbers from 1 to {len(choices)}, separated by commas.", "error")
+
+    def text(self, message: str, check: Callable[[str], str | None], default: str = "") -> str:
+        self.show(message)
+        hint = f"Your answer (Enter keeps {default})" if default else "Your answer"
+        while True:
+            word = self.read(f"{hint}: ")
+            if not word and default:
+                word = default
+            problem = check(word)
+            if problem is None:
+                return word
+            self.show(problem, "error")
+
+
+# --- rich: questionary widgets -----------------------------------------------------------------------------
+
+_ANSI = {
+    "title": "\x1b[1m",
+    "urgent": "\x1b[1;97;41m",
+    "error": "\x1b[31m",
+    "help": "\x1b[36m",
+    "note": "\x1b[2m",
+    "intro": "",
+    "": "",
+}
+_RESET = "\x1b[0m"
+
+
+class RichPrompter:
+    """questionary prompts (arrow keys, ticks, colour); messages written to ``out`` with ANSI styles."""
+
+    plain = False
+
+    def __init__(self, out: TextIO | None = None, colour: bool = True) -> None:
+        self.out = out or sys.stdout
+        self.colour = colour
+        self.encoding = encoding_of(self.out)
+        self.pointer = "»" if can_encode("»", self.encoding) else ">"
+
+    def show(self, text: str, kind: str = "") -> None:
+        width = _width(self.out)
+        lines: list[str] = []
+        for para in text.split("\n"):
+            lines.extend(textwrap.wrap(para, width, break_on_hyphens=False, break_long_words=False) or [""])
+        if kind == "urgent":
+            lines = [f" {line.ljust(width - 2)} " for line in lines]
+        style = _ANSI.get(kind, "") if self.colour else ""
+        body = "\n".join(f"{style}{line}{_RESET}" if style else line for line in lines)
+        self.out.write(fit(body, self.encoding) + "\n")
+        self.out.flush()
+
+    def _choices(self, options: Sequence[Option], checked: frozenset[str] = frozenset()) -> list[Any]:
+        import questionary
+
+        out: list[Any] = []
+        separated = False
+        for o in options:
+            if o.command and not separated and out:  # a gap between the answers and help/back
+                out.append(questionary.Separator(" "))
+                separated = True
+            out.append(questionary.Choice(fit(o.label, self.encoding), value=o.key, checked=o.key in checked))
+        return out
+
+    def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
+        import questionary
+
+        shortcuts = len(options) <= 36
+        answer = questionary.select(
+            fit(message, self.encoding),
+            choices=self._choices(options),
+            default=default,
+            pointer=self.pointer,
+            use_shortcuts=shortcuts,
+            use_jk_keys=False,
+            use_emacs_keys=True,
+            instruction="(arrow keys or number, then Enter)",
+            style=_style(self.colour),
+        ).unsafe_ask()
+        return str(answer)
+
+    def multi(self, message: str, options: Sequence[Option], checked: frozenset[str]) -> frozenset[str]:
+        import questionary
+
+        answer = questionary.checkbox(
+            fit(message, self.encoding),
+            choices=self._choices(options, checked),
+            pointer=self.pointer,
+            use_jk_keys=False,
+            instruction="(arrow keys to move, Space to tick, Enter when done)",
+            style=_style(self.colour),
+        ).unsafe_ask()
+        return frozenset(str(a) for a in answer)
+
+    def text(self, message: str, check: Callable[[str], str | None], default: str = "") -> str:
+        import questionary
+
+        def validate(raw: str) -> bool | str:
+            problem = check(raw.strip())
+            return True if problem is None else fit(problem, self.encoding)
+
+        answer = questionary.text(
+            fit(message, self.encoding), default=default, validate=validate, style=_style(self.colour)
+        ).unsafe_ask()
+        return str(answer).strip()
+
+
+def _style(colour: bool) -> Any:
+    if colour:
+        return None
+    from prompt_toolkit.styles import Style
+
+    return Style([("", "noinherit")])

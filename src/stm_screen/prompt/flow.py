@@ -1,0 +1,179 @@
+"""The questionnaire as a pure state machine: which question comes next, going back, review, red flags.
+
+Nothing here touches a terminal. :class:`Flow` holds the answers given so far and a cursor: the index of the
+question being asked, or ``None`` when every question that applies has an answer (the review screen).
+Skip logic follows each question's ``ask_if``: a question is skipped only when its condition is False, so a
+condition that cannot be decided yet (an earlier answer is missing) asks rather than skips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from stm_screen.core.answers import Answer
+from stm_screen.core.engine import Scorer
+from stm_screen.core.ruleset import Question, RedFlag, Ruleset
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """One line of the review screen."""
+
+    question: Question
+    value: Answer | None
+
+
+class Flow:
+    """Answers so far and where the person is in the questionnaire."""
+
+    def __init__(self, ruleset: Ruleset, answers: Mapping[str, Answer] | None = None) -> None:
+        self.ruleset = ruleset
+        self.questions = ruleset.questions
+        self.answers: dict[str, Answer] = {}
+        for q in self.questions:  # keep question order; ignore ids the ruleset does not know
+            if answers and q.id in answers:
+                self.answers[q.id] = answers[q.id]
+        self.left_blank: set[str] = set()  # optional questions the person chose not to answer
+        self.reviewing = False
+        self.stopped_early = False
+        self._scorer = Scorer(ruleset)
+        self._flag_by_id = {rf.id: rf for rf in ruleset.red_flags}
+        # Emergencies already fired by restored answers were shown before; announce only new ones.
+        self.announced: set[str] = set(self._fired_emergencies())
+        self.pos: int | None = self._first_pending()
+        if self.pos is None:
+            self.reviewing = True
+
+    # --- what applies -------------------------------------------------------------------------------------
+
+    def applies(self, q: Question) -> bool:
+        """False only when the question's ask_if is decided False by the answers so far."""
+        return q.ask_if is None or q.ask_if.evaluate(self.answers) is not False
+
+    def applicable(self) -> list[Question]:
+        return [q for q in self.questions if self.applies(q)]
+
+    def _first_pending(self) -> int | None:
+        for q in self.questions:
+            if q.id not in self.answers and q.id not in self.left_blank and self.applies(q):
+                return q.order
+        return None
+
+    def _next_after(self, index: int) -> int | None:
+        for q in self.questions[index + 1 :]:
+            if self.applies(q):
+                return q.order
+        return None
+
+    # --- the cursor ---------------------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Question | None:
+        """The question to ask now, or None: time for the review screen."""
+        return None if self.pos is None else self.questions[self.pos]
+
+    @property
+    def done(self) -> bool:
+        return self.pos is None
+
+    def position(self) -> tuple[int, int]:
+        """(number of the current question among those that apply, how many apply)."""
+        live = self.applicable()
+        if self.pos is None:
+            return (len(live), len(live))
+        before = sum(1 for q in live if q.order < self.pos)
+        return (before + 1, len(live))
+
+    def default(self, q: Question) -> Answer | None:
+        """The earlier answer to show as the default when a question is asked again."""
+        return self.answers.get(q.id)
+
+    def answer(self, value: Answer) -> list[RedFlag]:
+        """Record the answer to the current question and move on; return emergencies this answer fired."""
+        q = self.current
+        if q is None:
+            raise RuntimeError("no question is being asked")
+        self.answers[q.id] = value
+        self.left_blank.discard(q.id)
+        return self._advance_from(q.order)
+
+    def leave_blank(self) -> list[RedFlag]:
+        """Move on without an answer (only for questions that are not required)."""
+        q = self.current
+        if q is None:
+            raise RuntimeError("no question is being asked")
+        self.answers.pop(q.id, None)
+        self.left_blank.add(q.id)
+        return self._advance_from(q.order)
+
+    def _advance_from(self, index: int) -> list[RedFlag]:
+        self._drop_skipped()
+        if self.reviewing:
+            self.pos = self._first_pending()
+        else:
+            self.pos = self._next_after(index)
+            if self.pos is None:
+                # Reached the end; anything left blank on the way that applies is asked in order first.
+                self.pos = self._first_pending()
+        if self.pos is None:
+            self.reviewing = True
+        return self._new_emergencies()
+
+    def back(self) -> bool:
+        """Go to the previous question that applies; False when already at the first one."""
+        live = self.applicable()
+        if not live:
+            return False
+        if self.pos is None:
+            self.pos = live[-1].order
+            return True
+        earlier = [q for q in live if q.order < self.pos]
+        if not earlier:
+            return False
+        self.pos = earlier[-1].order
+        return True
+
+    def change(self, qid: str) -> None:
+        """From the review screen: ask this question again (its answer is the default)."""
+        q = self.ruleset.by_id[qid]
+        if not self.applies(q):
+            raise ValueError(f"question '{qid}' does not apply to these answers")
+        self.pos = q.order
+
+    def review(self) -> list[Reviewed]:
+        """Every question that applies, with its answer (None when left blank)."""
+        return [Reviewed(q, self.answers.get(q.id)) for q in self.applicable()]
+
+    def stop(self) -> None:
+        """Stop asking (after an emergency): the result is made from the answers so far."""
+        self.stopped_early = True
+        self.pos = None
+
+    # --- answers ------------------------------------------------------------------------------------------
+
+    def _drop_skipped(self) -> None:
+        """Answers to questions that no longer apply (an earlier answer changed) do not count."""
+        changed = True
+        while changed:  # a dropped answer can in turn switch off a later question
+            changed = False
+            for q in self.questions:
+                if q.id in self.answers and not self.applies(q):
+                    del self.answers[q.id]
+                    changed = True
+
+    def values(self) -> dict[str, Answer]:
+        """The answers that count, in question order."""
+        return {q.id: self.answers[q.id] for q in self.questions if q.id in self.answers}
+
+    # --- red flags ----------------------------------------------------------------------------------------
+
+    def _fired_emergencies(self) -> list[str]:
+        ev = self._scorer.evaluate(self.answers)
+        return [rid for rid in ev.red_flags if self._flag_by_id[rid].level == "emergency"]
+
+    def _new_emergencies(self) -> list[RedFlag]:
+        fired = self._fired_emergencies()
+        new = [self._flag_by_id[rid] for rid in fired if rid not in self.announced]
+        self.announced = set(fired)  # an answer changed back to no and then yes again is announced again
+        return new

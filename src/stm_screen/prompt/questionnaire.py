@@ -1,0 +1,225 @@
+"""The questionnaire: a :class:`~stm_screen.prompt.flow.Flow` asked through a :class:`Prompter`.
+
+This module decides what is said and asked; the prompter decides how it looks. ``run`` returns when the
+person asks for the result (or stops after an emergency); Ctrl-C and end of input propagate as
+``KeyboardInterrupt``/``EOFError`` with the answers still in the flow, for the caller to save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from stm_screen.core.answers import Answer, AnswerValueError, allowed, describe, parse_answer
+from stm_screen.core.ruleset import Question, RedFlag, Ruleset
+from stm_screen.prompt.ask import Option, Prompter
+from stm_screen.prompt.flow import Flow
+
+HELP = Option("__help__", "Help for this question", "?")
+BACK = Option("__back__", "Back to the previous question", "<")
+RESULT = Option("__result__", "Show my result", "r")
+STOP = "stop"
+CARRY_ON = "carry_on"
+HELP_WORDS = {"?", "help"}
+BACK_WORDS = {"<", "back"}
+
+SaveHook = Callable[[Flow], None]
+
+
+def welcome(ruleset: Ruleset, count: int, patient: str | None = None) -> list[tuple[str, str]]:
+    """The opening paragraphs, as (kind, text)."""
+    minutes = max(2, round(count * 10 / 60))
+    out = [("title", str(ruleset.title) or "Pain screening")]
+    if patient:
+        out.append(("note", f"Patient reference: {patient}"))
+    out.append(
+        (
+            "intro",
+            f"This screening asks about {count} short questions and takes about {minutes} minutes. "
+            "It first checks for warning signs that need a doctor, then whether a physical therapy "
+            "evaluation may help with your pain.",
+        )
+    )
+    out.append(("intro", "It is a screening aid, not a diagnosis."))
+    out.append(
+        (
+            "note",
+            "Type ? for help with any question. You can go back to change an answer, and you will see all "
+            "your answers before the result. Press Ctrl-C to stop at any time: your answers are saved.",
+        )
+    )
+    return out
+
+
+def _label(q: Question) -> str:
+    text = str(q.text)
+    if q.type in ("integer", "number"):
+        return f"{text}\n  ({allowed(q)})"
+    return text
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+def _raw_default(q: Question, value: Answer | None) -> str:
+    if value is None or isinstance(value, bool | frozenset | str):
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class Questionnaire:
+    """Asks every question that applies, handles help/back/review, and acts on emergencies at once."""
+
+    def __init__(self, flow: Flow, prompter: Prompter, on_change: SaveHook | None = None) -> None:
+        self.flow = flow
+        self.prompter = prompter
+        self.on_change = on_change
+        self._section_shown: str | None = None
+
+    def run(self) -> Flow:
+        flow = self.flow
+        while True:
+            q = flow.current
+            if q is None:
+                if flow.stopped_early or self.review():
+                    return flow
+                continue
+            self.intro(q)
+            self.ask(q)
+
+    # --- one question -----------------------------------------------------------------------------------
+
+    def intro(self, q: Question) -> None:
+        if q.section == self._section_shown or q.section is None:
+            return
+        self._section_shown = q.section
+        section = self.flow.ruleset.sections[q.section]
+        say = self.prompter.show
+        say("")
+        say(str(section.title) + (" (safety questions)" if section.safety else ""), "title")
+        if str(section.intro):
+            say(str(section.intro), "intro")
+        if section.safety:
+            say(
+                "If an answer means you need urgent help, you will be told straight away what to do.",
+                "note",
+            )
+
+    def ask(self, q: Question) -> None:
+        flow = self.flow
+        number, total = flow.position()
+        message = f"({number}/{total}) {_label(q)}"
+        while True:
+            outcome = self._ask_once(q, message)
+            if outcome == "help":
+                help_text = str(q.help) or "Answer as best you can; there is no wrong answer."
+                self.prompter.show(help_text, "help")
+                continue
+            if outcome == "back":
+                if not flow.back():
+                    self.prompter.show("This is the first question.", "note")
+                    continue
+                return
+            if outcome == "blank":
+                fired = flow.leave_blank()
+            else:
+                assert isinstance(outcome, tuple)
+                fired = flow.answer(outcome[0])
+            if self.on_change is not None:
+                self.on_change(flow)
+            if fired:
+                self.emergency(fired)
+            return
+
+    def _ask_once(self, q: Question, message: str) -> str | tuple[Answer]:
+        default = self.flow.default(q)
+        p = self.prompter
+        if q.type in ("boolean", "choice"):
+            if q.type == "boolean":
+                options = [Option("yes", "Yes"), Option("no", "No")]
+                key_default = None if default is None else ("yes" if default else "no")
+            else:
+                options = [Option(c.id, str(c.label)) for c in q.choices]
+                key_default = default if isinstance(default, str) else None
+            key = p.select(message, [*options, HELP, BACK], default=key_default)
+            if key == HELP.key:
+                return "help"
+            if key == BACK.key:
+                return "back"
+            return (parse_answer(q, key),)
+        if q.type == "multi_choice":
+            checked = default if isinstance(default, frozenset) else frozenset()
+            options = [Option(c.id, str(c.label)) for c in q.choices]
+            keys = p.multi(message, [*options, HELP, BACK], checked)
+            if BACK.key in keys:
+                return "back"
+            if HELP.key in keys:
+                return "help"
+            return (frozenset(keys),)
+        # numbers: typed, checked as typed
+        raw = p.text(message, lambda text: self._check_text(q, text), default=_raw_default(q, default))
+        word = raw.strip().lower()
+        if word in HELP_WORDS:
+            return "help"
+        if word in BACK_WORDS:
+            return "back"
+        if not word:
+            return "blank"
+        return (parse_answer(q, raw),)
+
+    @staticmethod
+    def _check_text(q: Question, text: str) -> str | None:
+        word = text.strip().lower()
+        if word in HELP_WORDS or word in BACK_WORDS:
+            return None
+        if not word:
+            return None if not q.required else f"please answer: {allowed(q)} (? for help)"
+        try:
+            parse_answer(q, text)
+        except AnswerValueError as exc:
+            return f"{exc} (? for help, < to go back)"
+        return None
+
+    # --- emergencies --------------------------------------------------------------------------------------
+
+    def emergency(self, fired: list[RedFlag]) -> None:
+        say = self.prompter.show
+        for rf in fired:
+            say("")
+            say(f"Please act on this now: {rf.title}", "urgent")
+            say(str(rf.message), "")
+        say("")
+        choice = self.prompter.select(
+            "You can stop here and see your result, or finish the remaining questions first.",
+            [
+                Option(STOP, "Stop here and show my result"),
+                Option(CARRY_ON, "Finish the remaining questions"),
+            ],
+            default=STOP,
+        )
+        if choice == STOP:
+            self.flow.stop()
+
+    # --- review -------------------------------------------------------------------------------------------
+
+    def review(self) -> bool:
+        """Show every answer; True when the person wants the result, False after a change was chosen."""
+        rows = self.flow.review()
+        options = []
+        for n, row in enumerate(rows, start=1):
+            shown = "not answered" if row.value is None else describe(row.question, row.value)
+            text = _short(str(row.question.text), 46)
+            number = "" if self.prompter.plain else f"{n:>2}. "  # plain mode numbers every choice itself
+            options.append(Option(row.question.id, _short(f"{number}{text} - {shown}", 74)))
+        self.prompter.show("")
+        self.prompter.show("Please check your answers", "title")
+        key = self.prompter.select(
+            "Choose an answer to change it, or confirm to see your result.",
+            [RESULT, *options] if not self.prompter.plain else [*options, RESULT],
+            default=RESULT.key,
+        )
+        if key == RESULT.key:
+            return True
+        self.flow.change(key)
+        return False

@@ -1,0 +1,161 @@
+"""End to end: the installed ``stm-screen`` console script in a real pseudo-terminal, answered like a person."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+
+from _keys import DOWN, ENTER
+
+SCRIPT = Path(sys.executable).parent / "stm-screen"
+
+pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="the stm-screen console script is not installed")
+
+
+def spawn(args: list[str], home: Path, **env: str) -> pexpect.spawn[Any]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    # pexpect does not answer cursor-position requests; without this prompt_toolkit waits 1 s per prompt
+    environ.update(
+        {"STM_SCREEN_HOME": str(home), "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", **env}
+    )
+    child = pexpect.spawn(str(SCRIPT), args, env=environ, encoding="utf-8", timeout=20, dimensions=(40, 80))
+    return child
+
+
+def yes_no(child: pexpect.spawn[Any], question: str, yes: bool) -> None:
+    child.expect(question)
+    child.expect("Back to the previous question")  # the whole list is on screen
+    child.send((DOWN if not yes else "") + ENTER)  # arrow keys like a person
+
+
+def test_a_person_answers_through_to_the_result(tmp_path: Path) -> None:
+    report = tmp_path / "result.html"
+    child = spawn(["screen", "--report", str(report)], tmp_path / "home")
+    child.expect("not a diagnosis")
+    child.expect("How many months have you had this pain")
+    child.send("eighteen" + ENTER)
+    child.expect("is not a number; allowed: a number from 0 to 600 months")
+    child.send("\x15" + "18" + ENTER)  # Ctrl-U clears the line
+    child.expect("Where is the pain")
+    child.send(DOWN + " " + ENTER)  # neck or shoulder
+    child.expect("how strong has the pain been")
+    child.send("<" + ENTER)  # changed my mind: back
+    child.expect("Where is the pain")
+    child.send(ENTER)  # keep what was ticked
+    child.expect("how strong has the pain been")
+    child.send("6" + ENTER)
+    child.expect("Safety check")
+    for question in (
+        "trouble passing urine",
+        "numbness or tingling",
+        "getting weaker",
+        "dizziness",
+        "past few weeks",
+        "fever",
+        "treated for cancer",
+        "lost weight",
+        "serious fall",
+        "constant pain at night",
+    ):
+        yes_no(child, question, yes=False)
+    child.expect("stop you from moving")
+    child.send("5" + ENTER)
+    yes_no(child, "tight muscles", yes=True)
+    yes_no(child, "flaring up", yes=True)
+    yes_no(child, "avoid some movements", yes=False)
+    child.expect("Please check your answers")
+    child.expect("Show my result")
+    child.send(ENTER)
+    child.expect("Screening result")
+    child.expect("A physical therapy evaluation is recommended")
+    child.expect("not a diagnosis")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    page = report.read_text(encoding="utf-8")
+    assert "A physical therapy evaluation is recommended" in page
+    assert "18 months" in page and "Neck or shoulder" in page
+    assert list((tmp_path / "home").glob("resume-*.json")) == []
+
+
+def test_ctrl_c_in_a_terminal_then_resume(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    child = spawn(["screen"], home)
+    child.expect("How many months have you had this pain")
+    child.send("2" + ENTER)
+    child.expect("Where is the pain")
+    child.sendintr()
+    child.expect("stm-screen screen --resume")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    (saved,) = home.glob("resume-*.json")
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert json.loads(saved.read_text())["answers"] == {"pain_duration_months": 2}
+
+    child = spawn(["screen", "--resume", "--plain"], home)
+    child.expect("Welcome back: 1 answer")
+    child.expect(r"\(2/17\) Where is the pain")  # continues at the first unanswered question
+    child.sendline("1")
+    child.expect("Your answer")
+    child.sendline("2")
+    for _ in range(10 + 1 + 3):
+        child.expect(r"Type a number|Your answer")
+        child.sendline("no" if child.after.startswith("Type") else "1")
+    child.expect("Show my result")
+    child.sendline("")
+    child.expect("Physical therapy is not clearly needed right now")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert not saved.exists()
+
+
+def test_not_a_terminal(tmp_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [str(SCRIPT)],
+        input="",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "STM_SCREEN_HOME": str(tmp_path)},
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "stm-screen score FILE" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_no_command_in_a_terminal_starts_the_screening(tmp_path: Path) -> None:
+    child = spawn([], tmp_path / "home")
+    child.expect("not a diagnosis")
+    child.expect(r"\(1/17\) How many months have you had this pain")
+    child.sendintr()
+    child.expect("nothing was saved")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
+def test_closed_terminal_saves_the_answers(tmp_path: Path) -> None:
+    import signal
+
+    home = tmp_path / "home"
+    child = spawn(["screen"], home)
+    child.expect("How many months have you had this pain")
+    child.send("9" + ENTER)
+    child.expect("Where is the pain")
+    child.kill(signal.SIGHUP)  # what a closing terminal window sends
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130 and child.signalstatus is None  # handled, not killed
+    (saved,) = home.glob("resume-*.json")
+    assert json.loads(saved.read_text())["answers"] == {"pain_duration_months": 9}

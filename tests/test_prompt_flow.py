@@ -1,0 +1,128 @@
+"""The questionnaire's pure state machine: order, skip logic, back, review, emergencies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stm_screen.prompt.flow import Flow
+from stm_screen.rules.loader import load_ruleset
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def skip_rules():  # type: ignore[no-untyped-def]
+    return load_ruleset(DATA / "skip-rules.yaml")
+
+
+def test_starts_at_first_question_and_counts(ruleset) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(ruleset)
+    assert flow.current is not None and flow.current.id == "pain_duration_months"
+    assert flow.position() == (1, 17)
+    flow.answer(12)
+    assert flow.current is not None and flow.current.id == "pain_areas"
+    assert flow.position() == (2, 17)
+
+
+def test_skip_logic_skips_when_condition_false(skip_rules) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(skip_rules)
+    flow.answer(False)  # has_pain: no -> pain_months and sport are skipped
+    assert flow.current is not None and flow.current.id == "urgent"
+    assert [q.id for q in flow.applicable()] == ["has_pain", "urgent"]
+
+
+def test_skip_logic_asks_when_condition_true(skip_rules) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(skip_rules)
+    flow.answer(True)
+    assert flow.current is not None and flow.current.id == "pain_months"
+    flow.answer(1)  # pain_months > 2 is False -> sport skipped
+    assert flow.current is not None and flow.current.id == "urgent"
+    flow.back()
+    flow.answer(5)
+    assert flow.current is not None and flow.current.id == "sport"
+
+
+def test_changing_an_earlier_answer_drops_answers_that_no_longer_apply(skip_rules) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(skip_rules)
+    for value in (True, 5, "running", False):
+        flow.answer(value)
+    assert flow.done and flow.reviewing
+    flow.change("has_pain")
+    flow.answer(False)
+    assert flow.done
+    assert flow.values() == {"has_pain": False, "urgent": False}
+
+
+def test_back_returns_to_previous_applicable_question_with_default(skip_rules) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(skip_rules)
+    assert flow.back() is False  # nothing before the first question
+    flow.answer(False)
+    assert flow.back() is True
+    assert flow.current is not None and flow.current.id == "has_pain"
+    assert flow.default(flow.current) is False
+
+
+def test_review_then_change_asks_newly_applicable_questions(skip_rules) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(skip_rules)
+    flow.answer(False)
+    flow.answer(False)
+    assert flow.done
+    assert [(r.question.id, r.value) for r in flow.review()] == [("has_pain", False), ("urgent", False)]
+    flow.change("has_pain")
+    flow.answer(True)
+    # pain_months now applies and has no answer: asked next, then sport, then back to review
+    assert flow.current is not None and flow.current.id == "pain_months"
+    flow.answer(10)
+    assert flow.current is not None and flow.current.id == "sport"
+    flow.answer("none")
+    assert flow.done
+    assert flow.values() == {"has_pain": True, "pain_months": 10, "sport": "none", "urgent": False}
+
+
+def test_emergency_is_reported_once_when_answered(skip_rules) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(skip_rules)
+    assert flow.answer(False) == []
+    fired = flow.answer(True)
+    assert [rf.id for rf in fired] == ["urgent"]
+    assert fired[0].level == "emergency"
+    flow.change("has_pain")
+    assert flow.answer(False) == []  # still fired, already announced
+
+
+def test_restored_answers_continue_at_first_unanswered(ruleset) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(
+        ruleset, {"pain_duration_months": 4, "pain_areas": frozenset({"low_back"}), "pain_intensity": 5}
+    )
+    assert flow.current is not None and flow.current.id == "bladder_bowel_change"
+    assert flow.position() == (4, 17)
+
+
+def test_see_doctor_flags_do_not_interrupt(ruleset) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(ruleset)
+    while flow.current is not None and flow.current.id != "cancer_history":
+        q = flow.current
+        flow.answer(False if q.type == "boolean" else (frozenset() if q.type == "multi_choice" else 1))
+    assert flow.answer(True) == []
+
+
+def test_stop_ends_asking(skip_rules) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(skip_rules)
+    flow.answer(True)
+    flow.stop()
+    assert flow.done and flow.stopped_early
+    assert flow.values() == {"has_pain": True}
+
+
+def test_an_optional_question_left_blank_is_not_asked_again(ruleset) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(ruleset)
+    flow.answer(6)
+    flow.answer(frozenset())
+    assert flow.current is not None and flow.current.id == "pain_intensity" and not flow.current.required
+    flow.leave_blank()
+    while flow.current is not None:
+        flow.answer(False if flow.current.type == "boolean" else 2)
+    assert flow.done
+    assert "pain_intensity" not in flow.values()
+    assert [r.value for r in flow.review() if r.question.id == "pain_intensity"] == [None]

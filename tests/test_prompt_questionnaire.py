@@ -1,0 +1,274 @@
+"""The questionnaire driven like a person through prompt_toolkit pipe input (questionary widgets)."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from _keys import BACKSPACE, CALM, CTRL_C, DOWN, ENTER, key_for, keys_for
+from stm_screen.cli import screen_cmd
+from stm_screen.cli.errors import guard
+from stm_screen.render.formats import RENDERERS
+from stm_screen.screening import score_data
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend stdin and stdout are a colour terminal (the pipe input stands in for the keyboard)."""
+    monkeypatch.setattr(screen_cmd, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(screen_cmd, "stdout_is_terminal", lambda: True)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def drive(capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
+    def run(keys: str, **options: Any) -> Run:
+        code = 0
+        with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
+            inp.send_text(keys)
+            inp.close()  # running out of keys is end of input, never a hang
+            try:
+                guard(screen_cmd.run)(screen_cmd.Options(**options))
+            except typer.Exit as exc:
+                code = exc.exit_code
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    yield run
+
+
+def expected_json(ruleset: Any, answers: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(RENDERERS["json"](score_data(ruleset, answers)))
+
+
+LEVEL_CASES = {
+    "self_care": CALM,
+    "pt_consider": {**CALM, "pain_duration_months": 3.5},
+    "pt_recommended": {
+        **CALM,
+        "tightness_trigger_points": True,
+        "recurrent_flare_ups": True,
+        "fear_of_movement": True,
+    },
+    "see_doctor": {**CALM, "cancer_history": True, "pain_duration_months": 24},
+}
+
+
+@pytest.mark.parametrize("level", sorted(LEVEL_CASES))
+def test_complete_path_to_each_level(drive: Any, ruleset: Any, tmp_path: Path, level: str) -> None:
+    answers = LEVEL_CASES[level]
+    report = tmp_path / "report.json"
+    run = drive(keys_for(ruleset, answers), report=report)
+    assert run.code == 0, run.err
+    title = str(ruleset.level_by_id[level].title)
+    assert title in run.out
+    data = json.loads(report.read_text())
+    assert data["level"] == level
+    assert data == expected_json(ruleset, answers)
+    assert "It is a screening aid, not a diagnosis." in run.out  # welcome
+    assert "Safety check (safety questions)" in run.out  # safety section introduced
+    assert list((tmp_path / "stm-home").glob("resume-*.json")) == []  # finished: no resume file left
+
+
+def _keys_until(ruleset: Any, answers: dict[str, Any], stop_after: str) -> str:
+    keys = ""
+    for q in ruleset.questions:
+        keys += key_for(q, answers[q.id])
+        if q.id == stop_after:
+            return keys
+    raise AssertionError(stop_after)
+
+
+def test_emergency_shown_at_once_then_stop(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    answers = {**CALM, "self_harm_thoughts": True}
+    keys = _keys_until(ruleset, answers, "self_harm_thoughts") + "1" + ENTER  # 1) stop here
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report)
+    assert run.code == 0, run.err
+    assert "988" in run.out  # the crisis line, from the red flag's message
+    assert "Please act on this now: Thoughts of being better off dead" in run.out
+    assert "Pain in daily life" not in run.out  # stopped: the last section was never reached
+    data = json.loads(report.read_text())
+    assert data["level"] == "emergency"
+    assert [f["id"] for f in data["red_flags"]] == ["self_harm"]
+    assert str(ruleset.level_by_id["emergency"].title) in run.out
+
+
+def test_emergency_then_finish_the_questions(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    answers = {**CALM, "bladder_bowel_change": True}
+    keys = _keys_until(ruleset, answers, "bladder_bowel_change") + "2" + ENTER  # 2) finish the questions
+    rest = {
+        k: v
+        for k, v in answers.items()
+        if list(answers).index(k) > list(answers).index("bladder_bowel_change")
+    }
+    keys += keys_for(ruleset, rest)
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report)
+    assert run.code == 0, run.err
+    urgent = run.out.index("Go to an emergency department or call your local emergency number now")
+    assert urgent < run.out.index("Pain in daily life")  # said before any later question
+    assert json.loads(report.read_text()) == expected_json(ruleset, answers)
+
+
+def test_going_back_keeps_earlier_answers_as_defaults(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    q_areas = ruleset.by_id["pain_areas"]
+    back_in_checkbox = DOWN * (len(q_areas.choices) + 1) + " " + ENTER  # tick "Back to the previous question"
+    keys = "24" + ENTER + back_in_checkbox  # months, then back from the areas question
+    keys += BACKSPACE * 2 + "30" + ENTER  # months again: the default 24 is replaced by 30
+    keys += key_for(q_areas, ["low_back"])
+    keys += "<" + ENTER  # back from the intensity question (a typed "<")
+    keys += ENTER  # areas again: Enter keeps the ticked default
+    answers = {**CALM, "pain_duration_months": 30}
+    keys += keys_for(
+        ruleset, {k: v for k, v in answers.items() if k not in ("pain_duration_months", "pain_areas")}
+    )
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report)
+    assert run.code == 0, run.err
+    data = json.loads(report.read_text())
+    assert data["answers"]["pain_duration_months"] == 30
+    assert data["answers"]["pain_areas"] == ["low_back"]
+    assert data == expected_json(ruleset, answers)
+
+
+def test_review_and_change_an_answer(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    keys = keys_for(ruleset, CALM, review=False)
+    keys += DOWN + ENTER  # review: the first answer (months)
+    keys += BACKSPACE * 3 + "9" + ENTER  # change 1 -> 9
+    keys += ENTER  # review again: show my result
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report)
+    assert run.code == 0, run.err
+    assert run.out.count("Please check your answers") == 2
+    changed = {**CALM, "pain_duration_months": 9}
+    data = json.loads(report.read_text())
+    assert data["level"] == "pt_consider"
+    assert data == expected_json(ruleset, changed)
+
+
+def test_invalid_entry_is_asked_again(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    keys = "abc" + ENTER + BACKSPACE * 3 + "999" + ENTER + BACKSPACE * 3 + "2" + ENTER
+    keys += keys_for(ruleset, {k: v for k, v in CALM.items() if k != "pain_duration_months"})
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report)
+    assert run.code == 0, run.err
+    assert json.loads(report.read_text())["answers"]["pain_duration_months"] == 2
+
+
+def test_help_is_available_for_typed_and_chosen_answers(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    keys = "?" + ENTER + "2" + ENTER  # help on the months question, then answer
+    areas = ruleset.by_id["pain_areas"]
+    keys += DOWN * len(areas.choices) + " " + ENTER  # tick "Help for this question"
+    keys += key_for(areas, ["neck_shoulder"])
+    keys += "5" + ENTER
+    keys += "3" + ENTER  # 3) help on the first yes/no safety question
+    keys += keys_for(ruleset, {k: v for k, v in CALM.items() if ruleset.by_id[k].order >= 3})
+    run = drive(keys)
+    assert run.code == 0, run.err
+    for qid in ("pain_duration_months", "pain_areas", "bladder_bowel_change"):
+        assert " ".join(str(ruleset.by_id[qid].help).split()[:6]) in run.out
+
+
+def test_skip_logic_with_a_small_ruleset(drive: Any, tmp_path: Path) -> None:
+    from stm_screen.screening import load_rules
+
+    rules = str(DATA / "skip-rules.yaml")
+    rs = load_rules(rules)
+    # has_pain no -> pain_months and sport are never asked: the next keys answer 'urgent'
+    report = tmp_path / "a.json"
+    run = drive("2" + ENTER + "2" + ENTER + ENTER, rules=rules, report=report)
+    assert run.code == 0, run.err
+    data = json.loads(report.read_text())
+    assert data["answers"] == {"has_pain": False, "urgent": False}
+    assert data["skipped"] == ["pain_months", "sport"]
+    # has_pain yes, 1 month -> sport skipped; 5 months -> sport asked
+    report = tmp_path / "b.json"
+    run = drive("1" + ENTER + "1" + ENTER + "2" + ENTER + ENTER, rules=rules, report=report)
+    assert json.loads(report.read_text())["answers"] == {"has_pain": True, "pain_months": 1, "urgent": False}
+    report = tmp_path / "c.json"
+    run = drive("1" + ENTER + "5" + ENTER + "2" + ENTER + "2" + ENTER + ENTER, rules=rules, report=report)
+    data = json.loads(report.read_text())
+    assert data["answers"] == {"has_pain": True, "pain_months": 5, "sport": "running", "urgent": False}
+    assert data == json.loads(RENDERERS["json"](score_data(rs, data["answers"])))
+
+
+def test_ctrl_c_saves_then_resume_finishes_with_the_same_result(
+    drive: Any, ruleset: Any, tmp_path: Path
+) -> None:
+    answers = {**CALM, "pain_duration_months": 8, "fear_of_movement": True, "activity_limitation": 6}
+    first = {k: answers[k] for k in ("pain_duration_months", "pain_areas", "pain_intensity")}
+    run = drive(keys_for(ruleset, first, review=False) + CTRL_C)
+    assert run.code == 130
+    assert "stm-screen screen --resume" in run.err
+    assert "3 answer(s) are saved" in run.err
+    saved = list((tmp_path / "stm-home").glob("resume-*.json"))
+    assert len(saved) == 1
+    assert stat.S_IMODE(saved[0].stat().st_mode) == 0o600
+    assert json.loads(saved[0].read_text())["answers"] == {
+        "pain_duration_months": 8,
+        "pain_areas": ["low_back"],
+        "pain_intensity": 3,
+    }
+    rest = {k: v for k, v in answers.items() if k not in first}
+    report = tmp_path / "r.json"
+    run = drive(keys_for(ruleset, rest), resume=True, report=report)
+    assert run.code == 0, run.err
+    assert "Welcome back: 3 answer(s) restored." in run.out
+    assert json.loads(report.read_text()) == expected_json(ruleset, answers)
+    assert not saved[0].exists()  # finished: its resume file is gone
+
+
+def test_end_of_input_saves_answers(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    run = drive("12" + ENTER)  # then the keyboard input ends
+    assert run.code == 130
+    saved = list((tmp_path / "stm-home").glob("resume-*.json"))
+    assert [json.loads(p.read_text())["answers"] for p in saved] == [{"pain_duration_months": 12}]
+
+
+def test_ctrl_c_before_any_answer_saves_nothing(drive: Any, tmp_path: Path) -> None:
+    run = drive(CTRL_C)
+    assert run.code == 130
+    assert "nothing was saved" in run.err
+    assert list((tmp_path / "stm-home").glob("resume-*.json")) == []
+
+
+def test_next_patient_clears_screen_and_scrollback(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    keys = (
+        keys_for(ruleset, CALM) + "B22" + ENTER + keys_for(ruleset, LEVEL_CASES["see_doctor"]) + "q" + ENTER
+    )
+    report = tmp_path / "p.json"
+    run = drive(keys, next_patient=True, patient="A11", report=report)
+    assert run.code == 0, run.err
+    assert run.out.count(screen_cmd.CLEAR) == 2
+    first, second, _ = run.out.split(screen_cmd.CLEAR)
+    assert "Patient reference: A11" in first and str(ruleset.level_by_id["self_care"].title) in first
+    assert "Patient reference: B22" in second and "A11" not in second
+    assert json.loads(report.read_text())["level"] == "self_care"
+    assert json.loads((tmp_path / "p-2.json").read_text())["level"] == "see_doctor"
+
+
+def test_a_new_screening_mentions_a_stopped_one(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    assert drive("3" + ENTER + CTRL_C).code == 130
+    run = drive(keys_for(ruleset, CALM))
+    assert run.code == 0, run.err
+    assert "1 stopped screening(s) are saved" in run.out
+    assert "stm-screen screen --resume" in run.out
+    assert len(list((tmp_path / "stm-home").glob("resume-*.json"))) == 1  # the stopped one is kept

@@ -1,0 +1,158 @@
+"""Reports by suffix: HTML (structure always; rendered in headless Chromium when installed), md, txt, json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from _keys import CALM
+from stm_screen.cli.app import app
+from stm_screen.errors import UsageError
+from stm_screen.render.formats import RENDERERS
+from stm_screen.render.report import ReportInfo, answer_lines, render_report, report_format
+from stm_screen.screening import score_data
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+ANSWERS = {**CALM, "self_harm_thoughts": True, "pain_duration_months": 24, "fear_of_movement": True}
+WHEN = datetime(2026, 11, 26, 20, 15)
+
+
+class Outline(HTMLParser):
+    """Tags, ids, text and every attribute that could load something from outside."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.ids: list[str] = []
+        self.text: list[str] = []
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.append(value)
+            if name in ("src", "href") and value:
+                self.external.append(value)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+@pytest.fixture
+def report(ruleset: Any) -> tuple[Any, str]:
+    result = score_data(ruleset, ANSWERS)
+    info = ReportInfo(WHEN, "A1<b>", answer_lines(ruleset, result))
+    return result, render_report(result, "html", info)
+
+
+def test_html_report_structure(report: tuple[Any, str], ruleset: Any) -> None:
+    result, page = report
+    outline = Outline()
+    outline.feed(page)
+    text = " ".join(" ".join(outline.text).split())
+    assert page.startswith("<!DOCTYPE html>")
+    assert "script" not in outline.tags and outline.external == []  # self-contained
+    assert "@media print" in page
+    for section in ("result", "red-flags", "score", "why", "change", "next-steps", "answers"):
+        assert section in outline.ids
+    assert "2026-11-26 20:15" in text
+    assert f"{ruleset.id} {ruleset.version}" in text and ruleset.sha256 in text
+    assert "A1&lt;b&gt;" in page and "A1<b>" not in page  # everything escaped
+    assert "Get urgent medical help now" in text
+    assert "988" in text
+    assert "How many months have you had this pain? 24 months" in text
+    assert "2 of 5 signs that physical therapy may help" in text
+    assert result.disclaimer in text
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium not installed: the structural HTML test above still runs"
+)
+def test_html_report_renders_and_prints_in_headless_chromium(report: tuple[Any, str], tmp_path: Path) -> None:
+    assert CHROMIUM is not None
+    _, page = report
+    html_file = tmp_path / "report.html"
+    html_file.write_text(page, encoding="utf-8")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", html_file.as_uri()], capture_output=True, text=True, timeout=120
+    ).stdout
+    outline = Outline()
+    outline.feed(dom)
+    assert "result" in outline.ids and "answers" in outline.ids  # the browser parsed the whole page
+    assert "Get urgent medical help now" in " ".join(outline.text)
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(
+        [CHROMIUM, *flags, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html_file.as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 1
+
+
+def test_markdown_and_text_reports(ruleset: Any) -> None:
+    result = score_data(ruleset, ANSWERS)
+    info = ReportInfo(WHEN, "MRN-7", answer_lines(ruleset, result))
+    md = render_report(result, "md", info)
+    assert md.startswith("# Pain screening report\n")
+    assert "- **Date:** 2026-11-26 20:15" in md
+    assert f"- **Rules sha256:** {ruleset.sha256}" in md
+    assert "## Result: ‼ Get urgent medical help now" in md
+    assert "- **EMERGENCY:** **Thoughts of being better off dead or of hurting yourself**" in md
+    assert "| How many months have you had this pain? | 24 months |" in md
+    txt = render_report(result, "txt", info)
+    assert "Patient reference: MRN-7" in txt
+    assert "Date: 2026-11-26 20:15" in txt
+    assert (
+        "- Do you avoid some movements or activities because you are afraid they will\n  cause pain or harm?\n    yes"
+        in txt
+    )
+    assert "[EMERGENCY] Thoughts of being better off dead" in txt
+
+
+def test_json_report_is_the_score_json(ruleset: Any, tmp_path: Path) -> None:
+    result = score_data(ruleset, ANSWERS)
+    answers_file = tmp_path / "a.json"
+    answers_file.write_text(json.dumps(ANSWERS))
+    scored = CliRunner().invoke(app, ["score", str(answers_file), "--format", "json"])
+    assert scored.exit_code == 0, scored.output
+    assert render_report(result, "json", ReportInfo(WHEN)) == scored.stdout
+
+
+def test_report_format_by_suffix() -> None:
+    assert [report_format(Path(f"r{s}")) for s in (".html", ".HTM", ".md", ".txt", ".json")] == [
+        "html",
+        "html",
+        "md",
+        "txt",
+        "json",
+    ]
+    with pytest.raises(UsageError, match="unknown report type"):
+        report_format(Path("r.pdf"))
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_every_registered_format_works_with_score(fmt: str, tmp_path: Path) -> None:
+    answers_file = tmp_path / "a.json"
+    answers_file.write_text(json.dumps(CALM))
+    result = CliRunner().invoke(app, ["score", str(answers_file), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert "Physical therapy is not clearly needed right now" in result.stdout
+
+
+def test_text_report_is_wrapped_for_paper(ruleset: Any) -> None:
+    result = score_data(ruleset, ANSWERS)
+    txt = render_report(result, "txt", ReportInfo(WHEN, None, answer_lines(ruleset, result)))
+    too_wide = [line for line in txt.splitlines() if len(line) > 78 and " " in line.strip()]
+    assert too_wide == []
+    assert "  Thank you for telling us. You deserve support right now." in txt  # indent kept
