@@ -12,7 +12,7 @@ from typing import Any
 import pexpect
 import pytest
 
-from _keys import DOWN, ENTER
+from tests._keys import DOWN, ENTER
 
 SCRIPT = Path(sys.executable).parent / "stm-screen"
 

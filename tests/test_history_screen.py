@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from _keys import CALM, plain_line
 from stm_screen.cli import screen_cmd
 from stm_screen.cli.app import app
 from stm_screen.store import history as h
+from tests._keys import CALM, plain_line
 
 runner = CliRunner()
 

@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from _keys import BACKSPACE, CALM, CTRL_C, DOWN, ENTER, key_for, keys_for
 from stm_screen.cli import screen_cmd
 from stm_screen.cli.errors import guard
 from stm_screen.render.formats import RENDERERS
 from stm_screen.screening import score_data
+from tests._keys import BACKSPACE, CALM, CTRL_C, DOWN, ENTER, key_for, keys_for
 
 DATA = Path(__file__).parent / "data"
 
@@ -46,8 +45,8 @@ def drive(capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
             inp.close()  # running out of keys is end of input, never a hang
             try:
                 guard(screen_cmd.run)(screen_cmd.Options(**options))
-            except typer.Exit as exc:
-                code = exc.exit_code
+            except SystemExit as exc:
+                code = int(exc.code or 0)
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
 

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from _keys import CALM
 from stm_screen.cli.app import app
 from stm_screen.errors import UsageError
 from stm_screen.render.formats import RENDERERS
 from stm_screen.render.report import ReportInfo, answer_lines, render_report, report_format
 from stm_screen.screening import score_data
+from tests._keys import CALM
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
 ANSWERS = {**CALM, "self_harm_thoughts": True, "pain_duration_months": 24, "fear_of_movement": True}

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from _keys import CALM, plain_line
 from stm_screen.cli import screen_cmd
 from stm_screen.cli.app import app
 from stm_screen.prompt.ask import PlainPrompter, fit
 from stm_screen.render.formats import RENDERERS
 from stm_screen.screening import score_data
+from tests._keys import CALM, plain_line
 
 runner = CliRunner()
 

@@ -1,3 +1,3 @@
-from stm_screen.cli.app import main
+from stm_screen.cli.main import main
 
 main()

@@ -2,8 +2,121 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from stm_screen.cli.errors import guard
+
+PresetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        "-p",
+        help="Survey platform of the export: plain, redcap, qualtrics, google-forms, surveymonkey, "
+        "ms-forms, fhir (default: detected from the file).",
+    ),
+]
+MapOpt = Annotated[
+    str | None, typer.Option("--map", "-m", help="Mapping file (YAML): column -> question id, value maps.")
+]
+IdOpt = Annotated[str | None, typer.Option("--id-column", help="Column holding the record id.")]
+DelimOpt = Annotated[
+    str | None, typer.Option("--delimiter", "-d", help="CSV delimiter: , ; tab | (default: detected).")
+]
+CommaOpt = Annotated[bool, typer.Option("--decimal-comma", help="Numbers use a decimal comma (3,5).")]
+SepOpt = Annotated[
+    str | None, typer.Option("--multi-separator", help="How joined multi-select answers are separated.")
+]
+OutputOpt = Annotated[
+    str, typer.Option("--output", "-o", help="Output file, or - for standard output (the default).")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: csv, jsonl.")]
+RulesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rules", "-r", help="Rules file or folder, or a bundled ruleset's name (default: pt-screen)."
+    ),
+]
 
 
 def register(app: typer.Typer, rules_app: typer.Typer) -> None:
     """Add the batch commands to the app."""
+
+    @app.command("batch")
+    @guard
+    def batch(
+        inputs: Annotated[
+            list[str],
+            typer.Argument(help="Survey exports: CSV, TSV, JSON, JSONL, FHIR QuestionnaireResponse, XLSX."),
+        ],
+        rules: RulesOpt = None,
+        preset: PresetOpt = None,
+        mapping: MapOpt = None,
+        id_column: IdOpt = None,
+        delimiter: DelimOpt = None,
+        decimal_comma: CommaOpt = False,
+        multi_separator: SepOpt = None,
+        output: OutputOpt = "-",
+        fmt: FormatOpt = "csv",
+        suggest_map: Annotated[
+            bool,
+            typer.Option(
+                "--suggest-map",
+                help="Write a starter mapping file (from fuzzy matches of headers) instead of scoring.",
+            ),
+        ] = False,
+    ) -> None:
+        """Score every record of survey exports; one output row per record, in input order.
+
+        Exit 0 when every record was scored, 1 when some records have errors (the output is still
+        complete), 2 for usage, mapping or rules errors, 130 when interrupted (no partial output file).
+        """
+        from stm_screen.cli import batch_cmd
+
+        opts = batch_cmd.CommandOptions(
+            rules=rules,
+            preset=preset,
+            mapping=mapping,
+            id_column=id_column,
+            delimiter=delimiter,
+            decimal_comma=decimal_comma,
+            multi_separator=multi_separator,
+            output=output,
+            fmt=fmt,
+        )
+        if suggest_map:
+            batch_cmd.suggest(inputs, opts)
+        else:
+            batch_cmd.run(inputs, opts)
+
+    @rules_app.command("diff")
+    @guard
+    def rules_diff(
+        old: Annotated[str, typer.Argument(help="The rules in use (file, folder or bundled name).")],
+        new: Annotated[str, typer.Argument(help="The rules to compare (file, folder or bundled name).")],
+        inputs: Annotated[list[str], typer.Argument(help="Survey exports to score under both.")],
+        preset: PresetOpt = None,
+        mapping: MapOpt = None,
+        id_column: IdOpt = None,
+        delimiter: DelimOpt = None,
+        decimal_comma: CommaOpt = False,
+        multi_separator: SepOpt = None,
+        output: OutputOpt = "-",
+        fmt: FormatOpt = "csv",
+    ) -> None:
+        """Score the same records under two rulesets and list the records whose level changes."""
+        from stm_screen.cli import batch_cmd
+
+        opts = batch_cmd.CommandOptions(
+            rules=None,
+            preset=preset,
+            mapping=mapping,
+            id_column=id_column,
+            delimiter=delimiter,
+            decimal_comma=decimal_comma,
+            multi_separator=multi_separator,
+            output=output,
+            fmt=fmt,
+        )
+        batch_cmd.diff(old, new, inputs, opts)

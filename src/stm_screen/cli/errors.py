@@ -1,6 +1,7 @@
 """The one place where errors become messages and exit codes.
 
-Every command body runs inside :func:`guard`. Named errors print their lines on stderr (never answers or
+Every command body runs inside :func:`guard`, which stops with ``SystemExit(code)`` (so it works the same with
+or without Typer around it, see ``cli.main``). Named errors print their lines on stderr (never answers or
 patient references beyond what the user's own file said) and exit with their documented code; Ctrl-C exits
 130; anything unexpected prints one line pointing to ``--debug`` and exits 70. Tracebacks appear only with
 ``--debug`` (or ``STM_SCREEN_DEBUG=1``).
@@ -13,8 +14,6 @@ import os
 import sys
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
-
-import typer
 
 from stm_screen.errors import ExitCode, StmScreenError
 
@@ -57,8 +56,6 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except typer.Exit:
-            raise
         except StmScreenError as exc:
             if debug_enabled():
                 import traceback
@@ -66,14 +63,16 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
                 traceback.print_exc()
             for line in exc.lines():
                 say_error(line)
-            raise typer.Exit(int(exc.exit_code)) from None
+            raise SystemExit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             say_error("interrupted")
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+            raise SystemExit(int(ExitCode.INTERRUPTED)) from None
         except BrokenPipeError:
             _quiet_broken_pipe()
-            raise typer.Exit(int(ExitCode.OK)) from None
+            raise SystemExit(int(ExitCode.OK)) from None
         except Exception as exc:
+            if _is_cli_exit(exc):  # the command line library's own "exit with this code"
+                raise
             if debug_enabled():
                 import traceback
 
@@ -83,9 +82,14 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
                 f"internal error ({type(exc).__name__}); this is a bug. "
                 "Run again with --debug to see the details."
             )
-            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+            raise SystemExit(int(ExitCode.INTERNAL)) from None
 
     return wrapper
+
+
+def _is_cli_exit(exc: BaseException) -> bool:
+    kind = type(exc)
+    return kind.__name__ in ("Exit", "Abort") and kind.__module__.split(".")[0] in ("typer", "click")
 
 
 def _quiet_broken_pipe() -> None:
@@ -100,4 +104,4 @@ def _quiet_broken_pipe() -> None:
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> Any:
     """Stop with one message and an exit code (for checks made in the CLI layer)."""
     say_error(message)
-    raise typer.Exit(int(code))
+    raise SystemExit(int(code))

@@ -17,8 +17,6 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-import typer
-
 from stm_screen.cli.errors import fail, say_error
 from stm_screen.errors import ExitCode, UsageError
 
@@ -227,7 +225,7 @@ def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
         raise
     _clear()
     if word.lower() in ("q", "quit"):
-        raise typer.Exit(int(ExitCode.OK))
+        raise SystemExit(int(ExitCode.OK))
     return check_patient(word) if ask_reference and word else None
 
 
@@ -325,7 +323,7 @@ def stopped(flow: Flow, path: Path, ruleset: Ruleset, *, rules: str | None, pati
         sys.stdout.flush()
     with contextlib.suppress(OSError):
         say_error(message)
-    raise typer.Exit(int(ExitCode.INTERRUPTED))
+    raise SystemExit(int(ExitCode.INTERRUPTED))
 
 
 def show_result(result: Result, prompter: Prompter) -> None:

@@ -1,0 +1,321 @@
+"""Headers -> questions, resolved once per file into a :class:`Plan` the runner follows for every row.
+
+A column answers a question when (first match wins): the mapping file names it; it is the id column or a
+platform metadata column (left out); its header is the question id; it is a REDCap checkbox column
+``<question>___<choice>``; its header (or the question text above it) is the question's text, after folding
+case, spaces and punctuation; or it is one option of a split multi-select (``Question - Option``, REDCap
+``Question (choice=Option)``, SurveyMonkey's option row).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from stm_screen.batch.mapping import ColumnSpec, Mapping
+from stm_screen.batch.presets import Column, Preset, is_metadata, norm
+from stm_screen.batch.values import Converter, ValueOptions, choice_table, converter, split_converter
+from stm_screen.core.answers import Answer
+from stm_screen.core.conditions import suggest
+from stm_screen.core.ruleset import Question, Ruleset
+from stm_screen.errors import InputFileError, MappingError, Problem, UsageError
+
+_QUALTRICS_SUFFIXES = (" - Selected Choice", " - Response", " - Text")
+_REDCAP_CHOICE = re.compile(r"^(.*)\s*\(choice=(.*)\)$")
+_PANDAS_DUP = re.compile(r"^(.*)\.\d+$")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Command-line options that shape how columns are read."""
+
+    id_column: str | None = None
+    decimal_comma: bool = False
+    multi_separator: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One question and where its answer is: one column, or one column per option."""
+
+    question: Question
+    indices: tuple[int, ...]
+    headers: tuple[str, ...]
+    split: bool
+    convert: Converter | None = None  # one column
+    convert_split: object = None  # (tuple of cells) -> answer, for split columns
+
+    @property
+    def label(self) -> str:
+        if self.split:
+            return f"{self.question.id} (columns {', '.join(repr(h) for h in self.headers)})"
+        head = self.headers[0]
+        return self.question.id if head == self.question.id else f"{self.question.id} (column '{head}')"
+
+    def read(self, cell: object) -> Answer | None:
+        if self.split:
+            assert callable(self.convert_split)
+            result: Answer | None = self.convert_split(cell)
+            return result
+        assert self.convert is not None
+        return self.convert(cell)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Plan:
+    targets: tuple[Target, ...]
+    id_indices: tuple[int, ...]
+    width: int
+    unmatched: tuple[str, ...]  # headers that answer no question (metadata excluded)
+    unasked: tuple[str, ...]  # question ids with no column
+    preset: Preset
+    headers: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class _Match:
+    question: Question
+    choice: str | None  # split column for this choice
+    spec: ColumnSpec | None
+    column: Column
+
+
+def _question_texts(ruleset: Ruleset) -> dict[str, Question]:
+    table: dict[str, Question] = {}
+    for q in ruleset.questions:
+        for text in (q.text.default, *q.text.by_lang.values()):
+            if text:
+                table.setdefault(norm(text), q)
+    return table
+
+
+def _text_match(text: str, texts: dict[str, Question]) -> Question | None:
+    if not text:
+        return None
+    for suffix in _QUALTRICS_SUFFIXES:
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+            break
+    return texts.get(norm(text))
+
+
+def _option_match(q: Question, option: str) -> str | None:
+    if q.type != "multi_choice" or not option:
+        return None
+    return choice_table(q).get(norm(option))
+
+
+def _match(
+    col: Column, ruleset: Ruleset, by_id: dict[str, Question], texts: dict[str, Question]
+) -> tuple[Question, str | None] | None:
+    name = col.name
+    q = by_id.get(norm(name))
+    if q is not None:
+        return q, None
+    m = _PANDAS_DUP.match(name)  # pandas' ".1" suffix on a duplicated header
+    if m and by_id.get(norm(m.group(1))):
+        return by_id[norm(m.group(1))], None
+    if "___" in name:  # REDCap checkbox column
+        base, _, code = name.rpartition("___")
+        q = by_id.get(norm(base))
+        if q is not None and q.type == "multi_choice":
+            choice = _option_match(q, code)
+            if choice is not None:
+                return q, choice
+    if col.option:  # SurveyMonkey option row
+        q = _text_match(col.text, texts) or by_id.get(norm(col.text))
+        if q is not None:
+            choice = _option_match(q, col.option)
+            return (q, choice) if choice is not None else None
+    for text in (col.text, name):
+        q = _text_match(text, texts)
+        if q is not None:
+            return q, None
+    m = _REDCAP_CHOICE.match(name)
+    if m:
+        q = _text_match(m.group(1).strip(), texts) or by_id.get(norm(m.group(1)))
+        if q is not None:
+            choice = _option_match(q, m.group(2))
+            if choice is not None:
+                return q, choice
+    for text in (col.text, name):  # "Question - Option": a split multi-select (Qualtrics, others)
+        if " - " in text:
+            head, _, option = text.rpartition(" - ")
+            q = _text_match(head, texts) or by_id.get(norm(head))
+            if q is not None:
+                choice = _option_match(q, option)
+                if choice is not None:
+                    return q, choice
+    return None
+
+
+def build_plan(
+    columns: Sequence[Column],
+    ruleset: Ruleset,
+    preset: Preset,
+    mapping: Mapping | None,
+    options: Options,
+    source: str,
+) -> Plan:
+    """Resolve every column once; raise for duplicate answers, unknown mapped columns, no columns."""
+    by_id = {norm(q.id): q for q in ruleset.questions}
+    texts = _question_texts(ruleset)
+    headers = [c.name for c in columns]
+
+    # the id column: command line, mapping file, then the platform's usual names
+    id_indices: list[int] = []
+    wanted = options.id_column or (mapping.id_column if mapping else None)
+    if wanted is not None:
+        found = _find(columns, wanted)
+        if found is None:
+            where = "--id-column" if options.id_column else f"{mapping.path if mapping else ''}: id_column"
+            raise UsageError(f"{where}: {source} has no column '{wanted}'{suggest(wanted, headers)}")
+        id_indices.append(found)
+    else:
+        for candidate in preset.id_columns:
+            found = _find(columns, candidate)
+            if found is not None:
+                id_indices.append(found)
+                break
+    for extra in preset.id_suffix_columns:
+        found = _find(columns, extra)
+        if found is not None:
+            id_indices.append(found)
+
+    matches: list[_Match] = []
+    unmatched: list[str] = []
+    used_specs: set[int] = set()
+    for col in columns:
+        spec = mapping.spec_for(col.name, col.text) if mapping else None
+        if spec is not None:
+            used_specs.add(id(spec))
+            if spec.question is None:
+                continue
+            matches.append(_Match(ruleset.by_id[spec.question], spec.choice, spec, col))
+            continue
+        if col.index in id_indices or not col.name:
+            continue
+        if mapping is not None and norm(col.name) in mapping.ignore:
+            continue
+        if is_metadata(preset, col.name):
+            continue
+        found_q = _match(col, ruleset, by_id, texts)
+        if found_q is None:
+            unmatched.append(col.name)
+            continue
+        matches.append(_Match(found_q[0], found_q[1], None, col))
+
+    if mapping is not None:
+        missing_cols = [s for s in mapping.columns if id(s) not in used_specs]
+        if missing_cols:
+            raise MappingError(
+                [
+                    Problem(
+                        f"column '{s.column}' is not in {source}{suggest(s.column, headers)}",
+                        s.where.file,
+                        s.where.line,
+                        s.where.col,
+                    )
+                    for s in missing_cols
+                ]
+            )
+
+    targets = _targets(matches, mapping, options, preset, source)
+    if not targets:
+        raise MappingError(
+            [
+                Problem(
+                    f"no column matches a question of the ruleset '{ruleset.id}': headers must be question ids "
+                    "or question text. Write a mapping file (start with: stm-screen batch "
+                    f"{source} --suggest-map) and pass it with --map",
+                    source,
+                )
+            ]
+        )
+    answered = {t.question.id for t in targets}
+    unasked = tuple(q.id for q in ruleset.questions if q.id not in answered)
+    width = max((c.index for c in columns), default=-1) + 1
+    return Plan(tuple(targets), tuple(id_indices), width, tuple(unmatched), unasked, preset, tuple(headers))
+
+
+def _find(columns: Sequence[Column], name: str) -> int | None:
+    for col in columns:
+        if col.name == name:
+            return col.index
+    folded = norm(name)
+    for col in columns:
+        if norm(col.name) == folded:
+            return col.index
+    return None
+
+
+def _targets(
+    matches: list[_Match], mapping: Mapping | None, options: Options, preset: Preset, source: str
+) -> list[Target]:
+    singles: dict[str, _Match] = {}
+    splits: dict[str, list[_Match]] = {}
+    order: list[str] = []
+    for m in matches:
+        qid = m.question.id
+        if qid not in order:
+            order.append(qid)
+        if m.choice is None:
+            other = singles.get(qid) or (splits[qid][0] if qid in splits else None)
+            if other is not None:
+                raise InputFileError(_duplicate(source, qid, other.column, m.column))
+            singles[qid] = m
+        else:
+            if qid in singles:
+                raise InputFileError(_duplicate(source, qid, singles[qid].column, m.column))
+            for prev in splits.get(qid, []):
+                if prev.choice == m.choice:
+                    raise InputFileError(_duplicate(source, qid, prev.column, m.column))
+            splits.setdefault(qid, []).append(m)
+
+    base_missing = preset.missing | (mapping.missing if mapping else frozenset())
+    targets: list[Target] = []
+    for qid in order:
+        if qid in singles:
+            m = singles[qid]
+            spec = m.spec
+            seps = (
+                (spec.separator if spec and spec.separator else None)
+                or options.multi_separator
+                or (mapping.multi_separator if mapping else None)
+                or preset.separators
+            )
+            dc = options.decimal_comma or (mapping.decimal_comma if mapping else False)
+            if spec is not None and spec.decimal_comma is not None:
+                dc = spec.decimal_comma
+            opts = ValueOptions(
+                value_map=dict(spec.values) if spec else {},
+                missing=base_missing | (spec.missing if spec else frozenset()),
+                decimal_comma=dc,
+                separators=seps,
+            )
+            targets.append(
+                Target(m.question, (m.column.index,), (m.column.name,), False, converter(m.question, opts))
+            )
+        else:
+            group = splits[qid]
+            missing = base_missing.union(*(g.spec.missing for g in group if g.spec))
+            choices = tuple(g.choice or "" for g in group)
+            targets.append(
+                Target(
+                    group[0].question,
+                    tuple(g.column.index for g in group),
+                    tuple(g.column.name for g in group),
+                    True,
+                    None,
+                    split_converter(group[0].question, choices, ValueOptions(missing=missing)),
+                )
+            )
+    return targets
+
+
+def _duplicate(source: str, qid: str, a: Column, b: Column) -> str:
+    return (
+        f"{source}: columns {a.index + 1} ('{a.name}') and {b.index + 1} ('{b.name}') both answer "
+        f"'{qid}'; keep one, or say which to use in a mapping file (--map) and set the other to null"
+    )

@@ -1,0 +1,140 @@
+"""``rules diff``: the same records under two rulesets, and the records whose level changes.
+
+Two streaming passes over each input: the first keeps only a four-byte code per record (status, level and
+score under the old rules), the second scores under the new rules and writes each record that changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from array import array
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO
+
+from stm_screen.batch.mapping import Mapping
+from stm_screen.batch.output import Writer
+from stm_screen.batch.runner import Batch, BatchSettings, Notify
+from stm_screen.batch.scoring import Outcome, neutral
+from stm_screen.core.ruleset import Ruleset
+
+DIFF_FIELDS = ("row", "id", "old_status", "old_level", "new_status", "new_level", "old_score", "new_score")
+
+
+class CallbackWriter(Writer):
+    """A writer that hands each record to a function instead of writing it."""
+
+    def __init__(self, handle: IO[str], callback: Callable[[int, str, Outcome], None]) -> None:
+        super().__init__(handle, with_file=False)
+        self.callback = callback
+
+    def render(self, out: Outcome) -> None:
+        out.tail = "-"
+
+    def write(self, row: int, rid: str, out: Outcome) -> None:
+        out.n += 1
+        self.callback(row, rid, out)
+
+
+@dataclass
+class DiffResult:
+    records: int = 0
+    changes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (old, new) level or status
+
+    @property
+    def changed(self) -> int:
+        return sum(self.changes.values())
+
+
+def _show(status: str, level: str) -> str:
+    if status == "ok":
+        return level
+    return status + (f" ({level})" if level else "")
+
+
+@dataclass
+class _Differ:
+    old: Ruleset
+    new: Ruleset
+    old_map: Mapping | None
+    new_map: Mapping | None
+    settings: BatchSettings
+    handle: IO[str]
+    fmt: str
+    notify: Notify
+    with_file: bool
+    result: DiffResult
+
+    def file(self, path: str) -> None:
+        codes: array[int] = array("I")
+        table: dict[tuple[str, str, str], int] = {}
+        keys: list[tuple[str, str, float | None]] = []
+        writer = csv.writer(self.handle, lineterminator="\n")
+
+        def first(row: int, rid: str, out: Outcome) -> None:
+            key = (out.status, out.level, out.score_text)
+            code = table.get(key)
+            if code is None:
+                code = table[key] = len(keys)
+                keys.append((out.status, out.level, out.score))
+            codes.append(code)
+
+        def second(row: int, rid: str, out: Outcome) -> None:
+            status, level, score = keys[codes[row - 1]]
+            if status == out.status and level == out.level:
+                return
+            self.result.changes[(_show(status, level), _show(out.status, out.level))] += 1
+            if self.fmt == "csv":
+                cells = [
+                    row,
+                    neutral(rid),
+                    status,
+                    level,
+                    out.status,
+                    out.level,
+                    _num(score),
+                    _num(out.score),
+                ]
+                writer.writerow([neutral(path), *cells] if self.with_file else cells)
+                return
+            values = (row, rid, status, level or None, out.status, out.level or None, score, out.score)
+            data: dict[str, object] = {"file": path} if self.with_file else {}
+            data.update(zip(DIFF_FIELDS, values, strict=True))
+            self.handle.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+        Batch(self.old, self.old_map, self.settings, self.notify).run(
+            path, CallbackWriter(self.handle, first)
+        )
+        self.result.records += Batch(self.new, self.new_map, self.settings).run(
+            path, CallbackWriter(self.handle, second)
+        )
+
+
+def run_diff(
+    inputs: list[str],
+    old: Ruleset,
+    new: Ruleset,
+    old_map: Mapping | None,
+    new_map: Mapping | None,
+    settings: BatchSettings,
+    handle: IO[str],
+    fmt: str,
+    notify: Notify,
+) -> DiffResult:
+    result = DiffResult()
+    with_file = len(inputs) > 1
+    if fmt == "csv":
+        fields = ("file", *DIFF_FIELDS) if with_file else DIFF_FIELDS
+        handle.write(",".join(fields) + "\n")
+    differ = _Differ(old, new, old_map, new_map, settings, handle, fmt, notify, with_file, result)
+    for path in inputs:
+        differ.file(path)
+    return result
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,257 @@
+"""Mapping files: which column answers which question, and how its cells read. Validated with FILE:LINE.
+
+```yaml
+preset: qualtrics            # optional: the export's platform
+id_column: ResponseId        # optional
+decimal_comma: true          # optional: "3,5" means 3.5 in every number column
+multi_separator: ";"         # optional: how joined multi-select answers are separated
+missing: ["-99", "UNK"]      # optional: cell values meaning "not answered", in every column
+ignore: [Q99]                # optional: columns to leave out without a warning
+columns:
+  Q1: pain_duration_months   # short form: column -> question id
+  Q2:
+    question: activity_limitation
+    values: {"Most days": 7, "Never": 0}   # cell text -> answer
+    missing: ["Prefer not to say"]
+  Neck: {question: pain_areas, choice: neck_shoulder}   # one column per option: filled = chosen
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stm_screen.batch.presets import PRESET_NAMES, fold, norm
+from stm_screen.batch.values import ValueOptions, converter
+from stm_screen.core.answers import AnswerValueError
+from stm_screen.core.conditions import suggest
+from stm_screen.core.ruleset import Ruleset
+from stm_screen.errors import MappingError, Problem
+
+TOP_KEYS = ("preset", "id_column", "decimal_comma", "multi_separator", "missing", "ignore", "columns")
+COLUMN_KEYS = ("question", "choice", "values", "missing", "separator", "decimal_comma")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    column: str
+    question: str | None  # None: leave the column out
+    choice: str | None = None
+    values: AbcMapping[str, object] = field(default_factory=dict)
+    missing: frozenset[str] = frozenset()
+    separator: str | None = None
+    decimal_comma: bool | None = None
+    where: Problem = field(default_factory=lambda: Problem(""))
+
+
+@dataclass(frozen=True)
+class Mapping:
+    path: str
+    preset: str | None = None
+    id_column: str | None = None
+    decimal_comma: bool = False
+    multi_separator: str | None = None
+    missing: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()  # folded column names
+    columns: tuple[ColumnSpec, ...] = ()
+
+    def spec_for(self, *names: str) -> ColumnSpec | None:
+        """The column entry for a header (exact first, then folded)."""
+        for name in names:
+            for spec in self.columns:
+                if spec.column == name:
+                    return spec
+        folded = [norm(n) for n in names if n]
+        for spec in self.columns:
+            if norm(spec.column) in folded:
+                return spec
+        return None
+
+
+def load_mapping(path: str, ruleset: Ruleset) -> Mapping:
+    """Read and check a mapping file against the ruleset; raise MappingError listing every problem."""
+    from stm_screen.io.yamlfile import YamlProblems, load
+
+    try:
+        data, positions, _raw = load(Path(path))
+    except YamlProblems as exc:
+        raise MappingError(exc.problems) from None
+    problems: list[Problem] = []
+
+    def at(where: tuple[str | int, ...], message: str) -> Problem:
+        file, line, col = positions.locate(where)
+        return Problem(message, file, line, col)
+
+    def bad(where: tuple[str | int, ...], message: str) -> None:
+        problems.append(at(where, message))
+
+    if not isinstance(data, dict):
+        raise MappingError([at((), "a mapping file must be a mapping with a 'columns:' key at the top")])
+    for key in data:
+        if key not in TOP_KEYS:
+            bad(
+                (str(key),),
+                f"unknown key '{key}'{suggest(str(key), TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}",
+            )
+
+    preset = data.get("preset")
+    if preset is not None and preset not in PRESET_NAMES:
+        bad(
+            ("preset",),
+            f"unknown preset '{preset}'{suggest(str(preset), PRESET_NAMES)}; allowed: {', '.join(PRESET_NAMES)}",
+        )
+    id_column = data.get("id_column")
+    if id_column is not None and not isinstance(id_column, str | int):
+        bad(("id_column",), "id_column must be a column name")
+    decimal_comma = data.get("decimal_comma", False)
+    if not isinstance(decimal_comma, bool):
+        bad(("decimal_comma",), "decimal_comma must be true or false")
+    separator = data.get("multi_separator")
+    if separator is not None and (not isinstance(separator, str) or not separator):
+        bad(("multi_separator",), "multi_separator must be a non-empty text such as ',' or ';'")
+    missing = _codes(data.get("missing"), ("missing",), bad)
+    ignore = frozenset(norm(c) for c in _codes(data.get("ignore"), ("ignore",), bad, folded=False))
+
+    columns_data = data.get("columns")
+    specs: list[ColumnSpec] = []
+    if columns_data is None:
+        bad((), "the mapping file has no 'columns:' key (column name -> question id)")
+    elif not isinstance(columns_data, dict):
+        bad(("columns",), "columns must be a mapping of column name -> question id")
+    else:
+        qids = [q.id for q in ruleset.questions]
+        for col, entry in columns_data.items():
+            where: tuple[str | int, ...] = ("columns", str(col))
+            spec = _column(str(col), entry, where, ruleset, qids, bad, at)
+            if spec is not None:
+                specs.append(spec)
+    if problems:
+        raise MappingError(problems)
+    return Mapping(
+        path=path_text(path),
+        preset=str(preset) if preset else None,
+        id_column=str(id_column) if id_column is not None else None,
+        decimal_comma=bool(decimal_comma),
+        multi_separator=separator if isinstance(separator, str) else None,
+        missing=missing,
+        ignore=ignore,
+        columns=tuple(specs),
+    )
+
+
+def path_text(path: str) -> str:
+    return str(path)
+
+
+def _codes(value: Any, where: tuple[str | int, ...], bad: Any, folded: bool = True) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list):
+        bad(where, f"{where[-1]} must be a list of values")
+        return frozenset()
+    out = set()
+    for i, item in enumerate(value):
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            bad((*where, i), f"{where[-1]}: each entry must be a text or a number")
+            continue
+        out.add(fold(str(item)) if folded else str(item))
+    return frozenset(out)
+
+
+def _column(
+    col: str,
+    entry: Any,
+    path: tuple[str | int, ...],
+    ruleset: Ruleset,
+    qids: list[str],
+    bad: Any,
+    at: Any,
+) -> ColumnSpec | None:
+    if entry is None or entry is False:
+        return ColumnSpec(col, None, where=at(path, ""))
+    if isinstance(entry, str):
+        entry = {"question": entry}
+    if not isinstance(entry, dict):
+        bad(path, f"column '{col}': give a question id, or a mapping with 'question:' and options")
+        return None
+    for key in entry:
+        if key not in COLUMN_KEYS:
+            bad(
+                (*path, str(key)),
+                f"column '{col}': unknown key '{key}'{suggest(str(key), COLUMN_KEYS)}; allowed: {', '.join(COLUMN_KEYS)}",
+            )
+    qid = entry.get("question")
+    if not isinstance(qid, str):
+        bad(path, f"column '{col}': 'question:' (a question id) is required")
+        return None
+    q = ruleset.by_id.get(qid)
+    if q is None:
+        bad((*path, "question") if len(entry) > 1 or "question" in entry else path,
+            f"column '{col}': unknown question '{qid}'{suggest(qid, qids)}")  # fmt: skip
+        return None
+    choice = entry.get("choice")
+    if choice is not None:
+        if q.type != "multi_choice":
+            bad(
+                (*path, "choice"),
+                f"column '{col}': 'choice:' is only for multiple-choice questions; '{qid}' is {q.type}",
+            )
+        elif str(choice) not in q.choice_ids:
+            bad(
+                (*path, "choice"),
+                f"column '{col}': '{choice}' is not a choice of '{qid}'{suggest(str(choice), q.choice_ids)}; allowed: {', '.join(q.choice_ids)}",
+            )
+    separator = entry.get("separator")
+    if separator is not None and (not isinstance(separator, str) or not separator):
+        bad((*path, "separator"), f"column '{col}': separator must be a non-empty text")
+        separator = None
+    dc = entry.get("decimal_comma")
+    if dc is not None and not isinstance(dc, bool):
+        bad((*path, "decimal_comma"), f"column '{col}': decimal_comma must be true or false")
+        dc = None
+    missing = _codes(entry.get("missing"), (*path, "missing"), bad)
+    values: dict[str, object] = {}
+    raw_values = entry.get("values")
+    if raw_values is not None:
+        if not isinstance(raw_values, dict):
+            bad((*path, "values"), f"column '{col}': values must be a mapping of cell text -> answer")
+        else:
+            check = converter(q, ValueOptions(decimal_comma=bool(dc)))
+            for key, target in raw_values.items():
+                vpath = (*path, "values", str(key))
+                if isinstance(target, list):
+                    target = tuple(str(t) for t in target)
+                if target is not None:
+                    try:
+                        check(target if isinstance(target, tuple) else str(target).lower()
+                              if isinstance(target, bool) else str(target))  # fmt: skip
+                    except AnswerValueError as exc:
+                        bad(vpath, f"column '{col}': value '{key}' maps to {exc}")
+                        continue
+                value = str(target).lower() if isinstance(target, bool) else target
+                for text in _key_texts(key):
+                    values[fold(text)] = value
+    return ColumnSpec(
+        column=col,
+        question=qid,
+        choice=str(choice) if choice is not None else None,
+        values=values,
+        missing=missing,
+        separator=separator,
+        decimal_comma=dc,
+        where=at(path, ""),
+    )
+
+
+def _key_texts(key: object) -> tuple[str, ...]:
+    """YAML reads unquoted Yes/No/On/Off keys as true/false: accept every spelling it may have been."""
+    if key is True:
+        return ("true", "yes", "on", "y")
+    if key is False:
+        return ("false", "no", "off", "n")
+    return (str(key),)

@@ -1,0 +1,128 @@
+"""Result writers: one line per record, written as it comes, in CSV or JSONL with the same field names.
+
+CSV cells from the input (id, file name, messages quoting a value) that a spreadsheet would run as a formula
+(leading ``=``, ``+``, ``-``, ``@``, tab, CR) get a leading ``'``; JSONL keeps values exact. Everything after
+the id is the same for every record with the same outcome, so it is rendered once per outcome (``tail``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import IO
+
+from stm_screen.batch.scoring import Outcome, neutral
+
+FIELDS = (
+    "row",
+    "id",
+    "status",
+    "level",
+    "score",
+    "red_flags",
+    "criteria_met",
+    "unanswered_red_flags",
+    "error",
+)
+MAX_BAD = 5
+
+
+def csv_cell(text: str) -> str:
+    """One CSV cell: neutralised, quoted when it holds a comma, quote or line break."""
+    text = neutral(text)
+    if '"' in text or "," in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+class Writer:
+    """Writes records; counts outcomes not made by a scorer; keeps the first few bad records."""
+
+    csv = True
+    fast = False  # may the runner write plain-id lines itself (prefix + row + id + tail)?
+
+    def __init__(self, handle: IO[str], with_file: bool) -> None:
+        self.handle = handle
+        self.put = handle.write
+        self.with_file = with_file
+        self.file = ""
+        self.prefix = ""
+        self.counts: dict[tuple[str, str], int] = {}
+        self.bad: list[tuple[str, int, str]] = []
+        self.started = False
+
+    def begin(self) -> None:
+        """Called before the first record of each file (CSV writes its header once, here)."""
+        self.started = True
+
+    def start_file(self, name: str) -> None:
+        self.file = name
+
+    def render(self, out: Outcome) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def line(self, row: int, rid: str, out: Outcome) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def write(self, row: int, rid: str, out: Outcome) -> None:
+        """Any record (the runner's fast path writes plain ids itself)."""
+        if not out.tail:
+            self.render(out)
+        self.put(self.line(row, rid, out))
+        out.n += 1
+
+    def write_other(self, row: int, rid: str, out: Outcome) -> None:
+        """A record whose outcome no scorer made (a ragged row, a withdrawn FHIR response)."""
+        self.write(row, rid, out)
+        key = (out.status, out.level)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        self.note_bad(row, out)
+
+    def note_bad(self, row: int, out: Outcome) -> None:
+        if out.status == "error" and len(self.bad) < MAX_BAD:
+            self.bad.append((self.file, row, out.error))
+
+    def merge(self, counts: dict[tuple[str, str], int]) -> None:
+        for key, n in counts.items():
+            self.counts[key] = self.counts.get(key, 0) + n
+
+
+class CsvWriter(Writer):
+    csv = True
+    fast = True
+
+    def begin(self) -> None:
+        if not self.started:
+            self.started = True
+            self.put(",".join(("file", *FIELDS) if self.with_file else FIELDS) + "\n")
+
+    def start_file(self, name: str) -> None:
+        super().start_file(name)
+        self.prefix = csv_cell(name) + "," if self.with_file else ""
+
+    def render(self, out: Outcome) -> None:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(("", *out.csv))
+        out.tail = buf.getvalue()
+
+    def line(self, row: int, rid: str, out: Outcome) -> str:
+        return f"{self.prefix}{row},{csv_cell(rid)}{out.tail}"
+
+
+class JsonlWriter(Writer):
+    csv = False
+    fast = True
+
+    def start_file(self, name: str) -> None:
+        super().start_file(name)
+        self.prefix = '{"file": ' + json.dumps(name, ensure_ascii=False) + ", " if self.with_file else "{"
+
+    def render(self, out: Outcome) -> None:
+        out.tail = f", {out.json}}}\n"
+
+    def line(self, row: int, rid: str, out: Outcome) -> str:
+        return f'{self.prefix}"row": {row}, "id": {json.dumps(rid, ensure_ascii=False)}{out.tail}'
+
+
+WRITERS: dict[str, type[Writer]] = {"csv": CsvWriter, "jsonl": JsonlWriter}

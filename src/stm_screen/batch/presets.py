@@ -1,0 +1,246 @@
+"""What each survey platform's export looks like (see docs/batch.md and the shared survey-exports notes).
+
+A preset says how many header rows come first and how to read them into :class:`Column` descriptions
+(name, question text, option label), which columns are the platform's own metadata, where the record id
+is, which cell values mean "not answered", and how multi-select answers are joined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+PRESET_NAMES = ("plain", "redcap", "qualtrics", "google-forms", "surveymonkey", "ms-forms", "fhir")
+
+_NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def norm(text: str) -> str:
+    """A header or label folded for matching: case, spaces and punctuation do not count."""
+    return _NON_ALNUM.sub("", text.casefold())
+
+
+@dataclass(frozen=True)
+class Column:
+    """One input column: its header (``name``), the question text above it and the option it stands for."""
+
+    index: int
+    name: str
+    text: str = ""  # question text when the platform gives it apart from the name (Qualtrics row 2)
+    option: str = ""  # option label of a split multi-select column (SurveyMonkey row 2)
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    header_rows: int
+    id_columns: tuple[str, ...]  # candidate id column names, first found wins (compared folded)
+    metadata: frozenset[str]  # folded names of platform columns that never hold answers
+    missing: frozenset[str]  # cell values that mean "not answered" (compared folded, exact text)
+    separators: str  # how joined multi-select answers are separated
+    id_suffix_columns: tuple[str, ...] = ()  # appended to the id (REDCap event, repeat instance)
+
+    def columns(self, headers: Sequence[Sequence[str]]) -> list[Column]:
+        """Column descriptions from this preset's header rows."""
+        first = list(headers[0]) if headers else []
+        while first and not first[-1].strip():  # a trailing delimiter adds an empty last column
+            first.pop()
+        if self.name == "qualtrics" and len(headers) >= 2:
+            second = list(headers[1])
+            return [
+                Column(i, _clean(name), _clean(second[i]) if i < len(second) else "")
+                for i, name in enumerate(first)
+            ]
+        if self.name == "surveymonkey" and len(headers) >= 2:
+            second = list(headers[1])
+            out: list[Column] = []
+            current = ""
+            for i in range(max(len(first), len(second))):
+                top = _clean(first[i]) if i < len(first) else ""
+                sub = _clean(second[i]) if i < len(second) else ""
+                if top:
+                    current = top
+                if not current:
+                    continue
+                option = "" if norm(sub) in _MONKEY_SINGLE else sub
+                name = current if not option else f"{current} - {option}"
+                out.append(Column(i, name, current, option))
+            return out
+        return [Column(i, _clean(name)) for i, name in enumerate(first)]
+
+
+def _clean(header: str) -> str:
+    """Strip what platforms add around a header: BOM remnants, line breaks in titles, outer spaces."""
+    return " ".join(header.replace("\ufeff", "").split())
+
+
+_MONKEY_SINGLE = frozenset({"", "response", "openendedresponse", "openended"})
+
+
+def fold(text: str) -> str:
+    """Case and spacing folded (for values and missing codes, where punctuation matters: '-99')."""
+    return " ".join(text.casefold().split())
+
+
+def _folded(*names: str) -> frozenset[str]:
+    return frozenset(norm(n) for n in names)
+
+
+def _codes(*codes: str) -> frozenset[str]:
+    return frozenset(fold(c) for c in codes)
+
+
+_REDCAP_MISSING = _codes(
+    "NI", "INV", "UNK", "NASK", "ASKU", "NAV", "MSK", "NA", "NAVU", "NP", "QS", "QI", "TRC", "UNC", "DER",
+    "PINF", "NINF", "OTH", "[not completed]",
+)  # fmt: skip
+
+PRESETS: dict[str, Preset] = {
+    "plain": Preset(
+        "plain",
+        1,
+        ("id", "record_id", "respondent_id", "response_id", "responseid"),
+        frozenset(),
+        frozenset(),
+        ",;",
+    ),
+    "redcap": Preset(
+        "redcap",
+        1,
+        ("record_id", "participant_id", "record"),
+        _folded(
+            "redcap_event_name",
+            "redcap_repeat_instrument",
+            "redcap_repeat_instance",
+            "redcap_data_access_group",
+            "redcap_survey_identifier",
+        ),
+        _REDCAP_MISSING,
+        ",;|",
+        ("redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"),
+    ),
+    "qualtrics": Preset(
+        "qualtrics",
+        3,
+        ("ResponseId", "ResponseID", "Response ID", "_recordId"),
+        _folded(
+            "StartDate",
+            "EndDate",
+            "Status",
+            "IPAddress",
+            "Progress",
+            "Duration (in seconds)",
+            "Finished",
+            "RecordedDate",
+            "ResponseId",
+            "RecipientLastName",
+            "RecipientFirstName",
+            "RecipientEmail",
+            "ExternalReference",
+            "ExternalDataReference",
+            "LocationLatitude",
+            "LocationLongitude",
+            "DistributionChannel",
+            "UserLanguage",
+            "ResponseSet",
+            "Name",
+            "EmailAddress",
+            "IPAddress",
+        ),  # fmt: skip
+        _codes("-99", "-98"),
+        ",",
+    ),
+    "google-forms": Preset(
+        "google-forms",
+        1,
+        ("Response ID", "ID"),
+        _folded("Timestamp", "Email Address", "Email address", "Score", "Total score"),
+        frozenset(),
+        ",;",
+    ),
+    "surveymonkey": Preset(
+        "surveymonkey",
+        2,
+        ("Respondent ID",),
+        _folded(
+            "Collector ID",
+            "Start Date",
+            "End Date",
+            "IP Address",
+            "Email Address",
+            "First Name",
+            "Last Name",
+            "Custom Data 1",
+            "Custom Data",
+        ),  # fmt: skip
+        frozenset(),
+        ",;",
+    ),
+    "ms-forms": Preset(
+        "ms-forms",
+        1,
+        ("ID",),
+        _folded(
+            "Start time",
+            "Completion time",
+            "Email",
+            "Name",
+            "Last modified time",
+            "Total points",
+            "Quiz feedback",
+            "Grade posted time",
+        ),  # fmt: skip
+        frozenset(),
+        ";",
+    ),
+    "fhir": Preset("fhir", 0, ("__id__",), _folded("__status__"), frozenset(), ","),
+}
+
+
+def is_metadata(preset: Preset, name: str) -> bool:
+    folded = norm(name)
+    if folded in preset.metadata:
+        return True
+    if preset.name == "ms-forms" and (name.startswith(("Points - ", "Feedback - "))):
+        return True
+    return preset.name == "redcap" and (name.endswith(("_complete", "_timestamp")))
+
+
+def detect_table(rows: Sequence[Sequence[str]]) -> str:
+    """The platform a table export most likely comes from, judged from its first rows."""
+    first = [_clean(c) for c in rows[0]] if rows else []
+    folded = {norm(c) for c in first}
+    third = rows[2] if len(rows) > 2 else []
+    if any(c.lstrip().startswith('{"ImportId"') for c in third):
+        return "qualtrics"
+    if "responseid" in folded and ("responseset" in folded or "startdate" in folded):
+        return "qualtrics"
+    if "respondentid" in folded and "collectorid" in folded:
+        return "surveymonkey"
+    if "redcapeventname" in folded or any("___" in c for c in first) or (first and first[0] == "record_id"):
+        return "redcap"
+    if any(c.endswith("_complete") for c in first) and any(c.endswith("_timestamp") for c in first):
+        return "redcap"
+    if first and norm(first[0]) == "timestamp":
+        return "google-forms"
+    if len(first) >= 3 and [norm(c) for c in first[:3]] == ["id", "starttime", "completiontime"]:
+        return "ms-forms"
+    return "plain"
+
+
+def detect_record(keys: Sequence[str], kind: str) -> str:
+    """The platform of a JSON export (FHIR, REDCap API JSON, or plain question-id keys)."""
+    if kind == "fhir" or "__status__" in keys:
+        return "fhir"
+    if "redcap_event_name" in keys or any("___" in k for k in keys) or "record_id" in keys:
+        return "redcap"
+    return "plain"
+
+
+def header_rows(preset: Preset, rows: Sequence[Sequence[str]]) -> int:
+    """How many of the first rows are headers (Qualtrics' legacy format has two, the current three)."""
+    if preset.name == "qualtrics":
+        third = rows[2] if len(rows) > 2 else []
+        return 3 if any(c.lstrip().startswith('{"ImportId"') for c in third) else 2
+    return preset.header_rows

@@ -1,0 +1,484 @@
+"""Streaming readers for survey exports: nothing here holds more than one record (or one chunk) at a time.
+
+Two shapes come out:
+
+- :class:`TableSource` (CSV, TSV, XLSX): an iterator of rows (lists of text cells), header rows included;
+  the preset decides how many leading rows are headers.
+- :class:`RecordSource` (JSON array, JSONL, FHIR QuestionnaireResponse): an iterator of flat mappings of
+  field name -> text (or a tuple of texts for a FHIR item with several answers).
+
+Every way a file can be unreadable becomes an :class:`~stm_screen.errors.InputFileError` naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from stm_screen.errors import InputFileError
+
+SAMPLE_BYTES = 64 * 1024
+DELIMITERS = ",;\t|"
+Cell = str | tuple[str, ...]
+Record = dict[str, Cell]
+
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+@dataclass
+class TableSource:
+    """Rows of text cells, header rows first."""
+
+    name: str
+    kind: str  # csv | xlsx
+    rows: Iterator[list[str]]
+    line: Callable[[], int]  # physical line (CSV) or sheet row (XLSX) of the last row read
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    size: int = 0
+    position: Callable[[], int] = field(default=lambda: 0)
+    close: Callable[[], None] = field(default=lambda: None)
+
+
+@dataclass
+class RecordSource:
+    """Flat records (field -> text), e.g. REDCap API JSON or FHIR QuestionnaireResponses."""
+
+    name: str
+    kind: str  # json | jsonl | fhir
+    records: Iterator[Record]
+    ids: Callable[[], str] = field(default=lambda: "")  # FHIR: the id of the last record read
+    size: int = 0
+    position: Callable[[], int] = field(default=lambda: 0)
+    close: Callable[[], None] = field(default=lambda: None)
+
+
+Source = TableSource | RecordSource
+
+
+def open_source(path: str, *, delimiter: str | None = None) -> Source:
+    """Open one input by its content (and, for ties, its name)."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise InputFileError(f"{path}: is a folder, not a survey export")
+        size = p.stat().st_size
+        handle: IO[bytes] = open(p, "rb")  # noqa: SIM115 - closed by the source's close()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputFileError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        head = handle.read(SAMPLE_BYTES)
+        handle.seek(0)
+    except OSError as exc:
+        handle.close()
+        raise InputFileError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        if not head.strip():
+            raise InputFileError(f"{path}: the file is empty")
+        if head.startswith(b"PK\x03\x04"):
+            handle.close()
+            return open_xlsx(path, size)
+        encoding = sniff_encoding(head, path)
+        text_head = head.decode(encoding, errors="ignore").lstrip("\ufeff").lstrip()
+        suffix = p.suffix.lower()
+        if text_head.startswith(("[", "{")) and suffix not in (".csv", ".tsv", ".txt"):
+            return open_json(handle, path, encoding, size, text_head)
+        return open_csv(handle, path, encoding, size, delimiter, text_head, suffix)
+    except BaseException:
+        handle.close()
+        raise
+
+
+def sniff_encoding(head: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused with a clear message."""
+    if head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    else:
+        encoding = "utf-8"
+    if b"\x00" in head:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if (even + odd) * 4 > len(head) and min(even, odd) * 20 < max(even, odd):  # ASCII as UTF-16
+            raise InputFileError(
+                f"{name}: looks like UTF-16 text without a byte-order mark; save it as UTF-8 "
+                "(or UTF-16 with a BOM) and try again"
+            )
+        raise InputFileError(f"{name}: this is a binary file, not a survey export (CSV, TSV, JSON, XLSX)")
+    try:
+        head.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if len(head) < SAMPLE_BYTES or exc.start < len(head) - 4:  # not a character cut by the sample
+            line = head[: exc.start].count(b"\n") + 1
+            raise InputFileError(
+                f"{name}:{line}: the file is not UTF-8 text (it may be Windows-1252 or Latin-1); "
+                "export it as UTF-8 (or UTF-16) and try again"
+            ) from None
+    return encoding
+
+
+def detect_delimiter(text: str, suffix: str = "") -> str:
+    """The delimiter of the header line: the candidate seen most often outside quotes."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            if ch in "\r\n":
+                break
+            if ch in counts:
+                counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    if counts[best] == 0:
+        return "\t" if suffix == ".tsv" else ","
+    if suffix == ".tsv" and counts["\t"]:
+        return "\t"
+    return best
+
+
+def open_csv(
+    handle: IO[bytes],
+    name: str,
+    encoding: str,
+    size: int,
+    delimiter: str | None,
+    text_head: str,
+    suffix: str,
+) -> TableSource:
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    if text_head.startswith("sep=") and len(text_head) > 4:  # Excel's hint line
+        delimiter = delimiter or text_head[4]
+        text.readline()
+    elif delimiter is None:
+        delimiter = detect_delimiter(text_head, suffix)
+    reader = csv.reader(text, delimiter=delimiter, strict=False)
+
+    def position() -> int:
+        try:
+            return handle.tell()
+        except (OSError, ValueError):
+            return 0
+
+    return TableSource(
+        name=name,
+        kind="csv",
+        rows=reader,
+        line=lambda: reader.line_num,
+        delimiter=delimiter,
+        encoding=encoding,
+        size=size,
+        position=position,
+        close=text.close,
+    )
+
+
+def _enc_name(encoding: str) -> str:
+    return "UTF-16" if encoding == "utf-16" else "UTF-8"
+
+
+# --- XLSX ----------------------------------------------------------------------------------------------
+
+
+def open_xlsx(name: str, size: int) -> TableSource:
+    """The first sheet of a workbook, row by row (openpyxl's read-only streaming mode)."""
+    import zipfile
+
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    try:
+        wb = load_workbook(name, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise InputFileError(
+            f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file?"
+        ) from None
+    ws = wb.worksheets[0] if wb.worksheets else None
+    if ws is None:
+        wb.close()
+        raise InputFileError(f"{name}: the workbook has no sheets")
+    state = {"row": 0}
+
+    def rows() -> Iterator[list[str]]:
+        for values in ws.iter_rows(values_only=True):
+            state["row"] += 1
+            row = [_xlsx_text(v) for v in values]
+            while row and row[-1] == "":
+                row.pop()
+            yield row
+
+    return TableSource(
+        name=name,
+        kind="xlsx",
+        rows=rows(),
+        line=lambda: state["row"],
+        size=size,
+        close=wb.close,
+    )
+
+
+def _xlsx_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- JSON, JSONL, FHIR ---------------------------------------------------------------------------------
+
+
+def open_json(handle: IO[bytes], name: str, encoding: str, size: int, text_head: str) -> RecordSource:
+    text = io.TextIOWrapper(handle, encoding=encoding)
+    state = {"id": ""}
+    if text_head.startswith("["):
+        items = iter_json_array(text, name)
+        kind = "json"
+    elif _is_jsonl(text_head):
+        items = iter_jsonl(text, name)
+        kind = "jsonl"
+    else:  # one object: a FHIR resource (QuestionnaireResponse or Bundle), or a single flat record
+        try:
+            whole = json.load(text)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        except UnicodeDecodeError:
+            raise InputFileError(f"{name}: the file is not UTF-8 text") from None
+        items = iter([whole])
+        kind = "json"
+
+    def records() -> Iterator[Record]:
+        nonlocal kind
+        count = 0
+        for item in items:
+            count += 1
+            if not isinstance(item, dict):
+                raise InputFileError(
+                    f"{name}: record {count} is {_kind(item)}, not an object of field -> answer"
+                )
+            rtype = item.get("resourceType")
+            if rtype is None:
+                state["id"] = ""
+                yield {str(k): _flat_text(v) for k, v in item.items()}
+            elif rtype == "Bundle":
+                kind = "fhir"
+                for entry in item.get("entry") or []:
+                    res = entry.get("resource") if isinstance(entry, dict) else None
+                    if isinstance(res, dict) and res.get("resourceType") == "QuestionnaireResponse":
+                        state["id"] = _fhir_id(res)
+                        yield fhir_record(res)
+            elif rtype == "QuestionnaireResponse":
+                kind = "fhir"
+                state["id"] = _fhir_id(item)
+                yield fhir_record(item)
+            else:
+                raise InputFileError(
+                    f"{name}: record {count} is a FHIR {rtype}; only QuestionnaireResponse "
+                    "(alone, in an array or in a Bundle) can be scored"
+                )
+
+    def position() -> int:
+        try:
+            return handle.tell()
+        except (OSError, ValueError):
+            return 0
+
+    src = RecordSource(
+        name=name,
+        kind=kind,
+        records=records(),
+        ids=lambda: state["id"],
+        size=size,
+        position=position,
+        close=text.close,
+    )
+    if '"resourceType"' in text_head:
+        src.kind = "fhir"
+    return src
+
+
+def _is_jsonl(head: str) -> bool:
+    first, _, rest = head.partition("\n")
+    try:
+        json.loads(first)
+    except json.JSONDecodeError:
+        return False
+    return bool(rest.strip())
+
+
+def _kind(item: object) -> str:
+    if item is None:
+        return "null"
+    return {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true/false"}.get(
+        type(item), type(item).__name__
+    )
+
+
+def _flat_text(value: Any) -> Cell:
+    """A JSON value as the text a CSV export would hold (lists become tuples for multi-selects)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) and not value.is_integer() else str(int(value))
+    if isinstance(value, list):
+        return tuple(str(_flat_text(v)) for v in value if not isinstance(v, list | dict))
+    return json.dumps(value)  # a nested object: kept as text; it maps to no question by itself
+
+
+def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
+    for lineno, line in enumerate(text, 1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"{name}:{lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        except UnicodeDecodeError:
+            raise InputFileError(f"{name}:{lineno}: the file is not UTF-8 text") from None
+
+
+def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterator[Any]:
+    """The items of a top-level JSON array, decoded one at a time from a sliding buffer."""
+    decoder = json.JSONDecoder()
+    buf = ""
+    pos = 0
+    eof = False
+    consumed_lines = 1
+
+    def more() -> bool:
+        nonlocal buf, pos, eof, consumed_lines
+        if eof:
+            return False
+        try:
+            data = text.read(chunk)
+        except UnicodeDecodeError:
+            raise InputFileError(f"{name}: the file is not UTF-8 text") from None
+        if not data:
+            eof = True
+            return False
+        consumed_lines += buf.count("\n", 0, pos)
+        buf = buf[pos:] + data
+        pos = 0
+        return True
+
+    def skip_ws() -> bool:
+        nonlocal pos
+        while True:
+            while pos < len(buf) and buf[pos] in " \t\r\n\ufeff":
+                pos += 1
+            if pos < len(buf):
+                return True
+            if not more():
+                return False
+
+    def bad(what: str) -> InputFileError:
+        line = consumed_lines + buf.count("\n", 0, pos)
+        return InputFileError(f"{name}:{line}: not valid JSON: {what}")
+
+    if not skip_ws() or buf[pos] != "[":
+        raise bad("expected a list of records starting with '['")
+    pos += 1
+    first = True
+    while True:
+        if not skip_ws():
+            raise bad("the list of records is not closed with ']'")
+        if buf[pos] == "]":
+            pos += 1
+            if skip_ws():
+                raise bad("extra data after the list of records")
+            return
+        if not first:
+            if buf[pos] != ",":
+                raise bad("expected ',' or ']' between records")
+            pos += 1
+            if not skip_ws():
+                raise bad("the list of records is not closed with ']'")
+        first = False
+        while True:
+            try:
+                item, end = decoder.raw_decode(buf, pos)
+            except json.JSONDecodeError as exc:
+                if more():
+                    continue
+                raise bad(exc.msg) from None
+            if end == len(buf) and not eof and not isinstance(item, dict | list | str):
+                if more():  # a number may continue in the next chunk
+                    continue
+            break
+        pos = end
+        yield item
+
+
+# --- FHIR QuestionnaireResponse ------------------------------------------------------------------------
+
+_FHIR_VALUE_KEYS = (
+    "valueBoolean",
+    "valueInteger",
+    "valueDecimal",
+    "valueString",
+    "valueCoding",
+    "valueQuantity",
+    "valueDate",
+    "valueDateTime",
+)
+
+
+def _fhir_id(res: dict[str, Any]) -> str:
+    ident = res.get("identifier")
+    if isinstance(ident, dict) and ident.get("value"):
+        return str(ident["value"])
+    if isinstance(ident, list) and ident and isinstance(ident[0], dict) and ident[0].get("value"):
+        return str(ident[0]["value"])
+    return str(res.get("id") or "")
+
+
+def fhir_record(res: dict[str, Any]) -> Record:
+    """linkId -> answer text (a tuple when an item has several answers), nested groups flattened.
+
+    Two extra fields: ``__id__`` (the response's identifier or id) and ``__status__``.
+    """
+    out: Record = {"__id__": _fhir_id(res), "__status__": str(res.get("status") or "")}
+    stack = list(reversed(res.get("item") or []))
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, dict):
+            continue
+        link = item.get("linkId")
+        answers = item.get("answer") or []
+        texts: list[str] = []
+        for ans in answers if isinstance(answers, list) else []:
+            if not isinstance(ans, dict):
+                continue
+            for key in _FHIR_VALUE_KEYS:
+                if key in ans:
+                    texts.append(_fhir_value(ans[key]))
+                    break
+            stack.extend(reversed(ans.get("item") or []))
+        if link is not None and answers:
+            out[str(link)] = texts[0] if len(texts) == 1 else tuple(texts)
+        stack.extend(reversed(item.get("item") or []))
+    return out
+
+
+def _fhir_value(value: Any) -> str:
+    if isinstance(value, dict):  # Coding or Quantity
+        for key in ("code", "value", "display"):
+            if value.get(key) is not None:
+                return str(_flat_text(value[key]))
+        return ""
+    return str(_flat_text(value))

@@ -1,0 +1,334 @@
+"""The streaming loop: each input is opened, its headers resolved once, then every record is scored and
+written before the next is read. One output row per input record, in input order."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import chain, islice
+from typing import Any
+
+from stm_screen.batch.columns import Options, Plan, build_plan
+from stm_screen.batch.mapping import Mapping
+from stm_screen.batch.output import Writer
+from stm_screen.batch.presets import PRESETS, Column, Preset, detect_record, detect_table, header_rows
+from stm_screen.batch.readers import RecordSource, Source, TableSource, open_source
+from stm_screen.batch.scoring import Outcome, RecordScorer, error_outcome
+from stm_screen.core.ruleset import Ruleset
+from stm_screen.errors import InputFileError, UsageError
+
+Notify = Callable[[str], None]
+Progress = Callable[[int], None]
+
+PROGRESS_EVERY = 0x3FFF  # report the read position every 16,384 records
+CALIBRATION_ROWS = 2048
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    preset: str | None = None
+    delimiter: str | None = None
+    options: Options = Options()
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def _no_progress(_: int) -> None:
+    return None
+
+
+def describe_plan(name: str, plan: Plan, ruleset: Ruleset, notify: Notify) -> None:
+    """Say on stderr which columns were left out and which questions have no column (names only)."""
+    if plan.unmatched:
+        shown = ", ".join(f"'{h}'" for h in plan.unmatched[:8])
+        more = f" and {len(plan.unmatched) - 8} more" if len(plan.unmatched) > 8 else ""
+        notify(
+            f"{name}: {len(plan.unmatched)} column(s) match no question and are left out: {shown}{more} "
+            "(map them with --map if they hold answers)"
+        )
+    if plan.unasked:
+        safety = [q for q in plan.unasked if ruleset.by_id[q].safety]
+        notify(f"{name}: no column for question(s): {', '.join(plan.unasked)}")
+        if safety:
+            notify(
+                f"{name}: safety question(s) without a column ({', '.join(safety)}): records cannot be "
+                "cleared of warning signs and will be 'incomplete'"
+            )
+
+
+class Batch:
+    """Scores inputs one after another into one writer."""
+
+    def __init__(
+        self,
+        ruleset: Ruleset,
+        mapping: Mapping | None,
+        settings: BatchSettings,
+        notify: Notify = _quiet,
+        progress: Progress = _no_progress,
+    ) -> None:
+        self.ruleset = ruleset
+        self.mapping = mapping
+        self.settings = settings
+        self.notify = notify
+        self.progress = progress
+
+    def preset_for(self, detected: str, name: str, kind: str) -> Preset:
+        chosen = self.settings.preset or (self.mapping.preset if self.mapping else None)
+        if chosen is None:
+            if detected != "plain":
+                self.notify(f"{name}: reading as a {detected} export (detected; --preset chooses another)")
+            chosen = detected
+        if (chosen == "fhir") != (kind == "fhir"):
+            what = "a FHIR QuestionnaireResponse file" if kind == "fhir" else "not FHIR JSON"
+            raise UsageError(f"{name}: --preset {chosen} does not fit this file ({what})")
+        return PRESETS[chosen]
+
+    def run(self, path: str, writer: Writer) -> int:
+        """Score one input into the writer; return the number of records."""
+        src = open_source(path, delimiter=self.settings.delimiter)
+        try:
+            if isinstance(src, TableSource):
+                return self._table(src, writer)
+            return self._records(src, writer)
+        except UnicodeDecodeError:
+            line = src.line() + 1 if isinstance(src, TableSource) else 0
+            enc = "UTF-16" if isinstance(src, TableSource) and src.encoding == "utf-16" else "UTF-8"
+            raise InputFileError(
+                f"{src.name}:{line}: the file is not {enc} text from here on; "
+                "export it again as UTF-8 (or UTF-16) and try again"
+            ) from None
+        except csv.Error as exc:
+            line = src.line() if isinstance(src, TableSource) else 0
+            raise InputFileError(f"{src.name}:{line}: cannot read the CSV: {exc}") from None
+        finally:
+            src.close()
+
+    # --- tables (CSV, TSV, XLSX) ------------------------------------------------------------------------
+
+    def _table(self, src: TableSource, writer: Writer) -> int:
+        rows = src.rows
+        head: list[list[str]] = []
+        for row in rows:  # the first rows that are not blank lines
+            if row:
+                head.append(row)
+                if len(head) == 3:
+                    break
+        if not head:
+            raise InputFileError(f"{src.name}: the file is empty")
+        if head[0] and head[0][0].startswith("ï»¿"):  # a BOM read as Windows-1252 and saved again
+            head[0] = [head[0][0][3:], *head[0][1:]]
+        preset = self.preset_for(detect_table(head), src.name, "table")
+        n_head = header_rows(preset, head)
+        if len(head) < n_head:
+            raise InputFileError(
+                f"{src.name}: a {preset.name} export has {n_head} header rows, but the file has "
+                f"only {len(head)} row(s)"
+            )
+        columns = preset.columns(head[:n_head])
+        _check_headers(src.name, columns)
+        plan = build_plan(columns, self.ruleset, preset, self.mapping, self.settings.options, src.name)
+        describe_plan(src.name, plan, self.ruleset, self.notify)
+        count = self._loop(chain(head[n_head:], rows), plan, writer, src, pad=src.kind == "xlsx")
+        if count == 0:
+            raise InputFileError(f"{src.name}: the file has column headers but no records")
+        return count
+
+    def _loop(self, rows: Iterator[list[str]], plan: Plan, writer: Writer, src: Source, pad: bool) -> int:
+        """The hot loop. Per record: one key of memoised cell tokens, one lookup, one formatted write."""
+        rs = RecordScorer(self.ruleset, plan)
+        rs.render = writer.render
+        sample = list(islice(rows, CALIBRATION_ROWS))
+        rs.calibrate(sample)
+        width = plan.width
+        rid_of = _id_getter(plan.id_indices)
+
+        def odd(row: list[str], n: int) -> tuple[list[str] | None, int]:
+            """A row whose length differs from the header's: fixed, or written as an error."""
+            if not row:
+                return None, n  # a blank line is not a record
+            fixed = _fit(row, width, pad)
+            if fixed is None:
+                writer.write_other(n + 1, rid_of(row), _ragged(len(row), width))
+                return None, n + 1
+            return fixed, n
+
+        env: dict[str, Any] = {
+            "GM": rs.gmemo,
+            "KEYED": rs.keyed,
+            "key_slow": rs.key_slow,
+            "for_key": rs.outcome_for_key,
+            "gget": rs.group_cells(),
+            "iget": rs.indiv_cells(),
+            "put": writer.put,
+            "write": writer.write,
+            "note_bad": writer.note_bad,
+            "progress": self.progress,
+            "position": src.position,
+            "rid_of": rid_of,
+            "odd": odd,
+        }
+        for k, memo in enumerate(rs.imemos):
+            env[f"M{k}"] = memo
+        loop = _compile_loop(plan, rs, writer, env)
+        writer.begin()
+        n = loop(rows, loop(sample, 0))
+        writer.merge(rs.tally())
+        return n
+
+    # --- records (JSON, JSONL, FHIR) ----------------------------------------------------------------------
+
+    def _records(self, src: RecordSource, writer: Writer) -> int:
+        plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str]]] = {}
+        preset: Preset | None = None
+        n = 0
+        for rec in src.records:
+            n += 1
+            keys = tuple(rec)
+            entry = plans.get(keys)
+            if entry is None:
+                if preset is None:
+                    preset = self.preset_for(detect_record(keys, src.kind), src.name, src.kind)
+                columns = [Column(i, k) for i, k in enumerate(keys)]
+                _check_headers(src.name, columns)
+                plan = build_plan(
+                    columns, self.ruleset, preset, self.mapping, self.settings.options, src.name
+                )
+                if not plans:
+                    describe_plan(src.name, plan, self.ruleset, self.notify)
+                if len(plans) > 256:
+                    for rs_old, _ in plans.values():
+                        writer.merge(rs_old.tally())
+                    plans.clear()
+                rs_new = RecordScorer(self.ruleset, plan)
+                rs_new.render = writer.render
+                entry = (rs_new, _id_getter(plan.id_indices))
+                plans[keys] = entry
+            rs, rid = entry
+            writer.begin()
+            row = list(rec.values())
+            if rec.get("__status__") == "entered-in-error":
+                writer.write_other(n, rid(row), error_outcome("the response is marked entered-in-error"))
+                continue
+            out = rs.score_row(row)
+            if not out.n:
+                writer.note_bad(n, out)
+            writer.write(n, rid(row), out)
+            if not n & PROGRESS_EVERY:
+                self.progress(src.position())
+        for rs_done, _ in plans.values():
+            writer.merge(rs_done.tally())
+        if n == 0:
+            raise InputFileError(f"{src.name}: the file holds no records")
+        return n
+
+
+def _check_headers(name: str, columns: list[Column]) -> None:
+    if not any(c.name for c in columns):
+        raise InputFileError(f"{name}: the first row holds no column names")
+
+
+def _fit(row: list[str], width: int, pad: bool) -> list[str] | None:
+    """A row with a trailing empty cell (trailing delimiter) or, in a workbook, trimmed empty cells."""
+    if len(row) > width and not any(cell.strip() for cell in row[width:]):
+        return row[:width]
+    if len(row) < width and pad:
+        return row + [""] * (width - len(row))
+    return None
+
+
+def _ragged(got: int, width: int) -> Outcome:
+    return error_outcome(
+        f"the record has {got} cell(s) but the header has {width} column(s) (a missing or extra "
+        "delimiter, or an unquoted line break?)"
+    )
+
+
+def _id_getter(indices: tuple[int, ...]) -> Callable[[list[Any]], str]:
+    if not indices:
+        return lambda row: ""
+    if len(indices) == 1:
+        i = indices[0]
+
+        def one(row: list[Any]) -> str:
+            try:
+                value = row[i]
+            except IndexError:
+                return ""
+            return value if isinstance(value, str) else str(value)
+
+        return one
+
+    def joined(row: list[Any]) -> str:
+        parts = [str(row[i]) for i in indices if i < len(row) and row[i] != ""]
+        return "/".join(parts)
+
+    return joined
+
+
+def _cell_expr(indices: tuple[int, ...], split: bool) -> str:
+    if not split:
+        return f"row[{indices[0]}]"
+    return "(" + "".join(f"row[{i}], " for i in indices) + ")"
+
+
+def _compile_loop(plan: Plan, rs: RecordScorer, writer: Writer, env: dict[str, Any]) -> Callable[..., int]:
+    """The record loop, written out for this plan (column indices inlined) and compiled once.
+
+    Generated code, as namedtuple and dataclasses do: only integers (column positions) and fixed names go
+    into the source, never text from the input. Per record it reads each cell once, looks its token up in
+    the column's memo, then the outcome of the token tuple, and writes one line.
+    """
+    targets = plan.targets
+    group = "(" + "".join(f"row[{targets[i].indices[0]}], " for i in rs.group) + ")"
+    joined = '"\\x00".join(' + group + ")"  # one string: far cheaper to hash than a tuple of cells
+    indiv = [_cell_expr(targets[i].indices, targets[i].split) for i in rs.indiv]
+    key = "(GM[" + joined + "], " + "".join(f"M{k}[{e}], " for k, e in enumerate(indiv)) + ")"
+    gcells = group
+    icells = "(" + "".join(f"{e}, " for e in indiv) + ")"
+    if len(plan.id_indices) == 1:
+        rid = f"row[{plan.id_indices[0]}]"
+    elif not plan.id_indices:
+        rid = '""'
+    else:
+        rid = "rid_of(row)"
+    env["PREFIX"] = writer.prefix
+    if writer.csv:
+        line = 'f"{PREFIX}{n},{rid}{out.tail}"'
+    else:
+        line = """f'{PREFIX}"row": {n}, "id": "{rid}"{out.tail}'"""
+    fast = "rid.isalnum() or not rid" if writer.fast else "False"
+    source = f"""
+def loop(rows, n):
+    for row in rows:
+        if len(row) != {plan.width}:
+            row, n = odd(row, n)
+            if row is None:
+                continue
+        n += 1
+        try:
+            key = {key}
+        except KeyError:
+            key = key_slow({gcells}, {icells})
+        out = KEYED.get(key)
+        if out is None:
+            out = for_key(key)
+            if not out.n:
+                note_bad(n, out)
+        rid = {rid}
+        if {fast}:
+            out.n += 1
+            put({line})
+        else:
+            write(n, rid, out)
+        if not n & {PROGRESS_EVERY}:
+            progress(position())
+    return n
+"""
+    code = compile(source, "<stm_screen.batch.runner loop>", "exec")
+    exec(code, env)  # noqa: S102 - generated from integers and fixed names only
+    loop: Callable[..., int] = env["loop"]
+    return loop

@@ -1,0 +1,116 @@
+"""``--suggest-map``: a starter mapping file from the headers of an export, for a person to finish.
+
+Columns that already resolve (question id, question text, checkbox column) are written as they are;
+others get the closest question by fuzzy match of the header against question ids and texts, marked as a
+guess; every other column is listed, commented out, so nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Sequence
+from itertools import islice
+
+from stm_screen.batch.columns import _match, _question_texts
+from stm_screen.batch.presets import (
+    PRESETS,
+    Column,
+    detect_record,
+    detect_table,
+    header_rows,
+    is_metadata,
+    norm,
+)
+from stm_screen.batch.readers import TableSource, open_source
+from stm_screen.core.ruleset import Question, Ruleset
+
+CUTOFF = 0.6
+
+
+def read_columns(path: str, preset: str | None, delimiter: str | None) -> tuple[str, list[Column]]:
+    src = open_source(path, delimiter=delimiter)
+    try:
+        if isinstance(src, TableSource):
+            head = list(islice((r for r in src.rows if r), 3))
+            name = preset or (detect_table(head) if head else "plain")
+            n = header_rows(PRESETS[name], head)
+            return name, PRESETS[name].columns(head[:n])
+        first = next(iter(src.records), None)
+        keys = tuple(first) if first else ()
+        return preset or detect_record(keys, src.kind), [Column(i, k) for i, k in enumerate(keys)]
+    finally:
+        src.close()
+
+
+def _fuzzy(col: Column, ruleset: Ruleset) -> tuple[Question, float] | None:
+    best: tuple[Question, float] | None = None
+    probes = [norm(t) for t in (col.text, col.name) if t]
+    for q in ruleset.questions:
+        for target in (norm(q.id), norm(q.text.default)):
+            for probe in probes:
+                ratio = difflib.SequenceMatcher(None, probe, target).ratio()
+                if best is None or ratio > best[1]:
+                    best = (q, ratio)
+    return best if best is not None and best[1] >= CUTOFF else None
+
+
+def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: str | None) -> str:
+    name, columns = read_columns(path, preset, delimiter)
+    p = PRESETS[name]
+    by_id = {norm(q.id): q for q in ruleset.questions}
+    texts = _question_texts(ruleset)
+    lines = [
+        f"# Starter mapping for {path}, written by 'stm-screen batch --suggest-map'.",
+        "# Check every line (guesses are marked), fill in or delete the commented columns, then run:",
+        f"#   stm-screen batch {path} --map THIS_FILE.yaml",
+        f"preset: {name}",
+    ]
+    id_col = next((c for cand in p.id_columns for c in columns if norm(c.name) == norm(cand)), None)
+    if id_col is not None:
+        lines.append(f"id_column: {json.dumps(id_col.name, ensure_ascii=False)}")
+    lines.append("columns:")
+    answered: set[str] = set()
+    unmatched: list[Column] = []
+    platform: list[str] = []
+    for col in columns:
+        if not col.name or col is id_col:
+            continue
+        if is_metadata(p, col.name):
+            platform.append(col.name)
+            continue
+        key = json.dumps(col.name, ensure_ascii=False)
+        found = _match(col, ruleset, by_id, texts)
+        if found is not None:
+            q, choice = found
+            answered.add(q.id)
+            entry = q.id if choice is None else f"{{question: {q.id}, choice: {choice}}}"
+            lines.append(f"  {key}: {entry}")
+            continue
+        guess = _fuzzy(col, ruleset)
+        if guess is not None:
+            q, ratio = guess
+            answered.add(q.id)
+            lines.append(f"  {key}: {q.id}  # guess ({ratio:.0%} alike): check, add values: if needed")
+            continue
+        unmatched.append(col)
+    if unmatched:
+        lines.append("  # Columns that match no question: map them (column: question_id) or leave them out.")
+        lines.extend(f"  # {json.dumps(c.name, ensure_ascii=False)}: " for c in unmatched)
+    if platform:
+        lines.append(f"# Platform columns left out: {', '.join(platform)}")
+    missing = [q.id for q in ruleset.questions if q.id not in answered]
+    if missing:
+        lines.append(f"# Questions with no column yet: {', '.join(missing)}")
+    lines.append(_value_help(ruleset.questions))
+    return "\n".join(lines) + "\n"
+
+
+def _value_help(questions: Sequence[Question]) -> str:
+    return (
+        "# Value maps, for answers written in other words, go under a column, e.g.:\n"
+        '#   "How often does pain limit you?":\n'
+        "#     question: activity_limitation\n"
+        '#     values: {"Never": 0, "Some days": 4, "Most days": 7, "Every day": 10}\n'
+        f"# Question ids: {', '.join(q.id for q in questions)}"
+    )

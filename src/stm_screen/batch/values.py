@@ -1,0 +1,184 @@
+"""Cell text -> canonical answer, one converter per column, built once per file.
+
+Built on :mod:`stm_screen.core.answers` (booleans, numbers, choices by id or label) with what exports add:
+value maps from a mapping file, missing-value codes, decimal commas, joined multi-selects whose labels may
+themselves hold the separator (matched against the known labels), and multi-selects split over one column
+per option. A converter returns ``None`` for "not answered" and raises ``AnswerValueError`` otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from stm_screen.batch.presets import fold, norm
+from stm_screen.core.answers import (
+    FALSE_WORDS,
+    Answer,
+    AnswerValueError,
+    allowed,
+    parse_bool,
+    parse_choice,
+    parse_number,
+)
+from stm_screen.core.ruleset import Question
+
+Cell = str | tuple[str, ...]
+Converter = Callable[[Cell], Answer | None]
+
+
+@dataclass(frozen=True)
+class ValueOptions:
+    """How one column's cells are read."""
+
+    value_map: Mapping[str, object] = field(default_factory=dict)  # folded cell text -> answer
+    missing: frozenset[str] = frozenset()  # folded codes meaning "not answered"
+    decimal_comma: bool = False
+    separators: str = ",;"
+
+
+def choice_table(q: Question) -> dict[str, str]:
+    """Folded id or label (every language) -> choice id."""
+    table: dict[str, str] = {}
+    for c in q.choices:
+        table.setdefault(norm(c.id), c.id)
+        for text in (c.label.default, *c.label.by_lang.values()):
+            if text:
+                table.setdefault(norm(text), c.id)
+    return table
+
+
+def converter(q: Question, opts: ValueOptions) -> Converter:
+    """The converter of a column holding one question's answer."""
+    vmap = dict(opts.value_map)
+    missing = opts.missing
+
+    if q.type == "boolean":
+
+        def read(raw: object) -> Answer:
+            return parse_bool(q, raw)
+
+    elif q.type in ("integer", "number"):
+        comma = opts.decimal_comma
+
+        def read(raw: object) -> Answer:
+            try:
+                return parse_number(q, raw, decimal_comma=comma)
+            except AnswerValueError as exc:
+                if not comma and isinstance(raw, str) and "," in raw:
+                    try:
+                        parse_number(q, raw, decimal_comma=True)
+                    except AnswerValueError:
+                        raise exc from None
+                    raise AnswerValueError(f"{exc} (a decimal comma? use --decimal-comma)") from None
+                raise
+
+    elif q.type == "choice":
+
+        def read(raw: object) -> Answer:
+            return parse_choice(q, raw)
+
+    else:
+        read = _multi_reader(q, opts.separators, vmap)  # type: ignore[assignment]
+
+    def convert(cell: Cell) -> Answer | None:
+        if isinstance(cell, tuple):
+            if not cell:
+                return None
+            if q.type != "multi_choice":
+                if len(cell) > 1:
+                    raise AnswerValueError(
+                        f"{len(cell)} answers given where one is expected; allowed: {allowed(q)}"
+                    )
+                cell = cell[0]
+            else:
+                return read(cell)
+        text = cell.strip()
+        if not text:
+            return None
+        key = fold(text)
+        if key in missing:
+            return None
+        if key in vmap:
+            mapped = vmap[key]
+            if mapped is None:
+                return None
+            return read(mapped)
+        return read(text)
+
+    return convert
+
+
+def _multi_reader(q: Question, separators: str, vmap: Mapping[str, object]) -> Callable[[object], Answer]:
+    table = choice_table(q)
+    split = re.compile("|".join(re.escape(s) for s in separators) or ",")
+
+    def one(token: str) -> str:
+        key = fold(token)
+        if key in vmap:
+            mapped = vmap[key]
+            if isinstance(mapped, str):
+                return parse_choice(q, mapped)
+        found = table.get(norm(token))
+        if found is not None:
+            return found
+        return parse_choice(q, token)  # raises with the allowed choices and a suggestion
+
+    def read(raw: object) -> Answer:
+        if isinstance(raw, list | tuple | frozenset | set):
+            return frozenset(one(str(t)) for t in raw if str(t).strip())
+        text = str(raw).strip()
+        whole = table.get(norm(text))
+        if whole is not None:
+            return frozenset({whole})
+        tokens = list(split.split(text))
+        while tokens and not tokens[-1].strip():  # Microsoft Forms ends with ';'
+            tokens.pop()
+        out: set[str] = set()
+        i, n = 0, len(tokens)
+        while i < n:
+            if not tokens[i].strip():
+                i += 1
+                continue
+            # the longest run of tokens that is a known label: labels may hold the separator
+            for j in range(n, i, -1):
+                found = table.get(norm("".join(tokens[i:j]))) if j > i + 1 else None
+                if found is not None:
+                    out.add(found)
+                    i = j
+                    break
+            else:
+                out.add(one(tokens[i]))
+                i += 1
+        return frozenset(out)
+
+    return read
+
+
+_UNSELECTED = FALSE_WORDS | {""}
+
+
+def split_converter(
+    q: Question, choices: tuple[str, ...], opts: ValueOptions
+) -> Callable[[tuple[str, ...]], Answer | None]:
+    """The converter of a multi-select spread over one column per option (REDCap checkboxes,
+    SurveyMonkey, Qualtrics split columns): a cell holding 1, Checked, yes or the option's text is ticked;
+    blank, 0, Unchecked and no are not. All cells blank (or missing codes) means not answered."""
+    missing = opts.missing
+
+    def convert(cells: tuple[str, ...]) -> Answer | None:
+        chosen: set[str] = set()
+        seen = False
+        for choice, cell in zip(choices, cells, strict=True):
+            key = fold(cell)
+            if not key or key in missing:
+                continue
+            seen = True
+            if key not in _UNSELECTED:
+                chosen.add(choice)
+        if not seen:
+            return None
+        return frozenset(chosen)
+
+    return convert

@@ -1,0 +1,217 @@
+"""Bodies of ``stm-screen batch`` and ``stm-screen rules diff``: options checked, pipeline called,
+summary on stderr. The machinery lives in :mod:`stm_screen.batch`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import typer
+
+from stm_screen.cli.errors import say_error
+from stm_screen.errors import ExitCode, UsageError
+
+FORMATS = ("csv", "jsonl")
+PROGRESS_MIN_BYTES = 20 * 1024 * 1024
+_DELIMITER_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+@dataclass(frozen=True)
+class CommandOptions:
+    rules: str | None
+    preset: str | None
+    mapping: str | None
+    id_column: str | None
+    delimiter: str | None
+    decimal_comma: bool
+    multi_separator: str | None
+    output: str
+    fmt: str
+
+
+def note(line: str) -> None:
+    say_error(line)
+
+
+def _check(o: CommandOptions, inputs: list[str]) -> str | None:
+    from stm_screen.batch.presets import PRESET_NAMES
+
+    if o.fmt not in FORMATS:
+        raise UsageError(f"unknown --format '{o.fmt}'; choose one of: {', '.join(FORMATS)}")
+    if o.preset is not None and o.preset not in PRESET_NAMES:
+        from stm_screen.core.conditions import suggest
+
+        raise UsageError(
+            f"unknown --preset '{o.preset}'{suggest(o.preset, PRESET_NAMES)}; choose one of: "
+            f"{', '.join(PRESET_NAMES)}"
+        )
+    if o.multi_separator is not None and not o.multi_separator:
+        raise UsageError("--multi-separator must not be empty")
+    delimiter = o.delimiter
+    if delimiter is not None:
+        delimiter = _DELIMITER_WORDS.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1 or delimiter in '"\r\n':
+            raise UsageError("--delimiter must be one character such as , ; | or the word tab")
+    if o.output != "-":
+        target = Path(o.output).resolve()
+        for path in inputs:
+            if path != "-" and Path(path).resolve() == target:
+                raise UsageError(f"--output {o.output} is also an input; choose another file")
+    if "-" in inputs:
+        raise UsageError("reading standard input is not supported; give the export's file name")
+    return delimiter
+
+
+@contextlib.contextmanager
+def _output(target: str) -> Iterator[IO[str]]:
+    if target == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    from stm_screen.io.atomic import atomic_writer
+
+    with atomic_writer(Path(target), newline="") as handle:
+        yield handle
+
+
+def _progress(inputs: list[str]) -> tuple[Callable[[int], None], Callable[[str], None], Any]:
+    """A Rich progress bar on stderr, only for large inputs on a terminal."""
+    sizes = {p: _size(p) for p in inputs}
+    total = sum(sizes.values())
+    if not sys.stderr.isatty() or total < PROGRESS_MIN_BYTES or os.environ.get("TERM") == "dumb":
+        return (lambda _pos: None), (lambda _name: None), contextlib.nullcontext()
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(
+        TextColumn("scoring"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = progress.add_task("scoring", total=total)
+    state = {"base": 0, "size": 0}
+
+    def update(pos: int) -> None:
+        progress.update(task, completed=state["base"] + min(pos, state["size"]))
+
+    def start(name: str) -> None:
+        state["base"] += state["size"]
+        state["size"] = sizes.get(name, 0)
+        progress.update(task, completed=state["base"])
+
+    return update, start, progress
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def run(inputs: list[str], o: CommandOptions) -> None:
+    delimiter = _check(o, inputs)
+    from stm_screen.batch.columns import Options
+    from stm_screen.batch.mapping import load_mapping
+    from stm_screen.batch.output import WRITERS
+    from stm_screen.batch.runner import Batch, BatchSettings
+    from stm_screen.screening import load_rules
+
+    ruleset = load_rules(o.rules)
+    mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
+    settings = BatchSettings(
+        preset=o.preset,
+        delimiter=delimiter,
+        options=Options(o.id_column, o.decimal_comma, o.multi_separator),
+    )
+    update, start, bar = _progress(inputs)
+    batch = Batch(ruleset, mapping, settings, notify=note, progress=update)
+    with _output(o.output) as handle, bar:
+        writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1)
+        for path in inputs:
+            writer.start_file(path)
+            start(path)
+            batch.run(path, writer)
+        writer.begin()
+    _summary(writer.counts, writer.bad, ruleset, inputs)
+    if any(status == "error" for status, _ in writer.counts):
+        raise typer.Exit(int(ExitCode.INVALID_DATA))
+
+
+def _summary(
+    counts: dict[tuple[str, str], int], bad: list[tuple[str, int, str]], ruleset: Any, inputs: list[str]
+) -> None:
+    """Counts per status and level, and the first bad records (file and row only, never the id)."""
+    by_status: dict[str, int] = {}
+    by_level: dict[str, int] = {}
+    for (status, level), n in counts.items():
+        by_status[status] = by_status.get(status, 0) + n
+        if level:
+            by_level[level] = by_level.get(level, 0) + n
+    total = sum(by_status.values())
+    source = inputs[0] if len(inputs) == 1 else f"{len(inputs)} files"
+    parts = ", ".join(f"{by_status.get(s, 0):,} {s}" for s in ("ok", "incomplete", "error"))
+    note(f"{total:,} record(s) from {source}: {parts}")
+    levels = sorted(ruleset.levels, key=lambda lv: -lv.rank)
+    shown = ", ".join(f"{lv.id} {by_level[lv.id]:,}" for lv in levels if by_level.get(lv.id))
+    if shown:
+        note(f"levels: {shown}")
+    if by_status.get("incomplete"):
+        note(
+            "incomplete: safety questions unanswered, so no physical-therapy level is given "
+            "(a warning sign that did fire is still shown)"
+        )
+    if bad:
+        note("first records with errors:")
+        for file, row, message in bad:
+            where = f"{file} row {row}" if len(inputs) > 1 else f"row {row}"
+            note(f"  {where}: {message}")
+
+
+def suggest(inputs: list[str], o: CommandOptions) -> None:
+    delimiter = _check(o, inputs)
+    if len(inputs) != 1:
+        raise UsageError("--suggest-map reads one export at a time")
+    from stm_screen.batch.suggest import suggest_mapping
+    from stm_screen.screening import load_rules
+
+    ruleset = load_rules(o.rules)
+    text = suggest_mapping(inputs[0], ruleset, o.preset, delimiter)
+    with _output(o.output) as handle:
+        handle.write(text)
+    if o.output != "-":
+        note(f"wrote a starter mapping to {o.output}; check it, then pass it with --map")
+
+
+def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
+    delimiter = _check(o, inputs)
+    from stm_screen.batch.columns import Options
+    from stm_screen.batch.diff import run_diff
+    from stm_screen.batch.mapping import load_mapping
+    from stm_screen.batch.runner import BatchSettings
+    from stm_screen.screening import load_rules
+
+    old_rules = load_rules(old)
+    new_rules = load_rules(new)
+    old_map = load_mapping(o.mapping, old_rules) if o.mapping else None
+    new_map = load_mapping(o.mapping, new_rules) if o.mapping else None
+    settings = BatchSettings(
+        preset=o.preset,
+        delimiter=delimiter,
+        options=Options(o.id_column, o.decimal_comma, o.multi_separator),
+    )
+    with _output(o.output) as handle:
+        result = run_diff(inputs, old_rules, new_rules, old_map, new_map, settings, handle, o.fmt, note)
+    label_old = f"{old_rules.id} {old_rules.version}"
+    label_new = f"{new_rules.id} {new_rules.version}"
+    note(f"{result.records:,} record(s); {result.changed:,} change level from {label_old} to {label_new}")
+    for (before, after), n in result.changes.most_common():
+        note(f"  {before or '-'} -> {after or '-'}: {n:,}")

@@ -1,0 +1,81 @@
+"""The installed command in a real process: Ctrl-C leaves no output file; memory stays flat."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import gen_records  # noqa: E402
+
+CMD = [sys.executable, "-m", "stm_screen"]
+
+
+def make_input(path: Path, n: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        gen_records.write(n, f, seed=7)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_exits_130_and_leaves_no_file(tmp_path: Path) -> None:
+    src = tmp_path / "big.csv"
+    make_input(src, 150_000)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "result.csv"
+    proc = subprocess.Popen(
+        [*CMD, "batch", str(src), "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not any(out_dir.iterdir()):  # the temp file exists: scoring has started
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert list(out_dir.iterdir()) == []  # neither the result nor its temp file
+
+
+def peak_rss_kb(args: list[str]) -> int:
+    code = (
+        "import resource, subprocess, sys;"
+        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    return int(done.stdout.strip())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in KiB on Linux")
+def test_memory_is_flat(tmp_path: Path) -> None:
+    small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+    make_input(small, 2_000)
+    make_input(big, 200_000)
+    rss_small = peak_rss_kb([*CMD, "batch", str(small), "-o", str(tmp_path / "a.csv")])
+    rss_big = peak_rss_kb([*CMD, "batch", str(big), "-o", str(tmp_path / "b.csv")])
+    assert rss_big < 100 * 1024, rss_big
+    assert rss_big - rss_small < 20 * 1024, (rss_small, rss_big)  # 100x the records, not 100x the memory
+    with (tmp_path / "b.csv").open(encoding="utf-8") as f:
+        assert sum(1 for _ in f) == 200_001
+
+
+def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
+    src = tmp_path / "s.csv"
+    make_input(src, 100)
+    done = subprocess.run([*CMD, "batch", str(src)], capture_output=True, text=True, env={**os.environ})
+    assert done.returncode == 0, done.stderr
+    assert "\x1b[" not in done.stderr and "scoring" not in done.stderr
+    assert done.stdout.count("\n") == 101
