@@ -151,15 +151,30 @@ def test_unwritable_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         HistoryStore()
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores file permissions")
-def test_read_only_store(ruleset: Any, tmp_path: Path) -> None:  # pragma: no cover - not run as root
+def test_read_only_store(ruleset: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store that cannot be written (read-only file or file system) is one clear error; rows survive.
+
+    File modes do not stop root (CI runs as root), so the store is opened read-only the way SQLite sees a
+    read-only file: through a ``mode=ro`` connection.
+    """
     path = tmp_path / "ro.sqlite3"
     with HistoryStore(path) as store:
-        store.add(result=_result(ruleset).to_dict(), answers={})
-    os.chmod(path, 0o400)
-    with pytest.raises(StoreError):
+        first = store.add(result=_result(ruleset).to_dict(), answers={})
+    real_connect = sqlite3.connect
+
+    def read_only(database: str, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        if database == str(path):
+            return real_connect(f"file:{path}?mode=ro", *args, uri=True, **kwargs)
+        return real_connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    with pytest.raises(StoreError) as info:
         with HistoryStore(path) as store:
-            store.add(result=_result(ruleset).to_dict(), answers={})
+            store.add(result=_result(ruleset).to_dict(), answers={}, patient_ref="SECRET-7")
+    assert "SECRET-7" not in str(info.value)
+    monkeypatch.setattr(sqlite3, "connect", real_connect)
+    with HistoryStore(path) as store:
+        assert [r.id for r in store.records()] == [first]
 
 
 def test_locked_store_is_a_clear_error_and_loses_nothing(ruleset: Any, tmp_path: Path) -> None:
