@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import sys
 from collections.abc import Iterator
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from stm_screen.prompt.resume import Saved
 
 CLEAR = "\x1b[3J\x1b[H\x1b[2J"  # scrollback, home, screen
-PATIENT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -52,17 +50,10 @@ def stdout_is_terminal() -> bool:
 
 
 def check_patient(ref: str | None) -> str | None:
-    """A reference such as a record number: letters and digits, at least one digit, no spaces (not a name)."""
-    if ref is None:
-        return None
-    ref = ref.strip()
-    if not PATIENT_REF.match(ref) or not any(ch.isdigit() for ch in ref):
-        # The value itself is not repeated: it may be a name typed by mistake.
-        raise UsageError(
-            "--patient takes a reference such as a record number (letters and digits, at least one digit, "
-            "no spaces, up to 40 characters), never a name"
-        )
-    return ref
+    """A reference such as a record number (never a name); the value is not repeated in the message."""
+    from stm_screen.core.patient import check_patient_ref
+
+    return None if ref is None else check_patient_ref(ref)
 
 
 def report_path(base: Path | None, n: int) -> Path | None:
@@ -205,11 +196,9 @@ def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
     def check(text: str) -> str | None:
         if text.lower() in ("q", "quit") or not text or not ask_reference:
             return None
-        try:
-            check_patient(text)
-        except UsageError as exc:
-            return str(exc).replace("--patient takes", "please type")
-        return None
+        from stm_screen.core.patient import PATIENT_RULE, is_patient_ref
+
+        return None if is_patient_ref(text) else f"Not accepted: {PATIENT_RULE}."
 
     message = (
         "Next patient's reference (Enter for none, q to finish):"

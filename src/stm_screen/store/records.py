@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from stm_screen.core.explain import AnswerUsed, Change, Finding, Missing, Result, ScoreValue
-from stm_screen.errors import UsageError
+from stm_screen.core.patient import PATIENT_RULE, check_patient_ref
 
-# A reference such as a record number: letters, digits and . _ - : / #, at least one digit, no spaces.
-_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}$")
-
-PATIENT_RULE = (
-    "a patient reference is a record number or code (letters, digits and . _ - : / #, at least one digit, "
-    "no spaces, at most 64 characters), never a name"
-)
-
-
-def check_patient_ref(ref: str) -> str:
-    """The reference, stripped; a name-like or malformed value is refused without echoing it."""
-    ref = ref.strip()
-    if not _REF.match(ref) or not any(ch.isdigit() for ch in ref):
-        raise UsageError(f"--patient: not accepted; {PATIENT_RULE}")
-    return ref
+__all__ = ["PATIENT_RULE", "check_patient_ref", "result_from_dict"]
 
 
 def _build(cls: type[Any], data: Mapping[str, Any], **nested: Any) -> Any:
