@@ -15,8 +15,8 @@ import argparse
 import compileall
 import csv
 import io
-import os
 import json
+import os
 import platform
 import resource
 import shutil

@@ -170,6 +170,7 @@ class Batch:
             "position": src.position,
             "rid_of": rid_of,
             "odd": odd,
+            "PLAN": plan,
         }
         for k, memo in enumerate(rs.imemos):
             env[f"M{k}"] = memo
@@ -182,7 +183,8 @@ class Batch:
     # --- records (JSON, JSONL, FHIR) ----------------------------------------------------------------------
 
     def _records(self, src: RecordSource, writer: Writer) -> int:
-        plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str]]] = {}
+        plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str], Plan]] = {}
+        wants_row = getattr(writer, "wants_row", False)  # e.g. FHIR output: the record's own answers
         preset: Preset | None = None
         n = 0
         for rec in src.records:
@@ -200,14 +202,14 @@ class Batch:
                 if not plans:
                     describe_plan(src.name, plan, self.ruleset, self.notify)
                 if len(plans) > 256:
-                    for rs_old, _ in plans.values():
+                    for rs_old, _, _ in plans.values():
                         writer.merge(rs_old.tally())
                     plans.clear()
                 rs_new = RecordScorer(self.ruleset, plan)
                 rs_new.render = writer.render
-                entry = (rs_new, _id_getter(plan.id_indices))
+                entry = (rs_new, _id_getter(plan.id_indices), plan)
                 plans[keys] = entry
-            rs, rid = entry
+            rs, rid, rec_plan = entry
             writer.begin()
             row = list(rec.values())
             if rec.get("__status__") == "entered-in-error":
@@ -216,10 +218,13 @@ class Batch:
             out = rs.score_row(row)
             if not out.n:
                 writer.note_bad(n, out)
-            writer.write(n, rid(row), out)
+            if wants_row:
+                writer.write(n, rid(row), out, row, rec_plan)  # type: ignore[call-arg]
+            else:
+                writer.write(n, rid(row), out)
             if not n & PROGRESS_EVERY:
                 self.progress(src.position())
-        for rs_done, _ in plans.values():
+        for rs_done, _, _ in plans.values():
             writer.merge(rs_done.tally())
         if n == 0:
             raise InputFileError(f"{src.name}: the file holds no records")
@@ -301,6 +306,8 @@ def _compile_loop(plan: Plan, rs: RecordScorer, writer: Writer, env: dict[str, A
     else:
         line = """f'{PREFIX}"row": {n}, "id": "{rid}"{out.tail}'"""
     fast = "rid.isalnum() or not rid" if writer.fast else "False"
+    # a writer that needs each record's own answers (FHIR output) gets its cells and the plan
+    call = "write(n, rid, out, row, PLAN)" if getattr(writer, "wants_row", False) else "write(n, rid, out)"
     source = f"""
 def loop(rows, n):
     for row in rows:
@@ -323,7 +330,7 @@ def loop(rows, n):
             out.n += 1
             put({line})
         else:
-            write(n, rid, out)
+            {call}
         if not n & {PROGRESS_EVERY}:
             progress(position())
     return n

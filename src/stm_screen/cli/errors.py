@@ -42,6 +42,15 @@ def say_error(line: str) -> None:
     sys.stderr.flush()
 
 
+def say_info(line: str) -> None:
+    """A note for the person on stderr, so that stdout stays data only."""
+    try:
+        sys.stderr.write(f"{line}\n")
+    except UnicodeEncodeError:
+        sys.stderr.write(f"{line}\n".encode("ascii", "replace").decode("ascii"))
+    sys.stderr.flush()
+
+
 def guard(fn: Callable[P, R]) -> Callable[P, R]:
     """Run a command body, translating errors into messages and exit codes."""
 

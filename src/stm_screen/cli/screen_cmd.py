@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import sys
 from collections.abc import Iterator
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from stm_screen.prompt.resume import Saved
 
 CLEAR = "\x1b[H\x1b[2J\x1b[3J"  # home, screen, then scrollback (erasing the screen may push it there)
-PATIENT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,7 @@ class Options:
     resume: bool = False
     patient: str | None = None
     next_patient: bool = False
+    save: bool = False
 
 
 def stdin_is_terminal() -> bool:
@@ -51,17 +50,10 @@ def stdout_is_terminal() -> bool:
 
 
 def check_patient(ref: str | None) -> str | None:
-    """A reference such as a record number: letters and digits, at least one digit, no spaces (not a name)."""
-    if ref is None:
-        return None
-    ref = ref.strip()
-    if not PATIENT_REF.match(ref) or not any(ch.isdigit() for ch in ref):
-        # The value itself is not repeated: it may be a name typed by mistake.
-        raise UsageError(
-            "--patient takes a reference such as a record number (letters and digits, at least one digit, "
-            "no spaces, up to 40 characters), never a name"
-        )
-    return ref
+    """A reference such as a record number (never a name); the value is not repeated in the message."""
+    from stm_screen.core.patient import check_patient_ref
+
+    return None if ref is None else check_patient_ref(ref)
 
 
 def report_path(base: Path | None, n: int) -> Path | None:
@@ -156,6 +148,10 @@ def run(opts: Options) -> None:
         )
     patient = check_patient(opts.patient)
     check_report(opts.report, opts.force)
+    if opts.save:  # a store that cannot be used is refused before the first question
+        from stm_screen.store import open_store
+
+        open_store().close()
     _safe_output()
 
     from stm_screen.io.datadir import data_dir
@@ -200,6 +196,7 @@ def run(opts: Options) -> None:
             saved=saved,
             report=target,
             force=opts.force,
+            save=opts.save,
         )
         saved = None
         if not opts.next_patient:
@@ -233,11 +230,9 @@ def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
     def check(text: str) -> str | None:
         if text.lower() in ("q", "quit") or not text or not ask_reference:
             return None
-        try:
-            check_patient(text)
-        except UsageError as exc:
-            return str(exc).replace("--patient takes", "please type")
-        return None
+        from stm_screen.core.patient import PATIENT_RULE, is_patient_ref
+
+        return None if is_patient_ref(text) else f"Not accepted: {PATIENT_RULE}."
 
     message = (
         "Next patient's reference (Enter for none, q to finish):"
@@ -272,6 +267,7 @@ def screen_one(
     saved: Saved | None,
     report: Path | None,
     force: bool = False,
+    save: bool = False,
 ) -> Result:
     """One person's screening: ask, show the result, write the report, forget the resume file."""
     from stm_screen.core.answers import Answer
@@ -333,6 +329,12 @@ def screen_one(
     if report is not None:
         write_report(result, ruleset, report, patient, force=force)
         prompter.show(f"Report written to {report}", "note")
+    if save:
+        # If saving fails the resume file stays, so the answers are not lost.
+        from stm_screen.store import save_screening
+
+        record_id = save_screening(result, ruleset=ruleset, patient=patient)
+        prompter.show(f"Saved to the history as screening {record_id}", "note")
     resume_files.delete(path)
     return result
 

@@ -12,7 +12,7 @@ from stm_screen import __version__
 from stm_screen.core.answers import Answer, describe, plain
 from stm_screen.core.conditions import Condition
 from stm_screen.core.engine import Evaluation, Scorer
-from stm_screen.core.ruleset import Question, Ruleset, Source
+from stm_screen.core.ruleset import Criterion, Question, RedFlag, Ruleset, Source
 
 MAX_CHANGES = 6
 
@@ -133,50 +133,25 @@ def explain(
     flags = {rf.id: rf for rf in ruleset.red_flags}
     crits = {c.id: c for c in ruleset.criteria}
 
-    red_flags = [
-        Finding(
-            rf.id,
-            rf.title.get(lang),
-            rf.message.get(lang),
-            _source(rf.source),
-            _used(ruleset, rf.when, values, lang),
-            level=rf.level,
+    def flag(rf: RedFlag, with_answers: bool = True) -> Finding:
+        used = _used(ruleset, rf.when, values, lang) if with_answers else []
+        return Finding(
+            rf.id, rf.title.get(lang), rf.message.get(lang), _source(rf.source), used, level=rf.level
         )
-        for rf in (flags[i] for i in ev.red_flags)
-    ]
-    not_ruled_out = [
-        Finding(rf.id, rf.title.get(lang), rf.message.get(lang), _source(rf.source), level=rf.level)
-        for rf in (flags[i] for i in ev.red_flags_unknown)
-    ]
-    met = [
-        Finding(
-            c.id,
-            c.title.get(lang),
-            c.explanation.get(lang),
-            _source(c.source),
-            _used(ruleset, c.when, values, lang),
-            points=c.points,
+
+    def criterion(c: Criterion, with_answers: bool = True) -> Finding:
+        used = _used(ruleset, c.when, values, lang) if with_answers else []
+        return Finding(
+            c.id, c.title.get(lang), c.explanation.get(lang), _source(c.source), used, points=c.points
         )
-        for c in (crits[i] for i in ev.criteria_met)
-    ]
+
+    red_flags = [flag(flags[i]) for i in ev.red_flags]
+    not_ruled_out = [flag(flags[i], with_answers=False) for i in ev.red_flags_unknown]
+    met = [criterion(crits[i]) for i in ev.criteria_met]
     undetermined_ids = set(ev.criteria_unknown)
-    not_met = [
-        Finding(
-            c.id,
-            c.title.get(lang),
-            c.explanation.get(lang),
-            _source(c.source),
-            _used(ruleset, c.when, values, lang),
-            points=c.points,
-        )
-        for c in ruleset.criteria
-        if c.id not in ev.criteria_met and c.id not in undetermined_ids
-    ]
-    undetermined = [
-        Finding(c.id, c.title.get(lang), c.explanation.get(lang), _source(c.source), points=c.points)
-        for c in ruleset.criteria
-        if c.id in undetermined_ids
-    ]
+    decided = set(ev.criteria_met) | undetermined_ids
+    not_met = [criterion(c) for c in ruleset.criteria if c.id not in decided]
+    undetermined = [criterion(c, with_answers=False) for c in ruleset.criteria if c.id in undetermined_ids]
     notes = [n.text.get(lang) for n in ruleset.notes if n.when is None or n.when.evaluate(values)]
 
     flag_questions: set[str] = set()
