@@ -213,3 +213,39 @@ def test_level_follows_the_rules_as_written(ruleset: Ruleset, answers: dict[str,
     else:
         met = len(ev.criteria_met)
         assert ev.level == ("self_care" if met == 0 else "pt_consider" if met <= 2 else "pt_recommended")
+
+
+def test_what_would_change_tries_a_bounded_number_of_answers(tmp_path: Any) -> None:
+    """On a very large ruleset the search stops after MAX_TRIALS answer changes (it never runs for minutes)."""
+    from stm_screen.core import explain as explain_module
+    from stm_screen.rules.loader import load_ruleset
+
+    n = 600
+    questions = "\n".join(f"  - {{id: q{i}, type: boolean, text: Q{i}}}" for i in range(n))
+    criteria = "\n".join(
+        f"  - {{id: c{i}, when: q{i}, title: C{i}, explanation: E, source: s}}" for i in range(n)
+    )
+    path = tmp_path / "big.yaml"
+    path.write_text(
+        f"id: big\nversion: '1'\ntitle: Big\ndisclaimer: d\nsources: [{{id: s, citation: x}}]\n"
+        f"questions:\n{questions}\ncriteria:\n{criteria}\n"
+        "scores: [{id: total, title: T, criteria: all}]\n"
+        "levels: [{id: low, title: L, advice: a}, {id: high, title: H, advice: b}]\n"
+        "outcomes: [{score: total, max: 10, level: low}, {score: total, min: 11, level: high}]\n",
+        encoding="utf-8",
+    )
+    big = load_ruleset(path)
+    scorer = Scorer(big)
+    calls = 0
+    real = scorer.evaluate
+
+    def counting(values: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(values)
+
+    scorer.evaluate = counting  # type: ignore[method-assign]
+    result = explain(big, {f"q{i}": i < 10 for i in range(n)}, scorer=scorer)
+    assert result.level == "low"
+    assert calls <= explain_module.MAX_TRIALS + 1
+    assert any(c.level == "high" for c in result.what_would_change)

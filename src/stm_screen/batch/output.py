@@ -83,6 +83,9 @@ class Writer:
         if out.status == "error" and len(self.bad) < MAX_BAD:
             self.bad.append((self.file, row, out.brief))  # never the answers on stderr
 
+    def finish(self) -> None:
+        """Called once after the last input (a format with a closing part writes it here)."""
+
     def merge(self, counts: dict[tuple[str, str], int]) -> None:
         for key, n in counts.items():
             self.counts[key] = self.counts.get(key, 0) + n

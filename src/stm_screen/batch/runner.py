@@ -194,6 +194,7 @@ class Batch:
             "position": src.position,
             "rid_of": rid_of,
             "odd": odd,
+            "PLAN": plan,
         }
         for k, memo in enumerate(rs.imemos):
             env[f"M{k}"] = memo
@@ -211,7 +212,8 @@ class Batch:
         cannot be read or planned (a broken JSONL line, two keys answering one question) is an error row;
         a record answering no question is an unanswered record, unless no record before it matched any
         column (then the keys are not question ids: a mapping error, exit 2)."""
-        plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str]] | Outcome] = {}
+        plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str], Plan] | Outcome] = {}
+        wants_row = getattr(writer, "wants_row", False)  # e.g. FHIR output: the record's own answers
         preset: Preset | None = None
         matched = False  # some record so far had a column answering a question
         described = False
@@ -260,13 +262,13 @@ class Batch:
                         plans.clear()
                     rs_new = RecordScorer(self.ruleset, plan)
                     rs_new.render = writer.render
-                    entry = (rs_new, _id_getter(plan.id_indices))
+                    entry = (rs_new, _id_getter(plan.id_indices), plan)
                 plans[keys] = entry
             writer.begin()
             if isinstance(entry, Outcome):
                 writer.write_other(n, "", entry)
                 continue
-            rs, rid = entry
+            rs, rid, rec_plan = entry
             row = list(rec.values())
             if rec.get("__status__") == "entered-in-error":
                 writer.write_other(n, rid(row), error_outcome("the response is marked entered-in-error"))
@@ -274,7 +276,10 @@ class Batch:
             out = rs.score_row(row)
             if not out.n:
                 writer.note_bad(n, out)
-            writer.write(n, rid(row), out)
+            if wants_row:
+                writer.write(n, rid(row), out, row, rec_plan)  # type: ignore[call-arg]
+            else:
+                writer.write(n, rid(row), out)
             if not n & PROGRESS_EVERY:
                 self.progress(src.position())
         for done in plans.values():
@@ -385,6 +390,8 @@ def _compile_loop(plan: Plan, rs: RecordScorer, writer: Writer, env: dict[str, A
     else:
         line = """f'{PREFIX}"row": {n}, "id": "{rid}"{out.tail}'"""
     fast = "rid.isalnum() or not rid" if writer.fast else "False"
+    # a writer that needs each record's own answers (FHIR output) gets its cells and the plan
+    call = "write(n, rid, out, row, PLAN)" if getattr(writer, "wants_row", False) else "write(n, rid, out)"
     source = f"""
 def loop(rows, n):
     for row in rows:
@@ -407,7 +414,7 @@ def loop(rows, n):
             out.n += 1
             put({line})
         else:
-            write(n, rid, out)
+            {call}
         if not n & {PROGRESS_EVERY}:
             progress(position())
     return n

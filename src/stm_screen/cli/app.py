@@ -65,12 +65,19 @@ def score(
         str, typer.Argument(help="JSON or YAML file of question id -> answer, or - for stdin.")
     ],
     rules: RulesOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text, json.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text, json, fhir.")] = "text",
+    save: Annotated[bool, typer.Option("--save", help="Also save the result in the local history.")] = False,
+    patient: Annotated[
+        str | None,
+        typer.Option(
+            "--patient", help="With --save: a patient reference such as a record number (never a name)."
+        ),
+    ] = None,
 ) -> None:
     """Score a file of answers and print the recommendation with its explanation."""
     from stm_screen.cli import score_cmd
 
-    score_cmd.run(answers, rules=rules, fmt=fmt)
+    score_cmd.run(answers, rules=rules, fmt=fmt, save=save, patient=patient)
 
 
 @rules_app.command("check")
@@ -130,11 +137,14 @@ clinic_cli.register(app)
 
 def main() -> None:
     """Console-script entry point."""
-    if sys.platform == "win32":  # pragma: no cover - make Ctrl-C and UTF-8 behave on Windows consoles
-        for stream in (sys.stdout, sys.stderr):
-            reconfigure = getattr(stream, "reconfigure", None)
-            if reconfigure is not None:
+    # A console that cannot print a character (cp1252, ascii) gets a '?' for it, never a crash.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
                 reconfigure(errors="replace")
+            except (ValueError, OSError):  # pragma: no cover - a stream that cannot be reconfigured
+                pass
     app()
 
 

@@ -32,6 +32,9 @@ OutputOpt = Annotated[
     str, typer.Option("--output", "-o", help="Output file, or - for standard output (the default).")
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: csv, jsonl.")]
+BatchFormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="Output format: csv, jsonl, fhir (a FHIR R4 Bundle).")
+]
 RulesOpt = Annotated[
     str | None,
     typer.Option(
@@ -58,7 +61,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
         decimal_comma: CommaOpt = False,
         multi_separator: SepOpt = None,
         output: OutputOpt = "-",
-        fmt: FormatOpt = "csv",
+        fmt: BatchFormatOpt = "csv",
         suggest_map: Annotated[
             bool,
             typer.Option(

@@ -11,14 +11,18 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
 from stm_screen.cli.errors import say_error
 from stm_screen.errors import ExitCode, InputFileError, UsageError
 
+if TYPE_CHECKING:
+    from stm_screen.batch.output import Writer
+
 FORMATS = ("csv", "jsonl")
+BATCH_FORMATS = (*FORMATS, "fhir")  # a FHIR R4 Bundle (stm_screen.interop.fhir_writer); not for rules diff
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
 _DELIMITER_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
@@ -40,11 +44,11 @@ def note(line: str) -> None:
     say_error(line)
 
 
-def _check(o: CommandOptions, inputs: list[str]) -> str | None:
+def _check(o: CommandOptions, inputs: list[str], formats: tuple[str, ...] = FORMATS) -> str | None:
     from stm_screen.batch.presets import PRESET_NAMES
 
-    if o.fmt not in FORMATS:
-        raise UsageError(f"unknown --format '{o.fmt}'; choose one of: {', '.join(FORMATS)}")
+    if o.fmt not in formats:
+        raise UsageError(f"unknown --format '{o.fmt}'; choose one of: {', '.join(formats)}")
     if o.preset is not None and o.preset not in PRESET_NAMES:
         from stm_screen.core.conditions import suggest
 
@@ -187,7 +191,7 @@ def _size(path: str) -> int:
 
 
 def run(inputs: list[str], o: CommandOptions) -> None:
-    delimiter = _check(o, inputs)
+    delimiter = _check(o, inputs, BATCH_FORMATS)
     from stm_screen.batch.columns import Options
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
@@ -204,12 +208,18 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     update, start, bar = _progress(inputs)
     batch = Batch(ruleset, mapping, settings, notify=note, progress=update)
     with _stop_signals(), _output(o.output) as handle, bar:
-        writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1)
+        if o.fmt == "fhir":
+            from stm_screen.interop.fhir_writer import FhirWriter
+
+            writer: Writer = FhirWriter(handle, with_file=len(inputs) > 1, ruleset=ruleset)
+        else:
+            writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1)
         for path in inputs:
             writer.start_file(path)
             start(path)
             batch.run(path, writer)
         writer.begin()
+        writer.finish()
     _summary(writer.counts, writer.bad, ruleset, inputs)
     if any(status == "error" for status, _ in writer.counts):
         raise typer.Exit(int(ExitCode.INVALID_DATA))

@@ -1,9 +1,126 @@
-"""Typer commands of the clinic workflow (``history``, ``form``). Light: no heavy imports here."""
+"""Typer commands of the clinic workflow (``history``, ``form``). Light: no heavy imports here.
+
+The bodies live in :mod:`stm_screen.cli.history_cmd` and :mod:`stm_screen.cli.form_cmd`.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from stm_screen.cli.errors import guard
+
+history_app = typer.Typer(
+    help="The local history of saved screenings (score --save). Stored on this computer only.",
+    no_args_is_help=True,
+)
+form_app = typer.Typer(
+    help="Build the questionnaire in other tools: REDCap, FHIR, a CSV template.", no_args_is_help=True
+)
+
+PatientOpt = Annotated[
+    str | None, typer.Option("--patient", help="Only this patient reference.", show_default=False)
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since", help="Only screenings saved on or after this date (YYYY-MM-DD, UTC).", show_default=False
+    ),
+]
+
+
+@history_app.command("list")
+@guard
+def history_list(
+    patient: PatientOpt = None,
+    since: SinceOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json, csv.")] = "table",
+) -> None:
+    """List saved screenings, oldest first."""
+    from stm_screen.cli import history_cmd
+
+    history_cmd.list_(patient=patient, since=since, fmt=fmt)
+
+
+@history_app.command("show")
+@guard
+def history_show(
+    record_id: Annotated[int, typer.Argument(metavar="ID", help="The screening's id (see 'history list').")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text, json, fhir.")] = "text",
+) -> None:
+    """Show a saved screening as it was scored, with the ruleset version it was scored with."""
+    from stm_screen.cli import history_cmd
+
+    history_cmd.show(record_id, fmt=fmt)
+
+
+@history_app.command("export")
+@guard
+def history_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: csv, jsonl, fhir.")] = "csv",
+    patient: PatientOpt = None,
+    since: SinceOpt = None,
+) -> None:
+    """Export saved screenings to a file (CSV, JSON lines, or a FHIR R4 Bundle)."""
+    from stm_screen.cli import history_cmd
+
+    history_cmd.export(output, fmt=fmt, patient=patient, since=since)
+
+
+@history_app.command("delete")
+@guard
+def history_delete(
+    record_id: Annotated[int, typer.Argument(metavar="ID", help="The screening's id (see 'history list').")],
+) -> None:
+    """Delete one saved screening."""
+    from stm_screen.cli import history_cmd
+
+    history_cmd.delete(record_id)
+
+
+@history_app.command("purge")
+@guard
+def history_purge(
+    before: Annotated[
+        str,
+        typer.Option(
+            "--before", help="Delete screenings saved before this date (YYYY-MM-DD, UTC).", show_default=False
+        ),
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
+    ] = False,
+) -> None:
+    """Delete every screening saved before a date (asks first)."""
+    from stm_screen.cli import history_cmd
+
+    history_cmd.purge(before, yes=yes)
+
+
+@form_app.command("export")
+@guard
+def form_export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="redcap, fhir or csv.", show_default=False)],
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "--rules", "-r", help="Rules file or folder, or a bundled ruleset's name (default: pt-screen)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Export the questionnaire: a REDCap data dictionary, a FHIR Questionnaire, or a blank CSV template."""
+    from stm_screen.cli import form_cmd
+
+    form_cmd.export(fmt, rules=rules, output=output)
 
 
 def register(app: typer.Typer) -> None:
     """Add the clinic commands to the app."""
+    app.add_typer(history_app, name="history")
+    app.add_typer(form_app, name="form")

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from stm_screen.errors import ExitCode, StmScreenError, printable
+from stm_screen.errors import ExitCode, StmScreenError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,11 +33,21 @@ def debug_enabled() -> bool:
 
 def say_error(line: str) -> None:
     """One line on stderr, prefixed so it stands out; plain text so it works on every terminal."""
-    line = printable(line)
+    # Values quoted from files (answers, survey exports) may hold escape sequences: show them, never run them.
+    line = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in line)
     try:
         sys.stderr.write(f"stm-screen: {line}\n")
     except UnicodeEncodeError:
         sys.stderr.write(f"stm-screen: {line}\n".encode("ascii", "replace").decode("ascii"))
+    sys.stderr.flush()
+
+
+def say_info(line: str) -> None:
+    """A note for the person on stderr, so that stdout stays data only."""
+    try:
+        sys.stderr.write(f"{line}\n")
+    except UnicodeEncodeError:
+        sys.stderr.write(f"{line}\n".encode("ascii", "replace").decode("ascii"))
     sys.stderr.flush()
 
 

@@ -22,6 +22,7 @@ SCREEN_OPTIONS: dict[str, tuple[str, bool]] = {
     "--resume": ("resume", False),
     "--patient": ("patient", True),
     "--next": ("next_patient", False),
+    "--save": ("save", False),
 }
 
 

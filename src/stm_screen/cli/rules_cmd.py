@@ -107,28 +107,37 @@ def show(path: str | None, fmt: str) -> None:
         raise UsageError(f"unknown --format '{fmt}'; choose one of: table, json")
     ruleset = load_rules(path)
     if fmt == "json":
-        sys.stdout.write(json.dumps(describe(ruleset), indent=2, ensure_ascii=False) + "\n")
+        from stm_screen.render.formats import printable_json
+
+        text = json.dumps(describe(ruleset), indent=2, ensure_ascii=False) + "\n"
+        sys.stdout.write(printable_json(text, getattr(sys.stdout, "encoding", None)))
         return
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from stm_screen.core.answers import allowed
     from stm_screen.render.console import make_console
 
+    # Rules text is printed as it is: '[' in a title or question is text, never Rich markup.
     console = make_console()
-    console.print(f"[bold]{ruleset.title}[/bold]  ({ruleset.id} {ruleset.version})", highlight=False)
+    console.print(
+        f"[bold]{escape(str(ruleset.title))}[/bold]  ({escape(f'{ruleset.id} {ruleset.version}')})",
+        highlight=False,
+    )
     questions = Table("id", "question", "answer", title="Questions", show_lines=False)
     for q in ruleset.questions:
         extra = " [safety]" if q.safety else ""
         cond = f"\n(asked if {q.ask_if.source})" if q.ask_if else ""
-        questions.add_row(q.id, f"{q.text}{extra}{cond}", allowed(q))
+        questions.add_row(Text(q.id), Text(f"{q.text}{extra}{cond}"), Text(allowed(q)))
     console.print(questions)
     flags = Table("id", "when", "level", "source", title="Warning signs (override everything else)")
     for r in ruleset.red_flags:
-        flags.add_row(r.id, r.when.source, r.level, r.source.id)
+        flags.add_row(*map(Text, (r.id, r.when.source, r.level, r.source.id)))
     console.print(flags)
     crit = Table("id", "when", "points", "source", title="Criteria")
     for c in ruleset.criteria:
-        crit.add_row(c.id, c.when.source, f"{c.points:g}", c.source.id)
+        crit.add_row(*map(Text, (c.id, c.when.source, f"{c.points:g}", c.source.id)))
     console.print(crit)
     outs = Table("level", "rule", "title", title="Outcomes")
     for o in ruleset.outcomes:
@@ -138,7 +147,7 @@ def show(path: str | None, fmt: str) -> None:
             lo = "" if o.min is None else f"{o.min:g} <= "
             hi = "" if o.max is None else f" <= {o.max:g}"
             rule = f"{lo}{o.score}{hi}"
-        outs.add_row(o.level, rule, str(ruleset.level_by_id[o.level].title))
+        outs.add_row(*map(Text, (o.level, rule, str(ruleset.level_by_id[o.level].title))))
     console.print(outs)
 
 
@@ -147,7 +156,9 @@ def schema(output: Path | None) -> None:
 
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if output is None:
-        sys.stdout.write(text)
+        from stm_screen.render.formats import printable_json
+
+        sys.stdout.write(printable_json(text, getattr(sys.stdout, "encoding", None)))
         return
     from stm_screen.io.atomic import write_text_atomic
 

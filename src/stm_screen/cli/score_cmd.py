@@ -7,22 +7,46 @@ import sys
 from stm_screen.errors import UsageError
 
 
-def run(answers: str, *, rules: str | None, fmt: str) -> None:
+def run(answers: str, *, rules: str | None, fmt: str, save: bool = False, patient: str | None = None) -> None:
     from stm_screen.render.formats import RENDERERS
 
     if fmt not in RENDERERS:
         raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(RENDERERS)}")
+    if patient is not None:
+        if not save and fmt != "fhir":
+            raise UsageError("--patient is only used with --save or --format fhir")
+        from stm_screen.store.records import check_patient_ref
+
+        patient = check_patient_ref(patient)
     from stm_screen.io.answers_file import read_answers
     from stm_screen.screening import load_rules, score_data
 
     ruleset = load_rules(rules)
     data, name = read_answers(answers)
     result = score_data(ruleset, data, source=name)
-    if fmt == "text":
+    # The result is shown first: if saving fails, the person still has it, and the error says why.
+    if fmt == "fhir":
+        from stm_screen.render.formats import printable_json, to_fhir
+
+        text = to_fhir(result, ruleset=ruleset, patient=patient)
+        sys.stdout.write(printable_json(text, getattr(sys.stdout, "encoding", None)))
+    elif fmt == "text":
         from stm_screen.render.console import make_console, plain_wanted
         from stm_screen.render.text import print_result
 
         console = make_console()
         print_result(result, console, plain=plain_wanted(console.is_terminal))
-        return
-    sys.stdout.write(RENDERERS[fmt](result))
+    else:
+        text = RENDERERS[fmt](result)
+        if fmt == "json":
+            from stm_screen.render.formats import printable_json
+
+            text = printable_json(text, getattr(sys.stdout, "encoding", None))
+        sys.stdout.write(text)
+    if save:
+        sys.stdout.flush()
+        from stm_screen.cli.errors import say_info
+        from stm_screen.store import save_screening
+
+        record_id = save_screening(result, ruleset=ruleset, patient=patient)
+        say_info(f"saved to the history as screening {record_id}")

@@ -57,6 +57,10 @@ def register(app: typer.Typer) -> None:
                 help="For intake staff: after each result, clear the screen and scrollback and start the next patient.",
             ),
         ] = False,
+        save: Annotated[
+            bool,
+            typer.Option("--save", help="Also save each result in the local history (stm-screen history)."),
+        ] = False,
     ) -> None:
         """Answer the screening questions in the terminal and see the result."""
         from stm_screen.cli import screen_cmd
@@ -70,6 +74,7 @@ def register(app: typer.Typer) -> None:
                 resume=resume,
                 patient=patient,
                 next_patient=next_patient,
+                save=save,
             )
         )
 

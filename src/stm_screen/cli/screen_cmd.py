@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import sys
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from stm_screen.cli.errors import fail, say_error
-from stm_screen.errors import ExitCode, UsageError
+from stm_screen.errors import ExitCode, StmScreenError, UsageError
 
 if TYPE_CHECKING:
     from stm_screen.core.explain import Result
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
     from stm_screen.prompt.flow import Flow
     from stm_screen.prompt.resume import Saved
 
-CLEAR = "\x1b[3J\x1b[H\x1b[2J"  # scrollback, home, screen
-PATIENT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+CLEAR = "\x1b[H\x1b[2J\x1b[3J"  # home, screen, then scrollback (erasing the screen may push it there)
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,7 @@ class Options:
     resume: bool = False
     patient: str | None = None
     next_patient: bool = False
+    save: bool = False
 
 
 def stdin_is_terminal() -> bool:
@@ -51,17 +50,10 @@ def stdout_is_terminal() -> bool:
 
 
 def check_patient(ref: str | None) -> str | None:
-    """A reference such as a record number: letters and digits, at least one digit, no spaces (not a name)."""
-    if ref is None:
-        return None
-    ref = ref.strip()
-    if not PATIENT_REF.match(ref) or not any(ch.isdigit() for ch in ref):
-        # The value itself is not repeated: it may be a name typed by mistake.
-        raise UsageError(
-            "--patient takes a reference such as a record number (letters and digits, at least one digit, "
-            "no spaces, up to 40 characters), never a name"
-        )
-    return ref
+    """A reference such as a record number (never a name); the value is not repeated in the message."""
+    from stm_screen.core.patient import check_patient_ref
+
+    return None if ref is None else check_patient_ref(ref)
 
 
 def report_path(base: Path | None, n: int) -> Path | None:
@@ -77,13 +69,24 @@ def check_report(path: Path | None, force: bool) -> None:
     from stm_screen.render.report import report_format
 
     report_format(path)
-    if path.is_dir():
-        raise UsageError(f"{path}: is a folder")
-    if path.exists() and not force:
-        raise UsageError(f"{path}: already exists; use --force to overwrite it")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"{path}: the folder {folder} does not exist")
+    try:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a folder")
+        if path.exists() and not force:
+            raise UsageError(f"{path}: already exists; use --force to overwrite it")
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"{path}: the folder {folder} does not exist")
+    except OSError as exc:  # a name too long, say
+        raise UsageError(f"{path}: cannot be used ({exc.strerror or type(exc).__name__})") from None
+    import tempfile
+
+    try:  # the report is written at the very end: find out now whether it can be
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write in {folder} ({exc.strerror or type(exc).__name__})") from None
 
 
 def _rules_spec(rules: str | None) -> str | None:
@@ -95,8 +98,8 @@ def _rules_spec(rules: str | None) -> str | None:
 
 
 def _safe_output() -> None:
-    """Never crash on a character the console cannot print (a cp1252 or ASCII console)."""
-    for stream in (sys.stdout, sys.stderr):
+    """Never crash on a character the console cannot print or read (a cp1252 or ASCII console)."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             with contextlib.suppress(ValueError, OSError):
@@ -145,6 +148,10 @@ def run(opts: Options) -> None:
         )
     patient = check_patient(opts.patient)
     check_report(opts.report, opts.force)
+    if opts.save:  # a store that cannot be used is refused before the first question
+        from stm_screen.store import open_store
+
+        open_store().close()
     _safe_output()
 
     from stm_screen.io.datadir import data_dir
@@ -157,9 +164,14 @@ def run(opts: Options) -> None:
         files = resume_files.saved_files(folder)
         if not files:
             raise UsageError("there is no stopped screening to continue; start one with 'stm-screen screen'")
-        saved = resume_files.load(files[0])
         if patient is None:
-            patient = saved.patient
+            saved = resume_files.load(files[0])
+            try:  # a file edited by hand may hold anything: only a valid reference is shown
+                patient = check_patient(saved.patient)
+            except UsageError:
+                patient = None
+        else:  # that patient's own screening, never the last one stopped (another patient's answers)
+            saved = _saved_for(files, patient)
     rules = opts.rules if opts.rules is not None else (saved.rules if saved else None)
     ruleset = load_rules(rules)
     prompter = make_prompter(opts)
@@ -184,12 +196,31 @@ def run(opts: Options) -> None:
             saved=saved,
             report=target,
             force=opts.force,
+            save=opts.save,
         )
         saved = None
         if not opts.next_patient:
             return
         patient = next_patient(prompter, ask_reference=opts.patient is not None)
         n += 1
+
+
+def _saved_for(files: list[Path], patient: str) -> Saved:
+    """The newest stopped screening labelled with this patient reference."""
+    from stm_screen.prompt import resume as resume_files
+
+    for path in files:
+        try:
+            saved = resume_files.load(path)
+        except UsageError:
+            continue
+        if saved.patient == patient:
+            return saved
+    # The reference itself is not repeated (messages never hold patient references).
+    raise UsageError(
+        "there is no stopped screening for that patient reference; start one with 'stm-screen screen "
+        "--patient REF', or leave out --patient to continue the last one stopped"
+    )
 
 
 def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
@@ -199,11 +230,9 @@ def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
     def check(text: str) -> str | None:
         if text.lower() in ("q", "quit") or not text or not ask_reference:
             return None
-        try:
-            check_patient(text)
-        except UsageError as exc:
-            return str(exc).replace("--patient takes", "please type")
-        return None
+        from stm_screen.core.patient import PATIENT_RULE, is_patient_ref
+
+        return None if is_patient_ref(text) else f"Not accepted: {PATIENT_RULE}."
 
     message = (
         "Next patient's reference (Enter for none, q to finish):"
@@ -238,6 +267,7 @@ def screen_one(
     saved: Saved | None,
     report: Path | None,
     force: bool = False,
+    save: bool = False,
 ) -> Result:
     """One person's screening: ask, show the result, write the report, forget the resume file."""
     from stm_screen.core.answers import Answer
@@ -270,8 +300,20 @@ def screen_one(
                 "Your earlier answers included an urgent warning sign; it is shown in the result.", "urgent"
             )
 
+    save_failed: list[str] = []
+
     def autosave(current: Flow) -> None:
-        resume_files.save(path, ruleset, current.values(), rules=rules, patient=patient)
+        try:
+            resume_files.save(path, ruleset, current.values(), rules=rules, patient=patient)
+        except (StmScreenError, OSError):
+            # Saving is a safety net: losing it must not end the screening. Say so once.
+            if not save_failed:
+                save_failed.append(str(path))
+                prompter.show(
+                    "Note: your answers could not be saved as you go (the data folder cannot be written). "
+                    "You can carry on; if you stop before the end, you will have to start again.",
+                    "note",
+                )
 
     try:
         with _hangup_as_interrupt():
@@ -287,6 +329,12 @@ def screen_one(
     if report is not None:
         write_report(result, ruleset, report, patient, force=force)
         prompter.show(f"Report written to {report}", "note")
+    if save:
+        # If saving fails the resume file stays, so the answers are not lost.
+        from stm_screen.store import save_screening
+
+        record_id = save_screening(result, ruleset=ruleset, patient=patient)
+        prompter.show(f"Saved to the history as screening {record_id}", "note")
     resume_files.delete(path)
     return result
 
@@ -297,11 +345,14 @@ def stopped(flow: Flow, path: Path, ruleset: Ruleset, *, rules: str | None, pati
 
     values = flow.values()
     if values:
-        resume_files.save(path, ruleset, values, rules=rules, patient=patient)
-        message = (
-            f"stopped; your {len(values)} answer(s) are saved. To continue where you left off, run: "
-            "stm-screen screen --resume"
-        )
+        try:
+            resume_files.save(path, ruleset, values, rules=rules, patient=patient)
+            message = (
+                f"stopped; your {len(values)} answer(s) are saved. To continue where you left off, run: "
+                "stm-screen screen --resume"
+            )
+        except (StmScreenError, OSError):
+            message = "stopped; your answers could not be saved (the data folder cannot be written)"
     else:
         resume_files.delete(path)
         message = "stopped before any answer; nothing was saved"
@@ -323,9 +374,11 @@ def show_result(result: Result, prompter: Prompter) -> None:
 
 
 def _result_width() -> int | None:
-    """Rich follows the terminal; without one, COLUMNS or 80 columns."""
+    """The terminal's width (Rich would assume 80 for TERM=dumb); without one, COLUMNS or 80 columns."""
     if stdout_is_terminal():
-        return None
+        import shutil
+
+        return shutil.get_terminal_size((80, 24)).columns
     columns = os.environ.get("COLUMNS", "")
     return int(columns) if columns.isdigit() and int(columns) > 0 else 80
 

@@ -20,6 +20,7 @@ from stm_screen.errors import AnswerProblem, AnswersError
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "checked", "ja", "oui", "si", "sí", "on", "x"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "unchecked", "nein", "non", "off"})
+MAX_NUMBER = 10**15  # larger whole numbers are refused before any arithmetic
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 Answer = bool | int | float | str | frozenset[str]
@@ -63,6 +64,8 @@ def _show(value: object) -> str:
 def parse_number(q: Question, raw: object, *, decimal_comma: bool = False) -> int | float:
     if isinstance(raw, bool):
         raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+    if isinstance(raw, int) and abs(raw) > MAX_NUMBER:  # would overflow a float (or even printing it)
+        raise AnswerValueError(f"the number is too large; allowed: {allowed(q)}")
     if isinstance(raw, int | float):
         value: int | float = raw
     elif isinstance(raw, str):
@@ -174,7 +177,8 @@ def check_answers(ruleset: Ruleset, raw: object, source: str = "") -> dict[str, 
         qid = str(key)
         q = ruleset.by_id.get(qid)
         if q is None:
-            problems.append(AnswerProblem(qid, f"unknown question{suggest(qid, ids)}"))
+            shown = qid if len(qid) <= 60 else f"{qid[:57]}..."  # never a huge key in full
+            problems.append(AnswerProblem(shown, f"unknown question{suggest(qid[:200], ids)}"))
             continue
         if is_blank(value):
             continue

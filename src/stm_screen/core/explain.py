@@ -12,9 +12,10 @@ from stm_screen import __version__
 from stm_screen.core.answers import Answer, describe, plain
 from stm_screen.core.conditions import Condition
 from stm_screen.core.engine import Evaluation, Scorer
-from stm_screen.core.ruleset import Question, Ruleset, Source
+from stm_screen.core.ruleset import Criterion, Question, RedFlag, Ruleset, Source
 
 MAX_CHANGES = 6
+MAX_TRIALS = 400  # answer changes tried at most: bounds the work on very large rulesets
 
 
 class AnswerUsed(NamedTuple):
@@ -133,50 +134,25 @@ def explain(
     flags = {rf.id: rf for rf in ruleset.red_flags}
     crits = {c.id: c for c in ruleset.criteria}
 
-    red_flags = [
-        Finding(
-            rf.id,
-            rf.title.get(lang),
-            rf.message.get(lang),
-            _source(rf.source),
-            _used(ruleset, rf.when, values, lang),
-            level=rf.level,
+    def flag(rf: RedFlag, with_answers: bool = True) -> Finding:
+        used = _used(ruleset, rf.when, values, lang) if with_answers else []
+        return Finding(
+            rf.id, rf.title.get(lang), rf.message.get(lang), _source(rf.source), used, level=rf.level
         )
-        for rf in (flags[i] for i in ev.red_flags)
-    ]
-    not_ruled_out = [
-        Finding(rf.id, rf.title.get(lang), rf.message.get(lang), _source(rf.source), level=rf.level)
-        for rf in (flags[i] for i in ev.red_flags_unknown)
-    ]
-    met = [
-        Finding(
-            c.id,
-            c.title.get(lang),
-            c.explanation.get(lang),
-            _source(c.source),
-            _used(ruleset, c.when, values, lang),
-            points=c.points,
+
+    def criterion(c: Criterion, with_answers: bool = True) -> Finding:
+        used = _used(ruleset, c.when, values, lang) if with_answers else []
+        return Finding(
+            c.id, c.title.get(lang), c.explanation.get(lang), _source(c.source), used, points=c.points
         )
-        for c in (crits[i] for i in ev.criteria_met)
-    ]
+
+    red_flags = [flag(flags[i]) for i in ev.red_flags]
+    not_ruled_out = [flag(flags[i], with_answers=False) for i in ev.red_flags_unknown]
+    met = [criterion(crits[i]) for i in ev.criteria_met]
     undetermined_ids = set(ev.criteria_unknown)
-    not_met = [
-        Finding(
-            c.id,
-            c.title.get(lang),
-            c.explanation.get(lang),
-            _source(c.source),
-            _used(ruleset, c.when, values, lang),
-            points=c.points,
-        )
-        for c in ruleset.criteria
-        if c.id not in ev.criteria_met and c.id not in undetermined_ids
-    ]
-    undetermined = [
-        Finding(c.id, c.title.get(lang), c.explanation.get(lang), _source(c.source), points=c.points)
-        for c in ruleset.criteria
-        if c.id in undetermined_ids
-    ]
+    decided = set(ev.criteria_met) | undetermined_ids
+    not_met = [criterion(c) for c in ruleset.criteria if c.id not in decided]
+    undetermined = [criterion(c, with_answers=False) for c in ruleset.criteria if c.id in undetermined_ids]
     notes = [n.text.get(lang) for n in ruleset.notes if n.when is None or n.when.evaluate(values)]
 
     flag_questions: set[str] = set()
@@ -255,12 +231,21 @@ def what_would_change(
     flag_questions: set[str] = set()
     for rf in ruleset.red_flags:
         flag_questions |= rf.when.names
+    # Only answers that some criterion, skip rule or item score looks at can move the level.
+    constants = _constants_by_name(ruleset)
+    relevant = set(constants)
+    for s in ruleset.scores:
+        relevant.update(s.items)
+    budget = MAX_TRIALS
     found: list[tuple[int, float, Change]] = []
     for q in ruleset.questions:
-        if q.safety or q.id in flag_questions or q.id in ev.skipped:
+        if q.safety or q.id in flag_questions or q.id in ev.skipped or q.id not in relevant:
             continue
         now = ev.values.get(q.id)
-        for distance, candidate in _candidates(ruleset, q, now):
+        for distance, candidate in _candidates(q, now, constants.get(q.id, set())):
+            budget -= 1
+            if budget < 0:
+                break
             trial = dict(ev.values)
             if isinstance(candidate, frozenset) and not candidate:
                 trial.pop(q.id, None)
@@ -333,7 +318,7 @@ def _band_summary(ruleset: Ruleset, ev: Evaluation, lang: str | None) -> Change 
     return None
 
 
-def _candidates(ruleset: Ruleset, q: Question, now: Answer | None) -> list[tuple[float, Answer]]:
+def _candidates(q: Question, now: Answer | None, points: set[float]) -> list[tuple[float, Answer]]:
     """Alternative answers for a question, nearest first (distance, value)."""
     if q.type == "boolean":
         if now is None:
@@ -345,10 +330,6 @@ def _candidates(ruleset: Ruleset, q: Question, now: Answer | None) -> list[tuple
         current = now if isinstance(now, frozenset) else frozenset()
         return [(1.0, current ^ {c.id}) for c in q.choices]
     # numbers: values around every constant the rules compare this question with
-    points: set[float] = set()
-    for cond in _conditions(ruleset):
-        if q.id in cond.names:
-            points.update(_constants(cond.source))
     step = 1.0 if q.type == "integer" else 0.5
     candidates: set[float] = set()
     for c in points:
@@ -371,9 +352,17 @@ def _candidates(ruleset: Ruleset, q: Question, now: Answer | None) -> list[tuple
     return out
 
 
+def _constants_by_name(ruleset: Ruleset) -> dict[str, set[float]]:
+    """For each question a criterion or skip rule looks at: the numbers its conditions compare with."""
+    out: dict[str, set[float]] = {}
+    for cond in _conditions(ruleset):
+        numbers = _constants(cond.source)
+        for name in cond.names:
+            out.setdefault(name, set()).update(numbers)
+    return out
+
+
 def _conditions(ruleset: Ruleset) -> Iterator[Condition]:
-    for rf in ruleset.red_flags:
-        yield rf.when
     for c in ruleset.criteria:
         yield c.when
     for q in ruleset.questions:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from stm_screen.errors import InputFileError
-from stm_screen.io.yamlfile import SafeLoader, YamlProblems, decode, read_bytes
+from stm_screen.io.yamlfile import MAX_BYTES, SafeLoader, YamlProblems, decode, read_bytes
 
 
 def read_answers(spec: str) -> tuple[Any, str]:
@@ -18,7 +18,7 @@ def read_answers(spec: str) -> tuple[Any, str]:
     if spec == "-":
         name = "<stdin>"
         try:
-            raw = sys.stdin.buffer.read()
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: decode() refuses anything larger
         except (OSError, ValueError) as exc:
             raise InputFileError(f"{name}: cannot read standard input ({type(exc).__name__})") from None
     else:
@@ -36,17 +36,54 @@ def read_answers(spec: str) -> tuple[Any, str]:
     return parse_answers_text(text, name), name
 
 
+class _Twice(Exception):
+    """A key appears twice in one mapping: the file says two things about one question."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Twice(key)
+        out[key] = value
+    return out
+
+
+class _AnswersLoader(SafeLoader):  # type: ignore[valid-type,misc]
+    """The safe loader, refusing a key that appears twice (PyYAML would keep the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, _twice(key_node.value), key_node.start_mark
+                    )
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _twice(key: object) -> str:
+    shown = str(key) if len(str(key)) <= 60 else str(key)[:57] + "..."
+    return f"'{shown}' is answered twice; keep one answer"
+
+
 def parse_answers_text(text: str, name: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_no_duplicates)
+        except _Twice as exc:
+            raise InputFileError(f"{name}: {_twice(exc.args[0])}") from None
         except json.JSONDecodeError as exc:
             if name.endswith(".json"):
                 raise InputFileError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
             # YAML flow style is a superset of JSON: fall through
+        except (RecursionError, ValueError) as exc:  # nested too deeply; a number too long to read
+            raise InputFileError(f"{name}: cannot read the answers ({type(exc).__name__})") from None
     try:
-        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_AnswersLoader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""

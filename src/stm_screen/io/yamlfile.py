@@ -76,13 +76,15 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
     name = str(path)
     try:
         if path.is_dir():
-            raise YamlProblems([Problem(f"is a folder, not a {what}", name)])
+            article = "an" if what[:1] in "aeiou" else "a"
+            raise YamlProblems([Problem(f"is a folder, not {article} {what}", name)])
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise YamlProblems(
                 [Problem(f"the {what} is too large ({size:,} bytes; at most {MAX_BYTES:,})", name)]
             )
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # bounded: a device such as /dev/zero has no size but no end
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise YamlProblems([Problem(f"no such {what}", name)]) from None
     except PermissionError:
@@ -94,9 +96,7 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
 
 def decode(data: bytes, name: str, what: str = "file") -> str:
     if len(data) > MAX_BYTES:
-        raise YamlProblems(
-            [Problem(f"the {what} is too large ({len(data):,} bytes; at most {MAX_BYTES:,})", name)]
-        )
+        raise YamlProblems([Problem(f"the {what} is too large (more than {MAX_BYTES:,} bytes)", name)])
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")

@@ -143,10 +143,18 @@ class PlainPrompter:
         choices = [o for o in options if not o.command]
         commands = [o for o in options if o.command]
         self.show(message)
-        for n, o in enumerate(choices, start=1):
-            self.write(f"  {n}) {o.label}\n")
-        for o in commands:
-            self.write(f"  {o.shortcut}) {o.label}\n")
+        width = _width(self.out)
+        numbered = [(f"  {n}) ", o) for n, o in enumerate(choices, start=1)]
+        for prefix, o in [*numbered, *[(f"  {o.shortcut}) ", o) for o in commands]]:
+            lines = textwrap.wrap(
+                o.label,
+                width,
+                initial_indent=prefix,
+                subsequent_indent=" " * len(prefix),
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+            self.write("\n".join(lines or [prefix.rstrip()]) + "\n")
         return choices, commands
 
     def _match(self, word: str, choices: list[Option], commands: list[Option]) -> Option | None:
@@ -199,12 +207,15 @@ class PlainPrompter:
                 return frozenset({single.key})
             picked: set[str] = set()
             bad = False
-            for part in words.replace(",", " ").replace(";", " ").split():
-                found = self._match(part, choices, [])
-                if found is None:
-                    bad = True
-                    break
-                picked.add(found.key)
+            for item in words.replace(";", ",").split(","):
+                # A whole label ("Lower back"), else words or numbers separated by spaces ("1 3").
+                whole = self._match(item, choices, []) if item.strip() else None
+                for part in [item] if whole is not None else item.split():
+                    found = self._match(part, choices, [])
+                    if found is None:
+                        bad = True
+                        break
+                    picked.add(found.key)
             if picked and not bad:
                 return frozenset(picked)
             self.show(f"please type numbers from 1 to {len(choices)}, separated by commas.", "error")
@@ -259,46 +270,98 @@ class RichPrompter:
         self.out.write(fit(body, self.encoding) + "\n")
         self.out.flush()
 
-    def _choices(self, options: Sequence[Option], checked: frozenset[str] = frozenset()) -> list[Any]:
+    def _choices(
+        self, options: Sequence[Option], checked: frozenset[str] = frozenset(), numbered: bool = False
+    ) -> list[Any]:
         import questionary
 
         out: list[Any] = []
         separated = False
+        n = 0
         for o in options:
             if o.command and not separated and out:  # a gap between the answers and help/back
                 out.append(questionary.Separator(" "))
                 separated = True
-            out.append(questionary.Choice(fit(o.label, self.encoding), value=o.key, checked=o.key in checked))
+            label = o.label
+            if numbered and not o.command:
+                n += 1
+                label = f"{n:>2}. {label}"
+            out.append(questionary.Choice(fit(label, self.encoding), value=o.key, checked=o.key in checked))
         return out
+
+    def _message(self, message: str) -> str:
+        """Wrapped to the terminal: prompt_toolkit cuts off, rather than wraps, long lines of a message."""
+        width = _width(self.out) - 2  # questionary puts "? " before the first line
+        lines: list[str] = []
+        for para in message.split("\n"):
+            indent = para[: len(para) - len(para.lstrip())]
+            lines.extend(
+                textwrap.wrap(
+                    para, width, subsequent_indent=indent, break_on_hyphens=False, break_long_words=False
+                )
+                or [""]
+            )
+        return fit("\n".join(lines), self.encoding)
+
+    def _instruction(self, message: str, instruction: str) -> str:
+        """The key hint after the message, on a line of its own when it would not fit after it."""
+        last = message.split("\n")[-1]
+        if len(last) + 3 + len(instruction) > _width(self.out):
+            return "\n  " + instruction
+        return instruction
+
+    @staticmethod
+    def _command_keys(question: Any, options: Sequence[Option], result: Callable[[str], Any]) -> Any:
+        """Typing a command's shortcut (? for help, < for back) chooses it at once, as in plain mode."""
+        from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+        bindings = KeyBindings()
+        for o in options:
+            if o.command:
+
+                def choose(event: Any, key: str = o.key) -> None:
+                    event.app.exit(result=result(key))
+
+                bindings.add(o.shortcut, eager=True)(choose)
+        app = question.application
+        app.key_bindings = merge_key_bindings([app.key_bindings, bindings])
+        return question
 
     def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
         import questionary
 
-        shortcuts = len(options) <= 36
-        answer = questionary.select(
-            fit(message, self.encoding),
-            choices=self._choices(options),
+        # Number keys choose only while the numbers are 1 to 9: after that questionary goes on with 0 and
+        # letters, which would not match the numbers people read. Longer lists are numbered in the labels.
+        shortcuts = len(options) <= 9
+        message = self._message(message)
+        hint = "(arrow keys or number, then Enter)" if shortcuts else "(arrow keys, then Enter)"
+        question = questionary.select(
+            message,
+            choices=self._choices(options, numbered=not shortcuts),
             default=default,
             pointer=self.pointer,
             use_shortcuts=shortcuts,
             use_jk_keys=False,
             use_emacs_keys=True,
-            instruction="(arrow keys or number, then Enter)",
+            instruction=self._instruction(message, hint),
             style=_style(self.colour),
-        ).unsafe_ask()
+        )
+        answer = self._command_keys(question, options, lambda key: key).unsafe_ask()
         return str(answer)
 
     def multi(self, message: str, options: Sequence[Option], checked: frozenset[str]) -> frozenset[str]:
         import questionary
 
-        answer = questionary.checkbox(
-            fit(message, self.encoding),
+        message = self._message(message)
+        question = questionary.checkbox(
+            message,
             choices=self._choices(options, checked),
             pointer=self.pointer,
             use_jk_keys=False,
-            instruction="(arrow keys to move, Space to tick, Enter when done)",
+            instruction=self._instruction(message, "(arrow keys to move, Space to tick, Enter when done)"),
             style=_style(self.colour),
-        ).unsafe_ask()
+        )
+        answer = self._command_keys(question, options, lambda key: [key]).unsafe_ask()
         return frozenset(str(a) for a in answer)
 
     def text(self, message: str, check: Callable[[str], str | None], default: str = "") -> str:
@@ -309,7 +372,7 @@ class RichPrompter:
             return True if problem is None else fit(problem, self.encoding)
 
         answer = questionary.text(
-            fit(message, self.encoding), default=default, validate=validate, style=_style(self.colour)
+            self._message(message), default=default, validate=validate, style=_style(self.colour)
         ).unsafe_ask()
         return str(answer).strip()
 

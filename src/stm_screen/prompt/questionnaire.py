@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from stm_screen.core.answers import Answer, AnswerValueError, allowed, describe, parse_answer
+from stm_screen.core.answers import (
+    Answer,
+    AnswerValueError,
+    allowed,
+    describe,
+    parse_answer,
+    parse_number,
+)
 from stm_screen.core.ruleset import Question, RedFlag, Ruleset
 from stm_screen.prompt.ask import Option, Prompter
 from stm_screen.prompt.flow import Flow
@@ -175,9 +182,18 @@ class Questionnaire:
             return None
         if not word:
             return None if not q.required else f"please answer: {allowed(q)} (? for help)"
+        if "\n" in word:  # several lines pasted at once
+            return f"please type one answer on one line: {allowed(q)}"
         try:
             parse_answer(q, text)
         except AnswerValueError as exc:
+            if "," in word:
+                try:
+                    parse_number(q, word, decimal_comma=True)
+                except AnswerValueError:
+                    pass
+                else:
+                    return f"please use a point for decimals, like {word.replace(',', '.')}"
             return f"{exc} (? for help, < to go back)"
         return None
 
@@ -190,12 +206,15 @@ class Questionnaire:
             say(f"Please act on this now: {rf.title}", "urgent")
             say(str(rf.message), "")
         say("")
+        if self.flow.current is None:  # that was the last question: only the review is left
+            message = "You can stop here and see your result, or check your answers first."
+            carry_on = "Check my answers first"
+        else:
+            message = "You can stop here and see your result, or finish the remaining questions first."
+            carry_on = "Finish the remaining questions"
         choice = self.prompter.select(
-            "You can stop here and see your result, or finish the remaining questions first.",
-            [
-                Option(STOP, "Stop here and show my result"),
-                Option(CARRY_ON, "Finish the remaining questions"),
-            ],
+            message,
+            [Option(STOP, "Stop here and show my result"), Option(CARRY_ON, carry_on)],
             default=STOP,
         )
         if choice == STOP:
@@ -207,16 +226,15 @@ class Questionnaire:
         """Show every answer; True when the person wants the result, False after a change was chosen."""
         rows = self.flow.review()
         options = []
-        for n, row in enumerate(rows, start=1):
+        for row in rows:  # the prompter numbers the choices, so that the numbers shown are the keys to type
             shown = "not answered" if row.value is None else describe(row.question, row.value)
             text = _short(str(row.question.text), 46)
-            number = "" if self.prompter.plain else f"{n:>2}. "  # plain mode numbers every choice itself
-            options.append(Option(row.question.id, _short(f"{number}{text} - {shown}", 74)))
+            options.append(Option(row.question.id, _short(f"{text} - {shown}", 70)))
         self.prompter.show("")
         self.prompter.show("Please check your answers", "title")
         key = self.prompter.select(
             "Choose an answer to change it, or confirm to see your result.",
-            [RESULT, *options] if not self.prompter.plain else [*options, RESULT],
+            [*options, RESULT],
             default=RESULT.key,
         )
         if key == RESULT.key:

@@ -18,7 +18,7 @@ from stm_screen.core.answers import describe, parse_answer
 from stm_screen.core.explain import Finding, Result
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import UsageError
-from stm_screen.render.text import render_plain, score_bar
+from stm_screen.render.text import render_plain, safety_gap, score_bar
 
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt", ".json": "json"}
 
@@ -138,6 +138,9 @@ def to_md(result: Result, info: ReportInfo) -> str:
     lines = ["# Pain screening report", ""]
     lines += [f"- **{k}:** {_md(v)}" for k, v in _header(result, info)]
     lines += ["", f"## Result: {_md(result.symbol)} {_md(result.title)}", "", _md(result.advice)]
+    if safety_gap(result):
+        lines += ["", f"**{_md(safety_gap(result))}**"]
+        lines += [f"- Could not be ruled out: {_md(f.title)}" for f in result.red_flags_not_ruled_out]
     lines += _md_findings("Warning signs: act on these first", result.red_flags, flag=True)
     if result.score is not None and result.max_score is not None:
         bar = score_bar(result.score, result.max_score, unicode_ok=False)
@@ -236,6 +239,12 @@ def to_html(result: Result, info: ReportInfo) -> str:
         f"<div class='title'><span class='symbol' aria-hidden='true'>{_e(result.symbol)}</span>"
         f"{_e(result.title)}</div><p>{_e(result.advice)}</p></section>\n"
     )
+    if safety_gap(result):
+        add(f"<section id='not-ruled-out'><p><strong>{_e(safety_gap(result))}</strong></p><ul>")
+        add(
+            "".join(f"<li>Could not be ruled out: {_e(f.title)}</li>" for f in result.red_flags_not_ruled_out)
+        )
+        add("</ul></section>\n")
     if result.red_flags:
         add("<section id='red-flags'><h2>Warning signs: act on these first</h2>")
         for f in result.red_flags:

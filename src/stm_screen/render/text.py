@@ -72,6 +72,17 @@ def _answers(f: Finding) -> str:
     )
 
 
+SAFETY_GAP = (
+    "Some safety questions were not answered, so warning signs could not be ruled out. Please answer "
+    "them, or check with a doctor, before starting physical therapy."
+)
+
+
+def safety_gap(result: Result) -> str:
+    """What to say next to the headline when warning-sign questions were left unanswered (else '')."""
+    return SAFETY_GAP if result.red_flags_not_ruled_out else ""
+
+
 def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str]]:
     """The result as (style, line) pairs: the single source of the text layout (plain and rich)."""
     sym = symbol_for(result, unicode_ok)
@@ -81,6 +92,9 @@ def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str
     add(("level", f"{sym} {result.title}".strip()))
     add(("", ""))
     add(("", result.advice))
+    if safety_gap(result):
+        add(("", ""))
+        add(("flag", safety_gap(result)))
     if result.red_flags:
         add(("", ""))
         add(("heading", "WARNING SIGNS - act on these first:"))
@@ -173,7 +187,9 @@ def render_plain(result: Result, unicode_ok: bool = True, width: int = 80) -> st
 def renderable(result: Result, console: Console) -> RenderableType:
     from rich import box
     from rich.console import Group
+    from rich.padding import Padding
     from rich.panel import Panel
+    from rich.table import Table
     from rich.text import Text
 
     unicode_ok = can_encode(console, "█░•‼◐●○▲╭─")
@@ -184,7 +200,22 @@ def renderable(result: Result, console: Console) -> RenderableType:
         "dim": "dim",
         "": "",
     }
-    body = [Text(line, style=styles[style]) for style, line in result_lines(result, unicode_ok)]
+    body: list[RenderableType] = []
+    for style, line in result_lines(result, unicode_ok):
+        text = line.lstrip(" ")
+        indent = len(line) - len(text)
+        if text[:2] in ("• ", "- "):  # a bullet: its wrapped lines go under the text, not the bullet
+            row = Table.grid(padding=0)
+            row.add_column(width=indent + 2, no_wrap=True)
+            row.add_column()
+            row.add_row(
+                Text(" " * indent + text[:2], style=styles[style]), Text(text[2:], style=styles[style])
+            )
+            body.append(row)
+        elif indent:  # an explanation under a bullet: wrapped lines keep the indent
+            body.append(Padding(Text(text, style=styles[style]), (0, 0, 0, indent)))
+        else:
+            body.append(Text(line, style=styles[style]))
     return Panel(
         Group(*body),
         title="Screening result",

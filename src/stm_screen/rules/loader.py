@@ -38,8 +38,13 @@ def resolve(spec: str | Path | None) -> Path:
     if spec is None or str(spec) == "":
         spec = DEFAULT_RULESET
     path = Path(spec)
-    if path.exists():
-        return path
+    try:
+        if path.exists():
+            return path
+    except OSError as exc:  # a name too long, say
+        raise RulesError(
+            [Problem(f"cannot use this path: {exc.strerror or type(exc).__name__}", str(spec))]
+        ) from None
     folder = bundled_dir()
     for candidate in (folder / f"{spec}.yaml", folder / f"{spec}.yml", folder / str(spec)):
         if "/" not in str(spec) and "\\" not in str(spec) and candidate.exists():
@@ -49,7 +54,11 @@ def resolve(spec: str | Path | None) -> Path:
 
 
 def _rules_files(folder: Path) -> list[Path]:
-    files = sorted(p for p in folder.iterdir() if p.suffix in _SUFFIXES and p.is_file())
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix in _SUFFIXES and (p.is_file() or (p.is_symlink() and not p.exists()))  # broken links too
+    )
     if not files:
         raise RulesError([Problem("the folder holds no .yaml or .yml rules files", str(folder))])
     if len(files) > MAX_FILES:
@@ -116,10 +125,17 @@ def load_ruleset(spec: str | Path | None = None) -> Ruleset:
         files = _rules_files(path)
         digest = hashlib.sha256()
         parts = []
+        unreadable: list[Problem] = []
         for f in files:
-            data, pos, raw = _read(f)
+            try:
+                data, pos, raw = _read(f)
+            except RulesError as exc:  # go on: every broken file is reported at once
+                unreadable.extend(exc.problems)
+                continue
             digest.update(f.name.encode() + b"\0" + raw + b"\0")
             parts.append((f, data, pos))
+        if unreadable:
+            raise RulesError(unreadable)
         merged, positions = _merge(parts)
         return compile_ruleset(merged, sha256=digest.hexdigest(), origin=str(path), locate=positions.locate)
     data, positions, raw = _read(path)

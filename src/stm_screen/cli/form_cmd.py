@@ -1,0 +1,42 @@
+"""``stm-screen form export``: the questionnaire for REDCap, FHIR or a CSV batch template."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from stm_screen.cli.errors import say_info
+from stm_screen.errors import UsageError
+
+FORMATS = ("redcap", "fhir", "csv")
+
+
+def export(fmt: str, *, rules: str | None, output: Path | None) -> None:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(FORMATS)}")
+    from stm_screen.io.output import open_output
+    from stm_screen.screening import load_rules
+
+    ruleset = load_rules(rules)
+    if fmt == "fhir":
+        from stm_screen.interop.fhir import questionnaire
+
+        resource, warnings = questionnaire(ruleset)
+        for warning in warnings:
+            say_info(f"warning: {warning}")
+        with open_output(output) as handle:
+            handle.write(json.dumps(resource, indent=2, ensure_ascii=False) + "\n")
+    else:
+        if fmt == "redcap":
+            from stm_screen.interop.redcap import data_dictionary
+
+            rows = data_dictionary(ruleset)
+        else:
+            from stm_screen.interop.template import batch_template
+
+            rows = batch_template(ruleset)
+        with open_output(output, newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+    if output is not None:
+        say_info(f"wrote {output}")

@@ -1,0 +1,313 @@
+"""``stm-screen history``: list, show, export, delete and purge saved screenings.
+
+Messages name record ids and counts only: never a patient reference or an answer.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stm_screen.cli.errors import say_info
+from stm_screen.errors import Interrupted, UsageError
+
+if TYPE_CHECKING:
+    from stm_screen.core.ruleset import Ruleset
+    from stm_screen.store.history import Record
+
+LIST_FORMATS = ("table", "json", "csv")
+SHOW_FORMATS = ("text", "json", "fhir")
+EXPORT_FORMATS = ("csv", "jsonl", "fhir")
+SUMMARY_COLUMNS = (
+    "id",
+    "created_at",
+    "patient",
+    "ruleset_id",
+    "ruleset_version",
+    "ruleset_sha256",
+    "tool_version",
+    "level",
+    "score",
+)
+
+
+def _choose(fmt: str, allowed: tuple[str, ...]) -> str:
+    if fmt not in allowed:
+        raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(allowed)}")
+    return fmt
+
+
+def parse_when(text: str, option: str) -> datetime:
+    """A date (``YYYY-MM-DD``, taken as UTC midnight) or an ISO date-time, as an aware UTC datetime."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"{option}: '{value}' is not a date; use YYYY-MM-DD (for example 2024-03-05)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _filters(patient: str | None, since: str | None) -> tuple[str | None, str | None]:
+    from stm_screen.store.records import check_patient_ref
+
+    ref = check_patient_ref(patient) if patient is not None else None
+    when = _iso(parse_when(since, "--since")) if since is not None else None
+    return ref, when
+
+
+def _not_found(record_id: int) -> UsageError:
+    return UsageError(f"there is no saved screening with id {record_id} (see 'stm-screen history list')")
+
+
+# --- list ---------------------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def list_(*, patient: str | None, since: str | None, fmt: str) -> None:
+    _choose(fmt, LIST_FORMATS)
+    from stm_screen.store import open_store
+
+    ref, when = _filters(patient, since)
+    with open_store(create=False) as store:
+        rows = [r.summary() for r in store.records(patient_ref=ref, since=when)]
+    out = sys.stdout
+    if fmt == "json":
+        out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(SUMMARY_COLUMNS)
+        writer.writerows([_cell(r[c]) for c in SUMMARY_COLUMNS] for r in rows)
+        return
+    if not rows:
+        say_info("no saved screenings" + (" match" if ref or when else ""))
+        return
+    headers = ("ID", "SAVED (UTC)", "PATIENT", "RULESET", "LEVEL", "SCORE")
+    table = [
+        (
+            str(r["id"]),
+            r["created_at"],
+            r["patient"] or "-",
+            f"{r['ruleset_id']} {r['ruleset_version']}",
+            r["level"] or "(incomplete)",
+            _cell(r["score"]) or "-",
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(headers)]
+    for line in (headers, *table):
+        out.write("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n")
+
+
+# --- show ---------------------------------------------------------------------------------------------
+
+
+_RULESETS: dict[tuple[str, str], Ruleset | None] = {}
+
+
+def ruleset_for(record: Record) -> Ruleset | None:
+    """The bundled ruleset a record was scored with, if it is still here unchanged (same hash)."""
+    key = (record.ruleset_id, record.ruleset_sha256)
+    if key not in _RULESETS:
+        found: Ruleset | None = None
+        try:
+            from stm_screen.screening import load_rules
+
+            candidate = load_rules(record.ruleset_id)
+            if candidate.sha256 == record.ruleset_sha256:
+                found = candidate
+        except Exception:  # noqa: BLE001 - any failure means "not available"; types are then inferred
+            found = None
+        _RULESETS[key] = found
+    return _RULESETS[key]
+
+
+def fhir_entries(record: Record) -> list[dict[str, Any]]:
+    from stm_screen.interop.fhir import bundle_for_record
+
+    return bundle_for_record(
+        record.result,
+        answers=record.answers,
+        types=record.answer_types,
+        ruleset=ruleset_for(record),
+        patient=record.patient_ref,
+        authored=record.created_at,
+        key=f"history:{record.id}:{record.created_at}",
+    )
+
+
+def show(record_id: int, *, fmt: str) -> None:
+    _choose(fmt, SHOW_FORMATS)
+    from stm_screen.store import open_store
+
+    with open_store(create=False) as store:
+        record = store.get(record_id)
+    if record is None:
+        raise _not_found(record_id)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
+    if fmt == "fhir":
+        from stm_screen.interop.fhir import bundle
+
+        doc = bundle(fhir_entries(record), timestamp=record.created_at)
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return
+    from stm_screen.render.console import make_console, plain_wanted
+    from stm_screen.render.text import print_result
+    from stm_screen.store.records import result_from_dict
+
+    try:
+        result = result_from_dict(record.result)
+    except (TypeError, ValueError, AttributeError):
+        raise UsageError(
+            f"screening {record.id} was saved by stm-screen {record.tool_version} in a form this version cannot "
+            "render as text; use --format json"
+        ) from None
+    console = make_console()
+    who = f", patient {record.patient_ref}" if record.patient_ref else ""
+    console.print(
+        f"Screening {record.id}, saved {record.created_at}{who}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    print_result(result, console, plain=plain_wanted(console.is_terminal))
+
+
+# --- export -------------------------------------------------------------------------------------------
+
+
+def _answer_cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return _cell(value)
+
+
+def _csv_rows(records: Iterator[Record], questions: list[str]) -> Iterator[list[str]]:
+    yield [*SUMMARY_COLUMNS, *questions]
+    for r in records:
+        summary = r.summary()
+        yield [_cell(summary[c]) for c in SUMMARY_COLUMNS] + [
+            _answer_cell(r.answers.get(q)) for q in questions
+        ]
+
+
+def export(output: Path, *, fmt: str, patient: str | None, since: str | None) -> None:
+    _choose(fmt, EXPORT_FORMATS)
+    from stm_screen.io.output import open_output
+    from stm_screen.store import open_store
+
+    ref, when = _filters(patient, since)
+    count = 0
+    with open_store(create=False) as store:
+        # The file holds health data: readable by its owner only.
+        with open_output(output, mode=0o600, newline="" if fmt == "csv" else None) as handle:
+            if fmt == "csv":
+                questions: list[str] = []
+                seen: set[str] = set()
+                for r in store.records(patient_ref=ref, since=when):  # first pass: the answer columns
+                    for q in r.answers:
+                        if q not in seen:
+                            seen.add(q)
+                            questions.append(q)
+                writer = csv.writer(handle, lineterminator="\n")
+                for row in _csv_rows(store.records(patient_ref=ref, since=when), questions):
+                    writer.writerow(row)
+                    count += 1
+                count -= 1  # the header
+            elif fmt == "jsonl":
+                for r in store.records(patient_ref=ref, since=when):
+                    handle.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+                    count += 1
+            else:
+                from stm_screen.interop.fhir import iter_bundle_json
+
+                def entries() -> Iterator[dict[str, Any]]:
+                    nonlocal count
+                    for r in store.records(patient_ref=ref, since=when):
+                        count += 1
+                        yield from fhir_entries(r)
+
+                for chunk in iter_bundle_json(entries(), timestamp=_iso(datetime.now(UTC))):
+                    handle.write(chunk)
+    say_info(f"exported {count} screening{'' if count == 1 else 's'} to {output}")
+
+
+# --- delete and purge ---------------------------------------------------------------------------------
+
+
+def delete(record_id: int) -> None:
+    from stm_screen.store import open_store
+
+    with open_store(create=False) as store:
+        if not store.delete(record_id):
+            raise _not_found(record_id)
+    say_info(f"deleted screening {record_id}")
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def purge(before: str, *, yes: bool) -> None:
+    moment = parse_when(before, "--before")
+    if moment > datetime.now(UTC):
+        raise UsageError(
+            f"--before {before.strip()} is in the future; purge only deletes screenings saved before a past "
+            "date (nothing was deleted)"
+        )
+    cutoff = _iso(moment)
+    from stm_screen.store import open_store
+
+    with open_store(create=False) as store:
+        count = store.count_before(cutoff)
+        if count == 0:
+            say_info(f"no screenings were saved before {cutoff}; nothing to delete")
+            return
+        if not yes:
+            import typer
+
+            if not _interactive():
+                raise UsageError(
+                    f"purge would delete {count} screening(s); add --yes to confirm when not run at a terminal"
+                )
+            try:
+                sure = typer.confirm(
+                    f"Delete {count} screening{'' if count == 1 else 's'} saved before {cutoff}? "
+                    "This cannot be undone",
+                    default=False,
+                    err=True,
+                )
+            except typer.Abort:
+                raise Interrupted("cancelled; nothing was deleted") from None
+            if not sure:
+                say_info("nothing was deleted")
+                return
+        deleted = store.purge_before(cutoff)
+    say_info(f"deleted {deleted} screening{'' if deleted == 1 else 's'} saved before {cutoff}")

@@ -1,0 +1,299 @@
+"""``ask_if`` conditions in the shapes other tools understand. Pure: no I/O.
+
+A condition (already checked when the rules were loaded) is turned into a small tree with every ``not``
+pushed down to the comparisons (negation normal form), because neither REDCap branching logic nor FHIR
+``enableWhen`` has a ``not``. The tree is then written as REDCap branching logic, or as a list of FHIR
+``enableWhen`` entries when it is one comparison or a flat ``and``/``or`` of them.
+
+Unanswered questions: stm-screen treats a comparison with an unanswered question as unknown and asks a
+question only when its ``ask_if`` is true; REDCap and FHIR treat a blank as not matching, which hides the
+question too. ``not x > 3`` becomes ``x <= 3``, so both sides hide the question while ``x`` is blank.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from stm_screen.core.ruleset import Question
+
+# An operator and its negation; the mirror is used when the constant stands on the left.
+_NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+_MIRROR = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+_OPS: dict[type[ast.cmpop], str] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+}
+
+
+class NotExpressible(Exception):
+    """The condition has no equivalent in the target format; ``str()`` says why."""
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``question op value`` with a literal value (number, choice id or yes/no)."""
+
+    question: str
+    op: str
+    value: bool | int | float | str
+
+
+@dataclass(frozen=True)
+class Member:
+    """A choice is (``present``) or is not ticked in a multiple-choice question."""
+
+    question: str
+    choice: str
+    present: bool
+
+
+@dataclass(frozen=True)
+class Expr:
+    """Any other comparison (arithmetic, two questions): kept as a syntax tree."""
+
+    left: ast.expr
+    op: str
+    right: ast.expr
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str  # "and" | "or"
+    parts: tuple[Node, ...]
+
+
+Node = Compare | Member | Expr | Group
+
+
+def normalize(source: str, questions: Mapping[str, Question]) -> Node:
+    """The condition's tree, with ``not`` pushed down to the comparisons."""
+    tree = ast.parse(source, mode="eval").body
+    return _nnf(tree, False, questions)
+
+
+def _group(kind: str, parts: list[Node]) -> Node:
+    flat: list[Node] = []
+    for p in parts:
+        if isinstance(p, Group) and p.kind == kind:
+            flat.extend(p.parts)
+        else:
+            flat.append(p)
+    return flat[0] if len(flat) == 1 else Group(kind, tuple(flat))
+
+
+def _nnf(node: ast.expr, negate: bool, qs: Mapping[str, Question]) -> Node:  # noqa: C901
+    if isinstance(node, ast.BoolOp):
+        kind = "and" if isinstance(node.op, ast.And) else "or"
+        if negate:
+            kind = "or" if kind == "and" else "and"
+        return _group(kind, [_nnf(v, negate, qs) for v in node.values])
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return _nnf(node.operand, not negate, qs)
+    if isinstance(node, ast.Name):
+        return Compare(node.id, "==", not negate)
+    if isinstance(node, ast.Compare):
+        pairs: list[Node] = []
+        left = node.left
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            pairs.append(_compare(left, op, right, negate, qs))
+            left = right
+        return _group("or" if negate else "and", pairs)
+    raise NotExpressible(f"'{ast.unparse(node)}' cannot be translated")
+
+
+def _literal(node: ast.expr) -> Any:
+    if isinstance(node, ast.Constant):
+        return node.value
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub | ast.UAdd)
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, int | float)
+    ):
+        value = node.operand.value
+        return -value if isinstance(node.op, ast.USub) else value
+    raise ValueError
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        _literal(node)
+    except ValueError:
+        return False
+    return True
+
+
+def _compare(
+    left: ast.expr, op: ast.cmpop, right: ast.expr, negate: bool, qs: Mapping[str, Question]
+) -> Node:
+    if isinstance(op, ast.In | ast.NotIn):
+        present = isinstance(op, ast.In) != negate
+        # 'code' in multi_choice_question
+        if isinstance(right, ast.Name) and _is_literal(left):
+            return Member(right.id, str(_literal(left)), present)
+        # choice_question in ['a', 'b']
+        if isinstance(left, ast.Name) and isinstance(right, ast.Tuple | ast.List):
+            values = [_literal(e) for e in right.elts]
+            eq = "==" if present else "!="
+            if not values:
+                raise NotExpressible(f"'{ast.unparse(left)}' compared with an empty list")
+            return _group("or" if present else "and", [Compare(left.id, eq, v) for v in values])
+        raise NotExpressible(f"'{ast.unparse(left)} in {ast.unparse(right)}' cannot be translated")
+    sym = _OPS.get(type(op))
+    if sym is None:  # pragma: no cover - the rules compiler allows no other operator
+        raise NotExpressible("unsupported operator")
+    if negate:
+        sym = _NEGATE[sym]
+    if isinstance(left, ast.Name) and left.id in qs and _is_literal(right):
+        return Compare(left.id, sym, _literal(right))
+    if isinstance(right, ast.Name) and right.id in qs and _is_literal(left):
+        return Compare(right.id, _MIRROR[sym], _literal(left))
+    return Expr(left, sym, right)
+
+
+# --- REDCap branching logic ---------------------------------------------------------------------------
+
+_REDCAP_OP = {"==": "=", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+
+
+def _num(value: float | int) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _redcap_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "'1'" if value else "'0'"
+    if isinstance(value, int | float):
+        return _num(value)
+    return "'" + str(value).replace("'", "") + "'"
+
+
+def _redcap_expr(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return f"[{node.id}]"
+    if isinstance(node, ast.BinOp):
+        sign = "+" if isinstance(node.op, ast.Add) else "-"
+        return f"({_redcap_expr(node.left)} {sign} {_redcap_expr(node.right)})"
+    if _is_literal(node):
+        value = _literal(node)
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, int | float):
+            return _num(value)
+        return "'" + str(value).replace("'", "") + "'"
+    raise NotExpressible(f"'{ast.unparse(node)}' cannot be written as REDCap branching logic")
+
+
+def to_redcap(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
+    """REDCap branching logic: ``[x] > 3``, ``[m(code)] = '1'``, ``and``/``or``, ``<>`` for not equal."""
+    if isinstance(node, Group):
+        text = f" {node.kind} ".join(to_redcap(p, qs, top=False) for p in node.parts)
+        return text if top else f"({text})"
+    if isinstance(node, Member):
+        return f"[{node.question}({node.choice})] = '{1 if node.present else 0}'"
+    if isinstance(node, Compare):
+        return f"[{node.question}] {_REDCAP_OP[node.op]} {_redcap_value(node.value)}"
+    return f"{_redcap_expr(node.left)} {_REDCAP_OP[node.op]} {_redcap_expr(node.right)}"
+
+
+# --- FHIR enableWhen ----------------------------------------------------------------------------------
+
+_FHIR_OP = {"==": "=", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+
+
+def _enable_when(atom: Node, qs: Mapping[str, Question], system: str) -> dict[str, Any]:
+    if isinstance(atom, Member):
+        if not atom.present:
+            raise NotExpressible("'not in' a multiple-choice question has no enableWhen form")
+        return {
+            "question": atom.question,
+            "operator": "=",
+            "answerCoding": {"system": f"{system}:{atom.question}", "code": atom.choice},
+        }
+    if isinstance(atom, Compare):
+        q = qs[atom.question]
+        entry: dict[str, Any] = {"question": atom.question, "operator": _FHIR_OP[atom.op]}
+        value = atom.value
+        if q.type == "boolean":
+            if atom.op not in ("==", "!="):
+                raise NotExpressible("a yes/no question can only be compared for equality")
+            entry["answerBoolean"] = bool(value)
+        elif q.type == "integer":
+            if not isinstance(value, int | float) or float(value) != int(value):
+                raise NotExpressible("a whole-number question compared with a fraction")
+            entry["answerInteger"] = int(value)
+        elif q.type == "number":
+            entry["answerDecimal"] = value
+        else:
+            if atom.op not in ("==", "!="):
+                raise NotExpressible("a choice question can only be compared for equality")
+            entry["answerCoding"] = {"system": f"{system}:{atom.question}", "code": str(value)}
+        return entry
+    raise NotExpressible("only comparisons of a question with a value have an enableWhen form")
+
+
+def to_enable_when(node: Node, qs: Mapping[str, Question], system: str) -> tuple[list[dict[str, Any]], str]:
+    """(enableWhen entries, enableBehavior); raises :class:`NotExpressible`."""
+    if isinstance(node, Group):
+        if any(isinstance(p, Group) for p in node.parts):
+            raise NotExpressible("a mix of 'and' and 'or' has no enableWhen form")
+        return [_enable_when(p, qs, system) for p in node.parts], ("all" if node.kind == "and" else "any")
+    return [_enable_when(node, qs, system)], "all"
+
+
+# --- FHIRPath (SDC enableWhenExpression), for conditions enableWhen cannot say -----------------------
+
+
+def _fp_answers(qid: str) -> str:
+    return f"%resource.repeat(item).where(linkId='{qid}').answer.value"
+
+
+def _fp_literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _num(value)
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _fp_expr(node: ast.expr, qs: Mapping[str, Question]) -> str:
+    if isinstance(node, ast.Name):
+        q = qs.get(node.id)
+        suffix = ".code" if q is not None and q.type in ("choice", "multi_choice") else ""
+        return _fp_answers(node.id) + suffix
+    if isinstance(node, ast.BinOp):
+        sign = "+" if isinstance(node.op, ast.Add) else "-"
+        return f"({_fp_expr(node.left, qs)} {sign} {_fp_expr(node.right, qs)})"
+    if _is_literal(node):
+        return _fp_literal(_literal(node))
+    raise NotExpressible(f"'{ast.unparse(node)}' cannot be written in FHIRPath")
+
+
+_FP_OP = {"==": "=", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+
+
+def to_fhirpath(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
+    """A FHIRPath expression over the QuestionnaireResponse (``%resource``) that is true when to ask."""
+    if isinstance(node, Group):
+        text = f" {node.kind} ".join(to_fhirpath(p, qs, top=False) for p in node.parts)
+        return text if top else f"({text})"
+    if isinstance(node, Member):
+        codes = _fp_answers(node.question) + ".code"
+        if node.present:
+            return f"({codes} contains {_fp_literal(node.choice)})"
+        # unanswered stays "not asked", as in stm-screen
+        return f"({codes}.exists() and ({codes} contains {_fp_literal(node.choice)}).not())"
+    if isinstance(node, Compare):
+        q = qs.get(node.question)
+        left = _fp_answers(node.question)
+        if q is not None and q.type in ("choice", "multi_choice"):
+            left += ".code"
+        return f"({left} {_FP_OP[node.op]} {_fp_literal(node.value)})"
+    return f"({_fp_expr(node.left, qs)} {_FP_OP[node.op]} {_fp_expr(node.right, qs)})"

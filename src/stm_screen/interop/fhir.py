@@ -1,0 +1,393 @@
+"""FHIR R4 resources built from rulesets and results: plain dicts, ready for ``json.dumps``. Pure: no I/O.
+
+* :func:`questionnaire`: the ruleset as a Questionnaire (linkId = question id; one group per section).
+* :func:`questionnaire_response`: answers as a QuestionnaireResponse.
+* :func:`risk_assessment`: a result as a RiskAssessment (level, reasons, ruleset id and version).
+* :func:`bundle_for_record` + :func:`iter_bundle_json`: a collection Bundle, written entry by entry so that
+  a long history or a big batch never has to be held in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from stm_screen.core.ruleset import Question, Ruleset
+from stm_screen.interop.conditions import NotExpressible, normalize, to_enable_when, to_fhirpath
+
+URN = "urn:stm-screen"
+EXT_MIN = "http://hl7.org/fhir/StructureDefinition/minValue"
+EXT_MAX = "http://hl7.org/fhir/StructureDefinition/maxValue"
+EXT_UNIT = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
+EXT_ENABLE_WHEN_EXPRESSION = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
+)
+EXT_ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
+ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
+LEVEL_SYSTEM = f"{URN}:level"
+RULESET_SYSTEM = f"{URN}:ruleset"
+PATIENT_REF_SYSTEM = f"{URN}:patient-ref"
+
+FHIR_TYPE = {
+    "boolean": "boolean",
+    "integer": "integer",
+    "number": "decimal",
+    "choice": "choice",
+    "multi_choice": "choice",
+}
+
+
+def canonical(ruleset_id: str) -> str:
+    """The Questionnaire's canonical URL (a URN: these forms are not published anywhere)."""
+    return f"{URN}:questionnaire:{ruleset_id}"
+
+
+def choice_system(ruleset_id: str) -> str:
+    """Prefix of the code systems of choice answers; the question id is appended after a colon."""
+    return f"{URN}:choices:{ruleset_id}"
+
+
+def section_link_id(section_id: str) -> str:
+    return f"section-{section_id}"
+
+
+# --- Questionnaire ------------------------------------------------------------------------------------
+
+
+def _number(q: Question, value: float) -> dict[str, Any]:
+    if q.type == "integer":
+        return {"valueInteger": int(value)}
+    return {"valueDecimal": value}
+
+
+def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[str, Any]:
+    item: dict[str, Any] = {"linkId": q.id, "text": str(q.text), "type": FHIR_TYPE[q.type]}
+    extensions: list[dict[str, Any]] = []
+    if q.type in ("integer", "number"):
+        if q.min is not None:
+            extensions.append({"url": EXT_MIN, **_number(q, q.min)})
+        if q.max is not None:
+            extensions.append({"url": EXT_MAX, **_number(q, q.max)})
+        if str(q.unit):
+            extensions.append({"url": EXT_UNIT, "valueCoding": {"display": str(q.unit)}})
+    if q.ask_if is not None:
+        node = normalize(q.ask_if.source, ruleset.by_id)
+        try:
+            entries, behavior = to_enable_when(node, ruleset.by_id, choice_system(ruleset.id))
+        except NotExpressible as exc:
+            # The SDC extension says it in FHIRPath; form tools without SDC support show the question.
+            extensions.append(
+                {
+                    "url": EXT_ENABLE_WHEN_EXPRESSION,
+                    "valueExpression": {
+                        "description": f"ask_if: {q.ask_if.source}",
+                        "language": "text/fhirpath",
+                        "expression": to_fhirpath(node, ruleset.by_id),
+                    },
+                }
+            )
+            warnings.append(
+                f"question '{q.id}': its ask_if has no FHIR enableWhen form ({exc}); it is written as an SDC "
+                "enableWhenExpression (FHIRPath), and form tools without SDC support always show the question"
+            )
+        else:
+            item["enableWhen"] = entries
+            if len(entries) > 1:
+                item["enableBehavior"] = behavior
+    if extensions:
+        item["extension"] = extensions
+    if q.required:
+        item["required"] = True
+    if q.type == "multi_choice":
+        item["repeats"] = True
+    if q.choices:
+        system = f"{choice_system(ruleset.id)}:{q.id}"
+        item["answerOption"] = [
+            {"valueCoding": {"system": system, "code": c.id, "display": str(c.label)}} for c in q.choices
+        ]
+    if str(q.help):
+        item["item"] = [
+            {
+                "linkId": f"{q.id}-help",
+                "type": "display",
+                "text": str(q.help),
+                "extension": [
+                    {
+                        "url": EXT_ITEM_CONTROL,
+                        "valueCodeableConcept": {
+                            "coding": [
+                                {"system": ITEM_CONTROL_SYSTEM, "code": "help", "display": "Help-Button"}
+                            ]
+                        },
+                    }
+                ],
+            }
+        ]
+    return item
+
+
+def questionnaire(ruleset: Ruleset) -> tuple[dict[str, Any], list[str]]:
+    """The ruleset as a FHIR R4 Questionnaire, and warnings about what could not be carried over."""
+    warnings: list[str] = []
+    items: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {}  # one group per section, where its first question is
+    for q in ruleset.questions:
+        item = _question_item(ruleset, q, warnings)
+        if q.section is None:
+            items.append(item)
+            continue
+        group = groups.get(q.section)
+        if group is None:
+            section = ruleset.sections[q.section]
+            link = section_link_id(section.id)
+            children: list[dict[str, Any]] = []
+            if str(section.intro):
+                children.append({"linkId": f"{link}-intro", "type": "display", "text": str(section.intro)})
+            group = {"linkId": link, "text": str(section.title), "type": "group", "item": children}
+            groups[q.section] = group
+            items.append(group)
+        group["item"].append(item)
+    resource: dict[str, Any] = {
+        "resourceType": "Questionnaire",
+        "id": ruleset.id,
+        "url": canonical(ruleset.id),
+        "version": ruleset.version,
+        "title": str(ruleset.title),
+        "status": "active",
+        "subjectType": ["Patient"],
+        "item": items,
+    }
+    if str(ruleset.description):
+        resource["description"] = str(ruleset.description)
+    return resource, warnings
+
+
+# --- QuestionnaireResponse ----------------------------------------------------------------------------
+
+
+def _infer_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, list | tuple):
+        return "multi_choice"
+    return "choice"
+
+
+def answer_entries(
+    qtype: str | None, value: Any, system: str, labels: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The ``answer`` list of one item (several entries for a multiple choice)."""
+    kind = qtype or _infer_type(value)
+    labels = labels or {}
+
+    def coding(code: Any) -> dict[str, Any]:
+        c: dict[str, Any] = {"system": system, "code": str(code)}
+        if str(code) in labels:
+            c["display"] = labels[str(code)]
+        return {"valueCoding": c}
+
+    if kind == "boolean":
+        return [{"valueBoolean": bool(value)}]
+    if kind == "integer":
+        return [{"valueInteger": int(value)}]
+    if kind == "number":
+        return [{"valueDecimal": value}]
+    if kind == "multi_choice":
+        values = value if isinstance(value, list | tuple) else [value]
+        return [coding(v) for v in values]
+    return [coding(value)]
+
+
+def subject_reference(patient: str | None) -> dict[str, Any]:
+    """A reference to the person: their clinic reference as an identifier (never a name)."""
+    if patient:
+        return {"identifier": {"system": PATIENT_REF_SYSTEM, "value": patient}}
+    return {"display": "unidentified"}
+
+
+def questionnaire_response(
+    *,
+    ruleset_id: str,
+    ruleset_version: str,
+    answers: Mapping[str, Any],
+    types: Mapping[str, str] | None = None,
+    ruleset: Ruleset | None = None,
+    patient: str | None = None,
+    authored: str | None = None,
+    status: str = "completed",
+) -> dict[str, Any]:
+    """Answers as a QuestionnaireResponse.
+
+    With the ``ruleset`` the answers follow the Questionnaire's groups, carry choice labels and the
+    question text; without it (a history record scored by another ruleset version) items are flat and
+    typed from ``types`` (or from the values themselves).
+    """
+    system = choice_system(ruleset_id)
+    known = ruleset is not None and ruleset.id == ruleset_id and ruleset.version == ruleset_version
+    items: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {}
+    order = (
+        [q.id for q in ruleset.questions if q.id in answers]
+        if known and ruleset is not None
+        else list(answers)
+    )
+    for qid in order:
+        value = answers[qid]
+        if value is None or (isinstance(value, list) and not value):
+            continue
+        q = ruleset.by_id.get(qid) if known and ruleset is not None else None
+        qtype = q.type if q is not None else (types or {}).get(qid)
+        labels = {c.id: str(c.label) for c in q.choices} if q is not None else None
+        item: dict[str, Any] = {"linkId": qid}
+        if q is not None:
+            item["text"] = str(q.text)
+        item["answer"] = answer_entries(qtype, value, f"{system}:{qid}", labels)
+        if q is not None and q.section is not None and ruleset is not None:
+            group = groups.get(q.section)
+            if group is None:
+                section = ruleset.sections[q.section]
+                group = {"linkId": section_link_id(section.id), "text": str(section.title), "item": []}
+                groups[q.section] = group
+                items.append(group)
+            group["item"].append(item)
+        else:
+            items.append(item)
+    resource: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{canonical(ruleset_id)}|{ruleset_version}",
+        "status": status,
+    }
+    if patient:
+        resource["subject"] = subject_reference(patient)
+    if authored:
+        resource["authored"] = authored
+    if items:
+        resource["item"] = items
+    return resource
+
+
+# --- RiskAssessment -----------------------------------------------------------------------------------
+
+
+def reasons(result: Mapping[str, Any]) -> list[str]:
+    """Why the level was reached, in words: warning signs first, then the criteria met."""
+    out = [f"Warning sign: {f['title']}" for f in result.get("red_flags") or []]
+    out += [f"Not ruled out: {f['title']}" for f in result.get("red_flags_not_ruled_out") or []]
+    out += [f"{f['title']}" for f in result.get("findings") or []]
+    return out
+
+
+def risk_assessment(
+    result: Mapping[str, Any],
+    *,
+    patient: str | None = None,
+    occurrence: str | None = None,
+    basis: str | None = None,
+) -> dict[str, Any]:
+    """A result (``Result.to_dict()``) as a RiskAssessment: level, reasons and the ruleset version."""
+    ruleset = result.get("ruleset") or {}
+    level = result.get("level")
+    title = str(result.get("title") or "")
+    why = reasons(result)
+    outcome: dict[str, Any] = {"text": title}
+    if level:
+        outcome["coding"] = [{"system": LEVEL_SYSTEM, "code": level, "display": title}]
+    prediction: dict[str, Any] = {"outcome": outcome}
+    if why:
+        prediction["rationale"] = "; ".join(why)
+    resource: dict[str, Any] = {
+        "resourceType": "RiskAssessment",
+        "status": "final" if level and result.get("complete", True) else "preliminary",
+        "subject": subject_reference(patient),
+        "method": {
+            "coding": [
+                {
+                    "system": RULESET_SYSTEM,
+                    "code": str(ruleset.get("id", "")),
+                    "version": str(ruleset.get("version", "")),
+                }
+            ],
+            "text": f"stm-screen {result.get('tool_version', '')}, ruleset {ruleset.get('id', '')} "
+            f"{ruleset.get('version', '')} (sha256 {ruleset.get('sha256', '')})",
+        },
+        "prediction": [prediction],
+    }
+    if occurrence:
+        resource["occurrenceDateTime"] = occurrence
+    if basis:
+        resource["basis"] = [{"reference": basis}]
+    if result.get("advice"):
+        resource["mitigation"] = str(result["advice"])
+    notes = [{"text": reason} for reason in why]
+    if result.get("disclaimer"):
+        notes.append({"text": str(result["disclaimer"])})
+    if notes:
+        resource["note"] = notes
+    return resource
+
+
+# --- Bundle -------------------------------------------------------------------------------------------
+
+
+def bundle_for_record(
+    result: Mapping[str, Any],
+    *,
+    answers: Mapping[str, Any] | None = None,
+    types: Mapping[str, str] | None = None,
+    ruleset: Ruleset | None = None,
+    patient: str | None = None,
+    authored: str | None = None,
+    key: str | None = None,
+) -> list[dict[str, Any]]:
+    """The two Bundle entries of one scored screening: its QuestionnaireResponse and RiskAssessment.
+
+    ``key`` makes the entries' ``fullUrl`` stable (the same record always gets the same ids); without it
+    they are random. Feed the entries of many records to :func:`iter_bundle_json`.
+    """
+    info = result.get("ruleset") or {}
+    seed = f"{key}|{info.get('sha256', '')}" if key is not None else None
+    qr_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{URN}:qr:{seed}") if seed else uuid.uuid4()
+    ra_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{URN}:ra:{seed}") if seed else uuid.uuid4()
+    qr = questionnaire_response(
+        ruleset_id=str(info.get("id", "")),
+        ruleset_version=str(info.get("version", "")),
+        answers=answers if answers is not None else (result.get("answers") or {}),
+        types=types,
+        ruleset=ruleset,
+        patient=patient,
+        authored=authored,
+    )
+    ra = risk_assessment(result, patient=patient, occurrence=authored, basis=f"urn:uuid:{qr_id}")
+    return [
+        {"fullUrl": f"urn:uuid:{qr_id}", "resource": qr},
+        {"fullUrl": f"urn:uuid:{ra_id}", "resource": ra},
+    ]
+
+
+def iter_bundle_json(entries: Iterable[Mapping[str, Any]], *, timestamp: str | None = None) -> Iterator[str]:
+    """A collection Bundle as JSON text, one chunk per entry (constant memory)."""
+    head: dict[str, Any] = {"resourceType": "Bundle", "type": "collection"}
+    if timestamp:
+        head["timestamp"] = timestamp
+    opening = json.dumps(head, ensure_ascii=False)[:-1]
+    yield opening + ', "entry": ['
+    first = True
+    for entry in entries:
+        yield ("\n  " if first else ",\n  ") + json.dumps(entry, ensure_ascii=False)
+        first = False
+    yield "\n]}\n"
+
+
+def bundle(entries: Iterable[Mapping[str, Any]], *, timestamp: str | None = None) -> dict[str, Any]:
+    """The whole Bundle as a dict (for small outputs such as one result)."""
+    out: dict[str, Any] = {"resourceType": "Bundle", "type": "collection"}
+    if timestamp:
+        out["timestamp"] = timestamp
+    out["entry"] = [dict(e) for e in entries]
+    return out

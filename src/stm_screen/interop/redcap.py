@@ -1,0 +1,135 @@
+"""A ruleset as a REDCap data dictionary (the 18-column CSV REDCap imports). Pure: rows, no I/O.
+
+Field name = question id; yes/no, radio, checkbox and text fields (integer/number validation with min/max);
+choices written ``code, label | code, label`` with the choice id as the code, so a raw REDCap export of the
+project has the columns stm-screen reads back (``pain_areas___low_back`` for a ticked box). ``ask_if``
+becomes branching logic; each section's title becomes the section header of its first question.
+"""
+
+from __future__ import annotations
+
+from stm_screen.core.ruleset import Question, Ruleset
+from stm_screen.errors import UsageError
+from stm_screen.interop.conditions import NotExpressible, normalize, to_redcap
+
+MAX_FIELD_NAME = 26
+RECORD_ID = "record_id"
+
+COLUMNS = (
+    "Variable / Field Name",
+    "Form Name",
+    "Section Header",
+    "Field Type",
+    "Field Label",
+    "Choices, Calculations, OR Slider Labels",
+    "Field Note",
+    "Text Validation Type OR Show Slider Number",
+    "Text Validation Min",
+    "Text Validation Max",
+    "Identifier?",
+    "Branching Logic (Show field only if...)",
+    "Required Field?",
+    "Custom Alignment",
+    "Question Number (surveys only)",
+    "Matrix Group Name",
+    "Matrix Ranking?",
+    "Field Annotation",
+)
+
+FIELD_TYPE = {
+    "boolean": "yesno",
+    "integer": "text",
+    "number": "text",
+    "choice": "radio",
+    "multi_choice": "checkbox",
+}
+VALIDATION = {"integer": "integer", "number": "number"}
+
+
+def form_name(ruleset_id: str) -> str:
+    """A REDCap instrument name from the ruleset id: lower-case letters, digits and _."""
+    name = "".join(ch if ch.isalnum() else "_" for ch in ruleset_id.lower()).strip("_")
+    if not name or not name[0].isalpha():
+        name = f"form_{name}"
+    return name[:50]
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _clean(text: str) -> str:
+    """One line of text; ``|`` separates choices in REDCap, so it may not appear in a label."""
+    return " ".join(text.replace("|", "/").split())
+
+
+def _choices(q: Question) -> str:
+    return " | ".join(f"{c.id}, {_clean(str(c.label))}" for c in q.choices)
+
+
+def _note(q: Question) -> str:
+    note = _clean(str(q.help))
+    unit = str(q.unit)
+    if unit:
+        note = f"{note} (in {unit})" if note else f"In {unit}"
+    return note
+
+
+def check_field_names(ruleset: Ruleset) -> None:
+    """Refuse ids REDCap cannot take, listing every one."""
+    problems = []
+    for q in ruleset.questions:
+        if len(q.id) > MAX_FIELD_NAME:
+            problems.append(
+                f"question '{q.id}' has {len(q.id)} characters; REDCap field names can have at most "
+                f"{MAX_FIELD_NAME}. Shorten the id in the rules file"
+            )
+        if q.id == RECORD_ID:
+            problems.append(f"question '{q.id}': '{RECORD_ID}' is the REDCap record id; rename the question")
+    if problems:
+        raise UsageError("cannot write a REDCap data dictionary:\n" + "\n".join(problems))
+
+
+def branching_logic(ruleset: Ruleset, q: Question) -> str:
+    if q.ask_if is None:
+        return ""
+    try:
+        return to_redcap(normalize(q.ask_if.source, ruleset.by_id), ruleset.by_id)
+    except NotExpressible as exc:
+        raise UsageError(
+            f"question '{q.id}': its ask_if cannot be written as REDCap branching logic ({exc})"
+        ) from None
+
+
+def data_dictionary(ruleset: Ruleset) -> list[list[str]]:
+    """Header row and one row per field (a ``record_id`` field first, as REDCap requires)."""
+    check_field_names(ruleset)
+    form = form_name(ruleset.id)
+    rows: list[list[str]] = [list(COLUMNS)]
+    blank = [""] * len(COLUMNS)
+    first = list(blank)
+    first[0], first[1], first[3], first[4] = RECORD_ID, form, "text", "Record ID"
+    rows.append(first)
+    seen_sections: set[str] = set()
+    for q in ruleset.questions:
+        row = list(blank)
+        row[0] = q.id
+        row[1] = form
+        if q.section is not None and q.section not in seen_sections:
+            seen_sections.add(q.section)
+            row[2] = _clean(str(ruleset.sections[q.section].title))
+        row[3] = FIELD_TYPE[q.type]
+        row[4] = _clean(str(q.text))
+        if q.choices:
+            row[5] = _choices(q)
+        row[6] = _note(q)
+        if q.type in VALIDATION:
+            row[7] = VALIDATION[q.type]
+            row[8] = _num(q.min)
+            row[9] = _num(q.max)
+        row[11] = branching_logic(ruleset, q)
+        row[12] = "y" if q.required else ""
+        rows.append(row)
+    return rows

@@ -1,0 +1,379 @@
+"""The local history of screenings: one SQLite file in the data folder.
+
+Design, in short:
+
+* The file lives in :func:`stm_screen.io.datadir.data_dir` (folder 0700) and is created 0600 before SQLite
+  opens it; SQLite gives its ``-wal`` and ``-shm`` files the same mode.
+* WAL journal, ``synchronous=FULL``, a busy timeout, and every write in one ``BEGIN IMMEDIATE`` transaction:
+  a process killed mid-way leaves either the whole record or none of it.
+* ``PRAGMA user_version`` holds the schema version. Older stores are migrated forward inside a transaction;
+  a store written by a newer stm-screen is refused and left untouched.
+* Every ``sqlite3`` error becomes one :class:`~stm_screen.errors.StoreError` whose message names the file and
+  the problem, never the answers or the patient reference.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from stm_screen.errors import StoreError
+
+FILE_NAME = "history.sqlite3"
+BUSY_TIMEOUT_S = 5.0
+SCHEMA_VERSION = 2
+
+# Forward migrations: version reached -> statements. Never edit a released step; add a new one.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            """CREATE TABLE screenings (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                created_at TEXT NOT NULL,
+                patient_ref TEXT,
+                ruleset_id TEXT NOT NULL,
+                ruleset_version TEXT NOT NULL,
+                ruleset_sha256 TEXT NOT NULL,
+                tool_version TEXT NOT NULL,
+                level TEXT,
+                answers_json TEXT NOT NULL,
+                result_json TEXT NOT NULL
+            )""",
+            "CREATE INDEX screenings_created ON screenings (created_at)",
+        ),
+    ),
+    (
+        2,
+        (
+            # question id -> question type, so that exports (FHIR) type each answer as it was asked
+            "ALTER TABLE screenings ADD COLUMN answer_types_json TEXT NOT NULL DEFAULT '{}'",
+            "CREATE INDEX screenings_patient ON screenings (patient_ref, created_at)",
+        ),
+    ),
+)
+
+_COLUMNS = (
+    "id, created_at, patient_ref, ruleset_id, ruleset_version, ruleset_sha256, tool_version, level, "
+    "answers_json, result_json, answer_types_json"
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One saved screening."""
+
+    id: int
+    created_at: str  # UTC, ISO 8601 with a Z
+    patient_ref: str | None
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_sha256: str
+    tool_version: str
+    level: str | None
+    answers: dict[str, Any]
+    result: dict[str, Any]
+    answer_types: dict[str, str]
+
+    def summary(self) -> dict[str, Any]:
+        """The record without answers and result: what ``history list`` shows."""
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "patient": self.patient_ref,
+            "ruleset_id": self.ruleset_id,
+            "ruleset_version": self.ruleset_version,
+            "ruleset_sha256": self.ruleset_sha256,
+            "tool_version": self.tool_version,
+            "level": self.level,
+            "score": self.result.get("score"),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.summary(), "answers": self.answers, "result": self.result}
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def default_path() -> Path:
+    from stm_screen.io.datadir import data_dir
+
+    return data_dir() / FILE_NAME
+
+
+def describe_error(exc: BaseException) -> str:
+    """What went wrong with the store, in words; only SQLite's own message, which holds no data."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "the history store is busy (another stm-screen is writing to it); try again in a moment"
+    if "disk is full" in text or "database or disk is full" in text:
+        return "the disk is full; free some space and try again (nothing already saved was lost)"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (
+            "the history store is damaged or is not a stm-screen history file; it was left as it is. "
+            "Move it away to start a new history (or restore it from a backup)"
+        )
+    if "readonly" in text or "read-only" in text:
+        return "the history store is read-only; check the file's permissions"
+    if "unable to open" in text or "cannot open" in text:
+        return "cannot open the history store; check that its folder exists and is writable"
+    if "disk i/o" in text:
+        return "a disk error stopped the history store; check the disk and try again"
+    return f"the history store cannot be used ({type(exc).__name__})"
+
+
+class HistoryStore:
+    """An open history store. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(
+        self, path: Path | None = None, *, timeout: float | None = None, in_memory: bool = False
+    ) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self._timeout = BUSY_TIMEOUT_S if timeout is None else timeout
+        self.conn = self._open_memory() if in_memory else self._open()
+
+    def _open_memory(self) -> sqlite3.Connection:
+        """An empty store that is never written anywhere (reading a history that does not exist yet)."""
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        self._migrate(conn)
+        return conn
+
+    # --- opening ---------------------------------------------------------------------------------------
+
+    def _fail(self, exc: BaseException) -> StoreError:
+        return StoreError(f"{self.path}: {describe_error(exc)}")
+
+    def _create_file(self) -> None:
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not a history store")
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+            if os.name == "posix":
+                os.chmod(self.path, 0o600)
+        except OSError as exc:
+            raise StoreError(
+                f"{self.path}: cannot create the history store ({exc.strerror or type(exc).__name__}); "
+                "check the folder's permissions or set STM_SCREEN_HOME"
+            ) from None
+
+    def _open(self) -> sqlite3.Connection:
+        self._create_file()
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=self._timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: this history store was written by a newer stm-screen (schema {version}; "
+                    f"this version reads up to {SCHEMA_VERSION}). Upgrade stm-screen; the store was left "
+                    "as it is"
+                )
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # pragma: no cover - e.g. a network file system
+                raise StoreError(f"{self.path}: the history store cannot use write-ahead logging here")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if version < SCHEMA_VERSION:
+                self._migrate(conn)
+        except StoreError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._fail(exc) from None
+        return conn
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # read again inside the lock: another process may have migrated meanwhile
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            for target, statements in MIGRATIONS:
+                if target <= version:
+                    continue
+                for sql in statements:
+                    conn.execute(sql)
+                conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+
+    # --- context manager -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it or none of it."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._fail(exc) from None
+            raise
+
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # --- writing ---------------------------------------------------------------------------------------
+
+    def add(
+        self,
+        *,
+        result: Mapping[str, Any],
+        answers: Mapping[str, Any],
+        answer_types: Mapping[str, str] | None = None,
+        patient_ref: str | None = None,
+        created_at: str | None = None,
+    ) -> int:
+        """Save one screening; return its id."""
+        ruleset = result.get("ruleset") or {}
+        row = (
+            created_at or utc_now(),
+            patient_ref,
+            str(ruleset.get("id", "")),
+            str(ruleset.get("version", "")),
+            str(ruleset.get("sha256", "")),
+            str(result.get("tool_version", "")),
+            result.get("level"),
+            json.dumps(dict(answers), ensure_ascii=False, sort_keys=True),
+            json.dumps(dict(result), ensure_ascii=False),
+            json.dumps(dict(answer_types or {}), ensure_ascii=False, sort_keys=True),
+        )
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO screenings (created_at, patient_ref, ruleset_id, ruleset_version, "
+                "ruleset_sha256, tool_version, level, answers_json, result_json, answer_types_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            new_id = cur.lastrowid
+        assert new_id is not None
+        return int(new_id)
+
+    def delete(self, record_id: int) -> bool:
+        """Delete one record; False if there is no such id."""
+        with self._write() as conn:
+            cur = conn.execute("DELETE FROM screenings WHERE id = ?", (record_id,))
+            return cur.rowcount > 0
+
+    def count_before(self, before: str) -> int:
+        return int(self._query("SELECT count(*) FROM screenings WHERE created_at < ?", (before,))[0][0])
+
+    def purge_before(self, before: str) -> int:
+        """Delete every record saved before ``before`` (an ISO time); return how many."""
+        with self._write() as conn:
+            cur = conn.execute("DELETE FROM screenings WHERE created_at < ?", (before,))
+            return cur.rowcount
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+
+    def _record(self, row: tuple[Any, ...]) -> Record:
+        try:
+            return self._decode(row)
+        except (ValueError, TypeError):
+            raise StoreError(
+                f"{self.path}: saved screening {row[0]} cannot be read (its stored data is damaged); "
+                "the other screenings are unaffected"
+            ) from None
+
+    @staticmethod
+    def _decode(row: tuple[Any, ...]) -> Record:
+        return Record(
+            id=int(row[0]),
+            created_at=row[1],
+            patient_ref=row[2],
+            ruleset_id=row[3],
+            ruleset_version=row[4],
+            ruleset_sha256=row[5],
+            tool_version=row[6],
+            level=row[7],
+            answers=json.loads(row[8]),
+            result=json.loads(row[9]),
+            answer_types=json.loads(row[10] or "{}"),
+        )
+
+    def get(self, record_id: int) -> Record | None:
+        rows = self._query(f"SELECT {_COLUMNS} FROM screenings WHERE id = ?", (record_id,))
+        return self._record(rows[0]) if rows else None
+
+    def records(self, *, patient_ref: str | None = None, since: str | None = None) -> Iterator[Record]:
+        """Records oldest first, optionally for one patient and/or from a time on. Streams."""
+        where, params = [], []
+        if patient_ref is not None:
+            where.append("patient_ref = ?")
+            params.append(patient_ref)
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(since)
+        sql = f"SELECT {_COLUMNS} FROM screenings"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created_at, id"
+        try:
+            cur = self.conn.execute(sql, tuple(params))
+            while True:
+                rows = cur.fetchmany(200)
+                if not rows:
+                    return
+                for row in rows:
+                    yield self._record(row)
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+
+    def integrity_ok(self) -> bool:
+        rows = self._query("PRAGMA integrity_check")
+        return len(rows) == 1 and rows[0][0] == "ok"
+
+
+def open_store(path: Path | None = None, *, create: bool = True) -> HistoryStore:
+    """Open (creating or migrating) the history store at ``path`` (default: the data folder).
+
+    With ``create=False`` a store that does not exist yet is not created: an empty one is read instead, so
+    that looking at an empty history writes nothing to disk.
+    """
+    if not create:
+        if path is None:
+            from stm_screen.io.datadir import data_dir
+
+            path = data_dir(create=False) / FILE_NAME
+        if not path.exists() and not path.is_symlink():
+            return HistoryStore(path, in_memory=True)
+    return HistoryStore(path)
