@@ -59,3 +59,19 @@ def test_a_name_in_a_resume_file_is_never_shown_as_the_reference(
     result = runner.invoke(app, ["screen", "--plain", "--resume"], input="")
     assert result.exit_code == 130
     assert "Jane" not in result.stdout + result.stderr
+
+
+def test_resume_whose_rules_are_gone_says_how_to_go_on(
+    ruleset: Any, _isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(screen_cmd, "stdin_is_terminal", lambda: True)
+    _isolated_home.mkdir(parents=True, exist_ok=True)
+    gone = tmp_path / "old-rules.yaml"
+    resume.save(
+        _isolated_home / "resume-1.json", ruleset, {"pain_duration_months": 11}, rules=str(gone), patient=None
+    )
+    result = runner.invoke(app, ["screen", "--plain", "--resume"], input="")
+    assert result.exit_code == 2
+    assert "no such file or folder" in result.stderr
+    assert "stm-screen screen --resume --rules PATH" in result.stderr
+    assert "Traceback" not in result.output

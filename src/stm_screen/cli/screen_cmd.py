@@ -17,7 +17,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from stm_screen.cli.errors import fail, say_error
-from stm_screen.errors import ExitCode, StmScreenError, UsageError
+from stm_screen.errors import ExitCode, Problem, RulesError, StmScreenError, UsageError
 
 if TYPE_CHECKING:
     from stm_screen.core.explain import Result
@@ -173,7 +173,17 @@ def run(opts: Options) -> None:
         else:  # that patient's own screening, never the last one stopped (another patient's answers)
             saved = _saved_for(files, patient)
     rules = opts.rules if opts.rules is not None else (saved.rules if saved else None)
-    ruleset = load_rules(rules)
+    try:
+        ruleset = load_rules(rules)
+    except RulesError as exc:
+        if saved is None or opts.rules is not None:
+            raise
+        # The rules the stopped screening used are gone or changed: say how to go on.
+        hint = Problem(
+            "the stopped screening was started with these rules; to continue with others, run "
+            "'stm-screen screen --resume --rules PATH'"
+        )
+        raise RulesError([*exc.problems, hint]) from None
     prompter = make_prompter(opts)
     if saved is None:
         waiting = resume_files.saved_files(folder)
