@@ -271,3 +271,23 @@ def test_a_new_screening_mentions_a_stopped_one(drive: Any, ruleset: Any, tmp_pa
     assert "1 stopped screening(s) are saved" in run.out
     assert "stm-screen screen --resume" in run.out
     assert len(list((tmp_path / "stm-home").glob("resume-*.json"))) == 1  # the stopped one is kept
+
+
+@pytest.mark.parametrize("how", ["typed", "ticked"])
+def test_ticks_made_before_asking_for_help_are_kept(
+    drive: Any, ruleset: Any, tmp_path: Path, how: str
+) -> None:
+    areas = ruleset.by_id["pain_areas"]
+    keys = "8" + ENTER
+    keys += " " + DOWN + " "  # tick low_back and neck_shoulder
+    if how == "typed":
+        keys += "?"  # help at once
+    else:
+        keys += DOWN * (len(areas.choices) - 1) + " " + ENTER  # tick "Help for this question", Enter
+    keys += ENTER  # the question again, with both ticks still there: accept them
+    keys += keys_for(ruleset, {k: v for k, v in CALM.items() if ruleset.by_id[k].order >= 2})
+    report = tmp_path / "a.json"
+    run = drive(keys, report=report)
+    assert run.code == 0, run.err
+    assert " ".join(str(areas.help).split()[:6]) in run.out
+    assert json.loads(report.read_text())["answers"]["pain_areas"] == ["low_back", "neck_shoulder"]

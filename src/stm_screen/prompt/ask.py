@@ -361,7 +361,16 @@ class RichPrompter:
             instruction=self._instruction(message, "(arrow keys to move, Space to tick, Enter when done)"),
             style=_style(self.colour),
         )
-        answer = self._command_keys(question, options, lambda key: [key]).unsafe_ask()
+
+        def ticked() -> list[str]:
+            """The boxes ticked so far, so that typing ? or < keeps them with the command."""
+            for control in question.application.layout.find_all_controls():
+                selected = getattr(control, "selected_options", None)
+                if isinstance(selected, list):
+                    return [str(v) for v in selected]
+            return []
+
+        answer = self._command_keys(question, options, lambda key: [key, *ticked()]).unsafe_ask()
         return frozenset(str(a) for a in answer)
 
     def text(self, message: str, check: Callable[[str], str | None], default: str = "") -> str:

@@ -83,6 +83,7 @@ class Questionnaire:
         self.prompter = prompter
         self.on_change = on_change
         self._section_shown: str | None = None
+        self._ticked: frozenset[str] | None = None  # ticks made before asking for help: kept for the re-ask
 
     def run(self) -> Flow:
         flow = self.flow
@@ -157,11 +158,14 @@ class Questionnaire:
             return (parse_answer(q, key),)
         if q.type == "multi_choice":
             checked = default if isinstance(default, frozenset) else frozenset()
+            if self._ticked is not None:
+                checked, self._ticked = self._ticked, None
             options = [Option(c.id, str(c.label)) for c in q.choices]
             keys = p.multi(message, [*options, HELP, BACK], checked)
             if BACK.key in keys:
                 return "back"
             if HELP.key in keys:
+                self._ticked = frozenset(keys) - {HELP.key}
                 return "help"
             return (frozenset(keys),)
         # numbers: typed, checked as typed
