@@ -217,3 +217,24 @@ def test_alias_bomb_in_answers_is_refused_quickly(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "pain_areas:" in result.stderr and "unknown question" in result.stderr
     assert len(result.stderr) < 2000
+
+
+def test_choice_labels_match_whatever_the_unicode_form(tmp_path: Path) -> None:
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        (ROOT / "tests" / "data" / "minimal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("{id: neck, label: Neck}", "{id: neck, label: Épaule}"),
+        encoding="utf-8",
+    )
+    decomposed = "E\u0301PAULE"  # E + combining acute, upper case
+    result = run(
+        "score",
+        write(tmp_path, "a.json", json.dumps({"areas": [decomposed]})),
+        "--rules",
+        str(rules),
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["answers"]["areas"] == ["neck"]

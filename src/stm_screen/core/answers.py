@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import reprlib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -114,7 +115,8 @@ def _choice_lookup(q: Question) -> dict[str, str]:
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.strip().lower().split())
+    """Case, spacing and Unicode form do not matter ('Épaule' typed as E + combining accent matches)."""
+    return " ".join(unicodedata.normalize("NFC", text).strip().casefold().split())
 
 
 def parse_choice(q: Question, raw: object) -> str:
