@@ -56,11 +56,15 @@ def parse_when(text: str, option: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before the first representable UTC moment
+        raise UsageError(f"{option}: '{value}' is outside the dates this tool can handle") from None
 
 
 def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Not strftime("%Y"): glibc does not zero-pad years before 1000, and the store compares these as text.
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
 
 
 def _filters(patient: str | None, since: str | None) -> tuple[str | None, str | None]:

@@ -1,0 +1,62 @@
+"""QA of the clinic features (history, form export, FHIR) with hostile and odd inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from stm_screen.cli.app import app
+from tests.test_history_cli import ANSWERS
+
+runner = CliRunner()
+
+
+def run(*args: str, stdin: str | None = None) -> Any:
+    return runner.invoke(app, list(args), input=stdin)
+
+
+@pytest.fixture
+def answers_file(tmp_path: Path) -> str:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(ANSWERS), encoding="utf-8")
+    return str(path)
+
+
+def save(answers_file: str, *extra: str) -> int:
+    result = run("score", answers_file, "--save", *extra)
+    assert result.exit_code == 0, result.output
+    return int(result.stderr.strip().splitlines()[-1].rsplit(" ", 1)[1])
+
+
+def listed() -> list[int]:
+    result = run("history", "list", "-f", "json")
+    assert result.exit_code == 0, result.output
+    return [r["id"] for r in json.loads(result.stdout)]
+
+
+def test_purge_before_a_year_under_1000_deletes_nothing_saved_since(answers_file: str) -> None:
+    # strftime("%Y") does not zero-pad years < 1000 on glibc: "999-01-01..." sorted after "2026-..."
+    ids = [save(answers_file), save(answers_file)]
+    result = run("history", "purge", "--before", "0999-01-01", "--yes")
+    assert result.exit_code == 0, result.output
+    assert listed() == ids
+
+
+def test_since_a_year_under_1000_lists_everything(answers_file: str) -> None:
+    ids = [save(answers_file)]
+    assert [
+        r["id"] for r in json.loads(run("history", "list", "-f", "json", "--since", "0999-01-01").stdout)
+    ] == ids
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_dates_at_the_edge_of_the_calendar_are_usage_errors_not_crashes(answers_file: str, when: str) -> None:
+    save(answers_file)
+    for args in (("history", "list", "--since", when), ("history", "purge", "--before", when, "--yes")):
+        result = run(*args)
+        assert result.exit_code in (0, 2), (args, result.output)
+        assert "internal error" not in result.stderr
