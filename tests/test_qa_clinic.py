@@ -60,3 +60,13 @@ def test_dates_at_the_edge_of_the_calendar_are_usage_errors_not_crashes(answers_
         result = run(*args)
         assert result.exit_code in (0, 2), (args, result.output)
         assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["show", "delete"])
+@pytest.mark.parametrize("record_id", ["99999999999999999999999", "-99999999999999999999999"])
+def test_ids_beyond_sqlite_integers_are_unknown_ids(answers_file: str, command: str, record_id: str) -> None:
+    rid = save(answers_file)
+    result = run("history", command, "--", record_id)
+    assert result.exit_code == 2, result.output
+    assert "no saved screening with id" in result.stderr
+    assert listed() == [rid]

@@ -75,6 +75,11 @@ def _filters(patient: str | None, since: str | None) -> tuple[str | None, str | 
     return ref, when
 
 
+def _storable(record_id: int) -> bool:
+    """SQLite integers are 64-bit: a larger id cannot be in the store (and would overflow the query)."""
+    return -(2**63) <= record_id < 2**63
+
+
 def _not_found(record_id: int) -> UsageError:
     return UsageError(f"there is no saved screening with id {record_id} (see 'stm-screen history list')")
 
@@ -167,6 +172,8 @@ def show(record_id: int, *, fmt: str) -> None:
     _choose(fmt, SHOW_FORMATS)
     from stm_screen.store import open_store
 
+    if not _storable(record_id):
+        raise _not_found(record_id)
     with open_store(create=False) as store:
         record = store.get(record_id)
     if record is None:
@@ -269,6 +276,8 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
 def delete(record_id: int) -> None:
     from stm_screen.store import open_store
 
+    if not _storable(record_id):
+        raise _not_found(record_id)
     with open_store(create=False) as store:
         if not store.delete(record_id):
             raise _not_found(record_id)
