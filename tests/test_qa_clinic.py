@@ -70,3 +70,27 @@ def test_ids_beyond_sqlite_integers_are_unknown_ids(answers_file: str, command: 
     assert result.exit_code == 2, result.output
     assert "no saved screening with id" in result.stderr
     assert listed() == [rid]
+
+
+def test_an_existing_stm_screen_home_keeps_its_permissions(
+    answers_file: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # STM_SCREEN_HOME=/tmp (or a shared folder) must not be turned into a 0700 folder: the store file is 0600.
+    import os
+    import stat
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    monkeypatch.setenv("STM_SCREEN_HOME", str(shared))
+    save(answers_file)
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o1777
+    assert stat.S_IMODE(os.stat(shared / "history.sqlite3").st_mode) == 0o600
+
+
+def test_a_new_stm_screen_home_is_created_0700(answers_file: str, _isolated_home: Path) -> None:
+    import os
+    import stat
+
+    save(answers_file)
+    assert stat.S_IMODE(os.stat(_isolated_home).st_mode) == 0o700
