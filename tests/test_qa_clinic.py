@@ -94,3 +94,29 @@ def test_a_new_stm_screen_home_is_created_0700(answers_file: str, _isolated_home
 
     save(answers_file)
     assert stat.S_IMODE(os.stat(_isolated_home).st_mode) == 0o700
+
+
+@pytest.mark.parametrize("args", [("history", "list"), ("history", "show", "1"), ("history", "delete", "1")])
+def test_stm_screen_home_pointing_at_a_file_is_a_store_error_everywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    # e.g. STM_SCREEN_HOME set to the history file itself: "no saved screenings" would look like data loss
+    home = tmp_path / "history.sqlite3"
+    home.write_bytes(b"SQLite format 3\x00")
+    monkeypatch.setenv("STM_SCREEN_HOME", str(home))
+    result = run(*args)
+    assert result.exit_code == 3, result.output
+    assert "not a folder" in result.stderr
+    assert home.read_bytes() == b"SQLite format 3\x00"
+
+
+def test_saving_with_stm_screen_home_pointing_at_a_file_says_so(
+    answers_file: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "notes.txt"
+    home.write_text("keep", encoding="utf-8")
+    monkeypatch.setenv("STM_SCREEN_HOME", str(home))
+    result = run("score", answers_file, "--save", "--patient", "MRN-0042")
+    assert result.exit_code == 3 and "not a folder" in result.stderr
+    assert "MRN-0042" not in result.stderr
+    assert home.read_text(encoding="utf-8") == "keep"

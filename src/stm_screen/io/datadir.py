@@ -17,6 +17,10 @@ def data_dir(create: bool = True) -> Path:
         from platformdirs import user_data_dir
 
         folder = Path(user_data_dir("stm-screen", appauthor=False))
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(
+            f"cannot use the data folder {folder}: it is a file, not a folder (set STM_SCREEN_HOME to a folder)"
+        )
     if create:
         try:
             existed = folder.is_dir()
