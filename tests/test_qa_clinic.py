@@ -120,3 +120,30 @@ def test_saving_with_stm_screen_home_pointing_at_a_file_says_so(
     assert result.exit_code == 3 and "not a folder" in result.stderr
     assert "MRN-0042" not in result.stderr
     assert home.read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("result_json", "[]"), ("answers_json", "null"), ("answer_types_json", "5"), ("result_json", '"x"')],
+)
+def test_a_record_whose_json_is_not_an_object_is_a_damaged_record(
+    answers_file: str, _isolated_home: Path, column: str, value: str
+) -> None:
+    import sqlite3
+
+    good = save(answers_file)
+    bad = save(answers_file)
+    conn = sqlite3.connect(_isolated_home / "history.sqlite3")
+    conn.execute(f"UPDATE screenings SET {column} = ? WHERE id = ?", (value, bad))  # noqa: S608
+    conn.commit()
+    conn.close()
+    for args in (
+        ("history", "list"),
+        ("history", "show", str(bad)),
+        ("history", "export", "-o", "-", "-f", "csv"),
+        ("history", "export", "-o", "-", "-f", "fhir"),
+    ):
+        result = run(*args)
+        assert result.exit_code == 3, (args, result.output)
+        assert f"saved screening {bad} cannot be read" in result.stderr
+    assert run("history", "show", str(good)).exit_code == 0

@@ -316,6 +316,9 @@ class HistoryStore:
 
     @staticmethod
     def _decode(row: tuple[Any, ...]) -> Record:
+        answers, result, types = json.loads(row[8]), json.loads(row[9]), json.loads(row[10] or "{}")
+        if not all(isinstance(part, dict) for part in (answers, result, types)):
+            raise TypeError("a stored JSON column is not an object")
         return Record(
             id=int(row[0]),
             created_at=row[1],
@@ -325,9 +328,9 @@ class HistoryStore:
             ruleset_sha256=row[5],
             tool_version=row[6],
             level=row[7],
-            answers=json.loads(row[8]),
-            result=json.loads(row[9]),
-            answer_types=json.loads(row[10] or "{}"),
+            answers=answers,
+            result=result,
+            answer_types=types,
         )
 
     def get(self, record_id: int) -> Record | None:
