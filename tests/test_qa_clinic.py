@@ -147,3 +147,43 @@ def test_a_record_whose_json_is_not_an_object_is_a_damaged_record(
         assert result.exit_code == 3, (args, result.output)
         assert f"saved screening {bad} cannot be read" in result.stderr
     assert run("history", "show", str(good)).exit_code == 0
+
+
+def _rules_with(tmp_path: Path, question_id: str) -> Path:
+    import yaml
+
+    from tests.conftest import DATA
+
+    data = yaml.safe_load((DATA / "skip-rules.yaml").read_text(encoding="utf-8"))
+    old = data["questions"][0]["id"]
+    data["questions"][0]["id"] = question_id
+    for q in data["questions"]:
+        if q.get("ask_if"):
+            q["ask_if"] = q["ask_if"].replace(old, question_id)
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("question_id", ["rehab_complete", "surgery_timestamp"])
+def test_redcap_round_trip_keeps_a_question_whose_id_ends_like_redcap_metadata(
+    tmp_path: Path, question_id: str
+) -> None:
+    rules = _rules_with(tmp_path, question_id)
+    dictionary = run("form", "export", "-f", "redcap", "-r", str(rules))
+    assert dictionary.exit_code == 0, dictionary.output
+    answers = {question_id: False, "pain_months": 5, "sport": "running", "urgent": False}
+    export = tmp_path / "Project_DATA.csv"
+    fields = [line.split(",", 1)[0] for line in dictionary.stdout.splitlines()[1:]]
+    assert fields == ["record_id", question_id, "pain_months", "sport", "urgent"]
+    export.write_text(
+        f"{','.join(fields)},skip_test_complete\n1,0,5,running,0,2\n", encoding="utf-8"
+    )  # REDCap raw export
+    result = run("batch", str(export), "--preset", "redcap", "-r", str(rules), "-f", "jsonl", "-o", "-")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout.splitlines()[0])
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(answers), encoding="utf-8")
+    expected = json.loads(run("score", str(one), "-r", str(rules), "-f", "json").stdout)
+    assert (row["status"], row["level"]) == ("ok", expected["level"])
+    assert "no column for question" not in result.stderr
