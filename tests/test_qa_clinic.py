@@ -187,3 +187,11 @@ def test_redcap_round_trip_keeps_a_question_whose_id_ends_like_redcap_metadata(
     expected = json.loads(run("score", str(one), "-r", str(rules), "-f", "json").stdout)
     assert (row["status"], row["level"]) == ("ok", expected["level"])
     assert "no column for question" not in result.stderr
+
+
+def test_redcap_refuses_a_question_named_like_the_forms_completion_field(tmp_path: Path) -> None:
+    # REDCap adds '<form>_complete' to every instrument; a field of that name cannot be imported
+    rules = _rules_with(tmp_path, "skip_test_complete")
+    result = run("form", "export", "-f", "redcap", "-r", str(rules))
+    assert result.exit_code == 2, result.output
+    assert "skip_test_complete" in result.stderr and "REDCap" in result.stderr

@@ -80,6 +80,7 @@ def _note(q: Question) -> str:
 def check_field_names(ruleset: Ruleset) -> None:
     """Refuse ids REDCap cannot take, listing every one."""
     problems = []
+    complete = f"{form_name(ruleset.id)}_complete"
     for q in ruleset.questions:
         if len(q.id) > MAX_FIELD_NAME:
             problems.append(
@@ -88,6 +89,10 @@ def check_field_names(ruleset: Ruleset) -> None:
             )
         if q.id == RECORD_ID:
             problems.append(f"question '{q.id}': '{RECORD_ID}' is the REDCap record id; rename the question")
+        if q.id == complete:
+            problems.append(
+                f"question '{q.id}': REDCap adds a field of that name to mark the form complete; rename the question"
+            )
     if problems:
         raise UsageError("cannot write a REDCap data dictionary:\n" + "\n".join(problems))
 
