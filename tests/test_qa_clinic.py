@@ -195,3 +195,23 @@ def test_redcap_refuses_a_question_named_like_the_forms_completion_field(tmp_pat
     result = run("form", "export", "-f", "redcap", "-r", str(rules))
     assert result.exit_code == 2, result.output
     assert "skip_test_complete" in result.stderr and "REDCap" in result.stderr
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
+@pytest.mark.parametrize("via", ["direct", "symlink", "dotted"])
+def test_export_over_the_history_store_itself_is_refused(
+    answers_file: str, _isolated_home: Path, tmp_path: Path, suffix: str, via: str
+) -> None:
+    ids = [save(answers_file), save(answers_file)]
+    target = _isolated_home / f"history.sqlite3{suffix}"
+    if via == "symlink":
+        link = tmp_path / "export.csv"
+        link.symlink_to(target)
+        target = link
+    elif via == "dotted":
+        target = _isolated_home / ".." / _isolated_home.name / target.name
+    for fmt in ("csv", "jsonl", "fhir"):
+        result = run("history", "export", "-o", str(target), "-f", fmt)
+        assert result.exit_code == 2, result.output
+        assert "history store" in result.stderr
+    assert listed() == ids
