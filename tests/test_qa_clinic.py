@@ -215,3 +215,19 @@ def test_export_over_the_history_store_itself_is_refused(
         assert result.exit_code == 2, result.output
         assert "history store" in result.stderr
     assert listed() == ids
+
+
+def test_redcap_field_name_problems_are_one_line_each(tmp_path: Path) -> None:
+    import yaml
+
+    rules = _rules_with(tmp_path, "q" * 27)
+    data = yaml.safe_load(rules.read_text(encoding="utf-8"))
+    data["questions"][-1]["id"] = "record_id"
+    data["red_flags"][0]["when"] = "record_id"
+    rules.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = run("form", "export", "-f", "redcap", "-r", str(rules))
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert "\\n" not in result.stderr
+    assert len(lines) == 3 and all(line.startswith("stm-screen: ") for line in lines)
+    assert "27 characters" in lines[1] and "record_id" in lines[2]

@@ -77,6 +77,17 @@ def _note(q: Question) -> str:
     return note
 
 
+class _Refused(UsageError):
+    """Several problems, printed one line each."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        super().__init__("\n".join(lines))
+
+    def lines(self) -> list[str]:
+        return list(self._lines)
+
+
 def check_field_names(ruleset: Ruleset) -> None:
     """Refuse ids REDCap cannot take, listing every one."""
     problems = []
@@ -94,7 +105,7 @@ def check_field_names(ruleset: Ruleset) -> None:
                 f"question '{q.id}': REDCap adds a field of that name to mark the form complete; rename the question"
             )
     if problems:
-        raise UsageError("cannot write a REDCap data dictionary:\n" + "\n".join(problems))
+        raise _Refused(["cannot write a REDCap data dictionary:", *problems])
 
 
 def branching_logic(ruleset: Ruleset, q: Question) -> str:
