@@ -231,3 +231,18 @@ def test_redcap_field_name_problems_are_one_line_each(tmp_path: Path) -> None:
     assert "\\n" not in result.stderr
     assert len(lines) == 3 and all(line.startswith("stm-screen: ") for line in lines)
     assert "27 characters" in lines[1] and "record_id" in lines[2]
+
+
+def test_history_csv_cells_are_never_spreadsheet_formulas(tmp_path: Path, _isolated_home: Path) -> None:
+    from tests.conftest import DATA
+
+    rules = tmp_path / "rules.yaml"
+    text = (DATA / "skip-rules.yaml").read_text(encoding="utf-8")
+    rules.write_text(text.replace('version: "0.1"', 'version: "=HYPERLINK(1)"'), encoding="utf-8")
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps({"has_pain": True, "pain_months": 3, "urgent": False}), encoding="utf-8")
+    assert run("score", str(answers), "-r", str(rules), "--save").exit_code == 0
+    for args in (("history", "list", "-f", "csv"), ("history", "export", "-o", "-", "-f", "csv")):
+        out = run(*args).stdout
+        assert ",=HYPERLINK" not in out and ',"=HYPERLINK' not in out
+        assert "'=HYPERLINK(1)" in out
