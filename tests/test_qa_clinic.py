@@ -246,3 +246,38 @@ def test_history_csv_cells_are_never_spreadsheet_formulas(tmp_path: Path, _isola
         out = run(*args).stdout
         assert ",=HYPERLINK" not in out and ',"=HYPERLINK' not in out
         assert "'=HYPERLINK(1)" in out
+
+
+def test_a_read_only_history_can_still_be_listed_shown_and_exported(
+    answers_file: str, _isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # e.g. an archived history on a read-only share: the file cannot be opened for writing (EROFS/EACCES)
+    import errno
+    import os
+
+    from stm_screen.store import history as h
+
+    ids = [save(answers_file, "--patient", "MRN-0042"), save(answers_file)]
+    store = _isolated_home / "history.sqlite3"
+    real_open = os.open
+
+    def refuse(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path) == store and flags & (os.O_RDWR | os.O_WRONLY):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(h.os, "open", refuse)
+    assert listed() == ids
+    assert run("history", "show", str(ids[0])).exit_code == 0
+    out = tmp_path / "out.jsonl"
+    assert run("history", "export", "-o", str(out), "-f", "jsonl").exit_code == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+    for args in (
+        ("history", "delete", str(ids[0])),
+        ("score", answers_file, "--save", "--patient", "MRN-0042"),
+    ):
+        result = run(*args)
+        assert result.exit_code == 3, (args, result.output)
+        assert "read-only" in result.stderr and "MRN-0042" not in result.stderr
+    monkeypatch.setattr(h.os, "open", real_open)
+    assert listed() == ids
