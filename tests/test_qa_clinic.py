@@ -281,3 +281,45 @@ def test_a_read_only_history_can_still_be_listed_shown_and_exported(
         assert "read-only" in result.stderr and "MRN-0042" not in result.stderr
     monkeypatch.setattr(h.os, "open", real_open)
     assert listed() == ids
+
+
+def test_history_csv_export_keeps_every_digit_of_an_answer(tmp_path: Path) -> None:
+    answers = {**ANSWERS, "pain_duration_months": 7.123456789}
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    save(str(path))
+    out = run("history", "export", "-o", "-", "-f", "csv").stdout
+    assert "7.123456789" in out
+
+
+def test_redcap_numbers_are_exact_and_never_in_exponent_form(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    import yaml
+
+    from tests.conftest import DATA
+
+    data = yaml.safe_load((DATA / "skip-rules.yaml").read_text(encoding="utf-8"))
+    data["questions"].append(
+        {
+            "id": "weight",
+            "type": "number",
+            "min": 0.00001,
+            "max": 1234567.5,
+            "text": "Weight?",
+            "ask_if": "pain_months > 0.00001 and pain_months < 1234567.5",
+        }
+    )
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = run("form", "export", "-f", "redcap", "-r", str(rules))
+    assert result.exit_code == 0, result.output
+    row = next(
+        r for r in csv.DictReader(io.StringIO(result.stdout)) if r["Variable / Field Name"] == "weight"
+    )
+    assert (row["Text Validation Min"], row["Text Validation Max"]) == ("0.00001", "1234567.5")
+    assert (
+        row["Branching Logic (Show field only if...)"]
+        == "[pain_months] > 0.00001 and [pain_months] < 1234567.5"
+    )

@@ -96,7 +96,9 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:g}"
+        from stm_screen.interop.conditions import plain_number
+
+        return plain_number(value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return str(value)

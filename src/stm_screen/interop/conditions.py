@@ -13,8 +13,10 @@ question too. ``not x > 3`` becomes ``x <= 3``, so both sides hide the question 
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from stm_screen.core.ruleset import Question
@@ -163,8 +165,19 @@ def _compare(
 _REDCAP_OP = {"==": "=", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
 
 
+def plain_number(value: float | int) -> str:
+    """Every digit, never an exponent (``1e-05``, ``1.23457e+06`` are neither exact nor REDCap syntax)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    return str(value)
+
+
 def _num(value: float | int) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return plain_number(value)
 
 
 def _redcap_value(value: object) -> str:

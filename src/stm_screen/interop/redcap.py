@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import UsageError
-from stm_screen.interop.conditions import NotExpressible, normalize, to_redcap
+from stm_screen.interop.conditions import NotExpressible, normalize, plain_number, to_redcap
 
 MAX_FIELD_NAME = 26
 RECORD_ID = "record_id"
@@ -57,7 +57,7 @@ def form_name(ruleset_id: str) -> str:
 def _num(value: float | None) -> str:
     if value is None:
         return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    return plain_number(float(value))
 
 
 def _clean(text: str) -> str:
