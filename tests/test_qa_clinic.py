@@ -323,3 +323,27 @@ def test_redcap_numbers_are_exact_and_never_in_exponent_form(tmp_path: Path) -> 
         row["Branching Logic (Show field only if...)"]
         == "[pain_months] > 0.00001 and [pain_months] < 1234567.5"
     )
+
+
+def _rules_with_ask_if(tmp_path: Path, condition: str) -> Path:
+    import yaml
+
+    from tests.conftest import DATA
+
+    data = yaml.safe_load((DATA / "skip-rules.yaml").read_text(encoding="utf-8"))
+    data["questions"][2]["ask_if"] = condition  # 'sport'
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("condition", ["-pain_months < -2", "+pain_months > 2", "-(pain_months - 10) > 2"])
+def test_unary_minus_on_a_question_is_exported_not_a_crash(tmp_path: Path, condition: str) -> None:
+    rules = _rules_with_ask_if(tmp_path, condition)
+    assert run("rules", "check", str(rules)).exit_code == 0
+    for fmt in ("redcap", "fhir"):
+        result = run("form", "export", "-f", fmt, "-r", str(rules))
+        assert result.exit_code == 0, (fmt, result.output)
+    redcap = run("form", "export", "-f", "redcap", "-r", str(rules)).stdout
+    if condition.startswith("-pain"):
+        assert "(0 - [pain_months]) < -2" in redcap

@@ -191,6 +191,9 @@ def _redcap_value(value: object) -> str:
 def _redcap_expr(node: ast.expr) -> str:
     if isinstance(node, ast.Name):
         return f"[{node.id}]"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd) and not _is_literal(node):
+        inner = _redcap_expr(node.operand)
+        return f"(0 - {inner})" if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp):
         sign = "+" if isinstance(node.op, ast.Add) else "-"
         return f"({_redcap_expr(node.left)} {sign} {_redcap_expr(node.right)})"
@@ -281,6 +284,9 @@ def _fp_expr(node: ast.expr, qs: Mapping[str, Question]) -> str:
         q = qs.get(node.id)
         suffix = ".code" if q is not None and q.type in ("choice", "multi_choice") else ""
         return _fp_answers(node.id) + suffix
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd) and not _is_literal(node):
+        inner = _fp_expr(node.operand, qs)
+        return f"(0 - {inner})" if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp):
         sign = "+" if isinstance(node.op, ast.Add) else "-"
         return f"({_fp_expr(node.left, qs)} {sign} {_fp_expr(node.right, qs)})"
