@@ -206,7 +206,7 @@ def build_plan(
             continue
         if mapping is not None and norm(col.name) in mapping.ignore:
             continue
-        if is_metadata(preset, col.name):
+        if is_metadata(preset, col.name) and norm(col.name) not in by_id:  # e.g. a question 'rehab_complete'
             continue
         found_q = _match(col, ruleset, by_id, texts)
         if found_q is None:

@@ -76,7 +76,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     for col in columns:
         if not col.name or col is id_col:
             continue
-        if is_metadata(p, col.name):
+        if is_metadata(p, col.name) and norm(col.name) not in by_id:
             platform.append(col.name)
             continue
         key = json.dumps(col.name, ensure_ascii=False)

@@ -5,8 +5,10 @@ Messages name record ids and counts only: never a patient reference or an answer
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -56,11 +58,15 @@ def parse_when(text: str, option: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before the first representable UTC moment
+        raise UsageError(f"{option}: '{value}' is outside the dates this tool can handle") from None
 
 
 def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Not strftime("%Y"): glibc does not zero-pad years before 1000, and the store compares these as text.
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
 
 
 def _filters(patient: str | None, since: str | None) -> tuple[str | None, str | None]:
@@ -71,6 +77,11 @@ def _filters(patient: str | None, since: str | None) -> tuple[str | None, str | 
     return ref, when
 
 
+def _storable(record_id: int) -> bool:
+    """SQLite integers are 64-bit: a larger id cannot be in the store (and would overflow the query)."""
+    return -(2**63) <= record_id < 2**63
+
+
 def _not_found(record_id: int) -> UsageError:
     return UsageError(f"there is no saved screening with id {record_id} (see 'stm-screen history list')")
 
@@ -78,11 +89,18 @@ def _not_found(record_id: int) -> UsageError:
 # --- list ---------------------------------------------------------------------------------------------
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as batch output: spreadsheets would run these
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:g}"
+        from stm_screen.interop.conditions import plain_number
+
+        return plain_number(value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     return str(value)
 
 
@@ -163,6 +181,8 @@ def show(record_id: int, *, fmt: str) -> None:
     _choose(fmt, SHOW_FORMATS)
     from stm_screen.store import open_store
 
+    if not _storable(record_id):
+        raise _not_found(record_id)
     with open_store(create=False) as store:
         record = store.get(record_id)
     if record is None:
@@ -218,6 +238,21 @@ def _csv_rows(records: Iterator[Record], questions: list[str]) -> Iterator[list[
         ]
 
 
+def _refuse_store_files(output: Path, store: Path) -> None:
+    """Renaming an export over the store (or its -wal/-shm files) would destroy the whole history."""
+    if str(output) == "-":
+        return
+    target = output.resolve()
+    for name in (store, *(store.with_name(store.name + s) for s in ("-wal", "-shm", "-journal"))):
+        same = target == name.resolve()
+        with contextlib.suppress(OSError):
+            same = same or os.path.samefile(target, name)  # a hard link
+        if same:
+            raise UsageError(
+                f"{output}: is the history store's own file; export to another file (nothing was written)"
+            )
+
+
 def export(output: Path, *, fmt: str, patient: str | None, since: str | None) -> None:
     _choose(fmt, EXPORT_FORMATS)
     from stm_screen.io.output import open_output
@@ -226,6 +261,7 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
     ref, when = _filters(patient, since)
     count = 0
     with open_store(create=False) as store:
+        _refuse_store_files(output, store.path)
         # The file holds health data: readable by its owner only.
         with open_output(output, mode=0o600, newline="" if fmt == "csv" else None) as handle:
             if fmt == "csv":
@@ -265,6 +301,8 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
 def delete(record_id: int) -> None:
     from stm_screen.store import open_store
 
+    if not _storable(record_id):
+        raise _not_found(record_id)
     with open_store(create=False) as store:
         if not store.delete(record_id):
             raise _not_found(record_id)

@@ -13,8 +13,10 @@ question too. ``not x > 3`` becomes ``x <= 3``, so both sides hide the question 
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from stm_screen.core.ruleset import Question
@@ -163,8 +165,19 @@ def _compare(
 _REDCAP_OP = {"==": "=", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
 
 
+def plain_number(value: float | int) -> str:
+    """Every digit, never an exponent (``1e-05``, ``1.23457e+06`` are neither exact nor REDCap syntax)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    return str(value)
+
+
 def _num(value: float | int) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return plain_number(value)
 
 
 def _redcap_value(value: object) -> str:
@@ -178,6 +191,9 @@ def _redcap_value(value: object) -> str:
 def _redcap_expr(node: ast.expr) -> str:
     if isinstance(node, ast.Name):
         return f"[{node.id}]"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd) and not _is_literal(node):
+        inner = _redcap_expr(node.operand)
+        return f"(0 - {inner})" if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp):
         sign = "+" if isinstance(node.op, ast.Add) else "-"
         return f"({_redcap_expr(node.left)} {sign} {_redcap_expr(node.right)})"
@@ -268,6 +284,9 @@ def _fp_expr(node: ast.expr, qs: Mapping[str, Question]) -> str:
         q = qs.get(node.id)
         suffix = ".code" if q is not None and q.type in ("choice", "multi_choice") else ""
         return _fp_answers(node.id) + suffix
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd) and not _is_literal(node):
+        inner = _fp_expr(node.operand, qs)
+        return f"(0 - {inner})" if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp):
         sign = "+" if isinstance(node.op, ast.Add) else "-"
         return f"({_fp_expr(node.left, qs)} {sign} {_fp_expr(node.right, qs)})"

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from stm_screen.core.ruleset import Question, Ruleset
+from stm_screen.errors import UsageError
 from stm_screen.interop.conditions import NotExpressible, normalize, to_enable_when, to_fhirpath
 
 URN = "urn:stm-screen"
@@ -73,10 +74,16 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
         if str(q.unit):
             extensions.append({"url": EXT_UNIT, "valueCoding": {"display": str(q.unit)}})
     if q.ask_if is not None:
-        node = normalize(q.ask_if.source, ruleset.by_id)
         try:
+            node = normalize(q.ask_if.source, ruleset.by_id)
             entries, behavior = to_enable_when(node, ruleset.by_id, choice_system(ruleset.id))
         except NotExpressible as exc:
+            try:
+                expression = to_fhirpath(normalize(q.ask_if.source, ruleset.by_id), ruleset.by_id)
+            except NotExpressible as why:
+                raise UsageError(
+                    f"question '{q.id}': its ask_if cannot be written in a FHIR Questionnaire ({why})"
+                ) from None
             # The SDC extension says it in FHIRPath; form tools without SDC support show the question.
             extensions.append(
                 {
@@ -84,7 +91,7 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
                     "valueExpression": {
                         "description": f"ask_if: {q.ask_if.source}",
                         "language": "text/fhirpath",
-                        "expression": to_fhirpath(node, ruleset.by_id),
+                        "expression": expression,
                     },
                 }
             )

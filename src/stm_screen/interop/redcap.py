@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import UsageError
-from stm_screen.interop.conditions import NotExpressible, normalize, to_redcap
+from stm_screen.interop.conditions import NotExpressible, normalize, plain_number, to_redcap
 
 MAX_FIELD_NAME = 26
 RECORD_ID = "record_id"
@@ -57,7 +57,7 @@ def form_name(ruleset_id: str) -> str:
 def _num(value: float | None) -> str:
     if value is None:
         return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    return plain_number(float(value))
 
 
 def _clean(text: str) -> str:
@@ -77,9 +77,21 @@ def _note(q: Question) -> str:
     return note
 
 
+class _Refused(UsageError):
+    """Several problems, printed one line each."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        super().__init__("\n".join(lines))
+
+    def lines(self) -> list[str]:
+        return list(self._lines)
+
+
 def check_field_names(ruleset: Ruleset) -> None:
     """Refuse ids REDCap cannot take, listing every one."""
     problems = []
+    complete = f"{form_name(ruleset.id)}_complete"
     for q in ruleset.questions:
         if len(q.id) > MAX_FIELD_NAME:
             problems.append(
@@ -88,8 +100,12 @@ def check_field_names(ruleset: Ruleset) -> None:
             )
         if q.id == RECORD_ID:
             problems.append(f"question '{q.id}': '{RECORD_ID}' is the REDCap record id; rename the question")
+        if q.id == complete:
+            problems.append(
+                f"question '{q.id}': REDCap adds a field of that name to mark the form complete; rename the question"
+            )
     if problems:
-        raise UsageError("cannot write a REDCap data dictionary:\n" + "\n".join(problems))
+        raise _Refused(["cannot write a REDCap data dictionary:", *problems])
 
 
 def branching_logic(ruleset: Ruleset, q: Question) -> str:

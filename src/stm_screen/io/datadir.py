@@ -17,10 +17,17 @@ def data_dir(create: bool = True) -> Path:
         from platformdirs import user_data_dir
 
         folder = Path(user_data_dir("stm-screen", appauthor=False))
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(
+            f"cannot use the data folder {folder}: it is a file, not a folder (set STM_SCREEN_HOME to a folder)"
+        )
     if create:
         try:
+            existed = folder.is_dir()
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if os.name == "posix":
+            # Tighten a folder we made, or our own platform folder; never a folder the user pointed
+            # STM_SCREEN_HOME at (e.g. /tmp or a shared folder): the files in it are 0600 anyway.
+            if os.name == "posix" and (not existed or not home):
                 os.chmod(folder, 0o700)
         except OSError as exc:
             raise StoreError(

@@ -15,6 +15,7 @@ Design, in short:
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sqlite3
@@ -64,6 +65,10 @@ _COLUMNS = (
     "id, created_at, patient_ref, ruleset_id, ruleset_version, ruleset_sha256, tool_version, level, "
     "answers_json, result_json, answer_types_json"
 )
+
+
+class ReadOnlyStore(StoreError):
+    """The store file exists but cannot be opened for writing."""
 
 
 @dataclass(frozen=True)
@@ -135,11 +140,19 @@ class HistoryStore:
     """An open history store. Use as a context manager, or call :meth:`close`."""
 
     def __init__(
-        self, path: Path | None = None, *, timeout: float | None = None, in_memory: bool = False
+        self,
+        path: Path | None = None,
+        *,
+        timeout: float | None = None,
+        in_memory: bool = False,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path) if path is not None else default_path()
         self._timeout = BUSY_TIMEOUT_S if timeout is None else timeout
-        self.conn = self._open_memory() if in_memory else self._open()
+        if in_memory:
+            self.conn = self._open_memory()
+        else:
+            self.conn = self._open_read_only() if read_only else self._open()
 
     def _open_memory(self) -> sqlite3.Connection:
         """An empty store that is never written anywhere (reading a history that does not exist yet)."""
@@ -161,6 +174,11 @@ class HistoryStore:
             if os.name == "posix":
                 os.chmod(self.path, 0o600)
         except OSError as exc:
+            if self.path.is_file() and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise ReadOnlyStore(
+                    f"{self.path}: the history store is read-only ({exc.strerror or type(exc).__name__}); "
+                    "it can be listed, shown and exported, not changed"
+                ) from None
             raise StoreError(
                 f"{self.path}: cannot create the history store ({exc.strerror or type(exc).__name__}); "
                 "check the folder's permissions or set STM_SCREEN_HOME"
@@ -194,6 +212,29 @@ class HistoryStore:
         except sqlite3.Error as exc:
             conn.close()
             raise self._fail(exc) from None
+        return conn
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """A store this process cannot write (read-only file or file system): read it as it is.
+
+        ``immutable`` because a write-ahead-log store cannot be opened ``mode=ro`` where its ``-shm`` file
+        cannot be made. Only reading commands open a store this way (``open_store(create=False)``); a write
+        through this connection fails as "read-only".
+        """
+        uri = self.path.resolve().as_uri() + "?immutable=1"
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+        if version != SCHEMA_VERSION:
+            conn.close()
+            newer = version > SCHEMA_VERSION
+            raise StoreError(
+                f"{self.path}: the history store is read-only and was written by "
+                f"{'a newer' if newer else 'an older'} stm-screen (schema {version}; this version reads "
+                f"{SCHEMA_VERSION}){'. Upgrade stm-screen' if newer else '; it cannot be upgraded while read-only'}"
+            )
         return conn
 
     @staticmethod
@@ -316,6 +357,9 @@ class HistoryStore:
 
     @staticmethod
     def _decode(row: tuple[Any, ...]) -> Record:
+        answers, result, types = json.loads(row[8]), json.loads(row[9]), json.loads(row[10] or "{}")
+        if not all(isinstance(part, dict) for part in (answers, result, types)):
+            raise TypeError("a stored JSON column is not an object")
         return Record(
             id=int(row[0]),
             created_at=row[1],
@@ -325,9 +369,9 @@ class HistoryStore:
             ruleset_sha256=row[5],
             tool_version=row[6],
             level=row[7],
-            answers=json.loads(row[8]),
-            result=json.loads(row[9]),
-            answer_types=json.loads(row[10] or "{}"),
+            answers=answers,
+            result=result,
+            answer_types=types,
         )
 
     def get(self, record_id: int) -> Record | None:
@@ -376,4 +420,8 @@ def open_store(path: Path | None = None, *, create: bool = True) -> HistoryStore
             path = data_dir(create=False) / FILE_NAME
         if not path.exists() and not path.is_symlink():
             return HistoryStore(path, in_memory=True)
+        try:
+            return HistoryStore(path)
+        except ReadOnlyStore:
+            return HistoryStore(path, read_only=True)
     return HistoryStore(path)
