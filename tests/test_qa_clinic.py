@@ -347,3 +347,28 @@ def test_unary_minus_on_a_question_is_exported_not_a_crash(tmp_path: Path, condi
     redcap = run("form", "export", "-f", "redcap", "-r", str(rules)).stdout
     if condition.startswith("-pain"):
         assert "(0 - [pain_months]) < -2" in redcap
+
+
+def test_no_output_option_can_replace_the_history_store(tmp_path: Path, _isolated_home: Path) -> None:
+    """form export, batch and score reports refuse to write over a database file (the history store)."""
+    from typer.testing import CliRunner
+
+    from stm_screen.cli.app import app
+
+    runner = CliRunner()
+    answers = tmp_path / "a.json"
+    answers.write_text('{"pain_duration_months": 5}', encoding="utf-8")
+    assert runner.invoke(app, ["score", str(answers), "--save", "--patient", "MRN-1"]).exit_code == 0
+    store = _isolated_home / "history.sqlite3"
+    before = store.read_bytes()
+    csv_in = tmp_path / "in.csv"
+    csv_in.write_text("pain_duration_months\n5\n", encoding="utf-8")
+    for args in (
+        ["form", "export", "--format", "csv", "--output", str(store)],
+        ["batch", str(csv_in), "--output", str(store)],
+        ["form", "export", "--format", "csv", "--output", str(store) + "-wal"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "is a database file" in result.stderr
+    assert store.read_bytes() == before

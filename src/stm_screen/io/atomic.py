@@ -12,6 +12,25 @@ from typing import IO
 from stm_screen.errors import InputFileError, UsageError
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _is_database(target: Path) -> bool:
+    """True for an existing SQLite database file, or the write-ahead files beside one."""
+    candidates = [target]
+    for suffix in ("-wal", "-shm", "-journal"):
+        if target.name.endswith(suffix):
+            candidates.append(target.with_name(target.name[: -len(suffix)]))
+    for path in candidates:
+        try:
+            with open(path, "rb") as handle:
+                if handle.read(16) == _SQLITE_MAGIC:
+                    return True
+        except OSError:
+            continue
+    return False
+
+
 @contextlib.contextmanager
 def atomic_writer(
     target: Path,
@@ -27,6 +46,11 @@ def atomic_writer(
         raise UsageError(f"{target}: is a folder")
     if not force and target.exists():
         raise UsageError(f"{target}: already exists; use --force to overwrite it")
+    if _is_database(target):
+        # An output path mistyped as the history store (or any SQLite file) would replace it whole.
+        raise UsageError(
+            f"{target}: is a database file (such as the screening history); choose another output"
+        )
     folder = target.parent if str(target.parent) else Path(".")
     made: list[str] = []
     try:
