@@ -11,7 +11,6 @@ from typing import IO
 
 from stm_screen.errors import InputFileError, UsageError
 
-
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
