@@ -16,10 +16,11 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def _is_database(target: Path) -> bool:
     """True for an existing SQLite database file, or the write-ahead files beside one."""
-    candidates = [target]
-    for suffix in ("-wal", "-shm", "-journal"):
-        if target.name.endswith(suffix):
-            candidates.append(target.with_name(target.name[: -len(suffix)]))
+    suffixes = ("-wal", "-shm", "-journal")
+    candidates = [
+        target,
+        *(target.with_name(target.name[: -len(x)]) for x in suffixes if target.name.endswith(x)),
+    ]
     for path in candidates:
         try:
             with open(path, "rb") as handle:
