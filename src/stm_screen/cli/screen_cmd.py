@@ -111,6 +111,16 @@ def _hangup_as_interrupt() -> Iterator[None]:
     """A closed terminal (SIGHUP) or a polite kill (SIGTERM) saves the answers like Ctrl-C."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        # While a prompt is on screen, end it the way Ctrl-C does: raising here, in the middle of the
+        # prompt's event loop, could be caught by the loop and leave the program waiting for ever.
+        current = sys.modules.get("prompt_toolkit.application.current")
+        app = current.get_app_or_none() if current is not None else None
+        if app is not None and app.is_running:
+            try:
+                app.exit(exception=KeyboardInterrupt())
+                return
+            except Exception:  # noqa: BLE001 - already exiting: fall back to raising
+                pass
         raise KeyboardInterrupt
 
     previous = {}
