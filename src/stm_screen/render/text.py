@@ -89,6 +89,11 @@ def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str
     bullet = "•" if unicode_ok else "-"
     out: list[tuple[str, str]] = []
     add = out.append
+
+    def section(title: str) -> None:
+        add(("", ""))
+        add(("heading", title))
+
     add(("level", f"{sym} {result.title}".strip()))
     add(("", ""))
     add(("", result.advice))
@@ -96,15 +101,13 @@ def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str
         add(("", ""))
         add(("flag", safety_gap(result)))
     if result.red_flags:
-        add(("", ""))
-        add(("heading", "WARNING SIGNS - act on these first:"))
+        section("WARNING SIGNS - act on these first:")
         for f in result.red_flags:
             urgency = "EMERGENCY" if f.level == "emergency" else "SEE A DOCTOR"
             add(("flag", f"{bullet} [{urgency}] {f.title}"))
             add(("", f"  {f.explanation}"))
     if result.score is not None and result.max_score is not None:
-        add(("", ""))
-        add(("heading", "Score"))
+        section("Score")
         add(
             (
                 "",
@@ -113,40 +116,34 @@ def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str
             )
         )
     if result.findings:
-        add(("", ""))
-        add(("heading", "Why"))
+        section("Why")
         for f in result.findings:
             said = _answers(f)
             add(("", f"{bullet} {f.title}" + (f" ({said})" if said else "")))
             add(("dim", f"  {f.explanation}"))
     if result.criteria_not_met:
-        add(("", ""))
-        add(("heading", "Not met"))
+        section("Not met")
         for f in result.criteria_not_met:
             add(("dim", f"{bullet} {f.title}"))
     if result.red_flags_not_ruled_out or result.missing:
-        add(("", ""))
-        add(("heading", "Not answered"))
+        section("Not answered")
         for f in result.red_flags_not_ruled_out:
             add(("flag", f"{bullet} Warning sign could not be ruled out: {f.title}"))
         for m in result.missing:
             if not m.safety:
                 add(("", f"{bullet} {m.text} (not answered)"))
     if result.notes:
-        add(("", ""))
-        add(("heading", "About your pain"))
+        section("About your pain")
         for note in result.notes:
             add(("", f"{bullet} {note}"))
     if result.what_would_change or result.level is not None:
-        add(("", ""))
-        add(("heading", "What would change this result"))
+        section("What would change this result")
         for c in result.what_would_change:
             add(("", f"{bullet} {c.summary}"))
         if not result.what_would_change:
             add(("", f"{bullet} No change to a single answer would change this result."))
     if result.next_steps:
-        add(("", ""))
-        add(("heading", "Next steps"))
+        section("Next steps")
         for step in result.next_steps:
             add(("", f"{bullet} {step}"))
     add(("", ""))
