@@ -16,12 +16,16 @@ import codecs
 import csv
 import io
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
+from stm_screen.batch.segments import WINDOW_BUFFER, EdgeLine, Window, can_window
 from stm_screen.errors import InputFileError
 
 SAMPLE_BYTES = 64 * 1024
@@ -65,6 +69,9 @@ class TableSource:
     position: Callable[[], int] = field(default=lambda: 0)
     close: Callable[[], None] = field(default=lambda: None)
     warning: str = ""  # said on stderr before the records (e.g. formulas without values)
+    window: Window | None = None  # a regular CSV file: its byte stream (see batch.segments)
+    tail: EdgeLine | None = None  # read after the window's text; armed when scored in parts
+    lines_before: int = 0  # lines read before the CSV reader started (Excel's "sep=" line)
 
 
 @dataclass
@@ -90,7 +97,7 @@ def open_source(path: str, *, delimiter: str | None = None) -> Source:
         if p.is_dir():
             raise InputFileError(f"{path}: is a folder, not a survey export")
         size = p.stat().st_size
-        handle: IO[bytes] = open(p, "rb")  # noqa: SIM115 - closed by the source's close()
+        handle = _open_bytes(p)
     except FileNotFoundError:
         raise InputFileError(f"{path}: no such file") from None
     except PermissionError:
@@ -124,6 +131,19 @@ def open_source(path: str, *, delimiter: str | None = None) -> Source:
     except BaseException:
         handle.close()
         raise
+
+
+def _open_bytes(path: Path) -> IO[bytes]:
+    """A regular file is read through a :class:`Window` (positioned reads that a range limit can stop,
+    for scoring it in parts); anything else (a pipe, a device) as an ordinary stream."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        regular = False
+    if regular and can_window():
+        return io.BufferedReader(Window(fd), WINDOW_BUFFER)
+    return open(fd, "rb")  # noqa: SIM115 - closed by the source's close()
 
 
 class _Replay(io.RawIOBase):
@@ -259,12 +279,18 @@ def open_csv(
     suffix: str,
 ) -> TableSource:
     text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    lines_before = 0
     if text_head.startswith("sep=") and len(text_head) > 4:  # Excel's hint line
         delimiter = delimiter or text_head[4]
         text.readline()
+        lines_before = 1
     elif delimiter is None:
         delimiter = detect_delimiter(text_head, suffix)
-    reader = csv.reader(text, delimiter=delimiter, strict=False)
+    raw = getattr(handle, "raw", None)
+    window = raw if isinstance(raw, Window) else None
+    tail = EdgeLine() if window is not None else None
+    # the edge line (see batch.segments) follows the text only when the file is scored in parts
+    reader = csv.reader(text if tail is None else chain(text, tail), delimiter=delimiter, strict=False)
 
     def position() -> int:
         try:
@@ -282,6 +308,9 @@ def open_csv(
         size=size,
         position=position,
         close=text.close,
+        window=window,
+        tail=tail,
+        lines_before=lines_before,
     )
 
 

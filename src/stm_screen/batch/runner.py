@@ -23,6 +23,7 @@ from stm_screen.batch.readers import (
     open_source,
 )
 from stm_screen.batch.scoring import Outcome, RecordScorer, error_outcome
+from stm_screen.batch.segments import NO_EDGE, Edge
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import InputFileError, UsageError
 
@@ -38,6 +39,7 @@ class BatchSettings:
     preset: str | None = None
     delimiter: str | None = None
     options: Options = Options()
+    jobs: int = 0  # processes for one large CSV file: 0 = one per CPU (up to 4), 1 = this process only
 
 
 def _quiet(_: str) -> None:
@@ -83,6 +85,7 @@ class Batch:
         self.settings = settings
         self.notify = notify
         self.progress = progress
+        self.parts: list[str] = []  # how the last file scored in parts went, range by range
 
     def preset_for(self, detected: str, name: str, kind: str) -> Preset:
         chosen = self.settings.preset or (self.mapping.preset if self.mapping else None)
@@ -154,6 +157,7 @@ class Batch:
 
     def _loop(self, rows: Iterator[list[str]], plan: Plan, writer: Writer, src: Source, pad: bool) -> int:
         """The hot loop. Per record: one key of memoised cell tokens, one lookup, one formatted write."""
+        self.parts = []
         rs = RecordScorer(self.ruleset, plan)
         rs.render = writer.render
         sample = list(islice(rows, CALIBRATION_ROWS))
@@ -162,9 +166,12 @@ class Batch:
         rid_of = _id_getter(plan.id_indices)
 
         compiled: list[Callable[..., int]] = []
+        edge = [NO_EDGE]  # set when the file is scored in parts (see batch.parallel)
 
         def odd(row: list[str], n: int) -> tuple[list[str] | None, int]:
             """A row whose length differs from the header's: fixed, or written as an error."""
+            if edge[0].fetched:  # the edge line after this process's range: the row holding it
+                raise Edge(row, n)
             if not row:
                 return None, n  # a blank line is not a record
             fixed = _fit(row, width, pad)
@@ -201,7 +208,18 @@ class Batch:
         loop = _compile_loop(plan, rs, writer, env)
         compiled.append(loop)
         writer.begin()
-        n = loop(rows, loop(sample, 0))
+        n = loop(sample, 0)
+        split = None
+        if isinstance(src, TableSource) and len(sample) == CALIBRATION_ROWS >= 3:  # header rows all read
+            from stm_screen.batch import parallel
+
+            split = parallel.plan_split(src, writer, self.settings.jobs, n)
+            if split is not None:
+                ctx = parallel.Scoring(loop, env, rs, writer, edge, src, width, rows)
+                n = parallel.run(ctx, split, n)
+                self.parts = ctx.report
+        if split is None:
+            n = loop(rows, n)
         writer.merge(rs.tally())
         return n
 

@@ -69,6 +69,16 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 help="Write a starter mapping file (from fuzzy matches of headers) instead of scoring.",
             ),
         ] = False,
+        jobs: Annotated[
+            int,
+            typer.Option(
+                "--jobs",
+                "-j",
+                min=0,
+                help="Processes for one large CSV file (Linux): 0 = one per CPU, up to 4 (the default); "
+                "1 = a single process. The output is the same either way.",
+            ),
+        ] = 0,
     ) -> None:
         """Score every record of survey exports; one output row per record, in input order.
 
@@ -87,6 +97,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             multi_separator=multi_separator,
             output=output,
             fmt=fmt,
+            jobs=jobs,
         )
         if suggest_map:
             batch_cmd.suggest(inputs, opts)

@@ -38,6 +38,7 @@ class CommandOptions:
     multi_separator: str | None
     output: str
     fmt: str
+    jobs: int = 0
 
 
 def note(line: str) -> None:
@@ -168,17 +169,18 @@ def _progress(inputs: list[str]) -> tuple[Callable[[int], None], Callable[[str],
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
+        auto_refresh=False,  # redrawn on each update: no drawing thread, so a large file can be split
     )
     task = progress.add_task("scoring", total=total)
     state = {"base": 0, "size": 0}
 
     def update(pos: int) -> None:
-        progress.update(task, completed=state["base"] + min(pos, state["size"]))
+        progress.update(task, completed=state["base"] + min(pos, state["size"]), refresh=True)
 
     def start(name: str) -> None:
         state["base"] += state["size"]
         state["size"] = sizes.get(name, 0)
-        progress.update(task, completed=state["base"])
+        progress.update(task, completed=state["base"], refresh=True)
 
     return update, start, progress
 
@@ -204,6 +206,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         preset=o.preset,
         delimiter=delimiter,
         options=Options(o.id_column, o.decimal_comma, o.multi_separator),
+        jobs=o.jobs,
     )
     update, start, bar = _progress(inputs)
     batch = Batch(ruleset, mapping, settings, notify=note, progress=update)

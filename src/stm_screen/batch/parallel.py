@@ -1,0 +1,367 @@
+"""One large CSV file scored in several processes at once, with output identical to a single process.
+
+After the first rows (header, calibration sample) are scored, the rest of the file is cut into ranges just
+after line feeds (:mod:`stm_screen.batch.segments`). This process keeps the first range; a forked helper
+process takes each other one, writing its output lines to an unlinked temp file. A helper starts its record
+numbers from a guess (every line from here to its cut is one record) and is used only if the range before
+it ends exactly between records *and* with exactly that many records; otherwise the process that owns the
+range before simply reads on, alone, to the end of the file, and the later helpers' work is dropped. So
+quoted line breaks, blank lines or a stray quote near a cut cost time, never correctness.
+
+The outputs are then appended in file order, and the helpers' counts and first bad records merged.
+Used on Linux for regular UTF-8 files of at least two ranges of ``MIN_PART_BYTES``; ``--jobs 1`` turns it
+off. A helper that fails for any reason (even a read error) is simply redone here, so errors are reported
+exactly as in one process.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import errno
+import io
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import IO, Any, NoReturn
+
+from stm_screen.batch.output import Writer
+from stm_screen.batch.readers import TableSource
+from stm_screen.batch.scoring import RecordScorer
+from stm_screen.batch.segments import (
+    NO_EDGE,
+    Edge,
+    EdgeLine,
+    at_boundary,
+    count_lines,
+    find_cuts,
+    open_window,
+    resume_line,
+)
+
+MIN_PART_BYTES = 8 * 1024 * 1024  # smaller ranges are not worth a process
+MAX_JOBS = 4
+
+
+@dataclass
+class Split:
+    """Where the rest of a file is cut, and what each range after the first expects."""
+
+    cuts: list[int]  # byte offsets where the helpers' ranges start
+    starts: list[int]  # records before each cut, if every line from here to it is one record
+    lines: list[int]  # line feeds before each cut
+    start: int  # bytes already read by this process when the file was cut
+    size: int
+
+
+@dataclass
+class Scoring:
+    """The running record loop of one file, and what it writes with (see runner.Batch._loop)."""
+
+    loop: Callable[..., int]
+    env: dict[str, Any]  # the loop's globals: put, progress and position are swapped per range
+    rs: RecordScorer
+    writer: Writer
+    edge: list[EdgeLine]  # the edge line the loop's slow path watches for
+    src: TableSource
+    width: int
+    rows: Iterator[list[str]]
+    report: list[str] = field(default_factory=list)  # what happened to each range (for tests)
+
+
+def default_jobs() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_JOBS))
+
+
+def _can_fork() -> bool:
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1  # fork copies no other thread
+
+
+def plan_split(src: TableSource, writer: Writer, jobs: int, n: int) -> Split | None:
+    """The cuts for the rest of this file, or None when it is scored in this process alone."""
+    if jobs == 1 or src.kind != "csv" or src.window is None or src.tail is None:
+        return None
+    if codecs.lookup(src.encoding).name not in ("utf-8", "utf-8-sig"):
+        return None
+    if not writer.fast or getattr(writer, "wants_row", False) or not _can_fork():
+        return None
+    window = src.window
+    try:
+        size = os.fstat(window.fd).st_size
+    except OSError:
+        return None
+    start = window.pos
+    parts = min(jobs or default_jobs(), (size - start) // MIN_PART_BYTES)
+    if parts < 2:
+        return None
+    try:
+        cuts = find_cuts(window.fd, start, size, parts)
+        lines = count_lines(window.fd, cuts) if cuts else []
+    except OSError:
+        return None
+    if not cuts:
+        return None
+    base = src.lines_before + src.line()
+    return Split(cuts, [n + (count - base) for count in lines], lines, start, size)
+
+
+def run(ctx: Scoring, split: Split, n: int) -> int:
+    """Score the rest of the file in parts; returns the number of records, as one process would."""
+    handle = ctx.writer.handle
+    handle.flush()  # nothing buffered is copied into a helper
+    helpers: list[_Helper] = []
+    try:
+        try:
+            helpers.extend(_fork(ctx, split, j) for j in range(len(split.cuts)))
+        except OSError:  # no process to be had: this one reads on alone
+            for helper in helpers:
+                helper.stop()
+            ctx.report.append("alone")
+            return int(ctx.loop(ctx.rows, n))
+        src = ctx.src
+        assert src.window is not None and src.tail is not None
+        window, first = src.window, split.cuts[0]
+        window.limit = first
+        src.tail.arm(src.delimiter, ctx.width)
+        ctx.edge[0] = src.tail
+        start, share = split.start, split.size - split.start
+        ctx.env["position"] = lambda: start + (window.pos - start) * share // max(1, first - start)
+        n, handed = _range(ctx, ctx.rows, src.tail, n, first, split.starts[0], src.line)
+        ctx.report.append("first:" + ("handed" if handed else "alone"))
+        j = 0
+        while handed and j < len(helpers):
+            result = helpers[j].collect()
+            if result is None:  # the helper failed: its range, and the rest, are read here
+                ctx.report.append(f"part{j + 1}:redone")
+                n = _rest(ctx, split.cuts[j], split.starts[j], split.lines[j] - src.lines_before, None)
+                break
+            _append(handle, helpers[j].file)
+            _merge(ctx.writer, result)
+            n, handed = int(result["n"]), bool(result["handed"])
+            ctx.report.append(f"part{j + 1}:" + ("handed" if handed else "alone"))
+            j += 1
+        return n
+    finally:
+        for helper in helpers:
+            helper.stop()
+
+
+def _range(
+    ctx: Scoring,
+    rows: Iterator[list[str]],
+    tail: EdgeLine,
+    n: int,
+    cut: int,
+    expected: int,
+    line: Callable[[], int],
+) -> tuple[int, bool]:
+    """Score one range up to its edge line. True: it ended between records with ``expected`` records,
+    so the next range's output follows on. False: this process read on to the end of the file."""
+    try:
+        ctx.loop(rows, n)
+    except Edge as edge:
+        row, n = edge.row, edge.n
+    else:  # pragma: no cover - the edge row is always the wrong width, so it always reaches the slow path
+        raise RuntimeError("a file range ended without its edge line")
+    at_gap = at_boundary(row, ctx.width)
+    if at_gap and n == expected:
+        return n, True
+    resume = None if at_gap else resume_line(row, ctx.width, ctx.src.delimiter)
+    return _rest(ctx, cut, n, line() - 1, resume), False
+
+
+def _rest(ctx: Scoring, cut: int, n: int, lines: int, resume: str | None) -> int:
+    """From a cut to the end of the file in this process (``resume``: a record the cut fell inside)."""
+    src = ctx.src
+    assert src.window is not None
+    text, window = open_window(src.window.fd, cut, "utf-8")
+    try:
+        reader = csv.reader(
+            text if resume is None else chain([resume], text), delimiter=src.delimiter, strict=False
+        )
+        base = lines - (1 if resume is not None else 0)  # the resumed record's text counts as one line
+        src.line = lambda: base + reader.line_num
+        ctx.edge[0] = NO_EDGE
+        ctx.env["position"] = lambda: window.pos
+        return int(ctx.loop(reader, n))
+    finally:
+        text.close()
+
+
+# --- helper processes ------------------------------------------------------------------------------------
+
+
+class _Helper:
+    def __init__(self, pid: int, pipe: int, file: IO[bytes]) -> None:
+        self.pid = pid
+        self.pipe = pipe
+        self.file = file
+        self.done = False
+
+    def collect(self) -> dict[str, Any] | None:
+        """Wait for the helper; its result, or None if it did not finish cleanly."""
+        chunks = []
+        while True:
+            chunk = os.read(self.pipe, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        _, status = os.waitpid(self.pid, 0)
+        self.done = True
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            return None
+        try:
+            result: dict[str, Any] = json.loads(b"".join(chunks))
+        except ValueError:
+            return None
+        return result
+
+    def stop(self) -> None:
+        if not self.done:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(self.pid, 0)
+            self.done = True
+        with contextlib.suppress(OSError):
+            os.close(self.pipe)
+        self.file.close()
+
+
+def _fork(ctx: Scoring, split: Split, j: int) -> _Helper:
+    file = tempfile.TemporaryFile(prefix="stm-screen-part-")  # noqa: SIM115 - closed by _Helper.stop
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        file.close()
+        raise
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        file.close()
+        raise
+    if pid == 0:  # pragma: no cover - runs in the helper (covered by the equivalence tests' outputs)
+        _helper_main(ctx, split, j, read_end, write_end, file)
+    os.close(write_end)
+    return _Helper(pid, read_end, file)
+
+
+def _helper_main(
+    ctx: Scoring, split: Split, j: int, read_end: int, write_end: int, file: IO[bytes]
+) -> NoReturn:  # pragma: no cover - runs in the helper
+    code = 1
+    try:
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # stopped at once; the main process cleans up
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        os.close(read_end)
+        raw = io.FileIO(file.fileno(), "w", closefd=False)
+        out = io.TextIOWrapper(io.BufferedWriter(raw, 1 << 20), encoding="utf-8", newline="")
+        writer = ctx.writer
+        writer.handle = out
+        writer.put = ctx.env["put"] = out.write
+        writer.counts = {}
+        writer.reset_bad()
+        before = ctx.rs.tally()
+        ctx.env["progress"] = _ignore
+        src = ctx.src
+        assert src.window is not None
+        cut = split.cuts[j]
+        last = j + 1 == len(split.cuts)
+        text, window = open_window(src.window.fd, cut, "utf-8")
+        tail = EdgeLine()
+        if not last:
+            window.limit = split.cuts[j + 1]
+            tail.arm(src.delimiter, ctx.width)
+        ctx.edge[0] = tail
+        ctx.env["position"] = lambda: window.pos
+        reader = csv.reader(chain(text, tail), delimiter=src.delimiter, strict=False)
+        base = split.lines[j] - src.lines_before
+        src.line = lambda: base + reader.line_num
+        n = split.starts[j]
+        if last:
+            n, handed = int(ctx.loop(reader, n)), False
+        else:
+            n, handed = _range(ctx, reader, tail, n, split.cuts[j + 1], split.starts[j + 1], src.line)
+        out.flush()
+        after = ctx.rs.tally()
+        result = {
+            "n": n,
+            "handed": handed,
+            "tally": [[s, lv, c - before.get((s, lv), 0)] for (s, lv), c in after.items()],
+            "counts": [[s, lv, c] for (s, lv), c in writer.counts.items()],
+            "bad": writer.bad_entries(),
+        }
+        data = memoryview(json.dumps(result).encode())
+        while data:
+            data = data[os.write(write_end, data) :]
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _ignore(_: int) -> None:
+    return None
+
+
+def _append(handle: IO[str], file: IO[bytes]) -> None:
+    """A helper's output after this process's own, byte for byte."""
+    handle.flush()
+    file.seek(0)
+    buffer = getattr(handle, "buffer", None)
+    encoding = getattr(handle, "encoding", None) or ""
+    if buffer is not None and encoding and codecs.lookup(encoding).name == "utf-8":
+        buffer.flush()
+        if _send(file, buffer):
+            return
+        file.seek(0)
+        shutil.copyfileobj(file, buffer, 1 << 20)
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    while chunk := file.read(1 << 20):
+        handle.write(decoder.decode(chunk))
+    handle.write(decoder.decode(b"", final=True))
+
+
+def _send(file: IO[bytes], buffer: Any) -> bool:
+    """Copy in the kernel (a file or pipe written through an OS file descriptor); False if it cannot."""
+    raw = getattr(buffer, "raw", None)
+    if not isinstance(raw, io.FileIO) or not hasattr(os, "sendfile"):
+        return False
+    size = os.fstat(file.fileno()).st_size
+    offset = 0
+    try:
+        while offset < size:
+            sent = os.sendfile(raw.fileno(), file.fileno(), offset, size - offset)
+            if sent == 0:
+                break
+            offset += sent
+    except OSError:
+        if offset:
+            raise  # part of it went out: copying again would repeat it
+        return False
+    if offset != size and offset:
+        raise OSError(errno.EIO, "the output of a helper process was cut short")
+    return offset == size
+
+
+def _merge(writer: Writer, result: dict[str, Any]) -> None:
+    writer.merge({(s, lv): int(c) for s, lv, c in result["tally"] if c})
+    writer.merge({(s, lv): int(c) for s, lv, c in result["counts"] if c})
+    for file, row, brief, error in result["bad"]:
+        writer.add_bad(str(file), int(row), str(brief), str(error))

@@ -1,0 +1,180 @@
+"""Byte ranges of one CSV file read as separate streams, for scoring a large file in several processes.
+
+A file is cut just after a line feed. Whether a cut falls between two records, or inside a quoted cell
+that spans lines, is only known to the parser that reads up to it; so each range but the last ends with
+one extra line, the *edge line*, made so that the row it ends is always wider than any record:
+
+- at a record boundary it is a row of its own: ``['\\x1e"', '', '', ...]`` (width + 2 cells);
+- inside a quoted cell it closes that cell (which then ends with ``\\x1e``) and adds width + 1 empty cells.
+
+The record loop hands every row of the wrong width to its slow path, which sees the edge line was read and
+raises :class:`Edge`. From the edge row the reader's exact state at the cut is known, and, when the cut
+was inside a record, that record's text so far (:func:`resume_line`) to carry on with from the cut.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from typing import Any
+
+MARK = "\x1e"  # ASCII record separator: the edge line's first character
+WINDOW_BUFFER = 64 * 1024
+
+
+class Window(io.RawIOBase):
+    """A file descriptor read from ``start`` up to an optional ``limit``, with positioned reads only, so
+    that processes sharing the descriptor never move each other's file offset."""
+
+    def __init__(self, fd: int, start: int = 0, *, closefd: bool = True) -> None:
+        super().__init__()
+        self.fd = fd
+        self.pos = start
+        self.limit: int | None = None
+        self._closefd = closefd
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = len(buffer)
+        if self.limit is not None:
+            size = min(size, self.limit - self.pos)
+            if size <= 0:
+                return 0
+        view = memoryview(buffer).cast("B")[:size]
+        n = os.preadv(self.fd, [view], self.pos)
+        self.pos += n
+        return n
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            self.pos = offset
+        elif whence == io.SEEK_CUR:
+            self.pos += offset
+        else:
+            self.pos = os.fstat(self.fd).st_size + offset
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def close(self) -> None:
+        if not self.closed and self._closefd:
+            os.close(self.fd)
+        super().close()
+
+
+def can_window() -> bool:
+    return hasattr(os, "preadv")
+
+
+def open_window(
+    fd: int, start: int, encoding: str, *, closefd: bool = False
+) -> tuple[io.TextIOWrapper, Window]:
+    """Text from ``start`` (a character boundary: just after a line feed) to the end or a later limit."""
+    window = Window(fd, start, closefd=closefd)
+    text = io.TextIOWrapper(io.BufferedReader(window, WINDOW_BUFFER), encoding=encoding, newline="")
+    return text, window
+
+
+class EdgeLine:
+    """Follows a range's text in the reader's input: nothing until armed, then the edge line once."""
+
+    __slots__ = ("fetched", "line")
+
+    def __init__(self) -> None:
+        self.line: str | None = None
+        self.fetched = False
+
+    def arm(self, delimiter: str, width: int) -> None:
+        self.line = MARK + '"' + delimiter * (width + 1) + "\n"
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if self.line is None or self.fetched:
+            raise StopIteration
+        self.fetched = True
+        return self.line
+
+
+NO_EDGE = EdgeLine()  # never armed: a reader that ends with its file
+
+
+class Edge(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by the record loop on the row that holds the edge line; ``n``: records before it."""
+
+    def __init__(self, row: list[str], n: int) -> None:
+        super().__init__("edge of a file range")
+        self.row = row
+        self.n = n
+
+
+def at_boundary(row: list[str], width: int) -> bool:
+    """Was the reader between records at the cut (the edge line made a row of its own)?"""
+    return len(row) == width + 2 and row[0] == MARK + '"' and not any(row[1:])
+
+
+def resume_line(row: list[str], width: int, delimiter: str) -> str:
+    """The edge row of a cut inside a quoted cell, as text that leaves a fresh reader in the state the
+    first reader was in at the cut: the record's earlier cells, then the open cell, quote still open."""
+    cells = row[: len(row) - (width + 1)]
+    if not cells or not cells[-1].endswith(MARK):
+        raise ValueError("not an edge row")
+    before, open_cell = cells[:-1], cells[-1][: -len(MARK)]
+    buf = io.StringIO()
+    if before:
+        csv.writer(buf, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="").writerow(before)
+        buf.write(delimiter)
+    buf.write('"' + open_cell.replace('"', '""'))
+    return buf.getvalue()
+
+
+def find_cuts(fd: int, start: int, size: int, parts: int, reach: int = 1 << 20) -> list[int]:
+    """Offsets just after a line feed, near ``start + i * (size - start) / parts`` for i = 1..parts-1;
+    a target with no line feed within ``reach`` bytes after it gives no cut."""
+    cuts: list[int] = []
+    for i in range(1, parts):
+        target = start + (size - start) * i // parts
+        if cuts and target <= cuts[-1]:
+            continue
+        found = -1
+        offset = target
+        while offset < min(size, target + reach):
+            block = os.pread(fd, 64 * 1024, offset)
+            if not block:
+                break
+            at = block.find(b"\n")
+            if at >= 0:
+                found = offset + at + 1
+                break
+            offset += len(block)
+        if 0 <= found < size:
+            cuts.append(found)
+    return cuts
+
+
+def count_lines(fd: int, ends: list[int], chunk: int = 1 << 20) -> list[int]:
+    """Line feeds in the file before each offset in ``ends`` (ascending)."""
+    counts: list[int] = []
+    total = 0
+    pos = 0
+    for end in ends:
+        while pos < end:
+            block = os.pread(fd, min(chunk, end - pos), pos)
+            if not block:
+                break
+            total += block.count(b"\n")
+            pos += len(block)
+        counts.append(total)
+    return counts
