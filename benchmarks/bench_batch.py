@@ -4,9 +4,11 @@
     python benchmarks/bench_batch.py --records 200000 --repeat 3
 
 Goal (issue 4): batch wall time <= 2.5 x the bare loop (at least 40% of its throughput), peak RSS < 100 MB.
-The batch figure is the whole command in a fresh process (start-up, rules loading, scoring, writing the
-CSV output file, fsync and rename); the bare loop reads the same file with csv.reader and does nothing else.
-``in_process`` is the scoring loop alone (Batch.run into a CSV file), without interpreter and CLI start-up.
+The batch figure is the whole command in a fresh process as a user runs it (start-up, rules loading, scoring
+-- in parallel processes on a machine with several CPUs, see docs/batch.md --, writing the CSV output file,
+fsync and rename); the bare loop reads the same file with csv.reader and does nothing else. ``jobs_1`` is the
+same command with ``--jobs 1`` (one process), and ``in_process`` is the scoring loop alone (Batch.run into a
+CSV file, default settings), without interpreter and CLI start-up. Peak RSS is the largest single process.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import csv
+import filecmp
 import io
 import json
 import os
@@ -44,10 +47,13 @@ def bare_loop(path: Path) -> float:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def batch_run(cmd: list[str], path: Path, out: Path) -> float:
+def batch_run(cmd: list[str], path: Path, out: Path, *extra: str) -> float:
     start = time.perf_counter()
     subprocess.run(
-        [*cmd, "batch", str(path), "-o", str(out)], check=False, stderr=subprocess.DEVNULL, env=ENV
+        [*cmd, "batch", str(path), "-o", str(out), *extra],
+        check=False,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
     )
     return time.perf_counter() - start
 
@@ -80,14 +86,18 @@ def main() -> None:
     import stm_screen
 
     compileall.compile_dir(str(Path(stm_screen.__file__).parent), quiet=1)
+    from stm_screen.batch.parallel import default_jobs
+
+    jobs = default_jobs()
     exe = shutil.which("stm-screen")
     cmd = [exe] if exe else [sys.executable, "-m", "stm_screen"]
     out = Path(tempfile.gettempdir()) / "stm-bench-out.csv"
 
-    bare, batch, inner = [], [], []
+    bare, batch, single, inner = [], [], [], []
     for _ in range(args.repeat):  # interleaved, so all see the same machine load
         bare.append(bare_loop(path))
         batch.append(batch_run(cmd, path, out))
+        single.append(batch_run(cmd, path, out.with_suffix(".jobs1.csv"), "--jobs", "1"))
         inner.append(in_process(path, out.with_suffix(".inner.csv")))
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     with out.open(encoding="utf-8") as f:
@@ -99,11 +109,15 @@ def main() -> None:
         "bare_csv_reader_s": round(min(bare), 2),
         "stm_screen_batch_s": round(min(batch), 2),
         "ratio": round(min(batch) / min(bare), 2),
+        "jobs_1_batch_s": round(min(single), 2),
+        "jobs_1_ratio": round(min(single) / min(bare), 2),
         "in_process_loop_s": round(min(inner), 2),
         "in_process_ratio": round(min(inner) / min(bare), 2),
         "batch_records_per_s": round(args.records / min(batch)),
         "peak_rss_mb": round(peak_kb / 1024, 1),
         "output_rows": lines,
+        "same_output_with_jobs_1": filecmp.cmp(out, out.with_suffix(".jobs1.csv"), shallow=False),
+        "cpus": jobs,
         "python": platform.python_version(),
         "machine": platform.machine(),
     }

@@ -50,7 +50,6 @@ class Writer:
         self.prefix = ""
         self.counts: dict[tuple[str, str], int] = {}
         self.bad: list[tuple[str, int, str]] = []
-        self._bad_errors: list[str] = []
         self._bad_seen: set[tuple[str, str]] = set()
         self.started = False
 
@@ -83,22 +82,17 @@ class Writer:
 
     def note_bad(self, row: int, out: Outcome) -> None:
         if out.status == "error":
-            self.add_bad(self.file, row, out.brief, out.error)
+            self.add_bad(self.file, row, out.brief)
 
-    def add_bad(self, file: str, row: int, brief: str, error: str) -> None:
-        """The first record with each distinct error, up to ``MAX_BAD`` (``brief`` is what stderr shows:
+    def add_bad(self, file: str, row: int, brief: str) -> None:
+        """The first record with each distinct message, up to ``MAX_BAD`` (``brief`` is what stderr shows:
         never the answers)."""
-        if len(self.bad) < MAX_BAD and (file, error) not in self._bad_seen:
-            self._bad_seen.add((file, error))
+        if len(self.bad) < MAX_BAD and (file, brief) not in self._bad_seen:
+            self._bad_seen.add((file, brief))
             self.bad.append((file, row, brief))
-            self._bad_errors.append(error)
-
-    def bad_entries(self) -> list[tuple[str, int, str, str]]:
-        return [(f, r, b, e) for (f, r, b), e in zip(self.bad, self._bad_errors, strict=True)]
 
     def reset_bad(self) -> None:
         self.bad = []
-        self._bad_errors = []
         self._bad_seen = set()
 
     def finish(self) -> None:

@@ -36,6 +36,7 @@ from stm_screen.batch.output import Writer
 from stm_screen.batch.readers import TableSource
 from stm_screen.batch.scoring import RecordScorer
 from stm_screen.batch.segments import (
+    MARK,
     NO_EDGE,
     Edge,
     EdgeLine,
@@ -45,9 +46,11 @@ from stm_screen.batch.segments import (
     open_window,
     resume_line,
 )
+from stm_screen.io.atomic import signals_held
 
 MIN_PART_BYTES = 8 * 1024 * 1024  # smaller ranges are not worth a process
-MAX_JOBS = 4
+MAX_JOBS = 4  # the default: one process per CPU, up to this
+MAX_PARTS = 32  # whatever --jobs asks for
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Split:
     lines: list[int]  # line feeds before each cut
     start: int  # bytes already read by this process when the file was cut
     size: int
+    temp_dir: str | None  # where helpers write their output (the output file's folder, if any)
 
 
 @dataclass
@@ -91,9 +95,13 @@ def _can_fork() -> bool:
     return threading is None or threading.active_count() == 1  # fork copies no other thread
 
 
-def plan_split(src: TableSource, writer: Writer, jobs: int, n: int) -> Split | None:
+def plan_split(
+    src: TableSource, writer: Writer, settings_jobs: int, n: int, temp_dir: str | None
+) -> Split | None:
     """The cuts for the rest of this file, or None when it is scored in this process alone."""
-    if jobs == 1 or src.kind != "csv" or src.window is None or src.tail is None:
+    if settings_jobs == 1 or src.kind != "csv" or src.window is None or src.tail is None:
+        return None
+    if src.delimiter in (MARK, '"', "\r", "\n"):  # the edge line must read the same way in every file
         return None
     if codecs.lookup(src.encoding).name not in ("utf-8", "utf-8-sig"):
         return None
@@ -105,7 +113,8 @@ def plan_split(src: TableSource, writer: Writer, jobs: int, n: int) -> Split | N
     except OSError:
         return None
     start = window.pos
-    parts = min(jobs or default_jobs(), (size - start) // MIN_PART_BYTES)
+    jobs = min(settings_jobs or default_jobs(), MAX_PARTS)
+    parts = min(jobs, (size - start) // MIN_PART_BYTES)
     if parts < 2:
         return None
     try:
@@ -115,8 +124,8 @@ def plan_split(src: TableSource, writer: Writer, jobs: int, n: int) -> Split | N
         return None
     if not cuts:
         return None
-    base = src.lines_before + src.line()
-    return Split(cuts, [n + (count - base) for count in lines], lines, start, size)
+    base = src.lines_before + src.line()  # lines read so far, counted as the CSV reader counts them
+    return Split(cuts, [n + (count - base) for count in lines], lines, start, size, temp_dir)
 
 
 def run(ctx: Scoring, split: Split, n: int) -> int:
@@ -124,40 +133,46 @@ def run(ctx: Scoring, split: Split, n: int) -> int:
     handle = ctx.writer.handle
     handle.flush()  # nothing buffered is copied into a helper
     helpers: list[_Helper] = []
+
+    def drop(first: int) -> None:  # helpers whose work will not be used
+        for helper in helpers[first:]:
+            helper.stop()
+
     try:
         try:
-            helpers.extend(_fork(ctx, split, j) for j in range(len(split.cuts)))
+            for j in range(len(split.cuts)):
+                _fork(ctx, split, j, helpers)
         except OSError:  # no process to be had: this one reads on alone
-            for helper in helpers:
-                helper.stop()
+            drop(0)
             ctx.report.append("alone")
-            return int(ctx.loop(ctx.rows, n))
+            return ctx.loop(ctx.rows, n)
         src = ctx.src
         assert src.window is not None and src.tail is not None
         window, first = src.window, split.cuts[0]
         window.limit = first
         src.tail.arm(src.delimiter, ctx.width)
         ctx.edge[0] = src.tail
-        start, share = split.start, split.size - split.start
-        ctx.env["position"] = lambda: start + (window.pos - start) * share // max(1, first - start)
-        n, handed = _range(ctx, ctx.rows, src.tail, n, first, split.starts[0], src.line)
+        begin, share = split.start, split.size - split.start
+        ctx.env["position"] = lambda: begin + (window.pos - begin) * share // max(1, first - begin)
+        n, handed = _range(ctx, ctx.rows, src.tail, n, first, split.starts[0], src.line, lambda: drop(0))
         ctx.report.append("first:" + ("handed" if handed else "alone"))
         j = 0
         while handed and j < len(helpers):
             result = helpers[j].collect()
             if result is None:  # the helper failed: its range, and the rest, are read here
+                drop(j)
                 ctx.report.append(f"part{j + 1}:redone")
                 n = _rest(ctx, split.cuts[j], split.starts[j], split.lines[j] - src.lines_before, None)
                 break
             _append(handle, helpers[j].file)
+            helpers[j].stop()  # its temp file goes at once
             _merge(ctx.writer, result)
             n, handed = int(result["n"]), bool(result["handed"])
             ctx.report.append(f"part{j + 1}:" + ("handed" if handed else "alone"))
             j += 1
         return n
     finally:
-        for helper in helpers:
-            helper.stop()
+        drop(0)
 
 
 def _range(
@@ -168,6 +183,7 @@ def _range(
     cut: int,
     expected: int,
     line: Callable[[], int],
+    going_alone: Callable[[], None],
 ) -> tuple[int, bool]:
     """Score one range up to its edge line. True: it ended between records with ``expected`` records,
     so the next range's output follows on. False: this process read on to the end of the file."""
@@ -180,6 +196,7 @@ def _range(
     at_gap = at_boundary(row, ctx.width)
     if at_gap and n == expected:
         return n, True
+    going_alone()
     resume = None if at_gap else resume_line(row, ctx.width, ctx.src.delimiter)
     return _rest(ctx, cut, n, line() - 1, resume), False
 
@@ -197,12 +214,14 @@ def _rest(ctx: Scoring, cut: int, n: int, lines: int, resume: str | None) -> int
         src.line = lambda: base + reader.line_num
         ctx.edge[0] = NO_EDGE
         ctx.env["position"] = lambda: window.pos
-        return int(ctx.loop(reader, n))
+        return ctx.loop(reader, n)
     finally:
         text.close()
 
 
 # --- helper processes ------------------------------------------------------------------------------------
+
+HELD = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class _Helper:
@@ -215,13 +234,11 @@ class _Helper:
     def collect(self) -> dict[str, Any] | None:
         """Wait for the helper; its result, or None if it did not finish cleanly."""
         chunks = []
-        while True:
-            chunk = os.read(self.pipe, 65536)
-            if not chunk:
-                break
+        while chunk := os.read(self.pipe, 65536):  # interruptible; ends when the helper exits
             chunks.append(chunk)
-        _, status = os.waitpid(self.pid, 0)
-        self.done = True
+        with signals_held():  # a pid reaped but not marked done could be killed after its reuse
+            _, status = os.waitpid(self.pid, 0)
+            self.done = True
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return None
         try:
@@ -231,44 +248,63 @@ class _Helper:
         return result
 
     def stop(self) -> None:
-        if not self.done:
+        """Kill (if still running) and reap the helper; close its pipe and temp file. Idempotent."""
+        with signals_held():
+            if not self.done:
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    os.waitpid(self.pid, 0)
+                self.done = True
+        if self.pipe >= 0:
             with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(self.pid, 0)
-            self.done = True
-        with contextlib.suppress(OSError):
-            os.close(self.pipe)
+                os.close(self.pipe)
+            self.pipe = -1
         self.file.close()
 
 
-def _fork(ctx: Scoring, split: Split, j: int) -> _Helper:
-    file = tempfile.TemporaryFile(prefix="stm-screen-part-")  # noqa: SIM115 - closed by _Helper.stop
+def _fork(ctx: Scoring, split: Split, j: int, helpers: list[_Helper]) -> None:
+    """Start the helper of range ``j`` and add it to ``helpers`` (signals held: none is ever lost)."""
+    # unlinked at once (nothing left behind, even after a crash); next to the output file when there is one
+    file = tempfile.TemporaryFile(prefix=".stm-screen-part-", dir=split.temp_dir)  # noqa: SIM115
     try:
         read_end, write_end = os.pipe()
     except OSError:
         file.close()
         raise
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
+    parent = os.getpid()
+    with signals_held() as unblocked:
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            file.close()
+            raise
+        if pid == 0:  # pragma: no cover - runs in the helper (checked by the equivalence tests' outputs)
+            _helper_main(ctx, split, j, read_end, write_end, file, parent, unblocked)
         os.close(write_end)
-        file.close()
-        raise
-    if pid == 0:  # pragma: no cover - runs in the helper (covered by the equivalence tests' outputs)
-        _helper_main(ctx, split, j, read_end, write_end, file)
-    os.close(write_end)
-    return _Helper(pid, read_end, file)
+        helpers.append(_Helper(pid, read_end, file))
 
 
 def _helper_main(
-    ctx: Scoring, split: Split, j: int, read_end: int, write_end: int, file: IO[bytes]
+    ctx: Scoring,
+    split: Split,
+    j: int,
+    read_end: int,
+    write_end: int,
+    file: IO[bytes],
+    parent: int,
+    unblocked: Any,
 ) -> NoReturn:  # pragma: no cover - runs in the helper
     code = 1
     try:
-        for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # stopped at once; the main process cleans up
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        for sig in HELD:  # a signal stops a helper at once (the main process cleans up); ignored stays so
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                signal.signal(sig, signal.SIG_DFL)
+        if unblocked is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        _die_with(parent)
         os.close(read_end)
         raw = io.FileIO(file.fileno(), "w", closefd=False)
         out = io.TextIOWrapper(io.BufferedWriter(raw, 1 << 20), encoding="utf-8", newline="")
@@ -295,9 +331,11 @@ def _helper_main(
         src.line = lambda: base + reader.line_num
         n = split.starts[j]
         if last:
-            n, handed = int(ctx.loop(reader, n)), False
+            n, handed = ctx.loop(reader, n), False
         else:
-            n, handed = _range(ctx, reader, tail, n, split.cuts[j + 1], split.starts[j + 1], src.line)
+            n, handed = _range(
+                ctx, reader, tail, n, split.cuts[j + 1], split.starts[j + 1], src.line, _nothing
+            )
         out.flush()
         after = ctx.rs.tally()
         result = {
@@ -305,7 +343,7 @@ def _helper_main(
             "handed": handed,
             "tally": [[s, lv, c - before.get((s, lv), 0)] for (s, lv), c in after.items()],
             "counts": [[s, lv, c] for (s, lv), c in writer.counts.items()],
-            "bad": writer.bad_entries(),
+            "bad": writer.bad,
         }
         data = memoryview(json.dumps(result).encode())
         while data:
@@ -313,6 +351,23 @@ def _helper_main(
         code = 0
     finally:
         os._exit(code)
+
+
+def _die_with(parent: int) -> None:  # pragma: no cover - runs in the helper
+    """A helper is killed when the main process dies, even by SIGKILL (Linux's parent-death signal)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the signal was set
+        os._exit(1)
+
+
+def _nothing() -> None:
+    return None
 
 
 def _ignore(_: int) -> None:
@@ -363,5 +418,5 @@ def _send(file: IO[bytes], buffer: Any) -> bool:
 def _merge(writer: Writer, result: dict[str, Any]) -> None:
     writer.merge({(s, lv): int(c) for s, lv, c in result["tally"] if c})
     writer.merge({(s, lv): int(c) for s, lv, c in result["counts"] if c})
-    for file, row, brief, error in result["bad"]:
-        writer.add_bad(str(file), int(row), str(brief), str(error))
+    for file, row, brief in result["bad"]:
+        writer.add_bad(str(file), int(row), str(brief))

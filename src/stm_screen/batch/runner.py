@@ -40,6 +40,7 @@ class BatchSettings:
     delimiter: str | None = None
     options: Options = Options()
     jobs: int = 0  # processes for one large CSV file: 0 = one per CPU (up to 4), 1 = this process only
+    temp_dir: str | None = None  # where helper processes write their part of the output
 
 
 def _quiet(_: str) -> None:
@@ -210,10 +211,12 @@ class Batch:
         writer.begin()
         n = loop(sample, 0)
         split = None
-        if isinstance(src, TableSource) and len(sample) == CALIBRATION_ROWS >= 3:  # header rows all read
+        # Scored in parts only past a full sample: by then the (at most 3) header rows kept in ``head``
+        # have all been read, so the CSV reader alone holds the rest of the file.
+        if isinstance(src, TableSource) and len(sample) == CALIBRATION_ROWS >= 3:
             from stm_screen.batch import parallel
 
-            split = parallel.plan_split(src, writer, self.settings.jobs, n)
+            split = parallel.plan_split(src, writer, self.settings.jobs, n, self.settings.temp_dir)
             if split is not None:
                 ctx = parallel.Scoring(loop, env, rs, writer, edge, src, width, rows)
                 n = parallel.run(ctx, split, n)

@@ -96,6 +96,8 @@ class EdgeLine:
         self.fetched = False
 
     def arm(self, delimiter: str, width: int) -> None:
+        if self is NO_EDGE:
+            raise RuntimeError("the shared no-edge marker is never armed")
         self.line = MARK + '"' + delimiter * (width + 1) + "\n"
 
     def __iter__(self) -> Iterator[str]:
@@ -165,16 +167,21 @@ def find_cuts(fd: int, start: int, size: int, parts: int, reach: int = 1 << 20) 
 
 
 def count_lines(fd: int, ends: list[int], chunk: int = 1 << 20) -> list[int]:
-    """Line feeds in the file before each offset in ``ends`` (ascending)."""
+    """Lines before each offset in ``ends`` (ascending), counted as the CSV reader counts them: a line
+    ends at a line feed, a carriage return, or both together."""
     counts: list[int] = []
     total = 0
     pos = 0
+    cr_before = False  # the last block ended with a carriage return
     for end in ends:
         while pos < end:
             block = os.pread(fd, min(chunk, end - pos), pos)
             if not block:
                 break
-            total += block.count(b"\n")
+            total += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            if cr_before and block.startswith(b"\n"):
+                total -= 1  # a CR LF pair split between two blocks
+            cr_before = block.endswith(b"\r")
             pos += len(block)
         counts.append(total)
     return counts

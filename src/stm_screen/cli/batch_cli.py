@@ -75,6 +75,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "--jobs",
                 "-j",
                 min=0,
+                max=32,
                 help="Processes for one large CSV file (Linux): 0 = one per CPU, up to 4 (the default); "
                 "1 = a single process. The output is the same either way.",
             ),

@@ -131,7 +131,8 @@ def _is_special(path: Path) -> bool:
 @contextlib.contextmanager
 def _stop_signals() -> Iterator[None]:
     """SIGTERM (``timeout``, a job scheduler) and SIGHUP (a closed terminal) stop the run like Ctrl-C:
-    the temp output file is removed and the exit code is 130."""
+    the temp output file is removed and the exit code is 130. A signal ignored on entry (``nohup``) stays
+    ignored."""
     import signal
 
     def stop(_signum: int, _frame: object) -> None:
@@ -140,7 +141,7 @@ def _stop_signals() -> Iterator[None]:
     saved: list[tuple[int, Any]] = []
     for name in ("SIGTERM", "SIGHUP"):
         sig = getattr(signal, name, None)
-        if sig is None:
+        if sig is None or signal.getsignal(sig) is signal.SIG_IGN:
             continue
         try:
             saved.append((sig, signal.signal(sig, stop)))
@@ -185,6 +186,15 @@ def _progress(inputs: list[str]) -> tuple[Callable[[int], None], Callable[[str],
     return update, start, progress
 
 
+def _temp_dir(target: str) -> str | None:
+    """Where parallel helpers keep their part of the output: beside the output file (the same disk and
+    the same protection as the result), or the system's temp folder for standard output or a device."""
+    if target == "-" or _is_special(Path(target)):
+        return None
+    folder = Path(target).parent
+    return str(folder) if folder.is_dir() else None
+
+
 def _size(path: str) -> int:
     try:
         return os.stat(path).st_size
@@ -207,6 +217,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         delimiter=delimiter,
         options=Options(o.id_column, o.decimal_comma, o.multi_separator),
         jobs=o.jobs,
+        temp_dir=_temp_dir(o.output),
     )
     update, start, bar = _progress(inputs)
     batch = Batch(ruleset, mapping, settings, notify=note, progress=update)

@@ -7,7 +7,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from stm_screen.errors import InputFileError, UsageError
 
@@ -55,7 +55,7 @@ def atomic_writer(
     made: list[str] = []
     try:
         try:
-            with _signals_held():  # Ctrl-C between creating the temp file and knowing its name leaked it
+            with signals_held():  # Ctrl-C between creating the temp file and knowing its name leaked it
                 fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
                 made.append(tmp)
         except FileNotFoundError:
@@ -79,17 +79,18 @@ def atomic_writer(
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP for a few instructions (POSIX); they are delivered right after."""
+def signals_held() -> Iterator[Any]:
+    """Hold SIGINT, SIGTERM and SIGHUP for a few instructions (POSIX); they are delivered right after.
+    Yields the signal mask from before (for a forked child to restore), or None where there is none."""
     import signal
 
     held = {signal.SIGINT, *(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))}
     if not hasattr(signal, "pthread_sigmask"):
-        yield
+        yield None
         return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
-        yield
+        yield old
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
