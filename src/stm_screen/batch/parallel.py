@@ -135,8 +135,9 @@ def run(ctx: Scoring, split: Split, n: int) -> int:
     helpers: list[_Helper] = []
 
     def drop(first: int) -> None:  # helpers whose work will not be used
-        for helper in helpers[first:]:
-            helper.stop()
+        with signals_held():  # a second Ctrl-C or SIGTERM waits until every one is stopped and reaped
+            for helper in helpers[first:]:
+                helper.stop()
 
     try:
         try:
