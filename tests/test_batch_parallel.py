@@ -641,11 +641,6 @@ def test_memo_resets_in_the_helpers(
         assert len(one.bad) == 5 and {s for s, _ in one.counts} == {"ok", "incomplete", "error"}
 
 
-@pytest.mark.xfail(
-    reason="known: a helper's output is copied as bytes, past the handle's newline translation (the CLI "
-    "opens its output with newline='', so it is not affected); see the QA report of branch qa-parallel",
-    strict=True,
-)
 def test_writer_handle_that_translates_newlines(ruleset: Any, tmp_path: Path, small_parts: None) -> None:
     """In-process use with a text handle opened with newline='\\r\\n': one process writes CRLF lines."""
     path = write(tmp_path / "in.csv", record_lines(600))

@@ -41,6 +41,9 @@ class Writer:
 
     csv = True
     fast = False  # may the runner write plain-id lines itself (prefix + row + id + tail)?
+    # Set by the caller when the handle writes "\n" untranslated (opened with newline=""; so are all the
+    # CLI's outputs): output written elsewhere in UTF-8 may then be copied in as bytes (batch.parallel).
+    untranslated = False
 
     def __init__(self, handle: IO[str], with_file: bool) -> None:
         self.handle = handle
@@ -50,6 +53,7 @@ class Writer:
         self.prefix = ""
         self.counts: dict[tuple[str, str], int] = {}
         self.bad: list[tuple[str, int, str]] = []
+        self._bad_errors: list[str] = []
         self._bad_seen: set[tuple[str, str]] = set()
         self.started = False
 
@@ -82,17 +86,25 @@ class Writer:
 
     def note_bad(self, row: int, out: Outcome) -> None:
         if out.status == "error":
-            self.add_bad(self.file, row, out.brief)
+            self.add_bad(self.file, row, out.brief, out.error)
 
-    def add_bad(self, file: str, row: int, brief: str) -> None:
-        """The first record with each distinct message, up to ``MAX_BAD`` (``brief`` is what stderr shows:
-        never the answers)."""
-        if len(self.bad) < MAX_BAD and (file, brief) not in self._bad_seen:
-            self._bad_seen.add((file, brief))
+    def add_bad(self, file: str, row: int, brief: str, error: str) -> None:
+        """The first record with each distinct error, up to ``MAX_BAD``. ``error`` (which may quote an
+        answer) tells errors apart; ``brief`` is what stderr shows: never the answers. Two records with
+        the same error would show the same line, and one process or several (batch.parallel) pick the same
+        records this way."""
+        if len(self.bad) < MAX_BAD and (file, error) not in self._bad_seen:
+            self._bad_seen.add((file, error))
             self.bad.append((file, row, brief))
+            self._bad_errors.append(error)
+
+    def bad_entries(self) -> list[tuple[str, int, str, str]]:
+        """The first bad records with their full errors (to be merged into another writer's)."""
+        return [(f, r, b, e) for (f, r, b), e in zip(self.bad, self._bad_errors, strict=True)]
 
     def reset_bad(self) -> None:
         self.bad = []
+        self._bad_errors = []
         self._bad_seen = set()
 
     def finish(self) -> None:

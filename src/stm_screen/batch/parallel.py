@@ -165,7 +165,7 @@ def run(ctx: Scoring, split: Split, n: int) -> int:
                 ctx.report.append(f"part{j + 1}:redone")
                 n = _rest(ctx, split.cuts[j], split.starts[j], split.lines[j] - src.lines_before, None)
                 break
-            _append(handle, helpers[j].file)
+            _append(handle, helpers[j].file, ctx.writer.untranslated)
             helpers[j].stop()  # its temp file goes at once
             _merge(ctx.writer, result)
             n, handed = int(result["n"]), bool(result["handed"])
@@ -344,7 +344,7 @@ def _helper_main(
             "handed": handed,
             "tally": [[s, lv, c - before.get((s, lv), 0)] for (s, lv), c in after.items()],
             "counts": [[s, lv, c] for (s, lv), c in writer.counts.items()],
-            "bad": writer.bad,
+            "bad": writer.bad_entries(),
         }
         data = memoryview(json.dumps(result).encode())
         while data:
@@ -375,13 +375,14 @@ def _ignore(_: int) -> None:
     return None
 
 
-def _append(handle: IO[str], file: IO[bytes]) -> None:
-    """A helper's output after this process's own, byte for byte."""
+def _append(handle: IO[str], file: IO[bytes], untranslated: bool) -> None:
+    """A helper's output after this process's own: as bytes (in the kernel when it can) into a UTF-8
+    handle known not to translate line ends, else as text through the handle."""
     handle.flush()
     file.seek(0)
     buffer = getattr(handle, "buffer", None)
     encoding = getattr(handle, "encoding", None) or ""
-    if buffer is not None and encoding and codecs.lookup(encoding).name == "utf-8":
+    if untranslated and buffer is not None and encoding and codecs.lookup(encoding).name == "utf-8":
         buffer.flush()
         if _send(file, buffer):
             return
@@ -419,5 +420,5 @@ def _send(file: IO[bytes], buffer: Any) -> bool:
 def _merge(writer: Writer, result: dict[str, Any]) -> None:
     writer.merge({(s, lv): int(c) for s, lv, c in result["tally"] if c})
     writer.merge({(s, lv): int(c) for s, lv, c in result["counts"] if c})
-    for file, row, brief in result["bad"]:
-        writer.add_bad(str(file), int(row), str(brief))
+    for file, row, brief, error in result["bad"]:
+        writer.add_bad(str(file), int(row), str(brief), str(error))

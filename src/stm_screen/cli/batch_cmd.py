@@ -228,6 +228,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
             writer: Writer = FhirWriter(handle, with_file=len(inputs) > 1, ruleset=ruleset)
         else:
             writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1)
+        writer.untranslated = o.output != "-" or os.linesep == "\n"  # files: newline=""; stdout: os.linesep
         for path in inputs:
             writer.start_file(path)
             start(path)
