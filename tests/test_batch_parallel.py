@@ -929,3 +929,28 @@ def test_signal_at_the_worst_moment(big_file: Path, tmp_path: Path, mode: str) -
         assert proc.returncode == 130, stderr
         assert stderr == "stm-screen: interrupted\n"
         assert list(out_dir.iterdir()) == []
+
+
+def test_window_reads_without_positioned_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system that refuses preadv (EINVAL) is read with seek + read, to the same text."""
+    import errno as errno_mod
+
+    from stm_screen.batch import segments
+
+    data = "".join(f"line {i}, é\n" for i in range(5000)).encode()
+    path = tmp_path / "w.txt"
+    path.write_bytes(data)
+
+    def refuse(*_args: Any) -> int:
+        raise OSError(errno_mod.EINVAL, "Invalid argument")
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        text, _window = segments.open_window(fd, 0, "utf-8")
+        monkeypatch.setattr(segments.os, "preadv", refuse)
+        assert text.read() == data.decode()
+        text2, window2 = segments.open_window(fd, len(b"line 0, \xc3\xa9\n"), "utf-8")
+        window2.limit = window2.pos + 11
+        assert text2.read() == "line 1, é\n"
+    finally:
+        os.close(fd)

@@ -15,6 +15,7 @@ was inside a record, that record's text so far (:func:`resume_line`) to carry on
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 from collections.abc import Iterator
@@ -48,7 +49,15 @@ class Window(io.RawIOBase):
             if size <= 0:
                 return 0
         view = memoryview(buffer).cast("B")[:size]
-        n = os.preadv(self.fd, [view], self.pos)
+        try:
+            n = os.preadv(self.fd, [view], self.pos)
+        except OSError as exc:  # a file system without positioned reads: seek, then read
+            if exc.errno not in (errno.ESPIPE, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+            os.lseek(self.fd, self.pos, os.SEEK_SET)
+            data = os.read(self.fd, size)
+            n = len(data)
+            view[:n] = data
         self.pos += n
         return n
 
