@@ -86,12 +86,19 @@ def test_redcap_fields_of_the_bundled_ruleset(ruleset: Any) -> None:
 def test_redcap_branching_logic() -> None:
     by_name = {r["Variable / Field Name"]: r for r in dictionary(BRANCHING)}
     logic = {name: row["Branching Logic (Show field only if...)"] for name, row in by_name.items()}
-    assert logic["back_radiates"] == "[pain_areas(low_back)] = '1' and [pain_intensity] >= 4"
-    assert logic["sleep"] == "[duration] > 3 or [pain_intensity] > 7"
-    assert logic["sleep_aid"] == "[sleep] <> 'well'"
+    assert logic["back_radiates"] == (
+        "[pain_intensity] <> '' and [pain_areas(low_back)] = '1' and [pain_intensity] >= 4"
+    )
+    assert logic["sleep"] == (
+        "([duration] <> '' and [duration] > 3) or ([pain_intensity] <> '' and [pain_intensity] > 7)"
+    )
+    assert logic["sleep_aid"] == "[sleep] <> '' and [sleep] <> 'well'"
     assert logic["sleep_detail"] == "([sleep] = 'poorly' or [sleep] = 'not_at_all') and [back_radiates] = '0'"
     assert logic["no_knee"] == "[pain_areas(knee)] = '0'"
-    assert logic["numbness"] == "[back_radiates] = '1' or ([pain_intensity] > 8 and [duration] < 1)"
+    assert logic["numbness"] == (
+        "[back_radiates] = '1' or "
+        "([pain_intensity] <> '' and [duration] <> '' and [pain_intensity] > 8 and [duration] < 1)"
+    )
     assert logic["pain_areas"] == ""
     assert by_name["sleep"]["Field Type"] == "radio"
     assert by_name["sleep"]["Choices, Calculations, OR Slider Labels"] == (
@@ -106,16 +113,16 @@ def test_negations_are_pushed_down() -> None:
 
     qs = load_ruleset(BRANCHING).by_id
     assert to_redcap(normalize("not (duration > 3 and sleep == 'well')", qs), qs) == (
-        "[duration] <= 3 or [sleep] <> 'well'"
+        "([duration] <> '' and [duration] <= 3) or ([sleep] <> '' and [sleep] <> 'well')"
     )
     assert to_redcap(normalize("not 'neck' in pain_areas", qs), qs) == "[pain_areas(neck)] = '0'"
     assert (
         to_redcap(normalize("1 < pain_intensity <= 5", qs), qs)
-        == "[pain_intensity] > 1 and [pain_intensity] <= 5"
+        == "[pain_intensity] <> '' and [pain_intensity] > 1 and [pain_intensity] <= 5"
     )
     assert (
         to_redcap(normalize("duration + pain_intensity > 10", qs), qs)
-        == "([duration] + [pain_intensity]) > 10"
+        == "[duration] <> '' and [pain_intensity] <> '' and ([duration] + [pain_intensity]) > 10"
     )
 
 
@@ -239,10 +246,16 @@ def test_questionnaire_enable_when() -> None:
         {"question": "pain_intensity", "operator": ">", "answerInteger": 7},
     ]
     assert items["sleep"]["enableBehavior"] == "any"
+    # FHIR's != holds with no answer at all; stm-screen does not ask on an unanswered question's account
     assert items["sleep_aid"]["enableWhen"] == [
-        {"question": "sleep", "operator": "!=", "answerCoding": {"system": f"{system}:sleep", "code": "well"}}
+        {
+            "question": "sleep",
+            "operator": "!=",
+            "answerCoding": {"system": f"{system}:sleep", "code": "well"},
+        },
+        {"question": "sleep", "operator": "exists", "answerBoolean": True},
     ]
-    assert "enableBehavior" not in items["sleep_aid"]
+    assert items["sleep_aid"]["enableBehavior"] == "all"
     # a mix of and/or, and 'not in' a multiple choice, have no enableWhen: they get the SDC FHIRPath
     # extension instead (checked against ask_if in test_fhir_enable_when), and a warning, never silence
     for qid in ("sleep_detail", "no_knee", "numbness"):

@@ -321,7 +321,7 @@ def test_redcap_numbers_are_exact_and_never_in_exponent_form(tmp_path: Path) -> 
     assert (row["Text Validation Min"], row["Text Validation Max"]) == ("0.00001", "1234567.5")
     assert (
         row["Branching Logic (Show field only if...)"]
-        == "[pain_months] > 0.00001 and [pain_months] < 1234567.5"
+        == "[pain_months] <> '' and [pain_months] > 0.00001 and [pain_months] < 1234567.5"
     )
 
 

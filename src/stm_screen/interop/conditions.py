@@ -6,8 +6,12 @@ pushed down to the comparisons (negation normal form), because neither REDCap br
 ``enableWhen`` entries when it is one comparison or a flat ``and``/``or`` of them.
 
 Unanswered questions: stm-screen treats a comparison with an unanswered question as unknown and asks a
-question only when its ``ask_if`` is true; REDCap and FHIR treat a blank as not matching, which hides the
-question too. ``not x > 3`` becomes ``x <= 3``, so both sides hide the question while ``x`` is blank.
+question only when its ``ask_if`` is true. ``not x > 3`` becomes ``x <= 3``, so the negation still hides the
+question while ``x`` is blank. The other tools differ for a blank: in REDCap a blank field is "not equal" to
+anything and may count as 0, so comparisons other than ``=`` are guarded with ``[x] <> ''``; in FHIR
+``enableWhen`` a ``!=`` holds with no answer, so it is paired with an ``exists`` entry. One case is left:
+REDCap stores an unticked checkbox as 0 whether or not the question was answered, so ``'a' not in m``
+(``[m(a)] = '0'``) shows the question for a blank record.
 """
 
 from __future__ import annotations
@@ -207,16 +211,46 @@ def _redcap_expr(node: ast.expr) -> str:
     raise NotExpressible(f"'{ast.unparse(node)}' cannot be written as REDCap branching logic")
 
 
-def to_redcap(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
-    """REDCap branching logic: ``[x] > 3``, ``[m(code)] = '1'``, ``and``/``or``, ``<>`` for not equal."""
-    if isinstance(node, Group):
-        text = f" {node.kind} ".join(to_redcap(p, qs, top=False) for p in node.parts)
-        return text if top else f"({text})"
+def _blank_guards(node: Node, qs: Mapping[str, Question]) -> list[str]:
+    """Questions that must be answered for a comparison to hold in stm-screen, but not in REDCap: a blank
+    field is not equal to anything (``<>`` holds) and may count as 0 in ``<``, ``>`` and sums."""
+    if isinstance(node, Compare):
+        return [node.question] if node.op != "==" else []
+    if isinstance(node, Expr):
+        names = [n.id for side in (node.left, node.right) for n in ast.walk(side) if isinstance(n, ast.Name)]
+        return [n for n in dict.fromkeys(names) if n in qs]
+    return []
+
+
+def _redcap_atom(node: Node) -> str:
     if isinstance(node, Member):
         return f"[{node.question}({node.choice})] = '{1 if node.present else 0}'"
     if isinstance(node, Compare):
         return f"[{node.question}] {_REDCAP_OP[node.op]} {_redcap_value(node.value)}"
+    assert isinstance(node, Expr)
     return f"{_redcap_expr(node.left)} {_REDCAP_OP[node.op]} {_redcap_expr(node.right)}"
+
+
+def to_redcap(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
+    """REDCap branching logic: ``[x] > 3``, ``[m(code)] = '1'``, ``and``/``or``, ``<>`` for not equal.
+    Comparisons other than ``=`` first check that their questions are answered (``[x] <> ''``), once
+    per ``and``, so that a blank field hides the question as it does in stm-screen."""
+    if isinstance(node, Group):
+        if node.kind == "and":
+            guards = [g for p in node.parts if not isinstance(p, Group) for g in _blank_guards(p, qs)]
+            parts = [f"[{q}] <> ''" for q in dict.fromkeys(guards)]
+            parts += [
+                to_redcap(p, qs, top=False) if isinstance(p, Group) else _redcap_atom(p) for p in node.parts
+            ]
+        else:
+            parts = [to_redcap(p, qs, top=False) for p in node.parts]
+        text = f" {node.kind} ".join(parts)
+        return text if top else f"({text})"
+    guards = _blank_guards(node, qs)
+    if not guards:
+        return _redcap_atom(node)
+    text = " and ".join([*(f"[{q}] <> ''" for q in guards), _redcap_atom(node)])
+    return text if top else f"({text})"
 
 
 # --- FHIR enableWhen ----------------------------------------------------------------------------------
@@ -256,12 +290,21 @@ def _enable_when(atom: Node, qs: Mapping[str, Question], system: str) -> dict[st
 
 
 def to_enable_when(node: Node, qs: Mapping[str, Question], system: str) -> tuple[list[dict[str, Any]], str]:
-    """(enableWhen entries, enableBehavior); raises :class:`NotExpressible`."""
-    if isinstance(node, Group):
-        if any(isinstance(p, Group) for p in node.parts):
-            raise NotExpressible("a mix of 'and' and 'or' has no enableWhen form")
-        return [_enable_when(p, qs, system) for p in node.parts], ("all" if node.kind == "and" else "any")
-    return [_enable_when(node, qs, system)], "all"
+    """(enableWhen entries, enableBehavior); raises :class:`NotExpressible`.
+
+    FHIR's ``!=`` holds when a question has no answer at all; stm-screen asks nothing on an unanswered
+    question's account, so each ``!=`` comes with an ``exists`` entry under ``all``. Under ``any`` that
+    cannot be said, and the condition goes to the FHIRPath expression instead."""
+    parts = list(node.parts) if isinstance(node, Group) else [node]
+    if any(isinstance(p, Group) for p in parts):
+        raise NotExpressible("a mix of 'and' and 'or' has no enableWhen form")
+    behavior = "any" if isinstance(node, Group) and node.kind == "or" else "all"
+    unequal = [p.question for p in parts if isinstance(p, Compare) and p.op == "!="]
+    if unequal and behavior == "any":
+        raise NotExpressible("'!=' under 'or' would ask the question while the other is unanswered")
+    entries = [_enable_when(p, qs, system) for p in parts]
+    entries += [{"question": q, "operator": "exists", "answerBoolean": True} for q in dict.fromkeys(unequal)]
+    return entries, behavior
 
 
 # --- FHIRPath (SDC enableWhenExpression), for conditions enableWhen cannot say -----------------------
