@@ -11,6 +11,7 @@ LAYOUTS = [
     ("text_headers_semicolon.csv", ["--decimal-comma", "--id-column", "Patient"], "plain"),
     ("redcap_raw.csv", [], "redcap"),
     ("redcap_labels.csv", [], "redcap"),
+    ("redcap_label_headers.csv", [], "redcap"),
     ("redcap_api.json", [], "redcap"),
     ("qualtrics.csv", [], "qualtrics"),
     ("qualtrics_utf16.tsv", [], "qualtrics"),

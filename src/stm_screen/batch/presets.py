@@ -96,6 +96,19 @@ _REDCAP_MISSING = _codes(
     "PINF", "NINF", "OTH", "[not completed]",
 )  # fmt: skip
 
+# REDCap's "CSV (labels)" web export heads its own columns with labels ('Complete?' for each instrument's
+# status, 'Survey Timestamp' for its survey time) and checkbox columns 'Field label (choice=Option label)'.
+_REDCAP_LABEL_HEADERS = (
+    "Event Name",
+    "Repeat Instrument",
+    "Repeat Instance",
+    "Data Access Group",
+    "Survey Identifier",
+    "Survey Timestamp",
+    "Complete?",
+)
+_REDCAP_CHOICE_HEADER = re.compile(r"\(choice=.*\)$")
+
 PRESETS: dict[str, Preset] = {
     "plain": Preset(
         "plain",
@@ -115,10 +128,19 @@ PRESETS: dict[str, Preset] = {
             "redcap_repeat_instance",
             "redcap_data_access_group",
             "redcap_survey_identifier",
+            # the web labels export heads these columns with labels instead
+            *_REDCAP_LABEL_HEADERS,
         ),
         _REDCAP_MISSING,
         ",;|",
-        ("redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"),
+        (
+            "redcap_event_name",
+            "redcap_repeat_instrument",
+            "redcap_repeat_instance",
+            "Event Name",
+            "Repeat Instrument",
+            "Repeat Instance",
+        ),  # fmt: skip
     ),
     "qualtrics": Preset(
         "qualtrics",
@@ -219,6 +241,12 @@ def detect_table(rows: Sequence[Sequence[str]]) -> str:
     if "respondentid" in folded and "collectorid" in folded:
         return "surveymonkey"
     if "redcapeventname" in folded or any("___" in c for c in first) or (first and first[0] == "record_id"):
+        return "redcap"
+    if any(_REDCAP_CHOICE_HEADER.search(c) for c in first) or (
+        first
+        and norm(first[0]) == "recordid"
+        and folded & _folded("Event Name", "Complete?", "Survey Timestamp")
+    ):  # the labels export: field labels as headers
         return "redcap"
     if any(c.endswith("_complete") for c in first) and any(c.endswith("_timestamp") for c in first):
         return "redcap"

@@ -169,6 +169,24 @@ def redcap_labels():
     write_csv("redcap_labels.csv", rows, newline="\r\n")
 
 
+def redcap_label_headers():
+    """REDCap web "CSV (labels)" export: field labels as headers (checkboxes 'Label (choice=Option)'), event
+    labels, 'Complete?' per instrument, Checked/Unchecked, BOM, CRLF."""
+    head = ["Record ID", "Event Name", "Repeat Instrument", "Repeat Instance", "Survey Timestamp",
+            TEXT["pain_duration_months"], *[f"{TEXT['pain_areas']} (choice={LABEL[c]})" for c in LABEL],
+            *[TEXT[q] for q in ORDER[2:]], "Complete?"]  # fmt: skip
+    rows = [head]
+    for i, (_pid, p) in enumerate(PEOPLE.items(), 1):
+        r = [str(i), "Baseline (Arm 1: Arm 1)", "", "", "2024-03-05 15:52:43", num(p["pain_duration_months"])]
+        r += ["Checked" if c in p["pain_areas"] else "Unchecked" for c in LABEL]
+        for q in ORDER[2:]:
+            v = p[q]
+            r.append(yn(v, "Yes", "No") if isinstance(v, bool) or v is None else num(v))
+        r.append("Complete")
+        rows.append(r)
+    write_csv("redcap_label_headers.csv", rows, newline="\r\n", bom=True)
+
+
 def redcap_api_json():
     """REDCap API JSON (type=flat): every value a string, empty means ""."""
     out = []
@@ -330,6 +348,7 @@ if __name__ == "__main__":
     text_headers_semicolon()
     redcap_raw()
     redcap_labels()
+    redcap_label_headers()
     redcap_api_json()
     qualtrics()
     google_forms()

@@ -1,0 +1,69 @@
+"""Exports as the platforms really write them (QA against the shared survey-exports notes): each test pins a
+bug that was fixed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from tests.batch_helpers import BATCH, fixtures, invoke, rows
+
+TEXT = fixtures.TEXT
+LABEL = fixtures.LABEL
+REST = fixtures.ORDER[2:]  # the questions after pain_duration_months and pain_areas
+
+
+def answers(**given: str) -> list[str]:
+    """Yes/No answers for every question after pain_areas (no warning signs), overridden by ``given``."""
+    return [given.get(q, "5" if q in ("pain_intensity", "activity_limitation") else "No") for q in REST]
+
+
+def write(path: Path, table: list[list[str]], newline: str = "\n") -> Path:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=newline).writerows(table)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path
+
+
+# --- REDCap labels export with label headers ------------------------------------------------------------
+
+
+def test_redcap_label_headers_fixture_is_read_as_redcap() -> None:
+    result = invoke(str(BATCH / "redcap_label_headers.csv"))
+    assert "as a redcap export (detected" in result.stderr
+    assert rows(result.stdout)[0]["id"] == "1/Baseline (Arm 1: Arm 1)"
+    # the platform's own columns are left out quietly, not offered as unmatched
+    assert "match no question" not in result.stderr
+
+
+def test_redcap_label_headers_keep_events_apart_and_read_missing_codes(tmp_path: Path) -> None:
+    head = ["Record ID", "Event Name", "Repeat Instrument", "Repeat Instance", "Survey Timestamp",
+            TEXT["pain_duration_months"], *[f"{TEXT['pain_areas']} (choice={label})" for label in LABEL.values()],
+            *[TEXT[q] for q in REST], "Complete?"]  # fmt: skip
+
+    def record(rid: str, event: str, **given: str) -> list[str]:
+        ticks = ["Checked" if c == "tendon" else "Unchecked" for c in LABEL]
+        return [rid, event, "", "", "2024-03-05 15:52:43", "24", *ticks, *answers(**given), "Complete"]
+
+    path = write(
+        tmp_path / "Pain_DATA_LABELS_2024-03-05_1038.csv",
+        [
+            head,
+            record("1", "Baseline (Arm 1: Arm 1)"),
+            record("1", "Follow-up (Arm 1: Arm 1)", night_pain="Yes"),
+            record("2", "Baseline (Arm 1: Arm 1)", night_pain="UNK"),
+        ],
+        newline="\r\n",
+    )
+    result = invoke(str(path))
+    assert result.exit_code == 0, result.output
+    got = rows(result.stdout)
+    assert [r["id"] for r in got] == [
+        "1/Baseline (Arm 1: Arm 1)",
+        "1/Follow-up (Arm 1: Arm 1)",
+        "2/Baseline (Arm 1: Arm 1)",
+    ]
+    assert [r["status"] for r in got] == ["ok", "ok", "incomplete"]
+    assert got[1]["level"] == "see_doctor"
+    assert got[2]["unanswered_red_flags"] == "constant_night_pain"
