@@ -67,3 +67,37 @@ def test_redcap_label_headers_keep_events_apart_and_read_missing_codes(tmp_path:
     assert [r["status"] for r in got] == ["ok", "ok", "incomplete"]
     assert got[1]["level"] == "see_doctor"
     assert got[2]["unanswered_red_flags"] == "constant_night_pain"
+
+
+# --- duplicated question titles (Google Forms, Microsoft Forms; pandas' '.1' once re-saved) --------------
+
+
+def test_pandas_suffix_on_a_question_text_header_is_understood(tmp_path: Path) -> None:
+    # A re-saved Microsoft Forms sheet whose night-pain title was duplicated: pandas wrote 'Title.1'.
+    head = ["ID", *[TEXT[q] for q in REST if q != "night_pain"], TEXT["night_pain"] + ".1"]
+    given = answers(night_pain="Yes")
+    cells = [a for q, a in zip(REST, given, strict=True) if q != "night_pain"] + ["Yes"]
+    result = invoke(str(write(tmp_path / "forms.csv", [head, ["1", *cells]])))
+    assert result.exit_code == 0, result.output
+    assert rows(result.stdout)[0]["red_flags"] == "constant_night_pain"
+    assert "match no question" not in result.stderr
+
+
+def test_identical_duplicate_headers_can_be_told_apart_in_a_mapping(tmp_path: Path) -> None:
+    title = TEXT["pain_intensity"]
+    head = ["Timestamp", title, *[TEXT[q] for q in REST if q != "pain_intensity"], title]
+    body = [a for q, a in zip(REST, answers(), strict=True) if q != "pain_intensity"]
+    data = write(tmp_path / "sheet.csv", [head, ["3/5/2024 9:12:03", "5", *body, "11"]])
+    refused = invoke(str(data))
+    assert refused.exit_code == 1
+    # the message says how a mapping file names the second column
+    assert f"'{title}.1'" in refused.stderr
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(f'columns:\n  "{title}": pain_intensity\n  "{title}.1": null\n', encoding="utf-8")
+    result = invoke(str(data), "--map", str(mapping))
+    assert result.exit_code == 0, result.output
+    assert rows(result.stdout)[0]["status"] == "ok"
+    # and the other way round: the second column is the one kept
+    mapping.write_text(f'columns:\n  "{title}": null\n  "{title}.1": pain_intensity\n', encoding="utf-8")
+    result = invoke(str(data), "--map", str(mapping))
+    assert result.exit_code == 1 and "'11'" in rows(result.stdout)[0]["error"]

@@ -80,6 +80,20 @@ class _Match:
     choice: str | None  # split column for this choice
     spec: ColumnSpec | None
     column: Column
+    key: str = ""  # the column's name in a mapping file (see mapping_names)
+
+
+def mapping_names(columns: Sequence[Column]) -> list[str]:
+    """How a mapping file names each column: its header, or for the n-th repeat of a header that occurs
+    more than once (Google and Microsoft Forms keep duplicated question titles) the header with pandas'
+    suffix, 'Title.1', 'Title.2', ..."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for col in columns:
+        k = seen.get(col.name, 0)
+        seen[col.name] = k + 1
+        out.append(f"{col.name}.{k}" if k and col.name else col.name)
+    return out
 
 
 def _question_texts(ruleset: Ruleset) -> dict[str, Question]:
@@ -133,6 +147,11 @@ def _match(
         q = _text_match(text, texts)
         if q is not None:
             return q, None
+    m = _PANDAS_DUP.match(name)  # a duplicated question title, read and saved again by pandas
+    if m:
+        q = _text_match(m.group(1), texts)
+        if q is not None:
+            return q, None
     m = _REDCAP_CHOICE.match(name)
     if m:
         q = _text_match(m.group(1).strip(), texts) or by_id.get(norm(m.group(1)))
@@ -170,6 +189,7 @@ def build_plan(
     by_id = {norm(q.id): q for q in ruleset.questions}
     texts = _question_texts(ruleset)
     headers = [c.name for c in columns]
+    keys = mapping_names(columns)
 
     # the id column: command line, mapping file, then the platform's usual names
     id_indices: list[int] = []
@@ -194,13 +214,18 @@ def build_plan(
     matches: list[_Match] = []
     unmatched: list[str] = []
     used_specs: set[int] = set()
-    for col in columns:
-        spec = mapping.spec_for(col.name, col.text) if mapping else None
+    for col, key in zip(columns, keys, strict=True):
+        if mapping is None:
+            spec = None
+        elif key != col.name:  # a repeated header: only its own 'Title.1' entry applies
+            spec = mapping.spec_for_exact(key)
+        else:
+            spec = mapping.spec_for(col.name, col.text)
         if spec is not None:
             used_specs.add(id(spec))
             if spec.question is None:
                 continue
-            matches.append(_Match(ruleset.by_id[spec.question], spec.choice, spec, col))
+            matches.append(_Match(ruleset.by_id[spec.question], spec.choice, spec, col, key))
             continue
         if col.index in id_indices or not col.name:
             continue
@@ -212,7 +237,7 @@ def build_plan(
         if found_q is None:
             unmatched.append(col.name)
             continue
-        matches.append(_Match(found_q[0], found_q[1], None, col))
+        matches.append(_Match(found_q[0], found_q[1], None, col, key))
 
     missing_cols: list[ColumnSpec] = []
     if mapping is not None:
@@ -343,7 +368,7 @@ def _targets(
 def _duplicate_error(source: str, qid: str, a: _Match, b: _Match) -> InputFileError | MappingError:
     """Two columns answer one question: the file's problem, or the mapping file's when it maps one of
     them (then at its line, exit 2)."""
-    message = _duplicate(source, qid, a.column, b.column)
+    message = _duplicate(source, qid, a, b)
     spec = b.spec or a.spec
     if spec is None:
         return InputFileError(message)
@@ -351,8 +376,12 @@ def _duplicate_error(source: str, qid: str, a: _Match, b: _Match) -> InputFileEr
     return MappingError([Problem(message.removeprefix(f"{source}: "), where.file, where.line, where.col)])
 
 
-def _duplicate(source: str, qid: str, a: Column, b: Column) -> str:
+def _duplicate(source: str, qid: str, a: _Match, b: _Match) -> str:
+    def show(m: _Match) -> str:
+        named = f", '{m.key}' in a mapping file" if m.key and m.key != m.column.name else ""
+        return f"{m.column.index + 1} ('{m.column.name}'{named})"
+
     return (
-        f"{source}: columns {a.index + 1} ('{a.name}') and {b.index + 1} ('{b.name}') both answer "
+        f"{source}: columns {show(a)} and {show(b)} both answer "
         f"'{qid}'; keep one, or say which to use in a mapping file (--map) and set the other to null"
     )

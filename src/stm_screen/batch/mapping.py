@@ -70,6 +70,19 @@ class Mapping:
                 return spec
         return None
 
+    def spec_for_exact(self, name: str) -> ColumnSpec | None:
+        """The entry for a repeated header's 'Title.1' name: exact, or folded before the suffix only
+        (folding the whole would make 'Q1.1' the entry of a column 'Q11')."""
+        for spec in self.columns:
+            if spec.column == name:
+                return spec
+        base, _, n = name.rpartition(".")
+        for spec in self.columns:
+            other, dot, k = spec.column.rpartition(".")
+            if dot and k == n and norm(other) == norm(base):
+                return spec
+        return None
+
 
 def load_mapping(path: str, ruleset: Ruleset) -> Mapping:
     """Read and check a mapping file against the ruleset; raise MappingError listing every problem."""
