@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 from tests.batch_helpers import BATCH, fixtures, invoke, rows
@@ -101,3 +102,38 @@ def test_identical_duplicate_headers_can_be_told_apart_in_a_mapping(tmp_path: Pa
     mapping.write_text(f'columns:\n  "{title}": null\n  "{title}.1": pain_intensity\n', encoding="utf-8")
     result = invoke(str(data), "--map", str(mapping))
     assert result.exit_code == 1 and "'11'" in rows(result.stdout)[0]["error"]
+
+
+def test_suggest_map_for_duplicate_headers_is_a_usable_mapping(tmp_path: Path) -> None:
+    title = TEXT["pain_intensity"]
+    head = ["Timestamp", title, *[TEXT[q] for q in REST if q != "pain_intensity"], title]
+    body = [a for q, a in zip(REST, answers(), strict=True) if q != "pain_intensity"]
+    data = write(tmp_path / "sheet.csv", [head, ["3/5/2024 9:12:03", "5", *body, "6"]])
+    mapping = tmp_path / "map.yaml"
+    suggested = invoke(str(data), "--suggest-map", "-o", str(mapping))
+    assert suggested.exit_code == 0, suggested.output
+    result = invoke(str(data), "--map", str(mapping))
+    assert result.exit_code == 0, result.output
+    assert rows(result.stdout)[0]["status"] == "ok"
+
+
+def test_suggest_map_guesses_no_question_that_already_has_its_columns(tmp_path: Path) -> None:
+    # Qualtrics with split multi-select columns, an 'Other' text column and a display-order column: the
+    # two extra columns look like the pain-areas question, which its split columns already answer.
+    tags = ["ResponseId", "StartDate", "Q1", *[f"Q2_{i}" for i in range(1, 9)], "Q2_8_TEXT", "Q2_DO"]
+    texts = ["Response ID", "Start Date", TEXT["pain_duration_months"],
+             *[f"{TEXT['pain_areas']} - Selected Choice - {label}" for label in LABEL.values()],
+             f"{TEXT['pain_areas']} - Somewhere else - Text", f"{TEXT['pain_areas']} - Display Order"]  # fmt: skip
+    tags += list(REST)
+    texts += [TEXT[q] for q in REST]
+    imports = [json.dumps({"ImportId": t}) for t in tags]
+    record = ["R_1a2B3c4D5e6F7g8", "2024-03-05 09:12:03", "24", "Lower back", *[""] * 6, "Somewhere else",
+              "left hip", "1|2|3|4|5|6|7|8", *answers()]  # fmt: skip
+    data = write(tmp_path / "q.csv", [tags, texts, imports, record])
+    mapping = tmp_path / "map.yaml"
+    assert invoke(str(data), "--suggest-map", "-o", str(mapping)).exit_code == 0
+    text = mapping.read_text(encoding="utf-8")
+    assert '"Q2_8_TEXT": pain_areas' not in text and '"Q2_DO": pain_areas' not in text
+    result = invoke(str(data), "--map", str(mapping))
+    assert result.exit_code == 0, result.output
+    assert rows(result.stdout)[0]["status"] == "ok"

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from itertools import islice
 
-from stm_screen.batch.columns import _match, _question_texts
+from stm_screen.batch.columns import _match, _question_texts, mapping_names
 from stm_screen.batch.presets import (
     PRESETS,
     Column,
@@ -70,7 +70,19 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     if id_col is not None:
         lines.append(f"id_column: {json.dumps(id_col.name, ensure_ascii=False)}")
     lines.append("columns:")
-    answered: set[str] = set()
+    keys = dict(zip((c.index for c in columns), mapping_names(columns), strict=True))
+    # Exact matches first, over every column, so that no guess (nor a repeated column) is offered for a
+    # question whose columns are already found: the starter file must not make two columns answer one.
+    found: dict[int, tuple[Question, str | None]] = {}
+    taken: dict[str, set[str | None]] = {}  # question id -> its choices with a column (None: one column)
+    for col in columns:
+        if not col.name or col is id_col or (is_metadata(p, col.name) and norm(col.name) not in by_id):
+            continue
+        match = _match(col, ruleset, by_id, texts)
+        if match is not None and _free(taken, *match):
+            found[col.index] = match
+            taken.setdefault(match[0].id, set()).add(match[1])
+    answered: set[str] = set(taken)
     unmatched: list[Column] = []
     platform: list[str] = []
     for col in columns:
@@ -79,16 +91,18 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
         if is_metadata(p, col.name) and norm(col.name) not in by_id:
             platform.append(col.name)
             continue
-        key = json.dumps(col.name, ensure_ascii=False)
-        found = _match(col, ruleset, by_id, texts)
-        if found is not None:
-            q, choice = found
-            answered.add(q.id)
+        key = json.dumps(keys[col.index], ensure_ascii=False)
+        if col.index in found:
+            q, choice = found[col.index]
             entry = q.id if choice is None else f"{{question: {q.id}, choice: {choice}}}"
             lines.append(f"  {key}: {entry}")
             continue
+        match = _match(col, ruleset, by_id, texts)
+        if match is not None:  # a second column for a question already answered
+            lines.append(f"  {key}: null  # also matches {match[0].id}, answered by a column above: keep one")
+            continue
         guess = _fuzzy(col, ruleset)
-        if guess is not None:
+        if guess is not None and guess[0].id not in answered:
             q, ratio = guess
             answered.add(q.id)
             lines.append(f"  {key}: {q.id}  # guess ({ratio:.0%} alike): check, add values: if needed")
@@ -96,7 +110,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
         unmatched.append(col)
     if unmatched:
         lines.append("  # Columns that match no question: map them (column: question_id) or leave them out.")
-        lines.extend(f"  # {json.dumps(c.name, ensure_ascii=False)}: " for c in unmatched)
+        lines.extend(f"  # {json.dumps(keys[c.index], ensure_ascii=False)}: " for c in unmatched)
     if platform:
         lines.append(f"# Platform columns left out: {', '.join(platform)}")
     missing = [q.id for q in ruleset.questions if q.id not in answered]
@@ -104,6 +118,12 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
         lines.append(f"# Questions with no column yet: {', '.join(missing)}")
     lines.append(_value_help(ruleset.questions))
     return "\n".join(lines) + "\n"
+
+
+def _free(taken: dict[str, set[str | None]], q: Question, choice: str | None) -> bool:
+    """May one more column answer this question (one column, or one column per choice)?"""
+    have = taken.get(q.id)
+    return not have or (choice is not None and None not in have and choice not in have)
 
 
 def _value_help(questions: Sequence[Question]) -> str:
