@@ -137,3 +137,48 @@ def test_suggest_map_guesses_no_question_that_already_has_its_columns(tmp_path: 
     result = invoke(str(data), "--map", str(mapping))
     assert result.exit_code == 0, result.output
     assert rows(result.stdout)[0]["status"] == "ok"
+
+
+# --- FHIR: answers coded in a terminology (LOINC answer lists) ------------------------------------------
+
+YES = {"system": "http://loinc.org", "code": "LA33-6", "display": "Yes"}
+NO = {"system": "http://loinc.org", "code": "LA32-8", "display": "No"}
+
+
+def test_fhir_coding_whose_code_is_not_an_answer_is_read_by_its_display(tmp_path: Path) -> None:
+    # LHC-Forms and other FHIR form tools code yes/no with the LOINC answer list: code LA33-6, display Yes.
+    def response(rid: str, yes: tuple[str, ...]) -> dict[str, object]:
+        safety = [
+            {"linkId": q, "answer": [{"valueCoding": YES if q in yes else NO}]} for q in fixtures.SAFETY
+        ]
+        return {
+            "resourceType": "QuestionnaireResponse",
+            "id": rid,
+            "status": "completed",
+            "item": [
+                {"linkId": "pain_duration_months", "answer": [{"valueDecimal": 24}]},
+                {"linkId": "pain_areas", "answer": [
+                    {"valueCoding": {"system": "urn:site", "code": "site-7", "display": "Lower back"}},
+                    {"valueCoding": {"code": "tendon", "display": "Tendon"}},
+                ]},
+                {"linkId": "safety", "item": safety},
+                {"linkId": "tightness_trigger_points", "answer": [{"valueCoding": YES}]},
+                {"linkId": "pain_intensity", "answer": [{"valueCoding": {"code": "LA6114-0", "display": "eleven"}}]},
+            ],
+        }  # fmt: skip
+
+    good = response("qr-1", ())
+    good["item"] = good["item"][:-1]  # type: ignore[index]
+    bundle = {"resourceType": "Bundle", "type": "searchset",
+              "entry": [{"resource": good}, {"resource": response("qr-2", ("night_pain",))}]}  # fmt: skip
+    path = tmp_path / "responses.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    result = invoke(str(path))
+    got = rows(result.stdout)
+    assert got[0]["status"] == "ok", got[0]
+    assert got[0]["criteria_met"] == "long_lasting_pain;tightness_or_trigger_points"
+    # neither the code nor the display reads: the error quotes the code
+    assert (
+        got[1]["status"] == "error" and "pain_intensity" in got[1]["error"] and "LA6114-0" in got[1]["error"]
+    )
+    assert "night_pain" not in got[1]["error"]

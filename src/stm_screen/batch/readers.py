@@ -669,11 +669,24 @@ def fhir_record(res: dict[str, Any]) -> Record:
     return out
 
 
+class Coded(str):
+    """A FHIR Coding's code that carries its display: read by the code, or by the display when the code is
+    not an answer the question knows (LOINC answer lists code 'Yes' as LA33-6). Equal to the code."""
+
+    display: str
+
+
 def _fhir_value(value: Any, kind: str = "") -> str:
-    if isinstance(value, dict):  # Coding (code, else display) or Quantity (value; its code is the unit's)
+    if isinstance(value, dict):  # Coding (code, display to fall back on) or Quantity (value; its code is the unit's)
         keys = ("value",) if kind == "valueQuantity" else ("code", "display")
         for key in keys:
             if value.get(key) is not None:
-                return str(_flat_text(value[key]))
+                text = str(_flat_text(value[key]))
+                display = value.get("display") if key == "code" else None
+                if isinstance(display, str) and display.strip() and display != text:
+                    coded = Coded(text)
+                    coded.display = display
+                    return coded
+                return text
         return ""
     return str(_flat_text(value))

@@ -105,7 +105,16 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
             if mapped is None:
                 return None
             return read(mapped)
-        return read(text)
+        try:
+            return read(text)
+        except AnswerValueError:
+            display = getattr(cell, "display", "")  # a FHIR Coding: its display when its code means nothing
+            if display:
+                try:
+                    return convert(display)
+                except AnswerValueError:
+                    pass
+            raise
 
     return convert
 
@@ -125,9 +134,21 @@ def _multi_reader(q: Question, separators: str, vmap: Mapping[str, object]) -> C
             return found
         return parse_choice(q, token)  # raises with the allowed choices and a suggestion
 
+    def coded(token: object) -> str:
+        try:
+            return one(str(token))
+        except AnswerValueError:
+            display = getattr(token, "display", "")  # a FHIR Coding: its display when its code means nothing
+            if display:
+                try:
+                    return one(display)
+                except AnswerValueError:
+                    pass
+            raise
+
     def read(raw: object) -> Answer:
         if isinstance(raw, list | tuple | frozenset | set):
-            return frozenset(one(str(t)) for t in raw if str(t).strip())
+            return frozenset(coded(t) for t in raw if str(t).strip())
         text = str(raw).strip()
         whole = table.get(norm(text))
         if whole is not None:
