@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from stm_screen.batch.mapping import ColumnSpec, Mapping
-from stm_screen.batch.presets import Column, Preset, is_metadata, norm
+from stm_screen.batch.presets import Column, Preset, fold, is_metadata, norm
 from stm_screen.batch.values import Converter, ValueOptions, choice_table, converter, split_converter
 from stm_screen.core.answers import Answer
 from stm_screen.core.conditions import suggest
@@ -170,6 +170,27 @@ def _match(
     return None
 
 
+MISSING_CHOICE = "\x00missing:"  # a split column standing for a missing-data code, not for a choice
+
+
+def _missing_code_column(
+    col: Column, by_id: dict[str, Question], preset: Preset, mapping: Mapping | None
+) -> tuple[Question, str] | None:
+    """REDCap with Missing Data Codes adds a column per code to each checkbox field ('pain_areas___unk'):
+    it belongs to the question's split columns, and ticked alone means the question was not answered."""
+    if preset.name != "redcap" or "___" not in col.name:
+        return None
+    base, _, code = col.name.rpartition("___")
+    q = by_id.get(norm(base))
+    if (
+        q is None
+        or q.type != "multi_choice"
+        or fold(code) not in preset.missing | (mapping.missing if mapping else frozenset())
+    ):
+        return None
+    return q, MISSING_CHOICE + fold(code)
+
+
 def build_plan(
     columns: Sequence[Column],
     ruleset: Ruleset,
@@ -233,7 +254,7 @@ def build_plan(
             continue
         if is_metadata(preset, col.name) and norm(col.name) not in by_id:  # e.g. a question 'rehab_complete'
             continue
-        found_q = _match(col, ruleset, by_id, texts)
+        found_q = _match(col, ruleset, by_id, texts) or _missing_code_column(col, by_id, preset, mapping)
         if found_q is None:
             unmatched.append(col.name)
             continue

@@ -677,7 +677,9 @@ class Coded(str):
 
 
 def _fhir_value(value: Any, kind: str = "") -> str:
-    if isinstance(value, dict):  # Coding (code, display to fall back on) or Quantity (value; its code is the unit's)
+    if isinstance(
+        value, dict
+    ):  # Coding (code, display to fall back on) or Quantity (value; its code is the unit's)
         keys = ("value",) if kind == "valueQuantity" else ("code", "display")
         for key in keys:
             if value.get(key) is not None:

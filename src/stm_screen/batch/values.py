@@ -185,12 +185,15 @@ def split_converter(
 ) -> Callable[[tuple[Cell, ...]], Answer | None]:
     """The converter of a multi-select spread over one column per option (REDCap checkboxes,
     SurveyMonkey, Qualtrics split columns): a cell holding 1, Checked, yes or the option's text is ticked;
-    blank, 0, Unchecked and no are not. All cells blank (or missing codes) means not answered."""
+    blank, 0, Unchecked and no are not. All cells blank (or missing codes) means not answered, and so does
+    a ticked missing-data-code column (a choice starting with NUL, see ``columns.MISSING_CHOICE``) with no
+    option ticked."""
     missing = opts.missing
 
     def convert(cells: tuple[Cell, ...]) -> Answer | None:
         chosen: set[str] = set()
         seen = False
+        declined = False
         for choice, cell in zip(choices, cells, strict=True):
             if isinstance(cell, tuple):  # JSON: a list where one cell's text belongs
                 if len(cell) > 1:
@@ -199,10 +202,13 @@ def split_converter(
             key = fold(cell)
             if not key or key in missing:
                 continue
+            if choice.startswith("\x00"):  # a missing-data-code column
+                declined = declined or key not in _UNSELECTED
+                continue
             seen = True
             if key not in _UNSELECTED:
                 chosen.add(choice)
-        if not seen:
+        if not seen or (declined and not chosen):
             return None
         return frozenset(chosen)
 
