@@ -218,3 +218,14 @@ def test_redcap_checkbox_missing_code_columns(tmp_path: Path, ruleset: Any) -> N
     read = [target.read(tuple(record(str(i), ticked)[j] for j in target.indices))
             for i, ticked in enumerate([("low_back",), ("unk",), (), ("na", "unk"), ("low_back", "unk")])]  # fmt: skip
     assert read == [frozenset({"low_back"}), None, frozenset(), None, frozenset({"low_back"})]
+
+
+def test_google_forms_other_answer_is_quoted_as_typed_in_the_error(tmp_path: Path) -> None:
+    # A checkbox question's free-text 'Other' answer is joined in with ', ': the error quotes it as typed,
+    # not with the space after the comma.
+    head = ["Timestamp", TEXT["pain_areas"], *[TEXT[q] for q in REST]]
+    path = write(tmp_path / "sheet.csv", [head, ["3/5/2024 9:12:03", "Lower back, my left hip", *answers()]])
+    result = invoke(str(path))
+    assert result.exit_code == 1
+    error = rows(result.stdout)[0]["error"]
+    assert "'my left hip' is not a choice" in error, error

@@ -170,7 +170,7 @@ def _multi_reader(q: Question, separators: str, vmap: Mapping[str, object]) -> C
                     i = j
                     break
             else:
-                out.add(one(tokens[i]))
+                out.add(one(tokens[i].strip()))
                 i += 1
         return frozenset(out)
 
