@@ -1,0 +1,155 @@
+"""QA (clinical): patient cases through the installed commands, urgency wording, forgiving input, plain mode."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from stm_screen.cli import screen_cmd
+from stm_screen.cli.app import app
+from stm_screen.core.answers import check_answers
+from stm_screen.core.explain import explain
+from stm_screen.render.text import render_plain
+from tests._keys import CALM, plain_line
+
+runner = CliRunner()
+
+EMERGENCY_FLAGS = {
+    "bladder_bowel_change": "cauda_equina_bladder",
+    "saddle_numbness": "cauda_equina_saddle",
+    "progressive_weakness": "progressive_neuro_deficit",
+    "stroke_signs": "vascular_signs",
+    "self_harm_thoughts": "self_harm",
+}
+SEE_DOCTOR_FLAGS = {
+    "fever_or_unwell": "possible_infection",
+    "cancer_history": "cancer_history",
+    "unexplained_weight_loss": "weight_loss",
+    "major_trauma": "trauma",
+    "night_pain": "constant_night_pain",
+}
+STRONG_PT = {
+    **CALM,
+    "pain_duration_months": 24,
+    "activity_limitation": 8,
+    "tightness_trigger_points": True,
+    "recurrent_flare_ups": True,
+    "fear_of_movement": True,
+}
+
+
+@pytest.fixture
+def tty_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(screen_cmd, "stdin_is_terminal", lambda: True)
+
+
+def score_json(answers: dict[str, Any]) -> dict[str, Any]:
+    result = runner.invoke(app, ["score", "-", "--format", "json"], input=json.dumps(answers))
+    assert result.exit_code == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def score_text(answers: dict[str, Any]) -> str:
+    result = runner.invoke(app, ["score", "-"], input=json.dumps(answers), env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+# --- patient cases -------------------------------------------------------------------------------------------
+
+CASES: list[tuple[str, dict[str, Any], str]] = [
+    *[(f"{q} alone", {**CALM, q: True}, "emergency") for q in EMERGENCY_FLAGS],
+    *[(f"{q} alone", {**CALM, q: True}, "see_doctor") for q in SEE_DOCTOR_FLAGS],
+    *[(f"{q} with all five PT signs", {**STRONG_PT, q: True}, "emergency") for q in EMERGENCY_FLAGS],
+    *[(f"{q} with all five PT signs", {**STRONG_PT, q: True}, "see_doctor") for q in SEE_DOCTOR_FLAGS],
+    (
+        "see-doctor and emergency together",
+        {**STRONG_PT, "night_pain": True, "saddle_numbness": True},
+        "emergency",
+    ),
+    ("exactly 3 months alone", {**CALM, "pain_duration_months": 3}, "self_care"),
+    ("3.1 months alone", {**CALM, "pain_duration_months": 3.1}, "pt_consider"),
+    ("activity 3 and 3 months", {**CALM, "pain_duration_months": 3, "activity_limitation": 3}, "self_care"),
+    ("activity 10 only", {**CALM, "activity_limitation": 10}, "pt_consider"),
+    (
+        "widespread pain, three signs",
+        {
+            **CALM,
+            "pain_areas": ["widespread"],
+            "pain_duration_months": 36,
+            "fear_of_movement": True,
+            "activity_limitation": 6,
+        },
+        "pt_recommended",
+    ),
+    (
+        "post-surgical stiffness at 2 months",
+        {**CALM, "pain_areas": ["post_surgical"], "pain_duration_months": 2, "activity_limitation": 5},
+        "pt_consider",
+    ),
+    (
+        "conflicting: 0 months yet every other sign",
+        {**STRONG_PT, "pain_duration_months": 0},
+        "pt_recommended",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answers", "level"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_patient_cases_reach_the_expected_level(answers: dict[str, Any], level: str) -> None:
+    data = score_json(answers)
+    assert data["level"] == level
+    assert data["disclaimer"].startswith("This is a screening aid, not a diagnosis.")
+    for finding in data["red_flags"] + data["findings"]:
+        assert finding["source"]["citation"]  # every finding names where its rule comes from
+
+
+@pytest.mark.parametrize("question", sorted(EMERGENCY_FLAGS))
+def test_emergency_next_steps_never_point_below_the_warning_signs(question: str) -> None:
+    """Next steps come after the warning signs in every rendering: 'the message below' is nothing."""
+    text = score_text({**STRONG_PT, question: True})
+    steps = text.split("Next steps", 1)[1]
+    assert "below" not in steps
+    assert "now" in steps
+
+
+@pytest.mark.parametrize("question", sorted(EMERGENCY_FLAGS))
+def test_an_emergency_result_never_says_only_see_a_doctor(question: str) -> None:
+    data = score_json({**STRONG_PT, question: True})
+    for change in data["what_would_change"]:
+        assert "see a doctor first" not in change["summary"]
+        assert "urgent" in change["summary"]
+
+
+def test_a_see_doctor_result_still_says_see_a_doctor_first() -> None:
+    data = score_json({**STRONG_PT, "night_pain": True})
+    assert "see a doctor first" in data["what_would_change"][0]["summary"]
+
+
+def test_self_harm_result_gives_the_crisis_line_and_the_disclaimer() -> None:
+    text = score_text({**CALM, "self_harm_thoughts": True})
+    assert "988" in text and "crisis line" in text
+    assert text.index("988") < text.index("Score")  # before anything about physical therapy
+    assert "This is a screening aid, not a diagnosis." in text
+
+
+# --- the questionnaire ----------------------------------------------------------------------------------------
+
+
+def plain_lines(ruleset: Any, answers: dict[str, Any], upto: str | None = None) -> list[str]:
+    out = []
+    for q in ruleset.questions:
+        if q.id in answers:
+            out.append(plain_line(q, answers[q.id]))
+        if q.id == upto:
+            break
+    return out
+
+
+def test_plain_render_without_unicode_is_pure_ascii(ruleset: Any) -> None:
+    result = explain(ruleset, check_answers(ruleset, {**STRONG_PT, "stroke_signs": True}))
+    assert render_plain(result, unicode_ok=False).isascii()
