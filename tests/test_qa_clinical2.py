@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -148,6 +149,26 @@ def plain_lines(ruleset: Any, answers: dict[str, Any], upto: str | None = None) 
         if q.id == upto:
             break
     return out
+
+
+def test_resume_after_an_emergency_shows_what_to_do_before_any_question(
+    tty_stdin: None, ruleset: Any, tmp_path: Path
+) -> None:
+    answers = {**CALM, "self_harm_thoughts": True}
+    lines = plain_lines(ruleset, answers, upto="self_harm_thoughts")
+    first = runner.invoke(
+        app, ["screen", "--plain"], input="\n".join(lines) + "\n"
+    )  # input ends at the choice
+    assert first.exit_code == 130
+    assert "988" in first.stdout
+    report = tmp_path / "r.json"
+    second = runner.invoke(app, ["screen", "--plain", "--resume", "--report", str(report)], input="1\n")
+    assert second.exit_code == 0, second.stderr
+    out = second.stdout
+    assert "988" in out
+    assert out.index("988") < out.index("Stop here and show my result")
+    assert "(9/17)" not in out  # stopped at once: no further question was asked
+    assert json.loads(report.read_text())["level"] == "emergency"
 
 
 def test_plain_render_without_unicode_is_pure_ascii(ruleset: Any) -> None:

@@ -316,9 +316,7 @@ def screen_one(
                 "note",
             )
         if flow.announced:
-            prompter.show(
-                "Your earlier answers included an urgent warning sign; it is shown in the result.", "urgent"
-            )
+            prompter.show("Your earlier answers included an urgent warning sign.", "urgent")
 
     save_failed: list[str] = []
 
@@ -335,9 +333,13 @@ def screen_one(
                     "note",
                 )
 
+    questionnaire = Questionnaire(flow, prompter, on_change=autosave)
     try:
         with _hangup_as_interrupt():
-            Questionnaire(flow, prompter, on_change=autosave).run()
+            if flow.announced:
+                # What to do is said again at once, never only in the result after the remaining questions.
+                questionnaire.emergency([rf for rf in ruleset.red_flags if rf.id in flow.announced])
+            questionnaire.run()
     except (KeyboardInterrupt, EOFError):
         stopped(flow, path, ruleset, rules=rules, patient=patient)
 
