@@ -13,7 +13,9 @@ from stm_screen.cli import screen_cmd
 from stm_screen.cli.app import app
 from stm_screen.core.answers import check_answers
 from stm_screen.core.explain import explain
+from stm_screen.render.formats import RENDERERS
 from stm_screen.render.text import render_plain
+from stm_screen.screening import score_data
 from tests._keys import CALM, plain_line
 
 runner = CliRunner()
@@ -131,6 +133,32 @@ def test_a_see_doctor_result_still_says_see_a_doctor_first() -> None:
     assert "see a doctor first" in data["what_would_change"][0]["summary"]
 
 
+@pytest.mark.parametrize("question", ["self_harm_thoughts", "night_pain"])
+def test_pt_reasons_under_a_warning_sign_are_not_presented_as_the_reason_for_the_result(
+    ruleset: Any, question: str
+) -> None:
+    result = score_data(ruleset, {**STRONG_PT, question: True})
+    for fmt in ("text", "md", "html"):
+        out = RENDERERS[fmt](result)
+        assert "Why" not in out.replace("Why physical therapy may help later", ""), fmt
+        assert "Why physical therapy may help later" in out, fmt
+    calm = RENDERERS["text"](score_data(ruleset, STRONG_PT))
+    assert "\nWhy\n" in calm  # without a warning sign the reasons are the reasons for the result
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html"])
+def test_every_finding_shown_to_people_names_its_source(ruleset: Any, fmt: str) -> None:
+    answers = {**STRONG_PT, "night_pain": True, "stroke_signs": True}
+    result = score_data(ruleset, answers)
+    out = " ".join(RENDERERS[fmt](result).split())
+    assert "Sources" in out
+    for finding in result.red_flags + result.findings:
+        citation = finding.source["citation"]
+        if fmt == "html":
+            citation = citation.replace("&", "&amp;")
+        assert " ".join(citation.split()) in out, finding.id
+
+
 def test_self_harm_result_gives_the_crisis_line_and_the_disclaimer() -> None:
     text = score_text({**CALM, "self_harm_thoughts": True})
     assert "988" in text and "crisis line" in text
@@ -169,6 +197,17 @@ def test_resume_after_an_emergency_shows_what_to_do_before_any_question(
     assert out.index("988") < out.index("Stop here and show my result")
     assert "(9/17)" not in out  # stopped at once: no further question was asked
     assert json.loads(report.read_text())["level"] == "emergency"
+
+
+def test_plain_screening_result_has_no_block_characters(tty_stdin: None, ruleset: Any) -> None:
+    """--plain is what a screen reader gets: a bar of block characters is read out one by one."""
+    result = runner.invoke(
+        app, ["screen", "--plain"], input="\n".join([*plain_lines(ruleset, STRONG_PT), ""]) + "\n"
+    )
+    assert result.exit_code == 0
+    out = result.stdout
+    assert not set("█░▓▒╭╮╰╯│─") & set(out)
+    assert "5 of 5 signs that physical therapy may help" in out
 
 
 def test_plain_render_without_unicode_is_pure_ascii(ruleset: Any) -> None:

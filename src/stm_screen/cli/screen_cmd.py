@@ -392,7 +392,8 @@ def show_result(result: Result, prompter: Prompter) -> None:
 
     prompter.show("")
     console = make_console(file=sys.stdout, width=_result_width())
-    print_result(result, console, plain=prompter.plain)
+    # Plain questionnaire output is what a screen reader gets: the score in words, without the bar.
+    print_result(result, console, plain=prompter.plain, bar=not prompter.plain)
 
 
 def _result_width() -> int | None:
