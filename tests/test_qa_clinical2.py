@@ -199,6 +199,56 @@ def test_resume_after_an_emergency_shows_what_to_do_before_any_question(
     assert json.loads(report.read_text())["level"] == "emergency"
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("6 months", 6),
+        ("6 Months", 6),
+        ("1 month", 1),
+        ("18mo", 18),
+        ("2 yrs", 24),
+        ("1.5 years", 18),
+        ("1 year", 12),
+        ("1.5", 1.5),
+        (" 7 ", 7),
+    ],
+)
+def test_numbers_typed_with_a_unit_are_understood(
+    tty_stdin: None, ruleset: Any, tmp_path: Path, typed: str, expected: float
+) -> None:
+    rest = plain_lines(ruleset, {k: v for k, v in CALM.items() if k != "pain_duration_months"})
+    report = tmp_path / "r.json"
+    result = runner.invoke(
+        app, ["screen", "--plain", "--report", str(report)], input="\n".join([typed, *rest, ""]) + "\n"
+    )
+    assert result.exit_code == 0, result.stdout[-600:]
+    assert json.loads(report.read_text())["answers"]["pain_duration_months"] == expected
+
+
+def test_a_converted_unit_is_said_back_to_the_person(tty_stdin: None, ruleset: Any, tmp_path: Path) -> None:
+    rest = plain_lines(ruleset, {k: v for k, v in CALM.items() if k != "pain_duration_months"})
+    result = runner.invoke(app, ["screen", "--plain"], input="\n".join(["2 yrs", *rest, ""]) + "\n")
+    assert result.exit_code == 0
+    assert "2 yrs counted as 24 months" in result.stdout
+
+
+@pytest.mark.parametrize("typed", ["6 kg", "six months", "2 weeks 3 days", "months"])
+def test_other_words_after_a_number_are_still_refused(
+    tty_stdin: None, ruleset: Any, tmp_path: Path, typed: str
+) -> None:
+    result = runner.invoke(app, ["screen", "--plain"], input=typed + "\n")
+    assert result.exit_code == 130
+    assert "Sorry:" in result.stdout
+    assert not list((tmp_path / "stm-home").glob("resume-*.json"))  # nothing was accepted
+
+
+def test_a_unit_in_a_whole_number_question_must_still_give_a_whole_number(ruleset: Any) -> None:
+    from stm_screen.prompt.questionnaire import Questionnaire
+
+    q = ruleset.by_id["pain_intensity"]  # no unit at all
+    assert Questionnaire._check_text(q, "5 months") is not None
+
+
 def test_plain_screening_result_has_no_block_characters(tty_stdin: None, ruleset: Any) -> None:
     """--plain is what a screen reader gets: a bar of block characters is read out one by one."""
     result = runner.invoke(
