@@ -316,9 +316,7 @@ def screen_one(
                 "note",
             )
         if flow.announced:
-            prompter.show(
-                "Your earlier answers included an urgent warning sign; it is shown in the result.", "urgent"
-            )
+            prompter.show("Your earlier answers included an urgent warning sign.", "urgent")
 
     save_failed: list[str] = []
 
@@ -335,9 +333,13 @@ def screen_one(
                     "note",
                 )
 
+    questionnaire = Questionnaire(flow, prompter, on_change=autosave)
     try:
         with _hangup_as_interrupt():
-            Questionnaire(flow, prompter, on_change=autosave).run()
+            if flow.announced:
+                # What to do is said again at once, never only in the result after the remaining questions.
+                questionnaire.emergency([rf for rf in ruleset.red_flags if rf.id in flow.announced])
+            questionnaire.run()
     except (KeyboardInterrupt, EOFError):
         stopped(flow, path, ruleset, rules=rules, patient=patient)
 
@@ -390,7 +392,8 @@ def show_result(result: Result, prompter: Prompter) -> None:
 
     prompter.show("")
     console = make_console(file=sys.stdout, width=_result_width())
-    print_result(result, console, plain=prompter.plain)
+    # Plain questionnaire output is what a screen reader gets: the score in words, without the bar.
+    print_result(result, console, plain=prompter.plain, bar=not prompter.plain)
 
 
 def _result_width() -> int | None:

@@ -91,6 +91,52 @@ def parse_number(q: Question, raw: object, *, decimal_comma: bool = False) -> in
     return value
 
 
+# Words people type after a number, by unit, with each unit's length in months (time units convert).
+_TIME_UNITS: dict[str, tuple[frozenset[str], float]] = {
+    "days": (frozenset({"d", "day", "days"}), 12 / 365.25),
+    "weeks": (frozenset({"w", "wk", "wks", "week", "weeks"}), 7 * 12 / 365.25),
+    "months": (frozenset({"mo", "mos", "mon", "mth", "mths", "month", "months"}), 1.0),
+    "years": (frozenset({"y", "yr", "yrs", "year", "years"}), 12.0),
+}
+_WITH_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([^\W\d_]+)\.?\s*$")
+
+
+def _time_unit(word: str) -> str | None:
+    folded = word.casefold()
+    for name, (words, _) in _TIME_UNITS.items():
+        if folded in words:
+            return name
+    return None
+
+
+def parse_typed(q: Question, raw: str, lang: str | None = None) -> tuple[Answer, str]:
+    """A typed answer and, when a unit was converted, what it was counted as (else '').
+
+    People type units: '6 months' for a question in months, or '2 yrs', which is counted as 24 months.
+    Only the question's own unit, or another unit of time for a question in units of time, is understood;
+    anything else raises :class:`AnswerValueError` as :func:`parse_answer` does.
+    """
+    try:
+        return parse_answer(q, raw), ""
+    except AnswerValueError:
+        match = _WITH_UNIT.match(raw) if q.type in ("integer", "number") else None
+        unit = q.unit.get(lang).strip()
+        if match is None or not unit:
+            raise
+    number, word = match.group(1), match.group(2)
+    folded, own = word.casefold(), unit.casefold()
+    if folded in (own, own.rstrip("s"), own + "s"):
+        return parse_number(q, number), ""
+    typed_unit, own_unit = _time_unit(folded), _time_unit(own)
+    if typed_unit is None or own_unit is None:
+        raise AnswerValueError(f"{_show(raw.strip())} is not a number; allowed: {allowed(q)}")
+    if typed_unit == own_unit:
+        return parse_number(q, number), ""
+    months = float(number) * _TIME_UNITS[typed_unit][1] / _TIME_UNITS[own_unit][1]
+    value = parse_number(q, round(months, 2))
+    return value, f"{' '.join(raw.split())} counted as {describe(q, value, lang)}"
+
+
 def parse_bool(q: Question, raw: object) -> bool:
     if isinstance(raw, bool):
         return raw

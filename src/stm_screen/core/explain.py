@@ -16,6 +16,7 @@ from stm_screen.core.ruleset import Criterion, Question, RedFlag, Ruleset, Sourc
 
 MAX_CHANGES = 6
 MAX_TRIALS = 400  # answer changes tried at most: bounds the work on very large rulesets
+EMERGENCY = "emergency"  # the level the questionnaire acts on at once
 
 
 class AnswerUsed(NamedTuple):
@@ -218,6 +219,8 @@ def what_would_change(
     red_levels = {rf.level for rf in ruleset.red_flags}
     if ev.red_flags:
         without = _without_flags(ruleset, scorer, ev)
+        # Never less urgent than the warning signs themselves: an emergency is not 'see a doctor'.
+        first = "get urgent medical help first" if ev.level == EMERGENCY else "see a doctor first"
         yield Change(
             "",
             "",
@@ -225,7 +228,7 @@ def what_would_change(
             None,
             without or "",
             "The warning signs above set this result. Without them, the answers would point to "
-            f"'{_level_title(ruleset, without, lang)}'; see a doctor first, as advised.",
+            f"'{_level_title(ruleset, without, lang)}'; {first}, as advised.",
         )
         return
     flag_questions: set[str] = set()

@@ -16,6 +16,7 @@ from stm_screen.core.answers import (
     describe,
     parse_answer,
     parse_number,
+    parse_typed,
 )
 from stm_screen.core.ruleset import Question, RedFlag, Ruleset
 from stm_screen.prompt.ask import Option, Prompter
@@ -177,7 +178,10 @@ class Questionnaire:
             return "back"
         if not word:
             return "blank"
-        return (parse_answer(q, raw),)
+        value, counted = parse_typed(q, raw)
+        if counted:
+            p.show(counted + ".", "note")
+        return (value,)
 
     @staticmethod
     def _check_text(q: Question, text: str) -> str | None:
@@ -189,7 +193,7 @@ class Questionnaire:
         if "\n" in word:  # several lines pasted at once
             return f"please type one answer on one line: {allowed(q)}"
         try:
-            parse_answer(q, text)
+            parse_typed(q, text)
         except AnswerValueError as exc:
             if "," in word:
                 try:

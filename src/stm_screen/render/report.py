@@ -18,7 +18,7 @@ from stm_screen.core.answers import describe, parse_answer
 from stm_screen.core.explain import Finding, Result
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import UsageError
-from stm_screen.render.text import render_plain, safety_gap, score_bar
+from stm_screen.render.text import render_plain, safety_gap, score_bar, sources, why_heading
 
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt", ".json": "json"}
 
@@ -150,7 +150,7 @@ def to_md(result: Result, info: ReportInfo) -> str:
             "",
             f"`{bar}` {result.score:g} of {result.max_score:g} signs that physical therapy may help",
         ]
-    lines += _md_findings("Why", result.findings)
+    lines += _md_findings(why_heading(result), result.findings)
     if result.what_would_change:
         lines += ["", "## What would change this result", ""]
         lines += [f"- {_md(c.summary)}" for c in result.what_would_change]
@@ -158,6 +158,11 @@ def to_md(result: Result, info: ReportInfo) -> str:
         lines += ["", "## About your pain", ""] + [f"- {_md(n)}" for n in result.notes]
     if result.next_steps:
         lines += ["", "## Next steps", ""] + [f"- {_md(s)}" for s in result.next_steps]
+    if sources(result):
+        lines += ["", "## Sources", ""]
+        lines += [
+            f"- {_md(citation)} (for: {_md('; '.join(titles))})" for citation, titles in sources(result)
+        ]
     if info.answers:
         lines += ["", "## Answers", "", "| Question | Answer |", "|---|---|"]
         lines += [f"| {_md(a.text)} | {_md(a.shown)} |" for a in info.answers]
@@ -262,7 +267,9 @@ def to_html(result: Result, info: ReportInfo) -> str:
             f"{result.score:g} of {result.max_score:g} signs that physical therapy may help</p></section>\n"
         )
     if result.findings:
-        add(f"<section id='why'><h2>Why</h2>{_html_findings(result.findings)}</section>\n")
+        add(
+            f"<section id='why'><h2>{_e(why_heading(result))}</h2>{_html_findings(result.findings)}</section>\n"
+        )
     if result.what_would_change:
         add("<section id='change'><h2>What would change this result</h2><ul>")
         add("".join(f"<li>{_e(c.summary)}</li>" for c in result.what_would_change))
@@ -274,6 +281,15 @@ def to_html(result: Result, info: ReportInfo) -> str:
     if result.next_steps:
         add("<section id='next-steps'><h2>Next steps</h2><ul>")
         add("".join(f"<li>{_e(s)}</li>" for s in result.next_steps))
+        add("</ul></section>\n")
+    if sources(result):
+        add("<section id='sources'><h2>Sources</h2><ul>")
+        add(
+            "".join(
+                f"<li>{_e(citation)} <span class='for'>(for: {_e('; '.join(titles))})</span></li>"
+                for citation, titles in sources(result)
+            )
+        )
         add("</ul></section>\n")
     if info.answers:
         add(

@@ -83,7 +83,25 @@ def safety_gap(result: Result) -> str:
     return SAFETY_GAP if result.red_flags_not_ruled_out else ""
 
 
-def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str]]:
+def why_heading(result: Result) -> str:
+    """The heading of the criteria met: under a warning sign they are not the reason for the result."""
+    return "Why physical therapy may help later" if result.red_flags else "Why"
+
+
+def sources(result: Result) -> list[tuple[str, list[str]]]:
+    """Each source behind a warning sign or criterion shown, with the titles it backs (first-seen order)."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for f in [*result.red_flags, *result.findings]:
+        citation = " ".join(str(f.source.get("citation", "")).split())
+        url = f.source.get("url")
+        if url:
+            citation = f"{citation} {url}"
+        key = str(f.source.get("id", citation))
+        out.setdefault(key, (citation, []))[1].append(f.title)
+    return list(out.values())
+
+
+def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> list[tuple[str, str]]:
     """The result as (style, line) pairs: the single source of the text layout (plain and rich)."""
     sym = symbol_for(result, unicode_ok)
     bullet = "•" if unicode_ok else "-"
@@ -108,15 +126,15 @@ def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str
             add(("", f"  {f.explanation}"))
     if result.score is not None and result.max_score is not None:
         section("Score")
+        drawn = f"{score_bar(result.score, result.max_score, unicode_ok)} " if bar else ""
         add(
             (
                 "",
-                f"{score_bar(result.score, result.max_score, unicode_ok)} {_num(result.score)} of "
-                f"{_num(result.max_score)} signs that physical therapy may help",
+                f"{drawn}{_num(result.score)} of {_num(result.max_score)} signs that physical therapy may help",
             )
         )
     if result.findings:
-        section("Why")
+        section(why_heading(result))
         for f in result.findings:
             said = _answers(f)
             add(("", f"{bullet} {f.title}" + (f" ({said})" if said else "")))
@@ -146,6 +164,12 @@ def result_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str
         section("Next steps")
         for step in result.next_steps:
             add(("", f"{bullet} {step}"))
+    cited = sources(result)
+    if cited:
+        section("Sources")
+        for citation, titles in cited:
+            add(("dim", f"{bullet} {citation}"))
+            add(("dim", f"  For: {'; '.join(titles)}"))
     add(("", ""))
     add(("dim", result.disclaimer))
     ruleset = result.ruleset
@@ -175,9 +199,13 @@ def wrap_lines(lines: list[str], width: int) -> list[str]:
     return out
 
 
-def render_plain(result: Result, unicode_ok: bool = True, width: int = 80) -> str:
-    """Plain text: no colour, no boxes; what a screen reader or a printer gets."""
-    lines = [line for _, line in result_lines(result, unicode_ok)]
+def render_plain(result: Result, unicode_ok: bool = True, width: int = 80, bar: bool = True) -> str:
+    """Plain text: no colour, no boxes; what a screen reader or a printer gets.
+
+    ``bar=False`` leaves out the score bar: a screen reader would read its characters one by one, and the
+    score is said in words anyway.
+    """
+    lines = [line for _, line in result_lines(result, unicode_ok, bar=bar)]
     return "\n".join(wrap_lines(lines, max(width, 40))) + "\n"
 
 
@@ -222,9 +250,9 @@ def renderable(result: Result, console: Console) -> RenderableType:
     )
 
 
-def print_result(result: Result, console: Console, plain: bool = False) -> None:
+def print_result(result: Result, console: Console, plain: bool = False, bar: bool = True) -> None:
     if plain:
-        text = render_plain(result, can_encode(console, "█░•‼◐●○▲"), width=min(console.width, 100))
+        text = render_plain(result, can_encode(console, "█░•‼◐●○▲"), width=min(console.width, 100), bar=bar)
         console.print(text, markup=False, highlight=False, end="", soft_wrap=True)
     else:
         console.print(renderable(result, console))
