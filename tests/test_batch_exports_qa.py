@@ -220,12 +220,76 @@ def test_redcap_checkbox_missing_code_columns(tmp_path: Path, ruleset: Any) -> N
     assert read == [frozenset({"low_back"}), None, frozenset(), None, frozenset({"low_back"})]
 
 
-def test_google_forms_other_answer_is_quoted_as_typed_in_the_error(tmp_path: Path) -> None:
-    # A checkbox question's free-text 'Other' answer is joined in with ', ': the error quotes it as typed,
-    # not with the space after the comma.
-    head = ["Timestamp", TEXT["pain_areas"], *[TEXT[q] for q in REST]]
-    path = write(tmp_path / "sheet.csv", [head, ["3/5/2024 9:12:03", "Lower back, my left hip", *answers()]])
-    result = invoke(str(path))
+def test_unknown_item_of_a_joined_answer_is_quoted_as_typed_in_the_error(tmp_path: Path) -> None:
+    # An item joined in with ', ' that is no choice: the error quotes it as typed, not with the space after
+    # the comma (a plain export: no platform puts free text there).
+    head = [TEXT["pain_areas"], *[TEXT[q] for q in REST]]
+    path = write(tmp_path / "plain.csv", [head, ["Lower back, my left hip", *answers()]])
+    result = invoke(str(path), "--preset", "plain")
     assert result.exit_code == 1
     error = rows(result.stdout)[0]["error"]
     assert "'my left hip' is not a choice" in error, error
+
+
+def test_forms_other_answer_as_typed_is_the_other_choice(tmp_path: Path) -> None:
+    # Google Forms and Microsoft Forms put a checkbox question's free-text 'Other' answer in the joined
+    # cell as typed (commas included): it is the question's 'other' choice, and the record is scored,
+    # warning signs included, instead of failing on the respondent's own words.
+    head = ["Timestamp", TEXT["pain_areas"], *[TEXT[q] for q in REST]]
+    flagged = answers(progressive_weakness="Yes")
+    sheet = write(
+        tmp_path / "sheet.csv",
+        [head, ["3/5/2024 9:12:03", "Lower back, my left hip, mostly when walking", *flagged]],
+    )
+    result = invoke(str(sheet), "-f", "jsonl")
+    assert "as a google-forms export (detected" in result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["status"] == "ok" and record["error"] is None, record
+    assert record["red_flags"] and record["level"] in ("see_doctor", "emergency"), record
+    ms_head = [
+        "ID",
+        "Start time",
+        "Completion time",
+        "Email",
+        "Name",
+        TEXT["pain_areas"],
+        *[TEXT[q] for q in REST],
+    ]
+    ms = write(
+        tmp_path / "ms.csv",
+        [
+            ms_head,
+            [
+                "1",
+                "3/5/24 9:12:03",
+                "3/5/24 9:15:41",
+                "anonymous",
+                "",
+                "Neck or shoulder;my jaw;",
+                *answers(),
+            ],
+        ],
+    )
+    result = invoke(str(ms), "-f", "jsonl")
+    assert "as a ms-forms export (detected" in result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["status"] == "ok", record
+    # a question without an 'other' choice still refuses an unknown item
+    from stm_screen.batch.values import ValueOptions, converter, other_choice
+    from stm_screen.screening import load_rules
+
+    q = load_rules().by_id["pain_areas"]
+    assert other_choice(q) == "other"
+    read = converter(q, ValueOptions(other_as_typed=True))
+    assert read("Lower back, my left hip") == frozenset({"low_back", "other"})
+    from stm_screen.core.answers import AnswerValueError
+    from stm_screen.rules.loader import load_ruleset
+
+    no_other = load_ruleset(Path(__file__).parent / "data" / "minimal.yaml").by_id["areas"]
+    assert other_choice(no_other) is None
+    try:
+        converter(no_other, ValueOptions(other_as_typed=True))("Back, my left hip")
+    except AnswerValueError as exc:
+        assert "'my left hip' is not a choice" in str(exc)
+    else:
+        raise AssertionError("an unknown item was accepted for a question without an 'other' choice")

@@ -365,6 +365,7 @@ def _targets(
                 missing=base_missing | (spec.missing if spec else frozenset()),
                 decimal_comma=dc,
                 separators=seps,
+                other_as_typed=preset.other_as_typed,
             )
             targets.append(
                 Target(m.question, (m.column.index,), (m.column.name,), False, converter(m.question, opts))

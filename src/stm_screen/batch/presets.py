@@ -40,6 +40,9 @@ class Preset:
     missing: frozenset[str]  # cell values that mean "not answered" (compared folded, exact text)
     separators: str  # how joined multi-select answers are separated
     id_suffix_columns: tuple[str, ...] = ()  # appended to the id (REDCap event, repeat instance)
+    # a joined multi-select holds the respondent's own words for "Other" as one more item (Google Forms,
+    # Microsoft Forms): an item matching no choice then means the question's "other" choice, if it has one
+    other_as_typed: bool = False
 
     def columns(self, headers: Sequence[Sequence[str]]) -> list[Column]:
         """Column descriptions from this preset's header rows."""
@@ -180,6 +183,7 @@ PRESETS: dict[str, Preset] = {
         _folded("Timestamp", "Email Address", "Email address", "Score", "Total score"),
         frozenset(),
         ",;",
+        other_as_typed=True,
     ),
     "surveymonkey": Preset(
         "surveymonkey",
@@ -215,6 +219,7 @@ PRESETS: dict[str, Preset] = {
         ),  # fmt: skip
         frozenset(),
         ";",
+        other_as_typed=True,
     ),
     "fhir": Preset("fhir", 0, ("__id__",), _folded("__status__"), frozenset(), ","),
 }

@@ -36,6 +36,7 @@ class ValueOptions:
     missing: frozenset[str] = frozenset()  # folded codes meaning "not answered"
     decimal_comma: bool = False
     separators: str = ",;"
+    other_as_typed: bool = False  # an unknown item of a joined multi-select is the "other" choice
 
 
 def choice_table(q: Question) -> dict[str, str]:
@@ -80,7 +81,7 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
             return parse_choice(q, raw)
 
     else:
-        read = _multi_reader(q, opts.separators, vmap)  # type: ignore[assignment]
+        read = _multi_reader(q, opts.separators, vmap, opts.other_as_typed)  # type: ignore[assignment]
 
     def convert(cell: Cell) -> Answer | None:
         if isinstance(cell, tuple):
@@ -119,9 +120,21 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
     return convert
 
 
-def _multi_reader(q: Question, separators: str, vmap: Mapping[str, object]) -> Callable[[object], Answer]:
+def other_choice(q: Question) -> str | None:
+    """The choice that stands for "something else" (id or label "other"), if the question has one."""
+    for c in q.choices:
+        labels = [c.label.default, *c.label.by_lang.values()]
+        if norm(c.id) == "other" or any(norm(text) == "other" for text in labels):
+            return c.id
+    return None
+
+
+def _multi_reader(
+    q: Question, separators: str, vmap: Mapping[str, object], other_as_typed: bool = False
+) -> Callable[[object], Answer]:
     table = choice_table(q)
     split = re.compile("|".join(re.escape(s) for s in separators) or ",")
+    other = other_choice(q) if other_as_typed else None
 
     def one(token: str) -> str:
         key = fold(token)
@@ -170,7 +183,12 @@ def _multi_reader(q: Question, separators: str, vmap: Mapping[str, object]) -> C
                     i = j
                     break
             else:
-                out.add(one(tokens[i].strip()))
+                try:
+                    out.add(one(tokens[i].strip()))
+                except AnswerValueError:
+                    if other is None:
+                        raise
+                    out.add(other)  # the respondent's own words for "Other", which may hold the separator
                 i += 1
         return frozenset(out)
 
