@@ -90,3 +90,24 @@ def test_diff_jsonl(tmp_path: Path) -> None:
     assert line["old_level"] == "pt_recommended" and line["new_level"] == "pt_consider"
     assert line["old_status"] == line["new_status"] == "ok"
     assert "pt_recommended -> pt_consider: 1" in result.stderr
+
+
+def test_diff_reports_records_with_errors_and_exits_1(tmp_path: Path) -> None:
+    """A record that cannot be scored under either ruleset is not a level change, but it is not silent:
+    counted on stderr (never its answers) and exit 1, as batch does."""
+    data = tmp_path / "d.csv"
+    safe = ",no" * len(SAFETY)
+    data.write_text(
+        "id,pain_duration_months,tightness_trigger_points,activity_limitation,recurrent_flare_ups,night_pain,"
+        + ",".join(SAFETY)
+        + f"\nthree,12,yes,5,no,no{safe}\n"
+        + f"bad,12,yes,eleven,no,no{safe}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["rules", "diff", "pt-screen", stricter_rules(tmp_path), str(data)])
+    assert result.exit_code == 1, result.output
+    assert [r["id"] for r in rows(result.stdout)] == ["three"]
+    assert (
+        "records with errors (not scored): 1 under pt-screen 1.0.0, 1 under pt-screen 1.1.0" in result.stderr
+    )
+    assert "eleven" not in result.stderr

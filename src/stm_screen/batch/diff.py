@@ -42,6 +42,8 @@ class CallbackWriter(Writer):
 class DiffResult:
     records: int = 0
     changes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (old, new) level or status
+    errors_old: int = 0  # records that could not be scored under the old rules (status error)
+    errors_new: int = 0
 
     @property
     def changed(self) -> int:
@@ -74,6 +76,8 @@ class _Differ:
         writer = csv.writer(self.handle, lineterminator="\n")
 
         def first(row: int, rid: str, out: Outcome) -> None:
+            if out.status == "error":
+                self.result.errors_old += 1
             key = (out.status, out.level, out.score_text)
             code = table.get(key)
             if code is None:
@@ -82,6 +86,8 @@ class _Differ:
             codes.append(code)
 
         def second(row: int, rid: str, out: Outcome) -> None:
+            if out.status == "error":
+                self.result.errors_new += 1
             status, level, score = keys[codes[row - 1]]
             if status == out.status and level == out.level:
                 return

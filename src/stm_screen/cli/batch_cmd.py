@@ -309,3 +309,9 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
     note(f"{result.records:,} record(s); {result.changed:,} change level from {label_old} to {label_new}")
     for (before, after), n in result.changes.most_common():
         note(f"  {before or '-'} -> {after or '-'}: {n:,}")
+    if result.errors_old or result.errors_new:
+        note(
+            f"records with errors (not scored): {result.errors_old:,} under {label_old}, "
+            f"{result.errors_new:,} under {label_new}; `stm-screen batch` shows which and why"
+        )
+        raise typer.Exit(int(ExitCode.INVALID_DATA))
