@@ -293,3 +293,18 @@ def test_forms_other_answer_as_typed_is_the_other_choice(tmp_path: Path) -> None
         assert "'my left hip' is not a choice" in str(exc)
     else:
         raise AssertionError("an unknown item was accepted for a question without an 'other' choice")
+
+
+def test_redcap_eav_export_gets_a_hint_to_export_flat(tmp_path: Path) -> None:
+    # REDCap's EAV layout (one row per answer) cannot be scored row by row: the message says which export
+    # to make instead, for CSV and for API JSON alike (exit 2, like any file no column of which matches).
+    csv_path = tmp_path / "eav.csv"
+    csv_path.write_text(
+        "record,redcap_event_name,field_name,value\n1,baseline_arm_1,pain_intensity,5\n", encoding="utf-8"
+    )
+    json_path = tmp_path / "eav.json"
+    json_path.write_text(json.dumps([{"record": "1", "field_name": "pain_intensity", "value": "5"}]))
+    for path in (csv_path, json_path):
+        result = invoke(str(path))
+        assert result.exit_code == 2, result.output
+        assert "EAV layout" in result.stderr and "type=flat" in result.stderr, result.stderr

@@ -268,7 +268,7 @@ def build_plan(
 
     targets = _targets(matches, mapping, options, preset, source)
     if not targets and not per_record:
-        raise no_match_error(ruleset, source)
+        raise no_match_error(ruleset, source, [c.name for c in columns])
     answered = {t.question.id for t in targets}
     unasked = tuple(q.id for q in ruleset.questions if q.id not in answered)
     width = max((c.index for c in columns), default=-1) + 1
@@ -298,17 +298,21 @@ def missing_columns_error(specs: Sequence[ColumnSpec], source: str, headers: Seq
     )
 
 
-def no_match_error(ruleset: Ruleset, source: str) -> MappingError:
-    return MappingError(
-        [
-            Problem(
-                f"no column matches a question of the ruleset '{ruleset.id}': headers must be question ids "
-                "or question text. Write a mapping file (start with: stm-screen batch "
-                f"{source} --suggest-map) and pass it with --map",
-                source,
-            )
-        ]
-    )
+def no_match_error(ruleset: Ruleset, source: str, headers: Sequence[str] = ()) -> MappingError:
+    folded = {norm(h) for h in headers}
+    if {"record", "fieldname", "value"} <= folded:  # REDCap's "eav" export: one row per answer
+        message = (
+            f"no column matches a question of the ruleset '{ruleset.id}': this is a REDCap export in the "
+            "EAV layout (record, field_name, value: one row per answer). Export the records in the flat "
+            "layout (API type=flat, or the CSV data export), one row per record, and try again"
+        )
+    else:
+        message = (
+            f"no column matches a question of the ruleset '{ruleset.id}': headers must be question ids "
+            "or question text. Write a mapping file (start with: stm-screen batch "
+            f"{source} --suggest-map) and pass it with --map"
+        )
+    return MappingError([Problem(message, source)])
 
 
 def _find(columns: Sequence[Column], name: str) -> int | None:

@@ -268,7 +268,7 @@ class Batch:
                     entry = error_outcome(str(exc).removeprefix(f"{src.name}: "))
                 else:
                     if not plan.targets and not matched and (plan.unmatched or not keys):
-                        raise no_match_error(self.ruleset, src.name)
+                        raise no_match_error(self.ruleset, src.name, keys)
                     matched = matched or bool(plan.targets)
                     unused_here = {id(s) for s in plan.unused_specs}
                     unused = unused_here if unused is None else unused & unused_here
