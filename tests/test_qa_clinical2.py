@@ -263,3 +263,25 @@ def test_plain_screening_result_has_no_block_characters(tty_stdin: None, ruleset
 def test_plain_render_without_unicode_is_pure_ascii(ruleset: Any) -> None:
     result = explain(ruleset, check_answers(ruleset, {**STRONG_PT, "stroke_signs": True}))
     assert render_plain(result, unicode_ok=False).isascii()
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html"])
+def test_unanswered_pain_questions_are_not_passed_off_as_no(ruleset: Any, fmt: str) -> None:
+    """Nothing answered about the pain: the low result says it may be too low and why, in every format
+    people read; answering everything, or a warning sign (which decides anyway), leaves the note out."""
+    from stm_screen.render.text import CRITERIA_GAP
+
+    def shown(answers: dict[str, Any]) -> bool:
+        out = " ".join(RENDERERS[fmt](score_data(ruleset, answers)).split())
+        return " ".join(CRITERIA_GAP.split()).replace("'", "&#x27;" if fmt == "html" else "'") in out
+
+    safety_only = {q: v for q, v in CALM.items() if ruleset.by_id[q].safety}
+    assert shown(safety_only)
+    assert shown({})
+    assert not shown(STRONG_PT)
+    assert not shown({**safety_only, "stroke_signs": True})
+    # top level already: nothing unanswered could raise it
+    top = {**STRONG_PT}
+    top.pop("fear_of_movement", None)
+    assert score_data(ruleset, top).level == score_data(ruleset, STRONG_PT).level
+    assert not shown(top)

@@ -18,7 +18,14 @@ from stm_screen.core.answers import describe, parse_answer
 from stm_screen.core.explain import Finding, Result
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import UsageError
-from stm_screen.render.text import render_plain, safety_gap, score_bar, sources, why_heading
+from stm_screen.render.text import (
+    criteria_gap,
+    render_plain,
+    safety_gap,
+    score_bar,
+    sources,
+    why_heading,
+)
 
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt", ".json": "json"}
 
@@ -141,6 +148,8 @@ def to_md(result: Result, info: ReportInfo) -> str:
     if safety_gap(result):
         lines += ["", f"**{_md(safety_gap(result))}**"]
         lines += [f"- Could not be ruled out: {_md(f.title)}" for f in result.red_flags_not_ruled_out]
+    if criteria_gap(result):
+        lines += ["", _md(criteria_gap(result))]
     lines += _md_findings("Warning signs: act on these first", result.red_flags, flag=True)
     if result.score is not None and result.max_score is not None:
         bar = score_bar(result.score, result.max_score, unicode_ok=False)
@@ -250,6 +259,8 @@ def to_html(result: Result, info: ReportInfo) -> str:
             "".join(f"<li>Could not be ruled out: {_e(f.title)}</li>" for f in result.red_flags_not_ruled_out)
         )
         add("</ul></section>\n")
+    if criteria_gap(result):
+        add(f"<section id='not-answered-criteria'><p>{_e(criteria_gap(result))}</p></section>\n")
     if result.red_flags:
         add("<section id='red-flags'><h2>Warning signs: act on these first</h2>")
         for f in result.red_flags:

@@ -83,6 +83,22 @@ def safety_gap(result: Result) -> str:
     return SAFETY_GAP if result.red_flags_not_ruled_out else ""
 
 
+CRITERIA_GAP = (
+    "Some questions about your pain were not answered. They count as 'no' here, so this result may be "
+    "lower than it should be: answering them could change it."
+)
+
+
+def criteria_gap(result: Result) -> str:
+    """What to say next to the headline when questions behind the physical-therapy signs were left
+    unanswered and answering one could change the result (else ''); never under a warning sign, which
+    decides the result whatever they are."""
+    if not result.criteria_undetermined or result.red_flags:
+        return ""
+    could_change = any(c.current is None for c in result.what_would_change)
+    return CRITERIA_GAP if could_change else ""
+
+
 def why_heading(result: Result) -> str:
     """The heading of the criteria met: under a warning sign they are not the reason for the result."""
     return "Why physical therapy may help later" if result.red_flags else "Why"
@@ -118,6 +134,9 @@ def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> l
     if safety_gap(result):
         add(("", ""))
         add(("flag", safety_gap(result)))
+    if criteria_gap(result):
+        add(("", ""))
+        add(("", criteria_gap(result)))
     if result.red_flags:
         section("WARNING SIGNS - act on these first:")
         for f in result.red_flags:
