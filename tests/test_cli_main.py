@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer.main
+from typer.testing import CliRunner
 
 from stm_screen.cli.app import app
-from stm_screen.cli.main import SCREEN_OPTIONS, parse_screen
+from stm_screen.cli.main import BATCH_OPTIONS, JOBS_RANGE, SCREEN_OPTIONS, parse_batch, parse_screen
 
 
 def screen_command() -> typer.main.TyperCommand:  # type: ignore[name-defined]
@@ -96,3 +98,105 @@ def test_typo_in_an_option_gets_typer_usage_error() -> None:
     )
     assert done.returncode == 2
     assert "--plian" in done.stderr
+
+
+# --- batch ----------------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def batch_command() -> typer.main.TyperCommand:  # type: ignore[name-defined]
+    group = typer.main.get_command(app)
+    return group.commands["batch"]  # type: ignore[attr-defined,no-any-return]
+
+
+def test_batch_table_matches_the_typer_batch_options() -> None:
+    expected: dict[str, tuple[str, bool]] = {}
+    for param in batch_command().params:
+        if param.param_type_name == "argument":
+            continue
+        for opt in [*param.opts, *param.secondary_opts]:
+            if opt == "--help":
+                continue
+            expected[opt] = (param.name, not param.is_flag)
+    assert BATCH_OPTIONS == expected
+
+
+def test_batch_jobs_range_is_the_typer_option_range() -> None:
+    runner = CliRunner()
+    for jobs in (JOBS_RANGE.start - 1, JOBS_RANGE.stop):
+        result = runner.invoke(app, ["batch", "nope.csv", "--jobs", str(jobs)])
+        assert result.exit_code == 2 and "--jobs" in result.output
+    for jobs in (JOBS_RANGE.start, JOBS_RANGE.stop - 1):
+        result = runner.invoke(app, ["batch", "nope.csv", "--jobs", str(jobs)])
+        assert result.exit_code == 1 and "no such file" in result.output
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["batch", "a.csv"],
+        ["batch", "a.csv", "b.csv", "-o", "out.csv", "--format", "jsonl"],
+        ["batch", "-r", "rules.yaml", "a.csv", "--preset=redcap", "--map", "m.yaml", "--decimal-comma"],
+        ["batch", "a.csv", "--id-column", "ID", "-d", ";", "--multi-separator", "|", "-j", "2"],
+        ["batch", "a.csv", "--suggest-map", "-o", "-", "--jobs=0", "-p", "qualtrics", "-m", "x", "-f", "csv"],
+        ["batch", "--", "-odd-name.csv"],
+        ["batch", "-", "--output", "-x"],
+    ],
+)
+def test_batch_fast_path_parses_what_typer_parses(argv: list[str]) -> None:
+    parsed = parse_batch(argv)
+    assert parsed is not None
+    inputs, options = parsed
+    ctx = batch_command().make_context("batch", list(argv[1:]))
+    typer_params = {k: v for k, v in ctx.params.items() if k != "inputs"}
+    defaults = {p.name: p.default for p in batch_command().params}
+    given = {k: v for k, v in typer_params.items() if v != defaults[k]}
+    assert ctx.params["inputs"] == inputs
+    assert {k: str(v) for k, v in given.items()} == {
+        k: str(v) for k, v in options.items() if v != defaults[k]
+    }
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["batch"],
+        ["batch", "--help"],
+        ["batch", "a.csv", "--jobs", "99"],
+        ["batch", "a.csv", "--jobs", "two"],
+        ["batch", "a.csv", "--bogus"],
+        ["batch", "a.csv", "-o"],
+        ["batch", "a.csv", "--suggest-map=yes"],
+        ["batch", "a.csv", "-o=out.csv"],
+        ["--debug", "batch", "a.csv"],
+        ["score", "a.csv"],
+    ],
+)
+def test_everything_else_about_batch_goes_to_typer(argv: list[str]) -> None:
+    assert parse_batch(argv) is None
+
+
+def test_batch_fast_path_gives_what_typer_gives(tmp_path: Path) -> None:
+    """Same output, messages and exit code as through Typer (``--debug`` first forces the Typer path)."""
+    data = ROOT / "tests" / "data" / "batch" / "bad_values.csv"
+    runs = []
+    for head in ([], ["--debug"]):
+        out = tmp_path / f"out{len(head)}.csv"
+        done = subprocess.run(
+            [sys.executable, "-m", "stm_screen", *head, "batch", str(data), "-o", str(out), "-j", "1"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
+        runs.append((done.returncode, done.stderr, out.read_text(encoding="utf-8")))
+    assert runs[0][0] == 1
+    assert runs[0] == runs[1]
+    missing = subprocess.run(
+        [sys.executable, "-m", "stm_screen", "batch", str(tmp_path / "nope.csv")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    assert "Traceback" not in missing.stderr

@@ -1,10 +1,11 @@
-"""The console-script entry point: a fast path for the questionnaire, then the Typer app for the rest.
+"""The console-script entry point: fast paths for the questionnaire and batch scoring, then the Typer app.
 
-Starting the questionnaire is the most common run and people wait for the first question, so
-``stm-screen`` and ``stm-screen screen [options]`` are parsed here with a small table instead of going through
-Typer, whose parameter machinery costs about 100 ms per run. Anything the table does not know (``--help``,
-a typo, ``--opt=value`` forms it cannot read) goes to Typer, which gives the usual help and usage errors.
-``tests/test_cli_main.py`` checks that the table matches the ``screen`` command's options.
+Starting the questionnaire is the most common run and people wait for the first question; scripts run
+``stm-screen batch`` once per export, often on small files. So ``stm-screen``, ``stm-screen screen [options]``
+and ``stm-screen batch INPUT... [options]`` are parsed here with small tables instead of going through
+Typer, whose parameter machinery costs about 100 ms per run. Anything a table does not know (``--help``,
+a typo, ``--opt=value`` forms it cannot read, a value Typer would refuse) goes to Typer, which gives the
+usual help and usage errors. ``tests/test_cli_main.py`` checks the tables against the Typer commands.
 """
 
 from __future__ import annotations
@@ -53,8 +54,115 @@ def parse_screen(args: list[str]) -> dict[str, Any] | None:
     return out
 
 
+# batch option -> (parameter name, takes a value)
+BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
+    "--rules": ("rules", True),
+    "-r": ("rules", True),
+    "--preset": ("preset", True),
+    "-p": ("preset", True),
+    "--map": ("mapping", True),
+    "-m": ("mapping", True),
+    "--id-column": ("id_column", True),
+    "--delimiter": ("delimiter", True),
+    "-d": ("delimiter", True),
+    "--decimal-comma": ("decimal_comma", False),
+    "--multi-separator": ("multi_separator", True),
+    "--output": ("output", True),
+    "-o": ("output", True),
+    "--format": ("fmt", True),
+    "-f": ("fmt", True),
+    "--suggest-map": ("suggest_map", False),
+    "--jobs": ("jobs", True),
+    "-j": ("jobs", True),
+}
+JOBS_RANGE = range(0, 33)  # as the Typer option's min and max
+
+
+def parse_batch(args: list[str]) -> tuple[list[str], dict[str, Any]] | None:
+    """Inputs and options of ``stm-screen batch ...``, or None to let Typer handle the line."""
+    if not args or args[0] != "batch":
+        return None
+    inputs: list[str] = []
+    out: dict[str, Any] = {}
+    rest = args[1:]
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        if token == "--":
+            inputs.extend(rest[i + 1 :])
+            break
+        if not token.startswith("-") or token == "-":
+            inputs.append(token)
+            i += 1
+            continue
+        name, eq, inline = token.partition("=")
+        spec = BATCH_OPTIONS.get(name)
+        if spec is None or (eq and (not spec[1] or not name.startswith("--"))):
+            return None
+        param, takes_value = spec
+        if not takes_value:
+            out[param] = True
+        elif eq:
+            out[param] = inline
+        elif i + 1 < len(rest):
+            i += 1
+            out[param] = rest[i]
+        else:
+            return None
+        i += 1
+    if not inputs:
+        return None
+    if "jobs" in out:
+        try:
+            out["jobs"] = int(out["jobs"])
+        except ValueError:
+            return None
+        if out["jobs"] not in JOBS_RANGE:
+            return None
+    return inputs, out
+
+
+def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
+    from stm_screen.cli import batch_cmd
+    from stm_screen.cli.errors import guard
+
+    suggest = options.pop("suggest_map", False)
+    options.setdefault("output", "-")
+    options.setdefault("fmt", "csv")
+    options.setdefault("decimal_comma", False)
+    for name in ("rules", "preset", "mapping", "id_column", "delimiter", "multi_separator"):
+        options.setdefault(name, None)
+    opts = batch_cmd.CommandOptions(**options)
+    try:
+        guard(batch_cmd.suggest if suggest else batch_cmd.run)(inputs, opts)
+    except Exception as exc:  # typer.Exit: the command's own exit code (1: some records had errors)
+        code = getattr(exc, "exit_code", None)
+        if type(exc).__name__ != "Exit" or not isinstance(code, int):
+            raise
+        raise SystemExit(code) from None
+
+
+def _safe_streams() -> None:
+    """A console that cannot print a character (cp1252, ascii) gets a '?' for it, never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # pragma: no cover - a stream that cannot be reconfigured
+                pass
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    _safe_streams()
+    batch = parse_batch(args)
+    if batch is not None:
+        from stm_screen.cli.errors import set_debug
+
+        set_debug(False)
+        _run_batch(*batch)
+        return
     options = parse_screen(args)
     if options is not None:
         from stm_screen.cli import screen_cmd
