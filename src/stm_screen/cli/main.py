@@ -27,31 +27,47 @@ SCREEN_OPTIONS: dict[str, tuple[str, bool]] = {
 }
 
 
-def parse_screen(args: list[str]) -> dict[str, Any] | None:
-    """Options of ``stm-screen [screen] ...`` as keyword arguments, or None to let Typer handle the line."""
-    if args and args[0] != "screen":
-        return None
-    rest = args[1:]
+def _parse(
+    tokens: list[str], table: dict[str, tuple[str, bool]], positionals: list[str] | None = None
+) -> dict[str, Any] | None:
+    """Options (and, given a list to fill, positional arguments) read by ``table``, as click reads them:
+    ``--opt value``, ``--opt=value``, ``-o value``, flags, ``--`` before positionals. None when a token is
+    anything else, so that Typer reports it."""
     out: dict[str, Any] = {}
     i = 0
-    while i < len(rest):
-        token = rest[i]
-        name, _, inline = token.partition("=")
-        spec = SCREEN_OPTIONS.get(name)
-        if spec is None or (inline and not spec[1]) or (not name.startswith("--") and _):
+    while i < len(tokens):
+        token = tokens[i]
+        if positionals is not None:
+            if token == "--":
+                positionals.extend(tokens[i + 1 :])
+                break
+            if not token.startswith("-") or token == "-":
+                positionals.append(token)
+                i += 1
+                continue
+        name, eq, inline = token.partition("=")
+        spec = table.get(name)
+        if spec is None or (eq and (not spec[1] or not name.startswith("--"))):
             return None
         param, takes_value = spec
         if not takes_value:
             out[param] = True
-        elif _:
+        elif eq:
             out[param] = inline
-        elif i + 1 < len(rest):
+        elif i + 1 < len(tokens):
             i += 1
-            out[param] = rest[i]
+            out[param] = tokens[i]
         else:
             return None
         i += 1
     return out
+
+
+def parse_screen(args: list[str]) -> dict[str, Any] | None:
+    """Options of ``stm-screen [screen] ...`` as keyword arguments, or None to let Typer handle the line."""
+    if args and args[0] != "screen":
+        return None
+    return _parse(args[1:], SCREEN_OPTIONS)
 
 
 # batch option -> (parameter name, takes a value)
@@ -83,34 +99,8 @@ def parse_batch(args: list[str]) -> tuple[list[str], dict[str, Any]] | None:
     if not args or args[0] != "batch":
         return None
     inputs: list[str] = []
-    out: dict[str, Any] = {}
-    rest = args[1:]
-    i = 0
-    while i < len(rest):
-        token = rest[i]
-        if token == "--":
-            inputs.extend(rest[i + 1 :])
-            break
-        if not token.startswith("-") or token == "-":
-            inputs.append(token)
-            i += 1
-            continue
-        name, eq, inline = token.partition("=")
-        spec = BATCH_OPTIONS.get(name)
-        if spec is None or (eq and (not spec[1] or not name.startswith("--"))):
-            return None
-        param, takes_value = spec
-        if not takes_value:
-            out[param] = True
-        elif eq:
-            out[param] = inline
-        elif i + 1 < len(rest):
-            i += 1
-            out[param] = rest[i]
-        else:
-            return None
-        i += 1
-    if not inputs:
+    out = _parse(args[1:], BATCH_OPTIONS, inputs)
+    if out is None or not inputs:
         return None
     if "jobs" in out:
         try:
