@@ -58,9 +58,9 @@ class Split:
     """Where the rest of a file is cut, and what each range after the first expects."""
 
     cuts: list[int]  # byte offsets where the helpers' ranges start
-    starts: list[int]  # records before each cut, if every line from here to it is one record
-    lines: list[int]  # line feeds before each cut
-    start: int  # bytes already read by this process when the file was cut
+    records_before: list[int]  # records before each cut, if every line from here to it is one record
+    lines: list[int]  # lines before each cut, counted as the CSV reader counts them
+    read_so_far: int  # bytes already read by this process when the file was cut
     size: int
     temp_dir: str | None  # where helpers write their output (the output file's folder, if any)
 
@@ -153,9 +153,11 @@ def run(ctx: Scoring, split: Split, n: int) -> int:
         window.limit = first
         src.tail.arm(src.delimiter, ctx.width)
         ctx.edge[0] = src.tail
-        begin, share = split.start, split.size - split.start
+        begin, share = split.read_so_far, split.size - split.read_so_far
         ctx.env["position"] = lambda: begin + (window.pos - begin) * share // max(1, first - begin)
-        n, handed = _range(ctx, ctx.rows, src.tail, n, first, split.starts[0], src.line, lambda: drop(0))
+        n, handed = _range(
+            ctx, ctx.rows, src.tail, n, first, split.records_before[0], src.line, lambda: drop(0)
+        )
         ctx.report.append("first:" + ("handed" if handed else "alone"))
         j = 0
         while handed and j < len(helpers):
@@ -163,7 +165,9 @@ def run(ctx: Scoring, split: Split, n: int) -> int:
             if result is None:  # the helper failed: its range, and the rest, are read here
                 drop(j)
                 ctx.report.append(f"part{j + 1}:redone")
-                n = _rest(ctx, split.cuts[j], split.starts[j], split.lines[j] - src.lines_before, None)
+                n = _rest(
+                    ctx, split.cuts[j], split.records_before[j], split.lines[j] - src.lines_before, None
+                )
                 break
             _append(handle, helpers[j].file, ctx.writer.untranslated)
             helpers[j].stop()  # its temp file goes at once
@@ -330,12 +334,12 @@ def _helper_main(
         reader = csv.reader(chain(text, tail), delimiter=src.delimiter, strict=False)
         base = split.lines[j] - src.lines_before
         src.line = lambda: base + reader.line_num
-        n = split.starts[j]
+        n = split.records_before[j]
         if last:
             n, handed = ctx.loop(reader, n), False
         else:
             n, handed = _range(
-                ctx, reader, tail, n, split.cuts[j + 1], split.starts[j + 1], src.line, _nothing
+                ctx, reader, tail, n, split.cuts[j + 1], split.records_before[j + 1], src.line, _nothing
             )
         out.flush()
         after = ctx.rs.tally()
