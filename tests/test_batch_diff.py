@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def stricter_rules(tmp_path: Path) -> str:
     """pt_recommended from 4 signs instead of 3 (examples dropped: they pin the old bands)."""
     text = (ROOT / "rules" / "pt-screen.yaml").read_text(encoding="utf-8")
-    text = text.replace('version: "1.0.0"', 'version: "1.1.0"')
+    text = text.replace('version: "1.0.1"', 'version: "1.1.0"')
     text = text.replace(
         "{score: total, min: 1, max: 2, level: pt_consider}",
         "{score: total, min: 1, max: 3, level: pt_consider}",
@@ -56,7 +56,7 @@ def test_diff_lists_changed_records_with_counts(tmp_path: Path) -> None:
         ("5", "also3", "pt_recommended", "pt_consider"),
     ]
     assert got[0]["old_score"] == "3" and got[0]["new_score"] == "3"
-    assert "5 record(s); 2 change level from pt-screen 1.0.0 to pt-screen 1.1.0" in result.stderr
+    assert "5 record(s); 2 change level from pt-screen 1.0.1 to pt-screen 1.1.0" in result.stderr
     assert "pt_recommended -> pt_consider: 2" in result.stderr
 
 
@@ -108,6 +108,6 @@ def test_diff_reports_records_with_errors_and_exits_1(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert [r["id"] for r in rows(result.stdout)] == ["three"]
     assert (
-        "records with errors (not scored): 1 under pt-screen 1.0.0, 1 under pt-screen 1.1.0" in result.stderr
+        "records with errors (not scored): 1 under pt-screen 1.0.1, 1 under pt-screen 1.1.0" in result.stderr
     )
     assert "eleven" not in result.stderr

@@ -86,7 +86,7 @@ def test_show_renders_like_a_fresh_result(answers_file: str) -> None:
     header, rest = shown.stdout.split("\n", 1)
     assert header.startswith(f"Screening {rid}, saved ") and header.endswith(f"patient {PATIENT}")
     assert rest == fresh.stdout
-    assert "Rules: pt-screen 1.0.0" in rest
+    assert "Rules: pt-screen 1.0.1" in rest
 
 
 def test_show_keeps_the_ruleset_version_it_was_scored_with(answers_file: str, _isolated_home: Path) -> None:
