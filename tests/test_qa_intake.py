@@ -79,3 +79,29 @@ def test_history_show_in_a_dumb_narrow_terminal_fits(tmp_path: Path) -> None:
     lines = ANSI.sub("", child.before).replace("\r\n", "\n").split("\n")
     assert any("diagnosis" in line for line in lines)
     assert [line for line in lines if len(line) > 40] == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["screen", "--patient", "John", "Smith"],
+        ["screen", "--save", "--patient=John", "Smith", "--next"],
+        ["score", "{answers}", "--save", "--patient", "John", "Smith"],
+        ["history", "list", "--patient", "John", "Smith"],
+        ["history", "export", "--output", "{out}", "--patient", "John", "Smith"],
+    ],
+)
+def test_an_unquoted_name_after_patient_is_never_repeated(tmp_path: Path, command: list[str]) -> None:
+    """Staff typing a name without quotes (--patient John Smith): the stray word is a usage error, and the
+    message must not repeat it (messages never hold patient references or names)."""
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(CALM), encoding="utf-8")
+    args = [a.format(answers=answers, out=tmp_path / "out.csv") for a in command]
+    env = {**os.environ, "STM_SCREEN_HOME": str(tmp_path / "home")}
+    done = subprocess.run([str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    said = done.stdout + done.stderr
+    assert "John" not in said and "Smith" not in said, said
+    assert "never a name" in said  # and it says what a reference is
+    assert not (tmp_path / "out.csv").exists()
+    assert not (tmp_path / "home" / "history.sqlite3").exists()
