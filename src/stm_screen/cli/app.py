@@ -6,16 +6,72 @@ imports what it needs (rules loader, Rich, questionary) inside its own body, in 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from stm_screen import __version__
 from stm_screen.cli.errors import guard, set_debug
 
+_ARGV = "stm_screen.argv"
+
+
+def hide_command_line_words(exc: BaseException, argv: list[str]) -> None:
+    """A usage error on a command line that holds --patient never repeats the line's words.
+
+    Staff who type a name without quotes (``--patient John Smith``) would otherwise read "unexpected extra
+    argument (Smith)": the command line's own words become "...", and the message says what a reference is.
+    """
+    message = getattr(exc, "message", None)
+    if not isinstance(message, str) or not any(a == "--patient" or a.startswith("--patient=") for a in argv):
+        return
+    words = set()
+    for token in argv:
+        if token.startswith("-"):
+            value = token.partition("=")[2]
+            if value:
+                words.add(value)
+        elif token:
+            words.add(token)
+    hidden = message
+    for word in sorted(words, key=len, reverse=True):
+        hidden = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", "...", hidden)
+    if hidden != message:
+        from stm_screen.core.patient import PATIENT_RULE
+
+        exc.message = (  # type: ignore[attr-defined]
+            f"{hidden.rstrip('.')}. The command line holds a patient reference, so its words are not repeated; "
+            f"{PATIENT_RULE}"
+        )
+
+
+class _Root(TyperGroup):
+    """The top-level command group: usage errors go through :func:`hide_command_line_words`."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        argv = list(args)
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except Exception as exc:
+            hide_command_line_words(exc, argv)
+            raise
+        ctx.meta[_ARGV] = argv
+        return ctx
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:  # a subcommand's usage error (extra argument, bad value, ...)
+            hide_command_line_words(exc, ctx.meta.get(_ARGV, []))
+            raise
+
+
 app = typer.Typer(
+    cls=_Root,
     name="stm-screen",
     help="Check whether a physical therapy evaluation is worth considering for long-lasting pain, "
     "after checking for warning signs that need a doctor first. A screening aid, not a diagnosis.",

@@ -17,4 +17,13 @@ def plain_wanted(stream_is_tty: bool, forced: bool = False) -> bool:
 def make_console(file: TextIO | None = None, stderr: bool = False, width: int | None = None) -> Console:
     from rich.console import Console
 
-    return Console(file=file, stderr=stderr, width=width, highlight=False, soft_wrap=False)
+    height = None
+    if width is not None or os.environ.get("TERM", "") == "dumb":
+        # Rich sizes a dumb terminal as 80x25 whatever its real width, unless it is given both a width and
+        # a height: give both, from the terminal (or COLUMNS/LINES), so a narrow window is followed.
+        import shutil
+
+        size = shutil.get_terminal_size((80, 25))
+        width = width if width is not None else size.columns
+        height = size.lines
+    return Console(file=file, stderr=stderr, width=width, height=height, highlight=False, soft_wrap=False)
