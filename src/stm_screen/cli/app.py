@@ -121,7 +121,7 @@ def score(
         str, typer.Argument(help="JSON or YAML file of question id -> answer, or - for stdin.")
     ],
     rules: RulesOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text, json, fhir.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text, json, html, md, fhir.")] = "text",
     save: Annotated[bool, typer.Option("--save", help="Also save the result in the local history.")] = False,
     patient: Annotated[
         str | None,
