@@ -79,13 +79,13 @@ class Batch:
         mapping: Mapping | None,
         settings: BatchSettings,
         notify: Notify = _quiet,
-        progress: Progress = _no_progress,
+        progress: Progress | None = None,
     ) -> None:
         self.ruleset = ruleset
         self.mapping = mapping
         self.settings = settings
         self.notify = notify
-        self.progress = progress
+        self.progress = progress or _no_progress  # None: nobody watches, and the loop does not report
         self.parts: list[str] = []  # how the last file scored in parts went, range by range
 
     def preset_for(self, detected: str, name: str, kind: str) -> Preset:
@@ -206,7 +206,7 @@ class Batch:
         }
         for k, memo in enumerate(rs.imemos):
             env[f"M{k}"] = memo
-        loop = _compile_loop(plan, rs, writer, env)
+        loop = _compile_loop(plan, rs, writer, env, watched=self.progress is not _no_progress)
         compiled.append(loop)
         writer.begin()
         n = loop(sample, 0)
@@ -385,7 +385,9 @@ def _cell_expr(indices: tuple[int, ...], split: bool) -> str:
     return "(" + "".join(f"row[{i}], " for i in indices) + ")"
 
 
-def _compile_loop(plan: Plan, rs: RecordScorer, writer: Writer, env: dict[str, Any]) -> Callable[..., int]:
+def _compile_loop(
+    plan: Plan, rs: RecordScorer, writer: Writer, env: dict[str, Any], watched: bool = True
+) -> Callable[..., int]:
     """The record loop, written out for this plan (column indices inlined) and compiled once.
 
     Generated code, as namedtuple and dataclasses do: only integers (column positions) and fixed names go
@@ -413,6 +415,8 @@ def _compile_loop(plan: Plan, rs: RecordScorer, writer: Writer, env: dict[str, A
     fast = "rid.isalnum() or not rid" if writer.fast else "False"
     # a writer that needs each record's own answers (FHIR output) gets its cells and the plan
     call = "write(n, rid, out, row, PLAN)" if getattr(writer, "wants_row", False) else "write(n, rid, out)"
+    # the read position for a progress bar, every 16,384 records; left out when nobody watches
+    tick = f"        if not n & {PROGRESS_EVERY}:\n            progress(position())" if watched else ""
     source = f"""
 def loop(rows, n):
     for row in rows:
@@ -436,8 +440,7 @@ def loop(rows, n):
             put({line})
         else:
             {call}
-        if not n & {PROGRESS_EVERY}:
-            progress(position())
+{tick}
     return n
 """
     code = compile(source, "<stm_screen.batch.runner loop>", "exec")

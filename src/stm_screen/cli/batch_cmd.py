@@ -154,12 +154,12 @@ def _stop_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _progress(inputs: list[str]) -> tuple[Callable[[int], None], Callable[[str], None], Any]:
-    """A Rich progress bar on stderr, only for large inputs on a terminal."""
+def _progress(inputs: list[str]) -> tuple[Callable[[int], None] | None, Callable[[str], None], Any]:
+    """A Rich progress bar on stderr, only for large inputs on a terminal (else no update function)."""
     sizes = {p: _size(p) for p in inputs}
     total = sum(sizes.values())
     if not sys.stderr.isatty() or total < PROGRESS_MIN_BYTES or os.environ.get("TERM") == "dumb":
-        return (lambda _pos: None), (lambda _name: None), contextlib.nullcontext()
+        return None, (lambda _name: None), contextlib.nullcontext()
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
