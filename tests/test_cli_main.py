@@ -14,19 +14,29 @@ from stm_screen.cli.app import app
 from stm_screen.cli.main import BATCH_OPTIONS, JOBS_RANGE, SCREEN_OPTIONS, parse_batch, parse_screen
 
 
-def screen_command() -> typer.main.TyperCommand:  # type: ignore[name-defined]
+def command(name: str) -> typer.main.TyperCommand:  # type: ignore[name-defined]
     group = typer.main.get_command(app)
-    return group.commands["screen"]  # type: ignore[attr-defined,no-any-return]
+    return group.commands[name]  # type: ignore[attr-defined,no-any-return]
+
+
+def screen_command() -> typer.main.TyperCommand:  # type: ignore[name-defined]
+    return command("screen")
+
+
+def options_table(name: str) -> dict[str, tuple[str, bool]]:
+    """option -> (parameter name, takes a value), as the Typer command declares them."""
+    table: dict[str, tuple[str, bool]] = {}
+    for param in command(name).params:
+        if param.param_type_name == "argument":
+            continue
+        for opt in [*param.opts, *param.secondary_opts]:
+            if opt != "--help":
+                table[opt] = (param.name, not param.is_flag)
+    return table
 
 
 def test_table_matches_the_typer_screen_options() -> None:
-    expected: dict[str, tuple[str, bool]] = {}
-    for param in screen_command().params:
-        for opt in [*param.opts, *param.secondary_opts]:
-            if opt == "--help":
-                continue
-            expected[opt] = (param.name, not param.is_flag)
-    assert SCREEN_OPTIONS == expected
+    assert SCREEN_OPTIONS == options_table("screen")
 
 
 @pytest.mark.parametrize(
@@ -106,20 +116,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def batch_command() -> typer.main.TyperCommand:  # type: ignore[name-defined]
-    group = typer.main.get_command(app)
-    return group.commands["batch"]  # type: ignore[attr-defined,no-any-return]
+    return command("batch")
 
 
 def test_batch_table_matches_the_typer_batch_options() -> None:
-    expected: dict[str, tuple[str, bool]] = {}
-    for param in batch_command().params:
-        if param.param_type_name == "argument":
-            continue
-        for opt in [*param.opts, *param.secondary_opts]:
-            if opt == "--help":
-                continue
-            expected[opt] = (param.name, not param.is_flag)
-    assert BATCH_OPTIONS == expected
+    assert BATCH_OPTIONS == options_table("batch")
 
 
 def test_batch_jobs_range_is_the_typer_option_range() -> None:

@@ -20,6 +20,7 @@ from stm_screen.errors import ExitCode, InputFileError, UsageError
 
 if TYPE_CHECKING:
     from stm_screen.batch.output import Writer
+    from stm_screen.batch.runner import BatchSettings
 
 FORMATS = ("csv", "jsonl")
 BATCH_FORMATS = (*FORMATS, "fhir")  # a FHIR R4 Bundle (stm_screen.interop.fhir_writer); not for rules diff
@@ -186,6 +187,20 @@ def _progress(inputs: list[str]) -> tuple[Callable[[int], None] | None, Callable
     return update, start, progress
 
 
+def _settings(o: CommandOptions, delimiter: str | None) -> BatchSettings:
+    """How inputs are read and scored, from the command's options (the delimiter already checked)."""
+    from stm_screen.batch.columns import Options
+    from stm_screen.batch.runner import BatchSettings
+
+    return BatchSettings(
+        preset=o.preset,
+        delimiter=delimiter,
+        options=Options(o.id_column, o.decimal_comma, o.multi_separator),
+        jobs=o.jobs,
+        temp_dir=_temp_dir(o.output),
+    )
+
+
 def _temp_dir(target: str) -> str | None:
     """Where parallel helpers keep their part of the output: beside the output file (the same disk and
     the same protection as the result), or the system's temp folder for standard output or a device."""
@@ -204,21 +219,14 @@ def _size(path: str) -> int:
 
 def run(inputs: list[str], o: CommandOptions) -> None:
     delimiter = _check(o, inputs, BATCH_FORMATS)
-    from stm_screen.batch.columns import Options
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
-    from stm_screen.batch.runner import Batch, BatchSettings
+    from stm_screen.batch.runner import Batch
     from stm_screen.screening import load_rules
 
     ruleset = load_rules(o.rules)
     mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
-    settings = BatchSettings(
-        preset=o.preset,
-        delimiter=delimiter,
-        options=Options(o.id_column, o.decimal_comma, o.multi_separator),
-        jobs=o.jobs,
-        temp_dir=_temp_dir(o.output),
-    )
+    settings = _settings(o, delimiter)
     update, start, bar = _progress(inputs)
     batch = Batch(ruleset, mapping, settings, notify=note, progress=update)
     with _stop_signals(), _output(o.output) as handle, bar:
@@ -287,21 +295,15 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
 
 def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
     delimiter = _check(o, inputs)
-    from stm_screen.batch.columns import Options
     from stm_screen.batch.diff import run_diff
     from stm_screen.batch.mapping import load_mapping
-    from stm_screen.batch.runner import BatchSettings
     from stm_screen.screening import load_rules
 
     old_rules = load_rules(old)
     new_rules = load_rules(new)
     old_map = load_mapping(o.mapping, old_rules) if o.mapping else None
     new_map = load_mapping(o.mapping, new_rules) if o.mapping else None
-    settings = BatchSettings(
-        preset=o.preset,
-        delimiter=delimiter,
-        options=Options(o.id_column, o.decimal_comma, o.multi_separator),
-    )
+    settings = _settings(o, delimiter)
     with _stop_signals(), _output(o.output) as handle:
         result = run_diff(inputs, old_rules, new_rules, old_map, new_map, settings, handle, o.fmt, note)
     label_old = f"{old_rules.id} {old_rules.version}"
