@@ -18,11 +18,12 @@ from stm_screen.core.answers import (
     Answer,
     AnswerValueError,
     allowed,
+    is_unsure_word,
     parse_bool,
     parse_choice,
     parse_number,
 )
-from stm_screen.core.ruleset import Question
+from stm_screen.core.ruleset import UNSURE, Question
 
 Cell = str | tuple[str, ...]
 Converter = Callable[[Cell], Answer | None]
@@ -48,6 +49,15 @@ def choice_table(q: Question) -> dict[str, str]:
             if text:
                 table.setdefault(norm(text), c.id)
     return table
+
+
+def _or_unsure(read: Callable[[object], Answer]) -> Callable[[object], Answer]:
+    """A reader that also takes 'not sure' (for questions that offer it)."""
+
+    def read_or_unsure(raw: object) -> Answer:
+        return UNSURE if is_unsure_word(raw) else read(raw)
+
+    return read_or_unsure
 
 
 def converter(q: Question, opts: ValueOptions) -> Converter:
@@ -82,6 +92,9 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
 
     else:
         read = _multi_reader(q, opts.separators, vmap, opts.other_as_typed)  # type: ignore[assignment]
+
+    if q.unsure:
+        read = _or_unsure(read)  # type: ignore[assignment]
 
     def convert(cell: Cell) -> Answer | None:
         if isinstance(cell, tuple):

@@ -16,11 +16,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from stm_screen.core.conditions import suggest
-from stm_screen.core.ruleset import Question, Ruleset
+from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import AnswerProblem, AnswersError
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "checked", "ja", "oui", "si", "sí", "on", "x"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "unchecked", "nein", "non", "off"})
+# 'Not sure', for questions that offer it; compared after folding case, spaces and apostrophes.
+UNSURE_WORDS = frozenset(
+    {"unsure", "not sure", "notsure", "dont know", "do not know", "idk", "unknown", "not known", "ns", "dk"}
+)
 MAX_NUMBER = 10**15  # larger whole numbers are refused before any arithmetic
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -33,9 +37,14 @@ class AnswerValueError(ValueError):
 
 def allowed(q: Question) -> str:
     """What a question accepts, in plain words."""
+    text = _allowed(q)
+    return f"{text}, or not sure" if q.unsure and q.type != "boolean" else text
+
+
+def _allowed(q: Question) -> str:
     unit = f" {q.unit}" if str(q.unit) else ""
     if q.type == "boolean":
-        return "yes or no"
+        return "yes, no or not sure" if q.unsure else "yes or no"
     if q.type in ("integer", "number"):
         kind = "a whole number" if q.type == "integer" else "a number"
         if q.min is not None and q.max is not None:
@@ -137,6 +146,14 @@ def parse_typed(q: Question, raw: str, lang: str | None = None) -> tuple[Answer,
     return value, f"{' '.join(raw.split())} counted as {describe(q, value, lang)}"
 
 
+def is_unsure_word(raw: object) -> bool:
+    """'not sure', "don't know", 'unsure' and the like (any case)."""
+    if not isinstance(raw, str):
+        return False
+    word = " ".join(raw.strip().casefold().replace("\u2019", "'").replace("'", "").split())
+    return word in UNSURE_WORDS
+
+
 def parse_bool(q: Question, raw: object) -> bool:
     if isinstance(raw, bool):
         return raw
@@ -148,6 +165,12 @@ def parse_bool(q: Question, raw: object) -> bool:
             return True
         if word in FALSE_WORDS:
             return False
+    if q.unsure:
+        raise AnswerValueError(
+            f"{_show(raw)} is not yes, no or not sure; allowed: yes/no, true/false, y/n, 1/0, unsure"
+        )
+    if is_unsure_word(raw):
+        raise AnswerValueError(f"{_show(raw)}: this question does not take 'not sure'; allowed: yes or no")
     raise AnswerValueError(f"{_show(raw)} is not yes or no; allowed: yes/no, true/false, y/n, 1/0")
 
 
@@ -198,6 +221,8 @@ def parse_multi(q: Question, raw: object, *, separators: str = ",;") -> frozense
 
 def parse_answer(q: Question, raw: object) -> Answer:
     """The canonical value of one answer; raises :class:`AnswerValueError`."""
+    if q.unsure and is_unsure_word(raw):
+        return UNSURE
     if q.type == "boolean":
         return parse_bool(q, raw)
     if q.type in ("integer", "number"):
@@ -248,6 +273,8 @@ def plain(value: Answer) -> Any:
 
 def describe(q: Question, value: Answer, lang: str | None = None) -> str:
     """An answer in words, for people."""
+    if value == UNSURE and q.unsure:
+        return "not sure"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, frozenset):

@@ -7,7 +7,8 @@ A condition is a small expression over question ids (and, in outcomes, score ids
     activity_limitation >= 4
 
 Text is parsed with :func:`ast.parse` and every node is checked against a whitelist: boolean operators,
-``not``, comparisons (including ``in``), ``+``/``-``, names and literals. Calls, attributes, subscripts,
+``not``, comparisons (including ``in``), ``+``/``-``, ``*`` with a number written out on one side, ``/`` by a
+number written out (never zero), names and literals. Calls, attributes, subscripts,
 names starting with ``_``, lambdas, comprehensions and everything else are refused, as are over-long or
 over-deep expressions. Names must be known ids and every operation is type checked, so a mistake in a rules
 file is a load error, not a wrong result. The checked tree is then compiled to a code object (the raw text is
@@ -126,12 +127,20 @@ class _Checker:
                 return _NUM
             raise self.fail(node, f"the operator '{type(node.op).__name__}' is not allowed")
         if isinstance(node, ast.BinOp):
-            if not isinstance(node.op, ast.Add | ast.Sub):
-                raise self.fail(node, "only + and - are allowed for arithmetic")
+            if not isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+                raise self.fail(node, "only +, -, * and / are allowed for arithmetic")
+            if isinstance(node.op, ast.Mult) and _literal(node.left) is None and _literal(node.right) is None:
+                raise self.fail(node, "* needs a number written out on one side, like 'age_years * 12'")
+            if isinstance(node.op, ast.Div):
+                divisor = _literal(node.right)
+                if divisor is None:
+                    raise self.fail(node.right, "/ must divide by a number written out, like 'x / 12'")
+                if divisor == 0:
+                    raise self.fail(node.right, "/ by zero is not allowed")
             for side in (node.left, node.right):
                 t = self.check(side)
                 if t != _NUM:
-                    raise self.fail(side, f"+ and - work on numbers, but this is {_describe(t)}")
+                    raise self.fail(side, f"+, -, * and / work on numbers, but this is {_describe(t)}")
             return _NUM
         if isinstance(node, ast.Compare):
             left_node: ast.expr = node.left
@@ -256,6 +265,18 @@ class _Checker:
         raise self.fail(rn, f"cannot compare {_describe(lt)} with {_describe(rt)}")
 
 
+def _literal(node: ast.expr) -> float | None:
+    """The value of a number written out (``12``, ``-1.5``), else None."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        sign = -1 if isinstance(node.op, ast.USub) else 1
+        node = node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        if not isinstance(node.value, bool):
+            return sign * float(node.value)
+    return None
+
+
 def _node_word(node: ast.AST) -> str:
     words = {
         ast.Call: "calling a function",
@@ -278,8 +299,6 @@ def _node_word(node: ast.AST) -> str:
         ast.Slice: "a slice",
     }
     symbols = {
-        ast.Mult: "*",
-        ast.Div: "/",
         ast.FloorDiv: "//",
         ast.Mod: "%",
         ast.Pow: "**",
@@ -309,6 +328,14 @@ _OPS: dict[type[ast.cmpop], Callable[[object, object], bool]] = {
     ast.GtE: lambda a, b: a >= b,  # type: ignore[operator]
     ast.In: lambda a, b: a in b,  # type: ignore[operator]
     ast.NotIn: lambda a, b: a not in b,  # type: ignore[operator]
+}
+
+
+_ARITH: dict[type[ast.operator], Callable[[object, object], object]] = {
+    ast.Add: lambda a, b: a + b,  # type: ignore[operator]
+    ast.Sub: lambda a, b: a - b,  # type: ignore[operator]
+    ast.Mult: lambda a, b: a * b,  # type: ignore[operator]
+    ast.Div: lambda a, b: a / b,  # type: ignore[operator]
 }
 
 
@@ -348,13 +375,13 @@ def _interp(node: ast.expr) -> Interp:  # noqa: C901 - one branch per allowed no
         return lambda env: None if (v := inner(env)) is None else sign * v  # type: ignore[operator]
     if isinstance(node, ast.BinOp):
         left, right = _interp(node.left), _interp(node.right)
-        add = isinstance(node.op, ast.Add)
+        op = _ARITH[type(node.op)]
 
         def arith(env: Mapping[str, object]) -> object:
             a, b = left(env), right(env)
             if a is None or b is None:
                 return None
-            return a + b if add else a - b  # type: ignore[operator]
+            return op(a, b)
 
         return arith
     if isinstance(node, ast.Compare):
@@ -387,10 +414,22 @@ def _interp(node: ast.expr) -> Interp:  # noqa: C901 - one branch per allowed no
 
 
 class _Freeze(ast.NodeTransformer):
-    """Turn list literals into tuples so the compiled code builds no list at run time."""
+    """Turn list literals into tuples so the compiled code builds no list at run time; numbers in
+    * and / become floats."""
 
     def visit_List(self, node: ast.List) -> ast.Tuple:
         return ast.copy_location(ast.Tuple(elts=[self.visit(e) for e in node.elts], ctx=ast.Load()), node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.BinOp:
+        """Numbers in * and / are floats, so arithmetic on answers can overflow only to infinity,
+        never raise (a huge whole number divided would raise OverflowError)."""
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Mult | ast.Div):
+            for side in ("left", "right"):
+                value = getattr(node, side)
+                if isinstance(value, ast.Constant) and type(value.value) is int:
+                    setattr(node, side, ast.copy_location(ast.Constant(float(value.value)), value))
+        return node
 
 
 _ALLOWED = (
@@ -405,6 +444,8 @@ _ALLOWED = (
     ast.BinOp,
     ast.Add,
     ast.Sub,
+    ast.Mult,
+    ast.Div,
     ast.Compare,
     ast.Eq,
     ast.NotEq,

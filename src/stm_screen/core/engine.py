@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from stm_screen.core.answers import Answer
-from stm_screen.core.ruleset import Outcome, Question, Ruleset, Score
+from stm_screen.core.ruleset import UNSURE, Outcome, Question, Ruleset, Score
 
 
 class ScoringError(Exception):
@@ -20,14 +20,18 @@ class Evaluation(NamedTuple):
     """What the rules make of one answer set."""
 
     level: str | None  # None: no outcome could be decided (answers missing)
-    values: Mapping[str, Answer]  # the answers that count (skipped questions removed)
-    skipped: frozenset[str]  # questions not asked because of their ask_if
+    values: Mapping[str, Answer]  # the answers that count, as conditions see them ('not sure' left out)
+    skipped: frozenset[str]  # questions not asked because their ask_if does not hold
     red_flags: tuple[str, ...]  # ids of red flags that fired
     red_flags_unknown: tuple[str, ...]  # red flags that could not be ruled out
     criteria_met: tuple[str, ...]
     criteria_unknown: tuple[str, ...]
     scores: Mapping[str, float | None]
     missing: tuple[str, ...]  # questions that would be asked but have no answer
+    unsure: frozenset[str] = frozenset()  # questions answered 'not sure'
+    unchecked: bool = False  # the level is the ruleset's 'unchecked' one: a warning sign was left open
+    pt_level: str | None = None  # what the outcomes alone give (the level without any warning sign)
+    outcome: int | None = None  # index of the outcome that gave pt_level
 
     @property
     def complete(self) -> bool:
@@ -41,6 +45,7 @@ class Scorer:
         self.ruleset = ruleset
         self._gated = tuple(q for q in ruleset.questions if q.ask_if is not None)
         self._flags = tuple((rf.id, rf.when, rf.level) for rf in ruleset.red_flags)
+        self._replaces = {rf.id: rf.replaces for rf in ruleset.red_flags if rf.replaces}
         self._criteria = tuple((c.id, c.when, c.points) for c in ruleset.criteria)
         self._rank = {lv.id: lv.rank for lv in ruleset.levels}
         index = {c.id: i for i, c in enumerate(ruleset.criteria)}
@@ -50,33 +55,54 @@ class Scorer:
         )
         self._outcomes = ruleset.outcomes
         self._question_ids = tuple(q.id for q in ruleset.questions)
+        self._unsure_ids = frozenset(q.id for q in ruleset.questions if q.unsure)
+        self._unchecked = ruleset.unchecked
 
     def rank(self, level: str | None) -> int:
         return -1 if level is None else self._rank[level]
 
+    def known(self, answers: Mapping[str, Answer]) -> Mapping[str, Answer]:
+        """The answers as conditions see them: 'not sure' is not known, so it is left out."""
+        if not self._unsure_ids or not any(v == UNSURE for k, v in answers.items() if k in self._unsure_ids):
+            return answers
+        return {k: v for k, v in answers.items() if not (v == UNSURE and k in self._unsure_ids)}
+
+    def asked(self, q: Question, answers: Mapping[str, Answer]) -> bool:
+        """Whether a question is asked: only when its ask_if holds. An ask_if that cannot be decided (an
+        earlier answer is missing or 'not sure') hides the question, as survey forms do."""
+        return q.ask_if is None or q.ask_if.evaluate(self.known(answers)) is True
+
     def evaluate(self, answers: Mapping[str, Answer]) -> Evaluation:
-        values: Mapping[str, Answer] = answers
+        values: Mapping[str, Answer] = self.known(answers)
         skipped: set[str] = set()
         if self._gated:
-            live = dict(answers)
+            live = dict(values)
             for q in self._gated:
                 assert q.ask_if is not None
-                if q.ask_if.evaluate(live) is False:
+                if q.ask_if.evaluate(live) is not True:
                     skipped.add(q.id)
                     live.pop(q.id, None)
             values = live
+        unsure = frozenset(
+            k for k in self._unsure_ids if k not in skipped and k in answers and answers[k] == UNSURE
+        )
 
         fired: list[str] = []
         unknown_flags: list[str] = []
-        top_level: str | None = None
-        for rid, cond, flag_level in self._flags:
+        for rid, cond, _ in self._flags:
             hit = cond.evaluate(values)
             if hit:
                 fired.append(rid)
-                if top_level is None or self._rank[flag_level] > self._rank[top_level]:
-                    top_level = flag_level
             elif hit is None:
                 unknown_flags.append(rid)
+        if self._replaces and fired:
+            replaced = {old for rid in fired for old in self._replaces.get(rid, ())}
+            fired = [rid for rid in fired if rid not in replaced]
+            unknown_flags = [rid for rid in unknown_flags if rid not in replaced]
+        top_level: str | None = None
+        for rid, _, flag_level in self._flags:
+            if rid in fired and (top_level is None or self._rank[flag_level] > self._rank[top_level]):
+                top_level = flag_level
 
         met: list[str] = []
         unknown: list[str] = []
@@ -92,8 +118,16 @@ class Scorer:
                     unknown.append(cid)
 
         scores = {s.id: _score(s, crit, items, points, values) for s, crit, items in self._scores}
-        level = top_level if top_level is not None else self._outcome(scores)
-        missing = tuple(q for q in self._question_ids if q not in values and q not in skipped)
+        known_scores = {k: v for k, v in scores.items() if v is not None}
+        chosen = outcome_index(self._outcomes, known_scores, values)
+        pt_level = None if chosen is None else self._outcomes[chosen].level
+        level = top_level if top_level is not None else pt_level
+        unchecked = False
+        if unknown_flags and self._unchecked is not None:
+            if top_level is None or self._rank[top_level] < self._rank[self._unchecked.level]:
+                level = self._unchecked.level
+                unchecked = True
+        missing = tuple(q for q in self._question_ids if q not in answers and q not in skipped)
         return Evaluation(
             level=level,
             values=values,
@@ -104,33 +138,48 @@ class Scorer:
             criteria_unknown=tuple(unknown),
             scores=scores,
             missing=missing,
+            unsure=unsure,
+            unchecked=unchecked,
+            pt_level=pt_level,
+            outcome=chosen,
         )
 
-    def _outcome(self, scores: Mapping[str, float | None]) -> str | None:
-        known = {k: v for k, v in scores.items() if v is not None}
-        return outcome_level(self._outcomes, known)
 
-
-def outcome_level(outcomes: tuple[Outcome, ...], scores: Mapping[str, float]) -> str | None:
-    """The first outcome whose band or condition holds for these scores."""
-    for o in outcomes:
+def outcome_index(
+    outcomes: tuple[Outcome, ...], scores: Mapping[str, float], values: Mapping[str, Answer] | None = None
+) -> int | None:
+    """The first outcome whose condition or band holds (conditions see answers and scores)."""
+    env: Mapping[str, object] | None = None
+    for i, o in enumerate(outcomes):
         if o.when is not None:
-            if o.when.evaluate(scores):
-                return o.level
+            if env is None:
+                env = {**values, **scores} if values else scores
+            if o.when.evaluate(env):
+                return i
             continue
         assert o.score is not None
         value = scores.get(o.score)
         if value is not None and _in_band(o, value):
             # Bands of a real-valued score may share a boundary: the value goes to the higher band.
-            best = o
-            for other in outcomes:
+            best = i
+            for j, other in enumerate(outcomes):
                 if other.when is None and other.score == o.score and _in_band(other, value):
-                    if (other.min if other.min is not None else -math.inf) > (
-                        best.min if best.min is not None else -math.inf
-                    ):
-                        best = other
-            return best.level
+                    if _low(other) > _low(outcomes[best]):
+                        best = j
+            return best
     return None
+
+
+def outcome_level(
+    outcomes: tuple[Outcome, ...], scores: Mapping[str, float], values: Mapping[str, Answer] | None = None
+) -> str | None:
+    """The level of the first outcome that holds for these scores (and answers)."""
+    i = outcome_index(outcomes, scores, values)
+    return None if i is None else outcomes[i].level
+
+
+def _low(o: Outcome) -> float:
+    return o.min if o.min is not None else -math.inf
 
 
 def _in_band(o: Outcome, value: float) -> bool:

@@ -35,6 +35,18 @@ def run_examples(ruleset: Ruleset) -> ExampleReport:
         if ev.level != ex.level:
             at(ex.path, f"{label}: expected level '{ex.level}' but the rules give '{ev.level}'")
             ok = False
+        for key, want_flags, got_flags in (
+            ("red_flags", ex.red_flags, ev.red_flags),
+            ("open", ex.open, ev.red_flags_unknown),
+        ):
+            if want_flags is not None and set(want_flags) != set(got_flags):
+                what = "red flags fired" if key == "red_flags" else "red flags left open"
+                at(
+                    (*ex.path, key),
+                    f"{label}: expected {what}: {', '.join(want_flags) or 'none'}; "
+                    f"the rules give: {', '.join(got_flags) or 'none'}",
+                )
+                ok = False
         for sid, want in ex.scores.items():
             got = ev.scores.get(sid)
             if got is None or abs(got - want) > 1e-9:

@@ -11,9 +11,11 @@ from typing import Any, NamedTuple
 from stm_screen import __version__
 from stm_screen.core.answers import Answer, describe, plain
 from stm_screen.core.conditions import Condition
+from stm_screen.core.contacts import Contacts, fill
 from stm_screen.core.engine import Evaluation, Scorer
-from stm_screen.core.ruleset import Criterion, Question, RedFlag, Ruleset, Source
+from stm_screen.core.ruleset import UNSURE, URGENCY_WORDS, Criterion, Question, RedFlag, Ruleset, Source
 
+URGENCY_ORDER = ("weeks", "days", "today", "now")
 MAX_CHANGES = 6
 MAX_TRIALS = 400  # answer changes tried at most: bounds the work on very large rulesets
 EMERGENCY = "emergency"  # the level the questionnaire acts on at once
@@ -34,6 +36,7 @@ class Finding(NamedTuple):
     answers: list[AnswerUsed] = []
     level: str | None = None
     points: float | None = None
+    urgency: str | None = None  # red flags: now, today, days, weeks
 
 
 class Missing(NamedTuple):
@@ -84,6 +87,17 @@ class Result(NamedTuple):
     answers: dict[str, Any]
     ruleset: dict[str, str]
     tool_version: str
+    urgency: str | None = None  # how soon to act: the most urgent of the warning signs that fired
+    unchecked: bool = False  # a warning sign could not be ruled out, and that set the level
+    unsure: list[str] = []  # questions answered 'not sure'
+    pt_level: str | None = None  # for clinicians: what the physical-therapy rules alone give
+    reason: Finding | None = None  # the outcome rule that gave pt_level, when it explains itself
+    contacts: dict[str, Any] = {}
+
+    @property
+    def warning(self) -> bool:
+        """The result is about warning signs (fired or left open), not about physical therapy."""
+        return bool(self.red_flags) or self.unchecked
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON-friendly data (what ``--format json`` prints)."""
@@ -110,13 +124,25 @@ def _source(src: Source) -> dict[str, Any]:
 
 
 def _used(
-    ruleset: Ruleset, cond: Condition, values: Mapping[str, Answer], lang: str | None
+    ruleset: Ruleset,
+    cond: Condition,
+    values: Mapping[str, Answer],
+    lang: str | None,
+    open_ids: frozenset[str] = frozenset(),
 ) -> list[AnswerUsed]:
+    """The answers a condition looked at, in question order; ``open_ids`` (answered 'not sure' or not
+    at all) are listed too, so a person can see what was left open."""
     used = []
     for q in ruleset.questions:  # question order, not set order: deterministic
-        if q.id in cond.names and q.id in values:
+        if q.id not in cond.names:
+            continue
+        if q.id in values:
             value = values[q.id]
             used.append(AnswerUsed(q.id, q.text.get(lang), plain(value), describe(q, value, lang)))
+        elif q.id in open_ids:
+            unsure = q.unsure and q.id not in values
+            shown = "not sure" if unsure and q.id in open_ids else "not answered"
+            used.append(AnswerUsed(q.id, q.text.get(lang), None, shown))
     return used
 
 
@@ -126,19 +152,31 @@ def explain(
     *,
     scorer: Scorer | None = None,
     lang: str | None = None,
+    contacts: Contacts | None = None,
 ) -> Result:
-    """Score the answers and explain the result."""
+    """Score the answers and explain the result; ``contacts`` fills in the emergency number and crisis
+    line of the person's country (the default names 112 and 911)."""
     scorer = scorer or Scorer(ruleset)
     ev = scorer.evaluate(answers)
     values = ev.values
     level = ruleset.level_by_id.get(ev.level) if ev.level else None
     flags = {rf.id: rf for rf in ruleset.red_flags}
     crits = {c.id: c for c in ruleset.criteria}
+    open_ids = ev.unsure | frozenset(ev.missing)
 
-    def flag(rf: RedFlag, with_answers: bool = True) -> Finding:
-        used = _used(ruleset, rf.when, values, lang) if with_answers else []
+    def say(text: str) -> str:
+        return fill(text, contacts)
+
+    def flag(rf: RedFlag, left_open: bool = False) -> Finding:
+        used = _used(ruleset, rf.when, values, lang, open_ids if left_open else frozenset())
         return Finding(
-            rf.id, rf.title.get(lang), rf.message.get(lang), _source(rf.source), used, level=rf.level
+            rf.id,
+            say(rf.title.get(lang)),
+            say(rf.message.get(lang)),
+            _source(rf.source),
+            used,
+            level=rf.level,
+            urgency=rf.urgency,
         )
 
     def criterion(c: Criterion, with_answers: bool = True) -> Finding:
@@ -148,13 +186,13 @@ def explain(
         )
 
     red_flags = [flag(flags[i]) for i in ev.red_flags]
-    not_ruled_out = [flag(flags[i], with_answers=False) for i in ev.red_flags_unknown]
+    not_ruled_out = [flag(flags[i], left_open=True) for i in ev.red_flags_unknown]
     met = [criterion(crits[i]) for i in ev.criteria_met]
     undetermined_ids = set(ev.criteria_unknown)
     decided = set(ev.criteria_met) | undetermined_ids
     not_met = [criterion(c) for c in ruleset.criteria if c.id not in decided]
     undetermined = [criterion(c, with_answers=False) for c in ruleset.criteria if c.id in undetermined_ids]
-    notes = [n.text.get(lang) for n in ruleset.notes if n.when is None or n.when.evaluate(values)]
+    notes = [say(n.text.get(lang)) for n in ruleset.notes if n.when is None or n.when.evaluate(values)]
 
     flag_questions: set[str] = set()
     for rf in ruleset.red_flags:
@@ -168,14 +206,32 @@ def explain(
 
     headline = ruleset.headline
     scores = [ScoreValue(s.id, s.title.get(lang), ev.scores.get(s.id), s.low, s.high) for s in ruleset.scores]
+    if ev.unchecked and ruleset.unchecked is not None:
+        title = ruleset.unchecked.title.get(lang)
+        advice = ruleset.unchecked.advice.get(lang)
+        steps = [s.get(lang) for s in ruleset.unchecked.next_steps]
+    elif level is not None:
+        title, advice = level.title.get(lang), level.advice.get(lang)
+        steps = [s.get(lang) for s in level.next_steps]
+    else:
+        title = "Not enough answers for a result"
+        advice = "Some answers that the result depends on are missing. Please answer them to get a result."
+        steps = []
+    urgencies = [f.urgency for f in red_flags if f.urgency in URGENCY_ORDER]
+    reason = None
+    if ev.outcome is not None:
+        chosen = ruleset.outcomes[ev.outcome]
+        if str(chosen.explanation):
+            src = {} if chosen.source is None else _source(chosen.source)
+            used = [] if chosen.when is None else _used(ruleset, chosen.when, values, lang)
+            reason = Finding(f"outcome_{ev.outcome + 1}", "", say(chosen.explanation.get(lang)), src, used)
+    answered = {**values, **dict.fromkeys(ev.unsure, UNSURE)}
     return Result(
         level=ev.level,
-        title=level.title.get(lang) if level else "Not enough answers for a result",
+        title=say(title),
         symbol=level.symbol if level else "?",
-        advice=level.advice.get(lang)
-        if level
-        else "Some answers that the result depends on are missing. Please answer them to get a result.",
-        next_steps=[s.get(lang) for s in level.next_steps] if level else [],
+        advice=say(advice),
+        next_steps=[say(s) for s in steps],
         rank=scorer.rank(ev.level),
         complete=ev.complete,
         score=ev.scores.get(headline.id) if headline else None,
@@ -190,11 +246,22 @@ def explain(
         missing=missing,
         skipped=sorted(ev.skipped, key=lambda q: ruleset.by_id[q].order),
         what_would_change=list(what_would_change(ruleset, scorer, ev, lang)),
-        disclaimer=ruleset.disclaimer.get(lang),
-        answers={q.id: plain(values[q.id]) for q in ruleset.questions if q.id in values},
+        disclaimer=say(ruleset.disclaimer.get(lang)),
+        answers={q.id: plain(answered[q.id]) for q in ruleset.questions if q.id in answered},
         ruleset={"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
         tool_version=__version__,
+        urgency=max(urgencies, key=URGENCY_ORDER.index) if urgencies else None,
+        unchecked=ev.unchecked,
+        unsure=[q.id for q in ruleset.questions if q.id in ev.unsure],
+        pt_level=ev.pt_level,
+        reason=reason,
+        contacts=(contacts.as_dict() if contacts is not None else {}),
     )
+
+
+def how_soon(urgency: str | None) -> str:
+    """'now', 'today', 'within a few days', 'within a few weeks' (or '')."""
+    return URGENCY_WORDS.get(urgency or "", "")
 
 
 # --- what would change the result ---------------------------------------------------------------------
@@ -217,19 +284,9 @@ def what_would_change(
     """
     current = scorer.rank(ev.level)
     red_levels = {rf.level for rf in ruleset.red_flags}
-    if ev.red_flags:
-        without = _without_flags(ruleset, scorer, ev)
-        # Never less urgent than the warning signs themselves: an emergency is not 'see a doctor'.
-        first = "get urgent medical help first" if ev.level == EMERGENCY else "see a doctor first"
-        yield Change(
-            "",
-            "",
-            None,
-            None,
-            without or "",
-            "The warning signs above set this result. Without them, the answers would point to "
-            f"'{_level_title(ruleset, without, lang)}'; {first}, as advised.",
-        )
+    if ev.red_flags or ev.unchecked:
+        # A warning sign (fired, or left open) decides the result. Saying what the answers would give
+        # without it would tell the person which safety answer to take back: clinicians have pt_level.
         return
     flag_questions: set[str] = set()
     for rf in ruleset.red_flags:
@@ -281,13 +338,6 @@ def what_would_change(
         yield band
     for _, _, change in found[:MAX_CHANGES]:
         yield change
-
-
-def _without_flags(ruleset: Ruleset, scorer: Scorer, ev: Evaluation) -> str | None:
-    from stm_screen.core.engine import outcome_level
-
-    known = {k: v for k, v in ev.scores.items() if v is not None}
-    return outcome_level(ruleset.outcomes, known)
 
 
 def _band_summary(ruleset: Ruleset, ev: Evaluation, lang: str | None) -> Change | None:

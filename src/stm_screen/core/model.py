@@ -75,13 +75,33 @@ RECORDS: dict[str, dict[str, F]] = {
         "required": F(
             "bool", default=False, doc="An unanswered required question makes the result incomplete"
         ),
+        "unsure": F(
+            "bool",
+            doc="Offer 'not sure' as an answer ('unsure' in files); it counts as not known, so a warning "
+            "sign that depends on it could not be ruled out. Default: yes in a safety section",
+        ),
     },
     "RedFlag": {
         "id": F("id", True),
         "when": F("cond", True),
         "level": F("enum", True, of=("emergency", "see_doctor")),
         "title": F("text", True),
-        "message": F("text", True, doc="What the person should do, and how soon"),
+        "message": F(
+            "text",
+            True,
+            doc="What the person should do, and how soon; {emergency} and {crisis} stand for the "
+            "emergency number and crisis line of the person's country",
+        ),
+        "urgency": F(
+            "enum",
+            of=("now", "today", "days", "weeks"),
+            doc="How soon to act: now (an emergency), today, within days, within weeks",
+        ),
+        "replaces": F(
+            "list",
+            of="id",
+            doc="Red flags this one stands in for: when both hold, only this one is shown",
+        ),
         "source": F("id", True, doc="The id of an entry in 'sources'"),
     },
     "Criterion": {
@@ -108,10 +128,18 @@ RECORDS: dict[str, dict[str, F]] = {
     },
     "Outcome": {
         "level": F("id", True),
-        "when": F("cond", doc="A condition over score ids"),
+        "when": F("cond", doc="A condition over question ids and score ids"),
         "score": F("id", doc="With min and/or max: a band of this score (both ends included)"),
         "min": F("number"),
         "max": F("number"),
+        "explanation": F("text", doc="Why this outcome gives its level, in plain words"),
+        "source": F("id", doc="The id of an entry in 'sources' behind this outcome"),
+    },
+    "Unchecked": {
+        "level": F("id", True, doc="The level given when a warning sign could not be ruled out"),
+        "title": F("text", True),
+        "advice": F("text", True),
+        "next_steps": F("list", default=(), of="text"),
     },
     "Note": {
         "id": F("id", True),
@@ -124,6 +152,8 @@ RECORDS: dict[str, dict[str, F]] = {
         "answers": F("map_any", True),
         "level": F("id", True),
         "scores": F("map_number", default={}),
+        "red_flags": F("list", of="id", doc="When given: exactly the red flags that must fire"),
+        "open": F("list", of="id", doc="When given: exactly the red flags that must be left open (not ruled out)"),
     },
     "RulesetFile": {
         "$schema": F("str"),
@@ -141,6 +171,12 @@ RECORDS: dict[str, dict[str, F]] = {
         "scores": F("list", default=(), of="Score"),
         "levels": F("list", default=(), of="Level", doc="From least to most urgent"),
         "outcomes": F("list", default=(), of="Outcome"),
+        "unchecked": F(
+            "record",
+            of="Unchecked",
+            doc="The result when a warning sign could not be ruled out (a safety answer was 'not sure' or "
+            "missing): it replaces any physical-therapy level",
+        ),
         "notes": F("list", default=(), of="Note"),
         "examples": F("list", default=(), of="Example"),
     },
@@ -264,6 +300,8 @@ class _Validator:
             if value == "all":
                 return value
             return self.value(F("list", of="id"), value, path)
+        if kind == "record":
+            return self.record(field.of, value, path)
         if kind in ("map_any", "map_number"):
             if not isinstance(value, Mapping):
                 self.bad(path, f"must be a mapping (got {_kind_word(value)})")
@@ -341,6 +379,8 @@ def _field_schema(field: F) -> dict[str, Any]:
     elif kind == "list":
         items = {"$ref": f"#/$defs/{field.of}"} if field.of in RECORDS else _field_schema(F(field.of))
         schema = {"type": "array", "items": items}
+    elif kind == "record":
+        schema = {"$ref": f"#/$defs/{field.of}"}
     else:  # pragma: no cover
         raise AssertionError(kind)
     if field.doc:

@@ -11,12 +11,30 @@ from typing import Any, NamedTuple
 
 from stm_screen.core import model as m
 from stm_screen.core.conditions import Condition, ConditionError, NameInfo, compile_condition, suggest
+from stm_screen.core.contacts import PLACEHOLDERS, placeholders
 from stm_screen.errors import Problem, RulesError
 
 Path = tuple[str | int, ...]
 Locate = Callable[[Path, int], tuple[str, int, int]]
 
 RED_FLAG_LEVELS = ("see_doctor", "emergency")
+UNSURE = "unsure"  # the canonical 'not sure' answer (see Question.unsure)
+URGENCY_WORDS = {"now": "now", "today": "today", "days": "within a few days", "weeks": "within a few weeks"}
+# Keys whose values are text shown to people (checked for placeholders); conditions are not among them.
+_TEXT_KEYS = frozenset(
+    {
+        "title",
+        "text",
+        "help",
+        "intro",
+        "message",
+        "explanation",
+        "advice",
+        "next_steps",
+        "label",
+        "disclaimer",
+    }
+)
 
 
 class Words(NamedTuple):
@@ -65,6 +83,7 @@ class Question(NamedTuple):
     section: str | None
     required: bool
     safety: bool  # asked in a safety section or referred to by a red flag
+    unsure: bool = False  # 'not sure' is an answer (it counts as not known)
 
     @property
     def choice_ids(self) -> tuple[str, ...]:
@@ -97,6 +116,8 @@ class RedFlag(NamedTuple):
     title: Words
     message: Words
     source: Source
+    urgency: str | None = None  # now, today, days, weeks
+    replaces: tuple[str, ...] = ()
 
 
 class Criterion(NamedTuple):
@@ -134,6 +155,26 @@ class Outcome(NamedTuple):
     score: str | None
     min: float | None
     max: float | None
+    explanation: Words = Words({}, "")
+    source: Source | None = None
+
+
+class Unchecked(NamedTuple):
+    """The result when a warning sign could not be ruled out: it replaces any outcome level."""
+
+    level: str
+    title: Words
+    advice: Words
+    next_steps: tuple[Words, ...]
+
+
+DEFAULT_UNCHECKED = (
+    "Some warning signs could not be checked",
+    "Some safety questions were answered 'not sure' or not answered, so this screening cannot rule out "
+    "a problem that a doctor should check first. Please talk to a doctor before you start any new "
+    "treatment for this pain.",
+    ("Contact your doctor and tell them which questions below you could not answer.",),
+)
 
 
 class Note(NamedTuple):
@@ -149,6 +190,8 @@ class Example(NamedTuple):
     level: str
     scores: Mapping[str, float]
     path: Path
+    red_flags: tuple[str, ...] | None = None
+    open: tuple[str, ...] | None = None
 
 
 class Ruleset(NamedTuple):
@@ -169,6 +212,7 @@ class Ruleset(NamedTuple):
     notes: tuple[Note, ...]
     examples: tuple[Example, ...]
     sha256: str
+    unchecked: Unchecked | None = None
     origin: str = ""
     by_id: Mapping[str, Question] = {}
     level_by_id: Mapping[str, Level] = {}
@@ -254,6 +298,7 @@ class _Compiler:
             self.unique(key, getattr(raw, key))
         if not raw.questions:
             self.problem((), "the ruleset has no questions")
+        self.check_placeholders(self.data, ())
 
         sources = {s.id: Source(s.id, s.citation, s.url) for s in raw.sources}
         sections = {
@@ -286,6 +331,13 @@ class _Compiler:
                     f"{self.label(path)}: unknown section '{q.section}'{suggest(q.section, list(sections))}",
                 )
             names[q.id] = all_names[q.id]
+            in_safety = bool(q.section and q.section in sections and sections[q.section].safety)
+            unsure = in_safety if q.unsure is None else q.unsure
+            if unsure and UNSURE in {c.id for c in q.choices or ()}:
+                self.problem(
+                    (*path, "unsure"),
+                    f"{self.label(path)}: a choice id '{UNSURE}' would be mistaken for the answer 'not sure'",
+                )
             questions.append(
                 Question(
                     id=q.id,
@@ -300,7 +352,8 @@ class _Compiler:
                     ask_if=ask_if,
                     section=q.section,
                     required=q.required,
-                    safety=bool(q.section and q.section in sections and sections[q.section].safety),
+                    safety=in_safety,
+                    unsure=unsure,
                 )
             )
 
@@ -312,8 +365,28 @@ class _Compiler:
             if cond is not None:
                 red_flag_names |= cond.names
                 red_flags.append(
-                    RedFlag(rf.id, cond, rf.level, _words(rf.title, langs), _words(rf.message, langs), src)
+                    RedFlag(
+                        rf.id,
+                        cond,
+                        rf.level,
+                        _words(rf.title, langs),
+                        _words(rf.message, langs),
+                        src,
+                        rf.urgency,
+                        tuple(rf.replaces or ()),
+                    )
                 )
+        flag_ids = [rf.id for rf in raw.red_flags]
+        for i, rf in enumerate(raw.red_flags):
+            for j, other in enumerate(rf.replaces or ()):
+                where = ("red_flags", i, "replaces", j)
+                if other == rf.id:
+                    self.problem(where, f"{self.label(('red_flags', i))}: a red flag cannot replace itself")
+                elif other not in flag_ids:
+                    self.problem(
+                        where,
+                        f"{self.label(('red_flags', i))}: unknown red flag '{other}'{suggest(other, flag_ids)}",
+                    )
         questions = [q if q.safety or q.id not in red_flag_names else _replace_safety(q) for q in questions]
 
         criteria: list[Criterion] = []
@@ -330,7 +403,8 @@ class _Compiler:
 
         scores = self.build_scores(raw, criteria, {q.id: q for q in questions}, langs)
         levels = self.build_levels(raw, langs)
-        outcomes = self.build_outcomes(raw, scores, levels)
+        outcomes = self.build_outcomes(raw, scores, levels, all_names, source, langs)
+        unchecked = self.build_unchecked(raw, levels, langs)
 
         notes: list[Note] = []
         for i, n in enumerate(raw.notes):
@@ -350,7 +424,25 @@ class _Compiler:
             for sid in ex.scores:
                 if sid not in {s.id for s in scores}:
                     self.problem((*path, "scores", sid), f"{self.label(path)}: unknown score '{sid}'")
-            examples.append(Example(ex.name, dict(ex.answers), ex.level, dict(ex.scores), path))
+            flag_ids = {rf.id for rf in raw.red_flags}
+            for key in ("red_flags", "open"):
+                for j, rid in enumerate(getattr(ex, key) or ()):
+                    if rid not in flag_ids:
+                        self.problem(
+                            (*path, key, j),
+                            f"{self.label(path)}: unknown red flag '{rid}'{suggest(rid, sorted(flag_ids))}",
+                        )
+            examples.append(
+                Example(
+                    ex.name,
+                    dict(ex.answers),
+                    ex.level,
+                    dict(ex.scores),
+                    path,
+                    None if ex.red_flags is None else tuple(ex.red_flags),
+                    None if ex.open is None else tuple(ex.open),
+                )
+            )
 
         if self.problems:
             return None
@@ -376,6 +468,7 @@ class _Compiler:
             by_id={q.id: q for q in questions},
             level_by_id=levels,
             locate=self.locate,
+            unchecked=unchecked,
         )
 
     def check_question(self, path: Path, q: m.Rec) -> None:
@@ -536,8 +629,89 @@ class _Compiler:
         del outcome_levels
         return levels
 
-    def build_outcomes(self, raw: m.Rec, scores: list[Score], levels: Mapping[str, Level]) -> list[Outcome]:
+    def check_placeholders(self, data: Any, path: Path) -> None:
+        """Every ``{name}`` in text shown to people must be one the tool fills in."""
+        if isinstance(data, Mapping):
+            for key, value in data.items():
+                if key == "examples":
+                    continue
+                if key in _TEXT_KEYS:
+                    self.text_placeholders(value, (*path, str(key)))
+                elif isinstance(value, Mapping | list):
+                    self.check_placeholders(value, (*path, str(key)))
+        elif isinstance(data, list):
+            for i, item in enumerate(data):
+                self.check_placeholders(item, (*path, i))
+
+    def text_placeholders(self, value: Any, path: Path) -> None:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                self.text_placeholders(item, (*path, i))
+            return
+        texts = value.items() if isinstance(value, Mapping) else [(None, value)]
+        for lang, text in texts:
+            if not isinstance(text, str):
+                continue
+            for name in placeholders(text):
+                if name not in PLACEHOLDERS:
+                    where = (*path, lang) if lang else path
+                    self.problem(
+                        where,
+                        f"{self.label(path)}: unknown placeholder '{{{name}}}'{suggest(name, PLACEHOLDERS)}; "
+                        f"allowed: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                    )
+
+    def build_unchecked(self, raw: m.Rec, levels: Mapping[str, Level], langs: list[str]) -> Unchecked | None:
+        flag_levels = sorted(
+            {rf.level for rf in raw.red_flags if rf.level in levels}, key=lambda lv: levels[lv].rank
+        )
+        spec = raw.unchecked
+        if spec is None:
+            if not flag_levels:
+                return None
+            title, advice, steps = DEFAULT_UNCHECKED
+            return Unchecked(
+                flag_levels[0], Words({}, title), Words({}, advice), tuple(Words({}, s) for s in steps)
+            )
+        path: Path = ("unchecked",)
+        if spec.level not in levels:
+            self.problem(
+                (*path, "level"),
+                f"unchecked: unknown level '{spec.level}'{suggest(spec.level, list(levels))}",
+            )
+            return None
+        outcome_ranks = [levels[o.level].rank for o in raw.outcomes if o.level in levels]
+        if outcome_ranks and levels[spec.level].rank <= max(outcome_ranks):
+            self.problem(
+                (*path, "level"),
+                f"unchecked: level '{spec.level}' must be more urgent than every outcome's level, so that a "
+                "warning sign that could not be ruled out never gives a physical-therapy result",
+            )
+        return Unchecked(
+            spec.level,
+            _words(spec.title, langs),
+            _words(spec.advice, langs),
+            tuple(_words(s, langs) for s in spec.next_steps),
+        )
+
+    def build_outcomes(
+        self,
+        raw: m.Rec,
+        scores: list[Score],
+        levels: Mapping[str, Level],
+        questions: Mapping[str, NameInfo],
+        source: Callable[[Path, str], Source],
+        langs: list[str],
+    ) -> list[Outcome]:
         score_names = {s.id: NameInfo("num", description="score") for s in scores}
+        for i, s in enumerate(raw.scores):
+            if s.id in questions:
+                self.problem(
+                    ("scores", i, "id"),
+                    f"{self.label(('scores', i))}: the id '{s.id}' is also a question's id; an outcome "
+                    "condition could not tell them apart",
+                )
+        names = {**questions, **score_names}
         by_id = {s.id: s for s in scores}
         outcomes: list[Outcome] = []
         bands: dict[str, list[tuple[int, float, float]]] = {}
@@ -557,7 +731,7 @@ class _Compiler:
                         path, f"{self.label(path)}: give either 'when' or a score band (score, min, max)"
                     )
                     continue
-                cond = self.condition((*path, "when"), o.when, score_names)
+                cond = self.condition((*path, "when"), o.when, names)
             elif o.score is None:
                 self.problem(
                     path, f"{self.label(path)}: give either 'when' or a score band (score, min, max)"
@@ -578,7 +752,8 @@ class _Compiler:
                     )
                     continue
                 bands.setdefault(o.score, []).append((i, lo, hi))
-            outcomes.append(Outcome(o.level, cond, o.score, o.min, o.max))
+            src = None if o.source is None else source((*path, "source"), o.source)
+            outcomes.append(Outcome(o.level, cond, o.score, o.min, o.max, _words(o.explanation, langs), src))
         for sid, group in bands.items():
             self.check_bands(by_id[sid], sorted(group, key=lambda b: (b[1], b[2])))
         return outcomes

@@ -2,8 +2,9 @@
 
 Nothing here touches a terminal. :class:`Flow` holds the answers given so far and a cursor: the index of the
 question being asked, or ``None`` when every question that applies has an answer (the review screen).
-Skip logic follows each question's ``ask_if``: a question is skipped only when its condition is False, so a
-condition that cannot be decided yet (an earlier answer is missing) asks rather than skips.
+Skip logic follows each question's ``ask_if`` as the scorer and survey forms do: a question is asked only
+when its condition holds, so one whose condition cannot be decided (an earlier answer was left blank or
+answered 'not sure') is not asked.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ class Flow:
     # --- what applies -------------------------------------------------------------------------------------
 
     def applies(self, q: Question) -> bool:
-        """False only when the question's ask_if is decided False by the answers so far."""
-        return q.ask_if is None or q.ask_if.evaluate(self.answers) is not False
+        """True when the question's ask_if holds for the answers so far (see ``Scorer.asked``)."""
+        return self._scorer.asked(q, self.answers)
 
     def applicable(self) -> list[Question]:
         return [q for q in self.questions if self.applies(q)]

@@ -1,0 +1,100 @@
+"""Emergency numbers and crisis lines in patient text: the placeholders and how a country is chosen.
+
+Rules text may say ``{emergency}`` (the number to call in an emergency) and ``{crisis}`` (a crisis line to
+talk to today). They are filled from a small per-country table (read by ``stm_screen.io.contacts``) for the
+country given with ``--country``, else the one the locale names, else a default that names 112 and 911.
+Pure: nothing here reads files or the environment itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import NamedTuple
+
+PLACEHOLDERS = ("emergency", "crisis")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+# Locale territories that name the same table entry under another code.
+_ALIASES = {"UK": "GB"}
+
+
+class ContactSource(NamedTuple):
+    url: str
+    says: str
+
+
+class Contacts(NamedTuple):
+    """What one country's people are told to call."""
+
+    country: str  # ISO 3166 alpha-2, or '' for the default
+    name: str
+    emergency: str
+    crisis: str
+    crisis_spanish: str = ""
+    sources: tuple[ContactSource, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "country": self.country or None,
+            "emergency": self.emergency,
+            "crisis": self.crisis,
+            "sources": [s.url for s in self.sources],
+        }
+
+
+DEFAULT = Contacts(
+    country="",
+    name="",
+    emergency="your local emergency number (112 or 911 work on most mobile phones)",
+    crisis="a local crisis line, or your local emergency number",
+)
+
+
+class ContactTable(NamedTuple):
+    default: Contacts
+    countries: Mapping[str, Contacts]
+    checked: str = ""
+
+    def lookup(self, country: str | None) -> Contacts:
+        """The entry for a country code (any case), or the default."""
+        if not country:
+            return self.default
+        code = normalise_country(country)
+        return self.countries.get(code or "", self.default)
+
+
+def normalise_country(text: str) -> str | None:
+    """'gb', 'GB', 'uk' -> 'GB'; None when it is not a two-letter code."""
+    code = text.strip()
+    if not _COUNTRY.match(code):
+        return None
+    code = code.upper()
+    return _ALIASES.get(code, code)
+
+
+def country_from_locale(env: Mapping[str, str]) -> str | None:
+    """The territory of the first locale set in LC_ALL, LC_MESSAGES or LANG ('en_GB.UTF-8' -> 'GB')."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        if not value:
+            continue
+        base = value.split(".", 1)[0].split("@", 1)[0]
+        if "_" not in base:
+            return None  # 'C', 'POSIX', 'en': no territory
+        return normalise_country(base.split("_", 1)[1])
+    return None
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{name}`` placeholders in a text, in order."""
+    return _PLACEHOLDER.findall(text)
+
+
+def fill(text: str, contacts: Contacts | None) -> str:
+    """A text with its placeholders replaced by the country's numbers (the default's when None)."""
+    if "{" not in text:
+        return text
+    entry = contacts or DEFAULT
+    values = {"emergency": entry.emergency, "crisis": entry.crisis}
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
