@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from stm_screen.core.answers import check_answers
+from stm_screen.core.contacts import Contacts
 from stm_screen.core.engine import Scorer
 from stm_screen.core.examples import ExampleReport, run_examples
 from stm_screen.core.explain import Result, explain
@@ -23,10 +24,16 @@ def load_rules(spec: str | Path | None = None) -> Ruleset:
     return load_ruleset(spec)
 
 
-def score_data(ruleset: Ruleset, data: Any, source: str = "", lang: str | None = None) -> Result:
+def score_data(
+    ruleset: Ruleset,
+    data: Any,
+    source: str = "",
+    lang: str | None = None,
+    contacts: Contacts | None = None,
+) -> Result:
     """Check raw answers (a mapping from a file) and explain the result; raises AnswersError."""
     values = check_answers(ruleset, data, source)
-    return explain(ruleset, values, scorer=Scorer(ruleset), lang=lang)
+    return explain(ruleset, values, scorer=Scorer(ruleset), lang=lang, contacts=contacts)
 
 
 def check_rules(spec: str | Path | None = None) -> tuple[Ruleset, ExampleReport]:

@@ -92,6 +92,16 @@ RulesOpt = Annotated[
 ]
 
 
+CountryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--country",
+        help="Two-letter country code (US, GB, ES, ...) for the emergency number and crisis line shown; "
+        "default: the locale's country (LANG), else text that names 112 and 911.",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"stm-screen {__version__}")
@@ -129,11 +139,12 @@ def score(
             "--patient", help="With --save: a patient reference such as a record number (never a name)."
         ),
     ] = None,
+    country: CountryOpt = None,
 ) -> None:
     """Score a file of answers and print the recommendation with its explanation."""
     from stm_screen.cli import score_cmd
 
-    score_cmd.run(answers, rules=rules, fmt=fmt, save=save, patient=patient)
+    score_cmd.run(answers, rules=rules, fmt=fmt, save=save, patient=patient, country=country)
 
 
 @rules_app.command("check")

@@ -24,6 +24,7 @@ SCREEN_OPTIONS: dict[str, tuple[str, bool]] = {
     "--patient": ("patient", True),
     "--next": ("next_patient", False),
     "--save": ("save", False),
+    "--country": ("country", True),
 }
 
 

@@ -7,7 +7,15 @@ import sys
 from stm_screen.errors import UsageError
 
 
-def run(answers: str, *, rules: str | None, fmt: str, save: bool = False, patient: str | None = None) -> None:
+def run(
+    answers: str,
+    *,
+    rules: str | None,
+    fmt: str,
+    save: bool = False,
+    patient: str | None = None,
+    country: str | None = None,
+) -> None:
     from stm_screen.render.formats import RENDERERS
 
     if fmt not in RENDERERS:
@@ -19,11 +27,17 @@ def run(answers: str, *, rules: str | None, fmt: str, save: bool = False, patien
 
         patient = check_patient_ref(patient)
     from stm_screen.io.answers_file import read_answers
+    from stm_screen.io.contacts import contacts_for
     from stm_screen.screening import load_rules, score_data
 
+    contacts, note = contacts_for(country)
+    if note:
+        from stm_screen.cli.errors import say_info
+
+        say_info(note)
     ruleset = load_rules(rules)
     data, name = read_answers(answers)
-    result = score_data(ruleset, data, source=name)
+    result = score_data(ruleset, data, source=name, contacts=contacts)
     # The result is shown first: if saving fails, the person still has it, and the error says why.
     if fmt == "fhir":
         from stm_screen.render.formats import printable_json, to_fhir

@@ -61,6 +61,14 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--save", help="Also save each result in the local history (stm-screen history)."),
         ] = False,
+        country: Annotated[
+            str | None,
+            typer.Option(
+                "--country",
+                help="Two-letter country code (US, GB, ES, ...) for the emergency number and crisis line "
+                "shown; default: the locale's country (LANG), else text that names 112 and 911.",
+            ),
+        ] = None,
     ) -> None:
         """Answer the screening questions in the terminal and see the result."""
         from stm_screen.cli import screen_cmd
@@ -75,6 +83,7 @@ def register(app: typer.Typer) -> None:
                 patient=patient,
                 next_patient=next_patient,
                 save=save,
+                country=country,
             )
         )
 

@@ -20,6 +20,7 @@ from stm_screen.cli.errors import fail, say_error
 from stm_screen.errors import ExitCode, Problem, RulesError, StmScreenError, UsageError
 
 if TYPE_CHECKING:
+    from stm_screen.core.contacts import Contacts
     from stm_screen.core.explain import Result
     from stm_screen.core.ruleset import Ruleset
     from stm_screen.prompt.ask import Prompter
@@ -39,6 +40,7 @@ class Options:
     patient: str | None = None
     next_patient: bool = False
     save: bool = False
+    country: str | None = None
 
 
 def stdin_is_terminal() -> bool:
@@ -158,6 +160,9 @@ def run(opts: Options) -> None:
         )
     patient = check_patient(opts.patient)
     check_report(opts.report, opts.force)
+    from stm_screen.io.contacts import contacts_for
+
+    contacts, contacts_note = contacts_for(opts.country)
     if opts.save:  # a store that cannot be used is refused before the first question
         from stm_screen.store import open_store
 
@@ -195,6 +200,8 @@ def run(opts: Options) -> None:
         )
         raise RulesError([*exc.problems, hint]) from None
     prompter = make_prompter(opts)
+    if contacts_note:
+        prompter.show(f"Note: {contacts_note}.", "note")
     if saved is None:
         waiting = resume_files.saved_files(folder)
         if waiting:
@@ -217,6 +224,7 @@ def run(opts: Options) -> None:
             report=target,
             force=opts.force,
             save=opts.save,
+            contacts=contacts,
         )
         saved = None
         if not opts.next_patient:
@@ -288,6 +296,7 @@ def screen_one(
     report: Path | None,
     force: bool = False,
     save: bool = False,
+    contacts: Contacts | None = None,
 ) -> Result:
     """One person's screening: ask, show the result, write the report, forget the resume file."""
     from stm_screen.core.answers import Answer
@@ -333,7 +342,7 @@ def screen_one(
                     "note",
                 )
 
-    questionnaire = Questionnaire(flow, prompter, on_change=autosave)
+    questionnaire = Questionnaire(flow, prompter, on_change=autosave, contacts=contacts)
     try:
         with _hangup_as_interrupt():
             if flow.announced:
@@ -346,7 +355,7 @@ def screen_one(
     from stm_screen.core.engine import Scorer
     from stm_screen.core.explain import explain
 
-    result = explain(ruleset, flow.values(), scorer=Scorer(ruleset))
+    result = explain(ruleset, flow.values(), scorer=Scorer(ruleset), contacts=contacts)
     show_result(result, prompter)
     if report is not None:
         write_report(result, ruleset, report, patient, force=force)

@@ -124,26 +124,28 @@ def _source(src: Source) -> dict[str, Any]:
 
 
 def _used(
-    ruleset: Ruleset,
-    cond: Condition,
-    values: Mapping[str, Answer],
-    lang: str | None,
-    open_ids: frozenset[str] = frozenset(),
+    ruleset: Ruleset, cond: Condition, values: Mapping[str, Answer], lang: str | None
 ) -> list[AnswerUsed]:
-    """The answers a condition looked at, in question order; ``open_ids`` (answered 'not sure' or not
-    at all) are listed too, so a person can see what was left open."""
+    """The answers a condition looked at, in question order."""
     used = []
     for q in ruleset.questions:  # question order, not set order: deterministic
-        if q.id not in cond.names:
-            continue
-        if q.id in values:
+        if q.id in cond.names and q.id in values:
             value = values[q.id]
             used.append(AnswerUsed(q.id, q.text.get(lang), plain(value), describe(q, value, lang)))
-        elif q.id in open_ids:
-            unsure = q.unsure and q.id not in values
-            shown = "not sure" if unsure and q.id in open_ids else "not answered"
-            used.append(AnswerUsed(q.id, q.text.get(lang), None, shown))
     return used
+
+
+def _left_open(ruleset: Ruleset, cond: Condition, ev: Evaluation, lang: str | None) -> list[AnswerUsed]:
+    """The questions behind a warning sign that could not be ruled out: answered 'not sure', or not at all."""
+    out = []
+    for q in ruleset.questions:
+        if q.id not in cond.names:
+            continue
+        if q.id in ev.unsure:
+            out.append(AnswerUsed(q.id, q.text.get(lang), UNSURE, "not sure"))
+        elif q.id in ev.missing or (q.id not in ev.values and q.id not in ev.skipped):
+            out.append(AnswerUsed(q.id, q.text.get(lang), None, "not answered"))
+    return out
 
 
 def explain(
@@ -162,13 +164,12 @@ def explain(
     level = ruleset.level_by_id.get(ev.level) if ev.level else None
     flags = {rf.id: rf for rf in ruleset.red_flags}
     crits = {c.id: c for c in ruleset.criteria}
-    open_ids = ev.unsure | frozenset(ev.missing)
 
     def say(text: str) -> str:
         return fill(text, contacts)
 
     def flag(rf: RedFlag, left_open: bool = False) -> Finding:
-        used = _used(ruleset, rf.when, values, lang, open_ids if left_open else frozenset())
+        used = _left_open(ruleset, rf.when, ev, lang) if left_open else _used(ruleset, rf.when, values, lang)
         return Finding(
             rf.id,
             say(rf.title.get(lang)),

@@ -153,7 +153,9 @@ RECORDS: dict[str, dict[str, F]] = {
         "level": F("id", True),
         "scores": F("map_number", default={}),
         "red_flags": F("list", of="id", doc="When given: exactly the red flags that must fire"),
-        "open": F("list", of="id", doc="When given: exactly the red flags that must be left open (not ruled out)"),
+        "open": F(
+            "list", of="id", doc="When given: exactly the red flags that must be left open (not ruled out)"
+        ),
     },
     "RulesetFile": {
         "$schema": F("str"),

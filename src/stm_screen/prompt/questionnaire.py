@@ -18,7 +18,8 @@ from stm_screen.core.answers import (
     parse_number,
     parse_typed,
 )
-from stm_screen.core.ruleset import Question, RedFlag, Ruleset
+from stm_screen.core.contacts import Contacts, fill
+from stm_screen.core.ruleset import UNSURE, Question, RedFlag, Ruleset
 from stm_screen.prompt.ask import Option, Prompter
 from stm_screen.prompt.flow import Flow
 
@@ -27,6 +28,10 @@ BACK = Option("__back__", "Back to the previous question", "<")
 RESULT = Option("__result__", "Show my result", "r")
 STOP = "stop"
 CARRY_ON = "carry_on"
+MISTAKE = "mistake"
+# Yes / no / not sure, in this order everywhere a yes/no question is asked.
+YES_NO = (Option("yes", "Yes"), Option("no", "No"))
+NOT_SURE = Option(UNSURE, "Not sure")
 HELP_WORDS = {"?", "help"}
 BACK_WORDS = {"<", "back"}
 
@@ -76,13 +81,26 @@ def _raw_default(q: Question, value: Answer | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _bool_key(value: Answer) -> str:
+    if value == UNSURE:
+        return UNSURE
+    return "yes" if value else "no"
+
+
 class Questionnaire:
     """Asks every question that applies, handles help/back/review, and acts on emergencies at once."""
 
-    def __init__(self, flow: Flow, prompter: Prompter, on_change: SaveHook | None = None) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        prompter: Prompter,
+        on_change: SaveHook | None = None,
+        contacts: Contacts | None = None,
+    ) -> None:
         self.flow = flow
         self.prompter = prompter
         self.on_change = on_change
+        self.contacts = contacts
         self._section_shown: str | None = None
         self._ticked: frozenset[str] | None = None  # ticks made before asking for help: kept for the re-ask
 
@@ -138,7 +156,7 @@ class Questionnaire:
             if self.on_change is not None:
                 self.on_change(flow)
             if fired:
-                self.emergency(fired)
+                self.emergency(fired, asked=q)
             return
 
     def _ask_once(self, q: Question, message: str) -> str | tuple[Answer]:
@@ -146,11 +164,17 @@ class Questionnaire:
         p = self.prompter
         if q.type in ("boolean", "choice"):
             if q.type == "boolean":
-                options = [Option("yes", "Yes"), Option("no", "No")]
-                key_default = None if default is None else ("yes" if default else "no")
+                options = [*YES_NO, NOT_SURE] if q.unsure else list(YES_NO)
+                key_default = None if default is None else _bool_key(default)
             else:
                 options = [Option(c.id, str(c.label)) for c in q.choices]
+                if q.unsure:
+                    options.append(NOT_SURE)
                 key_default = default if isinstance(default, str) else None
+            if q.safety:
+                # A safety question is never answered by Enter alone: no answer is pre-selected (in the
+                # arrow-key prompt the pointer starts on Help, so Enter shows the help).
+                key_default = None if self.prompter.plain else HELP.key
             key = p.select(message, [*options, HELP, BACK], default=key_default)
             if key == HELP.key:
                 return "help"
@@ -168,6 +192,9 @@ class Questionnaire:
             if HELP.key in keys:
                 self._ticked = frozenset(keys) - {HELP.key}
                 return "help"
+            if not keys and q.required:
+                p.show("please choose at least one answer (? for help).", "error")
+                return self._ask_once(q, message)
             return (frozenset(keys),)
         # numbers: typed, checked as typed
         raw = p.text(message, lambda text: self._check_text(q, text), default=_raw_default(q, default))
@@ -207,12 +234,13 @@ class Questionnaire:
 
     # --- emergencies --------------------------------------------------------------------------------------
 
-    def emergency(self, fired: list[RedFlag]) -> None:
+    def emergency(self, fired: list[RedFlag], asked: Question | None = None) -> None:
+        """Say at once what to do, then let the person stop, carry on, or take back a mistaken answer."""
         say = self.prompter.show
         for rf in fired:
             say("")
-            say(f"Please act on this now: {rf.title}", "urgent")
-            say(str(rf.message), "")
+            say(f"Please act on this now: {fill(str(rf.title), self.contacts)}", "urgent")
+            say(fill(str(rf.message), self.contacts), "")
         say("")
         if self.flow.current is None:  # that was the last question: only the review is left
             message = "You can stop here and see your result, or check your answers first."
@@ -220,13 +248,18 @@ class Questionnaire:
         else:
             message = "You can stop here and see your result, or finish the remaining questions first."
             carry_on = "Finish the remaining questions"
-        choice = self.prompter.select(
-            message,
-            [Option(STOP, "Stop here and show my result"), Option(CARRY_ON, carry_on)],
-            default=STOP,
-        )
+        options = [Option(STOP, "Stop here and show my result"), Option(CARRY_ON, carry_on)]
+        if asked is not None:
+            options.append(Option(MISTAKE, "I gave that answer by mistake: go back to the question"))
+        # No default in plain mode: the result comes only after the person chooses to stop.
+        choice = self.prompter.select(message, options, default=None if self.prompter.plain else STOP)
         if choice == STOP:
             self.flow.stop()
+        elif choice == MISTAKE and asked is not None:
+            # Asked again with no answer chosen; a yes given again is announced again.
+            self.flow.announced -= {rf.id for rf in fired}
+            self.flow.answers.pop(asked.id, None)
+            self.flow.change(asked.id)
 
     # --- review -------------------------------------------------------------------------------------------
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import codecs
 from typing import TYPE_CHECKING
 
-from stm_screen.core.explain import Finding, Result
+from stm_screen.core.explain import Result
+from stm_screen.render.view import CRITERIA_GAP, criteria_gap, score_words, sources, view
+
+__all__ = ["CRITERIA_GAP", "criteria_gap", "print_result", "render_plain", "result_lines", "sources"]
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -64,133 +67,35 @@ def _num(value: float | None) -> str:
     return f"{value:g}"
 
 
-def _answers(f: Finding) -> str:
-    if not f.answers:
-        return ""
-    return "; ".join(
-        f"you answered {a.shown}" if len(f.answers) == 1 else f"{a.question}: {a.shown}" for a in f.answers
-    )
-
-
-SAFETY_GAP = (
-    "Some safety questions were not answered, so warning signs could not be ruled out. Please answer "
-    "them, or check with a doctor, before starting physical therapy."
-)
-
-
-def safety_gap(result: Result) -> str:
-    """What to say next to the headline when warning-sign questions were left unanswered (else '')."""
-    return SAFETY_GAP if result.red_flags_not_ruled_out else ""
-
-
-CRITERIA_GAP = (
-    "Some questions about your pain were not answered. They count as 'no' here, so this result may be "
-    "lower than it should be: answering them could change it."
-)
-
-
-def criteria_gap(result: Result) -> str:
-    """What to say next to the headline when questions behind the physical-therapy signs were left
-    unanswered and answering one could change the result (else ''); never under a warning sign, which
-    decides the result whatever they are."""
-    if not result.criteria_undetermined or result.red_flags:
-        return ""
-    could_change = any(c.current is None for c in result.what_would_change)
-    return CRITERIA_GAP if could_change else ""
-
-
-def why_heading(result: Result) -> str:
-    """The heading of the criteria met: under a warning sign they are not the reason for the result."""
-    return "Why physical therapy may help later" if result.red_flags else "Why"
-
-
-def sources(result: Result) -> list[tuple[str, list[str]]]:
-    """Each source behind a warning sign or criterion shown, with the titles it backs (first-seen order)."""
-    out: dict[str, tuple[str, list[str]]] = {}
-    for f in [*result.red_flags, *result.findings]:
-        citation = " ".join(str(f.source.get("citation", "")).split())
-        url = f.source.get("url")
-        if url:
-            citation = f"{citation} {url}"
-        key = str(f.source.get("id", citation))
-        out.setdefault(key, (citation, []))[1].append(f.title)
-    return list(out.values())
-
-
 def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> list[tuple[str, str]]:
-    """The result as (style, line) pairs: the single source of the text layout (plain and rich)."""
+    """The result as (style, line) pairs: the single source of the text layout (plain and rich), laid out
+    from :func:`stm_screen.render.view.view`."""
+    v = view(result)
     sym = symbol_for(result, unicode_ok)
     bullet = "•" if unicode_ok else "-"
     out: list[tuple[str, str]] = []
     add = out.append
-
-    def section(title: str) -> None:
-        add(("", ""))
-        add(("heading", title))
-
-    add(("level", f"{sym} {result.title}".strip()))
+    add(("level", f"{sym} {v.title}".strip()))
     add(("", ""))
-    add(("", result.advice))
-    if safety_gap(result):
+    add(("", v.advice))
+    for block in v.blocks:
         add(("", ""))
-        add(("flag", safety_gap(result)))
-    if criteria_gap(result):
-        add(("", ""))
-        add(("", criteria_gap(result)))
-    if result.red_flags:
-        section("WARNING SIGNS - act on these first:")
-        for f in result.red_flags:
-            urgency = "EMERGENCY" if f.level == "emergency" else "SEE A DOCTOR"
-            add(("flag", f"{bullet} [{urgency}] {f.title}"))
-            add(("", f"  {f.explanation}"))
-    if result.score is not None and result.max_score is not None:
-        section("Score")
-        drawn = f"{score_bar(result.score, result.max_score, unicode_ok)} " if bar else ""
-        add(
-            (
-                "",
-                f"{drawn}{_num(result.score)} of {_num(result.max_score)} signs that physical therapy may help",
-            )
-        )
-    if result.findings:
-        section(why_heading(result))
-        for f in result.findings:
-            said = _answers(f)
-            add(("", f"{bullet} {f.title}" + (f" ({said})" if said else "")))
-            add(("dim", f"  {f.explanation}"))
-    if result.criteria_not_met:
-        section("Not met")
-        for f in result.criteria_not_met:
-            add(("dim", f"{bullet} {f.title}"))
-    if result.red_flags_not_ruled_out or result.missing:
-        section("Not answered")
-        for f in result.red_flags_not_ruled_out:
-            add(("flag", f"{bullet} Warning sign could not be ruled out: {f.title}"))
-        for m in result.missing:
-            if not m.safety:
-                add(("", f"{bullet} {m.text} (not answered)"))
-    if result.notes:
-        section("About your pain")
-        for note in result.notes:
-            add(("", f"{bullet} {note}"))
-    if result.what_would_change or result.level is not None:
-        section("What would change this result")
-        for c in result.what_would_change:
-            add(("", f"{bullet} {c.summary}"))
-        if not result.what_would_change:
-            add(("", f"{bullet} No change to a single answer would change this result."))
-    if result.next_steps:
-        section("Next steps")
-        for step in result.next_steps:
-            add(("", f"{bullet} {step}"))
-    cited = sources(result)
-    if cited:
-        section("Sources")
-        for citation, titles in cited:
-            add(("dim", f"{bullet} {citation}"))
-            add(("dim", f"  For: {'; '.join(titles)}"))
+        if block.heading:
+            add(("heading", block.heading.upper() if block.id in WARNING_BLOCKS else block.heading))
+        if block.text:
+            add(("", block.text))
+        if block.id == "score" and result.score is not None and result.max_score is not None:
+            drawn = f"{score_bar(result.score, result.max_score, unicode_ok)} " if bar else ""
+            add(("", f"{drawn}{score_words(result)}"))
+        for item in block.items:
+            tag = f"[{item.tag}] " if item.tag else ""
+            add((item.style, f"{bullet} {tag}{item.text}"))
+            if item.detail:
+                add(("" if item.style == "flag" else item.style or "dim", f"  {item.detail}"))
+            for line in item.lines:
+                add(("dim", f"  {line}"))
     add(("", ""))
-    add(("dim", result.disclaimer))
+    add(("dim", v.disclaimer))
     ruleset = result.ruleset
     add(
         (
@@ -200,6 +105,9 @@ def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> l
         )
     )
     return out
+
+
+WARNING_BLOCKS = frozenset({"red-flags", "not-ruled-out", "what-to-do"})
 
 
 def wrap_lines(lines: list[str], width: int) -> list[str]:

@@ -1,0 +1,212 @@
+"""What a person is shown of a result, in which order: one decision for every format (screen, txt, md, html).
+
+Under a warning sign (one that fired, or one that could not be ruled out) the person sees the warning
+signs, what to do and how soon, first and again at the end; the physical-therapy reasons, the score, the
+notes about pain areas and "what would change this result" are left out (they stay in the JSON result for
+clinicians). A physical-therapy result shows why it was reached, the reasons found, the notes and what
+would change it. Pure: renderers only lay these blocks out.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from stm_screen.core.explain import Finding, Result, how_soon
+
+EMERGENCY = "emergency"
+
+
+class Item(NamedTuple):
+    text: str
+    detail: str = ""  # a paragraph under the item
+    tag: str = ""  # a label in words before the text ('EMERGENCY'), never colour alone
+    style: str = ""  # 'flag' (a warning), 'dim' (secondary), '' (plain)
+    lines: tuple[str, ...] = ()  # short lines under the detail (answers, how soon)
+
+
+class Block(NamedTuple):
+    id: str  # a stable name (HTML section ids)
+    heading: str
+    items: tuple[Item, ...] = ()
+    text: str = ""  # a paragraph before the items
+
+
+class View(NamedTuple):
+    symbol: str
+    title: str
+    advice: str
+    blocks: tuple[Block, ...]
+    disclaimer: str
+
+
+def urgency_tag(f: Finding) -> str:
+    return "EMERGENCY" if f.level == EMERGENCY else "SEE A DOCTOR"
+
+
+def how_soon_line(f: Finding) -> str:
+    soon = how_soon(f.urgency)
+    return f"How soon: {soon}" if soon else ""
+
+
+def _answers(f: Finding) -> tuple[str, ...]:
+    return tuple(f"{a.text} - {a.shown}" for a in f.answers)
+
+
+def _open_item(f: Finding) -> Item:
+    """A warning sign left open: what to do if it fits, in full for an emergency sign; else how soon."""
+    if f.level == EMERGENCY:
+        return Item(f.title, f"If this fits you: {f.explanation}", urgency_tag(f), "flag", _answers(f))
+    soon = how_soon(f.urgency)
+    lines = (*_answers(f), *([f"If this fits you, see a doctor {soon}."] if soon else []))
+    return Item(f.title, "", urgency_tag(f), "flag", lines)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a message: its action ('Call 911 now.')."""
+    for end in (". ", "! ", "? "):
+        cut = text.find(end)
+        if cut != -1:
+            return text[: cut + 1]
+    return text
+
+
+CRITERIA_GAP = (
+    "Some questions about your pain were not answered. They count as 'no' here, so this result may be "
+    "lower than it should be: answering them could change it."
+)
+
+
+def criteria_gap(result: Result) -> str:
+    """What to say next to a physical-therapy headline when questions behind its reasons were left
+    unanswered and answering one could change the result (else ''); never under a warning sign."""
+    if not result.criteria_undetermined or result.warning:
+        return ""
+    could_change = any(c.current is None for c in result.what_would_change)
+    return CRITERIA_GAP if could_change else ""
+
+
+def sources(result: Result) -> list[tuple[str, list[str]]]:
+    """Each source behind what is shown, with the titles it backs (first-seen order)."""
+    shown = (
+        [*result.red_flags, *result.red_flags_not_ruled_out]
+        if result.warning
+        else [*result.findings, *([result.reason] if result.reason else [])]
+    )
+    out: dict[str, tuple[str, list[str]]] = {}
+    for f in shown:
+        if not f.source:
+            continue
+        citation = " ".join(str(f.source.get("citation", "")).split())
+        url = f.source.get("url")
+        if url:
+            citation = f"{citation} {url}"
+        key = str(f.source.get("id", citation))
+        out.setdefault(key, (citation, []))[1].append(f.title or "Why this result")
+    return list(out.values())
+
+
+def _sources_block(result: Result) -> Block | None:
+    cited = sources(result)
+    if not cited:
+        return None
+    items = tuple(Item(c, lines=(f"For: {'; '.join(t)}",), style="dim") for c, t in cited)
+    return Block("sources", "Sources", items)
+
+
+def view(result: Result) -> View:
+    blocks: list[Block] = []
+    if result.warning:
+        blocks.extend(_warning_blocks(result))
+    else:
+        blocks.extend(_pt_blocks(result))
+    return View(result.symbol, result.title, result.advice, tuple(blocks), result.disclaimer)
+
+
+def _warning_blocks(result: Result) -> list[Block]:
+    out: list[Block] = []
+    if result.red_flags:
+        out.append(
+            Block(
+                "red-flags",
+                "Warning signs: act on these first",
+                tuple(
+                    Item(
+                        f.title,
+                        f.explanation,
+                        urgency_tag(f),
+                        "flag",
+                        tuple(filter(None, [how_soon_line(f)])),
+                    )
+                    for f in result.red_flags
+                ),
+            )
+        )
+    if result.red_flags_not_ruled_out:
+        out.append(
+            Block(
+                "not-ruled-out",
+                "Warning signs that could not be checked",
+                tuple(_open_item(f) for f in result.red_flags_not_ruled_out),
+                "You answered 'Not sure' to these questions, or they were not answered.",
+            )
+        )
+    if result.next_steps:
+        out.append(Block("next-steps", "Next steps", tuple(Item(s) for s in result.next_steps)))
+    cited = _sources_block(result)
+    if cited is not None:
+        out.append(cited)
+    # What to do and how soon, again at the very end: the last thing on the screen.
+    last: list[Item] = []
+    for f in result.red_flags:
+        action = f.explanation if f.level == EMERGENCY else first_sentence(f.explanation)
+        last.append(Item(f.title, action, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)]))))
+    if result.unchecked:
+        last.append(Item(result.title, " ".join(result.next_steps) or result.advice, "SEE A DOCTOR", "flag"))
+    if last:
+        out.append(Block("what-to-do", "What to do now", tuple(last)))
+    return out
+
+
+def _pt_blocks(result: Result) -> list[Block]:
+    out: list[Block] = []
+    gap = criteria_gap(result)
+    if gap:
+        out.append(Block("not-answered-criteria", "", text=gap))
+    if result.reason is not None:
+        out.append(Block("why-result", "Why this result", text=result.reason.explanation))
+    if result.score is not None and result.max_score is not None:
+        out.append(Block("score", "Score"))
+    if result.findings:
+        out.append(
+            Block(
+                "why",
+                "Reasons found in your answers",
+                tuple(Item(f.title, f.explanation, lines=_answers(f), style="") for f in result.findings),
+            )
+        )
+    if result.criteria_not_met:
+        out.append(
+            Block("not-met", "Not found", tuple(Item(f.title, style="dim") for f in result.criteria_not_met))
+        )
+    unanswered = [m for m in result.missing if not m.safety]
+    if unanswered:
+        out.append(Block("not-answered", "Not answered", tuple(Item(m.text) for m in unanswered)))
+    if result.notes:
+        out.append(Block("notes", "About your pain", tuple(Item(n) for n in result.notes)))
+    if result.level is not None:
+        changes = tuple(Item(c.summary) for c in result.what_would_change) or (
+            Item("No change to a single answer would change this result."),
+        )
+        out.append(Block("change", "What would change this result", changes))
+    if result.next_steps:
+        out.append(Block("next-steps", "Next steps", tuple(Item(s) for s in result.next_steps)))
+    cited = _sources_block(result)
+    if cited is not None:
+        out.append(cited)
+    return out
+
+
+def score_words(result: Result) -> str:
+    if result.score is None or result.max_score is None:
+        return ""
+    return f"{result.score:g} of {result.max_score:g} reasons on the list of reasons to consider physical therapy"
