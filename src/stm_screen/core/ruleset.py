@@ -424,13 +424,13 @@ class _Compiler:
             for sid in ex.scores:
                 if sid not in {s.id for s in scores}:
                     self.problem((*path, "scores", sid), f"{self.label(path)}: unknown score '{sid}'")
-            flag_ids = {rf.id for rf in raw.red_flags}
+            known_flags = {rf.id for rf in raw.red_flags}
             for key in ("red_flags", "open"):
                 for j, rid in enumerate(getattr(ex, key) or ()):
-                    if rid not in flag_ids:
+                    if rid not in known_flags:
                         self.problem(
                             (*path, key, j),
-                            f"{self.label(path)}: unknown red flag '{rid}'{suggest(rid, sorted(flag_ids))}",
+                            f"{self.label(path)}: unknown red flag '{rid}'{suggest(rid, sorted(known_flags))}",
                         )
             examples.append(
                 Example(

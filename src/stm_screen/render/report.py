@@ -15,17 +15,11 @@ from datetime import datetime
 from pathlib import Path
 
 from stm_screen.core.answers import describe, parse_answer
-from stm_screen.core.explain import Finding, Result
+from stm_screen.core.explain import Result
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import UsageError
-from stm_screen.render.text import (
-    criteria_gap,
-    render_plain,
-    safety_gap,
-    score_bar,
-    sources,
-    why_heading,
-)
+from stm_screen.render.text import render_plain, score_bar
+from stm_screen.render.view import Block, score_words, view
 
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt", ".json": "json"}
 
@@ -128,54 +122,34 @@ def _md(text: str) -> str:
     return " ".join(out.split())
 
 
-def _md_findings(title: str, findings: list[Finding], flag: bool = False) -> list[str]:
-    if not findings:
-        return []
-    lines = ["", f"## {title}", ""]
-    for f in findings:
-        urgency = ""
-        if flag:
-            urgency = "**EMERGENCY:** " if f.level == "emergency" else "**See a doctor:** "
-        lines.append(f"- {urgency}**{_md(f.title)}**: {_md(f.explanation)}")
-        lines.extend(f"  - {_md(a.text)}: {_md(a.shown)}" for a in f.answers)
+def _md_block(block: Block, result: Result) -> list[str]:
+    lines = [""]
+    if block.heading:
+        lines += [f"## {_md(block.heading)}", ""]
+    if block.text:
+        lines += [_md(block.text), ""]
+    if block.id == "score" and result.score is not None and result.max_score is not None:
+        bar = score_bar(result.score, result.max_score, unicode_ok=False)
+        lines.append(f"`{bar}` {_md(score_words(result))}")
+    for item in block.items:
+        tag = f"**{_md(item.tag)}:** " if item.tag else ""
+        title = f"**{_md(item.text)}**" if item.detail or item.tag else _md(item.text)
+        lines.append(f"- {tag}{title}" + (f": {_md(item.detail)}" if item.detail else ""))
+        lines.extend(f"  - {_md(line)}" for line in item.lines)
     return lines
 
 
 def to_md(result: Result, info: ReportInfo) -> str:
+    v = view(result)
     lines = ["# Pain screening report", ""]
     lines += [f"- **{k}:** {_md(v)}" for k, v in _header(result, info)]
-    lines += ["", f"## Result: {_md(result.symbol)} {_md(result.title)}", "", _md(result.advice)]
-    if safety_gap(result):
-        lines += ["", f"**{_md(safety_gap(result))}**"]
-        lines += [f"- Could not be ruled out: {_md(f.title)}" for f in result.red_flags_not_ruled_out]
-    if criteria_gap(result):
-        lines += ["", _md(criteria_gap(result))]
-    lines += _md_findings("Warning signs: act on these first", result.red_flags, flag=True)
-    if result.score is not None and result.max_score is not None:
-        bar = score_bar(result.score, result.max_score, unicode_ok=False)
-        lines += [
-            "",
-            "## Score",
-            "",
-            f"`{bar}` {result.score:g} of {result.max_score:g} signs that physical therapy may help",
-        ]
-    lines += _md_findings(why_heading(result), result.findings)
-    if result.what_would_change:
-        lines += ["", "## What would change this result", ""]
-        lines += [f"- {_md(c.summary)}" for c in result.what_would_change]
-    if result.notes:
-        lines += ["", "## About your pain", ""] + [f"- {_md(n)}" for n in result.notes]
-    if result.next_steps:
-        lines += ["", "## Next steps", ""] + [f"- {_md(s)}" for s in result.next_steps]
-    if sources(result):
-        lines += ["", "## Sources", ""]
-        lines += [
-            f"- {_md(citation)} (for: {_md('; '.join(titles))})" for citation, titles in sources(result)
-        ]
+    lines += ["", f"## Result: {_md(v.symbol)} {_md(v.title)}", "", _md(v.advice)]
+    for block in v.blocks:
+        lines += _md_block(block, result)
     if info.answers:
         lines += ["", "## Answers", "", "| Question | Answer |", "|---|---|"]
         lines += [f"| {_md(a.text)} | {_md(a.shown)} |" for a in info.answers]
-    lines += ["", f"*{_md(result.disclaimer)}*", ""]
+    lines += ["", f"*{_md(v.disclaimer)}*", ""]
     return "\n".join(lines)
 
 
@@ -223,22 +197,43 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _html_findings(findings: list[Finding]) -> str:
-    items = []
-    for f in findings:
-        said = "".join(
-            f"<li class='small'>{_e(a.text)}: <span class='answer'>{_e(a.shown)}</span></li>"
-            for a in f.answers
-        )
-        items.append(
-            f"<li><strong>{_e(f.title)}</strong><br>{_e(f.explanation)}"
-            + (f"<ul>{said}</ul>" if said else "")
-            + "</li>"
-        )
-    return "<ul>" + "".join(items) + "</ul>"
+def _html_block(block: Block, result: Result) -> str:
+    out = [f"<section id='{_e(block.id)}'>"]
+    if block.heading:
+        out.append(f"<h2>{_e(block.heading)}</h2>")
+    if block.text:
+        out.append(f"<p>{_e(block.text)}</p>")
+    if block.id == "score" and result.score is not None and result.max_score is not None:
+        if result.max_score > 0:
+            pct = round(100 * max(0.0, min(result.score, result.max_score)) / result.max_score)
+            out.append(
+                f"<p><span class='bar' role='img' aria-label='{result.score:g} of {result.max_score:g}'>"
+                f"<span style='width:{pct}%'></span></span>{_e(score_words(result))}</p>"
+            )
+    flags = [i for i in block.items if i.style == "flag"]
+    if flags and len(flags) == len(block.items):
+        for item in block.items:
+            lines = "".join(f"<li class='small'>{_e(line)}</li>" for line in item.lines)
+            out.append(
+                f"<div class='flag'><span class='urgency'>{_e(item.tag.capitalize())}:</span> "
+                f"<strong>{_e(item.text)}</strong>"
+                + (f"<p>{_e(item.detail)}</p>" if item.detail else "")
+                + (f"<ul>{lines}</ul>" if lines else "")
+                + "</div>"
+            )
+    elif block.items:
+        items = []
+        for item in block.items:
+            lines = "".join(f"<li class='small'>{_e(line)}</li>" for line in item.lines)
+            text = f"<strong>{_e(item.text)}</strong><br>{_e(item.detail)}" if item.detail else _e(item.text)
+            items.append(f"<li>{text}" + (f"<ul>{lines}</ul>" if lines else "") + "</li>")
+        out.append("<ul>" + "".join(items) + "</ul>")
+    out.append("</section>\n")
+    return "".join(out)
 
 
 def to_html(result: Result, info: ReportInfo) -> str:
+    v = view(result)
     parts: list[str] = []
     add = parts.append
     add("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n")
@@ -250,58 +245,11 @@ def to_html(result: Result, info: ReportInfo) -> str:
     add("</dl></header>\n<main>\n")
     add(f"<section class='level level-{_e(result.level or 'none')}' id='result' aria-label='Result'>")
     add(
-        f"<div class='title'><span class='symbol' aria-hidden='true'>{_e(result.symbol)}</span>"
-        f"{_e(result.title)}</div><p>{_e(result.advice)}</p></section>\n"
+        f"<div class='title'><span class='symbol' aria-hidden='true'>{_e(v.symbol)}</span>"
+        f"{_e(v.title)}</div><p>{_e(v.advice)}</p></section>\n"
     )
-    if safety_gap(result):
-        add(f"<section id='not-ruled-out'><p><strong>{_e(safety_gap(result))}</strong></p><ul>")
-        add(
-            "".join(f"<li>Could not be ruled out: {_e(f.title)}</li>" for f in result.red_flags_not_ruled_out)
-        )
-        add("</ul></section>\n")
-    if criteria_gap(result):
-        add(f"<section id='not-answered-criteria'><p>{_e(criteria_gap(result))}</p></section>\n")
-    if result.red_flags:
-        add("<section id='red-flags'><h2>Warning signs: act on these first</h2>")
-        for f in result.red_flags:
-            urgency = "Emergency" if f.level == "emergency" else "See a doctor"
-            add(
-                f"<div class='flag'><span class='urgency'>{urgency}:</span> <strong>{_e(f.title)}</strong>"
-                f"<p>{_e(f.explanation)}</p></div>"
-            )
-        add("</section>\n")
-    if result.score is not None and result.max_score is not None and result.max_score > 0:
-        pct = round(100 * max(0.0, min(result.score, result.max_score)) / result.max_score)
-        add(
-            "<section id='score'><h2>Score</h2><p><span class='bar' role='img' "
-            f"aria-label='{result.score:g} of {result.max_score:g}'><span style='width:{pct}%'></span></span>"
-            f"{result.score:g} of {result.max_score:g} signs that physical therapy may help</p></section>\n"
-        )
-    if result.findings:
-        add(
-            f"<section id='why'><h2>{_e(why_heading(result))}</h2>{_html_findings(result.findings)}</section>\n"
-        )
-    if result.what_would_change:
-        add("<section id='change'><h2>What would change this result</h2><ul>")
-        add("".join(f"<li>{_e(c.summary)}</li>" for c in result.what_would_change))
-        add("</ul></section>\n")
-    if result.notes:
-        add("<section id='notes'><h2>About your pain</h2><ul>")
-        add("".join(f"<li>{_e(n)}</li>" for n in result.notes))
-        add("</ul></section>\n")
-    if result.next_steps:
-        add("<section id='next-steps'><h2>Next steps</h2><ul>")
-        add("".join(f"<li>{_e(s)}</li>" for s in result.next_steps))
-        add("</ul></section>\n")
-    if sources(result):
-        add("<section id='sources'><h2>Sources</h2><ul>")
-        add(
-            "".join(
-                f"<li>{_e(citation)} <span class='for'>(for: {_e('; '.join(titles))})</span></li>"
-                for citation, titles in sources(result)
-            )
-        )
-        add("</ul></section>\n")
+    for block in v.blocks:
+        add(_html_block(block, result))
     if info.answers:
         add(
             "<section id='answers'><h2>Answers</h2><table><thead><tr><th>Question</th><th>Answer</th></tr></thead><tbody>"
@@ -312,7 +260,7 @@ def to_html(result: Result, info: ReportInfo) -> str:
             )
         )
         add("</tbody></table></section>\n")
-    add(f"<p class='disclaimer'>{_e(result.disclaimer)}</p>\n</main>\n</body>\n</html>\n")
+    add(f"<p class='disclaimer'>{_e(v.disclaimer)}</p>\n</main>\n</body>\n</html>\n")
     return "".join(parts)
 
 
