@@ -11,7 +11,19 @@ question while ``x`` is blank. The other tools differ for a blank: in REDCap a b
 anything and may count as 0, so comparisons other than ``=`` are guarded with ``[x] <> ''``; in FHIR
 ``enableWhen`` a ``!=`` holds with no answer, so it is paired with an ``exists`` entry. One case is left:
 REDCap stores an unticked checkbox as 0 whether or not the question was answered, so ``'a' not in m``
-(``[m(a)] = '0'``) shows the question for a blank record.
+(``[m(a)] = '0'``) shows the question for a blank record (``batch`` reads such a record as answered with
+nothing ticked, so it asks the question too).
+
+'Not sure': a yes/no or single-choice question that offers it (:func:`offers_unsure`) is exported with one
+more answer, coded ``unsure``, and a yes/no question then becomes a three-way choice (yes, no, not sure).
+'Not sure' counts as not known, like a blank, so it must hide whatever depends on it. A yes/no comparison
+is always written as ``= yes`` or ``= no`` (``x != True`` is ``x == False``: the only known answers are yes
+and no), which 'not sure' never matches; any other comparison that 'not sure' could satisfy (``c != 'a'``,
+arithmetic) is guarded with ``[c] <> 'unsure'`` in REDCap, an ``!= unsure`` entry in ``enableWhen``, and by
+leaving the ``unsure`` answer out (``.where(code != 'unsure')``) in FHIRPath.
+
+An atom that is false where stm-screen says unknown never changes whether a question is shown: ``and`` and
+``or`` only move towards true when an atom does, so the guards only have to keep atoms from being true.
 """
 
 from __future__ import annotations
@@ -23,7 +35,30 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from stm_screen.core.ruleset import Question
+from stm_screen.core.ruleset import UNSURE, Question
+
+# Question types whose exported form offers 'not sure' as one more answer, when the question takes it.
+UNSURE_TYPES = ("boolean", "choice")
+# The codes of the three answers of a yes/no question that offers 'not sure' (REDCap radio, FHIR Coding), in
+# the order the questionnaire offers them, with their labels.
+YES_NO_UNSURE_REDCAP = (("1", "Yes"), ("0", "No"), (UNSURE, "Not sure"))
+YES_NO_UNSURE_FHIR = (("yes", "Yes"), ("no", "No"), (UNSURE, "Not sure"))
+UNSURE_LABEL = "Not sure"
+
+
+def offers_unsure(q: Question) -> bool:
+    """Whether the exported forms offer 'not sure' for this question: a yes/no or single-choice question
+    that takes it. (A number or multiple-choice question that takes it is exported without: left blank, its
+    answer is not known either, which is what 'not sure' means.)"""
+    return q.unsure and q.type in UNSURE_TYPES
+
+
+def required_in_forms(q: Question) -> bool:
+    """Required in the exported forms: required questions and every safety question (left blank, it is a
+    warning sign that could not be ruled out). A required question that skip logic hides is not asked, so
+    it never stops the form: REDCap checks a required field only while its branching logic shows it, and
+    FHIR form fillers check only enabled items."""
+    return q.required or q.safety
 
 # An operator and its negation; the mirror is used when the constant stands on the left.
 _NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
@@ -158,10 +193,18 @@ def _compare(
     if negate:
         sym = _NEGATE[sym]
     if isinstance(left, ast.Name) and left.id in qs and _is_literal(right):
-        return Compare(left.id, sym, _literal(right))
+        return _atom(Compare(left.id, sym, _literal(right)), qs)
     if isinstance(right, ast.Name) and right.id in qs and _is_literal(left):
-        return Compare(right.id, _MIRROR[sym], _literal(left))
+        return _atom(Compare(right.id, _MIRROR[sym], _literal(left)), qs)
     return Expr(left, sym, right)
+
+
+def _atom(node: Compare, qs: Mapping[str, Question]) -> Compare:
+    """A yes/no comparison as ``= yes`` or ``= no``: its only known answers are yes and no, so ``!= yes``
+    means ``= no``, and neither a blank nor 'not sure' matches it in any of the tools."""
+    if qs[node.question].type == "boolean" and node.op == "!=" and isinstance(node.value, bool):
+        return Compare(node.question, "==", not node.value)
+    return node
 
 
 # --- REDCap branching logic ---------------------------------------------------------------------------
@@ -192,6 +235,18 @@ def _redcap_value(value: object) -> str:
     return "'" + str(value).replace("'", "") + "'"
 
 
+_ARITH: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+
+
+def _arith(op: ast.operator) -> str:
+    """``+``, ``-``, ``*`` and ``/``: the rules compiler allows no other operator (and ``/`` only by a
+    number other than 0, ``*`` only with a number on one side), and both targets write them the same."""
+    sign = _ARITH.get(type(op))
+    if sign is None:  # pragma: no cover - refused when the rules are loaded
+        raise NotExpressible(f"the operator '{type(op).__name__}' cannot be translated")
+    return sign
+
+
 def _redcap_expr(node: ast.expr) -> str:
     if isinstance(node, ast.Name):
         return f"[{node.id}]"
@@ -199,8 +254,7 @@ def _redcap_expr(node: ast.expr) -> str:
         inner = _redcap_expr(node.operand)
         return f"(0 - {inner})" if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp):
-        sign = "+" if isinstance(node.op, ast.Add) else "-"
-        return f"({_redcap_expr(node.left)} {sign} {_redcap_expr(node.right)})"
+        return f"({_redcap_expr(node.left)} {_arith(node.op)} {_redcap_expr(node.right)})"
     if _is_literal(node):
         value = _literal(node)
         if isinstance(value, bool):
@@ -217,9 +271,23 @@ def _blank_guards(node: Node, qs: Mapping[str, Question]) -> list[str]:
     if isinstance(node, Compare):
         return [node.question] if node.op != "==" else []
     if isinstance(node, Expr):
-        names = [n.id for side in (node.left, node.right) for n in ast.walk(side) if isinstance(n, ast.Name)]
-        return [n for n in dict.fromkeys(names) if n in qs]
+        return _names(node, qs)
     return []
+
+
+def _names(node: Expr, qs: Mapping[str, Question]) -> list[str]:
+    names = [n.id for side in (node.left, node.right) for n in ast.walk(side) if isinstance(n, ast.Name)]
+    return [n for n in dict.fromkeys(names) if n in qs]
+
+
+def _redcap_guards(questions: list[str], qs: Mapping[str, Question]) -> list[str]:
+    """``[x] <> ''`` for each question, and ``[x] <> 'unsure'`` where 'not sure' is one of its answers."""
+    out: list[str] = []
+    for q in dict.fromkeys(questions):
+        out.append(f"[{q}] <> ''")
+        if offers_unsure(qs[q]):
+            out.append(f"[{q}] <> '{UNSURE}'")
+    return out
 
 
 def _redcap_atom(node: Node) -> str:
@@ -233,12 +301,14 @@ def _redcap_atom(node: Node) -> str:
 
 def to_redcap(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
     """REDCap branching logic: ``[x] > 3``, ``[m(code)] = '1'``, ``and``/``or``, ``<>`` for not equal.
-    Comparisons other than ``=`` first check that their questions are answered (``[x] <> ''``), once
-    per ``and``, so that a blank field hides the question as it does in stm-screen."""
+    Comparisons other than ``=`` first check that their questions are answered (``[x] <> ''``, and
+    ``[x] <> 'unsure'`` where 'not sure' is an answer), once per ``and``, so that a blank or 'not sure'
+    answer hides the question as it does in stm-screen. A yes/no field that offers 'not sure' is a radio
+    field coded 1, 0 and unsure: ``[x] = '1'`` reads it as it reads a yesno field."""
     if isinstance(node, Group):
         if node.kind == "and":
             guards = [g for p in node.parts if not isinstance(p, Group) for g in _blank_guards(p, qs)]
-            parts = [f"[{q}] <> ''" for q in dict.fromkeys(guards)]
+            parts = _redcap_guards(guards, qs)
             parts += [
                 to_redcap(p, qs, top=False) if isinstance(p, Group) else _redcap_atom(p) for p in node.parts
             ]
@@ -249,13 +319,21 @@ def to_redcap(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
     guards = _blank_guards(node, qs)
     if not guards:
         return _redcap_atom(node)
-    text = " and ".join([*(f"[{q}] <> ''" for q in guards), _redcap_atom(node)])
+    text = " and ".join([*_redcap_guards(guards, qs), _redcap_atom(node)])
     return text if top else f"({text})"
 
 
 # --- FHIR enableWhen ----------------------------------------------------------------------------------
 
 _FHIR_OP = {"==": "=", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+
+
+def coding_code(q: Question, value: object) -> str:
+    """The code of an answer in the exported FHIR form: a choice id, or yes/no/unsure for a yes/no question
+    that offers 'not sure' (it is a choice there)."""
+    if q.type == "boolean" and offers_unsure(q) and isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _enable_when(atom: Node, qs: Mapping[str, Question], system: str) -> dict[str, Any]:
@@ -274,7 +352,10 @@ def _enable_when(atom: Node, qs: Mapping[str, Question], system: str) -> dict[st
         if q.type == "boolean":
             if atom.op not in ("==", "!="):
                 raise NotExpressible("a yes/no question can only be compared for equality")
-            entry["answerBoolean"] = bool(value)
+            if offers_unsure(q):  # a choice of yes, no and not sure: compared as a Coding
+                entry["answerCoding"] = {"system": f"{system}:{atom.question}", "code": coding_code(q, value)}
+            else:
+                entry["answerBoolean"] = bool(value)
         elif q.type == "integer":
             if not isinstance(value, int | float) or float(value) != int(value):
                 raise NotExpressible("a whole-number question compared with a fraction")
@@ -293,8 +374,11 @@ def to_enable_when(node: Node, qs: Mapping[str, Question], system: str) -> tuple
     """(enableWhen entries, enableBehavior); raises :class:`NotExpressible`.
 
     FHIR's ``!=`` holds when a question has no answer at all; stm-screen asks nothing on an unanswered
-    question's account, so each ``!=`` comes with an ``exists`` entry under ``all``. Under ``any`` that
-    cannot be said, and the condition goes to the FHIRPath expression instead."""
+    question's account, so each ``!=`` comes with an ``exists`` entry under ``all`` (and, where 'not sure'
+    is an answer, a ``!= unsure`` entry: 'not sure' is not known either). Under ``any`` that cannot be
+    said, and the condition goes to the FHIRPath expression instead. A yes/no question that offers 'not
+    sure' is a choice in the form, so it is compared with ``answerCoding`` (yes or no), not
+    ``answerBoolean``."""
     parts = list(node.parts) if isinstance(node, Group) else [node]
     if any(isinstance(p, Group) for p in parts):
         raise NotExpressible("a mix of 'and' and 'or' has no enableWhen form")
@@ -303,7 +387,12 @@ def to_enable_when(node: Node, qs: Mapping[str, Question], system: str) -> tuple
     if unequal and behavior == "any":
         raise NotExpressible("'!=' under 'or' would ask the question while the other is unanswered")
     entries = [_enable_when(p, qs, system) for p in parts]
-    entries += [{"question": q, "operator": "exists", "answerBoolean": True} for q in dict.fromkeys(unequal)]
+    for qid in dict.fromkeys(unequal):
+        entries.append({"question": qid, "operator": "exists", "answerBoolean": True})
+        if offers_unsure(qs[qid]):
+            entries.append(
+                {"question": qid, "operator": "!=", "answerCoding": {"system": f"{system}:{qid}", "code": UNSURE}}
+            )
     return entries, behavior
 
 
@@ -312,6 +401,20 @@ def to_enable_when(node: Node, qs: Mapping[str, Question], system: str) -> tuple
 
 def _fp_answers(qid: str) -> str:
     return f"%resource.repeat(item).where(linkId='{qid}').answer.value"
+
+
+def _fp_known(q: Question | None, qid: str) -> str:
+    """The answer values a condition compares: choice codes (without 'not sure', which is not known), a
+    yes/no answer given as a Coding turned into true or false, or the value itself."""
+    base = _fp_answers(qid)
+    if q is None:
+        return base
+    unsure = offers_unsure(q)
+    if q.type in ("choice", "multi_choice"):
+        return f"{base}.where(code != '{UNSURE}').code" if unsure else f"{base}.code"
+    if q.type == "boolean" and unsure:
+        return f"({base}.where(code != '{UNSURE}').code = 'yes')"
+    return base
 
 
 def _fp_literal(value: object) -> str:
@@ -324,15 +427,12 @@ def _fp_literal(value: object) -> str:
 
 def _fp_expr(node: ast.expr, qs: Mapping[str, Question]) -> str:
     if isinstance(node, ast.Name):
-        q = qs.get(node.id)
-        suffix = ".code" if q is not None and q.type in ("choice", "multi_choice") else ""
-        return _fp_answers(node.id) + suffix
+        return _fp_known(qs.get(node.id), node.id)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd) and not _is_literal(node):
         inner = _fp_expr(node.operand, qs)
         return f"(0 - {inner})" if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp):
-        sign = "+" if isinstance(node.op, ast.Add) else "-"
-        return f"({_fp_expr(node.left, qs)} {sign} {_fp_expr(node.right, qs)})"
+        return f"({_fp_expr(node.left, qs)} {_arith(node.op)} {_fp_expr(node.right, qs)})"
     if _is_literal(node):
         return _fp_literal(_literal(node))
     raise NotExpressible(f"'{ast.unparse(node)}' cannot be written in FHIRPath")
@@ -341,10 +441,17 @@ def _fp_expr(node: ast.expr, qs: Mapping[str, Question]) -> str:
 _FP_OP = {"==": "=", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
 
 
-def to_fhirpath(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
-    """A FHIRPath expression over the QuestionnaireResponse (``%resource``) that is true when to ask."""
+def to_fhirpath(node: Node, qs: Mapping[str, Question]) -> str:
+    """A FHIRPath expression over the QuestionnaireResponse (``%resource``) that is true when to ask.
+
+    It always gives true or false (``iif(..., true, false)``): a comparison with a blank answer is empty in
+    FHIRPath, which form fillers log as an expression that "did not resolve to a Boolean"."""
+    return f"iif({_fhirpath(node, qs)}, true, false)"
+
+
+def _fhirpath(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
     if isinstance(node, Group):
-        text = f" {node.kind} ".join(to_fhirpath(p, qs, top=False) for p in node.parts)
+        text = f" {node.kind} ".join(_fhirpath(p, qs, top=False) for p in node.parts)
         return text if top else f"({text})"
     if isinstance(node, Member):
         codes = _fp_answers(node.question) + ".code"
@@ -354,8 +461,9 @@ def to_fhirpath(node: Node, qs: Mapping[str, Question], top: bool = True) -> str
         return f"({codes}.exists() and ({codes} contains {_fp_literal(node.choice)}).not())"
     if isinstance(node, Compare):
         q = qs.get(node.question)
-        left = _fp_answers(node.question)
-        if q is not None and q.type in ("choice", "multi_choice"):
-            left += ".code"
-        return f"({left} {_FP_OP[node.op]} {_fp_literal(node.value)})"
+        if q is not None and q.type == "boolean" and offers_unsure(q) and isinstance(node.value, bool):
+            # yes or no as a Coding; 'not sure' (and a blank) matches neither
+            code = coding_code(q, node.value if node.op == "==" else not node.value)
+            return f"({_fp_answers(node.question)}.code = {_fp_literal(code)})"
+        return f"({_fp_known(q, node.question)} {_FP_OP[node.op]} {_fp_literal(node.value)})"
     return f"({_fp_expr(node.left, qs)} {_FP_OP[node.op]} {_fp_expr(node.right, qs)})"

@@ -14,9 +14,20 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from stm_screen.core.ruleset import Question, Ruleset
+from stm_screen.core.explain import URGENCY_ORDER
+from stm_screen.core.ruleset import UNSURE, URGENCY_WORDS, Question, Ruleset
 from stm_screen.errors import UsageError
-from stm_screen.interop.conditions import NotExpressible, normalize, to_enable_when, to_fhirpath
+from stm_screen.interop.conditions import (
+    UNSURE_LABEL,
+    YES_NO_UNSURE_FHIR,
+    NotExpressible,
+    coding_code,
+    normalize,
+    offers_unsure,
+    required_in_forms,
+    to_enable_when,
+    to_fhirpath,
+)
 
 URN = "urn:stm-screen"
 EXT_MIN = "http://hl7.org/fhir/StructureDefinition/minValue"
@@ -30,6 +41,8 @@ ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
 LEVEL_SYSTEM = f"{URN}:level"
 RULESET_SYSTEM = f"{URN}:ruleset"
 PATIENT_REF_SYSTEM = f"{URN}:patient-ref"
+RED_FLAG_SYSTEM = f"{URN}:red-flag"  # a warning sign, by its id in the rules
+URGENCY_SYSTEM = f"{URN}:urgency"  # how soon to act: now, today, days, weeks
 
 FHIR_TYPE = {
     "boolean": "boolean",
@@ -63,9 +76,44 @@ def _number(q: Question, value: float) -> dict[str, Any]:
     return {"valueDecimal": value}
 
 
+def item_type(q: Question) -> str:
+    """The item type of a question in the exported Questionnaire: a yes/no question that offers 'not sure'
+    is a choice of three codings (yes, no, unsure)."""
+    if q.type == "boolean" and offers_unsure(q):
+        return "choice"
+    return FHIR_TYPE[q.type]
+
+
+def answer_options(q: Question, system: str) -> list[dict[str, Any]]:
+    """The ``answerOption`` list: the choices (or yes and no), then 'not sure' where it is an answer."""
+    if q.type == "boolean":
+        options = [(code, label) for code, label in YES_NO_UNSURE_FHIR if code != UNSURE]
+    else:
+        options = [(c.id, str(c.label)) for c in q.choices]
+    if offers_unsure(q):
+        options.append((UNSURE, UNSURE_LABEL))
+    return [{"valueCoding": {"system": system, "code": code, "display": label}} for code, label in options]
+
+
+def _radio(extensions: list[dict[str, Any]]) -> None:
+    extensions.append(
+        {
+            "url": EXT_ITEM_CONTROL,
+            "valueCodeableConcept": {
+                "coding": [{"system": ITEM_CONTROL_SYSTEM, "code": "radio-button", "display": "Radio Button"}]
+            },
+        }
+    )
+
+
 def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[str, Any]:
-    item: dict[str, Any] = {"linkId": q.id, "text": str(q.text), "type": FHIR_TYPE[q.type]}
+    item: dict[str, Any] = {"linkId": q.id, "text": str(q.text), "type": item_type(q)}
     extensions: list[dict[str, Any]] = []
+    if q.unsure and not offers_unsure(q):
+        warnings.append(
+            f"question '{q.id}': a {q.type.replace('_', ' ')} item cannot offer 'not sure'; leave it blank "
+            "when the answer is not known (it then counts as not sure)"
+        )
     if q.type in ("integer", "number"):
         if q.min is not None:
             extensions.append({"url": EXT_MIN, **_number(q, q.min)})
@@ -103,17 +151,16 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
             item["enableWhen"] = entries
             if len(entries) > 1:
                 item["enableBehavior"] = behavior
+    if q.type == "boolean" and offers_unsure(q):
+        _radio(extensions)  # yes, no and not sure side by side, in that order
     if extensions:
         item["extension"] = extensions
-    if q.required:
+    if required_in_forms(q):
         item["required"] = True
     if q.type == "multi_choice":
         item["repeats"] = True
-    if q.choices:
-        system = f"{choice_system(ruleset.id)}:{q.id}"
-        item["answerOption"] = [
-            {"valueCoding": {"system": system, "code": c.id, "display": str(c.label)}} for c in q.choices
-        ]
+    if q.choices or item["type"] == "choice":
+        item["answerOption"] = answer_options(q, f"{choice_system(ruleset.id)}:{q.id}")
     if str(q.help):
         item["item"] = [
             {
@@ -187,11 +234,20 @@ def _infer_type(value: Any) -> str:
 
 
 def answer_entries(
-    qtype: str | None, value: Any, system: str, labels: Mapping[str, str] | None = None
+    qtype: str | None,
+    value: Any,
+    system: str,
+    labels: Mapping[str, str] | None = None,
+    *,
+    question: Question | None = None,
 ) -> list[dict[str, Any]]:
-    """The ``answer`` list of one item (several entries for a multiple choice)."""
+    """The ``answer`` list of one item (several entries for a multiple choice).
+
+    'Not sure' (``unsure``) is a Coding with that code, whatever the question's type; with the
+    ``question``, a yes/no question that offers it is answered with the yes/no/unsure Coding its
+    Questionnaire item offers."""
     kind = qtype or _infer_type(value)
-    labels = labels or {}
+    labels = {UNSURE: UNSURE_LABEL, **(labels or {})}
 
     def coding(code: Any) -> dict[str, Any]:
         c: dict[str, Any] = {"system": system, "code": str(code)}
@@ -199,6 +255,11 @@ def answer_entries(
             c["display"] = labels[str(code)]
         return {"valueCoding": c}
 
+    if value == UNSURE:
+        return [coding(UNSURE)]
+    if kind == "boolean" and question is not None and offers_unsure(question):
+        code = coding_code(question, bool(value))
+        return [{"valueCoding": {"system": system, "code": code, "display": dict(YES_NO_UNSURE_FHIR)[code]}}]
     if kind == "boolean":
         return [{"valueBoolean": bool(value)}]
     if kind == "integer":
@@ -254,7 +315,7 @@ def questionnaire_response(
         item: dict[str, Any] = {"linkId": qid}
         if q is not None:
             item["text"] = str(q.text)
-        item["answer"] = answer_entries(qtype, value, f"{system}:{qid}", labels)
+        item["answer"] = answer_entries(qtype, value, f"{system}:{qid}", labels, question=q)
         if q is not None and q.section is not None and ruleset is not None:
             group = groups.get(q.section)
             if group is None:
@@ -282,12 +343,50 @@ def questionnaire_response(
 # --- RiskAssessment -----------------------------------------------------------------------------------
 
 
+def how_soon(urgency: object) -> str:
+    """'now', 'today', 'within a few days', 'within a few weeks' (or '' for none)."""
+    return URGENCY_WORDS.get(str(urgency or ""), "")
+
+
+def overall_urgency(flags: Iterable[Mapping[str, Any]]) -> str | None:
+    """The most urgent of the warning signs' urgencies, or None."""
+    found = [str(f.get("urgency")) for f in flags if f.get("urgency") in URGENCY_ORDER]
+    return max(found, key=URGENCY_ORDER.index) if found else None
+
+
+def urgency_concept(urgency: str) -> dict[str, Any]:
+    """How soon to act, as a CodeableConcept (``RiskAssessment.prediction.qualitativeRisk``)."""
+    words = how_soon(urgency)
+    return {
+        "coding": [{"system": URGENCY_SYSTEM, "code": urgency, "display": words}],
+        "text": f"Act {words}",
+    }
+
+
 def reasons(result: Mapping[str, Any]) -> list[str]:
-    """Why the level was reached, in words: warning signs first, then the criteria met."""
-    out = [f"Warning sign: {f['title']}" for f in result.get("red_flags") or []]
+    """Why the level was reached, in words: warning signs first (with how soon to act), then the criteria
+    met."""
+    out = []
+    for f in result.get("red_flags") or []:
+        soon = how_soon(f.get("urgency"))
+        out.append(f"Warning sign: {f['title']}" + (f" (act {soon})" if soon else ""))
     out += [f"Not ruled out: {f['title']}" for f in result.get("red_flags_not_ruled_out") or []]
     out += [f"{f['title']}" for f in result.get("findings") or []]
     return out
+
+
+def _flag_prediction(flag: Mapping[str, Any]) -> dict[str, Any]:
+    """One warning sign that fired: its id and title, how soon to act, and what to do."""
+    title = str(flag.get("title") or "")
+    outcome: dict[str, Any] = {"text": title}
+    if flag.get("id"):
+        outcome["coding"] = [{"system": RED_FLAG_SYSTEM, "code": str(flag["id"]), "display": title}]
+    prediction: dict[str, Any] = {"outcome": outcome}
+    if flag.get("urgency") in URGENCY_ORDER:
+        prediction["qualitativeRisk"] = urgency_concept(str(flag["urgency"]))
+    if flag.get("explanation"):
+        prediction["rationale"] = str(flag["explanation"])
+    return prediction
 
 
 def risk_assessment(
@@ -297,15 +396,25 @@ def risk_assessment(
     occurrence: str | None = None,
     basis: str | None = None,
 ) -> dict[str, Any]:
-    """A result (``Result.to_dict()``) as a RiskAssessment: level, reasons and the ruleset version."""
+    """A result (``Result.to_dict()``) as a RiskAssessment: level, reasons and the ruleset version.
+
+    ``prediction[0]`` is the level (``urn:stm-screen:level``); under a warning sign its ``qualitativeRisk``
+    says how soon to act (``urn:stm-screen:urgency``: now, today, days, weeks), the most urgent of the signs
+    that fired. Each warning sign that fired follows as a prediction of its own (``urn:stm-screen:red-flag``
+    and the sign's id), with its own ``qualitativeRisk`` and what to do as the ``rationale``. Signs that
+    could not be ruled out and answers of 'not sure' are listed in the notes."""
     ruleset = result.get("ruleset") or {}
     level = result.get("level")
     title = str(result.get("title") or "")
     why = reasons(result)
+    flags = list(result.get("red_flags") or [])
     outcome: dict[str, Any] = {"text": title}
     if level:
         outcome["coding"] = [{"system": LEVEL_SYSTEM, "code": level, "display": title}]
     prediction: dict[str, Any] = {"outcome": outcome}
+    urgency = result.get("urgency") if result.get("urgency") in URGENCY_ORDER else overall_urgency(flags)
+    if urgency:
+        prediction["qualitativeRisk"] = urgency_concept(str(urgency))
     if why:
         prediction["rationale"] = "; ".join(why)
     resource: dict[str, Any] = {
@@ -323,7 +432,7 @@ def risk_assessment(
             "text": f"stm-screen {result.get('tool_version', '')}, ruleset {ruleset.get('id', '')} "
             f"{ruleset.get('version', '')} (sha256 {ruleset.get('sha256', '')})",
         },
-        "prediction": [prediction],
+        "prediction": [prediction, *(_flag_prediction(f) for f in flags)],
     }
     if occurrence:
         resource["occurrenceDateTime"] = occurrence
@@ -332,6 +441,9 @@ def risk_assessment(
     if result.get("advice"):
         resource["mitigation"] = str(result["advice"])
     notes = [{"text": reason} for reason in why]
+    unsure = [str(q) for q in result.get("unsure") or []]
+    if unsure:
+        notes.append({"text": f"Answered 'not sure': {', '.join(unsure)}"})
     if result.get("disclaimer"):
         notes.append({"text": str(result["disclaimer"])})
     if notes:

@@ -1,9 +1,11 @@
 """``batch --format fhir``: one FHIR R4 collection Bundle, written record by record (constant memory).
 
-Each record becomes a QuestionnaireResponse (its own answers, read again from its cells) and a
-RiskAssessment built from the batch outcome, so levels and statuses are exactly those of the CSV/JSONL
-output. A record that could not be scored becomes an OperationOutcome naming the row and the problem: every
-input record is accounted for.
+Each record becomes a QuestionnaireResponse (its own answers, read again from its cells, without answers to
+questions its skip logic does not ask) and a RiskAssessment built from the batch outcome, so statuses and
+levels are those of the CSV/JSONL output, worded as ``score --format fhir`` words them: a record whose
+warning signs could not all be ruled out has the ruleset's 'unchecked' level and title (see_doctor, "Some
+warning signs could not be checked"), and each warning sign says how soon to act. A record that could not
+be scored becomes an OperationOutcome naming the row and the problem: every input record is accounted for.
 """
 
 from __future__ import annotations
@@ -17,40 +19,61 @@ from stm_screen import __version__
 from stm_screen.batch.columns import Plan
 from stm_screen.batch.output import Writer
 from stm_screen.batch.scoring import Outcome
-from stm_screen.core.answers import AnswerValueError, plain
-from stm_screen.core.ruleset import Ruleset
-from stm_screen.interop.fhir import bundle_for_record
+from stm_screen.core.answers import Answer, AnswerValueError, plain
+from stm_screen.core.engine import Scorer
+from stm_screen.core.ruleset import UNSURE, Ruleset
+from stm_screen.interop.fhir import bundle_for_record, overall_urgency
 
 
-def result_from_outcome(out: Outcome, ruleset: Ruleset) -> dict[str, Any]:
-    """The parts of a result a RiskAssessment needs, from a batch outcome."""
-    level = ruleset.level_by_id.get(out.level) if out.level else None
+def result_from_outcome(out: Outcome, ruleset: Ruleset, unsure: list[str] | None = None) -> dict[str, Any]:
+    """The parts of a result a RiskAssessment needs, from a batch outcome, as ``score`` gives them: a
+    warning sign that could not be ruled out (and none more urgent that fired) gives the ruleset's
+    'unchecked' level and title; each warning sign carries how soon to act, and so does the result."""
     flags = {rf.id: rf for rf in ruleset.red_flags}
     criteria = {c.id: c for c in ruleset.criteria}
-    if level is not None:
-        title = str(level.title)
-    elif out.status == "incomplete":
-        title = "No result: safety questions were not answered"
-    else:
-        title = "No result"
+    fired = [flags[i] for i in out.red_flags if i in flags]
+    ranks = {lv.id: lv.rank for lv in ruleset.levels}
+    top = max((ranks.get(rf.level, -1) for rf in fired), default=-1)
+    unchecked = ruleset.unchecked
+    open_signs = bool(out.unanswered) and out.status != "error"
+    level_id = out.level or None
+    title = advice = ""
+    if open_signs and unchecked is not None and top < ranks.get(unchecked.level, -1):
+        level_id = unchecked.level
+        title, advice = str(unchecked.title), str(unchecked.advice)
+    level = ruleset.level_by_id.get(level_id) if level_id else None
+    if level is not None and not title:
+        title, advice = str(level.title), str(level.advice)
+    elif level is None:
+        title = "No result: safety questions were not answered" if out.status == "incomplete" else "No result"
+    red_flags = [
+        {"id": rf.id, "title": str(rf.title), "explanation": str(rf.message), "urgency": rf.urgency}
+        for rf in fired
+    ]
     return {
-        "level": out.level or None,
+        "level": level_id,
         "title": title,
-        "advice": str(level.advice) if level is not None else "",
+        "advice": advice,
         "complete": out.status == "ok",
         "score": out.score,
-        "red_flags": [{"title": str(flags[i].title)} for i in out.red_flags if i in flags],
-        "red_flags_not_ruled_out": [{"title": str(flags[i].title)} for i in out.unanswered if i in flags],
+        "urgency": overall_urgency(red_flags),
+        "red_flags": red_flags,
+        "red_flags_not_ruled_out": [
+            {"id": i, "title": str(flags[i].title), "urgency": flags[i].urgency}
+            for i in out.unanswered
+            if i in flags
+        ],
         "findings": [{"title": str(criteria[i].title)} for i in out.criteria_met if i in criteria],
+        "unsure": list(unsure or []),
         "disclaimer": str(ruleset.disclaimer),
         "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
         "tool_version": __version__,
     }
 
 
-def record_answers(row: list[Any], plan: Plan) -> dict[str, Any]:
-    """The record's own answers (canonical, JSON-friendly), read from its cells as the scorer did."""
-    values: dict[str, Any] = {}
+def record_values(row: list[Any], plan: Plan) -> dict[str, Answer]:
+    """The record's own answers (canonical), read from its cells as the scorer did."""
+    values: dict[str, Answer] = {}
     for t in plan.targets:
         try:
             cell = tuple(row[i] for i in t.indices) if t.split else row[t.indices[0]]
@@ -58,8 +81,19 @@ def record_answers(row: list[Any], plan: Plan) -> dict[str, Any]:
         except (AnswerValueError, IndexError):
             continue
         if value is not None:
-            values[t.question.id] = plain(value)
+            values[t.question.id] = value
     return values
+
+
+def record_answers(row: list[Any], plan: Plan, scorer: Scorer | None = None) -> dict[str, Any]:
+    """The record's own answers (JSON-friendly), read from its cells as the scorer did. With the
+    ``scorer``, answers to questions that its skip logic does not ask are left out, as a form filler
+    leaves out a disabled item (the scorer ignores them too)."""
+    values = record_values(row, plan)
+    if scorer is not None:
+        skipped = scorer.evaluate(values).skipped
+        values = {k: v for k, v in values.items() if k not in skipped}
+    return {k: plain(v) for k, v in values.items()}
 
 
 class FhirWriter(Writer):
@@ -72,6 +106,8 @@ class FhirWriter(Writer):
     def __init__(self, handle: IO[str], with_file: bool, *, ruleset: Ruleset) -> None:
         super().__init__(handle, with_file)
         self.ruleset = ruleset
+        self.scorer = Scorer(ruleset)
+        self.unsure_ids = tuple(q.id for q in ruleset.questions if q.unsure)
         self.entries = 0
         self.opened = False
 
@@ -106,9 +142,10 @@ class FhirWriter(Writer):
                 }
             )
         else:
-            answers = record_answers(cells, plan) if cells is not None and plan is not None else {}
+            answers = record_answers(cells, plan, self.scorer) if cells is not None and plan is not None else {}
+            unsure = [q for q in self.unsure_ids if answers.get(q) == UNSURE]
             for entry in bundle_for_record(
-                result_from_outcome(out, self.ruleset),
+                result_from_outcome(out, self.ruleset, unsure),
                 answers=answers,
                 ruleset=self.ruleset,
                 key=f"batch:{self.file}:{row}:{rid}",

@@ -2,15 +2,29 @@
 
 Field name = question id; yes/no, radio, checkbox and text fields (integer/number validation with min/max);
 choices written ``code, label | code, label`` with the choice id as the code, so a raw REDCap export of the
-project has the columns stm-screen reads back (``pain_areas___low_back`` for a ticked box). ``ask_if``
-becomes branching logic; each section's title becomes the section header of its first question.
+project has the columns stm-screen reads back (``pain_areas___low_back`` for a ticked box). A question that
+offers 'not sure' (the safety questions) has it as one more choice coded ``unsure``: a yes/no one becomes a
+radio field ``1, Yes | 0, No | unsure, Not sure`` (the codes of a yesno field, so branching logic and
+``batch --preset redcap`` read it alike, and 'unsure' reads back as 'not sure'). ``ask_if`` becomes
+branching logic that hides a question while the answer it depends on is blank or 'not sure'; each section's
+title becomes the section header of its first question. Required questions and every safety question are
+required fields (REDCap does not ask for a required field that branching logic hides).
 """
 
 from __future__ import annotations
 
-from stm_screen.core.ruleset import Question, Ruleset
+from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import UsageError
-from stm_screen.interop.conditions import NotExpressible, normalize, plain_number, to_redcap
+from stm_screen.interop.conditions import (
+    UNSURE_LABEL,
+    YES_NO_UNSURE_REDCAP,
+    NotExpressible,
+    normalize,
+    offers_unsure,
+    required_in_forms,
+    plain_number,
+    to_redcap,
+)
 
 MAX_FIELD_NAME = 26
 RECORD_ID = "record_id"
@@ -65,8 +79,37 @@ def _clean(text: str) -> str:
     return " ".join(text.replace("|", "/").split())
 
 
+def field_type(q: Question) -> str:
+    """``yesno``, ``radio``, ``checkbox`` or ``text``; a yes/no question that offers 'not sure' is a radio
+    field of three choices."""
+    if q.type == "boolean" and offers_unsure(q):
+        return "radio"
+    return FIELD_TYPE[q.type]
+
+
+def choice_codes(q: Question) -> list[tuple[str, str]]:
+    """(code, label) of each choice of a radio or checkbox field, 'not sure' last where it is an answer."""
+    if q.type == "boolean":
+        pairs = [(code, label) for code, label in YES_NO_UNSURE_REDCAP if code != UNSURE]
+    else:
+        pairs = [(c.id, _clean(str(c.label))) for c in q.choices]
+    if offers_unsure(q):
+        pairs.append((UNSURE, UNSURE_LABEL))
+    return pairs
+
+
 def _choices(q: Question) -> str:
-    return " | ".join(f"{c.id}, {_clean(str(c.label))}" for c in q.choices)
+    return " | ".join(f"{code}, {label}" for code, label in choice_codes(q))
+
+
+def warnings(ruleset: Ruleset) -> list[str]:
+    """What the data dictionary cannot carry over."""
+    return [
+        f"question '{q.id}': a REDCap {FIELD_TYPE[q.type]} field cannot offer 'not sure'; leave it blank when "
+        "the answer is not known (it then counts as not sure)"
+        for q in ruleset.questions
+        if q.unsure and not offers_unsure(q)
+    ]
 
 
 def _note(q: Question) -> str:
@@ -136,9 +179,9 @@ def data_dictionary(ruleset: Ruleset) -> list[list[str]]:
         if q.section is not None and q.section not in seen_sections:
             seen_sections.add(q.section)
             row[2] = _clean(str(ruleset.sections[q.section].title))
-        row[3] = FIELD_TYPE[q.type]
+        row[3] = field_type(q)
         row[4] = _clean(str(q.text))
-        if q.choices:
+        if row[3] in ("radio", "checkbox"):
             row[5] = _choices(q)
         row[6] = _note(q)
         if q.type in VALIDATION:
@@ -146,6 +189,6 @@ def data_dictionary(ruleset: Ruleset) -> list[list[str]]:
             row[8] = _num(q.min)
             row[9] = _num(q.max)
         row[11] = branching_logic(ruleset, q)
-        row[12] = "y" if q.required else ""
+        row[12] = "y" if required_in_forms(q) else ""
         rows.append(row)
     return rows

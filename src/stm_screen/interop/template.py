@@ -10,8 +10,9 @@ def describe(q: Question) -> str:
     text = allowed(q)
     if q.type == "multi_choice":
         text += " (several: separate with ;)"
-    if q.required:
-        text += "; required"
+    if q.required or q.safety:
+        # a blank safety answer is a warning sign that could not be ruled out
+        text += "; required when asked" if q.ask_if is not None else "; required"
     return text
 
 
