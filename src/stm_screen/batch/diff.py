@@ -44,6 +44,9 @@ class DiffResult:
     changes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (old, new) level or status
     errors_old: int = 0  # records that could not be scored under the old rules (status error)
     errors_new: int = 0
+    # (file, safety questions with no column) under each ruleset: scored all the same (see run_diff)
+    gaps_old: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    gaps_new: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -110,12 +113,12 @@ class _Differ:
             data.update(zip(DIFF_FIELDS, values, strict=True))
             self.handle.write(json.dumps(data, ensure_ascii=False) + "\n")
 
-        Batch(self.old, self.old_map, self.settings, self.notify).run(
-            path, CallbackWriter(self.handle, first)
-        )
-        self.result.records += Batch(self.new, self.new_map, self.settings).run(
-            path, CallbackWriter(self.handle, second)
-        )
+        before = Batch(self.old, self.old_map, self.settings, self.notify)
+        before.run(path, CallbackWriter(self.handle, first))
+        after = Batch(self.new, self.new_map, self.settings)
+        self.result.records += after.run(path, CallbackWriter(self.handle, second))
+        self.result.gaps_old += before.gaps
+        self.result.gaps_new += after.gaps
 
 
 def run_diff(
@@ -129,6 +132,12 @@ def run_diff(
     fmt: str,
     notify: Notify,
 ) -> DiffResult:
+    """Records whose status or level changes. A file lacking some safety question's column is scored all
+    the same (its records are then 'incomplete' under the rules that ask it): that is a change to show, and
+    the result lists those questions (``gaps_old``, ``gaps_new``)."""
+    from dataclasses import replace
+
+    settings = replace(settings, allow_missing=True)
     result = DiffResult()
     with_file = len(inputs) > 1
     if fmt == "csv":

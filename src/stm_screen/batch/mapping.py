@@ -7,6 +7,7 @@ decimal_comma: true          # optional: "3,5" means 3.5 in every number column
 multi_separator: ";"         # optional: how joined multi-select answers are separated
 missing: ["-99", "UNK"]      # optional: cell values meaning "not answered", in every column
 ignore: [Q99]                # optional: columns to leave out without a warning
+allow_missing: [weakness_fast]  # optional: safety questions this export has no column for (or: true)
 columns:
   Q1: pain_duration_months   # short form: column -> question id
   Q2:
@@ -31,7 +32,16 @@ from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import MappingError, Problem
 
-TOP_KEYS = ("preset", "id_column", "decimal_comma", "multi_separator", "missing", "ignore", "columns")
+TOP_KEYS = (
+    "preset",
+    "id_column",
+    "decimal_comma",
+    "multi_separator",
+    "missing",
+    "ignore",
+    "allow_missing",
+    "columns",
+)
 COLUMN_KEYS = ("question", "choice", "values", "missing", "separator", "decimal_comma")
 
 
@@ -57,6 +67,9 @@ class Mapping:
     missing: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()  # folded column names
     columns: tuple[ColumnSpec, ...] = ()
+    # safety questions the export may lack a column for (as --allow-missing does for all of them)
+    allow_missing: frozenset[str] = frozenset()
+    allow_all_missing: bool = False
 
     def spec_for(self, *names: str) -> ColumnSpec | None:
         """The column entry for a header (exact first, then folded)."""
@@ -127,6 +140,7 @@ def load_mapping(path: str, ruleset: Ruleset) -> Mapping:
         bad(("multi_separator",), "multi_separator must be a non-empty text such as ',' or ';'")
     missing = _codes(data.get("missing"), ("missing",), bad)
     ignore = frozenset(norm(c) for c in _codes(data.get("ignore"), ("ignore",), bad, folded=False))
+    allow_all, allow = _allow_missing(data.get("allow_missing"), ruleset, bad)
 
     columns_data = data.get("columns")
     specs: list[ColumnSpec] = []
@@ -152,7 +166,30 @@ def load_mapping(path: str, ruleset: Ruleset) -> Mapping:
         missing=missing,
         ignore=ignore,
         columns=tuple(specs),
+        allow_missing=frozenset(allow),
+        allow_all_missing=allow_all,
     )
+
+
+def _allow_missing(value: Any, ruleset: Ruleset, bad: Any) -> tuple[bool, frozenset[str]]:
+    """``allow_missing: true`` (every question), or a list of question ids."""
+    if value is None or value is False:
+        return False, frozenset()
+    if value is True:
+        return True, frozenset()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        bad(("allow_missing",), "allow_missing must be true, or a list of question ids")
+        return False, frozenset()
+    qids = [q.id for q in ruleset.questions]
+    out: set[str] = set()
+    for i, qid in enumerate(items):
+        if not isinstance(qid, str) or qid not in ruleset.by_id:
+            shown = str(qid)
+            bad(("allow_missing", i), f"allow_missing: unknown question '{shown}'{suggest(shown, qids)}")
+            continue
+        out.add(qid)
+    return False, frozenset(out)
 
 
 def path_text(path: str) -> str:

@@ -19,6 +19,7 @@ FIELDS = (
     "id",
     "status",
     "level",
+    "urgency",
     "score",
     "red_flags",
     "criteria_met",

@@ -24,7 +24,7 @@ from stm_screen.batch.readers import (
 )
 from stm_screen.batch.scoring import Outcome, RecordScorer, error_outcome
 from stm_screen.batch.segments import NO_EDGE, Edge
-from stm_screen.core.ruleset import Ruleset
+from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import InputFileError, UsageError
 
 Notify = Callable[[str], None]
@@ -41,6 +41,7 @@ class BatchSettings:
     options: Options = Options()
     jobs: int = 0  # processes for one large CSV file: 0 = one per CPU (up to 4), 1 = this process only
     temp_dir: str | None = None  # where helper processes write their part of the output
+    allow_missing: bool = False  # score files that lack a safety question's column (else exit 2)
 
 
 def _quiet(_: str) -> None:
@@ -51,23 +52,93 @@ def _no_progress(_: int) -> None:
     return None
 
 
+def shown_columns(headers: tuple[str, ...] | list[str], limit: int = 8) -> str:
+    shown = ", ".join(f"'{h}'" for h in headers[:limit])
+    return shown + (f" and {len(headers) - limit} more" if len(headers) > limit else "")
+
+
 def describe_plan(name: str, plan: Plan, ruleset: Ruleset, notify: Notify) -> None:
-    """Say on stderr which columns were left out and which questions have no column (names only)."""
+    """Say on stderr which columns were left out and which questions have no column (names only). Safety
+    questions without a column are not listed here: they stop the run, or (allowed) the summary names them
+    once (see :func:`safety_gaps`)."""
     if plan.unmatched:
-        shown = ", ".join(f"'{h}'" for h in plan.unmatched[:8])
-        more = f" and {len(plan.unmatched) - 8} more" if len(plan.unmatched) > 8 else ""
         notify(
-            f"{name}: {len(plan.unmatched)} column(s) match no question and are left out: {shown}{more} "
-            "(map them with --map if they hold answers)"
+            f"{name}: {len(plan.unmatched)} column(s) match no question and are left out: "
+            f"{shown_columns(plan.unmatched)} (map them with --map if they hold answers)"
         )
-    if plan.unasked:
-        safety = [q for q in plan.unasked if ruleset.by_id[q].safety]
-        notify(f"{name}: no column for question(s): {', '.join(plan.unasked)}")
-        if safety:
-            notify(
-                f"{name}: safety question(s) without a column ({', '.join(safety)}): records cannot be "
-                "cleared of warning signs and will be 'incomplete'"
-            )
+    others = [q for q in plan.unasked if not _needed(ruleset.by_id[q])]
+    if others:
+        notify(f"{name}: no column for question(s): {', '.join(others)}")
+
+
+def _needed(q: Question) -> bool:
+    """A question whose column a file must have: a safety question, or a required one."""
+    return q.safety or q.required
+
+
+# Questions that pt-screen 2.0 added to the safety group of 1.x (and the age, which its rules use): an
+# export made for a 1.x form lacks exactly these columns.
+NEW_IN_PT_SCREEN_2 = frozenset(
+    {
+        "age_years",
+        "both_legs_symptoms",
+        "weakness_fast",
+        "clumsy_hands_or_gait",
+        "sudden_severe_headache",
+        "jaw_scalp_headache",
+        "dizziness_ongoing",
+        "chest_arm_pain_exertion",
+        "calf_swelling",
+        "infection_risk",
+        "minor_trauma",
+        "fracture_risk",
+        "blood_thinners",
+        "morning_stiffness",
+        "bone_pain_impact",
+        "self_harm_danger",
+    }
+)
+
+
+def safety_gaps(unasked: tuple[str, ...] | list[str], ruleset: Ruleset, records: bool = False) -> tuple[str, ...]:
+    """The safety (or required) questions among those with no column. ``records``: JSON records, whose
+    keys a form tool leaves out for questions its skip logic hides, so a question asked only under an
+    ``ask_if`` is not expected there."""
+    return tuple(
+        qid
+        for qid in unasked
+        if _needed(ruleset.by_id[qid]) and not (records and ruleset.by_id[qid].ask_if is not None)
+    )
+
+
+class MissingColumnsError(UsageError):
+    """A file has no column for some safety question: its records could never be cleared (exit 2)."""
+
+    def __init__(self, name: str, gaps: tuple[str, ...], ruleset: Ruleset, unmatched: tuple[str, ...]) -> None:
+        self.parts = [
+            f"{name}: no column for {len(gaps)} safety question(s): {', '.join(gaps)}"
+            + _old_export(gaps, ruleset)
+            + "; without them no record can be cleared of these warning signs",
+            "add the columns to the export, or map them with --map (start one with: stm-screen batch "
+            f"{name} --suggest-map), or score anyway with --allow-missing (each record is then 'incomplete', "
+            "level see_doctor, unless a warning sign fired)",
+        ]
+        if unmatched:
+            self.parts.append(f"{name}: columns that match no question: {shown_columns(unmatched)}")
+        super().__init__("\n".join(self.parts))
+
+    def lines(self) -> list[str]:
+        return list(self.parts)
+
+
+def _old_export(gaps: tuple[str, ...], ruleset: Ruleset) -> str:
+    major = ruleset.version.split(".", 1)[0]
+    if ruleset.id == "pt-screen" and major.isdigit() and int(major) >= 2 and set(gaps) <= NEW_IN_PT_SCREEN_2:
+        return (
+            f" (this looks like an export made for pt-screen 1.x: these questions are new in "
+            f"pt-screen {ruleset.version})"
+        )
+    return ""
 
 
 class Batch:
@@ -87,6 +158,19 @@ class Batch:
         self.notify = notify
         self.progress = progress or _no_progress  # None: nobody watches, and the loop does not report
         self.parts: list[str] = []  # how the last file scored in parts went, range by range
+        # (file, safety questions with no column): files scored although they lack them (allowed)
+        self.gaps: list[tuple[str, tuple[str, ...]]] = []
+
+    def check_gaps(self, name: str, gaps: tuple[str, ...], unmatched: tuple[str, ...]) -> None:
+        """Stop (exit 2) for safety questions with no column, unless allowed; remember allowed ones."""
+        if not gaps:
+            return
+        allowed = self.settings.allow_missing
+        if not allowed and self.mapping is not None:
+            allowed = self.mapping.allow_all_missing or set(gaps) <= self.mapping.allow_missing
+        if not allowed:
+            raise MissingColumnsError(name, gaps, self.ruleset, unmatched)
+        self.gaps.append((name, gaps))
 
     def preset_for(self, detected: str, name: str, kind: str) -> Preset:
         chosen = self.settings.preset or (self.mapping.preset if self.mapping else None)
@@ -150,6 +234,7 @@ class Batch:
         columns = preset.columns(head[:n_head])
         _check_headers(src.name, columns)
         plan = build_plan(columns, self.ruleset, preset, self.mapping, self.settings.options, src.name)
+        self.check_gaps(src.name, safety_gaps(plan.unasked, self.ruleset), plan.unmatched)
         describe_plan(src.name, plan, self.ruleset, self.notify)
         count = self._loop(chain(head[n_head:], rows), plan, writer, src, pad=src.kind == "xlsx")
         if count == 0:
@@ -228,6 +313,30 @@ class Batch:
 
     # --- records (JSON, JSONL, FHIR) ----------------------------------------------------------------------
 
+    def _record_gaps(self, head: list[Any], src: RecordSource) -> Preset | None:
+        """Safety questions that no record among the first ones answers (keys are a record's columns):
+        stop, or remember them, as for a table. Returns the preset (None when no record can be read)."""
+        first = next((r for r in head if not isinstance(r, BadRecord)), None)
+        if first is None:
+            return None
+        preset = self.preset_for(detect_record(tuple(first), src.kind), src.name, src.kind)
+        answered: set[str] = set()
+        unmatched: dict[str, None] = {}
+        for keys in dict.fromkeys(tuple(r) for r in head if not isinstance(r, BadRecord)):
+            columns = [Column(i, k) for i, k in enumerate(keys)]
+            try:
+                plan = build_plan(
+                    columns, self.ruleset, preset, self.mapping, self.settings.options, src.name, per_record=True
+                )
+            except InputFileError:  # e.g. two keys answer one question: that record's own error, later
+                continue
+            answered.update(t.question.id for t in plan.targets)
+            unmatched.update(dict.fromkeys(plan.unmatched))
+        if answered:  # else: no record answers anything (the loop says why)
+            unasked = [q.id for q in self.ruleset.questions if q.id not in answered]
+            self.check_gaps(src.name, safety_gaps(unasked, self.ruleset, records=True), tuple(unmatched))
+        return preset
+
     def _records(self, src: RecordSource, writer: Writer) -> int:
         """JSON records, whose keys may differ from record to record: one plan per key set. A record that
         cannot be read or planned (a broken JSONL line, two keys answering one question) is an error row;
@@ -235,14 +344,16 @@ class Batch:
         column (then the keys are not question ids: a mapping error, exit 2)."""
         plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str], Plan] | Outcome] = {}
         wants_row = getattr(writer, "wants_row", False)  # e.g. FHIR output: the record's own answers
-        preset: Preset | None = None
         matched = False  # some record so far had a column answering a question
         described = False
         unused: set[int] | None = None  # mapped columns in no record so far (ids of their specs)
         specs = {id(s): s for s in self.mapping.columns} if self.mapping else {}
         last_headers: tuple[str, ...] = ()
         n = 0
-        for rec in src.records:
+        records = iter(src.records)
+        head = list(islice(records, CALIBRATION_ROWS))
+        preset = self._record_gaps(head, src)
+        for rec in chain(head, records):
             n += 1
             if isinstance(rec, BadRecord):
                 writer.begin()

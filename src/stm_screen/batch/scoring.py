@@ -1,10 +1,10 @@
 """Scoring one record after another, fast, with results identical to ``Scorer.evaluate``.
 
 Each cell is converted once per distinct text (a memo per column), and turned into a small integer token
-standing for what the rules can tell apart: for a question used only by single-question conditions (every
-red flag and criterion of the bundled rules) two answers that make every such condition come out the same
-share a token; otherwise (item scores, conditions over several questions, skip logic) the token stands for
-the answer itself. A record is then a tuple of tokens, and its outcome is computed once by the real scorer
+standing for what the rules can tell apart: for a question used only by single-question conditions (red
+flags, criteria, skip logic, outcome guards) two answers that make every such condition come out the same,
+and that are alike in being blank or 'not sure', share a token; otherwise (item scores, conditions over
+several questions) the token stands for the answer itself. A record is then a tuple of tokens, and its outcome is computed once by the real scorer
 (on representative answers) and reused for every record with the same tuple.
 """
 
@@ -20,7 +20,8 @@ from stm_screen.batch.columns import Plan, Target
 from stm_screen.core.answers import Answer, AnswerValueError
 from stm_screen.core.conditions import Condition
 from stm_screen.core.engine import Scorer
-from stm_screen.core.ruleset import Ruleset
+from stm_screen.core.explain import URGENCY_ORDER
+from stm_screen.core.ruleset import UNSURE, Ruleset
 from stm_screen.errors import printable
 
 MAX_MEMO = 50_000  # distinct cell texts remembered per column
@@ -41,6 +42,7 @@ class Outcome:
     __slots__ = (
         "status",
         "level",
+        "urgency",
         "score",
         "score_text",
         "red_flags",
@@ -64,11 +66,13 @@ class Outcome:
         unanswered: tuple[str, ...] = (),
         error: str = "",
         brief: str | None = None,
+        urgency: str = "",
     ) -> None:
         self.status = status
         self.n = 0  # records with this outcome (the runner counts here: cheaper than a dict)
         self.tail = ""  # the output line after the id, rendered once by the writer
         self.level = level
+        self.urgency = urgency  # how soon to act: the most urgent warning sign that fired ('' when none)
         self.score = score
         self.red_flags = red_flags
         self.criteria_met = criteria_met
@@ -80,6 +84,7 @@ class Outcome:
         self.csv = (
             status,
             level,
+            urgency,
             score_text,
             ";".join(red_flags),
             ";".join(criteria_met),
@@ -90,6 +95,7 @@ class Outcome:
             {
                 "status": status,
                 "level": level or None,
+                "urgency": urgency or None,
                 "score": score,
                 "red_flags": list(red_flags),
                 "criteria_met": list(criteria_met),
@@ -124,18 +130,25 @@ class RecordScorer:
         headline = ruleset.headline
         self.headline = headline.id if headline is not None else None
         self.targets: tuple[Target, ...] = plan.targets
-        gated = any(q.ask_if is not None for q in ruleset.questions)
+        # Every condition that looks at answers: a question read only by conditions of its own (each of
+        # them over that question alone) has tokens by what those conditions make of its answers. Skip
+        # logic needs nothing more: a question's ask_if is a condition of the questions it names, and a
+        # skipped question's answer is dropped whatever it is.
         conds: list[Condition] = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
         conds += [q.ask_if for q in ruleset.questions if q.ask_if is not None]
-        shared = {n for c in conds if len(c.names) > 1 for n in c.names}
+        conds += [o.when for o in ruleset.outcomes if o.when is not None]
+        qids = {q.id for q in ruleset.questions}
+        shared = {n for c in conds if len(c.names & qids) > 1 or c.names - qids for n in c.names}
         shared |= {qid for s in ruleset.scores for qid in s.items}
         self._single: list[tuple[Condition, ...] | None] = []
         for t in self.targets:
             qid = t.question.id
-            if gated or qid in shared:
+            if qid in shared:
                 self._single.append(None)  # the token stands for the answer itself
             else:
                 self._single.append(tuple(c for c in conds if c.names == {qid}))
+        self._unsure = frozenset(q.id for q in ruleset.questions if q.unsure)
+        self._urgency = {rf.id: rf.urgency for rf in ruleset.red_flags if rf.urgency in URGENCY_ORDER}
 
         self._generation = 0
         self.memos: list[dict[Hashable, int]] = [{} for _ in self.targets]
@@ -222,8 +235,10 @@ class RecordScorer:
         if single is None:
             sig = ("value", value)
         else:
-            answers = {} if value is None else {t.question.id: value}
-            sig = (value is None, *(c.evaluate(answers) for c in single))
+            # 'not sure' is not known to conditions (as a blank), but it is an answer: its own token
+            unsure = value == UNSURE and t.question.id in self._unsure
+            answers = {} if value is None or unsure else {t.question.id: value}
+            sig = (value is None, unsure, *(c.evaluate(answers) for c in single))
         by_sig = self._by_sig[i]
         tok_opt = by_sig.get(sig)
         if tok_opt is None:
@@ -353,11 +368,17 @@ class RecordScorer:
     def evaluate(self, values: dict[str, Answer]) -> Outcome:
         ev = self.scorer.evaluate(values)
         score = ev.scores.get(self.headline) if self.headline else None
+        soon = [self._urgency[r] for r in ev.red_flags if r in self._urgency]
+        urgency = max(soon, key=URGENCY_ORDER.index) if soon else ""
         if ev.complete:
-            return Outcome("ok", ev.level or "", score, ev.red_flags, ev.criteria_met, ())
-        # Safety questions unanswered: a fired warning sign still stands; a physical-therapy level does not.
-        level = ev.level or "" if ev.red_flags else ""
-        return Outcome("incomplete", level, score, ev.red_flags, ev.criteria_met, ev.red_flags_unknown)
+            return Outcome("ok", ev.level or "", score, ev.red_flags, ev.criteria_met, (), urgency=urgency)
+        # A warning sign could not be ruled out ('not sure', or no answer): the level is the ruleset's
+        # 'unchecked' one (see_doctor) unless a warning sign that fired sets a higher one; a physical-therapy
+        # level never stands. Without an 'unchecked' level, only a fired warning sign gives one.
+        level = ev.level or "" if ev.unchecked or ev.red_flags else ""
+        return Outcome(
+            "incomplete", level, score, ev.red_flags, ev.criteria_met, ev.red_flags_unknown, urgency=urgency
+        )
 
     def score_row(self, row: list[Any]) -> Outcome:
         """One row, the plain way (used by ``rules diff`` and tests; the runner inlines this)."""

@@ -69,6 +69,15 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 help="Write a starter mapping file (from fuzzy matches of headers) instead of scoring.",
             ),
         ] = False,
+        allow_missing: Annotated[
+            bool,
+            typer.Option(
+                "--allow-missing",
+                help="Score a file that has no column for some safety questions (an export made for "
+                "pt-screen 1.x, say) instead of stopping with exit 2. Their warning signs cannot be "
+                "checked, so records are 'incomplete' with level see_doctor; the summary names them once.",
+            ),
+        ] = False,
         jobs: Annotated[
             int,
             typer.Option(
@@ -84,7 +93,8 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
         """Score every record of survey exports; one output row per record, in input order.
 
         Exit 0 when every record was scored, 1 when some records have errors (the output is still
-        complete), 2 for usage, mapping or rules errors, 130 when interrupted (no partial output file).
+        complete), 2 for usage, mapping or rules errors or a file with no column for a safety question
+        (unless --allow-missing), 130 when interrupted (no partial output file).
         """
         from stm_screen.cli import batch_cmd
 
@@ -99,6 +109,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             output=output,
             fmt=fmt,
             jobs=jobs,
+            allow_missing=allow_missing,
         )
         if suggest_map:
             batch_cmd.suggest(inputs, opts)

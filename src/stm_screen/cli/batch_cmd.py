@@ -8,7 +8,7 @@ import errno
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -40,6 +40,7 @@ class CommandOptions:
     output: str
     fmt: str
     jobs: int = 0
+    allow_missing: bool = False
 
 
 def note(line: str) -> None:
@@ -187,7 +188,7 @@ def _progress(inputs: list[str]) -> tuple[Callable[[int], None] | None, Callable
     return update, start, progress
 
 
-def _settings(o: CommandOptions, delimiter: str | None) -> BatchSettings:
+def _settings(o: CommandOptions, delimiter: str | None, allow_missing: bool | None = None) -> BatchSettings:
     """How inputs are read and scored, from the command's options (the delimiter already checked)."""
     from stm_screen.batch.columns import Options
     from stm_screen.batch.runner import BatchSettings
@@ -198,6 +199,7 @@ def _settings(o: CommandOptions, delimiter: str | None) -> BatchSettings:
         options=Options(o.id_column, o.decimal_comma, o.multi_separator),
         jobs=o.jobs,
         temp_dir=_temp_dir(o.output),
+        allow_missing=o.allow_missing if allow_missing is None else allow_missing,
     )
 
 
@@ -243,15 +245,20 @@ def run(inputs: list[str], o: CommandOptions) -> None:
             batch.run(path, writer)
         writer.begin()
         writer.finish()
-    _summary(writer.counts, writer.bad, ruleset, inputs)
+    _summary(writer.counts, writer.bad, ruleset, inputs, batch.gaps)
     if any(status == "error" for status, _ in writer.counts):
         raise typer.Exit(int(ExitCode.INVALID_DATA))
 
 
 def _summary(
-    counts: dict[tuple[str, str], int], bad: list[tuple[str, int, str]], ruleset: Any, inputs: list[str]
+    counts: dict[tuple[str, str], int],
+    bad: list[tuple[str, int, str]],
+    ruleset: Any,
+    inputs: list[str],
+    gaps: Sequence[tuple[str, tuple[str, ...]]] = (),
 ) -> None:
-    """Counts per status and level, and the first bad records (file and row only, never the id)."""
+    """Counts per status and level, the safety questions that had no column (once per file), and the first
+    bad records (file and row only, never the id)."""
     by_status: dict[str, int] = {}
     by_level: dict[str, int] = {}
     for (status, level), n in counts.items():
@@ -266,10 +273,17 @@ def _summary(
     shown = ", ".join(f"{lv.id} {by_level[lv.id]:,}" for lv in levels if by_level.get(lv.id))
     if shown:
         note(f"levels: {shown}")
-    if by_status.get("incomplete"):
+    for file, qids in gaps:
         note(
-            "incomplete: safety questions unanswered, so no physical-therapy level is given "
-            "(a warning sign that did fire is still shown)"
+            f"{file}: no column for warning-sign question(s) {', '.join(qids)} (allowed by --allow-missing): "
+            "they could not be checked for any record"
+        )
+    if by_status.get("incomplete"):
+        unchecked = getattr(ruleset, "unchecked", None)
+        open_level = f"the level is {unchecked.level}" if unchecked is not None else "no level is given"
+        note(
+            "incomplete: some warning signs could not be ruled out ('not sure', unanswered, or no column), "
+            f"so no physical-therapy level is given: {open_level}, or that of a warning sign that fired"
         )
     if bad:
         note("first records with errors:")
@@ -311,6 +325,12 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
     note(f"{result.records:,} record(s); {result.changed:,} change level from {label_old} to {label_new}")
     for (before, after), n in result.changes.most_common():
         note(f"  {before or '-'} -> {after or '-'}: {n:,}")
+    for label, gaps in ((label_old, result.gaps_old), (label_new, result.gaps_new)):
+        for file, qids in gaps:
+            note(
+                f"{file}: no column for {len(qids)} warning-sign question(s) of {label} ({', '.join(qids)}): "
+                f"under {label} they could not be checked for any record"
+            )
     if result.errors_old or result.errors_new:
         note(
             f"records with errors (not scored): {result.errors_old:,} under {label_old}, "

@@ -89,6 +89,7 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--format": ("fmt", True),
     "-f": ("fmt", True),
     "--suggest-map": ("suggest_map", False),
+    "--allow-missing": ("allow_missing", False),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
 }
@@ -121,6 +122,7 @@ def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
     options.setdefault("output", "-")
     options.setdefault("fmt", "csv")
     options.setdefault("decimal_comma", False)
+    options.setdefault("allow_missing", False)
     for name in ("rules", "preset", "mapping", "id_column", "delimiter", "multi_separator"):
         options.setdefault(name, None)
     opts = batch_cmd.CommandOptions(**options)

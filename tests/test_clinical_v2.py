@@ -1,0 +1,390 @@
+"""pt-screen 2.0: the clinical contract (issue 9), checked on the bundled rules and through the tool.
+
+Reading level, examples for every warning sign and guard, unknown-is-not-safe, patient text under warning
+signs, the per-country emergency numbers, and the engine features the rules rely on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from stm_screen.cli.app import app
+from stm_screen.core.answers import check_answers, parse_answer
+from stm_screen.core.contacts import DEFAULT, country_from_locale, fill, normalise_country
+from stm_screen.core.engine import Scorer
+from stm_screen.core.explain import explain
+from stm_screen.core.ruleset import UNSURE, Ruleset
+from stm_screen.errors import RulesError
+from stm_screen.io.contacts import contacts_for, load_table
+from stm_screen.render.report import ReportInfo, render_report
+from stm_screen.render.text import render_plain
+from tests.readability import grade, patient_texts
+
+SAFETY_GROUP = {
+    "bladder_bowel_change", "saddle_numbness", "both_legs_symptoms", "progressive_weakness", "weakness_fast",
+    "clumsy_hands_or_gait", "stroke_signs", "sudden_severe_headache", "dizziness_ongoing", "jaw_scalp_headache",
+    "chest_arm_pain_exertion", "calf_swelling", "self_harm_thoughts", "self_harm_danger", "fever_or_unwell",
+    "infection_risk", "cancer_history", "unexplained_weight_loss", "major_trauma", "minor_trauma",
+    "fracture_risk", "blood_thinners", "night_pain", "morning_stiffness", "bone_pain_impact",
+}  # fmt: skip
+
+
+def calm(ruleset: Ruleset) -> dict[str, Any]:
+    return dict(ruleset.examples[0].answers)
+
+
+def result_for(ruleset: Ruleset, **changes: Any) -> Any:
+    answers = {**calm(ruleset), **changes}
+    return explain(ruleset, check_answers(ruleset, {k: v for k, v in answers.items() if v is not None}))
+
+
+# --- the public contract ---------------------------------------------------------------------------------
+
+
+def test_version_and_question_contract(ruleset: Ruleset) -> None:
+    assert ruleset.version == "2.0.0"
+    safety = {q.id for q in ruleset.questions if q.section == "safety"}
+    assert safety == SAFETY_GROUP
+    for qid in SAFETY_GROUP:
+        q = ruleset.by_id[qid]
+        assert q.type == "boolean" and q.unsure, qid
+    types = {q.id: q.type for q in ruleset.questions}
+    assert types["age_years"] == "integer" and ruleset.by_id["age_years"].required
+    assert (ruleset.by_id["age_years"].min, ruleset.by_id["age_years"].max) == (0, 120)
+    assert ruleset.by_id["pain_trend"].choice_ids == ("better", "same", "worse")
+    assert "mid_back" in ruleset.by_id["pain_areas"].choice_ids
+    assert types["pregnant"] == "boolean" and not ruleset.by_id["pregnant"].safety
+
+
+def test_every_red_flag_states_how_soon_and_names_its_source(ruleset: Ruleset) -> None:
+    for rf in ruleset.red_flags:
+        assert rf.urgency in ("now", "today", "days", "weeks"), rf.id
+        assert rf.source.citation, rf.id
+        if rf.urgency == "now":
+            assert rf.level == "emergency", rf.id
+
+
+# --- examples: a yes and a no for every warning sign ------------------------------------------------------
+
+
+def test_every_red_flag_has_a_yes_and_a_no_example(ruleset: Ruleset) -> None:
+    """Yes: an example fires it. No: an example answers every yes/no question the sign looks at, and the
+    sign neither fires nor is left open."""
+    scorer = Scorer(ruleset)
+    evaluated = [(ex, scorer.evaluate(check_answers(ruleset, ex.answers))) for ex in ruleset.examples]
+    for rf in ruleset.red_flags:
+        own = {n for n in rf.when.names if ruleset.by_id[n].type == "boolean"}
+        yes = any(rf.id in ev.red_flags for _, ev in evaluated)
+        no = any(
+            rf.id not in ev.red_flags
+            and rf.id not in ev.red_flags_unknown
+            and all(ex.answers.get(n) is not None for n in own)
+            for ex, ev in evaluated
+        )
+        assert yes, f"{rf.id}: no example fires it"
+        assert no, f"{rf.id}: no example answers its questions without firing it"
+
+
+def test_examples_cover_the_boundaries(ruleset: Ruleset) -> None:
+    by_name = {ex.name: ex for ex in ruleset.examples}
+    durations = {ex.answers.get("pain_duration_months") for ex in ruleset.examples}
+    assert {2.9, 3, 1.5, 1}.issubset(durations)
+    ages = {ex.answers.get("age_years") for ex in ruleset.examples}
+    assert {15, 16, 49, 50, 69, 70}.issubset(ages)
+    assert "inflammatory back pain that began at 44 needs a doctor" in by_name
+    assert "morning stiffness with back pain that began at 45 is not asked" in by_name
+
+
+@pytest.mark.parametrize(
+    ("changes", "level", "fired"),
+    [
+        ({"major_trauma": True, "pain_duration_months": 30, "morning_stiffness": False}, "pt_consider", []),
+        ({"cancer_history": True, "pain_areas": ["tendon"]}, "self_care", []),
+        ({"bladder_bowel_change": False}, "self_care", []),  # long-standing, unchanged leakage is "no"
+        ({"blood_thinners": UNSURE}, "self_care", []),  # no fall: the sign cannot fire, nothing open
+        ({"self_harm_thoughts": True, "self_harm_danger": False}, "emergency", ["self_harm"]),
+        ({"progressive_weakness": True, "weakness_fast": True}, "emergency", ["weakness_getting_worse_fast"]),
+    ],
+)
+def test_cases_from_the_contract(
+    ruleset: Ruleset, changes: dict[str, Any], level: str, fired: list[str]
+) -> None:
+    result = result_for(ruleset, **changes)
+    assert result.level == level
+    assert [f.id for f in result.red_flags] == fired
+    assert not result.red_flags_not_ruled_out
+
+
+# --- unknown is not safe ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("qid", sorted(SAFETY_GROUP - {"weakness_fast", "self_harm_danger"}))
+def test_not_sure_to_any_safety_question_never_leaves_a_pt_headline(ruleset: Ruleset, qid: str) -> None:
+    strong = {"pain_duration_months": 24, "activity_limitation": 8, "fear_of_movement": True,
+              "pain_areas": ["low_back", "neck_shoulder"], "age_years": 60, "minor_trauma": True,
+              "morning_stiffness": False}  # fmt: skip
+    answers = {**calm(ruleset), **strong, qid: UNSURE}
+    scorer = Scorer(ruleset)
+    ev = scorer.evaluate(check_answers(ruleset, answers))
+    if not ev.red_flags_unknown:
+        pytest.fail(f"not sure to {qid} leaves no warning sign open")
+    result = explain(ruleset, check_answers(ruleset, answers))
+    assert result.level in ("see_doctor", "emergency")
+    assert result.pt_level == "pt_recommended"  # kept for clinicians
+    text = render_plain(result)
+    assert "physical therapist is recommended" not in text.lower()
+    assert "Score" not in text and "What would change" not in text
+
+
+def test_unchecked_result_has_its_own_title(ruleset: Ruleset) -> None:
+    result = result_for(ruleset, calf_swelling=UNSURE)
+    assert result.unchecked and result.level == "see_doctor"
+    assert result.title == "Some warning signs could not be checked"
+    assert [f.id for f in result.red_flags_not_ruled_out] == ["possible_blood_clot"]
+    assert result.red_flags_not_ruled_out[0].answers[0].shown == "not sure"
+    assert result.answers["calf_swelling"] == "unsure"
+
+
+def test_a_1x_answer_file_still_scores(tmp_path: Path) -> None:
+    old = {"pain_duration_months": 6, "pain_areas": ["low_back"], "activity_limitation": 5,
+           "bladder_bowel_change": False, "saddle_numbness": False, "progressive_weakness": False,
+           "stroke_signs": False, "self_harm_thoughts": False, "fever_or_unwell": False,
+           "cancer_history": False, "unexplained_weight_loss": False, "major_trauma": False,
+           "night_pain": False, "tightness_trigger_points": True, "recurrent_flare_ups": False,
+           "fear_of_movement": False}  # fmt: skip
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    out = CliRunner().invoke(app, ["score", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["level"] == "see_doctor" and data["unchecked"] is True
+    assert not data["complete"]
+    assert {"possible_blood_clot", "both_legs"} <= {f["id"] for f in data["red_flags_not_ruled_out"]}
+
+
+def test_a_follow_up_under_a_not_sure_parent_is_not_asked(ruleset: Ruleset) -> None:
+    ev = Scorer(ruleset).evaluate(check_answers(ruleset, {**calm(ruleset), "self_harm_thoughts": UNSURE}))
+    assert "self_harm_danger" in ev.skipped and "self_harm_danger" not in ev.missing
+    assert set(ev.red_flags_unknown) == {"self_harm", "self_harm_danger_now"}
+    assert ev.level == "see_doctor" and ev.unchecked
+
+
+@pytest.mark.parametrize("word", ["unsure", "Not sure", "don't know", "DONT KNOW", "not  sure"])
+def test_not_sure_words(ruleset: Ruleset, word: str) -> None:
+    assert parse_answer(ruleset.by_id["night_pain"], word) == UNSURE
+
+
+def test_not_sure_is_refused_where_it_is_not_offered(ruleset: Ruleset) -> None:
+    from stm_screen.core.answers import AnswerValueError
+
+    with pytest.raises(AnswerValueError, match="does not take 'not sure'"):
+        parse_answer(ruleset.by_id["fear_of_movement"], "not sure")
+
+
+# --- the patient's text under a warning sign -------------------------------------------------------------
+
+PT_WORDS = re.compile(
+    r"physical therapist is recommended|worth seeing a physical therapist|book a physical therapy|"
+    r"hands-on|soft tissue|What would change|Score|█|Reasons found",
+    re.IGNORECASE,
+)
+
+
+def _fired_examples(ruleset: Ruleset) -> list[Any]:
+    return [ex for ex in ruleset.examples if ex.red_flags]
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html", "txt"])
+def test_no_pt_content_under_any_warning_sign(ruleset: Ruleset, fmt: str) -> None:
+    from datetime import datetime, timezone
+
+    seen = set()
+    for ex in _fired_examples(ruleset):
+        result = explain(ruleset, check_answers(ruleset, {**ex.answers, "tightness_trigger_points": True}))
+        assert result.warning
+        if fmt == "text":
+            text = render_plain(result)
+        else:
+            text = render_report(result, fmt, ReportInfo(datetime(2026, 1, 1, tzinfo=timezone.utc)))
+        assert not PT_WORDS.search(text), (ex.name, PT_WORDS.search(text))
+        assert not result.what_would_change
+        for f in result.red_flags:
+            seen.add(f.id)
+            title = f.title if fmt == "text" else f.title.replace("'", "&#x27;") if fmt == "html" else f.title
+            assert text.count(title.split(",")[0]) >= 2, f"{f.id}: not shown first and again last"
+    assert seen == {rf.id for rf in ruleset.red_flags}
+
+
+def test_the_last_lines_say_what_to_do_and_how_soon(ruleset: Ruleset) -> None:
+    result = result_for(ruleset, saddle_numbness=True)
+    lines = render_plain(result).rstrip("\n").split("\n")
+    tail = "\n".join(lines[-12:])
+    assert "WHAT TO DO NOW" in tail and "How soon: now" in tail
+    assert "emergency department now" in tail
+
+
+def test_crisis_text_is_short_direct_and_says_nobody_was_told(ruleset: Ruleset) -> None:
+    for rid in ("self_harm", "self_harm_danger_now"):
+        message = str(next(rf for rf in ruleset.red_flags if rf.id == rid).message)
+        assert "{crisis}" in message and "{emergency}" in message
+        assert "not told anyone" in message
+        assert "physical therapy" not in message.lower()
+    result = result_for(ruleset, self_harm_thoughts=True, self_harm_danger=False)
+    text = render_plain(result)
+    assert "not the right first step" not in text
+    assert "physical therapy" not in text.split("Sources")[0].lower().replace("before physical therapy", "")
+
+
+# --- readability -----------------------------------------------------------------------------------------
+
+
+def test_reading_level_of_every_patient_text(ruleset: Ruleset) -> None:
+    grades = []
+    too_hard = []
+    for where, text in patient_texts(ruleset):
+        if len(text.split()) < 8:
+            continue
+        g = grade(text)
+        grades.append(g)
+        if g > 8.0:
+            too_hard.append(f"{where}: grade {g:.1f}")
+    assert not too_hard, "\n".join(too_hard)
+    assert sum(grades) / len(grades) <= 6.5
+
+
+def test_emergency_messages_are_at_most_60_words(ruleset: Ruleset) -> None:
+    for rf in ruleset.red_flags:
+        if rf.level == "emergency":
+            words = len(fill(str(rf.message), DEFAULT).split())
+            assert words <= 60, f"{rf.id}: {words} words"
+
+
+# --- emergency numbers and crisis lines per country -------------------------------------------------------
+
+
+def test_contacts_table_covers_the_countries_with_sources() -> None:
+    table = load_table()
+    assert set(table.countries) == {"US", "CA", "GB", "IE", "AU", "NZ", "ES", "MX", "DE", "FR", "IN"}
+    for code, entry in table.countries.items():
+        assert entry.emergency and entry.crisis, code
+        assert entry.sources and all(s.url for s in entry.sources), code
+    assert table.countries["US"].emergency == "911" and "988" in table.countries["US"].crisis
+    assert table.countries["GB"].emergency.startswith("999") and "116 123" in table.countries["GB"].crisis
+    assert "112" in table.default.emergency and "911" in table.default.emergency
+
+
+@pytest.mark.parametrize(
+    ("env", "country"),
+    [
+        ({"LANG": "en_GB.UTF-8"}, "GB"),
+        ({"LC_ALL": "es_MX.UTF-8", "LANG": "en_US.UTF-8"}, "MX"),
+        ({"LANG": "C.UTF-8"}, None),
+        ({"LANG": "de_DE@euro"}, "DE"),
+        ({}, None),
+    ],
+)
+def test_country_from_locale(env: dict[str, str], country: str | None) -> None:
+    assert country_from_locale(env) == country
+
+
+def test_country_codes() -> None:
+    assert normalise_country("uk") == "GB"
+    assert normalise_country("Britain") is None
+    assert contacts_for(None, {"LANG": "en_AU.UTF-8"})[0].emergency.startswith("000")
+    entry, note = contacts_for("it")
+    assert entry == load_table().default and "112 and 911" in note
+
+
+def test_score_names_the_countrys_numbers(tmp_path: Path, ruleset: Ruleset) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps({**calm(ruleset), "self_harm_thoughts": True, "self_harm_danger": False}))
+    runner = CliRunner()
+    gb = runner.invoke(app, ["score", str(path), "--country", "GB"])
+    assert gb.exit_code == 0 and "116 123" in gb.stdout and "999" in gb.stdout
+    us = runner.invoke(app, ["score", str(path), "--country", "us", "--format", "json"])
+    assert "988" in json.loads(us.stdout)["red_flags"][0]["explanation"]
+    default = runner.invoke(app, ["score", str(path)], env={"LANG": "C", "LC_ALL": "", "LC_MESSAGES": ""})
+    assert "112 or 911" in default.stdout
+    bad = runner.invoke(app, ["score", str(path), "--country", "England"])
+    assert bad.exit_code == 2 and "two-letter" in bad.output
+
+
+# --- the rules format features 2.0 relies on ---------------------------------------------------------------
+
+
+def _tiny(**extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": "t", "version": "1", "title": "T", "disclaimer": "A screening aid, not a diagnosis.",
+        "sources": [{"id": "s", "citation": "S"}],
+        "sections": [{"id": "safe", "title": "Safety", "safety": True}],
+        "questions": [{"id": "flag", "type": "boolean", "text": "Flag?", "section": "safe"},
+                      {"id": "n", "type": "integer", "text": "N?", "min": 0, "max": 10}],
+        "red_flags": [{"id": "f", "when": "flag", "level": "see_doctor", "title": "F", "message": "Call {emergency}.",
+                       "source": "s", "urgency": "today"}],
+        "criteria": [{"id": "c", "when": "n >= 5", "title": "C", "explanation": "E", "source": "s"}],
+        "scores": [{"id": "total", "title": "T", "criteria": "all"}],
+        "levels": [{"id": "low", "title": "L", "advice": "A"}, {"id": "see_doctor", "title": "D", "advice": "A"}],
+        "outcomes": [{"score": "total", "min": 0, "level": "low"}],
+    }  # fmt: skip
+    data.update(extra)
+    return data
+
+
+def test_a_ruleset_without_an_unchecked_block_still_never_passes_unknown_as_safe() -> None:
+    from stm_screen.core.ruleset import compile_ruleset
+
+    rs = compile_ruleset(_tiny())
+    ev = Scorer(rs).evaluate({"n": 7})
+    assert ev.level == "see_doctor" and ev.unchecked
+    assert Scorer(rs).evaluate({"n": 7, "flag": False}).level == "low"
+    assert Scorer(rs).evaluate({"n": 7, "flag": UNSURE}).unchecked
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ({"disclaimer": "Call {ambulance}."}, "unknown placeholder '{ambulance}'"),
+        ({"unchecked": {"level": "low", "title": "U", "advice": "A"}}, "must be more urgent"),
+        ({"unchecked": {"level": "nope", "title": "U", "advice": "A"}}, "unknown level 'nope'"),
+    ],
+)
+def test_rules_errors_of_the_new_fields(extra: dict[str, Any], fragment: str) -> None:
+    from stm_screen.core.ruleset import compile_ruleset
+
+    with pytest.raises(RulesError) as exc:
+        compile_ruleset(_tiny(**extra))
+    assert fragment in str(exc.value)
+
+
+def test_replaces_and_urgency_are_checked() -> None:
+    from stm_screen.core.ruleset import compile_ruleset
+
+    data = _tiny()
+    data["red_flags"][0]["replaces"] = ["ghost"]
+    with pytest.raises(RulesError, match="unknown red flag 'ghost'"):
+        compile_ruleset(data)
+    data["red_flags"][0]["replaces"] = []
+    data["red_flags"][0]["urgency"] = "soon"
+    with pytest.raises(RulesError, match="now, today, days, weeks"):
+        compile_ruleset(data)
+
+
+def test_outcome_conditions_see_answers_and_explain_themselves() -> None:
+    from stm_screen.core.ruleset import compile_ruleset
+
+    data = _tiny(
+        outcomes=[
+            {"when": "n >= 9", "level": "see_doctor", "explanation": "Very high.", "source": "s"},
+            {"score": "total", "min": 0, "level": "low"},
+        ]
+    )
+    rs = compile_ruleset(data)
+    result = explain(rs, {"n": 9, "flag": False})
+    assert result.level == "see_doctor" and result.reason is not None
+    assert result.reason.explanation == "Very high." and result.reason.answers[0].question == "n"
