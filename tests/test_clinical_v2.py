@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +203,7 @@ def _fired_examples(ruleset: Ruleset) -> list[Any]:
 
 @pytest.mark.parametrize("fmt", ["text", "md", "html", "txt"])
 def test_no_pt_content_under_any_warning_sign(ruleset: Ruleset, fmt: str) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     seen = set()
     for ex in _fired_examples(ruleset):
@@ -211,7 +212,7 @@ def test_no_pt_content_under_any_warning_sign(ruleset: Ruleset, fmt: str) -> Non
         if fmt == "text":
             text = render_plain(result)
         else:
-            text = render_report(result, fmt, ReportInfo(datetime(2026, 1, 1, tzinfo=timezone.utc)))
+            text = render_report(result, fmt, ReportInfo(datetime(2026, 1, 1, tzinfo=UTC)))
         assert not PT_WORDS.search(text), (ex.name, PT_WORDS.search(text))
         assert not result.what_would_change
         for f in result.red_flags:
