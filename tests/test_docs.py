@@ -49,3 +49,15 @@ def test_every_command_has_help_and_a_readme_entry() -> None:
     assert "score" in commands and "rules" in commands
     for command in commands:
         assert f"stm-screen {command}" in README, command
+
+
+def test_readme_transcripts_are_what_the_tool_prints() -> None:
+    """Transcripts are regenerated from the tool (docs/readme_transcripts.py), never edited by hand."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_transcripts", ROOT / "docs" / "readme_transcripts.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert "<!-- transcript -->" in README
+    assert module.regenerate(README) == README, "run: python docs/readme_transcripts.py"

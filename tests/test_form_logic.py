@@ -490,13 +490,17 @@ def test_bundled_forms_agree_on_the_examples() -> None:
     assert checked > 500
 
 
-def _unsure_forms(rules: str) -> tuple[Ruleset, dict[str, Any], dict[str, dict[str, str]]]:
-    ruleset = load_ruleset(rules)
-    return ruleset, json.loads(export("fhir", rules)), redcap_fields(export("redcap", rules))
+Forms = tuple[Ruleset, dict[str, Any], dict[str, dict[str, str]]]
 
 
-def test_unsure_parents_and_arithmetic(unsure_rules: str) -> None:
-    ruleset, questionnaire, fields = _unsure_forms(unsure_rules)
+@pytest.fixture(scope="module")
+def unsure_forms(unsure_rules: str) -> Forms:
+    ruleset = load_ruleset(unsure_rules)
+    return ruleset, json.loads(export("fhir", unsure_rules)), redcap_fields(export("redcap", unsure_rules))
+
+
+def test_unsure_parents_and_arithmetic(unsure_forms: Forms) -> None:
+    ruleset, questionnaire, fields = unsure_forms
 
     @settings(max_examples=400, deadline=None)
     @given(answers=answer_sets(ruleset))
@@ -508,10 +512,10 @@ def test_unsure_parents_and_arithmetic(unsure_rules: str) -> None:
 
 @pytest.mark.parametrize("hurt", [True, False, UNSURE, None])
 @pytest.mark.parametrize("how", ["fall", "lift", UNSURE, None])
-def test_every_unsure_parent_combination(unsure_rules: str, hurt: Any, how: Any) -> None:
+def test_every_unsure_parent_combination(unsure_forms: Forms, hurt: Any, how: Any) -> None:
     """Each gated question against each value of its 'not sure' parents, ages and months on both sides of
     every boundary."""
-    ruleset, questionnaire, fields = _unsure_forms(unsure_rules)
+    ruleset, questionnaire, fields = unsure_forms
     for age in (None, 20, 30, 44, 45, 46, 50, 51, 61):
         for months in (None, 0, 2.5, 3, 6, 12, 24):
             answers = {"age": age, "months": months, "areas": ["back"], "hurt": hurt, "how": how, "count": 2}

@@ -1,3 +1,3 @@
 """stm-screen: a screening aid for whether a physical-therapy evaluation is worth considering."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -209,4 +209,4 @@ def _pt_blocks(result: Result) -> list[Block]:
 def score_words(result: Result) -> str:
     if result.score is None or result.max_score is None:
         return ""
-    return f"{result.score:g} of {result.max_score:g} reasons on the list of reasons to consider physical therapy"
+    return f"{result.score:g} of the {result.max_score:g} reasons on the article's list"
