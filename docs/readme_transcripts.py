@@ -55,7 +55,48 @@ def render(block: str) -> str:
     return "".join(out)
 
 
+QUESTIONNAIRE = re.compile(r"<!-- questionnaire: (.*?) -->\n```\n(.*?)```\n", re.S)
+
+
+def questionnaire(spec: str) -> str:
+    """A real run of ``stm-screen screen`` in a pseudo-terminal: ``OPTIONS | answer | answer ...``; each
+    answer is typed when the tool waits for one (the run ends at the first answer left)."""
+    import pexpect
+
+    options, *answers = [part.strip() for part in spec.split("|")]
+    home = ROOT / ".transcript-home"
+    import shutil
+
+    shutil.rmtree(home, ignore_errors=True)
+    env = _env()
+    child = pexpect.spawn(
+        "stm-screen", ["screen", *options.split()], env=env, cwd=str(ROOT), encoding="utf-8",
+        dimensions=(24, 80), timeout=20,
+    )  # fmt: skip
+    log: list[str] = []
+    for answer in answers:
+        child.expect(r": $")
+        log.append(child.before + child.after + answer + "\n")
+        child.sendline(answer)
+    child.expect(r": $")
+    log.append(child.before + child.after + "\n")
+    child.terminate(force=True)
+    shutil.rmtree(home, ignore_errors=True)
+    text = "".join(log).replace("\r\n", "\n").replace("\r", "")
+    lines = [line for line in text.split("\n")]
+    # What was typed is echoed by the terminal: keep one copy, on the prompt's own line.
+    out = []
+    for line in lines:
+        if out and line and out[-1].endswith(": " + line):
+            continue
+        out.append(line)
+    return "$ stm-screen screen " + options + "\n" + "\n".join(out).rstrip("\n") + "\n"
+
+
 def regenerate(text: str) -> str:
+    text = QUESTIONNAIRE.sub(
+        lambda m: f"<!-- questionnaire: {m.group(1)} -->\n```\n{questionnaire(m.group(1))}```\n", text
+    )
     return BLOCK.sub(lambda m: f"{MARK}\n```\n{render(m.group(1))}```\n", text)
 
 

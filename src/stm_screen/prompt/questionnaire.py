@@ -48,8 +48,8 @@ def welcome(ruleset: Ruleset, count: int, patient: str | None = None) -> list[tu
         (
             "intro",
             f"This screening asks about {count} short questions and takes about {minutes} minutes. "
-            "It first checks for warning signs that need a doctor, then whether a physical therapy "
-            "evaluation may help with your pain.",
+            "It first checks for warning signs that need a doctor, then whether seeing a physical "
+            "therapist may help with your pain.",
         )
     )
     out.append(("intro", "It is a screening aid, not a diagnosis."))
