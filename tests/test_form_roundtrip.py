@@ -1,9 +1,10 @@
 """Round trips: form export -> what the survey platform exports -> ``batch`` gives what ``score`` gives.
 
 The REDCap raw export and the FHIR QuestionnaireResponses are built from the exported *form* (the data
-dictionary and the Questionnaire), not from the ruleset, so a wrong code or type in the form shows up here.
-The ``batch`` command comes from issue 4: until it is on this branch these tests are skipped with that
-reason (shown by ``pytest -ra``), never passed silently.
+dictionary and the Questionnaire), not from the ruleset, so a wrong code or type in the form shows up here
+(a 'not sure' answer the form does not offer fails the test). Answer sets: the ruleset's examples (through
+``score``) and random pt-screen 2.0 answer sets with blanks, 'not sure' answers and gated questions, both as
+a form keeps them after hiding questions and with stale answers to hidden questions left in.
 """
 
 from __future__ import annotations
@@ -11,26 +12,31 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
-import typer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from stm_screen.cli.app import app
+from stm_screen.core.answers import check_answers
+from stm_screen.core.engine import Scorer
+from stm_screen.core.explain import explain
+from stm_screen.rules.loader import load_ruleset
+from tests.test_form_logic import (
+    answer_sets,
+    canonical,
+    redcap_codes,
+    redcap_fields,
+    redcap_record,
+    redcap_shows,
+    response_for,
+)
 
 runner = CliRunner()
-
-
-def has_batch() -> bool:
-    group = typer.main.get_command(app)
-    return "batch" in getattr(group, "commands", {})
-
-
-needs_batch = pytest.mark.skipif(
-    not has_batch(), reason="the batch command (issue 4) is not merged into this branch yet"
-)
+__all__ = ["examples", "redcap_raw_export", "response_for"]  # also used by test_fhir_batch
 
 
 def run(*args: str) -> Any:
@@ -50,21 +56,24 @@ def scored(tmp_path: Path, answers: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def scored_here(ruleset: Any, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``score -f json`` prints, computed in this process (the same check and explain)."""
+    return explain(ruleset, check_answers(ruleset, {k: v for k, v in answers.items() if v is not None})).to_dict()
+
+
 # --- REDCap -------------------------------------------------------------------------------------------
 
 
-def redcap_raw_export(dictionary_csv: str, records: list[dict[str, Any]]) -> str:
-    """A REDCap "CSV (raw data)" export of a project built from this data dictionary."""
-    fields = list(csv.DictReader(io.StringIO(dictionary_csv)))
-    form = fields[0]["Form Name"]
+def redcap_raw_export(dictionary_csv: str, records: list[dict[str, Any]], *, hide: bool = False) -> str:
+    """A REDCap "CSV (raw data)" export of a project built from this data dictionary. With ``hide`` a
+    field that its branching logic hides is blank (REDCap clears a value when its field is hidden); without
+    it every answer is kept, like a value entered before the answer it depends on changed."""
+    fields = redcap_fields(dictionary_csv)
+    form = next(iter(fields.values()))["Form Name"]
     header: list[str] = []
-    for f in fields:
-        name, kind = f["Variable / Field Name"], f["Field Type"]
-        if kind == "checkbox":
-            codes = [
-                c.split(",", 1)[0].strip() for c in f["Choices, Calculations, OR Slider Labels"].split("|")
-            ]
-            header += [f"{name}___{code}" for code in codes]
+    for name, f in fields.items():
+        if f["Field Type"] == "checkbox":
+            header += [f"{name}___{code}" for code in redcap_codes(f)]
         else:
             header.append(name)
     header.append(f"{form}_complete")
@@ -72,21 +81,14 @@ def redcap_raw_export(dictionary_csv: str, records: list[dict[str, Any]]) -> str
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for n, answers in enumerate(records, 1):
-        row = []
-        for column in header:
-            if column == "record_id":
-                row.append(str(n))
-            elif column.endswith("_complete"):
-                row.append("2")
-            elif "___" in column:
-                name, code = column.split("___")
-                row.append("1" if code in (answers.get(name) or []) else "0")
-            else:
-                value = answers.get(column)
-                row.append(
-                    "" if value is None else "1" if value is True else "0" if value is False else str(value)
-                )
-        writer.writerow(row)
+        kept = dict(answers)
+        if hide:
+            for name, f in fields.items():
+                logic = f["Branching Logic (Show field only if...)"]
+                if name != "record_id" and not redcap_shows(logic, fields, redcap_record(fields, kept)):
+                    kept[name] = None
+        cells = {"record_id": str(n), f"{form}_complete": "2", **redcap_record(fields, kept)}
+        writer.writerow([cells[column] for column in header])
     return out.getvalue()
 
 
@@ -96,63 +98,68 @@ def test_redcap_export_columns_follow_the_dictionary(ruleset: Any) -> None:
     header = raw.splitlines()[0].split(",")
     assert header[0] == "record_id" and header[-1] == "pt_screen_complete"
     assert "pain_areas___low_back" in header and "pain_areas" not in header
+    assert "pain_areas___mid_back" in header
     first = dict(zip(header, raw.splitlines()[1].split(","), strict=True))
     assert first["pain_areas___low_back"] == "1" and first["pain_areas___neck_shoulder"] == "0"
     assert first["night_pain"] == "0"
 
 
-@needs_batch
-def test_redcap_round_trip(ruleset: Any, tmp_path: Path) -> None:  # pragma: no cover - needs issue 4
-    records = examples(ruleset)
-    export = tmp_path / "Project_DATA_2024-03-05_0912.csv"
-    export.write_text(
-        redcap_raw_export(run("form", "export", "-f", "redcap").stdout, records), encoding="utf-8"
-    )
-    result = run("batch", str(export), "--preset", "redcap", "--format", "jsonl", "--output", "-")
+def test_redcap_export_writes_not_sure_as_its_code() -> None:
+    dictionary = run("form", "export", "-f", "redcap").stdout
+    raw = redcap_raw_export(dictionary, [{"night_pain": "unsure", "fever_or_unwell": True}])
+    first = dict(zip(*(line.split(",") for line in raw.splitlines()), strict=True))
+    assert (first["night_pain"], first["fever_or_unwell"], first["calf_swelling"]) == ("unsure", "1", "")
+
+
+def _agrees(row: Mapping[str, Any], expected: Mapping[str, Any], answers: Any) -> None:
+    assert row["status"] == ("ok" if expected["complete"] else "incomplete"), (row, answers)
+    assert row["level"] == expected["level"], (row, expected["title"], answers)
+    assert float(row["score"]) == expected["score"], (row, answers)
+    assert row["red_flags"] == [f["id"] for f in expected["red_flags"]], (row, answers)
+    assert row["unanswered_red_flags"] == [f["id"] for f in expected["red_flags_not_ruled_out"]], row
+    assert (row.get("urgency") or None) == expected["urgency"], (row, answers)
+
+
+def _batch(tmp_path: Path, name: str, text: str, preset: str) -> list[dict[str, Any]]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = run("batch", str(path), "--preset", preset, "--format", "jsonl", "--output", "-")
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    assert len(rows) == len(records)
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def test_redcap_round_trip(ruleset: Any, tmp_path: Path) -> None:
+    records = examples(ruleset)
+    dictionary = run("form", "export", "-f", "redcap").stdout
+    for hide in (False, True):
+        rows = _batch(
+            tmp_path,
+            "Project_DATA_2024-03-05_0912.csv",
+            redcap_raw_export(dictionary, records, hide=hide),
+            "redcap",
+        )
+        assert len(rows) == len(records)
+        for row, answers in zip(rows, records, strict=True):
+            _agrees(row, scored(tmp_path, answers), answers)
+    # the examples include 'not sure' answers, unanswered safety questions and stale answers to gated ones
+    assert any("unsure" in a.values() for a in records)
+    assert any(not scored_here(ruleset, a)["complete"] for a in records)
+
+
+RULESET = load_ruleset()
+RANDOM_RECORDS = st.lists(answer_sets(RULESET), min_size=25, max_size=25)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=RANDOM_RECORDS)
+def test_redcap_round_trip_of_random_answers(tmp_path: Path, records: list[dict[str, Any]]) -> None:
+    dictionary = run("form", "export", "-f", "redcap").stdout
+    rows = _batch(tmp_path, "export.csv", redcap_raw_export(dictionary, records, hide=True), "redcap")
     for row, answers in zip(rows, records, strict=True):
-        expected = scored(tmp_path, answers)
-        assert row["status"] == "ok", row
-        assert row["level"] == expected["level"]
-        assert float(row["score"]) == expected["score"]
+        _agrees(row, scored_here(RULESET, answers), answers)
 
 
 # --- FHIR ---------------------------------------------------------------------------------------------
-
-
-def response_for(questionnaire: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
-    """A QuestionnaireResponse as a FHIR form filler would make it from this Questionnaire."""
-
-    def items(q_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = []
-        for item in q_items:
-            if item["type"] == "group":
-                children = items(item.get("item", []))
-                if children:
-                    out.append({"linkId": item["linkId"], "item": children})
-                continue
-            if item["type"] == "display" or answers.get(item["linkId"]) is None:
-                continue
-            value = answers[item["linkId"]]
-            if item["type"] == "choice":
-                options = {o["valueCoding"]["code"]: o["valueCoding"] for o in item["answerOption"]}
-                codes = value if item.get("repeats") else [value]
-                answer = [{"valueCoding": options[c]} for c in codes]
-            else:
-                key = {"boolean": "valueBoolean", "integer": "valueInteger", "decimal": "valueDecimal"}
-                answer = [{key[item["type"]]: value}]
-            if answer:
-                out.append({"linkId": item["linkId"], "answer": answer})
-        return out
-
-    return {
-        "resourceType": "QuestionnaireResponse",
-        "questionnaire": f"{questionnaire['url']}|{questionnaire['version']}",
-        "status": "completed",
-        "item": items(questionnaire["item"]),
-    }
 
 
 def test_responses_from_the_questionnaire_are_valid(ruleset: Any) -> None:
@@ -160,26 +167,57 @@ def test_responses_from_the_questionnaire_are_valid(ruleset: Any) -> None:
 
     questionnaire = json.loads(run("form", "export", "-f", "fhir").stdout)
     for answers in examples(ruleset):
-        QuestionnaireResponse.model_validate(response_for(questionnaire, answers))
+        for drop in (False, True):
+            QuestionnaireResponse.model_validate(response_for(questionnaire, answers, drop_disabled=drop))
 
 
-@needs_batch
-def test_fhir_round_trip(ruleset: Any, tmp_path: Path) -> None:  # pragma: no cover - needs issue 4
+def test_not_sure_is_the_unsure_coding_of_the_form() -> None:
+    questionnaire = json.loads(run("form", "export", "-f", "fhir").stdout)
+    qr = response_for(questionnaire, {"night_pain": "unsure", "fever_or_unwell": True, "pain_trend": "worse"})
+    answers = {i["linkId"]: i["answer"] for g in qr["item"] for i in g["item"]}
+    system = "urn:stm-screen:choices:pt-screen"
+    assert answers["night_pain"] == [
+        {"valueCoding": {"system": f"{system}:night_pain", "code": "unsure", "display": "Not sure"}}
+    ]
+    assert answers["fever_or_unwell"][0]["valueCoding"]["code"] == "yes"
+
+
+def _bundle(questionnaire: dict[str, Any], records: list[dict[str, Any]], drop: bool) -> str:
+    entries = [{"resource": response_for(questionnaire, a, drop_disabled=drop)} for a in records]
+    return json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries})
+
+
+def test_fhir_round_trip(ruleset: Any, tmp_path: Path) -> None:
     records = examples(ruleset)
     questionnaire = json.loads(run("form", "export", "-f", "fhir").stdout)
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": response_for(questionnaire, a)} for a in records],
-    }
-    path = tmp_path / "responses.json"
-    path.write_text(json.dumps(bundle), encoding="utf-8")
-    result = run("batch", str(path), "--preset", "fhir", "--format", "jsonl", "--output", "-")
-    assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    assert len(rows) == len(records)
+    for drop in (False, True):
+        rows = _batch(tmp_path, "responses.json", _bundle(questionnaire, records, drop), "fhir")
+        assert len(rows) == len(records)
+        for row, answers in zip(rows, records, strict=True):
+            _agrees(row, scored(tmp_path, answers), answers)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=RANDOM_RECORDS)
+def test_fhir_round_trip_of_random_answers(tmp_path: Path, records: list[dict[str, Any]]) -> None:
+    questionnaire = json.loads(run("form", "export", "-f", "fhir").stdout)
+    rows = _batch(tmp_path, "responses.json", _bundle(questionnaire, records, True), "fhir")
     for row, answers in zip(rows, records, strict=True):
-        expected = scored(tmp_path, answers)
-        assert row["status"] == "ok", row
-        assert row["level"] == expected["level"]
-        assert float(row["score"]) == expected["score"]
+        _agrees(row, scored_here(RULESET, answers), answers)
+
+
+def test_stale_answers_to_hidden_questions_do_not_count(tmp_path: Path) -> None:
+    """LHC-Forms keeps the answer of an item an expression hides: 'yes' to blood thinners with no fall must
+    not raise the warning sign, in batch as in score."""
+    base = next(dict(e.answers) for e in RULESET.examples if e.name.startswith("not sure about blood thinners"))
+    answers = {**base, "minor_trauma": False, "major_trauma": False, "blood_thinners": True}
+    values = canonical(answers)
+    assert "blood_thinners" in Scorer(RULESET).evaluate(values).skipped
+    expected = scored(tmp_path, answers)
+    assert "injury_on_blood_thinners" not in [f["id"] for f in expected["red_flags"]]
+    questionnaire = json.loads(run("form", "export", "-f", "fhir").stdout)
+    (row,) = _batch(tmp_path, "stale.json", _bundle(questionnaire, [answers], False), "fhir")
+    _agrees(row, expected, answers)
+    dictionary = run("form", "export", "-f", "redcap").stdout
+    (row,) = _batch(tmp_path, "stale.csv", redcap_raw_export(dictionary, [answers]), "redcap")
+    _agrees(row, expected, answers)

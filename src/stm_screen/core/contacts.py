@@ -47,7 +47,7 @@ DEFAULT = Contacts(
     country="",
     name="",
     emergency="your local emergency number (112 or 911 work on most mobile phones)",
-    crisis="a local crisis line, or your local emergency number",
+    crisis="a crisis line in your area",
 )
 
 

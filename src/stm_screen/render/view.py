@@ -158,8 +158,7 @@ def _warning_blocks(result: Result) -> list[Block]:
     # What to do and how soon, again at the very end: the last thing on the screen.
     last: list[Item] = []
     for f in result.red_flags:
-        action = f.explanation if f.level == EMERGENCY else first_sentence(f.explanation)
-        last.append(Item(f.title, action, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)]))))
+        last.append(Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)]))))
     if result.unchecked:
         last.append(Item(result.title, " ".join(result.next_steps) or result.advice, "SEE A DOCTOR", "flag"))
     if last:
@@ -195,7 +194,7 @@ def _pt_blocks(result: Result) -> list[Block]:
         out.append(Block("notes", "About your pain", tuple(Item(n) for n in result.notes)))
     if result.level is not None:
         changes = tuple(Item(c.summary) for c in result.what_would_change) or (
-            Item("No change to a single answer would change this result."),
+            Item("Changing one answer about your pain would not change this result."),
         )
         out.append(Block("change", "What would change this result", changes))
     if result.next_steps:
