@@ -13,19 +13,26 @@ from stm_screen.cli.app import app
 from stm_screen.interop import fhir
 
 runner = CliRunner()
+# pt-screen 2.0's safety group (issue 9), each answered no (the gated ones are then not asked)
 NO_FLAGS = dict.fromkeys(
-    "bladder_bowel_change saddle_numbness progressive_weakness stroke_signs self_harm_thoughts "
-    "fever_or_unwell cancer_history unexplained_weight_loss major_trauma night_pain".split(),
+    "bladder_bowel_change saddle_numbness both_legs_symptoms progressive_weakness weakness_fast "
+    "clumsy_hands_or_gait stroke_signs sudden_severe_headache dizziness_ongoing jaw_scalp_headache "
+    "chest_arm_pain_exertion calf_swelling self_harm_thoughts self_harm_danger fever_or_unwell infection_risk "
+    "cancer_history unexplained_weight_loss major_trauma minor_trauma fracture_risk blood_thinners night_pain "
+    "morning_stiffness bone_pain_impact".split(),
     False,
 )
 ANSWERS = {
+    "age_years": 52,
     **NO_FLAGS,
     "pain_duration_months": 7.5,
     "pain_areas": ["low_back", "tendon"],
+    "pain_trend": "same",
     "pain_intensity": 6,
     "activity_limitation": 5,
     "fear_of_movement": True,
 }
+SYSTEM = "urn:stm-screen:choices:pt-screen"
 
 
 def run(*args: str) -> Any:
@@ -81,9 +88,16 @@ def test_score_format_fhir(tmp_path: Path, ruleset: Any) -> None:
     answers = answers_of(qr)
     assert answers["pain_duration_months"] == [{"valueDecimal": 7.5}]
     assert answers["pain_intensity"] == [{"valueInteger": 6}]
-    assert answers["night_pain"] == [{"valueBoolean": False}]
+    assert answers["age_years"] == [{"valueInteger": 52}]
+    assert answers["fear_of_movement"] == [{"valueBoolean": True}]
+    # a safety question is a choice of yes, no and not sure in the Questionnaire: its answer is that Coding
+    assert answers["night_pain"] == [
+        {"valueCoding": {"system": f"{SYSTEM}:night_pain", "code": "no", "display": "No"}}
+    ]
     assert [a["valueCoding"]["code"] for a in answers["pain_areas"]] == ["low_back", "tendon"]
     assert answers["pain_areas"][0]["valueCoding"]["display"] == "Lower back"
+    # questions the skip logic does not ask have no answer (their Questionnaire items are disabled)
+    assert not {"weakness_fast", "self_harm_danger", "fracture_risk", "blood_thinners"} & set(answers)
     # RiskAssessment: level, reasons, ruleset version
     outcome = ra["prediction"][0]["outcome"]
     assert outcome["coding"][0] == {
@@ -100,6 +114,113 @@ def test_score_format_fhir(tmp_path: Path, ruleset: Any) -> None:
     basis = ra["basis"][0]["reference"]
     assert basis == doc["entry"][0]["fullUrl"]
     assert ra["status"] == "final"
+    # no warning sign: one prediction, with no urgency
+    assert len(ra["prediction"]) == 1 and "qualitativeRisk" not in ra["prediction"][0]
+
+
+def test_urgency_of_each_warning_sign_and_of_the_result(tmp_path: Path) -> None:
+    answers = {**ANSWERS, "calf_swelling": True, "unexplained_weight_loss": True}
+    fresh = json.loads(run("score", answers_file(tmp_path, answers), "-f", "json").stdout)
+    assert fresh["urgency"] == "today"
+    ra = validate(json.loads(run("score", answers_file(tmp_path, answers), "-f", "fhir").stdout))[
+        "RiskAssessment"
+    ]
+    overall, *signs = ra["prediction"]
+    assert overall["outcome"]["coding"][0]["code"] == "see_doctor"
+    assert overall["qualitativeRisk"] == {
+        "coding": [{"system": fhir.URGENCY_SYSTEM, "code": "today", "display": "today"}],
+        "text": "Act today",
+    }
+    assert [
+        (p["outcome"]["coding"][0]["code"], p["qualitativeRisk"]["coding"][0]["code"]) for p in signs
+    ] == [(f["id"], f["urgency"]) for f in fresh["red_flags"]]
+    assert {f["urgency"] for f in fresh["red_flags"]} == {"today", "days"}
+    for p, f in zip(signs, fresh["red_flags"], strict=True):
+        assert p["outcome"]["coding"][0]["system"] == fhir.RED_FLAG_SYSTEM
+        assert p["outcome"]["text"] == f["title"] and p["rationale"] == f["explanation"]
+    assert ra["prediction"][0]["rationale"].startswith(
+        f"Warning sign: {fresh['red_flags'][0]['title']} (act "
+    )
+    assert "(act within a few days)" in ra["prediction"][0]["rationale"]
+
+
+def test_emergency_now(tmp_path: Path) -> None:
+    answers = {**ANSWERS, "progressive_weakness": True, "weakness_fast": True}
+    ra = validate(json.loads(run("score", answers_file(tmp_path, answers), "-f", "fhir").stdout))[
+        "RiskAssessment"
+    ]
+    assert ra["prediction"][0]["outcome"]["coding"][0]["code"] == "emergency"
+    assert ra["prediction"][0]["qualitativeRisk"]["coding"][0]["code"] == "now"
+    assert "weakness_getting_worse_fast" in [p["outcome"]["coding"][0]["code"] for p in ra["prediction"][1:]]
+
+
+def test_not_sure_answers_are_the_unsure_coding(tmp_path: Path) -> None:
+    answers = {**ANSWERS, "stroke_signs": "not sure", "progressive_weakness": "unsure", "weakness_fast": True}
+    path = answers_file(tmp_path, answers)
+    fresh = json.loads(run("score", path, "-f", "json").stdout)
+    assert fresh["unchecked"] and fresh["level"] == "see_doctor"
+    res = validate(json.loads(run("score", path, "-f", "fhir").stdout))
+    qr, ra = res["QuestionnaireResponse"], res["RiskAssessment"]
+    given = answers_of(qr)
+    for qid in ("stroke_signs", "progressive_weakness"):
+        assert given[qid] == [
+            {"valueCoding": {"system": f"{SYSTEM}:{qid}", "code": "unsure", "display": "Not sure"}}
+        ]
+    assert "weakness_fast" not in given  # not asked when the weakness question is 'not sure'
+    assert ra["status"] == "preliminary"
+    assert ra["prediction"][0]["outcome"]["coding"][0]["code"] == "see_doctor"
+    assert ra["prediction"][0]["outcome"]["text"] == fresh["title"]
+    notes = [n["text"] for n in ra["note"]]
+    assert "Answered 'not sure': progressive_weakness, stroke_signs" in notes
+    assert any(n.startswith("Not ruled out: ") for n in notes)
+    assert len(ra["prediction"]) == 1  # nothing fired
+
+
+def test_answer_entries_for_not_sure(ruleset: Any) -> None:
+    q = ruleset.by_id["night_pain"]
+    assert fhir.answer_entries("boolean", True, "s", question=q) == [
+        {"valueCoding": {"system": "s", "code": "yes", "display": "Yes"}}
+    ]
+    assert fhir.answer_entries("boolean", "unsure", "s", question=q) == [
+        {"valueCoding": {"system": "s", "code": "unsure", "display": "Not sure"}}
+    ]
+    # without the question (a history record of another ruleset version): 'not sure' is still that Coding
+    assert fhir.answer_entries("boolean", "unsure", "s") == [
+        {"valueCoding": {"system": "s", "code": "unsure", "display": "Not sure"}}
+    ]
+    assert fhir.answer_entries("integer", "unsure", "s")[0]["valueCoding"]["code"] == "unsure"
+    assert fhir.answer_entries("boolean", False, "s") == [{"valueBoolean": False}]
+
+
+def test_batch_fhir_carries_urgency_and_the_unchecked_result(tmp_path: Path) -> None:
+    from tests.test_form_roundtrip import redcap_raw_export
+
+    records = [
+        {**ANSWERS, "calf_swelling": True},
+        {**ANSWERS, "stroke_signs": "unsure"},
+        {**ANSWERS, "minor_trauma": False, "blood_thinners": True},  # a stale answer to a hidden question
+    ]
+    dictionary = run("form", "export", "-f", "redcap").stdout
+    export = tmp_path / "export.csv"
+    export.write_text(redcap_raw_export(dictionary, records), encoding="utf-8")
+    result = run("batch", str(export), "--preset", "redcap", "--format", "fhir")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    from fhir.resources.R4B.bundle import Bundle
+
+    Bundle.model_validate(doc)
+    resources = [e["resource"] for e in doc["entry"]]
+    scored = [json.loads(run("score", answers_file(tmp_path, a), "-f", "fhir").stdout) for a in records]
+    for n, single in enumerate(scored):
+        qr, ra = resources[2 * n], resources[2 * n + 1]
+        want = validate(single)
+        assert ra["prediction"] == want["RiskAssessment"]["prediction"], n
+        assert ra["status"] == want["RiskAssessment"]["status"]
+        assert ra["mitigation"] == want["RiskAssessment"]["mitigation"]
+        assert answers_of(qr) == answers_of(want["QuestionnaireResponse"]), n
+    assert resources[1]["prediction"][0]["qualitativeRisk"]["coding"][0]["code"] == "today"
+    assert resources[3]["prediction"][0]["outcome"]["text"] == "Some warning signs could not be checked"
+    assert "blood_thinners" not in answers_of(resources[4])
 
 
 def test_warning_signs_come_first_in_the_reasons(tmp_path: Path) -> None:
@@ -155,6 +276,8 @@ def test_history_export_fhir(tmp_path: Path) -> None:
     assert kinds == ["QuestionnaireResponse", "RiskAssessment"] * 2
     levels = [e["resource"]["prediction"][0]["outcome"]["coding"][0]["code"] for e in doc["entry"][1::2]]
     assert levels == ["pt_recommended", "see_doctor"]
+    # the cancer history with back pain: its urgency is in the stored result, and so in the export
+    assert doc["entry"][3]["resource"]["prediction"][0]["qualitativeRisk"]["coding"][0]["code"] == "days"
     subjects = [e["resource"]["subject"]["identifier"]["value"] for e in doc["entry"][1::2]]
     assert subjects == ["MRN-1", "MRN-2"]
     # the same record always gets the same ids

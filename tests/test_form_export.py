@@ -67,20 +67,83 @@ def test_redcap_fields_of_the_bundled_ruleset(ruleset: Any) -> None:
     assert (months["Field Type"], months["Text Validation Type OR Show Slider Number"]) == ("text", "number")
     assert (months["Text Validation Min"], months["Text Validation Max"]) == ("0", "600")
     assert months["Required Field?"] == "y" and "(in months)" in months["Field Note"]
+    age = by_name["age_years"]
+    assert (age["Field Type"], age["Text Validation Type OR Show Slider Number"]) == ("text", "integer")
+    assert (age["Text Validation Min"], age["Text Validation Max"], age["Required Field?"]) == (
+        "0",
+        "120",
+        "y",
+    )
     assert by_name["pain_intensity"]["Text Validation Type OR Show Slider Number"] == "integer"
     assert by_name["pain_intensity"]["Required Field?"] == ""
-    assert by_name["night_pain"]["Field Type"] == "yesno"
+    assert by_name["pain_trend"]["Field Type"] == "radio"
+    assert [c.split(",")[0].strip() for c in by_name["pain_trend"][CHOICES].split("|")] == [
+        "better",
+        "same",
+        "worse",
+    ]
     areas = by_name["pain_areas"]
-    assert areas["Field Type"] == "checkbox"
+    assert areas["Field Type"] == "checkbox" and areas["Required Field?"] == "y"
     q = ruleset.by_id["pain_areas"]
-    assert areas["Choices, Calculations, OR Slider Labels"] == " | ".join(
-        f"{c.id}, {c.label}" for c in q.choices
-    )
+    assert "mid_back" in q.choice_ids
+    assert areas[CHOICES] == " | ".join(f"{c.id}, {c.label}" for c in q.choices)
     # the safety section (and every other) starts with its header
     safety_first = next(x for x in ruleset.questions if x.section == "safety")
     assert by_name[safety_first.id]["Section Header"] == str(ruleset.sections["safety"].title)
     headers = [r["Section Header"] for r in rows if r["Section Header"]]
     assert headers == [str(s.title) for s in ruleset.sections.values()]
+
+
+SAFETY_GROUP = (
+    "bladder_bowel_change saddle_numbness both_legs_symptoms progressive_weakness weakness_fast "
+    "clumsy_hands_or_gait stroke_signs sudden_severe_headache dizziness_ongoing jaw_scalp_headache "
+    "chest_arm_pain_exertion calf_swelling self_harm_thoughts self_harm_danger fever_or_unwell infection_risk "
+    "cancer_history unexplained_weight_loss major_trauma minor_trauma fracture_risk blood_thinners night_pain "
+    "morning_stiffness bone_pain_impact"
+).split()
+CHOICES = "Choices, Calculations, OR Slider Labels"
+LOGIC = "Branching Logic (Show field only if...)"
+
+
+def test_redcap_safety_questions_are_required_radios_with_not_sure(ruleset: Any) -> None:
+    """Issue 9's safety group: yes, no, not sure (in that order, coded 1, 0, unsure), each required; the
+    other yes/no questions stay yesno fields and are not required."""
+    assert len(SAFETY_GROUP) == 25
+    by_name = {r["Variable / Field Name"]: r for r in dictionary()}
+    for qid in SAFETY_GROUP:
+        row = by_name[qid]
+        assert ruleset.by_id[qid].unsure, qid
+        assert (row["Field Type"], row[CHOICES], row["Required Field?"]) == (
+            "radio",
+            "1, Yes | 0, No | unsure, Not sure",
+            "y",
+        ), qid
+    for q in ruleset.questions:
+        if q.type == "boolean" and q.id not in SAFETY_GROUP:
+            assert by_name[q.id]["Field Type"] == "yesno", q.id
+            assert by_name[q.id]["Required Field?"] == "", q.id
+
+
+def test_redcap_skip_logic_of_the_gated_safety_questions() -> None:
+    """Hidden while the answer it depends on is blank or 'not sure': a radio's 'unsure' never equals '1',
+    and numbers are guarded against blanks; a required field hidden by branching logic is not asked."""
+    logic = {r["Variable / Field Name"]: r[LOGIC] for r in dictionary()}
+    assert logic["weakness_fast"] == "[progressive_weakness] = '1'"
+    assert logic["self_harm_danger"] == "[self_harm_thoughts] = '1'"
+    assert logic["jaw_scalp_headache"] == "[age_years] <> '' and [age_years] >= 50"
+    assert logic["fracture_risk"] == (
+        "[pain_duration_months] <> '' and [minor_trauma] = '1' and [pain_duration_months] <= 3"
+    )
+    assert logic["blood_thinners"] == (
+        "[pain_duration_months] <> '' and ([minor_trauma] = '1' or [major_trauma] = '1') "
+        "and [pain_duration_months] <= 3"
+    )
+    # age_years - pain_duration_months / 12 < 45: '/' by a number, in REDCap's own syntax
+    assert logic["morning_stiffness"] == (
+        "[pain_duration_months] <> '' and [age_years] <> '' and "
+        "([pain_areas(low_back)] = '1' or [pain_areas(mid_back)] = '1') and [pain_duration_months] >= 3 "
+        "and ([age_years] - ([pain_duration_months] / 12)) < 45"
+    )
 
 
 def test_redcap_branching_logic() -> None:
@@ -157,9 +220,13 @@ def test_csv_template(ruleset: Any, tmp_path: Path) -> None:
     assert header == [q.id for q in ruleset.questions]
     described = dict(zip(header, allowed, strict=True))
     assert described["pain_intensity"] == "a whole number from 0 to 10"
-    assert described["night_pain"] == "yes or no"
+    assert described["age_years"] == "a whole number from 0 to 120 years; required"
+    assert described["night_pain"] == "yes, no or not sure; required"
+    assert described["weakness_fast"] == "yes, no or not sure; required when asked"
+    assert described["fear_of_movement"] == "yes or no"
+    assert described["pain_trend"] == "one of: better, same, worse"
     assert described["pain_duration_months"].endswith("; required")
-    assert described["pain_areas"].startswith("any of: low_back, neck_shoulder")
+    assert described["pain_areas"].startswith("any of: low_back, mid_back, neck_shoulder")
 
 
 def test_unknown_format_and_bad_rules() -> None:
@@ -201,7 +268,9 @@ def test_questionnaire_is_valid_fhir_r4(rules: str | None) -> None:
 
 def test_questionnaire_items(ruleset: Any) -> None:
     resource, warnings = _questionnaire()
-    assert warnings == ""
+    # two ask_if mix 'and' with 'or', which enableWhen cannot say: they are FHIRPath, and say so
+    assert [line.split("'")[1] for line in warnings.splitlines()] == ["blood_thinners", "morning_stiffness"]
+    assert all(line.startswith("warning: question '") for line in warnings.splitlines())
     assert (resource["url"], resource["version"]) == (
         "urn:stm-screen:questionnaire:pt-screen",
         ruleset.version,
@@ -209,14 +278,25 @@ def test_questionnaire_items(ruleset: Any) -> None:
     items = _items(resource)
     groups = [i for i in resource["item"] if i["type"] == "group"]
     assert [g["text"] for g in groups] == [str(s.title) for s in ruleset.sections.values()]
+    system = "urn:stm-screen:choices:pt-screen"
     for q in ruleset.questions:
         item = items[q.id]
         assert item["text"] == str(q.text)
+        offers_unsure = q.unsure and q.type == "boolean"
         assert item["type"] == {"boolean": "boolean", "integer": "integer", "number": "decimal"}.get(
-            q.type, "choice"
+            q.type if not offers_unsure else "choice", "choice"
         )
-        assert item.get("required", False) == q.required
+        assert item.get("required", False) == (q.required or q.safety)
         assert item.get("repeats", False) == (q.type == "multi_choice")
+        if offers_unsure:  # yes, no, not sure: in that order, as the questionnaire offers them
+            assert item["answerOption"] == [
+                {"valueCoding": {"system": f"{system}:{q.id}", "code": code, "display": label}}
+                for code, label in (("yes", "Yes"), ("no", "No"), ("unsure", "Not sure"))
+            ]
+            controls = [e for e in item["extension"] if e["url"].endswith("questionnaire-itemControl")]
+            assert controls[0]["valueCodeableConcept"]["coding"][0]["code"] == "radio-button"
+    assert {q.id for q in ruleset.questions if items[q.id].get("required")} >= set(SAFETY_GROUP)
+    assert items["pain_areas"]["required"] and items["age_years"]["required"]
     areas = items["pain_areas"]
     assert [o["valueCoding"]["code"] for o in areas["answerOption"]] == list(
         ruleset.by_id["pain_areas"].choice_ids
@@ -265,3 +345,114 @@ def test_questionnaire_enable_when() -> None:
             e for e in items[qid]["extension"] if e["url"].endswith("sdc-questionnaire-enableWhenExpression")
         ]
         assert ext["valueExpression"]["language"] == "text/fhirpath"
+        # always true or false, never empty (LHC-Forms logs "did not resolve to a Boolean" otherwise)
+        assert ext["valueExpression"]["expression"].startswith("iif(")
+
+
+def test_questionnaire_enable_when_on_a_not_sure_parent() -> None:
+    """The parent is a choice of yes/no/unsure, so the condition is answerCoding 'yes' (answerBoolean
+    would never match a Coding, and the follow-up would never be asked)."""
+    items = _items(_questionnaire()[0])
+    system = "urn:stm-screen:choices:pt-screen"
+    for qid, parent in (
+        ("weakness_fast", "progressive_weakness"),
+        ("self_harm_danger", "self_harm_thoughts"),
+    ):
+        assert items[qid]["enableWhen"] == [
+            {
+                "question": parent,
+                "operator": "=",
+                "answerCoding": {"system": f"{system}:{parent}", "code": "yes"},
+            }
+        ]
+        assert items[qid]["required"] is True
+    assert items["fracture_risk"]["enableWhen"] == [
+        {
+            "question": "minor_trauma",
+            "operator": "=",
+            "answerCoding": {"system": f"{system}:minor_trauma", "code": "yes"},
+        },
+        {"question": "pain_duration_months", "operator": "<=", "answerDecimal": 3},
+    ]
+    (ext,) = [e for e in items["morning_stiffness"]["extension"] if e["url"].endswith("enableWhenExpression")]
+    expression = ext["valueExpression"]["expression"]
+    assert "/ 12)) < 45)" in expression and "linkId='age_years'" in expression
+
+
+UNSURE_CHOICE_RULES = """
+id: choice-unsure
+version: "1"
+title: T
+disclaimer: D
+sources: [{id: s, citation: S}]
+sections: [{id: safety, title: Safety, safety: true}, {id: more, title: More}]
+questions:
+  - {id: age, section: more, type: integer, min: 0, max: 99, text: Age?}
+  - {id: hurt, section: safety, type: boolean, text: Hurt?}
+  - id: how
+    section: safety
+    type: choice
+    text: How?
+    choices: [{id: fall, label: A fall}, {id: lift, label: Lifting}]
+  - {id: times, section: safety, type: integer, min: 0, max: 9, text: How many times?}
+  - id: where
+    section: safety
+    type: multi_choice
+    text: Where?
+    choices: [{id: back, label: Back}, {id: knee, label: Knee}]
+  - {id: not_a_fall, section: more, type: boolean, text: Not a fall?, ask_if: "how != 'fall'"}
+  - {id: not_hurt, section: more, type: boolean, text: Not hurt?, ask_if: "hurt != True"}
+  - {id: older, section: more, type: boolean, text: Older?, ask_if: "age * 2 > 100 or how != 'lift'"}
+red_flags:
+  - {id: f, when: hurt, level: see_doctor, urgency: days, title: F, message: M, source: s}
+criteria:
+  - {id: c, when: age > 50, title: C, explanation: E, source: s}
+scores: [{id: total, title: T, criteria: all}]
+levels: [{id: self_care, title: A, advice: A}, {id: see_doctor, title: B, advice: B}]
+outcomes: [{level: self_care, score: total}]
+"""
+
+
+def test_not_sure_choice_and_types_that_cannot_offer_it(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(UNSURE_CHOICE_RULES, encoding="utf-8")
+    # REDCap: 'not sure' is one more radio choice, and a != is guarded against it as against a blank
+    result = run("form", "export", "-f", "redcap", "-r", str(rules))
+    assert result.exit_code == 0, result.output
+    rows = {r["Variable / Field Name"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows["how"][CHOICES] == "fall, A fall | lift, Lifting | unsure, Not sure"
+    assert rows["not_a_fall"][LOGIC] == "[how] <> '' and [how] <> 'unsure' and [how] <> 'fall'"
+    assert rows["not_hurt"][LOGIC] == "[hurt] = '0'"  # the only known answer other than yes
+    assert rows["older"][LOGIC] == (
+        "([age] <> '' and ([age] * 2) > 100) or ([how] <> '' and [how] <> 'unsure' and [how] <> 'lift')"
+    )
+    assert (rows["times"]["Field Type"], rows["where"]["Field Type"]) == ("text", "checkbox")
+    assert rows["times"]["Required Field?"] == rows["where"]["Required Field?"] == "y"
+    assert "unsure" not in rows["where"][CHOICES]
+    for qid in ("times", "where"):
+        assert f"warning: question '{qid}'" in result.stderr and "cannot offer 'not sure'" in result.stderr
+    # FHIR: one more answerOption; != comes with exists and != unsure
+    resource, warnings = _questionnaire(str(rules))
+    items = _items(resource)
+    system = "urn:stm-screen:choices:choice-unsure"
+    assert [o["valueCoding"]["code"] for o in items["how"]["answerOption"]] == ["fall", "lift", "unsure"]
+    assert items["not_a_fall"]["enableWhen"] == [
+        {"question": "how", "operator": "!=", "answerCoding": {"system": f"{system}:how", "code": "fall"}},
+        {"question": "how", "operator": "exists", "answerBoolean": True},
+        {"question": "how", "operator": "!=", "answerCoding": {"system": f"{system}:how", "code": "unsure"}},
+    ]
+    assert items["not_hurt"]["enableWhen"] == [
+        {"question": "hurt", "operator": "=", "answerCoding": {"system": f"{system}:hurt", "code": "no"}}
+    ]
+    (ext,) = [e for e in items["older"]["extension"] if e["url"].endswith("enableWhenExpression")]
+    assert ext["valueExpression"]["expression"] == (
+        "iif(((%resource.repeat(item).where(linkId='age').answer.value * 2) > 100) or "
+        "(%resource.repeat(item).where(linkId='how').answer.value.where(code != 'unsure').code != 'lift'), "
+        "true, false)"
+    )
+    assert (items["times"]["type"], items["where"]["type"]) == ("integer", "choice")
+    assert [o["valueCoding"]["code"] for o in items["where"]["answerOption"]] == ["back", "knee"]
+    assert "question 'times'" in warnings and "question 'where'" in warnings
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    Questionnaire.model_validate(resource)

@@ -17,7 +17,6 @@ import io
 import json
 import re
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -295,7 +294,10 @@ def redcap_shows(logic: str, fields: Mapping[str, Mapping[str, str]], record: Ma
         cell = record[name]
         if cell == "":
             return "BLANK"
-        if fields[name]["Field Type"] == "text" and fields[name]["Text Validation Type OR Show Slider Number"]:
+        if (
+            fields[name]["Field Type"] == "text"
+            and fields[name]["Text Validation Type OR Show Slider Number"]
+        ):
             return repr(float(cell))
         return repr(cell)
 
@@ -329,8 +331,9 @@ def _numbers(q: Question, ruleset: Ruleset) -> st.SearchStrategy[Any]:
     return st.one_of(st.sampled_from(points), tenths).map(lambda v: int(v) if v == int(v) else v)
 
 
-def answer_sets(ruleset: Ruleset) -> st.SearchStrategy[dict[str, Any]]:
-    """Random answers for every question: blank anywhere, 'not sure' wherever it is an answer."""
+def answer_sets(ruleset: Ruleset, answered: tuple[str, ...] = ()) -> st.SearchStrategy[dict[str, Any]]:
+    """Random answers for every question: blank anywhere (except the ``answered`` questions), 'not sure'
+    wherever it is an answer."""
     parts: dict[str, st.SearchStrategy[Any]] = {}
     for q in ruleset.questions:
         unsure = [UNSURE] if q.unsure and q.type in ("boolean", "choice") else []
@@ -342,7 +345,7 @@ def answer_sets(ruleset: Ruleset) -> st.SearchStrategy[dict[str, Any]]:
             value = st.lists(st.sampled_from(q.choice_ids), min_size=1, unique=True).map(sorted)
         else:
             value = _numbers(q, ruleset)
-        parts[q.id] = st.one_of(st.none(), value)
+        parts[q.id] = value if q.id in answered else st.one_of(st.none(), value)
     return st.fixed_dictionaries(parts)
 
 
@@ -387,7 +390,7 @@ def agree(
     kept = {k: v for k, v in answers.items() if k not in ev.skipped}
     qr = response_for(questionnaire, kept)
     record = redcap_record(fields, kept)
-    assert {q for q in qr_answers(qr)} == {k for k, v in kept.items() if v is not None}
+    assert set(qr_answers(qr)) == {k for k, v in kept.items() if v is not None}
     for q in ruleset.questions:
         if q.ask_if is None:
             continue

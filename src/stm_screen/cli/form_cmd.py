@@ -29,10 +29,10 @@ def export(fmt: str, *, rules: str | None, output: Path | None) -> None:
             handle.write(json.dumps(resource, indent=2, ensure_ascii=False) + "\n")
     else:
         if fmt == "redcap":
-            from stm_screen.interop.redcap import data_dictionary, warnings
+            from stm_screen.interop.redcap import data_dictionary, dictionary_warnings
 
             rows = data_dictionary(ruleset)
-            for warning in warnings(ruleset):
+            for warning in dictionary_warnings(ruleset):
                 say_info(f"warning: {warning}")
         else:
             from stm_screen.interop.template import batch_template

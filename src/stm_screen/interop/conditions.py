@@ -60,6 +60,7 @@ def required_in_forms(q: Question) -> bool:
     FHIR form fillers check only enabled items."""
     return q.required or q.safety
 
+
 # An operator and its negation; the mirror is used when the constant stands on the left.
 _NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
@@ -391,7 +392,11 @@ def to_enable_when(node: Node, qs: Mapping[str, Question], system: str) -> tuple
         entries.append({"question": qid, "operator": "exists", "answerBoolean": True})
         if offers_unsure(qs[qid]):
             entries.append(
-                {"question": qid, "operator": "!=", "answerCoding": {"system": f"{system}:{qid}", "code": UNSURE}}
+                {
+                    "question": qid,
+                    "operator": "!=",
+                    "answerCoding": {"system": f"{system}:{qid}", "code": UNSURE},
+                }
             )
     return entries, behavior
 

@@ -2,7 +2,10 @@
 
 * :func:`questionnaire`: the ruleset as a Questionnaire (linkId = question id; one group per section).
 * :func:`questionnaire_response`: answers as a QuestionnaireResponse.
-* :func:`risk_assessment`: a result as a RiskAssessment (level, reasons, ruleset id and version).
+* :func:`risk_assessment`: a result as a RiskAssessment (level, how soon to act, each warning sign that
+  fired, reasons, ruleset id and version).
+* A yes/no question that offers 'not sure' (the safety questions) is a choice item of three codings, yes,
+  no and unsure, in the Questionnaire and in responses.
 * :func:`bundle_for_record` + :func:`iter_bundle_json`: a collection Bundle, written entry by entry so that
   a long history or a big batch never has to be held in memory.
 """

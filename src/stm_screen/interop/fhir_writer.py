@@ -20,15 +20,19 @@ from stm_screen.batch.columns import Plan
 from stm_screen.batch.output import Writer
 from stm_screen.batch.scoring import Outcome
 from stm_screen.core.answers import Answer, AnswerValueError, plain
+from stm_screen.core.contacts import Contacts, fill
 from stm_screen.core.engine import Scorer
 from stm_screen.core.ruleset import UNSURE, Ruleset
 from stm_screen.interop.fhir import bundle_for_record, overall_urgency
 
 
-def result_from_outcome(out: Outcome, ruleset: Ruleset, unsure: list[str] | None = None) -> dict[str, Any]:
+def result_from_outcome(
+    out: Outcome, ruleset: Ruleset, unsure: list[str] | None = None, contacts: Contacts | None = None
+) -> dict[str, Any]:
     """The parts of a result a RiskAssessment needs, from a batch outcome, as ``score`` gives them: a
     warning sign that could not be ruled out (and none more urgent that fired) gives the ruleset's
-    'unchecked' level and title; each warning sign carries how soon to act, and so does the result."""
+    'unchecked' level and title; each warning sign carries how soon to act, and so does the result; texts
+    name the emergency number and crisis line of ``contacts`` (the default's when None)."""
     flags = {rf.id: rf for rf in ruleset.red_flags}
     criteria = {c.id: c for c in ruleset.criteria}
     fired = [flags[i] for i in out.red_flags if i in flags]
@@ -47,25 +51,30 @@ def result_from_outcome(out: Outcome, ruleset: Ruleset, unsure: list[str] | None
     elif level is None:
         title = "No result: safety questions were not answered" if out.status == "incomplete" else "No result"
     red_flags = [
-        {"id": rf.id, "title": str(rf.title), "explanation": str(rf.message), "urgency": rf.urgency}
+        {
+            "id": rf.id,
+            "title": fill(str(rf.title), contacts),
+            "explanation": fill(str(rf.message), contacts),
+            "urgency": rf.urgency,
+        }
         for rf in fired
     ]
     return {
         "level": level_id,
-        "title": title,
-        "advice": advice,
+        "title": fill(title, contacts),
+        "advice": fill(advice, contacts),
         "complete": out.status == "ok",
         "score": out.score,
         "urgency": overall_urgency(red_flags),
         "red_flags": red_flags,
         "red_flags_not_ruled_out": [
-            {"id": i, "title": str(flags[i].title), "urgency": flags[i].urgency}
+            {"id": i, "title": fill(str(flags[i].title), contacts), "urgency": flags[i].urgency}
             for i in out.unanswered
             if i in flags
         ],
         "findings": [{"title": str(criteria[i].title)} for i in out.criteria_met if i in criteria],
         "unsure": list(unsure or []),
-        "disclaimer": str(ruleset.disclaimer),
+        "disclaimer": fill(str(ruleset.disclaimer), contacts),
         "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
         "tool_version": __version__,
     }
@@ -103,8 +112,15 @@ class FhirWriter(Writer):
     fast = False
     wants_row = True  # the runner passes each record's cells and plan to ``write``
 
-    def __init__(self, handle: IO[str], with_file: bool, *, ruleset: Ruleset) -> None:
+    def __init__(
+        self, handle: IO[str], with_file: bool, *, ruleset: Ruleset, contacts: Contacts | None = None
+    ) -> None:
         super().__init__(handle, with_file)
+        if contacts is None:  # as score without --country: the locale's country, else the default
+            from stm_screen.io.contacts import contacts_for
+
+            contacts = contacts_for(None)[0]
+        self.contacts = contacts
         self.ruleset = ruleset
         self.scorer = Scorer(ruleset)
         self.unsure_ids = tuple(q.id for q in ruleset.questions if q.unsure)
@@ -142,10 +158,12 @@ class FhirWriter(Writer):
                 }
             )
         else:
-            answers = record_answers(cells, plan, self.scorer) if cells is not None and plan is not None else {}
+            answers = (
+                record_answers(cells, plan, self.scorer) if cells is not None and plan is not None else {}
+            )
             unsure = [q for q in self.unsure_ids if answers.get(q) == UNSURE]
             for entry in bundle_for_record(
-                result_from_outcome(out, self.ruleset, unsure),
+                result_from_outcome(out, self.ruleset, unsure, self.contacts),
                 answers=answers,
                 ruleset=self.ruleset,
                 key=f"batch:{self.file}:{row}:{rid}",

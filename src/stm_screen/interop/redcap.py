@@ -21,8 +21,8 @@ from stm_screen.interop.conditions import (
     NotExpressible,
     normalize,
     offers_unsure,
-    required_in_forms,
     plain_number,
+    required_in_forms,
     to_redcap,
 )
 
@@ -102,7 +102,7 @@ def _choices(q: Question) -> str:
     return " | ".join(f"{code}, {label}" for code, label in choice_codes(q))
 
 
-def warnings(ruleset: Ruleset) -> list[str]:
+def dictionary_warnings(ruleset: Ruleset) -> list[str]:
     """What the data dictionary cannot carry over."""
     return [
         f"question '{q.id}': a REDCap {FIELD_TYPE[q.type]} field cannot offer 'not sure'; leave it blank when "

@@ -156,9 +156,10 @@ def _warning_blocks(result: Result) -> list[Block]:
     if cited is not None:
         out.append(cited)
     # What to do and how soon, again at the very end: the last thing on the screen.
-    last: list[Item] = []
-    for f in result.red_flags:
-        last.append(Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)]))))
+    last = [
+        Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
+        for f in result.red_flags
+    ]
     if result.unchecked:
         last.append(Item(result.title, " ".join(result.next_steps) or result.advice, "SEE A DOCTOR", "flag"))
     if last:
