@@ -10,14 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from stm_screen.cli.app import app
+from stm_screen.rules.loader import load_ruleset
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
-NO_FLAGS = dict.fromkeys(
-    "bladder_bowel_change saddle_numbness progressive_weakness stroke_signs self_harm_thoughts "
-    "fever_or_unwell cancer_history unexplained_weight_loss major_trauma night_pain".split(),
-    False,
-)
+# a complete 2.0 answer set: every safety question answered "no" (the 'nothing met gives self-care' example)
+CALM: dict[str, Any] = dict(load_ruleset().examples[0].answers)
 
 
 def run(*args: str, stdin: str | None = None) -> Any:
@@ -34,7 +32,13 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> str:
 
 
 def test_json_output_has_the_documented_keys(tmp_path: Path) -> None:
-    answers = {**NO_FLAGS, "pain_duration_months": 7, "activity_limitation": 5, "fear_of_movement": True}
+    answers = {
+        **CALM,
+        "pain_duration_months": 7,
+        "morning_stiffness": False,  # asked now: back pain for 3 months or more that began before 45
+        "activity_limitation": 5,
+        "fear_of_movement": True,
+    }
     result = run("score", write(tmp_path, "a.json", json.dumps(answers)), "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -46,11 +50,15 @@ def test_json_output_has_the_documented_keys(tmp_path: Path) -> None:
         "red_flags",
         "findings",
         "missing",
+        "urgency",
+        "unchecked",
+        "red_flags_not_ruled_out",
         "ruleset",
         "tool_version",
     ):
         assert key in data
     assert (data["level"], data["score"], data["max_score"]) == ("pt_recommended", 3, 5)
+    assert (data["unchecked"], data["red_flags_not_ruled_out"], data["urgency"]) == (False, [], None)
     assert data["ruleset"]["id"] == "pt-screen"
     assert [f["id"] for f in data["findings"]] == ["long_lasting_pain", "limits_activity", "fear_of_movement"]
 
@@ -59,8 +67,29 @@ def test_yaml_answers_from_stdin() -> None:
     result = run("score", "-", "--format", "json", stdin="pain_duration_months: 2\nstroke_signs: yes\n")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["level"] == "emergency"
-    assert data["red_flags"][0]["id"] == "vascular_signs"
+    # a fired emergency keeps its level, even with the other safety questions left out
+    assert data["level"] == "emergency" and data["urgency"] == "now" and data["unchecked"] is False
+    assert [f["id"] for f in data["red_flags"]] == ["stroke_like_signs"]
+    assert data["red_flags"][0]["urgency"] == "now"
+    assert data["red_flags_not_ruled_out"]  # the open signs are still listed
+
+
+def test_answers_missing_safety_questions_give_see_doctor_not_a_pt_level(tmp_path: Path) -> None:
+    answers = {k: v for k, v in CALM.items() if k != "calf_swelling"}
+    result = run("score", write(tmp_path, "a.json", json.dumps(answers)), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["level"], data["unchecked"]) == ("see_doctor", True)
+    assert data["title"] == "Some warning signs could not be checked"
+    assert [f["id"] for f in data["red_flags_not_ruled_out"]] == ["possible_blood_clot"]
+    unsure = run(
+        "score",
+        write(tmp_path, "u.json", json.dumps({**CALM, "calf_swelling": "unsure"})),
+        "--format",
+        "json",
+    )
+    data = json.loads(unsure.stdout)
+    assert (data["level"], data["unchecked"], data["unsure"]) == ("see_doctor", True, ["calf_swelling"])
 
 
 @pytest.mark.parametrize(
@@ -80,10 +109,12 @@ def test_yaml_answers_from_stdin() -> None:
         ),
         (
             '{"pain_areas": ["knee"]}',
-            "pain_areas: 'knee' is not a choice; allowed: any of: low_back, neck_shoulder",
+            "pain_areas: 'knee' is not a choice; allowed: any of: low_back, mid_back, neck_shoulder",
         ),
-        ('{"night_pain": "sometimes"}', "night_pain: 'sometimes' is not yes or no"),
-        ('{"night_pain": 2}', "night_pain: 2 is not yes or no"),
+        ('{"night_pain": "sometimes"}', "night_pain: 'sometimes' is not yes, no or not sure"),
+        ('{"night_pain": 2}', "night_pain: 2 is not yes, no or not sure"),
+        ('{"pain_trend": "up"}', "pain_trend: 'up' is not a choice; allowed: one of: better, same, worse"),
+        ('{"age_years": 121}', "age_years: 121 is out of range"),
         ('{"nigth_pain": true}', "nigth_pain: unknown question (did you mean 'night_pain'?)"),
         ('{"pain_intensity": true}', "pain_intensity: True is not a number"),
         ("[1, 2]", "answers must be a mapping of question id to answer, not list"),
@@ -163,14 +194,15 @@ def test_rules_show_json_lists_questions() -> None:
         q["pain_duration_months"].items()
         >= {"type": "number", "min": 0, "max": 600, "unit": "months"}.items()
     )
-    assert [c["id"] for c in q["pain_areas"]["choices"]][:2] == ["low_back", "neck_shoulder"]
+    assert [c["id"] for c in q["pain_areas"]["choices"]][:3] == ["low_back", "mid_back", "neck_shoulder"]
+    assert q["age_years"].items() >= {"type": "integer", "min": 0, "max": 120, "required": True}.items()
     assert {"id", "label"} <= set(q["pain_areas"]["choices"][0])
 
 
 def test_rules_show_table_mentions_every_question() -> None:
     result = runner.invoke(app, ["rules", "show"], env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
-    for qid in ("pain_duration_months", "self_harm_thoughts", "fear_of_movement"):
+    for qid in ("age_years", "pain_duration_months", "pain_trend", "self_harm_thoughts", "fear_of_movement"):
         assert qid in result.stdout
 
 

@@ -56,13 +56,16 @@ def test_bundled_example_results(ruleset: Ruleset, example: Any) -> None:
 def test_score_text_rendering(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text(
-        "pain_duration_months: 5\npain_areas: [neck_shoulder, head_jaw]\nactivity_limitation: 6\n"
+        "age_years: 40\npregnant: no\npain_duration_months: 5\npain_areas: [neck_shoulder, head_jaw]\n"
+        "pain_trend: same\npain_intensity: 5\nactivity_limitation: 6\n"
         "fear_of_movement: yes\ntightness_trigger_points: no\nrecurrent_flare_ups: no\n"
         + "".join(
             f"{q}: no\n"
             for q in (
-                "bladder_bowel_change saddle_numbness progressive_weakness stroke_signs self_harm_thoughts "
-                "fever_or_unwell cancer_history unexplained_weight_loss major_trauma night_pain"
+                "bladder_bowel_change saddle_numbness both_legs_symptoms progressive_weakness clumsy_hands_or_gait "
+                "stroke_signs sudden_severe_headache dizziness_ongoing chest_arm_pain_exertion calf_swelling "
+                "fever_or_unwell infection_risk cancer_history unexplained_weight_loss night_pain major_trauma "
+                "minor_trauma bone_pain_impact self_harm_thoughts"
             ).split()
         ),
         encoding="utf-8",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stm_screen.core.engine import Scorer
 from stm_screen.prompt.flow import Flow
 from stm_screen.rules.loader import load_ruleset
 
@@ -19,11 +20,79 @@ def skip_rules():  # type: ignore[no-untyped-def]
 
 def test_starts_at_first_question_and_counts(ruleset) -> None:  # type: ignore[no-untyped-def]
     flow = Flow(ruleset)
+    assert flow.current is not None and flow.current.id == "age_years" and flow.current.required
+    assert flow.position() == (1, 26)  # the 9 gated questions do not count until they apply
+    flow.answer(35)
+    assert flow.current is not None and flow.current.id == "pregnant"  # asked at 12 to 60
+    assert flow.position() == (2, 27)
+    flow.answer(False)
     assert flow.current is not None and flow.current.id == "pain_duration_months"
-    assert flow.position() == (1, 17)
+    assert flow.position() == (3, 27)
     flow.answer(12)
     assert flow.current is not None and flow.current.id == "pain_areas"
-    assert flow.position() == (2, 17)
+    flow.answer(frozenset({"low_back"}))  # low back, 12 months, began at 34: infection and stiffness apply
+    assert flow.current is not None and flow.current.id == "pain_trend"
+    assert flow.position() == (5, 29)
+
+
+def test_pregnancy_is_not_asked_outside_its_ages(ruleset) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(ruleset)
+    flow.answer(75)
+    assert flow.current is not None and flow.current.id == "pain_duration_months"
+
+
+def test_gated_safety_questions_follow_their_conditions(ruleset) -> None:  # type: ignore[no-untyped-def]
+    base = {
+        "age_years": 40,
+        "pregnant": False,
+        "pain_duration_months": 1,
+        "pain_areas": frozenset({"tendon"}),
+    }
+    ids = lambda answers: {q.id for q in Flow(ruleset, answers).applicable()}  # noqa: E731
+    calm = ids(base)
+    for gated in (
+        "weakness_fast",
+        "jaw_scalp_headache",
+        "dizziness_ongoing",
+        "infection_risk",
+        "fracture_risk",
+        "blood_thinners",
+        "morning_stiffness",
+        "self_harm_danger",
+    ):
+        assert gated not in calm
+    assert "weakness_fast" in ids({**base, "progressive_weakness": True})
+    assert "self_harm_danger" in ids({**base, "self_harm_thoughts": True})
+    assert "jaw_scalp_headache" in ids({**base, "age_years": 50})
+    assert "jaw_scalp_headache" not in ids({**base, "age_years": 49})
+    assert "dizziness_ongoing" in ids({**base, "pain_areas": frozenset({"head_jaw"})})
+    assert "infection_risk" in ids({**base, "pain_areas": frozenset({"mid_back"})})
+    assert {"fracture_risk", "blood_thinners"} <= ids({**base, "minor_trauma": True})
+    assert "blood_thinners" in ids({**base, "major_trauma": True})
+    assert "fracture_risk" not in ids({**base, "major_trauma": True})
+    assert "blood_thinners" not in ids({**base, "major_trauma": True, "pain_duration_months": 4})
+    back = {**base, "pain_areas": frozenset({"low_back"}), "pain_duration_months": 24}
+    assert "morning_stiffness" in ids(back)  # began at 38
+    assert "morning_stiffness" not in ids({**back, "age_years": 47})  # began at 45
+    assert "morning_stiffness" not in ids({**back, "pain_duration_months": 2})
+
+
+def test_a_not_sure_parent_hides_its_follow_up(ruleset) -> None:  # type: ignore[no-untyped-def]
+    flow = Flow(ruleset)
+    flow.answer(40)
+    flow.answer(False)
+    flow.answer(1)
+    flow.answer(frozenset({"tendon"}))
+    while flow.current is not None and flow.current.id != "progressive_weakness":
+        flow.answer("same" if flow.current.type == "choice" else (False if flow.current.type == "boolean" else 2))
+    assert flow.answer("unsure") == []
+    assert flow.current is not None and flow.current.id == "clumsy_hands_or_gait"  # weakness_fast not asked
+    assert "weakness_fast" not in {q.id for q in flow.applicable()}
+    flow.back()
+    assert flow.current is not None and flow.current.id == "progressive_weakness"
+    assert flow.default(flow.current) == "unsure"
+    flow.answer(True)
+    assert flow.current is not None and flow.current.id == "weakness_fast"
 
 
 def test_skip_logic_skips_when_condition_false(skip_rules) -> None:  # type: ignore[no-untyped-def]
@@ -93,18 +162,31 @@ def test_emergency_is_reported_once_when_answered(skip_rules) -> None:  # type: 
 
 def test_restored_answers_continue_at_first_unanswered(ruleset) -> None:  # type: ignore[no-untyped-def]
     flow = Flow(
-        ruleset, {"pain_duration_months": 4, "pain_areas": frozenset({"low_back"}), "pain_intensity": 5}
+        ruleset,
+        {
+            "age_years": 40,
+            "pregnant": False,
+            "pain_duration_months": 4,
+            "pain_areas": frozenset({"low_back"}),
+            "pain_trend": "same",
+            "pain_intensity": 5,
+        },
     )
     assert flow.current is not None and flow.current.id == "bladder_bowel_change"
-    assert flow.position() == (4, 17)
+    assert flow.position() == (7, 29)
 
 
 def test_see_doctor_flags_do_not_interrupt(ruleset) -> None:  # type: ignore[no-untyped-def]
     flow = Flow(ruleset)
     while flow.current is not None and flow.current.id != "cancer_history":
         q = flow.current
-        flow.answer(False if q.type == "boolean" else (frozenset() if q.type == "multi_choice" else 1))
-    assert flow.answer(True) == []
+        if q.type == "multi_choice":
+            flow.answer(frozenset({"low_back"}))
+        else:
+            flow.answer("same" if q.type == "choice" else (False if q.type == "boolean" else 40))
+    fired = flow.answer(True)
+    assert fired == []
+    assert "cancer_with_spine_pain" in Scorer(ruleset).evaluate(flow.answers).red_flags  # fired, not interrupting
 
 
 def test_stop_ends_asking(skip_rules) -> None:  # type: ignore[no-untyped-def]
@@ -117,8 +199,11 @@ def test_stop_ends_asking(skip_rules) -> None:  # type: ignore[no-untyped-def]
 
 def test_an_optional_question_left_blank_is_not_asked_again(ruleset) -> None:  # type: ignore[no-untyped-def]
     flow = Flow(ruleset)
+    flow.answer(40)
+    flow.answer(False)
     flow.answer(6)
-    flow.answer(frozenset())
+    flow.answer(frozenset({"tendon"}))
+    flow.answer("same")
     assert flow.current is not None and flow.current.id == "pain_intensity" and not flow.current.required
     flow.leave_blank()
     while flow.current is not None:

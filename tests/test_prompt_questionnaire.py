@@ -17,7 +17,7 @@ from stm_screen.cli import screen_cmd
 from stm_screen.cli.errors import guard
 from stm_screen.render.formats import RENDERERS
 from stm_screen.screening import score_data
-from tests._keys import BACKSPACE, CALM, CTRL_C, DOWN, ENTER, key_for, keys_for
+from tests._keys import BACKSPACE, CALM, CTRL_C, DOWN, ENTER, GATED_NO, UNSURE, applied, keys_for
 
 DATA = Path(__file__).parent / "data"
 
@@ -53,20 +53,24 @@ def drive(capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
     yield run
 
 
-def expected_json(ruleset: Any, answers: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(RENDERERS["json"](score_data(ruleset, answers)))
+def expected_json(ruleset: Any, answers: dict[str, Any], country: str | None = None) -> dict[str, Any]:
+    """What the questionnaire's report holds for these answers (only those of questions asked count)."""
+    from stm_screen.io.contacts import contacts_for
+
+    contacts = contacts_for(country)[0]
+    return json.loads(RENDERERS["json"](score_data(ruleset, applied(ruleset, answers), contacts=contacts)))
 
 
 LEVEL_CASES = {
     "self_care": CALM,
-    "pt_consider": {**CALM, "pain_duration_months": 3.5},
+    "pt_consider": {**CALM, **GATED_NO, "pain_duration_months": 3.5},
     "pt_recommended": {
         **CALM,
         "tightness_trigger_points": True,
         "recurrent_flare_ups": True,
         "fear_of_movement": True,
     },
-    "see_doctor": {**CALM, "cancer_history": True, "pain_duration_months": 24},
+    "see_doctor": {**CALM, **GATED_NO, "cancer_history": True, "pain_duration_months": 24},
 }
 
 
@@ -86,20 +90,11 @@ def test_complete_path_to_each_level(drive: Any, ruleset: Any, tmp_path: Path, l
     assert list((tmp_path / "stm-home").glob("resume-*.json")) == []  # finished: no resume file left
 
 
-def _keys_until(ruleset: Any, answers: dict[str, Any], stop_after: str) -> str:
-    keys = ""
-    for q in ruleset.questions:
-        keys += key_for(q, answers[q.id])
-        if q.id == stop_after:
-            return keys
-    raise AssertionError(stop_after)
-
-
 def test_emergency_shown_at_once_then_stop(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     answers = {**CALM, "self_harm_thoughts": True}
-    keys = _keys_until(ruleset, answers, "self_harm_thoughts") + "1" + ENTER  # 1) stop here
+    keys = keys_for(ruleset, answers, until="self_harm_thoughts") + "1" + ENTER  # 1) stop here
     report = tmp_path / "r.json"
-    run = drive(keys, report=report)
+    run = drive(keys, report=report, country="US")
     assert run.code == 0, run.err
     assert "988" in run.out  # the crisis line, from the red flag's message
     assert "Please act on this now: Thoughts of being better off dead" in run.out
@@ -112,17 +107,13 @@ def test_emergency_shown_at_once_then_stop(drive: Any, ruleset: Any, tmp_path: P
 
 def test_emergency_then_finish_the_questions(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     answers = {**CALM, "bladder_bowel_change": True}
-    keys = _keys_until(ruleset, answers, "bladder_bowel_change") + "2" + ENTER  # 2) finish the questions
-    rest = {
-        k: v
-        for k, v in answers.items()
-        if list(answers).index(k) > list(answers).index("bladder_bowel_change")
-    }
-    keys += keys_for(ruleset, rest)
+    keys = keys_for(ruleset, answers, until="bladder_bowel_change") + "2" + ENTER  # 2) finish the questions
+    keys += keys_for(ruleset, answers, after="bladder_bowel_change")
     report = tmp_path / "r.json"
     run = drive(keys, report=report)
     assert run.code == 0, run.err
-    urgent = run.out.index("Go to an emergency department or call your local emergency number now")
+    urgent = run.out.index("Please act on this now: New bladder or bowel problems")
+    assert "Go to an emergency department now" in run.out[urgent:]
     assert urgent < run.out.index("Pain in daily life")  # said before any later question
     assert json.loads(report.read_text()) == expected_json(ruleset, answers)
 
@@ -130,15 +121,17 @@ def test_emergency_then_finish_the_questions(drive: Any, ruleset: Any, tmp_path:
 def test_going_back_keeps_earlier_answers_as_defaults(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     q_areas = ruleset.by_id["pain_areas"]
     back_in_checkbox = DOWN * (len(q_areas.choices) + 1) + " " + ENTER  # tick "Back to the previous question"
-    keys = "24" + ENTER + back_in_checkbox  # months, then back from the areas question
+    answers = {**CALM, **GATED_NO, "pain_duration_months": 30}
+    keys = keys_for(ruleset, answers, until="pregnant")
+    keys += "24" + ENTER + back_in_checkbox  # months, then back from the areas question
     keys += BACKSPACE * 2 + "30" + ENTER  # months again: the default 24 is replaced by 30
-    keys += key_for(q_areas, ["low_back"])
-    keys += "<" + ENTER  # back from the intensity question (a typed "<")
+    keys += keys_for(ruleset, answers, after="pain_duration_months", until="pain_areas")
+    keys += "<"  # back from the trend question (the "<" key chooses "Back" at once)
     keys += ENTER  # areas again: Enter keeps the ticked default
-    answers = {**CALM, "pain_duration_months": 30}
-    keys += keys_for(
-        ruleset, {k: v for k, v in answers.items() if k not in ("pain_duration_months", "pain_areas")}
-    )
+    keys += "2" + ENTER  # trend: the same
+    keys += "<" + ENTER  # back from the intensity question (a typed "<")
+    keys += ENTER  # trend again: Enter keeps the earlier answer
+    keys += keys_for(ruleset, answers, after="pain_trend")
     report = tmp_path / "r.json"
     run = drive(keys, report=report)
     assert run.code == 0, run.err
@@ -150,40 +143,54 @@ def test_going_back_keeps_earlier_answers_as_defaults(drive: Any, ruleset: Any, 
 
 def test_review_and_change_an_answer(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     keys = keys_for(ruleset, CALM, review=False)
-    keys += DOWN + ENTER  # review: the first answer (months)
+    keys += DOWN * 3 + ENTER  # review: the third answer (age, pregnant, months)
     keys += BACKSPACE * 3 + "9" + ENTER  # change 1 -> 9
+    keys += "2" + ENTER  # 9 months of back pain begun at 34: the morning stiffness question now applies
     keys += ENTER  # review again: show my result
     report = tmp_path / "r.json"
     run = drive(keys, report=report)
     assert run.code == 0, run.err
     assert run.out.count("Please check your answers") == 2
-    changed = {**CALM, "pain_duration_months": 9}
+    changed = {**CALM, "pain_duration_months": 9, "morning_stiffness": False}
     data = json.loads(report.read_text())
     assert data["level"] == "pt_consider"
     assert data == expected_json(ruleset, changed)
 
 
 def test_invalid_entry_is_asked_again(drive: Any, ruleset: Any, tmp_path: Path) -> None:
-    keys = "abc" + ENTER + BACKSPACE * 3 + "999" + ENTER + BACKSPACE * 3 + "2" + ENTER
-    keys += keys_for(ruleset, {k: v for k, v in CALM.items() if k != "pain_duration_months"})
+    keys = "abc" + ENTER + BACKSPACE * 3 + "999" + ENTER + BACKSPACE * 3 + "4.5" + ENTER  # age: whole years
+    keys += BACKSPACE * 3 + ENTER  # required: Enter alone is refused
+    keys += "35" + ENTER
+    keys += "2" + ENTER  # not pregnant
+    keys += "abc" + ENTER + BACKSPACE * 3 + "999" + ENTER + BACKSPACE * 3 + "2" + ENTER  # months
+    keys += keys_for(ruleset, {**CALM, "pain_duration_months": 2}, after="pain_duration_months")
     report = tmp_path / "r.json"
     run = drive(keys, report=report)
     assert run.code == 0, run.err
-    assert json.loads(report.read_text())["answers"]["pain_duration_months"] == 2
+    answers = json.loads(report.read_text())["answers"]
+    assert answers["age_years"] == 35 and answers["pain_duration_months"] == 2
 
 
 def test_help_is_available_for_typed_and_chosen_answers(drive: Any, ruleset: Any, tmp_path: Path) -> None:
-    keys = "?" + ENTER + "2" + ENTER  # help on the months question, then answer
+    answers = {**CALM, **GATED_NO, "pain_areas": ["neck_shoulder"], "pain_intensity": 5}
     areas = ruleset.by_id["pain_areas"]
+    keys = "?" + ENTER  # help on the age question
+    keys += keys_for(ruleset, answers, until="pain_duration_months")
     keys += DOWN * len(areas.choices) + " " + ENTER  # tick "Help for this question"
-    keys += key_for(areas, ["neck_shoulder"])
-    keys += "5" + ENTER
-    keys += "3" + ENTER  # 3) help on the first yes/no safety question
-    keys += keys_for(ruleset, {k: v for k, v in CALM.items() if ruleset.by_id[k].order >= 3})
-    run = drive(keys)
+    keys += keys_for(ruleset, answers, after="pain_duration_months", until="pain_areas")
+    keys += "?"  # help on a choice question (the ? key)
+    keys += keys_for(ruleset, answers, after="pain_areas", until="pain_intensity")
+    keys += "4" + ENTER  # 4) help on the first safety question: Yes, No, Not sure, Help
+    keys += "2" + ENTER  # no
+    keys += ENTER  # the next safety question: the pointer starts on Help, so Enter shows its help
+    keys += keys_for(ruleset, answers, after="bladder_bowel_change")
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report)
     assert run.code == 0, run.err
-    for qid in ("pain_duration_months", "pain_areas", "bladder_bowel_change"):
-        assert " ".join(str(ruleset.by_id[qid].help).split()[:6]) in run.out
+    for qid in ("age_years", "pain_areas", "bladder_bowel_change", "saddle_numbness"):
+        assert " ".join(str(ruleset.by_id[qid].help).split()[:6]) in run.out, qid
+    assert "Answer as best you can" in run.out  # the trend question has no help text of its own
+    assert json.loads(report.read_text()) == expected_json(ruleset, answers)
 
 
 def test_skip_logic_with_a_small_ruleset(drive: Any, tmp_path: Path) -> None:
@@ -206,40 +213,49 @@ def test_skip_logic_with_a_small_ruleset(drive: Any, tmp_path: Path) -> None:
     run = drive("1" + ENTER + "5" + ENTER + "2" + ENTER + "2" + ENTER + ENTER, rules=rules, report=report)
     data = json.loads(report.read_text())
     assert data["answers"] == {"has_pain": True, "pain_months": 5, "sport": "running", "urgent": False}
-    assert data == json.loads(RENDERERS["json"](score_data(rs, data["answers"])))
+    assert data == expected_json(rs, data["answers"])
 
 
 def test_ctrl_c_saves_then_resume_finishes_with_the_same_result(
     drive: Any, ruleset: Any, tmp_path: Path
 ) -> None:
-    answers = {**CALM, "pain_duration_months": 8, "fear_of_movement": True, "activity_limitation": 6}
-    first = {k: answers[k] for k in ("pain_duration_months", "pain_areas", "pain_intensity")}
-    run = drive(keys_for(ruleset, first, review=False) + CTRL_C)
+    answers = {
+        **CALM,
+        **GATED_NO,
+        "pain_duration_months": 8,
+        "fear_of_movement": True,
+        "activity_limitation": 6,
+    }
+    run = drive(keys_for(ruleset, answers, until="pain_intensity") + CTRL_C)
     assert run.code == 130
     assert "stm-screen screen --resume" in run.err
-    assert "3 answer(s) are saved" in run.err
+    assert "6 answer(s) are saved" in run.err
     saved = list((tmp_path / "stm-home").glob("resume-*.json"))
     assert len(saved) == 1
     assert stat.S_IMODE(saved[0].stat().st_mode) == 0o600
     assert json.loads(saved[0].read_text())["answers"] == {
+        "age_years": 35,
+        "pregnant": False,
         "pain_duration_months": 8,
         "pain_areas": ["low_back"],
+        "pain_trend": "same",
         "pain_intensity": 3,
     }
-    rest = {k: v for k, v in answers.items() if k not in first}
     report = tmp_path / "r.json"
-    run = drive(keys_for(ruleset, rest), resume=True, report=report)
+    run = drive(keys_for(ruleset, answers, after="pain_intensity"), resume=True, report=report)
     assert run.code == 0, run.err
-    assert "Welcome back: 3 answer(s) restored." in run.out
+    assert "Welcome back: 6 answer(s) restored." in run.out
     assert json.loads(report.read_text()) == expected_json(ruleset, answers)
     assert not saved[0].exists()  # finished: its resume file is gone
 
 
 def test_end_of_input_saves_answers(drive: Any, ruleset: Any, tmp_path: Path) -> None:
-    run = drive("12" + ENTER)  # then the keyboard input ends
+    run = drive("35" + ENTER + "2" + ENTER + "12" + ENTER)  # then the keyboard input ends
     assert run.code == 130
     saved = list((tmp_path / "stm-home").glob("resume-*.json"))
-    assert [json.loads(p.read_text())["answers"] for p in saved] == [{"pain_duration_months": 12}]
+    assert [json.loads(p.read_text())["answers"] for p in saved] == [
+        {"age_years": 35, "pregnant": False, "pain_duration_months": 12}
+    ]
 
 
 def test_ctrl_c_before_any_answer_saves_nothing(drive: Any, tmp_path: Path) -> None:
@@ -265,7 +281,7 @@ def test_next_patient_clears_screen_and_scrollback(drive: Any, ruleset: Any, tmp
 
 
 def test_a_new_screening_mentions_a_stopped_one(drive: Any, ruleset: Any, tmp_path: Path) -> None:
-    assert drive("3" + ENTER + CTRL_C).code == 130
+    assert drive("35" + ENTER + CTRL_C).code == 130
     run = drive(keys_for(ruleset, CALM))
     assert run.code == 0, run.err
     assert "1 stopped screening(s) are saved" in run.out
@@ -278,16 +294,73 @@ def test_ticks_made_before_asking_for_help_are_kept(
     drive: Any, ruleset: Any, tmp_path: Path, how: str
 ) -> None:
     areas = ruleset.by_id["pain_areas"]
-    keys = "8" + ENTER
-    keys += " " + DOWN + " "  # tick low_back and neck_shoulder
+    answers = {**CALM, **GATED_NO, "pain_duration_months": 8, "pain_areas": ["low_back", "mid_back"]}
+    keys = keys_for(ruleset, answers, until="pain_duration_months")
+    keys += " " + DOWN + " "  # tick low_back and mid_back
     if how == "typed":
         keys += "?"  # help at once
     else:
         keys += DOWN * (len(areas.choices) - 1) + " " + ENTER  # tick "Help for this question", Enter
     keys += ENTER  # the question again, with both ticks still there: accept them
-    keys += keys_for(ruleset, {k: v for k, v in CALM.items() if ruleset.by_id[k].order >= 2})
+    keys += keys_for(ruleset, answers, after="pain_areas")
     report = tmp_path / "a.json"
     run = drive(keys, report=report)
     assert run.code == 0, run.err
     assert " ".join(str(areas.help).split()[:6]) in run.out
-    assert json.loads(report.read_text())["answers"]["pain_areas"] == ["low_back", "neck_shoulder"]
+    assert json.loads(report.read_text())["answers"]["pain_areas"] == ["low_back", "mid_back"]
+
+
+def test_not_sure_is_recorded_and_means_see_a_doctor(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    answers = {**CALM, "night_pain": UNSURE}
+    report = tmp_path / "r.json"
+    run = drive(keys_for(ruleset, answers), report=report)  # 3) Not sure
+    assert run.code == 0, run.err
+    data = json.loads(report.read_text())
+    assert data["answers"]["night_pain"] == "unsure"
+    assert data["level"] == "see_doctor" and data["red_flags"] == []
+    assert data["title"] == "Some warning signs could not be checked"
+    assert [f["id"] for f in data["red_flags_not_ruled_out"]] == ["constant_night_pain"]
+    assert "Some warning signs could not be checked" in run.out
+    assert data == expected_json(ruleset, answers)
+
+
+def test_an_emergency_answer_given_by_mistake_goes_back_to_the_question(
+    drive: Any, ruleset: Any, tmp_path: Path
+) -> None:
+    keys = keys_for(ruleset, CALM, until="bladder_bowel_change").removesuffix("2" + ENTER) + "1" + ENTER
+    keys += "3" + ENTER  # 3) I gave that answer by mistake
+    keys += "1" + ENTER  # asked again: yes again
+    keys += "1" + ENTER  # announced again: stop here
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report)
+    assert run.code == 0, run.err
+    assert run.out.count("Please act on this now: New bladder or bowel problems") == 2
+    assert json.loads(report.read_text())["level"] == "emergency"
+
+    keys = keys_for(ruleset, CALM, until="bladder_bowel_change").removesuffix("2" + ENTER) + "1" + ENTER
+    keys += "3" + ENTER  # by mistake
+    keys += "2" + ENTER  # asked again: no, and on to the next question
+    keys += keys_for(ruleset, CALM, after="bladder_bowel_change")
+    report = tmp_path / "r2.json"
+    run = drive(keys, report=report)
+    assert run.code == 0, run.err
+    assert run.out.count("Please act on this now") == 1
+    data = json.loads(report.read_text())
+    assert data["answers"]["bladder_bowel_change"] is False
+    assert data == expected_json(ruleset, CALM)
+
+
+def test_a_not_sure_parent_hides_its_follow_up(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    answers = {**CALM, "self_harm_thoughts": UNSURE, "self_harm_danger": False}
+    keys = keys_for(ruleset, answers)  # self_harm_danger is not asked: the next keys answer daily life
+    assert keys.count(ENTER) == keys_for(ruleset, CALM).count(ENTER)
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report, country="US")
+    assert run.code == 0, run.err
+    data = json.loads(report.read_text())
+    assert "self_harm_danger" not in data["answers"] and data["answers"]["self_harm_thoughts"] == "unsure"
+    assert "self_harm_danger" in data["skipped"]
+    assert data["level"] == "see_doctor" and data["red_flags"] == []
+    assert "self_harm" in [f["id"] for f in data["red_flags_not_ruled_out"]]
+    assert "Please act on this now" not in run.out  # not sure is not an emergency answer
+    assert data == expected_json(ruleset, answers, country="US")

@@ -51,12 +51,12 @@ def test_a_failed_autosave_does_not_end_the_screening(monkeypatch: pytest.Monkey
     from stm_screen.cli.app import app
     from stm_screen.prompt import resume
     from stm_screen.rules.loader import load_ruleset
-    from tests._keys import CALM, plain_line
+    from tests._keys import CALM, plain_lines
 
     monkeypatch.setattr(screen_cmd, "stdin_is_terminal", lambda: True)
     monkeypatch.setattr(resume, "save", _broken_save)
     ruleset = load_ruleset()
-    lines = [plain_line(q, CALM[q.id]) for q in ruleset.questions]
+    lines = plain_lines(ruleset, CALM)
     result = CliRunner().invoke(app, ["screen", "--plain"], input="\n".join([*lines, "", ""]))
     assert result.exit_code == 0, result.stderr
     assert str(ruleset.level_by_id["self_care"].title) in result.stdout
@@ -128,7 +128,7 @@ def test_the_rich_panel_keeps_the_hanging_indent_of_explanations() -> None:
     out = io.StringIO()
     print_result(result, Console(file=out, width=80, color_system=None, force_terminal=True))
     lines = out.getvalue().splitlines()
-    start = next(i for i, line in enumerate(lines) if "Muscle tightness" in line)
+    start = next(i for i, line in enumerate(lines) if "Tight muscles or sore knots" in line)
     explanation = [line.strip("│").rstrip() for line in lines[start + 1 : start + 3]]
     assert all(line.startswith("    ") and line[4] != " " for line in explanation), explanation
 
@@ -140,6 +140,10 @@ def test_typing_a_character_an_ascii_console_cannot_read_is_asked_again(tmp_path
 
     child = spawn(["screen", "--plain"], tmp_path / "home", PYTHONIOENCODING="ascii")  # type: ignore[operator]
     child.expect("Your answer: ")
+    child.sendline("35")  # age
+    child.expect("Type a number from 1 to 2: ")
+    child.sendline("no")  # not pregnant
+    child.expect("Your answer: ")
     child.sendline("7")
     child.expect(r"0 for none\): ")
     child.sendline("Lower back é")
@@ -149,3 +153,138 @@ def test_typing_a_character_an_ascii_console_cannot_read_is_asked_again(tmp_path
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+
+
+# --- safety questions in plain mode: Not sure, no default, answers given by mistake -----------------------
+
+
+def _plain(lines: list[str], *args: str) -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from stm_screen.cli.app import app
+
+    result = CliRunner().invoke(app, ["screen", "--plain", *args], input="\n".join([*lines, ""]) + "\n")
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _start(ruleset: object, qid: str) -> str:
+    """The first words of a question, as printed (plain mode wraps long questions)."""
+    return " ".join(str(ruleset.by_id[qid].text).split()[:5])  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def tty(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stm_screen.cli import screen_cmd
+
+    monkeypatch.setattr(screen_cmd, "stdin_is_terminal", lambda: True)
+
+
+def test_safety_questions_offer_yes_no_not_sure_and_record_unsure(
+    tty: None, ruleset: object, tmp_path: object
+) -> None:
+    import json
+
+    from tests._keys import CALM, UNSURE, plain_lines
+
+    report = tmp_path / "r.json"  # type: ignore[operator]
+    answers = {**CALM, "cancer_history": UNSURE}
+    code, out, err = _plain([*plain_lines(ruleset, answers), ""], "--report", str(report))
+    assert code == 0, err
+    assert "  1) Yes\n  2) No\n  3) Not sure\n  ?) Help for this question" in out
+    assert "  1) Yes\n  2) No\n  ?) Help" in out  # questions outside the safety group: yes or no
+    data = json.loads(report.read_text())
+    assert data["answers"]["cancer_history"] == "unsure"
+    assert data["level"] == "see_doctor" and data["red_flags"] == []
+    assert "cancer_with_spine_pain" in [f["id"] for f in data["red_flags_not_ruled_out"]]
+    assert "Some warning signs could not be checked" in out
+    assert str(ruleset.level_by_id["self_care"].title) not in out  # type: ignore[attr-defined]
+
+
+def test_enter_alone_does_not_answer_a_safety_question(tty: None, ruleset: object, tmp_path: object) -> None:
+    import json
+
+    from tests._keys import CALM, plain_lines
+
+    before = plain_lines(ruleset, CALM, until="pain_intensity")
+    after = plain_lines(ruleset, CALM, after="bladder_bowel_change")
+    report = tmp_path / "r.json"  # type: ignore[operator]
+    code, out, err = _plain([*before, "", "", "no", *after, ""], "--report", str(report))
+    assert code == 0, err
+    asked = out.split(_start(ruleset, "bladder_bowel_change"))[1]
+    assert asked.count("Sorry: please type a number from 1 to 3.") == 2  # Enter twice: asked again twice
+    assert "Enter keeps" not in asked.split("Sorry:")[0]  # nothing is offered as the default
+    data = json.loads(report.read_text())
+    assert data["answers"]["bladder_bowel_change"] is False
+    assert data["level"] == "self_care"
+
+
+def test_an_answer_given_by_mistake_goes_back_and_a_yes_again_is_announced_again(
+    tty: None, ruleset: object, tmp_path: object
+) -> None:
+    import json
+
+    from tests._keys import CALM, plain_lines
+
+    before = plain_lines(ruleset, CALM, until="pain_intensity")
+    report = tmp_path / "r.json"  # type: ignore[operator]
+    lines = [*before, "yes", "", "3", "yes", "1"]  # yes; Enter alone; by mistake; yes again; stop here
+    code, out, err = _plain(lines, "--report", str(report))
+    assert code == 0, err
+    assert out.count("URGENT: Please act on this now: New bladder or bowel problems") == 2
+    menu = out.index("  3) I gave that answer by mistake: go back to the question")
+    assert "  1) Stop here and show my result\n  2) Finish the remaining questions\n" in out[:menu]
+    assert "Enter keeps" not in out[out.index("Stop here and show my result") : menu + 200]  # no default
+    assert "Sorry: please type a number from 1 to 3." in out[menu:]  # Enter alone did not stop
+    assert out[menu:].count(_start(ruleset, "bladder_bowel_change")) == 1  # asked again after "by mistake"
+    data = json.loads(report.read_text())
+    assert data["level"] == "emergency"
+    assert [f["id"] for f in data["red_flags"]] == ["cauda_equina_bladder"]
+    assert "Pain in daily life" not in out  # stopped
+
+
+def test_by_mistake_then_no_carries_on_without_the_emergency(
+    tty: None, ruleset: object, tmp_path: object
+) -> None:
+    import json
+
+    from tests._keys import CALM, plain_lines
+
+    before = plain_lines(ruleset, CALM, until="pain_intensity")
+    after = plain_lines(ruleset, CALM, after="bladder_bowel_change")
+    report = tmp_path / "r.json"  # type: ignore[operator]
+    code, out, err = _plain([*before, "yes", "3", "no", *after, ""], "--report", str(report))
+    assert code == 0, err
+    assert out.count("Please act on this now") == 1
+    data = json.loads(report.read_text())
+    assert data["answers"]["bladder_bowel_change"] is False
+    assert data["level"] == "self_care" and data["red_flags"] == []
+
+
+def test_a_not_sure_parent_hides_its_follow_up_in_plain_mode(
+    tty: None, ruleset: object, tmp_path: object
+) -> None:
+    import json
+
+    from tests._keys import CALM, UNSURE, plain_lines
+
+    answers = {**CALM, "progressive_weakness": UNSURE}
+    lines = plain_lines(ruleset, answers)
+    assert len(lines) == len(plain_lines(ruleset, CALM))  # no line for weakness_fast
+    report = tmp_path / "r.json"  # type: ignore[operator]
+    code, out, err = _plain([*lines, ""], "--report", str(report))
+    assert code == 0, err
+    follow_up = _start(ruleset, "weakness_fast")
+    assert follow_up not in out
+    data = json.loads(report.read_text())
+    assert "weakness_fast" not in data["answers"] and "weakness_fast" in data["skipped"]
+    assert data["level"] == "see_doctor"
+    open_flags = {f["id"] for f in data["red_flags_not_ruled_out"]}
+    assert {"weakness_getting_worse", "weakness_getting_worse_fast"} <= open_flags
+
+    # yes to the parent: the follow-up is asked, and yes to it is an emergency
+    answers = {**CALM, "progressive_weakness": True, "weakness_fast": True}
+    lines = plain_lines(ruleset, answers, until="weakness_fast")
+    code, out, err = _plain([*lines, "1"], "--report", str(tmp_path / "r2.json"))  # type: ignore[operator]
+    assert code == 0, err
+    assert follow_up in out
+    assert json.loads((tmp_path / "r2.json").read_text())["level"] == "emergency"  # type: ignore[operator]

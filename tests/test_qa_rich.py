@@ -91,11 +91,13 @@ class Recorder:
 
 
 def test_review_labels_carry_no_second_numbering(ruleset: Any) -> None:
-    flow = Flow(ruleset, {q: v for q, v in CALM.items() if q != "pain_areas"} | {"pain_areas": frozenset()})
+    answers = {q: v for q, v in CALM.items() if q != "pain_areas"} | {"pain_areas": frozenset({"low_back"})}
+    flow = Flow(ruleset, answers)
     prompter = Recorder()
     assert Questionnaire(flow, prompter).review()  # type: ignore[arg-type]
     labels = [o.label for o in prompter.options if not o.command]
-    assert labels[0].startswith("How many months")  # no "1." of our own: the prompter numbers choices
+    assert labels[0].startswith("How old are you?")  # no "1." of our own: the prompter numbers choices
+    assert len(labels) == len(CALM)
     assert prompter.options[-1] == RESULT  # the result comes last, as in plain mode
 
 
@@ -142,3 +144,51 @@ def test_emergency_at_the_last_question_does_not_offer_remaining_questions() -> 
     message, labels = prompter.messages[1]
     assert "remaining questions" not in message + " ".join(labels)
     assert any("check my answers" in label.lower() for label in labels)
+
+
+class Defaults(Recorder):
+    """Records what each select offers and which option it starts on, and answers from a script."""
+
+    def __init__(self, script: list[str], plain: bool) -> None:
+        super().__init__()
+        self.plain = plain
+        self.script = script
+        self.asked: list[tuple[list[str], str | None]] = []
+
+    def select(self, message: str, options: Any, default: str | None = None) -> str:
+        self.asked.append(([o.key for o in options], default))
+        return self.script.pop(0)
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_a_safety_question_has_no_answer_chosen_in_advance(ruleset: Any, plain: bool) -> None:
+    from tests._keys import UNSURE
+
+    before = {q.id: CALM[q.id] for q in ruleset.questions if q.order < ruleset.by_id["bladder_bowel_change"].order}
+    before["pain_areas"] = frozenset(before["pain_areas"])
+    flow = Flow(ruleset, before)
+    flow.answers["bladder_bowel_change"] = False  # answered before: still no default for a safety question
+    flow.change("bladder_bowel_change")
+    prompter = Defaults(["no"], plain)
+    q = Questionnaire(flow, prompter)  # type: ignore[arg-type]
+    q.ask(ruleset.by_id["bladder_bowel_change"])
+    keys, default = prompter.asked[0]
+    assert keys == ["yes", "no", UNSURE, HELP.key, BACK.key]  # yes, no, not sure, in this order
+    assert default == (None if plain else HELP.key)  # arrow keys: the pointer starts on Help
+
+    flow.change("pregnant")  # outside the safety group an earlier answer is kept as the default
+    prompter = Defaults(["no"], plain)
+    Questionnaire(flow, prompter).ask(ruleset.by_id["pregnant"])  # type: ignore[arg-type]
+    assert prompter.asked[0] == (["yes", "no", HELP.key, BACK.key], "no")
+
+
+def test_the_emergency_choice_offers_going_back_and_has_no_default_in_plain_mode(ruleset: Any) -> None:
+    before = {q.id: CALM[q.id] for q in ruleset.questions if q.order < ruleset.by_id["bladder_bowel_change"].order}
+    before["pain_areas"] = frozenset(before["pain_areas"])
+    for plain, default in ((True, None), (False, "stop")):
+        flow = Flow(ruleset, before)
+        prompter = Defaults(["yes", "mistake"], plain)
+        Questionnaire(flow, prompter).ask(ruleset.by_id["bladder_bowel_change"])  # type: ignore[arg-type]
+        assert prompter.asked[1] == (["stop", "carry_on", "mistake"], default)
+        assert "bladder_bowel_change" not in flow.answers  # the mistaken answer is removed
+        assert flow.current is not None and flow.current.id == "bladder_bowel_change"  # and asked again
