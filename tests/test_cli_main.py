@@ -182,10 +182,12 @@ def test_batch_fast_path_gives_what_typer_gives(tmp_path: Path) -> None:
     """Same output, messages and exit code as through Typer (``--debug`` first forces the Typer path)."""
     data = ROOT / "tests" / "data" / "batch" / "bad_values.csv"
     runs = []
+    # a 1.x export without the safety columns: allowed, so that the bad values are what is reported
     for head in ([], ["--debug"]):
         out = tmp_path / f"out{len(head)}.csv"
         done = subprocess.run(
-            [sys.executable, "-m", "stm_screen", *head, "batch", str(data), "-o", str(out), "-j", "1"],
+            [sys.executable, "-m", "stm_screen", *head, "batch", str(data), "-o", str(out), "-j", "1"]
+            + ["--allow-missing"],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -201,3 +203,11 @@ def test_batch_fast_path_gives_what_typer_gives(tmp_path: Path) -> None:
     )
     assert missing.returncode == 1 and "no such file" in missing.stderr
     assert "Traceback" not in missing.stderr
+    stopped = subprocess.run(  # without --allow-missing the missing safety columns stop the run
+        [sys.executable, "-m", "stm_screen", "batch", str(data), "-o", str(tmp_path / "x.csv")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    assert stopped.returncode == 2 and "--allow-missing" in stopped.stderr
+    assert "Traceback" not in stopped.stderr and not (tmp_path / "x.csv").exists()

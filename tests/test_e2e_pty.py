@@ -29,58 +29,86 @@ def spawn(args: list[str], home: Path, **env: str) -> pexpect.spawn[Any]:
     return child
 
 
-def yes_no(child: pexpect.spawn[Any], question: str, yes: bool) -> None:
+UP = "\x1b[A"
+
+
+def yes_no(child: pexpect.spawn[Any], question: str, yes: bool, safety: bool = True) -> None:
+    """Arrow keys like a person. A safety question (Yes, No, Not sure) starts on Help; others on Yes."""
     child.expect(question)
     child.expect("Back to the previous question")  # the whole list is on screen
-    child.send((DOWN if not yes else "") + ENTER)  # arrow keys like a person
+    if safety:
+        child.send(UP * (3 if yes else 2) + ENTER)
+    else:
+        child.send((DOWN if not yes else "") + ENTER)
+
+
+SAFETY_ASKED = (  # 42 years old, neck pain for 18 months: the safety questions asked, in order
+    "In the last few days or weeks",
+    "new numbness or tingling between",
+    "Do you have pain, tingling or numbness",
+    "Is an arm or a leg getting weaker",
+    "Over the last weeks or months",
+    "Did any of these start suddenly",
+    "In the last 4 weeks",
+    "For weeks or more, have you felt dizzy",
+    "When you walk or climb stairs",
+    "Is one of your calves",
+    "Do you have a fever or chills",
+    "Is your body less able to fight germs",
+    "Do you have cancer now",
+    "Have you lost weight without trying",
+    "Do you have constant pain at night",
+    "Did this pain start after a serious fall",
+    "Did this pain start after a small fall",
+    "Do you have pain on one spot of a bone",
+    "In the past few weeks, have you thought",
+)
 
 
 def test_a_person_answers_through_to_the_result(tmp_path: Path) -> None:
     report = tmp_path / "result.html"
     child = spawn(["screen", "--report", str(report)], tmp_path / "home")
     child.expect("not a diagnosis")
-    child.expect("How many months have you had this pain")
+    child.expect(r"\(1/26\) How old are you")
+    child.send("42" + ENTER)
+    yes_no(child, "Are you pregnant", yes=False, safety=False)
+    child.expect("How long have you had this pain")
     child.send("eighteen" + ENTER)
     child.expect("is not a number; allowed: a number from 0 to 600 months")
     child.send("\x15" + "18" + ENTER)  # Ctrl-U clears the line
     child.expect("Where is the pain")
-    child.send(DOWN + " " + ENTER)  # neck or shoulder
-    child.expect("how strong has the pain been")
+    child.send(DOWN * 2 + " " + ENTER)  # neck or shoulder
+    child.expect("how has the pain changed")
+    child.send(DOWN + ENTER)  # the same
+    child.expect("how bad has the pain been")
     child.send("<" + ENTER)  # changed my mind: back
-    child.expect("Where is the pain")
-    child.send(ENTER)  # keep what was ticked
-    child.expect("how strong has the pain been")
+    child.expect("how has the pain changed")
+    child.send(ENTER)  # keep the answer given
+    child.expect("how bad has the pain been")
     child.send("6" + ENTER)
     child.expect("Safety check")
-    for question in (
-        "trouble passing urine",
-        "numbness or tingling",
-        "getting weaker",
-        "dizziness",
-        "past few weeks",
-        "fever",
-        "treated for cancer",
-        "lost weight",
-        "serious fall",
-        "constant pain at night",
-    ):
+    child.expect(SAFETY_ASKED[0])
+    child.expect("Back to the previous question")
+    child.send(ENTER)  # Enter alone on a safety question: its help, not an answer
+    child.expect("For example, you cannot pee")
+    for question in SAFETY_ASKED:
         yes_no(child, question, yes=False)
-    child.expect("stop you from moving")
+    child.expect("stop you moving")
     child.send("5" + ENTER)
-    yes_no(child, "tight muscles", yes=True)
-    yes_no(child, "flaring up", yes=True)
-    yes_no(child, "avoid some movements", yes=False)
+    yes_no(child, "tight muscles", yes=True, safety=False)
+    yes_no(child, "flaring up", yes=True, safety=False)
+    yes_no(child, "avoid some movements", yes=False, safety=False)
     child.expect("Please check your answers")
     child.expect("Show my result")
     child.send(ENTER)
     child.expect("Screening result")
-    child.expect("A physical therapy evaluation is recommended")
+    child.expect("Seeing a physical therapist is recommended")
     child.expect("not a diagnosis")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     page = report.read_text(encoding="utf-8")
-    assert "A physical therapy evaluation is recommended" in page
+    assert "Seeing a physical therapist is recommended" in page
     assert "18 months" in page and "Neck or shoulder" in page
     assert list((tmp_path / "home").glob("resume-*.json")) == []
 
@@ -88,7 +116,10 @@ def test_a_person_answers_through_to_the_result(tmp_path: Path) -> None:
 def test_ctrl_c_in_a_terminal_then_resume(tmp_path: Path) -> None:
     home = tmp_path / "home"
     child = spawn(["screen"], home)
-    child.expect("How many months have you had this pain")
+    child.expect("How old are you")
+    child.send("30" + ENTER)
+    yes_no(child, "Are you pregnant", yes=False, safety=False)
+    child.expect("How long have you had this pain")
     child.send("2" + ENTER)
     child.expect("Where is the pain")
     child.sendintr()
@@ -98,20 +129,26 @@ def test_ctrl_c_in_a_terminal_then_resume(tmp_path: Path) -> None:
     assert child.exitstatus == 130
     (saved,) = home.glob("resume-*.json")
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
-    assert json.loads(saved.read_text())["answers"] == {"pain_duration_months": 2}
+    assert json.loads(saved.read_text())["answers"] == {
+        "age_years": 30,
+        "pregnant": False,
+        "pain_duration_months": 2,
+    }
 
     child = spawn(["screen", "--resume", "--plain"], home)
-    child.expect("Welcome back: 1 answer")
-    child.expect(r"\(2/17\) Where is the pain")  # continues at the first unanswered question
-    child.sendline("1")
+    child.expect("Welcome back: 3 answer")
+    child.expect(r"\(4/27\) Where is the pain")  # continues at the first unanswered question
+    child.sendline("1")  # lower back
+    child.expect("how has the pain changed")
+    child.sendline("2")  # the same
     child.expect("Your answer")
     child.sendline("2")
-    for _ in range(10 + 1 + 3):
+    for _ in range(18 + 1 + 3):  # 18 safety questions for low back pain at 30, then daily life
         child.expect(r"Type a number|Your answer")
         child.sendline("no" if child.after.startswith("Type") else "1")
     child.expect("Show my result")
     child.sendline("")
-    child.expect("Physical therapy is not clearly needed right now")
+    child.expect("You can look after this yourself for now")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -137,7 +174,7 @@ def test_not_a_terminal(tmp_path: Path) -> None:
 def test_no_command_in_a_terminal_starts_the_screening(tmp_path: Path) -> None:
     child = spawn([], tmp_path / "home")
     child.expect("not a diagnosis")
-    child.expect(r"\(1/17\) How many months have you had this pain")
+    child.expect(r"\(1/26\) How old are you")
     child.sendintr()
     child.expect("nothing was saved")
     child.expect(pexpect.EOF)
@@ -150,12 +187,12 @@ def test_closed_terminal_saves_the_answers(tmp_path: Path) -> None:
 
     home = tmp_path / "home"
     child = spawn(["screen"], home)
-    child.expect("How many months have you had this pain")
-    child.send("9" + ENTER)
-    child.expect("Where is the pain")
+    child.expect("How old are you")
+    child.send("40" + ENTER)
+    child.expect("Are you pregnant")
     child.kill(signal.SIGHUP)  # what a closing terminal window sends
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130 and child.signalstatus is None  # handled, not killed
     (saved,) = home.glob("resume-*.json")
-    assert json.loads(saved.read_text())["answers"] == {"pain_duration_months": 9}
+    assert json.loads(saved.read_text())["answers"] == {"age_years": 40}

@@ -84,7 +84,9 @@ def test_a_not_sure_parent_hides_its_follow_up(ruleset) -> None:  # type: ignore
     flow.answer(1)
     flow.answer(frozenset({"tendon"}))
     while flow.current is not None and flow.current.id != "progressive_weakness":
-        flow.answer("same" if flow.current.type == "choice" else (False if flow.current.type == "boolean" else 2))
+        flow.answer(
+            "same" if flow.current.type == "choice" else (False if flow.current.type == "boolean" else 2)
+        )
     assert flow.answer("unsure") == []
     assert flow.current is not None and flow.current.id == "clumsy_hands_or_gait"  # weakness_fast not asked
     assert "weakness_fast" not in {q.id for q in flow.applicable()}
@@ -186,7 +188,9 @@ def test_see_doctor_flags_do_not_interrupt(ruleset) -> None:  # type: ignore[no-
             flow.answer("same" if q.type == "choice" else (False if q.type == "boolean" else 40))
     fired = flow.answer(True)
     assert fired == []
-    assert "cancer_with_spine_pain" in Scorer(ruleset).evaluate(flow.answers).red_flags  # fired, not interrupting
+    assert (
+        "cancer_with_spine_pain" in Scorer(ruleset).evaluate(flow.answers).red_flags
+    )  # fired, not interrupting
 
 
 def test_stop_ends_asking(skip_rules) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ def test_round_trip_keeps_answers_and_is_private(ruleset: Any, tmp_path: Path) -
         "pain_duration_months": 2.5,
         "pain_areas": frozenset({"tendon", "low_back"}),
         "night_pain": False,
+        "cancer_history": "unsure",  # 'not sure' is an answer, kept as it was given
     }
     resume.save(path, ruleset, answers, rules="/some/rules.yaml", patient="MRN-1")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

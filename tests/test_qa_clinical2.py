@@ -12,36 +12,65 @@ from typer.testing import CliRunner
 from stm_screen.cli import screen_cmd
 from stm_screen.cli.app import app
 from stm_screen.core.answers import check_answers
+from stm_screen.core.engine import Scorer
 from stm_screen.core.explain import explain
 from stm_screen.render.formats import RENDERERS
 from stm_screen.render.text import render_plain
+from stm_screen.rules.loader import load_ruleset
 from stm_screen.screening import score_data
-from tests._keys import CALM, plain_line
+from tests._keys import plain_line
 
 runner = CliRunner()
+RULESET = load_ruleset()
+SCORER = Scorer(RULESET)
+SAFETY = frozenset(q.id for q in RULESET.questions if q.unsure)  # the safety group: each accepts 'not sure'
 
-EMERGENCY_FLAGS = {
-    "bladder_bowel_change": "cauda_equina_bladder",
-    "saddle_numbness": "cauda_equina_saddle",
-    "progressive_weakness": "progressive_neuro_deficit",
-    "stroke_signs": "vascular_signs",
-    "self_harm_thoughts": "self_harm",
+
+def complete(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers, with every safety question they make asked (and that has no answer) answered no."""
+    out = dict(answers)
+    while True:
+        gaps = [q for q in SCORER.evaluate(check_answers(RULESET, out)).missing if q in SAFETY]
+        if not gaps:
+            return out
+        out.update(dict.fromkeys(gaps, False))
+
+
+# the 'nothing met gives self-care' example: a complete 2.0 answer set, every safety question "no"
+CALM: dict[str, Any] = dict(RULESET.examples[0].answers)
+
+EMERGENCY_FLAGS: dict[str, tuple[dict[str, Any], str]] = {
+    "bladder_bowel_change": ({"bladder_bowel_change": True}, "cauda_equina_bladder"),
+    "saddle_numbness": ({"saddle_numbness": True}, "cauda_equina_saddle"),
+    "weakness_fast": ({"progressive_weakness": True, "weakness_fast": True}, "weakness_getting_worse_fast"),
+    "stroke_signs": ({"stroke_signs": True}, "stroke_like_signs"),
+    "sudden_severe_headache": ({"sudden_severe_headache": True}, "sudden_headache"),
+    "self_harm_thoughts": ({"self_harm_thoughts": True, "self_harm_danger": False}, "self_harm"),
+    "self_harm_danger": ({"self_harm_thoughts": True, "self_harm_danger": True}, "self_harm_danger_now"),
 }
-SEE_DOCTOR_FLAGS = {
-    "fever_or_unwell": "possible_infection",
-    "cancer_history": "cancer_history",
-    "unexplained_weight_loss": "weight_loss",
-    "major_trauma": "trauma",
-    "night_pain": "constant_night_pain",
+SEE_DOCTOR_FLAGS: dict[str, tuple[dict[str, Any], str]] = {
+    "fever_or_unwell": ({"fever_or_unwell": True}, "possible_infection"),
+    "cancer_history": ({"cancer_history": True}, "cancer_with_spine_pain"),
+    "unexplained_weight_loss": ({"unexplained_weight_loss": True}, "weight_loss"),
+    "night_pain": ({"night_pain": True}, "constant_night_pain"),
+    "progressive_weakness": (
+        {"progressive_weakness": True, "weakness_fast": False},
+        "weakness_getting_worse",
+    ),
+    "both_legs_symptoms": ({"both_legs_symptoms": True}, "both_legs"),
+    "calf_swelling": ({"calf_swelling": True}, "possible_blood_clot"),
 }
-STRONG_PT = {
-    **CALM,
-    "pain_duration_months": 24,
-    "activity_limitation": 8,
-    "tightness_trigger_points": True,
-    "recurrent_flare_ups": True,
-    "fear_of_movement": True,
-}
+STRONG_PT = complete(
+    {
+        **CALM,
+        "pain_duration_months": 24,
+        "activity_limitation": 8,
+        "tightness_trigger_points": True,
+        "recurrent_flare_ups": True,
+        "fear_of_movement": True,
+    }
+)
+RECENT_STRONG_PT = {**STRONG_PT, "pain_duration_months": 2}
 
 
 @pytest.fixture
@@ -49,154 +78,276 @@ def tty_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(screen_cmd, "stdin_is_terminal", lambda: True)
 
 
-def score_json(answers: dict[str, Any]) -> dict[str, Any]:
-    result = runner.invoke(app, ["score", "-", "--format", "json"], input=json.dumps(answers))
+def score_json(answers: dict[str, Any], *args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["score", "-", "--format", "json", *args], input=json.dumps(answers))
     assert result.exit_code == 0, result.stderr
     data: dict[str, Any] = json.loads(result.stdout)
     return data
 
 
-def score_text(answers: dict[str, Any]) -> str:
-    result = runner.invoke(app, ["score", "-"], input=json.dumps(answers), env={"COLUMNS": "80"})
+def score_text(answers: dict[str, Any], *args: str) -> str:
+    result = runner.invoke(app, ["score", "-", *args], input=json.dumps(answers), env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
 
 # --- patient cases -------------------------------------------------------------------------------------------
 
-CASES: list[tuple[str, dict[str, Any], str]] = [
-    *[(f"{q} alone", {**CALM, q: True}, "emergency") for q in EMERGENCY_FLAGS],
-    *[(f"{q} alone", {**CALM, q: True}, "see_doctor") for q in SEE_DOCTOR_FLAGS],
-    *[(f"{q} with all five PT signs", {**STRONG_PT, q: True}, "emergency") for q in EMERGENCY_FLAGS],
-    *[(f"{q} with all five PT signs", {**STRONG_PT, q: True}, "see_doctor") for q in SEE_DOCTOR_FLAGS],
+CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
+    *[(f"{q} alone", complete({**CALM, **c}), "emergency", [f]) for q, (c, f) in EMERGENCY_FLAGS.items()],
+    *[(f"{q} alone", complete({**CALM, **c}), "see_doctor", [f]) for q, (c, f) in SEE_DOCTOR_FLAGS.items()],
+    *[
+        (f"{q} with all five PT signs", complete({**STRONG_PT, **c}), "emergency", [f])
+        for q, (c, f) in EMERGENCY_FLAGS.items()
+    ],
+    *[
+        (f"{q} with all five PT signs", complete({**STRONG_PT, **c}), "see_doctor", [f])
+        for q, (c, f) in SEE_DOCTOR_FLAGS.items()
+    ],
+    (
+        "recent serious injury with all five PT signs",
+        complete({**RECENT_STRONG_PT, "major_trauma": True}),
+        "see_doctor",
+        ["recent_serious_injury"],
+    ),
+    (
+        "old serious injury with all five PT signs",
+        complete({**STRONG_PT, "major_trauma": True}),
+        "pt_recommended",
+        [],
+    ),
     (
         "see-doctor and emergency together",
-        {**STRONG_PT, "night_pain": True, "saddle_numbness": True},
+        complete({**STRONG_PT, "night_pain": True, "saddle_numbness": True}),
         "emergency",
+        ["cauda_equina_saddle", "constant_night_pain"],
     ),
-    ("exactly 3 months alone", {**CALM, "pain_duration_months": 3}, "self_care"),
-    ("3.1 months alone", {**CALM, "pain_duration_months": 3.1}, "pt_consider"),
-    ("activity 3 and 3 months", {**CALM, "pain_duration_months": 3, "activity_limitation": 3}, "self_care"),
-    ("activity 10 only", {**CALM, "activity_limitation": 10}, "pt_consider"),
+    ("2.9 months alone", {**CALM, "pain_duration_months": 2.9}, "self_care", []),
+    ("exactly 3 months alone", complete({**CALM, "pain_duration_months": 3}), "pt_consider", []),
+    ("3.1 months alone", complete({**CALM, "pain_duration_months": 3.1}), "pt_consider", []),
+    (
+        "activity 3 and 3 months",
+        complete({**CALM, "pain_duration_months": 3, "activity_limitation": 3}),
+        "pt_consider",
+        [],
+    ),
+    ("activity 6 only", {**CALM, "activity_limitation": 6}, "pt_consider", []),
+    ("activity 10 only", {**CALM, "activity_limitation": 10}, "pt_recommended", []),
     (
         "widespread pain, three signs",
-        {
-            **CALM,
-            "pain_areas": ["widespread"],
-            "pain_duration_months": 36,
-            "fear_of_movement": True,
-            "activity_limitation": 6,
-        },
+        complete(
+            {
+                **CALM,
+                "pain_areas": ["widespread"],
+                "pain_duration_months": 36,
+                "fear_of_movement": True,
+                "activity_limitation": 6,
+            }
+        ),
         "pt_recommended",
+        [],
     ),
     (
         "post-surgical stiffness at 2 months",
-        {**CALM, "pain_areas": ["post_surgical"], "pain_duration_months": 2, "activity_limitation": 5},
+        complete(
+            {**CALM, "pain_areas": ["post_surgical"], "pain_duration_months": 2, "activity_limitation": 5}
+        ),
         "pt_consider",
+        [],
     ),
     (
         "conflicting: 0 months yet every other sign",
         {**STRONG_PT, "pain_duration_months": 0},
         "pt_recommended",
+        [],
     ),
+    (
+        "new pain getting better, two signs, little limitation",
+        {
+            **CALM,
+            "pain_duration_months": 1,
+            "pain_trend": "better",
+            "tightness_trigger_points": True,
+            "recurrent_flare_ups": True,
+        },
+        "self_care",
+        [],
+    ),
+    (
+        "new pain getting worse, two signs",
+        {
+            **CALM,
+            "pain_duration_months": 1,
+            "pain_trend": "worse",
+            "tightness_trigger_points": True,
+            "recurrent_flare_ups": True,
+        },
+        "pt_consider",
+        [],
+    ),
+    ("age 15", {**CALM, "age_years": 15}, "see_doctor", ["under_16"]),
 ]
 
 
-@pytest.mark.parametrize(("answers", "level"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_patient_cases_reach_the_expected_level(answers: dict[str, Any], level: str) -> None:
+@pytest.mark.parametrize(("answers", "level", "flags"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_patient_cases_reach_the_expected_level(
+    answers: dict[str, Any], level: str, flags: list[str]
+) -> None:
     data = score_json(answers)
     assert data["level"] == level
+    assert sorted(f["id"] for f in data["red_flags"]) == sorted(flags)
+    assert data["red_flags_not_ruled_out"] == [] and data["unchecked"] is False  # every case is complete
     assert data["disclaimer"].startswith("This is a screening aid, not a diagnosis.")
     for finding in data["red_flags"] + data["findings"]:
         assert finding["source"]["citation"]  # every finding names where its rule comes from
+    for flag in data["red_flags"]:
+        assert flag["urgency"] in ("now", "today", "days", "weeks")
 
 
 @pytest.mark.parametrize("question", sorted(EMERGENCY_FLAGS))
 def test_emergency_next_steps_never_point_below_the_warning_signs(question: str) -> None:
-    """Next steps come after the warning signs in every rendering: 'the message below' is nothing."""
-    text = score_text({**STRONG_PT, question: True})
+    """The warning signs come first and again last ('What to do now'); no step points to 'below'."""
+    text = score_text(complete({**STRONG_PT, **EMERGENCY_FLAGS[question][0]}))
+    data = score_json(complete({**STRONG_PT, **EMERGENCY_FLAGS[question][0]}))
+    [flag] = data["red_flags"]
     steps = text.split("Next steps", 1)[1]
     assert "below" not in steps
-    assert "now" in steps
+    first, _, last = " ".join(text.split()).partition("Next steps")
+    assert flag["title"] in first and "WHAT TO DO NOW" in last
+    assert flag["title"] in last.split("WHAT TO DO NOW", 1)[1]  # and again last
+    assert "How soon: " in last
+    if flag["urgency"] == "now":
+        assert "now" in last.split("WHAT TO DO NOW", 1)[1]
 
 
-@pytest.mark.parametrize("question", sorted(EMERGENCY_FLAGS))
-def test_an_emergency_result_never_says_only_see_a_doctor(question: str) -> None:
-    data = score_json({**STRONG_PT, question: True})
-    for change in data["what_would_change"]:
-        assert "see a doctor first" not in change["summary"]
-        assert "urgent" in change["summary"]
+@pytest.mark.parametrize("question", sorted(EMERGENCY_FLAGS) + sorted(SEE_DOCTOR_FLAGS))
+def test_a_warning_sign_result_never_says_what_would_change(question: str) -> None:
+    """2.0: under a warning sign the result never tells the person which safety answer to withdraw."""
+    changes = {**EMERGENCY_FLAGS, **SEE_DOCTOR_FLAGS}[question][0]
+    data = score_json(complete({**STRONG_PT, **changes}))
+    assert data["what_would_change"] == []
+    assert data["pt_level"] == "pt_recommended"  # what the PT rules alone give stays in JSON for clinicians
+    text = score_text(complete({**STRONG_PT, **changes}))
+    assert "What would change" not in text and "Without them" not in text
 
 
 def test_a_see_doctor_result_still_says_see_a_doctor_first() -> None:
     data = score_json({**STRONG_PT, "night_pain": True})
-    assert "see a doctor first" in data["what_would_change"][0]["summary"]
+    assert data["level"] == "see_doctor" and data["title"] == "Please see a doctor before physical therapy"
+    assert data["urgency"] == "days"
+    text = score_text({**STRONG_PT, "night_pain": True})
+    assert "See a doctor within a few days" in text
+    assert "physical therapy assessment" not in text  # no PT next step under a warning sign
 
 
 @pytest.mark.parametrize("question", ["self_harm_thoughts", "night_pain"])
-def test_pt_reasons_under_a_warning_sign_are_not_presented_as_the_reason_for_the_result(
+def test_pt_reasons_under_a_warning_sign_are_left_out_of_the_patient_text(
     ruleset: Any, question: str
 ) -> None:
-    result = score_data(ruleset, {**STRONG_PT, question: True})
+    """2.0: the PT reasons, the score bar and the area notes are left out under a warning sign (JSON keeps them)."""
+    changes = {**EMERGENCY_FLAGS, **SEE_DOCTOR_FLAGS}[question][0]
+    result = score_data(ruleset, complete({**STRONG_PT, **changes}))
+    assert result.findings  # still there for clinicians
     for fmt in ("text", "md", "html"):
         out = RENDERERS[fmt](result)
-        assert "Why" not in out.replace("Why physical therapy may help later", ""), fmt
-        assert "Why physical therapy may help later" in out, fmt
+        for finding in result.findings:
+            assert finding.title not in out, (fmt, finding.id)
+        assert "Why this result" not in out and "Why physical therapy" not in out, fmt
+        assert "█" not in out and "of the 5 reasons" not in out, fmt
+        assert "Lower back:" not in out, fmt  # the area note
+        assert "physical therapy assessment" not in out, fmt
     calm = RENDERERS["text"](score_data(ruleset, STRONG_PT))
-    assert "\nWhy\n" in calm  # without a warning sign the reasons are the reasons for the result
+    assert "\nWhy this result\n" in calm  # without a warning sign the reasons are the reasons for the result
+    assert all(f.title in calm for f in score_data(ruleset, STRONG_PT).findings)
 
 
 @pytest.mark.parametrize("fmt", ["text", "md", "html"])
 def test_every_finding_shown_to_people_names_its_source(ruleset: Any, fmt: str) -> None:
-    answers = {**STRONG_PT, "night_pain": True, "stroke_signs": True}
-    result = score_data(ruleset, answers)
-    out = " ".join(RENDERERS[fmt](result).split())
-    assert "Sources" in out
-    for finding in result.red_flags + result.findings:
-        citation = finding.source["citation"]
-        if fmt == "html":
-            citation = citation.replace("&", "&amp;")
-        assert " ".join(citation.split()) in out, finding.id
+    for answers in (complete({**STRONG_PT, "night_pain": True, "stroke_signs": True}), STRONG_PT):
+        result = score_data(ruleset, answers)
+        out = " ".join(RENDERERS[fmt](result).split())
+        assert "Sources" in out
+        shown = (
+            result.red_flags if result.warning else result.findings
+        )  # PT reasons are left out under a sign
+        assert shown
+        for finding in shown:
+            citation = finding.source["citation"]
+            if fmt == "html":
+                citation = citation.replace("&", "&amp;")
+            assert " ".join(citation.split()) in out, finding.id
 
 
 def test_self_harm_result_gives_the_crisis_line_and_the_disclaimer() -> None:
-    text = score_text({**CALM, "self_harm_thoughts": True})
-    assert "988" in text and "crisis line" in text
-    assert text.index("988") < text.index("Score")  # before anything about physical therapy
+    answers = complete({**CALM, **EMERGENCY_FLAGS["self_harm_thoughts"][0]})
+    text = " ".join(score_text(answers, "--country", "US").split())
+    assert "988" in text and "Crisis Lifeline" in text
+    assert "Score" not in text and "physical therapy assessment" not in text  # nothing about physical therapy
+    assert "not the right first step" not in text
+    assert "has not told anyone" in text  # says plainly that nobody has been told
     assert "This is a screening aid, not a diagnosis." in text
+    default = " ".join(score_text(answers, "--country", "ZZ").split())  # no bundled numbers: the default text
+    assert "crisis line" in default and "112" in default and "911" in default
+    from_locale = runner.invoke(app, ["score", "-"], input=json.dumps(answers), env={"LC_ALL": "en_GB.UTF-8"})
+    assert from_locale.exit_code == 0 and "116 123" in from_locale.stdout
+
+
+def test_self_harm_with_danger_gives_the_country_emergency_number_now() -> None:
+    answers = complete({**CALM, **EMERGENCY_FLAGS["self_harm_danger"][0]})
+    data = score_json(answers, "--country", "GB")
+    assert data["level"] == "emergency" and data["urgency"] == "now"
+    text = score_text(answers, "--country", "GB")
+    assert "999" in text and "116 123" in text
 
 
 # --- the questionnaire ----------------------------------------------------------------------------------------
 
 
 def plain_lines(ruleset: Any, answers: dict[str, Any], upto: str | None = None) -> list[str]:
+    """What a person types, question by question, for the questions that are asked (skip logic applied)."""
+    values = check_answers(ruleset, answers)
+    scorer = Scorer(ruleset)
     out = []
     for q in ruleset.questions:
-        if q.id in answers:
+        if q.id in answers and scorer.asked(q, values):
             out.append(plain_line(q, answers[q.id]))
         if q.id == upto:
             break
     return out
 
 
+def lines_with_duration(ruleset: Any, typed: str, months: float) -> list[str]:
+    """The calm answers with the pain duration typed as ``typed`` (which the tool reads as ``months``)."""
+    answers = complete({**CALM, "pain_duration_months": months})
+    lines = plain_lines(ruleset, answers)
+    before = plain_lines(ruleset, answers, upto="pain_duration_months")
+    lines[len(before) - 1] = typed
+    return lines
+
+
 def test_resume_after_an_emergency_shows_what_to_do_before_any_question(
     tty_stdin: None, ruleset: Any, tmp_path: Path
 ) -> None:
-    answers = {**CALM, "self_harm_thoughts": True}
+    answers = complete({**CALM, **EMERGENCY_FLAGS["self_harm_thoughts"][0]})
     lines = plain_lines(ruleset, answers, upto="self_harm_thoughts")
     first = runner.invoke(
-        app, ["screen", "--plain"], input="\n".join(lines) + "\n"
+        app, ["screen", "--plain", "--country", "US"], input="\n".join(lines) + "\n"
     )  # input ends at the choice
     assert first.exit_code == 130
     assert "988" in first.stdout
     report = tmp_path / "r.json"
-    second = runner.invoke(app, ["screen", "--plain", "--resume", "--report", str(report)], input="1\n")
+    second = runner.invoke(
+        app, ["screen", "--plain", "--resume", "--country", "US", "--report", str(report)], input="1\n"
+    )
     assert second.exit_code == 0, second.stderr
     out = second.stdout
     assert "988" in out
     assert out.index("988") < out.index("Stop here and show my result")
-    assert "(9/17)" not in out  # stopped at once: no further question was asked
-    assert json.loads(report.read_text())["level"] == "emergency"
+    total = len(ruleset.questions)
+    assert f"({len(lines) + 1}/" not in out and f"/{total})" not in out  # stopped at once: no more questions
+    data = json.loads(report.read_text())
+    assert data["level"] == "emergency" and [f["id"] for f in data["red_flags"]] == ["self_harm"]
+    assert "Score" not in out and "physical therapy assessment" not in out
 
 
 @pytest.mark.parametrize(
@@ -216,18 +367,18 @@ def test_resume_after_an_emergency_shows_what_to_do_before_any_question(
 def test_numbers_typed_with_a_unit_are_understood(
     tty_stdin: None, ruleset: Any, tmp_path: Path, typed: str, expected: float
 ) -> None:
-    rest = plain_lines(ruleset, {k: v for k, v in CALM.items() if k != "pain_duration_months"})
+    lines = lines_with_duration(ruleset, typed, expected)
     report = tmp_path / "r.json"
     result = runner.invoke(
-        app, ["screen", "--plain", "--report", str(report)], input="\n".join([typed, *rest, ""]) + "\n"
+        app, ["screen", "--plain", "--report", str(report)], input="\n".join([*lines, ""]) + "\n"
     )
     assert result.exit_code == 0, result.stdout[-600:]
     assert json.loads(report.read_text())["answers"]["pain_duration_months"] == expected
 
 
 def test_a_converted_unit_is_said_back_to_the_person(tty_stdin: None, ruleset: Any, tmp_path: Path) -> None:
-    rest = plain_lines(ruleset, {k: v for k, v in CALM.items() if k != "pain_duration_months"})
-    result = runner.invoke(app, ["screen", "--plain"], input="\n".join(["2 yrs", *rest, ""]) + "\n")
+    lines = lines_with_duration(ruleset, "2 yrs", 24)
+    result = runner.invoke(app, ["screen", "--plain"], input="\n".join([*lines, ""]) + "\n")
     assert result.exit_code == 0
     assert "2 yrs counted as 24 months" in result.stdout
 
@@ -257,7 +408,7 @@ def test_plain_screening_result_has_no_block_characters(tty_stdin: None, ruleset
     assert result.exit_code == 0
     out = result.stdout
     assert not set("█░▓▒╭╮╰╯│─") & set(out)
-    assert "5 of 5 signs that physical therapy may help" in out
+    assert "5 of the 5 reasons on the article's list" in out
 
 
 def test_plain_render_without_unicode_is_pure_ascii(ruleset: Any) -> None:
@@ -275,9 +426,21 @@ def test_unanswered_pain_questions_are_not_passed_off_as_no(ruleset: Any, fmt: s
         out = " ".join(RENDERERS[fmt](score_data(ruleset, answers)).split())
         return " ".join(CRITERIA_GAP.split()).replace("'", "&#x27;" if fmt == "html" else "'") in out
 
-    safety_only = {q: v for q, v in CALM.items() if ruleset.by_id[q].safety}
+    pt_questions = {
+        "pain_trend",
+        "pain_intensity",
+        "activity_limitation",
+        "tightness_trigger_points",
+        "recurrent_flare_ups",
+        "fear_of_movement",
+    }
+    safety_only = {q: v for q, v in CALM.items() if q not in pt_questions}  # every warning sign checked
+    assert score_data(ruleset, safety_only).level == "self_care"
     assert shown(safety_only)
-    assert shown({})
+    # nothing answered at all: the warning signs could not be checked, and that decides (see a doctor)
+    empty = score_data(ruleset, {})
+    assert (empty.level, empty.unchecked) == ("see_doctor", True)
+    assert not shown({})
     assert not shown(STRONG_PT)
     assert not shown({**safety_only, "stroke_signs": True})
     # top level already: nothing unanswered could raise it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,11 @@ from typer.testing import CliRunner
 from stm_screen.cli import screen_cmd
 from stm_screen.cli.app import app
 from stm_screen.errors import UsageError
+from stm_screen.rules.loader import load_ruleset
 
 runner = CliRunner()
+# the 'nothing met gives self-care' example: a complete 2.0 answer set, every safety question "no"
+CALM: dict[str, Any] = dict(load_ruleset().examples[0].answers)
 
 
 def score(tmp_path: Path, content: str, name: str = "a.json") -> Any:
@@ -171,28 +175,50 @@ def test_a_huge_unknown_key_is_not_repeated_in_full(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["text", "md", "html"])  # the .txt report is the text form
-def test_unanswered_safety_questions_are_said_next_to_the_headline(tmp_path: Path, fmt: str) -> None:
-    # No safety question answered: the PT headline must not stand alone; every format says so up front.
+def test_unanswered_safety_questions_replace_the_pt_headline(tmp_path: Path, fmt: str) -> None:
+    # No safety question answered: unknown is not safe. 2.0 gives no PT headline at all: the result is
+    # "see a doctor", titled so, with the open warning signs listed first; no score, no PT next step.
     answers = '{"pain_duration_months": 8, "tightness_trigger_points": true, "fear_of_movement": true}'
     path = tmp_path / "a.json"
     path.write_text(answers)
     result = runner.invoke(app, ["score", str(path), "--format", fmt])
     assert result.exit_code == 0, result.output
     out = " ".join(result.stdout.split())
-    note = "Some safety questions were not answered"
-    assert note in out
-    assert out.index(note) < out.index("Score")
+    title = "Some warning signs could not be checked"
+    assert title in out
+    assert out.index(title) < out.index("New bladder or bowel problems")  # the open signs are listed
+    for pt in (
+        "Seeing a physical therapist is recommended",
+        "It may be worth seeing a physical therapist",
+        "reasons on the article's list",
+        "physical therapy assessment",
+        "Without them",
+    ):
+        assert pt not in out, pt
+    data = runner.invoke(app, ["score", str(path), "--format", "json"])
+    parsed = json.loads(data.stdout)
+    assert (parsed["level"], parsed["unchecked"]) == ("see_doctor", True)
+    assert parsed["what_would_change"] == []
+
+
+def test_not_sure_on_one_safety_question_is_not_safe(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps({**CALM, "night_pain": "unsure"}))
+    result = runner.invoke(app, ["score", str(path)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert out.startswith("▲ Some warning signs could not be checked")
+    assert "Constant night pain that rest does not ease" in out and "not sure" in out
+    assert "You can look after this yourself" not in out
 
 
 def test_no_safety_note_when_every_safety_question_is_answered(tmp_path: Path) -> None:
-    import json
-
-    from tests._keys import CALM
-
     path = tmp_path / "a.json"
     path.write_text(json.dumps(CALM))
     result = runner.invoke(app, ["score", str(path)])
-    assert "Some safety questions were not answered" not in result.stdout
+    assert result.exit_code == 0, result.output
+    assert "could not be checked" not in result.stdout
+    assert "You can look after this yourself for now" in result.stdout
 
 
 def test_every_broken_file_of_a_rules_folder_is_reported_at_once(tmp_path: Path) -> None:
@@ -255,10 +281,10 @@ def test_rules_show_prints_square_brackets_literally(tmp_path: Path) -> None:
 
     text = (ROOT / "rules" / "pt-screen.yaml").read_text()
     text = text.replace(
-        "title: Is a physical therapy evaluation worth considering for my pain?", 'title: "Pain [/] check"', 1
+        "title: Should I see a physical therapist about my pain?", 'title: "Pain [/] check"', 1
     )
     text = text.replace(
-        "text: How many months have you had this pain?", 'text: "How many [bold]months[/bold] [/]?"', 1
+        "text: How long have you had this pain, in months?", 'text: "How many [bold]months[/bold] [/]?"', 1
     )
     rules = tmp_path / "r.yaml"
     rules.write_text(text)

@@ -12,7 +12,24 @@ from typing import Any
 
 import pytest
 
-from tests._keys import CALM, plain_line
+from stm_screen.core.answers import check_answers
+from stm_screen.core.engine import Scorer
+from stm_screen.rules.loader import load_ruleset
+from tests._keys import plain_line
+
+RULESET = load_ruleset()
+SAFETY = frozenset(q.id for q in RULESET.questions if q.unsure)
+# the 'nothing met gives self-care' example: a complete 2.0 answer set, every safety question "no"
+CALM: dict[str, Any] = dict(RULESET.examples[0].answers)
+
+
+def complete(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers, with every safety question they make asked (and that has no answer) answered no."""
+    out, scorer = dict(answers), Scorer(RULESET)
+    while gaps := [q for q in scorer.evaluate(check_answers(RULESET, out)).missing if q in SAFETY]:
+        out.update(dict.fromkeys(gaps, False))
+    return out
+
 
 SCRIPT = Path(sys.executable).parent / "stm-screen"
 
@@ -35,9 +52,10 @@ def spawn(args: list[str], home: Path, columns: int = 80, **env: str) -> Any:
 
 
 def answer_plain(child: Any, ruleset: Any, answers: dict[str, Any]) -> None:
-    """Answer every question in plain mode by typing, then show the result from the review screen."""
+    """Answer every question that is asked in plain mode by typing, then show the result from the review."""
+    scorer, values = Scorer(ruleset), check_answers(ruleset, answers)
     for q in ruleset.questions:
-        if q.id in answers:
+        if q.id in answers and scorer.asked(q, values):
             child.expect(r"Your answer: |Type [^\n]*: ")
             child.sendline(plain_line(q, answers[q.id]))
     child.expect("Show my result")
@@ -54,7 +72,7 @@ def test_a_dumb_narrow_terminal_gets_the_result_in_its_width(tmp_path: Path, rul
 
     child = spawn(["screen"], tmp_path / "home", columns=40, TERM="dumb")
     child.logfile_read = seen = io.StringIO()
-    answer_plain(child, ruleset, {**CALM, "pain_duration_months": 7})
+    answer_plain(child, ruleset, complete({**CALM, "pain_duration_months": 7}))
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -69,7 +87,7 @@ def test_history_show_in_a_dumb_narrow_terminal_fits(tmp_path: Path) -> None:
 
     home = tmp_path / "home"
     answers = tmp_path / "answers.json"
-    answers.write_text(json.dumps({**CALM, "pain_duration_months": 7}), encoding="utf-8")
+    answers.write_text(json.dumps(complete({**CALM, "pain_duration_months": 7})), encoding="utf-8")
     env = {**os.environ, "STM_SCREEN_HOME": str(home)}
     subprocess.run([str(SCRIPT), "score", str(answers), "--save"], env=env, capture_output=True, check=True)
     child = spawn(["history", "show", "1"], home, columns=40, TERM="dumb")

@@ -164,7 +164,9 @@ class Defaults(Recorder):
 def test_a_safety_question_has_no_answer_chosen_in_advance(ruleset: Any, plain: bool) -> None:
     from tests._keys import UNSURE
 
-    before = {q.id: CALM[q.id] for q in ruleset.questions if q.order < ruleset.by_id["bladder_bowel_change"].order}
+    before = {
+        q.id: CALM[q.id] for q in ruleset.questions if q.order < ruleset.by_id["bladder_bowel_change"].order
+    }
     before["pain_areas"] = frozenset(before["pain_areas"])
     flow = Flow(ruleset, before)
     flow.answers["bladder_bowel_change"] = False  # answered before: still no default for a safety question
@@ -183,7 +185,9 @@ def test_a_safety_question_has_no_answer_chosen_in_advance(ruleset: Any, plain: 
 
 
 def test_the_emergency_choice_offers_going_back_and_has_no_default_in_plain_mode(ruleset: Any) -> None:
-    before = {q.id: CALM[q.id] for q in ruleset.questions if q.order < ruleset.by_id["bladder_bowel_change"].order}
+    before = {
+        q.id: CALM[q.id] for q in ruleset.questions if q.order < ruleset.by_id["bladder_bowel_change"].order
+    }
     before["pain_areas"] = frozenset(before["pain_areas"])
     for plain, default in ((True, None), (False, "stop")):
         flow = Flow(ruleset, before)

@@ -15,13 +15,23 @@ from typer.testing import CliRunner
 
 from stm_screen.cli.app import app
 from stm_screen.errors import UsageError
+from stm_screen.io.contacts import contacts_for
 from stm_screen.render.formats import RENDERERS
 from stm_screen.render.report import ReportInfo, answer_lines, render_report, report_format
+from stm_screen.rules.loader import load_ruleset
 from stm_screen.screening import score_data
-from tests._keys import CALM
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
-ANSWERS = {**CALM, "self_harm_thoughts": True, "pain_duration_months": 24, "fear_of_movement": True}
+# the 'nothing met gives self-care' example: a complete 2.0 answer set, every safety question "no"
+CALM: dict[str, Any] = dict(load_ruleset().examples[0].answers)
+PT_ANSWERS = {
+    **CALM,
+    "pain_duration_months": 24,
+    "morning_stiffness": False,  # asked: back pain for 3 months or more that began before 45
+    "fear_of_movement": True,
+}
+ANSWERS = {**PT_ANSWERS, "self_harm_thoughts": True, "self_harm_danger": False}  # a warning sign
+US = contacts_for("US")[0]
 WHEN = datetime(2026, 11, 26, 20, 15)
 
 
@@ -49,7 +59,7 @@ class Outline(HTMLParser):
 
 @pytest.fixture
 def report(ruleset: Any) -> tuple[Any, str]:
-    result = score_data(ruleset, ANSWERS)
+    result = score_data(ruleset, ANSWERS, contacts=US)
     info = ReportInfo(WHEN, "A1<b>", answer_lines(ruleset, result))
     return result, render_report(result, "html", info)
 
@@ -62,15 +72,21 @@ def test_html_report_structure(report: tuple[Any, str], ruleset: Any) -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert "script" not in outline.tags and outline.external == []  # self-contained
     assert "@media print" in page
-    for section in ("result", "red-flags", "score", "why", "change", "next-steps", "answers"):
+    for section in ("result", "red-flags", "next-steps", "what-to-do", "answers"):
         assert section in outline.ids
+    # under a warning sign the score, the PT reasons and "what would change" are left out
+    for section in ("score", "why", "change"):
+        assert section not in outline.ids
+    assert outline.ids.index("red-flags") < outline.ids.index("next-steps") < outline.ids.index("what-to-do")
     assert "2026-11-26 20:15" in text
     assert f"{ruleset.id} {ruleset.version}" in text and ruleset.sha256 in text
     assert "A1&lt;b&gt;" in page and "A1<b>" not in page  # everything escaped
-    assert "Get urgent medical help now" in text
-    assert "988" in text
-    assert "How many months have you had this pain? 24 months" in text
-    assert "2 of 5 signs that physical therapy may help" in text
+    assert "Urgent: please act on the advice below" in text
+    assert text.count("Thoughts of being better off dead, or of hurting yourself") >= 2  # first and last
+    assert "988" in text and "How soon: today" in text
+    assert "How long have you had this pain, in months? 24 months" in text
+    assert "reasons on the article's list" not in text
+    assert "You avoid movement because you fear pain or harm" not in text  # a PT reason
     assert result.disclaimer in text
 
 
@@ -90,7 +106,7 @@ def test_html_report_renders_and_prints_in_headless_chromium(report: tuple[Any, 
     outline = Outline()
     outline.feed(dom)
     assert "result" in outline.ids and "answers" in outline.ids  # the browser parsed the whole page
-    assert "Get urgent medical help now" in " ".join(outline.text)
+    assert "Urgent: please act on the advice below" in " ".join(outline.text)
     pdf = tmp_path / "report.pdf"
     subprocess.run(
         [CHROMIUM, *flags, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html_file.as_uri()],
@@ -102,6 +118,19 @@ def test_html_report_renders_and_prints_in_headless_chromium(report: tuple[Any, 
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 1
 
 
+def test_html_report_without_a_warning_sign_shows_the_pt_result(ruleset: Any) -> None:
+    result = score_data(ruleset, PT_ANSWERS)
+    page = render_report(result, "html", ReportInfo(WHEN, None, answer_lines(ruleset, result)))
+    outline = Outline()
+    outline.feed(page)
+    text = " ".join(" ".join(outline.text).split())
+    for section in ("result", "score", "why", "change", "next-steps", "answers"):
+        assert section in outline.ids
+    assert "red-flags" not in outline.ids
+    assert "2 of the 5 reasons on the article's list" in text
+    assert "It may be worth seeing a physical therapist" in text
+
+
 def test_markdown_and_text_reports(ruleset: Any) -> None:
     result = score_data(ruleset, ANSWERS)
     info = ReportInfo(WHEN, "MRN-7", answer_lines(ruleset, result))
@@ -109,24 +138,25 @@ def test_markdown_and_text_reports(ruleset: Any) -> None:
     assert md.startswith("# Pain screening report\n")
     assert "- **Date:** 2026-11-26 20:15" in md
     assert f"- **Rules sha256:** {ruleset.sha256}" in md
-    assert "## Result: ‼ Get urgent medical help now" in md
-    assert "- **EMERGENCY:** **Thoughts of being better off dead or of hurting yourself**" in md
-    assert "| How many months have you had this pain? | 24 months |" in md
+    assert "## Result: ‼ Urgent: please act on the advice below" in md
+    flag = "- **EMERGENCY:** **Thoughts of being better off dead, or of hurting yourself**"
+    assert md.count(flag) == 2  # the warning sign first, and again last under "What to do now"
+    assert md.index("## Warning signs") < md.index("## Next steps") < md.index("## What to do now")
+    assert "## Score" not in md and "What would change" not in md
+    assert "| How long have you had this pain, in months? | 24 months |" in md
     txt = render_report(result, "txt", info)
     assert "Patient reference: MRN-7" in txt
     assert "Date: 2026-11-26 20:15" in txt
-    assert (
-        "- Do you avoid some movements or activities because you are afraid they will\n  cause pain or harm?\n    yes"
-        in txt
-    )
-    assert "[EMERGENCY] Thoughts of being better off dead" in txt
+    assert "- Do you avoid some movements because you fear they will cause pain or harm?\n    yes" in txt
+    assert txt.count("[EMERGENCY] Thoughts of being better off dead") == 2
+    assert "WHAT TO DO NOW" in txt and "reasons on the article's list" not in txt
 
 
 def test_json_report_is_the_score_json(ruleset: Any, tmp_path: Path) -> None:
-    result = score_data(ruleset, ANSWERS)
+    result = score_data(ruleset, ANSWERS, contacts=US)
     answers_file = tmp_path / "a.json"
     answers_file.write_text(json.dumps(ANSWERS))
-    scored = CliRunner().invoke(app, ["score", str(answers_file), "--format", "json"])
+    scored = CliRunner().invoke(app, ["score", str(answers_file), "--format", "json", "--country", "US"])
     assert scored.exit_code == 0, scored.output
     assert render_report(result, "json", ReportInfo(WHEN)) == scored.stdout
 
@@ -149,7 +179,7 @@ def test_every_registered_format_works_with_score(fmt: str, tmp_path: Path) -> N
     answers_file.write_text(json.dumps(CALM))
     result = CliRunner().invoke(app, ["score", str(answers_file), "--format", fmt])
     assert result.exit_code == 0, result.output
-    assert "Physical therapy is not clearly needed right now" in result.stdout
+    assert "You can look after this yourself for now" in result.stdout
 
 
 def test_text_report_is_wrapped_for_paper(ruleset: Any) -> None:
@@ -157,4 +187,6 @@ def test_text_report_is_wrapped_for_paper(ruleset: Any) -> None:
     txt = render_report(result, "txt", ReportInfo(WHEN, None, answer_lines(ruleset, result)))
     too_wide = [line for line in txt.splitlines() if len(line) > 78 and " " in line.strip()]
     assert too_wide == []
-    assert "  Thank you for telling us. You deserve support right now." in txt  # indent kept
+    lines = txt.splitlines()
+    flag = next(i for i, line in enumerate(lines) if line.startswith("• [EMERGENCY]"))
+    assert lines[flag + 1].startswith("  Please talk to someone today")  # indent kept

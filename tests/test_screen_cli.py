@@ -17,14 +17,15 @@ from stm_screen.cli.app import app
 from stm_screen.prompt.ask import PlainPrompter, fit
 from stm_screen.render.formats import RENDERERS
 from stm_screen.screening import score_data
-from tests._keys import CALM, plain_line
+from tests._keys import CALM, GATED_NO, applied, plain_lines
 
 runner = CliRunner()
 
 
 def plain_input(ruleset: Any, answers: dict[str, Any]) -> str:
-    lines = [plain_line(q, answers[q.id]) for q in ruleset.questions if q.id in answers]
-    return "\n".join([*lines, ""]) + "\n"  # the empty line at the review shows the result
+    return (
+        "\n".join([*plain_lines(ruleset, answers), ""]) + "\n"
+    )  # the empty line at the review shows the result
 
 
 @pytest.fixture
@@ -73,29 +74,30 @@ def test_resume_with_nothing_saved(tty_stdin: None) -> None:
 def test_plain_mode_numbers_choices_and_reaches_the_result(
     tty_stdin: None, ruleset: Any, tmp_path: Path
 ) -> None:
-    answers = {**CALM, "pain_areas": ["low_back", "tendon"], "pain_duration_months": 7}
+    answers = {**CALM, **GATED_NO, "pain_areas": ["low_back", "tendon"], "pain_duration_months": 7}
     report = tmp_path / "r.md"
     # a wrong entry first: asked again with what is allowed
+    text = plain_input(ruleset, answers)
+    age, rest = text.split("\n", 2)[:2], text.split("\n", 2)[2]
     result = runner.invoke(
         app,
         ["screen", "--plain", "--report", str(report), "--patient", "MRN-0042"],
-        input="lots\n" + plain_input(ruleset, answers),
+        input="\n".join(age) + "\nlots\n" + rest,
     )
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "\x1b[" not in out  # no colour, no cursor movement
     assert not set("╭╮╰╯│─") & set(out)  # no box drawing
-    assert "  1) Yes\n  2) No\n" in out
-    assert "  ?) Help for this question" in out
+    assert "  1) Yes\n  2) No\n  ?) Help for this question" in out  # pregnant: yes or no
+    assert "  1) Yes\n  2) No\n  3) Not sure\n  ?) Help for this question" in out  # a safety question
     assert "Sorry: 'lots' is not a number; allowed: a number from 0 to 600 months" in out
     assert "Please check your answers" in out
     assert str(ruleset.level_by_id["pt_consider"].title) in out
     md = report.read_text()
     assert "**Patient reference:** MRN-0042" in md
-    assert (
-        "| Where is the pain? Choose all that apply. | Lower back, A tendon (for example elbow, heel or knee) |"
-        in md
-    )
+    areas = ruleset.by_id["pain_areas"]
+    labels = ", ".join(str(c.label) for c in areas.choices if c.id in ("low_back", "tendon"))
+    assert f"| {areas.text} | {labels} |" in md
 
 
 def test_plain_mode_fits_80_columns(
@@ -103,7 +105,8 @@ def test_plain_mode_fits_80_columns(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     screen = io.StringIO()
-    typed = iter([plain_line(q, CALM[q.id]) for q in ruleset.questions] + ["5", "no", ""])  # change answer 5
+    # change answer 5 (the pain areas) to the neck: the dizziness question then applies, then the result
+    typed = iter(plain_lines(ruleset, CALM) + ["4", "3", "no", ""])
 
     def terminal_line(prompt: str) -> str:  # what a terminal shows: the prompt, then the typed answer
         answer = next(typed)
@@ -113,7 +116,9 @@ def test_plain_mode_fits_80_columns(
     prompter = PlainPrompter(screen, read_line=terminal_line)
     screen_cmd.screen_one(ruleset, prompter, rules=None, patient=None, saved=None, report=None)
     shown = screen.getvalue() + capsys.readouterr().out
-    assert "Please check your answers" in shown and "not clearly needed" in shown
+    assert "Please check your answers" in shown
+    assert str(ruleset.level_by_id["self_care"].title) in shown
+    assert " ".join(str(ruleset.by_id["dizziness_ongoing"].text).split()[:5]) in shown
     too_wide = [line for line in shown.splitlines() if len(line) > 80]
     assert too_wide == []
 
@@ -127,28 +132,38 @@ def test_plain_mode_via_no_color(
     result = runner.invoke(app, ["screen", "--report", str(report)], input=plain_input(ruleset, CALM))
     assert result.exit_code == 0, result.stderr
     assert "  1) Yes" in result.stdout
-    assert json.loads(report.read_text()) == json.loads(RENDERERS["json"](score_data(ruleset, CALM)))
+    from stm_screen.io.contacts import contacts_for
+
+    expected = score_data(ruleset, applied(ruleset, CALM), contacts=contacts_for(None)[0])
+    assert json.loads(report.read_text()) == json.loads(RENDERERS["json"](expected))
 
 
 def test_plain_mode_back_and_help(tty_stdin: None, ruleset: Any, tmp_path: Path) -> None:
-    lines = ["?", "4", "<", "", "2"]  # help, 4 months, back, keep 4 (Enter), areas = 2
-    rest = {k: v for k, v in CALM.items() if k not in ("pain_duration_months", "pain_areas")}
-    text = "\n".join(lines) + "\n" + plain_input(ruleset, rest)
+    answers = {**CALM, "pain_duration_months": 4, "pain_areas": ["neck_shoulder"], **GATED_NO}
+    lines = ["<", "?", "35", "<", "", "no"]  # back at the first question, help, 35, back, keep 35 (Enter)
+    lines += ["4", "<", "", "3"]  # 4 months, back, keep 4 (Enter), areas = 3 (neck or shoulder)
+    lines += plain_lines(ruleset, answers, after="pain_areas")
+    text = "\n".join([*lines, ""]) + "\n"
     report = tmp_path / "r.json"
     result = runner.invoke(app, ["screen", "--plain", "--report", str(report)], input=text)
     assert result.exit_code == 0, result.stderr
-    assert "Help: Count from when it started" in result.stdout
-    answers = json.loads(report.read_text())["answers"]
-    assert answers["pain_duration_months"] == 4
-    assert answers["pain_areas"] == ["neck_shoulder"]
+    assert "This is the first question." in result.stdout
+    assert "Help: " + " ".join(str(ruleset.by_id["age_years"].help).split()[:5]) in result.stdout
+    assert "Enter keeps 35" in result.stdout and "Enter keeps 4" in result.stdout
+    saved = json.loads(report.read_text())["answers"]
+    assert saved["age_years"] == 35 and saved["pain_duration_months"] == 4
+    assert saved["pain_areas"] == ["neck_shoulder"]
+    assert saved == applied(ruleset, answers)
 
 
 def test_end_of_input_in_plain_mode_saves(tty_stdin: None, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["screen", "--plain"], input="5\n")
+    result = runner.invoke(app, ["screen", "--plain"], input="70\n5\n")
     assert result.exit_code == 130
     assert "stm-screen screen --resume" in result.stderr
     saved = list((tmp_path / "stm-home").glob("resume-*.json"))
-    assert [json.loads(p.read_text())["answers"] for p in saved] == [{"pain_duration_months": 5}]
+    assert [json.loads(p.read_text())["answers"] for p in saved] == [
+        {"age_years": 70, "pain_duration_months": 5}
+    ]
 
 
 def test_cp1252_console_gets_ascii_never_a_crash(
@@ -159,7 +174,7 @@ def test_cp1252_console_gets_ascii_never_a_crash(
     monkeypatch.setattr(sys, "stdout", stream)
     monkeypatch.setattr(screen_cmd, "stdout_is_terminal", lambda: True)
     answers = {**CALM, "stroke_signs": True}
-    lines = [plain_line(q, answers[q.id]) for q in ruleset.questions if q.order <= 6] + ["1"]  # stop
+    lines = plain_lines(ruleset, answers, until="stroke_signs") + ["1"]  # stop
     feed = iter(lines)
     monkeypatch.setattr("builtins.input", lambda prompt="": stream.write(prompt) and next(feed))
     screen_cmd.screen_one(
@@ -172,7 +187,7 @@ def test_cp1252_console_gets_ascii_never_a_crash(
     )
     stream.flush()
     text = raw.getvalue().decode("cp1252")
-    assert "!! Get urgent medical help now" in text  # the level symbol in ASCII
+    assert "!! " + str(ruleset.level_by_id["emergency"].title) in text  # the level symbol in ASCII
     assert "‼" not in text
     assert "  1) Yes" in text  # the console cannot draw questionary's widgets: numbered plain prompts
 

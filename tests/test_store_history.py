@@ -20,7 +20,9 @@ from stm_screen.store.history import HistoryStore
 def _result(ruleset: Any, **answers: Any) -> Any:
     from stm_screen.screening import score_data
 
+    # a complete 2.0 answer set: the 'nothing met gives self-care' example, and every other yes/no "no"
     base = {q.id: False for q in ruleset.questions if q.type == "boolean"}
+    base.update(ruleset.examples[0].answers)
     base.update(pain_duration_months=6, pain_areas=["low_back"], pain_intensity=5, activity_limitation=5)
     base.update(answers)
     return score_data(ruleset, base)
@@ -47,8 +49,30 @@ def test_save_and_read_back_everything(ruleset: Any, _isolated_home: Path) -> No
     assert record.answer_types["pain_duration_months"] == "number"
     assert record.answer_types["pain_areas"] == "multi_choice"
     assert record.created_at.endswith("Z") and record.created_at[4] == "-"
+    assert (result.level, result.unchecked) == ("pt_recommended", False)
     # the stored result turns back into the very same Result
     assert result_from_dict(record.result) == result
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"night_pain": True},  # a warning sign, with its urgency
+        {"night_pain": "unsure"},  # a warning sign that could not be ruled out
+        {"self_harm_thoughts": True, "self_harm_danger": False},  # emergency
+        {"activity_limitation": 2},  # self-care
+    ],
+    ids=["see-doctor", "unchecked", "emergency", "self-care"],
+)
+def test_every_kind_of_result_reads_back_the_same(ruleset: Any, answers: dict[str, Any]) -> None:
+    result = _result(ruleset, **answers)
+    rid = save_screening(result, ruleset=ruleset)
+    with HistoryStore() as store:
+        record = store.get(rid)
+    assert record is not None and record.level == result.level
+    back = result_from_dict(record.result)
+    assert (back.level, back.unchecked, back.urgency) == (result.level, result.unchecked, result.urgency)
+    assert back == result
 
 
 def test_store_folder_and_file_modes(ruleset: Any, _isolated_home: Path) -> None:
