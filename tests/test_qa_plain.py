@@ -288,3 +288,22 @@ def test_a_not_sure_parent_hides_its_follow_up_in_plain_mode(
     assert code == 0, err
     assert follow_up in out
     assert json.loads((tmp_path / "r2.json").read_text())["level"] == "emergency"  # type: ignore[operator]
+
+
+def test_an_emergency_result_puts_the_warning_sign_first_and_last_with_no_pt_content(
+    tty: None, ruleset: object
+) -> None:
+    from tests._keys import CALM, plain_lines
+
+    answers = {**CALM, "bladder_bowel_change": True}
+    lines = [*plain_lines(ruleset, answers, until="bladder_bowel_change"), "2"]  # finish the questions
+    lines += [*plain_lines(ruleset, answers, after="bladder_bowel_change"), ""]
+    code, out, err = _plain(lines)
+    assert code == 0, err
+    result = out[out.rindex(str(ruleset.level_by_id["emergency"].title)) :]  # type: ignore[attr-defined]
+    sign = "[EMERGENCY] New bladder or bowel problems"
+    first, last = result.index(sign), result.rindex(sign)
+    assert first < result.index("WHAT TO DO NOW") < last  # first, and again last
+    assert "How soon: now" in result[last:]
+    for pt in ("Score", "█", "[#", "Reasons found", "Why this result", "physical therapy assessment"):
+        assert pt not in result, pt

@@ -43,6 +43,7 @@ def result_from_dict(data: Mapping[str, Any]) -> Result:
         scores=[_build(ScoreValue, s) for s in data.get("scores") or []],
         missing=[_build(Missing, m) for m in data.get("missing") or []],
         what_would_change=[_build(Change, c) for c in data.get("what_would_change") or []],
+        reason=_finding(data["reason"]) if isinstance(data.get("reason"), Mapping) else None,
         **findings,
     )
     return result
