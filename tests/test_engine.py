@@ -407,7 +407,9 @@ FLAG_CHANGES = {
 def test_adding_a_red_flag_never_lowers_urgency(ruleset: Ruleset, answers: dict[str, Any], flag: str) -> None:
     scorer = Scorer(ruleset)
     before = scorer.evaluate(check_answers(ruleset, answers))
-    after = scorer.evaluate(check_answers(ruleset, {**answers, **FLAG_CHANGES[flag]}))
+    # add the sign; a follow-up the change answers "no" keeps a "yes" it already has (adding, never removing)
+    change = {k: v for k, v in FLAG_CHANGES[flag].items() if v or answers.get(k) is not True}
+    after = scorer.evaluate(check_answers(ruleset, {**answers, **change}))
     assert scorer.rank(after.level) >= scorer.rank(before.level)
     assert scorer.rank(after.level) >= scorer.rank("see_doctor")
 

@@ -17,18 +17,18 @@ import pytest
 from typer.testing import CliRunner
 
 from stm_screen.cli.app import app
+from stm_screen.rules.loader import load_ruleset
 from stm_screen.store import history as h
 
 runner = CliRunner()
-NO_FLAGS = dict.fromkeys(
-    "bladder_bowel_change saddle_numbness progressive_weakness stroke_signs self_harm_thoughts "
-    "fever_or_unwell cancer_history unexplained_weight_loss major_trauma night_pain".split(),
-    False,
-)
+# a complete 2.0 answer set: the 'nothing met gives self-care' example, every safety question "no"
+CALM: dict[str, Any] = dict(load_ruleset().examples[0].answers)
 ANSWERS = {
-    **NO_FLAGS,
+    **CALM,
     "pain_duration_months": 7,
     "pain_areas": ["low_back", "neck_shoulder"],
+    "dizziness_ongoing": False,  # asked for neck pain
+    "morning_stiffness": False,  # asked: back pain for 3 months or more that began before 45
     "activity_limitation": 5,
     "fear_of_movement": True,
 }
@@ -86,7 +86,7 @@ def test_show_renders_like_a_fresh_result(answers_file: str) -> None:
     header, rest = shown.stdout.split("\n", 1)
     assert header.startswith(f"Screening {rid}, saved ") and header.endswith(f"patient {PATIENT}")
     assert rest == fresh.stdout
-    assert "Rules: pt-screen 1.0.1" in rest
+    assert "Rules: pt-screen 2.0.0" in rest
 
 
 def test_show_keeps_the_ruleset_version_it_was_scored_with(answers_file: str, _isolated_home: Path) -> None:
