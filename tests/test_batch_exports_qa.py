@@ -16,9 +16,18 @@ LABEL = fixtures.LABEL
 REST = fixtures.ORDER[2:]  # the questions after pain_duration_months and pain_areas
 
 
+DEFAULTS = {
+    "age_years": "40",
+    "pain_trend": fixtures.TREND["same"],
+    "pain_intensity": "5",
+    "activity_limitation": "5",
+}
+
+
 def answers(**given: str) -> list[str]:
-    """Yes/No answers for every question after pain_areas (no warning signs), overridden by ``given``."""
-    return [given.get(q, "5" if q in ("pain_intensity", "activity_limitation") else "No") for q in REST]
+    """Answers for every question after pain_areas (40 years old, no warning signs: No), overridden by
+    ``given``."""
+    return [given.get(q, DEFAULTS.get(q, "No")) for q in REST]
 
 
 def write(path: Path, table: list[list[str]], newline: str = "\n") -> Path:
@@ -76,9 +85,15 @@ def test_redcap_label_headers_keep_events_apart_and_read_missing_codes(tmp_path:
 
 def test_pandas_suffix_on_a_question_text_header_is_understood(tmp_path: Path) -> None:
     # A re-saved Microsoft Forms sheet whose night-pain title was duplicated: pandas wrote 'Title.1'.
-    head = ["ID", *[TEXT[q] for q in REST if q != "night_pain"], TEXT["night_pain"] + ".1"]
+    head = ["ID", TEXT["pain_duration_months"], TEXT["pain_areas"], *[TEXT[q] for q in REST if q != "night_pain"],
+            TEXT["night_pain"] + ".1"]  # fmt: skip
     given = answers(night_pain="Yes")
-    cells = [a for q, a in zip(REST, given, strict=True) if q != "night_pain"] + ["Yes"]
+    cells = [
+        "24",
+        LABEL["low_back"],
+        *[a for q, a in zip(REST, given, strict=True) if q != "night_pain"],
+        "Yes",
+    ]
     result = invoke(str(write(tmp_path / "forms.csv", [head, ["1", *cells]])))
     assert result.exit_code == 0, result.output
     assert rows(result.stdout)[0]["red_flags"] == "constant_night_pain"
@@ -87,8 +102,13 @@ def test_pandas_suffix_on_a_question_text_header_is_understood(tmp_path: Path) -
 
 def test_identical_duplicate_headers_can_be_told_apart_in_a_mapping(tmp_path: Path) -> None:
     title = TEXT["pain_intensity"]
-    head = ["Timestamp", title, *[TEXT[q] for q in REST if q != "pain_intensity"], title]
-    body = [a for q, a in zip(REST, answers(), strict=True) if q != "pain_intensity"]
+    head = ["Timestamp", title, TEXT["pain_duration_months"], TEXT["pain_areas"],
+            *[TEXT[q] for q in REST if q != "pain_intensity"], title]  # fmt: skip
+    body = [
+        "24",
+        LABEL["tendon"],
+        *[a for q, a in zip(REST, answers(), strict=True) if q != "pain_intensity"],
+    ]
     data = write(tmp_path / "sheet.csv", [head, ["3/5/2024 9:12:03", "5", *body, "11"]])
     refused = invoke(str(data))
     assert refused.exit_code == 1
@@ -107,8 +127,13 @@ def test_identical_duplicate_headers_can_be_told_apart_in_a_mapping(tmp_path: Pa
 
 def test_suggest_map_for_duplicate_headers_is_a_usable_mapping(tmp_path: Path) -> None:
     title = TEXT["pain_intensity"]
-    head = ["Timestamp", title, *[TEXT[q] for q in REST if q != "pain_intensity"], title]
-    body = [a for q, a in zip(REST, answers(), strict=True) if q != "pain_intensity"]
+    head = ["Timestamp", title, TEXT["pain_duration_months"], TEXT["pain_areas"],
+            *[TEXT[q] for q in REST if q != "pain_intensity"], title]  # fmt: skip
+    body = [
+        "24",
+        LABEL["tendon"],
+        *[a for q, a in zip(REST, answers(), strict=True) if q != "pain_intensity"],
+    ]
     data = write(tmp_path / "sheet.csv", [head, ["3/5/2024 9:12:03", "5", *body, "6"]])
     mapping = tmp_path / "map.yaml"
     suggested = invoke(str(data), "--suggest-map", "-o", str(mapping))
@@ -157,6 +182,7 @@ def test_fhir_coding_whose_code_is_not_an_answer_is_read_by_its_display(tmp_path
             "id": rid,
             "status": "completed",
             "item": [
+                {"linkId": "age_years", "answer": [{"valueInteger": 40}]},
                 {"linkId": "pain_duration_months", "answer": [{"valueDecimal": 24}]},
                 {"linkId": "pain_areas", "answer": [
                     {"valueCoding": {"system": "urn:site", "code": "site-7", "display": "Lower back"}},
@@ -206,7 +232,10 @@ def test_redcap_checkbox_missing_code_columns(tmp_path: Path, ruleset: Any) -> N
     assert result.exit_code == 0, result.output
     assert "match no question" not in result.stderr  # the code columns belong to pain_areas
     got = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["status"] for r in got] == ["ok"] * 4
+    # unanswered pain areas (a missing-data code ticked) leave the warning signs that ask about the
+    # spine open under pt-screen 2.0; none ticked is an answer (no area)
+    assert [r["status"] for r in got] == ["ok", "incomplete", "ok", "incomplete"]
+    assert "infection_risk_spine" in got[1]["unanswered_red_flags"] and got[1]["level"] == "see_doctor"
     # what was read for pain_areas: checked through the rules' notes is indirect, so ask the converter
     from stm_screen.batch.columns import Options, build_plan
     from stm_screen.batch.presets import PRESETS, Column
@@ -223,8 +252,8 @@ def test_redcap_checkbox_missing_code_columns(tmp_path: Path, ruleset: Any) -> N
 def test_unknown_item_of_a_joined_answer_is_quoted_as_typed_in_the_error(tmp_path: Path) -> None:
     # An item joined in with ', ' that is no choice: the error quotes it as typed, not with the space after
     # the comma (a plain export: no platform puts free text there).
-    head = [TEXT["pain_areas"], *[TEXT[q] for q in REST]]
-    path = write(tmp_path / "plain.csv", [head, ["Lower back, my left hip", *answers()]])
+    head = [TEXT["pain_duration_months"], TEXT["pain_areas"], *[TEXT[q] for q in REST]]
+    path = write(tmp_path / "plain.csv", [head, ["24", "Lower back, my left hip", *answers()]])
     result = invoke(str(path), "--preset", "plain")
     assert result.exit_code == 1
     error = rows(result.stdout)[0]["error"]
@@ -235,11 +264,11 @@ def test_forms_other_answer_as_typed_is_the_other_choice(tmp_path: Path) -> None
     # Google Forms and Microsoft Forms put a checkbox question's free-text 'Other' answer in the joined
     # cell as typed (commas included): it is the question's 'other' choice, and the record is scored,
     # warning signs included, instead of failing on the respondent's own words.
-    head = ["Timestamp", TEXT["pain_areas"], *[TEXT[q] for q in REST]]
+    head = ["Timestamp", TEXT["pain_duration_months"], TEXT["pain_areas"], *[TEXT[q] for q in REST]]
     flagged = answers(progressive_weakness="Yes")
     sheet = write(
         tmp_path / "sheet.csv",
-        [head, ["3/5/2024 9:12:03", "Lower back, my left hip, mostly when walking", *flagged]],
+        [head, ["3/5/2024 9:12:03", "24", "Lower back, my left hip, mostly when walking", *flagged]],
     )
     result = invoke(str(sheet), "-f", "jsonl")
     assert "as a google-forms export (detected" in result.stderr
@@ -252,6 +281,7 @@ def test_forms_other_answer_as_typed_is_the_other_choice(tmp_path: Path) -> None
         "Completion time",
         "Email",
         "Name",
+        TEXT["pain_duration_months"],
         TEXT["pain_areas"],
         *[TEXT[q] for q in REST],
     ]
@@ -265,6 +295,7 @@ def test_forms_other_answer_as_typed_is_the_other_choice(tmp_path: Path) -> None
                 "3/5/24 9:15:41",
                 "anonymous",
                 "",
+                "24",
                 "Neck or shoulder;my jaw;",
                 *answers(),
             ],

@@ -45,7 +45,7 @@ def test_missing_file_and_utf16_without_bom(tmp_path: Path) -> None:
 
 
 def test_ragged_rows_are_records_with_errors() -> None:
-    result = invoke(str(BATCH / "ragged.csv"))
+    result = invoke(str(BATCH / "ragged.csv"), "--allow-missing")  # a file of three columns only
     assert result.exit_code == 1
     got = rows(result.stdout)
     assert [r["row"] for r in got] == ["1", "2", "3", "4"]  # every record accounted for, in order
@@ -55,7 +55,7 @@ def test_ragged_rows_are_records_with_errors() -> None:
 
 
 def test_bad_values_name_column_value_and_allowed() -> None:
-    result = invoke(str(BATCH / "bad_values.csv"))
+    result = invoke(str(BATCH / "bad_values.csv"), "--allow-missing")
     assert result.exit_code == 1
     errors = [r["error"] for r in rows(result.stdout)]
     assert errors[0].startswith(
@@ -63,14 +63,14 @@ def test_bad_values_name_column_value_and_allowed() -> None:
     )
     assert "'knees' is not a choice" in errors[1] and "low_back" in errors[1]
     assert "'11' is out of range; allowed: a whole number from 0 to 10" in errors[2]
-    assert "'maybe' is not yes or no" in errors[3]
+    assert "'maybe' is not yes, no or not sure" in errors[3] and "unsure" in errors[3]
     assert "use --decimal-comma" in errors[4]
     assert "first records with errors:" in result.stderr and "row 3: pain_intensity" in result.stderr
     assert "5 error" in result.stderr
 
 
 def test_formula_injection_is_neutralised() -> None:
-    result = invoke(str(BATCH / "injection.csv"))
+    result = invoke(str(BATCH / "injection.csv"), "--allow-missing")
     got = rows(result.stdout)
     assert [r["id"] for r in got] == ['\'=HYPERLINK("http://x")', "'+1", "'@SUM(A1)", "'-2", "'\tx"]
     for r in got:
@@ -79,10 +79,10 @@ def test_formula_injection_is_neutralised() -> None:
 
 
 def test_jsonl_keeps_exact_values_and_same_fields() -> None:
-    result = invoke(str(BATCH / "injection.csv"), "--format", "jsonl")
+    result = invoke(str(BATCH / "injection.csv"), "--format", "jsonl", "--allow-missing")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [d["id"] for d in lines] == ['=HYPERLINK("http://x")', "+1", "@SUM(A1)", "-2", "\tx"]
-    assert list(lines[0]) == ["row", "id", "status", "level", "score", "red_flags", "criteria_met",
+    assert list(lines[0]) == ["row", "id", "status", "level", "urgency", "score", "red_flags", "criteria_met",
                               "unanswered_red_flags", "error"]  # fmt: skip
     assert lines[0]["unanswered_red_flags"][0] == "cauda_equina_bladder"
 
@@ -92,19 +92,21 @@ def test_several_inputs_add_a_file_column(tmp_path: Path) -> None:
     result = invoke(str(BATCH / "plain_ids.csv"), str(BATCH / "redcap_raw.csv"), "-o", str(out))
     assert result.exit_code == 1
     got = rows(out.read_text(encoding="utf-8"))
-    assert len(got) == 10
+    assert len(got) == 12
     assert {r["file"] for r in got} == {str(BATCH / "plain_ids.csv"), str(BATCH / "redcap_raw.csv")}
-    assert [r["row"] for r in got] == [str(i) for i in (1, 2, 3, 4, 5)] * 2  # numbered per file
-    assert "10 record(s) from 2 files" in result.stderr
+    assert [r["row"] for r in got] == [str(i) for i in (1, 2, 3, 4, 5, 6)] * 2  # numbered per file
+    assert "12 record(s) from 2 files" in result.stderr
 
 
 def test_all_ok_exits_0(tmp_path: Path) -> None:
     p = tmp_path / "ok.csv"
     p.write_text("id,pain_intensity,night_pain\n1,3,no\n2,,yes\n", encoding="utf-8")
-    result = invoke(str(p))
-    assert result.exit_code == 0, result.output
+    result = invoke(str(p), "--allow-missing")
+    assert result.exit_code == 0, result.output  # incomplete records are not errors
     got = rows(result.stdout)
+    assert got[0]["level"] == "see_doctor" and got[0]["status"] == "incomplete"  # signs could not be checked
     assert got[1]["level"] == "see_doctor" and got[1]["status"] == "incomplete"  # a fired flag stands
+    assert got[1]["red_flags"] == "constant_night_pain" and got[1]["urgency"] == "days"
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -125,11 +127,11 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 def test_delimiter_option_and_crlf_quoted_newlines(tmp_path: Path) -> None:
     p = tmp_path / "pipes.txt"
     p.write_bytes(b'id|pain_intensity|night_pain\r\n"a\r\nb"|3|no\r\n2|4|yes\r\n')
-    result = invoke(str(p), "--delimiter", "|", "--format", "jsonl")
+    result = invoke(str(p), "--delimiter", "|", "--format", "jsonl", "--allow-missing")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [d["id"] for d in lines] == ["a\r\nb", "2"]
     assert lines[1]["red_flags"] == ["constant_night_pain"]
-    detected = invoke(str(p), "--format", "jsonl")
+    detected = invoke(str(p), "--format", "jsonl", "--allow-missing")
     assert detected.stdout == result.stdout
 
 
@@ -145,4 +147,4 @@ def test_output_file_is_written_whole(tmp_path: Path) -> None:
 def test_summary_never_shows_ids() -> None:
     result = invoke(str(BATCH / "qualtrics.csv"))
     assert "R_1a2B3c4D5e6F7g" not in result.stderr
-    assert "levels: emergency 1, pt_recommended 1, pt_consider 1" in result.stderr
+    assert "levels: emergency 1, see_doctor 2, pt_recommended 1, pt_consider 1" in result.stderr

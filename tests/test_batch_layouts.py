@@ -33,12 +33,24 @@ def test_layout_matches_core(name: str, extra: list[str], preset: str, ruleset) 
     for pid, row in zip(people, got, strict=True):
         assert row["status"] == want[pid]["status"], (pid, row)
         assert row["level"] == want[pid]["level"], (pid, row)
+        assert row["urgency"] == want[pid]["urgency"], (pid, row)
         if row["status"] != "error":
             assert row["score"] == want[pid]["score"], (pid, row)
     # the people's key facts, independently of the core
-    assert got[1]["red_flags"] == "cauda_equina_saddle"
-    assert got[3]["unanswered_red_flags"] == "constant_night_pain"
+    assert [r["status"] for r in got] == ["ok", "ok", "ok", "incomplete", "error", "incomplete"]
+    assert [r["level"] for r in got] == [
+        "pt_recommended",
+        "emergency",
+        "pt_consider",
+        "see_doctor",
+        "",
+        "see_doctor",
+    ]
+    assert got[1]["red_flags"] == "cauda_equina_saddle" and got[1]["urgency"] == "now"
+    assert got[3]["unanswered_red_flags"] == "constant_night_pain"  # no answer (each platform's missing code)
     assert "pain_intensity" in got[4]["error"] and "'11'" in got[4]["error"] and "0 to 10" in got[4]["error"]
+    # 'not sure' in each platform's words (unsure, Not sure, Don't know, I don't know, a FHIR Coding)
+    assert got[5]["unanswered_red_flags"] == "cancer_with_spine_pain" and not got[5]["error"]
     if preset != "plain":
         assert f"as a {preset} export (detected" in result.stderr
 
@@ -78,8 +90,14 @@ def test_xlsx_ms_forms_layout(tmp_path) -> None:  # type: ignore[no-untyped-def]
             v = p[q]
             if q == "pain_areas":
                 cells.append("".join(fixtures.LABEL[a] + ";" for a in v) or None)  # trailing ';'
-            elif isinstance(v, bool) or v is None:
-                cells.append(None if v is None else ("Yes" if v else "No"))
+            elif q == "pain_trend":
+                cells.append(fixtures.TREND[v])
+            elif v is None or v == fixtures.SKIPPED:
+                cells.append(None)
+            elif v == fixtures.UNSURE:
+                cells.append("Unsure")
+            elif isinstance(v, bool):
+                cells.append("Yes" if v else "No")
             else:
                 cells.append(v)  # real numbers in the workbook
         ws.append(cells)
@@ -88,7 +106,14 @@ def test_xlsx_ms_forms_layout(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = invoke(str(path))
     assert result.exit_code == 1, result.output
     got = rows(result.stdout)
-    assert [r["status"] for r in got] == ["ok", "ok", "ok", "incomplete", "error"]
-    assert [r["level"] for r in got[:3]] == ["pt_recommended", "emergency", "pt_consider"]
+    assert [r["status"] for r in got] == ["ok", "ok", "ok", "incomplete", "error", "incomplete"]
+    assert [r["level"] for r in got] == [
+        "pt_recommended",
+        "emergency",
+        "pt_consider",
+        "see_doctor",
+        "",
+        "see_doctor",
+    ]
     assert got[0]["id"] == "1"
     assert "ms-forms" in result.stderr

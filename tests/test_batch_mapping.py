@@ -44,7 +44,7 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 def test_mapping_with_value_maps(tmp_path: Path) -> None:
     data = write(tmp_path, "numeric.csv", NUMERIC)
     mapping = write(tmp_path, "map.yaml", MAPPING)
-    result = invoke(data, "--map", mapping, "--format", "csv")
+    result = invoke(data, "--map", mapping, "--format", "csv", "--allow-missing")  # six questions only
     got = rows(result.stdout)
     assert [r["id"] for r in got] == ["R_1", "R_2", "R_3"]
     assert got[1]["level"] == "emergency" and got[1]["red_flags"] == "cauda_equina_saddle"
@@ -91,21 +91,24 @@ def test_suggest_map_round_trip(tmp_path: Path) -> None:
     data = write(
         tmp_path,
         "survey.csv",
-        "Patient ID,How many months have you had this pain,Pain intensity (past week),Night pain constant,"
+        'Patient ID,"How long have you had this pain, in months?",Pain intensity (past week),Night pain constant,'
         "Favourite colour\nP1,24,6,no,blue\nP2,2,3,yes,red\n",
     )
     out = tmp_path / "map.yaml"
     result = invoke(data, "--suggest-map", "-o", str(out))
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    assert '"How many months have you had this pain": pain_duration_months\n' in text  # exact text match
+    assert '"How long have you had this pain, in months?": pain_duration_months\n' in text  # exact text match
     assert '"Pain intensity (past week)": pain_intensity  # guess' in text
     assert '"Night pain constant": night_pain  # guess' in text
     assert '# "Favourite colour": ' in text  # unmatched, listed for a person
-    assert "# Questions with no column yet: pain_areas," in text
-    text = text.replace("preset: plain\n", 'preset: plain\nid_column: "Patient ID"\n')
-    out.write_text(text, encoding="utf-8")
-    scored = invoke(data, "--map", str(out))
+    assert "# Questions with no column yet: age_years, pregnant, pain_areas," in text
+    # the safety questions among them stop a batch run: said, with the way to allow them
+    assert "# allow_missing: [age_years, pain_areas, bladder_bowel_change," in text
+    assert 'id_column: "Patient ID"\n' in text  # the id column, by its usual names
+    assert '"Patient ID":' not in text  # not guessed to be a question
+    assert invoke(data, "--map", str(out)).exit_code == 2  # safety questions without a column
+    scored = invoke(data, "--map", str(out), "--allow-missing")
     got = rows(scored.stdout)
     assert [r["id"] for r in got] == ["P1", "P2"]
     assert got[1]["red_flags"] == "constant_night_pain"

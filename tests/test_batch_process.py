@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.batch_helpers import records as gen_records
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import gen_records  # noqa: E402
 
 CMD = [sys.executable, "-m", "stm_screen"]
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch_helpers import invoke, rows
+from tests.batch_helpers import fixtures, invoke, rows
 
-QIDS = (
-    "pain_duration_months,pain_areas,pain_intensity,bladder_bowel_change,saddle_numbness,progressive_weakness,"
-    "stroke_signs,self_harm_thoughts,fever_or_unwell,cancer_history,unexplained_weight_loss,major_trauma,"
-    "night_pain,activity_limitation,tightness_trigger_points,recurrent_flare_ups,fear_of_movement"
-).split(",")
-ANSWERS = "24,low_back,6,no,no,no,no,no,no,no,no,no,no,7,yes,yes,no".split(",")
+# A whole pt-screen 2.0 record: 40 years old, 24 months of low back pain, no warning signs, activity 7,
+# tight muscles and flare-ups (pt_recommended). pain_intensity is the third question (tests edit it there).
+SAFETY = fixtures.SAFETY
+QIDS = ["pain_duration_months", "pain_areas", "pain_intensity", "age_years", "pregnant", "pain_trend", *SAFETY,
+        "activity_limitation", "tightness_trigger_points", "recurrent_flare_ups", "fear_of_movement"]  # fmt: skip
+ANSWERS = ["24", "low_back", "6", "40", "no", "same", *["no"] * len(SAFETY), "7", "yes", "yes", "no"]
 RECORD = {"id": "a1", **dict(zip(QIDS, ANSWERS, strict=True))}
 
 
@@ -106,7 +106,7 @@ def test_fhir_response_without_answers_mid_file_is_a_record(tmp_path: Path) -> N
     items = [{"linkId": "pain_intensity", "answer": [{"valueInteger": 3}]}]
     p = tmp_path / "f.json"
     p.write_text(json.dumps([qr("1", items), qr("2", []), qr("3", items)]), encoding="utf-8")
-    result = invoke(str(p))
+    result = invoke(str(p), "--allow-missing")  # responses answering one question
     assert result.exit_code == 0, result.output
     got = rows(result.stdout)
     assert [(r["row"], r["id"], r["status"]) for r in got] == [
@@ -115,11 +115,13 @@ def test_fhir_response_without_answers_mid_file_is_a_record(tmp_path: Path) -> N
         ("3", "3", "incomplete"),
     ]
     p.write_text(json.dumps([qr("1", []), qr("2", items)]), encoding="utf-8")  # empty one first
-    result = invoke(str(p))
+    result = invoke(str(p), "--allow-missing")
     assert result.exit_code == 0, result.output
     assert [r["status"] for r in rows(result.stdout)] == ["incomplete", "incomplete"]
-    assert "no column for question(s): pain_duration_months," in result.stderr  # said of record 2
+    assert "no column for question(s): pregnant, pain_trend," in result.stderr  # said of record 2
     assert "pain_intensity," not in result.stderr.split("no column for question(s):")[1].split("\n")[0]
+    # the safety questions without a column: named once, in the summary
+    assert result.stderr.count("no column for warning-sign question(s) age_years, pain_duration_months") == 1
 
 
 def test_json_record_with_other_keys_mid_file_does_not_stop_the_run(tmp_path: Path) -> None:
@@ -160,11 +162,11 @@ def test_fhir_with_mapping_and_an_item_left_out(tmp_path: Path) -> None:
     months = {"linkId": "q-months", "answer": [{"valueInteger": 30}]}
     p = tmp_path / "f.json"
     p.write_text(json.dumps([qr("1", [pain, months]), qr("2", [pain]), qr("3", [months])]), encoding="utf-8")
-    result = invoke(str(p), "--map", str(m))
+    result = invoke(str(p), "--map", str(m), "--allow-missing")
     assert result.exit_code == 0, result.output
     assert [r["status"] for r in rows(result.stdout)] == ["incomplete"] * 3
     m.write_text("columns:\n  q-pain: pain_intensity\n  q-typo: pain_duration_months\n", encoding="utf-8")
-    result = invoke(str(p), "--map", str(m), "-o", str(tmp_path / "out.csv"))
+    result = invoke(str(p), "--map", str(m), "-o", str(tmp_path / "out.csv"), "--allow-missing")
     assert result.exit_code == 2, result.output
     assert "column 'q-typo' is not in" in result.stderr
     assert not (tmp_path / "out.csv").exists()
@@ -317,11 +319,11 @@ def test_semicolon_file_whose_question_texts_hold_commas(tmp_path: Path) -> None
     lines = [";".join(["ID", *(by[c] for c in cols)]), "p1;6;No;Yes;No", "p2;3,5;No;No;No", "p3;4;No;No;No"]
     assert lines[0].count(",") > lines[0].count(";")
     p.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
-    result = invoke(str(p))
+    result = invoke(str(p), "--allow-missing")  # four questions only
     got = rows(result.stdout)
     assert [g["id"] for g in got] == ["p1", "p2", "p3"], result.output
     assert "'3,5' is not a whole number" in got[1]["error"] or "not a number" in got[1]["error"]
-    assert got[0]["red_flags"] == "progressive_neuro_deficit"
+    assert got[0]["red_flags"] == "weakness_getting_worse"
 
 
 def test_fhir_quantity_with_a_ucum_code_reads_its_value(tmp_path: Path) -> None:
@@ -348,7 +350,7 @@ def test_fhir_quantity_with_a_ucum_code_reads_its_value(tmp_path: Path) -> None:
     }
     p = tmp_path / "f.json"
     p.write_text(json.dumps(qr), encoding="utf-8")
-    result = invoke(str(p))
+    result = invoke(str(p), "--allow-missing")  # one question only
     got = rows(result.stdout)
     assert got[0]["status"] == "incomplete", got
     assert "long_lasting_pain" in got[0]["criteria_met"]

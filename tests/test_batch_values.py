@@ -48,7 +48,8 @@ def test_missing_codes_and_value_maps(ruleset) -> None:  # type: ignore[no-untyp
 
 def test_multi_select_joins(ruleset) -> None:  # type: ignore[no-untyped-def]
     c = conv(ruleset, "pain_areas", separators=",;")
-    tendon = "A tendon (for example elbow, heel or knee)"
+    tendon = next(ch.label.default for ch in ruleset.by_id["pain_areas"].choices if ch.id == "tendon")
+    assert "," in tendon  # a label that holds the separator
     assert c(f"Lower back,{tendon}") == {"low_back", "tendon"}
     assert c(f"{tendon}, Neck or shoulder") == {"tendon", "neck_shoulder"}
     assert c("Lower back;Somewhere else;") == {"low_back", "other"}  # Microsoft Forms' trailing ';'
@@ -78,3 +79,33 @@ def test_split_columns(ruleset) -> None:  # type: ignore[no-untyped-def]
 def test_several_answers_for_one_question_are_refused(ruleset) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(AnswerValueError, match="2 answers given where one is expected"):
         conv(ruleset, "pain_intensity")(("3", "4"))
+
+
+UNSURE_LABELS = ["unsure", "Unsure", "Not sure", "NOT SURE", "not sure.", "Don't know", "Don\u2019t know",
+                 "I don't know", "I do not know", "I'm not sure", "Not sure / Don't know", "Don't know/Unsure",
+                 "dk", "Unknown"]  # fmt: skip
+
+
+@pytest.mark.parametrize("cell", UNSURE_LABELS)
+def test_safety_questions_read_survey_labels_for_not_sure(ruleset, cell: str) -> None:  # type: ignore[no-untyped-def]
+    from stm_screen.core.ruleset import UNSURE
+
+    assert conv(ruleset, "cancer_history")(cell) == UNSURE
+    assert conv(ruleset, "self_harm_danger")(cell) == UNSURE
+
+
+def test_not_sure_only_where_the_question_offers_it(ruleset) -> None:  # type: ignore[no-untyped-def]
+    from stm_screen.core.ruleset import UNSURE
+
+    assert not ruleset.by_id["pregnant"].unsure and not ruleset.by_id["fear_of_movement"].unsure
+    with pytest.raises(AnswerValueError, match="does not take 'not sure'"):
+        conv(ruleset, "fear_of_movement")("not sure")
+    with pytest.raises(AnswerValueError):
+        conv(ruleset, "pregnant")("I don't know")
+    # a value map may say which of the export's own codes means 'not sure'
+    c = conv(ruleset, "night_pain", value_map={"3": "unsure", "9": None})
+    assert c("3") == UNSURE and c("9") is None and c("1") is True
+    # 'not sure' is an answer, a blank is not: they stay apart
+    assert conv(ruleset, "night_pain")("") is None
+    with pytest.raises(AnswerValueError, match="not yes, no or not sure"):
+        conv(ruleset, "night_pain")("maybe")

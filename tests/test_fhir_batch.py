@@ -72,12 +72,27 @@ def test_batch_fhir_from_a_redcap_export(ruleset: Any, tmp_path: Path) -> None:
     assert kinds == ["QuestionnaireResponse", "RiskAssessment"] * len(records) + ["OperationOutcome"]
     risks = resources[1 : 2 * len(records) : 2]
     responses = resources[0 : 2 * len(records) : 2]
-    for row, risk, response, answers in zip(rows, risks, responses, records, strict=False):
-        assert row["status"] == "ok"
+    from stm_screen.core.answers import check_answers
+    from stm_screen.core.engine import Scorer
+    from stm_screen.interop.conditions import offers_unsure
+
+    scorer = Scorer(ruleset)
+    for row, risk, response, answers, example in zip(
+        rows, risks, responses, records, ruleset.examples, strict=False
+    ):
+        ev = scorer.evaluate(check_answers(ruleset, {k: v for k, v in answers.items() if v is not None}))
+        assert row["status"] == ("ok" if ev.complete else "incomplete"), (example.name, row)
+        assert row["level"] == example.level, (example.name, row)  # 'could not be checked': see_doctor
         assert risk["prediction"][0]["outcome"]["coding"][0]["code"] == row["level"]
         assert risk["method"]["coding"][0]["version"] == ruleset.version
-        expected = {k: sorted(v) if isinstance(v, list) else v for k, v in answers.items() if v is not None}
-        assert answers_of(response) == expected
+        # the record's own answers, as the exported form codes them (yes/no/unsure where 'not sure' is
+        # offered), without those its skip logic does not ask
+        expected = {
+            k: sorted(v) if isinstance(v, list) else ("yes" if v else "no") if isinstance(v, bool) and
+            offers_unsure(ruleset.by_id[k]) else v
+            for k, v in answers.items() if v is not None and k not in ev.skipped
+        }  # fmt: skip
+        assert answers_of(response) == expected, example.name
         assert risk["basis"][0]["reference"].startswith("urn:uuid:")
     problem = resources[-1]["issue"][0]["diagnostics"]
     assert problem.startswith(f"row {len(records) + 1}: pain_intensity") and "out of range" in problem

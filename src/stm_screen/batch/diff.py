@@ -1,7 +1,8 @@
 """``rules diff``: the same records under two rulesets, and the records whose level changes.
 
-Two streaming passes over each input: the first keeps only a four-byte code per record (status, level and
-score under the old rules), the second scores under the new rules and writes each record that changed.
+Two streaming passes over each input: the first keeps only a four-byte code per record (standing for its
+status, level, score and warning signs under the old rules), the second scores under the new rules and
+writes each record that changed, with the warning signs that fired and those left open under each: why.
 """
 
 from __future__ import annotations
@@ -20,7 +21,20 @@ from stm_screen.batch.runner import Batch, BatchSettings, Notify
 from stm_screen.batch.scoring import Outcome, neutral
 from stm_screen.core.ruleset import Ruleset
 
-DIFF_FIELDS = ("row", "id", "old_status", "old_level", "new_status", "new_level", "old_score", "new_score")
+DIFF_FIELDS = (
+    "row",
+    "id",
+    "old_status",
+    "old_level",
+    "new_status",
+    "new_level",
+    "old_score",
+    "new_score",
+    "old_red_flags",  # why: the warning signs that fired, and those left open, under each
+    "new_red_flags",
+    "old_unanswered_red_flags",
+    "new_unanswered_red_flags",
+)
 
 
 class CallbackWriter(Writer):
@@ -74,24 +88,24 @@ class _Differ:
 
     def file(self, path: str) -> None:
         codes: array[int] = array("I")
-        table: dict[tuple[str, str, str], int] = {}
-        keys: list[tuple[str, str, float | None]] = []
+        table: dict[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], int] = {}
+        keys: list[tuple[str, str, float | None, tuple[str, ...], tuple[str, ...]]] = []
         writer = csv.writer(self.handle, lineterminator="\n")
 
         def first(row: int, rid: str, out: Outcome) -> None:
             if out.status == "error":
                 self.result.errors_old += 1
-            key = (out.status, out.level, out.score_text)
+            key = (out.status, out.level, out.score_text, out.red_flags, out.unanswered)
             code = table.get(key)
             if code is None:
                 code = table[key] = len(keys)
-                keys.append((out.status, out.level, out.score))
+                keys.append((out.status, out.level, out.score, out.red_flags, out.unanswered))
             codes.append(code)
 
         def second(row: int, rid: str, out: Outcome) -> None:
             if out.status == "error":
                 self.result.errors_new += 1
-            status, level, score = keys[codes[row - 1]]
+            status, level, score, flags, unanswered = keys[codes[row - 1]]
             if status == out.status and level == out.level:
                 return
             self.result.changes[(_show(status, level), _show(out.status, out.level))] += 1
@@ -105,10 +119,15 @@ class _Differ:
                     out.level,
                     _num(score),
                     _num(out.score),
+                    ";".join(flags),
+                    ";".join(out.red_flags),
+                    ";".join(unanswered),
+                    ";".join(out.unanswered),
                 ]
                 writer.writerow([neutral(path), *cells] if self.with_file else cells)
                 return
-            values = (row, rid, status, level or None, out.status, out.level or None, score, out.score)
+            values = (row, rid, status, level or None, out.status, out.level or None, score, out.score,
+                      list(flags), list(out.red_flags), list(unanswered), list(out.unanswered))  # fmt: skip
             data: dict[str, object] = {"file": path} if self.with_file else {}
             data.update(zip(DIFF_FIELDS, values, strict=True))
             self.handle.write(json.dumps(data, ensure_ascii=False) + "\n")

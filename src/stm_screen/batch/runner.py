@@ -100,7 +100,9 @@ NEW_IN_PT_SCREEN_2 = frozenset(
 )
 
 
-def safety_gaps(unasked: tuple[str, ...] | list[str], ruleset: Ruleset, records: bool = False) -> tuple[str, ...]:
+def safety_gaps(
+    unasked: tuple[str, ...] | list[str], ruleset: Ruleset, records: bool = False
+) -> tuple[str, ...]:
     """The safety (or required) questions among those with no column. ``records``: JSON records, whose
     keys a form tool leaves out for questions its skip logic hides, so a question asked only under an
     ``ask_if`` is not expected there."""
@@ -114,7 +116,9 @@ def safety_gaps(unasked: tuple[str, ...] | list[str], ruleset: Ruleset, records:
 class MissingColumnsError(UsageError):
     """A file has no column for some safety question: its records could never be cleared (exit 2)."""
 
-    def __init__(self, name: str, gaps: tuple[str, ...], ruleset: Ruleset, unmatched: tuple[str, ...]) -> None:
+    def __init__(
+        self, name: str, gaps: tuple[str, ...], ruleset: Ruleset, unmatched: tuple[str, ...]
+    ) -> None:
         self.parts = [
             f"{name}: no column for {len(gaps)} safety question(s): {', '.join(gaps)}"
             + _old_export(gaps, ruleset)
@@ -234,19 +238,33 @@ class Batch:
         columns = preset.columns(head[:n_head])
         _check_headers(src.name, columns)
         plan = build_plan(columns, self.ruleset, preset, self.mapping, self.settings.options, src.name)
-        self.check_gaps(src.name, safety_gaps(plan.unasked, self.ruleset), plan.unmatched)
         describe_plan(src.name, plan, self.ruleset, self.notify)
-        count = self._loop(chain(head[n_head:], rows), plan, writer, src, pad=src.kind == "xlsx")
+
+        def gaps() -> None:  # once the first records are read: a file without any is that error first
+            self.check_gaps(src.name, safety_gaps(plan.unasked, self.ruleset), plan.unmatched)
+
+        count = self._loop(chain(head[n_head:], rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
         if count == 0:
             raise InputFileError(f"{src.name}: the file has column headers but no records")
         return count
 
-    def _loop(self, rows: Iterator[list[str]], plan: Plan, writer: Writer, src: Source, pad: bool) -> int:
-        """The hot loop. Per record: one key of memoised cell tokens, one lookup, one formatted write."""
+    def _loop(
+        self,
+        rows: Iterator[list[str]],
+        plan: Plan,
+        writer: Writer,
+        src: Source,
+        pad: bool,
+        gaps: Callable[[], None] | None = None,
+    ) -> int:
+        """The hot loop. Per record: one key of memoised cell tokens, one lookup, one formatted write.
+        ``gaps``: called once the first rows are read, when some hold a record (before any is written)."""
         self.parts = []
         rs = RecordScorer(self.ruleset, plan)
         rs.render = writer.render
         sample = list(islice(rows, CALIBRATION_ROWS))
+        if gaps is not None and (any(sample) or len(sample) == CALIBRATION_ROWS):
+            gaps()
         rs.calibrate(sample)
         width = plan.width
         rid_of = _id_getter(plan.id_indices)
@@ -291,6 +309,8 @@ class Batch:
         }
         for k, memo in enumerate(rs.imemos):
             env[f"M{k}"] = memo
+        for k, jmemo in enumerate(rs.jmemos):
+            env[f"J{k}"] = jmemo
         loop = _compile_loop(plan, rs, writer, env, watched=self.progress is not _no_progress)
         compiled.append(loop)
         writer.begin()
@@ -326,10 +346,18 @@ class Batch:
             columns = [Column(i, k) for i, k in enumerate(keys)]
             try:
                 plan = build_plan(
-                    columns, self.ruleset, preset, self.mapping, self.settings.options, src.name, per_record=True
+                    columns,
+                    self.ruleset,
+                    preset,
+                    self.mapping,
+                    self.settings.options,
+                    src.name,
+                    per_record=True,
                 )
             except InputFileError:  # e.g. two keys answer one question: that record's own error, later
                 continue
+            if not plan.targets and not answered and (plan.unmatched or not keys):
+                return preset  # keys that are not question ids: the loop says so (a mapping error)
             answered.update(t.question.id for t in plan.targets)
             unmatched.update(dict.fromkeys(plan.unmatched))
         if answered:  # else: no record answers anything (the loop says why)
@@ -508,10 +536,13 @@ def _compile_loop(
     targets = plan.targets
     group = "(" + "".join(f"row[{targets[i].indices[0]}], " for i in rs.group) + ")"
     joined = '"\\x00".join(' + group + ")"  # one string: far cheaper to hash than a tuple of cells
+    # each group of tied columns: its cells joined, looked up in its own memo (the class of the answers)
+    tied = ["(" + "".join(f"row[{targets[i].indices[0]}], " for i in members) + ")" for members in rs.joint]
+    jkeys = "".join(f'J{k}["\\x00".join({cells})], ' for k, cells in enumerate(tied))
     indiv = [_cell_expr(targets[i].indices, targets[i].split) for i in rs.indiv]
-    key = "(GM[" + joined + "], " + "".join(f"M{k}[{e}], " for k, e in enumerate(indiv)) + ")"
+    key = "(GM[" + joined + "], " + jkeys + "".join(f"M{k}[{e}], " for k, e in enumerate(indiv)) + ")"
     gcells = group
-    icells = "(" + "".join(f"{e}, " for e in indiv) + ")"
+    icells = "(" + "".join(f"{e}, " for e in indiv) + ")" + "".join(f", {cells}" for cells in tied)
     if len(plan.id_indices) == 1:
         rid = f"row[{plan.id_indices[0]}]"
     elif not plan.id_indices:

@@ -1,15 +1,21 @@
 """Scoring one record after another, fast, with results identical to ``Scorer.evaluate``.
 
 Each cell is converted once per distinct text (a memo per column), and turned into a small integer token
-standing for what the rules can tell apart: for a question used only by single-question conditions (red
-flags, criteria, skip logic, outcome guards) two answers that make every such condition come out the same,
-and that are alike in being blank or 'not sure', share a token; otherwise (item scores, conditions over
-several questions) the token stands for the answer itself. A record is then a tuple of tokens, and its outcome is computed once by the real scorer
-(on representative answers) and reused for every record with the same tuple.
+standing for what the rules can tell apart. Every condition of the rules (red flags, criteria, skip logic,
+outcome guards) is taken apart at its ``and``/``or``/``not`` into *atoms*; an atom over one question
+(``age_years >= 50``, ``'low_back' in pain_areas``) is a test of that question's answer alone. Two answers
+that every such atom finds the same, and that are alike in being blank or 'not sure', share a token. A
+question in an atom over several questions (``age_years - pain_duration_months / 12 < 45``) has a token per
+answer, and the answers of the questions tied by such atoms are then put in classes together: the same
+tokens of the others and the same results of all their atoms give the same outcome. A question whose exact
+answer counts (an item of a score) has a token per answer. A record is then a tuple of tokens, and its
+outcome is computed once by the real scorer (on representative answers) and reused for every record of
+the same class.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Callable, Hashable, Iterable
@@ -18,17 +24,19 @@ from typing import Any
 
 from stm_screen.batch.columns import Plan, Target
 from stm_screen.core.answers import Answer, AnswerValueError
-from stm_screen.core.conditions import Condition
+from stm_screen.core.conditions import Condition, ConditionError, NameInfo, compile_condition
 from stm_screen.core.engine import Scorer
 from stm_screen.core.explain import URGENCY_ORDER
-from stm_screen.core.ruleset import UNSURE, Ruleset
+from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import printable
 
 MAX_MEMO = 50_000  # distinct cell texts remembered per column
 MAX_TOKENS = 100_000  # distinct answers remembered per column (before everything is forgotten)
 MAX_OUTCOMES = 100_000
+FINGERPRINT_AFTER = 64  # outcomes computed by the scorer before a plan's fingerprint is compiled
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MISS = object()  # not in a memo (None is a result: a condition that cannot be decided)
 
 
 def neutral(text: str) -> str:
@@ -120,6 +128,89 @@ def without_value(message: str) -> str:
     return _QUOTED_VALUE.sub("the value ", message, count=1)
 
 
+class Atoms:
+    """What the rules' conditions test, taken apart at ``and``, ``or`` and ``not`` (see the module doc)."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        qids = {q.id for q in ruleset.questions}
+        info = {q.id: _name_info(q) for q in ruleset.questions}
+        conds: list[Condition] = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
+        conds += [q.ask_if for q in ruleset.questions if q.ask_if is not None]
+        conds += [o.when for o in ruleset.outcomes if o.when is not None]
+        single: dict[str, dict[str, Condition]] = {}
+        joint: dict[str, tuple[frozenset[str], Condition]] = {}
+        # questions whose exact answer counts: items of a score, or named where a part cannot be told apart
+        self.by_value: set[str] = {qid for s in ruleset.scores for qid in s.items}
+        for cond in conds:
+            if cond.names - qids:  # a score in an outcome's condition: everything it names, by answer
+                self.by_value |= cond.names & qids
+                continue
+            for leaf in _leaves(cond.source):
+                names = frozenset(n.id for n in ast.walk(leaf) if isinstance(n, ast.Name)) & qids
+                if not names:
+                    continue
+                text = ast.unparse(leaf)
+                try:
+                    atom = compile_condition(text, {n: info[n] for n in names})
+                except ConditionError:  # pragma: no cover - a part of a condition that compiled
+                    self.by_value |= names
+                    continue
+                if len(names) == 1:
+                    single.setdefault(next(iter(names)), {}).setdefault(text, atom)
+                else:
+                    joint.setdefault(text, (names, atom))
+        self.single = {qid: tuple(found.values()) for qid, found in single.items()}
+        # questions tied by atoms over several of them, in groups (connected through shared questions)
+        groups: list[tuple[set[str], list[Condition]]] = []
+        for names, atom in joint.values():
+            hit = [g for g in groups if g[0] & names]
+            merged: tuple[set[str], list[Condition]] = (set(names), [atom])
+            for g in hit:
+                groups.remove(g)
+                merged[0].update(g[0])
+                merged[1].extend(g[1])
+            groups.append(merged)
+        self.joint = [(frozenset(g[0]), tuple(g[1])) for g in groups]
+
+
+def _leaves(source: str) -> list[ast.expr]:
+    """The parts of a condition below its ``and``, ``or`` and ``not``."""
+    out: list[ast.expr] = []
+
+    def walk(node: ast.expr) -> None:
+        if isinstance(node, ast.BoolOp):
+            for v in node.values:
+                walk(v)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            walk(node.operand)
+        else:
+            out.append(node)
+
+    walk(ast.parse(source, mode="eval").body)
+    return out
+
+
+def _name_info(q: Question) -> NameInfo:
+    if q.type == "boolean":
+        return NameInfo("bool")
+    if q.type in ("integer", "number"):
+        return NameInfo("num")
+    return NameInfo("choice" if q.type == "choice" else "multi", tuple(c.id for c in q.choices))
+
+
+_ATOMS: dict[tuple[str, str, str], Atoms] = {}
+
+
+def atoms_of(ruleset: Ruleset) -> Atoms:
+    key = (ruleset.id, ruleset.version, ruleset.sha256)
+    found = _ATOMS.get(key)
+    if found is None:
+        if len(_ATOMS) > 16:
+            _ATOMS.clear()
+        found = _ATOMS[key] = Atoms(ruleset)
+    return found
+
+
 class RecordScorer:
     """Turns rows of cells into outcomes, following one plan under one ruleset."""
 
@@ -130,30 +221,62 @@ class RecordScorer:
         headline = ruleset.headline
         self.headline = headline.id if headline is not None else None
         self.targets: tuple[Target, ...] = plan.targets
-        # Every condition that looks at answers: a question read only by conditions of its own (each of
-        # them over that question alone) has tokens by what those conditions make of its answers. Skip
-        # logic needs nothing more: a question's ask_if is a condition of the questions it names, and a
-        # skipped question's answer is dropped whatever it is.
-        conds: list[Condition] = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
-        conds += [q.ask_if for q in ruleset.questions if q.ask_if is not None]
-        conds += [o.when for o in ruleset.outcomes if o.when is not None]
-        qids = {q.id for q in ruleset.questions}
-        shared = {n for c in conds if len(c.names & qids) > 1 or c.names - qids for n in c.names}
-        shared |= {qid for s in ruleset.scores for qid in s.items}
+        atoms = atoms_of(ruleset)
+        # per column: the atoms over its question alone, or None when its token is the answer itself
         self._single: list[tuple[Condition, ...] | None] = []
+        self._own: list[tuple[Condition, ...] | None] = []  # joint columns: their single atoms (class)
+        where = {t.question.id: i for i, t in enumerate(self.targets)}
+        tied = set().union(*(names for names, _ in atoms.joint)) if atoms.joint else set()
         for t in self.targets:
             qid = t.question.id
-            if qid in shared:
-                self._single.append(None)  # the token stands for the answer itself
+            mine = atoms.single.get(qid, ())
+            if qid in atoms.by_value or qid in tied:
+                self._single.append(None)
+                self._own.append(None if qid in atoms.by_value else mine)
             else:
-                self._single.append(tuple(c for c in conds if c.names == {qid}))
+                self._single.append(mine)
+                self._own.append(None)
+        # groups of tied columns (present in this file) with the atoms that tie them
+        self.comps: list[tuple[tuple[int, ...], tuple[Condition, ...]]] = []
+        for names, joined in atoms.joint:
+            members = tuple(sorted(where[n] for n in names if n in where))
+            if members:
+                self.comps.append((members, joined))
         self._unsure = frozenset(q.id for q in ruleset.questions if q.unsure)
+        # the fingerprint of a record (see fingerprint): every condition, over the columns it names (-1: no
+        # column), in the scorer's order
+        qids = {q.id for q in ruleset.questions}
+
+        def over(cond: Condition) -> tuple[tuple[str, ...], tuple[int, ...], Callable[[list[Any]], Any]]:
+            names = tuple(sorted(cond.names))
+            idx = tuple(where.get(n, -1) for n in names)
+            return names, idx, itemgetter(*idx) if idx else (lambda live: ())
+
+        self._gated_fp = [
+            (where.get(q.id, -1), q.ask_if, *over(q.ask_if))
+            for q in ruleset.questions
+            if q.ask_if is not None
+        ]
+        whens = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
+        whens += [o.when for o in ruleset.outcomes if o.when is not None]
+        self._conds_fp = [(j, (c, *over(c))) for j, c in enumerate(whens, len(self._gated_fp))]
+        self._fp_ok = not any(c.names - qids for c in whens)  # a score in a condition: no fingerprint
+        self._items = tuple(sorted({where[q] for s in ruleset.scores for q in s.items if q in where}))
+        self._cmemo: list[dict[Hashable, bool | None]] = [
+            {} for _ in range(len(self._gated_fp) + len(self._conds_fp))
+        ]
+        self._by_fp: dict[Hashable, Outcome] = {}
+        self._interned: dict[str, Outcome] = {}  # an outcome's JSON -> the one object for it
         self._urgency = {rf.id: rf.urgency for rf in ruleset.red_flags if rf.urgency in URGENCY_ORDER}
 
         self._generation = 0
         self.memos: list[dict[Hashable, int]] = [{} for _ in self.targets]
         self._values: list[list[Answer | None]] = [[] for _ in self.targets]
         self._by_sig: list[dict[Hashable, int]] = [{} for _ in self.targets]
+        self._sigs: list[list[Hashable]] = [[] for _ in self.targets]  # token -> what the atoms made of it
+        # per group of tied columns: class -> representative tokens; member tokens -> representative
+        self._classes: list[dict[Hashable, tuple[int, ...]]] = [{} for _ in self.comps]
+        self._reps: list[dict[tuple[int, ...], tuple[int, ...]]] = [{} for _ in self.comps]
         # (message, message without the answer) per column, like the values
         self._errors: list[list[tuple[str, str]]] = [[] for _ in self.targets]
         self.outcomes: dict[tuple[int, ...], Outcome] = {}
@@ -170,6 +293,18 @@ class RecordScorer:
         self._gids: dict[tuple[int, ...], int] = {}
         self.keyed: dict[tuple[int, ...], Outcome] = {}
         self.imemos: list[dict[Hashable, int]] = list(self.memos)
+        # groups of tied columns read together (see calibrate): joined cells -> class id, as gmemo
+        self.joint: tuple[tuple[int, ...], ...] = ()
+        self.jmemos: list[dict[str, int]] = []
+        self._bad_ids: set[tuple[int, int]] = set()  # (-1, gid) or (k, jid) whose tokens hold an error
+        self.fp_for_key: Callable[..., Hashable] | None = None
+        self._jreps: list[list[tuple[int, ...]]] = []  # class id -> representative tokens of the members
+        self._jids: list[dict[tuple[int, ...], int]] = []
+        self._jcomp: list[int] = []  # which of self.comps each read-together group is
+        # compiled once some outcomes were computed (a JSON file may need a plan per record: most are
+        # used a few times only, and the scorer alone is then quicker than compiling)
+        self.fingerprint: Callable[[tuple[int, ...]], Hashable] | None = None
+        self._evaluated = 0
 
     def _reset(self) -> None:
         """Forget everything remembered (in place: the runner holds references to these containers);
@@ -177,10 +312,24 @@ class RecordScorer:
         self._generation += 1
         self._folded = self.tally()
         self.seen.clear()
-        for memo, values, by_sig in zip(self.memos, self._values, self._by_sig, strict=True):
+        for memo, values, by_sig, sigs in zip(
+            self.memos, self._values, self._by_sig, self._sigs, strict=True
+        ):
             memo.clear()
             values.clear()
             by_sig.clear()
+            sigs.clear()
+        remembered: list[dict[Any, Any] | list[Any]] = [
+            *self._classes,
+            *self._reps,
+            *self.jmemos,
+            *self._jids,
+        ]
+        for group in (*remembered, *self._jreps, *self._cmemo):
+            group.clear()
+        self._by_fp.clear()
+        self._interned.clear()
+        self._bad_ids.clear()
         for errors in self._errors:
             errors.clear()
         self.outcomes.clear()
@@ -235,10 +384,7 @@ class RecordScorer:
         if single is None:
             sig = ("value", value)
         else:
-            # 'not sure' is not known to conditions (as a blank), but it is an answer: its own token
-            unsure = value == UNSURE and t.question.id in self._unsure
-            answers = {} if value is None or unsure else {t.question.id: value}
-            sig = (value is None, unsure, *(c.evaluate(answers) for c in single))
+            sig = self._sig(t.question.id, value, single)
         by_sig = self._by_sig[i]
         tok_opt = by_sig.get(sig)
         if tok_opt is None:
@@ -247,9 +393,56 @@ class RecordScorer:
                 memo, by_sig = self.memos[i], self._by_sig[i]
             tok_opt = len(self._values[i])
             self._values[i].append(value)
+            own = self._own[i]
+            self._sigs[i].append(sig if own is None else self._sig(t.question.id, value, own))
             by_sig[sig] = tok_opt
         memo[cell] = tok_opt
         return tok_opt
+
+    def _sig(self, qid: str, value: Answer | None, atoms: tuple[Condition, ...]) -> Hashable:
+        """What the atoms over this question alone make of an answer. 'not sure' is not known to
+        conditions (as a blank), but it is an answer: a class of its own."""
+        unsure = value == UNSURE and qid in self._unsure
+        answers = {} if value is None or unsure else {qid: value}
+        return (value is None, unsure, *(c.evaluate(answers) for c in atoms))
+
+    def _known(self, i: int, tok: int) -> Answer | None:
+        value = self._values[i][tok]
+        if value == UNSURE and self.targets[i].question.id in self._unsure:
+            return None
+        return value
+
+    def _rep(self, c: int, mtoks: tuple[int, ...]) -> tuple[int, ...]:
+        """The representative tokens of a group of tied columns: the first seen of their class (the
+        classes of each member, and what the atoms tying them make of their answers)."""
+        rep = self._reps[c].get(mtoks)
+        if rep is not None:
+            return rep
+        members, joined = self.comps[c]
+        known = {}
+        for i, tok in zip(members, mtoks, strict=True):
+            value = self._known(i, tok)
+            if value is not None:
+                known[self.targets[i].question.id] = value
+        key = (
+            tuple(self._sigs[i][tok] for i, tok in zip(members, mtoks, strict=True)),
+            tuple(a.evaluate(known) for a in joined),
+        )
+        rep = self._classes[c].setdefault(key, mtoks)
+        if len(self._reps[c]) >= MAX_MEMO:
+            self._reps[c].clear()
+        self._reps[c][mtoks] = rep
+        return rep
+
+    def canonical(self, toks: tuple[int, ...]) -> tuple[int, ...]:
+        """The tokens of a record (no error among them) with tied columns' tokens made representative."""
+        if not self.comps:
+            return toks
+        out = list(toks)
+        for c, (members, _) in enumerate(self.comps):
+            for i, tok in zip(members, self._rep(c, tuple(toks[i] for i in members)), strict=True):
+                out[i] = tok
+        return tuple(out)
 
     # --- tokens -> outcome ----------------------------------------------------------------------------
 
@@ -261,21 +454,142 @@ class RecordScorer:
         if toks and min(toks) < 0:
             bad = [errs[-tok - 1] for errs, tok in zip(self._errors, toks, strict=True) if tok < 0]
             result = error_outcome("; ".join(b[0] for b in bad), "; ".join(b[1] for b in bad))
-        else:
-            values: dict[str, Answer] = {}
-            for t, vals, tok in zip(self.targets, self._values, toks, strict=True):
-                value = vals[tok]
-                if value is not None:
-                    values[t.question.id] = value
-            result = self.evaluate(values)
+            self._remember(toks, result)
+            return self._new(result)
+        same = self.canonical(toks)
+        if same != toks:
+            found = self.outcomes.get(same)
+            if found is not None:
+                return found  # raw tokens of tied columns are not remembered: there may be very many
+        generation = self._generation
+        result = self._outcome_of(same)
+        if generation == self._generation:  # else the memos were reset: these tokens are void
+            self._remember(same, result)
+        return result
+
+    def _outcome_of(self, toks: tuple[int, ...]) -> Outcome:
+        """The outcome of canonical tokens holding no error: by fingerprint, else by the scorer."""
+        if self.fingerprint is None and self._fp_ok and self._evaluated >= FINGERPRINT_AFTER:
+            self.fingerprint = self._compile_fingerprint()
+        fp = self.fingerprint(toks) if self.fingerprint is not None else None
+        result = self._by_fp.get(fp) if fp is not None else None
+        if result is not None:
+            return result
+        values: dict[str, Answer] = {}
+        for t, vals, tok in zip(self.targets, self._values, toks, strict=True):
+            value = vals[tok]
+            if value is not None:
+                values[t.question.id] = value
+        made = self.evaluate(values)
+        self._evaluated += 1
+        result = self._interned.get(made.json)
+        if result is None:
+            if len(self._interned) >= MAX_OUTCOMES:
+                self._reset()  # the tokens of this record are void from here: count it, do not remember it
+                return self._new(made)
+            result = self._interned[made.json] = self._new(made)
+        if fp is not None:
+            if len(self._by_fp) >= MAX_OUTCOMES:
+                self._by_fp.clear()
+            self._by_fp[fp] = result
+        return result
+
+    def _remember(self, toks: tuple[int, ...], result: Outcome) -> None:
         if len(self.outcomes) >= MAX_OUTCOMES:
-            self._reset()  # the tokens of this record are void from here: count it, do not remember it
-        else:
-            self.outcomes[toks] = result
+            self.outcomes.clear()  # the outcomes themselves stay counted (self.seen)
+        self.outcomes[toks] = result
+
+    def _new(self, result: Outcome) -> Outcome:
+        """An outcome made for the first time: counted and rendered once."""
         self.seen.append(result)
         if self.render is not None:
             self.render(result)
         return result
+
+    def _compile_fingerprint(
+        self, where: list[str] | None = None, head: tuple[str, ...] = ()
+    ) -> Callable[..., Hashable]:
+        """The fingerprint of a record (canonical tokens, no error): what its outcome depends on. That is
+        what each red flag, criterion and outcome condition makes of its answers, once its skip logic has
+        left out the questions it does not ask, and the answers that items of a score count: an outcome
+        holds the fired and open red flags, the criteria met, the scores and the level, and all follow
+        from these. (A field taken from more of the evaluation, say the blank or 'not sure' questions,
+        would have to be added here.) Each condition's result is remembered per tokens of the questions
+        it names. Written out for this plan (column indices inlined) and compiled once, as the runner's
+        loop is: only integers and fixed names go into the source.
+
+        By default the function takes the tokens of a record; with ``where`` (an expression per column)
+        and ``head`` (lines that set the names those expressions use) it takes a fast-path key."""
+        n = len(self.targets)
+        if where is None:
+            lines = ["def fingerprint(toks):", *(f"    c{i} = toks[{i}]" for i in range(n))]
+        else:
+            lines = ["def fingerprint(key):", *head, *(f"    c{i} = {e}" for i, e in enumerate(where))]
+        live = "[" + "".join(f"c{i}, " for i in range(n)) + "None]"  # [-1]: a question without a column
+
+        def key(idx: tuple[int, ...]) -> str:
+            cells = ["None" if i < 0 else f"c{i}" for i in idx]
+            if len(cells) == 1:
+                return cells[0]
+            return "(" + "".join(f"{c}, " for c in cells) + ")"
+
+        for j, (qi, _cond, _names, idx, _get) in enumerate(self._gated_fp):
+            if qi < 0:
+                continue  # a question without a column: nothing to leave out
+            lines += [
+                f"    k = {key(idx)}",
+                f"    h = M{j}.get(k)",
+                "    if h is None:",
+                f"        h = gate({j}, k, {live})",
+                "    if not h:",
+                f"        c{qi} = None",
+            ]
+        names = []
+        for j, (_cond, _names, idx, _get) in self._conds_fp:
+            lines += [
+                f"    k = {key(idx)}",
+                f"    r{j} = M{j}.get(k, MISS)",
+                f"    if r{j} is MISS:",
+                f"        r{j} = cond({j}, k, {live})",
+            ]
+            names.append(f"r{j}")
+        if self._items:
+            names.append("(" + "".join(f"c{i}, " for i in self._items) + ")")
+        lines.append("    return (" + "".join(f"{name}, " for name in names) + ")")
+        env: dict[str, Any] = {f"M{j}": memo for j, memo in enumerate(self._cmemo)}
+        env.update(MISS=_MISS, gate=self._gate, cond=self._cond, GT=self._gtoks)
+        env.update({f"JR{k}": reps for k, reps in enumerate(self._jreps)})
+        code = compile("\n".join(lines) + "\n", "<stm_screen.batch.scoring fingerprint>", "exec")
+        exec(code, env)  # noqa: S102 - generated from integers and fixed names only
+        made: Callable[..., Hashable] = env["fingerprint"]
+        return made
+
+    def _gate(self, j: int, key: Hashable, live: list[int | None]) -> bool:
+        _qi, cond, names, idx, _get = self._gated_fp[j]
+        memo = self._cmemo[j]
+        if len(memo) >= MAX_MEMO:
+            memo.clear()
+        hit = memo[key] = cond.evaluate(self._env(names, idx, live)) is True
+        return hit
+
+    def _cond(self, j: int, key: Hashable, live: list[int | None]) -> bool | None:
+        cond, names, idx, _get = self._conds_fp[j - len(self._gated_fp)][1]
+        memo = self._cmemo[j]
+        if len(memo) >= MAX_MEMO:
+            memo.clear()
+        result = memo[key] = cond.evaluate(self._env(names, idx, live))
+        return result
+
+    def _env(self, names: tuple[str, ...], idx: tuple[int, ...], live: list[int | None]) -> dict[str, Answer]:
+        env: dict[str, Answer] = {}
+        for name, i in zip(names, idx, strict=True):
+            if i >= 0:
+                tok = live[i]
+                if tok is not None:
+                    value = self._known(i, tok)
+                    if value is not None:
+                        env[name] = value
+        return env
 
     def tally(self) -> dict[tuple[str, str], int]:
         """Records per (status, level), from the outcomes' own counters."""
@@ -290,10 +604,15 @@ class RecordScorer:
 
     def calibrate(self, sample: Iterable[list[Any]], limit: int = 400) -> None:
         """Choose the columns read together as one key: the ones with few distinct cells in a sample
-        (yes/no answers, mostly), added while the sample shows at most ``limit`` distinct combinations.
-        Only speed depends on this choice, never results."""
+        (yes/no answers, mostly), added while the sample shows at most ``limit`` distinct combinations;
+        and each group of tied columns (one cell each) read together into its class. Only speed depends
+        on this choice, never results."""
         rows = [r for r in sample if len(r) >= self.plan.width]
-        singles = [i for i, t in enumerate(self.targets) if not t.split]
+        joint = [
+            c for c, (members, _) in enumerate(self.comps) if not any(self.targets[i].split for i in members)
+        ]
+        tied = {i for c in joint for i in self.comps[c][0]}
+        singles = [i for i, t in enumerate(self.targets) if not t.split and i not in tied]
         variety = {i: len({r[self.targets[i].indices[0]] for r in rows}) for i in singles}
         group: list[int] = []
         keys: list[tuple[Any, ...]] = [() for _ in rows]
@@ -306,11 +625,36 @@ class RecordScorer:
                 group.append(i)
                 keys = trial
         self.group = tuple(group)
-        self.indiv = tuple(i for i in range(len(self.targets)) if i not in group)
+        self.joint = tuple(self.comps[c][0] for c in joint)
+        self._jcomp = joint
+        self.jmemos = [{} for _ in joint]
+        self._jreps = [[] for _ in joint]
+        self._jids = [{} for _ in joint]
+        self.indiv = tuple(i for i in range(len(self.targets)) if i not in group and i not in tied)
         self.imemos = [self.memos[i] for i in self.indiv]
+        self.fp_for_key = None
+        if self._fp_ok and len(self.joint) == len(self.comps):
+            if self.fingerprint is None:
+                self.fingerprint = self._compile_fingerprint()
+            where = [""] * len(self.targets)
+            for p, i in enumerate(self.group):
+                where[i] = f"g[{p}]"
+            for k, members in enumerate(self.joint):
+                for m, i in enumerate(members):
+                    where[i] = f"j{k}[{m}]"
+            for q, i in enumerate(self.indiv):
+                where[i] = f"key[{1 + len(self.joint) + q}]"
+            head = (
+                "    g = GT[key[0]]",
+                *(f"    j{k} = JR{k}[key[{1 + k}]]" for k in range(len(self.joint))),
+            )
+            self.fp_for_key = self._compile_fingerprint(where, head)
 
     def group_cells(self) -> Callable[[list[Any]], tuple[Any, ...]]:
         return _getter([self.targets[i].indices[0] for i in self.group])
+
+    def joint_cells(self, k: int) -> Callable[[list[Any]], tuple[Any, ...]]:
+        return _getter([self.targets[i].indices[0] for i in self.joint[k]])
 
     def indiv_cells(self) -> Callable[[list[Any]], tuple[Any, ...]]:
         if all(not self.targets[i].split for i in self.indiv):
@@ -324,7 +668,9 @@ class RecordScorer:
 
         return cells
 
-    def key_slow(self, gcells: tuple[Any, ...], icells: tuple[Any, ...]) -> tuple[int, ...]:
+    def key_slow(
+        self, gcells: tuple[Any, ...], icells: tuple[Any, ...], *jcells: tuple[Any, ...]
+    ) -> tuple[int, ...]:
         """The key of a record when some cell is new: fills memos; safe across a memo reset."""
         while True:
             generation = self._generation
@@ -338,32 +684,86 @@ class RecordScorer:
                 if gid is None:
                     gid = self._gids[gtoks] = len(self._gtoks)
                     self._gtoks.append(gtoks)
+                    if gtoks and min(gtoks) < 0:
+                        self._bad_ids.add((-1, gid))
                 if len(self.gmemo) >= MAX_MEMO:
                     self.gmemo.clear()
                 if joined.count("\x00") == max(len(gcells) - 1, 0):  # no NUL inside a cell
                     self.gmemo[joined] = gid
+            jids = []
+            for k, cells in enumerate(jcells):
+                jid = self._jid(k, cells)
+                if jid is None:
+                    break
+                jids.append(jid)
             itoks = tuple(self._tok(i, c) for i, c in zip(self.indiv, icells, strict=True))
             if generation == self._generation:
-                return (gid, *itoks)
+                return (gid, *jids, *itoks)
+
+    def _jid(self, k: int, cells: tuple[Any, ...]) -> int | None:
+        """The class id of a group of tied columns' cells (None: a memo was reset on the way)."""
+        joined = "\x00".join(cells)
+        memo = self.jmemos[k]
+        jid = memo.get(joined)
+        if jid is not None:
+            return jid
+        generation = self._generation
+        mtoks = tuple(self._tok(i, c) for i, c in zip(self.joint[k], cells, strict=True))
+        if generation != self._generation:
+            return None
+        rep = mtoks if min(mtoks) < 0 else self._rep(self._jcomp[k], mtoks)
+        jid = self._jids[k].get(rep)
+        if jid is None:
+            jid = self._jids[k][rep] = len(self._jreps[k])
+            self._jreps[k].append(rep)
+            if min(rep) < 0:
+                self._bad_ids.add((k, jid))
+        if len(memo) >= MAX_MEMO:
+            memo.clear()
+        if joined.count("\x00") == len(cells) - 1:
+            memo[joined] = jid
+        return jid
 
     def _tok(self, i: int, cell: Any) -> int:
         tok = self.memos[i].get(cell)
         return self._token(i, cell) if tok is None else tok
 
     def outcome_for_key(self, key: tuple[int, ...]) -> Outcome:
+        fast = self.fp_for_key
+        if fast is not None and not self._bad(key):
+            found = self._by_fp.get(fast(key))
+            if found is not None:
+                if len(self.keyed) >= MAX_OUTCOMES:
+                    self.keyed.clear()  # the outcomes themselves stay counted (self.seen)
+                self.keyed[key] = found
+                return found
         toks = [0] * len(self.targets)
         for i, tok in zip(self.group, self._gtoks[key[0]], strict=True):
             toks[i] = tok
-        for i, tok in zip(self.indiv, key[1:], strict=True):
+        for k, members in enumerate(self.joint):
+            for i, tok in zip(members, self._jreps[k][key[1 + k]], strict=True):
+                toks[i] = tok
+        for i, tok in zip(self.indiv, key[1 + len(self.joint) :], strict=True):
             toks[i] = tok
         generation = self._generation
-        out = self.outcome(tuple(toks))
+        got = tuple(toks)
+        if len(self.joint) < len(self.comps) or min(got, default=0) < 0:
+            out = self.outcome(got)  # tied columns read apart, or an error: the general way
+        else:
+            out = self._outcome_of(got)  # the tokens of tied columns read together are representative
         if generation != self._generation:
             return out
         if len(self.keyed) >= MAX_OUTCOMES:
             self.keyed.clear()  # the outcomes themselves stay remembered (and counted) in self.outcomes
         self.keyed[key] = out
         return out
+
+    def _bad(self, key: tuple[int, ...]) -> bool:
+        """Whether a fast-path key holds a cell that could not be read."""
+        bad = self._bad_ids
+        if bad and ((-1, key[0]) in bad or any((k, key[1 + k]) in bad for k in range(len(self.joint)))):
+            return True
+        return min(key[1 + len(self.joint) :], default=0) < 0
 
     def evaluate(self, values: dict[str, Answer]) -> Outcome:
         ev = self.scorer.evaluate(values)

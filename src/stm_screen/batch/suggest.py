@@ -26,6 +26,15 @@ from stm_screen.batch.readers import BadRecord, TableSource, open_source
 from stm_screen.core.ruleset import Question, Ruleset
 
 CUTOFF = 0.6
+# Headers that name the record rather than answer a question (compared folded): offered as id_column
+ID_HEADERS = frozenset(
+    norm(h)
+    for h in (
+        "id", "record", "record id", "record_id", "patient", "patient id", "patient number", "patient no",
+        "mrn", "medical record number", "participant", "participant id", "subject", "subject id",
+        "study id", "case id", "respondent id", "response id", "reference", "patient reference",
+    )
+)  # fmt: skip
 
 
 def read_columns(path: str, preset: str | None, delimiter: str | None) -> tuple[str, list[Column]]:
@@ -67,6 +76,8 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
         f"preset: {name}",
     ]
     id_col = next((c for cand in p.id_columns for c in columns if norm(c.name) == norm(cand)), None)
+    if id_col is None:  # 'Patient ID', 'MRN', 'Record': a person's way of naming the id column
+        id_col = next((c for c in columns if norm(c.name) in ID_HEADERS and norm(c.name) not in by_id), None)
     if id_col is not None:
         lines.append(f"id_column: {json.dumps(id_col.name, ensure_ascii=False)}")
     lines.append("columns:")
@@ -116,6 +127,14 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     missing = [q.id for q in ruleset.questions if q.id not in answered]
     if missing:
         lines.append(f"# Questions with no column yet: {', '.join(missing)}")
+        needed = [q for q in missing if ruleset.by_id[q].safety or ruleset.by_id[q].required]
+        if needed:
+            lines.append(
+                "# Safety questions among them: batch stops (exit 2) until each has a column. If the export "
+                "has none for some, allow them (their warning signs then count as not checked: 'incomplete', "
+                "see_doctor) by uncommenting:"
+            )
+            lines.append(f"# allow_missing: [{', '.join(needed)}]")
     lines.append(_value_help(ruleset.questions))
     return "\n".join(lines) + "\n"
 

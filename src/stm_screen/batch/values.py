@@ -51,11 +51,44 @@ def choice_table(q: Question) -> dict[str, str]:
     return table
 
 
+# How survey platforms label a 'not sure' answer, beyond the words the core reads (is_unsure_word), folded
+# as survey_unsure folds them: case, apostrophes and punctuation do not count.
+SURVEY_UNSURE = frozenset(
+    {
+        "i dont know",
+        "i do not know",
+        "im not sure",
+        "i am not sure",
+        "i m not sure",
+        "not sure dont know",
+        "dont know not sure",
+        "unsure dont know",
+        "dont know unsure",
+        "not sure unsure",
+        "unsure not sure",
+        "dont know",
+        "not known",
+        "uncertain",
+    }
+)
+_PUNCT = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def survey_unsure(raw: object) -> bool:
+    """'Not sure', "Don't know", 'Unsure', "I don't know", 'Not sure / Don't know' and the like."""
+    if is_unsure_word(raw):
+        return True
+    if not isinstance(raw, str):
+        return False
+    words = " ".join(_PUNCT.sub(" ", raw.casefold().replace("\u2019", "").replace("'", "")).split())
+    return words in SURVEY_UNSURE or is_unsure_word(words)
+
+
 def _or_unsure(read: Callable[[object], Answer]) -> Callable[[object], Answer]:
     """A reader that also takes 'not sure' (for questions that offer it)."""
 
     def read_or_unsure(raw: object) -> Answer:
-        return UNSURE if is_unsure_word(raw) else read(raw)
+        return UNSURE if survey_unsure(raw) else read(raw)
 
     return read_or_unsure
 

@@ -275,8 +275,8 @@ def _summary(
         note(f"levels: {shown}")
     for file, qids in gaps:
         note(
-            f"{file}: no column for warning-sign question(s) {', '.join(qids)} (allowed by --allow-missing): "
-            "they could not be checked for any record"
+            f"{file}: no column for warning-sign question(s) {', '.join(qids)} (allowed): the warning "
+            "signs that ask them could not be checked, in any record"
         )
     if by_status.get("incomplete"):
         unchecked = getattr(ruleset, "unchecked", None)
