@@ -389,3 +389,43 @@ def test_outcome_conditions_see_answers_and_explain_themselves() -> None:
     result = explain(rs, {"n": 9, "flag": False})
     assert result.level == "see_doctor" and result.reason is not None
     assert result.reason.explanation == "Very high." and result.reason.answers[0].question == "n"
+
+
+def test_txt_report_wraps_the_result_once(ruleset: Ruleset) -> None:
+    from datetime import UTC, datetime
+
+    result = result_for(ruleset, self_harm_thoughts=True, self_harm_danger=False)
+    text = render_report(result, "txt", ReportInfo(datetime(2026, 1, 1, tzinfo=UTC)))
+    plain = render_plain(result, width=78)
+    assert plain.rstrip("\n") in text  # the result's own lines, not cut again into one-word lines
+    assert all(len(line) <= 78 for line in text.splitlines())
+
+
+def test_a_resumed_emergency_still_offers_to_take_the_answer_back(ruleset: Ruleset) -> None:
+    from collections.abc import Sequence
+
+    from stm_screen.prompt.ask import Option
+    from stm_screen.prompt.flow import Flow
+    from stm_screen.prompt.questionnaire import MISTAKE, Questionnaire
+
+    offered: list[list[str]] = []
+
+    class Picks:
+        plain = True
+
+        def show(self, text: str, kind: str = "") -> None:
+            pass
+
+        def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
+            offered.append([o.key for o in options])
+            return MISTAKE
+
+    saved = check_answers(ruleset, {**calm(ruleset), "saddle_numbness": True})
+    flow = Flow(ruleset, saved)
+    assert flow.announced == {"cauda_equina_saddle"}
+    q = Questionnaire(flow, Picks())  # type: ignore[arg-type]
+    fired = [rf for rf in ruleset.red_flags if rf.id in flow.announced]
+    q.emergency(fired, asked=q.answered_yes(fired))
+    assert MISTAKE in offered[0]
+    assert flow.current is not None and flow.current.id == "saddle_numbness"
+    assert "saddle_numbness" not in flow.answers

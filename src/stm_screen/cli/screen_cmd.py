@@ -347,7 +347,8 @@ def screen_one(
         with _hangup_as_interrupt():
             if flow.announced:
                 # What to do is said again at once, never only in the result after the remaining questions.
-                questionnaire.emergency([rf for rf in ruleset.red_flags if rf.id in flow.announced])
+                fired = [rf for rf in ruleset.red_flags if rf.id in flow.announced]
+                questionnaire.emergency(fired, asked=questionnaire.answered_yes(fired))
             questionnaire.run()
     except (KeyboardInterrupt, EOFError):
         stopped(flow, path, ruleset, rules=rules, patient=patient)

@@ -234,6 +234,16 @@ class Questionnaire:
 
     # --- emergencies --------------------------------------------------------------------------------------
 
+    def answered_yes(self, fired: list[RedFlag]) -> Question | None:
+        """The last question answered yes among those behind these warning signs (for a resumed screening:
+        the answer that may have been a mistake)."""
+        names = {n for rf in fired for n in rf.when.names}
+        found = None
+        for q in self.flow.questions:
+            if q.id in names and q.type == "boolean" and self.flow.answers.get(q.id) is True:
+                found = q
+        return found
+
     def emergency(self, fired: list[RedFlag], asked: Question | None = None) -> None:
         """Say at once what to do, then let the person stop, carry on, or take back a mistaken answer."""
         say = self.prompter.show

@@ -105,7 +105,7 @@ def _wrap(lines: list[str], width: int = 78) -> list[str]:
 def to_txt(result: Result, info: ReportInfo) -> str:
     lines = ["Pain screening report", "=" * 21, ""]
     lines += [f"{k}: {v}" for k, v in _header(result, info)]
-    lines += ["", "RESULT", "------", *render_plain(result, unicode_ok=True).rstrip("\n").split("\n"), ""]
+    lines += ["", "RESULT", "------", *render_plain(result, unicode_ok=True, width=78).rstrip("\n").split("\n"), ""]
     if info.answers:
         lines += ["YOUR ANSWERS", "------------"]
         for a in info.answers:
