@@ -168,16 +168,7 @@ def test_criteria_levels(ruleset: Ruleset, changes: dict[str, Any], expected: st
 def test_pain_areas_shape_the_explanation_never_the_level(ruleset: Ruleset) -> None:
     scorer = Scorer(ruleset)
     results = {}
-    for area in [
-        "low_back",
-        "mid_back",
-        "neck_shoulder",
-        "head_jaw",
-        "tendon",
-        "post_surgical",
-        "sports_overuse",
-        "widespread",
-    ]:
+    for area in [a for a in AREAS if a != "other"]:
         values = check_answers(ruleset, answers(ruleset, **ALL_CRITERIA, pain_areas=[area]))
         results[area] = explain(ruleset, values, scorer=scorer)
     assert {r.level for r in results.values()} == {"pt_recommended"}
@@ -307,17 +298,7 @@ def test_explain_is_deterministic(ruleset: Ruleset) -> None:
 
 # --- invariants --------------------------------------------------------------------------------------------
 
-AREAS = [
-    "low_back",
-    "mid_back",
-    "neck_shoulder",
-    "head_jaw",
-    "tendon",
-    "post_surgical",
-    "sports_overuse",
-    "widespread",
-    "other",
-]
+AREAS = list(RULESET.by_id["pain_areas"].choice_ids)
 PT_BOOLS = ["tightness_trigger_points", "recurrent_flare_ups", "fear_of_movement"]
 
 

@@ -333,6 +333,13 @@ class Batch:
 
     # --- records (JSON, JSONL, FHIR) ----------------------------------------------------------------------
 
+    def _record_plan(self, keys: tuple[str, ...], preset: Preset, src: RecordSource) -> Plan:
+        """The plan of one JSON record's keys (raises InputFileError, e.g. two keys answer one question)."""
+        columns = [Column(i, k) for i, k in enumerate(keys)]
+        return build_plan(
+            columns, self.ruleset, preset, self.mapping, self.settings.options, src.name, per_record=True
+        )
+
     def _record_gaps(self, head: list[Any], src: RecordSource) -> Preset | None:
         """Safety questions that no record among the first ones answers (keys are a record's columns):
         stop, or remember them, as for a table. Returns the preset (None when no record can be read)."""
@@ -343,17 +350,8 @@ class Batch:
         answered: set[str] = set()
         unmatched: dict[str, None] = {}
         for keys in dict.fromkeys(tuple(r) for r in head if not isinstance(r, BadRecord)):
-            columns = [Column(i, k) for i, k in enumerate(keys)]
             try:
-                plan = build_plan(
-                    columns,
-                    self.ruleset,
-                    preset,
-                    self.mapping,
-                    self.settings.options,
-                    src.name,
-                    per_record=True,
-                )
+                plan = self._record_plan(keys, preset, src)
             except InputFileError:  # e.g. two keys answer one question: that record's own error, later
                 continue
             if not plan.targets and not answered and (plan.unmatched or not keys):
@@ -392,17 +390,8 @@ class Batch:
             if entry is None:
                 if preset is None:
                     preset = self.preset_for(detect_record(keys, src.kind), src.name, src.kind)
-                columns = [Column(i, k) for i, k in enumerate(keys)]
                 try:
-                    plan = build_plan(
-                        columns,
-                        self.ruleset,
-                        preset,
-                        self.mapping,
-                        self.settings.options,
-                        src.name,
-                        per_record=True,
-                    )
+                    plan = self._record_plan(keys, preset, src)
                 except InputFileError as exc:  # e.g. two keys answer one question
                     entry = error_outcome(str(exc).removeprefix(f"{src.name}: "))
                 else:

@@ -61,15 +61,6 @@ def _open_item(f: Finding) -> Item:
     return Item(f.title, "", urgency_tag(f), "flag", lines)
 
 
-def first_sentence(text: str) -> str:
-    """The first sentence of a message: its action ('Call 911 now.')."""
-    for end in (". ", "! ", "? "):
-        cut = text.find(end)
-        if cut != -1:
-            return text[: cut + 1]
-    return text
-
-
 CRITERIA_GAP = (
     "Some questions about your pain were not answered. They count as 'no' here, so this result may be "
     "lower than it should be: answering them could change it."
