@@ -102,6 +102,16 @@ CountryOpt = Annotated[
 ]
 
 
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the text shown (en, es, ...); default: STM_SCREEN_LANG, else the locale "
+        "(LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language.",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"stm-screen {__version__}")
@@ -140,11 +150,12 @@ def score(
         ),
     ] = None,
     country: CountryOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Score a file of answers and print the recommendation with its explanation."""
     from stm_screen.cli import score_cmd
 
-    score_cmd.run(answers, rules=rules, fmt=fmt, save=save, patient=patient, country=country)
+    score_cmd.run(answers, rules=rules, fmt=fmt, save=save, patient=patient, country=country, lang=lang)
 
 
 @rules_app.command("check")
@@ -176,11 +187,12 @@ def rules_show(
         str | None, typer.Argument(help="Rules file or folder (default: the bundled ruleset).")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json.")] = "table",
+    lang: LangOpt = None,
 ) -> None:
     """Show a readable overview of a ruleset's questions, warning signs, criteria and outcomes."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.show(path, fmt)
+    rules_cmd.show(path, fmt, lang=lang)
 
 
 @rules_app.command("schema")

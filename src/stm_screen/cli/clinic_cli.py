@@ -20,6 +20,14 @@ form_app = typer.Typer(
     help="Build the questionnaire in other tools: REDCap, FHIR, a CSV template.", no_args_is_help=True
 )
 
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the text shown (en, es, ...); default: STM_SCREEN_LANG, else the locale "
+        "(LC_ALL, LC_MESSAGES, LANG), else English.",
+    ),
+]
 PatientOpt = Annotated[
     str | None, typer.Option("--patient", help="Only this patient reference.", show_default=False)
 ]
@@ -49,11 +57,12 @@ def history_list(
 def history_show(
     record_id: Annotated[int, typer.Argument(metavar="ID", help="The screening's id (see 'history list').")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text, json, fhir.")] = "text",
+    lang: LangOpt = None,
 ) -> None:
     """Show a saved screening as it was scored, with the ruleset version it was scored with."""
     from stm_screen.cli import history_cmd
 
-    history_cmd.show(record_id, fmt=fmt)
+    history_cmd.show(record_id, fmt=fmt, lang=lang)
 
 
 @history_app.command("export")
@@ -113,11 +122,19 @@ def form_export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="The form's main language (en, es, ...); FHIR forms also carry every other language the "
+            "ruleset is written in. Default: STM_SCREEN_LANG, else the locale, else the ruleset's first.",
+        ),
+    ] = None,
 ) -> None:
     """Export the questionnaire: a REDCap data dictionary, a FHIR Questionnaire, or a blank CSV template."""
     from stm_screen.cli import form_cmd
 
-    form_cmd.export(fmt, rules=rules, output=output)
+    form_cmd.export(fmt, rules=rules, output=output, lang=lang)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,13 +12,13 @@ from stm_screen.errors import UsageError
 FORMATS = ("redcap", "fhir", "csv")
 
 
-def export(fmt: str, *, rules: str | None, output: Path | None) -> None:
+def export(fmt: str, *, rules: str | None, output: Path | None, lang: str | None = None) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(FORMATS)}")
     from stm_screen.io.output import open_output
-    from stm_screen.screening import load_rules
+    from stm_screen.screening import for_audience, load_rules
 
-    ruleset = load_rules(rules)
+    ruleset = for_audience(load_rules(rules), lang=lang).ruleset
     if fmt == "fhir":
         from stm_screen.interop.fhir import questionnaire
 

@@ -177,8 +177,11 @@ def fhir_entries(record: Record) -> list[dict[str, Any]]:
     )
 
 
-def show(record_id: int, *, fmt: str) -> None:
+def show(record_id: int, *, fmt: str, lang: str | None = None) -> None:
     _choose(fmt, SHOW_FORMATS)
+    from stm_screen.i18n import use_language
+
+    use_language(lang)
     from stm_screen.store import open_store
 
     if not _storable(record_id):

@@ -15,6 +15,12 @@ def check(path: str | None) -> None:
     from stm_screen.screening import check_rules
 
     ruleset, report = check_rules(path)
+    if ruleset.warnings:
+        from stm_screen.cli.errors import say_info
+
+        for warning in ruleset.warnings:
+            say_info(f"warning: {warning}")
+        say_info(f"{_count(len(ruleset.warnings), 'warning')}: texts missing in a language fall back to another")
     sys.stdout.write(
         f"ok: {ruleset.id} {ruleset.version} ({ruleset.origin}): {_count(len(ruleset.questions), 'question')}, "
         f"{_count(len(ruleset.red_flags), 'warning sign')}, {_count(len(ruleset.criteria), 'criterion', 'criteria')}, "
@@ -53,6 +59,7 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
         "description": str(ruleset.description),
         "sha256": ruleset.sha256,
         "languages": list(ruleset.languages),
+        "lang": ruleset.lang,
         "questions": [_question(q) for q in ruleset.questions],
         "red_flags": [
             {
@@ -100,12 +107,12 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
     }
 
 
-def show(path: str | None, fmt: str) -> None:
-    from stm_screen.screening import load_rules
+def show(path: str | None, fmt: str, lang: str | None = None) -> None:
+    from stm_screen.screening import for_audience, load_rules
 
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown --format '{fmt}'; choose one of: table, json")
-    ruleset = load_rules(path)
+    ruleset = for_audience(load_rules(path), lang=lang).ruleset
     if fmt == "json":
         from stm_screen.render.formats import printable_json
 

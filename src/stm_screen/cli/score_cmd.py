@@ -15,6 +15,7 @@ def run(
     save: bool = False,
     patient: str | None = None,
     country: str | None = None,
+    lang: str | None = None,
 ) -> None:
     from stm_screen.render.formats import RENDERERS
 
@@ -27,17 +28,17 @@ def run(
 
         patient = check_patient_ref(patient)
     from stm_screen.io.answers_file import read_answers
-    from stm_screen.io.contacts import contacts_for
-    from stm_screen.screening import load_rules, score_data
+    from stm_screen.screening import for_audience, load_rules, score_data
 
-    contacts, note = contacts_for(country)
-    if note:
+    audience = for_audience(load_rules(rules), lang=lang, country=country)
+    if audience.notes:
         from stm_screen.cli.errors import say_info
 
-        say_info(note)
-    ruleset = load_rules(rules)
+        for note in audience.notes:
+            say_info(note)
+    ruleset = audience.ruleset
     data, name = read_answers(answers)
-    result = score_data(ruleset, data, source=name, contacts=contacts)
+    result = score_data(ruleset, data, source=name, contacts=audience.contacts)
     # The result is shown first: if saving fails, the person still has it, and the error says why.
     if fmt == "fhir":
         from stm_screen.render.formats import printable_json, to_fhir

@@ -69,6 +69,14 @@ def register(app: typer.Typer) -> None:
                 "shown; default: the locale's country (LANG), else text that names 112 and 911.",
             ),
         ] = None,
+        lang: Annotated[
+            str | None,
+            typer.Option(
+                "--lang",
+                help="Language of the questions and the result (en, es, ...); default: STM_SCREEN_LANG, "
+                "else the locale (LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language.",
+            ),
+        ] = None,
     ) -> None:
         """Answer the screening questions in the terminal and see the result."""
         from stm_screen.cli import screen_cmd
@@ -84,6 +92,7 @@ def register(app: typer.Typer) -> None:
                 next_patient=next_patient,
                 save=save,
                 country=country,
+                lang=lang,
             )
         )
 

@@ -41,6 +41,7 @@ class Options:
     next_patient: bool = False
     save: bool = False
     country: str | None = None
+    lang: str | None = None
 
 
 def stdin_is_terminal() -> bool:
@@ -160,9 +161,6 @@ def run(opts: Options) -> None:
         )
     patient = check_patient(opts.patient)
     check_report(opts.report, opts.force)
-    from stm_screen.io.contacts import contacts_for
-
-    contacts, contacts_note = contacts_for(opts.country)
     if opts.save:  # a store that cannot be used is refused before the first question
         from stm_screen.store import open_store
 
@@ -171,7 +169,7 @@ def run(opts: Options) -> None:
 
     from stm_screen.io.datadir import data_dir
     from stm_screen.prompt import resume as resume_files
-    from stm_screen.screening import load_rules
+    from stm_screen.screening import for_audience, load_rules
 
     folder = data_dir()
     saved: Saved | None = None
@@ -199,9 +197,11 @@ def run(opts: Options) -> None:
             "'stm-screen screen --resume --rules PATH'"
         )
         raise RulesError([*exc.problems, hint]) from None
+    audience = for_audience(ruleset, lang=opts.lang, country=opts.country)
+    ruleset, contacts = audience.ruleset, audience.contacts
     prompter = make_prompter(opts)
-    if contacts_note:
-        prompter.show(f"Note: {contacts_note}.", "note")
+    for note in audience.notes:
+        prompter.show(f"Note: {note}.", "note")
     if saved is None:
         waiting = resume_files.saved_files(folder)
         if waiting:

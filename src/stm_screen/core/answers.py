@@ -13,11 +13,12 @@ import re
 import reprlib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import AnswerProblem, AnswersError
+from stm_screen.i18n import _, pgettext
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "checked", "ja", "oui", "si", "sí", "on", "x"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "unchecked", "nein", "non", "off"})
@@ -26,6 +27,67 @@ UNSURE_WORDS = frozenset(
     {"unsure", "not sure", "notsure", "dont know", "do not know", "idk", "unknown", "not known", "ns", "dk"}
 )
 MAX_NUMBER = 10**15  # larger whole numbers are refused before any arithmetic
+
+
+class Vocabulary(NamedTuple):
+    """The words people type in one language, beyond the ones understood in every language."""
+
+    yes: frozenset[str] = frozenset()
+    no: frozenset[str] = frozenset()
+    unsure: frozenset[str] = frozenset()  # folded as is_unsure_word folds (no apostrophes, one space)
+    units: Mapping[str, frozenset[str]] = {}  # days, weeks, months, years -> words
+    numbers: Mapping[str, float] = {}  # 'seis' -> 6
+    half: frozenset[str] = frozenset()  # '... y medio': 'un año y medio' is 1.5 years
+    decimal_comma: bool = False  # '1,5' is one and a half
+
+
+def _fold_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+VOCABULARIES: dict[str, Vocabulary] = {
+    "es": Vocabulary(
+        yes=frozenset({"sí", "si", "s", "claro"}),
+        no=frozenset({"no", "n"}),
+        unsure=frozenset(
+            {
+                "no sé", "no se", "no lo sé", "no lo se", "nose", "no estoy seguro", "no estoy segura",
+                "no estoy seguro/a", "no estoy segura/o", "no seguro", "no segura", "ns", "ns/nc",
+                "no sabe", "desconocido", "no lo sabe",
+            }
+        ),  # fmt: skip
+        units={
+            "days": frozenset({"d", "dia", "dias", "día", "días"}),
+            "weeks": frozenset({"sem", "sems", "semana", "semanas"}),
+            "months": frozenset({"mes", "meses", "mss"}),
+            "years": frozenset({"a", "año", "años", "ano", "anos", "anio", "anios"}),
+        },
+        numbers={
+            "un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+            "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13,
+            "catorce": 14, "quince": 15, "dieciséis": 16, "dieciseis": 16, "dieciocho": 18, "veinte": 20,
+            "veinticuatro": 24, "treinta": 30, "treinta y seis": 36, "cuarenta": 40, "cincuenta": 50,
+            "sesenta": 60, "setenta": 70, "ochenta": 80, "noventa": 90, "medio": 0.5, "media": 0.5,
+        },  # fmt: skip
+        half=frozenset({"y medio", "y media"}),
+        decimal_comma=True,
+    ),
+    "en": Vocabulary(
+        numbers={
+            "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
+            "thirty": 30, "half a": 0.5, "half an": 0.5,
+        },  # fmt: skip
+        half=frozenset({"and a half"}),
+    ),
+}
+
+
+def vocabulary(lang: str | None) -> Vocabulary:
+    """The words of ``lang`` ('es-MX' uses 'es'); an empty vocabulary for a language without one."""
+    if not lang:
+        return Vocabulary()
+    return VOCABULARIES.get(lang, VOCABULARIES.get(lang.split("-", 1)[0], Vocabulary()))
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 Answer = bool | int | float | str | frozenset[str]
@@ -110,12 +172,33 @@ _TIME_UNITS: dict[str, tuple[frozenset[str], float]] = {
 _WITH_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([^\W\d_]+)\.?\s*$")
 
 
-def _time_unit(word: str) -> str | None:
+def _time_unit(word: str, vocab: Vocabulary | None = None) -> str | None:
     folded = word.casefold()
-    for name, (words, _) in _TIME_UNITS.items():
-        if folded in words:
+    for name, (words, _months) in _TIME_UNITS.items():
+        if folded in words or (vocab is not None and folded in vocab.units.get(name, ())):
             return name
     return None
+
+
+def _words_to_number(text: str, vocab: Vocabulary) -> str:
+    """'seis meses' -> '6 meses', 'un año y medio' -> '1.5 año', '1,5 años' -> '1.5 años' (in ``vocab``'s
+    language); the text unchanged when it holds no such words."""
+    folded = " ".join(text.strip().casefold().split())
+    if vocab.decimal_comma:
+        folded = re.sub(r"(?<=\d),(?=\d)", ".", folded)
+    half = 0.0
+    for tail in vocab.half:
+        if folded.endswith(" " + tail):
+            folded, half = folded[: -len(tail) - 1].strip(), 0.5
+            break
+    for words in sorted(vocab.numbers, key=len, reverse=True):
+        if folded == words or folded.startswith(words + " "):
+            value = vocab.numbers[words] + half
+            return f"{value:g}{folded[len(words):]}"
+    match = re.match(r"^(\d+(?:\.\d+)?)(.*)$", folded)
+    if half and match:
+        return f"{float(match.group(1)) + half:g}{match.group(2)}"
+    return folded if (half or vocab.decimal_comma) else text
 
 
 def parse_typed(q: Question, raw: str, lang: str | None = None) -> tuple[Answer, str]:
@@ -123,53 +206,62 @@ def parse_typed(q: Question, raw: str, lang: str | None = None) -> tuple[Answer,
 
     People type units: '6 months' for a question in months, or '2 yrs', which is counted as 24 months.
     Only the question's own unit, or another unit of time for a question in units of time, is understood;
-    anything else raises :class:`AnswerValueError` as :func:`parse_answer` does.
+    anything else raises :class:`AnswerValueError` as :func:`parse_answer` does. ``lang`` adds its words:
+    in Spanish 'sí' and 's', 'no sé', 'seis meses', '2 años', '1,5 años', 'un año y medio'.
     """
+    vocab = vocabulary(lang)
     try:
-        return parse_answer(q, raw), ""
+        return parse_answer(q, raw, lang), ""
     except AnswerValueError:
-        match = _WITH_UNIT.match(raw) if q.type in ("integer", "number") else None
+        text = _words_to_number(raw, vocab) if q.type in ("integer", "number") else raw
+        if text != raw:
+            try:
+                return parse_answer(q, text, lang), ""
+            except AnswerValueError:
+                pass
+        match = _WITH_UNIT.match(text) if q.type in ("integer", "number") else None
         unit = q.unit.get(lang).strip()
         if match is None or not unit:
             raise
     number, word = match.group(1), match.group(2)
     folded, own = word.casefold(), unit.casefold()
-    if folded in (own, own.rstrip("s"), own + "s"):
+    if folded in (own, own.rstrip("s"), own + "s") or _fold_accents(folded) == _fold_accents(own):
         return parse_number(q, number), ""
-    typed_unit, own_unit = _time_unit(folded), _time_unit(own)
+    typed_unit, own_unit = _time_unit(folded, vocab), _time_unit(own, vocab)
     if typed_unit is None or own_unit is None:
         raise AnswerValueError(f"{_show(raw.strip())} is not a number; allowed: {allowed(q)}")
     if typed_unit == own_unit:
         return parse_number(q, number), ""
     months = float(number) * _TIME_UNITS[typed_unit][1] / _TIME_UNITS[own_unit][1]
     value = parse_number(q, round(months, 2))
-    return value, f"{' '.join(raw.split())} counted as {describe(q, value, lang)}"
+    return value, _("{typed} counted as {value}").format(typed=" ".join(raw.split()), value=describe(q, value, lang))
 
 
-def is_unsure_word(raw: object) -> bool:
-    """'not sure', "don't know", 'unsure' and the like (any case)."""
+def is_unsure_word(raw: object, lang: str | None = None) -> bool:
+    """'not sure', "don't know", 'unsure' and the like (any case); in ``lang``'s words too ('no sé')."""
     if not isinstance(raw, str):
         return False
     word = " ".join(raw.strip().casefold().replace("\u2019", "'").replace("'", "").split())
-    return word in UNSURE_WORDS
+    return word in UNSURE_WORDS or word in vocabulary(lang).unsure
 
 
-def parse_bool(q: Question, raw: object) -> bool:
+def parse_bool(q: Question, raw: object, lang: str | None = None) -> bool:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int | float) and raw in (0, 1):
         return bool(raw)
     if isinstance(raw, str):
         word = raw.strip().lower()
-        if word in TRUE_WORDS:
+        vocab = vocabulary(lang)
+        if word in TRUE_WORDS or word in vocab.yes:
             return True
-        if word in FALSE_WORDS:
+        if word in FALSE_WORDS or word in vocab.no:
             return False
     if q.unsure:
         raise AnswerValueError(
             f"{_show(raw)} is not yes, no or not sure; allowed: yes/no, true/false, y/n, 1/0, unsure"
         )
-    if is_unsure_word(raw):
+    if is_unsure_word(raw, lang):
         raise AnswerValueError(f"{_show(raw)}: this question does not take 'not sure'; allowed: yes or no")
     raise AnswerValueError(f"{_show(raw)} is not yes or no; allowed: yes/no, true/false, y/n, 1/0")
 
@@ -219,12 +311,13 @@ def parse_multi(q: Question, raw: object, *, separators: str = ",;") -> frozense
     return frozenset(out)
 
 
-def parse_answer(q: Question, raw: object) -> Answer:
-    """The canonical value of one answer; raises :class:`AnswerValueError`."""
-    if q.unsure and is_unsure_word(raw):
+def parse_answer(q: Question, raw: object, lang: str | None = None) -> Answer:
+    """The canonical value of one answer; raises :class:`AnswerValueError`. ``lang`` adds the words of a
+    language to the ones understood in every language (in Spanish: 's' for yes, 'no sé' for not sure)."""
+    if q.unsure and is_unsure_word(raw, lang):
         return UNSURE
     if q.type == "boolean":
-        return parse_bool(q, raw)
+        return parse_bool(q, raw, lang)
     if q.type in ("integer", "number"):
         return parse_number(q, raw)
     if q.type == "choice":
@@ -274,12 +367,12 @@ def plain(value: Answer) -> Any:
 def describe(q: Question, value: Answer, lang: str | None = None) -> str:
     """An answer in words, for people."""
     if value == UNSURE and q.unsure:
-        return "not sure"
+        return _("not sure")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return pgettext("answer", "yes") if value else pgettext("answer", "no")
     if isinstance(value, frozenset):
         labels = [c.label.get(lang) for c in q.choices if c.id in value]
-        return ", ".join(labels) if labels else "none"
+        return ", ".join(labels) if labels else _("none")
     if isinstance(value, str):
         try:
             return q.choice(value).label.get(lang)

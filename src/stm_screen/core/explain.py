@@ -14,6 +14,7 @@ from stm_screen.core.conditions import Condition
 from stm_screen.core.contacts import Contacts, fill
 from stm_screen.core.engine import Evaluation, Scorer
 from stm_screen.core.ruleset import UNSURE, URGENCY_WORDS, Criterion, Question, RedFlag, Ruleset, Source
+from stm_screen.i18n import _, ngettext
 
 URGENCY_ORDER = ("weeks", "days", "today", "now")
 MAX_CHANGES = 6
@@ -142,9 +143,9 @@ def _left_open(ruleset: Ruleset, cond: Condition, ev: Evaluation, lang: str | No
         if q.id not in cond.names:
             continue
         if q.id in ev.unsure:
-            out.append(AnswerUsed(q.id, q.text.get(lang), UNSURE, "not sure"))
+            out.append(AnswerUsed(q.id, q.text.get(lang), UNSURE, _("not sure")))
         elif q.id in ev.missing or (q.id not in ev.values and q.id not in ev.skipped):
-            out.append(AnswerUsed(q.id, q.text.get(lang), None, "not answered"))
+            out.append(AnswerUsed(q.id, q.text.get(lang), None, _("not answered")))
     return out
 
 
@@ -166,7 +167,7 @@ def explain(
     crits = {c.id: c for c in ruleset.criteria}
 
     def say(text: str) -> str:
-        return fill(text, contacts)
+        return fill(text, contacts, lang or ruleset.lang)
 
     def flag(rf: RedFlag, left_open: bool = False) -> Finding:
         used = _left_open(ruleset, rf.when, ev, lang) if left_open else _used(ruleset, rf.when, values, lang)
@@ -202,7 +203,7 @@ def explain(
     for qid in ev.missing:
         q = ruleset.by_id[qid]
         safety = q.safety or qid in flag_questions
-        note = "could not be ruled out" if safety else "not answered"
+        note = _("could not be ruled out") if safety else _("not answered")
         missing.append(Missing(qid, q.text.get(lang), safety, note))
 
     headline = ruleset.headline
@@ -262,7 +263,8 @@ def explain(
 
 def how_soon(urgency: str | None) -> str:
     """'now', 'today', 'within a few days', 'within a few weeks' (or '')."""
-    return URGENCY_WORDS.get(urgency or "", "")
+    words = URGENCY_WORDS.get(urgency or "", "")
+    return _(words) if words else ""
 
 
 # --- what would change the result ---------------------------------------------------------------------
@@ -316,7 +318,7 @@ def what_would_change(
             if new.level is None or new.level == ev.level or new.level in red_levels:
                 continue
             direction = 0 if scorer.rank(new.level) > current else 1
-            shown_now = "not answered" if now is None else describe(q, now, lang)
+            shown_now = _("not answered") if now is None else describe(q, now, lang)
             found.append(
                 (
                     direction,
@@ -327,8 +329,15 @@ def what_would_change(
                         None if now is None else plain(now),
                         plain(candidate),
                         new.level,
-                        f'If the answer to "{q.text.get(lang)}" were {describe(q, candidate, lang)} '
-                        f"(now {shown_now}), the result would be '{_level_title(ruleset, new.level, lang)}'.",
+                        _(
+                            'If the answer to "{question}" were {answer} (now {now}), the result would be '
+                            "'{result}'."
+                        ).format(
+                            question=q.text.get(lang),
+                            answer=describe(q, candidate, lang),
+                            now=shown_now,
+                            result=_level_title(ruleset, new.level, lang),
+                        ),
                     ),
                 )
             )
@@ -337,7 +346,7 @@ def what_would_change(
     band = _band_summary(ruleset, ev, lang)
     if band is not None:
         yield band
-    for _, _, change in found[:MAX_CHANGES]:
+    for _direction, _distance, change in found[:MAX_CHANGES]:
         yield change
 
 
@@ -357,18 +366,20 @@ def _band_summary(ruleset: Ruleset, ev: Evaluation, lang: str | None) -> Change 
     for o in bands:
         if o.min is not None and o.min > value and o.level != ev.level:
             need = o.min - value
+            title = _level_title(ruleset, o.level, lang)
             if unit_points:
-                what = "one more criterion" if need == 1 else f"{need:g} more criteria"
+                summary = ngettext(
+                    "One more criterion met would make this '{result}'.",
+                    "{n} more criteria met would make this '{result}'.",
+                    int(need) if float(need).is_integer() else 2,
+                ).format(n=f"{need:g}", result=title)
             else:
-                what = f"{need:g} more point" + ("" if need == 1 else "s")
-            return Change(
-                "",
-                "",
-                value,
-                o.min,
-                o.level,
-                f"{what.capitalize()} met would make this '{_level_title(ruleset, o.level, lang)}'.",
-            )
+                summary = ngettext(
+                    "{n} more point met would make this '{result}'.",
+                    "{n} more points met would make this '{result}'.",
+                    1 if need == 1 else 2,
+                ).format(n=f"{need:g}", result=title)
+            return Change("", "", value, o.min, o.level, summary)
     return None
 
 

@@ -197,7 +197,8 @@ class Questionnaire:
                 return self._ask_once(q, message)
             return (frozenset(keys),)
         # numbers: typed, checked as typed
-        raw = p.text(message, lambda text: self._check_text(q, text), default=_raw_default(q, default))
+        lang = self.flow.ruleset.lang
+        raw = p.text(message, lambda text: self._check_text(q, text, lang), default=_raw_default(q, default))
         word = raw.strip().lower()
         if word in HELP_WORDS:
             return "help"
@@ -205,13 +206,13 @@ class Questionnaire:
             return "back"
         if not word:
             return "blank"
-        value, counted = parse_typed(q, raw)
+        value, counted = parse_typed(q, raw, lang)
         if counted:
             p.show(counted + ".", "note")
         return (value,)
 
     @staticmethod
-    def _check_text(q: Question, text: str) -> str | None:
+    def _check_text(q: Question, text: str, lang: str | None = None) -> str | None:
         word = text.strip().lower()
         if word in HELP_WORDS or word in BACK_WORDS:
             return None
@@ -220,7 +221,7 @@ class Questionnaire:
         if "\n" in word:  # several lines pasted at once
             return f"please type one answer on one line: {allowed(q)}"
         try:
-            parse_typed(q, text)
+            parse_typed(q, text, lang)
         except AnswerValueError as exc:
             if "," in word:
                 try:

@@ -11,6 +11,7 @@ import codecs
 from typing import TYPE_CHECKING
 
 from stm_screen.core.explain import Result
+from stm_screen.i18n import _
 from stm_screen.render.view import CRITERIA_GAP, criteria_gap, score_words, sources, view
 
 __all__ = ["CRITERIA_GAP", "criteria_gap", "print_result", "render_plain", "result_lines", "sources"]
@@ -100,8 +101,9 @@ def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> l
     add(
         (
             "dim",
-            f"Rules: {ruleset['id']} {ruleset['version']} (sha256 {ruleset['sha256'][:12]}), "
-            f"stm-screen {result.tool_version}",
+            _("Rules: {id} {version} (sha256 {sha}), stm-screen {tool}").format(
+                id=ruleset["id"], version=ruleset["version"], sha=ruleset["sha256"][:12], tool=result.tool_version
+            ),
         )
     )
     return out
@@ -170,7 +172,7 @@ def renderable(result: Result, console: Console) -> RenderableType:
             body.append(Text(line, style=styles[style]))
     return Panel(
         Group(*body),
-        title="Screening result",
+        title=_("Screening result"),
         box=box.ROUNDED if unicode_ok else box.ASCII,
         expand=False,
         padding=(1, 2),
