@@ -139,3 +139,47 @@ def test_spanish_headings_through_the_tool(tmp_path: Path) -> None:
     assert "no lo sé" in text and "[VEA A UN MÉDICO]" in text
     for english in ("WARNING SIGNS", "How soon", "not sure", "Next steps", "Sources", "Rules:"):
         assert english not in text, english
+
+
+def test_html_reports_name_their_language(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from stm_screen.cli.app import app
+    from stm_screen.rules.loader import load_ruleset
+
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(dict(load_ruleset().examples[0].answers)), encoding="utf-8")
+    spanish = CliRunner().invoke(app, ["score", str(path), "--format", "html", "--lang", "es"])
+    assert "<html lang='es'>" in spanish.stdout and "Por ahora puede cuidarse en casa" in spanish.stdout
+    english = CliRunner().invoke(app, ["score", str(path), "--format", "html"])
+    assert "<html lang='en'>" in english.stdout
+
+
+def test_fhir_questionnaire_carries_every_language() -> None:
+    import json
+
+    from fhir.resources.questionnaire import Questionnaire
+    from typer.testing import CliRunner
+
+    from stm_screen.cli.app import app
+
+    out = CliRunner().invoke(app, ["form", "export", "--format", "fhir", "--lang", "es"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    Questionnaire.model_validate(data)  # the translation extensions are valid FHIR R4
+    assert data["language"] == "es" and data["title"].startswith("¿Debo ver")
+
+    def walk(items: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+        return [x for i in items for x in [i, *walk(i.get("item", []))]]
+
+    items = walk(data["item"])
+    assert items
+    for item in items:
+        langs = [e["extension"][0]["valueCode"] for e in item["_text"]["extension"]]
+        assert langs == ["en"], item["linkId"]
+    pain = next(i for i in items if i["linkId"] == "pain_areas")
+    option = pain["answerOption"][0]["valueCoding"]
+    assert option["display"] == "Parte baja de la espalda"
+    assert option["_display"]["extension"][0]["extension"][1]["valueString"] == "Lower back"

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from stm_screen.core.explain import URGENCY_ORDER
-from stm_screen.core.ruleset import UNSURE, URGENCY_WORDS, Question, Ruleset
+from stm_screen.core.ruleset import UNSURE, URGENCY_WORDS, Question, Ruleset, Words
 from stm_screen.errors import UsageError
 from stm_screen.interop.conditions import (
     UNSURE_LABEL,
@@ -87,15 +87,40 @@ def item_type(q: Question) -> str:
     return FHIR_TYPE[q.type]
 
 
-def answer_options(q: Question, system: str) -> list[dict[str, Any]]:
-    """The ``answerOption`` list: the choices (or yes and no), then 'not sure' where it is an answer."""
+def answer_options(q: Question, system: str, lang: str | None = None) -> list[dict[str, Any]]:
+    """The ``answerOption`` list: the choices (or yes and no), then 'not sure' where it is an answer; choice
+    labels carry their other languages as ``translation`` extensions."""
+    options: list[tuple[str, Words]]
     if q.type == "boolean":
-        options = [(code, label) for code, label in YES_NO_UNSURE_FHIR if code != UNSURE]
+        options = [(code, Words({}, label)) for code, label in YES_NO_UNSURE_FHIR if code != UNSURE]
     else:
-        options = [(c.id, str(c.label)) for c in q.choices]
+        options = [(c.id, c.label) for c in q.choices]
     if offers_unsure(q):
-        options.append((UNSURE, UNSURE_LABEL))
-    return [{"valueCoding": {"system": system, "code": code, "display": label}} for code, label in options]
+        options.append((UNSURE, Words({}, UNSURE_LABEL)))
+    return [
+        {"valueCoding": {"system": system, "code": code, **translated("display", label, lang or "")}}
+        for code, label in options
+    ]
+
+
+EXT_TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
+
+
+def translated(key: str, words: Words, lang: str) -> dict[str, Any]:
+    """``{key: text}`` in ``lang``, with a FHIR ``translation`` extension (in ``_key``) for each other
+    language the text is written in."""
+    out: dict[str, Any] = {key: str(words)}
+    others = [
+        {
+            "url": EXT_TRANSLATION,
+            "extension": [{"url": "lang", "valueCode": code}, {"url": "content", "valueString": text}],
+        }
+        for code, text in words.by_lang.items()
+        if code != lang and text and text != str(words)
+    ]
+    if others:
+        out[f"_{key}"] = {"extension": others}
+    return out
 
 
 def _radio(extensions: list[dict[str, Any]]) -> None:
@@ -110,7 +135,7 @@ def _radio(extensions: list[dict[str, Any]]) -> None:
 
 
 def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[str, Any]:
-    item: dict[str, Any] = {"linkId": q.id, "text": str(q.text), "type": item_type(q)}
+    item: dict[str, Any] = {"linkId": q.id, **translated("text", q.text, ruleset.lang), "type": item_type(q)}
     extensions: list[dict[str, Any]] = []
     if q.unsure and not offers_unsure(q):
         warnings.append(
@@ -163,13 +188,13 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
     if q.type == "multi_choice":
         item["repeats"] = True
     if q.choices or item["type"] == "choice":
-        item["answerOption"] = answer_options(q, f"{choice_system(ruleset.id)}:{q.id}")
+        item["answerOption"] = answer_options(q, f"{choice_system(ruleset.id)}:{q.id}", ruleset.lang)
     if str(q.help):
         item["item"] = [
             {
                 "linkId": f"{q.id}-help",
                 "type": "display",
-                "text": str(q.help),
+                **translated("text", q.help, ruleset.lang),
                 "extension": [
                     {
                         "url": EXT_ITEM_CONTROL,
@@ -201,8 +226,19 @@ def questionnaire(ruleset: Ruleset) -> tuple[dict[str, Any], list[str]]:
             link = section_link_id(section.id)
             children: list[dict[str, Any]] = []
             if str(section.intro):
-                children.append({"linkId": f"{link}-intro", "type": "display", "text": str(section.intro)})
-            group = {"linkId": link, "text": str(section.title), "type": "group", "item": children}
+                children.append(
+                    {
+                        "linkId": f"{link}-intro",
+                        "type": "display",
+                        **translated("text", section.intro, ruleset.lang),
+                    }
+                )
+            group = {
+                "linkId": link,
+                **translated("text", section.title, ruleset.lang),
+                "type": "group",
+                "item": children,
+            }
             groups[q.section] = group
             items.append(group)
         group["item"].append(item)
@@ -211,13 +247,14 @@ def questionnaire(ruleset: Ruleset) -> tuple[dict[str, Any], list[str]]:
         "id": ruleset.id,
         "url": canonical(ruleset.id),
         "version": ruleset.version,
-        "title": str(ruleset.title),
+        "language": ruleset.lang or "en",
+        **translated("title", ruleset.title, ruleset.lang),
         "status": "active",
         "subjectType": ["Patient"],
         "item": items,
     }
     if str(ruleset.description):
-        resource["description"] = str(ruleset.description)
+        resource.update(translated("description", ruleset.description, ruleset.lang))
     return resource, warnings
 
 

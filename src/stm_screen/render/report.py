@@ -236,7 +236,9 @@ def to_html(result: Result, info: ReportInfo) -> str:
     v = view(result)
     parts: list[str] = []
     add = parts.append
-    add("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n")
+    from stm_screen.i18n import current
+
+    add(f"<!DOCTYPE html>\n<html lang='{_e(current())}'>\n<head>\n<meta charset='utf-8'>\n")
     add("<meta name='viewport' content='width=device-width, initial-scale=1'>\n")
     add(f"<title>Pain screening report - {_e(info.date)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n")
     add("<header><h1>Pain screening report</h1><dl class='meta'>")
