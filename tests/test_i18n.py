@@ -183,3 +183,30 @@ def test_fhir_questionnaire_carries_every_language() -> None:
     option = pain["answerOption"][0]["valueCoding"]
     assert option["display"] == "Parte baja de la espalda"
     assert option["_display"]["extension"][0]["extension"][1]["valueString"] == "Lower back"
+
+
+def test_the_build_hook_compiles_a_catalogue_gettext_reads(tmp_path: Path) -> None:
+    """What the wheel and the editable install get (hatch_build.py), checked without building a wheel."""
+    import gettext
+    import shutil
+
+    from tests.conftest import ROOT
+
+    sys_path = str(ROOT)
+    import sys
+
+    sys.path.insert(0, sys_path)
+    try:
+        import hatch_build
+    finally:
+        sys.path.remove(sys_path)
+    po = tmp_path / "es" / "LC_MESSAGES" / "stm_screen.po"
+    po.parent.mkdir(parents=True)
+    shutil.copy(catalogue_path("es"), po)
+    (mo,) = hatch_build.compile_catalogues(tmp_path)
+    with mo.open("rb") as handle:
+        translation = gettext.GNUTranslations(handle)
+    assert translation.gettext("What to do now") == "Qué hacer ahora"
+    assert translation.ngettext("{n} more point met would make this '{result}'.", "x", 2).startswith(
+        "{n} puntos"
+    )
