@@ -72,14 +72,6 @@ VOCABULARIES: dict[str, Vocabulary] = {
         half=frozenset({"y medio", "y media"}),
         decimal_comma=True,
     ),
-    "en": Vocabulary(
-        numbers={
-            "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-            "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
-            "thirty": 30, "half a": 0.5, "half an": 0.5,
-        },  # fmt: skip
-        half=frozenset({"and a half"}),
-    ),
 }
 
 
