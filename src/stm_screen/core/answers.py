@@ -51,9 +51,22 @@ VOCABULARIES: dict[str, Vocabulary] = {
         no=frozenset({"no", "n"}),
         unsure=frozenset(
             {
-                "no sé", "no se", "no lo sé", "no lo se", "nose", "no estoy seguro", "no estoy segura",
-                "no estoy seguro/a", "no estoy segura/o", "no seguro", "no segura", "ns", "ns/nc",
-                "no sabe", "desconocido", "no lo sabe",
+                "no sé",
+                "no se",
+                "no lo sé",
+                "no lo se",
+                "nose",
+                "no estoy seguro",
+                "no estoy segura",
+                "no estoy seguro/a",
+                "no estoy segura/o",
+                "no seguro",
+                "no segura",
+                "ns",
+                "ns/nc",
+                "no sabe",
+                "desconocido",
+                "no lo sabe",
             }
         ),  # fmt: skip
         units={
@@ -63,11 +76,38 @@ VOCABULARIES: dict[str, Vocabulary] = {
             "years": frozenset({"a", "año", "años", "ano", "anos", "anio", "anios"}),
         },
         numbers={
-            "un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
-            "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13,
-            "catorce": 14, "quince": 15, "dieciséis": 16, "dieciseis": 16, "dieciocho": 18, "veinte": 20,
-            "veinticuatro": 24, "treinta": 30, "treinta y seis": 36, "cuarenta": 40, "cincuenta": 50,
-            "sesenta": 60, "setenta": 70, "ochenta": 80, "noventa": 90, "medio": 0.5, "media": 0.5,
+            "un": 1,
+            "uno": 1,
+            "una": 1,
+            "dos": 2,
+            "tres": 3,
+            "cuatro": 4,
+            "cinco": 5,
+            "seis": 6,
+            "siete": 7,
+            "ocho": 8,
+            "nueve": 9,
+            "diez": 10,
+            "once": 11,
+            "doce": 12,
+            "trece": 13,
+            "catorce": 14,
+            "quince": 15,
+            "dieciséis": 16,
+            "dieciseis": 16,
+            "dieciocho": 18,
+            "veinte": 20,
+            "veinticuatro": 24,
+            "treinta": 30,
+            "treinta y seis": 36,
+            "cuarenta": 40,
+            "cincuenta": 50,
+            "sesenta": 60,
+            "setenta": 70,
+            "ochenta": 80,
+            "noventa": 90,
+            "medio": 0.5,
+            "media": 0.5,
         },  # fmt: skip
         half=frozenset({"y medio", "y media"}),
         decimal_comma=True,
@@ -80,6 +120,8 @@ def vocabulary(lang: str | None) -> Vocabulary:
     if not lang:
         return Vocabulary()
     return VOCABULARIES.get(lang, VOCABULARIES.get(lang.split("-", 1)[0], Vocabulary()))
+
+
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 Answer = bool | int | float | str | frozenset[str]
@@ -90,26 +132,39 @@ class AnswerValueError(ValueError):
 
 
 def allowed(q: Question) -> str:
-    """What a question accepts, in plain words."""
+    """What a question accepts, in plain words (in the tool's language)."""
     text = _allowed(q)
-    return f"{text}, or not sure" if q.unsure and q.type != "boolean" else text
+    return _("{allowed}, or not sure").format(allowed=text) if q.unsure and q.type != "boolean" else text
 
 
 def _allowed(q: Question) -> str:
     unit = f" {q.unit}" if str(q.unit) else ""
     if q.type == "boolean":
-        return "yes, no or not sure" if q.unsure else "yes or no"
+        return _("yes, no or not sure") if q.unsure else _("yes or no")
     if q.type in ("integer", "number"):
-        kind = "a whole number" if q.type == "integer" else "a number"
+        whole = q.type == "integer"
         if q.min is not None and q.max is not None:
-            return f"{kind} from {q.min:g} to {q.max:g}{unit}"
-        if q.min is not None:
-            return f"{kind} of at least {q.min:g}{unit}"
-        if q.max is not None:
-            return f"{kind} of at most {q.max:g}{unit}"
-        return kind
+            text = _("a whole number from {min} to {max}") if whole else _("a number from {min} to {max}")
+        elif q.min is not None:
+            text = _("a whole number of at least {min}") if whole else _("a number of at least {min}")
+        elif q.max is not None:
+            text = _("a whole number of at most {max}") if whole else _("a number of at most {max}")
+        else:
+            return _("a whole number") if whole else _("a number")
+        low = "" if q.min is None else f"{q.min:g}"
+        high = "" if q.max is None else f"{q.max:g}"
+        return text.format(min=low, max=high) + unit
     ids = ", ".join(q.choice_ids)
-    return f"one of: {ids}" if q.type == "choice" else f"any of: {ids}"
+    return (_("one of: {ids}") if q.type == "choice" else _("any of: {ids}")).format(ids=ids)
+
+
+def _not_a(problem: str, raw: object, q: Question) -> AnswerValueError:
+    """'<value> is not a number; allowed: ...' in the tool's language (``problem`` is marked by the caller)."""
+    return AnswerValueError(
+        _("{value} {problem}; allowed: {allowed}").format(
+            value=_show(raw), problem=problem, allowed=allowed(q)
+        )
+    )
 
 
 _REPR = reprlib.Repr()
@@ -127,9 +182,9 @@ def _show(value: object) -> str:
 
 def parse_number(q: Question, raw: object, *, decimal_comma: bool = False) -> int | float:
     if isinstance(raw, bool):
-        raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+        raise _not_a(_("is not a number"), raw, q)
     if isinstance(raw, int) and abs(raw) > MAX_NUMBER:  # would overflow a float (or even printing it)
-        raise AnswerValueError(f"the number is too large; allowed: {allowed(q)}")
+        raise AnswerValueError(_("the number is too large; allowed: {allowed}").format(allowed=allowed(q)))
     if isinstance(raw, int | float):
         value: int | float = raw
     elif isinstance(raw, str):
@@ -137,20 +192,20 @@ def parse_number(q: Question, raw: object, *, decimal_comma: bool = False) -> in
         if decimal_comma:
             text = text.replace(".", "").replace(",", ".") if "," in text else text
         if not _NUMBER.match(text):
-            raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+            raise _not_a(_("is not a number"), raw, q)
         value = float(text)
     else:
-        raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+        raise _not_a(_("is not a number"), raw, q)
     if not math.isfinite(value):
-        raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+        raise _not_a(_("is not a number"), raw, q)
     if q.type == "integer":
         if value != int(value):
-            raise AnswerValueError(f"{_show(raw)} is not a whole number; allowed: {allowed(q)}")
+            raise _not_a(_("is not a whole number"), raw, q)
         value = int(value)
     elif isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         value = int(value)
     if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
-        raise AnswerValueError(f"{_show(raw)} is out of range; allowed: {allowed(q)}")
+        raise _not_a(_("is out of range"), raw, q)
     return value
 
 
@@ -186,7 +241,7 @@ def _words_to_number(text: str, vocab: Vocabulary) -> str:
     for words in sorted(vocab.numbers, key=len, reverse=True):
         if folded == words or folded.startswith(words + " "):
             value = vocab.numbers[words] + half
-            return f"{value:g}{folded[len(words):]}"
+            return f"{value:g}{folded[len(words) :]}"
     match = re.match(r"^(\d+(?:\.\d+)?)(.*)$", folded)
     if half and match:
         return f"{float(match.group(1)) + half:g}{match.group(2)}"
@@ -221,12 +276,14 @@ def parse_typed(q: Question, raw: str, lang: str | None = None) -> tuple[Answer,
         return parse_number(q, number), ""
     typed_unit, own_unit = _time_unit(folded, vocab), _time_unit(own, vocab)
     if typed_unit is None or own_unit is None:
-        raise AnswerValueError(f"{_show(raw.strip())} is not a number; allowed: {allowed(q)}")
+        raise _not_a(_("is not a number"), raw.strip(), q)
     if typed_unit == own_unit:
         return parse_number(q, number), ""
     months = float(number) * _TIME_UNITS[typed_unit][1] / _TIME_UNITS[own_unit][1]
     value = parse_number(q, round(months, 2))
-    return value, _("{typed} counted as {value}").format(typed=" ".join(raw.split()), value=describe(q, value, lang))
+    return value, _("{typed} counted as {value}").format(
+        typed=" ".join(raw.split()), value=describe(q, value, lang)
+    )
 
 
 def is_unsure_word(raw: object, lang: str | None = None) -> bool:
@@ -251,11 +308,17 @@ def parse_bool(q: Question, raw: object, lang: str | None = None) -> bool:
             return False
     if q.unsure:
         raise AnswerValueError(
-            f"{_show(raw)} is not yes, no or not sure; allowed: yes/no, true/false, y/n, 1/0, unsure"
+            _("{value} is not yes, no or not sure; allowed: yes/no, true/false, y/n, 1/0, unsure").format(
+                value=_show(raw)
+            )
         )
     if is_unsure_word(raw, lang):
-        raise AnswerValueError(f"{_show(raw)}: this question does not take 'not sure'; allowed: yes or no")
-    raise AnswerValueError(f"{_show(raw)} is not yes or no; allowed: yes/no, true/false, y/n, 1/0")
+        raise AnswerValueError(
+            _("{value}: this question does not take 'not sure'; allowed: yes or no").format(value=_show(raw))
+        )
+    raise AnswerValueError(
+        _("{value} is not yes or no; allowed: yes/no, true/false, y/n, 1/0").format(value=_show(raw))
+    )
 
 
 def _choice_lookup(q: Question) -> dict[str, str]:
@@ -274,13 +337,11 @@ def _fold(text: str) -> str:
 
 def parse_choice(q: Question, raw: object) -> str:
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        raise AnswerValueError(f"{_show(raw)} is not a choice; allowed: {allowed(q)}")
+        raise _not_a(_("is not a choice"), raw, q)
     text = str(raw) if not isinstance(raw, float) or not raw.is_integer() else str(int(raw))
     found = _choice_lookup(q).get(_fold(text))
     if found is None:
-        raise AnswerValueError(
-            f"{_show(raw)} is not a choice{suggest(text, q.choice_ids)}; allowed: {allowed(q)}"
-        )
+        raise _not_a(_("is not a choice") + suggest(text, q.choice_ids), raw, q)
     return found
 
 
@@ -296,7 +357,7 @@ def parse_multi(q: Question, raw: object, *, separators: str = ",;") -> frozense
     elif isinstance(raw, list | tuple | set | frozenset):
         parts = raw
     else:
-        raise AnswerValueError(f"{_show(raw)} is not a list of choices; allowed: {allowed(q)}")
+        raise _not_a(_("is not a list of choices"), raw, q)
     out = set()
     for part in parts:
         out.add(parse_choice(q, part))
@@ -326,7 +387,12 @@ def check_answers(ruleset: Ruleset, raw: object, source: str = "") -> dict[str, 
     if not isinstance(raw, Mapping):
         kind = "nothing" if raw is None else type(raw).__name__
         raise AnswersError(
-            [AnswerProblem("", f"answers must be a mapping of question id to answer, not {kind}")], source
+            [
+                AnswerProblem(
+                    "", _("answers must be a mapping of question id to answer, not {kind}").format(kind=kind)
+                )
+            ],
+            source,
         )
     problems: list[AnswerProblem] = []
     values: dict[str, Answer] = {}
@@ -336,7 +402,7 @@ def check_answers(ruleset: Ruleset, raw: object, source: str = "") -> dict[str, 
         q = ruleset.by_id.get(qid)
         if q is None:
             shown = qid if len(qid) <= 60 else f"{qid[:57]}..."  # never a huge key in full
-            problems.append(AnswerProblem(shown, f"unknown question{suggest(qid[:200], ids)}"))
+            problems.append(AnswerProblem(shown, _("unknown question") + suggest(qid[:200], ids)))
             continue
         if is_blank(value):
             continue

@@ -216,8 +216,8 @@ def explain(
         title, advice = level.title.get(lang), level.advice.get(lang)
         steps = [s.get(lang) for s in level.next_steps]
     else:
-        title = "Not enough answers for a result"
-        advice = "Some answers that the result depends on are missing. Please answer them to get a result."
+        title = _("Not enough answers for a result")
+        advice = _("Some answers that the result depends on are missing. Please answer them to get a result.")
         steps = []
     urgencies = [f.urgency for f in red_flags if f.urgency in URGENCY_ORDER]
     reason = None
@@ -272,7 +272,7 @@ def how_soon(urgency: str | None) -> str:
 
 def _level_title(ruleset: Ruleset, level: str | None, lang: str | None) -> str:
     if level is None:
-        return "no result"
+        return _("no result")
     return ruleset.level_by_id[level].title.get(lang)
 
 
