@@ -223,3 +223,12 @@ def test_stm_screen_lang_chooses_spanish(tmp_path: Path, ruleset: Ruleset) -> No
     path.write_text(json.dumps(dict(ruleset.examples[0].answers)), encoding="utf-8")
     out = runner.invoke(app, ["score", str(path), "--format", "json"], env={"STM_SCREEN_LANG": "es"})
     assert json.loads(out.stdout)["title"] == "Por ahora puede cuidarse en casa"
+
+
+def test_the_built_in_default_matches_the_tables_default() -> None:
+    from stm_screen.core.contacts import DEFAULT
+    from stm_screen.io.contacts import load_table
+
+    table = load_table().default
+    assert (DEFAULT.emergency, DEFAULT.crisis) == (table.emergency, table.crisis)
+    assert DEFAULT.by_lang == table.by_lang

@@ -65,7 +65,7 @@ DEFAULT = Contacts(
     crisis="a crisis line in your area",
     by_lang={
         "es": (
-            "su número local de emergencias (el 112 o el 911 funcionan en la mayoría de los celulares)",
+            "su número local de emergencias (el 112 o el 911 funcionan en casi todos los celulares y móviles)",
             "una línea de crisis de su zona",
         )
     },
