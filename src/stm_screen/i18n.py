@@ -86,7 +86,31 @@ def current() -> str:
     return lang
 
 
+def option_in(argv: list[str]) -> str | None:
+    """The value of ``--lang`` on a command line (``--lang es`` or ``--lang=es``), before it is parsed, so
+    that even a usage error is said in that language; None when it is not there."""
+    for i, token in enumerate(argv):
+        if token == "--":
+            break
+        if token == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if token.startswith("--lang="):
+            return token.partition("=")[2]
+    return None
+
+
+def start(argv: list[str], env: Mapping[str, str] | None = None) -> str:
+    """At start-up: speak ``--lang`` if it names a language the tool has, else STM_SCREEN_LANG or the
+    locale's; never fails (a wrong ``--lang`` is reported by the command that reads it)."""
+    environ = os.environ if env is None else env
+    option = option_in(argv)
+    try:
+        return use_language(option, environ)
+    except Exception:  # noqa: BLE001 - an unknown --lang: the command says so, in the environment's language
+        return use_language(None, environ)
+
+
 def use_language(option: str | None, env: Mapping[str, str] | None = None) -> str:
     """For commands with no ruleset to follow: ``--lang``, STM_SCREEN_LANG, the locale, else English."""
-    choice = choose_language(option, os.environ if env is None else env, tool_languages(), "this tool speaks")
+    choice = choose_language(option, os.environ if env is None else env, tool_languages(), "tool")
     return activate(choice.lang)

@@ -164,11 +164,12 @@ def rules_check(
     path: Annotated[
         str | None, typer.Argument(help="Rules file or folder (default: the bundled ruleset).")
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Validate a ruleset and run its examples."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.check(path)
+    rules_cmd.check(path, lang=lang)
 
 
 @rules_app.command("test", hidden=True)

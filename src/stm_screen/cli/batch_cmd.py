@@ -43,6 +43,13 @@ class CommandOptions:
     allow_missing: bool = False
 
 
+def _data_in_english() -> None:
+    """Batch output is data for scripts: its fields and messages never change with the language."""
+    from stm_screen.i18n import activate
+
+    activate(None)
+
+
 def note(line: str) -> None:
     say_error(line)
 
@@ -220,6 +227,7 @@ def _size(path: str) -> int:
 
 
 def run(inputs: list[str], o: CommandOptions) -> None:
+    _data_in_english()
     delimiter = _check(o, inputs, BATCH_FORMATS)
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
@@ -293,6 +301,7 @@ def _summary(
 
 
 def suggest(inputs: list[str], o: CommandOptions) -> None:
+    _data_in_english()
     delimiter = _check(o, inputs)
     if len(inputs) != 1:
         raise UsageError("--suggest-map reads one export at a time")
@@ -308,6 +317,7 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
 
 
 def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
+    _data_in_english()
     delimiter = _check(o, inputs)
     from stm_screen.batch.diff import run_diff
     from stm_screen.batch.mapping import load_mapping

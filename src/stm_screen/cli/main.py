@@ -150,6 +150,9 @@ def _safe_streams() -> None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     _safe_streams()
+    from stm_screen.i18n import start
+
+    start(args)
     batch = parse_batch(args)
     if batch is not None:
         from stm_screen.cli.errors import set_debug

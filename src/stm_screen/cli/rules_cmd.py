@@ -9,27 +9,51 @@ from typing import Any
 
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import UsageError
+from stm_screen.i18n import _, ngettext
+
+SHOW_FORMATS = ("table", "json")
 
 
-def check(path: str | None) -> None:
+def check(path: str | None, lang: str | None = None) -> None:
+    from stm_screen.i18n import use_language
     from stm_screen.screening import check_rules
+
+    use_language(lang)
 
     ruleset, report = check_rules(path)
     if ruleset.warnings:
         from stm_screen.cli.errors import say_info
 
         for warning in ruleset.warnings:
-            say_info(f"warning: {warning}")
-        say_info(f"{_count(len(ruleset.warnings), 'warning')}: texts missing in a language fall back to another")
-    sys.stdout.write(
-        f"ok: {ruleset.id} {ruleset.version} ({ruleset.origin}): {_count(len(ruleset.questions), 'question')}, "
-        f"{_count(len(ruleset.red_flags), 'warning sign')}, {_count(len(ruleset.criteria), 'criterion', 'criteria')}, "
-        f"{report.passed} of {_count(len(ruleset.examples), 'example')} pass\n"
+            say_info(_("warning: {problem}").format(problem=warning))
+        n = len(ruleset.warnings)
+        say_info(
+            ngettext(
+                "{n} warning: texts missing in a language fall back to another",
+                "{n} warnings: texts missing in a language fall back to another",
+                n,
+            ).format(n=n)
+        )
+    counts = ", ".join(
+        (
+            ngettext("{n} question", "{n} questions", len(ruleset.questions)).format(
+                n=len(ruleset.questions)
+            ),
+            ngettext("{n} warning sign", "{n} warning signs", len(ruleset.red_flags)).format(
+                n=len(ruleset.red_flags)
+            ),
+            ngettext("{n} criterion", "{n} criteria", len(ruleset.criteria)).format(n=len(ruleset.criteria)),
+            ngettext(
+                "{passed} of {n} example pass", "{passed} of {n} examples pass", len(ruleset.examples)
+            ).format(passed=report.passed, n=len(ruleset.examples)),
+        )
     )
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+    sys.stdout.write(
+        _("ok: {id} {version} ({origin}): {counts}").format(
+            id=ruleset.id, version=ruleset.version, origin=ruleset.origin, counts=counts
+        )
+        + "\n"
+    )
 
 
 def _question(q: Question) -> dict[str, Any]:
@@ -110,8 +134,10 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
 def show(path: str | None, fmt: str, lang: str | None = None) -> None:
     from stm_screen.screening import for_audience, load_rules
 
-    if fmt not in ("table", "json"):
-        raise UsageError(f"unknown --format '{fmt}'; choose one of: table, json")
+    if fmt not in SHOW_FORMATS:
+        raise UsageError(
+            _("unknown --format '{fmt}'; choose one of: {formats}").format(fmt=fmt, formats=", ".join(SHOW_FORMATS))
+        )
     ruleset = for_audience(load_rules(path), lang=lang).ruleset
     if fmt == "json":
         from stm_screen.render.formats import printable_json
@@ -132,21 +158,23 @@ def show(path: str | None, fmt: str, lang: str | None = None) -> None:
         f"[bold]{escape(str(ruleset.title))}[/bold]  ({escape(f'{ruleset.id} {ruleset.version}')})",
         highlight=False,
     )
-    questions = Table("id", "question", "answer", title="Questions", show_lines=False)
+    questions = Table("id", _("question"), _("answer"), title=_("Questions"), show_lines=False)
     for q in ruleset.questions:
-        extra = " [safety]" if q.safety else ""
-        cond = f"\n(asked if {q.ask_if.source})" if q.ask_if else ""
+        extra = " " + _("[safety]") if q.safety else ""
+        cond = "\n" + _("(asked if {condition})").format(condition=q.ask_if.source) if q.ask_if else ""
         questions.add_row(Text(q.id), Text(f"{q.text}{extra}{cond}"), Text(allowed(q)))
     console.print(questions)
-    flags = Table("id", "when", "level", "source", title="Warning signs (override everything else)")
+    flags = Table(
+        "id", _("when"), _("level"), _("source"), title=_("Warning signs (override everything else)")
+    )
     for r in ruleset.red_flags:
         flags.add_row(*map(Text, (r.id, r.when.source, r.level, r.source.id)))
     console.print(flags)
-    crit = Table("id", "when", "points", "source", title="Criteria")
+    crit = Table("id", _("when"), _("points"), _("source"), title=_("Criteria"))
     for c in ruleset.criteria:
         crit.add_row(*map(Text, (c.id, c.when.source, f"{c.points:g}", c.source.id)))
     console.print(crit)
-    outs = Table("level", "rule", "title", title="Outcomes")
+    outs = Table(_("level"), _("rule"), _("title"), title=_("Outcomes"))
     for o in ruleset.outcomes:
         if o.when is not None:
             rule = o.when.source

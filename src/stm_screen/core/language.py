@@ -112,18 +112,26 @@ def choose_language(
     option: str | None,
     env: Mapping[str, str],
     available: Sequence[str],
-    offered: str = "this ruleset is written in",
+    offered: str = "ruleset",
 ) -> LanguageChoice:
-    """The language for a run; raises :class:`UsageError` for a ``--lang`` the ruleset is not written in."""
+    """The language for a run; raises :class:`UsageError` for a ``--lang`` the ruleset is not written in.
+    ``offered`` says whose languages ``available`` are: the ruleset's (default) or the "tool"'s."""
+    from stm_screen.i18n import _  # here: the catalogue module chooses its own language with this function
+
     first = available[0] if available else "en"
-    langs = f"{offered} {', '.join(available) or first}"
+    said = _("this tool speaks") if offered == "tool" else _("this ruleset is written in")
+    langs = f"{said} {', '.join(available) or first}"
     if option is not None:
         code = normalise_lang(option)
         if code is None:
-            raise UsageError(f"--lang takes a language code such as en or es (got '{option[:20]}')")
+            raise UsageError(
+                _("--lang takes a language code such as en or es (got '{value}')").format(value=option[:20])
+            )
         match = best_match(code, available)
         if match is None:
-            raise UsageError(f"--lang {code}: {langs}; choose one of them")
+            raise UsageError(
+                _("--lang {code}: {languages}; choose one of them").format(code=code, languages=langs)
+            )
         return LanguageChoice(match, "option")
     note = ""
     value = env.get(ENV_LANG, "").strip()
@@ -132,7 +140,9 @@ def choose_language(
         match = best_match(code, available) if code else None
         if match is not None:
             return LanguageChoice(match, ENV_LANG)
-        note = f"{ENV_LANG}={value[:20]}: {langs}; that setting is not used"
+        note = _("{setting}: {languages}; that setting is not used").format(
+            setting=f"{ENV_LANG}={value[:20]}", languages=langs
+        )
     found = locale_language(env)
     if found is not None:
         match = best_match(found[1], available)
