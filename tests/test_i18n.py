@@ -23,6 +23,11 @@ MARKED_MODULES = [
     "cli/form_cmd.py",
     "core/language.py",
     "io/answers_file.py",
+    "prompt/ask.py",
+    "prompt/questionnaire.py",
+    "cli/screen_cmd.py",
+    "render/report.py",
+    "core/patient.py",
 ]
 MARKERS = {"_", "N_", "ngettext", "pgettext"}
 PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?']? [A-Za-z]{2,}")
@@ -113,6 +118,7 @@ def _unmarked(path: Path, allowed: set[str]) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside:
             regex = "\\b" in node.value or "(?" in node.value
+            regex = regex or bool(re.search(r"<|='|\{ --|:root", node.value))  # HTML markup and CSS
             if (
                 id(node) not in skip
                 and PROSE.search(node.value)
