@@ -102,3 +102,34 @@ def test_a_spanish_speaker_goes_from_the_welcome_to_the_report(tmp_path: Path) -
     html = report.read_text(encoding="utf-8")
     assert "<html lang='es'>" in html and "Informe de la evaluación del dolor" in html
     assert "Se recomienda ver a un fisioterapeuta" in html and re.search(r"\d+ de [a-z]+ de \d{4}", html)
+
+
+def test_with_no_language_chosen_the_welcome_screen_offers_the_rulesets_languages(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    environ.update(
+        {"STM_SCREEN_HOME": str(tmp_path), "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1",
+         "LANG": "C.UTF-8", "LC_MESSAGES": "", "LC_ALL": ""}
+    )  # fmt: skip
+    child = pexpect.spawn(str(SCRIPT), ["screen", "--plain"], env=environ, encoding="utf-8", timeout=20)
+    child.expect("Language / Idioma")
+    child.expect("1\\) English \\(en\\)")
+    child.expect("2\\) Español \\(es\\)")
+    child.expect(PROMPT_ANY)
+    child.sendline("2")
+    child.expect("¿Qué edad tiene\\?")
+    child.expect("Su respuesta: ")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130 or child.signalstatus is not None
+
+
+def test_a_language_from_the_locale_is_not_asked_again(tmp_path: Path) -> None:
+    child = spawn(["screen", "--plain"], tmp_path)
+    child.expect("¿Qué edad tiene\\?")
+    assert "Idioma" not in child.before
+    child.sendintr()
+    child.expect(pexpect.EOF)
+
+
+PROMPT_ANY = re.compile(r"Type a number from 1 to \d+[^:]*: ")
