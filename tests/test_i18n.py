@@ -244,8 +244,37 @@ def test_batch_output_does_not_change_with_the_language(tmp_path: Path) -> None:
     runs = []
     for lang in ("en", "es"):
         i18n.activate(lang)  # as `stm-screen` does at start from LANG=es_MX.UTF-8
-        out = CliRunner().invoke(app, ["batch", str(data), "--allow-missing"], env={"LANG": f"{lang}_MX.UTF-8"})
+        out = CliRunner().invoke(
+            app, ["batch", str(data), "--allow-missing"], env={"LANG": f"{lang}_MX.UTF-8"}
+        )
         runs.append(out.stdout)
     assert runs[0] == runs[1]
     assert "is not yes, no or not sure" in runs[0]  # the error column stays English
     assert runs[0].splitlines()[0].startswith("row,id,status,level")
+
+
+def test_history_show_in_spanish_explains_a_saved_screening_again(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from stm_screen.cli.app import app
+    from stm_screen.rules.loader import load_ruleset
+
+    runner = CliRunner()
+    path = tmp_path / "a.json"
+    path.write_text(
+        json.dumps({**load_ruleset().examples[0].answers, "calf_swelling": True}), encoding="utf-8"
+    )
+    saved = runner.invoke(app, ["score", str(path), "--save", "--country", "ES"])
+    assert saved.exit_code == 0, saved.output
+    record_id = saved.stderr.strip().split()[-1]
+    english = runner.invoke(app, ["history", "show", record_id])
+    assert "Please see a doctor before physical therapy" in english.stdout
+    i18n.activate(None)
+    spanish = runner.invoke(app, ["history", "show", record_id, "--lang", "es"])
+    assert spanish.exit_code == 0, spanish.output
+    assert spanish.stdout.startswith(f"Evaluación {record_id}, guardada el ")
+    assert "Por favor, vea a un médico antes de la fisioterapia" in spanish.stdout
+    assert "llame ahora al 112" in spanish.stdout  # the country it was scored for
+    assert "Please" not in spanish.stdout
