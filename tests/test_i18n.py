@@ -28,6 +28,7 @@ MARKED_MODULES = [
     "cli/screen_cmd.py",
     "render/report.py",
     "core/patient.py",
+    "cli/score_cmd.py",
 ]
 MARKERS = {"_", "N_", "ngettext", "pgettext"}
 PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?']? [A-Za-z]{2,}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from stm_screen.errors import UsageError
+from stm_screen.i18n import _
 
 
 def run(
@@ -20,10 +21,12 @@ def run(
     from stm_screen.render.formats import RENDERERS
 
     if fmt not in RENDERERS:
-        raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(RENDERERS)}")
+        raise UsageError(
+            _("unknown --format '{fmt}'; choose one of: {formats}").format(fmt=fmt, formats=", ".join(RENDERERS))
+        )
     if patient is not None:
         if not save and fmt != "fhir":
-            raise UsageError("--patient is only used with --save or --format fhir")
+            raise UsageError(_("--patient is only used with --save or --format fhir"))
         from stm_screen.store.records import check_patient_ref
 
         patient = check_patient_ref(patient)
@@ -64,4 +67,4 @@ def run(
         from stm_screen.store import save_screening
 
         record_id = save_screening(result, ruleset=ruleset, patient=patient)
-        say_info(f"saved to the history as screening {record_id}")
+        say_info(_("saved to the history as screening {id}").format(id=record_id))
