@@ -206,6 +206,17 @@ def test_fhir_questionnaire_carries_every_language() -> None:
     option = pain["answerOption"][0]["valueCoding"]
     assert option["display"] == "Parte baja de la espalda"
     assert option["_display"]["extension"][0]["extension"][1]["valueString"] == "Lower back"
+    night = next(i for i in items if i["linkId"] == "night_pain")
+    displays = [o["valueCoding"]["display"] for o in night["answerOption"]]
+    assert displays == ["Sí", "No", "No lo sé"]
+    english = [
+        o["valueCoding"]["_display"]["extension"][0]["extension"][1]["valueString"]
+        for o in night["answerOption"]
+        if "_display" in o["valueCoding"]
+    ]
+    assert english == ["Yes", "Not sure"]  # 'No' is the same word in both
+    redcap = CliRunner().invoke(app, ["form", "export", "--format", "redcap", "--lang", "es"])
+    assert "unsure, No lo sé" in redcap.stdout and "¿Tiene un dolor constante por la noche" in redcap.stdout
 
 
 def test_the_build_hook_compiles_a_catalogue_gettext_reads(tmp_path: Path) -> None:

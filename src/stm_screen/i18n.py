@@ -64,14 +64,27 @@ def tool_languages() -> tuple[str, ...]:
     return (SOURCE_LANGUAGE, *[lang for lang in found if lang != SOURCE_LANGUAGE])
 
 
+@lru_cache(maxsize=8)
+def _catalogue(lang: str) -> gettext.NullTranslations:
+    with open(LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as handle:
+        return gettext.GNUTranslations(handle)
+
+
+def gettext_in(lang: str | None, message: str) -> str:
+    """``message`` in ``lang`` whatever the current language (forms that carry several languages)."""
+    code = (lang or SOURCE_LANGUAGE).split("-", 1)[0]
+    if code == SOURCE_LANGUAGE or code not in tool_languages():
+        return message
+    return _catalogue(code).gettext(message)
+
+
 def activate(lang: str | None) -> str:
     """Speak ``lang`` ('es', 'es-MX': the closest catalogue); English when there is none. Returns the
     language used."""
     code = lang or SOURCE_LANGUAGE
     for candidate in (code, code.split("-", 1)[0]):
         if candidate in tool_languages() and candidate != SOURCE_LANGUAGE:
-            with open(LOCALE_DIR / candidate / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as handle:
-                _state["translation"] = gettext.GNUTranslations(handle)
+            _state["translation"] = _catalogue(candidate)
             _state["lang"] = candidate
             return candidate
     _state["translation"] = gettext.NullTranslations()

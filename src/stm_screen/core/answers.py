@@ -291,6 +291,8 @@ def is_unsure_word(raw: object, lang: str | None = None) -> bool:
     if not isinstance(raw, str):
         return False
     word = " ".join(raw.strip().casefold().replace("\u2019", "'").replace("'", "").split())
+    if lang is None:  # a file or an export: 'not sure' in any language the tool knows (never a risk)
+        return word in UNSURE_WORDS or any(word in v.unsure for v in VOCABULARIES.values())
     return word in UNSURE_WORDS or word in vocabulary(lang).unsure
 
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from stm_screen.core.explain import URGENCY_ORDER
 from stm_screen.core.ruleset import UNSURE, URGENCY_WORDS, Question, Ruleset, Words
 from stm_screen.errors import UsageError
+from stm_screen.i18n import gettext_in
 from stm_screen.interop.conditions import (
     UNSURE_LABEL,
     YES_NO_UNSURE_FHIR,
@@ -87,16 +88,27 @@ def item_type(q: Question) -> str:
     return FHIR_TYPE[q.type]
 
 
-def answer_options(q: Question, system: str, lang: str | None = None) -> list[dict[str, Any]]:
-    """The ``answerOption`` list: the choices (or yes and no), then 'not sure' where it is an answer; choice
-    labels carry their other languages as ``translation`` extensions."""
+def _tool_words(label: str, lang: str | None, languages: Sequence[str]) -> Words:
+    """One of the tool's own labels (Yes, No, Not sure) in the form's language and its other languages."""
+    return Words({code: gettext_in(code, label) for code in languages}, gettext_in(lang, label))
+
+
+def answer_options(
+    q: Question, system: str, lang: str | None = None, languages: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """The ``answerOption`` list: the choices (or yes and no), then 'not sure' where it is an answer; labels
+    carry their other languages as ``translation`` extensions."""
     options: list[tuple[str, Words]]
     if q.type == "boolean":
-        options = [(code, Words({}, label)) for code, label in YES_NO_UNSURE_FHIR if code != UNSURE]
+        options = [
+            (code, _tool_words(label, lang, languages))
+            for code, label in YES_NO_UNSURE_FHIR
+            if code != UNSURE
+        ]
     else:
         options = [(c.id, c.label) for c in q.choices]
     if offers_unsure(q):
-        options.append((UNSURE, Words({}, UNSURE_LABEL)))
+        options.append((UNSURE, _tool_words(UNSURE_LABEL, lang, languages)))
     return [
         {"valueCoding": {"system": system, "code": code, **translated("display", label, lang or "")}}
         for code, label in options
@@ -188,7 +200,9 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
     if q.type == "multi_choice":
         item["repeats"] = True
     if q.choices or item["type"] == "choice":
-        item["answerOption"] = answer_options(q, f"{choice_system(ruleset.id)}:{q.id}", ruleset.lang)
+        item["answerOption"] = answer_options(
+            q, f"{choice_system(ruleset.id)}:{q.id}", ruleset.lang, ruleset.languages
+        )
     if str(q.help):
         item["item"] = [
             {
