@@ -25,6 +25,8 @@ SCREEN_OPTIONS: dict[str, tuple[str, bool]] = {
     "--next": ("next_patient", False),
     "--save": ("save", False),
     "--country": ("country", True),
+    "--with": ("with_modules", True),
+    "--texts": ("texts", True),
 }
 
 
@@ -92,6 +94,8 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--allow-missing": ("allow_missing", False),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
+    "--with": ("with_modules", True),
+    "--texts": ("texts", True),
 }
 JOBS_RANGE = range(0, 33)  # as the Typer option's min and max
 
@@ -123,7 +127,7 @@ def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
     options.setdefault("fmt", "csv")
     options.setdefault("decimal_comma", False)
     options.setdefault("allow_missing", False)
-    for name in ("rules", "preset", "mapping", "id_column", "delimiter", "multi_separator"):
+    for name in ("rules", "preset", "mapping", "id_column", "delimiter", "multi_separator", "with_modules", "texts"):
         options.setdefault(name, None)
     opts = batch_cmd.CommandOptions(**options)
     try:
