@@ -93,6 +93,7 @@ class ScoreLine(NamedTuple):
     items: int = 0
     better: str | None = None
     code: dict[str, Any] | None = None
+    important_change: list[dict[str, Any]] = []  # thresholds of the minimal important change, each sourced
 
 
 class ModuleResult(NamedTuple):
@@ -154,6 +155,11 @@ class Result(NamedTuple):
         out = _plain_data(self)
         assert isinstance(out, dict)
         return out
+
+
+def plain_data(value: Any) -> Any:
+    """Named tuples (results, findings, module results) as plain JSON-friendly data."""
+    return _plain_data(value)
 
 
 def _plain_data(value: Any) -> Any:
@@ -252,6 +258,14 @@ def score_lines(
                 items=detail.items if detail else 0,
                 better=s.better,
                 code=None if s.code is None else {k: v for k, v in s.code._asdict().items() if v},
+                important_change=[
+                    {
+                        **({"points": c.points} if c.points is not None else {}),
+                        **({"percent": c.percent} if c.percent is not None else {}),
+                        "source": _source(c.source),
+                    }
+                    for c in s.important_change
+                ],
             )
         )
     return out
