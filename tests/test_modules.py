@@ -450,3 +450,54 @@ def test_trend_steps_and_directions() -> None:
     assert small.reached == ("1 point (a)",) and small.missed == ("30% (b)",) and not small.important
     from_zero = step(Point(1, "d1", 0.0, ""), Point(2, "d2", 2.0, ""), "lower", thresholds)
     assert from_zero.percent is None and not from_zero.important  # no percentage of 0
+
+
+# --- the questionnaire ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stm_screen.cli import screen_cmd
+
+    monkeypatch.setattr(screen_cmd, "stdin_is_terminal", lambda: True)
+
+
+@pytest.mark.usefixtures("terminal")
+def test_questionnaire_with_modules_and_the_clinics_wording(tmp_path: Path) -> None:
+    from tests._keys import plain_lines
+
+    rs = load_rules(None, "phq4,peg", str(PEG_TEXTS))
+    answers = {**CALM, **PHQ4_7, "peg_1": 6, "peg_2": 7, "peg_3": 5}
+    report = tmp_path / "r.html"
+    args = ["screen", "--plain", "--with", "phq4,peg", "--texts", str(PEG_TEXTS), "--report", str(report)]
+    result = runner.invoke(app, [*args, "--save", "--patient", "MRN-5"], input="\n".join([*plain_lines(rs, answers), "", ""]))
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "Mood and worry (PHQ-4)" in out and "Over the last 2 weeks, how often" in out
+    assert "PHQ-4 Copyright © Pfizer Inc." in out and "Test wording for PEG item 2" in out
+    assert "PHQ-4: 7 of 12, moderate" in out and "PEG: 6 of 10" in out
+    page = report.read_text(encoding="utf-8")
+    assert "PHQ-4: 7 of 12, moderate" in page and "PEG: 6 of 10" in page and "Copyright © Pfizer" in page
+    assert "Saved to the history" in out
+
+
+@pytest.mark.usefixtures("terminal")
+def test_questionnaire_refuses_supplied_items_without_wording_before_any_question() -> None:
+    result = runner.invoke(app, ["screen", "--plain", "--with", "peg"], input="40\n")
+    assert result.exit_code == 2
+    assert "cannot ask PEG (peg_1, peg_2, peg_3)" in result.stderr and "How old" not in result.stdout
+
+
+@pytest.mark.usefixtures("terminal")
+def test_questionnaire_acts_at_once_on_phq9_item_9() -> None:
+    from tests._keys import plain_lines
+
+    rs = load_rules(None, "phq9")
+    before = plain_lines(rs, {**CALM, **PHQ9_NONE}, until="phq9_8")
+    lines = [*before, "3", "2", "no", "", ""]  # item 9: more than half the days; carry on; no plan
+    result = runner.invoke(app, ["screen", "--plain", "--with", "phq9"], input="\n".join(lines))
+    out = result.stdout
+    assert result.exit_code == 0, result.stderr
+    told = out.index("Please act on this now: Thoughts of being better off dead")
+    assert told < out.index("Do you think you might act on these thoughts soon")  # told at once, then asked
+    assert "PHQ-9: 2 of 27, none or minimal" in out

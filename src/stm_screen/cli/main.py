@@ -67,9 +67,12 @@ def _parse(
 
 
 def parse_screen(args: list[str]) -> dict[str, Any] | None:
-    """Options of ``stm-screen [screen] ...`` as keyword arguments, or None to let Typer handle the line."""
+    """Options of ``stm-screen [screen] ...`` as keyword arguments, or None to let Typer handle the line.
+    The questionnaire's options work without the word ``screen`` too (``stm-screen --with phq4,peg``)."""
     if args and args[0] != "screen":
-        return None
+        if not args[0].startswith("-"):
+            return None
+        return _parse(args, SCREEN_OPTIONS)
     return _parse(args[1:], SCREEN_OPTIONS)
 
 
