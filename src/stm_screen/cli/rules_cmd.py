@@ -104,8 +104,29 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
                 "items": list(s.items),
                 "min": s.low,
                 "max": s.high,
+                "module": s.module,
+                "missing": s.missing if s.items else None,
+                "min_answered": s.min_answered if s.items else None,
+                "round": s.round,
+                "bands": [
+                    {"id": b.id, "label": str(b.label), "min": b.min, "max": b.max, "flag": b.flag, "source": b.source.id}
+                    for b in s.bands
+                ],
             }
             for s in ruleset.scores
+        ],
+        "modules": [
+            {
+                "id": m.id,
+                "version": m.version,
+                "title": str(m.title),
+                "license": m.license,
+                "copyright": " ".join(m.copyright.split()),
+                "source": " ".join(m.source.split()),
+                "item_text": m.item_text,
+                "questions": [q.id for q in m.questions],
+            }
+            for m in ruleset.modules
         ],
         "levels": [{"id": lv.id, "title": str(lv.title)} for lv in ruleset.levels],
         "outcomes": [
