@@ -501,3 +501,56 @@ def test_questionnaire_acts_at_once_on_phq9_item_9() -> None:
     told = out.index("Please act on this now: Thoughts of being better off dead")
     assert told < out.index("Do you think you might act on these thoughts soon")  # told at once, then asked
     assert "PHQ-9: 2 of 27, none or minimal" in out
+
+
+@pytest.mark.parametrize("mods", ["phq9,peg", "phq4,startback"])
+def test_batch_equals_the_core_with_modules(tmp_path: Path, mods: str) -> None:
+    """The batch fast path (memos, fingerprints) gives what the core gives, with module answers and PHQ-9
+    item 9 answering a screening question (which changes what the skip logic asks)."""
+    import csv
+    import io
+    import random
+
+    from stm_screen.batch.output import CsvWriter
+    from stm_screen.batch.runner import Batch, BatchSettings
+    from stm_screen.batch.scoring import module_fields, module_values
+
+    rs = load_rules(None, mods)
+    rng = random.Random(7)
+    header = ["id", *(q.id for q in rs.questions)]
+    rows = []
+    for i in range(1200):
+        row = [f"r{i}"]
+        for q in rs.questions:
+            if q.module is not None:
+                cell = "" if rng.random() < 0.05 else (
+                    str(rng.randint(0, 10)) if q.type == "integer" else rng.choice(q.choice_ids)
+                )
+            elif q.id in ("self_harm_thoughts", "self_harm_danger"):
+                cell = rng.choice(["yes", "no", "no", "", "unsure"])
+            elif q.id in CALM:
+                value = CALM[q.id]
+                cell = ";".join(value) if isinstance(value, list) else ("yes" if value is True else "no" if value is False else str(value))
+            else:
+                cell = ""
+            row.append(cell)
+        rows.append(row)
+    path = tmp_path / "r.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *rows])
+    buf = io.StringIO()
+    Batch(rs, None, BatchSettings(allow_missing=True)).run(str(path), CsvWriter(buf, False, module_fields(rs)))
+    got = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    scorer = Scorer(rs)
+    fields = module_fields(rs)
+    for row, out in zip(rows, got, strict=True):
+        values = check_answers(rs, dict(zip(header[1:], row[1:], strict=True)))
+        ev = scorer.evaluate(values)
+        want_extra = ["" if v is None else ("yes" if v is True else "no" if v is False else f"{v:g}" if isinstance(v, float) else str(v)) for _, v in module_values(rs, ev)]
+        assert (out["level"], out["red_flags"], out["unanswered_red_flags"]) == (
+            ev.level or "", ";".join(ev.red_flags), ";".join(ev.red_flags_unknown)
+        ), row
+        assert [out[f] for f in fields] == want_extra, row
+    if "phq9" in mods:  # the sample reaches the follow-up that only a fed yes makes asked
+        fed_only = [g for g, r in zip(got, rows, strict=True) if r[header.index("self_harm_thoughts")] != "yes"]
+        assert any("self_harm_danger_now" in g["red_flags"] for g in fed_only)
