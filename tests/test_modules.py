@@ -554,3 +554,30 @@ def test_batch_equals_the_core_with_modules(tmp_path: Path, mods: str) -> None:
     if "phq9" in mods:  # the sample reaches the follow-up that only a fed yes makes asked
         fed_only = [g for g, r in zip(got, rows, strict=True) if r[header.index("self_harm_thoughts")] != "yes"]
         assert any("self_harm_danger_now" in g["red_flags"] for g in fed_only)
+
+
+def test_resume_files_keep_the_modules_and_the_wording_file(tmp_path: Path) -> None:
+    from stm_screen.prompt import resume
+
+    rs = load_rules(None, "phq4,peg", str(PEG_TEXTS))
+    path = tmp_path / "resume-x.json"
+    resume.save(path, rs, {"phq4_1": "several_days"}, rules=None, patient=None, with_modules="phq4,peg", texts=str(PEG_TEXTS))
+    saved = resume.load(path)
+    assert (saved.with_modules, saved.texts) == ("phq4,peg", str(PEG_TEXTS))
+    assert resume.restore(rs, saved) == ({"phq4_1": "several_days"}, [])
+
+
+def test_history_fhir_of_a_screening_with_modules(tmp_path: Path) -> None:
+    from fhir.resources.bundle import Bundle
+
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps({**CALM, **PHQ4_7}), encoding="utf-8")
+    assert run("score", str(path), "--with", "phq4", "--save", "--patient", "MRN-3").exit_code == 0
+    doc = json.loads(run("history", "show", "1", "--format", "fhir").stdout)
+    Bundle.model_validate(doc)
+    kinds = [e["resource"]["resourceType"] for e in doc["entry"]]
+    assert kinds == ["QuestionnaireResponse", "RiskAssessment", "Observation", "Observation", "Observation"]
+    groups = [item["linkId"] for item in doc["entry"][0]["resource"]["item"]]
+    assert groups[-1] == "section-phq4"  # the ruleset with its module was found again: answers grouped
+    text = run("history", "show", "1").stdout
+    assert "PHQ-4: 7 of 12, moderate" in text
