@@ -246,6 +246,8 @@ def show_patient(
     ref, _ = _filters(patient, None)
     assert ref is not None
     with open_store(create=False) as store:
+        if output is not None:
+            _refuse_store_files(output, store.path)
         rows = [(r.id, r.created_at, r.result) for r in store.records(patient_ref=ref)]
     if not rows:
         # The reference is not repeated: messages never hold patient references.

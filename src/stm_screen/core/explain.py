@@ -207,10 +207,10 @@ def _number(value: float) -> str:
 
 
 def score_text(
-    score: Score, detail: ScoreDetail | None, value: float | None, band_label: str = ""
+    score: Score, detail: ScoreDetail | None, value: float | None, band_label: str = "", name: str = ""
 ) -> str:
     """'PHQ-4: 7 of 12, moderate', 'TSK-11: 26 on a scale of 11 to 44', or why there is no score."""
-    name = score.name
+    name = name or score.name
     if value is None:
         if detail is None:
             return f"{name}: not scored"
@@ -238,15 +238,16 @@ def score_lines(
         band_id = ev.bands.get(s.id)
         band = next((b for b in s.bands if b.id == band_id), None)
         label = band.label.get(lang) if band else ""
+        name = s.short.get(lang) or s.title.get(lang)
         out.append(
             ScoreLine(
                 id=s.id,
-                name=s.name,
+                name=name,
                 title=s.title.get(lang),
                 value=value,
                 min=s.low,
                 max=s.high,
-                text=score_text(s, detail, value, label),
+                text=score_text(s, detail, value, label, name),
                 band=band_id,
                 band_label=label,
                 flag=bool(band and band.flag),
