@@ -36,6 +36,11 @@ _TEXT_KEYS = frozenset(
         "disclaimer",
     }
 )
+# Output fields of batch scoring: an instrument's score (a column of its own) may not take these names.
+RESERVED_SCORE_IDS = frozenset(
+    {"file", "row", "id", "status", "level", "urgency", "score", "red_flags", "criteria_met",
+     "unanswered_red_flags", "error"}
+)  # fmt: skip
 SUPPLIED = "supplied"  # item_text: the clinic supplies the wording (--texts); the rules file ships none
 MAX_ROUND = 6
 
@@ -1468,6 +1473,9 @@ def attach(ruleset: Ruleset, modules: Sequence[Module]) -> Ruleset:
                 bad(f"source id '{sid}' is also used, with another citation, by the rules it joins")
             sources.setdefault(sid, src)
         for i, sc in enumerate(mod.scores):
+            if sc.id in RESERVED_SCORE_IDS:
+                bad(f"score id '{sc.id}' is a name batch output already uses; choose another", ("scores", i))
+                continue
             if sc.id in score_owner or sc.id in host_names:
                 what = "score" if sc.id in score_owner else "question"
                 bad(f"score id '{sc.id}' is also a {what} of {whose(score_owner.get(sc.id))}", ("scores", i))
