@@ -581,3 +581,26 @@ def test_history_fhir_of_a_screening_with_modules(tmp_path: Path) -> None:
     assert groups[-1] == "section-phq4"  # the ruleset with its module was found again: answers grouped
     text = run("history", "show", "1").stdout
     assert "PHQ-4: 7 of 12, moderate" in text
+
+
+def test_rules_check_and_show_name_modules(tmp_path: Path) -> None:
+    alone = run("rules", "check", "phq9")
+    assert alone.exit_code == 0 and alone.stdout.startswith("ok: module phq9 1.0.0")
+    assert "8 of 8 examples pass" in alone.stdout
+    shown = json.loads(run("rules", "show", "--with", "startback", "--format", "json").stdout)
+    assert shown["modules"][0]["item_text"] == "supplied" and "Keele" in shown["modules"][0]["copyright"]
+    total = next(s for s in shown["scores"] if s["id"] == "startback_total")
+    assert [b["id"] for b in total["bands"]] == ["high", "low", "medium"]
+    clash = (MODULES / "tsk11.yaml").read_text(encoding="utf-8").replace("module: tsk11", "module: tsk-x")
+    (tmp_path / "t.yaml").write_text(clash.replace("tsk11", "level"), encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_rules(None, str(tmp_path / "t.yaml"))
+    assert "score id 'level' is a name batch output already uses" in str(info.value)
+
+
+def test_a_licence_is_an_spdx_id_or_proprietary(tmp_path: Path) -> None:
+    text = (MODULES / "peg.yaml").read_text(encoding="utf-8").replace("license: proprietary", "license: free for clinics")
+    path = tmp_path / "peg.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run("rules", "check", str(path))
+    assert result.exit_code == 2 and "license: 'free for clinics' is not an SPDX licence id" in result.stderr

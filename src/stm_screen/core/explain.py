@@ -315,8 +315,6 @@ def ruleset_info(ruleset: Ruleset) -> dict[str, Any]:
     info: dict[str, Any] = {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256}
     if ruleset.modules:
         info["modules"] = [{"id": m.id, "version": m.version, "sha256": m.sha256} for m in ruleset.modules]
-    if ruleset.copyright:
-        info["copyright"] = " ".join(ruleset.copyright.split())
     return info
 
 

@@ -7,6 +7,7 @@ that data into a file position; it checks everything a rules author can get wron
 
 import hashlib
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -41,6 +42,7 @@ RESERVED_SCORE_IDS = frozenset(
     {"file", "row", "id", "status", "level", "urgency", "score", "red_flags", "criteria_met",
      "unanswered_red_flags", "error"}
 )  # fmt: skip
+_SPDX = re.compile(r"^(proprietary|[A-Za-z0-9][A-Za-z0-9.+-]*( (AND|OR|WITH) [A-Za-z0-9][A-Za-z0-9.+-]*)*)$")
 SUPPLIED = "supplied"  # item_text: the clinic supplies the wording (--texts); the rules file ships none
 MAX_ROUND = 6
 
@@ -651,9 +653,13 @@ class _Compiler:
         )
 
     def check_licence(self, raw: m.Rec) -> None:
-        """A licence that is not an open one cannot ship item text unless the file says it may."""
-        if raw.license is not None and not raw.license.strip():
-            self.problem(("license",), "license: must be an SPDX licence id (such as MIT) or 'proprietary'")
+        """``license`` is an SPDX licence expression (MIT, CC-BY-4.0, LicenseRef-x, A OR B) or 'proprietary'."""
+        if raw.license is not None and not _SPDX.match(raw.license):
+            self.problem(
+                ("license",),
+                f"license: '{raw.license[:60]}' is not an SPDX licence id (such as MIT or CC-BY-4.0) or "
+                "'proprietary'; say the terms in 'copyright'",
+            )
 
     def check_example_scores(self, path: Path, ex: m.Rec, score_ids: set[str]) -> None:
         for sid in ex.scores:
