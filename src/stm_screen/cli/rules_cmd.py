@@ -163,7 +163,7 @@ def texts_template(rules: str | None, with_modules: str | None, output: Path | N
         "# Fill in each text from your licensed copy of the form; a text may be one string, or",
         "# {en: ..., es: ...} for several languages. Check it with: stm-screen rules check --with ... --texts FILE",
     ]
-    owner = None
+    owner: str | None = "\0"  # no owner yet: the first item starts a heading
     for q in supplied:
         mod = ruleset.module(q.module) if q.module else None
         if q.module != owner:
