@@ -41,6 +41,8 @@ class CommandOptions:
     fmt: str
     jobs: int = 0
     allow_missing: bool = False
+    with_modules: str | None = None
+    texts: str | None = None
 
 
 def _data_in_english() -> None:
@@ -234,7 +236,10 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.batch.runner import Batch
     from stm_screen.screening import load_rules
 
-    ruleset = load_rules(o.rules)
+    ruleset = load_rules(o.rules, o.with_modules, o.texts)
+    from stm_screen.cli.opts import tell_notices
+
+    tell_notices(ruleset)
     mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
     settings = _settings(o, delimiter)
     update, start, bar = _progress(inputs)
@@ -245,7 +250,9 @@ def run(inputs: list[str], o: CommandOptions) -> None:
 
             writer: Writer = FhirWriter(handle, with_file=len(inputs) > 1, ruleset=ruleset)
         else:
-            writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1)
+            from stm_screen.batch.scoring import module_fields
+
+            writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1, extra=module_fields(ruleset))
         writer.untranslated = o.output != "-" or os.linesep == "\n"  # files: newline=""; stdout: os.linesep
         for path in inputs:
             writer.start_file(path)
@@ -308,7 +315,7 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.batch.suggest import suggest_mapping
     from stm_screen.screening import load_rules
 
-    ruleset = load_rules(o.rules)
+    ruleset = load_rules(o.rules, o.with_modules)
     text = suggest_mapping(inputs[0], ruleset, o.preset, delimiter)
     with _output(o.output) as handle:
         handle.write(text)

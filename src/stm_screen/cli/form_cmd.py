@@ -13,7 +13,15 @@ from stm_screen.i18n import _
 FORMATS = ("redcap", "fhir", "csv")
 
 
-def export(fmt: str, *, rules: str | None, output: Path | None, lang: str | None = None) -> None:
+def export(
+    fmt: str,
+    *,
+    rules: str | None,
+    output: Path | None,
+    with_modules: str | None = None,
+    texts: str | None = None,
+    lang: str | None = None,
+) -> None:
     if fmt not in FORMATS:
         raise UsageError(
             _("unknown --format '{fmt}'; choose one of: {formats}").format(
@@ -23,7 +31,17 @@ def export(fmt: str, *, rules: str | None, output: Path | None, lang: str | None
     from stm_screen.io.output import open_output
     from stm_screen.screening import for_audience, load_rules
 
-    ruleset = for_audience(load_rules(rules), lang=lang).ruleset
+    ruleset = for_audience(load_rules(rules, with_modules, texts), lang=lang).ruleset
+    missing = ruleset.missing_wording
+    if missing and fmt != "csv":
+        # The form gets a stand-in label ('PEG item 1'), never invented wording: the clinic types its own.
+        ids = ", ".join(q.id for q in missing[:6]) + (" ..." if len(missing) > 6 else "")
+        say_info(
+            _(
+                "warning: no wording was given for {n} item(s) whose licensed text is not shipped ({ids}); the "
+                "form labels them 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE"
+            ).format(n=len(missing), ids=ids)
+        )
     if fmt == "fhir":
         from stm_screen.interop.fhir import questionnaire
 

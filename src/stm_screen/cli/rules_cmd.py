@@ -14,13 +14,14 @@ from stm_screen.i18n import _, ngettext
 SHOW_FORMATS = ("table", "json")
 
 
-def check(path: str | None, lang: str | None = None) -> None:
+def check(
+    path: str | None, with_modules: str | None = None, texts: str | None = None, lang: str | None = None
+) -> None:
     from stm_screen.i18n import use_language
     from stm_screen.screening import check_rules
 
     use_language(lang)
-
-    ruleset, report = check_rules(path)
+    ruleset, report = check_rules(path, with_modules, texts)
     if ruleset.warnings:
         from stm_screen.cli.errors import say_info
 
@@ -34,26 +35,81 @@ def check(path: str | None, lang: str | None = None) -> None:
                 n,
             ).format(n=n)
         )
-    counts = ", ".join(
-        (
-            ngettext("{n} question", "{n} questions", len(ruleset.questions)).format(
-                n=len(ruleset.questions)
-            ),
-            ngettext("{n} warning sign", "{n} warning signs", len(ruleset.red_flags)).format(
-                n=len(ruleset.red_flags)
-            ),
-            ngettext("{n} criterion", "{n} criteria", len(ruleset.criteria)).format(n=len(ruleset.criteria)),
-            ngettext(
-                "{passed} of {n} example pass", "{passed} of {n} examples pass", len(ruleset.examples)
-            ).format(passed=report.passed, n=len(ruleset.examples)),
+    own = [q for q in ruleset.questions if q.module is None]
+    if not ruleset.levels and not ruleset.red_flags:  # an instrument module on its own
+        own = list(ruleset.questions)
+        sys.stdout.write(
+            _(
+                "ok: module {id} {version} ({origin}): {questions}, {scores}, item text {item_text}, licence "
+                "{license}; {passed}"
+            ).format(
+                id=ruleset.id,
+                version=ruleset.version,
+                origin=ruleset.origin,
+                questions=ngettext("{n} question", "{n} questions", len(own)).format(n=len(own)),
+                scores=ngettext("{n} score", "{n} scores", len(ruleset.scores)).format(n=len(ruleset.scores)),
+                item_text=ruleset.item_text,
+                license=ruleset.license,
+                passed=ngettext(
+                    "{passed} of {n} example pass", "{passed} of {n} examples pass", report.total
+                ).format(passed=report.passed, n=report.total),
+            )
+            + "\n"
         )
-    )
-    sys.stdout.write(
-        _("ok: {id} {version} ({origin}): {counts}").format(
-            id=ruleset.id, version=ruleset.version, origin=ruleset.origin, counts=counts
+    else:
+        counts = ", ".join(
+            (
+                ngettext("{n} question", "{n} questions", len(own)).format(n=len(own)),
+                ngettext("{n} warning sign", "{n} warning signs", len(ruleset.red_flags)).format(
+                    n=len(ruleset.red_flags)
+                ),
+                ngettext("{n} criterion", "{n} criteria", len(ruleset.criteria)).format(
+                    n=len(ruleset.criteria)
+                ),
+                ngettext(
+                    "{passed} of {n} example pass", "{passed} of {n} examples pass", report.total
+                ).format(passed=report.passed, n=report.total),
+            )
         )
-        + "\n"
-    )
+        sys.stdout.write(
+            _("ok: {id} {version} ({origin}): {counts}").format(
+                id=ruleset.id, version=ruleset.version, origin=ruleset.origin, counts=counts
+            )
+            + "\n"
+        )
+    for mod in ruleset.modules:
+        n_scores = sum(1 for s in ruleset.scores if s.module == mod.id)
+        sys.stdout.write(
+            "  "
+            + _(
+                "with module {id} {version} ({short}): {questions}, {scores}, item text {item_text}, licence {license}"
+            ).format(
+                id=mod.id,
+                version=mod.version,
+                short=mod.short,
+                questions=ngettext("{n} question", "{n} questions", len(mod.questions)).format(
+                    n=len(mod.questions)
+                ),
+                scores=ngettext("{n} score", "{n} scores", n_scores).format(n=n_scores),
+                item_text=mod.item_text,
+                license=mod.license,
+            )
+            + "\n"
+        )
+    if texts is not None:
+        supplied = sum(1 for q in ruleset.questions if q.supplied)
+        sys.stdout.write(
+            "  "
+            + _("texts {file}: wording for {items}").format(
+                file=texts, items=ngettext("{n} item", "{n} items", supplied).format(n=supplied)
+            )
+            + "\n"
+        )
+    from stm_screen.cli.opts import tell_notices
+
+    tell_notices(ruleset)
+
+
 
 
 def _question(q: Question) -> dict[str, Any]:
@@ -113,8 +169,36 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
                 "items": list(s.items),
                 "min": s.low,
                 "max": s.high,
+                "module": s.module,
+                "missing": s.missing if s.items else None,
+                "min_answered": s.min_answered if s.items else None,
+                "round": s.round,
+                "bands": [
+                    {
+                        "id": b.id,
+                        "label": str(b.label),
+                        "min": b.min,
+                        "max": b.max,
+                        "flag": b.flag,
+                        "source": b.source.id,
+                    }
+                    for b in s.bands
+                ],
             }
             for s in ruleset.scores
+        ],
+        "modules": [
+            {
+                "id": m.id,
+                "version": m.version,
+                "title": str(m.title),
+                "license": m.license,
+                "copyright": " ".join(m.copyright.split()),
+                "source": " ".join(m.source.split()),
+                "item_text": m.item_text,
+                "questions": [q.id for q in m.questions],
+            }
+            for m in ruleset.modules
         ],
         "levels": [{"id": lv.id, "title": str(lv.title)} for lv in ruleset.levels],
         "outcomes": [
@@ -131,14 +215,64 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
     }
 
 
-def show(path: str | None, fmt: str, lang: str | None = None) -> None:
+def texts_template(rules: str | None, with_modules: str | None, output: Path | None) -> None:
+    """A wording file to fill in: every item whose text the clinic supplies, with what it takes."""
+    import yaml
+
+    from stm_screen.core.answers import allowed
+    from stm_screen.screening import load_rules
+
+    ruleset = load_rules(rules, with_modules)
+    supplied = [q for q in ruleset.questions if q.supplied]
+    if not supplied:
+        names = ", ".join(m.id for m in ruleset.modules) or ruleset.id
+        raise UsageError(
+            _(
+                "no item of {names} needs the clinic's wording (their text is shipped); add an instrument "
+                "whose text is supplied, e.g. --with peg"
+            ).format(names=names)
+        )
+    lines = [
+        "# The clinic's wording of licensed instruments, for stm-screen --texts FILE.",
+        "# Fill in each text from your licensed copy of the form; a text may be one string, or",
+        "# {en: ..., es: ...} for several languages. Check it with: stm-screen rules check --with ... --texts FILE",
+    ]
+    owner: str | None = "\0"  # no owner yet: the first item starts a heading
+    for q in supplied:
+        mod = ruleset.module(q.module) if q.module else None
+        if q.module != owner:
+            owner = q.module
+            lines += ["", f"# {mod.title if mod else ruleset.title}"]
+            notice = mod.copyright if mod else ruleset.copyright
+            if notice:
+                import textwrap
+
+                lines += ["# " + line for line in textwrap.wrap(" ".join(notice.split()), 100)]
+        lines.append(f"{q.id}:  # {q.text}: {allowed(q)}")
+        lines.append("  text: ''")
+        if q.type in ("choice", "multi_choice"):
+            lines.append("  choices:")
+            lines += [f"    {c.id}: ''" for c in q.choices]
+    text = "\n".join(lines) + "\n"
+    yaml.safe_load(text)  # the template itself must read back
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from stm_screen.io.atomic import write_text_atomic
+
+    write_text_atomic(output, text, force=True)
+
+
+def show(path: str | None, fmt: str, with_modules: str | None = None, lang: str | None = None) -> None:
     from stm_screen.screening import for_audience, load_rules
 
     if fmt not in SHOW_FORMATS:
         raise UsageError(
-            _("unknown --format '{fmt}'; choose one of: {formats}").format(fmt=fmt, formats=", ".join(SHOW_FORMATS))
+            _("unknown --format '{fmt}'; choose one of: {formats}").format(
+                fmt=fmt, formats=", ".join(SHOW_FORMATS)
+            )
         )
-    ruleset = for_audience(load_rules(path), lang=lang).ruleset
+    ruleset = for_audience(load_rules(path, with_modules), lang=lang).ruleset
     if fmt == "json":
         from stm_screen.render.formats import printable_json
 

@@ -16,6 +16,8 @@ def run(
     save: bool = False,
     patient: str | None = None,
     country: str | None = None,
+    with_modules: str | None = None,
+    texts: str | None = None,
     lang: str | None = None,
 ) -> None:
     from stm_screen.render.formats import RENDERERS
@@ -30,10 +32,13 @@ def run(
         from stm_screen.store.records import check_patient_ref
 
         patient = check_patient_ref(patient)
+    from stm_screen.cli.opts import tell_notices
     from stm_screen.io.answers_file import read_answers
     from stm_screen.screening import for_audience, load_rules, score_data
 
-    audience = for_audience(load_rules(rules), lang=lang, country=country)
+    loaded = load_rules(rules, with_modules, texts)
+    tell_notices(loaded)
+    audience = for_audience(loaded, lang=lang, country=country)
     if audience.notes:
         from stm_screen.cli.errors import say_info
 

@@ -86,6 +86,11 @@ def _header(result: Result, info: ReportInfo) -> list[tuple[str, str]]:
     if info.patient:
         rows.append((_("Patient reference"), info.patient))
     rows.append((_("Rules"), f"{rs['id']} {rs['version']}"))
+    rows.extend(
+        (_("Questionnaire"), f"{m.get('id')} {m.get('version')}")
+        for m in rs.get("modules") or []
+        if isinstance(m, dict)
+    )
     rows.append((_("Rules sha256"), rs["sha256"]))
     rows.append((_("Tool"), f"stm-screen {result.tool_version}"))
     return rows

@@ -101,12 +101,23 @@ def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> l
     add(
         (
             "dim",
-            _("Rules: {id} {version} (sha256 {sha}), stm-screen {tool}").format(
-                id=ruleset["id"], version=ruleset["version"], sha=ruleset["sha256"][:12], tool=result.tool_version
+            _("Rules: {id} {version}{modules} (sha256 {sha}), stm-screen {tool}").format(
+                id=ruleset["id"],
+                version=ruleset["version"],
+                modules=modules_words(result),
+                sha=ruleset["sha256"][:12],
+                tool=result.tool_version,
             ),
         )
     )
     return out
+
+
+def modules_words(result: Result) -> str:
+    """' with phq4 1.0.0, peg 1.0.0' (or '' when no instrument was added)."""
+    mods = result.ruleset.get("modules") or []
+    names = [f"{m.get('id')} {m.get('version')}" for m in mods if isinstance(m, dict)]
+    return " " + _("with {modules}").format(modules=", ".join(names)) if names else ""
 
 
 WARNING_BLOCKS = frozenset({"red-flags", "not-ruled-out", "what-to-do"})
