@@ -259,9 +259,15 @@ def _summary(
 ) -> None:
     """Counts per status and level, the safety questions that had no column (once per file), and the first
     bad records (file and row only, never the id)."""
+    from stm_screen.batch.scoring import IGNORED
+
     by_status: dict[str, int] = {}
     by_level: dict[str, int] = {}
+    ignored: dict[str, int] = {}
     for (status, level), n in counts.items():
+        if status == IGNORED:
+            ignored[level] = ignored.get(level, 0) + n
+            continue
         by_status[status] = by_status.get(status, 0) + n
         if level:
             by_level[level] = by_level.get(level, 0) + n
@@ -277,6 +283,13 @@ def _summary(
         note(
             f"{file}: no column for warning-sign question(s) {', '.join(qids)} (allowed): the warning "
             "signs that ask them could not be checked, in any record"
+        )
+    if ignored:
+        order = {q.id: q.order for q in ruleset.questions}
+        shown_ignored = ", ".join(f"{q} {ignored[q]:,}" for q in sorted(ignored, key=lambda q: order.get(q, 0)))
+        note(
+            f"answers ignored because skip logic does not ask the question (an answer it depends on makes "
+            f"it not apply; left from a form that kept hidden answers?): {shown_ignored} (records per column)"
         )
     if by_status.get("incomplete"):
         unchecked = getattr(ruleset, "unchecked", None)

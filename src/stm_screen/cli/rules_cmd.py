@@ -15,6 +15,11 @@ def check(path: str | None) -> None:
     from stm_screen.screening import check_rules
 
     ruleset, report = check_rules(path)
+    if ruleset.warnings:
+        from stm_screen.cli.errors import say_info
+
+        for warning in ruleset.warnings:
+            say_info(f"stm-screen: warning: {warning}")
     sys.stdout.write(
         f"ok: {ruleset.id} {ruleset.version} ({ruleset.origin}): {_count(len(ruleset.questions), 'question')}, "
         f"{_count(len(ruleset.red_flags), 'warning sign')}, {_count(len(ruleset.criteria), 'criterion', 'criteria')}, "

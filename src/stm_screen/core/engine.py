@@ -68,21 +68,44 @@ class Scorer:
         return {k: v for k, v in answers.items() if not (v == UNSURE and k in self._unsure_ids)}
 
     def asked(self, q: Question, answers: Mapping[str, Answer]) -> bool:
-        """Whether a question is asked: only when its ask_if holds. An ask_if that cannot be decided (an
-        earlier answer is missing or 'not sure') hides the question, as survey forms do."""
-        return q.ask_if is None or q.ask_if.evaluate(self.known(answers)) is True
+        """Whether a question is asked: only when its ask_if is true (see :meth:`visible`)."""
+        if q.ask_if is None:
+            return True
+        return q.id not in self.visible(answers, upto=q.order)[1]
+
+    def visible(
+        self, answers: Mapping[str, Answer], upto: int | None = None
+    ) -> tuple[Mapping[str, Answer], frozenset[str]]:
+        """The skip rule, in one place: (the answers that count, the questions not asked).
+
+        Questions are judged in order. A question is asked only when its ``ask_if`` is *true*; one whose
+        ``ask_if`` is false or cannot be decided (an answer it looks at is blank, 'not sure', or belongs to
+        a question that is itself not asked) is not asked, as survey forms do. The answer of a question
+        that is not asked is ignored (a stale answer left from before an earlier answer changed), so it
+        cannot switch a later question on, fire a warning sign or count towards a score. ``upto``: stop
+        after the question of that order (the answers returned are then partial)."""
+        values: Mapping[str, Answer] = self.known(answers)
+        if not self._gated:
+            return values, frozenset()
+        skipped: set[str] = set()
+        live = dict(values)
+        for q in self._gated:
+            if upto is not None and q.order > upto:
+                break
+            assert q.ask_if is not None
+            if q.ask_if.evaluate(live) is not True:
+                skipped.add(q.id)
+                live.pop(q.id, None)
+        return live, frozenset(skipped)
+
+    def ignored(self, answers: Mapping[str, Answer]) -> tuple[str, ...]:
+        """Questions that have an answer (or 'not sure') although the skip rule does not ask them: their
+        answers are ignored."""
+        skipped = self.visible(answers)[1]
+        return tuple(q for q in self._question_ids if q in skipped and answers.get(q) is not None)
 
     def evaluate(self, answers: Mapping[str, Answer]) -> Evaluation:
-        values: Mapping[str, Answer] = self.known(answers)
-        skipped: set[str] = set()
-        if self._gated:
-            live = dict(values)
-            for q in self._gated:
-                assert q.ask_if is not None
-                if q.ask_if.evaluate(live) is not True:
-                    skipped.add(q.id)
-                    live.pop(q.id, None)
-            values = live
+        values, skipped = self.visible(answers)
         unsure = frozenset(
             k for k in self._unsure_ids if k not in skipped and k in answers and answers[k] == UNSURE
         )
@@ -131,7 +154,7 @@ class Scorer:
         return Evaluation(
             level=level,
             values=values,
-            skipped=frozenset(skipped),
+            skipped=skipped,
             red_flags=tuple(fired),
             red_flags_unknown=tuple(unknown_flags),
             criteria_met=tuple(met),

@@ -23,11 +23,13 @@ from stm_screen.errors import UsageError
 from stm_screen.interop.conditions import (
     UNSURE_LABEL,
     YES_NO_UNSURE_FHIR,
+    Node,
     NotExpressible,
     coding_code,
     normalize,
     offers_unsure,
     required_in_forms,
+    shown_when,
     to_enable_when,
     to_fhirpath,
 )
@@ -109,6 +111,18 @@ def _radio(extensions: list[dict[str, Any]]) -> None:
     )
 
 
+def _enable_when_of(ruleset: Ruleset, q: Question, shown: Node) -> tuple[list[dict[str, Any]], str]:
+    """enableWhen entries: when the question is shown (its ask_if joined with when the questions it looks
+    at are shown), else its ask_if alone (FHIR treats the answer of a disabled item as no answer, so
+    ``enableWhen`` follows the chain by itself); raises :class:`NotExpressible`."""
+    system = choice_system(ruleset.id)
+    try:
+        return to_enable_when(shown, ruleset.by_id, system)
+    except NotExpressible:
+        assert q.ask_if is not None
+        return to_enable_when(normalize(q.ask_if.source, ruleset.by_id), ruleset.by_id, system)
+
+
 def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[str, Any]:
     item: dict[str, Any] = {"linkId": q.id, "text": str(q.text), "type": item_type(q)}
     extensions: list[dict[str, Any]] = []
@@ -125,12 +139,13 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
         if str(q.unit):
             extensions.append({"url": EXT_UNIT, "valueCoding": {"display": str(q.unit)}})
     if q.ask_if is not None:
+        shown = shown_when(q, ruleset.by_id)
+        assert shown is not None
         try:
-            node = normalize(q.ask_if.source, ruleset.by_id)
-            entries, behavior = to_enable_when(node, ruleset.by_id, choice_system(ruleset.id))
+            entries, behavior = _enable_when_of(ruleset, q, shown)
         except NotExpressible as exc:
             try:
-                expression = to_fhirpath(normalize(q.ask_if.source, ruleset.by_id), ruleset.by_id)
+                expression = to_fhirpath(shown, ruleset.by_id)
             except NotExpressible as why:
                 raise UsageError(
                     f"question '{q.id}': its ask_if cannot be written in a FHIR Questionnaire ({why})"

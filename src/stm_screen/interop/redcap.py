@@ -19,10 +19,10 @@ from stm_screen.interop.conditions import (
     UNSURE_LABEL,
     YES_NO_UNSURE_REDCAP,
     NotExpressible,
-    normalize,
     offers_unsure,
     plain_number,
     required_in_forms,
+    shown_when,
     to_redcap,
 )
 
@@ -155,7 +155,9 @@ def branching_logic(ruleset: Ruleset, q: Question) -> str:
     if q.ask_if is None:
         return ""
     try:
-        return to_redcap(normalize(q.ask_if.source, ruleset.by_id), ruleset.by_id)
+        node = shown_when(q, ruleset.by_id)
+        assert node is not None
+        return to_redcap(node, ruleset.by_id)
     except NotExpressible as exc:
         raise UsageError(
             f"question '{q.id}': its ask_if cannot be written as REDCap branching logic ({exc})"
