@@ -58,9 +58,30 @@ FHIR_TYPE = {
 }
 
 
-def canonical(ruleset_id: str) -> str:
-    """The Questionnaire's canonical URL (a URN: these forms are not published anywhere)."""
+def fhir_id(text: str) -> str:
+    """A legal FHIR id (``[A-Za-z0-9-.]{1,64}``) for any ruleset id: ``_`` and anything else become ``-``."""
+    out = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-.") else "-" for ch in text)[:64]
+    return out or "stm-screen"
+
+
+def canonical(ruleset_id: str, base: str | None = None) -> str:
+    """The Questionnaire's canonical URL: ``BASE/Questionnaire/ID`` with a clinic's base (``--canonical-base``),
+    else a URN (these forms are not published anywhere)."""
+    if base:
+        return f"{base.rstrip('/')}/Questionnaire/{fhir_id(ruleset_id)}"
     return f"{URN}:questionnaire:{ruleset_id}"
+
+
+def check_canonical_base(base: str) -> str:
+    """A canonical base must be an absolute http(s) URL without a query or fragment."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or " " in base:
+        raise UsageError(
+            f"--canonical-base: '{base}' is not an absolute http(s) URL such as https://forms.example.org/fhir"
+        )
+    return base.strip().rstrip("/")
 
 
 def choice_system(ruleset_id: str) -> str:
@@ -200,7 +221,7 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
     return item
 
 
-def questionnaire(ruleset: Ruleset) -> tuple[dict[str, Any], list[str]]:
+def questionnaire(ruleset: Ruleset, canonical_base: str | None = None) -> tuple[dict[str, Any], list[str]]:
     """The ruleset as a FHIR R4 Questionnaire, and warnings about what could not be carried over."""
     warnings: list[str] = []
     items: list[dict[str, Any]] = []
@@ -223,8 +244,8 @@ def questionnaire(ruleset: Ruleset) -> tuple[dict[str, Any], list[str]]:
         group["item"].append(item)
     resource: dict[str, Any] = {
         "resourceType": "Questionnaire",
-        "id": ruleset.id,
-        "url": canonical(ruleset.id),
+        "id": fhir_id(ruleset.id),
+        "url": canonical(ruleset.id, canonical_base),
         "version": ruleset.version,
         "title": str(ruleset.title),
         "status": "active",
