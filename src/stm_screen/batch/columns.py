@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from stm_screen.batch.mapping import ColumnSpec, Mapping
-from stm_screen.batch.presets import Column, Preset, fold, is_metadata, norm
+from stm_screen.batch.presets import PATH_PRESETS, Column, Preset, fold, is_metadata, norm, path_candidates
 from stm_screen.batch.values import Converter, ValueOptions, choice_table, converter, split_converter
 from stm_screen.core.answers import Answer
 from stm_screen.core.conditions import suggest
@@ -122,12 +122,26 @@ def _option_match(q: Question, option: str) -> str | None:
 
 
 def _match(
-    col: Column, ruleset: Ruleset, by_id: dict[str, Question], texts: dict[str, Question]
+    col: Column,
+    ruleset: Ruleset,
+    by_id: dict[str, Question],
+    texts: dict[str, Question],
+    preset: Preset | None = None,
 ) -> tuple[Question, str | None] | None:
     name = col.name
     q = by_id.get(norm(name))
     if q is not None:
         return q, None
+    if preset is not None and preset.name in PATH_PRESETS:
+        for head, option in path_candidates(preset, name):  # group paths, 'question/option' columns
+            q = by_id.get(norm(head)) or _text_match(head, texts)
+            if q is None:
+                continue
+            if not option:
+                return q, None
+            choice = _option_match(q, option)
+            if choice is not None:
+                return q, choice
     m = _PANDAS_DUP.match(name)  # pandas' ".1" suffix on a duplicated header
     if m and by_id.get(norm(m.group(1))):
         return by_id[norm(m.group(1))], None
@@ -254,7 +268,7 @@ def build_plan(
             continue
         if is_metadata(preset, col.name) and norm(col.name) not in by_id:  # e.g. a question 'rehab_complete'
             continue
-        found_q = _match(col, ruleset, by_id, texts) or _missing_code_column(col, by_id, preset, mapping)
+        found_q = _match(col, ruleset, by_id, texts, preset) or _missing_code_column(col, by_id, preset, mapping)
         if found_q is None:
             unmatched.append(col.name)
             continue
@@ -332,6 +346,11 @@ def _targets(
     singles: dict[str, _Match] = {}
     splits: dict[str, list[_Match]] = {}
     order: list[str] = []
+    if preset.name in PATH_PRESETS:
+        # ODK Central and KoboToolbox write a summary column of a select_multiple next to its 1/0
+        # columns: the summary is read (a blank one is an unanswered question, not "nothing ticked")
+        summary = {m.question.id for m in matches if m.choice is None and m.spec is None}
+        matches = [m for m in matches if m.choice is None or m.spec is not None or m.question.id not in summary]
     for m in matches:
         qid = m.question.id
         if qid not in order:

@@ -14,7 +14,7 @@ PresetOpt = Annotated[
         "--preset",
         "-p",
         help="Survey platform of the export: plain, redcap, qualtrics, google-forms, surveymonkey, "
-        "ms-forms, fhir (default: detected from the file).",
+        "ms-forms, odk-central, kobo, fhir (default: detected from the file).",
     ),
 ]
 MapOpt = Annotated[
