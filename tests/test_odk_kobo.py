@@ -56,7 +56,7 @@ def test_kobo_exports_from_its_own_tests(name: str) -> None:
 
 
 def test_kobo_xml_names_and_group_paths(tmp_path: Path) -> None:
-    """"XML values and headers": group/question headers, choice names as values."""
+    """ "XML values and headers": group/question headers, choice names as values."""
     path = tmp_path / "kobo_xml.csv"
     head = [
         "start",
@@ -76,7 +76,23 @@ def test_kobo_xml_names_and_group_paths(tmp_path: Path) -> None:
         "_index",
     ]
     rows = [
-        ["", "", "radial bilateral", "0", "1", "1", "7", "no___unsure", "yes", "1", "u-1", "t", "None", "v1", "1"],
+        [
+            "",
+            "",
+            "radial bilateral",
+            "0",
+            "1",
+            "1",
+            "7",
+            "no___unsure",
+            "yes",
+            "1",
+            "u-1",
+            "t",
+            "None",
+            "v1",
+            "1",
+        ],
         ["", "", "", "", "", "", "", "", "", "2", "u-2", "t", "None", "v1", "2"],
     ]
     buf = io.StringIO()

@@ -174,7 +174,7 @@ def test_pyxform_converts_the_export_and_relevant_follows_the_skip_rule(which: s
     result = xls2xform.convert(str(book), validate=False)
     assert "<h:html" in result.xform and not result.warnings
     for q in ruleset.questions:
-        assert f"/{q.id}\"" in result.xform or f"/{q.id} " in result.xform
+        assert f'/{q.id}"' in result.xform or f"/{q.id} " in result.xform
     form = parsed(book)
     by_name = fields(form)
     assert form["id_string"] == ruleset.id and form["version"] == ruleset.version
@@ -191,7 +191,11 @@ def test_pyxform_converts_the_export_and_relevant_follows_the_skip_rule(which: s
         for q in ruleset.questions:
             if q.ask_if is None:
                 continue
-            assert xpath_true(relevant[q.id], stored) == scorer.asked(q, values), (q.id, relevant[q.id], answers)
+            assert xpath_true(relevant[q.id], stored) == scorer.asked(q, values), (
+                q.id,
+                relevant[q.id],
+                answers,
+            )
 
     check()
 
@@ -220,7 +224,9 @@ def test_choices_required_constraints_and_settings(tmp_path: Path) -> None:
 def test_every_language_of_the_rules_is_a_label_column(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    text = UNSURE_RULES.replace('title: Not sure demo', 'title: {en: Not sure demo, es: Demo no seguro}\nlanguages: [en, es]')
+    text = UNSURE_RULES.replace(
+        "title: Not sure demo", "title: {en: Not sure demo, es: Demo no seguro}\nlanguages: [en, es]"
+    )
     text = text.replace("text: How old are you?}", "text: {en: How old are you?, es: ¿Cuántos años tiene?}}")
     rules = _rules(tmp_path, text, "two.yaml")
     book = export_xlsform(tmp_path, rules)

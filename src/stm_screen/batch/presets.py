@@ -270,12 +270,16 @@ PRESETS: dict[str, Preset] = {
     ),
     "fhir": Preset("fhir", 0, ("__id__",), _folded("__status__"), frozenset(), ","),
 }
+# the FHIR reader's own fields (not answers): never matched to a question (norm() drops the underscores)
+FHIR_FIELDS = frozenset({"__id__", "__status__", "__subject__", "__identifier__"})
 
 # Columns an XLSForm's own metadata questions add (start, end, ... are form fields in both exports).
 PATH_PRESETS = ("odk-central", "kobo")
 
 
 def is_metadata(preset: Preset, name: str) -> bool:
+    if preset.name == "fhir" and name in FHIR_FIELDS:
+        return True
     folded = norm(name)
     if folded in preset.metadata:
         return True

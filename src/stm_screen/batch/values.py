@@ -41,10 +41,12 @@ class ValueOptions:
 
 
 def choice_table(q: Question) -> dict[str, str]:
-    """Folded id or label (every language) -> choice id."""
+    """Folded id, label (every language) or answer code -> choice id."""
     table: dict[str, str] = {}
     for c in q.choices:
         table.setdefault(norm(c.id), c.id)
+        for code in c.codes:  # a LOINC answer code (LA...) in a FHIR response
+            table.setdefault(norm(code.code), c.id)
         for text in (c.label.default, *c.label.by_lang.values()):
             if text:
                 table.setdefault(norm(text), c.id)

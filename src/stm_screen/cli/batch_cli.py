@@ -89,6 +89,22 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "1 = a single process. The output is the same either way.",
             ),
         ] = 0,
+        patient_system: Annotated[
+            str | None,
+            typer.Option(
+                "--patient-system",
+                help="FHIR output: the identifier system (URI) of the record id column, such as the "
+                "clinic's MRN system (default: the tool's urn:stm-screen:patient-ref).",
+            ),
+        ] = None,
+        fhir_bundle: Annotated[
+            str,
+            typer.Option(
+                "--fhir-bundle",
+                help="FHIR output: collection (the default), or transaction: conditional creates a FHIR "
+                "server accepts as they are.",
+            ),
+        ] = "collection",
     ) -> None:
         """Score every record of survey exports; one output row per record, in input order.
 
@@ -110,6 +126,8 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             fmt=fmt,
             jobs=jobs,
             allow_missing=allow_missing,
+            patient_system=patient_system,
+            fhir_bundle=fhir_bundle,
         )
         if suggest_map:
             batch_cmd.suggest(inputs, opts)

@@ -41,6 +41,8 @@ class CommandOptions:
     fmt: str
     jobs: int = 0
     allow_missing: bool = False
+    patient_system: str | None = None
+    fhir_bundle: str = "collection"
 
 
 def note(line: str) -> None:
@@ -221,6 +223,19 @@ def _size(path: str) -> int:
 
 def run(inputs: list[str], o: CommandOptions) -> None:
     delimiter = _check(o, inputs, BATCH_FORMATS)
+    if o.fhir_bundle not in ("collection", "transaction"):
+        raise UsageError(f"unknown --fhir-bundle '{o.fhir_bundle}'; choose one of: collection, transaction")
+    if o.fmt != "fhir" and (o.patient_system is not None or o.fhir_bundle != "collection"):
+        raise UsageError("--patient-system and --fhir-bundle are for --format fhir")
+    if o.patient_system is not None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(o.patient_system)
+        if not parts.scheme or " " in o.patient_system or (parts.scheme in ("http", "https") and not parts.netloc):
+            raise UsageError(
+                f"--patient-system: '{o.patient_system}' is not an absolute URI such as "
+                "https://hospital.example.org/mrn or urn:oid:1.2.3.4"
+            )
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
     from stm_screen.batch.runner import Batch
@@ -235,7 +250,13 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         if o.fmt == "fhir":
             from stm_screen.interop.fhir_writer import FhirWriter
 
-            writer: Writer = FhirWriter(handle, with_file=len(inputs) > 1, ruleset=ruleset)
+            writer: Writer = FhirWriter(
+                handle,
+                with_file=len(inputs) > 1,
+                ruleset=ruleset,
+                patient_system=o.patient_system,
+                bundle_type=o.fhir_bundle,
+            )
         else:
             writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1)
         writer.untranslated = o.output != "-" or os.linesep == "\n"  # files: newline=""; stdout: os.linesep
@@ -246,6 +267,12 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         writer.begin()
         writer.finish()
     _summary(writer.counts, writer.bad, ruleset, inputs, batch.gaps)
+    left_out = getattr(writer, "left_out", 0)
+    if left_out:
+        note(
+            f"{left_out:,} record(s) with errors are not in the transaction Bundle (a server would refuse "
+            "the whole transaction for them); fix them and send them again"
+        )
     if any(status == "error" for status, _ in writer.counts):
         raise typer.Exit(int(ExitCode.INVALID_DATA))
 

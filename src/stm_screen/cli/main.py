@@ -92,6 +92,8 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--allow-missing": ("allow_missing", False),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
+    "--patient-system": ("patient_system", True),
+    "--fhir-bundle": ("fhir_bundle", True),
 }
 JOBS_RANGE = range(0, 33)  # as the Typer option's min and max
 

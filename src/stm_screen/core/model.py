@@ -56,10 +56,16 @@ RECORDS: dict[str, dict[str, F]] = {
         "intro": F("text", doc="Shown before the section's first question"),
         "safety": F("bool", default=False, doc="True for the red-flag (safety) questions"),
     },
+    "Code": {
+        "system": F("str", True, doc="The code system's URI, e.g. http://loinc.org"),
+        "code": F("str", True),
+        "display": F("str"),
+    },
     "Choice": {
         "id": F("id", True),
         "label": F("text", True),
         "value": F("number", doc="Numeric value of this choice, for item scores"),
+        "codes": F("list", of="Code", doc="Codes of this answer (a LOINC answer code LA...), for FHIR"),
     },
     "Question": {
         "id": F("id", True),
@@ -70,6 +76,7 @@ RECORDS: dict[str, dict[str, F]] = {
         "max": F("number", doc="Largest allowed answer (integer and number)"),
         "unit": F("text", doc="Unit shown with the answer, e.g. months"),
         "choices": F("list", of="Choice", doc="Required for choice and multi_choice"),
+        "codes": F("list", of="Code", doc="Codes of this question (a LOINC question code), for FHIR"),
         "ask_if": F("cond", doc="Ask only when this condition over earlier answers holds"),
         "section": F("id"),
         "required": F(

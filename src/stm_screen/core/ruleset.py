@@ -63,10 +63,19 @@ def _words(value: str | Mapping[str, str] | None, languages: list[str]) -> Words
     return Words(dict(value), "")
 
 
+class Code(NamedTuple):
+    """A code from a code system (LOINC, SNOMED CT), carried to FHIR exports."""
+
+    system: str
+    code: str
+    display: str | None = None
+
+
 class Choice(NamedTuple):
     id: str
     label: Words
     value: float | None
+    codes: tuple[Code, ...] = ()
 
 
 class Question(NamedTuple):
@@ -84,6 +93,7 @@ class Question(NamedTuple):
     required: bool
     safety: bool  # asked in a safety section or referred to by a red flag
     unsure: bool = False  # 'not sure' is an answer (it counts as not known)
+    codes: tuple[Code, ...] = ()  # e.g. the LOINC code of the question, for FHIR
 
     @property
     def choice_ids(self) -> tuple[str, ...]:
@@ -349,12 +359,15 @@ class _Compiler:
                     min=q.min,
                     max=q.max,
                     unit=_words(q.unit, langs),
-                    choices=tuple(Choice(c.id, _words(c.label, langs), c.value) for c in q.choices or ()),
+                    choices=tuple(
+                        Choice(c.id, _words(c.label, langs), c.value, _codes(c.codes)) for c in q.choices or ()
+                    ),
                     ask_if=ask_if,
                     section=q.section,
                     required=q.required,
                     safety=in_safety,
                     unsure=unsure,
+                    codes=_codes(q.codes),
                 )
             )
 
@@ -844,6 +857,10 @@ class _Compiler:
                 f"outcome bands for '{score.id}' leave a gap: scores above {last[2]:g} (up to "
                 f"{score.high:g}) match no band",
             )
+
+
+def _codes(raw: Any) -> tuple[Code, ...]:
+    return tuple(Code(c.system, c.code, c.display) for c in raw or ())
 
 
 def _replace_safety(q: Question) -> Question:

@@ -48,6 +48,8 @@ RULESET_SYSTEM = f"{URN}:ruleset"
 PATIENT_REF_SYSTEM = f"{URN}:patient-ref"
 RED_FLAG_SYSTEM = f"{URN}:red-flag"  # a warning sign, by its id in the rules
 URGENCY_SYSTEM = f"{URN}:urgency"  # how soon to act: now, today, days, weeks
+RESPONSE_SYSTEM = f"{URN}:response"  # a record's id in its export, when a response has no identifier
+RISK_ASSESSMENT_SYSTEM = f"{URN}:risk-assessment"  # response identifier + ruleset version
 
 FHIR_TYPE = {
     "boolean": "boolean",
@@ -144,8 +146,35 @@ def _enable_when_of(ruleset: Ruleset, q: Question, shown: Node) -> tuple[list[di
         return to_enable_when(normalize(q.ask_if.source, ruleset.by_id), ruleset.by_id, system)
 
 
+UCUM = "http://unitsofmeasure.org"
+# units of time as the rules write them -> UCUM codes (https://ucum.org: mo, a, wk, d, h, min)
+UCUM_TIME = {
+    "month": "mo", "months": "mo", "mo": "mo",
+    "year": "a", "years": "a", "yr": "a", "yrs": "a",
+    "week": "wk", "weeks": "wk", "wk": "wk",
+    "day": "d", "days": "d",
+    "hour": "h", "hours": "h",
+    "minute": "min", "minutes": "min", "min": "min",
+}  # fmt: skip
+
+
+def unit_coding(unit: str) -> dict[str, Any]:
+    """The unit of a number question as a Coding: UCUM where it is a unit of time (months: ``mo``), else its
+    words only."""
+    code = UCUM_TIME.get(unit.strip().lower())
+    if code is None:
+        return {"display": unit}
+    return {"system": UCUM, "code": code, "display": unit}
+
+
 def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[str, Any]:
-    item: dict[str, Any] = {"linkId": q.id, "text": str(q.text), "type": item_type(q)}
+    item: dict[str, Any] = {"linkId": q.id}
+    if q.codes:
+        item["code"] = [
+            {"system": c.system, "code": c.code, **({"display": c.display} if c.display else {})}
+            for c in q.codes
+        ]
+    item |= {"text": str(q.text), "type": item_type(q)}
     extensions: list[dict[str, Any]] = []
     if q.unsure and not offers_unsure(q):
         warnings.append(
@@ -158,7 +187,7 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
         if q.max is not None:
             extensions.append({"url": EXT_MAX, **_number(q, q.max)})
         if str(q.unit):
-            extensions.append({"url": EXT_UNIT, "valueCoding": {"display": str(q.unit)}})
+            extensions.append({"url": EXT_UNIT, "valueCoding": unit_coding(str(q.unit))})
     if q.ask_if is not None:
         shown = shown_when(q, ruleset.by_id)
         assert shown is not None
@@ -311,10 +340,11 @@ def answer_entries(
     return [coding(value)]
 
 
-def subject_reference(patient: str | None) -> dict[str, Any]:
-    """A reference to the person: their clinic reference as an identifier (never a name)."""
+def subject_reference(patient: str | None, system: str | None = None) -> dict[str, Any]:
+    """A reference to the person: their clinic reference as an identifier (never a name), in the clinic's
+    identifier ``system`` (an MRN's, say) or the tool's URN."""
     if patient:
-        return {"identifier": {"system": PATIENT_REF_SYSTEM, "value": patient}}
+        return {"identifier": {"system": system or PATIENT_REF_SYSTEM, "value": patient}}
     return {"display": "unidentified"}
 
 
@@ -328,8 +358,11 @@ def questionnaire_response(
     patient: str | None = None,
     authored: str | None = None,
     status: str = "completed",
+    subject: Mapping[str, Any] | None = None,
+    identifier: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Answers as a QuestionnaireResponse.
+    """Answers as a QuestionnaireResponse (``subject``: a Reference to use instead of ``patient``;
+    ``identifier``: the response's own).
 
     With the ``ruleset`` the answers follow the Questionnaire's groups, carry choice labels and the
     question text; without it (a history record scored by another ruleset version) items are flat and
@@ -365,12 +398,14 @@ def questionnaire_response(
             group["item"].append(item)
         else:
             items.append(item)
-    resource: dict[str, Any] = {
-        "resourceType": "QuestionnaireResponse",
-        "questionnaire": f"{canonical(ruleset_id)}|{ruleset_version}",
-        "status": status,
-    }
-    if patient:
+    resource: dict[str, Any] = {"resourceType": "QuestionnaireResponse"}
+    if identifier:
+        resource["identifier"] = dict(identifier)
+    resource["questionnaire"] = f"{canonical(ruleset_id)}|{ruleset_version}"
+    resource["status"] = status
+    if subject:
+        resource["subject"] = dict(subject)
+    elif patient:
         resource["subject"] = subject_reference(patient)
     if authored:
         resource["authored"] = authored
@@ -434,6 +469,8 @@ def risk_assessment(
     patient: str | None = None,
     occurrence: str | None = None,
     basis: str | None = None,
+    subject: Mapping[str, Any] | None = None,
+    identifier: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A result (``Result.to_dict()``) as a RiskAssessment: level, reasons and the ruleset version.
 
@@ -456,10 +493,12 @@ def risk_assessment(
         prediction["qualitativeRisk"] = urgency_concept(str(urgency))
     if why:
         prediction["rationale"] = "; ".join(why)
-    resource: dict[str, Any] = {
-        "resourceType": "RiskAssessment",
+    resource: dict[str, Any] = {"resourceType": "RiskAssessment"}
+    if identifier:
+        resource["identifier"] = [dict(identifier)]
+    resource |= {
         "status": "final" if level and result.get("complete", True) else "preliminary",
-        "subject": subject_reference(patient),
+        "subject": dict(subject) if subject else subject_reference(patient),
         "method": {
             "coding": [
                 {
@@ -502,11 +541,18 @@ def bundle_for_record(
     patient: str | None = None,
     authored: str | None = None,
     key: str | None = None,
+    subject: Mapping[str, Any] | None = None,
+    identifier: Mapping[str, Any] | None = None,
+    transaction: bool = False,
 ) -> list[dict[str, Any]]:
     """The two Bundle entries of one scored screening: its QuestionnaireResponse and RiskAssessment.
 
     ``key`` makes the entries' ``fullUrl`` stable (the same record always gets the same ids); without it
-    they are random. Feed the entries of many records to :func:`iter_bundle_json`.
+    they are random. Feed the entries of many records to :func:`iter_bundle_json`. ``subject``: who the
+    screening is about (a Reference, kept as given); ``identifier``: the response's identifier, from which
+    the RiskAssessment's is made (the same response scored by the same ruleset version gets the same one).
+    ``transaction``: entries of a transaction Bundle, each a conditional create on its identifier
+    (``ifNoneExist``), so that sending the same Bundle twice stores nothing twice.
     """
     info = result.get("ruleset") or {}
     seed = f"{key}|{info.get('sha256', '')}" if key is not None else None
@@ -520,17 +566,51 @@ def bundle_for_record(
         ruleset=ruleset,
         patient=patient,
         authored=authored,
+        subject=subject,
+        identifier=identifier,
     )
-    ra = risk_assessment(result, patient=patient, occurrence=authored, basis=f"urn:uuid:{qr_id}")
-    return [
+    ra_identifier = None
+    if identifier and identifier.get("value"):
+        version = f"{info.get('id', '')}/{info.get('version', '')}/{str(info.get('sha256', ''))[:12]}"
+        ra_identifier = {"system": RISK_ASSESSMENT_SYSTEM, "value": f"{identifier['value']}/{version}"}
+    ra = risk_assessment(
+        result,
+        patient=patient,
+        occurrence=authored,
+        basis=f"urn:uuid:{qr_id}",
+        subject=subject,
+        identifier=ra_identifier,
+    )
+    entries: list[dict[str, Any]] = [
         {"fullUrl": f"urn:uuid:{qr_id}", "resource": qr},
         {"fullUrl": f"urn:uuid:{ra_id}", "resource": ra},
     ]
+    if transaction:
+        for entry, ident in ((entries[0], identifier), (entries[1], ra_identifier)):
+            request: dict[str, Any] = {"method": "POST", "url": entry["resource"]["resourceType"]}
+            if ident and ident.get("value"):
+                request["ifNoneExist"] = "identifier=" + search_token(ident.get("system"), str(ident["value"]))
+            entry["request"] = request
+    return entries
 
 
-def iter_bundle_json(entries: Iterable[Mapping[str, Any]], *, timestamp: str | None = None) -> Iterator[str]:
-    """A collection Bundle as JSON text, one chunk per entry (constant memory)."""
-    head: dict[str, Any] = {"resourceType": "Bundle", "type": "collection"}
+def search_token(system: object, value: str) -> str:
+    """``system|value`` for a token search parameter (FHIR's escapes, then URL encoding)."""
+    from urllib.parse import quote
+
+    def esc(text: str) -> str:
+        for ch in ("\\", "|", ",", "$"):
+            text = text.replace(ch, "\\" + ch)
+        return quote(text, safe=":/.-_~")
+
+    return (esc(str(system)) + "|" if system else "") + esc(value)
+
+
+def iter_bundle_json(
+    entries: Iterable[Mapping[str, Any]], *, timestamp: str | None = None, kind: str = "collection"
+) -> Iterator[str]:
+    """A collection (or transaction) Bundle as JSON text, one chunk per entry (constant memory)."""
+    head: dict[str, Any] = {"resourceType": "Bundle", "type": kind}
     if timestamp:
         head["timestamp"] = timestamp
     opening = json.dumps(head, ensure_ascii=False)[:-1]
