@@ -51,7 +51,7 @@ def test_redcap_branching_logic_agrees_with_ask_if() -> None:
     checked = 0
     for combo in itertools.product(*GRID.values()):
         answers = dict(zip(GRID, combo, strict=True))
-        record = redcap_record(fields, answers)
+        record = redcap_record(fields, answers, ruleset)
         for q in ruleset.questions:
             if q.ask_if is None or q.id == "no_knee":
                 continue

@@ -232,9 +232,14 @@ def redcap_cell(field: Mapping[str, str], value: Any) -> str:
     return str(value)
 
 
-def redcap_record(fields: Mapping[str, Mapping[str, str]], answers: Mapping[str, Any]) -> dict[str, str]:
+def redcap_record(
+    fields: Mapping[str, Mapping[str, str]], answers: Mapping[str, Any], ruleset: Ruleset | None = None
+) -> dict[str, str]:
     """One record's raw export cells: checkbox fields as ``field___code`` columns of 0/1 (all 0 when not
-    answered, as REDCap stores them)."""
+    answered, as REDCap stores them); with the ``ruleset``, a checkbox field whose columns would be too long
+    with choice ids has the choices' numbers as codes."""
+    from stm_screen.interop.conditions import checkbox_code
+
     record: dict[str, str] = {}
     for name, field in fields.items():
         if name == "record_id":
@@ -243,6 +248,8 @@ def redcap_record(fields: Mapping[str, Mapping[str, str]], answers: Mapping[str,
         if field["Field Type"] == "checkbox":
             codes = redcap_codes(field)
             chosen = list(value or [])
+            if ruleset is not None:
+                chosen = [checkbox_code(ruleset.by_id[name], c) for c in chosen]
             assert set(chosen) <= set(codes), f"field '{name}' has no codes {set(chosen) - set(codes)}"
             for code in codes:
                 record[f"{name}___{code}"] = "1" if code in chosen else "0"
@@ -386,7 +393,7 @@ def agree(
     items = form_items(questionnaire)
     checked = 0
     qr = response_for(questionnaire, answers)
-    record = redcap_record(fields, answers)
+    record = redcap_record(fields, answers, ruleset)
     skipped = scorer.visible(values)[1]
     # REDCap stores a checkbox field as one 0/1 column per box, so a blank one reads as nothing ticked (as
     # batch --preset redcap reads it): the same answers, as REDCap holds them
@@ -408,7 +415,7 @@ def agree(
     ev = scorer.evaluate(values)
     kept = {k: v for k, v in answers.items() if k not in ev.skipped}
     qr = response_for(questionnaire, kept)
-    record = redcap_record(fields, kept)
+    record = redcap_record(fields, kept, ruleset)
     assert set(qr_answers(qr)) == {k for k, v in kept.items() if v is not None}
     for q in ruleset.questions:
         if q.ask_if is None:

@@ -20,6 +20,7 @@ from stm_screen.core.answers import Answer
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import InputFileError, MappingError, Problem, UsageError
+from stm_screen.interop.conditions import checkbox_choice
 
 _QUALTRICS_SUFFIXES = (" - Selected Choice", " - Response", " - Text")
 _REDCAP_CHOICE = re.compile(r"^(.*)\s*\(choice=(.*)\)$")
@@ -149,7 +150,7 @@ def _match(
         base, _, code = name.rpartition("___")
         q = by_id.get(norm(base))
         if q is not None and q.type == "multi_choice":
-            choice = _option_match(q, code)
+            choice = _option_match(q, code) or checkbox_choice(q, code)
             if choice is not None:
                 return q, choice
     if col.option:  # SurveyMonkey option row
@@ -235,6 +236,10 @@ def build_plan(
             where = "--id-column" if options.id_column else f"{mapping.path if mapping else ''}: id_column"
             raise UsageError(f"{where}: {source} has no column '{wanted}'{suggest(wanted, headers)}")
         id_indices.append(found)
+    elif preset.name == "redcap" and columns and columns[0].name and norm(columns[0].name) not in by_id:
+        # REDCap always exports the project's record id first, whatever its name (record_id, study_id,
+        # participant_id, ...): two patients must never share an id
+        id_indices.append(columns[0].index)
     else:
         for candidate in preset.id_columns:
             found = _find(columns, candidate)

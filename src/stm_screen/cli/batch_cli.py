@@ -105,6 +105,15 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "server accepts as they are.",
             ),
         ] = "collection",
+        event: Annotated[
+            str | None,
+            typer.Option(
+                "--event",
+                help="REDCap longitudinal export: score only the rows of this event (its unique name, "
+                "such as screening_arm_1; several with commas). Without it, rows of events that answer "
+                "no question are skipped and counted.",
+            ),
+        ] = None,
     ) -> None:
         """Score every record of survey exports; one output row per record, in input order.
 
@@ -128,6 +137,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             allow_missing=allow_missing,
             patient_system=patient_system,
             fhir_bundle=fhir_bundle,
+            event=event,
         )
         if suggest_map:
             batch_cmd.suggest(inputs, opts)

@@ -43,6 +43,7 @@ class CommandOptions:
     allow_missing: bool = False
     patient_system: str | None = None
     fhir_bundle: str = "collection"
+    event: str | None = None
 
 
 def note(line: str) -> None:
@@ -202,6 +203,7 @@ def _settings(o: CommandOptions, delimiter: str | None, allow_missing: bool | No
         jobs=o.jobs,
         temp_dir=_temp_dir(o.output),
         allow_missing=o.allow_missing if allow_missing is None else allow_missing,
+        events=tuple(e.strip() for e in o.event.split(",") if e.strip()) if o.event else (),
     )
 
 
@@ -286,14 +288,19 @@ def _summary(
 ) -> None:
     """Counts per status and level, the safety questions that had no column (once per file), and the first
     bad records (file and row only, never the id)."""
+    from stm_screen.batch.runner import SKIPPED
     from stm_screen.batch.scoring import IGNORED
 
     by_status: dict[str, int] = {}
     by_level: dict[str, int] = {}
     ignored: dict[str, int] = {}
+    skipped: dict[str, int] = {}
     for (status, level), n in counts.items():
         if status == IGNORED:
             ignored[level] = ignored.get(level, 0) + n
+            continue
+        if status == SKIPPED:
+            skipped[level] = skipped.get(level, 0) + n
             continue
         by_status[status] = by_status.get(status, 0) + n
         if level:
@@ -306,6 +313,13 @@ def _summary(
     shown = ", ".join(f"{lv.id} {by_level[lv.id]:,}" for lv in levels if by_level.get(lv.id))
     if shown:
         note(f"levels: {shown}")
+    if skipped:
+        total_skipped = sum(skipped.values())
+        each = ", ".join(f"{event or '(no event)'} {n:,}" for event, n in sorted(skipped.items()))
+        note(
+            f"{total_skipped:,} row(s) of other events skipped, not scored ({each}): rows that answer no "
+            "question, or with --event, rows of other events"
+        )
     for file, qids in gaps:
         note(
             f"{file}: no column for warning-sign question(s) {', '.join(qids)} (allowed): the warning "

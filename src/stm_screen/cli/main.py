@@ -94,6 +94,7 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "-j": ("jobs", True),
     "--patient-system": ("patient_system", True),
     "--fhir-bundle": ("fhir_bundle", True),
+    "--event": ("event", True),
 }
 JOBS_RANGE = range(0, 33)  # as the Typer option's min and max
 

@@ -332,9 +332,32 @@ def _redcap_guards(questions: list[str], qs: Mapping[str, Question]) -> list[str
     return out
 
 
-def _redcap_atom(node: Node) -> str:
+REDCAP_MAX_FIELD = 26  # REDCap's advice for variable names, and so for checkbox export columns
+
+
+def checkbox_code(q: Question, choice: str) -> str:
+    """A choice's code in the REDCap checkbox field: its id, or, where ``field___id`` would pass REDCap's
+    advice of 26 characters for a column name, its number (1, 2, ...). ``batch`` maps the number back (a
+    choice id starts with a letter, so a number never means an id)."""
+    if len(q.id) + 3 + len(choice) > REDCAP_MAX_FIELD:
+        return str(q.choice_ids.index(choice) + 1)
+    return choice
+
+
+def checkbox_choice(q: Question, code: str) -> str | None:
+    """The choice of a ``field___code`` column whose code is a choice's number (see :func:`checkbox_code`)."""
+    if q.type != "multi_choice" or not code.isdigit():
+        return None
+    n = int(code)
+    if 1 <= n <= len(q.choices) and checkbox_code(q, q.choices[n - 1].id) == code:
+        return q.choices[n - 1].id
+    return None
+
+
+def _redcap_atom(node: Node, qs: Mapping[str, Question]) -> str:
     if isinstance(node, Member):
-        return f"[{node.question}({node.choice})] = '{1 if node.present else 0}'"
+        code = checkbox_code(qs[node.question], node.choice)
+        return f"[{node.question}({code})] = '{1 if node.present else 0}'"
     if isinstance(node, Compare):
         return f"[{node.question}] {_REDCAP_OP[node.op]} {_redcap_value(node.value)}"
     assert isinstance(node, Expr)
@@ -352,7 +375,7 @@ def to_redcap(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
             guards = [g for p in node.parts if not isinstance(p, Group) for g in _blank_guards(p, qs)]
             parts = _redcap_guards(guards, qs)
             parts += [
-                to_redcap(p, qs, top=False) if isinstance(p, Group) else _redcap_atom(p) for p in node.parts
+                to_redcap(p, qs, top=False) if isinstance(p, Group) else _redcap_atom(p, qs) for p in node.parts
             ]
         else:
             parts = [to_redcap(p, qs, top=False) for p in node.parts]
@@ -360,8 +383,8 @@ def to_redcap(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
         return text if top else f"({text})"
     guards = _blank_guards(node, qs)
     if not guards:
-        return _redcap_atom(node)
-    text = " and ".join([*_redcap_guards(guards, qs), _redcap_atom(node)])
+        return _redcap_atom(node, qs)
+    text = " and ".join([*_redcap_guards(guards, qs), _redcap_atom(node, qs)])
     return text if top else f"({text})"
 
 

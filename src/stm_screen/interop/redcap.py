@@ -19,6 +19,7 @@ from stm_screen.interop.conditions import (
     UNSURE_LABEL,
     YES_NO_UNSURE_REDCAP,
     NotExpressible,
+    checkbox_code,
     offers_unsure,
     plain_number,
     required_in_forms,
@@ -91,6 +92,8 @@ def choice_codes(q: Question) -> list[tuple[str, str]]:
     """(code, label) of each choice of a radio or checkbox field, 'not sure' last where it is an answer."""
     if q.type == "boolean":
         pairs = [(code, label) for code, label in YES_NO_UNSURE_REDCAP if code != UNSURE]
+    elif q.type == "multi_choice":
+        pairs = [(checkbox_code(q, c.id), _clean(str(c.label))) for c in q.choices]
     else:
         pairs = [(c.id, _clean(str(c.label))) for c in q.choices]
     if offers_unsure(q):
