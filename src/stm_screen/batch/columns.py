@@ -394,6 +394,7 @@ def _targets(
                 decimal_comma=dc,
                 separators=seps,
                 other_as_typed=preset.other_as_typed,
+                numbers_are_recodes=preset.name == "qualtrics" and not (spec and spec.values),
             )
             targets.append(
                 Target(m.question, (m.column.index,), (m.column.name,), False, converter(m.question, opts))

@@ -61,10 +61,15 @@ class Preset:
             first.pop()
         if self.name == "qualtrics" and len(headers) >= 2:
             second = list(headers[1])
-            return [
-                Column(i, _clean(name), _clean(second[i]) if i < len(second) else "")
-                for i, name in enumerate(first)
-            ]
+            out_q: list[Column] = []
+            for i, name in enumerate(first):
+                text = _clean(second[i]) if i < len(second) else ""
+                # the legacy layout heads its own columns V1..V10 with their names in row 2
+                if _LEGACY_V.match(name.strip()) and text:
+                    out_q.append(Column(i, text))
+                else:
+                    out_q.append(Column(i, _clean(name), text))
+            return out_q
         if self.name == "surveymonkey" and len(headers) >= 2:
             second = list(headers[1])
             out: list[Column] = []
@@ -88,6 +93,7 @@ def _clean(header: str) -> str:
     return " ".join(header.replace("\ufeff", "").split())
 
 
+_LEGACY_V = re.compile(r"^V\d+$")
 _MONKEY_SINGLE = frozenset({"", "response", "openendedresponse", "openended"})
 
 
@@ -181,6 +187,7 @@ PRESETS: dict[str, Preset] = {
             "ExternalDataReference",
             "LocationLatitude",
             "LocationLongitude",
+            "LocationAccuracy",
             "DistributionChannel",
             "UserLanguage",
             "ResponseSet",
@@ -306,6 +313,9 @@ def detect_table(rows: Sequence[Sequence[str]]) -> str:
         return "qualtrics"
     if "responseid" in folded and ("responseset" in folded or "startdate" in folded):
         return "qualtrics"
+    second = {norm(c) for c in rows[1]} if len(rows) > 1 else set()
+    if {"responseid", "responseset"} <= second and any(_LEGACY_V.match(c) for c in first):
+        return "qualtrics"  # the legacy layout: V1..V10 over ResponseID, ResponseSet, ...
     if "respondentid" in folded and "collectorid" in folded:
         return "surveymonkey"
     if "redcapeventname" in folded or any("___" in c for c in first) or (first and first[0] == "record_id"):
