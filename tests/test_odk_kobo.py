@@ -35,7 +35,7 @@ def batch(*args: str) -> tuple[list[dict[str, Any]], str]:
 )
 def test_odk_central_exports_from_its_own_tests(name: str, expected: list[tuple[str, list[str]]]) -> None:
     rows, err = batch(str(DATA / f"{name}.csv"), "-r", str(DATA / "odk_demo.yaml"))
-    assert "reading as a odk-central export (detected" in err
+    assert "reading as an odk-central export (detected" in err
     assert "match no question" not in err  # SubmissionDate, KEY, FormVersion, ... are ODK's own columns
     assert [(r["id"], r["criteria_met"]) for r in rows] == expected
     assert all(r["status"] == "ok" for r in rows)

@@ -189,7 +189,8 @@ class Batch:
         chosen = self.settings.preset or (self.mapping.preset if self.mapping else None)
         if chosen is None:
             if detected != "plain":
-                self.notify(f"{name}: reading as a {detected} export (detected; --preset chooses another)")
+                article = "an" if detected[0] in "aeio" else "a"
+                self.notify(f"{name}: reading as {article} {detected} export (detected; --preset chooses another)")
             chosen = detected
         if (chosen == "fhir") != (kind == "fhir"):
             what = "a FHIR QuestionnaireResponse file" if kind == "fhir" else "not FHIR JSON"

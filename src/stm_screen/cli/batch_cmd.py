@@ -316,10 +316,7 @@ def _summary(
     if skipped:
         total_skipped = sum(skipped.values())
         each = ", ".join(f"{event or '(no event)'} {n:,}" for event, n in sorted(skipped.items()))
-        note(
-            f"{total_skipped:,} row(s) of other events skipped, not scored ({each}): rows that answer no "
-            "question, or with --event, rows of other events"
-        )
+        note(f"{total_skipped:,} row(s) of other events skipped, not scored: {each}")
     for file, qids in gaps:
         note(
             f"{file}: no column for warning-sign question(s) {', '.join(qids)} (allowed): the warning "
