@@ -88,9 +88,20 @@ def _codes(item: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_score_and_history_fhir_are_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STM_SCREEN_HOME", str(tmp_path))
-    for example in ("answers.yaml", "warning.yaml"):
+    for example in ("answers.yaml", "warning.yaml", "unsure.yaml"):
         bundle = run("score", str(ROOT / "docs" / "examples" / example), "--format", "fhir")
         assert_valid(bundle)
+        saved = runner.invoke(
+            app, ["score", str(ROOT / "docs" / "examples" / example), "--save", "--patient", "MRN-0042"]
+        )
+        assert saved.exit_code == 0, saved.output
+    assert_valid(run("history", "show", "1", "--format", "fhir"))
+    out = tmp_path / "all.json"
+    result = runner.invoke(app, ["history", "export", "--output", str(out), "--format", "fhir"])
+    assert result.exit_code == 0, result.output
+    bundle = json.loads(out.read_text(encoding="utf-8"))
+    assert len(bundle["entry"]) == 6
+    assert_valid(bundle)
 
 
 def test_batch_csv_keeps_the_record_id_as_the_patient_with_the_clinics_system() -> None:

@@ -387,6 +387,7 @@ def agree(
        does not ask, which a form tool may keep): shown exactly when stm-screen asks the question.
     2. The whole form: answers to questions the form hides are cleared in form order, as the tools do, and
        then every gated question is shown exactly when stm-screen's scorer asks it.
+    3. The questionnaire (prompt.flow), given these answers as they are asked for, asks those questions.
     """
     scorer = Scorer(ruleset)
     values = canonical(answers)
@@ -429,6 +430,8 @@ def agree(
     # the filler that drops disabled items keeps exactly the answers stm-screen counts
     dropped = response_for(questionnaire, answers, drop_disabled=True)
     assert qr_answers(dropped) == qr_answers(qr)
+    # 3. the questionnaire asks exactly the questions the scorer does not skip
+    assert flow_asks(ruleset, answers) == {q.id for q in ruleset.questions if q.id not in ev.skipped}
     return checked
 
 
@@ -645,6 +648,8 @@ def test_chained_skip_logic_agrees_everywhere(chain_forms: Forms) -> None:
     def check(answers: dict[str, Any]) -> None:
         agree(ruleset, questionnaire, fields, answers)
         skipped = scorer.visible(canonical(answers))[1]
-        assert flow_asks(ruleset, answers) == {q.id for q in ruleset.questions if q.id not in skipped}
+        assert {q.id for q in ruleset.questions if scorer.asked(q, canonical(answers))} == {
+            q.id for q in ruleset.questions if q.id not in skipped
+        }
 
     check()
