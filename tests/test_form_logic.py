@@ -639,9 +639,14 @@ def chain_forms(tmp_path_factory: pytest.TempPathFactory) -> Forms:
 def test_chained_skip_logic_agrees_everywhere(chain_forms: Forms) -> None:
     """Questionnaire, scorer, REDCap branching logic, FHIR enableWhen and FHIRPath: the same questions,
     with stale answers to questions turned off everywhere in the answer sets."""
+    from stm_screen.core.ruleset import check_skip_logic
+
     ruleset, questionnaire, fields = chain_forms
     scorer = Scorer(ruleset)
     assert any("enableWhenExpression" in json.dumps(i) for i in form_items(questionnaire).values())
+    errors, warnings = check_skip_logic(ruleset)
+    assert errors == []  # its safety questions are decided whenever what they look at is shown
+    assert {w.message.split("'")[1] for w in warnings} >= {"swollen", "not_knee"}
 
     @settings(max_examples=250, deadline=None)
     @given(answers=answer_sets(ruleset, answered=("fell",)))

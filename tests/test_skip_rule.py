@@ -81,9 +81,10 @@ def test_rules_check_refuses_a_safety_question_that_can_be_hidden_undecided(tmp_
     assert f"{path}:{line}:" in result.stderr
     assert "questions[4] 'head'.ask_if: with fell = no, 'hurt' is not asked" in result.stderr
     assert "safety question" in result.stderr
-    # every command refuses such rules, not only rules check
+    # the search is rules check's (too slow for every start of the tool): other commands still load them
     answers = write(tmp_path, "fell: no\n", "a.yaml")
-    assert runner.invoke(app, ["score", answers, "-r", path]).exit_code == 2
+    scored = runner.invoke(app, ["score", answers, "-r", path, "-f", "json"])
+    assert scored.exit_code == 0 and json.loads(scored.stdout)["level"] == "self_care"
 
 
 def test_rules_check_refuses_a_warning_sign_that_can_never_be_ruled_out(tmp_path: Path) -> None:
@@ -145,3 +146,9 @@ def test_batch_ignores_stale_answers_and_counts_them_once_per_column(tmp_path: P
     bundle = json.loads(fhir.stdout)
     first_qr = bundle["entry"][0]["resource"]
     assert "hurt" not in json.dumps(first_qr.get("item", []))
+
+
+def test_the_bundled_ruleset_passes_the_skip_logic_check() -> None:
+    from stm_screen.core.ruleset import check_skip_logic
+
+    assert check_skip_logic(load_ruleset()) == ([], [])

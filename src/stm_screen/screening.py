@@ -37,9 +37,13 @@ def score_data(
 
 
 def check_rules(spec: str | Path | None = None) -> tuple[Ruleset, ExampleReport]:
-    """Load a ruleset and run its examples; raise RulesError if either fails."""
+    """Load a ruleset, check its skip logic and run its examples; raise RulesError if any fails. Warnings
+    (questions the skip rule may hide undecided) come back as the ruleset's ``warnings``."""
+    from stm_screen.core.ruleset import check_skip_logic
+
     ruleset = load_rules(spec)
+    errors, warnings = check_skip_logic(ruleset)
     report = run_examples(ruleset)
-    if report.problems:
-        raise RulesError(report.problems)
-    return ruleset, report
+    if errors or report.problems:
+        raise RulesError([*errors, *report.problems])
+    return ruleset._replace(warnings=tuple(warnings)), report

@@ -402,7 +402,6 @@ class _Compiler:
                         f"{self.label(('red_flags', i))}: unknown red flag '{other}'{suggest(other, flag_ids)}",
                     )
         questions = [q if q.safety or q.id not in red_flag_names else _replace_safety(q) for q in questions]
-        warnings = self.check_skip_logic(questions, red_flags, {rf.id: i for i, rf in enumerate(raw.red_flags)})
 
         criteria: list[Criterion] = []
         for i, c in enumerate(raw.criteria):
@@ -484,58 +483,7 @@ class _Compiler:
             level_by_id=levels,
             locate=self.locate,
             unchecked=unchecked,
-            warnings=tuple(warnings),
         )
-
-    def check_skip_logic(
-        self, questions: list[Question], red_flags: list[RedFlag], flag_index: Mapping[str, int]
-    ) -> list[Problem]:
-        """A question hidden although the person answered everything they were shown (its ask_if looks at
-        a question that was not shown): an error for a safety question, whose warning sign could then never
-        be ruled out; a warning for others. Returns the warnings."""
-        from stm_screen.core.skiplogic import describe_answers, undecided_example
-
-        by_id = {q.id: q for q in questions}
-        warnings: list[Problem] = []
-        for rf in red_flags:
-            found = undecided_example(rf.when, by_id)
-            if found is not None:
-                answers, hidden = found
-                path: Path = ("red_flags", flag_index[rf.id], "when")
-                self.problem(
-                    path,
-                    f"{self.label(path)}: with {describe_answers(answers)}, '{hidden}' is not asked, so this "
-                    "warning sign could never be ruled out for someone who answered every question shown "
-                    f"(everyone like that would be told some warning signs could not be checked). Add what "
-                    f"'{hidden}' is asked after, for example '<its ask_if> and {hidden}'",
-                )
-        for q in questions:
-            found = undecided_example(q.ask_if, by_id)
-            if found is None:
-                continue
-            answers, hidden = found
-            path = ("questions", q.order, "ask_if")
-            where = f"{self.label(path)}: "
-            why = (
-                f"with {describe_answers(answers)}, '{hidden}' is not asked, so this ask_if cannot be decided "
-                f"and '{q.id}' is not asked either, although every question shown was answered"
-            )
-            if q.safety:
-                self.problem(
-                    path,
-                    f"{where}{why}; a safety question hidden this way leaves its warning sign unchecked for "
-                    f"everyone it hides it from. Write the ask_if so it is true or false whenever the "
-                    f"questions it looks at are shown (for example 'a and b' where b is asked only if a), "
-                    f"or drop the ask_if",
-                )
-            else:
-                file, line, col = self.locate(path, 0)
-                hint = (
-                    f" (fine if '{q.id}' is meant to follow '{hidden}'; to say so, and silence this warning, "
-                    f"add what '{hidden}' is asked after: '<its ask_if> and ...')"
-                )
-                warnings.append(Problem(f"{where}{why}{hint}", file, line, col))
-        return warnings
 
     def check_question(self, path: Path, q: m.Rec) -> None:
         label = self.label(path)
@@ -857,6 +805,71 @@ class _Compiler:
                 f"outcome bands for '{score.id}' leave a gap: scores above {last[2]:g} (up to "
                 f"{score.high:g}) match no band",
             )
+
+
+def check_skip_logic(ruleset: Ruleset, limit: int | None = None) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) about skip logic (see ``core.skiplogic``), each at its ``FILE:LINE:COL``:
+
+    * an error for a safety question whose ``ask_if`` can be undecided for someone who answered every
+      question shown (a hidden safety question leaves its warning sign unchecked for everyone it hides it
+      from), and for a warning sign whose ``when`` can be (it could never be ruled out for them);
+    * a warning for any other question whose ``ask_if`` can be.
+
+    Run by ``rules check`` (the search tries up to ``limit`` answer sets per condition: too slow to run
+    whenever a command loads the rules)."""
+    from stm_screen.core.skiplogic import MAX_TRIALS, describe_answers, undecided_example
+
+    locate = ruleset.locate or _no_locate
+    by_id = dict(ruleset.by_id)
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+
+    def at(path: Path, message: str) -> Problem:
+        file, line, col = locate(path, 0)
+        return Problem(message, file or ruleset.origin, line, col)
+
+    for i, rf in enumerate(ruleset.red_flags):
+        found = undecided_example(rf.when, by_id, limit or MAX_TRIALS)
+        if found is not None:
+            answers, hidden = found
+            errors.append(
+                at(
+                    ("red_flags", i, "when"),
+                    f"red_flags[{i + 1}] '{rf.id}'.when: with {describe_answers(answers)}, '{hidden}' is not "
+                    "asked, so this warning sign could never be ruled out for someone who answered every "
+                    "question shown (everyone like that would be told some warning signs could not be "
+                    f"checked). Add what '{hidden}' is asked after, for example '<its ask_if> and {hidden}'",
+                )
+            )
+    for q in ruleset.questions:
+        found = undecided_example(q.ask_if, by_id, limit or MAX_TRIALS)
+        if found is None:
+            continue
+        answers, hidden = found
+        path: Path = ("questions", q.order, "ask_if")
+        why = (
+            f"questions[{q.order + 1}] '{q.id}'.ask_if: with {describe_answers(answers)}, '{hidden}' is not "
+            f"asked, so this ask_if cannot be decided and '{q.id}' is not asked either, although every "
+            "question shown was answered"
+        )
+        if q.safety:
+            errors.append(
+                at(
+                    path,
+                    f"{why}; a safety question hidden this way leaves its warning sign unchecked for everyone "
+                    "it hides it from. Write the ask_if so it is true or false whenever the questions it looks "
+                    "at are shown (for example 'a and b' where b is asked only if a), or drop the ask_if",
+                )
+            )
+        else:
+            warnings.append(
+                at(
+                    path,
+                    f"{why} (fine if '{q.id}' is meant to follow '{hidden}'; to say so, and silence this "
+                    f"warning, add what '{hidden}' is asked after: '<its ask_if> and ...')",
+                )
+            )
+    return errors, warnings
 
 
 def _codes(raw: Any) -> tuple[Code, ...]:

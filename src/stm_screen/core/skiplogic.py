@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from stm_screen.core.conditions import Condition
     from stm_screen.core.ruleset import Question
 
-MAX_TRIALS = 20_000  # answer sets tried exactly; beyond that, a fixed random sample of this many
+MAX_TRIALS = 20_000  # answer sets tried exactly by rules check; beyond that, a fixed random sample
 
 
 def depends_on(cond: Condition, by_id: Mapping[str, Question]) -> list[Question]:
@@ -78,39 +78,90 @@ def _candidates(q: Question, numbers: list[float]) -> list[Any]:
     return sorted(values) or [0.0]
 
 
-def _trials(choices: list[list[Any]]) -> Iterator[tuple[Any, ...]]:
+def _trials(choices: list[list[Any]], limit: int) -> Iterator[tuple[Any, ...]]:
     total = 1
     for c in choices:
         total *= len(c)
-    if total <= MAX_TRIALS:
+    if total <= limit:
         yield from itertools.product(*choices)
         return
     rng = random.Random(0)  # the same sample on every run: a check must not flicker
-    for _ in range(MAX_TRIALS):
+    for _ in range(limit):
         yield tuple(rng.choice(c) for c in choices)
 
 
+def _leaves(source: str) -> list[ast.expr]:
+    out: list[ast.expr] = []
+
+    def walk(node: ast.expr) -> None:
+        if isinstance(node, ast.BoolOp):
+            for v in node.values:
+                walk(v)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            walk(node.operand)
+        else:
+            out.append(node)
+
+    walk(ast.parse(source, mode="eval").body)
+    return out
+
+
+def _classes(conds: Sequence[Condition], deps: list[Question], numbers: list[float]) -> list[list[Any]]:
+    """Candidate answers per question, one per class of answers that every comparison over that question
+    alone finds the same (a question compared together with another keeps all its candidates)."""
+    from stm_screen.core.conditions import ConditionError, NameInfo, compile_condition
+
+    ids = {d.id for d in deps}
+    single: dict[str, list[Condition]] = {}
+    joint: set[str] = set()
+    for cond in conds:
+        for leaf in _leaves(cond.source):
+            names = {n.id for n in ast.walk(leaf) if isinstance(n, ast.Name)} & ids
+            if len(names) > 1:
+                joint |= names
+            elif names:
+                (name,) = names
+                d = next(x for x in deps if x.id == name)
+                kind = {"boolean": "bool", "integer": "num", "number": "num"}.get(d.type)
+                info = NameInfo(kind or ("choice" if d.type == "choice" else "multi"), d.choice_ids)  # type: ignore[arg-type]
+                try:
+                    single.setdefault(name, []).append(compile_condition(ast.unparse(leaf), {name: info}))
+                except ConditionError:  # pragma: no cover - a part of a condition that compiled
+                    joint.add(name)
+    out: list[list[Any]] = []
+    for d in deps:
+        values = _candidates(d, numbers)
+        if d.id not in joint:
+            seen: dict[tuple[bool | None, ...], Any] = {}
+            for v in values:
+                given = {d.id: frozenset(v) if isinstance(v, list) else v}
+                seen.setdefault(tuple(a.evaluate(given) for a in single.get(d.id, ())), v)
+            values = list(seen.values())
+        out.append(values)
+    return out
+
+
 def undecided_example(
-    cond: Condition | None, by_id: Mapping[str, Question]
+    cond: Condition | None, by_id: Mapping[str, Question], limit: int = MAX_TRIALS
 ) -> tuple[dict[str, Any], str] | None:
     """Answers to every shown question (none blank, none 'not sure') under which a condition (an
     ``ask_if``, a warning sign's ``when``) cannot be decided, with a question it looks at that was not
-    shown; None when there are none."""
+    shown; None when there are none. At most ``limit`` answer sets are tried (a fixed sample beyond)."""
     if cond is None:
         return None
     deps = depends_on(cond, by_id)
     if not any(d.ask_if is not None for d in deps):
         return None  # every question it looks at is always shown, and so answered
-    numbers = _numbers([cond, *(d.ask_if for d in deps if d.ask_if is not None)])
-    choices = [_candidates(d, numbers) for d in deps]
-    for combo in _trials(choices):
+    conds = [cond, *(d.ask_if for d in deps if d.ask_if is not None)]
+    choices = _classes(conds, deps, _numbers(conds))
+    for combo in _trials(choices, limit):
         live: dict[str, Any] = {}
         hidden: list[str] = []
         for d, value in zip(deps, combo, strict=True):
             if d.ask_if is not None and d.ask_if.evaluate(live) is not True:
                 hidden.append(d.id)
                 continue
-            live[d.id] = value
+            live[d.id] = frozenset(value) if isinstance(value, list) else value
         if not hidden:
             continue
         if cond.evaluate(live) is None:
