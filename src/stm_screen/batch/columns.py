@@ -73,6 +73,7 @@ class Plan:
     preset: Preset
     headers: tuple[str, ...] = field(default=())
     unused_specs: tuple[ColumnSpec, ...] = ()  # mapped columns not in these headers (per-record plans)
+    id_given: bool = False  # the id column was named (--id-column, a mapping's id_column)
 
 
 @dataclass
@@ -300,6 +301,7 @@ def build_plan(
         preset,
         tuple(headers),
         tuple(missing_cols),
+        wanted is not None,
     )
 
 

@@ -197,9 +197,10 @@ class FhirWriter(Writer):
         self, rid: str, cells: list[Any] | None, plan: Plan | None
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """(subject, response identifier) of a record. A FHIR response keeps its own ``subject`` (a
-        ``Patient/123`` reference stays a reference) and ``identifier``; a table's record id (its first id
-        column) is the patient's identifier in ``--patient-system`` (else the tool's URN), and the whole id
-        (with a REDCap event or repeat instance) the response's."""
+        ``Patient/123`` reference stays a reference) and ``identifier``; a REDCap or plain table's record id
+        (its first id column; any platform's with ``--patient-system`` or a named id column) is the patient's
+        identifier in ``--patient-system`` (else the tool's URN), and the whole id (with a REDCap event or
+        repeat instance) the response's."""
         subject: dict[str, Any] | None = None
         identifier: dict[str, Any] | None = None
         if cells is not None and plan is not None and plan.preset.name == "fhir":
@@ -216,7 +217,13 @@ class FhirWriter(Writer):
             if identifier is None and rid:
                 identifier = {"system": RESPONSE_SYSTEM, "value": rid}
             return subject, identifier
-        if cells is not None and plan is not None and plan.id_indices:
+        # a REDCap or plain table's record id, or a named id column, is the patient's; a survey platform's
+        # (a Qualtrics ResponseId, an ODK KEY, a Kobo _uuid) names the response only, unless the clinic says
+        # which identifier system it belongs to
+        patients = plan is not None and (
+            plan.preset.name in ("redcap", "plain") or plan.id_given or self.patient_system is not None
+        )
+        if cells is not None and plan is not None and plan.id_indices and patients:
             first = plan.id_indices[0]
             patient = str(cells[first]).strip() if first < len(cells) else ""
             if patient:
