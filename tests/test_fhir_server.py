@@ -219,3 +219,17 @@ def test_loinc_yes_no_codes_without_display(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     row = json.loads(result.stdout)
     assert row["status"] == "ok" and row["level"] == "pt_recommended", row
+
+
+def test_a_survey_platforms_response_id_is_not_a_patient() -> None:
+    kobo = str(ROOT / "docs" / "examples" / "kobo_export.csv")
+    bundle = run("batch", kobo, "-f", "fhir")
+    assert_valid(bundle)
+    qr = bundle["entry"][0]["resource"]
+    assert "subject" not in qr and qr["identifier"]["system"] == "urn:stm-screen:response"
+    assert bundle["entry"][1]["resource"]["subject"] == {"display": "unidentified"}
+    bundle = run("batch", kobo, "-f", "fhir", "--patient-system", "urn:oid:1.2.3.4")
+    assert bundle["entry"][0]["resource"]["subject"]["identifier"]["system"] == "urn:oid:1.2.3.4"
+    bad = runner.invoke(app, ["batch", kobo, "-f", "fhir", "--patient-system", "not a uri"])
+    assert bad.exit_code == 2
+    assert runner.invoke(app, ["batch", kobo, "--fhir-bundle", "transaction"]).exit_code == 2
