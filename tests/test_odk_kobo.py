@@ -221,3 +221,20 @@ def test_round_trip_odk_central_and_kobo_from_our_xlsform(tmp_path: Path) -> Non
     got, err = batch(str(kobo))
     assert "kobo" in err and "match no question" not in err, err
     assert [(r["status"], r["level"]) for r in got] == expected
+
+
+def test_the_readmes_example_exports_are_what_make_exports_writes() -> None:
+    """docs/examples/*_export.* are built from the exported forms: regenerate them when the forms change
+    (python docs/examples/make_exports.py)."""
+    import importlib.util
+
+    root = Path(__file__).parent.parent / "docs" / "examples"
+    spec = importlib.util.spec_from_file_location("make_exports", root / "make_exports.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    answers = module._answers()
+    assert module.redcap(answers) == (root / "redcap_export.csv").read_text(encoding="utf-8")
+    assert module.fhir(answers) == (root / "fhir_responses.json").read_text(encoding="utf-8")
+    assert module.odk(answers) == (root / "odk_central_export.csv").read_text(encoding="utf-8")
+    assert module.kobo(answers).encode("utf-8") == (root / "kobo_export.csv").read_bytes()

@@ -84,7 +84,7 @@ def redcap(answers: list[dict[str, Any]]) -> str:
             else:
                 row[q.id] = str(value)
         rows.append(row)
-    follow = {h: "" for h in header} | {"record_id": "101", "redcap_event_name": "followup_arm_1"}
+    follow = dict.fromkeys(header, "") | {"record_id": "101", "redcap_event_name": "followup_arm_1"}
     follow |= {h: "0" for h in header if "___" in h or h.endswith("_complete")}
     rows.append(follow)
     buf = io.StringIO()
