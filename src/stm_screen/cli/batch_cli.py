@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from stm_screen.cli.errors import guard
+from stm_screen.cli.opts import TextsOpt, WithOpt
 
 PresetOpt = Annotated[
     str | None,
@@ -114,6 +115,8 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "no question are skipped and counted.",
             ),
         ] = None,
+        with_modules: WithOpt = None,
+        texts: TextsOpt = None,
     ) -> None:
         """Score every record of survey exports; one output row per record, in input order.
 
@@ -138,6 +141,8 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             patient_system=patient_system,
             fhir_bundle=fhir_bundle,
             event=event,
+            with_modules=with_modules,
+            texts=texts,
         )
         if suggest_map:
             batch_cmd.suggest(inputs, opts)

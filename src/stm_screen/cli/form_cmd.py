@@ -15,7 +15,15 @@ from stm_screen.errors import UsageError
 FORMATS = ("redcap", "fhir", "xlsform", "csv")
 
 
-def export(fmt: str, *, rules: str | None, output: Path | None, canonical_base: str | None = None) -> None:
+def export(
+    fmt: str,
+    *,
+    rules: str | None,
+    output: Path | None,
+    canonical_base: str | None = None,
+    with_modules: str | None = None,
+    texts: str | None = None,
+) -> None:
     if canonical_base is not None and fmt != "fhir":
         raise UsageError("--canonical-base is for --format fhir")
     if fmt not in FORMATS:
@@ -23,7 +31,15 @@ def export(fmt: str, *, rules: str | None, output: Path | None, canonical_base: 
     from stm_screen.io.output import open_output
     from stm_screen.screening import load_rules
 
-    ruleset = load_rules(rules)
+    ruleset = load_rules(rules, with_modules, texts)
+    missing = ruleset.missing_wording
+    if missing and fmt != "csv":
+        # The form gets a stand-in label ('PEG item 1'), never invented wording: the clinic types its own.
+        say_info(
+            f"warning: no wording was given for {len(missing)} item(s) whose licensed text is not shipped "
+            f"({', '.join(q.id for q in missing[:6])}{' ...' if len(missing) > 6 else ''}); the form labels "
+            "them 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE"
+        )
     if fmt == "xlsform":
         _xlsform(ruleset, output)
         return
