@@ -189,7 +189,7 @@ def test_other_missing_texts_are_warned_about_with_file_and_line(tmp_path: Path)
     out = runner.invoke(app, ["rules", "check", str(path)])
     assert out.exit_code == 0, out.output
     assert out.stdout.startswith("ok: minimal")
-    warnings = [x for x in out.stderr.splitlines() if x.startswith("warning: ")]
+    warnings = [x.removeprefix("stm-screen: ") for x in out.stderr.splitlines() if "warning: " in x]
     line = line_of(text, "text: How many months?")
     assert (
         f"warning: {path}:{line}:11: questions[1] 'months'.text: no 'es' text; the 'en' text is shown instead"
@@ -199,7 +199,6 @@ def test_other_missing_texts_are_warned_about_with_file_and_line(tmp_path: Path)
     assert lines == sorted(lines)
     assert not any("fever" in w or "see_doctor" in w or "disclaimer" in w for w in warnings)
     assert any(f":{line_of(text, 'title: Long')}:" in w and "criteria[1] 'long'.title" in w for w in warnings)
-    assert re.search(r"^\d+ warnings: ", out.stderr.splitlines()[-1])
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,6 +91,16 @@ def activate(lang: str | None) -> str:
     _state["translation"] = gettext.NullTranslations()
     _state["lang"] = SOURCE_LANGUAGE
     return SOURCE_LANGUAGE
+
+
+@contextmanager
+def speaking(lang: str | None) -> Iterator[str]:
+    """For a block of code, speak ``lang`` (a form that carries several languages), then go back."""
+    before = current()
+    try:
+        yield activate(lang)
+    finally:
+        activate(before)
 
 
 def current() -> str:

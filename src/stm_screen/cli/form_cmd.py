@@ -1,16 +1,19 @@
-"""``stm-screen form export``: the questionnaire for REDCap, FHIR or a CSV batch template."""
+"""``stm-screen form export``: the questionnaire for REDCap, FHIR, XLSForm (ODK, KoboToolbox) or a CSV batch
+template."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import sys
 from pathlib import Path
 
 from stm_screen.cli.errors import say_info
 from stm_screen.errors import UsageError
 from stm_screen.i18n import _
 
-FORMATS = ("redcap", "fhir", "csv")
+FORMATS = ("redcap", "fhir", "xlsform", "csv")
 
 
 def export(
@@ -18,10 +21,13 @@ def export(
     *,
     rules: str | None,
     output: Path | None,
+    canonical_base: str | None = None,
     with_modules: str | None = None,
     texts: str | None = None,
     lang: str | None = None,
 ) -> None:
+    if canonical_base is not None and fmt != "fhir":
+        raise UsageError(_("--canonical-base is for --format fhir"))
     if fmt not in FORMATS:
         raise UsageError(
             _("unknown --format '{fmt}'; choose one of: {formats}").format(
@@ -42,10 +48,15 @@ def export(
                 "form labels them 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE"
             ).format(n=len(missing), ids=ids)
         )
+    if fmt == "xlsform":
+        _xlsform(ruleset, output)
+        return
     if fmt == "fhir":
-        from stm_screen.interop.fhir import questionnaire
+        from stm_screen.interop.fhir import check_canonical_base, questionnaire
 
-        resource, warnings = questionnaire(ruleset)
+        if canonical_base is not None:
+            canonical_base = check_canonical_base(canonical_base)
+        resource, warnings = questionnaire(ruleset, canonical_base=canonical_base)
         for warning in warnings:
             say_info(_("warning: {problem}").format(problem=warning))
         with open_output(output) as handle:
@@ -65,3 +76,40 @@ def export(
             csv.writer(handle, lineterminator="\n").writerows(rows)
     if output is not None:
         say_info(_("wrote {path}").format(path=output))
+
+
+def _xlsform(ruleset: object, output: Path | None) -> None:
+    from stm_screen.core.ruleset import Ruleset
+    from stm_screen.interop.conditions import NotExpressible
+    from stm_screen.interop.xlsform import sheets
+    from stm_screen.io.xlsx import workbook_bytes
+
+    assert isinstance(ruleset, Ruleset)
+    if output is None or str(output) == "-":
+        if sys.stdout.isatty():
+            raise UsageError(
+                _("an XLSForm is a workbook (.xlsx): write it to a file with --output FILE.xlsx")
+            )
+    try:
+        data = workbook_bytes(sheets(ruleset))
+    except NotExpressible as exc:
+        raise UsageError(_("cannot write an XLSForm: {problem}").format(problem=exc)) from None
+    if output is None or str(output) == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    from stm_screen.io.atomic import atomic_writer
+
+    try:
+        with atomic_writer(output) as handle:
+            assert isinstance(handle, io.TextIOWrapper)
+            handle.flush()
+            handle.buffer.write(data)  # the workbook's bytes, under the same temp file + rename
+    except OSError as exc:
+        raise UsageError(
+            _("{path}: cannot write ({reason})").format(
+                path=output, reason=exc.strerror or type(exc).__name__
+            )
+        ) from None
+    say_info(_("wrote {path}").format(path=output))

@@ -26,15 +26,7 @@ def check(
         from stm_screen.cli.errors import say_info
 
         for warning in ruleset.warnings:
-            say_info(_("warning: {problem}").format(problem=warning))
-        n = len(ruleset.warnings)
-        say_info(
-            ngettext(
-                "{n} warning: texts missing in a language fall back to another",
-                "{n} warnings: texts missing in a language fall back to another",
-                n,
-            ).format(n=n)
-        )
+            say_info(_("stm-screen: warning: {problem}").format(problem=warning))
     own = [q for q in ruleset.questions if q.module is None]
     if not ruleset.levels and not ruleset.red_flags:  # an instrument module on its own
         own = list(ruleset.questions)
