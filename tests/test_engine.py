@@ -197,7 +197,7 @@ def test_findings_carry_the_answers_that_made_them_fire(ruleset: Ruleset) -> Non
     assert flag.urgency == "days" and result.urgency == "days"
     [finding] = result.findings
     assert finding.id == "limits_activity"
-    assert [(a.question, a.value, a.shown) for a in finding.answers] == [("activity_limitation", 6, "6")]
+    assert [(a.question, a.value, a.shown) for a in finding.answers] == [("activity_limitation", 6, "6/10")]
 
 
 def test_unanswered_red_flag_questions_are_not_ruled_out(ruleset: Ruleset) -> None:

@@ -16,15 +16,23 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from stm_screen.core.conditions import suggest
+from stm_screen.core.quantity import (
+    canonical_unit,
+    convert,
+    format_quantity,
+    no_words,
+    parse_quantity,
+    unsure_words,
+    yes_words,
+)
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import AnswerProblem, AnswersError
 
-TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "checked", "ja", "oui", "si", "sí", "on", "x"})
-FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "unchecked", "nein", "non", "off"})
+# The words of every language in stm_screen.core.quantity.LANGUAGES (one table per language).
+TRUE_WORDS = yes_words()
+FALSE_WORDS = no_words()
 # 'Not sure', for questions that offer it; compared after folding case, spaces and apostrophes.
-UNSURE_WORDS = frozenset(
-    {"unsure", "not sure", "notsure", "dont know", "do not know", "idk", "unknown", "not known", "ns", "dk"}
-)
+UNSURE_WORDS = unsure_words()
 MAX_NUMBER = 10**15  # larger whole numbers are refused before any arithmetic
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -72,21 +80,12 @@ def _show(value: object) -> str:
 
 
 def parse_number(q: Question, raw: object, *, decimal_comma: bool = False) -> int | float:
-    if isinstance(raw, bool):
-        raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
-    if isinstance(raw, int) and abs(raw) > MAX_NUMBER:  # would overflow a float (or even printing it)
-        raise AnswerValueError(f"the number is too large; allowed: {allowed(q)}")
-    if isinstance(raw, int | float):
-        value: int | float = raw
-    elif isinstance(raw, str):
-        text = raw.strip().replace("\u00a0", "").replace(" ", "")
-        if decimal_comma:
-            text = text.replace(".", "").replace(",", ".") if "," in text else text
-        if not _NUMBER.match(text):
-            raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
-        value = float(text)
-    else:
-        raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+    """A number answer: a number, or text such as '6', '6 months', 'about six months', '2 yrs' (another
+    unit of time is converted to the question's unit; see :func:`parse_typed` to say so)."""
+    return parse_typed_number(q, raw, decimal_comma=decimal_comma)[0]
+
+
+def _check_number(q: Question, raw: object, value: float) -> int | float:
     if not math.isfinite(value):
         raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
     if q.type == "integer":
@@ -100,49 +99,56 @@ def parse_number(q: Question, raw: object, *, decimal_comma: bool = False) -> in
     return value
 
 
-# Words people type after a number, by unit, with each unit's length in months (time units convert).
-_TIME_UNITS: dict[str, tuple[frozenset[str], float]] = {
-    "days": (frozenset({"d", "day", "days"}), 12 / 365.25),
-    "weeks": (frozenset({"w", "wk", "wks", "week", "weeks"}), 7 * 12 / 365.25),
-    "months": (frozenset({"mo", "mos", "mon", "mth", "mths", "month", "months"}), 1.0),
-    "years": (frozenset({"y", "yr", "yrs", "year", "years"}), 12.0),
-}
-_WITH_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([^\W\d_]+)\.?\s*$")
-
-
-def _time_unit(word: str) -> str | None:
-    folded = word.casefold()
-    for name, (words, _) in _TIME_UNITS.items():
-        if folded in words:
-            return name
-    return None
+def parse_typed_number(
+    q: Question, raw: object, *, decimal_comma: bool = False, lang: str | None = None
+) -> tuple[int | float, bool]:
+    """The value of a number answer, and whether it was converted from another unit of time."""
+    if isinstance(raw, bool):
+        raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+    if isinstance(raw, int) and abs(raw) > MAX_NUMBER:  # would overflow a float (or even printing it)
+        raise AnswerValueError(f"the number is too large; allowed: {allowed(q)}")
+    if isinstance(raw, int | float):
+        return _check_number(q, raw, raw), False
+    if not isinstance(raw, str):
+        raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+    text = raw.strip().replace("\u00a0", "").replace(" ", "")
+    if decimal_comma:
+        text = text.replace(".", "").replace(",", ".") if "," in text else text
+    if _NUMBER.match(text):  # the common case, fast
+        return _check_number(q, raw, float(text)), False
+    if len(raw) > 200:
+        raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+    unit = q.unit.get(lang).strip()
+    found = parse_quantity(raw, [unit, unit.rstrip("s")] if unit else [], lang=lang, decimal_comma=decimal_comma)
+    if found is None:
+        raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+    value = found.value
+    if found.out_of is not None and found.out_of != q.max:  # '6 out of 5' on a 0-10 scale
+        raise AnswerValueError(f"{_show(raw)} is not a number on this scale; allowed: {allowed(q)}")
+    if found.unit is None or found.unit in (unit.casefold(), unit.casefold().rstrip("s")):
+        return _check_number(q, raw, value), False
+    own = canonical_unit(unit, lang) if unit else None
+    if own is None or own == found.unit:
+        if own is None:  # a unit of time typed for a question that is not in one
+            raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+        return _check_number(q, raw, value), False
+    moved = convert(value, found.unit, own)
+    assert moved is not None
+    return _check_number(q, raw, round(moved, 2)), True
 
 
 def parse_typed(q: Question, raw: str, lang: str | None = None) -> tuple[Answer, str]:
     """A typed answer and, when a unit was converted, what it was counted as (else '').
 
-    People type units: '6 months' for a question in months, or '2 yrs', which is counted as 24 months.
-    Only the question's own unit, or another unit of time for a question in units of time, is understood;
-    anything else raises :class:`AnswerValueError` as :func:`parse_answer` does.
+    People type units and words: '6 months', 'about six months', or '2 yrs', which is counted as 24 months
+    for a question in months. The same reading as :func:`parse_answer` (``score`` and ``batch``); only
+    the question's own unit or, for a question in units of time, another unit of time is understood.
     """
-    try:
+    if q.type not in ("integer", "number") or (q.unsure and is_unsure_word(raw)):
         return parse_answer(q, raw), ""
-    except AnswerValueError:
-        match = _WITH_UNIT.match(raw) if q.type in ("integer", "number") else None
-        unit = q.unit.get(lang).strip()
-        if match is None or not unit:
-            raise
-    number, word = match.group(1), match.group(2)
-    folded, own = word.casefold(), unit.casefold()
-    if folded in (own, own.rstrip("s"), own + "s"):
-        return parse_number(q, number), ""
-    typed_unit, own_unit = _time_unit(folded), _time_unit(own)
-    if typed_unit is None or own_unit is None:
-        raise AnswerValueError(f"{_show(raw.strip())} is not a number; allowed: {allowed(q)}")
-    if typed_unit == own_unit:
-        return parse_number(q, number), ""
-    months = float(number) * _TIME_UNITS[typed_unit][1] / _TIME_UNITS[own_unit][1]
-    value = parse_number(q, round(months, 2))
+    value, converted = parse_typed_number(q, raw, lang=lang)
+    if not converted:
+        return value, ""
     return value, f"{' '.join(raw.split())} counted as {describe(q, value, lang)}"
 
 
@@ -286,7 +292,9 @@ def describe(q: Question, value: Answer, lang: str | None = None) -> str:
         except KeyError:
             return value
     unit = q.unit.get(lang)
-    return f"{value:g} {unit}".strip() if isinstance(value, float) else f"{value} {unit}".strip()
+    if not unit and q.type == "integer" and q.min == 0 and q.max == 10:
+        return f"{value}/10"  # a 0-10 scale
+    return format_quantity(value, unit, lang)
 
 
 def as_values(answers: Mapping[str, Any]) -> dict[str, Answer]:

@@ -358,16 +358,17 @@ def _band_summary(ruleset: Ruleset, ev: Evaluation, lang: str | None) -> Change 
         if o.min is not None and o.min > value and o.level != ev.level:
             need = o.min - value
             if unit_points:
-                what = "one more criterion" if need == 1 else f"{need:g} more criteria"
+                what = "one more of the reasons" if need == 1 else f"{need:g} more of the reasons"
+                text = f"If {what} on the list fitted your answers"
             else:
-                what = f"{need:g} more point" + ("" if need == 1 else "s")
+                text = f"If your answers added {need:g} more point" + ("" if need == 1 else "s")
             return Change(
                 "",
                 "",
                 value,
                 o.min,
                 o.level,
-                f"{what.capitalize()} met would make this '{_level_title(ruleset, o.level, lang)}'.",
+                f"{text}, the result would be '{_level_title(ruleset, o.level, lang)}'.",
             )
     return None
 

@@ -18,10 +18,30 @@ from stm_screen.core.answers import describe, parse_answer
 from stm_screen.core.explain import Result
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import UsageError
-from stm_screen.render.text import render_plain, score_bar
-from stm_screen.render.view import Block, score_words, view
+from stm_screen.render.text import render_plain, score_bar, wrap_lines
+from stm_screen.render.view import (
+    Block,
+    Item,
+    Stamp,
+    open_item,
+    how_soon_line,
+    level_tag,
+    score_words,
+    urgency_tag,
+    view,
+    when_text,
+)
 
-SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt", ".json": "json"}
+SUFFIXES = {
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".md": "md",
+    ".markdown": "md",
+    ".txt": "txt",
+    ".json": "json",
+}
+BINARY = frozenset({"pdf"})  # formats written as bytes (see render_report_bytes)
 
 
 @dataclass(frozen=True)
@@ -29,6 +49,7 @@ class AnswerLine:
     question: str  # id
     text: str  # the question as asked
     shown: str  # the answer in words
+    safety: bool = False  # a safety question (shown on the first page of a report)
 
 
 @dataclass(frozen=True)
@@ -41,7 +62,12 @@ class ReportInfo:
 
     @property
     def date(self) -> str:
-        return self.created.strftime("%Y-%m-%d %H:%M")
+        """The date and time with its time zone."""
+        return when_text(self.created)
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.created, self.patient)
 
 
 def report_format(path: Path) -> str:
@@ -63,19 +89,77 @@ def answer_lines(ruleset: Ruleset | None, result: Result) -> list[AnswerLine]:
             shown = ", ".join(map(str, raw)) if isinstance(raw, list) else str(raw)
             out.append(AnswerLine(qid, qid, shown))
             continue
-        out.append(AnswerLine(qid, str(q.text), describe(q, parse_answer(q, raw))))
+        section = ruleset.sections.get(q.section) if q.section else None
+        safety = bool(section is not None and section.safety)  # asked among the safety questions
+        out.append(AnswerLine(qid, str(q.text), describe(q, parse_answer(q, raw)), safety))
     return out
 
 
 def _header(result: Result, info: ReportInfo) -> list[tuple[str, str]]:
+    """Who, when, with which rules: a short hash (the full one is in the JSON result)."""
     rs = result.ruleset
-    rows = [("Date", info.date)]
+    rows = []
     if info.patient:
         rows.append(("Patient reference", info.patient))
-    rows.append(("Rules", f"{rs['id']} {rs['version']}"))
-    rows.append(("Rules sha256", rs["sha256"]))
+    rows.append(("Date and time", info.date))
+    rows.append(("Rules", f"{rs['id']} {rs['version']} (sha256 {rs['sha256'][:12]})"))
     rows.append(("Tool", f"stm-screen {result.tool_version}"))
     return rows
+
+
+KIND_WORDS = {
+    "EMERGENCY": "EMERGENCY: act now",
+    "SEE A DOCTOR": "SEE A DOCTOR first",
+}
+
+
+def kind_of(result: Result) -> str:
+    """'emergency', 'see_doctor', 'pt' or 'self_care': how the result looks on paper (never colour alone)."""
+    tag = level_tag(result)
+    if tag == "EMERGENCY":
+        return "emergency"
+    if tag:
+        return "see_doctor"
+    if result.level and result.level.startswith("pt"):
+        return "pt"
+    return "self_care"
+
+
+def kind_words(result: Result) -> str:
+    """The kind of result in words, printed above the headline."""
+    tag = level_tag(result)
+    if tag:
+        return KIND_WORDS[tag]
+    return "PHYSICAL THERAPY" if kind_of(result) == "pt" else "SELF-CARE"
+
+
+def warning_lines(result: Result) -> tuple[str, list[Item]]:
+    """Page one's warning-sign section: a sentence and the signs (fired, then not checked)."""
+    items = [
+        Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
+        for f in result.red_flags
+    ]
+    items += [open_item(f) for f in result.red_flags_not_ruled_out]
+    if result.red_flags and result.red_flags_not_ruled_out:
+        text = "Warning signs reported, and some that could not be checked ('not sure' or not answered)."
+    elif result.red_flags:
+        text = "Warning signs reported:"
+    elif result.red_flags_not_ruled_out:
+        text = "No warning sign reported, but these could not be checked ('not sure' or not answered):"
+    else:
+        text = "No warning signs reported. The safety questions asked, and the answers, are below."
+    return text, items
+
+
+DETAIL_BLOCKS_SKIPPED = frozenset({"red-flags", "not-ruled-out"})  # already on page one
+
+
+def detail_blocks(result: Result) -> list[Block]:
+    """The reasons and the rest, after page one."""
+    return [b for b in view(result).blocks if b.id not in DETAIL_BLOCKS_SKIPPED]
+
+
+SIGN_OFF = ("Reviewed by", "Role", "Date", "Signature")
 
 
 # --- text and markdown ----------------------------------------------------------------------------------
@@ -102,16 +186,68 @@ def _wrap(lines: list[str], width: int = 78) -> list[str]:
     return out
 
 
+def _page_one(result: Result, info: ReportInfo) -> tuple[list[Item], str, list[Item], list[AnswerLine]]:
+    """What page one holds after the headline: what to do, the warning-sign sentence and signs (titles of
+    those that fired, which 'what to do' already explains; signs not checked in full), the safety answers."""
+    todo = list(view(result).summary.todo)
+    text, signs = warning_lines(result)
+    fired = {f.title for f in result.red_flags}
+    signs = [Item(i.text, tag=i.tag, style=i.style) if i.text in fired else i for i in signs]
+    if result.unchecked:  # the summary already lists the signs not checked: page one names them once
+        signs = [i for i in signs if i.text in fired]
+        text = "Warning signs that could not be checked are listed under 'What to do now'." + (
+            " Reported:" if signs else ""
+        )
+    safety = [a for a in info.answers if a.safety]
+    return todo, text, signs, safety
+
+
 def to_txt(result: Result, info: ReportInfo) -> str:
+    v = view(result)
+    todo, warn_text, signs, safety = _page_one(result, info)
     lines = ["Pain screening report", "=" * 21, ""]
     lines += [f"{k}: {v}" for k, v in _header(result, info)]
-    lines += ["", "RESULT", "------", *render_plain(result, unicode_ok=True, width=78).rstrip("\n").split("\n"), ""]
-    if info.answers:
-        lines += ["YOUR ANSWERS", "------------"]
-        for a in info.answers:
-            lines.append(f"- {a.text}")
-            lines.append(f"    {a.shown}")
-    return "\n".join(_wrap(lines)) + "\n"
+    lines += ["", f"RESULT ({kind_words(result)})", f"{v.symbol} {v.title}", v.advice, ""]
+    lines += ["WHAT TO DO NOW" if result.warning else "WHAT TO DO NEXT"]
+    lines += _txt_items(todo)
+    lines += ["", "WARNING SIGNS", warn_text, *_txt_items(signs)]
+    if safety:
+        lines += ["", "SAFETY ANSWERS"]
+        for a in safety:
+            lines += [f"- {a.text}", f"    {a.shown}"]
+    lines += ["", "DETAILS", "-------"]
+    for block in detail_blocks(result):
+        lines += ["", *_txt_block(block, result)]
+    others = [a for a in info.answers if not a.safety]
+    if others:
+        lines += ["", "OTHER ANSWERS" if safety else "ANSWERS"]
+        for a in others:
+            lines += [f"- {a.text}", f"    {a.shown}"]
+    lines += ["", v.disclaimer, "", "SIGN-OFF (for clinics that file this report)"]
+    lines += [f"{label}: ______________________________" for label in SIGN_OFF]
+    return "\n".join(wrap_lines(lines, 78)) + "\n"
+
+
+def _txt_items(items: Sequence[Item]) -> list[str]:
+    out = []
+    for item in items:
+        tag = f"[{item.tag}] " if item.tag else ""
+        out.append(f"• {tag}{item.text}")
+        if item.detail:
+            out.append(f"  {item.detail}")
+        out.extend(f"  {line}" for line in item.lines)
+    return out
+
+
+def _txt_block(block: Block, result: Result) -> list[str]:
+    out = []
+    if block.heading:
+        out.append(block.heading.upper())
+    if block.text:
+        out.append(block.text)
+    if block.id == "score" and result.score is not None and result.max_score is not None:
+        out.append(f"{score_bar(result.score, result.max_score, unicode_ok=True)} {score_words(result)}")
+    return out + _txt_items(block.items)
 
 
 def _md(text: str) -> str:
@@ -131,7 +267,13 @@ def _md_block(block: Block, result: Result) -> list[str]:
     if block.id == "score" and result.score is not None and result.max_score is not None:
         bar = score_bar(result.score, result.max_score, unicode_ok=False)
         lines.append(f"`{bar}` {_md(score_words(result))}")
-    for item in block.items:
+    lines.extend(_md_items(block.items))
+    return lines
+
+
+def _md_items(items: Sequence[Item]) -> list[str]:
+    lines = []
+    for item in items:
         tag = f"**{_md(item.tag)}:** " if item.tag else ""
         title = f"**{_md(item.text)}**" if item.detail or item.tag else _md(item.text)
         lines.append(f"- {tag}{title}" + (f": {_md(item.detail)}" if item.detail else ""))
@@ -141,16 +283,30 @@ def _md_block(block: Block, result: Result) -> list[str]:
 
 def to_md(result: Result, info: ReportInfo) -> str:
     v = view(result)
+    todo, warn_text, signs, safety = _page_one(result, info)
     lines = ["# Pain screening report", ""]
     lines += [f"- **{k}:** {_md(v)}" for k, v in _header(result, info)]
-    lines += ["", f"## Result: {_md(v.symbol)} {_md(v.title)}", "", _md(v.advice)]
-    for block in v.blocks:
+    lines += ["", f"## Result ({_md(kind_words(result))}): {_md(v.symbol)} {_md(v.title)}", "", _md(v.advice)]
+    lines += ["", "## What to do now" if result.warning else "## What to do next", "", *_md_items(todo)]
+    lines += ["", "## Warning signs", "", _md(warn_text), *([""] if signs else []), *_md_items(signs)]
+    if safety:
+        lines += ["", "## Safety answers", "", "| Question | Answer |", "|---|---|"]
+        lines += [f"| {_md(a.text)} | {_md(a.shown)} |" for a in safety]
+    for block in detail_blocks(result):
         lines += _md_block(block, result)
-    if info.answers:
-        lines += ["", "## Answers", "", "| Question | Answer |", "|---|---|"]
-        lines += [f"| {_md(a.text)} | {_md(a.shown)} |" for a in info.answers]
-    lines += ["", f"*{_md(v.disclaimer)}*", ""]
-    return "\n".join(lines)
+    others = [a for a in info.answers if not a.safety]
+    if others:
+        lines += [
+            "",
+            "## Other answers" if safety else "## Answers",
+            "",
+            "| Question | Answer |",
+            "|---|---|",
+        ]
+        lines += [f"| {_md(a.text)} | {_md(a.shown)} |" for a in others]
+    lines += ["", f"*{_md(v.disclaimer)}*", "", "## Sign-off", ""]
+    lines += [f"- **{label}:** ______________________" for label in SIGN_OFF]
+    return "\n".join(lines) + "\n"
 
 
 # --- HTML ---------------------------------------------------------------------------------------------------
@@ -168,6 +324,13 @@ dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; overflow-wrap: anywhere
 .level { border: 3px solid var(--ink); border-radius: .5rem; padding: .75rem 1rem; margin: 1rem 0; }
 .level .title { font-size: 1.3rem; font-weight: 700; }
 .level .symbol { font-size: 1.5rem; margin-right: .4rem; }
+.kind { display: inline-block; font-weight: 800; letter-spacing: .05em; padding: .1rem .5rem;
+  border: 2px solid var(--ink); margin-bottom: .4rem; }
+.kind-emergency .kind { background: #b00020; color: #fff; border-color: #b00020; }
+.kind-emergency { border: 6px double #b00020; background: #fde2e2; }
+.kind-see_doctor { border: 4px dashed #8a6d00; background: #fff4cc; }
+.kind-see_doctor .kind { border-style: dashed; }
+.kind-pt, .kind-self_care { border-width: 2px; }
 .level-emergency { background: #fde2e2; border-color: #b00020; }
 .level-see_doctor { background: #fff4cc; border-color: #8a6d00; }
 .level-pt_recommended { background: #e1ecff; border-color: #1f4fa3; }
@@ -183,11 +346,14 @@ th, td { text-align: left; vertical-align: top; border-bottom: 1px solid var(--l
 .answer { font-weight: 600; white-space: nowrap; }
 .small { color: var(--muted); font-size: .9rem; }
 .disclaimer { border-top: 1px solid var(--line); margin-top: 2rem; padding-top: .5rem; font-style: italic; }
+.details { margin-top: 2rem; }
+.signoff td { height: 2.2rem; } .signoff th { width: 10rem; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
   .level, .flag { print-color-adjust: exact; -webkit-print-color-adjust: exact; break-inside: avoid; }
   h2 { break-after: avoid; }
   tr, li { break-inside: avoid; }
+  .details { break-before: page; margin-top: 0; }
   @page { margin: 15mm; }
 }
 """
@@ -232,8 +398,35 @@ def _html_block(block: Block, result: Result) -> str:
     return "".join(out)
 
 
+def _html_items(items: Sequence[Item]) -> str:
+    out = []
+    for item in items:
+        lines = "".join(f"<li class='small'>{_e(line)}</li>" for line in item.lines)
+        body = (
+            (f"<span class='urgency'>{_e(item.tag.capitalize())}:</span> " if item.tag else "")
+            + f"<strong>{_e(item.text)}</strong>"
+            + (f"<p>{_e(item.detail)}</p>" if item.detail else "")
+            + (f"<ul>{lines}</ul>" if lines else "")
+        )
+        out.append(f"<div class='flag'>{body}</div>" if item.style == "flag" else f"<li>{body}</li>")
+    html_items = "".join(out)
+    if any(item.style != "flag" for item in items):
+        return f"<ul>{html_items}</ul>"
+    return html_items
+
+
+def _answers_table(section: str, heading: str, answers: Sequence[AnswerLine]) -> str:
+    rows = "".join(f"<tr><td>{_e(a.text)}</td><td class='answer'>{_e(a.shown)}</td></tr>" for a in answers)
+    return (
+        f"<section id='{section}'><h2>{_e(heading)}</h2><table><thead><tr><th>Question</th>"
+        f"<th>Answer</th></tr></thead><tbody>{rows}</tbody></table></section>\n"
+    )
+
+
 def to_html(result: Result, info: ReportInfo) -> str:
     v = view(result)
+    todo, warn_text, signs, safety = _page_one(result, info)
+    kind = kind_of(result)
     parts: list[str] = []
     add = parts.append
     add("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n")
@@ -243,24 +436,31 @@ def to_html(result: Result, info: ReportInfo) -> str:
     for key, value in _header(result, info):
         add(f"<dt>{_e(key)}</dt><dd>{_e(value)}</dd>")
     add("</dl></header>\n<main>\n")
-    add(f"<section class='level level-{_e(result.level or 'none')}' id='result' aria-label='Result'>")
+    add(
+        f"<section class='level level-{_e(result.level or 'none')} kind-{kind}' id='result' "
+        f"aria-label='Result'><div class='kind'>{_e(kind_words(result))}</div>"
+    )
     add(
         f"<div class='title'><span class='symbol' aria-hidden='true'>{_e(v.symbol)}</span>"
         f"{_e(v.title)}</div><p>{_e(v.advice)}</p></section>\n"
     )
-    for block in v.blocks:
+    heading = "What to do now" if result.warning else "What to do next"
+    add(f"<section id='what-to-do'><h2>{heading}</h2>{_html_items(todo)}</section>\n")
+    add(
+        f"<section id='warning-signs'><h2>Warning signs</h2><p>{_e(warn_text)}</p>{_html_items(signs)}</section>\n"
+    )
+    if safety:
+        add(_answers_table("safety-answers", "Safety answers", safety))
+    add("<div class='details'>\n")
+    for block in detail_blocks(result):
         add(_html_block(block, result))
-    if info.answers:
-        add(
-            "<section id='answers'><h2>Answers</h2><table><thead><tr><th>Question</th><th>Answer</th></tr></thead><tbody>"
-        )
-        add(
-            "".join(
-                f"<tr><td>{_e(a.text)}</td><td class='answer'>{_e(a.shown)}</td></tr>" for a in info.answers
-            )
-        )
-        add("</tbody></table></section>\n")
-    add(f"<p class='disclaimer'>{_e(v.disclaimer)}</p>\n</main>\n</body>\n</html>\n")
+    others = [a for a in info.answers if not a.safety]
+    if others:
+        add(_answers_table("answers", "Other answers" if safety else "Answers", others))
+    add(f"<p class='disclaimer'>{_e(v.disclaimer)}</p>\n")
+    rows = "".join(f"<tr><th>{_e(label)}</th><td></td></tr>" for label in SIGN_OFF)
+    add(f"<section id='sign-off'><h2>Sign-off</h2><table class='signoff'>{rows}</table></section>\n")
+    add("</div>\n</main>\n</body>\n</html>\n")
     return "".join(parts)
 
 

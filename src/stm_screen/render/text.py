@@ -11,9 +11,17 @@ import codecs
 from typing import TYPE_CHECKING
 
 from stm_screen.core.explain import Result
-from stm_screen.render.view import CRITERIA_GAP, criteria_gap, score_words, sources, view
+from stm_screen.render.view import CRITERIA_GAP, Stamp, criteria_gap, score_words, sources, view
 
-__all__ = ["CRITERIA_GAP", "criteria_gap", "print_result", "render_plain", "result_lines", "sources"]
+__all__ = [
+    "CRITERIA_GAP",
+    "criteria_gap",
+    "print_result",
+    "render_plain",
+    "result_lines",
+    "sources",
+    "summary_lines",
+]
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -94,16 +102,34 @@ def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> l
                 add(("" if item.style == "flag" else item.style or "dim", f"  {item.detail}"))
             for line in item.lines:
                 add(("dim", f"  {line}"))
-    add(("", ""))
-    add(("dim", v.disclaimer))
-    ruleset = result.ruleset
-    add(
-        (
-            "dim",
-            f"Rules: {ruleset['id']} {ruleset['version']} (sha256 {ruleset['sha256'][:12]}), "
-            f"stm-screen {result.tool_version}",
-        )
-    )
+    return out
+
+
+def summary_lines(
+    result: Result, unicode_ok: bool = True, stamp: Stamp | None = None, details: str = "above"
+) -> list[tuple[str, str]]:
+    """The short version, as (style, line) pairs: headline, what to do and how soon, who and when, and
+    the disclaimer in one line. Printed last on a screen, so that it is what the person sees at the end
+    (``details``: where the full result is, 'above' on a screen)."""
+    s = view(result).summary
+    sym = symbol_for(result, unicode_ok)
+    bullet = "•" if unicode_ok else "-"
+    out: list[tuple[str, str]] = []
+    add = out.append
+    tag = f"[{s.tag}] " if s.tag and s.tag not in s.title.upper() else ""
+    add(("level", f"{sym} {tag}{s.title}".strip()))
+    if s.todo:
+        add(("heading", "What to do now" if result.warning else "What to do next"))
+        for item in s.todo:
+            label = f"[{item.tag}] " if item.tag else ""
+            add((item.style, f"{bullet} {label}{item.text}"))
+            if item.detail:
+                add(("", f"  {item.detail}"))
+            for line in item.lines:
+                add(("flag" if item.style == "flag" else "dim", f"  {line}"))
+    if stamp is not None:
+        add(("dim", stamp.line))
+    add(("dim", f"A screening aid, not a diagnosis. The details of this result are {details}."))
     return out
 
 
@@ -126,34 +152,31 @@ def wrap_lines(lines: list[str], width: int) -> list[str]:
     return out
 
 
-def render_plain(result: Result, unicode_ok: bool = True, width: int = 80, bar: bool = True) -> str:
-    """Plain text: no colour, no boxes; what a screen reader or a printer gets.
+def render_plain(
+    result: Result, unicode_ok: bool = True, width: int = 80, bar: bool = True, stamp: Stamp | None = None
+) -> str:
+    """Plain text: no colour, no boxes; what a screen reader or a printer gets. The details, the
+    disclaimer, then the summary (headline, what to do, how soon) last.
 
     ``bar=False`` leaves out the score bar: a screen reader would read its characters one by one, and the
     score is said in words anyway.
     """
+    v = view(result)
+    width = max(width, 40)
     lines = [line for _, line in result_lines(result, unicode_ok, bar=bar)]
-    return "\n".join(wrap_lines(lines, max(width, 40))) + "\n"
+    lines += ["", v.disclaimer, ""]
+    rule = ("─" if unicode_ok else "-") * min(width, 60)
+    lines += [rule, "SUMMARY", *[line for _, line in summary_lines(result, unicode_ok, stamp)]]
+    return "\n".join(wrap_lines(lines, width)) + "\n"
 
 
-def renderable(result: Result, console: Console) -> RenderableType:
-    from rich import box
-    from rich.console import Group
+def _rows(lines: list[tuple[str, str]], styles: dict[str, str]) -> list[RenderableType]:
     from rich.padding import Padding
-    from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
-    unicode_ok = can_encode(console, "█░•‼◐●○▲╭─")
-    styles = {
-        "level": LEVEL_STYLE.get(result.level or "", "bold"),
-        "heading": "bold underline",
-        "flag": "bold red",
-        "dim": "dim",
-        "": "",
-    }
     body: list[RenderableType] = []
-    for style, line in result_lines(result, unicode_ok):
+    for style, line in lines:
         text = line.lstrip(" ")
         indent = len(line) - len(text)
         if text[:2] in ("• ", "- "):  # a bullet: its wrapped lines go under the text, not the bullet
@@ -168,18 +191,64 @@ def renderable(result: Result, console: Console) -> RenderableType:
             body.append(Padding(Text(text, style=styles[style]), (0, 0, 0, indent)))
         else:
             body.append(Text(line, style=styles[style]))
+    return body
+
+
+def _styles(result: Result) -> dict[str, str]:
+    return {
+        "level": LEVEL_STYLE.get(result.level or "", "bold"),
+        "heading": "bold underline",
+        "flag": "bold red",
+        "dim": "dim",
+        "": "",
+    }
+
+
+def renderable(result: Result, console: Console) -> RenderableType:
+    """The details in a panel (the summary is printed after it: see :func:`print_result`)."""
+    from rich import box
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    unicode_ok = can_encode(console, "█░•‼◐●○▲╭─")
+    body = _rows(result_lines(result, unicode_ok), _styles(result))
+    body += [Text(""), Text(view(result).disclaimer, style="dim")]
     return Panel(
         Group(*body),
-        title="Screening result",
+        title="Screening result: the details",
         box=box.ROUNDED if unicode_ok else box.ASCII,
         expand=False,
         padding=(1, 2),
     )
 
 
-def print_result(result: Result, console: Console, plain: bool = False, bar: bool = True) -> None:
+def summary_renderable(result: Result, console: Console, stamp: Stamp | None = None) -> RenderableType:
+    """The summary in a heavy frame, a different box from the details: it is what stays on screen."""
+    from rich import box
+    from rich.console import Group
+    from rich.panel import Panel
+
+    unicode_ok = can_encode(console, "█░•‼◐●○▲╭─┏━")
+    body = _rows(summary_lines(result, unicode_ok, stamp), _styles(result))
+    return Panel(
+        Group(*body),
+        title="Your result",
+        box=box.HEAVY if unicode_ok else box.ASCII_DOUBLE_HEAD,
+        expand=False,
+        padding=(0, 1),
+    )
+
+
+def print_result(
+    result: Result, console: Console, plain: bool = False, bar: bool = True, stamp: Stamp | None = None
+) -> None:
+    """The details, then the summary last: at the end of a long result the headline, what to do and how
+    soon are what is left on the screen."""
     if plain:
-        text = render_plain(result, can_encode(console, "█░•‼◐●○▲"), width=min(console.width, 100), bar=bar)
+        unicode_ok = can_encode(console, "█░•‼◐●○▲─")
+        text = render_plain(result, unicode_ok, width=min(console.width, 100), bar=bar, stamp=stamp)
         console.print(text, markup=False, highlight=False, end="", soft_wrap=True)
     else:
         console.print(renderable(result, console))
+        console.print(summary_renderable(result, console, stamp))

@@ -9,6 +9,7 @@ would change it. Pure: renderers only lay these blocks out.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from stm_screen.core.explain import Finding, Result, how_soon
@@ -31,12 +32,57 @@ class Block(NamedTuple):
     text: str = ""  # a paragraph before the items
 
 
+class Summary(NamedTuple):
+    """The short version: the headline, what to do and how soon. Shown last on a screen (so it is what the
+    person sees when the result ends) and first on paper."""
+
+    symbol: str
+    title: str
+    tag: str  # the kind of result in words ('EMERGENCY', 'SEE A DOCTOR', ''), never colour alone
+    todo: tuple[Item, ...]
+
+
 class View(NamedTuple):
     symbol: str
     title: str
     advice: str
     blocks: tuple[Block, ...]
     disclaimer: str
+    summary: Summary
+
+
+class Stamp(NamedTuple):
+    """When a result was made and for whom (a reference, never a name): shown with every result."""
+
+    created: datetime
+    patient: str | None = None
+
+    @property
+    def when(self) -> str:
+        return when_text(self.created)
+
+    @property
+    def line(self) -> str:
+        who = f"Patient reference {self.patient}, " if self.patient else ""
+        return f"{who}{self.when}"
+
+
+def when_text(moment: datetime) -> str:
+    """'2026-12-06 14:05 CET (UTC+01:00)', '2026-12-06 02:45 UTC': the date and time with its time zone."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return f"{moment:%Y-%m-%d %H:%M}"
+    base = f"{moment:%Y-%m-%d %H:%M}"
+    if offset == timedelta(0):
+        return f"{base} UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    utc = f"UTC{sign}{hours:02d}:{mins:02d}"
+    name = moment.tzname() or ""
+    if not name or name.startswith(("UTC", "GMT")) or name[0] in "+-":
+        return f"{base} {utc}"
+    return f"{base} {name} ({utc})"
 
 
 def urgency_tag(f: Finding) -> str:
@@ -52,7 +98,7 @@ def _answers(f: Finding) -> tuple[str, ...]:
     return tuple(f"{a.text} - {a.shown}" for a in f.answers)
 
 
-def _open_item(f: Finding) -> Item:
+def open_item(f: Finding) -> Item:
     """A warning sign left open: what to do if it fits, in full for an emergency sign; else how soon."""
     if f.level == EMERGENCY:
         return Item(f.title, f"If this fits you: {f.explanation}", urgency_tag(f), "flag", _answers(f))
@@ -110,7 +156,48 @@ def view(result: Result) -> View:
         blocks.extend(_warning_blocks(result))
     else:
         blocks.extend(_pt_blocks(result))
-    return View(result.symbol, result.title, result.advice, tuple(blocks), result.disclaimer)
+    return View(result.symbol, result.title, result.advice, tuple(blocks), result.disclaimer, summary(result))
+
+
+def level_tag(result: Result) -> str:
+    """The kind of result in words: EMERGENCY, SEE A DOCTOR, or '' for a physical-therapy or self-care one."""
+    if result.level == EMERGENCY or any(f.level == EMERGENCY for f in result.red_flags):
+        return "EMERGENCY"
+    if result.warning:
+        return "SEE A DOCTOR"
+    return ""
+
+
+def summary(result: Result) -> Summary:
+    """Headline, what to do and how soon (every warning sign that fired, in full; else the next steps)."""
+    if result.warning:
+        todo = [
+            Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
+            for f in result.red_flags
+        ]
+        if result.unchecked:
+            todo.extend(_unchecked_items(result))
+    else:
+        todo = [Item(s) for s in result.next_steps]
+    return Summary(result.symbol, result.title, level_tag(result), tuple(todo))
+
+
+MAX_OPEN_IN_SUMMARY = 4
+
+
+def _unchecked_items(result: Result) -> list[Item]:
+    """Warning signs that could not be checked: each with what to do if it fits and how soon (the first
+    few, emergencies first), then the ruleset's next steps for that case."""
+    open_ = sorted(result.red_flags_not_ruled_out, key=lambda f: f.level != EMERGENCY)
+    out = [open_item(f) for f in open_[:MAX_OPEN_IN_SUMMARY]]
+    rest = len(open_) - MAX_OPEN_IN_SUMMARY
+    if rest > 0:
+        more = "1 more warning sign" if rest == 1 else f"{rest} more warning signs"
+        out.append(
+            Item(f"{more} could not be checked: see the list above.", tag="SEE A DOCTOR", style="flag")
+        )
+    out.extend(Item(s) for s in result.next_steps)
+    return out
 
 
 def _warning_blocks(result: Result) -> list[Block]:
@@ -137,7 +224,7 @@ def _warning_blocks(result: Result) -> list[Block]:
             Block(
                 "not-ruled-out",
                 "Warning signs that could not be checked",
-                tuple(_open_item(f) for f in result.red_flags_not_ruled_out),
+                tuple(open_item(f) for f in result.red_flags_not_ruled_out),
                 "You answered 'Not sure' to these questions, or they were not answered.",
             )
         )
@@ -146,15 +233,7 @@ def _warning_blocks(result: Result) -> list[Block]:
     cited = _sources_block(result)
     if cited is not None:
         out.append(cited)
-    # What to do and how soon, again at the very end: the last thing on the screen.
-    last = [
-        Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
-        for f in result.red_flags
-    ]
-    if result.unchecked:
-        last.append(Item(result.title, " ".join(result.next_steps) or result.advice, "SEE A DOCTOR", "flag"))
-    if last:
-        out.append(Block("what-to-do", "What to do now", tuple(last)))
+    # What to do and how soon come again in the summary (see ``summary``): last on a screen.
     return out
 
 
@@ -189,8 +268,7 @@ def _pt_blocks(result: Result) -> list[Block]:
             Item("Changing one answer about your pain would not change this result."),
         )
         out.append(Block("change", "What would change this result", changes))
-    if result.next_steps:
-        out.append(Block("next-steps", "Next steps", tuple(Item(s) for s in result.next_steps)))
+    # The next steps are what to do: they come in the summary (see ``summary``).
     cited = _sources_block(result)
     if cited is not None:
         out.append(cited)
