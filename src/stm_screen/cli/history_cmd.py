@@ -207,15 +207,15 @@ def show(record_id: int, *, fmt: str) -> None:
             f"screening {record.id} was saved by stm-screen {record.tool_version} in a form this version cannot "
             "render as text; use --format json"
         ) from None
+    from stm_screen.render.view import Stamp
+
     console = make_console()
-    who = f", patient {record.patient_ref}" if record.patient_ref else ""
+    stamp = Stamp(parse_when(record.created_at, "saved"), record.patient_ref)
+    who = f", patient reference {record.patient_ref}" if record.patient_ref else ""
     console.print(
-        f"Screening {record.id}, saved {record.created_at}{who}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
+        f"Screening {record.id}, saved {stamp.when}{who}", markup=False, highlight=False, soft_wrap=True
     )
-    print_result(result, console, plain=plain_wanted(console.is_terminal))
+    print_result(result, console, plain=plain_wanted(console.is_terminal), stamp=stamp)
 
 
 # --- export -------------------------------------------------------------------------------------------

@@ -45,11 +45,13 @@ def run(
         text = to_fhir(result, ruleset=ruleset, patient=patient)
         sys.stdout.write(printable_json(text, getattr(sys.stdout, "encoding", None)))
     elif fmt == "text":
+        from stm_screen.io.clock import now
         from stm_screen.render.console import make_console, plain_wanted
         from stm_screen.render.text import print_result
+        from stm_screen.render.view import Stamp
 
         console = make_console()
-        print_result(result, console, plain=plain_wanted(console.is_terminal))
+        print_result(result, console, plain=plain_wanted(console.is_terminal), stamp=Stamp(now(), patient))
     else:
         text = RENDERERS[fmt](result)
         if fmt == "json":

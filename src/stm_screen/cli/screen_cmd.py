@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from stm_screen.prompt.ask import Prompter
     from stm_screen.prompt.flow import Flow
     from stm_screen.prompt.resume import Saved
+    from stm_screen.render.view import Stamp
 
 CLEAR = "\x1b[H\x1b[2J\x1b[3J"  # home, screen, then scrollback (erasing the screen may push it there)
 
@@ -139,16 +140,26 @@ def _hangup_as_interrupt() -> Iterator[None]:
                 signal.signal(sig, old)
 
 
-def make_prompter(opts: Options) -> Prompter:
-    from stm_screen.prompt.ask import FANCY_GLYPHS, PlainPrompter, RichPrompter, can_encode, encoding_of
-    from stm_screen.render.console import plain_wanted
+PLAIN_NOTE = (
+    "Plain mode ({why}): every choice has a number. Type the number, or the words, and press Enter. "
+    "Type ? for help and < to go back."
+)
 
-    plain = plain_wanted(stdout_is_terminal(), opts.plain)
-    if not plain and not can_encode(FANCY_GLYPHS, encoding_of(sys.stdout)):
-        plain = True  # the console cannot draw questionary's widgets: numbered lists in ASCII instead
-    if plain:
-        return PlainPrompter(sys.stdout)
-    return RichPrompter(sys.stdout, colour=True)
+
+def make_prompter(opts: Options) -> Prompter:
+    """Numbered plain prompts (with --plain, ACCESSIBLE, TERM=dumb, no terminal, or a console that cannot
+    draw the widgets), else arrow-key prompts, in colour unless NO_COLOR is set."""
+    from stm_screen.prompt.ask import FANCY_GLYPHS, PlainPrompter, RichPrompter, can_encode, encoding_of
+    from stm_screen.render.console import colour_wanted, plain_reason
+
+    why = plain_reason(stdout_is_terminal(), opts.plain)
+    if why is None and not can_encode(FANCY_GLYPHS, encoding_of(sys.stdout)):
+        why = "this console cannot draw arrow-key menus"  # numbered lists in ASCII instead
+    if why is not None:
+        prompter = PlainPrompter(sys.stdout)
+        prompter.show(PLAIN_NOTE.format(why=why), "note")  # said once, at the start
+        return prompter
+    return RichPrompter(sys.stdout, colour=colour_wanted())
 
 
 def run(opts: Options) -> None:
@@ -225,6 +236,7 @@ def run(opts: Options) -> None:
             force=opts.force,
             save=opts.save,
             contacts=contacts,
+            offer_copy=not opts.next_patient,
         )
         saved = None
         if not opts.next_patient:
@@ -297,6 +309,7 @@ def screen_one(
     force: bool = False,
     save: bool = False,
     contacts: Contacts | None = None,
+    offer_copy: bool = False,
 ) -> Result:
     """One person's screening: ask, show the result, write the report, forget the resume file."""
     from stm_screen.core.answers import Answer
@@ -355,20 +368,93 @@ def screen_one(
 
     from stm_screen.core.engine import Scorer
     from stm_screen.core.explain import explain
+    from stm_screen.io.clock import now
+    from stm_screen.render.view import Stamp
 
     result = explain(ruleset, flow.values(), scorer=Scorer(ruleset), contacts=contacts)
-    show_result(result, prompter)
+    stamp = Stamp(now(), patient)
+    show_result(result, prompter, stamp)
     if report is not None:
-        write_report(result, ruleset, report, patient, force=force)
-        prompter.show(f"Report written to {report}", "note")
+        write_report(result, ruleset, report, stamp, force=force)
+        prompter.show(kept_line(report), "note")
     if save:
         # If saving fails the resume file stays, so the answers are not lost.
         from stm_screen.store import save_screening
 
         record_id = save_screening(result, ruleset=ruleset, patient=patient)
-        prompter.show(f"Saved to the history as screening {record_id}", "note")
+        prompter.show(f"Saved to the history as screening {record_id}.", "note")
     resume_files.delete(path)
+    if report is None and offer_copy:
+        offer_report(result, ruleset, prompter, stamp)
     return result
+
+
+def kept_line(path: Path) -> str:
+    """Said once the person has a copy (only then is 'bring it with you' said)."""
+    return (
+        f"Your result is saved in {path}. Print it, or bring it with you when you see a doctor or a "
+        "physical therapist."
+    )
+
+
+def default_report_folder() -> Path:
+    """Where an offered copy goes: the Documents folder when there is one, else the home folder."""
+    home = Path.home()
+    try:
+        from platformdirs import user_documents_path
+
+        documents = user_documents_path()
+    except Exception:  # noqa: BLE001 - any failure: the home folder
+        documents = home
+    return documents if documents.is_dir() else home
+
+
+def offered_path(folder: Path, stamp: Stamp, suffix: str) -> Path:
+    """pain-screening-2026-12-06-1405.pdf (with the patient reference, made safe for a file name), never
+    an existing file's name."""
+    import re
+
+    ref = f"-{re.sub(r'[^A-Za-z0-9._-]+', '_', stamp.patient)}" if stamp.patient else ""
+    base = f"pain-screening{ref}-{stamp.created:%Y-%m-%d-%H%M}"
+    path = folder / f"{base}{suffix}"
+    n = 2
+    while path.exists():
+        path = folder / f"{base}-{n}{suffix}"
+        n += 1
+    return path
+
+
+def offer_report(result: Result, ruleset: Ruleset, prompter: Prompter, stamp: Stamp) -> Path | None:
+    """At the end: offer a copy (PDF or web page) at a path the offer names. Stopping here keeps the
+    result on screen and writes nothing."""
+    from stm_screen.prompt.ask import Option
+
+    folder = default_report_folder()
+    pdf, page = offered_path(folder, stamp, ".pdf"), offered_path(folder, stamp, ".html")
+    options = [
+        Option("pdf", f"Save it as a PDF: {pdf}"),
+        Option("html", f"Save it as a web page: {page}"),
+        Option("no", "No, thank you"),
+    ]
+    try:
+        choice = prompter.select(
+            "Would you like a copy of this result, to keep or to show a doctor?",
+            options,
+            default=None if prompter.plain else "pdf",
+        )
+    except (KeyboardInterrupt, EOFError):
+        return None
+    if choice == "no":
+        return None
+    target = pdf if choice == "pdf" else page
+    try:
+        write_report(result, ruleset, target, stamp, force=False)
+    except (StmScreenError, OSError) as exc:
+        reason = getattr(exc, "strerror", None) or "it could not be written"
+        prompter.show(f"Sorry: the copy was not saved ({reason}).", "error")
+        return None
+    prompter.show(kept_line(target), "note")
+    return target
 
 
 def stopped(flow: Flow, path: Path, ruleset: Ruleset, *, rules: str | None, patient: str | None) -> None:
@@ -396,14 +482,21 @@ def stopped(flow: Flow, path: Path, ruleset: Ruleset, *, rules: str | None, pati
     raise SystemExit(int(ExitCode.INTERRUPTED))
 
 
-def show_result(result: Result, prompter: Prompter) -> None:
+def show_result(result: Result, prompter: Prompter, stamp: Stamp | None = None) -> None:
+    """The details, then the summary last: what stays on the screen at the end."""
     from stm_screen.render.console import make_console
     from stm_screen.render.text import print_result
 
     prompter.show("")
     console = make_console(file=sys.stdout, width=_result_width())
     # Plain questionnaire output is what a screen reader gets: the score in words, without the bar.
-    print_result(result, console, plain=prompter.plain, bar=not prompter.plain)
+    print_result(result, console, plain=prompter.plain, bar=not prompter.plain, stamp=stamp, height=_height())
+
+
+def _height() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).lines
 
 
 def _result_width() -> int | None:
@@ -416,11 +509,9 @@ def _result_width() -> int | None:
     return int(columns) if columns.isdigit() and int(columns) > 0 else 80
 
 
-def write_report(result: Result, ruleset: Ruleset, path: Path, patient: str | None, *, force: bool) -> None:
-    from datetime import datetime
+def write_report(result: Result, ruleset: Ruleset, path: Path, stamp: Stamp, *, force: bool) -> None:
+    from stm_screen.io.atomic import write_bytes_atomic
+    from stm_screen.render.report import ReportInfo, answer_lines, render_report_bytes, report_format
 
-    from stm_screen.io.atomic import write_text_atomic
-    from stm_screen.render.report import ReportInfo, answer_lines, render_report, report_format
-
-    info = ReportInfo(datetime.now().astimezone(), patient, answer_lines(ruleset, result))
-    write_text_atomic(path, render_report(result, report_format(path), info), force=force)
+    info = ReportInfo(stamp.created, stamp.patient, answer_lines(ruleset, result))
+    write_bytes_atomic(path, render_report_bytes(result, report_format(path), info), force=force)

@@ -119,7 +119,9 @@ def parse_typed_number(
     if len(raw) > 200:
         raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
     unit = q.unit.get(lang).strip()
-    found = parse_quantity(raw, [unit, unit.rstrip("s")] if unit else [], lang=lang, decimal_comma=decimal_comma)
+    found = parse_quantity(
+        raw, [unit, unit.rstrip("s")] if unit else [], lang=lang, decimal_comma=decimal_comma
+    )
     if found is None:
         raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
     value = found.value

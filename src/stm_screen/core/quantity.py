@@ -63,7 +63,9 @@ ENGLISH = Vocabulary(
     tens=frozenset({"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}),
     half=frozenset({"half"}),
     and_words=frozenset({"and", "&"}),
-    approx=frozenset({"about", "around", "approximately", "approx", "approx.", "roughly", "~", "circa", "ca."}),
+    approx=frozenset(
+        {"about", "around", "approximately", "approx", "approx.", "roughly", "~", "circa", "ca."}
+    ),
     units={
         **dict.fromkeys(("d", "day", "days", "dy", "dys"), "days"),
         **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), "weeks"),
@@ -81,7 +83,18 @@ ENGLISH = Vocabulary(
     yes=frozenset({"yes", "y", "true", "t", "1", "checked", "on", "x", "yeah", "yep"}),
     no=frozenset({"no", "n", "false", "f", "0", "unchecked", "off", "nope"}),
     unsure=frozenset(
-        {"unsure", "not sure", "notsure", "dont know", "do not know", "idk", "unknown", "not known", "ns", "dk"}
+        {
+            "unsure",
+            "not sure",
+            "notsure",
+            "dont know",
+            "do not know",
+            "idk",
+            "unknown",
+            "not known",
+            "ns",
+            "dk",
+        }
     ),
 )
 

@@ -71,8 +71,23 @@ def _label(q: Question) -> str:
 
 
 def _short(text: str, width: int) -> str:
+    """Cut at a word, with an ellipsis, when longer than ``width``."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+    if len(text) <= width:
+        return text
+    cut = text[: max(1, width - 1)]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def review_label(question: str, shown: str, width: int | None) -> str:
+    """'Question - answer' in the review list: the answer always whole; the question whole when the
+    labels wrap (plain mode), else as much of it as fits the terminal."""
+    if width is None:
+        return f"{' '.join(question.split())} - {shown}"
+    room = max(20, width - len(shown) - 3)
+    return f"{_short(question, room)} - {shown}"
 
 
 def _raw_default(q: Question, value: Answer | None) -> str:
@@ -101,7 +116,7 @@ class Questionnaire:
         self.prompter = prompter
         self.on_change = on_change
         self.contacts = contacts
-        self._section_shown: str | None = None
+        self._sections_shown: set[str] = set()
         self._ticked: frozenset[str] | None = None  # ticks made before asking for help: kept for the re-ask
 
     def run(self) -> Flow:
@@ -118,9 +133,10 @@ class Questionnaire:
     # --- one question -----------------------------------------------------------------------------------
 
     def intro(self, q: Question) -> None:
-        if q.section == self._section_shown or q.section is None:
+        """A section's title and intro, once: not again when going back or changing an answer."""
+        if q.section is None or q.section in self._sections_shown:
             return
-        self._section_shown = q.section
+        self._sections_shown.add(q.section)
         section = self.flow.ruleset.sections[q.section]
         say = self.prompter.show
         say("")
@@ -195,9 +211,23 @@ class Questionnaire:
             if not keys and q.required:
                 p.show("please choose at least one answer (? for help).", "error")
                 return self._ask_once(q, message)
+            if not keys and not p.plain:  # Enter with nothing ticked: asked, never taken as 'none'
+                sure = p.select(
+                    "Nothing is ticked. Does none of these apply to you?",
+                    [Option("none", "None of these applies"), Option("again", "Go back to the list")],
+                    default="again",
+                )
+                if sure == "again":
+                    return self._ask_once(q, message)
+                p.echo(message, "none of these")
             return (frozenset(keys),)
         # numbers: typed, checked as typed
-        raw = p.text(message, lambda text: self._check_text(q, text), default=_raw_default(q, default))
+        raw = p.text(
+            message,
+            lambda text: self._check_text(q, text),
+            default=_raw_default(q, default),
+            echo=message.split("\n")[0],
+        )
         word = raw.strip().lower()
         if word in HELP_WORDS:
             return "help"
@@ -277,10 +307,10 @@ class Questionnaire:
         """Show every answer; True when the person wants the result, False after a change was chosen."""
         rows = self.flow.review()
         options = []
+        width = self.prompter.line_width()
         for row in rows:  # the prompter numbers the choices, so that the numbers shown are the keys to type
             shown = "not answered" if row.value is None else describe(row.question, row.value)
-            text = _short(str(row.question.text), 46)
-            options.append(Option(row.question.id, _short(f"{text} - {shown}", 70)))
+            options.append(Option(row.question.id, review_label(str(row.question.text), shown, width)))
         self.prompter.show("")
         self.prompter.show("Please check your answers", "title")
         key = self.prompter.select(

@@ -18,14 +18,14 @@ from stm_screen.core.answers import describe, parse_answer
 from stm_screen.core.explain import Result
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import UsageError
-from stm_screen.render.text import render_plain, score_bar, wrap_lines
+from stm_screen.render.text import score_bar, wrap_lines
 from stm_screen.render.view import (
     Block,
     Item,
     Stamp,
-    open_item,
     how_soon_line,
     level_tag,
+    open_item,
     score_words,
     urgency_tag,
     view,
@@ -89,7 +89,7 @@ def answer_lines(ruleset: Ruleset | None, result: Result) -> list[AnswerLine]:
             shown = ", ".join(map(str, raw)) if isinstance(raw, list) else str(raw)
             out.append(AnswerLine(qid, qid, shown))
             continue
-        section = ruleset.sections.get(q.section) if q.section else None
+        section = ruleset.sections.get(q.section) if q.section and ruleset is not None else None
         safety = bool(section is not None and section.safety)  # asked among the safety questions
         out.append(AnswerLine(qid, str(q.text), describe(q, parse_answer(q, raw)), safety))
     return out
@@ -354,6 +354,7 @@ th, td { text-align: left; vertical-align: top; border-bottom: 1px solid var(--l
   h2 { break-after: avoid; }
   tr, li { break-inside: avoid; }
   .details { break-before: page; margin-top: 0; }
+  #safety-answers table { font-size: 8.5pt; } #safety-answers td, #safety-answers th { padding: .1rem .3rem; }
   @page { margin: 15mm; }
 }
 """
@@ -416,7 +417,11 @@ def _html_items(items: Sequence[Item]) -> str:
 
 
 def _answers_table(section: str, heading: str, answers: Sequence[AnswerLine]) -> str:
-    rows = "".join(f"<tr><td>{_e(a.text)}</td><td class='answer'>{_e(a.shown)}</td></tr>" for a in answers)
+    rows = "".join(
+        f"<tr><td>{_e(a.text)}</td><td class='answer'>{_e('YES' if a.safety and a.shown == 'yes' else a.shown)}"
+        "</td></tr>"
+        for a in answers
+    )
     return (
         f"<section id='{section}'><h2>{_e(heading)}</h2><table><thead><tr><th>Question</th>"
         f"<th>Answer</th></tr></thead><tbody>{rows}</tbody></table></section>\n"
@@ -479,4 +484,15 @@ REPORTS: dict[str, Callable[[Result, ReportInfo], str]] = {
 
 
 def render_report(result: Result, fmt: str, info: ReportInfo) -> str:
+    if fmt in BINARY:
+        raise ValueError(f"{fmt} is written as bytes: use render_report_bytes")
     return REPORTS[fmt](result, info)
+
+
+def render_report_bytes(result: Result, fmt: str, info: ReportInfo) -> bytes:
+    """Any report as the bytes of its file (text formats in UTF-8)."""
+    if fmt == "pdf":
+        from stm_screen.render.pdf import to_pdf
+
+        return to_pdf(result, info)
+    return render_report(result, fmt, info).encode("utf-8")

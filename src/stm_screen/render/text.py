@@ -106,11 +106,18 @@ def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> l
 
 
 def summary_lines(
-    result: Result, unicode_ok: bool = True, stamp: Stamp | None = None, details: str = "above"
+    result: Result,
+    unicode_ok: bool = True,
+    stamp: Stamp | None = None,
+    details: str = "above",
+    brief: int = 0,
 ) -> list[tuple[str, str]]:
     """The short version, as (style, line) pairs: headline, what to do and how soon, who and when, and
     the disclaimer in one line. Printed last on a screen, so that it is what the person sees at the end
-    (``details``: where the full result is, 'above' on a screen)."""
+    (``details``: where the full result is, 'above' on a screen).
+
+    ``brief`` shortens it for a small screen: 1 keeps what to do in full for the first (most urgent)
+    item only, 2 keeps only each item's title and how soon."""
     s = view(result).summary
     sym = symbol_for(result, unicode_ok)
     bullet = "•" if unicode_ok else "-"
@@ -120,13 +127,17 @@ def summary_lines(
     add(("level", f"{sym} {tag}{s.title}".strip()))
     if s.todo:
         add(("heading", "What to do now" if result.warning else "What to do next"))
-        for item in s.todo:
+        for n, item in enumerate(s.todo):
             label = f"[{item.tag}] " if item.tag else ""
             add((item.style, f"{bullet} {label}{item.text}"))
-            if item.detail:
+            full = brief == 0 or (brief == 1 and n == 0)
+            if item.detail and full:
                 add(("", f"  {item.detail}"))
             for line in item.lines:
-                add(("flag" if item.style == "flag" else "dim", f"  {line}"))
+                if full or line.startswith(("How soon", "If this fits you, see")):
+                    add(("flag" if item.style == "flag" else "dim", f"  {line}"))
+        if brief and any(i.detail for i in s.todo[(1 if brief == 1 else 0) :]):
+            add(("", f"  What to do for each one is in the details {details}."))
     if stamp is not None:
         add(("dim", stamp.line))
     add(("dim", f"A screening aid, not a diagnosis. The details of this result are {details}."))
@@ -153,7 +164,12 @@ def wrap_lines(lines: list[str], width: int) -> list[str]:
 
 
 def render_plain(
-    result: Result, unicode_ok: bool = True, width: int = 80, bar: bool = True, stamp: Stamp | None = None
+    result: Result,
+    unicode_ok: bool = True,
+    width: int = 80,
+    bar: bool = True,
+    stamp: Stamp | None = None,
+    room: int | None = None,
 ) -> str:
     """Plain text: no colour, no boxes; what a screen reader or a printer gets. The details, the
     disclaimer, then the summary (headline, what to do, how soon) last.
@@ -166,8 +182,11 @@ def render_plain(
     lines = [line for _, line in result_lines(result, unicode_ok, bar=bar)]
     lines += ["", v.disclaimer, ""]
     rule = ("─" if unicode_ok else "-") * min(width, 60)
-    lines += [rule, "SUMMARY", *[line for _, line in summary_lines(result, unicode_ok, stamp)]]
-    return "\n".join(wrap_lines(lines, width)) + "\n"
+    for brief in (0, 1, 2):
+        short = wrap_lines([line for _, line in summary_lines(result, unicode_ok, stamp, brief=brief)], width)
+        if room is None or len(short) + 2 <= room:
+            break
+    return "\n".join([*wrap_lines(lines, width), rule, "SUMMARY", *short]) + "\n"
 
 
 def _rows(lines: list[tuple[str, str]], styles: dict[str, str]) -> list[RenderableType]:
@@ -223,14 +242,21 @@ def renderable(result: Result, console: Console) -> RenderableType:
     )
 
 
-def summary_renderable(result: Result, console: Console, stamp: Stamp | None = None) -> RenderableType:
+def summary_renderable(
+    result: Result, console: Console, stamp: Stamp | None = None, room: int | None = None
+) -> RenderableType:
     """The summary in a heavy frame, a different box from the details: it is what stays on screen."""
     from rich import box
     from rich.console import Group
     from rich.panel import Panel
 
     unicode_ok = can_encode(console, "█░•‼◐●○▲╭─┏━")
-    body = _rows(summary_lines(result, unicode_ok, stamp), _styles(result))
+    for brief in (0, 1, 2):
+        lines = summary_lines(result, unicode_ok, stamp, brief=brief)
+        # the panel's frame takes 2 lines and 4 columns
+        if room is None or len(wrap_lines([t for _, t in lines], console.width - 4)) + 2 <= room:
+            break
+    body = _rows(lines, _styles(result))
     return Panel(
         Group(*body),
         title="Your result",
@@ -241,14 +267,26 @@ def summary_renderable(result: Result, console: Console, stamp: Stamp | None = N
 
 
 def print_result(
-    result: Result, console: Console, plain: bool = False, bar: bool = True, stamp: Stamp | None = None
+    result: Result,
+    console: Console,
+    plain: bool = False,
+    bar: bool = True,
+    stamp: Stamp | None = None,
+    height: int | None = None,
 ) -> None:
     """The details, then the summary last: at the end of a long result the headline, what to do and how
-    soon are what is left on the screen."""
+    soon are what is left on the screen. ``height``: the terminal's lines; a summary that would not fit
+    in it (with room for a question after it) says less, the details staying above."""
+    room = None if height is None else max(8, height - SUMMARY_RESERVE)
     if plain:
         unicode_ok = can_encode(console, "█░•‼◐●○▲─")
-        text = render_plain(result, unicode_ok, width=min(console.width, 100), bar=bar, stamp=stamp)
+        text = render_plain(
+            result, unicode_ok, width=min(console.width, 100), bar=bar, stamp=stamp, room=room
+        )
         console.print(text, markup=False, highlight=False, end="", soft_wrap=True)
     else:
         console.print(renderable(result, console))
-        console.print(summary_renderable(result, console, stamp))
+        console.print(summary_renderable(result, console, stamp, room=room))
+
+
+SUMMARY_RESERVE = 7  # lines kept free under the summary: the offer of a copy, its answer, the shell prompt
