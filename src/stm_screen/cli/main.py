@@ -25,6 +25,7 @@ SCREEN_OPTIONS: dict[str, tuple[str, bool]] = {
     "--next": ("next_patient", False),
     "--save": ("save", False),
     "--country": ("country", True),
+    "--report-dir": ("report_dir", True),
 }
 
 
@@ -65,10 +66,13 @@ def _parse(
 
 
 def parse_screen(args: list[str]) -> dict[str, Any] | None:
-    """Options of ``stm-screen [screen] ...`` as keyword arguments, or None to let Typer handle the line."""
-    if args and args[0] != "screen":
-        return None
-    return _parse(args[1:], SCREEN_OPTIONS)
+    """Options of ``stm-screen [screen] ...`` as keyword arguments, or None to let Typer handle the line.
+    Bare ``stm-screen`` takes every option of ``screen`` (``stm-screen --plain``)."""
+    if args and args[0] == "screen":
+        return _parse(args[1:], SCREEN_OPTIONS)
+    if args and not args[0].startswith("-"):
+        return None  # another command
+    return _parse(args, SCREEN_OPTIONS)
 
 
 # batch option -> (parameter name, takes a value)
@@ -162,10 +166,11 @@ def main(argv: list[str] | None = None) -> None:
         from stm_screen.cli.errors import guard, set_debug
 
         set_debug(False)
-        if "report" in options:
-            from pathlib import Path
+        for name in ("report", "report_dir"):
+            if name in options:
+                from pathlib import Path
 
-            options["report"] = Path(options["report"])
+                options[name] = Path(options[name])
         guard(screen_cmd.run)(screen_cmd.Options(**options))
         return
     from stm_screen.cli.app import main as app_main

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stm_screen.cli.errors import fail, say_error
 from stm_screen.errors import ExitCode, Problem, RulesError, StmScreenError, UsageError
+from stm_screen.prompt.ask import Option
 
 if TYPE_CHECKING:
     from stm_screen.core.contacts import Contacts
@@ -42,6 +43,7 @@ class Options:
     next_patient: bool = False
     save: bool = False
     country: str | None = None
+    report_dir: Path | None = None
 
 
 def stdin_is_terminal() -> bool:
@@ -162,6 +164,60 @@ def make_prompter(opts: Options) -> Prompter:
     return RichPrompter(sys.stdout, colour=colour_wanted())
 
 
+def resumed_options(opts: Options, run: dict[str, Any]) -> Options:
+    """The options a stopped run was started with (kept in its resume file), under those given now: a
+    resumed run keeps saving, labelling, reporting and going on to the next patient as it did."""
+    import dataclasses
+
+    def value(name: str, kind: type) -> Any:
+        stored = run.get(name)
+        return stored if isinstance(stored, kind) else None
+
+    changes: dict[str, Any] = {}
+    for name in ("save", "next_patient", "force", "plain"):
+        changes[name] = getattr(opts, name) or bool(value(name, bool))
+    for name in ("country", "rules"):
+        changes[name] = getattr(opts, name) if getattr(opts, name) is not None else value(name, str)
+    for name in ("report", "report_dir"):
+        stored = value(name, str)
+        changes[name] = (
+            getattr(opts, name) if getattr(opts, name) is not None else (Path(stored) if stored else None)
+        )
+    return dataclasses.replace(opts, **changes)
+
+
+def run_state(opts: Options, rules: str | None, n: int) -> dict[str, Any]:
+    """What a resume file keeps of the run, so that '--resume' restores all of it."""
+    return {
+        "save": opts.save,
+        "next_patient": opts.next_patient,
+        "force": opts.force,
+        "plain": opts.plain,
+        "country": opts.country,
+        "rules": rules,
+        "report": None if opts.report is None else str(opts.report.resolve()),
+        "report_dir": None if opts.report_dir is None else str(opts.report_dir.resolve()),
+        "n": n,
+    }
+
+
+def check_report_dir(folder: Path | None) -> None:
+    if folder is None:
+        return
+    if not folder.is_dir():
+        raise UsageError(f"--report-dir {folder}: not a folder (create it first)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--report-dir {folder}: cannot write in this folder")
+
+
+@dataclass
+class Session:
+    """Counts for intake staff: screenings finished in this run, and how many were kept."""
+
+    done: int = 0
+    kept: int = 0
+
+
 def run(opts: Options) -> None:
     if not stdin_is_terminal():
         fail(
@@ -169,21 +225,10 @@ def run(opts: Options) -> None:
             "'stm-screen score FILE'",
             ExitCode.USAGE,
         )
-    patient = check_patient(opts.patient)
-    check_report(opts.report, opts.force)
-    from stm_screen.io.contacts import contacts_for
-
-    contacts, contacts_note = contacts_for(opts.country)
-    if opts.save:  # a store that cannot be used is refused before the first question
-        from stm_screen.store import open_store
-
-        open_store().close()
-    _safe_output()
-
     from stm_screen.io.datadir import data_dir
     from stm_screen.prompt import resume as resume_files
-    from stm_screen.screening import load_rules
 
+    patient = check_patient(opts.patient)
     folder = data_dir()
     saved: Saved | None = None
     if opts.resume:
@@ -198,11 +243,24 @@ def run(opts: Options) -> None:
                 patient = None
         else:  # that patient's own screening, never the last one stopped (another patient's answers)
             saved = _saved_for(files, patient)
-    rules = opts.rules if opts.rules is not None else (saved.rules if saved else None)
+        opts = resumed_options(opts, {**saved.run, "rules": saved.rules})
+    check_report(opts.report, opts.force)
+    check_report_dir(opts.report_dir)
+    from stm_screen.io.contacts import contacts_for
+
+    contacts, contacts_note = contacts_for(opts.country)
+    if opts.save:  # a store that cannot be used is refused before the first question
+        from stm_screen.store import open_store
+
+        open_store().close()
+    _safe_output()
+    from stm_screen.screening import load_rules
+
+    rules = opts.rules
     try:
         ruleset = load_rules(rules)
     except RulesError as exc:
-        if saved is None or opts.rules is not None:
+        if saved is None:
             raise
         # The rules the stopped screening used are gone or changed: say how to go on.
         hint = Problem(
@@ -214,19 +272,23 @@ def run(opts: Options) -> None:
     if contacts_note:
         prompter.show(f"Note: {contacts_note}.", "note")
     if saved is None:
-        waiting = resume_files.saved_files(folder)
-        if waiting:
-            prompter.show(
-                f"Note: {len(waiting)} stopped screening(s) are saved. To continue the last one, stop this "
-                "one (Ctrl-C) and run: stm-screen screen --resume",
-                "note",
-            )
+        saved = offer_unfinished(prompter, folder, patient)
+        if saved is not None:
+            opts = resumed_options(opts, {**saved.run, "rules": None})
+    kept = opts.save or opts.report_dir is not None or opts.report is not None
+    if opts.next_patient and not kept:
+        prompter.show(
+            "Note: results will not be kept. Each one is shown, then cleared for the next patient. To keep "
+            "them, start again with --save (the local history) or --report-dir FOLDER.",
+            "note",
+        )
 
-    n = 1
+    session = Session()
+    n = int(saved.run.get("n", 1)) if saved is not None and isinstance(saved.run.get("n"), int) else 1
     while True:
         target = report_path(opts.report, n)
         check_report(target, opts.force)
-        screen_one(
+        done = screen_one(
             ruleset,
             prompter,
             rules=_rules_spec(rules),
@@ -237,12 +299,64 @@ def run(opts: Options) -> None:
             save=opts.save,
             contacts=contacts,
             offer_copy=not opts.next_patient,
+            report_dir=opts.report_dir,
+            run=run_state(opts, _rules_spec(rules), n),
         )
+        session.done += 1
+        session.kept += int(done.kept)
         saved = None
         if not opts.next_patient:
             return
-        patient = next_patient(prompter, ask_reference=opts.patient is not None)
+        patient = next_patient(prompter, ask_reference=opts.patient is not None, session=session)
         n += 1
+
+
+def offer_unfinished(prompter: Prompter, folder: Path, patient: str | None) -> Saved | None:
+    """A stopped screening, offered when the questionnaire starts again: that patient's with --patient,
+    else the newest one stopped without a patient reference (never another patient's answers)."""
+    from stm_screen.prompt import resume as resume_files
+
+    found: Saved | None = None
+    for path in resume_files.saved_files(folder):
+        try:
+            candidate = resume_files.load(path)
+        except UsageError:
+            continue
+        if candidate.patient == patient:
+            found = candidate
+            break
+    if found is None:
+        return None
+    when = _local_time(found.saved_at)
+    count = len(found.answers)
+    answers = "1 answer" if count == 1 else f"{count} answers"
+    try:
+        choice = prompter.select(
+            f"You have an unfinished screening from {when} ({answers}). Continue it?",
+            [
+                Option("continue", "Yes, continue where I stopped"),
+                Option("new", "No, start again (the unfinished answers are deleted)"),
+            ],
+            default=None if prompter.plain else "continue",
+        )
+    except EOFError:
+        return None
+    if choice == "continue":
+        return found
+    resume_files.delete(found.path)
+    return None
+
+
+def _local_time(saved_at: str) -> str:
+    """'10:32' today, else '2026-12-05 10:32', in local time."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(saved_at).astimezone()
+    except ValueError:
+        return "earlier"
+    today = datetime.now().astimezone().date()
+    return f"{moment:%H:%M}" if moment.date() == today else f"{moment:%Y-%m-%d %H:%M}"
 
 
 def _saved_for(files: list[Path], patient: str) -> Saved:
@@ -263,8 +377,9 @@ def _saved_for(files: list[Path], patient: str) -> Saved:
     )
 
 
-def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
-    """Between patients: wait for staff, then clear the screen and scrollback. Returns the next reference."""
+def next_patient(prompter: Prompter, ask_reference: bool, session: Session | None = None) -> str | None:
+    """Between patients: wait for staff, then clear the screen and scrollback. Returns the next reference;
+    on q, says how many screenings were done and kept, and exits 0."""
     prompter.show("")
 
     def check(text: str) -> str | None:
@@ -288,6 +403,9 @@ def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
         raise
     _clear()
     if word.lower() in ("q", "quit"):
+        if session is not None:
+            done = "1 screening" if session.done == 1 else f"{session.done} screenings"
+            prompter.show(f"Finished: {done} done in this session, {session.kept} kept.", "note")
         raise SystemExit(int(ExitCode.OK))
     return check_patient(word) if ask_reference and word else None
 
@@ -310,7 +428,9 @@ def screen_one(
     save: bool = False,
     contacts: Contacts | None = None,
     offer_copy: bool = False,
-) -> Result:
+    report_dir: Path | None = None,
+    run: dict[str, Any] | None = None,
+) -> Done:
     """One person's screening: ask, show the result, write the report, forget the resume file."""
     from stm_screen.core.answers import Answer
     from stm_screen.io.datadir import data_dir
@@ -344,7 +464,7 @@ def screen_one(
 
     def autosave(current: Flow) -> None:
         try:
-            resume_files.save(path, ruleset, current.values(), rules=rules, patient=patient)
+            resume_files.save(path, ruleset, current.values(), rules=rules, patient=patient, run=run)
         except (StmScreenError, OSError):
             # Saving is a safety net: losing it must not end the screening. Say so once.
             if not save_failed:
@@ -364,7 +484,7 @@ def screen_one(
                 questionnaire.emergency(fired, asked=questionnaire.answered_yes(fired))
             questionnaire.run()
     except (KeyboardInterrupt, EOFError):
-        stopped(flow, path, ruleset, rules=rules, patient=patient)
+        stopped(flow, path, ruleset, rules=rules, patient=patient, run=run)
 
     from stm_screen.core.engine import Scorer
     from stm_screen.core.explain import explain
@@ -374,19 +494,29 @@ def screen_one(
     result = explain(ruleset, flow.values(), scorer=Scorer(ruleset), contacts=contacts)
     stamp = Stamp(now(), patient)
     show_result(result, prompter, stamp)
+    kept = False
+    if report is None and report_dir is not None:
+        report = offered_path(report_dir, stamp, ".pdf")
     if report is not None:
         write_report(result, ruleset, report, stamp, force=force)
         prompter.show(kept_line(report), "note")
+        kept = True
     if save:
         # If saving fails the resume file stays, so the answers are not lost.
         from stm_screen.store import save_screening
 
         record_id = save_screening(result, ruleset=ruleset, patient=patient)
         prompter.show(f"Saved to the history as screening {record_id}.", "note")
+        kept = True
     resume_files.delete(path)
     if report is None and offer_copy:
-        offer_report(result, ruleset, prompter, stamp)
-    return result
+        kept = offer_report(result, ruleset, prompter, stamp) is not None
+    return Done(result, kept)
+
+
+class Done(NamedTuple):
+    result: Result
+    kept: bool  # written to a report or the history
 
 
 def kept_line(path: Path) -> str:
@@ -457,14 +587,22 @@ def offer_report(result: Result, ruleset: Ruleset, prompter: Prompter, stamp: St
     return target
 
 
-def stopped(flow: Flow, path: Path, ruleset: Ruleset, *, rules: str | None, patient: str | None) -> None:
+def stopped(
+    flow: Flow,
+    path: Path,
+    ruleset: Ruleset,
+    *,
+    rules: str | None,
+    patient: str | None,
+    run: dict[str, Any] | None = None,
+) -> None:
     """Ctrl-C, end of input, closed terminal: save what there is and say how to continue. Exits 130."""
     from stm_screen.prompt import resume as resume_files
 
     values = flow.values()
     if values:
         try:
-            resume_files.save(path, ruleset, values, rules=rules, patient=patient)
+            resume_files.save(path, ruleset, values, rules=rules, patient=patient, run=run)
             message = (
                 f"stopped; your {len(values)} answer(s) are saved. To continue where you left off, run: "
                 "stm-screen screen --resume"

@@ -36,6 +36,7 @@ class Saved:
     ruleset: dict[str, str] = field(default_factory=dict)
     patient: str | None = None
     saved_at: str = ""
+    run: dict[str, Any] = field(default_factory=dict)  # the run's options: --save, --next, --report...
 
 
 def new_path(folder: Path) -> Path:
@@ -50,8 +51,10 @@ def save(
     *,
     rules: str | None,
     patient: str | None,
+    run: dict[str, Any] | None = None,
 ) -> None:
-    """Write (or replace) a resume file atomically, readable by its owner only."""
+    """Write (or replace) a resume file atomically, readable by its owner only. ``run``: the options of
+    the run (see ``cli.screen_cmd.run_state``), restored by ``--resume``."""
     data = {
         "format": FORMAT,
         "version": 1,
@@ -59,6 +62,7 @@ def save(
         "rules": rules,
         "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
         "patient": patient,
+        "run": run or {},
         "answers": {k: plain(v) for k, v in answers.items()},
     }
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", force=True, mode=0o600)
@@ -92,6 +96,7 @@ def load(path: Path) -> Saved:
     rules = data.get("rules")
     patient = data.get("patient")
     ruleset = data.get("ruleset")
+    run = data.get("run")
     return Saved(
         path=path,
         answers=dict(data["answers"]),
@@ -99,6 +104,7 @@ def load(path: Path) -> Saved:
         ruleset={str(k): str(v) for k, v in ruleset.items()} if isinstance(ruleset, dict) else {},
         patient=patient if isinstance(patient, str) else None,
         saved_at=str(data.get("saved_at", "")),
+        run=dict(run) if isinstance(run, dict) else {},
     )
 
 
