@@ -84,6 +84,7 @@ class Question(NamedTuple):
     required: bool
     safety: bool  # asked in a safety section or referred to by a red flag
     unsure: bool = False  # 'not sure' is an answer (it counts as not known)
+    aliases: tuple[str, ...] = ()  # other titles surveys give it (column headers)
 
     @property
     def choice_ids(self) -> tuple[str, ...]:
@@ -354,6 +355,7 @@ class _Compiler:
                     required=q.required,
                     safety=in_safety,
                     unsure=unsure,
+                    aliases=tuple(str(a) for a in (q.aliases or ())),
                 )
             )
 
