@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 import typer
 
 from stm_screen.cli.errors import say_error
+from stm_screen.core.quantity import count
 from stm_screen.errors import ExitCode, InputFileError, UsageError
 
 if TYPE_CHECKING:
@@ -268,14 +269,15 @@ def _summary(
     total = sum(by_status.values())
     source = inputs[0] if len(inputs) == 1 else f"{len(inputs)} files"
     parts = ", ".join(f"{by_status.get(s, 0):,} {s}" for s in ("ok", "incomplete", "error"))
-    note(f"{total:,} record(s) from {source}: {parts}")
+    note(f"{count(total, 'record')} from {source}: {parts}")
     levels = sorted(ruleset.levels, key=lambda lv: -lv.rank)
     shown = ", ".join(f"{lv.id} {by_level[lv.id]:,}" for lv in levels if by_level.get(lv.id))
     if shown:
         note(f"levels: {shown}")
     for file, qids in gaps:
         note(
-            f"{file}: no column for warning-sign question(s) {', '.join(qids)} (allowed): the warning "
+            f"{file}: no column for warning-sign {'question' if len(qids) == 1 else 'questions'} "
+            f"{', '.join(qids)} (allowed): the warning "
             "signs that ask them could not be checked, in any record"
         )
     if by_status.get("incomplete"):
@@ -322,13 +324,16 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
         result = run_diff(inputs, old_rules, new_rules, old_map, new_map, settings, handle, o.fmt, note)
     label_old = f"{old_rules.id} {old_rules.version}"
     label_new = f"{new_rules.id} {new_rules.version}"
-    note(f"{result.records:,} record(s); {result.changed:,} change level from {label_old} to {label_new}")
+    note(
+        f"{count(result.records, 'record')}; {result.changed:,} change level from {label_old} to {label_new}"
+    )
     for (before, after), n in result.changes.most_common():
         note(f"  {before or '-'} -> {after or '-'}: {n:,}")
     for label, gaps in ((label_old, result.gaps_old), (label_new, result.gaps_new)):
         for file, qids in gaps:
             note(
-                f"{file}: no column for {len(qids)} warning-sign question(s) of {label} ({', '.join(qids)}): "
+                f"{file}: no column for {count(len(qids), 'warning-sign question')} of {label} "
+                f"({', '.join(qids)}): "
                 f"under {label} they could not be checked for any record"
             )
     if result.errors_old or result.errors_new:

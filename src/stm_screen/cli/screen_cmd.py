@@ -17,6 +17,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stm_screen.cli.errors import fail, say_error
+from stm_screen.core.quantity import count
 from stm_screen.errors import ExitCode, Problem, RulesError, StmScreenError, UsageError
 from stm_screen.prompt.ask import Option
 
@@ -186,9 +187,10 @@ def resumed_options(opts: Options, run: dict[str, Any]) -> Options:
     return dataclasses.replace(opts, **changes)
 
 
-def run_state(opts: Options, rules: str | None, n: int) -> dict[str, Any]:
+def run_state(opts: Options, rules: str | None, n: int, ask_reference: bool) -> dict[str, Any]:
     """What a resume file keeps of the run, so that '--resume' restores all of it."""
     return {
+        "ask_reference": ask_reference,  # --next asks each patient's reference (started with --patient)
         "save": opts.save,
         "next_patient": opts.next_patient,
         "force": opts.force,
@@ -284,6 +286,7 @@ def run(opts: Options) -> None:
         )
 
     session = Session()
+    ask_reference = opts.patient is not None or bool(saved is not None and saved.run.get("ask_reference"))
     n = int(saved.run.get("n", 1)) if saved is not None and isinstance(saved.run.get("n"), int) else 1
     while True:
         target = report_path(opts.report, n)
@@ -300,14 +303,14 @@ def run(opts: Options) -> None:
             contacts=contacts,
             offer_copy=not opts.next_patient,
             report_dir=opts.report_dir,
-            run=run_state(opts, _rules_spec(rules), n),
+            run=run_state(opts, _rules_spec(rules), n, ask_reference),
         )
         session.done += 1
         session.kept += int(done.kept)
         saved = None
         if not opts.next_patient:
             return
-        patient = next_patient(prompter, ask_reference=opts.patient is not None, session=session)
+        patient = next_patient(prompter, ask_reference=ask_reference, session=session)
         n += 1
 
 
@@ -328,8 +331,7 @@ def offer_unfinished(prompter: Prompter, folder: Path, patient: str | None) -> S
     if found is None:
         return None
     when = _local_time(found.saved_at)
-    count = len(found.answers)
-    answers = "1 answer" if count == 1 else f"{count} answers"
+    answers = count(len(found.answers), "answer")
     try:
         choice = prompter.select(
             f"You have an unfinished screening from {when} ({answers}). Continue it?",
@@ -404,8 +406,10 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
     _clear()
     if word.lower() in ("q", "quit"):
         if session is not None:
-            done = "1 screening" if session.done == 1 else f"{session.done} screenings"
-            prompter.show(f"Finished: {done} done in this session, {session.kept} kept.", "note")
+            prompter.show(
+                f"Finished: {count(session.done, 'screening')} done in this session, {session.kept} kept.",
+                "note",
+            )
         raise SystemExit(int(ExitCode.OK))
     return check_patient(word) if ask_reference and word else None
 
@@ -450,11 +454,11 @@ def screen_one(
     for kind, text in welcome(ruleset, len(flow.applicable()), patient):
         prompter.show(text, kind)
     if saved is not None:
-        prompter.show(f"Welcome back: {len(flow.answers)} answer(s) restored.", "note")
+        prompter.show(f"Welcome back: {count(len(flow.answers), 'answer')} restored.", "note")
         if dropped:
             prompter.show(
-                f"The rules have changed since; {len(dropped)} saved answer(s) no longer fit and will be "
-                "asked again.",
+                f"The rules have changed since; {count(len(dropped), 'saved answer')} no longer "
+                f"{'fits' if len(dropped) == 1 else 'fit'} and will be asked again.",
                 "note",
             )
         if flow.announced:
@@ -604,8 +608,8 @@ def stopped(
         try:
             resume_files.save(path, ruleset, values, rules=rules, patient=patient, run=run)
             message = (
-                f"stopped; your {len(values)} answer(s) are saved. To continue where you left off, run: "
-                "stm-screen screen --resume"
+                f"stopped; your {count(len(values), 'answer')} {'is' if len(values) == 1 else 'are'} saved. "
+                "To continue where you left off, run: stm-screen screen --resume"
             )
         except (StmScreenError, OSError):
             message = "stopped; your answers could not be saved (the data folder cannot be written)"

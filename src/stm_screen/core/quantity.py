@@ -369,3 +369,8 @@ def format_quantity(value: float | int, unit: str, lang: str | None = None) -> s
         # keep the rules' own spelling for more than one ('months'); only the singular is chosen here
         return f"{number} {word if value == 1 else unit}"
     return f"{number} {unit}"
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    """'1 answer', '3 answers', '1 criterion', '2 criteria': a number with its noun, singular for one."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
