@@ -164,8 +164,8 @@ class _Doc:
         with pdf.table(
             col_widths=(0.8, 0.2),
             text_align=("LEFT", "LEFT"),
-            line_height=size * 0.42,
-            padding=(0.5, 0.8),
+            line_height=size * 0.4,
+            padding=(0.35, 0.8),
             headings_style=_bold(),
             cell_fill_mode="NONE",
             borders_layout="HORIZONTAL_LINES",
@@ -251,7 +251,7 @@ def to_pdf(result: Result, info: ReportInfo) -> bytes:
     doc.items(signs)
     if safety:
         doc.heading("Safety answers")
-        doc.answers(safety, 7.5)
+        doc.answers(safety, 7)
     # the details start on a page of their own
     pdf.add_page()
     doc.text("Details", 14, "B", h=8)

@@ -11,7 +11,7 @@ import codecs
 from typing import TYPE_CHECKING
 
 from stm_screen.core.explain import Result
-from stm_screen.render.view import CRITERIA_GAP, Stamp, criteria_gap, score_words, sources, view
+from stm_screen.render.view import CRITERIA_GAP, Item, Stamp, criteria_gap, score_words, sources, view
 
 __all__ = [
     "CRITERIA_GAP",
@@ -116,34 +116,55 @@ def summary_lines(
     the disclaimer in one line. Printed last on a screen, so that it is what the person sees at the end
     (``details``: where the full result is, 'above' on a screen).
 
-    ``brief`` shortens it for a small screen: 1 keeps what to do in full for the first (most urgent)
-    item only, 2 keeps only each item's title and how soon."""
+    ``brief`` shortens it for a small screen, the details staying above: 1 keeps what to do in full for
+    emergencies only; 2 also folds the other warning signs that could not be checked into one line; 3
+    keeps only each item's title and how soon."""
     s = view(result).summary
     sym = symbol_for(result, unicode_ok)
     bullet = "•" if unicode_ok else "-"
     out: list[tuple[str, str]] = []
     add = out.append
+    cut = False
     tag = f"[{s.tag}] " if s.tag and s.tag not in s.title.upper() else ""
     add(("level", f"{sym} {tag}{s.title}".strip()))
-    if s.todo:
+    todo = list(s.todo)
+    if brief >= 2:
+        folded = [i for i in todo if i.text.startswith(OPEN_PREFIX) and i.tag != "EMERGENCY"]
+        if len(folded) > 1:
+            first = todo.index(folded[0])
+            todo = [i for i in todo if i not in folded]
+            soonest = next((line for i in folded for line in i.lines), "")  # the items are soonest first
+            when = soonest.rpartition("see a doctor ")[2].rstrip(".")
+            todo.insert(
+                first,
+                Item(
+                    f"{len(folded)} other warning signs could not be checked: see the list {details}.",
+                    tag="SEE A DOCTOR",
+                    style="flag",
+                    lines=(f"If one of them fits you, see a doctor {when} at the latest.",) if when else (),
+                ),
+            )
+    if todo:
         add(("heading", "What to do now" if result.warning else "What to do next"))
-        for n, item in enumerate(s.todo):
+        for item in todo:
             label = f"[{item.tag}] " if item.tag else ""
             add((item.style, f"{bullet} {label}{item.text}"))
-            full = brief == 0 or (brief == 1 and n == 0)
+            full = brief == 0 or (brief in (1, 2) and item.tag == "EMERGENCY")
             if item.detail and full:
                 add(("", f"  {item.detail}"))
+            elif item.detail:
+                cut = True
             for line in item.lines:
-                if full or line.startswith(("How soon", "If this fits you, see")):
-                    add(("flag" if item.style == "flag" else "dim", f"  {line}"))
-        if brief and any(i.detail for i in s.todo[(1 if brief == 1 else 0) :]):
-            add(("", f"  What to do for each one is in the details {details}."))
+                add(("flag" if item.style == "flag" else "dim", f"  {line}"))
+        if cut:
+            add(("", f"What to do for each one is in the details {details}."))
     if stamp is not None:
         add(("dim", stamp.line))
     add(("dim", f"A screening aid, not a diagnosis. The details of this result are {details}."))
     return out
 
 
+OPEN_PREFIX = "Could not be checked: "
 WARNING_BLOCKS = frozenset({"red-flags", "not-ruled-out", "what-to-do"})
 
 
@@ -182,7 +203,7 @@ def render_plain(
     lines = [line for _, line in result_lines(result, unicode_ok, bar=bar)]
     lines += ["", v.disclaimer, ""]
     rule = ("─" if unicode_ok else "-") * min(width, 60)
-    for brief in (0, 1, 2):
+    for brief in (0, 1, 2, 3):
         short = wrap_lines([line for _, line in summary_lines(result, unicode_ok, stamp, brief=brief)], width)
         if room is None or len(short) + 2 <= room:
             break
@@ -251,7 +272,7 @@ def summary_renderable(
     from rich.panel import Panel
 
     unicode_ok = can_encode(console, "█░•‼◐●○▲╭─┏━")
-    for brief in (0, 1, 2):
+    for brief in (0, 1, 2, 3):
         lines = summary_lines(result, unicode_ok, stamp, brief=brief)
         # the panel's frame takes 2 lines and 4 columns
         if room is None or len(wrap_lines([t for _, t in lines], console.width - 4)) + 2 <= room:

@@ -169,35 +169,43 @@ def level_tag(result: Result) -> str:
 
 
 def summary(result: Result) -> Summary:
-    """Headline, what to do and how soon (every warning sign that fired, in full; else the next steps)."""
-    if result.warning:
-        todo = [
-            Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
-            for f in result.red_flags
-        ]
-        if result.unchecked:
-            todo.extend(_unchecked_items(result))
-    else:
-        todo = [Item(s) for s in result.next_steps]
+    """Headline, what to do and how soon: under warning signs, each sign that fired (what to do, how
+    soon) and each that could not be checked (what to do if it fits), emergencies first; else the next
+    steps."""
+    if not result.warning:
+        return Summary(
+            result.symbol, result.title, level_tag(result), tuple(Item(s) for s in result.next_steps)
+        )
+    order = ("now", "today", "days", "weeks")
+
+    def rank(f: Finding) -> int:
+        return order.index(f.urgency) if f.urgency in order else len(order)
+
+    fired = [
+        Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
+        for f in sorted(result.red_flags, key=lambda f: (f.level != EMERGENCY, rank(f)))
+    ]
+    open_ = [
+        summary_open_item(f)
+        for f in sorted(result.red_flags_not_ruled_out, key=lambda f: (f.level != EMERGENCY, rank(f)))
+    ]
+    emergency = [i for i in [*fired, *open_] if i.tag == "EMERGENCY"]
+    others = [i for i in [*fired, *open_] if i.tag != "EMERGENCY"]
+    todo = [*emergency, *others]
+    if result.unchecked:
+        todo.extend(Item(s) for s in result.next_steps)
     return Summary(result.symbol, result.title, level_tag(result), tuple(todo))
 
 
-MAX_OPEN_IN_SUMMARY = 4
-
-
-def _unchecked_items(result: Result) -> list[Item]:
-    """Warning signs that could not be checked: each with what to do if it fits and how soon (the first
-    few, emergencies first), then the ruleset's next steps for that case."""
-    open_ = sorted(result.red_flags_not_ruled_out, key=lambda f: f.level != EMERGENCY)
-    out = [open_item(f) for f in open_[:MAX_OPEN_IN_SUMMARY]]
-    rest = len(open_) - MAX_OPEN_IN_SUMMARY
-    if rest > 0:
-        more = "1 more warning sign" if rest == 1 else f"{rest} more warning signs"
-        out.append(
-            Item(f"{more} could not be checked: see the list above.", tag="SEE A DOCTOR", style="flag")
-        )
-    out.extend(Item(s) for s in result.next_steps)
-    return out
+def summary_open_item(f: Finding) -> Item:
+    """A warning sign that could not be checked, in the summary: what to do if it fits, and how soon."""
+    title = f"Could not be checked: {f.title}"
+    if f.level == EMERGENCY:
+        return Item(title, f"If this fits you: {f.explanation}", urgency_tag(f), "flag")
+    soon = how_soon(f.urgency)
+    return Item(
+        title, "", urgency_tag(f), "flag", (f"If this fits you, see a doctor {soon}.",) if soon else ()
+    )
 
 
 def _warning_blocks(result: Result) -> list[Block]:
