@@ -14,12 +14,12 @@ from stm_screen.cli.errors import guard
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 history_app = typer.Typer(
-    help="The local history of saved screenings (score --save, screen --save). On this computer only.",
+    help="Saved screenings (--save), on this computer only.",
     no_args_is_help=True,
     context_settings=CONTEXT,
 )
 form_app = typer.Typer(
-    help="Build the questionnaire in other tools: REDCap, FHIR, a CSV template.",
+    help="The questionnaire for REDCap, FHIR, or a CSV template.",
     no_args_is_help=True,
     context_settings=CONTEXT,
 )
