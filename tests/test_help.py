@@ -109,7 +109,7 @@ def test_bare_stm_screen_takes_every_screen_option() -> None:
 
 def test_readme_screen_synopsis_lists_every_option() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    synopsis = readme.split("## The questionnaire", 1)[1].split("\n\n", 1)[0]
+    synopsis = readme.split("## The questionnaire", 1)[1].lstrip("\n").split("\n\n", 1)[0]
     for option in SCREEN_OPTIONS:
         if option.startswith("--"):
             assert option in synopsis, option

@@ -11,5 +11,9 @@ def now() -> datetime:
     """The current time, aware, in the local time zone (or ``SOURCE_DATE_EPOCH`` when it is set)."""
     fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if fixed.isdigit():
+        import time
+
+        if hasattr(time, "tzset"):  # TZ may have been set with it (tests, transcripts)
+            time.tzset()
         return datetime.fromtimestamp(int(fixed), UTC).astimezone()
     return datetime.now().astimezone()
