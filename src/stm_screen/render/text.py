@@ -202,12 +202,12 @@ def render_plain(
     width = max(width, 40)
     lines = [line for _, line in result_lines(result, unicode_ok, bar=bar)]
     lines += ["", v.disclaimer, ""]
-    rule = ("─" if unicode_ok else "-") * min(width, 60)
     for brief in (0, 1, 2, 3):
         short = wrap_lines([line for _, line in summary_lines(result, unicode_ok, stamp, brief=brief)], width)
         if room is None or len(short) + 2 <= room:
             break
-    return "\n".join([*wrap_lines(lines, width), rule, "SUMMARY", *short]) + "\n"
+    # no line of rule characters: a screen reader would read each one out
+    return "\n".join([*wrap_lines(lines, width), "SUMMARY", *short]) + "\n"
 
 
 def _rows(lines: list[tuple[str, str]], styles: dict[str, str]) -> list[RenderableType]:
