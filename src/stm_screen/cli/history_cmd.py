@@ -213,8 +213,12 @@ def show(record_id: int, *, fmt: str) -> None:
     console = make_console()
     stamp = Stamp(parse_when(record.created_at, "saved"), record.patient_ref)
     who = f", patient reference {record.patient_ref}" if record.patient_ref else ""
+    rules = f"{result.ruleset.get('id', record.ruleset_id)} {result.ruleset.get('version', record.ruleset_version)}"
     console.print(
-        f"Screening {record.id}, saved {stamp.when}{who}", markup=False, highlight=False, soft_wrap=True
+        f"Screening {record.id}, saved {stamp.when}{who}; scored with {rules}, stm-screen {record.tool_version}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
     print_result(result, console, plain=plain_wanted(console.is_terminal), stamp=stamp)
     _print_answers(record, console)
@@ -242,7 +246,8 @@ def _print_answers(record: Record, console: Any) -> None:
                 shown = describe(q, parse_answer(q, raw))
             except AnswerValueError:
                 pass
-        console.print(f"- {text}: {shown}", markup=False, highlight=False)
+        console.print(f"- {text}", markup=False, highlight=False)
+        console.print(f"    {shown}", markup=False, highlight=False)
 
 
 # --- export -------------------------------------------------------------------------------------------
@@ -361,10 +366,11 @@ def purge(before: str, *, yes: bool) -> None:
                     f"purge would delete {count} screening{'' if count == 1 else 's'}; add --yes to confirm "
                     "when not run at a terminal"
                 )
-            what = "every saved screening, up to now" if future else f"screenings saved before {cutoff}"
+            plural = "" if count == 1 else "s"
+            what = f"saved up to now ({cutoff} has not come yet)" if future else f"saved before {cutoff}"
             try:
                 sure = typer.confirm(
-                    f"Delete {count} screening{'' if count == 1 else 's'} ({what})? This cannot be undone",
+                    f"Delete {count} screening{plural} {what}? This cannot be undone",
                     default=False,
                     err=True,
                 )
