@@ -33,8 +33,10 @@ def samples() -> dict[str, tuple[dict[str, Any], str | None]]:
     return {
         "pt": (calm, "MRN-0042"),
         "see-doctor": (read("warning"), "MRN-0107"),
-        "emergency": ({**calm, "bladder_bowel_change": True, "self_harm_thoughts": True,
-                       "self_harm_danger": False}, "A-17"),  # fmt: skip
+        "emergency": (
+            {**calm, "bladder_bowel_change": True, "self_harm_thoughts": True, "self_harm_danger": False},
+            "A-17",
+        ),  # fmt: skip
         "not-checked": (read("unsure"), None),
     }
 

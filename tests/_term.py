@@ -19,7 +19,9 @@ class Term:
     def __init__(
         self, args: list[str], home: Path, cols: int = 80, rows: int = 24, cwd: Path | None = None, **env: str
     ) -> None:
-        environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES", "ACCESSIBLE")}
+        environ = {
+            k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES", "ACCESSIBLE")
+        }
         environ.update(
             {
                 "STM_SCREEN_HOME": str(home / "data"),

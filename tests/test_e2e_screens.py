@@ -45,7 +45,9 @@ def answer(term: Term, ruleset: Any, answers: dict[str, Any], until: str | None 
             return
 
 
-def test_pt_result_at_80x24_ends_with_the_summary_and_the_offer_of_a_copy(tmp_path: Path, ruleset: Any) -> None:
+def test_pt_result_at_80x24_ends_with_the_summary_and_the_offer_of_a_copy(
+    tmp_path: Path, ruleset: Any
+) -> None:
     term = Term(["--patient", "MRN-0042"], tmp_path / "home", 80, 24, TZ="Europe/Madrid")
     answer(term, ruleset, PT)
     term.expect("Please check your answers")
@@ -140,7 +142,7 @@ def test_next_and_save_stopped_at_patient_2_then_resumed(tmp_path: Path, ruleset
     assert hint == "stm-screen screen --resume"
     term = Term(hint.split()[1:], home, 80, 24)
     term.expect("Welcome back")
-    rest = {k: v for k, v in PT.items()}
+    rest = dict(PT)
     for q in asked(ruleset, rest):
         if q.order <= ruleset.by_id["pain_areas"].order:
             continue

@@ -89,7 +89,7 @@ def test_every_documented_option_is_accepted(words: list[str]) -> None:
     accepted = {o for p in click_command(words).params for o in getattr(p, "opts", []) if o.startswith("--")}
     accepted.discard("--help")
     documented = documented_options(help_of(words))
-    assert documented == accepted, (documented ^ accepted)
+    assert documented == accepted, documented ^ accepted
     for option in sorted(documented):
         result = CliRunner().invoke(app, [*words, option, "x"], env={"STM_SCREEN_HOME": "/nonexistent"})
         assert "No such option" not in result.output, (words, option)

@@ -172,7 +172,6 @@ def test_invalid_entry_is_asked_again(drive: Any, ruleset: Any, tmp_path: Path) 
 
 def test_help_is_available_for_typed_and_chosen_answers(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     answers = {**CALM, **GATED_NO, "pain_areas": ["neck_shoulder"], "pain_intensity": 5}
-    areas = ruleset.by_id["pain_areas"]
     keys = "?" + ENTER  # help on the age question
     keys += keys_for(ruleset, answers, until="pain_duration_months")
     keys += "?"  # help on the checkbox question: a key, not a box to tick
