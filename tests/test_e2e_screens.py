@@ -126,7 +126,11 @@ def test_questionnaire_at_60x30_words_back_and_multi_select(tmp_path: Path, rule
 def test_next_and_save_stopped_at_patient_2_then_resumed(tmp_path: Path, ruleset: Any) -> None:
     """Intake staff: '--next --save'; patient 2 is stopped; following the tool's own hint keeps both."""
     home = tmp_path / "home"
-    term = Term(["screen", "--next", "--save", "--patient", "MRN-1"], home, 80, 24)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    term = Term(
+        ["screen", "--next", "--save", "--patient", "MRN-1", "--report-dir", str(reports)], home, 80, 24
+    )
     answer(term, ruleset, PT)
     term.expect("Show my result")
     term.send(ENTER)
@@ -166,6 +170,11 @@ def test_next_and_save_stopped_at_patient_2_then_resumed(tmp_path: Path, ruleset
     rows = json.loads(listed.stdout)
     assert [r["patient"] for r in rows] == ["MRN-1", "MRN-2"]
     assert rows[1]["level_title"] == "Seeing a physical therapist is recommended"
+    # --report-dir came back too: one PDF per patient, named by reference and time
+    assert sorted(p.name.split("-2")[0] for p in reports.glob("*.pdf")) == [
+        "pain-screening-MRN-1",
+        "pain-screening-MRN-2",
+    ]
 
 
 def test_an_unfinished_screening_is_offered_when_the_questionnaire_starts_again(tmp_path: Path) -> None:

@@ -50,8 +50,8 @@ def save(answers_file: str, *extra: str) -> int:
     result = run("score", answers_file, "--save", *extra)
     assert result.exit_code == 0, result.output
     line = result.stderr.strip().splitlines()[-1]
-    assert line.startswith("saved to the history as screening ")
-    return int(line.rsplit(" ", 1)[1])
+    assert line.startswith("Saved to the history as screening ")
+    return int(line.rsplit(" ", 1)[1].rstrip("."))
 
 
 def store_path(home: Path) -> Path:

@@ -65,4 +65,4 @@ def run(
         from stm_screen.store import save_screening
 
         record_id = save_screening(result, ruleset=ruleset, patient=patient)
-        say_info(f"saved to the history as screening {record_id}")
+        say_info(f"Saved to the history as screening {record_id}.")

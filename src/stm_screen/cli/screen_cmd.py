@@ -570,6 +570,8 @@ def offer_report(result: Result, ruleset: Ruleset, prompter: Prompter, stamp: St
         Option("html", f"Save it as a web page: {page}"),
         Option("no", "No, thank you"),
     ]
+    if prompter.plain:
+        prompter.show("")
     try:
         choice = prompter.select(
             "Would you like a copy of this result, to keep or to show a doctor?",
