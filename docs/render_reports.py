@@ -2,9 +2,9 @@
 
     python docs/render_reports.py [OUT_DIR]      # default: ./report-pictures
 
-For each sample (an emergency, a see-a-doctor result with a sign not checked, a physical-therapy result,
-Spanish text) it writes the report as .html and .pdf, a screenshot of the HTML page (and of its print
-preview as PDF), and one PNG per PDF page. Needs the test extras (pypdfium2) and Chromium for the HTML
+For each sample (a physical-therapy result, a see-a-doctor result with a sign not checked, an emergency
+with Spain's crisis line, signs not checked) it writes the report as .html and .pdf, a screenshot of the
+HTML page, the HTML page printed by Chromium, and one PNG per page of both PDFs. Needs the test extras (pypdfium2) and Chromium for the HTML
 screenshots (``apt-get install chromium``); without Chromium only the PDF pages are drawn.
 """
 
@@ -56,6 +56,19 @@ def screenshot(html: Path, png: Path, browser: str) -> None:
     )
 
 
+def print_to_pdf(html: Path, pdf: Path, browser: str) -> Path:
+    """The HTML page as the browser prints it (A4/Letter, print styles)."""
+    profile = pdf.parent / ".chromium-profile"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}"]
+    subprocess.run(
+        [browser, *flags, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    return pdf
+
+
 def pdf_pages(pdf: Path, stem: Path, scale: float = 1.4) -> list[Path]:
     import pypdfium2 as pdfium
 
@@ -91,7 +104,9 @@ def main() -> int:
         print(f"{name}: {len(pages)} PDF page(s) -> {', '.join(p.name for p in pages)}")
         if browser:
             screenshot(out / f"{name}.html", out / f"{name}-html.png", browser)
-            print(f"{name}: HTML screenshot -> {name}-html.png")
+            printed = print_to_pdf(out / f"{name}.html", out / f"{name}-html-printed.pdf", browser)
+            shown = pdf_pages(printed, out / f"{name}-html-printed") if printed.exists() else []
+            print(f"{name}: HTML screenshot -> {name}-html.png; printed: {len(shown)} page(s)")
     if not browser:
         print("Chromium not found: HTML screenshots skipped (apt-get install chromium)")
     shutil.rmtree(out / ".chromium-profile", ignore_errors=True)

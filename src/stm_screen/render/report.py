@@ -349,13 +349,18 @@ th, td { text-align: left; vertical-align: top; border-bottom: 1px solid var(--l
 .details { margin-top: 2rem; }
 .signoff td { height: 2.2rem; } .signoff th { width: 10rem; }
 @media print {
-  body { margin: 0; max-width: none; font-size: 11pt; }
+  body { margin: 0; max-width: none; font-size: 9.5pt; line-height: 1.3; }
+  h1 { font-size: 15pt; margin: 0 0 .2rem; } h2 { font-size: 11pt; margin: .6rem 0 .25rem; }
+  .level { padding: .35rem .7rem; margin: .5rem 0; } .level .title { font-size: 13pt; }
+  .level p, .flag p { margin: .2rem 0; } .flag { padding: .15rem .6rem; margin: .25rem 0; }
+  .flag ul { margin: .1rem 0; }
   .level, .flag { print-color-adjust: exact; -webkit-print-color-adjust: exact; break-inside: avoid; }
   h2 { break-after: avoid; }
   tr, li { break-inside: avoid; }
   .details { break-before: page; margin-top: 0; }
-  #safety-answers table { font-size: 8.5pt; } #safety-answers td, #safety-answers th { padding: .1rem .3rem; }
-  @page { margin: 15mm; }
+  #safety-answers table { font-size: 7pt; line-height: 1.15; } dl.meta { font-size: 8.5pt; }
+  #safety-answers td, #safety-answers th { padding: .05rem .3rem; }
+  @page { margin: 12mm; }
 }
 """
 
@@ -405,7 +410,11 @@ def _html_items(items: Sequence[Item]) -> str:
         lines = "".join(f"<li class='small'>{_e(line)}</li>" for line in item.lines)
         body = (
             (f"<span class='urgency'>{_e(item.tag.capitalize())}:</span> " if item.tag else "")
-            + f"<strong>{_e(item.text)}</strong>"
+            + (
+                f"<strong>{_e(item.text)}</strong>"
+                if item.detail or item.tag or item.lines
+                else _e(item.text)
+            )
             + (f"<p>{_e(item.detail)}</p>" if item.detail else "")
             + (f"<ul>{lines}</ul>" if lines else "")
         )
