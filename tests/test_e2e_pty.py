@@ -149,6 +149,9 @@ def test_ctrl_c_in_a_terminal_then_resume(tmp_path: Path) -> None:
     child.expect("Show my result")
     child.sendline("")
     child.expect("You can look after this yourself for now")
+    child.expect("No, thank you")  # the offer of a copy
+    child.expect("Type a number")
+    child.sendline("3")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

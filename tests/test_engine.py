@@ -266,7 +266,7 @@ def test_what_would_change_names_the_smallest_change(ruleset: Ruleset) -> None:
     assert result.level == "pt_consider"
     summaries = [c.summary for c in result.what_would_change]
     assert (
-        summaries[0] == "One more criterion met would make this 'Seeing a physical therapist is recommended'."
+        summaries[0] == "If one more of the reasons on the list fitted your answers, the result would be 'Seeing a physical therapist is recommended'."
     )
     up = [c for c in result.what_would_change if c.level == "pt_recommended" and c.question]
     assert {(c.question, c.proposed) for c in up} >= {
