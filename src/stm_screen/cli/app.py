@@ -31,7 +31,9 @@ def hide_command_line_words(exc: BaseException, argv: list[str]) -> None:
     argument (Smith)": the command line's own words become "...", and the message says what a reference is.
     """
     message = getattr(exc, "message", None)
-    if isinstance(message, str) and "Value error, " in message:  # how Typer words a value not among the choices
+    if (
+        isinstance(message, str) and "Value error, " in message
+    ):  # how Typer words a value not among the choices
         message = exc.message = message.replace("Value error, ", "")  # type: ignore[attr-defined]
     if not isinstance(message, str) or not any(a == "--patient" or a.startswith("--patient=") for a in argv):
         return

@@ -218,7 +218,6 @@ def show(record_id: int, *, fmt: str) -> None:
         f"Screening {record.id}, saved {stamp.when}{who}; scored with {rules}, stm-screen {record.tool_version}",
         markup=False,
         highlight=False,
-        soft_wrap=True,
     )
     print_result(result, console, plain=plain_wanted(console.is_terminal), stamp=stamp)
     _print_answers(record, console)

@@ -368,7 +368,9 @@ class RichPrompter:
     def _erase_when_done(question: Any) -> Any:
         """The prompt is wiped when answered: this module writes the echo itself (see ``_echo``), and a
         question left with '<' (back) or '?' (help) leaves nothing that looks unanswered."""
-        question.application.erase_when_done = True
+        app = getattr(question, "application", None)
+        if app is not None:
+            app.erase_when_done = True
         return question
 
     def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:

@@ -185,10 +185,13 @@ def summary(result: Result) -> Summary:
         Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
         for f in sorted(result.red_flags, key=lambda f: (f.level != EMERGENCY, rank(f)))
     ]
-    open_ = [
-        summary_open_item(f)
-        for f in sorted(result.red_flags_not_ruled_out, key=lambda f: (f.level != EMERGENCY, rank(f)))
-    ]
+    not_checked = sorted(result.red_flags_not_ruled_out, key=lambda f: (f.level != EMERGENCY, rank(f)))
+    open_ = [summary_open_item(f) for f in not_checked]
+    if not_checked and any(f.level == EMERGENCY for f in result.red_flags):
+        # an emergency comes first and alone: the signs not checked are counted, and listed above
+        n = len(not_checked)
+        more = f"{n} other warning sign{'' if n == 1 else 's'} could not be checked: see the list above."
+        open_ = [Item(more, tag="SEE A DOCTOR", style="flag")]
     emergency = [i for i in [*fired, *open_] if i.tag == "EMERGENCY"]
     others = [i for i in [*fired, *open_] if i.tag != "EMERGENCY"]
     todo = [*emergency, *others]
