@@ -20,9 +20,7 @@ def run(
 
     if fmt not in RENDERERS:
         raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(RENDERERS)}")
-    if patient is not None:
-        if not save and fmt != "fhir":
-            raise UsageError("--patient is only used with --save or --format fhir")
+    if patient is not None:  # shown with the result, saved with --save, in the FHIR output
         from stm_screen.store.records import check_patient_ref
 
         patient = check_patient_ref(patient)
@@ -52,6 +50,12 @@ def run(
 
         console = make_console()
         print_result(result, console, plain=plain_wanted(console.is_terminal), stamp=Stamp(now(), patient))
+    elif fmt in ("html", "md"):
+        from stm_screen.io.clock import now
+        from stm_screen.render.report import ReportInfo, answer_lines, render_report
+
+        info = ReportInfo(now(), patient, answer_lines(ruleset, result))  # the safety answers on page one
+        sys.stdout.write(render_report(result, fmt, info))
     else:
         text = RENDERERS[fmt](result)
         if fmt == "json":
