@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pexpect
 
-FIRST_QUESTION = "How many months have you had this pain"
-BARE_APP = "import questionary\nquestionary.text('How many months have you had this pain?').unsafe_ask()\n"
+FIRST_QUESTION = "How old are you"  # the first question of pt-screen 2.0
+BARE_APP = "import questionary\nquestionary.text('How old are you?').unsafe_ask()\n"
 
 
 def time_to_prompt(argv: list[str], env: dict[str, str]) -> float:
