@@ -33,6 +33,7 @@ from stm_screen.errors import printable
 MAX_MEMO = 50_000  # distinct cell texts remembered per column
 MAX_TOKENS = 100_000  # distinct answers remembered per column (before everything is forgotten)
 MAX_OUTCOMES = 100_000
+IGNORED = "ignored"  # tally key ("ignored", question id): answers ignored by the skip rule
 FINGERPRINT_AFTER = 64  # outcomes computed by the scorer before a plan's fingerprint is compiled
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -62,6 +63,8 @@ class Outcome:
         "json",
         "n",
         "tail",
+        "ignored",
+        "extra",
     )
 
     def __init__(
@@ -75,8 +78,13 @@ class Outcome:
         error: str = "",
         brief: str | None = None,
         urgency: str = "",
+        ignored: tuple[str, ...] = (),
+        extra: tuple[tuple[str, Any], ...] = (),
     ) -> None:
         self.status = status
+        # questions answered although the skip rule does not ask them: their answers were ignored (counted
+        # in the summary, never written: the output row is that of the same record without them)
+        self.ignored = ignored
         self.n = 0  # records with this outcome (the runner counts here: cheaper than a dict)
         self.tail = ""  # the output line after the id, rendered once by the writer
         self.level = level
@@ -87,6 +95,7 @@ class Outcome:
         self.unanswered = unanswered
         self.error = error
         self.brief = error if brief is None else brief  # the error without the answers, for stderr
+        self.extra = extra  # (field, value) of the instruments' scores (see module_fields)
         score_text = "" if score is None else (f"{score:g}" if isinstance(score, float) else str(score))
         self.score_text = score_text
         self.csv = (
@@ -98,6 +107,7 @@ class Outcome:
             ";".join(criteria_met),
             ";".join(unanswered),
             neutral(error),
+            *(_cell(v) for _, v in extra),
         )
         self.json = json.dumps(
             {
@@ -109,9 +119,53 @@ class Outcome:
                 "criteria_met": list(criteria_met),
                 "unanswered_red_flags": list(unanswered),
                 "error": error or None,
+                **dict(extra),
             },
             ensure_ascii=False,
         )[1:-1]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def module_fields(ruleset: Ruleset) -> tuple[str, ...]:
+    """The output fields of the instruments asked beside the screening, after the screening's own: each
+    score, its band (for scores with bands), and whether the person fits whom the instrument is meant for
+    (for instruments that say so): ``phq4, phq4_band, startback_total, ..., startback_fits``."""
+    out: list[str] = []
+    for mod in ruleset.modules:
+        for s in ruleset.scores:
+            if s.module == mod.id:
+                out.append(s.id)
+                if s.bands:
+                    out.append(f"{s.id}_band")
+        if mod.id in ruleset.audience:
+            out.append(f"{mod.id.replace('-', '_').replace('.', '_')}_fits")
+    return tuple(out)
+
+
+def module_values(ruleset: Ruleset, ev: Any) -> tuple[tuple[str, Any], ...]:
+    """(field, value) for :func:`module_fields`, from an evaluation: an unknown score is empty (null)."""
+    if not ruleset.modules:
+        return ()
+    out: list[tuple[str, Any]] = []
+    for mod in ruleset.modules:
+        for s in ruleset.scores:
+            if s.module == mod.id:
+                out.append((s.id, ev.scores.get(s.id)))
+                if s.bands:
+                    out.append((f"{s.id}_band", ev.bands.get(s.id)))
+        cond = ruleset.audience.get(mod.id)
+        if cond is not None:
+            out.append((f"{mod.id.replace('-', '_').replace('.', '_')}_fits", cond.evaluate(ev.values)))
+    return tuple(out)
 
 
 def error_outcome(message: str, brief: str | None = None) -> Outcome:
@@ -137,6 +191,7 @@ class Atoms:
         conds: list[Condition] = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
         conds += [q.ask_if for q in ruleset.questions if q.ask_if is not None]
         conds += [o.when for o in ruleset.outcomes if o.when is not None]
+        conds += [f.when for f in ruleset.feeds] + list(ruleset.audience.values())
         single: dict[str, dict[str, Condition]] = {}
         joint: dict[str, tuple[frozenset[str], Condition]] = {}
         # questions whose exact answer counts: items of a score, or named where a part cannot be told apart
@@ -218,6 +273,7 @@ class RecordScorer:
         self.ruleset = ruleset
         self.plan = plan
         self.scorer = Scorer(ruleset)
+        self._gated = tuple(q for q in ruleset.questions if q.ask_if is not None)
         headline = ruleset.headline
         self.headline = headline.id if headline is not None else None
         self.targets: tuple[Target, ...] = plan.targets
@@ -259,19 +315,23 @@ class RecordScorer:
         ]
         whens = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
         whens += [o.when for o in ruleset.outcomes if o.when is not None]
+        whens += list(ruleset.audience.values())
         self._conds_fp = [(j, (c, *over(c))) for j, c in enumerate(whens, len(self._gated_fp))]
-        self._fp_ok = not any(c.names - qids for c in whens)  # a score in a condition: no fingerprint
+        # A score in a condition, or an instrument answering a screening question (which changes what the
+        # skip logic asks): no fingerprint, every class of records goes to the scorer.
+        self._fp_ok = not any(c.names - qids for c in whens) and not ruleset.feeds
         self._items = tuple(sorted({where[q] for s in ruleset.scores for q in s.items if q in where}))
         self._cmemo: list[dict[Hashable, bool | None]] = [
             {} for _ in range(len(self._gated_fp) + len(self._conds_fp))
         ]
         self._by_fp: dict[Hashable, Outcome] = {}
-        self._interned: dict[str, Outcome] = {}  # an outcome's JSON -> the one object for it
+        self._interned: dict[str, Outcome] = {}  # an outcome's JSON (and ignored answers) -> its one object
         self._urgency = {rf.id: rf.urgency for rf in ruleset.red_flags if rf.urgency in URGENCY_ORDER}
 
         self._generation = 0
         self.memos: list[dict[Hashable, int]] = [{} for _ in self.targets]
         self._values: list[list[Answer | None]] = [[] for _ in self.targets]
+        self._blank: list[int] = [-2] * len(self.targets)  # per column: the token of a blank cell (-2: none)
         self._by_sig: list[dict[Hashable, int]] = [{} for _ in self.targets]
         self._sigs: list[list[Hashable]] = [[] for _ in self.targets]  # token -> what the atoms made of it
         # per group of tied columns: class -> representative tokens; member tokens -> representative
@@ -312,6 +372,7 @@ class RecordScorer:
         self._generation += 1
         self._folded = self.tally()
         self.seen.clear()
+        self._blank[:] = [-2] * len(self.targets)
         for memo, values, by_sig, sigs in zip(
             self.memos, self._values, self._by_sig, self._sigs, strict=True
         ):
@@ -393,6 +454,8 @@ class RecordScorer:
                 memo, by_sig = self.memos[i], self._by_sig[i]
             tok_opt = len(self._values[i])
             self._values[i].append(value)
+            if value is None:
+                self._blank[i] = tok_opt
             own = self._own[i]
             self._sigs[i].append(sig if own is None else self._sig(t.question.id, value, own))
             by_sig[sig] = tok_opt
@@ -482,12 +545,13 @@ class RecordScorer:
                 values[t.question.id] = value
         made = self.evaluate(values)
         self._evaluated += 1
-        result = self._interned.get(made.json)
+        intern = made.json if not made.ignored else f"{made.json}\x00{' '.join(made.ignored)}"
+        result = self._interned.get(intern)
         if result is None:
             if len(self._interned) >= MAX_OUTCOMES:
                 self._reset()  # the tokens of this record are void from here: count it, do not remember it
                 return self._new(made)
-            result = self._interned[made.json] = self._new(made)
+            result = self._interned[intern] = self._new(made)
         if fp is not None:
             if len(self._by_fp) >= MAX_OUTCOMES:
                 self._by_fp.clear()
@@ -533,6 +597,7 @@ class RecordScorer:
                 return cells[0]
             return "(" + "".join(f"{c}, " for c in cells) + ")"
 
+        names = []
         for j, (qi, _cond, _names, idx, _get) in enumerate(self._gated_fp):
             if qi < 0:
                 continue  # a question without a column: nothing to leave out
@@ -541,10 +606,11 @@ class RecordScorer:
                 f"    h = M{j}.get(k)",
                 "    if h is None:",
                 f"        h = gate({j}, k, {live})",
+                f"    s{j} = not h and c{qi} != B[{qi}]",  # an answer the skip rule ignores
                 "    if not h:",
                 f"        c{qi} = None",
             ]
-        names = []
+            names.append(f"s{j}")
         for j, (_cond, _names, idx, _get) in self._conds_fp:
             lines += [
                 f"    k = {key(idx)}",
@@ -557,7 +623,7 @@ class RecordScorer:
             names.append("(" + "".join(f"c{i}, " for i in self._items) + ")")
         lines.append("    return (" + "".join(f"{name}, " for name in names) + ")")
         env: dict[str, Any] = {f"M{j}": memo for j, memo in enumerate(self._cmemo)}
-        env.update(MISS=_MISS, gate=self._gate, cond=self._cond, GT=self._gtoks)
+        env.update(MISS=_MISS, gate=self._gate, cond=self._cond, GT=self._gtoks, B=self._blank)
         env.update({f"JR{k}": reps for k, reps in enumerate(self._jreps)})
         code = compile("\n".join(lines) + "\n", "<stm_screen.batch.scoring fingerprint>", "exec")
         exec(code, env)  # noqa: S102 - generated from integers and fixed names only
@@ -592,12 +658,16 @@ class RecordScorer:
         return env
 
     def tally(self) -> dict[tuple[str, str], int]:
-        """Records per (status, level), from the outcomes' own counters."""
+        """Records per (status, level), from the outcomes' own counters; and per ("ignored", question id)
+        the records whose answer to that question was ignored because the skip rule does not ask it."""
         counts = dict(self._folded)
         for out in self.seen:
             if out.n:
                 key = (out.status, out.level)
                 counts[key] = counts.get(key, 0) + out.n
+                for qid in out.ignored:
+                    key = (IGNORED, qid)
+                    counts[key] = counts.get(key, 0) + out.n
         return counts
 
     # --- the fast path --------------------------------------------------------------------------------
@@ -770,14 +840,34 @@ class RecordScorer:
         score = ev.scores.get(self.headline) if self.headline else None
         soon = [self._urgency[r] for r in ev.red_flags if r in self._urgency]
         urgency = max(soon, key=URGENCY_ORDER.index) if soon else ""
+        ignored = tuple(q.id for q in self._gated if q.id in ev.skipped and q.id in values) if ev.skipped else ()
+        extra = module_values(self.ruleset, ev)
         if ev.complete:
-            return Outcome("ok", ev.level or "", score, ev.red_flags, ev.criteria_met, (), urgency=urgency)
+            return Outcome(
+                "ok",
+                ev.level or "",
+                score,
+                ev.red_flags,
+                ev.criteria_met,
+                (),
+                urgency=urgency,
+                ignored=ignored,
+                extra=extra,
+            )
         # A warning sign could not be ruled out ('not sure', or no answer): the level is the ruleset's
         # 'unchecked' one (see_doctor) unless a warning sign that fired sets a higher one; a physical-therapy
         # level never stands. Without an 'unchecked' level, only a fired warning sign gives one.
         level = ev.level or "" if ev.unchecked or ev.red_flags else ""
         return Outcome(
-            "incomplete", level, score, ev.red_flags, ev.criteria_met, ev.red_flags_unknown, urgency=urgency
+            "incomplete",
+            level,
+            score,
+            ev.red_flags,
+            ev.criteria_met,
+            ev.red_flags_unknown,
+            urgency=urgency,
+            ignored=ignored,
+            extra=extra,
         )
 
     def score_row(self, row: list[Any]) -> Outcome:

@@ -18,6 +18,7 @@ from stm_screen import __version__
 from stm_screen.cli import screen_cli
 from stm_screen.cli.errors import guard, set_debug
 from stm_screen.cli.helptext import tidy
+from stm_screen.cli.opts import TextsOpt, WithOpt
 
 tidy()
 
@@ -146,6 +147,8 @@ def root(
     save: screen_cli.SaveOpt = False,
     country: screen_cli.CountryOpt = None,
     report_dir: screen_cli.ReportDirOpt = None,
+    with_modules: WithOpt = None,
+    texts: TextsOpt = None,
 ) -> None:
     """With no command, start the screening questionnaire (it takes every option of 'screen')."""
     set_debug(debug)
@@ -154,7 +157,7 @@ def root(
         for k, v in {
             "rules": rules, "plain": plain, "report": report, "force": force, "resume": resume,
             "patient": patient, "next_patient": next_patient, "save": save, "country": country,
-            "report_dir": report_dir,
+            "report_dir": report_dir, "with_modules": with_modules, "texts": texts,
         }.items()
         if v not in (None, False)
     }  # fmt: skip
@@ -204,11 +207,22 @@ def score(
         ),
     ] = None,
     country: CountryOpt = None,
+    with_modules: WithOpt = None,
+    texts: TextsOpt = None,
 ) -> None:
     """Score a file of answers and print the recommendation with its explanation."""
     from stm_screen.cli import score_cmd
 
-    score_cmd.run(answers, rules=rules, fmt=fmt, save=save, patient=patient, country=country)
+    score_cmd.run(
+        answers,
+        rules=rules,
+        fmt=fmt,
+        save=save,
+        patient=patient,
+        country=country,
+        with_modules=with_modules,
+        texts=texts,
+    )
 
 
 RulesPathArg = Annotated[
@@ -223,20 +237,34 @@ RulesPathArg = Annotated[
     short_help="Validate a ruleset and run its examples.",
 )
 @guard
-def rules_check(path: RulesPathArg = None) -> None:
-    """Validate a ruleset and run its examples."""
+def rules_check(
+    path: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="RULES", help="Rules file or folder, or an instrument module (default: the bundled ruleset)."
+        ),
+    ] = None,
+    with_modules: WithOpt = None,
+    texts: TextsOpt = None,
+) -> None:
+    """Validate a ruleset (or an instrument module) and run its examples; with --texts, check the clinic's
+    wording covers every item whose text is supplied."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.check(path)
+    rules_cmd.check(path, with_modules=with_modules, texts=texts)
 
 
 @rules_app.command("test", hidden=True)
 @guard
-def rules_test(path: RulesPathArg = None) -> None:
+def rules_test(
+    path: RulesPathArg = None,
+    with_modules: WithOpt = None,
+    texts: TextsOpt = None,
+) -> None:
     """Alias of 'rules check'."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.check(path)
+    rules_cmd.check(path, with_modules=with_modules, texts=texts)
 
 
 @rules_app.command(
@@ -251,11 +279,25 @@ def rules_show(
         Literal["table", "json"],
         typer.Option("--format", "-f", metavar="FORMAT", help="Output: table, json."),
     ] = "table",
+    with_modules: WithOpt = None,
 ) -> None:
     """Show a readable overview of a ruleset's questions, warning signs, criteria and outcomes."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.show(path, fmt)
+    rules_cmd.show(path, fmt, with_modules=with_modules)
+
+
+@rules_app.command("texts")
+@guard
+def rules_texts(
+    with_modules: WithOpt = None,
+    rules: RulesOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+) -> None:
+    """Print a template of the wording file (--texts) for instruments whose item text is not shipped."""
+    from stm_screen.cli import rules_cmd
+
+    rules_cmd.texts_template(rules, with_modules, output)
 
 
 @rules_app.command(

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import typer
 
 from stm_screen.cli.errors import guard
+from stm_screen.cli.opts import TextsOpt, WithOpt
 
 Preset = Literal["plain", "redcap", "qualtrics", "google-forms", "surveymonkey", "ms-forms", "fhir"]
 PresetOpt = Annotated[
@@ -16,7 +17,7 @@ PresetOpt = Annotated[
         "-p",
         metavar="PRESET",
         help="Survey platform of the export: plain, redcap, qualtrics, google-forms, surveymonkey, "
-        "ms-forms, fhir (default: detected from the file).",
+        "ms-forms, odk-central, kobo, fhir (default: detected from the file).",
     ),
 ]
 MapOpt = Annotated[
@@ -127,6 +128,33 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "process. The output is the same either way.",
             ),
         ] = 0,
+        patient_system: Annotated[
+            str | None,
+            typer.Option(
+                "--patient-system",
+                help="FHIR output: the identifier system (URI) of the record id column, such as the "
+                "clinic's MRN system (default: the tool's urn:stm-screen:patient-ref).",
+            ),
+        ] = None,
+        fhir_bundle: Annotated[
+            str,
+            typer.Option(
+                "--fhir-bundle",
+                help="FHIR output: collection (the default), or transaction: conditional creates a FHIR "
+                "server accepts as they are.",
+            ),
+        ] = "collection",
+        event: Annotated[
+            str | None,
+            typer.Option(
+                "--event",
+                help="REDCap longitudinal export: score only the rows of this event (its unique name, "
+                "such as screening_arm_1; several with commas). Without it, rows of events that answer "
+                "no question are skipped and counted.",
+            ),
+        ] = None,
+        with_modules: WithOpt = None,
+        texts: TextsOpt = None,
     ) -> None:
         """Score every record of survey exports; one output row per record, in input order.
 
@@ -148,6 +176,11 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             fmt=fmt,
             jobs=jobs,
             allow_missing=allow_missing,
+            patient_system=patient_system,
+            fhir_bundle=fhir_bundle,
+            event=event,
+            with_modules=with_modules,
+            texts=texts,
         )
         if suggest_map:
             batch_cmd.suggest(inputs, opts)

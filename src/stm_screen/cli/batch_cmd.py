@@ -42,6 +42,11 @@ class CommandOptions:
     fmt: str
     jobs: int = 0
     allow_missing: bool = False
+    patient_system: str | None = None
+    fhir_bundle: str = "collection"
+    event: str | None = None
+    with_modules: str | None = None
+    texts: str | None = None
 
 
 def note(line: str) -> None:
@@ -201,6 +206,7 @@ def _settings(o: CommandOptions, delimiter: str | None, allow_missing: bool | No
         jobs=o.jobs,
         temp_dir=_temp_dir(o.output),
         allow_missing=o.allow_missing if allow_missing is None else allow_missing,
+        events=tuple(e.strip() for e in o.event.split(",") if e.strip()) if o.event else (),
     )
 
 
@@ -222,12 +228,28 @@ def _size(path: str) -> int:
 
 def run(inputs: list[str], o: CommandOptions) -> None:
     delimiter = _check(o, inputs, BATCH_FORMATS)
+    if o.fhir_bundle not in ("collection", "transaction"):
+        raise UsageError(f"unknown --fhir-bundle '{o.fhir_bundle}'; choose one of: collection, transaction")
+    if o.fmt != "fhir" and (o.patient_system is not None or o.fhir_bundle != "collection"):
+        raise UsageError("--patient-system and --fhir-bundle are for --format fhir")
+    if o.patient_system is not None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(o.patient_system)
+        if not parts.scheme or " " in o.patient_system or (parts.scheme in ("http", "https") and not parts.netloc):
+            raise UsageError(
+                f"--patient-system: '{o.patient_system}' is not an absolute URI such as "
+                "https://hospital.example.org/mrn or urn:oid:1.2.3.4"
+            )
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
     from stm_screen.batch.runner import Batch
     from stm_screen.screening import load_rules
 
-    ruleset = load_rules(o.rules)
+    ruleset = load_rules(o.rules, o.with_modules, o.texts)
+    from stm_screen.cli.opts import tell_notices
+
+    tell_notices(ruleset)
     mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
     settings = _settings(o, delimiter)
     update, start, bar = _progress(inputs)
@@ -236,9 +258,17 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         if o.fmt == "fhir":
             from stm_screen.interop.fhir_writer import FhirWriter
 
-            writer: Writer = FhirWriter(handle, with_file=len(inputs) > 1, ruleset=ruleset)
+            writer: Writer = FhirWriter(
+                handle,
+                with_file=len(inputs) > 1,
+                ruleset=ruleset,
+                patient_system=o.patient_system,
+                bundle_type=o.fhir_bundle,
+            )
         else:
-            writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1)
+            from stm_screen.batch.scoring import module_fields
+
+            writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1, extra=module_fields(ruleset))
         writer.untranslated = o.output != "-" or os.linesep == "\n"  # files: newline=""; stdout: os.linesep
         for path in inputs:
             writer.start_file(path)
@@ -247,6 +277,12 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         writer.begin()
         writer.finish()
     _summary(writer.counts, writer.bad, ruleset, inputs, batch.gaps)
+    left_out = getattr(writer, "left_out", 0)
+    if left_out:
+        note(
+            f"{left_out:,} record(s) with errors are not in the transaction Bundle (a server would refuse "
+            "the whole transaction for them); fix them and send them again"
+        )
     if any(status == "error" for status, _ in writer.counts):
         raise typer.Exit(int(ExitCode.INVALID_DATA))
 
@@ -260,9 +296,20 @@ def _summary(
 ) -> None:
     """Counts per status and level, the safety questions that had no column (once per file), and the first
     bad records (file and row only, never the id)."""
+    from stm_screen.batch.runner import SKIPPED
+    from stm_screen.batch.scoring import IGNORED
+
     by_status: dict[str, int] = {}
     by_level: dict[str, int] = {}
+    ignored: dict[str, int] = {}
+    skipped: dict[str, int] = {}
     for (status, level), n in counts.items():
+        if status == IGNORED:
+            ignored[level] = ignored.get(level, 0) + n
+            continue
+        if status == SKIPPED:
+            skipped[level] = skipped.get(level, 0) + n
+            continue
         by_status[status] = by_status.get(status, 0) + n
         if level:
             by_level[level] = by_level.get(level, 0) + n
@@ -274,11 +321,22 @@ def _summary(
     shown = ", ".join(f"{lv.id} {by_level[lv.id]:,}" for lv in levels if by_level.get(lv.id))
     if shown:
         note(f"levels: {shown}")
+    if skipped:
+        total_skipped = sum(skipped.values())
+        each = ", ".join(f"{event or '(no event)'} {n:,}" for event, n in sorted(skipped.items()))
+        note(f"{total_skipped:,} row(s) of other events skipped, not scored: {each}")
     for file, qids in gaps:
         note(
             f"{file}: no column for warning-sign {'question' if len(qids) == 1 else 'questions'} "
             f"{', '.join(qids)} (allowed): the warning "
             "signs that ask them could not be checked, in any record"
+        )
+    if ignored:
+        order = {q.id: q.order for q in ruleset.questions}
+        shown_ignored = ", ".join(f"{q} {ignored[q]:,}" for q in sorted(ignored, key=lambda q: order.get(q, 0)))
+        note(
+            f"answers ignored because skip logic does not ask the question (an answer it depends on makes "
+            f"it not apply; left from a form that kept hidden answers?): {shown_ignored} (records per column)"
         )
     if by_status.get("incomplete"):
         unchecked = getattr(ruleset, "unchecked", None)
@@ -301,7 +359,7 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.batch.suggest import suggest_mapping
     from stm_screen.screening import load_rules
 
-    ruleset = load_rules(o.rules)
+    ruleset = load_rules(o.rules, o.with_modules)
     text = suggest_mapping(inputs[0], ruleset, o.preset, delimiter)
     with _output(o.output) as handle:
         handle.write(text)

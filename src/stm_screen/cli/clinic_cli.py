@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import typer
 
 from stm_screen.cli.errors import guard
+from stm_screen.cli.opts import TextsOpt, WithOpt
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 history_app = typer.Typer(
@@ -72,17 +73,44 @@ def history_list(
 )
 @guard
 def history_show(
-    record_id: Annotated[int, typer.Argument(metavar="ID", help="The screening's id (see 'history list').")],
+    record_id: Annotated[
+        int | None, typer.Argument(metavar="ID", help="The screening's id (see 'history list').")
+    ] = None,
     fmt: Annotated[
-        Literal["text", "json", "fhir"],
-        typer.Option("--format", "-f", metavar="FORMAT", help="Output: text, json, fhir."),
+        Literal["text", "json", "fhir", "html"],
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="Output: text, json, fhir (one screening); text, json, html (--patient).",
+        ),
     ] = "text",
+    patient: Annotated[
+        str | None,
+        typer.Option(
+            "--patient",
+            metavar="REF",
+            help="Instead of one screening: this patient's screenings over time, with each instrument "
+            "score's change and whether it reaches the minimal important change.",
+            show_default=False,
+        ),
+    ] = None,
+    plot: Annotated[bool, typer.Option("--plot", help="With --patient: a small chart of each score.")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="With --patient: write to this file (e.g. trend.html)."
+        ),
+    ] = None,
 ) -> None:
     """Show a saved screening as it was scored (with the ruleset version it was scored with) and its
-    answers."""
+    answers, or (--patient) a patient's screenings over time."""
     from stm_screen.cli import history_cmd
 
-    history_cmd.show(record_id, fmt=fmt)
+    if patient is not None or record_id is None:
+        history_cmd.show_patient(record_id, patient, fmt=fmt, plot=plot, output=output)
+    else:
+        history_cmd.show(record_id, fmt=fmt)
 
 
 @history_app.command(
@@ -155,7 +183,7 @@ def history_purge(
     history_cmd.purge(before, yes=yes)
 
 
-FormFormat = Literal["redcap", "fhir", "csv"]
+FormFormat = Literal["redcap", "fhir", "xlsform", "csv"]
 
 
 @form_app.command(
@@ -163,6 +191,7 @@ FormFormat = Literal["redcap", "fhir", "csv"]
     epilog=_examples(
         "stm-screen form export redcap -o dictionary.csv",
         "stm-screen form export fhir > questionnaire.json",
+        "stm-screen form export xlsform -o form.xlsx",
         "stm-screen form export csv -o template.csv",
     ),
     short_help="Export the questionnaire for REDCap, FHIR or a CSV template.",
@@ -172,12 +201,14 @@ def form_export(
     what: Annotated[
         FormFormat | None,
         typer.Argument(
-            metavar="FORMAT", help="redcap, fhir or csv (or give it with --format).", show_default=False
+            metavar="FORMAT", help="redcap, fhir, xlsform or csv (or give it with --format).", show_default=False
         ),
     ] = None,
     fmt: Annotated[
         FormFormat | None,
-        typer.Option("--format", "-f", metavar="FORMAT", help="redcap, fhir or csv.", show_default=False),
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="redcap, fhir, xlsform or csv.", show_default=False
+        ),
     ] = None,
     rules: Annotated[
         str | None,
@@ -192,19 +223,33 @@ def form_export(
         Path | None,
         typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of standard output."),
     ] = None,
+    canonical_base: Annotated[
+        str | None,
+        typer.Option(
+            "--canonical-base",
+            metavar="URL",
+            help="FHIR: the base of the Questionnaire's canonical url, e.g. https://forms.example.org/fhir "
+            "(default: a urn:stm-screen URN).",
+        ),
+    ] = None,
+    with_modules: WithOpt = None,
+    texts: TextsOpt = None,
 ) -> None:
-    """Export the questionnaire: a REDCap data dictionary, a FHIR Questionnaire, or a blank CSV template."""
+    """Export the questionnaire: a REDCap data dictionary, a FHIR Questionnaire, an XLSForm workbook (ODK,
+    KoboToolbox), or a blank CSV template."""
     from stm_screen.cli import form_cmd
     from stm_screen.errors import UsageError
 
     if what is not None and fmt is not None and what != fmt:
-        raise UsageError(f"two formats given ({what} and --format {fmt}); give one")
+        raise UsageError(f"two formats given ('{what}' and --format {fmt}); give one")
     chosen = what or fmt
     if chosen is None:
         raise UsageError(
-            "which format? give one of redcap, fhir, csv: for example 'stm-screen form export redcap'"
+            "say which form to export: redcap, fhir, xlsform or csv (for example: stm-screen form export redcap)"
         )
-    form_cmd.export(chosen, rules=rules, output=output)
+    form_cmd.export(
+        chosen, rules=rules, output=output, canonical_base=canonical_base, with_modules=with_modules, texts=texts
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -26,6 +26,8 @@ SCREEN_OPTIONS: dict[str, tuple[str, bool]] = {
     "--save": ("save", False),
     "--country": ("country", True),
     "--report-dir": ("report_dir", True),
+    "--with": ("with_modules", True),
+    "--texts": ("texts", True),
 }
 
 
@@ -67,7 +69,7 @@ def _parse(
 
 def parse_screen(args: list[str]) -> dict[str, Any] | None:
     """Options of ``stm-screen [screen] ...`` as keyword arguments, or None to let Typer handle the line.
-    Bare ``stm-screen`` takes every option of ``screen`` (``stm-screen --plain``)."""
+    Bare ``stm-screen`` takes every option of ``screen`` (``stm-screen --plain``, ``stm-screen --with phq4``)."""
     if args and args[0] == "screen":
         return _parse(args[1:], SCREEN_OPTIONS)
     if args and not args[0].startswith("-"):
@@ -96,6 +98,11 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--allow-missing": ("allow_missing", False),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
+    "--patient-system": ("patient_system", True),
+    "--fhir-bundle": ("fhir_bundle", True),
+    "--event": ("event", True),
+    "--with": ("with_modules", True),
+    "--texts": ("texts", True),
 }
 JOBS_RANGE = range(0, 33)  # as the Typer option's min and max
 
@@ -127,7 +134,7 @@ def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
     options.setdefault("fmt", "csv")
     options.setdefault("decimal_comma", False)
     options.setdefault("allow_missing", False)
-    for name in ("rules", "preset", "mapping", "id_column", "delimiter", "multi_separator"):
+    for name in ("rules", "preset", "mapping", "id_column", "delimiter", "multi_separator", "with_modules", "texts"):
         options.setdefault(name, None)
     opts = batch_cmd.CommandOptions(**options)
     try:

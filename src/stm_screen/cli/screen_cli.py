@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from stm_screen.cli.errors import guard
+from stm_screen.cli.opts import TextsOpt, WithOpt
 
 RulesOpt = Annotated[
     str | None,
@@ -107,6 +108,8 @@ def register(app: typer.Typer) -> None:
         save: SaveOpt = False,
         country: CountryOpt = None,
         report_dir: ReportDirOpt = None,
+        with_modules: WithOpt = None,
+        texts: TextsOpt = None,
     ) -> None:
         """Answer the screening questions in the terminal and see the result."""
         from stm_screen.cli import screen_cmd
@@ -123,6 +126,8 @@ def register(app: typer.Typer) -> None:
                 save=save,
                 country=country,
                 report_dir=report_dir,
+                with_modules=with_modules,
+                texts=texts,
             )
         )
 

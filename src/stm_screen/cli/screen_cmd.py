@@ -7,6 +7,7 @@ reference, unreadable rules) is refused before the first question, so nobody ans
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -45,6 +46,8 @@ class Options:
     save: bool = False
     country: str | None = None
     report_dir: Path | None = None
+    with_modules: str | None = None  # instrument modules asked after the screening (--with phq4,peg)
+    texts: str | None = None  # the clinic's wording of instruments whose text is not shipped
 
 
 def stdin_is_terminal() -> bool:
@@ -246,6 +249,11 @@ def run(opts: Options) -> None:
         else:  # that patient's own screening, never the last one stopped (another patient's answers)
             saved = _saved_for(files, patient)
         opts = resumed_options(opts, {**saved.run, "rules": saved.rules})
+        opts = dataclasses.replace(
+            opts,
+            with_modules=opts.with_modules if opts.with_modules is not None else saved.with_modules,
+            texts=opts.texts if opts.texts is not None else saved.texts,
+        )
     check_report(opts.report, opts.force)
     check_report_dir(opts.report_dir)
     from stm_screen.io.contacts import contacts_for
@@ -259,8 +267,10 @@ def run(opts: Options) -> None:
     from stm_screen.screening import load_rules
 
     rules = opts.rules
+    with_modules = opts.with_modules
+    texts = _texts_spec(opts.texts) if opts.texts is not None else None
     try:
-        ruleset = load_rules(rules)
+        ruleset = load_rules(rules, with_modules, texts)
     except RulesError as exc:
         if saved is None:
             raise
@@ -270,6 +280,10 @@ def run(opts: Options) -> None:
             "'stm-screen screen --resume --rules PATH'"
         )
         raise RulesError([*exc.problems, hint]) from None
+    refuse_missing_wording(ruleset)
+    from stm_screen.cli.opts import tell_notices
+
+    tell_notices(ruleset)
     prompter = make_prompter(opts)
     if contacts_note:
         prompter.show(f"Note: {contacts_note}.", "note")
@@ -295,6 +309,8 @@ def run(opts: Options) -> None:
             ruleset,
             prompter,
             rules=_rules_spec(rules),
+            with_modules=with_modules,
+            texts=texts,
             patient=patient,
             saved=saved,
             report=target,
@@ -359,6 +375,31 @@ def _local_time(saved_at: str) -> str:
         return "earlier"
     today = datetime.now().astimezone().date()
     return f"{moment:%H:%M}" if moment.date() == today else f"{moment:%Y-%m-%d %H:%M}"
+
+
+def _texts_spec(texts: str) -> str:
+    """The --texts file, as a path that --resume finds again from any folder."""
+    candidate = Path(texts).expanduser()
+    return str(candidate.resolve()) if candidate.exists() else texts
+
+
+def refuse_missing_wording(ruleset: Ruleset) -> None:
+    """The questionnaire never asks an item whose licensed wording was not given: it says why, and how to
+    give it, before the first question."""
+    missing = ruleset.missing_wording
+    if not missing:
+        return
+    by_owner: dict[str, list[str]] = {}
+    for q in missing:
+        owner = ruleset.module(q.module).short if q.module else ruleset.id
+        by_owner.setdefault(owner, []).append(q.id)
+    names = "; ".join(f"{owner} ({', '.join(ids)})" for owner, ids in by_owner.items())
+    raise UsageError(
+        f"the questionnaire cannot ask {names}: the licence of their wording does not let stm-screen ship "
+        "it, and no wording for them was given. Give your clinic's licensed wording with --texts FILE.yaml "
+        "(stm-screen rules texts --with MODULES writes a template to fill in). 'stm-screen score' and "
+        "'stm-screen batch' score their answers without it"
+    )
 
 
 def _saved_for(files: list[Path], patient: str) -> Saved:
@@ -434,6 +475,8 @@ def screen_one(
     offer_copy: bool = False,
     report_dir: Path | None = None,
     run: dict[str, Any] | None = None,
+    with_modules: str | None = None,
+    texts: str | None = None,
 ) -> Done:
     """One person's screening: ask, show the result, write the report, forget the resume file."""
     from stm_screen.core.answers import Answer
@@ -468,7 +511,16 @@ def screen_one(
 
     def autosave(current: Flow) -> None:
         try:
-            resume_files.save(path, ruleset, current.values(), rules=rules, patient=patient, run=run)
+            resume_files.save(
+                path,
+                ruleset,
+                current.values(),
+                rules=rules,
+                patient=patient,
+                run=run,
+                with_modules=with_modules,
+                texts=texts,
+            )
         except (StmScreenError, OSError):
             # Saving is a safety net: losing it must not end the screening. Say so once.
             if not save_failed:
@@ -488,7 +540,9 @@ def screen_one(
                 questionnaire.emergency(fired, asked=questionnaire.answered_yes(fired))
             questionnaire.run()
     except (KeyboardInterrupt, EOFError):
-        stopped(flow, path, ruleset, rules=rules, patient=patient, run=run)
+        stopped(
+            flow, path, ruleset, rules=rules, patient=patient, run=run, with_modules=with_modules, texts=texts
+        )
 
     from stm_screen.core.engine import Scorer
     from stm_screen.core.explain import explain
@@ -601,6 +655,8 @@ def stopped(
     rules: str | None,
     patient: str | None,
     run: dict[str, Any] | None = None,
+    with_modules: str | None = None,
+    texts: str | None = None,
 ) -> None:
     """Ctrl-C, end of input, closed terminal: save what there is and say how to continue. Exits 130."""
     from stm_screen.prompt import resume as resume_files
@@ -608,7 +664,16 @@ def stopped(
     values = flow.values()
     if values:
         try:
-            resume_files.save(path, ruleset, values, rules=rules, patient=patient, run=run)
+            resume_files.save(
+                path,
+                ruleset,
+                values,
+                rules=rules,
+                patient=patient,
+                run=run,
+                with_modules=with_modules,
+                texts=texts,
+            )
             message = (
                 f"stopped; your {count(len(values), 'answer')} {'is' if len(values) == 1 else 'are'} saved. "
                 "To continue where you left off, run: stm-screen screen --resume"

@@ -28,9 +28,10 @@ from stm_screen.core.quantity import (
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import AnswerProblem, AnswersError
 
-# The words of every language in stm_screen.core.quantity.LANGUAGES (one table per language).
-TRUE_WORDS = yes_words()
-FALSE_WORDS = no_words()
+# The words of every language in stm_screen.core.quantity.LANGUAGES (one table per language), and LOINC's
+# answer codes for Yes and No, LA33-6 and LA32-8 (answer list LL361-7), as FHIR forms send them.
+TRUE_WORDS = yes_words() | {"la33-6"}
+FALSE_WORDS = no_words() | {"la32-8"}
 # 'Not sure', for questions that offer it; compared after folding case, spaces and apostrophes.
 UNSURE_WORDS = unsure_words()
 MAX_NUMBER = 10**15  # larger whole numbers are refused before any arithmetic

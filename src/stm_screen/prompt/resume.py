@@ -37,6 +37,8 @@ class Saved:
     patient: str | None = None
     saved_at: str = ""
     run: dict[str, Any] = field(default_factory=dict)  # the run's options: --save, --next, --report...
+    with_modules: str | None = None  # the --with value (instrument modules)
+    texts: str | None = None  # the --texts file (the clinic's wording)
 
 
 def new_path(folder: Path) -> Path:
@@ -52,6 +54,8 @@ def save(
     rules: str | None,
     patient: str | None,
     run: dict[str, Any] | None = None,
+    with_modules: str | None = None,
+    texts: str | None = None,
 ) -> None:
     """Write (or replace) a resume file atomically, readable by its owner only. ``run``: the options of
     the run (see ``cli.screen_cmd.run_state``), restored by ``--resume``."""
@@ -65,6 +69,10 @@ def save(
         "run": run or {},
         "answers": {k: plain(v) for k, v in answers.items()},
     }
+    if with_modules:
+        data["with"] = with_modules
+    if texts:
+        data["texts"] = texts
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", force=True, mode=0o600)
 
 
@@ -105,6 +113,8 @@ def load(path: Path) -> Saved:
         patient=patient if isinstance(patient, str) else None,
         saved_at=str(data.get("saved_at", "")),
         run=dict(run) if isinstance(run, dict) else {},
+        with_modules=data["with"] if isinstance(data.get("with"), str) else None,
+        texts=data["texts"] if isinstance(data.get("texts"), str) else None,
     )
 
 

@@ -103,6 +103,9 @@ def _header(result: Result, info: ReportInfo) -> list[tuple[str, str]]:
         rows.append(("Patient reference", info.patient))
     rows.append(("Date and time", info.date))
     rows.append(("Rules", f"{rs['id']} {rs['version']} (sha256 {rs['sha256'][:12]})"))
+    rows.extend(
+        ("Questionnaire", f"{m.get('id')} {m.get('version')}") for m in rs.get("modules") or [] if isinstance(m, dict)
+    )
     rows.append(("Tool", f"stm-screen {result.tool_version}"))
     return rows
 

@@ -165,6 +165,15 @@ def summary_lines(
 
 
 OPEN_PREFIX = "Could not be checked: "
+
+
+def modules_words(result: Result) -> str:
+    """' with phq4 1.0.0, peg 1.0.0' (or '' when no instrument was added)."""
+    mods = result.ruleset.get("modules") or []
+    names = [f"{m.get('id')} {m.get('version')}" for m in mods if isinstance(m, dict)]
+    return f" with {', '.join(names)}" if names else ""
+
+
 WARNING_BLOCKS = frozenset({"red-flags", "not-ruled-out", "what-to-do"})
 
 
