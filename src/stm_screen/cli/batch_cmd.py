@@ -280,7 +280,8 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     left_out = getattr(writer, "left_out", 0)
     if left_out:
         note(
-            f"{left_out:,} record(s) with errors are not in the transaction Bundle (a server would refuse "
+            f"{count(left_out, 'record')} with errors {'is' if left_out == 1 else 'are'} not in the transaction "
+            "Bundle (a server would refuse "
             "the whole transaction for them); fix them and send them again"
         )
     if any(status == "error" for status, _ in writer.counts):
@@ -324,7 +325,7 @@ def _summary(
     if skipped:
         total_skipped = sum(skipped.values())
         each = ", ".join(f"{event or '(no event)'} {n:,}" for event, n in sorted(skipped.items()))
-        note(f"{total_skipped:,} row(s) of other events skipped, not scored: {each}")
+        note(f"{count(total_skipped, 'row')} of other events skipped, not scored: {each}")
     for file, qids in gaps:
         note(
             f"{file}: no column for warning-sign {'question' if len(qids) == 1 else 'questions'} "

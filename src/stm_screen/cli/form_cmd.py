@@ -36,7 +36,8 @@ def export(
     if missing and fmt != "csv":
         # The form gets a stand-in label ('PEG item 1'), never invented wording: the clinic types its own.
         say_info(
-            f"warning: no wording was given for {len(missing)} item(s) whose licensed text is not shipped "
+            f"warning: no wording was given for {len(missing)} {'item' if len(missing) == 1 else 'items'} whose "
+            "licensed text is not shipped "
             f"({', '.join(q.id for q in missing[:6])}{' ...' if len(missing) > 6 else ''}); the form labels "
             "them 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE"
         )
