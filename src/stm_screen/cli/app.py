@@ -287,12 +287,18 @@ def rules_show(
     rules_cmd.show(path, fmt, with_modules=with_modules)
 
 
-@rules_app.command("texts")
+@rules_app.command(
+    "texts",
+    epilog="Examples:\n\n\b\n  stm-screen rules texts --with peg,startback -o texts.yaml\n",
+    short_help="A template of the wording file (--texts).",
+)
 @guard
 def rules_texts(
     with_modules: WithOpt = None,
     rules: RulesOpt = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead.")
+    ] = None,
 ) -> None:
     """Print a template of the wording file (--texts) for instruments whose item text is not shipped."""
     from stm_screen.cli import rules_cmd

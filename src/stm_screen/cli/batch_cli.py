@@ -132,14 +132,16 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--patient-system",
+                metavar="URI",
                 help="FHIR output: the identifier system (URI) of the record id column, such as the "
                 "clinic's MRN system (default: the tool's urn:stm-screen:patient-ref).",
             ),
         ] = None,
         fhir_bundle: Annotated[
-            str,
+            Literal["collection", "transaction"],
             typer.Option(
                 "--fhir-bundle",
+                metavar="KIND",
                 help="FHIR output: collection (the default), or transaction: conditional creates a FHIR "
                 "server accepts as they are.",
             ),
@@ -148,6 +150,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--event",
+                metavar="EVENT[,EVENT...]",
                 help="REDCap longitudinal export: score only the rows of this event (its unique name, "
                 "such as screening_arm_1; several with commas). Without it, rows of events that answer "
                 "no question are skipped and counted.",
