@@ -276,3 +276,29 @@ def test_allow_missing_in_help_fast_path_and_docs() -> None:
     assert parsed == (["old.csv"], {"allow_missing": True, "output": "x.csv"})
     docs = (Path(__file__).resolve().parent.parent / "docs" / "batch.md").read_text(encoding="utf-8")
     assert "--allow-missing" in docs and "allow_missing:" in docs and "urgency" in docs
+
+
+def test_allow_missing_names_the_questions_it_allows(tmp_path: Path) -> None:
+    """--allow-missing Q[,Q...] (the installed tool): only those questions may have no column."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "stm-screen"
+    export = v1_export(tmp_path)
+    gaps = ["age_years", *V1_MISSING]
+    env = {"STM_SCREEN_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+
+    def batch(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), "batch", *args], capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+
+    every = batch(str(export), "--allow-missing", ",".join(gaps))
+    assert every.returncode == 0, every.stderr
+    assert "(allowed)" in every.stderr and "incomplete" in every.stderr  # the summary says why
+    some = batch("--allow-missing", ",".join(gaps[:-1]), str(export))
+    assert some.returncode == 2 and gaps[-1] in some.stderr
+    typo = batch(str(export), "--allow-missing", "age_yeras")
+    assert typo.returncode == 2 and "did you mean 'age_years'" in typo.stderr
+    flag = batch(str(export), "--allow-missing")  # the flag alone allows every missing column
+    assert flag.returncode == 0, flag.stderr

@@ -44,6 +44,7 @@ class BatchSettings:
     jobs: int = 0  # processes for one large CSV file: 0 = one per CPU (up to 4), 1 = this process only
     temp_dir: str | None = None  # where helper processes write their part of the output
     allow_missing: bool = False  # score files that lack a safety question's column (else exit 2)
+    allow_missing_for: frozenset[str] = frozenset()  # ... but only these questions' columns
     events: tuple[str, ...] = ()  # REDCap longitudinal exports: score only the rows of these events
 
 
@@ -199,7 +200,9 @@ class Batch:
         """Stop (exit 2) for safety questions with no column, unless allowed; remember allowed ones."""
         if not gaps:
             return
-        allowed = self.settings.allow_missing
+        allowed = self.settings.allow_missing or bool(
+            self.settings.allow_missing_for and set(gaps) <= self.settings.allow_missing_for
+        )
         if not allowed and self.mapping is not None:
             allowed = self.mapping.allow_all_missing or set(gaps) <= self.mapping.allow_missing
         if not allowed:

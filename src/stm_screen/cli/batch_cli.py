@@ -112,9 +112,18 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "--allow-missing",
                 help="Score a file that has no column for some safety questions (an export made for "
                 "pt-screen 1.x, say) instead of stopping with exit 2. Their warning signs cannot be "
-                "checked, so records are 'incomplete' with level see_doctor; the summary names them once.",
+                "checked, so records are 'incomplete' with level see_doctor; the summary names them once. "
+                "Followed by question ids (--allow-missing Q[,Q...]), only those may be missing.",
             ),
         ] = False,
+        allow_missing_for: Annotated[
+            str | None,
+            typer.Option(
+                "--allow-missing-for",
+                metavar="Q[,Q...]",
+                help="Only these questions may have no column (what --allow-missing Q[,Q...] means).",
+            ),
+        ] = None,
         jobs: Annotated[
             int,
             typer.Option(
@@ -179,6 +188,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             fmt=fmt,
             jobs=jobs,
             allow_missing=allow_missing,
+            allow_missing_for=allow_missing_for,
             patient_system=patient_system,
             fhir_bundle=fhir_bundle,
             event=event,

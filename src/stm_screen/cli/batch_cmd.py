@@ -22,6 +22,7 @@ from stm_screen.errors import ExitCode, InputFileError, UsageError
 if TYPE_CHECKING:
     from stm_screen.batch.output import Writer
     from stm_screen.batch.runner import BatchSettings
+    from stm_screen.core.ruleset import Ruleset
 
 FORMATS = ("csv", "jsonl")
 BATCH_FORMATS = (*FORMATS, "fhir")  # a FHIR R4 Bundle (stm_screen.interop.fhir_writer); not for rules diff
@@ -42,6 +43,7 @@ class CommandOptions:
     fmt: str
     jobs: int = 0
     allow_missing: bool = False
+    allow_missing_for: str | None = None  # Q[,Q...]: only these questions may have no column
     patient_system: str | None = None
     fhir_bundle: str = "collection"
     event: str | None = None
@@ -206,8 +208,21 @@ def _settings(o: CommandOptions, delimiter: str | None, allow_missing: bool | No
         jobs=o.jobs,
         temp_dir=_temp_dir(o.output),
         allow_missing=o.allow_missing if allow_missing is None else allow_missing,
+        allow_missing_for=frozenset(q.strip() for q in (o.allow_missing_for or "").split(",") if q.strip()),
         events=tuple(e.strip() for e in o.event.split(",") if e.strip()) if o.event else (),
     )
+
+
+def _check_allowed(ids: str | None, ruleset: Ruleset) -> None:
+    """--allow-missing Q[,Q...]: each a question id of the ruleset."""
+    if not ids:
+        return
+    from stm_screen.core.conditions import suggest
+
+    known = [q.id for q in ruleset.questions]
+    for qid in (q.strip() for q in ids.split(",")):
+        if qid and qid not in known:
+            raise UsageError(f"--allow-missing: unknown question '{qid}'{suggest(qid, known)}")
 
 
 def _temp_dir(target: str) -> str | None:
@@ -250,6 +265,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.cli.opts import tell_notices
 
     tell_notices(ruleset)
+    _check_allowed(o.allow_missing_for, ruleset)
     mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
     settings = _settings(o, delimiter)
     update, start, bar = _progress(inputs)

@@ -96,6 +96,7 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "-f": ("fmt", True),
     "--suggest-map": ("suggest_map", False),
     "--allow-missing": ("allow_missing", False),
+    "--allow-missing-for": ("allow_missing_for", True),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
     "--patient-system": ("patient_system", True),
@@ -105,6 +106,23 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--texts": ("texts", True),
 }
 JOBS_RANGE = range(0, 33)  # as the Typer option's min and max
+
+
+def allow_missing_list(args: list[str]) -> list[str]:
+    """``batch ... --allow-missing Q[,Q...]``: a list of question ids after the flag (not a file that
+    exists) allows only those questions to have no column; it is read as ``--allow-missing-for``."""
+    if not args or args[0] != "batch" or "--allow-missing" not in args:
+        return args
+    import os
+    import re
+
+    ids = re.compile(r"[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*")
+    out = list(args)
+    for i, token in enumerate(out[:-1]):
+        following = out[i + 1]
+        if token == "--allow-missing" and ids.fullmatch(following) and not os.path.exists(following):
+            out[i] = "--allow-missing-for"
+    return out
 
 
 def parse_batch(args: list[str]) -> tuple[list[str], dict[str, Any]] | None:
@@ -134,6 +152,7 @@ def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
     options.setdefault("fmt", "csv")
     options.setdefault("decimal_comma", False)
     options.setdefault("allow_missing", False)
+    options.setdefault("allow_missing_for", None)
     for name in ("rules", "preset", "mapping", "id_column", "delimiter", "multi_separator", "with_modules", "texts"):
         options.setdefault(name, None)
     opts = batch_cmd.CommandOptions(**options)
@@ -158,7 +177,7 @@ def _safe_streams() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
+    args = allow_missing_list(sys.argv[1:] if argv is None else argv)
     _safe_streams()
     batch = parse_batch(args)
     if batch is not None:
@@ -182,4 +201,5 @@ def main(argv: list[str] | None = None) -> None:
         return
     from stm_screen.cli.app import main as app_main
 
+    sys.argv[1:] = args  # --allow-missing Q[,Q...] as read above
     app_main()
