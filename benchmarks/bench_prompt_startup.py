@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pexpect
 
-FIRST_QUESTION = "How old are you"
+FIRST_QUESTION = "How old are you"  # the first question of pt-screen 2.0
 BARE_APP = "import questionary\nquestionary.text('How old are you?').unsafe_ask()\n"
 
 

@@ -2,7 +2,8 @@
 
 A transcript is a fenced block right after a ``<!-- transcript -->`` line. Its ``$ `` lines are commands,
 run here in the repository's root with the ``stm-screen`` of this Python's environment first on PATH, 80
-columns, no colour and no locale country (so the default emergency text); everything after a command up
+columns, no colour, no locale country (so the default emergency text) and a fixed date (SOURCE_DATE_EPOCH);
+everything after a command up
 to the next one is replaced by what it printed (standard output and error, as a terminal shows them;
 the checkout's own path is left out, so the text is the same in any clone).
 
@@ -28,6 +29,8 @@ def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "STM_SCREEN"))}
     # English from the locale (LC_MESSAGES=en, no country): the questionnaire does not offer its language menu.
     env.update({"COLUMNS": "80", "NO_COLOR": "1", "LANG": "C.UTF-8", "LC_MESSAGES": "en", "TERM": "dumb"})
+    # a fixed date and time zone for the date shown with each result (SOURCE_DATE_EPOCH, see io/clock.py)
+    env.update({"SOURCE_DATE_EPOCH": "1795724100", "TZ": "UTC"})
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["STM_SCREEN_HOME"] = str(ROOT / ".transcript-home")
     return env

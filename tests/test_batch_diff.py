@@ -69,7 +69,7 @@ def test_diff_lists_changed_records_with_counts(tmp_path: Path) -> None:
         ("5", "also3", "pt_recommended", "pt_consider"),
     ]
     assert got[0]["old_score"] == "3" and got[0]["new_score"] == "3"
-    assert f"5 record(s); 2 change level from {bundled()} to pt-screen 9.9.9" in result.stderr
+    assert f"5 records; 2 change level from {bundled()} to pt-screen 9.9.9" in result.stderr
     assert "pt_recommended -> pt_consider: 2" in result.stderr
 
 

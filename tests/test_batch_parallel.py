@@ -543,7 +543,7 @@ def test_cut_inside_a_cell_whose_quote_is_never_closed(
     assert many.parts == [["first:alone"]]
     briefs = [brief for _, _, brief in one.bad]
     if closed:
-        assert one.records == [600 - 60] and f"the record has {len(HEADER) + 2} cell(s)" in briefs[0]
+        assert one.records == [600 - 60] and f"the record has {len(HEADER) + 2} cells" in briefs[0]
     else:
         assert one.records == [600] and "never closed" in briefs[0]
 
@@ -824,7 +824,7 @@ def test_cli_jobs_2_equals_jobs_1_on_20_mb(big_file: Path, tmp_path: Path) -> No
     assert (code1, code2) == (0, 0), (err1, err2)
     assert helpers  # --jobs 2 really forked a helper for the second range
     assert err2 == err1
-    assert "250,000 record(s)" in err1
+    assert "250,000 records" in err1
     assert out2.read_bytes() == out1.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.csv", "two.csv"]
 
@@ -922,7 +922,7 @@ def test_signal_at_the_worst_moment(big_file: Path, tmp_path: Path, mode: str) -
     if mode == "fork-child":  # only the helpers were stopped: their ranges are scored here instead
         assert proc.returncode == 0, stderr
         assert [p.name for p in out_dir.iterdir()] == ["r.csv"]
-        assert stderr.startswith("stm-screen: 3,000 record(s)")
+        assert stderr.startswith("stm-screen: 3,000 records")
         one = tmp_path / "one.csv"
         assert run_cli([str(small), "-o", str(one), "--jobs", "1"])[0] == 0
         assert (out_dir / "r.csv").read_bytes() == one.read_bytes()

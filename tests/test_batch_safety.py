@@ -167,11 +167,11 @@ def test_v1_export_stops_with_one_clear_message(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert not out.exists() and result.stdout == ""
     err = result.stderr
-    assert f"no column for {len(['age_years', *V1_MISSING])} safety question(s): " in err
+    assert f"no column for {len(['age_years', *V1_MISSING])} safety questions: " in err
     assert "age_years, both_legs_symptoms" in err and all(q in err for q in V1_MISSING)
     assert "export made for pt-screen 1.x" in err
     assert "--allow-missing" in err and "--suggest-map" in err
-    assert err.count("safety question(s)") == 1  # one message, not one per record
+    assert err.count("safety questions") == 1  # one message, not one per record
     assert set(V1_MISSING) | {"age_years"} == NEW_IN_PT_SCREEN_2
 
 
@@ -186,8 +186,8 @@ def test_v1_export_with_allow_missing_is_scored_and_the_summary_names_the_gaps_o
     ]
     assert "both_legs" in got[0]["unanswered_red_flags"].split(";")
     err = result.stderr
-    assert err.count("no column for warning-sign question(s) age_years, both_legs_symptoms") == 1
-    assert "3 record(s)" in err and "0 ok, 3 incomplete" in err
+    assert err.count("no column for warning-sign questions age_years, both_legs_symptoms") == 1
+    assert "3 records" in err and "0 ok, 3 incomplete" in err
     # the same through a mapping file: allow_missing: true, or the list of those questions
     m = tmp_path / "map.yaml"
     m.write_text("allow_missing: true\ncolumns: {}\n", encoding="utf-8")
@@ -218,7 +218,7 @@ def test_a_missing_non_safety_column_is_only_a_note(tmp_path: Path) -> None:
     header = [h for h in HEADER if h not in ("pain_trend", "fear_of_movement")]
     result = invoke(str(table(tmp_path / "in.csv", record("p"), header=header)))
     assert result.exit_code == 0, result.output
-    assert "no column for question(s): pain_trend, fear_of_movement" in result.stderr
+    assert "no column for questions: pain_trend, fear_of_movement" in result.stderr
     assert rows(result.stdout)[0]["status"] == "ok"
 
 
@@ -260,7 +260,7 @@ def test_rules_diff_scores_a_1x_export_and_names_the_gaps(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["rules", "diff", "pt-screen", "pt-screen", str(v1_export(tmp_path))])
     assert result.exit_code == 0, result.output
     assert "0 change level" in result.stderr
-    assert result.stderr.count("no column for 16 warning-sign question(s) of pt-screen") == 2  # old and new
+    assert result.stderr.count("no column for 16 warning-sign questions of pt-screen") == 2  # old and new
 
 
 # --- the option everywhere it is listed --------------------------------------------------------------------
@@ -276,3 +276,29 @@ def test_allow_missing_in_help_fast_path_and_docs() -> None:
     assert parsed == (["old.csv"], {"allow_missing": True, "output": "x.csv"})
     docs = (Path(__file__).resolve().parent.parent / "docs" / "batch.md").read_text(encoding="utf-8")
     assert "--allow-missing" in docs and "allow_missing:" in docs and "urgency" in docs
+
+
+def test_allow_missing_names_the_questions_it_allows(tmp_path: Path) -> None:
+    """--allow-missing Q[,Q...] (the installed tool): only those questions may have no column."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "stm-screen"
+    export = v1_export(tmp_path)
+    gaps = ["age_years", *V1_MISSING]
+    env = {"STM_SCREEN_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+
+    def batch(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), "batch", *args], capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+
+    every = batch(str(export), "--allow-missing", ",".join(gaps))
+    assert every.returncode == 0, every.stderr
+    assert "(allowed)" in every.stderr and "incomplete" in every.stderr  # the summary says why
+    some = batch("--allow-missing", ",".join(gaps[:-1]), str(export))
+    assert some.returncode == 2 and gaps[-1] in some.stderr
+    typo = batch(str(export), "--allow-missing", "age_yeras")
+    assert typo.returncode == 2 and "did you mean 'age_years'" in typo.stderr
+    flag = batch(str(export), "--allow-missing")  # the flag alone allows every missing column
+    assert flag.returncode == 0, flag.stderr

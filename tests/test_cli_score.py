@@ -167,7 +167,7 @@ def test_missing_answers_file(tmp_path: Path) -> None:
 def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
     result = run("score", write(tmp_path, "a.json", "{}"), "--format", "xml")
     assert result.exit_code == 2
-    assert "unknown --format 'xml'" in result.stderr
+    assert "'xml' is not one of 'text', 'json', 'html', 'md', 'fhir'" in result.stderr
 
 
 def test_invalid_rules_exit_2(tmp_path: Path) -> None:

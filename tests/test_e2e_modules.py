@@ -47,6 +47,9 @@ def test_questionnaire_batch_and_two_visits_with_phq4_and_peg(tmp_path: Path) ->
     child.expect("PHQ-4: 7 of 12, moderate")
     child.expect("PEG: 7.7 of 10")
     child.expect("Saved to the history as screening 1")
+    child.expect("No, thank you")  # the offer of a copy: not this time
+    child.expect("Type a number")
+    child.sendline("3")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

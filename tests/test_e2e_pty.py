@@ -73,7 +73,7 @@ def test_a_person_answers_through_to_the_result(tmp_path: Path) -> None:
     child.send("42" + ENTER)
     yes_no(child, "Are you pregnant", yes=False, safety=False)
     child.expect("How long have you had this pain")
-    child.send("eighteen" + ENTER)
+    child.send("a long time" + ENTER)
     child.expect("is not a number; allowed: a number from 0 to 600 months")
     child.send("\x15" + "18" + ENTER)  # Ctrl-U clears the line
     child.expect("Where is the pain")
@@ -149,6 +149,9 @@ def test_ctrl_c_in_a_terminal_then_resume(tmp_path: Path) -> None:
     child.expect("Show my result")
     child.sendline("")
     child.expect("You can look after this yourself for now")
+    child.expect("No, thank you")  # the offer of a copy
+    child.expect("Type a number")
+    child.sendline("3")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

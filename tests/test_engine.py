@@ -197,7 +197,7 @@ def test_findings_carry_the_answers_that_made_them_fire(ruleset: Ruleset) -> Non
     assert flag.urgency == "days" and result.urgency == "days"
     [finding] = result.findings
     assert finding.id == "limits_activity"
-    assert [(a.question, a.value, a.shown) for a in finding.answers] == [("activity_limitation", 6, "6")]
+    assert [(a.question, a.value, a.shown) for a in finding.answers] == [("activity_limitation", 6, "6/10")]
 
 
 def test_unanswered_red_flag_questions_are_not_ruled_out(ruleset: Ruleset) -> None:
@@ -266,7 +266,7 @@ def test_what_would_change_names_the_smallest_change(ruleset: Ruleset) -> None:
     assert result.level == "pt_consider"
     summaries = [c.summary for c in result.what_would_change]
     assert (
-        summaries[0] == "One more criterion met would make this 'Seeing a physical therapist is recommended'."
+        summaries[0] == "If one more of the reasons on the list fitted your answers, the result would be 'Seeing a physical therapist is recommended'."
     )
     up = [c for c in result.what_would_change if c.level == "pt_recommended" and c.question]
     assert {(c.question, c.proposed) for c in up} >= {

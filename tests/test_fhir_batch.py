@@ -115,4 +115,4 @@ def test_rules_diff_has_no_fhir_format(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text("pain_intensity\n3\n", encoding="utf-8")
     result = run("rules", "diff", "pt-screen", "pt-screen", str(path), "--format", "fhir")
-    assert result.exit_code == 2 and "choose one of: csv, jsonl" in result.stderr
+    assert result.exit_code == 2 and "is not one of 'csv', 'jsonl'" in result.stderr

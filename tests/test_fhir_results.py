@@ -266,7 +266,7 @@ def test_history_export_fhir(tmp_path: Path) -> None:
     for patient, answers in (("MRN-1", ANSWERS), ("MRN-2", {**ANSWERS, "cancer_history": True})):
         saved = run("score", answers_file(tmp_path, answers), "--save", "--patient", patient)
         assert saved.exit_code == 0, saved.output
-        ids.append(int(saved.stderr.split()[-1]))
+        ids.append(int(saved.stderr.split()[-1].rstrip(".")))
     out = tmp_path / "bundle.json"
     result = run("history", "export", "-o", str(out), "-f", "fhir")
     assert result.exit_code == 0, result.output

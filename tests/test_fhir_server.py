@@ -145,7 +145,7 @@ def test_batch_transaction_bundle_of_conditional_creates() -> None:
         assert entry["fullUrl"].startswith("urn:uuid:")
     ra = bundle["entry"][1]["resource"]
     assert ra["basis"] == [{"reference": bundle["entry"][0]["fullUrl"]}]
-    assert "1 record(s) with errors are not in the transaction Bundle" in result.stderr
+    assert "1 record with errors is not in the transaction Bundle" in result.stderr
     # the same records give the same identifiers (a second send creates nothing new)
     again = json.loads(
         runner.invoke(

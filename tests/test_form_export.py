@@ -227,8 +227,9 @@ def test_csv_template(ruleset: Any, tmp_path: Path) -> None:
     assert result.stdout == ""
     header, allowed, *rest = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert rest == []
-    assert header == [q.id for q in ruleset.questions]
+    assert header == ["id", *(q.id for q in ruleset.questions)]
     described = dict(zip(header, allowed, strict=True))
+    assert described["id"].startswith("(this row says what each column takes")
     assert described["pain_intensity"] == "a whole number from 0 to 10"
     assert described["age_years"] == "a whole number from 0 to 120 years; required"
     assert described["night_pain"] == "yes, no or not sure; required"
@@ -237,6 +238,33 @@ def test_csv_template(ruleset: Any, tmp_path: Path) -> None:
     assert described["pain_trend"] == "one of: better, same, worse"
     assert described["pain_duration_months"].endswith("; required")
     assert described["pain_areas"].startswith("any of: low_back, mid_back, neck_shoulder")
+
+
+def test_the_filled_in_template_scores_as_it_is(ruleset: Any, tmp_path: Path) -> None:
+    """The template's description row is not a record; an id column names each record."""
+    out = tmp_path / "template.csv"
+    assert run("form", "export", "csv", "-o", str(out)).exit_code == 0  # the format as an argument
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    calm = dict(ruleset.examples[0].answers)
+
+    def cell(qid: str) -> str:
+        value = calm.get(qid, "")
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return ";".join(value) if isinstance(value, list) else str(value)
+
+    rows.append(["P-001", *(cell(q) for q in rows[0][1:])])
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    scored = run("batch", str(out))
+    assert scored.exit_code == 0, scored.output
+    lines = scored.stdout.splitlines()
+    assert len(lines) == 2 and lines[1].startswith("1,P-001,ok,self_care")
+
+
+def test_a_missing_format_gets_a_hint() -> None:
+    result = run("form", "export")
+    assert result.exit_code == 2 and "stm-screen form export redcap" in result.stderr
 
 
 def test_unknown_format_and_bad_rules() -> None:

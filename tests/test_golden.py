@@ -70,7 +70,8 @@ def test_score_text_rendering(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    result = CliRunner().invoke(app, ["score", str(answers)], env={"COLUMNS": "80"})
+    env = {"COLUMNS": "80", "SOURCE_DATE_EPOCH": "1795724100", "TZ": "UTC"}  # a fixed date for the golden file
+    result = CliRunner().invoke(app, ["score", str(answers)], env=env)
     assert result.exit_code == 0, result.output
     text = re.sub(r"sha256 [0-9a-f]{12}", "sha256 <hash>", result.stdout)
     text = re.sub(r"stm-screen \S+$", "stm-screen <version>", text.rstrip("\n"), flags=re.M) + "\n"

@@ -50,8 +50,8 @@ def save(answers_file: str, *extra: str) -> int:
     result = run("score", answers_file, "--save", *extra)
     assert result.exit_code == 0, result.output
     line = result.stderr.strip().splitlines()[-1]
-    assert line.startswith("saved to the history as screening ")
-    return int(line.rsplit(" ", 1)[1])
+    assert line.startswith("Saved to the history as screening ")
+    return int(line.rsplit(" ", 1)[1].rstrip("."))
 
 
 def store_path(home: Path) -> Path:
@@ -83,10 +83,16 @@ def test_show_renders_like_a_fresh_result(answers_file: str) -> None:
     rid = save(answers_file, "--patient", PATIENT)
     shown = run("history", "show", str(rid))
     assert shown.exit_code == 0, shown.output
-    header, rest = shown.stdout.split("\n", 1)
-    assert header.startswith(f"Screening {rid}, saved ") and header.endswith(f"patient {PATIENT}")
-    assert rest == fresh.stdout
-    assert "Rules: pt-screen 2.0.0" in rest
+    header, rest = shown.stdout.split("\n● ", 1)  # the header line may wrap
+    rest = "● " + rest
+    header = " ".join(header.split())
+    assert header.startswith(f"Screening {rid}, saved ") and f"patient reference {PATIENT}" in header
+    assert "scored with pt-screen 2.0.0" in " ".join(shown.stdout.split())
+    # the same details and summary (the summary says when it was saved and for whom), then the answers
+    assert rest.split("SUMMARY")[0] == fresh.stdout.split("SUMMARY")[0]
+    assert f"Patient reference {PATIENT}" in rest.split("SUMMARY")[1]
+    answers = rest.split("\nAnswers\n", 1)[1]
+    assert "- How old are you?\n    " in answers
 
 
 def test_show_keeps_the_ruleset_version_it_was_scored_with(answers_file: str, _isolated_home: Path) -> None:
@@ -98,7 +104,7 @@ def test_show_keeps_the_ruleset_version_it_was_scored_with(answers_file: str, _i
     conn.commit()
     conn.close()
     shown = run("history", "show", str(rid))
-    assert "Rules: pt-screen 0.9.7" in shown.stdout
+    assert "scored with pt-screen 0.9.7" in shown.stdout
 
 
 def test_patient_must_be_a_reference_and_is_never_echoed(answers_file: str, _isolated_home: Path) -> None:
@@ -108,7 +114,8 @@ def test_patient_must_be_a_reference_and_is_never_echoed(answers_file: str, _iso
     assert (
         not store_path(_isolated_home).exists() or run("history", "list", "-f", "json").stdout.strip() == "[]"
     )
-    assert run("score", answers_file, "--patient", PATIENT).exit_code == 2  # --patient needs --save
+    shown = run("score", answers_file, "--patient", PATIENT)  # without --save: shown with the result only
+    assert shown.exit_code == 0 and f"Patient reference {PATIENT}" in shown.stdout
 
 
 def test_list_formats_and_filters(answers_file: str) -> None:
@@ -118,13 +125,15 @@ def test_list_formats_and_filters(answers_file: str) -> None:
     table = run("history", "list")
     assert table.exit_code == 0, table.output
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["ID", "SAVED", "(UTC)", "PATIENT", "RULESET", "LEVEL", "SCORE"]
+    assert lines[0].split() == ["ID", "SAVED", "(UTC)", "PATIENT", "RULESET", "RESULT", "SCORE"]
     assert [line.split()[0] for line in lines[1:]] == [str(a), str(b), str(c)]
     assert lines[1].split()[2] == PATIENT and lines[3].split()[2] == "-"
 
     rows = json.loads(run("history", "list", "--format", "json", "--patient", PATIENT).stdout)
     assert [r["id"] for r in rows] == [a]
     assert rows[0]["level"] == "pt_recommended" and rows[0]["score"] == 3
+    assert rows[0]["level_title"] == "Seeing a physical therapist is recommended"
+    assert "Seeing a physical therapist is recommended" in lines[1]  # the table shows the title
 
     reader = list(csv.DictReader(io.StringIO(run("history", "list", "-f", "csv").stdout)))
     assert [int(r["id"]) for r in reader] == [a, b, c]
@@ -213,8 +222,9 @@ def test_purge(answers_file: str, _isolated_home: Path, monkeypatch: pytest.Monk
     _backdate(_isolated_home, old, "2023-05-01T10:00:00Z")
     _backdate(_isolated_home, older, "2022-01-01T10:00:00Z")
 
-    future = run("history", "purge", "--before", "2999-01-01", "--yes")
-    assert future.exit_code == 2 and "in the future" in future.stderr
+    # a date not come yet is accepted (everything saved up to now), but only when confirmed
+    future = run("history", "purge", "--before", "2999-01-01")
+    assert future.exit_code == 2 and "--yes" in future.stderr
 
     # not at a terminal and no --yes: refuse rather than guess
     refused = run("history", "purge", "--before", "2024-01-01")
@@ -234,6 +244,14 @@ def test_purge(answers_file: str, _isolated_home: Path, monkeypatch: pytest.Monk
 
     nothing = run("history", "purge", "--before", "2024-01-01", "--yes")
     assert nothing.exit_code == 0 and "nothing to delete" in nothing.stderr
+
+    from datetime import UTC, datetime
+
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    asked = run("history", "purge", "--before", "2999-01-01", stdin="n\n")
+    assert asked.exit_code == 0 and "saved up to now" in asked.stderr and "nothing was deleted" in asked.stderr
+    later = run("history", "purge", "--before", today, "--yes")  # today: the start of this day
+    assert later.exit_code == 0
 
 
 def test_purge_with_yes_for_scripts(answers_file: str, _isolated_home: Path) -> None:

@@ -248,7 +248,7 @@ def test_result_lines_flags_json_and_copyright() -> None:
 
     text = render_plain(result)
     assert "PHQ-4: 7 of 12, moderate" in text and "[TALK TO YOUR DOCTOR] GAD-2" in text
-    assert text.index("Questionnaires") < text.index("Next steps")
+    assert text.index("Questionnaires") < text.index("What to do next")  # the summary comes last
     for fmt in ("md", "html", "txt"):
         report = render_report(result, fmt, ReportInfo(__import__("datetime").datetime.now()))
         assert "PHQ-4 Copyright © Pfizer Inc." in report and "7 of 12" in report, fmt

@@ -119,8 +119,7 @@ def test_emergency_then_finish_the_questions(drive: Any, ruleset: Any, tmp_path:
 
 
 def test_going_back_keeps_earlier_answers_as_defaults(drive: Any, ruleset: Any, tmp_path: Path) -> None:
-    q_areas = ruleset.by_id["pain_areas"]
-    back_in_checkbox = DOWN * (len(q_areas.choices) + 1) + " " + ENTER  # tick "Back to the previous question"
+    back_in_checkbox = "<"  # Back is a key in the checkbox list, not a box to tick
     answers = {**CALM, **GATED_NO, "pain_duration_months": 30}
     keys = keys_for(ruleset, answers, until="pregnant")
     keys += "24" + ENTER + back_in_checkbox  # months, then back from the areas question
@@ -173,10 +172,9 @@ def test_invalid_entry_is_asked_again(drive: Any, ruleset: Any, tmp_path: Path) 
 
 def test_help_is_available_for_typed_and_chosen_answers(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     answers = {**CALM, **GATED_NO, "pain_areas": ["neck_shoulder"], "pain_intensity": 5}
-    areas = ruleset.by_id["pain_areas"]
     keys = "?" + ENTER  # help on the age question
     keys += keys_for(ruleset, answers, until="pain_duration_months")
-    keys += DOWN * len(areas.choices) + " " + ENTER  # tick "Help for this question"
+    keys += "?"  # help on the checkbox question: a key, not a box to tick
     keys += keys_for(ruleset, answers, after="pain_duration_months", until="pain_areas")
     keys += "?"  # help on a choice question (the ? key)
     keys += keys_for(ruleset, answers, after="pain_areas", until="pain_intensity")
@@ -229,7 +227,7 @@ def test_ctrl_c_saves_then_resume_finishes_with_the_same_result(
     run = drive(keys_for(ruleset, answers, until="pain_intensity") + CTRL_C)
     assert run.code == 130
     assert "stm-screen screen --resume" in run.err
-    assert "6 answer(s) are saved" in run.err
+    assert "6 answers are saved" in run.err
     saved = list((tmp_path / "stm-home").glob("resume-*.json"))
     assert len(saved) == 1
     assert stat.S_IMODE(saved[0].stat().st_mode) == 0o600
@@ -244,7 +242,7 @@ def test_ctrl_c_saves_then_resume_finishes_with_the_same_result(
     report = tmp_path / "r.json"
     run = drive(keys_for(ruleset, answers, after="pain_intensity"), resume=True, report=report)
     assert run.code == 0, run.err
-    assert "Welcome back: 6 answer(s) restored." in run.out
+    assert "Welcome back: 6 answers restored." in run.out
     assert json.loads(report.read_text()) == expected_json(ruleset, answers)
     assert not saved[0].exists()  # finished: its resume file is gone
 
@@ -280,27 +278,51 @@ def test_next_patient_clears_screen_and_scrollback(drive: Any, ruleset: Any, tmp
     assert json.loads((tmp_path / "p-2.json").read_text())["level"] == "see_doctor"
 
 
-def test_a_new_screening_mentions_a_stopped_one(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+def test_a_new_screening_offers_the_stopped_one(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     assert drive("35" + ENTER + CTRL_C).code == 130
-    run = drive(keys_for(ruleset, CALM))
+    report = tmp_path / "r.json"
+    run = drive(ENTER + keys_for(ruleset, {**CALM, "age_years": 35}, after="age_years"), report=report)
     assert run.code == 0, run.err
-    assert "1 stopped screening(s) are saved" in run.out
-    assert "stm-screen screen --resume" in run.out
-    assert len(list((tmp_path / "stm-home").glob("resume-*.json"))) == 1  # the stopped one is kept
+    assert "You have an unfinished screening from" in run.out and "(1 answer). Continue it?" in run.out
+    assert "Welcome back: 1 answer restored." in run.out
+    assert json.loads(report.read_text())["answers"]["age_years"] == 35
+    assert list((tmp_path / "stm-home").glob("resume-*.json")) == []  # finished
 
 
-@pytest.mark.parametrize("how", ["typed", "ticked"])
-def test_ticks_made_before_asking_for_help_are_kept(
-    drive: Any, ruleset: Any, tmp_path: Path, how: str
-) -> None:
+def test_starting_again_instead_deletes_the_stopped_answers(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    assert drive("35" + ENTER + CTRL_C).code == 130
+    run = drive(DOWN + ENTER + "44" + ENTER + CTRL_C)  # "No, start again", then a new first answer
+    assert run.code == 130
+    (saved,) = (tmp_path / "stm-home").glob("resume-*.json")
+    assert json.loads(saved.read_text())["answers"] == {"age_years": 44}
+
+
+def test_enter_with_nothing_ticked_asks_before_taking_none(drive: Any, tmp_path: Path) -> None:
+    rules = str(DATA / "minimal.yaml")
+    report = tmp_path / "r.json"
+    keys = "5" + ENTER + "2" + ENTER  # months, not stiff
+    keys += ENTER  # nothing ticked: asked whether none applies
+    keys += "2" + ENTER  # 2) Go back to the list
+    keys += " " + ENTER  # back at the list: tick Back, Enter
+    keys += "2" + ENTER + ENTER  # no fever, then the result
+    run = drive(keys, rules=rules, report=report)
+    assert run.code == 0, run.err
+    assert "Nothing is ticked. Does none of these apply to you?" in run.out
+    assert json.loads(report.read_text())["answers"]["areas"] == ["back"]
+    report = tmp_path / "s.json"
+    keys = "5" + ENTER + "2" + ENTER + ENTER + "1" + ENTER + "2" + ENTER + ENTER  # none of these applies
+    run = drive(keys, rules=rules, report=report)
+    assert run.code == 0, run.err
+    assert json.loads(report.read_text())["answers"]["areas"] == []
+    assert "none of these" in run.out  # said back, as any answer is
+
+
+def test_ticks_made_before_asking_for_help_are_kept(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     areas = ruleset.by_id["pain_areas"]
     answers = {**CALM, **GATED_NO, "pain_duration_months": 8, "pain_areas": ["low_back", "mid_back"]}
     keys = keys_for(ruleset, answers, until="pain_duration_months")
     keys += " " + DOWN + " "  # tick low_back and mid_back
-    if how == "typed":
-        keys += "?"  # help at once
-    else:
-        keys += DOWN * (len(areas.choices) - 1) + " " + ENTER  # tick "Help for this question", Enter
+    keys += "?"  # help at once (a key: Help is not a box)
     keys += ENTER  # the question again, with both ticks still there: accept them
     keys += keys_for(ruleset, answers, after="pain_areas")
     report = tmp_path / "a.json"

@@ -29,7 +29,7 @@ def answers_file(tmp_path: Path) -> str:
 def save(answers_file: str, *extra: str) -> int:
     result = run("score", answers_file, "--save", *extra)
     assert result.exit_code == 0, result.output
-    return int(result.stderr.strip().splitlines()[-1].rsplit(" ", 1)[1])
+    return int(result.stderr.strip().splitlines()[-1].rsplit(" ", 1)[1].rstrip("."))
 
 
 def listed() -> list[int]:

@@ -210,14 +210,14 @@ def test_emergency_next_steps_never_point_below_the_warning_signs(question: str)
     text = score_text(complete({**STRONG_PT, **EMERGENCY_FLAGS[question][0]}))
     data = score_json(complete({**STRONG_PT, **EMERGENCY_FLAGS[question][0]}))
     [flag] = data["red_flags"]
-    steps = text.split("Next steps", 1)[1]
+    steps = text.split("Next steps", 1)[1].split("SUMMARY", 1)[0]  # (in the summary, the advice is below)
     assert "below" not in steps
     first, _, last = " ".join(text.split()).partition("Next steps")
-    assert flag["title"] in first and "WHAT TO DO NOW" in last
-    assert flag["title"] in last.split("WHAT TO DO NOW", 1)[1]  # and again last
+    assert flag["title"] in first and "What to do now" in last  # the summary, last
+    assert flag["title"] in last.split("What to do now", 1)[1]  # and again last
     assert "How soon: " in last
     if flag["urgency"] == "now":
-        assert "now" in last.split("WHAT TO DO NOW", 1)[1]
+        assert "now" in last.split("What to do now", 1)[1]
 
 
 @pytest.mark.parametrize("question", sorted(EMERGENCY_FLAGS) + sorted(SEE_DOCTOR_FLAGS))

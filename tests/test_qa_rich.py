@@ -85,6 +85,12 @@ class Recorder:
     def show(self, text: str, kind: str = "") -> None:
         pass
 
+    def line_width(self) -> int | None:
+        return 79 - 8  # an 80-column terminal
+
+    def echo(self, message: str, answer: str) -> None:
+        pass
+
     def select(self, message: str, options: Any, default: str | None = None) -> str:
         self.options = list(options)
         return RESULT.key
@@ -99,6 +105,10 @@ def test_review_labels_carry_no_second_numbering(ruleset: Any) -> None:
     assert labels[0].startswith("How old are you?")  # no "1." of our own: the prompter numbers choices
     assert len(labels) == len(CALM)
     assert prompter.options[-1] == RESULT  # the result comes last, as in plain mode
+    # as much of each question as an 80-column terminal holds (not cut at 45), cut at a word, answer whole
+    longest = max(labels, key=len)
+    assert 60 < len(longest) <= 71 and longest.rsplit(" - ", 1)[1] in ("no", "yes", "3/10", "2/10")
+    assert "…" in longest and longest.split("…")[0][-1] != " "
 
 
 def test_rich_select_numbers_long_lists_itself_without_shortcuts(keys: Any, monkeypatch: Any) -> None:

@@ -62,13 +62,13 @@ def test_longitudinal_export_other_events_are_counted_not_scored(tmp_path: Path)
     path = _write(tmp_path / "long.csv", header, rows + follow)
     got, err, code = _batch(str(path))
     assert len(got) == len(rows) and all("followup" not in r["id"] for r in got)
-    assert "3 row(s) of other events skipped, not scored: followup_arm_1 3" in err
+    assert "3 rows of other events skipped, not scored: followup_arm_1 3" in err
     assert [r["row"] for r in got] == list(range(1, len(rows) + 1))
     # --event scores only that event's rows; a follow-up row that does answer is skipped too
     follow[0]["pain_intensity"] = "5"
     path = _write(tmp_path / "long2.csv", header, rows + follow)
     got, err, _ = _batch(str(path), "--event", "baseline_arm_1")
-    assert len(got) == len(rows) and "3 row(s) of other events skipped" in err
+    assert len(got) == len(rows) and "3 rows of other events skipped" in err
     got, err, _ = _batch(str(path))
     assert len(got) == len(rows) + 1  # without --event the follow-up row that answers is scored
     got, err, _ = _batch(str(path), "--event", "screening_arm_9")

@@ -72,17 +72,20 @@ def test_html_report_structure(report: tuple[Any, str], ruleset: Any) -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert "script" not in outline.tags and outline.external == []  # self-contained
     assert "@media print" in page
-    for section in ("result", "red-flags", "next-steps", "what-to-do", "answers"):
+    for section in ("result", "what-to-do", "warning-signs", "safety-answers", "next-steps", "answers", "sign-off"):
         assert section in outline.ids
     # under a warning sign the score, the PT reasons and "what would change" are left out
     for section in ("score", "why", "change"):
         assert section not in outline.ids
-    assert outline.ids.index("red-flags") < outline.ids.index("next-steps") < outline.ids.index("what-to-do")
+    # page one first (what to do, the signs, the safety answers), then the details, the sign-off last
+    assert outline.ids.index("what-to-do") < outline.ids.index("safety-answers") < outline.ids.index("next-steps")
+    assert outline.ids[-1] == "sign-off"
     assert "2026-11-26 20:15" in text
-    assert f"{ruleset.id} {ruleset.version}" in text and ruleset.sha256 in text
+    assert f"{ruleset.id} {ruleset.version}" in text and ruleset.sha256[:12] in text
+    assert ruleset.sha256 not in text  # a short hash only
     assert "A1&lt;b&gt;" in page and "A1<b>" not in page  # everything escaped
     assert "Urgent: please act on the advice below" in text
-    assert text.count("Thoughts of being better off dead, or of hurting yourself") >= 2  # first and last
+    assert text.count("Thoughts of being better off dead, or of hurting yourself") >= 2  # what to do, and the sign
     assert "988" in text and "How soon: today" in text
     assert "How long have you had this pain, in months? 24 months" in text
     assert "reasons on the article's list" not in text
@@ -124,9 +127,10 @@ def test_html_report_without_a_warning_sign_shows_the_pt_result(ruleset: Any) ->
     outline = Outline()
     outline.feed(page)
     text = " ".join(" ".join(outline.text).split())
-    for section in ("result", "score", "why", "change", "next-steps", "answers"):
+    for section in ("result", "what-to-do", "warning-signs", "score", "why", "change", "answers"):
         assert section in outline.ids
     assert "red-flags" not in outline.ids
+    assert "No warning signs reported" in text
     assert "2 of the 5 reasons on the article's list" in text
     assert "It may be worth seeing a physical therapist" in text
 
@@ -136,20 +140,22 @@ def test_markdown_and_text_reports(ruleset: Any) -> None:
     info = ReportInfo(WHEN, "MRN-7", answer_lines(ruleset, result))
     md = render_report(result, "md", info)
     assert md.startswith("# Pain screening report\n")
-    assert "- **Date:** 2026-11-26 20:15" in md
-    assert f"- **Rules sha256:** {ruleset.sha256}" in md
-    assert "## Result: ‼ Urgent: please act on the advice below" in md
+    assert "- **Date and time:** 2026-11-26 20:15" in md
+    assert f"- **Rules:** {ruleset.id} {ruleset.version} (sha256 {ruleset.sha256[:12]})" in md
+    assert "## Result (EMERGENCY: act now): ‼ Urgent: please act on the advice below" in md
     flag = "- **EMERGENCY:** **Thoughts of being better off dead, or of hurting yourself**"
-    assert md.count(flag) == 2  # the warning sign first, and again last under "What to do now"
-    assert md.index("## Warning signs") < md.index("## Next steps") < md.index("## What to do now")
+    assert md.count(flag) == 2  # what to do first, then the warning signs
+    assert md.index("## What to do now") < md.index("## Warning signs") < md.index("## Next steps")
     assert "## Score" not in md and "What would change" not in md
     assert "| How long have you had this pain, in months? | 24 months |" in md
+    assert md.rstrip().endswith("- **Signature:** ______________________")
     txt = render_report(result, "txt", info)
     assert "Patient reference: MRN-7" in txt
-    assert "Date: 2026-11-26 20:15" in txt
+    assert "Date and time: 2026-11-26 20:15" in txt
     assert "- Do you avoid some movements because you fear they will cause pain or harm?\n    yes" in txt
     assert txt.count("[EMERGENCY] Thoughts of being better off dead") == 2
     assert "WHAT TO DO NOW" in txt and "reasons on the article's list" not in txt
+    assert "SIGN-OFF" in txt
 
 
 def test_json_report_is_the_score_json(ruleset: Any, tmp_path: Path) -> None:
@@ -169,8 +175,9 @@ def test_report_format_by_suffix() -> None:
         "txt",
         "json",
     ]
+    assert report_format(Path("r.PDF")) == "pdf"
     with pytest.raises(UsageError, match="unknown report type"):
-        report_format(Path("r.pdf"))
+        report_format(Path("r.docx"))
 
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))

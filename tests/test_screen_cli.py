@@ -53,7 +53,7 @@ def test_existing_report_is_refused_before_any_question(tty_stdin: None, tmp_pat
 
 
 def test_unknown_report_suffix_is_refused(tty_stdin: None, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["screen", "--report", str(tmp_path / "r.pdf")], input="")
+    result = runner.invoke(app, ["screen", "--report", str(tmp_path / "r.docx")], input="")
     assert result.exit_code == 2
     assert "unknown report type" in result.stderr
 
@@ -123,15 +123,29 @@ def test_plain_mode_fits_80_columns(
     assert too_wide == []
 
 
-def test_plain_mode_via_no_color(
+def test_no_color_removes_colour_only_and_accessible_gives_plain_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stm_screen.prompt.ask import PlainPrompter, RichPrompter
+
+    monkeypatch.setattr(screen_cmd, "stdout_is_terminal", lambda: True)
+    monkeypatch.delenv("ACCESSIBLE", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("NO_COLOR", "1")
+    prompter = screen_cmd.make_prompter(screen_cmd.Options())
+    assert isinstance(prompter, RichPrompter) and not prompter.colour
+    monkeypatch.setenv("ACCESSIBLE", "1")
+    assert isinstance(screen_cmd.make_prompter(screen_cmd.Options()), PlainPrompter)
+
+
+def test_plain_mode_via_accessible(
     tty_stdin: None, ruleset: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(screen_cmd, "stdout_is_terminal", lambda: True)
-    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("ACCESSIBLE", "1")
     report = tmp_path / "r.json"
     result = runner.invoke(app, ["screen", "--report", str(report)], input=plain_input(ruleset, CALM))
     assert result.exit_code == 0, result.stderr
     assert "  1) Yes" in result.stdout
+    assert result.stdout.count("Plain mode (ACCESSIBLE)") == 1  # said once
     from stm_screen.io.contacts import contacts_for
 
     expected = score_data(ruleset, applied(ruleset, CALM), contacts=contacts_for(None)[0])

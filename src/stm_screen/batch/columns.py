@@ -99,11 +99,20 @@ def mapping_names(columns: Sequence[Column]) -> list[str]:
 
 
 def _question_texts(ruleset: Ruleset) -> dict[str, Question]:
+    """Folded question text (every language), then aliases -> question. An alias two questions share
+    answers neither."""
     table: dict[str, Question] = {}
     for q in ruleset.questions:
         for text in (q.text.default, *q.text.by_lang.values()):
             if text:
                 table.setdefault(norm(text), q)
+    aliases: dict[str, Question | None] = {}
+    for q in ruleset.questions:
+        for alias in q.aliases:
+            key = norm(alias)
+            if key and key not in table:
+                aliases[key] = q if aliases.get(key, q) is q else None  # None: two questions share it
+    table.update({k: q for k, q in aliases.items() if q is not None})
     return table
 
 

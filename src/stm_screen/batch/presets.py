@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from stm_screen.interop.template import TEMPLATE_NOTE
+
 PRESET_NAMES = (
     "plain",
     "redcap",
@@ -347,7 +349,15 @@ def detect_record(keys: Sequence[str], kind: str) -> str:
 
 
 def header_rows(preset: Preset, rows: Sequence[Sequence[str]]) -> int:
-    """How many of the first rows are headers (Qualtrics' legacy format has two, the current three)."""
+    """How many of the first rows are headers (Qualtrics' legacy format has two, the current three; the
+    CSV template of ``form export csv`` one more, its row saying what each column takes)."""
+    n = _header_rows(preset, rows)
+    if len(rows) > n and any(cell.strip() == TEMPLATE_NOTE for cell in rows[n]):
+        return n + 1
+    return n
+
+
+def _header_rows(preset: Preset, rows: Sequence[Sequence[str]]) -> int:
     if preset.name == "kobo" and len(rows) > 1 and is_hxl_row(rows[1]):
         return 2
     if preset.name == "qualtrics":

@@ -24,6 +24,7 @@ from stm_screen.batch.readers import (
 )
 from stm_screen.batch.scoring import Outcome, RecordScorer, error_outcome
 from stm_screen.batch.segments import NO_EDGE, Edge
+from stm_screen.core.quantity import count as count_of
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import InputFileError, UsageError
 
@@ -43,6 +44,7 @@ class BatchSettings:
     jobs: int = 0  # processes for one large CSV file: 0 = one per CPU (up to 4), 1 = this process only
     temp_dir: str | None = None  # where helper processes write their part of the output
     allow_missing: bool = False  # score files that lack a safety question's column (else exit 2)
+    allow_missing_for: frozenset[str] = frozenset()  # ... but only these questions' columns
     events: tuple[str, ...] = ()  # REDCap longitudinal exports: score only the rows of these events
 
 
@@ -71,12 +73,16 @@ def describe_plan(name: str, plan: Plan, ruleset: Ruleset, notify: Notify) -> No
     once (see :func:`safety_gaps`)."""
     if plan.unmatched:
         notify(
-            f"{name}: {len(plan.unmatched)} column(s) match no question and are left out: "
+            f"{name}: {count_of(len(plan.unmatched), 'column')} "
+            f"{'matches' if len(plan.unmatched) == 1 else 'match'} no question and "
+            f"{'is' if len(plan.unmatched) == 1 else 'are'} left out: "
             f"{shown_columns(plan.unmatched)} (map them with --map if they hold answers)"
         )
     others = [q for q in plan.unasked if not _needed(ruleset.by_id[q])]
     if others:
-        notify(f"{name}: no column for question(s): {', '.join(others)}")
+        notify(
+            f"{name}: no column for {'question' if len(others) == 1 else 'questions'}: {', '.join(others)}"
+        )
 
 
 def _needed(q: Question) -> bool:
@@ -128,7 +134,7 @@ class MissingColumnsError(UsageError):
         self, name: str, gaps: tuple[str, ...], ruleset: Ruleset, unmatched: tuple[str, ...]
     ) -> None:
         self.parts = [
-            f"{name}: no column for {len(gaps)} safety question(s): {', '.join(gaps)}"
+            f"{name}: no column for {count_of(len(gaps), 'safety question')}: {', '.join(gaps)}"
             + _old_export(gaps, ruleset)
             + "; without them no record can be cleared of these warning signs",
             "add the columns to the export, or map them with --map (start one with: stm-screen batch "
@@ -194,7 +200,9 @@ class Batch:
         """Stop (exit 2) for safety questions with no column, unless allowed; remember allowed ones."""
         if not gaps:
             return
-        allowed = self.settings.allow_missing
+        allowed = self.settings.allow_missing or bool(
+            self.settings.allow_missing_for and set(gaps) <= self.settings.allow_missing_for
+        )
         if not allowed and self.mapping is not None:
             allowed = self.mapping.allow_all_missing or set(gaps) <= self.mapping.allow_missing
         if not allowed:
@@ -259,7 +267,7 @@ class Batch:
         if len(head) < n_head:
             raise InputFileError(
                 f"{src.name}: a {preset.name} export has {n_head} header rows, but the file has "
-                f"only {len(head)} row(s)"
+                f"only {count_of(len(head), 'row')}"
             )
         columns = preset.columns(head[:n_head])
         _check_headers(src.name, columns)
@@ -566,7 +574,7 @@ def _unclosed_quote(row: list[str], width: int, src: Source) -> tuple[int, list[
 
 def _ragged(got: int, width: int) -> Outcome:
     return error_outcome(
-        f"the record has {got} cell(s) but the header has {width} column(s) (a missing or extra "
+        f"the record has {count_of(got, 'cell')} but the header has {count_of(width, 'column')} (a missing or extra "
         "delimiter, or an unquoted line break?)"
     )
 

@@ -33,6 +33,8 @@ ID_HEADERS = frozenset(
         "id", "record", "record id", "record_id", "patient", "patient id", "patient number", "patient no",
         "mrn", "medical record number", "participant", "participant id", "subject", "subject id",
         "study id", "case id", "respondent id", "response id", "reference", "patient reference",
+        "patient ref", "hospital number", "nhs number", "chart number", "case number", "record number",
+        "participant number", "subject number", "mrn number", "medical record", "patient no.",
     )
 )  # fmt: skip
 
@@ -52,16 +54,105 @@ def read_columns(path: str, preset: str | None, delimiter: str | None) -> tuple[
         src.close()
 
 
-def _fuzzy(col: Column, ruleset: Ruleset) -> tuple[Question, float] | None:
-    best: tuple[Question, float] | None = None
-    probes = [norm(t) for t in (col.text, col.name) if t]
+# Words that say nothing about which question a header is.
+_STOP = frozenset(
+    "a an the of in on at to for and or with without any do does did you your yours have has had is are "
+    "was were be been being there this that it its patient pts pt q question yn y n ever currently "
+    "current please answer tick check select all apply".split()
+)
+# Short forms in clinic exports.
+_SHORT = {
+    "hx": "history", "dx": "diagnosis", "sx": "symptom", "wt": "weight", "yr": "year", "yrs": "year",
+    "mo": "month", "mos": "month", "mths": "month", "wk": "week", "wks": "week", "bl": "bilateral",
+    "ca": "cancer", "si": "suicidal", "suicide": "suicidal", "selfharm": "self harm", "flareups": "flare up",
+    "flareup": "flare up", "legs": "leg", "arms": "arm", "duration": "long", "length": "long",
+    "anticoagulant": "blood thinner", "anticoagulants": "blood thinner", "anticoagulation": "blood thinner",
+    "unintentional": "unexplained", "unintended": "unexplained", "anesthesia": "anaesthesia",
+    "ideation": "thought", "ups": "up", "iv": "inject", "injecting": "inject",
+}  # fmt: skip
+_SUFFIXES = ("ation", "ion", "ing", "ies", "ed", "es", "s", "al")
+# A safety question is suggested only when clearly ahead of the next-best question: at least SAFE_MARGIN
+# ahead when alike at SAFETY_CUTOFF or more, else at least WIDE_MARGIN ahead.
+SAFE_MARGIN = 0.08
+SAFETY_CUTOFF = 0.7
+WIDE_MARGIN = 0.15
+SAFE_COVERAGE = 0.6  # and the header must hold most of the words of the title it matched ('Leg pain' is not
+# 'Pain or numbness in both legs')
+
+
+def _tokens(text: str) -> frozenset[str]:
+    import re
+
+    words = re.sub(r"[^0-9a-z]+", " ", text.casefold()).split()
+    out: list[str] = []
+    for word in words:
+        word = _SHORT.get(word, word)
+        for part in word.split():
+            if part in _STOP or part.isdigit():
+                continue
+            out.append(_stem(part))
+    return frozenset(out)
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough to meet 'immunosuppressed' and 'immunosuppression', 'legs' and 'leg'."""
+    if len(word) > 4 and not word.endswith("ss"):
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def _alike(header: frozenset[str], folded: str, target: str) -> tuple[float, float]:
+    """How alike a header is to a question's id, text or alias: the words they share (all of a short
+    header's words in the target, or all of a short target's words in the header), or their spelling;
+    and how much of the target the header covers (a safety question needs most of it)."""
+    words = _tokens(target)
+    shared = len(header & words)
+    dice = 2 * shared / (len(header) + len(words)) if header and words else 0.0
+    inside = shared / len(header) if header and len(header) <= 3 and len(words) <= 4 else 0.0  # 'Cancer hx'
+    covers = shared / len(words) if len(words) >= 2 and len(words) <= 3 else 0.0  # 'Average pain ... week'
+    spelling = difflib.SequenceMatcher(None, folded, norm(target)).ratio()  # a typo: 'Pian score'
+    typo = 0.9 * spelling if spelling >= 0.8 else 0.0
+    score = max(dice, 0.9 * inside, 0.8 * covers, typo)
+    coverage = 1.0 if typo and typo >= score else (shared / len(words) if words else 0.0)
+    return score, coverage
+
+
+def match_header(header: str, ruleset: Ruleset) -> tuple[Question, float] | None:
+    """The question a header most likely titles, and how alike (0-1); None when nothing is close enough.
+
+    A header is compared with each question's id, text and ``aliases`` by the words they share (short
+    forms such as 'hx' read as 'history') and by spelling. A safety question is only suggested when it is
+    clearly ahead of every other question (a wrong safety match would hide a warning sign)."""
+    words = _tokens(header)
+    folded = norm(header)
+    if not folded:
+        return None
+    scores: list[tuple[float, float, Question]] = []
     for q in ruleset.questions:
-        for target in (norm(q.id), norm(q.text.default)):
-            for probe in probes:
-                ratio = difflib.SequenceMatcher(None, probe, target).ratio()
-                if best is None or ratio > best[1]:
-                    best = (q, ratio)
-    return best if best is not None and best[1] >= CUTOFF else None
+        targets = [
+            q.id.replace("_", " "),
+            *(str(t) for t in (q.text.default, *q.text.by_lang.values())),
+            *q.aliases,
+        ]
+        score, coverage = max(_alike(words, folded, t) for t in targets if t)
+        scores.append((score, coverage, q))
+    scores.sort(key=lambda t: -t[0])
+    best, coverage, q = scores[0]
+    second = scores[1][0] if len(scores) > 1 else 0.0
+    if best < CUTOFF:
+        return None
+    if q.safety or (len(scores) > 1 and scores[1][2].safety):
+        margin = SAFE_MARGIN if best >= SAFETY_CUTOFF else WIDE_MARGIN
+        if best - second < margin or (q.safety and coverage < SAFE_COVERAGE):
+            return None
+    return q, best
+
+
+def _fuzzy(col: Column, ruleset: Ruleset) -> tuple[Question, float] | None:
+    found = [m for m in (match_header(t, ruleset) for t in (col.text, col.name) if t) if m is not None]
+    return max(found, key=lambda m: m[1]) if found else None
 
 
 def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: str | None) -> str:
@@ -94,6 +185,19 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
             found[col.index] = match
             taken.setdefault(match[0].id, set()).add(match[1])
     answered: set[str] = set(taken)
+    guesses: dict[int, tuple[Question, float]] = {}
+    pending = []
+    for col in columns:
+        if not col.name or col is id_col or col.index in found or is_metadata(p, col.name):
+            continue
+        if _match(col, ruleset, by_id, texts) is None:
+            guess = _fuzzy(col, ruleset)
+            if guess is not None:
+                pending.append((guess[1], col.index, guess[0]))
+    for ratio, index, q in sorted(pending, key=lambda t: (-t[0], t[1])):  # the closest guess wins a question
+        if q.id not in answered:
+            answered.add(q.id)
+            guesses[index] = (q, ratio)
     unmatched: list[Column] = []
     platform: list[str] = []
     for col in columns:
@@ -112,10 +216,8 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
         if match is not None:  # a second column for a question already answered
             lines.append(f"  {key}: null  # also matches {match[0].id}, answered by a column above: keep one")
             continue
-        guess = _fuzzy(col, ruleset)
-        if guess is not None and guess[0].id not in answered:
-            q, ratio = guess
-            answered.add(q.id)
+        if col.index in guesses:
+            q, ratio = guesses[col.index]
             lines.append(f"  {key}: {q.id}  # guess ({ratio:.0%} alike): check, add values: if needed")
             continue
         unmatched.append(col)

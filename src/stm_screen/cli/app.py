@@ -9,14 +9,18 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from typer.core import TyperGroup
 
 from stm_screen import __version__
+from stm_screen.cli import screen_cli
 from stm_screen.cli.errors import guard, set_debug
+from stm_screen.cli.helptext import tidy
 from stm_screen.cli.opts import TextsOpt, WithOpt
+
+tidy()
 
 _ARGV = "stm_screen.argv"
 
@@ -28,6 +32,10 @@ def hide_command_line_words(exc: BaseException, argv: list[str]) -> None:
     argument (Smith)": the command line's own words become "...", and the message says what a reference is.
     """
     message = getattr(exc, "message", None)
+    if (
+        isinstance(message, str) and "Value error, " in message
+    ):  # how Typer words a value not among the choices
+        message = exc.message = message.replace("Value error, ", "")  # type: ignore[attr-defined]
     if not isinstance(message, str) or not any(a == "--patient" or a.startswith("--patient=") for a in argv):
         return
     words = set()
@@ -71,24 +79,35 @@ class _Root(TyperGroup):
             raise
 
 
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
 app = typer.Typer(
     cls=_Root,
     name="stm-screen",
     help="Check whether a physical therapy evaluation is worth considering for long-lasting pain, "
     "after checking for warning signs that need a doctor first. A screening aid, not a diagnosis.",
+    epilog="Examples:\n\n\b\n  stm-screen                       start the questionnaire\n"
+    "  stm-screen score answers.yaml    score a file of answers\n"
+    "  stm-screen batch export.csv -o results.csv\n",
     no_args_is_help=False,
     add_completion=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    context_settings=CONTEXT,
 )
-rules_app = typer.Typer(help="Check, show and describe rulesets.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Check, show and describe rulesets.", no_args_is_help=True, context_settings=CONTEXT
+)
 app.add_typer(rules_app, name="rules")
 
 RulesOpt = Annotated[
     str | None,
     typer.Option(
-        "--rules", "-r", help="Rules file or folder, or a bundled ruleset's name (default: pt-screen)."
+        "--rules",
+        "-r",
+        metavar="RULES",
+        help="Rules file or folder, or a bundled ruleset's name (default: pt-screen).",
     ),
 ]
 
@@ -97,16 +116,19 @@ CountryOpt = Annotated[
     str | None,
     typer.Option(
         "--country",
+        metavar="CC",
         help="Two-letter country code (US, GB, ES, ...) for the emergency number and crisis line shown; "
         "default: the locale's country (LANG), else text that names 112 and 911.",
     ),
 ]
+ScoreFormat = Literal["text", "json", "html", "md", "fhir"]
 
 
 LangOpt = Annotated[
     str | None,
     typer.Option(
         "--lang",
+        metavar="CODE",
         help="Language of the text shown (en, es, ...); default: STM_SCREEN_LANG, else the locale "
         "(LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language.",
     ),
@@ -126,28 +148,76 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
+    rules: screen_cli.RulesOpt = None,
+    plain: screen_cli.PlainOpt = False,
+    report: screen_cli.ReportOpt = None,
+    force: screen_cli.ForceOpt = False,
+    resume: screen_cli.ResumeOpt = False,
+    patient: screen_cli.PatientOpt = None,
+    next_patient: screen_cli.NextOpt = False,
+    save: screen_cli.SaveOpt = False,
+    country: screen_cli.CountryOpt = None,
+    report_dir: screen_cli.ReportDirOpt = None,
+    with_modules: WithOpt = None,
+    texts: TextsOpt = None,
+    lang: screen_cli.LangOpt = None,
 ) -> None:
-    """With no command, start the screening questionnaire."""
+    """With no command, start the screening questionnaire (it takes every option of 'screen')."""
     set_debug(debug)
+    given = {
+        k: v
+        for k, v in {
+            "rules": rules, "plain": plain, "report": report, "force": force, "resume": resume,
+            "patient": patient, "next_patient": next_patient, "save": save, "country": country,
+            "report_dir": report_dir, "with_modules": with_modules, "texts": texts, "lang": lang,
+        }.items()
+        if v not in (None, False)
+    }  # fmt: skip
     if ctx.invoked_subcommand is None:
-        from stm_screen.cli import screen_cli
+        screen_cli.start_default(given)
+    elif given:
+        from stm_screen.cli.errors import fail
+        from stm_screen.i18n import _
 
-        screen_cli.start_default()
+        fail(
+            _(
+                "options of the questionnaire go after 'screen' or with no command, not before '{command}'"
+            ).format(command=ctx.invoked_subcommand)
+        )
 
 
-@app.command()
+SCORE_EXAMPLES = """Examples:
+
+\b
+  stm-screen score answers.yaml
+  stm-screen score answers.json --format json
+  stm-screen score answers.yaml --save --patient MRN-0042
+  cat answers.json | stm-screen score - --format html > result.html
+"""
+
+
+@app.command(epilog=SCORE_EXAMPLES, short_help="Score a file of answers and explain the result.")
 @guard
 def score(
     answers: Annotated[
-        str, typer.Argument(help="JSON or YAML file of question id -> answer, or - for stdin.")
+        str,
+        typer.Argument(
+            metavar="ANSWERS", help="JSON or YAML file of question id -> answer, or - for standard input."
+        ),
     ],
     rules: RulesOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text, json, html, md, fhir.")] = "text",
+    fmt: Annotated[
+        ScoreFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="Output: text, json, html, md, fhir."),
+    ] = "text",
     save: Annotated[bool, typer.Option("--save", help="Also save the result in the local history.")] = False,
     patient: Annotated[
         str | None,
         typer.Option(
-            "--patient", help="With --save: a patient reference such as a record number (never a name)."
+            "--patient",
+            metavar="REF",
+            help="A patient reference such as a record number (never a name): shown with the result, "
+            "saved with --save, and in the FHIR output.",
         ),
     ] = None,
     country: CountryOpt = None,
@@ -171,12 +241,24 @@ def score(
     )
 
 
-@rules_app.command("check")
+RulesPathArg = Annotated[
+    str | None,
+    typer.Argument(metavar="RULES", help="Rules file or folder, or a bundled name (default: pt-screen)."),
+]
+
+
+@rules_app.command(
+    "check",
+    epilog="Examples:\n\n\b\n  stm-screen rules check\n  stm-screen rules check my-rules.yaml\n",
+    short_help="Validate a ruleset and run its examples.",
+)
 @guard
 def rules_check(
     path: Annotated[
         str | None,
-        typer.Argument(help="Rules file or folder, or an instrument module (default: the bundled ruleset)."),
+        typer.Argument(
+            metavar="RULES", help="Rules file or folder, or an instrument module (default: the bundled ruleset)."
+        ),
     ] = None,
     with_modules: WithOpt = None,
     texts: TextsOpt = None,
@@ -192,7 +274,7 @@ def rules_check(
 @rules_app.command("test", hidden=True)
 @guard
 def rules_test(
-    path: Annotated[str | None, typer.Argument()] = None,
+    path: RulesPathArg = None,
     with_modules: WithOpt = None,
     texts: TextsOpt = None,
 ) -> None:
@@ -202,13 +284,18 @@ def rules_test(
     rules_cmd.check(path, with_modules=with_modules, texts=texts)
 
 
-@rules_app.command("show")
+@rules_app.command(
+    "show",
+    epilog="Examples:\n\n\b\n  stm-screen rules show\n  stm-screen rules show --format json\n",
+    short_help="Overview of a ruleset's questions, signs and criteria.",
+)
 @guard
 def rules_show(
-    path: Annotated[
-        str | None, typer.Argument(help="Rules file or folder (default: the bundled ruleset).")
-    ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json.")] = "table",
+    path: RulesPathArg = None,
+    fmt: Annotated[
+        Literal["table", "json"],
+        typer.Option("--format", "-f", metavar="FORMAT", help="Output: table, json."),
+    ] = "table",
     with_modules: WithOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -218,12 +305,18 @@ def rules_show(
     rules_cmd.show(path, fmt, with_modules=with_modules, lang=lang)
 
 
-@rules_app.command("texts")
+@rules_app.command(
+    "texts",
+    epilog="Examples:\n\n\b\n  stm-screen rules texts --with peg,startback -o texts.yaml\n",
+    short_help="A template of the wording file (--texts).",
+)
 @guard
 def rules_texts(
     with_modules: WithOpt = None,
     rules: RulesOpt = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead.")
+    ] = None,
 ) -> None:
     """Print a template of the wording file (--texts) for instruments whose item text is not shipped."""
     from stm_screen.cli import rules_cmd
@@ -231,10 +324,16 @@ def rules_texts(
     rules_cmd.texts_template(rules, with_modules, output)
 
 
-@rules_app.command("schema")
+@rules_app.command(
+    "schema",
+    epilog="Examples:\n\n\b\n  stm-screen rules schema --output ruleset.schema.json\n",
+    short_help="Print the JSON Schema of rules files.",
+)
 @guard
 def rules_schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead.")
+    ] = None,
 ) -> None:
     """Print the JSON Schema of rules files, for editors."""
     from stm_screen.cli import rules_cmd
@@ -243,7 +342,7 @@ def rules_schema(
 
 
 # Commands of the questionnaire, batch and clinic features live in their own light modules.
-from stm_screen.cli import batch_cli, clinic_cli, screen_cli  # noqa: E402
+from stm_screen.cli import batch_cli, clinic_cli  # noqa: E402
 
 screen_cli.register(app)
 batch_cli.register(app, rules_app)

@@ -2,57 +2,93 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from stm_screen.cli.errors import guard
 from stm_screen.cli.opts import TextsOpt, WithOpt
 
+Preset = Literal["plain", "redcap", "qualtrics", "google-forms", "surveymonkey", "ms-forms", "fhir"]
 PresetOpt = Annotated[
-    str | None,
+    Preset | None,
     typer.Option(
         "--preset",
         "-p",
+        metavar="PRESET",
         help="Survey platform of the export: plain, redcap, qualtrics, google-forms, surveymonkey, "
         "ms-forms, odk-central, kobo, fhir (default: detected from the file).",
     ),
 ]
 MapOpt = Annotated[
-    str | None, typer.Option("--map", "-m", help="Mapping file (YAML): column -> question id, value maps.")
+    str | None,
+    typer.Option(
+        "--map", "-m", metavar="MAPPING", help="Mapping file (YAML): column -> question id, value maps."
+    ),
 ]
-IdOpt = Annotated[str | None, typer.Option("--id-column", help="Column holding the record id.")]
+IdOpt = Annotated[
+    str | None, typer.Option("--id-column", metavar="COLUMN", help="Column holding the record id.")
+]
 DelimOpt = Annotated[
-    str | None, typer.Option("--delimiter", "-d", help="CSV delimiter: , ; tab | (default: detected).")
+    str | None,
+    typer.Option("--delimiter", "-d", metavar="CHAR", help="CSV delimiter: , ; tab | (default: detected)."),
 ]
 CommaOpt = Annotated[bool, typer.Option("--decimal-comma", help="Numbers use a decimal comma (3,5).")]
 SepOpt = Annotated[
-    str | None, typer.Option("--multi-separator", help="How joined multi-select answers are separated.")
+    str | None,
+    typer.Option("--multi-separator", metavar="SEP", help="How joined multi-select answers are separated."),
 ]
 OutputOpt = Annotated[
-    str, typer.Option("--output", "-o", help="Output file, or - for standard output (the default).")
+    str,
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Output file, or - for standard output (the default)."
+    ),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: csv, jsonl.")]
+FormatOpt = Annotated[
+    Literal["csv", "jsonl"],
+    typer.Option("--format", "-f", metavar="FORMAT", help="Output format: csv, jsonl."),
+]
 BatchFormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output format: csv, jsonl, fhir (a FHIR R4 Bundle).")
+    Literal["csv", "jsonl", "fhir"],
+    typer.Option(
+        "--format", "-f", metavar="FORMAT", help="Output format: csv, jsonl, fhir (a FHIR R4 Bundle)."
+    ),
 ]
 RulesOpt = Annotated[
     str | None,
     typer.Option(
-        "--rules", "-r", help="Rules file or folder, or a bundled ruleset's name (default: pt-screen)."
+        "--rules",
+        "-r",
+        metavar="RULES",
+        help="Rules file or folder, or a bundled ruleset's name (default: pt-screen).",
     ),
 ]
+BATCH_EXAMPLES = """Examples:
+
+\b
+  stm-screen batch export.csv -o results.csv
+  stm-screen batch export.csv --suggest-map > mapping.yaml
+  stm-screen batch export.csv --map mapping.yaml --format jsonl
+"""
+DIFF_EXAMPLES = """Examples:
+
+\b
+  stm-screen rules diff pt-screen my-rules.yaml export.csv
+"""
 
 
 def register(app: typer.Typer, rules_app: typer.Typer) -> None:
     """Add the batch commands to the app."""
 
-    @app.command("batch")
+    @app.command("batch", epilog=BATCH_EXAMPLES, short_help="Score every record of survey exports.")
     @guard
     def batch(
         inputs: Annotated[
             list[str],
-            typer.Argument(help="Survey exports: CSV, TSV, JSON, JSONL, FHIR QuestionnaireResponse, XLSX."),
+            typer.Argument(
+                metavar="INPUT",
+                help="Survey exports: CSV, TSV, JSON, JSONL, FHIR QuestionnaireResponse, XLSX.",
+            ),
         ],
         rules: RulesOpt = None,
         preset: PresetOpt = None,
@@ -76,9 +112,18 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "--allow-missing",
                 help="Score a file that has no column for some safety questions (an export made for "
                 "pt-screen 1.x, say) instead of stopping with exit 2. Their warning signs cannot be "
-                "checked, so records are 'incomplete' with level see_doctor; the summary names them once.",
+                "checked, so records are 'incomplete' with level see_doctor; the summary names them once. "
+                "Followed by question ids (--allow-missing Q[,Q...]), only those may be missing.",
             ),
         ] = False,
+        allow_missing_for: Annotated[
+            str | None,
+            typer.Option(
+                "--allow-missing-for",
+                metavar="Q[,Q...]",
+                help="Only these questions may have no column (what --allow-missing Q[,Q...] means).",
+            ),
+        ] = None,
         jobs: Annotated[
             int,
             typer.Option(
@@ -86,22 +131,26 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "-j",
                 min=0,
                 max=32,
-                help="Processes for one large CSV file (Linux): 0 = one per CPU, up to 4 (the default); "
-                "1 = a single process. The output is the same either way.",
+                metavar="N",
+                help="Processes for a CSV or TSV file of more than 16 MB (Linux): 0 = one per CPU, at most 4 "
+                "(the default); 1 = a single process; at most 32. Smaller files and other formats use one "
+                "process. The output is the same either way.",
             ),
         ] = 0,
         patient_system: Annotated[
             str | None,
             typer.Option(
                 "--patient-system",
+                metavar="URI",
                 help="FHIR output: the identifier system (URI) of the record id column, such as the "
                 "clinic's MRN system (default: the tool's urn:stm-screen:patient-ref).",
             ),
         ] = None,
         fhir_bundle: Annotated[
-            str,
+            Literal["collection", "transaction"],
             typer.Option(
                 "--fhir-bundle",
+                metavar="KIND",
                 help="FHIR output: collection (the default), or transaction: conditional creates a FHIR "
                 "server accepts as they are.",
             ),
@@ -110,6 +159,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--event",
+                metavar="EVENT[,EVENT...]",
                 help="REDCap longitudinal export: score only the rows of this event (its unique name, "
                 "such as screening_arm_1; several with commas). Without it, rows of events that answer "
                 "no question are skipped and counted.",
@@ -138,6 +188,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             fmt=fmt,
             jobs=jobs,
             allow_missing=allow_missing,
+            allow_missing_for=allow_missing_for,
             patient_system=patient_system,
             fhir_bundle=fhir_bundle,
             event=event,
@@ -149,12 +200,18 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
         else:
             batch_cmd.run(inputs, opts)
 
-    @rules_app.command("diff")
+    @rules_app.command("diff", epilog=DIFF_EXAMPLES, short_help="Which records change level under new rules.")
     @guard
     def rules_diff(
-        old: Annotated[str, typer.Argument(help="The rules in use (file, folder or bundled name).")],
-        new: Annotated[str, typer.Argument(help="The rules to compare (file, folder or bundled name).")],
-        inputs: Annotated[list[str], typer.Argument(help="Survey exports to score under both.")],
+        old: Annotated[
+            str, typer.Argument(metavar="OLD", help="The rules in use (file, folder or bundled name).")
+        ],
+        new: Annotated[
+            str, typer.Argument(metavar="NEW", help="The rules to compare (file, folder or bundled name).")
+        ],
+        inputs: Annotated[
+            list[str], typer.Argument(metavar="INPUT", help="Survey exports to score under both.")
+        ],
         preset: PresetOpt = None,
         mapping: MapOpt = None,
         id_column: IdOpt = None,

@@ -16,11 +16,13 @@ from typing import IO, TYPE_CHECKING, Any
 import typer
 
 from stm_screen.cli.errors import say_error
+from stm_screen.core.quantity import count
 from stm_screen.errors import ExitCode, InputFileError, UsageError
 
 if TYPE_CHECKING:
     from stm_screen.batch.output import Writer
     from stm_screen.batch.runner import BatchSettings
+    from stm_screen.core.ruleset import Ruleset
 
 FORMATS = ("csv", "jsonl")
 BATCH_FORMATS = (*FORMATS, "fhir")  # a FHIR R4 Bundle (stm_screen.interop.fhir_writer); not for rules diff
@@ -41,6 +43,7 @@ class CommandOptions:
     fmt: str
     jobs: int = 0
     allow_missing: bool = False
+    allow_missing_for: str | None = None  # Q[,Q...]: only these questions may have no column
     patient_system: str | None = None
     fhir_bundle: str = "collection"
     event: str | None = None
@@ -212,8 +215,21 @@ def _settings(o: CommandOptions, delimiter: str | None, allow_missing: bool | No
         jobs=o.jobs,
         temp_dir=_temp_dir(o.output),
         allow_missing=o.allow_missing if allow_missing is None else allow_missing,
+        allow_missing_for=frozenset(q.strip() for q in (o.allow_missing_for or "").split(",") if q.strip()),
         events=tuple(e.strip() for e in o.event.split(",") if e.strip()) if o.event else (),
     )
+
+
+def _check_allowed(ids: str | None, ruleset: Ruleset) -> None:
+    """--allow-missing Q[,Q...]: each a question id of the ruleset."""
+    if not ids:
+        return
+    from stm_screen.core.conditions import suggest
+
+    known = [q.id for q in ruleset.questions]
+    for qid in (q.strip() for q in ids.split(",")):
+        if qid and qid not in known:
+            raise UsageError(f"--allow-missing: unknown question '{qid}'{suggest(qid, known)}")
 
 
 def _temp_dir(target: str) -> str | None:
@@ -257,6 +273,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.cli.opts import tell_notices
 
     tell_notices(ruleset)
+    _check_allowed(o.allow_missing_for, ruleset)
     mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
     settings = _settings(o, delimiter)
     update, start, bar = _progress(inputs)
@@ -287,7 +304,8 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     left_out = getattr(writer, "left_out", 0)
     if left_out:
         note(
-            f"{left_out:,} record(s) with errors are not in the transaction Bundle (a server would refuse "
+            f"{count(left_out, 'record')} with errors {'is' if left_out == 1 else 'are'} not in the transaction "
+            "Bundle (a server would refuse "
             "the whole transaction for them); fix them and send them again"
         )
     if any(status == "error" for status, _ in writer.counts):
@@ -323,7 +341,7 @@ def _summary(
     total = sum(by_status.values())
     source = inputs[0] if len(inputs) == 1 else f"{len(inputs)} files"
     parts = ", ".join(f"{by_status.get(s, 0):,} {s}" for s in ("ok", "incomplete", "error"))
-    note(f"{total:,} record(s) from {source}: {parts}")
+    note(f"{count(total, 'record')} from {source}: {parts}")
     levels = sorted(ruleset.levels, key=lambda lv: -lv.rank)
     shown = ", ".join(f"{lv.id} {by_level[lv.id]:,}" for lv in levels if by_level.get(lv.id))
     if shown:
@@ -331,10 +349,11 @@ def _summary(
     if skipped:
         total_skipped = sum(skipped.values())
         each = ", ".join(f"{event or '(no event)'} {n:,}" for event, n in sorted(skipped.items()))
-        note(f"{total_skipped:,} row(s) of other events skipped, not scored: {each}")
+        note(f"{count(total_skipped, 'row')} of other events skipped, not scored: {each}")
     for file, qids in gaps:
         note(
-            f"{file}: no column for warning-sign question(s) {', '.join(qids)} (allowed): the warning "
+            f"{file}: no column for warning-sign {'question' if len(qids) == 1 else 'questions'} "
+            f"{', '.join(qids)} (allowed): the warning "
             "signs that ask them could not be checked, in any record"
         )
     if ignored:
@@ -390,13 +409,16 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
         result = run_diff(inputs, old_rules, new_rules, old_map, new_map, settings, handle, o.fmt, note)
     label_old = f"{old_rules.id} {old_rules.version}"
     label_new = f"{new_rules.id} {new_rules.version}"
-    note(f"{result.records:,} record(s); {result.changed:,} change level from {label_old} to {label_new}")
+    note(
+        f"{count(result.records, 'record')}; {result.changed:,} change level from {label_old} to {label_new}"
+    )
     for (before, after), n in result.changes.most_common():
         note(f"  {before or '-'} -> {after or '-'}: {n:,}")
     for label, gaps in ((label_old, result.gaps_old), (label_new, result.gaps_new)):
         for file, qids in gaps:
             note(
-                f"{file}: no column for {len(qids)} warning-sign question(s) of {label} ({', '.join(qids)}): "
+                f"{file}: no column for {count(len(qids), 'warning-sign question')} of {label} "
+                f"({', '.join(qids)}): "
                 f"under {label} they could not be checked for any record"
             )
     if result.errors_old or result.errors_new:

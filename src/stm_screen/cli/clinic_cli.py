@@ -6,46 +6,68 @@ The bodies live in :mod:`stm_screen.cli.history_cmd` and :mod:`stm_screen.cli.fo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from stm_screen.cli.errors import guard
 from stm_screen.cli.opts import TextsOpt, WithOpt
 
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 history_app = typer.Typer(
-    help="The local history of saved screenings (score --save). Stored on this computer only.",
+    help="Saved screenings (--save), on this computer only.",
     no_args_is_help=True,
+    context_settings=CONTEXT,
 )
 form_app = typer.Typer(
-    help="Build the questionnaire in other tools: REDCap, FHIR, a CSV template.", no_args_is_help=True
+    help="The questionnaire for REDCap, FHIR, or a CSV template.",
+    no_args_is_help=True,
+    context_settings=CONTEXT,
 )
 
 LangOpt = Annotated[
     str | None,
     typer.Option(
         "--lang",
+        metavar="CODE",
         help="Language of the text shown (en, es, ...); default: STM_SCREEN_LANG, else the locale "
         "(LC_ALL, LC_MESSAGES, LANG), else English.",
     ),
 ]
 PatientOpt = Annotated[
-    str | None, typer.Option("--patient", help="Only this patient reference.", show_default=False)
+    str | None,
+    typer.Option("--patient", metavar="REF", help="Only this patient reference.", show_default=False),
 ]
 SinceOpt = Annotated[
     str | None,
     typer.Option(
-        "--since", help="Only screenings saved on or after this date (YYYY-MM-DD, UTC).", show_default=False
+        "--since",
+        metavar="DATE",
+        help="Only screenings saved on or after this date (YYYY-MM-DD: the start of that day, UTC).",
+        show_default=False,
     ),
 ]
 
 
-@history_app.command("list")
+def _examples(*lines: str) -> str:
+    return "Examples:\n\n\b\n" + "".join(f"  {line}\n" for line in lines)
+
+
+@history_app.command(
+    "list",
+    epilog=_examples("stm-screen history list", "stm-screen history list --patient MRN-0042 --format csv"),
+    short_help="List saved screenings, oldest first.",
+)
 @guard
 def history_list(
     patient: PatientOpt = None,
     since: SinceOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json, csv.")] = "table",
+    fmt: Annotated[
+        Literal["table", "json", "csv"],
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="table (level titles), json or csv (level ids too)."
+        ),
+    ] = "table",
 ) -> None:
     """List saved screenings, oldest first."""
     from stm_screen.cli import history_cmd
@@ -53,22 +75,30 @@ def history_list(
     history_cmd.list_(patient=patient, since=since, fmt=fmt)
 
 
-@history_app.command("show")
+@history_app.command(
+    "show",
+    epilog=_examples("stm-screen history show 12", "stm-screen history show 12 --format fhir"),
+    short_help="Show one saved screening with its answers.",
+)
 @guard
 def history_show(
     record_id: Annotated[
-        int | None, typer.Argument(metavar="[ID]", help="The screening's id (see 'history list').")
+        int | None, typer.Argument(metavar="ID", help="The screening's id (see 'history list').")
     ] = None,
     fmt: Annotated[
-        str,
+        Literal["text", "json", "fhir", "html"],
         typer.Option(
-            "--format", "-f", help="Output: text, json, fhir (one screening); text, json, html (--patient)."
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="Output: text, json, fhir (one screening); text, json, html (--patient).",
         ),
     ] = "text",
     patient: Annotated[
         str | None,
         typer.Option(
             "--patient",
+            metavar="REF",
             help="Instead of one screening: this patient's screenings over time, with each instrument "
             "score's change and whether it reaches the minimal important change.",
             show_default=False,
@@ -79,11 +109,14 @@ def history_show(
     ] = False,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="With --patient: write to this file (e.g. trend.html)."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="With --patient: write to this file (e.g. trend.html)."
+        ),
     ] = None,
     lang: LangOpt = None,
 ) -> None:
-    """Show a saved screening as it was scored, or (--patient) a patient's screenings over time."""
+    """Show a saved screening as it was scored (with the ruleset version it was scored with) and its
+    answers, or (--patient) a patient's screenings over time."""
     from stm_screen.cli import history_cmd
 
     if patient is not None or record_id is None:
@@ -92,21 +125,37 @@ def history_show(
         history_cmd.show(record_id, fmt=fmt, lang=lang)
 
 
-@history_app.command("export")
+@history_app.command(
+    "export",
+    epilog=_examples(
+        "stm-screen history export --output screenings.csv",
+        "stm-screen history export -o all.jsonl --format jsonl --since 2026-01-01",
+    ),
+    short_help="Export saved screenings to a file.",
+)
 @guard
 def history_export(
-    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.", show_default=False)],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: csv, jsonl, fhir.")] = "csv",
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", metavar="FILE", help="The file to write.", show_default=False),
+    ],
+    fmt: Annotated[
+        Literal["csv", "jsonl", "fhir"],
+        typer.Option("--format", "-f", metavar="FORMAT", help="Output: csv, jsonl, fhir."),
+    ] = "csv",
     patient: PatientOpt = None,
     since: SinceOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Export saved screenings to a file (CSV, JSON lines, or a FHIR R4 Bundle)."""
     from stm_screen.cli import history_cmd
 
-    history_cmd.export(output, fmt=fmt, patient=patient, since=since)
+    history_cmd.export(output, fmt=fmt, patient=patient, since=since, force=force)
 
 
-@history_app.command("delete")
+@history_app.command(
+    "delete", epilog=_examples("stm-screen history delete 12"), short_help="Delete one saved screening."
+)
 @guard
 def history_delete(
     record_id: Annotated[int, typer.Argument(metavar="ID", help="The screening's id (see 'history list').")],
@@ -117,13 +166,23 @@ def history_delete(
     history_cmd.delete(record_id)
 
 
-@history_app.command("purge")
+@history_app.command(
+    "purge",
+    epilog=_examples(
+        "stm-screen history purge --before 2026-01-01", "stm-screen history purge --before 2026-01-01 --yes"
+    ),
+    short_help="Delete every screening saved before a date.",
+)
 @guard
 def history_purge(
     before: Annotated[
         str,
         typer.Option(
-            "--before", help="Delete screenings saved before this date (YYYY-MM-DD, UTC).", show_default=False
+            "--before",
+            metavar="DATE",
+            help="Delete screenings saved before this date (YYYY-MM-DD: the start of that day, UTC; today "
+            "or a later date deletes up to now, after asking).",
+            show_default=False,
         ),
     ],
     yes: Annotated[
@@ -136,30 +195,51 @@ def history_purge(
     history_cmd.purge(before, yes=yes)
 
 
-@form_app.command("export")
+FormFormat = Literal["redcap", "fhir", "xlsform", "csv"]
+
+
+@form_app.command(
+    "export",
+    epilog=_examples(
+        "stm-screen form export redcap -o dictionary.csv",
+        "stm-screen form export fhir > questionnaire.json",
+        "stm-screen form export xlsform -o form.xlsx",
+        "stm-screen form export csv -o template.csv",
+    ),
+    short_help="Export the questionnaire for REDCap, FHIR or a CSV template.",
+)
 @guard
 def form_export(
     what: Annotated[
-        str | None,
-        typer.Argument(help="redcap, fhir, xlsform or csv (or give it with --format).", show_default=False),
+        FormFormat | None,
+        typer.Argument(
+            metavar="FORMAT", help="redcap, fhir, xlsform or csv (or give it with --format).", show_default=False
+        ),
     ] = None,
     fmt: Annotated[
-        str | None,
-        typer.Option("--format", "-f", help="redcap, fhir, xlsform or csv.", show_default=False),
+        FormFormat | None,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="redcap, fhir, xlsform or csv.", show_default=False
+        ),
     ] = None,
     rules: Annotated[
         str | None,
         typer.Option(
-            "--rules", "-r", help="Rules file or folder, or a bundled ruleset's name (default: pt-screen)."
+            "--rules",
+            "-r",
+            metavar="RULES",
+            help="Rules file or folder, or a bundled ruleset's name (default: pt-screen).",
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of standard output."),
     ] = None,
     canonical_base: Annotated[
         str | None,
         typer.Option(
             "--canonical-base",
+            metavar="URL",
             help="FHIR: the base of the Questionnaire's canonical url, e.g. https://forms.example.org/fhir "
             "(default: a urn:stm-screen URN).",
         ),
@@ -170,6 +250,7 @@ def form_export(
         str | None,
         typer.Option(
             "--lang",
+            metavar="CODE",
             help="The form's main language (en, es, ...); FHIR forms also carry every other language the "
             "ruleset is written in. Default: STM_SCREEN_LANG, else the locale, else the ruleset's first.",
         ),
@@ -188,7 +269,7 @@ def form_export(
     chosen = what or fmt
     if chosen is None:
         raise UsageError(
-            _("say which form to export: redcap, fhir, xlsform or csv (for example: form export fhir)")
+            _("say which form to export: redcap, fhir, xlsform or csv (for example: stm-screen form export redcap)")
         )
     form_cmd.export(
         chosen,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from stm_screen.cli.errors import say_info
 from stm_screen.errors import UsageError
-from stm_screen.i18n import _
+from stm_screen.i18n import _, ngettext
 
 FORMATS = ("redcap", "fhir", "xlsform", "csv")
 
@@ -43,9 +43,12 @@ def export(
         # The form gets a stand-in label ('PEG item 1'), never invented wording: the clinic types its own.
         ids = ", ".join(q.id for q in missing[:6]) + (" ..." if len(missing) > 6 else "")
         say_info(
-            _(
-                "warning: no wording was given for {n} item(s) whose licensed text is not shipped ({ids}); the "
-                "form labels them 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE"
+            ngettext(
+                "warning: no wording was given for {n} item whose licensed text is not shipped ({ids}); the "
+                "form labels it 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE",
+                "warning: no wording was given for {n} items whose licensed text is not shipped ({ids}); the "
+                "form labels them 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE",
+                len(missing),
             ).format(n=len(missing), ids=ids)
         )
     if fmt == "xlsform":

@@ -35,6 +35,7 @@ SUMMARY_COLUMNS = (
     "ruleset_sha256",
     "tool_version",
     "level",
+    "level_title",
     "score",
 )
 
@@ -126,14 +127,14 @@ def list_(*, patient: str | None, since: str | None, fmt: str) -> None:
     if not rows:
         say_info("no saved screenings" + (" match" if ref or when else ""))
         return
-    headers = ("ID", "SAVED (UTC)", "PATIENT", "RULESET", "LEVEL", "SCORE")
+    headers = ("ID", "SAVED (UTC)", "PATIENT", "RULESET", "RESULT", "SCORE")
     table = [
         (
             str(r["id"]),
             r["created_at"],
             r["patient"] or "-",
             f"{r['ruleset_id']} {r['ruleset_version']}",
-            r["level"] or "(incomplete)",
+            r["level_title"] or r["level"] or "(incomplete)",
             _cell(r["score"]) or "-",
         )
         for r in rows
@@ -247,20 +248,60 @@ def show(record_id: int, *, fmt: str, lang: str | None = None) -> None:
                 "use --format json"
             ).format(id=record.id, version=record.tool_version)
         ) from None
+    from stm_screen.render.view import Stamp
+
     console = make_console()
+    stamp = Stamp(parse_when(record.created_at, "saved"), record.patient_ref)
+    rules = f"{result.ruleset.get('id', record.ruleset_id)} {result.ruleset.get('version', record.ruleset_version)}"
+    tool = f"stm-screen {record.tool_version}"
     if record.patient_ref:
-        heading = _("Screening {id}, saved {date}, patient {ref}").format(
-            id=record.id, date=record.created_at, ref=record.patient_ref
+        heading = _("Screening {id}, saved {date}, patient reference {ref}; scored with {rules}, {tool}").format(
+            id=record.id, date=stamp.when, ref=record.patient_ref, rules=rules, tool=tool
         )
     else:
-        heading = _("Screening {id}, saved {date}").format(id=record.id, date=record.created_at)
+        heading = _("Screening {id}, saved {date}; scored with {rules}, {tool}").format(
+            id=record.id, date=stamp.when, rules=rules, tool=tool
+        )
     console.print(
         heading,
         markup=False,
         highlight=False,
-        soft_wrap=True,
     )
-    print_result(result, console, plain=plain_wanted(console.is_terminal))
+    print_result(result, console, plain=plain_wanted(console.is_terminal), stamp=stamp)
+    _print_answers(record, console)
+
+
+def _print_answers(record: Record, console: Any) -> None:
+    """The answers as they were given, in question order (question text when the ruleset is here, in the
+    language shown when the ruleset has it)."""
+    ruleset = ruleset_for(record)
+    if ruleset is not None:
+        from stm_screen.core.localised import localise
+        from stm_screen.i18n import current
+
+        if current() in ruleset.languages:
+            ruleset = localise(ruleset, current())
+    console.print("")
+    console.print(_("Answers"), style="bold", markup=False, highlight=False)
+    if not record.answers:
+        console.print(_("(none)"), markup=False, highlight=False)
+        return
+    from stm_screen.core.answers import AnswerValueError, describe, parse_answer
+
+    order = {q.id: q.order for q in ruleset.questions} if ruleset is not None else {}
+    for qid in sorted(record.answers, key=lambda k: order.get(k, len(order))):
+        raw = record.answers[qid]
+        q = ruleset.by_id.get(qid) if ruleset is not None else None
+        shown = _answer_cell(raw)
+        text = qid
+        if q is not None:
+            text = str(q.text)
+            try:
+                shown = describe(q, parse_answer(q, raw))
+            except AnswerValueError:
+                pass
+        console.print(f"- {text}", markup=False, highlight=False)
+        console.print(f"    {shown}", markup=False, highlight=False)
 
 
 TREND_FORMATS = ("text", "json", "html")
@@ -360,7 +401,7 @@ def _refuse_store_files(output: Path, store: Path) -> None:
             )
 
 
-def export(output: Path, *, fmt: str, patient: str | None, since: str | None) -> None:
+def export(output: Path, *, fmt: str, patient: str | None, since: str | None, force: bool = False) -> None:
     _choose(fmt, EXPORT_FORMATS)
     from stm_screen.io.output import open_output
     from stm_screen.store import open_store
@@ -370,7 +411,9 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
     with open_store(create=False) as store:
         _refuse_store_files(output, store.path)
         # The file holds health data: readable by its owner only.
-        with open_output(output, mode=0o600, newline="" if fmt == "csv" else None) as handle:
+        if str(output) != "-" and output.exists() and not output.is_dir() and not force:
+            raise UsageError(f"{output}: already exists; use --force to overwrite it (nothing was written)")
+        with open_output(output, mode=0o600, newline="" if fmt == "csv" else None, force=True) as handle:
             if fmt == "csv":
                 questions: list[str] = []
                 seen: set[str] = set()
@@ -422,11 +465,7 @@ def _interactive() -> bool:
 
 def purge(before: str, *, yes: bool) -> None:
     moment = parse_when(before, "--before")
-    if moment > datetime.now(UTC):
-        raise UsageError(
-            f"--before {before.strip()} is in the future; purge only deletes screenings saved before a past "
-            "date (nothing was deleted)"
-        )
+    future = moment > datetime.now(UTC)  # today's date (its start has passed) or later: deletes up to now
     cutoff = _iso(moment)
     from stm_screen.store import open_store
 
@@ -440,12 +479,14 @@ def purge(before: str, *, yes: bool) -> None:
 
             if not _interactive():
                 raise UsageError(
-                    f"purge would delete {count} screening(s); add --yes to confirm when not run at a terminal"
+                    f"purge would delete {count} screening{'' if count == 1 else 's'}; add --yes to confirm "
+                    "when not run at a terminal"
                 )
+            plural = "" if count == 1 else "s"
+            what = f"saved up to now ({cutoff} has not come yet)" if future else f"saved before {cutoff}"
             try:
                 sure = typer.confirm(
-                    f"Delete {count} screening{'' if count == 1 else 's'} saved before {cutoff}? "
-                    "This cannot be undone",
+                    f"Delete {count} screening{plural} {what}? This cannot be undone",
                     default=False,
                     err=True,
                 )

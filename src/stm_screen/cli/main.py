@@ -26,6 +26,7 @@ SCREEN_OPTIONS: dict[str, tuple[str, bool]] = {
     "--save": ("save", False),
     "--country": ("country", True),
     "--lang": ("lang", True),
+    "--report-dir": ("report_dir", True),
     "--with": ("with_modules", True),
     "--texts": ("texts", True),
 }
@@ -69,12 +70,12 @@ def _parse(
 
 def parse_screen(args: list[str]) -> dict[str, Any] | None:
     """Options of ``stm-screen [screen] ...`` as keyword arguments, or None to let Typer handle the line.
-    The questionnaire's options work without the word ``screen`` too (``stm-screen --with phq4,peg``)."""
-    if args and args[0] != "screen":
-        if not args[0].startswith("-"):
-            return None
-        return _parse(args, SCREEN_OPTIONS)
-    return _parse(args[1:], SCREEN_OPTIONS)
+    Bare ``stm-screen`` takes every option of ``screen`` (``stm-screen --plain``, ``stm-screen --with phq4``)."""
+    if args and args[0] == "screen":
+        return _parse(args[1:], SCREEN_OPTIONS)
+    if args and not args[0].startswith("-"):
+        return None  # another command
+    return _parse(args, SCREEN_OPTIONS)
 
 
 # batch option -> (parameter name, takes a value)
@@ -96,6 +97,7 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "-f": ("fmt", True),
     "--suggest-map": ("suggest_map", False),
     "--allow-missing": ("allow_missing", False),
+    "--allow-missing-for": ("allow_missing_for", True),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
     "--patient-system": ("patient_system", True),
@@ -105,6 +107,23 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--texts": ("texts", True),
 }
 JOBS_RANGE = range(0, 33)  # as the Typer option's min and max
+
+
+def allow_missing_list(args: list[str]) -> list[str]:
+    """``batch ... --allow-missing Q[,Q...]``: a list of question ids after the flag (not a file that
+    exists) allows only those questions to have no column; it is read as ``--allow-missing-for``."""
+    if not args or args[0] != "batch" or "--allow-missing" not in args:
+        return args
+    import os
+    import re
+
+    ids = re.compile(r"[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*")
+    out = list(args)
+    for i, token in enumerate(out[:-1]):
+        following = out[i + 1]
+        if token == "--allow-missing" and ids.fullmatch(following) and not os.path.exists(following):
+            out[i] = "--allow-missing-for"
+    return out
 
 
 def parse_batch(args: list[str]) -> tuple[list[str], dict[str, Any]] | None:
@@ -134,6 +153,7 @@ def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
     options.setdefault("fmt", "csv")
     options.setdefault("decimal_comma", False)
     options.setdefault("allow_missing", False)
+    options.setdefault("allow_missing_for", None)
     for name in ("rules", "preset", "mapping", "id_column", "delimiter", "multi_separator", "with_modules", "texts"):
         options.setdefault(name, None)
     opts = batch_cmd.CommandOptions(**options)
@@ -158,7 +178,7 @@ def _safe_streams() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
+    args = allow_missing_list(sys.argv[1:] if argv is None else argv)
     _safe_streams()
     from stm_screen.i18n import start
 
@@ -176,12 +196,14 @@ def main(argv: list[str] | None = None) -> None:
         from stm_screen.cli.errors import guard, set_debug
 
         set_debug(False)
-        if "report" in options:
-            from pathlib import Path
+        for name in ("report", "report_dir"):
+            if name in options:
+                from pathlib import Path
 
-            options["report"] = Path(options["report"])
+                options[name] = Path(options[name])
         guard(screen_cmd.run)(screen_cmd.Options(**options))
         return
     from stm_screen.cli.app import main as app_main
 
+    sys.argv[1:] = args  # --allow-missing Q[,Q...] as read above
     app_main()

@@ -14,6 +14,7 @@ WithOpt = Annotated[
     str | None,
     typer.Option(
         "--with",
+        metavar="MODULES",
         help="Instrument modules to ask and score beside the screening, by name or path, comma-separated: "
         "phq4, phq9, peg, startback, orebro-sf, tsk11.",
     ),
@@ -22,6 +23,7 @@ TextsOpt = Annotated[
     str | None,
     typer.Option(
         "--texts",
+        metavar="FILE",
         help="YAML file of the clinic's item wording for instruments whose text is not shipped (PEG, "
         "STarT Back, ÖMPSQ-SF, TSK-11): question id -> text, per language.",
     ),

@@ -26,9 +26,7 @@ def run(
         raise UsageError(
             _("unknown --format '{fmt}'; choose one of: {formats}").format(fmt=fmt, formats=", ".join(RENDERERS))
         )
-    if patient is not None:
-        if not save and fmt != "fhir":
-            raise UsageError(_("--patient is only used with --save or --format fhir"))
+    if patient is not None:  # shown with the result, saved with --save, in the FHIR output
         from stm_screen.store.records import check_patient_ref
 
         patient = check_patient_ref(patient)
@@ -54,11 +52,19 @@ def run(
         text = to_fhir(result, ruleset=ruleset, patient=patient)
         sys.stdout.write(printable_json(text, getattr(sys.stdout, "encoding", None)))
     elif fmt == "text":
+        from stm_screen.io.clock import now
         from stm_screen.render.console import make_console, plain_wanted
         from stm_screen.render.text import print_result
+        from stm_screen.render.view import Stamp
 
         console = make_console()
-        print_result(result, console, plain=plain_wanted(console.is_terminal))
+        print_result(result, console, plain=plain_wanted(console.is_terminal), stamp=Stamp(now(), patient))
+    elif fmt in ("html", "md"):
+        from stm_screen.io.clock import now
+        from stm_screen.render.report import ReportInfo, answer_lines, render_report
+
+        info = ReportInfo(now(), patient, answer_lines(ruleset, result))  # the safety answers on page one
+        sys.stdout.write(render_report(result, fmt, info))
     else:
         text = RENDERERS[fmt](result)
         if fmt == "json":
@@ -72,4 +78,4 @@ def run(
         from stm_screen.store import save_screening
 
         record_id = save_screening(result, ruleset=ruleset, patient=patient)
-        say_info(_("saved to the history as screening {id}").format(id=record_id))
+        say_info(_("Saved to the history as screening {id}.").format(id=record_id))

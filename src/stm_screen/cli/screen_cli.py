@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -10,76 +11,116 @@ import typer
 from stm_screen.cli.errors import guard
 from stm_screen.cli.opts import TextsOpt, WithOpt
 
+RulesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rules",
+        "-r",
+        metavar="RULES",
+        help="Rules file or folder, or a bundled ruleset's name (default: pt-screen).",
+    ),
+]
+PlainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--plain",
+        help="Numbered choices answered by typing, no boxes or redraws (for screen readers). Also on with "
+        "ACCESSIBLE=1, TERM=dumb, or when output is not a terminal. NO_COLOR only removes colour.",
+    ),
+]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        metavar="FILE",
+        help="Also write the result to FILE: .pdf, .html, .md, .txt or .json (by suffix). Without it, "
+        "the questionnaire offers to save a copy at the end.",
+    ),
+]
+ReportDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report-dir",
+        metavar="DIR",
+        help="For intake staff: write a PDF report of each patient's result in DIR, named by patient "
+        "reference and time.",
+    ),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing report file.")]
+ResumeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--resume",
+        help="Continue the last screening that was stopped before the end, with the options it was "
+        "started with (for scripts: the questionnaire also offers it when it starts).",
+    ),
+]
+PatientOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--patient",
+        metavar="REF",
+        help="Label the screening with a patient reference such as a record number (never a name).",
+    ),
+]
+NextOpt = Annotated[
+    bool,
+    typer.Option(
+        "--next",
+        help="For intake staff: after each result, clear the screen and scrollback and start the next patient.",
+    ),
+]
+SaveOpt = Annotated[
+    bool, typer.Option("--save", help="Also save each result in the local history (stm-screen history).")
+]
+CountryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--country",
+        metavar="CC",
+        help="Two-letter country code (US, GB, ES, ...) for the emergency number and crisis line "
+        "shown; default: the locale's country (LANG), else text that names 112 and 911.",
+    ),
+]
+
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        metavar="CODE",
+        help="Language of the questions and the result (en, es, ...); default: STM_SCREEN_LANG, "
+        "else the locale (LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language.",
+    ),
+]
+
+SCREEN_EXAMPLES = """Examples:
+
+\b
+  stm-screen                                  start the questionnaire
+  stm-screen --plain --report result.pdf      numbered prompts; keep a PDF
+  stm-screen screen --next --save --patient MRN-0042 --report-dir reports
+"""
+
 
 def register(app: typer.Typer) -> None:
     """Add the questionnaire's commands to the app."""
 
-    @app.command()
+    @app.command(epilog=SCREEN_EXAMPLES, short_help="Answer the questions in the terminal (the default).")
     @guard
     def screen(
-        rules: Annotated[
-            str | None,
-            typer.Option(
-                "--rules",
-                "-r",
-                help="Rules file or folder, or a bundled ruleset's name (default: pt-screen).",
-            ),
-        ] = None,
-        plain: Annotated[
-            bool,
-            typer.Option(
-                "--plain",
-                help="No colour, boxes or redraws; numbered choices answered by typing (for screen readers). "
-                "Also on with NO_COLOR, TERM=dumb, or when output is not a terminal.",
-            ),
-        ] = False,
-        report: Annotated[
-            Path | None,
-            typer.Option(
-                "--report", help="Also write a printable report: FILE.html, .md, .txt or .json (by suffix)."
-            ),
-        ] = None,
-        force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report file.")] = False,
-        resume: Annotated[
-            bool,
-            typer.Option("--resume", help="Continue the last screening that was stopped before the end."),
-        ] = False,
-        patient: Annotated[
-            str | None,
-            typer.Option(
-                "--patient",
-                help="Label the screening with a patient reference such as a record number (never a name).",
-            ),
-        ] = None,
-        next_patient: Annotated[
-            bool,
-            typer.Option(
-                "--next",
-                help="For intake staff: after each result, clear the screen and scrollback and start the next patient.",
-            ),
-        ] = False,
-        save: Annotated[
-            bool,
-            typer.Option("--save", help="Also save each result in the local history (stm-screen history)."),
-        ] = False,
-        country: Annotated[
-            str | None,
-            typer.Option(
-                "--country",
-                help="Two-letter country code (US, GB, ES, ...) for the emergency number and crisis line "
-                "shown; default: the locale's country (LANG), else text that names 112 and 911.",
-            ),
-        ] = None,
+        rules: RulesOpt = None,
+        plain: PlainOpt = False,
+        report: ReportOpt = None,
+        force: ForceOpt = False,
+        resume: ResumeOpt = False,
+        patient: PatientOpt = None,
+        next_patient: NextOpt = False,
+        save: SaveOpt = False,
+        country: CountryOpt = None,
+        report_dir: ReportDirOpt = None,
         with_modules: WithOpt = None,
         texts: TextsOpt = None,
-        lang: Annotated[
-            str | None,
-            typer.Option(
-                "--lang",
-                help="Language of the questions and the result (en, es, ...); default: STM_SCREEN_LANG, "
-                "else the locale (LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language.",
-            ),
-        ] = None,
+        lang: LangOpt = None,
     ) -> None:
         """Answer the screening questions in the terminal and see the result."""
         from stm_screen.cli import screen_cmd
@@ -95,6 +136,7 @@ def register(app: typer.Typer) -> None:
                 next_patient=next_patient,
                 save=save,
                 country=country,
+                report_dir=report_dir,
                 with_modules=with_modules,
                 texts=texts,
                 lang=lang,
@@ -102,13 +144,8 @@ def register(app: typer.Typer) -> None:
         )
 
 
-@guard
-def _default() -> None:
+def start_default(options: Mapping[str, object] | None = None) -> None:
+    """``stm-screen`` with no command: start the screening (with any of ``screen``'s options)."""
     from stm_screen.cli import screen_cmd
 
-    screen_cmd.run(screen_cmd.Options())
-
-
-def start_default() -> None:
-    """``stm-screen`` with no command: start the screening."""
-    _default()
+    guard(screen_cmd.run)(screen_cmd.Options(**(options or {})))  # type: ignore[arg-type]

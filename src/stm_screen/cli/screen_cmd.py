@@ -7,6 +7,7 @@ reference, unreadable rules) is refused before the first question, so nobody ans
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -14,11 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stm_screen.cli.errors import fail, say_error
 from stm_screen.errors import ExitCode, Problem, RulesError, StmScreenError, UsageError
-from stm_screen.i18n import _
+from stm_screen.i18n import N_, _, ngettext
+from stm_screen.prompt.ask import Option
 
 if TYPE_CHECKING:
     from stm_screen.core.contacts import Contacts
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from stm_screen.prompt.ask import Prompter
     from stm_screen.prompt.flow import Flow
     from stm_screen.prompt.resume import Saved
+    from stm_screen.render.view import Stamp
 
 CLEAR = "\x1b[H\x1b[2J\x1b[3J"  # home, screen, then scrollback (erasing the screen may push it there)
 
@@ -42,6 +45,7 @@ class Options:
     next_patient: bool = False
     save: bool = False
     country: str | None = None
+    report_dir: Path | None = None
     with_modules: str | None = None  # instrument modules asked after the screening (--with phq4,peg)
     texts: str | None = None  # the clinic's wording of instruments whose text is not shipped
     lang: str | None = None
@@ -151,16 +155,84 @@ def _hangup_as_interrupt() -> Iterator[None]:
                 signal.signal(sig, old)
 
 
-def make_prompter(opts: Options) -> Prompter:
-    from stm_screen.prompt.ask import FANCY_GLYPHS, PlainPrompter, RichPrompter, can_encode, encoding_of
-    from stm_screen.render.console import plain_wanted
+PLAIN_NOTE = N_(
+    "Plain mode ({why}): every choice has a number. Type the number, or the words, and press Enter. "
+    "Type ? for help and < to go back."
+)  # said in the tool's language where it is shown
 
-    plain = plain_wanted(stdout_is_terminal(), opts.plain)
-    if not plain and not can_encode(FANCY_GLYPHS, encoding_of(sys.stdout)):
-        plain = True  # the console cannot draw questionary's widgets: numbered lists in ASCII instead
-    if plain:
-        return PlainPrompter(sys.stdout)
-    return RichPrompter(sys.stdout, colour=True)
+
+def make_prompter(opts: Options) -> Prompter:
+    """Numbered plain prompts (with --plain, ACCESSIBLE, TERM=dumb, no terminal, or a console that cannot
+    draw the widgets), else arrow-key prompts, in colour unless NO_COLOR is set."""
+    from stm_screen.prompt.ask import FANCY_GLYPHS, PlainPrompter, RichPrompter, can_encode, encoding_of
+    from stm_screen.render.console import colour_wanted, plain_reason
+
+    why = plain_reason(stdout_is_terminal(), opts.plain)
+    if why == "not a terminal":
+        why = _("not a terminal")
+    if why is None and not can_encode(FANCY_GLYPHS, encoding_of(sys.stdout)):
+        why = _("this console cannot draw arrow-key menus")  # numbered lists in ASCII instead
+    if why is not None:
+        prompter = PlainPrompter(sys.stdout)
+        prompter.show(_(PLAIN_NOTE).format(why=why), "note")  # said once, at the start
+        return prompter
+    return RichPrompter(sys.stdout, colour=colour_wanted())
+
+
+def resumed_options(opts: Options, run: dict[str, Any]) -> Options:
+    """The options a stopped run was started with (kept in its resume file), under those given now: a
+    resumed run keeps saving, labelling, reporting and going on to the next patient as it did."""
+    import dataclasses
+
+    def value(name: str, kind: type) -> Any:
+        stored = run.get(name)
+        return stored if isinstance(stored, kind) else None
+
+    changes: dict[str, Any] = {}
+    for name in ("save", "next_patient", "force", "plain"):
+        changes[name] = getattr(opts, name) or bool(value(name, bool))
+    for name in ("country", "rules", "lang"):
+        changes[name] = getattr(opts, name) if getattr(opts, name) is not None else value(name, str)
+    for name in ("report", "report_dir"):
+        stored = value(name, str)
+        changes[name] = (
+            getattr(opts, name) if getattr(opts, name) is not None else (Path(stored) if stored else None)
+        )
+    return dataclasses.replace(opts, **changes)
+
+
+def run_state(opts: Options, rules: str | None, n: int, ask_reference: bool) -> dict[str, Any]:
+    """What a resume file keeps of the run, so that '--resume' restores all of it."""
+    return {
+        "ask_reference": ask_reference,  # --next asks each patient's reference (started with --patient)
+        "save": opts.save,
+        "next_patient": opts.next_patient,
+        "force": opts.force,
+        "plain": opts.plain,
+        "country": opts.country,
+        "lang": opts.lang,  # chosen with --lang or on the welcome screen (else the locale's, as before)
+        "rules": rules,
+        "report": None if opts.report is None else str(opts.report.resolve()),
+        "report_dir": None if opts.report_dir is None else str(opts.report_dir.resolve()),
+        "n": n,
+    }
+
+
+def check_report_dir(folder: Path | None) -> None:
+    if folder is None:
+        return
+    if not folder.is_dir():
+        raise UsageError(_("--report-dir {folder}: not a folder (create it first)").format(folder=folder))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(_("--report-dir {folder}: cannot write in this folder").format(folder=folder))
+
+
+@dataclass
+class Session:
+    """Counts for intake staff: screenings finished in this run, and how many were kept."""
+
+    done: int = 0
+    kept: int = 0
 
 
 def run(opts: Options) -> None:
@@ -175,18 +247,10 @@ def run(opts: Options) -> None:
             ),
             ExitCode.USAGE,
         )
-    patient = check_patient(opts.patient)
-    check_report(opts.report, opts.force)
-    if opts.save:  # a store that cannot be used is refused before the first question
-        from stm_screen.store import open_store
-
-        open_store().close()
-    _safe_output()
-
     from stm_screen.io.datadir import data_dir
     from stm_screen.prompt import resume as resume_files
-    from stm_screen.screening import for_audience, load_rules
 
+    patient = check_patient(opts.patient)
     folder = data_dir()
     saved: Saved | None = None
     if opts.resume:
@@ -203,15 +267,28 @@ def run(opts: Options) -> None:
                 patient = None
         else:  # that patient's own screening, never the last one stopped (another patient's answers)
             saved = _saved_for(files, patient)
-    rules = opts.rules if opts.rules is not None else (saved.rules if saved else None)
-    with_modules = (
-        opts.with_modules if opts.with_modules is not None else (saved.with_modules if saved else None)
-    )
-    texts = _texts_spec(opts.texts) if opts.texts is not None else (saved.texts if saved else None)
+        opts = resumed_options(opts, {**saved.run, "rules": saved.rules})
+        opts = dataclasses.replace(
+            opts,
+            with_modules=opts.with_modules if opts.with_modules is not None else saved.with_modules,
+            texts=opts.texts if opts.texts is not None else saved.texts,
+        )
+    check_report(opts.report, opts.force)
+    check_report_dir(opts.report_dir)
+    if opts.save:  # a store that cannot be used is refused before the first question
+        from stm_screen.store import open_store
+
+        open_store().close()
+    _safe_output()
+    from stm_screen.screening import for_audience, load_rules
+
+    rules = opts.rules
+    with_modules = opts.with_modules
+    texts = _texts_spec(opts.texts) if opts.texts is not None else None
     try:
         ruleset = load_rules(rules, with_modules, texts)
     except RulesError as exc:
-        if saved is None or opts.rules is not None:
+        if saved is None:
             raise
         # The rules the stopped screening used are gone or changed: say how to go on.
         hint = Problem(
@@ -225,30 +302,42 @@ def run(opts: Options) -> None:
     from stm_screen.cli.opts import tell_notices
 
     tell_notices(ruleset)
+    loaded = ruleset
     audience = for_audience(ruleset, lang=opts.lang, country=opts.country)
     prompter = make_prompter(opts)
     if not audience.choice.chosen and len(ruleset.languages) > 1:
         # Nothing chose a language (no --lang, STM_SCREEN_LANG or locale language): ask, in every language.
-        audience = for_audience(ruleset, lang=choose_language_here(prompter, ruleset), country=opts.country)
+        # The choice is kept in the run, so that a resumed run does not ask again.
+        opts = dataclasses.replace(opts, lang=choose_language_here(prompter, ruleset))
+        audience = for_audience(ruleset, lang=opts.lang, country=opts.country)
     ruleset, contacts = audience.ruleset, audience.contacts
     for note in audience.notes:
         prompter.show(_("Note: {note}.").format(note=note), "note")
     if saved is None:
-        waiting = resume_files.saved_files(folder)
-        if waiting:
-            prompter.show(
-                _(
-                    "Note: {n} stopped screening(s) are saved. To continue the last one, stop this one (Ctrl-C) "
-                    "and run: stm-screen screen --resume"
-                ).format(n=len(waiting)),
-                "note",
-            )
+        saved = offer_unfinished(prompter, folder, patient)
+        if saved is not None:
+            before = (opts.lang, opts.country)
+            opts = resumed_options(opts, {**saved.run, "rules": None})
+            if (opts.lang, opts.country) != before:  # the stopped run's language and country
+                audience = for_audience(loaded, lang=opts.lang, country=opts.country)
+                ruleset, contacts = audience.ruleset, audience.contacts
+    kept = opts.save or opts.report_dir is not None or opts.report is not None
+    if opts.next_patient and not kept:
+        prompter.show(
+            _(
+                "Note: results will not be kept. Each one is shown, then cleared for the next patient. To keep "
+                "them, start again with --save (the local history) or --report-dir FOLDER."
+            ),
+            "note",
+        )
 
-    n = 1
+    session = Session()
+    ask_reference = opts.patient is not None or bool(saved is not None and saved.run.get("ask_reference"))
+    n = int(saved.run.get("n", 1)) if saved is not None and isinstance(saved.run.get("n"), int) else 1
     while True:
         target = report_path(opts.report, n)
         check_report(target, opts.force)
-        screen_one(
+        done = screen_one(
             ruleset,
             prompter,
             rules=_rules_spec(rules),
@@ -260,11 +349,16 @@ def run(opts: Options) -> None:
             force=opts.force,
             save=opts.save,
             contacts=contacts,
+            offer_copy=not opts.next_patient,
+            report_dir=opts.report_dir,
+            run=run_state(opts, _rules_spec(rules), n, ask_reference),
         )
+        session.done += 1
+        session.kept += int(done.kept)
         saved = None
         if not opts.next_patient:
             return
-        patient = next_patient(prompter, ask_reference=opts.patient is not None)
+        patient = next_patient(prompter, ask_reference=ask_reference, session=session)
         n += 1
 
 
@@ -289,6 +383,57 @@ def _language_word(code: str) -> str:
         return _("Language")
     finally:
         activate(before)
+
+
+def offer_unfinished(prompter: Prompter, folder: Path, patient: str | None) -> Saved | None:
+    """A stopped screening, offered when the questionnaire starts again: that patient's with --patient,
+    else the newest one stopped without a patient reference (never another patient's answers)."""
+    from stm_screen.prompt import resume as resume_files
+
+    found: Saved | None = None
+    for path in resume_files.saved_files(folder):
+        try:
+            candidate = resume_files.load(path)
+        except UsageError:
+            continue
+        if candidate.patient == patient:
+            found = candidate
+            break
+    if found is None:
+        return None
+    when = _local_time(found.saved_at)
+    n = len(found.answers)
+    try:
+        choice = prompter.select(
+            ngettext(
+                "You have an unfinished screening from {when} ({n} answer). Continue it?",
+                "You have an unfinished screening from {when} ({n} answers). Continue it?",
+                n,
+            ).format(when=when, n=n),
+            [
+                Option("continue", _("Yes, continue where I stopped")),
+                Option("new", _("No, start again (the unfinished answers are deleted)")),
+            ],
+            default=None if prompter.plain else "continue",
+        )
+    except EOFError:
+        return None
+    if choice == "continue":
+        return found
+    resume_files.delete(found.path)
+    return None
+
+
+def _local_time(saved_at: str) -> str:
+    """'10:32' today, else '2026-12-05 10:32', in local time."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(saved_at).astimezone()
+    except ValueError:
+        return _("earlier")
+    today = datetime.now().astimezone().date()
+    return f"{moment:%H:%M}" if moment.date() == today else f"{moment:%Y-%m-%d %H:%M}"
 
 
 def _texts_spec(texts: str) -> str:
@@ -338,8 +483,9 @@ def _saved_for(files: list[Path], patient: str) -> Saved:
     )
 
 
-def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
-    """Between patients: wait for staff, then clear the screen and scrollback. Returns the next reference."""
+def next_patient(prompter: Prompter, ask_reference: bool, session: Session | None = None) -> str | None:
+    """Between patients: wait for staff, then clear the screen and scrollback. Returns the next reference;
+    on q, says how many screenings were done and kept, and exits 0."""
     prompter.show("")
 
     def check(text: str) -> str | None:
@@ -363,6 +509,15 @@ def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
         raise
     _clear()
     if word.lower() in ("q", "quit"):
+        if session is not None:
+            prompter.show(
+                ngettext(
+                    "Finished: {n} screening done in this session, {kept} kept.",
+                    "Finished: {n} screenings done in this session, {kept} kept.",
+                    session.done,
+                ).format(n=session.done, kept=session.kept),
+                "note",
+            )
         raise SystemExit(int(ExitCode.OK))
     return check_patient(word) if ask_reference and word else None
 
@@ -384,9 +539,12 @@ def screen_one(
     force: bool = False,
     save: bool = False,
     contacts: Contacts | None = None,
+    offer_copy: bool = False,
+    report_dir: Path | None = None,
+    run: dict[str, Any] | None = None,
     with_modules: str | None = None,
     texts: str | None = None,
-) -> Result:
+) -> Done:
     """One person's screening: ask, show the result, write the report, forget the resume file."""
     from stm_screen.core.answers import Answer
     from stm_screen.io.datadir import data_dir
@@ -406,15 +564,19 @@ def screen_one(
     for kind, text in welcome(ruleset, len(flow.applicable()), patient):
         prompter.show(text, kind)
     if saved is not None:
-        n = len(flow.answers)
+        restored = len(flow.answers)
         prompter.show(
-            _("Welcome back: {n} answer(s) restored.").format(n=n),
+            ngettext("Welcome back: {n} answer restored.", "Welcome back: {n} answers restored.", restored).format(
+                n=restored
+            ),
             "note",
         )
         if dropped:
             prompter.show(
-                _(
-                    "The rules have changed since; {n} saved answer(s) no longer fit and will be asked again."
+                ngettext(
+                    "The rules have changed since; {n} saved answer no longer fits and will be asked again.",
+                    "The rules have changed since; {n} saved answers no longer fit and will be asked again.",
+                    len(dropped),
                 ).format(n=len(dropped)),
                 "note",
             )
@@ -431,6 +593,7 @@ def screen_one(
                 current.values(),
                 rules=rules,
                 patient=patient,
+                run=run,
                 with_modules=with_modules,
                 texts=texts,
             )
@@ -455,24 +618,117 @@ def screen_one(
                 questionnaire.emergency(fired, asked=questionnaire.answered_yes(fired))
             questionnaire.run()
     except (KeyboardInterrupt, EOFError):
-        stopped(flow, path, ruleset, rules=rules, patient=patient, with_modules=with_modules, texts=texts)
+        stopped(
+            flow, path, ruleset, rules=rules, patient=patient, run=run, with_modules=with_modules, texts=texts
+        )
 
     from stm_screen.core.engine import Scorer
     from stm_screen.core.explain import explain
+    from stm_screen.io.clock import now
+    from stm_screen.render.view import Stamp
 
     result = explain(ruleset, flow.values(), scorer=Scorer(ruleset), contacts=contacts)
-    show_result(result, prompter)
+    stamp = Stamp(now(), patient)
+    show_result(result, prompter, stamp)
+    kept = False
+    if report is None and report_dir is not None:
+        report = offered_path(report_dir, stamp, ".pdf")
     if report is not None:
-        write_report(result, ruleset, report, patient, force=force)
-        prompter.show(_("Report written to {path}").format(path=report), "note")
+        write_report(result, ruleset, report, stamp, force=force)
+        prompter.show(kept_line(report, ruleset.country), "note")
+        kept = True
     if save:
         # If saving fails the resume file stays, so the answers are not lost.
         from stm_screen.store import save_screening
 
         record_id = save_screening(result, ruleset=ruleset, patient=patient)
-        prompter.show(_("Saved to the history as screening {id}").format(id=record_id), "note")
+        prompter.show(_("Saved to the history as screening {id}.").format(id=record_id), "note")
+        kept = True
     resume_files.delete(path)
-    return result
+    if report is None and offer_copy:
+        kept = offer_report(result, ruleset, prompter, stamp) is not None
+    return Done(result, kept)
+
+
+class Done(NamedTuple):
+    result: Result
+    kept: bool  # written to a report or the history
+
+
+def kept_line(path: Path, country: str | None = None) -> str:
+    """Said once the person has a copy (only then is 'bring it with you' said)."""
+    from stm_screen.core.language import region_terms
+    from stm_screen.i18n import current
+
+    text = _(
+        "Your result is saved in {path}. Print it, or bring it with you when you see a doctor or a "
+        "physical therapist."
+    )
+    return region_terms(text, current(), country).format(path=path)
+
+
+def default_report_folder() -> Path:
+    """Where an offered copy goes: the Documents folder when there is one, else the home folder."""
+    home = Path.home()
+    try:
+        from platformdirs import user_documents_path
+
+        documents = user_documents_path()
+    except Exception:  # noqa: BLE001 - any failure: the home folder
+        documents = home
+    return documents if documents.is_dir() else home
+
+
+def offered_path(folder: Path, stamp: Stamp, suffix: str) -> Path:
+    """pain-screening-2026-12-06-1405.pdf (with the patient reference, made safe for a file name), never
+    an existing file's name."""
+    import re
+
+    ref = f"-{re.sub(r'[^A-Za-z0-9._-]+', '_', stamp.patient)}" if stamp.patient else ""
+    # TRANSLATORS: the start of a report's file name: lower case, ASCII letters and hyphens only
+    name = re.sub(r"[^a-z0-9-]+", "-", _("pain-screening").lower()).strip("-") or "pain-screening"
+    base = f"{name}{ref}-{stamp.created:%Y-%m-%d-%H%M}"
+    path = folder / f"{base}{suffix}"
+    n = 2
+    while path.exists():
+        path = folder / f"{base}-{n}{suffix}"
+        n += 1
+    return path
+
+
+def offer_report(result: Result, ruleset: Ruleset, prompter: Prompter, stamp: Stamp) -> Path | None:
+    """At the end: offer a copy (PDF or web page) at a path the offer names. Stopping here keeps the
+    result on screen and writes nothing."""
+    from stm_screen.prompt.ask import Option
+
+    folder = default_report_folder()
+    pdf, page = offered_path(folder, stamp, ".pdf"), offered_path(folder, stamp, ".html")
+    options = [
+        Option("pdf", _("Save it as a PDF: {path}").format(path=pdf)),
+        Option("html", _("Save it as a web page: {path}").format(path=page)),
+        Option("no", _("No, thank you")),
+    ]
+    if prompter.plain:
+        prompter.show("")
+    try:
+        choice = prompter.select(
+            _("Would you like a copy of this result, to keep or to show a doctor?"),
+            options,
+            default=None if prompter.plain else "pdf",
+        )
+    except (KeyboardInterrupt, EOFError):
+        return None
+    if choice == "no":
+        return None
+    target = pdf if choice == "pdf" else page
+    try:
+        write_report(result, ruleset, target, stamp, force=False)
+    except (StmScreenError, OSError) as exc:
+        reason = getattr(exc, "strerror", None) or _("it could not be written")
+        prompter.show(_("Sorry: the copy was not saved ({reason}).").format(reason=reason), "error")
+        return None
+    prompter.show(kept_line(target, ruleset.country), "note")
+    return target
 
 
 def stopped(
@@ -482,6 +738,7 @@ def stopped(
     *,
     rules: str | None,
     patient: str | None,
+    run: dict[str, Any] | None = None,
     with_modules: str | None = None,
     texts: str | None = None,
 ) -> None:
@@ -492,11 +749,21 @@ def stopped(
     if values:
         try:
             resume_files.save(
-                path, ruleset, values, rules=rules, patient=patient, with_modules=with_modules, texts=texts
+                path,
+                ruleset,
+                values,
+                rules=rules,
+                patient=patient,
+                run=run,
+                with_modules=with_modules,
+                texts=texts,
             )
-            message = _(
-                "stopped; your {n} answer(s) are saved. To continue where you left off, run: "
-                "stm-screen screen --resume"
+            message = ngettext(
+                "stopped; your {n} answer is saved. To continue where you left off, run: "
+                "stm-screen screen --resume",
+                "stopped; your {n} answers are saved. To continue where you left off, run: "
+                "stm-screen screen --resume",
+                len(values),
             ).format(n=len(values))
         except (StmScreenError, OSError):
             message = _("stopped; your answers could not be saved (the data folder cannot be written)")
@@ -511,14 +778,21 @@ def stopped(
     raise SystemExit(int(ExitCode.INTERRUPTED))
 
 
-def show_result(result: Result, prompter: Prompter) -> None:
+def show_result(result: Result, prompter: Prompter, stamp: Stamp | None = None) -> None:
+    """The details, then the summary last: what stays on the screen at the end."""
     from stm_screen.render.console import make_console
     from stm_screen.render.text import print_result
 
     prompter.show("")
     console = make_console(file=sys.stdout, width=_result_width())
     # Plain questionnaire output is what a screen reader gets: the score in words, without the bar.
-    print_result(result, console, plain=prompter.plain, bar=not prompter.plain)
+    print_result(result, console, plain=prompter.plain, bar=not prompter.plain, stamp=stamp, height=_height())
+
+
+def _height() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).lines
 
 
 def _result_width() -> int | None:
@@ -531,11 +805,9 @@ def _result_width() -> int | None:
     return int(columns) if columns.isdigit() and int(columns) > 0 else 80
 
 
-def write_report(result: Result, ruleset: Ruleset, path: Path, patient: str | None, *, force: bool) -> None:
-    from datetime import datetime
+def write_report(result: Result, ruleset: Ruleset, path: Path, stamp: Stamp, *, force: bool) -> None:
+    from stm_screen.io.atomic import write_bytes_atomic
+    from stm_screen.render.report import ReportInfo, answer_lines, render_report_bytes, report_format
 
-    from stm_screen.io.atomic import write_text_atomic
-    from stm_screen.render.report import ReportInfo, answer_lines, render_report, report_format
-
-    info = ReportInfo(datetime.now().astimezone(), patient, answer_lines(ruleset, result))
-    write_text_atomic(path, render_report(result, report_format(path), info), force=force)
+    info = ReportInfo(stamp.created, stamp.patient, answer_lines(ruleset, result))
+    write_bytes_atomic(path, render_report_bytes(result, report_format(path), info), force=force)

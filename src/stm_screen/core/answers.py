@@ -13,114 +13,35 @@ import re
 import reprlib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from stm_screen.core.conditions import suggest
+from stm_screen.core.quantity import (
+    canonical_unit,
+    convert,
+    fold,
+    format_quantity,
+    no_words,
+    parse_quantity,
+    unsure_words,
+    vocabulary,
+    yes_words,
+)
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import AnswerProblem, AnswersError
 from stm_screen.i18n import _, pgettext
 
-# LA33-6 and LA32-8 are LOINC's answer codes for Yes and No (answer list LL361-7), as FHIR forms send them
-TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "checked", "ja", "oui", "si", "sí", "on", "x", "la33-6"})
-FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "unchecked", "nein", "non", "off", "la32-8"})
+# The words of every language in stm_screen.core.quantity.LANGUAGES (one table per language: issue 13's
+# Spanish is one of them), and LOINC's answer codes for Yes and No, LA33-6 and LA32-8 (answer list LL361-7),
+# as FHIR forms send them. A file or an export is read with the words of every language; the questionnaire
+# with the words of the person's language (and English's).
+LOINC_YES = frozenset({"la33-6"})
+LOINC_NO = frozenset({"la32-8"})
+TRUE_WORDS = yes_words() | LOINC_YES
+FALSE_WORDS = no_words() | LOINC_NO
 # 'Not sure', for questions that offer it; compared after folding case, spaces and apostrophes.
-UNSURE_WORDS = frozenset(
-    {"unsure", "not sure", "notsure", "dont know", "do not know", "idk", "unknown", "not known", "ns", "dk"}
-)
+UNSURE_WORDS = unsure_words()
 MAX_NUMBER = 10**15  # larger whole numbers are refused before any arithmetic
-
-
-class Vocabulary(NamedTuple):
-    """The words people type in one language, beyond the ones understood in every language."""
-
-    yes: frozenset[str] = frozenset()
-    no: frozenset[str] = frozenset()
-    unsure: frozenset[str] = frozenset()  # folded as is_unsure_word folds (no apostrophes, one space)
-    units: Mapping[str, frozenset[str]] = {}  # days, weeks, months, years -> words
-    numbers: Mapping[str, float] = {}  # 'seis' -> 6
-    half: frozenset[str] = frozenset()  # '... y medio': 'un año y medio' is 1.5 years
-    decimal_comma: bool = False  # '1,5' is one and a half
-
-
-def _fold_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-
-
-VOCABULARIES: dict[str, Vocabulary] = {
-    "es": Vocabulary(
-        yes=frozenset({"sí", "si", "s", "claro"}),
-        no=frozenset({"no", "n"}),
-        unsure=frozenset(
-            {
-                "no sé",
-                "no se",
-                "no lo sé",
-                "no lo se",
-                "nose",
-                "no estoy seguro",
-                "no estoy segura",
-                "no estoy seguro/a",
-                "no estoy segura/o",
-                "no seguro",
-                "no segura",
-                "ns",
-                "ns/nc",
-                "no sabe",
-                "desconocido",
-                "no lo sabe",
-            }
-        ),  # fmt: skip
-        units={
-            "days": frozenset({"d", "dia", "dias", "día", "días"}),
-            "weeks": frozenset({"sem", "sems", "semana", "semanas"}),
-            "months": frozenset({"mes", "meses", "mss"}),
-            "years": frozenset({"a", "año", "años", "ano", "anos", "anio", "anios"}),
-        },
-        numbers={
-            "un": 1,
-            "uno": 1,
-            "una": 1,
-            "dos": 2,
-            "tres": 3,
-            "cuatro": 4,
-            "cinco": 5,
-            "seis": 6,
-            "siete": 7,
-            "ocho": 8,
-            "nueve": 9,
-            "diez": 10,
-            "once": 11,
-            "doce": 12,
-            "trece": 13,
-            "catorce": 14,
-            "quince": 15,
-            "dieciséis": 16,
-            "dieciseis": 16,
-            "dieciocho": 18,
-            "veinte": 20,
-            "veinticuatro": 24,
-            "treinta": 30,
-            "treinta y seis": 36,
-            "cuarenta": 40,
-            "cincuenta": 50,
-            "sesenta": 60,
-            "setenta": 70,
-            "ochenta": 80,
-            "noventa": 90,
-            "medio": 0.5,
-            "media": 0.5,
-        },  # fmt: skip
-        half=frozenset({"y medio", "y media"}),
-        decimal_comma=True,
-    ),
-}
-
-
-def vocabulary(lang: str | None) -> Vocabulary:
-    """The words of ``lang`` ('es-MX' uses 'es'); an empty vocabulary for a language without one."""
-    if not lang:
-        return Vocabulary()
-    return VOCABULARIES.get(lang, VOCABULARIES.get(lang.split("-", 1)[0], Vocabulary()))
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -181,22 +102,16 @@ def _show(value: object) -> str:
     return _REPR.repr(value)
 
 
-def parse_number(q: Question, raw: object, *, decimal_comma: bool = False) -> int | float:
-    if isinstance(raw, bool):
-        raise _not_a(_("is not a number"), raw, q)
-    if isinstance(raw, int) and abs(raw) > MAX_NUMBER:  # would overflow a float (or even printing it)
-        raise AnswerValueError(_("the number is too large; allowed: {allowed}").format(allowed=allowed(q)))
-    if isinstance(raw, int | float):
-        value: int | float = raw
-    elif isinstance(raw, str):
-        text = raw.strip().replace("\u00a0", "").replace(" ", "")
-        if decimal_comma:
-            text = text.replace(".", "").replace(",", ".") if "," in text else text
-        if not _NUMBER.match(text):
-            raise _not_a(_("is not a number"), raw, q)
-        value = float(text)
-    else:
-        raise _not_a(_("is not a number"), raw, q)
+def parse_number(
+    q: Question, raw: object, *, decimal_comma: bool | None = False, lang: str | None = None
+) -> int | float:
+    """A number answer: a number, or text such as '6', '6 months', 'about six months', '2 yrs', 'seis
+    meses' (another unit of time is converted to the question's unit; see :func:`parse_typed` to say so).
+    ``decimal_comma``: whether '1,5' is one and a half (None: as ``lang`` writes numbers)."""
+    return parse_typed_number(q, raw, decimal_comma=decimal_comma, lang=lang)[0]
+
+
+def _check_number(q: Question, raw: object, value: float) -> int | float:
     if not math.isfinite(value):
         raise _not_a(_("is not a number"), raw, q)
     if q.type == "integer":
@@ -210,78 +125,60 @@ def parse_number(q: Question, raw: object, *, decimal_comma: bool = False) -> in
     return value
 
 
-# Words people type after a number, by unit, with each unit's length in months (time units convert).
-_TIME_UNITS: dict[str, tuple[frozenset[str], float]] = {
-    "days": (frozenset({"d", "day", "days"}), 12 / 365.25),
-    "weeks": (frozenset({"w", "wk", "wks", "week", "weeks"}), 7 * 12 / 365.25),
-    "months": (frozenset({"mo", "mos", "mon", "mth", "mths", "month", "months"}), 1.0),
-    "years": (frozenset({"y", "yr", "yrs", "year", "years"}), 12.0),
-}
-_WITH_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([^\W\d_]+)\.?\s*$")
-
-
-def _time_unit(word: str, vocab: Vocabulary | None = None) -> str | None:
-    folded = word.casefold()
-    for name, (words, _months) in _TIME_UNITS.items():
-        if folded in words or (vocab is not None and folded in vocab.units.get(name, ())):
-            return name
-    return None
-
-
-def _words_to_number(text: str, vocab: Vocabulary) -> str:
-    """'seis meses' -> '6 meses', 'un año y medio' -> '1.5 año', '1,5 años' -> '1.5 años' (in ``vocab``'s
-    language); the text unchanged when it holds no such words."""
-    folded = " ".join(text.strip().casefold().split())
-    if vocab.decimal_comma:
-        folded = re.sub(r"(?<=\d),(?=\d)", ".", folded)
-    half = 0.0
-    for tail in vocab.half:
-        if folded.endswith(" " + tail):
-            folded, half = folded[: -len(tail) - 1].strip(), 0.5
-            break
-    for words in sorted(vocab.numbers, key=len, reverse=True):
-        if folded == words or folded.startswith(words + " "):
-            value = vocab.numbers[words] + half
-            return f"{value:g}{folded[len(words) :]}"
-    match = re.match(r"^(\d+(?:\.\d+)?)(.*)$", folded)
-    if half and match:
-        return f"{float(match.group(1)) + half:g}{match.group(2)}"
-    return folded if (half or vocab.decimal_comma) else text
+def parse_typed_number(
+    q: Question, raw: object, *, decimal_comma: bool | None = None, lang: str | None = None
+) -> tuple[int | float, bool]:
+    """The value of a number answer, and whether it was converted from another unit of time. ``lang``: the
+    words of that language (and English's); None: of every language. ``decimal_comma`` None: as ``lang``
+    writes numbers (Spanish: '1,5'); for None, a comma is not a decimal mark."""
+    if isinstance(raw, bool):
+        raise _not_a(_("is not a number"), raw, q)
+    if isinstance(raw, int) and abs(raw) > MAX_NUMBER:  # would overflow a float (or even printing it)
+        raise AnswerValueError(_("the number is too large; allowed: {allowed}").format(allowed=allowed(q)))
+    if isinstance(raw, int | float):
+        return _check_number(q, raw, raw), False
+    if not isinstance(raw, str):
+        raise _not_a(_("is not a number"), raw, q)
+    comma = vocabulary(lang).decimal_comma if (decimal_comma is None and lang) else bool(decimal_comma)
+    text = raw.strip().replace("\u00a0", "").replace(" ", "")
+    if comma:
+        text = text.replace(".", "").replace(",", ".") if "," in text else text
+    if _NUMBER.match(text):  # the common case, fast
+        return _check_number(q, raw, float(text)), False
+    if len(raw) > 200:
+        raise _not_a(_("is not a number"), raw, q)
+    unit = q.unit.get(lang).strip()
+    found = parse_quantity(raw, [unit, unit.rstrip("s")] if unit else [], lang=lang, decimal_comma=comma)
+    if found is None:
+        raise _not_a(_("is not a number"), raw, q)
+    value = found.value
+    if found.out_of is not None and found.out_of != q.max:  # '6 out of 5' on a 0-10 scale
+        raise _not_a(_("is not a number on this scale"), raw, q)
+    if found.unit is None or found.unit in (fold(unit), fold(unit).rstrip("s")):
+        return _check_number(q, raw, value), False
+    own = canonical_unit(unit, lang) if unit else None
+    if own is None or own == found.unit:
+        if own is None:  # a unit of time typed for a question that is not in one
+            raise _not_a(_("is not a number"), raw, q)
+        return _check_number(q, raw, value), False
+    moved = convert(value, found.unit, own)
+    assert moved is not None
+    return _check_number(q, raw, round(moved, 2)), True
 
 
 def parse_typed(q: Question, raw: str, lang: str | None = None) -> tuple[Answer, str]:
     """A typed answer and, when a unit was converted, what it was counted as (else '').
 
-    People type units: '6 months' for a question in months, or '2 yrs', which is counted as 24 months.
-    Only the question's own unit, or another unit of time for a question in units of time, is understood;
-    anything else raises :class:`AnswerValueError` as :func:`parse_answer` does. ``lang`` adds its words:
-    in Spanish 'sí' and 's', 'no sé', 'seis meses', '2 años', '1,5 años', 'un año y medio'.
+    People type units and words: '6 months', 'about six months', or '2 yrs', which is counted as 24 months
+    for a question in months; in Spanish 'seis meses', '2 años', '1,5 años', 'un año y medio'. The same
+    reading as :func:`parse_answer` (``score`` and ``batch``); only the question's own unit or, for a
+    question in units of time, another unit of time is understood. ``lang`` adds its words ('sí', 'no sé').
     """
-    vocab = vocabulary(lang)
-    try:
+    if q.type not in ("integer", "number") or (q.unsure and is_unsure_word(raw, lang)):
         return parse_answer(q, raw, lang), ""
-    except AnswerValueError:
-        text = _words_to_number(raw, vocab) if q.type in ("integer", "number") else raw
-        if text != raw:
-            try:
-                return parse_answer(q, text, lang), ""
-            except AnswerValueError:
-                pass
-        match = _WITH_UNIT.match(text) if q.type in ("integer", "number") else None
-        unit = q.unit.get(lang).strip()
-        if match is None or not unit:
-            raise
-    number, word = match.group(1), match.group(2)
-    folded, own = word.casefold(), unit.casefold()
-    if folded in (own, own.rstrip("s"), own + "s") or _fold_accents(folded) == _fold_accents(own):
-        return parse_number(q, number), ""
-    typed_unit, own_unit = _time_unit(folded, vocab), _time_unit(own, vocab)
-    if typed_unit is None or own_unit is None:
-        raise _not_a(_("is not a number"), raw.strip(), q)
-    if typed_unit == own_unit:
-        return parse_number(q, number), ""
-    months = float(number) * _TIME_UNITS[typed_unit][1] / _TIME_UNITS[own_unit][1]
-    value = parse_number(q, round(months, 2))
+    value, converted = parse_typed_number(q, raw, lang=lang)
+    if not converted:
+        return value, ""
     return value, _("{typed} counted as {value}").format(
         typed=" ".join(raw.split()), value=describe(q, value, lang)
     )
@@ -291,10 +188,8 @@ def is_unsure_word(raw: object, lang: str | None = None) -> bool:
     """'not sure', "don't know", 'unsure' and the like (any case); in ``lang``'s words too ('no sé')."""
     if not isinstance(raw, str):
         return False
-    word = " ".join(raw.strip().casefold().replace("\u2019", "'").replace("'", "").split())
-    if lang is None:  # a file or an export: 'not sure' in any language the tool knows (never a risk)
-        return word in UNSURE_WORDS or any(word in v.unsure for v in VOCABULARIES.values())
-    return word in UNSURE_WORDS or word in vocabulary(lang).unsure
+    # a file or an export (no language): 'not sure' in any language the tool knows (never a risk)
+    return fold(raw) in unsure_words(lang)
 
 
 def parse_bool(q: Question, raw: object, lang: str | None = None) -> bool:
@@ -304,10 +199,9 @@ def parse_bool(q: Question, raw: object, lang: str | None = None) -> bool:
         return bool(raw)
     if isinstance(raw, str):
         word = raw.strip().lower()
-        vocab = vocabulary(lang)
-        if word in TRUE_WORDS or word in vocab.yes:
+        if word in (yes_words(lang) | LOINC_YES if lang else TRUE_WORDS):
             return True
-        if word in FALSE_WORDS or word in vocab.no:
+        if word in (no_words(lang) | LOINC_NO if lang else FALSE_WORDS):
             return False
     if q.unsure:
         raise AnswerValueError(
@@ -367,15 +261,19 @@ def parse_multi(q: Question, raw: object, *, separators: str = ",;") -> frozense
     return frozenset(out)
 
 
-def parse_answer(q: Question, raw: object, lang: str | None = None) -> Answer:
-    """The canonical value of one answer; raises :class:`AnswerValueError`. ``lang`` adds the words of a
-    language to the ones understood in every language (in Spanish: 's' for yes, 'no sé' for not sure)."""
+def parse_answer(
+    q: Question, raw: object, lang: str | None = None, *, decimal_comma: bool | None = None
+) -> Answer:
+    """The canonical value of one answer; raises :class:`AnswerValueError`. ``lang``: the words of that
+    language, with English's (in Spanish: 's' for yes, 'no sé' for not sure, 'seis meses', '1,5');
+    None, for files and exports: the words of every language, and a comma is not a decimal mark unless
+    ``decimal_comma`` says so."""
     if q.unsure and is_unsure_word(raw, lang):
         return UNSURE
     if q.type == "boolean":
         return parse_bool(q, raw, lang)
     if q.type in ("integer", "number"):
-        return parse_number(q, raw)
+        return parse_number(q, raw, decimal_comma=decimal_comma, lang=lang)
     if q.type == "choice":
         return parse_choice(q, raw)
     return parse_multi(q, raw)
@@ -400,6 +298,9 @@ def check_answers(ruleset: Ruleset, raw: object, source: str = "") -> dict[str, 
     problems: list[AnswerProblem] = []
     values: dict[str, Answer] = {}
     ids = [q.id for q in ruleset.questions]
+    # a file is read with the words of every language; '1,5' is one and a half when the ruleset is shown in
+    # a language that writes numbers so (score --lang es)
+    comma = vocabulary(ruleset.lang).decimal_comma if ruleset.lang else False
     for key, value in raw.items():
         qid = str(key)
         q = ruleset.by_id.get(qid)
@@ -410,7 +311,7 @@ def check_answers(ruleset: Ruleset, raw: object, source: str = "") -> dict[str, 
         if is_blank(value):
             continue
         try:
-            values[qid] = parse_answer(q, value)
+            values[qid] = parse_answer(q, value, decimal_comma=comma)
         except AnswerValueError as exc:
             problems.append(AnswerProblem(qid, str(exc)))
     if problems:
@@ -440,7 +341,9 @@ def describe(q: Question, value: Answer, lang: str | None = None) -> str:
         except KeyError:
             return value
     unit = q.unit.get(lang)
-    return f"{value:g} {unit}".strip() if isinstance(value, float) else f"{value} {unit}".strip()
+    if not unit and q.type == "integer" and q.min == 0 and q.max == 10:
+        return f"{value}/10"  # a 0-10 scale
+    return format_quantity(value, unit, lang)
 
 
 def as_values(answers: Mapping[str, Any]) -> dict[str, Answer]:

@@ -586,14 +586,16 @@ def _band_summary(ruleset: Ruleset, ev: Evaluation, lang: str | None) -> Change 
             title = _level_title(ruleset, o.level, lang)
             if unit_points:
                 summary = ngettext(
-                    "One more criterion met would make this '{result}'.",
-                    "{n} more criteria met would make this '{result}'.",
+                    "If one more of the reasons on the list fitted your answers, the result would be "
+                    "'{result}'.",
+                    "If {n} more of the reasons on the list fitted your answers, the result would be "
+                    "'{result}'.",
                     int(need) if float(need).is_integer() else 2,
                 ).format(n=f"{need:g}", result=title)
             else:
                 summary = ngettext(
-                    "{n} more point met would make this '{result}'.",
-                    "{n} more points met would make this '{result}'.",
+                    "If your answers added {n} more point, the result would be '{result}'.",
+                    "If your answers added {n} more points, the result would be '{result}'.",
                     1 if need == 1 else 2,
                 ).format(n=f"{need:g}", result=title)
             return Change("", "", value, o.min, o.level, summary)

@@ -85,6 +85,13 @@ RECORDS: dict[str, dict[str, F]] = {
         "required": F(
             "bool", default=False, doc="An unanswered required question makes the result incomplete"
         ),
+        "aliases": F(
+            "list",
+            default=(),
+            of="str",
+            doc="Other titles surveys give this question (column headers such as 'History of cancer?'): "
+            "a column titled so answers it, and --suggest-map matches headers against them",
+        ),
         "unsure": F(
             "bool",
             doc="Offer 'not sure' as an answer ('unsure' in files); it counts as not known, so a warning "

@@ -115,6 +115,7 @@ class Question(NamedTuple):
     supplied: bool = False  # its wording is supplied by the clinic (item_text: supplied)
     wording: bool = True  # False: supplied wording that was not given (the questionnaire cannot ask it)
     codes: tuple[Code, ...] = ()  # e.g. the LOINC code of the question, for FHIR
+    aliases: tuple[str, ...] = ()  # other titles surveys give it (column headers)
 
     @property
     def choice_ids(self) -> tuple[str, ...]:
@@ -517,6 +518,7 @@ class _Compiler:
                     supplied=supplied,
                     wording=not supplied,
                     codes=_codes(q.codes),
+                    aliases=tuple(str(a) for a in (q.aliases or ())),
                 )
             )
         return questions, all_names

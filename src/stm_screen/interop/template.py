@@ -16,6 +16,15 @@ def describe(q: Question) -> str:
     return text
 
 
+# The id cell of the template's second row: batch reads a row holding it as a header row, not a record,
+# so the template can be filled in and scored as it is.
+TEMPLATE_NOTE = "(this row says what each column takes; it is not scored)"
+
+
 def batch_template(ruleset: Ruleset) -> list[list[str]]:
-    """Two rows: question ids, then the allowed values (delete the second row before filling in)."""
-    return [[q.id for q in ruleset.questions], [describe(q) for q in ruleset.questions]]
+    """Two rows: an id column and the question ids, then what each column takes (batch skips that row:
+    fill in records below it)."""
+    return [
+        ["id", *(q.id for q in ruleset.questions)],
+        [TEMPLATE_NOTE, *(describe(q) for q in ruleset.questions)],
+    ]

@@ -101,3 +101,12 @@ def write_text_atomic(target: Path, text: str, *, force: bool = True, mode: int 
             handle.write(text)
     except OSError as exc:
         raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
+
+
+def write_bytes_atomic(target: Path, data: bytes, *, force: bool = True, mode: int | None = None) -> None:
+    """Bytes (a PDF) written as :func:`write_text_atomic` writes text: a temp file renamed over the target."""
+    try:
+        with atomic_writer(target, force=force, mode=mode, encoding="latin-1") as handle:
+            handle.buffer.write(data)  # type: ignore[attr-defined]
+    except OSError as exc:
+        raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None

@@ -13,7 +13,7 @@ from stm_screen.errors import InputFileError
 
 @contextlib.contextmanager
 def open_output(
-    output: Path | None, *, mode: int | None = None, newline: str | None = None
+    output: Path | None, *, mode: int | None = None, newline: str | None = None, force: bool = True
 ) -> Iterator[IO[str]]:
     """Standard output, or a temp file renamed over ``output`` only if everything was written."""
     if output is None or str(output) == "-":
@@ -23,7 +23,7 @@ def open_output(
     from stm_screen.io.atomic import atomic_writer
 
     try:
-        with atomic_writer(output, mode=mode, newline=newline) as handle:
+        with atomic_writer(output, mode=mode, newline=newline, force=force) as handle:
             yield handle
     except OSError as exc:
         raise InputFileError(f"{output}: cannot write ({exc.strerror or type(exc).__name__})") from None

@@ -86,6 +86,10 @@ class Prompter(Protocol):
 
     plain: bool
 
+    def line_width(self) -> int | None:
+        """How long one choice's label may be before it is cut (None: labels wrap, nothing is cut)."""
+        ...
+
     def show(self, text: str, kind: str = "") -> None:
         """Print a paragraph; kind is '', 'title', 'intro', 'help', 'error', 'urgent' or 'note'."""
 
@@ -97,9 +101,19 @@ class Prompter(Protocol):
         """The keys of every option ticked (a command's key when a command was chosen)."""
         ...
 
-    def text(self, message: str, check: Callable[[str], str | None], default: str = "") -> str:
-        """A line of text that ``check`` accepts (it returns None, or what is wrong)."""
+    def text(
+        self, message: str, check: Callable[[str], str | None], default: str = "", echo: str | None = None
+    ) -> str:
+        """A line of text that ``check`` accepts (it returns None, or what is wrong). ``echo``: the question
+        as it stays on screen with its answer (default: the message)."""
         ...
+
+    def echo(self, message: str, answer: str) -> None:
+        """Say a question's answer when it was given another way."""
+
+
+# What is typed for help and back rather than an answer (in every language the tool speaks).
+COMMAND_WORDS = frozenset({"?", "<", "help", "back", "ayuda", "atras"})
 
 
 def _plain_word(text: str) -> str:
@@ -131,6 +145,9 @@ class PlainPrompter:
         self.out = out or sys.stdout
         self._read_line = read_line or input
         self.encoding = encoding_of(self.out)
+
+    def line_width(self) -> int | None:
+        return None  # labels are wrapped
 
     def write(self, text: str) -> None:
         self.out.write(fit(text, self.encoding))
@@ -239,7 +256,12 @@ class PlainPrompter:
                 _("please type numbers from 1 to {n}, separated by commas.").format(n=len(choices)), "error"
             )
 
-    def text(self, message: str, check: Callable[[str], str | None], default: str = "") -> str:
+    def echo(self, message: str, answer: str) -> None:
+        """Plain mode keeps every line typed on screen: nothing to add."""
+
+    def text(
+        self, message: str, check: Callable[[str], str | None], default: str = "", echo: str | None = None
+    ) -> str:
         self.show(message)
         hint = _("Your answer (Enter keeps {value})").format(value=default) if default else _("Your answer")
         while True:
@@ -288,6 +310,9 @@ class RichPrompter:
         body = "\n".join(f"{style}{line}{_RESET}" if style else line for line in lines)
         self.out.write(fit(body, self.encoding) + "\n")
         self.out.flush()
+
+    def line_width(self) -> int | None:
+        return _width(self.out) - 8  # the pointer and the number before each label
 
     def _choices(
         self, options: Sequence[Option], checked: frozenset[str] = frozenset(), numbered: bool = False
@@ -346,6 +371,31 @@ class RichPrompter:
         app.key_bindings = merge_key_bindings([app.key_bindings, bindings])
         return question
 
+    def _echo(self, message: str, answer: str) -> None:
+        """What stays on screen once a question is answered: the question and the answer, wrapped to the
+        terminal (on the question's last line when it fits, else on a line of its own)."""
+        width = _width(self.out)
+        lines = ("? " + message).split("\n")
+        answer = " ".join(answer.split())
+        style = "\x1b[1;36m" if self.colour else ""
+        reset = _RESET if self.colour else ""
+        if len(lines[-1]) + 1 + len(answer) <= width:
+            lines[-1] = f"{lines[-1]} {style}{answer}{reset}"
+        else:
+            wrapped = textwrap.wrap(answer, width - 4, break_on_hyphens=False, break_long_words=False)
+            lines += [f"  {style}{part}{reset}" for part in wrapped or [""]]
+        self.out.write(fit("\n".join(lines), self.encoding) + "\n")
+        self.out.flush()
+
+    @staticmethod
+    def _erase_when_done(question: Any) -> Any:
+        """The prompt is wiped when answered: this module writes the echo itself (see ``_echo``), and a
+        question left with '<' (back) or '?' (help) leaves nothing that looks unanswered."""
+        app = getattr(question, "application", None)
+        if app is not None:
+            app.erase_when_done = True
+        return question
+
     def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
         import questionary
 
@@ -365,19 +415,30 @@ class RichPrompter:
             instruction=self._instruction(message, hint),
             style=_style(self.colour),
         )
-        answer = self._command_keys(question, options, lambda key: key).unsafe_ask()
-        return str(answer)
+        self._erase_when_done(question)
+        answer = str(self._command_keys(question, options, lambda key: key).unsafe_ask())
+        chosen = next((o for o in options if o.key == answer), None)
+        if chosen is not None and not chosen.command:
+            self._echo(message, chosen.label)
+        return answer
 
     def multi(self, message: str, options: Sequence[Option], checked: frozenset[str]) -> frozenset[str]:
         import questionary
 
         message = self._message(message)
+        boxes = [o for o in options if not o.command]  # help and back are keys, never boxes to tick
+        keys = " ".join(f"{o.shortcut} {o.label.split(' ')[0].lower()}" for o in options if o.command)
+        hint = (
+            _("(Space to tick, Enter when done; {keys})").format(keys=keys)
+            if keys
+            else _("(Space to tick, Enter when done)")
+        )
         question = questionary.checkbox(
             message,
-            choices=self._choices(options, checked),
+            choices=self._choices(boxes, checked),
             pointer=self.pointer,
             use_jk_keys=False,
-            instruction=self._instruction(message, _("(arrow keys to move, Space to tick, Enter when done)")),
+            instruction=self._instruction(message, hint),
             style=_style(self.colour),
         )
 
@@ -389,20 +450,35 @@ class RichPrompter:
                     return [str(v) for v in selected]
             return []
 
+        self._erase_when_done(question)
         answer = self._command_keys(question, options, lambda key: [key, *ticked()]).unsafe_ask()
-        return frozenset(str(a) for a in answer)
+        keys_chosen = frozenset(str(a) for a in answer)
+        if not any(o.command and o.key in keys_chosen for o in options) and keys_chosen:
+            self._echo(message, ", ".join(o.label for o in boxes if o.key in keys_chosen))
+        return keys_chosen
 
-    def text(self, message: str, check: Callable[[str], str | None], default: str = "") -> str:
+    def text(
+        self, message: str, check: Callable[[str], str | None], default: str = "", echo: str | None = None
+    ) -> str:
+        """A line of text; what is wrong is said in full (wrapped) and the line asked again with what was
+        typed, rather than cut to one line at the foot of the prompt."""
         import questionary
 
-        def validate(raw: str) -> bool | str:
-            problem = check(raw.strip())
-            return True if problem is None else fit(problem, self.encoding)
+        wrapped = self._message(message)
+        while True:
+            question = questionary.text(wrapped, default=default, style=_style(self.colour))
+            answer = str(self._erase_when_done(question).unsafe_ask()).strip()
+            problem = check(answer)
+            if problem is None:
+                if answer and _plain_word(answer) not in COMMAND_WORDS:
+                    self._echo(self._message(echo) if echo is not None else wrapped, answer)
+                return answer
+            self.show(problem, "error")
+            default = answer
 
-        answer = questionary.text(
-            self._message(message), default=default, validate=validate, style=_style(self.colour)
-        ).unsafe_ask()
-        return str(answer).strip()
+    def echo(self, message: str, answer: str) -> None:
+        """Say a question's answer when it was given another way (the person confirmed none, say)."""
+        self._echo(self._message(message), answer)
 
 
 def _style(colour: bool) -> Any:

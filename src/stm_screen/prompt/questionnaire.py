@@ -17,10 +17,10 @@ from stm_screen.core.answers import (
     parse_answer,
     parse_number,
     parse_typed,
-    vocabulary,
 )
 from stm_screen.core.contacts import Contacts, fill
 from stm_screen.core.language import region_terms
+from stm_screen.core.quantity import own_vocabulary
 from stm_screen.core.ruleset import UNSURE, Question, RedFlag, Ruleset
 from stm_screen.i18n import N_, _, current, ngettext
 from stm_screen.prompt.ask import Option, Prompter
@@ -42,8 +42,10 @@ BACK_WORDS = {"<", "back", "atrás", "atras"}
 
 def shown(option: Option, lang: str | None = None) -> Option:
     """An option with its label in the tool's language, and the words of ``lang`` that also choose it."""
-    vocab = vocabulary(lang)
-    words = {"yes": vocab.yes, "no": vocab.no, UNSURE: vocab.unsure}.get(option.key, frozenset())
+    vocab = own_vocabulary(lang)
+    words: frozenset[str] = frozenset()
+    if vocab is not None:
+        words = {"yes": vocab.yes, "no": vocab.no, UNSURE: vocab.unsure}.get(option.key, frozenset())
     return Option(option.key, _(option.label), option.shortcut, (*option.aliases, *sorted(words)))
 
 
@@ -96,8 +98,23 @@ def _label(q: Question) -> str:
 
 
 def _short(text: str, width: int) -> str:
+    """Cut at a word, with an ellipsis, when longer than ``width``."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+    if len(text) <= width:
+        return text
+    cut = text[: max(1, width - 1)]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def review_label(question: str, answer: str, width: int | None) -> str:
+    """'Question - answer' in the review list: the answer always whole; the question whole when the
+    labels wrap (plain mode), else as much of it as fits the terminal."""
+    if width is None:
+        return f"{' '.join(question.split())} - {answer}"
+    room = max(20, width - len(answer) - 3)
+    return f"{_short(question, room)} - {answer}"
 
 
 def _raw_default(q: Question, value: Answer | None) -> str:
@@ -126,7 +143,7 @@ class Questionnaire:
         self.prompter = prompter
         self.on_change = on_change
         self.contacts = contacts
-        self._section_shown: str | None = None
+        self._sections_shown: set[str] = set()
         self._ticked: frozenset[str] | None = None  # ticks made before asking for help: kept for the re-ask
 
     def run(self) -> Flow:
@@ -143,9 +160,10 @@ class Questionnaire:
     # --- one question -----------------------------------------------------------------------------------
 
     def intro(self, q: Question) -> None:
-        if q.section == self._section_shown or q.section is None:
+        """A section's title and intro, once: not again when going back or changing an answer."""
+        if q.section is None or q.section in self._sections_shown:
             return
-        self._section_shown = q.section
+        self._sections_shown.add(q.section)
         section = self.flow.ruleset.sections[q.section]
         say = self.prompter.show
         say("")
@@ -243,9 +261,23 @@ class Questionnaire:
             if not keys and q.required:
                 p.show(_("please choose at least one answer (? for help)."), "error")
                 return self._ask_once(q, message)
+            if not keys and not p.plain:  # Enter with nothing ticked: asked, never taken as 'none'
+                sure = p.select(
+                    _("Nothing is ticked. Does none of these apply to you?"),
+                    [Option("none", _("None of these applies")), Option("again", _("Go back to the list"))],
+                    default="again",
+                )
+                if sure == "again":
+                    return self._ask_once(q, message)
+                p.echo(message, _("none of these"))
             return (frozenset(keys),)
         # numbers: typed, checked as typed
-        raw = p.text(message, lambda text: self._check_text(q, text, lang), default=_raw_default(q, default))
+        raw = p.text(
+            message,
+            lambda text: self._check_text(q, text, lang),
+            default=_raw_default(q, default),
+            echo=message.split("\n")[0],
+        )
         word = raw.strip().lower()
         if word in HELP_WORDS:
             return "help"
@@ -340,10 +372,10 @@ class Questionnaire:
         """Show every answer; True when the person wants the result, False after a change was chosen."""
         rows = self.flow.review()
         options = []
+        width = self.prompter.line_width()
         for row in rows:  # the prompter numbers the choices, so that the numbers shown are the keys to type
             answer = _("not answered") if row.value is None else describe(row.question, row.value)
-            text = _short(str(row.question.text), 46)
-            options.append(Option(row.question.id, _short(f"{text} - {answer}", 70)))
+            options.append(Option(row.question.id, review_label(str(row.question.text), answer, width)))
         self.prompter.show("")
         self.prompter.show(_("Please check your answers"), "title")
         key = self.prompter.select(

@@ -36,6 +36,7 @@ class Saved:
     ruleset: dict[str, str] = field(default_factory=dict)
     patient: str | None = None
     saved_at: str = ""
+    run: dict[str, Any] = field(default_factory=dict)  # the run's options: --save, --next, --report...
     with_modules: str | None = None  # the --with value (instrument modules)
     texts: str | None = None  # the --texts file (the clinic's wording)
 
@@ -52,10 +53,12 @@ def save(
     *,
     rules: str | None,
     patient: str | None,
+    run: dict[str, Any] | None = None,
     with_modules: str | None = None,
     texts: str | None = None,
 ) -> None:
-    """Write (or replace) a resume file atomically, readable by its owner only."""
+    """Write (or replace) a resume file atomically, readable by its owner only. ``run``: the options of
+    the run (see ``cli.screen_cmd.run_state``), restored by ``--resume``."""
     data = {
         "format": FORMAT,
         "version": 1,
@@ -63,6 +66,7 @@ def save(
         "rules": rules,
         "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
         "patient": patient,
+        "run": run or {},
         "answers": {k: plain(v) for k, v in answers.items()},
     }
     if with_modules:
@@ -100,6 +104,7 @@ def load(path: Path) -> Saved:
     rules = data.get("rules")
     patient = data.get("patient")
     ruleset = data.get("ruleset")
+    run = data.get("run")
     return Saved(
         path=path,
         answers=dict(data["answers"]),
@@ -107,6 +112,7 @@ def load(path: Path) -> Saved:
         ruleset={str(k): str(v) for k, v in ruleset.items()} if isinstance(ruleset, dict) else {},
         patient=patient if isinstance(patient, str) else None,
         saved_at=str(data.get("saved_at", "")),
+        run=dict(run) if isinstance(run, dict) else {},
         with_modules=data["with"] if isinstance(data.get("with"), str) else None,
         texts=data["texts"] if isinstance(data.get("texts"), str) else None,
     )

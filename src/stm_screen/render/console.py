@@ -9,9 +9,29 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+def plain_reason(stream_is_tty: bool, forced: bool = False) -> str | None:
+    """Why output is plain (numbered choices, no boxes or redraws), or None when it is not: asked for
+    (--plain), the ACCESSIBLE environment variable (the convention of gh and charm's huh), TERM=dumb, or not
+    a terminal. NO_COLOR only removes colour."""
+    if forced:
+        return "--plain"
+    if os.environ.get("ACCESSIBLE", "").strip() not in ("", "0", "false"):
+        return "ACCESSIBLE"
+    if os.environ.get("TERM", "") == "dumb":
+        return "TERM=dumb"
+    if not stream_is_tty:
+        return "not a terminal"
+    return None
+
+
 def plain_wanted(stream_is_tty: bool, forced: bool = False) -> bool:
-    """Plain output: asked for, NO_COLOR set, TERM=dumb, or not a terminal."""
-    return forced or not stream_is_tty or "NO_COLOR" in os.environ or os.environ.get("TERM", "") == "dumb"
+    """Plain output: asked for, ACCESSIBLE set, TERM=dumb, or not a terminal (not NO_COLOR: colour only)."""
+    return plain_reason(stream_is_tty, forced) is not None
+
+
+def colour_wanted() -> bool:
+    """Colour unless NO_COLOR is set (https://no-color.org: any value)."""
+    return "NO_COLOR" not in os.environ
 
 
 def make_console(file: TextIO | None = None, stderr: bool = False, width: int | None = None) -> Console:

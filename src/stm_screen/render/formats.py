@@ -44,13 +44,10 @@ def to_fhir(result: Result, ruleset: Ruleset | None = None, patient: str | None 
 
 def _report(fmt: str) -> Callable[[Result], str]:
     def render(result: Result) -> str:
-        from datetime import datetime
-
+        from stm_screen.io.clock import now
         from stm_screen.render.report import ReportInfo, answer_lines, render_report
 
-        return render_report(
-            result, fmt, ReportInfo(datetime.now().astimezone(), None, answer_lines(None, result))
-        )
+        return render_report(result, fmt, ReportInfo(now(), None, answer_lines(None, result)))
 
     return render
 

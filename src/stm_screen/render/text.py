@@ -11,10 +11,18 @@ import codecs
 from typing import TYPE_CHECKING
 
 from stm_screen.core.explain import Result
-from stm_screen.i18n import _
-from stm_screen.render.view import CRITERIA_GAP, criteria_gap, score_words, sources, view
+from stm_screen.i18n import _, ngettext
+from stm_screen.render.view import CRITERIA_GAP, Item, Stamp, criteria_gap, score_words, sources, view
 
-__all__ = ["CRITERIA_GAP", "criteria_gap", "print_result", "render_plain", "result_lines", "sources"]
+__all__ = [
+    "CRITERIA_GAP",
+    "criteria_gap",
+    "print_result",
+    "render_plain",
+    "result_lines",
+    "sources",
+    "summary_lines",
+]
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -95,22 +103,84 @@ def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> l
                 add(("" if item.style == "flag" else item.style or "dim", f"  {item.detail}"))
             for line in item.lines:
                 add(("dim", f"  {line}"))
-    add(("", ""))
-    add(("dim", v.disclaimer))
-    ruleset = result.ruleset
-    add(
-        (
-            "dim",
-            _("Rules: {id} {version}{modules} (sha256 {sha}), stm-screen {tool}").format(
-                id=ruleset["id"],
-                version=ruleset["version"],
-                modules=modules_words(result),
-                sha=ruleset["sha256"][:12],
-                tool=result.tool_version,
-            ),
-        )
-    )
     return out
+
+
+def summary_lines(
+    result: Result,
+    unicode_ok: bool = True,
+    stamp: Stamp | None = None,
+    brief: int = 0,
+) -> list[tuple[str, str]]:
+    """The short version, as (style, line) pairs: headline, what to do and how soon, who and when, and
+    the disclaimer in one line. Printed last on a screen, under the full result, so that it is what the
+    person sees at the end.
+
+    ``brief`` shortens it for a small screen, the details staying above: 1 keeps what to do in full for
+    emergencies only; 2 also folds the other warning signs that could not be checked into one line; 3
+    keeps only each item's title and how soon."""
+    s = view(result).summary
+    sym = symbol_for(result, unicode_ok)
+    bullet = "•" if unicode_ok else "-"
+    out: list[tuple[str, str]] = []
+    add = out.append
+    cut = False
+    emergency = _("EMERGENCY")
+    tag = f"[{s.tag}] " if s.tag and s.tag.upper() not in s.title.upper() else ""
+    add(("level", f"{sym} {tag}{s.title}".strip()))
+    todo = list(s.todo)
+    if brief >= 2:
+        prefix = _("Could not be checked: {sign}").partition("{sign}")[0]
+        folded = [i for i in todo if i.text.startswith(prefix) and i.tag != emergency]
+        if len(folded) > 1:
+            first = todo.index(folded[0])
+            todo = [i for i in todo if i not in folded]
+            soonest = next((line for i in folded for line in i.lines), "")  # the items are soonest first
+            when = _when_in(soonest)
+            todo.insert(
+                first,
+                Item(
+                    ngettext(
+                        "{n} other warning sign could not be checked: see the list above.",
+                        "{n} other warning signs could not be checked: see the list above.",
+                        len(folded),
+                    ).format(n=len(folded)),
+                    tag=_("SEE A DOCTOR"),
+                    style="flag",
+                    lines=(
+                        (_("If one of them fits you, see a doctor {when} at the latest.").format(when=when),)
+                        if when
+                        else ()
+                    ),
+                ),
+            )
+    if todo:
+        add(("heading", _("What to do now") if result.warning else _("What to do next")))
+        for item in todo:
+            label = f"[{item.tag}] " if item.tag else ""
+            add((item.style, f"{bullet} {label}{item.text}"))
+            full = brief == 0 or (brief in (1, 2) and item.tag == emergency)
+            if item.detail and full:
+                add(("", f"  {item.detail}"))
+            elif item.detail:
+                cut = True
+            for line in item.lines:
+                add(("flag" if item.style == "flag" else "dim", f"  {line}"))
+        if cut:
+            add(("", _("What to do for each one is in the details above.")))
+    if stamp is not None:
+        add(("dim", stamp.line))
+    add(("dim", _("A screening aid, not a diagnosis. The details of this result are above.")))
+    return out
+
+
+def _when_in(line: str) -> str:
+    """'within a few days' out of 'If this fits you, see a doctor within a few days.' (in the language
+    shown): the how soon of a warning sign that could not be checked."""
+    before, _sep, after = _("If this fits you, see a doctor {when}.").partition("{when}")
+    if line.startswith(before) and line.endswith(after) and len(line) > len(before) + len(after):
+        return line[len(before) : len(line) - len(after)]
+    return ""
 
 
 def modules_words(result: Result) -> str:
@@ -139,34 +209,39 @@ def wrap_lines(lines: list[str], width: int) -> list[str]:
     return out
 
 
-def render_plain(result: Result, unicode_ok: bool = True, width: int = 80, bar: bool = True) -> str:
-    """Plain text: no colour, no boxes; what a screen reader or a printer gets.
+def render_plain(
+    result: Result,
+    unicode_ok: bool = True,
+    width: int = 80,
+    bar: bool = True,
+    stamp: Stamp | None = None,
+    room: int | None = None,
+) -> str:
+    """Plain text: no colour, no boxes; what a screen reader or a printer gets. The details, the
+    disclaimer, then the summary (headline, what to do, how soon) last.
 
     ``bar=False`` leaves out the score bar: a screen reader would read its characters one by one, and the
     score is said in words anyway.
     """
+    v = view(result)
+    width = max(width, 40)
     lines = [line for _, line in result_lines(result, unicode_ok, bar=bar)]
-    return "\n".join(wrap_lines(lines, max(width, 40))) + "\n"
+    lines += ["", v.disclaimer, ""]
+    for brief in (0, 1, 2, 3):
+        short = wrap_lines([line for _, line in summary_lines(result, unicode_ok, stamp, brief=brief)], width)
+        if room is None or len(short) + 2 <= room:
+            break
+    # no line of rule characters: a screen reader would read each one out
+    return "\n".join([*wrap_lines(lines, width), _("SUMMARY"), *short]) + "\n"
 
 
-def renderable(result: Result, console: Console) -> RenderableType:
-    from rich import box
-    from rich.console import Group
+def _rows(lines: list[tuple[str, str]], styles: dict[str, str]) -> list[RenderableType]:
     from rich.padding import Padding
-    from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
-    unicode_ok = can_encode(console, "█░•‼◐●○▲╭─")
-    styles = {
-        "level": LEVEL_STYLE.get(result.level or "", "bold"),
-        "heading": "bold underline",
-        "flag": "bold red",
-        "dim": "dim",
-        "": "",
-    }
     body: list[RenderableType] = []
-    for style, line in result_lines(result, unicode_ok):
+    for style, line in lines:
         text = line.lstrip(" ")
         indent = len(line) - len(text)
         if text[:2] in ("• ", "- "):  # a bullet: its wrapped lines go under the text, not the bullet
@@ -181,18 +256,83 @@ def renderable(result: Result, console: Console) -> RenderableType:
             body.append(Padding(Text(text, style=styles[style]), (0, 0, 0, indent)))
         else:
             body.append(Text(line, style=styles[style]))
+    return body
+
+
+def _styles(result: Result) -> dict[str, str]:
+    return {
+        "level": LEVEL_STYLE.get(result.level or "", "bold"),
+        "heading": "bold underline",
+        "flag": "bold red",
+        "dim": "dim",
+        "": "",
+    }
+
+
+def renderable(result: Result, console: Console) -> RenderableType:
+    """The details in a panel (the summary is printed after it: see :func:`print_result`)."""
+    from rich import box
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    unicode_ok = can_encode(console, "█░•‼◐●○▲╭─")
+    body = _rows(result_lines(result, unicode_ok), _styles(result))
+    body += [Text(""), Text(view(result).disclaimer, style="dim")]
     return Panel(
         Group(*body),
-        title=_("Screening result"),
+        title=_("Screening result: the details"),
         box=box.ROUNDED if unicode_ok else box.ASCII,
         expand=False,
         padding=(1, 2),
     )
 
 
-def print_result(result: Result, console: Console, plain: bool = False, bar: bool = True) -> None:
+def summary_renderable(
+    result: Result, console: Console, stamp: Stamp | None = None, room: int | None = None
+) -> RenderableType:
+    """The summary in a heavy frame, a different box from the details: it is what stays on screen."""
+    from rich import box
+    from rich.console import Group
+    from rich.panel import Panel
+
+    unicode_ok = can_encode(console, "█░•‼◐●○▲╭─┏━")
+    for brief in (0, 1, 2, 3):
+        lines = summary_lines(result, unicode_ok, stamp, brief=brief)
+        # the panel's frame takes 2 lines and 4 columns
+        if room is None or len(wrap_lines([t for _, t in lines], console.width - 4)) + 2 <= room:
+            break
+    body = _rows(lines, _styles(result))
+    return Panel(
+        Group(*body),
+        title=_("Your result"),
+        box=box.HEAVY if unicode_ok else box.ASCII_DOUBLE_HEAD,
+        expand=False,
+        padding=(0, 1),
+    )
+
+
+def print_result(
+    result: Result,
+    console: Console,
+    plain: bool = False,
+    bar: bool = True,
+    stamp: Stamp | None = None,
+    height: int | None = None,
+) -> None:
+    """The details, then the summary last: at the end of a long result the headline, what to do and how
+    soon are what is left on the screen. ``height``: the terminal's lines; a summary that would not fit
+    in it (with room for a question after it) says less, the details staying above."""
+    room = None if height is None else max(8, height - SUMMARY_RESERVE)
     if plain:
-        text = render_plain(result, can_encode(console, "█░•‼◐●○▲"), width=min(console.width, 100), bar=bar)
+        unicode_ok = can_encode(console, "█░•‼◐●○▲─")
+        text = render_plain(
+            result, unicode_ok, width=min(console.width, 100), bar=bar, stamp=stamp, room=room
+        )
         console.print(text, markup=False, highlight=False, end="", soft_wrap=True)
     else:
         console.print(renderable(result, console))
+        console.print(summary_renderable(result, console, stamp, room=room))
+
+
+SUMMARY_RESERVE = 7  # lines kept free under the summary: the offer of a copy, its answer, the shell prompt

@@ -9,10 +9,11 @@ would change it. Pure: renderers only lay these blocks out.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from stm_screen.core.explain import Finding, ModuleResult, Result, how_soon
-from stm_screen.i18n import N_, _, ngettext
+from stm_screen.i18n import N_, _, current, ngettext
 
 EMERGENCY = "emergency"
 DISCUSS = N_("TALK TO YOUR DOCTOR")  # the tag of an instrument score pointed out for a doctor (never urgent)
@@ -33,12 +34,67 @@ class Block(NamedTuple):
     text: str = ""  # a paragraph before the items
 
 
+class Summary(NamedTuple):
+    """The short version: the headline, what to do and how soon. Shown last on a screen (so it is what the
+    person sees when the result ends) and first on paper."""
+
+    symbol: str
+    title: str
+    tag: str  # the kind of result in words ('EMERGENCY', 'SEE A DOCTOR', ''), never colour alone
+    todo: tuple[Item, ...]
+
+
 class View(NamedTuple):
     symbol: str
     title: str
     advice: str
     blocks: tuple[Block, ...]
     disclaimer: str
+    summary: Summary
+
+
+class Stamp(NamedTuple):
+    """When a result was made and for whom (a reference, never a name): shown with every result."""
+
+    created: datetime
+    patient: str | None = None
+
+    @property
+    def when(self) -> str:
+        return when_text(self.created)
+
+    @property
+    def line(self) -> str:
+        if self.patient:
+            return _("Patient reference {patient}, {when}").format(patient=self.patient, when=self.when)
+        return self.when
+
+
+def when_text(moment: datetime) -> str:
+    """The date and time with its time zone, in the language shown: '2026-12-06 14:05 CET (UTC+01:00)',
+    '2026-12-06 02:45 UTC' in English; in another language its own long date (Babel's CLDR data, imported
+    only then): '6 de diciembre de 2026, 14:05 CET (UTC+01:00)'."""
+    lang = current()
+    if lang == "en":
+        base = f"{moment:%Y-%m-%d %H:%M}"
+    else:
+        from babel.dates import format_skeleton
+
+        day = format_skeleton("yMMMMd", moment, locale=lang.replace("-", "_"), fuzzy=True)
+        base = f"{day}, {moment:%H:%M}"
+    offset = moment.utcoffset()
+    if offset is None:
+        return base
+    if offset == timedelta(0):
+        return f"{base} UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    utc = f"UTC{sign}{hours:02d}:{mins:02d}"
+    name = moment.tzname() or ""
+    if not name or name.startswith(("UTC", "GMT")) or name[0] in "+-":
+        return f"{base} {utc}"
+    return f"{base} {name} ({utc})"
 
 
 def urgency_tag(f: Finding) -> str:
@@ -54,7 +110,7 @@ def _answers(f: Finding) -> tuple[str, ...]:
     return tuple(f"{a.text} - {a.shown}" for a in f.answers)
 
 
-def _open_item(f: Finding) -> Item:
+def open_item(f: Finding) -> Item:
     """A warning sign left open: what to do if it fits, in full for an emergency sign; else how soon."""
     if f.level == EMERGENCY:
         return Item(
@@ -127,7 +183,75 @@ def view(result: Result) -> View:
         blocks.extend(_warning_blocks(result))
     else:
         blocks.extend(_pt_blocks(result))
-    return View(result.symbol, result.title, result.advice, tuple(blocks), result.disclaimer)
+    return View(result.symbol, result.title, result.advice, tuple(blocks), result.disclaimer, summary(result))
+
+
+def level_kind(result: Result) -> str:
+    """'emergency', 'see_doctor', or '' for a physical-therapy or self-care result (whatever the language)."""
+    if result.level == EMERGENCY or any(f.level == EMERGENCY for f in result.red_flags):
+        return "emergency"
+    if result.warning:
+        return "see_doctor"
+    return ""
+
+
+def level_tag(result: Result) -> str:
+    """The kind of result in words: EMERGENCY, SEE A DOCTOR, or '' for a physical-therapy or self-care one."""
+    kind = level_kind(result)
+    if kind == "emergency":
+        return _("EMERGENCY")
+    return _("SEE A DOCTOR") if kind else ""
+
+
+def summary(result: Result) -> Summary:
+    """Headline, what to do and how soon: under warning signs, each sign that fired (what to do, how
+    soon) and each that could not be checked (what to do if it fits), emergencies first; else the next
+    steps."""
+    if not result.warning:
+        return Summary(
+            result.symbol, result.title, level_tag(result), tuple(Item(s) for s in result.next_steps)
+        )
+    order = ("now", "today", "days", "weeks")
+
+    def rank(f: Finding) -> int:
+        return order.index(f.urgency) if f.urgency in order else len(order)
+
+    fired = [
+        Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
+        for f in sorted(result.red_flags, key=lambda f: (f.level != EMERGENCY, rank(f)))
+    ]
+    not_checked = sorted(result.red_flags_not_ruled_out, key=lambda f: (f.level != EMERGENCY, rank(f)))
+    open_ = [summary_open_item(f) for f in not_checked]
+    if not_checked and any(f.level == EMERGENCY for f in result.red_flags):
+        # an emergency comes first and alone: the signs not checked are counted, and listed above
+        n = len(not_checked)
+        more = ngettext(
+            "{n} other warning sign could not be checked: see the list above.",
+            "{n} other warning signs could not be checked: see the list above.",
+            n,
+        ).format(n=n)
+        open_ = [Item(more, tag=_("SEE A DOCTOR"), style="flag")]
+    emergency = [i for i in [*fired, *open_] if i.tag == _("EMERGENCY")]
+    others = [i for i in [*fired, *open_] if i.tag != _("EMERGENCY")]
+    todo = [*emergency, *others]
+    if result.unchecked:
+        todo.extend(Item(s) for s in result.next_steps)
+    return Summary(result.symbol, result.title, level_tag(result), tuple(todo))
+
+
+def summary_open_item(f: Finding) -> Item:
+    """A warning sign that could not be checked, in the summary: what to do if it fits, and how soon."""
+    title = _("Could not be checked: {sign}").format(sign=f.title)
+    if f.level == EMERGENCY:
+        return Item(title, _("If this fits you: {advice}").format(advice=f.explanation), urgency_tag(f), "flag")
+    soon = how_soon(f.urgency)
+    return Item(
+        title,
+        "",
+        urgency_tag(f),
+        "flag",
+        (_("If this fits you, see a doctor {when}.").format(when=soon),) if soon else (),
+    )
 
 
 def _warning_blocks(result: Result) -> list[Block]:
@@ -154,7 +278,7 @@ def _warning_blocks(result: Result) -> list[Block]:
             Block(
                 "not-ruled-out",
                 _("Warning signs that could not be checked"),
-                tuple(_open_item(f) for f in result.red_flags_not_ruled_out),
+                tuple(open_item(f) for f in result.red_flags_not_ruled_out),
                 _("You answered 'Not sure' to these questions, or they were not answered."),
             )
         )
@@ -166,17 +290,7 @@ def _warning_blocks(result: Result) -> list[Block]:
     cited = _sources_block(result)
     if cited is not None:
         out.append(cited)
-    # What to do and how soon, again at the very end: the last thing on the screen.
-    last = [
-        Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
-        for f in result.red_flags
-    ]
-    if result.unchecked:
-        last.append(
-            Item(result.title, " ".join(result.next_steps) or result.advice, _("SEE A DOCTOR"), "flag")
-        )
-    if last:
-        out.append(Block("what-to-do", _("What to do now"), tuple(last)))
+    # What to do and how soon come again in the summary (see ``summary``): last on a screen.
     return out
 
 
@@ -216,8 +330,7 @@ def _pt_blocks(result: Result) -> list[Block]:
     instruments = instruments_block(result)
     if instruments is not None:
         out.append(instruments)
-    if result.next_steps:
-        out.append(Block("next-steps", _("Next steps"), tuple(Item(s) for s in result.next_steps)))
+    # The next steps are what to do: they come in the summary (see ``summary``).
     cited = _sources_block(result)
     if cited is not None:
         out.append(cited)

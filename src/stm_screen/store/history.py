@@ -98,6 +98,7 @@ class Record:
             "ruleset_sha256": self.ruleset_sha256,
             "tool_version": self.tool_version,
             "level": self.level,
+            "level_title": self.result.get("title") if isinstance(self.result.get("title"), str) else None,
             "score": self.result.get("score"),
         }
 

@@ -1,0 +1,198 @@
+"""What a patient and intake staff see: the installed ``stm-screen`` in real pseudo-terminals of 80x24,
+100x20 and 60x30, its screen drawn by a terminal emulator (``tests/_term.py``) and read as a person would.
+
+Few and fast: each test runs the questionnaire once or twice, answering as a person does with the keys of
+``tests/_keys.py`` (arrow-key prompts, as most people get them)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests._keys import CALM, DOWN, ENTER, GATED_NO, asked, key_for
+from tests._term import SCRIPT, Term
+
+pytestmark = [
+    pytest.mark.skipif(not SCRIPT.exists(), reason="the stm-screen console script is not installed"),
+    pytest.mark.skipif(sys.platform == "win32", reason="pexpect needs a POSIX pseudo-terminal"),
+]
+
+PT = {  # four reasons: "Seeing a physical therapist is recommended"
+    **CALM,
+    **GATED_NO,
+    "pain_duration_months": 8,
+    "activity_limitation": 5,
+    "tightness_trigger_points": True,
+    "recurrent_flare_ups": True,
+}
+
+
+def first_words(text: str, n: int = 5) -> str:
+    return " ".join(str(text).split()[:n])
+
+
+def answer(term: Term, ruleset: Any, answers: dict[str, Any], until: str | None = None) -> None:
+    """Answer each question as it appears (its first words are waited for), up to ``until``."""
+    for q in asked(ruleset, answers):
+        term.expect(first_words(q.text, 4).replace("?", r"\?").replace("(", r"\(").replace(")", r"\)"))
+        term.send(key_for(q, answers[q.id]))
+        if q.id == until:
+            return
+
+
+def test_pt_result_at_80x24_ends_with_the_summary_and_the_offer_of_a_copy(
+    tmp_path: Path, ruleset: Any
+) -> None:
+    term = Term(["--patient", "MRN-0042"], tmp_path / "home", 80, 24, TZ="Europe/Madrid")
+    answer(term, ruleset, PT)
+    term.expect("Please check your answers")
+    term.expect("Show my result")
+    term.send(ENTER)
+    term.expect("No, thank you")
+    term.settle()
+    screen = term.flat()
+    # the last screen: the headline, what to do (and how soon), who and when, then the offer of a copy
+    assert "Seeing a physical therapist is recommended" in screen
+    assert "What to do next" in screen and "in the next two weeks" in screen
+    assert "Patient reference MRN-0042" in screen
+    assert "CET (UTC+01:00)" in screen or "CEST (UTC+02:00)" in screen
+    assert "Rules: pt-screen" not in screen and "sha256" not in screen  # for reports and JSON only
+    assert "Would you like a copy of this result" in screen
+    term.send(ENTER)  # the PDF, first choice
+    assert term.finish() == 0
+    screen = term.flat()
+    assert "Seeing a physical therapist is recommended" in screen  # still on screen at the end
+    assert "bring it with you" in screen
+    (pdf,) = (tmp_path / "home").glob("pain-screening-MRN-0042-*.pdf")
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+    assert "Seeing a physical therapist is recommended" in text and "MRN-0042" in text
+
+
+def test_emergency_at_100x20_leaves_what_to_do_and_how_soon_on_screen(tmp_path: Path, ruleset: Any) -> None:
+    answers = {**PT, "bladder_bowel_change": True}
+    term = Term(["screen"], tmp_path / "home", 100, 20)
+    answer(term, ruleset, answers, until="bladder_bowel_change")
+    term.expect("Stop here and show my result")
+    term.send(ENTER)  # stop (the default in the arrow-key prompt)
+    term.expect("No, thank you")
+    term.send(DOWN * 2 + ENTER)
+    assert term.finish() == 0
+    screen = term.flat()
+    assert "EMERGENCY" in screen and "New bladder or bowel problems" in screen
+    assert "How soon: now" in screen
+    assert "Go to an emergency department now" in screen
+    assert "not a diagnosis" in screen
+
+
+def test_questionnaire_at_60x30_words_back_and_multi_select(tmp_path: Path, ruleset: Any) -> None:
+    term = Term(["screen"], tmp_path / "home", 60, 30)
+    term.expect("How old are you")
+    term.send("forty" + ENTER)
+    term.expect("Are you pregnant")
+    term.send("2" + ENTER)
+    term.expect("How long have you had this pain")
+    term.send("more than a few" + ENTER)
+    term.expect("is not a number")
+    term.settle()
+    # the message wraps to the width instead of being cut: its end is on screen
+    assert "(? for help, < to go back)" in term.flat()
+    term.send("\x15" + "1.5 years" + ENTER)  # Ctrl-U, then a number with a unit
+    term.expect("counted as 18 months")
+    term.expect("Where is the pain")
+    term.send(ENTER)  # nothing ticked: pain areas are required
+    term.expect("please choose at least one answer")
+    term.expect("Where is the pain")
+    term.send(" " + ENTER)  # lower back
+    term.expect("how has the pain changed")
+    term.send("<")  # back: the question left behind does not stay on screen
+    term.expect("Where is the pain")
+    term.settle()
+    assert "how has the pain changed" not in term.display()
+    term.send(ENTER)  # keeps the ticks
+    term.expect("how has the pain changed")
+    term.settle()
+    assert "Lower back" in term.display()  # the echo of the answer
+    term.child.sendintr()
+    assert term.finish() == 130
+
+
+def test_next_and_save_stopped_at_patient_2_then_resumed(tmp_path: Path, ruleset: Any) -> None:
+    """Intake staff: '--next --save'; patient 2 is stopped; following the tool's own hint keeps both."""
+    home = tmp_path / "home"
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    term = Term(
+        ["screen", "--next", "--save", "--patient", "MRN-1", "--report-dir", str(reports)], home, 80, 24
+    )
+    answer(term, ruleset, PT)
+    term.expect("Show my result")
+    term.send(ENTER)
+    term.expect("Saved to the history as screening 1")
+    term.expect("Next patient's reference")
+    term.send("MRN-2" + ENTER)
+    answer(term, ruleset, PT, until="pain_areas")
+    term.expect("how has the pain changed")
+    term.child.sendintr()
+    term.expect(r"run: (stm-screen[^\r\n]*)")
+    hint = term.child.match.group(1).strip()
+    assert term.finish() == 130
+    assert hint == "stm-screen screen --resume"
+    term = Term(hint.split()[1:], home, 80, 24)
+    term.expect("Welcome back")
+    rest = dict(PT)
+    for q in asked(ruleset, rest):
+        if q.order <= ruleset.by_id["pain_areas"].order:
+            continue
+        term.expect(first_words(q.text, 4).replace("?", r"\?").replace("(", r"\(").replace(")", r"\)"))
+        term.send(key_for(q, rest[q.id]))
+    term.expect("Show my result")
+    term.send(ENTER)
+    term.expect("Saved to the history as screening 2")  # --save came back with --resume
+    term.expect("Next patient's reference")  # and so did --next
+    term.send("q" + ENTER)
+    term.expect("2 screenings done in this session|1 screening done in this session")
+    assert term.finish() == 0
+    listed = subprocess.run(
+        [str(SCRIPT), "history", "list", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={"STM_SCREEN_HOME": str(home / "data"), "PATH": "/usr/bin:/bin"},
+        timeout=30,
+        check=True,
+    )
+    rows = json.loads(listed.stdout)
+    assert [r["patient"] for r in rows] == ["MRN-1", "MRN-2"]
+    assert rows[1]["level_title"] == "Seeing a physical therapist is recommended"
+    # --report-dir came back too: one PDF per patient, named by reference and time
+    names = sorted(re.sub(r"-\d{4}-\d\d-\d\d-\d{4}\.pdf$", "", p.name) for p in reports.glob("*.pdf"))
+    assert names == [
+        "pain-screening-MRN-1",
+        "pain-screening-MRN-2",
+    ]
+
+
+def test_an_unfinished_screening_is_offered_when_the_questionnaire_starts_again(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    term = Term(["--plain"], home, 80, 24)  # bare stm-screen takes the options of screen
+    term.expect("Plain mode")
+    term.expect("Your answer")
+    term.sendline("40")
+    term.expect("Type a number")
+    term.child.sendintr()
+    assert term.finish() == 130
+    term = Term(["--plain"], home, 80, 24)
+    term.expect(r"You have an unfinished screening from \d\d:\d\d \(1 answer\)\. Continue it\?")
+    term.expect("Type a number")
+    term.sendline("1")
+    term.expect("Welcome back: 1 answer restored")
+    term.expect("Are you pregnant")
+    term.child.sendintr()
+    assert term.finish() == 130
