@@ -3,6 +3,7 @@ kinds of result told apart in words and frame (not colour alone), Spanish charac
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from io import BytesIO
 from typing import Any
@@ -106,6 +107,43 @@ def test_spanish_characters_render_and_read_back() -> None:
     text = pages_text(bytes(doc.pdf.output()))[0]
     assert "¿Tiene dolor? Sí: hace 2 años, niño, según el médico. ¡Llame al 112!" in text
     assert '"Ok" - - !!' in text  # what Helvetica cannot draw becomes its nearest ASCII
+
+
+def test_a_spanish_report_is_spanish_throughout(ruleset: Any) -> None:
+    """A Spanish speaker's PDF: the tool's words and the ruleset's in Spanish, accents, ñ, ¿ and ¡ read back
+    as they are, the date in Spanish with its time zone, and the document's language is Spanish."""
+    from pypdf import PdfReader
+
+    from stm_screen import i18n
+    from stm_screen.core.localised import localise
+
+    spanish = localise(ruleset, "es")
+    i18n.activate("es")
+    data = answers(spanish, calf_swelling=True, night_pain="unsure")
+    result = score_data(spanish, data, contacts=contacts_for("MX", lang="es")[0])
+    pdf = render_report_bytes(result, "pdf", ReportInfo(WHEN, "MRN-0042", answer_lines(spanish, result)))
+    pages = pages_text(pdf)
+    first, text = pages[0], " ".join(pages)
+    for needed in (
+        "Informe de la evaluación del dolor",
+        "VEA A UN MÉDICO primero",
+        "Qué hacer ahora",
+        "Cuándo: hoy",
+        "Señales de alarma",
+        "Respuestas de seguridad",
+        "¿Tiene",
+        "SÍ",
+        "no lo sé",
+        "Referencia del paciente MRN-0042",
+        "6 de diciembre de 2026, 14:05 CET (UTC+01:00)",
+        "página 1 de",
+    ):
+        assert needed in first, needed
+    assert "Firma de revisión" in text and "Revisado por" in text and "Otras respuestas" in text
+    assert "ñ" in text or "Ñ" in text
+    english = re.compile(r"\b(What to do|Warning signs|Safety answers|Question|Answer|page \d|Sign-off|YES|not sure)\b")
+    assert not english.findall(text)
+    assert PdfReader(BytesIO(pdf)).trailer["/Root"]["/Lang"] == "es"
 
 
 def test_pdf_pages_draw(ruleset: Any) -> None:

@@ -249,12 +249,16 @@ def to_pdf(result: Result, info: ReportInfo) -> bytes:
     doc = _Doc(f"{title} - {info.date}", footer)
     pdf = doc.pdf
     doc.text(title, 18, "B", h=9)
-    for key, value in _header(result, info):
+    header = _header(result, info)
+    pdf.set_font("Helvetica", "B", 9.5)
+    # the labels' column fits the longest label in the language shown ('Referencia del paciente')
+    label_width = max(38.0, *(pdf.get_string_width(latin1(key)) + 4 for key, _value in header))
+    for key, value in header:
         pdf.set_font("Helvetica", "B", 9.5)
         pdf.set_text_color(*MUTED)
-        pdf.cell(38, 5, latin1(key))
+        pdf.cell(label_width, 5, latin1(key))
         pdf.set_font("Helvetica", "", 9.5)
-        pdf.multi_cell(doc.width - 38, 5, latin1(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(doc.width - label_width, 5, latin1(value), new_x="LMARGIN", new_y="NEXT")
     _result_box(doc, result)
     doc.heading(_("What to do now") if result.warning else _("What to do next"))
     doc.items(todo)
