@@ -26,10 +26,12 @@ PROMPT = re.compile(r"Escriba un número del 1 al \d+[^:]*: |Escriba los número
 
 
 def spawn(args: list[str], home: Path) -> pexpect.spawn[Any]:
-    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES") and not k.startswith("XDG_")
+    }
     environ.update(
         {"STM_SCREEN_HOME": str(home), "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1",
-         "LANG": "es_MX.UTF-8", "LC_MESSAGES": "", "LC_ALL": ""}
+         "LANG": "es_MX.UTF-8", "LC_MESSAGES": "", "LC_ALL": "", "HOME": str(home)}
     )  # fmt: skip
     return pexpect.spawn(str(SCRIPT), args, env=environ, encoding="utf-8", timeout=20, dimensions=(40, 100))
 
@@ -56,8 +58,11 @@ def reply(asked: str) -> str:
 
 
 def test_a_spanish_speaker_goes_from_the_welcome_to_the_report(tmp_path: Path) -> None:
-    report = tmp_path / "informe.html"
-    child = spawn(["screen", "--plain", "--country", "MX", "--report", str(report)], tmp_path / "home")
+    """No --report: at the end the questionnaire offers a copy (in Spanish, with a Spanish file name), and the
+    web page is chosen."""
+    home = tmp_path / "home"
+    home.mkdir()
+    child = spawn(["screen", "--plain", "--country", "MX"], home)
     seen: list[str] = []
     child.expect("¿Debo ver a un fisioterapeuta por mi dolor?")
     child.expect("no un diagnóstico")
@@ -81,9 +86,17 @@ def test_a_spanish_speaker_goes_from_the_welcome_to_the_report(tmp_path: Path) -
         child.sendline(reply(current))
     else:
         pytest.fail("the review never came:\n" + "".join(seen)[-1500:])
-    child.expect("Informe guardado en")
-    seen.append(child.before)
+    child.expect("RESUMEN")  # the summary comes last, under the details
+    seen.append(child.before + child.after)
+    child.expect(r"¿Quiere una copia de este resultado, para guardarla o mostrarla a un médico\?")
+    seen.append(child.before + child.after)
+    child.expect(PROMPT)
+    seen.append(child.before + child.after)
+    child.sendline("2")  # the web page
+    child.expect("Su resultado está guardado en")
+    seen.append(child.before + child.after)
     child.expect(pexpect.EOF)
+    seen.append(child.before)
     child.close()
     assert child.exitstatus == 0
     screen = "".join(seen)
@@ -99,6 +112,9 @@ def test_a_spanish_speaker_goes_from_the_welcome_to_the_report(tmp_path: Path) -
         without_sources[max(0, m.start() - 200) : m.end() + 40] for m in ENGLISH.finditer(without_sources)
     ]
     assert not found, found
+    assert "Es una ayuda para orientarse, no un diagnóstico. Los detalles de este resultado están arriba." in screen
+    assert "Guardarlo como PDF:" in screen and "Guardarlo como página web:" in screen
+    (report,) = home.glob("evaluacion-dolor-*.html")
     html = report.read_text(encoding="utf-8")
     assert "<html lang='es'>" in html and "Informe de la evaluación del dolor" in html
     assert "Se recomienda ver a un fisioterapeuta" in html and re.search(r"\d+ de [a-z]+ de \d{4}", html)
