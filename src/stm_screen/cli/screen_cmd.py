@@ -703,13 +703,16 @@ def offer_report(result: Result, ruleset: Ruleset, prompter: Prompter, stamp: St
 
     folder = default_report_folder()
     pdf, page = offered_path(folder, stamp, ".pdf"), offered_path(folder, stamp, ".html")
+    # The folder is named in the question (which wraps) and each file in its choice, so that a long path is
+    # never cut at the edge of an arrow-key menu.
     options = [
-        Option("pdf", _("Save it as a PDF: {path}").format(path=pdf)),
-        Option("html", _("Save it as a web page: {path}").format(path=page)),
+        Option("pdf", _("Save it as a PDF: {path}").format(path=pdf.name)),
+        Option("html", _("Save it as a web page: {path}").format(path=page.name)),
         Option("no", _("No, thank you")),
     ]
     if prompter.plain:
         prompter.show("")
+    prompter.show(_("A copy would be saved in {folder}").format(folder=folder))
     try:
         choice = prompter.select(
             _("Would you like a copy of this result, to keep or to show a doctor?"),

@@ -118,7 +118,8 @@ def summary_lines(
 
     ``brief`` shortens it for a small screen, the details staying above: 1 keeps what to do in full for
     emergencies only; 2 also folds the other warning signs that could not be checked into one line; 3
-    keeps only each item's title and how soon."""
+    keeps only each other item's title and how soon; 4 says how soon on the title's own line (many
+    warning signs at once on a small screen). What to do in an emergency is always said in full."""
     s = view(result).summary
     sym = symbol_for(result, unicode_ok)
     bullet = "•" if unicode_ok else "-"
@@ -158,8 +159,12 @@ def summary_lines(
         add(("heading", _("What to do now") if result.warning else _("What to do next")))
         for item in todo:
             label = f"[{item.tag}] " if item.tag else ""
+            full = brief == 0 or item.tag == emergency  # what to do in an emergency is never left out
+            if brief >= 4 and item.tag != emergency and item.lines:
+                add((item.style, f"{bullet} {label}{item.text}. {' '.join(item.lines)}"))
+                cut = cut or bool(item.detail)
+                continue
             add((item.style, f"{bullet} {label}{item.text}"))
-            full = brief == 0 or (brief in (1, 2) and item.tag == emergency)
             if item.detail and full:
                 add(("", f"  {item.detail}"))
             elif item.detail:
@@ -227,7 +232,7 @@ def render_plain(
     width = max(width, 40)
     lines = [line for _, line in result_lines(result, unicode_ok, bar=bar)]
     lines += ["", v.disclaimer, ""]
-    for brief in (0, 1, 2, 3):
+    for brief in BRIEF:
         short = wrap_lines([line for _, line in summary_lines(result, unicode_ok, stamp, brief=brief)], width)
         if room is None or len(short) + 2 <= room:
             break
@@ -297,7 +302,7 @@ def summary_renderable(
     from rich.panel import Panel
 
     unicode_ok = can_encode(console, "█░•‼◐●○▲╭─┏━")
-    for brief in (0, 1, 2, 3):
+    for brief in BRIEF:
         lines = summary_lines(result, unicode_ok, stamp, brief=brief)
         # the panel's frame takes 2 lines and 4 columns
         if room is None or len(wrap_lines([t for _, t in lines], console.width - 4)) + 2 <= room:
@@ -335,4 +340,5 @@ def print_result(
         console.print(summary_renderable(result, console, stamp, room=room))
 
 
-SUMMARY_RESERVE = 7  # lines kept free under the summary: the offer of a copy, its answer, the shell prompt
+SUMMARY_RESERVE = 8  # lines kept free under the summary: the offer of a copy (its folder), its answer, the prompt
+BRIEF = (0, 1, 2, 3, 4)  # ever shorter summaries, tried in turn until one fits the screen (summary_lines)
