@@ -196,3 +196,27 @@ def test_an_unfinished_screening_is_offered_when_the_questionnaire_starts_again(
     term.expect("Are you pregnant")
     term.child.sendintr()
     assert term.finish() == 130
+
+
+def test_a_summary_of_many_warning_signs_fits_a_small_screen_and_keeps_an_emergency_whole(ruleset: Any) -> None:
+    """The shortest summary says how soon on each sign's own line; an emergency's what-to-do is never cut."""
+    from stm_screen.render.text import render_plain
+    from stm_screen.screening import score_data
+
+    many = {
+        **ruleset.examples[0].answers,
+        "age_years": 40,
+        "pain_duration_months": 18,
+        **dict.fromkeys(
+            ("calf_swelling", "fever_or_unwell", "infection_risk", "cancer_history", "unexplained_weight_loss",
+             "night_pain", "major_trauma", "minor_trauma", "morning_stiffness"),
+            True,
+        ),
+    }  # fmt: skip
+    text = render_plain(score_data(ruleset, many), width=80, room=16)
+    summary = text.split("\nSUMMARY\n")[1].splitlines()
+    assert summary[0].startswith("▲ Please see a doctor before physical therapy")
+    assert len(summary) <= 16
+    assert any(line.startswith("• [SEE A DOCTOR] A painful or swollen calf. How soon: today") for line in summary)
+    emergency = render_plain(score_data(ruleset, {**many, "bladder_bowel_change": True}), width=80, room=8)
+    assert "Go to an emergency department now" in emergency.split("\nSUMMARY\n")[1]
