@@ -115,3 +115,46 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return ";".join(value)
     return str(value)
+
+
+SPANISH = [
+    ("seis meses", 6),
+    ("2 años", 24),
+    ("1,5 años", 18),
+    ("un año y medio", 18),
+    ("dos años y medio", 30),
+    ("medio año", 6),
+    ("treinta y seis meses", 36),
+    ("unos 6 meses", 6),
+    ("más o menos seis meses", 6),
+    ("hace 8 semanas", 1.84),
+    ("1 año y 6 meses", 18),
+    ("six months", 6),  # English is understood in every language
+]
+
+
+@pytest.mark.parametrize(("typed", "months"), SPANISH)
+def test_spanish_is_one_more_table_for_the_same_parser(ruleset: Any, typed: str, months: float) -> None:
+    from stm_screen.core.localised import localise
+
+    q = localise(ruleset, "es").by_id["pain_duration_months"]
+    assert parse_typed(q, typed, "es")[0] == pytest.approx(months, abs=0.01)
+
+
+@pytest.mark.parametrize("typed", ["más de 3 meses", "casi 3 meses", "2-3 meses", "unos meses", "muchos años"])
+def test_spanish_qualified_numbers_are_refused_not_guessed(ruleset: Any, typed: str) -> None:
+    from stm_screen.core.localised import localise
+
+    with pytest.raises(AnswerValueError):
+        parse_typed(localise(ruleset, "es").by_id["pain_duration_months"], typed, "es")
+
+
+def test_files_and_exports_read_every_languages_words(ruleset: Any) -> None:
+    """No language (score, batch): Spanish words too, but a comma is a decimal mark only when asked."""
+    q = ruleset.by_id["pain_duration_months"]
+    assert [parse_answer(q, t) for t in ("seis meses", "2 años", "un año y medio")] == [6, 24, 18]
+    with pytest.raises(AnswerValueError):
+        parse_answer(q, "1,5 años")
+    assert parse_answer(q, "1,5 años", decimal_comma=True) == 18
+    assert parse_answer(ruleset.by_id["night_pain"], "no sé") == "unsure"
+    assert "es" in LANGUAGES and LANGUAGES["es"].decimal_comma

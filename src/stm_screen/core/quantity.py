@@ -1,10 +1,13 @@
 """Numbers as people write them: ``6``, ``6 months``, ``about 6 months``, ``2 yrs``, ``six months``,
-``18mo``, ``1.5 years``, ``a year and a half``; and the yes / no / not sure words. One parser for the
-questionnaire, ``score`` and ``batch`` (through :mod:`stm_screen.core.answers`).
+``18mo``, ``1.5 years``, ``a year and a half``; in Spanish ``seis meses``, ``2 años``, ``1,5 años``, ``un
+año y medio``, ``unos 6 meses``; and the yes / no / not sure words. One parser for the questionnaire,
+``score`` and ``batch`` (through :mod:`stm_screen.core.answers`).
 
-Every word comes from a per-language :class:`Vocabulary` in :data:`LANGUAGES`. Adding a language is adding
-one table (number words, unit words, yes/no/not-sure words, whether a comma is the decimal mark): the
-parser itself does not change. Without a language, the words of every table are understood.
+Every word comes from a per-language :class:`Vocabulary` in :data:`LANGUAGES` (English and Spanish).
+Adding a language is adding one table (number words, unit words, "about" and "half" words, yes/no/not-sure
+words, whether a comma is the decimal mark): the parser itself does not change. A chosen language's words
+are read with English's (the tool's own language); without a language (files and survey exports), the
+words of every table are understood.
 
 Pure: no I/O. A text that is not a quantity gives ``None``; the caller says what is allowed.
 """

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from stm_screen.errors import InputFileError, UsageError
+from stm_screen.i18n import _
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -43,13 +44,15 @@ def atomic_writer(
     """Open a temp file next to ``target``; rename it over the target only if the block succeeds."""
     target = Path(target)
     if target.exists() and target.is_dir():
-        raise UsageError(f"{target}: is a folder")
+        raise UsageError(_("{path}: is a folder").format(path=target))
     if not force and target.exists():
-        raise UsageError(f"{target}: already exists; use --force to overwrite it")
+        raise UsageError(_("{path}: already exists; use --force to overwrite it").format(path=target))
     if _is_database(target):
         # An output path mistyped as the history store (or any SQLite file) would replace it whole.
         raise UsageError(
-            f"{target}: is a database file (such as the screening history); choose another output"
+            _("{path}: is a database file (such as the screening history); choose another output").format(
+                path=target
+            )
         )
     folder = target.parent if str(target.parent) else Path(".")
     made: list[str] = []
@@ -59,11 +62,11 @@ def atomic_writer(
                 fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
                 made.append(tmp)
         except FileNotFoundError:
-            raise InputFileError(f"{target}: the folder {folder} does not exist") from None
+            raise InputFileError(_("{path}: the folder {folder} does not exist").format(path=target, folder=folder)) from None
         except PermissionError:
-            raise InputFileError(f"{target}: permission denied") from None
+            raise InputFileError(_("{path}: permission denied").format(path=target)) from None
         except OSError as exc:
-            raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
+            raise InputFileError(_("{path}: cannot write ({reason})").format(path=target, reason=exc.strerror or type(exc).__name__)) from None
         if mode is not None:
             os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
@@ -100,7 +103,7 @@ def write_text_atomic(target: Path, text: str, *, force: bool = True, mode: int 
         with atomic_writer(target, force=force, mode=mode) as handle:
             handle.write(text)
     except OSError as exc:
-        raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
+        raise InputFileError(_("{path}: cannot write ({reason})").format(path=target, reason=exc.strerror or type(exc).__name__)) from None
 
 
 def write_bytes_atomic(target: Path, data: bytes, *, force: bool = True, mode: int | None = None) -> None:
@@ -109,4 +112,4 @@ def write_bytes_atomic(target: Path, data: bytes, *, force: bool = True, mode: i
         with atomic_writer(target, force=force, mode=mode, encoding="latin-1") as handle:
             handle.buffer.write(data)  # type: ignore[attr-defined]
     except OSError as exc:
-        raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
+        raise InputFileError(_("{path}: cannot write ({reason})").format(path=target, reason=exc.strerror or type(exc).__name__)) from None

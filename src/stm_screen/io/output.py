@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from stm_screen.errors import InputFileError
+from stm_screen.i18n import _
 
 
 @contextlib.contextmanager
@@ -26,4 +27,4 @@ def open_output(
         with atomic_writer(output, mode=mode, newline=newline, force=force) as handle:
             yield handle
     except OSError as exc:
-        raise InputFileError(f"{output}: cannot write ({exc.strerror or type(exc).__name__})") from None
+        raise InputFileError(_("{path}: cannot write ({reason})").format(path=output, reason=exc.strerror or type(exc).__name__)) from None
