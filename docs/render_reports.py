@@ -3,7 +3,8 @@
     python docs/render_reports.py [OUT_DIR]      # default: ./report-pictures
 
 For each sample (a physical-therapy result, a see-a-doctor result with a sign not checked, an emergency
-with Spain's crisis line, signs not checked) it writes the report as .html and .pdf, a screenshot of the
+with Spain's crisis line, signs not checked), in English and in Spanish (``es-*`` files, Mexico's numbers),
+it writes the report as .html and .pdf, a screenshot of the
 HTML page, the HTML page printed by Chromium, and one PNG per page of both PDFs. Needs the test extras (pypdfium2) and Chromium for the HTML
 screenshots (``apt-get install chromium``); without Chromium only the PDF pages are drawn.
 """
@@ -84,6 +85,8 @@ def pdf_pages(pdf: Path, stem: Path, scale: float = 1.4) -> list[Path]:
 
 
 def main() -> int:
+    from stm_screen import i18n
+    from stm_screen.core.localised import localise
     from stm_screen.io.contacts import contacts_for
     from stm_screen.render.report import ReportInfo, answer_lines, render_report_bytes
     from stm_screen.rules.loader import load_ruleset
@@ -91,22 +94,25 @@ def main() -> int:
 
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "report-pictures")
     out.mkdir(parents=True, exist_ok=True)
-    ruleset = load_ruleset()
-    contacts = contacts_for("ES")[0]
-    when = datetime(2026, 12, 6, 14, 5, tzinfo=timezone(timedelta(hours=1), "CET"))
     browser = chromium()
-    for name, (answers, patient) in samples().items():
-        result = score_data(ruleset, answers, contacts=contacts)
-        info = ReportInfo(when, patient, answer_lines(ruleset, result))
-        for fmt in ("html", "pdf"):
-            (out / f"{name}.{fmt}").write_bytes(render_report_bytes(result, fmt, info))
-        pages = pdf_pages(out / f"{name}.pdf", out / name)
-        print(f"{name}: {len(pages)} PDF page(s) -> {', '.join(p.name for p in pages)}")
-        if browser:
-            screenshot(out / f"{name}.html", out / f"{name}-html.png", browser)
-            printed = print_to_pdf(out / f"{name}.html", out / f"{name}-html-printed.pdf", browser)
-            shown = pdf_pages(printed, out / f"{name}-html-printed") if printed.exists() else []
-            print(f"{name}: HTML screenshot -> {name}-html.png; printed: {len(shown)} page(s)")
+    for lang, country, prefix in (("en", "ES", ""), ("es", "MX", "es-")):
+        i18n.activate(lang)
+        ruleset = localise(load_ruleset(), lang)
+        contacts = contacts_for(country, lang=lang)[0]
+        when = datetime(2026, 12, 6, 14, 5, tzinfo=timezone(timedelta(hours=1), "CET"))
+        for sample, (answers, patient) in samples().items():
+            name = f"{prefix}{sample}"
+            result = score_data(ruleset, answers, contacts=contacts)
+            info = ReportInfo(when, patient, answer_lines(ruleset, result))
+            for fmt in ("html", "pdf"):
+                (out / f"{name}.{fmt}").write_bytes(render_report_bytes(result, fmt, info))
+            pages = pdf_pages(out / f"{name}.pdf", out / name)
+            print(f"{name}: {len(pages)} PDF page(s) -> {', '.join(p.name for p in pages)}")
+            if browser:
+                screenshot(out / f"{name}.html", out / f"{name}-html.png", browser)
+                printed = print_to_pdf(out / f"{name}.html", out / f"{name}-html-printed.pdf", browser)
+                shown = pdf_pages(printed, out / f"{name}-html-printed") if printed.exists() else []
+                print(f"{name}: HTML screenshot -> {name}-html.png; printed: {len(shown)} page(s)")
     if not browser:
         print("Chromium not found: HTML screenshots skipped (apt-get install chromium)")
     shutil.rmtree(out / ".chromium-profile", ignore_errors=True)
