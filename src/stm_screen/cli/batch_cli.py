@@ -78,6 +78,10 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "checked, so records are 'incomplete' with level see_doctor; the summary names them once.",
             ),
         ] = False,
+        force: Annotated[
+            bool,
+            typer.Option("--force", help="With --suggest-map: replace an existing mapping file."),
+        ] = False,
         jobs: Annotated[
             int,
             typer.Option(
@@ -110,6 +114,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             fmt=fmt,
             jobs=jobs,
             allow_missing=allow_missing,
+            force=force,
         )
         if suggest_map:
             batch_cmd.suggest(inputs, opts)

@@ -41,6 +41,7 @@ class CommandOptions:
     fmt: str
     jobs: int = 0
     allow_missing: bool = False
+    force: bool = False  # --suggest-map: replace an existing mapping file
 
 
 def note(line: str) -> None:
@@ -66,11 +67,6 @@ def _check(o: CommandOptions, inputs: list[str], formats: tuple[str, ...] = FORM
         delimiter = _DELIMITER_WORDS.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1 or delimiter in '"\r\n':
             raise UsageError("--delimiter must be one character such as , ; | or the word tab")
-    if o.output != "-":
-        target = Path(o.output).resolve()
-        for path in inputs:
-            if path != "-" and Path(path).resolve() == target:
-                raise UsageError(f"--output {o.output} is also an input; choose another file")
     if "-" in inputs:
         raise UsageError("reading standard input is not supported; give the export's file name")
     return delimiter
@@ -219,8 +215,19 @@ def _size(path: str) -> int:
         return 0
 
 
+def _guard_output(o: CommandOptions, inputs: list[str], rules: list[tuple[str, str | None]]) -> None:
+    """The output is none of the files this command reads (inputs, rules, mapping, the history store)."""
+    from stm_screen.io.sameness import paths_of, refuse_output_over_inputs, rules_paths
+
+    read = paths_of("input", inputs) + paths_of("--map", [o.mapping])
+    for label, spec in rules:
+        read += paths_of(label, rules_paths(spec))
+    refuse_output_over_inputs(o.output, read)
+
+
 def run(inputs: list[str], o: CommandOptions) -> None:
     delimiter = _check(o, inputs, BATCH_FORMATS)
+    _guard_output(o, inputs, [("--rules", o.rules)])
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
     from stm_screen.batch.runner import Batch
@@ -296,6 +303,9 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
     delimiter = _check(o, inputs)
     if len(inputs) != 1:
         raise UsageError("--suggest-map reads one export at a time")
+    _guard_output(o, inputs, [("--rules", o.rules)])
+    if o.output != "-" and not o.force and Path(o.output).exists() and not _is_special(Path(o.output)):
+        raise UsageError(f"--output {o.output}: already exists; use --force to overwrite it (nothing was written)")
     from stm_screen.batch.suggest import suggest_mapping
     from stm_screen.screening import load_rules
 
@@ -309,6 +319,7 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
 
 def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
     delimiter = _check(o, inputs)
+    _guard_output(o, inputs, [("OLD", old), ("NEW", new)])
     from stm_screen.batch.diff import run_diff
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.screening import load_rules

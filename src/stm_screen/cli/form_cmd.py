@@ -16,7 +16,10 @@ def export(fmt: str, *, rules: str | None, output: Path | None) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(FORMATS)}")
     from stm_screen.io.output import open_output
+    from stm_screen.io.sameness import paths_of, refuse_output_over_inputs, rules_paths
     from stm_screen.screening import load_rules
+
+    refuse_output_over_inputs(output, paths_of("--rules", rules_paths(rules)))
 
     ruleset = load_rules(rules)
     if fmt == "fhir":

@@ -5,10 +5,8 @@ Messages name record ids and counts only: never a patient reference or an answer
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -238,21 +236,6 @@ def _csv_rows(records: Iterator[Record], questions: list[str]) -> Iterator[list[
         ]
 
 
-def _refuse_store_files(output: Path, store: Path) -> None:
-    """Renaming an export over the store (or its -wal/-shm files) would destroy the whole history."""
-    if str(output) == "-":
-        return
-    target = output.resolve()
-    for name in (store, *(store.with_name(store.name + s) for s in ("-wal", "-shm", "-journal"))):
-        same = target == name.resolve()
-        with contextlib.suppress(OSError):
-            same = same or os.path.samefile(target, name)  # a hard link
-        if same:
-            raise UsageError(
-                f"{output}: is the history store's own file; export to another file (nothing was written)"
-            )
-
-
 def export(output: Path, *, fmt: str, patient: str | None, since: str | None) -> None:
     _choose(fmt, EXPORT_FORMATS)
     from stm_screen.io.output import open_output
@@ -260,8 +243,11 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
 
     ref, when = _filters(patient, since)
     count = 0
+    from stm_screen.io.sameness import refuse_output_over_inputs
+
+    refuse_output_over_inputs(output, [])
     with open_store(create=False) as store:
-        _refuse_store_files(output, store.path)
+        refuse_output_over_inputs(output, [("the history store", store.path)])
         # The file holds health data: readable by its owner only.
         with open_output(output, mode=0o600, newline="" if fmt == "csv" else None) as handle:
             if fmt == "csv":

@@ -90,6 +90,7 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "-f": ("fmt", True),
     "--suggest-map": ("suggest_map", False),
     "--allow-missing": ("allow_missing", False),
+    "--force": ("force", False),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
 }

@@ -161,5 +161,7 @@ def schema(output: Path | None) -> None:
         sys.stdout.write(printable_json(text, getattr(sys.stdout, "encoding", None)))
         return
     from stm_screen.io.atomic import write_text_atomic
+    from stm_screen.io.sameness import refuse_output_over_inputs
 
+    refuse_output_over_inputs(output, [])
     write_text_atomic(output, text, force=True)

@@ -65,12 +65,14 @@ def report_path(base: Path | None, n: int) -> Path | None:
     return base.with_name(f"{base.stem}-{n}{base.suffix}")
 
 
-def check_report(path: Path | None, force: bool) -> None:
+def check_report(path: Path | None, force: bool, rules: str | None = None) -> None:
     if path is None:
         return
+    from stm_screen.io.sameness import paths_of, refuse_output_over_inputs, rules_paths
     from stm_screen.render.report import report_format
 
     report_format(path)
+    refuse_output_over_inputs(path, paths_of("--rules", rules_paths(rules)), option="--report")
     try:
         if path.is_dir():
             raise UsageError(f"{path}: is a folder")
@@ -159,7 +161,7 @@ def run(opts: Options) -> None:
             ExitCode.USAGE,
         )
     patient = check_patient(opts.patient)
-    check_report(opts.report, opts.force)
+    check_report(opts.report, opts.force, opts.rules)
     from stm_screen.io.contacts import contacts_for
 
     contacts, contacts_note = contacts_for(opts.country)
@@ -214,7 +216,7 @@ def run(opts: Options) -> None:
     n = 1
     while True:
         target = report_path(opts.report, n)
-        check_report(target, opts.force)
+        check_report(target, opts.force, opts.rules)
         screen_one(
             ruleset,
             prompter,
