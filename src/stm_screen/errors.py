@@ -19,6 +19,13 @@ def printable(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+def answered_twice(key: object) -> str:
+    """The one message for a question answered twice in one record, in every input format."""
+    shown = printable(str(key))
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"'{shown}' is answered twice; keep one answer"
+
+
 class ExitCode(IntEnum):
     """The exit codes documented in the README."""
 

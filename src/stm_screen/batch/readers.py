@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from stm_screen.batch.segments import WINDOW_BUFFER, EdgeLine, Window, can_window
-from stm_screen.errors import InputFileError
+from stm_screen.errors import InputFileError, answered_twice, printable
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
@@ -48,8 +48,48 @@ def _parse_int(text: str) -> int | float:
     return int(text) if len(text) <= MAX_INT_DIGITS else float(text)
 
 
+class TwiceDict(dict[str, Any]):
+    """A JSON object that held a key twice (JSON's own rule would silently keep the last value)."""
+
+    twice: str = ""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    marked = TwiceDict(out)
+    for key, _ in pairs:
+        if key in seen:
+            marked.twice = key
+            break
+        seen.add(key)
+    return marked
+
+
+def find_twice(value: Any, depth: int = 0) -> str | None:
+    """The first key held twice by an object anywhere in ``value`` (a parsed FHIR resource, say)."""
+    if isinstance(value, TwiceDict):
+        return value.twice
+    if depth > 64:
+        return None
+    if isinstance(value, dict):
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return None
+    for child in children:
+        if isinstance(child, dict | list):
+            found = find_twice(child, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_int=_parse_int)
+    return json.loads(text, parse_int=_parse_int, object_pairs_hook=_pairs)
 
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -463,9 +503,16 @@ def open_json(
             rtype = item.get("resourceType")
             if rtype is None:
                 state["id"] = ""
+                if isinstance(item, TwiceDict):
+                    yield BadRecord(answered_twice(item.twice))
+                    continue
                 yield {str(k): _flat_text(v) for k, v in item.items()}
             elif rtype == "Bundle":
                 kind = "fhir"
+                if isinstance(item, TwiceDict):  # e.g. two 'entry' lists: one would be lost unseen
+                    state["id"] = ""
+                    yield BadRecord(f"the Bundle holds '{printable(item.twice[:60])}' twice; keep one")
+                    continue
                 for entry in item.get("entry") or []:
                     res = entry.get("resource") if isinstance(entry, dict) else None
                     if isinstance(res, dict) and res.get("resourceType") == "QuestionnaireResponse":
@@ -549,7 +596,7 @@ def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
 
 def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterator[Any]:
     """The items of a top-level JSON array, decoded one at a time from a sliding buffer."""
-    decoder = json.JSONDecoder(parse_int=_parse_int)
+    decoder = json.JSONDecoder(parse_int=_parse_int, object_pairs_hook=_pairs)
     buf = ""
     pos = 0
     eof = False
@@ -647,6 +694,9 @@ def fhir_record(res: dict[str, Any]) -> Record:
     Two extra fields: ``__id__`` (the response's identifier or id) and ``__status__``.
     """
     out: Record = {"__id__": _fhir_id(res), "__status__": str(res.get("status") or "")}
+    twice = find_twice(res)
+    if twice is not None:  # e.g. two valueBoolean in one answer
+        return BadRecord(answered_twice(twice))
     stack = list(reversed(res.get("item") or []))
     while stack:
         item = stack.pop()
@@ -664,6 +714,8 @@ def fhir_record(res: dict[str, Any]) -> Record:
                     break
             stack.extend(reversed(ans.get("item") or []))
         if link is not None and answers:
+            if str(link) in out:
+                return BadRecord(answered_twice(link))
             out[str(link)] = texts[0] if len(texts) == 1 else tuple(texts)
         stack.extend(reversed(item.get("item") or []))
     return out

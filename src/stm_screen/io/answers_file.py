@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from stm_screen.errors import InputFileError
+from stm_screen.errors import InputFileError, answered_twice
 from stm_screen.io.yamlfile import MAX_BYTES, SafeLoader, YamlProblems, decode, read_bytes
 
 
@@ -65,8 +65,7 @@ class _AnswersLoader(SafeLoader):  # type: ignore[valid-type,misc]
 
 
 def _twice(key: object) -> str:
-    shown = str(key) if len(str(key)) <= 60 else str(key)[:57] + "..."
-    return f"'{shown}' is answered twice; keep one answer"
+    return answered_twice(key)
 
 
 def parse_answers_text(text: str, name: str) -> Any:
