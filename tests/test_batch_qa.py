@@ -450,14 +450,14 @@ def test_a_stray_quote_does_not_swallow_the_records_after_it(tmp_path: Path) -> 
     in_id = '"b1 oops,' + ",".join(ANSWERS)
     mid = ",".join(["c1", ANSWERS[0], ANSWERS[1], '"6', *ANSWERS[3:]])
     src = tmp_path / "in.csv"
-    for bad, rid, cell in ((in_id, "", "cell 1 starts"), (mid, "c1", "cell 4 starts")):
+    for bad, rid, cell in ((in_id, "", "in.csv:3: a '\"'"), (mid, "", "in.csv:3: a '\"'")):
         src.write_text("\n".join([",".join(["id", *QIDS]), good, bad, good, good, good]) + "\n")
         result = invoke(str(src))
         got = rows(result.stdout)
         assert [g["row"] for g in got] == ["1", "2", "3", "4", "5"], result.stdout
         assert [g["status"] for g in got] == ["ok", "error", "ok", "ok", "ok"]
         assert [g["id"] for g in got] == ["a1", rid, "a1", "a1", "a1"]
-        assert "never closed" in got[1]["error"] and cell in got[1]["error"]
+        assert "stray" in got[1]["error"] and cell in got[1]["error"]
         assert "5 record(s)" in result.stderr
 
 

@@ -25,7 +25,7 @@ from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
-from stm_screen.batch.segments import WINDOW_BUFFER, EdgeLine, Window, can_window
+from stm_screen.batch.segments import MARK, WINDOW_BUFFER, EdgeLine, Window, can_window
 from stm_screen.errors import InputFileError, answered_twice, printable
 
 SAMPLE_BYTES = 64 * 1024
@@ -95,6 +95,148 @@ def _loads(text: str) -> Any:
 csv.field_size_limit(16 * 1024 * 1024)
 
 
+# --- one output row per physical line that the header says is a record -------------------------------
+
+
+class LineError(list[str]):
+    """Stands for a line that cannot be a record (a stray '"' opened a quoted cell on it that ran on into
+    the next lines): written as one error row. Empty, so the record loop hands it to its slow path."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class QuoteCheck:
+    """CSV rows, with a check that no quoted cell swallowed whole records.
+
+    A cell that starts with '"' runs on, across line breaks, to the next '"'. Survey exports do hold
+    quoted line breaks (a comment typed on two lines), but a stray '"' at the start of a cell makes the
+    parser take in the following lines, and a later quoted cell closes it: those records vanish and every
+    later row number shifts. So a row read from several physical lines is kept whole only when the header
+    width allows it: when every one of those lines on its own already has the header's number of cells
+    (taking quotes as written, or as plain characters), the lines were separate records. The first line
+    (the one with the stray quote) becomes an error row naming FILE:LINE, and each following line is read
+    again on its own, so there is still one output row per record and row numbers stay put.
+
+    ``width`` is 0 (no check) until the header is known. The physical lines of the current row are kept
+    by a tap on the text the CSV reader reads; the edge line of a file scored in parts (``tail``, see
+    ``batch.segments``) is read after the text and never taken apart.
+    """
+
+    def __init__(
+        self, lines: Iterator[str], delimiter: str, name: str, tail: Iterator[str] | None = None
+    ) -> None:
+        self.buf: list[str] = []
+        self.delimiter = delimiter
+        self.name = name
+        self.width = 0
+        self.early: dict[int, tuple[list[str], list[str], int]] = {}
+        self.base = 0  # physical lines before the text this reader reads (a "sep=" line, an earlier range)
+        self.edge_lines: list[str] = []  # the lines of the record the edge line cut (see batch.parallel)
+        source = self._tap(lines if tail is None else chain(lines, tail))
+        self.reader = csv.reader(source, delimiter=delimiter, strict=False)
+        self.rows: Iterator[list[str]] = self._rows()
+
+    @property
+    def line_num(self) -> int:
+        return self.reader.line_num
+
+    def _tap(self, lines: Iterator[str]) -> Iterator[str]:
+        buf = self.buf
+        for line in lines:
+            buf.append(line)
+            yield line
+
+    def _rows(self) -> Iterator[list[str]]:
+        buf = self.buf
+        for row in self.reader:
+            if len(buf) <= 1:
+                buf.clear()
+                yield row
+                continue
+            lines = buf[:]
+            buf.clear()
+            first = self.base + self.reader.line_num - len(lines) + 1
+            if not self.width:  # a header row, or a record read before the header was understood
+                self.early[id(row)] = (row, lines, first)
+                yield row
+                continue
+            yield from self._split(row, lines, first)
+
+    def recheck(self, rows: list[list[str]]) -> list[list[str]]:
+        """Rows read before ``width`` was set (the first records, read with the headers), checked now."""
+        out: list[list[str]] = []
+        for row in rows:
+            early = self.early.pop(id(row), None)
+            if early is not None and early[0] is row:
+                out.extend(self._split(row, early[1], early[2]))
+            else:
+                out.append(row)
+        self.early.clear()
+        return out
+
+    def _split(self, row: list[str], lines: list[str], first: int) -> Iterator[list[str]]:
+        if any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
+            self.edge_lines = [line for line in lines if not line.startswith(MARK)]
+            yield row
+            return
+        if not all(self._fits(line) for line in lines):
+            yield row  # a quoted line break the header allows
+            return
+        yield LineError(
+            f"{self.name}:{first}: a '\"' on this line opens a quoted cell that runs on into line "
+            f"{first + len(lines) - 1}, but each of these lines has the header's {self.width} cells: "
+            "they are read as separate records and this one is not scored (remove the stray '\"' or "
+            "close it on the same line)"
+        )
+        for line in lines[1:]:
+            text = line.rstrip("\r\n")
+            yield next(csv.reader([text], delimiter=self.delimiter, strict=False), []) if text else []
+
+    def _fits(self, line: str) -> bool:
+        """Does this line, alone, have the header's number of cells (quotes honoured or taken as text)?"""
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            return True  # a blank line is not a record either way
+        width, d = self.width, self.delimiter
+        literal = text.count(d) + 1
+        if literal == width or (literal == width + 1 and text.endswith(d)):
+            return True
+        cells = next(csv.reader([text], delimiter=d, strict=False), [])
+        return len(cells) == width or (len(cells) > width and not any(c.strip() for c in cells[width:]))
+
+
+def _may_hold_quotes(handle: IO[bytes]) -> bool:
+    """False only when a regular file holds no '"' byte at all: then no quoted cell can swallow a line,
+    and its rows need no :class:`QuoteCheck` (a memchr over the file, far cheaper than checking rows)."""
+    import mmap
+
+    raw = getattr(handle, "raw", None)
+    fd = raw.fd if isinstance(raw, Window) else None
+    if fd is None:
+        return True
+    try:
+        if os.fstat(fd).st_size == 0:
+            return False
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as view:
+            return view.find(b'"') >= 0
+    except (OSError, ValueError):
+        return True
+
+
+def csv_rows(
+    lines: Iterator[str], delimiter: str, name: str, *, tail: Iterator[str] | None = None, check: bool = True
+) -> tuple[Iterator[list[str]], Callable[[], int], QuoteCheck | None]:
+    """The rows of CSV text (``tail``: the edge line, read after it), the count of physical lines read,
+    and the quote check (None when ``check`` is off: a file with no '"')."""
+    if check:
+        checker = QuoteCheck(lines, delimiter, name, tail)
+        return checker.rows, lambda: checker.line_num, checker
+    reader = csv.reader(lines if tail is None else chain(lines, tail), delimiter=delimiter, strict=False)
+    return reader, lambda: reader.line_num, None
+
+
 @dataclass
 class TableSource:
     """Rows of text cells, header rows first."""
@@ -112,6 +254,7 @@ class TableSource:
     window: Window | None = None  # a regular CSV file: its byte stream (see batch.segments)
     tail: EdgeLine | None = None  # read after the window's text; armed when scored in parts
     lines_before: int = 0  # lines read before the CSV reader started (Excel's "sep=" line)
+    checker: QuoteCheck | None = None  # CSV: keeps stray quotes from merging records (None: no '"' in file)
 
 
 @dataclass
@@ -330,7 +473,9 @@ def open_csv(
     window = raw if isinstance(raw, Window) else None
     tail = EdgeLine() if window is not None else None
     # the edge line (see batch.segments) follows the text only when the file is scored in parts
-    reader = csv.reader(text if tail is None else chain(text, tail), delimiter=delimiter, strict=False)
+    rows, line_num, checker = csv_rows(text, delimiter, name, tail=tail, check=_may_hold_quotes(handle))
+    if checker is not None:
+        checker.base = lines_before
 
     def position() -> int:
         try:
@@ -341,8 +486,8 @@ def open_csv(
     return TableSource(
         name=name,
         kind="csv",
-        rows=reader,
-        line=lambda: reader.line_num,
+        rows=rows,
+        line=line_num,
         delimiter=delimiter,
         encoding=encoding,
         size=size,
@@ -351,6 +496,7 @@ def open_csv(
         window=window,
         tail=tail,
         lines_before=lines_before,
+        checker=checker,
     )
 
 

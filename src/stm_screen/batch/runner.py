@@ -4,7 +4,6 @@ written before the next is read. One output row per input record, in input order
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -16,6 +15,7 @@ from stm_screen.batch.output import Writer
 from stm_screen.batch.presets import PRESETS, Column, Preset, detect_record, detect_table, header_rows
 from stm_screen.batch.readers import (
     BadRecord,
+    LineError,
     RecordSource,
     Source,
     TableSource,
@@ -243,7 +243,11 @@ class Batch:
         def gaps() -> None:  # once the first records are read: a file without any is that error first
             self.check_gaps(src.name, safety_gaps(plan.unasked, self.ruleset), plan.unmatched)
 
-        count = self._loop(chain(head[n_head:], rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
+        first = head[n_head:]
+        if src.checker is not None:  # the records read with the headers, checked now the width is known
+            src.checker.width = plan.width
+            first = src.checker.recheck(first)
+        count = self._loop(chain(first, rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
         if count == 0:
             raise InputFileError(f"{src.name}: the file has column headers but no records")
         return count
@@ -260,6 +264,8 @@ class Batch:
         """The hot loop. Per record: one key of memoised cell tokens, one lookup, one formatted write.
         ``gaps``: called once the first rows are read, when some hold a record (before any is written)."""
         self.parts = []
+        if isinstance(src, TableSource) and src.checker is not None:
+            src.checker.width = plan.width  # from here on, a row the header width contradicts is split
         rs = RecordScorer(self.ruleset, plan)
         rs.render = writer.render
         sample = list(islice(rows, CALIBRATION_ROWS))
@@ -276,17 +282,13 @@ class Batch:
             """A row whose length differs from the header's: fixed, or written as an error."""
             if edge[0].fetched:  # the edge line after this process's range: the row holding it
                 raise Edge(row, n)
+            if type(row) is LineError:  # a line a stray '"' would have merged with the next (QuoteCheck)
+                writer.write_other(n + 1, "", error_outcome(row.message))
+                return None, n + 1
             if not row:
                 return None, n  # a blank line is not a record
             fixed = _fit(row, width, pad)
             if fixed is None:
-                swallowed = _unclosed_quote(row, width, src) if src.kind == "csv" else None
-                if swallowed is not None:  # a stray '"' swallowed the next lines: score them after all
-                    cell, rest = swallowed
-                    rid = rid_of(row) if cell > max(plan.id_indices, default=-1) else ""
-                    message = f"cell {cell + 1} starts with a '\"' that is never closed; the lines after it are read again"
-                    writer.write_other(n + 1, rid, error_outcome(message))
-                    return None, compiled[0](rest, n + 1)
                 writer.write_other(n + 1, rid_of(row), _ragged(len(row), width))
                 return None, n + 1
             return fixed, n
@@ -453,29 +455,6 @@ def _fit(row: list[str], width: int, pad: bool) -> list[str] | None:
     if len(row) < width and pad:
         return row + [""] * (width - len(row))
     return None
-
-
-def _unclosed_quote(row: list[str], width: int, src: Source) -> tuple[int, list[list[str]]] | None:
-    """A short row whose cell holds line breaks and, after the first, whole records: a cell opened with a
-    '"' that was never closed took in the next lines. Returns that cell and the records read again."""
-    if len(row) >= width:
-        return None
-    i = next((k for k, c in enumerate(row) if "\n" in c or "\r" in c), -1)
-    if i < 0:
-        return None
-    tail = row[i].splitlines()[1:]
-    if not tail:
-        return None
-    text = "\n".join(tail)
-    if i + 1 < len(row):
-        delimiter = src.delimiter if isinstance(src, TableSource) else ","
-        text += delimiter + delimiter.join(row[i + 1 :])
-    rows = list(
-        csv.reader(io.StringIO(text), delimiter=src.delimiter if isinstance(src, TableSource) else ",")
-    )
-    if not any(len(r) == width for r in rows):
-        return None  # not whole records: an ordinary ragged row with a line break in a cell
-    return i, rows
 
 
 def _ragged(got: int, width: int) -> Outcome:
