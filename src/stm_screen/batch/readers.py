@@ -195,16 +195,36 @@ class QuoteCheck:
             yield next(csv.reader([text], delimiter=self.delimiter, strict=False), []) if text else []
 
     def _fits(self, line: str) -> bool:
-        """Does this line, alone, have the header's number of cells (quotes honoured or taken as text)?"""
+        """Does this line, alone, have the header's number of cells: quotes honoured, or all taken as
+        text, or some of the quotes that open a cell taken as text (a stray one beside a real quoted cell)?"""
         text = line.rstrip("\r\n")
         if not text.strip():
             return True  # a blank line is not a record either way
-        width, d = self.width, self.delimiter
+        d = self.delimiter
         literal = text.count(d) + 1
-        if literal == width or (literal == width + 1 and text.endswith(d)):
+        if literal == self.width or (literal == self.width + 1 and text.endswith(d)):
             return True
-        cells = next(csv.reader([text], delimiter=d, strict=False), [])
+        if self._cells_fit(text):
+            return True
+        opening = [i for i, ch in enumerate(text) if ch == '"' and (i == 0 or text[i - 1] == d)]
+        if not opening or len(opening) > MAX_STRAY_TRIES:
+            return False
+        from itertools import combinations
+
+        for k in range(1, len(opening) + 1):
+            for dropped in combinations(opening, k):
+                kept = "".join(ch for i, ch in enumerate(text) if i not in dropped)
+                if self._cells_fit(kept):
+                    return True
+        return False
+
+    def _cells_fit(self, text: str) -> bool:
+        width = self.width
+        cells = next(csv.reader([text], delimiter=self.delimiter, strict=False), [])
         return len(cells) == width or (len(cells) > width and not any(c.strip() for c in cells[width:]))
+
+
+MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in every combination
 
 
 def _may_hold_quotes(handle: IO[bytes]) -> bool:
