@@ -40,10 +40,7 @@ def _lines(n: int, seed: int, delimiter: str, legit: bool) -> list[list[str]]:
 
 
 def _join(cells: list[str], delimiter: str) -> str:
-    out = []
-    for cell in cells:
-        out.append(f'"{cell}"' if delimiter in cell else cell)
-    return delimiter.join(out)
+    return delimiter.join(f'"{cell}"' if delimiter in cell else cell for cell in cells)
 
 
 @st.composite
