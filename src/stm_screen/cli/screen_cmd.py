@@ -83,12 +83,10 @@ def check_report(path: Path | None, force: bool, rules: str | None = None) -> No
             raise UsageError(f"{path}: the folder {folder} does not exist")
     except OSError as exc:  # a name too long, say
         raise UsageError(f"{path}: cannot be used ({exc.strerror or type(exc).__name__})") from None
-    import tempfile
+    from stm_screen.io.atomic import can_write_in
 
     try:  # the report is written at the very end: find out now whether it can be
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
+        can_write_in(folder, path.name)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write in {folder} ({exc.strerror or type(exc).__name__})") from None
 
