@@ -19,17 +19,9 @@ import pytest
 
 from stm_screen.io import atomic
 from tests.batch_helpers import records as gen_records
+from tests.batch_helpers import writing_in
 
 EXE = str(Path(sys.executable).with_name("stm-screen"))
-
-
-def _temp_fds(pid: int, folder: Path) -> bool:
-    """Has the process a file open in ``folder`` (its output being written)?"""
-    try:
-        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
-    except OSError:
-        return False
-    return any(link.startswith(str(folder)) for link in links)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +45,7 @@ def test_kill_9_mid_batch_leaves_nothing(tmp_path: Path, big: Path, jobs: str) -
     )
     try:
         deadline = time.monotonic() + 60
-        while not _temp_fds(p.pid, outdir) and p.poll() is None and time.monotonic() < deadline:
+        while not writing_in(p.pid, outdir) and p.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)
         assert p.poll() is None, "the run ended before it could be killed; make the input larger"
         os.kill(p.pid, signal.SIGKILL)
