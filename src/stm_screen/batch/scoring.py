@@ -29,19 +29,14 @@ from stm_screen.core.engine import Scorer
 from stm_screen.core.explain import URGENCY_ORDER
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import printable
+from stm_screen.io.csvcells import Number
 
 MAX_MEMO = 50_000  # distinct cell texts remembered per column
 MAX_TOKENS = 100_000  # distinct answers remembered per column (before everything is forgotten)
 MAX_OUTCOMES = 100_000
 FINGERPRINT_AFTER = 64  # outcomes computed by the scorer before a plan's fingerprint is compiled
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MISS = object()  # not in a memo (None is a result: a condition that cannot be decided)
-
-
-def neutral(text: str) -> str:
-    """A cell that spreadsheet software would run as a formula, made plain text with a leading quote."""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 class Outcome:
@@ -93,11 +88,11 @@ class Outcome:
             status,
             level,
             urgency,
-            score_text,
+            Number(score_text),
             ";".join(red_flags),
             ";".join(criteria_met),
             ";".join(unanswered),
-            neutral(error),
+            error,
         )
         self.json = json.dumps(
             {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -42,6 +41,8 @@ def export(fmt: str, *, rules: str | None, output: Path | None) -> None:
 
             rows = batch_template(ruleset)
         with open_output(output, newline="") as handle:
-            csv.writer(handle, lineterminator="\n").writerows(rows)
+            from stm_screen.io.csvcells import CsvOut
+
+            CsvOut(handle).writerows(rows)
     if output is not None:
         say_info(f"wrote {output}")

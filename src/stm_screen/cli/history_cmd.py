@@ -5,7 +5,6 @@ Messages name record ids and counts only: never a patient reference or an answer
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Iterator
@@ -87,18 +86,14 @@ def _not_found(record_id: int) -> UsageError:
 # --- list ---------------------------------------------------------------------------------------------
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as batch output: spreadsheets would run these
-
-
 def _cell(value: Any) -> str:
+    """A value as text (the table); CSV cells are then written by the one cell writer (io.csvcells)."""
     if value is None:
         return ""
     if isinstance(value, float):
         from stm_screen.interop.conditions import plain_number
 
         return plain_number(value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
     return str(value)
 
 
@@ -114,9 +109,11 @@ def list_(*, patient: str | None, since: str | None, fmt: str) -> None:
         out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        from stm_screen.io.csvcells import CsvOut
+
+        writer = CsvOut(out)
         writer.writerow(SUMMARY_COLUMNS)
-        writer.writerows([_cell(r[c]) for c in SUMMARY_COLUMNS] for r in rows)
+        writer.writerows([r[c] for c in SUMMARY_COLUMNS] for r in rows)
         return
     if not rows:
         say_info("no saved screenings" + (" match" if ref or when else ""))
@@ -219,19 +216,19 @@ def show(record_id: int, *, fmt: str) -> None:
 # --- export -------------------------------------------------------------------------------------------
 
 
-def _answer_cell(value: Any) -> str:
+def _answer_cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
-    return _cell(value)
+    return value
 
 
-def _csv_rows(records: Iterator[Record], questions: list[str]) -> Iterator[list[str]]:
+def _csv_rows(records: Iterator[Record], questions: list[str]) -> Iterator[list[Any]]:
     yield [*SUMMARY_COLUMNS, *questions]
     for r in records:
         summary = r.summary()
-        yield [_cell(summary[c]) for c in SUMMARY_COLUMNS] + [
+        yield [summary[c] for c in SUMMARY_COLUMNS] + [
             _answer_cell(r.answers.get(q)) for q in questions
         ]
 
@@ -258,7 +255,9 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
                         if q not in seen:
                             seen.add(q)
                             questions.append(q)
-                writer = csv.writer(handle, lineterminator="\n")
+                from stm_screen.io.csvcells import CsvOut
+
+                writer = CsvOut(handle)
                 for row in _csv_rows(store.records(patient_ref=ref, since=when), questions):
                     writer.writerow(row)
                     count += 1
