@@ -100,7 +100,7 @@ def test_report_in_a_folder_that_cannot_be_written_is_refused_before_any_questio
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("tempfile.mkstemp", refuse)
+    monkeypatch.setattr("stm_screen.io.atomic._temp_file", refuse)
     with pytest.raises(UsageError, match="cannot write"):
         screen_cmd.check_report(folder / "r.html", force=False)
 

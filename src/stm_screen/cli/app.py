@@ -7,7 +7,6 @@ imports what it needs (rules loader, Rich, questionary) inside its own body, in 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -204,14 +203,9 @@ clinic_cli.register(app)
 
 def main() -> None:
     """Console-script entry point."""
-    # A console that cannot print a character (cp1252, ascii) gets a '?' for it, never a crash.
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            try:
-                reconfigure(errors="replace")
-            except (ValueError, OSError):  # pragma: no cover - a stream that cannot be reconfigured
-                pass
+    from stm_screen.cli.main import _safe_streams
+
+    _safe_streams()
     app()
 
 

@@ -158,15 +158,16 @@ def _progress(inputs: list[str]) -> tuple[Callable[[int], None] | None, Callable
     total = sum(sizes.values())
     if not sys.stderr.isatty() or total < PROGRESS_MIN_BYTES or os.environ.get("TERM") == "dumb":
         return None, (lambda _name: None), contextlib.nullcontext()
-    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from stm_screen.render.console import make_console
 
     progress = Progress(
         TextColumn("scoring"),
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=make_console(stderr=True),
         transient=True,
         auto_refresh=False,  # redrawn on each update: no drawing thread, so a large file can be split
     )

@@ -137,7 +137,11 @@ def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
 
 
 def _safe_streams() -> None:
-    """A console that cannot print a character (cp1252, ascii) gets a '?' for it, never a crash."""
+    """A console that cannot print a character (cp1252, ascii) gets a '?' for it, never a crash; and a
+    terminal never gets a control character from data (render.safe)."""
+    from stm_screen.render.safe import guard_terminals
+
+    guard_terminals()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:

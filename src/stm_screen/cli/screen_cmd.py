@@ -148,7 +148,9 @@ def make_prompter(opts: Options) -> Prompter:
         plain = True  # the console cannot draw questionary's widgets: numbered lists in ASCII instead
     if plain:
         return PlainPrompter(sys.stdout)
-    return RichPrompter(sys.stdout, colour=True)
+    from stm_screen.render.safe import raw_stream
+
+    return RichPrompter(raw_stream(sys.stdout), colour=True)  # its colours; its messages are cleaned
 
 
 def run(opts: Options) -> None:
@@ -282,7 +284,9 @@ def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
 
 def _clear() -> None:
     if stdout_is_terminal():
-        sys.stdout.write(CLEAR)
+        from stm_screen.render.safe import raw_stream
+
+        raw_stream(sys.stdout).write(CLEAR)
         sys.stdout.flush()
 
 

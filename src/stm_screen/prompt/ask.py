@@ -266,6 +266,9 @@ class RichPrompter:
         if kind == "urgent":
             lines = [f" {line.ljust(width - 2)} " for line in lines]
         style = _ANSI.get(kind, "") if self.colour else ""
+        from stm_screen.render.safe import clean
+
+        lines = [clean(line) for line in lines]  # text from the rules: never a control character
         body = "\n".join(f"{style}{line}{_RESET}" if style else line for line in lines)
         self.out.write(fit(body, self.encoding) + "\n")
         self.out.flush()
