@@ -203,10 +203,9 @@ clinic_cli.register(app)
 
 def main() -> None:
     """Console-script entry point."""
-    from stm_screen.cli.main import _safe_streams
+    from stm_screen.cli.main import main as entry
 
-    _safe_streams()
-    app()
+    entry()
 
 
 if __name__ == "__main__":  # pragma: no cover

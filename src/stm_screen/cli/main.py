@@ -137,23 +137,30 @@ def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
 
 
 def _safe_streams() -> None:
-    """A console that cannot print a character (cp1252, ascii) gets a '?' for it, never a crash; and a
-    terminal never gets a control character from data (render.safe)."""
-    from stm_screen.render.safe import guard_terminals
+    """Standard streams made safe before anything runs (see ``cli.streams``)."""
+    from stm_screen.cli.streams import prepare
 
-    guard_terminals()
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            try:
-                reconfigure(errors="replace")
-            except (ValueError, OSError):  # pragma: no cover - a stream that cannot be reconfigured
-                pass
+    prepare()
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     _safe_streams()
+    from stm_screen.cli.streams import OutputError, finish
+
+    try:
+        try:
+            _dispatch(args)
+        finally:
+            finish()  # what is still buffered must reach standard output, or be reported
+    except OutputError as exc:  # written outside a command (help, version, a usage message)
+        from stm_screen.cli.errors import say_error
+
+        say_error(str(exc))
+        raise SystemExit(int(exc.exit_code)) from None
+
+
+def _dispatch(args: list[str]) -> None:
     batch = parse_batch(args)
     if batch is not None:
         from stm_screen.cli.errors import set_debug
@@ -173,6 +180,6 @@ def main(argv: list[str] | None = None) -> None:
             options["report"] = Path(options["report"])
         guard(screen_cmd.run)(screen_cmd.Options(**options))
         return
-    from stm_screen.cli.app import main as app_main
+    from stm_screen.cli.app import app
 
-    app_main()
+    app()
