@@ -311,22 +311,35 @@ def screen_one(
 
     answers: dict[str, Answer] = {}
     if saved is not None:
-        answers, dropped = resume_files.restore(ruleset, saved)
         path = saved.path
+        lock = resume_files.hold(path)  # a second --resume of this screening is refused
+        if not resume_files.same_rules(ruleset, saved) and not _carry_on_with_other_rules(
+            ruleset, saved, prompter
+        ):
+            resume_files.delete(path)
+            resume_files.release(path, lock)
+            saved = None
+    if saved is not None:
+        answers, dropped = resume_files.restore(ruleset, saved)
     else:
         dropped = []
         path = resume_files.new_path(data_dir())
+        lock = resume_files.hold(path)
     flow = Flow(ruleset, answers)
 
     for kind, text in welcome(ruleset, len(flow.applicable()), patient):
         prompter.show(text, kind)
     if saved is not None:
         prompter.show(f"Welcome back: {len(flow.answers)} answer(s) restored.", "note")
-        if dropped:
+        if dropped and resume_files.same_rules(ruleset, saved):
             prompter.show(
-                f"The rules have changed since; {len(dropped)} saved answer(s) no longer fit and will be "
-                "asked again.",
+                f"{len(dropped)} saved answer(s) could not be read back (the saved file was changed outside "
+                "stm-screen?) and will be asked again.",
                 "note",
+            )
+        elif dropped:
+            prompter.show(
+                f"{len(dropped)} saved answer(s) do not fit the rules in use and will be asked again.", "note"
             )
         if flow.announced:
             prompter.show("Your earlier answers included an urgent warning sign.", "urgent")
@@ -372,7 +385,33 @@ def screen_one(
         record_id = save_screening(result, ruleset=ruleset, patient=patient)
         prompter.show(f"Saved to the history as screening {record_id}", "note")
     resume_files.delete(path)
+    resume_files.release(path, lock)
     return result
+
+
+def _carry_on_with_other_rules(ruleset: Ruleset, saved: Saved, prompter: Prompter) -> bool:
+    """A stopped screening started with other rules (another id, version or file): say so plainly and
+    let the person choose. True: go on with the rules in use; False: start again (the saved answers
+    are removed)."""
+    from stm_screen.prompt.ask import Option
+
+    before = saved.ruleset
+    was = f"{before.get('id', '?')} {before.get('version', '?')} (sha256 {str(before.get('sha256', '?'))[:12]})"
+    now = f"{ruleset.id} {ruleset.version} (sha256 {ruleset.sha256[:12]})"
+    prompter.show(
+        f"This stopped screening was started with the rules {was}; the rules in use now are {now}. "
+        "Answers given under other rules may be read differently.",
+        "note",
+    )
+    choice = prompter.select(
+        "What would you like to do?",
+        [
+            Option("again", "Start again with the rules in use (the saved answers are removed)"),
+            Option("continue", "Continue: keep the saved answers that fit the rules in use"),
+        ],
+        default=None,
+    )
+    return choice == "continue"
 
 
 def stopped(flow: Flow, path: Path, ruleset: Ruleset, *, rules: str | None, patient: str | None) -> None:

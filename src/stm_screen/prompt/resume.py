@@ -24,6 +24,7 @@ from stm_screen.io.atomic import write_text_atomic
 
 FORMAT = "stm-screen-resume"
 PATTERN = "resume-*.json"
+MAX_BYTES = 1024 * 1024  # a screening's answers take a few kilobytes; anything this large is not one
 
 
 @dataclass
@@ -71,18 +72,78 @@ def delete(path: Path | None) -> None:
 
 
 def saved_files(folder: Path) -> list[Path]:
-    """Resume files in the folder, newest first."""
-    files = [p for p in folder.glob(PATTERN) if p.is_file()]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+    """Resume files in the folder, newest first (a file removed meanwhile is left out)."""
+    found: list[tuple[float, str, Path]] = []
+    try:
+        candidates = list(folder.glob(PATTERN))
+    except OSError:
+        return []
+    for p in candidates:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        import stat
+
+        if stat.S_ISREG(st.st_mode):
+            found.append((st.st_mtime, p.name, p))
+    return [p for _, _, p in sorted(found, reverse=True)]
+
+
+class AlreadyOpen(UsageError):
+    """The stopped screening is being answered in another stm-screen (another window)."""
+
+
+def hold(path: Path) -> int | None:
+    """Lock a screening's slot (``resume-....lock`` beside its resume file) for as long as this process
+    answers it: a second ``--resume`` of the same screening is refused instead of overwriting it. The
+    lock goes with the process (even with ``kill -9``). Returns the lock's descriptor (None where files
+    cannot be locked)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no advisory locks
+        return None
+    lock_path = path.with_name(path.stem + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError:
+        return None  # an unwritable data folder: the autosave says so later
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise AlreadyOpen(
+            "this stopped screening is already open in another stm-screen (another window or terminal); "
+            "finish or stop it there first, or start a new one with 'stm-screen screen'"
+        ) from None
+    return fd
+
+
+def release(path: Path | None, fd: int | None) -> None:
+    """Unlock a screening's slot (and remove the lock file once its screening is gone)."""
+    if fd is None or path is None:
+        return
+    if not path.exists():
+        with contextlib.suppress(OSError):
+            os.unlink(path.with_name(path.stem + ".lock"))
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def load(path: Path) -> Saved:
+    damaged = UsageError(
+        f"{path}: the saved screening cannot be read (the file is damaged or was changed by another "
+        "program); delete this file to start afresh"
+    )
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise UsageError(
+                f"{path}: the saved screening is larger than {MAX_BYTES // 1024} KB, so it is not one this "
+                "tool wrote; delete this file to start afresh"
+            )
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise UsageError(
-            f"{path}: the saved screening cannot be read; delete this file to start afresh"
-        ) from None
+    except (OSError, ValueError, RecursionError):
+        raise damaged from None
     if (
         not isinstance(data, dict)
         or data.get("format") != FORMAT
@@ -92,6 +153,8 @@ def load(path: Path) -> Saved:
     rules = data.get("rules")
     patient = data.get("patient")
     ruleset = data.get("ruleset")
+    if not all(_plain_value(v) for v in data["answers"].values()):
+        raise damaged
     return Saved(
         path=path,
         answers=dict(data["answers"]),
@@ -99,6 +162,22 @@ def load(path: Path) -> Saved:
         ruleset={str(k): str(v) for k, v in ruleset.items()} if isinstance(ruleset, dict) else {},
         patient=patient if isinstance(patient, str) else None,
         saved_at=str(data.get("saved_at", "")),
+    )
+
+
+def _plain_value(value: Any) -> bool:
+    """An answer as this tool saves one: a scalar, or a flat list of texts (a multiple choice)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    return isinstance(value, list) and len(value) <= 1000 and all(isinstance(v, str) for v in value)
+
+
+def same_rules(ruleset: Ruleset, saved: Saved) -> bool:
+    """Was the stopped screening started with exactly these rules (id, version and sha256)?"""
+    return (saved.ruleset.get("id"), saved.ruleset.get("version"), saved.ruleset.get("sha256")) == (
+        ruleset.id,
+        ruleset.version,
+        ruleset.sha256,
     )
 
 
@@ -113,6 +192,6 @@ def restore(ruleset: Ruleset, saved: Saved) -> tuple[dict[str, Answer], list[str
             continue
         try:
             values[qid] = parse_answer(q, raw)
-        except AnswerValueError:
+        except (AnswerValueError, TypeError, ValueError, OverflowError):
             dropped.append(qid)
     return values, dropped
