@@ -74,6 +74,20 @@ def _filters(patient: str | None, since: str | None) -> tuple[str | None, str | 
     return ref, when
 
 
+def _report_damaged(damaged: list[int], path: Path) -> None:
+    """After a listing or an export: the screenings left out because their stored data is damaged (exit 3:
+    the others were listed)."""
+    if not damaged:
+        return
+    from stm_screen.errors import StoreError
+
+    ids = ", ".join(str(i) for i in damaged[:20]) + (f" and {len(damaged) - 20} more" if len(damaged) > 20 else "")
+    raise StoreError(
+        f"{path}: saved screening(s) {ids} cannot be read (the stored data is damaged) and were left out; the "
+        "other screenings are listed"
+    )
+
+
 def _storable(record_id: int) -> bool:
     """SQLite integers are 64-bit: a larger id cannot be in the store (and would overflow the query)."""
     return -(2**63) <= record_id < 2**63
@@ -103,7 +117,13 @@ def list_(*, patient: str | None, since: str | None, fmt: str) -> None:
 
     ref, when = _filters(patient, since)
     with open_store(create=False) as store:
-        rows = [r.summary() for r in store.records(patient_ref=ref, since=when)]
+        damaged: list[int] = []
+        rows = [r.summary() for r in store.records(patient_ref=ref, since=when, damaged=damaged)]
+    _write_list(rows, fmt, ref, when)
+    _report_damaged(damaged, store.path)
+
+
+def _write_list(rows: list[dict[str, Any]], fmt: str, ref: str | None, when: str | None) -> None:
     out = sys.stdout
     if fmt == "json":
         out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
@@ -240,6 +260,7 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
 
     ref, when = _filters(patient, since)
     count = 0
+    damaged: list[int] = []
     from stm_screen.io.sameness import refuse_output_over_inputs
 
     refuse_output_over_inputs(output, [])
@@ -250,7 +271,7 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
             if fmt == "csv":
                 questions: list[str] = []
                 seen: set[str] = set()
-                for r in store.records(patient_ref=ref, since=when):  # first pass: the answer columns
+                for r in store.records(patient_ref=ref, since=when, damaged=[]):  # first: the columns
                     for q in r.answers:
                         if q not in seen:
                             seen.add(q)
@@ -258,12 +279,12 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
                 from stm_screen.io.csvcells import CsvOut
 
                 writer = CsvOut(handle)
-                for row in _csv_rows(store.records(patient_ref=ref, since=when), questions):
+                for row in _csv_rows(store.records(patient_ref=ref, since=when, damaged=damaged), questions):
                     writer.writerow(row)
                     count += 1
                 count -= 1  # the header
             elif fmt == "jsonl":
-                for r in store.records(patient_ref=ref, since=when):
+                for r in store.records(patient_ref=ref, since=when, damaged=damaged):
                     handle.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
                     count += 1
             else:
@@ -271,13 +292,14 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None) ->
 
                 def entries() -> Iterator[dict[str, Any]]:
                     nonlocal count
-                    for r in store.records(patient_ref=ref, since=when):
+                    for r in store.records(patient_ref=ref, since=when, damaged=damaged):
                         count += 1
                         yield from fhir_entries(r)
 
                 for chunk in iter_bundle_json(entries(), timestamp=_iso(datetime.now(UTC))):
                     handle.write(chunk)
     say_info(f"exported {count} screening{'' if count == 1 else 's'} to {output}")
+    _report_damaged(damaged, store.path)
 
 
 # --- delete and purge ---------------------------------------------------------------------------------
