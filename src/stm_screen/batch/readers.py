@@ -44,8 +44,15 @@ class BadRecord(dict[str, Cell]):
         self.message = message
 
 
-def _parse_int(text: str) -> int | float:
-    return int(text) if len(text) <= MAX_INT_DIGITS else float(text)
+def _parse_int(text: str) -> int | str:
+    """A JSON whole number; one too long for int() stays as its text (then "too large" for its question)."""
+    return int(text) if len(text) <= MAX_INT_DIGITS else text
+
+
+def _parse_float(text: str) -> float | str:
+    """A JSON number; one beyond a float (``1e400``) stays as its text, as written."""
+    value = float(text)
+    return value if value - value == 0 else text
 
 
 class TwiceDict(dict[str, Any]):
@@ -89,7 +96,7 @@ def find_twice(value: Any, depth: int = 0) -> str | None:
 
 
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_int=_parse_int, object_pairs_hook=_pairs)
+    return json.loads(text, parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_pairs)
 
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -762,7 +769,7 @@ def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
 
 def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterator[Any]:
     """The items of a top-level JSON array, decoded one at a time from a sliding buffer."""
-    decoder = json.JSONDecoder(parse_int=_parse_int, object_pairs_hook=_pairs)
+    decoder = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_pairs)
     buf = ""
     pos = 0
     eof = False

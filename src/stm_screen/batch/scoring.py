@@ -115,7 +115,7 @@ def error_outcome(message: str, brief: str | None = None) -> Outcome:
     return Outcome("error", error=printable(message), brief=None if brief is None else printable(brief))
 
 
-_QUOTED_VALUE = re.compile(r"^'.*' (?=is not |is out of range)", re.DOTALL)
+_QUOTED_VALUE = re.compile(r"^'.*' (?=is not |is out of range|is too large)", re.DOTALL)
 
 
 def without_value(message: str) -> str:

@@ -85,8 +85,12 @@ def parse_number(q: Question, raw: object, *, decimal_comma: bool = False) -> in
         if not _NUMBER.match(text):
             raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
         value = float(text)
+        if not math.isfinite(value) or abs(value) > MAX_NUMBER:  # written out, but beyond any range
+            raise AnswerValueError(f"{_show(raw)} is too large; allowed: {allowed(q)}")
     else:
         raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
+    if isinstance(value, float) and math.isinf(value):
+        raise AnswerValueError(f"the number is too large; allowed: {allowed(q)}")
     if not math.isfinite(value):
         raise AnswerValueError(f"{_show(raw)} is not a number; allowed: {allowed(q)}")
     if q.type == "integer":

@@ -200,6 +200,27 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+MAX_NUMBER = 1e12  # as in conditions: sums of points and bounds stay exact and finite
+
+
+def _yaml_read_as_text(value: object) -> str:
+    """Why a number written in a rules file came out as text: YAML 1.1 (PyYAML) reads ``1.5e3`` and
+    ``1e400`` as strings, since its numbers with an exponent need a dot and a signed exponent."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        number = float(value.replace("_", ""))
+    except ValueError:
+        return ""
+    if not math.isfinite(number):
+        return f"; YAML read {value!r} as text, and as a number it would be too large (at most {MAX_NUMBER:g})"
+    plain = f"{number:.15g}" if abs(number) < 1e15 else f"{number:g}"
+    return (
+        f"; YAML read {value!r} as text, not a number (YAML numbers with an exponent need a dot and a sign, "
+        f"as in 1.5e+3): write {plain}"
+    )
+
+
 def _kind_word(value: object) -> str:
     if isinstance(value, Mapping):
         return "a mapping"
@@ -289,8 +310,14 @@ class _Validator:
             return None
         if kind == "number":
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-                return value
-            self.bad(path, f"must be a number (got {_kind_word(value)})")
+                if abs(value) <= MAX_NUMBER:
+                    return value
+                self.bad(path, f"the number is too large (at most {MAX_NUMBER:g})")
+                return None
+            if isinstance(value, float) and not math.isnan(value):
+                self.bad(path, f"the number is too large (at most {MAX_NUMBER:g})")
+                return None
+            self.bad(path, f"must be a number (got {_kind_word(value)}){_yaml_read_as_text(value)}")
             return None
         if kind == "enum":
             if isinstance(value, str) and value in field.of:

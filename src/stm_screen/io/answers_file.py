@@ -36,6 +36,18 @@ def read_answers(spec: str) -> tuple[Any, str]:
     return parse_answers_text(text, name), name
 
 
+_TOO_LONG = 4000  # digits: int() refuses more (and Python would take long to print it)
+_TOO_LARGE = 10**16  # stands for a number too long to read: any check then says "too large"
+
+
+def _int(text: str) -> int:
+    """A whole number as written; one too long to read becomes a stand-in that every range refuses."""
+    digits = text.lstrip("+-")
+    if len(digits) <= _TOO_LONG:
+        return int(text)
+    return -_TOO_LARGE if text.startswith("-") else _TOO_LARGE
+
+
 class _Twice(Exception):
     """A key appears twice in one mapping: the file says two things about one question."""
 
@@ -63,6 +75,15 @@ class _AnswersLoader(SafeLoader):  # type: ignore[valid-type,misc]
                 seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:  # noqa: D102 - as PyYAML's, without its limit
+        value = str(self.construct_scalar(node)).replace("_", "")
+        if len(value.lstrip("+-")) > _TOO_LONG and value.lstrip("+-").isdigit():
+            return _int(value)
+        return super().construct_yaml_int(node)
+
+
+_AnswersLoader.add_constructor("tag:yaml.org,2002:int", _AnswersLoader.construct_yaml_int)
+
 
 def _twice(key: object) -> str:
     return answered_twice(key)
@@ -72,7 +93,7 @@ def parse_answers_text(text: str, name: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicates)
+            return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_int)
         except _Twice as exc:
             raise InputFileError(f"{name}: {_twice(exc.args[0])}") from None
         except json.JSONDecodeError as exc:

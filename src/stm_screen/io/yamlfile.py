@@ -20,6 +20,7 @@ Locate = Callable[[Path, int], tuple[str, int, int]]
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_NODES = 100_000
+MAX_DIGITS = 30  # a whole number longer than this is never a rules value (they are at most 1e12)
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _PLAIN_TAGS = {
@@ -188,6 +189,18 @@ def _walk(root: yaml.Node, name: str, positions: Positions) -> None:
                 )
             )
             continue
+        if node.tag == "tag:yaml.org,2002:int" and isinstance(node.value, str):
+            digits = sum(ch.isdigit() for ch in node.value)
+            if digits > MAX_DIGITS:  # int() would refuse it (or take seconds): say where it is
+                problems.append(
+                    Problem(
+                        f"this number has {digits:,} digits; numbers here have at most {MAX_DIGITS}",
+                        name,
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                )
+                continue
         inner = ancestors | {id(node)}
         if isinstance(node, yaml.MappingNode):
             seen_keys: set[object] = set()
