@@ -132,3 +132,29 @@ def test_standard_output_redirected_to_an_input_is_refused(work: Path, how: str)
     assert p.returncode == 2, p.stderr
     assert "same file as --rules" in p.stderr
     assert (work / "rules.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder", "dangling", "unreadable"])
+@pytest.mark.parametrize("command", ["batch", "batch-second", "diff", "suggest"])
+def test_an_input_that_cannot_be_read_stops_before_scoring(work: Path, kind: str, command: str) -> None:
+    """Exit 2 (the run cannot be done), nothing written: as the exit-code table says."""
+    bad = work / "bad.csv"
+    if kind == "folder":
+        bad.mkdir()
+    elif kind == "dangling":
+        bad.symlink_to(work / "gone.csv")
+    elif kind == "unreadable":
+        if os.geteuid() == 0:
+            pytest.skip("root reads any file")
+        bad.write_text("id\n", encoding="utf-8")
+        bad.chmod(0)
+    args = {
+        "batch": ["batch", "bad.csv", "-o", "out.csv"],
+        "batch-second": ["batch", "in.csv", "bad.csv", "-o", "out.csv"],
+        "diff": ["rules", "diff", "pt-screen", "pt-screen", "bad.csv", "-o", "out.csv"],
+        "suggest": ["batch", "bad.csv", "--suggest-map", "-o", "out.csv"],
+    }[command]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2, r.output
+    assert "bad.csv: " in r.stderr and "nothing was scored" in r.stderr
+    assert not (work / "out.csv").exists()

@@ -69,7 +69,26 @@ def _check(o: CommandOptions, inputs: list[str], formats: tuple[str, ...] = FORM
             raise UsageError("--delimiter must be one character such as , ; | or the word tab")
     if "-" in inputs:
         raise UsageError("reading standard input is not supported; give the export's file name")
+    for path in inputs:
+        _readable(path)
     return delimiter
+
+
+def _readable(path: str) -> None:
+    """An input that cannot be opened stops the run before anything is scored (exit 2)."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise UsageError(f"{path}: is a folder, not a survey export (nothing was scored)")
+        with open(p, "rb"):
+            pass
+    except FileNotFoundError:
+        what = "a broken symbolic link" if p.is_symlink() else "no such file"
+        raise UsageError(f"{path}: {what} (nothing was scored)") from None
+    except PermissionError:
+        raise UsageError(f"{path}: permission denied: cannot read it (nothing was scored)") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror or type(exc).__name__}; nothing was scored)") from None
 
 
 _FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
