@@ -542,11 +542,25 @@ def open_xlsx(name: str, size: int) -> TableSource:
 
     _check_zip_bomb(name)
     try:
-        wb = load_workbook(name, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        # a file object, not the name: openpyxl refuses names that do not end in .xlsx, and a workbook is
+        # a workbook whatever it is called (an export saved as .csv, or with no extension)
+        handle = open(name, "rb")  # noqa: SIM115 - the workbook keeps it open; closed with it
+        try:
+            wb = load_workbook(handle, read_only=True, data_only=True)
+        except BaseException:
+            handle.close()
+            raise
+    except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
         raise InputFileError(
-            f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file?"
+            f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file saved by a "
+            "spreadsheet?"
         ) from None
+    _close_wb = wb.close
+
+    def close_all() -> None:
+        _close_wb()
+        handle.close()
+
     ws = wb.worksheets[0] if wb.worksheets else None
     if ws is None:
         wb.close()
@@ -561,7 +575,17 @@ def open_xlsx(name: str, size: int) -> TableSource:
         )
 
     def rows() -> Iterator[list[str]]:
-        for values in ws.iter_rows(values_only=True):
+        values_of = iter(ws.iter_rows(values_only=True))
+        while True:
+            try:
+                values = next(values_of)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
+                raise InputFileError(
+                    f"{name}: the workbook's sheet cannot be read after row {state['row']} "
+                    f"({type(exc).__name__}); open and save it again in a spreadsheet"
+                ) from None
             state["row"] += 1
             row = [_xlsx_text(v) for v in values]
             while row and row[-1] == "":
@@ -574,7 +598,7 @@ def open_xlsx(name: str, size: int) -> TableSource:
         rows=rows(),
         line=lambda: state["row"],
         size=size,
-        close=wb.close,
+        close=close_all,
         warning=warning,
     )
 
@@ -614,12 +638,30 @@ def _check_zip_bomb(name: str) -> None:
     except (zipfile.BadZipFile, OSError, ValueError):
         return  # load_workbook reports it
     for part in parts:
+        if part.filename.endswith((".xml", ".rels", ".vml")) and _declares_entities(name, part):
+            raise InputFileError(
+                f"{name}: the workbook part {part.filename[:80]} declares XML entities (a DOCTYPE), which "
+                "spreadsheets never write; it may be an entity bomb and is not read"
+            )
         if part.file_size > XLSX_BIG_PART and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
             raise InputFileError(
                 f"{name}: the workbook part {part.filename[:80]} expands "
                 f"{part.file_size // max(part.compress_size, 1):,} times ({part.file_size // 2**20:,} MB); "
                 "it looks like a zip bomb and is not read"
             )
+
+
+def _declares_entities(name: str, part: Any) -> bool:
+    """Does an XML part of the workbook carry a DOCTYPE (where entities are declared)? It must come
+    before the root element, so the part's first 64 KB tell."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(name) as z, z.open(part) as f:
+            head = f.read(64 * 1024)
+    except (OSError, ValueError, RuntimeError, zipfile.BadZipFile, NotImplementedError):
+        return False  # load_workbook reports an unreadable part
+    return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
 
 
 def _xlsx_text(value: Any) -> str:
