@@ -536,7 +536,6 @@ def _enc_name(encoding: str) -> str:
 
 def open_xlsx(name: str, size: int) -> TableSource:
     """The first sheet of a workbook, row by row (openpyxl's read-only streaming mode)."""
-    import zipfile
 
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
