@@ -382,20 +382,18 @@ class _Replay(io.RawIOBase):
 
 def sniff_encoding(head: bytes, name: str) -> str:
     """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused with a clear message."""
+    from stm_screen.io.textcheck import inspect
+
+    found = inspect(head, "survey export (CSV, TSV, JSON, XLSX)")
+    if found is not None:
+        where = f"{name}:{found.line}" if found.line else name
+        raise InputFileError(f"{where}: {found.message}")
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     else:
         encoding = "utf-8"
-    if b"\x00" in head:
-        even, odd = head[0::2].count(0), head[1::2].count(0)
-        if (even + odd) * 4 > len(head) and min(even, odd) * 20 < max(even, odd):  # ASCII as UTF-16
-            raise InputFileError(
-                f"{name}: looks like UTF-16 text without a byte-order mark; save it as UTF-8 "
-                "(or UTF-16 with a BOM) and try again"
-            )
-        raise InputFileError(f"{name}: this is a binary file, not a survey export (CSV, TSV, JSON, XLSX)")
     try:
         head.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -10,6 +10,7 @@ A hand-written spec (rather than a model library) keeps start-up fast: the CLI l
 
 from __future__ import annotations
 
+import keyword
 import math
 import re
 from collections.abc import Mapping
@@ -267,6 +268,13 @@ class _Validator:
                 self.bad(
                     path,
                     f"must be an id: {what}, starting with a letter, at most {MAX_ID} (got {_show(value)})",
+                )
+                return None
+            if kind == "id" and keyword.iskeyword(value):
+                self.bad(
+                    path,
+                    f"'{value}' is a reserved word of conditions (like if, not, and, or, in, class, lambda), so "
+                    "a condition could not name it; choose another id",
                 )
                 return None
             return value

@@ -774,15 +774,15 @@ class _Compiler:
                     f"outcome bands for '{score.id}' overlap: outcome {pi + 1} reaches {phi:g}, "
                     f"outcome {ni + 1} starts at {nlo:g}",
                 )
-            elif nlo > phi + step:
+            elif nlo > phi + step or (step and math.floor(phi) + 1 < nlo):  # a whole score between them
                 gap_hi = nlo - step
                 self.problem(
                     ("outcomes", ni, "min"),
                     f"outcome bands for '{score.id}' leave a gap: scores above {phi:g} and below "
                     f"{nlo:g} match no band"
                     if step == 0
-                    else f"outcome bands for '{score.id}' leave a gap: scores from {phi + step:g} to {gap_hi:g} "
-                    "match no band",
+                    else f"outcome bands for '{score.id}' leave a gap: scores from {math.floor(phi) + 1:g} to "
+                    f"{math.ceil(gap_hi):g} match no band",
                 )
         last = group[-1]
         if last[2] < score.high:

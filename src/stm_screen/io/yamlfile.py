@@ -41,6 +41,8 @@ class Positions:
 
     at: dict[Path, tuple[str, int, int, str | None]] = field(default_factory=dict)
     default_file: str = ""
+    # plain (unquoted) values followed on their line by a YAML comment: where a '#' cut the text short
+    commented: dict[Path, tuple[str, int, int]] = field(default_factory=dict)
 
     def locate(self, path: Path, offset: int = 0) -> tuple[str, int, int]:
         probe = tuple(path)
@@ -65,6 +67,10 @@ class Positions:
             ):
                 path = (path[0], path[1] + shift[path[0]], *path[2:])
             self.at.setdefault(path, where)
+        for path, spot in other.commented.items():
+            if path and len(path) > 1 and isinstance(path[0], str) and path[0] in shift and isinstance(path[1], int):
+                path = (path[0], path[1] + shift[path[0]], *path[2:])
+            self.commented.setdefault(path, spot)
 
 
 def read_text(path: FsPath, what: str = "file") -> str:
@@ -98,14 +104,19 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
 def decode(data: bytes, name: str, what: str = "file") -> str:
     if len(data) > MAX_BYTES:
         raise YamlProblems([Problem(f"the {what} is too large (more than {MAX_BYTES:,} bytes)", name)])
+    from stm_screen.io.textcheck import inspect
+
+    found = inspect(data, f"text {what}" if what == "file" else what)
+    if found is not None:
+        raise YamlProblems([Problem(found.message, name, found.line, found.col)])
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise YamlProblems([Problem("not valid UTF-16 text", name)]) from None
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise YamlProblems([Problem(f"this is a binary file, not a text {what}", name, line, 1)])
+        if "\x00" in text:
+            raise YamlProblems([Problem(f"a NUL character: a {what} never holds one", name)])
+        return text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -129,7 +140,7 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
         if node is None:
             raise YamlProblems([Problem("the file is empty", name)])
         positions = Positions(default_file=name)
-        _walk(node, name, positions)
+        _walk(node, name, positions, text)
         try:
             data = loader.construct_document(node)
         except yaml.MarkedYAMLError as exc:
@@ -148,8 +159,9 @@ def _marked(exc: yaml.MarkedYAMLError, name: str) -> Problem:
     return Problem(f"YAML syntax error: {what}", name, line, col)
 
 
-def _walk(root: yaml.Node, name: str, positions: Positions) -> None:
+def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> None:
     """Record positions, refuse non-plain tags and stop runaway alias expansion."""
+    lines = text.splitlines() if text else []
     visits = 0
     problems: list[Problem] = []
     stack: list[tuple[yaml.Node, Path, set[int]]] = [(root, (), set())]
@@ -189,6 +201,12 @@ def _walk(root: yaml.Node, name: str, positions: Positions) -> None:
                 )
             )
             continue
+        if isinstance(node, yaml.ScalarNode) and not node.style and lines:
+            end = node.end_mark
+            if end.line < len(lines) and lines[end.line][end.column :].lstrip().startswith("#"):
+                rest = lines[end.line][end.column :]
+                col = end.column + len(rest) - len(rest.lstrip()) + 1
+                positions.commented.setdefault(path, (name, end.line + 1, col))
         if node.tag == "tag:yaml.org,2002:int" and isinstance(node.value, str):
             digits = sum(ch.isdigit() for ch in node.value)
             if digits > MAX_DIGITS:  # int() would refuse it (or take seconds): say where it is

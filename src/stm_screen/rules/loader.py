@@ -68,9 +68,27 @@ def _rules_files(folder: Path) -> list[Path]:
 
 def _read(path: Path) -> tuple[Any, Positions, bytes]:
     try:
-        return load(path)
+        data, positions, raw = load(path)
     except YamlProblems as exc:
         raise RulesError(exc.problems) from None
+    cut = [
+        Problem(
+            "a '#' after this condition starts a YAML comment, so what follows it is not part of the "
+            "condition; put the comment on a line of its own, or quote the whole condition if the '#' "
+            "belongs to it (conditions have no comments)",
+            file,
+            line,
+            col,
+        )
+        for where, (file, line, col) in positions.commented.items()
+        if where and where[-1] in CONDITION_KEYS
+    ]
+    if cut:
+        raise RulesError(cut)
+    return data, positions, raw
+
+
+CONDITION_KEYS = frozenset({"when", "ask_if"})
 
 
 def _merge(parts: list[tuple[Path, Any, Positions]]) -> tuple[dict[str, Any], Positions]:
