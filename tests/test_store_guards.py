@@ -122,3 +122,16 @@ def test_one_damaged_row_does_not_stop_list_or_export(_isolated_home: Path, dama
         assert "MRN-1" in r.stdout and "MRN-3" in r.stdout, command
         assert "screening(s) 2 cannot be read" in r.stderr
         assert "MRN" not in r.stderr  # messages never hold patient references
+
+
+@pytest.mark.parametrize("shape", ["one-long-name", "too-deep"])
+def test_a_data_folder_path_the_system_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str) -> None:
+    folder = tmp_path / ("a" * 300) if shape == "one-long-name" else tmp_path.joinpath(*["b" * 200] * 25)
+    monkeypatch.setenv("STM_SCREEN_HOME", str(folder))
+    r = runner.invoke(app, ["score", ANSWERS, "--save"])
+    assert r.exit_code == 3, r.output
+    assert "Seeing a physical therapist" in r.stdout  # the result first
+    assert "NOT saved" in r.stderr and "internal error" not in r.stderr
+    for command in (["history", "list"], ["history", "export", "-o", "-"], ["history", "show", "1"]):
+        r = runner.invoke(app, command)
+        assert r.exit_code == 3 and "cannot use the data folder" in r.stderr, (command, r.output)

@@ -60,7 +60,11 @@ def run(
     if save:
         sys.stdout.flush()
         from stm_screen.cli.errors import say_info
+        from stm_screen.errors import StoreError
         from stm_screen.store import save_screening
 
-        record_id = save_screening(result, ruleset=ruleset, patient=patient)
+        try:
+            record_id = save_screening(result, ruleset=ruleset, patient=patient)
+        except StoreError as exc:  # the result above stands; say plainly that it is not in the history
+            raise StoreError(f"{exc}; the result above was NOT saved to the history") from None
         say_info(f"saved to the history as screening {record_id}")
