@@ -120,7 +120,7 @@ def test_one_damaged_row_does_not_stop_list_or_export(_isolated_home: Path, dama
         r = runner.invoke(app, command)
         assert r.exit_code == 3, (command, r.output)
         assert "MRN-1" in r.stdout and "MRN-3" in r.stdout, command
-        assert "screening(s) 2 cannot be read" in r.stderr
+        assert "screening 2 cannot be read" in r.stderr
         assert "MRN" not in r.stderr  # messages never hold patient references
 
 

@@ -32,7 +32,8 @@ SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 Cell = str | tuple[str, ...]
 Record = dict[str, Cell]
-MAX_INT_DIGITS = 4000  # longer integers in JSON are read as floats (inf), not refused by int()
+MAX_INT_DIGITS = 4000
+MAX_COLUMNS = 10_000  # columns of a table, keys of a record: more is not a survey export (bounded work)  # longer integers in JSON are read as floats (inf), not refused by int()
 
 
 class BadRecord(dict[str, Cell]):
@@ -494,6 +495,13 @@ def open_csv(
         lines_before = 1
     elif delimiter is None:
         delimiter = detect_delimiter(text_head, suffix)
+    first = text_head.partition("\n")[0]
+    if first.count(delimiter) >= MAX_COLUMNS:  # refused from the sample, before the line is parsed
+        raise too_many_columns(name, first.count(delimiter) + (1 if "\n" in text_head else 0))
+    if "\n" not in text_head and len(delimiter.encode()) == 1:  # a first line longer than the sample
+        count = _first_line_delimiters(handle, delimiter.encode())
+        if count >= MAX_COLUMNS:
+            raise too_many_columns(name, count + 1)
     raw = getattr(handle, "raw", None)
     window = raw if isinstance(raw, Window) else None
     tail = EdgeLine() if window is not None else None
@@ -522,6 +530,34 @@ def open_csv(
         tail=tail,
         lines_before=lines_before,
         checker=checker,
+    )
+
+
+def _first_line_delimiters(handle: IO[bytes], delimiter: bytes, limit: int = 64 * 1024 * 1024) -> int:
+    """The delimiters on a file's first line, counted from its bytes (a regular file; quotes not
+    considered), stopping at MAX_COLUMNS: a header of a million columns is refused before it is parsed."""
+    raw = getattr(handle, "raw", None)
+    if not isinstance(raw, Window):
+        return 0
+    count = 0
+    pos = 0
+    while pos < limit:
+        block = os.pread(raw.fd, 1 << 20, pos)
+        if not block:
+            break
+        end = block.find(b"\n")
+        part = block if end < 0 else block[:end]
+        count += part.count(delimiter)
+        if end >= 0 or count >= MAX_COLUMNS:
+            break
+        pos += len(block)
+    return count
+
+
+def too_many_columns(name: str, count: int, what: str = "the header has") -> InputFileError:
+    more = "more than " if count == MAX_COLUMNS else ""
+    return InputFileError(
+        f"{name}: {what} {more}{count:,} columns; at most {MAX_COLUMNS:,} are read (is this a survey export?)"
     )
 
 
@@ -711,6 +747,10 @@ def open_json(
             if not isinstance(item, dict):
                 state["id"] = ""
                 yield BadRecord(f"the record is {_kind(item)}, not an object of field -> answer")
+                continue
+            if len(item) > MAX_COLUMNS:
+                state["id"] = ""
+                yield BadRecord(f"the record has {len(item):,} fields; at most {MAX_COLUMNS:,} are read")
                 continue
             rtype = item.get("resourceType")
             if rtype is None:

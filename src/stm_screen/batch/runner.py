@@ -14,6 +14,7 @@ from stm_screen.batch.mapping import Mapping
 from stm_screen.batch.output import Writer
 from stm_screen.batch.presets import PRESETS, Column, Preset, detect_record, detect_table, header_rows
 from stm_screen.batch.readers import (
+    MAX_COLUMNS,
     BadRecord,
     LineError,
     RecordSource,
@@ -21,6 +22,7 @@ from stm_screen.batch.readers import (
     TableSource,
     bad_text_line,
     open_source,
+    too_many_columns,
 )
 from stm_screen.batch.scoring import Outcome, RecordScorer, error_outcome
 from stm_screen.batch.segments import NO_EDGE, Edge
@@ -218,6 +220,8 @@ class Batch:
         rows = src.rows
         head: list[list[str]] = []
         for row in rows:  # the first rows that are not blank lines
+            if len(row) > MAX_COLUMNS:
+                raise too_many_columns(src.name, len(row), "a header row has")
             if row:
                 head.append(row)
                 if len(head) == 3:

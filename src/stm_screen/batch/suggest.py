@@ -22,7 +22,7 @@ from stm_screen.batch.presets import (
     is_metadata,
     norm,
 )
-from stm_screen.batch.readers import BadRecord, TableSource, open_source
+from stm_screen.batch.readers import MAX_COLUMNS, BadRecord, TableSource, open_source, too_many_columns
 from stm_screen.core.ruleset import Question, Ruleset
 
 CUTOFF = 0.6
@@ -42,6 +42,8 @@ def read_columns(path: str, preset: str | None, delimiter: str | None) -> tuple[
     try:
         if isinstance(src, TableSource):
             head = list(islice((r for r in src.rows if r), 3))
+            if any(len(r) > MAX_COLUMNS for r in head):
+                raise too_many_columns(path, max(len(r) for r in head), "a header row has")
             name = preset or (detect_table(head) if head else "plain")
             n = header_rows(PRESETS[name], head)
             return name, PRESETS[name].columns(head[:n])
@@ -52,14 +54,22 @@ def read_columns(path: str, preset: str | None, delimiter: str | None) -> tuple[
         src.close()
 
 
+MAX_GUESSES = 300  # columns given a fuzzy guess; the others are listed unguessed (bounded time)
+MAX_PROBE = 300  # characters of a header compared (question texts are shorter)
+
+
 def _fuzzy(col: Column, ruleset: Ruleset) -> tuple[Question, float] | None:
     best: tuple[Question, float] | None = None
-    probes = [norm(t) for t in (col.text, col.name) if t]
+    probes = [norm(t)[:MAX_PROBE] for t in (col.text, col.name) if t]
     for q in ruleset.questions:
         for target in (norm(q.id), norm(q.text.default)):
             for probe in probes:
-                ratio = difflib.SequenceMatcher(None, probe, target).ratio()
-                if best is None or ratio > best[1]:
+                matcher = difflib.SequenceMatcher(None, probe, target)
+                floor = CUTOFF if best is None else max(CUTOFF, best[1])
+                if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+                    continue  # cannot beat the best so far: the full comparison is skipped
+                ratio = matcher.ratio()
+                if ratio >= floor and (best is None or ratio > best[1]):
                     best = (q, ratio)
     return best if best is not None and best[1] >= CUTOFF else None
 
@@ -94,6 +104,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
             found[col.index] = match
             taken.setdefault(match[0].id, set()).add(match[1])
     answered: set[str] = set(taken)
+    guesses = 0
     unmatched: list[Column] = []
     platform: list[str] = []
     for col in columns:
@@ -112,7 +123,8 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
         if match is not None:  # a second column for a question already answered
             lines.append(f"  {key}: null  # also matches {match[0].id}, answered by a column above: keep one")
             continue
-        guess = _fuzzy(col, ruleset)
+        guess = _fuzzy(col, ruleset) if guesses < MAX_GUESSES else None
+        guesses += 1
         if guess is not None and guess[0].id not in answered:
             q, ratio = guess
             answered.add(q.id)

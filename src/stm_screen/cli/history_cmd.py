@@ -82,9 +82,10 @@ def _report_damaged(damaged: list[int], path: Path) -> None:
     from stm_screen.errors import StoreError
 
     ids = ", ".join(str(i) for i in damaged[:20]) + (f" and {len(damaged) - 20} more" if len(damaged) > 20 else "")
+    one = len(damaged) == 1
     raise StoreError(
-        f"{path}: saved screening(s) {ids} cannot be read (the stored data is damaged) and were left out; the "
-        "other screenings are listed"
+        f"{path}: saved screening{'' if one else 's'} {ids} cannot be read (the stored data is damaged) and "
+        f"{'was' if one else 'were'} left out; the other screenings are listed"
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from stm_screen.cli.errors import fail, say_error
 from stm_screen.errors import ExitCode, Problem, RulesError, StmScreenError, UsageError
@@ -290,7 +290,17 @@ def _clear() -> None:
         sys.stdout.flush()
 
 
-def screen_one(
+def screen_one(*args: Any, **kwargs: Any) -> Result:
+    """One person's screening (see :func:`_screen_one`); the screening's lock goes when it ends."""
+    from stm_screen.prompt import resume as resume_files
+
+    try:
+        return _screen_one(*args, **kwargs)
+    finally:
+        resume_files.release_all()
+
+
+def _screen_one(
     ruleset: Ruleset,
     prompter: Prompter,
     *,

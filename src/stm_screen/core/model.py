@@ -235,6 +235,8 @@ class _Validator:
         self.problems: list[tuple[Path, str]] = []
 
     def bad(self, path: Path, message: str) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:  # enough to fix first; the rest is not worth the time
+            raise _TooMany
         self.problems.append((path, message))
 
     def record(self, name: str, data: object, path: Path) -> Rec | None:
@@ -352,10 +354,21 @@ class _Validator:
             if not isinstance(value, list):
                 self.bad(path, f"must be a list (got {_kind_word(value)})")
                 return None
+            if len(value) > MAX_LIST:  # bounds the work of loading, checking and running the rules
+                self.bad(path, f"holds {len(value):,} items; at most {MAX_LIST:,}")
+                return None
             if field.of in RECORDS:
                 return [self.record(field.of, item, (*path, i)) for i, item in enumerate(value)]
             return [self.value(F(field.of), item, (*path, i)) for i, item in enumerate(value)]
         raise AssertionError(f"unknown field kind {kind}")  # pragma: no cover
+
+
+MAX_PROBLEMS = 100
+MAX_LIST = 1000  # questions, warning signs, criteria, examples, choices, ...: far beyond any screening
+
+
+class _TooMany(Exception):
+    """Validation stops after MAX_PROBLEMS problems (a huge broken file would take long to list)."""
 
 
 def validate(data: object) -> tuple[Rec | None, list[tuple[Path, str]]]:
@@ -364,7 +377,11 @@ def validate(data: object) -> tuple[Rec | None, list[tuple[Path, str]]]:
     if not isinstance(data, Mapping):
         checker.bad((), "a rules file must be a mapping of keys (id, version, questions, ...) at the top")
         return None, checker.problems
-    rec = checker.record("RulesetFile", data, ())
+    try:
+        rec = checker.record("RulesetFile", data, ())
+    except _TooMany:
+        checker.problems.append(((), f"(stopped after the first {MAX_PROBLEMS} problems; fix these first)"))
+        return None, checker.problems
     return (rec if not checker.problems else None), checker.problems
 
 

@@ -18,8 +18,9 @@ from stm_screen.errors import Problem
 Path = tuple[str | int, ...]
 Locate = Callable[[Path, int], tuple[str, int, int]]
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_NODES = 100_000
+MAX_BYTES = 192 * 1024  # four times the bundled ruleset; parsing this much stays well under a second
+MAX_NODES = 20_000  # values, aliases expanded: three times the bundled ruleset
+MAX_DEPTH = 64
 MAX_DIGITS = 30  # a whole number longer than this is never a rules value (they are at most 1e12)
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -164,9 +165,16 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
     lines = text.splitlines() if text else []
     visits = 0
     problems: list[Problem] = []
-    stack: list[tuple[yaml.Node, Path, set[int]]] = [(root, (), set())]
+    # Depth first, with the nodes on the current path in one set (entered, and left again by an exit mark):
+    # memory stays proportional to the depth, however the aliases fan out.
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, Path] | int] = [(root, ())]
     while stack:
-        node, path, ancestors = stack.pop()
+        item = stack.pop()
+        if isinstance(item, int):  # the exit mark of a node whose children are all done
+            active.discard(item)
+            continue
+        node, path = item
         visits += 1
         if visits > MAX_NODES:
             mark = node.start_mark
@@ -181,10 +189,23 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                     )
                 ]
             )
-        if id(node) in ancestors:
+        if id(node) in active:
             mark = node.start_mark
             raise YamlProblems(
                 [Problem("a YAML alias refers to itself (recursive data)", name, mark.line + 1, 1)]
+            )
+        if len(path) > MAX_DEPTH:
+            mark = node.start_mark
+            raise YamlProblems(
+                [
+                    Problem(
+                        f"the document is nested more than {MAX_DEPTH} levels deep; rules and mapping files "
+                        "are a few levels deep",
+                        name,
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                ]
             )
         mark = node.start_mark
         style = getattr(node, "style", None)
@@ -219,7 +240,9 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                     )
                 )
                 continue
-        inner = ancestors | {id(node)}
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            active.add(id(node))
+            stack.append(id(node))  # popped after every child below it
         if isinstance(node, yaml.MappingNode):
             seen_keys: set[object] = set()
             for key_node, value_node in node.value:
@@ -237,10 +260,10 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                 km = key_node.start_mark
                 if not isinstance(value_node, yaml.ScalarNode):
                     positions.at.setdefault(child, (name, km.line + 1, km.column + 1, None))
-                stack.append((value_node, child, inner))
+                stack.append((value_node, child))
         elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                stack.append((item, (*path, i), inner))
+            for i, sub in enumerate(node.value):
+                stack.append((sub, (*path, i)))
     if problems:
         raise YamlProblems(problems)
 

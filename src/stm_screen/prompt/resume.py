@@ -24,7 +24,7 @@ from stm_screen.io.atomic import write_text_atomic
 
 FORMAT = "stm-screen-resume"
 PATTERN = "resume-*.json"
-MAX_BYTES = 1024 * 1024  # a screening's answers take a few kilobytes; anything this large is not one
+MAX_BYTES = 256 * 1024  # a screening's answers take a few kilobytes; anything this large is not one
 
 
 @dataclass
@@ -116,13 +116,24 @@ def hold(path: Path) -> int | None:
             "this stopped screening is already open in another stm-screen (another window or terminal); "
             "finish or stop it there first, or start a new one with 'stm-screen screen'"
         ) from None
+    _HELD[fd] = path
     return fd
+
+
+_HELD: dict[int, Path] = {}  # locks this process holds: descriptor -> resume file
+
+
+def release_all() -> None:
+    """Let go of every screening this process holds (when a screening ends, however it ends)."""
+    for fd, path in list(_HELD.items()):
+        release(path, fd)
 
 
 def release(path: Path | None, fd: int | None) -> None:
     """Unlock a screening's slot (and remove the lock file once its screening is gone)."""
     if fd is None or path is None:
         return
+    _HELD.pop(fd, None)
     if not path.exists():
         with contextlib.suppress(OSError):
             os.unlink(path.with_name(path.stem + ".lock"))

@@ -10,7 +10,7 @@ from typing import Any
 from stm_screen.core.model import LIST_KEYS
 from stm_screen.core.ruleset import Ruleset, compile_ruleset
 from stm_screen.errors import Problem, RulesError
-from stm_screen.io.yamlfile import Positions, YamlProblems, load
+from stm_screen.io.yamlfile import MAX_BYTES, Positions, YamlProblems, load
 
 DEFAULT_RULESET = "pt-screen"
 MAX_FILES = 200
@@ -63,6 +63,22 @@ def _rules_files(folder: Path) -> list[Path]:
         raise RulesError([Problem("the folder holds no .yaml or .yml rules files", str(folder))])
     if len(files) > MAX_FILES:
         raise RulesError([Problem(f"the folder holds more than {MAX_FILES} rules files", str(folder))])
+    total = 0
+    for f in files:
+        try:
+            total += f.stat().st_size
+        except OSError:
+            continue  # reported when it is read
+    if total > MAX_BYTES:  # a folder is one ruleset: the same size limit as one file
+        raise RulesError(
+            [
+                Problem(
+                    f"the folder's rules files hold {total:,} bytes together; a ruleset holds at most "
+                    f"{MAX_BYTES:,} (as one file)",
+                    str(folder),
+                )
+            ]
+        )
     return files
 
 
