@@ -132,6 +132,13 @@ def in_process() -> None:
     print(f"  Scorer.evaluate (level, flags, criteria, scores)  {evaluate:7.1f} us  (goal < 20 us)")
     print(f"  check_answers (validate raw answers)              {checked:7.1f} us")
     print(f"  explain (full result with what-would-change)      {full:7.1f} us")
+    # With instruments beside the screening: PHQ-4, PHQ-9 (item 9 answers a screening question) and PEG.
+    mods = load_ruleset(None, ["phq4", "phq9", "peg"])
+    extra = {f"phq4_{i}": "several_days" for i in range(1, 5)} | {f"phq9_{i}": "not_at_all" for i in range(1, 10)}
+    mod_values = check_answers(mods, {**ANSWERS, **extra, "peg_1": 6, "peg_2": 5, "peg_3": 7})
+    mod_scorer = Scorer(mods)
+    with_modules = per_call(lambda: mod_scorer.evaluate(mod_values), 5000)
+    print(f"  Scorer.evaluate with PHQ-4, PHQ-9 and PEG         {with_modules:7.1f} us  (goal < 40 us)")
 
 
 def main() -> None:

@@ -80,6 +80,12 @@ def test_everything_else_goes_to_typer(argv: list[str]) -> None:
     assert parse_screen(argv) is None
 
 
+def test_the_questionnaires_options_work_without_the_word_screen() -> None:
+    assert parse_screen(["--with", "phq4,peg", "--texts", "t.yaml"]) == {"with_modules": "phq4,peg", "texts": "t.yaml"}
+    assert parse_screen(["--plain"]) == {"plain": True}
+    assert parse_screen(["--with"]) is None  # a missing value: Typer says so
+
+
 def test_fast_path_refuses_a_non_terminal_like_typer() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "stm_screen", "screen", "--plain"],

@@ -211,7 +211,8 @@ def test_rules_schema_matches_the_committed_file() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
     assert schema["$schema"].startswith("https://json-schema.org/")
-    assert "questions" in schema["properties"]
+    assert "questions" in schema["$defs"]["RulesetFile"]["properties"]
+    assert "item_text" in schema["$defs"]["ModuleFile"]["properties"]
     assert result.stdout == (ROOT / "schema" / "ruleset.schema.json").read_text(encoding="utf-8")
 
 
@@ -220,8 +221,8 @@ def test_bundled_rules_validate_against_the_schema() -> None:
     import yaml
 
     schema = json.loads((ROOT / "schema" / "ruleset.schema.json").read_text(encoding="utf-8"))
-    data = yaml.safe_load((ROOT / "rules" / "pt-screen.yaml").read_text(encoding="utf-8"))
-    jsonschema.validate(data, schema)
+    for path in [ROOT / "rules" / "pt-screen.yaml", *sorted((ROOT / "rules" / "modules").glob("*.yaml"))]:
+        jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schema)
 
 
 def test_rules_test_is_an_alias_of_check() -> None:

@@ -39,9 +39,17 @@ def test_startback_worked_cases(
     assert (ev.scores["total"], ev.scores["psychosocial"], ev.level) == (total, psychosocial, level)
 
 
-def test_startback_item_text_is_placeholder_only() -> None:
+def test_startback_item_text_is_not_shipped() -> None:
     rs = load_ruleset(DATA / "startback.yaml")
-    assert all("placeholder" in str(q.text) for q in rs.questions)
+    assert rs.item_text == "supplied"
+    assert [str(q.text) for q in rs.questions] == [f"startback-scoring item {i}" for i in range(1, 10)]
+    assert all(q.supplied and not q.wording for q in rs.questions)
+
+
+def test_startback_unanswered_item_leaves_no_level() -> None:
+    rs = load_ruleset(DATA / "startback.yaml")
+    ev = Scorer(rs).evaluate(check_answers(rs, {f"item{i}": False for i in range(1, 9)}))
+    assert ev.scores["total"] is None and ev.level is None
 
 
 PEG = """

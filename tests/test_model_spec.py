@@ -75,10 +75,13 @@ def test_spec_and_schema_agree_on_mutations(path: tuple[Any, ...], value: Any) -
 
 @pytest.mark.parametrize("record", sorted(RECORDS))
 def test_every_record_is_in_the_schema(record: str) -> None:
-    if record == "RulesetFile":
-        assert set(SCHEMA["properties"]) == set(RECORDS[record])
-    else:
-        assert set(SCHEMA["$defs"][record]["properties"]) == set(RECORDS[record])
+    assert set(SCHEMA["$defs"][record]["properties"]) == set(RECORDS[record])
+
+
+def test_the_schema_takes_a_ruleset_or_a_module() -> None:
+    module = yaml.safe_load((Path(__file__).parents[1] / "rules" / "modules" / "peg.yaml").read_text("utf-8"))
+    assert schema_ok(module) and not validate(module, "ModuleFile")[1]
+    assert not schema_ok({**module, "id": "x"})
 
 
 def test_unknown_key_gets_a_suggestion() -> None:

@@ -17,11 +17,34 @@ from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import RulesError
 
 
-def load_rules(spec: str | Path | None = None) -> Ruleset:
-    """A ruleset by path or bundled name (default: the bundled PT screening)."""
-    from stm_screen.rules.loader import load_ruleset
+def load_rules(
+    spec: str | Path | None = None,
+    with_modules: str | list[str] | tuple[str, ...] | None = None,
+    texts: str | Path | None = None,
+    *,
+    complete_texts: bool = False,
+) -> Ruleset:
+    """A ruleset by path or bundled name (default: the bundled PT screening), with the instrument modules
+    named in ``with_modules`` (``"phq4,peg"`` or a list) and the clinic's item wording from ``texts``."""
+    from stm_screen.rules.loader import load_ruleset, parse_with
 
-    return load_ruleset(spec)
+    names = parse_with(with_modules) if isinstance(with_modules, str | type(None)) else list(with_modules)
+    ruleset = load_ruleset(spec, names)
+    if texts is not None:
+        ruleset = with_texts(ruleset, texts, complete=complete_texts)
+    return ruleset
+
+
+def with_texts(ruleset: Ruleset, texts: str | Path, *, complete: bool = False) -> Ruleset:
+    """The ruleset with the wording of a texts file (see :mod:`stm_screen.core.texts`)."""
+    from stm_screen.core.texts import apply_texts
+    from stm_screen.io.yamlfile import YamlProblems, load
+
+    try:
+        data, positions, _ = load(Path(texts))
+    except YamlProblems as exc:
+        raise RulesError(exc.problems) from None
+    return apply_texts(ruleset, data, origin=str(texts), locate=positions.locate, complete=complete)
 
 
 def score_data(
@@ -36,9 +59,28 @@ def score_data(
     return explain(ruleset, values, scorer=Scorer(ruleset), lang=lang, contacts=contacts)
 
 
-def check_rules(spec: str | Path | None = None) -> tuple[Ruleset, ExampleReport]:
-    """Load a ruleset and run its examples; raise RulesError if either fails."""
-    ruleset = load_rules(spec)
+def check_rules(
+    spec: str | Path | None = None,
+    with_modules: str | list[str] | None = None,
+    texts: str | Path | None = None,
+) -> tuple[Ruleset, ExampleReport]:
+    """Load a ruleset (or an instrument module on its own) and run its examples and those of its modules;
+    with ``texts``, check that the file gives the wording of every item whose text is supplied. Raise
+    RulesError on any failure."""
+    from stm_screen.core.ruleset import Module, attach, standalone
+    from stm_screen.errors import Problem
+    from stm_screen.rules.loader import load_any, load_module, parse_with
+
+    loaded = load_any(spec)
+    names = parse_with(with_modules) if isinstance(with_modules, str | type(None)) else list(with_modules)
+    if isinstance(loaded, Module):
+        if names:
+            raise RulesError([Problem("--with adds modules to a screening, not to a module", str(spec))])
+        ruleset = standalone(loaded)
+    else:
+        ruleset = attach(loaded, [load_module(n) for n in names]) if names else loaded
+    if texts is not None:
+        ruleset = with_texts(ruleset, texts, complete=True)
     report = run_examples(ruleset)
     if report.problems:
         raise RulesError(report.problems)

@@ -40,8 +40,9 @@ class Writer:
     # CLI's outputs): output written elsewhere in UTF-8 may then be copied in as bytes (batch.parallel).
     untranslated = False
 
-    def __init__(self, handle: IO[str], with_file: bool) -> None:
+    def __init__(self, handle: IO[str], with_file: bool, extra: tuple[str, ...] = ()) -> None:
         self.handle = handle
+        self.extra = extra  # the instruments' fields after the screening's (batch.scoring.module_fields)
         self.put = handle.write
         self.with_file = with_file
         self.file = ""
@@ -117,14 +118,19 @@ class CsvWriter(Writer):
     def begin(self) -> None:
         if not self.started:
             self.started = True
-            self.put(line(("file", *FIELDS) if self.with_file else FIELDS))
+            fields = (*FIELDS, *self.extra)
+            self.put(line(("file", *fields) if self.with_file else fields))
 
     def start_file(self, name: str) -> None:
         super().start_file(name)
         self.prefix = csv_cell(name) + "," if self.with_file else ""
 
     def render(self, out: Outcome) -> None:
-        out.tail = line(("", *out.csv))
+        cells = out.csv
+        short = len(FIELDS) - 2 + len(self.extra) - len(cells)
+        if short > 0:  # an error record: no instrument scores
+            cells = (*cells, *("",) * short)
+        out.tail = line(("", *cells))
 
     def line(self, row: int, rid: str, out: Outcome) -> str:
         return f"{self.prefix}{row},{csv_cell(rid)}{out.tail}"
@@ -139,7 +145,8 @@ class JsonlWriter(Writer):
         self.prefix = '{"file": ' + json.dumps(name, ensure_ascii=False) + ", " if self.with_file else "{"
 
     def render(self, out: Outcome) -> None:
-        out.tail = f", {out.json}}}\n"
+        missing = "".join(f', "{name}": null' for name in self.extra[len(out.extra) :])
+        out.tail = f", {out.json}{missing}}}\n"
 
     def line(self, row: int, rid: str, out: Outcome) -> str:
         return f'{self.prefix}"row": {row}, "id": {json.dumps(rid, ensure_ascii=False)}{out.tail}'

@@ -167,6 +167,22 @@ class Batch:
         # (file, safety questions with no column): files scored although they lack them (allowed)
         self.gaps: list[tuple[str, tuple[str, ...]]] = []
 
+    def check_modules(self, name: str, unasked: tuple[str, ...] | list[str]) -> None:
+        """Stop (exit 2) when an instrument asked for has no column at all: every record would come out
+        without its scores, which is never what was meant (unless --allow-missing)."""
+        if self.settings.allow_missing or (self.mapping is not None and self.mapping.allow_all_missing):
+            return
+        missing = set(unasked)
+        for mod in self.ruleset.modules:
+            ids = [q.id for q in mod.questions]
+            if ids and all(qid in missing for qid in ids):
+                shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
+                raise UsageError(
+                    f"{name}: no column for any question of {mod.short} ({shown}), so no record could be "
+                    f"given its scores; add the columns to the export, map them with --map, leave "
+                    f"{mod.id} out of --with, or score anyway with --allow-missing"
+                )
+
     def check_gaps(self, name: str, gaps: tuple[str, ...], unmatched: tuple[str, ...]) -> None:
         """Stop (exit 2) for safety questions with no column, unless allowed; remember allowed ones."""
         if not gaps:
@@ -246,6 +262,7 @@ class Batch:
 
         def gaps() -> None:  # once the first records are read: a file without any is that error first
             self.check_gaps(src.name, safety_gaps(plan.unasked, self.ruleset), plan.unmatched)
+            self.check_modules(src.name, plan.unasked)
 
         first = head[n_head:]
         if src.checker is not None:  # the records read with the headers, checked now the width is known
@@ -367,6 +384,7 @@ class Batch:
         if answered:  # else: no record answers anything (the loop says why)
             unasked = [q.id for q in self.ruleset.questions if q.id not in answered]
             self.check_gaps(src.name, safety_gaps(unasked, self.ruleset, records=True), tuple(unmatched))
+            self.check_modules(src.name, unasked)
         return preset
 
     def _records(self, src: RecordSource, writer: Writer) -> int:

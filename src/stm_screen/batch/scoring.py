@@ -57,6 +57,7 @@ class Outcome:
         "json",
         "n",
         "tail",
+        "extra",
     )
 
     def __init__(
@@ -70,6 +71,7 @@ class Outcome:
         error: str = "",
         brief: str | None = None,
         urgency: str = "",
+        extra: tuple[tuple[str, Any], ...] = (),
     ) -> None:
         self.status = status
         self.n = 0  # records with this outcome (the runner counts here: cheaper than a dict)
@@ -82,6 +84,7 @@ class Outcome:
         self.unanswered = unanswered
         self.error = error
         self.brief = error if brief is None else brief  # the error without the answers, for stderr
+        self.extra = extra  # (field, value) of the instruments' scores (see module_fields)
         score_text = "" if score is None else (f"{score:g}" if isinstance(score, float) else str(score))
         self.score_text = score_text
         self.csv = (
@@ -93,6 +96,7 @@ class Outcome:
             ";".join(criteria_met),
             ";".join(unanswered),
             error,
+            *(_csv_value(v) for _, v in extra),
         )
         self.json = json.dumps(
             {
@@ -104,9 +108,59 @@ class Outcome:
                 "criteria_met": list(criteria_met),
                 "unanswered_red_flags": list(unanswered),
                 "error": error or None,
+                **dict(extra),
             },
             ensure_ascii=False,
         )[1:-1]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _csv_value(value: Any) -> str:
+    """An instrument's value for the CSV: a number the tool computed keeps its sign (io.csvcells)."""
+    text = _cell(value)
+    return Number(text) if isinstance(value, int | float) and not isinstance(value, bool) else text
+
+
+def module_fields(ruleset: Ruleset) -> tuple[str, ...]:
+    """The output fields of the instruments asked beside the screening, after the screening's own: each
+    score, its band (for scores with bands), and whether the person fits whom the instrument is meant for
+    (for instruments that say so): ``phq4, phq4_band, startback_total, ..., startback_fits``."""
+    out: list[str] = []
+    for mod in ruleset.modules:
+        for s in ruleset.scores:
+            if s.module == mod.id:
+                out.append(s.id)
+                if s.bands:
+                    out.append(f"{s.id}_band")
+        if mod.id in ruleset.audience:
+            out.append(f"{mod.id.replace('-', '_').replace('.', '_')}_fits")
+    return tuple(out)
+
+
+def module_values(ruleset: Ruleset, ev: Any) -> tuple[tuple[str, Any], ...]:
+    """(field, value) for :func:`module_fields`, from an evaluation: an unknown score is empty (null)."""
+    if not ruleset.modules:
+        return ()
+    out: list[tuple[str, Any]] = []
+    for mod in ruleset.modules:
+        for s in ruleset.scores:
+            if s.module == mod.id:
+                out.append((s.id, ev.scores.get(s.id)))
+                if s.bands:
+                    out.append((f"{s.id}_band", ev.bands.get(s.id)))
+        cond = ruleset.audience.get(mod.id)
+        if cond is not None:
+            out.append((f"{mod.id.replace('-', '_').replace('.', '_')}_fits", cond.evaluate(ev.values)))
+    return tuple(out)
 
 
 def error_outcome(message: str, brief: str | None = None) -> Outcome:
@@ -132,6 +186,7 @@ class Atoms:
         conds: list[Condition] = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
         conds += [q.ask_if for q in ruleset.questions if q.ask_if is not None]
         conds += [o.when for o in ruleset.outcomes if o.when is not None]
+        conds += [f.when for f in ruleset.feeds] + list(ruleset.audience.values())
         single: dict[str, dict[str, Condition]] = {}
         joint: dict[str, tuple[frozenset[str], Condition]] = {}
         # questions whose exact answer counts: items of a score, or named where a part cannot be told apart
@@ -254,8 +309,11 @@ class RecordScorer:
         ]
         whens = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
         whens += [o.when for o in ruleset.outcomes if o.when is not None]
+        whens += list(ruleset.audience.values())
         self._conds_fp = [(j, (c, *over(c))) for j, c in enumerate(whens, len(self._gated_fp))]
-        self._fp_ok = not any(c.names - qids for c in whens)  # a score in a condition: no fingerprint
+        # A score in a condition, or an instrument answering a screening question (which changes what the
+        # skip logic asks): no fingerprint, every class of records goes to the scorer.
+        self._fp_ok = not any(c.names - qids for c in whens) and not ruleset.feeds
         self._items = tuple(sorted({where[q] for s in ruleset.scores for q in s.items if q in where}))
         self._cmemo: list[dict[Hashable, bool | None]] = [
             {} for _ in range(len(self._gated_fp) + len(self._conds_fp))
@@ -765,14 +823,24 @@ class RecordScorer:
         score = ev.scores.get(self.headline) if self.headline else None
         soon = [self._urgency[r] for r in ev.red_flags if r in self._urgency]
         urgency = max(soon, key=URGENCY_ORDER.index) if soon else ""
+        extra = module_values(self.ruleset, ev)
         if ev.complete:
-            return Outcome("ok", ev.level or "", score, ev.red_flags, ev.criteria_met, (), urgency=urgency)
+            return Outcome(
+                "ok", ev.level or "", score, ev.red_flags, ev.criteria_met, (), urgency=urgency, extra=extra
+            )
         # A warning sign could not be ruled out ('not sure', or no answer): the level is the ruleset's
         # 'unchecked' one (see_doctor) unless a warning sign that fired sets a higher one; a physical-therapy
         # level never stands. Without an 'unchecked' level, only a fired warning sign gives one.
         level = ev.level or "" if ev.unchecked or ev.red_flags else ""
         return Outcome(
-            "incomplete", level, score, ev.red_flags, ev.criteria_met, ev.red_flags_unknown, urgency=urgency
+            "incomplete",
+            level,
+            score,
+            ev.red_flags,
+            ev.criteria_met,
+            ev.red_flags_unknown,
+            urgency=urgency,
+            extra=extra,
         )
 
     def score_row(self, row: list[Any]) -> Outcome:

@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from stm_screen import __version__
 from stm_screen.cli.errors import guard, set_debug
+from stm_screen.cli.opts import TextsOpt, WithOpt
 
 _ARGV = "stm_screen.argv"
 
@@ -139,33 +140,52 @@ def score(
         ),
     ] = None,
     country: CountryOpt = None,
+    with_modules: WithOpt = None,
+    texts: TextsOpt = None,
 ) -> None:
     """Score a file of answers and print the recommendation with its explanation."""
     from stm_screen.cli import score_cmd
 
-    score_cmd.run(answers, rules=rules, fmt=fmt, save=save, patient=patient, country=country)
+    score_cmd.run(
+        answers,
+        rules=rules,
+        fmt=fmt,
+        save=save,
+        patient=patient,
+        country=country,
+        with_modules=with_modules,
+        texts=texts,
+    )
 
 
 @rules_app.command("check")
 @guard
 def rules_check(
     path: Annotated[
-        str | None, typer.Argument(help="Rules file or folder (default: the bundled ruleset).")
+        str | None,
+        typer.Argument(help="Rules file or folder, or an instrument module (default: the bundled ruleset)."),
     ] = None,
+    with_modules: WithOpt = None,
+    texts: TextsOpt = None,
 ) -> None:
-    """Validate a ruleset and run its examples."""
+    """Validate a ruleset (or an instrument module) and run its examples; with --texts, check the clinic's
+    wording covers every item whose text is supplied."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.check(path)
+    rules_cmd.check(path, with_modules=with_modules, texts=texts)
 
 
 @rules_app.command("test", hidden=True)
 @guard
-def rules_test(path: Annotated[str | None, typer.Argument()] = None) -> None:
+def rules_test(
+    path: Annotated[str | None, typer.Argument()] = None,
+    with_modules: WithOpt = None,
+    texts: TextsOpt = None,
+) -> None:
     """Alias of 'rules check'."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.check(path)
+    rules_cmd.check(path, with_modules=with_modules, texts=texts)
 
 
 @rules_app.command("show")
@@ -175,11 +195,25 @@ def rules_show(
         str | None, typer.Argument(help="Rules file or folder (default: the bundled ruleset).")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json.")] = "table",
+    with_modules: WithOpt = None,
 ) -> None:
     """Show a readable overview of a ruleset's questions, warning signs, criteria and outcomes."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.show(path, fmt)
+    rules_cmd.show(path, fmt, with_modules=with_modules)
+
+
+@rules_app.command("texts")
+@guard
+def rules_texts(
+    with_modules: WithOpt = None,
+    rules: RulesOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+) -> None:
+    """Print a template of the wording file (--texts) for instruments whose item text is not shipped."""
+    from stm_screen.cli import rules_cmd
+
+    rules_cmd.texts_template(rules, with_modules, output)
 
 
 @rules_app.command("schema")

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from stm_screen.cli.errors import guard
+from stm_screen.cli.opts import TextsOpt, WithOpt
 
 PresetOpt = Annotated[
     str | None,
@@ -93,6 +94,8 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "1 = a single process. The output is the same either way.",
             ),
         ] = 0,
+        with_modules: WithOpt = None,
+        texts: TextsOpt = None,
     ) -> None:
         """Score every record of survey exports; one output row per record, in input order.
 
@@ -115,6 +118,8 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             jobs=jobs,
             allow_missing=allow_missing,
             force=force,
+            with_modules=with_modules,
+            texts=texts,
         )
         if suggest_map:
             batch_cmd.suggest(inputs, opts)

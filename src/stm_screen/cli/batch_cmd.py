@@ -42,6 +42,8 @@ class CommandOptions:
     jobs: int = 0
     allow_missing: bool = False
     force: bool = False  # --suggest-map: replace an existing mapping file
+    with_modules: str | None = None
+    texts: str | None = None
 
 
 def note(line: str) -> None:
@@ -253,7 +255,10 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.batch.runner import Batch
     from stm_screen.screening import load_rules
 
-    ruleset = load_rules(o.rules)
+    ruleset = load_rules(o.rules, o.with_modules, o.texts)
+    from stm_screen.cli.opts import tell_notices
+
+    tell_notices(ruleset)
     mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
     settings = _settings(o, delimiter)
     update, start, bar = _progress(inputs)
@@ -264,7 +269,9 @@ def run(inputs: list[str], o: CommandOptions) -> None:
 
             writer: Writer = FhirWriter(handle, with_file=len(inputs) > 1, ruleset=ruleset)
         else:
-            writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1)
+            from stm_screen.batch.scoring import module_fields
+
+            writer = WRITERS[o.fmt](handle, with_file=len(inputs) > 1, extra=module_fields(ruleset))
         writer.untranslated = o.output != "-" or os.linesep == "\n"  # files: newline=""; stdout: os.linesep
         for path in inputs:
             writer.start_file(path)
@@ -329,7 +336,7 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.batch.suggest import suggest_mapping
     from stm_screen.screening import load_rules
 
-    ruleset = load_rules(o.rules)
+    ruleset = load_rules(o.rules, o.with_modules)
     text = suggest_mapping(inputs[0], ruleset, o.preset, delimiter)
     with _output(o.output) as handle:
         handle.write(text)

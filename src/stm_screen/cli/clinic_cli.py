@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from stm_screen.cli.errors import guard
+from stm_screen.cli.opts import TextsOpt, WithOpt
 
 history_app = typer.Typer(
     help="The local history of saved screenings (score --save). Stored on this computer only.",
@@ -47,13 +48,34 @@ def history_list(
 @history_app.command("show")
 @guard
 def history_show(
-    record_id: Annotated[int, typer.Argument(metavar="ID", help="The screening's id (see 'history list').")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text, json, fhir.")] = "text",
+    record_id: Annotated[
+        int | None, typer.Argument(metavar="[ID]", help="The screening's id (see 'history list').")
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="Output: text, json, fhir (one screening); text, json, html (--patient)."),
+    ] = "text",
+    patient: Annotated[
+        str | None,
+        typer.Option(
+            "--patient",
+            help="Instead of one screening: this patient's screenings over time, with each instrument "
+            "score's change and whether it reaches the minimal important change.",
+            show_default=False,
+        ),
+    ] = None,
+    plot: Annotated[bool, typer.Option("--plot", help="With --patient: a small chart of each score.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="With --patient: write to this file (e.g. trend.html).")
+    ] = None,
 ) -> None:
-    """Show a saved screening as it was scored, with the ruleset version it was scored with."""
+    """Show a saved screening as it was scored, or (--patient) a patient's screenings over time."""
     from stm_screen.cli import history_cmd
 
-    history_cmd.show(record_id, fmt=fmt)
+    if patient is not None or record_id is None:
+        history_cmd.show_patient(record_id, patient, fmt=fmt, plot=plot, output=output)
+    else:
+        history_cmd.show(record_id, fmt=fmt)
 
 
 @history_app.command("export")
@@ -113,11 +135,13 @@ def form_export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")
     ] = None,
+    with_modules: WithOpt = None,
+    texts: TextsOpt = None,
 ) -> None:
     """Export the questionnaire: a REDCap data dictionary, a FHIR Questionnaire, or a blank CSV template."""
     from stm_screen.cli import form_cmd
 
-    form_cmd.export(fmt, rules=rules, output=output)
+    form_cmd.export(fmt, rules=rules, output=output, with_modules=with_modules, texts=texts)
 
 
 def register(app: typer.Typer) -> None:

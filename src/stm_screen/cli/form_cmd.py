@@ -11,16 +11,31 @@ from stm_screen.errors import UsageError
 FORMATS = ("redcap", "fhir", "csv")
 
 
-def export(fmt: str, *, rules: str | None, output: Path | None) -> None:
+def export(
+    fmt: str,
+    *,
+    rules: str | None,
+    output: Path | None,
+    with_modules: str | None = None,
+    texts: str | None = None,
+) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(FORMATS)}")
     from stm_screen.io.output import open_output
     from stm_screen.io.sameness import paths_of, refuse_output_over_inputs, rules_paths
     from stm_screen.screening import load_rules
 
-    refuse_output_over_inputs(output, paths_of("--rules", rules_paths(rules)))
+    refuse_output_over_inputs(output, paths_of("--rules", rules_paths(rules)) + paths_of("--texts", [texts]))
 
-    ruleset = load_rules(rules)
+    ruleset = load_rules(rules, with_modules, texts)
+    missing = ruleset.missing_wording
+    if missing and fmt != "csv":
+        # The form gets a stand-in label ('PEG item 1'), never invented wording: the clinic types its own.
+        say_info(
+            f"warning: no wording was given for {len(missing)} item(s) whose licensed text is not shipped "
+            f"({', '.join(q.id for q in missing[:6])}{' ...' if len(missing) > 6 else ''}); the form labels "
+            "them 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE"
+        )
     if fmt == "fhir":
         from stm_screen.interop.fhir import questionnaire
 

@@ -162,15 +162,24 @@ def _write_list(rows: list[dict[str, Any]], fmt: str, ref: str | None, when: str
 _RULESETS: dict[tuple[str, str], Ruleset | None] = {}
 
 
+def _record_modules(record: Record) -> list[str]:
+    info = record.result.get("ruleset") if isinstance(record.result, dict) else None
+    mods = info.get("modules") if isinstance(info, dict) else None
+    if not isinstance(mods, list):
+        return []
+    return [str(m["id"]) for m in mods if isinstance(m, dict) and isinstance(m.get("id"), str)]
+
+
 def ruleset_for(record: Record) -> Ruleset | None:
-    """The bundled ruleset a record was scored with, if it is still here unchanged (same hash)."""
+    """The bundled ruleset a record was scored with (and its instrument modules), if it is still here
+    unchanged (same hash)."""
     key = (record.ruleset_id, record.ruleset_sha256)
     if key not in _RULESETS:
         found: Ruleset | None = None
         try:
             from stm_screen.screening import load_rules
 
-            candidate = load_rules(record.ruleset_id)
+            candidate = load_rules(record.ruleset_id, _record_modules(record))
             if candidate.sha256 == record.ruleset_sha256:
                 found = candidate
         except Exception:  # noqa: BLE001 - any failure means "not available"; types are then inferred
@@ -232,6 +241,70 @@ def show(record_id: int, *, fmt: str) -> None:
         soft_wrap=True,
     )
     print_result(result, console, plain=plain_wanted(console.is_terminal))
+
+
+TREND_FORMATS = ("text", "json", "html")
+
+
+def show_patient(
+    record_id: int | None, patient: str | None, *, fmt: str, plot: bool = False, output: Path | None = None
+) -> None:
+    """A patient's screenings over time: each instrument score, its change between screenings, and whether
+    a change reaches the instrument's minimal important change (``history show --patient REF``)."""
+    if patient is None:
+        raise UsageError("give a screening's ID (see 'stm-screen history list'), or --patient REF")
+    if record_id is not None:
+        raise UsageError("give either a screening's ID or --patient, not both")
+    _choose(fmt, TREND_FORMATS)
+    from stm_screen.core.trend import trends, visits
+    from stm_screen.store import open_store
+
+    ref, _ = _filters(patient, None)
+    assert ref is not None
+    with open_store(create=False) as store:
+        if output is not None:
+            from stm_screen.io.sameness import refuse_output_over_inputs
+
+            refuse_output_over_inputs(output, [("the history store", store.path)])
+        rows = [(r.id, r.created_at, r.result) for r in store.records(patient_ref=ref)]
+    if not rows:
+        # The reference is not repeated: messages never hold patient references.
+        raise UsageError("there are no saved screenings for that patient reference (see 'stm-screen history list')")
+    seen = visits(rows)
+    series = trends(rows)
+    if fmt == "json":
+        text = json.dumps(
+            {
+                "patient": ref,
+                "screenings": [v._asdict() for v in seen],
+                "scores": [s.as_dict() for s in series],
+            },
+            indent=2,
+            ensure_ascii=False,
+        ) + "\n"
+    elif fmt == "html":
+        from stm_screen.render.trend import trend_html
+
+        text = trend_html(ref, seen, series, plot=plot)
+    else:
+        from stm_screen.render.console import make_console
+        from stm_screen.render.text import can_encode
+        from stm_screen.render.trend import trend_text
+
+        console = make_console()
+        unicode_ok = output is not None or can_encode(console, "█▏▎▍▌▋▊▉")
+        width = 100 if output is not None else min(console.width, 100)
+        text = trend_text(ref, seen, series, plot=plot, unicode_ok=unicode_ok, width=width)
+    if output is None:
+        if fmt == "html":
+            raise UsageError("--format html writes a file: add --output FILE.html")
+        sys.stdout.write(text)
+        return
+    from stm_screen.io.atomic import write_text_atomic
+
+    # The file holds health data: readable by its owner only.
+    write_text_atomic(output, text, force=True, mode=0o600)
+    say_info(f"wrote {output}")
 
 
 # --- export -------------------------------------------------------------------------------------------

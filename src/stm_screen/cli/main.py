@@ -25,6 +25,8 @@ SCREEN_OPTIONS: dict[str, tuple[str, bool]] = {
     "--next": ("next_patient", False),
     "--save": ("save", False),
     "--country": ("country", True),
+    "--with": ("with_modules", True),
+    "--texts": ("texts", True),
 }
 
 
@@ -65,9 +67,12 @@ def _parse(
 
 
 def parse_screen(args: list[str]) -> dict[str, Any] | None:
-    """Options of ``stm-screen [screen] ...`` as keyword arguments, or None to let Typer handle the line."""
+    """Options of ``stm-screen [screen] ...`` as keyword arguments, or None to let Typer handle the line.
+    The questionnaire's options work without the word ``screen`` too (``stm-screen --with phq4,peg``)."""
     if args and args[0] != "screen":
-        return None
+        if not args[0].startswith("-"):
+            return None
+        return _parse(args, SCREEN_OPTIONS)
     return _parse(args[1:], SCREEN_OPTIONS)
 
 
@@ -93,6 +98,8 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--force": ("force", False),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
+    "--with": ("with_modules", True),
+    "--texts": ("texts", True),
 }
 JOBS_RANGE = range(0, 33)  # as the Typer option's min and max
 
@@ -124,7 +131,7 @@ def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
     options.setdefault("fmt", "csv")
     options.setdefault("decimal_comma", False)
     options.setdefault("allow_missing", False)
-    for name in ("rules", "preset", "mapping", "id_column", "delimiter", "multi_separator"):
+    for name in ("rules", "preset", "mapping", "id_column", "delimiter", "multi_separator", "with_modules", "texts"):
         options.setdefault(name, None)
     opts = batch_cmd.CommandOptions(**options)
     try:

@@ -11,15 +11,37 @@ from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import UsageError
 
 
-def check(path: str | None) -> None:
+def check(path: str | None, with_modules: str | None = None, texts: str | None = None) -> None:
     from stm_screen.screening import check_rules
 
-    ruleset, report = check_rules(path)
-    sys.stdout.write(
-        f"ok: {ruleset.id} {ruleset.version} ({ruleset.origin}): {_count(len(ruleset.questions), 'question')}, "
-        f"{_count(len(ruleset.red_flags), 'warning sign')}, {_count(len(ruleset.criteria), 'criterion', 'criteria')}, "
-        f"{report.passed} of {_count(len(ruleset.examples), 'example')} pass\n"
-    )
+    ruleset, report = check_rules(path, with_modules, texts)
+    own = [q for q in ruleset.questions if q.module is None]
+    if not ruleset.levels and not ruleset.red_flags:  # an instrument module on its own
+        own = list(ruleset.questions)
+        sys.stdout.write(
+            f"ok: module {ruleset.id} {ruleset.version} ({ruleset.origin}): {_count(len(own), 'question')}, "
+            f"{_count(len(ruleset.scores), 'score')}, item text {ruleset.item_text}, licence {ruleset.license}; "
+            f"{report.passed} of {_count(report.total, 'example')} pass\n"
+        )
+    else:
+        sys.stdout.write(
+            f"ok: {ruleset.id} {ruleset.version} ({ruleset.origin}): {_count(len(own), 'question')}, "
+            f"{_count(len(ruleset.red_flags), 'warning sign')}, "
+            f"{_count(len(ruleset.criteria), 'criterion', 'criteria')}, "
+            f"{report.passed} of {_count(report.total, 'example')} pass\n"
+        )
+    for mod in ruleset.modules:
+        n_scores = sum(1 for s in ruleset.scores if s.module == mod.id)
+        sys.stdout.write(
+            f"  with module {mod.id} {mod.version} ({mod.short}): {_count(len(mod.questions), 'question')}, "
+            f"{_count(n_scores, 'score')}, item text {mod.item_text}, licence {mod.license}\n"
+        )
+    if texts is not None:
+        supplied = sum(1 for q in ruleset.questions if q.supplied)
+        sys.stdout.write(f"  texts {texts}: wording for {_count(supplied, 'item')}\n")
+    from stm_screen.cli.opts import tell_notices
+
+    tell_notices(ruleset)
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
@@ -82,8 +104,29 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
                 "items": list(s.items),
                 "min": s.low,
                 "max": s.high,
+                "module": s.module,
+                "missing": s.missing if s.items else None,
+                "min_answered": s.min_answered if s.items else None,
+                "round": s.round,
+                "bands": [
+                    {"id": b.id, "label": str(b.label), "min": b.min, "max": b.max, "flag": b.flag, "source": b.source.id}
+                    for b in s.bands
+                ],
             }
             for s in ruleset.scores
+        ],
+        "modules": [
+            {
+                "id": m.id,
+                "version": m.version,
+                "title": str(m.title),
+                "license": m.license,
+                "copyright": " ".join(m.copyright.split()),
+                "source": " ".join(m.source.split()),
+                "item_text": m.item_text,
+                "questions": [q.id for q in m.questions],
+            }
+            for m in ruleset.modules
         ],
         "levels": [{"id": lv.id, "title": str(lv.title)} for lv in ruleset.levels],
         "outcomes": [
@@ -100,12 +143,58 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
     }
 
 
-def show(path: str | None, fmt: str) -> None:
+def texts_template(rules: str | None, with_modules: str | None, output: Path | None) -> None:
+    """A wording file to fill in: every item whose text the clinic supplies, with what it takes."""
+    import yaml
+
+    from stm_screen.core.answers import allowed
+    from stm_screen.screening import load_rules
+
+    ruleset = load_rules(rules, with_modules)
+    supplied = [q for q in ruleset.questions if q.supplied]
+    if not supplied:
+        names = ", ".join(m.id for m in ruleset.modules) or ruleset.id
+        raise UsageError(
+            f"no item of {names} needs the clinic's wording (their text is shipped); add an instrument "
+            "whose text is supplied, e.g. --with peg"
+        )
+    lines = [
+        "# The clinic's wording of licensed instruments, for stm-screen --texts FILE.",
+        "# Fill in each text from your licensed copy of the form; a text may be one string, or",
+        "# {en: ..., es: ...} for several languages. Check it with: stm-screen rules check --with ... --texts FILE",
+    ]
+    owner: str | None = "\0"  # no owner yet: the first item starts a heading
+    for q in supplied:
+        mod = ruleset.module(q.module) if q.module else None
+        if q.module != owner:
+            owner = q.module
+            lines += ["", f"# {mod.title if mod else ruleset.title}"]
+            notice = mod.copyright if mod else ruleset.copyright
+            if notice:
+                import textwrap
+
+                lines += ["# " + line for line in textwrap.wrap(" ".join(notice.split()), 100)]
+        lines.append(f"{q.id}:  # {q.text}: {allowed(q)}")
+        lines.append("  text: ''")
+        if q.type in ("choice", "multi_choice"):
+            lines.append("  choices:")
+            lines += [f"    {c.id}: ''" for c in q.choices]
+    text = "\n".join(lines) + "\n"
+    yaml.safe_load(text)  # the template itself must read back
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from stm_screen.io.atomic import write_text_atomic
+
+    write_text_atomic(output, text, force=True)
+
+
+def show(path: str | None, fmt: str, with_modules: str | None = None) -> None:
     from stm_screen.screening import load_rules
 
     if fmt not in ("table", "json"):
         raise UsageError(f"unknown --format '{fmt}'; choose one of: table, json")
-    ruleset = load_rules(path)
+    ruleset = load_rules(path, with_modules)
     if fmt == "json":
         from stm_screen.render.formats import printable_json
 

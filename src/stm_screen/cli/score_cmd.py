@@ -15,6 +15,8 @@ def run(
     save: bool = False,
     patient: str | None = None,
     country: str | None = None,
+    with_modules: str | None = None,
+    texts: str | None = None,
 ) -> None:
     from stm_screen.render.formats import RENDERERS
 
@@ -35,7 +37,10 @@ def run(
         from stm_screen.cli.errors import say_info
 
         say_info(note)
-    ruleset = load_rules(rules)
+    ruleset = load_rules(rules, with_modules, texts)
+    from stm_screen.cli.opts import tell_notices
+
+    tell_notices(ruleset)
     data, name = read_answers(answers)
     result = score_data(ruleset, data, source=name, contacts=contacts)
     # The result is shown first: if saving fails, the person still has it, and the error says why.

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from stm_screen.cli.errors import guard
+from stm_screen.cli.opts import TextsOpt, WithOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -69,6 +70,8 @@ def register(app: typer.Typer) -> None:
                 "shown; default: the locale's country (LANG), else text that names 112 and 911.",
             ),
         ] = None,
+        with_modules: WithOpt = None,
+        texts: TextsOpt = None,
     ) -> None:
         """Answer the screening questions in the terminal and see the result."""
         from stm_screen.cli import screen_cmd
@@ -84,6 +87,8 @@ def register(app: typer.Typer) -> None:
                 next_patient=next_patient,
                 save=save,
                 country=country,
+                with_modules=with_modules,
+                texts=texts,
             )
         )
 

@@ -41,6 +41,8 @@ class Options:
     next_patient: bool = False
     save: bool = False
     country: str | None = None
+    with_modules: str | None = None  # instrument modules asked after the screening (--with phq4,peg)
+    texts: str | None = None  # the clinic's wording of instruments whose text is not shipped
 
 
 def stdin_is_terminal() -> bool:
@@ -190,8 +192,10 @@ def run(opts: Options) -> None:
         else:  # that patient's own screening, never the last one stopped (another patient's answers)
             saved = _saved_for(files, patient)
     rules = opts.rules if opts.rules is not None else (saved.rules if saved else None)
+    with_modules = opts.with_modules if opts.with_modules is not None else (saved.with_modules if saved else None)
+    texts = _texts_spec(opts.texts) if opts.texts is not None else (saved.texts if saved else None)
     try:
-        ruleset = load_rules(rules)
+        ruleset = load_rules(rules, with_modules, texts)
     except RulesError as exc:
         if saved is None or opts.rules is not None:
             raise
@@ -201,6 +205,10 @@ def run(opts: Options) -> None:
             "'stm-screen screen --resume --rules PATH'"
         )
         raise RulesError([*exc.problems, hint]) from None
+    refuse_missing_wording(ruleset)
+    from stm_screen.cli.opts import tell_notices
+
+    tell_notices(ruleset)
     prompter = make_prompter(opts)
     if contacts_note:
         prompter.show(f"Note: {contacts_note}.", "note")
@@ -221,6 +229,8 @@ def run(opts: Options) -> None:
             ruleset,
             prompter,
             rules=_rules_spec(rules),
+            with_modules=with_modules,
+            texts=texts,
             patient=patient,
             saved=saved,
             report=target,
@@ -233,6 +243,31 @@ def run(opts: Options) -> None:
             return
         patient = next_patient(prompter, ask_reference=opts.patient is not None)
         n += 1
+
+
+def _texts_spec(texts: str) -> str:
+    """The --texts file, as a path that --resume finds again from any folder."""
+    candidate = Path(texts).expanduser()
+    return str(candidate.resolve()) if candidate.exists() else texts
+
+
+def refuse_missing_wording(ruleset: Ruleset) -> None:
+    """The questionnaire never asks an item whose licensed wording was not given: it says why, and how to
+    give it, before the first question."""
+    missing = ruleset.missing_wording
+    if not missing:
+        return
+    by_owner: dict[str, list[str]] = {}
+    for q in missing:
+        owner = ruleset.module(q.module).short if q.module else ruleset.id
+        by_owner.setdefault(owner, []).append(q.id)
+    names = "; ".join(f"{owner} ({', '.join(ids)})" for owner, ids in by_owner.items())
+    raise UsageError(
+        f"the questionnaire cannot ask {names}: the licence of their wording does not let stm-screen ship "
+        "it, and no wording for them was given. Give your clinic's licensed wording with --texts FILE.yaml "
+        "(stm-screen rules texts --with MODULES writes a template to fill in). 'stm-screen score' and "
+        "'stm-screen batch' score their answers without it"
+    )
 
 
 def _saved_for(files: list[Path], patient: str) -> Saved:
@@ -311,6 +346,8 @@ def _screen_one(
     force: bool = False,
     save: bool = False,
     contacts: Contacts | None = None,
+    with_modules: str | None = None,
+    texts: str | None = None,
 ) -> Result:
     """One person's screening: ask, show the result, write the report, forget the resume file."""
     from stm_screen.core.answers import Answer
@@ -358,7 +395,9 @@ def _screen_one(
 
     def autosave(current: Flow) -> None:
         try:
-            resume_files.save(path, ruleset, current.values(), rules=rules, patient=patient)
+            resume_files.save(
+                path, ruleset, current.values(), rules=rules, patient=patient, with_modules=with_modules, texts=texts
+            )
         except (StmScreenError, OSError):
             # Saving is a safety net: losing it must not end the screening. Say so once.
             if not save_failed:
@@ -378,7 +417,7 @@ def _screen_one(
                 questionnaire.emergency(fired, asked=questionnaire.answered_yes(fired))
             questionnaire.run()
     except (KeyboardInterrupt, EOFError):
-        stopped(flow, path, ruleset, rules=rules, patient=patient)
+        stopped(flow, path, ruleset, rules=rules, patient=patient, with_modules=with_modules, texts=texts)
 
     from stm_screen.core.engine import Scorer
     from stm_screen.core.explain import explain
@@ -424,14 +463,25 @@ def _carry_on_with_other_rules(ruleset: Ruleset, saved: Saved, prompter: Prompte
     return choice == "continue"
 
 
-def stopped(flow: Flow, path: Path, ruleset: Ruleset, *, rules: str | None, patient: str | None) -> None:
+def stopped(
+    flow: Flow,
+    path: Path,
+    ruleset: Ruleset,
+    *,
+    rules: str | None,
+    patient: str | None,
+    with_modules: str | None = None,
+    texts: str | None = None,
+) -> None:
     """Ctrl-C, end of input, closed terminal: save what there is and say how to continue. Exits 130."""
     from stm_screen.prompt import resume as resume_files
 
     values = flow.values()
     if values:
         try:
-            resume_files.save(path, ruleset, values, rules=rules, patient=patient)
+            resume_files.save(
+                path, ruleset, values, rules=rules, patient=patient, with_modules=with_modules, texts=texts
+            )
             message = (
                 f"stopped; your {len(values)} answer(s) are saved. To continue where you left off, run: "
                 "stm-screen screen --resume"

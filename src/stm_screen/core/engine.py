@@ -5,15 +5,28 @@ scores and the level. ``stm_screen.core.explain`` builds the full, human-facing 
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from stm_screen.core.answers import Answer
-from stm_screen.core.ruleset import UNSURE, Outcome, Question, Ruleset, Score
+from stm_screen.core.ruleset import UNSURE, Outcome, Question, Ruleset, Score, item_range
+
+ItemScorer = Callable[[Answer | None], float | None]
 
 
 class ScoringError(Exception):
     """The ruleset gives no outcome for these answers (an author's mistake a check should catch)."""
+
+
+class ScoreDetail(NamedTuple):
+    """How a score came out: its reported value (None: unknown), the raw value before a lookup table, and
+    how many of its items were answered against how many it needs."""
+
+    value: float | None
+    raw: float | None
+    answered: int
+    needed: int
+    items: int
 
 
 class Evaluation(NamedTuple):
@@ -32,6 +45,9 @@ class Evaluation(NamedTuple):
     unchecked: bool = False  # the level is the ruleset's 'unchecked' one: a warning sign was left open
     pt_level: str | None = None  # what the outcomes alone give (the level without any warning sign)
     outcome: int | None = None  # index of the outcome that gave pt_level
+    details: Mapping[str, ScoreDetail] = {}  # scores over items: answered and needed items
+    bands: Mapping[str, str | None] = {}  # score id -> the id of the band its value falls in
+    fed: Mapping[str, str] = {}  # screening question -> the module question whose answer made it yes
 
     @property
     def complete(self) -> bool:
@@ -49,10 +65,14 @@ class Scorer:
         self._criteria = tuple((c.id, c.when, c.points) for c in ruleset.criteria)
         self._rank = {lv.id: lv.rank for lv in ruleset.levels}
         index = {c.id: i for i, c in enumerate(ruleset.criteria)}
-        self._scores = tuple(
-            (s, tuple(index[c] for c in s.criteria), tuple(ruleset.by_id[q] for q in s.items))
-            for s in ruleset.scores
+        self._item_scores = tuple(
+            (s, tuple(_item_scorer(ruleset.by_id[q]) for q in s.items)) for s in ruleset.scores if s.items
         )
+        self._crit_scores = tuple(
+            (s, tuple(index[c] for c in s.criteria)) for s in ruleset.scores if not s.items
+        )
+        self._banded = tuple(s for s in ruleset.scores if s.bands)
+        self._feeds = tuple((f.question, f.when, f.module) for f in ruleset.feeds)
         self._outcomes = ruleset.outcomes
         self._question_ids = tuple(q.id for q in ruleset.questions)
         self._unsure_ids = frozenset(q.id for q in ruleset.questions if q.unsure)
@@ -69,28 +89,63 @@ class Scorer:
 
     def asked(self, q: Question, answers: Mapping[str, Answer]) -> bool:
         """Whether a question is asked: only when its ask_if holds. An ask_if that cannot be decided (an
-        earlier answer is missing or 'not sure') hides the question, as survey forms do."""
-        return q.ask_if is None or q.ask_if.evaluate(self.known(answers)) is True
+        earlier answer is missing or 'not sure') hides the question, as survey forms do. A screening
+        question an instrument answered yes (see ``feeds``) counts as yes here too."""
+        if q.ask_if is None:
+            return True
+        values = self.known(answers)
+        if self._feeds:
+            values = self._fed(values)[0]
+        return q.ask_if.evaluate(values) is True
+
+    def _skip(self, values: Mapping[str, Answer], skipped: set[str]) -> tuple[dict[str, Answer], set[str]]:
+        live = dict(values)
+        for q in self._gated:
+            assert q.ask_if is not None
+            if q.ask_if.evaluate(live) is not True:
+                skipped.add(q.id)
+                live.pop(q.id, None)
+        return live, skipped
+
+    def _fed(self, values: Mapping[str, Answer]) -> tuple[dict[str, Answer], dict[str, str]]:
+        """The answers with the screening questions an instrument answered yes (feeding never says no)."""
+        out = dict(values)
+        fed: dict[str, str] = {}
+        for target, cond, _module in self._feeds:
+            if out.get(target) is not True and cond.evaluate(values) is True:
+                out[target] = True
+                fed[target] = min(cond.names & values.keys(), default="")
+        return out, fed
 
     def evaluate(self, answers: Mapping[str, Answer]) -> Evaluation:
         values: Mapping[str, Answer] = self.known(answers)
         skipped: set[str] = set()
+        fed: dict[str, str] = {}
         if self._gated:
-            live = dict(values)
-            for q in self._gated:
-                assert q.ask_if is not None
-                if q.ask_if.evaluate(live) is not True:
-                    skipped.add(q.id)
-                    live.pop(q.id, None)
-            values = live
+            values, skipped = self._skip(values, skipped)
+        if self._feeds:
+            fed_values, fed = self._fed(values)
+            if fed:  # skip logic again: a question asked only after a yes is now asked
+                skipped = set()
+                values, skipped = self._skip({**self.known(answers), **fed_values}, skipped)
         unsure = frozenset(
             k for k in self._unsure_ids if k not in skipped and k in answers and answers[k] == UNSURE
         )
 
+        scores: dict[str, float | None] = {}
+        details: dict[str, ScoreDetail] = {}
+        env: Mapping[str, object] = values
+        if self._item_scores:
+            for s, scorers in self._item_scores:
+                detail = score_items(s, [f(values.get(q)) for q, f in scorers])
+                details[s.id] = detail
+                scores[s.id] = detail.value
+            env = {**values, **{k: v for k, v in scores.items() if v is not None}}
+
         fired: list[str] = []
         unknown_flags: list[str] = []
         for rid, cond, _ in self._flags:
-            hit = cond.evaluate(values)
+            hit = cond.evaluate(env)
             if hit:
                 fired.append(rid)
             elif hit is None:
@@ -108,7 +163,7 @@ class Scorer:
         unknown: list[str] = []
         points: list[float] = []
         for cid, cond, pts in self._criteria:
-            hit = cond.evaluate(values)
+            hit = cond.evaluate(env)
             if hit:
                 met.append(cid)
                 points.append(pts)
@@ -117,8 +172,12 @@ class Scorer:
                 if hit is None:
                     unknown.append(cid)
 
-        scores = {s.id: _score(s, crit, items, points, values) for s, crit, items in self._scores}
+        for s, crit in self._crit_scores:
+            scores[s.id] = _criteria_score(s, [points[i] for i in crit])
+        if self._item_scores and self._crit_scores:
+            scores = {s.id: scores[s.id] for s in self.ruleset.scores}  # the ruleset's order
         known_scores = {k: v for k, v in scores.items() if v is not None}
+        bands = {s.id: band_of(s, scores[s.id], known_scores) for s in self._banded}
         chosen = outcome_index(self._outcomes, known_scores, values)
         pt_level = None if chosen is None else self._outcomes[chosen].level
         level = top_level if top_level is not None else pt_level
@@ -127,7 +186,9 @@ class Scorer:
             if top_level is None or self._rank[top_level] < self._rank[self._unchecked.level]:
                 level = self._unchecked.level
                 unchecked = True
-        missing = tuple(q for q in self._question_ids if q not in answers and q not in skipped)
+        missing = tuple(
+            q for q in self._question_ids if q not in answers and q not in skipped and q not in fed
+        )
         return Evaluation(
             level=level,
             values=values,
@@ -142,6 +203,9 @@ class Scorer:
             unchecked=unchecked,
             pt_level=pt_level,
             outcome=chosen,
+            details=details,
+            bands=bands,
+            fed=fed,
         )
 
 
@@ -198,25 +262,112 @@ def _item_value(q: Question, value: Answer) -> float | None:
     return None
 
 
-def _score(
-    s: Score,
-    crit: tuple[int, ...],
-    items: tuple[Question, ...],
-    points: list[float],
-    values: Mapping[str, Answer],
-) -> float | None:
-    if crit:
-        got = [points[i] for i in crit]
+def _item_scorer(q: Question) -> tuple[str, ItemScorer]:
+    """(question id, a function from its answer (or None) to its item score (or None))."""
+    counts = q.counts
+    if counts is not None:
+
+        def counted(value: Answer | None) -> float | None:
+            if value is None or not isinstance(value, str) or value == UNSURE:
+                return None
+            return 1.0 if value in counts else 0.0
+
+        return q.id, counted
+    if q.reverse:
+        rng = item_range(q)
+        total = 0.0 if rng is None else rng[0] + rng[1]
+
+        def reversed_(value: Answer | None) -> float | None:
+            v = None if value is None else _item_value(q, value)
+            return None if v is None else total - v
+
+        return q.id, reversed_
+
+    def plain(value: Answer | None) -> float | None:
+        return None if value is None else _item_value(q, value)
+
+    return q.id, plain
+
+
+def score_items(s: Score, item_values: Sequence[float | None]) -> ScoreDetail:
+    """A score over items from each item's score (None: not answered): the score is unknown, never zero,
+    when fewer than ``min_answered`` items were answered; ``missing`` says how unanswered items count."""
+    got = [v for v in item_values if v is not None]
+    n, k = len(item_values), len(got)
+    needed = s.min_answered
+    if k < needed or k == 0:
+        return ScoreDetail(None, None, k, needed, n)
+    total = math.fsum(got)
+    if s.method == "sum":
+        if s.missing == "prorate" and k < n:
+            total = total * n / k
+    elif s.missing == "zero":
+        total = total / n
     else:
-        got = []
-        for q in items:
-            if q.id in values:
-                v = _item_value(q, values[q.id])
-                if v is not None:
-                    got.append(v)
+        total = total / k
+    raw = finish(s, total)
+    if s.lookup is None:
+        return ScoreDetail(raw, raw, k, needed, n)
+    found = s.lookup.get(raw)
+    if found is None:  # pragma: no cover - the table was checked to hold every raw score
+        return ScoreDetail(None, raw, k, needed, n)
+    return ScoreDetail(_whole(found) if s.integral and float(found).is_integer() else found, raw, k, needed, n)
+
+
+def finish(s: Score, total: float) -> float:
+    """Round as the score says (half up by default: 2.5 -> 3), and keep whole numbers whole."""
+    if s.round is not None:
+        total = round_half(total, s.round, s.rounding)
+    if s.integral and float(total).is_integer():
+        return _whole(total)
+    return total
+
+
+def _whole(value: float) -> float:
+    return int(value)
+
+
+def round_half(value: float, places: int, how: str = "half_up") -> float:
+    """``value`` rounded to ``places`` decimals: half_up (away from zero at .5), down or up. Decimal
+    arithmetic on the shortest repr, so 2.675 rounds to 2.68 (binary floats would give 2.67)."""
+    from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+    mode = {"half_up": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}[how]
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=mode)
+    return float(rounded)
+
+
+def _criteria_score(s: Score, got: list[float]) -> float | None:
     if not got:
         return 0 if s.method == "sum" else None
-    total = sum(got)
-    if s.method == "sum":
-        return int(total) if s.integral else total
-    return total / len(got)
+    total = math.fsum(got) if s.method == "sum" else math.fsum(got) / len(got)
+    if s.method == "sum" and s.integral and s.round is None and s.lookup is None:
+        return int(total) if float(total).is_integer() else total
+    raw = finish(s, total)
+    if s.lookup is not None:
+        found = s.lookup.get(raw)
+        return None if found is None else found
+    return raw
+
+
+def band_of(s: Score, value: float | None, scores: Mapping[str, float]) -> str | None:
+    """The id of the band a score's value falls in (None: no band, or the value is unknown). Bands by
+    condition are tried in order, and one that cannot be decided stops the search (it might have held)."""
+    if value is None or not s.bands:
+        return None
+    if s.bands[0].when is not None:
+        for b in s.bands:
+            assert b.when is not None
+            hit = b.when.evaluate(scores)
+            if hit:
+                return b.id
+            if hit is None:
+                return None
+        return None
+    best = None
+    best_low = -math.inf
+    for b in s.bands:
+        low = -math.inf if b.min is None else b.min
+        if low <= value and (b.max is None or value <= b.max) and (best is None or low > best_low):
+            best, best_low = b.id, low  # a value on a shared boundary goes to the higher band
+    return best

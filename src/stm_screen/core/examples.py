@@ -1,4 +1,5 @@
-"""Running a ruleset's own examples: each answer set must give its expected level (and scores)."""
+"""Running a ruleset's own examples, and those of its instrument modules: each answer set must give its
+expected level (rulesets), scores, bands and unknown scores."""
 
 import math
 from collections.abc import Iterator
@@ -6,13 +7,14 @@ from typing import Any, NamedTuple
 
 from stm_screen.core.answers import check_answers
 from stm_screen.core.engine import Scorer
-from stm_screen.core.ruleset import Ruleset
+from stm_screen.core.ruleset import Example, Locate, Ruleset, standalone
 from stm_screen.errors import AnswersError, Problem
 
 
 class ExampleReport(NamedTuple):
     passed: int
     problems: list[Problem]
+    total: int = 0  # examples run (the ruleset's and its modules')
 
 
 COVERAGE_SAMPLES = 3000
@@ -59,7 +61,7 @@ def coverage_problems(ruleset: Ruleset, samples: int = COVERAGE_SAMPLES) -> list
     """Outcomes that leave reachable answers with no level: complete answer sets (every question answered,
     within its range) that no outcome's condition or band takes. Score bands are checked exactly when the
     rules are loaded; this finds what 'when' conditions leave out."""
-    if any(o.score is not None for o in ruleset.outcomes):
+    if not ruleset.outcomes or any(o.score is not None for o in ruleset.outcomes):
         return []  # score bands, checked to cover their score's whole range at load, take every set
     scorer = Scorer(ruleset)
     for raw in _answer_sets(ruleset, samples):
@@ -88,15 +90,32 @@ def coverage_problems(ruleset: Ruleset, samples: int = COVERAGE_SAMPLES) -> list
 
 
 def run_examples(ruleset: Ruleset) -> ExampleReport:
-    scorer = Scorer(ruleset)
     problems: list[Problem] = []
+    passed = _run(ruleset, Scorer(ruleset), ruleset.examples, ruleset.locate, ruleset.origin, problems)
+    problems.extend(coverage_problems(ruleset))
+    total = len(ruleset.examples)
+    for module in ruleset.modules:
+        alone = standalone(module)
+        passed += _run(alone, Scorer(alone), module.examples, module.locate, module.origin, problems)
+        total += len(module.examples)
+    return ExampleReport(passed, problems, total)
+
+
+def _run(
+    ruleset: Ruleset,
+    scorer: Scorer,
+    examples: tuple[Example, ...],
+    locate: Locate | None,
+    origin: str,
+    problems: list[Problem],
+) -> int:
     passed = 0
 
     def at(path: tuple[str | int, ...], message: str) -> None:
-        file, line, col = ruleset.locate(path, 0) if ruleset.locate else (ruleset.origin, 0, 0)
+        file, line, col = locate(path, 0) if locate else (origin, 0, 0)
         problems.append(Problem(message, file, line, col))
 
-    for ex in ruleset.examples:
+    for ex in examples:
         label = f"example '{ex.name}'"
         try:
             values = check_answers(ruleset, ex.answers)
@@ -106,7 +125,7 @@ def run_examples(ruleset: Ruleset) -> ExampleReport:
             continue
         ev = scorer.evaluate(values)
         ok = True
-        if ev.level != ex.level:
+        if ex.level is not None and ev.level != ex.level:
             at(ex.path, f"{label}: expected level '{ex.level}' but the rules give '{ev.level}'")
             ok = False
         for key, want_flags, got_flags in (
@@ -124,8 +143,23 @@ def run_examples(ruleset: Ruleset) -> ExampleReport:
         for sid, want in ex.scores.items():
             got = ev.scores.get(sid)
             if got is None or abs(got - want) > 1e-9:
-                at((*ex.path, "scores", sid), f"{label}: expected score {sid} = {want:g} but got {got}")
+                shown = "unknown" if got is None else f"{got:g}"
+                at((*ex.path, "scores", sid), f"{label}: expected score {sid} = {want:g} but got {shown}")
+                ok = False
+        for sid, band in ex.bands.items():
+            got_band = ev.bands.get(sid)
+            if got_band != band:
+                at(
+                    (*ex.path, "bands", sid),
+                    f"{label}: expected {sid} in band '{band}' but got {got_band or 'no band'}",
+                )
+                ok = False
+        for sid in ex.unknown:
+            if ev.scores.get(sid) is not None:
+                at(
+                    (*ex.path, "unknown"),
+                    f"{label}: expected score {sid} to be unknown but got {ev.scores[sid]:g}",
+                )
                 ok = False
         passed += ok
-    problems.extend(coverage_problems(ruleset))
-    return ExampleReport(passed, problems)
+    return passed

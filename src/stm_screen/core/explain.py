@@ -12,8 +12,17 @@ from stm_screen import __version__
 from stm_screen.core.answers import Answer, describe, plain
 from stm_screen.core.conditions import Condition
 from stm_screen.core.contacts import Contacts, fill
-from stm_screen.core.engine import Evaluation, Scorer
-from stm_screen.core.ruleset import UNSURE, URGENCY_WORDS, Criterion, Question, RedFlag, Ruleset, Source
+from stm_screen.core.engine import Evaluation, ScoreDetail, Scorer
+from stm_screen.core.ruleset import (
+    UNSURE,
+    URGENCY_WORDS,
+    Criterion,
+    Question,
+    RedFlag,
+    Ruleset,
+    Score,
+    Source,
+)
 
 URGENCY_ORDER = ("weeks", "days", "today", "now")
 MAX_CHANGES = 6
@@ -63,6 +72,47 @@ class ScoreValue(NamedTuple):
     max: float
 
 
+class ScoreLine(NamedTuple):
+    """One score of an instrument, as the result shows it ("PHQ-4: 7 of 12, moderate")."""
+
+    id: str
+    name: str  # the short name, e.g. PHQ-4
+    title: str
+    value: float | None  # None: not scored (too few items answered)
+    min: float
+    max: float
+    text: str  # the line shown to people
+    band: str | None = None
+    band_label: str = ""
+    flag: bool = False  # pointed out for a conversation with a doctor (never an emergency)
+    message: str = ""  # what the band means, in plain words
+    source: dict[str, Any] = {}  # the band's source
+    raw: float | None = None  # before a lookup table
+    answered: int = 0
+    needed: int = 0
+    items: int = 0
+    better: str | None = None
+    code: dict[str, Any] | None = None
+    important_change: list[dict[str, Any]] = []  # thresholds of the minimal important change, each sourced
+
+
+class ModuleResult(NamedTuple):
+    """An instrument asked beside the screening: its scores, licence and copyright line."""
+
+    id: str
+    name: str
+    title: str
+    version: str
+    scores: list[ScoreLine]
+    copyright: str
+    license: str
+    source: str
+    item_text: str
+    warnings: list[str] = []
+    answered: int = 0  # how many of its questions were answered
+    sha256: str = ""
+
+
 class Result(NamedTuple):
     level: str | None
     title: str
@@ -85,7 +135,7 @@ class Result(NamedTuple):
     what_would_change: list[Change]
     disclaimer: str
     answers: dict[str, Any]
-    ruleset: dict[str, str]
+    ruleset: dict[str, Any]
     tool_version: str
     urgency: str | None = None  # how soon to act: the most urgent of the warning signs that fired
     unchecked: bool = False  # a warning sign could not be ruled out, and that set the level
@@ -93,6 +143,7 @@ class Result(NamedTuple):
     pt_level: str | None = None  # for clinicians: what the physical-therapy rules alone give
     reason: Finding | None = None  # the outcome rule that gave pt_level, when it explains itself
     contacts: dict[str, Any] = {}
+    modules: list[ModuleResult] = []  # instruments asked beside the screening (never change the level)
 
     @property
     def warning(self) -> bool:
@@ -104,6 +155,11 @@ class Result(NamedTuple):
         out = _plain_data(self)
         assert isinstance(out, dict)
         return out
+
+
+def plain_data(value: Any) -> Any:
+    """Named tuples (results, findings, module results) as plain JSON-friendly data."""
+    return _plain_data(value)
 
 
 def _plain_data(value: Any) -> Any:
@@ -124,15 +180,142 @@ def _source(src: Source) -> dict[str, Any]:
 
 
 def _used(
-    ruleset: Ruleset, cond: Condition, values: Mapping[str, Answer], lang: str | None
+    ruleset: Ruleset,
+    cond: Condition,
+    values: Mapping[str, Answer],
+    lang: str | None,
+    fed: Mapping[str, str] | None = None,
 ) -> list[AnswerUsed]:
-    """The answers a condition looked at, in question order."""
+    """The answers a condition looked at, in question order. A question an instrument answered yes (see
+    ``feeds``) is shown by the instrument's question and answer that did it."""
     used = []
     for q in ruleset.questions:  # question order, not set order: deterministic
         if q.id in cond.names and q.id in values:
+            source = fed.get(q.id) if fed else None
+            if source and source in values and source in ruleset.by_id:
+                src_q = ruleset.by_id[source]
+                value = values[source]
+                used.append(AnswerUsed(source, src_q.text.get(lang), plain(value), describe(src_q, value, lang)))
+                continue
             value = values[q.id]
             used.append(AnswerUsed(q.id, q.text.get(lang), plain(value), describe(q, value, lang)))
     return used
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def score_text(
+    score: Score, detail: ScoreDetail | None, value: float | None, band_label: str = "", name: str = ""
+) -> str:
+    """'PHQ-4: 7 of 12, moderate', 'TSK-11: 26 on a scale of 11 to 44', or why there is no score."""
+    name = name or score.name
+    if value is None:
+        if detail is None:
+            return f"{name}: not scored"
+        if detail.answered == 0:
+            return f"{name}: not answered"
+        need = f"all {detail.items} are needed" if detail.needed >= detail.items else f"{detail.needed} are needed"
+        return f"{name}: not scored ({detail.answered} of {detail.items} questions answered; {need})"
+    if score.lookup is not None and detail is not None and detail.raw is not None:
+        shown = f"{name}: {_number(value)} (raw score {_number(detail.raw)})"
+    elif score.low == 0:
+        shown = f"{name}: {_number(value)} of {_number(score.high)}"
+    else:
+        shown = f"{name}: {_number(value)} on a scale of {_number(score.low)} to {_number(score.high)}"
+    return f"{shown}, {band_label}" if band_label else shown
+
+
+def score_lines(
+    ruleset: Ruleset, ev: Evaluation, scores: tuple[Score, ...], lang: str | None, fill_text: Any = None
+) -> list[ScoreLine]:
+    say = fill_text or (lambda text: text)
+    out = []
+    for s in scores:
+        value = ev.scores.get(s.id)
+        detail = ev.details.get(s.id)
+        band_id = ev.bands.get(s.id)
+        band = next((b for b in s.bands if b.id == band_id), None)
+        label = band.label.get(lang) if band else ""
+        name = s.short.get(lang) or s.title.get(lang)
+        out.append(
+            ScoreLine(
+                id=s.id,
+                name=name,
+                title=s.title.get(lang),
+                value=value,
+                min=s.low,
+                max=s.high,
+                text=score_text(s, detail, value, label, name),
+                band=band_id,
+                band_label=label,
+                flag=bool(band and band.flag),
+                message=say(band.message.get(lang)) if band else "",
+                source=_source(band.source) if band else {},
+                raw=detail.raw if detail else None,
+                answered=detail.answered if detail else 0,
+                needed=detail.needed if detail else 0,
+                items=detail.items if detail else 0,
+                better=s.better,
+                code=None if s.code is None else {k: v for k, v in s.code._asdict().items() if v},
+                important_change=[
+                    {
+                        **({"points": c.points} if c.points is not None else {}),
+                        **({"percent": c.percent} if c.percent is not None else {}),
+                        "source": _source(c.source),
+                    }
+                    for c in s.important_change
+                ],
+            )
+        )
+    return out
+
+
+def module_results(
+    ruleset: Ruleset, ev: Evaluation, answers: Mapping[str, Answer], lang: str | None, fill_text: Any = None
+) -> list[ModuleResult]:
+    """Each instrument's scores and licence, and whether the person fits whom it is meant for."""
+    out = []
+    for mod in ruleset.modules:
+        answered = sum(1 for q in mod.questions if q.id in answers)
+        warnings = []
+        cond = ruleset.audience.get(mod.id)
+        if cond is not None and answered:
+            fits = cond.evaluate(ev.values)
+            who = mod.intended_for.get(lang)
+            if fits is False:
+                warnings.append(
+                    f"{mod.short} is meant for {who}; these answers do not show that, so its result may not apply."
+                )
+            elif fits is None:
+                warnings.append(f"{mod.short} is meant for {who}; these answers could not show whether that fits.")
+        scores = tuple(s for s in ruleset.scores if s.module == mod.id)
+        out.append(
+            ModuleResult(
+                id=mod.id,
+                name=mod.short,
+                title=mod.title.get(lang),
+                version=mod.version,
+                scores=score_lines(ruleset, ev, scores, lang, fill_text),
+                copyright=" ".join(mod.copyright.split()),
+                license=mod.license,
+                source=" ".join(mod.source.split()),
+                item_text=mod.item_text,
+                warnings=warnings,
+                answered=answered,
+                sha256=mod.sha256,
+            )
+        )
+    return out
+
+
+def ruleset_info(ruleset: Ruleset) -> dict[str, Any]:
+    """The ruleset's id, version and hash (and its modules'), as results and history records hold them."""
+    info: dict[str, Any] = {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256}
+    if ruleset.modules:
+        info["modules"] = [{"id": m.id, "version": m.version, "sha256": m.sha256} for m in ruleset.modules]
+    return info
 
 
 def _left_open(ruleset: Ruleset, cond: Condition, ev: Evaluation, lang: str | None) -> list[AnswerUsed]:
@@ -169,7 +352,11 @@ def explain(
         return fill(text, contacts)
 
     def flag(rf: RedFlag, left_open: bool = False) -> Finding:
-        used = _left_open(ruleset, rf.when, ev, lang) if left_open else _used(ruleset, rf.when, values, lang)
+        used = (
+            _left_open(ruleset, rf.when, ev, lang)
+            if left_open
+            else _used(ruleset, rf.when, values, lang, ev.fed)
+        )
         return Finding(
             rf.id,
             say(rf.title.get(lang)),
@@ -201,12 +388,18 @@ def explain(
     missing = []
     for qid in ev.missing:
         q = ruleset.by_id[qid]
+        if q.module is not None:
+            continue  # an instrument's unanswered questions are said with its score, not as the screening's
         safety = q.safety or qid in flag_questions
         note = "could not be ruled out" if safety else "not answered"
         missing.append(Missing(qid, q.text.get(lang), safety, note))
 
     headline = ruleset.headline
-    scores = [ScoreValue(s.id, s.title.get(lang), ev.scores.get(s.id), s.low, s.high) for s in ruleset.scores]
+    scores = [
+        ScoreValue(s.id, s.title.get(lang), ev.scores.get(s.id), s.low, s.high)
+        for s in ruleset.scores
+        if s.module is None
+    ]
     if ev.unchecked and ruleset.unchecked is not None:
         title = ruleset.unchecked.title.get(lang)
         advice = ruleset.unchecked.advice.get(lang)
@@ -249,7 +442,7 @@ def explain(
         what_would_change=list(what_would_change(ruleset, scorer, ev, lang)),
         disclaimer=say(ruleset.disclaimer.get(lang)),
         answers={q.id: plain(answered[q.id]) for q in ruleset.questions if q.id in answered},
-        ruleset={"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
+        ruleset=ruleset_info(ruleset),
         tool_version=__version__,
         urgency=max(urgencies, key=URGENCY_ORDER.index) if urgencies else None,
         unchecked=ev.unchecked,
@@ -257,6 +450,7 @@ def explain(
         pt_level=ev.pt_level,
         reason=reason,
         contacts=(contacts.as_dict() if contacts is not None else {}),
+        modules=module_results(ruleset, ev, answers, lang, say) if ruleset.modules else [],
     )
 
 
@@ -296,12 +490,15 @@ def what_would_change(
     constants = _constants_by_name(ruleset)
     relevant = set(constants)
     for s in ruleset.scores:
-        relevant.update(s.items)
+        if s.module is None:
+            relevant.update(s.items)
     budget = MAX_TRIALS
     found: list[tuple[int, float, Change]] = []
     for q in ruleset.questions:
         if q.safety or q.id in flag_questions or q.id in ev.skipped or q.id not in relevant:
             continue
+        if q.module is not None and q.id not in constants:
+            continue  # an instrument's question that the screening's own rules never look at
         now = ev.values.get(q.id)
         for distance, candidate in _candidates(q, now, constants.get(q.id, set())):
             budget -= 1

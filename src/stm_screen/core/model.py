@@ -35,7 +35,7 @@ class F(NamedTuple):
     Kinds: ``id``, ``ruleset_id``, ``str``, ``text`` (a string or language code -> string), ``cond`` (a
     condition, text or true/false), ``bool``, ``number``, ``version`` (text or number, kept as text),
     ``enum`` (one of ``of``), ``list`` (of the record named by ``of``, or of ``id``/``text``), ``record``,
-    ``criteria`` ('all' or a list of ids), ``map_any`` and ``map_number`` (string keys).
+    ``criteria`` ('all' or a list of ids), ``map_any``, ``map_number`` and ``map_id`` (string keys).
     """
 
     kind: str
@@ -59,12 +59,20 @@ RECORDS: dict[str, dict[str, F]] = {
     },
     "Choice": {
         "id": F("id", True),
-        "label": F("text", True),
-        "value": F("number", doc="Numeric value of this choice, for item scores"),
+        "label": F(
+            "text",
+            doc="Shown to people. Required, except in an instrument whose item text is supplied by the clinic "
+            "(item_text: supplied), where it must be left out",
+        ),
+        "value": F("number", doc="Numeric value (weight) of this choice, for item scores"),
     },
     "Question": {
         "id": F("id", True),
-        "text": F("text", True),
+        "text": F(
+            "text",
+            doc="The question as asked. Required, except in an instrument whose item text is supplied by the "
+            "clinic (item_text: supplied), where it must be left out",
+        ),
         "help": F("text"),
         "type": F("enum", True, of=("boolean", "integer", "number", "choice", "multi_choice")),
         "min": F("number", doc="Smallest allowed answer (integer and number)"),
@@ -80,6 +88,19 @@ RECORDS: dict[str, dict[str, F]] = {
             "bool",
             doc="Offer 'not sure' as an answer ('unsure' in files); it counts as not known, so a warning "
             "sign that depends on it could not be ruled out. Default: yes in a safety section",
+        ),
+        "item": F("version", doc="The item's number on the published instrument, e.g. 9 (shown as 'PEG item 1')"),
+        "reverse": F(
+            "bool",
+            default=False,
+            doc="Scored reversed in item scores: (max + min) - value, over the question's min and max or its "
+            "choices' values",
+        ),
+        "counts": F(
+            "list",
+            of="id",
+            doc="Choice questions: in item scores the answer counts 1 when it is one of these choices, 0 for "
+            "the others (e.g. STarT Back item 9)",
         ),
     },
     "RedFlag": {
@@ -116,9 +137,88 @@ RECORDS: dict[str, dict[str, F]] = {
     "Score": {
         "id": F("id", True),
         "title": F("text", True),
+        "short": F("text", doc="A short name for result lines, e.g. PHQ-4 (default: the title)"),
         "method": F("enum", default="sum", of=("sum", "mean")),
         "criteria": F("criteria", doc="'all' or a list of criterion ids: the points of those that are met"),
-        "items": F("list", of="id", doc="Question ids whose answers are added (yes = 1, a choice's value)"),
+        "items": F(
+            "list",
+            of="id",
+            doc="Question ids whose answers are scored (yes = 1, a number as it is, a choice's value; see "
+            "the questions' reverse and counts)",
+        ),
+        "missing": F(
+            "enum",
+            default="none",
+            of=("none", "zero", "prorate"),
+            doc="Unanswered items: none (the score is unknown unless every item is answered), zero (they "
+            "count 0), prorate (the mean of the answered items stands in for them)",
+        ),
+        "min_answered": F(
+            "number",
+            doc="Fewest answered items for a score; below it the score is unknown and says so. Required "
+            "with missing: prorate",
+        ),
+        "round": F("number", doc="Decimal places the score is rounded to (0 for a whole number)"),
+        "rounding": F(
+            "enum",
+            default="half_up",
+            of=("half_up", "down", "up"),
+            doc="How to round: half_up (2.5 -> 3), down, up",
+        ),
+        "lookup": F(
+            "map_number",
+            doc="Raw score -> reported score (e.g. a T-score table a licensed clinic supplies); it must list "
+            "every raw score the items can give",
+        ),
+        "bands": F("list", of="Band", doc="Labelled ranges of the reported score, each with its source"),
+        "better": F("enum", of=("lower", "higher"), doc="Which way is better, for following a patient"),
+        "important_change": F(
+            "list",
+            of="ImportantChange",
+            doc="The minimal important change: a change reaching every one of these is shown as important",
+        ),
+        "code": F("record", of="Code", doc="A standard code for the score (FHIR Observation.code)"),
+    },
+    "Band": {
+        "id": F("id", True),
+        "label": F("text", True, doc="Shown next to the score, e.g. moderate"),
+        "min": F("number", doc="Lowest score of the band (included)"),
+        "max": F("number", doc="Highest score of the band (included)"),
+        "when": F(
+            "cond",
+            doc="Instead of min and max: a condition over the instrument's scores (bands are tried in order)",
+        ),
+        "flag": F(
+            "bool",
+            default=False,
+            doc="A score in this band is pointed out (e.g. for a conversation with a doctor); never an "
+            "emergency and never a change of the screening's level",
+        ),
+        "message": F("text", doc="What a score in this band means for the person, in plain words"),
+        "source": F("id", True, doc="The id of an entry in 'sources' behind this band"),
+    },
+    "ImportantChange": {
+        "points": F("number", doc="A change of at least this many points"),
+        "percent": F("number", doc="A change of at least this percentage of the earlier score"),
+        "source": F("id", True),
+    },
+    "Code": {
+        "system": F("str", True, doc="e.g. http://loinc.org"),
+        "code": F("str", True),
+        "display": F("str"),
+    },
+    "Feed": {
+        "question": F("id", True, doc="A yes/no question of the screening that this instrument can answer yes"),
+        "when": F("cond", True, doc="A condition over the instrument's own questions"),
+        "source": F("id", True),
+    },
+    "IntendedFor": {
+        "text": F("text", True, doc="Who the instrument is made for, e.g. people with low back pain"),
+        "when": F(
+            "cond",
+            doc="A condition over the screening's questions that says whether the person fits; when it does "
+            "not hold, the result and the questionnaire say so",
+        ),
     },
     "Level": {
         "id": F("id", True),
@@ -153,6 +253,8 @@ RECORDS: dict[str, dict[str, F]] = {
         "answers": F("map_any", True),
         "level": F("id", True),
         "scores": F("map_number", default={}),
+        "bands": F("map_id", default={}, doc="Score id -> the band its value must fall in"),
+        "unknown": F("list", of="id", doc="Scores that must be unknown (too few items answered)"),
         "red_flags": F("list", of="id", doc="When given: exactly the red flags that must fire"),
         "open": F(
             "list", of="id", doc="When given: exactly the red flags that must be left open (not ruled out)"
@@ -164,6 +266,24 @@ RECORDS: dict[str, dict[str, F]] = {
         "version": F("version", True),
         "title": F("text", True),
         "description": F("text"),
+        "license": F(
+            "str",
+            doc="An SPDX licence id (e.g. MIT, CC-BY-4.0) or 'proprietary': the terms of the item text",
+        ),
+        "copyright": F("str", doc="The copyright line, printed in reports"),
+        "source": F("str", doc="Where the instrument or rules come from: a URL or a citation"),
+        "item_text": F(
+            "enum",
+            of=("shipped", "supplied"),
+            doc="shipped: the question text is in this file; supplied: the licence does not allow shipping it, "
+            "so the clinic supplies it with --texts FILE",
+        ),
+        "include": F(
+            "list",
+            of="str",
+            doc="Instrument modules asked beside the screening: bundled names (phq4, peg, ...) or paths "
+            "relative to this file",
+        ),
         "languages": F("list", default=("en",), of="str"),
         "sources": F("list", default=(), of="Source"),
         "disclaimer": F("text", True, doc="Shown with every result: a screening aid, not a diagnosis"),
@@ -183,10 +303,44 @@ RECORDS: dict[str, dict[str, F]] = {
         "notes": F("list", default=(), of="Note"),
         "examples": F("list", default=(), of="Example"),
     },
+    "ModuleExample": {
+        "name": F("str", True),
+        "answers": F("map_any", True),
+        "scores": F("map_number", default={}),
+        "bands": F("map_id", default={}, doc="Score id -> the band its value must fall in"),
+        "unknown": F("list", of="id", doc="Scores that must be unknown (too few items answered)"),
+    },
+    "ModuleFile": {
+        "$schema": F("str"),
+        "module": F("ruleset_id", True, doc="The module's name, as used in include: and --with"),
+        "version": F("version", True),
+        "title": F("text", True),
+        "short": F("str", True, doc="A short name for the instrument, e.g. PHQ-4"),
+        "description": F("text"),
+        "license": F("str", True, doc="An SPDX licence id or 'proprietary': the terms of the item text"),
+        "copyright": F("str", True, doc="The copyright line, printed in reports"),
+        "source": F("str", True, doc="Where the instrument comes from: a URL or a citation"),
+        "item_text": F("enum", True, of=("shipped", "supplied")),
+        "intended_for": F("record", of="IntendedFor"),
+        "languages": F("list", default=("en",), of="str"),
+        "sources": F("list", default=(), of="Source"),
+        "sections": F("list", default=(), of="Section"),
+        "questions": F("list", default=(), of="Question"),
+        "scores": F("list", default=(), of="Score"),
+        "feeds": F(
+            "list",
+            default=(),
+            of="Feed",
+            doc="Screening questions this instrument answers yes (e.g. PHQ-9 item 9 and the self-harm warning "
+            "sign): the screening's warning signs then fire, with their crisis advice",
+        ),
+        "examples": F("list", default=(), of="ModuleExample"),
+    },
 }
 
 # The list sections a rules file may carry; in a folder each may be spread over several files.
 LIST_KEYS = tuple(k for k, f in RECORDS["RulesetFile"].items() if f.kind == "list" and f.of in RECORDS)
+MODULE_KEY = "module"  # the top-level key that marks a module file
 
 
 class Rec(SimpleNamespace):
@@ -341,14 +495,18 @@ class _Validator:
             return self.value(F("list", of="id"), value, path)
         if kind == "record":
             return self.record(field.of, value, path)
-        if kind in ("map_any", "map_number"):
+        if kind in ("map_any", "map_number", "map_id"):
             if not isinstance(value, Mapping):
                 self.bad(path, f"must be a mapping (got {_kind_word(value)})")
                 return None
             mapping: dict[str, Any] = {}
             for k, v in value.items():
                 key = str(k)
-                mapping[key] = v if kind == "map_any" else self.value(F("number"), v, (*path, key))
+                if kind == "map_any":
+                    mapping[key] = v
+                else:
+                    inner = F("number") if kind == "map_number" else F("id")
+                    mapping[key] = self.value(inner, v, (*path, key))
             return mapping
         if kind == "list":
             if not isinstance(value, list):
@@ -371,18 +529,25 @@ class _TooMany(Exception):
     """Validation stops after MAX_PROBLEMS problems (a huge broken file would take long to list)."""
 
 
-def validate(data: object) -> tuple[Rec | None, list[tuple[Path, str]]]:
-    """Check parsed rules data against the spec: (the record with defaults, problems as (path, message))."""
+def validate(data: object, record: str = "RulesetFile") -> tuple[Rec | None, list[tuple[Path, str]]]:
+    """Check parsed rules data against the spec: (the record with defaults, problems as (path, message)).
+    ``record``: ``ModuleFile`` for an instrument module."""
     checker = _Validator()
     if not isinstance(data, Mapping):
-        checker.bad((), "a rules file must be a mapping of keys (id, version, questions, ...) at the top")
+        what = "module, version" if record == "ModuleFile" else "id, version"
+        checker.bad((), f"a rules file must be a mapping of keys ({what}, questions, ...) at the top")
         return None, checker.problems
     try:
-        rec = checker.record("RulesetFile", data, ())
+        rec = checker.record(record, data, ())
     except _TooMany:
         checker.problems.append(((), f"(stopped after the first {MAX_PROBLEMS} problems; fix these first)"))
         return None, checker.problems
     return (rec if not checker.problems else None), checker.problems
+
+
+def is_module(data: object) -> bool:
+    """Whether parsed rules data is an instrument module (it has ``module:`` rather than ``id:``)."""
+    return isinstance(data, Mapping) and MODULE_KEY in data and "id" not in data
 
 
 # --- JSON Schema ---------------------------------------------------------------------------------------
@@ -430,6 +595,8 @@ def _field_schema(field: F) -> dict[str, Any]:
         schema = {"type": "object"}
     elif kind == "map_number":
         schema = {"type": "object", "additionalProperties": {"type": "number"}}
+    elif kind == "map_id":
+        schema = {"type": "object", "additionalProperties": _field_schema(F("id"))}
     elif kind == "list":
         items = {"$ref": f"#/$defs/{field.of}"} if field.of in RECORDS else _field_schema(F(field.of))
         schema = {"type": "array", "items": items}
@@ -439,7 +606,7 @@ def _field_schema(field: F) -> dict[str, Any]:
         raise AssertionError(kind)
     if field.doc:
         schema["description"] = field.doc
-    if field.default is not None and kind not in ("list", "map_number"):
+    if field.default is not None and kind not in ("list", "map_number", "map_id"):
         schema["default"] = field.default
     return schema
 
@@ -456,12 +623,11 @@ def _record_schema(name: str) -> dict[str, Any]:
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of a rules file, for editors."""
-    top = _record_schema("RulesetFile")
+    """The JSON Schema of a rules file (a ruleset or an instrument module), for editors."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://stm-screen.invalid/schema/ruleset.json",
-        **top,
-        "title": "stm-screen ruleset",
-        "$defs": {name: _record_schema(name) for name in RECORDS if name != "RulesetFile"},
+        "title": "stm-screen ruleset or instrument module",
+        "oneOf": [{"$ref": "#/$defs/RulesetFile"}, {"$ref": "#/$defs/ModuleFile"}],
+        "$defs": {name: _record_schema(name) for name in RECORDS},
     }

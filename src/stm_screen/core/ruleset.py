@@ -5,8 +5,10 @@ that data into a file position; it checks everything a rules author can get wron
 :class:`~stm_screen.errors.RulesError` listing every problem. Nothing here reads files.
 """
 
+import hashlib
 import math
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from stm_screen.core import model as m
@@ -35,6 +37,14 @@ _TEXT_KEYS = frozenset(
         "disclaimer",
     }
 )
+# Output fields of batch scoring: an instrument's score (a column of its own) may not take these names.
+RESERVED_SCORE_IDS = frozenset(
+    {"file", "row", "id", "status", "level", "urgency", "score", "red_flags", "criteria_met",
+     "unanswered_red_flags", "error"}
+)  # fmt: skip
+_SPDX = re.compile(r"^(proprietary|[A-Za-z0-9][A-Za-z0-9.+-]*( (AND|OR|WITH) [A-Za-z0-9][A-Za-z0-9.+-]*)*)$")
+SUPPLIED = "supplied"  # item_text: the clinic supplies the wording (--texts); the rules file ships none
+MAX_ROUND = 6
 
 
 class Words(NamedTuple):
@@ -84,6 +94,12 @@ class Question(NamedTuple):
     required: bool
     safety: bool  # asked in a safety section or referred to by a red flag
     unsure: bool = False  # 'not sure' is an answer (it counts as not known)
+    item: str | None = None  # the item's number on the published instrument
+    reverse: bool = False  # scored (max + min) - value in item scores
+    counts: frozenset[str] | None = None  # choices that score 1 (the others 0) in item scores
+    module: str | None = None  # the instrument module the question belongs to (None: the screening)
+    supplied: bool = False  # its wording is supplied by the clinic (item_text: supplied)
+    wording: bool = True  # False: supplied wording that was not given (the questionnaire cannot ask it)
 
     @property
     def choice_ids(self) -> tuple[str, ...]:
@@ -101,6 +117,7 @@ class Section(NamedTuple):
     title: Words
     intro: Words
     safety: bool
+    module: str | None = None
 
 
 class Source(NamedTuple):
@@ -129,15 +146,60 @@ class Criterion(NamedTuple):
     source: Source
 
 
+class Band(NamedTuple):
+    """A labelled range of a score (or a condition over its instrument's scores), with its source."""
+
+    id: str
+    label: Words
+    min: float | None
+    max: float | None
+    when: Condition | None
+    flag: bool
+    message: Words
+    source: Source
+
+
+class ImportantChange(NamedTuple):
+    """One threshold of a score's minimal important change: points, or a percentage of the earlier score."""
+
+    points: float | None
+    percent: float | None
+    source: Source
+
+
+class Code(NamedTuple):
+    system: str
+    code: str
+    display: str | None = None
+
+
 class Score(NamedTuple):
     id: str
     title: Words
     method: str
     criteria: tuple[str, ...]
     items: tuple[str, ...]
-    low: float
+    low: float  # the range of the reported score (after rounding and lookup)
     high: float
     integral: bool
+    short: Words = Words({}, "")
+    missing: str = "none"  # none | zero | prorate (item scores)
+    min_answered: int = 0  # fewest answered items for a score (item scores)
+    round: int | None = None  # decimal places
+    rounding: str = "half_up"
+    lookup: Mapping[float, float] | None = None  # raw score -> reported score
+    bands: tuple[Band, ...] = ()
+    better: str | None = None  # lower | higher
+    important_change: tuple[ImportantChange, ...] = ()
+    code: Code | None = None
+    module: str | None = None
+    raw_low: float = 0.0  # the range of the raw score (before lookup)
+    raw_high: float = 0.0
+
+    @property
+    def name(self) -> str:
+        """The short name for result lines (PHQ-4), else the title."""
+        return str(self.short) or str(self.title)
 
 
 class Level(NamedTuple):
@@ -187,11 +249,54 @@ class Note(NamedTuple):
 class Example(NamedTuple):
     name: str
     answers: Mapping[str, Any]
-    level: str
+    level: str | None  # None: a module's example (no level)
     scores: Mapping[str, float]
     path: Path
     red_flags: tuple[str, ...] | None = None
     open: tuple[str, ...] | None = None
+    bands: Mapping[str, str] = {}
+    unknown: tuple[str, ...] = ()
+
+
+class Feed(NamedTuple):
+    """A yes/no question of the screening that an instrument answers yes when its condition holds."""
+
+    question: str
+    when: Condition
+    source: Source
+    module: str
+
+
+class Module(NamedTuple):
+    """A validated instrument asked beside the screening: its own questions, scores and licence."""
+
+    id: str
+    version: str
+    title: Words
+    short: str
+    description: Words
+    license: str
+    copyright: str
+    source: str
+    item_text: str
+    languages: tuple[str, ...]
+    sources: Mapping[str, Source]
+    sections: Mapping[str, Section]
+    questions: tuple[Question, ...]
+    scores: tuple[Score, ...]
+    feeds: tuple[Feed, ...]
+    examples: tuple[Example, ...]
+    sha256: str
+    origin: str = ""
+    intended_for: Words = Words({}, "")
+    intended_when: str | bool | None = None  # a condition over the screening's questions, compiled on attach
+    locate: Locate | None = None
+
+    def where(self, path: Path) -> str:
+        if self.locate is None:
+            return self.origin
+        file, line, col = self.locate(path, 0)
+        return str(Problem("", file, line, col)).rstrip(": ")
 
 
 class Ruleset(NamedTuple):
@@ -217,17 +322,38 @@ class Ruleset(NamedTuple):
     by_id: Mapping[str, Question] = {}
     level_by_id: Mapping[str, Level] = {}
     locate: Locate | None = None
+    license: str | None = None
+    copyright: str | None = None
+    source: str | None = None
+    item_text: str = "shipped"
+    modules: tuple[Module, ...] = ()
+    feeds: tuple[Feed, ...] = ()
+    audience: Mapping[str, Condition] = {}  # module id -> the condition of its intended_for
+    notices: tuple[str, ...] = ()  # what a person adding modules should know (said once, on stderr)
+    base_sha256: str = ""  # the hash of the screening's own rules, without its modules
 
     def question(self, qid: str) -> Question:
         return self.by_id[qid]
 
     @property
     def headline(self) -> Score | None:
-        """The score shown as 'the' score: the one named ``total``, else the first."""
-        for s in self.scores:
+        """The score shown as 'the' score: the one named ``total``, else the first (never a module's)."""
+        own = [s for s in self.scores if s.module is None]
+        for s in own:
             if s.id == "total":
                 return s
-        return self.scores[0] if self.scores else None
+        return own[0] if own else None
+
+    def module(self, module_id: str) -> Module:
+        for mod in self.modules:
+            if mod.id == module_id:
+                return mod
+        raise KeyError(module_id)
+
+    @property
+    def missing_wording(self) -> tuple[Question, ...]:
+        """Questions whose wording the clinic must supply (--texts) and has not."""
+        return tuple(q for q in self.questions if not q.wording)
 
     def where(self, path: Path) -> str:
         """``FILE:LINE:COL`` of a place in the rules, for messages about it."""
@@ -242,9 +368,10 @@ def _no_locate(path: Path, offset: int) -> tuple[str, int, int]:
 
 
 class _Compiler:
-    def __init__(self, data: Mapping[str, Any], locate: Locate) -> None:
+    def __init__(self, data: Mapping[str, Any], locate: Locate, record: str = "RulesetFile") -> None:
         self.data = data
         self.locate = locate
+        self.record = record
         self.problems: list[Problem] = []
 
     def label(self, path: Path) -> str:
@@ -285,26 +412,15 @@ class _Compiler:
     # --- shape ------------------------------------------------------------------------------------------
 
     def validate_shape(self) -> m.Rec | None:
-        raw, problems = m.validate(self.data)
+        raw, problems = m.validate(self.data, self.record)
         for path, message in problems:
             self.problem(path, f"{self.label(path) or 'top level'}: {message}")
         return raw
 
     # --- meaning ----------------------------------------------------------------------------------------
 
-    def build(self, raw: m.Rec, sha256: str, origin: str) -> Ruleset | None:
-        langs = list(raw.languages) or ["en"]
-        for key in ("sources", "sections", "questions", "red_flags", "criteria", "scores", "levels", "notes"):
-            self.unique(key, getattr(raw, key))
-        if not raw.questions:
-            self.problem((), "the ruleset has no questions")
-        self.check_placeholders(self.data, ())
-
+    def sources_of(self, raw: m.Rec) -> tuple[dict[str, Source], Callable[[Path, str], Source]]:
         sources = {s.id: Source(s.id, s.citation, s.url) for s in raw.sources}
-        sections = {
-            s.id: Section(s.id, _words(s.title, langs), _words(s.intro, langs), s.safety)
-            for s in raw.sections
-        }
 
         def source(path: Path, ident: str) -> Source:
             if ident not in sources:
@@ -314,14 +430,25 @@ class _Compiler:
                 return Source(ident, "", None)
             return sources[ident]
 
-        # questions, in order; ask_if may only look back
+        return sources, source
+
+    def build_questions(
+        self,
+        raw: m.Rec,
+        sections: Mapping[str, Section],
+        langs: list[str],
+        *,
+        supplied: bool,
+        owner: str,
+        module: str | None = None,
+    ) -> tuple[list[Question], dict[str, NameInfo]]:
+        """The questions in order (ask_if may only look back), and the names conditions may use."""
         names: dict[str, NameInfo] = {}
         all_names = {q.id: _name_info(q) for q in raw.questions}
-        red_flag_names: set[str] = set()
         questions: list[Question] = []
         for i, q in enumerate(raw.questions):
             path: Path = ("questions", i)
-            self.check_question(path, q)
+            self.check_question(path, q, supplied=supplied, owner=owner)
             ask_if = None
             if q.ask_if is not None:
                 ask_if = self.ask_if((*path, "ask_if"), q, names, all_names)
@@ -338,29 +465,78 @@ class _Compiler:
                     (*path, "unsure"),
                     f"{self.label(path)}: a choice id '{UNSURE}' would be mistaken for the answer 'not sure'",
                 )
+            section = q.section
+            if section is None and module is not None and sections:
+                section = next(iter(sections))  # a module's questions are asked in its own section
+            text = _words(q.text, langs)
+            if supplied:
+                text = Words({}, _placeholder(owner, q.item, q.id))
             questions.append(
                 Question(
                     id=q.id,
                     order=i,
-                    text=_words(q.text, langs),
+                    text=text,
                     help=_words(q.help, langs),
                     type=q.type,
                     min=q.min,
                     max=q.max,
                     unit=_words(q.unit, langs),
-                    choices=tuple(Choice(c.id, _words(c.label, langs), c.value) for c in q.choices or ()),
+                    choices=tuple(
+                        Choice(c.id, _words(c.label, langs) if c.label is not None else Words({}, c.id), c.value)
+                        for c in q.choices or ()
+                    ),
                     ask_if=ask_if,
-                    section=q.section,
+                    section=section,
                     required=q.required,
                     safety=in_safety,
                     unsure=unsure,
+                    item=q.item,
+                    reverse=q.reverse,
+                    counts=None if q.counts is None else frozenset(q.counts),
+                    module=module,
+                    supplied=supplied,
+                    wording=not supplied,
                 )
             )
+        return questions, all_names
+
+    def build(self, raw: m.Rec, sha256: str, origin: str, modules: Sequence[Module] = ()) -> Ruleset | None:
+        langs = list(raw.languages) or ["en"]
+        for key in ("sources", "sections", "questions", "red_flags", "criteria", "scores", "levels", "notes"):
+            self.unique(key, getattr(raw, key))
+        if not raw.questions:
+            self.problem((), "the ruleset has no questions")
+        self.check_placeholders(self.data, ())
+        self.check_licence(raw)
+
+        sources, source = self.sources_of(raw)
+        sections = {
+            s.id: Section(s.id, _words(s.title, langs), _words(s.intro, langs), s.safety)
+            for s in raw.sections
+        }
+        supplied = raw.item_text == SUPPLIED
+        questions, own_names = self.build_questions(raw, sections, langs, supplied=supplied, owner=raw.id)
+        # Conditions may also use the questions of the modules this ruleset includes.
+        all_names = dict(own_names)
+        for mod in modules:
+            for mq in mod.questions:
+                all_names.setdefault(mq.id, _question_info(mq))
+        red_flag_names: set[str] = set()
+        scores = self.build_scores(raw, [], {q.id: q for q in questions}, langs, source)
+        module_scores = [s for mod in modules for s in mod.scores]
+        # Scores over items are known before any condition runs: warning signs, criteria and notes may use
+        # them (an unknown score makes them unknown, never zero).
+        item_scores = {
+            s.id: NameInfo("num", description="score")
+            for s in [*scores, *module_scores]
+            if s.items and s.id not in all_names
+        }
+        cond_names = {**all_names, **item_scores}
 
         red_flags: list[RedFlag] = []
         for i, rf in enumerate(raw.red_flags):
-            path = ("red_flags", i)
-            cond = self.condition((*path, "when"), rf.when, all_names)
+            path: Path = ("red_flags", i)
+            cond = self.condition((*path, "when"), rf.when, cond_names)
             src = source((*path, "source"), rf.source)
             if cond is not None:
                 red_flag_names |= cond.names
@@ -394,25 +570,26 @@ class _Compiler:
             path = ("criteria", i)
             if not math.isfinite(c.points):
                 self.problem((*path, "points"), f"{self.label(path)}: points must be a finite number")
-            cond = self.condition((*path, "when"), c.when, all_names)
+            cond = self.condition((*path, "when"), c.when, cond_names)
             src = source((*path, "source"), c.source)
             if cond is not None:
                 criteria.append(
                     Criterion(c.id, cond, c.points, _words(c.title, langs), _words(c.explanation, langs), src)
                 )
 
-        scores = self.build_scores(raw, criteria, {q.id: q for q in questions}, langs)
         levels = self.build_levels(raw, langs)
-        outcomes = self.build_outcomes(raw, scores, levels, all_names, source, langs)
+        outcomes = self.build_outcomes(raw, [*scores, *module_scores], levels, all_names, source, langs)
         unchecked = self.build_unchecked(raw, levels, langs)
 
         notes: list[Note] = []
         for i, n in enumerate(raw.notes):
             path = ("notes", i)
-            cond = None if n.when is None else self.condition((*path, "when"), n.when, all_names)
+            cond = None if n.when is None else self.condition((*path, "when"), n.when, cond_names)
             src = source((*path, "source"), n.source)
             notes.append(Note(n.id, cond, _words(n.text, langs), src))
 
+        score_ids = {s.id for s in [*scores, *module_scores]}
+        known_flags = {rf.id for rf in raw.red_flags}
         examples = []
         for i, ex in enumerate(raw.examples):
             path = ("examples", i)
@@ -421,10 +598,7 @@ class _Compiler:
                     (*path, "level"),
                     f"{self.label(path)}: unknown level '{ex.level}'{suggest(ex.level, list(levels))}",
                 )
-            for sid in ex.scores:
-                if sid not in {s.id for s in scores}:
-                    self.problem((*path, "scores", sid), f"{self.label(path)}: unknown score '{sid}'")
-            known_flags = {rf.id for rf in raw.red_flags}
+            self.check_example_scores(path, ex, score_ids)
             for key in ("red_flags", "open"):
                 for j, rid in enumerate(getattr(ex, key) or ()):
                     if rid not in known_flags:
@@ -441,6 +615,8 @@ class _Compiler:
                     path,
                     None if ex.red_flags is None else tuple(ex.red_flags),
                     None if ex.open is None else tuple(ex.open),
+                    dict(ex.bands),
+                    tuple(ex.unknown or ()),
                 )
             )
 
@@ -469,10 +645,141 @@ class _Compiler:
             level_by_id=levels,
             locate=self.locate,
             unchecked=unchecked,
+            license=raw.license,
+            copyright=raw.copyright,
+            source=raw.source,
+            item_text=raw.item_text or "shipped",
+            base_sha256=sha256,
         )
 
-    def check_question(self, path: Path, q: m.Rec) -> None:
+    def check_licence(self, raw: m.Rec) -> None:
+        """``license`` is an SPDX licence expression (MIT, CC-BY-4.0, LicenseRef-x, A OR B) or 'proprietary'."""
+        if raw.license is not None and not _SPDX.match(raw.license):
+            self.problem(
+                ("license",),
+                f"license: '{raw.license[:60]}' is not an SPDX licence id (such as MIT or CC-BY-4.0) or "
+                "'proprietary'; say the terms in 'copyright'",
+            )
+
+    def check_example_scores(self, path: Path, ex: m.Rec, score_ids: set[str]) -> None:
+        for sid in ex.scores:
+            if sid not in score_ids:
+                self.problem((*path, "scores", sid), f"{self.label(path)}: unknown score '{sid}'")
+        for sid in ex.bands:
+            if sid not in score_ids:
+                self.problem((*path, "bands", sid), f"{self.label(path)}: unknown score '{sid}'")
+        for j, sid in enumerate(ex.unknown or ()):
+            if sid not in score_ids:
+                self.problem((*path, "unknown", j), f"{self.label(path)}: unknown score '{sid}'")
+
+    def build_module(self, raw: m.Rec, sha256: str, origin: str) -> Module | None:
+        langs = list(raw.languages) or ["en"]
+        for key in ("sources", "sections", "questions", "scores"):
+            self.unique(key, getattr(raw, key))
+        if not raw.questions:
+            self.problem((), "the module has no questions")
+        if not raw.scores:
+            self.problem((), "the module has no scores")
+        self.check_placeholders(self.data, ())
+        self.check_licence(raw)
+        sources, source = self.sources_of(raw)
+        sections: dict[str, Section] = {}
+        for i, sec in enumerate(raw.sections):
+            if sec.safety:
+                self.problem(
+                    ("sections", i, "safety"),
+                    f"{self.label(('sections', i))}: a module's questions are never safety questions; warning "
+                    "signs stay in the screening (a module may answer one of its questions: see feeds)",
+                )
+            sections[sec.id] = Section(sec.id, _words(sec.title, langs), _words(sec.intro, langs), False, raw.module)
+        if not sections:
+            sid = raw.module.replace("-", "_").replace(".", "_")
+            sections[sid] = Section(sid, Words({}, raw.short), Words({}, ""), False, raw.module)
+        supplied = raw.item_text == SUPPLIED
+        questions, names = self.build_questions(
+            raw, sections, langs, supplied=supplied, owner=raw.short, module=raw.module
+        )
+        for i, q in enumerate(raw.questions):
+            if q.required:
+                self.problem(
+                    ("questions", i, "required"),
+                    f"{self.label(('questions', i))}: a module's questions cannot be required; a score says "
+                    "how many answers it needs (min_answered)",
+                )
+        scores = self.build_scores(raw, [], {q.id: q for q in questions}, langs, source, module=raw.module)
+        score_ids = {s.id for s in scores}
+        for i, s in enumerate(raw.scores):
+            if s.criteria is not None:
+                self.problem(("scores", i, "criteria"), f"{self.label(('scores', i))}: a module scores its items")
+            if s.id in names:
+                self.problem(
+                    ("scores", i, "id"),
+                    f"{self.label(('scores', i))}: the id '{s.id}' is also a question's id",
+                )
+        feeds: list[Feed] = []
+        for i, f in enumerate(raw.feeds):
+            path: Path = ("feeds", i)
+            cond = self.condition((*path, "when"), f.when, names)
+            src = source((*path, "source"), f.source)
+            if cond is not None:
+                feeds.append(Feed(f.question, cond, src, raw.module))
+        examples = []
+        for i, ex in enumerate(raw.examples):
+            path = ("examples", i)
+            self.check_example_scores(path, ex, score_ids)
+            examples.append(
+                Example(
+                    ex.name, dict(ex.answers), None, dict(ex.scores), path, None, None, dict(ex.bands),
+                    tuple(ex.unknown or ()),
+                )
+            )
+        intended = raw.intended_for
+        if self.problems:
+            return None
+        return Module(
+            id=raw.module,
+            version=raw.version,
+            title=_words(raw.title, langs),
+            short=raw.short,
+            description=_words(raw.description, langs),
+            license=raw.license,
+            copyright=raw.copyright,
+            source=raw.source,
+            item_text=raw.item_text,
+            languages=tuple(langs),
+            sources=sources,
+            sections=sections,
+            questions=tuple(questions),
+            scores=tuple(scores),
+            feeds=tuple(feeds),
+            examples=tuple(examples),
+            sha256=sha256,
+            origin=origin,
+            intended_for=_words(intended.text, langs) if intended is not None else Words({}, ""),
+            intended_when=intended.when if intended is not None else None,
+            locate=self.locate,
+        )
+
+    def check_question(self, path: Path, q: m.Rec, *, supplied: bool = False, owner: str = "") -> None:
         label = self.label(path)
+        if supplied:
+            shipped = [k for k in ("text", "help") if getattr(q, k) is not None]
+            shipped += [f"the label of choice '{c.id}'" for c in q.choices or () if c.label is not None]
+            for key in shipped:
+                where = (*path, key) if key in ("text", "help") else (*path, "choices")
+                self.problem(
+                    where,
+                    f"{label}: {key} is shipped, but {owner}'s item text is 'supplied' (its licence does not "
+                    "let it be shipped): remove it; the clinic gives the wording with --texts FILE",
+                )
+            if q.item is None:
+                self.problem(path, f"{label}: give 'item', the item's number on the published form")
+        else:
+            if q.text is None:
+                self.problem(path, f"{label}: missing key 'text'")
+            for j, c in enumerate(q.choices or ()):
+                if c.label is None:
+                    self.problem((*path, "choices", j), f"{label}: choice '{c.id}': missing key 'label'")
         numeric = q.type in ("integer", "number")
         if not numeric:
             for key in ("min", "max", "unit"):
@@ -498,6 +805,19 @@ class _Compiler:
             self.problem(
                 (*path, "choices"), f"{label}: 'choices' are only for choice and multi_choice questions"
             )
+        if q.counts is not None:
+            ids = [c.id for c in q.choices or ()]
+            if q.type != "choice":
+                self.problem((*path, "counts"), f"{label}: 'counts' is only for choice questions")
+            for j, cid in enumerate(q.counts):
+                if q.type == "choice" and cid not in ids:
+                    self.problem(
+                        (*path, "counts", j), f"{label}: counts: unknown choice '{cid}'{suggest(cid, ids)}"
+                    )
+            if q.reverse:
+                self.problem((*path, "reverse"), f"{label}: give either 'counts' or 'reverse', not both")
+        if q.reverse and q.type == "multi_choice":
+            self.problem((*path, "reverse"), f"{label}: a multi_choice question cannot be reversed")
 
     def unique_choices(self, path: Path, choices: list[m.Rec]) -> None:
         seen: set[str] = set()
@@ -536,13 +856,16 @@ class _Compiler:
         criteria: list[Criterion],
         questions: Mapping[str, Question],
         langs: list[str],
+        source: Callable[[Path, str], Source],
+        module: str | None = None,
     ) -> list[Score]:
-        known_criteria = {c.id: c for c in raw.criteria}
+        known_criteria = {c.id: c for c in getattr(raw, "criteria", None) or ()}
         scores: list[Score] = []
         for i, s in enumerate(raw.scores):
             path: Path = ("scores", i)
+            label = self.label(path)
             if (s.criteria is None) == (s.items is None):
-                self.problem(path, f"{self.label(path)}: give either 'criteria' or 'items'")
+                self.problem(path, f"{label}: give either 'criteria' or 'items'")
                 continue
             low = high = 0.0
             integral = s.method == "sum"
@@ -554,7 +877,7 @@ class _Compiler:
                     if cid not in known_criteria:
                         self.problem(
                             (*path, "criteria", j),
-                            f"{self.label(path)}: unknown criterion '{cid}'{suggest(cid, list(known_criteria))}",
+                            f"{label}: unknown criterion '{cid}'{suggest(cid, list(known_criteria))}",
                         )
                         continue
                     pts = known_criteria[cid].points
@@ -562,6 +885,11 @@ class _Compiler:
                     integral = integral and float(pts).is_integer()
                 if s.method == "mean" and crit_ids:
                     low, high = low / len(crit_ids), high / len(crit_ids)
+                for key in ("min_answered",):
+                    if getattr(s, key) is not None:
+                        self.problem((*path, key), f"{label}: '{key}' is only for scores over items")
+                if s.missing != "none":
+                    self.problem((*path, "missing"), f"{label}: 'missing' is only for scores over items")
             else:
                 item_ids = tuple(s.items or ())
                 lows, highs = [], []
@@ -570,31 +898,221 @@ class _Compiler:
                     if q is None:
                         self.problem(
                             (*path, "items", j),
-                            f"{self.label(path)}: unknown question '{qid}'{suggest(qid, list(questions))}",
+                            f"{label}: unknown question '{qid}'{suggest(qid, list(questions))}",
                         )
                         continue
-                    rng = _item_range(q)
+                    rng = item_range(q)
                     if rng is None:
                         self.problem(
                             (*path, "items", j),
-                            f"{self.label(path)}: '{qid}' cannot be scored: it needs a min and max, be yes/no, "
-                            "or have a value on every choice",
+                            f"{label}: '{qid}' cannot be scored: it needs a min and max, be yes/no, "
+                            "have a value on every choice, or say which choices count",
                         )
                         continue
+                    if s.missing == "zero" and not rng[0] <= 0 <= rng[1]:
+                        self.problem(
+                            (*path, "missing"),
+                            f"{label}: missing: zero, but '{qid}' scores {rng[0]:g} to {rng[1]:g}, so 0 is not "
+                            "one of its scores; use missing: prorate or none",
+                        )
                     lows.append(rng[0])
                     highs.append(rng[1])
                     integral = integral and rng[2]
+                if len(set(item_ids)) != len(item_ids):
+                    self.problem((*path, "items"), f"{label}: an item is listed twice")
                 if lows:
                     if s.method == "sum":
                         low, high = sum(lows), sum(highs)
                     else:
                         low, high = min(lows), max(highs)
+                if s.missing == "prorate" and s.method == "sum":
+                    integral = False  # a prorated sum is a whole number only once rounded
+            n = len(item_ids)
+            need = self.min_answered(path, s, n)
+            if s.method == "mean":
+                integral = False
+            decimals = self.rounding(path, s)
+            if decimals is not None:
+                integral = decimals == 0 or integral
+            raw_low, raw_high = low, high
+            lookup = None
+            if s.lookup is not None:
+                lookup = self.lookup(path, s, low, high, integral)
+                if lookup:
+                    low, high = min(lookup.values()), max(lookup.values())
+                    integral = all(float(v).is_integer() for v in lookup.values())
             if integral:
                 low, high = int(low), int(high)
-            scores.append(
-                Score(s.id, _words(s.title, langs), s.method, crit_ids, item_ids, low, high, integral)
+            changes = []
+            for j, ch in enumerate(s.important_change or ()):
+                where: Path = (*path, "important_change", j)
+                if (ch.points is None) == (ch.percent is None):
+                    self.problem(where, f"{label}: important_change: give either points or percent")
+                for key in ("points", "percent"):
+                    value = getattr(ch, key)
+                    if value is not None and value <= 0:
+                        self.problem((*where, key), f"{label}: important_change: {key} must be above 0")
+                changes.append(ImportantChange(ch.points, ch.percent, source((*where, "source"), ch.source)))
+            if changes and s.better is None:
+                self.problem(
+                    path, f"{label}: with important_change, say which way is better (better: lower or higher)"
+                )
+            score = Score(
+                s.id,
+                _words(s.title, langs),
+                s.method,
+                crit_ids,
+                item_ids,
+                low,
+                high,
+                integral,
+                short=_words(s.short, langs),
+                missing=s.missing,
+                min_answered=need,
+                round=decimals,
+                rounding=s.rounding,
+                lookup=lookup,
+                better=s.better,
+                important_change=tuple(changes),
+                code=None if s.code is None else Code(s.code.system, s.code.code, s.code.display),
+                module=module,
+                raw_low=raw_low,
+                raw_high=raw_high,
             )
-        return scores
+            scores.append(score)
+        # Bands last: a band's condition may look at any score of the same rules.
+        names = {s.id: NameInfo("num", description="score") for s in scores}
+        position = {r.id: i for i, r in reversed(list(enumerate(raw.scores)))}
+        out = []
+        for score in scores:
+            i = position[score.id]
+            bands = self.build_bands(("scores", i), raw.scores[i].bands or [], score, names, langs, source)
+            out.append(score._replace(bands=bands))
+        return out
+
+    def min_answered(self, path: Path, s: m.Rec, n: int) -> int:
+        """The fewest answered items a score needs (0 for a score over criteria)."""
+        if s.items is None:
+            return 0
+        label = self.label(path)
+        given = s.min_answered
+        if given is not None and (given != int(given) or not 1 <= given <= max(n, 1)):
+            self.problem(
+                (*path, "min_answered"), f"{label}: min_answered must be a whole number from 1 to {n}"
+            )
+            given = None
+        if s.missing == "prorate" and s.min_answered is None:
+            self.problem(
+                path,
+                f"{label}: missing: prorate needs min_answered (how many items must be answered, as the "
+                "instrument says)",
+            )
+        if s.missing == "none":
+            if given is not None and int(given) != n:
+                self.problem(
+                    (*path, "min_answered"),
+                    f"{label}: with missing: none every item must be answered (min_answered {n}); to score "
+                    "with fewer, say how the others count: missing: prorate or zero",
+                )
+            return n
+        if given is None:
+            return 1 if s.missing == "zero" else n
+        return int(given)
+
+    def rounding(self, path: Path, s: m.Rec) -> int | None:
+        if s.round is None:
+            return None
+        if s.round != int(s.round) or not 0 <= s.round <= MAX_ROUND:
+            self.problem((*path, "round"), f"{self.label(path)}: round must be a whole number from 0 to {MAX_ROUND}")
+            return None
+        return int(s.round)
+
+    def lookup(self, path: Path, s: m.Rec, low: float, high: float, integral: bool) -> dict[float, float] | None:
+        label = self.label(path)
+        if not integral:
+            self.problem(
+                (*path, "lookup"),
+                f"{label}: a lookup table needs whole raw scores: a sum of whole-number items, or round: 0",
+            )
+            return None
+        table: dict[float, float] = {}
+        for key, value in s.lookup.items():
+            try:
+                raw_score = float(key)
+            except ValueError:
+                raw_score = math.nan
+            if not math.isfinite(raw_score) or not raw_score.is_integer():
+                self.problem((*path, "lookup", key), f"{label}: lookup: '{key}' is not a whole raw score")
+                continue
+            if not low <= raw_score <= high:
+                self.problem(
+                    (*path, "lookup", key),
+                    f"{label}: lookup: raw score {raw_score:g} is outside what the items can give "
+                    f"({low:g} to {high:g})",
+                )
+                continue
+            if value is not None:
+                table[raw_score] = value
+        missing = [v for v in range(int(low), int(high) + 1) if float(v) not in table]
+        if missing and len(table) == len(s.lookup):
+            shown = ", ".join(str(v) for v in missing[:8]) + (" ..." if len(missing) > 8 else "")
+            self.problem(
+                (*path, "lookup"), f"{label}: lookup: no reported score for raw score(s) {shown}"
+            )
+        return table
+
+    def build_bands(
+        self,
+        path: Path,
+        specs: list[m.Rec],
+        score: Score,
+        names: Mapping[str, NameInfo],
+        langs: list[str],
+        source: Callable[[Path, str], Source],
+    ) -> tuple[Band, ...]:
+        label = self.label(path)
+        bands: list[Band] = []
+        seen: set[str] = set()
+        ranges: list[tuple[int, float, float]] = []
+        for j, b in enumerate(specs):
+            where: Path = (*path, "bands", j)
+            if b.id in seen:
+                self.problem((*where, "id"), f"{label}: duplicate band id '{b.id}'")
+            seen.add(b.id)
+            cond = None
+            if b.when is not None:
+                if b.min is not None or b.max is not None:
+                    self.problem(where, f"{label}: band '{b.id}': give either 'when' or min and max")
+                    continue
+                cond = self.condition((*where, "when"), b.when, names)
+            elif b.min is None and b.max is None:
+                self.problem(where, f"{label}: band '{b.id}': give min and/or max, or 'when'")
+                continue
+            else:
+                lo = -math.inf if b.min is None else b.min
+                hi = math.inf if b.max is None else b.max
+                if lo > hi:
+                    self.problem((*where, "min"), f"{label}: band '{b.id}': min ({lo:g}) is larger than max ({hi:g})")
+                    continue
+                ranges.append((j, lo, hi))
+            bands.append(
+                Band(
+                    b.id,
+                    _words(b.label, langs),
+                    b.min,
+                    b.max,
+                    cond,
+                    b.flag,
+                    _words(b.message, langs),
+                    source((*where, "source"), b.source),
+                )
+            )
+        if ranges and len(ranges) != len(specs):
+            self.problem((*path, "bands"), f"{label}: bands: use ranges (min, max) or conditions (when), not both")
+        elif ranges:
+            for message, (j, key) in _band_gaps(score, sorted(ranges, key=lambda r: (r[1], r[2])), "bands"):
+                self.problem((*path, "bands", j, key), f"{label}: {message}")
+        return tuple(bands)
 
     def build_levels(self, raw: m.Rec, langs: list[str]) -> dict[str, Level]:
         levels = {}
@@ -759,38 +1277,51 @@ class _Compiler:
         return outcomes
 
     def check_bands(self, score: Score, group: list[tuple[int, float, float]]) -> None:
-        step = 1.0 if score.integral else 0.0
-        first = group[0]
-        if first[1] > score.low:
-            self.problem(
-                ("outcomes", first[0], "min"),
-                f"outcome bands for '{score.id}' leave a gap: scores from {score.low:g} to "
-                f"{first[1] - step:g} match no band",
+        for message, (i, key) in _band_gaps(score, group, "outcome"):
+            self.problem(("outcomes", i, key), message)
+
+
+def _band_gaps(
+    score: Score, group: list[tuple[int, float, float]], what: str
+) -> list[tuple[str, tuple[int, str]]]:
+    """Gaps and overlaps of ranges (index, low, high), sorted, over a score's range: (message, (index, key))."""
+    out: list[tuple[str, tuple[int, str]]] = []
+    step = 1.0 if score.integral else 0.0
+    name = f"{what} bands for '{score.id}'" if what == "outcome" else "bands"
+    first = group[0]
+    if first[1] > score.low:
+        out.append(
+            (
+                f"{name} leave a gap: scores from {score.low:g} to {first[1] - step:g} match no band",
+                (first[0], "min"),
             )
-        for (pi, _plo, phi), (ni, nlo, _nhi) in zip(group, group[1:], strict=False):
-            if nlo <= phi and not (step == 0 and nlo == phi):
-                self.problem(
-                    ("outcomes", ni, "min"),
-                    f"outcome bands for '{score.id}' overlap: outcome {pi + 1} reaches {phi:g}, "
-                    f"outcome {ni + 1} starts at {nlo:g}",
+        )
+    for (pi, _plo, phi), (ni, nlo, _nhi) in zip(group, group[1:], strict=False):
+        if nlo <= phi and not (step == 0 and nlo == phi):
+            out.append(
+                (
+                    f"{name} overlap: {what} {pi + 1} reaches {phi:g}, {what} {ni + 1} starts at {nlo:g}",
+                    (ni, "min"),
                 )
-            elif nlo > phi + step or (step and math.floor(phi) + 1 < nlo):  # a whole score between them
-                gap_hi = nlo - step
-                self.problem(
-                    ("outcomes", ni, "min"),
-                    f"outcome bands for '{score.id}' leave a gap: scores above {phi:g} and below "
-                    f"{nlo:g} match no band"
-                    if step == 0
-                    else f"outcome bands for '{score.id}' leave a gap: scores from {math.floor(phi) + 1:g} to "
-                    f"{math.ceil(gap_hi):g} match no band",
-                )
-        last = group[-1]
-        if last[2] < score.high:
-            self.problem(
-                ("outcomes", last[0], "max"),
-                f"outcome bands for '{score.id}' leave a gap: scores above {last[2]:g} (up to "
-                f"{score.high:g}) match no band",
             )
+        elif nlo > phi + step or (step and math.floor(phi) + 1 < nlo):  # a whole score between them
+            gap_hi = nlo - step
+            text = (
+                f"{name} leave a gap: scores above {phi:g} and below {nlo:g} match no band"
+                if step == 0
+                else f"{name} leave a gap: scores from {math.floor(phi) + 1:g} to {math.ceil(gap_hi):g} "
+                "match no band"
+            )
+            out.append((text, (ni, "min")))
+    last = group[-1]
+    if last[2] < score.high:
+        out.append(
+            (
+                f"{name} leave a gap: scores above {last[2]:g} (up to {score.high:g}) match no band",
+                (last[0], "max"),
+            )
+        )
+    return out
 
 
 def _replace_safety(q: Question) -> Question:
@@ -807,7 +1338,23 @@ def _name_info(q: m.Rec) -> NameInfo:
     return NameInfo("multi", tuple(c.id for c in q.choices or ()))
 
 
-def _item_range(q: Question) -> tuple[float, float, bool] | None:
+def _placeholder(owner: str, item: str | None, qid: str) -> str:
+    """What stands for supplied wording that was not given: 'PEG item 1'."""
+    return f"{owner} item {item}" if item else f"{owner}: {qid}"
+
+
+def _question_info(q: Question) -> NameInfo:
+    if q.type == "boolean":
+        return NameInfo("bool")
+    if q.type in ("integer", "number"):
+        return NameInfo("num")
+    return NameInfo("choice" if q.type == "choice" else "multi", q.choice_ids)
+
+
+def item_range(q: Question) -> tuple[float, float, bool] | None:
+    """(lowest, highest, whole numbers only) of a question's item score, or None if it cannot be scored."""
+    if q.counts is not None:
+        return (0.0, 1.0, True)
     if q.type == "boolean":
         return (0.0, 1.0, True)
     if q.type in ("integer", "number"):
@@ -850,12 +1397,168 @@ def _label(path: Path) -> str:
 
 
 def compile_ruleset(
-    data: Any, *, sha256: str = "", origin: str = "", locate: Locate | None = None
+    data: Any,
+    *,
+    sha256: str = "",
+    origin: str = "",
+    locate: Locate | None = None,
+    modules: Sequence[Module] = (),
 ) -> Ruleset:
-    """Check and compile parsed rules data; raise :class:`RulesError` with every problem found."""
+    """Check and compile parsed rules data; raise :class:`RulesError` with every problem found.
+    ``modules``: the compiled modules the rules include (their questions and scores may be used in its
+    conditions); they are attached after the ruleset's own questions."""
     compiler = _Compiler(data, locate or _no_locate)
     raw = compiler.validate_shape()
-    ruleset = None if raw is None else compiler.build(raw, sha256, origin)
+    ruleset = None if raw is None else compiler.build(raw, sha256, origin, modules)
     if compiler.problems or ruleset is None:
         raise RulesError(compiler.problems or [Problem("the ruleset is not valid", origin)])
-    return ruleset
+    return attach(ruleset, modules) if modules else ruleset
+
+
+def compile_module(data: Any, *, sha256: str = "", origin: str = "", locate: Locate | None = None) -> Module:
+    """Check and compile an instrument module; raise :class:`RulesError` with every problem found."""
+    compiler = _Compiler(data, locate or _no_locate, "ModuleFile")
+    raw = compiler.validate_shape()
+    module = None if raw is None else compiler.build_module(raw, sha256, origin)
+    if compiler.problems or module is None:
+        raise RulesError(compiler.problems or [Problem("the module is not valid", origin)])
+    return module
+
+
+def attach(ruleset: Ruleset, modules: Sequence[Module]) -> Ruleset:
+    """The ruleset with these instrument modules asked after its own questions, each in its own section.
+
+    A module never changes the screening's level by itself: only the ruleset's own outcomes (which may
+    name an included module's scores) and warning signs do. A module's ``feeds`` answer a yes/no question
+    of the screening (PHQ-9 item 9 and the self-harm question), so that question's warning signs fire with
+    their own advice. Raises :class:`RulesError` when ids clash or a fed question is missing."""
+    present = {mod.id for mod in ruleset.modules}
+    new: list[Module] = []
+    for mod in modules:
+        if mod.id not in present:
+            present.add(mod.id)
+            new.append(mod)
+    if not new:
+        return ruleset
+    problems: list[Problem] = []
+    questions = list(ruleset.questions)
+    by_id = dict(ruleset.by_id)
+    owner = {q.id: q.module for q in questions}
+    sections = dict(ruleset.sections)
+    sources = dict(ruleset.sources)
+    scores = list(ruleset.scores)
+    score_owner = {sc.id: sc.module for sc in scores}
+    feeds = list(ruleset.feeds)
+    audience = dict(ruleset.audience)
+    notices = list(ruleset.notices)
+    host_names = {q.id: _question_info(q) for q in questions if q.module is None}
+
+    def whose(module_id: str | None) -> str:
+        return f"module '{module_id}'" if module_id else f"the ruleset '{ruleset.id}'"
+
+    for mod in new:
+
+        def bad(message: str, path: Path = (), mod: Module = mod) -> None:
+            file, line, col = mod.locate(path, 0) if mod.locate else (mod.origin, 0, 0)
+            problems.append(Problem(f"module '{mod.id}': {message}", file or mod.origin, line, col))
+
+        for i, q in enumerate(mod.questions):
+            if q.id in by_id:
+                bad(f"question id '{q.id}' is also used by {whose(owner[q.id])}", ("questions", i, "id"))
+                continue
+            placed = q._replace(order=len(questions))
+            questions.append(placed)
+            by_id[q.id] = placed
+            owner[q.id] = mod.id
+        for sid, sec in mod.sections.items():
+            if sid in sections:
+                bad(f"section id '{sid}' is also used by {whose(sections[sid].module)}")
+            else:
+                sections[sid] = sec
+        for sid, src in mod.sources.items():
+            if sid in sources and sources[sid] != src:
+                bad(f"source id '{sid}' is also used, with another citation, by the rules it joins")
+            sources.setdefault(sid, src)
+        for i, sc in enumerate(mod.scores):
+            if sc.id in RESERVED_SCORE_IDS:
+                bad(f"score id '{sc.id}' is a name batch output already uses; choose another", ("scores", i))
+                continue
+            if sc.id in score_owner or sc.id in host_names:
+                what = "score" if sc.id in score_owner else "question"
+                bad(f"score id '{sc.id}' is also a {what} of {whose(score_owner.get(sc.id))}", ("scores", i))
+                continue
+            scores.append(sc)
+            score_owner[sc.id] = mod.id
+        for i, feed in enumerate(mod.feeds):
+            target = ruleset.by_id.get(feed.question)
+            if target is None or target.module is not None:
+                bad(
+                    f"it answers the screening question '{feed.question}', which the ruleset '{ruleset.id}' "
+                    "does not have; its answers could show a warning sign these rules would never see, so "
+                    "it cannot be added to them",
+                    ("feeds", i, "question"),
+                )
+            elif target.type != "boolean":
+                bad(f"it can only answer a yes/no question, and '{feed.question}' is not one", ("feeds", i))
+            else:
+                feeds.append(feed)
+        if mod.intended_when is not None:
+            try:
+                audience[mod.id] = compile_condition(mod.intended_when, host_names)
+            except ConditionError as exc:
+                notices.append(
+                    f"{mod.short}: it is meant for {mod.intended_for or 'a narrower group'}, and these rules "
+                    f"cannot check that ({exc.message})"
+                )
+        elif str(mod.intended_for):
+            notices.append(f"{mod.short}: it is meant for {mod.intended_for}")
+    if problems:
+        raise RulesError(problems)
+    every = (*ruleset.modules, *new)
+    digest = hashlib.sha256(ruleset.base_sha256.encode())
+    for mod in every:
+        digest.update(f"\0{mod.id}\0{mod.sha256}".encode())
+    return ruleset._replace(
+        questions=tuple(questions),
+        by_id=by_id,
+        sections=sections,
+        sources=sources,
+        scores=tuple(scores),
+        modules=every,
+        feeds=tuple(feeds),
+        audience=audience,
+        notices=tuple(notices),
+        sha256=digest.hexdigest(),
+    )
+
+
+def standalone(module: Module) -> Ruleset:
+    """A module on its own, as a ruleset with no warning signs, levels or outcomes (to run its examples)."""
+    return Ruleset(
+        id=module.id,
+        version=module.version,
+        title=module.title,
+        description=module.description,
+        languages=module.languages,
+        disclaimer=Words({}, ""),
+        sources=module.sources,
+        sections=module.sections,
+        questions=module.questions,
+        red_flags=(),
+        criteria=(),
+        scores=module.scores,
+        levels=(),
+        outcomes=(),
+        notes=(),
+        examples=module.examples,
+        sha256=module.sha256,
+        origin=module.origin,
+        by_id={q.id: q for q in module.questions},
+        level_by_id={},
+        locate=module.locate,
+        license=module.license,
+        copyright=module.copyright,
+        source=module.source,
+        item_text=module.item_text,
+        base_sha256=module.sha256,
+    )

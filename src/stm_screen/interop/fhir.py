@@ -46,6 +46,11 @@ RULESET_SYSTEM = f"{URN}:ruleset"
 PATIENT_REF_SYSTEM = f"{URN}:patient-ref"
 RED_FLAG_SYSTEM = f"{URN}:red-flag"  # a warning sign, by its id in the rules
 URGENCY_SYSTEM = f"{URN}:urgency"  # how soon to act: now, today, days, weeks
+SCORE_SYSTEM = f"{URN}:score"  # an instrument's score, as module/score id (beside a LOINC code when one exists)
+BAND_SYSTEM = f"{URN}:band"  # a score's band, as module/score/band id
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+UCUM = "http://unitsofmeasure.org"
 
 FHIR_TYPE = {
     "boolean": "boolean",
@@ -218,6 +223,10 @@ def questionnaire(ruleset: Ruleset) -> tuple[dict[str, Any], list[str]]:
     }
     if str(ruleset.description):
         resource["description"] = str(ruleset.description)
+    notices = [ruleset.copyright or "", *(m.copyright for m in ruleset.modules)]
+    notices = [" ".join(n.split()) for n in notices if n and n.strip()]
+    if notices:
+        resource["copyright"] = " ".join(notices)  # the instruments' attributions travel with the form
     return resource, warnings
 
 
@@ -454,6 +463,59 @@ def risk_assessment(
     return resource
 
 
+# --- Observations of instrument scores -----------------------------------------------------------------
+
+
+def score_observation(
+    module: Mapping[str, Any],
+    score: Mapping[str, Any],
+    *,
+    patient: str | None = None,
+    effective: str | None = None,
+    basis: str | None = None,
+) -> dict[str, Any]:
+    """One instrument score as an Observation: LOINC-coded where the rules give a code (and always with
+    stm-screen's own code), the value in ``{score}`` units, the band as its interpretation; a score that
+    could not be computed has a ``dataAbsentReason`` and says why in a note."""
+    mid, sid = str(module.get("id", "")), str(score.get("id", ""))
+    name = str(score.get("name") or sid)
+    codings = []
+    code = score.get("code")
+    if isinstance(code, Mapping) and code.get("system") and code.get("code"):
+        codings.append({k: str(code[k]) for k in ("system", "code", "display") if code.get(k)})
+    codings.append({"system": SCORE_SYSTEM, "code": f"{mid}/{sid}", "display": str(score.get("title") or name)})
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
+        "code": {"coding": codings, "text": name},
+        "subject": subject_reference(patient),
+    }
+    if effective:
+        resource["effectiveDateTime"] = effective
+    value = score.get("value")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        resource["valueQuantity"] = {"value": value, "unit": "{score}", "system": UCUM, "code": "{score}"}
+    else:
+        resource["dataAbsentReason"] = {
+            "coding": [{"system": DATA_ABSENT, "code": "unknown", "display": "Unknown"}],
+            "text": str(score.get("text") or "not scored"),
+        }
+    band = score.get("band")
+    if band and value is not None:
+        label = str(score.get("band_label") or band)
+        resource["interpretation"] = [
+            {"coding": [{"system": BAND_SYSTEM, "code": f"{mid}/{sid}/{band}", "display": label}], "text": label}
+        ]
+    if basis:
+        resource["derivedFrom"] = [{"reference": basis}]
+    notes = [str(module[k]) for k in ("copyright",) if module.get(k)]
+    if notes:
+        resource["note"] = [{"text": n} for n in notes]
+    resource["method"] = {"text": f"{module.get('title') or mid} {module.get('version', '')}".strip()}
+    return resource
+
+
 # --- Bundle -------------------------------------------------------------------------------------------
 
 
@@ -486,10 +548,22 @@ def bundle_for_record(
         authored=authored,
     )
     ra = risk_assessment(result, patient=patient, occurrence=authored, basis=f"urn:uuid:{qr_id}")
-    return [
+    entries = [
         {"fullUrl": f"urn:uuid:{qr_id}", "resource": qr},
         {"fullUrl": f"urn:uuid:{ra_id}", "resource": ra},
     ]
+    # One Observation per score of each instrument that was answered at all.
+    for module in result.get("modules") or []:
+        if not isinstance(module, Mapping) or not module.get("answered"):
+            continue
+        for score in module.get("scores") or []:
+            mark = f"{URN}:obs:{seed}:{module.get('id')}:{score.get('id')}"
+            obs_id = uuid.uuid5(uuid.NAMESPACE_URL, mark) if seed else uuid.uuid4()
+            obs = score_observation(
+                module, score, patient=patient, effective=authored, basis=f"urn:uuid:{qr_id}"
+            )
+            entries.append({"fullUrl": f"urn:uuid:{obs_id}", "resource": obs})
+    return entries
 
 
 def iter_bundle_json(entries: Iterable[Mapping[str, Any]], *, timestamp: str | None = None) -> Iterator[str]:

@@ -27,7 +27,11 @@ from stm_screen.interop.fhir import bundle_for_record, overall_urgency
 
 
 def result_from_outcome(
-    out: Outcome, ruleset: Ruleset, unsure: list[str] | None = None, contacts: Contacts | None = None
+    out: Outcome,
+    ruleset: Ruleset,
+    unsure: list[str] | None = None,
+    contacts: Contacts | None = None,
+    modules: list[Any] | None = None,
 ) -> dict[str, Any]:
     """The parts of a result a RiskAssessment needs, from a batch outcome, as ``score`` gives them: a
     warning sign that could not be ruled out (and none more urgent that fired) gives the ruleset's
@@ -77,6 +81,7 @@ def result_from_outcome(
         "disclaimer": fill(str(ruleset.disclaimer), contacts),
         "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
         "tool_version": __version__,
+        "modules": modules or [],
     }
 
 
@@ -158,12 +163,17 @@ class FhirWriter(Writer):
                 }
             )
         else:
-            answers = (
-                record_answers(cells, plan, self.scorer) if cells is not None and plan is not None else {}
-            )
+            values = record_values(cells, plan) if cells is not None and plan is not None else {}
+            ev = self.scorer.evaluate(values)
+            answers = {k: plain(v) for k, v in values.items() if k not in ev.skipped}
             unsure = [q for q in self.unsure_ids if answers.get(q) == UNSURE]
+            modules = None
+            if self.ruleset.modules:
+                from stm_screen.core.explain import module_results, plain_data
+
+                modules = plain_data(module_results(self.ruleset, ev, values, None))
             for entry in bundle_for_record(
-                result_from_outcome(out, self.ruleset, unsure, self.contacts),
+                result_from_outcome(out, self.ruleset, unsure, self.contacts, modules),
                 answers=answers,
                 ruleset=self.ruleset,
                 key=f"batch:{self.file}:{row}:{rid}",

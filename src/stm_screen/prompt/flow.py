@@ -38,6 +38,7 @@ class Flow:
         self.left_blank: set[str] = set()  # optional questions the person chose not to answer
         self.reviewing = False
         self.stopped_early = False
+        self._detour = False  # asking an earlier safety question that an instrument's answer made apply
         self._scorer = Scorer(ruleset)
         self._flag_by_id = {rf.id: rf for rf in ruleset.red_flags}
         # Emergencies already fired by restored answers were shown before; announce only new ones.
@@ -108,12 +109,27 @@ class Flow:
         self.left_blank.add(q.id)
         return self._advance_from(q.order)
 
+    def _pending_safety_before(self, index: int) -> int | None:
+        """An earlier safety question that applies now and has no answer: an instrument answered a screening
+        question yes (PHQ-9 item 9 and the self-harm question), so its follow-up is asked at once."""
+        for q in self.questions[:index]:
+            if q.safety and q.id not in self.answers and q.id not in self.left_blank and self.applies(q):
+                return q.order
+        return None
+
     def _advance_from(self, index: int) -> list[RedFlag]:
         self._drop_skipped()
         if self.reviewing:
             self.pos = self._first_pending()
         else:
-            self.pos = self._next_after(index)
+            detour = self._pending_safety_before(index)
+            if detour is not None:
+                self.pos, self._detour = detour, True
+            elif self._detour:  # back to where the person was
+                self._detour = False
+                self.pos = self._first_pending()
+            else:
+                self.pos = self._next_after(index)
             if self.pos is None:
                 # Reached the end; anything left blank on the way that applies is asked in order first.
                 self.pos = self._first_pending()

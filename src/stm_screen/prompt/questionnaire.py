@@ -125,6 +125,8 @@ class Questionnaire:
         say = self.prompter.show
         say("")
         say(str(section.title) + (" (safety questions)" if section.safety else ""), "title")
+        if section.module is not None:
+            self.module_intro(section.module)
         if str(section.intro):
             say(str(section.intro), "intro")
         if section.safety:
@@ -132,6 +134,24 @@ class Questionnaire:
                 "If an answer means you need urgent help, you will be told straight away what to do.",
                 "note",
             )
+
+    def module_intro(self, module_id: str) -> None:
+        """Before an instrument's first question: its attribution, and whether the person fits whom it is
+        meant for (STarT Back is for low back pain)."""
+        ruleset = self.flow.ruleset
+        mod = ruleset.module(module_id)
+        say = self.prompter.show
+        cond = ruleset.audience.get(module_id)
+        if cond is not None:
+            fits = cond.evaluate(self.flow.values())
+            if fits is not True:
+                said = "your answers do not show that" if fits is False else "your answers do not say"
+                say(
+                    f"{mod.short} is meant for {mod.intended_for}, and {said}. You can answer it anyway; "
+                    "its result may not apply to you.",
+                    "note",
+                )
+        say(" ".join(mod.copyright.split()), "note")
 
     def ask(self, q: Question) -> None:
         flow = self.flow
@@ -238,9 +258,18 @@ class Questionnaire:
         """The last question answered yes among those behind these warning signs (for a resumed screening:
         the answer that may have been a mistake)."""
         names = {n for rf in fired for n in rf.when.names}
+        # An instrument's answer that answered one of these questions yes (PHQ-9 item 9) counts too.
+        fed = {
+            n
+            for f in self.flow.ruleset.feeds
+            if f.question in names and f.when.evaluate(self.flow.answers)
+            for n in f.when.names
+        }
         found = None
         for q in self.flow.questions:
             if q.id in names and q.type == "boolean" and self.flow.answers.get(q.id) is True:
+                found = q
+            elif q.id in fed and q.id in self.flow.answers:
                 found = q
         return found
 

@@ -37,6 +37,8 @@ class Saved:
     ruleset: dict[str, str] = field(default_factory=dict)
     patient: str | None = None
     saved_at: str = ""
+    with_modules: str | None = None  # the --with value (instrument modules)
+    texts: str | None = None  # the --texts file (the clinic's wording)
 
 
 def new_path(folder: Path) -> Path:
@@ -51,6 +53,8 @@ def save(
     *,
     rules: str | None,
     patient: str | None,
+    with_modules: str | None = None,
+    texts: str | None = None,
 ) -> None:
     """Write (or replace) a resume file atomically, readable by its owner only."""
     data = {
@@ -62,6 +66,10 @@ def save(
         "patient": patient,
         "answers": {k: plain(v) for k, v in answers.items()},
     }
+    if with_modules:
+        data["with"] = with_modules
+    if texts:
+        data["texts"] = texts
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", force=True, mode=0o600)
 
 
@@ -173,6 +181,8 @@ def load(path: Path) -> Saved:
         ruleset={str(k): str(v) for k, v in ruleset.items()} if isinstance(ruleset, dict) else {},
         patient=patient if isinstance(patient, str) else None,
         saved_at=str(data.get("saved_at", "")),
+        with_modules=data["with"] if isinstance(data.get("with"), str) else None,
+        texts=data["texts"] if isinstance(data.get("texts"), str) else None,
     )
 
 

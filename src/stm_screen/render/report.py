@@ -73,6 +73,9 @@ def _header(result: Result, info: ReportInfo) -> list[tuple[str, str]]:
     if info.patient:
         rows.append(("Patient reference", info.patient))
     rows.append(("Rules", f"{rs['id']} {rs['version']}"))
+    rows.extend(
+        ("Questionnaire", f"{m.get('id')} {m.get('version')}") for m in rs.get("modules") or [] if isinstance(m, dict)
+    )
     rows.append(("Rules sha256", rs["sha256"]))
     rows.append(("Tool", f"stm-screen {result.tool_version}"))
     return rows

@@ -100,11 +100,18 @@ def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> l
     add(
         (
             "dim",
-            f"Rules: {ruleset['id']} {ruleset['version']} (sha256 {ruleset['sha256'][:12]}), "
-            f"stm-screen {result.tool_version}",
+            f"Rules: {ruleset['id']} {ruleset['version']}{modules_words(result)} (sha256 "
+            f"{ruleset['sha256'][:12]}), stm-screen {result.tool_version}",
         )
     )
     return out
+
+
+def modules_words(result: Result) -> str:
+    """' with phq4 1.0.0, peg 1.0.0' (or '' when no instrument was added)."""
+    mods = result.ruleset.get("modules") or []
+    names = [f"{m.get('id')} {m.get('version')}" for m in mods if isinstance(m, dict)]
+    return f" with {', '.join(names)}" if names else ""
 
 
 WARNING_BLOCKS = frozenset({"red-flags", "not-ruled-out", "what-to-do"})

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from stm_screen.core.explain import Finding, Result, how_soon
+from stm_screen.core.explain import Finding, ModuleResult, Result, how_soon
 
 EMERGENCY = "emergency"
+DISCUSS = "TALK TO YOUR DOCTOR"  # the tag of an instrument score pointed out for a doctor (never urgent)
 
 
 class Item(NamedTuple):
@@ -141,6 +142,9 @@ def _warning_blocks(result: Result) -> list[Block]:
                 "You answered 'Not sure' to these questions, or they were not answered.",
             )
         )
+    instruments = instruments_block(result)
+    if instruments is not None:
+        out.append(instruments)
     if result.next_steps:
         out.append(Block("next-steps", "Next steps", tuple(Item(s) for s in result.next_steps)))
     cited = _sources_block(result)
@@ -189,12 +193,45 @@ def _pt_blocks(result: Result) -> list[Block]:
             Item("Changing one answer about your pain would not change this result."),
         )
         out.append(Block("change", "What would change this result", changes))
+    instruments = instruments_block(result)
+    if instruments is not None:
+        out.append(instruments)
     if result.next_steps:
         out.append(Block("next-steps", "Next steps", tuple(Item(s) for s in result.next_steps)))
     cited = _sources_block(result)
     if cited is not None:
         out.append(cited)
     return out
+
+
+def module_items(module: ModuleResult, warning: bool = False) -> list[Item]:
+    """One instrument's lines: each score ("PHQ-4: 7 of 12, moderate"), what a pointed-out band means
+    (not under a warning sign: only the warning signs' advice is given there), its warnings and copyright."""
+    items: list[Item] = []
+    for line in module.scores:
+        if line.flag and not warning:
+            items.append(Item(line.text, line.message, DISCUSS))
+        else:
+            items.append(Item(line.text))
+    items.extend(Item(text, style="dim") for text in module.warnings)
+    if module.copyright:
+        items.append(Item(module.copyright, style="dim"))
+    return items
+
+
+def instruments_block(result: Result) -> Block | None:
+    """The instruments asked beside the screening, in their own part of the result. They never change the
+    screening's level; a score pointed out for a doctor is labelled so, never as a warning sign."""
+    shown = [m for m in result.modules if m.answered]
+    if not shown:
+        return None
+    items = tuple(item for m in shown for item in module_items(m, result.warning))
+    return Block(
+        "instruments",
+        "Questionnaires",
+        items,
+        "These questionnaires are scored on their own; they do not change the result above.",
+    )
 
 
 def score_words(result: Result) -> str:

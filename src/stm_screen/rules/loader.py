@@ -1,4 +1,5 @@
-"""Finding and loading rulesets: one YAML file, a folder of them, or a bundled ruleset by name."""
+"""Finding and loading rulesets (one YAML file, a folder of them, or a bundled ruleset by name) and the
+instrument modules asked beside them (``include:`` in the rules, ``--with`` on the command line)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from stm_screen.core.model import LIST_KEYS
-from stm_screen.core.ruleset import Ruleset, compile_ruleset
+from stm_screen.core.model import LIST_KEYS, is_module
+from stm_screen.core.ruleset import Module, Ruleset, attach, compile_module, compile_ruleset
 from stm_screen.errors import Problem, RulesError
 from stm_screen.io.yamlfile import MAX_BYTES, Positions, YamlProblems, load
 
 DEFAULT_RULESET = "pt-screen"
+MODULES = "modules"  # the folder of bundled instrument modules, inside the bundled rules
 MAX_FILES = 200
+MAX_MODULES = 20
 _SUFFIXES = (".yaml", ".yml")
 
 
@@ -30,7 +33,89 @@ def bundled_names() -> list[str]:
     folder = bundled_dir()
     if not folder.is_dir():
         return []
-    return sorted(p.stem for p in folder.iterdir() if p.suffix in _SUFFIXES or p.is_dir())
+    return sorted(
+        p.stem for p in folder.iterdir() if (p.suffix in _SUFFIXES or p.is_dir()) and p.name != MODULES
+    )
+
+
+def module_names() -> list[str]:
+    """The bundled instrument modules (phq4, peg, ...)."""
+    folder = bundled_dir() / MODULES
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.iterdir() if p.suffix in _SUFFIXES)
+
+
+def resolve_module(spec: str, base: Path | None = None) -> Path:
+    """A module's file: a bundled module's name, or a path (relative to ``base``, the including file's
+    folder, when given)."""
+    name = spec.strip()
+    if name and "/" not in name and "\\" not in name and not name.endswith(_SUFFIXES):
+        for suffix in _SUFFIXES:
+            candidate = bundled_dir() / MODULES / f"{name}{suffix}"
+            if candidate.is_file():
+                return candidate
+    path = Path(name)
+    if base is not None and not path.is_absolute():
+        path = base / path
+    try:
+        if path.is_file():
+            return path
+    except OSError:
+        pass
+    from stm_screen.core.conditions import suggest
+
+    names = module_names()
+    hint = suggest(name, names) if name else ""
+    raise RulesError(
+        [Problem(f"no such instrument module{hint} (bundled modules: {', '.join(names) or 'none'})", spec)]
+    )
+
+
+def load_module(spec: str | Path, base: Path | None = None) -> Module:
+    """Load and check one instrument module; raise :class:`RulesError` with every problem found."""
+    path = resolve_module(str(spec), base)
+    data, positions, raw = _read(path)
+    if not is_module(data):
+        raise RulesError(
+            [Problem("this is a ruleset, not an instrument module (a module starts with 'module:')", str(path))]
+        )
+    return compile_module(data, sha256=hashlib.sha256(raw).hexdigest(), origin=str(path), locate=positions.locate)
+
+
+def parse_with(text: str | None) -> list[str]:
+    """``--with phq4,peg`` (repeatable; commas or spaces) as a list of module names, in order, once each."""
+    out: list[str] = []
+    for part in (text or "").replace(";", ",").replace(" ", ",").split(","):
+        name = part.strip()
+        if name and name not in out:
+            out.append(name)
+    if len(out) > MAX_MODULES:
+        raise RulesError([Problem(f"at most {MAX_MODULES} modules can be added", "--with")])
+    return out
+
+
+def _includes(data: Any, positions: Positions, base: Path) -> list[Module]:
+    """The modules a ruleset's ``include:`` names (bundled names, or paths relative to its folder)."""
+    if not isinstance(data, dict) or not isinstance(data.get("include"), list):
+        return []
+    modules: list[Module] = []
+    problems: list[Problem] = []
+    for i, spec in enumerate(data["include"][: MAX_MODULES + 1]):
+        if not isinstance(spec, str):
+            continue  # the spec check reports it
+        try:
+            modules.append(load_module(spec, base))
+        except RulesError as exc:
+            file, line, col = positions.locate(("include", i))
+            problems.append(Problem(f"include: '{spec}' cannot be used", file, line, col))
+            problems.extend(exc.problems)
+    if len(data["include"]) > MAX_MODULES:
+        file, line, col = positions.locate(("include",))
+        problems.append(Problem(f"include: at most {MAX_MODULES} modules", file, line, col))
+    if problems:
+        raise RulesError(problems)
+    return modules
 
 
 def resolve(spec: str | Path | None) -> Path:
@@ -152,8 +237,44 @@ def _merge(parts: list[tuple[Path, Any, Positions]]) -> tuple[dict[str, Any], Po
     return merged, positions
 
 
-def load_ruleset(spec: str | Path | None = None) -> Ruleset:
-    """Load, check and compile a ruleset; raise :class:`RulesError` with every problem found."""
+def load_ruleset(spec: str | Path | None = None, with_modules: list[str] | tuple[str, ...] = ()) -> Ruleset:
+    """Load, check and compile a ruleset, with the modules it includes and those named in
+    ``with_modules``; raise :class:`RulesError` with every problem found."""
+    ruleset = _load_ruleset(spec)
+    if not with_modules:
+        return ruleset
+    problems: list[Problem] = []
+    modules: list[Module] = []
+    for name in with_modules:
+        try:
+            modules.append(load_module(name))
+        except RulesError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise RulesError(problems)
+    return attach(ruleset, modules)
+
+
+def load_any(spec: str | Path | None = None) -> Ruleset | Module:
+    """A ruleset, or (for a file that starts with ``module:``) an instrument module on its own."""
+    if spec is not None:
+        path = Path(spec)
+        try:
+            single = path.is_file()
+        except OSError:
+            single = False
+        if single:
+            data, positions, raw = _read(path)
+            if is_module(data):
+                return compile_module(
+                    data, sha256=hashlib.sha256(raw).hexdigest(), origin=str(path), locate=positions.locate
+                )
+        elif "/" not in str(spec) and str(spec) in module_names() and str(spec) not in bundled_names():
+            return load_module(str(spec))
+    return _load_ruleset(spec)
+
+
+def _load_ruleset(spec: str | Path | None = None) -> Ruleset:
     path = resolve(spec)
     if path.is_dir():
         files = _rules_files(path)
@@ -171,13 +292,31 @@ def load_ruleset(spec: str | Path | None = None) -> Ruleset:
         if unreadable:
             raise RulesError(unreadable)
         merged, positions = _merge(parts)
-        return compile_ruleset(merged, sha256=digest.hexdigest(), origin=str(path), locate=positions.locate)
+        modules = _includes(merged, positions, path)
+        return compile_ruleset(
+            merged, sha256=digest.hexdigest(), origin=str(path), locate=positions.locate, modules=modules
+        )
     data, positions, raw = _read(path)
+    if is_module(data):
+        raise RulesError(
+            [
+                Problem(
+                    "this is an instrument module, not a ruleset: add it to a screening with --with or "
+                    "'include:', or check it with 'stm-screen rules check FILE'",
+                    str(path),
+                )
+            ]
+        )
+    modules = _includes(data, positions, path.parent)
     return compile_ruleset(
-        data, sha256=hashlib.sha256(raw).hexdigest(), origin=str(path), locate=positions.locate
+        data,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        origin=str(path),
+        locate=positions.locate,
+        modules=modules,
     )
 
 
 @lru_cache(maxsize=8)
-def load_cached(spec: str | None = None) -> Ruleset:
-    return load_ruleset(spec)
+def load_cached(spec: str | None = None, with_modules: tuple[str, ...] = ()) -> Ruleset:
+    return load_ruleset(spec, with_modules)

@@ -6,7 +6,16 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from stm_screen.core.explain import AnswerUsed, Change, Finding, Missing, Result, ScoreValue
+from stm_screen.core.explain import (
+    AnswerUsed,
+    Change,
+    Finding,
+    Missing,
+    ModuleResult,
+    Result,
+    ScoreLine,
+    ScoreValue,
+)
 from stm_screen.core.patient import PATIENT_RULE, check_patient_ref
 
 __all__ = ["PATIENT_RULE", "check_patient_ref", "result_from_dict"]
@@ -23,6 +32,12 @@ def _finding(data: Mapping[str, Any]) -> Finding:
     used = [_build(AnswerUsed, a) for a in data.get("answers") or []]
     finding: Finding = _build(Finding, data, answers=used)
     return finding
+
+
+def _module(data: Mapping[str, Any]) -> ModuleResult:
+    scores = [_build(ScoreLine, s) for s in data.get("scores") or [] if isinstance(s, Mapping)]
+    module: ModuleResult = _build(ModuleResult, data, scores=scores)
+    return module
 
 
 def result_from_dict(data: Mapping[str, Any]) -> Result:
@@ -44,6 +59,7 @@ def result_from_dict(data: Mapping[str, Any]) -> Result:
         missing=[_build(Missing, m) for m in data.get("missing") or []],
         what_would_change=[_build(Change, c) for c in data.get("what_would_change") or []],
         reason=_finding(data["reason"]) if isinstance(data.get("reason"), Mapping) else None,
+        modules=[_module(m) for m in data.get("modules") or [] if isinstance(m, Mapping)],
         **findings,
     )
     return result

@@ -1,0 +1,210 @@
+"""A patient's screenings over time: a table per instrument score with the change between visits and
+whether it reaches the minimal important change, and (``--plot``) a small chart in the terminal or an
+inline SVG chart in HTML. Values are always written out: a chart is never the only way to read them."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from stm_screen.core.trend import Series, Step, Visit, threshold_words
+
+BAR = 20
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+def _signed(value: float) -> str:
+    text = _num(abs(value))
+    return f"+{text}" if value > 0 else (f"-{text}" if value < 0 else "0")
+
+
+def change_words(s: Step, series: Series) -> str:
+    """'-1.3 (-21%), better; reaches 1 point (reed2024), not 30% (cdc2016)'."""
+    pct = f" ({_signed(round(s.percent))}%)" if s.percent is not None else ""
+    head = f"{_signed(s.change)}{pct}"
+    if s.direction == "same":
+        return f"{head}, no change"
+    direction = f", {s.direction}" if s.direction else ""
+    if not series.thresholds:
+        return f"{head}{direction}"
+    if s.important:
+        return f"{head}{direction}: larger than the minimal important change"
+    if s.reached:
+        return f"{head}{direction}; reaches {', '.join(s.reached)}, not {', '.join(s.missed)}"
+    return f"{head}{direction}; smaller than the minimal important change"
+
+
+def heading(series: Series) -> str:
+    parts = []
+    if series.better:
+        parts.append(f"{series.better} is better")
+    if series.thresholds:
+        parts.append(
+            "minimal important change: " + " and ".join(threshold_words(t) for t in series.thresholds)
+        )
+    return f"{series.name}" + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def bar(value: float, low: float, high: float, unicode_ok: bool) -> str:
+    span = high - low
+    share = 0.0 if span <= 0 else max(0.0, min(1.0, (value - low) / span))
+    eighths = round(share * BAR * 8)
+    if not unicode_ok:
+        full = round(share * BAR)
+        return "#" * full + "." * (BAR - full)
+    blocks = " ▏▎▍▌▋▊▉"
+    out = "█" * (eighths // 8) + (blocks[eighths % 8] if eighths % 8 else "")
+    return out + " " * (BAR - len(out))
+
+
+def _when(date: str) -> str:
+    """'2026-12-06 14:02' from an ISO date-time (UTC)."""
+    return date[:16].replace("T", " ")
+
+
+def trend_text(
+    patient: str,
+    visits: Sequence[Visit],
+    series: Sequence[Series],
+    *,
+    plot: bool = False,
+    unicode_ok: bool = True,
+    width: int = 80,
+) -> str:
+    from stm_screen.render.text import wrap_lines
+
+    lines: list[str] = []
+    if not visits:
+        return f"Patient {patient}: no saved screenings\n"
+    first, last = visits[0].date[:10], visits[-1].date[:10]
+    count = f"{len(visits)} saved screening" + ("" if len(visits) == 1 else "s")
+    span = f"{first} to {last}" if first != last else first
+    lines.append(f"Patient {patient}: {count}, {span} (times in UTC)")
+    lines += ["", "Screenings"]
+    for v in visits:
+        score = f" (score {_num(v.score)})" if v.score is not None else ""
+        lines.append(f"  #{v.record:<4} {_when(v.date)}  {v.level or '(incomplete)'}{score}, {v.ruleset}")
+    shown = [s for s in series if s.points]
+    for s in shown:
+        lines += ["", heading(s)]
+        if plot:
+            lines.append(f"  {'':<5} {'':<16}  {_num(s.low):<{BAR // 2}}{_num(s.high):>{BAR - BAR // 2}}")
+        previous = {st.to_record: st for st in s.steps}
+        for p in s.points:
+            chart = f"  {bar(p.value, s.low, s.high, unicode_ok)}" if plot else ""
+            band = f"  {p.band}" if p.band else ""
+            lines.append(f"  #{p.record:<4} {_when(p.date)}{chart}  {_num(p.value):>5}{band}")
+            if p.record in previous:
+                lines.append(f"        {change_words(previous[p.record], s)}")
+        if s.overall is not None and len(s.points) > 2:
+            lines.append(f"  First to last: {change_words(s.overall, s)}")
+    unscored = [s.name for s in series if not s.points]
+    if unscored:
+        lines += ["", f"Not scored in any screening: {', '.join(unscored)}"]
+    if any(s.thresholds for s in shown):
+        lines += [
+            "",
+            "A change is shown as important only when it reaches every threshold of the instrument's minimal "
+            "important change (each from its source).",
+        ]
+    return "\n".join(wrap_lines(lines, max(width, 40))) + "\n"
+
+
+def _svg(series: Series, width: int = 520, height: int = 160) -> str:
+    """A line chart of one score over the visits, with the values written at each point."""
+    pad_l, pad_r, pad_t, pad_b = 40, 20, 16, 28
+    pts = series.points
+    span = (series.high - series.low) or 1.0
+    n = len(pts)
+
+    def x(i: int) -> float:
+        return pad_l + (0 if n == 1 else i * (width - pad_l - pad_r) / (n - 1))
+
+    def y(v: float) -> float:
+        return pad_t + (1 - (v - series.low) / span) * (height - pad_t - pad_b)
+
+    label = html.escape(
+        f"{series.name} over time: " + ", ".join(f"{p.date[:10]} {_num(p.value)}" for p in pts)
+    )
+    parts = [
+        f"<svg class='chart' viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img' "
+        f"aria-label='{label}'>",
+        f"<line x1='{pad_l}' y1='{y(series.low):.1f}' x2='{width - pad_r}' y2='{y(series.low):.1f}' class='axis'/>",
+        f"<text x='{pad_l - 6}' y='{y(series.high) + 4:.1f}' text-anchor='end'>{_num(series.high)}</text>",
+        f"<text x='{pad_l - 6}' y='{y(series.low) + 4:.1f}' text-anchor='end'>{_num(series.low)}</text>",
+    ]
+    if n > 1:
+        path = " ".join(f"{x(i):.1f},{y(p.value):.1f}" for i, p in enumerate(pts))
+        parts.append(f"<polyline points='{path}' class='line'/>")
+    for i, p in enumerate(pts):
+        parts.append(f"<circle cx='{x(i):.1f}' cy='{y(p.value):.1f}' r='4'/>")
+        parts.append(
+            f"<text x='{x(i):.1f}' y='{y(p.value) - 8:.1f}' text-anchor='middle'>{_num(p.value)}</text>"
+        )
+        parts.append(
+            f"<text x='{x(i):.1f}' y='{height - 8}' text-anchor='middle'>{html.escape(p.date[:10])}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_CSS = """
+body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1b1b1b;
+  max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 1.5rem; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; border-bottom: 1px solid #ccc; padding: .25rem .4rem; vertical-align: top; }
+.chart text { font-size: 11px; fill: #333; } .chart .axis { stroke: #999; }
+.chart .line { fill: none; stroke: #1f4fa3; stroke-width: 2; } .chart circle { fill: #1f4fa3; }
+.important { font-weight: 700; } .small { color: #555; font-size: .9rem; }
+@media print { body { margin: 0; max-width: none; } h2, tr { break-inside: avoid; } }
+"""
+
+
+def trend_html(patient: str, visits: Sequence[Visit], series: Sequence[Series], *, plot: bool = False) -> str:
+    e = html.escape
+    out = [
+        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>\n",
+        f"<title>Screenings of patient {e(patient)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n",
+        f"<h1>Screenings of patient {e(patient)}</h1>\n",
+        "<h2>Screenings</h2><table><thead><tr><th>#</th><th>Saved (UTC)</th><th>Result</th><th>Score</th>"
+        "<th>Rules</th></tr></thead><tbody>",
+    ]
+    for v in visits:
+        score = _num(v.score) if v.score is not None else "-"
+        out.append(
+            f"<tr><td>{v.record}</td><td>{e(v.date)}</td><td>{e(v.level or '(incomplete)')}</td>"
+            f"<td>{score}</td><td>{e(v.ruleset)}</td></tr>"
+        )
+    out.append("</tbody></table>\n")
+    for s in series:
+        if not s.points:
+            continue
+        out.append(f"<section><h2>{e(heading(s))}</h2>")
+        if plot:
+            out.append(_svg(s))
+        previous = {st.to_record: st for st in s.steps}
+        out.append(
+            "<table><thead><tr><th>#</th><th>Date</th><th>Score</th><th>Band</th><th>Change</th></tr></thead><tbody>"
+        )
+        for p in s.points:
+            st = previous.get(p.record)
+            change = e(change_words(st, s)) if st else ""
+            cls = " class='important'" if st is not None and st.important else ""
+            out.append(
+                f"<tr><td>{p.record}</td><td>{e(p.date[:10])}</td><td>{_num(p.value)}</td><td>{e(p.band)}</td>"
+                f"<td{cls}>{change}</td></tr>"
+            )
+        out.append("</tbody></table>")
+        if s.overall is not None and len(s.points) > 2:
+            out.append(f"<p>First to last: {e(change_words(s.overall, s))}</p>")
+        out.append("</section>\n")
+    out.append(
+        "<p class='small'>A change is shown as important only when it reaches every threshold of the instrument's "
+        "minimal important change (each from its source). A screening aid, not a diagnosis.</p>\n</body>\n</html>\n"
+    )
+    return "".join(out)
