@@ -153,3 +153,27 @@ def test_an_input_that_cannot_be_read_stops_before_scoring(work: Path, kind: str
     assert r.exit_code == 2, r.output
     assert "bad.csv: " in r.stderr and "nothing was scored" in r.stderr
     assert not (work / "out.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["form", "export", "--format", "csv", "--with", "mod.yaml", "-o", "{out}"],
+        ["batch", "in.csv", "--with", "mod.yaml", "-o", "{out}"],
+        ["batch", "in.csv", "--rules", "including.yaml", "-o", "{out}"],
+        ["form", "export", "--format", "redcap", "--rules", "including.yaml", "-o", "{out}"],
+    ],
+    ids=["form-with", "batch-with", "batch-include", "form-include"],
+)
+def test_instrument_modules_are_inputs_too(work: Path, argv: list[str]) -> None:
+    """A module named with --with, or included by the rules file, is read: never an output."""
+    shutil.copy(ROOT / "rules" / "modules" / "phq4.yaml", work / "mod.yaml")
+    text = (ROOT / "rules" / "pt-screen.yaml").read_text(encoding="utf-8")
+    (work / "including.yaml").write_text(text.replace("\nquestions:", "\ninclude: [mod.yaml]\nquestions:", 1), encoding="utf-8")
+    before = (work / "mod.yaml").read_bytes()
+    os.symlink("mod.yaml", work / "alias.yaml")
+    for name in ("mod.yaml", "alias.yaml", str(work / "mod.yaml")):
+        r = CliRunner().invoke(app, [a.replace("{out}", name) for a in argv])
+        assert r.exit_code == 2, (argv, r.output)
+        assert "same file as" in r.stderr
+        assert (work / "mod.yaml").read_bytes() == before

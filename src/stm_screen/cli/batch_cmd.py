@@ -239,12 +239,20 @@ def _size(path: str) -> int:
 
 def _guard_output(o: CommandOptions, inputs: list[str], rules: list[tuple[str, str | None]]) -> None:
     """The output is none of the files this command reads (inputs, rules, mapping, the history store)."""
-    from stm_screen.io.sameness import paths_of, refuse_output_over_inputs, rules_paths
+    from stm_screen.io.sameness import module_paths, paths_of, refuse_output_over_inputs, rules_paths
 
-    read = paths_of("input", inputs) + paths_of("--map", [o.mapping])
+    read = paths_of("input", inputs) + paths_of("--map", [o.mapping]) + paths_of("--texts", [o.texts])
+    read += paths_of("--with", module_paths(o.with_modules))
     for label, spec in rules:
         read += paths_of(label, rules_paths(spec))
     refuse_output_over_inputs(o.output, read)
+
+
+def _guard_loaded(o: CommandOptions, ruleset: Any) -> None:
+    """Once loaded, the files the rules came from (modules a rules file includes among them)."""
+    from stm_screen.io.sameness import loaded_paths, refuse_output_over_inputs
+
+    refuse_output_over_inputs(o.output, loaded_paths(ruleset))
 
 
 def run(inputs: list[str], o: CommandOptions) -> None:
@@ -256,6 +264,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.screening import load_rules
 
     ruleset = load_rules(o.rules, o.with_modules, o.texts)
+    _guard_loaded(o, ruleset)
     from stm_screen.cli.opts import tell_notices
 
     tell_notices(ruleset)
@@ -337,6 +346,7 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.screening import load_rules
 
     ruleset = load_rules(o.rules, o.with_modules)
+    _guard_loaded(o, ruleset)
     text = suggest_mapping(inputs[0], ruleset, o.preset, delimiter)
     with _output(o.output) as handle:
         handle.write(text)
@@ -353,6 +363,8 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
 
     old_rules = load_rules(old)
     new_rules = load_rules(new)
+    _guard_loaded(o, old_rules)
+    _guard_loaded(o, new_rules)
     old_map = load_mapping(o.mapping, old_rules) if o.mapping else None
     new_map = load_mapping(o.mapping, new_rules) if o.mapping else None
     settings = _settings(o, delimiter)

@@ -22,12 +22,20 @@ def export(
     if fmt not in FORMATS:
         raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(FORMATS)}")
     from stm_screen.io.output import open_output
-    from stm_screen.io.sameness import paths_of, refuse_output_over_inputs, rules_paths
+    from stm_screen.io.sameness import (
+        loaded_paths,
+        module_paths,
+        paths_of,
+        refuse_output_over_inputs,
+        rules_paths,
+    )
     from stm_screen.screening import load_rules
 
-    refuse_output_over_inputs(output, paths_of("--rules", rules_paths(rules)) + paths_of("--texts", [texts]))
+    read = paths_of("--rules", rules_paths(rules)) + paths_of("--texts", [texts])
+    refuse_output_over_inputs(output, read + paths_of("--with", module_paths(with_modules)))
 
     ruleset = load_rules(rules, with_modules, texts)
+    refuse_output_over_inputs(output, loaded_paths(ruleset))
     missing = ruleset.missing_wording
     if missing and fmt != "csv":
         # The form gets a stand-in label ('PEG item 1'), never invented wording: the clinic types its own.

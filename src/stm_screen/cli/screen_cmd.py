@@ -67,14 +67,27 @@ def report_path(base: Path | None, n: int) -> Path | None:
     return base.with_name(f"{base.stem}-{n}{base.suffix}")
 
 
-def check_report(path: Path | None, force: bool, rules: str | None = None) -> None:
+def check_report(
+    path: Path | None, force: bool, rules: str | None = None, ruleset: Ruleset | None = None, opts: Any = None
+) -> None:
     if path is None:
         return
-    from stm_screen.io.sameness import paths_of, refuse_output_over_inputs, rules_paths
+    from stm_screen.io.sameness import (
+        loaded_paths,
+        module_paths,
+        paths_of,
+        refuse_output_over_inputs,
+        rules_paths,
+    )
     from stm_screen.render.report import report_format
 
     report_format(path)
-    refuse_output_over_inputs(path, paths_of("--rules", rules_paths(rules)), option="--report")
+    read = paths_of("--rules", rules_paths(rules))
+    if opts is not None:
+        read += paths_of("--texts", [opts.texts]) + paths_of("--with", module_paths(opts.with_modules))
+    if ruleset is not None:
+        read += loaded_paths(ruleset)
+    refuse_output_over_inputs(path, read, option="--report")
     try:
         if path.is_dir():
             raise UsageError(f"{path}: is a folder")
@@ -163,7 +176,7 @@ def run(opts: Options) -> None:
             ExitCode.USAGE,
         )
     patient = check_patient(opts.patient)
-    check_report(opts.report, opts.force, opts.rules)
+    check_report(opts.report, opts.force, opts.rules, opts=opts)
     from stm_screen.io.contacts import contacts_for
 
     contacts, contacts_note = contacts_for(opts.country)
@@ -224,7 +237,7 @@ def run(opts: Options) -> None:
     n = 1
     while True:
         target = report_path(opts.report, n)
-        check_report(target, opts.force, opts.rules)
+        check_report(target, opts.force, opts.rules, ruleset, opts)
         screen_one(
             ruleset,
             prompter,

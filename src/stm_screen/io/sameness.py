@@ -60,6 +60,36 @@ def rules_paths(spec: str | None) -> list[str]:
     return out
 
 
+def module_paths(with_modules: str | None) -> list[str]:
+    """The files ``--with`` names (bundled module names resolve to their installed files)."""
+    if not with_modules:
+        return []
+    from stm_screen.rules.loader import parse_with, resolve_module
+
+    out: list[str] = []
+    try:
+        names = parse_with(with_modules)
+    except Exception:  # noqa: BLE001 - reported when the rules are loaded
+        return []
+    for name in names:
+        try:
+            out.append(str(resolve_module(name)))
+        except Exception:  # noqa: BLE001 - reported when the rules are loaded
+            out.append(name)
+    return out
+
+
+def loaded_paths(ruleset: object) -> list[tuple[str, str]]:
+    """Every file a loaded ruleset was read from: its file or folder's files, and its modules' files
+    (those named with --with and those its 'include:' names)."""
+    out = [("the rules", p) for p in rules_paths(str(getattr(ruleset, "origin", "")) or None)]
+    for module in getattr(ruleset, "modules", ()):
+        origin = getattr(module, "origin", "")
+        if origin:
+            out.append(("an instrument module", str(origin)))
+    return out
+
+
 def store_paths() -> list[str]:
     """The history store's files (whether or not they exist yet)."""
     try:
