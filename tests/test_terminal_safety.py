@@ -132,3 +132,29 @@ def test_export_cells_and_history_are_cleaned(tmp_path: Path) -> None:
 def test_clean_keeps_words_line_feeds_and_tabs() -> None:
     assert clean("a\tb\nc" + "".join(PAYLOADS.values()) + "d") == "a\tb\nc[8m]52;c;SGVsbG8=2Jd"
     assert clean("Ümlaut ☺ 日本") == "Ümlaut ☺ 日本"
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_the_questionnaire_cleans_rules_text(tmp_path: Path, plain: bool) -> None:
+    text = (ROOT / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("text: How many months?", f"text: {json.dumps(_evil('WORDQUESTION'))}")
+    text = text.replace("{id: back, label: Back}", "{id: back, label: " + json.dumps(_evil("WORDCHOICE")) + "}")
+    text = text.replace("title: Minimal test ruleset", f"title: {json.dumps(_evil('WORDTITLE'))}")
+    rules = tmp_path / "evil.yaml"
+    rules.write_text(text, encoding="utf-8")
+    env = {**os.environ, "STM_SCREEN_HOME": str(tmp_path / "home"), "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    args = ["screen", "--rules", str(rules), *(["--plain"] if plain else [])]
+    child = pexpect.spawn(EXE, args, env=env, encoding="utf-8", timeout=30, dimensions=(50, 100), cwd=str(tmp_path))
+    child.expect("WORDQUESTION")
+    seen = (child.before or "") + str(child.after)
+    child.sendline("3")
+    child.expect("Stiff")
+    seen += child.before or ""
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    seen += child.before or ""
+    child.close()
+    for payload in ("\x1b]52", "\x1b[8m", "\u202e", "\u2066", "\x9b", "\x07"):
+        assert payload not in seen, (repr(payload), seen)
+    assert "WORDTITLE" in seen

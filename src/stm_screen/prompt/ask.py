@@ -289,7 +289,9 @@ class RichPrompter:
             if numbered and not o.command:
                 n += 1
                 label = f"{n:>2}. {label}"
-            out.append(questionary.Choice(fit(label, self.encoding), value=o.key, checked=o.key in checked))
+            from stm_screen.render.safe import clean
+
+            out.append(questionary.Choice(fit(clean(label), self.encoding), value=o.key, checked=o.key in checked))
         return out
 
     def _message(self, message: str) -> str:
@@ -304,7 +306,9 @@ class RichPrompter:
                 )
                 or [""]
             )
-        return fit("\n".join(lines), self.encoding)
+        from stm_screen.render.safe import clean
+
+        return fit(clean("\n".join(lines)), self.encoding)
 
     def _instruction(self, message: str, instruction: str) -> str:
         """The key hint after the message, on a line of its own when it would not fit after it."""
