@@ -31,6 +31,7 @@ COMMANDS: dict[str, list[str]] = {
     "rules test": ["rules", "test"],
     "rules show": ["rules", "show"],
     "rules schema": ["rules", "schema"],
+    "rules texts": ["rules", "texts", "--with", "peg"],
     "rules diff": ["rules", "diff", "pt-screen", "pt-screen", EXPORT],
     "history list": ["history", "list", "--format", "json"],
     "history show": ["history", "show", "1"],

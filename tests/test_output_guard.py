@@ -177,3 +177,16 @@ def test_instrument_modules_are_inputs_too(work: Path, argv: list[str]) -> None:
         assert r.exit_code == 2, (argv, r.output)
         assert "same file as" in r.stderr
         assert (work / "mod.yaml").read_bytes() == before
+
+
+def test_rules_texts_keeps_a_filled_in_wording_file(work: Path) -> None:
+    (work / "texts.yaml").write_text("peg_1:\n  text: the clinic's own wording\n", encoding="utf-8")
+    before = (work / "texts.yaml").read_bytes()
+    r = CliRunner().invoke(app, ["rules", "texts", "--with", "peg", "-o", "texts.yaml"])
+    assert r.exit_code == 2 and "--force" in r.stderr
+    assert (work / "texts.yaml").read_bytes() == before
+    shutil.copy(ROOT / "rules" / "modules" / "peg.yaml", work / "peg.yaml")
+    r = CliRunner().invoke(app, ["rules", "texts", "--with", "peg.yaml", "-o", "peg.yaml", "--force"])
+    assert r.exit_code == 2 and "same file as --with" in r.stderr
+    r = CliRunner().invoke(app, ["rules", "texts", "--with", "peg", "-o", "texts.yaml", "--force"])
+    assert r.exit_code == 0 and (work / "texts.yaml").read_bytes() != before

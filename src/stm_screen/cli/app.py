@@ -209,11 +209,14 @@ def rules_texts(
     with_modules: WithOpt = None,
     rules: RulesOpt = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file (a wording file already filled in).")
+    ] = False,
 ) -> None:
     """Print a template of the wording file (--texts) for instruments whose item text is not shipped."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.texts_template(rules, with_modules, output)
+    rules_cmd.texts_template(rules, with_modules, output, force=force)
 
 
 @rules_app.command("schema")
