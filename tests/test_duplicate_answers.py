@@ -106,3 +106,15 @@ def test_fhir_a_value_key_twice_inside_one_answer(tmp_path: Path) -> None:
     code, rows, _ = _batch(path)
     assert code == 1 and len(rows) == 1 and rows[0]["status"] == "error"
     assert "is answered twice" in rows[0]["error"]
+
+
+@pytest.mark.parametrize("other", ["NIGHT_PAIN", "Night pain", "night pain"])
+def test_two_keys_for_one_question_say_answered_twice_too(tmp_path: Path, other: str) -> None:
+    data = {k: v for k, v in _answers().items()}
+    twice = dict(data)
+    twice[other] = "yes"
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps([data, twice]), encoding="utf-8")
+    code, rows, _ = _batch(path)
+    assert code == 1 and rows[0]["status"] == "ok"
+    assert rows[1]["status"] == "error" and rows[1]["error"].startswith("'night_pain' is answered twice")

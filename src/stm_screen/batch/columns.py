@@ -407,7 +407,8 @@ def _duplicate(source: str, qid: str, a: _Match, b: _Match) -> str:
         named = f", '{m.key}' in a mapping file" if m.key and m.key != m.column.name else ""
         return f"{m.column.index + 1} ('{m.column.name}'{named})"
 
+    # Begins as every "answered twice" message does (io.answers_file, batch.readers), then says by what.
     return (
-        f"{source}: columns {show(a)} and {show(b)} both answer "
-        f"'{qid}'; keep one, or say which to use in a mapping file (--map) and set the other to null"
+        f"{source}: '{qid}' is answered twice: columns {show(a)} and {show(b)} both answer '{qid}'; keep one "
+        "answer, or say which column to use in a mapping file (--map) and set the other to null"
     )
