@@ -110,7 +110,7 @@ def test_fhir_a_value_key_twice_inside_one_answer(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("other", ["NIGHT_PAIN", "Night pain", "night pain"])
 def test_two_keys_for_one_question_say_answered_twice_too(tmp_path: Path, other: str) -> None:
-    data = {k: v for k, v in _answers().items()}
+    data = _answers()
     twice = dict(data)
     twice[other] = "yes"
     path = tmp_path / "in.json"
