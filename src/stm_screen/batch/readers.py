@@ -172,6 +172,26 @@ class QuoteCheck:
                 continue
             yield from self._split(row, lines, first)
 
+    def header_problem(self, row: list[str]) -> str | None:
+        """A header row that took in the lines after it: a '"' in it opened a quoted cell that a later
+        line closed, and those lines have the header's own width (counted on its first line). Nothing can
+        be scored from such a file without shifting every record."""
+        early = self.early.get(id(row))
+        if early is None or early[0] is not row:
+            return None
+        _, lines, first = early
+        saved, self.width = self.width, lines[0].rstrip("\r\n").count(self.delimiter) + 1
+        try:
+            if self.width < 2 or not all(self._fits(line) for line in lines[1:]):
+                return None
+        finally:
+            self.width = saved
+        return (
+            f"{self.name}:{first}: a '\"' in the header opens a quoted cell that runs on into line "
+            f"{first + len(lines) - 1}, taking in the records after it; remove the stray '\"' (nothing was "
+            "scored)"
+        )
+
     def recheck(self, rows: list[list[str]]) -> list[list[str]]:
         """Rows read before ``width`` was set (the first records, read with the headers), checked now."""
         out: list[list[str]] = []

@@ -244,6 +244,11 @@ class Batch:
                     break
         if not head:
             raise InputFileError(f"{src.name}: the file is empty")
+        if src.checker is not None:
+            for row in head[:1]:
+                problem = src.checker.header_problem(row)
+                if problem is not None:
+                    raise InputFileError(problem)
         if head[0] and head[0][0].startswith("ï»¿"):  # a BOM read as Windows-1252 and saved again
             head[0] = [head[0][0][3:], *head[0][1:]]
         if src.warning:
