@@ -19,9 +19,10 @@ import json
 import os
 import re
 import stat
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, islice, tee
 from pathlib import Path
 from typing import IO, Any
 
@@ -128,44 +129,53 @@ class QuoteCheck:
     again on its own, so there is still one output row per record and row numbers stay put.
 
     ``width`` is 0 (no check) until the header is known. The physical lines of the current row are kept
-    by a tap on the text the CSV reader reads; the edge line of a file scored in parts (``tail``, see
-    ``batch.segments``) is read after the text and never taken apart.
+    by a trailing copy of the text the CSV reader reads; the edge line of a file scored in parts (``tail``,
+    see ``batch.segments``) is read after the text and never taken apart.
     """
 
     def __init__(
         self, lines: Iterator[str], delimiter: str, name: str, tail: Iterator[str] | None = None
     ) -> None:
-        self.buf: list[str] = []
         self.delimiter = delimiter
         self.name = name
         self.width = 0
         self.early: dict[int, tuple[list[str], list[str], int]] = {}
         self.base = 0  # physical lines before the text this reader reads (a "sep=" line, an earlier range)
         self.edge_lines: list[str] = []  # the lines of the record the edge line cut (see batch.parallel)
-        source = self._tap(lines if tail is None else chain(lines, tail))
-        self.reader = csv.reader(source, delimiter=delimiter, strict=False)
+        # The reader reads one copy of the lines; the other trails behind (itertools.tee, in C) and is read
+        # only for a row that took several lines, or skipped in bulk: no Python step per line.
+        ahead, self._behind = tee(lines if tail is None else chain(lines, tail))
+        self._taken = 0  # lines read (or skipped) from the trailing copy
+        self.reader = csv.reader(ahead, delimiter=delimiter, strict=False)
         self.rows: Iterator[list[str]] = self._rows()
 
     @property
     def line_num(self) -> int:
         return self.reader.line_num
 
-    def _tap(self, lines: Iterator[str]) -> Iterator[str]:
-        buf = self.buf
-        for line in lines:
-            buf.append(line)
-            yield line
+    def _lines(self, start: int, end: int) -> list[str]:
+        """Physical lines ``start`` to ``end`` (counted from 0, end excluded) from the trailing copy."""
+        if start > self._taken:
+            deque(islice(self._behind, start - self._taken), maxlen=0)
+        lines = list(islice(self._behind, end - start))
+        self._taken = end
+        return lines
 
     def _rows(self) -> Iterator[list[str]]:
-        buf = self.buf
-        for row in self.reader:
-            if len(buf) <= 1:
-                buf.clear()
+        reader = self.reader
+        done = 0  # lines read when the last row was handed on
+        for row in reader:
+            now = reader.line_num
+            if now - done == 1:  # one physical line: one record (almost every row)
+                done = now
+                if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
+                    deque(islice(self._behind, now - self._taken), maxlen=0)
+                    self._taken = now
                 yield row
                 continue
-            lines = buf[:]
-            buf.clear()
-            first = self.base + self.reader.line_num - len(lines) + 1
+            lines = self._lines(done, now)
+            done = now
+            first = self.base + now - len(lines) + 1
             if not self.width:  # a header row, or a record read before the header was understood
                 self.early[id(row)] = (row, lines, first)
                 yield row
@@ -252,6 +262,7 @@ class QuoteCheck:
         return len(cells) == width or (len(cells) > width and not any(c.strip() for c in cells[width:]))
 
 
+TRAIL = 4096  # lines the trailing copy may lag behind the reader (kept in memory by tee)
 MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in every combination
 
 
