@@ -190,3 +190,38 @@ def test_rules_texts_keeps_a_filled_in_wording_file(work: Path) -> None:
     assert r.exit_code == 2 and "same file as --with" in r.stderr
     r = CliRunner().invoke(app, ["rules", "texts", "--with", "peg", "-o", "texts.yaml", "--force"])
     assert r.exit_code == 0 and (work / "texts.yaml").read_bytes() != before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["form", "export", "--format", "csv", "-o", "{out}"],
+        ["rules", "schema", "-o", "{out}"],
+        ["history", "export", "-o", "{out}"],
+        ["batch", "in.csv", "-o", "{out}"],
+        ["rules", "diff", "pt-screen", "pt-screen", "in.csv", "-o", "{out}"],
+        ["rules", "texts", "--with", "peg", "-o", "{out}", "--force"],
+        ["batch", "in.csv", "--suggest-map", "-o", "{out}", "--force"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_a_special_file_is_written_in_place_never_replaced(work: Path, argv: list[str]) -> None:
+    """A FIFO (as /dev/null or /dev/stdout would be) gets the output and stays what it is: an output is
+    never renamed over a device (as root, that would replace /dev/null itself)."""
+    import stat
+    import threading
+
+    fifo = work / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = subprocess.run(
+        [EXE, *[a.replace("{out}", str(fifo)) for a in argv]],
+        capture_output=True, text=True, timeout=60, check=False, cwd=work,
+        env={**os.environ, "STM_SCREEN_HOME": str(work / "home")},
+    )  # fmt: skip
+    reader.join(timeout=30)
+    assert r.returncode in (0, 1), r.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert got and got[0], r.stderr

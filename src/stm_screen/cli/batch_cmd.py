@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -139,12 +138,9 @@ def _open_output(target: str) -> Iterator[IO[str]]:
 
 
 def _is_special(path: Path) -> bool:
-    """An existing output that is not a regular file or folder (a device, FIFO or socket)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+    from stm_screen.io.atomic import is_special
+
+    return is_special(path)
 
 
 @contextlib.contextmanager

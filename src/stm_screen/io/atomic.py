@@ -15,6 +15,18 @@ from stm_screen.errors import InputFileError, UsageError
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+def is_special(path: Path) -> bool:
+    """An existing output that is not a regular file or a folder (a device, FIFO or socket): it is
+    written in place; renaming a file over it would replace the device itself (as root, /dev/null)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _is_database(target: Path) -> bool:
     """True for an existing SQLite database file, or the write-ahead files beside one."""
     suffixes = ("-wal", "-shm", "-journal")
@@ -23,6 +35,8 @@ def _is_database(target: Path) -> bool:
         *(target.with_name(target.name[: -len(x)]) for x in suffixes if target.name.endswith(x)),
     ]
     for path in candidates:
+        if is_special(path):
+            continue  # never opened to be read: a FIFO would block
         try:
             with open(path, "rb") as handle:
                 if handle.read(16) == _SQLITE_MAGIC:
@@ -53,6 +67,14 @@ def atomic_writer(
     the next write to the same folder.
     """
     target = Path(target)
+    if is_special(target):  # /dev/null, /dev/stdout, a FIFO: written in place, never renamed over
+        try:
+            handle = open(target, "w", encoding=encoding, newline=newline)  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
+        with handle:
+            yield handle
+        return
     if target.exists() and target.is_dir():
         raise UsageError(f"{target}: is a folder")
     if not force and target.exists():
