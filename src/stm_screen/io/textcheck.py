@@ -34,6 +34,10 @@ def inspect(head: bytes, what: str = "text file") -> Finding | None:
     if b"\x00" not in head:
         return None
     sample = head[: 64 * 1024]
+    article = "an" if what[:1] in "aeiou" else "a"
+    window = sample[:4096]
+    if sum(1 for b in window if 0 < b < 9 or 13 < b < 32) * 20 > len(window):  # control bytes: not text
+        return Finding(f"this is a binary file, not {article} {what}")
     if len(sample) >= 8 and (_share(sample, (1, 2, 3), 4) > 0.9 or _share(sample, (0, 1, 2), 4) > 0.9):
         return Finding("the file is UTF-32 text without a byte-order mark; save it as UTF-8 and try again")
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
@@ -42,7 +46,6 @@ def inspect(head: bytes, what: str = "text file") -> Finding | None:
             "looks like UTF-16 text without a byte-order mark; save it as UTF-8 (or UTF-16 with a BOM) and "
             "try again"
         )
-    article = "an" if what[:1] in "aeiou" else "a"
     nuls = sample.count(0)
     controls = sum(1 for b in sample[:4096] if b < 9 or 13 < b < 32)
     if nuls > max(16, len(sample) // 100) or controls * 20 > min(len(sample), 4096):  # not text at all
