@@ -98,6 +98,9 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--force": ("force", False),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
+    "--patient-system": ("patient_system", True),
+    "--fhir-bundle": ("fhir_bundle", True),
+    "--event": ("event", True),
     "--with": ("with_modules", True),
     "--texts": ("texts", True),
 }
