@@ -119,18 +119,22 @@ def test_suggest_map_keeps_an_existing_file_without_force(work: Path) -> None:
     assert r.exit_code == 0 and "columns:" in (work / "mine.yaml").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("how", ["append", "dev-stdout"])
+@pytest.mark.parametrize("how", ["append", "dev-stdout", "score", "form"])
 def test_standard_output_redirected_to_an_input_is_refused(work: Path, how: str) -> None:
     """Through the installed tool (the fast path of ``batch``): ``>> rules.yaml`` and ``-o /dev/stdout``
-    with standard output on an input."""
+    with standard output on an input; ``score`` and ``form export`` printing onto their rules file."""
     before = (work / "rules.yaml").read_bytes()
     args = [EXE, "batch", "in.csv", "--rules", "rules.yaml"]
     if how == "dev-stdout":
         args += ["-o", "/dev/stdout"]
+    elif how == "score":
+        args = [EXE, "score", str(ROOT / "docs" / "examples" / "answers.yaml"), "--rules", "rules.yaml"]
+    elif how == "form":
+        args = [EXE, "form", "export", "--format", "csv", "--rules", "rules.yaml"]
     with open(work / "rules.yaml", "ab") as out:
         p = subprocess.run(args, stdout=out, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
     assert p.returncode == 2, p.stderr
-    assert "same file as --rules" in p.stderr
+    assert "same file as" in p.stderr and "rules.yaml" in p.stderr
     assert (work / "rules.yaml").read_bytes() == before
 
 

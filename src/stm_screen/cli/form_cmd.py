@@ -38,10 +38,10 @@ def export(
     from stm_screen.screening import load_rules
 
     read = paths_of("--rules", rules_paths(rules)) + paths_of("--texts", [texts])
-    refuse_output_over_inputs(output, read + paths_of("--with", module_paths(with_modules)))
+    refuse_output_over_inputs(output or "-", read + paths_of("--with", module_paths(with_modules)))
 
     ruleset = load_rules(rules, with_modules, texts)
-    refuse_output_over_inputs(output, loaded_paths(ruleset))
+    refuse_output_over_inputs(output or "-", loaded_paths(ruleset))
     missing = ruleset.missing_wording
     if missing and fmt != "csv":
         # The form gets a stand-in label ('PEG item 1'), never invented wording: the clinic types its own.

@@ -38,6 +38,11 @@ def run(
 
         say_info(note)
     ruleset = load_rules(rules, with_modules, texts)
+    from stm_screen.io.sameness import loaded_paths, paths_of, refuse_output_over_inputs
+
+    # standard output appended to the answers or rules file (>> FILE) would change the file read
+    read = paths_of("the answers file", [answers]) + paths_of("--texts", [texts]) + loaded_paths(ruleset)
+    refuse_output_over_inputs("-", read)
     from stm_screen.cli.opts import tell_notices
 
     tell_notices(ruleset)
