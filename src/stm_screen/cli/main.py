@@ -168,6 +168,11 @@ def main(argv: list[str] | None = None) -> None:
 
         say_error(str(exc))
         raise SystemExit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:  # Ctrl-C while starting up, before a command's own handling
+        from stm_screen.cli.errors import say_error
+
+        say_error("interrupted")
+        raise SystemExit(130) from None
 
 
 def _dispatch(args: list[str]) -> None:
