@@ -21,9 +21,11 @@ def printable(text: str) -> str:
 
 def answered_twice(key: object) -> str:
     """The one message for a question answered twice in one record, in every input format."""
+    from stm_screen.i18n import _
+
     shown = printable(str(key))
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
-    return f"'{shown}' is answered twice; keep one answer"
+    return _("'{key}' is answered twice; keep one answer").format(key=shown)
 
 
 class ExitCode(IntEnum):

@@ -48,6 +48,13 @@ class CommandOptions:
     texts: str | None = None
 
 
+def _data_in_english() -> None:
+    """Batch output is data for scripts: its fields and messages never change with the language."""
+    from stm_screen.i18n import activate
+
+    activate(None)
+
+
 def note(line: str) -> None:
     say_error(line)
 
@@ -256,6 +263,7 @@ def _guard_loaded(o: CommandOptions, ruleset: Any) -> None:
 
 
 def run(inputs: list[str], o: CommandOptions) -> None:
+    _data_in_english()
     delimiter = _check(o, inputs, BATCH_FORMATS)
     _guard_output(o, inputs, [("--rules", o.rules)])
     if o.fhir_bundle not in ("collection", "transaction"):
@@ -383,6 +391,7 @@ def _summary(
 
 
 def suggest(inputs: list[str], o: CommandOptions) -> None:
+    _data_in_english()
     delimiter = _check(o, inputs)
     if len(inputs) != 1:
         raise UsageError("--suggest-map reads one export at a time")
@@ -402,6 +411,7 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
 
 
 def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
+    _data_in_english()
     delimiter = _check(o, inputs)
     _guard_output(o, inputs, [("OLD", old), ("NEW", new)])
     from stm_screen.batch.diff import run_diff

@@ -25,6 +25,7 @@ SCREEN_OPTIONS: dict[str, tuple[str, bool]] = {
     "--next": ("next_patient", False),
     "--save": ("save", False),
     "--country": ("country", True),
+    "--lang": ("lang", True),
     "--with": ("with_modules", True),
     "--texts": ("texts", True),
 }
@@ -156,6 +157,9 @@ def _safe_streams() -> None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     _safe_streams()
+    from stm_screen.i18n import start
+
+    start(args)
     from stm_screen.cli.streams import OutputError, finish
 
     try:
