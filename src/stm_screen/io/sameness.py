@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 
 from stm_screen.errors import UsageError
 
@@ -130,6 +129,3 @@ def refuse_output_over_inputs(
 def paths_of(label: str, paths: Iterable[str | os.PathLike[str] | None]) -> list[tuple[str, str]]:
     return [(label, str(p)) for p in paths if p is not None and str(p) not in ("", "-")]
 
-
-def exists_as_file(path: str | os.PathLike[str]) -> bool:
-    return Path(path).exists()
