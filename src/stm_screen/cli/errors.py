@@ -80,7 +80,7 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(int(ExitCode.INTERRUPTED)) from None
         except BrokenPipeError:  # standard output not through cli.streams (an embedding program's)
             _quiet_broken_pipe()
-            say_error("cannot write to standard output (the program reading it stopped reading)")
+            say_error(_("cannot write to standard output (the program reading it stopped reading)"))
             raise SystemExit(int(ExitCode.INVALID_DATA)) from None
         except Exception as exc:
             if _is_cli_exit(exc):  # the command line library's own "exit with this code"

@@ -226,7 +226,11 @@ def texts_template(
     read = paths_of("--rules", rules_paths(rules)) + paths_of("--with", module_paths(with_modules))
     refuse_output_over_inputs(output, read)
     if output is not None and not force and output.exists():  # a wording file filled in by the clinic
-        raise UsageError(f"--output {output}: already exists; use --force to overwrite it (nothing was written)")
+        raise UsageError(
+            _("--output {path}: already exists; use --force to overwrite it (nothing was written)").format(
+                path=output
+            )
+        )
     ruleset = load_rules(rules, with_modules)
     refuse_output_over_inputs(output, loaded_paths(ruleset))
     supplied = [q for q in ruleset.questions if q.supplied]

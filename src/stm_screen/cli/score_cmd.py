@@ -48,7 +48,7 @@ def run(
     from stm_screen.io.sameness import loaded_paths, paths_of, refuse_output_over_inputs
 
     # standard output appended to the answers or rules file (>> FILE) would change the file read
-    read = paths_of("the answers file", [answers]) + paths_of("--texts", [texts]) + loaded_paths(loaded)
+    read = paths_of(_("the answers file"), [answers]) + paths_of("--texts", [texts]) + loaded_paths(loaded)
     refuse_output_over_inputs("-", read)
     data, name = read_answers(answers)
     result = score_data(ruleset, data, source=name, contacts=audience.contacts)

@@ -454,7 +454,10 @@ def _screen_one(
             )
         elif dropped:
             prompter.show(
-                f"{len(dropped)} saved answer(s) do not fit the rules in use and will be asked again.", "note"
+                _("{n} saved answer(s) do not fit the rules in use and will be asked again.").format(
+                    n=len(dropped)
+                ),
+                "note",
             )
         if flow.announced:
             prompter.show(_("Your earlier answers included an urgent warning sign."), "urgent")
@@ -524,15 +527,17 @@ def _carry_on_with_other_rules(ruleset: Ruleset, saved: Saved, prompter: Prompte
     was = f"{before.get('id', '?')} {before.get('version', '?')} (sha256 {str(before.get('sha256', '?'))[:12]})"
     now = f"{ruleset.id} {ruleset.version} (sha256 {ruleset.sha256[:12]})"
     prompter.show(
-        f"This stopped screening was started with the rules {was}; the rules in use now are {now}. "
-        "Answers given under other rules may be read differently.",
+        _(
+            "This stopped screening was started with the rules {was}; the rules in use now are {now}. "
+            "Answers given under other rules may be read differently."
+        ).format(was=was, now=now),
         "note",
     )
     choice = prompter.select(
-        "What would you like to do?",
+        _("What would you like to do?"),
         [
-            Option("again", "Start again with the rules in use (the saved answers are removed)"),
-            Option("continue", "Continue: keep the saved answers that fit the rules in use"),
+            Option("again", _("Start again with the rules in use (the saved answers are removed)")),
+            Option("continue", _("Continue: keep the saved answers that fit the rules in use")),
         ],
         default=None,
     )
