@@ -49,7 +49,15 @@ class BatchSettings:
 SKIPPED = "skipped"  # writer.counts key ("skipped", event): rows of other events, not scored
 EVENT_COLUMNS = ("redcap_event_name", "Event Name")
 REPEAT_COLUMNS = ("redcap_repeat_instrument", "Repeat Instrument")
-_NOT_TICKED = frozenset({"", "0"})
+# a checkbox cell that is not ticked: raw '0', the labels export's 'Unchecked' (REDCap's web and API label
+# exports: PyCap's export_records docstring), blank, or '0.0' after a round trip through pandas or R
+_NOT_TICKED = frozenset({"", "0", "unchecked", "0.0"})
+
+
+def _unticked(cell: Any) -> bool:
+    if isinstance(cell, str):
+        return cell.strip().casefold() in _NOT_TICKED
+    return not cell  # a JSON list where one cell belongs: ticked unless empty
 
 
 def _quiet(_: str) -> None:
@@ -401,7 +409,7 @@ class Batch:
             if wanted:
                 if event is not None and row[event] in wanted:
                     return False
-            elif any(row[i] for i in singles) or any(row[i] not in _NOT_TICKED for i in splits):
+            elif any(row[i] for i in singles) or not all(_unticked(row[i]) for i in splits):
                 return False
             key = (SKIPPED, which(row))
             writer.counts[key] = writer.counts.get(key, 0) + 1

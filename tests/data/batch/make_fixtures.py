@@ -233,6 +233,25 @@ def redcap_label_headers():
     write_csv("redcap_label_headers.csv", rows, newline="\r\n", bom=True)
 
 
+def redcap_api_labels_longitudinal():
+    """REDCap API CSV of a longitudinal project with rawOrLabel=label and raw headers, as PyCap's
+    ``export_records(format_type="csv", raw_or_label="label")`` docstring shows it (PyCap
+    redcap/methods/records.py: ``record_id,redcap_event_name,...`` over ``1,"Event 1",,1,Yes,Unchecked,
+    Checked``): event labels, Checked/Unchecked, Yes/No/Not sure. Each person's screening event, then a
+    follow-up event where the screening form was not filled (every box Unchecked, the rest blank)."""
+    head = ["record_id", "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance",
+            "pain_duration_months", *[f"pain_areas___{c}" for c in LABEL], *ORDER[2:], "pt_screen_complete"]  # fmt: skip
+    rows = [head]
+    for i, (_pid, p) in enumerate(PEOPLE.items(), 1):
+        r = [str(i), "Screening", "", "", num(p["pain_duration_months"])]
+        r += ["Checked" if c in p["pain_areas"] else "Unchecked" for c in LABEL]
+        r += [redcap_label(q, p[q]) for q in ORDER[2:]]
+        rows.append([*r, "Complete"])
+        rows.append([str(i), "Follow-up", "", "", "", *["Unchecked" for _ in LABEL], *["" for _ in ORDER[2:]],
+                     "Incomplete"])  # fmt: skip
+    write_csv("redcap_api_labels_longitudinal.csv", rows)
+
+
 def redcap_api_json():
     """REDCap API JSON (type=flat): every value a string, empty means ""."""
     out = []
@@ -402,6 +421,7 @@ if __name__ == "__main__":
     redcap_labels()
     redcap_label_headers()
     redcap_api_json()
+    redcap_api_labels_longitudinal()
     qualtrics()
     google_forms()
     surveymonkey()

@@ -1,0 +1,30 @@
+"""Real exports that broke batch scoring in review (issue 11 follow-up), each adapted from a platform's own
+layout (sources named in tests/data/batch/make_fixtures.py and next to each test)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.batch_helpers import BATCH, expected, fixtures, invoke, rows
+
+
+def _jsonl(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_redcap_label_export_follow_up_rows_of_unchecked_boxes_are_skipped(ruleset: Any) -> None:
+    """PyCap's API labels export (raw headers, label values): a follow-up event whose screening form was not
+    filled has 'Unchecked' in every box; it answers nothing and is counted, not scored as 'incomplete'."""
+    result = invoke(str(BATCH / "redcap_api_labels_longitudinal.csv"))
+    got = rows(result.stdout)
+    want = expected(ruleset)
+    assert [r["id"] for r in got] == [f"{i}/Screening" for i in range(1, len(fixtures.PEOPLE) + 1)]
+    for pid, row in zip(fixtures.PEOPLE, got, strict=True):
+        assert (row["status"], row["level"]) == (want[pid]["status"], want[pid]["level"]), (pid, row)
+    assert "6 row(s) of other events skipped, not scored: Follow-up 6" in result.stderr
+    # --event names the event as the file has it: its rows are scored, empty or not
+    result = invoke(str(BATCH / "redcap_api_labels_longitudinal.csv"), "--event", "Follow-up")
+    got = rows(result.stdout)
+    assert [r["id"] for r in got] == [f"{i}/Follow-up" for i in range(1, len(fixtures.PEOPLE) + 1)]
+    assert {r["status"] for r in got} == {"incomplete"}
