@@ -28,3 +28,25 @@ def test_redcap_label_export_follow_up_rows_of_unchecked_boxes_are_skipped(rules
     got = rows(result.stdout)
     assert [r["id"] for r in got] == [f"{i}/Follow-up" for i in range(1, len(fixtures.PEOPLE) + 1)]
     assert {r["status"] for r in got} == {"incomplete"}
+
+
+def _matches_core(got: list[dict[str, str]], ruleset: Any) -> None:
+    want = expected(ruleset)
+    assert len(got) == len(fixtures.PEOPLE)
+    for pid, row in zip(fixtures.PEOPLE, got, strict=True):
+        assert (row["status"], row["level"], row["urgency"]) == (
+            want[pid]["status"],
+            want[pid]["level"],
+            want[pid]["urgency"],
+        ), (pid, row)
+        if row["status"] != "error":
+            assert row["score"] == want[pid]["score"], (pid, row)
+
+
+def test_an_export_through_pandas_reads_0_0_as_unticked_and_1_0_as_yes(ruleset: Any) -> None:
+    """A REDCap raw export read into pandas and written back: '0.0' in a checkbox column was read as ticked
+    (every pain area chosen), '1.0'/'0.0' in a yes/no field was refused."""
+    result = invoke(str(BATCH / "redcap_through_pandas.csv"))
+    got = rows(result.stdout)
+    _matches_core(got, ruleset)
+    assert [r["status"] for r in got] == ["ok", "ok", "ok", "incomplete", "error", "incomplete"]

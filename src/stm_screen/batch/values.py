@@ -43,6 +43,17 @@ class ValueOptions:
     numbers_are_recodes: bool = False
 
 
+# A whole number written with a decimal part, as pandas and R write a column of 0/1 that also holds blanks
+# ("1.0", "0.0"): read as the whole number it is, so a checkbox column of "0.0" is not ticked.
+_WHOLE_FLOAT = re.compile(r"^([+-]?\d+)\.0+$")
+
+
+def whole(text: str) -> str:
+    """'1.0' -> '1', '0.00' -> '0'; any other text as it is."""
+    m = _WHOLE_FLOAT.match(text)
+    return m.group(1) if m else text
+
+
 def choice_table(q: Question) -> dict[str, str]:
     """Folded id, label (every language) or answer code -> choice id."""
     table: dict[str, str] = {}
@@ -106,7 +117,9 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
     if q.type == "boolean" and opts.numbers_are_recodes:
 
         def read(raw: object) -> Answer:
-            if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            if isinstance(raw, str):
+                raw = whole(raw.strip())
+            if isinstance(raw, str) and raw.lstrip("-").isdigit():
                 raise AnswerValueError(
                     f"'{raw.strip()}' is not readable as yes or no: it is a numeric recode, and the export does "
                     "not say which number means yes (Qualtrics: Yes = 1, No = 2 unless the recodes were changed); "
@@ -118,7 +131,7 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
     elif q.type == "boolean":
 
         def read(raw: object) -> Answer:
-            return parse_bool(q, raw)
+            return parse_bool(q, whole(raw.strip()) if isinstance(raw, str) else raw)
 
     elif q.type in ("integer", "number"):
         comma = opts.decimal_comma
@@ -280,7 +293,7 @@ def split_converter(
                 if len(cell) > 1:
                     raise AnswerValueError(f"{len(cell)} answers given in the column for '{choice}'")
                 cell = cell[0] if cell else ""
-            key = fold(cell)
+            key = whole(fold(cell))
             if not key or key in missing:
                 continue
             if choice.startswith("\x00"):  # a missing-data-code column
