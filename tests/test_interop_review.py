@@ -4,9 +4,12 @@ layout (sources named in tests/data/batch/make_fixtures.py and next to each test
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from tests.batch_helpers import BATCH, expected, fixtures, invoke, rows
+import yaml
+
+from tests.batch_helpers import BATCH, ROOT, expected, fixtures, invoke, rows
 
 
 def _jsonl(text: str) -> list[dict[str, Any]]:
@@ -50,3 +53,44 @@ def test_an_export_through_pandas_reads_0_0_as_unticked_and_1_0_as_yes(ruleset: 
     got = rows(result.stdout)
     _matches_core(got, ruleset)
     assert [r["status"] for r in got] == ["ok", "ok", "ok", "incomplete", "error", "incomplete"]
+
+
+def test_the_filled_in_csv_template_scores_with_its_description_row_left_in(tmp_path: Path) -> None:
+    """A newcomer fills the template of 'form export csv' under its row of what each column accepts: that
+    row was scored as a record (an error, exit 1), and the template had no column for the record id."""
+    import csv
+    import io
+
+    from typer.testing import CliRunner
+
+    from stm_screen.cli.app import app
+
+    template = tmp_path / "template.csv"
+    done = CliRunner().invoke(app, ["form", "export", "csv", "-o", str(template)])
+    assert done.exit_code == 0, done.output
+    header, described = list(csv.reader(io.StringIO(template.read_text(encoding="utf-8"))))
+    answers = yaml.safe_load((ROOT / "docs" / "examples" / "answers.yaml").read_text(encoding="utf-8"))
+    lines = [header, described]
+    for rid in ("MRN-0042", "MRN-0107"):
+        cells = {"id": rid, **answers}
+        lines.append(
+            [
+                ";".join(v) if isinstance(v, list) else str(cells.get(h, ""))
+                for h, v in ((h, cells.get(h, "")) for h in header)
+            ]
+        )
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(lines)  # as a spreadsheet saves it
+    filled = tmp_path / "filled.csv"
+    filled.write_text(buf.getvalue(), encoding="utf-8")
+    result = invoke(str(filled))
+    assert result.exit_code == 0, result.output
+    got = rows(result.stdout)
+    assert [(r["row"], r["id"], r["status"], r["level"]) for r in got] == [
+        ("1", "MRN-0042", "ok", "pt_recommended"),
+        ("2", "MRN-0107", "ok", "pt_recommended"),
+    ]
+    assert "row 2 says what each column accepts" in result.stderr
+    # a template with its description row and no record is a file without records
+    template_only = invoke(str(template))
+    assert template_only.exit_code == 1 and "no records" in template_only.stderr

@@ -60,6 +60,19 @@ def _unticked(cell: Any) -> bool:
     return not cell  # a JSON list where one cell belongs: ticked unless empty
 
 
+def _template_row(row: list[str], plan: Plan) -> bool:
+    """The second row of the blank template (``form export csv``): under each question-id column, what that
+    question accepts."""
+    from stm_screen.interop.template import is_description_row
+
+    cells = [
+        (t.question, row[t.indices[0]])
+        for t in plan.targets
+        if not t.split and t.headers[0] == t.question.id and t.indices[0] < len(row)
+    ]
+    return is_description_row(cells)
+
+
 def _quiet(_: str) -> None:
     return None
 
@@ -278,6 +291,12 @@ class Batch:
             self.check_gaps(src.name, safety_gaps(plan.unasked, self.ruleset), plan.unmatched)
             self.check_modules(src.name, plan.unasked)
 
+        if len(head) > n_head and _template_row(head[n_head], plan):
+            self.notify(
+                f"{src.name}: row {n_head + 1} says what each column accepts (the template of 'stm-screen form "
+                "export csv'); it is not a record"
+            )
+            del head[n_head]
         count = self._loop(chain(head[n_head:], rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
         self._check_events(src.name)
         if count == 0:
