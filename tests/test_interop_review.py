@@ -94,3 +94,42 @@ def test_the_filled_in_csv_template_scores_with_its_description_row_left_in(tmp_
     # a template with its description row and no record is a file without records
     template_only = invoke(str(template))
     assert template_only.exit_code == 1 and "no records" in template_only.stderr
+
+
+def test_a_duration_typed_with_its_unit_in_a_free_text_field(tmp_path: Path, ruleset: Any) -> None:
+    """A Google Forms (or Qualtrics, SurveyMonkey, Microsoft Forms) short-answer field takes what the
+    question's own help invites ('You can also type weeks or years'): '2 years', '8 weeks'. batch and score
+    refused them although the questionnaire and the README take units."""
+    import csv
+    import io
+
+    from typer.testing import CliRunner
+
+    from stm_screen.cli.app import app
+
+    typed = {"A": "2 years", "B": "2 mo", "C": "1.5 months", "D": "1 year", "E": "6 months", "F": "4 Months"}
+    lines = list(csv.reader(io.StringIO((BATCH / "google_forms.csv").read_text(encoding="utf-8"))))
+    col = lines[0].index(ruleset.by_id["pain_duration_months"].text.default)
+    for line, pid in zip(lines[1:], fixtures.PEOPLE, strict=True):
+        line[col] = typed[pid]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(lines)
+    path = tmp_path / "Form Responses 1.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    _matches_core(rows(invoke(str(path)).stdout), ruleset)
+    weeks = tmp_path / "weeks.csv"
+    weeks.write_text("id,pain_duration_months,age_years\nw,13 weeks,40 years\n", encoding="utf-8")
+    got = _jsonl(invoke(str(weeks), "-f", "jsonl", "--allow-missing").stdout)
+    assert got[0]["status"] == "incomplete" and "long_lasting_pain" not in got[0]["criteria_met"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,pain_duration_months\nb,6 parsecs\n", encoding="utf-8")
+    got = _jsonl(invoke(str(bad), "-f", "jsonl", "--allow-missing").stdout)
+    assert got[0]["status"] == "error" and "'6 parsecs' is not a number" in got[0]["error"]
+    # score reads the same answers
+    answers = yaml.safe_load((ROOT / "docs" / "examples" / "answers.yaml").read_text(encoding="utf-8"))
+    answers["pain_duration_months"] = "2 yrs"
+    file = tmp_path / "answers.json"
+    file.write_text(json.dumps(answers), encoding="utf-8")
+    result = CliRunner().invoke(app, ["score", str(file), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["answers"]["pain_duration_months"] == 24

@@ -22,6 +22,7 @@ from stm_screen.core.answers import (
     parse_bool,
     parse_choice,
     parse_number,
+    parse_typed,
 )
 from stm_screen.core.ruleset import UNSURE, Question
 
@@ -140,6 +141,14 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
             try:
                 return parse_number(q, raw, decimal_comma=comma)
             except AnswerValueError as exc:
+                if isinstance(raw, str) and any(c.isalpha() for c in raw):
+                    # a unit typed after the number ('6 weeks', '2 yrs'), as a free-text survey field lets
+                    # people write it and the question's own help invites: read as the questionnaire does
+                    typed = raw.replace(",", ".") if comma and "." not in raw else raw
+                    try:
+                        return parse_typed(q, typed)[0]
+                    except AnswerValueError:
+                        raise exc from None
                 if not comma and isinstance(raw, str) and "," in raw:
                     try:
                         parse_number(q, raw, decimal_comma=True)

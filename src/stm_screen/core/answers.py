@@ -259,6 +259,12 @@ def check_answers(ruleset: Ruleset, raw: object, source: str = "") -> dict[str, 
         try:
             values[qid] = parse_answer(q, value)
         except AnswerValueError as exc:
+            if q.type in ("integer", "number") and isinstance(value, str):
+                try:  # a unit typed after the number ('6 weeks', '2 yrs'), as the questionnaire reads it
+                    values[qid] = parse_typed(q, value)[0]
+                    continue
+                except AnswerValueError:
+                    pass
             problems.append(AnswerProblem(qid, str(exc)))
     if problems:
         raise AnswersError(problems, source)
