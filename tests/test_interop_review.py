@@ -133,3 +133,38 @@ def test_a_duration_typed_with_its_unit_in_a_free_text_field(tmp_path: Path, rul
     result = CliRunner().invoke(app, ["score", str(file), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["answers"]["pain_duration_months"] == 24
+
+
+def test_a_fhir_quantity_answer_keeps_its_unit_of_time(tmp_path: Path) -> None:
+    """A form filler may answer a duration with valueQuantity (UCUM code 'a' = years, or a unit word):
+    {value: 2, code: a} was read as 2 months, and a long-lasting pain was missed."""
+    answers = yaml.safe_load((ROOT / "docs" / "examples" / "answers.yaml").read_text(encoding="utf-8"))
+
+    def response(duration: dict[str, Any]) -> dict[str, Any]:
+        items: list[dict[str, Any]] = []
+        for qid, value in answers.items():
+            if qid == "pain_duration_months":
+                items.append({"linkId": qid, "answer": [{"valueQuantity": duration}]})
+            elif isinstance(value, list):
+                items.append({"linkId": qid, "answer": [{"valueCoding": {"code": v}} for v in value]})
+            elif isinstance(value, bool):
+                items.append({"linkId": qid, "answer": [{"valueBoolean": value}]})
+            elif isinstance(value, int):
+                items.append({"linkId": qid, "answer": [{"valueInteger": value}]})
+            else:
+                items.append({"linkId": qid, "answer": [{"valueString": value}]})
+        return {"resourceType": "QuestionnaireResponse", "status": "completed", "item": items}
+
+    ucum = "http://unitsofmeasure.org"
+    durations = [
+        {"value": 2, "unit": "years", "system": ucum, "code": "a"},  # 24 months: long-lasting
+        {"value": 2, "unit": "mo", "system": ucum, "code": "mo"},  # 2 months
+        {"value": 20, "unit": "weeks"},  # 4.6 months, a unit word without a code
+        {"value": 8},  # no unit: the question's own (months)
+        {"value": 3, "unit": "kg", "system": ucum, "code": "kg"},  # not a unit of time: the value as before
+    ]
+    path = tmp_path / "qr.json"
+    path.write_text(json.dumps([response(d) for d in durations]), encoding="utf-8")
+    got = _jsonl(invoke(str(path), "-f", "jsonl").stdout)
+    long_lasting = ["long_lasting_pain" in r["criteria_met"] for r in got]
+    assert long_lasting == [True, False, True, True, True], got

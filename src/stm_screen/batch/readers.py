@@ -684,12 +684,31 @@ class Coded(str):
     display: str
 
 
+# UCUM codes of units of time, as a Quantity carries them ({"value": 2, "code": "a"} is two years)
+_UCUM_TIME = {"a": "years", "mo": "months", "wk": "weeks", "d": "days"}
+
+
+def _quantity(value: dict[str, Any]) -> str:
+    """A Quantity's value, with its unit when it is a unit of time ('2 years'), which the number reader
+    converts to the question's unit (two years is 24 months, never 2)."""
+    from stm_screen.core.answers import is_time_unit
+
+    number = value.get("value")
+    if number is None:
+        return ""
+    text = str(_flat_text(number))
+    code, unit = value.get("code"), value.get("unit")
+    word = _UCUM_TIME.get(code) if isinstance(code, str) else None
+    if word is None and isinstance(unit, str) and is_time_unit(unit.strip().rstrip(".")):
+        word = unit.strip().rstrip(".")
+    return f"{text} {word}" if word else text
+
+
 def _fhir_value(value: Any, kind: str = "") -> str:
-    if isinstance(
-        value, dict
-    ):  # Coding (code, display to fall back on) or Quantity (value; its code is the unit's)
-        keys = ("value",) if kind == "valueQuantity" else ("code", "display")
-        for key in keys:
+    if isinstance(value, dict) and kind == "valueQuantity":
+        return _quantity(value)
+    if isinstance(value, dict):  # a Coding: its code, its display to fall back on
+        for key in ("code", "display"):
             if value.get(key) is not None:
                 text = str(_flat_text(value[key]))
                 display = value.get("display") if key == "code" else None

@@ -119,6 +119,11 @@ def _time_unit(word: str) -> str | None:
     return None
 
 
+def is_time_unit(word: str) -> bool:
+    """'years', 'wk', 'mo' and the like: a unit of time that typed answers may carry."""
+    return _time_unit(word) is not None
+
+
 def parse_typed(q: Question, raw: str, lang: str | None = None) -> tuple[Answer, str]:
     """A typed answer and, when a unit was converted, what it was counted as (else '').
 
