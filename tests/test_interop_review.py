@@ -168,3 +168,19 @@ def test_a_fhir_quantity_answer_keeps_its_unit_of_time(tmp_path: Path) -> None:
     got = _jsonl(invoke(str(path), "-f", "jsonl").stdout)
     long_lasting = ["long_lasting_pain" in r["criteria_met"] for r in got]
     assert long_lasting == [True, False, True, True, True], got
+
+
+def test_an_event_that_no_row_has_is_a_usage_error(tmp_path: Path) -> None:
+    """'--event screening_arm_1' on a labels export (whose event column holds 'Screening'): every row was
+    skipped and the run ended with exit 0 and an empty result, which a script takes for success."""
+    out = tmp_path / "scored.csv"
+    result = invoke(str(BATCH / "redcap_api_labels_longitudinal.csv"), "--event", "screening_arm_1", "-o", str(out))
+    assert result.exit_code == 2
+    assert "no row of screening_arm_1 in the input, so nothing was scored" in result.stderr
+    assert "the events in the input: Follow-up, Screening" in result.stderr
+    assert not out.exists()
+    # several inputs: a file without the event is named, the run goes on
+    both = invoke(str(BATCH / "redcap_api_labels_longitudinal.csv"), str(BATCH / "redcap_raw.csv"), "--event", "baseline_arm_1")
+    assert both.exit_code == 1  # redcap_raw.csv's person E has an out-of-range answer
+    assert "redcap_api_labels_longitudinal.csv: no row of event baseline_arm_1" in both.stderr
+    assert len(rows(both.stdout)) == len(fixtures.PEOPLE)

@@ -273,6 +273,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
             writer.start_file(path)
             start(path)
             batch.run(path, writer)
+        batch.check_events_found()
         writer.begin()
         writer.finish()
     _summary(writer.counts, writer.bad, ruleset, inputs, batch.gaps)
