@@ -184,3 +184,37 @@ def test_an_event_that_no_row_has_is_a_usage_error(tmp_path: Path) -> None:
     assert both.exit_code == 1  # redcap_raw.csv's person E has an out-of-range answer
     assert "redcap_api_labels_longitudinal.csv: no row of event baseline_arm_1" in both.stderr
     assert len(rows(both.stdout)) == len(fixtures.PEOPLE)
+
+
+def _transaction(*args: str) -> dict[str, Any]:
+    result = invoke(*args, "-f", "fhir", "--fhir-bundle", "transaction")
+    assert result.exit_code in (0, 1), result.output
+    bundle: dict[str, Any] = json.loads(result.stdout)
+    return bundle
+
+
+def test_a_malformed_subject_or_identifier_is_not_carried_into_the_output(tmp_path: Path) -> None:
+    """A response whose identifier or subject is not well formed was copied as it was: the transaction
+    Bundle was invalid and a server refuses all of it for one entry."""
+    from tests.fhir_validate import assert_valid
+
+    answers = yaml.safe_load((ROOT / "docs" / "examples" / "answers.yaml").read_text(encoding="utf-8"))
+    items = [
+        {"linkId": k, "answer": [{"valueString": ";".join(v) if isinstance(v, list) else str(v)}]}
+        for k, v in answers.items()
+    ]
+    good = {"resourceType": "QuestionnaireResponse", "status": "completed", "item": items}
+    responses = [
+        {**good, "identifier": {"value": {"x": 1}}, "subject": {"reference": 5}},
+        {**good, "identifier": "abc", "subject": "Patient/1"},
+        {**good, "identifier": [{"system": "urn:x", "value": "r-3"}], "subject": {"identifier": {"value": 7}}},
+        {**good, "identifier": {"system": "urn:x", "value": "r-4"}, "subject": {"reference": "Patient/4"}},
+    ]
+    path = tmp_path / "qrs.json"
+    path.write_text(json.dumps(responses), encoding="utf-8")
+    bundle = _transaction(str(path))
+    assert_valid(bundle)
+    qrs = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
+    assert [qr.get("identifier", {}).get("value", "")[:4] for qr in qrs][2:] == ["r-3", "r-4"]
+    assert qrs[3]["subject"] == {"reference": "Patient/4"}
+    assert "subject" not in qrs[2] or "identifier" not in qrs[2]["subject"]
