@@ -193,6 +193,25 @@ def _transaction(*args: str) -> dict[str, Any]:
     return bundle
 
 
+def test_a_record_without_an_id_is_never_taken_for_another(tmp_path: Path, monkeypatch: Any) -> None:
+    """Google Forms gives no response id: the conditional create matched on 'FILE:ROW', so a second form's
+    'Form Responses 1.csv' (Google's name for every download), or the same sheet sorted, had its row 1
+    taken for the first one's and silently not stored. The same response sent again still matches."""
+    text = (BATCH / "google_forms.csv").read_text(encoding="utf-8")
+    head, *lines = text.splitlines(keepends=True)
+    contents = {"clinic-a": text, "clinic-b": head + "".join(reversed(lines))}  # other people, other order
+    found: dict[str, list[str]] = {}
+    for folder, content in contents.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "Form Responses 1.csv").write_text(content, encoding="utf-8")
+        monkeypatch.chdir(tmp_path / folder)
+        found[folder] = [e["request"]["ifNoneExist"] for e in _transaction("Form Responses 1.csv")["entry"]]
+    assert len(found["clinic-a"]) == 2 * (len(fixtures.PEOPLE) - 1)  # person E has an error: left out
+    assert not set(found["clinic-a"]) & set(found["clinic-b"]), "two people taken for one"
+    again = [e["request"]["ifNoneExist"] for e in _transaction("Form Responses 1.csv")["entry"]]
+    assert again == found["clinic-b"]  # the same responses sent again: the same conditions
+
+
 def test_a_malformed_subject_or_identifier_is_not_carried_into_the_output(tmp_path: Path) -> None:
     """A response whose identifier or subject is not well formed was copied as it was: the transaction
     Bundle was invalid and a server refuses all of it for one entry."""

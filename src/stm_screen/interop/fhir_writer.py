@@ -113,6 +113,17 @@ def record_answers(row: list[Any], plan: Plan, scorer: Scorer | None = None) -> 
     return {k: plain(v) for k, v in values.items()}
 
 
+def _unnamed(file: str, row: int, cells: list[Any] | None) -> str:
+    """The identifier of a record its export gives no id (Google Forms, a plain table without one): its file
+    and row, and a digest of its cells. A conditional create matches on it, so it must never be the same
+    for two different responses: a file name such as 'Form Responses 1.csv' comes back for every form, and
+    row numbers change when a sheet is sorted or filtered; the same response sent again keeps it."""
+    import hashlib
+
+    text = "\x1f".join(str(c) for c in cells or ())
+    return f"{file}:{row}:{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+
+
 class FhirWriter(Writer):
     """Writes a Bundle: its head at the first record, entries as records come, its end at ``finish``."""
 
@@ -197,7 +208,7 @@ class FhirWriter(Writer):
                 ruleset=self.ruleset,
                 key=f"batch:{self.file}:{row}:{rid}",
                 subject=subject,
-                identifier=identifier or {"system": RESPONSE_SYSTEM, "value": f"{self.file}:{row}"},
+                identifier=identifier or {"system": RESPONSE_SYSTEM, "value": _unnamed(self.file, row, cells)},
                 transaction=self.transaction,
             ):
                 self._entry(entry)
