@@ -237,3 +237,19 @@ def test_a_malformed_subject_or_identifier_is_not_carried_into_the_output(tmp_pa
     assert [qr.get("identifier", {}).get("value", "")[:4] for qr in qrs][2:] == ["r-3", "r-4"]
     assert qrs[3]["subject"] == {"reference": "Patient/4"}
     assert "subject" not in qrs[2] or "identifier" not in qrs[2]["subject"]
+
+
+def test_suggest_map_reads_odk_and_kobo_columns_as_batch_does(tmp_path: Path) -> None:
+    """--suggest-map on an ODK Central export marked every group path ('safety-night_pain') as a fuzzy
+    guess to check, and listed Kobo's 'Question/Option' columns as matching no question, though batch
+    reads both with no mapping file."""
+    for name in ("odk_central_export.csv", "kobo_export.csv"):
+        export = str(ROOT / "docs" / "examples" / name)
+        starter = invoke(export, "--suggest-map")
+        assert starter.exit_code == 0, starter.output
+        text = starter.stdout
+        assert "# guess" not in text and "match no question" not in text, text
+        assert "  # \"" not in text  # no column left for a person to map
+        mapping = tmp_path / f"{name}.yaml"
+        mapping.write_text(text, encoding="utf-8")
+        assert invoke(export, "--map", str(mapping)).stdout == invoke(export).stdout
