@@ -253,3 +253,30 @@ def test_suggest_map_reads_odk_and_kobo_columns_as_batch_does(tmp_path: Path) ->
         mapping = tmp_path / f"{name}.yaml"
         mapping.write_text(text, encoding="utf-8")
         assert invoke(export, "--map", str(mapping)).stdout == invoke(export).stdout
+
+
+def test_response_system_names_a_projects_record_ids(tmp_path: Path) -> None:
+    """REDCap numbers records 1, 2, 3 in every project: in the shared urn:stm-screen:response system, a
+    transaction of a second project matched its record 101 on the first project's and stored nothing, and
+    said nothing. --response-system names each project's system; without it the run says so."""
+    export = (ROOT / "docs" / "examples" / "redcap_export.csv").read_text(encoding="utf-8")
+    other = tmp_path / "other_project.csv"
+    other.write_text(export.replace(",40,0,2,", ",71,0,30,"), encoding="utf-8")  # other people, same ids
+
+    def send(path: Path, *system: str) -> tuple[list[str], str]:
+        result = invoke(str(path), "--event", "screening_arm_1", "-f", "fhir", "--fhir-bundle", "transaction", *system)
+        assert result.exit_code == 0, result.output
+        entries = json.loads(result.stdout)["entry"]
+        return [e["request"]["ifNoneExist"] for e in entries[::2]], result.stderr
+
+    a, err = send(ROOT / "docs" / "examples" / "redcap_export.csv")
+    b, _ = send(other)
+    assert a == b  # the same conditions for other people: the clash the note warns of
+    assert "name this project's system with --response-system URI" in err
+    a, err = send(ROOT / "docs" / "examples" / "redcap_export.csv", "--response-system", "https://redcap.example.org/p/1")
+    b, _ = send(other, "--response-system", "https://redcap.example.org/p/2")
+    assert not set(a) & set(b) and "--response-system URI" not in err
+    assert a[0] == "identifier=https://redcap.example.org/p/1|101/screening_arm_1"
+    assert invoke(str(other), "--response-system", "https://x.example.org").exit_code == 2  # FHIR output only
+    bad = invoke(str(other), "-f", "fhir", "--response-system", "project 1")
+    assert bad.exit_code == 2 and "not an absolute URI" in bad.stderr
