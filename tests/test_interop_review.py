@@ -280,3 +280,25 @@ def test_response_system_names_a_projects_record_ids(tmp_path: Path) -> None:
     assert invoke(str(other), "--response-system", "https://x.example.org").exit_code == 2  # FHIR output only
     bad = invoke(str(other), "-f", "fhir", "--response-system", "project 1")
     assert bad.exit_code == 2 and "not an absolute URI" in bad.stderr
+
+
+def test_surveymonkey_numeric_yes_no_is_not_read_on_a_guess(tmp_path: Path, ruleset: Any) -> None:
+    """SurveyMonkey's "numerical value" export writes a choice's number: on a form listing No before Yes,
+    1 means no, and it was read as yes (a warning sign for every patient who said no)."""
+    lines = (BATCH / "surveymonkey.csv").read_bytes().decode("utf-8").split("\r\n")
+    import re
+
+    def number(line: str) -> str:
+        return re.sub(r"(?<=,)Yes(?=,|$)", "2", re.sub(r"(?<=,)No(?=,|$)", "1", line))
+
+    numeric = [*lines[:2], *(number(line) for line in lines[2:])]
+    path = tmp_path / "numeric.csv"
+    path.write_bytes("\r\n".join(numeric).encode("utf-8"))
+    got = rows(invoke(str(path)).stdout)
+    assert {r["status"] for r in got} == {"error"}
+    assert all("numeric recode" in r["error"] for r in got)
+    mapping = tmp_path / "map.yaml"
+    text = ruleset.by_id["night_pain"].text.default
+    mapping.write_text(f'columns:\n  "{text}": {{question: night_pain, values: {{"1": no, "2": yes}}}}\n', encoding="utf-8")
+    mapped = rows(invoke(str(path), "--map", str(mapping)).stdout)
+    assert "night_pain" not in mapped[0]["error"] and "numeric recode" in mapped[0]["error"]

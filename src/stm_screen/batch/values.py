@@ -39,8 +39,9 @@ class ValueOptions:
     decimal_comma: bool = False
     separators: str = ",;"
     other_as_typed: bool = False  # an unknown item of a joined multi-select is the "other" choice
-    # a yes/no answer written as a number is a recode whose meaning the export does not carry (Qualtrics:
-    # Yes = 1, No = 2 by default, and recodes can reverse them): refused unless a value map says it
+    # a yes/no answer written as a number is a recode whose meaning the export does not carry (Qualtrics and
+    # SurveyMonkey: Yes = 1, No = 2 by default, and recodes or choice values can reverse them): refused
+    # unless a value map says it
     numbers_are_recodes: bool = False
 
 
@@ -123,7 +124,8 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
             if isinstance(raw, str) and raw.lstrip("-").isdigit():
                 raise AnswerValueError(
                     f"'{raw.strip()}' is not readable as yes or no: it is a numeric recode, and the export does "
-                    "not say which number means yes (Qualtrics: Yes = 1, No = 2 unless the recodes were changed); "
+                    "not say which number means yes (Qualtrics and SurveyMonkey number the choices in their order, "
+                    "Yes = 1, No = 2, unless the recodes or choice values were changed); "
                     "export choice text, or map the numbers in a mapping file "
                     "(values: {\"1\": yes, \"2\": no})"
                 )
