@@ -100,6 +100,7 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
     "--patient-system": ("patient_system", True),
+    "--response-system": ("response_system", True),
     "--fhir-bundle": ("fhir_bundle", True),
     "--event": ("event", True),
     "--with": ("with_modules", True),

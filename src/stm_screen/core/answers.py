@@ -232,6 +232,11 @@ def _time_unit(word: str, vocab: Vocabulary | None = None) -> str | None:
     return None
 
 
+def is_time_unit(word: str) -> bool:
+    """'years', 'wk', 'mo' and the like: a unit of time that typed answers may carry."""
+    return _time_unit(word) is not None
+
+
 def _words_to_number(text: str, vocab: Vocabulary) -> str:
     """'seis meses' -> '6 meses', 'un año y medio' -> '1.5 año', '1,5 años' -> '1.5 años' (in ``vocab``'s
     language); the text unchanged when it holds no such words."""
@@ -416,6 +421,12 @@ def check_answers(ruleset: Ruleset, raw: object, source: str = "") -> dict[str, 
         try:
             values[qid] = parse_answer(q, value)
         except AnswerValueError as exc:
+            if q.type in ("integer", "number") and isinstance(value, str):
+                try:  # a unit typed after the number ('6 weeks', '2 yrs'), as the questionnaire reads it
+                    values[qid] = parse_typed(q, value)[0]
+                    continue
+                except AnswerValueError:
+                    pass
             problems.append(AnswerProblem(qid, str(exc)))
     if problems:
         raise AnswersError(problems, source)
