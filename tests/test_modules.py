@@ -604,3 +604,38 @@ def test_a_licence_is_an_spdx_id_or_proprietary(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     result = run("rules", "check", str(path))
     assert result.exit_code == 2 and "license: 'free for clinics' is not an SPDX licence id" in result.stderr
+
+
+def test_an_instruments_yes_counts_even_where_the_ruleset_would_not_ask_the_question(tmp_path: Path) -> None:
+    """A ruleset may ask its self-harm question only of some people (ask_if); PHQ-9 item 9 answered above 'not
+    at all' still answers it yes, so the warning sign fires at once instead of being skipped or left open."""
+    data = yaml.safe_load((DATA / "minimal.yaml").read_text(encoding="utf-8"))
+    data["levels"].append({"id": "emergency", "title": "Emergency", "advice": "Get help now."})
+    data["questions"].append(
+        {"id": "self_harm_thoughts", "type": "boolean", "section": "safety", "text": "Harm?", "ask_if": "months > 6"}
+    )
+    data["questions"].append(
+        {"id": "self_harm_danger", "type": "boolean", "section": "safety", "text": "Plan?", "ask_if": "self_harm_thoughts"}
+    )
+    data["red_flags"].append(
+        {"id": "self_harm", "when": "self_harm_thoughts", "level": "emergency", "title": "Harm", "message": "Help.", "source": "test"}
+    )
+    data["examples"] = []
+    path = tmp_path / "gated.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    rs = load_rules(str(path), "phq9")
+    scorer = Scorer(rs)
+    base = {"months": 2, "stiff": False, "areas": ["back"], "fever": False, **PHQ9_NONE}
+    quiet = scorer.evaluate(check_answers(rs, base))
+    assert "self_harm_thoughts" in quiet.skipped and not quiet.red_flags
+    ev = scorer.evaluate(check_answers(rs, {**base, "phq9_9": "nearly_every_day"}))
+    assert ev.red_flags == ("self_harm",) and ev.level == "emergency"
+    assert ev.fed == {"self_harm_thoughts": "phq9_9"} and "self_harm_thoughts" not in ev.skipped
+    assert "self_harm_danger" not in ev.skipped  # its follow-up is asked
+
+    from stm_screen.prompt.flow import Flow
+
+    flow = Flow(rs, {k: v for k, v in base.items() if k != "phq9_9"})
+    assert flow.current is not None and flow.current.id == "phq9_9"
+    assert [rf.id for rf in flow.answer("several_days")] == ["self_harm"]  # at once, in the questionnaire
+    assert flow.current is not None and flow.current.id == "self_harm_danger"

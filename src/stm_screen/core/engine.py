@@ -98,10 +98,14 @@ class Scorer:
             values = self._fed(values)[0]
         return q.ask_if.evaluate(values) is True
 
-    def _skip(self, values: Mapping[str, Answer], skipped: set[str]) -> tuple[dict[str, Answer], set[str]]:
+    def _skip(
+        self, values: Mapping[str, Answer], skipped: set[str], fed: Mapping[str, str] | None = None
+    ) -> tuple[dict[str, Answer], set[str]]:
         live = dict(values)
         for q in self._gated:
             assert q.ask_if is not None
+            if fed and q.id in fed:
+                continue  # an instrument answered it yes: known, whether or not the rules would ask it
             if q.ask_if.evaluate(live) is not True:
                 skipped.add(q.id)
                 live.pop(q.id, None)
@@ -127,7 +131,7 @@ class Scorer:
             fed_values, fed = self._fed(values)
             if fed:  # skip logic again: a question asked only after a yes is now asked
                 skipped = set()
-                values, skipped = self._skip({**self.known(answers), **fed_values}, skipped)
+                values, skipped = self._skip({**self.known(answers), **fed_values}, skipped, fed)
         unsure = frozenset(
             k for k in self._unsure_ids if k not in skipped and k in answers and answers[k] == UNSURE
         )
