@@ -639,3 +639,30 @@ def test_an_instruments_yes_counts_even_where_the_ruleset_would_not_ask_the_ques
     assert flow.current is not None and flow.current.id == "phq9_9"
     assert [rf.id for rf in flow.answer("several_days")] == ["self_harm"]  # at once, in the questionnaire
     assert flow.current is not None and flow.current.id == "self_harm_danger"
+
+
+def test_history_never_compares_scores_of_a_module_whose_rules_changed_between_screenings(tmp_path: Path) -> None:
+    """PEG 1.0.0 (mean, 0-10) then a clinic's PEG 2.0.0 (sum, 0-30): two series, no change between them."""
+    data = yaml.safe_load((MODULES / "peg.yaml").read_text(encoding="utf-8"))
+    data["version"] = "2.0.0"
+    data["scores"][0].update({"method": "sum", "round": 0})
+    data["examples"] = []
+    peg2 = tmp_path / "peg.yaml"
+    peg2.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    visits = [("peg", (8, 8, 9)), ("peg", (7, 7, 8)), (str(peg2), (2, 2, 3))]
+    for i, (mod, peg) in enumerate(visits):
+        path = tmp_path / f"v{i}.json"
+        path.write_text(json.dumps({**CALM, "peg_1": peg[0], "peg_2": peg[1], "peg_3": peg[2]}), encoding="utf-8")
+        assert run("score", str(path), "--with", mod, "--save", "--patient", "MRN-77").exit_code == 0
+    result = run("history", "show", "--patient", "MRN-77")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert "PEG [peg 1.0.0]" in text and "PEG [peg 2.0.0]" in text
+    assert "-1 (-12%), better" in text  # 8.3 -> 7.3, under the same rules
+    assert "+" not in text.split("PEG [peg 2.0.0]")[1]  # 7 of 30 is never a change from 7.3 of 10
+    assert "First to last" not in text and "shown apart and never compared" in text
+    series = json.loads(run("history", "show", "--patient", "MRN-77", "--format", "json").stdout)["scores"]
+    assert [(s["version"], [p["value"] for p in s["points"]], len(s["changes"])) for s in series] == [
+        ("1.0.0", [8.3, 7.3], 1),
+        ("2.0.0", [7], 0),
+    ]
