@@ -300,6 +300,11 @@ def test_texts_file_gives_the_wording_per_language() -> None:
         ("peg_1: [a, b]\n", "peg_1: give the wording as text"),
         ("sb_9: {text: x, choices: {often: y}}\n", "choices: no choice 'often'"),
         ("- a\n", "a texts file must be a mapping"),
+        # the wrong language: these rules are asked in English, so Spanish alone would be shown in its place
+        ("peg_1: {es: x}\n", "peg_1: no text in 'en', the language of these rules (given: es)"),
+        ("peg_1: {text: {es: x}}\n", "peg_1: no text in 'en'"),
+        ("peg_1: {engl: x}\n", "peg_1: 'engl' is not a language code"),
+        ("peg_1: {txt: x, help: y}\n", "peg_1: 'txt' is not one of text, help, choices (did you mean 'text'?)"),
     ],
 )
 def test_texts_file_mistakes_are_located(tmp_path: Path, content: str, message: str) -> None:

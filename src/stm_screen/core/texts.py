@@ -16,6 +16,7 @@ is read by the caller.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ from stm_screen.errors import Problem, RulesError
 
 FIELDS = ("text", "help", "choices")
 MAX_TEXT = 2000
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")  # en, es, pt-BR, zh-Hant
 
 
 def _no_locate(path: tuple[str | int, ...], offset: int) -> tuple[str, int, int]:
@@ -86,6 +88,15 @@ def apply_texts(
                 f"{qid}: give the wording as text, a mapping of language to text, or text/help/choices",
             )
             continue
+        if isinstance(value, Mapping) and parts.get("text") is value:
+            keys = [str(k) for k in parts["text"]]
+            odd = [k for k in keys if k not in FIELDS]
+            if odd and len(odd) < len(keys):
+                bad(
+                    (qid, odd[0]),
+                    f"{qid}: '{odd[0]}' is not one of text, help, choices{suggest(odd[0], FIELDS)}",
+                )
+                continue
         text_at = (qid, "text") if isinstance(value, Mapping) and "text" in value else (qid,)
         text = _words(parts["text"], langs, text_at, bad, qid) if "text" in parts else None
         help_ = _words(parts.get("help"), langs, (qid, "help"), bad, qid) if "help" in parts else None
@@ -175,7 +186,19 @@ def _words(
         default = value
     elif isinstance(value, Mapping) and value and all(isinstance(v, str) for v in value.values()):
         by_lang = {str(k): v for k, v in value.items()}
-        default = next((by_lang[lang] for lang in [*langs, *by_lang] if lang in by_lang), "")
+        odd = [k for k in by_lang if not LANGUAGE_CODE.match(k)]
+        if odd:
+            bad(path, f"{qid}: '{odd[0]}' is not a language code (en, es, pt-BR, ...)")
+            return None
+        if langs and langs[0] not in by_lang:
+            # The questionnaire is asked in the rules' first language: another language's text would be shown
+            # in its place, in the middle of questions in that language.
+            bad(
+                path,
+                f"{qid}: no text in '{langs[0]}', the language of these rules (given: {', '.join(by_lang)})",
+            )
+            return None
+        default = by_lang[langs[0]] if langs else next(iter(by_lang.values()))
     else:
         bad(path, f"{qid}: must be text, or a mapping of language code to text")
         return None
