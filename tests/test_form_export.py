@@ -86,7 +86,10 @@ def test_redcap_fields_of_the_bundled_ruleset(ruleset: Any) -> None:
     assert areas["Field Type"] == "checkbox" and areas["Required Field?"] == "y"
     q = ruleset.by_id["pain_areas"]
     assert "mid_back" in q.choice_ids
-    assert areas[CHOICES] == " | ".join(f"{c.id}, {c.label}" for c in q.choices)
+    # 'pain_areas___sports_overuse' would pass REDCap's 26 characters: that choice is coded by its number
+    codes = {c.id: c.id for c in q.choices} | {"sports_overuse": "7"}
+    assert areas[CHOICES] == " | ".join(f"{codes[c.id]}, {c.label}" for c in q.choices)
+    assert all(len(f"pain_areas___{code}") <= 26 for code in codes.values())
     # the safety section (and every other) starts with its header
     safety_first = next(x for x in ruleset.questions if x.section == "safety")
     assert by_name[safety_first.id]["Section Header"] == str(ruleset.sections["safety"].title)
@@ -155,11 +158,18 @@ def test_redcap_branching_logic() -> None:
     assert logic["sleep"] == (
         "([duration] <> '' and [duration] > 3) or ([pain_intensity] <> '' and [pain_intensity] > 7)"
     )
-    assert logic["sleep_aid"] == "[sleep] <> '' and [sleep] <> 'well'"
-    assert logic["sleep_detail"] == "([sleep] = 'poorly' or [sleep] = 'not_at_all') and [back_radiates] = '0'"
+    # 'sleep' is asked only when duration > 3 or pain_intensity > 7: a stale answer to it must not show
+    # the questions that follow it, so each comparison with it comes with when it is asked
+    sleep_asked = "(([duration] <> '' and [duration] > 3) or ([pain_intensity] <> '' and [pain_intensity] > 7))"
+    assert logic["sleep_aid"] == f"[sleep] <> '' and [sleep] <> 'well' and {sleep_asked}"
+    assert logic["sleep_detail"] == (
+        f"[pain_intensity] <> '' and ([sleep] = 'poorly' or [sleep] = 'not_at_all') and {sleep_asked} and "
+        "[back_radiates] = '0' and [pain_areas(low_back)] = '1' and [pain_intensity] >= 4"
+    )
     assert logic["no_knee"] == "[pain_areas(knee)] = '0'"
     assert logic["numbness"] == (
-        "[back_radiates] = '1' or "
+        "([pain_intensity] <> '' and [pain_areas(low_back)] = '1' and [pain_intensity] >= 4 and "
+        "[back_radiates] = '1') or "
         "([pain_intensity] <> '' and [duration] <> '' and [pain_intensity] > 8 and [duration] < 1)"
     )
     assert logic["pain_areas"] == ""

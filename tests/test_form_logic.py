@@ -101,12 +101,21 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def enable_when_holds(item: Mapping[str, Any], qr: Mapping[str, Any]) -> bool:
+def enable_when_holds(
+    item: Mapping[str, Any], qr: Mapping[str, Any], items: Mapping[str, Mapping[str, Any]] | None = None
+) -> bool:
     """FHIR R4 enableWhen (questionnaire-enable-operator): ``exists`` compares whether there is an answer;
     ``=`` holds when an answer of the same type equals the value (a Coding: same system and code), ``!=``
     when none does (so also with no answer at all); the orderings when an answer of the same type compares
-    so. An answer of another type matches nothing."""
+    so. An answer of another type matches nothing. With the form's ``items``, the answer of an item that is
+    itself disabled counts as no answer ("If enableWhen logic depends on an item that is disabled, the logic
+    should proceed as though the item is not valued")."""
     answers = qr_answers(qr)
+    if items is not None:
+        for cond in item["enableWhen"]:
+            link = cond["question"]
+            if link in answers and not fhir_enabled(items[link], qr, items):
+                del answers[link]
     results = []
     for cond in item["enableWhen"]:
         got = [_typed(a) for a in answers.get(cond["question"], [])]
@@ -148,10 +157,14 @@ def fhirpath_holds(item: Mapping[str, Any], qr: Mapping[str, Any]) -> bool:
     return bool(out == [True])
 
 
-def fhir_enabled(item: Mapping[str, Any], qr: Mapping[str, Any]) -> bool:
+def fhir_enabled(
+    item: Mapping[str, Any], qr: Mapping[str, Any], items: Mapping[str, Mapping[str, Any]] | None = None
+) -> bool:
+    """Whether a form filler enables the item. An expression sees every answer in the response, stale ones
+    of disabled items too (as LHC-Forms does); enableWhen follows the R4 rule for disabled items."""
     if "enableWhen" in item:
         assert not any(e["url"].endswith(EXPRESSION) for e in item.get("extension", []))
-        return enable_when_holds(item, qr)
+        return enable_when_holds(item, qr, items)
     if any(e["url"].endswith(EXPRESSION) for e in item.get("extension", [])):
         return fhirpath_holds(item, qr)
     return True
@@ -183,7 +196,7 @@ def response_for(
             value = answers.get(item["linkId"])
             if item["type"] == "display" or value is None or (isinstance(value, list) and not value):
                 continue
-            if drop_disabled and not fhir_enabled(item, qr):
+            if drop_disabled and not fhir_enabled(item, qr, form_items(questionnaire)):
                 continue
             into.append({"linkId": item["linkId"], "answer": fhir_answer(item, value)})
 
@@ -219,9 +232,14 @@ def redcap_cell(field: Mapping[str, str], value: Any) -> str:
     return str(value)
 
 
-def redcap_record(fields: Mapping[str, Mapping[str, str]], answers: Mapping[str, Any]) -> dict[str, str]:
+def redcap_record(
+    fields: Mapping[str, Mapping[str, str]], answers: Mapping[str, Any], ruleset: Ruleset | None = None
+) -> dict[str, str]:
     """One record's raw export cells: checkbox fields as ``field___code`` columns of 0/1 (all 0 when not
-    answered, as REDCap stores them)."""
+    answered, as REDCap stores them); with the ``ruleset``, a checkbox field whose columns would be too long
+    with choice ids has the choices' numbers as codes."""
+    from stm_screen.interop.conditions import checkbox_code
+
     record: dict[str, str] = {}
     for name, field in fields.items():
         if name == "record_id":
@@ -230,6 +248,8 @@ def redcap_record(fields: Mapping[str, Mapping[str, str]], answers: Mapping[str,
         if field["Field Type"] == "checkbox":
             codes = redcap_codes(field)
             chosen = list(value or [])
+            if ruleset is not None:
+                chosen = [checkbox_code(ruleset.by_id[name], c) for c in chosen]
             assert set(chosen) <= set(codes), f"field '{name}' has no codes {set(chosen) - set(codes)}"
             for code in codes:
                 record[f"{name}___{code}"] = "1" if code in chosen else "0"
@@ -363,45 +383,55 @@ def agree(
 ) -> int:
     """Check one answer set both ways; return how many (question, tool) visibilities were compared.
 
-    1. Each translated condition alone, on every answer (stale ones too): shown exactly when its ask_if
-       is true ('not sure' and blank are not known).
+    1. Each translated condition on every answer (stale ones too, the answers of questions the skip rule
+       does not ask, which a form tool may keep): shown exactly when stm-screen asks the question.
     2. The whole form: answers to questions the form hides are cleared in form order, as the tools do, and
        then every gated question is shown exactly when stm-screen's scorer asks it.
+    3. The questionnaire (prompt.flow), given these answers as they are asked for, asks those questions.
     """
     scorer = Scorer(ruleset)
     values = canonical(answers)
     items = form_items(questionnaire)
     checked = 0
     qr = response_for(questionnaire, answers)
-    record = redcap_record(fields, answers)
-    known = scorer.known(values)
+    record = redcap_record(fields, answers, ruleset)
+    skipped = scorer.visible(values)[1]
+    # REDCap stores a checkbox field as one 0/1 column per box, so a blank one reads as nothing ticked (as
+    # batch --preset redcap reads it): the same answers, as REDCap holds them
+    in_redcap = {q.id: [] for q in ruleset.questions if q.type == "multi_choice" and q.id not in values}
+    redcap_skipped = scorer.visible({**values, **in_redcap})[1]
     for q in ruleset.questions:
         if q.ask_if is None:
             continue
-        asked = q.ask_if.evaluate(known) is True
-        assert fhir_enabled(items[q.id], qr) == asked, ("fhir", q.id, q.ask_if.source, answers)
+        asked = q.id not in skipped
+        assert scorer.asked(q, values) == asked
+        assert fhir_enabled(items[q.id], qr, items) == asked, ("fhir", q.id, q.ask_if.source, answers)
         checked += 1
         if q.id not in skip_redcap:
             logic = fields[q.id]["Branching Logic (Show field only if...)"]
-            assert redcap_shows(logic, fields, record) == asked, ("redcap", q.id, logic, answers)
+            shown = q.id not in redcap_skipped
+            assert redcap_shows(logic, fields, record) == shown, ("redcap", q.id, logic, answers)
             checked += 1
     # 2. the whole form, hidden answers cleared
     ev = scorer.evaluate(values)
     kept = {k: v for k, v in answers.items() if k not in ev.skipped}
     qr = response_for(questionnaire, kept)
-    record = redcap_record(fields, kept)
+    record = redcap_record(fields, kept, ruleset)
     assert set(qr_answers(qr)) == {k for k, v in kept.items() if v is not None}
     for q in ruleset.questions:
         if q.ask_if is None:
             continue
         asked = q.id not in ev.skipped
-        assert fhir_enabled(items[q.id], qr) == asked, ("fhir form", q.id, q.ask_if.source, kept)
+        assert fhir_enabled(items[q.id], qr, items) == asked, ("fhir form", q.id, q.ask_if.source, kept)
         if q.id not in skip_redcap:
             logic = fields[q.id]["Branching Logic (Show field only if...)"]
-            assert redcap_shows(logic, fields, record) == asked, ("redcap form", q.id, logic, kept)
+            shown = q.id not in redcap_skipped
+            assert redcap_shows(logic, fields, record) == shown, ("redcap form", q.id, logic, kept)
     # the filler that drops disabled items keeps exactly the answers stm-screen counts
     dropped = response_for(questionnaire, answers, drop_disabled=True)
     assert qr_answers(dropped) == qr_answers(qr)
+    # 3. the questionnaire asks exactly the questions the scorer does not skip
+    assert flow_asks(ruleset, answers) == {q.id for q in ruleset.questions if q.id not in ev.skipped}
     return checked
 
 
@@ -523,3 +553,108 @@ def test_every_unsure_parent_combination(unsure_forms: Forms, hurt: Any, how: An
         for months in (None, 0, 2.5, 3, 6, 12, 24):
             answers = {"age": age, "months": months, "areas": ["back"], "hurt": hurt, "how": how, "count": 2}
             agree(ruleset, questionnaire, fields, answers)
+
+
+# --- chained skip logic: questions gated on questions that are gated themselves --------------------------
+
+CHAIN_RULES = """
+id: chain-demo
+version: "1.0"
+title: Chained skip logic
+disclaimer: A test ruleset, not for use with people.
+sources:
+  - {id: test, citation: Test fixture}
+sections:
+  - {id: about, title: About you}
+  - {id: safety, title: Safety check, safety: true}
+questions:
+  - {id: fell, section: about, type: boolean, required: true, text: Did you fall?}
+  - {id: age, section: about, type: integer, min: 0, max: 120, text: How old are you?}
+  - {id: hurt, section: about, type: boolean, text: Did it hurt?, ask_if: fell}
+  - id: where
+    section: about
+    type: multi_choice
+    text: Where?
+    ask_if: fell and hurt
+    choices: [{id: back, label: Back}, {id: knee, label: Knee}, {id: hip, label: Hip}]
+  - id: how
+    section: about
+    type: choice
+    text: How?
+    ask_if: fell and age >= 18
+    choices: [{id: trip, label: Trip}, {id: slip, label: Slip}]
+  - {id: swollen, section: about, type: boolean, text: Swollen?, ask_if: hurt}
+  - {id: not_knee, section: about, type: boolean, text: Not the knee?, ask_if: "'knee' not in where"}
+  - {id: back_or_old, section: about, type: boolean, text: Back or old?, ask_if: "'back' in where or age > 70"}
+  - {id: not_trip, section: about, type: boolean, text: Not a trip?, ask_if: "how != 'trip'"}
+  - {id: grand, section: about, type: boolean, text: Swollen and not trip?, ask_if: "swollen and not_trip"}
+  - {id: years, section: about, type: number, min: 0, max: 50, text: Years since?, ask_if: "how == 'slip'"}
+  - {id: sum, section: about, type: boolean, text: Sum?, ask_if: "age - years * 2 > 30 or swollen"}
+  - {id: bruise, section: safety, type: boolean, text: Bruise?, ask_if: fell and hurt}
+  - {id: bruise_big, section: safety, type: boolean, text: Big?, ask_if: fell and hurt and bruise}
+  - {id: hip_pain, section: safety, type: boolean, text: Hip pain?, ask_if: "fell and (not hurt or 'hip' in where)"}
+red_flags:
+  - {id: bad, when: fell and hurt and bruise and bruise_big, level: see_doctor, urgency: today, title: Bad, message: See a doctor today., source: test}
+  - {id: hip, when: "fell and (not hurt or 'hip' in where) and hip_pain", level: see_doctor, urgency: today, title: Hip, message: See a doctor today., source: test}
+criteria:
+  - {id: long, when: fell, title: Long, explanation: It has lasted., source: test}
+scores:
+  - {id: total, title: Signs, criteria: all}
+levels:
+  - {id: self_care, title: Self care, advice: Keep moving.}
+  - {id: pt_consider, title: Consider PT, advice: Consider it.}
+  - {id: see_doctor, title: See a doctor, advice: See one.}
+outcomes:
+  - {level: self_care, score: total, max: 0}
+  - {level: pt_consider, score: total, min: 1}
+"""
+
+
+def flow_asks(ruleset: Ruleset, answers: Mapping[str, Any]) -> set[str]:
+    """The questions the questionnaire asks someone who gives these answers (blank: left blank)."""
+    from stm_screen.prompt.flow import Flow
+
+    flow = Flow(ruleset)
+    asked: set[str] = set()
+    while not flow.done:
+        q = flow.current
+        assert q is not None and q.id not in asked
+        asked.add(q.id)
+        value = answers.get(q.id)
+        if value is None:
+            flow.leave_blank()
+        else:
+            flow.answer(frozenset(value) if isinstance(value, list) else value)
+    return asked
+
+
+@pytest.fixture(scope="module")
+def chain_forms(tmp_path_factory: pytest.TempPathFactory) -> Forms:
+    path = tmp_path_factory.mktemp("rules") / "chain-demo.yaml"
+    path.write_text(CHAIN_RULES, encoding="utf-8")
+    ruleset = load_ruleset(str(path))
+    return ruleset, json.loads(export("fhir", str(path))), redcap_fields(export("redcap", str(path)))
+
+
+def test_chained_skip_logic_agrees_everywhere(chain_forms: Forms) -> None:
+    """Questionnaire, scorer, REDCap branching logic, FHIR enableWhen and FHIRPath: the same questions,
+    with stale answers to questions turned off everywhere in the answer sets."""
+    from stm_screen.core.ruleset import check_skip_logic
+
+    ruleset, questionnaire, fields = chain_forms
+    scorer = Scorer(ruleset)
+    assert any("enableWhenExpression" in json.dumps(i) for i in form_items(questionnaire).values())
+    errors, warnings = check_skip_logic(ruleset)
+    assert errors == []  # its safety questions are decided whenever what they look at is shown
+    assert {w.message.split("'")[1] for w in warnings} >= {"swollen", "not_knee"}
+
+    @settings(max_examples=250, deadline=None)
+    @given(answers=answer_sets(ruleset, answered=("fell",)))
+    def check(answers: dict[str, Any]) -> None:
+        agree(ruleset, questionnaire, fields, answers)
+        skipped = scorer.visible(canonical(answers))[1]
+        assert {q.id for q in ruleset.questions if scorer.asked(q, canonical(answers))} == {
+            q.id for q in ruleset.questions if q.id not in skipped
+        }
+
+    check()

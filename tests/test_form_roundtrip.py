@@ -67,6 +67,9 @@ def scored_here(ruleset: Any, answers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def redcap_raw_export(dictionary_csv: str, records: list[dict[str, Any]], *, hide: bool = False) -> str:
+    from stm_screen.rules.loader import load_ruleset
+
+    ruleset = load_ruleset(None)
     """A REDCap "CSV (raw data)" export of a project built from this data dictionary. With ``hide`` a
     field that its branching logic hides is blank (REDCap clears a value when its field is hidden); without
     it every answer is kept, like a value entered before the answer it depends on changed."""
@@ -87,9 +90,9 @@ def redcap_raw_export(dictionary_csv: str, records: list[dict[str, Any]], *, hid
         if hide:
             for name, f in fields.items():
                 logic = f["Branching Logic (Show field only if...)"]
-                if name != "record_id" and not redcap_shows(logic, fields, redcap_record(fields, kept)):
+                if name != "record_id" and not redcap_shows(logic, fields, redcap_record(fields, kept, ruleset)):
                     kept[name] = None
-        cells = {"record_id": str(n), f"{form}_complete": "2", **redcap_record(fields, kept)}
+        cells = {"record_id": str(n), f"{form}_complete": "2", **redcap_record(fields, kept, ruleset)}
         writer.writerow([cells[column] for column in header])
     return out.getvalue()
 

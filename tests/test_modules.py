@@ -635,7 +635,7 @@ def test_an_instruments_yes_counts_even_where_the_ruleset_would_not_ask_the_ques
     assert "self_harm_thoughts" in quiet.skipped and not quiet.red_flags
     ev = scorer.evaluate(check_answers(rs, {**base, "phq9_9": "nearly_every_day"}))
     assert ev.red_flags == ("self_harm",) and ev.level == "emergency"
-    assert ev.fed == {"self_harm_thoughts": "phq9_9"} and "self_harm_thoughts" not in ev.skipped
+    assert ev.fed == {"self_harm_thoughts": "phq9_9"} and ev.values["self_harm_thoughts"] is True
     assert "self_harm_danger" not in ev.skipped  # its follow-up is asked
 
     from stm_screen.prompt.flow import Flow

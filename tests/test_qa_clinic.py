@@ -321,8 +321,8 @@ def test_redcap_numbers_are_exact_and_never_in_exponent_form(tmp_path: Path) -> 
     assert (row["Text Validation Min"], row["Text Validation Max"]) == ("0.00001", "1234567.5")
     assert (
         row["Branching Logic (Show field only if...)"]
-        == "[pain_months] <> '' and [pain_months] > 0.00001 and [pain_months] < 1234567.5"
-    )
+        == "[pain_months] <> '' and [pain_months] > 0.00001 and [pain_months] < 1234567.5 and [has_pain] = '1'"
+    )  # pain_months is asked only when has_pain: its stale answer must not show the question
 
 
 def _rules_with_ask_if(tmp_path: Path, condition: str) -> Path:

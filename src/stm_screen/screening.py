@@ -66,8 +66,9 @@ def check_rules(
 ) -> tuple[Ruleset, ExampleReport]:
     """Load a ruleset (or an instrument module on its own) and run its examples and those of its modules;
     with ``texts``, check that the file gives the wording of every item whose text is supplied. Raise
-    RulesError on any failure."""
-    from stm_screen.core.ruleset import Module, attach, standalone
+    RulesError on any failure. The skip logic is checked too (see ``core.ruleset.check_skip_logic``):
+    its warnings come back as the ruleset's ``warnings``."""
+    from stm_screen.core.ruleset import Module, attach, check_skip_logic, standalone
     from stm_screen.errors import Problem
     from stm_screen.rules.loader import load_any, load_module, parse_with
 
@@ -81,7 +82,8 @@ def check_rules(
         ruleset = attach(loaded, [load_module(n) for n in names]) if names else loaded
     if texts is not None:
         ruleset = with_texts(ruleset, texts, complete=True)
+    errors, warnings = check_skip_logic(ruleset)
     report = run_examples(ruleset)
-    if report.problems:
-        raise RulesError(report.problems)
-    return ruleset, report
+    if errors or report.problems:
+        raise RulesError([*errors, *report.problems])
+    return ruleset._replace(warnings=tuple(warnings)), report

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from stm_screen.batch.mapping import ColumnSpec, Mapping
-from stm_screen.batch.presets import Column, Preset, fold, is_metadata, norm
+from stm_screen.batch.presets import PATH_PRESETS, Column, Preset, fold, is_metadata, norm, path_candidates
 from stm_screen.batch.values import Converter, ValueOptions, choice_table, converter, split_converter
 from stm_screen.core.answers import Answer
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import InputFileError, MappingError, Problem, UsageError
+from stm_screen.interop.conditions import checkbox_choice
 
 _QUALTRICS_SUFFIXES = (" - Selected Choice", " - Response", " - Text")
 _REDCAP_CHOICE = re.compile(r"^(.*)\s*\(choice=(.*)\)$")
@@ -72,6 +73,7 @@ class Plan:
     preset: Preset
     headers: tuple[str, ...] = field(default=())
     unused_specs: tuple[ColumnSpec, ...] = ()  # mapped columns not in these headers (per-record plans)
+    id_given: bool = False  # the id column was named (--id-column, a mapping's id_column)
 
 
 @dataclass
@@ -122,12 +124,26 @@ def _option_match(q: Question, option: str) -> str | None:
 
 
 def _match(
-    col: Column, ruleset: Ruleset, by_id: dict[str, Question], texts: dict[str, Question]
+    col: Column,
+    ruleset: Ruleset,
+    by_id: dict[str, Question],
+    texts: dict[str, Question],
+    preset: Preset | None = None,
 ) -> tuple[Question, str | None] | None:
     name = col.name
     q = by_id.get(norm(name))
     if q is not None:
         return q, None
+    if preset is not None and preset.name in PATH_PRESETS:
+        for head, option in path_candidates(preset, name):  # group paths, 'question/option' columns
+            q = by_id.get(norm(head)) or _text_match(head, texts)
+            if q is None:
+                continue
+            if not option:
+                return q, None
+            choice = _option_match(q, option)
+            if choice is not None:
+                return q, choice
     m = _PANDAS_DUP.match(name)  # pandas' ".1" suffix on a duplicated header
     if m and by_id.get(norm(m.group(1))):
         return by_id[norm(m.group(1))], None
@@ -135,7 +151,7 @@ def _match(
         base, _, code = name.rpartition("___")
         q = by_id.get(norm(base))
         if q is not None and q.type == "multi_choice":
-            choice = _option_match(q, code)
+            choice = _option_match(q, code) or checkbox_choice(q, code)
             if choice is not None:
                 return q, choice
     if col.option:  # SurveyMonkey option row
@@ -221,6 +237,10 @@ def build_plan(
             where = "--id-column" if options.id_column else f"{mapping.path if mapping else ''}: id_column"
             raise UsageError(f"{where}: {source} has no column '{wanted}'{suggest(wanted, headers)}")
         id_indices.append(found)
+    elif preset.name == "redcap" and columns and columns[0].name and norm(columns[0].name) not in by_id:
+        # REDCap always exports the project's record id first, whatever its name (record_id, study_id,
+        # participant_id, ...): two patients must never share an id
+        id_indices.append(columns[0].index)
     else:
         for candidate in preset.id_columns:
             found = _find(columns, candidate)
@@ -254,7 +274,7 @@ def build_plan(
             continue
         if is_metadata(preset, col.name) and norm(col.name) not in by_id:  # e.g. a question 'rehab_complete'
             continue
-        found_q = _match(col, ruleset, by_id, texts) or _missing_code_column(col, by_id, preset, mapping)
+        found_q = _match(col, ruleset, by_id, texts, preset) or _missing_code_column(col, by_id, preset, mapping)
         if found_q is None:
             unmatched.append(col.name)
             continue
@@ -281,6 +301,7 @@ def build_plan(
         preset,
         tuple(headers),
         tuple(missing_cols),
+        wanted is not None,
     )
 
 
@@ -332,6 +353,11 @@ def _targets(
     singles: dict[str, _Match] = {}
     splits: dict[str, list[_Match]] = {}
     order: list[str] = []
+    if preset.name in PATH_PRESETS:
+        # ODK Central and KoboToolbox write a summary column of a select_multiple next to its 1/0
+        # columns: the summary is read (a blank one is an unanswered question, not "nothing ticked")
+        summary = {m.question.id for m in matches if m.choice is None and m.spec is None}
+        matches = [m for m in matches if m.choice is None or m.spec is not None or m.question.id not in summary]
     for m in matches:
         qid = m.question.id
         if qid not in order:
@@ -370,6 +396,7 @@ def _targets(
                 decimal_comma=dc,
                 separators=seps,
                 other_as_typed=preset.other_as_typed,
+                numbers_are_recodes=preset.name == "qualtrics" and not (spec and spec.values),
             )
             targets.append(
                 Target(m.question, (m.column.index,), (m.column.name,), False, converter(m.question, opts))

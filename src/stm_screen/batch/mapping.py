@@ -8,6 +8,7 @@ multi_separator: ";"         # optional: how joined multi-select answers are sep
 missing: ["-99", "UNK"]      # optional: cell values meaning "not answered", in every column
 ignore: [Q99]                # optional: columns to leave out without a warning
 allow_missing: [weakness_fast]  # optional: safety questions this export has no column for (or: true)
+event: screening_arm_1       # optional: REDCap longitudinal export: score only this event's rows (or a list)
 columns:
   Q1: pain_duration_months   # short form: column -> question id
   Q2:
@@ -40,6 +41,7 @@ TOP_KEYS = (
     "missing",
     "ignore",
     "allow_missing",
+    "event",
     "columns",
 )
 COLUMN_KEYS = ("question", "choice", "values", "missing", "separator", "decimal_comma")
@@ -70,6 +72,7 @@ class Mapping:
     # safety questions the export may lack a column for (as --allow-missing does for all of them)
     allow_missing: frozenset[str] = frozenset()
     allow_all_missing: bool = False
+    events: tuple[str, ...] = ()  # REDCap longitudinal exports: the events whose rows are scored
 
     def spec_for(self, *names: str) -> ColumnSpec | None:
         """The column entry for a header (exact first, then folded)."""
@@ -141,6 +144,14 @@ def load_mapping(path: str, ruleset: Ruleset) -> Mapping:
     missing = _codes(data.get("missing"), ("missing",), bad)
     ignore = frozenset(norm(c) for c in _codes(data.get("ignore"), ("ignore",), bad, folded=False))
     allow_all, allow = _allow_missing(data.get("allow_missing"), ruleset, bad)
+    event = data.get("event")
+    events: tuple[str, ...] = ()
+    if isinstance(event, str) and event.strip():
+        events = (event.strip(),)
+    elif isinstance(event, list) and event and all(isinstance(e, str) and e.strip() for e in event):
+        events = tuple(e.strip() for e in event)
+    elif event is not None:
+        bad(("event",), "event must be a REDCap event name such as screening_arm_1, or a list of them")
 
     columns_data = data.get("columns")
     specs: list[ColumnSpec] = []
@@ -168,6 +179,7 @@ def load_mapping(path: str, ruleset: Ruleset) -> Mapping:
         columns=tuple(specs),
         allow_missing=frozenset(allow),
         allow_all_missing=allow_all,
+        events=events,
     )
 
 

@@ -11,7 +11,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-PRESET_NAMES = ("plain", "redcap", "qualtrics", "google-forms", "surveymonkey", "ms-forms", "fhir")
+PRESET_NAMES = (
+    "plain",
+    "redcap",
+    "qualtrics",
+    "google-forms",
+    "surveymonkey",
+    "ms-forms",
+    "odk-central",
+    "kobo",
+    "fhir",
+)
 
 _NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -51,10 +61,15 @@ class Preset:
             first.pop()
         if self.name == "qualtrics" and len(headers) >= 2:
             second = list(headers[1])
-            return [
-                Column(i, _clean(name), _clean(second[i]) if i < len(second) else "")
-                for i, name in enumerate(first)
-            ]
+            out_q: list[Column] = []
+            for i, name in enumerate(first):
+                text = _clean(second[i]) if i < len(second) else ""
+                # the legacy layout heads its own columns V1..V10 with their names in row 2
+                if _LEGACY_V.match(name.strip()) and text:
+                    out_q.append(Column(i, text))
+                else:
+                    out_q.append(Column(i, _clean(name), text))
+            return out_q
         if self.name == "surveymonkey" and len(headers) >= 2:
             second = list(headers[1])
             out: list[Column] = []
@@ -78,6 +93,7 @@ def _clean(header: str) -> str:
     return " ".join(header.replace("\ufeff", "").split())
 
 
+_LEGACY_V = re.compile(r"^V\d+$")
 _MONKEY_SINGLE = frozenset({"", "response", "openendedresponse", "openended"})
 
 
@@ -101,6 +117,11 @@ _REDCAP_MISSING = _codes(
 
 # REDCap's "CSV (labels)" web export heads its own columns with labels ('Complete?' for each instrument's
 # status, 'Survey Timestamp' for its survey time) and checkbox columns 'Field label (choice=Option label)'.
+_XLSFORM_META = (
+    "start", "end", "today", "deviceid", "phonenumber", "username", "email", "simserial", "subscriberid",
+    "audit", "start-geopoint", "instanceName",
+)  # fmt: skip
+
 _REDCAP_LABEL_HEADERS = (
     "Event Name",
     "Repeat Instrument",
@@ -166,6 +187,7 @@ PRESETS: dict[str, Preset] = {
             "ExternalDataReference",
             "LocationLatitude",
             "LocationLongitude",
+            "LocationAccuracy",
             "DistributionChannel",
             "UserLanguage",
             "ResponseSet",
@@ -221,13 +243,56 @@ PRESETS: dict[str, Preset] = {
         ";",
         other_as_typed=True,
     ),
+    # ODK Central's submissions CSV (getodk/central-backend test/unit/data/briefcase.js): XML names as
+    # headers, groups joined with '-' ('g1-q2'), select_multiple as space-separated names, and with
+    # splitSelectMultiples one 'q/choice' column of 1/0 per choice
+    "odk-central": Preset(
+        "odk-central",
+        1,
+        ("KEY", "meta-instanceID", "instanceID"),
+        _folded(
+            "SubmissionDate", "meta-instanceID", "instanceID", "KEY", "PARENT_KEY", "SubmitterID",
+            "SubmitterName", "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState",
+            "DeviceID", "Edits", "FormVersion", *_XLSFORM_META,
+        ),
+        _codes("N/A"),
+        " ",
+    ),
+    # KoboToolbox's CSV export (kobotoolbox/kpi kpi/tests/test_mock_data_exports.py): ';'-separated, every
+    # field quoted, CRLF; labels as headers and values by default (or XML names, groups joined with '/'),
+    # select_multiple as a summary cell joined with spaces plus 'Question/Option' columns of 1/0, an
+    # optional second row of HXL #tags, '_submitted_by' the literal None when empty
+    "kobo": Preset(
+        "kobo",
+        1,
+        ("_uuid", "meta/instanceID", "_id"),
+        _folded(
+            "_id", "_notes", "_status", "_submission_time", "_submitted_by", "_tags", "_uuid",
+            "_validation_status", "_index", "__version__", "_version_", "_xform_id_string", "_attachments",
+            "_geolocation", "_bamboo_dataset_id", "formhub/uuid", "meta/instanceID", "meta/deprecatedID",
+            "meta/rootUuid", *_XLSFORM_META,
+        ),
+        frozenset(),
+        " ",
+    ),
     "fhir": Preset("fhir", 0, ("__id__",), _folded("__status__"), frozenset(), ","),
 }
+# the FHIR reader's own fields (not answers): never matched to a question (norm() drops the underscores)
+FHIR_FIELDS = frozenset({"__id__", "__status__", "__subject__", "__identifier__"})
+
+# Columns an XLSForm's own metadata questions add (start, end, ... are form fields in both exports).
+PATH_PRESETS = ("odk-central", "kobo")
 
 
 def is_metadata(preset: Preset, name: str) -> bool:
+    if preset.name == "fhir" and name in FHIR_FIELDS:
+        return True
     folded = norm(name)
     if folded in preset.metadata:
+        return True
+    if preset.name == "odk-central" and name.startswith("meta-"):
+        return True
+    if preset.name == "kobo" and (name.startswith(("meta/", "formhub/")) or name.startswith("_")):
         return True
     if preset.name == "ms-forms" and (name.startswith(("Points - ", "Feedback - "))):
         return True
@@ -238,11 +303,19 @@ def detect_table(rows: Sequence[Sequence[str]]) -> str:
     """The platform a table export most likely comes from, judged from its first rows."""
     first = [_clean(c) for c in rows[0]] if rows else []
     folded = {norm(c) for c in first}
+    names = set(first)
+    if "KEY" in names and ("SubmissionDate" in names or "meta-instanceID" in names):
+        return "odk-central"
+    if "_uuid" in names and "_submission_time" in names:
+        return "kobo"
     third = rows[2] if len(rows) > 2 else []
     if any(c.lstrip().startswith('{"ImportId"') for c in third):
         return "qualtrics"
     if "responseid" in folded and ("responseset" in folded or "startdate" in folded):
         return "qualtrics"
+    second = {norm(c) for c in rows[1]} if len(rows) > 1 else set()
+    if {"responseid", "responseset"} <= second and any(_LEGACY_V.match(c) for c in first):
+        return "qualtrics"  # the legacy layout: V1..V10 over ResponseID, ResponseSet, ...
     if "respondentid" in folded and "collectorid" in folded:
         return "surveymonkey"
     if "redcapeventname" in folded or any("___" in c for c in first) or (first and first[0] == "record_id"):
@@ -266,6 +339,8 @@ def detect_record(keys: Sequence[str], kind: str) -> str:
     """The platform of a JSON export (FHIR, REDCap API JSON, or plain question-id keys)."""
     if kind == "fhir" or "__status__" in keys:
         return "fhir"
+    if "_uuid" in keys and "_submission_time" in keys:
+        return "kobo"  # KoboToolbox's API JSON: XML names ('group/q') and values
     if "redcap_event_name" in keys or any("___" in k for k in keys) or "record_id" in keys:
         return "redcap"
     return "plain"
@@ -273,6 +348,8 @@ def detect_record(keys: Sequence[str], kind: str) -> str:
 
 def header_rows(preset: Preset, rows: Sequence[Sequence[str]]) -> int:
     """How many of the first rows are headers (Qualtrics' legacy format has two, the current three)."""
+    if preset.name == "kobo" and len(rows) > 1 and is_hxl_row(rows[1]):
+        return 2
     if preset.name == "qualtrics":
         third = rows[2] if len(rows) > 2 else []
         if any(c.lstrip().startswith('{"ImportId"') for c in third):
@@ -291,3 +368,28 @@ def _response_id_cell(first: Sequence[str], second: Sequence[str]) -> bool:
         if norm(name) in ("responseid", "recordid") and i < len(second):
             return bool(_QUALTRICS_ID.match(second[i].strip()))
     return False
+
+
+def is_hxl_row(row: Sequence[str]) -> bool:
+    """KoboToolbox's optional second header row of HXL hashtags ('#symmetry', '#adm1+code'): every cell
+    blank or a tag, and at least one tag."""
+    cells = [c.strip() for c in row]
+    return any(cells) and all(not c or re.fullmatch(r"#[A-Za-z][\w+-]*", c) for c in cells)
+
+
+def path_candidates(preset: Preset, name: str) -> list[tuple[str, str]]:
+    """(question name or text, option) pairs a group path header may stand for, most specific first:
+    ODK Central 'g1-q2' and 'g1-q2/choice'; KoboToolbox 'group/q', 'Question?/Option', 'Group/Question?'
+    (question text may itself hold a '/', so every split is tried)."""
+    out: list[tuple[str, str]] = []
+    if preset.name == "odk-central":
+        base, _, option = name.partition("/")
+        last = base.rsplit("-", 1)[-1]
+        if last != base or option:
+            out.append((last, option))
+        return out
+    if preset.name == "kobo" and "/" in name:
+        parts = name.split("/")
+        out.extend(("/".join(parts[k:]), "") for k in range(1, len(parts)))  # a group path: question last
+        out.extend(("/".join(parts[k:-1]), parts[-1]) for k in range(len(parts) - 1))  # a split column
+    return out

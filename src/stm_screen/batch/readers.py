@@ -644,9 +644,17 @@ def _fhir_id(res: dict[str, Any]) -> str:
 def fhir_record(res: dict[str, Any]) -> Record:
     """linkId -> answer text (a tuple when an item has several answers), nested groups flattened.
 
-    Two extra fields: ``__id__`` (the response's identifier or id) and ``__status__``.
+    Extra fields: ``__id__`` (the response's identifier or id), ``__status__``, and (as JSON text) the
+    response's ``__subject__`` and first ``__identifier__`` when it has them.
     """
     out: Record = {"__id__": _fhir_id(res), "__status__": str(res.get("status") or "")}
+    # who the response belongs to, kept as the response has it (batch --format fhir carries it over)
+    for key in ("subject", "identifier"):
+        value = res.get(key)
+        if isinstance(value, list):
+            value = value[0] if value and isinstance(value[0], dict) else None
+        if isinstance(value, dict) and value:
+            out[f"__{key}__"] = json.dumps(value, ensure_ascii=False, sort_keys=True)
     stack = list(reversed(res.get("item") or []))
     while stack:
         item = stack.pop()

@@ -31,6 +31,7 @@ Notify = Callable[[str], None]
 Progress = Callable[[int], None]
 
 PROGRESS_EVERY = 0x3FFF  # report the read position every 16,384 records
+_MISS = object()
 CALIBRATION_ROWS = 2048
 
 
@@ -42,6 +43,13 @@ class BatchSettings:
     jobs: int = 0  # processes for one large CSV file: 0 = one per CPU (up to 4), 1 = this process only
     temp_dir: str | None = None  # where helper processes write their part of the output
     allow_missing: bool = False  # score files that lack a safety question's column (else exit 2)
+    events: tuple[str, ...] = ()  # REDCap longitudinal exports: score only the rows of these events
+
+
+SKIPPED = "skipped"  # writer.counts key ("skipped", event): rows of other events, not scored
+EVENT_COLUMNS = ("redcap_event_name", "Event Name")
+REPEAT_COLUMNS = ("redcap_repeat_instrument", "Repeat Instrument")
+_NOT_TICKED = frozenset({"", "0"})
 
 
 def _quiet(_: str) -> None:
@@ -162,6 +170,7 @@ class Batch:
         self.notify = notify
         self.progress = progress or _no_progress  # None: nobody watches, and the loop does not report
         self.parts: list[str] = []  # how the last file scored in parts went, range by range
+        self.events_seen: set[str] = set()  # events of the rows seen (REDCap longitudinal exports)
         # (file, safety questions with no column): files scored although they lack them (allowed)
         self.gaps: list[tuple[str, tuple[str, ...]]] = []
 
@@ -196,7 +205,8 @@ class Batch:
         chosen = self.settings.preset or (self.mapping.preset if self.mapping else None)
         if chosen is None:
             if detected != "plain":
-                self.notify(f"{name}: reading as a {detected} export (detected; --preset chooses another)")
+                article = "an" if detected[0] in "aeio" else "a"
+                self.notify(f"{name}: reading as {article} {detected} export (detected; --preset chooses another)")
             chosen = detected
         if (chosen == "fhir") != (kind == "fhir"):
             what = "a FHIR QuestionnaireResponse file" if kind == "fhir" else "not FHIR JSON"
@@ -261,6 +271,7 @@ class Batch:
             self.check_modules(src.name, plan.unasked)
 
         count = self._loop(chain(head[n_head:], rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
+        self._check_events(src.name)
         if count == 0:
             raise InputFileError(f"{src.name}: the file has column headers but no records")
         return count
@@ -328,6 +339,7 @@ class Batch:
             env[f"M{k}"] = memo
         for k, jmemo in enumerate(rs.jmemos):
             env[f"J{k}"] = jmemo
+        env["skip"] = self._skipper(plan, writer)
         loop = _compile_loop(plan, rs, writer, env, watched=self.progress is not _no_progress)
         compiled.append(loop)
         writer.begin()
@@ -347,6 +359,55 @@ class Batch:
             n = loop(rows, n)
         writer.merge(rs.tally())
         return n
+
+    def _check_events(self, name: str) -> None:
+        wanted = set(self.settings.events or (self.mapping.events if self.mapping else ()))
+        if wanted and self.events_seen and not wanted & self.events_seen:
+            shown = ", ".join(sorted(e for e in self.events_seen if e)[:8])
+            self.notify(f"{name}: no row of event {', '.join(sorted(wanted))}; the events in the file: {shown}")
+
+    def _skipper(self, plan: Plan, writer: Writer) -> Callable[[list[Any]], bool] | None:
+        """REDCap longitudinal or repeating exports: a function telling the rows not to score (counted per
+        event in the writer's counts): with ``--event``, rows of other events; without, rows (of another
+        event, or another repeating instrument) that answer no question. None when there is nothing to skip."""
+        wanted = frozenset(self.settings.events or (self.mapping.events if self.mapping else ()))
+        if plan.preset.name != "redcap":
+            if wanted:
+                raise UsageError(f"--event is for REDCap longitudinal exports; this is read as {plan.preset.name}")
+            return None
+        names = {h: i for i, h in enumerate(plan.headers)}
+        event = next((names[c] for c in EVENT_COLUMNS if c in names), None)
+        repeat = next((names[c] for c in REPEAT_COLUMNS if c in names), None)
+        if event is None and repeat is None:
+            if wanted:
+                raise UsageError(
+                    f"--event: the export has no event column ({' or '.join(EVENT_COLUMNS)}): it is not from "
+                    "a longitudinal REDCap project"
+                )
+            return None
+        singles = tuple(t.indices[0] for t in plan.targets if not t.split)
+        splits = tuple(i for t in plan.targets if t.split for i in t.indices)
+        seen = self.events_seen
+
+        def which(row: list[Any]) -> str:
+            name = str(row[event]) if event is not None else ""
+            if repeat is not None and row[repeat]:
+                name = f"{name} {row[repeat]}".strip()
+            return name
+
+        def skip(row: list[Any]) -> bool:
+            if event is not None:
+                seen.add(str(row[event]))
+            if wanted:
+                if event is not None and row[event] in wanted:
+                    return False
+            elif any(row[i] for i in singles) or any(row[i] not in _NOT_TICKED for i in splits):
+                return False
+            key = (SKIPPED, which(row))
+            writer.counts[key] = writer.counts.get(key, 0) + 1
+            return True
+
+        return skip
 
     # --- records (JSON, JSONL, FHIR) ----------------------------------------------------------------------
 
@@ -387,6 +448,7 @@ class Batch:
         a record answering no question is an unanswered record, unless no record before it matched any
         column (then the keys are not question ids: a mapping error, exit 2)."""
         plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str], Plan] | Outcome] = {}
+        skippers: dict[tuple[str, ...], Any] = {}
         wants_row = getattr(writer, "wants_row", False)  # e.g. FHIR output: the record's own answers
         matched = False  # some record so far had a column answering a question
         described = False
@@ -437,6 +499,11 @@ class Batch:
                 continue
             rs, rid, rec_plan = entry
             row = list(rec.values())
+            skip = skippers.get(keys, _MISS)
+            if skip is _MISS:
+                skip = skippers[keys] = self._skipper(rec_plan, writer)
+            if skip is not None and skip(row):
+                continue
             if rec.get("__status__") == "entered-in-error":
                 writer.write_other(n, rid(row), error_outcome("the response is marked entered-in-error"))
                 continue
@@ -449,6 +516,7 @@ class Batch:
                 writer.write(n, rid(row), out)
             if not n & PROGRESS_EVERY:
                 self.progress(src.position())
+        self._check_events(src.name)
         for done in plans.values():
             if not isinstance(done, Outcome):
                 writer.merge(done[0].tally())
@@ -566,6 +634,8 @@ def _compile_loop(
     call = "write(n, rid, out, row, PLAN)" if getattr(writer, "wants_row", False) else "write(n, rid, out)"
     # the read position for a progress bar, every 16,384 records; left out when nobody watches
     tick = f"        if not n & {PROGRESS_EVERY}:\n            progress(position())" if watched else ""
+    # REDCap longitudinal exports: rows of other events are counted, not scored (see Batch._skipper)
+    skip_line = "        if skip(row):\n            continue" if env.get("skip") is not None else ""
     source = f"""
 def loop(rows, n):
     for row in rows:
@@ -574,6 +644,7 @@ def loop(rows, n):
             if row is None:
                 continue
         n += 1
+{skip_line}
         try:
             key = {key}
         except KeyError:

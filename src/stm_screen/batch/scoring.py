@@ -33,6 +33,7 @@ from stm_screen.errors import printable
 MAX_MEMO = 50_000  # distinct cell texts remembered per column
 MAX_TOKENS = 100_000  # distinct answers remembered per column (before everything is forgotten)
 MAX_OUTCOMES = 100_000
+IGNORED = "ignored"  # tally key ("ignored", question id): answers ignored by the skip rule
 FINGERPRINT_AFTER = 64  # outcomes computed by the scorer before a plan's fingerprint is compiled
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -62,6 +63,7 @@ class Outcome:
         "json",
         "n",
         "tail",
+        "ignored",
         "extra",
     )
 
@@ -76,9 +78,13 @@ class Outcome:
         error: str = "",
         brief: str | None = None,
         urgency: str = "",
+        ignored: tuple[str, ...] = (),
         extra: tuple[tuple[str, Any], ...] = (),
     ) -> None:
         self.status = status
+        # questions answered although the skip rule does not ask them: their answers were ignored (counted
+        # in the summary, never written: the output row is that of the same record without them)
+        self.ignored = ignored
         self.n = 0  # records with this outcome (the runner counts here: cheaper than a dict)
         self.tail = ""  # the output line after the id, rendered once by the writer
         self.level = level
@@ -267,6 +273,7 @@ class RecordScorer:
         self.ruleset = ruleset
         self.plan = plan
         self.scorer = Scorer(ruleset)
+        self._gated = tuple(q for q in ruleset.questions if q.ask_if is not None)
         headline = ruleset.headline
         self.headline = headline.id if headline is not None else None
         self.targets: tuple[Target, ...] = plan.targets
@@ -318,12 +325,13 @@ class RecordScorer:
             {} for _ in range(len(self._gated_fp) + len(self._conds_fp))
         ]
         self._by_fp: dict[Hashable, Outcome] = {}
-        self._interned: dict[str, Outcome] = {}  # an outcome's JSON -> the one object for it
+        self._interned: dict[str, Outcome] = {}  # an outcome's JSON (and ignored answers) -> its one object
         self._urgency = {rf.id: rf.urgency for rf in ruleset.red_flags if rf.urgency in URGENCY_ORDER}
 
         self._generation = 0
         self.memos: list[dict[Hashable, int]] = [{} for _ in self.targets]
         self._values: list[list[Answer | None]] = [[] for _ in self.targets]
+        self._blank: list[int] = [-2] * len(self.targets)  # per column: the token of a blank cell (-2: none)
         self._by_sig: list[dict[Hashable, int]] = [{} for _ in self.targets]
         self._sigs: list[list[Hashable]] = [[] for _ in self.targets]  # token -> what the atoms made of it
         # per group of tied columns: class -> representative tokens; member tokens -> representative
@@ -364,6 +372,7 @@ class RecordScorer:
         self._generation += 1
         self._folded = self.tally()
         self.seen.clear()
+        self._blank[:] = [-2] * len(self.targets)
         for memo, values, by_sig, sigs in zip(
             self.memos, self._values, self._by_sig, self._sigs, strict=True
         ):
@@ -445,6 +454,8 @@ class RecordScorer:
                 memo, by_sig = self.memos[i], self._by_sig[i]
             tok_opt = len(self._values[i])
             self._values[i].append(value)
+            if value is None:
+                self._blank[i] = tok_opt
             own = self._own[i]
             self._sigs[i].append(sig if own is None else self._sig(t.question.id, value, own))
             by_sig[sig] = tok_opt
@@ -534,12 +545,13 @@ class RecordScorer:
                 values[t.question.id] = value
         made = self.evaluate(values)
         self._evaluated += 1
-        result = self._interned.get(made.json)
+        intern = made.json if not made.ignored else f"{made.json}\x00{' '.join(made.ignored)}"
+        result = self._interned.get(intern)
         if result is None:
             if len(self._interned) >= MAX_OUTCOMES:
                 self._reset()  # the tokens of this record are void from here: count it, do not remember it
                 return self._new(made)
-            result = self._interned[made.json] = self._new(made)
+            result = self._interned[intern] = self._new(made)
         if fp is not None:
             if len(self._by_fp) >= MAX_OUTCOMES:
                 self._by_fp.clear()
@@ -585,6 +597,7 @@ class RecordScorer:
                 return cells[0]
             return "(" + "".join(f"{c}, " for c in cells) + ")"
 
+        names = []
         for j, (qi, _cond, _names, idx, _get) in enumerate(self._gated_fp):
             if qi < 0:
                 continue  # a question without a column: nothing to leave out
@@ -593,10 +606,11 @@ class RecordScorer:
                 f"    h = M{j}.get(k)",
                 "    if h is None:",
                 f"        h = gate({j}, k, {live})",
+                f"    s{j} = not h and c{qi} != B[{qi}]",  # an answer the skip rule ignores
                 "    if not h:",
                 f"        c{qi} = None",
             ]
-        names = []
+            names.append(f"s{j}")
         for j, (_cond, _names, idx, _get) in self._conds_fp:
             lines += [
                 f"    k = {key(idx)}",
@@ -609,7 +623,7 @@ class RecordScorer:
             names.append("(" + "".join(f"c{i}, " for i in self._items) + ")")
         lines.append("    return (" + "".join(f"{name}, " for name in names) + ")")
         env: dict[str, Any] = {f"M{j}": memo for j, memo in enumerate(self._cmemo)}
-        env.update(MISS=_MISS, gate=self._gate, cond=self._cond, GT=self._gtoks)
+        env.update(MISS=_MISS, gate=self._gate, cond=self._cond, GT=self._gtoks, B=self._blank)
         env.update({f"JR{k}": reps for k, reps in enumerate(self._jreps)})
         code = compile("\n".join(lines) + "\n", "<stm_screen.batch.scoring fingerprint>", "exec")
         exec(code, env)  # noqa: S102 - generated from integers and fixed names only
@@ -644,12 +658,16 @@ class RecordScorer:
         return env
 
     def tally(self) -> dict[tuple[str, str], int]:
-        """Records per (status, level), from the outcomes' own counters."""
+        """Records per (status, level), from the outcomes' own counters; and per ("ignored", question id)
+        the records whose answer to that question was ignored because the skip rule does not ask it."""
         counts = dict(self._folded)
         for out in self.seen:
             if out.n:
                 key = (out.status, out.level)
                 counts[key] = counts.get(key, 0) + out.n
+                for qid in out.ignored:
+                    key = (IGNORED, qid)
+                    counts[key] = counts.get(key, 0) + out.n
         return counts
 
     # --- the fast path --------------------------------------------------------------------------------
@@ -822,10 +840,19 @@ class RecordScorer:
         score = ev.scores.get(self.headline) if self.headline else None
         soon = [self._urgency[r] for r in ev.red_flags if r in self._urgency]
         urgency = max(soon, key=URGENCY_ORDER.index) if soon else ""
+        ignored = tuple(q.id for q in self._gated if q.id in ev.skipped and q.id in values) if ev.skipped else ()
         extra = module_values(self.ruleset, ev)
         if ev.complete:
             return Outcome(
-                "ok", ev.level or "", score, ev.red_flags, ev.criteria_met, (), urgency=urgency, extra=extra
+                "ok",
+                ev.level or "",
+                score,
+                ev.red_flags,
+                ev.criteria_met,
+                (),
+                urgency=urgency,
+                ignored=ignored,
+                extra=extra,
             )
         # A warning sign could not be ruled out ('not sure', or no answer): the level is the ruleset's
         # 'unchecked' one (see_doctor) unless a warning sign that fired sets a higher one; a physical-therapy
@@ -839,6 +866,7 @@ class RecordScorer:
             ev.criteria_met,
             ev.red_flags_unknown,
             urgency=urgency,
+            ignored=ignored,
             extra=extra,
         )
 

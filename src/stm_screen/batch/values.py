@@ -38,13 +38,18 @@ class ValueOptions:
     decimal_comma: bool = False
     separators: str = ",;"
     other_as_typed: bool = False  # an unknown item of a joined multi-select is the "other" choice
+    # a yes/no answer written as a number is a recode whose meaning the export does not carry (Qualtrics:
+    # Yes = 1, No = 2 by default, and recodes can reverse them): refused unless a value map says it
+    numbers_are_recodes: bool = False
 
 
 def choice_table(q: Question) -> dict[str, str]:
-    """Folded id or label (every language) -> choice id."""
+    """Folded id, label (every language) or answer code -> choice id."""
     table: dict[str, str] = {}
     for c in q.choices:
         table.setdefault(norm(c.id), c.id)
+        for code in c.codes:  # a LOINC answer code (LA...) in a FHIR response
+            table.setdefault(norm(code.code), c.id)
         for text in (c.label.default, *c.label.by_lang.values()):
             if text:
                 table.setdefault(norm(text), c.id)
@@ -98,7 +103,19 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
     vmap = dict(opts.value_map)
     missing = opts.missing
 
-    if q.type == "boolean":
+    if q.type == "boolean" and opts.numbers_are_recodes:
+
+        def read(raw: object) -> Answer:
+            if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+                raise AnswerValueError(
+                    f"'{raw.strip()}' is not readable as yes or no: it is a numeric recode, and the export does "
+                    "not say which number means yes (Qualtrics: Yes = 1, No = 2 unless the recodes were changed); "
+                    "export choice text, or map the numbers in a mapping file "
+                    "(values: {\"1\": yes, \"2\": no})"
+                )
+            return parse_bool(q, raw)
+
+    elif q.type == "boolean":
 
         def read(raw: object) -> Answer:
             return parse_bool(q, raw)

@@ -15,7 +15,7 @@ PresetOpt = Annotated[
         "--preset",
         "-p",
         help="Survey platform of the export: plain, redcap, qualtrics, google-forms, surveymonkey, "
-        "ms-forms, fhir (default: detected from the file).",
+        "ms-forms, odk-central, kobo, fhir (default: detected from the file).",
     ),
 ]
 MapOpt = Annotated[
@@ -90,6 +90,31 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "1 = a single process. The output is the same either way.",
             ),
         ] = 0,
+        patient_system: Annotated[
+            str | None,
+            typer.Option(
+                "--patient-system",
+                help="FHIR output: the identifier system (URI) of the record id column, such as the "
+                "clinic's MRN system (default: the tool's urn:stm-screen:patient-ref).",
+            ),
+        ] = None,
+        fhir_bundle: Annotated[
+            str,
+            typer.Option(
+                "--fhir-bundle",
+                help="FHIR output: collection (the default), or transaction: conditional creates a FHIR "
+                "server accepts as they are.",
+            ),
+        ] = "collection",
+        event: Annotated[
+            str | None,
+            typer.Option(
+                "--event",
+                help="REDCap longitudinal export: score only the rows of this event (its unique name, "
+                "such as screening_arm_1; several with commas). Without it, rows of events that answer "
+                "no question are skipped and counted.",
+            ),
+        ] = None,
         with_modules: WithOpt = None,
         texts: TextsOpt = None,
     ) -> None:
@@ -113,6 +138,9 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             fmt=fmt,
             jobs=jobs,
             allow_missing=allow_missing,
+            patient_system=patient_system,
+            fhir_bundle=fhir_bundle,
+            event=event,
             with_modules=with_modules,
             texts=texts,
         )

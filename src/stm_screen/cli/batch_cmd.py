@@ -41,6 +41,9 @@ class CommandOptions:
     fmt: str
     jobs: int = 0
     allow_missing: bool = False
+    patient_system: str | None = None
+    fhir_bundle: str = "collection"
+    event: str | None = None
     with_modules: str | None = None
     texts: str | None = None
 
@@ -202,6 +205,7 @@ def _settings(o: CommandOptions, delimiter: str | None, allow_missing: bool | No
         jobs=o.jobs,
         temp_dir=_temp_dir(o.output),
         allow_missing=o.allow_missing if allow_missing is None else allow_missing,
+        events=tuple(e.strip() for e in o.event.split(",") if e.strip()) if o.event else (),
     )
 
 
@@ -223,6 +227,19 @@ def _size(path: str) -> int:
 
 def run(inputs: list[str], o: CommandOptions) -> None:
     delimiter = _check(o, inputs, BATCH_FORMATS)
+    if o.fhir_bundle not in ("collection", "transaction"):
+        raise UsageError(f"unknown --fhir-bundle '{o.fhir_bundle}'; choose one of: collection, transaction")
+    if o.fmt != "fhir" and (o.patient_system is not None or o.fhir_bundle != "collection"):
+        raise UsageError("--patient-system and --fhir-bundle are for --format fhir")
+    if o.patient_system is not None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(o.patient_system)
+        if not parts.scheme or " " in o.patient_system or (parts.scheme in ("http", "https") and not parts.netloc):
+            raise UsageError(
+                f"--patient-system: '{o.patient_system}' is not an absolute URI such as "
+                "https://hospital.example.org/mrn or urn:oid:1.2.3.4"
+            )
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
     from stm_screen.batch.runner import Batch
@@ -240,7 +257,13 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         if o.fmt == "fhir":
             from stm_screen.interop.fhir_writer import FhirWriter
 
-            writer: Writer = FhirWriter(handle, with_file=len(inputs) > 1, ruleset=ruleset)
+            writer: Writer = FhirWriter(
+                handle,
+                with_file=len(inputs) > 1,
+                ruleset=ruleset,
+                patient_system=o.patient_system,
+                bundle_type=o.fhir_bundle,
+            )
         else:
             from stm_screen.batch.scoring import module_fields
 
@@ -253,6 +276,12 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         writer.begin()
         writer.finish()
     _summary(writer.counts, writer.bad, ruleset, inputs, batch.gaps)
+    left_out = getattr(writer, "left_out", 0)
+    if left_out:
+        note(
+            f"{left_out:,} record(s) with errors are not in the transaction Bundle (a server would refuse "
+            "the whole transaction for them); fix them and send them again"
+        )
     if any(status == "error" for status, _ in writer.counts):
         raise typer.Exit(int(ExitCode.INVALID_DATA))
 
@@ -266,9 +295,20 @@ def _summary(
 ) -> None:
     """Counts per status and level, the safety questions that had no column (once per file), and the first
     bad records (file and row only, never the id)."""
+    from stm_screen.batch.runner import SKIPPED
+    from stm_screen.batch.scoring import IGNORED
+
     by_status: dict[str, int] = {}
     by_level: dict[str, int] = {}
+    ignored: dict[str, int] = {}
+    skipped: dict[str, int] = {}
     for (status, level), n in counts.items():
+        if status == IGNORED:
+            ignored[level] = ignored.get(level, 0) + n
+            continue
+        if status == SKIPPED:
+            skipped[level] = skipped.get(level, 0) + n
+            continue
         by_status[status] = by_status.get(status, 0) + n
         if level:
             by_level[level] = by_level.get(level, 0) + n
@@ -280,10 +320,21 @@ def _summary(
     shown = ", ".join(f"{lv.id} {by_level[lv.id]:,}" for lv in levels if by_level.get(lv.id))
     if shown:
         note(f"levels: {shown}")
+    if skipped:
+        total_skipped = sum(skipped.values())
+        each = ", ".join(f"{event or '(no event)'} {n:,}" for event, n in sorted(skipped.items()))
+        note(f"{total_skipped:,} row(s) of other events skipped, not scored: {each}")
     for file, qids in gaps:
         note(
             f"{file}: no column for warning-sign question(s) {', '.join(qids)} (allowed): the warning "
             "signs that ask them could not be checked, in any record"
+        )
+    if ignored:
+        order = {q.id: q.order for q in ruleset.questions}
+        shown_ignored = ", ".join(f"{q} {ignored[q]:,}" for q in sorted(ignored, key=lambda q: order.get(q, 0)))
+        note(
+            f"answers ignored because skip logic does not ask the question (an answer it depends on makes "
+            f"it not apply; left from a form that kept hidden answers?): {shown_ignored} (records per column)"
         )
     if by_status.get("incomplete"):
         unchecked = getattr(ruleset, "unchecked", None)

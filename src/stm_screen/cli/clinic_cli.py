@@ -125,7 +125,14 @@ def history_purge(
 @form_app.command("export")
 @guard
 def form_export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="redcap, fhir or csv.", show_default=False)],
+    what: Annotated[
+        str | None,
+        typer.Argument(help="redcap, fhir, xlsform or csv (or give it with --format).", show_default=False),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="redcap, fhir, xlsform or csv.", show_default=False),
+    ] = None,
     rules: Annotated[
         str | None,
         typer.Option(
@@ -135,13 +142,30 @@ def form_export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")
     ] = None,
+    canonical_base: Annotated[
+        str | None,
+        typer.Option(
+            "--canonical-base",
+            help="FHIR: the base of the Questionnaire's canonical url, e.g. https://forms.example.org/fhir "
+            "(default: a urn:stm-screen URN).",
+        ),
+    ] = None,
     with_modules: WithOpt = None,
     texts: TextsOpt = None,
 ) -> None:
-    """Export the questionnaire: a REDCap data dictionary, a FHIR Questionnaire, or a blank CSV template."""
+    """Export the questionnaire: a REDCap data dictionary, a FHIR Questionnaire, an XLSForm workbook (ODK,
+    KoboToolbox), or a blank CSV template."""
     from stm_screen.cli import form_cmd
+    from stm_screen.errors import UsageError
 
-    form_cmd.export(fmt, rules=rules, output=output, with_modules=with_modules, texts=texts)
+    if what is not None and fmt is not None and what != fmt:
+        raise UsageError(f"two formats given ('{what}' and --format {fmt}); give one")
+    chosen = what or fmt
+    if chosen is None:
+        raise UsageError("say which form to export: redcap, fhir, xlsform or csv (for example: form export fhir)")
+    form_cmd.export(
+        chosen, rules=rules, output=output, canonical_base=canonical_base, with_modules=with_modules, texts=texts
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -97,6 +97,9 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--allow-missing": ("allow_missing", False),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
+    "--patient-system": ("patient_system", True),
+    "--fhir-bundle": ("fhir_bundle", True),
+    "--event": ("event", True),
     "--with": ("with_modules", True),
     "--texts": ("texts", True),
 }

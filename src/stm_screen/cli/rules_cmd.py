@@ -15,6 +15,11 @@ def check(path: str | None, with_modules: str | None = None, texts: str | None =
     from stm_screen.screening import check_rules
 
     ruleset, report = check_rules(path, with_modules, texts)
+    if ruleset.warnings:
+        from stm_screen.cli.errors import say_info
+
+        for warning in ruleset.warnings:
+            say_info(f"stm-screen: warning: {warning}")
     own = [q for q in ruleset.questions if q.module is None]
     if not ruleset.levels and not ruleset.red_flags:  # an instrument module on its own
         own = list(ruleset.questions)

@@ -19,8 +19,9 @@ from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import AnswerProblem, AnswersError
 
-TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "checked", "ja", "oui", "si", "sí", "on", "x"})
-FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "unchecked", "nein", "non", "off"})
+# LA33-6 and LA32-8 are LOINC's answer codes for Yes and No (answer list LL361-7), as FHIR forms send them
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "checked", "ja", "oui", "si", "sí", "on", "x", "la33-6"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "unchecked", "nein", "non", "off", "la32-8"})
 # 'Not sure', for questions that offer it; compared after folding case, spaces and apostrophes.
 UNSURE_WORDS = frozenset(
     {"unsure", "not sure", "notsure", "dont know", "do not know", "idk", "unknown", "not known", "ns", "dk"}

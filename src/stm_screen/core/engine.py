@@ -88,27 +88,66 @@ class Scorer:
         return {k: v for k, v in answers.items() if not (v == UNSURE and k in self._unsure_ids)}
 
     def asked(self, q: Question, answers: Mapping[str, Answer]) -> bool:
-        """Whether a question is asked: only when its ask_if holds. An ask_if that cannot be decided (an
-        earlier answer is missing or 'not sure') hides the question, as survey forms do. A screening
-        question an instrument answered yes (see ``feeds``) counts as yes here too."""
+        """Whether a question is asked: only when its ask_if is true (see :meth:`visible`)."""
         if q.ask_if is None:
             return True
-        values = self.known(answers)
+        # an instrument's answer later in the form may answer a screening question yes (feeds): then the
+        # whole form counts
+        return q.id not in self.visible(answers, upto=None if self._feeds else q.order)[1]
+
+    def visible(
+        self, answers: Mapping[str, Answer], upto: int | None = None
+    ) -> tuple[Mapping[str, Answer], frozenset[str]]:
+        """The skip rule, in one place: (the answers that count, the questions not asked).
+
+        Questions are judged in order. A question is asked only when its ``ask_if`` is *true*; one whose
+        ``ask_if`` is false or cannot be decided (an answer it looks at is blank, 'not sure', or belongs to
+        a question that is itself not asked) is not asked, as survey forms do. The answer of a question
+        that is not asked is ignored (a stale answer left from before an earlier answer changed), so it
+        cannot switch a later question on, fire a warning sign or count towards a score. A screening
+        question an instrument answered yes (see ``feeds``) counts as yes here too. ``upto``: stop after
+        the question of that order (the answers returned are then partial)."""
+        live, skipped, _fed = self._visible(answers, upto)
+        return live, frozenset(skipped)
+
+    def _visible(
+        self, answers: Mapping[str, Answer], upto: int | None = None
+    ) -> tuple[Mapping[str, Answer], set[str], dict[str, str]]:
+        values: Mapping[str, Answer] = self.known(answers)
+        skipped: set[str] = set()
+        fed: dict[str, str] = {}
+        live: Mapping[str, Answer] = values
+        if self._gated:
+            live, skipped = self._skip(values, skipped, upto)
         if self._feeds:
-            values = self._fed(values)[0]
-        return q.ask_if.evaluate(values) is True
+            fed_values, fed = self._fed(live)
+            if fed:  # skip logic again: a question asked only after a yes is now asked
+                skipped = set()
+                live, skipped = self._skip({**values, **fed_values}, skipped, upto, fed)
+        return live, skipped, fed
+
+    def ignored(self, answers: Mapping[str, Answer]) -> tuple[str, ...]:
+        """Questions that have an answer (or 'not sure') although the skip rule does not ask them: their
+        answers are ignored."""
+        skipped = self.visible(answers)[1]
+        return tuple(q for q in self._question_ids if q in skipped and answers.get(q) is not None)
 
     def _skip(
-        self, values: Mapping[str, Answer], skipped: set[str], fed: Mapping[str, str] | None = None
+        self,
+        values: Mapping[str, Answer],
+        skipped: set[str],
+        upto: int | None = None,
+        fed: Mapping[str, str] | None = None,
     ) -> tuple[dict[str, Answer], set[str]]:
         live = dict(values)
         for q in self._gated:
+            if upto is not None and q.order > upto:
+                break
             assert q.ask_if is not None
-            if fed and q.id in fed:
-                continue  # an instrument answered it yes: known, whether or not the rules would ask it
             if q.ask_if.evaluate(live) is not True:
                 skipped.add(q.id)
-                live.pop(q.id, None)
+                if not (fed and q.id in fed):  # an instrument's yes is known even where it is not asked
+                    live.pop(q.id, None)
         return live, skipped
 
     def _fed(self, values: Mapping[str, Answer]) -> tuple[dict[str, Answer], dict[str, str]]:
@@ -122,16 +161,7 @@ class Scorer:
         return out, fed
 
     def evaluate(self, answers: Mapping[str, Answer]) -> Evaluation:
-        values: Mapping[str, Answer] = self.known(answers)
-        skipped: set[str] = set()
-        fed: dict[str, str] = {}
-        if self._gated:
-            values, skipped = self._skip(values, skipped)
-        if self._feeds:
-            fed_values, fed = self._fed(values)
-            if fed:  # skip logic again: a question asked only after a yes is now asked
-                skipped = set()
-                values, skipped = self._skip({**self.known(answers), **fed_values}, skipped, fed)
+        values, skipped, fed = self._visible(answers)
         unsure = frozenset(
             k for k in self._unsure_ids if k not in skipped and k in answers and answers[k] == UNSURE
         )

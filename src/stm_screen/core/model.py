@@ -64,6 +64,7 @@ RECORDS: dict[str, dict[str, F]] = {
             "(item_text: supplied), where it must be left out",
         ),
         "value": F("number", doc="Numeric value (weight) of this choice, for item scores"),
+        "codes": F("list", of="Code", doc="Codes of this answer (a LOINC answer code LA...), for FHIR"),
     },
     "Question": {
         "id": F("id", True),
@@ -78,6 +79,7 @@ RECORDS: dict[str, dict[str, F]] = {
         "max": F("number", doc="Largest allowed answer (integer and number)"),
         "unit": F("text", doc="Unit shown with the answer, e.g. months"),
         "choices": F("list", of="Choice", doc="Required for choice and multi_choice"),
+        "codes": F("list", of="Code", doc="Codes of this question (a LOINC question code), for FHIR"),
         "ask_if": F("cond", doc="Ask only when this condition over earlier answers holds"),
         "section": F("id"),
         "required": F(

@@ -73,10 +73,19 @@ def _words(value: str | Mapping[str, str] | None, languages: list[str]) -> Words
     return Words(dict(value), "")
 
 
+class Code(NamedTuple):
+    """A code from a code system (LOINC, SNOMED CT), carried to FHIR exports."""
+
+    system: str
+    code: str
+    display: str | None = None
+
+
 class Choice(NamedTuple):
     id: str
     label: Words
     value: float | None
+    codes: tuple[Code, ...] = ()
 
 
 class Question(NamedTuple):
@@ -100,6 +109,7 @@ class Question(NamedTuple):
     module: str | None = None  # the instrument module the question belongs to (None: the screening)
     supplied: bool = False  # its wording is supplied by the clinic (item_text: supplied)
     wording: bool = True  # False: supplied wording that was not given (the questionnaire cannot ask it)
+    codes: tuple[Code, ...] = ()  # e.g. the LOINC code of the question, for FHIR
 
     @property
     def choice_ids(self) -> tuple[str, ...]:
@@ -165,12 +175,6 @@ class ImportantChange(NamedTuple):
     points: float | None
     percent: float | None
     source: Source
-
-
-class Code(NamedTuple):
-    system: str
-    code: str
-    display: str | None = None
 
 
 class Score(NamedTuple):
@@ -331,6 +335,7 @@ class Ruleset(NamedTuple):
     audience: Mapping[str, Condition] = {}  # module id -> the condition of its intended_for
     notices: tuple[str, ...] = ()  # what a person adding modules should know (said once, on stderr)
     base_sha256: str = ""  # the hash of the screening's own rules, without its modules
+    warnings: tuple[Problem, ...] = ()  # author mistakes that do not stop the rules (rules check shows them)
 
     def question(self, qid: str) -> Question:
         return self.by_id[qid]
@@ -482,7 +487,12 @@ class _Compiler:
                     max=q.max,
                     unit=_words(q.unit, langs),
                     choices=tuple(
-                        Choice(c.id, _words(c.label, langs) if c.label is not None else Words({}, c.id), c.value)
+                        Choice(
+                            c.id,
+                            _words(c.label, langs) if c.label is not None else Words({}, c.id),
+                            c.value,
+                            _codes(c.codes),
+                        )
                         for c in q.choices or ()
                     ),
                     ask_if=ask_if,
@@ -496,6 +506,7 @@ class _Compiler:
                     module=module,
                     supplied=supplied,
                     wording=not supplied,
+                    codes=_codes(q.codes),
                 )
             )
         return questions, all_names
@@ -1321,6 +1332,75 @@ def _band_gaps(
             )
         )
     return out
+
+
+def check_skip_logic(ruleset: Ruleset, limit: int | None = None) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) about skip logic (see ``core.skiplogic``), each at its ``FILE:LINE:COL``:
+
+    * an error for a safety question whose ``ask_if`` can be undecided for someone who answered every
+      question shown (a hidden safety question leaves its warning sign unchecked for everyone it hides it
+      from), and for a warning sign whose ``when`` can be (it could never be ruled out for them);
+    * a warning for any other question whose ``ask_if`` can be.
+
+    Run by ``rules check`` (the search tries up to ``limit`` answer sets per condition: too slow to run
+    whenever a command loads the rules)."""
+    from stm_screen.core.skiplogic import MAX_TRIALS, describe_answers, undecided_example
+
+    locate = ruleset.locate or _no_locate
+    by_id = dict(ruleset.by_id)
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+
+    def at(path: Path, message: str) -> Problem:
+        file, line, col = locate(path, 0)
+        return Problem(message, file or ruleset.origin, line, col)
+
+    for i, rf in enumerate(ruleset.red_flags):
+        found = undecided_example(rf.when, by_id, limit or MAX_TRIALS)
+        if found is not None:
+            answers, hidden = found
+            errors.append(
+                at(
+                    ("red_flags", i, "when"),
+                    f"red_flags[{i + 1}] '{rf.id}'.when: with {describe_answers(answers)}, '{hidden}' is not "
+                    "asked, so this warning sign could never be ruled out for someone who answered every "
+                    "question shown (everyone like that would be told some warning signs could not be "
+                    f"checked). Add what '{hidden}' is asked after, for example '<its ask_if> and {hidden}'",
+                )
+            )
+    for q in ruleset.questions:
+        found = undecided_example(q.ask_if, by_id, limit or MAX_TRIALS)
+        if found is None:
+            continue
+        answers, hidden = found
+        path: Path = ("questions", q.order, "ask_if")
+        why = (
+            f"questions[{q.order + 1}] '{q.id}'.ask_if: with {describe_answers(answers)}, '{hidden}' is not "
+            f"asked, so this ask_if cannot be decided and '{q.id}' is not asked either, although every "
+            "question shown was answered"
+        )
+        if q.safety:
+            errors.append(
+                at(
+                    path,
+                    f"{why}; a safety question hidden this way leaves its warning sign unchecked for everyone "
+                    "it hides it from. Write the ask_if so it is true or false whenever the questions it looks "
+                    "at are shown (for example 'a and b' where b is asked only if a), or drop the ask_if",
+                )
+            )
+        else:
+            warnings.append(
+                at(
+                    path,
+                    f"{why} (fine if '{q.id}' is meant to follow '{hidden}'; to say so, and silence this "
+                    f"warning, add what '{hidden}' is asked after: '<its ask_if> and ...')",
+                )
+            )
+    return errors, warnings
+
+
+def _codes(raw: Any) -> tuple[Code, ...]:
+    return tuple(Code(c.system, c.code, c.display) for c in raw or ())
 
 
 def _replace_safety(q: Question) -> Question:

@@ -120,13 +120,54 @@ def normalize(source: str, questions: Mapping[str, Question]) -> Node:
     return _nnf(tree, False, questions)
 
 
+def _questions_of(node: Node, qs: Mapping[str, Question]) -> list[str]:
+    """The questions a tree compares, in order of appearance."""
+    if isinstance(node, Compare | Member):
+        return [node.question]
+    if isinstance(node, Expr):
+        return _names(node, qs)
+    return list(dict.fromkeys(q for p in node.parts for q in _questions_of(p, qs)))
+
+
+def shown_when(q: Question, qs: Mapping[str, Question]) -> Node | None:
+    """When ``q`` is shown under the skip rule, in the answers alone: its ``ask_if`` with every comparison
+    over a question that has an ``ask_if`` of its own joined (``and``) with when *that* question is shown.
+
+    stm-screen ignores the answer of a question it does not ask (a stale answer, left from before an
+    earlier answer changed); a form tool may keep it (REDCap keeps values of hidden fields unless they are
+    erased, LHC-Forms keeps answers of items hidden by an expression, and a REDCap checkbox field reads 0 for
+    every box whether shown or not). Joining each comparison with its question's own condition makes the
+    form ignore such answers too. It is enough per comparison: in negation normal form, with the guards
+    the writers add, a comparison with an answer that does not count is false in the tools, exactly where
+    stm-screen finds it unknown, and ``and``/``or`` without ``not`` are true in the same cases either way."""
+    if q.ask_if is None:
+        return None
+    memo: dict[str, Node | None] = {}
+
+    def shown(qid: str) -> Node | None:
+        if qid not in memo:
+            other = qs[qid]
+            memo[qid] = None if other.ask_if is None else chain(normalize(other.ask_if.source, qs))
+        return memo[qid]
+
+    def chain(node: Node) -> Node:
+        if isinstance(node, Group):
+            over = _questions_of(node, qs)
+            if len(over) > 1:
+                return _group(node.kind, [chain(p) for p in node.parts])
+            # every comparison looks at one question: join the whole group once (x in ['a', 'b'])
+        conds = [c for c in (shown(n) for n in _questions_of(node, qs)) if c is not None]
+        return _group("and", [node, *conds]) if conds else node
+
+    return chain(normalize(q.ask_if.source, qs))
+
+
 def _group(kind: str, parts: list[Node]) -> Node:
     flat: list[Node] = []
     for p in parts:
-        if isinstance(p, Group) and p.kind == kind:
-            flat.extend(p.parts)
-        else:
-            flat.append(p)
+        for part in p.parts if isinstance(p, Group) and p.kind == kind else (p,):
+            if part not in flat:  # the same comparison twice says nothing more
+                flat.append(part)
     return flat[0] if len(flat) == 1 else Group(kind, tuple(flat))
 
 
@@ -291,9 +332,32 @@ def _redcap_guards(questions: list[str], qs: Mapping[str, Question]) -> list[str
     return out
 
 
-def _redcap_atom(node: Node) -> str:
+REDCAP_MAX_FIELD = 26  # REDCap's advice for variable names, and so for checkbox export columns
+
+
+def checkbox_code(q: Question, choice: str) -> str:
+    """A choice's code in the REDCap checkbox field: its id, or, where ``field___id`` would pass REDCap's
+    advice of 26 characters for a column name, its number (1, 2, ...). ``batch`` maps the number back (a
+    choice id starts with a letter, so a number never means an id)."""
+    if len(q.id) + 3 + len(choice) > REDCAP_MAX_FIELD:
+        return str(q.choice_ids.index(choice) + 1)
+    return choice
+
+
+def checkbox_choice(q: Question, code: str) -> str | None:
+    """The choice of a ``field___code`` column whose code is a choice's number (see :func:`checkbox_code`)."""
+    if q.type != "multi_choice" or not code.isdigit():
+        return None
+    n = int(code)
+    if 1 <= n <= len(q.choices) and checkbox_code(q, q.choices[n - 1].id) == code:
+        return q.choices[n - 1].id
+    return None
+
+
+def _redcap_atom(node: Node, qs: Mapping[str, Question]) -> str:
     if isinstance(node, Member):
-        return f"[{node.question}({node.choice})] = '{1 if node.present else 0}'"
+        code = checkbox_code(qs[node.question], node.choice)
+        return f"[{node.question}({code})] = '{1 if node.present else 0}'"
     if isinstance(node, Compare):
         return f"[{node.question}] {_REDCAP_OP[node.op]} {_redcap_value(node.value)}"
     assert isinstance(node, Expr)
@@ -311,7 +375,7 @@ def to_redcap(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
             guards = [g for p in node.parts if not isinstance(p, Group) for g in _blank_guards(p, qs)]
             parts = _redcap_guards(guards, qs)
             parts += [
-                to_redcap(p, qs, top=False) if isinstance(p, Group) else _redcap_atom(p) for p in node.parts
+                to_redcap(p, qs, top=False) if isinstance(p, Group) else _redcap_atom(p, qs) for p in node.parts
             ]
         else:
             parts = [to_redcap(p, qs, top=False) for p in node.parts]
@@ -319,8 +383,8 @@ def to_redcap(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
         return text if top else f"({text})"
     guards = _blank_guards(node, qs)
     if not guards:
-        return _redcap_atom(node)
-    text = " and ".join([*_redcap_guards(guards, qs), _redcap_atom(node)])
+        return _redcap_atom(node, qs)
+    text = " and ".join([*_redcap_guards(guards, qs), _redcap_atom(node, qs)])
     return text if top else f"({text})"
 
 

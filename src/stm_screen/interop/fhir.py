@@ -23,11 +23,13 @@ from stm_screen.errors import UsageError
 from stm_screen.interop.conditions import (
     UNSURE_LABEL,
     YES_NO_UNSURE_FHIR,
+    Node,
     NotExpressible,
     coding_code,
     normalize,
     offers_unsure,
     required_in_forms,
+    shown_when,
     to_enable_when,
     to_fhirpath,
 )
@@ -46,6 +48,9 @@ RULESET_SYSTEM = f"{URN}:ruleset"
 PATIENT_REF_SYSTEM = f"{URN}:patient-ref"
 RED_FLAG_SYSTEM = f"{URN}:red-flag"  # a warning sign, by its id in the rules
 URGENCY_SYSTEM = f"{URN}:urgency"  # how soon to act: now, today, days, weeks
+RESPONSE_SYSTEM = f"{URN}:response"  # a record's id in its export, when a response has no identifier
+RISK_ASSESSMENT_SYSTEM = f"{URN}:risk-assessment"  # response identifier + ruleset version
+OBSERVATION_SYSTEM = f"{URN}:observation"  # response identifier + instrument score + ruleset version
 SCORE_SYSTEM = f"{URN}:score"  # an instrument's score, as module/score id (beside a LOINC code when one exists)
 BAND_SYSTEM = f"{URN}:band"  # a score's band, as module/score/band id
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -61,9 +66,30 @@ FHIR_TYPE = {
 }
 
 
-def canonical(ruleset_id: str) -> str:
-    """The Questionnaire's canonical URL (a URN: these forms are not published anywhere)."""
+def fhir_id(text: str) -> str:
+    """A legal FHIR id (``[A-Za-z0-9-.]{1,64}``) for any ruleset id: ``_`` and anything else become ``-``."""
+    out = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-.") else "-" for ch in text)[:64]
+    return out or "stm-screen"
+
+
+def canonical(ruleset_id: str, base: str | None = None) -> str:
+    """The Questionnaire's canonical URL: ``BASE/Questionnaire/ID`` with a clinic's base (``--canonical-base``),
+    else a URN (these forms are not published anywhere)."""
+    if base:
+        return f"{base.rstrip('/')}/Questionnaire/{fhir_id(ruleset_id)}"
     return f"{URN}:questionnaire:{ruleset_id}"
+
+
+def check_canonical_base(base: str) -> str:
+    """A canonical base must be an absolute http(s) URL without a query or fragment."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or " " in base:
+        raise UsageError(
+            f"--canonical-base: '{base}' is not an absolute http(s) URL such as https://forms.example.org/fhir"
+        )
+    return base.strip().rstrip("/")
 
 
 def choice_system(ruleset_id: str) -> str:
@@ -114,8 +140,46 @@ def _radio(extensions: list[dict[str, Any]]) -> None:
     )
 
 
+def _enable_when_of(ruleset: Ruleset, q: Question, shown: Node) -> tuple[list[dict[str, Any]], str]:
+    """enableWhen entries: when the question is shown (its ask_if joined with when the questions it looks
+    at are shown), else its ask_if alone (FHIR treats the answer of a disabled item as no answer, so
+    ``enableWhen`` follows the chain by itself); raises :class:`NotExpressible`."""
+    system = choice_system(ruleset.id)
+    try:
+        return to_enable_when(shown, ruleset.by_id, system)
+    except NotExpressible:
+        assert q.ask_if is not None
+        return to_enable_when(normalize(q.ask_if.source, ruleset.by_id), ruleset.by_id, system)
+
+
+# units of time as the rules write them -> UCUM codes (https://ucum.org: mo, a, wk, d, h, min)
+UCUM_TIME = {
+    "month": "mo", "months": "mo", "mo": "mo",
+    "year": "a", "years": "a", "yr": "a", "yrs": "a",
+    "week": "wk", "weeks": "wk", "wk": "wk",
+    "day": "d", "days": "d",
+    "hour": "h", "hours": "h",
+    "minute": "min", "minutes": "min", "min": "min",
+}  # fmt: skip
+
+
+def unit_coding(unit: str) -> dict[str, Any]:
+    """The unit of a number question as a Coding: UCUM where it is a unit of time (months: ``mo``), else its
+    words only."""
+    code = UCUM_TIME.get(unit.strip().lower())
+    if code is None:
+        return {"display": unit}
+    return {"system": UCUM, "code": code, "display": unit}
+
+
 def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[str, Any]:
-    item: dict[str, Any] = {"linkId": q.id, "text": str(q.text), "type": item_type(q)}
+    item: dict[str, Any] = {"linkId": q.id}
+    if q.codes:
+        item["code"] = [
+            {"system": c.system, "code": c.code, **({"display": c.display} if c.display else {})}
+            for c in q.codes
+        ]
+    item |= {"text": str(q.text), "type": item_type(q)}
     extensions: list[dict[str, Any]] = []
     if q.unsure and not offers_unsure(q):
         warnings.append(
@@ -128,14 +192,15 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
         if q.max is not None:
             extensions.append({"url": EXT_MAX, **_number(q, q.max)})
         if str(q.unit):
-            extensions.append({"url": EXT_UNIT, "valueCoding": {"display": str(q.unit)}})
+            extensions.append({"url": EXT_UNIT, "valueCoding": unit_coding(str(q.unit))})
     if q.ask_if is not None:
+        shown = shown_when(q, ruleset.by_id)
+        assert shown is not None
         try:
-            node = normalize(q.ask_if.source, ruleset.by_id)
-            entries, behavior = to_enable_when(node, ruleset.by_id, choice_system(ruleset.id))
+            entries, behavior = _enable_when_of(ruleset, q, shown)
         except NotExpressible as exc:
             try:
-                expression = to_fhirpath(normalize(q.ask_if.source, ruleset.by_id), ruleset.by_id)
+                expression = to_fhirpath(shown, ruleset.by_id)
             except NotExpressible as why:
                 raise UsageError(
                     f"question '{q.id}': its ask_if cannot be written in a FHIR Questionnaire ({why})"
@@ -190,7 +255,7 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
     return item
 
 
-def questionnaire(ruleset: Ruleset) -> tuple[dict[str, Any], list[str]]:
+def questionnaire(ruleset: Ruleset, canonical_base: str | None = None) -> tuple[dict[str, Any], list[str]]:
     """The ruleset as a FHIR R4 Questionnaire, and warnings about what could not be carried over."""
     warnings: list[str] = []
     items: list[dict[str, Any]] = []
@@ -213,8 +278,8 @@ def questionnaire(ruleset: Ruleset) -> tuple[dict[str, Any], list[str]]:
         group["item"].append(item)
     resource: dict[str, Any] = {
         "resourceType": "Questionnaire",
-        "id": ruleset.id,
-        "url": canonical(ruleset.id),
+        "id": fhir_id(ruleset.id),
+        "url": canonical(ruleset.id, canonical_base),
         "version": ruleset.version,
         "title": str(ruleset.title),
         "status": "active",
@@ -284,10 +349,11 @@ def answer_entries(
     return [coding(value)]
 
 
-def subject_reference(patient: str | None) -> dict[str, Any]:
-    """A reference to the person: their clinic reference as an identifier (never a name)."""
+def subject_reference(patient: str | None, system: str | None = None) -> dict[str, Any]:
+    """A reference to the person: their clinic reference as an identifier (never a name), in the clinic's
+    identifier ``system`` (an MRN's, say) or the tool's URN."""
     if patient:
-        return {"identifier": {"system": PATIENT_REF_SYSTEM, "value": patient}}
+        return {"identifier": {"system": system or PATIENT_REF_SYSTEM, "value": patient}}
     return {"display": "unidentified"}
 
 
@@ -301,8 +367,11 @@ def questionnaire_response(
     patient: str | None = None,
     authored: str | None = None,
     status: str = "completed",
+    subject: Mapping[str, Any] | None = None,
+    identifier: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Answers as a QuestionnaireResponse.
+    """Answers as a QuestionnaireResponse (``subject``: a Reference to use instead of ``patient``;
+    ``identifier``: the response's own).
 
     With the ``ruleset`` the answers follow the Questionnaire's groups, carry choice labels and the
     question text; without it (a history record scored by another ruleset version) items are flat and
@@ -338,12 +407,14 @@ def questionnaire_response(
             group["item"].append(item)
         else:
             items.append(item)
-    resource: dict[str, Any] = {
-        "resourceType": "QuestionnaireResponse",
-        "questionnaire": f"{canonical(ruleset_id)}|{ruleset_version}",
-        "status": status,
-    }
-    if patient:
+    resource: dict[str, Any] = {"resourceType": "QuestionnaireResponse"}
+    if identifier:
+        resource["identifier"] = dict(identifier)
+    resource["questionnaire"] = f"{canonical(ruleset_id)}|{ruleset_version}"
+    resource["status"] = status
+    if subject:
+        resource["subject"] = dict(subject)
+    elif patient:
         resource["subject"] = subject_reference(patient)
     if authored:
         resource["authored"] = authored
@@ -407,6 +478,8 @@ def risk_assessment(
     patient: str | None = None,
     occurrence: str | None = None,
     basis: str | None = None,
+    subject: Mapping[str, Any] | None = None,
+    identifier: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A result (``Result.to_dict()``) as a RiskAssessment: level, reasons and the ruleset version.
 
@@ -429,10 +502,12 @@ def risk_assessment(
         prediction["qualitativeRisk"] = urgency_concept(str(urgency))
     if why:
         prediction["rationale"] = "; ".join(why)
-    resource: dict[str, Any] = {
-        "resourceType": "RiskAssessment",
+    resource: dict[str, Any] = {"resourceType": "RiskAssessment"}
+    if identifier:
+        resource["identifier"] = [dict(identifier)]
+    resource |= {
         "status": "final" if level and result.get("complete", True) else "preliminary",
-        "subject": subject_reference(patient),
+        "subject": dict(subject) if subject else subject_reference(patient),
         "method": {
             "coding": [
                 {
@@ -528,11 +603,18 @@ def bundle_for_record(
     patient: str | None = None,
     authored: str | None = None,
     key: str | None = None,
+    subject: Mapping[str, Any] | None = None,
+    identifier: Mapping[str, Any] | None = None,
+    transaction: bool = False,
 ) -> list[dict[str, Any]]:
     """The two Bundle entries of one scored screening: its QuestionnaireResponse and RiskAssessment.
 
     ``key`` makes the entries' ``fullUrl`` stable (the same record always gets the same ids); without it
-    they are random. Feed the entries of many records to :func:`iter_bundle_json`.
+    they are random. Feed the entries of many records to :func:`iter_bundle_json`. ``subject``: who the
+    screening is about (a Reference, kept as given); ``identifier``: the response's identifier, from which
+    the RiskAssessment's is made (the same response scored by the same ruleset version gets the same one).
+    ``transaction``: entries of a transaction Bundle, each a conditional create on its identifier
+    (``ifNoneExist``), so that sending the same Bundle twice stores nothing twice.
     """
     info = result.get("ruleset") or {}
     seed = f"{key}|{info.get('sha256', '')}" if key is not None else None
@@ -546,12 +628,26 @@ def bundle_for_record(
         ruleset=ruleset,
         patient=patient,
         authored=authored,
+        subject=subject,
+        identifier=identifier,
     )
-    ra = risk_assessment(result, patient=patient, occurrence=authored, basis=f"urn:uuid:{qr_id}")
-    entries = [
+    ra_identifier = None
+    version = f"{info.get('id', '')}/{info.get('version', '')}/{str(info.get('sha256', ''))[:12]}"
+    if identifier and identifier.get("value"):
+        ra_identifier = {"system": RISK_ASSESSMENT_SYSTEM, "value": f"{identifier['value']}/{version}"}
+    ra = risk_assessment(
+        result,
+        patient=patient,
+        occurrence=authored,
+        basis=f"urn:uuid:{qr_id}",
+        subject=subject,
+        identifier=ra_identifier,
+    )
+    entries: list[dict[str, Any]] = [
         {"fullUrl": f"urn:uuid:{qr_id}", "resource": qr},
         {"fullUrl": f"urn:uuid:{ra_id}", "resource": ra},
     ]
+    idents: list[Mapping[str, Any] | None] = [identifier, ra_identifier]
     # One Observation per score of each instrument that was answered at all.
     for module in result.get("modules") or []:
         if not isinstance(module, Mapping) or not module.get("answered"):
@@ -562,13 +658,43 @@ def bundle_for_record(
             obs = score_observation(
                 module, score, patient=patient, effective=authored, basis=f"urn:uuid:{qr_id}"
             )
+            if subject:
+                obs["subject"] = dict(subject)
+            obs_identifier = None
+            if identifier and identifier.get("value"):
+                obs_identifier = {
+                    "system": OBSERVATION_SYSTEM,
+                    "value": f"{identifier['value']}/{module.get('id')}/{score.get('id')}/{version}",
+                }
+                obs = {"resourceType": obs["resourceType"], "identifier": [obs_identifier], **obs}
             entries.append({"fullUrl": f"urn:uuid:{obs_id}", "resource": obs})
+            idents.append(obs_identifier)
+    if transaction:
+        for entry, ident in zip(entries, idents, strict=True):
+            request: dict[str, Any] = {"method": "POST", "url": entry["resource"]["resourceType"]}
+            if ident and ident.get("value"):
+                request["ifNoneExist"] = "identifier=" + search_token(ident.get("system"), str(ident["value"]))
+            entry["request"] = request
     return entries
 
 
-def iter_bundle_json(entries: Iterable[Mapping[str, Any]], *, timestamp: str | None = None) -> Iterator[str]:
-    """A collection Bundle as JSON text, one chunk per entry (constant memory)."""
-    head: dict[str, Any] = {"resourceType": "Bundle", "type": "collection"}
+def search_token(system: object, value: str) -> str:
+    """``system|value`` for a token search parameter (FHIR's escapes, then URL encoding)."""
+    from urllib.parse import quote
+
+    def esc(text: str) -> str:
+        for ch in ("\\", "|", ",", "$"):
+            text = text.replace(ch, "\\" + ch)
+        return quote(text, safe=":/.-_~")
+
+    return (esc(str(system)) + "|" if system else "") + esc(value)
+
+
+def iter_bundle_json(
+    entries: Iterable[Mapping[str, Any]], *, timestamp: str | None = None, kind: str = "collection"
+) -> Iterator[str]:
+    """A collection (or transaction) Bundle as JSON text, one chunk per entry (constant memory)."""
+    head: dict[str, Any] = {"resourceType": "Bundle", "type": kind}
     if timestamp:
         head["timestamp"] = timestamp
     opening = json.dumps(head, ensure_ascii=False)[:-1]

@@ -1,11 +1,14 @@
-"""``batch --format fhir``: one FHIR R4 collection Bundle, written record by record (constant memory).
+"""``batch --format fhir``: one FHIR R4 Bundle (a collection, or with ``--fhir-bundle transaction`` a
+transaction of conditional creates), written record by record (constant memory).
 
 Each record becomes a QuestionnaireResponse (its own answers, read again from its cells, without answers to
 questions its skip logic does not ask) and a RiskAssessment built from the batch outcome, so statuses and
 levels are those of the CSV/JSONL output, worded as ``score --format fhir`` words them: a record whose
 warning signs could not all be ruled out has the ruleset's 'unchecked' level and title (see_doctor, "Some
 warning signs could not be checked"), and each warning sign says how soon to act. A record that could not
-be scored becomes an OperationOutcome naming the row and the problem: every input record is accounted for.
+be scored becomes an OperationOutcome naming the row and the problem: every input record is accounted for
+(a transaction Bundle leaves such records out, since a server would refuse the whole transaction for them,
+and the summary counts them). Who a record is about is kept: see :meth:`FhirWriter.who`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from stm_screen.core.answers import Answer, AnswerValueError, plain
 from stm_screen.core.contacts import Contacts, fill
 from stm_screen.core.engine import Scorer
 from stm_screen.core.ruleset import UNSURE, Ruleset
-from stm_screen.interop.fhir import bundle_for_record, overall_urgency
+from stm_screen.interop.fhir import PATIENT_REF_SYSTEM, RESPONSE_SYSTEM, bundle_for_record, overall_urgency
 
 
 def result_from_outcome(
@@ -118,9 +121,20 @@ class FhirWriter(Writer):
     wants_row = True  # the runner passes each record's cells and plan to ``write``
 
     def __init__(
-        self, handle: IO[str], with_file: bool, *, ruleset: Ruleset, contacts: Contacts | None = None
+        self,
+        handle: IO[str],
+        with_file: bool,
+        *,
+        ruleset: Ruleset,
+        contacts: Contacts | None = None,
+        patient_system: str | None = None,
+        bundle_type: str = "collection",
     ) -> None:
         super().__init__(handle, with_file)
+        self.patient_system = patient_system
+        self.transaction = bundle_type == "transaction"
+        self.bundle_type = bundle_type
+        self.left_out = 0  # records with errors, which a transaction Bundle cannot hold
         if contacts is None:  # as score without --country: the locale's country, else the default
             from stm_screen.io.contacts import contacts_for
 
@@ -137,7 +151,9 @@ class FhirWriter(Writer):
         if not self.opened:
             self.opened = True
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            self.put(f'{{"resourceType": "Bundle", "type": "collection", "timestamp": "{stamp}", "entry": [')
+            self.put(
+                f'{{"resourceType": "Bundle", "type": "{self.bundle_type}", "timestamp": "{stamp}", "entry": ['
+            )
 
     def render(self, out: Outcome) -> None:
         out.tail = "fhir"  # nothing is shared between records here; the mark only skips re-rendering
@@ -151,7 +167,9 @@ class FhirWriter(Writer):
     ) -> None:
         self.begin()
         where = f"{self.file} row {row}" if self.with_file else f"row {row}"
-        if out.status == "error":
+        if out.status == "error" and self.transaction:
+            self.left_out += 1  # a server would refuse the whole transaction; the summary lists it
+        elif out.status == "error":
             self._entry(
                 {
                     "resource": {
@@ -172,14 +190,57 @@ class FhirWriter(Writer):
                 from stm_screen.core.explain import module_results, plain_data
 
                 modules = plain_data(module_results(self.ruleset, ev, values, None))
+            subject, identifier = self.who(rid, cells, plan)
             for entry in bundle_for_record(
                 result_from_outcome(out, self.ruleset, unsure, self.contacts, modules),
                 answers=answers,
                 ruleset=self.ruleset,
                 key=f"batch:{self.file}:{row}:{rid}",
+                subject=subject,
+                identifier=identifier or {"system": RESPONSE_SYSTEM, "value": f"{self.file}:{row}"},
+                transaction=self.transaction,
             ):
                 self._entry(entry)
         out.n += 1
+
+    def who(
+        self, rid: str, cells: list[Any] | None, plan: Plan | None
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(subject, response identifier) of a record. A FHIR response keeps its own ``subject`` (a
+        ``Patient/123`` reference stays a reference) and ``identifier``; a REDCap or plain table's record id
+        (its first id column; any platform's with ``--patient-system`` or a named id column) is the patient's
+        identifier in ``--patient-system`` (else the tool's URN), and the whole id (with a REDCap event or
+        repeat instance) the response's."""
+        subject: dict[str, Any] | None = None
+        identifier: dict[str, Any] | None = None
+        if cells is not None and plan is not None and plan.preset.name == "fhir":
+            fields = {h: i for i, h in enumerate(plan.headers)}
+            for key in ("__subject__", "__identifier__"):
+                i = fields.get(key)
+                text = cells[i] if i is not None and i < len(cells) else ""
+                if text:
+                    value = json.loads(text)
+                    if key == "__subject__":
+                        subject = value
+                    else:
+                        identifier = value
+            if identifier is None and rid:
+                identifier = {"system": RESPONSE_SYSTEM, "value": rid}
+            return subject, identifier
+        # a REDCap or plain table's record id, or a named id column, is the patient's; a survey platform's
+        # (a Qualtrics ResponseId, an ODK KEY, a Kobo _uuid) names the response only, unless the clinic says
+        # which identifier system it belongs to
+        patients = plan is not None and (
+            plan.preset.name in ("redcap", "plain") or plan.id_given or self.patient_system is not None
+        )
+        if cells is not None and plan is not None and plan.id_indices and patients:
+            first = plan.id_indices[0]
+            patient = str(cells[first]).strip() if first < len(cells) else ""
+            if patient:
+                subject = {"identifier": {"system": self.patient_system or PATIENT_REF_SYSTEM, "value": patient}}
+        if rid:
+            identifier = {"system": RESPONSE_SYSTEM, "value": rid}
+        return subject, identifier
 
     def finish(self) -> None:
         self.begin()

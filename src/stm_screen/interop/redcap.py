@@ -19,10 +19,11 @@ from stm_screen.interop.conditions import (
     UNSURE_LABEL,
     YES_NO_UNSURE_REDCAP,
     NotExpressible,
-    normalize,
+    checkbox_code,
     offers_unsure,
     plain_number,
     required_in_forms,
+    shown_when,
     to_redcap,
 )
 
@@ -91,6 +92,8 @@ def choice_codes(q: Question) -> list[tuple[str, str]]:
     """(code, label) of each choice of a radio or checkbox field, 'not sure' last where it is an answer."""
     if q.type == "boolean":
         pairs = [(code, label) for code, label in YES_NO_UNSURE_REDCAP if code != UNSURE]
+    elif q.type == "multi_choice":
+        pairs = [(checkbox_code(q, c.id), _clean(str(c.label))) for c in q.choices]
     else:
         pairs = [(c.id, _clean(str(c.label))) for c in q.choices]
     if offers_unsure(q):
@@ -155,7 +158,9 @@ def branching_logic(ruleset: Ruleset, q: Question) -> str:
     if q.ask_if is None:
         return ""
     try:
-        return to_redcap(normalize(q.ask_if.source, ruleset.by_id), ruleset.by_id)
+        node = shown_when(q, ruleset.by_id)
+        assert node is not None
+        return to_redcap(node, ruleset.by_id)
     except NotExpressible as exc:
         raise UsageError(
             f"question '{q.id}': its ask_if cannot be written as REDCap branching logic ({exc})"

@@ -40,6 +40,8 @@ class Flow:
         self.stopped_early = False
         self._detour = False  # asking an earlier safety question that an instrument's answer made apply
         self._scorer = Scorer(ruleset)
+        self._skip_key: tuple[tuple[str, Answer], ...] | None = None
+        self._skip_set: frozenset[str] = frozenset()
         self._flag_by_id = {rf.id: rf for rf in ruleset.red_flags}
         # Emergencies already fired by restored answers were shown before; announce only new ones.
         self.announced: set[str] = set(self._fired_emergencies())
@@ -50,8 +52,17 @@ class Flow:
     # --- what applies -------------------------------------------------------------------------------------
 
     def applies(self, q: Question) -> bool:
-        """True when the question's ask_if holds for the answers so far (see ``Scorer.asked``)."""
-        return self._scorer.asked(q, self.answers)
+        """True when the question's ask_if holds for the answers so far (the skip rule: see
+        ``Scorer.visible``)."""
+        return q.ask_if is None or q.id not in self._skipped()
+
+    def _skipped(self) -> frozenset[str]:
+        """The questions the skip rule does not ask with the answers so far (computed once per change)."""
+        key = tuple(self.answers.items())
+        if key != self._skip_key:
+            self._skip_key = key
+            self._skip_set = self._scorer.visible(self.answers)[1]
+        return self._skip_set
 
     def applicable(self) -> list[Question]:
         return [q for q in self.questions if self.applies(q)]
@@ -171,13 +182,10 @@ class Flow:
 
     def _drop_skipped(self) -> None:
         """Answers to questions that no longer apply (an earlier answer changed) do not count."""
-        changed = True
-        while changed:  # a dropped answer can in turn switch off a later question
-            changed = False
-            for q in self.questions:
-                if q.id in self.answers and not self.applies(q):
-                    del self.answers[q.id]
-                    changed = True
+        # the skip rule already follows a chain (an answer that no longer counts switches off what
+        # depends on it), so one pass drops everything that is not asked
+        for qid in self._skipped() & self.answers.keys():
+            del self.answers[qid]
 
     def values(self) -> dict[str, Answer]:
         """The answers that count, in question order."""

@@ -1,0 +1,34 @@
+"""Workbooks out: sheets of rows written with openpyxl (imported only when a workbook is written)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def workbook_bytes(sheets: Mapping[str, Sequence[Sequence[Any]]]) -> bytes:
+    """An .xlsx file holding these sheets, in order; every cell is written as text or a number, never as a
+    formula (a cell starting with '=' is stored as a string)."""
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.cell.cell import TYPE_STRING  # type: ignore[import-untyped]
+
+    book = Workbook()
+    first = True
+    for name, rows in sheets.items():
+        sheet = book.active if first else book.create_sheet()
+        assert sheet is not None
+        sheet.title = name
+        first = False
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value == "" or value is None:
+                    continue
+                cell = sheet.cell(row=r, column=c, value=value)
+                if isinstance(value, str):
+                    cell.data_type = TYPE_STRING  # never a formula
+        if rows:
+            sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
