@@ -671,3 +671,17 @@ def test_history_never_compares_scores_of_a_module_whose_rules_changed_between_s
         ("1.0.0", [8.3, 7.3], 1),
         ("2.0.0", [7], 0),
     ]
+
+
+def test_a_score_made_with_questions_missing_says_so() -> None:
+    """PHQ-9 with two items missing is prorated (NHS): its line says it is not a complete score."""
+    rs = load_rules(None, "phq9,phq4")
+    seven = {f"phq9_{i}": "more_than_half" for i in range(1, 8)}
+    result = score_data(rs, {**CALM, **seven, "phq4_3": "several_days"})
+    lines = {s.id: s.text for m in result.modules for s in m.scores}
+    assert lines["phq9"] == (
+        "PHQ-9: 18 of 27, moderately severe (7 of 9 questions answered; the 2 missing estimated from the others)"
+    )
+    assert lines["phq2"] == "PHQ-2: not scored (1 of 2 questions answered; both are needed)"
+    full = score_data(rs, {**CALM, **PHQ9_NONE})
+    assert next(s.text for m in full.modules for s in m.scores if s.id == "phq9") == "PHQ-9: 0 of 27, none or minimal"

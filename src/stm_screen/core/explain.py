@@ -216,7 +216,10 @@ def score_text(
             return f"{name}: not scored"
         if detail.answered == 0:
             return f"{name}: not answered"
-        need = f"all {detail.items} are needed" if detail.needed >= detail.items else f"{detail.needed} are needed"
+        if detail.needed >= detail.items:
+            need = "both are needed" if detail.items == 2 else f"all {detail.items} are needed"
+        else:
+            need = f"{detail.needed} are needed"
         return f"{name}: not scored ({detail.answered} of {detail.items} questions answered; {need})"
     if score.lookup is not None and detail is not None and detail.raw is not None:
         shown = f"{name}: {_number(value)} (raw score {_number(detail.raw)})"
@@ -224,7 +227,14 @@ def score_text(
         shown = f"{name}: {_number(value)} of {_number(score.high)}"
     else:
         shown = f"{name}: {_number(value)} on a scale of {_number(score.low)} to {_number(score.high)}"
-    return f"{shown}, {band_label}" if band_label else shown
+    shown = f"{shown}, {band_label}" if band_label else shown
+    if detail is not None and 0 < detail.answered < detail.items and score.missing in ("prorate", "zero"):
+        # A score made with questions missing says so: a reader must not take it for a complete one.
+        left = detail.items - detail.answered
+        how = "estimated from the others" if score.missing == "prorate" else "counted as 0"
+        missing = f"the missing one {how}" if left == 1 else f"the {left} missing {how}"
+        shown += f" ({detail.answered} of {detail.items} questions answered; {missing})"
+    return shown
 
 
 def score_lines(
