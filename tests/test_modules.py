@@ -5,6 +5,7 @@ patient, and the rule that a module never changes the screening's level."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ PEG_TEXTS = DATA / "peg-texts.yaml"
 CALM: dict[str, Any] = dict(load_ruleset().examples[0].answers)  # every safety question answered no
 runner = CliRunner()
 SUPPLIED = ("peg", "startback", "orebro-sf", "tsk11")
+# The answer wording of the supplied instruments' forms (STarT Back items 1-9, the TSK-11's four answers).
+ANSWER_WORDING = ("agree", "not at all", "slightly", "moderately", "very much", "extremely")
 
 
 def run(*args: str) -> Any:
@@ -55,6 +58,43 @@ def test_no_item_text_is_shipped_for_supplied_instruments(name: str) -> None:
         assert all("label" not in c for c in q.get("choices") or []), q["id"]
     module = load_module(name)
     assert all(q.supplied and not q.wording for q in module.questions)
+    # A choice is named by its place on the form, never by its wording: an id such as 'very_much' is shown
+    # as the answer's label wherever no wording was given (form exports, rules show, results).
+    for q in module.questions:
+        assert all(re.fullmatch(r"option_\d+", c.id) for c in q.choices), (q.id, q.choice_ids)
+    # Nor does the file spell the answers' wording anywhere (STarT Back: Keele's labels; TSK-11's scale).
+    raw = (MODULES / f"{name}.yaml").read_text(encoding="utf-8").lower().replace("_", " ")
+    for words in ANSWER_WORDING:
+        assert words not in raw, words
+
+
+# Fragments of the wording of instruments whose text is not shipped (PEG, STarT Back, ÖMPSQ-SF, TSK-11),
+# written here only to check that none of it reaches what is shipped: the package, its rules and the README
+# (the wheel's description).
+LICENSED_FRAGMENTS = (
+    "best describes your pain",
+    "enjoyment of life?",
+    "spread down my leg",
+    "walked short distances",
+    "dressed myself",
+    "worrying thoughts",
+    "never going to get",
+    "how bothersome",
+    "light work for an hour",
+    "sleep at night",
+    "injure myself",
+    "something dangerously wrong",
+    "very much",
+    "extremely",
+)
+
+
+def test_no_licensed_wording_anywhere_in_what_is_shipped() -> None:
+    shipped = [*sorted((ROOT / "src" / "stm_screen").rglob("*.py")), *sorted((ROOT / "rules").rglob("*.yaml"))]
+    for path in [*shipped, ROOT / "README.md"]:
+        text = " ".join(path.read_text(encoding="utf-8").lower().replace("_", " ").split())
+        for fragment in LICENSED_FRAGMENTS:
+            assert fragment not in text, (path.name, fragment)
 
 
 def test_phq_text_is_shipped_with_pfizers_attribution() -> None:
@@ -267,7 +307,7 @@ def test_under_a_warning_sign_the_modules_are_shown_without_their_reassurance() 
 
 def test_startback_says_when_low_back_is_not_among_the_areas() -> None:
     rs = load_rules(None, "startback")
-    sb = {f"sb_{i}": "agree" for i in range(1, 9)} | {"sb_9": "extremely"}
+    sb = {f"sb_{i}": "option_2" for i in range(1, 9)} | {"sb_9": "option_5"}
     neck = score_data(rs, {**CALM, "pain_areas": ["neck_shoulder"], **sb}).modules[0]
     assert neck.warnings == [
         "STarT Back is meant for people with low back pain; these answers do not show that, so its result may "
@@ -336,7 +376,7 @@ def test_rules_texts_writes_a_template_that_reads_back() -> None:
     assert result.exit_code == 0
     data = yaml.safe_load(result.stdout)
     assert set(data) == {f"sb_{i}" for i in range(1, 10)}  # PHQ-4 ships its text: not in the template
-    assert set(data["sb_9"]["choices"]) == {"not_at_all", "slightly", "moderately", "very_much", "extremely"}
+    assert list(data["sb_9"]["choices"]) == ["option_1", "option_2", "option_3", "option_4", "option_5"]
     assert run("rules", "texts").exit_code == 2
 
 

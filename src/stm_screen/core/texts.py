@@ -2,12 +2,12 @@
 
 A texts file maps question ids to their wording, in one language or several::
 
-    peg_1: What number best describes ...            # one language
+    peg_1: (the clinic's wording of PEG item 1)      # one language
     peg_2: {en: ..., es: ...}                        # a text per language
     sb_9:                                            # text, help and choice labels
       text: ...
       help: ...
-      choices: {not_at_all: ..., extremely: ...}
+      choices: {option_1: ..., option_5: ...}
 
 :func:`apply_texts` checks such data against a ruleset (every id must be an item whose text is supplied,
 every choice must be one of the item's) and returns the ruleset with the wording in place. Pure: the file
