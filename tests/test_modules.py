@@ -725,3 +725,15 @@ def test_a_score_made_with_questions_missing_says_so() -> None:
     assert lines["phq2"] == "PHQ-2: not scored (1 of 2 questions answered; both are needed)"
     full = score_data(rs, {**CALM, **PHQ9_NONE})
     assert next(s.text for m in full.modules for s in m.scores if s.id == "phq9") == "PHQ-9: 0 of 27, none or minimal"
+
+
+def test_a_positive_phq2_or_gad2_is_put_plainly_and_kindly_and_true_at_the_cut_off() -> None:
+    """3 is the cut-off itself (3 or more is positive): the message may not say 'above' it."""
+    rs = load_rules(None, "phq4")
+    at = {"phq4_1": "nearly_every_day", "phq4_2": "not_at_all", "phq4_3": "nearly_every_day", "phq4_4": "not_at_all"}
+    lines = {s.id: s for s in score_data(rs, {**CALM, **at}).modules[0].scores}
+    for sid in ("gad2", "phq2"):
+        line = lines[sid]
+        assert line.value == 3 and line.flag and line.band == "positive"
+        assert "above" not in line.message and "cut-off" not in line.message  # plain words, true at 3
+        assert "talk with your doctor" in line.message and "not an emergency" in line.message
