@@ -149,6 +149,16 @@ def test_unknown_module_is_a_usage_error_with_a_suggestion() -> None:
     assert result.exit_code == 2 and "no such instrument module (did you mean 'tsk11'?)" in result.stderr
 
 
+def test_module_names_are_read_whatever_their_case_and_a_missing_file_is_said_so(tmp_path: Path) -> None:
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps({**CALM, **PHQ4_7}), encoding="utf-8")
+    result = run("score", str(answers), "--with", "PHQ4, Peg")
+    assert result.exit_code == 0, result.stderr
+    assert "PHQ-4: 7 of 12, moderate" in result.stdout
+    missing = run("score", str(answers), "--with", str(tmp_path / "mine.yaml"))
+    assert missing.exit_code == 2 and "mine.yaml: no such file" in missing.stderr
+
+
 def test_include_in_a_ruleset_and_outcomes_that_use_a_modules_score(tmp_path: Path) -> None:
     (tmp_path / "mine.yaml").write_text(
         (MODULES / "tsk11.yaml").read_text(encoding="utf-8").replace("module: tsk11", "module: my-tsk"),
