@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pexpect
 
-FIRST_QUESTION = "How many months have you had this pain"
-BARE_APP = "import questionary\nquestionary.text('How many months have you had this pain?').unsafe_ask()\n"
+FIRST_QUESTION = "How old are you"
+BARE_APP = "import questionary\nquestionary.text('How old are you?').unsafe_ask()\n"
 
 
 def time_to_prompt(argv: list[str], env: dict[str, str]) -> float:
@@ -56,7 +56,8 @@ def main() -> None:
 
     compileall.compile_dir(str(Path(stm_screen.__file__).parent), quiet=1)
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PYTHONDONTWRITEBYTECODE")}
-    env.update({"STM_SCREEN_HOME": home, "TERM": "xterm-256color"})
+    # English from the locale, as on most desktops (with no language chosen, the questionnaire asks for one).
+    env.update({"STM_SCREEN_HOME": home, "TERM": "xterm-256color", "LC_MESSAGES": "en"})
     commands = {
         "stm-screen screen": [script, "screen"],
         "bare questionary": [sys.executable, "-c", BARE_APP],

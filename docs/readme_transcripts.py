@@ -26,7 +26,8 @@ BLOCK = re.compile(re.escape(MARK) + r"\n```\n(.*?)```\n", re.S)
 
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "STM_SCREEN"))}
-    env.update({"COLUMNS": "80", "NO_COLOR": "1", "LANG": "C.UTF-8", "TERM": "dumb"})
+    # English from the locale (LC_MESSAGES=en, no country): the questionnaire does not offer its language menu.
+    env.update({"COLUMNS": "80", "NO_COLOR": "1", "LANG": "C.UTF-8", "LC_MESSAGES": "en", "TERM": "dumb"})
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["STM_SCREEN_HOME"] = str(ROOT / ".transcript-home")
     return env

@@ -17,6 +17,23 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_asked(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Tests run in English whatever the machine's locale; a test that chooses a language gets it for
+    itself only (the tool's language is process-wide, as it is for one run of the command)."""
+    from stm_screen import i18n
+
+    for var in ("STM_SCREEN_LANG", "LC_ALL", "LANGUAGE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    # English chosen by the locale (so the questionnaire does not offer its language menu), with no
+    # country (so results name the default emergency numbers). A test that sets LANG sets LC_MESSAGES too.
+    monkeypatch.setenv("LC_MESSAGES", "en")
+    i18n.activate(None)
+    yield
+    i18n.activate(None)
+
+
 @pytest.fixture(scope="session")
 def ruleset():  # type: ignore[no-untyped-def]
     from stm_screen.rules.loader import load_ruleset

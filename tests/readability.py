@@ -28,11 +28,28 @@ def grade(text: str) -> float:
     return float(_textstat().flesch_kincaid_grade(text))
 
 
-def patient_texts(rs: Ruleset) -> Iterator[tuple[str, str]]:
-    """(where, text) of every text the bundled rules show a person, with numbers filled in."""
+# Spanish scales (legible.es): Fernández-Huerta 70-80 and Szigriszt-Pazos (INFLESZ) 65-80 are "bastante fácil"
+# (fairly easy); above is easier.
+FAIRLY_EASY_FERNANDEZ_HUERTA = 70.0
+FAIRLY_EASY_SZIGRISZT_PAZOS = 65.0
+
+
+def spanish_scores(text: str) -> tuple[float, float]:
+    """(Fernández-Huerta, Szigriszt-Pazos) of a Spanish text; syllables are counted by textstat's Spanish
+    rules (Pyphen), with no dictionary to download."""
+    ts = _textstat()
+    ts.set_lang("es")
+    try:
+        return float(ts.fernandez_huerta(text)), float(ts.szigriszt_pazos(text))
+    finally:
+        ts.set_lang("en_US")
+
+
+def patient_texts(rs: Ruleset, lang: str | None = None) -> Iterator[tuple[str, str]]:
+    """(where, text) of every text the bundled rules show a person, with numbers filled in, in ``lang``."""
 
     def words(where: str, w: Words) -> Iterator[tuple[str, str]]:
-        text = fill(str(w), DEFAULT).strip()
+        text = fill(w.get(lang), DEFAULT, lang).strip()
         if text:
             yield where, " ".join(text.split())
 

@@ -227,8 +227,9 @@ def test_csv_template(ruleset: Any, tmp_path: Path) -> None:
     assert result.stdout == ""
     header, allowed, *rest = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert rest == []
-    assert header == [q.id for q in ruleset.questions]
+    assert header == ["id", *(q.id for q in ruleset.questions)]
     described = dict(zip(header, allowed, strict=True))
+    assert "never a name" in described["id"]
     assert described["pain_intensity"] == "a whole number from 0 to 10"
     assert described["age_years"] == "a whole number from 0 to 120 years; required"
     assert described["night_pain"] == "yes, no or not sure; required"
@@ -299,7 +300,11 @@ def test_questionnaire_items(ruleset: Any) -> None:
         assert item.get("required", False) == (q.required or q.safety)
         assert item.get("repeats", False) == (q.type == "multi_choice")
         if offers_unsure:  # yes, no, not sure: in that order, as the questionnaire offers them
-            assert item["answerOption"] == [
+            plain_options = [  # the other languages' labels are checked in tests/test_i18n.py
+                {"valueCoding": {k: v for k, v in o["valueCoding"].items() if k != "_display"}}
+                for o in item["answerOption"]
+            ]
+            assert plain_options == [
                 {"valueCoding": {"system": f"{system}:{q.id}", "code": code, "display": label}}
                 for code, label in (("yes", "Yes"), ("no", "No"), ("unsure", "Not sure"))
             ]

@@ -281,10 +281,10 @@ def test_rules_show_prints_square_brackets_literally(tmp_path: Path) -> None:
 
     text = (ROOT / "rules" / "pt-screen.yaml").read_text()
     text = text.replace(
-        "title: Should I see a physical therapist about my pain?", 'title: "Pain [/] check"', 1
+        "en: Should I see a physical therapist about my pain?", 'en: "Pain [/] check"', 1
     )
     text = text.replace(
-        "text: How long have you had this pain, in months?", 'text: "How many [bold]months[/bold] [/]?"', 1
+        "en: How long have you had this pain, in months?", 'en: "How many [bold]months[/bold] [/]?"', 1
     )
     rules = tmp_path / "r.yaml"
     rules.write_text(text)

@@ -224,18 +224,17 @@ def test_choices_required_constraints_and_settings(tmp_path: Path) -> None:
 def test_every_language_of_the_rules_is_a_label_column(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    text = UNSURE_RULES.replace(
-        "title: Not sure demo", "title: {en: Not sure demo, es: Demo no seguro}\nlanguages: [en, es]"
-    )
-    text = text.replace("text: How old are you?}", "text: {en: How old are you?, es: ¿Cuántos años tiene?}}")
-    rules = _rules(tmp_path, text, "two.yaml")
-    book = export_xlsform(tmp_path, rules)
+    book = export_xlsform(tmp_path)  # the bundled pt-screen: English and Spanish (issue 13)
     sheet = load_workbook(book)["survey"]
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
     assert "label::English (en)" in header and "label::Español (es)" in header
     assert "hint::Español (es)" in header and "constraint_message::Español (es)" in header
-    age = fields(parsed(book))["age"]
-    assert age["label"] == {"English (en)": "How old are you?", "Español (es)": "¿Cuántos años tiene?"}
+    form = fields(parsed(book))
+    assert form["age_years"]["label"] == {"English (en)": "How old are you?", "Español (es)": "¿Qué edad tiene?"}
+    labels = {c["name"]: c["label"] for c in form["night_pain"]["choices"]}
+    assert labels["yes"] == {"English (en)": "Yes", "Español (es)": "Sí"}
+    assert labels["unsure"] == {"English (en)": "Not sure", "Español (es)": "No lo sé"}
+    assert form["age_years"]["bind"]["jr:constraintMsg"]["Español (es)"].startswith("Se acepta: un número entero")
 
 
 def test_no_workbook_on_a_terminal_and_a_clear_error_for_a_bad_format(tmp_path: Path) -> None:

@@ -134,6 +134,7 @@ class _Differ:
 
         before = Batch(self.old, self.old_map, self.settings, self.notify)
         before.run(path, CallbackWriter(self.handle, first))
+        before.check_events_found()
         after = Batch(self.new, self.new_map, self.settings)
         self.result.records += after.run(path, CallbackWriter(self.handle, second))
         self.result.gaps_old += before.gaps

@@ -632,13 +632,37 @@ _FHIR_VALUE_KEYS = (
 )
 
 
+def _identifier(value: Any) -> dict[str, str] | None:
+    """An Identifier as FHIR allows it (a text value, a text system), else None: what is carried over to
+    the output must be valid, or a server refuses the whole transaction."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, dict) or not isinstance(value.get("value"), str) or not value["value"].strip():
+        return None
+    system = value.get("system")
+    return {"system": system, "value": value["value"]} if isinstance(system, str) and system else {"value": value["value"]}
+
+
+def _reference(value: Any) -> dict[str, Any] | None:
+    """A Reference kept as the response has it (its reference, identifier and display), when well formed."""
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key in ("reference", "type", "display"):
+        if isinstance(value.get(key), str) and value[key].strip():
+            out[key] = value[key]
+    ident = _identifier(value.get("identifier"))
+    if ident is not None:
+        out["identifier"] = ident
+    return out if ("reference" in out or "identifier" in out) else None
+
+
 def _fhir_id(res: dict[str, Any]) -> str:
-    ident = res.get("identifier")
-    if isinstance(ident, dict) and ident.get("value"):
-        return str(ident["value"])
-    if isinstance(ident, list) and ident and isinstance(ident[0], dict) and ident[0].get("value"):
-        return str(ident[0]["value"])
-    return str(res.get("id") or "")
+    ident = _identifier(res.get("identifier"))
+    if ident is not None:
+        return ident["value"]
+    rid = res.get("id")
+    return rid if isinstance(rid, str) else ""
 
 
 def fhir_record(res: dict[str, Any]) -> Record:
@@ -649,12 +673,9 @@ def fhir_record(res: dict[str, Any]) -> Record:
     """
     out: Record = {"__id__": _fhir_id(res), "__status__": str(res.get("status") or "")}
     # who the response belongs to, kept as the response has it (batch --format fhir carries it over)
-    for key in ("subject", "identifier"):
-        value = res.get(key)
-        if isinstance(value, list):
-            value = value[0] if value and isinstance(value[0], dict) else None
-        if isinstance(value, dict) and value:
-            out[f"__{key}__"] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    for key, kept in (("subject", _reference(res.get("subject"))), ("identifier", _identifier(res.get("identifier")))):
+        if kept:
+            out[f"__{key}__"] = json.dumps(kept, ensure_ascii=False, sort_keys=True)
     stack = list(reversed(res.get("item") or []))
     while stack:
         item = stack.pop()
@@ -684,12 +705,31 @@ class Coded(str):
     display: str
 
 
+# UCUM codes of units of time, as a Quantity carries them ({"value": 2, "code": "a"} is two years)
+_UCUM_TIME = {"a": "years", "mo": "months", "wk": "weeks", "d": "days"}
+
+
+def _quantity(value: dict[str, Any]) -> str:
+    """A Quantity's value, with its unit when it is a unit of time ('2 years'), which the number reader
+    converts to the question's unit (two years is 24 months, never 2)."""
+    from stm_screen.core.answers import is_time_unit
+
+    number = value.get("value")
+    if number is None:
+        return ""
+    text = str(_flat_text(number))
+    code, unit = value.get("code"), value.get("unit")
+    word = _UCUM_TIME.get(code) if isinstance(code, str) else None
+    if word is None and isinstance(unit, str) and is_time_unit(unit.strip().rstrip(".")):
+        word = unit.strip().rstrip(".")
+    return f"{text} {word}" if word else text
+
+
 def _fhir_value(value: Any, kind: str = "") -> str:
-    if isinstance(
-        value, dict
-    ):  # Coding (code, display to fall back on) or Quantity (value; its code is the unit's)
-        keys = ("value",) if kind == "valueQuantity" else ("code", "display")
-        for key in keys:
+    if isinstance(value, dict) and kind == "valueQuantity":
+        return _quantity(value)
+    if isinstance(value, dict):  # a Coding: its code, its display to fall back on
+        for key in ("code", "display"):
             if value.get(key) is not None:
                 text = str(_flat_text(value[key]))
                 display = value.get("display") if key == "code" else None

@@ -49,7 +49,28 @@ class BatchSettings:
 SKIPPED = "skipped"  # writer.counts key ("skipped", event): rows of other events, not scored
 EVENT_COLUMNS = ("redcap_event_name", "Event Name")
 REPEAT_COLUMNS = ("redcap_repeat_instrument", "Repeat Instrument")
-_NOT_TICKED = frozenset({"", "0"})
+# a checkbox cell that is not ticked: raw '0', the labels export's 'Unchecked' (REDCap's web and API label
+# exports: PyCap's export_records docstring), blank, or '0.0' after a round trip through pandas or R
+_NOT_TICKED = frozenset({"", "0", "unchecked", "0.0"})
+
+
+def _unticked(cell: Any) -> bool:
+    if isinstance(cell, str):
+        return cell.strip().casefold() in _NOT_TICKED
+    return not cell  # a JSON list where one cell belongs: ticked unless empty
+
+
+def _template_row(row: list[str], plan: Plan) -> bool:
+    """The second row of the blank template (``form export csv``): under each question-id column, what that
+    question accepts."""
+    from stm_screen.interop.template import is_description_row
+
+    cells = [
+        (t.question, row[t.indices[0]])
+        for t in plan.targets
+        if not t.split and t.headers[0] == t.question.id and t.indices[0] < len(row)
+    ]
+    return is_description_row(cells)
 
 
 def _quiet(_: str) -> None:
@@ -171,6 +192,8 @@ class Batch:
         self.progress = progress or _no_progress  # None: nobody watches, and the loop does not report
         self.parts: list[str] = []  # how the last file scored in parts went, range by range
         self.events_seen: set[str] = set()  # events of the rows seen (REDCap longitudinal exports)
+        self.file_events: set[str] = set()  # the same, in the file being read
+        self.event_misses: list[tuple[str, str]] = []  # (file, its events) of files without a wanted event
         # (file, safety questions with no column): files scored although they lack them (allowed)
         self.gaps: list[tuple[str, tuple[str, ...]]] = []
 
@@ -270,6 +293,12 @@ class Batch:
             self.check_gaps(src.name, safety_gaps(plan.unasked, self.ruleset), plan.unmatched)
             self.check_modules(src.name, plan.unasked)
 
+        if len(head) > n_head and _template_row(head[n_head], plan):
+            self.notify(
+                f"{src.name}: row {n_head + 1} says what each column accepts (the template of 'stm-screen form "
+                "export csv'); it is not a record"
+            )
+            del head[n_head]
         count = self._loop(chain(head[n_head:], rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
         self._check_events(src.name)
         if count == 0:
@@ -360,11 +389,27 @@ class Batch:
         writer.merge(rs.tally())
         return n
 
-    def _check_events(self, name: str) -> None:
+    def check_events_found(self) -> None:
+        """After every input: an event asked for (``--event``, ``event:``) that no input has is a usage
+        error (a typo, or the event's label where the file has its unique name): exit 2, nothing written,
+        rather than an empty result that a script takes for success."""
         wanted = set(self.settings.events or (self.mapping.events if self.mapping else ()))
         if wanted and self.events_seen and not wanted & self.events_seen:
             shown = ", ".join(sorted(e for e in self.events_seen if e)[:8])
+            where = "--event" if self.settings.events else f"{self.mapping.path if self.mapping else ''}: event"
+            raise UsageError(
+                f"{where}: no row of {', '.join(sorted(wanted))} in the input, so nothing was scored; the "
+                f"events in the input: {shown}"
+            )
+        for name, shown in self.event_misses:
             self.notify(f"{name}: no row of event {', '.join(sorted(wanted))}; the events in the file: {shown}")
+
+    def _check_events(self, name: str) -> None:
+        """Remember a file none of whose rows is of a wanted event (see :meth:`check_events_found`)."""
+        wanted = set(self.settings.events or (self.mapping.events if self.mapping else ()))
+        if wanted and self.file_events and not wanted & self.file_events:
+            self.event_misses.append((name, ", ".join(sorted(e for e in self.file_events if e)[:8])))
+        self.file_events = set()
 
     def _skipper(self, plan: Plan, writer: Writer) -> Callable[[list[Any]], bool] | None:
         """REDCap longitudinal or repeating exports: a function telling the rows not to score (counted per
@@ -388,6 +433,7 @@ class Batch:
         singles = tuple(t.indices[0] for t in plan.targets if not t.split)
         splits = tuple(i for t in plan.targets if t.split for i in t.indices)
         seen = self.events_seen
+        file_seen = self.file_events
 
         def which(row: list[Any]) -> str:
             name = str(row[event]) if event is not None else ""
@@ -398,10 +444,11 @@ class Batch:
         def skip(row: list[Any]) -> bool:
             if event is not None:
                 seen.add(str(row[event]))
+                file_seen.add(str(row[event]))
             if wanted:
                 if event is not None and row[event] in wanted:
                     return False
-            elif any(row[i] for i in singles) or any(row[i] not in _NOT_TICKED for i in splits):
+            elif any(row[i] for i in singles) or not all(_unticked(row[i]) for i in splits):
                 return False
             key = (SKIPPED, which(row))
             writer.counts[key] = writer.counts.get(key, 0) + 1

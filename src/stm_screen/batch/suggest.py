@@ -89,7 +89,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     for col in columns:
         if not col.name or col is id_col or (is_metadata(p, col.name) and norm(col.name) not in by_id):
             continue
-        match = _match(col, ruleset, by_id, texts)
+        match = _match(col, ruleset, by_id, texts, p)
         if match is not None and _free(taken, *match):
             found[col.index] = match
             taken.setdefault(match[0].id, set()).add(match[1])
@@ -108,7 +108,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
             entry = q.id if choice is None else f"{{question: {q.id}, choice: {choice}}}"
             lines.append(f"  {key}: {entry}")
             continue
-        match = _match(col, ruleset, by_id, texts)
+        match = _match(col, ruleset, by_id, texts, p)
         if match is not None:  # a second column for a question already answered
             lines.append(f"  {key}: null  # also matches {match[0].id}, answered by a column above: keep one")
             continue

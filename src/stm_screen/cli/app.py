@@ -103,6 +103,16 @@ CountryOpt = Annotated[
 ]
 
 
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the text shown (en, es, ...); default: STM_SCREEN_LANG, else the locale "
+        "(LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language.",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"stm-screen {__version__}")
@@ -143,6 +153,7 @@ def score(
     country: CountryOpt = None,
     with_modules: WithOpt = None,
     texts: TextsOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Score a file of answers and print the recommendation with its explanation."""
     from stm_screen.cli import score_cmd
@@ -156,6 +167,7 @@ def score(
         country=country,
         with_modules=with_modules,
         texts=texts,
+        lang=lang,
     )
 
 
@@ -168,12 +180,13 @@ def rules_check(
     ] = None,
     with_modules: WithOpt = None,
     texts: TextsOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Validate a ruleset (or an instrument module) and run its examples; with --texts, check the clinic's
     wording covers every item whose text is supplied."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.check(path, with_modules=with_modules, texts=texts)
+    rules_cmd.check(path, with_modules=with_modules, texts=texts, lang=lang)
 
 
 @rules_app.command("test", hidden=True)
@@ -197,11 +210,12 @@ def rules_show(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output: table, json.")] = "table",
     with_modules: WithOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Show a readable overview of a ruleset's questions, warning signs, criteria and outcomes."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.show(path, fmt, with_modules=with_modules)
+    rules_cmd.show(path, fmt, with_modules=with_modules, lang=lang)
 
 
 @rules_app.command("texts")

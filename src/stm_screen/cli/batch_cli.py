@@ -98,6 +98,15 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 "clinic's MRN system (default: the tool's urn:stm-screen:patient-ref).",
             ),
         ] = None,
+        response_system: Annotated[
+            str | None,
+            typer.Option(
+                "--response-system",
+                help="FHIR output: the identifier system (URI) of the export's record or response ids, "
+                "such as your REDCap project's address (default: the tool's urn:stm-screen:response, which "
+                "every project shares, and where record 1 of two projects is the same id).",
+            ),
+        ] = None,
         fhir_bundle: Annotated[
             str,
             typer.Option(
@@ -139,6 +148,7 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             jobs=jobs,
             allow_missing=allow_missing,
             patient_system=patient_system,
+            response_system=response_system,
             fhir_bundle=fhir_bundle,
             event=event,
             with_modules=with_modules,

@@ -42,10 +42,18 @@ class CommandOptions:
     jobs: int = 0
     allow_missing: bool = False
     patient_system: str | None = None
+    response_system: str | None = None
     fhir_bundle: str = "collection"
     event: str | None = None
     with_modules: str | None = None
     texts: str | None = None
+
+
+def _data_in_english() -> None:
+    """Batch output is data for scripts: its fields and messages never change with the language."""
+    from stm_screen.i18n import activate
+
+    activate(None)
 
 
 def note(line: str) -> None:
@@ -209,6 +217,13 @@ def _settings(o: CommandOptions, delimiter: str | None, allow_missing: bool | No
     )
 
 
+def _absolute_uri(text: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    return bool(parts.scheme) and " " not in text and (parts.scheme not in ("http", "https") or bool(parts.netloc))
+
+
 def _temp_dir(target: str) -> str | None:
     """Where parallel helpers keep their part of the output: beside the output file (the same disk and
     the same protection as the result), or the system's temp folder for standard output or a device."""
@@ -226,20 +241,20 @@ def _size(path: str) -> int:
 
 
 def run(inputs: list[str], o: CommandOptions) -> None:
+    _data_in_english()
     delimiter = _check(o, inputs, BATCH_FORMATS)
     if o.fhir_bundle not in ("collection", "transaction"):
         raise UsageError(f"unknown --fhir-bundle '{o.fhir_bundle}'; choose one of: collection, transaction")
-    if o.fmt != "fhir" and (o.patient_system is not None or o.fhir_bundle != "collection"):
-        raise UsageError("--patient-system and --fhir-bundle are for --format fhir")
-    if o.patient_system is not None:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(o.patient_system)
-        if not parts.scheme or " " in o.patient_system or (parts.scheme in ("http", "https") and not parts.netloc):
-            raise UsageError(
-                f"--patient-system: '{o.patient_system}' is not an absolute URI such as "
-                "https://hospital.example.org/mrn or urn:oid:1.2.3.4"
-            )
+    if o.fmt != "fhir" and (
+        o.patient_system is not None or o.response_system is not None or o.fhir_bundle != "collection"
+    ):
+        raise UsageError("--patient-system, --response-system and --fhir-bundle are for --format fhir")
+    for option, uri, example in (
+        ("--patient-system", o.patient_system, "https://hospital.example.org/mrn"),
+        ("--response-system", o.response_system, "https://redcap.example.org/project/42"),
+    ):
+        if uri is not None and not _absolute_uri(uri):
+            raise UsageError(f"{option}: '{uri}' is not an absolute URI such as {example} or urn:oid:1.2.3.4")
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
     from stm_screen.batch.runner import Batch
@@ -262,6 +277,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
                 with_file=len(inputs) > 1,
                 ruleset=ruleset,
                 patient_system=o.patient_system,
+                response_system=o.response_system,
                 bundle_type=o.fhir_bundle,
             )
         else:
@@ -273,9 +289,18 @@ def run(inputs: list[str], o: CommandOptions) -> None:
             writer.start_file(path)
             start(path)
             batch.run(path, writer)
+        batch.check_events_found()
         writer.begin()
         writer.finish()
     _summary(writer.counts, writer.bad, ruleset, inputs, batch.gaps)
+    shared = getattr(writer, "shared_ids", None)
+    if shared:
+        note(
+            f"the transaction matches each response on its {shared} record id in the system "
+            "urn:stm-screen:response, which every project shares: record 1 of another project (or form) sent "
+            "to the same server would be taken for this one's and not stored; name this project's system with "
+            "--response-system URI (such as your project's address)"
+        )
     left_out = getattr(writer, "left_out", 0)
     if left_out:
         note(
@@ -351,6 +376,7 @@ def _summary(
 
 
 def suggest(inputs: list[str], o: CommandOptions) -> None:
+    _data_in_english()
     delimiter = _check(o, inputs)
     if len(inputs) != 1:
         raise UsageError("--suggest-map reads one export at a time")
@@ -366,6 +392,7 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
 
 
 def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
+    _data_in_english()
     delimiter = _check(o, inputs)
     from stm_screen.batch.diff import run_diff
     from stm_screen.batch.mapping import load_mapping

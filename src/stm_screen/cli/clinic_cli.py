@@ -21,6 +21,14 @@ form_app = typer.Typer(
     help="Build the questionnaire in other tools: REDCap, FHIR, a CSV template.", no_args_is_help=True
 )
 
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the text shown (en, es, ...); default: STM_SCREEN_LANG, else the locale "
+        "(LC_ALL, LC_MESSAGES, LANG), else English.",
+    ),
+]
 PatientOpt = Annotated[
     str | None, typer.Option("--patient", help="Only this patient reference.", show_default=False)
 ]
@@ -53,7 +61,9 @@ def history_show(
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", help="Output: text, json, fhir (one screening); text, json, html (--patient)."),
+        typer.Option(
+            "--format", "-f", help="Output: text, json, fhir (one screening); text, json, html (--patient)."
+        ),
     ] = "text",
     patient: Annotated[
         str | None,
@@ -64,10 +74,14 @@ def history_show(
             show_default=False,
         ),
     ] = None,
-    plot: Annotated[bool, typer.Option("--plot", help="With --patient: a small chart of each score.")] = False,
+    plot: Annotated[
+        bool, typer.Option("--plot", help="With --patient: a small chart of each score.")
+    ] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="With --patient: write to this file (e.g. trend.html).")
+        Path | None,
+        typer.Option("--output", "-o", help="With --patient: write to this file (e.g. trend.html)."),
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Show a saved screening as it was scored, or (--patient) a patient's screenings over time."""
     from stm_screen.cli import history_cmd
@@ -75,7 +89,7 @@ def history_show(
     if patient is not None or record_id is None:
         history_cmd.show_patient(record_id, patient, fmt=fmt, plot=plot, output=output)
     else:
-        history_cmd.show(record_id, fmt=fmt)
+        history_cmd.show(record_id, fmt=fmt, lang=lang)
 
 
 @history_app.command("export")
@@ -152,19 +166,38 @@ def form_export(
     ] = None,
     with_modules: WithOpt = None,
     texts: TextsOpt = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="The form's main language (en, es, ...); FHIR forms also carry every other language the "
+            "ruleset is written in. Default: STM_SCREEN_LANG, else the locale, else the ruleset's first.",
+        ),
+    ] = None,
 ) -> None:
     """Export the questionnaire: a REDCap data dictionary, a FHIR Questionnaire, an XLSForm workbook (ODK,
     KoboToolbox), or a blank CSV template."""
     from stm_screen.cli import form_cmd
     from stm_screen.errors import UsageError
+    from stm_screen.i18n import _
 
     if what is not None and fmt is not None and what != fmt:
-        raise UsageError(f"two formats given ('{what}' and --format {fmt}); give one")
+        raise UsageError(
+            _("two formats given ('{what}' and --format {fmt}); give one").format(what=what, fmt=fmt)
+        )
     chosen = what or fmt
     if chosen is None:
-        raise UsageError("say which form to export: redcap, fhir, xlsform or csv (for example: form export fhir)")
+        raise UsageError(
+            _("say which form to export: redcap, fhir, xlsform or csv (for example: form export fhir)")
+        )
     form_cmd.export(
-        chosen, rules=rules, output=output, canonical_base=canonical_base, with_modules=with_modules, texts=texts
+        chosen,
+        rules=rules,
+        output=output,
+        canonical_base=canonical_base,
+        with_modules=with_modules,
+        texts=texts,
+        lang=lang,
     )
 
 

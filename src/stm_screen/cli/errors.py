@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from stm_screen.errors import ExitCode, StmScreenError
+from stm_screen.i18n import _
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -67,7 +68,7 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
                 say_error(line)
             raise SystemExit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
-            say_error("interrupted")
+            say_error(_("interrupted"))
             raise SystemExit(int(ExitCode.INTERRUPTED)) from None
         except BrokenPipeError:
             _quiet_broken_pipe()
@@ -81,8 +82,9 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
                 traceback.print_exc()
             # The type only: an exception's text may hold answers or patient references.
             say_error(
-                f"internal error ({type(exc).__name__}); this is a bug. "
-                "Run again with --debug to see the details."
+                _(
+                    "internal error ({kind}); this is a bug. Run again with --debug to see the details."
+                ).format(kind=type(exc).__name__)
             )
             raise SystemExit(int(ExitCode.INTERNAL)) from None
 

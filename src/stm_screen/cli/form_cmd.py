@@ -11,6 +11,7 @@ from pathlib import Path
 
 from stm_screen.cli.errors import say_info
 from stm_screen.errors import UsageError
+from stm_screen.i18n import _
 
 FORMATS = ("redcap", "fhir", "xlsform", "csv")
 
@@ -23,22 +24,29 @@ def export(
     canonical_base: str | None = None,
     with_modules: str | None = None,
     texts: str | None = None,
+    lang: str | None = None,
 ) -> None:
     if canonical_base is not None and fmt != "fhir":
-        raise UsageError("--canonical-base is for --format fhir")
+        raise UsageError(_("--canonical-base is for --format fhir"))
     if fmt not in FORMATS:
-        raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(FORMATS)}")
+        raise UsageError(
+            _("unknown --format '{fmt}'; choose one of: {formats}").format(
+                fmt=fmt, formats=", ".join(FORMATS)
+            )
+        )
     from stm_screen.io.output import open_output
-    from stm_screen.screening import load_rules
+    from stm_screen.screening import for_audience, load_rules
 
-    ruleset = load_rules(rules, with_modules, texts)
+    ruleset = for_audience(load_rules(rules, with_modules, texts), lang=lang).ruleset
     missing = ruleset.missing_wording
     if missing and fmt != "csv":
         # The form gets a stand-in label ('PEG item 1'), never invented wording: the clinic types its own.
+        ids = ", ".join(q.id for q in missing[:6]) + (" ..." if len(missing) > 6 else "")
         say_info(
-            f"warning: no wording was given for {len(missing)} item(s) whose licensed text is not shipped "
-            f"({', '.join(q.id for q in missing[:6])}{' ...' if len(missing) > 6 else ''}); the form labels "
-            "them 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE"
+            _(
+                "warning: no wording was given for {n} item(s) whose licensed text is not shipped ({ids}); the "
+                "form labels them 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE"
+            ).format(n=len(missing), ids=ids)
         )
     if fmt == "xlsform":
         _xlsform(ruleset, output)
@@ -50,7 +58,7 @@ def export(
             canonical_base = check_canonical_base(canonical_base)
         resource, warnings = questionnaire(ruleset, canonical_base=canonical_base)
         for warning in warnings:
-            say_info(f"warning: {warning}")
+            say_info(_("warning: {problem}").format(problem=warning))
         with open_output(output) as handle:
             handle.write(json.dumps(resource, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -59,7 +67,7 @@ def export(
 
             rows = data_dictionary(ruleset)
             for warning in dictionary_warnings(ruleset):
-                say_info(f"warning: {warning}")
+                say_info(_("warning: {problem}").format(problem=warning))
         else:
             from stm_screen.interop.template import batch_template
 
@@ -67,7 +75,7 @@ def export(
         with open_output(output, newline="") as handle:
             csv.writer(handle, lineterminator="\n").writerows(rows)
     if output is not None:
-        say_info(f"wrote {output}")
+        say_info(_("wrote {path}").format(path=output))
 
 
 def _xlsform(ruleset: object, output: Path | None) -> None:
@@ -79,11 +87,13 @@ def _xlsform(ruleset: object, output: Path | None) -> None:
     assert isinstance(ruleset, Ruleset)
     if output is None or str(output) == "-":
         if sys.stdout.isatty():
-            raise UsageError("an XLSForm is a workbook (.xlsx): write it to a file with --output FILE.xlsx")
+            raise UsageError(
+                _("an XLSForm is a workbook (.xlsx): write it to a file with --output FILE.xlsx")
+            )
     try:
         data = workbook_bytes(sheets(ruleset))
     except NotExpressible as exc:
-        raise UsageError(f"cannot write an XLSForm: {exc}") from None
+        raise UsageError(_("cannot write an XLSForm: {problem}").format(problem=exc)) from None
     if output is None or str(output) == "-":
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -97,5 +107,9 @@ def _xlsform(ruleset: object, output: Path | None) -> None:
             handle.flush()
             handle.buffer.write(data)  # the workbook's bytes, under the same temp file + rename
     except OSError as exc:
-        raise UsageError(f"{output}: cannot write ({exc.strerror or type(exc).__name__})") from None
-    say_info(f"wrote {output}")
+        raise UsageError(
+            _("{path}: cannot write ({reason})").format(
+                path=output, reason=exc.strerror or type(exc).__name__
+            )
+        ) from None
+    say_info(_("wrote {path}").format(path=output))

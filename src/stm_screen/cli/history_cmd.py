@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from stm_screen.cli.errors import say_info
 from stm_screen.errors import Interrupted, UsageError
+from stm_screen.i18n import _
 
 if TYPE_CHECKING:
     from stm_screen.core.ruleset import Ruleset
@@ -83,7 +84,9 @@ def _storable(record_id: int) -> bool:
 
 
 def _not_found(record_id: int) -> UsageError:
-    return UsageError(f"there is no saved screening with id {record_id} (see 'stm-screen history list')")
+    return UsageError(
+        _("there is no saved screening with id {id} (see 'stm-screen history list')").format(id=record_id)
+    )
 
 
 # --- list ---------------------------------------------------------------------------------------------
@@ -186,8 +189,34 @@ def fhir_entries(record: Record) -> list[dict[str, Any]]:
     )
 
 
-def show(record_id: int, *, fmt: str) -> None:
+def _in_language(record: Record, lang: str | None) -> Any:
+    """The saved screening explained again in ``lang`` when the rules it was scored with are still to hand
+    (the bundled ruleset of the same id and hash: the same rules give the same result); else None, and the
+    result is shown as it was saved."""
+    if lang is None:
+        return None
+    from stm_screen.errors import StmScreenError
+    from stm_screen.screening import for_audience, load_rules, score_data
+
+    try:
+        ruleset = load_rules(record.ruleset_id)
+    except StmScreenError:
+        return None
+    if ruleset.sha256 != record.ruleset_sha256 or len(ruleset.languages) < 2:
+        return None
+    saved_country = (record.result.get("contacts") or {}).get("country")
+    audience = for_audience(ruleset, lang=lang, country=saved_country)
+    try:
+        return score_data(audience.ruleset, record.answers, contacts=audience.contacts)
+    except StmScreenError:
+        return None
+
+
+def show(record_id: int, *, fmt: str, lang: str | None = None) -> None:
     _choose(fmt, SHOW_FORMATS)
+    from stm_screen.i18n import use_language
+
+    use_language(lang)
     from stm_screen.store import open_store
 
     if not _storable(record_id):
@@ -210,16 +239,23 @@ def show(record_id: int, *, fmt: str) -> None:
     from stm_screen.store.records import result_from_dict
 
     try:
-        result = result_from_dict(record.result)
+        result = _in_language(record, lang) or result_from_dict(record.result)
     except (TypeError, ValueError, AttributeError):
         raise UsageError(
-            f"screening {record.id} was saved by stm-screen {record.tool_version} in a form this version cannot "
-            "render as text; use --format json"
+            _(
+                "screening {id} was saved by stm-screen {version} in a form this version cannot render as text; "
+                "use --format json"
+            ).format(id=record.id, version=record.tool_version)
         ) from None
     console = make_console()
-    who = f", patient {record.patient_ref}" if record.patient_ref else ""
+    if record.patient_ref:
+        heading = _("Screening {id}, saved {date}, patient {ref}").format(
+            id=record.id, date=record.created_at, ref=record.patient_ref
+        )
+    else:
+        heading = _("Screening {id}, saved {date}").format(id=record.id, date=record.created_at)
     console.print(
-        f"Screening {record.id}, saved {record.created_at}{who}",
+        heading,
         markup=False,
         highlight=False,
         soft_wrap=True,

@@ -25,6 +25,7 @@ SCREEN_OPTIONS: dict[str, tuple[str, bool]] = {
     "--next": ("next_patient", False),
     "--save": ("save", False),
     "--country": ("country", True),
+    "--lang": ("lang", True),
     "--with": ("with_modules", True),
     "--texts": ("texts", True),
 }
@@ -98,6 +99,7 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
     "--patient-system": ("patient_system", True),
+    "--response-system": ("response_system", True),
     "--fhir-bundle": ("fhir_bundle", True),
     "--event": ("event", True),
     "--with": ("with_modules", True),
@@ -159,6 +161,9 @@ def _safe_streams() -> None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     _safe_streams()
+    from stm_screen.i18n import start
+
+    start(args)
     batch = parse_batch(args)
     if batch is not None:
         from stm_screen.cli.errors import set_debug

@@ -9,48 +9,99 @@ from typing import Any
 
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import UsageError
+from stm_screen.i18n import _, ngettext
+
+SHOW_FORMATS = ("table", "json")
 
 
-def check(path: str | None, with_modules: str | None = None, texts: str | None = None) -> None:
+def check(
+    path: str | None, with_modules: str | None = None, texts: str | None = None, lang: str | None = None
+) -> None:
+    from stm_screen.i18n import use_language
     from stm_screen.screening import check_rules
 
+    use_language(lang)
     ruleset, report = check_rules(path, with_modules, texts)
     if ruleset.warnings:
         from stm_screen.cli.errors import say_info
 
         for warning in ruleset.warnings:
-            say_info(f"stm-screen: warning: {warning}")
+            say_info(_("stm-screen: warning: {problem}").format(problem=warning))
     own = [q for q in ruleset.questions if q.module is None]
     if not ruleset.levels and not ruleset.red_flags:  # an instrument module on its own
         own = list(ruleset.questions)
         sys.stdout.write(
-            f"ok: module {ruleset.id} {ruleset.version} ({ruleset.origin}): {_count(len(own), 'question')}, "
-            f"{_count(len(ruleset.scores), 'score')}, item text {ruleset.item_text}, licence {ruleset.license}; "
-            f"{report.passed} of {_count(report.total, 'example')} pass\n"
+            _(
+                "ok: module {id} {version} ({origin}): {questions}, {scores}, item text {item_text}, licence "
+                "{license}; {passed}"
+            ).format(
+                id=ruleset.id,
+                version=ruleset.version,
+                origin=ruleset.origin,
+                questions=ngettext("{n} question", "{n} questions", len(own)).format(n=len(own)),
+                scores=ngettext("{n} score", "{n} scores", len(ruleset.scores)).format(n=len(ruleset.scores)),
+                item_text=ruleset.item_text,
+                license=ruleset.license,
+                passed=ngettext(
+                    "{passed} of {n} example pass", "{passed} of {n} examples pass", report.total
+                ).format(passed=report.passed, n=report.total),
+            )
+            + "\n"
         )
     else:
+        counts = ", ".join(
+            (
+                ngettext("{n} question", "{n} questions", len(own)).format(n=len(own)),
+                ngettext("{n} warning sign", "{n} warning signs", len(ruleset.red_flags)).format(
+                    n=len(ruleset.red_flags)
+                ),
+                ngettext("{n} criterion", "{n} criteria", len(ruleset.criteria)).format(
+                    n=len(ruleset.criteria)
+                ),
+                ngettext(
+                    "{passed} of {n} example pass", "{passed} of {n} examples pass", report.total
+                ).format(passed=report.passed, n=report.total),
+            )
+        )
         sys.stdout.write(
-            f"ok: {ruleset.id} {ruleset.version} ({ruleset.origin}): {_count(len(own), 'question')}, "
-            f"{_count(len(ruleset.red_flags), 'warning sign')}, "
-            f"{_count(len(ruleset.criteria), 'criterion', 'criteria')}, "
-            f"{report.passed} of {_count(report.total, 'example')} pass\n"
+            _("ok: {id} {version} ({origin}): {counts}").format(
+                id=ruleset.id, version=ruleset.version, origin=ruleset.origin, counts=counts
+            )
+            + "\n"
         )
     for mod in ruleset.modules:
         n_scores = sum(1 for s in ruleset.scores if s.module == mod.id)
         sys.stdout.write(
-            f"  with module {mod.id} {mod.version} ({mod.short}): {_count(len(mod.questions), 'question')}, "
-            f"{_count(n_scores, 'score')}, item text {mod.item_text}, licence {mod.license}\n"
+            "  "
+            + _(
+                "with module {id} {version} ({short}): {questions}, {scores}, item text {item_text}, licence {license}"
+            ).format(
+                id=mod.id,
+                version=mod.version,
+                short=mod.short,
+                questions=ngettext("{n} question", "{n} questions", len(mod.questions)).format(
+                    n=len(mod.questions)
+                ),
+                scores=ngettext("{n} score", "{n} scores", n_scores).format(n=n_scores),
+                item_text=mod.item_text,
+                license=mod.license,
+            )
+            + "\n"
         )
     if texts is not None:
         supplied = sum(1 for q in ruleset.questions if q.supplied)
-        sys.stdout.write(f"  texts {texts}: wording for {_count(supplied, 'item')}\n")
+        sys.stdout.write(
+            "  "
+            + _("texts {file}: wording for {items}").format(
+                file=texts, items=ngettext("{n} item", "{n} items", supplied).format(n=supplied)
+            )
+            + "\n"
+        )
     from stm_screen.cli.opts import tell_notices
 
     tell_notices(ruleset)
 
 
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _question(q: Question) -> dict[str, Any]:
@@ -80,6 +131,7 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
         "description": str(ruleset.description),
         "sha256": ruleset.sha256,
         "languages": list(ruleset.languages),
+        "lang": ruleset.lang,
         "questions": [_question(q) for q in ruleset.questions],
         "red_flags": [
             {
@@ -114,7 +166,14 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
                 "min_answered": s.min_answered if s.items else None,
                 "round": s.round,
                 "bands": [
-                    {"id": b.id, "label": str(b.label), "min": b.min, "max": b.max, "flag": b.flag, "source": b.source.id}
+                    {
+                        "id": b.id,
+                        "label": str(b.label),
+                        "min": b.min,
+                        "max": b.max,
+                        "flag": b.flag,
+                        "source": b.source.id,
+                    }
                     for b in s.bands
                 ],
             }
@@ -160,8 +219,10 @@ def texts_template(rules: str | None, with_modules: str | None, output: Path | N
     if not supplied:
         names = ", ".join(m.id for m in ruleset.modules) or ruleset.id
         raise UsageError(
-            f"no item of {names} needs the clinic's wording (their text is shipped); add an instrument "
-            "whose text is supplied, e.g. --with peg"
+            _(
+                "no item of {names} needs the clinic's wording (their text is shipped); add an instrument "
+                "whose text is supplied, e.g. --with peg"
+            ).format(names=names)
         )
     lines = [
         "# The clinic's wording of licensed instruments, for stm-screen --texts FILE.",
@@ -194,12 +255,16 @@ def texts_template(rules: str | None, with_modules: str | None, output: Path | N
     write_text_atomic(output, text, force=True)
 
 
-def show(path: str | None, fmt: str, with_modules: str | None = None) -> None:
-    from stm_screen.screening import load_rules
+def show(path: str | None, fmt: str, with_modules: str | None = None, lang: str | None = None) -> None:
+    from stm_screen.screening import for_audience, load_rules
 
-    if fmt not in ("table", "json"):
-        raise UsageError(f"unknown --format '{fmt}'; choose one of: table, json")
-    ruleset = load_rules(path, with_modules)
+    if fmt not in SHOW_FORMATS:
+        raise UsageError(
+            _("unknown --format '{fmt}'; choose one of: {formats}").format(
+                fmt=fmt, formats=", ".join(SHOW_FORMATS)
+            )
+        )
+    ruleset = for_audience(load_rules(path, with_modules), lang=lang).ruleset
     if fmt == "json":
         from stm_screen.render.formats import printable_json
 
@@ -219,21 +284,23 @@ def show(path: str | None, fmt: str, with_modules: str | None = None) -> None:
         f"[bold]{escape(str(ruleset.title))}[/bold]  ({escape(f'{ruleset.id} {ruleset.version}')})",
         highlight=False,
     )
-    questions = Table("id", "question", "answer", title="Questions", show_lines=False)
+    questions = Table("id", _("question"), _("answer"), title=_("Questions"), show_lines=False)
     for q in ruleset.questions:
-        extra = " [safety]" if q.safety else ""
-        cond = f"\n(asked if {q.ask_if.source})" if q.ask_if else ""
+        extra = " " + _("[safety]") if q.safety else ""
+        cond = "\n" + _("(asked if {condition})").format(condition=q.ask_if.source) if q.ask_if else ""
         questions.add_row(Text(q.id), Text(f"{q.text}{extra}{cond}"), Text(allowed(q)))
     console.print(questions)
-    flags = Table("id", "when", "level", "source", title="Warning signs (override everything else)")
+    flags = Table(
+        "id", _("when"), _("level"), _("source"), title=_("Warning signs (override everything else)")
+    )
     for r in ruleset.red_flags:
         flags.add_row(*map(Text, (r.id, r.when.source, r.level, r.source.id)))
     console.print(flags)
-    crit = Table("id", "when", "points", "source", title="Criteria")
+    crit = Table("id", _("when"), _("points"), _("source"), title=_("Criteria"))
     for c in ruleset.criteria:
         crit.add_row(*map(Text, (c.id, c.when.source, f"{c.points:g}", c.source.id)))
     console.print(crit)
-    outs = Table("level", "rule", "title", title="Outcomes")
+    outs = Table(_("level"), _("rule"), _("title"), title=_("Outcomes"))
     for o in ruleset.outcomes:
         if o.when is not None:
             rule = o.when.source

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from stm_screen.errors import UsageError
+from stm_screen.i18n import _
 
 
 def run(
@@ -17,32 +18,35 @@ def run(
     country: str | None = None,
     with_modules: str | None = None,
     texts: str | None = None,
+    lang: str | None = None,
 ) -> None:
     from stm_screen.render.formats import RENDERERS
 
     if fmt not in RENDERERS:
-        raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(RENDERERS)}")
+        raise UsageError(
+            _("unknown --format '{fmt}'; choose one of: {formats}").format(fmt=fmt, formats=", ".join(RENDERERS))
+        )
     if patient is not None:
         if not save and fmt != "fhir":
-            raise UsageError("--patient is only used with --save or --format fhir")
+            raise UsageError(_("--patient is only used with --save or --format fhir"))
         from stm_screen.store.records import check_patient_ref
 
         patient = check_patient_ref(patient)
+    from stm_screen.cli.opts import tell_notices
     from stm_screen.io.answers_file import read_answers
-    from stm_screen.io.contacts import contacts_for
-    from stm_screen.screening import load_rules, score_data
+    from stm_screen.screening import for_audience, load_rules, score_data
 
-    contacts, note = contacts_for(country)
-    if note:
+    loaded = load_rules(rules, with_modules, texts)
+    tell_notices(loaded)
+    audience = for_audience(loaded, lang=lang, country=country)
+    if audience.notes:
         from stm_screen.cli.errors import say_info
 
-        say_info(note)
-    ruleset = load_rules(rules, with_modules, texts)
-    from stm_screen.cli.opts import tell_notices
-
-    tell_notices(ruleset)
+        for note in audience.notes:
+            say_info(note)
+    ruleset = audience.ruleset
     data, name = read_answers(answers)
-    result = score_data(ruleset, data, source=name, contacts=contacts)
+    result = score_data(ruleset, data, source=name, contacts=audience.contacts)
     # The result is shown first: if saving fails, the person still has it, and the error says why.
     if fmt == "fhir":
         from stm_screen.render.formats import printable_json, to_fhir
@@ -68,4 +72,4 @@ def run(
         from stm_screen.store import save_screening
 
         record_id = save_screening(result, ruleset=ruleset, patient=patient)
-        say_info(f"saved to the history as screening {record_id}")
+        say_info(_("saved to the history as screening {id}").format(id=record_id))

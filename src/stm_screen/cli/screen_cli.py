@@ -72,6 +72,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
         with_modules: WithOpt = None,
         texts: TextsOpt = None,
+        lang: Annotated[
+            str | None,
+            typer.Option(
+                "--lang",
+                help="Language of the questions and the result (en, es, ...); default: STM_SCREEN_LANG, "
+                "else the locale (LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language.",
+            ),
+        ] = None,
     ) -> None:
         """Answer the screening questions in the terminal and see the result."""
         from stm_screen.cli import screen_cmd
@@ -89,6 +97,7 @@ def register(app: typer.Typer) -> None:
                 country=country,
                 with_modules=with_modules,
                 texts=texts,
+                lang=lang,
             )
         )
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from stm_screen.cli.errors import fail, say_error
 from stm_screen.errors import ExitCode, Problem, RulesError, StmScreenError, UsageError
+from stm_screen.i18n import _
 
 if TYPE_CHECKING:
     from stm_screen.core.contacts import Contacts
@@ -43,6 +44,7 @@ class Options:
     country: str | None = None
     with_modules: str | None = None  # instrument modules asked after the screening (--with phq4,peg)
     texts: str | None = None  # the clinic's wording of instruments whose text is not shipped
+    lang: str | None = None
 
 
 def stdin_is_terminal() -> bool:
@@ -75,14 +77,18 @@ def check_report(path: Path | None, force: bool) -> None:
     report_format(path)
     try:
         if path.is_dir():
-            raise UsageError(f"{path}: is a folder")
+            raise UsageError(_("{path}: is a folder").format(path=path))
         if path.exists() and not force:
-            raise UsageError(f"{path}: already exists; use --force to overwrite it")
+            raise UsageError(_("{path}: already exists; use --force to overwrite it").format(path=path))
         folder = path.parent if str(path.parent) else Path(".")
         if not folder.is_dir():
-            raise UsageError(f"{path}: the folder {folder} does not exist")
+            raise UsageError(_("{path}: the folder {folder} does not exist").format(path=path, folder=folder))
     except OSError as exc:  # a name too long, say
-        raise UsageError(f"{path}: cannot be used ({exc.strerror or type(exc).__name__})") from None
+        raise UsageError(
+            _("{path}: cannot be used ({reason})").format(
+                path=path, reason=exc.strerror or type(exc).__name__
+            )
+        ) from None
     import tempfile
 
     try:  # the report is written at the very end: find out now whether it can be
@@ -90,7 +96,11 @@ def check_report(path: Path | None, force: bool) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write in {folder} ({exc.strerror or type(exc).__name__})") from None
+        raise UsageError(
+            _("{path}: cannot write in {folder} ({reason})").format(
+                path=path, folder=folder, reason=exc.strerror or type(exc).__name__
+            )
+        ) from None
 
 
 def _rules_spec(rules: str | None) -> str | None:
@@ -155,16 +165,18 @@ def make_prompter(opts: Options) -> Prompter:
 
 def run(opts: Options) -> None:
     if not stdin_is_terminal():
+        from stm_screen.i18n import start
+
+        start(sys.argv[1:])  # the environment's language: no ruleset has been read yet
         fail(
-            "the questionnaire needs a terminal to type in; to score answers from a file use "
-            "'stm-screen score FILE'",
+            _(
+                "the questionnaire needs a terminal to type in; to score answers from a file use "
+                "'stm-screen score FILE'"
+            ),
             ExitCode.USAGE,
         )
     patient = check_patient(opts.patient)
     check_report(opts.report, opts.force)
-    from stm_screen.io.contacts import contacts_for
-
-    contacts, contacts_note = contacts_for(opts.country)
     if opts.save:  # a store that cannot be used is refused before the first question
         from stm_screen.store import open_store
 
@@ -173,14 +185,16 @@ def run(opts: Options) -> None:
 
     from stm_screen.io.datadir import data_dir
     from stm_screen.prompt import resume as resume_files
-    from stm_screen.screening import load_rules
+    from stm_screen.screening import for_audience, load_rules
 
     folder = data_dir()
     saved: Saved | None = None
     if opts.resume:
         files = resume_files.saved_files(folder)
         if not files:
-            raise UsageError("there is no stopped screening to continue; start one with 'stm-screen screen'")
+            raise UsageError(
+                _("there is no stopped screening to continue; start one with 'stm-screen screen'")
+            )
         if patient is None:
             saved = resume_files.load(files[0])
             try:  # a file edited by hand may hold anything: only a valid reference is shown
@@ -190,7 +204,9 @@ def run(opts: Options) -> None:
         else:  # that patient's own screening, never the last one stopped (another patient's answers)
             saved = _saved_for(files, patient)
     rules = opts.rules if opts.rules is not None else (saved.rules if saved else None)
-    with_modules = opts.with_modules if opts.with_modules is not None else (saved.with_modules if saved else None)
+    with_modules = (
+        opts.with_modules if opts.with_modules is not None else (saved.with_modules if saved else None)
+    )
     texts = _texts_spec(opts.texts) if opts.texts is not None else (saved.texts if saved else None)
     try:
         ruleset = load_rules(rules, with_modules, texts)
@@ -199,23 +215,32 @@ def run(opts: Options) -> None:
             raise
         # The rules the stopped screening used are gone or changed: say how to go on.
         hint = Problem(
-            "the stopped screening was started with these rules; to continue with others, run "
-            "'stm-screen screen --resume --rules PATH'"
+            _(
+                "the stopped screening was started with these rules; to continue with others, run "
+                "'stm-screen screen --resume --rules PATH'"
+            )
         )
         raise RulesError([*exc.problems, hint]) from None
     refuse_missing_wording(ruleset)
     from stm_screen.cli.opts import tell_notices
 
     tell_notices(ruleset)
+    audience = for_audience(ruleset, lang=opts.lang, country=opts.country)
     prompter = make_prompter(opts)
-    if contacts_note:
-        prompter.show(f"Note: {contacts_note}.", "note")
+    if not audience.choice.chosen and len(ruleset.languages) > 1:
+        # Nothing chose a language (no --lang, STM_SCREEN_LANG or locale language): ask, in every language.
+        audience = for_audience(ruleset, lang=choose_language_here(prompter, ruleset), country=opts.country)
+    ruleset, contacts = audience.ruleset, audience.contacts
+    for note in audience.notes:
+        prompter.show(_("Note: {note}.").format(note=note), "note")
     if saved is None:
         waiting = resume_files.saved_files(folder)
         if waiting:
             prompter.show(
-                f"Note: {len(waiting)} stopped screening(s) are saved. To continue the last one, stop this "
-                "one (Ctrl-C) and run: stm-screen screen --resume",
+                _(
+                    "Note: {n} stopped screening(s) are saved. To continue the last one, stop this one (Ctrl-C) "
+                    "and run: stm-screen screen --resume"
+                ).format(n=len(waiting)),
                 "note",
             )
 
@@ -243,6 +268,29 @@ def run(opts: Options) -> None:
         n += 1
 
 
+def choose_language_here(prompter: Prompter, ruleset: Ruleset) -> str:
+    """The welcome screen's language menu: each of the ruleset's languages named in itself."""
+    from stm_screen.core.language import native_name
+    from stm_screen.prompt.ask import Option
+
+    names = [native_name(code) for code in ruleset.languages]
+    heading = " / ".join(dict.fromkeys(_language_word(code) for code in ruleset.languages))
+    options = [Option(code, f"{name} ({code})") for code, name in zip(ruleset.languages, names, strict=True)]
+    return prompter.select(heading, options, default=ruleset.languages[0])
+
+
+def _language_word(code: str) -> str:
+    """'Language' in that language (for the menu's heading)."""
+    from stm_screen.i18n import activate, current
+
+    before = current()
+    try:
+        activate(code)
+        return _("Language")
+    finally:
+        activate(before)
+
+
 def _texts_spec(texts: str) -> str:
     """The --texts file, as a path that --resume finds again from any folder."""
     candidate = Path(texts).expanduser()
@@ -261,10 +309,12 @@ def refuse_missing_wording(ruleset: Ruleset) -> None:
         by_owner.setdefault(owner, []).append(q.id)
     names = "; ".join(f"{owner} ({', '.join(ids)})" for owner, ids in by_owner.items())
     raise UsageError(
-        f"the questionnaire cannot ask {names}: the licence of their wording does not let stm-screen ship "
-        "it, and no wording for them was given. Give your clinic's licensed wording with --texts FILE.yaml "
-        "(stm-screen rules texts --with MODULES writes a template to fill in). 'stm-screen score' and "
-        "'stm-screen batch' score their answers without it"
+        _(
+            "the questionnaire cannot ask {names}: the licence of their wording does not let stm-screen ship "
+            "it, and no wording for them was given. Give your clinic's licensed wording with --texts FILE.yaml "
+            "(stm-screen rules texts --with MODULES writes a template to fill in). 'stm-screen score' and "
+            "'stm-screen batch' score their answers without it"
+        ).format(names=names)
     )
 
 
@@ -281,8 +331,10 @@ def _saved_for(files: list[Path], patient: str) -> Saved:
             return saved
     # The reference itself is not repeated (messages never hold patient references).
     raise UsageError(
-        "there is no stopped screening for that patient reference; start one with 'stm-screen screen "
-        "--patient REF', or leave out --patient to continue the last one stopped"
+        _(
+            "there is no stopped screening for that patient reference; start one with 'stm-screen screen "
+            "--patient REF', or leave out --patient to continue the last one stopped"
+        )
     )
 
 
@@ -295,12 +347,12 @@ def next_patient(prompter: Prompter, ask_reference: bool) -> str | None:
             return None
         from stm_screen.core.patient import PATIENT_RULE, is_patient_ref
 
-        return None if is_patient_ref(text) else f"Not accepted: {PATIENT_RULE}."
+        return None if is_patient_ref(text) else _("Not accepted: {rule}.").format(rule=_(PATIENT_RULE))
 
     message = (
-        "Next patient's reference (Enter for none, q to finish):"
+        _("Next patient's reference (Enter for none, q to finish):")
         if ask_reference
-        else "Press Enter to clear the screen for the next patient, or type q to finish:"
+        else _("Press Enter to clear the screen for the next patient, or type q to finish:")
     )
     try:
         word = prompter.text(message, check)
@@ -354,30 +406,43 @@ def screen_one(
     for kind, text in welcome(ruleset, len(flow.applicable()), patient):
         prompter.show(text, kind)
     if saved is not None:
-        prompter.show(f"Welcome back: {len(flow.answers)} answer(s) restored.", "note")
+        n = len(flow.answers)
+        prompter.show(
+            _("Welcome back: {n} answer(s) restored.").format(n=n),
+            "note",
+        )
         if dropped:
             prompter.show(
-                f"The rules have changed since; {len(dropped)} saved answer(s) no longer fit and will be "
-                "asked again.",
+                _(
+                    "The rules have changed since; {n} saved answer(s) no longer fit and will be asked again."
+                ).format(n=len(dropped)),
                 "note",
             )
         if flow.announced:
-            prompter.show("Your earlier answers included an urgent warning sign.", "urgent")
+            prompter.show(_("Your earlier answers included an urgent warning sign."), "urgent")
 
     save_failed: list[str] = []
 
     def autosave(current: Flow) -> None:
         try:
             resume_files.save(
-                path, ruleset, current.values(), rules=rules, patient=patient, with_modules=with_modules, texts=texts
+                path,
+                ruleset,
+                current.values(),
+                rules=rules,
+                patient=patient,
+                with_modules=with_modules,
+                texts=texts,
             )
         except (StmScreenError, OSError):
             # Saving is a safety net: losing it must not end the screening. Say so once.
             if not save_failed:
                 save_failed.append(str(path))
                 prompter.show(
-                    "Note: your answers could not be saved as you go (the data folder cannot be written). "
-                    "You can carry on; if you stop before the end, you will have to start again.",
+                    _(
+                        "Note: your answers could not be saved as you go (the data folder cannot be written). "
+                        "You can carry on; if you stop before the end, you will have to start again."
+                    ),
                     "note",
                 )
 
@@ -399,13 +464,13 @@ def screen_one(
     show_result(result, prompter)
     if report is not None:
         write_report(result, ruleset, report, patient, force=force)
-        prompter.show(f"Report written to {report}", "note")
+        prompter.show(_("Report written to {path}").format(path=report), "note")
     if save:
         # If saving fails the resume file stays, so the answers are not lost.
         from stm_screen.store import save_screening
 
         record_id = save_screening(result, ruleset=ruleset, patient=patient)
-        prompter.show(f"Saved to the history as screening {record_id}", "note")
+        prompter.show(_("Saved to the history as screening {id}").format(id=record_id), "note")
     resume_files.delete(path)
     return result
 
@@ -429,15 +494,15 @@ def stopped(
             resume_files.save(
                 path, ruleset, values, rules=rules, patient=patient, with_modules=with_modules, texts=texts
             )
-            message = (
-                f"stopped; your {len(values)} answer(s) are saved. To continue where you left off, run: "
+            message = _(
+                "stopped; your {n} answer(s) are saved. To continue where you left off, run: "
                 "stm-screen screen --resume"
-            )
+            ).format(n=len(values))
         except (StmScreenError, OSError):
-            message = "stopped; your answers could not be saved (the data folder cannot be written)"
+            message = _("stopped; your answers could not be saved (the data folder cannot be written)")
     else:
         resume_files.delete(path)
-        message = "stopped before any answer; nothing was saved"
+        message = _("stopped before any answer; nothing was saved")
     with contextlib.suppress(OSError):
         sys.stdout.write("\n")
         sys.stdout.flush()

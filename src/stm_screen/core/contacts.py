@@ -33,6 +33,21 @@ class Contacts(NamedTuple):
     crisis: str
     crisis_spanish: str = ""
     sources: tuple[ContactSource, ...] = ()
+    by_lang: Mapping[str, tuple[str, str]] = {}  # language -> (emergency, crisis) in that language
+    lang: str = "en"  # the language of emergency and crisis
+
+    def for_lang(self, lang: str | None) -> Contacts:
+        """The same entry with its words in ``lang`` ('es-MX' is served by 'es'); English when the table
+        has no text in that language."""
+        if not lang:
+            return self
+        for code in (lang, lang.split("-", 1)[0]):
+            if code == self.lang:
+                return self
+            if code in self.by_lang:
+                emergency, crisis = self.by_lang[code]
+                return self._replace(emergency=emergency, crisis=crisis, lang=code)
+        return self
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -48,6 +63,12 @@ DEFAULT = Contacts(
     name="",
     emergency="your local emergency number (112 or 911 work on most mobile phones)",
     crisis="a crisis line in your area",
+    by_lang={
+        "es": (
+            "su número local de emergencias (el 112 o el 911 funcionan en casi todos los celulares y móviles)",
+            "una línea de crisis de su zona",
+        )
+    },
 )
 
 
@@ -91,10 +112,19 @@ def placeholders(text: str) -> list[str]:
     return _PLACEHOLDER.findall(text)
 
 
-def fill(text: str, contacts: Contacts | None) -> str:
-    """A text with its placeholders replaced by the country's numbers (the default's when None)."""
+# Spanish joins 'a'/'de' with a following 'el': 'llame a {emergency}' with 'el 112' reads 'llame al 112'.
+_CONTRACTIONS = {"es": (re.compile(r"\b([Aa]|[Dd]e) el\b"), lambda m: "al" if m.group(1) in "aA" else "del")}
+
+
+def fill(text: str, contacts: Contacts | None, lang: str | None = None) -> str:
+    """A text with its placeholders replaced by the country's numbers (the default's when None), in
+    ``lang`` when the table has that language (else in the entry's own)."""
     if "{" not in text:
         return text
-    entry = contacts or DEFAULT
+    entry = (contacts or DEFAULT).for_lang(lang)
     values = {"emergency": entry.emergency, "crisis": entry.crisis}
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    out = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    rule = _CONTRACTIONS.get(entry.lang)
+    if rule is not None:
+        out = rule[0].sub(rule[1], out)
+    return out

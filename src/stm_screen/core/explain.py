@@ -23,6 +23,7 @@ from stm_screen.core.ruleset import (
     Score,
     Source,
 )
+from stm_screen.i18n import _, ngettext
 
 URGENCY_ORDER = ("weeks", "days", "today", "now")
 MAX_CHANGES = 6
@@ -195,7 +196,9 @@ def _used(
             if source and source in values and source in ruleset.by_id:
                 src_q = ruleset.by_id[source]
                 value = values[source]
-                used.append(AnswerUsed(source, src_q.text.get(lang), plain(value), describe(src_q, value, lang)))
+                used.append(
+                    AnswerUsed(source, src_q.text.get(lang), plain(value), describe(src_q, value, lang))
+                )
                 continue
             value = values[q.id]
             used.append(AnswerUsed(q.id, q.text.get(lang), plain(value), describe(q, value, lang)))
@@ -213,27 +216,43 @@ def score_text(
     name = name or score.name
     if value is None:
         if detail is None:
-            return f"{name}: not scored"
+            return _("{name}: not scored").format(name=name)
         if detail.answered == 0:
-            return f"{name}: not answered"
-        if detail.needed >= detail.items:
-            need = "both are needed" if detail.items == 2 else f"all {detail.items} are needed"
+            return _("{name}: not answered").format(name=name)
+        if detail.needed < detail.items:
+            need = _("{n} are needed").format(n=detail.needed)
+        elif detail.items == 2:
+            need = _("both are needed")
         else:
-            need = f"{detail.needed} are needed"
-        return f"{name}: not scored ({detail.answered} of {detail.items} questions answered; {need})"
+            need = _("all {n} are needed").format(n=detail.items)
+        return _("{name}: not scored ({answered} of {items} questions answered; {need})").format(
+            name=name, answered=detail.answered, items=detail.items, need=need
+        )
     if score.lookup is not None and detail is not None and detail.raw is not None:
-        shown = f"{name}: {_number(value)} (raw score {_number(detail.raw)})"
+        shown = _("{name}: {value} (raw score {raw})").format(
+            name=name, value=_number(value), raw=_number(detail.raw)
+        )
     elif score.low == 0:
-        shown = f"{name}: {_number(value)} of {_number(score.high)}"
+        shown = _("{name}: {value} of {high}").format(
+            name=name, value=_number(value), high=_number(score.high)
+        )
     else:
-        shown = f"{name}: {_number(value)} on a scale of {_number(score.low)} to {_number(score.high)}"
+        shown = _("{name}: {value} on a scale of {low} to {high}").format(
+            name=name, value=_number(value), low=_number(score.low), high=_number(score.high)
+        )
     shown = f"{shown}, {band_label}" if band_label else shown
     if detail is not None and 0 < detail.answered < detail.items and score.missing in ("prorate", "zero"):
         # A score made with questions missing says so: a reader must not take it for a complete one.
         left = detail.items - detail.answered
-        how = "estimated from the others" if score.missing == "prorate" else "counted as 0"
-        missing = f"the missing one {how}" if left == 1 else f"the {left} missing {how}"
-        shown += f" ({detail.answered} of {detail.items} questions answered; {missing})"
+        if score.missing == "prorate":
+            missing = ngettext(
+                "the missing one estimated from the others", "the {n} missing estimated from the others", left
+            )
+        else:
+            missing = ngettext("the missing one counted as 0", "the {n} missing counted as 0", left)
+        shown += " " + _("({answered} of {items} questions answered; {missing})").format(
+            answered=detail.answered, items=detail.items, missing=missing.format(n=left)
+        )
     return shown
 
 
@@ -296,10 +315,16 @@ def module_results(
             who = mod.intended_for.get(lang)
             if fits is False:
                 warnings.append(
-                    f"{mod.short} is meant for {who}; these answers do not show that, so its result may not apply."
+                    _(
+                        "{name} is meant for {who}; these answers do not show that, so its result may not apply."
+                    ).format(name=mod.short, who=who)
                 )
             elif fits is None:
-                warnings.append(f"{mod.short} is meant for {who}; these answers could not show whether that fits.")
+                warnings.append(
+                    _("{name} is meant for {who}; these answers could not show whether that fits.").format(
+                        name=mod.short, who=who
+                    )
+                )
         scores = tuple(s for s in ruleset.scores if s.module == mod.id)
         out.append(
             ModuleResult(
@@ -335,9 +360,9 @@ def _left_open(ruleset: Ruleset, cond: Condition, ev: Evaluation, lang: str | No
         if q.id not in cond.names:
             continue
         if q.id in ev.unsure:
-            out.append(AnswerUsed(q.id, q.text.get(lang), UNSURE, "not sure"))
+            out.append(AnswerUsed(q.id, q.text.get(lang), UNSURE, _("not sure")))
         elif q.id in ev.missing or (q.id not in ev.values and q.id not in ev.skipped):
-            out.append(AnswerUsed(q.id, q.text.get(lang), None, "not answered"))
+            out.append(AnswerUsed(q.id, q.text.get(lang), None, _("not answered")))
     return out
 
 
@@ -359,7 +384,7 @@ def explain(
     crits = {c.id: c for c in ruleset.criteria}
 
     def say(text: str) -> str:
-        return fill(text, contacts)
+        return fill(text, contacts, lang or ruleset.lang)
 
     def flag(rf: RedFlag, left_open: bool = False) -> Finding:
         used = (
@@ -401,7 +426,7 @@ def explain(
         if q.module is not None:
             continue  # an instrument's unanswered questions are said with its score, not as the screening's
         safety = q.safety or qid in flag_questions
-        note = "could not be ruled out" if safety else "not answered"
+        note = _("could not be ruled out") if safety else _("not answered")
         missing.append(Missing(qid, q.text.get(lang), safety, note))
 
     headline = ruleset.headline
@@ -418,8 +443,8 @@ def explain(
         title, advice = level.title.get(lang), level.advice.get(lang)
         steps = [s.get(lang) for s in level.next_steps]
     else:
-        title = "Not enough answers for a result"
-        advice = "Some answers that the result depends on are missing. Please answer them to get a result."
+        title = _("Not enough answers for a result")
+        advice = _("Some answers that the result depends on are missing. Please answer them to get a result.")
         steps = []
     urgencies = [f.urgency for f in red_flags if f.urgency in URGENCY_ORDER]
     reason = None
@@ -466,7 +491,8 @@ def explain(
 
 def how_soon(urgency: str | None) -> str:
     """'now', 'today', 'within a few days', 'within a few weeks' (or '')."""
-    return URGENCY_WORDS.get(urgency or "", "")
+    words = URGENCY_WORDS.get(urgency or "", "")
+    return _(words) if words else ""
 
 
 # --- what would change the result ---------------------------------------------------------------------
@@ -474,7 +500,7 @@ def how_soon(urgency: str | None) -> str:
 
 def _level_title(ruleset: Ruleset, level: str | None, lang: str | None) -> str:
     if level is None:
-        return "no result"
+        return _("no result")
     return ruleset.level_by_id[level].title.get(lang)
 
 
@@ -523,7 +549,7 @@ def what_would_change(
             if new.level is None or new.level == ev.level or new.level in red_levels:
                 continue
             direction = 0 if scorer.rank(new.level) > current else 1
-            shown_now = "not answered" if now is None else describe(q, now, lang)
+            shown_now = _("not answered") if now is None else describe(q, now, lang)
             found.append(
                 (
                     direction,
@@ -534,8 +560,15 @@ def what_would_change(
                         None if now is None else plain(now),
                         plain(candidate),
                         new.level,
-                        f'If the answer to "{q.text.get(lang)}" were {describe(q, candidate, lang)} '
-                        f"(now {shown_now}), the result would be '{_level_title(ruleset, new.level, lang)}'.",
+                        _(
+                            'If the answer to "{question}" were {answer} (now {now}), the result would be '
+                            "'{result}'."
+                        ).format(
+                            question=q.text.get(lang),
+                            answer=describe(q, candidate, lang),
+                            now=shown_now,
+                            result=_level_title(ruleset, new.level, lang),
+                        ),
                     ),
                 )
             )
@@ -544,7 +577,7 @@ def what_would_change(
     band = _band_summary(ruleset, ev, lang)
     if band is not None:
         yield band
-    for _, _, change in found[:MAX_CHANGES]:
+    for _direction, _distance, change in found[:MAX_CHANGES]:
         yield change
 
 
@@ -564,18 +597,20 @@ def _band_summary(ruleset: Ruleset, ev: Evaluation, lang: str | None) -> Change 
     for o in bands:
         if o.min is not None and o.min > value and o.level != ev.level:
             need = o.min - value
+            title = _level_title(ruleset, o.level, lang)
             if unit_points:
-                what = "one more criterion" if need == 1 else f"{need:g} more criteria"
+                summary = ngettext(
+                    "One more criterion met would make this '{result}'.",
+                    "{n} more criteria met would make this '{result}'.",
+                    int(need) if float(need).is_integer() else 2,
+                ).format(n=f"{need:g}", result=title)
             else:
-                what = f"{need:g} more point" + ("" if need == 1 else "s")
-            return Change(
-                "",
-                "",
-                value,
-                o.min,
-                o.level,
-                f"{what.capitalize()} met would make this '{_level_title(ruleset, o.level, lang)}'.",
-            )
+                summary = ngettext(
+                    "{n} more point met would make this '{result}'.",
+                    "{n} more points met would make this '{result}'.",
+                    1 if need == 1 else 2,
+                ).format(n=f"{need:g}", result=title)
+            return Change("", "", value, o.min, o.level, summary)
     return None
 
 

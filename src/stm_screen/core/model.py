@@ -285,7 +285,13 @@ RECORDS: dict[str, dict[str, F]] = {
             doc="Instrument modules asked beside the screening: bundled names (phq4, peg, ...) or paths "
             "relative to this file",
         ),
-        "languages": F("list", default=("en",), of="str"),
+        "languages": F(
+            "list",
+            default=("en",),
+            of="str",
+            doc="Language codes (en, es, pt-BR), the first is the default. A text may then be a mapping of "
+            "these codes to text; safety text must be in every one (rules check)",
+        ),
         "sources": F("list", default=(), of="Source"),
         "disclaimer": F("text", True, doc="Shown with every result: a screening aid, not a diagnosis"),
         "sections": F("list", default=(), of="Section"),

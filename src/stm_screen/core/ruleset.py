@@ -14,14 +14,17 @@ from typing import Any, NamedTuple
 from stm_screen.core import model as m
 from stm_screen.core.conditions import Condition, ConditionError, NameInfo, compile_condition, suggest
 from stm_screen.core.contacts import PLACEHOLDERS, placeholders
+from stm_screen.core.language import LANG_CODE, resolve
 from stm_screen.errors import Problem, RulesError
+from stm_screen.i18n import N_
 
 Path = tuple[str | int, ...]
 Locate = Callable[[Path, int], tuple[str, int, int]]
 
 RED_FLAG_LEVELS = ("see_doctor", "emergency")
 UNSURE = "unsure"  # the canonical 'not sure' answer (see Question.unsure)
-URGENCY_WORDS = {"now": "now", "today": "today", "days": "within a few days", "weeks": "within a few weeks"}
+# How soon, in words (translated where shown: core.explain.how_soon).
+URGENCY_WORDS = {"now": N_("now"), "today": N_("today"), "days": N_("within a few days"), "weeks": N_("within a few weeks")}
 # Keys whose values are text shown to people (checked for placeholders); conditions are not among them.
 _TEXT_KEYS = frozenset(
     {
@@ -48,7 +51,8 @@ MAX_ROUND = 6
 
 
 class Words(NamedTuple):
-    """Text in one or more languages; ``str()`` gives the ruleset's first language."""
+    """Text in one or more languages; ``str()`` gives the language the ruleset is shown in (its first
+    language, or the one :func:`stm_screen.core.localised.localise` chose)."""
 
     by_lang: Mapping[str, str]
     default: str
@@ -61,16 +65,17 @@ class Words(NamedTuple):
     def __str__(self) -> str:
         return self.default
 
+    def languages(self, first: str) -> frozenset[str]:
+        """The languages this text is written in (plain text counts as the ruleset's first language)."""
+        return frozenset(self.by_lang) if self.by_lang else frozenset({first} if self.default else ())
+
 
 def _words(value: str | Mapping[str, str] | None, languages: list[str]) -> Words:
     if value is None:
         return Words({}, "")
     if isinstance(value, str):
         return Words({}, value)
-    for lang in [*languages, *value]:
-        if lang in value:
-            return Words(dict(value), value[lang])
-    return Words(dict(value), "")
+    return Words(dict(value), resolve(value, None, languages))
 
 
 class Code(NamedTuple):
@@ -335,7 +340,11 @@ class Ruleset(NamedTuple):
     audience: Mapping[str, Condition] = {}  # module id -> the condition of its intended_for
     notices: tuple[str, ...] = ()  # what a person adding modules should know (said once, on stderr)
     base_sha256: str = ""  # the hash of the screening's own rules, without its modules
-    warnings: tuple[Problem, ...] = ()  # author mistakes that do not stop the rules (rules check shows them)
+    # Author mistakes that do not stop the rules (rules check shows them): texts missing in a language,
+    # skip logic (core.skiplogic).
+    warnings: tuple[Problem, ...] = ()
+    lang: str = ""  # the language its texts are shown in: its first language, or the one localise() chose
+    country: str | None = None  # the country whose words (physiotherapy, physical therapy) are used
 
     def question(self, qid: str) -> Question:
         return self.by_id[qid]
@@ -378,6 +387,7 @@ class _Compiler:
         self.locate = locate
         self.record = record
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def label(self, path: Path) -> str:
         """``questions[3] 'pain_areas'`` style label of a place: position and, when it has one, its id."""
@@ -631,6 +641,7 @@ class _Compiler:
                 )
             )
 
+        self.check_languages(langs, questions, {rf.level for rf in raw.red_flags}, raw.unchecked)
         if self.problems:
             return None
         return Ruleset(
@@ -661,6 +672,8 @@ class _Compiler:
             source=raw.source,
             item_text=raw.item_text or "shipped",
             base_sha256=sha256,
+            warnings=tuple(sorted(self.warnings, key=lambda p: (p.file, p.line, p.col))),
+            lang=langs[0],
         )
 
     def check_licence(self, raw: m.Rec) -> None:
@@ -770,6 +783,117 @@ class _Compiler:
             intended_when=intended.when if intended is not None else None,
             locate=self.locate,
         )
+
+    # --- languages --------------------------------------------------------------------------------------
+
+    def check_languages(
+        self, langs: list[str], questions: list[Question], flag_levels: set[str], unchecked: m.Rec | None
+    ) -> None:
+        """Every text is in declared languages only; safety text is in all of them (an error otherwise),
+        other text should be (a warning, listing each)."""
+        seen: set[str] = set()
+        for i, code in enumerate(langs):
+            if not LANG_CODE.match(code):
+                self.problem(
+                    ("languages", i),
+                    f"languages: '{code}' is not a language code such as en, es or pt-BR",
+                )
+            elif code in seen:
+                self.problem(("languages", i), f"languages: '{code}' is listed twice")
+            seen.add(code)
+        safe_questions = {q.id for q in questions if q.safety}
+        safe_levels = set(flag_levels) | ({unchecked.level} if unchecked is not None else set())
+        safe_sections = {s.get("id") for s in self._items("sections") if s.get("safety") is True}
+        texts: list[tuple[Path, bool]] = [
+            (("title",), False),
+            (("description",), False),
+            (("disclaimer",), True),
+        ]
+        safe_ids: dict[str, set[Any] | None] = {  # None: every item is safety text
+            "sections": safe_sections,
+            "questions": set(safe_questions),
+            "red_flags": None,
+            "levels": safe_levels,
+        }
+        for key, fields in (
+            ("sections", ("title", "intro")),
+            ("questions", ("text", "help", "unit")),
+            ("red_flags", ("title", "message")),
+            ("criteria", ("title", "explanation")),
+            ("scores", ("title",)),
+            ("levels", ("title", "advice", "next_steps")),
+            ("outcomes", ("explanation",)),
+            ("notes", ("text",)),
+        ):
+            for i, item in enumerate(self._items(key)):
+                ids = safe_ids.get(key, set())
+                is_safe = ids is None or item.get("id") in ids
+                texts.extend(((key, i, f), is_safe) for f in fields)
+                if key == "questions":
+                    for j, _ in enumerate(item.get("choices") or ()):
+                        texts.append((("questions", i, "choices", j, "label"), is_safe))
+        if isinstance(self.data.get("unchecked"), Mapping):
+            texts.extend((("unchecked", f), True) for f in ("title", "advice", "next_steps"))
+        for path, is_safe in texts:
+            value = self._at(path)
+            if isinstance(value, list):
+                for k, item in enumerate(value):
+                    self.text_languages((*path, k), item, langs, is_safe)
+            else:
+                self.text_languages(path, value, langs, is_safe)
+
+    def _items(self, key: str) -> list[Mapping[str, Any]]:
+        items = self.data.get(key)
+        if not isinstance(items, list):
+            return []
+        return [item if isinstance(item, Mapping) else {} for item in items]
+
+    def _at(self, path: Path) -> Any:
+        value: Any = self.data
+        for part in path:
+            if isinstance(part, int):
+                value = value[part] if isinstance(value, list) and part < len(value) else None
+            else:
+                value = value.get(part) if isinstance(value, Mapping) else None
+        return value
+
+    def text_languages(self, path: Path, value: Any, langs: list[str], safety: bool) -> None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return
+        if isinstance(value, str):
+            have = {langs[0]}
+        elif isinstance(value, Mapping):
+            have = {str(k) for k in value}
+            for code in value:
+                if str(code) not in langs:
+                    self.problem(
+                        (*path, str(code)),
+                        f"{self.label(path)}: '{code}' is not one of the ruleset's languages "
+                        f"({', '.join(langs)}); add it to 'languages' or remove this text",
+                    )
+        else:
+            return
+        missing = [code for code in langs if code not in have]
+        if not missing:
+            return
+        shown = ", ".join(f"'{c}'" for c in missing)
+        if safety:
+            self.problem(
+                path,
+                f"{self.label(path)}: no {shown} text; safety text (warning signs, their levels, the "
+                "disclaimer, safety questions) must be written in every language the ruleset declares",
+            )
+        else:
+            fallback = next((c for c in langs if c in have), next(iter(sorted(have)), "?"))
+            file, line, col = self.locate(path, 0)
+            self.warnings.append(
+                Problem(
+                    f"{self.label(path)}: no {shown} text; the '{fallback}' text is shown instead",
+                    file,
+                    line,
+                    col,
+                )
+            )
 
     def check_question(self, path: Path, q: m.Rec, *, supplied: bool = False, owner: str = "") -> None:
         label = self.label(path)

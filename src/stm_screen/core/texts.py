@@ -16,18 +16,17 @@ is read by the caller.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from stm_screen.core.conditions import suggest
 from stm_screen.core.contacts import PLACEHOLDERS, placeholders
+from stm_screen.core.language import LANG_CODE
 from stm_screen.core.ruleset import Choice, Locate, Question, Ruleset, Words
 from stm_screen.errors import Problem, RulesError
 
 FIELDS = ("text", "help", "choices")
 MAX_TEXT = 2000
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")  # en, es, pt-BR, zh-Hant
 
 
 def _no_locate(path: tuple[str | int, ...], offset: int) -> tuple[str, int, int]:
@@ -186,7 +185,7 @@ def _words(
         default = value
     elif isinstance(value, Mapping) and value and all(isinstance(v, str) for v in value.values()):
         by_lang = {str(k): v for k, v in value.items()}
-        odd = [k for k in by_lang if not LANGUAGE_CODE.match(k)]
+        odd = [k for k in by_lang if not LANG_CODE.match(k)]
         if odd:
             bad(path, f"{qid}: '{odd[0]}' is not a language code (en, es, pt-BR, ...)")
             return None

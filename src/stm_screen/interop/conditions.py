@@ -36,14 +36,17 @@ from decimal import Decimal
 from typing import Any
 
 from stm_screen.core.ruleset import UNSURE, Question
+from stm_screen.i18n import N_
 
 # Question types whose exported form offers 'not sure' as one more answer, when the question takes it.
 UNSURE_TYPES = ("boolean", "choice")
 # The codes of the three answers of a yes/no question that offers 'not sure' (REDCap radio, FHIR Coding), in
 # the order the questionnaire offers them, with their labels.
-YES_NO_UNSURE_REDCAP = (("1", "Yes"), ("0", "No"), (UNSURE, "Not sure"))
-YES_NO_UNSURE_FHIR = (("yes", "Yes"), ("no", "No"), (UNSURE, "Not sure"))
-UNSURE_LABEL = "Not sure"
+YES_NO_UNSURE_REDCAP = (("1", N_("Yes")), ("0", N_("No")), (UNSURE, N_("Not sure")))
+# English, as survey tools export them (matched on import); forms in another language translate them
+# where they are written (i18n.gettext_in).
+YES_NO_UNSURE_FHIR = (("yes", N_("Yes")), ("no", N_("No")), (UNSURE, N_("Not sure")))
+UNSURE_LABEL = N_("Not sure")
 
 
 def offers_unsure(q: Question) -> bool:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from stm_screen.core.explain import URGENCY_ORDER
-from stm_screen.core.ruleset import UNSURE, URGENCY_WORDS, Question, Ruleset
+from stm_screen.core.ruleset import UNSURE, URGENCY_WORDS, Question, Ruleset, Words
 from stm_screen.errors import UsageError
+from stm_screen.i18n import gettext_in
 from stm_screen.interop.conditions import (
     UNSURE_LABEL,
     YES_NO_UNSURE_FHIR,
@@ -51,7 +52,9 @@ URGENCY_SYSTEM = f"{URN}:urgency"  # how soon to act: now, today, days, weeks
 RESPONSE_SYSTEM = f"{URN}:response"  # a record's id in its export, when a response has no identifier
 RISK_ASSESSMENT_SYSTEM = f"{URN}:risk-assessment"  # response identifier + ruleset version
 OBSERVATION_SYSTEM = f"{URN}:observation"  # response identifier + instrument score + ruleset version
-SCORE_SYSTEM = f"{URN}:score"  # an instrument's score, as module/score id (beside a LOINC code when one exists)
+SCORE_SYSTEM = (
+    f"{URN}:score"  # an instrument's score, as module/score id (beside a LOINC code when one exists)
+)
 BAND_SYSTEM = f"{URN}:band"  # a score's band, as module/score/band id
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
@@ -85,7 +88,13 @@ def check_canonical_base(base: str) -> str:
     from urllib.parse import urlsplit
 
     parts = urlsplit(base.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or " " in base:
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or " " in base
+    ):
         raise UsageError(
             f"--canonical-base: '{base}' is not an absolute http(s) URL such as https://forms.example.org/fhir"
         )
@@ -118,15 +127,51 @@ def item_type(q: Question) -> str:
     return FHIR_TYPE[q.type]
 
 
-def answer_options(q: Question, system: str) -> list[dict[str, Any]]:
-    """The ``answerOption`` list: the choices (or yes and no), then 'not sure' where it is an answer."""
+def _tool_words(label: str, lang: str | None, languages: Sequence[str]) -> Words:
+    """One of the tool's own labels (Yes, No, Not sure) in the form's language and its other languages."""
+    return Words({code: gettext_in(code, label) for code in languages}, gettext_in(lang, label))
+
+
+def answer_options(
+    q: Question, system: str, lang: str | None = None, languages: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """The ``answerOption`` list: the choices (or yes and no), then 'not sure' where it is an answer; labels
+    carry their other languages as ``translation`` extensions."""
+    options: list[tuple[str, Words]]
     if q.type == "boolean":
-        options = [(code, label) for code, label in YES_NO_UNSURE_FHIR if code != UNSURE]
+        options = [
+            (code, _tool_words(label, lang, languages))
+            for code, label in YES_NO_UNSURE_FHIR
+            if code != UNSURE
+        ]
     else:
-        options = [(c.id, str(c.label)) for c in q.choices]
+        options = [(c.id, c.label) for c in q.choices]
     if offers_unsure(q):
-        options.append((UNSURE, UNSURE_LABEL))
-    return [{"valueCoding": {"system": system, "code": code, "display": label}} for code, label in options]
+        options.append((UNSURE, _tool_words(UNSURE_LABEL, lang, languages)))
+    return [
+        {"valueCoding": {"system": system, "code": code, **translated("display", label, lang or "")}}
+        for code, label in options
+    ]
+
+
+EXT_TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
+
+
+def translated(key: str, words: Words, lang: str) -> dict[str, Any]:
+    """``{key: text}`` in ``lang``, with a FHIR ``translation`` extension (in ``_key``) for each other
+    language the text is written in."""
+    out: dict[str, Any] = {key: str(words)}
+    others = [
+        {
+            "url": EXT_TRANSLATION,
+            "extension": [{"url": "lang", "valueCode": code}, {"url": "content", "valueString": text}],
+        }
+        for code, text in words.by_lang.items()
+        if code != lang and text and text != str(words)
+    ]
+    if others:
+        out[f"_{key}"] = {"extension": others}
+    return out
 
 
 def _radio(extensions: list[dict[str, Any]]) -> None:
@@ -179,7 +224,7 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
             {"system": c.system, "code": c.code, **({"display": c.display} if c.display else {})}
             for c in q.codes
         ]
-    item |= {"text": str(q.text), "type": item_type(q)}
+    item |= {**translated("text", q.text, ruleset.lang), "type": item_type(q)}
     extensions: list[dict[str, Any]] = []
     if q.unsure and not offers_unsure(q):
         warnings.append(
@@ -233,13 +278,15 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
     if q.type == "multi_choice":
         item["repeats"] = True
     if q.choices or item["type"] == "choice":
-        item["answerOption"] = answer_options(q, f"{choice_system(ruleset.id)}:{q.id}")
+        item["answerOption"] = answer_options(
+            q, f"{choice_system(ruleset.id)}:{q.id}", ruleset.lang, ruleset.languages
+        )
     if str(q.help):
         item["item"] = [
             {
                 "linkId": f"{q.id}-help",
                 "type": "display",
-                "text": str(q.help),
+                **translated("text", q.help, ruleset.lang),
                 "extension": [
                     {
                         "url": EXT_ITEM_CONTROL,
@@ -271,8 +318,19 @@ def questionnaire(ruleset: Ruleset, canonical_base: str | None = None) -> tuple[
             link = section_link_id(section.id)
             children: list[dict[str, Any]] = []
             if str(section.intro):
-                children.append({"linkId": f"{link}-intro", "type": "display", "text": str(section.intro)})
-            group = {"linkId": link, "text": str(section.title), "type": "group", "item": children}
+                children.append(
+                    {
+                        "linkId": f"{link}-intro",
+                        "type": "display",
+                        **translated("text", section.intro, ruleset.lang),
+                    }
+                )
+            group = {
+                "linkId": link,
+                **translated("text", section.title, ruleset.lang),
+                "type": "group",
+                "item": children,
+            }
             groups[q.section] = group
             items.append(group)
         group["item"].append(item)
@@ -281,13 +339,14 @@ def questionnaire(ruleset: Ruleset, canonical_base: str | None = None) -> tuple[
         "id": fhir_id(ruleset.id),
         "url": canonical(ruleset.id, canonical_base),
         "version": ruleset.version,
-        "title": str(ruleset.title),
+        "language": ruleset.lang or "en",
+        **translated("title", ruleset.title, ruleset.lang),
         "status": "active",
         "subjectType": ["Patient"],
         "item": items,
     }
     if str(ruleset.description):
-        resource["description"] = str(ruleset.description)
+        resource.update(translated("description", ruleset.description, ruleset.lang))
     notices = [ruleset.copyright or "", *(m.copyright for m in ruleset.modules)]
     notices = [" ".join(n.split()) for n in notices if n and n.strip()]
     if notices:
@@ -558,7 +617,9 @@ def score_observation(
     code = score.get("code")
     if isinstance(code, Mapping) and code.get("system") and code.get("code"):
         codings.append({k: str(code[k]) for k in ("system", "code", "display") if code.get(k)})
-    codings.append({"system": SCORE_SYSTEM, "code": f"{mid}/{sid}", "display": str(score.get("title") or name)})
+    codings.append(
+        {"system": SCORE_SYSTEM, "code": f"{mid}/{sid}", "display": str(score.get("title") or name)}
+    )
     resource: dict[str, Any] = {
         "resourceType": "Observation",
         "status": "final",
@@ -580,7 +641,10 @@ def score_observation(
     if band and value is not None:
         label = str(score.get("band_label") or band)
         resource["interpretation"] = [
-            {"coding": [{"system": BAND_SYSTEM, "code": f"{mid}/{sid}/{band}", "display": label}], "text": label}
+            {
+                "coding": [{"system": BAND_SYSTEM, "code": f"{mid}/{sid}/{band}", "display": label}],
+                "text": label,
+            }
         ]
     if basis:
         resource["derivedFrom"] = [{"reference": basis}]
@@ -673,7 +737,9 @@ def bundle_for_record(
         for entry, ident in zip(entries, idents, strict=True):
             request: dict[str, Any] = {"method": "POST", "url": entry["resource"]["resourceType"]}
             if ident and ident.get("value"):
-                request["ifNoneExist"] = "identifier=" + search_token(ident.get("system"), str(ident["value"]))
+                request["ifNoneExist"] = "identifier=" + search_token(
+                    ident.get("system"), str(ident["value"])
+                )
             entry["request"] = request
     return entries
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import UsageError
+from stm_screen.i18n import _
 from stm_screen.interop.conditions import (
     UNSURE_LABEL,
     YES_NO_UNSURE_REDCAP,
@@ -91,13 +92,13 @@ def field_type(q: Question) -> str:
 def choice_codes(q: Question) -> list[tuple[str, str]]:
     """(code, label) of each choice of a radio or checkbox field, 'not sure' last where it is an answer."""
     if q.type == "boolean":
-        pairs = [(code, label) for code, label in YES_NO_UNSURE_REDCAP if code != UNSURE]
+        pairs = [(code, _(label)) for code, label in YES_NO_UNSURE_REDCAP if code != UNSURE]
     elif q.type == "multi_choice":
         pairs = [(checkbox_code(q, c.id), _clean(str(c.label))) for c in q.choices]
     else:
         pairs = [(c.id, _clean(str(c.label))) for c in q.choices]
     if offers_unsure(q):
-        pairs.append((UNSURE, UNSURE_LABEL))
+        pairs.append((UNSURE, _(UNSURE_LABEL)))  # in the form's language (form export --lang)
     return pairs
 
 

@@ -16,6 +16,19 @@ def describe(q: Question) -> str:
     return text
 
 
+ID_COLUMN = "id"
+ID_TEXT = "the patient's record number or code (never a name)"
+
+
 def batch_template(ruleset: Ruleset) -> list[list[str]]:
-    """Two rows: question ids, then the allowed values (delete the second row before filling in)."""
-    return [[q.id for q in ruleset.questions], [describe(q) for q in ruleset.questions]]
+    """Two rows: an id column and the question ids, then what each column accepts. ``batch`` knows that
+    second row and skips it (see :func:`is_description_row`), so records can be typed under it."""
+    return [
+        [ID_COLUMN, *(q.id for q in ruleset.questions)],
+        [ID_TEXT, *(describe(q) for q in ruleset.questions)],
+    ]
+
+
+def is_description_row(cells: list[tuple[Question, str]]) -> bool:
+    """Whether a row holds, under each question-id column, exactly what the template says it accepts."""
+    return bool(cells) and all(text.strip() == describe(q) for q, text in cells)

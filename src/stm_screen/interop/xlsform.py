@@ -26,6 +26,7 @@ from typing import Any
 
 from stm_screen.core.answers import allowed
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset, Words
+from stm_screen.i18n import N_, _, gettext_in, speaking
 from stm_screen.interop.conditions import (
     UNSURE_LABEL,
     Compare,
@@ -60,7 +61,7 @@ LANGUAGE_NAMES = {
 }
 YES_NO = "yes_no"
 YES_NO_UNSURE = "yes_no_unsure"
-_YES_NO_LABELS = {"yes": "Yes", "no": "No", UNSURE: UNSURE_LABEL}
+_YES_NO_LABELS = {"yes": N_("Yes"), "no": N_("No"), UNSURE: UNSURE_LABEL}  # said in each column's language
 
 
 def language_column(code: str) -> str:
@@ -121,7 +122,11 @@ def _expr(node: ast.expr) -> str:
         return f"(0 - {inner})" if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
         return f"({_expr(node.left)} {_ARITH[type(node.op)]} {_expr(node.right)})"
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+    ):
         return plain_number(node.value)
     raise NotExpressible(f"'{ast.unparse(node)}' cannot be written as an XLSForm expression")
 
@@ -176,7 +181,9 @@ def to_xpath(node: Node, qs: dict[str, Question], top: bool = True) -> str:
         if node.kind == "and":
             guards = [g for p in node.parts if not isinstance(p, Group) for g in _guards(p, qs)]
             parts = _guard_text(guards, qs)
-            parts += [to_xpath(p, qs, top=False) if isinstance(p, Group) else _atom(p, qs) for p in node.parts]
+            parts += [
+                to_xpath(p, qs, top=False) if isinstance(p, Group) else _atom(p, qs) for p in node.parts
+            ]
         else:
             parts = [to_xpath(p, qs, top=False) for p in node.parts]
         text = f" {node.kind} ".join(parts)
@@ -203,6 +210,12 @@ def _constraint(q: Question) -> str:
     if q.max is not None:
         parts.append(f". <= {plain_number(q.max)}")
     return " and ".join(parts)
+
+
+def _allowed_in(lang: str, q: Question) -> str:
+    """'Allowed: a number from 0 to 600 months', said in ``lang`` (the unit in the form's main language)."""
+    with speaking(lang):
+        return _("Allowed: {allowed}").format(allowed=allowed(q))
 
 
 def _per_language(words: Words | str, languages: tuple[str, ...]) -> list[str]:
@@ -271,9 +284,9 @@ def sheets(ruleset: Ruleset) -> dict[str, list[list[Any]]]:
             ) from None
         required = required_in_forms(q)
         message = (
-            "Please answer this safety question (choose Not sure if you do not know)"
+            N_("Please answer this safety question (choose Not sure if you do not know)")
             if offers_unsure(q)
-            else "Please answer this question"
+            else N_("Please answer this question")
         )
         survey.append(
             row(
@@ -282,10 +295,10 @@ def sheets(ruleset: Ruleset) -> dict[str, list[list[Any]]]:
                 _per_language(q.text, langs),
                 _per_language(q.help, langs),
                 "yes" if required else "",
-                [message] * len(langs) if required else None,
+                [gettext_in(lang, message) for lang in langs] if required else None,
                 rel,
                 _constraint(q),
-                [f"Allowed: {allowed(q)}"] * len(langs) if _constraint(q) else None,
+                [_allowed_in(lang, q) for lang in langs] if _constraint(q) else None,
             )
         )
     if open_section is not None:
@@ -296,15 +309,17 @@ def sheets(ruleset: Ruleset) -> dict[str, list[list[Any]]]:
     for name in (YES_NO, YES_NO_UNSURE):
         if name in used:
             codes = ["yes", "no"] + ([UNSURE] if name == YES_NO_UNSURE else [])
-            choices += [[name, code, *([_YES_NO_LABELS[code]] * len(langs))] for code in codes]
+            choices += [
+                [name, code, *(gettext_in(lang, _YES_NO_LABELS[code]) for lang in langs)] for code in codes
+            ]
     for q in ruleset.questions:
         if q.type in ("choice", "multi_choice"):
             choices += [[q.id, c.id, *_per_language(c.label, langs)] for c in q.choices]
             if offers_unsure(q):
-                choices.append([q.id, UNSURE, *([UNSURE_LABEL] * len(langs))])
+                choices.append([q.id, UNSURE, *(gettext_in(lang, UNSURE_LABEL) for lang in langs)])
 
     settings = [
         ["form_id", "version", "form_title", "default_language"],
-        [ruleset.id, ruleset.version, str(ruleset.title), language_column(langs[0])],
+        [ruleset.id, ruleset.version, str(ruleset.title), language_column(ruleset.lang or langs[0])],
     ]
     return {"survey": survey, "choices": choices, "settings": settings}

@@ -10,7 +10,10 @@ from typing import Any
 import yaml
 
 from stm_screen.errors import InputFileError
+from stm_screen.i18n import _
 from stm_screen.io.yamlfile import MAX_BYTES, SafeLoader, YamlProblems, decode, read_bytes
+
+KIND = "answers file"  # the kind of file, for yamlfile's messages (which say it in the tool's language)
 
 
 def read_answers(spec: str) -> tuple[Any, str]:
@@ -20,19 +23,21 @@ def read_answers(spec: str) -> tuple[Any, str]:
         try:
             raw = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: decode() refuses anything larger
         except (OSError, ValueError) as exc:
-            raise InputFileError(f"{name}: cannot read standard input ({type(exc).__name__})") from None
+            raise InputFileError(
+                _("{name}: cannot read standard input ({kind})").format(name=name, kind=type(exc).__name__)
+            ) from None
     else:
         name = spec
         try:
-            raw = read_bytes(Path(spec), "answers file")
+            raw = read_bytes(Path(spec), KIND)
         except YamlProblems as exc:
             raise InputFileError(str(exc.problems[0])) from None
     try:
-        text = decode(raw, name, "answers file")
+        text = decode(raw, name, KIND)
     except YamlProblems as exc:
         raise InputFileError(str(exc.problems[0])) from None
     if not text.strip():
-        raise InputFileError(f"{name}: the answers file is empty")
+        raise InputFileError(_("{name}: the answers file is empty").format(name=name))
     return parse_answers_text(text, name), name
 
 
@@ -54,7 +59,7 @@ class _AnswersLoader(SafeLoader):  # type: ignore[valid-type,misc]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
         seen: set[str] = set()
-        for key_node, _ in node.value:
+        for key_node, _value in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
                 if key_node.value in seen:
                     raise yaml.constructor.ConstructorError(
@@ -66,7 +71,7 @@ class _AnswersLoader(SafeLoader):  # type: ignore[valid-type,misc]
 
 def _twice(key: object) -> str:
     shown = str(key) if len(str(key)) <= 60 else str(key)[:57] + "..."
-    return f"'{shown}' is answered twice; keep one answer"
+    return _("'{key}' is answered twice; keep one answer").format(key=shown)
 
 
 def parse_answers_text(text: str, name: str) -> Any:
@@ -78,20 +83,30 @@ def parse_answers_text(text: str, name: str) -> Any:
             raise InputFileError(f"{name}: {_twice(exc.args[0])}") from None
         except json.JSONDecodeError as exc:
             if name.endswith(".json"):
-                raise InputFileError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+                raise InputFileError(
+                    _("{where}: not valid JSON: {problem}").format(
+                        where=f"{name}:{exc.lineno}:{exc.colno}", problem=exc.msg
+                    )
+                ) from None
             # YAML flow style is a superset of JSON: fall through
         except (RecursionError, ValueError) as exc:  # nested too deeply; a number too long to read
-            raise InputFileError(f"{name}: cannot read the answers ({type(exc).__name__})") from None
+            raise InputFileError(
+                _("{name}: cannot read the answers ({kind})").format(name=name, kind=type(exc).__name__)
+            ) from None
     try:
         data = yaml.load(text, Loader=_AnswersLoader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         raise InputFileError(
-            f"{name}{where}: cannot read the answers: {exc.problem or 'not JSON or YAML'}"
+            _("{where}: cannot read the answers: {problem}").format(
+                where=f"{name}{where}", problem=exc.problem or _("not JSON or YAML")
+            )
         ) from None
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        raise InputFileError(f"{name}: cannot read the answers ({type(exc).__name__})") from None
+        raise InputFileError(
+            _("{name}: cannot read the answers ({kind})").format(name=name, kind=type(exc).__name__)
+        ) from None
     if data is None:
-        raise InputFileError(f"{name}: the answers file is empty")
+        raise InputFileError(_("{name}: the answers file is empty").format(name=name))
     return data

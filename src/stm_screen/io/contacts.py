@@ -41,6 +41,13 @@ def _entry(code: str, data: Any) -> Contacts:
         for s in data.get("sources") or ()
         if isinstance(s, Mapping)
     )
+    by_lang: dict[str, tuple[str, str]] = {}
+    for lang, words in (data.get("languages") or {}).items():
+        if not isinstance(words, Mapping) or not all(
+            isinstance(words.get(k), str) and words[k].strip() for k in ("emergency", "crisis")
+        ):
+            raise ContactsFileError(f"contacts table: entry '{code}' has no '{lang}' emergency and crisis")
+        by_lang[str(lang)] = (" ".join(words["emergency"].split()), " ".join(words["crisis"].split()))
     return Contacts(
         country=code,
         name=str(data.get("name", "")),
@@ -48,6 +55,7 @@ def _entry(code: str, data: Any) -> Contacts:
         crisis=" ".join(data["crisis"].split()),
         crisis_spanish=" ".join(str(data.get("crisis_spanish", "")).split()),
         sources=sources,
+        by_lang=by_lang,
     )
 
 
@@ -71,9 +79,23 @@ def load_table(path: Path = TABLE) -> ContactTable:
     return ContactTable(default, countries, str(data.get("checked", "")))
 
 
-def contacts_for(country: str | None, env: Mapping[str, str] | None = None) -> tuple[Contacts, str]:
-    """The entry for ``--country`` (else the locale's country, else the default), and a note to show
-    when a country was asked for that the table does not hold ('' otherwise)."""
+def contacts_for(
+    country: str | None, env: Mapping[str, str] | None = None, lang: str | None = None
+) -> tuple[Contacts, str]:
+    """The entry for ``--country`` (else the locale's country, else the default) in ``lang``, and a note to
+    show when a country was asked for that the table does not hold ('' otherwise)."""
+    entry, note = _contacts_for(country, env)
+    return entry.for_lang(lang), note
+
+
+def chosen_country(country: str | None, env: Mapping[str, str] | None = None) -> str | None:
+    """The country whose words and numbers are used: ``--country``, else the locale's (None if neither)."""
+    if country is not None:
+        return normalise_country(country)
+    return country_from_locale(os.environ if env is None else env)
+
+
+def _contacts_for(country: str | None, env: Mapping[str, str] | None) -> tuple[Contacts, str]:
     table = load_table()
     if country is not None:
         code = normalise_country(country)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from stm_screen.errors import Problem
+from stm_screen.i18n import _
 
 Path = tuple[str | int, ...]
 Locate = Callable[[Path, int], tuple[str, int, int]]
@@ -71,6 +72,10 @@ def read_text(path: FsPath, what: str = "file") -> str:
     return decode(read_bytes(path, what), str(path), what)
 
 
+# Whole sentences for the files people (not only rules authors) hand the tool, in the tool's language.
+_NO_SUCH = {"answers file": lambda: _("no such answers file")}
+
+
 def read_bytes(path: FsPath, what: str = "file") -> bytes:
     """Read a small file whole, with one clear problem for each way that can fail."""
     name = str(path)
@@ -86,7 +91,7 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
         with path.open("rb") as handle:  # bounded: a device such as /dev/zero has no size but no end
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise YamlProblems([Problem(f"no such {what}", name)]) from None
+        raise YamlProblems([Problem(_NO_SUCH.get(what, lambda: f"no such {what}")(), name)]) from None
     except PermissionError:
         raise YamlProblems([Problem(f"permission denied: cannot read the {what}", name)]) from None
     except OSError as exc:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
+from stm_screen.i18n import _
+
 # Characters the questionnaire may print, and what a console that cannot show them gets instead.
 ASCII_FALLBACK = {
     "‼": "!!",
@@ -72,6 +74,7 @@ class Option:
     key: str
     label: str
     shortcut: str = ""
+    aliases: tuple[str, ...] = ()  # other words that choose it when typed ('s' and 'sí' for yes in Spanish)
 
     @property
     def command(self) -> bool:
@@ -97,6 +100,14 @@ class Prompter(Protocol):
     def text(self, message: str, check: Callable[[str], str | None], default: str = "") -> str:
         """A line of text that ``check`` accepts (it returns None, or what is wrong)."""
         ...
+
+
+def _plain_word(text: str) -> str:
+    """How typed words are compared: case, spacing and accents do not matter ('si' is 'Sí')."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", " ".join(text.strip().casefold().split()))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _width(stream: TextIO) -> int:
@@ -127,7 +138,7 @@ class PlainPrompter:
 
     def show(self, text: str, kind: str = "") -> None:
         width = _width(self.out)
-        prefix = {"urgent": "URGENT: ", "error": "Sorry: ", "help": "Help: "}.get(kind, "")
+        prefix = {"urgent": _("URGENT: "), "error": _("Sorry: "), "help": _("Help: ")}.get(kind, "")
         lines: list[str] = []
         for para in (prefix + text).split("\n"):
             lines.extend(textwrap.wrap(para, width, break_on_hyphens=False, break_long_words=False) or [""])
@@ -158,27 +169,33 @@ class PlainPrompter:
         return choices, commands
 
     def _match(self, word: str, choices: list[Option], commands: list[Option]) -> Option | None:
-        folded = word.strip().lower()
+        folded = _plain_word(word)
         for o in commands:
             if folded == o.shortcut or folded == o.key.strip("_"):
                 return o
         if folded.isdigit() and 1 <= int(folded) <= len(choices):
             return choices[int(folded) - 1]
-        exact = [o for o in choices if folded in (o.key.lower(), o.label.lower())]
+        exact = [
+            o
+            for o in choices
+            if folded in (o.key.lower(), _plain_word(o.label), *(_plain_word(a) for a in o.aliases))
+        ]
         if exact:
             return exact[0]
-        starts = [o for o in choices if folded and o.label.lower().startswith(folded)]
+        starts = [o for o in choices if folded and _plain_word(o.label).startswith(folded)]
         return starts[0] if len(starts) == 1 else None
 
     def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
         choices, commands = self._list(message, options)
         shown_default = next((n for n, o in enumerate(choices, 1) if o.key == default), None)
         command_default = next((o for o in commands if o.key == default), None)
-        hint = f"Type a number from 1 to {len(choices)}"
+        hint = _("Type a number from 1 to {n}").format(n=len(choices))
         if shown_default is not None:
-            hint += f" (Enter keeps {shown_default})"
+            hint += " " + _("(Enter keeps {n})").format(n=shown_default)
         elif command_default is not None:
-            hint += f" ({command_default.shortcut} or Enter: {command_default.label})"
+            hint += " " + _("({key} or Enter: {label})").format(
+                key=command_default.shortcut, label=command_default.label
+            )
         while True:
             word = self.read(f"{hint}: ")
             if not word and default is not None:
@@ -186,16 +203,16 @@ class PlainPrompter:
             found = self._match(word, choices, commands)
             if found is not None:
                 return found.key
-            self.show(f"please type a number from 1 to {len(choices)}.", "error")
+            self.show(_("please type a number from 1 to {n}.").format(n=len(choices)), "error")
 
     def multi(self, message: str, options: Sequence[Option], checked: frozenset[str]) -> frozenset[str]:
         choices, commands = self._list(message, options)
         now = [str(n) for n, o in enumerate(choices, 1) if o.key in checked]
-        hint = "Type the numbers of all that apply, like 1,3"
+        hint = _("Type the numbers of all that apply, like 1,3")
         if now:
-            hint += f" (Enter keeps {','.join(now)}; 0 for none)"
+            hint += " " + _("(Enter keeps {numbers}; 0 for none)").format(numbers=",".join(now))
         else:
-            hint += " (0 for none)"
+            hint += " " + _("(0 for none)")
         while True:
             words = self.read(f"{hint}: ")
             if not words and now:
@@ -218,11 +235,13 @@ class PlainPrompter:
                     picked.add(found.key)
             if picked and not bad:
                 return frozenset(picked)
-            self.show(f"please type numbers from 1 to {len(choices)}, separated by commas.", "error")
+            self.show(
+                _("please type numbers from 1 to {n}, separated by commas.").format(n=len(choices)), "error"
+            )
 
     def text(self, message: str, check: Callable[[str], str | None], default: str = "") -> str:
         self.show(message)
-        hint = f"Your answer (Enter keeps {default})" if default else "Your answer"
+        hint = _("Your answer (Enter keeps {value})").format(value=default) if default else _("Your answer")
         while True:
             word = self.read(f"{hint}: ")
             if not word and default:
@@ -334,7 +353,7 @@ class RichPrompter:
         # letters, which would not match the numbers people read. Longer lists are numbered in the labels.
         shortcuts = len(options) <= 9
         message = self._message(message)
-        hint = "(arrow keys or number, then Enter)" if shortcuts else "(arrow keys, then Enter)"
+        hint = _("(arrow keys or number, then Enter)") if shortcuts else _("(arrow keys, then Enter)")
         question = questionary.select(
             message,
             choices=self._choices(options, numbered=not shortcuts),
@@ -358,7 +377,7 @@ class RichPrompter:
             choices=self._choices(options, checked),
             pointer=self.pointer,
             use_jk_keys=False,
-            instruction=self._instruction(message, "(arrow keys to move, Space to tick, Enter when done)"),
+            instruction=self._instruction(message, _("(arrow keys to move, Space to tick, Enter when done)")),
             style=_style(self.colour),
         )
 

@@ -17,23 +17,35 @@ from stm_screen.core.answers import (
     parse_answer,
     parse_number,
     parse_typed,
+    vocabulary,
 )
 from stm_screen.core.contacts import Contacts, fill
+from stm_screen.core.language import region_terms
 from stm_screen.core.ruleset import UNSURE, Question, RedFlag, Ruleset
+from stm_screen.i18n import N_, _, current, ngettext
 from stm_screen.prompt.ask import Option, Prompter
 from stm_screen.prompt.flow import Flow
 
-HELP = Option("__help__", "Help for this question", "?")
-BACK = Option("__back__", "Back to the previous question", "<")
-RESULT = Option("__result__", "Show my result", "r")
+# Labels are English here and said in the tool's language where they are shown (shown()).
+HELP = Option("__help__", N_("Help for this question"), "?")
+BACK = Option("__back__", N_("Back to the previous question"), "<")
+RESULT = Option("__result__", N_("Show my result"), "r")
 STOP = "stop"
 CARRY_ON = "carry_on"
 MISTAKE = "mistake"
 # Yes / no / not sure, in this order everywhere a yes/no question is asked.
-YES_NO = (Option("yes", "Yes"), Option("no", "No"))
-NOT_SURE = Option(UNSURE, "Not sure")
-HELP_WORDS = {"?", "help"}
-BACK_WORDS = {"<", "back"}
+YES_NO = (Option("yes", N_("Yes")), Option("no", N_("No")))
+NOT_SURE = Option(UNSURE, N_("Not sure"))
+HELP_WORDS = {"?", "help", "ayuda"}
+BACK_WORDS = {"<", "back", "atrás", "atras"}
+
+
+def shown(option: Option, lang: str | None = None) -> Option:
+    """An option with its label in the tool's language, and the words of ``lang`` that also choose it."""
+    vocab = vocabulary(lang)
+    words = {"yes": vocab.yes, "no": vocab.no, UNSURE: vocab.unsure}.get(option.key, frozenset())
+    return Option(option.key, _(option.label), option.shortcut, (*option.aliases, *sorted(words)))
+
 
 SaveHook = Callable[[Flow], None]
 
@@ -41,23 +53,36 @@ SaveHook = Callable[[Flow], None]
 def welcome(ruleset: Ruleset, count: int, patient: str | None = None) -> list[tuple[str, str]]:
     """The opening paragraphs, as (kind, text)."""
     minutes = max(2, round(count * 10 / 60))
-    out = [("title", str(ruleset.title) or "Pain screening")]
+    out = [("title", str(ruleset.title) or _("Pain screening"))]
     if patient:
-        out.append(("note", f"Patient reference: {patient}"))
+        out.append(("note", _("Patient reference: {ref}").format(ref=patient)))
     out.append(
         (
             "intro",
-            f"This screening asks about {count} short questions and takes about {minutes} minutes. "
-            "It first checks for warning signs that need a doctor, then whether seeing a physical "
-            "therapist may help with your pain.",
+            ngettext(
+                "This screening asks about {count} short question and takes about {minutes} minutes.",
+                "This screening asks about {count} short questions and takes about {minutes} minutes.",
+                count,
+            ).format(count=count, minutes=minutes)
+            + " "
+            + region_terms(
+                _(
+                    "It first checks for warning signs that need a doctor, then whether seeing a physical "
+                    "therapist may help with your pain."
+                ),
+                current(),
+                ruleset.country,
+            ),
         )
     )
-    out.append(("intro", "It is a screening aid, not a diagnosis."))
+    out.append(("intro", _("It is a screening aid, not a diagnosis.")))
     out.append(
         (
             "note",
-            "Type ? for help with any question. You can go back to change an answer, and you will see all "
-            "your answers before the result. Press Ctrl-C to stop at any time: your answers are saved.",
+            _(
+                "Type ? for help with any question. You can go back to change an answer, and you will see all "
+                "your answers before the result. Press Ctrl-C to stop at any time: your answers are saved."
+            ),
         )
     )
     return out
@@ -124,14 +149,14 @@ class Questionnaire:
         section = self.flow.ruleset.sections[q.section]
         say = self.prompter.show
         say("")
-        say(str(section.title) + (" (safety questions)" if section.safety else ""), "title")
+        say(str(section.title) + (" " + _("(safety questions)") if section.safety else ""), "title")
         if section.module is not None:
             self.module_intro(section.module)
         if str(section.intro):
             say(str(section.intro), "intro")
         if section.safety:
             say(
-                "If an answer means you need urgent help, you will be told straight away what to do.",
+                _("If an answer means you need urgent help, you will be told straight away what to do."),
                 "note",
             )
 
@@ -145,10 +170,12 @@ class Questionnaire:
         if cond is not None:
             fits = cond.evaluate(self.flow.values())
             if fits is not True:
-                said = "your answers do not show that" if fits is False else "your answers do not say"
+                said = _("your answers do not show that") if fits is False else _("your answers do not say")
                 say(
-                    f"{mod.short} is meant for {mod.intended_for}, and {said}. You can answer it anyway; "
-                    "its result may not apply to you.",
+                    _(
+                        "{name} is meant for {who}, and {said}. You can answer it anyway; its result may not "
+                        "apply to you."
+                    ).format(name=mod.short, who=mod.intended_for, said=said),
                     "note",
                 )
         say(" ".join(mod.copyright.split()), "note")
@@ -160,12 +187,12 @@ class Questionnaire:
         while True:
             outcome = self._ask_once(q, message)
             if outcome == "help":
-                help_text = str(q.help) or "Answer as best you can; there is no wrong answer."
+                help_text = str(q.help) or _("Answer as best you can; there is no wrong answer.")
                 self.prompter.show(help_text, "help")
                 continue
             if outcome == "back":
                 if not flow.back():
-                    self.prompter.show("This is the first question.", "note")
+                    self.prompter.show(_("This is the first question."), "note")
                     continue
                 return
             if outcome == "blank":
@@ -182,42 +209,43 @@ class Questionnaire:
     def _ask_once(self, q: Question, message: str) -> str | tuple[Answer]:
         default = self.flow.default(q)
         p = self.prompter
+        lang = self.flow.ruleset.lang
         if q.type in ("boolean", "choice"):
             if q.type == "boolean":
-                options = [*YES_NO, NOT_SURE] if q.unsure else list(YES_NO)
+                options = [shown(o, lang) for o in ([*YES_NO, NOT_SURE] if q.unsure else YES_NO)]
                 key_default = None if default is None else _bool_key(default)
             else:
                 options = [Option(c.id, str(c.label)) for c in q.choices]
                 if q.unsure:
-                    options.append(NOT_SURE)
+                    options.append(shown(NOT_SURE, lang))
                 key_default = default if isinstance(default, str) else None
             if q.safety:
                 # A safety question is never answered by Enter alone: no answer is pre-selected (in the
                 # arrow-key prompt the pointer starts on Help, so Enter shows the help).
                 key_default = None if self.prompter.plain else HELP.key
-            key = p.select(message, [*options, HELP, BACK], default=key_default)
+            key = p.select(message, [*options, shown(HELP), shown(BACK)], default=key_default)
             if key == HELP.key:
                 return "help"
             if key == BACK.key:
                 return "back"
-            return (parse_answer(q, key),)
+            return (parse_answer(q, key, lang),)
         if q.type == "multi_choice":
             checked = default if isinstance(default, frozenset) else frozenset()
             if self._ticked is not None:
                 checked, self._ticked = self._ticked, None
             options = [Option(c.id, str(c.label)) for c in q.choices]
-            keys = p.multi(message, [*options, HELP, BACK], checked)
+            keys = p.multi(message, [*options, shown(HELP), shown(BACK)], checked)
             if BACK.key in keys:
                 return "back"
             if HELP.key in keys:
                 self._ticked = frozenset(keys) - {HELP.key}
                 return "help"
             if not keys and q.required:
-                p.show("please choose at least one answer (? for help).", "error")
+                p.show(_("please choose at least one answer (? for help)."), "error")
                 return self._ask_once(q, message)
             return (frozenset(keys),)
         # numbers: typed, checked as typed
-        raw = p.text(message, lambda text: self._check_text(q, text), default=_raw_default(q, default))
+        raw = p.text(message, lambda text: self._check_text(q, text, lang), default=_raw_default(q, default))
         word = raw.strip().lower()
         if word in HELP_WORDS:
             return "help"
@@ -225,22 +253,26 @@ class Questionnaire:
             return "back"
         if not word:
             return "blank"
-        value, counted = parse_typed(q, raw)
+        value, counted = parse_typed(q, raw, lang)
         if counted:
             p.show(counted + ".", "note")
         return (value,)
 
     @staticmethod
-    def _check_text(q: Question, text: str) -> str | None:
+    def _check_text(q: Question, text: str, lang: str | None = None) -> str | None:
         word = text.strip().lower()
         if word in HELP_WORDS or word in BACK_WORDS:
             return None
         if not word:
-            return None if not q.required else f"please answer: {allowed(q)} (? for help)"
+            return (
+                None
+                if not q.required
+                else _("please answer: {allowed} (? for help)").format(allowed=allowed(q))
+            )
         if "\n" in word:  # several lines pasted at once
-            return f"please type one answer on one line: {allowed(q)}"
+            return _("please type one answer on one line: {allowed}").format(allowed=allowed(q))
         try:
-            parse_typed(q, text)
+            parse_typed(q, text, lang)
         except AnswerValueError as exc:
             if "," in word:
                 try:
@@ -248,8 +280,10 @@ class Questionnaire:
                 except AnswerValueError:
                     pass
                 else:
-                    return f"please use a point for decimals, like {word.replace(',', '.')}"
-            return f"{exc} (? for help, < to go back)"
+                    return _("please use a point for decimals, like {number}").format(
+                        number=word.replace(",", ".")
+                    )
+            return _("{problem} (? for help, < to go back)").format(problem=exc)
         return None
 
     # --- emergencies --------------------------------------------------------------------------------------
@@ -278,18 +312,18 @@ class Questionnaire:
         say = self.prompter.show
         for rf in fired:
             say("")
-            say(f"Please act on this now: {fill(str(rf.title), self.contacts)}", "urgent")
+            say(_("Please act on this now: {sign}").format(sign=fill(str(rf.title), self.contacts)), "urgent")
             say(fill(str(rf.message), self.contacts), "")
         say("")
         if self.flow.current is None:  # that was the last question: only the review is left
-            message = "You can stop here and see your result, or check your answers first."
-            carry_on = "Check my answers first"
+            message = _("You can stop here and see your result, or check your answers first.")
+            carry_on = _("Check my answers first")
         else:
-            message = "You can stop here and see your result, or finish the remaining questions first."
-            carry_on = "Finish the remaining questions"
-        options = [Option(STOP, "Stop here and show my result"), Option(CARRY_ON, carry_on)]
+            message = _("You can stop here and see your result, or finish the remaining questions first.")
+            carry_on = _("Finish the remaining questions")
+        options = [Option(STOP, _("Stop here and show my result")), Option(CARRY_ON, carry_on)]
         if asked is not None:
-            options.append(Option(MISTAKE, "I gave that answer by mistake: go back to the question"))
+            options.append(Option(MISTAKE, _("I gave that answer by mistake: go back to the question")))
         # No default in plain mode: the result comes only after the person chooses to stop.
         choice = self.prompter.select(message, options, default=None if self.prompter.plain else STOP)
         if choice == STOP:
@@ -307,14 +341,14 @@ class Questionnaire:
         rows = self.flow.review()
         options = []
         for row in rows:  # the prompter numbers the choices, so that the numbers shown are the keys to type
-            shown = "not answered" if row.value is None else describe(row.question, row.value)
+            answer = _("not answered") if row.value is None else describe(row.question, row.value)
             text = _short(str(row.question.text), 46)
-            options.append(Option(row.question.id, _short(f"{text} - {shown}", 70)))
+            options.append(Option(row.question.id, _short(f"{text} - {answer}", 70)))
         self.prompter.show("")
-        self.prompter.show("Please check your answers", "title")
+        self.prompter.show(_("Please check your answers"), "title")
         key = self.prompter.select(
-            "Choose an answer to change it, or confirm to see your result.",
-            [*options, RESULT],
+            _("Choose an answer to change it, or confirm to see your result."),
+            [*options, shown(RESULT)],
             default=RESULT.key,
         )
         if key == RESULT.key:

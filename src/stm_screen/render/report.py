@@ -18,6 +18,7 @@ from stm_screen.core.answers import describe, parse_answer
 from stm_screen.core.explain import Result
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import UsageError
+from stm_screen.i18n import _, current
 from stm_screen.render.text import render_plain, score_bar
 from stm_screen.render.view import Block, score_words, view
 
@@ -41,7 +42,17 @@ class ReportInfo:
 
     @property
     def date(self) -> str:
-        return self.created.strftime("%Y-%m-%d %H:%M")
+        """When, for the reader: 2026-12-06 14:05 in English; in another language its own long date
+        (Babel's CLDR data: '6 de diciembre de 2026, 14:05 (CET)')."""
+        lang = current()
+        if lang == "en":
+            return self.created.strftime("%Y-%m-%d %H:%M")
+        from babel.dates import format_skeleton, format_time
+
+        locale = lang.replace("-", "_")
+        day = format_skeleton("yMMMMd", self.created, locale=locale, fuzzy=True)
+        zone = self.created.strftime("%Z")
+        return f"{day}, {format_time(self.created, 'HH:mm', locale=locale)}" + (f" ({zone})" if zone else "")
 
 
 def report_format(path: Path) -> str:
@@ -49,7 +60,9 @@ def report_format(path: Path) -> str:
     fmt = SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise UsageError(
-            f"{path}: unknown report type; use a name ending in {', '.join(sorted(set(SUFFIXES)))}"
+            _("{path}: unknown report type; use a name ending in {suffixes}").format(
+                path=path, suffixes=", ".join(sorted(set(SUFFIXES)))
+            )
         )
     return fmt
 
@@ -69,15 +82,17 @@ def answer_lines(ruleset: Ruleset | None, result: Result) -> list[AnswerLine]:
 
 def _header(result: Result, info: ReportInfo) -> list[tuple[str, str]]:
     rs = result.ruleset
-    rows = [("Date", info.date)]
+    rows = [(_("Date"), info.date)]
     if info.patient:
-        rows.append(("Patient reference", info.patient))
-    rows.append(("Rules", f"{rs['id']} {rs['version']}"))
+        rows.append((_("Patient reference"), info.patient))
+    rows.append((_("Rules"), f"{rs['id']} {rs['version']}"))
     rows.extend(
-        ("Questionnaire", f"{m.get('id')} {m.get('version')}") for m in rs.get("modules") or [] if isinstance(m, dict)
+        (_("Questionnaire"), f"{m.get('id')} {m.get('version')}")
+        for m in rs.get("modules") or []
+        if isinstance(m, dict)
     )
-    rows.append(("Rules sha256", rs["sha256"]))
-    rows.append(("Tool", f"stm-screen {result.tool_version}"))
+    rows.append((_("Rules sha256"), rs["sha256"]))
+    rows.append((_("Tool"), f"stm-screen {result.tool_version}"))
     return rows
 
 
@@ -106,11 +121,18 @@ def _wrap(lines: list[str], width: int = 78) -> list[str]:
 
 
 def to_txt(result: Result, info: ReportInfo) -> str:
-    lines = ["Pain screening report", "=" * 21, ""]
+    title, result_heading, answers_heading = _("Pain screening report"), _("RESULT"), _("YOUR ANSWERS")
+    lines = [title, "=" * len(title), ""]
     lines += [f"{k}: {v}" for k, v in _header(result, info)]
-    lines += ["", "RESULT", "------", *render_plain(result, unicode_ok=True, width=78).rstrip("\n").split("\n"), ""]
+    lines += [
+        "",
+        result_heading,
+        "-" * len(result_heading),
+        *render_plain(result, unicode_ok=True, width=78).rstrip("\n").split("\n"),
+        "",
+    ]
     if info.answers:
-        lines += ["YOUR ANSWERS", "------------"]
+        lines += [answers_heading, "-" * len(answers_heading)]
         for a in info.answers:
             lines.append(f"- {a.text}")
             lines.append(f"    {a.shown}")
@@ -144,13 +166,20 @@ def _md_block(block: Block, result: Result) -> list[str]:
 
 def to_md(result: Result, info: ReportInfo) -> str:
     v = view(result)
-    lines = ["# Pain screening report", ""]
+    lines = [f"# {_md(_('Pain screening report'))}", ""]
     lines += [f"- **{k}:** {_md(v)}" for k, v in _header(result, info)]
-    lines += ["", f"## Result: {_md(v.symbol)} {_md(v.title)}", "", _md(v.advice)]
+    heading = _("Result: {title}").format(title=f"{_md(v.symbol)} {_md(v.title)}")
+    lines += ["", f"## {heading}", "", _md(v.advice)]
     for block in v.blocks:
         lines += _md_block(block, result)
     if info.answers:
-        lines += ["", "## Answers", "", "| Question | Answer |", "|---|---|"]
+        lines += [
+            "",
+            f"## {_md(_('Answers'))}",
+            "",
+            f"| {_md(_('Question'))} | {_md(_('Answer'))} |",
+            "|---|---|",
+        ]
         lines += [f"| {_md(a.text)} | {_md(a.shown)} |" for a in info.answers]
     lines += ["", f"*{_md(v.disclaimer)}*", ""]
     return "\n".join(lines)
@@ -210,8 +239,9 @@ def _html_block(block: Block, result: Result) -> str:
         if result.max_score > 0:
             pct = round(100 * max(0.0, min(result.score, result.max_score)) / result.max_score)
             out.append(
-                f"<p><span class='bar' role='img' aria-label='{result.score:g} of {result.max_score:g}'>"
-                f"<span style='width:{pct}%'></span></span>{_e(score_words(result))}</p>"
+                "<p><span class='bar' role='img' aria-label='"
+                + _e(_("{score} of {total}").format(score=f"{result.score:g}", total=f"{result.max_score:g}"))
+                + f"'><span style='width:{pct}%'></span></span>{_e(score_words(result))}</p>"
             )
     flags = [i for i in block.items if i.style == "flag"]
     if flags and len(flags) == len(block.items):
@@ -239,14 +269,17 @@ def to_html(result: Result, info: ReportInfo) -> str:
     v = view(result)
     parts: list[str] = []
     add = parts.append
-    add("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n")
+    add(f"<!DOCTYPE html>\n<html lang='{_e(current())}'>\n<head>\n<meta charset='utf-8'>\n")
     add("<meta name='viewport' content='width=device-width, initial-scale=1'>\n")
-    add(f"<title>Pain screening report - {_e(info.date)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n")
-    add("<header><h1>Pain screening report</h1><dl class='meta'>")
+    title = _("Pain screening report")
+    add(f"<title>{_e(title)} - {_e(info.date)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n")
+    add(f"<header><h1>{_e(title)}</h1><dl class='meta'>")
     for key, value in _header(result, info):
         add(f"<dt>{_e(key)}</dt><dd>{_e(value)}</dd>")
     add("</dl></header>\n<main>\n")
-    add(f"<section class='level level-{_e(result.level or 'none')}' id='result' aria-label='Result'>")
+    add(
+        f"<section class='level level-{_e(result.level or 'none')}' id='result' aria-label='{_e(_('Result'))}'>"
+    )
     add(
         f"<div class='title'><span class='symbol' aria-hidden='true'>{_e(v.symbol)}</span>"
         f"{_e(v.title)}</div><p>{_e(v.advice)}</p></section>\n"
@@ -255,7 +288,8 @@ def to_html(result: Result, info: ReportInfo) -> str:
         add(_html_block(block, result))
     if info.answers:
         add(
-            "<section id='answers'><h2>Answers</h2><table><thead><tr><th>Question</th><th>Answer</th></tr></thead><tbody>"
+            f"<section id='answers'><h2>{_e(_('Answers'))}</h2><table><thead><tr><th>{_e(_('Question'))}</th>"
+            f"<th>{_e(_('Answer'))}</th></tr></thead><tbody>"
         )
         add(
             "".join(

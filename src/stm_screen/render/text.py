@@ -11,6 +11,7 @@ import codecs
 from typing import TYPE_CHECKING
 
 from stm_screen.core.explain import Result
+from stm_screen.i18n import _
 from stm_screen.render.view import CRITERIA_GAP, criteria_gap, score_words, sources, view
 
 __all__ = ["CRITERIA_GAP", "criteria_gap", "print_result", "render_plain", "result_lines", "sources"]
@@ -100,8 +101,13 @@ def result_lines(result: Result, unicode_ok: bool = True, bar: bool = True) -> l
     add(
         (
             "dim",
-            f"Rules: {ruleset['id']} {ruleset['version']}{modules_words(result)} (sha256 "
-            f"{ruleset['sha256'][:12]}), stm-screen {result.tool_version}",
+            _("Rules: {id} {version}{modules} (sha256 {sha}), stm-screen {tool}").format(
+                id=ruleset["id"],
+                version=ruleset["version"],
+                modules=modules_words(result),
+                sha=ruleset["sha256"][:12],
+                tool=result.tool_version,
+            ),
         )
     )
     return out
@@ -111,7 +117,7 @@ def modules_words(result: Result) -> str:
     """' with phq4 1.0.0, peg 1.0.0' (or '' when no instrument was added)."""
     mods = result.ruleset.get("modules") or []
     names = [f"{m.get('id')} {m.get('version')}" for m in mods if isinstance(m, dict)]
-    return f" with {', '.join(names)}" if names else ""
+    return " " + _("with {modules}").format(modules=", ".join(names)) if names else ""
 
 
 WARNING_BLOCKS = frozenset({"red-flags", "not-ruled-out", "what-to-do"})
@@ -177,7 +183,7 @@ def renderable(result: Result, console: Console) -> RenderableType:
             body.append(Text(line, style=styles[style]))
     return Panel(
         Group(*body),
-        title="Screening result",
+        title=_("Screening result"),
         box=box.ROUNDED if unicode_ok else box.ASCII,
         expand=False,
         padding=(1, 2),

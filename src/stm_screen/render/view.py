@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from stm_screen.core.explain import Finding, ModuleResult, Result, how_soon
+from stm_screen.i18n import N_, _, ngettext
 
 EMERGENCY = "emergency"
-DISCUSS = "TALK TO YOUR DOCTOR"  # the tag of an instrument score pointed out for a doctor (never urgent)
+DISCUSS = N_("TALK TO YOUR DOCTOR")  # the tag of an instrument score pointed out for a doctor (never urgent)
 
 
 class Item(NamedTuple):
@@ -41,12 +42,12 @@ class View(NamedTuple):
 
 
 def urgency_tag(f: Finding) -> str:
-    return "EMERGENCY" if f.level == EMERGENCY else "SEE A DOCTOR"
+    return _("EMERGENCY") if f.level == EMERGENCY else _("SEE A DOCTOR")
 
 
 def how_soon_line(f: Finding) -> str:
     soon = how_soon(f.urgency)
-    return f"How soon: {soon}" if soon else ""
+    return _("How soon: {when}").format(when=soon) if soon else ""
 
 
 def _answers(f: Finding) -> tuple[str, ...]:
@@ -56,16 +57,22 @@ def _answers(f: Finding) -> tuple[str, ...]:
 def _open_item(f: Finding) -> Item:
     """A warning sign left open: what to do if it fits, in full for an emergency sign; else how soon."""
     if f.level == EMERGENCY:
-        return Item(f.title, f"If this fits you: {f.explanation}", urgency_tag(f), "flag", _answers(f))
+        return Item(
+            f.title,
+            _("If this fits you: {advice}").format(advice=f.explanation),
+            urgency_tag(f),
+            "flag",
+            _answers(f),
+        )
     soon = how_soon(f.urgency)
-    lines = (*_answers(f), *([f"If this fits you, see a doctor {soon}."] if soon else []))
+    lines = (*_answers(f), *([_("If this fits you, see a doctor {when}.").format(when=soon)] if soon else []))
     return Item(f.title, "", urgency_tag(f), "flag", lines)
 
 
 CRITERIA_GAP = (
     "Some questions about your pain were not answered. They count as 'no' here, so this result may be "
     "lower than it should be: answering them could change it."
-)
+)  # English, for tests; shown through _() below
 
 
 def criteria_gap(result: Result) -> str:
@@ -74,7 +81,14 @@ def criteria_gap(result: Result) -> str:
     if not result.criteria_undetermined or result.warning:
         return ""
     could_change = any(c.current is None for c in result.what_would_change)
-    return CRITERIA_GAP if could_change else ""
+    return (
+        _(
+            "Some questions about your pain were not answered. They count as 'no' here, so this result may be "
+            "lower than it should be: answering them could change it."
+        )
+        if could_change
+        else ""
+    )
 
 
 def sources(result: Result) -> list[tuple[str, list[str]]]:
@@ -93,7 +107,7 @@ def sources(result: Result) -> list[tuple[str, list[str]]]:
         if url:
             citation = f"{citation} {url}"
         key = str(f.source.get("id", citation))
-        out.setdefault(key, (citation, []))[1].append(f.title or "Why this result")
+        out.setdefault(key, (citation, []))[1].append(f.title or _("Why this result"))
     return list(out.values())
 
 
@@ -101,8 +115,10 @@ def _sources_block(result: Result) -> Block | None:
     cited = sources(result)
     if not cited:
         return None
-    items = tuple(Item(c, lines=(f"For: {'; '.join(t)}",), style="dim") for c, t in cited)
-    return Block("sources", "Sources", items)
+    items = tuple(
+        Item(c, lines=(_("For: {titles}").format(titles="; ".join(t)),), style="dim") for c, t in cited
+    )
+    return Block("sources", _("Sources"), items)
 
 
 def view(result: Result) -> View:
@@ -120,7 +136,7 @@ def _warning_blocks(result: Result) -> list[Block]:
         out.append(
             Block(
                 "red-flags",
-                "Warning signs: act on these first",
+                _("Warning signs: act on these first"),
                 tuple(
                     Item(
                         f.title,
@@ -137,16 +153,16 @@ def _warning_blocks(result: Result) -> list[Block]:
         out.append(
             Block(
                 "not-ruled-out",
-                "Warning signs that could not be checked",
+                _("Warning signs that could not be checked"),
                 tuple(_open_item(f) for f in result.red_flags_not_ruled_out),
-                "You answered 'Not sure' to these questions, or they were not answered.",
+                _("You answered 'Not sure' to these questions, or they were not answered."),
             )
         )
     instruments = instruments_block(result)
     if instruments is not None:
         out.append(instruments)
     if result.next_steps:
-        out.append(Block("next-steps", "Next steps", tuple(Item(s) for s in result.next_steps)))
+        out.append(Block("next-steps", _("Next steps"), tuple(Item(s) for s in result.next_steps)))
     cited = _sources_block(result)
     if cited is not None:
         out.append(cited)
@@ -156,9 +172,11 @@ def _warning_blocks(result: Result) -> list[Block]:
         for f in result.red_flags
     ]
     if result.unchecked:
-        last.append(Item(result.title, " ".join(result.next_steps) or result.advice, "SEE A DOCTOR", "flag"))
+        last.append(
+            Item(result.title, " ".join(result.next_steps) or result.advice, _("SEE A DOCTOR"), "flag")
+        )
     if last:
-        out.append(Block("what-to-do", "What to do now", tuple(last)))
+        out.append(Block("what-to-do", _("What to do now"), tuple(last)))
     return out
 
 
@@ -168,36 +186,38 @@ def _pt_blocks(result: Result) -> list[Block]:
     if gap:
         out.append(Block("not-answered-criteria", "", text=gap))
     if result.reason is not None:
-        out.append(Block("why-result", "Why this result", text=result.reason.explanation))
+        out.append(Block("why-result", _("Why this result"), text=result.reason.explanation))
     if result.score is not None and result.max_score is not None:
-        out.append(Block("score", "Score"))
+        out.append(Block("score", _("Score")))
     if result.findings:
         out.append(
             Block(
                 "why",
-                "Reasons found in your answers",
+                _("Reasons found in your answers"),
                 tuple(Item(f.title, f.explanation, lines=_answers(f), style="") for f in result.findings),
             )
         )
     if result.criteria_not_met:
         out.append(
-            Block("not-met", "Not found", tuple(Item(f.title, style="dim") for f in result.criteria_not_met))
+            Block(
+                "not-met", _("Not found"), tuple(Item(f.title, style="dim") for f in result.criteria_not_met)
+            )
         )
     unanswered = [m for m in result.missing if not m.safety]
     if unanswered:
-        out.append(Block("not-answered", "Not answered", tuple(Item(m.text) for m in unanswered)))
+        out.append(Block("not-answered", _("Not answered"), tuple(Item(m.text) for m in unanswered)))
     if result.notes:
-        out.append(Block("notes", "About your pain", tuple(Item(n) for n in result.notes)))
+        out.append(Block("notes", _("About your pain"), tuple(Item(n) for n in result.notes)))
     if result.level is not None:
         changes = tuple(Item(c.summary) for c in result.what_would_change) or (
-            Item("Changing one answer about your pain would not change this result."),
+            Item(_("Changing one answer about your pain would not change this result.")),
         )
-        out.append(Block("change", "What would change this result", changes))
+        out.append(Block("change", _("What would change this result"), changes))
     instruments = instruments_block(result)
     if instruments is not None:
         out.append(instruments)
     if result.next_steps:
-        out.append(Block("next-steps", "Next steps", tuple(Item(s) for s in result.next_steps)))
+        out.append(Block("next-steps", _("Next steps"), tuple(Item(s) for s in result.next_steps)))
     cited = _sources_block(result)
     if cited is not None:
         out.append(cited)
@@ -210,7 +230,7 @@ def module_items(module: ModuleResult, warning: bool = False) -> list[Item]:
     items: list[Item] = []
     for line in module.scores:
         if line.flag and not warning:
-            items.append(Item(line.text, line.message, DISCUSS))
+            items.append(Item(line.text, line.message, _(DISCUSS)))
         else:
             items.append(Item(line.text))
     items.extend(Item(text, style="dim") for text in module.warnings)
@@ -228,13 +248,17 @@ def instruments_block(result: Result) -> Block | None:
     items = tuple(item for m in shown for item in module_items(m, result.warning))
     return Block(
         "instruments",
-        "Questionnaires",
+        _("Questionnaires"),
         items,
-        "These questionnaires are scored on their own; they do not change the result above.",
+        _("These questionnaires are scored on their own; they do not change the result above."),
     )
 
 
 def score_words(result: Result) -> str:
     if result.score is None or result.max_score is None:
         return ""
-    return f"{result.score:g} of the {result.max_score:g} reasons on the article's list"
+    return ngettext(
+        "{score} of the {total} reason on the article's list",
+        "{score} of the {total} reasons on the article's list",
+        int(result.max_score) if float(result.max_score).is_integer() else 2,
+    ).format(score=f"{result.score:g}", total=f"{result.max_score:g}")
