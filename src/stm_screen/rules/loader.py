@@ -50,11 +50,13 @@ def resolve_module(spec: str, base: Path | None = None) -> Path:
     """A module's file: a bundled module's name, or a path (relative to ``base``, the including file's
     folder, when given)."""
     name = spec.strip()
-    if name and "/" not in name and "\\" not in name and not name.endswith(_SUFFIXES):
+    pathlike = not name or "/" in name or "\\" in name or name.endswith(_SUFFIXES)
+    if not pathlike:
         for suffix in _SUFFIXES:
-            candidate = bundled_dir() / MODULES / f"{name}{suffix}"
-            if candidate.is_file():
-                return candidate
+            for candidate_name in dict.fromkeys((name, name.lower())):  # PHQ4 is phq4
+                candidate = bundled_dir() / MODULES / f"{candidate_name}{suffix}"
+                if candidate.is_file():
+                    return candidate
     path = Path(name)
     if base is not None and not path.is_absolute():
         path = base / path
@@ -65,8 +67,10 @@ def resolve_module(spec: str, base: Path | None = None) -> Path:
         pass
     from stm_screen.core.conditions import suggest
 
+    if pathlike and name:
+        raise RulesError([Problem("no such file", spec)])
     names = module_names()
-    hint = suggest(name, names) if name else ""
+    hint = suggest(name.lower(), names) if name else ""
     raise RulesError(
         [Problem(f"no such instrument module{hint} (bundled modules: {', '.join(names) or 'none'})", spec)]
     )
