@@ -57,3 +57,14 @@ _gen_spec = importlib.util.spec_from_file_location("gen_records", ROOT / "benchm
 assert _gen_spec is not None and _gen_spec.loader is not None
 records = importlib.util.module_from_spec(_gen_spec)
 _gen_spec.loader.exec_module(records)
+
+
+def writing_in(pid: int, folder: Path) -> bool:
+    """Has process ``pid`` a file open in ``folder`` (its output being written, named or not)? Linux."""
+    import os
+
+    try:
+        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    except OSError:
+        return False
+    return any(link.startswith(str(folder) + "/") for link in links)

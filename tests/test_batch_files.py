@@ -119,7 +119,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     r = invoke(src, "--preset", "fhir")
     assert r.exit_code == 2
     r = invoke(src, "-o", src)
-    assert r.exit_code == 2 and "also an input" in r.stderr
+    assert r.exit_code == 2 and "same file as input" in r.stderr
     r = invoke(src, "--delimiter", "ab")
     assert r.exit_code == 2
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.batch_helpers import records as gen_records
+from tests.batch_helpers import writing_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +38,7 @@ def test_ctrl_c_exits_130_and_leaves_no_file(tmp_path: Path) -> None:
         text=True,
     )
     deadline = time.monotonic() + 20
-    while not any(out_dir.iterdir()):  # the temp file exists: scoring has started
+    while not writing_in(proc.pid, out_dir):  # the temp file is open: scoring has started
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.005)
@@ -96,7 +97,7 @@ def test_terminate_or_hangup_leaves_no_file(tmp_path: Path, sig: signal.Signals)
         text=True,
     )
     deadline = time.monotonic() + 20
-    while not any(out_dir.iterdir()):
+    while not writing_in(proc.pid, out_dir):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.005)

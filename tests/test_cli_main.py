@@ -136,7 +136,7 @@ def test_batch_jobs_range_is_the_typer_option_range() -> None:
         assert result.exit_code == 2 and "--jobs" in result.output
     for jobs in (JOBS_RANGE.start, JOBS_RANGE.stop - 1):
         result = runner.invoke(app, ["batch", "nope.csv", "--jobs", str(jobs)])
-        assert result.exit_code == 1 and "no such file" in result.output
+        assert result.exit_code == 2 and "no such file" in result.output
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ def test_batch_fast_path_gives_what_typer_gives(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
-    assert missing.returncode == 1 and "no such file" in missing.stderr
+    assert missing.returncode == 2 and "no such file" in missing.stderr
     assert "Traceback" not in missing.stderr
     stopped = subprocess.run(  # without --allow-missing the missing safety columns stop the run
         [sys.executable, "-m", "stm_screen", "batch", str(data), "-o", str(tmp_path / "x.csv")],

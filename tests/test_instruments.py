@@ -21,12 +21,12 @@ def agree(*items: int) -> dict[str, bool]:
 
 # The worked cases of the clinical reference: (answers, total, psychosocial, level)
 WORKED = [
-    ({**NONE, "item9": "not_at_all"}, 0, 0, "low"),
-    ({**agree(1, 2, 3, 4), "item9": "not_at_all"}, 4, 0, "medium"),
-    ({**agree(1, 3, 6), "item9": "extremely"}, 4, 2, "medium"),
-    ({**agree(5, 6, 7, 8), "item9": "moderately"}, 4, 4, "high"),
-    ({**agree(*range(1, 9)), "item9": "extremely"}, 9, 5, "high"),
-    ({**agree(1, 2, 3), "item9": "moderately"}, 3, 0, "low"),
+    ({**NONE, "item9": "option_1"}, 0, 0, "low"),
+    ({**agree(1, 2, 3, 4), "item9": "option_1"}, 4, 0, "medium"),
+    ({**agree(1, 3, 6), "item9": "option_5"}, 4, 2, "medium"),
+    ({**agree(5, 6, 7, 8), "item9": "option_3"}, 4, 4, "high"),
+    ({**agree(*range(1, 9)), "item9": "option_5"}, 9, 5, "high"),
+    ({**agree(1, 2, 3), "item9": "option_3"}, 3, 0, "low"),
 ]
 
 

@@ -5,6 +5,7 @@ patient, and the rule that a module never changes the screening's level."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ PEG_TEXTS = DATA / "peg-texts.yaml"
 CALM: dict[str, Any] = dict(load_ruleset().examples[0].answers)  # every safety question answered no
 runner = CliRunner()
 SUPPLIED = ("peg", "startback", "orebro-sf", "tsk11")
+# The answer wording of the supplied instruments' forms (STarT Back items 1-9, the TSK-11's four answers).
+ANSWER_WORDING = ("agree", "not at all", "slightly", "moderately", "very much", "extremely")
 
 
 def run(*args: str) -> Any:
@@ -55,6 +58,43 @@ def test_no_item_text_is_shipped_for_supplied_instruments(name: str) -> None:
         assert all("label" not in c for c in q.get("choices") or []), q["id"]
     module = load_module(name)
     assert all(q.supplied and not q.wording for q in module.questions)
+    # A choice is named by its place on the form, never by its wording: an id such as 'very_much' is shown
+    # as the answer's label wherever no wording was given (form exports, rules show, results).
+    for q in module.questions:
+        assert all(re.fullmatch(r"option_\d+", c.id) for c in q.choices), (q.id, q.choice_ids)
+    # Nor does the file spell the answers' wording anywhere (STarT Back: Keele's labels; TSK-11's scale).
+    raw = (MODULES / f"{name}.yaml").read_text(encoding="utf-8").lower().replace("_", " ")
+    for words in ANSWER_WORDING:
+        assert words not in raw, words
+
+
+# Fragments of the wording of instruments whose text is not shipped (PEG, STarT Back, ÖMPSQ-SF, TSK-11),
+# written here only to check that none of it reaches what is shipped: the package, its rules and the README
+# (the wheel's description).
+LICENSED_FRAGMENTS = (
+    "best describes your pain",
+    "enjoyment of life?",
+    "spread down my leg",
+    "walked short distances",
+    "dressed myself",
+    "worrying thoughts",
+    "never going to get",
+    "how bothersome",
+    "light work for an hour",
+    "sleep at night",
+    "injure myself",
+    "something dangerously wrong",
+    "very much",
+    "extremely",
+)
+
+
+def test_no_licensed_wording_anywhere_in_what_is_shipped() -> None:
+    shipped = [*sorted((ROOT / "src" / "stm_screen").rglob("*.py")), *sorted((ROOT / "rules").rglob("*.yaml"))]
+    for path in [*shipped, ROOT / "README.md"]:
+        text = " ".join(path.read_text(encoding="utf-8").lower().replace("_", " ").split())
+        for fragment in LICENSED_FRAGMENTS:
+            assert fragment not in text, (path.name, fragment)
 
 
 def test_phq_text_is_shipped_with_pfizers_attribution() -> None:
@@ -107,6 +147,16 @@ def test_with_adds_modules_after_the_screening_in_their_own_sections() -> None:
 def test_unknown_module_is_a_usage_error_with_a_suggestion() -> None:
     result = run("score", "x.json", "--with", "tsk-11")
     assert result.exit_code == 2 and "no such instrument module (did you mean 'tsk11'?)" in result.stderr
+
+
+def test_module_names_are_read_whatever_their_case_and_a_missing_file_is_said_so(tmp_path: Path) -> None:
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps({**CALM, **PHQ4_7}), encoding="utf-8")
+    result = run("score", str(answers), "--with", "PHQ4, Peg")
+    assert result.exit_code == 0, result.stderr
+    assert "PHQ-4: 7 of 12, moderate" in result.stdout
+    missing = run("score", str(answers), "--with", str(tmp_path / "mine.yaml"))
+    assert missing.exit_code == 2 and "mine.yaml: no such file" in missing.stderr
 
 
 def test_include_in_a_ruleset_and_outcomes_that_use_a_modules_score(tmp_path: Path) -> None:
@@ -267,7 +317,7 @@ def test_under_a_warning_sign_the_modules_are_shown_without_their_reassurance() 
 
 def test_startback_says_when_low_back_is_not_among_the_areas() -> None:
     rs = load_rules(None, "startback")
-    sb = {f"sb_{i}": "agree" for i in range(1, 9)} | {"sb_9": "extremely"}
+    sb = {f"sb_{i}": "option_2" for i in range(1, 9)} | {"sb_9": "option_5"}
     neck = score_data(rs, {**CALM, "pain_areas": ["neck_shoulder"], **sb}).modules[0]
     assert neck.warnings == [
         "STarT Back is meant for people with low back pain; these answers do not show that, so its result may "
@@ -300,6 +350,11 @@ def test_texts_file_gives_the_wording_per_language() -> None:
         ("peg_1: [a, b]\n", "peg_1: give the wording as text"),
         ("sb_9: {text: x, choices: {often: y}}\n", "choices: no choice 'often'"),
         ("- a\n", "a texts file must be a mapping"),
+        # the wrong language: these rules are asked in English, so Spanish alone would be shown in its place
+        ("peg_1: {es: x}\n", "peg_1: no text in 'en', the language of these rules (given: es)"),
+        ("peg_1: {text: {es: x}}\n", "peg_1: no text in 'en'"),
+        ("peg_1: {engl: x}\n", "peg_1: 'engl' is not a language code"),
+        ("peg_1: {txt: x, help: y}\n", "peg_1: 'txt' is not one of text, help, choices (did you mean 'text'?)"),
     ],
 )
 def test_texts_file_mistakes_are_located(tmp_path: Path, content: str, message: str) -> None:
@@ -331,7 +386,7 @@ def test_rules_texts_writes_a_template_that_reads_back() -> None:
     assert result.exit_code == 0
     data = yaml.safe_load(result.stdout)
     assert set(data) == {f"sb_{i}" for i in range(1, 10)}  # PHQ-4 ships its text: not in the template
-    assert set(data["sb_9"]["choices"]) == {"not_at_all", "slightly", "moderately", "very_much", "extremely"}
+    assert list(data["sb_9"]["choices"]) == ["option_1", "option_2", "option_3", "option_4", "option_5"]
     assert run("rules", "texts").exit_code == 2
 
 
@@ -604,3 +659,91 @@ def test_a_licence_is_an_spdx_id_or_proprietary(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     result = run("rules", "check", str(path))
     assert result.exit_code == 2 and "license: 'free for clinics' is not an SPDX licence id" in result.stderr
+
+
+def test_an_instruments_yes_counts_even_where_the_ruleset_would_not_ask_the_question(tmp_path: Path) -> None:
+    """A ruleset may ask its self-harm question only of some people (ask_if); PHQ-9 item 9 answered above 'not
+    at all' still answers it yes, so the warning sign fires at once instead of being skipped or left open."""
+    data = yaml.safe_load((DATA / "minimal.yaml").read_text(encoding="utf-8"))
+    data["levels"].append({"id": "emergency", "title": "Emergency", "advice": "Get help now."})
+    data["questions"].append(
+        {"id": "self_harm_thoughts", "type": "boolean", "section": "safety", "text": "Harm?", "ask_if": "months > 6"}
+    )
+    data["questions"].append(
+        {"id": "self_harm_danger", "type": "boolean", "section": "safety", "text": "Plan?", "ask_if": "self_harm_thoughts"}
+    )
+    data["red_flags"].append(
+        {"id": "self_harm", "when": "self_harm_thoughts", "level": "emergency", "title": "Harm", "message": "Help.", "source": "test"}
+    )
+    data["examples"] = []
+    path = tmp_path / "gated.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    rs = load_rules(str(path), "phq9")
+    scorer = Scorer(rs)
+    base = {"months": 2, "stiff": False, "areas": ["back"], "fever": False, **PHQ9_NONE}
+    quiet = scorer.evaluate(check_answers(rs, base))
+    assert "self_harm_thoughts" in quiet.skipped and not quiet.red_flags
+    ev = scorer.evaluate(check_answers(rs, {**base, "phq9_9": "nearly_every_day"}))
+    assert ev.red_flags == ("self_harm",) and ev.level == "emergency"
+    assert ev.fed == {"self_harm_thoughts": "phq9_9"} and ev.values["self_harm_thoughts"] is True
+    assert "self_harm_danger" not in ev.skipped  # its follow-up is asked
+
+    from stm_screen.prompt.flow import Flow
+
+    flow = Flow(rs, {k: v for k, v in base.items() if k != "phq9_9"})
+    assert flow.current is not None and flow.current.id == "phq9_9"
+    assert [rf.id for rf in flow.answer("several_days")] == ["self_harm"]  # at once, in the questionnaire
+    assert flow.current is not None and flow.current.id == "self_harm_danger"
+
+
+def test_history_never_compares_scores_of_a_module_whose_rules_changed_between_screenings(tmp_path: Path) -> None:
+    """PEG 1.0.0 (mean, 0-10) then a clinic's PEG 2.0.0 (sum, 0-30): two series, no change between them."""
+    data = yaml.safe_load((MODULES / "peg.yaml").read_text(encoding="utf-8"))
+    data["version"] = "2.0.0"
+    data["scores"][0].update({"method": "sum", "round": 0})
+    data["examples"] = []
+    peg2 = tmp_path / "peg.yaml"
+    peg2.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    visits = [("peg", (8, 8, 9)), ("peg", (7, 7, 8)), (str(peg2), (2, 2, 3))]
+    for i, (mod, peg) in enumerate(visits):
+        path = tmp_path / f"v{i}.json"
+        path.write_text(json.dumps({**CALM, "peg_1": peg[0], "peg_2": peg[1], "peg_3": peg[2]}), encoding="utf-8")
+        assert run("score", str(path), "--with", mod, "--save", "--patient", "MRN-77").exit_code == 0
+    result = run("history", "show", "--patient", "MRN-77")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert "PEG [peg 1.0.0]" in text and "PEG [peg 2.0.0]" in text
+    assert "-1 (-12%), better" in text  # 8.3 -> 7.3, under the same rules
+    assert "+" not in text.split("PEG [peg 2.0.0]")[1]  # 7 of 30 is never a change from 7.3 of 10
+    assert "First to last" not in text and "shown apart and never compared" in text
+    series = json.loads(run("history", "show", "--patient", "MRN-77", "--format", "json").stdout)["scores"]
+    assert [(s["version"], [p["value"] for p in s["points"]], len(s["changes"])) for s in series] == [
+        ("1.0.0", [8.3, 7.3], 1),
+        ("2.0.0", [7], 0),
+    ]
+
+
+def test_a_score_made_with_questions_missing_says_so() -> None:
+    """PHQ-9 with two items missing is prorated (NHS): its line says it is not a complete score."""
+    rs = load_rules(None, "phq9,phq4")
+    seven = {f"phq9_{i}": "more_than_half" for i in range(1, 8)}
+    result = score_data(rs, {**CALM, **seven, "phq4_3": "several_days"})
+    lines = {s.id: s.text for m in result.modules for s in m.scores}
+    assert lines["phq9"] == (
+        "PHQ-9: 18 of 27, moderately severe (7 of 9 questions answered; the 2 missing estimated from the others)"
+    )
+    assert lines["phq2"] == "PHQ-2: not scored (1 of 2 questions answered; both are needed)"
+    full = score_data(rs, {**CALM, **PHQ9_NONE})
+    assert next(s.text for m in full.modules for s in m.scores if s.id == "phq9") == "PHQ-9: 0 of 27, none or minimal"
+
+
+def test_a_positive_phq2_or_gad2_is_put_plainly_and_kindly_and_true_at_the_cut_off() -> None:
+    """3 is the cut-off itself (3 or more is positive): the message may not say 'above' it."""
+    rs = load_rules(None, "phq4")
+    at = {"phq4_1": "nearly_every_day", "phq4_2": "not_at_all", "phq4_3": "nearly_every_day", "phq4_4": "not_at_all"}
+    lines = {s.id: s for s in score_data(rs, {**CALM, **at}).modules[0].scores}
+    for sid in ("gad2", "phq2"):
+        line = lines[sid]
+        assert line.value == 3 and line.flag and line.band == "positive"
+        assert "above" not in line.message and "cut-off" not in line.message  # plain words, true at 3
+        assert "talk with your doctor" in line.message and "not an emergency" in line.message

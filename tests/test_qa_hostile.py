@@ -28,8 +28,8 @@ def score(tmp_path: Path, content: str, name: str = "a.json") -> Any:
 @pytest.mark.parametrize(
     "content",
     [
-        "[" * 100_000 + "]" * 100_000,
-        '{"pain_areas": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}",
+        "[" * 50_000 + "]" * 50_000,
+        '{"pain_areas": ' + '{"a": ' * 15_000 + "1" + "}" * 15_000 + "}",
     ],
 )
 def test_deeply_nested_json_is_an_input_error_not_a_crash(tmp_path: Path, content: str) -> None:
@@ -100,7 +100,7 @@ def test_report_in_a_folder_that_cannot_be_written_is_refused_before_any_questio
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("tempfile.mkstemp", refuse)
+    monkeypatch.setattr("stm_screen.io.atomic._temp_file", refuse)
     with pytest.raises(UsageError, match="cannot write"):
         screen_cmd.check_report(folder / "r.html", force=False)
 

@@ -71,11 +71,10 @@ def test_longitudinal_export_other_events_are_counted_not_scored(tmp_path: Path)
     assert len(got) == len(rows) and "3 rows of other events skipped" in err
     got, err, _ = _batch(str(path))
     assert len(got) == len(rows) + 1  # without --event the follow-up row that answers is scored
-    got, err, _ = _batch(str(path), "--event", "screening_arm_9")
-    assert (
-        got == []
-        and "no row of event screening_arm_9; the events in the file: baseline_arm_1, followup_arm_1" in err
-    )
+    got, err, code = _batch(str(path), "--event", "screening_arm_9")
+    assert got == [] and code == 2  # nothing scored: a usage error, not an empty success
+    assert "no row of screening_arm_9 in the input, so nothing was scored; the events in the input: " in err
+    assert "baseline_arm_1, followup_arm_1" in err
     mapping = tmp_path / "map.yaml"
     mapping.write_text("event: followup_arm_1\ncolumns: {}\n", encoding="utf-8")
     got, err, _ = _batch(str(path), "--map", str(mapping))

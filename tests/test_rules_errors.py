@@ -236,7 +236,9 @@ def test_non_utf8(tmp_path: Path) -> None:
 
 def test_binary_file(tmp_path: Path) -> None:
     path = write(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    assert_problem(problems(path), path, 3, "binary file")
+    assert f"{path}: this is a binary file" in "\n".join(problems(path))
+    path = write(tmp_path, b"id: x\nversion: '1'\ntitle: a\x00b\n")
+    assert_problem(problems(path), path, 3, "NUL character (byte 0) at line 3, column 9")
 
 
 def test_alias_bomb(tmp_path: Path) -> None:

@@ -19,6 +19,15 @@ def printable(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+def answered_twice(key: object) -> str:
+    """The one message for a question answered twice in one record, in every input format."""
+    from stm_screen.i18n import _
+
+    shown = printable(str(key))
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return _("'{key}' is answered twice; keep one answer").format(key=shown)
+
+
 class ExitCode(IntEnum):
     """The exit codes documented in the README."""
 

@@ -22,6 +22,9 @@ from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import InputFileError, MappingError, Problem, UsageError
 from stm_screen.interop.conditions import checkbox_choice
 
+# platforms whose numeric exports number each question's choices (a yes/no answer as 1 or 2): which number
+# means yes is not in the export (Qualtrics' numeric values, SurveyMonkey's "numerical value" mode)
+RECODING_PRESETS = frozenset({"qualtrics", "surveymonkey"})
 _QUALTRICS_SUFFIXES = (" - Selected Choice", " - Response", " - Text")
 _REDCAP_CHOICE = re.compile(r"^(.*)\s*\(choice=(.*)\)$")
 _PANDAS_DUP = re.compile(r"^(.*)\.\d+$")
@@ -405,7 +408,7 @@ def _targets(
                 decimal_comma=dc,
                 separators=seps,
                 other_as_typed=preset.other_as_typed,
-                numbers_are_recodes=preset.name == "qualtrics" and not (spec and spec.values),
+                numbers_are_recodes=preset.name in RECODING_PRESETS and not (spec and spec.values),
             )
             targets.append(
                 Target(m.question, (m.column.index,), (m.column.name,), False, converter(m.question, opts))
@@ -443,7 +446,8 @@ def _duplicate(source: str, qid: str, a: _Match, b: _Match) -> str:
         named = f", '{m.key}' in a mapping file" if m.key and m.key != m.column.name else ""
         return f"{m.column.index + 1} ('{m.column.name}'{named})"
 
+    # Begins as every "answered twice" message does (io.answers_file, batch.readers), then says by what.
     return (
-        f"{source}: columns {show(a)} and {show(b)} both answer "
-        f"'{qid}'; keep one, or say which to use in a mapping file (--map) and set the other to null"
+        f"{source}: '{qid}' is answered twice: columns {show(a)} and {show(b)} both answer '{qid}'; keep one "
+        "answer, or say which column to use in a mapping file (--map) and set the other to null"
     )

@@ -7,7 +7,6 @@ writes each record that changed, with the warning signs that fired and those lef
 
 from __future__ import annotations
 
-import csv
 import json
 from array import array
 from collections import Counter
@@ -18,8 +17,9 @@ from typing import IO
 from stm_screen.batch.mapping import Mapping
 from stm_screen.batch.output import Writer
 from stm_screen.batch.runner import Batch, BatchSettings, Notify
-from stm_screen.batch.scoring import Outcome, neutral
+from stm_screen.batch.scoring import Outcome
 from stm_screen.core.ruleset import Ruleset
+from stm_screen.io.csvcells import CsvOut, line
 
 DIFF_FIELDS = (
     "row",
@@ -90,7 +90,7 @@ class _Differ:
         codes: array[int] = array("I")
         table: dict[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], int] = {}
         keys: list[tuple[str, str, float | None, tuple[str, ...], tuple[str, ...]]] = []
-        writer = csv.writer(self.handle, lineterminator="\n")
+        writer = CsvOut(self.handle)
 
         def first(row: int, rid: str, out: Outcome) -> None:
             if out.status == "error":
@@ -112,7 +112,7 @@ class _Differ:
             if self.fmt == "csv":
                 cells = [
                     row,
-                    neutral(rid),
+                    rid,
                     status,
                     level,
                     out.status,
@@ -124,7 +124,7 @@ class _Differ:
                     ";".join(unanswered),
                     ";".join(out.unanswered),
                 ]
-                writer.writerow([neutral(path), *cells] if self.with_file else cells)
+                writer.writerow([path, *cells] if self.with_file else cells)
                 return
             values = (row, rid, status, level or None, out.status, out.level or None, score, out.score,
                       list(flags), list(out.red_flags), list(unanswered), list(out.unanswered))  # fmt: skip
@@ -134,6 +134,7 @@ class _Differ:
 
         before = Batch(self.old, self.old_map, self.settings, self.notify)
         before.run(path, CallbackWriter(self.handle, first))
+        before.check_events_found()
         after = Batch(self.new, self.new_map, self.settings)
         self.result.records += after.run(path, CallbackWriter(self.handle, second))
         self.result.gaps_old += before.gaps
@@ -161,7 +162,7 @@ def run_diff(
     with_file = len(inputs) > 1
     if fmt == "csv":
         fields = ("file", *DIFF_FIELDS) if with_file else DIFF_FIELDS
-        handle.write(",".join(fields) + "\n")
+        handle.write(line(fields))
     differ = _Differ(old, new, old_map, new_map, settings, handle, fmt, notify, with_file, result)
     for path in inputs:
         differ.file(path)

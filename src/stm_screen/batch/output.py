@@ -1,18 +1,17 @@
 """Result writers: one line per record, written as it comes, in CSV or JSONL with the same field names.
 
-CSV cells from the input (id, file name, messages quoting a value) that a spreadsheet would run as a formula
-(leading ``=``, ``+``, ``-``, ``@``, tab, CR) get a leading ``'``; JSONL keeps values exact. Everything after
+Every CSV cell goes through the one cell writer (:mod:`stm_screen.io.csvcells`): what a spreadsheet would
+run as a formula is neutralised, and what it could split is quoted; JSONL keeps values exact. Everything after
 the id is the same for every record with the same outcome, so it is rendered once per outcome (``tail``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import IO
 
-from stm_screen.batch.scoring import Outcome, neutral
+from stm_screen.batch.scoring import Outcome
+from stm_screen.io.csvcells import cell, line
 
 FIELDS = (
     "row",
@@ -29,12 +28,7 @@ FIELDS = (
 MAX_BAD = 5
 
 
-def csv_cell(text: str) -> str:
-    """One CSV cell: neutralised, quoted when it holds a comma, quote or line break."""
-    text = neutral(text)
-    if '"' in text or "," in text or "\n" in text or "\r" in text:
-        return '"' + text.replace('"', '""') + '"'
-    return text
+csv_cell = cell
 
 
 class Writer:
@@ -125,20 +119,18 @@ class CsvWriter(Writer):
         if not self.started:
             self.started = True
             fields = (*FIELDS, *self.extra)
-            self.put(",".join(("file", *fields) if self.with_file else fields) + "\n")
+            self.put(line(("file", *fields) if self.with_file else fields))
 
     def start_file(self, name: str) -> None:
         super().start_file(name)
         self.prefix = csv_cell(name) + "," if self.with_file else ""
 
     def render(self, out: Outcome) -> None:
-        buf = io.StringIO()
         cells = out.csv
         short = len(FIELDS) - 2 + len(self.extra) - len(cells)
         if short > 0:  # an error record: no instrument scores
             cells = (*cells, *("",) * short)
-        csv.writer(buf, lineterminator="\n").writerow(("", *cells))
-        out.tail = buf.getvalue()
+        out.tail = line(("", *cells))
 
     def line(self, row: int, rid: str, out: Outcome) -> str:
         return f"{self.prefix}{row},{csv_cell(rid)}{out.tail}"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import csv
 import errno
 import io
 import json
@@ -33,7 +32,7 @@ from itertools import chain
 from typing import IO, Any, NoReturn
 
 from stm_screen.batch.output import Writer
-from stm_screen.batch.readers import TableSource
+from stm_screen.batch.readers import TableSource, csv_rows
 from stm_screen.batch.scoring import RecordScorer
 from stm_screen.batch.segments import (
     MARK,
@@ -202,21 +201,38 @@ def _range(
     if at_gap and n == expected:
         return n, True
     going_alone()
-    resume = None if at_gap else resume_line(row, ctx.width, ctx.src.delimiter)
+    resume: str | list[str] | None = None
+    if not at_gap:  # the record's own lines when they were kept (QuoteCheck), else its text so far
+        checker = ctx.src.checker
+        resume = checker.edge_lines if checker is not None else resume_line(row, ctx.width, ctx.src.delimiter)
     return _rest(ctx, cut, n, line() - 1, resume), False
 
 
-def _rest(ctx: Scoring, cut: int, n: int, lines: int, resume: str | None) -> int:
+def _reader(
+    ctx: Scoring, lines: Iterator[str], tail: Iterator[str] | None, base: int
+) -> tuple[Iterator[list[str]], Callable[[], int]]:
+    """Rows from a cut on, checked for stray quotes as the first process checks them (``base``: the
+    physical lines before the cut, for messages)."""
+    src = ctx.src
+    rows, line_num, checker = csv_rows(lines, src.delimiter, src.name, tail=tail, check=src.checker is not None)
+    if checker is not None:
+        checker.width = ctx.width
+        checker.base = base
+        src.checker = checker  # the one whose kept lines a cut inside a record resumes from
+    return rows, line_num
+
+
+def _rest(ctx: Scoring, cut: int, n: int, lines: int, resume: str | list[str] | None) -> int:
     """From a cut to the end of the file in this process (``resume``: a record the cut fell inside)."""
     src = ctx.src
     assert src.window is not None
     text, window = open_window(src.window.fd, cut, "utf-8")
     try:
-        reader = csv.reader(
-            text if resume is None else chain([resume], text), delimiter=src.delimiter, strict=False
-        )
-        base = lines - (1 if resume is not None else 0)  # the resumed record's text counts as one line
-        src.line = lambda: base + reader.line_num
+        if isinstance(resume, str):
+            resume = [resume]  # the resumed record's text counts as one line
+        base = lines - len(resume or ())
+        reader, line_num = _reader(ctx, chain(resume or (), text), None, base + src.lines_before)
+        src.line = lambda: base + line_num()
         ctx.edge[0] = NO_EDGE
         ctx.env["position"] = lambda: window.pos
         return ctx.loop(reader, n)
@@ -331,9 +347,9 @@ def _helper_main(
             tail.arm(src.delimiter, ctx.width)
         ctx.edge[0] = tail
         ctx.env["position"] = lambda: window.pos
-        reader = csv.reader(chain(text, tail), delimiter=src.delimiter, strict=False)
         base = split.lines[j] - src.lines_before
-        src.line = lambda: base + reader.line_num
+        reader, line_num = _reader(ctx, text, tail, base + src.lines_before)
+        src.line = lambda: base + line_num()
         n = split.records_before[j]
         if last:
             n, handed = ctx.loop(reader, n), False

@@ -11,8 +11,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stm_screen.interop.template import TEMPLATE_NOTE
-
 PRESET_NAMES = (
     "plain",
     "redcap",
@@ -349,12 +347,9 @@ def detect_record(keys: Sequence[str], kind: str) -> str:
 
 
 def header_rows(preset: Preset, rows: Sequence[Sequence[str]]) -> int:
-    """How many of the first rows are headers (Qualtrics' legacy format has two, the current three; the
-    CSV template of ``form export csv`` one more, its row saying what each column takes)."""
-    n = _header_rows(preset, rows)
-    if len(rows) > n and any(cell.strip() == TEMPLATE_NOTE for cell in rows[n]):
-        return n + 1
-    return n
+    """How many of the first rows are headers (Qualtrics' legacy format has two, the current three). The
+    second row of ``form export csv``'s template is skipped as a record, with a note (``batch.runner``)."""
+    return _header_rows(preset, rows)
 
 
 def _header_rows(preset: Preset, rows: Sequence[Sequence[str]]) -> int:

@@ -19,20 +19,22 @@ import json
 import os
 import re
 import stat
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, islice, tee
 from pathlib import Path
 from typing import IO, Any
 
-from stm_screen.batch.segments import WINDOW_BUFFER, EdgeLine, Window, can_window
-from stm_screen.errors import InputFileError
+from stm_screen.batch.segments import MARK, WINDOW_BUFFER, EdgeLine, Window, can_window
+from stm_screen.errors import InputFileError, answered_twice, printable
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 Cell = str | tuple[str, ...]
 Record = dict[str, Cell]
-MAX_INT_DIGITS = 4000  # longer integers in JSON are read as floats (inf), not refused by int()
+MAX_INT_DIGITS = 4000
+MAX_COLUMNS = 10_000  # columns of a table, keys of a record: more is not a survey export (bounded work)  # longer integers in JSON are read as floats (inf), not refused by int()
 
 
 class BadRecord(dict[str, Cell]):
@@ -44,15 +46,254 @@ class BadRecord(dict[str, Cell]):
         self.message = message
 
 
-def _parse_int(text: str) -> int | float:
-    return int(text) if len(text) <= MAX_INT_DIGITS else float(text)
+def _parse_int(text: str) -> int | str:
+    """A JSON whole number; one too long for int() stays as its text (then "too large" for its question)."""
+    return int(text) if len(text) <= MAX_INT_DIGITS else text
+
+
+def _parse_float(text: str) -> float | str:
+    """A JSON number; one beyond a float (``1e400``) stays as its text, as written."""
+    value = float(text)
+    return value if value - value == 0 else text
+
+
+class TwiceDict(dict[str, Any]):
+    """A JSON object that held a key twice (JSON's own rule would silently keep the last value)."""
+
+    twice: str = ""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    marked = TwiceDict(out)
+    for key, _ in pairs:
+        if key in seen:
+            marked.twice = key
+            break
+        seen.add(key)
+    return marked
+
+
+def find_twice(value: Any, depth: int = 0) -> str | None:
+    """The first key held twice by an object anywhere in ``value`` (a parsed FHIR resource, say)."""
+    if isinstance(value, TwiceDict):
+        return value.twice
+    if depth > 64:
+        return None
+    if isinstance(value, dict):
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return None
+    for child in children:
+        if isinstance(child, dict | list):
+            found = find_twice(child, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_int=_parse_int)
+    return json.loads(text, parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_pairs)
 
 
 csv.field_size_limit(16 * 1024 * 1024)
+
+
+# --- one output row per physical line that the header says is a record -------------------------------
+
+
+class LineError(list[str]):
+    """Stands for a line that cannot be a record (a stray '"' opened a quoted cell on it that ran on into
+    the next lines): written as one error row. Empty, so the record loop hands it to its slow path."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class QuoteCheck:
+    """CSV rows, with a check that no quoted cell swallowed whole records.
+
+    A cell that starts with '"' runs on, across line breaks, to the next '"'. Survey exports do hold
+    quoted line breaks (a comment typed on two lines), but a stray '"' at the start of a cell makes the
+    parser take in the following lines, and a later quoted cell closes it: those records vanish and every
+    later row number shifts. So a row read from several physical lines is kept whole only when the header
+    width allows it: when every one of those lines on its own already has the header's number of cells
+    (taking quotes as written, or as plain characters), the lines were separate records. The first line
+    (the one with the stray quote) becomes an error row naming FILE:LINE, and each following line is read
+    again on its own, so there is still one output row per record and row numbers stay put.
+
+    ``width`` is 0 (no check) until the header is known. The physical lines of the current row are kept
+    by a trailing copy of the text the CSV reader reads; the edge line of a file scored in parts (``tail``,
+    see ``batch.segments``) is read after the text and never taken apart.
+    """
+
+    def __init__(
+        self, lines: Iterator[str], delimiter: str, name: str, tail: Iterator[str] | None = None
+    ) -> None:
+        self.delimiter = delimiter
+        self.name = name
+        self.width = 0
+        self.early: dict[int, tuple[list[str], list[str], int]] = {}
+        self.base = 0  # physical lines before the text this reader reads (a "sep=" line, an earlier range)
+        self.edge_lines: list[str] = []  # the lines of the record the edge line cut (see batch.parallel)
+        # The reader reads one copy of the lines; the other trails behind (itertools.tee, in C) and is read
+        # only for a row that took several lines, or skipped in bulk: no Python step per line.
+        ahead, self._behind = tee(lines if tail is None else chain(lines, tail))
+        self._taken = 0  # lines read (or skipped) from the trailing copy
+        self.reader = csv.reader(ahead, delimiter=delimiter, strict=False)
+        self.rows: Iterator[list[str]] = self._rows()
+
+    @property
+    def line_num(self) -> int:
+        return self.reader.line_num
+
+    def _lines(self, start: int, end: int) -> list[str]:
+        """Physical lines ``start`` to ``end`` (counted from 0, end excluded) from the trailing copy."""
+        if start > self._taken:
+            deque(islice(self._behind, start - self._taken), maxlen=0)
+        lines = list(islice(self._behind, end - start))
+        self._taken = end
+        return lines
+
+    def _rows(self) -> Iterator[list[str]]:
+        reader = self.reader
+        done = 0  # lines read when the last row was handed on
+        for row in reader:
+            now = reader.line_num
+            if now - done == 1:  # one physical line: one record (almost every row)
+                done = now
+                if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
+                    deque(islice(self._behind, now - self._taken), maxlen=0)
+                    self._taken = now
+                yield row
+                continue
+            lines = self._lines(done, now)
+            done = now
+            first = self.base + now - len(lines) + 1
+            if not self.width:  # a header row, or a record read before the header was understood
+                self.early[id(row)] = (row, lines, first)
+                yield row
+                continue
+            yield from self._split(row, lines, first)
+
+    def header_problem(self, row: list[str]) -> str | None:
+        """A header row that took in the lines after it: a '"' in it opened a quoted cell that a later
+        line closed, and those lines have the header's own width (counted on its first line). Nothing can
+        be scored from such a file without shifting every record."""
+        early = self.early.get(id(row))
+        if early is None or early[0] is not row:
+            return None
+        _, lines, first = early
+        saved, self.width = self.width, lines[0].rstrip("\r\n").count(self.delimiter) + 1
+        try:
+            if self.width < 2 or not all(self._fits(line) for line in lines[1:]):
+                return None
+        finally:
+            self.width = saved
+        return (
+            f"{self.name}:{first}: a '\"' in the header opens a quoted cell that runs on into line "
+            f"{first + len(lines) - 1}, taking in the records after it; remove the stray '\"' (nothing was "
+            "scored)"
+        )
+
+    def recheck(self, rows: list[list[str]]) -> list[list[str]]:
+        """Rows read before ``width`` was set (the first records, read with the headers), checked now."""
+        out: list[list[str]] = []
+        for row in rows:
+            early = self.early.pop(id(row), None)
+            if early is not None and early[0] is row:
+                out.extend(self._split(row, early[1], early[2]))
+            else:
+                out.append(row)
+        self.early.clear()
+        return out
+
+    def _split(self, row: list[str], lines: list[str], first: int) -> Iterator[list[str]]:
+        if any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
+            self.edge_lines = [line for line in lines if not line.startswith(MARK)]
+            yield row
+            return
+        if not all(self._fits(line) for line in lines):
+            yield row  # a quoted line break the header allows
+            return
+        yield LineError(
+            f"{self.name}:{first}: a '\"' on this line opens a quoted cell that runs on into line "
+            f"{first + len(lines) - 1}, but each of these lines has the header's {self.width} cells: "
+            "they are read as separate records and this one is not scored (remove the stray '\"' or "
+            "close it on the same line)"
+        )
+        for line in lines[1:]:
+            text = line.rstrip("\r\n")
+            yield next(csv.reader([text], delimiter=self.delimiter, strict=False), []) if text else []
+
+    def _fits(self, line: str) -> bool:
+        """Does this line, alone, have the header's number of cells: quotes honoured, or all taken as
+        text, or some of the quotes that open a cell taken as text (a stray one beside a real quoted cell)?"""
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            return True  # a blank line is not a record either way
+        d = self.delimiter
+        literal = text.count(d) + 1
+        if literal == self.width or (literal == self.width + 1 and text.endswith(d)):
+            return True
+        if self._cells_fit(text):
+            return True
+        opening = [i for i, ch in enumerate(text) if ch == '"' and (i == 0 or text[i - 1] == d)]
+        if not opening or len(opening) > MAX_STRAY_TRIES:
+            return False
+        from itertools import combinations
+
+        for k in range(1, len(opening) + 1):
+            for dropped in combinations(opening, k):
+                kept = "".join(ch for i, ch in enumerate(text) if i not in dropped)
+                if self._cells_fit(kept):
+                    return True
+        return False
+
+    def _cells_fit(self, text: str) -> bool:
+        width = self.width
+        cells = next(csv.reader([text], delimiter=self.delimiter, strict=False), [])
+        return len(cells) == width or (len(cells) > width and not any(c.strip() for c in cells[width:]))
+
+
+TRAIL = 4096  # lines the trailing copy may lag behind the reader (kept in memory by tee)
+MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in every combination
+
+
+def _may_hold_quotes(handle: IO[bytes]) -> bool:
+    """False only when a regular file holds no '"' byte at all: then no quoted cell can swallow a line,
+    and its rows need no :class:`QuoteCheck` (a memchr over the file, far cheaper than checking rows)."""
+    import mmap
+
+    raw = getattr(handle, "raw", None)
+    fd = raw.fd if isinstance(raw, Window) else None
+    if fd is None:
+        return True
+    try:
+        if os.fstat(fd).st_size == 0:
+            return False
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as view:
+            return view.find(b'"') >= 0
+    except (OSError, ValueError):
+        return True
+
+
+def csv_rows(
+    lines: Iterator[str], delimiter: str, name: str, *, tail: Iterator[str] | None = None, check: bool = True
+) -> tuple[Iterator[list[str]], Callable[[], int], QuoteCheck | None]:
+    """The rows of CSV text (``tail``: the edge line, read after it), the count of physical lines read,
+    and the quote check (None when ``check`` is off: a file with no '"')."""
+    if check:
+        checker = QuoteCheck(lines, delimiter, name, tail)
+        return checker.rows, lambda: checker.line_num, checker
+    reader = csv.reader(lines if tail is None else chain(lines, tail), delimiter=delimiter, strict=False)
+    return reader, lambda: reader.line_num, None
 
 
 @dataclass
@@ -72,6 +313,7 @@ class TableSource:
     window: Window | None = None  # a regular CSV file: its byte stream (see batch.segments)
     tail: EdgeLine | None = None  # read after the window's text; armed when scored in parts
     lines_before: int = 0  # lines read before the CSV reader started (Excel's "sep=" line)
+    checker: QuoteCheck | None = None  # CSV: keeps stray quotes from merging records (None: no '"' in file)
 
 
 @dataclass
@@ -172,20 +414,18 @@ class _Replay(io.RawIOBase):
 
 def sniff_encoding(head: bytes, name: str) -> str:
     """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused with a clear message."""
+    from stm_screen.io.textcheck import inspect
+
+    found = inspect(head, "survey export (CSV, TSV, JSON, XLSX)")
+    if found is not None:
+        where = f"{name}:{found.line}" if found.line else name
+        raise InputFileError(f"{where}: {found.message}")
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     else:
         encoding = "utf-8"
-    if b"\x00" in head:
-        even, odd = head[0::2].count(0), head[1::2].count(0)
-        if (even + odd) * 4 > len(head) and min(even, odd) * 20 < max(even, odd):  # ASCII as UTF-16
-            raise InputFileError(
-                f"{name}: looks like UTF-16 text without a byte-order mark; save it as UTF-8 "
-                "(or UTF-16 with a BOM) and try again"
-            )
-        raise InputFileError(f"{name}: this is a binary file, not a survey export (CSV, TSV, JSON, XLSX)")
     try:
         head.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -286,11 +526,20 @@ def open_csv(
         lines_before = 1
     elif delimiter is None:
         delimiter = detect_delimiter(text_head, suffix)
+    first = text_head.partition("\n")[0]
+    if first.count(delimiter) >= MAX_COLUMNS:  # refused from the sample, before the line is parsed
+        raise too_many_columns(name, first.count(delimiter) + (1 if "\n" in text_head else 0))
+    if "\n" not in text_head and len(delimiter.encode()) == 1:  # a first line longer than the sample
+        count = _first_line_delimiters(handle, delimiter.encode())
+        if count >= MAX_COLUMNS:
+            raise too_many_columns(name, count + 1)
     raw = getattr(handle, "raw", None)
     window = raw if isinstance(raw, Window) else None
     tail = EdgeLine() if window is not None else None
     # the edge line (see batch.segments) follows the text only when the file is scored in parts
-    reader = csv.reader(text if tail is None else chain(text, tail), delimiter=delimiter, strict=False)
+    rows, line_num, checker = csv_rows(text, delimiter, name, tail=tail, check=_may_hold_quotes(handle))
+    if checker is not None:
+        checker.base = lines_before
 
     def position() -> int:
         try:
@@ -301,8 +550,8 @@ def open_csv(
     return TableSource(
         name=name,
         kind="csv",
-        rows=reader,
-        line=lambda: reader.line_num,
+        rows=rows,
+        line=line_num,
         delimiter=delimiter,
         encoding=encoding,
         size=size,
@@ -311,6 +560,35 @@ def open_csv(
         window=window,
         tail=tail,
         lines_before=lines_before,
+        checker=checker,
+    )
+
+
+def _first_line_delimiters(handle: IO[bytes], delimiter: bytes, limit: int = 64 * 1024 * 1024) -> int:
+    """The delimiters on a file's first line, counted from its bytes (a regular file; quotes not
+    considered), stopping at MAX_COLUMNS: a header of a million columns is refused before it is parsed."""
+    raw = getattr(handle, "raw", None)
+    if not isinstance(raw, Window):
+        return 0
+    count = 0
+    pos = 0
+    while pos < limit:
+        block = os.pread(raw.fd, 1 << 20, pos)
+        if not block:
+            break
+        end = block.find(b"\n")
+        part = block if end < 0 else block[:end]
+        count += part.count(delimiter)
+        if end >= 0 or count >= MAX_COLUMNS:
+            break
+        pos += len(block)
+    return count
+
+
+def too_many_columns(name: str, count: int, what: str = "the header has") -> InputFileError:
+    more = "more than " if count == MAX_COLUMNS else ""
+    return InputFileError(
+        f"{name}: {what} {more}{count:,} columns; at most {MAX_COLUMNS:,} are read (is this a survey export?)"
     )
 
 
@@ -323,17 +601,30 @@ def _enc_name(encoding: str) -> str:
 
 def open_xlsx(name: str, size: int) -> TableSource:
     """The first sheet of a workbook, row by row (openpyxl's read-only streaming mode)."""
-    import zipfile
 
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     _check_zip_bomb(name)
     try:
-        wb = load_workbook(name, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        # a file object, not the name: openpyxl refuses names that do not end in .xlsx, and a workbook is
+        # a workbook whatever it is called (an export saved as .csv, or with no extension)
+        handle = open(name, "rb")  # noqa: SIM115 - the workbook keeps it open; closed with it
+        try:
+            wb = load_workbook(handle, read_only=True, data_only=True)
+        except BaseException:
+            handle.close()
+            raise
+    except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
         raise InputFileError(
-            f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file?"
+            f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file saved by a "
+            "spreadsheet?"
         ) from None
+    _close_wb = wb.close
+
+    def close_all() -> None:
+        _close_wb()
+        handle.close()
+
     ws = wb.worksheets[0] if wb.worksheets else None
     if ws is None:
         wb.close()
@@ -348,7 +639,17 @@ def open_xlsx(name: str, size: int) -> TableSource:
         )
 
     def rows() -> Iterator[list[str]]:
-        for values in ws.iter_rows(values_only=True):
+        values_of = iter(ws.iter_rows(values_only=True))
+        while True:
+            try:
+                values = next(values_of)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
+                raise InputFileError(
+                    f"{name}: the workbook's sheet cannot be read after row {state['row']} "
+                    f"({type(exc).__name__}); open and save it again in a spreadsheet"
+                ) from None
             state["row"] += 1
             row = [_xlsx_text(v) for v in values]
             while row and row[-1] == "":
@@ -361,7 +662,7 @@ def open_xlsx(name: str, size: int) -> TableSource:
         rows=rows(),
         line=lambda: state["row"],
         size=size,
-        close=wb.close,
+        close=close_all,
         warning=warning,
     )
 
@@ -401,12 +702,30 @@ def _check_zip_bomb(name: str) -> None:
     except (zipfile.BadZipFile, OSError, ValueError):
         return  # load_workbook reports it
     for part in parts:
+        if part.filename.endswith((".xml", ".rels", ".vml")) and _declares_entities(name, part):
+            raise InputFileError(
+                f"{name}: the workbook part {part.filename[:80]} declares XML entities (a DOCTYPE), which "
+                "spreadsheets never write; it may be an entity bomb and is not read"
+            )
         if part.file_size > XLSX_BIG_PART and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
             raise InputFileError(
                 f"{name}: the workbook part {part.filename[:80]} expands "
                 f"{part.file_size // max(part.compress_size, 1):,} times ({part.file_size // 2**20:,} MB); "
                 "it looks like a zip bomb and is not read"
             )
+
+
+def _declares_entities(name: str, part: Any) -> bool:
+    """Does an XML part of the workbook carry a DOCTYPE (where entities are declared)? It must come
+    before the root element, so the part's first 64 KB tell."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(name) as z, z.open(part) as f:
+            head = f.read(64 * 1024)
+    except (OSError, ValueError, RuntimeError, zipfile.BadZipFile, NotImplementedError):
+        return False  # load_workbook reports an unreadable part
+    return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
 
 
 def _xlsx_text(value: Any) -> str:
@@ -460,12 +779,23 @@ def open_json(
                 state["id"] = ""
                 yield BadRecord(f"the record is {_kind(item)}, not an object of field -> answer")
                 continue
+            if len(item) > MAX_COLUMNS:
+                state["id"] = ""
+                yield BadRecord(f"the record has {len(item):,} fields; at most {MAX_COLUMNS:,} are read")
+                continue
             rtype = item.get("resourceType")
             if rtype is None:
                 state["id"] = ""
+                if isinstance(item, TwiceDict):
+                    yield BadRecord(answered_twice(item.twice))
+                    continue
                 yield {str(k): _flat_text(v) for k, v in item.items()}
             elif rtype == "Bundle":
                 kind = "fhir"
+                if isinstance(item, TwiceDict):  # e.g. two 'entry' lists: one would be lost unseen
+                    state["id"] = ""
+                    yield BadRecord(f"the Bundle holds '{printable(item.twice[:60])}' twice; keep one")
+                    continue
                 for entry in item.get("entry") or []:
                     res = entry.get("resource") if isinstance(entry, dict) else None
                     if isinstance(res, dict) and res.get("resourceType") == "QuestionnaireResponse":
@@ -549,7 +879,7 @@ def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
 
 def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterator[Any]:
     """The items of a top-level JSON array, decoded one at a time from a sliding buffer."""
-    decoder = json.JSONDecoder(parse_int=_parse_int)
+    decoder = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_pairs)
     buf = ""
     pos = 0
     eof = False
@@ -632,13 +962,37 @@ _FHIR_VALUE_KEYS = (
 )
 
 
+def _identifier(value: Any) -> dict[str, str] | None:
+    """An Identifier as FHIR allows it (a text value, a text system), else None: what is carried over to
+    the output must be valid, or a server refuses the whole transaction."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, dict) or not isinstance(value.get("value"), str) or not value["value"].strip():
+        return None
+    system = value.get("system")
+    return {"system": system, "value": value["value"]} if isinstance(system, str) and system else {"value": value["value"]}
+
+
+def _reference(value: Any) -> dict[str, Any] | None:
+    """A Reference kept as the response has it (its reference, identifier and display), when well formed."""
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key in ("reference", "type", "display"):
+        if isinstance(value.get(key), str) and value[key].strip():
+            out[key] = value[key]
+    ident = _identifier(value.get("identifier"))
+    if ident is not None:
+        out["identifier"] = ident
+    return out if ("reference" in out or "identifier" in out) else None
+
+
 def _fhir_id(res: dict[str, Any]) -> str:
-    ident = res.get("identifier")
-    if isinstance(ident, dict) and ident.get("value"):
-        return str(ident["value"])
-    if isinstance(ident, list) and ident and isinstance(ident[0], dict) and ident[0].get("value"):
-        return str(ident[0]["value"])
-    return str(res.get("id") or "")
+    ident = _identifier(res.get("identifier"))
+    if ident is not None:
+        return ident["value"]
+    rid = res.get("id")
+    return rid if isinstance(rid, str) else ""
 
 
 def fhir_record(res: dict[str, Any]) -> Record:
@@ -648,13 +1002,13 @@ def fhir_record(res: dict[str, Any]) -> Record:
     response's ``__subject__`` and first ``__identifier__`` when it has them.
     """
     out: Record = {"__id__": _fhir_id(res), "__status__": str(res.get("status") or "")}
+    twice = find_twice(res)
+    if twice is not None:  # e.g. two valueBoolean in one answer
+        return BadRecord(answered_twice(twice))
     # who the response belongs to, kept as the response has it (batch --format fhir carries it over)
-    for key in ("subject", "identifier"):
-        value = res.get(key)
-        if isinstance(value, list):
-            value = value[0] if value and isinstance(value[0], dict) else None
-        if isinstance(value, dict) and value:
-            out[f"__{key}__"] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    for key, kept in (("subject", _reference(res.get("subject"))), ("identifier", _identifier(res.get("identifier")))):
+        if kept:
+            out[f"__{key}__"] = json.dumps(kept, ensure_ascii=False, sort_keys=True)
     stack = list(reversed(res.get("item") or []))
     while stack:
         item = stack.pop()
@@ -672,6 +1026,8 @@ def fhir_record(res: dict[str, Any]) -> Record:
                     break
             stack.extend(reversed(ans.get("item") or []))
         if link is not None and answers:
+            if str(link) in out:
+                return BadRecord(answered_twice(link))
             out[str(link)] = texts[0] if len(texts) == 1 else tuple(texts)
         stack.extend(reversed(item.get("item") or []))
     return out
@@ -684,12 +1040,31 @@ class Coded(str):
     display: str
 
 
+# UCUM codes of units of time, as a Quantity carries them ({"value": 2, "code": "a"} is two years)
+_UCUM_TIME = {"a": "years", "mo": "months", "wk": "weeks", "d": "days"}
+
+
+def _quantity(value: dict[str, Any]) -> str:
+    """A Quantity's value, with its unit when it is a unit of time ('2 years'), which the number reader
+    converts to the question's unit (two years is 24 months, never 2)."""
+    from stm_screen.core.answers import is_time_unit
+
+    number = value.get("value")
+    if number is None:
+        return ""
+    text = str(_flat_text(number))
+    code, unit = value.get("code"), value.get("unit")
+    word = _UCUM_TIME.get(code) if isinstance(code, str) else None
+    if word is None and isinstance(unit, str) and is_time_unit(unit.strip().rstrip(".")):
+        word = unit.strip().rstrip(".")
+    return f"{text} {word}" if word else text
+
+
 def _fhir_value(value: Any, kind: str = "") -> str:
-    if isinstance(
-        value, dict
-    ):  # Coding (code, display to fall back on) or Quantity (value; its code is the unit's)
-        keys = ("value",) if kind == "valueQuantity" else ("code", "display")
-        for key in keys:
+    if isinstance(value, dict) and kind == "valueQuantity":
+        return _quantity(value)
+    if isinstance(value, dict):  # a Coding: its code, its display to fall back on
+        for key in ("code", "display"):
             if value.get(key) is not None:
                 text = str(_flat_text(value[key]))
                 display = value.get("display") if key == "code" else None

@@ -4,7 +4,6 @@ written before the next is read. One output row per input record, in input order
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -15,12 +14,15 @@ from stm_screen.batch.mapping import Mapping
 from stm_screen.batch.output import Writer
 from stm_screen.batch.presets import PRESETS, Column, Preset, detect_record, detect_table, header_rows
 from stm_screen.batch.readers import (
+    MAX_COLUMNS,
     BadRecord,
+    LineError,
     RecordSource,
     Source,
     TableSource,
     bad_text_line,
     open_source,
+    too_many_columns,
 )
 from stm_screen.batch.scoring import Outcome, RecordScorer, error_outcome
 from stm_screen.batch.segments import NO_EDGE, Edge
@@ -51,7 +53,28 @@ class BatchSettings:
 SKIPPED = "skipped"  # writer.counts key ("skipped", event): rows of other events, not scored
 EVENT_COLUMNS = ("redcap_event_name", "Event Name")
 REPEAT_COLUMNS = ("redcap_repeat_instrument", "Repeat Instrument")
-_NOT_TICKED = frozenset({"", "0"})
+# a checkbox cell that is not ticked: raw '0', the labels export's 'Unchecked' (REDCap's web and API label
+# exports: PyCap's export_records docstring), blank, or '0.0' after a round trip through pandas or R
+_NOT_TICKED = frozenset({"", "0", "unchecked", "0.0"})
+
+
+def _unticked(cell: Any) -> bool:
+    if isinstance(cell, str):
+        return cell.strip().casefold() in _NOT_TICKED
+    return not cell  # a JSON list where one cell belongs: ticked unless empty
+
+
+def _template_row(row: list[str], plan: Plan) -> bool:
+    """The second row of the blank template (``form export csv``): under each question-id column, what that
+    question accepts."""
+    from stm_screen.interop.template import is_description_row
+
+    cells = [
+        (t.question, row[t.indices[0]])
+        for t in plan.targets
+        if not t.split and t.headers[0] == t.question.id and t.indices[0] < len(row)
+    ]
+    return is_description_row(cells)
 
 
 def _quiet(_: str) -> None:
@@ -177,6 +200,8 @@ class Batch:
         self.progress = progress or _no_progress  # None: nobody watches, and the loop does not report
         self.parts: list[str] = []  # how the last file scored in parts went, range by range
         self.events_seen: set[str] = set()  # events of the rows seen (REDCap longitudinal exports)
+        self.file_events: set[str] = set()  # the same, in the file being read
+        self.event_misses: list[tuple[str, str]] = []  # (file, its events) of files without a wanted event
         # (file, safety questions with no column): files scored although they lack them (allowed)
         self.gaps: list[tuple[str, tuple[str, ...]]] = []
 
@@ -252,12 +277,19 @@ class Batch:
         rows = src.rows
         head: list[list[str]] = []
         for row in rows:  # the first rows that are not blank lines
+            if len(row) > MAX_COLUMNS:
+                raise too_many_columns(src.name, len(row), "a header row has")
             if row:
                 head.append(row)
                 if len(head) == 3:
                     break
         if not head:
             raise InputFileError(f"{src.name}: the file is empty")
+        if src.checker is not None:
+            for row in head[:1]:
+                problem = src.checker.header_problem(row)
+                if problem is not None:
+                    raise InputFileError(problem)
         if head[0] and head[0][0].startswith("ï»¿"):  # a BOM read as Windows-1252 and saved again
             head[0] = [head[0][0][3:], *head[0][1:]]
         if src.warning:
@@ -278,7 +310,17 @@ class Batch:
             self.check_gaps(src.name, safety_gaps(plan.unasked, self.ruleset), plan.unmatched)
             self.check_modules(src.name, plan.unasked)
 
-        count = self._loop(chain(head[n_head:], rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
+        if len(head) > n_head and _template_row(head[n_head], plan):
+            self.notify(
+                f"{src.name}: row {n_head + 1} says what each column accepts (the template of 'stm-screen form "
+                "export csv'); it is not a record"
+            )
+            del head[n_head]
+        first = head[n_head:]
+        if src.checker is not None:  # the records read with the headers, checked now the width is known
+            src.checker.width = plan.width
+            first = src.checker.recheck(first)
+        count = self._loop(chain(first, rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
         self._check_events(src.name)
         if count == 0:
             raise InputFileError(f"{src.name}: the file has column headers but no records")
@@ -296,6 +338,8 @@ class Batch:
         """The hot loop. Per record: one key of memoised cell tokens, one lookup, one formatted write.
         ``gaps``: called once the first rows are read, when some hold a record (before any is written)."""
         self.parts = []
+        if isinstance(src, TableSource) and src.checker is not None:
+            src.checker.width = plan.width  # from here on, a row the header width contradicts is split
         rs = RecordScorer(self.ruleset, plan)
         rs.render = writer.render
         sample = list(islice(rows, CALIBRATION_ROWS))
@@ -312,17 +356,13 @@ class Batch:
             """A row whose length differs from the header's: fixed, or written as an error."""
             if edge[0].fetched:  # the edge line after this process's range: the row holding it
                 raise Edge(row, n)
+            if type(row) is LineError:  # a line a stray '"' would have merged with the next (QuoteCheck)
+                writer.write_other(n + 1, "", error_outcome(row.message))
+                return None, n + 1
             if not row:
                 return None, n  # a blank line is not a record
             fixed = _fit(row, width, pad)
             if fixed is None:
-                swallowed = _unclosed_quote(row, width, src) if src.kind == "csv" else None
-                if swallowed is not None:  # a stray '"' swallowed the next lines: score them after all
-                    cell, rest = swallowed
-                    rid = rid_of(row) if cell > max(plan.id_indices, default=-1) else ""
-                    message = f"cell {cell + 1} starts with a '\"' that is never closed; the lines after it are read again"
-                    writer.write_other(n + 1, rid, error_outcome(message))
-                    return None, compiled[0](rest, n + 1)
                 writer.write_other(n + 1, rid_of(row), _ragged(len(row), width))
                 return None, n + 1
             return fixed, n
@@ -368,11 +408,27 @@ class Batch:
         writer.merge(rs.tally())
         return n
 
-    def _check_events(self, name: str) -> None:
+    def check_events_found(self) -> None:
+        """After every input: an event asked for (``--event``, ``event:``) that no input has is a usage
+        error (a typo, or the event's label where the file has its unique name): exit 2, nothing written,
+        rather than an empty result that a script takes for success."""
         wanted = set(self.settings.events or (self.mapping.events if self.mapping else ()))
         if wanted and self.events_seen and not wanted & self.events_seen:
             shown = ", ".join(sorted(e for e in self.events_seen if e)[:8])
+            where = "--event" if self.settings.events else f"{self.mapping.path if self.mapping else ''}: event"
+            raise UsageError(
+                f"{where}: no row of {', '.join(sorted(wanted))} in the input, so nothing was scored; the "
+                f"events in the input: {shown}"
+            )
+        for name, shown in self.event_misses:
             self.notify(f"{name}: no row of event {', '.join(sorted(wanted))}; the events in the file: {shown}")
+
+    def _check_events(self, name: str) -> None:
+        """Remember a file none of whose rows is of a wanted event (see :meth:`check_events_found`)."""
+        wanted = set(self.settings.events or (self.mapping.events if self.mapping else ()))
+        if wanted and self.file_events and not wanted & self.file_events:
+            self.event_misses.append((name, ", ".join(sorted(e for e in self.file_events if e)[:8])))
+        self.file_events = set()
 
     def _skipper(self, plan: Plan, writer: Writer) -> Callable[[list[Any]], bool] | None:
         """REDCap longitudinal or repeating exports: a function telling the rows not to score (counted per
@@ -396,6 +452,7 @@ class Batch:
         singles = tuple(t.indices[0] for t in plan.targets if not t.split)
         splits = tuple(i for t in plan.targets if t.split for i in t.indices)
         seen = self.events_seen
+        file_seen = self.file_events
 
         def which(row: list[Any]) -> str:
             name = str(row[event]) if event is not None else ""
@@ -406,10 +463,11 @@ class Batch:
         def skip(row: list[Any]) -> bool:
             if event is not None:
                 seen.add(str(row[event]))
+                file_seen.add(str(row[event]))
             if wanted:
                 if event is not None and row[event] in wanted:
                     return False
-            elif any(row[i] for i in singles) or any(row[i] not in _NOT_TICKED for i in splits):
+            elif any(row[i] for i in singles) or not all(_unticked(row[i]) for i in splits):
                 return False
             key = (SKIPPED, which(row))
             writer.counts[key] = writer.counts.get(key, 0) + 1
@@ -547,29 +605,6 @@ def _fit(row: list[str], width: int, pad: bool) -> list[str] | None:
     if len(row) < width and pad:
         return row + [""] * (width - len(row))
     return None
-
-
-def _unclosed_quote(row: list[str], width: int, src: Source) -> tuple[int, list[list[str]]] | None:
-    """A short row whose cell holds line breaks and, after the first, whole records: a cell opened with a
-    '"' that was never closed took in the next lines. Returns that cell and the records read again."""
-    if len(row) >= width:
-        return None
-    i = next((k for k, c in enumerate(row) if "\n" in c or "\r" in c), -1)
-    if i < 0:
-        return None
-    tail = row[i].splitlines()[1:]
-    if not tail:
-        return None
-    text = "\n".join(tail)
-    if i + 1 < len(row):
-        delimiter = src.delimiter if isinstance(src, TableSource) else ","
-        text += delimiter + delimiter.join(row[i + 1 :])
-    rows = list(
-        csv.reader(io.StringIO(text), delimiter=src.delimiter if isinstance(src, TableSource) else ",")
-    )
-    if not any(len(r) == width for r in rows):
-        return None  # not whole records: an ordinary ragged row with a line break in a cell
-    return i, rows
 
 
 def _ragged(got: int, width: int) -> Outcome:

@@ -29,6 +29,7 @@ from stm_screen.core.engine import Scorer
 from stm_screen.core.explain import URGENCY_ORDER
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import printable
+from stm_screen.io.csvcells import Number
 
 MAX_MEMO = 50_000  # distinct cell texts remembered per column
 MAX_TOKENS = 100_000  # distinct answers remembered per column (before everything is forgotten)
@@ -36,13 +37,7 @@ MAX_OUTCOMES = 100_000
 IGNORED = "ignored"  # tally key ("ignored", question id): answers ignored by the skip rule
 FINGERPRINT_AFTER = 64  # outcomes computed by the scorer before a plan's fingerprint is compiled
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MISS = object()  # not in a memo (None is a result: a condition that cannot be decided)
-
-
-def neutral(text: str) -> str:
-    """A cell that spreadsheet software would run as a formula, made plain text with a leading quote."""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 class Outcome:
@@ -102,12 +97,12 @@ class Outcome:
             status,
             level,
             urgency,
-            score_text,
+            Number(score_text),
             ";".join(red_flags),
             ";".join(criteria_met),
             ";".join(unanswered),
-            neutral(error),
-            *(_cell(v) for _, v in extra),
+            error,
+            *(_csv_value(v) for _, v in extra),
         )
         self.json = json.dumps(
             {
@@ -133,6 +128,12 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def _csv_value(value: Any) -> str:
+    """An instrument's value for the CSV: a number the tool computed keeps its sign (io.csvcells)."""
+    text = _cell(value)
+    return Number(text) if isinstance(value, int | float) and not isinstance(value, bool) else text
 
 
 def module_fields(ruleset: Ruleset) -> tuple[str, ...]:
@@ -174,7 +175,7 @@ def error_outcome(message: str, brief: str | None = None) -> Outcome:
     return Outcome("error", error=printable(message), brief=None if brief is None else printable(brief))
 
 
-_QUOTED_VALUE = re.compile(r"^'.*' (?=is not |is out of range)", re.DOTALL)
+_QUOTED_VALUE = re.compile(r"^'.*' (?=is not |is out of range|is too large)", re.DOTALL)
 
 
 def without_value(message: str) -> str:

@@ -22,7 +22,7 @@ from stm_screen.batch.presets import (
     is_metadata,
     norm,
 )
-from stm_screen.batch.readers import BadRecord, TableSource, open_source
+from stm_screen.batch.readers import MAX_COLUMNS, BadRecord, TableSource, open_source, too_many_columns
 from stm_screen.core.ruleset import Question, Ruleset
 
 CUTOFF = 0.6
@@ -44,6 +44,8 @@ def read_columns(path: str, preset: str | None, delimiter: str | None) -> tuple[
     try:
         if isinstance(src, TableSource):
             head = list(islice((r for r in src.rows if r), 3))
+            if any(len(r) > MAX_COLUMNS for r in head):
+                raise too_many_columns(path, max(len(r) for r in head), "a header row has")
             name = preset or (detect_table(head) if head else "plain")
             n = header_rows(PRESETS[name], head)
             return name, PRESETS[name].columns(head[:n])
@@ -125,6 +127,7 @@ def match_header(header: str, ruleset: Ruleset) -> tuple[Question, float] | None
     A header is compared with each question's id, text and ``aliases`` by the words they share (short
     forms such as 'hx' read as 'history') and by spelling. A safety question is only suggested when it is
     clearly ahead of every other question (a wrong safety match would hide a warning sign)."""
+    header = header[:MAX_PROBE]
     words = _tokens(header)
     folded = norm(header)
     if not folded:
@@ -148,6 +151,10 @@ def match_header(header: str, ruleset: Ruleset) -> tuple[Question, float] | None
         if best - second < margin or (q.safety and coverage < SAFE_COVERAGE):
             return None
     return q, best
+
+
+MAX_GUESSES = 300  # columns given a fuzzy guess; the others are listed unguessed (bounded time)
+MAX_PROBE = 300  # characters of a header compared (question texts are shorter)
 
 
 def _fuzzy(col: Column, ruleset: Ruleset) -> tuple[Question, float] | None:
@@ -180,17 +187,19 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     for col in columns:
         if not col.name or col is id_col or (is_metadata(p, col.name) and norm(col.name) not in by_id):
             continue
-        match = _match(col, ruleset, by_id, texts)
+        match = _match(col, ruleset, by_id, texts, p)
         if match is not None and _free(taken, *match):
             found[col.index] = match
             taken.setdefault(match[0].id, set()).add(match[1])
     answered: set[str] = set(taken)
     guesses: dict[int, tuple[Question, float]] = {}
     pending = []
+    tried = 0
     for col in columns:
         if not col.name or col is id_col or col.index in found or is_metadata(p, col.name):
             continue
-        if _match(col, ruleset, by_id, texts) is None:
+        if _match(col, ruleset, by_id, texts, p) is None and tried < MAX_GUESSES:
+            tried += 1
             guess = _fuzzy(col, ruleset)
             if guess is not None:
                 pending.append((guess[1], col.index, guess[0]))
@@ -212,7 +221,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
             entry = q.id if choice is None else f"{{question: {q.id}, choice: {choice}}}"
             lines.append(f"  {key}: {entry}")
             continue
-        match = _match(col, ruleset, by_id, texts)
+        match = _match(col, ruleset, by_id, texts, p)
         if match is not None:  # a second column for a question already answered
             lines.append(f"  {key}: null  # also matches {match[0].id}, answered by a column above: keep one")
             continue

@@ -22,6 +22,7 @@ from stm_screen.core.answers import (
     parse_bool,
     parse_choice,
     parse_number,
+    parse_typed,
 )
 from stm_screen.core.ruleset import UNSURE, Question
 
@@ -38,9 +39,21 @@ class ValueOptions:
     decimal_comma: bool = False
     separators: str = ",;"
     other_as_typed: bool = False  # an unknown item of a joined multi-select is the "other" choice
-    # a yes/no answer written as a number is a recode whose meaning the export does not carry (Qualtrics:
-    # Yes = 1, No = 2 by default, and recodes can reverse them): refused unless a value map says it
+    # a yes/no answer written as a number is a recode whose meaning the export does not carry (Qualtrics and
+    # SurveyMonkey: Yes = 1, No = 2 by default, and recodes or choice values can reverse them): refused
+    # unless a value map says it
     numbers_are_recodes: bool = False
+
+
+# A whole number written with a decimal part, as pandas and R write a column of 0/1 that also holds blanks
+# ("1.0", "0.0"): read as the whole number it is, so a checkbox column of "0.0" is not ticked.
+_WHOLE_FLOAT = re.compile(r"^([+-]?\d+)\.0+$")
+
+
+def whole(text: str) -> str:
+    """'1.0' -> '1', '0.00' -> '0'; any other text as it is."""
+    m = _WHOLE_FLOAT.match(text)
+    return m.group(1) if m else text
 
 
 def choice_table(q: Question) -> dict[str, str]:
@@ -106,10 +119,13 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
     if q.type == "boolean" and opts.numbers_are_recodes:
 
         def read(raw: object) -> Answer:
-            if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            if isinstance(raw, str):
+                raw = whole(raw.strip())
+            if isinstance(raw, str) and raw.lstrip("-").isdigit():
                 raise AnswerValueError(
                     f"'{raw.strip()}' is not readable as yes or no: it is a numeric recode, and the export does "
-                    "not say which number means yes (Qualtrics: Yes = 1, No = 2 unless the recodes were changed); "
+                    "not say which number means yes (Qualtrics and SurveyMonkey number the choices in their order, "
+                    "Yes = 1, No = 2, unless the recodes or choice values were changed); "
                     "export choice text, or map the numbers in a mapping file "
                     "(values: {\"1\": yes, \"2\": no})"
                 )
@@ -118,7 +134,7 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
     elif q.type == "boolean":
 
         def read(raw: object) -> Answer:
-            return parse_bool(q, raw)
+            return parse_bool(q, whole(raw.strip()) if isinstance(raw, str) else raw)
 
     elif q.type in ("integer", "number"):
         comma = opts.decimal_comma
@@ -127,6 +143,14 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
             try:
                 return parse_number(q, raw, decimal_comma=comma)
             except AnswerValueError as exc:
+                if isinstance(raw, str) and any(c.isalpha() for c in raw):
+                    # a unit typed after the number ('6 weeks', '2 yrs'), as a free-text survey field lets
+                    # people write it and the question's own help invites: read as the questionnaire does
+                    typed = raw.replace(",", ".") if comma and "." not in raw else raw
+                    try:
+                        return parse_typed(q, typed)[0]
+                    except AnswerValueError:
+                        raise exc from None
                 if not comma and isinstance(raw, str) and "," in raw:
                     try:
                         parse_number(q, raw, decimal_comma=True)
@@ -280,7 +304,7 @@ def split_converter(
                 if len(cell) > 1:
                     raise AnswerValueError(f"{len(cell)} answers given in the column for '{choice}'")
                 cell = cell[0] if cell else ""
-            key = fold(cell)
+            key = whole(fold(cell))
             if not key or key in missing:
                 continue
             if choice.startswith("\x00"):  # a missing-data-code column

@@ -7,7 +7,6 @@ imports what it needs (rules loader, Rich, questionary) inside its own body, in 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -317,11 +316,14 @@ def rules_texts(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file (a wording file already filled in).")
+    ] = False,
 ) -> None:
     """Print a template of the wording file (--texts) for instruments whose item text is not shipped."""
     from stm_screen.cli import rules_cmd
 
-    rules_cmd.texts_template(rules, with_modules, output)
+    rules_cmd.texts_template(rules, with_modules, output, force=force)
 
 
 @rules_app.command(
@@ -351,15 +353,9 @@ clinic_cli.register(app)
 
 def main() -> None:
     """Console-script entry point."""
-    # A console that cannot print a character (cp1252, ascii) gets a '?' for it, never a crash.
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            try:
-                reconfigure(errors="replace")
-            except (ValueError, OSError):  # pragma: no cover - a stream that cannot be reconfigured
-                pass
-    app()
+    from stm_screen.cli.main import main as entry
+
+    entry()
 
 
 if __name__ == "__main__":  # pragma: no cover

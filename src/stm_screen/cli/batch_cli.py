@@ -124,6 +124,10 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 help="Only these questions may have no column (what --allow-missing Q[,Q...] means).",
             ),
         ] = None,
+        force: Annotated[
+            bool,
+            typer.Option("--force", help="With --suggest-map: replace an existing mapping file."),
+        ] = False,
         jobs: Annotated[
             int,
             typer.Option(
@@ -144,6 +148,16 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 metavar="URI",
                 help="FHIR output: the identifier system (URI) of the record id column, such as the "
                 "clinic's MRN system (default: the tool's urn:stm-screen:patient-ref).",
+            ),
+        ] = None,
+        response_system: Annotated[
+            str | None,
+            typer.Option(
+                "--response-system",
+                metavar="URI",
+                help="FHIR output: the identifier system (URI) of the export's record or response ids, "
+                "such as your REDCap project's address (default: the tool's urn:stm-screen:response, which "
+                "every project shares, and where record 1 of two projects is the same id).",
             ),
         ] = None,
         fhir_bundle: Annotated[
@@ -189,7 +203,9 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
             jobs=jobs,
             allow_missing=allow_missing,
             allow_missing_for=allow_missing_for,
+            force=force,
             patient_system=patient_system,
+            response_system=response_system,
             fhir_bundle=fhir_bundle,
             event=event,
             with_modules=with_modules,

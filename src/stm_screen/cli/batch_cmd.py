@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -44,7 +43,9 @@ class CommandOptions:
     jobs: int = 0
     allow_missing: bool = False
     allow_missing_for: str | None = None  # Q[,Q...]: only these questions may have no column
+    force: bool = False  # --suggest-map: replace an existing mapping file
     patient_system: str | None = None
+    response_system: str | None = None
     fhir_bundle: str = "collection"
     event: str | None = None
     with_modules: str | None = None
@@ -81,14 +82,28 @@ def _check(o: CommandOptions, inputs: list[str], formats: tuple[str, ...] = FORM
         delimiter = _DELIMITER_WORDS.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1 or delimiter in '"\r\n':
             raise UsageError("--delimiter must be one character such as , ; | or the word tab")
-    if o.output != "-":
-        target = Path(o.output).resolve()
-        for path in inputs:
-            if path != "-" and Path(path).resolve() == target:
-                raise UsageError(f"--output {o.output} is also an input; choose another file")
     if "-" in inputs:
         raise UsageError("reading standard input is not supported; give the export's file name")
+    for path in inputs:
+        _readable(path)
     return delimiter
+
+
+def _readable(path: str) -> None:
+    """An input that cannot be opened stops the run before anything is scored (exit 2)."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise UsageError(f"{path}: is a folder, not a survey export (nothing was scored)")
+        with open(p, "rb"):
+            pass
+    except FileNotFoundError:
+        what = "a broken symbolic link" if p.is_symlink() else "no such file"
+        raise UsageError(f"{path}: {what} (nothing was scored)") from None
+    except PermissionError:
+        raise UsageError(f"{path}: permission denied: cannot read it (nothing was scored)") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror or type(exc).__name__}; nothing was scored)") from None
 
 
 _FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
@@ -137,12 +152,9 @@ def _open_output(target: str) -> Iterator[IO[str]]:
 
 
 def _is_special(path: Path) -> bool:
-    """An existing output that is not a regular file or folder (a device, FIFO or socket)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+    from stm_screen.io.atomic import is_special
+
+    return is_special(path)
 
 
 @contextlib.contextmanager
@@ -177,15 +189,16 @@ def _progress(inputs: list[str]) -> tuple[Callable[[int], None] | None, Callable
     total = sum(sizes.values())
     if not sys.stderr.isatty() or total < PROGRESS_MIN_BYTES or os.environ.get("TERM") == "dumb":
         return None, (lambda _name: None), contextlib.nullcontext()
-    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from stm_screen.render.console import make_console
 
     progress = Progress(
         TextColumn("scoring"),
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=make_console(stderr=True),
         transient=True,
         auto_refresh=False,  # redrawn on each update: no drawing thread, so a large file can be split
     )
@@ -232,6 +245,13 @@ def _check_allowed(ids: str | None, ruleset: Ruleset) -> None:
             raise UsageError(f"--allow-missing: unknown question '{qid}'{suggest(qid, known)}")
 
 
+def _absolute_uri(text: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    return bool(parts.scheme) and " " not in text and (parts.scheme not in ("http", "https") or bool(parts.netloc))
+
+
 def _temp_dir(target: str) -> str | None:
     """Where parallel helpers keep their part of the output: beside the output file (the same disk and
     the same protection as the result), or the system's temp folder for standard output or a device."""
@@ -248,28 +268,47 @@ def _size(path: str) -> int:
         return 0
 
 
+def _guard_output(o: CommandOptions, inputs: list[str], rules: list[tuple[str, str | None]]) -> None:
+    """The output is none of the files this command reads (inputs, rules, mapping, the history store)."""
+    from stm_screen.io.sameness import module_paths, paths_of, refuse_output_over_inputs, rules_paths
+
+    read = paths_of("input", inputs) + paths_of("--map", [o.mapping]) + paths_of("--texts", [o.texts])
+    read += paths_of("--with", module_paths(o.with_modules))
+    for label, spec in rules:
+        read += paths_of(label, rules_paths(spec))
+    refuse_output_over_inputs(o.output, read)
+
+
+def _guard_loaded(o: CommandOptions, ruleset: Any) -> None:
+    """Once loaded, the files the rules came from (modules a rules file includes among them)."""
+    from stm_screen.io.sameness import loaded_paths, refuse_output_over_inputs
+
+    refuse_output_over_inputs(o.output, loaded_paths(ruleset))
+
+
 def run(inputs: list[str], o: CommandOptions) -> None:
     _data_in_english()
     delimiter = _check(o, inputs, BATCH_FORMATS)
+    _guard_output(o, inputs, [("--rules", o.rules)])
     if o.fhir_bundle not in ("collection", "transaction"):
         raise UsageError(f"unknown --fhir-bundle '{o.fhir_bundle}'; choose one of: collection, transaction")
-    if o.fmt != "fhir" and (o.patient_system is not None or o.fhir_bundle != "collection"):
-        raise UsageError("--patient-system and --fhir-bundle are for --format fhir")
-    if o.patient_system is not None:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(o.patient_system)
-        if not parts.scheme or " " in o.patient_system or (parts.scheme in ("http", "https") and not parts.netloc):
-            raise UsageError(
-                f"--patient-system: '{o.patient_system}' is not an absolute URI such as "
-                "https://hospital.example.org/mrn or urn:oid:1.2.3.4"
-            )
+    if o.fmt != "fhir" and (
+        o.patient_system is not None or o.response_system is not None or o.fhir_bundle != "collection"
+    ):
+        raise UsageError("--patient-system, --response-system and --fhir-bundle are for --format fhir")
+    for option, uri, example in (
+        ("--patient-system", o.patient_system, "https://hospital.example.org/mrn"),
+        ("--response-system", o.response_system, "https://redcap.example.org/project/42"),
+    ):
+        if uri is not None and not _absolute_uri(uri):
+            raise UsageError(f"{option}: '{uri}' is not an absolute URI such as {example} or urn:oid:1.2.3.4")
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
     from stm_screen.batch.runner import Batch
     from stm_screen.screening import load_rules
 
     ruleset = load_rules(o.rules, o.with_modules, o.texts)
+    _guard_loaded(o, ruleset)
     from stm_screen.cli.opts import tell_notices
 
     tell_notices(ruleset)
@@ -287,6 +326,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
                 with_file=len(inputs) > 1,
                 ruleset=ruleset,
                 patient_system=o.patient_system,
+                response_system=o.response_system,
                 bundle_type=o.fhir_bundle,
             )
         else:
@@ -298,9 +338,18 @@ def run(inputs: list[str], o: CommandOptions) -> None:
             writer.start_file(path)
             start(path)
             batch.run(path, writer)
+        batch.check_events_found()
         writer.begin()
         writer.finish()
     _summary(writer.counts, writer.bad, ruleset, inputs, batch.gaps)
+    shared = getattr(writer, "shared_ids", None)
+    if shared:
+        note(
+            f"the transaction matches each response on its {shared} record id in the system "
+            "urn:stm-screen:response, which every project shares: record 1 of another project (or form) sent "
+            "to the same server would be taken for this one's and not stored; name this project's system with "
+            "--response-system URI (such as your project's address)"
+        )
     left_out = getattr(writer, "left_out", 0)
     if left_out:
         note(
@@ -382,10 +431,14 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
     delimiter = _check(o, inputs)
     if len(inputs) != 1:
         raise UsageError("--suggest-map reads one export at a time")
+    _guard_output(o, inputs, [("--rules", o.rules)])
+    if o.output != "-" and not o.force and Path(o.output).exists() and not _is_special(Path(o.output)):
+        raise UsageError(f"--output {o.output}: already exists; use --force to overwrite it (nothing was written)")
     from stm_screen.batch.suggest import suggest_mapping
     from stm_screen.screening import load_rules
 
     ruleset = load_rules(o.rules, o.with_modules)
+    _guard_loaded(o, ruleset)
     text = suggest_mapping(inputs[0], ruleset, o.preset, delimiter)
     with _output(o.output) as handle:
         handle.write(text)
@@ -396,12 +449,15 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
 def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
     _data_in_english()
     delimiter = _check(o, inputs)
+    _guard_output(o, inputs, [("OLD", old), ("NEW", new)])
     from stm_screen.batch.diff import run_diff
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.screening import load_rules
 
     old_rules = load_rules(old)
     new_rules = load_rules(new)
+    _guard_loaded(o, old_rules)
+    _guard_loaded(o, new_rules)
     old_map = load_mapping(o.mapping, old_rules) if o.mapping else None
     new_map = load_mapping(o.mapping, new_rules) if o.mapping else None
     settings = _settings(o, delimiter)

@@ -36,20 +36,25 @@ def say_error(line: str) -> None:
     """One line on stderr, prefixed so it stands out; plain text so it works on every terminal."""
     # Values quoted from files (answers, survey exports) may hold escape sequences: show them, never run them.
     line = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in line)
+    _to_stderr(f"stm-screen: {line}\n")
+
+
+def _to_stderr(text: str) -> None:
+    """Write to stderr; a console that cannot print a character gets '?', and a closed or full stderr
+    loses the message (there is nowhere else to say it) rather than crash."""
     try:
-        sys.stderr.write(f"stm-screen: {line}\n")
-    except UnicodeEncodeError:
-        sys.stderr.write(f"stm-screen: {line}\n".encode("ascii", "replace").decode("ascii"))
-    sys.stderr.flush()
+        try:
+            sys.stderr.write(text)
+        except UnicodeEncodeError:
+            sys.stderr.write(text.encode("ascii", "replace").decode("ascii"))
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def say_info(line: str) -> None:
     """A note for the person on stderr, so that stdout stays data only."""
-    try:
-        sys.stderr.write(f"{line}\n")
-    except UnicodeEncodeError:
-        sys.stderr.write(f"{line}\n".encode("ascii", "replace").decode("ascii"))
-    sys.stderr.flush()
+    _to_stderr(f"{line}\n")
 
 
 def guard(fn: Callable[P, R]) -> Callable[P, R]:
@@ -58,7 +63,10 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _flush_stdout()  # a result that cannot be written is an error, reported here
         except StmScreenError as exc:
             if debug_enabled():
                 import traceback
@@ -70,9 +78,10 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             say_error(_("interrupted"))
             raise SystemExit(int(ExitCode.INTERRUPTED)) from None
-        except BrokenPipeError:
+        except BrokenPipeError:  # standard output not through cli.streams (an embedding program's)
             _quiet_broken_pipe()
-            raise SystemExit(int(ExitCode.OK)) from None
+            say_error(_("cannot write to standard output (the program reading it stopped reading)"))
+            raise SystemExit(int(ExitCode.INVALID_DATA)) from None
         except Exception as exc:
             if _is_cli_exit(exc):  # the command line library's own "exit with this code"
                 raise
@@ -89,6 +98,12 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(int(ExitCode.INTERNAL)) from None
 
     return wrapper
+
+
+def _flush_stdout() -> None:
+    stdout = sys.stdout
+    if stdout is not None:
+        stdout.flush()
 
 
 def _is_cli_exit(exc: BaseException) -> bool:

@@ -3,7 +3,6 @@ template."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -35,9 +34,20 @@ def export(
             )
         )
     from stm_screen.io.output import open_output
+    from stm_screen.io.sameness import (
+        loaded_paths,
+        module_paths,
+        paths_of,
+        refuse_output_over_inputs,
+        rules_paths,
+    )
     from stm_screen.screening import for_audience, load_rules
 
-    ruleset = for_audience(load_rules(rules, with_modules, texts), lang=lang).ruleset
+    read = paths_of("--rules", rules_paths(rules)) + paths_of("--texts", [texts])
+    refuse_output_over_inputs(output or "-", read + paths_of("--with", module_paths(with_modules)))
+    loaded = load_rules(rules, with_modules, texts)
+    refuse_output_over_inputs(output or "-", loaded_paths(loaded))
+    ruleset = for_audience(loaded, lang=lang).ruleset
     missing = ruleset.missing_wording
     if missing and fmt != "csv":
         # The form gets a stand-in label ('PEG item 1'), never invented wording: the clinic types its own.
@@ -76,7 +86,9 @@ def export(
 
             rows = batch_template(ruleset)
         with open_output(output, newline="") as handle:
-            csv.writer(handle, lineterminator="\n").writerows(rows)
+            from stm_screen.io.csvcells import CsvOut
+
+            CsvOut(handle).writerows(rows)
     if output is not None:
         say_info(_("wrote {path}").format(path=output))
 

@@ -5,10 +5,7 @@ Messages name record ids and counts only: never a patient reference or an answer
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import json
-import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -79,6 +76,21 @@ def _filters(patient: str | None, since: str | None) -> tuple[str | None, str | 
     return ref, when
 
 
+def _report_damaged(damaged: list[int], path: Path) -> None:
+    """After a listing or an export: the screenings left out because their stored data is damaged (exit 3:
+    the others were listed)."""
+    if not damaged:
+        return
+    from stm_screen.errors import StoreError
+
+    ids = ", ".join(str(i) for i in damaged[:20]) + (f" and {len(damaged) - 20} more" if len(damaged) > 20 else "")
+    one = len(damaged) == 1
+    raise StoreError(
+        f"{path}: saved screening{'' if one else 's'} {ids} cannot be read (the stored data is damaged) and "
+        f"{'was' if one else 'were'} left out; the other screenings are listed"
+    )
+
+
 def _storable(record_id: int) -> bool:
     """SQLite integers are 64-bit: a larger id cannot be in the store (and would overflow the query)."""
     return -(2**63) <= record_id < 2**63
@@ -93,18 +105,14 @@ def _not_found(record_id: int) -> UsageError:
 # --- list ---------------------------------------------------------------------------------------------
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as batch output: spreadsheets would run these
-
-
 def _cell(value: Any) -> str:
+    """A value as text (the table); CSV cells are then written by the one cell writer (io.csvcells)."""
     if value is None:
         return ""
     if isinstance(value, float):
         from stm_screen.interop.conditions import plain_number
 
         return plain_number(value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
     return str(value)
 
 
@@ -114,15 +122,23 @@ def list_(*, patient: str | None, since: str | None, fmt: str) -> None:
 
     ref, when = _filters(patient, since)
     with open_store(create=False) as store:
-        rows = [r.summary() for r in store.records(patient_ref=ref, since=when)]
+        damaged: list[int] = []
+        rows = [r.summary() for r in store.records(patient_ref=ref, since=when, damaged=damaged)]
+    _write_list(rows, fmt, ref, when)
+    _report_damaged(damaged, store.path)
+
+
+def _write_list(rows: list[dict[str, Any]], fmt: str, ref: str | None, when: str | None) -> None:
     out = sys.stdout
     if fmt == "json":
         out.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        from stm_screen.io.csvcells import CsvOut
+
+        writer = CsvOut(out)
         writer.writerow(SUMMARY_COLUMNS)
-        writer.writerows([_cell(r[c]) for c in SUMMARY_COLUMNS] for r in rows)
+        writer.writerows([r[c] for c in SUMMARY_COLUMNS] for r in rows)
         return
     if not rows:
         say_info("no saved screenings" + (" match" if ref or when else ""))
@@ -292,7 +308,7 @@ def _print_answers(record: Record, console: Any) -> None:
     for qid in sorted(record.answers, key=lambda k: order.get(k, len(order))):
         raw = record.answers[qid]
         q = ruleset.by_id.get(qid) if ruleset is not None else None
-        shown = _answer_cell(raw)
+        shown = str(_answer_cell(raw))
         text = qid
         if q is not None:
             text = str(q.text)
@@ -324,7 +340,9 @@ def show_patient(
     assert ref is not None
     with open_store(create=False) as store:
         if output is not None:
-            _refuse_store_files(output, store.path)
+            from stm_screen.io.sameness import refuse_output_over_inputs
+
+            refuse_output_over_inputs(output, [("the history store", store.path)])
         rows = [(r.id, r.created_at, r.result) for r in store.records(patient_ref=ref)]
     if not rows:
         # The reference is not repeated: messages never hold patient references.
@@ -369,36 +387,21 @@ def show_patient(
 # --- export -------------------------------------------------------------------------------------------
 
 
-def _answer_cell(value: Any) -> str:
+def _answer_cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
-    return _cell(value)
+    return value
 
 
-def _csv_rows(records: Iterator[Record], questions: list[str]) -> Iterator[list[str]]:
+def _csv_rows(records: Iterator[Record], questions: list[str]) -> Iterator[list[Any]]:
     yield [*SUMMARY_COLUMNS, *questions]
     for r in records:
         summary = r.summary()
-        yield [_cell(summary[c]) for c in SUMMARY_COLUMNS] + [
+        yield [summary[c] for c in SUMMARY_COLUMNS] + [
             _answer_cell(r.answers.get(q)) for q in questions
         ]
-
-
-def _refuse_store_files(output: Path, store: Path) -> None:
-    """Renaming an export over the store (or its -wal/-shm files) would destroy the whole history."""
-    if str(output) == "-":
-        return
-    target = output.resolve()
-    for name in (store, *(store.with_name(store.name + s) for s in ("-wal", "-shm", "-journal"))):
-        same = target == name.resolve()
-        with contextlib.suppress(OSError):
-            same = same or os.path.samefile(target, name)  # a hard link
-        if same:
-            raise UsageError(
-                f"{output}: is the history store's own file; export to another file (nothing was written)"
-            )
 
 
 def export(output: Path, *, fmt: str, patient: str | None, since: str | None, force: bool = False) -> None:
@@ -408,27 +411,36 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None, fo
 
     ref, when = _filters(patient, since)
     count = 0
+    damaged: list[int] = []
+    from stm_screen.io.sameness import refuse_output_over_inputs
+
+    refuse_output_over_inputs(output, [])
     with open_store(create=False) as store:
-        _refuse_store_files(output, store.path)
+        refuse_output_over_inputs(output, [("the history store", store.path)])
         # The file holds health data: readable by its owner only.
-        if str(output) != "-" and output.exists() and not output.is_dir() and not force:
+        from stm_screen.io.atomic import is_special
+
+        exists = str(output) != "-" and output.exists() and not output.is_dir() and not is_special(output)
+        if exists and not force:
             raise UsageError(f"{output}: already exists; use --force to overwrite it (nothing was written)")
         with open_output(output, mode=0o600, newline="" if fmt == "csv" else None, force=True) as handle:
             if fmt == "csv":
                 questions: list[str] = []
                 seen: set[str] = set()
-                for r in store.records(patient_ref=ref, since=when):  # first pass: the answer columns
+                for r in store.records(patient_ref=ref, since=when, damaged=[]):  # first: the columns
                     for q in r.answers:
                         if q not in seen:
                             seen.add(q)
                             questions.append(q)
-                writer = csv.writer(handle, lineterminator="\n")
-                for row in _csv_rows(store.records(patient_ref=ref, since=when), questions):
+                from stm_screen.io.csvcells import CsvOut
+
+                writer = CsvOut(handle)
+                for row in _csv_rows(store.records(patient_ref=ref, since=when, damaged=damaged), questions):
                     writer.writerow(row)
                     count += 1
                 count -= 1  # the header
             elif fmt == "jsonl":
-                for r in store.records(patient_ref=ref, since=when):
+                for r in store.records(patient_ref=ref, since=when, damaged=damaged):
                     handle.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
                     count += 1
             else:
@@ -436,13 +448,14 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None, fo
 
                 def entries() -> Iterator[dict[str, Any]]:
                     nonlocal count
-                    for r in store.records(patient_ref=ref, since=when):
+                    for r in store.records(patient_ref=ref, since=when, damaged=damaged):
                         count += 1
                         yield from fhir_entries(r)
 
                 for chunk in iter_bundle_json(entries(), timestamp=_iso(datetime.now(UTC))):
                     handle.write(chunk)
     say_info(f"exported {count} screening{'' if count == 1 else 's'} to {output}")
+    _report_damaged(damaged, store.path)
 
 
 # --- delete and purge ---------------------------------------------------------------------------------

@@ -98,9 +98,11 @@ BATCH_OPTIONS: dict[str, tuple[str, bool]] = {
     "--suggest-map": ("suggest_map", False),
     "--allow-missing": ("allow_missing", False),
     "--allow-missing-for": ("allow_missing_for", True),
+    "--force": ("force", False),
     "--jobs": ("jobs", True),
     "-j": ("jobs", True),
     "--patient-system": ("patient_system", True),
+    "--response-system": ("response_system", True),
     "--fhir-bundle": ("fhir_bundle", True),
     "--event": ("event", True),
     "--with": ("with_modules", True),
@@ -167,14 +169,10 @@ def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
 
 
 def _safe_streams() -> None:
-    """A console that cannot print a character (cp1252, ascii) gets a '?' for it, never a crash."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            try:
-                reconfigure(errors="replace")
-            except (ValueError, OSError):  # pragma: no cover - a stream that cannot be reconfigured
-                pass
+    """Standard streams made safe before anything runs (see ``cli.streams``)."""
+    from stm_screen.cli.streams import prepare
+
+    prepare()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -183,6 +181,26 @@ def main(argv: list[str] | None = None) -> None:
     from stm_screen.i18n import start
 
     start(args)
+    from stm_screen.cli.streams import OutputError, finish
+
+    try:
+        try:
+            _dispatch(args)
+        finally:
+            finish()  # what is still buffered must reach standard output, or be reported
+    except OutputError as exc:  # written outside a command (help, version, a usage message)
+        from stm_screen.cli.errors import say_error
+
+        say_error(str(exc))
+        raise SystemExit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:  # Ctrl-C while starting up, before a command's own handling
+        from stm_screen.cli.errors import say_error
+
+        say_error("interrupted")
+        raise SystemExit(130) from None
+
+
+def _dispatch(args: list[str]) -> None:
     batch = parse_batch(args)
     if batch is not None:
         from stm_screen.cli.errors import set_debug
@@ -203,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
                 options[name] = Path(options[name])
         guard(screen_cmd.run)(screen_cmd.Options(**options))
         return
-    from stm_screen.cli.app import main as app_main
+    from stm_screen.cli.app import app
 
     sys.argv[1:] = args  # --allow-missing Q[,Q...] as read above
-    app_main()
+    app()

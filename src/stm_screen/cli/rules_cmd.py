@@ -207,14 +207,32 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
     }
 
 
-def texts_template(rules: str | None, with_modules: str | None, output: Path | None) -> None:
+def texts_template(
+    rules: str | None, with_modules: str | None, output: Path | None, *, force: bool = False
+) -> None:
     """A wording file to fill in: every item whose text the clinic supplies, with what it takes."""
     import yaml
 
     from stm_screen.core.answers import allowed
+    from stm_screen.io.sameness import (
+        loaded_paths,
+        module_paths,
+        paths_of,
+        refuse_output_over_inputs,
+        rules_paths,
+    )
     from stm_screen.screening import load_rules
 
+    read = paths_of("--rules", rules_paths(rules)) + paths_of("--with", module_paths(with_modules))
+    refuse_output_over_inputs(output, read)
+    if output is not None and not force and output.exists():  # a wording file filled in by the clinic
+        raise UsageError(
+            _("--output {path}: already exists; use --force to overwrite it (nothing was written)").format(
+                path=output
+            )
+        )
     ruleset = load_rules(rules, with_modules)
+    refuse_output_over_inputs(output, loaded_paths(ruleset))
     supplied = [q for q in ruleset.questions if q.supplied]
     if not supplied:
         names = ", ".join(m.id for m in ruleset.modules) or ruleset.id
@@ -322,5 +340,7 @@ def schema(output: Path | None) -> None:
         sys.stdout.write(printable_json(text, getattr(sys.stdout, "encoding", None)))
         return
     from stm_screen.io.atomic import write_text_atomic
+    from stm_screen.io.sameness import refuse_output_over_inputs
 
+    refuse_output_over_inputs(output, [])
     write_text_atomic(output, text, force=True)

@@ -43,6 +43,11 @@ def run(
         for note in audience.notes:
             say_info(note)
     ruleset = audience.ruleset
+    from stm_screen.io.sameness import loaded_paths, paths_of, refuse_output_over_inputs
+
+    # standard output appended to the answers or rules file (>> FILE) would change the file read
+    read = paths_of(_("the answers file"), [answers]) + paths_of("--texts", [texts]) + loaded_paths(loaded)
+    refuse_output_over_inputs("-", read)
     data, name = read_answers(answers)
     result = score_data(ruleset, data, source=name, contacts=audience.contacts)
     # The result is shown first: if saving fails, the person still has it, and the error says why.
@@ -75,7 +80,12 @@ def run(
     if save:
         sys.stdout.flush()
         from stm_screen.cli.errors import say_info
+        from stm_screen.errors import StoreError
         from stm_screen.store import save_screening
 
-        record_id = save_screening(result, ruleset=ruleset, patient=patient)
+
+        try:
+            record_id = save_screening(result, ruleset=ruleset, patient=patient)
+        except StoreError as exc:  # the result above stands; say plainly that it is not in the history
+            raise StoreError(_("{error}; the result above was NOT saved to the history").format(error=exc)) from None
         say_info(_("Saved to the history as screening {id}.").format(id=record_id))

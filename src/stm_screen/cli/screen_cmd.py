@@ -73,12 +73,27 @@ def report_path(base: Path | None, n: int) -> Path | None:
     return base.with_name(f"{base.stem}-{n}{base.suffix}")
 
 
-def check_report(path: Path | None, force: bool) -> None:
+def check_report(
+    path: Path | None, force: bool, rules: str | None = None, ruleset: Ruleset | None = None, opts: Any = None
+) -> None:
     if path is None:
         return
+    from stm_screen.io.sameness import (
+        loaded_paths,
+        module_paths,
+        paths_of,
+        refuse_output_over_inputs,
+        rules_paths,
+    )
     from stm_screen.render.report import report_format
 
     report_format(path)
+    read = paths_of("--rules", rules_paths(rules))
+    if opts is not None:
+        read += paths_of("--texts", [opts.texts]) + paths_of("--with", module_paths(opts.with_modules))
+    if ruleset is not None:
+        read += loaded_paths(ruleset)
+    refuse_output_over_inputs(path, read, option="--report")
     try:
         if path.is_dir():
             raise UsageError(_("{path}: is a folder").format(path=path))
@@ -93,12 +108,10 @@ def check_report(path: Path | None, force: bool) -> None:
                 path=path, reason=exc.strerror or type(exc).__name__
             )
         ) from None
-    import tempfile
+    from stm_screen.io.atomic import can_write_in
 
     try:  # the report is written at the very end: find out now whether it can be
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
+        can_write_in(folder, path.name)
     except OSError as exc:
         raise UsageError(
             _("{path}: cannot write in {folder} ({reason})").format(
@@ -176,7 +189,9 @@ def make_prompter(opts: Options) -> Prompter:
         prompter = PlainPrompter(sys.stdout)
         prompter.show(_(PLAIN_NOTE).format(why=why), "note")  # said once, at the start
         return prompter
-    return RichPrompter(sys.stdout, colour=colour_wanted())
+    from stm_screen.render.safe import raw_stream
+
+    return RichPrompter(raw_stream(sys.stdout), colour=colour_wanted())  # its colours; its messages are cleaned
 
 
 def resumed_options(opts: Options, run: dict[str, Any]) -> Options:
@@ -273,7 +288,7 @@ def run(opts: Options) -> None:
             with_modules=opts.with_modules if opts.with_modules is not None else saved.with_modules,
             texts=opts.texts if opts.texts is not None else saved.texts,
         )
-    check_report(opts.report, opts.force)
+    check_report(opts.report, opts.force, opts.rules, opts=opts)
     check_report_dir(opts.report_dir)
     if opts.save:  # a store that cannot be used is refused before the first question
         from stm_screen.store import open_store
@@ -336,7 +351,7 @@ def run(opts: Options) -> None:
     n = int(saved.run.get("n", 1)) if saved is not None and isinstance(saved.run.get("n"), int) else 1
     while True:
         target = report_path(opts.report, n)
-        check_report(target, opts.force)
+        check_report(target, opts.force, opts.rules, ruleset, opts)
         done = screen_one(
             ruleset,
             prompter,
@@ -396,9 +411,14 @@ def offer_unfinished(prompter: Prompter, folder: Path, patient: str | None) -> S
             candidate = resume_files.load(path)
         except UsageError:
             continue
-        if candidate.patient == patient:
-            found = candidate
-            break
+        if candidate.patient != patient:
+            continue
+        try:  # one being answered in another window is not offered here
+            resume_files.release(path, resume_files.hold(path))
+        except resume_files.AlreadyOpen:
+            continue
+        found = candidate
+        break
     if found is None:
         return None
     when = _local_time(found.saved_at)
@@ -524,11 +544,23 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
 
 def _clear() -> None:
     if stdout_is_terminal():
-        sys.stdout.write(CLEAR)
+        from stm_screen.render.safe import raw_stream
+
+        raw_stream(sys.stdout).write(CLEAR)
         sys.stdout.flush()
 
 
-def screen_one(
+def screen_one(*args: Any, **kwargs: Any) -> Done:
+    """One person's screening (see :func:`_screen_one`); the screening's lock goes when it ends."""
+    from stm_screen.prompt import resume as resume_files
+
+    try:
+        return _screen_one(*args, **kwargs)
+    finally:
+        resume_files.release_all()
+
+
+def _screen_one(
     ruleset: Ruleset,
     prompter: Prompter,
     *,
@@ -554,11 +586,20 @@ def screen_one(
 
     answers: dict[str, Answer] = {}
     if saved is not None:
-        answers, dropped = resume_files.restore(ruleset, saved)
         path = saved.path
+        lock = resume_files.hold(path)  # a second --resume of this screening is refused
+        if not resume_files.same_rules(ruleset, saved) and not _carry_on_with_other_rules(
+            ruleset, saved, prompter
+        ):
+            resume_files.delete(path)
+            resume_files.release(path, lock)
+            saved = None
+    if saved is not None:
+        answers, dropped = resume_files.restore(ruleset, saved)
     else:
         dropped = []
         path = resume_files.new_path(data_dir())
+        lock = resume_files.hold(path)
     flow = Flow(ruleset, answers)
 
     for kind, text in welcome(ruleset, len(flow.applicable()), patient):
@@ -571,11 +612,22 @@ def screen_one(
             ),
             "note",
         )
-        if dropped:
+        if dropped and resume_files.same_rules(ruleset, saved):
             prompter.show(
                 ngettext(
-                    "The rules have changed since; {n} saved answer no longer fits and will be asked again.",
-                    "The rules have changed since; {n} saved answers no longer fit and will be asked again.",
+                    "{n} saved answer could not be read back (the saved file was changed outside stm-screen?) "
+                    "and will be asked again.",
+                    "{n} saved answers could not be read back (the saved file was changed outside stm-screen?) "
+                    "and will be asked again.",
+                    len(dropped),
+                ).format(n=len(dropped)),
+                "note",
+            )
+        elif dropped:
+            prompter.show(
+                ngettext(
+                    "{n} saved answer does not fit the rules in use and will be asked again.",
+                    "{n} saved answers do not fit the rules in use and will be asked again.",
                     len(dropped),
                 ).format(n=len(dropped)),
                 "note",
@@ -645,6 +697,7 @@ def screen_one(
         prompter.show(_("Saved to the history as screening {id}.").format(id=record_id), "note")
         kept = True
     resume_files.delete(path)
+    resume_files.release(path, lock)
     if report is None and offer_copy:
         kept = offer_report(result, ruleset, prompter, stamp) is not None
     return Done(result, kept)
@@ -732,6 +785,33 @@ def offer_report(result: Result, ruleset: Ruleset, prompter: Prompter, stamp: St
         return None
     prompter.show(kept_line(target, ruleset.country), "note")
     return target
+
+
+def _carry_on_with_other_rules(ruleset: Ruleset, saved: Saved, prompter: Prompter) -> bool:
+    """A stopped screening started with other rules (another id, version or file): say so plainly and
+    let the person choose. True: go on with the rules in use; False: start again (the saved answers
+    are removed)."""
+    from stm_screen.prompt.ask import Option
+
+    before = saved.ruleset
+    was = f"{before.get('id', '?')} {before.get('version', '?')} (sha256 {str(before.get('sha256', '?'))[:12]})"
+    now = f"{ruleset.id} {ruleset.version} (sha256 {ruleset.sha256[:12]})"
+    prompter.show(
+        _(
+            "This stopped screening was started with the rules {was}; the rules in use now are {now}. "
+            "Answers given under other rules may be read differently."
+        ).format(was=was, now=now),
+        "note",
+    )
+    choice = prompter.select(
+        _("What would you like to do?"),
+        [
+            Option("again", _("Start again with the rules in use (the saved answers are removed)")),
+            Option("continue", _("Continue: keep the saved answers that fit the rules in use")),
+        ],
+        default=None,
+    )
+    return choice == "continue"
 
 
 def stopped(

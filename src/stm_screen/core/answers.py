@@ -135,6 +135,8 @@ def parse_typed_number(
         raise _not_a(_("is not a number"), raw, q)
     if isinstance(raw, int) and abs(raw) > MAX_NUMBER:  # would overflow a float (or even printing it)
         raise AnswerValueError(_("the number is too large; allowed: {allowed}").format(allowed=allowed(q)))
+    if isinstance(raw, float) and math.isinf(raw):
+        raise AnswerValueError(_("the number is too large; allowed: {allowed}").format(allowed=allowed(q)))
     if isinstance(raw, int | float):
         return _check_number(q, raw, raw), False
     if not isinstance(raw, str):
@@ -144,7 +146,10 @@ def parse_typed_number(
     if comma:
         text = text.replace(".", "").replace(",", ".") if "," in text else text
     if _NUMBER.match(text):  # the common case, fast
-        return _check_number(q, raw, float(text)), False
+        value = float(text)
+        if not math.isfinite(value) or abs(value) > MAX_NUMBER:  # written out, but beyond any range
+            raise _not_a(_("is too large"), raw, q)
+        return _check_number(q, raw, value), False
     if len(raw) > 200:
         raise _not_a(_("is not a number"), raw, q)
     unit = q.unit.get(lang).strip()
@@ -164,6 +169,12 @@ def parse_typed_number(
     moved = convert(value, found.unit, own)
     assert moved is not None
     return _check_number(q, raw, round(moved, 2)), True
+
+
+def is_time_unit(word: str) -> bool:
+    """'years', 'wk', 'mo', 'meses' and the like: a unit of time that typed answers may carry (in any
+    language the tool knows)."""
+    return canonical_unit(word) is not None
 
 
 def parse_typed(q: Question, raw: str, lang: str | None = None) -> tuple[Answer, str]:
@@ -312,7 +323,7 @@ def check_answers(ruleset: Ruleset, raw: object, source: str = "") -> dict[str, 
             continue
         try:
             values[qid] = parse_answer(q, value, decimal_comma=comma)
-        except AnswerValueError as exc:
+        except AnswerValueError as exc:  # (units and words are read by parse_answer itself: '6 weeks')
             problems.append(AnswerProblem(qid, str(exc)))
     if problems:
         raise AnswersError(problems, source)

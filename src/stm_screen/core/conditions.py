@@ -476,6 +476,7 @@ def compile_condition(text: object, names: Mapping[str, NameInfo]) -> Condition:
         raise ConditionError(f"the condition is too long ({len(source)} characters; at most {MAX_LENGTH})")
     if "\x00" in source:
         raise ConditionError("the condition contains a NUL character")
+    _check_tokens(source)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
@@ -500,6 +501,35 @@ def compile_condition(text: object, names: Mapping[str, NameInfo]) -> Condition:
     ast.fix_missing_locations(frozen)
     code = compile(frozen, "<condition>", "eval")
     return Condition(source, frozenset(checker.used), code, _interp(frozen.body))
+
+
+def _check_tokens(source: str) -> None:
+    """What the parser would quietly change: a '#' (everything after it would be dropped as a comment)
+    and names written with look-alike characters that Unicode normalisation folds (``ｍonths`` is read
+    as ``months``)."""
+    import io
+    import tokenize
+    import unicodedata
+
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return  # the parser reports it, with its position
+    for tok in tokens:
+        if tok.type == tokenize.COMMENT:
+            raise ConditionError(
+                "a '#' in a condition: conditions have no comments, and everything after it would be "
+                "dropped; remove it (a comment goes on its own line in the rules file)",
+                tok.start[1],
+            )
+        if tok.type == tokenize.NAME and not tok.string.isascii():
+            folded = unicodedata.normalize("NFKC", tok.string)
+            reads = f" (it would be read as '{folded}')" if folded != tok.string else ""
+            raise ConditionError(
+                f"'{tok.string}' is written with characters other than plain letters, digits and _{reads}; "
+                "type the id in plain letters",
+                tok.start[1],
+            )
 
 
 def suggest(word: str, options: list[str] | tuple[str, ...]) -> str:

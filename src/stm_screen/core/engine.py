@@ -123,7 +123,7 @@ class Scorer:
             fed_values, fed = self._fed(live)
             if fed:  # skip logic again: a question asked only after a yes is now asked
                 skipped = set()
-                live, skipped = self._skip({**values, **fed_values}, skipped, upto)
+                live, skipped = self._skip({**values, **fed_values}, skipped, upto, fed)
         return live, skipped, fed
 
     def ignored(self, answers: Mapping[str, Answer]) -> tuple[str, ...]:
@@ -133,7 +133,11 @@ class Scorer:
         return tuple(q for q in self._question_ids if q in skipped and answers.get(q) is not None)
 
     def _skip(
-        self, values: Mapping[str, Answer], skipped: set[str], upto: int | None = None
+        self,
+        values: Mapping[str, Answer],
+        skipped: set[str],
+        upto: int | None = None,
+        fed: Mapping[str, str] | None = None,
     ) -> tuple[dict[str, Answer], set[str]]:
         live = dict(values)
         for q in self._gated:
@@ -142,7 +146,8 @@ class Scorer:
             assert q.ask_if is not None
             if q.ask_if.evaluate(live) is not True:
                 skipped.add(q.id)
-                live.pop(q.id, None)
+                if not (fed and q.id in fed):  # an instrument's yes is known even where it is not asked
+                    live.pop(q.id, None)
         return live, skipped
 
     def _fed(self, values: Mapping[str, Answer]) -> tuple[dict[str, Answer], dict[str, str]]:

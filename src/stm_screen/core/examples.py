@@ -1,7 +1,9 @@
 """Running a ruleset's own examples, and those of its instrument modules: each answer set must give its
 expected level (rulesets), scores, bands and unknown scores."""
 
-from typing import NamedTuple
+import math
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from stm_screen.core.answers import check_answers
 from stm_screen.core.engine import Scorer
@@ -15,9 +17,82 @@ class ExampleReport(NamedTuple):
     total: int = 0  # examples run (the ruleset's and its modules')
 
 
+COVERAGE_SAMPLES = 3000
+
+
+def _answer_sets(ruleset: Ruleset, n: int) -> Iterator[dict[str, object]]:
+    """Complete answer sets, each question answered (whether or not it would be asked): the corners first
+    (every answer at its lowest, then at its highest), then random ones from a fixed seed."""
+    import random
+
+    rng = random.Random(0)
+
+    def pick(q: Any, mode: str) -> object:
+        if q.type == "boolean":
+            return mode == "high" if mode != "random" else rng.random() < 0.5
+        if q.type in ("integer", "number"):
+            lo = q.min if q.min is not None else 0
+            hi = q.max if q.max is not None else lo + 100
+            if mode == "low":
+                return lo
+            if mode == "high":
+                return hi
+            if q.type == "integer" or rng.random() < 0.5:
+                return rng.randint(int(math.ceil(lo)), int(math.floor(hi))) if hi - lo >= 1 else lo
+            return round(rng.uniform(lo, hi), 2)
+        ids = [c.id for c in q.choices]
+        if not ids:
+            return None
+        if q.type == "choice":
+            return ids[0] if mode == "low" else ids[-1] if mode == "high" else rng.choice(ids)
+        if mode == "low":
+            return []
+        if mode == "high":
+            return ids
+        return [c for c in ids if rng.random() < 0.5]
+
+    for mode in ("low", "high"):
+        yield {q.id: pick(q, mode) for q in ruleset.questions}
+    for _ in range(n):
+        yield {q.id: pick(q, "random") for q in ruleset.questions}
+
+
+def coverage_problems(ruleset: Ruleset, samples: int = COVERAGE_SAMPLES) -> list[Problem]:
+    """Outcomes that leave reachable answers with no level: complete answer sets (every question answered,
+    within its range) that no outcome's condition or band takes. Score bands are checked exactly when the
+    rules are loaded; this finds what 'when' conditions leave out."""
+    if not ruleset.outcomes or any(o.score is not None for o in ruleset.outcomes):
+        return []  # score bands, checked to cover their score's whole range at load, take every set
+    scorer = Scorer(ruleset)
+    for raw in _answer_sets(ruleset, samples):
+        try:
+            values = check_answers(ruleset, raw)
+        except AnswersError:
+            continue
+        ev = scorer.evaluate(values)
+        if ev.outcome is None and not ev.missing and not ev.criteria_unknown:
+            scores = ", ".join(f"{k} = {v:g}" for k, v in ev.scores.items() if v is not None)
+            file, line, col = (
+                ruleset.locate(("outcomes",), 0) if ruleset.locate else (ruleset.origin, 0, 0)
+            )
+            return [
+                Problem(
+                    "outcomes: some complete answer sets get no level from any outcome"
+                    + (f" (for example with {scores})" if scores else "")
+                    + "; end the outcomes with score bands that cover every score (score, min, max), or "
+                    "with 'when: true'",
+                    file,
+                    line,
+                    col,
+                )
+            ]
+    return []
+
+
 def run_examples(ruleset: Ruleset) -> ExampleReport:
     problems: list[Problem] = []
     passed = _run(ruleset, Scorer(ruleset), ruleset.examples, ruleset.locate, ruleset.origin, problems)
+    problems.extend(coverage_problems(ruleset))
     total = len(ruleset.examples)
     for module in ruleset.modules:
         alone = standalone(module)

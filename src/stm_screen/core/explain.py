@@ -219,11 +219,12 @@ def score_text(
             return _("{name}: not scored").format(name=name)
         if detail.answered == 0:
             return _("{name}: not answered").format(name=name)
-        need = (
-            _("all {n} are needed").format(n=detail.items)
-            if detail.needed >= detail.items
-            else _("{n} are needed").format(n=detail.needed)
-        )
+        if detail.needed < detail.items:
+            need = _("{n} are needed").format(n=detail.needed)
+        elif detail.items == 2:
+            need = _("both are needed")
+        else:
+            need = _("all {n} are needed").format(n=detail.items)
         return _("{name}: not scored ({answered} of {items} questions answered; {need})").format(
             name=name, answered=detail.answered, items=detail.items, need=need
         )
@@ -239,7 +240,20 @@ def score_text(
         shown = _("{name}: {value} on a scale of {low} to {high}").format(
             name=name, value=_number(value), low=_number(score.low), high=_number(score.high)
         )
-    return f"{shown}, {band_label}" if band_label else shown
+    shown = f"{shown}, {band_label}" if band_label else shown
+    if detail is not None and 0 < detail.answered < detail.items and score.missing in ("prorate", "zero"):
+        # A score made with questions missing says so: a reader must not take it for a complete one.
+        left = detail.items - detail.answered
+        if score.missing == "prorate":
+            missing = ngettext(
+                "the missing one estimated from the others", "the {n} missing estimated from the others", left
+            )
+        else:
+            missing = ngettext("the missing one counted as 0", "the {n} missing counted as 0", left)
+        shown += " " + _("({answered} of {items} questions answered; {missing})").format(
+            answered=detail.answered, items=detail.items, missing=missing.format(n=left)
+        )
+    return shown
 
 
 def score_lines(

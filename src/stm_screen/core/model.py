@@ -10,6 +10,7 @@ A hand-written spec (rather than a model library) keeps start-up fast: the CLI l
 
 from __future__ import annotations
 
+import keyword
 import math
 import re
 from collections.abc import Mapping
@@ -369,6 +370,27 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+MAX_NUMBER = 1e12  # as in conditions: sums of points and bounds stay exact and finite
+
+
+def _yaml_read_as_text(value: object) -> str:
+    """Why a number written in a rules file came out as text: YAML 1.1 (PyYAML) reads ``1.5e3`` and
+    ``1e400`` as strings, since its numbers with an exponent need a dot and a signed exponent."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        number = float(value.replace("_", ""))
+    except ValueError:
+        return ""
+    if not math.isfinite(number):
+        return f"; YAML read {value!r} as text, and as a number it would be too large (at most {MAX_NUMBER:g})"
+    plain = f"{number:.15g}" if abs(number) < 1e15 else f"{number:g}"
+    return (
+        f"; YAML read {value!r} as text, not a number (YAML numbers with an exponent need a dot and a sign, "
+        f"as in 1.5e+3): write {plain}"
+    )
+
+
 def _kind_word(value: object) -> str:
     if isinstance(value, Mapping):
         return "a mapping"
@@ -382,6 +404,8 @@ class _Validator:
         self.problems: list[tuple[Path, str]] = []
 
     def bad(self, path: Path, message: str) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:  # enough to fix first; the rest is not worth the time
+            raise _TooMany
         self.problems.append((path, message))
 
     def record(self, name: str, data: object, path: Path) -> Rec | None:
@@ -415,6 +439,13 @@ class _Validator:
                 self.bad(
                     path,
                     f"must be an id: {what}, starting with a letter, at most {MAX_ID} (got {_show(value)})",
+                )
+                return None
+            if kind == "id" and keyword.iskeyword(value):
+                self.bad(
+                    path,
+                    f"'{value}' is a reserved word of conditions (like if, not, and, or, in, class, lambda), so "
+                    "a condition could not name it; choose another id",
                 )
                 return None
             return value
@@ -458,8 +489,14 @@ class _Validator:
             return None
         if kind == "number":
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-                return value
-            self.bad(path, f"must be a number (got {_kind_word(value)})")
+                if abs(value) <= MAX_NUMBER:
+                    return value
+                self.bad(path, f"the number is too large (at most {MAX_NUMBER:g})")
+                return None
+            if isinstance(value, float) and not math.isnan(value):
+                self.bad(path, f"the number is too large (at most {MAX_NUMBER:g})")
+                return None
+            self.bad(path, f"must be a number (got {_kind_word(value)}){_yaml_read_as_text(value)}")
             return None
         if kind == "enum":
             if isinstance(value, str) and value in field.of:
@@ -490,10 +527,21 @@ class _Validator:
             if not isinstance(value, list):
                 self.bad(path, f"must be a list (got {_kind_word(value)})")
                 return None
+            if len(value) > MAX_LIST:  # bounds the work of loading, checking and running the rules
+                self.bad(path, f"holds {len(value):,} items; at most {MAX_LIST:,}")
+                return None
             if field.of in RECORDS:
                 return [self.record(field.of, item, (*path, i)) for i, item in enumerate(value)]
             return [self.value(F(field.of), item, (*path, i)) for i, item in enumerate(value)]
         raise AssertionError(f"unknown field kind {kind}")  # pragma: no cover
+
+
+MAX_PROBLEMS = 100
+MAX_LIST = 1000  # questions, warning signs, criteria, examples, choices, ...: far beyond any screening
+
+
+class _TooMany(Exception):
+    """Validation stops after MAX_PROBLEMS problems (a huge broken file would take long to list)."""
 
 
 def validate(data: object, record: str = "RulesetFile") -> tuple[Rec | None, list[tuple[Path, str]]]:
@@ -504,7 +552,11 @@ def validate(data: object, record: str = "RulesetFile") -> tuple[Rec | None, lis
         what = "module, version" if record == "ModuleFile" else "id, version"
         checker.bad((), f"a rules file must be a mapping of keys ({what}, questions, ...) at the top")
         return None, checker.problems
-    rec = checker.record(record, data, ())
+    try:
+        rec = checker.record(record, data, ())
+    except _TooMany:
+        checker.problems.append(((), f"(stopped after the first {MAX_PROBLEMS} problems; fix these first)"))
+        return None, checker.problems
     return (rec if not checker.problems else None), checker.problems
 
 

@@ -1441,12 +1441,13 @@ def _band_gaps(
                     (ni, "min"),
                 )
             )
-        elif nlo > phi + step:
+        elif nlo > phi + step or (step and math.floor(phi) + 1 < nlo):  # a whole score between them
             gap_hi = nlo - step
             text = (
                 f"{name} leave a gap: scores above {phi:g} and below {nlo:g} match no band"
                 if step == 0
-                else f"{name} leave a gap: scores from {phi + step:g} to {gap_hi:g} match no band"
+                else f"{name} leave a gap: scores from {math.floor(phi) + 1:g} to {math.ceil(gap_hi):g} "
+                "match no band"
             )
             out.append((text, (ni, "min")))
     last = group[-1]

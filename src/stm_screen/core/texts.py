@@ -2,12 +2,12 @@
 
 A texts file maps question ids to their wording, in one language or several::
 
-    peg_1: What number best describes ...            # one language
+    peg_1: (the clinic's wording of PEG item 1)      # one language
     peg_2: {en: ..., es: ...}                        # a text per language
     sb_9:                                            # text, help and choice labels
       text: ...
       help: ...
-      choices: {not_at_all: ..., extremely: ...}
+      choices: {option_1: ..., option_5: ...}
 
 :func:`apply_texts` checks such data against a ruleset (every id must be an item whose text is supplied,
 every choice must be one of the item's) and returns the ruleset with the wording in place. Pure: the file
@@ -21,6 +21,7 @@ from typing import Any
 
 from stm_screen.core.conditions import suggest
 from stm_screen.core.contacts import PLACEHOLDERS, placeholders
+from stm_screen.core.language import LANG_CODE
 from stm_screen.core.ruleset import Choice, Locate, Question, Ruleset, Words
 from stm_screen.errors import Problem, RulesError
 
@@ -86,6 +87,15 @@ def apply_texts(
                 f"{qid}: give the wording as text, a mapping of language to text, or text/help/choices",
             )
             continue
+        if isinstance(value, Mapping) and parts.get("text") is value:
+            keys = [str(k) for k in parts["text"]]
+            odd = [k for k in keys if k not in FIELDS]
+            if odd and len(odd) < len(keys):
+                bad(
+                    (qid, odd[0]),
+                    f"{qid}: '{odd[0]}' is not one of text, help, choices{suggest(odd[0], FIELDS)}",
+                )
+                continue
         text_at = (qid, "text") if isinstance(value, Mapping) and "text" in value else (qid,)
         text = _words(parts["text"], langs, text_at, bad, qid) if "text" in parts else None
         help_ = _words(parts.get("help"), langs, (qid, "help"), bad, qid) if "help" in parts else None
@@ -175,7 +185,19 @@ def _words(
         default = value
     elif isinstance(value, Mapping) and value and all(isinstance(v, str) for v in value.values()):
         by_lang = {str(k): v for k, v in value.items()}
-        default = next((by_lang[lang] for lang in [*langs, *by_lang] if lang in by_lang), "")
+        odd = [k for k in by_lang if not LANG_CODE.match(k)]
+        if odd:
+            bad(path, f"{qid}: '{odd[0]}' is not a language code (en, es, pt-BR, ...)")
+            return None
+        if langs and langs[0] not in by_lang:
+            # The questionnaire is asked in the rules' first language: another language's text would be shown
+            # in its place, in the middle of questions in that language.
+            bad(
+                path,
+                f"{qid}: no text in '{langs[0]}', the language of these rules (given: {', '.join(by_lang)})",
+            )
+            return None
+        default = by_lang[langs[0]] if langs else next(iter(by_lang.values()))
     else:
         bad(path, f"{qid}: must be text, or a mapping of language code to text")
         return None

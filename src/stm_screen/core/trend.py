@@ -57,6 +57,8 @@ class Series(NamedTuple):
     points: tuple[Point, ...]
     steps: tuple[Step, ...]  # between consecutive screenings that both have the score
     overall: Step | None  # from the first to the last
+    version: str = ""  # the module's version these screenings were scored under
+    split: bool = False  # the same score was also scored under another definition (a separate series)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +66,7 @@ class Series(NamedTuple):
             "name": self.name,
             "title": self.title,
             "module": self.module,
+            "version": self.version,
             "better": self.better,
             "min": self.low,
             "max": self.high,
@@ -135,29 +138,41 @@ def visits(records: Iterable[tuple[int, str, Mapping[str, Any]]]) -> list[Visit]
     return sorted(out, key=lambda v: (v.date, v.record))
 
 
+SeriesKey = tuple[str, str, str, Any, Any]  # module, score, module version, the score's min and max
+
+
 def trends(records: Iterable[tuple[int, str, Mapping[str, Any]]]) -> list[Series]:
     """Every instrument score found in the saved results, oldest screening first, in the order the
-    scores first appear; the definition (name, range, minimal important change) of the latest record."""
+    scores first appear; the definition (name, range, minimal important change) of the latest record.
+
+    A score is compared only with the same score of the same module scored under the same definition (the
+    module's version and the score's range): when a module's rules changed between screenings (another
+    version, another scale), the scores under each definition are a series of their own, never one change."""
     ordered = sorted(records, key=lambda r: (r[1], r[0]))
-    found: dict[str, dict[str, Any]] = {}
-    points: dict[str, list[Point]] = {}
+    found: dict[SeriesKey, dict[str, Any]] = {}
+    points: dict[SeriesKey, list[Point]] = {}
     for rid, date, result in ordered:
         for module in result.get("modules") or []:
             if not isinstance(module, Mapping):
                 continue
+            mid, version = str(module.get("id", "")), str(module.get("version", ""))
             for line in module.get("scores") or []:
                 if not isinstance(line, Mapping) or not line.get("id"):
                     continue
-                sid = str(line["id"])
-                found[sid] = {**line, "module": str(module.get("id", ""))}
+                key: SeriesKey = (mid, str(line["id"]), version, line.get("min"), line.get("max"))
+                found[key] = {**line, "module": mid}
                 value = line.get("value")
                 if isinstance(value, int | float) and not isinstance(value, bool):
-                    points.setdefault(sid, []).append(
+                    points.setdefault(key, []).append(
                         Point(rid, date, float(value), str(line.get("band_label") or ""))
                     )
+    definitions: dict[tuple[str, str], int] = {}
+    for key in found:
+        definitions[key[:2]] = definitions.get(key[:2], 0) + 1
     out = []
-    for sid, line in found.items():
-        pts = tuple(points.get(sid, []))
+    for key, line in found.items():
+        sid = key[1]
+        pts = tuple(points.get(key, []))
         thresholds = tuple(t for t in line.get("important_change") or [] if isinstance(t, Mapping))
         better = line.get("better") if line.get("better") in ("lower", "higher") else None
         steps = tuple(step(a, b, better, thresholds) for a, b in zip(pts, pts[1:], strict=False))
@@ -175,6 +190,8 @@ def trends(records: Iterable[tuple[int, str, Mapping[str, Any]]]) -> list[Series
                 pts,
                 steps,
                 overall,
+                version=key[2],
+                split=definitions[key[:2]] > 1,
             )
         )
     return out

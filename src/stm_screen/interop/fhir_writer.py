@@ -113,6 +113,22 @@ def record_answers(row: list[Any], plan: Plan, scorer: Scorer | None = None) -> 
     return {k: plain(v) for k, v in values.items()}
 
 
+# Platforms whose record ids count 1, 2, 3, ... in each project or form (REDCap record ids, Microsoft Forms'
+# ID, a table's own numbers), unlike Qualtrics, SurveyMonkey, ODK and Kobo ids, which are unique everywhere
+LOCAL_IDS = frozenset({"redcap", "plain", "ms-forms"})
+
+
+def _unnamed(file: str, row: int, cells: list[Any] | None) -> str:
+    """The identifier of a record its export gives no id (Google Forms, a plain table without one): its file
+    and row, and a digest of its cells. A conditional create matches on it, so it must never be the same
+    for two different responses: a file name such as 'Form Responses 1.csv' comes back for every form, and
+    row numbers change when a sheet is sorted or filtered; the same response sent again keeps it."""
+    import hashlib
+
+    text = "\x1f".join(str(c) for c in cells or ())
+    return f"{file}:{row}:{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+
+
 class FhirWriter(Writer):
     """Writes a Bundle: its head at the first record, entries as records come, its end at ``finish``."""
 
@@ -129,9 +145,13 @@ class FhirWriter(Writer):
         contacts: Contacts | None = None,
         patient_system: str | None = None,
         bundle_type: str = "collection",
+        response_system: str | None = None,
     ) -> None:
         super().__init__(handle, with_file)
         self.patient_system = patient_system
+        self.response_system = response_system or RESPONSE_SYSTEM
+        # a transaction matched on record ids that repeat from one project (or form) to the next: said once
+        self.shared_ids: str | None = None
         self.transaction = bundle_type == "transaction"
         self.bundle_type = bundle_type
         self.left_out = 0  # records with errors, which a transaction Bundle cannot hold
@@ -197,7 +217,7 @@ class FhirWriter(Writer):
                 ruleset=self.ruleset,
                 key=f"batch:{self.file}:{row}:{rid}",
                 subject=subject,
-                identifier=identifier or {"system": RESPONSE_SYSTEM, "value": f"{self.file}:{row}"},
+                identifier=identifier or {"system": self.response_system, "value": _unnamed(self.file, row, cells)},
                 transaction=self.transaction,
             ):
                 self._entry(entry)
@@ -225,7 +245,7 @@ class FhirWriter(Writer):
                     else:
                         identifier = value
             if identifier is None and rid:
-                identifier = {"system": RESPONSE_SYSTEM, "value": rid}
+                identifier = {"system": self.response_system, "value": rid}
             return subject, identifier
         # a REDCap or plain table's record id, or a named id column, is the patient's; a survey platform's
         # (a Qualtrics ResponseId, an ODK KEY, a Kobo _uuid) names the response only, unless the clinic says
@@ -239,7 +259,14 @@ class FhirWriter(Writer):
             if patient:
                 subject = {"identifier": {"system": self.patient_system or PATIENT_REF_SYSTEM, "value": patient}}
         if rid:
-            identifier = {"system": RESPONSE_SYSTEM, "value": rid}
+            identifier = {"system": self.response_system, "value": rid}
+            if (
+                self.transaction
+                and self.response_system == RESPONSE_SYSTEM
+                and plan is not None
+                and plan.preset.name in LOCAL_IDS
+            ):
+                self.shared_ids = plan.preset.name
         return subject, identifier
 
     def finish(self) -> None:

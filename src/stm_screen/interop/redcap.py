@@ -73,7 +73,9 @@ def form_name(ruleset_id: str) -> str:
 def _num(value: float | None) -> str:
     if value is None:
         return ""
-    return plain_number(float(value))
+    from stm_screen.io.csvcells import Number
+
+    return Number(plain_number(float(value)))  # a minimum of -5 stays -5 in the CSV
 
 
 def _clean(text: str) -> str:

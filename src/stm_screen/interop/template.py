@@ -16,15 +16,20 @@ def describe(q: Question) -> str:
     return text
 
 
-# The id cell of the template's second row: batch reads a row holding it as a header row, not a record,
-# so the template can be filled in and scored as it is.
-TEMPLATE_NOTE = "(this row says what each column takes; it is not scored)"
+ID_COLUMN = "id"
+ID_TEXT = "the patient's record number or code (never a name)"
 
 
 def batch_template(ruleset: Ruleset) -> list[list[str]]:
-    """Two rows: an id column and the question ids, then what each column takes (batch skips that row:
-    fill in records below it)."""
+    """Two rows: an id column and the question ids, then what each column accepts. ``batch`` knows that
+    second row and skips it (see :func:`is_description_row`), so records can be typed under it: the
+    template can be filled in and scored as it is."""
     return [
-        ["id", *(q.id for q in ruleset.questions)],
-        [TEMPLATE_NOTE, *(describe(q) for q in ruleset.questions)],
+        [ID_COLUMN, *(q.id for q in ruleset.questions)],
+        [ID_TEXT, *(describe(q) for q in ruleset.questions)],
     ]
+
+
+def is_description_row(cells: list[tuple[Question, str]]) -> bool:
+    """Whether a row holds, under each question-id column, exactly what the template says it accepts."""
+    return bool(cells) and all(text.strip() == describe(q) for q, text in cells)

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from stm_screen.errors import InputFileError
+from stm_screen.errors import InputFileError, answered_twice
 from stm_screen.i18n import _
 from stm_screen.io.yamlfile import MAX_BYTES, SafeLoader, YamlProblems, decode, read_bytes
 
@@ -41,6 +41,18 @@ def read_answers(spec: str) -> tuple[Any, str]:
     return parse_answers_text(text, name), name
 
 
+_TOO_LONG = 4000  # digits: int() refuses more (and Python would take long to print it)
+_TOO_LARGE = 10**16  # stands for a number too long to read: any check then says "too large"
+
+
+def _int(text: str) -> int:
+    """A whole number as written; one too long to read becomes a stand-in that every range refuses."""
+    digits = text.lstrip("+-")
+    if len(digits) <= _TOO_LONG:
+        return int(text)
+    return -_TOO_LARGE if text.startswith("-") else _TOO_LARGE
+
+
 class _Twice(Exception):
     """A key appears twice in one mapping: the file says two things about one question."""
 
@@ -68,17 +80,25 @@ class _AnswersLoader(SafeLoader):  # type: ignore[valid-type,misc]
                 seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:  # noqa: D102 - as PyYAML's, without its limit
+        value = str(self.construct_scalar(node)).replace("_", "")
+        if len(value.lstrip("+-")) > _TOO_LONG and value.lstrip("+-").isdigit():
+            return _int(value)
+        return super().construct_yaml_int(node)
+
+
+_AnswersLoader.add_constructor("tag:yaml.org,2002:int", _AnswersLoader.construct_yaml_int)
+
 
 def _twice(key: object) -> str:
-    shown = str(key) if len(str(key)) <= 60 else str(key)[:57] + "..."
-    return _("'{key}' is answered twice; keep one answer").format(key=shown)
+    return answered_twice(key)
 
 
 def parse_answers_text(text: str, name: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicates)
+            return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_int)
         except _Twice as exc:
             raise InputFileError(f"{name}: {_twice(exc.args[0])}") from None
         except json.JSONDecodeError as exc:

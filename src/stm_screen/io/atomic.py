@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -15,6 +16,18 @@ from stm_screen.i18n import _
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+def is_special(path: Path) -> bool:
+    """An existing output that is not a regular file or a folder (a device, FIFO or socket): it is
+    written in place; renaming a file over it would replace the device itself (as root, /dev/null)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _is_database(target: Path) -> bool:
     """True for an existing SQLite database file, or the write-ahead files beside one."""
     suffixes = ("-wal", "-shm", "-journal")
@@ -23,6 +36,8 @@ def _is_database(target: Path) -> bool:
         *(target.with_name(target.name[: -len(x)]) for x in suffixes if target.name.endswith(x)),
     ]
     for path in candidates:
+        if is_special(path):
+            continue  # never opened to be read: a FIFO would block
         try:
             with open(path, "rb") as handle:
                 if handle.read(16) == _SQLITE_MAGIC:
@@ -30,6 +45,9 @@ def _is_database(target: Path) -> bool:
         except OSError:
             continue
     return False
+
+
+PARTIAL_SUFFIX = ".stm-screen-partial"  # a temp file that has a name: locked while it is written
 
 
 @contextlib.contextmanager
@@ -41,8 +59,25 @@ def atomic_writer(
     newline: str | None = None,
     encoding: str = "utf-8",
 ) -> Iterator[IO[str]]:
-    """Open a temp file next to ``target``; rename it over the target only if the block succeeds."""
+    """Open a temp file in ``target``'s folder; it takes the target's name only if the block succeeds.
+
+    The temp file has no name while it is written (Linux ``O_TMPFILE``): a process killed even with
+    ``kill -9`` leaves nothing behind. It is linked in under a locked ``.NAME.XXXX.stm-screen-partial`` name
+    and renamed over the target at once. Where a file cannot be made without a name, it has that locked
+    name from the start; any such file whose lock is free (its writer is gone) is removed, with a note, by
+    the next write to the same folder.
+    """
     target = Path(target)
+    if is_special(target):  # /dev/null, /dev/stdout, a FIFO: written in place, never renamed over
+        try:
+            handle = open(target, "w", encoding=encoding, newline=newline)  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InputFileError(
+                _("{path}: cannot write ({reason})").format(path=target, reason=exc.strerror or type(exc).__name__)
+            ) from None
+        with handle:
+            yield handle
+        return
     if target.exists() and target.is_dir():
         raise UsageError(_("{path}: is a folder").format(path=target))
     if not force and target.exists():
@@ -55,12 +90,14 @@ def atomic_writer(
             )
         )
     folder = target.parent if str(target.parent) else Path(".")
+    clean_partials(folder)
     made: list[str] = []
     try:
         try:
             with signals_held():  # Ctrl-C between creating the temp file and knowing its name leaked it
-                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-                made.append(tmp)
+                fd, name = _temp_file(folder, target.name)
+                if name is not None:
+                    made.append(name)
         except FileNotFoundError:
             raise InputFileError(_("{path}: the folder {folder} does not exist").format(path=target, folder=folder)) from None
         except PermissionError:
@@ -73,12 +110,131 @@ def atomic_writer(
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+            with signals_held():
+                if name is None:
+                    name = _link(handle.fileno(), folder, target.name)
+                    made.append(name)
+                os.replace(name, target)
+                made.clear()
     except BaseException:
-        for name in made:
+        for leftover in made:
             with contextlib.suppress(OSError):
-                os.unlink(name)
+                os.unlink(leftover)
         raise
+
+
+def _partial_name(folder: Path, name: str) -> str:
+    import secrets
+
+    return str(folder / f".{name[:80]}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+
+
+def _lock(fd: int) -> None:
+    with contextlib.suppress(ImportError, OSError):
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _temp_file(folder: Path, name: str) -> tuple[int, str | None]:
+    """A new file in ``folder``, mode 0600, locked: unnamed where the system allows, else with a name."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if flag:
+        try:
+            fd = os.open(folder, flag | os.O_RDWR, 0o600)
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOTSUP):
+                raise
+        else:
+            _lock(fd)
+            return fd, None
+    return _temp_file_named(folder, name)
+
+
+def _link(fd: int, folder: Path, name: str) -> str:
+    """Give the unnamed temp file a (locked) name beside the target, to rename it over the target."""
+    for _attempt in range(100):
+        path = _partial_name(folder, name)
+        try:
+            os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
+        except FileExistsError:
+            continue
+        except OSError:  # no /proc: copy the data into a named file instead
+            return _copy_to_named(fd, folder, name)
+        return path
+    raise FileExistsError(errno.EEXIST, "no free temp file name")
+
+
+def _copy_to_named(fd: int, folder: Path, name: str) -> str:
+    out, path = _temp_file_named(folder, name)
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        while chunk := os.read(fd, 1 << 20):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(out, view) :]
+        os.fchmod(out, os.fstat(fd).st_mode & 0o777)
+        os.fsync(out)
+    except BaseException:
+        os.close(out)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    os.close(out)
+    return path
+
+
+def _temp_file_named(folder: Path, name: str) -> tuple[int, str]:
+    for _attempt in range(100):
+        path = _partial_name(folder, name)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except FileExistsError:
+            continue
+        _lock(fd)
+        return fd, path
+    raise FileExistsError(errno.EEXIST, "no free temp file name")
+
+
+def clean_partials(folder: Path) -> list[str]:
+    """Remove the partial results that interrupted runs left in ``folder`` (files named
+    ``.*.stm-screen-partial`` whose lock is free: their writer is gone), saying so on stderr."""
+    removed: list[str] = []
+    try:
+        entries = [e.name for e in os.scandir(folder) if e.name.endswith(PARTIAL_SUFFIX) and e.name[:1] == "."]
+    except OSError:
+        return removed
+    if not entries:
+        return removed
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no locks to tell a live writer from a dead one
+        return removed
+    for entry in entries:
+        path = os.path.join(folder, entry)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # another stm-screen is writing it
+        try:
+            os.unlink(path)
+            removed.append(entry)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    for entry in removed:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(
+                f"stm-screen: removed {os.path.join(folder, entry)}, a partial output left by an "
+                "interrupted run\n"
+            )
+    return removed
 
 
 @contextlib.contextmanager
@@ -96,6 +252,15 @@ def signals_held() -> Iterator[Any]:
         yield old
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def can_write_in(folder: Path, name: str) -> None:
+    """Raise OSError if a file cannot be made in ``folder`` (checked before a long task, such as a
+    questionnaire, whose result would be written there at the end). Leaves nothing behind."""
+    fd, path = _temp_file(folder, name)
+    os.close(fd)
+    if path is not None:
+        os.unlink(path)
 
 
 def write_text_atomic(target: Path, text: str, *, force: bool = True, mode: int | None = None) -> None:

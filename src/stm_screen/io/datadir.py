@@ -17,7 +17,14 @@ def data_dir(create: bool = True) -> Path:
         from platformdirs import user_data_dir
 
         folder = Path(user_data_dir("stm-screen", appauthor=False))
-    if folder.exists() and not folder.is_dir():
+    try:
+        is_file = folder.exists() and not folder.is_dir()
+    except OSError as exc:  # a name longer than the system allows, a loop of links, ...
+        raise StoreError(
+            f"cannot use the data folder {folder}: {exc.strerror or type(exc).__name__} "
+            "(set STM_SCREEN_HOME to a usable folder)"
+        ) from None
+    if is_file:
         raise StoreError(
             f"cannot use the data folder {folder}: it is a file, not a folder (set STM_SCREEN_HOME to a folder)"
         )

@@ -19,8 +19,10 @@ from stm_screen.i18n import _
 Path = tuple[str | int, ...]
 Locate = Callable[[Path, int], tuple[str, int, int]]
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_NODES = 100_000
+MAX_BYTES = 128 * 1024  # two and a half times the bundled ruleset: parsing stays well under a second
+MAX_NODES = 20_000  # values, aliases expanded: three times the bundled ruleset
+MAX_DEPTH = 64
+MAX_DIGITS = 30  # a whole number longer than this is never a rules value (they are at most 1e12)
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _PLAIN_TAGS = {
@@ -41,6 +43,8 @@ class Positions:
 
     at: dict[Path, tuple[str, int, int, str | None]] = field(default_factory=dict)
     default_file: str = ""
+    # plain (unquoted) values followed on their line by a YAML comment: where a '#' cut the text short
+    commented: dict[Path, tuple[str, int, int]] = field(default_factory=dict)
 
     def locate(self, path: Path, offset: int = 0) -> tuple[str, int, int]:
         probe = tuple(path)
@@ -65,6 +69,10 @@ class Positions:
             ):
                 path = (path[0], path[1] + shift[path[0]], *path[2:])
             self.at.setdefault(path, where)
+        for path, spot in other.commented.items():
+            if path and len(path) > 1 and isinstance(path[0], str) and path[0] in shift and isinstance(path[1], int):
+                path = (path[0], path[1] + shift[path[0]], *path[2:])
+            self.commented.setdefault(path, spot)
 
 
 def read_text(path: FsPath, what: str = "file") -> str:
@@ -102,14 +110,19 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
 def decode(data: bytes, name: str, what: str = "file") -> str:
     if len(data) > MAX_BYTES:
         raise YamlProblems([Problem(f"the {what} is too large (more than {MAX_BYTES:,} bytes)", name)])
+    from stm_screen.io.textcheck import inspect
+
+    found = inspect(data, f"text {what}" if what == "file" else what)
+    if found is not None:
+        raise YamlProblems([Problem(found.message, name, found.line, found.col)])
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise YamlProblems([Problem("not valid UTF-16 text", name)]) from None
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise YamlProblems([Problem(f"this is a binary file, not a text {what}", name, line, 1)])
+        if "\x00" in text:
+            raise YamlProblems([Problem(f"a NUL character: a {what} never holds one", name)])
+        return text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -133,7 +146,7 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
         if node is None:
             raise YamlProblems([Problem("the file is empty", name)])
         positions = Positions(default_file=name)
-        _walk(node, name, positions)
+        _walk(node, name, positions, text)
         try:
             data = loader.construct_document(node)
         except yaml.MarkedYAMLError as exc:
@@ -152,13 +165,21 @@ def _marked(exc: yaml.MarkedYAMLError, name: str) -> Problem:
     return Problem(f"YAML syntax error: {what}", name, line, col)
 
 
-def _walk(root: yaml.Node, name: str, positions: Positions) -> None:
+def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> None:
     """Record positions, refuse non-plain tags and stop runaway alias expansion."""
+    lines = text.splitlines() if text else []
     visits = 0
     problems: list[Problem] = []
-    stack: list[tuple[yaml.Node, Path, set[int]]] = [(root, (), set())]
+    # Depth first, with the nodes on the current path in one set (entered, and left again by an exit mark):
+    # memory stays proportional to the depth, however the aliases fan out.
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, Path] | int] = [(root, ())]
     while stack:
-        node, path, ancestors = stack.pop()
+        item = stack.pop()
+        if isinstance(item, int):  # the exit mark of a node whose children are all done
+            active.discard(item)
+            continue
+        node, path = item
         visits += 1
         if visits > MAX_NODES:
             mark = node.start_mark
@@ -173,10 +194,23 @@ def _walk(root: yaml.Node, name: str, positions: Positions) -> None:
                     )
                 ]
             )
-        if id(node) in ancestors:
+        if id(node) in active:
             mark = node.start_mark
             raise YamlProblems(
                 [Problem("a YAML alias refers to itself (recursive data)", name, mark.line + 1, 1)]
+            )
+        if len(path) > MAX_DEPTH:
+            mark = node.start_mark
+            raise YamlProblems(
+                [
+                    Problem(
+                        f"the document is nested more than {MAX_DEPTH} levels deep; rules and mapping files "
+                        "are a few levels deep",
+                        name,
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                ]
             )
         mark = node.start_mark
         style = getattr(node, "style", None)
@@ -193,7 +227,27 @@ def _walk(root: yaml.Node, name: str, positions: Positions) -> None:
                 )
             )
             continue
-        inner = ancestors | {id(node)}
+        if isinstance(node, yaml.ScalarNode) and not node.style and lines:
+            end = node.end_mark
+            if end.line < len(lines) and lines[end.line][end.column :].lstrip().startswith("#"):
+                rest = lines[end.line][end.column :]
+                col = end.column + len(rest) - len(rest.lstrip()) + 1
+                positions.commented.setdefault(path, (name, end.line + 1, col))
+        if node.tag == "tag:yaml.org,2002:int" and isinstance(node.value, str):
+            digits = sum(ch.isdigit() for ch in node.value)
+            if digits > MAX_DIGITS:  # int() would refuse it (or take seconds): say where it is
+                problems.append(
+                    Problem(
+                        f"this number has {digits:,} digits; numbers here have at most {MAX_DIGITS}",
+                        name,
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                )
+                continue
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            active.add(id(node))
+            stack.append(id(node))  # popped after every child below it
         if isinstance(node, yaml.MappingNode):
             seen_keys: set[object] = set()
             for key_node, value_node in node.value:
@@ -211,10 +265,10 @@ def _walk(root: yaml.Node, name: str, positions: Positions) -> None:
                 km = key_node.start_mark
                 if not isinstance(value_node, yaml.ScalarNode):
                     positions.at.setdefault(child, (name, km.line + 1, km.column + 1, None))
-                stack.append((value_node, child, inner))
+                stack.append((value_node, child))
         elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                stack.append((item, (*path, i), inner))
+            for i, sub in enumerate(node.value):
+                stack.append((sub, (*path, i)))
     if problems:
         raise YamlProblems(problems)
 

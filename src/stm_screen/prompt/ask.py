@@ -307,6 +307,9 @@ class RichPrompter:
         if kind == "urgent":
             lines = [f" {line.ljust(width - 2)} " for line in lines]
         style = _ANSI.get(kind, "") if self.colour else ""
+        from stm_screen.render.safe import clean
+
+        lines = [clean(line) for line in lines]  # text from the rules: never a control character
         body = "\n".join(f"{style}{line}{_RESET}" if style else line for line in lines)
         self.out.write(fit(body, self.encoding) + "\n")
         self.out.flush()
@@ -330,7 +333,9 @@ class RichPrompter:
             if numbered and not o.command:
                 n += 1
                 label = f"{n:>2}. {label}"
-            out.append(questionary.Choice(fit(label, self.encoding), value=o.key, checked=o.key in checked))
+            from stm_screen.render.safe import clean
+
+            out.append(questionary.Choice(fit(clean(label), self.encoding), value=o.key, checked=o.key in checked))
         return out
 
     def _message(self, message: str) -> str:
@@ -345,7 +350,9 @@ class RichPrompter:
                 )
                 or [""]
             )
-        return fit("\n".join(lines), self.encoding)
+        from stm_screen.render.safe import clean
+
+        return fit(clean("\n".join(lines)), self.encoding)
 
     def _instruction(self, message: str, instruction: str) -> str:
         """The key hint after the message, on a line of its own when it would not fit after it."""

@@ -20,10 +20,12 @@ from typing import Any
 from stm_screen.core.answers import Answer, AnswerValueError, parse_answer, plain
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import UsageError
+from stm_screen.i18n import _
 from stm_screen.io.atomic import write_text_atomic
 
 FORMAT = "stm-screen-resume"
 PATTERN = "resume-*.json"
+MAX_BYTES = 256 * 1024  # a screening's answers take a few kilobytes; anything this large is not one
 
 
 @dataclass
@@ -83,27 +85,106 @@ def delete(path: Path | None) -> None:
 
 
 def saved_files(folder: Path) -> list[Path]:
-    """Resume files in the folder, newest first."""
-    files = [p for p in folder.glob(PATTERN) if p.is_file()]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+    """Resume files in the folder, newest first (a file removed meanwhile is left out)."""
+    found: list[tuple[float, str, Path]] = []
+    try:
+        candidates = list(folder.glob(PATTERN))
+    except OSError:
+        return []
+    for p in candidates:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        import stat
+
+        if stat.S_ISREG(st.st_mode):
+            found.append((st.st_mtime, p.name, p))
+    return [p for _, _, p in sorted(found, reverse=True)]
+
+
+class AlreadyOpen(UsageError):
+    """The stopped screening is being answered in another stm-screen (another window)."""
+
+
+def hold(path: Path) -> int | None:
+    """Lock a screening's slot (``resume-....lock`` beside its resume file) for as long as this process
+    answers it: a second ``--resume`` of the same screening is refused instead of overwriting it. The
+    lock goes with the process (even with ``kill -9``). Returns the lock's descriptor (None where files
+    cannot be locked)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no advisory locks
+        return None
+    lock_path = path.with_name(path.stem + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError:
+        return None  # an unwritable data folder: the autosave says so later
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise AlreadyOpen(
+            _(
+                "this stopped screening is already open in another stm-screen (another window or terminal); "
+                "finish or stop it there first, or start a new one with 'stm-screen screen'"
+            )
+        ) from None
+    _HELD[fd] = path
+    return fd
+
+
+_HELD: dict[int, Path] = {}  # locks this process holds: descriptor -> resume file
+
+
+def release_all() -> None:
+    """Let go of every screening this process holds (when a screening ends, however it ends)."""
+    for fd, path in list(_HELD.items()):
+        release(path, fd)
+
+
+def release(path: Path | None, fd: int | None) -> None:
+    """Unlock a screening's slot (and remove the lock file once its screening is gone)."""
+    if fd is None or path is None:
+        return
+    _HELD.pop(fd, None)
+    if not path.exists():
+        with contextlib.suppress(OSError):
+            os.unlink(path.with_name(path.stem + ".lock"))
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def load(path: Path) -> Saved:
+    damaged = UsageError(
+        _(
+            "{path}: the saved screening cannot be read (the file is damaged or was changed by another "
+            "program); delete this file to start afresh"
+        ).format(path=path)
+    )
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise UsageError(
+                _(
+                    "{path}: the saved screening is larger than {size} KB, so it is not one this tool wrote; "
+                    "delete this file to start afresh"
+                ).format(path=path, size=MAX_BYTES // 1024)
+            )
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise UsageError(
-            f"{path}: the saved screening cannot be read; delete this file to start afresh"
-        ) from None
+    except (OSError, ValueError, RecursionError):
+        raise damaged from None
     if (
         not isinstance(data, dict)
         or data.get("format") != FORMAT
         or not isinstance(data.get("answers"), dict)
     ):
-        raise UsageError(f"{path}: not a saved screening; delete this file to start afresh")
+        raise UsageError(_("{path}: not a saved screening; delete this file to start afresh").format(path=path))
     rules = data.get("rules")
     patient = data.get("patient")
     ruleset = data.get("ruleset")
+    if not all(_plain_value(v) for v in data["answers"].values()):
+        raise damaged
     run = data.get("run")
     return Saved(
         path=path,
@@ -118,6 +199,22 @@ def load(path: Path) -> Saved:
     )
 
 
+def _plain_value(value: Any) -> bool:
+    """An answer as this tool saves one: a scalar, or a flat list of texts (a multiple choice)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    return isinstance(value, list) and len(value) <= 1000 and all(isinstance(v, str) for v in value)
+
+
+def same_rules(ruleset: Ruleset, saved: Saved) -> bool:
+    """Was the stopped screening started with exactly these rules (id, version and sha256)?"""
+    return (saved.ruleset.get("id"), saved.ruleset.get("version"), saved.ruleset.get("sha256")) == (
+        ruleset.id,
+        ruleset.version,
+        ruleset.sha256,
+    )
+
+
 def restore(ruleset: Ruleset, saved: Saved) -> tuple[dict[str, Answer], list[str]]:
     """The saved answers that are still valid for this ruleset, and the ids of those that are not."""
     values: dict[str, Answer] = {}
@@ -129,6 +226,6 @@ def restore(ruleset: Ruleset, saved: Saved) -> tuple[dict[str, Answer], list[str
             continue
         try:
             values[qid] = parse_answer(q, raw)
-        except AnswerValueError:
+        except (AnswerValueError, TypeError, ValueError, OverflowError):
             dropped.append(qid)
     return values, dropped

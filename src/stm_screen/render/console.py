@@ -35,8 +35,17 @@ def colour_wanted() -> bool:
 
 
 def make_console(file: TextIO | None = None, stderr: bool = False, width: int | None = None) -> Console:
-    from rich.console import Console
+    """A Rich console whose text is cleaned of control characters (render.safe), writing its own colours
+    to the real stream."""
+    import sys
 
+    from stm_screen.render.safe import raw_stream, safe_console_class
+
+    if file is not None:
+        file = raw_stream(file)
+    elif raw_stream(sys.stderr if stderr else sys.stdout) is not (sys.stderr if stderr else sys.stdout):
+        file = raw_stream(sys.stderr if stderr else sys.stdout)
+    console_class = safe_console_class()
     height = None
     if width is not None or os.environ.get("TERM", "") == "dumb":
         # Rich sizes a dumb terminal as 80x25 whatever its real width, unless it is given both a width and
@@ -46,4 +55,4 @@ def make_console(file: TextIO | None = None, stderr: bool = False, width: int | 
         size = shutil.get_terminal_size((80, 25))
         width = width if width is not None else size.columns
         height = size.lines
-    return Console(file=file, stderr=stderr, width=width, height=height, highlight=False, soft_wrap=False)
+    return console_class(file=file, stderr=stderr, width=width, height=height, highlight=False, soft_wrap=False)

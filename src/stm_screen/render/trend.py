@@ -45,7 +45,14 @@ def heading(series: Series) -> str:
         parts.append(
             "minimal important change: " + " and ".join(threshold_words(t) for t in series.thresholds)
         )
-    return f"{series.name}" + (f" ({'; '.join(parts)})" if parts else "")
+    name = f"{series.name} [{series.module} {series.version}]" if series.split else series.name
+    return name + (f" ({'; '.join(parts)})" if parts else "")
+
+
+SPLIT_NOTE = (
+    "An instrument's rules changed between screenings (another version or scale): its scores under each "
+    "version are shown apart and never compared with each other."
+)
 
 
 def bar(value: float, low: float, high: float, unicode_ok: bool) -> str:
@@ -104,6 +111,8 @@ def trend_text(
     unscored = [s.name for s in series if not s.points]
     if unscored:
         lines += ["", f"Not scored in any screening: {', '.join(unscored)}"]
+    if any(s.split for s in shown):
+        lines += ["", SPLIT_NOTE]
     if any(s.thresholds for s in shown):
         lines += [
             "",
@@ -203,6 +212,8 @@ def trend_html(patient: str, visits: Sequence[Visit], series: Sequence[Series], 
         if s.overall is not None and len(s.points) > 2:
             out.append(f"<p>First to last: {e(change_words(s.overall, s))}</p>")
         out.append("</section>\n")
+    if any(s.split and s.points for s in series):
+        out.append(f"<p>{e(SPLIT_NOTE)}</p>\n")
     out.append(
         "<p class='small'>A change is shown as important only when it reaches every threshold of the instrument's "
         "minimal important change (each from its source). A screening aid, not a diagnosis.</p>\n</body>\n</html>\n"

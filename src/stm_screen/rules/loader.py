@@ -11,7 +11,7 @@ from typing import Any
 from stm_screen.core.model import LIST_KEYS, is_module
 from stm_screen.core.ruleset import Module, Ruleset, attach, compile_module, compile_ruleset
 from stm_screen.errors import Problem, RulesError
-from stm_screen.io.yamlfile import Positions, YamlProblems, load
+from stm_screen.io.yamlfile import MAX_BYTES, Positions, YamlProblems, load
 
 DEFAULT_RULESET = "pt-screen"
 MODULES = "modules"  # the folder of bundled instrument modules, inside the bundled rules
@@ -50,11 +50,13 @@ def resolve_module(spec: str, base: Path | None = None) -> Path:
     """A module's file: a bundled module's name, or a path (relative to ``base``, the including file's
     folder, when given)."""
     name = spec.strip()
-    if name and "/" not in name and "\\" not in name and not name.endswith(_SUFFIXES):
+    pathlike = not name or "/" in name or "\\" in name or name.endswith(_SUFFIXES)
+    if not pathlike:
         for suffix in _SUFFIXES:
-            candidate = bundled_dir() / MODULES / f"{name}{suffix}"
-            if candidate.is_file():
-                return candidate
+            for candidate_name in dict.fromkeys((name, name.lower())):  # PHQ4 is phq4
+                candidate = bundled_dir() / MODULES / f"{candidate_name}{suffix}"
+                if candidate.is_file():
+                    return candidate
     path = Path(name)
     if base is not None and not path.is_absolute():
         path = base / path
@@ -65,8 +67,10 @@ def resolve_module(spec: str, base: Path | None = None) -> Path:
         pass
     from stm_screen.core.conditions import suggest
 
+    if pathlike and name:
+        raise RulesError([Problem("no such file", spec)])
     names = module_names()
-    hint = suggest(name, names) if name else ""
+    hint = suggest(name.lower(), names) if name else ""
     raise RulesError(
         [Problem(f"no such instrument module{hint} (bundled modules: {', '.join(names) or 'none'})", spec)]
     )
@@ -148,14 +152,48 @@ def _rules_files(folder: Path) -> list[Path]:
         raise RulesError([Problem("the folder holds no .yaml or .yml rules files", str(folder))])
     if len(files) > MAX_FILES:
         raise RulesError([Problem(f"the folder holds more than {MAX_FILES} rules files", str(folder))])
+    total = 0
+    for f in files:
+        try:
+            total += f.stat().st_size
+        except OSError:
+            continue  # reported when it is read
+    if total > MAX_BYTES:  # a folder is one ruleset: the same size limit as one file
+        raise RulesError(
+            [
+                Problem(
+                    f"the folder's rules files hold {total:,} bytes together; a ruleset holds at most "
+                    f"{MAX_BYTES:,} (as one file)",
+                    str(folder),
+                )
+            ]
+        )
     return files
 
 
 def _read(path: Path) -> tuple[Any, Positions, bytes]:
     try:
-        return load(path)
+        data, positions, raw = load(path)
     except YamlProblems as exc:
         raise RulesError(exc.problems) from None
+    cut = [
+        Problem(
+            "a '#' after this condition starts a YAML comment, so what follows it is not part of the "
+            "condition; put the comment on a line of its own, or quote the whole condition if the '#' "
+            "belongs to it (conditions have no comments)",
+            file,
+            line,
+            col,
+        )
+        for where, (file, line, col) in positions.commented.items()
+        if where and where[-1] in CONDITION_KEYS
+    ]
+    if cut:
+        raise RulesError(cut)
+    return data, positions, raw
+
+
+CONDITION_KEYS = frozenset({"when", "ask_if"})
 
 
 def _merge(parts: list[tuple[Path, Any, Positions]]) -> tuple[dict[str, Any], Positions]:

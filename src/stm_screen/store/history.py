@@ -30,6 +30,7 @@ from stm_screen.errors import StoreError
 FILE_NAME = "history.sqlite3"
 BUSY_TIMEOUT_S = 5.0
 SCHEMA_VERSION = 2
+APPLICATION_ID = 0x53544D53  # "STMS" in the file's header: this file is a stm-screen history
 
 # Forward migrations: version reached -> statements. Never edit a released step; add a new one.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -167,14 +168,24 @@ class HistoryStore:
         return StoreError(f"{self.path}: {describe_error(exc)}")
 
     def _create_file(self) -> None:
+        """Create the store's file, mode 0600, if it is not there; an existing file keeps its mode (it may
+        not be ours to change). A symbolic link is refused: the history is never written through one."""
+        refuse_links(self.path)
         if self.path.is_dir():
             raise StoreError(f"{self.path}: is a folder, not a history store")
+        nofollow = getattr(os, "O_NOFOLLOW", 0)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | nofollow, 0o600)
+            except FileExistsError:
+                fd = os.open(self.path, os.O_RDWR | nofollow)
+            else:
+                if os.name == "posix":
+                    os.fchmod(fd, 0o600)  # whatever the umask: a file we made
             os.close(fd)
-            if os.name == "posix":
-                os.chmod(self.path, 0o600)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                refuse_links(self.path, always=True)
             if self.path.is_file() and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise ReadOnlyStore(
                     f"{self.path}: the history store is read-only ({exc.strerror or type(exc).__name__}); "
@@ -187,6 +198,7 @@ class HistoryStore:
 
     def _open(self) -> sqlite3.Connection:
         self._create_file()
+        check_marker(self.path)  # before anything is written to it: a foreign database is left alone
         try:
             conn = sqlite3.connect(str(self.path), timeout=self._timeout, isolation_level=None)
         except sqlite3.Error as exc:
@@ -207,6 +219,8 @@ class HistoryStore:
             conn.execute("PRAGMA foreign_keys = ON")
             if version < SCHEMA_VERSION:
                 self._migrate(conn)
+            if int(conn.execute("PRAGMA application_id").fetchone()[0]) != APPLICATION_ID:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # ours: mark it as such
         except StoreError:
             conn.close()
             raise
@@ -222,6 +236,8 @@ class HistoryStore:
         cannot be made. Only reading commands open a store this way (``open_store(create=False)``); a write
         through this connection fails as "read-only".
         """
+        refuse_links(self.path)
+        check_marker(self.path)
         uri = self.path.resolve().as_uri() + "?immutable=1"
         try:
             conn = sqlite3.connect(uri, uri=True, isolation_level=None)
@@ -241,6 +257,8 @@ class HistoryStore:
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
+        if int(conn.execute("PRAGMA user_version").fetchone()[0]) == 0:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         try:
             # read again inside the lock: another process may have migrated meanwhile
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -350,7 +368,7 @@ class HistoryStore:
     def _record(self, row: tuple[Any, ...]) -> Record:
         try:
             return self._decode(row)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             raise StoreError(
                 f"{self.path}: saved screening {row[0]} cannot be read (its stored data is damaged); "
                 "the other screenings are unaffected"
@@ -379,8 +397,12 @@ class HistoryStore:
         rows = self._query(f"SELECT {_COLUMNS} FROM screenings WHERE id = ?", (record_id,))
         return self._record(rows[0]) if rows else None
 
-    def records(self, *, patient_ref: str | None = None, since: str | None = None) -> Iterator[Record]:
-        """Records oldest first, optionally for one patient and/or from a time on. Streams."""
+    def records(
+        self, *, patient_ref: str | None = None, since: str | None = None, damaged: list[int] | None = None
+    ) -> Iterator[Record]:
+        """Records oldest first, optionally for one patient and/or from a time on. Streams. With
+        ``damaged``, a record whose stored data cannot be read is left out and its id added there
+        (listing and exporting go on); without it, such a record stops the reading."""
         where, params = [], []
         if patient_ref is not None:
             where.append("patient_ref = ?")
@@ -399,13 +421,66 @@ class HistoryStore:
                 if not rows:
                     return
                 for row in rows:
-                    yield self._record(row)
+                    if damaged is None:
+                        yield self._record(row)
+                        continue
+                    try:
+                        record = self._decode(row)
+                    except (ValueError, TypeError, RecursionError):
+                        damaged.append(int(row[0]) if isinstance(row[0], int) else -1)
+                        continue
+                    yield record
         except sqlite3.Error as exc:
             raise self._fail(exc) from None
 
     def integrity_ok(self) -> bool:
         rows = self._query("PRAGMA integrity_check")
         return len(rows) == 1 and rows[0][0] == "ok"
+
+
+def refuse_links(path: Path, always: bool = False) -> None:
+    """The store and its write-ahead files are never opened through a symbolic link (exit 3)."""
+    for name in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        if always or name.is_symlink():
+            raise StoreError(
+                f"{name}: is a symbolic link; the history store is never opened through a link (it could "
+                "point anywhere). Put the real file there, or set STM_SCREEN_HOME to the folder that holds it"
+            )
+
+
+def check_marker(path: Path) -> None:
+    """Refuse (exit 3, the file untouched) a database that is not a stm-screen history: one marked by
+    another application, or unmarked with tables that are not ours. Read without writing (immutable)."""
+    try:
+        if path.stat().st_size == 0:
+            return  # just created: ours to set up
+    except OSError:
+        return
+    uri = path.resolve().as_uri() + "?immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        try:
+            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            columns = (
+                {r[1] for r in conn.execute("PRAGMA table_info(screenings)")} if "screenings" in tables else set()
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: {describe_error(exc)}") from None
+    ours = app_id == APPLICATION_ID or (
+        app_id == 0
+        and (not tables or ({"id", "created_at", "answers_json", "result_json"} <= columns and tables <= _OUR_TABLES))
+    )
+    if not ours:
+        raise StoreError(
+            f"{path}: is a database but not a stm-screen history (another program's file with the same "
+            "name?); it was left as it is. Move it away, or set STM_SCREEN_HOME to another folder"
+        )
+
+
+_OUR_TABLES = frozenset({"screenings", "sqlite_sequence"})
 
 
 def open_store(path: Path | None = None, *, create: bool = True) -> HistoryStore:

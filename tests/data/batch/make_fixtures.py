@@ -217,6 +217,23 @@ def redcap_labels():
     write_csv("redcap_labels.csv", rows, newline="\r\n")
 
 
+def redcap_through_pandas():
+    """The raw export read into pandas (or R) and written back, as analysts do before scoring: a column of
+    numbers with blanks becomes float, so checkboxes hold 0.0/1.0, yes/no fields 1.0/0.0 and whole
+    numbers 40.0; a column holding text (a safety radio with 'unsure') keeps its codes."""
+    head = ["record_id", "redcap_event_name", "pain_duration_months", *[f"pain_areas___{c}" for c in LABEL]]
+    head += [*ORDER[2:], "pt_screen_complete"]
+    rows = [head]
+    for i, (_pid, p) in enumerate(PEOPLE.items(), 1):
+        r = [str(i), "baseline_arm_1", f"{float(p['pain_duration_months'])!r}"]
+        r += ["1.0" if c in p["pain_areas"] else "0.0" for c in LABEL]
+        for q in ORDER[2:]:
+            text = redcap_code(q, p[q])
+            r.append(f"{float(text)!r}" if q not in SAFETY and text not in ("", "same", "worse", "better") else text)
+        rows.append([*r, "2.0"])
+    write_csv("redcap_through_pandas.csv", rows)
+
+
 def redcap_label_headers():
     """REDCap web "CSV (labels)" export: field labels as headers (checkboxes 'Label (choice=Option)'), event
     labels, 'Complete?' per instrument, Checked/Unchecked, BOM, CRLF."""
@@ -231,6 +248,25 @@ def redcap_label_headers():
         r.append("Complete")
         rows.append(r)
     write_csv("redcap_label_headers.csv", rows, newline="\r\n", bom=True)
+
+
+def redcap_api_labels_longitudinal():
+    """REDCap API CSV of a longitudinal project with rawOrLabel=label and raw headers, as PyCap's
+    ``export_records(format_type="csv", raw_or_label="label")`` docstring shows it (PyCap
+    redcap/methods/records.py: ``record_id,redcap_event_name,...`` over ``1,"Event 1",,1,Yes,Unchecked,
+    Checked``): event labels, Checked/Unchecked, Yes/No/Not sure. Each person's screening event, then a
+    follow-up event where the screening form was not filled (every box Unchecked, the rest blank)."""
+    head = ["record_id", "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance",
+            "pain_duration_months", *[f"pain_areas___{c}" for c in LABEL], *ORDER[2:], "pt_screen_complete"]  # fmt: skip
+    rows = [head]
+    for i, (_pid, p) in enumerate(PEOPLE.items(), 1):
+        r = [str(i), "Screening", "", "", num(p["pain_duration_months"])]
+        r += ["Checked" if c in p["pain_areas"] else "Unchecked" for c in LABEL]
+        r += [redcap_label(q, p[q]) for q in ORDER[2:]]
+        rows.append([*r, "Complete"])
+        rows.append([str(i), "Follow-up", "", "", "", *["Unchecked" for _ in LABEL], *["" for _ in ORDER[2:]],
+                     "Incomplete"])  # fmt: skip
+    write_csv("redcap_api_labels_longitudinal.csv", rows)
 
 
 def redcap_api_json():
@@ -401,7 +437,9 @@ if __name__ == "__main__":
     redcap_raw()
     redcap_labels()
     redcap_label_headers()
+    redcap_through_pandas()
     redcap_api_json()
+    redcap_api_labels_longitudinal()
     qualtrics()
     google_forms()
     surveymonkey()

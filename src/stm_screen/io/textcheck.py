@@ -1,0 +1,61 @@
+"""What the first bytes of a file say about its text encoding, for one plain message wherever a text file is
+read (rules and mapping files, answers files, survey exports): UTF-32, UTF-16 without a byte-order mark,
+a stray NUL byte (located), or a binary file."""
+
+from __future__ import annotations
+
+import codecs
+from typing import NamedTuple
+
+UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+class Finding(NamedTuple):
+    message: str
+    line: int = 0  # 1-based, 0 when the whole file is meant
+    col: int = 0
+
+
+def _share(head: bytes, offsets: tuple[int, ...], width: int) -> float:
+    """The share of zero bytes at these offsets of each ``width``-byte unit."""
+    units = len(head) // width
+    if units == 0:
+        return 0.0
+    zeros = sum(head[u * width + o] == 0 for u in range(units) for o in offsets)
+    return zeros / (units * len(offsets))
+
+
+def inspect(head: bytes, what: str = "text file") -> Finding | None:
+    """A problem with a text file's first bytes, or None when they may be UTF-8 or UTF-16 with a BOM."""
+    if head.startswith(UTF32_BOMS):
+        return Finding("the file is UTF-32 text; save it as UTF-8 (or UTF-16) and try again")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    if b"\x00" not in head:
+        return None
+    sample = head[: 64 * 1024]
+    article = "an" if what[:1] in "aeiou" else "a"
+    window = sample[:4096]
+    if sum(1 for b in window if 0 < b < 9 or 13 < b < 32) * 20 > len(window):  # control bytes: not text
+        return Finding(f"this is a binary file, not {article} {what}")
+    if len(sample) >= 8 and (_share(sample, (1, 2, 3), 4) > 0.9 or _share(sample, (0, 1, 2), 4) > 0.9):
+        return Finding("the file is UTF-32 text without a byte-order mark; save it as UTF-8 and try again")
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if (even + odd) * 4 > len(sample) and min(even, odd) * 20 < max(even, odd):
+        return Finding(
+            "looks like UTF-16 text without a byte-order mark; save it as UTF-8 (or UTF-16 with a BOM) and "
+            "try again"
+        )
+    nuls = sample.count(0)
+    controls = sum(1 for b in sample[:4096] if b < 9 or 13 < b < 32)
+    if nuls > max(16, len(sample) // 100) or controls * 20 > min(len(sample), 4096):  # not text at all
+        return Finding(f"this is a binary file, not {article} {what}")
+    at = sample.index(0)
+    line = sample[:at].count(b"\n") + 1
+    col = at - (sample.rfind(b"\n", 0, at) + 1) + 1
+    return Finding(
+        f"a NUL character (byte 0) at line {line}, column {col}: {article} {what} never holds one (the file may be "
+        "damaged, or not text); remove it and try again",
+        line,
+        col,
+    )

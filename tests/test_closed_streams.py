@@ -1,0 +1,132 @@
+"""Every command, with standard output on /dev/full, standard output closed, and standard input closed
+(issue 10, point 3): never an internal error or a traceback, and output that went nowhere is never a
+success: one line saying so, exit 1 (2 for a usage error).
+
+The table of command lines is checked against the Typer app, so a new command without a line here fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stm_screen.cli.app import app
+
+ROOT = Path(__file__).resolve().parent.parent
+EXE = str(Path(sys.executable).with_name("stm-screen"))
+ANSWERS = str(ROOT / "docs" / "examples" / "answers.yaml")
+EXPORT = str(ROOT / "tests" / "data" / "batch" / "redcap_raw.csv")
+
+# command path -> a command line that writes to standard output (or, for commands that never do, that runs)
+COMMANDS: dict[str, list[str]] = {
+    "": [],
+    "screen": ["screen", "--plain"],
+    "score": ["score", ANSWERS],
+    "batch": ["batch", EXPORT],
+    "rules check": ["rules", "check"],
+    "rules test": ["rules", "test"],
+    "rules show": ["rules", "show"],
+    "rules schema": ["rules", "schema"],
+    "rules texts": ["rules", "texts", "--with", "peg"],
+    "rules diff": ["rules", "diff", "pt-screen", "pt-screen", EXPORT],
+    "history list": ["history", "list", "--format", "json"],
+    "history show": ["history", "show", "1"],
+    "history export": ["history", "export", "--output", "-"],
+    "history delete": ["history", "delete", "999"],
+    "history purge": ["history", "purge", "--before", "2000-01-01", "--yes"],
+    "form export": ["form", "export", "--format", "redcap"],
+}
+EXTRA = [["--version"], ["--help"], ["score", ANSWERS, "--format", "json"], ["score", "-"]]
+WRITES_NOTHING = {"history delete", "history purge"}  # their messages go to stderr
+
+
+def _paths(group: object, prefix: str = "") -> list[str]:
+    import typer.main
+
+    click_group = typer.main.get_command(group) if not hasattr(group, "commands") else group
+    out = []
+    for name, cmd in click_group.commands.items():  # type: ignore[attr-defined]
+        path = f"{prefix} {name}".strip()
+        out.extend(_paths(cmd, path) if hasattr(cmd, "commands") else [path])
+    return out
+
+
+def test_the_table_names_every_command() -> None:
+    assert sorted(_paths(app)) == sorted(k for k in COMMANDS if k)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("home")
+    env = {**os.environ, "STM_SCREEN_HOME": str(folder)}
+    subprocess.run([EXE, "score", ANSWERS, "--save"], env=env, capture_output=True, check=True)
+    return folder
+
+
+def _run(args: list[str], home: Path, how: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STM_SCREEN_HOME": str(home)}
+    kwargs: dict[str, object] = {"env": env, "stderr": subprocess.PIPE, "text": True, "timeout": 60}
+    if how == "full":
+        with open("/dev/full", "w") as full:  # noqa: PTH123
+            return subprocess.run([EXE, *args], stdout=full, stdin=subprocess.DEVNULL, check=False, **kwargs)  # type: ignore[call-overload, no-any-return]
+    if how == "stdout-closed":
+        return subprocess.run(  # type: ignore[call-overload, no-any-return]
+            ["/bin/sh", "-c", 'exec "$0" "$@" >&- </dev/null', EXE, *args], check=False, **kwargs
+        )
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        ["/bin/sh", "-c", 'exec "$0" "$@" <&- >/dev/null', EXE, *args], check=False, **kwargs
+    )
+
+
+def _check(args: list[str], p: subprocess.CompletedProcess[str], how: str, writes: bool) -> None:
+    err = p.stderr
+    assert "Traceback" not in err and "internal error" not in err and "Exception ignored" not in err, (args, err)
+    assert p.returncode != 70, (args, err)
+    if how == "stdin-closed":
+        return
+    if p.returncode == 2:  # a usage error (the questionnaire without a terminal, say), said in one line
+        assert err.strip(), (args, err)
+        return
+    if writes:
+        assert p.returncode == 1, (args, p.returncode, err)
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("stm-screen: cannot write to standard output ("), (args, err)
+        assert err.count("cannot write to standard output") == 1
+    else:
+        assert p.returncode in (0, 1, 2), (args, err)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("how", ["full", "stdout-closed", "stdin-closed"])
+def test_every_command(home: Path, how: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = [(args, name not in WRITES_NOTHING) for name, args in COMMANDS.items()]
+    cases += [(args, args != ["score", "-"]) for args in EXTRA]
+    with ThreadPoolExecutor(4) as pool:  # separate processes: mostly start-up time
+        done = list(pool.map(lambda case: _run(case[0], home, how), cases))
+    for (args, writes), p in zip(cases, done, strict=True):
+        _check(args, p, how, writes)
+
+
+def test_a_pipe_closed_early_is_not_a_success(home: Path, tmp_path: Path) -> None:
+    big = tmp_path / "big.csv"
+    lines = Path(EXPORT).read_text(encoding="utf-8").splitlines()
+    big.write_text("\n".join([lines[0], *(lines[1:5] * 20000)]) + "\n", encoding="utf-8")
+    p = subprocess.run(
+        ["/bin/sh", "-c", '"$0" batch "$1" | head -c 10 >/dev/null; echo "exit ${PIPESTATUS:-}"', EXE, str(big)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "STM_SCREEN_HOME": str(home)},
+    )  # fmt: skip
+    assert "cannot write to standard output (the program reading it stopped reading)" in p.stderr
+    assert "Traceback" not in p.stderr
+    code = subprocess.run(
+        ["bash", "-c", '"$0" batch "$1" | head -c 10 >/dev/null; exit "${PIPESTATUS[0]}"', EXE, str(big)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "STM_SCREEN_HOME": str(home)},
+    ).returncode  # fmt: skip
+    assert code == 1

@@ -1,0 +1,120 @@
+"""An answer given twice is an error, never "the last one wins" (issue 10, point 1).
+
+``score`` refuses a file that answers a question twice; ``batch`` makes such a record an error row with the
+same message, in every record format (JSON array, JSONL, one JSON object, FHIR QuestionnaireResponse alone
+or in a Bundle, a linkId answered twice or a key twice inside one answer), and scores the other records.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from stm_screen.cli.app import app
+
+ROOT = Path(__file__).resolve().parent.parent
+MESSAGE = "'night_pain' is answered twice; keep one answer"
+
+
+def _answers() -> dict[str, object]:
+    data = yaml.safe_load((ROOT / "docs" / "examples" / "answers.yaml").read_text(encoding="utf-8"))
+    return {k: ("yes" if v is True else "no" if v is False else v) for k, v in data.items()}
+
+
+def _record(twice: bool, first: str = "yes", second: str = "no") -> str:
+    """A JSON object text; with ``twice``, night_pain appears twice (the warning sign first, then no)."""
+    data = {k: v for k, v in _answers().items() if k != "night_pain"}
+    body = json.dumps(data)[1:-1]
+    if twice:
+        return f'{{"night_pain": "{first}", {body}, "night_pain": "{second}"}}'
+    return f'{{"night_pain": "no", {body}}}'
+
+
+def _batch(path: Path) -> tuple[int, list[dict[str, str]], str]:
+    r = CliRunner().invoke(app, ["batch", str(path)])
+    return r.exit_code, list(csv.DictReader(io.StringIO(r.stdout))), r.stderr
+
+
+@pytest.mark.parametrize("order", [("yes", "no"), ("no", "yes"), ("yes", "yes")])
+@pytest.mark.parametrize("shape", ["array", "jsonl", "object"])
+def test_a_duplicate_key_is_an_error_row(tmp_path: Path, shape: str, order: tuple[str, str]) -> None:
+    twice = _record(True, *order)
+    if shape == "array":
+        path = tmp_path / "in.json"
+        path.write_text(f"[{_record(False)},\n{twice},\n{_record(False)}]", encoding="utf-8")
+        expect = ["ok", "error", "ok"]
+    elif shape == "jsonl":
+        path = tmp_path / "in.jsonl"
+        path.write_text(f"{_record(False)}\n{twice}\n{_record(False)}\n", encoding="utf-8")
+        expect = ["ok", "error", "ok"]
+    else:
+        path = tmp_path / "in.json"
+        path.write_text(twice, encoding="utf-8")
+        expect = ["error"]
+    code, rows, err = _batch(path)
+    assert code == 1, err
+    assert [r["status"] for r in rows] == expect
+    bad = [r for r in rows if r["status"] == "error"]
+    assert [r["error"] for r in bad] == [MESSAGE]
+    assert MESSAGE in err
+
+
+def test_score_says_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(_record(True), encoding="utf-8")
+    r = CliRunner().invoke(app, ["score", str(path)])
+    assert r.exit_code == 1 and MESSAGE in r.stderr
+
+
+def _bundle() -> dict[str, object]:
+    return json.loads((ROOT / "tests" / "data" / "batch" / "fhir_bundle.json").read_text(encoding="utf-8"))
+
+
+def test_fhir_a_link_id_answered_twice(tmp_path: Path) -> None:
+    doc = _bundle()
+    original = tmp_path / "original.json"
+    original.write_text(json.dumps(doc), encoding="utf-8")
+    _, before, _ = _batch(original)
+    entries = doc["entry"]  # type: ignore[index]
+    res = entries[1]["resource"]
+    res["item"].append({"linkId": "night_pain", "answer": [{"valueBoolean": True}]})
+    res["item"].append({"linkId": "night_pain", "answer": [{"valueBoolean": False}]})
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, rows, _ = _batch(path)
+    assert len(rows) == len(entries)
+    assert rows[1]["status"] == "error" and rows[1]["error"] == MESSAGE
+    assert [r for i, r in enumerate(rows) if i != 1] == [r for i, r in enumerate(before) if i != 1]
+    assert code == 1
+
+
+def test_fhir_a_value_key_twice_inside_one_answer(tmp_path: Path) -> None:
+    doc = _bundle()
+    res = copy.deepcopy(doc["entry"][0]["resource"])  # type: ignore[index]
+    text = json.dumps(res)
+    res_text = text.replace('"valueBoolean": false', '"valueBoolean": true, "valueBoolean": false', 1)
+    assert res_text != text
+    path = tmp_path / "qr.json"
+    path.write_text(res_text, encoding="utf-8")
+    code, rows, _ = _batch(path)
+    assert code == 1 and len(rows) == 1 and rows[0]["status"] == "error"
+    assert "is answered twice" in rows[0]["error"]
+
+
+@pytest.mark.parametrize("other", ["NIGHT_PAIN", "Night pain", "night pain"])
+def test_two_keys_for_one_question_say_answered_twice_too(tmp_path: Path, other: str) -> None:
+    data = _answers()
+    twice = dict(data)
+    twice[other] = "yes"
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps([data, twice]), encoding="utf-8")
+    code, rows, _ = _batch(path)
+    assert code == 1 and rows[0]["status"] == "ok"
+    assert rows[1]["status"] == "error" and rows[1]["error"].startswith("'night_pain' is answered twice")

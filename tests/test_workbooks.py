@@ -1,0 +1,85 @@
+"""Workbooks by content, whatever their name; hostile XML inside one is a clear message (issue 10, point 3)."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stm_screen.cli.app import app
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = str(ROOT / "tests" / "data" / "minimal.yaml")
+runner = CliRunner()
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id", "months", "stiff", "areas", "neck_level", "fever"])
+    ws.append(["A1", 4, "yes", "back", None, "no"])
+    ws.append(["A2", 1, "no", "neck", 2, "no"])
+    path = tmp_path / "w.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("name", ["w.csv", "w", "w.txt", "w.XLSX", "w.json"])
+def test_a_workbook_is_read_whatever_its_name(workbook: Path, tmp_path: Path, name: str) -> None:
+    other = tmp_path / name
+    if other != workbook:
+        shutil.copy(workbook, other)
+    r = runner.invoke(app, ["batch", str(other), "--rules", MINIMAL])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[1].startswith("1,A1,ok,")
+
+
+def _rewrite(workbook: Path, out: Path, change: bytes, replace: tuple[bytes, bytes] | None = None) -> Path:
+    with zipfile.ZipFile(workbook) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        for item in z.infolist():
+            data = z.read(item.filename)
+            if item.filename == SHEET:
+                data = change + data if change else data
+                if replace:
+                    data = data.replace(*replace)
+            w.writestr(item.filename, data)
+    return out
+
+
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol;" if i == 1 else b"&lol%d;" % (i - 1)) * 10) for i in range(1, 10)
+    )
+    + b"]>"
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "replace", "message"),
+    [
+        (BOMB, (b"<v>4</v>", b"<v>&lol9;</v>"), "declares XML entities"),
+        (b'<!doctype x SYSTEM "file:///etc/passwd">', None, "declares XML entities"),
+        (b"", (b"<v>4</v>", b"<v>&undefined;</v>"), "cannot be read"),
+        (b"", (b"</sheetData>", b"<row><c><v>1</c></row></sheetData>"), "cannot be read"),
+    ],
+    ids=["billion-laughs", "external-dtd", "undefined-entity", "broken-xml"],
+)
+def test_hostile_xml_is_a_clear_message(
+    workbook: Path, tmp_path: Path, change: bytes, replace: tuple[bytes, bytes] | None, message: str
+) -> None:
+    bad = _rewrite(workbook, tmp_path / "bad.xlsx", change, replace)
+    runs = [["batch", str(bad), "--rules", MINIMAL]]
+    if "entities" in message:  # refused before anything is parsed, even the headers
+        runs.append(["batch", str(bad), "--suggest-map"])
+    for args in runs:
+        r = runner.invoke(app, args)
+        assert r.exit_code == 1, r.output
+        assert message in r.stderr and "internal error" not in r.stderr
