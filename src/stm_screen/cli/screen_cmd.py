@@ -781,7 +781,7 @@ def offer_report(result: Result, ruleset: Ruleset, prompter: Prompter, stamp: St
         write_report(result, ruleset, target, stamp, force=False)
     except (StmScreenError, OSError) as exc:
         reason = getattr(exc, "strerror", None) or _("it could not be written")
-        prompter.show(_("Sorry: the copy was not saved ({reason}).").format(reason=reason), "error")
+        prompter.show(_("the copy was not saved ({reason}).").format(reason=reason), "error")
         return None
     prompter.show(kept_line(target, ruleset.country), "note")
     return target
@@ -841,11 +841,12 @@ def stopped(
                 with_modules=with_modules,
                 texts=texts,
             )
+            # The command on a line of its own: it is never split where the message wraps.
             message = ngettext(
-                "stopped; your {n} answer is saved. To continue where you left off, run: "
-                "stm-screen screen --resume",
-                "stopped; your {n} answers are saved. To continue where you left off, run: "
-                "stm-screen screen --resume",
+                "stopped; your {n} answer is saved. To continue where you left off, run:\n"
+                "  stm-screen screen --resume",
+                "stopped; your {n} answers are saved. To continue where you left off, run:\n"
+                "  stm-screen screen --resume",
                 len(values),
             ).format(n=len(values))
         except (StmScreenError, OSError):
