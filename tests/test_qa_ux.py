@@ -100,3 +100,55 @@ def test_nothing_ticked_is_said_once_however_often_enter_is_pressed(tmp_path: Pa
     assert "Lower back" in term.display()
     term.send(CTRL_C)
     assert term.finish() == 130
+
+
+def test_polite_and_everyday_replies_are_read_by_the_one_core_parser(ruleset: Any) -> None:
+    """'yes please', 'No, thank you.', 'dunno': the same answers in the questionnaire, score and batch (they
+    all read through core.answers); a reply that says more than yes or no is not taken as one."""
+    from stm_screen.core.answers import AnswerValueError, parse_answer
+    from stm_screen.core.ruleset import UNSURE
+
+    safety = ruleset.by_id["bladder_bowel_change"]
+    pregnant = ruleset.by_id["pregnant"]
+    for typed, lang, value in [
+        ("Yes please", "en", True),
+        ("No, thank you.", "en", False),
+        ("no thanks", None, False),
+        ("Yeah!", "en", True),
+        ("dunno", "en", UNSURE),
+        ("I don't know, sorry", None, None),
+        ("Sí, por favor", "es", True),
+        ("no, gracias", "es", False),
+        ("ni idea", "es", UNSURE),
+        ("yes but not often", "en", None),
+        ("please", "en", None),
+    ]:
+        if value is None:
+            with pytest.raises(AnswerValueError):
+                parse_answer(safety, typed, lang)
+        else:
+            assert parse_answer(safety, typed, lang) == value, typed
+    with pytest.raises(AnswerValueError, match="does not take 'not sure'"):
+        parse_answer(pregnant, "no idea", "en")
+
+
+def test_plain_mode_takes_the_words_score_takes(ruleset: Any) -> None:
+    """A screen-reader user types words as well as numbers: 'no thanks', 'yep', 'not sure please';
+    '0' is not a choice number and is never read as 'no'."""
+    import io
+
+    from stm_screen.prompt.ask import PlainPrompter
+    from stm_screen.prompt.questionnaire import NOT_SURE, YES_NO, shown
+
+    options = [shown(o, "en") for o in (*YES_NO, NOT_SURE)]
+    for typed, key in [("no thanks", "no"), ("Yep", "yes"), ("not sure please", "unsure"), ("Y", "yes")]:
+        out = io.StringIO()
+        prompter = PlainPrompter(out=out, read_line=lambda _prompt, said=typed: said)
+        assert prompter.select("Any new trouble peeing?", options) == key, typed
+    replies = iter(["0", "2"])
+    out = io.StringIO()
+    assert PlainPrompter(out=out, read_line=lambda _p: next(replies)).select("?", options) == "no"
+    assert "Sorry: please type a number from 1 to 3." in out.getvalue()
+    es = [shown(o, "es") for o in (*YES_NO, NOT_SURE)]
+    replies = iter(["sí, por favor"])
+    assert PlainPrompter(out=io.StringIO(), read_line=lambda _p: next(replies)).select("?", es) == "yes"

@@ -200,7 +200,14 @@ class PlainPrompter:
         if exact:
             return exact[0]
         starts = [o for o in choices if folded and _plain_word(o.label).startswith(folded)]
-        return starts[0] if len(starts) == 1 else None
+        if len(starts) == 1:
+            return starts[0]
+        from stm_screen.core.quantity import without_courtesy
+
+        polite = _plain_word(without_courtesy(word))  # 'yes please', 'No, thank you.'
+        if polite and polite != folded:
+            return self._match(polite, choices, commands)
+        return None
 
     def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
         choices, commands = self._list(message, options)
