@@ -152,3 +152,34 @@ def test_plain_mode_takes_the_words_score_takes(ruleset: Any) -> None:
     es = [shown(o, "es") for o in (*YES_NO, NOT_SURE)]
     replies = iter(["sí, por favor"])
     assert PlainPrompter(out=io.StringIO(), read_line=lambda _p: next(replies)).select("?", es) == "yes"
+
+
+def test_intake_staff_stopping_with_ctrl_c_still_hear_how_many_were_done_and_kept(
+    tmp_path: Path, ruleset: Any
+) -> None:
+    """'--next' without --save: Ctrl-C at the next patient's first question, or between patients, says the
+    session's count like q does (and the earlier result is cleared, scrollback too)."""
+    from tests._keys import CALM, GATED_NO, keys_for
+
+    keys = keys_for(ruleset, {**CALM, **GATED_NO})
+    term = Term(["--next", "--lang", "en"], tmp_path / "home", 80, 24)
+    term.expect("How old are you")
+    term.send(keys)
+    term.expect("clear the screen for the next patient")
+    term.send(ENTER)
+    term.expect("How old are you")
+    term.send(CTRL_C)
+    assert term.finish() == 130
+    assert "\x1b[3J" in term.seen  # the scrollback went with the screen
+    assert "Finished: 1 screening done in this session, 0 kept." in term.flat()
+    assert "stopped before any answer; nothing was saved" in term.flat()
+
+    term = Term(["--next", "--lang", "en"], tmp_path / "home2", 80, 24)
+    term.expect("How old are you")
+    term.send(keys)
+    term.expect("clear the screen for the next patient")
+    term.send(CTRL_C)
+    assert term.finish() == 130
+    screen = term.flat()
+    assert "Finished: 1 screening done in this session, 0 kept." in screen
+    assert "You can look after this yourself" not in screen  # the result did not stay for the next person

@@ -352,22 +352,26 @@ def run(opts: Options) -> None:
     while True:
         target = report_path(opts.report, n)
         check_report(target, opts.force, opts.rules, ruleset, opts)
-        done = screen_one(
-            ruleset,
-            prompter,
-            rules=_rules_spec(rules),
-            with_modules=with_modules,
-            texts=texts,
-            patient=patient,
-            saved=saved,
-            report=target,
-            force=opts.force,
-            save=opts.save,
-            contacts=contacts,
-            offer_copy=not opts.next_patient,
-            report_dir=opts.report_dir,
-            run=run_state(opts, _rules_spec(rules), n, ask_reference),
-        )
+        try:
+            done = screen_one(
+                ruleset,
+                prompter,
+                rules=_rules_spec(rules),
+                with_modules=with_modules,
+                texts=texts,
+                patient=patient,
+                saved=saved,
+                report=target,
+                force=opts.force,
+                save=opts.save,
+                contacts=contacts,
+                offer_copy=not opts.next_patient,
+                report_dir=opts.report_dir,
+                run=run_state(opts, _rules_spec(rules), n, ask_reference),
+            )
+        except SystemExit:  # stopped mid-way (Ctrl-C, a closed terminal): the patients before still count
+            session_summary(prompter, session)
+            raise
         session.done += 1
         session.kept += int(done.kept)
         saved = None
@@ -526,20 +530,27 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
         word = "q"
     except KeyboardInterrupt:
         _clear()
+        session_summary(prompter, session)
         raise
     _clear()
     if word.lower() in ("q", "quit"):
-        if session is not None:
-            prompter.show(
-                ngettext(
-                    "Finished: {n} screening done in this session, {kept} kept.",
-                    "Finished: {n} screenings done in this session, {kept} kept.",
-                    session.done,
-                ).format(n=session.done, kept=session.kept),
-                "note",
-            )
+        session_summary(prompter, session)
         raise SystemExit(int(ExitCode.OK))
     return check_patient(word) if ask_reference and word else None
+
+
+def session_summary(prompter: Prompter, session: Session | None) -> None:
+    """How many screenings this --next session finished and kept: said however it ends (q, Ctrl-C)."""
+    if session is None or not session.done:
+        return
+    prompter.show(
+        ngettext(
+            "Finished: {n} screening done in this session, {kept} kept.",
+            "Finished: {n} screenings done in this session, {kept} kept.",
+            session.done,
+        ).format(n=session.done, kept=session.kept),
+        "note",
+    )
 
 
 def _clear() -> None:
