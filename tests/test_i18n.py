@@ -30,6 +30,7 @@ MARKED_MODULES = [
     "core/patient.py",
     "cli/score_cmd.py",
     "render/pdf.py",
+    "cli/history_cmd.py",
 ]
 MARKERS = {"_", "N_", "ngettext", "pgettext"}
 PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?']? [A-Za-z]{2,}")

@@ -183,3 +183,39 @@ def test_intake_staff_stopping_with_ctrl_c_still_hear_how_many_were_done_and_kep
     screen = term.flat()
     assert "Finished: 1 screening done in this session, 0 kept." in screen
     assert "You can look after this yourself" not in screen  # the result did not stay for the next person
+
+
+def test_intake_staff_working_in_spanish_get_the_history_in_spanish(tmp_path: Path, ruleset: Any) -> None:
+    """No English left in 'history' for a clinic working in Spanish: headings, counts, refusals."""
+    import json
+    import os
+    import subprocess
+
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LANGUAGE", "STM_SCREEN_LANG")},
+        "LANG": "es_MX.UTF-8",
+        "LC_MESSAGES": "es_MX.UTF-8",
+        "STM_SCREEN_HOME": str(tmp_path / "data"),
+    }
+
+    def tool(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60)
+
+    empty = tool("history", "list")
+    assert empty.returncode == 0 and empty.stderr.strip() == "no hay evaluaciones guardadas"
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps(dict(ruleset.examples[0].answers)), encoding="utf-8")
+    assert tool("score", str(answers), "--save", "--patient", "MRN-9").returncode == 0
+    listed = tool("history", "list")
+    assert listed.stdout.split()[:5] == ["ID", "GUARDADA", "(UTC)", "PACIENTE", "REGLAS"]
+    out = tmp_path / "h.csv"
+    first = tool("history", "export", "-o", str(out))
+    assert first.returncode == 0 and first.stderr.strip() == f"se exportó 1 evaluación a {out}"
+    again = tool("history", "export", "-o", str(out))
+    assert again.returncode == 2 and "ya existe; use --force" in again.stderr
+    purge = tool("history", "purge", "--before", "2020-01-01")
+    assert "no hay evaluaciones guardadas antes de 2020-01-01T00:00:00Z" in purge.stderr
+    for english in ("saved", "screening", "exported", "nothing"):
+        assert english not in (empty.stderr + first.stderr + again.stderr + purge.stderr).replace(
+            "stm-screen", ""
+        ), english
