@@ -219,3 +219,67 @@ def test_intake_staff_working_in_spanish_get_the_history_in_spanish(tmp_path: Pa
         assert english not in (empty.stderr + first.stderr + again.stderr + purge.stderr).replace(
             "stm-screen", ""
         ), english
+
+
+def test_keys_typed_ahead_leave_nothing_on_screen_and_the_terminal_echoes_again_after(
+    tmp_path: Path, ruleset: Any
+) -> None:
+    """Intake staff type the answers faster than the screen draws: the keys typed between two prompts are
+    still read, but the terminal does not echo them as stray characters; its echo is back at exit."""
+    import pexpect
+
+    term = Term(["--lang", "en"], tmp_path / "home", 100, 40, NO_COLOR="1")  # the echo in plain bytes
+    term.expect("How old are you")
+    # Each next key is sent as soon as the answer before it is on screen: while the tool saves that answer
+    # and before the next prompt is drawn (when the terminal itself would echo it).
+    term.send("35" + ENTER)
+    term.expect(r"How old are you\? 35")
+    term.send("2" + ENTER)
+    term.expect(r"last 6 months\? No")
+    term.send("1" + ENTER)
+    term.expect(r"in months\? 1")
+    term.send(" " + ENTER)
+    term.expect(r"apply\. Lower back")
+    term.send("2" + ENTER)
+    term.expect(r"pain changed\? About the same")
+    term.settle()
+    stray = [row for row in rows(term) if row.strip().isdigit() or not row.strip(" \x1b[B")]
+    assert not stray, stray
+    assert "? (3/27) How long have you had this pain, in months? 1" in term.display()
+    term.send(CTRL_C)
+    assert term.finish() == 130
+
+    env = {**term.child.env, "STM_SCREEN_HOME": str(tmp_path / "data2")} if term.child.env else None
+    shell = pexpect.spawn(
+        "/bin/sh", ["-c", f"'{SCRIPT}' --lang en; stty -a"], env=env, encoding="utf-8", timeout=20
+    )
+    shell.expect("How old are you")
+    shell.sendintr()
+    shell.expect(pexpect.EOF)
+    settings = shell.before.split()
+    assert "echo" in settings and "-echo" not in settings
+
+
+def test_quiet_typeahead_turns_the_echo_off_on_a_terminal_only() -> None:
+    import atexit
+    import io
+    import os
+    import termios
+
+    from stm_screen.prompt.ask import quiet_typeahead
+
+    master, slave = os.openpty()
+    try:
+        with open(slave, closefd=False) as stream:
+            assert termios.tcgetattr(slave)[3] & termios.ECHO
+            restore = quiet_typeahead(stream)
+            assert restore is not None
+            atexit.unregister(restore)
+            assert not termios.tcgetattr(slave)[3] & termios.ECHO
+            assert termios.tcgetattr(slave)[3] & termios.ISIG  # Ctrl-C still stops the questionnaire
+            restore()
+            assert termios.tcgetattr(slave)[3] & termios.ECHO
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert quiet_typeahead(io.StringIO()) is None  # not a terminal: nothing to do, nothing raised

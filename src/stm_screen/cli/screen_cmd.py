@@ -177,7 +177,14 @@ PLAIN_NOTE = N_(
 def make_prompter(opts: Options) -> Prompter:
     """Numbered plain prompts (with --plain, ACCESSIBLE, TERM=dumb, no terminal, or a console that cannot
     draw the widgets), else arrow-key prompts, in colour unless NO_COLOR is set."""
-    from stm_screen.prompt.ask import FANCY_GLYPHS, PlainPrompter, RichPrompter, can_encode, encoding_of
+    from stm_screen.prompt.ask import (
+        FANCY_GLYPHS,
+        PlainPrompter,
+        RichPrompter,
+        can_encode,
+        encoding_of,
+        quiet_typeahead,
+    )
     from stm_screen.render.console import colour_wanted, plain_reason
 
     why = plain_reason(stdout_is_terminal(), opts.plain)
@@ -191,6 +198,7 @@ def make_prompter(opts: Options) -> Prompter:
         return prompter
     from stm_screen.render.safe import raw_stream
 
+    quiet_typeahead(sys.stdin)
     return RichPrompter(raw_stream(sys.stdout), colour=colour_wanted())  # its colours; its messages are cleaned
 
 

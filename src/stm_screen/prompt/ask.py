@@ -283,6 +283,39 @@ class PlainPrompter:
 
 # --- rich: questionary widgets -----------------------------------------------------------------------------
 
+
+def quiet_typeahead(stream: TextIO | None = None) -> Callable[[], None] | None:
+    """Keys typed ahead between two arrow-key prompts are not echoed by the terminal: a fast typist (intake
+    staff) would otherwise leave stray characters ('2') on screen, while the next prompt still reads them.
+    The prompts switch the terminal to raw mode themselves; the terminal's settings come back at exit (the
+    function returned restores them sooner). None when ``stream`` is not a terminal."""
+    stream = stream or sys.stdin
+    try:
+        import atexit
+        import termios
+    except ImportError:  # no termios (Windows)
+        return None
+    try:
+        if not stream.isatty():
+            return None
+        fd = stream.fileno()
+        before = termios.tcgetattr(fd)
+        quiet = termios.tcgetattr(fd)
+        quiet[3] &= ~termios.ECHO
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)  # TCSANOW: the keys typed ahead are kept
+    except (termios.error, AttributeError, OSError, ValueError):
+        return None
+
+    def restore() -> None:
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+        except (termios.error, OSError, ValueError):
+            pass
+
+    atexit.register(restore)
+    return restore
+
+
 _ANSI = {
     "title": "\x1b[1m",
     "urgent": "\x1b[1;97;41m",
