@@ -283,3 +283,28 @@ def test_quiet_typeahead_turns_the_echo_off_on_a_terminal_only() -> None:
         os.close(master)
         os.close(slave)
     assert quiet_typeahead(io.StringIO()) is None  # not a terminal: nothing to do, nothing raised
+
+
+def test_an_unfinished_screening_is_offered_in_its_own_language_without_asking_the_language_again(
+    tmp_path: Path,
+) -> None:
+    """A patient who chose Spanish and stopped is offered to continue in Spanish at once: the language menu
+    is not shown again (the stopped screening's language is kept in its resume file)."""
+    home = tmp_path / "home"
+    env = {"LANG": "", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": "", "STM_SCREEN_LANG": ""}  # none chosen
+    term = Term(["--patient", "MRN-5"], home, 80, 24, **env)
+    term.expect("Language / Idioma")
+    term.send("2" + ENTER)
+    term.expect("Qué edad tiene")
+    term.send("50" + ENTER)
+    term.expect("Está embarazada")
+    term.send(CTRL_C)
+    assert term.finish() == 130
+    term = Term(["--patient", "MRN-5"], home, 80, 24, **env)
+    index = term.expect(["Tiene una evaluación sin terminar", "Language / Idioma"])
+    assert index == 0
+    term.send(ENTER)
+    term.expect("Está embarazada")
+    assert "Idioma" not in term.seen
+    term.send(CTRL_C)
+    assert term.finish() == 130

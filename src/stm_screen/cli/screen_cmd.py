@@ -328,16 +328,22 @@ def run(opts: Options) -> None:
     loaded = ruleset
     audience = for_audience(ruleset, lang=opts.lang, country=opts.country)
     prompter = make_prompter(opts)
+    unfinished = find_unfinished(folder, patient) if saved is None else None
     if not audience.choice.chosen and len(ruleset.languages) > 1:
         # Nothing chose a language (no --lang, STM_SCREEN_LANG or locale language): ask, in every language.
-        # The choice is kept in the run, so that a resumed run does not ask again.
-        opts = dataclasses.replace(opts, lang=choose_language_here(prompter, ruleset))
+        # The choice is kept in the run, so that a resumed run does not ask again, and neither does the
+        # offer to continue an unfinished screening (it speaks the language that screening was started in).
+        started_in = unfinished.run.get("lang") if unfinished is not None else None
+        if isinstance(started_in, str) and started_in in ruleset.languages:
+            opts = dataclasses.replace(opts, lang=started_in)
+        else:
+            opts = dataclasses.replace(opts, lang=choose_language_here(prompter, ruleset))
         audience = for_audience(ruleset, lang=opts.lang, country=opts.country)
     ruleset, contacts = audience.ruleset, audience.contacts
     for note in audience.notes:
         prompter.show(_("Note: {note}.").format(note=note), "note")
     if saved is None:
-        saved = offer_unfinished(prompter, folder, patient)
+        saved = offer_unfinished(prompter, unfinished)
         if saved is not None:
             before = (opts.lang, opts.country)
             opts = resumed_options(opts, {**saved.run, "rules": None})
@@ -412,8 +418,8 @@ def _language_word(code: str) -> str:
         activate(before)
 
 
-def offer_unfinished(prompter: Prompter, folder: Path, patient: str | None) -> Saved | None:
-    """A stopped screening, offered when the questionnaire starts again: that patient's with --patient,
+def find_unfinished(folder: Path, patient: str | None) -> Saved | None:
+    """The stopped screening to offer when the questionnaire starts again: that patient's with --patient,
     else the newest one stopped without a patient reference (never another patient's answers)."""
     from stm_screen.prompt import resume as resume_files
 
@@ -431,6 +437,13 @@ def offer_unfinished(prompter: Prompter, folder: Path, patient: str | None) -> S
             continue
         found = candidate
         break
+    return found
+
+
+def offer_unfinished(prompter: Prompter, found: Saved | None) -> Saved | None:
+    """Offer the stopped screening found (:func:`find_unfinished`): continue it, or start again."""
+    from stm_screen.prompt import resume as resume_files
+
     if found is None:
         return None
     when = _local_time(found.saved_at)
