@@ -308,3 +308,29 @@ def test_an_unfinished_screening_is_offered_in_its_own_language_without_asking_t
     assert "Idioma" not in term.seen
     term.send(CTRL_C)
     assert term.finish() == 130
+
+
+def test_plain_mode_wraps_the_line_typed_on_between_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TERM=dumb or --plain at 60 columns: the hint before the typed answer ('Type the numbers of all that
+    apply, like 1,3 (Enter keeps 1,2; 0 for none): ') wraps between words; the answer is typed on its
+    last line."""
+    import io
+
+    from stm_screen.prompt.ask import Option, PlainPrompter
+
+    monkeypatch.setenv("COLUMNS", "60")
+    out = io.StringIO()
+    prompts: list[str] = []
+
+    def read_line(prompt: str) -> str:
+        prompts.append(prompt)
+        out.write(prompt + "\n")  # as the terminal shows it
+        return ""
+
+    options = [Option("a", "Lower back"), Option("b", "Neck or shoulder"), Option("c", "Somewhere else")]
+    picked = PlainPrompter(out=out, read_line=read_line).multi("Where is the pain?", options, frozenset("ab"))
+    assert picked == frozenset("ab")
+    shown = out.getvalue().splitlines()
+    assert all(len(line) < 60 for line in shown), shown
+    assert "Type the numbers of all that apply, like 1,3 (Enter keeps 1,2; 0 for none):" in " ".join(shown)
+    assert prompts[0].endswith(": ") and len(prompts[0]) < 60

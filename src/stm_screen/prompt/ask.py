@@ -164,7 +164,15 @@ class PlainPrompter:
         self.write("\n".join(lines) + "\n")
 
     def read(self, prompt: str) -> str:
-        line = self._read_line(fit(prompt, self.encoding))
+        """A line typed after ``prompt``; a prompt wider than the terminal wraps between words (its last
+        line is the one typed on)."""
+        lines = textwrap.wrap(
+            prompt.rstrip(), _width(self.out), break_on_hyphens=False, break_long_words=False
+        ) or [""]
+        if len(lines) > 1:
+            self.write("\n".join(lines[:-1]) + "\n")
+        tail = prompt[len(prompt.rstrip()) :]
+        line = self._read_line(fit(lines[-1] + tail, self.encoding))
         return line.strip()
 
     def _list(self, message: str, options: Sequence[Option]) -> tuple[list[Option], list[Option]]:
