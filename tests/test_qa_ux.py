@@ -334,3 +334,41 @@ def test_plain_mode_wraps_the_line_typed_on_between_words(monkeypatch: pytest.Mo
     assert all(len(line) < 60 for line in shown), shown
     assert "Type the numbers of all that apply, like 1,3 (Enter keeps 1,2; 0 for none):" in " ".join(shown)
     assert prompts[0].endswith(": ") and len(prompts[0]) < 60
+
+
+def test_messages_wrap_between_words_only_on_a_terminal_that_says_its_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A log or a pipe gets each message on one line; a terminal of 40 columns gets it wrapped between
+    words; a terminal that does not say its size (0 columns, as under 'script') is not wrapped to nothing."""
+    import fcntl
+    import io
+    import os
+    import struct
+    import termios
+
+    from stm_screen.cli import errors
+
+    message = "the questionnaire needs a terminal to type in; to score answers from a file use 'stm-screen score'"
+
+    def said(columns: int | None) -> str:
+        master, slave = os.openpty()
+        try:
+            if columns is not None:
+                fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+            stream = io.TextIOWrapper(io.FileIO(slave, "w", closefd=False), write_through=True)
+            monkeypatch.setattr(sys, "stderr", stream)
+            errors.say_error(message)
+            return os.read(master, 4096).decode().replace("\r\n", "\n")
+        finally:
+            os.close(master)
+            os.close(slave)
+
+    assert said(None) == f"stm-screen: {message}\n"  # size 0: unknown
+    wrapped = said(40).splitlines()
+    assert len(wrapped) > 2 and all(len(line) < 40 for line in wrapped)
+    assert " ".join(wrapped) == f"stm-screen: {message}"
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    errors.say_error(message)
+    assert piped.getvalue() == f"stm-screen: {message}\n"

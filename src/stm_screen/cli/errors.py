@@ -53,9 +53,11 @@ def _fit_terminal(text: str) -> str:
         columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, OSError, ValueError):
         return text
+    if columns < 20:  # a terminal that does not say its size (0), or one too narrow to wrap for
+        return text
     import textwrap
 
-    width = max(20, columns - 1)
+    width = columns - 1
     lines: list[str] = []
     for part in text.split("\n"):
         indent = part[: len(part) - len(part.lstrip(" "))]
