@@ -372,3 +372,33 @@ def test_messages_wrap_between_words_only_on_a_terminal_that_says_its_size(
     monkeypatch.setattr(sys, "stderr", piped)
     errors.say_error(message)
     assert piped.getvalue() == f"stm-screen: {message}\n"
+
+
+def test_going_back_shows_the_question_once_not_beside_its_old_answer(tmp_path: Path) -> None:
+    """'<' goes back to the last question: it is asked again in place of its old answer's echo, so the
+    screen never shows the same question twice with two different answers."""
+    from tests._keys import DOWN
+
+    term = Term(["--lang", "en"], tmp_path / "home", 60, 24)
+    term.expect("How old are you")
+    term.send("40" + ENTER)
+    term.expect("Are you pregnant")
+    term.send("2" + ENTER)
+    term.expect("How long have you had this pain")
+    term.send("6" + ENTER)
+    term.expect("Somewhere else")
+    term.send(" " + ENTER)  # lower back
+    term.expect("how has the pain changed")
+    term.send("<")
+    term.expect("Somewhere else")
+    term.settle()
+    assert term.display().count("Where is the pain") == 1
+    term.send(DOWN + " " + ENTER)  # and the upper back
+    term.expect("how has the pain changed")
+    term.settle()
+    screen = term.display()
+    assert screen.count("Where is the pain") == 1
+    assert "Lower back, Upper or middle back" in screen
+    assert "? (3/27) How long have you had this pain, in months? 6" in screen  # the answer before stays
+    term.send(CTRL_C)
+    assert term.finish() == 130

@@ -111,6 +111,10 @@ class Prompter(Protocol):
     def echo(self, message: str, answer: str) -> None:
         """Say a question's answer when it was given another way."""
 
+    def take_back_answer(self) -> None:
+        """The person went back to the question answered last: its answer, about to be asked again, no
+        longer stands on screen as given (where the terminal allows)."""
+
 
 # What is typed for help and back rather than an answer (in every language the tool speaks).
 COMMAND_WORDS = frozenset({"?", "<", "help", "back", "ayuda", "atras"})
@@ -274,6 +278,10 @@ class PlainPrompter:
     def echo(self, message: str, answer: str) -> None:
         """Plain mode keeps every line typed on screen: nothing to add."""
 
+    def take_back_answer(self) -> None:
+        """Plain mode never redraws (a screen reader has read the lines already): the question is asked again
+        below."""
+
     def text(
         self, message: str, check: Callable[[str], str | None], default: str = "", echo: str | None = None
     ) -> str:
@@ -345,6 +353,7 @@ class RichPrompter:
         self.out = out or sys.stdout
         self.colour = colour
         self._error_rows = 0  # rows of error messages printed just above the question being asked
+        self._echo_rows = 0  # rows of the last question's echo, when nothing was printed after it
         self.encoding = encoding_of(self.out)
         self.pointer = "»" if can_encode("»", self.encoding) else ">"
 
@@ -358,6 +367,7 @@ class RichPrompter:
         # What was wrong with an answer is wiped once the question is answered (see _wipe_errors); any other
         # text printed after it keeps it on screen.
         self._error_rows = self._error_rows + len(lines) if kind == "error" else 0
+        self._echo_rows = 0
         if kind == "urgent":
             lines = [f" {line.ljust(width - 2)} " for line in lines]
         style = _ANSI.get(kind, "") if self.colour else ""
@@ -471,6 +481,15 @@ class RichPrompter:
             lines += [f"  {style}{part}{reset}" for part in wrapped or [""]]
         self.out.write(fit("\n".join(lines), self.encoding) + "\n")
         self.out.flush()
+        self._echo_rows = len(lines)
+
+    def take_back_answer(self) -> None:
+        """Wipe the echo of the question answered last when it is the last thing on screen (the question
+        left with '<' is already wiped): going back shows that question once, to be answered again."""
+        if self._echo_rows:
+            self.out.write(f"\x1b[{self._echo_rows}A\x1b[J")
+            self.out.flush()
+            self._echo_rows = 0
 
     @staticmethod
     def _erase_when_done(question: Any) -> Any:

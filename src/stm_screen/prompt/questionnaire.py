@@ -211,6 +211,7 @@ class Questionnaire:
                 if not flow.back():
                     self.prompter.show(_("This is the first question."), "note")
                     continue
+                self.prompter.take_back_answer()
                 return
             if outcome == "blank":
                 fired = flow.leave_blank()
