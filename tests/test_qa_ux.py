@@ -402,3 +402,26 @@ def test_going_back_shows_the_question_once_not_beside_its_old_answer(tmp_path: 
     assert "? (3/27) How long have you had this pain, in months? 6" in screen  # the answer before stays
     term.send(CTRL_C)
     assert term.finish() == 130
+
+
+def test_the_next_patients_reference_is_typed_on_a_line_with_room_at_60_columns(
+    tmp_path: Path, ruleset: Any
+) -> None:
+    from tests._keys import CALM, GATED_NO, keys_for
+
+    term = Term(["--lang", "en", "--next", "--patient", "MRN-1"], tmp_path / "home", 60, 20, NO_COLOR="1")
+    term.expect("How old are you")
+    term.send(keys_for(ruleset, {**CALM, **GATED_NO}))
+    term.expect("Next patient's reference")
+    term.send("John Smith" + ENTER)
+    term.expect("never a name")
+    term.expect("Next patient's reference")
+    term.settle()
+    screen = rows(term)
+    assert "  John Smith" in screen  # on a line of its own, never cut at the edge
+    assert "Sorry: a patient reference is a record number" in term.flat()
+    assert "Not accepted" not in term.flat()
+    term.send("\x15MRN-2" + ENTER)
+    term.expect("Patient reference: MRN-2")
+    term.send(CTRL_C)
+    assert term.finish() == 130

@@ -538,7 +538,8 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
             return None
         from stm_screen.core.patient import PATIENT_RULE, is_patient_ref
 
-        return None if is_patient_ref(text) else _("Not accepted: {rule}.").format(rule=_(PATIENT_RULE))
+        # said after "Sorry: ", as every message about a typed answer is
+        return None if is_patient_ref(text) else _(PATIENT_RULE) + "."
 
     message = (
         _("Next patient's reference (Enter for none, q to finish):")

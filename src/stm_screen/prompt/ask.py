@@ -571,8 +571,11 @@ class RichPrompter:
         import questionary
 
         wrapped = self._message(message)
+        asked = wrapped
+        if len(wrapped.split("\n")[-1]) + 2 > _width(self.out) - 16:
+            asked += "\n "  # too little room left to type on that line: the answer goes on the next one
         while True:
-            question = questionary.text(wrapped, default=default, style=_style(self.colour))
+            question = questionary.text(asked, default=default, style=_style(self.colour))
             answer = str(self._erase_when_done(question).unsafe_ask()).strip()
             self._wipe_errors()
             problem = check(answer)
