@@ -425,3 +425,29 @@ def test_the_next_patients_reference_is_typed_on_a_line_with_room_at_60_columns(
     term.expect("Patient reference: MRN-2")
     term.send(CTRL_C)
     assert term.finish() == 130
+
+
+def test_an_urgent_warning_in_spanish_keeps_its_band_within_60_columns(tmp_path: Path) -> None:
+    """The urgent line is drawn as a band (a space each side): it wraps two columns sooner, so no line of
+    the band spills over the edge and leaves a gap in the warning."""
+    term = Term(["--lang", "es"], tmp_path / "home", 60, 24)
+    term.expect("Qué edad tiene")
+    for keys, next_words in [
+        ("40", "Está embarazada"),
+        ("2", "Desde hace cuánto"),
+        ("6 meses", "Dónde tiene el dolor"),
+        (" ", "cómo ha cambiado"),
+        ("2", "de 0 a 10"),
+        ("5", "costarle orinar"),
+    ]:
+        term.send(keys + ENTER)
+        term.expect(next_words)
+    term.send("1" + ENTER)
+    term.expect("Detenerme aquí")
+    term.settle()
+    screen = rows(term)
+    (first,) = [n for n, row in enumerate(screen) if "Por favor, actúe ahora" in row]
+    assert "las heces" in screen[first + 1]  # the band's second line follows at once
+    assert all(len(row) <= 59 for row in screen)
+    term.send(CTRL_C)
+    assert term.finish() == 130

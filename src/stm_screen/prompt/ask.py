@@ -361,9 +361,10 @@ class RichPrompter:
         width = _width(self.out)
         # Said in words as in plain mode, not by colour alone (NO_COLOR, colour blindness).
         prefix = {"error": _("Sorry: "), "help": _("Help: ")}.get(kind, "")
+        room = width - 2 if kind == "urgent" else width  # an urgent line has a space of its band each side
         lines: list[str] = []
         for para in (prefix + text).split("\n"):
-            lines.extend(textwrap.wrap(para, width, break_on_hyphens=False, break_long_words=False) or [""])
+            lines.extend(textwrap.wrap(para, room, break_on_hyphens=False, break_long_words=False) or [""])
         # What was wrong with an answer is wiped once the question is answered (see _wipe_errors); any other
         # text printed after it keeps it on screen.
         self._error_rows = self._error_rows + len(lines) if kind == "error" else 0
