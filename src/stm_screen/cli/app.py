@@ -18,11 +18,9 @@ from stm_screen.cli import screen_cli
 from stm_screen.cli.errors import guard, set_debug
 from stm_screen.cli.helptext import tidy
 from stm_screen.cli.opts import TextsOpt, WithOpt, examples
-from stm_screen.cli.typer_words import use_tool_catalogue
-from stm_screen.i18n import N_
+from stm_screen.i18n import N_, SOURCE_LANGUAGE, current
 
 tidy()
-use_tool_catalogue()
 
 _ARGV = "stm_screen.argv"
 
@@ -76,7 +74,7 @@ class _Root(TyperGroup):
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         argv = list(args)
-        if parent is None:
+        if parent is None and current() != SOURCE_LANGUAGE:
             from stm_screen.cli.typer_words import speak
 
             speak(self)  # the help of every command, in the language chosen at start

@@ -12,7 +12,7 @@ are translated where they are shown, in one place, once a language is chosen:
 - :func:`spoken_error` turns a usage error (its message, the "Try ... for help." line and "Error:") into one
   said in the language; messages the tool itself raised are already translated and are kept.
 - Typer's few gettext calls ("default: ...", "required", "Aborted!") are pointed at the tool's catalogue by
-  :func:`use_tool_catalogue`.
+  ``cli.helptext.tidy``.
 
 In English nothing is changed (Typer's text is the English source). ``tests/test_cli_spanish.py`` checks that
 every help of every command has a Spanish translation, and that usage errors are said in Spanish.
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import IO, Any
 
 from typer._click.core import Context
@@ -117,105 +118,114 @@ _Pattern = tuple["re.Pattern[str]", Callable[["re.Match[str]"], str]]
 
 def _reason(text: str) -> str:
     """Why a value was refused (the part after "Invalid value for '--x': ")."""
-    for pattern, say in _REASONS:
+    for pattern, say in _reasons():
         found = pattern.fullmatch(text)
         if found:
             return say(found)
     return text
 
 
-_REASONS: list[_Pattern] = [
-    (
-        re.compile(r"(?P<value>.*) is not one of (?P<choices>.*)\."),
-        lambda m: _("{value} is not one of {choices}.").format(value=m["value"], choices=m["choices"]),
-    ),
-    (
-        re.compile(r"Input should be less than or equal to (?P<limit>\S+)"),
-        lambda m: _("It must be {limit} or less.").format(limit=m["limit"]),
-    ),
-    (
-        re.compile(r"Input should be greater than or equal to (?P<limit>\S+)"),
-        lambda m: _("It must be {limit} or more.").format(limit=m["limit"]),
-    ),
-    (
-        re.compile(r"Input should be a valid integer.*"),
-        lambda m: _("It must be a whole number."),
-    ),
-    (
-        re.compile(r"Input should be a valid number.*"),
-        lambda m: _("It must be a number."),
-    ),
-    (
-        re.compile(r"Value (?P<value>.*) is not a valid (?P<label>.*)\."),
-        lambda m: _("{value} is not valid here.").format(value=m["value"]),
-    ),
-]
+@lru_cache(maxsize=1)
+def _reasons() -> list[_Pattern]:
+    """Compiled when a usage error is said, not at start-up (``--version`` stays fast)."""
+    return [
+        (
+            re.compile(r"(?P<value>.*) is not one of (?P<choices>.*)\."),
+            lambda m: _("{value} is not one of {choices}.").format(value=m["value"], choices=m["choices"]),
+        ),
+        (
+            re.compile(r"Input should be less than or equal to (?P<limit>\S+)"),
+            lambda m: _("It must be {limit} or less.").format(limit=m["limit"]),
+        ),
+        (
+            re.compile(r"Input should be greater than or equal to (?P<limit>\S+)"),
+            lambda m: _("It must be {limit} or more.").format(limit=m["limit"]),
+        ),
+        (
+            re.compile(r"Input should be a valid integer.*"),
+            lambda m: _("It must be a whole number."),
+        ),
+        (
+            re.compile(r"Input should be a valid number.*"),
+            lambda m: _("It must be a number."),
+        ),
+        (
+            re.compile(r"Value (?P<value>.*) is not a valid (?P<label>.*)\."),
+            lambda m: _("{value} is not valid here.").format(value=m["value"]),
+        ),
+    ]
 
-_MESSAGES: list[_Pattern] = [
-    (
-        re.compile(r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.*)\)"),
-        lambda m: _("No such option: {name} (options with a similar name: {options})").format(
-            name=m["name"], options=m["options"]
+
+@lru_cache(maxsize=1)
+def _messages() -> list[_Pattern]:
+    """Compiled when a usage error is said, not at start-up."""
+    return [
+        (
+            re.compile(r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.*)\)"),
+            lambda m: _("No such option: {name} (options with a similar name: {options})").format(
+                name=m["name"], options=m["options"]
+            ),
         ),
-    ),
-    (
-        re.compile(r"No such option: (?P<name>.*)"),
-        lambda m: _("No such option: {name}").format(name=m["name"]),
-    ),
-    (
-        re.compile(r"(?P<message>.*\.) Did you mean (?P<options>.*)\?", re.S),
-        lambda m: (
-            say_message(m["message"])
-            + " "
-            + _("Did you mean {options}?").format(options=_either(m["options"]))
+        (
+            re.compile(r"No such option: (?P<name>.*)"),
+            lambda m: _("No such option: {name}").format(name=m["name"]),
         ),
-    ),
-    (
-        re.compile(r"No such command '(?P<name>.*)'\."),
-        lambda m: _("No such command '{name}'.").format(name=m["name"]),
-    ),
-    (re.compile(r"Missing command\."), lambda m: _("Missing command.")),
-    (
-        re.compile(r"Missing argument (?P<name>.+?)\.(?: (?P<more>.*))?", re.S),
-        lambda m: _("Missing argument {name}.").format(name=m["name"]) + _more(m["more"]),
-    ),
-    (
-        re.compile(r"Missing option (?P<name>.+?)\.(?: (?P<more>.*))?", re.S),
-        lambda m: _("Missing option {name}.").format(name=m["name"]) + _more(m["more"]),
-    ),
-    (
-        re.compile(r"Missing parameter(?::)? (?P<name>.+?)\.?(?: (?P<more>.*))?", re.S),
-        lambda m: _("Missing value {name}.").format(name=m["name"]) + _more(m["more"]),
-    ),
-    (
-        re.compile(r"Invalid value for (?P<name>.+?): (?P<reason>.*)", re.S),
-        lambda m: _("Invalid value for {name}: {reason}").format(name=m["name"], reason=_reason(m["reason"])),
-    ),
-    (
-        re.compile(r"Invalid value: (?P<reason>.*)", re.S),
-        lambda m: _("Invalid value: {reason}").format(reason=_reason(m["reason"])),
-    ),
-    (
-        re.compile(r"Got unexpected extra argument\(s\) \((?P<args>.*)\)", re.S),
-        lambda m: _("More arguments than the command takes ({args})").format(args=m["args"]),
-    ),
-    (
-        re.compile(r"Option (?P<name>'.*') requires an argument\."),
-        lambda m: _("Option {name} needs a value after it.").format(name=m["name"]),
-    ),
-    (
-        re.compile(r"Option (?P<name>'.*') requires (?P<n>\d+) arguments\."),
-        lambda m: _("Option {name} needs {n} values after it.").format(name=m["name"], n=m["n"]),
-    ),
-    (
-        re.compile(r"Option (?P<name>'.*') does not take a value\."),
-        lambda m: _("Option {name} does not take a value.").format(name=m["name"]),
-    ),
-    (
-        re.compile(r"Argument (?P<name>'.*') takes (?P<n>\d+) values\."),
-        lambda m: _("Argument {name} takes {n} values.").format(name=m["name"], n=m["n"]),
-    ),
-]
+        (
+            re.compile(r"(?P<message>.*\.) Did you mean (?P<options>.*)\?", re.S),
+            lambda m: (
+                say_message(m["message"])
+                + " "
+                + _("Did you mean {options}?").format(options=_either(m["options"]))
+            ),
+        ),
+        (
+            re.compile(r"No such command '(?P<name>.*)'\."),
+            lambda m: _("No such command '{name}'.").format(name=m["name"]),
+        ),
+        (re.compile(r"Missing command\."), lambda m: _("Missing command.")),
+        (
+            re.compile(r"Missing argument (?P<name>.+?)\.(?: (?P<more>.*))?", re.S),
+            lambda m: _("Missing argument {name}.").format(name=m["name"]) + _more(m["more"]),
+        ),
+        (
+            re.compile(r"Missing option (?P<name>.+?)\.(?: (?P<more>.*))?", re.S),
+            lambda m: _("Missing option {name}.").format(name=m["name"]) + _more(m["more"]),
+        ),
+        (
+            re.compile(r"Missing parameter(?::)? (?P<name>.+?)\.?(?: (?P<more>.*))?", re.S),
+            lambda m: _("Missing value {name}.").format(name=m["name"]) + _more(m["more"]),
+        ),
+        (
+            re.compile(r"Invalid value for (?P<name>.+?): (?P<reason>.*)", re.S),
+            lambda m: _("Invalid value for {name}: {reason}").format(
+                name=m["name"], reason=_reason(m["reason"])
+            ),
+        ),
+        (
+            re.compile(r"Invalid value: (?P<reason>.*)", re.S),
+            lambda m: _("Invalid value: {reason}").format(reason=_reason(m["reason"])),
+        ),
+        (
+            re.compile(r"Got unexpected extra argument\(s\) \((?P<args>.*)\)", re.S),
+            lambda m: _("More arguments than the command takes ({args})").format(args=m["args"]),
+        ),
+        (
+            re.compile(r"Option (?P<name>'.*') requires an argument\."),
+            lambda m: _("Option {name} needs a value after it.").format(name=m["name"]),
+        ),
+        (
+            re.compile(r"Option (?P<name>'.*') requires (?P<n>\d+) arguments\."),
+            lambda m: _("Option {name} needs {n} values after it.").format(name=m["name"], n=m["n"]),
+        ),
+        (
+            re.compile(r"Option (?P<name>'.*') does not take a value\."),
+            lambda m: _("Option {name} does not take a value.").format(name=m["name"]),
+        ),
+        (
+            re.compile(r"Argument (?P<name>'.*') takes (?P<n>\d+) values\."),
+            lambda m: _("Argument {name} takes {n} values.").format(name=m["name"], n=m["n"]),
+        ),
+    ]
 
 
 def _either(options: str) -> str:
@@ -238,7 +248,7 @@ def _more(text: str | None) -> str:
 
 def say_message(message: str) -> str:
     """A usage error's message (as click formats it) in the tool's language; unknown ones as they are."""
-    for pattern, say in _MESSAGES:
+    for pattern, say in _messages():
         found = pattern.fullmatch(message)
         if found:
             return say(found)
@@ -279,11 +289,3 @@ def spoken_error(exc: BaseException) -> BaseException:
     if isinstance(exc, UsageError):
         return SpokenUsageError(exc)
     return exc
-
-
-def use_tool_catalogue() -> None:
-    """Typer's own gettext calls ("default: ...", "required", "Aborted!") read the tool's catalogue."""
-    from typer import core
-
-    if hasattr(core, "_"):
-        core._ = _
