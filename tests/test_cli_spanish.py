@@ -184,3 +184,36 @@ def test_an_unknown_message_is_kept_as_it_is() -> None:
     assert say_message("Missing argument 'FORMAT'. Choose from:\n\tredcap,\n\tfhir") == (
         "Falta el argumento 'FORMAT'. Elija entre: redcap,\n\tfhir"
     )
+
+
+def test_batch_summary_on_stderr_is_spanish_while_the_output_stays_english(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "in.csv"
+    data.write_text("id,night_pain,pain_trend\n1,quizás,same\n2,sí,better\n", encoding="utf-8")
+    english = CliRunner().invoke(app, ["batch", str(data), "--allow-missing"])
+    spanish = _in_spanish(["batch", str(data), "--allow-missing"])
+    assert spanish.stdout == english.stdout  # data for scripts: the same bytes in every language
+    assert "2 records from" in english.stderr and "first records with errors:" in english.stderr
+    assert "2 registros de" in spanish.stderr and "primeros registros con errores:" in spanish.stderr
+    assert "niveles: see_doctor 1" in spanish.stderr
+    for words in ("records from", "levels:", "first records", "could not be ruled out", "no level"):
+        assert words not in spanish.stderr, words
+
+
+def test_batch_option_errors_in_spanish(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "in.csv"
+    data.write_text("id,night_pain\n1,no\n", encoding="utf-8")
+    out = _in_spanish(["batch", str(data), "--preset", "kobbo"])
+    assert out.exit_code == 2
+    assert "Valor no válido para '--preset' / '-p': 'kobbo' no es ninguno de estos valores" in out.stderr
+    # The console script reads `batch` lines itself (cli.main), without Typer: its own checks in Spanish too.
+    from stm_screen.cli.main import main
+
+    for name, value in SPANISH_ENV.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as stopped:
+        main(["batch", str(tmp_path / "nada.csv")])
+    assert stopped.value.code == 2
+    assert "no existe ese archivo (no se evaluó nada)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["batch", str(data), "--delimiter", "ab"])
+    assert "--delimiter debe ser un solo carácter" in capsys.readouterr().err
