@@ -336,13 +336,13 @@ def show_patient(
     from stm_screen.core.trend import trends, visits
     from stm_screen.store import open_store
 
-    ref, _ = _filters(patient, None)
+    ref, _since = _filters(patient, None)
     assert ref is not None
     with open_store(create=False) as store:
         if output is not None:
             from stm_screen.io.sameness import refuse_output_over_inputs
 
-            refuse_output_over_inputs(output, [("the history store", store.path)])
+            refuse_output_over_inputs(output, [(_("the history store"), store.path)])
         rows = [(r.id, r.created_at, r.result) for r in store.records(patient_ref=ref)]
     if not rows:
         # The reference is not repeated: messages never hold patient references.
@@ -416,7 +416,7 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None, fo
 
     refuse_output_over_inputs(output, [])
     with open_store(create=False) as store:
-        refuse_output_over_inputs(output, [("the history store", store.path)])
+        refuse_output_over_inputs(output, [(_("the history store"), store.path)])
         # The file holds health data: readable by its owner only.
         from stm_screen.io.atomic import is_special
 

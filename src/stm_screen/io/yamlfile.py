@@ -98,6 +98,9 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
             )
         with path.open("rb") as handle:  # bounded: a device such as /dev/zero has no size but no end
             data = handle.read(MAX_BYTES + 1)
+        from stm_screen.io.sameness import note_read
+
+        note_read(path)
     except FileNotFoundError:
         raise YamlProblems([Problem(_NO_SUCH.get(what, lambda: f"no such {what}")(), name)]) from None
     except PermissionError:
