@@ -54,7 +54,8 @@ def neutral(text: str) -> str:
     starts = [0, *(m.end() for m in _SPLIT.finditer(text))]
     marks: list[int] = []
     for start in starts:
-        q = _BLANKS.match(text, start).end()  # type: ignore[union-attr] - '*' always matches
+        blanks = _BLANKS.match(text, start)  # '*': always a match, perhaps empty
+        q = blanks.end() if blanks is not None else start
         if q >= len(text) or text[q] not in FORMULA:
             continue
         if not marks or marks[-1] != q:
