@@ -320,6 +320,7 @@ class Batch:
         if src.checker is not None:  # the records read with the headers, checked now the width is known
             src.checker.width = plan.width
             first = src.checker.recheck(first)
+            rows = src.rows = src.checker.rows  # read anew after a stray quote among the first records
         count = self._loop(chain(first, rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
         self._check_events(src.name)
         if count == 0:
