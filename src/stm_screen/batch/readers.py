@@ -20,8 +20,9 @@ import os
 import re
 import stat
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import chain, islice, tee
 from pathlib import Path
 from typing import IO, Any
@@ -600,15 +601,219 @@ def _enc_name(encoding: str) -> str:
 
 
 def open_xlsx(name: str, size: int) -> TableSource:
-    """The first sheet of a workbook, row by row (openpyxl's read-only streaming mode)."""
+    """The first sheet of a workbook, row by row.
 
+    Read with calamine (Rust) in slices of rows: the sheet's XML is inflated once, cut at row ends, and each
+    slice is handed to calamine as a small workbook of its own (the same styles and shared strings), so
+    memory holds one slice, not the sheet. openpyxl (read-only streaming) reads the rare workbook whose
+    cells calamine would render differently (see :func:`_scan_sheet`), and takes over at the row of a
+    whole number too long for a float, which calamine can only read as a float.
+    """
+    _check_zip_bomb(name)
+    try:
+        book = _Book(name)
+    except InputFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
+        raise InputFileError(
+            f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file saved by a "
+            "spreadsheet?"
+        ) from None
+    # no worksheet found by its relationships: openpyxl says why (or reads what it finds)
+    uncached, exact = _scan_sheet(name, book.sheet[1], book.shared) if book.sheet else (False, True)
+    warning = ""
+    if uncached:
+        warning = (
+            f"{name}: the sheet has formulas whose results were never computed (a workbook written by a "
+            "program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save "
+            "it in a spreadsheet first"
+        )
+    state = {"row": 0}
+    reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state)
+
+    return TableSource(
+        name=name,
+        kind="xlsx",
+        rows=reader,
+        line=lambda: state["row"],
+        size=size,
+        close=reader.close,
+        warning=warning,
+    )
+
+
+class _Book:
+    """What a workbook's parts say: its first worksheet (name, part) and its shared strings."""
+
+    def __init__(self, name: str) -> None:
+        import posixpath
+        import zipfile
+        from xml.etree import ElementTree as ET  # the parts were checked for entity declarations
+
+        rel_ns = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+        doc_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+        with zipfile.ZipFile(name) as z:
+            names = set(z.namelist())
+            self.sizes = {i.filename: i.file_size for i in z.infolist()}
+            root = "xl/workbook.xml"
+            if "_rels/.rels" in names:
+                for rel in ET.fromstring(z.read("_rels/.rels")).iter(f"{rel_ns}Relationship"):
+                    if rel.get("Type", "").endswith("/officeDocument"):
+                        root = _part_path("", rel.get("Target", ""))
+            folder = posixpath.dirname(root)
+            rels_name = f"{folder}/_rels/{posixpath.basename(root)}.rels"
+            targets: dict[str, tuple[str, str]] = {}
+            if rels_name in names:
+                for rel in ET.fromstring(z.read(rels_name)).iter(f"{rel_ns}Relationship"):
+                    targets[rel.get("Id", "")] = (rel.get("Type", ""), _part_path(folder, rel.get("Target", "")))
+            self.sheet: tuple[str, str] | None = None
+            for sheet in ET.fromstring(z.read(root)).iter():
+                if sheet.tag.rpartition("}")[2] != "sheet":
+                    continue
+                kind, part = targets.get(sheet.get(f"{doc_ns}id", ""), ("", ""))
+                if kind.endswith("/worksheet") and part in names:
+                    self.sheet = (sheet.get("name", ""), part)
+                    break
+            shared = next((p for k, p in targets.values() if k.endswith("/sharedStrings") and p in names), "")
+            self.shared = z.read(shared) if shared else b""
+        self.name = name
+        self.root = root
+
+
+def _part_path(folder: str, target: str) -> str:
+    import posixpath
+
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(folder, target)) if folder else posixpath.normpath(target)
+
+
+SLICE_BYTES = 8 * 1024 * 1024  # a slice of the sheet's XML handed to calamine at a time
+
+
+class _TakeOver(Exception):  # noqa: N818 - a signal, not an error
+    """A cell that calamine cannot give exactly (a whole number beyond a float's precision)."""
+
+
+def _calamine_rows(book: _Book, state: dict[str, int]) -> Generator[list[str], None, None]:
+    """The sheet's rows through calamine, slice by slice (see :func:`open_xlsx`)."""
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    assert book.sheet is not None
+    sheet_name, part = book.sheet
+    with zipfile.ZipFile(book.name) as z:  # every part but the worksheets and media: styles, strings...
+        fixed = [
+            (info.filename, z.read(info))
+            for info in z.infolist()
+            if info.filename != part and not info.filename.startswith(("xl/worksheets/", "xl/media/"))
+        ]
+    done = 0  # sheet rows handed on
+    try:
+        for head, body, tail in _sheet_slices(book.name, part):
+            data = io.BytesIO()
+            with zipfile.ZipFile(data, "w", zipfile.ZIP_STORED) as out:
+                for member, content in fixed:
+                    out.writestr(member, content)
+                out.writestr(part, head + body + tail)
+            body = b""
+            data.seek(0)
+            try:
+                wb = CalamineWorkbook.from_filelike(data)
+                sheet = wb.get_sheet_by_name(sheet_name)
+                start = sheet.start
+                values = sheet.to_python(skip_empty_area=True) if start is not None else []
+                wb.close()
+            except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
+                raise InputFileError(
+                    f"{book.name}: the workbook's sheet cannot be read after row {done} "
+                    f"({type(exc).__name__}); open and save it again in a spreadsheet"
+                ) from None
+            del data
+            if start is None:
+                continue
+            first, offset = start
+            lead = [""] * offset
+            while done < first:  # rows with no value: blank, as openpyxl gives them
+                done += 1
+                state["row"] = done
+                yield []
+            for values_row in values:
+                row = [v if type(v) is str else _cell_text(v) for v in values_row]
+                while row and row[-1] == "":
+                    row.pop()
+                done += 1
+                state["row"] = done
+                yield lead + row if offset and row else row
+    except _TakeOver:
+        yield from _openpyxl_rows(book.name, state, min_row=done + 1)
+
+
+def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """The sheet's XML as (head, rows, tail) slices: the text before ``<sheetData>``, whole ``<row>``
+    elements of about SLICE_BYTES, and the end of the sheet data with what follows."""
+    import zipfile
+
+    with zipfile.ZipFile(name) as z, z.open(part) as f:
+        buf = b""
+        head = b""
+        while not head:
+            chunk = f.read(1 << 20)
+            buf += chunk
+            at = buf.find(b"<sheetData")
+            if at >= 0:
+                close = buf.find(b">", at)
+                if close >= 0:
+                    if buf[close - 1 : close] == b"/":  # <sheetData/>: no rows at all
+                        return
+                    head, buf = buf[: close + 1], buf[close + 1 :]
+                    break
+            if not chunk:
+                return
+        eof = False
+        while not eof:
+            while len(buf) < SLICE_BYTES:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    eof = True
+                    break
+                buf += chunk
+            if eof:
+                end = buf.rfind(b"</sheetData>")
+                if end < 0:
+                    end = len(buf)  # broken XML: calamine says so
+                yield head, buf[:end], buf[end:] if end < len(buf) else b"</sheetData></worksheet>"
+                return
+            cut = buf.rfind(b"</row>")
+            if cut < 0:
+                continue  # one row longer than a slice: read on
+            cut += len(b"</row>")
+            body, buf = buf[:cut], buf[cut:]
+            yield head, body, b"</sheetData></worksheet>"
+
+
+def _cell_text(value: Any) -> str:
+    """A calamine cell as the text openpyxl's value gave (see :func:`_xlsx_text`)."""
+    if type(value) is float:
+        if value.is_integer():
+            if abs(value) >= 2**53:  # a long whole number, read as a float: openpyxl reads its digits
+                raise _TakeOver
+            return str(int(value))
+        return repr(value)
+    if type(value) is date:  # a date at midnight: openpyxl gives a datetime
+        return f"{value.isoformat()} 00:00:00"
+    return _xlsx_text(value)
+
+
+def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Generator[list[str], None, None]:
+    """The sheet's rows through openpyxl's read-only streaming mode, from ``min_row`` on."""
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-    _check_zip_bomb(name)
     try:
         # a file object, not the name: openpyxl refuses names that do not end in .xlsx, and a workbook is
         # a workbook whatever it is called (an export saved as .csv, or with no extension)
-        handle = open(name, "rb")  # noqa: SIM115 - the workbook keeps it open; closed with it
+        handle = open(name, "rb")  # noqa: SIM115 - closed below
         try:
             wb = load_workbook(handle, read_only=True, data_only=True)
         except BaseException:
@@ -619,27 +824,13 @@ def open_xlsx(name: str, size: int) -> TableSource:
             f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file saved by a "
             "spreadsheet?"
         ) from None
-    _close_wb = wb.close
-
-    def close_all() -> None:
-        _close_wb()
-        handle.close()
-
-    ws = wb.worksheets[0] if wb.worksheets else None
-    if ws is None:
-        wb.close()
-        raise InputFileError(f"{name}: the workbook has no sheets")
-    state = {"row": 0}
-    warning = ""
-    if _uncached_formulas(name, str(getattr(ws, "_worksheet_path", ""))):
-        warning = (
-            f"{name}: the sheet has formulas whose results were never computed (a workbook written by a "
-            "program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save "
-            "it in a spreadsheet first"
-        )
-
-    def rows() -> Iterator[list[str]]:
-        values_of = iter(ws.iter_rows(values_only=True))
+    try:
+        ws = wb.worksheets[0] if wb.worksheets else None
+        if ws is None:
+            raise InputFileError(f"{name}: the workbook has no sheets")
+        ws.reset_dimensions()  # every row the sheet holds, whatever its <dimension> says
+        values_of = iter(ws.iter_rows(min_row=min_row, values_only=True))
+        state["row"] = min_row - 1
         while True:
             try:
                 values = next(values_of)
@@ -655,36 +846,61 @@ def open_xlsx(name: str, size: int) -> TableSource:
             while row and row[-1] == "":
                 row.pop()
             yield row
-
-    return TableSource(
-        name=name,
-        kind="xlsx",
-        rows=rows(),
-        line=lambda: state["row"],
-        size=size,
-        close=close_all,
-        warning=warning,
-    )
+    finally:
+        wb.close()
+        handle.close()
 
 
 _NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+# What calamine renders otherwise than openpyxl, found by cheap byte searches first: an error cell
+# (calamine: blank; openpyxl: '#N/A'), an _xHHHH_ escape (calamine decodes it), a text with edge spaces not
+# marked xml:space="preserve" (calamine trims it), a phonetic run, an entity other than XML's own (openpyxl
+# refuses it), a row without its number (calamine would count rows from the slice's start).
+_ERROR_CELL = re.compile(rb"""\bt\s*=\s*["']e["']""")
+_ESCAPE = re.compile(rb"_x[0-9A-Fa-f]{4}_")
+_EDGE_SPACE = re.compile(rb"<t>(?:\s|[^<]*\s</t>)")
+_ROW_WITHOUT_NUMBER = re.compile(rb"<row(?=[\s/>])(?![^>]*\sr\s*=)")
+_XML_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
 
 
-def _uncached_formulas(name: str, member: str) -> bool:
-    """Does the sheet hold a formula cell with no cached value (read as blank with data_only)?"""
+def _not_for_calamine(data: bytes, shared: bool = False) -> bool:
+    """Does this XML hold anything that calamine renders otherwise than openpyxl (see above)? Byte
+    searches first (each a pass over the data), the patterns only where one hits."""
+    if (b'"e"' in data or b"'e'" in data) and _ERROR_CELL.search(data):
+        return True
+    if b"_x" in data and _ESCAPE.search(data):
+        return True
+    if b"&" in data and data.count(b"&") != sum(data.count(e) for e in _XML_ENTITIES):
+        return True
+    if shared and b"<rPh" in data:
+        return True
+    if (b"<t> " in data or b" </t>" in data or (shared and b"<t>" in data)) and _EDGE_SPACE.search(data):
+        return True
+    return data.count(b"<row") != data.count(b'<row r="') and _ROW_WITHOUT_NUMBER.search(data) is not None
+
+
+def _scan_sheet(name: str, member: str, shared: bytes) -> tuple[bool, bool]:
+    """One pass over the sheet's XML: does it hold a formula cell with no cached value (read as blank),
+    and must openpyxl read it (a cell calamine would render otherwise, see _not_for_calamine)?"""
     import zipfile
 
+    uncached = False
+    exact = _not_for_calamine(shared, shared=True)
     try:
         with zipfile.ZipFile(name) as z, z.open(member) as f:
             tail = b""
             while chunk := f.read(1 << 20):
                 data = tail + chunk
-                if b"<f" in data and _NO_VALUE.search(data):
-                    return True
+                if not uncached and b"<f" in data and _NO_VALUE.search(data):
+                    uncached = True
+                if not exact and _not_for_calamine(data):
+                    exact = True
+                if uncached and exact:
+                    break
                 tail = data[-512:]
     except (KeyError, OSError, ValueError, zipfile.BadZipFile):
-        return False
-    return False
+        return uncached, exact
+    return uncached, exact
 
 
 XLSX_BIG_PART = 64 * 1024 * 1024  # an uncompressed part this large must not also expand suspiciously
