@@ -99,7 +99,77 @@ def find_twice(value: Any, depth: int = 0) -> str | None:
 
 
 def _loads(text: str) -> Any:
+    """The exact reader (the standard library's): every key held twice marked, NaN and Infinity read,
+    numbers beyond a float kept as their text, and its own error messages with line and column."""
     return json.loads(text, parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_pairs)
+
+
+_KEY_END = re.compile(r'"\s*:')
+HUGE = 2.0**63  # orjson reads a whole number beyond 64 bits as a float (the exact reader: an int)
+DEEP = 200  # nesting past this is left to the exact reader (which refuses it as the old reader did)
+
+
+def loads(text: str) -> Any:
+    """A JSON text read with orjson (Rust), giving what :func:`_loads` gives.
+
+    The exact reader reads it instead when orjson refuses it (then the error message is the exact
+    reader's), when it holds a long whole number, when it nests deeply, and when it may hold a key twice
+    (orjson silently keeps the last): every key is a string followed by ':', so a text with no more
+    '":' (spaces allowed before the colon) than the keys orjson kept holds no key twice.
+    """
+    import orjson
+
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _loads(text)
+    return _checked(text, value)
+
+
+def _checked(text: str, value: Any) -> Any:
+    """orjson's reading of ``text`` when it is what the exact reader gives, else the exact reader's."""
+    if type(value) is dict and text.count("{") == 1 and "[" not in text:  # a flat record (most often)
+        keys = len(value)
+        if float in set(map(type, value.values())) and any(_huge(v) for v in value.values()):
+            return _loads(text)
+    else:
+        keys, depth, huge = _census(value)
+        if huge or depth > DEEP:
+            return _loads(text)
+    if text.count(":") == keys:
+        return value
+    # some ':' is not after a key (in a text: a time, an address): count the '"' followed by ':'
+    return value if len(_KEY_END.findall(text)) == keys else _loads(text)
+
+
+def _huge(value: Any) -> bool:
+    """A float orjson may have made of a whole number beyond 64 bits (the exact reader keeps its digits)."""
+    return type(value) is float and not -HUGE < value < HUGE
+
+
+def _census(value: Any) -> tuple[int, int, bool]:
+    """The keys of every object in a parsed JSON value, how deep it nests, and whether it holds a float
+    beyond 64 bits (see :func:`_huge`)."""
+    keys = 0
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if type(item) is dict:
+            keys += len(item)
+            children: Any = item.values()
+        elif type(item) is list:
+            children = item
+        else:
+            if _huge(item):
+                return keys, deepest, True
+            continue
+        if depth > deepest:
+            deepest = depth
+            if depth > DEEP:
+                break
+        stack.extend((child, depth + 1) for child in children if type(child) is not str)
+    return keys, deepest, False
 
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -972,7 +1042,7 @@ def open_json(
         kind = "jsonl"
     else:  # one object: a FHIR resource (QuestionnaireResponse or Bundle), or a single flat record
         try:
-            whole = _loads(text.read())
+            whole = loads(text.read())
         except json.JSONDecodeError as exc:
             raise InputFileError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
         except RecursionError:
@@ -1005,7 +1075,10 @@ def open_json(
                 if isinstance(item, TwiceDict):
                     yield BadRecord(answered_twice(item.twice))
                     continue
-                yield {str(k): _flat_text(v) for k, v in item.items()}
+                if _ALL_TEXT == set(map(type, item.values())):
+                    yield item  # every answer a text already (most exports): the record as read
+                else:
+                    yield {str(k): v if type(v) is str else _flat_text(v) for k, v in item.items()}
             elif rtype == "Bundle":
                 kind = "fhir"
                 if isinstance(item, TwiceDict):  # e.g. two 'entry' lists: one would be lost unseen
@@ -1048,10 +1121,13 @@ def open_json(
     return src
 
 
+_ALL_TEXT = {str}
+
+
 def _is_jsonl(head: str) -> bool:
     first, _, rest = head.partition("\n")
     try:
-        _loads(first)
+        loads(first)
     except (ValueError, RecursionError):
         return False
     return bool(rest.strip())
@@ -1085,7 +1161,7 @@ def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
         if not line.strip():
             continue
         try:
-            item = _loads(line)
+            item = loads(line)
         except json.JSONDecodeError as exc:
             item = BadRecord(f"line {lineno}: not valid JSON: {exc.msg} (column {exc.colno})")
         except RecursionError:
@@ -1147,6 +1223,12 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             if not skip_ws():
                 raise bad("the list of records is not closed with ']'")
         first = False
+        if buf[pos] == "{":  # most often: the object ends at one of its first '}' (read with orjson)
+            item, end = _object_at(buf, pos)
+            if end > 0:
+                pos = end
+                yield item
+                continue
         while True:
             try:
                 item, end = decoder.raw_decode(buf, pos)
@@ -1162,6 +1244,25 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             break
         pos = end
         yield item
+
+
+def _object_at(buf: str, pos: int, tries: int = 4) -> tuple[Any, int]:
+    """The object starting at ``pos`` and where it ends, when it ends at one of the next ``tries`` '}' in
+    ``buf`` (a text that is one whole object there is that object); else (None, -1) and the exact
+    reader reads it (a nested record, one cut by the buffer's end, or a broken one)."""
+    import orjson
+
+    close = pos
+    for _ in range(tries):
+        close = buf.find("}", close + 1)
+        if close < 0:
+            break
+        text = buf[pos : close + 1]
+        try:
+            return _checked(text, orjson.loads(text)), close + 1
+        except (ValueError, RecursionError):
+            continue
+    return None, -1
 
 
 # --- FHIR QuestionnaireResponse ------------------------------------------------------------------------
