@@ -403,7 +403,7 @@ class RecordSource:
 Source = TableSource | RecordSource
 
 
-def open_source(path: str, *, delimiter: str | None = None) -> Source:
+def open_source(path: str, *, delimiter: str | None = None, jobs: int = 0) -> Source:
     """Open one input by its content (and, for ties, its name)."""
     p = Path(path)
     try:
@@ -434,7 +434,7 @@ def open_source(path: str, *, delimiter: str | None = None) -> Source:
             raise InputFileError(f"{path}: the file is empty")
         if head.startswith(b"PK\x03\x04"):
             handle.close()
-            return open_xlsx(path, size)
+            return open_xlsx(path, size, jobs)
         encoding = sniff_encoding(head, path)
         text_head = head.decode(encoding, errors="ignore").lstrip("\ufeff").lstrip()
         suffix = p.suffix.lower()
@@ -670,7 +670,7 @@ def _enc_name(encoding: str) -> str:
 # --- XLSX ----------------------------------------------------------------------------------------------
 
 
-def open_xlsx(name: str, size: int) -> TableSource:
+def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
     """The first sheet of a workbook, row by row.
 
     Read with calamine (Rust) in slices of rows: the sheet's XML is inflated once, cut at row ends, and each
@@ -699,7 +699,7 @@ def open_xlsx(name: str, size: int) -> TableSource:
             "it in a spreadsheet first"
         )
     state = {"row": 0}
-    reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state)
+    reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs)
 
     return TableSource(
         name=name,
@@ -759,18 +759,74 @@ def _part_path(folder: str, target: str) -> str:
 
 
 SLICE_BYTES = 8 * 1024 * 1024  # a slice of the sheet's XML handed to calamine at a time
+XLSX_MAX_HELPERS = 2  # processes reading slices while this one scores (at most one per CPU)
 
 
 class _TakeOver(Exception):  # noqa: N818 - a signal, not an error
     """A cell that calamine cannot give exactly (a whole number beyond a float's precision)."""
 
 
-def _calamine_rows(book: _Book, state: dict[str, int]) -> Generator[list[str], None, None]:
-    """The sheet's rows through calamine, slice by slice (see :func:`open_xlsx`)."""
+@dataclass
+class _Slice:
+    """What calamine made of one slice: its rows (from sheet row ``first``, counted from 0), ``exact``
+    when openpyxl must read on from ``first + len(rows)``, or the name of the error that stopped it."""
+
+    first: int = 0
+    rows: list[list[str]] = field(default_factory=list)
+    exact: bool = False
+    error: str = ""
+
+
+_SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet name, part, fixed parts
+
+
+def _read_slice(data: bytes) -> _Slice:
+    """One slice of sheet XML (a whole ``<worksheet>`` of some rows) read by calamine, as text rows.
+    Runs in a helper process, or here (``_SLICE_PARTS`` says which workbook)."""
     import zipfile
 
     from python_calamine import CalamineWorkbook
 
+    sheet_name, part, fixed = _SLICE_PARTS
+    if _not_for_calamine(data):
+        return _Slice(exact=True)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+        for member, content in fixed:
+            out.writestr(member, content)
+        out.writestr(part, data)
+    del data
+    buf.seek(0)
+    try:
+        wb = CalamineWorkbook.from_filelike(buf)
+        sheet = wb.get_sheet_by_name(sheet_name)
+        start = sheet.start
+        values = sheet.to_python(skip_empty_area=True) if start is not None else []
+        wb.close()
+    except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
+        return _Slice(error=type(exc).__name__)
+    if start is None:
+        return _Slice(first=-1)
+    first, offset = start
+    lead = [""] * offset
+    rows: list[list[str]] = []
+    try:
+        for values_row in values:
+            row = [v if type(v) is str else _cell_text(v) for v in values_row]
+            while row and row[-1] == "":
+                row.pop()
+            rows.append(lead + row if offset and row else row)
+    except _TakeOver:
+        return _Slice(first=first, rows=rows, exact=True)
+    return _Slice(first=first, rows=rows)
+
+
+def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generator[list[str], None, None]:
+    """The sheet's rows through calamine, slice by slice (see :func:`open_xlsx`): read by helper
+    processes while this one scores, when the sheet is large and ``jobs`` allows it."""
+    import zipfile
+
+    global _SLICE_PARTS
     assert book.sheet is not None
     sheet_name, part = book.sheet
     with zipfile.ZipFile(book.name) as z:  # every part but the worksheets and media: styles, strings...
@@ -779,45 +835,88 @@ def _calamine_rows(book: _Book, state: dict[str, int]) -> Generator[list[str], N
             for info in z.infolist()
             if info.filename != part and not info.filename.startswith(("xl/worksheets/", "xl/media/"))
         ]
+    _SLICE_PARTS = (sheet_name, part, fixed)  # inherited by the helpers (forked)
+    slices = (head + body + tail for head, body, tail in _sheet_slices(book.name, part))
+    pool = _slice_helpers(book, jobs)
+    parsed: Iterator[_Slice] = map(_read_slice, slices) if pool is None else _in_order(pool, slices)
     done = 0  # sheet rows handed on
     try:
-        for head, body, tail in _sheet_slices(book.name, part):
-            data = io.BytesIO()
-            with zipfile.ZipFile(data, "w", zipfile.ZIP_STORED) as out:
-                for member, content in fixed:
-                    out.writestr(member, content)
-                out.writestr(part, head + body + tail)
-            body = b""
-            data.seek(0)
-            try:
-                wb = CalamineWorkbook.from_filelike(data)
-                sheet = wb.get_sheet_by_name(sheet_name)
-                start = sheet.start
-                values = sheet.to_python(skip_empty_area=True) if start is not None else []
-                wb.close()
-            except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
+        for piece in parsed:
+            if piece.error:
                 raise InputFileError(
                     f"{book.name}: the workbook's sheet cannot be read after row {done} "
-                    f"({type(exc).__name__}); open and save it again in a spreadsheet"
-                ) from None
-            del data
-            if start is None:
+                    f"({piece.error}); open and save it again in a spreadsheet"
+                )
+            if piece.first < 0:
                 continue
-            first, offset = start
-            lead = [""] * offset
-            while done < first:  # rows with no value: blank, as openpyxl gives them
+            if piece.first < done and (piece.rows or piece.exact):  # rows without their numbers
+                piece = _Slice(exact=True)
+            while done < piece.first:  # rows with no value: blank, as openpyxl gives them
                 done += 1
                 state["row"] = done
                 yield []
-            for values_row in values:
-                row = [v if type(v) is str else _cell_text(v) for v in values_row]
-                while row and row[-1] == "":
-                    row.pop()
+            for row in piece.rows:
                 done += 1
                 state["row"] = done
-                yield lead + row if offset and row else row
-    except _TakeOver:
+                yield row
+            if piece.exact:
+                break
+        else:
+            return
+        if pool is not None:
+            pool.terminate()
         yield from _openpyxl_rows(book.name, state, min_row=done + 1)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+def _slice_helpers(book: _Book, jobs: int) -> Any:
+    """A pool of helper processes for a sheet of several slices, or None (one process: ``--jobs 1``,
+    one CPU, a small sheet, a platform without fork, or threads that a fork would not copy)."""
+    import sys
+
+    assert book.sheet is not None
+    if jobs == 1 or book.sizes.get(book.sheet[1], 0) < 3 * SLICE_BYTES:
+        return None
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return None
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return None
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    helpers = min(jobs or cpus, cpus, XLSX_MAX_HELPERS)
+    if helpers < 2:
+        return None
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork").Pool(helpers, initializer=_helper_start)
+    except OSError:
+        return None
+
+
+def _helper_start() -> None:  # pragma: no cover - runs in a helper
+    """A helper leaves Ctrl-C to the main process (which ends the helpers)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 4) -> Iterator[_Slice]:
+    """The slices read by the pool, in file order, with at most ``ahead`` read ahead of the one used."""
+    waiting: deque[Any] = deque()
+    for data in slices:
+        waiting.append(pool.apply_async(_read_slice, (data,)))
+        del data
+        if len(waiting) >= ahead:
+            yield waiting.popleft().get()
+    while waiting:
+        yield waiting.popleft().get()
 
 
 def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
@@ -925,11 +1024,10 @@ _NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
 # What calamine renders otherwise than openpyxl, found by cheap byte searches first: an error cell
 # (calamine: blank; openpyxl: '#N/A'), an _xHHHH_ escape (calamine decodes it), a text with edge spaces not
 # marked xml:space="preserve" (calamine trims it), a phonetic run, an entity other than XML's own (openpyxl
-# refuses it), a row without its number (calamine would count rows from the slice's start).
+# refuses it). (A row without its number shows itself: calamine counts the rows of a slice from 0.)
 _ERROR_CELL = re.compile(rb"""\bt\s*=\s*["']e["']""")
 _ESCAPE = re.compile(rb"_x[0-9A-Fa-f]{4}_")
 _EDGE_SPACE = re.compile(rb"<t>(?:\s|[^<]*\s</t>)")
-_ROW_WITHOUT_NUMBER = re.compile(rb"<row(?=[\s/>])(?![^>]*\sr\s*=)")
 _XML_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
 
 
@@ -944,33 +1042,29 @@ def _not_for_calamine(data: bytes, shared: bool = False) -> bool:
         return True
     if shared and b"<rPh" in data:
         return True
-    if (b"<t> " in data or b" </t>" in data or (shared and b"<t>" in data)) and _EDGE_SPACE.search(data):
-        return True
-    return data.count(b"<row") != data.count(b'<row r="') and _ROW_WITHOUT_NUMBER.search(data) is not None
+    return (b"<t> " in data or b" </t>" in data or (shared and b"<t>" in data)) and bool(
+        _EDGE_SPACE.search(data)
+    )
 
 
 def _scan_sheet(name: str, member: str, shared: bytes) -> tuple[bool, bool]:
-    """One pass over the sheet's XML: does it hold a formula cell with no cached value (read as blank),
-    and must openpyxl read it (a cell calamine would render otherwise, see _not_for_calamine)?"""
+    """Does the sheet hold a formula cell with no cached value (read as blank), and must openpyxl read the
+    workbook (its shared strings hold a text calamine would render otherwise; the sheet's own XML is
+    checked slice by slice as calamine reads it)?"""
     import zipfile
 
-    uncached = False
     exact = _not_for_calamine(shared, shared=True)
     try:
         with zipfile.ZipFile(name) as z, z.open(member) as f:
             tail = b""
             while chunk := f.read(1 << 20):
                 data = tail + chunk
-                if not uncached and b"<f" in data and _NO_VALUE.search(data):
-                    uncached = True
-                if not exact and _not_for_calamine(data):
-                    exact = True
-                if uncached and exact:
-                    break
+                if b"<f" in data and _NO_VALUE.search(data):
+                    return True, exact
                 tail = data[-512:]
     except (KeyError, OSError, ValueError, zipfile.BadZipFile):
-        return uncached, exact
-    return uncached, exact
+        return False, exact
+    return False, exact
 
 
 XLSX_BIG_PART = 64 * 1024 * 1024  # an uncompressed part this large must not also expand suspiciously
