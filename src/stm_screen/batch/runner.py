@@ -248,7 +248,7 @@ class Batch:
 
     def run(self, path: str, writer: Writer) -> int:
         """Score one input into the writer; return the number of records."""
-        src = open_source(path, delimiter=self.settings.delimiter)
+        src = open_source(path, delimiter=self.settings.delimiter, jobs=self.settings.jobs)
         try:
             if isinstance(src, TableSource):
                 return self._table(src, writer)
