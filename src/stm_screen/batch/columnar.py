@@ -76,6 +76,15 @@ def suits(src: TableSource, writer: Writer, plan: Plan, sample: list[list[str]],
     return not any(type(row) is LineError for row in sample) and wanted()
 
 
+FEW_KEYS = 64  # distinct answer combinations in a block below which each is simply scored
+_MISS = object()
+
+
+def _code(value: Any) -> int:
+    """A condition's result as a small integer: False, True, None (cannot be decided)."""
+    return 2 if value is None else int(bool(value))
+
+
 class _Exact(Exception):
     """This block (and the rest of the file) is for the exact reader."""
 
@@ -293,13 +302,22 @@ class Columnar:
                 cells = [tuple(texts[c[r]] for c, texts in parts) for r in first.tolist()]
             lut = np.array([rs._tok(i, cell) for cell in cells], dtype=np.int64)
             out.append(lut[codes])
+        # tied columns (an atom over several questions): the representative tokens of their class
+        for c, (members, _) in enumerate(rs.comps):
+            codes, first = _Codes.combine([out[i] for i in members], table.num_rows)
+            reps = []
+            for r in first.tolist():
+                mtoks = tuple(int(out[i][r]) for i in members)
+                reps.append(mtoks if min(mtoks) < 0 else rs._rep(c, mtoks))
+            for m, i in enumerate(members):
+                out[i] = np.array([rep[m] for rep in reps], dtype=np.int64)[codes]
         return out
 
     def _block(self, chunk: bytes, n: int) -> int:
         if not _simple(chunk, ord(self.src.delimiter)):
             raise _Exact
         table = self._table(chunk)
-        rows = table.num_rows
+        rows: int = table.num_rows
         if not rows:
             return n
         rs = self.rs
@@ -313,6 +331,17 @@ class Columnar:
         import numpy as np
 
         codes, first = _Codes.combine(toks, rows)
+        if rs._fp_ok and len(first) > FEW_KEYS:
+            # many distinct answers: records grouped by what their outcome depends on (the fingerprint)
+            keys = np.stack([t[first] for t in toks], axis=1)
+            bad = keys.min(axis=1) < 0
+            fps = self._fingerprints(keys[~bad])
+            grouped = np.empty(len(first), dtype=np.int64)
+            grouped[~bad] = fps
+            grouped[bad] = np.arange(int(bad.sum()), dtype=np.int64) + (int(fps.max()) + 1 if len(fps) else 0)
+            codes2, first2 = _Codes.combine([grouped], len(first))
+            codes = codes2[codes]
+            first = first[first2]
         counts = np.bincount(codes, minlength=len(first)).tolist()
         keys = np.stack([t[first] for t in toks], axis=1).tolist()
         outcomes = []
@@ -329,6 +358,60 @@ class Columnar:
             outcomes.append(out)
         self._write(table, codes, outcomes, n)
         return n + rows
+
+    def _fingerprints(self, keys: Any) -> Any:
+        """The fingerprint (see ``RecordScorer._compile_fingerprint``) of each row of canonical tokens
+        holding no error, as one integer code per row: equal codes, equal fingerprints, equal outcomes.
+        Each condition is evaluated once per distinct combination of the tokens it names, through the
+        record scorer's own memos."""
+        import numpy as np
+
+        rs = self.rs
+        rows = len(keys)
+        cols = [keys[:, i].copy() for i in range(keys.shape[1])]  # -1 below: no answer (skipped)
+        parts: list[Any] = []
+
+        def results(idx: tuple[int, ...], decide: Callable[[Any, list[Any]], Any]) -> Any:
+            present = [i for i in idx if i >= 0]
+            if not present:
+                value = decide(None if len(idx) == 1 else (None,) * len(idx), [None] * (len(rs.targets) + 1))
+                return np.full(rows, _code(value), dtype=np.int64)
+            codes, first = _Codes.combine([cols[i] for i in present], rows)
+            lut = []
+            for r in first.tolist():
+                live: list[Any] = [None] * (len(rs.targets) + 1)
+                for i in present:
+                    v = int(cols[i][r])
+                    live[i] = None if v < 0 else v
+                key = live[idx[0]] if len(idx) == 1 else tuple(live[i] if i >= 0 else None for i in idx)
+                lut.append(_code(decide(key, live)))
+            return np.array(lut, dtype=np.int64)[codes]
+
+        for j, (qi, _cond, _names, idx, _get) in enumerate(rs._gated_fp):
+            if qi < 0:
+                continue
+            memo = rs._cmemo[j]
+
+            def gate(key: Any, live: list[Any], j: int = j, memo: dict[Any, Any] = memo) -> Any:
+                found = memo.get(key)
+                return rs._gate(j, key, live) if found is None else found
+
+            asked = results(idx, gate) == 1
+            blank = rs._blank[qi]
+            parts.append(~asked & (cols[qi] != blank))
+            cols[qi] = np.where(asked, cols[qi], -1)
+        for j, (_cond, _names, idx, _get) in rs._conds_fp:
+            memo = rs._cmemo[j]
+
+            def cond(key: Any, live: list[Any], j: int = j, memo: dict[Any, Any] = memo) -> Any:
+                found = memo.get(key, _MISS)
+                return rs._cond(j, key, live) if found is _MISS else found
+
+            parts.append(results(idx, cond))
+        parts += [cols[i] for i in rs._items]
+        if not parts:
+            return np.zeros(rows, dtype=np.int64)
+        return _Codes.combine([p.astype(np.int64) for p in parts], rows)[0]
 
     def _row(self, table: Any, r: int) -> list[str]:
         row = [""] * self.plan.width
