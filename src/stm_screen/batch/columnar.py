@@ -78,6 +78,7 @@ def suits(src: TableSource, writer: Writer, plan: Plan, sample: list[list[str]],
 
 FEW_KEYS = 64  # distinct answer combinations in a block below which each is simply scored
 _MISS = object()
+_RESULT = (False, True, None)  # a condition's result from its code (see _code)
 
 
 def _code(value: Any) -> int:
@@ -331,27 +332,47 @@ class Columnar:
         import numpy as np
 
         codes, first = _Codes.combine(toks, rows)
+        fp_keys: list[Any] = []
         if rs._fp_ok and len(first) > FEW_KEYS:
             # many distinct answers: records grouped by what their outcome depends on (the fingerprint)
             keys = np.stack([t[first] for t in toks], axis=1)
             bad = keys.min(axis=1) < 0
-            fps = self._fingerprints(keys[~bad])
+            good = np.flatnonzero(~bad)
+            fps, parts, gates = self._fingerprints(keys[good])
             grouped = np.empty(len(first), dtype=np.int64)
-            grouped[~bad] = fps
+            grouped[good] = fps
             grouped[bad] = np.arange(int(bad.sum()), dtype=np.int64) + (int(fps.max()) + 1 if len(fps) else 0)
             codes2, first2 = _Codes.combine([grouped], len(first))
             codes = codes2[codes]
+            at = np.full(len(first), -1, dtype=np.int64)
+            at[good] = np.arange(len(good), dtype=np.int64)
+            pos = at[first2]
+            table_parts = np.stack(parts, axis=1)[np.maximum(pos, 0)].tolist() if parts else [[]] * len(pos)
+            items = len(rs._items)
+            for p, vals in zip(pos.tolist(), table_parts, strict=True):
+                if p < 0:
+                    fp_keys.append(None)
+                    continue
+                fp: tuple[Any, ...] = (
+                    *(bool(v) for v in vals[:gates]),
+                    *(_RESULT[v] for v in vals[gates : len(vals) - items]),
+                )
+                if items:
+                    fp = (*fp, tuple(None if v < 0 else v for v in vals[len(vals) - items :]))
+                fp_keys.append(fp)
             first = first[first2]
         counts = np.bincount(codes, minlength=len(first)).tolist()
         keys = np.stack([t[first] for t in toks], axis=1).tolist()
         outcomes = []
         note_bad = self.writer.note_bad
+        by_fp = rs._by_fp
         for j, r in enumerate(first.tolist()):
             if rs._generation != generation:  # memos reset while scoring: tokens from the cells again
-                key = rs.tokens(rs.cells(self._row(table, r)))
+                out = rs.outcome(rs.tokens(rs.cells(self._row(table, r))))
             else:
-                key = tuple(keys[j])
-            out = rs.outcome(key)
+                key_fp = fp_keys[j] if fp_keys else None
+                found = by_fp.get(key_fp) if key_fp is not None else None
+                out = found if found is not None else rs.outcome(tuple(keys[j]))
             if not out.n:
                 note_bad(n + r + 1, out)
             out.n += counts[j]
@@ -359,9 +380,10 @@ class Columnar:
         self._write(table, codes, outcomes, n)
         return n + rows
 
-    def _fingerprints(self, keys: Any) -> Any:
+    def _fingerprints(self, keys: Any) -> tuple[Any, list[Any], int]:
         """The fingerprint (see ``RecordScorer._compile_fingerprint``) of each row of canonical tokens
-        holding no error, as one integer code per row: equal codes, equal fingerprints, equal outcomes.
+        holding no error, as one integer code per row: equal codes, equal fingerprints, equal outcomes; with
+        the parts of the fingerprint (per row) and how many of them are the skip rules' (the first ones).
         Each condition is evaluated once per distinct combination of the tokens it names, through the
         record scorer's own memos."""
         import numpy as np
@@ -370,6 +392,7 @@ class Columnar:
         rows = len(keys)
         cols = [keys[:, i].copy() for i in range(keys.shape[1])]  # -1 below: no answer (skipped)
         parts: list[Any] = []
+        gates = 0
 
         def results(idx: tuple[int, ...], decide: Callable[[Any, list[Any]], Any]) -> Any:
             present = [i for i in idx if i >= 0]
@@ -399,6 +422,7 @@ class Columnar:
             asked = results(idx, gate) == 1
             blank = rs._blank[qi]
             parts.append(~asked & (cols[qi] != blank))
+            gates += 1
             cols[qi] = np.where(asked, cols[qi], -1)
         for j, (_cond, _names, idx, _get) in rs._conds_fp:
             memo = rs._cmemo[j]
@@ -409,9 +433,10 @@ class Columnar:
 
             parts.append(results(idx, cond))
         parts += [cols[i] for i in rs._items]
+        parts = [p.astype(np.int64) for p in parts]
         if not parts:
-            return np.zeros(rows, dtype=np.int64)
-        return _Codes.combine([p.astype(np.int64) for p in parts], rows)[0]
+            return np.zeros(rows, dtype=np.int64), parts, gates
+        return _Codes.combine(parts, rows)[0], parts, gates
 
     def _row(self, table: Any, r: int) -> list[str]:
         row = [""] * self.plan.width
