@@ -397,7 +397,15 @@ class Batch:
         # Scored in parts only past a full sample: by then the (at most 3) header rows kept in ``head``
         # have all been read, so the CSV reader alone holds the rest of the file.
         if isinstance(src, TableSource) and len(sample) == CALIBRATION_ROWS >= 3:
-            from stm_screen.batch import parallel
+            from stm_screen.batch import columnar, parallel
+
+            if columnar.suits(src, writer, plan, sample, env["skip"]):
+                watch = None if self.progress is _no_progress else self.progress
+                ctx_c = columnar.Columnar(src, plan, rs, writer, loop, env, self.settings.jobs, watch)
+                done = ctx_c.run(n)
+                if done is not None:
+                    writer.merge(rs.tally())
+                    return done
 
             split = parallel.plan_split(src, writer, self.settings.jobs, n, self.settings.temp_dir)
             if split is not None:
