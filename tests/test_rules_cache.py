@@ -120,7 +120,7 @@ def test_a_changed_rules_file_is_read_again(folder: Path, rules_file: Path) -> N
 
 
 def test_no_usable_cache_folder_still_loads(tmp_path: Path, rules_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = summary(rules_file)  # (into the test's own data folder)
+    expected = summary(rules_file)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("STM_SCREEN_CACHE", str(blocker / "cache"))  # cannot be made

@@ -2,7 +2,7 @@
 
 Parsing the bundled ruleset's YAML (with every value's position, for located messages) is most of loading
 it. What parsing gives, the plain data and the positions, is kept as JSON in the user cache folder
-(``STM_SCREEN_CACHE``, else ``$STM_SCREEN_HOME/cache``, else the platform's user cache folder), one file per
+(``STM_SCREEN_CACHE``, else the platform's user cache folder, such as ``~/.cache/stm-screen``), one file per
 rules file, named by the SHA-256 of the tool's version, the file's path and its bytes. So:
 
 - the file's bytes are read on every run and hashed: a changed file has another key, never an old entry;
@@ -42,9 +42,6 @@ def cache_dir() -> Path | None:
     explicit = os.environ.get("STM_SCREEN_CACHE", "").strip()
     if explicit:
         return Path(explicit).expanduser() / "rules"
-    home = os.environ.get("STM_SCREEN_HOME", "").strip()
-    if home:
-        return Path(home).expanduser() / "cache" / "rules"
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("stm-screen", appauthor=False)) / "rules"
