@@ -250,9 +250,7 @@ class Batch:
         """Score one input into the writer; return the number of records."""
         src = open_source(path, delimiter=self.settings.delimiter, jobs=self.settings.jobs)
         try:
-            if isinstance(src, TableSource):
-                return self._table(src, writer)
-            return self._records(src, writer)
+            return self.run_source(src, writer)
         except UnicodeDecodeError:
             found = bad_text_line(path)
             line = found or (src.line() + 1 if isinstance(src, TableSource) else 0)
@@ -270,6 +268,12 @@ class Batch:
             raise InputFileError(f"{src.name}:{line}: cannot read the CSV: {exc}{hint}") from None
         finally:
             src.close()
+
+    def run_source(self, src: Source, writer: Writer) -> int:
+        """Score an opened source (a file's, or the library API's table or records) into the writer."""
+        if isinstance(src, TableSource):
+            return self._table(src, writer)
+        return self._records(src, writer)
 
     # --- tables (CSV, TSV, XLSX) ------------------------------------------------------------------------
 
