@@ -40,7 +40,9 @@ SUMMARY_COLUMNS = (
 def _choose(fmt: str, allowed: tuple[str, ...]) -> str:
     if fmt not in allowed:
         raise UsageError(
-            _("unknown --format '{format}'; choose one of: {choices}").format(format=fmt, choices=", ".join(allowed))
+            _("unknown --format '{format}'; choose one of: {choices}").format(
+                format=fmt, choices=", ".join(allowed)
+            )
         )
     return fmt
 
@@ -65,7 +67,9 @@ def parse_when(text: str, option: str) -> datetime:
         return moment.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before the first representable UTC moment
         raise UsageError(
-            _("{option}: '{value}' is outside the dates this tool can handle").format(option=option, value=value)
+            _("{option}: '{value}' is outside the dates this tool can handle").format(
+                option=option, value=value
+            )
         ) from None
 
 
@@ -155,7 +159,6 @@ def _write_list(rows: list[dict[str, Any]], fmt: str, ref: str | None, when: str
     if not rows:
         say_info(_("no saved screenings match") if ref or when else _("no saved screenings"))
         return
-    # TRANSLATORS: the column headings of 'stm-screen history list'
     headers = (_("ID"), _("SAVED (UTC)"), _("PATIENT"), _("RULESET"), _("RESULT"), _("SCORE"))
     table = [
         (
@@ -284,9 +287,9 @@ def show(record_id: int, *, fmt: str, lang: str | None = None) -> None:
     rules = f"{result.ruleset.get('id', record.ruleset_id)} {result.ruleset.get('version', record.ruleset_version)}"
     tool = f"stm-screen {record.tool_version}"
     if record.patient_ref:
-        heading = _("Screening {id}, saved {date}, patient reference {ref}; scored with {rules}, {tool}").format(
-            id=record.id, date=stamp.when, ref=record.patient_ref, rules=rules, tool=tool
-        )
+        heading = _(
+            "Screening {id}, saved {date}, patient reference {ref}; scored with {rules}, {tool}"
+        ).format(id=record.id, date=stamp.when, ref=record.patient_ref, rules=rules, tool=tool)
     else:
         heading = _("Screening {id}, saved {date}; scored with {rules}, {tool}").format(
             id=record.id, date=stamp.when, rules=rules, tool=tool
@@ -365,15 +368,18 @@ def show_patient(
     seen = visits(rows)
     series = trends(rows)
     if fmt == "json":
-        text = json.dumps(
-            {
-                "patient": ref,
-                "screenings": [v._asdict() for v in seen],
-                "scores": [s.as_dict() for s in series],
-            },
-            indent=2,
-            ensure_ascii=False,
-        ) + "\n"
+        text = (
+            json.dumps(
+                {
+                    "patient": ref,
+                    "screenings": [v._asdict() for v in seen],
+                    "scores": [s.as_dict() for s in series],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     elif fmt == "html":
         from stm_screen.render.trend import trend_html
 
@@ -396,7 +402,7 @@ def show_patient(
 
     # The file holds health data: readable by its owner only.
     write_text_atomic(output, text, force=True, mode=0o600)
-    say_info(_("wrote {path}").format(path=output))
+    say_info(_("wrote {file}").format(file=output))
 
 
 # --- export -------------------------------------------------------------------------------------------
@@ -414,9 +420,7 @@ def _csv_rows(records: Iterator[Record], questions: list[str]) -> Iterator[list[
     yield [*SUMMARY_COLUMNS, *questions]
     for r in records:
         summary = r.summary()
-        yield [summary[c] for c in SUMMARY_COLUMNS] + [
-            _answer_cell(r.answers.get(q)) for q in questions
-        ]
+        yield [summary[c] for c in SUMMARY_COLUMNS] + [_answer_cell(r.answers.get(q)) for q in questions]
 
 
 def export(output: Path, *, fmt: str, patient: str | None, since: str | None, force: bool = False) -> None:
@@ -438,7 +442,9 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None, fo
         exists = str(output) != "-" and output.exists() and not output.is_dir() and not is_special(output)
         if exists and not force:
             raise UsageError(
-                _("{path}: already exists; use --force to overwrite it (nothing was written)").format(path=output)
+                _("{file}: already exists; use --force to overwrite it (nothing was written)").format(
+                    file=output
+                )
             )
         with open_output(output, mode=0o600, newline="" if fmt == "csv" else None, force=True) as handle:
             if fmt == "csv":
@@ -472,8 +478,8 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None, fo
                 for chunk in iter_bundle_json(entries(), timestamp=_iso(datetime.now(UTC))):
                     handle.write(chunk)
     say_info(
-        ngettext("exported {n} screening to {path}", "exported {n} screenings to {path}", count).format(
-            n=count, path=output
+        ngettext("exported {n} screening to {file}", "exported {n} screenings to {file}", count).format(
+            n=count, file=output
         )
     )
     _report_damaged(damaged, store.path)
@@ -506,7 +512,7 @@ def purge(before: str, *, yes: bool) -> None:
     with open_store(create=False) as store:
         count = store.count_before(cutoff)
         if count == 0:
-            say_info(_("no screenings were saved before {cutoff}; nothing to delete").format(cutoff=cutoff))
+            say_info(_("no screenings were saved before {date}; nothing to delete").format(date=cutoff))
             return
         if not yes:
             import typer
@@ -521,18 +527,18 @@ def purge(before: str, *, yes: bool) -> None:
                 )
             if future:
                 question = ngettext(
-                    "Delete {n} screening saved up to now ({cutoff} has not come yet)? This cannot be undone",
-                    "Delete {n} screenings saved up to now ({cutoff} has not come yet)? This cannot be undone",
+                    "Delete {n} screening saved up to now ({date} has not come yet)? This cannot be undone",
+                    "Delete {n} screenings saved up to now ({date} has not come yet)? This cannot be undone",
                     count,
                 )
             else:
                 question = ngettext(
-                    "Delete {n} screening saved before {cutoff}? This cannot be undone",
-                    "Delete {n} screenings saved before {cutoff}? This cannot be undone",
+                    "Delete {n} screening saved before {date}? This cannot be undone",
+                    "Delete {n} screenings saved before {date}? This cannot be undone",
                     count,
                 )
             try:
-                sure = typer.confirm(question.format(n=count, cutoff=cutoff), default=False, err=True)
+                sure = _confirm(question.format(n=count, date=cutoff))
             except typer.Abort:
                 raise Interrupted(_("cancelled; nothing was deleted")) from None
             if not sure:
@@ -541,6 +547,21 @@ def purge(before: str, *, yes: bool) -> None:
         deleted = store.purge_before(cutoff)
     say_info(
         ngettext(
-            "deleted {n} screening saved before {cutoff}", "deleted {n} screenings saved before {cutoff}", deleted
-        ).format(n=deleted, cutoff=cutoff)
+            "deleted {n} screening saved before {date}", "deleted {n} screenings saved before {date}", deleted
+        ).format(n=deleted, date=cutoff)
     )
+
+
+# Words that answer yes to a question on the terminal, in every language the tool speaks ('n', Enter or
+# anything else is no: nothing is deleted).
+YES_WORDS = {"y", "yes", "s", "si", "sí"}
+
+
+def _confirm(question: str) -> bool:
+    """A yes/no question on standard error, in the tool's language; no unless the person types yes."""
+    import typer
+
+    # TRANSLATORS: the choices after a yes/no question: the first letter of 'yes', then 'N' (the default).
+    choices = _("[y/N]")
+    answer = typer.prompt(f"{question} {choices}", default="", show_default=False, err=True)
+    return answer.strip().lower() in YES_WORDS
