@@ -451,3 +451,26 @@ def test_an_urgent_warning_in_spanish_keeps_its_band_within_60_columns(tmp_path:
     assert all(len(row) <= 59 for row in screen)
     term.send(CTRL_C)
     assert term.finish() == 130
+
+
+def test_a_safety_section_says_urgent_help_comes_at_once_once(ruleset: Any) -> None:
+    """pt-screen's safety intro already says some answers will tell the person to get help straight away:
+    the tool's own sentence is said only for a safety section without an intro of its own."""
+    import io
+
+    from stm_screen.prompt.ask import PlainPrompter
+    from stm_screen.prompt.flow import Flow
+    from stm_screen.prompt.questionnaire import Questionnaire
+    from stm_screen.rules.loader import load_ruleset
+
+    def intro(rules: Any) -> str:
+        out = io.StringIO()
+        q = next(q for q in rules.questions if q.section and rules.sections[q.section].safety)
+        Questionnaire(Flow(rules), PlainPrompter(out=out)).intro(q)
+        return " ".join(out.getvalue().split())
+
+    bundled = intro(ruleset)
+    assert "Some answers will tell you to get help straight away." in bundled
+    assert "you will be told straight away" not in bundled
+    bare = intro(load_ruleset(Path(__file__).parent / "data" / "minimal.yaml"))
+    assert "If an answer means you need urgent help, you will be told straight away what to do." in bare

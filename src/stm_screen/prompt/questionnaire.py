@@ -171,7 +171,7 @@ class Questionnaire:
             self.module_intro(section.module)
         if str(section.intro):
             say(str(section.intro), "intro")
-        if section.safety:
+        elif section.safety:  # the ruleset's own intro says this in its words (said once, not twice)
             say(
                 _("If an answer means you need urgent help, you will be told straight away what to do."),
                 "note",
