@@ -22,7 +22,7 @@ import stat
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time, timedelta
 from itertools import chain, islice, tee
 from pathlib import Path
 from typing import IO, Any
@@ -790,6 +790,7 @@ def _read_slice(data: bytes) -> _Slice:
     sheet_name, part, fixed = _SLICE_PARTS
     if _not_for_calamine(data):
         return _Slice(exact=True)
+    signed = b"<v>-" in data
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
         for member, content in fixed:
@@ -810,9 +811,10 @@ def _read_slice(data: bytes) -> _Slice:
     first, offset = start
     lead = [""] * offset
     rows: list[list[str]] = []
+    text = _cell_text_signed if signed else _cell_text
     try:
         for values_row in values:
-            row = [v if type(v) is str else _cell_text(v) for v in values_row]
+            row = [v if type(v) is str else text(v) for v in values_row]
             while row and row[-1] == "":
                 row.pop()
             rows.append(lead + row if offset and row else row)
@@ -972,7 +974,17 @@ def _cell_text(value: Any) -> str:
         return repr(value)
     if type(value) is date:  # a date at midnight: openpyxl gives a datetime
         return f"{value.isoformat()} 00:00:00"
+    if type(value) is timedelta or getattr(value, "microsecond", False):
+        raise _TakeOver  # a duration, a fraction of a second: the two round a serial number otherwise
     return _xlsx_text(value)
+
+
+def _cell_text_signed(value: Any) -> str:
+    """:func:`_cell_text` for a slice holding a negative number: a negative number formatted as a date is
+    a time of day to calamine, a day before 1900 to openpyxl."""
+    if type(value) is time:
+        raise _TakeOver
+    return _cell_text(value)
 
 
 def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Generator[list[str], None, None]:
