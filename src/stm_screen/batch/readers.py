@@ -866,17 +866,16 @@ def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generat
         else:
             return
         if pool is not None:
-            pool.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
         yield from _openpyxl_rows(book.name, state, min_row=done + 1)
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        if pool is not None:  # slices being read are finished (a second at most), the rest dropped
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _slice_helpers(book: _Book, jobs: int) -> Any:
-    """A pool of helper processes for a sheet of several slices, or None (one process: ``--jobs 1``,
-    one CPU, a small sheet, a platform without fork, or threads that a fork would not copy)."""
+    """Helper processes for a sheet of several slices (a ProcessPoolExecutor), or None (one process:
+    ``--jobs 1``, one CPU, a small sheet, a platform without fork, or threads that a fork would not copy)."""
     import sys
 
     assert book.sheet is not None
@@ -895,11 +894,9 @@ def _slice_helpers(book: _Book, jobs: int) -> Any:
     if helpers < 2:
         return None
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    try:
-        return multiprocessing.get_context("fork").Pool(helpers, initializer=_helper_start)
-    except OSError:
-        return None
+    return ProcessPoolExecutor(helpers, multiprocessing.get_context("fork"), initializer=_helper_start)
 
 
 def _helper_start() -> None:  # pragma: no cover - runs in a helper
@@ -910,15 +907,30 @@ def _helper_start() -> None:  # pragma: no cover - runs in a helper
 
 
 def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 4) -> Iterator[_Slice]:
-    """The slices read by the pool, in file order, with at most ``ahead`` read ahead of the one used."""
-    waiting: deque[Any] = deque()
+    """The slices read by the pool, in file order, with at most ``ahead`` read ahead of the one used. A
+    slice whose helper failed (it died, or could not start) is read here."""
+    waiting: deque[tuple[Any, bytes]] = deque()
+
+    def result(future: Any, data: bytes) -> _Slice:
+        try:
+            piece: _Slice = future.result()
+        except Exception:  # noqa: BLE001 - BrokenProcessPool, or anything a helper could not send back
+            return _read_slice(data)
+        return piece
+
     for data in slices:
-        waiting.append(pool.apply_async(_read_slice, (data,)))
+        try:
+            future = pool.submit(_read_slice, data)
+        except Exception:  # noqa: BLE001 - the pool broke: read here from now on
+            future = None
+        waiting.append((future, data))
         del data
         if len(waiting) >= ahead:
-            yield waiting.popleft().get()
+            future, data = waiting.popleft()
+            yield _read_slice(data) if future is None else result(future, data)
     while waiting:
-        yield waiting.popleft().get()
+        future, data = waiting.popleft()
+        yield _read_slice(data) if future is None else result(future, data)
 
 
 def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
