@@ -758,7 +758,7 @@ def _part_path(folder: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(folder, target)) if folder else posixpath.normpath(target)
 
 
-SLICE_BYTES = 8 * 1024 * 1024  # a slice of the sheet's XML handed to calamine at a time
+SLICE_BYTES = 4 * 1024 * 1024  # a slice of the sheet's XML handed to calamine at a time (memory: about 10x)
 XLSX_MAX_HELPERS = 2  # processes reading slices while this one scores (at most one per CPU)
 
 
@@ -906,7 +906,7 @@ def _helper_start() -> None:  # pragma: no cover - runs in a helper
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 4) -> Iterator[_Slice]:
+def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 3) -> Iterator[_Slice]:
     """The slices read by the pool, in file order, with at most ``ahead`` read ahead of the one used. A
     slice whose helper failed (it died, or could not start) is read here."""
     waiting: deque[tuple[Any, bytes]] = deque()
