@@ -746,6 +746,11 @@ class _Book:
                     break
             shared = next((p for k, p in targets.values() if k.endswith("/sharedStrings") and p in names), "")
             self.shared = z.read(shared) if shared else b""
+            # what calamine reads besides the sheet: the package's and the workbook's parts, its styles and texts
+            needed = ("/styles", "/sharedStrings", "/theme")
+            self.parts = {"[Content_Types].xml", "_rels/.rels", root, rels_name} | {
+                p for k, p in targets.values() if k.endswith(needed)
+            }
         self.name = name
         self.root = root
 
@@ -831,12 +836,8 @@ def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generat
     global _SLICE_PARTS
     assert book.sheet is not None
     sheet_name, part = book.sheet
-    with zipfile.ZipFile(book.name) as z:  # every part but the worksheets and media: styles, strings...
-        fixed = [
-            (info.filename, z.read(info))
-            for info in z.infolist()
-            if info.filename != part and not info.filename.startswith(("xl/worksheets/", "xl/media/"))
-        ]
+    with zipfile.ZipFile(book.name) as z:  # the workbook's parts that calamine reads besides the sheet
+        fixed = [(info.filename, z.read(info)) for info in z.infolist() if info.filename in book.parts]
     _SLICE_PARTS = (sheet_name, part, fixed)  # inherited by the helpers (forked)
     slices = (head + body + tail for head, body, tail in _sheet_slices(book.name, part))
     pool = _slice_helpers(book, jobs)
