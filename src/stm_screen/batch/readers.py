@@ -192,12 +192,14 @@ class QuoteCheck:
 
     A cell that starts with '"' runs on, across line breaks, to the next '"'. Survey exports do hold
     quoted line breaks (a comment typed on two lines), but a stray '"' at the start of a cell makes the
-    parser take in the following lines, and a later quoted cell closes it: those records vanish and every
-    later row number shifts. So a row read from several physical lines is kept whole only when the header
-    width allows it: when every one of those lines on its own already has the header's number of cells
-    (taking quotes as written, or as plain characters), the lines were separate records. The first line
-    (the one with the stray quote) becomes an error row naming FILE:LINE, and each following line is read
-    again on its own, so there is still one output row per record and row numbers stay put.
+    parser take in the following lines, and a later quote closes it: those records vanish and every later
+    row number shifts. So a row read from several physical lines is kept whole only when it reads as one
+    record: its first line alone is not a whole record, or it has the header's number of cells, is quoted
+    properly (each closing quote followed by a delimiter or the line's end), and its lines are not each a
+    whole record on their own. Otherwise the first line (the one with the stray quote) becomes an error
+    row naming FILE:LINE, and the CSV reader starts again at the next line, so that the records after it
+    are read as they are written, a legitimately quoted line break among them included: there is still one
+    output row per record and row numbers stay put.
 
     ``width`` is 0 (no check) until the header is known. The physical lines of the current row are kept
     by a trailing copy of the text the CSV reader reads; the edge line of a file scored in parts (``tail``,
@@ -213,16 +215,21 @@ class QuoteCheck:
         self.early: dict[int, tuple[list[str], list[str], int]] = {}
         self.base = 0  # physical lines before the text this reader reads (a "sep=" line, an earlier range)
         self.edge_lines: list[str] = []  # the lines of the record the edge line cut (see batch.parallel)
+        self._offset = 0  # lines of this text before the current CSV reader's first (it starts again)
+        self._seen: list[tuple[list[str], list[str], int]] = []  # rows read before the width was known
+        self._start(lines if tail is None else chain(lines, tail))
+        self.rows: Iterator[list[str]] = self._rows()
+
+    def _start(self, lines: Iterator[str]) -> None:
         # The reader reads one copy of the lines; the other trails behind (itertools.tee, in C) and is read
         # only for a row that took several lines, or skipped in bulk: no Python step per line.
-        ahead, self._behind = tee(lines if tail is None else chain(lines, tail))
+        self._ahead, self._behind = tee(lines)
         self._taken = 0  # lines read (or skipped) from the trailing copy
-        self.reader = csv.reader(ahead, delimiter=delimiter, strict=False)
-        self.rows: Iterator[list[str]] = self._rows()
+        self.reader = csv.reader(self._ahead, delimiter=self.delimiter, strict=False)
 
     @property
     def line_num(self) -> int:
-        return self.reader.line_num
+        return self._offset + self.reader.line_num
 
     def _lines(self, start: int, end: int) -> list[str]:
         """Physical lines ``start`` to ``end`` (counted from 0, end excluded) from the trailing copy."""
@@ -233,25 +240,147 @@ class QuoteCheck:
         return lines
 
     def _rows(self) -> Iterator[list[str]]:
-        reader = self.reader
-        done = 0  # lines read when the last row was handed on
-        for row in reader:
-            now = reader.line_num
-            if now - done == 1:  # one physical line: one record (almost every row)
+        while True:
+            reader = self.reader
+            done = 0  # lines read when the last row was handed on
+            width = self.width
+            for row in reader:
+                now = reader.line_num
+                if now - done == 1 and len(row) == width and width:  # one line, one record: most rows
+                    done = now
+                    if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
+                        deque(islice(self._behind, now - self._taken), maxlen=0)
+                        self._taken = now
+                    yield row
+                    continue
+                lines = self._lines(done, now)
                 done = now
-                if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
-                    deque(islice(self._behind, now - self._taken), maxlen=0)
-                    self._taken = now
-                yield row
-                continue
-            lines = self._lines(done, now)
-            done = now
-            first = self.base + now - len(lines) + 1
-            if not self.width:  # a header row, or a record read before the header was understood
-                self.early[id(row)] = (row, lines, first)
-                yield row
-                continue
-            yield from self._split(row, lines, first)
+                first = self.base + self._offset + now - len(lines) + 1
+                if not self.width:  # a header row, or a record read before the header was understood
+                    self._seen.append((row, lines, first))
+                    if len(lines) > 1:
+                        self.early[id(row)] = (row, lines, first)
+                    yield row
+                    width = self.width
+                    continue
+                width = self.width
+                if any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
+                    if len(lines) > 1:
+                        self.edge_lines = [line for line in lines if not line.startswith(MARK)]
+                    yield row
+                    continue
+                mended = self._mend(row, lines, self._ahead)
+                if mended is None:
+                    yield row  # a record as written (a quoted line break the header allows, or a ragged row)
+                    continue
+                n, rest = mended
+                if n:
+                    yield self._error(rest[:n], first)
+                else:
+                    yield row
+                    n = len(lines)
+                # Read again after the record, with a new reader: what the old one took as a closing quote
+                # may open a legitimately quoted cell that runs on further.
+                self._again(chain(rest[n:], self._ahead), first + n - 1)
+                break
+            else:
+                return
+
+    def _again(self, lines: Iterator[str], before: int) -> None:
+        """Start a new CSV reader at ``lines`` (those after physical line ``before``)."""
+        self._offset = before - self.base
+        self._start(lines)
+
+    def _error(self, lines: list[str], first: int) -> LineError:
+        if len(lines) == 1:
+            return LineError(
+                f"{self.name}:{first}: a '\"' on this line opens a quoted cell that would take in the records "
+                "after it: this line is not scored, and the lines after it are read as records of their own "
+                "(remove the stray '\"' or close it on the same line)"
+            )
+        return LineError(
+            f"{self.name}:{first}: a stray '\"' in the record on lines {first} to {first + len(lines) - 1} "
+            "(its quoted cells do not add up to the header's columns): the record is not scored; remove the "
+            "stray '\"'"
+        )
+
+    def _mend(self, row: list[str], lines: list[str], more: Iterator[str]) -> tuple[int, list[str]] | None:
+        """Where a row read from ``lines`` contradicts the header: None when it is a record as written.
+        Else ``(n, rest)``: ``rest`` is ``lines`` and the lines taken from ``more`` to look ahead, the
+        first ``n`` of which are one record with a stray quote (an error row), and the reader starts again
+        after them; ``n`` is 0 when the row stands but lines were taken (the reader starts again after it)."""
+        if len(lines) > 1:
+            if self._stray(row, lines):
+                return 1, lines  # the first line is a whole record: its stray quote took in the lines after it
+            if self._row_fits(row):
+                return None  # a quoted line break the header allows
+        elif self._row_fits(row):
+            return None
+        # The quotes that open a cell, tried as stray ones (one or two of them): the first row read that
+        # way has the header's width, ending within a few lines more.
+        d = self.delimiter
+        opening = [
+            (i, j) for i, line in enumerate(lines) for j, ch in enumerate(line) if ch == '"' and (j == 0 or line[j - 1] == d)
+        ][: MAX_STRAY_TRIES * 2]
+        if not opening:
+            return None
+        ahead: list[str] = []
+        from itertools import combinations
+
+        for k in (1, 2):
+            for dropped in combinations(opening, k):
+                edited = [
+                    "".join(ch for j, ch in enumerate(line) if (i, j) not in dropped) for i, line in enumerate(lines)
+                ]
+                found = self._first_record(edited, ahead, more)
+                if found is not None:
+                    return found, [*lines, *ahead]
+        return (0, [*lines, *ahead]) if ahead else None
+
+    def _first_record(self, edited: list[str], ahead: list[str], more: Iterator[str]) -> int | None:
+        """The number of lines of the first row read from ``edited`` and the lines after it (taken from
+        ``more`` into ``ahead`` as needed, at most LOOKAHEAD), when that row has the header's width."""
+
+        def source() -> Iterator[str]:
+            yield from edited
+            i = 0
+            while i < LOOKAHEAD:
+                if i == len(ahead):
+                    line = next(more, None)
+                    if line is None:
+                        return
+                    ahead.append(line)
+                yield ahead[i]
+                i += 1
+
+        reader = csv.reader(source(), delimiter=self.delimiter, strict=False)
+        try:
+            cells = next(reader, None)
+        except csv.Error:
+            return None
+        used = reader.line_num
+        if cells is None or used >= len(edited) + LOOKAHEAD or not self._row_fits(cells):
+            return None
+        return used
+
+    def _stray(self, row: list[str], lines: list[str]) -> bool:
+        """Did a stray quote on the first of ``lines`` merge records? The first line and the next one that
+        is not blank each hold a whole record (a quoted line break leaves neither whole); with only blank
+        lines after it, the merged row contradicts the header's width, or a quote in it is closed where no
+        cell ends."""
+        if not self._fits(lines[0]):
+            return False  # the first line is not a whole record: the quoted cell continues it
+        after = next((line for line in lines[1:] if line.strip()), None)
+        if after is not None:  # the next line a whole record too: two records; else the cell may run on
+            return self._fits(after)
+        if all(self._fits(line) for line in lines[1:]) or not self._row_fits(row):
+            return True
+        try:
+            for _ in csv.reader(lines, delimiter=self.delimiter, strict=True):
+                pass
+        except csv.Error:  # a closing quote followed by more text: it was not one
+            return True
+        return False
 
     def header_problem(self, row: list[str]) -> str | None:
         """A header row that took in the lines after it: a '"' in it opened a quoted cell that a later
@@ -274,34 +403,38 @@ class QuoteCheck:
         )
 
     def recheck(self, rows: list[list[str]]) -> list[list[str]]:
-        """Rows read before ``width`` was set (the first records, read with the headers), checked now."""
+        """Rows read before ``width`` was set (the first records, read with the headers), checked now as
+        ``_rows`` checks the others. Where one is mended, the rows after it are dropped and read again by
+        a new reader, and ``self.rows`` is then a new iterator (the caller reads on from it)."""
+        seen, self._seen = self._seen, []
+        where = {id(r): k for k, (r, _lines, _first) in enumerate(seen)}
+        self.early.clear()
         out: list[list[str]] = []
         for row in rows:
-            early = self.early.pop(id(row), None)
-            if early is not None and early[0] is row:
-                out.extend(self._split(row, early[1], early[2]))
+            k = where.get(id(row))
+            if k is None or seen[k][0] is not row or any(MARK in cell for cell in row):
+                out.append(row)
+                continue
+            _, lines, first = seen[k]
+            more = chain([line for _r, later, _f in seen[k + 1 :] for line in later], self._ahead)
+            mended = self._mend(row, lines, more)
+            if mended is None:
+                out.append(row)
+                continue
+            n, rest = mended
+            if n:
+                out.append(self._error(rest[:n], first))
             else:
                 out.append(row)
-        self.early.clear()
+                n = len(lines)
+            self._again(chain(rest[n:], more), first + n - 1)
+            self.rows = self._rows()
+            return out
         return out
 
-    def _split(self, row: list[str], lines: list[str], first: int) -> Iterator[list[str]]:
-        if any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
-            self.edge_lines = [line for line in lines if not line.startswith(MARK)]
-            yield row
-            return
-        if not all(self._fits(line) for line in lines):
-            yield row  # a quoted line break the header allows
-            return
-        yield LineError(
-            f"{self.name}:{first}: a '\"' on this line opens a quoted cell that runs on into line "
-            f"{first + len(lines) - 1}, but each of these lines has the header's {self.width} cells: "
-            "they are read as separate records and this one is not scored (remove the stray '\"' or "
-            "close it on the same line)"
-        )
-        for line in lines[1:]:
-            text = line.rstrip("\r\n")
-            yield next(csv.reader([text], delimiter=self.delimiter, strict=False), []) if text else []
+    def _row_fits(self, cells: list[str]) -> bool:
+        width = self.width
+        return len(cells) == width or (len(cells) > width and not any(c.strip() for c in cells[width:]))
 
     def _fits(self, line: str) -> bool:
         """Does this line, alone, have the header's number of cells: quotes honoured, or all taken as
@@ -328,12 +461,11 @@ class QuoteCheck:
         return False
 
     def _cells_fit(self, text: str) -> bool:
-        width = self.width
-        cells = next(csv.reader([text], delimiter=self.delimiter, strict=False), [])
-        return len(cells) == width or (len(cells) > width and not any(c.strip() for c in cells[width:]))
+        return self._row_fits(next(csv.reader([text], delimiter=self.delimiter, strict=False), []))
 
 
 TRAIL = 4096  # lines the trailing copy may lag behind the reader (kept in memory by tee)
+LOOKAHEAD = 64  # lines read past a row that contradicts the header, to find where its record ends
 MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in every combination
 
 
