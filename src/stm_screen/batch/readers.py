@@ -22,7 +22,7 @@ import stat
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time, timedelta
 from itertools import chain, islice, tee
 from pathlib import Path
 from typing import IO, Any
@@ -878,6 +878,11 @@ class _Book:
                     break
             shared = next((p for k, p in targets.values() if k.endswith("/sharedStrings") and p in names), "")
             self.shared = z.read(shared) if shared else b""
+            # what calamine reads besides the sheet: the package's and the workbook's parts, its styles and texts
+            needed = ("/styles", "/sharedStrings", "/theme")
+            self.parts = {"[Content_Types].xml", "_rels/.rels", root, rels_name} | {
+                p for k, p in targets.values() if k.endswith(needed)
+            }
         self.name = name
         self.root = root
 
@@ -890,7 +895,7 @@ def _part_path(folder: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(folder, target)) if folder else posixpath.normpath(target)
 
 
-SLICE_BYTES = 8 * 1024 * 1024  # a slice of the sheet's XML handed to calamine at a time
+SLICE_BYTES = 4 * 1024 * 1024  # a slice of the sheet's XML handed to calamine at a time (memory: about 10x)
 XLSX_MAX_HELPERS = 2  # processes reading slices while this one scores (at most one per CPU)
 
 
@@ -922,6 +927,7 @@ def _read_slice(data: bytes) -> _Slice:
     sheet_name, part, fixed = _SLICE_PARTS
     if _not_for_calamine(data):
         return _Slice(exact=True)
+    signed = b"<v>-" in data
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
         for member, content in fixed:
@@ -942,9 +948,10 @@ def _read_slice(data: bytes) -> _Slice:
     first, offset = start
     lead = [""] * offset
     rows: list[list[str]] = []
+    text = _cell_text_signed if signed else _cell_text
     try:
         for values_row in values:
-            row = [v if type(v) is str else _cell_text(v) for v in values_row]
+            row = [v if type(v) is str else text(v) for v in values_row]
             while row and row[-1] == "":
                 row.pop()
             rows.append(lead + row if offset and row else row)
@@ -961,12 +968,8 @@ def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generat
     global _SLICE_PARTS
     assert book.sheet is not None
     sheet_name, part = book.sheet
-    with zipfile.ZipFile(book.name) as z:  # every part but the worksheets and media: styles, strings...
-        fixed = [
-            (info.filename, z.read(info))
-            for info in z.infolist()
-            if info.filename != part and not info.filename.startswith(("xl/worksheets/", "xl/media/"))
-        ]
+    with zipfile.ZipFile(book.name) as z:  # the workbook's parts that calamine reads besides the sheet
+        fixed = [(info.filename, z.read(info)) for info in z.infolist() if info.filename in book.parts]
     _SLICE_PARTS = (sheet_name, part, fixed)  # inherited by the helpers (forked)
     slices = (head + body + tail for head, body, tail in _sheet_slices(book.name, part))
     pool = _slice_helpers(book, jobs)
@@ -996,17 +999,16 @@ def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generat
         else:
             return
         if pool is not None:
-            pool.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
         yield from _openpyxl_rows(book.name, state, min_row=done + 1)
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        if pool is not None:  # slices being read are finished (a second at most), the rest dropped
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _slice_helpers(book: _Book, jobs: int) -> Any:
-    """A pool of helper processes for a sheet of several slices, or None (one process: ``--jobs 1``,
-    one CPU, a small sheet, a platform without fork, or threads that a fork would not copy)."""
+    """Helper processes for a sheet of several slices (a ProcessPoolExecutor), or None (one process:
+    ``--jobs 1``, one CPU, a small sheet, a platform without fork, or threads that a fork would not copy)."""
     import sys
 
     assert book.sheet is not None
@@ -1025,11 +1027,9 @@ def _slice_helpers(book: _Book, jobs: int) -> Any:
     if helpers < 2:
         return None
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    try:
-        return multiprocessing.get_context("fork").Pool(helpers, initializer=_helper_start)
-    except OSError:
-        return None
+    return ProcessPoolExecutor(helpers, multiprocessing.get_context("fork"), initializer=_helper_start)
 
 
 def _helper_start() -> None:  # pragma: no cover - runs in a helper
@@ -1039,16 +1039,31 @@ def _helper_start() -> None:  # pragma: no cover - runs in a helper
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 4) -> Iterator[_Slice]:
-    """The slices read by the pool, in file order, with at most ``ahead`` read ahead of the one used."""
-    waiting: deque[Any] = deque()
+def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 3) -> Iterator[_Slice]:
+    """The slices read by the pool, in file order, with at most ``ahead`` read ahead of the one used. A
+    slice whose helper failed (it died, or could not start) is read here."""
+    waiting: deque[tuple[Any, bytes]] = deque()
+
+    def result(future: Any, data: bytes) -> _Slice:
+        try:
+            piece: _Slice = future.result()
+        except Exception:  # noqa: BLE001 - BrokenProcessPool, or anything a helper could not send back
+            return _read_slice(data)
+        return piece
+
     for data in slices:
-        waiting.append(pool.apply_async(_read_slice, (data,)))
+        try:
+            future = pool.submit(_read_slice, data)
+        except Exception:  # noqa: BLE001 - the pool broke: read here from now on
+            future = None
+        waiting.append((future, data))
         del data
         if len(waiting) >= ahead:
-            yield waiting.popleft().get()
+            future, data = waiting.popleft()
+            yield _read_slice(data) if future is None else result(future, data)
     while waiting:
-        yield waiting.popleft().get()
+        future, data = waiting.popleft()
+        yield _read_slice(data) if future is None else result(future, data)
 
 
 def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
@@ -1104,7 +1119,17 @@ def _cell_text(value: Any) -> str:
         return repr(value)
     if type(value) is date:  # a date at midnight: openpyxl gives a datetime
         return f"{value.isoformat()} 00:00:00"
+    if type(value) is timedelta or getattr(value, "microsecond", False):
+        raise _TakeOver  # a duration, a fraction of a second: the two round a serial number otherwise
     return _xlsx_text(value)
+
+
+def _cell_text_signed(value: Any) -> str:
+    """:func:`_cell_text` for a slice holding a negative number: a negative number formatted as a date is
+    a time of day to calamine, a day before 1900 to openpyxl."""
+    if type(value) is time:
+        raise _TakeOver
+    return _cell_text(value)
 
 
 def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Generator[list[str], None, None]:

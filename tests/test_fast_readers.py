@@ -1,0 +1,438 @@
+"""The fast readers (calamine for workbooks, orjson for JSON) give what the exact ones (openpyxl, the standard
+library's json) gave: the same rows, values and line numbers, the same error rows and messages, on the
+fixtures and on hostile inputs (issue 15). Golden comparisons of the two readers, never timings.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stm_screen.batch import readers
+from tests.batch_helpers import BATCH, invoke
+from tests.test_batch_qa import ANSWERS, QIDS, RECORD
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+# --- workbooks --------------------------------------------------------------------------------------------
+
+
+def _save(rows: list[list[Any]], path: Path, formats: dict[int, str] | None = None) -> Path:
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    for col, fmt in (formats or {}).items():
+        for r in range(2, len(rows) + 1):
+            ws.cell(r, col).number_format = fmt
+    wb.save(path)
+    return path
+
+
+def _edit(path: Path, out: Path, *changes: tuple[bytes, bytes]) -> Path:
+    """The workbook with its sheet's XML changed (each change: a regular expression, its replacement)."""
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        for item in z.infolist():
+            data = z.read(item.filename)
+            if item.filename == SHEET:
+                for pattern, repl in changes:
+                    data = re.sub(pattern, repl, data)
+            w.writestr(item.filename, data)
+    return out
+
+
+class Spy:
+    """Counts how often the exact reader (openpyxl) was asked to read, and from which row."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[int] = []
+
+        def spy(name: str, state: dict[str, int], min_row: int = 1) -> Any:
+            self.calls.append(min_row)
+            return EXACT_ROWS(name, state, min_row)
+
+        monkeypatch.setattr(readers, "_openpyxl_rows", spy)
+
+
+def _fast(path: Path, jobs: int = 1) -> list[tuple[int, list[str]]]:
+    src = readers.open_xlsx(str(path), path.stat().st_size, jobs)
+    try:
+        return [(src.line(), row) for row in src.rows]
+    finally:
+        src.close()
+
+
+EXACT_ROWS = readers._openpyxl_rows  # the exact reader, even while a test spies on it
+
+
+def _exact(path: Path) -> list[tuple[int, list[str]]]:
+    state = {"row": 0}
+    return [(state["row"], row) for row in EXACT_ROWS(str(path), state)]
+
+
+def _blank_trimmed(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """Blank rows after the last row holding a value (openpyxl gives those up to its <dimension>; they are
+    not records either way)."""
+    while rows and not rows[-1][1]:
+        rows.pop()
+    return rows
+
+
+ODD_TEXTS = [
+    "a & b",
+    " lead",
+    "trail ",
+    "tab\tin",
+    "two\nlines",
+    "quote\"'",
+    "é ü 中 🙂",
+    "<x>",
+    "=not a formula",
+    "",
+]
+
+
+def test_an_ordinary_workbook_is_read_by_calamine_exactly_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows: list[list[Any]] = [
+        [None, None, None],
+        ["id", "months", "when", "at", "ok", "share", "note", "formula", None, "last"],
+        ["A1", 4, datetime.datetime(2024, 1, 5), datetime.time(12, 30), True, 0.25, "x", "=1+1"],
+        ["A2", 1.5, datetime.datetime(2024, 1, 5, 10, 4, 59), datetime.time(0, 0), False, 1, None, None],
+        [],
+        [None, 9007199254740991, datetime.date(1900, 3, 1), None, None, 3.25, *ODD_TEXTS[:3]],
+        ["A4", 1e-7, None, None, None, 123456.789, *ODD_TEXTS[3:]],
+        ["A5", 0, None, None, None, 0.0, None, None, None, "end"],
+    ]
+    path = _save(rows, tmp_path / "w.xlsx", {3: "yyyy-mm-dd", 4: "h:mm", 6: "0%"})
+    spy = Spy(monkeypatch)
+    got = _fast(path)
+    assert spy.calls == []  # calamine read it all
+    assert _blank_trimmed(got) == _blank_trimmed(_exact(path))
+    assert got[2] == (3, ["A1", "4", "2024-01-05 00:00:00", "12:30:00", "true", "0.25", "x"])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_number_formats_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """Numbers under many number formats (dates, times, percents, fractions, text, locale codes), as a
+    spreadsheet stores them: whole seconds for dates and times."""
+    formats = [
+        "General", "0", "0.00", "0%", "yyyy-mm-dd", "d/m/yyyy", "m/d/yy h:mm", "h:mm", "h:mm:ss", "mm:ss",
+        "yyyy-mm-dd hh:mm:ss", "dd-mmm-yy", "# ?/?", "0.00E+00", "@", "[$-409]mmmm d, yyyy", "dddd",
+        "h AM/PM", '"Date:" yyyy-mm-dd', "[Red]0.00", "mmm-yy", "0;[Red]-0", "yy/mm/dd;@",
+    ]  # fmt: skip
+    rng = random.Random(seed)
+    rows: list[list[Any]] = [["id", *(f"c{i}" for i in range(len(formats)))]]
+    for r in range(150):
+        row: list[Any] = [f"r{r}"]
+        for _ in formats:
+            pick = rng.random()
+            if pick < 0.5:
+                row.append(round(rng.uniform(0, 80000) * 86400) / 86400)
+            elif pick < 0.7:
+                row.append(rng.randint(0, 2_900_000))
+            elif pick < 0.9:
+                row.append(round(rng.uniform(0, 2) * 86400) / 86400)
+            else:
+                row.append(rng.choice([0, 1, 59, 60, 61, 0.5, 0.75, 45000.42017361111, 1 / 86400]))
+        rows.append(row)
+    path = _save(rows, tmp_path / "f.xlsx", {i + 2: fmt for i, fmt in enumerate(formats)})
+    spy = Spy(monkeypatch)
+    got = _fast(path)
+    assert spy.calls == []
+    assert got == _exact(path)
+
+
+HOSTILE = {
+    # a whole number beyond a float's precision (written by a program): openpyxl keeps its digits
+    "long-number": [(rb"<v>7</v>", b"<v>12345678901234567890</v>")],
+    # error cells: openpyxl reads '#N/A', calamine a blank
+    "error-cell": [(rb'<c r="C3" t="n"><v>7</v></c>', b'<c r="C3" t="e"><v>#N/A</v></c>')],
+    # Excel's escape of a carriage return: openpyxl leaves it as written
+    "escape": [(rb"<t>b2</t>", b"<t>b_x000D_2</t>")],
+    # edge spaces without xml:space="preserve": calamine trims them
+    "edge-spaces": [(rb"<t>b2</t>", b"<t> b2 </t>")],
+    # rows without their numbers
+    "unnumbered-rows": [(rb'<row r="\d+"', b"<row")],
+    # a negative number formatted as a time; a fraction of a second; a duration
+    "negative-time": [(rb'<c r="D3" t="n"><v>[^<]*</v>', b'<c r="D3" s="1" t="n"><v>-0.25</v>')],
+    "sub-second": [(rb'<c r="D3" t="n"><v>[^<]*</v>', b'<c r="D3" s="1" t="n"><v>0.50000578</v>')],
+    "duration": [(rb'<c r="D3" t="n"><v>[^<]*</v>', b'<c r="D3" s="2" t="n"><v>1.25</v>')],
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_what_calamine_reads_otherwise_is_left_to_openpyxl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    rows: list[list[Any]] = [
+        ["id", "a", "b", "c"],
+        ["a1", "x", 5, 0.5],
+        ["b2", "y", 7, 0.25],
+        ["c3", "z", 9, 1],
+    ]
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    ws["D2"].number_format = "h:mm:ss"  # style 1: a time; style 2: a duration
+    ws["D4"].number_format = "[h]:mm:ss"
+    base = tmp_path / "base.xlsx"
+    wb.save(base)
+    path = _edit(base, tmp_path / f"{case}.xlsx", *HOSTILE[case])
+    assert zipfile.ZipFile(path).read(SHEET) != zipfile.ZipFile(base).read(SHEET)
+    spy = Spy(monkeypatch)
+    got = _fast(path)
+    assert spy.calls, "openpyxl read it"
+    assert got == _exact(path)
+
+
+def test_a_long_workbook_in_many_slices_and_helpers_reads_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slices of a few rows each (read here and by helper processes), blank rows across slice ends, and a
+    long whole number in a late slice, where openpyxl takes over at its row."""
+    rows: list[list[Any]] = [["id", *QIDS]]
+    for i in range(1, 400):
+        cells: list[Any] = [f"p{i}", *ANSWERS]
+        cells[1] = i % 120
+        rows.append(cells if i % 37 else [])
+    rows[350][3] = 12345678901234567890
+    path = _save(rows, tmp_path / "long.xlsx")
+    monkeypatch.setattr(readers, "SLICE_BYTES", 4096)
+    exact = _exact(path)
+    for jobs in (1, 0):
+        spy = Spy(monkeypatch)
+        assert _fast(path, jobs) == exact
+        assert spy.calls == [351]  # openpyxl from the long number's row on
+    plain = _save(rows[:300], tmp_path / "plain.xlsx")
+    for jobs in (1, 0):
+        spy = Spy(monkeypatch)
+        assert _fast(plain, jobs) == _exact(plain)
+        assert spy.calls == []
+
+
+def test_a_workbook_is_scored_alike_through_either_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole command: a workbook's output is byte for byte that of the same data as CSV, and that of
+    the exact reader (sliced small, so helpers read it)."""
+    data = [["id", *QIDS]] + [[f"p{i}", *ANSWERS] for i in range(200)]
+    data[50][2] = "not an area"  # an error row
+    data[80][2] = ""  # a blank cell
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text("\n".join(",".join(r) for r in data) + "\n", encoding="utf-8")
+    xlsx = _save([[int(c) if c.isdigit() else c for c in r] for r in data], tmp_path / "in.xlsx")
+    monkeypatch.setattr(readers, "SLICE_BYTES", 4096)
+    fast = invoke(str(xlsx))
+    assert "1 error" in fast.stderr and "internal error" not in fast.stderr
+    assert fast.stdout == invoke(str(csv_path)).stdout
+    monkeypatch.setattr(
+        readers, "_calamine_rows", lambda book, state, jobs=0: readers._openpyxl_rows(book.name, state)
+    )
+    exact = invoke(str(xlsx))
+    assert (exact.exit_code, exact.stdout) == (fast.exit_code, fast.stdout)
+
+
+def test_a_wrong_dimension_no_longer_cuts_the_sheet(tmp_path: Path) -> None:
+    """openpyxl's streaming mode stopped at the sheet's <dimension> (a program may write 'A1'); both
+    readers now read every row (a change: the old reader silently dropped the records)."""
+    path = _save([["id", *QIDS], ["a1", *ANSWERS], ["b2", *ANSWERS]], tmp_path / "d.xlsx")
+    bad = _edit(path, tmp_path / "dim.xlsx", (rb'<dimension ref="[^"]*"', b'<dimension ref="A1"'))
+    got = _fast(bad)
+    assert [row[0] for _, row in got] == ["id", "a1", "b2"]
+    assert got == _exact(bad)
+
+
+# --- JSON -------------------------------------------------------------------------------------------------
+
+ANSWER = json.dumps({"id": "a1", "night_pain": "no"})[1:-1]
+TEXTS = [
+    '{"a": 1, "a": 2}',
+    '{"a":1,"b":{"c":1,"c":2}}',
+    '{"a" :1, "a"  : 2}',
+    '{"a\\":": 1, "b": "x\\":y"}',
+    '{"t": "10:30", "u": "http://x", "a": 1, "a": 2}',
+    '{"t": "10:30", "u": "http://x"}',
+    '{"a": NaN, "b": Infinity, "c": -Infinity}',
+    '{"a": 12345678901234567890}',
+    '{"a": 18446744073709551615, "b": -9223372036854775808, "c": -9223372036854775809}',
+    '{"a": ' + "9" * 5000 + "}",
+    '{"a": 1e400, "b": -1e400, "c": 1e-400}',
+    '{"a": 0.1, "b": 1.0, "c": -0.0, "d": 2.2250738585072011e-308, "e": 1E2}',
+    '{"a": "\\ud800", "b": "\\u0000"}',
+    "\ufeff{}",
+    "{}",
+    "[]",
+    '[{"a": 1}, {"a": 1, "a": 2}]',
+    '{"a": [1, [2, [3]]], "b": {"c": {"d": null}}}',
+    "[" * 150 + "]" * 150,
+    "[" * 250 + "]" * 250,
+    "[" * 1010 + "]" * 1010,
+    "[" * 5000 + "]" * 5000,
+    '{"a":' * 300 + "1" + "}" * 300,
+    '{"a": 1',
+    '{"a": 1}}',
+    '{"a": 01}',
+    "nul",
+    '"text"',
+    "12",
+    '{"a": "é", "b": "\\u00e9", "c": "🙂"}',
+    "{" + ANSWER + ', "night_pain": "yes"}',
+]
+
+
+def _outcome(read: Any, text: str) -> tuple[str, Any, str]:
+    try:
+        value = read(text)
+    except (ValueError, RecursionError) as exc:
+        return type(exc).__name__, str(exc), ""
+    return type(value).__name__, value, readers.find_twice(value) or ""
+
+
+@pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
+def test_orjson_reads_as_the_exact_reader(text: str) -> None:
+    assert _outcome(readers.loads, text) == _outcome(readers._loads, text)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=4), kids, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_values, spaced=st.booleans(), twice=st.booleans())
+def test_any_json_reads_alike(value: Any, spaced: bool, twice: bool) -> None:
+    text = json.dumps(value, separators=(", ", " : ") if spaced else (",", ":"))
+    if twice and text.startswith("{") and len(text) > 2:
+        text = text[:-1] + ', "k": 1, "k": 2}'
+    assert _outcome(readers.loads, text) == _outcome(readers._loads, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(digits=st.from_regex(r"-?(0|[1-9][0-9]{0,25})(\.[0-9]{1,20})?([eE][-+]?[0-9]{1,3})?", fullmatch=True))
+def test_numbers_read_alike(digits: str) -> None:
+    text = '{"n": ' + digits + "}"
+    assert _outcome(readers.loads, text) == _outcome(readers._loads, text)
+
+
+def _exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The readers as they were: the standard library's json for every record."""
+    monkeypatch.setattr(readers, "loads", readers._loads)
+    monkeypatch.setattr(readers, "_object_at", lambda buf, pos, tries=4: (None, -1))
+
+
+def _hostile_records(deep: bool = True) -> list[str]:
+    """Records as JSON texts; ``deep``: with one nested past what the reader takes (in an array, that
+    stops the file: it is left out there)."""
+    good = json.dumps(RECORD)
+    return [
+        good,
+        good[:-1] + ', "night_pain": "yes"}',  # an answer given twice
+        good.replace('"a1"', '"nan"').replace('"7"', "NaN"),
+        good.replace('"7"', "12345678901234567890"),
+        good.replace('"7"', "1e400"),
+        good.replace('"7"', '{"x": ' * 300 + "1" + "}" * 300),
+        *([good.replace('"7"', "[" * 1500 + "]" * 1500)] if deep else []),
+        good.replace('"7"', '{"c": 1, "c": 2}'),
+        good.replace('"a1"', '"a\\":\\"1"'),
+        '{"id": "b", ',
+        "[1, 2]",
+        good.replace('"7"', "7"),
+        good,
+    ]
+
+
+@pytest.mark.parametrize("shape", ["jsonl", "array", "array-pretty", "bom-jsonl", "bom-array"])
+def test_hostile_records_give_the_same_rows_and_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    lines = _hostile_records(deep=shape.endswith("jsonl"))
+    if shape.endswith("jsonl"):
+        lines = [line for line in lines if line != '{"id": "b", ']  # (an array stops at a broken record)
+        text = "\n".join(lines[:5] + [""] + lines[5:]) + "\n"
+    else:
+        lines = [line for line in lines if line != '{"id": "b", ']
+        text = "[" + (",\n" if "pretty" in shape else ",").join(lines) + "]"
+    if shape.startswith("bom"):
+        text = "\ufeff" + text
+    path = tmp_path / ("in.jsonl" if "jsonl" in shape else "in.json")
+    path.write_text(text, encoding="utf-8")
+    fast = invoke(str(path))
+    _exactly(monkeypatch)
+    exact = invoke(str(path))
+    assert (fast.exit_code, fast.stdout, fast.stderr) == (exact.exit_code, exact.stdout, exact.stderr)
+    assert "answered twice" in fast.stdout
+
+
+def test_a_json_array_cut_anywhere_by_the_buffer_reads_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    records = [r for r in _hostile_records(deep=False) if not r.endswith(", ")]  # none cut short
+    text = "[" + ",\n".join([*records, '{"a": {"b": {"c": "}"}}}']) + "]"
+    for chunk in (7, 64, 1000, 1 << 20):
+        fast = list(readers.iter_json_array(io.StringIO(text), "x", chunk))
+        with monkeypatch.context() as m:
+            _exactly(m)
+            exact = list(readers.iter_json_array(io.StringIO(text), "x", chunk))
+        assert [(type(f), f, readers.find_twice(f)) for f in fast] == [
+            (type(e), e, readers.find_twice(e)) for e in exact
+        ]
+
+
+@pytest.mark.parametrize("name", ["redcap_api.json", "fhir_bundle.json", "fhir_responses.jsonl"])
+def test_fixtures_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    path = tmp_path / name
+    shutil.copy(BATCH / name, path)
+    fast = invoke(str(path))
+    _exactly(monkeypatch)
+    exact = invoke(str(path))
+    assert (fast.exit_code, fast.stdout, fast.stderr) == (exact.exit_code, exact.stdout, exact.stderr)
+    assert fast.stdout.count("\n") > 2
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_bad_text_and_broken_files_say_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    good = json.dumps(RECORD)
+    cases = {
+        "latin1": (
+            ("[" if suffix == ".json" else "") + good + ("," if suffix == ".json" else "") + "\n"
+        ).encode()
+        + good.replace("a1", "Jos\xe9").encode("latin-1")
+        + (b"]" if suffix == ".json" else b"\n"),
+        "broken": (
+            ("[" + good + ",\n" + good[:-3]) if suffix == ".json" else (good + "\n" + good[:-3] + "\n")
+        ).encode(),
+        "object-twice": (b'{"resourceType": "Bundle", "entry": [], "entry": []}'),
+        "deep": ('{"a": ' * 3000 + "1" + "}" * 3000).encode(),
+    }
+    for case, data in cases.items():
+        path = tmp_path / f"{case}{suffix}"
+        path.write_bytes(data)
+        fast = invoke(str(path))
+        with monkeypatch.context() as m:
+            _exactly(m)
+            exact = invoke(str(path))
+        assert (fast.exit_code, fast.stdout, fast.stderr) == (exact.exit_code, exact.stdout, exact.stderr), (
+            case
+        )
