@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import typer
-
 from stm_screen.cli.errors import say_error
 from stm_screen.core.quantity import count
 from stm_screen.errors import ExitCode, InputFileError, UsageError
@@ -50,6 +48,14 @@ class CommandOptions:
     event: str | None = None
     with_modules: str | None = None
     texts: str | None = None
+
+
+def _exit(code: ExitCode) -> None:
+    """Stop with the command's own exit code (1: some records had errors), as Typer's Exit, which both
+    the Typer app and the fast path in cli.main pass on. Typer is imported only then."""
+    import typer
+
+    raise typer.Exit(int(code))
 
 
 def _data_in_english() -> None:
@@ -309,7 +315,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
 
     ruleset = load_rules(o.rules, o.with_modules, o.texts)
     _guard_loaded(o, ruleset)
-    from stm_screen.cli.opts import tell_notices
+    from stm_screen.cli.errors import tell_notices
 
     tell_notices(ruleset)
     _check_allowed(o.allow_missing_for, ruleset)
@@ -358,7 +364,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
             "the whole transaction for them); fix them and send them again"
         )
     if any(status == "error" for status, _ in writer.counts):
-        raise typer.Exit(int(ExitCode.INVALID_DATA))
+        _exit(ExitCode.INVALID_DATA)
 
 
 def _summary(
@@ -482,4 +488,4 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
             f"records with errors (not scored): {result.errors_old:,} under {label_old}, "
             f"{result.errors_new:,} under {label_new}; `stm-screen batch` shows which and why"
         )
-        raise typer.Exit(int(ExitCode.INVALID_DATA))
+        _exit(ExitCode.INVALID_DATA)

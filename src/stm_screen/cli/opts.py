@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from stm_screen.core.ruleset import Ruleset
+from stm_screen.cli.errors import tell_notices as tell_notices  # here before; commands import it from errors
 
 WithOpt = Annotated[
     str | None,
@@ -28,11 +27,3 @@ TextsOpt = Annotated[
         "STarT Back, ÖMPSQ-SF, TSK-11): question id -> text, per language.",
     ),
 ]
-
-
-def tell_notices(ruleset: Ruleset) -> None:
-    """What a person adding modules should know (on stderr, once)."""
-    from stm_screen.cli.errors import say_info
-
-    for notice in ruleset.notices:
-        say_info(f"note: {notice}")
