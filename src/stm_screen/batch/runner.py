@@ -248,7 +248,7 @@ class Batch:
 
     def run(self, path: str, writer: Writer) -> int:
         """Score one input into the writer; return the number of records."""
-        src = open_source(path, delimiter=self.settings.delimiter)
+        src = open_source(path, delimiter=self.settings.delimiter, jobs=self.settings.jobs)
         try:
             return self.run_source(src, writer)
         except UnicodeDecodeError:
@@ -324,6 +324,7 @@ class Batch:
         if src.checker is not None:  # the records read with the headers, checked now the width is known
             src.checker.width = plan.width
             first = src.checker.recheck(first)
+            rows = src.rows = src.checker.rows  # read anew after a stray quote among the first records
         count = self._loop(chain(first, rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
         self._check_events(src.name)
         if count == 0:
@@ -400,7 +401,15 @@ class Batch:
         # Scored in parts only past a full sample: by then the (at most 3) header rows kept in ``head``
         # have all been read, so the CSV reader alone holds the rest of the file.
         if isinstance(src, TableSource) and len(sample) == CALIBRATION_ROWS >= 3:
-            from stm_screen.batch import parallel
+            from stm_screen.batch import columnar, parallel
+
+            if columnar.suits(src, writer, plan, sample, env["skip"]):
+                watch = None if self.progress is _no_progress else self.progress
+                ctx_c = columnar.Columnar(src, plan, rs, writer, loop, env, self.settings.jobs, watch)
+                done = ctx_c.run(n)
+                if done is not None:
+                    writer.merge(rs.tally())
+                    return done
 
             split = parallel.plan_split(src, writer, self.settings.jobs, n, self.settings.temp_dir)
             if split is not None:

@@ -177,7 +177,14 @@ PLAIN_NOTE = N_(
 def make_prompter(opts: Options) -> Prompter:
     """Numbered plain prompts (with --plain, ACCESSIBLE, TERM=dumb, no terminal, or a console that cannot
     draw the widgets), else arrow-key prompts, in colour unless NO_COLOR is set."""
-    from stm_screen.prompt.ask import FANCY_GLYPHS, PlainPrompter, RichPrompter, can_encode, encoding_of
+    from stm_screen.prompt.ask import (
+        FANCY_GLYPHS,
+        PlainPrompter,
+        RichPrompter,
+        can_encode,
+        encoding_of,
+        quiet_typeahead,
+    )
     from stm_screen.render.console import colour_wanted, plain_reason
 
     why = plain_reason(stdout_is_terminal(), opts.plain)
@@ -191,6 +198,7 @@ def make_prompter(opts: Options) -> Prompter:
         return prompter
     from stm_screen.render.safe import raw_stream
 
+    quiet_typeahead(sys.stdin)
     return RichPrompter(raw_stream(sys.stdout), colour=colour_wanted())  # its colours; its messages are cleaned
 
 
@@ -352,22 +360,26 @@ def run(opts: Options) -> None:
     while True:
         target = report_path(opts.report, n)
         check_report(target, opts.force, opts.rules, ruleset, opts)
-        done = screen_one(
-            ruleset,
-            prompter,
-            rules=_rules_spec(rules),
-            with_modules=with_modules,
-            texts=texts,
-            patient=patient,
-            saved=saved,
-            report=target,
-            force=opts.force,
-            save=opts.save,
-            contacts=contacts,
-            offer_copy=not opts.next_patient,
-            report_dir=opts.report_dir,
-            run=run_state(opts, _rules_spec(rules), n, ask_reference),
-        )
+        try:
+            done = screen_one(
+                ruleset,
+                prompter,
+                rules=_rules_spec(rules),
+                with_modules=with_modules,
+                texts=texts,
+                patient=patient,
+                saved=saved,
+                report=target,
+                force=opts.force,
+                save=opts.save,
+                contacts=contacts,
+                offer_copy=not opts.next_patient,
+                report_dir=opts.report_dir,
+                run=run_state(opts, _rules_spec(rules), n, ask_reference),
+            )
+        except SystemExit:  # stopped mid-way (Ctrl-C, a closed terminal): the patients before still count
+            session_summary(prompter, session)
+            raise
         session.done += 1
         session.kept += int(done.kept)
         saved = None
@@ -526,20 +538,27 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
         word = "q"
     except KeyboardInterrupt:
         _clear()
+        session_summary(prompter, session)
         raise
     _clear()
     if word.lower() in ("q", "quit"):
-        if session is not None:
-            prompter.show(
-                ngettext(
-                    "Finished: {n} screening done in this session, {kept} kept.",
-                    "Finished: {n} screenings done in this session, {kept} kept.",
-                    session.done,
-                ).format(n=session.done, kept=session.kept),
-                "note",
-            )
+        session_summary(prompter, session)
         raise SystemExit(int(ExitCode.OK))
     return check_patient(word) if ask_reference and word else None
+
+
+def session_summary(prompter: Prompter, session: Session | None) -> None:
+    """How many screenings this --next session finished and kept: said however it ends (q, Ctrl-C)."""
+    if session is None or not session.done:
+        return
+    prompter.show(
+        ngettext(
+            "Finished: {n} screening done in this session, {kept} kept.",
+            "Finished: {n} screenings done in this session, {kept} kept.",
+            session.done,
+        ).format(n=session.done, kept=session.kept),
+        "note",
+    )
 
 
 def _clear() -> None:
@@ -781,7 +800,7 @@ def offer_report(result: Result, ruleset: Ruleset, prompter: Prompter, stamp: St
         write_report(result, ruleset, target, stamp, force=False)
     except (StmScreenError, OSError) as exc:
         reason = getattr(exc, "strerror", None) or _("it could not be written")
-        prompter.show(_("Sorry: the copy was not saved ({reason}).").format(reason=reason), "error")
+        prompter.show(_("the copy was not saved ({reason}).").format(reason=reason), "error")
         return None
     prompter.show(kept_line(target, ruleset.country), "note")
     return target
@@ -841,11 +860,12 @@ def stopped(
                 with_modules=with_modules,
                 texts=texts,
             )
+            # The command on a line of its own: it is never split where the message wraps.
             message = ngettext(
-                "stopped; your {n} answer is saved. To continue where you left off, run: "
-                "stm-screen screen --resume",
-                "stopped; your {n} answers are saved. To continue where you left off, run: "
-                "stm-screen screen --resume",
+                "stopped; your {n} answer is saved. To continue where you left off, run:\n"
+                "  stm-screen screen --resume",
+                "stopped; your {n} answers are saved. To continue where you left off, run:\n"
+                "  stm-screen screen --resume",
                 len(values),
             ).format(n=len(values))
         except (StmScreenError, OSError):

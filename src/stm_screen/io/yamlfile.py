@@ -6,6 +6,7 @@ Python objects, alias bombs, oversized, binary and non-UTF-8 files are refused w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -114,6 +115,9 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
             )
         with path.open("rb") as handle:  # bounded: a device such as /dev/zero has no size but no end
             data = handle.read(MAX_BYTES + 1)
+        from stm_screen.io.sameness import note_read
+
+        note_read(path)
     except FileNotFoundError:
         raise YamlProblems([Problem(_NO_SUCH.get(what, lambda: f"no such {what}")(), name)]) from None
     except PermissionError:
@@ -247,6 +251,10 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                 )
             )
             continue
+        if isinstance(node, yaml.ScalarNode):
+            hidden = _hidden(node, name)
+            if hidden is not None:
+                problems.append(hidden)
         if isinstance(node, yaml.ScalarNode) and not node.style and lines:
             end = node.end_mark
             if end.line < len(lines) and lines[end.line][end.column :].lstrip().startswith("#"):
@@ -278,6 +286,9 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                             Problem(f"duplicate key '{key_node.value}'", name, km.line + 1, km.column + 1)
                         )
                     seen_keys.add(key_node.value)
+                hidden = _hidden(key_node, name) if isinstance(key_node, yaml.ScalarNode) else None
+                if hidden is not None:
+                    problems.append(hidden)
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:int":
                     key = str(key)
@@ -291,6 +302,29 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                 stack.append((sub, (*path, i)))
     if problems:
         raise YamlProblems(problems)
+
+
+# Characters a text in these files never holds: they act on a terminal (escape sequences, a CR or
+# backspace that overwrites), reorder what is shown (direction overrides, embeddings and isolates), cut a
+# line where the reader sees none, or cannot be stored in a workbook (XLSForm). Line feeds and tabs are text.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _hidden(node: yaml.ScalarNode, name: str) -> Problem | None:
+    """A located problem for a text holding a character of ``_HIDDEN`` (named by its code point)."""
+    found = _HIDDEN.search(node.value) if isinstance(node.value, str) else None
+    if found is None:
+        return None
+    mark = node.start_mark
+    return Problem(
+        _(
+            "the text holds the invisible character U+{code:04X}, which could change how it is shown (move or "
+            "hide text, or act on the terminal); remove it"
+        ).format(code=ord(found.group())),
+        name,
+        mark.line + 1,
+        mark.column + 1,
+    )
 
 
 def load(path: FsPath) -> tuple[Any, Positions, bytes]:

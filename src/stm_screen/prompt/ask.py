@@ -200,7 +200,14 @@ class PlainPrompter:
         if exact:
             return exact[0]
         starts = [o for o in choices if folded and _plain_word(o.label).startswith(folded)]
-        return starts[0] if len(starts) == 1 else None
+        if len(starts) == 1:
+            return starts[0]
+        from stm_screen.core.quantity import without_courtesy
+
+        polite = _plain_word(without_courtesy(word))  # 'yes please', 'No, thank you.'
+        if polite and polite != folded:
+            return self._match(polite, choices, commands)
+        return None
 
     def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
         choices, commands = self._list(message, options)
@@ -276,6 +283,39 @@ class PlainPrompter:
 
 # --- rich: questionary widgets -----------------------------------------------------------------------------
 
+
+def quiet_typeahead(stream: TextIO | None = None) -> Callable[[], None] | None:
+    """Keys typed ahead between two arrow-key prompts are not echoed by the terminal: a fast typist (intake
+    staff) would otherwise leave stray characters ('2') on screen, while the next prompt still reads them.
+    The prompts switch the terminal to raw mode themselves; the terminal's settings come back at exit (the
+    function returned restores them sooner). None when ``stream`` is not a terminal."""
+    stream = stream or sys.stdin
+    try:
+        import atexit
+        import termios
+    except ImportError:  # no termios (Windows)
+        return None
+    try:
+        if not stream.isatty():
+            return None
+        fd = stream.fileno()
+        before = termios.tcgetattr(fd)
+        quiet = termios.tcgetattr(fd)
+        quiet[3] &= ~termios.ECHO
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)  # TCSANOW: the keys typed ahead are kept
+    except (termios.error, AttributeError, OSError, ValueError):
+        return None
+
+    def restore() -> None:
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+        except (termios.error, OSError, ValueError):
+            pass
+
+    atexit.register(restore)
+    return restore
+
+
 _ANSI = {
     "title": "\x1b[1m",
     "urgent": "\x1b[1;97;41m",
@@ -296,14 +336,20 @@ class RichPrompter:
     def __init__(self, out: TextIO | None = None, colour: bool = True) -> None:
         self.out = out or sys.stdout
         self.colour = colour
+        self._error_rows = 0  # rows of error messages printed just above the question being asked
         self.encoding = encoding_of(self.out)
         self.pointer = "»" if can_encode("»", self.encoding) else ">"
 
     def show(self, text: str, kind: str = "") -> None:
         width = _width(self.out)
+        # Said in words as in plain mode, not by colour alone (NO_COLOR, colour blindness).
+        prefix = {"error": _("Sorry: "), "help": _("Help: ")}.get(kind, "")
         lines: list[str] = []
-        for para in text.split("\n"):
+        for para in (prefix + text).split("\n"):
             lines.extend(textwrap.wrap(para, width, break_on_hyphens=False, break_long_words=False) or [""])
+        # What was wrong with an answer is wiped once the question is answered (see _wipe_errors); any other
+        # text printed after it keeps it on screen.
+        self._error_rows = self._error_rows + len(lines) if kind == "error" else 0
         if kind == "urgent":
             lines = [f" {line.ljust(width - 2)} " for line in lines]
         style = _ANSI.get(kind, "") if self.colour else ""
@@ -318,9 +364,17 @@ class RichPrompter:
         return _width(self.out) - 8  # the pointer and the number before each label
 
     def _choices(
-        self, options: Sequence[Option], checked: frozenset[str] = frozenset(), numbered: bool = False
+        self,
+        options: Sequence[Option],
+        checked: frozenset[str] = frozenset(),
+        numbered: bool = False,
+        indent: int = 6,
     ) -> list[Any]:
+        """questionary's choices; a label too long for the terminal wraps at a word onto lines under its
+        first word (``indent``: the columns questionary draws before a label), never cut at the edge."""
         import questionary
+
+        from stm_screen.render.safe import clean
 
         out: list[Any] = []
         separated = False
@@ -329,14 +383,30 @@ class RichPrompter:
             if o.command and not separated and out:  # a gap between the answers and help/back
                 out.append(questionary.Separator(" "))
                 separated = True
-            label = o.label
+            label = " ".join(clean(o.label).split())
+            hang = indent
             if numbered and not o.command:
                 n += 1
                 label = f"{n:>2}. {label}"
-            from stm_screen.render.safe import clean
-
-            out.append(questionary.Choice(fit(clean(label), self.encoding), value=o.key, checked=o.key in checked))
+                hang += 4
+            lines = textwrap.wrap(
+                label,
+                max(20, _width(self.out) - indent),
+                subsequent_indent=" " * (hang - indent),
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+            title = ("\n" + " " * indent).join(lines or [label])
+            out.append(questionary.Choice(fit(title, self.encoding), value=o.key, checked=o.key in checked))
         return out
+
+    def _wipe_errors(self) -> None:
+        """Once a question is answered (its prompt already wiped), the messages that said what was wrong with
+        earlier tries go too: the screen keeps the question and its answer only."""
+        if self._error_rows:
+            self.out.write(f"\x1b[{self._error_rows}A\x1b[J")
+            self.out.flush()
+            self._error_rows = 0
 
     def _message(self, message: str) -> str:
         """Wrapped to the terminal: prompt_toolkit cuts off, rather than wraps, long lines of a message."""
@@ -413,7 +483,7 @@ class RichPrompter:
         hint = _("(arrow keys or number, then Enter)") if shortcuts else _("(arrow keys, then Enter)")
         question = questionary.select(
             message,
-            choices=self._choices(options, numbered=not shortcuts),
+            choices=self._choices(options, numbered=not shortcuts, indent=6 if shortcuts else 3),
             default=default,
             pointer=self.pointer,
             use_shortcuts=shortcuts,
@@ -424,6 +494,7 @@ class RichPrompter:
         )
         self._erase_when_done(question)
         answer = str(self._command_keys(question, options, lambda key: key).unsafe_ask())
+        self._wipe_errors()
         chosen = next((o for o in options if o.key == answer), None)
         if chosen is not None and not chosen.command:
             self._echo(message, chosen.label)
@@ -442,7 +513,7 @@ class RichPrompter:
         )
         question = questionary.checkbox(
             message,
-            choices=self._choices(boxes, checked),
+            choices=self._choices(boxes, checked, indent=5),
             pointer=self.pointer,
             use_jk_keys=False,
             instruction=self._instruction(message, hint),
@@ -459,6 +530,7 @@ class RichPrompter:
 
         self._erase_when_done(question)
         answer = self._command_keys(question, options, lambda key: [key, *ticked()]).unsafe_ask()
+        self._wipe_errors()
         keys_chosen = frozenset(str(a) for a in answer)
         if not any(o.command and o.key in keys_chosen for o in options) and keys_chosen:
             self._echo(message, ", ".join(o.label for o in boxes if o.key in keys_chosen))
@@ -475,6 +547,7 @@ class RichPrompter:
         while True:
             question = questionary.text(wrapped, default=default, style=_style(self.colour))
             answer = str(self._erase_when_done(question).unsafe_ask()).strip()
+            self._wipe_errors()
             problem = check(answer)
             if problem is None:
                 if answer and _plain_word(answer) not in COMMAND_WORDS:
