@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,16 @@ import typer.main
 from typer.testing import CliRunner
 
 from stm_screen.cli.app import app
-from stm_screen.cli.main import BATCH_OPTIONS, JOBS_RANGE, SCREEN_OPTIONS, parse_batch, parse_screen
+from stm_screen.cli.main import (
+    BATCH_OPTIONS,
+    JOBS_RANGE,
+    SCORE_FORMATS,
+    SCORE_OPTIONS,
+    SCREEN_OPTIONS,
+    parse_batch,
+    parse_score,
+    parse_screen,
+)
 
 
 def command(name: str) -> typer.main.TyperCommand:  # type: ignore[name-defined]
@@ -217,3 +227,82 @@ def test_batch_fast_path_gives_what_typer_gives(tmp_path: Path) -> None:
     )
     assert stopped.returncode == 2 and "--allow-missing" in stopped.stderr
     assert "Traceback" not in stopped.stderr and not (tmp_path / "x.csv").exists()
+
+
+def test_score_table_matches_the_typer_score_options() -> None:
+    assert SCORE_OPTIONS == options_table("score")
+    for fmt in SCORE_FORMATS:  # the formats Typer takes, and no other
+        assert command("score").make_context("score", ["a.json", "--format", fmt]).params["fmt"] == fmt
+    for fmt in ("pdf", "JSON", "txt"):
+        with pytest.raises(Exception, match="is not one of"):
+            command("score").make_context("score", ["a.json", "--format", fmt])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["score", "a.json"],
+        ["score", "a.json", "--format", "json"],
+        ["score", "-", "-f", "fhir", "--patient", "MRN-1", "--save"],
+        ["score", "--rules=x.yaml", "a.yaml", "--with", "phq4,peg", "--texts", "t.yaml", "--lang", "es"],
+        ["score", "a.json", "-r", "pt-screen", "--country", "GB", "--format=md"],
+        ["score", "--", "-odd.json"],
+    ],
+)
+def test_score_fast_path_parses_what_typer_parses(argv: list[str]) -> None:
+    parsed = parse_score(argv)
+    assert parsed is not None
+    answers, options = parsed
+    ctx = command("score").make_context("score", list(argv[1:]))
+    defaults = {p.name: p.default for p in command("score").params}
+    assert ctx.params["answers"] == answers
+    given = {k: v for k, v in ctx.params.items() if k != "answers" and v != defaults[k]}
+    assert given == {k: v for k, v in options.items() if v != defaults[k]}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["score"],
+        ["score", "--help"],
+        ["score", "a.json", "b.json"],
+        ["score", "a.json", "--format", "pdf"],
+        ["score", "a.json", "--format", "JSON"],
+        ["score", "a.json", "--bogus"],
+        ["score", "a.json", "-f"],
+        ["--debug", "score", "a.json"],
+        ["batch", "a.json"],
+    ],
+)
+def test_everything_else_about_score_goes_to_typer(argv: list[str]) -> None:
+    assert parse_score(argv) is None
+
+
+def test_score_fast_path_gives_what_typer_gives(tmp_path: Path) -> None:
+    """Same output, messages and exit code as through Typer (``-fFORMAT``, which only Typer reads, takes the
+    Typer path)."""
+    good = tmp_path / "answers.json"
+    good.write_text('{"age_years": 40, "pain_duration_months": "8 months", "night_pain": "yes"}', encoding="utf-8")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"age_years": "old", "pain_intensity": 15}', encoding="utf-8")
+    for fmt, args in (
+        ("json", [str(good)]),
+        ("md", [str(good), "--patient", "MRN-1"]),
+        ("text", [str(bad)]),
+        ("json", [str(tmp_path / "none.json")]),
+        ("text", [str(good), "--lang", "xx"]),
+    ):
+        assert parse_score(["score", *args, "--format", fmt]) is not None
+        assert parse_score(["score", *args, f"-f{fmt}"]) is None
+        runs = []
+        for form in (["--format", fmt], [f"-f{fmt}"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "stm_screen", "score", *args, *form],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "SOURCE_DATE_EPOCH": "1765000000"},  # the report's time, the same in both
+            )
+            runs.append((done.returncode, done.stderr, done.stdout))
+        assert runs[0] == runs[1], args
+        assert "Traceback" not in runs[0][1]

@@ -377,6 +377,8 @@ class Columnar:
                 note_bad(n + r + 1, out)
             out.n += counts[j]
             outcomes.append(out)
+            rs.forget_if_full()  # memory flat at any variety (scoring.MAX_MEMO_BYTES): the rows after it
+            # take the generation check above
         self._write(table, codes, outcomes, n)
         return n + rows
 

@@ -834,6 +834,15 @@ class RecordScorer:
             self.seen.append(out)
         return out
 
+    def forget_if_full(self) -> bool:
+        """For a caller at a safe point of its own (batch.columnar, between records: its tokens and keys
+        checked against ``_generation`` before use, the counts of outcomes so far already added): past the
+        byte budget, forget everything remembered. True when it did."""
+        if self.spent > MAX_MEMO_BYTES:
+            self._reset()
+            return True
+        return False
+
     def _outcome_for_key(self, key: tuple[int, ...]) -> Outcome:
         fast = self.fp_for_key
         if fast is not None and not self._bad(key):

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import typer
-
 from stm_screen.cli.errors import say_error
 from stm_screen.errors import ExitCode, InputFileError, UsageError
 from stm_screen.i18n import _, ngettext
@@ -50,6 +48,14 @@ class CommandOptions:
     event: str | None = None
     with_modules: str | None = None
     texts: str | None = None
+
+
+def _exit(code: ExitCode) -> None:
+    """Stop with the command's own exit code (1: some records had errors), as Typer's Exit, which both
+    the Typer app and the fast path in cli.main pass on. Typer is imported only then."""
+    import typer
+
+    raise typer.Exit(int(code))
 
 
 # The language of the person who ran the command: the option checks before any data and the summary on
@@ -362,7 +368,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
 
     ruleset = load_rules(o.rules, o.with_modules, o.texts)
     _guard_loaded(o, ruleset)
-    from stm_screen.cli.opts import tell_notices
+    from stm_screen.cli.errors import tell_notices
 
     tell_notices(ruleset)
     _check_allowed(o.allow_missing_for, ruleset)
@@ -398,7 +404,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         _summary(writer.counts, writer.bad, ruleset, inputs, batch.gaps)
         _fhir_notes(writer)
     if any(status == "error" for status, _ in writer.counts):
-        raise typer.Exit(int(ExitCode.INVALID_DATA))
+        _exit(ExitCode.INVALID_DATA)
 
 
 def _fhir_notes(writer: Any) -> None:
@@ -572,7 +578,7 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
     with _to_the_person():
         _diff_summary(result, f"{old_rules.id} {old_rules.version}", f"{new_rules.id} {new_rules.version}")
     if result.errors_old or result.errors_new:
-        raise typer.Exit(int(ExitCode.INVALID_DATA))
+        _exit(ExitCode.INVALID_DATA)
 
 
 def _diff_summary(result: Any, label_old: str, label_new: str) -> None:

@@ -13,10 +13,13 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from stm_screen.errors import ExitCode, StmScreenError
 from stm_screen.i18n import _
+
+if TYPE_CHECKING:
+    from stm_screen.core.ruleset import Ruleset
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -86,6 +89,12 @@ def _to_stderr(text: str) -> None:
 def say_info(line: str) -> None:
     """A note for the person on stderr, so that stdout stays data only."""
     _to_stderr(_fit_terminal(line) + "\n")
+
+
+def tell_notices(ruleset: Ruleset) -> None:
+    """What a person adding modules should know (on stderr, once)."""
+    for notice in ruleset.notices:
+        say_info(f"note: {notice}")
 
 
 def guard(fn: Callable[P, R]) -> Callable[P, R]:

@@ -1,8 +1,9 @@
 """The console-script entry point: fast paths for the questionnaire and batch scoring, then the Typer app.
 
 Starting the questionnaire is the most common run and people wait for the first question; scripts run
-``stm-screen batch`` once per export, often on small files. So ``stm-screen``, ``stm-screen screen [options]``
-and ``stm-screen batch INPUT... [options]`` are parsed here with small tables instead of going through
+``stm-screen batch`` once per export, often on small files, and ``stm-screen score`` once per person. So
+``stm-screen``, ``stm-screen screen [options]``, ``stm-screen batch INPUT... [options]`` and ``stm-screen score
+ANSWERS [options]`` are parsed here with small tables instead of going through
 Typer, whose parameter machinery costs about 100 ms per run. Anything a table does not know (``--help``,
 a typo, ``--opt=value`` forms it cannot read, a value Typer would refuse) goes to Typer, which gives the
 usual help and usage errors. ``tests/test_cli_main.py`` checks the tables against the Typer commands.
@@ -146,6 +147,34 @@ def parse_batch(args: list[str]) -> tuple[list[str], dict[str, Any]] | None:
     return inputs, out
 
 
+# score option -> (parameter name, takes a value)
+SCORE_OPTIONS: dict[str, tuple[str, bool]] = {
+    "--rules": ("rules", True),
+    "-r": ("rules", True),
+    "--format": ("fmt", True),
+    "-f": ("fmt", True),
+    "--save": ("save", False),
+    "--patient": ("patient", True),
+    "--country": ("country", True),
+    "--with": ("with_modules", True),
+    "--texts": ("texts", True),
+    "--lang": ("lang", True),
+}
+SCORE_FORMATS = ("text", "json", "html", "md", "fhir")  # as the Typer option's choices
+
+
+def parse_score(args: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """The answers file and options of ``stm-screen score ANSWERS ...``, or None to let Typer handle the
+    line (``--help``, a typo, a format Typer would refuse, no file or two)."""
+    if not args or args[0] != "score":
+        return None
+    positionals: list[str] = []
+    out = _parse(args[1:], SCORE_OPTIONS, positionals)
+    if out is None or len(positionals) != 1 or out.get("fmt", "text") not in SCORE_FORMATS:
+        return None
+    return positionals[0], out
+
+
 def _run_batch(inputs: list[str], options: dict[str, Any]) -> None:
     from stm_screen.cli import batch_cmd
     from stm_screen.cli.errors import guard
@@ -207,6 +236,16 @@ def _dispatch(args: list[str]) -> None:
 
         set_debug(False)
         _run_batch(*batch)
+        return
+    score = parse_score(args)
+    if score is not None:
+        from stm_screen.cli import score_cmd
+        from stm_screen.cli.errors import guard, set_debug
+
+        set_debug(False)
+        answers, given = score
+        given.setdefault("fmt", "text")
+        guard(score_cmd.run)(answers, rules=given.pop("rules", None), **given)
         return
     options = parse_screen(args)
     if options is not None:

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from stm_screen.cli.errors import tell_notices as tell_notices  # here before; commands import it from errors
 from stm_screen.i18n import N_
-
-if TYPE_CHECKING:
-    from stm_screen.core.ruleset import Ruleset
 
 
 def examples(*lines: str) -> str:
@@ -41,11 +39,3 @@ TextsOpt = Annotated[
         ),
     ),
 ]
-
-
-def tell_notices(ruleset: Ruleset) -> None:
-    """What a person adding modules should know (on stderr, once)."""
-    from stm_screen.cli.errors import say_info
-
-    for notice in ruleset.notices:
-        say_info(f"note: {notice}")

@@ -30,7 +30,7 @@ def run(
         from stm_screen.store.records import check_patient_ref
 
         patient = check_patient_ref(patient)
-    from stm_screen.cli.opts import tell_notices
+    from stm_screen.cli.errors import tell_notices
     from stm_screen.io.answers_file import read_answers
     from stm_screen.screening import for_audience, load_rules, score_data
 

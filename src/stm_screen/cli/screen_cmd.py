@@ -322,7 +322,7 @@ def run(opts: Options) -> None:
         )
         raise RulesError([*exc.problems, hint]) from None
     refuse_missing_wording(ruleset)
-    from stm_screen.cli.opts import tell_notices
+    from stm_screen.cli.errors import tell_notices
 
     tell_notices(ruleset)
     loaded = ruleset

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from stm_screen.errors import InputFileError, answered_twice
 from stm_screen.i18n import _
-from stm_screen.io.yamlfile import MAX_BYTES, SafeLoader, YamlProblems, decode, read_bytes
+from stm_screen.io.yamlfile import MAX_BYTES, YamlProblems, decode, read_bytes
+
+if TYPE_CHECKING:
+    import yaml
 
 KIND = "answers file"  # the kind of file, for yamlfile's messages (which say it in the tool's language)
 
@@ -69,28 +71,40 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-class _AnswersLoader(SafeLoader):  # type: ignore[valid-type,misc]
-    """The safe loader, refusing a key that appears twice (PyYAML would keep the last one silently)."""
+def _construct_mapping(self: Any, node: yaml.MappingNode, deep: bool = False) -> Any:
+    """Mappings of the answers loader: a key that appears twice is refused."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
-        seen: set[str] = set()
-        for key_node, _value in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                if key_node.value in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, _twice(key_node.value), key_node.start_mark
-                    )
-                seen.add(key_node.value)
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:  # noqa: D102 - as PyYAML's, without its limit
-        value = str(self.construct_scalar(node)).replace("_", "")
-        if len(value.lstrip("+-")) > _TOO_LONG and value.lstrip("+-").isdigit():
-            return _int(value)
-        return super().construct_yaml_int(node)
+    seen: set[str] = set()
+    for key_node, _value in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(None, None, _twice(key_node.value), key_node.start_mark)
+            seen.add(key_node.value)
+    return yaml.SafeLoader.construct_mapping(self, node, deep=deep)
 
 
-_AnswersLoader.add_constructor("tag:yaml.org,2002:int", _AnswersLoader.construct_yaml_int)
+def _construct_yaml_int(self: Any, node: yaml.ScalarNode) -> Any:
+    """Whole numbers as PyYAML reads them, without its limit (see _int)."""
+    import yaml
+
+    value = str(self.construct_scalar(node)).replace("_", "")
+    if len(value.lstrip("+-")) > _TOO_LONG and value.lstrip("+-").isdigit():
+        return _int(value)
+    return yaml.SafeLoader.construct_yaml_int(self, node)
+
+
+@lru_cache(maxsize=1)
+def _answers_loader() -> type[yaml.SafeLoader]:
+    """The safe loader, refusing a key that appears twice (PyYAML would keep the last one silently). Made
+    on first use: JSON answers (the usual) are read without importing PyYAML."""
+    from stm_screen.io.yamlfile import safe_loader
+
+    loader: type[yaml.SafeLoader] = type(
+        "_AnswersLoader", (safe_loader(),), {"construct_mapping": _construct_mapping}
+    )
+    loader.add_constructor("tag:yaml.org,2002:int", _construct_yaml_int)
+    return loader
 
 
 def _twice(key: object) -> str:
@@ -116,8 +130,10 @@ def parse_answers_text(text: str, name: str) -> Any:
             raise InputFileError(
                 _("{name}: cannot read the answers ({kind})").format(name=name, kind=type(exc).__name__)
             ) from None
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_AnswersLoader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_answers_loader())  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""

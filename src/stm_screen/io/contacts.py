@@ -62,11 +62,9 @@ def _entry(code: str, data: Any) -> Contacts:
 @lru_cache(maxsize=1)
 def load_table(path: Path = TABLE) -> ContactTable:
     """The bundled table, checked: every entry has an emergency number, a crisis line and sources."""
-    import yaml
+    from stm_screen.rules.cache import load_data
 
-    from stm_screen.io.yamlfile import SafeLoader
-
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)  # noqa: S506 - a safe loader
+    data = load_data(path)  # parsed once per version of the table (see stm_screen.rules.cache)
     if not isinstance(data, Mapping) or not isinstance(data.get("countries"), Mapping):
         raise ContactsFileError("contacts table: no 'countries'")
     default = _entry("", data.get("default") or {}) if data.get("default") else DEFAULT

@@ -15,7 +15,9 @@ rules file, named by the SHA-256 of the tool's version, the file's path and its 
 - the cache is never needed: no folder, an unwritable one, a full disk or ``STM_SCREEN_NO_CACHE=1`` just
   parse the file. Deleting the folder is always safe.
 
-Documents whose data JSON cannot hold exactly (keys that are not text, dates, binary) are not cached.
+Documents whose data JSON cannot hold exactly (keys that are not text, dates, binary) are not cached. The
+bundled contacts table (emergency numbers, read on every run that shows a result) is kept the same way
+(:func:`load_data`).
 """
 
 from __future__ import annotations
@@ -47,10 +49,10 @@ def cache_dir() -> Path | None:
     return Path(user_cache_dir("stm-screen", appauthor=False)) / "rules"
 
 
-def key_of(path: Path, raw: bytes) -> str:
+def key_of(path: Path, raw: bytes, kind: str = "rules") -> str:
     from stm_screen import __version__
 
-    head = f"{FORMAT}\0{__version__}\0{path}\0".encode("utf-8", "surrogateescape")
+    head = f"{FORMAT}\0{kind}\0{__version__}\0{path}\0".encode("utf-8", "surrogateescape")
     return hashlib.sha256(head + raw).hexdigest()
 
 
@@ -190,3 +192,22 @@ def load(path: Path) -> tuple[Any, Positions, bytes]:
     data, positions = yamlfile.parse(yamlfile.decode(raw, name), name)
     store(folder, key, name, data, positions)
     return data, positions, raw
+
+
+def load_data(path: Path) -> Any:
+    """A bundled data file's plain YAML data (no positions: the contacts table), cached the same way."""
+    raw = path.read_bytes()
+    name = str(path)
+    folder = cache_dir()
+    key = key_of(path, raw, "data")
+    found = lookup(folder, key, name) if folder is not None else None
+    if found is not None:
+        return found[0]
+    import yaml
+
+    from stm_screen.io.yamlfile import safe_loader
+
+    data = yaml.load(raw.decode("utf-8"), Loader=safe_loader())  # noqa: S506 - a safe loader
+    if folder is not None:
+        store(folder, key, name, data, Positions(default_file=name))
+    return data
