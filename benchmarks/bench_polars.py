@@ -65,12 +65,7 @@ def _expr(node: ast.AST, types: dict[str, str]) -> str:
         return "(" + op.join(_expr(v, types) for v in node.values) + ")"
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return f"~{_expr(node.operand, types)}"
-    if isinstance(node, ast.Name):
-        kind = types[node.id]
-        if kind == "boolean":
-            return f'(pl.col("{node.id}").str.to_lowercase() == "yes")'
-        if kind in ("integer", "number"):
-            return f'pl.col("{node.id}").cast(pl.Float64, strict=False)'
+    if isinstance(node, ast.Name):  # read once into its type (see peer_source)
         return f'pl.col("{node.id}")'
     if isinstance(node, ast.Constant):
         return repr(node.value)
@@ -102,7 +97,14 @@ def peer_source() -> str:
     lines = [
         "import sys",
         "import polars as pl",
-        "df = pl.read_csv(sys.argv[1], infer_schema=False)",
+        "df = pl.scan_csv(sys.argv[1], infer_schema=False).with_columns(",
+        *(
+            f'    (pl.col("{q}").str.to_lowercase() == "yes"),' if t == "boolean"
+            else f'    pl.col("{q}").cast(pl.Float64, strict=False),'
+            for q, t in types.items()
+            if t in ("boolean", "integer", "number")
+        ),
+        ")",
         "flags = {",
         *(f"    {name!r}: ({level!r}, {e})," for name, level, e in flags),
         "}",
@@ -135,7 +137,7 @@ def peer_source() -> str:
         "    names('rf_', flags).alias('red_flags'),",
         "    names('cr_', crits).alias('criteria_met'),",
         ")",
-        "out.write_csv(sys.argv[2])",
+        "out.sink_csv(sys.argv[2])",
     ]
     return "\n".join(lines) + "\n"
 

@@ -43,7 +43,11 @@ if TYPE_CHECKING:
     from stm_screen.batch.columns import Plan
     from stm_screen.batch.scoring import RecordScorer
 
-BLOCK_BYTES = 8 << 20  # bytes of whole lines read and checked at a time
+BLOCK_BYTES = 8 << 20  # bytes of whole lines read and checked at a time, at most
+FIRST_BLOCK = 1 << 20  # the first block; the next ones double while records share outcomes
+MIN_BLOCK = 128 << 10
+MANY_OUTCOMES = 4096  # distinct outcomes in a block above which blocks shrink (the outcomes are held in
+# memory until the block is written: very varied answers are read in small blocks, so memory stays flat)
 MAX_LINE_BYTES = 64 << 20  # a line longer than this (a run-away cell) is the exact reader's
 SWITCH = "STM_SCREEN_FAST"  # "0": never the columnar reader
 _NL, _CR, _QUOTE = 10, 13, 34
@@ -207,6 +211,7 @@ class Columnar:
         self.names = [f"c{i}" for i in range(plan.width)]
         needed = {i for t in plan.targets for i in t.indices} | set(plan.id_indices)
         self.include = [self.names[i] for i in sorted(needed)]
+        self.groups = 0  # distinct outcomes of the last block
 
     def run(self, n: int) -> int | None:
         """Score the rest of the file; the number of records so far. None: not read here at all (the
@@ -222,8 +227,9 @@ class Columnar:
             return None
         pos = start
         carry = b""
+        size = min(FIRST_BLOCK, BLOCK_BYTES)
         while True:
-            block = os.pread(fd, BLOCK_BYTES, pos + len(carry))
+            block = os.pread(fd, size, pos + len(carry))
             data = carry + block if carry else block
             if block:
                 cut = data.rfind(b"\n") + 1
@@ -243,6 +249,10 @@ class Columnar:
                 return self._exact(pos, lines, n)
             pos += len(chunk)
             lines += chunk.count(b"\n")
+            if self.groups > MANY_OUTCOMES:
+                size = max(MIN_BLOCK, min(BLOCK_BYTES, size * MANY_OUTCOMES // self.groups))
+            else:
+                size = min(BLOCK_BYTES, size * 2)
             if self.progress is not None:
                 self.progress(pos)
             if not block:
@@ -363,21 +373,28 @@ class Columnar:
             first = first[first2]
         counts = np.bincount(codes, minlength=len(first)).tolist()
         keys = np.stack([t[first] for t in toks], axis=1).tolist()
-        outcomes = []
+        tails = []
         note_bad = self.writer.note_bad
         by_fp = rs._by_fp
+        self.groups = len(keys)
         for j, r in enumerate(first.tolist()):
-            if rs._generation != generation:  # memos reset while scoring: tokens from the cells again
-                out = rs.outcome(rs.tokens(rs.cells(self._row(table, r))))
-            else:
-                key_fp = fp_keys[j] if fp_keys else None
-                found = by_fp.get(key_fp) if key_fp is not None else None
-                out = found if found is not None else rs.outcome(tuple(keys[j]))
+            if rs._generation != generation:
+                # the memos were reset (very varied answers): the tokens of the records left, anew
+                while True:
+                    generation = rs._generation
+                    fresh = self._tokens(table)
+                    if generation == rs._generation:
+                        break
+                keys = np.stack([t[first] for t in fresh], axis=1).tolist()
+                fp_keys = []  # their parts name tokens of before
+            key_fp = fp_keys[j] if fp_keys else None
+            found = by_fp.get(key_fp) if key_fp is not None else None
+            out = found if found is not None else rs.outcome(tuple(keys[j]))
             if not out.n:
                 note_bad(n + r + 1, out)
             out.n += counts[j]
-            outcomes.append(out)
-        self._write(table, codes, outcomes, n)
+            tails.append(out.tail)
+        self._write(table, codes, tails, n)
         return n + rows
 
     def _fingerprints(self, keys: Any) -> tuple[Any, list[Any], int]:
@@ -438,19 +455,13 @@ class Columnar:
             return np.zeros(rows, dtype=np.int64), parts, gates
         return _Codes.combine(parts, rows)[0], parts, gates
 
-    def _row(self, table: Any, r: int) -> list[str]:
-        row = [""] * self.plan.width
-        for name in self.include:
-            row[int(name[1:])] = table.column(name)[r].as_py()
-        return row
-
-    def _write(self, table: Any, codes: Any, outcomes: list[Any], n: int) -> None:
+    def _write(self, table: Any, codes: Any, tails: list[str], n: int) -> None:
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         rows = table.num_rows
-        tails = pa.array([o.tail for o in outcomes], pa.string()).take(pa.array(codes))
+        row_tails = pa.array(tails, pa.string()).take(pa.array(codes))
         numbers = pa.array(np.arange(n + 1, n + rows + 1, dtype=np.int64)).cast(pa.string())
         if self.plan.id_indices:
             ids = table.column(self.names[self.plan.id_indices[0]]).combine_chunks()
@@ -461,7 +472,7 @@ class Columnar:
                 ids = pc.replace_with_mask(ids, odd, fixed)
         else:
             ids = pa.scalar("")
-        joined = pc.binary_join_element_wise(self.writer.prefix, numbers, ",", ids, tails, "")
+        joined = pc.binary_join_element_wise(self.writer.prefix, numbers, ",", ids, row_tails, "")
         if isinstance(joined, pa.ChunkedArray):
             joined = joined.combine_chunks()
         offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)

@@ -34,6 +34,11 @@ from stm_screen.io.csvcells import Number
 MAX_MEMO = 50_000  # distinct cell texts remembered per column
 MAX_TOKENS = 100_000  # distinct answers remembered per column (before everything is forgotten)
 MAX_OUTCOMES = 100_000
+# what the outcomes remembered may hold, roughly, in bytes (their texts and the memos around them): with
+# very varied answers (each record an outcome of its own) everything is forgotten past it, so that memory
+# stays flat at any size and answer variety; the counts are kept (see _reset)
+MAX_OUTCOME_BYTES = 24 << 20
+OUTCOME_OVERHEAD = 1500  # bytes an outcome holds beside its texts (its object, tuples and memo entries)
 IGNORED = "ignored"  # tally key ("ignored", question id): answers ignored by the skip rule
 FINGERPRINT_AFTER = 64  # outcomes computed by the scorer before a plan's fingerprint is compiled
 
@@ -327,6 +332,7 @@ class RecordScorer:
         ]
         self._by_fp: dict[Hashable, Outcome] = {}
         self._interned: dict[str, Outcome] = {}  # an outcome's JSON (and ignored answers) -> its one object
+        self._held = 0  # bytes held by the outcomes remembered, roughly (see MAX_OUTCOME_BYTES)
         self._urgency = {rf.id: rf.urgency for rf in ruleset.red_flags if rf.urgency in URGENCY_ORDER}
 
         self._generation = 0
@@ -391,6 +397,7 @@ class RecordScorer:
             group.clear()
         self._by_fp.clear()
         self._interned.clear()
+        self._held = 0
         self._bad_ids.clear()
         for errors in self._errors:
             errors.clear()
@@ -549,10 +556,11 @@ class RecordScorer:
         intern = made.json if not made.ignored else f"{made.json}\x00{' '.join(made.ignored)}"
         result = self._interned.get(intern)
         if result is None:
-            if len(self._interned) >= MAX_OUTCOMES:
+            if len(self._interned) >= MAX_OUTCOMES or self._held >= MAX_OUTCOME_BYTES:
                 self._reset()  # the tokens of this record are void from here: count it, do not remember it
                 return self._new(made)
             result = self._interned[intern] = self._new(made)
+            self._held += 4 * len(intern) + OUTCOME_OVERHEAD
         if fp is not None:
             if len(self._by_fp) >= MAX_OUTCOMES:
                 self._by_fp.clear()
