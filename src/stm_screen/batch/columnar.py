@@ -179,10 +179,13 @@ class _Codes:
 
 
 def _decode(table: Any, name: str) -> tuple[Any, list[str]]:
-    """A string column's codes (numpy) and the distinct texts, in order of first occurrence."""
+    """A column's codes (numpy) and the distinct texts they stand for (read as a dictionary column, its
+    dictionaries unified; or a string column, encoded here)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(table.column(name).combine_chunks())
+    column = table.column(name).combine_chunks()
+    encoded = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
 
@@ -212,6 +215,7 @@ class Columnar:
         needed = {i for t in plan.targets for i in t.indices} | set(plan.id_indices)
         self.include = [self.names[i] for i in sorted(needed)]
         self.groups = 0  # distinct outcomes of the last block
+        self.ids = {self.names[i] for i in plan.id_indices}  # read as text; the answers as dictionaries
 
     def run(self, n: int) -> int | None:
         """Score the rest of the file; the number of records so far. None: not read here at all (the
@@ -284,7 +288,10 @@ class Columnar:
                     invalid_row_handler=invalid,
                 ),
                 convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(self.include, pa.string()),
+                    column_types={
+                        name: pa.string() if name in self.ids else pa.dictionary(pa.int32(), pa.string())
+                        for name in self.include
+                    },
                     include_columns=self.include,
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
@@ -295,7 +302,7 @@ class Columnar:
             raise _Exact from exc
         if ragged:
             raise _Exact
-        return table
+        return table.unify_dictionaries()
 
     def _tokens(self, table: Any) -> list[Any]:
         """Per answer column, the token of each record (numpy), as the record scorer makes them."""

@@ -37,7 +37,7 @@ MAX_OUTCOMES = 100_000
 # what the outcomes remembered may hold, roughly, in bytes (their texts and the memos around them): with
 # very varied answers (each record an outcome of its own) everything is forgotten past it, so that memory
 # stays flat at any size and answer variety; the counts are kept (see _reset)
-MAX_OUTCOME_BYTES = 24 << 20
+MAX_OUTCOME_BYTES = 40 << 20
 OUTCOME_OVERHEAD = 1500  # bytes an outcome holds beside its texts (its object, tuples and memo entries)
 IGNORED = "ignored"  # tally key ("ignored", question id): answers ignored by the skip rule
 FINGERPRINT_AFTER = 64  # outcomes computed by the scorer before a plan's fingerprint is compiled
