@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 BLOCK_BYTES = 8 << 20  # bytes of whole lines read and checked at a time, at most
 FIRST_BLOCK = 1 << 20  # the first block; the next ones double while records share outcomes
 MIN_BLOCK = 128 << 10
+MAX_TIED_TABLE = 1 << 21  # entries of a table of tied columns' representatives (see Columnar._tied)
+MAX_BY_PARTS = 100_000
 MANY_OUTCOMES = 4096  # distinct outcomes in a block above which blocks shrink (the outcomes are held in
 # memory until the block is written: very varied answers are read in small blocks, so memory stays flat)
 MAX_LINE_BYTES = 64 << 20  # a line longer than this (a run-away cell) is the exact reader's
@@ -215,6 +217,9 @@ class Columnar:
         needed = {i for t in plan.targets for i in t.indices} | set(plan.id_indices)
         self.include = [self.names[i] for i in sorted(needed)]
         self.groups = 0  # distinct outcomes of the last block
+        self.tied: dict[int, tuple[int, int, Any]] = {}  # see _tied: (generation, radix, table)
+        self.by_parts: dict[bytes, Any] = {}  # a fingerprint's parts (as bytes) -> its outcome
+        self.parts_generation = -1
         self.ids = {self.names[i] for i in plan.id_indices}  # read as text; the answers as dictionaries
 
     def run(self, n: int) -> int | None:
@@ -322,6 +327,8 @@ class Columnar:
             out.append(lut[codes])
         # tied columns (an atom over several questions): the representative tokens of their class
         for c, (members, _) in enumerate(rs.comps):
+            if self._tied(c, members, out):
+                continue
             codes, first = _Codes.combine([out[i] for i in members], table.num_rows)
             reps = []
             for r in first.tolist():
@@ -330,6 +337,37 @@ class Columnar:
             for m, i in enumerate(members):
                 out[i] = np.array([rep[m] for rep in reps], dtype=np.int64)[codes]
         return out
+
+    def _tied(self, c: int, members: tuple[int, ...], out: list[Any]) -> bool:
+        """The representative tokens of a group of tied columns through a table kept across blocks (per
+        combination of the members' tokens, filled by the record scorer the first time it occurs); False
+        when the tokens are too many for a table."""
+        import numpy as np
+
+        rs = self.rs
+        cols = [out[i] for i in members]
+        radix = 1 << max(int(col.max()) for col in cols).bit_length()
+        if radix ** len(cols) > MAX_TIED_TABLE:
+            return False
+        state = self.tied.get(c)
+        if state is None or state[0] != rs._generation or state[1] < radix:
+            state = (rs._generation, radix, np.full((len(cols), radix ** len(cols)), -1, dtype=np.int64))
+            self.tied[c] = state
+        _, radix, table = state
+        ok = np.logical_and.reduce([col >= 0 for col in cols])  # a cell that cannot be read keeps its token
+        idx = np.zeros(len(cols[0]), dtype=np.int64)
+        for col in cols:
+            idx = idx * radix + np.where(ok, col, 0)
+        missing = np.flatnonzero(ok & (table[0][idx] < 0))
+        if len(missing):
+            _, first = np.unique(idx[missing], return_index=True)
+            for r in missing[first].tolist():
+                rep = rs._rep(c, tuple(int(col[r]) for col in cols))
+                for m in range(len(cols)):
+                    table[m][idx[r]] = rep[m]
+        for m, i in enumerate(members):
+            out[i] = np.where(ok, table[m][idx], cols[m])
+        return True
 
     def _block(self, chunk: bytes, n: int) -> int:
         if not _simple(chunk, ord(self.src.delimiter)):
@@ -364,19 +402,13 @@ class Columnar:
             at = np.full(len(first), -1, dtype=np.int64)
             at[good] = np.arange(len(good), dtype=np.int64)
             pos = at[first2]
-            table_parts = np.stack(parts, axis=1)[np.maximum(pos, 0)].tolist() if parts else [[]] * len(pos)
-            items = len(rs._items)
-            for p, vals in zip(pos.tolist(), table_parts, strict=True):
-                if p < 0:
-                    fp_keys.append(None)
-                    continue
-                fp: tuple[Any, ...] = (
-                    *(bool(v) for v in vals[:gates]),
-                    *(_RESULT[v] for v in vals[gates : len(vals) - items]),
-                )
-                if items:
-                    fp = (*fp, tuple(None if v < 0 else v for v in vals[len(vals) - items :]))
-                fp_keys.append(fp)
+            mat = np.ascontiguousarray(
+                np.stack(parts, axis=1)[np.maximum(pos, 0)] if parts else np.zeros((len(pos), 1))
+            )
+            raw = mat.view(np.dtype((np.void, mat.dtype.itemsize * mat.shape[1]))).ravel().tolist()
+            fp_keys = [None if p < 0 else b for p, b in zip(pos.tolist(), raw, strict=True)]
+            self.fp_rows = mat
+            self.gates = gates
             first = first[first2]
         counts = np.bincount(codes, minlength=len(first)).tolist()
         keys = np.stack([t[first] for t in toks], axis=1).tolist()
@@ -384,6 +416,7 @@ class Columnar:
         note_bad = self.writer.note_bad
         by_fp = rs._by_fp
         self.groups = len(keys)
+        out: Any
         for j, r in enumerate(first.tolist()):
             if rs._generation != generation:
                 # the memos were reset (very varied answers): the tokens of the records left, anew
@@ -395,14 +428,36 @@ class Columnar:
                 keys = np.stack([t[first] for t in fresh], axis=1).tolist()
                 fp_keys = []  # their parts name tokens of before
             key_fp = fp_keys[j] if fp_keys else None
-            found = by_fp.get(key_fp) if key_fp is not None else None
-            out = found if found is not None else rs.outcome(tuple(keys[j]))
+            if key_fp is None:
+                out = rs.outcome(tuple(keys[j]))
+            else:
+                if self.parts_generation != rs._generation or len(self.by_parts) >= MAX_BY_PARTS:
+                    self.by_parts.clear()  # outcomes of before a reset are counted no more
+                    self.parts_generation = rs._generation
+                out = self.by_parts.get(key_fp)
+                if out is None:
+                    out = by_fp.get(self._fingerprint(self.fp_rows[j].tolist()))
+                    if out is None:
+                        out = rs.outcome(tuple(keys[j]))
+                    if rs._generation == self.parts_generation:
+                        self.by_parts[key_fp] = out
             if not out.n:
                 note_bad(n + r + 1, out)
             out.n += counts[j]
             tails.append(out.tail)
         self._write(table, codes, tails, n)
         return n + rows
+
+    def _fingerprint(self, vals: list[int]) -> tuple[Any, ...]:
+        """The record scorer's own fingerprint (a key of its memo) from the parts of :meth:`_fingerprints`."""
+        gates, items = self.gates, len(self.rs._items)
+        fp: tuple[Any, ...] = (
+            *(bool(v) for v in vals[:gates]),
+            *(_RESULT[v] for v in vals[gates : len(vals) - items]),
+        )
+        if items:
+            fp = (*fp, tuple(None if v < 0 else v for v in vals[len(vals) - items :]))
+        return fp
 
     def _fingerprints(self, keys: Any) -> tuple[Any, list[Any], int]:
         """The fingerprint (see ``RecordScorer._compile_fingerprint``) of each row of canonical tokens
