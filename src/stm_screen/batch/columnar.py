@@ -33,7 +33,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from stm_screen.batch.output import CsvWriter, Writer, csv_cell
@@ -224,7 +224,8 @@ class Columnar:
 
     def run(self, n: int) -> int | None:
         """Score the rest of the file; the number of records so far. None: not read here at all (the
-        caller reads on exactly, from where it is)."""
+        caller reads on exactly, from where it is). The next block is read and parsed (Arrow, numpy: no
+        interpreter lock held) while this one is scored, unless ``--jobs 1``."""
         assert self.src.window is not None
         fd = self.src.window.fd
         lines = self.src.lines_before + self.src.line()
@@ -234,38 +235,89 @@ class Columnar:
             return None
         if start is None:
             return None
-        pos = start
+        self.size = min(FIRST_BLOCK, BLOCK_BYTES)
+        chunks = self._chunks(fd, start)
+        pool = None
+        if self.threads:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(1)
+
+        def prepare(item: tuple[int, bytes | None] | None) -> Any:
+            if item is None or item[1] is None:
+                return None
+            return pool.submit(self._prepare, item[1]) if pool is not None else None
+
+        try:
+            item = next(chunks, None)
+            ahead = prepare(item)
+            while item is not None:
+                pos, chunk = item
+                if chunk is None:  # a line longer than MAX_LINE_BYTES
+                    return self._exact(pos, self._lines_at(fd, start, lines, pos), n)
+                nxt = next(chunks, None)
+                now, ahead = ahead, prepare(nxt)
+                try:
+                    table = now.result() if now is not None else self._prepare(chunk)
+                    n = self._block(table, n)
+                except _Exact:
+                    if ahead is not None:
+                        ahead.cancel()
+                    return self._exact(pos, self._lines_at(fd, start, lines, pos), n)
+                if self.groups > MANY_OUTCOMES:
+                    self.size = min(BLOCK_BYTES, max(MIN_BLOCK, self.size * MANY_OUTCOMES // self.groups))
+                else:
+                    self.size = min(BLOCK_BYTES, self.size * 2)
+                if self.progress is not None:
+                    self.progress(pos + len(chunk))
+                item = nxt
+            return n
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _chunks(self, fd: int, pos: int) -> Iterator[tuple[int, bytes | None]]:
+        """(offset, block of whole lines) to the end of the file; (offset, None) for a line too long."""
         carry = b""
-        size = min(FIRST_BLOCK, BLOCK_BYTES)
         while True:
-            block = os.pread(fd, size, pos + len(carry))
+            block = os.pread(fd, self.size, pos + len(carry))
             data = carry + block if carry else block
             if block:
                 cut = data.rfind(b"\n") + 1
                 if cut == 0:  # one line longer than a block
                     if len(data) > MAX_LINE_BYTES:
-                        return self._exact(pos, lines, n)
+                        yield pos, None
+                        return
                     carry = data
                     continue
                 chunk, carry = data[:cut], data[cut:]
             else:
                 chunk, carry = data, b""
                 if not chunk:
-                    return n
-            try:
-                n = self._block(chunk, n)
-            except _Exact:
-                return self._exact(pos, lines, n)
+                    return
+            yield pos, chunk
             pos += len(chunk)
-            lines += chunk.count(b"\n")
-            if self.groups > MANY_OUTCOMES:
-                size = max(MIN_BLOCK, min(BLOCK_BYTES, size * MANY_OUTCOMES // self.groups))
-            else:
-                size = min(BLOCK_BYTES, size * 2)
-            if self.progress is not None:
-                self.progress(pos)
             if not block:
-                return n
+                return
+
+    @staticmethod
+    def _lines_at(fd: int, start: int, lines: int, pos: int) -> int:
+        """The physical lines before byte ``pos``: ``lines`` before ``start``, and the line feeds between
+        (blocks taken are made of whole lines ending in LF or CRLF)."""
+        at = start
+        while at < pos:
+            piece = os.pread(fd, min(1 << 20, pos - at), at)
+            if not piece:
+                break
+            lines += piece.count(b"\n")
+            at += len(piece)
+        return lines
+
+    def _prepare(self, chunk: bytes) -> Any:
+        """A block checked and parsed (see the module doc); raises _Exact."""
+        if not _simple(chunk, ord(self.src.delimiter)):
+            raise _Exact
+        return self._table(chunk)
 
     # --- one block --------------------------------------------------------------------------------------
 
@@ -369,10 +421,7 @@ class Columnar:
             out[i] = np.where(ok, table[m][idx], cols[m])
         return True
 
-    def _block(self, chunk: bytes, n: int) -> int:
-        if not _simple(chunk, ord(self.src.delimiter)):
-            raise _Exact
-        table = self._table(chunk)
+    def _block(self, table: Any, n: int) -> int:
         rows: int = table.num_rows
         if not rows:
             return n
