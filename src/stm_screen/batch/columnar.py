@@ -43,11 +43,12 @@ if TYPE_CHECKING:
     from stm_screen.batch.columns import Plan
     from stm_screen.batch.scoring import RecordScorer
 
-BLOCK_BYTES = 8 << 20  # bytes of whole lines read and checked at a time, at most
+BLOCK_BYTES = 4 << 20  # bytes of whole lines read and checked at a time, at most
 FIRST_BLOCK = 1 << 20  # the first block; the next ones double while records share outcomes
 MIN_BLOCK = 128 << 10
 MAX_TIED_TABLE = 1 << 21  # entries of a table of tied columns' representatives (see Columnar._tied)
 MAX_BY_PARTS = 100_000
+MAX_DENSE = 1 << 16  # combinations of tokens a condition's table may cover
 MANY_OUTCOMES = 4096  # distinct outcomes in a block above which blocks shrink (the outcomes are held in
 # memory until the block is written: very varied answers are read in small blocks, so memory stays flat)
 MAX_LINE_BYTES = 64 << 20  # a line longer than this (a run-away cell) is the exact reader's
@@ -526,7 +527,25 @@ class Columnar:
             present = [i for i in idx if i >= 0]
             if not present:
                 value = decide(None if len(idx) == 1 else (None,) * len(idx), [None] * (len(rs.targets) + 1))
-                return np.full(rows, _code(value), dtype=np.int64)
+                return np.full(rows, _code(value), dtype=np.int8)
+            radices = [int(cols[i].max()) + 2 for i in present]  # tokens from -1 (no answer) up
+            size = 1
+            for radix in radices:
+                size *= radix
+            if size <= MAX_DENSE:  # a table over every combination of the tokens: no hashing
+                flat = np.zeros(rows, dtype=np.int64)
+                for i, radix in zip(present, radices, strict=True):
+                    flat = flat * radix + (cols[i] + 1)
+                table = np.zeros(size, dtype=np.int8)
+                for k in np.flatnonzero(np.bincount(flat, minlength=size)).tolist():
+                    at_k: list[Any] = [None] * (len(rs.targets) + 1)
+                    rest = k
+                    for i, radix in zip(reversed(present), reversed(radices), strict=True):
+                        rest, digit = divmod(rest, radix)
+                        at_k[i] = None if digit == 0 else digit - 1
+                    key_k = at_k[idx[0]] if len(idx) == 1 else tuple(at_k[i] if i >= 0 else None for i in idx)
+                    table[k] = _code(decide(key_k, at_k))
+                return table[flat]
             codes, first = _Codes.combine([cols[i] for i in present], rows)
             lut = []
             for r in first.tolist():
@@ -536,7 +555,7 @@ class Columnar:
                     live[i] = None if v < 0 else v
                 key = live[idx[0]] if len(idx) == 1 else tuple(live[i] if i >= 0 else None for i in idx)
                 lut.append(_code(decide(key, live)))
-            return np.array(lut, dtype=np.int64)[codes]
+            return np.array(lut, dtype=np.int8)[codes]
 
         for j, (qi, _cond, _names, idx, _get) in enumerate(rs._gated_fp):
             if qi < 0:
