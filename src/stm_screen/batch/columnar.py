@@ -440,10 +440,10 @@ class Columnar:
         fp_keys: list[Any] = []
         if rs._fp_ok and len(first) > FEW_KEYS:
             # many distinct answers: records grouped by what their outcome depends on (the fingerprint)
-            keys = np.stack([t[first] for t in toks], axis=1)
-            bad = keys.min(axis=1) < 0
+            at_first = [t[first] for t in toks]
+            bad = np.minimum.reduce(at_first) < 0
             good = np.flatnonzero(~bad)
-            fps, parts, gates = self._fingerprints(keys[good])
+            fps, parts, gates = self._fingerprints([c[good] for c in at_first])
             grouped = np.empty(len(first), dtype=np.int64)
             grouped[good] = fps
             grouped[bad] = np.arange(int(bad.sum()), dtype=np.int64) + (int(fps.max()) + 1 if len(fps) else 0)
@@ -452,9 +452,8 @@ class Columnar:
             at = np.full(len(first), -1, dtype=np.int64)
             at[good] = np.arange(len(good), dtype=np.int64)
             pos = at[first2]
-            mat = np.ascontiguousarray(
-                np.stack(parts, axis=1)[np.maximum(pos, 0)] if parts else np.zeros((len(pos), 1))
-            )
+            taken = np.maximum(pos, 0)
+            mat = np.stack([p[taken] for p in parts], axis=1) if parts else np.zeros((len(pos), 1))
             raw = mat.view(np.dtype((np.void, mat.dtype.itemsize * mat.shape[1]))).ravel().tolist()
             fp_keys = [None if p < 0 else b for p, b in zip(pos.tolist(), raw, strict=True)]
             self.fp_rows = mat
@@ -509,7 +508,7 @@ class Columnar:
             fp = (*fp, tuple(None if v < 0 else v for v in vals[len(vals) - items :]))
         return fp
 
-    def _fingerprints(self, keys: Any) -> tuple[Any, list[Any], int]:
+    def _fingerprints(self, cols: list[Any]) -> tuple[Any, list[Any], int]:
         """The fingerprint (see ``RecordScorer._compile_fingerprint``) of each row of canonical tokens
         holding no error, as one integer code per row: equal codes, equal fingerprints, equal outcomes; with
         the parts of the fingerprint (per row) and how many of them are the skip rules' (the first ones).
@@ -518,8 +517,8 @@ class Columnar:
         import numpy as np
 
         rs = self.rs
-        rows = len(keys)
-        cols = [keys[:, i].copy() for i in range(keys.shape[1])]  # -1 below: no answer (skipped)
+        rows = len(cols[0])
+        cols = list(cols)  # a column skipped by a skip rule is set to -1 (no answer) below
         parts: list[Any] = []
         gates = 0
 
