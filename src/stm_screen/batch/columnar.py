@@ -221,6 +221,8 @@ class Columnar:
         self.tied: dict[int, tuple[int, int, Any]] = {}  # see _tied: (generation, radix, table)
         self.by_parts: dict[bytes, Any] = {}  # a fingerprint's parts (as bytes) -> its outcome
         self.parts_generation = -1
+        self.out_pool: Any = None
+        self.pending: Any = None  # the block being written (a future)
         self.ids = {self.names[i] for i in plan.id_indices}  # read as text; the answers as dictionaries
 
     def run(self, n: int) -> int | None:
@@ -243,6 +245,7 @@ class Columnar:
             from concurrent.futures import ThreadPoolExecutor
 
             pool = ThreadPoolExecutor(1)
+            self.out_pool = ThreadPoolExecutor(1)  # writes block k while block k + 1 is scored
 
         def prepare(item: tuple[int, bytes | None] | None) -> Any:
             if item is None or item[1] is None:
@@ -255,6 +258,7 @@ class Columnar:
             while item is not None:
                 pos, chunk = item
                 if chunk is None:  # a line longer than MAX_LINE_BYTES
+                    self._drain()
                     return self._exact(pos, self._lines_at(fd, start, lines, pos), n)
                 nxt = next(chunks, None)
                 now, ahead = ahead, prepare(nxt)
@@ -264,6 +268,7 @@ class Columnar:
                 except _Exact:
                     if ahead is not None:
                         ahead.cancel()
+                    self._drain()
                     return self._exact(pos, self._lines_at(fd, start, lines, pos), n)
                 if self.groups > MANY_OUTCOMES:
                     self.size = min(BLOCK_BYTES, max(MIN_BLOCK, self.size * MANY_OUTCOMES // self.groups))
@@ -272,10 +277,20 @@ class Columnar:
                 if self.progress is not None:
                     self.progress(pos + len(chunk))
                 item = nxt
+            self._drain()
             return n
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+            if self.out_pool is not None:
+                self.out_pool.shutdown(wait=True)
+                self.out_pool = None
+
+    def _drain(self) -> None:
+        """Wait for the block being written (raising what writing it raised)."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
 
     def _chunks(self, fd: int, pos: int) -> Iterator[tuple[int, bytes | None]]:
         """(offset, block of whole lines) to the end of the file; (offset, None) for a line too long."""
@@ -494,7 +509,11 @@ class Columnar:
                 note_bad(n + r + 1, out)
             out.n += counts[j]
             tails.append(out.tail)
-        self._write(table, codes, tails, n)
+        if self.out_pool is not None:
+            self._drain()  # at most one block waits to be written; an error writing it is raised here
+            self.pending = self.out_pool.submit(self._write, table, codes, tails, n)
+        else:
+            self._write(table, codes, tails, n)
         return n + rows
 
     def _fingerprint(self, vals: list[int]) -> tuple[Any, ...]:
