@@ -1,8 +1,8 @@
 """`stm-screen batch` on a large CSV against a polars script scoring the same rules, and a bare csv.reader loop.
 
     pip install -e '.[fast]' polars
-    python benchmarks/bench_polars.py                          # 1,000,000 records, plain and varied answers
-    python benchmarks/bench_polars.py --records 1000000 3000000 --repeat 3
+    python benchmarks/bench_polars.py                 # 1,000,000 records; 200,000 with varied answers
+    python benchmarks/bench_polars.py --records 1000000 3000000 --varied-records 200000 1000000 --repeat 3
 
 Each figure is a whole process as a user runs it (interpreter start-up included), the best of ``--repeat``
 runs, interleaved so that all see the same machine load; files are made with gen_records.py and cached in
@@ -99,7 +99,8 @@ def peer_source() -> str:
         "import polars as pl",
         "df = pl.scan_csv(sys.argv[1], infer_schema=False).with_columns(",
         *(
-            f'    (pl.col("{q}").str.to_lowercase() == "yes"),' if t == "boolean"
+            f'    (pl.col("{q}").str.to_lowercase() == "yes"),'
+            if t == "boolean"
             else f'    pl.col("{q}").cast(pl.Float64, strict=False),'
             for q, t in types.items()
             if t in ("boolean", "integer", "number")
@@ -199,15 +200,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--repeat", type=int, default=3, help="runs of each; the best is kept")
-    ap.add_argument("--plain-only", action="store_true", help="leave out the varied answers")
+    ap.add_argument(
+        "--varied-records",
+        type=int,
+        nargs="*",
+        default=[200_000],
+        help="sizes of the varied-answers files (each record about its own outcome: the scorer runs per record)",
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
     peer = Path(tempfile.gettempdir()) / "stm-bench-polars-peer.py"
     peer.write_text(peer_source(), encoding="utf-8")
     exe = shutil.which("stm-screen") or str(Path(sys.executable).parent / "stm-screen")
     cmd = [exe] if Path(exe).exists() else [sys.executable, "-m", "stm_screen"]
-    kinds = (False,) if args.plain_only else (False, True)
-    rows = [measure(records, varied, args.repeat, peer, cmd) for records in args.records for varied in kinds]
+    runs = [(records, False) for records in args.records] + [
+        (records, True) for records in args.varied_records
+    ]
+    rows = [measure(records, varied, args.repeat, peer, cmd) for records, varied in runs]
     if args.json:
         print(json.dumps(rows, indent=2))
         return
