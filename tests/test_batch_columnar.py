@@ -37,8 +37,8 @@ class Spy:
         self.exact = 0
         block, exact = columnar.Columnar._block, columnar.Columnar._exact
 
-        def counted_block(obj: columnar.Columnar, chunk: bytes, n: int) -> int:
-            out = block(obj, chunk, n)
+        def counted_block(obj: columnar.Columnar, table: Any, n: int) -> int:
+            out = block(obj, table, n)
             self.blocks += 1
             return out
 
@@ -207,6 +207,7 @@ def make_file(
     bom=st.booleans(),
     always=st.sampled_from([0.0, 0.2, 1.0]),
     block=st.integers(40, 2000),
+    jobs=st.sampled_from([0, 1]),
 )
 def test_generated_same_bytes(
     tmp_path: Path,
@@ -218,10 +219,11 @@ def test_generated_same_bytes(
     bom: bool,
     always: float,
     block: int,
+    jobs: int,
 ) -> None:
     path = tmp_path / "answers.csv"
     path.write_bytes(make_file(seed, rows, odd, crlf, bom, always))
-    exact, fast, spy = both(path, tmp_path, monkeypatch, block=block)
+    exact, fast, spy = both(path, tmp_path, monkeypatch, block=block, jobs=jobs)
     assert fast == exact
     if not odd and exact["error"] is None:
         assert spy.blocks >= 1 and spy.exact == 0  # a clean file is read in columns to its end

@@ -61,7 +61,9 @@ def peak_rss_kb(args: list[str]) -> int:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in KiB on Linux")
-def test_memory_is_flat(tmp_path: Path) -> None:
+def test_memory_is_flat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default install (no [fast] extra: the exact reader) stays under 100 MB."""
+    monkeypatch.setenv("STM_SCREEN_FAST", "0")
     small, big = tmp_path / "small.csv", tmp_path / "big.csv"
     make_input(small, 2_000)
     make_input(big, 200_000)
@@ -71,6 +73,22 @@ def test_memory_is_flat(tmp_path: Path) -> None:
     assert rss_big - rss_small < 20 * 1024, (rss_small, rss_big)  # 100x the records, not 100x the memory
     with (tmp_path / "b.csv").open(encoding="utf-8") as f:
         assert sum(1 for _ in f) == 200_001
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in KiB on Linux")
+def test_memory_is_flat_with_the_columnar_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the [fast] extra (pyarrow and numpy, about 75 MB of their own) memory does not grow with the
+    file once blocks have reached their largest size."""
+    pytest.importorskip("pyarrow")
+    monkeypatch.setenv("STM_SCREEN_FAST", "1")
+    mid, big = tmp_path / "mid.csv", tmp_path / "big.csv"
+    make_input(mid, 200_000)
+    make_input(big, 600_000)
+    rss_mid = peak_rss_kb([*CMD, "batch", str(mid), "-o", str(tmp_path / "a.csv")])
+    rss_big = peak_rss_kb([*CMD, "batch", str(big), "-o", str(tmp_path / "b.csv")])
+    assert rss_big - rss_mid < 40 * 1024, (rss_mid, rss_big)  # 3x the records, not 3x the memory
+    with (tmp_path / "b.csv").open(encoding="utf-8") as f:
+        assert sum(1 for _ in f) == 600_001
 
 
 def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:

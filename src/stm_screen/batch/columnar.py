@@ -33,7 +33,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from stm_screen.batch.output import CsvWriter, Writer, csv_cell
@@ -43,7 +43,14 @@ if TYPE_CHECKING:
     from stm_screen.batch.columns import Plan
     from stm_screen.batch.scoring import RecordScorer
 
-BLOCK_BYTES = 8 << 20  # bytes of whole lines read and checked at a time
+BLOCK_BYTES = 4 << 20  # bytes of whole lines read and checked at a time, at most
+FIRST_BLOCK = 1 << 20  # the first block; the next ones double while records share outcomes
+MIN_BLOCK = 128 << 10
+MAX_TIED_TABLE = 1 << 21  # entries of a table of tied columns' representatives (see Columnar._tied)
+MAX_BY_PARTS = 100_000
+MAX_DENSE = 1 << 16  # combinations of tokens a condition's table may cover
+MANY_OUTCOMES = 4096  # distinct outcomes in a block above which blocks shrink (the outcomes are held in
+# memory until the block is written: very varied answers are read in small blocks, so memory stays flat)
 MAX_LINE_BYTES = 64 << 20  # a line longer than this (a run-away cell) is the exact reader's
 SWITCH = "STM_SCREEN_FAST"  # "0": never the columnar reader
 _NL, _CR, _QUOTE = 10, 13, 34
@@ -175,10 +182,13 @@ class _Codes:
 
 
 def _decode(table: Any, name: str) -> tuple[Any, list[str]]:
-    """A string column's codes (numpy) and the distinct texts, in order of first occurrence."""
+    """A column's codes (numpy) and the distinct texts they stand for (read as a dictionary column, its
+    dictionaries unified; or a string column, encoded here)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(table.column(name).combine_chunks())
+    column = table.column(name).combine_chunks()
+    encoded = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
 
@@ -207,10 +217,18 @@ class Columnar:
         self.names = [f"c{i}" for i in range(plan.width)]
         needed = {i for t in plan.targets for i in t.indices} | set(plan.id_indices)
         self.include = [self.names[i] for i in sorted(needed)]
+        self.groups = 0  # distinct outcomes of the last block
+        self.tied: dict[int, tuple[int, int, Any]] = {}  # see _tied: (generation, radix, table)
+        self.by_parts: dict[bytes, Any] = {}  # a fingerprint's parts (as bytes) -> its outcome
+        self.parts_generation = -1
+        self.out_pool: Any = None
+        self.pending: Any = None  # the block being written (a future)
+        self.ids = {self.names[i] for i in plan.id_indices}  # read as text; the answers as dictionaries
 
     def run(self, n: int) -> int | None:
         """Score the rest of the file; the number of records so far. None: not read here at all (the
-        caller reads on exactly, from where it is)."""
+        caller reads on exactly, from where it is). The next block is read and parsed (Arrow, numpy: no
+        interpreter lock held) while this one is scored, unless ``--jobs 1``."""
         assert self.src.window is not None
         fd = self.src.window.fd
         lines = self.src.lines_before + self.src.line()
@@ -220,33 +238,102 @@ class Columnar:
             return None
         if start is None:
             return None
-        pos = start
+        self.size = min(FIRST_BLOCK, BLOCK_BYTES)
+        chunks = self._chunks(fd, start)
+        pool = None
+        if self.threads:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(1)
+            self.out_pool = ThreadPoolExecutor(1)  # writes block k while block k + 1 is scored
+
+        def prepare(item: tuple[int, bytes | None] | None) -> Any:
+            if item is None or item[1] is None:
+                return None
+            return pool.submit(self._prepare, item[1]) if pool is not None else None
+
+        try:
+            item = next(chunks, None)
+            ahead = prepare(item)
+            while item is not None:
+                pos, chunk = item
+                if chunk is None:  # a line longer than MAX_LINE_BYTES
+                    self._drain()
+                    return self._exact(pos, self._lines_at(fd, start, lines, pos), n)
+                nxt = next(chunks, None)
+                now, ahead = ahead, prepare(nxt)
+                try:
+                    table = now.result() if now is not None else self._prepare(chunk)
+                    n = self._block(table, n)
+                except _Exact:
+                    if ahead is not None:
+                        ahead.cancel()
+                    self._drain()
+                    return self._exact(pos, self._lines_at(fd, start, lines, pos), n)
+                if self.groups > MANY_OUTCOMES:
+                    self.size = min(BLOCK_BYTES, max(MIN_BLOCK, self.size * MANY_OUTCOMES // self.groups))
+                else:
+                    self.size = min(BLOCK_BYTES, self.size * 2)
+                if self.progress is not None:
+                    self.progress(pos + len(chunk))
+                item = nxt
+            self._drain()
+            return n
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            if self.out_pool is not None:
+                self.out_pool.shutdown(wait=True)
+                self.out_pool = None
+
+    def _drain(self) -> None:
+        """Wait for the block being written (raising what writing it raised)."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def _chunks(self, fd: int, pos: int) -> Iterator[tuple[int, bytes | None]]:
+        """(offset, block of whole lines) to the end of the file; (offset, None) for a line too long."""
         carry = b""
         while True:
-            block = os.pread(fd, BLOCK_BYTES, pos + len(carry))
+            block = os.pread(fd, self.size, pos + len(carry))
             data = carry + block if carry else block
             if block:
                 cut = data.rfind(b"\n") + 1
                 if cut == 0:  # one line longer than a block
                     if len(data) > MAX_LINE_BYTES:
-                        return self._exact(pos, lines, n)
+                        yield pos, None
+                        return
                     carry = data
                     continue
                 chunk, carry = data[:cut], data[cut:]
             else:
                 chunk, carry = data, b""
                 if not chunk:
-                    return n
-            try:
-                n = self._block(chunk, n)
-            except _Exact:
-                return self._exact(pos, lines, n)
+                    return
+            yield pos, chunk
             pos += len(chunk)
-            lines += chunk.count(b"\n")
-            if self.progress is not None:
-                self.progress(pos)
             if not block:
-                return n
+                return
+
+    @staticmethod
+    def _lines_at(fd: int, start: int, lines: int, pos: int) -> int:
+        """The physical lines before byte ``pos``: ``lines`` before ``start``, and the line feeds between
+        (blocks taken are made of whole lines ending in LF or CRLF)."""
+        at = start
+        while at < pos:
+            piece = os.pread(fd, min(1 << 20, pos - at), at)
+            if not piece:
+                break
+            lines += piece.count(b"\n")
+            at += len(piece)
+        return lines
+
+    def _prepare(self, chunk: bytes) -> Any:
+        """A block checked and parsed (see the module doc); raises _Exact."""
+        if not _simple(chunk, ord(self.src.delimiter)):
+            raise _Exact
+        return self._table(chunk)
 
     # --- one block --------------------------------------------------------------------------------------
 
@@ -274,7 +361,10 @@ class Columnar:
                     invalid_row_handler=invalid,
                 ),
                 convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(self.include, pa.string()),
+                    column_types={
+                        name: pa.string() if name in self.ids else pa.dictionary(pa.int32(), pa.string())
+                        for name in self.include
+                    },
                     include_columns=self.include,
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
@@ -285,7 +375,7 @@ class Columnar:
             raise _Exact from exc
         if ragged:
             raise _Exact
-        return table
+        return table.unify_dictionaries()
 
     def _tokens(self, table: Any) -> list[Any]:
         """Per answer column, the token of each record (numpy), as the record scorer makes them."""
@@ -305,6 +395,8 @@ class Columnar:
             out.append(lut[codes])
         # tied columns (an atom over several questions): the representative tokens of their class
         for c, (members, _) in enumerate(rs.comps):
+            if self._tied(c, members, out):
+                continue
             codes, first = _Codes.combine([out[i] for i in members], table.num_rows)
             reps = []
             for r in first.tolist():
@@ -314,10 +406,38 @@ class Columnar:
                 out[i] = np.array([rep[m] for rep in reps], dtype=np.int64)[codes]
         return out
 
-    def _block(self, chunk: bytes, n: int) -> int:
-        if not _simple(chunk, ord(self.src.delimiter)):
-            raise _Exact
-        table = self._table(chunk)
+    def _tied(self, c: int, members: tuple[int, ...], out: list[Any]) -> bool:
+        """The representative tokens of a group of tied columns through a table kept across blocks (per
+        combination of the members' tokens, filled by the record scorer the first time it occurs); False
+        when the tokens are too many for a table."""
+        import numpy as np
+
+        rs = self.rs
+        cols = [out[i] for i in members]
+        radix = 1 << max(int(col.max()) for col in cols).bit_length()
+        if radix ** len(cols) > MAX_TIED_TABLE:
+            return False
+        state = self.tied.get(c)
+        if state is None or state[0] != rs._generation or state[1] < radix:
+            state = (rs._generation, radix, np.full((len(cols), radix ** len(cols)), -1, dtype=np.int64))
+            self.tied[c] = state
+        _, radix, table = state
+        ok = np.logical_and.reduce([col >= 0 for col in cols])  # a cell that cannot be read keeps its token
+        idx = np.zeros(len(cols[0]), dtype=np.int64)
+        for col in cols:
+            idx = idx * radix + np.where(ok, col, 0)
+        missing = np.flatnonzero(ok & (table[0][idx] < 0))
+        if len(missing):
+            _, first = np.unique(idx[missing], return_index=True)
+            for r in missing[first].tolist():
+                rep = rs._rep(c, tuple(int(col[r]) for col in cols))
+                for m in range(len(cols)):
+                    table[m][idx[r]] = rep[m]
+        for m, i in enumerate(members):
+            out[i] = np.where(ok, table[m][idx], cols[m])
+        return True
+
+    def _block(self, table: Any, n: int) -> int:
         rows: int = table.num_rows
         if not rows:
             return n
@@ -335,10 +455,10 @@ class Columnar:
         fp_keys: list[Any] = []
         if rs._fp_ok and len(first) > FEW_KEYS:
             # many distinct answers: records grouped by what their outcome depends on (the fingerprint)
-            keys = np.stack([t[first] for t in toks], axis=1)
-            bad = keys.min(axis=1) < 0
+            at_first = [t[first] for t in toks]
+            bad = np.minimum.reduce(at_first) < 0
             good = np.flatnonzero(~bad)
-            fps, parts, gates = self._fingerprints(keys[good])
+            fps, parts, gates = self._fingerprints([c[good] for c in at_first])
             grouped = np.empty(len(first), dtype=np.int64)
             grouped[good] = fps
             grouped[bad] = np.arange(int(bad.sum()), dtype=np.int64) + (int(fps.max()) + 1 if len(fps) else 0)
@@ -347,42 +467,69 @@ class Columnar:
             at = np.full(len(first), -1, dtype=np.int64)
             at[good] = np.arange(len(good), dtype=np.int64)
             pos = at[first2]
-            table_parts = np.stack(parts, axis=1)[np.maximum(pos, 0)].tolist() if parts else [[]] * len(pos)
-            items = len(rs._items)
-            for p, vals in zip(pos.tolist(), table_parts, strict=True):
-                if p < 0:
-                    fp_keys.append(None)
-                    continue
-                fp: tuple[Any, ...] = (
-                    *(bool(v) for v in vals[:gates]),
-                    *(_RESULT[v] for v in vals[gates : len(vals) - items]),
-                )
-                if items:
-                    fp = (*fp, tuple(None if v < 0 else v for v in vals[len(vals) - items :]))
-                fp_keys.append(fp)
+            taken = np.maximum(pos, 0)
+            mat = np.stack([p[taken] for p in parts], axis=1) if parts else np.zeros((len(pos), 1))
+            raw = mat.view(np.dtype((np.void, mat.dtype.itemsize * mat.shape[1]))).ravel().tolist()
+            fp_keys = [None if p < 0 else b for p, b in zip(pos.tolist(), raw, strict=True)]
+            self.fp_rows = mat
+            self.gates = gates
             first = first[first2]
         counts = np.bincount(codes, minlength=len(first)).tolist()
         keys = np.stack([t[first] for t in toks], axis=1).tolist()
-        outcomes = []
+        tails = []
         note_bad = self.writer.note_bad
         by_fp = rs._by_fp
+        self.groups = len(keys)
+        out: Any
         for j, r in enumerate(first.tolist()):
-            if rs._generation != generation:  # memos reset while scoring: tokens from the cells again
-                out = rs.outcome(rs.tokens(rs.cells(self._row(table, r))))
+            if rs._generation != generation:
+                # the memos were reset (very varied answers): the tokens of the records left, anew
+                while True:
+                    generation = rs._generation
+                    fresh = self._tokens(table)
+                    if generation == rs._generation:
+                        break
+                keys = np.stack([t[first] for t in fresh], axis=1).tolist()
+                fp_keys = []  # their parts name tokens of before
+            key_fp = fp_keys[j] if fp_keys else None
+            if key_fp is None:
+                out = rs.outcome(tuple(keys[j]))
             else:
-                key_fp = fp_keys[j] if fp_keys else None
-                found = by_fp.get(key_fp) if key_fp is not None else None
-                out = found if found is not None else rs.outcome(tuple(keys[j]))
+                if self.parts_generation != rs._generation or len(self.by_parts) >= MAX_BY_PARTS:
+                    self.by_parts.clear()  # outcomes of before a reset are counted no more
+                    self.parts_generation = rs._generation
+                out = self.by_parts.get(key_fp)
+                if out is None:
+                    out = by_fp.get(self._fingerprint(self.fp_rows[j].tolist()))
+                    if out is None:
+                        out = rs.outcome(tuple(keys[j]))
+                    if rs._generation == self.parts_generation:
+                        self.by_parts[key_fp] = out
             if not out.n:
                 note_bad(n + r + 1, out)
             out.n += counts[j]
-            outcomes.append(out)
+            tails.append(out.tail)
             rs.forget_if_full()  # memory flat at any variety (scoring.MAX_MEMO_BYTES): the rows after it
             # take the generation check above
-        self._write(table, codes, outcomes, n)
+        if self.out_pool is not None:
+            self._drain()  # at most one block waits to be written; an error writing it is raised here
+            self.pending = self.out_pool.submit(self._write, table, codes, tails, n)
+        else:
+            self._write(table, codes, tails, n)
         return n + rows
 
-    def _fingerprints(self, keys: Any) -> tuple[Any, list[Any], int]:
+    def _fingerprint(self, vals: list[int]) -> tuple[Any, ...]:
+        """The record scorer's own fingerprint (a key of its memo) from the parts of :meth:`_fingerprints`."""
+        gates, items = self.gates, len(self.rs._items)
+        fp: tuple[Any, ...] = (
+            *(bool(v) for v in vals[:gates]),
+            *(_RESULT[v] for v in vals[gates : len(vals) - items]),
+        )
+        if items:
+            fp = (*fp, tuple(None if v < 0 else v for v in vals[len(vals) - items :]))
+        return fp
+
+    def _fingerprints(self, cols: list[Any]) -> tuple[Any, list[Any], int]:
         """The fingerprint (see ``RecordScorer._compile_fingerprint``) of each row of canonical tokens
         holding no error, as one integer code per row: equal codes, equal fingerprints, equal outcomes; with
         the parts of the fingerprint (per row) and how many of them are the skip rules' (the first ones).
@@ -391,8 +538,8 @@ class Columnar:
         import numpy as np
 
         rs = self.rs
-        rows = len(keys)
-        cols = [keys[:, i].copy() for i in range(keys.shape[1])]  # -1 below: no answer (skipped)
+        rows = len(cols[0])
+        cols = list(cols)  # a column skipped by a skip rule is set to -1 (no answer) below
         parts: list[Any] = []
         gates = 0
 
@@ -400,7 +547,25 @@ class Columnar:
             present = [i for i in idx if i >= 0]
             if not present:
                 value = decide(None if len(idx) == 1 else (None,) * len(idx), [None] * (len(rs.targets) + 1))
-                return np.full(rows, _code(value), dtype=np.int64)
+                return np.full(rows, _code(value), dtype=np.int8)
+            radices = [int(cols[i].max()) + 2 for i in present]  # tokens from -1 (no answer) up
+            size = 1
+            for radix in radices:
+                size *= radix
+            if size <= MAX_DENSE:  # a table over every combination of the tokens: no hashing
+                flat = np.zeros(rows, dtype=np.int64)
+                for i, radix in zip(present, radices, strict=True):
+                    flat = flat * radix + (cols[i] + 1)
+                table = np.zeros(size, dtype=np.int8)
+                for k in np.flatnonzero(np.bincount(flat, minlength=size)).tolist():
+                    at_k: list[Any] = [None] * (len(rs.targets) + 1)
+                    rest = k
+                    for i, radix in zip(reversed(present), reversed(radices), strict=True):
+                        rest, digit = divmod(rest, radix)
+                        at_k[i] = None if digit == 0 else digit - 1
+                    key_k = at_k[idx[0]] if len(idx) == 1 else tuple(at_k[i] if i >= 0 else None for i in idx)
+                    table[k] = _code(decide(key_k, at_k))
+                return table[flat]
             codes, first = _Codes.combine([cols[i] for i in present], rows)
             lut = []
             for r in first.tolist():
@@ -410,7 +575,7 @@ class Columnar:
                     live[i] = None if v < 0 else v
                 key = live[idx[0]] if len(idx) == 1 else tuple(live[i] if i >= 0 else None for i in idx)
                 lut.append(_code(decide(key, live)))
-            return np.array(lut, dtype=np.int64)[codes]
+            return np.array(lut, dtype=np.int8)[codes]
 
         for j, (qi, _cond, _names, idx, _get) in enumerate(rs._gated_fp):
             if qi < 0:
@@ -440,19 +605,13 @@ class Columnar:
             return np.zeros(rows, dtype=np.int64), parts, gates
         return _Codes.combine(parts, rows)[0], parts, gates
 
-    def _row(self, table: Any, r: int) -> list[str]:
-        row = [""] * self.plan.width
-        for name in self.include:
-            row[int(name[1:])] = table.column(name)[r].as_py()
-        return row
-
-    def _write(self, table: Any, codes: Any, outcomes: list[Any], n: int) -> None:
+    def _write(self, table: Any, codes: Any, tails: list[str], n: int) -> None:
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         rows = table.num_rows
-        tails = pa.array([o.tail for o in outcomes], pa.string()).take(pa.array(codes))
+        row_tails = pa.array(tails, pa.string()).take(pa.array(codes))
         numbers = pa.array(np.arange(n + 1, n + rows + 1, dtype=np.int64)).cast(pa.string())
         if self.plan.id_indices:
             ids = table.column(self.names[self.plan.id_indices[0]]).combine_chunks()
@@ -463,7 +622,7 @@ class Columnar:
                 ids = pc.replace_with_mask(ids, odd, fixed)
         else:
             ids = pa.scalar("")
-        joined = pc.binary_join_element_wise(self.writer.prefix, numbers, ",", ids, tails, "")
+        joined = pc.binary_join_element_wise(self.writer.prefix, numbers, ",", ids, row_tails, "")
         if isinstance(joined, pa.ChunkedArray):
             joined = joined.combine_chunks()
         offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)
