@@ -95,7 +95,7 @@ def test_plain_text_is_left_as_it_is() -> None:
 def _hostile_rules(tmp_path: Path) -> Path:
     text = MINIMAL.read_text(encoding="utf-8")
     text = text.replace("text: How many months?", 'text: "\\u3000＝HYPERLINK(1)"')
-    text = text.replace("{id: back, label: Back}", '{id: back, label: "Back\\u2028＋1"}')
+    text = text.replace("{id: back, label: Back}", '{id: back, label: "Back\\n＋1"}')
     text = text.replace("text: Stiff?", 'text: "\\u00a0－2+3"')
     path = tmp_path / "hostile.yaml"
     path.write_text(text, encoding="utf-8")
