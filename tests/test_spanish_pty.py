@@ -149,3 +149,30 @@ def test_a_language_from_the_locale_is_not_asked_again(tmp_path: Path) -> None:
 
 
 PROMPT_ANY = re.compile(r"Type a number from 1 to \d+[^:]*: ")
+
+
+def test_a_usage_error_is_said_in_spanish(tmp_path: Path) -> None:
+    """A typo on the command line, in the installed tool: usage, hint and error all in Spanish."""
+    child = spawn(["batch", "exportacion.csv", "--bogus"], tmp_path)
+    child.expect(pexpect.EOF)
+    child.close()
+    text = child.before.replace("\r\n", "\n")
+    assert child.exitstatus == 2, text
+    assert text.startswith("Uso: stm-screen batch [OPCIONES] ENTRADA...\n"), text
+    assert "Escriba 'stm-screen batch -h' para ver la ayuda." in text
+    assert "Error: No existe la opción: --bogus" in text
+    english = re.findall(r"\b(Usage|OPTIONS|Try|for help|No such option|Possible options)\b", text)
+    assert not english, text
+
+
+def test_help_is_said_in_spanish(tmp_path: Path) -> None:
+    child = spawn(["score", "--help"], tmp_path)
+    child.expect(pexpect.EOF)
+    child.close()
+    text = child.before.replace("\r\n", "\n")
+    assert child.exitstatus == 0, text
+    assert text.startswith("Uso: stm-screen score [OPCIONES] RESPUESTAS\n"), text
+    assert "Argumentos:" in text and "[obligatorio]" in text and "[predeterminado: text]" in text
+    assert "Mostrar este mensaje y salir." in text and "Ejemplos:" in text
+    english = re.findall(r"\b(Usage|Options|Arguments|Show this message|required|default|Examples)\b", text)
+    assert not english, text

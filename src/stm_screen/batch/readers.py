@@ -20,8 +20,9 @@ import os
 import re
 import stat
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import chain, islice, tee
 from pathlib import Path
 from typing import IO, Any
@@ -98,7 +99,77 @@ def find_twice(value: Any, depth: int = 0) -> str | None:
 
 
 def _loads(text: str) -> Any:
+    """The exact reader (the standard library's): every key held twice marked, NaN and Infinity read,
+    numbers beyond a float kept as their text, and its own error messages with line and column."""
     return json.loads(text, parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_pairs)
+
+
+_KEY_END = re.compile(r'"\s*:')
+HUGE = 2.0**63  # orjson reads a whole number beyond 64 bits as a float (the exact reader: an int)
+DEEP = 200  # nesting past this is left to the exact reader (which refuses it as the old reader did)
+
+
+def loads(text: str) -> Any:
+    """A JSON text read with orjson (Rust), giving what :func:`_loads` gives.
+
+    The exact reader reads it instead when orjson refuses it (then the error message is the exact
+    reader's), when it holds a long whole number, when it nests deeply, and when it may hold a key twice
+    (orjson silently keeps the last): every key is a string followed by ':', so a text with no more
+    '":' (spaces allowed before the colon) than the keys orjson kept holds no key twice.
+    """
+    import orjson
+
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _loads(text)
+    return _checked(text, value)
+
+
+def _checked(text: str, value: Any) -> Any:
+    """orjson's reading of ``text`` when it is what the exact reader gives, else the exact reader's."""
+    if type(value) is dict and text.count("{") == 1 and "[" not in text:  # a flat record (most often)
+        keys = len(value)
+        if float in set(map(type, value.values())) and any(_huge(v) for v in value.values()):
+            return _loads(text)
+    else:
+        keys, depth, huge = _census(value)
+        if huge or depth > DEEP:
+            return _loads(text)
+    if text.count(":") == keys:
+        return value
+    # some ':' is not after a key (in a text: a time, an address): count the '"' followed by ':'
+    return value if len(_KEY_END.findall(text)) == keys else _loads(text)
+
+
+def _huge(value: Any) -> bool:
+    """A float orjson may have made of a whole number beyond 64 bits (the exact reader keeps its digits)."""
+    return type(value) is float and not -HUGE < value < HUGE
+
+
+def _census(value: Any) -> tuple[int, int, bool]:
+    """The keys of every object in a parsed JSON value, how deep it nests, and whether it holds a float
+    beyond 64 bits (see :func:`_huge`)."""
+    keys = 0
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if type(item) is dict:
+            keys += len(item)
+            children: Any = item.values()
+        elif type(item) is list:
+            children = item
+        else:
+            if _huge(item):
+                return keys, deepest, True
+            continue
+        if depth > deepest:
+            deepest = depth
+            if depth > DEEP:
+                break
+        stack.extend((child, depth + 1) for child in children if type(child) is not str)
+    return keys, deepest, False
 
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -507,7 +578,7 @@ class RecordSource:
 Source = TableSource | RecordSource
 
 
-def open_source(path: str, *, delimiter: str | None = None) -> Source:
+def open_source(path: str, *, delimiter: str | None = None, jobs: int = 0) -> Source:
     """Open one input by its content (and, for ties, its name)."""
     p = Path(path)
     try:
@@ -538,7 +609,7 @@ def open_source(path: str, *, delimiter: str | None = None) -> Source:
             raise InputFileError(f"{path}: the file is empty")
         if head.startswith(b"PK\x03\x04"):
             handle.close()
-            return open_xlsx(path, size)
+            return open_xlsx(path, size, jobs)
         encoding = sniff_encoding(head, path)
         text_head = head.decode(encoding, errors="ignore").lstrip("\ufeff").lstrip()
         suffix = p.suffix.lower()
@@ -774,16 +845,319 @@ def _enc_name(encoding: str) -> str:
 # --- XLSX ----------------------------------------------------------------------------------------------
 
 
-def open_xlsx(name: str, size: int) -> TableSource:
-    """The first sheet of a workbook, row by row (openpyxl's read-only streaming mode)."""
+def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
+    """The first sheet of a workbook, row by row.
 
+    Read with calamine (Rust) in slices of rows: the sheet's XML is inflated once, cut at row ends, and each
+    slice is handed to calamine as a small workbook of its own (the same styles and shared strings), so
+    memory holds one slice, not the sheet. openpyxl (read-only streaming) reads the rare workbook whose
+    cells calamine would render differently (see :func:`_scan_sheet`), and takes over at the row of a
+    whole number too long for a float, which calamine can only read as a float.
+    """
+    _check_zip_bomb(name)
+    try:
+        book = _Book(name)
+    except InputFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
+        raise InputFileError(
+            f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file saved by a "
+            "spreadsheet?"
+        ) from None
+    # no worksheet found by its relationships: openpyxl says why (or reads what it finds)
+    uncached, exact = _scan_sheet(name, book.sheet[1], book.shared) if book.sheet else (False, True)
+    warning = ""
+    if uncached:
+        warning = (
+            f"{name}: the sheet has formulas whose results were never computed (a workbook written by a "
+            "program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save "
+            "it in a spreadsheet first"
+        )
+    state = {"row": 0}
+    reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs)
+
+    return TableSource(
+        name=name,
+        kind="xlsx",
+        rows=reader,
+        line=lambda: state["row"],
+        size=size,
+        close=reader.close,
+        warning=warning,
+    )
+
+
+class _Book:
+    """What a workbook's parts say: its first worksheet (name, part) and its shared strings."""
+
+    def __init__(self, name: str) -> None:
+        import posixpath
+        import zipfile
+        from xml.etree import ElementTree as ET  # the parts were checked for entity declarations
+
+        rel_ns = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+        doc_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+        with zipfile.ZipFile(name) as z:
+            names = set(z.namelist())
+            self.sizes = {i.filename: i.file_size for i in z.infolist()}
+            root = "xl/workbook.xml"
+            if "_rels/.rels" in names:
+                for rel in ET.fromstring(z.read("_rels/.rels")).iter(f"{rel_ns}Relationship"):
+                    if rel.get("Type", "").endswith("/officeDocument"):
+                        root = _part_path("", rel.get("Target", ""))
+            folder = posixpath.dirname(root)
+            rels_name = f"{folder}/_rels/{posixpath.basename(root)}.rels"
+            targets: dict[str, tuple[str, str]] = {}
+            if rels_name in names:
+                for rel in ET.fromstring(z.read(rels_name)).iter(f"{rel_ns}Relationship"):
+                    targets[rel.get("Id", "")] = (rel.get("Type", ""), _part_path(folder, rel.get("Target", "")))
+            self.sheet: tuple[str, str] | None = None
+            for sheet in ET.fromstring(z.read(root)).iter():
+                if sheet.tag.rpartition("}")[2] != "sheet":
+                    continue
+                kind, part = targets.get(sheet.get(f"{doc_ns}id", ""), ("", ""))
+                if kind.endswith("/worksheet") and part in names:
+                    self.sheet = (sheet.get("name", ""), part)
+                    break
+            shared = next((p for k, p in targets.values() if k.endswith("/sharedStrings") and p in names), "")
+            self.shared = z.read(shared) if shared else b""
+        self.name = name
+        self.root = root
+
+
+def _part_path(folder: str, target: str) -> str:
+    import posixpath
+
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(folder, target)) if folder else posixpath.normpath(target)
+
+
+SLICE_BYTES = 8 * 1024 * 1024  # a slice of the sheet's XML handed to calamine at a time
+XLSX_MAX_HELPERS = 2  # processes reading slices while this one scores (at most one per CPU)
+
+
+class _TakeOver(Exception):  # noqa: N818 - a signal, not an error
+    """A cell that calamine cannot give exactly (a whole number beyond a float's precision)."""
+
+
+@dataclass
+class _Slice:
+    """What calamine made of one slice: its rows (from sheet row ``first``, counted from 0), ``exact``
+    when openpyxl must read on from ``first + len(rows)``, or the name of the error that stopped it."""
+
+    first: int = 0
+    rows: list[list[str]] = field(default_factory=list)
+    exact: bool = False
+    error: str = ""
+
+
+_SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet name, part, fixed parts
+
+
+def _read_slice(data: bytes) -> _Slice:
+    """One slice of sheet XML (a whole ``<worksheet>`` of some rows) read by calamine, as text rows.
+    Runs in a helper process, or here (``_SLICE_PARTS`` says which workbook)."""
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    sheet_name, part, fixed = _SLICE_PARTS
+    if _not_for_calamine(data):
+        return _Slice(exact=True)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+        for member, content in fixed:
+            out.writestr(member, content)
+        out.writestr(part, data)
+    del data
+    buf.seek(0)
+    try:
+        wb = CalamineWorkbook.from_filelike(buf)
+        sheet = wb.get_sheet_by_name(sheet_name)
+        start = sheet.start
+        values = sheet.to_python(skip_empty_area=True) if start is not None else []
+        wb.close()
+    except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
+        return _Slice(error=type(exc).__name__)
+    if start is None:
+        return _Slice(first=-1)
+    first, offset = start
+    lead = [""] * offset
+    rows: list[list[str]] = []
+    try:
+        for values_row in values:
+            row = [v if type(v) is str else _cell_text(v) for v in values_row]
+            while row and row[-1] == "":
+                row.pop()
+            rows.append(lead + row if offset and row else row)
+    except _TakeOver:
+        return _Slice(first=first, rows=rows, exact=True)
+    return _Slice(first=first, rows=rows)
+
+
+def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generator[list[str], None, None]:
+    """The sheet's rows through calamine, slice by slice (see :func:`open_xlsx`): read by helper
+    processes while this one scores, when the sheet is large and ``jobs`` allows it."""
+    import zipfile
+
+    global _SLICE_PARTS
+    assert book.sheet is not None
+    sheet_name, part = book.sheet
+    with zipfile.ZipFile(book.name) as z:  # every part but the worksheets and media: styles, strings...
+        fixed = [
+            (info.filename, z.read(info))
+            for info in z.infolist()
+            if info.filename != part and not info.filename.startswith(("xl/worksheets/", "xl/media/"))
+        ]
+    _SLICE_PARTS = (sheet_name, part, fixed)  # inherited by the helpers (forked)
+    slices = (head + body + tail for head, body, tail in _sheet_slices(book.name, part))
+    pool = _slice_helpers(book, jobs)
+    parsed: Iterator[_Slice] = map(_read_slice, slices) if pool is None else _in_order(pool, slices)
+    done = 0  # sheet rows handed on
+    try:
+        for piece in parsed:
+            if piece.error:
+                raise InputFileError(
+                    f"{book.name}: the workbook's sheet cannot be read after row {done} "
+                    f"({piece.error}); open and save it again in a spreadsheet"
+                )
+            if piece.first < 0:
+                continue
+            if piece.first < done and (piece.rows or piece.exact):  # rows without their numbers
+                piece = _Slice(exact=True)
+            while done < piece.first:  # rows with no value: blank, as openpyxl gives them
+                done += 1
+                state["row"] = done
+                yield []
+            for row in piece.rows:
+                done += 1
+                state["row"] = done
+                yield row
+            if piece.exact:
+                break
+        else:
+            return
+        if pool is not None:
+            pool.terminate()
+        yield from _openpyxl_rows(book.name, state, min_row=done + 1)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+def _slice_helpers(book: _Book, jobs: int) -> Any:
+    """A pool of helper processes for a sheet of several slices, or None (one process: ``--jobs 1``,
+    one CPU, a small sheet, a platform without fork, or threads that a fork would not copy)."""
+    import sys
+
+    assert book.sheet is not None
+    if jobs == 1 or book.sizes.get(book.sheet[1], 0) < 3 * SLICE_BYTES:
+        return None
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return None
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return None
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    helpers = min(jobs or cpus, cpus, XLSX_MAX_HELPERS)
+    if helpers < 2:
+        return None
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork").Pool(helpers, initializer=_helper_start)
+    except OSError:
+        return None
+
+
+def _helper_start() -> None:  # pragma: no cover - runs in a helper
+    """A helper leaves Ctrl-C to the main process (which ends the helpers)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 4) -> Iterator[_Slice]:
+    """The slices read by the pool, in file order, with at most ``ahead`` read ahead of the one used."""
+    waiting: deque[Any] = deque()
+    for data in slices:
+        waiting.append(pool.apply_async(_read_slice, (data,)))
+        del data
+        if len(waiting) >= ahead:
+            yield waiting.popleft().get()
+    while waiting:
+        yield waiting.popleft().get()
+
+
+def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """The sheet's XML as (head, rows, tail) slices: the text before ``<sheetData>``, whole ``<row>``
+    elements of about SLICE_BYTES, and the end of the sheet data with what follows."""
+    import zipfile
+
+    with zipfile.ZipFile(name) as z, z.open(part) as f:
+        buf = b""
+        head = b""
+        while not head:
+            chunk = f.read(1 << 20)
+            buf += chunk
+            at = buf.find(b"<sheetData")
+            if at >= 0:
+                close = buf.find(b">", at)
+                if close >= 0:
+                    if buf[close - 1 : close] == b"/":  # <sheetData/>: no rows at all
+                        return
+                    head, buf = buf[: close + 1], buf[close + 1 :]
+                    break
+            if not chunk:
+                return
+        eof = False
+        while not eof:
+            while len(buf) < SLICE_BYTES:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    eof = True
+                    break
+                buf += chunk
+            if eof:
+                end = buf.rfind(b"</sheetData>")
+                if end < 0:
+                    end = len(buf)  # broken XML: calamine says so
+                yield head, buf[:end], buf[end:] if end < len(buf) else b"</sheetData></worksheet>"
+                return
+            cut = buf.rfind(b"</row>")
+            if cut < 0:
+                continue  # one row longer than a slice: read on
+            cut += len(b"</row>")
+            body, buf = buf[:cut], buf[cut:]
+            yield head, body, b"</sheetData></worksheet>"
+
+
+def _cell_text(value: Any) -> str:
+    """A calamine cell as the text openpyxl's value gave (see :func:`_xlsx_text`)."""
+    if type(value) is float:
+        if value.is_integer():
+            if abs(value) >= 2**53:  # a long whole number, read as a float: openpyxl reads its digits
+                raise _TakeOver
+            return str(int(value))
+        return repr(value)
+    if type(value) is date:  # a date at midnight: openpyxl gives a datetime
+        return f"{value.isoformat()} 00:00:00"
+    return _xlsx_text(value)
+
+
+def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Generator[list[str], None, None]:
+    """The sheet's rows through openpyxl's read-only streaming mode, from ``min_row`` on."""
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-    _check_zip_bomb(name)
     try:
         # a file object, not the name: openpyxl refuses names that do not end in .xlsx, and a workbook is
         # a workbook whatever it is called (an export saved as .csv, or with no extension)
-        handle = open(name, "rb")  # noqa: SIM115 - the workbook keeps it open; closed with it
+        handle = open(name, "rb")  # noqa: SIM115 - closed below
         try:
             wb = load_workbook(handle, read_only=True, data_only=True)
         except BaseException:
@@ -794,27 +1168,13 @@ def open_xlsx(name: str, size: int) -> TableSource:
             f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file saved by a "
             "spreadsheet?"
         ) from None
-    _close_wb = wb.close
-
-    def close_all() -> None:
-        _close_wb()
-        handle.close()
-
-    ws = wb.worksheets[0] if wb.worksheets else None
-    if ws is None:
-        wb.close()
-        raise InputFileError(f"{name}: the workbook has no sheets")
-    state = {"row": 0}
-    warning = ""
-    if _uncached_formulas(name, str(getattr(ws, "_worksheet_path", ""))):
-        warning = (
-            f"{name}: the sheet has formulas whose results were never computed (a workbook written by a "
-            "program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save "
-            "it in a spreadsheet first"
-        )
-
-    def rows() -> Iterator[list[str]]:
-        values_of = iter(ws.iter_rows(values_only=True))
+    try:
+        ws = wb.worksheets[0] if wb.worksheets else None
+        if ws is None:
+            raise InputFileError(f"{name}: the workbook has no sheets")
+        ws.reset_dimensions()  # every row the sheet holds, whatever its <dimension> says
+        values_of = iter(ws.iter_rows(min_row=min_row, values_only=True))
+        state["row"] = min_row - 1
         while True:
             try:
                 values = next(values_of)
@@ -830,36 +1190,56 @@ def open_xlsx(name: str, size: int) -> TableSource:
             while row and row[-1] == "":
                 row.pop()
             yield row
-
-    return TableSource(
-        name=name,
-        kind="xlsx",
-        rows=rows(),
-        line=lambda: state["row"],
-        size=size,
-        close=close_all,
-        warning=warning,
-    )
+    finally:
+        wb.close()
+        handle.close()
 
 
 _NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+# What calamine renders otherwise than openpyxl, found by cheap byte searches first: an error cell
+# (calamine: blank; openpyxl: '#N/A'), an _xHHHH_ escape (calamine decodes it), a text with edge spaces not
+# marked xml:space="preserve" (calamine trims it), a phonetic run, an entity other than XML's own (openpyxl
+# refuses it). (A row without its number shows itself: calamine counts the rows of a slice from 0.)
+_ERROR_CELL = re.compile(rb"""\bt\s*=\s*["']e["']""")
+_ESCAPE = re.compile(rb"_x[0-9A-Fa-f]{4}_")
+_EDGE_SPACE = re.compile(rb"<t>(?:\s|[^<]*\s</t>)")
+_XML_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
 
 
-def _uncached_formulas(name: str, member: str) -> bool:
-    """Does the sheet hold a formula cell with no cached value (read as blank with data_only)?"""
+def _not_for_calamine(data: bytes, shared: bool = False) -> bool:
+    """Does this XML hold anything that calamine renders otherwise than openpyxl (see above)? Byte
+    searches first (each a pass over the data), the patterns only where one hits."""
+    if (b'"e"' in data or b"'e'" in data) and _ERROR_CELL.search(data):
+        return True
+    if b"_x" in data and _ESCAPE.search(data):
+        return True
+    if b"&" in data and data.count(b"&") != sum(data.count(e) for e in _XML_ENTITIES):
+        return True
+    if shared and b"<rPh" in data:
+        return True
+    return (b"<t> " in data or b" </t>" in data or (shared and b"<t>" in data)) and bool(
+        _EDGE_SPACE.search(data)
+    )
+
+
+def _scan_sheet(name: str, member: str, shared: bytes) -> tuple[bool, bool]:
+    """Does the sheet hold a formula cell with no cached value (read as blank), and must openpyxl read the
+    workbook (its shared strings hold a text calamine would render otherwise; the sheet's own XML is
+    checked slice by slice as calamine reads it)?"""
     import zipfile
 
+    exact = _not_for_calamine(shared, shared=True)
     try:
         with zipfile.ZipFile(name) as z, z.open(member) as f:
             tail = b""
             while chunk := f.read(1 << 20):
                 data = tail + chunk
                 if b"<f" in data and _NO_VALUE.search(data):
-                    return True
+                    return True, exact
                 tail = data[-512:]
     except (KeyError, OSError, ValueError, zipfile.BadZipFile):
-        return False
-    return False
+        return False, exact
+    return False, exact
 
 
 XLSX_BIG_PART = 64 * 1024 * 1024  # an uncompressed part this large must not also expand suspiciously
@@ -931,7 +1311,7 @@ def open_json(
         kind = "jsonl"
     else:  # one object: a FHIR resource (QuestionnaireResponse or Bundle), or a single flat record
         try:
-            whole = _loads(text.read())
+            whole = loads(text.read())
         except json.JSONDecodeError as exc:
             raise InputFileError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
         except RecursionError:
@@ -964,7 +1344,10 @@ def open_json(
                 if isinstance(item, TwiceDict):
                     yield BadRecord(answered_twice(item.twice))
                     continue
-                yield {str(k): _flat_text(v) for k, v in item.items()}
+                if _ALL_TEXT == set(map(type, item.values())):
+                    yield item  # every answer a text already (most exports): the record as read
+                else:
+                    yield {str(k): v if type(v) is str else _flat_text(v) for k, v in item.items()}
             elif rtype == "Bundle":
                 kind = "fhir"
                 if isinstance(item, TwiceDict):  # e.g. two 'entry' lists: one would be lost unseen
@@ -1007,10 +1390,13 @@ def open_json(
     return src
 
 
+_ALL_TEXT = {str}
+
+
 def _is_jsonl(head: str) -> bool:
     first, _, rest = head.partition("\n")
     try:
-        _loads(first)
+        loads(first)
     except (ValueError, RecursionError):
         return False
     return bool(rest.strip())
@@ -1044,7 +1430,7 @@ def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
         if not line.strip():
             continue
         try:
-            item = _loads(line)
+            item = loads(line)
         except json.JSONDecodeError as exc:
             item = BadRecord(f"line {lineno}: not valid JSON: {exc.msg} (column {exc.colno})")
         except RecursionError:
@@ -1106,6 +1492,12 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             if not skip_ws():
                 raise bad("the list of records is not closed with ']'")
         first = False
+        if buf[pos] == "{":  # most often: the object ends at one of its first '}' (read with orjson)
+            item, end = _object_at(buf, pos)
+            if end > 0:
+                pos = end
+                yield item
+                continue
         while True:
             try:
                 item, end = decoder.raw_decode(buf, pos)
@@ -1121,6 +1513,25 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             break
         pos = end
         yield item
+
+
+def _object_at(buf: str, pos: int, tries: int = 4) -> tuple[Any, int]:
+    """The object starting at ``pos`` and where it ends, when it ends at one of the next ``tries`` '}' in
+    ``buf`` (a text that is one whole object there is that object); else (None, -1) and the exact
+    reader reads it (a nested record, one cut by the buffer's end, or a broken one)."""
+    import orjson
+
+    close = pos
+    for _ in range(tries):
+        close = buf.find("}", close + 1)
+        if close < 0:
+            break
+        text = buf[pos : close + 1]
+        try:
+            return _checked(text, orjson.loads(text)), close + 1
+        except (ValueError, RecursionError):
+            continue
+    return None, -1
 
 
 # --- FHIR QuestionnaireResponse ------------------------------------------------------------------------

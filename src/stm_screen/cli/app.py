@@ -17,7 +17,8 @@ from stm_screen import __version__
 from stm_screen.cli import screen_cli
 from stm_screen.cli.errors import guard, set_debug
 from stm_screen.cli.helptext import tidy
-from stm_screen.cli.opts import TextsOpt, WithOpt
+from stm_screen.cli.opts import TextsOpt, WithOpt, examples
+from stm_screen.i18n import N_, SOURCE_LANGUAGE, current
 
 tidy()
 
@@ -31,10 +32,6 @@ def hide_command_line_words(exc: BaseException, argv: list[str]) -> None:
     argument (Smith)": the command line's own words become "...", and the message says what a reference is.
     """
     message = getattr(exc, "message", None)
-    if (
-        isinstance(message, str) and "Value error, " in message
-    ):  # how Typer words a value not among the choices
-        message = exc.message = message.replace("Value error, ", "")  # type: ignore[attr-defined]
     if not isinstance(message, str) or not any(a == "--patient" or a.startswith("--patient=") for a in argv):
         return
     words = set()
@@ -50,11 +47,26 @@ def hide_command_line_words(exc: BaseException, argv: list[str]) -> None:
         hidden = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", "...", hidden)
     if hidden != message:
         from stm_screen.core.patient import PATIENT_RULE
+        from stm_screen.i18n import _
 
-        exc.message = (  # type: ignore[attr-defined]
-            f"{hidden.rstrip('.')}. The command line holds a patient reference, so its words are not repeated; "
-            f"{PATIENT_RULE}"
-        )
+        exc.message = _(  # type: ignore[attr-defined]
+            "{message}. The command line holds a patient reference, so its words are not repeated; {rule}"
+        ).format(message=hidden.rstrip("."), rule=_(PATIENT_RULE))
+
+
+def said(exc: BaseException, argv: list[str]) -> BaseException:
+    """A usage error as the person reads it: in the tool's language, without the words of a command line
+    that holds a patient reference; ``exc`` itself when nothing changes."""
+    message = getattr(exc, "message", None)
+    if (
+        isinstance(message, str) and "Value error, " in message
+    ):  # how Typer words a value not among the choices
+        exc.message = message.replace("Value error, ", "")  # type: ignore[attr-defined]
+    from stm_screen.cli.typer_words import spoken_error
+
+    spoken = spoken_error(exc)
+    hide_command_line_words(spoken, argv)
+    return spoken
 
 
 class _Root(TyperGroup):
@@ -62,11 +74,17 @@ class _Root(TyperGroup):
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         argv = list(args)
+        if parent is None and current() != SOURCE_LANGUAGE:
+            from stm_screen.cli.typer_words import speak
+
+            speak(self)  # the help of every command, in the language chosen at start
         try:
             ctx = super().make_context(info_name, args, parent=parent, **extra)
         except Exception as exc:
-            hide_command_line_words(exc, argv)
-            raise
+            spoken = said(exc, argv)
+            if spoken is exc:
+                raise
+            raise spoken from None
         ctx.meta[_ARGV] = argv
         return ctx
 
@@ -74,8 +92,10 @@ class _Root(TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:  # a subcommand's usage error (extra argument, bad value, ...)
-            hide_command_line_words(exc, ctx.meta.get(_ARGV, []))
-            raise
+            spoken = said(exc, ctx.meta.get(_ARGV, []))
+            if spoken is exc:
+                raise
+            raise spoken from None
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -83,11 +103,15 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 app = typer.Typer(
     cls=_Root,
     name="stm-screen",
-    help="Check whether a physical therapy evaluation is worth considering for long-lasting pain, "
-    "after checking for warning signs that need a doctor first. A screening aid, not a diagnosis.",
-    epilog="Examples:\n\n\b\n  stm-screen                       start the questionnaire\n"
-    "  stm-screen score answers.yaml    score a file of answers\n"
-    "  stm-screen batch export.csv -o results.csv\n",
+    help=N_(
+        "Check whether a physical therapy evaluation is worth considering for long-lasting pain, "
+        "after checking for warning signs that need a doctor first. A screening aid, not a diagnosis."
+    ),
+    epilog=examples(
+        N_("stm-screen                       start the questionnaire"),
+        N_("stm-screen score answers.yaml    score a file of answers"),
+        N_("stm-screen batch export.csv -o results.csv"),
+    ),
     no_args_is_help=False,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -96,7 +120,7 @@ app = typer.Typer(
     context_settings=CONTEXT,
 )
 rules_app = typer.Typer(
-    help="Check, show and describe rulesets.", no_args_is_help=True, context_settings=CONTEXT
+    help=N_("Check, show and describe rulesets."), no_args_is_help=True, context_settings=CONTEXT
 )
 app.add_typer(rules_app, name="rules")
 
@@ -105,8 +129,8 @@ RulesOpt = Annotated[
     typer.Option(
         "--rules",
         "-r",
-        metavar="RULES",
-        help="Rules file or folder, or a bundled ruleset's name (default: pt-screen).",
+        metavar=N_("RULES"),
+        help=N_("Rules file or folder, or a bundled ruleset's name (default: pt-screen)."),
     ),
 ]
 
@@ -115,9 +139,11 @@ CountryOpt = Annotated[
     str | None,
     typer.Option(
         "--country",
-        metavar="CC",
-        help="Two-letter country code (US, GB, ES, ...) for the emergency number and crisis line shown; "
-        "default: the locale's country (LANG), else text that names 112 and 911.",
+        metavar=N_("CC"),
+        help=N_(
+            "Two-letter country code (US, GB, ES, ...) for the emergency number and crisis line shown; "
+            "default: the locale's country (LANG), else text that names 112 and 911."
+        ),
     ),
 ]
 ScoreFormat = Literal["text", "json", "html", "md", "fhir"]
@@ -127,9 +153,11 @@ LangOpt = Annotated[
     str | None,
     typer.Option(
         "--lang",
-        metavar="CODE",
-        help="Language of the text shown (en, es, ...); default: STM_SCREEN_LANG, else the locale "
-        "(LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language.",
+        metavar=N_("CODE"),
+        help=N_(
+            "Language of the text shown (en, es, ...); default: STM_SCREEN_LANG, else the locale "
+            "(LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language."
+        ),
     ),
 ]
 
@@ -144,9 +172,10 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help=N_("Show the version and exit.")),
     ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help=N_("Show tracebacks of unexpected errors."))] = False,
     rules: screen_cli.RulesOpt = None,
     plain: screen_cli.PlainOpt = False,
     report: screen_cli.ReportOpt = None,
@@ -185,38 +214,45 @@ def root(
         )
 
 
-SCORE_EXAMPLES = """Examples:
-
-\b
-  stm-screen score answers.yaml
-  stm-screen score answers.json --format json
-  stm-screen score answers.yaml --save --patient MRN-0042
-  cat answers.json | stm-screen score - --format html > result.html
-"""
+SCORE_EXAMPLES = examples(
+    N_("stm-screen score answers.yaml"),
+    N_("stm-screen score answers.json --format json"),
+    N_("stm-screen score answers.yaml --save --patient MRN-0042"),
+    N_("cat answers.json | stm-screen score - --format html > result.html"),
+)
 
 
-@app.command(epilog=SCORE_EXAMPLES, short_help="Score a file of answers and explain the result.")
+@app.command(
+    epilog=SCORE_EXAMPLES,
+    short_help=N_("Score a file of answers and explain the result."),
+    help=N_("Score a file of answers and print the recommendation with its explanation."),
+)
 @guard
 def score(
     answers: Annotated[
         str,
         typer.Argument(
-            metavar="ANSWERS", help="JSON or YAML file of question id -> answer, or - for standard input."
+            metavar=N_("ANSWERS"),
+            help=N_("JSON or YAML file of question id -> answer, or - for standard input."),
         ),
     ],
     rules: RulesOpt = None,
     fmt: Annotated[
         ScoreFormat,
-        typer.Option("--format", "-f", metavar="FORMAT", help="Output: text, json, html, md, fhir."),
+        typer.Option("--format", "-f", metavar=N_("FORMAT"), help=N_("Output: text, json, html, md, fhir.")),
     ] = "text",
-    save: Annotated[bool, typer.Option("--save", help="Also save the result in the local history.")] = False,
+    save: Annotated[
+        bool, typer.Option("--save", help=N_("Also save the result in the local history."))
+    ] = False,
     patient: Annotated[
         str | None,
         typer.Option(
             "--patient",
-            metavar="REF",
-            help="A patient reference such as a record number (never a name): shown with the result, "
-            "saved with --save, and in the FHIR output.",
+            metavar=N_("REF"),
+            help=N_(
+                "A patient reference such as a record number (never a name): shown with the result, "
+                "saved with --save, and in the FHIR output."
+            ),
         ),
     ] = None,
     country: CountryOpt = None,
@@ -224,7 +260,6 @@ def score(
     texts: TextsOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Score a file of answers and print the recommendation with its explanation."""
     from stm_screen.cli import score_cmd
 
     score_cmd.run(
@@ -242,42 +277,45 @@ def score(
 
 RulesPathArg = Annotated[
     str | None,
-    typer.Argument(metavar="RULES", help="Rules file or folder, or a bundled name (default: pt-screen)."),
+    typer.Argument(
+        metavar=N_("RULES"), help=N_("Rules file or folder, or a bundled name (default: pt-screen).")
+    ),
 ]
 
 
 @rules_app.command(
     "check",
-    epilog="Examples:\n\n\b\n  stm-screen rules check\n  stm-screen rules check my-rules.yaml\n",
-    short_help="Validate a ruleset and run its examples.",
+    epilog=examples(N_("stm-screen rules check"), N_("stm-screen rules check my-rules.yaml")),
+    short_help=N_("Validate a ruleset and run its examples."),
+    help=N_(
+        "Validate a ruleset (or an instrument module) and run its examples; with --texts, check the clinic's wording covers every item whose text is supplied."
+    ),
 )
 @guard
 def rules_check(
     path: Annotated[
         str | None,
         typer.Argument(
-            metavar="RULES", help="Rules file or folder, or an instrument module (default: the bundled ruleset)."
+            metavar=N_("RULES"),
+            help=N_("Rules file or folder, or an instrument module (default: the bundled ruleset)."),
         ),
     ] = None,
     with_modules: WithOpt = None,
     texts: TextsOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Validate a ruleset (or an instrument module) and run its examples; with --texts, check the clinic's
-    wording covers every item whose text is supplied."""
     from stm_screen.cli import rules_cmd
 
     rules_cmd.check(path, with_modules=with_modules, texts=texts, lang=lang)
 
 
-@rules_app.command("test", hidden=True)
+@rules_app.command("test", hidden=True, help=N_("Alias of 'rules check'."))
 @guard
 def rules_test(
     path: RulesPathArg = None,
     with_modules: WithOpt = None,
     texts: TextsOpt = None,
 ) -> None:
-    """Alias of 'rules check'."""
     from stm_screen.cli import rules_cmd
 
     rules_cmd.check(path, with_modules=with_modules, texts=texts)
@@ -285,20 +323,20 @@ def rules_test(
 
 @rules_app.command(
     "show",
-    epilog="Examples:\n\n\b\n  stm-screen rules show\n  stm-screen rules show --format json\n",
-    short_help="Overview of a ruleset's questions, signs and criteria.",
+    epilog=examples(N_("stm-screen rules show"), N_("stm-screen rules show --format json")),
+    short_help=N_("Overview of a ruleset's questions, signs and criteria."),
+    help=N_("Show a readable overview of a ruleset's questions, warning signs, criteria and outcomes."),
 )
 @guard
 def rules_show(
     path: RulesPathArg = None,
     fmt: Annotated[
         Literal["table", "json"],
-        typer.Option("--format", "-f", metavar="FORMAT", help="Output: table, json."),
+        typer.Option("--format", "-f", metavar=N_("FORMAT"), help=N_("Output: table, json.")),
     ] = "table",
     with_modules: WithOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Show a readable overview of a ruleset's questions, warning signs, criteria and outcomes."""
     from stm_screen.cli import rules_cmd
 
     rules_cmd.show(path, fmt, with_modules=with_modules, lang=lang)
@@ -306,21 +344,22 @@ def rules_show(
 
 @rules_app.command(
     "texts",
-    epilog="Examples:\n\n\b\n  stm-screen rules texts --with peg,startback -o texts.yaml\n",
-    short_help="A template of the wording file (--texts).",
+    epilog=examples(N_("stm-screen rules texts --with peg,startback -o texts.yaml")),
+    short_help=N_("A template of the wording file (--texts)."),
+    help=N_("Print a template of the wording file (--texts) for instruments whose item text is not shipped."),
 )
 @guard
 def rules_texts(
     with_modules: WithOpt = None,
     rules: RulesOpt = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead.")
+        Path | None,
+        typer.Option("--output", "-o", metavar=N_("FILE"), help=N_("Write to this file instead.")),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace an existing file (a wording file already filled in).")
+        bool, typer.Option("--force", help=N_("Replace an existing file (a wording file already filled in)."))
     ] = False,
 ) -> None:
-    """Print a template of the wording file (--texts) for instruments whose item text is not shipped."""
     from stm_screen.cli import rules_cmd
 
     rules_cmd.texts_template(rules, with_modules, output, force=force)
@@ -328,16 +367,17 @@ def rules_texts(
 
 @rules_app.command(
     "schema",
-    epilog="Examples:\n\n\b\n  stm-screen rules schema --output ruleset.schema.json\n",
-    short_help="Print the JSON Schema of rules files.",
+    epilog=examples(N_("stm-screen rules schema --output ruleset.schema.json")),
+    short_help=N_("Print the JSON Schema of rules files."),
+    help=N_("Print the JSON Schema of rules files, for editors."),
 )
 @guard
 def rules_schema(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead.")
+        Path | None,
+        typer.Option("--output", "-o", metavar=N_("FILE"), help=N_("Write to this file instead.")),
     ] = None,
 ) -> None:
-    """Print the JSON Schema of rules files, for editors."""
     from stm_screen.cli import rules_cmd
 
     rules_cmd.schema(output)

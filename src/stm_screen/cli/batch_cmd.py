@@ -15,8 +15,8 @@ from typing import IO, TYPE_CHECKING, Any
 import typer
 
 from stm_screen.cli.errors import say_error
-from stm_screen.core.quantity import count
 from stm_screen.errors import ExitCode, InputFileError, UsageError
+from stm_screen.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from stm_screen.batch.output import Writer
@@ -52,11 +52,26 @@ class CommandOptions:
     texts: str | None = None
 
 
+# The language of the person who ran the command: the option checks before any data and the summary on
+# standard error are said in it; the output (data for scripts) stays English.
+_PERSON = {"lang": "en"}
+
+
 def _data_in_english() -> None:
     """Batch output is data for scripts: its fields and messages never change with the language."""
-    from stm_screen.i18n import activate
+    from stm_screen.i18n import activate, current
 
+    _PERSON["lang"] = current()
     activate(None)
+
+
+@contextlib.contextmanager
+def _to_the_person() -> Iterator[None]:
+    """For the summary on standard error: the language of the person who ran the command."""
+    from stm_screen.i18n import speaking
+
+    with speaking(_PERSON["lang"]):
+        yield
 
 
 def note(line: str) -> None:
@@ -67,23 +82,28 @@ def _check(o: CommandOptions, inputs: list[str], formats: tuple[str, ...] = FORM
     from stm_screen.batch.presets import PRESET_NAMES
 
     if o.fmt not in formats:
-        raise UsageError(f"unknown --format '{o.fmt}'; choose one of: {', '.join(formats)}")
+        raise UsageError(
+            _("unknown --format '{format}'; choose one of: {choices}").format(
+                format=o.fmt, choices=", ".join(formats)
+            )
+        )
     if o.preset is not None and o.preset not in PRESET_NAMES:
         from stm_screen.core.conditions import suggest
 
         raise UsageError(
-            f"unknown --preset '{o.preset}'{suggest(o.preset, PRESET_NAMES)}; choose one of: "
-            f"{', '.join(PRESET_NAMES)}"
+            _("unknown --preset '{preset}'{suggestion}; choose one of: {choices}").format(
+                preset=o.preset, suggestion=suggest(o.preset, PRESET_NAMES), choices=", ".join(PRESET_NAMES)
+            )
         )
     if o.multi_separator is not None and not o.multi_separator:
-        raise UsageError("--multi-separator must not be empty")
+        raise UsageError(_("--multi-separator must not be empty"))
     delimiter = o.delimiter
     if delimiter is not None:
         delimiter = _DELIMITER_WORDS.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1 or delimiter in '"\r\n':
-            raise UsageError("--delimiter must be one character such as , ; | or the word tab")
+            raise UsageError(_("--delimiter must be one character such as , ; | or the word tab"))
     if "-" in inputs:
-        raise UsageError("reading standard input is not supported; give the export's file name")
+        raise UsageError(_("reading standard input is not supported; give the export's file name"))
     for path in inputs:
         _readable(path)
     return delimiter
@@ -94,16 +114,27 @@ def _readable(path: str) -> None:
     p = Path(path)
     try:
         if p.is_dir():
-            raise UsageError(f"{path}: is a folder, not a survey export (nothing was scored)")
+            raise UsageError(
+                _("{file}: is a folder, not a survey export (nothing was scored)").format(file=path)
+            )
         with open(p, "rb"):
             pass
     except FileNotFoundError:
-        what = "a broken symbolic link" if p.is_symlink() else "no such file"
-        raise UsageError(f"{path}: {what} (nothing was scored)") from None
+        if p.is_symlink():
+            raise UsageError(
+                _("{file}: a broken symbolic link (nothing was scored)").format(file=path)
+            ) from None
+        raise UsageError(_("{file}: no such file (nothing was scored)").format(file=path)) from None
     except PermissionError:
-        raise UsageError(f"{path}: permission denied: cannot read it (nothing was scored)") from None
+        raise UsageError(
+            _("{file}: permission denied: cannot read it (nothing was scored)").format(file=path)
+        ) from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read it ({exc.strerror or type(exc).__name__}; nothing was scored)") from None
+        raise UsageError(
+            _("{file}: cannot read it ({reason}; nothing was scored)").format(
+                file=path, reason=exc.strerror or type(exc).__name__
+            )
+        ) from None
 
 
 _FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
@@ -120,8 +151,10 @@ def _output(target: str) -> Iterator[IO[str]]:
     except OSError as exc:
         if exc.errno not in _FULL:
             raise
-        where = "standard output" if target == "-" else target
-        raise InputFileError(f"cannot write the output to {where} ({exc.strerror})") from None
+        where = _("standard output") if target == "-" else target
+        raise InputFileError(
+            _("cannot write the output to {where} ({reason})").format(where=where, reason=exc.strerror)
+        ) from None
 
 
 @contextlib.contextmanager
@@ -141,7 +174,11 @@ def _open_output(target: str) -> Iterator[IO[str]]:
         try:
             special = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
         except OSError as exc:
-            raise InputFileError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
+            raise InputFileError(
+                _("{file}: cannot write ({reason})").format(
+                    file=target, reason=exc.strerror or type(exc).__name__
+                )
+            ) from None
         with special:
             yield special
         return
@@ -194,7 +231,7 @@ def _progress(inputs: list[str]) -> tuple[Callable[[int], None] | None, Callable
     from stm_screen.render.console import make_console
 
     progress = Progress(
-        TextColumn("scoring"),
+        TextColumn(_("scoring")),
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
@@ -242,14 +279,22 @@ def _check_allowed(ids: str | None, ruleset: Ruleset) -> None:
     known = [q.id for q in ruleset.questions]
     for qid in (q.strip() for q in ids.split(",")):
         if qid and qid not in known:
-            raise UsageError(f"--allow-missing: unknown question '{qid}'{suggest(qid, known)}")
+            raise UsageError(
+                _("--allow-missing: unknown question '{id}'{suggestion}").format(
+                    id=qid, suggestion=suggest(qid, known)
+                )
+            )
 
 
 def _absolute_uri(text: str) -> bool:
     from urllib.parse import urlsplit
 
     parts = urlsplit(text)
-    return bool(parts.scheme) and " " not in text and (parts.scheme not in ("http", "https") or bool(parts.netloc))
+    return (
+        bool(parts.scheme)
+        and " " not in text
+        and (parts.scheme not in ("http", "https") or bool(parts.netloc))
+    )
 
 
 def _temp_dir(target: str) -> str | None:
@@ -287,21 +332,29 @@ def _guard_loaded(o: CommandOptions, ruleset: Any) -> None:
 
 
 def run(inputs: list[str], o: CommandOptions) -> None:
-    _data_in_english()
     _guard_output(o, inputs, [("--rules", o.rules)])  # before any input is opened (a FIFO would wait)
     delimiter = _check(o, inputs, BATCH_FORMATS)
     if o.fhir_bundle not in ("collection", "transaction"):
-        raise UsageError(f"unknown --fhir-bundle '{o.fhir_bundle}'; choose one of: collection, transaction")
+        raise UsageError(
+            _("unknown --fhir-bundle '{kind}'; choose one of: collection, transaction").format(
+                kind=o.fhir_bundle
+            )
+        )
     if o.fmt != "fhir" and (
         o.patient_system is not None or o.response_system is not None or o.fhir_bundle != "collection"
     ):
-        raise UsageError("--patient-system, --response-system and --fhir-bundle are for --format fhir")
+        raise UsageError(_("--patient-system, --response-system and --fhir-bundle are for --format fhir"))
     for option, uri, example in (
         ("--patient-system", o.patient_system, "https://hospital.example.org/mrn"),
         ("--response-system", o.response_system, "https://redcap.example.org/project/42"),
     ):
         if uri is not None and not _absolute_uri(uri):
-            raise UsageError(f"{option}: '{uri}' is not an absolute URI such as {example} or urn:oid:1.2.3.4")
+            raise UsageError(
+                _("{option}: '{uri}' is not an absolute URI such as {example} or urn:oid:1.2.3.4").format(
+                    option=option, uri=uri, example=example
+                )
+            )
+    _data_in_english()
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
     from stm_screen.batch.runner import Batch
@@ -341,24 +394,36 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         batch.check_events_found()
         writer.begin()
         writer.finish()
-    _summary(writer.counts, writer.bad, ruleset, inputs, batch.gaps)
+    with _to_the_person():
+        _summary(writer.counts, writer.bad, ruleset, inputs, batch.gaps)
+        _fhir_notes(writer)
+    if any(status == "error" for status, _ in writer.counts):
+        raise typer.Exit(int(ExitCode.INVALID_DATA))
+
+
+def _fhir_notes(writer: Any) -> None:
+    """What a FHIR transaction Bundle's sender should know (on stderr)."""
     shared = getattr(writer, "shared_ids", None)
     if shared:
         note(
-            f"the transaction matches each response on its {shared} record id in the system "
-            "urn:stm-screen:response, which every project shares: record 1 of another project (or form) sent "
-            "to the same server would be taken for this one's and not stored; name this project's system with "
-            "--response-system URI (such as your project's address)"
+            _(
+                "the transaction matches each response on its {kind} record id in the system "
+                "urn:stm-screen:response, which every project shares: record 1 of another project (or form) sent "
+                "to the same server would be taken for this one's and not stored; name this project's system "
+                "with --response-system URI (such as your project's address)"
+            ).format(kind=shared)
         )
     left_out = getattr(writer, "left_out", 0)
     if left_out:
         note(
-            f"{count(left_out, 'record')} with errors {'is' if left_out == 1 else 'are'} not in the transaction "
-            "Bundle (a server would refuse "
-            "the whole transaction for them); fix them and send them again"
+            ngettext(
+                "{n} record with errors is not in the transaction Bundle (a server would refuse the whole "
+                "transaction for it); fix it and send it again",
+                "{n} records with errors are not in the transaction Bundle (a server would refuse the whole "
+                "transaction for them); fix them and send them again",
+                left_out,
+            ).format(n=f"{left_out:,}")
         )
-    if any(status == "error" for status, _ in writer.counts):
-        raise typer.Exit(int(ExitCode.INVALID_DATA))
 
 
 def _summary(
@@ -388,52 +453,88 @@ def _summary(
         if level:
             by_level[level] = by_level.get(level, 0) + n
     total = sum(by_status.values())
-    source = inputs[0] if len(inputs) == 1 else f"{len(inputs)} files"
+    if len(inputs) == 1:
+        source = inputs[0]
+    else:
+        source = ngettext("{n} file", "{n} files", len(inputs)).format(n=len(inputs))
+    # The statuses are the output's own words (ok, incomplete, error): data, not translated.
     parts = ", ".join(f"{by_status.get(s, 0):,} {s}" for s in ("ok", "incomplete", "error"))
-    note(f"{count(total, 'record')} from {source}: {parts}")
+    note(
+        ngettext(
+            "{n} record from {source}: {statuses}", "{n} records from {source}: {statuses}", total
+        ).format(n=f"{total:,}", source=source, statuses=parts)
+    )
     levels = sorted(ruleset.levels, key=lambda lv: -lv.rank)
     shown = ", ".join(f"{lv.id} {by_level[lv.id]:,}" for lv in levels if by_level.get(lv.id))
     if shown:
-        note(f"levels: {shown}")
+        note(_("levels: {levels}").format(levels=shown))
     if skipped:
         total_skipped = sum(skipped.values())
-        each = ", ".join(f"{event or '(no event)'} {n:,}" for event, n in sorted(skipped.items()))
-        note(f"{count(total_skipped, 'row')} of other events skipped, not scored: {each}")
+        no_event = _("(no event)")
+        each = ", ".join(f"{event or no_event} {n:,}" for event, n in sorted(skipped.items()))
+        note(
+            ngettext(
+                "{n} row of other events skipped, not scored: {events}",
+                "{n} rows of other events skipped, not scored: {events}",
+                total_skipped,
+            ).format(n=f"{total_skipped:,}", events=each)
+        )
     for file, qids in gaps:
         note(
-            f"{file}: no column for warning-sign {'question' if len(qids) == 1 else 'questions'} "
-            f"{', '.join(qids)} (allowed): the warning "
-            "signs that ask them could not be checked, in any record"
+            ngettext(
+                "{file}: no column for warning-sign question {ids} (allowed): the warning signs that ask it "
+                "could not be checked, in any record",
+                "{file}: no column for warning-sign questions {ids} (allowed): the warning signs that ask them "
+                "could not be checked, in any record",
+                len(qids),
+            ).format(file=file, ids=", ".join(qids))
         )
     if ignored:
         order = {q.id: q.order for q in ruleset.questions}
-        shown_ignored = ", ".join(f"{q} {ignored[q]:,}" for q in sorted(ignored, key=lambda q: order.get(q, 0)))
+        shown_ignored = ", ".join(
+            f"{q} {ignored[q]:,}" for q in sorted(ignored, key=lambda q: order.get(q, 0))
+        )
         note(
-            f"answers ignored because skip logic does not ask the question (an answer it depends on makes "
-            f"it not apply; left from a form that kept hidden answers?): {shown_ignored} (records per column)"
+            _(
+                "answers ignored because skip logic does not ask the question (an answer it depends on makes "
+                "it not apply; left from a form that kept hidden answers?): {columns} (records per column)"
+            ).format(columns=shown_ignored)
         )
     if by_status.get("incomplete"):
         unchecked = getattr(ruleset, "unchecked", None)
-        open_level = f"the level is {unchecked.level}" if unchecked is not None else "no level is given"
+        if unchecked is not None:
+            open_level = _("the level is {level}").format(level=unchecked.level)
+        else:
+            open_level = _("no level is given")
         note(
-            "incomplete: some warning signs could not be ruled out ('not sure', unanswered, or no column), "
-            f"so no physical-therapy level is given: {open_level}, or that of a warning sign that fired"
+            _(
+                "incomplete: some warning signs could not be ruled out ('not sure', unanswered, or no column), "
+                "so no physical-therapy level is given: {level}, or that of a warning sign that fired"
+            ).format(level=open_level)
         )
     if bad:
-        note("first records with errors:")
+        # The messages are the output's error column, as written there (English).
+        note(_("first records with errors:"))
         for file, row, message in bad:
-            where = f"{file} row {row}" if len(inputs) > 1 else f"row {row}"
+            if len(inputs) > 1:
+                where = _("{file} row {row}").format(file=file, row=row)
+            else:
+                where = _("row {row}").format(row=row)
             note(f"  {where}: {message}")
 
 
 def suggest(inputs: list[str], o: CommandOptions) -> None:
-    _data_in_english()
     _guard_output(o, inputs, [("--rules", o.rules)])
     delimiter = _check(o, inputs)
     if len(inputs) != 1:
-        raise UsageError("--suggest-map reads one export at a time")
+        raise UsageError(_("--suggest-map reads one export at a time"))
     if o.output != "-" and not o.force and Path(o.output).exists() and not _is_special(Path(o.output)):
-        raise UsageError(f"--output {o.output}: already exists; use --force to overwrite it (nothing was written)")
+        raise UsageError(
+            _("--output {file}: already exists; use --force to overwrite it (nothing was written)").format(
+                file=o.output
+            )
+        )
+    _data_in_english()
     from stm_screen.batch.suggest import suggest_mapping
     from stm_screen.screening import load_rules
 
@@ -443,13 +544,18 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
     with _output(o.output) as handle:
         handle.write(text)
     if o.output != "-":
-        note(f"wrote a starter mapping to {o.output}; check it, then pass it with --map")
+        with _to_the_person():
+            note(
+                _("wrote a starter mapping to {file}; check it, then pass it with --map").format(
+                    file=o.output
+                )
+            )
 
 
 def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
-    _data_in_english()
     _guard_output(o, inputs, [("OLD", old), ("NEW", new)])
     delimiter = _check(o, inputs)
+    _data_in_english()
     from stm_screen.batch.diff import run_diff
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.screening import load_rules
@@ -463,23 +569,42 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
     settings = _settings(o, delimiter)
     with _stop_signals(), _output(o.output) as handle:
         result = run_diff(inputs, old_rules, new_rules, old_map, new_map, settings, handle, o.fmt, note)
-    label_old = f"{old_rules.id} {old_rules.version}"
-    label_new = f"{new_rules.id} {new_rules.version}"
+    with _to_the_person():
+        _diff_summary(result, f"{old_rules.id} {old_rules.version}", f"{new_rules.id} {new_rules.version}")
+    if result.errors_old or result.errors_new:
+        raise typer.Exit(int(ExitCode.INVALID_DATA))
+
+
+def _diff_summary(result: Any, label_old: str, label_new: str) -> None:
     note(
-        f"{count(result.records, 'record')}; {result.changed:,} change level from {label_old} to {label_new}"
+        ngettext(
+            "{n} record; {changed} change level from {old} to {new}",
+            "{n} records; {changed} change level from {old} to {new}",
+            result.records,
+        ).format(n=f"{result.records:,}", changed=f"{result.changed:,}", old=label_old, new=label_new)
     )
     for (before, after), n in result.changes.most_common():
         note(f"  {before or '-'} -> {after or '-'}: {n:,}")
     for label, gaps in ((label_old, result.gaps_old), (label_new, result.gaps_new)):
         for file, qids in gaps:
             note(
-                f"{file}: no column for {count(len(qids), 'warning-sign question')} of {label} "
-                f"({', '.join(qids)}): "
-                f"under {label} they could not be checked for any record"
+                ngettext(
+                    "{file}: no column for {n} warning-sign question of {rules} ({ids}): under {rules} it could "
+                    "not be checked for any record",
+                    "{file}: no column for {n} warning-sign questions of {rules} ({ids}): under {rules} they could "
+                    "not be checked for any record",
+                    len(qids),
+                ).format(file=file, n=len(qids), rules=label, ids=", ".join(qids))
             )
     if result.errors_old or result.errors_new:
         note(
-            f"records with errors (not scored): {result.errors_old:,} under {label_old}, "
-            f"{result.errors_new:,} under {label_new}; `stm-screen batch` shows which and why"
+            _(
+                "records with errors (not scored): {old_errors} under {old}, {new_errors} under {new}; "
+                "`stm-screen batch` shows which and why"
+            ).format(
+                old_errors=f"{result.errors_old:,}",
+                old=label_old,
+                new_errors=f"{result.errors_new:,}",
+                new=label_new,
+            )
         )
-        raise typer.Exit(int(ExitCode.INVALID_DATA))

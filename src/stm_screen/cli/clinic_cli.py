@@ -11,16 +11,17 @@ from typing import Annotated, Literal
 import typer
 
 from stm_screen.cli.errors import guard
-from stm_screen.cli.opts import TextsOpt, WithOpt
+from stm_screen.cli.opts import TextsOpt, WithOpt, examples
+from stm_screen.i18n import N_
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 history_app = typer.Typer(
-    help="Saved screenings (--save), on this computer only.",
+    help=N_("Saved screenings (--save), on this computer only."),
     no_args_is_help=True,
     context_settings=CONTEXT,
 )
 form_app = typer.Typer(
-    help="The questionnaire for REDCap, FHIR, or a CSV template.",
+    help=N_("The questionnaire for REDCap, FHIR, or a CSV template."),
     no_args_is_help=True,
     context_settings=CONTEXT,
 )
@@ -29,34 +30,35 @@ LangOpt = Annotated[
     str | None,
     typer.Option(
         "--lang",
-        metavar="CODE",
-        help="Language of the text shown (en, es, ...); default: STM_SCREEN_LANG, else the locale "
-        "(LC_ALL, LC_MESSAGES, LANG), else English.",
+        metavar=N_("CODE"),
+        help=N_(
+            "Language of the text shown (en, es, ...); default: STM_SCREEN_LANG, else the locale "
+            "(LC_ALL, LC_MESSAGES, LANG), else English."
+        ),
     ),
 ]
 PatientOpt = Annotated[
     str | None,
-    typer.Option("--patient", metavar="REF", help="Only this patient reference.", show_default=False),
+    typer.Option("--patient", metavar=N_("REF"), help=N_("Only this patient reference."), show_default=False),
 ]
 SinceOpt = Annotated[
     str | None,
     typer.Option(
         "--since",
-        metavar="DATE",
-        help="Only screenings saved on or after this date (YYYY-MM-DD: the start of that day, UTC).",
+        metavar=N_("DATE"),
+        help=N_("Only screenings saved on or after this date (YYYY-MM-DD: the start of that day, UTC)."),
         show_default=False,
     ),
 ]
 
 
-def _examples(*lines: str) -> str:
-    return "Examples:\n\n\b\n" + "".join(f"  {line}\n" for line in lines)
-
-
 @history_app.command(
     "list",
-    epilog=_examples("stm-screen history list", "stm-screen history list --patient MRN-0042 --format csv"),
-    short_help="List saved screenings, oldest first.",
+    epilog=examples(
+        N_("stm-screen history list"), N_("stm-screen history list --patient MRN-0042 --format csv")
+    ),
+    short_help=N_("List saved screenings, oldest first."),
+    help=N_("List saved screenings, oldest first."),
 )
 @guard
 def history_list(
@@ -65,11 +67,13 @@ def history_list(
     fmt: Annotated[
         Literal["table", "json", "csv"],
         typer.Option(
-            "--format", "-f", metavar="FORMAT", help="table (level titles), json or csv (level ids too)."
+            "--format",
+            "-f",
+            metavar=N_("FORMAT"),
+            help=N_("table (level titles), json or csv (level ids too)."),
         ),
     ] = "table",
 ) -> None:
-    """List saved screenings, oldest first."""
     from stm_screen.cli import history_cmd
 
     history_cmd.list_(patient=patient, since=since, fmt=fmt)
@@ -77,46 +81,52 @@ def history_list(
 
 @history_app.command(
     "show",
-    epilog=_examples("stm-screen history show 12", "stm-screen history show 12 --format fhir"),
-    short_help="Show one saved screening with its answers.",
+    epilog=examples(N_("stm-screen history show 12"), N_("stm-screen history show 12 --format fhir")),
+    short_help=N_("Show one saved screening with its answers."),
+    help=N_(
+        "Show a saved screening as it was scored (with the ruleset version it was scored with) and its answers, or (--patient) a patient's screenings over time."
+    ),
 )
 @guard
 def history_show(
     record_id: Annotated[
-        int | None, typer.Argument(metavar="ID", help="The screening's id (see 'history list').")
+        int | None, typer.Argument(metavar=N_("ID"), help=N_("The screening's id (see 'history list')."))
     ] = None,
     fmt: Annotated[
         Literal["text", "json", "fhir", "html"],
         typer.Option(
             "--format",
             "-f",
-            metavar="FORMAT",
-            help="Output: text, json, fhir (one screening); text, json, html (--patient).",
+            metavar=N_("FORMAT"),
+            help=N_("Output: text, json, fhir (one screening); text, json, html (--patient)."),
         ),
     ] = "text",
     patient: Annotated[
         str | None,
         typer.Option(
             "--patient",
-            metavar="REF",
-            help="Instead of one screening: this patient's screenings over time, with each instrument "
-            "score's change and whether it reaches the minimal important change.",
+            metavar=N_("REF"),
+            help=N_(
+                "Instead of one screening: this patient's screenings over time, with each instrument "
+                "score's change and whether it reaches the minimal important change."
+            ),
             show_default=False,
         ),
     ] = None,
     plot: Annotated[
-        bool, typer.Option("--plot", help="With --patient: a small chart of each score.")
+        bool, typer.Option("--plot", help=N_("With --patient: a small chart of each score."))
     ] = False,
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", metavar="FILE", help="With --patient: write to this file (e.g. trend.html)."
+            "--output",
+            "-o",
+            metavar=N_("FILE"),
+            help=N_("With --patient: write to this file (e.g. trend.html)."),
         ),
     ] = None,
     lang: LangOpt = None,
 ) -> None:
-    """Show a saved screening as it was scored (with the ruleset version it was scored with) and its
-    answers, or (--patient) a patient's screenings over time."""
     from stm_screen.cli import history_cmd
 
     if patient is not None or record_id is None:
@@ -127,40 +137,44 @@ def history_show(
 
 @history_app.command(
     "export",
-    epilog=_examples(
-        "stm-screen history export --output screenings.csv",
-        "stm-screen history export -o all.jsonl --format jsonl --since 2026-01-01",
+    epilog=examples(
+        N_("stm-screen history export --output screenings.csv"),
+        N_("stm-screen history export -o all.jsonl --format jsonl --since 2026-01-01"),
     ),
-    short_help="Export saved screenings to a file.",
+    short_help=N_("Export saved screenings to a file."),
+    help=N_("Export saved screenings to a file (CSV, JSON lines, or a FHIR R4 Bundle)."),
 )
 @guard
 def history_export(
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", metavar="FILE", help="The file to write.", show_default=False),
+        typer.Option("--output", "-o", metavar=N_("FILE"), help=N_("The file to write."), show_default=False),
     ],
     fmt: Annotated[
         Literal["csv", "jsonl", "fhir"],
-        typer.Option("--format", "-f", metavar="FORMAT", help="Output: csv, jsonl, fhir."),
+        typer.Option("--format", "-f", metavar=N_("FORMAT"), help=N_("Output: csv, jsonl, fhir.")),
     ] = "csv",
     patient: PatientOpt = None,
     since: SinceOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=N_("Overwrite FILE if it exists."))] = False,
 ) -> None:
-    """Export saved screenings to a file (CSV, JSON lines, or a FHIR R4 Bundle)."""
     from stm_screen.cli import history_cmd
 
     history_cmd.export(output, fmt=fmt, patient=patient, since=since, force=force)
 
 
 @history_app.command(
-    "delete", epilog=_examples("stm-screen history delete 12"), short_help="Delete one saved screening."
+    "delete",
+    epilog=examples(N_("stm-screen history delete 12")),
+    short_help=N_("Delete one saved screening."),
+    help=N_("Delete one saved screening."),
 )
 @guard
 def history_delete(
-    record_id: Annotated[int, typer.Argument(metavar="ID", help="The screening's id (see 'history list').")],
+    record_id: Annotated[
+        int, typer.Argument(metavar=N_("ID"), help=N_("The screening's id (see 'history list')."))
+    ],
 ) -> None:
-    """Delete one saved screening."""
     from stm_screen.cli import history_cmd
 
     history_cmd.delete(record_id)
@@ -168,10 +182,12 @@ def history_delete(
 
 @history_app.command(
     "purge",
-    epilog=_examples(
-        "stm-screen history purge --before 2026-01-01", "stm-screen history purge --before 2026-01-01 --yes"
+    epilog=examples(
+        N_("stm-screen history purge --before 2026-01-01"),
+        N_("stm-screen history purge --before 2026-01-01 --yes"),
     ),
-    short_help="Delete every screening saved before a date.",
+    short_help=N_("Delete every screening saved before a date."),
+    help=N_("Delete every screening saved before a date (asks first)."),
 )
 @guard
 def history_purge(
@@ -179,17 +195,18 @@ def history_purge(
         str,
         typer.Option(
             "--before",
-            metavar="DATE",
-            help="Delete screenings saved before this date (YYYY-MM-DD: the start of that day, UTC; today "
-            "or a later date deletes up to now, after asking).",
+            metavar=N_("DATE"),
+            help=N_(
+                "Delete screenings saved before this date (YYYY-MM-DD: the start of that day, UTC; today "
+                "or a later date deletes up to now, after asking)."
+            ),
             show_default=False,
         ),
     ],
     yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")
+        bool, typer.Option("--yes", "-y", help=N_("Do not ask for confirmation (for scripts)."))
     ] = False,
 ) -> None:
-    """Delete every screening saved before a date (asks first)."""
     from stm_screen.cli import history_cmd
 
     history_cmd.purge(before, yes=yes)
@@ -200,26 +217,35 @@ FormFormat = Literal["redcap", "fhir", "xlsform", "csv"]
 
 @form_app.command(
     "export",
-    epilog=_examples(
-        "stm-screen form export redcap -o dictionary.csv",
-        "stm-screen form export fhir > questionnaire.json",
-        "stm-screen form export xlsform -o form.xlsx",
-        "stm-screen form export csv -o template.csv",
+    epilog=examples(
+        N_("stm-screen form export redcap -o dictionary.csv"),
+        N_("stm-screen form export fhir > questionnaire.json"),
+        N_("stm-screen form export xlsform -o form.xlsx"),
+        N_("stm-screen form export csv -o template.csv"),
     ),
-    short_help="Export the questionnaire for REDCap, FHIR or a CSV template.",
+    short_help=N_("Export the questionnaire for REDCap, FHIR or a CSV template."),
+    help=N_(
+        "Export the questionnaire: a REDCap data dictionary, a FHIR Questionnaire, an XLSForm workbook (ODK, KoboToolbox), or a blank CSV template."
+    ),
 )
 @guard
 def form_export(
     what: Annotated[
         FormFormat | None,
         typer.Argument(
-            metavar="FORMAT", help="redcap, fhir, xlsform or csv (or give it with --format).", show_default=False
+            metavar=N_("FORMAT"),
+            help=N_("redcap, fhir, xlsform or csv (or give it with --format)."),
+            show_default=False,
         ),
     ] = None,
     fmt: Annotated[
         FormFormat | None,
         typer.Option(
-            "--format", "-f", metavar="FORMAT", help="redcap, fhir, xlsform or csv.", show_default=False
+            "--format",
+            "-f",
+            metavar=N_("FORMAT"),
+            help=N_("redcap, fhir, xlsform or csv."),
+            show_default=False,
         ),
     ] = None,
     rules: Annotated[
@@ -227,21 +253,25 @@ def form_export(
         typer.Option(
             "--rules",
             "-r",
-            metavar="RULES",
-            help="Rules file or folder, or a bundled ruleset's name (default: pt-screen).",
+            metavar=N_("RULES"),
+            help=N_("Rules file or folder, or a bundled ruleset's name (default: pt-screen)."),
         ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of standard output."),
+        typer.Option(
+            "--output", "-o", metavar=N_("FILE"), help=N_("Write to this file instead of standard output.")
+        ),
     ] = None,
     canonical_base: Annotated[
         str | None,
         typer.Option(
             "--canonical-base",
-            metavar="URL",
-            help="FHIR: the base of the Questionnaire's canonical url, e.g. https://forms.example.org/fhir "
-            "(default: a urn:stm-screen URN).",
+            metavar=N_("URL"),
+            help=N_(
+                "FHIR: the base of the Questionnaire's canonical url, e.g. https://forms.example.org/fhir "
+                "(default: a urn:stm-screen URN)."
+            ),
         ),
     ] = None,
     with_modules: WithOpt = None,
@@ -250,14 +280,14 @@ def form_export(
         str | None,
         typer.Option(
             "--lang",
-            metavar="CODE",
-            help="The form's main language (en, es, ...); FHIR forms also carry every other language the "
-            "ruleset is written in. Default: STM_SCREEN_LANG, else the locale, else the ruleset's first.",
+            metavar=N_("CODE"),
+            help=N_(
+                "The form's main language (en, es, ...); FHIR forms also carry every other language the "
+                "ruleset is written in. Default: STM_SCREEN_LANG, else the locale, else the ruleset's first."
+            ),
         ),
     ] = None,
 ) -> None:
-    """Export the questionnaire: a REDCap data dictionary, a FHIR Questionnaire, an XLSForm workbook (ODK,
-    KoboToolbox), or a blank CSV template."""
     from stm_screen.cli import form_cmd
     from stm_screen.errors import UsageError
     from stm_screen.i18n import _
@@ -269,7 +299,9 @@ def form_export(
     chosen = what or fmt
     if chosen is None:
         raise UsageError(
-            _("say which form to export: redcap, fhir, xlsform or csv (for example: stm-screen form export redcap)")
+            _(
+                "say which form to export: redcap, fhir, xlsform or csv (for example: stm-screen form export redcap)"
+            )
         )
     form_cmd.export(
         chosen,

@@ -3,7 +3,8 @@
 Typer shows a required argument as ``{answers}`` in the usage line and adds its Python type
 (``<str>``, ``<list[str]>``) after its name; people read ``ANSWERS`` and ``INPUT...``. The two display
 methods of Typer's argument class are replaced once, at import, when they exist (a Typer without them
-already prints plain names).
+already prints plain names). Typer's few gettext calls ("default: ...", "required", "Aborted!") are pointed at
+the tool's catalogue (the rest of Typer's words: ``cli.typer_words``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ def _no_type(self: Any, ctx: Any) -> None:
 
 def tidy() -> None:
     from typer import core
+
+    from stm_screen.i18n import _
+
+    if hasattr(core, "_"):  # Typer's own gettext calls ("default: ...", "required"): the tool's catalogue
+        core._ = _
 
     argument = getattr(core, "TyperArgument", None)
     if argument is None:  # pragma: no cover - another Typer

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from stm_screen.cli.errors import say_info
 from stm_screen.errors import Interrupted, UsageError
-from stm_screen.i18n import _
+from stm_screen.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from stm_screen.core.ruleset import Ruleset
@@ -39,7 +39,11 @@ SUMMARY_COLUMNS = (
 
 def _choose(fmt: str, allowed: tuple[str, ...]) -> str:
     if fmt not in allowed:
-        raise UsageError(f"unknown --format '{fmt}'; choose one of: {', '.join(allowed)}")
+        raise UsageError(
+            _("unknown --format '{format}'; choose one of: {choices}").format(
+                format=fmt, choices=", ".join(allowed)
+            )
+        )
     return fmt
 
 
@@ -53,14 +57,20 @@ def parse_when(text: str, option: str) -> datetime:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(
-            f"{option}: '{value}' is not a date; use YYYY-MM-DD (for example 2024-03-05)"
+            _("{option}: '{value}' is not a date; use YYYY-MM-DD (for example 2024-03-05)").format(
+                option=option, value=value
+            )
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
         return moment.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before the first representable UTC moment
-        raise UsageError(f"{option}: '{value}' is outside the dates this tool can handle") from None
+        raise UsageError(
+            _("{option}: '{value}' is outside the dates this tool can handle").format(
+                option=option, value=value
+            )
+        ) from None
 
 
 def _iso(moment: datetime) -> str:
@@ -83,11 +93,17 @@ def _report_damaged(damaged: list[int], path: Path) -> None:
         return
     from stm_screen.errors import StoreError
 
-    ids = ", ".join(str(i) for i in damaged[:20]) + (f" and {len(damaged) - 20} more" if len(damaged) > 20 else "")
-    one = len(damaged) == 1
+    ids = ", ".join(str(i) for i in damaged[:20])
+    if len(damaged) > 20:
+        ids = _("{ids} and {n} more").format(ids=ids, n=len(damaged) - 20)
     raise StoreError(
-        f"{path}: saved screening{'' if one else 's'} {ids} cannot be read (the stored data is damaged) and "
-        f"{'was' if one else 'were'} left out; the other screenings are listed"
+        ngettext(
+            "{path}: saved screening {ids} cannot be read (the stored data is damaged) and was left out; the "
+            "other screenings are listed",
+            "{path}: saved screenings {ids} cannot be read (the stored data is damaged) and were left out; the "
+            "other screenings are listed",
+            len(damaged),
+        ).format(path=path, ids=ids)
     )
 
 
@@ -141,16 +157,16 @@ def _write_list(rows: list[dict[str, Any]], fmt: str, ref: str | None, when: str
         writer.writerows([r[c] for c in SUMMARY_COLUMNS] for r in rows)
         return
     if not rows:
-        say_info("no saved screenings" + (" match" if ref or when else ""))
+        say_info(_("no saved screenings match") if ref or when else _("no saved screenings"))
         return
-    headers = ("ID", "SAVED (UTC)", "PATIENT", "RULESET", "RESULT", "SCORE")
+    headers = (_("ID"), _("SAVED (UTC)"), _("PATIENT"), _("RULESET"), _("RESULT"), _("SCORE"))
     table = [
         (
             str(r["id"]),
             r["created_at"],
             r["patient"] or "-",
             f"{r['ruleset_id']} {r['ruleset_version']}",
-            r["level_title"] or r["level"] or "(incomplete)",
+            r["level_title"] or r["level"] or _("(incomplete)"),
             _cell(r["score"]) or "-",
         )
         for r in rows
@@ -271,9 +287,9 @@ def show(record_id: int, *, fmt: str, lang: str | None = None) -> None:
     rules = f"{result.ruleset.get('id', record.ruleset_id)} {result.ruleset.get('version', record.ruleset_version)}"
     tool = f"stm-screen {record.tool_version}"
     if record.patient_ref:
-        heading = _("Screening {id}, saved {date}, patient reference {ref}; scored with {rules}, {tool}").format(
-            id=record.id, date=stamp.when, ref=record.patient_ref, rules=rules, tool=tool
-        )
+        heading = _(
+            "Screening {id}, saved {date}, patient reference {ref}; scored with {rules}, {tool}"
+        ).format(id=record.id, date=stamp.when, ref=record.patient_ref, rules=rules, tool=tool)
     else:
         heading = _("Screening {id}, saved {date}; scored with {rules}, {tool}").format(
             id=record.id, date=stamp.when, rules=rules, tool=tool
@@ -329,9 +345,9 @@ def show_patient(
     """A patient's screenings over time: each instrument score, its change between screenings, and whether
     a change reaches the instrument's minimal important change (``history show --patient REF``)."""
     if patient is None:
-        raise UsageError("give a screening's ID (see 'stm-screen history list'), or --patient REF")
+        raise UsageError(_("give a screening's ID (see 'stm-screen history list'), or --patient REF"))
     if record_id is not None:
-        raise UsageError("give either a screening's ID or --patient, not both")
+        raise UsageError(_("give either a screening's ID or --patient, not both"))
     _choose(fmt, TREND_FORMATS)
     from stm_screen.core.trend import trends, visits
     from stm_screen.store import open_store
@@ -346,19 +362,24 @@ def show_patient(
         rows = [(r.id, r.created_at, r.result) for r in store.records(patient_ref=ref)]
     if not rows:
         # The reference is not repeated: messages never hold patient references.
-        raise UsageError("there are no saved screenings for that patient reference (see 'stm-screen history list')")
+        raise UsageError(
+            _("there are no saved screenings for that patient reference (see 'stm-screen history list')")
+        )
     seen = visits(rows)
     series = trends(rows)
     if fmt == "json":
-        text = json.dumps(
-            {
-                "patient": ref,
-                "screenings": [v._asdict() for v in seen],
-                "scores": [s.as_dict() for s in series],
-            },
-            indent=2,
-            ensure_ascii=False,
-        ) + "\n"
+        text = (
+            json.dumps(
+                {
+                    "patient": ref,
+                    "screenings": [v._asdict() for v in seen],
+                    "scores": [s.as_dict() for s in series],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     elif fmt == "html":
         from stm_screen.render.trend import trend_html
 
@@ -374,14 +395,14 @@ def show_patient(
         text = trend_text(ref, seen, series, plot=plot, unicode_ok=unicode_ok, width=width)
     if output is None:
         if fmt == "html":
-            raise UsageError("--format html writes a file: add --output FILE.html")
+            raise UsageError(_("--format html writes a file: add --output FILE.html"))
         sys.stdout.write(text)
         return
     from stm_screen.io.atomic import write_text_atomic
 
     # The file holds health data: readable by its owner only.
     write_text_atomic(output, text, force=True, mode=0o600)
-    say_info(f"wrote {output}")
+    say_info(_("wrote {file}").format(file=output))
 
 
 # --- export -------------------------------------------------------------------------------------------
@@ -399,9 +420,7 @@ def _csv_rows(records: Iterator[Record], questions: list[str]) -> Iterator[list[
     yield [*SUMMARY_COLUMNS, *questions]
     for r in records:
         summary = r.summary()
-        yield [summary[c] for c in SUMMARY_COLUMNS] + [
-            _answer_cell(r.answers.get(q)) for q in questions
-        ]
+        yield [summary[c] for c in SUMMARY_COLUMNS] + [_answer_cell(r.answers.get(q)) for q in questions]
 
 
 def export(output: Path, *, fmt: str, patient: str | None, since: str | None, force: bool = False) -> None:
@@ -422,7 +441,11 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None, fo
 
         exists = str(output) != "-" and output.exists() and not output.is_dir() and not is_special(output)
         if exists and not force:
-            raise UsageError(f"{output}: already exists; use --force to overwrite it (nothing was written)")
+            raise UsageError(
+                _("{file}: already exists; use --force to overwrite it (nothing was written)").format(
+                    file=output
+                )
+            )
         with open_output(output, mode=0o600, newline="" if fmt == "csv" else None, force=True) as handle:
             if fmt == "csv":
                 questions: list[str] = []
@@ -454,7 +477,11 @@ def export(output: Path, *, fmt: str, patient: str | None, since: str | None, fo
 
                 for chunk in iter_bundle_json(entries(), timestamp=_iso(datetime.now(UTC))):
                     handle.write(chunk)
-    say_info(f"exported {count} screening{'' if count == 1 else 's'} to {output}")
+    say_info(
+        ngettext("exported {n} screening to {file}", "exported {n} screenings to {file}", count).format(
+            n=count, file=output
+        )
+    )
     _report_damaged(damaged, store.path)
 
 
@@ -469,7 +496,7 @@ def delete(record_id: int) -> None:
     with open_store(create=False) as store:
         if not store.delete(record_id):
             raise _not_found(record_id)
-    say_info(f"deleted screening {record_id}")
+    say_info(_("deleted screening {id}").format(id=record_id))
 
 
 def _interactive() -> bool:
@@ -485,28 +512,56 @@ def purge(before: str, *, yes: bool) -> None:
     with open_store(create=False) as store:
         count = store.count_before(cutoff)
         if count == 0:
-            say_info(f"no screenings were saved before {cutoff}; nothing to delete")
+            say_info(_("no screenings were saved before {date}; nothing to delete").format(date=cutoff))
             return
         if not yes:
             import typer
 
             if not _interactive():
                 raise UsageError(
-                    f"purge would delete {count} screening{'' if count == 1 else 's'}; add --yes to confirm "
-                    "when not run at a terminal"
+                    ngettext(
+                        "purge would delete {n} screening; add --yes to confirm when not run at a terminal",
+                        "purge would delete {n} screenings; add --yes to confirm when not run at a terminal",
+                        count,
+                    ).format(n=count)
                 )
-            plural = "" if count == 1 else "s"
-            what = f"saved up to now ({cutoff} has not come yet)" if future else f"saved before {cutoff}"
+            if future:
+                question = ngettext(
+                    "Delete {n} screening saved up to now ({date} has not come yet)? This cannot be undone",
+                    "Delete {n} screenings saved up to now ({date} has not come yet)? This cannot be undone",
+                    count,
+                )
+            else:
+                question = ngettext(
+                    "Delete {n} screening saved before {date}? This cannot be undone",
+                    "Delete {n} screenings saved before {date}? This cannot be undone",
+                    count,
+                )
             try:
-                sure = typer.confirm(
-                    f"Delete {count} screening{plural} {what}? This cannot be undone",
-                    default=False,
-                    err=True,
-                )
+                sure = _confirm(question.format(n=count, date=cutoff))
             except typer.Abort:
-                raise Interrupted("cancelled; nothing was deleted") from None
+                raise Interrupted(_("cancelled; nothing was deleted")) from None
             if not sure:
-                say_info("nothing was deleted")
+                say_info(_("nothing was deleted"))
                 return
         deleted = store.purge_before(cutoff)
-    say_info(f"deleted {deleted} screening{'' if deleted == 1 else 's'} saved before {cutoff}")
+    say_info(
+        ngettext(
+            "deleted {n} screening saved before {date}", "deleted {n} screenings saved before {date}", deleted
+        ).format(n=deleted, date=cutoff)
+    )
+
+
+# Words that answer yes to a question on the terminal, in every language the tool speaks ('n', Enter or
+# anything else is no: nothing is deleted).
+YES_WORDS = {"y", "yes", "s", "si", "sí"}
+
+
+def _confirm(question: str) -> bool:
+    """A yes/no question on standard error, in the tool's language; no unless the person types yes."""
+    import typer
+
+    # TRANSLATORS: the choices after a yes/no question: the first letter of 'yes', then 'N' (the default).
+    choices = _("[y/N]")
+    answer = typer.prompt(f"{question} {choices}", default="", show_default=False, err=True)
+    return answer.strip().lower() in YES_WORDS

@@ -9,77 +9,90 @@ from typing import Annotated
 import typer
 
 from stm_screen.cli.errors import guard
-from stm_screen.cli.opts import TextsOpt, WithOpt
+from stm_screen.cli.opts import TextsOpt, WithOpt, examples
+from stm_screen.i18n import N_
 
 RulesOpt = Annotated[
     str | None,
     typer.Option(
         "--rules",
         "-r",
-        metavar="RULES",
-        help="Rules file or folder, or a bundled ruleset's name (default: pt-screen).",
+        metavar=N_("RULES"),
+        help=N_("Rules file or folder, or a bundled ruleset's name (default: pt-screen)."),
     ),
 ]
 PlainOpt = Annotated[
     bool,
     typer.Option(
         "--plain",
-        help="Numbered choices answered by typing, no boxes or redraws (for screen readers). Also on with "
-        "ACCESSIBLE=1, TERM=dumb, or when output is not a terminal. NO_COLOR only removes colour.",
+        help=N_(
+            "Numbered choices answered by typing, no boxes or redraws (for screen readers). Also on with "
+            "ACCESSIBLE=1, TERM=dumb, or when output is not a terminal. NO_COLOR only removes colour."
+        ),
     ),
 ]
 ReportOpt = Annotated[
     Path | None,
     typer.Option(
         "--report",
-        metavar="FILE",
-        help="Also write the result to FILE: .pdf, .html, .md, .txt or .json (by suffix). Without it, "
-        "the questionnaire offers to save a copy at the end.",
+        metavar=N_("FILE"),
+        help=N_(
+            "Also write the result to FILE: .pdf, .html, .md, .txt or .json (by suffix). Without it, "
+            "the questionnaire offers to save a copy at the end."
+        ),
     ),
 ]
 ReportDirOpt = Annotated[
     Path | None,
     typer.Option(
         "--report-dir",
-        metavar="DIR",
-        help="For intake staff: write a PDF report of each patient's result in DIR, named by patient "
-        "reference and time.",
+        metavar=N_("DIR"),
+        help=N_(
+            "For intake staff: write a PDF report of each patient's result in DIR, named by patient "
+            "reference and time."
+        ),
     ),
 ]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing report file.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help=N_("Overwrite an existing report file."))]
 ResumeOpt = Annotated[
     bool,
     typer.Option(
         "--resume",
-        help="Continue the last screening that was stopped before the end, with the options it was "
-        "started with (for scripts: the questionnaire also offers it when it starts).",
+        help=N_(
+            "Continue the last screening that was stopped before the end, with the options it was "
+            "started with (for scripts: the questionnaire also offers it when it starts)."
+        ),
     ),
 ]
 PatientOpt = Annotated[
     str | None,
     typer.Option(
         "--patient",
-        metavar="REF",
-        help="Label the screening with a patient reference such as a record number (never a name).",
+        metavar=N_("REF"),
+        help=N_("Label the screening with a patient reference such as a record number (never a name)."),
     ),
 ]
 NextOpt = Annotated[
     bool,
     typer.Option(
         "--next",
-        help="For intake staff: after each result, clear the screen and scrollback and start the next patient.",
+        help=N_(
+            "For intake staff: after each result, clear the screen and scrollback and start the next patient."
+        ),
     ),
 ]
 SaveOpt = Annotated[
-    bool, typer.Option("--save", help="Also save each result in the local history (stm-screen history).")
+    bool, typer.Option("--save", help=N_("Also save each result in the local history (stm-screen history)."))
 ]
 CountryOpt = Annotated[
     str | None,
     typer.Option(
         "--country",
-        metavar="CC",
-        help="Two-letter country code (US, GB, ES, ...) for the emergency number and crisis line "
-        "shown; default: the locale's country (LANG), else text that names 112 and 911.",
+        metavar=N_("CC"),
+        help=N_(
+            "Two-letter country code (US, GB, ES, ...) for the emergency number and crisis line "
+            "shown; default: the locale's country (LANG), else text that names 112 and 911."
+        ),
     ),
 ]
 
@@ -87,25 +100,29 @@ LangOpt = Annotated[
     str | None,
     typer.Option(
         "--lang",
-        metavar="CODE",
-        help="Language of the questions and the result (en, es, ...); default: STM_SCREEN_LANG, "
-        "else the locale (LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language.",
+        metavar=N_("CODE"),
+        help=N_(
+            "Language of the questions and the result (en, es, ...); default: STM_SCREEN_LANG, "
+            "else the locale (LC_ALL, LC_MESSAGES, LANG), else the ruleset's first language."
+        ),
     ),
 ]
 
-SCREEN_EXAMPLES = """Examples:
-
-\b
-  stm-screen                                  start the questionnaire
-  stm-screen --plain --report result.pdf      numbered prompts; keep a PDF
-  stm-screen screen --next --save --patient MRN-0042 --report-dir reports
-"""
+SCREEN_EXAMPLES = examples(
+    N_("stm-screen                                  start the questionnaire"),
+    N_("stm-screen --plain --report result.pdf      numbered prompts; keep a PDF"),
+    N_("stm-screen screen --next --save --patient MRN-0042 --report-dir reports"),
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add the questionnaire's commands to the app."""
 
-    @app.command(epilog=SCREEN_EXAMPLES, short_help="Answer the questions in the terminal (the default).")
+    @app.command(
+        epilog=SCREEN_EXAMPLES,
+        short_help=N_("Answer the questions in the terminal (the default)."),
+        help=N_("Answer the screening questions in the terminal and see the result."),
+    )
     @guard
     def screen(
         rules: RulesOpt = None,
@@ -122,7 +139,6 @@ def register(app: typer.Typer) -> None:
         texts: TextsOpt = None,
         lang: LangOpt = None,
     ) -> None:
-        """Answer the screening questions in the terminal and see the result."""
         from stm_screen.cli import screen_cmd
 
         screen_cmd.run(

@@ -22,14 +22,15 @@ import sys
 from typing import Any
 
 from stm_screen.errors import ExitCode, StmScreenError
+from stm_screen.i18n import N_
 
 _REASONS = {
-    errno.ENOSPC: "the disk or device is full",
-    errno.EPIPE: "the program reading it stopped reading",
-    errno.EBADF: "it is closed",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EFBIG: "the file is too large",
-    errno.EIO: "an input/output error",
+    errno.ENOSPC: N_("the disk or device is full"),
+    errno.EPIPE: N_("the program reading it stopped reading"),
+    errno.EBADF: N_("it is closed"),
+    errno.EDQUOT: N_("the disk quota is used up"),
+    errno.EFBIG: N_("the file is too large"),
+    errno.EIO: N_("an input/output error"),
 }
 
 
@@ -39,8 +40,13 @@ class OutputError(StmScreenError):
     exit_code = ExitCode.INVALID_DATA
 
     def __init__(self, code: int | None) -> None:
-        reason = _REASONS.get(code or 0) or (os.strerror(code) if code else "unknown error")
-        super().__init__(f"cannot write to standard output ({reason}); the output is incomplete")
+        from stm_screen.i18n import _
+
+        known = _REASONS.get(code or 0)
+        reason = _(known) if known else (os.strerror(code) if code else _("unknown error"))
+        super().__init__(
+            _("cannot write to standard output ({reason}); the output is incomplete").format(reason=reason)
+        )
 
 
 class GuardedOutput(io.FileIO):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from stm_screen.i18n import ngettext
+
 
 class Visit(NamedTuple):
     """One saved screening of the patient."""
@@ -82,7 +84,7 @@ def threshold_words(t: Mapping[str, Any]) -> str:
     sid = source.get("id") if isinstance(source, Mapping) else None
     if t.get("points") is not None:
         points = float(t["points"])
-        what = f"{points:g} point" + ("" if points == 1 else "s")
+        what = ngettext("{n} point", "{n} points", 1 if points == 1 else 2).format(n=f"{points:g}")
     else:
         what = f"{float(t.get('percent', 0)):g}%"
     return f"{what} ({sid})" if sid else what

@@ -10,9 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from stm_screen.errors import Problem
 from stm_screen.i18n import _
@@ -24,7 +22,25 @@ MAX_BYTES = 128 * 1024  # two and a half times the bundled ruleset: parsing stay
 MAX_NODES = 20_000  # values, aliases expanded: three times the bundled ruleset
 MAX_DEPTH = 64
 MAX_DIGITS = 30  # a whole number longer than this is never a rules value (they are at most 1e12)
-SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
+    SafeLoader: type[yaml.SafeLoader]
+
+
+def __getattr__(name: str) -> Any:
+    """``SafeLoader``: libyaml's C safe loader when available. PyYAML is imported on first use only (a
+    rules file found in the rules cache is not parsed at all, see stm_screen.rules.cache)."""
+    if name == "SafeLoader":
+        return safe_loader()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def safe_loader() -> type[yaml.SafeLoader]:
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + t
@@ -139,7 +155,9 @@ def decode(data: bytes, name: str, what: str = "file") -> str:
 
 def parse(text: str, name: str) -> tuple[Any, Positions]:
     """Parse one YAML document; return its data and the positions of its values."""
-    loader = SafeLoader(text)
+    import yaml
+
+    loader = safe_loader()(text)
     try:
         try:
             node = loader.get_single_node()
@@ -171,6 +189,8 @@ def _marked(exc: yaml.MarkedYAMLError, name: str) -> Problem:
 
 def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> None:
     """Record positions, refuse non-plain tags and stop runaway alias expansion."""
+    import yaml
+
     lines = text.splitlines() if text else []
     visits = 0
     problems: list[Problem] = []

@@ -8,6 +8,7 @@ import html
 from collections.abc import Sequence
 
 from stm_screen.core.trend import Series, Step, Visit, threshold_words
+from stm_screen.i18n import N_, _, current, ngettext
 
 BAR = 20
 
@@ -26,32 +27,47 @@ def change_words(s: Step, series: Series) -> str:
     pct = f" ({_signed(round(s.percent))}%)" if s.percent is not None else ""
     head = f"{_signed(s.change)}{pct}"
     if s.direction == "same":
-        return f"{head}, no change"
-    direction = f", {s.direction}" if s.direction else ""
+        return _("{change}, no change").format(change=head)
+    if s.direction == "better":
+        head = _("{change}, better").format(change=head)
+    elif s.direction == "worse":
+        head = _("{change}, worse").format(change=head)
     if not series.thresholds:
-        return f"{head}{direction}"
+        return head
     if s.important:
-        return f"{head}{direction}: larger than the minimal important change"
+        return _("{change}: larger than the minimal important change").format(change=head)
     if s.reached:
-        return f"{head}{direction}; reaches {', '.join(s.reached)}, not {', '.join(s.missed)}"
-    return f"{head}{direction}; smaller than the minimal important change"
+        return _("{change}; reaches {reached}, not {missed}").format(
+            change=head, reached=", ".join(s.reached), missed=", ".join(s.missed)
+        )
+    return _("{change}; smaller than the minimal important change").format(change=head)
 
 
 def heading(series: Series) -> str:
     parts = []
-    if series.better:
-        parts.append(f"{series.better} is better")
+    if series.better == "lower":
+        parts.append(_("lower is better"))
+    elif series.better == "higher":
+        parts.append(_("higher is better"))
+    elif series.better:
+        parts.append(_("{direction} is better").format(direction=series.better))
     if series.thresholds:
-        parts.append(
-            "minimal important change: " + " and ".join(threshold_words(t) for t in series.thresholds)
-        )
+        words = [threshold_words(t) for t in series.thresholds]
+        joined = words[0]
+        for word in words[1:]:
+            joined = _("{first} and {second}").format(first=joined, second=word)
+        parts.append(_("minimal important change: {thresholds}").format(thresholds=joined))
     name = f"{series.name} [{series.module} {series.version}]" if series.split else series.name
     return name + (f" ({'; '.join(parts)})" if parts else "")
 
 
-SPLIT_NOTE = (
+SPLIT_NOTE = N_(
     "An instrument's rules changed between screenings (another version or scale): its scores under each "
     "version are shown apart and never compared with each other."
+)
+IMPORTANT_NOTE = N_(
+    "A change is shown as important only when it reaches every threshold of the instrument's minimal "
+    "important change (each from its source)."
 )
 
 
@@ -85,15 +101,18 @@ def trend_text(
 
     lines: list[str] = []
     if not visits:
-        return f"Patient {patient}: no saved screenings\n"
+        return _("Patient {ref}: no saved screenings").format(ref=patient) + "\n"
     first, last = visits[0].date[:10], visits[-1].date[:10]
-    count = f"{len(visits)} saved screening" + ("" if len(visits) == 1 else "s")
-    span = f"{first} to {last}" if first != last else first
-    lines.append(f"Patient {patient}: {count}, {span} (times in UTC)")
-    lines += ["", "Screenings"]
+    count = ngettext("{n} saved screening", "{n} saved screenings", len(visits)).format(n=len(visits))
+    span = _("{first} to {last}").format(first=first, last=last) if first != last else first
+    lines.append(
+        _("Patient {ref}: {count}, {span} (times in UTC)").format(ref=patient, count=count, span=span)
+    )
+    lines += ["", _("Screenings")]
     for v in visits:
-        score = f" (score {_num(v.score)})" if v.score is not None else ""
-        lines.append(f"  #{v.record:<4} {_when(v.date)}  {v.level or '(incomplete)'}{score}, {v.ruleset}")
+        score = " " + _("(score {score})").format(score=_num(v.score)) if v.score is not None else ""
+        level = v.level or _("(incomplete)")
+        lines.append(f"  #{v.record:<4} {_when(v.date)}  {level}{score}, {v.ruleset}")
     shown = [s for s in series if s.points]
     for s in shown:
         lines += ["", heading(s)]
@@ -107,18 +126,14 @@ def trend_text(
             if p.record in previous:
                 lines.append(f"        {change_words(previous[p.record], s)}")
         if s.overall is not None and len(s.points) > 2:
-            lines.append(f"  First to last: {change_words(s.overall, s)}")
+            lines.append("  " + _("First to last: {change}").format(change=change_words(s.overall, s)))
     unscored = [s.name for s in series if not s.points]
     if unscored:
-        lines += ["", f"Not scored in any screening: {', '.join(unscored)}"]
+        lines += ["", _("Not scored in any screening: {names}").format(names=", ".join(unscored))]
     if any(s.split for s in shown):
-        lines += ["", SPLIT_NOTE]
+        lines += ["", _(SPLIT_NOTE)]
     if any(s.thresholds for s in shown):
-        lines += [
-            "",
-            "A change is shown as important only when it reaches every threshold of the instrument's minimal "
-            "important change (each from its source).",
-        ]
+        lines += ["", _(IMPORTANT_NOTE)]
     return "\n".join(wrap_lines(lines, max(width, 40))) + "\n"
 
 
@@ -136,7 +151,9 @@ def _svg(series: Series, width: int = 520, height: int = 160) -> str:
         return pad_t + (1 - (v - series.low) / span) * (height - pad_t - pad_b)
 
     label = html.escape(
-        f"{series.name} over time: " + ", ".join(f"{p.date[:10]} {_num(p.value)}" for p in pts)
+        _("{name} over time: {values}").format(
+            name=series.name, values=", ".join(f"{p.date[:10]} {_num(p.value)}" for p in pts)
+        )
     )
     parts = [
         f"<svg class='chart' viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img' "
@@ -175,18 +192,20 @@ th, td { text-align: left; border-bottom: 1px solid #ccc; padding: .25rem .4rem;
 
 def trend_html(patient: str, visits: Sequence[Visit], series: Sequence[Series], *, plot: bool = False) -> str:
     e = html.escape
+    title = e(_("Screenings of patient {ref}").format(ref=patient))
+    cells = "".join(f"<th>{e(h)}</th>" for h in ("#", _("Saved (UTC)"), _("Result"), _("Score"), _("Rules")))
     out = [
-        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n",
+        f"<!DOCTYPE html>\n<html lang='{current()}'>\n<head>\n<meta charset='utf-8'>\n",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n",
-        f"<title>Screenings of patient {e(patient)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n",
-        f"<h1>Screenings of patient {e(patient)}</h1>\n",
-        "<h2>Screenings</h2><table><thead><tr><th>#</th><th>Saved (UTC)</th><th>Result</th><th>Score</th>"
-        "<th>Rules</th></tr></thead><tbody>",
+        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n",
+        f"<h1>{title}</h1>\n",
+        "<h2>" + e(_("Screenings")) + f"</h2><table><thead><tr>{cells}</tr></thead><tbody>",
     ]
     for v in visits:
         score = _num(v.score) if v.score is not None else "-"
+        level = v.level or _("(incomplete)")
         out.append(
-            f"<tr><td>{v.record}</td><td>{e(v.date)}</td><td>{e(v.level or '(incomplete)')}</td>"
+            f"<tr><td>{v.record}</td><td>{e(v.date)}</td><td>{e(level)}</td>"
             f"<td>{score}</td><td>{e(v.ruleset)}</td></tr>"
         )
     out.append("</tbody></table>\n")
@@ -197,9 +216,8 @@ def trend_html(patient: str, visits: Sequence[Visit], series: Sequence[Series], 
         if plot:
             out.append(_svg(s))
         previous = {st.to_record: st for st in s.steps}
-        out.append(
-            "<table><thead><tr><th>#</th><th>Date</th><th>Score</th><th>Band</th><th>Change</th></tr></thead><tbody>"
-        )
+        heads = "".join(f"<th>{e(h)}</th>" for h in ("#", _("Date"), _("Score"), _("Band"), _("Change")))
+        out.append(f"<table><thead><tr>{heads}</tr></thead><tbody>")
         for p in s.points:
             st = previous.get(p.record)
             change = e(change_words(st, s)) if st else ""
@@ -210,12 +228,12 @@ def trend_html(patient: str, visits: Sequence[Visit], series: Sequence[Series], 
             )
         out.append("</tbody></table>")
         if s.overall is not None and len(s.points) > 2:
-            out.append(f"<p>First to last: {e(change_words(s.overall, s))}</p>")
+            overall = _("First to last: {change}").format(change=change_words(s.overall, s))
+            out.append(f"<p>{e(overall)}</p>")
         out.append("</section>\n")
     if any(s.split and s.points for s in series):
-        out.append(f"<p>{e(SPLIT_NOTE)}</p>\n")
-    out.append(
-        "<p class='small'>A change is shown as important only when it reaches every threshold of the instrument's "
-        "minimal important change (each from its source). A screening aid, not a diagnosis.</p>\n</body>\n</html>\n"
-    )
+        split = _(SPLIT_NOTE)
+        out.append(f"<p>{e(split)}</p>\n")
+    note = e(_(IMPORTANT_NOTE) + " " + _("A screening aid, not a diagnosis."))
+    out.append(f"<p class='small'>{note}</p>\n</body>\n</html>\n")
     return "".join(out)
