@@ -217,6 +217,8 @@ class QuoteCheck:
         self.edge_lines: list[str] = []  # the lines of the record the edge line cut (see batch.parallel)
         self._offset = 0  # lines of this text before the current CSV reader's first (it starts again)
         self._seen: list[tuple[list[str], list[str], int]] = []  # rows read before the width was known
+        self._misses = 0  # rows that contradicted the header where trying quotes as stray found no record
+        self._tail = tail
         self._start(lines if tail is None else chain(lines, tail))
         self.rows: Iterator[list[str]] = self._rows()
 
@@ -269,7 +271,10 @@ class QuoteCheck:
                         self.edge_lines = [line for line in lines if not line.startswith(MARK)]
                     yield row
                     continue
-                mended = self._mend(row, lines, self._ahead)
+                if not row or (len(lines) == 1 and '"' not in lines[0]):
+                    yield row  # a blank line, or a ragged one that no quote made so
+                    continue
+                mended = self._mend(row, lines, self._more())
                 if mended is None:
                     yield row  # a record as written (a quoted line break the header allows, or a ragged row)
                     continue
@@ -285,6 +290,12 @@ class QuoteCheck:
                 break
             else:
                 return
+
+    def _more(self) -> Iterator[str]:
+        """The lines after the current row, to look ahead: none once the edge line of a part is armed (it
+        is read by the reader alone, which hands the record it cuts to the next part; see batch.parallel)."""
+        armed = isinstance(self._tail, EdgeLine) and self._tail.line is not None
+        return iter(()) if armed else self._ahead
 
     def _again(self, lines: Iterator[str], before: int) -> None:
         """Start a new CSV reader at ``lines`` (those after physical line ``before``)."""
@@ -312,38 +323,64 @@ class QuoteCheck:
         if len(lines) > 1:
             if self._stray(row, lines):
                 return 1, lines  # the first line is a whole record: its stray quote took in the lines after it
-            if self._row_fits(row):
+            ahead: list[str] = []
+            if self._fits(lines[0]) and self._starts_record(lines[1:], ahead, more):
+                return 1, [*lines, *ahead]  # and a record starts on the next line (a stray quote of its own)
+            if ahead:
+                return 0, [*lines, *ahead]
+            if self._row_fits(row) and self._well_quoted(lines):
                 return None  # a quoted line break the header allows
         elif self._row_fits(row):
             return None
-        # The quotes that open a cell, tried as stray ones (one or two of them): the first row read that
-        # way has the header's width, ending within a few lines more.
+        if self._misses >= MAX_MEND_MISSES:
+            return None  # a file of rows that contradict the header anyway (a ragged file): said as such
+        # The quotes on the row's lines or the next (those opening a cell first), tried as stray ones (one
+        # or two of them): the first row read that way has the header's width, ending within a few lines.
+        ahead = list(islice(more, 1)) if len(lines) == 1 else []
+        if len(lines) == 1 and self._fits(lines[0]) and (not ahead or (ahead[0].strip() and self._fits(ahead[0]))):
+            return 1, [*lines, *ahead]  # a whole record with a stray quote, and the next line one too
+        near = [*lines, *ahead]
         d = self.delimiter
-        opening = [
-            (i, j) for i, line in enumerate(lines) for j, ch in enumerate(line) if ch == '"' and (j == 0 or line[j - 1] == d)
-        ][: MAX_STRAY_TRIES * 2]
-        if not opening:
-            return None
-        ahead: list[str] = []
+        quotes = [(i, j) for i, line in enumerate(near) for j, ch in enumerate(line) if ch == '"']
+        opening = [(i, j) for i, j in quotes if j == 0 or near[i][j - 1] == d]  # first: those opening a cell
+        opening = [*opening, *(q for q in quotes if q not in opening)][: MAX_STRAY_TRIES * 2]
         from itertools import combinations
 
+        best: int | None = None
         for k in (1, 2):
             for dropped in combinations(opening, k):
                 edited = [
-                    "".join(ch for j, ch in enumerate(line) if (i, j) not in dropped) for i, line in enumerate(lines)
+                    "".join(ch for j, ch in enumerate(line) if (i, j) not in dropped) for i, line in enumerate(near)
                 ]
-                found = self._first_record(edited, ahead, more)
-                if found is not None:
-                    return found, [*lines, *ahead]
+                found = self._first_record(edited, len(lines), ahead, more)
+                if found is not None and (best is None or found < best):
+                    best = found
+            if best is not None:  # the fewest quotes taken as stray, then the shortest record
+                return best, [*lines, *ahead]
+        self._misses += 1
         return (0, [*lines, *ahead]) if ahead else None
 
-    def _first_record(self, edited: list[str], ahead: list[str], more: Iterator[str]) -> int | None:
-        """The number of lines of the first row read from ``edited`` and the lines after it (taken from
-        ``more`` into ``ahead`` as needed, at most LOOKAHEAD), when that row has the header's width."""
+    def _starts_record(self, lines: list[str], ahead: list[str], more: Iterator[str]) -> bool:
+        """Does a record with the header's width start at ``lines[0]`` (read with the lines after it), as
+        written or with one of that line's quotes taken as stray?"""
+        first = lines[0]
+        for j in [-1, *(j for j, ch in enumerate(first) if ch == '"')][: MAX_STRAY_TRIES + 1]:
+            edited = [first if j < 0 else first[:j] + first[j + 1 :], *lines[1:]]
+            if self._first_record(edited, len(lines), ahead, more, plain_start=True) is not None:
+                return True
+        return False
+
+    def _first_record(
+        self, edited: list[str], own: int, ahead: list[str], more: Iterator[str], plain_start: bool = False
+    ) -> int | None:
+        """The number of lines of the first row read from ``edited`` (the row's ``own`` lines and the first
+        of ``ahead``, edited) and the lines after them (taken from ``more`` into ``ahead`` as needed, at
+        most LOOKAHEAD in all), when that row has the header's width (and, with ``plain_start``, a first
+        cell on one line: a record's start, not the rest of a quoted line break)."""
 
         def source() -> Iterator[str]:
             yield from edited
-            i = 0
+            i = len(edited) - own
             while i < LOOKAHEAD:
                 if i == len(ahead):
                     line = next(more, None)
@@ -359,7 +396,9 @@ class QuoteCheck:
         except csv.Error:
             return None
         used = reader.line_num
-        if cells is None or used >= len(edited) + LOOKAHEAD or not self._row_fits(cells):
+        if cells is None or used >= own + LOOKAHEAD or not self._row_fits(cells):
+            return None
+        if plain_start and cells and ("\n" in cells[0] or "\r" in cells[0]):
             return None
         return used
 
@@ -373,14 +412,16 @@ class QuoteCheck:
         after = next((line for line in lines[1:] if line.strip()), None)
         if after is not None:  # the next line a whole record too: two records; else the cell may run on
             return self._fits(after)
-        if all(self._fits(line) for line in lines[1:]) or not self._row_fits(row):
-            return True
+        return all(self._fits(line) for line in lines[1:]) or not self._row_fits(row) or not self._well_quoted(lines)
+
+    def _well_quoted(self, lines: list[str]) -> bool:
+        """Is every quoted cell on these lines closed, and closed where a cell ends?"""
         try:
             for _ in csv.reader(lines, delimiter=self.delimiter, strict=True):
                 pass
-        except csv.Error:  # a closing quote followed by more text: it was not one
-            return True
-        return False
+        except csv.Error:  # a closing quote followed by more text, or a quote never closed
+            return False
+        return True
 
     def header_problem(self, row: list[str]) -> str | None:
         """A header row that took in the lines after it: a '"' in it opened a quoted cell that a later
@@ -416,7 +457,8 @@ class QuoteCheck:
                 out.append(row)
                 continue
             _, lines, first = seen[k]
-            more = chain([line for _r, later, _f in seen[k + 1 :] for line in later], self._ahead)
+            later = iter([line for _r, after, _f in seen[k + 1 :] for line in after])
+            more = chain(later, self._more())
             mended = self._mend(row, lines, more)
             if mended is None:
                 out.append(row)
@@ -427,7 +469,7 @@ class QuoteCheck:
             else:
                 out.append(row)
                 n = len(lines)
-            self._again(chain(rest[n:], more), first + n - 1)
+            self._again(chain(rest[n:], later, self._ahead), first + n - 1)
             self.rows = self._rows()
             return out
         return out
@@ -466,6 +508,7 @@ class QuoteCheck:
 
 TRAIL = 4096  # lines the trailing copy may lag behind the reader (kept in memory by tee)
 LOOKAHEAD = 64  # lines read past a row that contradicts the header, to find where its record ends
+MAX_MEND_MISSES = 200  # rows that contradict the header with no stray quote found: then a ragged file
 MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in every combination
 
 
