@@ -217,3 +217,11 @@ def test_batch_option_errors_in_spanish(tmp_path, monkeypatch, capsys) -> None: 
     with pytest.raises(SystemExit):
         main(["batch", str(data), "--delimiter", "ab"])
     assert "--delimiter debe ser un solo carácter" in capsys.readouterr().err
+    # A file without the safety columns: the reason and the way out, in Spanish; nothing is written.
+    with pytest.raises(SystemExit) as stopped:
+        main(["batch", str(data), "-o", str(tmp_path / "out.csv")])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "no hay columna para" in err and "preguntas de seguridad" in err
+    assert "evalúe de todos modos con --allow-missing" in err
+    assert "no column" not in err and not (tmp_path / "out.csv").exists()
