@@ -225,3 +225,19 @@ def test_batch_option_errors_in_spanish(tmp_path, monkeypatch, capsys) -> None: 
     assert "no hay columna para" in err and "preguntas de seguridad" in err
     assert "evalúe de todos modos con --allow-missing" in err
     assert "no column" not in err and not (tmp_path / "out.csv").exists()
+
+
+def test_rules_check_says_a_broken_rules_file_in_spanish(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rules = tmp_path / "reglas.yaml"
+    rules.write_text(
+        "id: x\nversion: 1\nquestions:\n  - id: a\n    text: Hola\n    type: yesno\n", encoding="utf-8"
+    )
+    out = _in_spanish(["rules", "check", str(rules)])
+    assert out.exit_code == 2, out.output
+    assert "reglas.yaml:1:1: nivel superior: falta la clave 'title'" in out.stderr
+    assert (
+        "debe ser uno de estos: boolean, integer, number, choice, multi_choice (se encontró 'yesno')"
+        in out.stderr
+    )
+    for english in ("missing key", "top level", "must be one of", "got "):
+        assert english not in out.stderr, english
