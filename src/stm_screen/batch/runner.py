@@ -357,7 +357,8 @@ class Batch:
                 )
         columns = preset.columns(head[:n_head])
         _check_headers(src.name, columns)
-        plan = build_plan(columns, self.ruleset, preset, self.mapping, self.settings.options, src.name)
+        with _to(self.person):  # its errors stop the run: said to the person (a record's plan is data)
+            plan = build_plan(columns, self.ruleset, preset, self.mapping, self.settings.options, src.name)
         describe_plan(src.name, plan, self.ruleset, self.notify, self.person)
 
         def gaps() -> None:  # once the first records are read: a file without any is that error first
