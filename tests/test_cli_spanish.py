@@ -4,9 +4,10 @@ LANG=es_MX.UTF-8 (or --lang es), and English left as it was."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from stm_screen import i18n
@@ -71,6 +72,7 @@ def test_help_in_spanish_has_no_english_word(path: list[str]) -> None:
     text = out.stdout
     assert text.startswith("Uso: stm-screen"), text[:200]
     assert "Opciones:" in text and "Mostrar este mensaje y salir." in text
+    assert "Project-Id-Version" not in text  # gettext's answer for an empty string
     words = re.sub(r"--?[a-z][a-z-]*", "", text)  # option names are what people type, in any language
     found = [words[max(0, m.start() - 60) : m.end() + 20] for m in ENGLISH_HELP.finditer(words)]
     assert not found, found
@@ -241,3 +243,22 @@ def test_rules_check_says_a_broken_rules_file_in_spanish(tmp_path) -> None:  # t
     )
     for english in ("missing key", "top level", "must be one of", "got "):
         assert english not in out.stderr, english
+
+
+def test_an_option_without_help_shows_no_catalogue_header() -> None:
+    """gettext("") is the catalogue's header: an option with no help must stay without one in Spanish."""
+    from stm_screen.cli.typer_words import speak
+
+    small = typer.Typer(rich_markup_mode=None)
+
+    @small.command()
+    def run(name: Annotated[str, typer.Option("--name", help="")] = "x", flag: bool = False) -> None:
+        """"""
+
+    command = typer.main.get_command(small)
+    i18n.activate("es")
+    speak(command)
+    with command.context_class(command, info_name="small") as ctx:
+        text = command.get_help(ctx)
+    assert "Project-Id-Version" not in text
+    assert text.startswith("Uso: small [OPCIONES]") and "Mostrar este mensaje y salir." in text
