@@ -88,11 +88,11 @@ def _asked(age: int, duration: float, areas: list[str], said: dict[str, str]) ->
     }
 
 
-def record(i: int, rng: random.Random) -> list[str]:
+def record(i: int, rng: random.Random, yes: float = 0.02) -> list[str]:
     duration = rng.choice((str(rng.randint(0, 120)), str(rng.randint(0, 120)), f"{rng.randint(0, 24)}.5"))
     areas = rng.sample(AREAS, rng.randint(1, 3))
     age = rng.randint(16, 90)
-    said = {s: "yes" if rng.random() < 0.02 else "no" for s in SAFETY}
+    said = {s: "yes" if rng.random() < yes else "no" for s in SAFETY}
     shown = _asked(age, float(duration), areas, said)
     for q, asked in shown.items():
         if not asked and q in said:
@@ -101,7 +101,7 @@ def record(i: int, rng: random.Random) -> list[str]:
     if odd < 0.0083:  # about 1 record in 200 leaves a safety question blank, 1 in 300 answers one 'not sure'
         open_q = rng.choice([q for q in SAFETY if said[q]])
         said[open_q] = "" if odd < 0.005 else "unsure"
-    pregnant = ("yes" if rng.random() < 0.03 else "no") if shown["pregnant"] else ""
+    pregnant = ("yes" if rng.random() < max(0.03, yes) else "no") if shown["pregnant"] else ""
     return [
         f"P{i:07d}",
         duration,
@@ -116,12 +116,14 @@ def record(i: int, rng: random.Random) -> list[str]:
     ]
 
 
-def write(n: int, out: TextIO, seed: int = 1) -> None:
+def write(n: int, out: TextIO, seed: int = 1, varied: bool = False) -> None:
+    """``varied``: every yes/no answer 50/50 (most records then have a combination of answers of their own)."""
     rng = random.Random(seed)
+    yes = 0.5 if varied else 0.02
     w = csv.writer(out, lineterminator="\n")
     w.writerow(HEADER)
     for i in range(1, n + 1):
-        w.writerow(record(i, rng))
+        w.writerow(record(i, rng, yes))
 
 
 def main() -> None:
@@ -129,12 +131,13 @@ def main() -> None:
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--output", "-o")
+    ap.add_argument("--varied", action="store_true", help="every yes/no answer 50/50")
     args = ap.parse_args()
     if args.output:
         with open(args.output, "w", newline="", encoding="utf-8") as f:
-            write(args.n, f, args.seed)
+            write(args.n, f, args.seed, args.varied)
     else:
-        write(args.n, sys.stdout, args.seed)
+        write(args.n, sys.stdout, args.seed, args.varied)
 
 
 if __name__ == "__main__":

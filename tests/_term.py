@@ -65,6 +65,8 @@ class Term:
     def settle(self, timeout: float = 0.3) -> None:
         """Read what is already written (nothing is expected)."""
         pending, self.child.buffer = self.child.buffer, ""  # read by pexpect, past the last match
+        # pexpect also keeps that text as the start of the next 'before': drop it, or it is drawn twice.
+        self.child._before = self.child.buffer_type()
         self._feed(pending)
         try:
             while True:

@@ -8,11 +8,19 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(scope="session")
+def _rules_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("rules-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own data folder; nothing is written to the real user folder."""
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _rules_cache: Path) -> Path:
+    """Every test gets its own data folder; nothing is written to the real user folder (the rules cache,
+    stm_screen.rules.cache, is one for the session, outside the tests' own folders)."""
     home = tmp_path / "stm-home"
     monkeypatch.setenv("STM_SCREEN_HOME", str(home))
+    monkeypatch.setenv("STM_SCREEN_CACHE", str(_rules_cache))
+    monkeypatch.delenv("STM_SCREEN_NO_CACHE", raising=False)
     monkeypatch.delenv("STM_SCREEN_DEBUG", raising=False)
     return home
 

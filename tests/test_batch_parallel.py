@@ -38,6 +38,15 @@ CLI = str(Path(sys.executable).with_name("stm-screen"))
 BOM = b"\xef\xbb\xbf"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _exact_reader() -> Iterator[None]:
+    """The splitter is the exact reader's: the columnar reader (stm-screen[fast], installed for the tests)
+    is turned off here and has tests of its own (test_batch_columnar.py)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STM_SCREEN_FAST", "0")
+        yield
+
+
 # --- scoring in this process -----------------------------------------------------------------------------
 
 

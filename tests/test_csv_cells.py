@@ -83,7 +83,7 @@ def _hostile_rules(tmp_path: Path) -> Path:
     text = (ROOT / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
     text = text.replace("text: How many months?", "text: '=HYPERLINK(\"http://x\");@SUM(A1)'")
     text = text.replace("{id: back, label: Back}", "{id: back, label: 'Back;=1+1'}")
-    text = text.replace("text: Stiff?", "text: \"Stiff?\\r-2+3\"")
+    text = text.replace("text: Stiff?", "text: \"Stiff?\\n-2+3\"")
     path = tmp_path / "hostile.yaml"
     path.write_text(text, encoding="utf-8")
     return path

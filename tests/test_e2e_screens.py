@@ -141,7 +141,7 @@ def test_next_and_save_stopped_at_patient_2_then_resumed(tmp_path: Path, ruleset
     answer(term, ruleset, PT, until="pain_areas")
     term.expect("how has the pain changed")
     term.child.sendintr()
-    term.expect(r"run: (stm-screen[^\r\n]*)")
+    term.expect(r"run:\s+(stm-screen[^\r\n]*)")
     hint = term.child.match.group(1).strip()
     assert term.finish() == 130
     assert hint == "stm-screen screen --resume"

@@ -65,6 +65,7 @@ def test_screen_save_refuses_an_unusable_store_before_any_question(
 ) -> None:
     _isolated_home.mkdir(parents=True)
     conn = sqlite3.connect(_isolated_home / h.FILE_NAME)
+    conn.execute(f"PRAGMA application_id = {h.APPLICATION_ID}")  # a newer stm-screen marks its store too
     conn.execute(f"PRAGMA user_version = {h.SCHEMA_VERSION + 1}")
     conn.commit()
     conn.close()

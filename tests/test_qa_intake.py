@@ -51,15 +51,19 @@ def spawn(args: list[str], home: Path, columns: int = 80, **env: str) -> Any:
     )
 
 
+# The end of the line an answer is typed on; at 40 columns the hint before it wraps onto a second line.
+TYPED_ON = r"(?:Your answer|Type [^\n]*|[0-9]\)|none\)|result\)): "
+
+
 def answer_plain(child: Any, ruleset: Any, answers: dict[str, Any]) -> None:
     """Answer every question that is asked in plain mode by typing, then show the result from the review."""
     scorer, values = Scorer(ruleset), check_answers(ruleset, answers)
     for q in ruleset.questions:
         if q.id in answers and scorer.asked(q, values):
-            child.expect(r"Your answer: |Type [^\n]*: ")
+            child.expect(TYPED_ON)
             child.sendline(plain_line(q, answers[q.id]))
     child.expect("Show my result")
-    child.expect(r"Type [^\n]*: ")
+    child.expect(TYPED_ON)
     child.sendline("")
 
 

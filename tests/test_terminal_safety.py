@@ -4,7 +4,8 @@ A rules file, an answers file, a survey export and a history store edited by ano
 payloads that would conceal text (``ESC [8m``), write the clipboard (``ESC ]52``), ring or move the cursor,
 overwrite a line (CR, backspace), or reverse it (a right-to-left override). Every command that prints them
 runs in a real terminal (a pseudo-terminal), and its output must hold none of them, while the words around
-them still show.
+them still show. A rules file that holds them is refused where it is read (FILE:LINE and the character's
+code point, ``stm_screen.io.yamlfile``), so its text never reaches a view; the terminal gets none of it.
 """
 
 from __future__ import annotations
@@ -74,25 +75,27 @@ def _assert_clean(out: str, *words: str) -> None:
         assert bad not in out.replace("\x1b[", "").replace("\x1b]8;", ""), (repr(bad), out)  # Rich's colours
     assert "\x1b]" not in out  # no operating-system command (clipboard, title, hyperlink)
     assert "\x1b[8m" not in out
+    flat = " ".join(out.split())  # messages on a terminal wrap between words
     for word in words:
-        assert word in out, (word, out)
+        assert word in flat, (word, out)
 
 
-def test_rules_text_is_cleaned_in_every_view(tmp_path: Path) -> None:
+def test_rules_text_is_refused_before_any_view(tmp_path: Path) -> None:
     rules = _rules(tmp_path)
     answers = tmp_path / "a.json"
     answers.write_text(json.dumps({"months": 9, "stiff": True, "fever": True}), encoding="utf-8")
     home = tmp_path / "home"
-    for args, words in (
-        (["score", str(answers), "--rules", str(rules)], ["WORDFLAG", "WORDMESSAGE"]),
-        (["score", str(answers), "--rules", str(rules), "--format", "md"], ["WORDFLAG"]),
-        (["score", str(answers), "--rules", str(rules), "--format", "json"], ["WORDFLAG"]),
-        (["rules", "show", str(rules)], ["WORDTITLE", "WORDLEVEL"]),
-        (["rules", "show", str(rules), "--format", "json"], ["minimal"]),
-        (["form", "export", "--format", "redcap", "--rules", str(rules)], ["Fever"]),
-        (["form", "export", "--format", "fhir", "--rules", str(rules)], ["Fever"]),
+    for args in (
+        ["score", str(answers), "--rules", str(rules)],
+        ["score", str(answers), "--rules", str(rules), "--format", "md"],
+        ["rules", "show", str(rules)],
+        ["rules", "show", str(rules), "--format", "json"],
+        ["form", "export", "--format", "redcap", "--rules", str(rules)],
+        ["form", "export", "--format", "fhir", "--rules", str(rules)],
     ):
-        _assert_clean(_run(args, home, tmp_path), *words)
+        out = _run(args, home, tmp_path)
+        _assert_clean(out, "evil.yaml:", "the text holds the invisible character U+")
+        assert "WORD" not in out  # no view of the rules was printed
 
 
 def test_export_cells_and_history_are_cleaned(tmp_path: Path) -> None:
@@ -135,7 +138,7 @@ def test_clean_keeps_words_line_feeds_and_tabs() -> None:
 
 
 @pytest.mark.parametrize("plain", [True, False])
-def test_the_questionnaire_cleans_rules_text(tmp_path: Path, plain: bool) -> None:
+def test_the_questionnaire_refuses_rules_text_before_the_first_question(tmp_path: Path, plain: bool) -> None:
     text = (ROOT / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
     text = text.replace("text: How many months?", f"text: {json.dumps(_evil('WORDQUESTION'))}")
     text = text.replace("{id: back, label: Back}", "{id: back, label: " + json.dumps(_evil("WORDCHOICE")) + "}")
@@ -146,15 +149,9 @@ def test_the_questionnaire_cleans_rules_text(tmp_path: Path, plain: bool) -> Non
     env.pop("NO_COLOR", None)
     args = ["screen", "--rules", str(rules), *(["--plain"] if plain else [])]
     child = pexpect.spawn(EXE, args, env=env, encoding="utf-8", timeout=30, dimensions=(50, 100), cwd=str(tmp_path))
-    child.expect("WORDQUESTION")
-    seen = (child.before or "") + str(child.after)
-    child.sendline("3")
-    child.expect("Stiff")
-    seen += child.before or ""
-    child.sendcontrol("c")
-    child.expect(pexpect.EOF)
-    seen += child.before or ""
+    seen = child.read()
     child.close()
+    assert child.exitstatus == 2, seen
     for payload in ("\x1b]52", "\x1b[8m", "\u202e", "\u2066", "\x9b", "\x07"):
         assert payload not in seen, (repr(payload), seen)
-    assert "WORDTITLE" in seen
+    assert "the text holds the invisible character U+" in " ".join(seen.split()) and "WORD" not in seen

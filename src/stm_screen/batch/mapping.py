@@ -21,6 +21,7 @@ columns:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,10 +109,23 @@ def load_mapping(path: str, ruleset: Ruleset) -> Mapping:
         data, positions, _raw = load(Path(path))
     except YamlProblems as exc:
         raise MappingError(exc.problems) from None
+    return mapping_from_data(data, ruleset, path_text(path), positions.locate)
+
+
+def mapping_from_data(
+    data: Any,
+    ruleset: Ruleset,
+    name: str = "<mapping>",
+    locate: Callable[[tuple[str | int, ...]], tuple[str, int, int]] | None = None,
+) -> Mapping:
+    """Check a mapping's data (a mapping file's content, or the same shape given as a dict by the library
+    API) against the ruleset; raise MappingError listing every problem. ``locate``: where a value stands
+    (a file's lines); without it, problems name ``name``."""
+    where_of = locate or (lambda where: (name, 0, 0))
     problems: list[Problem] = []
 
     def at(where: tuple[str | int, ...], message: str) -> Problem:
-        file, line, col = positions.locate(where)
+        file, line, col = where_of(where)
         return Problem(message, file, line, col)
 
     def bad(where: tuple[str | int, ...], message: str) -> None:
@@ -169,7 +183,7 @@ def load_mapping(path: str, ruleset: Ruleset) -> Mapping:
     if problems:
         raise MappingError(problems)
     return Mapping(
-        path=path_text(path),
+        path=name,
         preset=str(preset) if preset else None,
         id_column=str(id_column) if id_column is not None else None,
         decimal_comma=bool(decimal_comma),

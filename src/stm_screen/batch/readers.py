@@ -20,8 +20,9 @@ import os
 import re
 import stat
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import chain, islice, tee
 from pathlib import Path
 from typing import IO, Any
@@ -98,7 +99,77 @@ def find_twice(value: Any, depth: int = 0) -> str | None:
 
 
 def _loads(text: str) -> Any:
+    """The exact reader (the standard library's): every key held twice marked, NaN and Infinity read,
+    numbers beyond a float kept as their text, and its own error messages with line and column."""
     return json.loads(text, parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_pairs)
+
+
+_KEY_END = re.compile(r'"\s*:')
+HUGE = 2.0**63  # orjson reads a whole number beyond 64 bits as a float (the exact reader: an int)
+DEEP = 200  # nesting past this is left to the exact reader (which refuses it as the old reader did)
+
+
+def loads(text: str) -> Any:
+    """A JSON text read with orjson (Rust), giving what :func:`_loads` gives.
+
+    The exact reader reads it instead when orjson refuses it (then the error message is the exact
+    reader's), when it holds a long whole number, when it nests deeply, and when it may hold a key twice
+    (orjson silently keeps the last): every key is a string followed by ':', so a text with no more
+    '":' (spaces allowed before the colon) than the keys orjson kept holds no key twice.
+    """
+    import orjson
+
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _loads(text)
+    return _checked(text, value)
+
+
+def _checked(text: str, value: Any) -> Any:
+    """orjson's reading of ``text`` when it is what the exact reader gives, else the exact reader's."""
+    if type(value) is dict and text.count("{") == 1 and "[" not in text:  # a flat record (most often)
+        keys = len(value)
+        if float in set(map(type, value.values())) and any(_huge(v) for v in value.values()):
+            return _loads(text)
+    else:
+        keys, depth, huge = _census(value)
+        if huge or depth > DEEP:
+            return _loads(text)
+    if text.count(":") == keys:
+        return value
+    # some ':' is not after a key (in a text: a time, an address): count the '"' followed by ':'
+    return value if len(_KEY_END.findall(text)) == keys else _loads(text)
+
+
+def _huge(value: Any) -> bool:
+    """A float orjson may have made of a whole number beyond 64 bits (the exact reader keeps its digits)."""
+    return type(value) is float and not -HUGE < value < HUGE
+
+
+def _census(value: Any) -> tuple[int, int, bool]:
+    """The keys of every object in a parsed JSON value, how deep it nests, and whether it holds a float
+    beyond 64 bits (see :func:`_huge`)."""
+    keys = 0
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if type(item) is dict:
+            keys += len(item)
+            children: Any = item.values()
+        elif type(item) is list:
+            children = item
+        else:
+            if _huge(item):
+                return keys, deepest, True
+            continue
+        if depth > deepest:
+            deepest = depth
+            if depth > DEEP:
+                break
+        stack.extend((child, depth + 1) for child in children if type(child) is not str)
+    return keys, deepest, False
 
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -121,12 +192,14 @@ class QuoteCheck:
 
     A cell that starts with '"' runs on, across line breaks, to the next '"'. Survey exports do hold
     quoted line breaks (a comment typed on two lines), but a stray '"' at the start of a cell makes the
-    parser take in the following lines, and a later quoted cell closes it: those records vanish and every
-    later row number shifts. So a row read from several physical lines is kept whole only when the header
-    width allows it: when every one of those lines on its own already has the header's number of cells
-    (taking quotes as written, or as plain characters), the lines were separate records. The first line
-    (the one with the stray quote) becomes an error row naming FILE:LINE, and each following line is read
-    again on its own, so there is still one output row per record and row numbers stay put.
+    parser take in the following lines, and a later quote closes it: those records vanish and every later
+    row number shifts. So a row read from several physical lines is kept whole only when it reads as one
+    record: its first line alone is not a whole record, or it has the header's number of cells, is quoted
+    properly (each closing quote followed by a delimiter or the line's end), and its lines are not each a
+    whole record on their own. Otherwise the first line (the one with the stray quote) becomes an error
+    row naming FILE:LINE, and the CSV reader starts again at the next line, so that the records after it
+    are read as they are written, a legitimately quoted line break among them included: there is still one
+    output row per record and row numbers stay put.
 
     ``width`` is 0 (no check) until the header is known. The physical lines of the current row are kept
     by a trailing copy of the text the CSV reader reads; the edge line of a file scored in parts (``tail``,
@@ -142,16 +215,21 @@ class QuoteCheck:
         self.early: dict[int, tuple[list[str], list[str], int]] = {}
         self.base = 0  # physical lines before the text this reader reads (a "sep=" line, an earlier range)
         self.edge_lines: list[str] = []  # the lines of the record the edge line cut (see batch.parallel)
+        self._offset = 0  # lines of this text before the current CSV reader's first (it starts again)
+        self._seen: list[tuple[list[str], list[str], int]] = []  # rows read before the width was known
+        self._start(lines if tail is None else chain(lines, tail))
+        self.rows: Iterator[list[str]] = self._rows()
+
+    def _start(self, lines: Iterator[str]) -> None:
         # The reader reads one copy of the lines; the other trails behind (itertools.tee, in C) and is read
         # only for a row that took several lines, or skipped in bulk: no Python step per line.
-        ahead, self._behind = tee(lines if tail is None else chain(lines, tail))
+        self._ahead, self._behind = tee(lines)
         self._taken = 0  # lines read (or skipped) from the trailing copy
-        self.reader = csv.reader(ahead, delimiter=delimiter, strict=False)
-        self.rows: Iterator[list[str]] = self._rows()
+        self.reader = csv.reader(self._ahead, delimiter=self.delimiter, strict=False)
 
     @property
     def line_num(self) -> int:
-        return self.reader.line_num
+        return self._offset + self.reader.line_num
 
     def _lines(self, start: int, end: int) -> list[str]:
         """Physical lines ``start`` to ``end`` (counted from 0, end excluded) from the trailing copy."""
@@ -162,25 +240,147 @@ class QuoteCheck:
         return lines
 
     def _rows(self) -> Iterator[list[str]]:
-        reader = self.reader
-        done = 0  # lines read when the last row was handed on
-        for row in reader:
-            now = reader.line_num
-            if now - done == 1:  # one physical line: one record (almost every row)
+        while True:
+            reader = self.reader
+            done = 0  # lines read when the last row was handed on
+            width = self.width
+            for row in reader:
+                now = reader.line_num
+                if now - done == 1 and len(row) == width and width:  # one line, one record: most rows
+                    done = now
+                    if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
+                        deque(islice(self._behind, now - self._taken), maxlen=0)
+                        self._taken = now
+                    yield row
+                    continue
+                lines = self._lines(done, now)
                 done = now
-                if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
-                    deque(islice(self._behind, now - self._taken), maxlen=0)
-                    self._taken = now
-                yield row
-                continue
-            lines = self._lines(done, now)
-            done = now
-            first = self.base + now - len(lines) + 1
-            if not self.width:  # a header row, or a record read before the header was understood
-                self.early[id(row)] = (row, lines, first)
-                yield row
-                continue
-            yield from self._split(row, lines, first)
+                first = self.base + self._offset + now - len(lines) + 1
+                if not self.width:  # a header row, or a record read before the header was understood
+                    self._seen.append((row, lines, first))
+                    if len(lines) > 1:
+                        self.early[id(row)] = (row, lines, first)
+                    yield row
+                    width = self.width
+                    continue
+                width = self.width
+                if any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
+                    if len(lines) > 1:
+                        self.edge_lines = [line for line in lines if not line.startswith(MARK)]
+                    yield row
+                    continue
+                mended = self._mend(row, lines, self._ahead)
+                if mended is None:
+                    yield row  # a record as written (a quoted line break the header allows, or a ragged row)
+                    continue
+                n, rest = mended
+                if n:
+                    yield self._error(rest[:n], first)
+                else:
+                    yield row
+                    n = len(lines)
+                # Read again after the record, with a new reader: what the old one took as a closing quote
+                # may open a legitimately quoted cell that runs on further.
+                self._again(chain(rest[n:], self._ahead), first + n - 1)
+                break
+            else:
+                return
+
+    def _again(self, lines: Iterator[str], before: int) -> None:
+        """Start a new CSV reader at ``lines`` (those after physical line ``before``)."""
+        self._offset = before - self.base
+        self._start(lines)
+
+    def _error(self, lines: list[str], first: int) -> LineError:
+        if len(lines) == 1:
+            return LineError(
+                f"{self.name}:{first}: a '\"' on this line opens a quoted cell that would take in the records "
+                "after it: this line is not scored, and the lines after it are read as records of their own "
+                "(remove the stray '\"' or close it on the same line)"
+            )
+        return LineError(
+            f"{self.name}:{first}: a stray '\"' in the record on lines {first} to {first + len(lines) - 1} "
+            "(its quoted cells do not add up to the header's columns): the record is not scored; remove the "
+            "stray '\"'"
+        )
+
+    def _mend(self, row: list[str], lines: list[str], more: Iterator[str]) -> tuple[int, list[str]] | None:
+        """Where a row read from ``lines`` contradicts the header: None when it is a record as written.
+        Else ``(n, rest)``: ``rest`` is ``lines`` and the lines taken from ``more`` to look ahead, the
+        first ``n`` of which are one record with a stray quote (an error row), and the reader starts again
+        after them; ``n`` is 0 when the row stands but lines were taken (the reader starts again after it)."""
+        if len(lines) > 1:
+            if self._stray(row, lines):
+                return 1, lines  # the first line is a whole record: its stray quote took in the lines after it
+            if self._row_fits(row):
+                return None  # a quoted line break the header allows
+        elif self._row_fits(row):
+            return None
+        # The quotes that open a cell, tried as stray ones (one or two of them): the first row read that
+        # way has the header's width, ending within a few lines more.
+        d = self.delimiter
+        opening = [
+            (i, j) for i, line in enumerate(lines) for j, ch in enumerate(line) if ch == '"' and (j == 0 or line[j - 1] == d)
+        ][: MAX_STRAY_TRIES * 2]
+        if not opening:
+            return None
+        ahead: list[str] = []
+        from itertools import combinations
+
+        for k in (1, 2):
+            for dropped in combinations(opening, k):
+                edited = [
+                    "".join(ch for j, ch in enumerate(line) if (i, j) not in dropped) for i, line in enumerate(lines)
+                ]
+                found = self._first_record(edited, ahead, more)
+                if found is not None:
+                    return found, [*lines, *ahead]
+        return (0, [*lines, *ahead]) if ahead else None
+
+    def _first_record(self, edited: list[str], ahead: list[str], more: Iterator[str]) -> int | None:
+        """The number of lines of the first row read from ``edited`` and the lines after it (taken from
+        ``more`` into ``ahead`` as needed, at most LOOKAHEAD), when that row has the header's width."""
+
+        def source() -> Iterator[str]:
+            yield from edited
+            i = 0
+            while i < LOOKAHEAD:
+                if i == len(ahead):
+                    line = next(more, None)
+                    if line is None:
+                        return
+                    ahead.append(line)
+                yield ahead[i]
+                i += 1
+
+        reader = csv.reader(source(), delimiter=self.delimiter, strict=False)
+        try:
+            cells = next(reader, None)
+        except csv.Error:
+            return None
+        used = reader.line_num
+        if cells is None or used >= len(edited) + LOOKAHEAD or not self._row_fits(cells):
+            return None
+        return used
+
+    def _stray(self, row: list[str], lines: list[str]) -> bool:
+        """Did a stray quote on the first of ``lines`` merge records? The first line and the next one that
+        is not blank each hold a whole record (a quoted line break leaves neither whole); with only blank
+        lines after it, the merged row contradicts the header's width, or a quote in it is closed where no
+        cell ends."""
+        if not self._fits(lines[0]):
+            return False  # the first line is not a whole record: the quoted cell continues it
+        after = next((line for line in lines[1:] if line.strip()), None)
+        if after is not None:  # the next line a whole record too: two records; else the cell may run on
+            return self._fits(after)
+        if all(self._fits(line) for line in lines[1:]) or not self._row_fits(row):
+            return True
+        try:
+            for _ in csv.reader(lines, delimiter=self.delimiter, strict=True):
+                pass
+        except csv.Error:  # a closing quote followed by more text: it was not one
+            return True
+        return False
 
     def header_problem(self, row: list[str]) -> str | None:
         """A header row that took in the lines after it: a '"' in it opened a quoted cell that a later
@@ -203,34 +403,38 @@ class QuoteCheck:
         )
 
     def recheck(self, rows: list[list[str]]) -> list[list[str]]:
-        """Rows read before ``width`` was set (the first records, read with the headers), checked now."""
+        """Rows read before ``width`` was set (the first records, read with the headers), checked now as
+        ``_rows`` checks the others. Where one is mended, the rows after it are dropped and read again by
+        a new reader, and ``self.rows`` is then a new iterator (the caller reads on from it)."""
+        seen, self._seen = self._seen, []
+        where = {id(r): k for k, (r, _lines, _first) in enumerate(seen)}
+        self.early.clear()
         out: list[list[str]] = []
         for row in rows:
-            early = self.early.pop(id(row), None)
-            if early is not None and early[0] is row:
-                out.extend(self._split(row, early[1], early[2]))
+            k = where.get(id(row))
+            if k is None or seen[k][0] is not row or any(MARK in cell for cell in row):
+                out.append(row)
+                continue
+            _, lines, first = seen[k]
+            more = chain([line for _r, later, _f in seen[k + 1 :] for line in later], self._ahead)
+            mended = self._mend(row, lines, more)
+            if mended is None:
+                out.append(row)
+                continue
+            n, rest = mended
+            if n:
+                out.append(self._error(rest[:n], first))
             else:
                 out.append(row)
-        self.early.clear()
+                n = len(lines)
+            self._again(chain(rest[n:], more), first + n - 1)
+            self.rows = self._rows()
+            return out
         return out
 
-    def _split(self, row: list[str], lines: list[str], first: int) -> Iterator[list[str]]:
-        if any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
-            self.edge_lines = [line for line in lines if not line.startswith(MARK)]
-            yield row
-            return
-        if not all(self._fits(line) for line in lines):
-            yield row  # a quoted line break the header allows
-            return
-        yield LineError(
-            f"{self.name}:{first}: a '\"' on this line opens a quoted cell that runs on into line "
-            f"{first + len(lines) - 1}, but each of these lines has the header's {self.width} cells: "
-            "they are read as separate records and this one is not scored (remove the stray '\"' or "
-            "close it on the same line)"
-        )
-        for line in lines[1:]:
-            text = line.rstrip("\r\n")
-            yield next(csv.reader([text], delimiter=self.delimiter, strict=False), []) if text else []
+    def _row_fits(self, cells: list[str]) -> bool:
+        width = self.width
+        return len(cells) == width or (len(cells) > width and not any(c.strip() for c in cells[width:]))
 
     def _fits(self, line: str) -> bool:
         """Does this line, alone, have the header's number of cells: quotes honoured, or all taken as
@@ -257,12 +461,11 @@ class QuoteCheck:
         return False
 
     def _cells_fit(self, text: str) -> bool:
-        width = self.width
-        cells = next(csv.reader([text], delimiter=self.delimiter, strict=False), [])
-        return len(cells) == width or (len(cells) > width and not any(c.strip() for c in cells[width:]))
+        return self._row_fits(next(csv.reader([text], delimiter=self.delimiter, strict=False), []))
 
 
 TRAIL = 4096  # lines the trailing copy may lag behind the reader (kept in memory by tee)
+LOOKAHEAD = 64  # lines read past a row that contradicts the header, to find where its record ends
 MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in every combination
 
 
@@ -332,7 +535,7 @@ class RecordSource:
 Source = TableSource | RecordSource
 
 
-def open_source(path: str, *, delimiter: str | None = None) -> Source:
+def open_source(path: str, *, delimiter: str | None = None, jobs: int = 0) -> Source:
     """Open one input by its content (and, for ties, its name)."""
     p = Path(path)
     try:
@@ -363,7 +566,7 @@ def open_source(path: str, *, delimiter: str | None = None) -> Source:
             raise InputFileError(f"{path}: the file is empty")
         if head.startswith(b"PK\x03\x04"):
             handle.close()
-            return open_xlsx(path, size)
+            return open_xlsx(path, size, jobs)
         encoding = sniff_encoding(head, path)
         text_head = head.decode(encoding, errors="ignore").lstrip("\ufeff").lstrip()
         suffix = p.suffix.lower()
@@ -599,16 +802,319 @@ def _enc_name(encoding: str) -> str:
 # --- XLSX ----------------------------------------------------------------------------------------------
 
 
-def open_xlsx(name: str, size: int) -> TableSource:
-    """The first sheet of a workbook, row by row (openpyxl's read-only streaming mode)."""
+def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
+    """The first sheet of a workbook, row by row.
 
+    Read with calamine (Rust) in slices of rows: the sheet's XML is inflated once, cut at row ends, and each
+    slice is handed to calamine as a small workbook of its own (the same styles and shared strings), so
+    memory holds one slice, not the sheet. openpyxl (read-only streaming) reads the rare workbook whose
+    cells calamine would render differently (see :func:`_scan_sheet`), and takes over at the row of a
+    whole number too long for a float, which calamine can only read as a float.
+    """
+    _check_zip_bomb(name)
+    try:
+        book = _Book(name)
+    except InputFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
+        raise InputFileError(
+            f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file saved by a "
+            "spreadsheet?"
+        ) from None
+    # no worksheet found by its relationships: openpyxl says why (or reads what it finds)
+    uncached, exact = _scan_sheet(name, book.sheet[1], book.shared) if book.sheet else (False, True)
+    warning = ""
+    if uncached:
+        warning = (
+            f"{name}: the sheet has formulas whose results were never computed (a workbook written by a "
+            "program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save "
+            "it in a spreadsheet first"
+        )
+    state = {"row": 0}
+    reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs)
+
+    return TableSource(
+        name=name,
+        kind="xlsx",
+        rows=reader,
+        line=lambda: state["row"],
+        size=size,
+        close=reader.close,
+        warning=warning,
+    )
+
+
+class _Book:
+    """What a workbook's parts say: its first worksheet (name, part) and its shared strings."""
+
+    def __init__(self, name: str) -> None:
+        import posixpath
+        import zipfile
+        from xml.etree import ElementTree as ET  # the parts were checked for entity declarations
+
+        rel_ns = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+        doc_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+        with zipfile.ZipFile(name) as z:
+            names = set(z.namelist())
+            self.sizes = {i.filename: i.file_size for i in z.infolist()}
+            root = "xl/workbook.xml"
+            if "_rels/.rels" in names:
+                for rel in ET.fromstring(z.read("_rels/.rels")).iter(f"{rel_ns}Relationship"):
+                    if rel.get("Type", "").endswith("/officeDocument"):
+                        root = _part_path("", rel.get("Target", ""))
+            folder = posixpath.dirname(root)
+            rels_name = f"{folder}/_rels/{posixpath.basename(root)}.rels"
+            targets: dict[str, tuple[str, str]] = {}
+            if rels_name in names:
+                for rel in ET.fromstring(z.read(rels_name)).iter(f"{rel_ns}Relationship"):
+                    targets[rel.get("Id", "")] = (rel.get("Type", ""), _part_path(folder, rel.get("Target", "")))
+            self.sheet: tuple[str, str] | None = None
+            for sheet in ET.fromstring(z.read(root)).iter():
+                if sheet.tag.rpartition("}")[2] != "sheet":
+                    continue
+                kind, part = targets.get(sheet.get(f"{doc_ns}id", ""), ("", ""))
+                if kind.endswith("/worksheet") and part in names:
+                    self.sheet = (sheet.get("name", ""), part)
+                    break
+            shared = next((p for k, p in targets.values() if k.endswith("/sharedStrings") and p in names), "")
+            self.shared = z.read(shared) if shared else b""
+        self.name = name
+        self.root = root
+
+
+def _part_path(folder: str, target: str) -> str:
+    import posixpath
+
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(folder, target)) if folder else posixpath.normpath(target)
+
+
+SLICE_BYTES = 8 * 1024 * 1024  # a slice of the sheet's XML handed to calamine at a time
+XLSX_MAX_HELPERS = 2  # processes reading slices while this one scores (at most one per CPU)
+
+
+class _TakeOver(Exception):  # noqa: N818 - a signal, not an error
+    """A cell that calamine cannot give exactly (a whole number beyond a float's precision)."""
+
+
+@dataclass
+class _Slice:
+    """What calamine made of one slice: its rows (from sheet row ``first``, counted from 0), ``exact``
+    when openpyxl must read on from ``first + len(rows)``, or the name of the error that stopped it."""
+
+    first: int = 0
+    rows: list[list[str]] = field(default_factory=list)
+    exact: bool = False
+    error: str = ""
+
+
+_SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet name, part, fixed parts
+
+
+def _read_slice(data: bytes) -> _Slice:
+    """One slice of sheet XML (a whole ``<worksheet>`` of some rows) read by calamine, as text rows.
+    Runs in a helper process, or here (``_SLICE_PARTS`` says which workbook)."""
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    sheet_name, part, fixed = _SLICE_PARTS
+    if _not_for_calamine(data):
+        return _Slice(exact=True)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+        for member, content in fixed:
+            out.writestr(member, content)
+        out.writestr(part, data)
+    del data
+    buf.seek(0)
+    try:
+        wb = CalamineWorkbook.from_filelike(buf)
+        sheet = wb.get_sheet_by_name(sheet_name)
+        start = sheet.start
+        values = sheet.to_python(skip_empty_area=True) if start is not None else []
+        wb.close()
+    except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
+        return _Slice(error=type(exc).__name__)
+    if start is None:
+        return _Slice(first=-1)
+    first, offset = start
+    lead = [""] * offset
+    rows: list[list[str]] = []
+    try:
+        for values_row in values:
+            row = [v if type(v) is str else _cell_text(v) for v in values_row]
+            while row and row[-1] == "":
+                row.pop()
+            rows.append(lead + row if offset and row else row)
+    except _TakeOver:
+        return _Slice(first=first, rows=rows, exact=True)
+    return _Slice(first=first, rows=rows)
+
+
+def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generator[list[str], None, None]:
+    """The sheet's rows through calamine, slice by slice (see :func:`open_xlsx`): read by helper
+    processes while this one scores, when the sheet is large and ``jobs`` allows it."""
+    import zipfile
+
+    global _SLICE_PARTS
+    assert book.sheet is not None
+    sheet_name, part = book.sheet
+    with zipfile.ZipFile(book.name) as z:  # every part but the worksheets and media: styles, strings...
+        fixed = [
+            (info.filename, z.read(info))
+            for info in z.infolist()
+            if info.filename != part and not info.filename.startswith(("xl/worksheets/", "xl/media/"))
+        ]
+    _SLICE_PARTS = (sheet_name, part, fixed)  # inherited by the helpers (forked)
+    slices = (head + body + tail for head, body, tail in _sheet_slices(book.name, part))
+    pool = _slice_helpers(book, jobs)
+    parsed: Iterator[_Slice] = map(_read_slice, slices) if pool is None else _in_order(pool, slices)
+    done = 0  # sheet rows handed on
+    try:
+        for piece in parsed:
+            if piece.error:
+                raise InputFileError(
+                    f"{book.name}: the workbook's sheet cannot be read after row {done} "
+                    f"({piece.error}); open and save it again in a spreadsheet"
+                )
+            if piece.first < 0:
+                continue
+            if piece.first < done and (piece.rows or piece.exact):  # rows without their numbers
+                piece = _Slice(exact=True)
+            while done < piece.first:  # rows with no value: blank, as openpyxl gives them
+                done += 1
+                state["row"] = done
+                yield []
+            for row in piece.rows:
+                done += 1
+                state["row"] = done
+                yield row
+            if piece.exact:
+                break
+        else:
+            return
+        if pool is not None:
+            pool.terminate()
+        yield from _openpyxl_rows(book.name, state, min_row=done + 1)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+def _slice_helpers(book: _Book, jobs: int) -> Any:
+    """A pool of helper processes for a sheet of several slices, or None (one process: ``--jobs 1``,
+    one CPU, a small sheet, a platform without fork, or threads that a fork would not copy)."""
+    import sys
+
+    assert book.sheet is not None
+    if jobs == 1 or book.sizes.get(book.sheet[1], 0) < 3 * SLICE_BYTES:
+        return None
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return None
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return None
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    helpers = min(jobs or cpus, cpus, XLSX_MAX_HELPERS)
+    if helpers < 2:
+        return None
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork").Pool(helpers, initializer=_helper_start)
+    except OSError:
+        return None
+
+
+def _helper_start() -> None:  # pragma: no cover - runs in a helper
+    """A helper leaves Ctrl-C to the main process (which ends the helpers)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 4) -> Iterator[_Slice]:
+    """The slices read by the pool, in file order, with at most ``ahead`` read ahead of the one used."""
+    waiting: deque[Any] = deque()
+    for data in slices:
+        waiting.append(pool.apply_async(_read_slice, (data,)))
+        del data
+        if len(waiting) >= ahead:
+            yield waiting.popleft().get()
+    while waiting:
+        yield waiting.popleft().get()
+
+
+def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """The sheet's XML as (head, rows, tail) slices: the text before ``<sheetData>``, whole ``<row>``
+    elements of about SLICE_BYTES, and the end of the sheet data with what follows."""
+    import zipfile
+
+    with zipfile.ZipFile(name) as z, z.open(part) as f:
+        buf = b""
+        head = b""
+        while not head:
+            chunk = f.read(1 << 20)
+            buf += chunk
+            at = buf.find(b"<sheetData")
+            if at >= 0:
+                close = buf.find(b">", at)
+                if close >= 0:
+                    if buf[close - 1 : close] == b"/":  # <sheetData/>: no rows at all
+                        return
+                    head, buf = buf[: close + 1], buf[close + 1 :]
+                    break
+            if not chunk:
+                return
+        eof = False
+        while not eof:
+            while len(buf) < SLICE_BYTES:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    eof = True
+                    break
+                buf += chunk
+            if eof:
+                end = buf.rfind(b"</sheetData>")
+                if end < 0:
+                    end = len(buf)  # broken XML: calamine says so
+                yield head, buf[:end], buf[end:] if end < len(buf) else b"</sheetData></worksheet>"
+                return
+            cut = buf.rfind(b"</row>")
+            if cut < 0:
+                continue  # one row longer than a slice: read on
+            cut += len(b"</row>")
+            body, buf = buf[:cut], buf[cut:]
+            yield head, body, b"</sheetData></worksheet>"
+
+
+def _cell_text(value: Any) -> str:
+    """A calamine cell as the text openpyxl's value gave (see :func:`_xlsx_text`)."""
+    if type(value) is float:
+        if value.is_integer():
+            if abs(value) >= 2**53:  # a long whole number, read as a float: openpyxl reads its digits
+                raise _TakeOver
+            return str(int(value))
+        return repr(value)
+    if type(value) is date:  # a date at midnight: openpyxl gives a datetime
+        return f"{value.isoformat()} 00:00:00"
+    return _xlsx_text(value)
+
+
+def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Generator[list[str], None, None]:
+    """The sheet's rows through openpyxl's read-only streaming mode, from ``min_row`` on."""
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-    _check_zip_bomb(name)
     try:
         # a file object, not the name: openpyxl refuses names that do not end in .xlsx, and a workbook is
         # a workbook whatever it is called (an export saved as .csv, or with no extension)
-        handle = open(name, "rb")  # noqa: SIM115 - the workbook keeps it open; closed with it
+        handle = open(name, "rb")  # noqa: SIM115 - closed below
         try:
             wb = load_workbook(handle, read_only=True, data_only=True)
         except BaseException:
@@ -619,27 +1125,13 @@ def open_xlsx(name: str, size: int) -> TableSource:
             f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file saved by a "
             "spreadsheet?"
         ) from None
-    _close_wb = wb.close
-
-    def close_all() -> None:
-        _close_wb()
-        handle.close()
-
-    ws = wb.worksheets[0] if wb.worksheets else None
-    if ws is None:
-        wb.close()
-        raise InputFileError(f"{name}: the workbook has no sheets")
-    state = {"row": 0}
-    warning = ""
-    if _uncached_formulas(name, str(getattr(ws, "_worksheet_path", ""))):
-        warning = (
-            f"{name}: the sheet has formulas whose results were never computed (a workbook written by a "
-            "program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save "
-            "it in a spreadsheet first"
-        )
-
-    def rows() -> Iterator[list[str]]:
-        values_of = iter(ws.iter_rows(values_only=True))
+    try:
+        ws = wb.worksheets[0] if wb.worksheets else None
+        if ws is None:
+            raise InputFileError(f"{name}: the workbook has no sheets")
+        ws.reset_dimensions()  # every row the sheet holds, whatever its <dimension> says
+        values_of = iter(ws.iter_rows(min_row=min_row, values_only=True))
+        state["row"] = min_row - 1
         while True:
             try:
                 values = next(values_of)
@@ -655,36 +1147,56 @@ def open_xlsx(name: str, size: int) -> TableSource:
             while row and row[-1] == "":
                 row.pop()
             yield row
-
-    return TableSource(
-        name=name,
-        kind="xlsx",
-        rows=rows(),
-        line=lambda: state["row"],
-        size=size,
-        close=close_all,
-        warning=warning,
-    )
+    finally:
+        wb.close()
+        handle.close()
 
 
 _NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+# What calamine renders otherwise than openpyxl, found by cheap byte searches first: an error cell
+# (calamine: blank; openpyxl: '#N/A'), an _xHHHH_ escape (calamine decodes it), a text with edge spaces not
+# marked xml:space="preserve" (calamine trims it), a phonetic run, an entity other than XML's own (openpyxl
+# refuses it). (A row without its number shows itself: calamine counts the rows of a slice from 0.)
+_ERROR_CELL = re.compile(rb"""\bt\s*=\s*["']e["']""")
+_ESCAPE = re.compile(rb"_x[0-9A-Fa-f]{4}_")
+_EDGE_SPACE = re.compile(rb"<t>(?:\s|[^<]*\s</t>)")
+_XML_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
 
 
-def _uncached_formulas(name: str, member: str) -> bool:
-    """Does the sheet hold a formula cell with no cached value (read as blank with data_only)?"""
+def _not_for_calamine(data: bytes, shared: bool = False) -> bool:
+    """Does this XML hold anything that calamine renders otherwise than openpyxl (see above)? Byte
+    searches first (each a pass over the data), the patterns only where one hits."""
+    if (b'"e"' in data or b"'e'" in data) and _ERROR_CELL.search(data):
+        return True
+    if b"_x" in data and _ESCAPE.search(data):
+        return True
+    if b"&" in data and data.count(b"&") != sum(data.count(e) for e in _XML_ENTITIES):
+        return True
+    if shared and b"<rPh" in data:
+        return True
+    return (b"<t> " in data or b" </t>" in data or (shared and b"<t>" in data)) and bool(
+        _EDGE_SPACE.search(data)
+    )
+
+
+def _scan_sheet(name: str, member: str, shared: bytes) -> tuple[bool, bool]:
+    """Does the sheet hold a formula cell with no cached value (read as blank), and must openpyxl read the
+    workbook (its shared strings hold a text calamine would render otherwise; the sheet's own XML is
+    checked slice by slice as calamine reads it)?"""
     import zipfile
 
+    exact = _not_for_calamine(shared, shared=True)
     try:
         with zipfile.ZipFile(name) as z, z.open(member) as f:
             tail = b""
             while chunk := f.read(1 << 20):
                 data = tail + chunk
                 if b"<f" in data and _NO_VALUE.search(data):
-                    return True
+                    return True, exact
                 tail = data[-512:]
     except (KeyError, OSError, ValueError, zipfile.BadZipFile):
-        return False
-    return False
+        return False, exact
+    return False, exact
 
 
 XLSX_BIG_PART = 64 * 1024 * 1024  # an uncompressed part this large must not also expand suspiciously
@@ -756,7 +1268,7 @@ def open_json(
         kind = "jsonl"
     else:  # one object: a FHIR resource (QuestionnaireResponse or Bundle), or a single flat record
         try:
-            whole = _loads(text.read())
+            whole = loads(text.read())
         except json.JSONDecodeError as exc:
             raise InputFileError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
         except RecursionError:
@@ -789,7 +1301,10 @@ def open_json(
                 if isinstance(item, TwiceDict):
                     yield BadRecord(answered_twice(item.twice))
                     continue
-                yield {str(k): _flat_text(v) for k, v in item.items()}
+                if _ALL_TEXT == set(map(type, item.values())):
+                    yield item  # every answer a text already (most exports): the record as read
+                else:
+                    yield {str(k): v if type(v) is str else _flat_text(v) for k, v in item.items()}
             elif rtype == "Bundle":
                 kind = "fhir"
                 if isinstance(item, TwiceDict):  # e.g. two 'entry' lists: one would be lost unseen
@@ -832,10 +1347,13 @@ def open_json(
     return src
 
 
+_ALL_TEXT = {str}
+
+
 def _is_jsonl(head: str) -> bool:
     first, _, rest = head.partition("\n")
     try:
-        _loads(first)
+        loads(first)
     except (ValueError, RecursionError):
         return False
     return bool(rest.strip())
@@ -869,7 +1387,7 @@ def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
         if not line.strip():
             continue
         try:
-            item = _loads(line)
+            item = loads(line)
         except json.JSONDecodeError as exc:
             item = BadRecord(f"line {lineno}: not valid JSON: {exc.msg} (column {exc.colno})")
         except RecursionError:
@@ -931,6 +1449,12 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             if not skip_ws():
                 raise bad("the list of records is not closed with ']'")
         first = False
+        if buf[pos] == "{":  # most often: the object ends at one of its first '}' (read with orjson)
+            item, end = _object_at(buf, pos)
+            if end > 0:
+                pos = end
+                yield item
+                continue
         while True:
             try:
                 item, end = decoder.raw_decode(buf, pos)
@@ -946,6 +1470,25 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             break
         pos = end
         yield item
+
+
+def _object_at(buf: str, pos: int, tries: int = 4) -> tuple[Any, int]:
+    """The object starting at ``pos`` and where it ends, when it ends at one of the next ``tries`` '}' in
+    ``buf`` (a text that is one whole object there is that object); else (None, -1) and the exact
+    reader reads it (a nested record, one cut by the buffer's end, or a broken one)."""
+    import orjson
+
+    close = pos
+    for _ in range(tries):
+        close = buf.find("}", close + 1)
+        if close < 0:
+            break
+        text = buf[pos : close + 1]
+        try:
+            return _checked(text, orjson.loads(text)), close + 1
+        except (ValueError, RecursionError):
+            continue
+    return None, -1
 
 
 # --- FHIR QuestionnaireResponse ------------------------------------------------------------------------

@@ -294,11 +294,9 @@ class Batch:
 
     def run(self, path: str, writer: Writer) -> int:
         """Score one input into the writer; return the number of records."""
-        src = open_source(path, delimiter=self.settings.delimiter)
+        src = open_source(path, delimiter=self.settings.delimiter, jobs=self.settings.jobs)
         try:
-            if isinstance(src, TableSource):
-                return self._table(src, writer)
-            return self._records(src, writer)
+            return self.run_source(src, writer)
         except UnicodeDecodeError:
             found = bad_text_line(path)
             line = found or (src.line() + 1 if isinstance(src, TableSource) else 0)
@@ -319,6 +317,12 @@ class Batch:
             raise InputFileError(f"{src.name}:{line}: cannot read the CSV: {exc}{hint}") from None
         finally:
             src.close()
+
+    def run_source(self, src: Source, writer: Writer) -> int:
+        """Score an opened source (a file's, or the library API's table or records) into the writer."""
+        if isinstance(src, TableSource):
+            return self._table(src, writer)
+        return self._records(src, writer)
 
     # --- tables (CSV, TSV, XLSX) ------------------------------------------------------------------------
 
@@ -378,6 +382,7 @@ class Batch:
         if src.checker is not None:  # the records read with the headers, checked now the width is known
             src.checker.width = plan.width
             first = src.checker.recheck(first)
+            rows = src.rows = src.checker.rows  # read anew after a stray quote among the first records
         count = self._loop(chain(first, rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
         self._check_events(src.name)
         if count == 0:
@@ -457,7 +462,15 @@ class Batch:
         # Scored in parts only past a full sample: by then the (at most 3) header rows kept in ``head``
         # have all been read, so the CSV reader alone holds the rest of the file.
         if isinstance(src, TableSource) and len(sample) == CALIBRATION_ROWS >= 3:
-            from stm_screen.batch import parallel
+            from stm_screen.batch import columnar, parallel
+
+            if columnar.suits(src, writer, plan, sample, env["skip"]):
+                watch = None if self.progress is _no_progress else self.progress
+                ctx_c = columnar.Columnar(src, plan, rs, writer, loop, env, self.settings.jobs, watch)
+                done = ctx_c.run(n)
+                if done is not None:
+                    writer.merge(rs.tally())
+                    return done
 
             split = parallel.plan_split(src, writer, self.settings.jobs, n, self.settings.temp_dir)
             if split is not None:

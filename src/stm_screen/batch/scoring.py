@@ -34,6 +34,11 @@ from stm_screen.io.csvcells import Number
 MAX_MEMO = 50_000  # distinct cell texts remembered per column
 MAX_TOKENS = 100_000  # distinct answers remembered per column (before everything is forgotten)
 MAX_OUTCOMES = 100_000
+# What everything remembered may take, roughly (cell texts, keys, condition results, outcomes): past this,
+# all is forgotten at the end of a record, whatever the counts, so memory stays flat however varied the
+# answers (each entry is counted as its own bytes plus ENTRY for the dict slot and object headers).
+MAX_MEMO_BYTES = 24 * 1024 * 1024
+ENTRY = 100
 IGNORED = "ignored"  # tally key ("ignored", question id): answers ignored by the skip rule
 FINGERPRINT_AFTER = 64  # outcomes computed by the scorer before a plan's fingerprint is compiled
 
@@ -330,6 +335,7 @@ class RecordScorer:
         self._urgency = {rf.id: rf.urgency for rf in ruleset.red_flags if rf.urgency in URGENCY_ORDER}
 
         self._generation = 0
+        self.spent = 0  # bytes remembered, roughly (see MAX_MEMO_BYTES)
         self.memos: list[dict[Hashable, int]] = [{} for _ in self.targets]
         self._values: list[list[Answer | None]] = [[] for _ in self.targets]
         self._blank: list[int] = [-2] * len(self.targets)  # per column: the token of a blank cell (-2: none)
@@ -372,7 +378,10 @@ class RecordScorer:
         the counts of the outcomes forgotten are kept."""
         self._generation += 1
         self._folded = self.tally()
+        for out in self.seen:  # counted in _folded: an outcome still in use counts on from 0 (see _spent)
+            out.n = 0
         self.seen.clear()
+        self.spent = 0
         self._blank[:] = [-2] * len(self.targets)
         for memo, values, by_sig, sigs in zip(
             self.memos, self._values, self._by_sig, self._sigs, strict=True
@@ -440,6 +449,7 @@ class RecordScorer:
             errors.append((f"{t.label}: {exc}", f"{t.label}: {without_value(str(exc))}"))
             tok = -len(errors)
             memo[cell] = tok
+            self.spent += _size(cell) + 3 * len(errors[-1][0]) + 3 * ENTRY
             return tok
         single = self._single[i]
         sig: Hashable
@@ -460,7 +470,9 @@ class RecordScorer:
             own = self._own[i]
             self._sigs[i].append(sig if own is None else self._sig(t.question.id, value, own))
             by_sig[sig] = tok_opt
+            self.spent += 4 * ENTRY
         memo[cell] = tok_opt
+        self.spent += _size(cell) + ENTRY
         return tok_opt
 
     def _sig(self, qid: str, value: Answer | None, atoms: tuple[Condition, ...]) -> Hashable:
@@ -496,6 +508,7 @@ class RecordScorer:
         if len(self._reps[c]) >= MAX_MEMO:
             self._reps[c].clear()
         self._reps[c][mtoks] = rep
+        self.spent += 16 * len(mtoks) + 2 * ENTRY
         return rep
 
     def canonical(self, toks: tuple[int, ...]) -> tuple[int, ...]:
@@ -519,6 +532,7 @@ class RecordScorer:
             bad = [errs[-tok - 1] for errs, tok in zip(self._errors, toks, strict=True) if tok < 0]
             result = error_outcome("; ".join(b[0] for b in bad), "; ".join(b[1] for b in bad))
             self._remember(toks, result)
+            self.spent += 3 * len(result.error) + 10 * ENTRY
             return self._new(result)
         same = self.canonical(toks)
         if same != toks:
@@ -553,16 +567,19 @@ class RecordScorer:
                 self._reset()  # the tokens of this record are void from here: count it, do not remember it
                 return self._new(made)
             result = self._interned[intern] = self._new(made)
+            self.spent += 4 * len(intern) + 10 * ENTRY  # the outcome: its JSON, CSV cells, rendered line
         if fp is not None:
             if len(self._by_fp) >= MAX_OUTCOMES:
                 self._by_fp.clear()
             self._by_fp[fp] = result
+            self.spent += 16 * len(fp) + ENTRY  # type: ignore[arg-type]
         return result
 
     def _remember(self, toks: tuple[int, ...], result: Outcome) -> None:
         if len(self.outcomes) >= MAX_OUTCOMES:
             self.outcomes.clear()  # the outcomes themselves stay counted (self.seen)
         self.outcomes[toks] = result
+        self.spent += 8 * len(toks) + ENTRY
 
     def _new(self, result: Outcome) -> Outcome:
         """An outcome made for the first time: counted and rendered once."""
@@ -637,6 +654,7 @@ class RecordScorer:
         if len(memo) >= MAX_MEMO:
             memo.clear()
         hit = memo[key] = cond.evaluate(self._env(names, idx, live)) is True
+        self.spent += 2 * ENTRY
         return hit
 
     def _cond(self, j: int, key: Hashable, live: list[int | None]) -> bool | None:
@@ -645,6 +663,7 @@ class RecordScorer:
         if len(memo) >= MAX_MEMO:
             memo.clear()
         result = memo[key] = cond.evaluate(self._env(names, idx, live))
+        self.spent += 2 * ENTRY
         return result
 
     def _env(self, names: tuple[str, ...], idx: tuple[int, ...], live: list[int | None]) -> dict[str, Answer]:
@@ -755,12 +774,14 @@ class RecordScorer:
                 if gid is None:
                     gid = self._gids[gtoks] = len(self._gtoks)
                     self._gtoks.append(gtoks)
+                    self.spent += 16 * len(gtoks) + 2 * ENTRY
                     if gtoks and min(gtoks) < 0:
                         self._bad_ids.add((-1, gid))
                 if len(self.gmemo) >= MAX_MEMO:
                     self.gmemo.clear()
                 if joined.count("\x00") == max(len(gcells) - 1, 0):  # no NUL inside a cell
                     self.gmemo[joined] = gid
+                    self.spent += len(joined) + ENTRY
             jids = []
             for k, cells in enumerate(jcells):
                 jid = self._jid(k, cells)
@@ -787,12 +808,14 @@ class RecordScorer:
         if jid is None:
             jid = self._jids[k][rep] = len(self._jreps[k])
             self._jreps[k].append(rep)
+            self.spent += 16 * len(rep) + 2 * ENTRY
             if min(rep) < 0:
                 self._bad_ids.add((k, jid))
         if len(memo) >= MAX_MEMO:
             memo.clear()
         if joined.count("\x00") == len(cells) - 1:
             memo[joined] = jid
+            self.spent += len(joined) + ENTRY
         return jid
 
     def _tok(self, i: int, cell: Any) -> int:
@@ -800,6 +823,18 @@ class RecordScorer:
         return self._token(i, cell) if tok is None else tok
 
     def outcome_for_key(self, key: tuple[int, ...]) -> Outcome:
+        """The outcome of a fast-path key (the compiled loop's key missed ``keyed``)."""
+        return self._spent(self._outcome_for_key(key))
+
+    def _spent(self, out: Outcome) -> Outcome:
+        """After a record's outcome is known, the one safe point: past the byte budget, forget everything
+        remembered. The outcome goes on being counted (from 0: what it counted so far is folded)."""
+        if self.spent > MAX_MEMO_BYTES:
+            self._reset()
+            self.seen.append(out)
+        return out
+
+    def _outcome_for_key(self, key: tuple[int, ...]) -> Outcome:
         fast = self.fp_for_key
         if fast is not None and not self._bad(key):
             found = self._by_fp.get(fast(key))
@@ -807,6 +842,7 @@ class RecordScorer:
                 if len(self.keyed) >= MAX_OUTCOMES:
                     self.keyed.clear()  # the outcomes themselves stay counted (self.seen)
                 self.keyed[key] = found
+                self.spent += 8 * len(key) + ENTRY
                 return found
         toks = [0] * len(self.targets)
         for i, tok in zip(self.group, self._gtoks[key[0]], strict=True):
@@ -827,6 +863,7 @@ class RecordScorer:
         if len(self.keyed) >= MAX_OUTCOMES:
             self.keyed.clear()  # the outcomes themselves stay remembered (and counted) in self.outcomes
         self.keyed[key] = out
+        self.spent += 8 * len(key) + ENTRY
         return out
 
     def _bad(self, key: tuple[int, ...]) -> bool:
@@ -873,7 +910,14 @@ class RecordScorer:
 
     def score_row(self, row: list[Any]) -> Outcome:
         """One row, the plain way (used by ``rules diff`` and tests; the runner inlines this)."""
-        return self.outcome(self.tokens(self.cells(row)))
+        return self._spent(self.outcome(self.tokens(self.cells(row))))
+
+
+def _size(cell: Any) -> int:
+    """A cell's bytes, roughly: its text, or (split multi-selects) its texts."""
+    if type(cell) is str:
+        return len(cell)
+    return sum(len(str(c)) + 8 for c in cell) if isinstance(cell, tuple) else 64
 
 
 def _getter(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:

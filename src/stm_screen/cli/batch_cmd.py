@@ -332,8 +332,8 @@ def _guard_loaded(o: CommandOptions, ruleset: Any) -> None:
 
 
 def run(inputs: list[str], o: CommandOptions) -> None:
+    _guard_output(o, inputs, [("--rules", o.rules)])  # before any input is opened (a FIFO would wait)
     delimiter = _check(o, inputs, BATCH_FORMATS)
-    _guard_output(o, inputs, [("--rules", o.rules)])
     if o.fhir_bundle not in ("collection", "transaction"):
         raise UsageError(
             _("unknown --fhir-bundle '{kind}'; choose one of: collection, transaction").format(
@@ -524,10 +524,10 @@ def _summary(
 
 
 def suggest(inputs: list[str], o: CommandOptions) -> None:
+    _guard_output(o, inputs, [("--rules", o.rules)])
     delimiter = _check(o, inputs)
     if len(inputs) != 1:
         raise UsageError(_("--suggest-map reads one export at a time"))
-    _guard_output(o, inputs, [("--rules", o.rules)])
     if o.output != "-" and not o.force and Path(o.output).exists() and not _is_special(Path(o.output)):
         raise UsageError(
             _("--output {file}: already exists; use --force to overwrite it (nothing was written)").format(
@@ -553,8 +553,8 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
 
 
 def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
-    delimiter = _check(o, inputs)
     _guard_output(o, inputs, [("OLD", old), ("NEW", new)])
+    delimiter = _check(o, inputs)
     _data_in_english()
     from stm_screen.batch.diff import run_diff
     from stm_screen.batch.mapping import load_mapping

@@ -33,10 +33,41 @@ def debug_enabled() -> bool:
 
 
 def say_error(line: str) -> None:
-    """One line on stderr, prefixed so it stands out; plain text so it works on every terminal."""
+    """A message on stderr, prefixed so it stands out; plain text so it works on every terminal. A line
+    break in the message starts a line of its own (a command to run, say)."""
     # Values quoted from files (answers, survey exports) may hold escape sequences: show them, never run them.
-    line = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in line)
-    _to_stderr(f"stm-screen: {line}\n")
+    parts = [
+        "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in part)
+        for part in line.split("\n")
+    ]
+    _to_stderr(_fit_terminal("stm-screen: " + "\n".join(parts)) + "\n")
+
+
+def _fit_terminal(text: str) -> str:
+    """On a terminal, lines longer than it is wide wrap between words (the terminal itself would cut
+    words in two at its edge); an indented line keeps its indent. Elsewhere (a log, a pipe) unchanged."""
+    try:
+        stream = sys.stderr
+        if not stream.isatty():
+            return text
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return text
+    if columns < 20:  # a terminal that does not say its size (0), or one too narrow to wrap for
+        return text
+    import textwrap
+
+    width = columns - 1
+    lines: list[str] = []
+    for part in text.split("\n"):
+        indent = part[: len(part) - len(part.lstrip(" "))]
+        lines.extend(
+            textwrap.wrap(
+                part, width, subsequent_indent=indent, break_on_hyphens=False, break_long_words=False
+            )
+            or [""]
+        )
+    return "\n".join(lines)
 
 
 def _to_stderr(text: str) -> None:
@@ -54,7 +85,7 @@ def _to_stderr(text: str) -> None:
 
 def say_info(line: str) -> None:
     """A note for the person on stderr, so that stdout stays data only."""
-    _to_stderr(f"{line}\n")
+    _to_stderr(_fit_terminal(line) + "\n")
 
 
 def guard(fn: Callable[P, R]) -> Callable[P, R]:

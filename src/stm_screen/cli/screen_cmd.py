@@ -177,7 +177,14 @@ PLAIN_NOTE = N_(
 def make_prompter(opts: Options) -> Prompter:
     """Numbered plain prompts (with --plain, ACCESSIBLE, TERM=dumb, no terminal, or a console that cannot
     draw the widgets), else arrow-key prompts, in colour unless NO_COLOR is set."""
-    from stm_screen.prompt.ask import FANCY_GLYPHS, PlainPrompter, RichPrompter, can_encode, encoding_of
+    from stm_screen.prompt.ask import (
+        FANCY_GLYPHS,
+        PlainPrompter,
+        RichPrompter,
+        can_encode,
+        encoding_of,
+        quiet_typeahead,
+    )
     from stm_screen.render.console import colour_wanted, plain_reason
 
     why = plain_reason(stdout_is_terminal(), opts.plain)
@@ -191,6 +198,7 @@ def make_prompter(opts: Options) -> Prompter:
         return prompter
     from stm_screen.render.safe import raw_stream
 
+    quiet_typeahead(sys.stdin)
     return RichPrompter(raw_stream(sys.stdout), colour=colour_wanted())  # its colours; its messages are cleaned
 
 
@@ -320,16 +328,22 @@ def run(opts: Options) -> None:
     loaded = ruleset
     audience = for_audience(ruleset, lang=opts.lang, country=opts.country)
     prompter = make_prompter(opts)
+    unfinished = find_unfinished(folder, patient) if saved is None else None
     if not audience.choice.chosen and len(ruleset.languages) > 1:
         # Nothing chose a language (no --lang, STM_SCREEN_LANG or locale language): ask, in every language.
-        # The choice is kept in the run, so that a resumed run does not ask again.
-        opts = dataclasses.replace(opts, lang=choose_language_here(prompter, ruleset))
+        # The choice is kept in the run, so that a resumed run does not ask again, and neither does the
+        # offer to continue an unfinished screening (it speaks the language that screening was started in).
+        started_in = unfinished.run.get("lang") if unfinished is not None else None
+        if isinstance(started_in, str) and started_in in ruleset.languages:
+            opts = dataclasses.replace(opts, lang=started_in)
+        else:
+            opts = dataclasses.replace(opts, lang=choose_language_here(prompter, ruleset))
         audience = for_audience(ruleset, lang=opts.lang, country=opts.country)
     ruleset, contacts = audience.ruleset, audience.contacts
     for note in audience.notes:
         prompter.show(_("Note: {note}.").format(note=note), "note")
     if saved is None:
-        saved = offer_unfinished(prompter, folder, patient)
+        saved = offer_unfinished(prompter, unfinished)
         if saved is not None:
             before = (opts.lang, opts.country)
             opts = resumed_options(opts, {**saved.run, "rules": None})
@@ -352,22 +366,26 @@ def run(opts: Options) -> None:
     while True:
         target = report_path(opts.report, n)
         check_report(target, opts.force, opts.rules, ruleset, opts)
-        done = screen_one(
-            ruleset,
-            prompter,
-            rules=_rules_spec(rules),
-            with_modules=with_modules,
-            texts=texts,
-            patient=patient,
-            saved=saved,
-            report=target,
-            force=opts.force,
-            save=opts.save,
-            contacts=contacts,
-            offer_copy=not opts.next_patient,
-            report_dir=opts.report_dir,
-            run=run_state(opts, _rules_spec(rules), n, ask_reference),
-        )
+        try:
+            done = screen_one(
+                ruleset,
+                prompter,
+                rules=_rules_spec(rules),
+                with_modules=with_modules,
+                texts=texts,
+                patient=patient,
+                saved=saved,
+                report=target,
+                force=opts.force,
+                save=opts.save,
+                contacts=contacts,
+                offer_copy=not opts.next_patient,
+                report_dir=opts.report_dir,
+                run=run_state(opts, _rules_spec(rules), n, ask_reference),
+            )
+        except SystemExit:  # stopped mid-way (Ctrl-C, a closed terminal): the patients before still count
+            session_summary(prompter, session)
+            raise
         session.done += 1
         session.kept += int(done.kept)
         saved = None
@@ -400,8 +418,8 @@ def _language_word(code: str) -> str:
         activate(before)
 
 
-def offer_unfinished(prompter: Prompter, folder: Path, patient: str | None) -> Saved | None:
-    """A stopped screening, offered when the questionnaire starts again: that patient's with --patient,
+def find_unfinished(folder: Path, patient: str | None) -> Saved | None:
+    """The stopped screening to offer when the questionnaire starts again: that patient's with --patient,
     else the newest one stopped without a patient reference (never another patient's answers)."""
     from stm_screen.prompt import resume as resume_files
 
@@ -419,6 +437,13 @@ def offer_unfinished(prompter: Prompter, folder: Path, patient: str | None) -> S
             continue
         found = candidate
         break
+    return found
+
+
+def offer_unfinished(prompter: Prompter, found: Saved | None) -> Saved | None:
+    """Offer the stopped screening found (:func:`find_unfinished`): continue it, or start again."""
+    from stm_screen.prompt import resume as resume_files
+
     if found is None:
         return None
     when = _local_time(found.saved_at)
@@ -513,7 +538,8 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
             return None
         from stm_screen.core.patient import PATIENT_RULE, is_patient_ref
 
-        return None if is_patient_ref(text) else _("Not accepted: {rule}.").format(rule=_(PATIENT_RULE))
+        # said after "Sorry: ", as every message about a typed answer is
+        return None if is_patient_ref(text) else _(PATIENT_RULE) + "."
 
     message = (
         _("Next patient's reference (Enter for none, q to finish):")
@@ -526,20 +552,27 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
         word = "q"
     except KeyboardInterrupt:
         _clear()
+        session_summary(prompter, session)
         raise
     _clear()
     if word.lower() in ("q", "quit"):
-        if session is not None:
-            prompter.show(
-                ngettext(
-                    "Finished: {n} screening done in this session, {kept} kept.",
-                    "Finished: {n} screenings done in this session, {kept} kept.",
-                    session.done,
-                ).format(n=session.done, kept=session.kept),
-                "note",
-            )
+        session_summary(prompter, session)
         raise SystemExit(int(ExitCode.OK))
     return check_patient(word) if ask_reference and word else None
+
+
+def session_summary(prompter: Prompter, session: Session | None) -> None:
+    """How many screenings this --next session finished and kept: said however it ends (q, Ctrl-C)."""
+    if session is None or not session.done:
+        return
+    prompter.show(
+        ngettext(
+            "Finished: {n} screening done in this session, {kept} kept.",
+            "Finished: {n} screenings done in this session, {kept} kept.",
+            session.done,
+        ).format(n=session.done, kept=session.kept),
+        "note",
+    )
 
 
 def _clear() -> None:
@@ -781,7 +814,7 @@ def offer_report(result: Result, ruleset: Ruleset, prompter: Prompter, stamp: St
         write_report(result, ruleset, target, stamp, force=False)
     except (StmScreenError, OSError) as exc:
         reason = getattr(exc, "strerror", None) or _("it could not be written")
-        prompter.show(_("Sorry: the copy was not saved ({reason}).").format(reason=reason), "error")
+        prompter.show(_("the copy was not saved ({reason}).").format(reason=reason), "error")
         return None
     prompter.show(kept_line(target, ruleset.country), "note")
     return target
@@ -841,11 +874,12 @@ def stopped(
                 with_modules=with_modules,
                 texts=texts,
             )
+            # The command on a line of its own: it is never split where the message wraps.
             message = ngettext(
-                "stopped; your {n} answer is saved. To continue where you left off, run: "
-                "stm-screen screen --resume",
-                "stopped; your {n} answers are saved. To continue where you left off, run: "
-                "stm-screen screen --resume",
+                "stopped; your {n} answer is saved. To continue where you left off, run:\n"
+                "  stm-screen screen --resume",
+                "stopped; your {n} answers are saved. To continue where you left off, run:\n"
+                "  stm-screen screen --resume",
                 len(values),
             ).format(n=len(values))
         except (StmScreenError, OSError):

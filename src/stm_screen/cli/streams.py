@@ -4,7 +4,8 @@
 - Standard output is written through :class:`GuardedOutput`: a write that fails (a full disk or
   ``/dev/full``, a pipe whose reader left, a closed descriptor) raises :class:`OutputError`, which the CLI
   reports in one line with exit code 1: output that went nowhere is never a success. Later writes are
-  dropped, so nothing is printed again at exit.
+  dropped, so nothing is printed again at exit. Before its first byte, standard output is checked not to be
+  a file the command read (``rules show r.yaml 1<> r.yaml``; :func:`stm_screen.io.sameness.check_stdout`).
 - A closed standard error swallows messages (there is nowhere to say them).
 - Descriptors 0, 1 and 2, when closed, are held open on the null device, so that no file the command
   opens later takes their number (and receives what was meant for the terminal).
@@ -54,6 +55,7 @@ class GuardedOutput(io.FileIO):
 
     failed = False
     closed_at_start = False
+    checked = False
 
     def write(self, data: Any) -> int:
         if self.failed:
@@ -61,6 +63,15 @@ class GuardedOutput(io.FileIO):
         if self.closed_at_start:
             self.failed = True
             raise OutputError(errno.EBADF)
+        if not self.checked:  # before the first byte: never onto a file this command read
+            self.checked = True
+            from stm_screen.io.sameness import check_stdout
+
+            try:
+                check_stdout()
+            except StmScreenError:
+                self.failed = True
+                raise
         try:
             return super().write(data) or 0
         except OSError as exc:

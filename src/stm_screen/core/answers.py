@@ -25,6 +25,7 @@ from stm_screen.core.quantity import (
     parse_quantity,
     unsure_words,
     vocabulary,
+    without_courtesy,
     yes_words,
 )
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
@@ -200,7 +201,7 @@ def is_unsure_word(raw: object, lang: str | None = None) -> bool:
     if not isinstance(raw, str):
         return False
     # a file or an export (no language): 'not sure' in any language the tool knows (never a risk)
-    return fold(raw) in unsure_words(lang)
+    return fold(raw) in unsure_words(lang) or without_courtesy(raw, lang) in unsure_words(lang)
 
 
 def parse_bool(q: Question, raw: object, lang: str | None = None) -> bool:
@@ -209,11 +210,11 @@ def parse_bool(q: Question, raw: object, lang: str | None = None) -> bool:
     if isinstance(raw, int | float) and raw in (0, 1):
         return bool(raw)
     if isinstance(raw, str):
-        word = raw.strip().lower()
-        if word in (yes_words(lang) | LOINC_YES if lang else TRUE_WORDS):
-            return True
-        if word in (no_words(lang) | LOINC_NO if lang else FALSE_WORDS):
-            return False
+        for word in (raw.strip().lower(), without_courtesy(raw, lang)):  # 'yes please', 'no, thanks'
+            if word in (yes_words(lang) | LOINC_YES if lang else TRUE_WORDS):
+                return True
+            if word in (no_words(lang) | LOINC_NO if lang else FALSE_WORDS):
+                return False
     if q.unsure:
         raise AnswerValueError(
             _("{value} is not yes, no or not sure; allowed: yes/no, true/false, y/n, 1/0, unsure").format(

@@ -43,6 +43,7 @@ class Vocabulary:
     no: frozenset[str] = frozenset()
     unsure: frozenset[str] = frozenset()
     decimal_comma: bool = False  # '1,5' is one and a half
+    courtesy: frozenset[str] = frozenset()  # said around an answer, adding nothing: 'yes please', 'no thanks'
     tens_join: frozenset[str] = frozenset()  # the word between tens and units: 'treinta y seis'
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -86,6 +87,7 @@ ENGLISH = Vocabulary(
     out_of=frozenset({"/", "out of", "of"}),
     yes=frozenset({"yes", "y", "true", "t", "1", "checked", "on", "x", "yeah", "yep"}),
     no=frozenset({"no", "n", "false", "f", "0", "unchecked", "off", "nope"}),
+    courtesy=frozenset({"please", "pls", "plz", "thanks", "thank you", "thankyou", "many thanks", "cheers"}),
     unsure=frozenset(
         {
             "unsure",
@@ -93,6 +95,11 @@ ENGLISH = Vocabulary(
             "notsure",
             "dont know",
             "do not know",
+            "i dont know",
+            "i do not know",
+            "dunno",
+            "no idea",
+            "not certain",
             "idk",
             "unknown",
             "not known",
@@ -149,11 +156,12 @@ SPANISH = Vocabulary(
     out_of=frozenset({"/", "de", "sobre"}),  # 6 de 10
     yes=frozenset({"sí", "si", "s", "claro"}),
     no=frozenset({"no", "n"}),
+    courtesy=frozenset({"por favor", "porfa", "gracias", "muchas gracias"}),
     unsure=frozenset(
         {
             "no sé", "no se", "no lo sé", "no lo se", "nose", "no estoy seguro", "no estoy segura",
             "no estoy seguro/a", "no estoy segura/o", "no seguro", "no segura", "ns", "ns/nc", "no sabe",
-            "desconocido", "no lo sabe",
+            "desconocido", "no lo sabe", "ni idea", "no tengo idea",
         }
     ),  # fmt: skip
     decimal_comma=True,
@@ -209,6 +217,7 @@ def _merged(langs: tuple[str, ...]) -> Vocabulary:
         unsure=union("unsure"),
         decimal_comma=tables[0].decimal_comma,
         tens_join=union("tens_join"),
+        courtesy=union("courtesy"),
     )
 
 
@@ -250,6 +259,36 @@ def no_words(lang: str | None = None) -> frozenset[str]:
 def unsure_words(lang: str | None = None) -> frozenset[str]:
     """'not sure' as people write it, folded (:func:`fold`), in ``lang`` (every language for ``None``)."""
     return vocabulary(lang).unsure
+
+
+# Words of the yes / no tables that files and exports use but a person typing an answer does not mean as
+# one ('1' and '0' are choice numbers to a person; 'x', 'on', 't' are a ticked box or a flag).
+FILE_ONLY = frozenset({"true", "false", "t", "f", "1", "0", "checked", "unchecked", "on", "off", "x"})
+
+
+def spoken(words: Iterable[str]) -> frozenset[str]:
+    """The words a person types for an answer, without those of files only (:data:`FILE_ONLY`)."""
+    return frozenset(w for w in words if w not in FILE_ONLY)
+
+
+def without_courtesy(text: str, lang: str | None = None) -> str:
+    """The answer in a polite reply: 'Yes please', 'no, thank you.', 'Sí, por favor' give 'yes', 'no' and
+    'sí' (folded, see :func:`fold`). Only words of courtesy and the punctuation around them go; a reply
+    that says something more ('yes but not often') keeps it, and is not read as a plain yes."""
+    vocab = vocabulary(lang)
+    phrases = sorted(vocab.courtesy, key=len, reverse=True)
+    words = " ".join(re.sub(r"[.,;:!¡¿?]+", " ", fold(text)).split())
+    changed = True
+    while changed and words:
+        changed = False
+        for phrase in phrases:
+            if words == phrase:
+                return fold(text)  # courtesy alone is no answer
+            if words.endswith(" " + phrase):
+                words, changed = words[: -len(phrase) - 1], True
+            elif words.startswith(phrase + " "):
+                words, changed = words[len(phrase) + 1 :], True
+    return words
 
 
 # A number in digits: 6, 6.5, .5, and with a decimal comma 6,5 (when the language uses one).

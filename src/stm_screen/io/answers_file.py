@@ -20,6 +20,9 @@ def read_answers(spec: str) -> tuple[Any, str]:
     """Return (parsed data, display name). ``-`` reads standard input."""
     if spec == "-":
         name = "<stdin>"
+        from stm_screen.io.sameness import note_read
+
+        note_read("-", _("standard input"))
         try:
             raw = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: decode() refuses anything larger
         except (OSError, ValueError) as exc:

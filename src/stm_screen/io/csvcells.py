@@ -4,12 +4,14 @@ export's template and REDCap dictionary) goes through :func:`cell`.
 A spreadsheet that opens the file may run a cell as a formula, and one that guesses another delimiter, or
 splits on line breaks, may cut a cell into several. So:
 
-- a formula character (``= + - @``, tab or CR) that starts the cell, or starts any part of it after a
-  character a spreadsheet could split on (``,`` ``;`` ``|`` tab, CR, LF, spaces between allowed), gets a
+- a formula character (``= + - @``, tab or CR, or the full-width and small forms of ``= + - @``, or the
+  minus sign) that starts the cell, or starts any part of it after a character a spreadsheet could split
+  on (``,`` ``;`` ``|`` tab, or any line break: CR, LF, VT, FF, NEL, U+2028...), with anything unseen
+  allowed before it (spaces of any width, zero-width and direction marks, control characters), gets a
   ``'`` before it, which makes the part plain text. Text from files (ids, answers, messages, rules text)
   is always treated so, even ``-2``; only numbers stm-screen writes itself (an ``int``, a ``float`` or a
   :class:`Number`, such as a score or the REDCap dictionary's minimum ``-5``) are written as they are;
-- a cell holding a quote, a delimiter any spreadsheet may guess (``,`` ``;`` ``|`` tab), a CR or LF, or
+- a cell holding a quote, a delimiter any spreadsheet may guess (``,`` ``;`` ``|`` tab), a line break, or
   spaces at either end is quoted, with quotes doubled.
 
 JSON outputs keep values exact: only CSV is read by spreadsheets this way.
@@ -21,10 +23,20 @@ import re
 from collections.abc import Iterable
 from typing import IO, Any
 
-FORMULA = frozenset("=+-@\t\r")
-SPLITS = ",;|\t\r\n"
-_RISKY = re.compile(r"[,;|\t\r\n] *[=+\-@\t\r]")
-_SPLIT = re.compile(r"[,;|\t\r\n]")
+# What a spreadsheet may run as a formula: = + - @ tab CR, and their full-width and small forms (which some
+# spreadsheets and input methods fold to the ASCII ones), and the minus sign.
+FORMULA = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20\ufe62\ufe63\ufe66\ufe6b\u2212")
+# What a spreadsheet may split a cell on: the delimiters it may guess, and every line break (Python's
+# str.splitlines() takes VT, FF, FS, GS, RS, NEL and the Unicode line and paragraph separators as ones).
+SPLITS = ",;|\t\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+# What may stand unseen before a formula character and be skipped by a spreadsheet that trims: spaces of
+# every width, zero-width and direction marks, the byte-order mark, and the other control characters.
+_BLANK = "[ \u00a0\u1680\u180e\u2000-\u200f\u202a-\u202f\u205f-\u206f\u3000\ufeff\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]"
+_F = "[" + re.escape("".join(sorted(FORMULA))) + "]"
+_S = "[" + re.escape(SPLITS) + "]"
+_RISKY = re.compile(f"(?:^|{_S}){_BLANK}*{_F}")
+_SPLIT = re.compile(_S)
+_BLANKS = re.compile(f"{_BLANK}*")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -32,21 +44,18 @@ class Number(str):
     """A number stm-screen wrote itself (never text from a file): written as it is, sign and all."""
 
     __slots__ = ()
-_QUOTE = re.compile(r'["\r\n,;|\t]|^ | $')
+_QUOTE = re.compile("[\"" + re.escape(SPLITS) + "]|^ | $")
 
 
 def neutral(text: str) -> str:
     """``text`` with every part a spreadsheet could run as a formula made plain text (see the module)."""
-    if not text:
-        return text
-    if text[0] not in FORMULA and text.lstrip(" ")[:1] not in FORMULA and not _RISKY.search(text):
+    if not text or not _RISKY.search(text):
         return text
     starts = [0, *(m.end() for m in _SPLIT.finditer(text))]
     marks: list[int] = []
     for start in starts:
-        q = start
-        while q < len(text) and text[q] == " ":
-            q += 1
+        blanks = _BLANKS.match(text, start)  # '*': always a match, perhaps empty
+        q = blanks.end() if blanks is not None else start
         if q >= len(text) or text[q] not in FORMULA:
             continue
         if not marks or marks[-1] != q:

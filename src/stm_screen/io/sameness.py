@@ -5,8 +5,15 @@ Every command that writes an output (``batch -o``, ``batch --suggest-map -o``, `
 :func:`refuse_output_over_inputs` before it reads or writes anything. Files are compared by device and inode
 (``os.stat`` follows symlinks; a hard link has the same inode), so a symlink, a hard link, ``./x`` against
 ``x``, another spelling on a case-insensitive disk, or ``/dev/stdout`` redirected to an input are all the
-same file. ``-`` (standard output) is compared by the file standard output is open on, so ``>> rules.yaml``
-is refused too. The history store and its ``-wal``, ``-shm`` and ``-journal`` files are always protected.
+same file. ``-`` is compared by the file the standard stream is open on: as an output, standard output
+(``>> rules.yaml``, ``1<> rules.yaml``); as an input, standard input (``score - < a.json 1<> a.json``), when
+they are regular files. The history store and its ``-wal``, ``-shm`` and ``-journal`` files are always
+protected, by name too: an output may not take one of their names before the store exists.
+
+Commands that print a document on standard output without an ``--output`` option (``rules show``, ``rules
+check``, ...) are covered by the same comparison at their first write: :func:`note_read` records each file
+read (the YAML reader, the history store), and :func:`check_stdout` (called by ``cli.streams`` before the
+first byte reaches a regular file on standard output) refuses when that file is one of them.
 """
 
 from __future__ import annotations
@@ -16,9 +23,11 @@ import sys
 from collections.abc import Iterable
 
 from stm_screen.errors import UsageError
+from stm_screen.i18n import _
 
 Identity = tuple[int, int]
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+_read: dict[Identity, str] = {}  # files this process has read: identity -> how the user named it
 
 
 def identity(path: str | os.PathLike[str]) -> Identity | None:
@@ -30,15 +39,67 @@ def identity(path: str | os.PathLike[str]) -> Identity | None:
     return (st.st_dev, st.st_ino)
 
 
-def _stdout_identity() -> Identity | None:
-    """The regular file standard output writes to, if it is one (``> file``, ``>> file``)."""
+def _fd_identity(fd: int) -> Identity | None:
+    """The regular file a descriptor is open on, if it is one (``> file``, ``>> file``, ``< file``)."""
     import stat
 
     try:
-        st = os.fstat(sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
+        st = os.fstat(fd)
+    except (OSError, ValueError):
         return None
     return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def _stdout_identity() -> Identity | None:
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None
+    return _fd_identity(fd)
+
+
+def _stdin_identity() -> Identity | None:
+    try:
+        fd = sys.stdin.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None
+    return _fd_identity(fd)
+
+
+def _place(path: str | os.PathLike[str]) -> tuple[Identity, str] | None:
+    """(identity of the folder, name) of a path: the same place even when no file is there yet."""
+    folder, name = os.path.split(os.path.abspath(path))
+    where = identity(folder or ".")
+    return None if where is None else (where, os.path.normcase(name))
+
+
+def note_read(path: str | os.PathLike[str], label: str | None = None) -> None:
+    """Remember that this process read ``path`` (for :func:`check_stdout`)."""
+    found = _stdin_identity() if str(path) == "-" else identity(path)
+    if found is not None:
+        _read.setdefault(found, label or str(path))
+
+
+def check_stdout() -> None:
+    """Refuse (exit 2) to write on standard output when it is a regular file this process has read, or the
+    history store (called before the first byte is written there)."""
+    target = _stdout_identity()
+    if target is None:
+        return
+    if target in _read:
+        raise _refusal(_("standard output"), _read[target])
+    for path in store_paths():
+        if identity(path) == target:
+            raise _refusal(_("standard output"), _("the history store"))
+
+
+def _refusal(named: str, what: str) -> UsageError:
+    return UsageError(
+        _(
+            "{output} is the same file as {input}; writing there would replace it. Choose another output file "
+            "(nothing was written)"
+        ).format(output=named, input=what)
+    )
 
 
 def rules_paths(spec: str | None) -> list[str]:
@@ -111,21 +172,27 @@ def refuse_output_over_inputs(
     a label, such as ``--rules``, and a path) or the history store."""
     if output is None:
         return
+    named = _("standard output") if str(output) == "-" else f"{option} {output}"
     target = _stdout_identity() if str(output) == "-" else identity(output)
+    store = _("the history store")
+    if str(output) != "-":
+        # The store's files by name too: an output there before the store exists would later be taken
+        # for (or block) the store.
+        place = _place(output)
+        if place is not None and any(_place(p) == place for p in store_paths()):
+            raise _refusal(named, store)
     if target is None:
         return
-    named = "standard output" if str(output) == "-" else f"{option} {output}"
-    for label, path in [*read, *(("the history store", p) for p in store_paths())]:
-        if str(path) == "-":
+    for label, path in [*read, *((store, p) for p in store_paths())]:
+        if str(path) == "-":  # standard input, when it is a regular file (``< answers.json``)
+            if _stdin_identity() == target:
+                raise _refusal(named, _("standard input"))
             continue
         if identity(path) == target:
-            what = label if label == "the history store" else f"{label} {path}"
-            raise UsageError(
-                f"{named} is the same file as {what}; writing there would replace it. Choose another "
-                "output file (nothing was written)"
-            )
+            raise _refusal(named, label if label == store else f"{label} {path}")
 
 
 def paths_of(label: str, paths: Iterable[str | os.PathLike[str] | None]) -> list[tuple[str, str]]:
-    return [(label, str(p)) for p in paths if p is not None and str(p) not in ("", "-")]
+    """(label, path) pairs for :func:`refuse_output_over_inputs`; ``-`` stands for standard input."""
+    return [(label, str(p)) for p in paths if p is not None and str(p) != ""]
 

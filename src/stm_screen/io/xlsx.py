@@ -9,9 +9,14 @@ from typing import Any
 
 def workbook_bytes(sheets: Mapping[str, Sequence[Sequence[Any]]]) -> bytes:
     """An .xlsx file holding these sheets, in order; every cell is written as text or a number, never as a
-    formula (a cell starting with '=' is stored as a string)."""
+    formula (a cell starting with '=' is stored as a string). A text a workbook cannot hold (a control
+    character; rules files are refused such text when they are read) stops with a message naming the
+    cell, never an internal error."""
     from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.cell.cell import TYPE_STRING  # type: ignore[import-untyped]
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING  # type: ignore[import-untyped]
+
+    from stm_screen.errors import UsageError
+    from stm_screen.i18n import _
 
     book = Workbook()
     first = True
@@ -24,6 +29,16 @@ def workbook_bytes(sheets: Mapping[str, Sequence[Sequence[Any]]]) -> bytes:
             for c, value in enumerate(row, start=1):
                 if value == "" or value is None:
                     continue
+                bad = ILLEGAL_CHARACTERS_RE.search(value) if isinstance(value, str) else None
+                if bad is not None:
+                    raise UsageError(
+                        _(
+                            "sheet {sheet}, row {row}, column {col}: the text holds a control character "
+                            "(U+{code:04X}) that a workbook cannot hold; remove it from the rules"
+                        ).format(
+                            sheet=name, row=r, col=c, code=ord(bad.group())
+                        )
+                    )
                 cell = sheet.cell(row=r, column=c, value=value)
                 if isinstance(value, str):
                     cell.data_type = TYPE_STRING  # never a formula

@@ -6,12 +6,11 @@ Python objects, alias bombs, oversized, binary and non-UTF-8 files are refused w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from stm_screen.errors import Problem
 from stm_screen.i18n import _
@@ -23,7 +22,25 @@ MAX_BYTES = 128 * 1024  # two and a half times the bundled ruleset: parsing stay
 MAX_NODES = 20_000  # values, aliases expanded: three times the bundled ruleset
 MAX_DEPTH = 64
 MAX_DIGITS = 30  # a whole number longer than this is never a rules value (they are at most 1e12)
-SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
+    SafeLoader: type[yaml.SafeLoader]
+
+
+def __getattr__(name: str) -> Any:
+    """``SafeLoader``: libyaml's C safe loader when available. PyYAML is imported on first use only (a
+    rules file found in the rules cache is not parsed at all, see stm_screen.rules.cache)."""
+    if name == "SafeLoader":
+        return safe_loader()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def safe_loader() -> type[yaml.SafeLoader]:
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + t
@@ -104,6 +121,9 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
             )
         with path.open("rb") as handle:  # bounded: a device such as /dev/zero has no size but no end
             data = handle.read(MAX_BYTES + 1)
+        from stm_screen.io.sameness import note_read
+
+        note_read(path)
     except FileNotFoundError:
         raise YamlProblems([Problem(_NO_SUCH.get(what, lambda: f"no such {what}")(), name)]) from None
     except PermissionError:
@@ -141,7 +161,9 @@ def decode(data: bytes, name: str, what: str = "file") -> str:
 
 def parse(text: str, name: str) -> tuple[Any, Positions]:
     """Parse one YAML document; return its data and the positions of its values."""
-    loader = SafeLoader(text)
+    import yaml
+
+    loader = safe_loader()(text)
     try:
         try:
             node = loader.get_single_node()
@@ -176,6 +198,8 @@ def _marked(exc: yaml.MarkedYAMLError, name: str) -> Problem:
 
 def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> None:
     """Record positions, refuse non-plain tags and stop runaway alias expansion."""
+    import yaml
+
     lines = text.splitlines() if text else []
     visits = 0
     problems: list[Problem] = []
@@ -236,6 +260,10 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                 )
             )
             continue
+        if isinstance(node, yaml.ScalarNode):
+            hidden = _hidden(node, name)
+            if hidden is not None:
+                problems.append(hidden)
         if isinstance(node, yaml.ScalarNode) and not node.style and lines:
             end = node.end_mark
             if end.line < len(lines) and lines[end.line][end.column :].lstrip().startswith("#"):
@@ -267,6 +295,9 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                             Problem(f"duplicate key '{key_node.value}'", name, km.line + 1, km.column + 1)
                         )
                     seen_keys.add(key_node.value)
+                hidden = _hidden(key_node, name) if isinstance(key_node, yaml.ScalarNode) else None
+                if hidden is not None:
+                    problems.append(hidden)
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:int":
                     key = str(key)
@@ -280,6 +311,29 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                 stack.append((sub, (*path, i)))
     if problems:
         raise YamlProblems(problems)
+
+
+# Characters a text in these files never holds: they act on a terminal (escape sequences, a CR or
+# backspace that overwrites), reorder what is shown (direction overrides, embeddings and isolates), cut a
+# line where the reader sees none, or cannot be stored in a workbook (XLSForm). Line feeds and tabs are text.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _hidden(node: yaml.ScalarNode, name: str) -> Problem | None:
+    """A located problem for a text holding a character of ``_HIDDEN`` (named by its code point)."""
+    found = _HIDDEN.search(node.value) if isinstance(node.value, str) else None
+    if found is None:
+        return None
+    mark = node.start_mark
+    return Problem(
+        _(
+            "the text holds the invisible character U+{code:04X}, which could change how it is shown (move or "
+            "hide text, or act on the terminal); remove it"
+        ).format(code=ord(found.group())),
+        name,
+        mark.line + 1,
+        mark.column + 1,
+    )
 
 
 def load(path: FsPath) -> tuple[Any, Positions, bytes]:

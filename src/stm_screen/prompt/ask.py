@@ -111,6 +111,10 @@ class Prompter(Protocol):
     def echo(self, message: str, answer: str) -> None:
         """Say a question's answer when it was given another way."""
 
+    def take_back_answer(self) -> None:
+        """The person went back to the question answered last: its answer, about to be asked again, no
+        longer stands on screen as given (where the terminal allows)."""
+
 
 # What is typed for help and back rather than an answer (in every language the tool speaks).
 COMMAND_WORDS = frozenset({"?", "<", "help", "back", "ayuda", "atras"})
@@ -164,7 +168,15 @@ class PlainPrompter:
         self.write("\n".join(lines) + "\n")
 
     def read(self, prompt: str) -> str:
-        line = self._read_line(fit(prompt, self.encoding))
+        """A line typed after ``prompt``; a prompt wider than the terminal wraps between words (its last
+        line is the one typed on)."""
+        lines = textwrap.wrap(
+            prompt.rstrip(), _width(self.out), break_on_hyphens=False, break_long_words=False
+        ) or [""]
+        if len(lines) > 1:
+            self.write("\n".join(lines[:-1]) + "\n")
+        tail = prompt[len(prompt.rstrip()) :]
+        line = self._read_line(fit(lines[-1] + tail, self.encoding))
         return line.strip()
 
     def _list(self, message: str, options: Sequence[Option]) -> tuple[list[Option], list[Option]]:
@@ -200,7 +212,14 @@ class PlainPrompter:
         if exact:
             return exact[0]
         starts = [o for o in choices if folded and _plain_word(o.label).startswith(folded)]
-        return starts[0] if len(starts) == 1 else None
+        if len(starts) == 1:
+            return starts[0]
+        from stm_screen.core.quantity import without_courtesy
+
+        polite = _plain_word(without_courtesy(word))  # 'yes please', 'No, thank you.'
+        if polite and polite != folded:
+            return self._match(polite, choices, commands)
+        return None
 
     def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
         choices, commands = self._list(message, options)
@@ -259,6 +278,10 @@ class PlainPrompter:
     def echo(self, message: str, answer: str) -> None:
         """Plain mode keeps every line typed on screen: nothing to add."""
 
+    def take_back_answer(self) -> None:
+        """Plain mode never redraws (a screen reader has read the lines already): the question is asked again
+        below."""
+
     def text(
         self, message: str, check: Callable[[str], str | None], default: str = "", echo: str | None = None
     ) -> str:
@@ -275,6 +298,39 @@ class PlainPrompter:
 
 
 # --- rich: questionary widgets -----------------------------------------------------------------------------
+
+
+def quiet_typeahead(stream: TextIO | None = None) -> Callable[[], None] | None:
+    """Keys typed ahead between two arrow-key prompts are not echoed by the terminal: a fast typist (intake
+    staff) would otherwise leave stray characters ('2') on screen, while the next prompt still reads them.
+    The prompts switch the terminal to raw mode themselves; the terminal's settings come back at exit (the
+    function returned restores them sooner). None when ``stream`` is not a terminal."""
+    stream = stream or sys.stdin
+    try:
+        import atexit
+        import termios
+    except ImportError:  # no termios (Windows)
+        return None
+    try:
+        if not stream.isatty():
+            return None
+        fd = stream.fileno()
+        before = termios.tcgetattr(fd)
+        quiet = termios.tcgetattr(fd)
+        quiet[3] &= ~termios.ECHO
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)  # TCSANOW: the keys typed ahead are kept
+    except (termios.error, AttributeError, OSError, ValueError):
+        return None
+
+    def restore() -> None:
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+        except (termios.error, OSError, ValueError):
+            pass
+
+    atexit.register(restore)
+    return restore
+
 
 _ANSI = {
     "title": "\x1b[1m",
@@ -296,14 +352,23 @@ class RichPrompter:
     def __init__(self, out: TextIO | None = None, colour: bool = True) -> None:
         self.out = out or sys.stdout
         self.colour = colour
+        self._error_rows = 0  # rows of error messages printed just above the question being asked
+        self._echo_rows = 0  # rows of the last question's echo, when nothing was printed after it
         self.encoding = encoding_of(self.out)
         self.pointer = "»" if can_encode("»", self.encoding) else ">"
 
     def show(self, text: str, kind: str = "") -> None:
         width = _width(self.out)
+        # Said in words as in plain mode, not by colour alone (NO_COLOR, colour blindness).
+        prefix = {"error": _("Sorry: "), "help": _("Help: ")}.get(kind, "")
+        room = width - 2 if kind == "urgent" else width  # an urgent line has a space of its band each side
         lines: list[str] = []
-        for para in text.split("\n"):
-            lines.extend(textwrap.wrap(para, width, break_on_hyphens=False, break_long_words=False) or [""])
+        for para in (prefix + text).split("\n"):
+            lines.extend(textwrap.wrap(para, room, break_on_hyphens=False, break_long_words=False) or [""])
+        # What was wrong with an answer is wiped once the question is answered (see _wipe_errors); any other
+        # text printed after it keeps it on screen.
+        self._error_rows = self._error_rows + len(lines) if kind == "error" else 0
+        self._echo_rows = 0
         if kind == "urgent":
             lines = [f" {line.ljust(width - 2)} " for line in lines]
         style = _ANSI.get(kind, "") if self.colour else ""
@@ -318,9 +383,17 @@ class RichPrompter:
         return _width(self.out) - 8  # the pointer and the number before each label
 
     def _choices(
-        self, options: Sequence[Option], checked: frozenset[str] = frozenset(), numbered: bool = False
+        self,
+        options: Sequence[Option],
+        checked: frozenset[str] = frozenset(),
+        numbered: bool = False,
+        indent: int = 6,
     ) -> list[Any]:
+        """questionary's choices; a label too long for the terminal wraps at a word onto lines under its
+        first word (``indent``: the columns questionary draws before a label), never cut at the edge."""
         import questionary
+
+        from stm_screen.render.safe import clean
 
         out: list[Any] = []
         separated = False
@@ -329,14 +402,30 @@ class RichPrompter:
             if o.command and not separated and out:  # a gap between the answers and help/back
                 out.append(questionary.Separator(" "))
                 separated = True
-            label = o.label
+            label = " ".join(clean(o.label).split())
+            hang = indent
             if numbered and not o.command:
                 n += 1
                 label = f"{n:>2}. {label}"
-            from stm_screen.render.safe import clean
-
-            out.append(questionary.Choice(fit(clean(label), self.encoding), value=o.key, checked=o.key in checked))
+                hang += 4
+            lines = textwrap.wrap(
+                label,
+                max(20, _width(self.out) - indent),
+                subsequent_indent=" " * (hang - indent),
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+            title = ("\n" + " " * indent).join(lines or [label])
+            out.append(questionary.Choice(fit(title, self.encoding), value=o.key, checked=o.key in checked))
         return out
+
+    def _wipe_errors(self) -> None:
+        """Once a question is answered (its prompt already wiped), the messages that said what was wrong with
+        earlier tries go too: the screen keeps the question and its answer only."""
+        if self._error_rows:
+            self.out.write(f"\x1b[{self._error_rows}A\x1b[J")
+            self.out.flush()
+            self._error_rows = 0
 
     def _message(self, message: str) -> str:
         """Wrapped to the terminal: prompt_toolkit cuts off, rather than wraps, long lines of a message."""
@@ -393,6 +482,15 @@ class RichPrompter:
             lines += [f"  {style}{part}{reset}" for part in wrapped or [""]]
         self.out.write(fit("\n".join(lines), self.encoding) + "\n")
         self.out.flush()
+        self._echo_rows = len(lines)
+
+    def take_back_answer(self) -> None:
+        """Wipe the echo of the question answered last when it is the last thing on screen (the question
+        left with '<' is already wiped): going back shows that question once, to be answered again."""
+        if self._echo_rows:
+            self.out.write(f"\x1b[{self._echo_rows}A\x1b[J")
+            self.out.flush()
+            self._echo_rows = 0
 
     @staticmethod
     def _erase_when_done(question: Any) -> Any:
@@ -413,7 +511,7 @@ class RichPrompter:
         hint = _("(arrow keys or number, then Enter)") if shortcuts else _("(arrow keys, then Enter)")
         question = questionary.select(
             message,
-            choices=self._choices(options, numbered=not shortcuts),
+            choices=self._choices(options, numbered=not shortcuts, indent=6 if shortcuts else 3),
             default=default,
             pointer=self.pointer,
             use_shortcuts=shortcuts,
@@ -424,6 +522,7 @@ class RichPrompter:
         )
         self._erase_when_done(question)
         answer = str(self._command_keys(question, options, lambda key: key).unsafe_ask())
+        self._wipe_errors()
         chosen = next((o for o in options if o.key == answer), None)
         if chosen is not None and not chosen.command:
             self._echo(message, chosen.label)
@@ -442,7 +541,7 @@ class RichPrompter:
         )
         question = questionary.checkbox(
             message,
-            choices=self._choices(boxes, checked),
+            choices=self._choices(boxes, checked, indent=5),
             pointer=self.pointer,
             use_jk_keys=False,
             instruction=self._instruction(message, hint),
@@ -459,6 +558,7 @@ class RichPrompter:
 
         self._erase_when_done(question)
         answer = self._command_keys(question, options, lambda key: [key, *ticked()]).unsafe_ask()
+        self._wipe_errors()
         keys_chosen = frozenset(str(a) for a in answer)
         if not any(o.command and o.key in keys_chosen for o in options) and keys_chosen:
             self._echo(message, ", ".join(o.label for o in boxes if o.key in keys_chosen))
@@ -472,9 +572,13 @@ class RichPrompter:
         import questionary
 
         wrapped = self._message(message)
+        asked = wrapped
+        if len(wrapped.split("\n")[-1]) + 2 > _width(self.out) - 16:
+            asked += "\n "  # too little room left to type on that line: the answer goes on the next one
         while True:
-            question = questionary.text(wrapped, default=default, style=_style(self.colour))
+            question = questionary.text(asked, default=default, style=_style(self.colour))
             answer = str(self._erase_when_done(question).unsafe_ask()).strip()
+            self._wipe_errors()
             problem = check(answer)
             if problem is None:
                 if answer and _plain_word(answer) not in COMMAND_WORDS:

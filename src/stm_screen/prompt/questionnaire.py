@@ -20,7 +20,7 @@ from stm_screen.core.answers import (
 )
 from stm_screen.core.contacts import Contacts, fill
 from stm_screen.core.language import region_terms
-from stm_screen.core.quantity import own_vocabulary
+from stm_screen.core.quantity import spoken, vocabulary
 from stm_screen.core.ruleset import UNSURE, Question, RedFlag, Ruleset
 from stm_screen.i18n import N_, _, current, ngettext
 from stm_screen.prompt.ask import Option, Prompter
@@ -41,11 +41,10 @@ BACK_WORDS = {"<", "back", "atrás", "atras"}
 
 
 def shown(option: Option, lang: str | None = None) -> Option:
-    """An option with its label in the tool's language, and the words of ``lang`` that also choose it."""
-    vocab = own_vocabulary(lang)
-    words: frozenset[str] = frozenset()
-    if vocab is not None:
-        words = {"yes": vocab.yes, "no": vocab.no, UNSURE: vocab.unsure}.get(option.key, frozenset())
+    """An option with its label in the tool's language, and the words that also choose it when typed: those
+    of ``lang`` and English's ('yeah', 'nope', 'sí'), the same words ``score`` reads, without file-only ones."""
+    vocab = vocabulary(lang)
+    words = spoken({"yes": vocab.yes, "no": vocab.no, UNSURE: vocab.unsure}.get(option.key, frozenset()))
     return Option(option.key, _(option.label), option.shortcut, (*option.aliases, *sorted(words)))
 
 
@@ -172,7 +171,7 @@ class Questionnaire:
             self.module_intro(section.module)
         if str(section.intro):
             say(str(section.intro), "intro")
-        if section.safety:
+        elif section.safety:  # the ruleset's own intro says this in its words (said once, not twice)
             say(
                 _("If an answer means you need urgent help, you will be told straight away what to do."),
                 "note",
@@ -212,6 +211,7 @@ class Questionnaire:
                 if not flow.back():
                     self.prompter.show(_("This is the first question."), "note")
                     continue
+                self.prompter.take_back_answer()
                 return
             if outcome == "blank":
                 fired = flow.leave_blank()

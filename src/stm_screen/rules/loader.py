@@ -12,7 +12,7 @@ from stm_screen.core.model import LIST_KEYS, is_module
 from stm_screen.core.ruleset import Module, Ruleset, attach, compile_module, compile_ruleset
 from stm_screen.errors import Problem, RulesError
 from stm_screen.i18n import _
-from stm_screen.io.yamlfile import MAX_BYTES, Positions, YamlProblems, load
+from stm_screen.io.yamlfile import MAX_BYTES, Positions, YamlProblems
 
 DEFAULT_RULESET = "pt-screen"
 MODULES = "modules"  # the folder of bundled instrument modules, inside the bundled rules
@@ -197,8 +197,10 @@ def _rules_files(folder: Path) -> list[Path]:
 
 
 def _read(path: Path) -> tuple[Any, Positions, bytes]:
+    from stm_screen.rules import cache
+
     try:
-        data, positions, raw = load(path)
+        data, positions, raw = cache.load(path)  # parsed once per version of the file (see rules.cache)
     except YamlProblems as exc:
         raise RulesError(exc.problems) from None
     cut = [

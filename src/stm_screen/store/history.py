@@ -450,29 +450,52 @@ def refuse_links(path: Path, always: bool = False) -> None:
 
 def check_marker(path: Path) -> None:
     """Refuse (exit 3, the file untouched) a database that is not a stm-screen history: one marked by
-    another application, or unmarked with tables that are not ours. Read without writing (immutable)."""
+    another application, or unmarked with anything in it that is not ours (a table, view, trigger or index
+    of another program, or a schema version with no tables). Read without writing; what a write-ahead log
+    beside it holds is read too (another program's tables may be there only)."""
     try:
         if path.stat().st_size == 0:
             return  # just created: ours to set up
     except OSError:
         return
-    uri = path.resolve().as_uri() + "?immutable=1"
     try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        logged = os.stat(path.with_name(path.name + "-wal")).st_size > 0
+    except OSError:
+        logged = False
+    base = path.resolve().as_uri()
+    # "immutable" reads a read-only disk but ignores the log; "mode=ro" reads the log as SQLite would.
+    uris = [base + "?mode=ro", base + "?immutable=1"] if logged else [base + "?immutable=1"]
+    for n, uri in enumerate(uris):
         try:
-            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            columns = (
-                {r[1] for r in conn.execute("PRAGMA table_info(screenings)")} if "screenings" in tables else set()
-            )
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise StoreError(f"{path}: {describe_error(exc)}") from None
-    ours = app_id == APPLICATION_ID or (
-        app_id == 0
-        and (not tables or ({"id", "created_at", "answers_json", "result_json"} <= columns and tables <= _OUR_TABLES))
-    )
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+            try:
+                app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                things = {(str(r[0]), str(r[1])) for r in conn.execute("SELECT type, name FROM sqlite_master")}
+                columns = {r[1] for r in conn.execute("PRAGMA table_info(screenings)")}
+            finally:
+                conn.close()
+            break
+        except sqlite3.Error as exc:
+            if n + 1 < len(uris):
+                continue
+            raise StoreError(f"{path}: {describe_error(exc)}") from None
+    foreign = {
+        (kind, name)
+        for kind, name in things
+        if not (
+            (kind == "table" and name in _OUR_TABLES)
+            or (kind == "index" and (name in _OUR_INDEXES or name.startswith("sqlite_autoindex_")))
+        )
+    }
+    if app_id == APPLICATION_ID:
+        ours = True
+    elif app_id != 0 or foreign:
+        ours = False
+    elif not things:
+        ours = version == 0  # an empty database; with a schema version, another program's
+    else:
+        ours = {"id", "created_at", "answers_json", "result_json"} <= columns
     if not ours:
         raise StoreError(
             f"{path}: is a database but not a stm-screen history (another program's file with the same "
@@ -481,6 +504,7 @@ def check_marker(path: Path) -> None:
 
 
 _OUR_TABLES = frozenset({"screenings", "sqlite_sequence"})
+_OUR_INDEXES = frozenset({"screenings_created", "screenings_patient"})
 
 
 def open_store(path: Path | None = None, *, create: bool = True) -> HistoryStore:

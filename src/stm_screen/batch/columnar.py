@@ -1,0 +1,509 @@
+"""The columnar reader (the optional extra ``stm-screen[fast]``: pyarrow and numpy): the rest of a large CSV
+file after the first records, read in blocks of columns, with each distinct combination of answers scored
+once.
+
+The runner reads the header and the first records (the calibration sample) exactly as always; from the
+line after them on, this module takes over when it can represent the file exactly:
+
+- the file is a regular UTF-8 file (with or without BOM) and the output is plain CSV (no file of another
+  kind, no REDCap event filter, at most one id column);
+- each block of whole lines (about 8 MB) is checked before it is read: no NUL byte, no carriage return
+  except in CRLF line ends, and every '"' pairs with the next one into a quoted cell that opens at the
+  start of a cell, closes at its end, and holds no '"' and no line break. Python's csv reader and
+  Arrow's read such a block to the same cells;
+- every line of the block has the header's number of cells (a ragged row is the exact reader's to
+  report) and the text is valid UTF-8.
+
+The first block that fails any check is handed, with everything after it, to the exact reader (the
+runner's own loop over :func:`stm_screen.batch.readers.csv_rows`), starting at that block's first line:
+the row numbers and line numbers it reports are those of a run that read the whole file exactly. Nothing
+of a block is written or counted before the block has passed.
+
+Per block, each answer column is dictionary-encoded (Arrow), each distinct cell is turned into its token
+once by the record scorer (:class:`stm_screen.batch.scoring.RecordScorer`), the token columns are combined
+into one key per record, and the outcome of each distinct key is computed once by the same scorer, in the
+order in which the keys first occur (so the first bad records are the same ones). The output lines, row
+number, id and the outcome's rendered tail, are joined by Arrow and written as bytes.
+
+``STM_SCREEN_FAST=0`` in the environment turns this off (the exact reader for every file).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from stm_screen.batch.output import CsvWriter, Writer, csv_cell
+from stm_screen.batch.readers import LineError, TableSource, csv_rows
+
+if TYPE_CHECKING:
+    from stm_screen.batch.columns import Plan
+    from stm_screen.batch.scoring import RecordScorer
+
+BLOCK_BYTES = 8 << 20  # bytes of whole lines read and checked at a time
+MAX_LINE_BYTES = 64 << 20  # a line longer than this (a run-away cell) is the exact reader's
+SWITCH = "STM_SCREEN_FAST"  # "0": never the columnar reader
+_NL, _CR, _QUOTE = 10, 13, 34
+
+
+def wanted() -> bool:
+    """Whether the columnar reader may be used at all (installed, and not turned off)."""
+    if os.environ.get(SWITCH, "1").strip() in ("0", "no", "false", "off"):
+        return False
+    try:
+        import numpy  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def suits(src: TableSource, writer: Writer, plan: Plan, sample: list[list[str]], skip: Any) -> bool:
+    """Whether the rest of this file may be read in columns (see the module doc); cheap, imports nothing."""
+    if src.kind != "csv" or src.window is None or type(writer) is not CsvWriter or skip is not None:
+        return False
+    if codecs.lookup(src.encoding).name not in ("utf-8", "utf-8-sig"):
+        return False
+    d = src.delimiter
+    if len(d) != 1 or ord(d) > 127 or d in '"\r\n\x00':
+        return False
+    if len(plan.id_indices) > 1 or not plan.targets:
+        return False
+    # a stray quote's row taken apart at the end of the sample: the reader is part way through its lines
+    return not any(type(row) is LineError for row in sample) and wanted()
+
+
+FEW_KEYS = 64  # distinct answer combinations in a block below which each is simply scored
+_MISS = object()
+_RESULT = (False, True, None)  # a condition's result from its code (see _code)
+
+
+def _code(value: Any) -> int:
+    """A condition's result as a small integer: False, True, None (cannot be decided)."""
+    return 2 if value is None else int(bool(value))
+
+
+class _Exact(Exception):
+    """This block (and the rest of the file) is for the exact reader."""
+
+
+def _start_offset(fd: int, lines: int) -> int | None:
+    """The byte offset after the first ``lines`` lines (LF or CRLF ends; None: a bare CR on the way, or
+    fewer lines than that, which the reader cannot have read)."""
+    pos = 0
+    seen = 0
+    while seen < lines:
+        block = os.pread(fd, 1 << 20, pos)
+        if not block:
+            return pos if seen == lines - 1 and pos > 0 else None  # a last line without a line end
+        need = lines - seen
+        count = block.count(b"\n")
+        if count < need:
+            part = block
+            seen += count
+        else:
+            cut = -1
+            for _ in range(need):
+                cut = block.index(b"\n", cut + 1)
+            part = block[: cut + 1]
+            seen = lines
+        if part.count(b"\r") != part.count(b"\r\n"):
+            return None
+        pos += len(part)
+    return pos
+
+
+def _simple(chunk: bytes, delimiter: int) -> bool:
+    """Whether Python's csv reader and Arrow's (quotes, no line breaks in values) read this block of
+    whole lines to the same cells: no NUL, no bare CR, and every '"' opens a quoted cell at the start of
+    a cell or closes one at its end, on the same line, the cell holding no '"' (see the module doc)."""
+    import numpy as np
+
+    if b"\x00" in chunk:
+        return False
+    cr = chunk.count(b"\r")
+    if cr and cr != chunk.count(b"\r\n"):
+        return False
+    quotes = chunk.count(b'"')
+    if not quotes:
+        return True
+    if quotes % 2:
+        return False
+    arr = np.frombuffer(chunk, dtype=np.uint8)
+    at = np.flatnonzero(arr == _QUOTE)
+    opens, closes = at[0::2], at[1::2]
+    before = arr[np.maximum(opens - 1, 0)]
+    before = np.where(opens > 0, before, _NL)  # a block starts at the start of a line
+    if not bool(np.all((before == delimiter) | (before == _NL))):
+        return False
+    last = len(arr) - 1
+    after = np.where(closes < last, arr[np.minimum(closes + 1, last)], _NL)
+    if not bool(np.all((after == delimiter) | (after == _NL) | (after == _CR))):
+        return False
+    ends = np.flatnonzero(arr == _NL)
+    return bool(np.array_equal(np.searchsorted(ends, opens), np.searchsorted(ends, closes)))
+
+
+class _Codes:
+    """Combines columns of small integer codes into one code per record (first occurrence order)."""
+
+    @staticmethod
+    def combine(columns: list[Any], rows: int) -> tuple[Any, Any]:
+        """(code per record, first record of each code), codes numbered in order of first occurrence."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        key = np.zeros(rows, dtype=np.int64)
+        span = 1
+        for col in columns:
+            low = int(col.min())
+            size = int(col.max()) - low + 1
+            if span * size >= 1 << 62:
+                key = _Codes.combine([key], rows)[0].astype(np.int64)
+                span = int(key.max()) + 1
+            key = key * size + (col - low)
+            span *= size
+        encoded = pc.dictionary_encode(pa.array(key))
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        most = np.maximum.accumulate(codes)
+        first = np.flatnonzero(np.concatenate(([True], most[1:] > most[:-1])))
+        return codes, first
+
+
+def _decode(table: Any, name: str) -> tuple[Any, list[str]]:
+    """A string column's codes (numpy) and the distinct texts, in order of first occurrence."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(table.column(name).combine_chunks())
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+
+
+class Columnar:
+    """Scores the rest of one CSV file in blocks of columns (see the module doc)."""
+
+    def __init__(
+        self,
+        src: TableSource,
+        plan: Plan,
+        rs: RecordScorer,
+        writer: Writer,
+        loop: Callable[..., int],
+        env: dict[str, Any],
+        jobs: int,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.src = src
+        self.plan = plan
+        self.rs = rs
+        self.writer = writer
+        self.loop = loop
+        self.env = env
+        self.threads = jobs != 1
+        self.progress = progress
+        self.names = [f"c{i}" for i in range(plan.width)]
+        needed = {i for t in plan.targets for i in t.indices} | set(plan.id_indices)
+        self.include = [self.names[i] for i in sorted(needed)]
+
+    def run(self, n: int) -> int | None:
+        """Score the rest of the file; the number of records so far. None: not read here at all (the
+        caller reads on exactly, from where it is)."""
+        assert self.src.window is not None
+        fd = self.src.window.fd
+        lines = self.src.lines_before + self.src.line()
+        try:
+            start = _start_offset(fd, lines)
+        except OSError:
+            return None
+        if start is None:
+            return None
+        pos = start
+        carry = b""
+        while True:
+            block = os.pread(fd, BLOCK_BYTES, pos + len(carry))
+            data = carry + block if carry else block
+            if block:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:  # one line longer than a block
+                    if len(data) > MAX_LINE_BYTES:
+                        return self._exact(pos, lines, n)
+                    carry = data
+                    continue
+                chunk, carry = data[:cut], data[cut:]
+            else:
+                chunk, carry = data, b""
+                if not chunk:
+                    return n
+            try:
+                n = self._block(chunk, n)
+            except _Exact:
+                return self._exact(pos, lines, n)
+            pos += len(chunk)
+            lines += chunk.count(b"\n")
+            if self.progress is not None:
+                self.progress(pos)
+            if not block:
+                return n
+
+    # --- one block --------------------------------------------------------------------------------------
+
+    def _table(self, chunk: bytes) -> Any:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        ragged: list[int] = []
+
+        def invalid(_row: Any) -> str:
+            ragged.append(1)
+            return "skip"
+
+        try:
+            table = pacsv.read_csv(
+                pa.py_buffer(chunk),
+                read_options=pacsv.ReadOptions(column_names=self.names, use_threads=self.threads),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self.src.delimiter,
+                    quote_char='"',
+                    double_quote=True,
+                    escape_char=False,
+                    newlines_in_values=False,
+                    ignore_empty_lines=True,
+                    invalid_row_handler=invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(self.include, pa.string()),
+                    include_columns=self.include,
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                    check_utf8=True,
+                ),
+            )
+        except (pa.ArrowInvalid, pa.ArrowException) as exc:  # e.g. text that is not UTF-8
+            raise _Exact from exc
+        if ragged:
+            raise _Exact
+        return table
+
+    def _tokens(self, table: Any) -> list[Any]:
+        """Per answer column, the token of each record (numpy), as the record scorer makes them."""
+        import numpy as np
+
+        rs = self.rs
+        out = []
+        for i, t in enumerate(rs.targets):
+            if not t.split:
+                codes, texts = _decode(table, self.names[t.indices[0]])
+                cells: list[Any] = texts
+            else:
+                parts = [_decode(table, self.names[j]) for j in t.indices]
+                codes, first = _Codes.combine([c for c, _ in parts], table.num_rows)
+                cells = [tuple(texts[c[r]] for c, texts in parts) for r in first.tolist()]
+            lut = np.array([rs._tok(i, cell) for cell in cells], dtype=np.int64)
+            out.append(lut[codes])
+        # tied columns (an atom over several questions): the representative tokens of their class
+        for c, (members, _) in enumerate(rs.comps):
+            codes, first = _Codes.combine([out[i] for i in members], table.num_rows)
+            reps = []
+            for r in first.tolist():
+                mtoks = tuple(int(out[i][r]) for i in members)
+                reps.append(mtoks if min(mtoks) < 0 else rs._rep(c, mtoks))
+            for m, i in enumerate(members):
+                out[i] = np.array([rep[m] for rep in reps], dtype=np.int64)[codes]
+        return out
+
+    def _block(self, chunk: bytes, n: int) -> int:
+        if not _simple(chunk, ord(self.src.delimiter)):
+            raise _Exact
+        table = self._table(chunk)
+        rows: int = table.num_rows
+        if not rows:
+            return n
+        rs = self.rs
+        for _ in range(3):
+            generation = rs._generation
+            toks = self._tokens(table)
+            if generation == rs._generation:  # no memo was reset on the way
+                break
+        else:
+            raise _Exact
+        import numpy as np
+
+        codes, first = _Codes.combine(toks, rows)
+        fp_keys: list[Any] = []
+        if rs._fp_ok and len(first) > FEW_KEYS:
+            # many distinct answers: records grouped by what their outcome depends on (the fingerprint)
+            keys = np.stack([t[first] for t in toks], axis=1)
+            bad = keys.min(axis=1) < 0
+            good = np.flatnonzero(~bad)
+            fps, parts, gates = self._fingerprints(keys[good])
+            grouped = np.empty(len(first), dtype=np.int64)
+            grouped[good] = fps
+            grouped[bad] = np.arange(int(bad.sum()), dtype=np.int64) + (int(fps.max()) + 1 if len(fps) else 0)
+            codes2, first2 = _Codes.combine([grouped], len(first))
+            codes = codes2[codes]
+            at = np.full(len(first), -1, dtype=np.int64)
+            at[good] = np.arange(len(good), dtype=np.int64)
+            pos = at[first2]
+            table_parts = np.stack(parts, axis=1)[np.maximum(pos, 0)].tolist() if parts else [[]] * len(pos)
+            items = len(rs._items)
+            for p, vals in zip(pos.tolist(), table_parts, strict=True):
+                if p < 0:
+                    fp_keys.append(None)
+                    continue
+                fp: tuple[Any, ...] = (
+                    *(bool(v) for v in vals[:gates]),
+                    *(_RESULT[v] for v in vals[gates : len(vals) - items]),
+                )
+                if items:
+                    fp = (*fp, tuple(None if v < 0 else v for v in vals[len(vals) - items :]))
+                fp_keys.append(fp)
+            first = first[first2]
+        counts = np.bincount(codes, minlength=len(first)).tolist()
+        keys = np.stack([t[first] for t in toks], axis=1).tolist()
+        outcomes = []
+        note_bad = self.writer.note_bad
+        by_fp = rs._by_fp
+        for j, r in enumerate(first.tolist()):
+            if rs._generation != generation:  # memos reset while scoring: tokens from the cells again
+                out = rs.outcome(rs.tokens(rs.cells(self._row(table, r))))
+            else:
+                key_fp = fp_keys[j] if fp_keys else None
+                found = by_fp.get(key_fp) if key_fp is not None else None
+                out = found if found is not None else rs.outcome(tuple(keys[j]))
+            if not out.n:
+                note_bad(n + r + 1, out)
+            out.n += counts[j]
+            outcomes.append(out)
+        self._write(table, codes, outcomes, n)
+        return n + rows
+
+    def _fingerprints(self, keys: Any) -> tuple[Any, list[Any], int]:
+        """The fingerprint (see ``RecordScorer._compile_fingerprint``) of each row of canonical tokens
+        holding no error, as one integer code per row: equal codes, equal fingerprints, equal outcomes; with
+        the parts of the fingerprint (per row) and how many of them are the skip rules' (the first ones).
+        Each condition is evaluated once per distinct combination of the tokens it names, through the
+        record scorer's own memos."""
+        import numpy as np
+
+        rs = self.rs
+        rows = len(keys)
+        cols = [keys[:, i].copy() for i in range(keys.shape[1])]  # -1 below: no answer (skipped)
+        parts: list[Any] = []
+        gates = 0
+
+        def results(idx: tuple[int, ...], decide: Callable[[Any, list[Any]], Any]) -> Any:
+            present = [i for i in idx if i >= 0]
+            if not present:
+                value = decide(None if len(idx) == 1 else (None,) * len(idx), [None] * (len(rs.targets) + 1))
+                return np.full(rows, _code(value), dtype=np.int64)
+            codes, first = _Codes.combine([cols[i] for i in present], rows)
+            lut = []
+            for r in first.tolist():
+                live: list[Any] = [None] * (len(rs.targets) + 1)
+                for i in present:
+                    v = int(cols[i][r])
+                    live[i] = None if v < 0 else v
+                key = live[idx[0]] if len(idx) == 1 else tuple(live[i] if i >= 0 else None for i in idx)
+                lut.append(_code(decide(key, live)))
+            return np.array(lut, dtype=np.int64)[codes]
+
+        for j, (qi, _cond, _names, idx, _get) in enumerate(rs._gated_fp):
+            if qi < 0:
+                continue
+            memo = rs._cmemo[j]
+
+            def gate(key: Any, live: list[Any], j: int = j, memo: dict[Any, Any] = memo) -> Any:
+                found = memo.get(key)
+                return rs._gate(j, key, live) if found is None else found
+
+            asked = results(idx, gate) == 1
+            blank = rs._blank[qi]
+            parts.append(~asked & (cols[qi] != blank))
+            gates += 1
+            cols[qi] = np.where(asked, cols[qi], -1)
+        for j, (_cond, _names, idx, _get) in rs._conds_fp:
+            memo = rs._cmemo[j]
+
+            def cond(key: Any, live: list[Any], j: int = j, memo: dict[Any, Any] = memo) -> Any:
+                found = memo.get(key, _MISS)
+                return rs._cond(j, key, live) if found is _MISS else found
+
+            parts.append(results(idx, cond))
+        parts += [cols[i] for i in rs._items]
+        parts = [p.astype(np.int64) for p in parts]
+        if not parts:
+            return np.zeros(rows, dtype=np.int64), parts, gates
+        return _Codes.combine(parts, rows)[0], parts, gates
+
+    def _row(self, table: Any, r: int) -> list[str]:
+        row = [""] * self.plan.width
+        for name in self.include:
+            row[int(name[1:])] = table.column(name)[r].as_py()
+        return row
+
+    def _write(self, table: Any, codes: Any, outcomes: list[Any], n: int) -> None:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        rows = table.num_rows
+        tails = pa.array([o.tail for o in outcomes], pa.string()).take(pa.array(codes))
+        numbers = pa.array(np.arange(n + 1, n + rows + 1, dtype=np.int64)).cast(pa.string())
+        if self.plan.id_indices:
+            ids = table.column(self.names[self.plan.id_indices[0]]).combine_chunks()
+            plain = pc.match_substring_regex(ids, r"^[A-Za-z0-9]*$")
+            if not pc.all(plain).as_py():
+                odd = pc.invert(plain)
+                fixed = pa.array([csv_cell(v) for v in pc.filter(ids, odd).to_pylist()], pa.string())
+                ids = pc.replace_with_mask(ids, odd, fixed)
+        else:
+            ids = pa.scalar("")
+        joined = pc.binary_join_element_wise(self.writer.prefix, numbers, ",", ids, tails, "")
+        if isinstance(joined, pa.ChunkedArray):
+            joined = joined.combine_chunks()
+        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)
+        begin, end = int(offsets[joined.offset]), int(offsets[joined.offset + rows])
+        data = memoryview(joined.buffers()[2])[begin:end]
+        self._put(data)
+
+    def _put(self, data: memoryview) -> None:
+        handle = self.writer.handle
+        buffer = getattr(handle, "buffer", None)
+        encoding = getattr(handle, "encoding", None) or ""
+        if self.writer.untranslated and buffer is not None and codecs.lookup(encoding).name == "utf-8":
+            handle.flush()
+            buffer.write(data)
+        else:
+            handle.write(bytes(data).decode("utf-8"))
+
+    # --- the exact reader, from a block on --------------------------------------------------------------
+
+    def _exact(self, pos: int, lines: int, n: int) -> int:
+        """The rest of the file from byte ``pos`` (line ``lines`` + 1), read by the exact reader into the
+        runner's own loop: the same rows, row numbers and line numbers as a run that read it all so."""
+        assert self.src.window is not None
+        fd = os.dup(self.src.window.fd)
+        os.lseek(fd, pos, os.SEEK_SET)
+        raw = open(fd, "rb")  # noqa: SIM115 - closed below
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        try:
+            rows, line_num, checker = csv_rows(text, self.src.delimiter, self.src.name, check=True)
+            assert checker is not None
+            checker.base = lines
+            checker.width = self.plan.width
+            skipped = lines - self.src.lines_before
+            self.src.line = lambda: skipped + line_num()  # for the runner's messages (csv.Error)
+
+            def position() -> int:
+                try:
+                    return raw.tell()
+                except (OSError, ValueError):
+                    return 0
+
+            self.env["position"] = position
+            return self.loop(rows, n)
+        finally:
+            text.close()

@@ -1,0 +1,261 @@
+"""The columnar reader (batch.columnar, the ``stm-screen[fast]`` extra) writes exactly what the exact reader
+writes: the same bytes, counts, first bad records, notes and errors, on the batch fixtures and on generated
+files with odd cells, quotes, stray quotes, quoted line breaks, ragged rows, blank lines and bad bytes.
+
+The exact reader's run is the reference (``STM_SCREEN_FAST=0``). In the columnar run the calibration
+sample is cut to 3 records and blocks to a few hundred bytes, so that small files go through many blocks,
+and through the hand-over to the exact reader part way."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("pyarrow")  # in the test extra: skipped only in a default install without it
+
+from stm_screen.batch import columnar, runner  # noqa: E402
+from stm_screen.batch.output import CsvWriter  # noqa: E402
+from stm_screen.batch.runner import Batch, BatchSettings  # noqa: E402
+from stm_screen.batch.scoring import module_fields  # noqa: E402
+from stm_screen.errors import StmScreenError  # noqa: E402
+from stm_screen.screening import load_rules  # noqa: E402
+
+BATCH = Path(__file__).resolve().parent / "data" / "batch"
+RULESET = load_rules()
+
+
+class Spy:
+    """Counts the blocks scored in columns and the hand-overs to the exact reader."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.blocks = 0
+        self.exact = 0
+        block, exact = columnar.Columnar._block, columnar.Columnar._exact
+
+        def counted_block(obj: columnar.Columnar, chunk: bytes, n: int) -> int:
+            out = block(obj, chunk, n)
+            self.blocks += 1
+            return out
+
+        def counted_exact(obj: columnar.Columnar, pos: int, lines: int, n: int) -> int:
+            self.exact += 1
+            return exact(obj, pos, lines, n)
+
+        monkeypatch.setattr(columnar.Columnar, "_block", counted_block)
+        monkeypatch.setattr(columnar.Columnar, "_exact", counted_exact)
+
+
+def run(
+    path: Path, out: Path, *, with_file: bool = False, jobs: int = 1, allow_missing: bool = False
+) -> dict[str, Any]:
+    """One batch run as the CLI makes it (CSV output to a file), and everything it tells."""
+    notes: list[str] = []
+    settings = BatchSettings(jobs=jobs, allow_missing=allow_missing)
+    batch = Batch(RULESET, None, settings, notify=notes.append)
+    error = None
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = CsvWriter(handle, with_file=with_file, extra=module_fields(RULESET))
+        writer.untranslated = True
+        try:
+            writer.start_file(str(path))
+            batch.run(str(path), writer)
+            batch.check_events_found()
+            writer.begin()
+            writer.finish()
+        except StmScreenError as exc:
+            error = (type(exc).__name__, str(exc))
+    result: dict[str, Any] = {"error": error, "notes": notes}
+    if error is None:  # after an error the CLI keeps no output (written atomically)
+        result.update(out=out.read_bytes(), counts=writer.counts, bad=writer.bad, parts=batch.parts)
+    return result
+
+
+def both(
+    path: Path, tmp: Path, monkeypatch: pytest.MonkeyPatch, block: int = 300, **kw: Any
+) -> tuple[dict[str, Any], dict[str, Any], Spy]:
+    with monkeypatch.context() as m:
+        m.setenv(columnar.SWITCH, "0")
+        exact = run(path, tmp / "exact.csv", **kw)
+    with monkeypatch.context() as m:
+        m.setenv(columnar.SWITCH, "1")
+        m.setattr(runner, "CALIBRATION_ROWS", 3)
+        m.setattr(columnar, "BLOCK_BYTES", block)
+        spy = Spy(m)
+        fast = run(path, tmp / "fast.csv", **kw)
+    return exact, fast, spy
+
+
+FIXTURES = sorted(p for p in BATCH.iterdir() if p.suffix in (".csv", ".tsv"))
+
+
+@pytest.mark.parametrize("allow_missing", [False, True])
+@pytest.mark.parametrize("path", FIXTURES, ids=[p.name for p in FIXTURES])
+def test_fixtures_same_bytes(
+    path: Path, allow_missing: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exact, fast, _ = both(path, tmp_path, monkeypatch, allow_missing=allow_missing)
+    assert fast == exact
+
+
+def test_fixture_read_in_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plain fixtures are read in columns past the first records (not all handed to the exact reader)."""
+    names = ("plain_ids.csv", "google_forms.csv", "redcap_labels.csv", "surveymonkey.csv", "injection.csv")
+    for name in names:
+        exact, fast, spy = both(BATCH / name, tmp_path, monkeypatch, block=64, allow_missing=True)
+        assert fast == exact
+        assert spy.blocks >= 1 and spy.exact == 0, name
+
+
+# --- generated files -----------------------------------------------------------------------------------
+
+BOOL = ["yes", "no", "no", "no", "Yes", "n", "1", "0", "", "maybe", "not sure", "unsure"]
+AREAS = ["low_back", "neck_shoulder", "low_back,mid_back", "tendon;other", "widespread,head_jaw", "", "knees"]
+TREND = ["better", "same", "worse", "", "sideways"]
+NUMBER = ["0", "3", "7", "10", "", "x", "-1", "11", "2.5", "45", "70", "130", "1.5"]
+
+
+def cell(q: Any, rng: random.Random, junk: bool = True) -> str:
+    if not junk:  # answers every question accepts
+        if q.type == "boolean":
+            return rng.choice(["yes", "no", "no", "no"])
+        if q.type == "multi_choice":
+            return rng.choice(AREAS[:5])
+        if q.type == "choice":
+            return rng.choice(TREND[:3])
+        return str(rng.randint(20, 60) if q.id == "age_years" else rng.randint(0, 10))
+    if q.type == "boolean":
+        return rng.choice(BOOL)
+    if q.type == "multi_choice":
+        return rng.choice(AREAS)
+    if q.type == "choice":
+        return rng.choice(TREND)
+    if q.id == "age_years":
+        return rng.choice([str(rng.randint(10, 95)), "", "x", "130", "15", "50", "70"])
+    return rng.choice(NUMBER)
+
+
+def quoted(text: str, rng: random.Random, always: float) -> str:
+    if any(c in text for c in ',"\n\r') or rng.random() < always:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+ODD = ("blank", "ragged", "extra", "trailing", "stray", "linebreak", "inner_quote", "latin1", "nul", "cr")
+
+
+def make_file(
+    seed: int, rows: int, odd: list[str], crlf: bool, bom: bool, always: float, junk: bool = True
+) -> bytes:
+    rng = random.Random(seed)
+    qs = RULESET.questions
+    end = "\r\n" if crlf else "\n"
+    lines = [",".join(["id", *(q.id for q in qs)])]
+    for i in range(rows):
+        cells = [
+            f"r{i}" if rng.random() < 0.9 else rng.choice(["-7", "a b", "=x", ""]),
+            *(cell(q, rng, junk) for q in qs),
+        ]
+        lines.append(",".join(quoted(c, rng, always) for c in cells))
+    text = end.join(lines) + end
+    data = bytearray(("\ufeff" if bom else "").encode() + text.encode())
+    for kind in odd:  # each disturbance somewhere after the header
+        out = data.decode("utf-8", errors="surrogateescape").split(end)
+        at = rng.randint(1, max(1, len(out) - 2))
+        line = out[at]
+        if kind == "blank":
+            out.insert(at, "")
+        elif kind == "ragged":
+            out[at] = line.rsplit(",", 1)[0]
+        elif kind == "extra":
+            out[at] = line + ",oops"
+        elif kind == "trailing":
+            out[at] = line + ","
+        elif kind == "stray":
+            parts = line.split(",")
+            k = rng.randrange(len(parts))
+            parts[k] = '"' + parts[k]
+            out[at] = ",".join(parts)
+        elif kind == "linebreak":
+            parts = line.split(",")
+            parts[0] = '"' + parts[0].strip('"') + '\nmore"'
+            out[at] = ",".join(parts)
+        elif kind == "inner_quote":
+            parts = line.split(",")
+            parts[0] = parts[0].strip('"') + '"x"'
+            out[at] = ",".join(parts)
+        elif kind == "latin1":
+            out[at] = line.replace("r", "\udce9", 1)
+        elif kind == "nul":
+            out[at] = line + "\x00"
+        elif kind == "cr":
+            out[at] = line.replace(",", "\r,", 1)
+        data = bytearray(end.join(out).encode("utf-8", errors="surrogateescape"))
+    return bytes(data)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 10_000),
+    rows=st.integers(4, 40),
+    odd=st.lists(st.sampled_from(ODD), max_size=3),
+    crlf=st.booleans(),
+    bom=st.booleans(),
+    always=st.sampled_from([0.0, 0.2, 1.0]),
+    block=st.integers(40, 2000),
+)
+def test_generated_same_bytes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+    rows: int,
+    odd: list[str],
+    crlf: bool,
+    bom: bool,
+    always: float,
+    block: int,
+) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_bytes(make_file(seed, rows, odd, crlf, bom, always))
+    exact, fast, spy = both(path, tmp_path, monkeypatch, block=block)
+    assert fast == exact
+    if not odd and exact["error"] is None:
+        assert spy.blocks >= 1 and spy.exact == 0  # a clean file is read in columns to its end
+
+
+def test_quoted_cells_read_in_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quoted cells (with commas inside) do not send a file to the exact reader; a stray quote, late in
+    the file, hands over the rest: the row numbers and the line it names are the exact reader's."""
+    path = tmp_path / "answers.csv"
+    data = make_file(5, 60, [], False, False, 0.2, junk=False)
+    path.write_bytes(data)
+    exact, fast, spy = both(path, tmp_path, monkeypatch, block=500)
+    assert fast == exact and spy.blocks >= 3 and spy.exact == 0
+    lines = data.decode().split("\n")
+    lines[50] = '"' + lines[50]  # a stray quote opening the id cell, swallowing the next line
+    path.write_bytes("\n".join(lines).encode())
+    exact, fast, spy = both(path, tmp_path, monkeypatch, block=500)
+    assert fast == exact and spy.blocks >= 3 and spy.exact == 1
+    assert [row for _, row, _ in exact["bad"]] == [50], exact["bad"]  # line 51: record 50
+
+
+def test_with_file_column_and_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_bytes(make_file(9, 80, [], True, True, 0.2))
+    exact, fast, spy = both(path, tmp_path, monkeypatch, block=700, with_file=True, jobs=0)
+    assert fast == exact and spy.blocks >= 2
+
+
+def test_switched_off_or_not_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(columnar.SWITCH, "0")
+    assert not columnar.wanted()
+    monkeypatch.setenv(columnar.SWITCH, "1")
+    assert columnar.wanted()
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed: import fails
+    assert not columnar.wanted()

@@ -1,0 +1,116 @@
+"""Rules, mapping and wording files never carry invisible characters into forms or terminals (issue 10).
+
+Every text of a YAML file the tool reads (rules, instrument modules, mapping files, --texts wording files)
+is checked once, where the file is parsed (``stm_screen.io.yamlfile``): a control character (an escape
+sequence, a bell, a CR or backspace that overwrites, a NUL), a C1 control, a direction override, embedding
+or isolate, a line or paragraph separator, or a zero-width no-break space is refused at its FILE:LINE:COL
+with exit 2. Before, such text loaded, reached the terminal raw and made ``form export xlsform`` fail with
+an internal error (a workbook cannot hold control characters). Line feeds and tabs are text, and a file
+saved with CRLF line ends is read as it always was.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stm_screen.cli.app import app
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = (ROOT / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
+EXE = str(Path(sys.executable).with_name("stm-screen"))
+
+HIDDEN = ["\x00", "\x07", "\x08", "\x1b", "\r", "\x0b", "\x7f", "\x85", "\x9b", "\u2028", "\u202e", "\u2067", "\ufeff"]
+# (what is replaced in minimal.yaml, by what: {c} is the hidden character, as a YAML escape)
+FIELDS = {
+    "question text": ("text: Stiff?", 'text: "Stiff{c}[8m hidden?"'),
+    "choice label": ("label: Back", 'label: "Ba{c}ck"'),
+    "title": ("title: Minimal test ruleset", 'title: "Minimal{c} ruleset"'),
+    "version": ('version: "1"', 'version: "1{c}"'),
+    "red flag message": ("message: See a doctor today.", 'message: "See a doctor{c} today."'),
+    "level advice": ("advice: Rest.", 'advice: "Rest{c}."'),
+    "a mapping key": ("sources:", '"so{c}urces":'),
+}
+
+
+def _escape(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+def _rules(tmp_path: Path, field: str, ch: str) -> tuple[Path, int]:
+    old, new = FIELDS[field]
+    assert old in MINIMAL
+    text = MINIMAL.replace(old, new.format(c=_escape(ch)), 1)
+    line = text[: text.index(new.format(c=_escape(ch)))].count("\n") + 1
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path, line
+
+
+@pytest.mark.parametrize("ch", HIDDEN, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("field", list(FIELDS))
+def test_a_hidden_character_in_a_rules_file_is_refused_where_it_stands(tmp_path: Path, field: str, ch: str) -> None:
+    rules, line = _rules(tmp_path, field, ch)
+    r = CliRunner().invoke(app, ["rules", "check", str(rules)])
+    assert r.exit_code == 2, r.output
+    assert re.search(rf"{re.escape(str(rules))}:{line}:\d+: the text holds the invisible character U\+{ord(ch):04X}", r.stderr), r.stderr
+    assert ch not in r.stderr
+
+
+@pytest.mark.parametrize("ch", ["\x1b", "\x00", "\u202e", "\x85"], ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("fmt", ["xlsform", "redcap", "fhir", "csv"])
+def test_form_export_refuses_it_and_never_fails_inside(tmp_path: Path, fmt: str, ch: str) -> None:
+    rules, line = _rules(tmp_path, "choice label", ch)
+    p = subprocess.run(
+        [EXE, "form", "export", fmt, "--rules", str(rules), "-o", str(tmp_path / "form.out")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert p.returncode == 2, p.stderr
+    assert f"{rules}:{line}:" in p.stderr and "internal error" not in p.stderr
+    assert not (tmp_path / "form.out").exists()
+
+
+def test_mapping_and_wording_files_are_checked_too(tmp_path: Path) -> None:
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text('columns:\n  "Age\\x1b[2J": age_years\n', encoding="utf-8")
+    src = tmp_path / "in.csv"
+    src.write_text("id,age_years\n1,40\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["batch", str(src), "--map", str(mapping), "--allow-missing"])
+    assert r.exit_code == 2 and f"{mapping}:2:" in r.stderr and "U+001B" in r.stderr, r.output
+    texts = tmp_path / "texts.yaml"
+    texts.write_text((ROOT / "tests" / "data" / "peg-texts.yaml").read_text(encoding="utf-8").replace(
+        'peg_1: "Test wording', 'peg_1: "Test\\u202e wording'
+    ), encoding="utf-8")  # fmt: skip
+    r = CliRunner().invoke(app, ["form", "export", "csv", "--with", "peg", "--texts", str(texts)])
+    assert r.exit_code == 2 and f"{texts}:" in r.stderr and "U+202E" in r.stderr, r.output
+
+
+def test_line_feeds_tabs_and_crlf_files_are_still_text(tmp_path: Path) -> None:
+    text = MINIMAL.replace("text: Stiff?", "text: |\n      Stiff?\n      \tReally stiff?")
+    rules = tmp_path / "rules.yaml"
+    rules.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    r = CliRunner().invoke(app, ["rules", "check", str(rules)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "form.xlsx"
+    r = CliRunner().invoke(app, ["form", "export", "xlsform", "--rules", str(rules), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    labels = [row[2] for row in load_workbook(out).worksheets[0].iter_rows(values_only=True)]
+    assert "Stiff?\n\tReally stiff?\n" in labels
+
+
+def test_the_workbook_writer_names_a_cell_it_cannot_hold() -> None:
+    from stm_screen.errors import UsageError
+    from stm_screen.io.xlsx import workbook_bytes
+
+    with pytest.raises(UsageError, match=r"sheet choices, row 2, column 3: .*U\+001B"):
+        workbook_bytes({"choices": [["list_name", "name", "label"], ["yn", "yes", "Y\x1bes"]]})
