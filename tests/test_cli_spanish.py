@@ -4,9 +4,10 @@ LANG=es_MX.UTF-8 (or --lang es), and English left as it was."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from stm_screen import i18n
@@ -71,6 +72,7 @@ def test_help_in_spanish_has_no_english_word(path: list[str]) -> None:
     text = out.stdout
     assert text.startswith("Uso: stm-screen"), text[:200]
     assert "Opciones:" in text and "Mostrar este mensaje y salir." in text
+    assert "Project-Id-Version" not in text  # gettext's answer for an empty string
     words = re.sub(r"--?[a-z][a-z-]*", "", text)  # option names are what people type, in any language
     found = [words[max(0, m.start() - 60) : m.end() + 20] for m in ENGLISH_HELP.finditer(words)]
     assert not found, found
@@ -217,3 +219,46 @@ def test_batch_option_errors_in_spanish(tmp_path, monkeypatch, capsys) -> None: 
     with pytest.raises(SystemExit):
         main(["batch", str(data), "--delimiter", "ab"])
     assert "--delimiter debe ser un solo carácter" in capsys.readouterr().err
+    # A file without the safety columns: the reason and the way out, in Spanish; nothing is written.
+    with pytest.raises(SystemExit) as stopped:
+        main(["batch", str(data), "-o", str(tmp_path / "out.csv")])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "no hay columna para" in err and "preguntas de seguridad" in err
+    assert "evalúe de todos modos con --allow-missing" in err
+    assert "no column" not in err and not (tmp_path / "out.csv").exists()
+
+
+def test_rules_check_says_a_broken_rules_file_in_spanish(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rules = tmp_path / "reglas.yaml"
+    rules.write_text(
+        "id: x\nversion: 1\nquestions:\n  - id: a\n    text: Hola\n    type: yesno\n", encoding="utf-8"
+    )
+    out = _in_spanish(["rules", "check", str(rules)])
+    assert out.exit_code == 2, out.output
+    assert "reglas.yaml:1:1: nivel superior: falta la clave 'title'" in out.stderr
+    assert (
+        "debe ser uno de estos: boolean, integer, number, choice, multi_choice (se encontró 'yesno')"
+        in out.stderr
+    )
+    for english in ("missing key", "top level", "must be one of", "got "):
+        assert english not in out.stderr, english
+
+
+def test_an_option_without_help_shows_no_catalogue_header() -> None:
+    """gettext("") is the catalogue's header: an option with no help must stay without one in Spanish."""
+    from stm_screen.cli.typer_words import speak
+
+    small = typer.Typer(rich_markup_mode=None)
+
+    @small.command()
+    def run(name: Annotated[str, typer.Option("--name", help="")] = "x", flag: bool = False) -> None:
+        """"""
+
+    command = typer.main.get_command(small)
+    i18n.activate("es")
+    speak(command)
+    with command.context_class(command, info_name="small") as ctx:
+        text = command.get_help(ctx)
+    assert "Project-Id-Version" not in text
+    assert text.startswith("Uso: small [OPCIONES]") and "Mostrar este mensaje y salir." in text

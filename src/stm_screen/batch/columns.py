@@ -20,6 +20,7 @@ from stm_screen.core.answers import Answer
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import InputFileError, MappingError, Problem, UsageError
+from stm_screen.i18n import _
 from stm_screen.interop.conditions import checkbox_choice
 
 # platforms whose numeric exports number each question's choices (a yes/no answer as 1 or 2): which number
@@ -247,7 +248,11 @@ def build_plan(
         found = _find(columns, wanted)
         if found is None:
             where = "--id-column" if options.id_column else f"{mapping.path if mapping else ''}: id_column"
-            raise UsageError(f"{where}: {source} has no column '{wanted}'{suggest(wanted, headers)}")
+            raise UsageError(
+                _("{where}: {file} has no column '{column}'{suggestion}").format(
+                    where=where, file=source, column=wanted, suggestion=suggest(wanted, headers)
+                )
+            )
         id_indices.append(found)
     elif preset.name == "redcap" and columns and columns[0].name and norm(columns[0].name) not in by_id:
         # REDCap always exports the project's record id first, whatever its name (record_id, study_id,
@@ -286,7 +291,9 @@ def build_plan(
             continue
         if is_metadata(preset, col.name) and norm(col.name) not in by_id:  # e.g. a question 'rehab_complete'
             continue
-        found_q = _match(col, ruleset, by_id, texts, preset) or _missing_code_column(col, by_id, preset, mapping)
+        found_q = _match(col, ruleset, by_id, texts, preset) or _missing_code_column(
+            col, by_id, preset, mapping
+        )
         if found_q is None:
             unmatched.append(col.name)
             continue
@@ -321,7 +328,9 @@ def missing_columns_error(specs: Sequence[ColumnSpec], source: str, headers: Seq
     return MappingError(
         [
             Problem(
-                f"column '{s.column}' is not in {source}{suggest(s.column, list(headers))}",
+                _("column '{column}' is not in {file}{suggestion}").format(
+                    column=s.column, file=source, suggestion=suggest(s.column, list(headers))
+                ),
                 s.where.file,
                 s.where.line,
                 s.where.col,
@@ -334,17 +343,16 @@ def missing_columns_error(specs: Sequence[ColumnSpec], source: str, headers: Seq
 def no_match_error(ruleset: Ruleset, source: str, headers: Sequence[str] = ()) -> MappingError:
     folded = {norm(h) for h in headers}
     if {"record", "fieldname", "value"} <= folded:  # REDCap's "eav" export: one row per answer
-        message = (
-            f"no column matches a question of the ruleset '{ruleset.id}': this is a REDCap export in the "
-            "EAV layout (record, field_name, value: one row per answer). Export the records in the flat "
-            "layout (API type=flat, or the CSV data export), one row per record, and try again"
-        )
+        message = _(
+            "no column matches a question of the ruleset '{rules}': this is a REDCap export in the EAV layout "
+            "(record, field_name, value: one row per answer). Export the records in the flat layout (API "
+            "type=flat, or the CSV data export), one row per record, and try again"
+        ).format(rules=ruleset.id)
     else:
-        message = (
-            f"no column matches a question of the ruleset '{ruleset.id}': headers must be question ids "
-            "or question text. Write a mapping file (start with: stm-screen batch "
-            f"{source} --suggest-map) and pass it with --map"
-        )
+        message = _(
+            "no column matches a question of the ruleset '{rules}': headers must be question ids or question "
+            "text. Write a mapping file (start with: stm-screen batch {file} --suggest-map) and pass it with --map"
+        ).format(rules=ruleset.id, file=source)
     return MappingError([Problem(message, source)])
 
 
@@ -369,7 +377,9 @@ def _targets(
         # ODK Central and KoboToolbox write a summary column of a select_multiple next to its 1/0
         # columns: the summary is read (a blank one is an unanswered question, not "nothing ticked")
         summary = {m.question.id for m in matches if m.choice is None and m.spec is None}
-        matches = [m for m in matches if m.choice is None or m.spec is not None or m.question.id not in summary]
+        matches = [
+            m for m in matches if m.choice is None or m.spec is not None or m.question.id not in summary
+        ]
     for m in matches:
         qid = m.question.id
         if qid not in order:

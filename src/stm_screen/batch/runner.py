@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
@@ -29,6 +30,7 @@ from stm_screen.batch.segments import NO_EDGE, Edge
 from stm_screen.core.quantity import count as count_of
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import InputFileError, UsageError
+from stm_screen.i18n import _, ngettext, speaking
 
 Notify = Callable[[str], None]
 Progress = Callable[[int], None]
@@ -87,25 +89,40 @@ def _no_progress(_: int) -> None:
 
 def shown_columns(headers: tuple[str, ...] | list[str], limit: int = 8) -> str:
     shown = ", ".join(f"'{h}'" for h in headers[:limit])
-    return shown + (f" and {len(headers) - limit} more" if len(headers) > limit else "")
+    if len(headers) > limit:
+        return _("{columns} and {n} more").format(columns=shown, n=len(headers) - limit)
+    return shown
 
 
-def describe_plan(name: str, plan: Plan, ruleset: Ruleset, notify: Notify) -> None:
+def _to(lang: str | None) -> AbstractContextManager[Any]:
+    """Messages for the person on stderr in their language (the output stays in the data's, English)."""
+    return speaking(lang) if lang else nullcontext()
+
+
+def describe_plan(name: str, plan: Plan, ruleset: Ruleset, notify: Notify, lang: str | None = None) -> None:
     """Say on stderr which columns were left out and which questions have no column (names only). Safety
     questions without a column are not listed here: they stop the run, or (allowed) the summary names them
-    once (see :func:`safety_gaps`)."""
-    if plan.unmatched:
-        notify(
-            f"{name}: {count_of(len(plan.unmatched), 'column')} "
-            f"{'matches' if len(plan.unmatched) == 1 else 'match'} no question and "
-            f"{'is' if len(plan.unmatched) == 1 else 'are'} left out: "
-            f"{shown_columns(plan.unmatched)} (map them with --map if they hold answers)"
-        )
-    others = [q for q in plan.unasked if not _needed(ruleset.by_id[q])]
-    if others:
-        notify(
-            f"{name}: no column for {'question' if len(others) == 1 else 'questions'}: {', '.join(others)}"
-        )
+    once (see :func:`safety_gaps`). ``lang``: the language of the person reading stderr."""
+    with _to(lang):
+        if plan.unmatched:
+            notify(
+                ngettext(
+                    "{file}: {n} column matches no question and is left out: {columns} (map it with --map if it "
+                    "holds answers)",
+                    "{file}: {n} columns match no question and are left out: {columns} (map them with --map if "
+                    "they hold answers)",
+                    len(plan.unmatched),
+                ).format(file=name, n=f"{len(plan.unmatched):,}", columns=shown_columns(plan.unmatched))
+            )
+        others = [q for q in plan.unasked if not _needed(ruleset.by_id[q])]
+        if others:
+            notify(
+                ngettext(
+                    "{file}: no column for question: {ids}",
+                    "{file}: no column for questions: {ids}",
+                    len(others),
+                ).format(file=name, ids=", ".join(others))
+            )
 
 
 def _needed(q: Question) -> bool:
@@ -157,15 +174,25 @@ class MissingColumnsError(UsageError):
         self, name: str, gaps: tuple[str, ...], ruleset: Ruleset, unmatched: tuple[str, ...]
     ) -> None:
         self.parts = [
-            f"{name}: no column for {count_of(len(gaps), 'safety question')}: {', '.join(gaps)}"
-            + _old_export(gaps, ruleset)
-            + "; without them no record can be cleared of these warning signs",
-            "add the columns to the export, or map them with --map (start one with: stm-screen batch "
-            f"{name} --suggest-map), or score anyway with --allow-missing (each record is then 'incomplete', "
-            "level see_doctor, unless a warning sign fired)",
+            ngettext(
+                "{file}: no column for {n} safety question: {ids}{old_export}; without it no record can be "
+                "cleared of these warning signs",
+                "{file}: no column for {n} safety questions: {ids}{old_export}; without them no record can be "
+                "cleared of these warning signs",
+                len(gaps),
+            ).format(file=name, n=len(gaps), ids=", ".join(gaps), old_export=_old_export(gaps, ruleset)),
+            _(
+                "add the columns to the export, or map them with --map (start one with: stm-screen batch "
+                "{file} --suggest-map), or score anyway with --allow-missing (each record is then 'incomplete', "
+                "level see_doctor, unless a warning sign fired)"
+            ).format(file=name),
         ]
         if unmatched:
-            self.parts.append(f"{name}: columns that match no question: {shown_columns(unmatched)}")
+            self.parts.append(
+                _("{file}: columns that match no question: {columns}").format(
+                    file=name, columns=shown_columns(unmatched)
+                )
+            )
         super().__init__("\n".join(self.parts))
 
     def lines(self) -> list[str]:
@@ -175,10 +202,9 @@ class MissingColumnsError(UsageError):
 def _old_export(gaps: tuple[str, ...], ruleset: Ruleset) -> str:
     major = ruleset.version.split(".", 1)[0]
     if ruleset.id == "pt-screen" and major.isdigit() and int(major) >= 2 and set(gaps) <= NEW_IN_PT_SCREEN_2:
-        return (
-            f" (this looks like an export made for pt-screen 1.x: these questions are new in "
-            f"pt-screen {ruleset.version})"
-        )
+        return " " + _(
+            "(this looks like an export made for pt-screen 1.x: these questions are new in pt-screen {version})"
+        ).format(version=ruleset.version)
     return ""
 
 
@@ -192,7 +218,9 @@ class Batch:
         settings: BatchSettings,
         notify: Notify = _quiet,
         progress: Progress | None = None,
+        person: str | None = None,
     ) -> None:
+        self.person = person  # the language of messages on stderr (None: the current one)
         self.ruleset = ruleset
         self.mapping = mapping
         self.settings = settings
@@ -214,12 +242,17 @@ class Batch:
         for mod in self.ruleset.modules:
             ids = [q.id for q in mod.questions]
             if ids and all(qid in missing for qid in ids):
-                shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
-                raise UsageError(
-                    f"{name}: no column for any question of {mod.short} ({shown}), so no record could be "
-                    f"given its scores; add the columns to the export, map them with --map, leave "
-                    f"{mod.id} out of --with, or score anyway with --allow-missing"
-                )
+                with _to(self.person):
+                    shown = ", ".join(ids[:4])
+                    if len(ids) > 4:
+                        shown = _("{columns} and {n} more").format(columns=shown, n=len(ids) - 4)
+                    raise UsageError(
+                        _(
+                            "{file}: no column for any question of {instrument} ({ids}), so no record could be "
+                            "given its scores; add the columns to the export, map them with --map, leave "
+                            "{module} out of --with, or score anyway with --allow-missing"
+                        ).format(file=name, instrument=mod.short, ids=shown, module=mod.id)
+                    )
 
     def check_gaps(self, name: str, gaps: tuple[str, ...], unmatched: tuple[str, ...]) -> None:
         """Stop (exit 2) for safety questions with no column, unless allowed; remember allowed ones."""
@@ -231,19 +264,32 @@ class Batch:
         if not allowed and self.mapping is not None:
             allowed = self.mapping.allow_all_missing or set(gaps) <= self.mapping.allow_missing
         if not allowed:
-            raise MissingColumnsError(name, gaps, self.ruleset, unmatched)
+            with _to(self.person):
+                raise MissingColumnsError(name, gaps, self.ruleset, unmatched)
         self.gaps.append((name, gaps))
 
     def preset_for(self, detected: str, name: str, kind: str) -> Preset:
         chosen = self.settings.preset or (self.mapping.preset if self.mapping else None)
-        if chosen is None:
-            if detected != "plain":
-                article = "an" if detected[0] in "aeio" else "a"
-                self.notify(f"{name}: reading as {article} {detected} export (detected; --preset chooses another)")
-            chosen = detected
-        if (chosen == "fhir") != (kind == "fhir"):
-            what = "a FHIR QuestionnaireResponse file" if kind == "fhir" else "not FHIR JSON"
-            raise UsageError(f"{name}: --preset {chosen} does not fit this file ({what})")
+        with _to(self.person):
+            if chosen is None:
+                if detected != "plain":
+                    if detected[0] in "aeio":
+                        reading = _(
+                            "{file}: reading as an {preset} export (detected; --preset chooses another)"
+                        )
+                    else:
+                        reading = _(
+                            "{file}: reading as a {preset} export (detected; --preset chooses another)"
+                        )
+                    self.notify(reading.format(file=name, preset=detected))
+                chosen = detected
+            if (chosen == "fhir") != (kind == "fhir"):
+                what = _("a FHIR QuestionnaireResponse file") if kind == "fhir" else _("not FHIR JSON")
+                raise UsageError(
+                    _("{file}: --preset {preset} does not fit this file ({what})").format(
+                        file=name, preset=chosen, what=what
+                    )
+                )
         return PRESETS[chosen]
 
     def run(self, path: str, writer: Writer) -> int:
@@ -256,10 +302,13 @@ class Batch:
             line = found or (src.line() + 1 if isinstance(src, TableSource) else 0)
             enc = "UTF-16" if isinstance(src, TableSource) and src.encoding == "utf-16" else "UTF-8"
             where = f"{src.name}:{line}" if line else src.name
-            raise InputFileError(
-                f"{where}: the file is not {enc} text from here on (it may be Windows-1252 or Latin-1); "
-                "export it again as UTF-8 (or UTF-16) and try again"
-            ) from None
+            with _to(self.person):
+                raise InputFileError(
+                    _(
+                        "{where}: the file is not {encoding} text from here on (it may be Windows-1252 or "
+                        "Latin-1); export it again as UTF-8 (or UTF-16) and try again"
+                    ).format(where=where, encoding=enc)
+                ) from None
         except csv.Error as exc:
             line = src.line() if isinstance(src, TableSource) else 0
             hint = ""
@@ -288,7 +337,8 @@ class Batch:
                 if len(head) == 3:
                     break
         if not head:
-            raise InputFileError(f"{src.name}: the file is empty")
+            with _to(self.person):
+                raise InputFileError(_("{file}: the file is empty").format(file=src.name))
         if src.checker is not None:
             for row in head[:1]:
                 problem = src.checker.header_problem(row)
@@ -301,24 +351,32 @@ class Batch:
         preset = self.preset_for(detect_table(head), src.name, "table")
         n_head = header_rows(preset, head)
         if len(head) < n_head:
-            raise InputFileError(
-                f"{src.name}: a {preset.name} export has {n_head} header rows, but the file has "
-                f"only {count_of(len(head), 'row')}"
-            )
+            with _to(self.person):
+                raise InputFileError(
+                    ngettext(
+                        "{file}: a {preset} export has {n} header rows, but the file has only {rows} row",
+                        "{file}: a {preset} export has {n} header rows, but the file has only {rows} rows",
+                        len(head),
+                    ).format(file=src.name, preset=preset.name, n=n_head, rows=len(head))
+                )
         columns = preset.columns(head[:n_head])
         _check_headers(src.name, columns)
-        plan = build_plan(columns, self.ruleset, preset, self.mapping, self.settings.options, src.name)
-        describe_plan(src.name, plan, self.ruleset, self.notify)
+        with _to(self.person):  # its errors stop the run: said to the person (a record's plan is data)
+            plan = build_plan(columns, self.ruleset, preset, self.mapping, self.settings.options, src.name)
+        describe_plan(src.name, plan, self.ruleset, self.notify, self.person)
 
         def gaps() -> None:  # once the first records are read: a file without any is that error first
             self.check_gaps(src.name, safety_gaps(plan.unasked, self.ruleset), plan.unmatched)
             self.check_modules(src.name, plan.unasked)
 
         if len(head) > n_head and _template_row(head[n_head], plan):
-            self.notify(
-                f"{src.name}: row {n_head + 1} says what each column accepts (the template of 'stm-screen form "
-                "export csv'); it is not a record"
-            )
+            with _to(self.person):
+                self.notify(
+                    _(
+                        "{file}: row {row} says what each column accepts (the template of 'stm-screen form "
+                        "export csv'); it is not a record"
+                    ).format(file=src.name, row=n_head + 1)
+                )
             del head[n_head]
         first = head[n_head:]
         if src.checker is not None:  # the records read with the headers, checked now the width is known
@@ -328,7 +386,10 @@ class Batch:
         count = self._loop(chain(first, rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
         self._check_events(src.name)
         if count == 0:
-            raise InputFileError(f"{src.name}: the file has column headers but no records")
+            with _to(self.person):
+                raise InputFileError(
+                    _("{file}: the file has column headers but no records").format(file=src.name)
+                )
         return count
 
     def _loop(
@@ -428,13 +489,17 @@ class Batch:
         wanted = set(self.settings.events or (self.mapping.events if self.mapping else ()))
         if wanted and self.events_seen and not wanted & self.events_seen:
             shown = ", ".join(sorted(e for e in self.events_seen if e)[:8])
-            where = "--event" if self.settings.events else f"{self.mapping.path if self.mapping else ''}: event"
+            where = (
+                "--event" if self.settings.events else f"{self.mapping.path if self.mapping else ''}: event"
+            )
             raise UsageError(
                 f"{where}: no row of {', '.join(sorted(wanted))} in the input, so nothing was scored; the "
                 f"events in the input: {shown}"
             )
         for name, shown in self.event_misses:
-            self.notify(f"{name}: no row of event {', '.join(sorted(wanted))}; the events in the file: {shown}")
+            self.notify(
+                f"{name}: no row of event {', '.join(sorted(wanted))}; the events in the file: {shown}"
+            )
 
     def _check_events(self, name: str) -> None:
         """Remember a file none of whose rows is of a wanted event (see :meth:`check_events_found`)."""
@@ -450,7 +515,9 @@ class Batch:
         wanted = frozenset(self.settings.events or (self.mapping.events if self.mapping else ()))
         if plan.preset.name != "redcap":
             if wanted:
-                raise UsageError(f"--event is for REDCap longitudinal exports; this is read as {plan.preset.name}")
+                raise UsageError(
+                    f"--event is for REDCap longitudinal exports; this is read as {plan.preset.name}"
+                )
             return None
         names = {h: i for i, h in enumerate(plan.headers)}
         event = next((names[c] for c in EVENT_COLUMNS if c in names), None)
@@ -562,7 +629,7 @@ class Batch:
                     last_headers = plan.headers
                     if plan.targets and not described:  # the first record that answers something
                         described = True
-                        describe_plan(src.name, plan, self.ruleset, self.notify)
+                        describe_plan(src.name, plan, self.ruleset, self.notify, self.person)
                     if len(plans) > 256:
                         for old in plans.values():
                             if not isinstance(old, Outcome):
@@ -600,7 +667,8 @@ class Batch:
             if not isinstance(done, Outcome):
                 writer.merge(done[0].tally())
         if n == 0:
-            raise InputFileError(f"{src.name}: the file holds no records")
+            with _to(self.person):
+                raise InputFileError(_("{file}: the file holds no records").format(file=src.name))
         if unused:
             raise missing_columns_error([specs[i] for i in unused], src.name, last_headers)
         return n

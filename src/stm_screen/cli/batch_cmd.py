@@ -375,7 +375,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
     settings = _settings(o, delimiter)
     update, start, bar = _progress(inputs)
-    batch = Batch(ruleset, mapping, settings, notify=note, progress=update)
+    batch = Batch(ruleset, mapping, settings, notify=note, progress=update, person=_PERSON["lang"])
     with _stop_signals(), _output(o.output) as handle, bar:
         if o.fmt == "fhir":
             from stm_screen.interop.fhir_writer import FhirWriter

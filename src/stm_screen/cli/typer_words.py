@@ -64,7 +64,10 @@ class SpokenFormatter(HelpFormatter):
 
     def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
         # The help option is made by click when help is shown, after speak() ran: its text is translated here.
-        super().write_dl([(first, _(second)) for first, second in rows], col_max, col_spacing)
+        # (Never _(""): gettext gives the catalogue's header for the empty string.)
+        super().write_dl(
+            [(first, _(second) if second else second) for first, second in rows], col_max, col_spacing
+        )
 
 
 _CONTEXTS: dict[type, type] = {}
@@ -88,26 +91,26 @@ def _epilog(text: str) -> str:
     return "\n".join(out)
 
 
+def _said(text: Any) -> Any:
+    """A help text in the tool's language; anything else (None, "") as it is (gettext gives the catalogue's
+    header for the empty string)."""
+    return _(text) if isinstance(text, str) and text else text
+
+
 def speak(command: Any) -> None:
     """Put the help of ``command`` and of every command under it in the tool's language (in place)."""
     if current() == SOURCE_LANGUAGE:
         return
     command.context_class = _spoken_context(command.context_class)
-    for name in ("help", "short_help"):
-        text = getattr(command, name, None)
-        if isinstance(text, str):
-            setattr(command, name, _(text))
+    for name in ("help", "short_help", "options_metavar", "subcommand_metavar"):
+        if hasattr(command, name):
+            setattr(command, name, _said(getattr(command, name)))
     if isinstance(getattr(command, "epilog", None), str):
         command.epilog = _epilog(command.epilog)
-    for name in ("options_metavar", "subcommand_metavar"):
-        text = getattr(command, name, None)
-        if isinstance(text, str):
-            setattr(command, name, _(text))
     for param in command.params:
-        if isinstance(getattr(param, "help", None), str):
-            param.help = _(param.help)
-        if isinstance(getattr(param, "metavar", None), str):
-            param.metavar = _(param.metavar)
+        for name in ("help", "metavar"):
+            if hasattr(param, name):
+                setattr(param, name, _said(getattr(param, name)))
     for sub in getattr(command, "commands", {}).values():
         speak(sub)
 

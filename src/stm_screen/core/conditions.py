@@ -101,7 +101,11 @@ def _describe(t: StaticType) -> str:
 
 def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    if not close:
+        return ""
+    from stm_screen.i18n import _
+
+    return " " + _("(did you mean '{word}'?)").format(word=close[0])
 
 
 class _Checker:

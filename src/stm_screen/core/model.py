@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from stm_screen.core.conditions import suggest
+from stm_screen.i18n import _
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 RULESET_ID_PATTERN = r"^[a-z][a-z0-9_.-]*$"
@@ -98,7 +99,9 @@ RECORDS: dict[str, dict[str, F]] = {
             doc="Offer 'not sure' as an answer ('unsure' in files); it counts as not known, so a warning "
             "sign that depends on it could not be ruled out. Default: yes in a safety section",
         ),
-        "item": F("version", doc="The item's number on the published instrument, e.g. 9 (shown as 'PEG item 1')"),
+        "item": F(
+            "version", doc="The item's number on the published instrument, e.g. 9 (shown as 'PEG item 1')"
+        ),
         "reverse": F(
             "bool",
             default=False,
@@ -217,7 +220,9 @@ RECORDS: dict[str, dict[str, F]] = {
         "display": F("str"),
     },
     "Feed": {
-        "question": F("id", True, doc="A yes/no question of the screening that this instrument can answer yes"),
+        "question": F(
+            "id", True, doc="A yes/no question of the screening that this instrument can answer yes"
+        ),
         "when": F("cond", True, doc="A condition over the instrument's own questions"),
         "source": F("id", True),
     },
@@ -383,19 +388,21 @@ def _yaml_read_as_text(value: object) -> str:
     except ValueError:
         return ""
     if not math.isfinite(number):
-        return f"; YAML read {value!r} as text, and as a number it would be too large (at most {MAX_NUMBER:g})"
+        return "; " + _(
+            "YAML read {value} as text, and as a number it would be too large (at most {limit})"
+        ).format(value=repr(value), limit=f"{MAX_NUMBER:g}")
     plain = f"{number:.15g}" if abs(number) < 1e15 else f"{number:g}"
-    return (
-        f"; YAML read {value!r} as text, not a number (YAML numbers with an exponent need a dot and a sign, "
-        f"as in 1.5e+3): write {plain}"
-    )
+    return "; " + _(
+        "YAML read {value} as text, not a number (YAML numbers with an exponent need a dot and a sign, as in "
+        "1.5e+3): write {number}"
+    ).format(value=repr(value), number=plain)
 
 
 def _kind_word(value: object) -> str:
     if isinstance(value, Mapping):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     return _show(value)
 
 
@@ -411,19 +418,26 @@ class _Validator:
     def record(self, name: str, data: object, path: Path) -> Rec | None:
         spec = RECORDS[name]
         if not isinstance(data, Mapping):
-            self.bad(path, f"must be a mapping of keys ({', '.join(spec)}), not {_kind_word(data)}")
+            self.bad(
+                path,
+                _("must be a mapping of keys ({keys}), not {got}").format(
+                    keys=", ".join(spec), got=_kind_word(data)
+                ),
+            )
             return None
         out: dict[str, Any] = {}
         for key in data:
             if key not in spec:
                 self.bad(
                     (*path, str(key)),
-                    f"unknown key '{key}'{suggest(str(key), list(spec))}; allowed: {', '.join(spec)}",
+                    _("unknown key '{key}'{suggestion}; allowed: {keys}").format(
+                        key=key, suggestion=suggest(str(key), list(spec)), keys=", ".join(spec)
+                    ),
                 )
         for key, field in spec.items():
             if key not in data or data[key] is None:
                 if field.required:
-                    self.bad(path, f"missing key '{key}'")
+                    self.bad(path, _("missing key '{key}'").format(key=key))
                 default = field.default
                 out[key.lstrip("$")] = list(default) if isinstance(default, tuple) else default
                 continue
@@ -435,23 +449,31 @@ class _Validator:
         if kind in ("id", "ruleset_id"):
             pattern = _ID if kind == "id" else _RULESET_ID
             if not isinstance(value, str) or not pattern.match(value) or len(value) > MAX_ID:
-                what = "lower-case letters, digits and _" + (", . and -" if kind == "ruleset_id" else "")
-                self.bad(
-                    path,
-                    f"must be an id: {what}, starting with a letter, at most {MAX_ID} (got {_show(value)})",
-                )
+                if kind == "ruleset_id":
+                    message = _(
+                        "must be an id: lower-case letters, digits, _, . and -, starting with a letter, at most "
+                        "{n} (got {got})"
+                    )
+                else:
+                    message = _(
+                        "must be an id: lower-case letters, digits and _, starting with a letter, at most {n} "
+                        "(got {got})"
+                    )
+                self.bad(path, message.format(n=MAX_ID, got=_show(value)))
                 return None
             if kind == "id" and keyword.iskeyword(value):
                 self.bad(
                     path,
-                    f"'{value}' is a reserved word of conditions (like if, not, and, or, in, class, lambda), so "
-                    "a condition could not name it; choose another id",
+                    _(
+                        "'{value}' is a reserved word of conditions (like if, not, and, or, in, class, lambda), "
+                        "so a condition could not name it; choose another id"
+                    ).format(value=value),
                 )
                 return None
             return value
         if kind == "str":
             if not isinstance(value, str):
-                self.bad(path, f"must be text (got {_kind_word(value)})")
+                self.bad(path, _("must be text (got {got})").format(got=_kind_word(value)))
                 return None
             return value
         if kind == "text":
@@ -463,46 +485,65 @@ class _Validator:
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
             ):
                 return dict(value)
-            self.bad(path, f"must be text, or a mapping of language code to text (got {_kind_word(value)})")
+            self.bad(
+                path,
+                _("must be text, or a mapping of language code to text (got {got})").format(
+                    got=_kind_word(value)
+                ),
+            )
             return None
         if kind == "version":
             if isinstance(value, str) and value.strip():
                 return value
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return str(value)
-            self.bad(path, f'must be a version such as "1.0.0" (got {_kind_word(value)})')
+            self.bad(path, _('must be a version such as "1.0.0" (got {got})').format(got=_kind_word(value)))
             return None
         if kind == "cond":
             if isinstance(value, bool) or (isinstance(value, str) and len(value) <= MAX_CONDITION):
                 return value
             if isinstance(value, str):
                 self.bad(
-                    path, f"the condition is too long ({len(value)} characters; at most {MAX_CONDITION})"
+                    path,
+                    _("the condition is too long ({n} characters; at most {limit})").format(
+                        n=len(value), limit=MAX_CONDITION
+                    ),
                 )
             else:
-                self.bad(path, f"must be a condition written as text (got {_kind_word(value)})")
+                self.bad(
+                    path, _("must be a condition written as text (got {got})").format(got=_kind_word(value))
+                )
             return None
         if kind == "bool":
             if isinstance(value, bool):
                 return value
-            self.bad(path, f"must be true or false (got {_kind_word(value)})")
+            self.bad(path, _("must be true or false (got {got})").format(got=_kind_word(value)))
             return None
         if kind == "number":
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
                 if abs(value) <= MAX_NUMBER:
                     return value
-                self.bad(path, f"the number is too large (at most {MAX_NUMBER:g})")
+                self.bad(path, _("the number is too large (at most {limit})").format(limit=f"{MAX_NUMBER:g}"))
                 return None
             if isinstance(value, float) and not math.isnan(value):
-                self.bad(path, f"the number is too large (at most {MAX_NUMBER:g})")
+                self.bad(path, _("the number is too large (at most {limit})").format(limit=f"{MAX_NUMBER:g}"))
                 return None
-            self.bad(path, f"must be a number (got {_kind_word(value)}){_yaml_read_as_text(value)}")
+            self.bad(
+                path,
+                _("must be a number (got {got})").format(got=_kind_word(value)) + _yaml_read_as_text(value),
+            )
             return None
         if kind == "enum":
             if isinstance(value, str) and value in field.of:
                 return value
             hint = suggest(value, list(field.of)) if isinstance(value, str) else ""
-            self.bad(path, f"must be one of: {', '.join(field.of)} (got {_kind_word(value)}){hint}")
+            self.bad(
+                path,
+                _("must be one of: {choices} (got {got})").format(
+                    choices=", ".join(field.of), got=_kind_word(value)
+                )
+                + hint,
+            )
             return None
         if kind == "criteria":
             if value == "all":
@@ -512,7 +553,7 @@ class _Validator:
             return self.record(field.of, value, path)
         if kind in ("map_any", "map_number", "map_id"):
             if not isinstance(value, Mapping):
-                self.bad(path, f"must be a mapping (got {_kind_word(value)})")
+                self.bad(path, _("must be a mapping (got {got})").format(got=_kind_word(value)))
                 return None
             mapping: dict[str, Any] = {}
             for k, v in value.items():
@@ -525,10 +566,13 @@ class _Validator:
             return mapping
         if kind == "list":
             if not isinstance(value, list):
-                self.bad(path, f"must be a list (got {_kind_word(value)})")
+                self.bad(path, _("must be a list (got {got})").format(got=_kind_word(value)))
                 return None
             if len(value) > MAX_LIST:  # bounds the work of loading, checking and running the rules
-                self.bad(path, f"holds {len(value):,} items; at most {MAX_LIST:,}")
+                self.bad(
+                    path,
+                    _("holds {n} items; at most {limit}").format(n=f"{len(value):,}", limit=f"{MAX_LIST:,}"),
+                )
                 return None
             if field.of in RECORDS:
                 return [self.record(field.of, item, (*path, i)) for i, item in enumerate(value)]

@@ -16,7 +16,7 @@ from stm_screen.core.conditions import Condition, ConditionError, NameInfo, comp
 from stm_screen.core.contacts import PLACEHOLDERS, placeholders
 from stm_screen.core.language import LANG_CODE, resolve
 from stm_screen.errors import Problem, RulesError
-from stm_screen.i18n import N_
+from stm_screen.i18n import N_, _
 
 Path = tuple[str | int, ...]
 Locate = Callable[[Path, int], tuple[str, int, int]]
@@ -24,7 +24,12 @@ Locate = Callable[[Path, int], tuple[str, int, int]]
 RED_FLAG_LEVELS = ("see_doctor", "emergency")
 UNSURE = "unsure"  # the canonical 'not sure' answer (see Question.unsure)
 # How soon, in words (translated where shown: core.explain.how_soon).
-URGENCY_WORDS = {"now": N_("now"), "today": N_("today"), "days": N_("within a few days"), "weeks": N_("within a few weeks")}
+URGENCY_WORDS = {
+    "now": N_("now"),
+    "today": N_("today"),
+    "days": N_("within a few days"),
+    "weeks": N_("within a few weeks"),
+}
 # Keys whose values are text shown to people (checked for placeholders); conditions are not among them.
 _TEXT_KEYS = frozenset(
     {
@@ -430,7 +435,8 @@ class _Compiler:
     def validate_shape(self) -> m.Rec | None:
         raw, problems = m.validate(self.data, self.record)
         for path, message in problems:
-            self.problem(path, f"{self.label(path) or 'top level'}: {message}")
+            where = self.label(path) or _("top level")
+            self.problem(path, f"{where}: {message}")
         return raw
 
     # --- meaning ----------------------------------------------------------------------------------------
@@ -717,7 +723,9 @@ class _Compiler:
                     f"{self.label(('sections', i))}: a module's questions are never safety questions; warning "
                     "signs stay in the screening (a module may answer one of its questions: see feeds)",
                 )
-            sections[sec.id] = Section(sec.id, _words(sec.title, langs), _words(sec.intro, langs), False, raw.module)
+            sections[sec.id] = Section(
+                sec.id, _words(sec.title, langs), _words(sec.intro, langs), False, raw.module
+            )
         if not sections:
             sid = raw.module.replace("-", "_").replace(".", "_")
             sections[sid] = Section(sid, Words({}, raw.short), Words({}, ""), False, raw.module)
@@ -736,7 +744,9 @@ class _Compiler:
         score_ids = {s.id for s in scores}
         for i, s in enumerate(raw.scores):
             if s.criteria is not None:
-                self.problem(("scores", i, "criteria"), f"{self.label(('scores', i))}: a module scores its items")
+                self.problem(
+                    ("scores", i, "criteria"), f"{self.label(('scores', i))}: a module scores its items"
+                )
             if s.id in names:
                 self.problem(
                     ("scores", i, "id"),
@@ -755,7 +765,14 @@ class _Compiler:
             self.check_example_scores(path, ex, score_ids)
             examples.append(
                 Example(
-                    ex.name, dict(ex.answers), None, dict(ex.scores), path, None, None, dict(ex.bands),
+                    ex.name,
+                    dict(ex.answers),
+                    None,
+                    dict(ex.scores),
+                    path,
+                    None,
+                    None,
+                    dict(ex.bands),
                     tuple(ex.unknown or ()),
                 )
             )
@@ -1160,11 +1177,15 @@ class _Compiler:
         if s.round is None:
             return None
         if s.round != int(s.round) or not 0 <= s.round <= MAX_ROUND:
-            self.problem((*path, "round"), f"{self.label(path)}: round must be a whole number from 0 to {MAX_ROUND}")
+            self.problem(
+                (*path, "round"), f"{self.label(path)}: round must be a whole number from 0 to {MAX_ROUND}"
+            )
             return None
         return int(s.round)
 
-    def lookup(self, path: Path, s: m.Rec, low: float, high: float, integral: bool) -> dict[float, float] | None:
+    def lookup(
+        self, path: Path, s: m.Rec, low: float, high: float, integral: bool
+    ) -> dict[float, float] | None:
         label = self.label(path)
         if not integral:
             self.problem(
@@ -1193,9 +1214,7 @@ class _Compiler:
         missing = [v for v in range(int(low), int(high) + 1) if float(v) not in table]
         if missing and len(table) == len(s.lookup):
             shown = ", ".join(str(v) for v in missing[:8]) + (" ..." if len(missing) > 8 else "")
-            self.problem(
-                (*path, "lookup"), f"{label}: lookup: no reported score for raw score(s) {shown}"
-            )
+            self.problem((*path, "lookup"), f"{label}: lookup: no reported score for raw score(s) {shown}")
         return table
 
     def build_bands(
@@ -1229,7 +1248,9 @@ class _Compiler:
                 lo = -math.inf if b.min is None else b.min
                 hi = math.inf if b.max is None else b.max
                 if lo > hi:
-                    self.problem((*where, "min"), f"{label}: band '{b.id}': min ({lo:g}) is larger than max ({hi:g})")
+                    self.problem(
+                        (*where, "min"), f"{label}: band '{b.id}': min ({lo:g}) is larger than max ({hi:g})"
+                    )
                     continue
                 ranges.append((j, lo, hi))
             bands.append(
@@ -1245,7 +1266,9 @@ class _Compiler:
                 )
             )
         if ranges and len(ranges) != len(specs):
-            self.problem((*path, "bands"), f"{label}: bands: use ranges (min, max) or conditions (when), not both")
+            self.problem(
+                (*path, "bands"), f"{label}: bands: use ranges (min, max) or conditions (when), not both"
+            )
         elif ranges:
             for message, (j, key) in _band_gaps(score, sorted(ranges, key=lambda r: (r[1], r[2])), "bands"):
                 self.problem((*path, "bands", j, key), f"{label}: {message}")

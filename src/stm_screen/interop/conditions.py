@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from stm_screen.core.ruleset import UNSURE, Question
-from stm_screen.i18n import N_
+from stm_screen.i18n import N_, _
 
 # Question types whose exported form offers 'not sure' as one more answer, when the question takes it.
 UNSURE_TYPES = ("boolean", "choice")
@@ -378,7 +378,8 @@ def to_redcap(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
             guards = [g for p in node.parts if not isinstance(p, Group) for g in _blank_guards(p, qs)]
             parts = _redcap_guards(guards, qs)
             parts += [
-                to_redcap(p, qs, top=False) if isinstance(p, Group) else _redcap_atom(p, qs) for p in node.parts
+                to_redcap(p, qs, top=False) if isinstance(p, Group) else _redcap_atom(p, qs)
+                for p in node.parts
             ]
         else:
             parts = [to_redcap(p, qs, top=False) for p in node.parts]
@@ -407,7 +408,7 @@ def coding_code(q: Question, value: object) -> str:
 def _enable_when(atom: Node, qs: Mapping[str, Question], system: str) -> dict[str, Any]:
     if isinstance(atom, Member):
         if not atom.present:
-            raise NotExpressible("'not in' a multiple-choice question has no enableWhen form")
+            raise NotExpressible(_("'not in' a multiple-choice question has no enableWhen form"))
         return {
             "question": atom.question,
             "operator": "=",
@@ -419,23 +420,23 @@ def _enable_when(atom: Node, qs: Mapping[str, Question], system: str) -> dict[st
         value = atom.value
         if q.type == "boolean":
             if atom.op not in ("==", "!="):
-                raise NotExpressible("a yes/no question can only be compared for equality")
+                raise NotExpressible(_("a yes/no question can only be compared for equality"))
             if offers_unsure(q):  # a choice of yes, no and not sure: compared as a Coding
                 entry["answerCoding"] = {"system": f"{system}:{atom.question}", "code": coding_code(q, value)}
             else:
                 entry["answerBoolean"] = bool(value)
         elif q.type == "integer":
             if not isinstance(value, int | float) or float(value) != int(value):
-                raise NotExpressible("a whole-number question compared with a fraction")
+                raise NotExpressible(_("a whole-number question compared with a fraction"))
             entry["answerInteger"] = int(value)
         elif q.type == "number":
             entry["answerDecimal"] = value
         else:
             if atom.op not in ("==", "!="):
-                raise NotExpressible("a choice question can only be compared for equality")
+                raise NotExpressible(_("a choice question can only be compared for equality"))
             entry["answerCoding"] = {"system": f"{system}:{atom.question}", "code": str(value)}
         return entry
-    raise NotExpressible("only comparisons of a question with a value have an enableWhen form")
+    raise NotExpressible(_("only comparisons of a question with a value have an enableWhen form"))
 
 
 def to_enable_when(node: Node, qs: Mapping[str, Question], system: str) -> tuple[list[dict[str, Any]], str]:
@@ -449,11 +450,11 @@ def to_enable_when(node: Node, qs: Mapping[str, Question], system: str) -> tuple
     ``answerBoolean``."""
     parts = list(node.parts) if isinstance(node, Group) else [node]
     if any(isinstance(p, Group) for p in parts):
-        raise NotExpressible("a mix of 'and' and 'or' has no enableWhen form")
+        raise NotExpressible(_("a mix of 'and' and 'or' has no enableWhen form"))
     behavior = "any" if isinstance(node, Group) and node.kind == "or" else "all"
     unequal = [p.question for p in parts if isinstance(p, Compare) and p.op == "!="]
     if unequal and behavior == "any":
-        raise NotExpressible("'!=' under 'or' would ask the question while the other is unanswered")
+        raise NotExpressible(_("'!=' under 'or' would ask the question while the other is unanswered"))
     entries = [_enable_when(p, qs, system) for p in parts]
     for qid in dict.fromkeys(unequal):
         entries.append({"question": qid, "operator": "exists", "answerBoolean": True})

@@ -20,7 +20,7 @@ from typing import Any
 from stm_screen.core.explain import URGENCY_ORDER
 from stm_screen.core.ruleset import UNSURE, URGENCY_WORDS, Question, Ruleset, Words
 from stm_screen.errors import UsageError
-from stm_screen.i18n import gettext_in
+from stm_screen.i18n import _, gettext_in
 from stm_screen.interop.conditions import (
     UNSURE_LABEL,
     YES_NO_UNSURE_FHIR,
@@ -228,8 +228,10 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
     extensions: list[dict[str, Any]] = []
     if q.unsure and not offers_unsure(q):
         warnings.append(
-            f"question '{q.id}': a {q.type.replace('_', ' ')} item cannot offer 'not sure'; leave it blank "
-            "when the answer is not known (it then counts as not sure)"
+            _(
+                "question '{id}': a {kind} item cannot offer 'not sure'; leave it blank when the answer is not "
+                "known (it then counts as not sure)"
+            ).format(id=q.id, kind=q.type.replace("_", " "))
         )
     if q.type in ("integer", "number"):
         if q.min is not None:
@@ -248,7 +250,9 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
                 expression = to_fhirpath(shown, ruleset.by_id)
             except NotExpressible as why:
                 raise UsageError(
-                    f"question '{q.id}': its ask_if cannot be written in a FHIR Questionnaire ({why})"
+                    _("question '{id}': its ask_if cannot be written in a FHIR Questionnaire ({why})").format(
+                        id=q.id, why=why
+                    )
                 ) from None
             # The SDC extension says it in FHIRPath; form tools without SDC support show the question.
             extensions.append(
@@ -262,8 +266,10 @@ def _question_item(ruleset: Ruleset, q: Question, warnings: list[str]) -> dict[s
                 }
             )
             warnings.append(
-                f"question '{q.id}': its ask_if has no FHIR enableWhen form ({exc}); it is written as an SDC "
-                "enableWhenExpression (FHIRPath), and form tools without SDC support always show the question"
+                _(
+                    "question '{id}': its ask_if has no FHIR enableWhen form ({why}); it is written as an SDC "
+                    "enableWhenExpression (FHIRPath), and form tools without SDC support always show the question"
+                ).format(id=q.id, why=exc)
             )
         else:
             item["enableWhen"] = entries

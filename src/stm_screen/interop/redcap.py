@@ -111,8 +111,10 @@ def _choices(q: Question) -> str:
 def dictionary_warnings(ruleset: Ruleset) -> list[str]:
     """What the data dictionary cannot carry over."""
     return [
-        f"question '{q.id}': a REDCap {FIELD_TYPE[q.type]} field cannot offer 'not sure'; leave it blank when "
-        "the answer is not known (it then counts as not sure)"
+        _(
+            "question '{id}': a REDCap {field} field cannot offer 'not sure'; leave it blank when the answer is "
+            "not known (it then counts as not sure)"
+        ).format(id=q.id, field=FIELD_TYPE[q.type])
         for q in ruleset.questions
         if q.unsure and not offers_unsure(q)
     ]

@@ -169,7 +169,7 @@ def _atom(node: Node, qs: dict[str, Question]) -> str:
             if op == "!=":  # only yes and no are known answers ('not sure' matches neither)
                 op, value = "==", not value
             if op != "==":
-                raise NotExpressible("a yes/no question can only be compared for equality")
+                raise NotExpressible(_("a yes/no question can only be compared for equality"))
         return f"{_ref(node.question)} {_OP[op]} {_literal(value)}"
     assert isinstance(node, Expr)
     return f"{_expr(node.left)} {_OP[node.op]} {_expr(node.right)}"
@@ -280,7 +280,9 @@ def sheets(ruleset: Ruleset) -> dict[str, list[list[Any]]]:
             rel = relevant(ruleset, q)
         except NotExpressible as exc:
             raise NotExpressible(
-                f"question '{q.id}': its ask_if cannot be written as XLSForm relevant ({exc})"
+                _("question '{id}': its ask_if cannot be written as XLSForm relevant ({why})").format(
+                    id=q.id, why=exc
+                )
             ) from None
         required = required_in_forms(q)
         message = (

@@ -87,7 +87,13 @@ class Positions:
                 path = (path[0], path[1] + shift[path[0]], *path[2:])
             self.at.setdefault(path, where)
         for path, spot in other.commented.items():
-            if path and len(path) > 1 and isinstance(path[0], str) and path[0] in shift and isinstance(path[1], int):
+            if (
+                path
+                and len(path) > 1
+                and isinstance(path[0], str)
+                and path[0] in shift
+                and isinstance(path[1], int)
+            ):
                 path = (path[0], path[1] + shift[path[0]], *path[2:])
             self.commented.setdefault(path, spot)
 
@@ -164,9 +170,9 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
         except yaml.MarkedYAMLError as exc:
             raise YamlProblems([_marked(exc, name)]) from None
         except yaml.YAMLError as exc:
-            raise YamlProblems([Problem(f"YAML error: {exc}", name)]) from None
+            raise YamlProblems([Problem(_("YAML error: {reason}").format(reason=exc), name)]) from None
         if node is None:
-            raise YamlProblems([Problem("the file is empty", name)])
+            raise YamlProblems([Problem(_("the file is empty"), name)])
         positions = Positions(default_file=name)
         _walk(node, name, positions, text)
         try:
@@ -174,7 +180,9 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
         except yaml.MarkedYAMLError as exc:
             raise YamlProblems([_marked(exc, name)]) from None
         except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
-            raise YamlProblems([Problem(f"YAML error: {type(exc).__name__}", name)]) from None
+            raise YamlProblems(
+                [Problem(_("YAML error: {reason}").format(reason=type(exc).__name__), name)]
+            ) from None
         return data, positions
     finally:
         loader.dispose()
@@ -182,9 +190,10 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
 
 def _marked(exc: yaml.MarkedYAMLError, name: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    what = " ".join(part for part in (exc.context, exc.problem) if part) or "YAML error"
+    # PyYAML's own words (in English) say what it found; the frame is in the tool's language.
+    what = " ".join(part for part in (exc.context, exc.problem) if part) or _("YAML error")
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-    return Problem(f"YAML syntax error: {what}", name, line, col)
+    return Problem(_("YAML syntax error: {reason}").format(reason=what), name, line, col)
 
 
 def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> None:

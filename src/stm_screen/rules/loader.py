@@ -11,6 +11,7 @@ from typing import Any
 from stm_screen.core.model import LIST_KEYS, is_module
 from stm_screen.core.ruleset import Module, Ruleset, attach, compile_module, compile_ruleset
 from stm_screen.errors import Problem, RulesError
+from stm_screen.i18n import _
 from stm_screen.io.yamlfile import MAX_BYTES, Positions, YamlProblems
 
 DEFAULT_RULESET = "pt-screen"
@@ -68,11 +69,19 @@ def resolve_module(spec: str, base: Path | None = None) -> Path:
     from stm_screen.core.conditions import suggest
 
     if pathlike and name:
-        raise RulesError([Problem("no such file", spec)])
+        raise RulesError([Problem(_("no such file"), spec)])
     names = module_names()
     hint = suggest(name.lower(), names) if name else ""
+    listed = ", ".join(names) or _("none")
     raise RulesError(
-        [Problem(f"no such instrument module{hint} (bundled modules: {', '.join(names) or 'none'})", spec)]
+        [
+            Problem(
+                _("no such instrument module{suggestion} (bundled modules: {names})").format(
+                    suggestion=hint, names=listed
+                ),
+                spec,
+            )
+        ]
     )
 
 
@@ -82,9 +91,16 @@ def load_module(spec: str | Path, base: Path | None = None) -> Module:
     data, positions, raw = _read(path)
     if not is_module(data):
         raise RulesError(
-            [Problem("this is a ruleset, not an instrument module (a module starts with 'module:')", str(path))]
+            [
+                Problem(
+                    _("this is a ruleset, not an instrument module (a module starts with 'module:')"),
+                    str(path),
+                )
+            ]
         )
-    return compile_module(data, sha256=hashlib.sha256(raw).hexdigest(), origin=str(path), locate=positions.locate)
+    return compile_module(
+        data, sha256=hashlib.sha256(raw).hexdigest(), origin=str(path), locate=positions.locate
+    )
 
 
 def parse_with(text: str | None) -> list[str]:
@@ -95,7 +111,7 @@ def parse_with(text: str | None) -> list[str]:
         if name and name not in out:
             out.append(name)
     if len(out) > MAX_MODULES:
-        raise RulesError([Problem(f"at most {MAX_MODULES} modules can be added", "--with")])
+        raise RulesError([Problem(_("at most {n} modules can be added").format(n=MAX_MODULES), "--with")])
     return out
 
 
@@ -132,14 +148,21 @@ def resolve(spec: str | Path | None) -> Path:
             return path
     except OSError as exc:  # a name too long, say
         raise RulesError(
-            [Problem(f"cannot use this path: {exc.strerror or type(exc).__name__}", str(spec))]
+            [
+                Problem(
+                    _("cannot use this path: {reason}").format(reason=exc.strerror or type(exc).__name__),
+                    str(spec),
+                )
+            ]
         ) from None
     folder = bundled_dir()
     for candidate in (folder / f"{spec}.yaml", folder / f"{spec}.yml", folder / str(spec)):
         if "/" not in str(spec) and "\\" not in str(spec) and candidate.exists():
             return candidate
-    names = ", ".join(bundled_names()) or "none"
-    raise RulesError([Problem(f"no such file or folder (bundled rulesets: {names})", str(spec))])
+    names = ", ".join(bundled_names()) or _("none")
+    raise RulesError(
+        [Problem(_("no such file or folder (bundled rulesets: {names})").format(names=names), str(spec))]
+    )
 
 
 def _rules_files(folder: Path) -> list[Path]:
@@ -149,9 +172,11 @@ def _rules_files(folder: Path) -> list[Path]:
         if p.suffix in _SUFFIXES and (p.is_file() or (p.is_symlink() and not p.exists()))  # broken links too
     )
     if not files:
-        raise RulesError([Problem("the folder holds no .yaml or .yml rules files", str(folder))])
+        raise RulesError([Problem(_("the folder holds no .yaml or .yml rules files"), str(folder))])
     if len(files) > MAX_FILES:
-        raise RulesError([Problem(f"the folder holds more than {MAX_FILES} rules files", str(folder))])
+        raise RulesError(
+            [Problem(_("the folder holds more than {n} rules files").format(n=MAX_FILES), str(folder))]
+        )
     total = 0
     for f in files:
         try:
