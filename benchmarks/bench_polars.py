@@ -160,7 +160,8 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
 
 def data(records: int, varied: bool) -> Path:
     kind = "varied" if varied else "plain"
-    path = Path(tempfile.gettempdir()) / f"stm-bench-{kind}-{records}.csv"
+    # not bench_memo.py's stm-bench-varied-N.csv: its varied records are made another way
+    path = Path(tempfile.gettempdir()) / f"stm-bench-polars-{kind}-{records}.csv"
     if not path.exists():
         part = path.with_suffix(".part")
         with part.open("w", newline="", encoding="utf-8") as f:
@@ -172,7 +173,7 @@ def data(records: int, varied: bool) -> Path:
 def measure(records: int, varied: bool, repeat: int, peer: Path, cmd: list[str]) -> dict[str, Any]:
     path = data(records, varied)
     tmp = Path(tempfile.gettempdir())
-    outs = {k: tmp / f"stm-bench-out-{k}.csv" for k in ("batch", "exact", "polars")}
+    outs = {k: tmp / f"stm-bench-polars-out-{k}.csv" for k in ("batch", "exact", "polars")}
     exact_env = {**ENV, "STM_SCREEN_FAST": "0"}
     runs: dict[str, list[tuple[float, float]]] = {k: [] for k in ("batch", "exact", "polars", "csv_reader")}
     for _ in range(repeat):  # interleaved, so all see the same machine load

@@ -419,7 +419,7 @@ class Columnar:
             return False
         state = self.tied.get(c)
         if state is None or state[0] != rs._generation or state[1] < radix:
-            state = (rs._generation, radix, np.full((len(cols), radix ** len(cols)), -1, dtype=np.int64))
+            state = (rs._generation, radix, np.full((len(cols), radix ** len(cols)), -1, dtype=np.int32))
             self.tied[c] = state
         _, radix, table = state
         ok = np.logical_and.reduce([col >= 0 for col in cols])  # a cell that cannot be read keeps its token
