@@ -272,7 +272,7 @@ class QuoteCheck:
                         self.edge_lines = [line for line in lines if not line.startswith(MARK)]
                     yield row
                     continue
-                if not row or (len(lines) == 1 and ('"' not in lines[0] or not self.lookahead)):
+                if not row or (len(lines) == 1 and ('"' not in lines[0] or not self._reads_ahead())):
                     yield row  # a blank line, a ragged one that no quote made so (or no reading ahead)
                     continue
                 mended = self._mend(row, lines, self._more())
@@ -295,8 +295,11 @@ class QuoteCheck:
     def _more(self) -> Iterator[str]:
         """The lines after the current row, to look ahead: none in a file large enough to be scored in parts
         (``lookahead``), or once the edge line of a part is armed (see batch.parallel)."""
+        return self._ahead if self._reads_ahead() else iter(())
+
+    def _reads_ahead(self) -> bool:
         armed = isinstance(self._tail, EdgeLine) and self._tail.line is not None
-        return iter(()) if armed or not self.lookahead else self._ahead
+        return self.lookahead and not armed
 
     def _again(self, lines: Iterator[str], before: int) -> None:
         """Start a new CSV reader at ``lines`` (those after physical line ``before``)."""
