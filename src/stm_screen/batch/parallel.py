@@ -218,6 +218,7 @@ def _reader(
     if checker is not None:
         checker.width = ctx.width
         checker.base = base
+        checker.lookahead = False  # a part never reads past its range to mend a row (nor does one process)
         src.checker = checker  # the one whose kept lines a cut inside a record resumes from
     return rows, line_num
 

@@ -219,6 +219,7 @@ class QuoteCheck:
         self._seen: list[tuple[list[str], list[str], int]] = []  # rows read before the width was known
         self._misses = 0  # rows that contradicted the header where trying quotes as stray found no record
         self._tail = tail
+        self.lookahead = True  # read lines past a row to mend it (off for a file that may be scored in parts)
         self._start(lines if tail is None else chain(lines, tail))
         self.rows: Iterator[list[str]] = self._rows()
 
@@ -271,8 +272,8 @@ class QuoteCheck:
                         self.edge_lines = [line for line in lines if not line.startswith(MARK)]
                     yield row
                     continue
-                if not row or (len(lines) == 1 and '"' not in lines[0]):
-                    yield row  # a blank line, or a ragged one that no quote made so
+                if not row or (len(lines) == 1 and ('"' not in lines[0] or not self._reads_ahead())):
+                    yield row  # a blank line, a ragged one that no quote made so (or no reading ahead)
                     continue
                 mended = self._mend(row, lines, self._more())
                 if mended is None:
@@ -292,10 +293,13 @@ class QuoteCheck:
                 return
 
     def _more(self) -> Iterator[str]:
-        """The lines after the current row, to look ahead: none once the edge line of a part is armed (it
-        is read by the reader alone, which hands the record it cuts to the next part; see batch.parallel)."""
+        """The lines after the current row, to look ahead: none in a file large enough to be scored in parts
+        (``lookahead``), or once the edge line of a part is armed (see batch.parallel)."""
+        return self._ahead if self._reads_ahead() else iter(())
+
+    def _reads_ahead(self) -> bool:
         armed = isinstance(self._tail, EdgeLine) and self._tail.line is not None
-        return iter(()) if armed else self._ahead
+        return self.lookahead and not armed
 
     def _again(self, lines: Iterator[str], before: int) -> None:
         """Start a new CSV reader at ``lines`` (those after physical line ``before``)."""
@@ -786,6 +790,12 @@ def open_csv(
     rows, line_num, checker = csv_rows(text, delimiter, name, tail=tail, check=_may_hold_quotes(handle))
     if checker is not None:
         checker.base = lines_before
+        if window is not None:
+            from stm_screen.batch import parallel
+
+            # A file large enough to be scored in parts is mended without reading ahead, whatever --jobs
+            # says: its parts cannot read past their ranges, and the output is the same either way.
+            checker.lookahead = size < 2 * parallel.MIN_PART_BYTES
 
     def position() -> int:
         try:
