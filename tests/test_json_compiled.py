@@ -60,7 +60,9 @@ def record_files(draw: st.DrawFn) -> list[dict[str, Any]]:
     for _ in range(draw(st.integers(1, 4))):
         order, extra = shapes[draw(st.integers(0, len(shapes) - 1))]
         for _ in range(draw(st.integers(1, 12))):
-            rec: dict[str, Any] = {"id": f"r{len(out)}"}
+            rec: dict[str, Any] = {
+                "id": draw(st.sampled_from([f"r{len(out)}", len(out), [f"r{len(out)}"], None]))
+            }
             for q in order:
                 rec[q.id] = draw(_value(q))
             for name in extra:

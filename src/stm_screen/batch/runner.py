@@ -827,7 +827,9 @@ def _compile_loop(
     key = "(GM[" + joined + "], " + jkeys + "".join(f"M{k}[{e}], " for k, e in enumerate(indiv)) + ")"
     gcells = group
     icells = "(" + "".join(f"{e}, " for e in indiv) + ")" + "".join(f", {cells}" for cells in tied)
-    if len(plan.id_indices) == 1:
+    if loose:
+        rid = "rid_of(row)"  # a record's id may be a number's text or a list's tuple: as text
+    elif len(plan.id_indices) == 1:
         rid = f"row[{plan.id_indices[0]}]"
     elif not plan.id_indices:
         rid = '""'
