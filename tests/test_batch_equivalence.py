@@ -146,7 +146,7 @@ def test_batch_equals_core_when_memos_overflow(ruleset, tmp_path: Path, monkeypa
 
 
 def test_json_records_equal_core(ruleset, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """JSON records take the general path (a plan per key set, no compiled loop): the same results."""
+    """JSON records (a plan per key set, scored by the compiled loop once a key set recurs): the same results."""
     import json
 
     header, data = random_rows(ruleset, 1500, 5, 0.03)

@@ -38,6 +38,7 @@ Progress = Callable[[int], None]
 PROGRESS_EVERY = 0x3FFF  # report the read position every 16,384 records
 _MISS = object()
 CALIBRATION_ROWS = 2048
+COMPILE_AFTER = 32  # JSON records: the loop of a key set is compiled once this many records had it
 
 
 @dataclass(frozen=True)
@@ -557,6 +558,47 @@ class Batch:
 
     # --- records (JSON, JSONL, FHIR) ----------------------------------------------------------------------
 
+    def _record_loop(
+        self,
+        entry: _KeySet,
+        keys: tuple[str, ...],
+        head: list[Any],
+        writer: Writer,
+        src: RecordSource,
+        skip: Any,
+    ) -> Callable[..., int]:
+        """The compiled loop of the tables (see :func:`_compile_loop`) for the records with these keys: a
+        record's values in key order are a row of cells under the plan made of its keys. Calibrated on the
+        first records with these keys."""
+        rs, plan = entry.rs, entry.plan
+        sample = [list(r.values()) for r in head if type(r) is dict and tuple(r) == keys]
+        rs.calibrate(sample)
+
+        def odd(row: list[Any], n: int) -> tuple[list[Any] | None, int]:  # pragma: no cover - never called
+            raise AssertionError("a record's cells are as many as its keys")
+
+        env: dict[str, Any] = {
+            "GM": rs.gmemo,
+            "KEYED": rs.keyed,
+            "key_slow": rs.key_slow,
+            "for_key": rs.outcome_for_key,
+            "score_row": rs.score_row,
+            "put": writer.put,
+            "write": writer.write,
+            "note_bad": writer.note_bad,
+            "progress": self.progress,
+            "position": src.position,
+            "rid_of": entry.rid,
+            "odd": odd,
+            "PLAN": plan,
+            "skip": skip,
+        }
+        for k, memo in enumerate(rs.imemos):
+            env[f"M{k}"] = memo
+        for k, jmemo in enumerate(rs.jmemos):
+            env[f"J{k}"] = jmemo
+        return _compile_loop(plan, rs, writer, env, watched=self.progress is not _no_progress, loose=True)
+
     def _record_plan(self, keys: tuple[str, ...], preset: Preset, src: RecordSource) -> Plan:
         """The plan of one JSON record's keys (raises InputFileError, e.g. two keys answer one question)."""
         columns = [Column(i, k) for i, k in enumerate(keys)]
@@ -592,8 +634,10 @@ class Batch:
         """JSON records, whose keys may differ from record to record: one plan per key set. A record that
         cannot be read or planned (a broken JSONL line, two keys answering one question) is an error row;
         a record answering no question is an unanswered record, unless no record before it matched any
-        column (then the keys are not question ids: a mapping error, exit 2)."""
-        plans: dict[tuple[str, ...], tuple[RecordScorer, Callable[[list[Any]], str], Plan] | Outcome] = {}
+        column (then the keys are not question ids: a mapping error, exit 2). Once ``COMPILE_AFTER``
+        records had one key set, the records that follow with it are read as rows by the tables' compiled
+        loop (see :meth:`_record_loop`): the same outcomes, rows and errors, far less work per record."""
+        plans: dict[tuple[str, ...], _KeySet | Outcome] = {}
         skippers: dict[tuple[str, ...], Any] = {}
         wants_row = getattr(writer, "wants_row", False)  # e.g. FHIR output: the record's own answers
         matched = False  # some record so far had a column answering a question
@@ -605,7 +649,23 @@ class Batch:
         records = iter(src.records)
         head = list(islice(records, CALIBRATION_ROWS))
         preset = self._record_gaps(head, src)
-        for rec in chain(head, records):
+        stream = chain(head, records)
+        held: list[Any] = []  # the record that ended a run of records read by a compiled loop
+
+        def run_of(keys: tuple[str, ...]) -> Iterator[list[Any]]:
+            """The cells of the records that follow with the same keys, in the same order."""
+            for rec in stream:
+                if tuple(rec) == keys:
+                    yield list(rec.values())
+                else:
+                    held.append(rec)
+                    return
+
+        while True:
+            got = held.pop() if held else next(stream, _MISS)
+            if got is _MISS:
+                break
+            rec: Any = got
             n += 1
             if isinstance(rec, BadRecord):
                 writer.begin()
@@ -633,17 +693,17 @@ class Batch:
                     if len(plans) > 256:
                         for old in plans.values():
                             if not isinstance(old, Outcome):
-                                writer.merge(old[0].tally())
+                                writer.merge(old.rs.tally())
                         plans.clear()
                     rs_new = RecordScorer(self.ruleset, plan)
                     rs_new.render = writer.render
-                    entry = (rs_new, _id_getter(plan.id_indices), plan)
+                    entry = _KeySet(rs_new, _id_getter(plan.id_indices), plan)
                 plans[keys] = entry
             writer.begin()
             if isinstance(entry, Outcome):
                 writer.write_other(n, "", entry)
                 continue
-            rs, rid, rec_plan = entry
+            rs, rid, rec_plan = entry.rs, entry.rid, entry.plan
             row = list(rec.values())
             skip = skippers.get(keys, _MISS)
             if skip is _MISS:
@@ -662,16 +722,33 @@ class Batch:
                 writer.write(n, rid(row), out)
             if not n & PROGRESS_EVERY:
                 self.progress(src.position())
+            if entry.loop is None:
+                entry.seen += 1
+                if entry.seen == COMPILE_AFTER and rec_plan.targets and "__status__" not in keys:
+                    entry.loop = self._record_loop(entry, keys, head, writer, src, skip)
+            if entry.loop is not None:  # the records that follow with the same keys, as table rows
+                n = entry.loop(run_of(keys), n)
         self._check_events(src.name)
         for done in plans.values():
             if not isinstance(done, Outcome):
-                writer.merge(done[0].tally())
+                writer.merge(done.rs.tally())
         if n == 0:
             with _to(self.person):
                 raise InputFileError(_("{file}: the file holds no records").format(file=src.name))
         if unused:
             raise missing_columns_error([specs[i] for i in unused], src.name, last_headers)
         return n
+
+
+@dataclass
+class _KeySet:
+    """The scoring of the JSON records with one set of keys (in one order)."""
+
+    rs: RecordScorer
+    rid: Callable[[list[Any]], str]
+    plan: Plan
+    seen: int = 0  # records scored the plain way
+    loop: Callable[..., int] | None = None  # compiled once COMPILE_AFTER records had these keys
 
 
 def _check_headers(name: str, columns: list[Column]) -> None:
@@ -724,13 +801,21 @@ def _cell_expr(indices: tuple[int, ...], split: bool) -> str:
 
 
 def _compile_loop(
-    plan: Plan, rs: RecordScorer, writer: Writer, env: dict[str, Any], watched: bool = True
+    plan: Plan,
+    rs: RecordScorer,
+    writer: Writer,
+    env: dict[str, Any],
+    watched: bool = True,
+    loose: bool = False,
 ) -> Callable[..., int]:
     """The record loop, written out for this plan (column indices inlined) and compiled once.
 
     Generated code, as namedtuple and dataclasses do: only integers (column positions) and fixed names go
     into the source, never text from the input. Per record it reads each cell once, looks its token up in
     the column's memo, then the outcome of the token tuple, and writes one line.
+
+    ``loose``: JSON records, whose cells may be tuples (a list answering a question) where the fast key
+    joins texts: such a record is scored the plain way (``score_row``, in ``env``), as it was before.
     """
     targets = plan.targets
     group = "(" + "".join(f"row[{targets[i].indices[0]}], " for i in rs.group) + ")"
@@ -742,7 +827,9 @@ def _compile_loop(
     key = "(GM[" + joined + "], " + jkeys + "".join(f"M{k}[{e}], " for k, e in enumerate(indiv)) + ")"
     gcells = group
     icells = "(" + "".join(f"{e}, " for e in indiv) + ")" + "".join(f", {cells}" for cells in tied)
-    if len(plan.id_indices) == 1:
+    if loose:
+        rid = "rid_of(row)"  # a record's id may be a number's text or a list's tuple: as text
+    elif len(plan.id_indices) == 1:
         rid = f"row[{plan.id_indices[0]}]"
     elif not plan.id_indices:
         rid = '""'
@@ -760,6 +847,36 @@ def _compile_loop(
     tick = f"        if not n & {PROGRESS_EVERY}:\n            progress(position())" if watched else ""
     # REDCap longitudinal exports: rows of other events are counted, not scored (see Batch._skipper)
     skip_line = "        if skip(row):\n            continue" if env.get("skip") is not None else ""
+    if loose:
+        lookup = f"""        try:
+            key = {key}
+        except KeyError:
+            try:
+                key = key_slow({gcells}, {icells})
+            except TypeError:
+                key = None
+        except TypeError:
+            key = None
+        if key is None:
+            out = score_row(row)
+            if not out.n:
+                note_bad(n, out)
+        else:
+            out = KEYED.get(key)
+            if out is None:
+                out = for_key(key)
+                if not out.n:
+                    note_bad(n, out)"""
+    else:
+        lookup = f"""        try:
+            key = {key}
+        except KeyError:
+            key = key_slow({gcells}, {icells})
+        out = KEYED.get(key)
+        if out is None:
+            out = for_key(key)
+            if not out.n:
+                note_bad(n, out)"""
     source = f"""
 def loop(rows, n):
     for row in rows:
@@ -769,15 +886,7 @@ def loop(rows, n):
                 continue
         n += 1
 {skip_line}
-        try:
-            key = {key}
-        except KeyError:
-            key = key_slow({gcells}, {icells})
-        out = KEYED.get(key)
-        if out is None:
-            out = for_key(key)
-            if not out.n:
-                note_bad(n, out)
+{lookup}
         rid = {rid}
         if {fast}:
             out.n += 1
