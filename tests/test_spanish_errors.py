@@ -1,0 +1,80 @@
+"""Problems the tool reports to a person, in Spanish (issue 13): rules-file checks keep their FILE:LINE:COL,
+batch runs stop with Spanish messages, and the batch output's error cells (data for scripts) stay English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stm_screen.cli.app import app
+
+MINIMAL = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
+ENGLISH = re.compile(
+    r"\b(unknown|duplicate|is larger than|did you mean|must be|no '\w+' text|safety text|is not)\b"
+)
+
+
+def _mutated(tmp_path: Path, name: str, *changes: tuple[str, str]) -> Path:
+    text = MINIMAL
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BROKEN = [
+    (
+        "refs.yaml",
+        [
+            ("    source: test\ncriteria:", "    source: tset\ncriteria:"),
+            ("{score: total, min: 1, level: high}", "{score: total, min: 1, level: hihg}"),
+            ("    min: 0\n    max: 600", "    min: 700\n    max: 600"),
+        ],
+        [
+            (12, "questions[1] 'months': min (700) es mayor que max (600)"),
+            (41, "red_flags[1] 'fever_flag'.source: fuente desconocida 'tset' (¿quiso decir 'test'?)"),
+            (61, "outcomes[2]: nivel desconocido 'hihg' (¿quiso decir 'high'?)"),
+        ],
+    ),
+    (
+        "ids.yaml",
+        [
+            (
+                "  - {id: test, citation: Test source}\n",
+                "  - {id: test, citation: Test source}\n  - {id: test, citation: B}\n",
+            )
+        ],
+        [(7, "sources: id 'test' repetido (ya se usó en el elemento 1)")],
+    ),
+    (
+        "languages.yaml",
+        [("title: Minimal test ruleset\n", "title: Minimal test ruleset\nlanguages: [en, es, es]\n")],
+        [
+            (4, "languages: 'es' aparece dos veces"),
+            (5, "disclaimer: falta el texto en 'es'"),
+            (41, "red_flags[1] 'fever_flag'.message: falta el texto en 'es'"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "changes", "expected"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_rules_check_speaks_spanish_with_file_and_line(
+    tmp_path: Path, name: str, changes: list[tuple[str, str]], expected: list[tuple[int, str]]
+) -> None:
+    path = _mutated(tmp_path, name, *changes)
+    result = CliRunner().invoke(app, ["rules", "check", str(path), "--lang", "es"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    for line, message in expected:
+        pattern = re.compile(rf"^stm-screen: {re.escape(str(path))}:{line}:\d+: {re.escape(message)}")
+        assert any(pattern.search(x) for x in lines), "\n".join(lines)
+    for x in lines:
+        assert not ENGLISH.search(x), x
+    english = CliRunner().invoke(app, ["rules", "check", str(path)])
+    assert english.exit_code == 2 and ENGLISH.search(english.stderr), english.stderr
