@@ -78,3 +78,63 @@ def test_rules_check_speaks_spanish_with_file_and_line(
         assert not ENGLISH.search(x), x
     english = CliRunner().invoke(app, ["rules", "check", str(path)])
     assert english.exit_code == 2 and ENGLISH.search(english.stderr), english.stderr
+
+
+SPANISH_ENV = {"LANG": "es_MX.UTF-8", "LC_MESSAGES": "", "LC_ALL": ""}
+ENGLISH_ENV = {"LANG": "C.UTF-8", "LC_MESSAGES": "", "LC_ALL": ""}
+BATCH = Path(__file__).parent / "data" / "batch"
+BATCH_ENGLISH = re.compile(r"answered twice|the file is|not UTF-8 text|allowed:|column '")
+
+
+def _batch(args: list[str], env: dict[str, str]):  # type: ignore[no-untyped-def]
+    from stm_screen import i18n
+
+    i18n.start(["batch", *args], env)  # as `stm-screen` does before building its commands
+    return CliRunner().invoke(app, ["batch", *args, "--allow-missing"], env=env)
+
+
+def test_batch_stop_messages_are_said_in_spanish(tmp_path: Path) -> None:
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns:\n  pain: pian_intensity\n  other: {question: night_pain, sep: ','}\n")
+    rules = _mutated(tmp_path, "rules.yaml", ("    source: test\ncriteria:", "    source: tset\ncriteria:"))
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    cases = [
+        (
+            ["--map", str(mapping), str(BATCH / "ragged.csv")],
+            ["pregunta desconocida 'pian_intensity'", "clave desconocida 'sep'"],
+        ),
+        (["--rules", str(rules), str(BATCH / "ragged.csv")], ["rules.yaml:41:", "fuente desconocida 'tset'"]),
+        (
+            [str(BATCH / "duplicate_columns.csv")],
+            ["se responde dos veces: las columnas 2 ('pain_intensity') y 3"],
+        ),
+        ([str(BATCH / "latin1.csv")], ["latin1.csv:2: el archivo no es texto UTF-8"]),
+        ([str(BATCH / "empty.csv")], ["empty.csv: el archivo está vacío"]),
+    ]
+    for args, fragments in cases:
+        spanish = _batch(args, SPANISH_ENV)
+        english = _batch(args, ENGLISH_ENV)
+        assert spanish.exit_code == english.exit_code != 0, spanish.output
+        for fragment in fragments:
+            assert fragment in spanish.stderr, spanish.stderr
+        assert not ENGLISH.search(spanish.stderr), spanish.stderr
+        assert not BATCH_ENGLISH.search(spanish.stderr), spanish.stderr
+        assert BATCH_ENGLISH.search(english.stderr) or ENGLISH.search(english.stderr), english.stderr
+        assert spanish.stdout == english.stdout
+
+
+def test_batch_error_cells_stay_english_byte_for_byte(tmp_path: Path) -> None:
+    records = tmp_path / "records.json"
+    records.write_text('[{"id": "1", "pain_intensity": 3}, [1, 2], {"id": "3", "pain_intensity": 3}]\n')
+    for path in (BATCH / "ragged.csv", records):
+        for fmt in ("csv", "jsonl"):
+            args = [str(path), "--format", fmt]
+            spanish = _batch(args, SPANISH_ENV)
+            english = _batch(args, ENGLISH_ENV)
+            assert spanish.exit_code == english.exit_code == 1, spanish.output
+            assert spanish.stdout_bytes == english.stdout_bytes
+            assert "the header has" in english.stdout or "the record is a list" in english.stdout, (
+                english.stdout
+            )
+            assert spanish.stderr != english.stderr  # the summary is the person's

@@ -294,7 +294,8 @@ class Batch:
 
     def run(self, path: str, writer: Writer) -> int:
         """Score one input into the writer; return the number of records."""
-        src = open_source(path, delimiter=self.settings.delimiter, jobs=self.settings.jobs)
+        with _to(self.person):  # a file that cannot be opened stops the run: said to the person
+            src = open_source(path, delimiter=self.settings.delimiter, jobs=self.settings.jobs)
         try:
             return self.run_source(src, writer)
         except UnicodeDecodeError:
