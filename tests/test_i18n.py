@@ -36,6 +36,7 @@ MARKED_MODULES = [
     "render/trend.py",
     "cli/batch_cmd.py",
     "core/ruleset.py",
+    "core/conditions.py",
 ]
 MARKERS = {"_", "N_", "ngettext", "pgettext"}
 PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?']? [A-Za-z]{2,}")
@@ -49,7 +50,8 @@ NOT_SHOWN = {
     "cli/rules_cmd.py": {"lines"},
     "render/trend.py": {"_CSS"},
     # the bundled fallback wording of a ruleset's 'unchecked' result: ruleset text (core.language), not the tool's
-    "core/ruleset.py": {"DEFAULT_UNCHECKED"},  # the HTML page's style sheet  # comments of the YAML wording template (a file for clinics' editors)
+    "core/ruleset.py": {"DEFAULT_UNCHECKED"},
+    "core/conditions.py": {"symbols", "_A_LIST"},  # operators as written in conditions; English grammar  # the HTML page's style sheet  # comments of the YAML wording template (a file for clinics' editors)
 }
 
 

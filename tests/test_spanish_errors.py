@@ -52,6 +52,14 @@ BROKEN = [
         [(7, "sources: id 'test' repetido (ya se usó en el elemento 1)")],
     ),
     (
+        "conditions.yaml",
+        [("when: months > 3", "when: stiff > 3"), ("when: fever\n", "when: fevr\n")],
+        [
+            (37, "red_flags[1] 'fever_flag'.when: pregunta desconocida 'fevr' (¿quiso decir 'fever'?)"),
+            (44, "criteria[1] 'long'.when: <, <=, > y >= comparan números, pero esto es un valor de sí/no"),
+        ],
+    ),
+    (
         "languages.yaml",
         [("title: Minimal test ruleset\n", "title: Minimal test ruleset\nlanguages: [en, es, es]\n")],
         [
