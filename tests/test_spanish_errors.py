@@ -146,3 +146,25 @@ def test_batch_error_cells_stay_english_byte_for_byte(tmp_path: Path) -> None:
                 english.stdout
             )
             assert spanish.stderr != english.stderr  # the summary is the person's
+
+
+def test_install_completion_says_what_it_did_in_spanish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stm_screen import i18n
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # the install writes under the home folder: a temporary one
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")  # the shell is named, not guessed
+    args = ["--install-completion", "bash"]
+    i18n.start(args, SPANISH_ENV)
+    spanish = CliRunner().invoke(app, args, env=SPANISH_ENV)
+    assert spanish.exit_code == 0, spanish.output
+    script = tmp_path / ".bash_completions" / "stm-screen.sh"
+    assert f"El autocompletado de bash quedó instalado en {script}" in spanish.stdout
+    assert "El autocompletado funcionará cuando vuelva a abrir la terminal" in spanish.stdout
+    assert "completion installed" not in spanish.stdout and script.is_file()
+    i18n.start(args, ENGLISH_ENV)
+    english = CliRunner().invoke(app, args, env=ENGLISH_ENV)
+    assert english.exit_code == 0, english.output
+    assert f"bash completion installed in {script}" in english.stdout
+    assert "Completion will take effect once you restart the terminal" in english.stdout
