@@ -91,7 +91,9 @@ def test_rules_check_speaks_spanish_with_file_and_line(
 SPANISH_ENV = {"LANG": "es_MX.UTF-8", "LC_MESSAGES": "", "LC_ALL": ""}
 ENGLISH_ENV = {"LANG": "C.UTF-8", "LC_MESSAGES": "", "LC_ALL": ""}
 BATCH = Path(__file__).parent / "data" / "batch"
-BATCH_ENGLISH = re.compile(r"answered twice|the file is|not UTF-8 text|allowed:|column '")
+BATCH_ENGLISH = re.compile(
+    r"answered twice|the file is|not UTF-8 text|allowed:|column '|no row of|--event is"
+)
 
 
 def _batch(args: list[str], env: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -119,6 +121,14 @@ def test_batch_stop_messages_are_said_in_spanish(tmp_path: Path) -> None:
         ),
         ([str(BATCH / "latin1.csv")], ["latin1.csv:2: el archivo no es texto UTF-8"]),
         ([str(BATCH / "empty.csv")], ["empty.csv: el archivo está vacío"]),
+        (
+            [str(BATCH / "redcap_api_labels_longitudinal.csv"), "--event", "nope"],
+            ["--event: ninguna fila de la entrada es de nope, así que no se evaluó nada"],
+        ),
+        (
+            [str(BATCH / "ragged.csv"), "--event", "nope"],
+            ["--event es para exportaciones longitudinales de REDCap"],
+        ),
     ]
     for args, fragments in cases:
         spanish = _batch(args, SPANISH_ENV)
