@@ -60,6 +60,11 @@ BROKEN = [
         ],
     ),
     (
+        "yaml.yaml",
+        [("    text: Stiff?", "    text: Stiff?\n    text: Again?")],
+        [(19, "clave 'text' repetida")],
+    ),
+    (
         "languages.yaml",
         [("title: Minimal test ruleset\n", "title: Minimal test ruleset\nlanguages: [en, es, es]\n")],
         [
