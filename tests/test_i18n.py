@@ -35,6 +35,8 @@ MARKED_MODULES = [
     "core/trend.py",
     "render/trend.py",
     "cli/batch_cmd.py",
+    "core/ruleset.py",
+    "core/conditions.py",
 ]
 MARKERS = {"_", "N_", "ngettext", "pgettext"}
 PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?']? [A-Za-z]{2,}")
@@ -46,7 +48,10 @@ NOT_SHOWN = {
     "render/view.py": {"CRITERIA_GAP"},  # English copy kept for tests; shown through _()
     "io/answers_file.py": {"KIND"},  # a key of io.yamlfile's sentences
     "cli/rules_cmd.py": {"lines"},
-    "render/trend.py": {"_CSS"},  # the HTML page's style sheet  # comments of the YAML wording template (a file for clinics' editors)
+    "render/trend.py": {"_CSS"},
+    # the bundled fallback wording of a ruleset's 'unchecked' result: ruleset text (core.language), not the tool's
+    "core/ruleset.py": {"DEFAULT_UNCHECKED"},
+    "core/conditions.py": {"symbols", "_A_LIST"},  # operators as written in conditions; English grammar  # the HTML page's style sheet  # comments of the YAML wording template (a file for clinics' editors)
 }
 
 

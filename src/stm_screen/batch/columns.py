@@ -453,11 +453,10 @@ def _duplicate_error(source: str, qid: str, a: _Match, b: _Match) -> InputFileEr
 
 def _duplicate(source: str, qid: str, a: _Match, b: _Match) -> str:
     def show(m: _Match) -> str:
-        named = f", '{m.key}' in a mapping file" if m.key and m.key != m.column.name else ""
+        named = _(", '{m_key}' in a mapping file").format(m_key=m.key) if m.key and m.key != m.column.name else ""
         return f"{m.column.index + 1} ('{m.column.name}'{named})"
 
     # Begins as every "answered twice" message does (io.answers_file, batch.readers), then says by what.
     return (
-        f"{source}: '{qid}' is answered twice: columns {show(a)} and {show(b)} both answer '{qid}'; keep one "
-        "answer, or say which column to use in a mapping file (--map) and set the other to null"
+        _("{source}: '{qid}' is answered twice: columns {show} and {show_b} both answer '{qid}'; keep one answer, or say which column to use in a mapping file (--map) and set the other to null").format(source=source, qid=qid, show=show(a), show_b=show(b))
     )

@@ -33,6 +33,7 @@ from stm_screen.core.answers import AnswerValueError
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import MappingError, Problem
+from stm_screen.i18n import _
 
 TOP_KEYS = (
     "preset",
@@ -132,29 +133,29 @@ def mapping_from_data(
         problems.append(at(where, message))
 
     if not isinstance(data, dict):
-        raise MappingError([at((), "a mapping file must be a mapping with a 'columns:' key at the top")])
+        raise MappingError([at((), _("a mapping file must be a mapping with a 'columns:' key at the top"))])
     for key in data:
         if key not in TOP_KEYS:
             bad(
                 (str(key),),
-                f"unknown key '{key}'{suggest(str(key), TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}",
+                _("unknown key '{key}'{hint}; allowed: {join}").format(key=key, hint=suggest(str(key), TOP_KEYS), join=', '.join(TOP_KEYS)),
             )
 
     preset = data.get("preset")
     if preset is not None and preset not in PRESET_NAMES:
         bad(
             ("preset",),
-            f"unknown preset '{preset}'{suggest(str(preset), PRESET_NAMES)}; allowed: {', '.join(PRESET_NAMES)}",
+            _("unknown preset '{preset}'{hint}; allowed: {join}").format(preset=preset, hint=suggest(str(preset), PRESET_NAMES), join=', '.join(PRESET_NAMES)),
         )
     id_column = data.get("id_column")
     if id_column is not None and not isinstance(id_column, str | int):
-        bad(("id_column",), "id_column must be a column name")
+        bad(("id_column",), _("id_column must be a column name"))
     decimal_comma = data.get("decimal_comma", False)
     if not isinstance(decimal_comma, bool):
-        bad(("decimal_comma",), "decimal_comma must be true or false")
+        bad(("decimal_comma",), _("decimal_comma must be true or false"))
     separator = data.get("multi_separator")
     if separator is not None and (not isinstance(separator, str) or not separator):
-        bad(("multi_separator",), "multi_separator must be a non-empty text such as ',' or ';'")
+        bad(("multi_separator",), _("multi_separator must be a non-empty text such as ',' or ';'"))
     missing = _codes(data.get("missing"), ("missing",), bad)
     ignore = frozenset(norm(c) for c in _codes(data.get("ignore"), ("ignore",), bad, folded=False))
     allow_all, allow = _allow_missing(data.get("allow_missing"), ruleset, bad)
@@ -165,14 +166,14 @@ def mapping_from_data(
     elif isinstance(event, list) and event and all(isinstance(e, str) and e.strip() for e in event):
         events = tuple(e.strip() for e in event)
     elif event is not None:
-        bad(("event",), "event must be a REDCap event name such as screening_arm_1, or a list of them")
+        bad(("event",), _("event must be a REDCap event name such as screening_arm_1, or a list of them"))
 
     columns_data = data.get("columns")
     specs: list[ColumnSpec] = []
     if columns_data is None:
-        bad((), "the mapping file has no 'columns:' key (column name -> question id)")
+        bad((), _("the mapping file has no 'columns:' key (column name -> question id)"))
     elif not isinstance(columns_data, dict):
-        bad(("columns",), "columns must be a mapping of column name -> question id")
+        bad(("columns",), _("columns must be a mapping of column name -> question id"))
     else:
         qids = [q.id for q in ruleset.questions]
         for col, entry in columns_data.items():
@@ -205,14 +206,14 @@ def _allow_missing(value: Any, ruleset: Ruleset, bad: Any) -> tuple[bool, frozen
         return True, frozenset()
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
-        bad(("allow_missing",), "allow_missing must be true, or a list of question ids")
+        bad(("allow_missing",), _("allow_missing must be true, or a list of question ids"))
         return False, frozenset()
     qids = [q.id for q in ruleset.questions]
     out: set[str] = set()
     for i, qid in enumerate(items):
         if not isinstance(qid, str) or qid not in ruleset.by_id:
             shown = str(qid)
-            bad(("allow_missing", i), f"allow_missing: unknown question '{shown}'{suggest(shown, qids)}")
+            bad(("allow_missing", i), _("allow_missing: unknown question '{shown}'{hint}").format(shown=shown, hint=suggest(shown, qids)))
             continue
         out.add(qid)
     return False, frozenset(out)
@@ -228,12 +229,12 @@ def _codes(value: Any, where: tuple[str | int, ...], bad: Any, folded: bool = Tr
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list):
-        bad(where, f"{where[-1]} must be a list of values")
+        bad(where, _("{where} must be a list of values").format(where=where[-1]))
         return frozenset()
     out = set()
     for i, item in enumerate(value):
         if isinstance(item, bool) or not isinstance(item, str | int | float):
-            bad((*where, i), f"{where[-1]}: each entry must be a text or a number")
+            bad((*where, i), _("{where}: each entry must be a text or a number").format(where=where[-1]))
             continue
         out.add(fold(str(item)) if folded else str(item))
     return frozenset(out)
@@ -253,49 +254,49 @@ def _column(
     if isinstance(entry, str):
         entry = {"question": entry}
     if not isinstance(entry, dict):
-        bad(path, f"column '{col}': give a question id, or a mapping with 'question:' and options")
+        bad(path, _("column '{col}': give a question id, or a mapping with 'question:' and options").format(col=col))
         return None
     for key in entry:
         if key not in COLUMN_KEYS:
             bad(
                 (*path, str(key)),
-                f"column '{col}': unknown key '{key}'{suggest(str(key), COLUMN_KEYS)}; allowed: {', '.join(COLUMN_KEYS)}",
+                _("column '{col}': unknown key '{key}'{hint}; allowed: {join}").format(col=col, key=key, hint=suggest(str(key), COLUMN_KEYS), join=', '.join(COLUMN_KEYS)),
             )
     qid = entry.get("question")
     if not isinstance(qid, str):
-        bad(path, f"column '{col}': 'question:' (a question id) is required")
+        bad(path, _("column '{col}': 'question:' (a question id) is required").format(col=col))
         return None
     q = ruleset.by_id.get(qid)
     if q is None:
         bad((*path, "question") if len(entry) > 1 or "question" in entry else path,
-            f"column '{col}': unknown question '{qid}'{suggest(qid, qids)}")  # fmt: skip
+            _("column '{col}': unknown question '{qid}'{hint}").format(col=col, qid=qid, hint=suggest(qid, qids)))  # fmt: skip
         return None
     choice = entry.get("choice")
     if choice is not None:
         if q.type != "multi_choice":
             bad(
                 (*path, "choice"),
-                f"column '{col}': 'choice:' is only for multiple-choice questions; '{qid}' is {q.type}",
+                _("column '{col}': 'choice:' is only for multiple-choice questions; '{qid}' is {q_type}").format(col=col, qid=qid, q_type=q.type),
             )
         elif str(choice) not in q.choice_ids:
             bad(
                 (*path, "choice"),
-                f"column '{col}': '{choice}' is not a choice of '{qid}'{suggest(str(choice), q.choice_ids)}; allowed: {', '.join(q.choice_ids)}",
+                _("column '{col}': '{choice}' is not a choice of '{qid}'{hint}; allowed: {join}").format(col=col, choice=choice, qid=qid, hint=suggest(str(choice), q.choice_ids), join=', '.join(q.choice_ids)),
             )
     separator = entry.get("separator")
     if separator is not None and (not isinstance(separator, str) or not separator):
-        bad((*path, "separator"), f"column '{col}': separator must be a non-empty text")
+        bad((*path, "separator"), _("column '{col}': separator must be a non-empty text").format(col=col))
         separator = None
     dc = entry.get("decimal_comma")
     if dc is not None and not isinstance(dc, bool):
-        bad((*path, "decimal_comma"), f"column '{col}': decimal_comma must be true or false")
+        bad((*path, "decimal_comma"), _("column '{col}': decimal_comma must be true or false").format(col=col))
         dc = None
     missing = _codes(entry.get("missing"), (*path, "missing"), bad)
     values: dict[str, object] = {}
     raw_values = entry.get("values")
     if raw_values is not None:
         if not isinstance(raw_values, dict):
-            bad((*path, "values"), f"column '{col}': values must be a mapping of cell text -> answer")
+            bad((*path, "values"), _("column '{col}': values must be a mapping of cell text -> answer").format(col=col))
         else:
             check = converter(q, ValueOptions(decimal_comma=bool(dc)))
             for key, target in raw_values.items():
@@ -307,7 +308,7 @@ def _column(
                         check(target if isinstance(target, tuple) else str(target).lower()
                               if isinstance(target, bool) else str(target))  # fmt: skip
                     except AnswerValueError as exc:
-                        bad(vpath, f"column '{col}': value '{key}' maps to {exc}")
+                        bad(vpath, _("column '{col}': value '{key}' maps to {exc}").format(col=col, key=key, exc=exc))
                         continue
                 value = str(target).lower() if isinstance(target, bool) else target
                 for text in _key_texts(key):

@@ -29,6 +29,7 @@ from typing import IO, Any
 
 from stm_screen.batch.segments import MARK, WINDOW_BUFFER, EdgeLine, Window, can_window
 from stm_screen.errors import InputFileError, answered_twice, printable
+from stm_screen.i18n import _
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
@@ -70,7 +71,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         return out
     seen: set[str] = set()
     marked = TwiceDict(out)
-    for key, _ in pairs:
+    for key, _value in pairs:
         if key in seen:
             marked.twice = key
             break
@@ -309,14 +310,10 @@ class QuoteCheck:
     def _error(self, lines: list[str], first: int) -> LineError:
         if len(lines) == 1:
             return LineError(
-                f"{self.name}:{first}: a '\"' on this line opens a quoted cell that would take in the records "
-                "after it: this line is not scored, and the lines after it are read as records of their own "
-                "(remove the stray '\"' or close it on the same line)"
+                _('{name}:{first}: a \'"\' on this line opens a quoted cell that would take in the records after it: this line is not scored, and the lines after it are read as records of their own (remove the stray \'"\' or close it on the same line)').format(name=self.name, first=first)
             )
         return LineError(
-            f"{self.name}:{first}: a stray '\"' in the record on lines {first} to {first + len(lines) - 1} "
-            "(its quoted cells do not add up to the header's columns): the record is not scored; remove the "
-            "stray '\"'"
+            _('{name}:{first}: a stray \'"\' in the record on lines {first} to {value} (its quoted cells do not add up to the header\'s columns): the record is not scored; remove the stray \'"\'').format(name=self.name, first=first, value=first + len(lines) - 1)
         )
 
     def _mend(self, row: list[str], lines: list[str], more: Iterator[str]) -> tuple[int, list[str]] | None:
@@ -434,7 +431,7 @@ class QuoteCheck:
         early = self.early.get(id(row))
         if early is None or early[0] is not row:
             return None
-        _, lines, first = early
+        _row, lines, first = early
         saved, self.width = self.width, lines[0].rstrip("\r\n").count(self.delimiter) + 1
         try:
             if self.width < 2 or not all(self._fits(line) for line in lines[1:]):
@@ -442,9 +439,7 @@ class QuoteCheck:
         finally:
             self.width = saved
         return (
-            f"{self.name}:{first}: a '\"' in the header opens a quoted cell that runs on into line "
-            f"{first + len(lines) - 1}, taking in the records after it; remove the stray '\"' (nothing was "
-            "scored)"
+            _('{name}:{first}: a \'"\' in the header opens a quoted cell that runs on into line {value}, taking in the records after it; remove the stray \'"\' (nothing was scored)').format(name=self.name, first=first, value=first + len(lines) - 1)
         )
 
     def recheck(self, rows: list[list[str]]) -> list[list[str]]:
@@ -460,7 +455,7 @@ class QuoteCheck:
             if k is None or seen[k][0] is not row or any(MARK in cell for cell in row):
                 out.append(row)
                 continue
-            _, lines, first = seen[k]
+            _row, lines, first = seen[k]
             later = iter([line for _r, after, _f in seen[k + 1 :] for line in after])
             more = chain(later, self._more())
             mended = self._mend(row, lines, more)
@@ -587,30 +582,30 @@ def open_source(path: str, *, delimiter: str | None = None, jobs: int = 0) -> So
     p = Path(path)
     try:
         if p.is_dir():
-            raise InputFileError(f"{path}: is a folder, not a survey export")
+            raise InputFileError(_("{path}: is a folder, not a survey export").format(path=path))
         size = p.stat().st_size
         handle = _open_bytes(p)
     except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
+        raise InputFileError(_("{path}: no such file").format(path=path)) from None
     except PermissionError:
-        raise InputFileError(f"{path}: permission denied") from None
+        raise InputFileError(_("{path}: permission denied").format(path=path)) from None
     except OSError as exc:
-        raise InputFileError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+        raise InputFileError(_("{path}: cannot read ({value})").format(path=path, value=exc.strerror or type(exc).__name__)) from None
     try:
         head = handle.read(SAMPLE_BYTES)
         if handle.seekable():
             handle.seek(0)
         elif head.startswith(b"PK\x03\x04"):
             handle.close()
-            raise InputFileError(f"{path}: a workbook cannot be read from a pipe; save it to a file first")
+            raise InputFileError(_("{path}: a workbook cannot be read from a pipe; save it to a file first").format(path=path))
         else:  # a pipe (/dev/stdin, <(...)): the sample is read again before the rest
             handle = io.BufferedReader(_Replay(head, handle))
     except OSError as exc:
         handle.close()
-        raise InputFileError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+        raise InputFileError(_("{path}: cannot read ({value})").format(path=path, value=exc.strerror or type(exc).__name__)) from None
     try:
         if not head.strip():
-            raise InputFileError(f"{path}: the file is empty")
+            raise InputFileError(_("{path}: the file is empty").format(path=path))
         if head.startswith(b"PK\x03\x04"):
             handle.close()
             return open_xlsx(path, size, jobs)
@@ -682,8 +677,7 @@ def sniff_encoding(head: bytes, name: str) -> str:
         if len(head) < SAMPLE_BYTES or exc.start < len(head) - 4:  # not a character cut by the sample
             line = head[: exc.start].count(b"\n") + 1
             raise InputFileError(
-                f"{name}:{line}: the file is not UTF-8 text (it may be Windows-1252 or Latin-1); "
-                "export it as UTF-8 (or UTF-16) and try again"
+                _("{name}:{line}: the file is not UTF-8 text (it may be Windows-1252 or Latin-1); export it as UTF-8 (or UTF-16) and try again").format(name=name, line=line)
             ) from None
     return encoding
 
@@ -871,17 +865,14 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
         raise InputFileError(
-            f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file saved by a "
-            "spreadsheet?"
+            _("{name}: cannot read the workbook ({name_b}); is it an .xlsx file saved by a spreadsheet?").format(name=name, name_b=type(exc).__name__)
         ) from None
     # no worksheet found by its relationships: openpyxl says why (or reads what it finds)
     uncached, exact = _scan_sheet(name, book.sheet[1], book.shared) if book.sheet else (False, True)
     warning = ""
     if uncached:
         warning = (
-            f"{name}: the sheet has formulas whose results were never computed (a workbook written by a "
-            "program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save "
-            "it in a spreadsheet first"
+            _("{name}: the sheet has formulas whose results were never computed (a workbook written by a program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save it in a spreadsheet first").format(name=name)
         )
     state = {"row": 0}
     reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs)
@@ -1032,8 +1023,7 @@ def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generat
         for piece in parsed:
             if piece.error:
                 raise InputFileError(
-                    f"{book.name}: the workbook's sheet cannot be read after row {done} "
-                    f"({piece.error}); open and save it again in a spreadsheet"
+                    _("{book_name}: the workbook's sheet cannot be read after row {done} ({piece_error}); open and save it again in a spreadsheet").format(book_name=book.name, done=done, piece_error=piece.error)
                 )
             if piece.first < 0:
                 continue
@@ -1200,13 +1190,12 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
             raise
     except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
         raise InputFileError(
-            f"{name}: cannot read the workbook ({type(exc).__name__}); is it an .xlsx file saved by a "
-            "spreadsheet?"
+            _("{name}: cannot read the workbook ({name_b}); is it an .xlsx file saved by a spreadsheet?").format(name=name, name_b=type(exc).__name__)
         ) from None
     try:
         ws = wb.worksheets[0] if wb.worksheets else None
         if ws is None:
-            raise InputFileError(f"{name}: the workbook has no sheets")
+            raise InputFileError(_("{name}: the workbook has no sheets").format(name=name))
         ws.reset_dimensions()  # every row the sheet holds, whatever its <dimension> says
         values_of = iter(ws.iter_rows(min_row=min_row, values_only=True))
         state["row"] = min_row - 1
@@ -1217,8 +1206,7 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
                 return
             except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
                 raise InputFileError(
-                    f"{name}: the workbook's sheet cannot be read after row {state['row']} "
-                    f"({type(exc).__name__}); open and save it again in a spreadsheet"
+                    _("{name}: the workbook's sheet cannot be read after row {state} ({name_b}); open and save it again in a spreadsheet").format(name=name, state=state['row'], name_b=type(exc).__name__)
                 ) from None
             state["row"] += 1
             row = [_xlsx_text(v) for v in values]
@@ -1294,14 +1282,11 @@ def _check_zip_bomb(name: str) -> None:
     for part in parts:
         if part.filename.endswith((".xml", ".rels", ".vml")) and _declares_entities(name, part):
             raise InputFileError(
-                f"{name}: the workbook part {part.filename[:80]} declares XML entities (a DOCTYPE), which "
-                "spreadsheets never write; it may be an entity bomb and is not read"
+                _("{name}: the workbook part {part_filename} declares XML entities (a DOCTYPE), which spreadsheets never write; it may be an entity bomb and is not read").format(name=name, part_filename=part.filename[:80])
             )
         if part.file_size > XLSX_BIG_PART and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
             raise InputFileError(
-                f"{name}: the workbook part {part.filename[:80]} expands "
-                f"{part.file_size // max(part.compress_size, 1):,} times ({part.file_size // 2**20:,} MB); "
-                "it looks like a zip bomb and is not read"
+                _("{name}: the workbook part {part_filename} expands {value:,} times ({value_b:,} MB); it looks like a zip bomb and is not read").format(name=name, part_filename=part.filename[:80], value=part.file_size // max(part.compress_size, 1), value_b=part.file_size // 2**20)
             )
 
 
@@ -1348,11 +1333,11 @@ def open_json(
         try:
             whole = loads(text.read())
         except json.JSONDecodeError as exc:
-            raise InputFileError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+            raise InputFileError(_("{name}:{exc_lineno}:{exc_colno}: not valid JSON: {exc_msg}").format(name=name, exc_lineno=exc.lineno, exc_colno=exc.colno, exc_msg=exc.msg)) from None
         except RecursionError:
-            raise InputFileError(f"{name}: not valid JSON: nested too deeply") from None
+            raise InputFileError(_("{name}: not valid JSON: nested too deeply").format(name=name)) from None
         except UnicodeDecodeError:
-            raise InputFileError(f"{name}: the file is not UTF-8 text") from None
+            raise InputFileError(_("{name}: the file is not UTF-8 text").format(name=name)) from None
         items = iter([whole])
         kind = "json"
 
@@ -1367,11 +1352,11 @@ def open_json(
                 continue
             if not isinstance(item, dict):
                 state["id"] = ""
-                yield BadRecord(f"the record is {_kind(item)}, not an object of field -> answer")
+                yield BadRecord(_("the record is {kind}, not an object of field -> answer").format(kind=_kind(item)))
                 continue
             if len(item) > MAX_COLUMNS:
                 state["id"] = ""
-                yield BadRecord(f"the record has {len(item):,} fields; at most {MAX_COLUMNS:,} are read")
+                yield BadRecord(_("the record has {count:,} fields; at most {max_columns:,} are read").format(count=len(item), max_columns=MAX_COLUMNS))
                 continue
             rtype = item.get("resourceType")
             if rtype is None:
@@ -1387,7 +1372,7 @@ def open_json(
                 kind = "fhir"
                 if isinstance(item, TwiceDict):  # e.g. two 'entry' lists: one would be lost unseen
                     state["id"] = ""
-                    yield BadRecord(f"the Bundle holds '{printable(item.twice[:60])}' twice; keep one")
+                    yield BadRecord(_("the Bundle holds '{printable}' twice; keep one").format(printable=printable(item.twice[:60])))
                     continue
                 for entry in item.get("entry") or []:
                     res = entry.get("resource") if isinstance(entry, dict) else None
@@ -1401,8 +1386,7 @@ def open_json(
             else:
                 state["id"] = ""
                 yield BadRecord(
-                    f"the record is a FHIR {_kind(rtype) if not isinstance(rtype, str) else rtype[:40]}; "
-                    "only QuestionnaireResponse (alone, in an array or in a Bundle) can be scored"
+                    _("the record is a FHIR {value}; only QuestionnaireResponse (alone, in an array or in a Bundle) can be scored").format(value=_kind(rtype) if not isinstance(rtype, str) else rtype[:40])
                 )
 
     def position() -> int:
@@ -1467,9 +1451,9 @@ def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
         try:
             item = loads(line)
         except json.JSONDecodeError as exc:
-            item = BadRecord(f"line {lineno}: not valid JSON: {exc.msg} (column {exc.colno})")
+            item = BadRecord(_("line {lineno}: not valid JSON: {exc_msg} (column {exc_colno})").format(lineno=lineno, exc_msg=exc.msg, exc_colno=exc.colno))
         except RecursionError:
-            item = BadRecord(f"line {lineno}: not valid JSON: nested too deeply")
+            item = BadRecord(_("line {lineno}: not valid JSON: nested too deeply").format(lineno=lineno))
         yield item
 
 
@@ -1506,26 +1490,26 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
 
     def bad(what: str) -> InputFileError:
         line = consumed_lines + buf.count("\n", 0, pos)
-        return InputFileError(f"{name}:{line}: not valid JSON: {what}")
+        return InputFileError(_("{name}:{line}: not valid JSON: {what}").format(name=name, line=line, what=what))
 
     if not skip_ws() or buf[pos] != "[":
-        raise bad("expected a list of records starting with '['")
+        raise bad(_("expected a list of records starting with '['"))
     pos += 1
     first = True
     while True:
         if not skip_ws():
-            raise bad("the list of records is not closed with ']'")
+            raise bad(_("the list of records is not closed with ']'"))
         if buf[pos] == "]":
             pos += 1
             if skip_ws():
-                raise bad("extra data after the list of records")
+                raise bad(_("extra data after the list of records"))
             return
         if not first:
             if buf[pos] != ",":
-                raise bad("expected ',' or ']' between records")
+                raise bad(_("expected ',' or ']' between records"))
             pos += 1
             if not skip_ws():
-                raise bad("the list of records is not closed with ']'")
+                raise bad(_("the list of records is not closed with ']'"))
         first = False
         if buf[pos] == "{":  # most often: the object ends at one of its first '}' (read with orjson)
             item, end = _object_at(buf, pos)
@@ -1541,7 +1525,7 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
                     continue
                 raise bad(exc.msg) from None
             except RecursionError:
-                raise bad("nested too deeply") from None
+                raise bad(_("nested too deeply")) from None
             if end == len(buf) and not eof and not isinstance(item, dict | list | str):
                 if more():  # a number may continue in the next chunk
                     continue
@@ -1557,7 +1541,7 @@ def _object_at(buf: str, pos: int, tries: int = 4) -> tuple[Any, int]:
     import orjson
 
     close = pos
-    for _ in range(tries):
+    for _try in range(tries):
         close = buf.find("}", close + 1)
         if close < 0:
             break

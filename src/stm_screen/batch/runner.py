@@ -295,7 +295,8 @@ class Batch:
 
     def run(self, path: str, writer: Writer) -> int:
         """Score one input into the writer; return the number of records."""
-        src = open_source(path, delimiter=self.settings.delimiter, jobs=self.settings.jobs)
+        with _to(self.person):  # a file that cannot be opened stops the run: said to the person
+            src = open_source(path, delimiter=self.settings.delimiter, jobs=self.settings.jobs)
         try:
             return self.run_source(src, writer)
         except UnicodeDecodeError:
@@ -312,10 +313,15 @@ class Batch:
                 ) from None
         except csv.Error as exc:
             line = src.line() if isinstance(src, TableSource) else 0
-            hint = ""
-            if "field limit" in str(exc):
-                hint = " (a cell over 16 MB, or a cell opened with '\"' and never closed, so that it runs on)"
-            raise InputFileError(f"{src.name}:{line}: cannot read the CSV: {exc}{hint}") from None
+            with _to(self.person):
+                hint = ""
+                if "field limit" in str(exc):
+                    hint = _(" (a cell over 16 MB, or a cell opened with '\"' and never closed, so that it runs on)")
+                raise InputFileError(
+                    _("{file}:{line}: cannot read the CSV: {reason}{hint}").format(
+                        file=src.name, line=line, reason=exc, hint=hint
+                    )
+                ) from None
         finally:
             src.close()
 
@@ -361,7 +367,8 @@ class Batch:
                     ).format(file=src.name, preset=preset.name, n=n_head, rows=len(head))
                 )
         columns = preset.columns(head[:n_head])
-        _check_headers(src.name, columns)
+        with _to(self.person):
+            _check_headers(src.name, columns)
         with _to(self.person):  # its errors stop the run: said to the person (a record's plan is data)
             plan = build_plan(columns, self.ruleset, preset, self.mapping, self.settings.options, src.name)
         describe_plan(src.name, plan, self.ruleset, self.notify, self.person)
@@ -493,14 +500,20 @@ class Batch:
             where = (
                 "--event" if self.settings.events else f"{self.mapping.path if self.mapping else ''}: event"
             )
-            raise UsageError(
-                f"{where}: no row of {', '.join(sorted(wanted))} in the input, so nothing was scored; the "
-                f"events in the input: {shown}"
-            )
-        for name, shown in self.event_misses:
-            self.notify(
-                f"{name}: no row of event {', '.join(sorted(wanted))}; the events in the file: {shown}"
-            )
+            with _to(self.person):
+                raise UsageError(
+                    _(
+                        "{where}: no row of {wanted} in the input, so nothing was scored; the events in the "
+                        "input: {shown}"
+                    ).format(where=where, wanted=", ".join(sorted(wanted)), shown=shown)
+                )
+        with _to(self.person):
+            for name, shown in self.event_misses:
+                self.notify(
+                    _("{file}: no row of event {wanted}; the events in the file: {shown}").format(
+                        file=name, wanted=", ".join(sorted(wanted)), shown=shown
+                    )
+                )
 
     def _check_events(self, name: str) -> None:
         """Remember a file none of whose rows is of a wanted event (see :meth:`check_events_found`)."""
@@ -516,19 +529,25 @@ class Batch:
         wanted = frozenset(self.settings.events or (self.mapping.events if self.mapping else ()))
         if plan.preset.name != "redcap":
             if wanted:
-                raise UsageError(
-                    f"--event is for REDCap longitudinal exports; this is read as {plan.preset.name}"
-                )
+                with _to(self.person):
+                    raise UsageError(
+                        _("--event is for REDCap longitudinal exports; this is read as {preset}").format(
+                            preset=plan.preset.name
+                        )
+                    )
             return None
         names = {h: i for i, h in enumerate(plan.headers)}
         event = next((names[c] for c in EVENT_COLUMNS if c in names), None)
         repeat = next((names[c] for c in REPEAT_COLUMNS if c in names), None)
         if event is None and repeat is None:
             if wanted:
-                raise UsageError(
-                    f"--event: the export has no event column ({' or '.join(EVENT_COLUMNS)}): it is not from "
-                    "a longitudinal REDCap project"
-                )
+                with _to(self.person):
+                    raise UsageError(
+                        _(
+                            "--event: the export has no event column ({columns}): it is not from a longitudinal "
+                            "REDCap project"
+                        ).format(columns=_(" or ").join(EVENT_COLUMNS))
+                    )
             return None
         singles = tuple(t.indices[0] for t in plan.targets if not t.split)
         splits = tuple(i for t in plan.targets if t.split for i in t.indices)
@@ -753,7 +772,7 @@ class _KeySet:
 
 def _check_headers(name: str, columns: list[Column]) -> None:
     if not any(c.name for c in columns):
-        raise InputFileError(f"{name}: the first row holds no column names")
+        raise InputFileError(_("{file}: the first row holds no column names").format(file=name))
 
 
 def _fit(row: list[str], width: int, pad: bool) -> list[str] | None:

@@ -364,15 +364,15 @@ def run(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.batch.output import WRITERS
     from stm_screen.batch.runner import Batch
+    from stm_screen.cli.errors import tell_notices
     from stm_screen.screening import load_rules
 
-    ruleset = load_rules(o.rules, o.with_modules, o.texts)
-    _guard_loaded(o, ruleset)
-    from stm_screen.cli.errors import tell_notices
-
-    tell_notices(ruleset)
-    _check_allowed(o.allow_missing_for, ruleset)
-    mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
+    with _to_the_person():  # the rules' and mapping's problems stop the run before any data: said to the person
+        ruleset = load_rules(o.rules, o.with_modules, o.texts)
+        _guard_loaded(o, ruleset)
+        tell_notices(ruleset)
+        _check_allowed(o.allow_missing_for, ruleset)
+        mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
     settings = _settings(o, delimiter)
     update, start, bar = _progress(inputs)
     batch = Batch(ruleset, mapping, settings, notify=note, progress=update, person=_PERSON["lang"])
@@ -544,8 +544,9 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.batch.suggest import suggest_mapping
     from stm_screen.screening import load_rules
 
-    ruleset = load_rules(o.rules, o.with_modules)
-    _guard_loaded(o, ruleset)
+    with _to_the_person():
+        ruleset = load_rules(o.rules, o.with_modules)
+        _guard_loaded(o, ruleset)
     text = suggest_mapping(inputs[0], ruleset, o.preset, delimiter)
     with _output(o.output) as handle:
         handle.write(text)
@@ -566,12 +567,13 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
     from stm_screen.batch.mapping import load_mapping
     from stm_screen.screening import load_rules
 
-    old_rules = load_rules(old)
-    new_rules = load_rules(new)
-    _guard_loaded(o, old_rules)
-    _guard_loaded(o, new_rules)
-    old_map = load_mapping(o.mapping, old_rules) if o.mapping else None
-    new_map = load_mapping(o.mapping, new_rules) if o.mapping else None
+    with _to_the_person():
+        old_rules = load_rules(old)
+        new_rules = load_rules(new)
+        _guard_loaded(o, old_rules)
+        _guard_loaded(o, new_rules)
+        old_map = load_mapping(o.mapping, old_rules) if o.mapping else None
+        new_map = load_mapping(o.mapping, new_rules) if o.mapping else None
     settings = _settings(o, delimiter)
     with _stop_signals(), _output(o.output) as handle:
         result = run_diff(inputs, old_rules, new_rules, old_map, new_map, settings, handle, o.fmt, note)

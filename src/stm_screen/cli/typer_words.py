@@ -111,8 +111,26 @@ def speak(command: Any) -> None:
         for name in ("help", "metavar"):
             if hasattr(param, name):
                 setattr(param, name, _said(getattr(param, name)))
+        if param.name == "install_completion":
+            param.callback = _install_completion
     for sub in getattr(command, "commands", {}).values():
         speak(sub)
+
+
+def _install_completion(ctx: Context, param: Any, value: Any) -> Any:
+    """Typer's ``--install-completion``, saying what it did in the tool's language (its own words are English
+    f-strings): the same install, the same exit."""
+    if not value or ctx.resilient_parsing:
+        return value
+    import sys
+
+    from typer._click import echo, termui
+    from typer._completion_shared import install
+
+    shell, path = install(shell=value) if isinstance(value, str) else install()
+    termui.secho(_("{shell} completion installed in {path}").format(shell=shell, path=path), fg="green")
+    echo(_("Completion will take effect once you restart the terminal"))
+    sys.exit(0)
 
 
 # Click's usage errors, as Typer's copy of click words them, and how they are said in the tool's language.

@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping
 from types import CodeType
 from typing import Literal, NamedTuple
 
+from stm_screen.i18n import N_, _
+
 MAX_LENGTH = 2000
 MAX_NODES = 200
 MAX_STRING = 200
@@ -82,9 +84,15 @@ _STR = "str"  # a text literal
 StaticType = str | tuple[str, str]
 
 _TYPE_WORDS = {
-    _BOOL: "a yes/no value",
-    _NUM: "a number",
-    _STR: "a text value",
+    _BOOL: N_("a yes/no value"),
+    _NUM: N_("a number"),
+    _STR: N_("a text value"),
+}
+_A_LIST = ("a list of a ", "a list of ")  # English grammar of the fallback below (other languages: none)
+_LIST_WORDS = {
+    _BOOL: N_("a list of yes/no values"),
+    _NUM: N_("a list of numbers"),
+    _STR: N_("a list of text values"),
 }
 
 
@@ -92,11 +100,13 @@ def _describe(t: StaticType) -> str:
     if isinstance(t, tuple):
         tag, detail = t
         if tag == "choice":
-            return f"a choice question ('{detail}')"
+            return _("a choice question ('{detail}')").format(detail=detail)
         if tag == "multi":
-            return f"a multiple-choice question ('{detail}')"
-        return f"a list of {_describe(detail)}s".replace("a list of a ", "a list of ")
-    return _TYPE_WORDS[t]
+            return _("a multiple-choice question ('{detail}')").format(detail=detail)
+        if isinstance(detail, str) and detail in _LIST_WORDS:
+            return _(_LIST_WORDS[detail])
+        return _("a list of {what}s").format(what=_describe(detail)).replace(*_A_LIST)
+    return _(_TYPE_WORDS[t])
 
 
 def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
@@ -127,24 +137,24 @@ class _Checker:
                 return _BOOL
             if isinstance(node.op, ast.USub | ast.UAdd):
                 if self.check(node.operand) != _NUM:
-                    raise self.fail(node, "a minus sign can only stand before a number")
+                    raise self.fail(node, _("a minus sign can only stand before a number"))
                 return _NUM
-            raise self.fail(node, f"the operator '{type(node.op).__name__}' is not allowed")
+            raise self.fail(node, _("the operator '{name}' is not allowed").format(name=type(node.op).__name__))
         if isinstance(node, ast.BinOp):
             if not isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
-                raise self.fail(node, "only +, -, * and / are allowed for arithmetic")
+                raise self.fail(node, _("only +, -, * and / are allowed for arithmetic"))
             if isinstance(node.op, ast.Mult) and _literal(node.left) is None and _literal(node.right) is None:
-                raise self.fail(node, "* needs a number written out on one side, like 'age_years * 12'")
+                raise self.fail(node, _("* needs a number written out on one side, like 'age_years * 12'"))
             if isinstance(node.op, ast.Div):
                 divisor = _literal(node.right)
                 if divisor is None:
-                    raise self.fail(node.right, "/ must divide by a number written out, like 'x / 12'")
+                    raise self.fail(node.right, _("/ must divide by a number written out, like 'x / 12'"))
                 if divisor == 0:
-                    raise self.fail(node.right, "/ by zero is not allowed")
+                    raise self.fail(node.right, _("/ by zero is not allowed"))
             for side in (node.left, node.right):
                 t = self.check(side)
                 if t != _NUM:
-                    raise self.fail(side, f"+, -, * and / work on numbers, but this is {_describe(t)}")
+                    raise self.fail(side, _("+, -, * and / work on numbers, but this is {describe}").format(describe=_describe(t)))
             return _NUM
         if isinstance(node, ast.Compare):
             left_node: ast.expr = node.left
@@ -162,24 +172,24 @@ class _Checker:
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Tuple | ast.List):
-            raise self.fail(node, "a list of values can only stand on the right of 'in'")
-        raise self.fail(node, f"{_node_word(node)} is not allowed in a condition")
+            raise self.fail(node, _("a list of values can only stand on the right of 'in'"))
+        raise self.fail(node, _("{node_word} is not allowed in a condition").format(node_word=_node_word(node)))
 
     def want_bool(self, node: ast.expr, where: str) -> None:
         t = self.check(node)
         if t != _BOOL:
             hint = ""
             if isinstance(node, ast.Name):
-                hint = f"; compare it, for example '{node.id} >= 1'" if t == _NUM else ""
-            raise self.fail(node, f"'{where}' needs a yes/no value, but this is {_describe(t)}{hint}")
+                hint = _("; compare it, for example '{node_id} >= 1'").format(node_id=node.id) if t == _NUM else ""
+            raise self.fail(node, _("'{where}' needs a yes/no value, but this is {describe}{hint}").format(where=where, describe=_describe(t), hint=hint))
 
     def name(self, node: ast.Name) -> StaticType:
         ident = node.id
         if ident.startswith("_"):
-            raise self.fail(node, f"names starting with '_' are not allowed ('{ident}')")
+            raise self.fail(node, _("names starting with '_' are not allowed ('{ident}')").format(ident=ident))
         info = self.names.get(ident)
         if info is None:
-            raise self.fail(node, f"unknown question '{ident}'{_suggest(ident, sorted(self.names))}")
+            raise self.fail(node, _("unknown question '{ident}'{suggest}").format(ident=ident, suggest=_suggest(ident, sorted(self.names))))
         self.used.add(ident)
         if info.kind == "bool":
             return _BOOL
@@ -193,17 +203,17 @@ class _Checker:
             return _BOOL
         if isinstance(value, int | float):
             if not abs(value) <= MAX_NUMBER:  # also refuses nan
-                raise self.fail(node, f"the number is too large (at most {MAX_NUMBER:g})")
+                raise self.fail(node, _("the number is too large (at most {max_number:g})").format(max_number=MAX_NUMBER))
             return _NUM
         if isinstance(value, str):
             if len(value) > MAX_STRING:
-                raise self.fail(node, f"text values may be at most {MAX_STRING} characters")
+                raise self.fail(node, _("text values may be at most {max_string} characters").format(max_string=MAX_STRING))
             return _STR
-        raise self.fail(node, f"the value {value!r} is not allowed")
+        raise self.fail(node, _("the value {value!r} is not allowed").format(value=value))
 
     def sequence(self, node: ast.Tuple | ast.List) -> StaticType:
         if not node.elts:
-            raise self.fail(node, "the list after 'in' is empty")
+            raise self.fail(node, _("the list after 'in' is empty"))
         kinds = set()
         for elt in node.elts:
             if not isinstance(elt, ast.Constant) and not (
@@ -211,10 +221,10 @@ class _Checker:
                 and isinstance(elt.op, ast.USub)
                 and isinstance(elt.operand, ast.Constant)
             ):
-                raise self.fail(elt, "the list after 'in' may hold only fixed values")
+                raise self.fail(elt, _("the list after 'in' may hold only fixed values"))
             kinds.add(self.check(elt))
         if len(kinds) != 1:
-            raise self.fail(node, "the list after 'in' mixes values of different types")
+            raise self.fail(node, _("the list after 'in' mixes values of different types"))
         return ("seq", str(kinds.pop()))
 
     def choice_literal(self, node: ast.expr, qid: str) -> None:
@@ -223,8 +233,7 @@ class _Checker:
         if node.value not in choices:
             raise self.fail(
                 node,
-                f"'{node.value!s}' is not a choice of '{qid}'{_suggest(str(node.value), choices)}; "
-                f"choices: {', '.join(choices)}",
+                _("'{node_value!s}' is not a choice of '{qid}'{suggest}; choices: {join}").format(node_value=node.value, qid=qid, suggest=_suggest(str(node.value), choices), join=', '.join(choices)),
             )
 
     def check_compare(
@@ -240,23 +249,23 @@ class _Checker:
                     return
                 if lt == elem and lt in (_NUM, _STR):
                     return
-                raise self.fail(rn, f"cannot look for {_describe(lt)} in {_describe(rt)}")
+                raise self.fail(rn, _("cannot look for {describe} in {describe_b}").format(describe=_describe(lt), describe_b=_describe(rt)))
             if isinstance(rt, tuple) and rt[0] == "multi":
                 if lt == _STR:
                     self.choice_literal(ln, rt[1])
                     return
-                raise self.fail(ln, f"only a choice id in quotes can be looked for in '{rt[1]}'")
+                raise self.fail(ln, _("only a choice id in quotes can be looked for in '{rt}'").format(rt=rt[1]))
             raise self.fail(
-                rn, f"'in' needs a multiple-choice question or a list, but this is {_describe(rt)}"
+                rn, _("'in' needs a multiple-choice question or a list, but this is {describe}").format(describe=_describe(rt))
             )
         if isinstance(op, ast.Is | ast.IsNot):
-            raise self.fail(ln, "'is' is not allowed; use == or !=")
+            raise self.fail(ln, _("'is' is not allowed; use == or !="))
         ordering = isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE)
         if ordering:
             if lt == _NUM and rt == _NUM:
                 return
             bad, bad_t = (ln, lt) if lt != _NUM else (rn, rt)
-            raise self.fail(bad, f"<, <=, > and >= compare numbers, but this is {_describe(bad_t)}")
+            raise self.fail(bad, _("<, <=, > and >= compare numbers, but this is {describe}").format(describe=_describe(bad_t)))
         # == and !=
         if lt == rt and lt in (_NUM, _BOOL):
             return
@@ -266,7 +275,7 @@ class _Checker:
                 return
         if isinstance(lt, tuple) and isinstance(rt, tuple) and lt[0] == rt[0] == "choice":
             return
-        raise self.fail(rn, f"cannot compare {_describe(lt)} with {_describe(rt)}")
+        raise self.fail(rn, _("cannot compare {describe} with {describe_b}").format(describe=_describe(lt), describe_b=_describe(rt)))
 
 
 def _literal(node: ast.expr) -> float | None:
@@ -283,24 +292,24 @@ def _literal(node: ast.expr) -> float | None:
 
 def _node_word(node: ast.AST) -> str:
     words = {
-        ast.Call: "calling a function",
-        ast.Attribute: "an attribute (a.b)",
-        ast.Subscript: "indexing (a[b])",
-        ast.Lambda: "a lambda",
+        ast.Call: _("calling a function"),
+        ast.Attribute: _("an attribute (a.b)"),
+        ast.Subscript: _("indexing (a[b])"),
+        ast.Lambda: _("a lambda"),
         ast.IfExp: "'x if y else z'",
         ast.NamedExpr: "':='",
-        ast.ListComp: "a comprehension",
-        ast.SetComp: "a comprehension",
-        ast.DictComp: "a comprehension",
-        ast.GeneratorExp: "a comprehension",
-        ast.Dict: "a mapping",
-        ast.Set: "a set",
-        ast.JoinedStr: "an f-string",
+        ast.ListComp: _("a comprehension"),
+        ast.SetComp: _("a comprehension"),
+        ast.DictComp: _("a comprehension"),
+        ast.GeneratorExp: _("a comprehension"),
+        ast.Dict: _("a mapping"),
+        ast.Set: _("a set"),
+        ast.JoinedStr: _("an f-string"),
         ast.Starred: "'*'",
         ast.Await: "'await'",
         ast.Yield: "'yield'",
         ast.YieldFrom: "'yield'",
-        ast.Slice: "a slice",
+        ast.Slice: _("a slice"),
     }
     symbols = {
         ast.FloorDiv: "//",
@@ -317,7 +326,7 @@ def _node_word(node: ast.AST) -> str:
         ast.IsNot: "is not",
     }
     if type(node) in symbols:
-        return f"the operator '{symbols[type(node)]}'"
+        return _("the operator '{symbols}'").format(symbols=symbols[type(node)])
     return words.get(type(node), f"'{type(node).__name__}'")
 
 
@@ -414,7 +423,7 @@ def _interp(node: ast.expr) -> Interp:  # noqa: C901 - one branch per allowed no
         items = tuple(_interp(e) for e in node.elts)
         fixed = tuple(i({}) for i in items)
         return lambda env: fixed
-    raise AssertionError(f"unchecked node {type(node).__name__}")  # pragma: no cover
+    raise AssertionError(type(node).__name__)  # a node the checker let through but cannot run  # pragma: no cover
 
 
 class _Freeze(ast.NodeTransformer):
@@ -472,35 +481,35 @@ def compile_condition(text: object, names: Mapping[str, NameInfo]) -> Condition:
     if isinstance(text, bool):
         text = "True" if text else "False"
     if not isinstance(text, str):
-        raise ConditionError(f"a condition must be text, not {type(text).__name__}")
+        raise ConditionError(_("a condition must be text, not {name}").format(name=type(text).__name__))
     source = text.strip()
     if not source:
-        raise ConditionError("the condition is empty")
+        raise ConditionError(_("the condition is empty"))
     if len(source) > MAX_LENGTH:
-        raise ConditionError(f"the condition is too long ({len(source)} characters; at most {MAX_LENGTH})")
+        raise ConditionError(_("the condition is too long ({count} characters; at most {max_length})").format(count=len(source), max_length=MAX_LENGTH))
     if "\x00" in source:
-        raise ConditionError("the condition contains a NUL character")
+        raise ConditionError(_("the condition contains a NUL character"))
     _check_tokens(source)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         offset = max((exc.offset or 1) - 1, 0)
-        raise ConditionError(f"not a valid condition: {exc.msg}", offset) from None
+        raise ConditionError(_("not a valid condition: {exc_msg}").format(exc_msg=exc.msg), offset) from None
     except (RecursionError, MemoryError, ValueError):
-        raise ConditionError("the condition is nested too deeply") from None
+        raise ConditionError(_("the condition is nested too deeply")) from None
     count = 0
     for node in ast.walk(tree):
         count += 1
         if count > MAX_NODES:
-            raise ConditionError(f"the condition is too complex (more than {MAX_NODES} parts)")
+            raise ConditionError(_("the condition is too complex (more than {max_nodes} parts)").format(max_nodes=MAX_NODES))
         if not isinstance(node, _ALLOWED):
             raise ConditionError(
-                f"{_node_word(node)} is not allowed in a condition", getattr(node, "col_offset", 0)
+                _("{node_word} is not allowed in a condition").format(node_word=_node_word(node)), getattr(node, "col_offset", 0)
             )
     checker = _Checker(names)
     result_type = checker.check(tree.body)
     if result_type != _BOOL:
-        raise ConditionError(f"a condition must be true or false, but this is {_describe(result_type)}")
+        raise ConditionError(_("a condition must be true or false, but this is {describe}").format(describe=_describe(result_type)))
     frozen = _Freeze().visit(tree)
     ast.fix_missing_locations(frozen)
     code = compile(frozen, "<condition>", "eval")
@@ -522,16 +531,15 @@ def _check_tokens(source: str) -> None:
     for tok in tokens:
         if tok.type == tokenize.COMMENT:
             raise ConditionError(
-                "a '#' in a condition: conditions have no comments, and everything after it would be "
-                "dropped; remove it (a comment goes on its own line in the rules file)",
+                _("a '#' in a condition: conditions have no comments, and everything after it would be "
+                "dropped; remove it (a comment goes on its own line in the rules file)"),
                 tok.start[1],
             )
         if tok.type == tokenize.NAME and not tok.string.isascii():
             folded = unicodedata.normalize("NFKC", tok.string)
-            reads = f" (it would be read as '{folded}')" if folded != tok.string else ""
+            reads = _(" (it would be read as '{folded}')").format(folded=folded) if folded != tok.string else ""
             raise ConditionError(
-                f"'{tok.string}' is written with characters other than plain letters, digits and _{reads}; "
-                "type the id in plain letters",
+                _("'{tok_string}' is written with characters other than plain letters, digits and _{reads}; type the id in plain letters").format(tok_string=tok.string, reads=reads),
                 tok.start[1],
             )
 

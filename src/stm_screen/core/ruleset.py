@@ -425,7 +425,9 @@ class _Compiler:
             if ident in seen:
                 self.problem(
                     (section, i, key),
-                    f"{section}: duplicate id '{ident}' (first used at item {seen[ident] + 1})",
+                    _("{section}: duplicate id '{ident}' (first used at item {seen})").format(
+                        section=section, ident=ident, seen=seen[ident] + 1
+                    ),
                 )
             else:
                 seen[ident] = i
@@ -447,7 +449,10 @@ class _Compiler:
         def source(path: Path, ident: str) -> Source:
             if ident not in sources:
                 self.problem(
-                    path, f"{self.label(path)}: unknown source '{ident}'{suggest(ident, list(sources))}"
+                    path,
+                    _("{where}: unknown source '{ident}'{hint}").format(
+                        where=self.label(path), ident=ident, hint=suggest(ident, list(sources))
+                    ),
                 )
                 return Source(ident, "", None)
             return sources[ident]
@@ -477,7 +482,9 @@ class _Compiler:
             if q.section is not None and q.section not in sections:
                 self.problem(
                     (*path, "section"),
-                    f"{self.label(path)}: unknown section '{q.section}'{suggest(q.section, list(sections))}",
+                    _("{where}: unknown section '{q_section}'{hint}").format(
+                        where=self.label(path), q_section=q.section, hint=suggest(q.section, list(sections))
+                    ),
                 )
             names[q.id] = all_names[q.id]
             in_safety = bool(q.section and q.section in sections and sections[q.section].safety)
@@ -485,7 +492,9 @@ class _Compiler:
             if unsure and UNSURE in {c.id for c in q.choices or ()}:
                 self.problem(
                     (*path, "unsure"),
-                    f"{self.label(path)}: a choice id '{UNSURE}' would be mistaken for the answer 'not sure'",
+                    _("{where}: a choice id '{unsure}' would be mistaken for the answer 'not sure'").format(
+                        where=self.label(path), unsure=UNSURE
+                    ),
                 )
             section = q.section
             if section is None and module is not None and sections:
@@ -534,7 +543,7 @@ class _Compiler:
         for key in ("sources", "sections", "questions", "red_flags", "criteria", "scores", "levels", "notes"):
             self.unique(key, getattr(raw, key))
         if not raw.questions:
-            self.problem((), "the ruleset has no questions")
+            self.problem((), _("the ruleset has no questions"))
         self.check_placeholders(self.data, ())
         self.check_licence(raw)
 
@@ -586,11 +595,18 @@ class _Compiler:
             for j, other in enumerate(rf.replaces or ()):
                 where = ("red_flags", i, "replaces", j)
                 if other == rf.id:
-                    self.problem(where, f"{self.label(('red_flags', i))}: a red flag cannot replace itself")
+                    self.problem(
+                        where,
+                        _("{where}: a red flag cannot replace itself").format(
+                            where=self.label(("red_flags", i))
+                        ),
+                    )
                 elif other not in flag_ids:
                     self.problem(
                         where,
-                        f"{self.label(('red_flags', i))}: unknown red flag '{other}'{suggest(other, flag_ids)}",
+                        _("{where}: unknown red flag '{other}'{hint}").format(
+                            where=self.label(("red_flags", i)), other=other, hint=suggest(other, flag_ids)
+                        ),
                     )
         questions = [q if q.safety or q.id not in red_flag_names else _replace_safety(q) for q in questions]
 
@@ -598,7 +614,10 @@ class _Compiler:
         for i, c in enumerate(raw.criteria):
             path = ("criteria", i)
             if not math.isfinite(c.points):
-                self.problem((*path, "points"), f"{self.label(path)}: points must be a finite number")
+                self.problem(
+                    (*path, "points"),
+                    _("{where}: points must be a finite number").format(where=self.label(path)),
+                )
             cond = self.condition((*path, "when"), c.when, cond_names)
             src = source((*path, "source"), c.source)
             if cond is not None:
@@ -625,7 +644,9 @@ class _Compiler:
             if ex.level not in levels:
                 self.problem(
                     (*path, "level"),
-                    f"{self.label(path)}: unknown level '{ex.level}'{suggest(ex.level, list(levels))}",
+                    _("{where}: unknown level '{ex_level}'{hint}").format(
+                        where=self.label(path), ex_level=ex.level, hint=suggest(ex.level, list(levels))
+                    ),
                 )
             self.check_example_scores(path, ex, score_ids)
             for key in ("red_flags", "open"):
@@ -633,7 +654,9 @@ class _Compiler:
                     if rid not in known_flags:
                         self.problem(
                             (*path, key, j),
-                            f"{self.label(path)}: unknown red flag '{rid}'{suggest(rid, sorted(known_flags))}",
+                            _("{where}: unknown red flag '{rid}'{hint}").format(
+                                where=self.label(path), rid=rid, hint=suggest(rid, sorted(known_flags))
+                            ),
                         )
             examples.append(
                 Example(
@@ -689,29 +712,39 @@ class _Compiler:
         if raw.license is not None and not _SPDX.match(raw.license):
             self.problem(
                 ("license",),
-                f"license: '{raw.license[:60]}' is not an SPDX licence id (such as MIT or CC-BY-4.0) or "
-                "'proprietary'; say the terms in 'copyright'",
+                _(
+                    "license: '{raw_license}' is not an SPDX licence id (such as MIT or CC-BY-4.0) or 'proprietary'; say the terms in 'copyright'"
+                ).format(raw_license=raw.license[:60]),
             )
 
     def check_example_scores(self, path: Path, ex: m.Rec, score_ids: set[str]) -> None:
         for sid in ex.scores:
             if sid not in score_ids:
-                self.problem((*path, "scores", sid), f"{self.label(path)}: unknown score '{sid}'")
+                self.problem(
+                    (*path, "scores", sid),
+                    _("{where}: unknown score '{sid}'").format(where=self.label(path), sid=sid),
+                )
         for sid in ex.bands:
             if sid not in score_ids:
-                self.problem((*path, "bands", sid), f"{self.label(path)}: unknown score '{sid}'")
+                self.problem(
+                    (*path, "bands", sid),
+                    _("{where}: unknown score '{sid}'").format(where=self.label(path), sid=sid),
+                )
         for j, sid in enumerate(ex.unknown or ()):
             if sid not in score_ids:
-                self.problem((*path, "unknown", j), f"{self.label(path)}: unknown score '{sid}'")
+                self.problem(
+                    (*path, "unknown", j),
+                    _("{where}: unknown score '{sid}'").format(where=self.label(path), sid=sid),
+                )
 
     def build_module(self, raw: m.Rec, sha256: str, origin: str) -> Module | None:
         langs = list(raw.languages) or ["en"]
         for key in ("sources", "sections", "questions", "scores"):
             self.unique(key, getattr(raw, key))
         if not raw.questions:
-            self.problem((), "the module has no questions")
+            self.problem((), _("the module has no questions"))
         if not raw.scores:
-            self.problem((), "the module has no scores")
+            self.problem((), _("the module has no scores"))
         self.check_placeholders(self.data, ())
         self.check_licence(raw)
         sources, source = self.sources_of(raw)
@@ -720,8 +753,9 @@ class _Compiler:
             if sec.safety:
                 self.problem(
                     ("sections", i, "safety"),
-                    f"{self.label(('sections', i))}: a module's questions are never safety questions; warning "
-                    "signs stay in the screening (a module may answer one of its questions: see feeds)",
+                    _(
+                        "{where}: a module's questions are never safety questions; warning signs stay in the screening (a module may answer one of its questions: see feeds)"
+                    ).format(where=self.label(("sections", i))),
                 )
             sections[sec.id] = Section(
                 sec.id, _words(sec.title, langs), _words(sec.intro, langs), False, raw.module
@@ -737,20 +771,24 @@ class _Compiler:
             if q.required:
                 self.problem(
                     ("questions", i, "required"),
-                    f"{self.label(('questions', i))}: a module's questions cannot be required; a score says "
-                    "how many answers it needs (min_answered)",
+                    _(
+                        "{where}: a module's questions cannot be required; a score says how many answers it needs (min_answered)"
+                    ).format(where=self.label(("questions", i))),
                 )
         scores = self.build_scores(raw, [], {q.id: q for q in questions}, langs, source, module=raw.module)
         score_ids = {s.id for s in scores}
         for i, s in enumerate(raw.scores):
             if s.criteria is not None:
                 self.problem(
-                    ("scores", i, "criteria"), f"{self.label(('scores', i))}: a module scores its items"
+                    ("scores", i, "criteria"),
+                    _("{where}: a module scores its items").format(where=self.label(("scores", i))),
                 )
             if s.id in names:
                 self.problem(
                     ("scores", i, "id"),
-                    f"{self.label(('scores', i))}: the id '{s.id}' is also a question's id",
+                    _("{where}: the id '{s_id}' is also a question's id").format(
+                        where=self.label(("scores", i)), s_id=s.id
+                    ),
                 )
         feeds: list[Feed] = []
         for i, f in enumerate(raw.feeds):
@@ -815,10 +853,10 @@ class _Compiler:
             if not LANG_CODE.match(code):
                 self.problem(
                     ("languages", i),
-                    f"languages: '{code}' is not a language code such as en, es or pt-BR",
+                    _("languages: '{code}' is not a language code such as en, es or pt-BR").format(code=code),
                 )
             elif code in seen:
-                self.problem(("languages", i), f"languages: '{code}' is listed twice")
+                self.problem(("languages", i), _("languages: '{code}' is listed twice").format(code=code))
             seen.add(code)
         safe_questions = {q.id for q in questions if q.safety}
         safe_levels = set(flag_levels) | ({unchecked.level} if unchecked is not None else set())
@@ -849,7 +887,7 @@ class _Compiler:
                 is_safe = ids is None or item.get("id") in ids
                 texts.extend(((key, i, f), is_safe) for f in fields)
                 if key == "questions":
-                    for j, _ in enumerate(item.get("choices") or ()):
+                    for j, _choice in enumerate(item.get("choices") or ()):
                         texts.append((("questions", i, "choices", j, "label"), is_safe))
         if isinstance(self.data.get("unchecked"), Mapping):
             texts.extend((("unchecked", f), True) for f in ("title", "advice", "next_steps"))
@@ -887,8 +925,9 @@ class _Compiler:
                 if str(code) not in langs:
                     self.problem(
                         (*path, str(code)),
-                        f"{self.label(path)}: '{code}' is not one of the ruleset's languages "
-                        f"({', '.join(langs)}); add it to 'languages' or remove this text",
+                        _(
+                            "{where}: '{code}' is not one of the ruleset's languages ({join}); add it to 'languages' or remove this text"
+                        ).format(where=self.label(path), code=code, join=", ".join(langs)),
                     )
         else:
             return
@@ -899,15 +938,18 @@ class _Compiler:
         if safety:
             self.problem(
                 path,
-                f"{self.label(path)}: no {shown} text; safety text (warning signs, their levels, the "
-                "disclaimer, safety questions) must be written in every language the ruleset declares",
+                _(
+                    "{where}: no {shown} text; safety text (warning signs, their levels, the disclaimer, safety questions) must be written in every language the ruleset declares"
+                ).format(where=self.label(path), shown=shown),
             )
         else:
             fallback = next((c for c in langs if c in have), next(iter(sorted(have)), "?"))
             file, line, col = self.locate(path, 0)
             self.warnings.append(
                 Problem(
-                    f"{self.label(path)}: no {shown} text; the '{fallback}' text is shown instead",
+                    _("{where}: no {shown} text; the '{fallback}' text is shown instead").format(
+                        where=self.label(path), shown=shown, fallback=fallback
+                    ),
                     file,
                     line,
                     col,
@@ -918,66 +960,110 @@ class _Compiler:
         label = self.label(path)
         if supplied:
             shipped = [k for k in ("text", "help") if getattr(q, k) is not None]
-            shipped += [f"the label of choice '{c.id}'" for c in q.choices or () if c.label is not None]
+            shipped += [
+                _("the label of choice '{c_id}'").format(c_id=c.id)
+                for c in q.choices or ()
+                if c.label is not None
+            ]
             for key in shipped:
                 where = (*path, key) if key in ("text", "help") else (*path, "choices")
                 self.problem(
                     where,
-                    f"{label}: {key} is shipped, but {owner}'s item text is 'supplied' (its licence does not "
-                    "let it be shipped): remove it; the clinic gives the wording with --texts FILE",
+                    _(
+                        "{label}: {key} is shipped, but {owner}'s item text is 'supplied' (its licence does not let it be shipped): remove it; the clinic gives the wording with --texts FILE"
+                    ).format(label=label, key=key, owner=owner),
                 )
             if q.item is None:
-                self.problem(path, f"{label}: give 'item', the item's number on the published form")
+                self.problem(
+                    path,
+                    _("{label}: give 'item', the item's number on the published form").format(label=label),
+                )
         else:
             if q.text is None:
-                self.problem(path, f"{label}: missing key 'text'")
+                self.problem(path, _("{label}: missing key 'text'").format(label=label))
             for j, c in enumerate(q.choices or ()):
                 if c.label is None:
-                    self.problem((*path, "choices", j), f"{label}: choice '{c.id}': missing key 'label'")
+                    self.problem(
+                        (*path, "choices", j),
+                        _("{label}: choice '{c_id}': missing key 'label'").format(label=label, c_id=c.id),
+                    )
         numeric = q.type in ("integer", "number")
         if not numeric:
             for key in ("min", "max", "unit"):
                 if getattr(q, key) is not None:
-                    self.problem((*path, key), f"{label}: '{key}' is only for integer and number questions")
+                    self.problem(
+                        (*path, key),
+                        _("{label}: '{key}' is only for integer and number questions").format(
+                            label=label, key=key
+                        ),
+                    )
         else:
             for key in ("min", "max"):
                 value = getattr(q, key)
                 if value is not None and not math.isfinite(value):
-                    self.problem((*path, key), f"{label}: '{key}' must be a finite number")
+                    self.problem(
+                        (*path, key),
+                        _("{label}: '{key}' must be a finite number").format(label=label, key=key),
+                    )
                 elif value is not None and q.type == "integer" and value != int(value):
                     self.problem(
-                        (*path, key), f"{label}: '{key}' of an integer question must be a whole number"
+                        (*path, key),
+                        _("{label}: '{key}' of an integer question must be a whole number").format(
+                            label=label, key=key
+                        ),
                     )
             if q.min is not None and q.max is not None and q.min > q.max:
-                self.problem((*path, "min"), f"{label}: min ({q.min:g}) is larger than max ({q.max:g})")
+                self.problem(
+                    (*path, "min"),
+                    _("{label}: min ({q_min:g}) is larger than max ({q_max:g})").format(
+                        label=label, q_min=q.min, q_max=q.max
+                    ),
+                )
         if q.type in ("choice", "multi_choice"):
             if not q.choices:
-                self.problem(path, f"{label}: a {q.type} question needs 'choices'")
+                self.problem(
+                    path, _("{label}: a {q_type} question needs 'choices'").format(label=label, q_type=q.type)
+                )
             else:
                 self.unique_choices(path, q.choices)
         elif q.choices is not None:
             self.problem(
-                (*path, "choices"), f"{label}: 'choices' are only for choice and multi_choice questions"
+                (*path, "choices"),
+                _("{label}: 'choices' are only for choice and multi_choice questions").format(label=label),
             )
         if q.counts is not None:
             ids = [c.id for c in q.choices or ()]
             if q.type != "choice":
-                self.problem((*path, "counts"), f"{label}: 'counts' is only for choice questions")
+                self.problem(
+                    (*path, "counts"), _("{label}: 'counts' is only for choice questions").format(label=label)
+                )
             for j, cid in enumerate(q.counts):
                 if q.type == "choice" and cid not in ids:
                     self.problem(
-                        (*path, "counts", j), f"{label}: counts: unknown choice '{cid}'{suggest(cid, ids)}"
+                        (*path, "counts", j),
+                        _("{label}: counts: unknown choice '{cid}'{hint}").format(
+                            label=label, cid=cid, hint=suggest(cid, ids)
+                        ),
                     )
             if q.reverse:
-                self.problem((*path, "reverse"), f"{label}: give either 'counts' or 'reverse', not both")
+                self.problem(
+                    (*path, "reverse"),
+                    _("{label}: give either 'counts' or 'reverse', not both").format(label=label),
+                )
         if q.reverse and q.type == "multi_choice":
-            self.problem((*path, "reverse"), f"{label}: a multi_choice question cannot be reversed")
+            self.problem(
+                (*path, "reverse"),
+                _("{label}: a multi_choice question cannot be reversed").format(label=label),
+            )
 
     def unique_choices(self, path: Path, choices: list[m.Rec]) -> None:
         seen: set[str] = set()
         for j, c in enumerate(choices):
             if c.id in seen:
-                self.problem((*path, "choices", j, "id"), f"{self.label(path)}: duplicate choice id '{c.id}'")
+                self.problem(
+                    (*path, "choices", j, "id"),
+                    _("{where}: duplicate choice id '{c_id}'").format(where=self.label(path), c_id=c.id),
+                )
             seen.add(c.id)
 
     def ask_if(
@@ -991,13 +1077,18 @@ class _Compiler:
             later = _first_name_in(q.ask_if, set(every) - set(earlier))
             if later == q.id:
                 self.problem(
-                    path, f"{self.label(path)}: ask_if refers to the question itself ('{q.id}')", exc.offset
+                    path,
+                    _("{where}: ask_if refers to the question itself ('{q_id}')").format(
+                        where=self.label(path), q_id=q.id
+                    ),
+                    exc.offset,
                 )
             elif later is not None:
                 self.problem(
                     path,
-                    f"{self.label(path)}: ask_if refers to '{later}', which is asked later; "
-                    "it may only use earlier questions",
+                    _(
+                        "{where}: ask_if refers to '{later}', which is asked later; it may only use earlier questions"
+                    ).format(where=self.label(path), later=later),
                     exc.offset,
                 )
             else:
@@ -1019,7 +1110,7 @@ class _Compiler:
             path: Path = ("scores", i)
             label = self.label(path)
             if (s.criteria is None) == (s.items is None):
-                self.problem(path, f"{label}: give either 'criteria' or 'items'")
+                self.problem(path, _("{label}: give either 'criteria' or 'items'").format(label=label))
                 continue
             low = high = 0.0
             integral = s.method == "sum"
@@ -1031,7 +1122,9 @@ class _Compiler:
                     if cid not in known_criteria:
                         self.problem(
                             (*path, "criteria", j),
-                            f"{label}: unknown criterion '{cid}'{suggest(cid, list(known_criteria))}",
+                            _("{label}: unknown criterion '{cid}'{hint}").format(
+                                label=label, cid=cid, hint=suggest(cid, list(known_criteria))
+                            ),
                         )
                         continue
                     pts = known_criteria[cid].points
@@ -1041,9 +1134,15 @@ class _Compiler:
                     low, high = low / len(crit_ids), high / len(crit_ids)
                 for key in ("min_answered",):
                     if getattr(s, key) is not None:
-                        self.problem((*path, key), f"{label}: '{key}' is only for scores over items")
+                        self.problem(
+                            (*path, key),
+                            _("{label}: '{key}' is only for scores over items").format(label=label, key=key),
+                        )
                 if s.missing != "none":
-                    self.problem((*path, "missing"), f"{label}: 'missing' is only for scores over items")
+                    self.problem(
+                        (*path, "missing"),
+                        _("{label}: 'missing' is only for scores over items").format(label=label),
+                    )
             else:
                 item_ids = tuple(s.items or ())
                 lows, highs = [], []
@@ -1052,28 +1151,32 @@ class _Compiler:
                     if q is None:
                         self.problem(
                             (*path, "items", j),
-                            f"{label}: unknown question '{qid}'{suggest(qid, list(questions))}",
+                            _("{label}: unknown question '{qid}'{hint}").format(
+                                label=label, qid=qid, hint=suggest(qid, list(questions))
+                            ),
                         )
                         continue
                     rng = item_range(q)
                     if rng is None:
                         self.problem(
                             (*path, "items", j),
-                            f"{label}: '{qid}' cannot be scored: it needs a min and max, be yes/no, "
-                            "have a value on every choice, or say which choices count",
+                            _(
+                                "{label}: '{qid}' cannot be scored: it needs a min and max, be yes/no, have a value on every choice, or say which choices count"
+                            ).format(label=label, qid=qid),
                         )
                         continue
                     if s.missing == "zero" and not rng[0] <= 0 <= rng[1]:
                         self.problem(
                             (*path, "missing"),
-                            f"{label}: missing: zero, but '{qid}' scores {rng[0]:g} to {rng[1]:g}, so 0 is not "
-                            "one of its scores; use missing: prorate or none",
+                            _(
+                                "{label}: missing: zero, but '{qid}' scores {rng:g} to {rng_b:g}, so 0 is not one of its scores; use missing: prorate or none"
+                            ).format(label=label, qid=qid, rng=rng[0], rng_b=rng[1]),
                         )
                     lows.append(rng[0])
                     highs.append(rng[1])
                     integral = integral and rng[2]
                 if len(set(item_ids)) != len(item_ids):
-                    self.problem((*path, "items"), f"{label}: an item is listed twice")
+                    self.problem((*path, "items"), _("{label}: an item is listed twice").format(label=label))
                 if lows:
                     if s.method == "sum":
                         low, high = sum(lows), sum(highs)
@@ -1101,15 +1204,26 @@ class _Compiler:
             for j, ch in enumerate(s.important_change or ()):
                 where: Path = (*path, "important_change", j)
                 if (ch.points is None) == (ch.percent is None):
-                    self.problem(where, f"{label}: important_change: give either points or percent")
+                    self.problem(
+                        where,
+                        _("{label}: important_change: give either points or percent").format(label=label),
+                    )
                 for key in ("points", "percent"):
                     value = getattr(ch, key)
                     if value is not None and value <= 0:
-                        self.problem((*where, key), f"{label}: important_change: {key} must be above 0")
+                        self.problem(
+                            (*where, key),
+                            _("{label}: important_change: {key} must be above 0").format(
+                                label=label, key=key
+                            ),
+                        )
                 changes.append(ImportantChange(ch.points, ch.percent, source((*where, "source"), ch.source)))
             if changes and s.better is None:
                 self.problem(
-                    path, f"{label}: with important_change, say which way is better (better: lower or higher)"
+                    path,
+                    _(
+                        "{label}: with important_change, say which way is better (better: lower or higher)"
+                    ).format(label=label),
                 )
             score = Score(
                 s.id,
@@ -1152,21 +1266,24 @@ class _Compiler:
         given = s.min_answered
         if given is not None and (given != int(given) or not 1 <= given <= max(n, 1)):
             self.problem(
-                (*path, "min_answered"), f"{label}: min_answered must be a whole number from 1 to {n}"
+                (*path, "min_answered"),
+                _("{label}: min_answered must be a whole number from 1 to {n}").format(label=label, n=n),
             )
             given = None
         if s.missing == "prorate" and s.min_answered is None:
             self.problem(
                 path,
-                f"{label}: missing: prorate needs min_answered (how many items must be answered, as the "
-                "instrument says)",
+                _(
+                    "{label}: missing: prorate needs min_answered (how many items must be answered, as the instrument says)"
+                ).format(label=label),
             )
         if s.missing == "none":
             if given is not None and int(given) != n:
                 self.problem(
                     (*path, "min_answered"),
-                    f"{label}: with missing: none every item must be answered (min_answered {n}); to score "
-                    "with fewer, say how the others count: missing: prorate or zero",
+                    _(
+                        "{label}: with missing: none every item must be answered (min_answered {n}); to score with fewer, say how the others count: missing: prorate or zero"
+                    ).format(label=label, n=n),
                 )
             return n
         if given is None:
@@ -1178,7 +1295,10 @@ class _Compiler:
             return None
         if s.round != int(s.round) or not 0 <= s.round <= MAX_ROUND:
             self.problem(
-                (*path, "round"), f"{self.label(path)}: round must be a whole number from 0 to {MAX_ROUND}"
+                (*path, "round"),
+                _("{where}: round must be a whole number from 0 to {max_round}").format(
+                    where=self.label(path), max_round=MAX_ROUND
+                ),
             )
             return None
         return int(s.round)
@@ -1190,7 +1310,9 @@ class _Compiler:
         if not integral:
             self.problem(
                 (*path, "lookup"),
-                f"{label}: a lookup table needs whole raw scores: a sum of whole-number items, or round: 0",
+                _(
+                    "{label}: a lookup table needs whole raw scores: a sum of whole-number items, or round: 0"
+                ).format(label=label),
             )
             return None
         table: dict[float, float] = {}
@@ -1200,13 +1322,17 @@ class _Compiler:
             except ValueError:
                 raw_score = math.nan
             if not math.isfinite(raw_score) or not raw_score.is_integer():
-                self.problem((*path, "lookup", key), f"{label}: lookup: '{key}' is not a whole raw score")
+                self.problem(
+                    (*path, "lookup", key),
+                    _("{label}: lookup: '{key}' is not a whole raw score").format(label=label, key=key),
+                )
                 continue
             if not low <= raw_score <= high:
                 self.problem(
                     (*path, "lookup", key),
-                    f"{label}: lookup: raw score {raw_score:g} is outside what the items can give "
-                    f"({low:g} to {high:g})",
+                    _(
+                        "{label}: lookup: raw score {raw_score:g} is outside what the items can give ({low:g} to {high:g})"
+                    ).format(label=label, raw_score=raw_score, low=low, high=high),
                 )
                 continue
             if value is not None:
@@ -1214,7 +1340,12 @@ class _Compiler:
         missing = [v for v in range(int(low), int(high) + 1) if float(v) not in table]
         if missing and len(table) == len(s.lookup):
             shown = ", ".join(str(v) for v in missing[:8]) + (" ..." if len(missing) > 8 else "")
-            self.problem((*path, "lookup"), f"{label}: lookup: no reported score for raw score(s) {shown}")
+            self.problem(
+                (*path, "lookup"),
+                _("{label}: lookup: no reported score for raw score(s) {shown}").format(
+                    label=label, shown=shown
+                ),
+            )
         return table
 
     def build_bands(
@@ -1233,23 +1364,38 @@ class _Compiler:
         for j, b in enumerate(specs):
             where: Path = (*path, "bands", j)
             if b.id in seen:
-                self.problem((*where, "id"), f"{label}: duplicate band id '{b.id}'")
+                self.problem(
+                    (*where, "id"), _("{label}: duplicate band id '{b_id}'").format(label=label, b_id=b.id)
+                )
             seen.add(b.id)
             cond = None
             if b.when is not None:
                 if b.min is not None or b.max is not None:
-                    self.problem(where, f"{label}: band '{b.id}': give either 'when' or min and max")
+                    self.problem(
+                        where,
+                        _("{label}: band '{b_id}': give either 'when' or min and max").format(
+                            label=label, b_id=b.id
+                        ),
+                    )
                     continue
                 cond = self.condition((*where, "when"), b.when, names)
             elif b.min is None and b.max is None:
-                self.problem(where, f"{label}: band '{b.id}': give min and/or max, or 'when'")
+                self.problem(
+                    where,
+                    _("{label}: band '{b_id}': give min and/or max, or 'when'").format(
+                        label=label, b_id=b.id
+                    ),
+                )
                 continue
             else:
                 lo = -math.inf if b.min is None else b.min
                 hi = math.inf if b.max is None else b.max
                 if lo > hi:
                     self.problem(
-                        (*where, "min"), f"{label}: band '{b.id}': min ({lo:g}) is larger than max ({hi:g})"
+                        (*where, "min"),
+                        _("{label}: band '{b_id}': min ({lo:g}) is larger than max ({hi:g})").format(
+                            label=label, b_id=b.id, lo=lo, hi=hi
+                        ),
                     )
                     continue
                 ranges.append((j, lo, hi))
@@ -1267,7 +1413,8 @@ class _Compiler:
             )
         if ranges and len(ranges) != len(specs):
             self.problem(
-                (*path, "bands"), f"{label}: bands: use ranges (min, max) or conditions (when), not both"
+                (*path, "bands"),
+                _("{label}: bands: use ranges (min, max) or conditions (when), not both").format(label=label),
             )
         elif ranges:
             for message, (j, key) in _band_gaps(score, sorted(ranges, key=lambda r: (r[1], r[2])), "bands"):
@@ -1286,14 +1433,16 @@ class _Compiler:
                 tuple(_words(s, langs) for s in lv.next_steps),
             )
         if not raw.levels:
-            self.problem((), "the ruleset declares no 'levels'")
+            self.problem((), _("the ruleset declares no 'levels'"))
             return levels
         used_by_flags = {rf.level for rf in raw.red_flags}
         for i, rf in enumerate(raw.red_flags):
             if rf.level not in levels:
                 self.problem(
                     ("red_flags", i, "level"),
-                    f"{self.label(('red_flags', i))}: level '{rf.level}' must also be declared under 'levels'",
+                    _("{where}: level '{rf_level}' must also be declared under 'levels'").format(
+                        where=self.label(("red_flags", i)), rf_level=rf.level
+                    ),
                 )
         outcome_levels = {o.level for o in raw.outcomes}
         flag_ranks = [levels[lv].rank for lv in used_by_flags if lv in levels]
@@ -1301,8 +1450,9 @@ class _Compiler:
             if o.level in levels and flag_ranks and levels[o.level].rank > min(flag_ranks):
                 self.problem(
                     ("outcomes", i, "level"),
-                    f"{self.label(('outcomes', i))}: level '{o.level}' is listed as more urgent than a red-flag "
-                    "level; red-flag levels must come last in 'levels'",
+                    _(
+                        "{where}: level '{o_level}' is listed as more urgent than a red-flag level; red-flag levels must come last in 'levels'"
+                    ).format(where=self.label(("outcomes", i)), o_level=o.level),
                 )
         del outcome_levels
         return levels
@@ -1335,8 +1485,12 @@ class _Compiler:
                     where = (*path, lang) if lang else path
                     self.problem(
                         where,
-                        f"{self.label(path)}: unknown placeholder '{{{name}}}'{suggest(name, PLACEHOLDERS)}; "
-                        f"allowed: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                        _("{where}: unknown placeholder '{{{name}}}'{hint}; allowed: {join}").format(
+                            where=self.label(path),
+                            name=name,
+                            hint=suggest(name, PLACEHOLDERS),
+                            join=", ".join("{" + p + "}" for p in PLACEHOLDERS),
+                        ),
                     )
 
     def build_unchecked(self, raw: m.Rec, levels: Mapping[str, Level], langs: list[str]) -> Unchecked | None:
@@ -1355,15 +1509,18 @@ class _Compiler:
         if spec.level not in levels:
             self.problem(
                 (*path, "level"),
-                f"unchecked: unknown level '{spec.level}'{suggest(spec.level, list(levels))}",
+                _("unchecked: unknown level '{spec_level}'{hint}").format(
+                    spec_level=spec.level, hint=suggest(spec.level, list(levels))
+                ),
             )
             return None
         outcome_ranks = [levels[o.level].rank for o in raw.outcomes if o.level in levels]
         if outcome_ranks and levels[spec.level].rank <= max(outcome_ranks):
             self.problem(
                 (*path, "level"),
-                f"unchecked: level '{spec.level}' must be more urgent than every outcome's level, so that a "
-                "warning sign that could not be ruled out never gives a physical-therapy result",
+                _(
+                    "unchecked: level '{spec_level}' must be more urgent than every outcome's level, so that a warning sign that could not be ruled out never gives a physical-therapy result"
+                ).format(spec_level=spec.level),
             )
         return Unchecked(
             spec.level,
@@ -1386,39 +1543,50 @@ class _Compiler:
             if s.id in questions:
                 self.problem(
                     ("scores", i, "id"),
-                    f"{self.label(('scores', i))}: the id '{s.id}' is also a question's id; an outcome "
-                    "condition could not tell them apart",
+                    _(
+                        "{where}: the id '{s_id}' is also a question's id; an outcome condition could not tell them apart"
+                    ).format(where=self.label(("scores", i)), s_id=s.id),
                 )
         names = {**questions, **score_names}
         by_id = {s.id: s for s in scores}
         outcomes: list[Outcome] = []
         bands: dict[str, list[tuple[int, float, float]]] = {}
         if not raw.outcomes:
-            self.problem((), "the ruleset declares no 'outcomes'")
+            self.problem((), _("the ruleset declares no 'outcomes'"))
         for i, o in enumerate(raw.outcomes):
             path: Path = ("outcomes", i)
             if o.level not in levels:
                 self.problem(
                     (*path, "level"),
-                    f"{self.label(path)}: unknown level '{o.level}'{suggest(o.level, list(levels))}",
+                    _("{where}: unknown level '{o_level}'{hint}").format(
+                        where=self.label(path), o_level=o.level, hint=suggest(o.level, list(levels))
+                    ),
                 )
             cond = None
             if o.when is not None:
                 if o.score is not None or o.min is not None or o.max is not None:
                     self.problem(
-                        path, f"{self.label(path)}: give either 'when' or a score band (score, min, max)"
+                        path,
+                        _("{where}: give either 'when' or a score band (score, min, max)").format(
+                            where=self.label(path)
+                        ),
                     )
                     continue
                 cond = self.condition((*path, "when"), o.when, names)
             elif o.score is None:
                 self.problem(
-                    path, f"{self.label(path)}: give either 'when' or a score band (score, min, max)"
+                    path,
+                    _("{where}: give either 'when' or a score band (score, min, max)").format(
+                        where=self.label(path)
+                    ),
                 )
                 continue
             elif o.score not in by_id:
                 self.problem(
                     (*path, "score"),
-                    f"{self.label(path)}: unknown score '{o.score}'{suggest(o.score, list(by_id))}",
+                    _("{where}: unknown score '{o_score}'{hint}").format(
+                        where=self.label(path), o_score=o.score, hint=suggest(o.score, list(by_id))
+                    ),
                 )
                 continue
             else:
@@ -1426,7 +1594,10 @@ class _Compiler:
                 hi = math.inf if o.max is None else o.max
                 if lo > hi:
                     self.problem(
-                        (*path, "min"), f"{self.label(path)}: min ({lo:g}) is larger than max ({hi:g})"
+                        (*path, "min"),
+                        _("{where}: min ({lo:g}) is larger than max ({hi:g})").format(
+                            where=self.label(path), lo=lo, hi=hi
+                        ),
                     )
                     continue
                 bands.setdefault(o.score, []).append((i, lo, hi))
@@ -1447,12 +1618,15 @@ def _band_gaps(
     """Gaps and overlaps of ranges (index, low, high), sorted, over a score's range: (message, (index, key))."""
     out: list[tuple[str, tuple[int, str]]] = []
     step = 1.0 if score.integral else 0.0
-    name = f"{what} bands for '{score.id}'" if what == "outcome" else "bands"
+    name = _("outcome bands for '{score_id}'").format(score_id=score.id) if what == "outcome" else _("bands")
+    thing = _("outcome") if what == "outcome" else _("bands")
     first = group[0]
     if first[1] > score.low:
         out.append(
             (
-                f"{name} leave a gap: scores from {score.low:g} to {first[1] - step:g} match no band",
+                _("{name} leave a gap: scores from {score_low:g} to {value:g} match no band").format(
+                    name=name, score_low=score.low, value=first[1] - step
+                ),
                 (first[0], "min"),
             )
         )
@@ -1460,24 +1634,31 @@ def _band_gaps(
         if nlo <= phi and not (step == 0 and nlo == phi):
             out.append(
                 (
-                    f"{name} overlap: {what} {pi + 1} reaches {phi:g}, {what} {ni + 1} starts at {nlo:g}",
+                    _("{name} overlap: {thing} {pi} reaches {phi:g}, {thing} {ni} starts at {nlo:g}").format(
+                        name=name, thing=thing, pi=pi + 1, phi=phi, ni=ni + 1, nlo=nlo
+                    ),
                     (ni, "min"),
                 )
             )
         elif nlo > phi + step or (step and math.floor(phi) + 1 < nlo):  # a whole score between them
             gap_hi = nlo - step
             text = (
-                f"{name} leave a gap: scores above {phi:g} and below {nlo:g} match no band"
+                _("{name} leave a gap: scores above {phi:g} and below {nlo:g} match no band").format(
+                    name=name, phi=phi, nlo=nlo
+                )
                 if step == 0
-                else f"{name} leave a gap: scores from {math.floor(phi) + 1:g} to {math.ceil(gap_hi):g} "
-                "match no band"
+                else _("{name} leave a gap: scores from {floor:g} to {ceil:g} match no band").format(
+                    name=name, floor=math.floor(phi) + 1, ceil=math.ceil(gap_hi)
+                )
             )
             out.append((text, (ni, "min")))
     last = group[-1]
     if last[2] < score.high:
         out.append(
             (
-                f"{name} leave a gap: scores above {last[2]:g} (up to {score.high:g}) match no band",
+                _("{name} leave a gap: scores above {last:g} (up to {score_high:g}) match no band").format(
+                    name=name, last=last[2], score_high=score.high
+                ),
                 (last[0], "max"),
             )
         )
@@ -1512,10 +1693,9 @@ def check_skip_logic(ruleset: Ruleset, limit: int | None = None) -> tuple[list[P
             errors.append(
                 at(
                     ("red_flags", i, "when"),
-                    f"red_flags[{i + 1}] '{rf.id}'.when: with {describe_answers(answers)}, '{hidden}' is not "
-                    "asked, so this warning sign could never be ruled out for someone who answered every "
-                    "question shown (everyone like that would be told some warning signs could not be "
-                    f"checked). Add what '{hidden}' is asked after, for example '<its ask_if> and {hidden}'",
+                    _(
+                        "red_flags[{i_number}] '{rf_id}'.when: with {answers}, '{hidden}' is not asked, so this warning sign could never be ruled out for someone who answered every question shown (everyone like that would be told some warning signs could not be checked). Add what '{hidden}' is asked after, for example '<its ask_if> and {hidden}'"
+                    ).format(i_number=i + 1, rf_id=rf.id, answers=describe_answers(answers), hidden=hidden),
                 )
             )
     for q in ruleset.questions:
@@ -1524,26 +1704,25 @@ def check_skip_logic(ruleset: Ruleset, limit: int | None = None) -> tuple[list[P
             continue
         answers, hidden = found
         path: Path = ("questions", q.order, "ask_if")
-        why = (
-            f"questions[{q.order + 1}] '{q.id}'.ask_if: with {describe_answers(answers)}, '{hidden}' is not "
-            f"asked, so this ask_if cannot be decided and '{q.id}' is not asked either, although every "
-            "question shown was answered"
-        )
+        why = _(
+            "questions[{q_order}] '{q_id}'.ask_if: with {answers}, '{hidden}' is not asked, so this ask_if cannot be decided and '{q_id}' is not asked either, although every question shown was answered"
+        ).format(q_order=q.order + 1, q_id=q.id, answers=describe_answers(answers), hidden=hidden)
         if q.safety:
             errors.append(
                 at(
                     path,
-                    f"{why}; a safety question hidden this way leaves its warning sign unchecked for everyone "
-                    "it hides it from. Write the ask_if so it is true or false whenever the questions it looks "
-                    "at are shown (for example 'a and b' where b is asked only if a), or drop the ask_if",
+                    _(
+                        "{why}; a safety question hidden this way leaves its warning sign unchecked for everyone it hides it from. Write the ask_if so it is true or false whenever the questions it looks at are shown (for example 'a and b' where b is asked only if a), or drop the ask_if"
+                    ).format(why=why),
                 )
             )
         else:
             warnings.append(
                 at(
                     path,
-                    f"{why} (fine if '{q.id}' is meant to follow '{hidden}'; to say so, and silence this "
-                    f"warning, add what '{hidden}' is asked after: '<its ask_if> and ...')",
+                    _(
+                        "{why} (fine if '{q_id}' is meant to follow '{hidden}'; to say so, and silence this warning, add what '{hidden}' is asked after: '<its ask_if> and ...')"
+                    ).format(why=why, q_id=q.id, hidden=hidden),
                 )
             )
     return errors, warnings
@@ -1640,7 +1819,7 @@ def compile_ruleset(
     raw = compiler.validate_shape()
     ruleset = None if raw is None else compiler.build(raw, sha256, origin, modules)
     if compiler.problems or ruleset is None:
-        raise RulesError(compiler.problems or [Problem("the ruleset is not valid", origin)])
+        raise RulesError(compiler.problems or [Problem(_("the ruleset is not valid"), origin)])
     return attach(ruleset, modules) if modules else ruleset
 
 
@@ -1650,7 +1829,7 @@ def compile_module(data: Any, *, sha256: str = "", origin: str = "", locate: Loc
     raw = compiler.validate_shape()
     module = None if raw is None else compiler.build_module(raw, sha256, origin)
     if compiler.problems or module is None:
-        raise RulesError(compiler.problems or [Problem("the module is not valid", origin)])
+        raise RulesError(compiler.problems or [Problem(_("the module is not valid"), origin)])
     return module
 
 
@@ -1683,17 +1862,33 @@ def attach(ruleset: Ruleset, modules: Sequence[Module]) -> Ruleset:
     host_names = {q.id: _question_info(q) for q in questions if q.module is None}
 
     def whose(module_id: str | None) -> str:
-        return f"module '{module_id}'" if module_id else f"the ruleset '{ruleset.id}'"
+        return (
+            _("module '{module_id}'").format(module_id=module_id)
+            if module_id
+            else _("the ruleset '{ruleset_id}'").format(ruleset_id=ruleset.id)
+        )
 
     for mod in new:
 
         def bad(message: str, path: Path = (), mod: Module = mod) -> None:
             file, line, col = mod.locate(path, 0) if mod.locate else (mod.origin, 0, 0)
-            problems.append(Problem(f"module '{mod.id}': {message}", file or mod.origin, line, col))
+            problems.append(
+                Problem(
+                    _("module '{module_id}': {message}").format(module_id=mod.id, message=message),
+                    file or mod.origin,
+                    line,
+                    col,
+                )
+            )
 
         for i, q in enumerate(mod.questions):
             if q.id in by_id:
-                bad(f"question id '{q.id}' is also used by {whose(owner[q.id])}", ("questions", i, "id"))
+                bad(
+                    _("question id '{q_id}' is also used by {whose}").format(
+                        q_id=q.id, whose=whose(owner[q.id])
+                    ),
+                    ("questions", i, "id"),
+                )
                 continue
             placed = q._replace(order=len(questions))
             questions.append(placed)
@@ -1701,20 +1896,40 @@ def attach(ruleset: Ruleset, modules: Sequence[Module]) -> Ruleset:
             owner[q.id] = mod.id
         for sid, sec in mod.sections.items():
             if sid in sections:
-                bad(f"section id '{sid}' is also used by {whose(sections[sid].module)}")
+                bad(
+                    _("section id '{sid}' is also used by {whose}").format(
+                        sid=sid, whose=whose(sections[sid].module)
+                    )
+                )
             else:
                 sections[sid] = sec
         for sid, src in mod.sources.items():
             if sid in sources and sources[sid] != src:
-                bad(f"source id '{sid}' is also used, with another citation, by the rules it joins")
+                bad(
+                    _("source id '{sid}' is also used, with another citation, by the rules it joins").format(
+                        sid=sid
+                    )
+                )
             sources.setdefault(sid, src)
         for i, sc in enumerate(mod.scores):
             if sc.id in RESERVED_SCORE_IDS:
-                bad(f"score id '{sc.id}' is a name batch output already uses; choose another", ("scores", i))
+                bad(
+                    _("score id '{sc_id}' is a name batch output already uses; choose another").format(
+                        sc_id=sc.id
+                    ),
+                    ("scores", i),
+                )
                 continue
             if sc.id in score_owner or sc.id in host_names:
-                what = "score" if sc.id in score_owner else "question"
-                bad(f"score id '{sc.id}' is also a {what} of {whose(score_owner.get(sc.id))}", ("scores", i))
+                also = (
+                    _("score id '{sc_id}' is also a score of {whose}")
+                    if sc.id in score_owner
+                    else _("score id '{sc_id}' is also a question of {whose}")
+                )
+                bad(
+                    also.format(sc_id=sc.id, whose=whose(score_owner.get(sc.id))),
+                    ("scores", i),
+                )
                 continue
             scores.append(sc)
             score_owner[sc.id] = mod.id
@@ -1722,13 +1937,18 @@ def attach(ruleset: Ruleset, modules: Sequence[Module]) -> Ruleset:
             target = ruleset.by_id.get(feed.question)
             if target is None or target.module is not None:
                 bad(
-                    f"it answers the screening question '{feed.question}', which the ruleset '{ruleset.id}' "
-                    "does not have; its answers could show a warning sign these rules would never see, so "
-                    "it cannot be added to them",
+                    _(
+                        "it answers the screening question '{feed_question}', which the ruleset '{ruleset_id}' does not have; its answers could show a warning sign these rules would never see, so it cannot be added to them"
+                    ).format(feed_question=feed.question, ruleset_id=ruleset.id),
                     ("feeds", i, "question"),
                 )
             elif target.type != "boolean":
-                bad(f"it can only answer a yes/no question, and '{feed.question}' is not one", ("feeds", i))
+                bad(
+                    _("it can only answer a yes/no question, and '{feed_question}' is not one").format(
+                        feed_question=feed.question
+                    ),
+                    ("feeds", i),
+                )
             else:
                 feeds.append(feed)
         if mod.intended_when is not None:
@@ -1736,11 +1956,20 @@ def attach(ruleset: Ruleset, modules: Sequence[Module]) -> Ruleset:
                 audience[mod.id] = compile_condition(mod.intended_when, host_names)
             except ConditionError as exc:
                 notices.append(
-                    f"{mod.short}: it is meant for {mod.intended_for or 'a narrower group'}, and these rules "
-                    f"cannot check that ({exc.message})"
+                    _(
+                        "{mod_short}: it is meant for {value}, and these rules cannot check that ({exc_message})"
+                    ).format(
+                        mod_short=mod.short,
+                        value=mod.intended_for or _("a narrower group"),
+                        exc_message=exc.message,
+                    )
                 )
         elif str(mod.intended_for):
-            notices.append(f"{mod.short}: it is meant for {mod.intended_for}")
+            notices.append(
+                _("{mod_short}: it is meant for {mod_intended_for}").format(
+                    mod_short=mod.short, mod_intended_for=mod.intended_for
+                )
+            )
     if problems:
         raise RulesError(problems)
     every = (*ruleset.modules, *new)

@@ -292,7 +292,9 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                     if key_node.value in seen_keys:
                         km = key_node.start_mark
                         problems.append(
-                            Problem(f"duplicate key '{key_node.value}'", name, km.line + 1, km.column + 1)
+                            Problem(
+                                _("duplicate key '{key}'").format(key=key_node.value), name, km.line + 1, km.column + 1
+                            )
                         )
                     seen_keys.add(key_node.value)
                 hidden = _hidden(key_node, name) if isinstance(key_node, yaml.ScalarNode) else None
