@@ -155,3 +155,19 @@ def test_history_list_and_export(tmp_path: Path, _isolated_home: Path) -> None:
         r = CliRunner().invoke(app, args)
         assert r.exit_code == 0, r.output
         assert_safe(r.stdout)
+
+
+def test_no_unseen_character_hides_a_formula() -> None:
+    """Every character a reader does not see (controls, format characters such as the soft hyphen, spaces)
+    before a formula character still gets the cell neutralised: found by the property test with '\\xad='."""
+    import sys
+
+    unseen = [
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zs") and chr(c) not in ",;|\t\r\n" + BREAKS
+    ]
+    assert "\xad" in unseen and "\u061c" in unseen and "\U000e0001" in unseen
+    for ch in unseen:
+        for formula in ("=1+1", "+1", "-1", "@SUM(A1)", "＝1"):
+            assert_safe(cell(ch + formula))

@@ -30,8 +30,15 @@ FORMULA = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20\ufe62\ufe63\ufe66\ufe6b\u2
 # str.splitlines() takes VT, FF, FS, GS, RS, NEL and the Unicode line and paragraph separators as ones).
 SPLITS = ",;|\t\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 # What may stand unseen before a formula character and be skipped by a spreadsheet that trims: spaces of
-# every width, zero-width and direction marks, the byte-order mark, and the other control characters.
-_BLANK = "[ \u00a0\u1680\u180e\u2000-\u200f\u202a-\u202f\u205f-\u206f\u3000\ufeff\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]"
+# every width, zero-width and direction marks, the byte-order mark, the other control characters, and every
+# other format character (Unicode category Cf: the soft hyphen, Arabic and Syriac marks, interlinear
+# annotation, Egyptian format controls, tags), none of which a reader sees.
+_BLANK = (
+    "[ \u00a0\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u1680\u180e\u2000-\u200f"
+    "\u202a-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
 _F = "[" + re.escape("".join(sorted(FORMULA))) + "]"
 _S = "[" + re.escape(SPLITS) + "]"
 _RISKY = re.compile(f"(?:^|{_S}){_BLANK}*{_F}")
