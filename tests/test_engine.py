@@ -472,3 +472,21 @@ def test_what_would_change_tries_a_bounded_number_of_answers(tmp_path: Any) -> N
     assert result.level == "low"
     assert calls <= explain_module.MAX_TRIALS + 1
     assert any(c.level == "high" for c in result.what_would_change)
+
+
+def test_the_tools_own_unchecked_wording_speaks_every_declared_language(tmp_path: Any) -> None:
+    """A ruleset in English and Spanish with no 'unchecked:' of its own: the tool's fallback result for
+    warning signs that could not be ruled out is said in Spanish too, never English to a Spanish reader."""
+    from pathlib import Path
+
+    bundled = Path(__file__).resolve().parent.parent / "rules" / "pt-screen.yaml"
+    text = bundled.read_text(encoding="utf-8")
+    start, end = text.index("\nunchecked:\n"), text.index("\noutcomes:\n")
+    path = tmp_path / "no-unchecked.yaml"
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    loaded = load_ruleset(path)
+    assert loaded.unchecked is not None
+    assert loaded.unchecked.title.get("en") == "Some warning signs could not be checked"
+    assert loaded.unchecked.title.get("es") == "No se pudieron revisar algunas señales de alarma"
+    assert all("médico" in step.get("es") for step in loaded.unchecked.next_steps)
+    assert "médico" in loaded.unchecked.advice.get("es")

@@ -49,8 +49,6 @@ NOT_SHOWN = {
     "io/answers_file.py": {"KIND"},  # a key of io.yamlfile's sentences
     "cli/rules_cmd.py": {"lines"},
     "render/trend.py": {"_CSS"},
-    # the bundled fallback wording of a ruleset's 'unchecked' result: ruleset text (core.language), not the tool's
-    "core/ruleset.py": {"DEFAULT_UNCHECKED"},
     "core/conditions.py": {"symbols", "_A_LIST"},  # operators as written in conditions; English grammar  # the HTML page's style sheet  # comments of the YAML wording template (a file for clinics' editors)
 }
 

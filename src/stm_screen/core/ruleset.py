@@ -16,7 +16,7 @@ from stm_screen.core.conditions import Condition, ConditionError, NameInfo, comp
 from stm_screen.core.contacts import PLACEHOLDERS, placeholders
 from stm_screen.core.language import LANG_CODE, resolve
 from stm_screen.errors import Problem, RulesError
-from stm_screen.i18n import N_, _
+from stm_screen.i18n import N_, _, gettext_in
 
 Path = tuple[str | int, ...]
 Locate = Callable[[Path, int], tuple[str, int, int]]
@@ -246,11 +246,13 @@ class Unchecked(NamedTuple):
 
 
 DEFAULT_UNCHECKED = (
-    "Some warning signs could not be checked",
-    "Some safety questions were answered 'not sure' or not answered, so this screening cannot rule out "
-    "a problem that a doctor should check first. Please talk to a doctor before you start any new "
-    "treatment for this pain.",
-    ("Contact your doctor and tell them which questions below you could not answer.",),
+    N_("Some warning signs could not be checked"),
+    N_(
+        "Some safety questions were answered 'not sure' or not answered, so this screening cannot rule out "
+        "a problem that a doctor should check first. Please talk to a doctor before you start any new "
+        "treatment for this pain."
+    ),
+    (N_("Contact your doctor and tell them which questions below you could not answer."),),
 )
 
 
@@ -1502,9 +1504,12 @@ class _Compiler:
             if not flag_levels:
                 return None
             title, advice, steps = DEFAULT_UNCHECKED
-            return Unchecked(
-                flag_levels[0], Words({}, title), Words({}, advice), tuple(Words({}, s) for s in steps)
-            )
+
+            def tool_words(text: str) -> Words:
+                """The tool's own wording, in every language the ruleset declares that the tool speaks."""
+                return Words({lang: gettext_in(lang, text) for lang in langs}, text) if langs else Words({}, text)
+
+            return Unchecked(flag_levels[0], tool_words(title), tool_words(advice), tuple(map(tool_words, steps)))
         path: Path = ("unchecked",)
         if spec.level not in levels:
             self.problem(
