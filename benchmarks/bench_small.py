@@ -28,27 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import gen_records  # noqa: E402
-
-BARE_APP = """
-import typer
-
-app = typer.Typer()
-
-
-@app.command()
-def score(path: str, fmt: str = typer.Option("text", "--format")) -> None:
-    with open(path, encoding="utf-8") as handle:
-        print(handle.read())
-
-
-@app.command()
-def other() -> None:
-    pass
-
-
-if __name__ == "__main__":
-    app()
-"""
+from bench_score import BARE_APP  # noqa: E402  (the same bare Typer floor as bench_score)
 
 ANSWERS = {
     "age_years": 52,

@@ -441,27 +441,8 @@ class Batch:
                 return None, n + 1
             return fixed, n
 
-        env: dict[str, Any] = {
-            "GM": rs.gmemo,
-            "KEYED": rs.keyed,
-            "key_slow": rs.key_slow,
-            "for_key": rs.outcome_for_key,
-            "gget": rs.group_cells(),
-            "iget": rs.indiv_cells(),
-            "put": writer.put,
-            "write": writer.write,
-            "note_bad": writer.note_bad,
-            "progress": self.progress,
-            "position": src.position,
-            "rid_of": rid_of,
-            "odd": odd,
-            "PLAN": plan,
-        }
-        for k, memo in enumerate(rs.imemos):
-            env[f"M{k}"] = memo
-        for k, jmemo in enumerate(rs.jmemos):
-            env[f"J{k}"] = jmemo
-        env["skip"] = self._skipper(plan, writer)
+        env = self._loop_env(rs, writer, src, plan, rid_of=rid_of, odd=odd)
+        env.update(gget=rs.group_cells(), iget=rs.indiv_cells(), skip=self._skipper(plan, writer))
         loop = _compile_loop(plan, rs, writer, env, watched=self.progress is not _no_progress)
         compiled.append(loop)
         writer.begin()
@@ -577,6 +558,30 @@ class Batch:
 
     # --- records (JSON, JSONL, FHIR) ----------------------------------------------------------------------
 
+    def _loop_env(
+        self, rs: RecordScorer, writer: Writer, src: Any, plan: Plan, *, rid_of: Any, odd: Any
+    ) -> dict[str, Any]:
+        """The names a compiled loop (:func:`_compile_loop`) reads, common to tables and JSON records."""
+        env: dict[str, Any] = {
+            "GM": rs.gmemo,
+            "KEYED": rs.keyed,
+            "key_slow": rs.key_slow,
+            "for_key": rs.outcome_for_key,
+            "put": writer.put,
+            "write": writer.write,
+            "note_bad": writer.note_bad,
+            "progress": self.progress,
+            "position": src.position,
+            "rid_of": rid_of,
+            "odd": odd,
+            "PLAN": plan,
+        }
+        for k, memo in enumerate(rs.imemos):
+            env[f"M{k}"] = memo
+        for k, jmemo in enumerate(rs.jmemos):
+            env[f"J{k}"] = jmemo
+        return env
+
     def _record_loop(
         self,
         entry: _KeySet,
@@ -596,26 +601,8 @@ class Batch:
         def odd(row: list[Any], n: int) -> tuple[list[Any] | None, int]:  # pragma: no cover - never called
             raise AssertionError("a record's cells are as many as its keys")
 
-        env: dict[str, Any] = {
-            "GM": rs.gmemo,
-            "KEYED": rs.keyed,
-            "key_slow": rs.key_slow,
-            "for_key": rs.outcome_for_key,
-            "score_row": rs.score_row,
-            "put": writer.put,
-            "write": writer.write,
-            "note_bad": writer.note_bad,
-            "progress": self.progress,
-            "position": src.position,
-            "rid_of": entry.rid,
-            "odd": odd,
-            "PLAN": plan,
-            "skip": skip,
-        }
-        for k, memo in enumerate(rs.imemos):
-            env[f"M{k}"] = memo
-        for k, jmemo in enumerate(rs.jmemos):
-            env[f"J{k}"] = jmemo
+        env = self._loop_env(rs, writer, src, plan, rid_of=entry.rid, odd=odd)
+        env.update(score_row=rs.score_row, skip=skip)
         return _compile_loop(plan, rs, writer, env, watched=self.progress is not _no_progress, loose=True)
 
     def _record_plan(self, keys: tuple[str, ...], preset: Preset, src: RecordSource) -> Plan:
