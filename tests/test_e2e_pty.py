@@ -33,13 +33,14 @@ UP = "\x1b[A"
 
 
 def yes_no(child: pexpect.spawn[Any], question: str, yes: bool, safety: bool = True) -> None:
-    """Arrow keys like a person. A safety question (Yes, No, Not sure) starts on Help; others on Yes."""
+    """Arrow keys like a person. The pointer starts on Help (nothing is chosen in advance): a safety
+    question has Yes, No, Not sure above it, others Yes, No."""
     child.expect(question)
     child.expect("Back to the previous question")  # the whole list is on screen
     if safety:
         child.send(UP * (3 if yes else 2) + ENTER)
     else:
-        child.send((DOWN if not yes else "") + ENTER)
+        child.send(UP * (2 if yes else 1) + ENTER)
 
 
 SAFETY_ASKED = (  # 42 years old, neck pain for 18 months: the safety questions asked, in order
@@ -79,7 +80,7 @@ def test_a_person_answers_through_to_the_result(tmp_path: Path) -> None:
     child.expect("Where is the pain")
     child.send(DOWN * 2 + " " + ENTER)  # neck or shoulder
     child.expect("how has the pain changed")
-    child.send(DOWN + ENTER)  # the same
+    child.send(UP * 2 + ENTER)  # the same (the pointer starts on Help, under the three answers)
     child.expect("how bad has the pain been")
     child.send("<" + ENTER)  # changed my mind: back
     child.expect("how has the pain changed")

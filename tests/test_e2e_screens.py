@@ -220,3 +220,37 @@ def test_a_summary_of_many_warning_signs_fits_a_small_screen_and_keeps_an_emerge
     assert any(line.startswith("• [SEE A DOCTOR] A painful or swollen calf. How soon: today") for line in summary)
     emergency = render_plain(score_data(ruleset, {**many, "bladder_bowel_change": True}), width=80, room=8)
     assert "Go to an emergency department now" in emergency.split("\nSUMMARY\n")[1]
+
+
+def test_enter_alone_on_a_yes_no_or_choice_question_records_nothing(tmp_path: Path) -> None:
+    """A tired patient presses Enter without choosing: the help is shown and the question asked again; no
+    'Yes' (or first choice) is recorded for them."""
+    term = Term(["--lang", "en"], tmp_path / "home", 80, 24)
+    term.expect("How old are you")
+    term.send("40" + ENTER)
+    term.expect("Are you pregnant")
+    term.expect("Back to the previous question")
+    term.send(ENTER)
+    term.expect("It is not a warning sign in itself")  # its help
+    term.expect("Are you pregnant")
+    term.expect("Back to the previous question")
+    term.settle()
+    assert "Are you pregnant, or have you had a baby in the last 6 months? Yes" not in term.flat()
+    term.send("2" + ENTER)
+    term.expect("How long have you had this pain")
+    term.send("8" + ENTER)
+    term.expect("Where is the pain")
+    term.send(" " + ENTER)
+    term.expect("how has the pain changed")
+    term.expect("Back to the previous question")
+    term.send(ENTER)
+    term.expect("Help: ")
+    term.expect("how has the pain changed")
+    term.expect("Back to the previous question")
+    term.settle()
+    assert "Getting better" in term.display()  # offered, not taken
+    assert "how has the pain changed? Getting better" not in term.flat()
+    term.child.sendintr()
+    assert term.finish() == 130
+    saved = json.loads(next((tmp_path / "home" / "data").glob("resume-*.json")).read_text(encoding="utf-8"))
+    assert "pain_trend" not in json.dumps(saved) and saved["answers"]["pregnant"] is False

@@ -194,6 +194,22 @@ def test_a_safety_question_has_no_answer_chosen_in_advance(ruleset: Any, plain: 
     assert prompter.asked[0] == (["yes", "no", HELP.key, BACK.key], "no")
 
 
+@pytest.mark.parametrize("plain", [False, True])
+@pytest.mark.parametrize("qid", ["pregnant", "pain_trend"])
+def test_a_question_asked_for_the_first_time_has_no_answer_chosen_in_advance(
+    ruleset: Any, plain: bool, qid: str
+) -> None:
+    """Outside the safety group too: Enter alone never records an answer the person did not choose (the
+    pointer starts on Help in the arrow-key prompt; plain mode has no default)."""
+    before = {q.id: CALM[q.id] for q in ruleset.questions if q.order < ruleset.by_id[qid].order}
+    before["pain_areas"] = frozenset(before.get("pain_areas", ()))
+    flow = Flow(ruleset, {k: v for k, v in before.items() if k != "pain_areas" or v})
+    prompter = Defaults([CALM[qid] if isinstance(CALM[qid], str) else "no"], plain)
+    Questionnaire(flow, prompter).ask(ruleset.by_id[qid])  # type: ignore[arg-type]
+    _keys, default = prompter.asked[0]
+    assert default == (None if plain else HELP.key)
+
+
 def test_the_emergency_choice_offers_going_back_and_has_no_default_in_plain_mode(ruleset: Any) -> None:
     before = {
         q.id: CALM[q.id] for q in ruleset.questions if q.order < ruleset.by_id["bladder_bowel_change"].order

@@ -237,9 +237,11 @@ class Questionnaire:
                 if q.unsure:
                     options.append(shown(NOT_SURE, lang))
                 key_default = default if isinstance(default, str) else None
-            if q.safety:
-                # A safety question is never answered by Enter alone: no answer is pre-selected (in the
-                # arrow-key prompt the pointer starts on Help, so Enter shows the help).
+            if q.safety or key_default is None:
+                # No answer is ever recorded that the person did not choose: nothing is pre-selected (in the
+                # arrow-key prompt the pointer starts on Help, so Enter alone shows the help, and typing
+                # Enter in plain mode asks for a number). A safety question is not even pre-set to the
+                # answer given before: it is chosen again when asked again.
                 key_default = None if self.prompter.plain else HELP.key
             key = p.select(message, [*options, shown(HELP), shown(BACK)], default=key_default)
             if key == HELP.key:
