@@ -254,3 +254,34 @@ def test_enter_alone_on_a_yes_no_or_choice_question_records_nothing(tmp_path: Pa
     assert term.finish() == 130
     saved = json.loads(next((tmp_path / "home" / "data").glob("resume-*.json")).read_text(encoding="utf-8"))
     assert "pain_trend" not in json.dumps(saved) and saved["answers"]["pregnant"] is False
+
+
+@pytest.mark.parametrize("accessible", [False, True])
+def test_at_60x20_the_headline_and_what_to_do_are_on_screen_after_the_offer_of_a_copy(
+    tmp_path: Path, ruleset: Any, accessible: bool
+) -> None:
+    """The summary scrolls off a small screen while the copy is offered: the headline and the first step
+    (how soon) are said again after it, under the line that says where the copy is."""
+    from tests._keys import plain_lines
+
+    env = {"ACCESSIBLE": "1"} if accessible else {}
+    term = Term(["--lang", "en"], tmp_path / "home", 60, 20, **env)
+    if accessible:
+        for line in plain_lines(ruleset, PT):
+            term.sendline(line)
+        term.sendline("")  # the review: show my result
+        term.expect("Type a number from 1 to 3")
+        term.sendline("1")
+    else:
+        answer(term, ruleset, PT)
+        term.expect("Show my result")
+        term.send(ENTER)
+        term.expect("No, thank you")
+        term.send(ENTER)  # the PDF
+    assert term.finish() == 0
+    screen = term.flat()
+    assert "bring it with you" in screen
+    assert "Your result, once more: " in screen
+    assert "Seeing a physical therapist is recommended" in screen
+    assert "Try to book a physical therapy assessment in the next two weeks." in screen
+    assert screen.endswith("It is a screening aid, not a diagnosis.")

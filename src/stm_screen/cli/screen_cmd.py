@@ -733,6 +733,7 @@ def _screen_one(
     resume_files.release(path, lock)
     if report is None and offer_copy:
         kept = offer_report(result, ruleset, prompter, stamp) is not None
+        show_recap(result, prompter)
     return Done(result, kept)
 
 
@@ -904,6 +905,16 @@ def show_result(result: Result, prompter: Prompter, stamp: Stamp | None = None) 
     console = make_console(file=sys.stdout, width=_result_width())
     # Plain questionnaire output is what a screen reader gets: the score in words, without the bar.
     print_result(result, console, plain=prompter.plain, bar=not prompter.plain, stamp=stamp, height=_height())
+
+
+def show_recap(result: Result, prompter: Prompter) -> None:
+    """After the offer of a copy: the headline and what to do first again, the last thing on screen (on a
+    small terminal the summary has scrolled off by then)."""
+    from stm_screen.render.console import make_console
+    from stm_screen.render.text import print_recap
+
+    console = make_console(file=sys.stdout, width=_result_width())
+    print_recap(result, console, plain=prompter.plain)
 
 
 def _height() -> int:

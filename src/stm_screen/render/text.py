@@ -17,7 +17,9 @@ from stm_screen.render.view import CRITERIA_GAP, Item, Stamp, criteria_gap, scor
 __all__ = [
     "CRITERIA_GAP",
     "criteria_gap",
+    "print_recap",
     "print_result",
+    "recap_lines",
     "render_plain",
     "result_lines",
     "sources",
@@ -342,3 +344,45 @@ def print_result(
 
 SUMMARY_RESERVE = 8  # lines kept free under the summary: the offer of a copy (its folder), its answer, the prompt
 BRIEF = (0, 1, 2, 3, 4)  # ever shorter summaries, tried in turn until one fits the screen (summary_lines)
+
+
+def recap_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str]]:
+    """The headline and what to do first, as (style, line) pairs: said again after the offer of a copy, so
+    that on a small screen they are still what the person reads at the end (the summary above may have
+    scrolled off). Every emergency's step is said in full; otherwise the first step, with how soon."""
+    s = view(result).summary
+    sym = symbol_for(result, unicode_ok)
+    bullet = "•" if unicode_ok else "-"
+    emergency = _("EMERGENCY")
+    tag = f"[{s.tag}] " if s.tag and s.tag.upper() not in s.title.upper() else ""
+    out: list[tuple[str, str]] = [("level", f"{sym} {tag}{s.title}".strip())]
+    todo = [i for i in s.todo if i.tag == emergency] or list(s.todo[:1])
+    if todo:
+        out.append(("heading", _("What to do now") if result.warning else _("What to do next")))
+    for item in todo:
+        label = f"[{item.tag}] " if item.tag else ""
+        out.append((item.style, f"{bullet} {label}{item.text}"))
+        if item.detail and item.tag == emergency:
+            out.append(("", f"  {item.detail}"))
+        for line in item.lines:
+            out.append(("flag" if item.style == "flag" else "dim", f"  {line}"))
+    if len(todo) < len(s.todo):
+        out.append(("", _("The other steps are in your result above.")))
+    out.append(("dim", _("It is a screening aid, not a diagnosis.")))
+    return out
+
+
+def print_recap(result: Result, console: Console, plain: bool = False) -> None:
+    """:func:`recap_lines` under a heading (plain text for a screen reader; no frame, few lines)."""
+    unicode_ok = can_encode(console, "•‼●○▲")
+    lines = recap_lines(result, unicode_ok)
+    if plain:
+        text = "\n".join(["", _("Your result, once more:"), *wrap_lines([t for _s, t in lines], console.width)])
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+        return
+    from rich.text import Text
+
+    console.print()
+    console.print(Text(_("Your result, once more:"), style="bold"))
+    for row in _rows(lines, _styles(result)):
+        console.print(row)
