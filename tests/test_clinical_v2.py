@@ -230,6 +230,41 @@ def test_the_last_lines_say_what_to_do_and_how_soon(ruleset: Ruleset) -> None:
     assert "emergency department now" in tail
 
 
+def test_an_unchecked_emergency_sign_is_said_in_full_in_the_summary_beside_a_fired_emergency(
+    ruleset: Ruleset,
+) -> None:
+    """Thoughts of self-harm (an emergency, today) and 'Not sure' about new bladder trouble (an emergency if it
+    fits) and one that needs a doctor: the summary never counts the bladder sign under 'SEE A DOCTOR'; it
+    says what to do if it fits, in full, and only the other sign is counted."""
+    from stm_screen.render.view import summary
+
+    result = result_for(
+        ruleset,
+        self_harm_thoughts=True,
+        self_harm_danger=False,
+        bladder_bowel_change=UNSURE,
+        night_pain=UNSURE,
+    )
+    todo = summary(result).todo
+    bladder = next(i for i in todo if "New bladder or bowel problems" in i.text)
+    assert bladder.tag == "EMERGENCY" and "emergency department now" in bladder.detail
+    (counted,) = [i for i in todo if "could not be checked: see the list above" in i.text]
+    assert counted.text.startswith("1 other warning sign") and counted.tag == "SEE A DOCTOR"
+    assert [i.tag for i in todo][:2] == ["EMERGENCY", "EMERGENCY"]  # emergencies first
+
+
+def test_the_crisis_message_reads_as_sentences_with_the_countrys_line(ruleset: Ruleset) -> None:
+    """'talk to someone today: the Lifeline: call 988, or your doctor' read as one muddle of colons: the
+    doctor and the crisis line are each named in a sentence of their own, in English and in Spanish."""
+    message = next(rf for rf in ruleset.red_flags if rf.id == "self_harm").message
+    mx = load_table().lookup("MX")
+    en = fill(str(message.get("en")), mx, "en")
+    es = fill(str(message.get("es")), mx, "es")
+    assert "You can talk to your doctor, or contact the Línea de la Vida: call 800 911 2000" in en
+    assert "Puede hablar con su médico, o pedir ayuda a la Línea de la Vida: llame al 800 911 2000" in es
+    assert "llame ahora al 911" in es and "a el" not in es
+
+
 def test_crisis_text_is_short_direct_and_says_nobody_was_told(ruleset: Ruleset) -> None:
     for rid in ("self_harm", "self_harm_danger_now"):
         message = str(next(rf for rf in ruleset.red_flags if rf.id == rid).message)

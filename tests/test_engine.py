@@ -488,5 +488,11 @@ def test_the_tools_own_unchecked_wording_speaks_every_declared_language(tmp_path
     assert loaded.unchecked is not None
     assert loaded.unchecked.title.get("en") == "Some warning signs could not be checked"
     assert loaded.unchecked.title.get("es") == "No se pudieron revisar algunas señales de alarma"
-    assert all("médico" in step.get("es") for step in loaded.unchecked.next_steps)
+    steps = loaded.unchecked.next_steps
+    assert all(step.get("es") != step.get("en") for step in steps)
+    # what to do if a sign fits, then how soon a doctor (a time frame, never just 'contact your doctor')
+    assert "Si una le corresponde, haga lo que dice" in steps[0].get("es")
+    assert "vea a un médico en los próximos días" in steps[-1].get("es")
+    assert "see a doctor in the next few days" in steps[-1].get("en")
     assert "médico" in loaded.unchecked.advice.get("es")
+    assert all("below" not in str(t.get("en")) for t in (loaded.unchecked.advice, *steps))

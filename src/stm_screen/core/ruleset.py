@@ -245,14 +245,24 @@ class Unchecked(NamedTuple):
     next_steps: tuple[Words, ...]
 
 
+# The 'could not be checked' result of a ruleset with no 'unchecked:' of its own. Each warning sign not ruled
+# out is listed with what to do if it fits (an emergency's advice in full); then a doctor within a few days,
+# the same time frame as the bundled rules' own (clinical review, December 2026: unknown is not safe, but
+# an unanswered question alone is not an emergency). No 'below' or 'above': the list is above the summary
+# on a screen and below it on paper.
 DEFAULT_UNCHECKED = (
     N_("Some warning signs could not be checked"),
     N_(
-        "Some safety questions were answered 'not sure' or not answered, so this screening cannot rule out "
-        "a problem that a doctor should check first. Please talk to a doctor before you start any new "
-        "treatment for this pain."
+        "Some safety questions were answered 'Not sure' or not answered, so this screening cannot rule out "
+        "a problem that a doctor should check first."
     ),
-    (N_("Contact your doctor and tell them which questions below you could not answer."),),
+    (
+        N_("Read each warning sign that could not be checked. If one fits you, do what it says."),
+        N_(
+            "If none fits, see a doctor in the next few days, before you start any new treatment for this "
+            "pain. Tell them which safety questions you could not answer."
+        ),
+    ),
 )
 
 

@@ -222,15 +222,19 @@ def summary(result: Result) -> Summary:
     ]
     not_checked = sorted(result.red_flags_not_ruled_out, key=lambda f: (f.level != EMERGENCY, rank(f)))
     open_ = [summary_open_item(f) for f in not_checked]
-    if not_checked and any(f.level == EMERGENCY for f in result.red_flags):
-        # an emergency comes first and alone: the signs not checked are counted, and listed above
-        n = len(not_checked)
+    lesser = [f for f in not_checked if f.level != EMERGENCY]
+    if lesser and any(f.level == EMERGENCY for f in result.red_flags):
+        # an emergency comes first: the signs not checked that would need a doctor are counted, and listed
+        # above; one that would be an emergency if it fits is still said in full (what to do, how soon),
+        # never counted under 'see a doctor'
+        n = len(lesser)
         more = ngettext(
             "{n} other warning sign could not be checked: see the list above.",
             "{n} other warning signs could not be checked: see the list above.",
             n,
         ).format(n=n)
-        open_ = [Item(more, tag=_("SEE A DOCTOR"), style="flag")]
+        open_ = [summary_open_item(f) for f in not_checked if f.level == EMERGENCY]
+        open_.append(Item(more, tag=_("SEE A DOCTOR"), style="flag"))
     emergency = [i for i in [*fired, *open_] if i.tag == _("EMERGENCY")]
     others = [i for i in [*fired, *open_] if i.tag != _("EMERGENCY")]
     todo = [*emergency, *others]
