@@ -113,7 +113,10 @@ def test_a_spanish_speaker_goes_from_the_welcome_to_the_report(tmp_path: Path) -
     ]
     assert not found, found
     assert "Es una ayuda para orientarse, no un diagnóstico. Los detalles de este resultado están arriba." in screen
-    assert "Guardarlo como PDF:" in screen and "Guardarlo como página web:" in screen
+    assert "Guardarla como PDF:" in screen and "Guardarla como página web:" in screen  # la copia
+    # after the offer, the headline and the first step again (a small screen has scrolled the summary off)
+    recap = screen[screen.index("Su resultado, otra vez:") :]
+    assert "Se recomienda ver a un fisioterapeuta" in recap and "próximas dos semanas" in recap
     (report,) = home.glob("evaluacion-dolor-*.html")
     html = report.read_text(encoding="utf-8")
     assert "<html lang='es'>" in html and "Informe de la evaluación del dolor" in html
