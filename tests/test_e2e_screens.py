@@ -285,3 +285,48 @@ def test_at_60x20_the_headline_and_what_to_do_are_on_screen_after_the_offer_of_a
     assert "Seeing a physical therapist is recommended" in screen
     assert "Try to book a physical therapy assessment in the next two weeks." in screen
     assert screen.endswith("It is a screening aid, not a diagnosis.")
+
+
+def test_a_tired_patient_in_spanish_on_a_screen_reader_types_words_goes_back_stops_and_resumes(
+    tmp_path: Path,
+) -> None:
+    """es_MX, ACCESSIBLE=1, TERM=dumb, NO_COLOR, 60x20: a choice is answered with a word of its label
+    ('igual'), '<' goes back and Enter keeps the answer, Ctrl-C saves, --resume goes on where it stopped."""
+    env = {"LANG": "es_MX.UTF-8", "LC_MESSAGES": "es_MX.UTF-8", "ACCESSIBLE": "1", "TERM": "dumb"}
+    env["NO_COLOR"] = "1"
+    home = tmp_path / "home"
+    term = Term(["screen"], home, 60, 20, **env)
+    term.expect("¿Qué edad tiene?")
+    term.expect("Su respuesta: ")
+    term.sendline("35")
+    term.expect("¿Está embarazada")
+    term.expect("Escriba un número del 1 al 2: ")
+    term.sendline("no")
+    term.expect("¿Desde hace cuánto tiene este dolor")
+    term.expect("Su respuesta: ")
+    term.sendline("hace un año")
+    term.expect("se cuenta como 12 meses")
+    term.expect("0 para ninguna\\): ")
+    term.sendline("1")
+    term.expect("¿cómo ha cambiado el")
+    term.expect("Escriba un número del 1 al 3: ")
+    term.sendline("igual")  # a word of 'Sigue más o menos igual'
+    term.expect("un número entero de 0 a 10")
+    term.expect("Su respuesta: ")
+    term.sendline("<")
+    term.expect("¿cómo ha cambiado el")
+    term.expect(r"Escriba un número del 1 al 3 \(Enter deja el 2\): ")  # the answer given is kept
+    term.sendline("")
+    term.expect("un número entero de 0 a 10")
+    term.expect("Su respuesta: ")
+    term.child.sendintr()
+    assert term.finish() == 130
+    assert "sus 5 respuestas están guardadas" in term.flat()
+    term = Term(["screen", "--resume"], home, 60, 20, **env)
+    term.expect("se recuperaron 5")
+    term.expect("un número entero de 0 a 10")
+    term.expect("Su respuesta: ")
+    term.settle()
+    assert "\x1b" not in term.seen  # TERM=dumb, NO_COLOR: no escape sequences
+    term.child.sendintr()
+    assert term.finish() == 130

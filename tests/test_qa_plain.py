@@ -38,6 +38,27 @@ def test_choices_can_be_typed_by_their_label(line: str, expected: set[str]) -> N
     assert multi(line) == frozenset(expected)
 
 
+TREND = [Option("better", "Está mejorando"), Option("same", "Sigue más o menos igual"), Option("worse", "Está empeorando")]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("igual", "same"), ("Igual", "same"), ("más o menos igual", "same"), ("empeorando", "worse"), ("o", None)],
+)
+def test_a_choice_can_be_typed_as_a_word_of_its_label(line: str, expected: str | None) -> None:
+    """A tired patient types the word they read ('igual'), not its number: one label holds it, so it is chosen;
+    a short word ('o') or one in several labels is not."""
+    assert (PlainPrompter(io.StringIO())._match(line, TREND, []) or Option("", "")).key == (expected or "")
+
+
+def test_a_word_of_not_sure_never_answers_a_yes_no_question() -> None:
+    """'sure' means yes to many people: on a yes/no question it is not taken as 'Not sure' (nor as anything)."""
+    from stm_screen.prompt.questionnaire import NOT_SURE, YES_NO, shown
+
+    options = [shown(o, "en") for o in [*YES_NO, NOT_SURE]]
+    assert PlainPrompter(io.StringIO())._match("sure", options, []) is None
+
+
 def _broken_save(*args: object, **kwargs: object) -> None:
     from stm_screen.errors import InputFileError
 

@@ -128,6 +128,13 @@ def _plain_word(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def _label_words(label: str) -> str:
+    """A label as words compared with what is typed (accents, case and punctuation do not matter)."""
+    import re
+
+    return " ".join(re.sub(r"[^\w]+", " ", _plain_word(label)).split())
+
+
 def _width(stream: TextIO) -> int:
     columns = shutil.get_terminal_size((80, 24)).columns
     return max(40, min(columns, 100)) - 1
@@ -214,6 +221,15 @@ class PlainPrompter:
         starts = [o for o in choices if folded and _plain_word(o.label).startswith(folded)]
         if len(starts) == 1:
             return starts[0]
+        # A word (or words) of one label only, as a person says it: 'igual' for 'Sigue más o menos igual',
+        # 'worse' for 'Getting worse'. Short words ('o', 'the', 'de') never choose; nor does a word that is
+        # in several labels. Never on a yes/no question: 'sure' (a yes) is a word of 'Not sure'; those are
+        # answered by their own words (the aliases).
+        yes_no = any(o.key in ("yes", "no") for o in choices)
+        if not yes_no and len(folded.replace(" ", "")) >= 4:
+            inside = [o for o in choices if f" {folded} " in f" {_label_words(o.label)} "]
+            if len(inside) == 1:
+                return inside[0]
         from stm_screen.core.quantity import without_courtesy
 
         polite = _plain_word(without_courtesy(word))  # 'yes please', 'No, thank you.'

@@ -364,8 +364,7 @@ def recap_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str]
         out.append((item.style, f"{bullet} {label}{item.text}"))
         if item.detail and item.tag == emergency:
             out.append(("", f"  {item.detail}"))
-        for line in item.lines:
-            out.append(("flag" if item.style == "flag" else "dim", f"  {line}"))
+        out.extend(("flag" if item.style == "flag" else "dim", f"  {line}") for line in item.lines)
     if len(todo) < len(s.todo):
         out.append(("", _("The other steps are in your result above.")))
     out.append(("dim", _("It is a screening aid, not a diagnosis.")))
