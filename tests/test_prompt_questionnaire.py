@@ -97,7 +97,8 @@ def test_emergency_shown_at_once_then_stop(drive: Any, ruleset: Any, tmp_path: P
     run = drive(keys, report=report, country="US")
     assert run.code == 0, run.err
     assert "988" in run.out  # the crisis line, from the red flag's message
-    assert "Please act on this now: Thoughts of being better off dead" in run.out
+    assert "Please read this now: Thoughts of being better off dead" in run.out
+    assert "act on this now" not in run.out  # beside thoughts of self-harm it would read as 'act on them'
     assert "Pain in daily life" not in run.out  # stopped: the last section was never reached
     data = json.loads(report.read_text())
     assert data["level"] == "emergency"
@@ -112,7 +113,7 @@ def test_emergency_then_finish_the_questions(drive: Any, ruleset: Any, tmp_path:
     report = tmp_path / "r.json"
     run = drive(keys, report=report)
     assert run.code == 0, run.err
-    urgent = run.out.index("Please act on this now: New bladder or bowel problems")
+    urgent = run.out.index("Please read this now: New bladder or bowel problems")
     assert "Go to an emergency department now" in run.out[urgent:]
     assert urgent < run.out.index("Pain in daily life")  # said before any later question
     assert json.loads(report.read_text()) == expected_json(ruleset, answers)
@@ -356,7 +357,7 @@ def test_an_emergency_answer_given_by_mistake_goes_back_to_the_question(
     report = tmp_path / "r.json"
     run = drive(keys, report=report)
     assert run.code == 0, run.err
-    assert run.out.count("Please act on this now: New bladder or bowel problems") == 2
+    assert run.out.count("Please read this now: New bladder or bowel problems") == 2
     assert json.loads(report.read_text())["level"] == "emergency"
 
     keys = keys_for(ruleset, CALM, until="bladder_bowel_change").removesuffix("2" + ENTER) + "1" + ENTER
@@ -366,7 +367,7 @@ def test_an_emergency_answer_given_by_mistake_goes_back_to_the_question(
     report = tmp_path / "r2.json"
     run = drive(keys, report=report)
     assert run.code == 0, run.err
-    assert run.out.count("Please act on this now") == 1
+    assert run.out.count("Please read this now") == 1
     data = json.loads(report.read_text())
     assert data["answers"]["bladder_bowel_change"] is False
     assert data == expected_json(ruleset, CALM)
@@ -384,5 +385,5 @@ def test_a_not_sure_parent_hides_its_follow_up(drive: Any, ruleset: Any, tmp_pat
     assert "self_harm_danger" in data["skipped"]
     assert data["level"] == "see_doctor" and data["red_flags"] == []
     assert "self_harm" in [f["id"] for f in data["red_flags_not_ruled_out"]]
-    assert "Please act on this now" not in run.out  # not sure is not an emergency answer
+    assert "Please read this now" not in run.out  # not sure is not an emergency answer
     assert data == expected_json(ruleset, answers, country="US")

@@ -251,7 +251,7 @@ def test_an_answer_given_by_mistake_goes_back_and_a_yes_again_is_announced_again
     lines = [*before, "yes", "", "3", "yes", "1"]  # yes; Enter alone; by mistake; yes again; stop here
     code, out, err = _plain(lines, "--report", str(report))
     assert code == 0, err
-    assert out.count("URGENT: Please act on this now: New bladder or bowel problems") == 2
+    assert out.count("URGENT: Please read this now: New bladder or bowel problems") == 2
     menu = out.index("  3) I gave that answer by mistake: go back to the question")
     assert "  1) Stop here and show my result\n  2) Finish the remaining questions\n" in out[:menu]
     assert "Enter keeps" not in out[out.index("Stop here and show my result") : menu + 200]  # no default
@@ -275,7 +275,7 @@ def test_by_mistake_then_no_carries_on_without_the_emergency(
     report = tmp_path / "r.json"  # type: ignore[operator]
     code, out, err = _plain([*before, "yes", "3", "no", *after, ""], "--report", str(report))
     assert code == 0, err
-    assert out.count("Please act on this now") == 1
+    assert out.count("Please read this now") == 1
     data = json.loads(report.read_text())
     assert data["answers"]["bladder_bowel_change"] is False
     assert data["level"] == "self_care" and data["red_flags"] == []

@@ -446,7 +446,7 @@ def test_an_urgent_warning_in_spanish_keeps_its_band_within_60_columns(tmp_path:
     term.expect("Detenerme aquí")
     term.settle()
     screen = rows(term)
-    (first,) = [n for n, row in enumerate(screen) if "Por favor, actúe ahora" in row]
+    (first,) = [n for n, row in enumerate(screen) if "Por favor, lea esto ahora" in row]
     assert "las heces" in screen[first + 1]  # the band's second line follows at once
     assert all(len(row) <= 59 for row in screen)
     term.send(CTRL_C)
