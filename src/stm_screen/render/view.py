@@ -228,9 +228,10 @@ def summary(result: Result) -> Summary:
         # above; one that would be an emergency if it fits is still said in full (what to do, how soon),
         # never counted under 'see a doctor'
         n = len(lesser)
+        # no 'above' or 'below': the summary is last on a screen and first on paper
         more = ngettext(
-            "{n} other warning sign could not be checked: see the list above.",
-            "{n} other warning signs could not be checked: see the list above.",
+            "{n} other warning sign could not be checked: it is listed in this result, with what to do.",
+            "{n} other warning signs could not be checked: each is listed in this result, with what to do.",
             n,
         ).format(n=n)
         open_ = [summary_open_item(f) for f in not_checked if f.level == EMERGENCY]
