@@ -145,7 +145,7 @@ def test_ctrl_c_in_a_terminal_then_resume(tmp_path: Path) -> None:
     child.expect("Your answer")
     child.sendline("2")
     for _ in range(18 + 1 + 3):  # 18 safety questions for low back pain at 30, then daily life
-        child.expect(r"Type a number|Your answer")
+        child.expect(r"Type a number|Type 1 or 2|Your answer")
         child.sendline("no" if child.after.startswith("Type") else "1")
     child.expect("Show my result")
     child.sendline("")

@@ -185,12 +185,12 @@ def test_an_unfinished_screening_is_offered_when_the_questionnaire_starts_again(
     term.expect("Plain mode")
     term.expect("Your answer")
     term.sendline("40")
-    term.expect("Type a number")
+    term.expect("Type 1 or 2")  # are you pregnant: yes or no
     term.child.sendintr()
     assert term.finish() == 130
     term = Term(["--plain"], home, 80, 24)
     term.expect(r"You have an unfinished screening from \d\d:\d\d \(1 answer\)\. Continue it\?")
-    term.expect("Type a number")
+    term.expect("Type 1 or 2")
     term.sendline("1")
     term.expect("Welcome back: 1 answer restored")
     term.expect("Are you pregnant")
@@ -300,7 +300,7 @@ def test_a_tired_patient_in_spanish_on_a_screen_reader_types_words_goes_back_sto
     term.expect("Su respuesta: ")
     term.sendline("35")
     term.expect("¿Está embarazada")
-    term.expect("Escriba un número del 1 al 2: ")
+    term.expect("Escriba 1 o 2: ")
     term.sendline("no")
     term.expect("¿Desde hace cuánto tiene este dolor")
     term.expect("Su respuesta: ")

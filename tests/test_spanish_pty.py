@@ -22,7 +22,9 @@ ENGLISH = re.compile(
     r"\b(Yes|Not sure|Type a|Your answer|Help|Back to|Please|question|answer|WARNING|How soon|Next steps|"
     r"Sources|Rules|Score|Reasons|doctor|physical|therapist|screening|allowed|Sorry|URGENT|result)\b"
 )
-PROMPT = re.compile(r"Escriba un número del 1 al \d+[^:]*: |Escriba los números[^:]*: |Su respuesta[^:]*: ")
+PROMPT = re.compile(
+    r"Escriba un número del 1 al \d+[^:]*: |Escriba 1 o 2[^:]*: |Escriba los números[^:]*: |Su respuesta[^:]*: "
+)
 
 
 def spawn(args: list[str], home: Path) -> pexpect.spawn[Any]:
@@ -151,7 +153,7 @@ def test_a_language_from_the_locale_is_not_asked_again(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
 
 
-PROMPT_ANY = re.compile(r"Type a number from 1 to \d+[^:]*: ")
+PROMPT_ANY = re.compile(r"Type a number from 1 to \d+[^:]*: |Type 1 or 2[^:]*: ")
 
 
 def test_a_usage_error_is_said_in_spanish(tmp_path: Path) -> None:

@@ -241,7 +241,8 @@ class PlainPrompter:
         choices, commands = self._list(message, options)
         shown_default = next((n for n, o in enumerate(choices, 1) if o.key == default), None)
         command_default = next((o for o in commands if o.key == default), None)
-        hint = _("Type a number from 1 to {n}").format(n=len(choices))
+        # two choices (yes/no): 'Type 1 or 2', not 'a number from 1 to 2'
+        hint = _("Type 1 or 2") if len(choices) == 2 else _("Type a number from 1 to {n}").format(n=len(choices))
         if shown_default is not None:
             hint += " " + _("(Enter keeps {n})").format(n=shown_default)
         elif command_default is not None:
@@ -255,7 +256,12 @@ class PlainPrompter:
             found = self._match(word, choices, commands)
             if found is not None:
                 return found.key
-            self.show(_("please type a number from 1 to {n}.").format(n=len(choices)), "error")
+            self.show(
+                _("please type 1 or 2.")
+                if len(choices) == 2
+                else _("please type a number from 1 to {n}.").format(n=len(choices)),
+                "error",
+            )
 
     def multi(self, message: str, options: Sequence[Option], checked: frozenset[str]) -> frozenset[str]:
         choices, commands = self._list(message, options)
