@@ -470,3 +470,21 @@ def test_a_resumed_emergency_still_offers_to_take_the_answer_back(ruleset: Rules
     assert MISTAKE in offered[0]
     assert flow.current is not None and flow.current.id == "saddle_numbness"
     assert "saddle_numbness" not in flow.answers
+
+
+def test_the_recap_after_the_offer_of_a_copy_says_what_to_do_and_how_soon(ruleset: Ruleset) -> None:
+    """The lines said again after the offer of a copy (a small screen has scrolled the summary off): the
+    headline, the soonest warning sign in full (what to do, how soon), and every emergency in full."""
+    from stm_screen.render.text import recap_lines, wrap_lines
+
+    fever = [t for _s, t in recap_lines(result_for(ruleset, fever_or_unwell=True, night_pain=True))]
+    assert fever[0].endswith("Please see a doctor before physical therapy")
+    assert "Fever or feeling very unwell" in fever[2] and "Contact a doctor today." in fever[3]
+    assert "How soon: today" in fever[4] and "Constant night pain" not in " ".join(fever)
+    assert fever[-2:] == ["The other steps are in your result above.", "It is a screening aid, not a diagnosis."]
+    assert len(wrap_lines(fever, 56)) <= 12  # fits under the offer on a 60x20 terminal
+
+    crisis = " ".join(
+        t for _s, t in recap_lines(result_for(ruleset, self_harm_thoughts=True, bladder_bowel_change=UNSURE))
+    )
+    assert "not told anyone" in crisis and "If this fits you: Go to an emergency department now" in crisis

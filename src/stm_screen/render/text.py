@@ -349,7 +349,8 @@ BRIEF = (0, 1, 2, 3, 4)  # ever shorter summaries, tried in turn until one fits 
 def recap_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str]]:
     """The headline and what to do first, as (style, line) pairs: said again after the offer of a copy, so
     that on a small screen they are still what the person reads at the end (the summary above may have
-    scrolled off). Every emergency's step is said in full; otherwise the first step, with how soon."""
+    scrolled off). Every emergency's step is said in full; otherwise the first (the soonest) step, in full
+    with how soon."""
     s = view(result).summary
     sym = symbol_for(result, unicode_ok)
     bullet = "•" if unicode_ok else "-"
@@ -362,7 +363,7 @@ def recap_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str]
     for item in todo:
         label = f"[{item.tag}] " if item.tag else ""
         out.append((item.style, f"{bullet} {label}{item.text}"))
-        if item.detail and item.tag == emergency:
+        if item.detail:  # what to do, in the warning sign's own words
             out.append(("", f"  {item.detail}"))
         out.extend(("flag" if item.style == "flag" else "dim", f"  {line}") for line in item.lines)
     if len(todo) < len(s.todo):
