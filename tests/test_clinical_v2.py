@@ -252,6 +252,11 @@ def test_an_unchecked_emergency_sign_is_said_in_full_in_the_summary_beside_a_fir
     assert counted.text.startswith("1 other warning sign") and counted.tag == "SEE A DOCTOR"
     assert [i.tag for i in todo][:2] == ["EMERGENCY", "EMERGENCY"]  # emergencies first
 
+    # stopped after the emergency: the questions left unanswered are counted, not each said in full
+    stopped = summary(result_for(ruleset, bladder_bowel_change=True, stroke_signs=None, self_harm_thoughts=None))
+    assert not [i for i in stopped.todo if i.text.startswith("Could not be checked")]
+    assert [i for i in stopped.todo if "other warning signs could not be checked" in i.text]
+
 
 def test_the_crisis_message_reads_as_sentences_with_the_countrys_line(ruleset: Ruleset) -> None:
     """'talk to someone today: the Lifeline: call 988, or your doctor' read as one muddle of colons: the

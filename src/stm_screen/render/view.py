@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from stm_screen.core.explain import Finding, ModuleResult, Result, how_soon
+from stm_screen.core.ruleset import UNSURE
 from stm_screen.i18n import N_, _, current, ngettext
 
 EMERGENCY = "emergency"
@@ -222,20 +223,22 @@ def summary(result: Result) -> Summary:
     ]
     not_checked = sorted(result.red_flags_not_ruled_out, key=lambda f: (f.level != EMERGENCY, rank(f)))
     open_ = [summary_open_item(f) for f in not_checked]
-    lesser = [f for f in not_checked if f.level != EMERGENCY]
-    if lesser and any(f.level == EMERGENCY for f in result.red_flags):
-        # an emergency comes first: the signs not checked that would need a doctor are counted, and listed
-        # above; one that would be an emergency if it fits is still said in full (what to do, how soon),
-        # never counted under 'see a doctor'
-        n = len(lesser)
-        # no 'above' or 'below': the summary is last on a screen and first on paper
-        more = ngettext(
-            "{n} other warning sign could not be checked: it is listed in this result, with what to do.",
-            "{n} other warning signs could not be checked: each is listed in this result, with what to do.",
-            n,
-        ).format(n=n)
-        open_ = [summary_open_item(f) for f in not_checked if f.level == EMERGENCY]
-        open_.append(Item(more, tag=_("SEE A DOCTOR"), style="flag"))
+    if not_checked and any(f.level == EMERGENCY for f in result.red_flags):
+        # An emergency comes first: the signs not checked are counted, and listed with what to do (after a
+        # stop, every question left is among them). One the person answered 'Not sure' that would be an
+        # emergency if it fits is still said in full (what to do, how soon), never counted under 'see a
+        # doctor'.
+        said = [f for f in not_checked if f.level == EMERGENCY and any(a.value == UNSURE for a in f.answers)]
+        rest = [f for f in not_checked if f not in said]
+        open_ = [summary_open_item(f) for f in said]
+        if rest:
+            # no 'above' or 'below': the summary is last on a screen and first on paper
+            more = ngettext(
+                "{n} other warning sign could not be checked: it is listed in this result, with what to do.",
+                "{n} other warning signs could not be checked: each is listed in this result, with what to do.",
+                len(rest),
+            ).format(n=len(rest))
+            open_.append(Item(more, tag=_("SEE A DOCTOR"), style="flag"))
     emergency = [i for i in [*fired, *open_] if i.tag == _("EMERGENCY")]
     others = [i for i in [*fired, *open_] if i.tag != _("EMERGENCY")]
     todo = [*emergency, *others]
