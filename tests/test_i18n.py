@@ -38,7 +38,7 @@ MARKED_MODULES = [
     "core/ruleset.py",
     "core/conditions.py",
 ]
-MARKERS = {"_", "N_", "ngettext", "pgettext"}
+MARKERS = {"_", "N_", "L_", "ngettext", "pgettext"}
 PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?']? [A-Za-z]{2,}")
 STYLE = re.compile(
     r"^(bold|dim|underline|italic|reverse|white|black|red|green|yellow|blue|cyan|magenta|on| )+$"

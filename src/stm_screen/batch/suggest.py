@@ -45,7 +45,7 @@ def read_columns(path: str, preset: str | None, delimiter: str | None) -> tuple[
         if isinstance(src, TableSource):
             head = list(islice((r for r in src.rows if r), 3))
             if any(len(r) > MAX_COLUMNS for r in head):
-                raise too_many_columns(path, max(len(r) for r in head), "a header row has")
+                raise too_many_columns(path, max(len(r) for r in head), header=False)
             name = preset or (detect_table(head) if head else "plain")
             n = header_rows(PRESETS[name], head)
             return name, PRESETS[name].columns(head[:n])

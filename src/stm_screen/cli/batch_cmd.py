@@ -68,7 +68,7 @@ def _data_in_english() -> None:
     from stm_screen.i18n import activate, current
 
     _PERSON["lang"] = current()
-    activate(None)
+    activate(None, person=False)
 
 
 @contextlib.contextmanager
