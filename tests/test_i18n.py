@@ -37,6 +37,8 @@ MARKED_MODULES = [
     "cli/batch_cmd.py",
     "core/ruleset.py",
     "core/conditions.py",
+    "rules/loader.py",
+    "io/sameness.py",
 ]
 MARKERS = {"_", "N_", "L_", "ngettext", "pgettext"}
 PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?']? [A-Za-z]{2,}")

@@ -134,7 +134,9 @@ def parse_answers_text(text: str, name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         at = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else name
-        problem = exc.problem or L_("not JSON or YAML")
+        from stm_screen.io.yamlfile import pyyaml_words
+
+        problem = pyyaml_words(exc.problem) or L_("not JSON or YAML")
         raise InputFileError(L_("{where}: cannot read the answers: {problem}", where=at, problem=problem)) from None
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         raise InputFileError(

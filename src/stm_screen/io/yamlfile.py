@@ -210,10 +210,63 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
         loader.dispose()
 
 
+# PyYAML's own words, said in the tool's language: (its sentence as a pattern, ours). What a pattern does not
+# match (rare constructs) is shown as PyYAML wrote it.
+_PYYAML_WORDS = (
+    (r"while parsing a (?:block|flow) mapping", N_("while reading a mapping of keys")),
+    (r"while parsing a (?:block collection|flow sequence)", N_("while reading a list")),
+    (r"while parsing a (?:block |flow )?node", N_("while reading a value")),
+    (r"while scanning a simple key", N_("while reading a key")),
+    (r"while (?:scanning|parsing) a (?:double-|single-)?quoted scalar", N_("while reading a quoted text")),
+    (r"while scanning a plain scalar", N_("while reading a value")),
+    (r"while scanning a block scalar", N_("while reading a block of text")),
+    (r"while scanning an? (alias|anchor)", N_("while reading an alias or anchor")),
+    (r"while scanning (?:for the next token|a directive|a tag)|while parsing a tag", N_("while reading the file")),
+    (r"while (?:constructing|composing) a mapping", N_("while reading a mapping of keys")),
+    (r"did not find expected node content", N_("a value was expected here")),
+    (r"did not find expected key", N_("a key was expected here")),
+    (r"did not find expected ',' or '([\]}])'", N_("a ',' or '{found}' was expected here")),
+    (r"did not find expected '-' indicator", N_("a '-' (a list item) was expected here")),
+    (r"found a tab character (?:that violates indentation|where an indentation space is expected)",
+     N_("a tab character in the indentation; indent with spaces")),
+    (r"(?:block sequence entries|sequence entries|mapping keys) are not allowed (?:here|in this context)", N_("a key or list item is not allowed here (check the indentation)")),
+    (r"control characters are not allowed", N_("control characters are not allowed")),
+    (r"found character that cannot start any token", N_("a character that cannot start a value (a tab, '@' or '`'? put the text in quotes)")),
+    (r"could not find expected ':'", N_("a ':' was expected after the key")),
+    (r"mapping values are not allowed (?:here|in this context)", N_("a ':' is not allowed here (is a space missing after ':', or is a text with ':' not in quotes?)")),
+    (r"found character (.+) that cannot start any token", N_("the character {found} cannot start a value (a tab? indent with spaces)")),
+    (r"found undefined alias(?: (.+))?", N_("the alias {found} is not defined")),
+    (r"found unknown escape character(?: (.+))?", N_("unknown escape character {found}")),
+    (r"found unexpected end of stream", N_("the file ends too early (a quote or bracket is not closed?)")),
+    (r"found unexpected document separator", N_("an unexpected document separator ('---' or '...')")),
+    (r"expected a single document in the stream", N_("the file holds more than one document ('---'); keep one")),
+    (r"found duplicate anchor (.+); first occurrence", N_("the anchor {found} is defined twice; first here")),
+    (r"second occurrence", N_("and again here")),
+    (r"expected (.+), but (?:found|got) (.+)", N_("expected {expected}, but found {found}")),
+)
+
+
+def pyyaml_words(text: str | None) -> str:
+    """One of PyYAML's messages in the tool's language (as PyYAML wrote it when it is not known)."""
+    import re
+
+    if not text or text.strip() == "but found another document":  # libyaml's second half of 'one document'
+        return ""
+    for pattern, message in _PYYAML_WORDS:
+        found = re.fullmatch(pattern, text.strip(), re.DOTALL)
+        if found:
+            groups = tuple(g or "" for g in found.groups())
+            if len(groups) == 2:
+                return _(message).format(expected=groups[0], found=groups[1])
+            return (_(message).format(found=groups[0]) if groups else _(message)).replace("  ", " ").strip()
+    return text
+
+
 def _marked(exc: yaml.MarkedYAMLError, name: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    # PyYAML's own words (in English) say what it found; the frame is in the tool's language.
-    what = " ".join(part for part in (exc.context, exc.problem) if part) or _("YAML error")
+    # PyYAML's own words, in the tool's language where they are known (see _PYYAML_WORDS).
+    parts = (pyyaml_words(exc.context), pyyaml_words(exc.problem))
+    what = ": ".join(part for part in parts if part) or _("YAML error")
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     return Problem(L_("YAML syntax error: {reason}", reason=what), name, line, col)
 
@@ -241,8 +294,10 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
             raise YamlProblems(
                 [
                     Problem(
-                        f"the document expands to more than {MAX_NODES:,} values (an alias bomb?); "
-                        "rules files must stay small",
+                        _(
+                            "the document expands to more than {limit} values (an alias bomb?); rules files must "
+                            "stay small"
+                        ).format(limit=f"{MAX_NODES:,}"),
                         name,
                         mark.line + 1,
                         mark.column + 1,
@@ -275,7 +330,7 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
         if node.tag not in _PLAIN_TAGS:
             problems.append(
                 Problem(
-                    f"the YAML tag '{node.tag}' is not allowed: rules hold plain data only",
+                    _("the YAML tag '{tag}' is not allowed: rules hold plain data only").format(tag=node.tag),
                     name,
                     mark.line + 1,
                     mark.column + 1,
