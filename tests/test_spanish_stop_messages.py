@@ -222,3 +222,55 @@ def test_a_history_store_problem_is_said_in_spanish(tmp_path: Path, _isolated_ho
     )
     assert run.returncode == 3, run.stderr
     assert "historial guardado" in run.stderr and "history store" not in run.stderr, run.stderr
+
+
+# --- files written for the person to edit, and the data folder ---------------------------------------------
+
+
+def test_a_spanish_export_is_matched_and_its_starter_mapping_is_in_spanish(tmp_path: Path) -> None:
+    export = tmp_path / "es.csv"
+    export.write_text(
+        "Expediente,Edad,Dolor nocturno,Fiebre,Duracion del dolor (meses),Antecedentes de cáncer,"
+        "Pérdida de peso sin explicación,Miedo a moverse,Columna rara\n1,40,no,no,6,no,no,no,x\n",
+        encoding="utf-8",
+    )
+    run = _cli(["batch", str(export), "--suggest-map"], SPANISH_ENV)
+    assert run.exit_code == 0, run.output
+    text = run.stdout
+    for line in [
+        'id_column: "Expediente"',
+        '"Edad": age_years',
+        '"Dolor nocturno": night_pain',
+        '"Fiebre": fever_or_unwell',
+        '"Duracion del dolor (meses)": pain_duration_months',  # accents dropped by the export
+        '"Antecedentes de cáncer": cancer_history',
+        '"Pérdida de peso sin explicación": unexplained_weight_loss',
+        '"Miedo a moverse": fear_of_movement',
+        '# "Columna rara": ',
+    ]:
+        assert line in text, (line, text)
+    assert text.startswith("# Mapeo inicial para") and "Preguntas que aún no tienen columna" in text
+    __import__("yaml").safe_load(text)  # still a mapping file
+    english = _cli(["batch", str(export), "--suggest-map"])
+    assert english.stdout.startswith("# Starter mapping for") and '"Edad": age_years' in english.stdout
+
+
+def test_a_texts_file_problem_and_its_template_are_in_spanish(tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    run = _cli(["rules", "texts", "--with", "peg", "-o", str(template)], SPANISH_ENV)
+    assert run.exit_code == 0, run.output
+    assert template.read_text(encoding="utf-8").startswith("# El texto de la clínica para los instrumentos")
+    check = _cli(["rules", "check", "--with", "peg", "--texts", str(template)], SPANISH_ENV)
+    assert check.exit_code == 2 and "peg_1: el texto está vacío" in check.stderr, check.stderr
+    template.write_text("peg_9: hola\n", encoding="utf-8")
+    check = _cli(["rules", "check", "--with", "peg", "--texts", str(template)], SPANISH_ENV)
+    assert "peg_9: no existe ese ítem" in check.stderr and "no tiene texto" in check.stderr, check.stderr
+
+
+def test_a_data_folder_that_is_a_file_is_said_in_spanish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("STM_SCREEN_HOME", str(blocker))
+    run = _cli(["history", "list"], SPANISH_ENV)
+    assert run.exit_code == 3
+    assert "no se puede usar la carpeta de datos" in run.stderr and "es un archivo" in run.stderr, run.stderr
