@@ -274,3 +274,12 @@ def test_a_data_folder_that_is_a_file_is_said_in_spanish(tmp_path: Path, monkeyp
     run = _cli(["history", "list"], SPANISH_ENV)
     assert run.exit_code == 3
     assert "no se puede usar la carpeta de datos" in run.stderr and "es un archivo" in run.stderr, run.stderr
+
+
+def test_a_failing_rules_example_is_said_in_spanish(tmp_path: Path) -> None:
+    minimal = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
+    rules = tmp_path / "r.yaml"
+    rules.write_text(minimal.replace("{name: none, level: low,", "{name: none, level: high,"), encoding="utf-8")
+    run = _cli(["rules", "check", str(rules)], SPANISH_ENV)
+    assert run.exit_code == 2
+    assert "ejemplo 'none': se esperaba el nivel 'high' pero las reglas dan 'low'" in run.stderr, run.stderr
