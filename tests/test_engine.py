@@ -341,6 +341,12 @@ def expected_level(a: dict[str, Any]) -> str:
             "self_harm_thoughts",
         }
         or {"progressive_weakness", "weakness_fast"} <= yes
+        # cancer with spinal or night pain and nerve signs: possible spinal cord compression (NICE NG234)
+        or (
+            "cancer_history" in yes
+            and (spine or "night_pain" in yes)
+            and bool(yes & {"progressive_weakness", "both_legs_symptoms", "clumsy_hands_or_gait"})
+        )
     ):
         return "emergency"
     see_doctor = [

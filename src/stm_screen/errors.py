@@ -19,6 +19,13 @@ def printable(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+def said(value: object) -> str:
+    """``value`` as text in the current language: a message made with ``i18n.L_`` (an ``i18n.Text``) is said
+    again in it; anything else as it is. (Duck-typed: ``i18n`` imports this module.)"""
+    again = getattr(value, "said", None)
+    return again() if callable(again) and isinstance(value, str) else str(value)
+
+
 def answered_twice(key: object) -> str:
     """The one message for a question answered twice in one record, in every input format."""
     from stm_screen.i18n import _
@@ -48,17 +55,23 @@ class Problem(NamedTuple):
     col: int = 0
 
     def __str__(self) -> str:
+        message = said(self.message)  # in the current language when it is a re-sayable message (i18n.Text)
         if not self.file:
-            return self.message
+            return message
         if not self.line:
-            return f"{self.file}: {self.message}"
-        return f"{self.file}:{self.line}:{self.col or 1}: {self.message}"
+            return f"{self.file}: {message}"
+        return f"{self.file}:{self.line}:{self.col or 1}: {message}"
 
 
 class StmScreenError(Exception):
     """Base of every error the tool reports to a person."""
 
     exit_code: ExitCode = ExitCode.INVALID_DATA
+
+    def __str__(self) -> str:
+        if len(self.args) == 1:
+            return said(self.args[0])  # a message made with i18n.L_ is said in the current language
+        return super().__str__()
 
     def lines(self) -> list[str]:
         return [str(self)]
@@ -70,6 +83,9 @@ class ProblemsError(StmScreenError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
 
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems]
@@ -94,7 +110,8 @@ class AnswerProblem(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        return f"{self.question}: {self.message}" if self.question else self.message
+        message = said(self.message)
+        return f"{self.question}: {message}" if self.question else message
 
 
 class AnswersError(StmScreenError):
@@ -106,6 +123,9 @@ class AnswersError(StmScreenError):
         self.problems = problems
         self.source = source
         super().__init__("\n".join(self.lines()))
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
 
     def lines(self) -> list[str]:
         prefix = f"{self.source}: " if self.source else ""

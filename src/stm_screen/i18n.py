@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from stm_screen.core.language import choose_language
 
@@ -27,6 +28,7 @@ SOURCE_LANGUAGE = "en"
 _state: dict[str, gettext.NullTranslations | str] = {
     "translation": gettext.NullTranslations(),
     "lang": SOURCE_LANGUAGE,
+    "person": SOURCE_LANGUAGE,  # the language of the person who ran the command (not a block's, see speaking)
 }
 
 
@@ -49,6 +51,50 @@ def pgettext(context: str, message: str) -> str:
     translation = _state["translation"]
     assert isinstance(translation, gettext.NullTranslations)
     return translation.pgettext(context, message)
+
+
+class Text(str):
+    """A message said in the current language that can be said again in another: its English ``msgid`` and
+    values are kept. Batch reading runs in English (its error cells are data); an error that then stops the
+    run is said to the person in theirs (``cli.errors.guard``). Values that are themselves ``Text`` are said
+    again too."""
+
+    msgid: str
+    params: dict[str, object]
+
+    def __new__(cls, msgid: str, /, **params: object) -> Text:
+        made = super().__new__(cls, _say(msgid, params))
+        made.msgid = msgid
+        made.params = params
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:  # across processes (batch.parallel): the message, not its text
+        return (_rebuild, (self.msgid, self.params))
+
+    def said(self) -> str:
+        """The message in the current language."""
+        return _say(self.msgid, self.params)
+
+
+def _rebuild(msgid: str, params: dict[str, object]) -> Text:
+    return Text(msgid, **params)
+
+
+def _say(msgid: str, params: dict[str, object]) -> str:
+    text = _(msgid)
+    if not params:
+        return text
+    return text.format(**{k: v.said() if isinstance(v, Text) else v for k, v in params.items()})  # '{n:,}' too
+
+
+def L_(message: str, /, **params: object) -> Text:
+    """``_(message).format(**params)`` that can be said again in another language (see :class:`Text`)."""
+    return Text(message, **params)
+
+
+def said(value: object) -> str:
+    """``value`` as text in the current language (a :class:`Text` is said again; anything else as it is)."""
+    return value.said() if isinstance(value, Text) else str(value)
 
 
 def N_(message: str) -> str:
@@ -79,17 +125,22 @@ def gettext_in(lang: str | None, message: str) -> str:
     return _catalogue(code).gettext(message)
 
 
-def activate(lang: str | None) -> str:
+def activate(lang: str | None, person: bool = True) -> str:
     """Speak ``lang`` ('es', 'es-MX': the closest catalogue); English when there is none. Returns the
-    language used."""
+    language used. ``person``: this is the language of the person who ran the command (False for a block
+    of text in another language, and for batch data, which is English)."""
     code = lang or SOURCE_LANGUAGE
     for candidate in (code, code.split("-", 1)[0]):
         if candidate in tool_languages() and candidate != SOURCE_LANGUAGE:
             _state["translation"] = _catalogue(candidate)
             _state["lang"] = candidate
+            if person:
+                _state["person"] = candidate
             return candidate
     _state["translation"] = gettext.NullTranslations()
     _state["lang"] = SOURCE_LANGUAGE
+    if person:
+        _state["person"] = SOURCE_LANGUAGE
     return SOURCE_LANGUAGE
 
 
@@ -98,9 +149,16 @@ def speaking(lang: str | None) -> Iterator[str]:
     """For a block of code, speak ``lang`` (a form that carries several languages), then go back."""
     before = current()
     try:
-        yield activate(lang)
+        yield activate(lang, person=False)
     finally:
-        activate(before)
+        activate(before, person=False)
+
+
+def person() -> str:
+    """The language of the person who ran the command (what ``--lang`` or the locale chose)."""
+    lang = _state["person"]
+    assert isinstance(lang, str)
+    return lang
 
 
 def current() -> str:

@@ -79,7 +79,9 @@ def check_rules(
     names = parse_with(with_modules) if isinstance(with_modules, str | type(None)) else list(with_modules)
     if isinstance(loaded, Module):
         if names:
-            raise RulesError([Problem("--with adds modules to a screening, not to a module", str(spec))])
+            from stm_screen.i18n import _
+
+            raise RulesError([Problem(_("--with adds modules to a screening, not to a module"), str(spec))])
         ruleset = standalone(loaded)
     else:
         ruleset = attach(loaded, [load_module(n) for n in names]) if names else loaded

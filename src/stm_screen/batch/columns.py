@@ -20,7 +20,7 @@ from stm_screen.core.answers import Answer
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import InputFileError, MappingError, Problem, UsageError
-from stm_screen.i18n import _
+from stm_screen.i18n import L_
 from stm_screen.interop.conditions import checkbox_choice
 
 # platforms whose numeric exports number each question's choices (a yes/no answer as 1 or 2): which number
@@ -249,9 +249,7 @@ def build_plan(
         if found is None:
             where = "--id-column" if options.id_column else f"{mapping.path if mapping else ''}: id_column"
             raise UsageError(
-                _("{where}: {file} has no column '{column}'{suggestion}").format(
-                    where=where, file=source, column=wanted, suggestion=suggest(wanted, headers)
-                )
+                L_("{where}: {file} has no column '{column}'{suggestion}", where=where, file=source, column=wanted, suggestion=suggest(wanted, headers))
             )
         id_indices.append(found)
     elif preset.name == "redcap" and columns and columns[0].name and norm(columns[0].name) not in by_id:
@@ -328,9 +326,7 @@ def missing_columns_error(specs: Sequence[ColumnSpec], source: str, headers: Seq
     return MappingError(
         [
             Problem(
-                _("column '{column}' is not in {file}{suggestion}").format(
-                    column=s.column, file=source, suggestion=suggest(s.column, list(headers))
-                ),
+                L_("column '{column}' is not in {file}{suggestion}", column=s.column, file=source, suggestion=suggest(s.column, list(headers))),
                 s.where.file,
                 s.where.line,
                 s.where.col,
@@ -343,16 +339,12 @@ def missing_columns_error(specs: Sequence[ColumnSpec], source: str, headers: Seq
 def no_match_error(ruleset: Ruleset, source: str, headers: Sequence[str] = ()) -> MappingError:
     folded = {norm(h) for h in headers}
     if {"record", "fieldname", "value"} <= folded:  # REDCap's "eav" export: one row per answer
-        message = _(
-            "no column matches a question of the ruleset '{rules}': this is a REDCap export in the EAV layout "
+        message = L_("no column matches a question of the ruleset '{rules}': this is a REDCap export in the EAV layout "
             "(record, field_name, value: one row per answer). Export the records in the flat layout (API "
-            "type=flat, or the CSV data export), one row per record, and try again"
-        ).format(rules=ruleset.id)
+            "type=flat, or the CSV data export), one row per record, and try again", rules=ruleset.id)
     else:
-        message = _(
-            "no column matches a question of the ruleset '{rules}': headers must be question ids or question "
-            "text. Write a mapping file (start with: stm-screen batch {file} --suggest-map) and pass it with --map"
-        ).format(rules=ruleset.id, file=source)
+        message = L_("no column matches a question of the ruleset '{rules}': headers must be question ids or question "
+            "text. Write a mapping file (start with: stm-screen batch {file} --suggest-map) and pass it with --map", rules=ruleset.id, file=source)
     return MappingError([Problem(message, source)])
 
 
@@ -453,10 +445,10 @@ def _duplicate_error(source: str, qid: str, a: _Match, b: _Match) -> InputFileEr
 
 def _duplicate(source: str, qid: str, a: _Match, b: _Match) -> str:
     def show(m: _Match) -> str:
-        named = _(", '{m_key}' in a mapping file").format(m_key=m.key) if m.key and m.key != m.column.name else ""
+        named = L_(", '{m_key}' in a mapping file", m_key=m.key) if m.key and m.key != m.column.name else ""
         return f"{m.column.index + 1} ('{m.column.name}'{named})"
 
     # Begins as every "answered twice" message does (io.answers_file, batch.readers), then says by what.
     return (
-        _("{source}: '{qid}' is answered twice: columns {show} and {show_b} both answer '{qid}'; keep one answer, or say which column to use in a mapping file (--map) and set the other to null").format(source=source, qid=qid, show=show(a), show_b=show(b))
+        L_("{source}: '{qid}' is answered twice: columns {show} and {show_b} both answer '{qid}'; keep one answer, or say which column to use in a mapping file (--map) and set the other to null", source=source, qid=qid, show=show(a), show_b=show(b))
     )

@@ -33,7 +33,7 @@ from stm_screen.core.answers import AnswerValueError
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import MappingError, Problem
-from stm_screen.i18n import _
+from stm_screen.i18n import L_, _
 
 TOP_KEYS = (
     "preset",
@@ -138,14 +138,14 @@ def mapping_from_data(
         if key not in TOP_KEYS:
             bad(
                 (str(key),),
-                _("unknown key '{key}'{hint}; allowed: {join}").format(key=key, hint=suggest(str(key), TOP_KEYS), join=', '.join(TOP_KEYS)),
+                L_("unknown key '{key}'{hint}; allowed: {join}", key=key, hint=suggest(str(key), TOP_KEYS), join=', '.join(TOP_KEYS)),
             )
 
     preset = data.get("preset")
     if preset is not None and preset not in PRESET_NAMES:
         bad(
             ("preset",),
-            _("unknown preset '{preset}'{hint}; allowed: {join}").format(preset=preset, hint=suggest(str(preset), PRESET_NAMES), join=', '.join(PRESET_NAMES)),
+            L_("unknown preset '{preset}'{hint}; allowed: {join}", preset=preset, hint=suggest(str(preset), PRESET_NAMES), join=', '.join(PRESET_NAMES)),
         )
     id_column = data.get("id_column")
     if id_column is not None and not isinstance(id_column, str | int):
@@ -213,7 +213,7 @@ def _allow_missing(value: Any, ruleset: Ruleset, bad: Any) -> tuple[bool, frozen
     for i, qid in enumerate(items):
         if not isinstance(qid, str) or qid not in ruleset.by_id:
             shown = str(qid)
-            bad(("allow_missing", i), _("allow_missing: unknown question '{shown}'{hint}").format(shown=shown, hint=suggest(shown, qids)))
+            bad(("allow_missing", i), L_("allow_missing: unknown question '{shown}'{hint}", shown=shown, hint=suggest(shown, qids)))
             continue
         out.add(qid)
     return False, frozenset(out)
@@ -229,12 +229,12 @@ def _codes(value: Any, where: tuple[str | int, ...], bad: Any, folded: bool = Tr
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list):
-        bad(where, _("{where} must be a list of values").format(where=where[-1]))
+        bad(where, L_("{where} must be a list of values", where=where[-1]))
         return frozenset()
     out = set()
     for i, item in enumerate(value):
         if isinstance(item, bool) or not isinstance(item, str | int | float):
-            bad((*where, i), _("{where}: each entry must be a text or a number").format(where=where[-1]))
+            bad((*where, i), L_("{where}: each entry must be a text or a number", where=where[-1]))
             continue
         out.add(fold(str(item)) if folded else str(item))
     return frozenset(out)
@@ -254,49 +254,49 @@ def _column(
     if isinstance(entry, str):
         entry = {"question": entry}
     if not isinstance(entry, dict):
-        bad(path, _("column '{col}': give a question id, or a mapping with 'question:' and options").format(col=col))
+        bad(path, L_("column '{col}': give a question id, or a mapping with 'question:' and options", col=col))
         return None
     for key in entry:
         if key not in COLUMN_KEYS:
             bad(
                 (*path, str(key)),
-                _("column '{col}': unknown key '{key}'{hint}; allowed: {join}").format(col=col, key=key, hint=suggest(str(key), COLUMN_KEYS), join=', '.join(COLUMN_KEYS)),
+                L_("column '{col}': unknown key '{key}'{hint}; allowed: {join}", col=col, key=key, hint=suggest(str(key), COLUMN_KEYS), join=', '.join(COLUMN_KEYS)),
             )
     qid = entry.get("question")
     if not isinstance(qid, str):
-        bad(path, _("column '{col}': 'question:' (a question id) is required").format(col=col))
+        bad(path, L_("column '{col}': 'question:' (a question id) is required", col=col))
         return None
     q = ruleset.by_id.get(qid)
     if q is None:
         bad((*path, "question") if len(entry) > 1 or "question" in entry else path,
-            _("column '{col}': unknown question '{qid}'{hint}").format(col=col, qid=qid, hint=suggest(qid, qids)))  # fmt: skip
+            L_("column '{col}': unknown question '{qid}'{hint}", col=col, qid=qid, hint=suggest(qid, qids)))  # fmt: skip
         return None
     choice = entry.get("choice")
     if choice is not None:
         if q.type != "multi_choice":
             bad(
                 (*path, "choice"),
-                _("column '{col}': 'choice:' is only for multiple-choice questions; '{qid}' is {q_type}").format(col=col, qid=qid, q_type=q.type),
+                L_("column '{col}': 'choice:' is only for multiple-choice questions; '{qid}' is {q_type}", col=col, qid=qid, q_type=q.type),
             )
         elif str(choice) not in q.choice_ids:
             bad(
                 (*path, "choice"),
-                _("column '{col}': '{choice}' is not a choice of '{qid}'{hint}; allowed: {join}").format(col=col, choice=choice, qid=qid, hint=suggest(str(choice), q.choice_ids), join=', '.join(q.choice_ids)),
+                L_("column '{col}': '{choice}' is not a choice of '{qid}'{hint}; allowed: {join}", col=col, choice=choice, qid=qid, hint=suggest(str(choice), q.choice_ids), join=', '.join(q.choice_ids)),
             )
     separator = entry.get("separator")
     if separator is not None and (not isinstance(separator, str) or not separator):
-        bad((*path, "separator"), _("column '{col}': separator must be a non-empty text").format(col=col))
+        bad((*path, "separator"), L_("column '{col}': separator must be a non-empty text", col=col))
         separator = None
     dc = entry.get("decimal_comma")
     if dc is not None and not isinstance(dc, bool):
-        bad((*path, "decimal_comma"), _("column '{col}': decimal_comma must be true or false").format(col=col))
+        bad((*path, "decimal_comma"), L_("column '{col}': decimal_comma must be true or false", col=col))
         dc = None
     missing = _codes(entry.get("missing"), (*path, "missing"), bad)
     values: dict[str, object] = {}
     raw_values = entry.get("values")
     if raw_values is not None:
         if not isinstance(raw_values, dict):
-            bad((*path, "values"), _("column '{col}': values must be a mapping of cell text -> answer").format(col=col))
+            bad((*path, "values"), L_("column '{col}': values must be a mapping of cell text -> answer", col=col))
         else:
             check = converter(q, ValueOptions(decimal_comma=bool(dc)))
             for key, target in raw_values.items():
@@ -308,7 +308,7 @@ def _column(
                         check(target if isinstance(target, tuple) else str(target).lower()
                               if isinstance(target, bool) else str(target))  # fmt: skip
                     except AnswerValueError as exc:
-                        bad(vpath, _("column '{col}': value '{key}' maps to {exc}").format(col=col, key=key, exc=exc))
+                        bad(vpath, L_("column '{col}': value '{key}' maps to {exc}", col=col, key=key, exc=exc))
                         continue
                 value = str(target).lower() if isinstance(target, bool) else target
                 for text in _key_texts(key):

@@ -27,8 +27,17 @@ _NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def norm(text: str) -> str:
-    """A header or label folded for matching: case, spaces and punctuation do not count."""
-    return _NON_ALNUM.sub("", text.casefold())
+    """A header or label folded for matching: case, accents, spaces and punctuation do not count."""
+    return _NON_ALNUM.sub("", fold_accents(text.casefold()))
+
+
+def fold_accents(text: str) -> str:
+    """'Duración' -> 'Duracion', 'año' -> 'ano': exports drop or keep accents at random."""
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)

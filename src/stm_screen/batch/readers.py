@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from stm_screen.batch.segments import MARK, WINDOW_BUFFER, EdgeLine, Window, can_window
-from stm_screen.errors import InputFileError, answered_twice, printable
-from stm_screen.i18n import _
+from stm_screen.errors import InputFileError, Problem, answered_twice, printable
+from stm_screen.i18n import L_, N_, _
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
@@ -310,10 +310,10 @@ class QuoteCheck:
     def _error(self, lines: list[str], first: int) -> LineError:
         if len(lines) == 1:
             return LineError(
-                _('{name}:{first}: a \'"\' on this line opens a quoted cell that would take in the records after it: this line is not scored, and the lines after it are read as records of their own (remove the stray \'"\' or close it on the same line)').format(name=self.name, first=first)
+                L_('{name}:{first}: a \'"\' on this line opens a quoted cell that would take in the records after it: this line is not scored, and the lines after it are read as records of their own (remove the stray \'"\' or close it on the same line)', name=self.name, first=first)
             )
         return LineError(
-            _('{name}:{first}: a stray \'"\' in the record on lines {first} to {value} (its quoted cells do not add up to the header\'s columns): the record is not scored; remove the stray \'"\'').format(name=self.name, first=first, value=first + len(lines) - 1)
+            L_('{name}:{first}: a stray \'"\' in the record on lines {first} to {value} (its quoted cells do not add up to the header\'s columns): the record is not scored; remove the stray \'"\'', name=self.name, first=first, value=first + len(lines) - 1)
         )
 
     def _mend(self, row: list[str], lines: list[str], more: Iterator[str]) -> tuple[int, list[str]] | None:
@@ -439,7 +439,7 @@ class QuoteCheck:
         finally:
             self.width = saved
         return (
-            _('{name}:{first}: a \'"\' in the header opens a quoted cell that runs on into line {value}, taking in the records after it; remove the stray \'"\' (nothing was scored)').format(name=self.name, first=first, value=first + len(lines) - 1)
+            L_('{name}:{first}: a \'"\' in the header opens a quoted cell that runs on into line {value}, taking in the records after it; remove the stray \'"\' (nothing was scored)', name=self.name, first=first, value=first + len(lines) - 1)
         )
 
     def recheck(self, rows: list[list[str]]) -> list[list[str]]:
@@ -582,30 +582,30 @@ def open_source(path: str, *, delimiter: str | None = None, jobs: int = 0) -> So
     p = Path(path)
     try:
         if p.is_dir():
-            raise InputFileError(_("{path}: is a folder, not a survey export").format(path=path))
+            raise InputFileError(L_("{path}: is a folder, not a survey export", path=path))
         size = p.stat().st_size
         handle = _open_bytes(p)
     except FileNotFoundError:
-        raise InputFileError(_("{path}: no such file").format(path=path)) from None
+        raise InputFileError(L_("{path}: no such file", path=path)) from None
     except PermissionError:
-        raise InputFileError(_("{path}: permission denied").format(path=path)) from None
+        raise InputFileError(L_("{path}: permission denied", path=path)) from None
     except OSError as exc:
-        raise InputFileError(_("{path}: cannot read ({value})").format(path=path, value=exc.strerror or type(exc).__name__)) from None
+        raise InputFileError(L_("{path}: cannot read ({value})", path=path, value=exc.strerror or type(exc).__name__)) from None
     try:
         head = handle.read(SAMPLE_BYTES)
         if handle.seekable():
             handle.seek(0)
         elif head.startswith(b"PK\x03\x04"):
             handle.close()
-            raise InputFileError(_("{path}: a workbook cannot be read from a pipe; save it to a file first").format(path=path))
+            raise InputFileError(L_("{path}: a workbook cannot be read from a pipe; save it to a file first", path=path))
         else:  # a pipe (/dev/stdin, <(...)): the sample is read again before the rest
             handle = io.BufferedReader(_Replay(head, handle))
     except OSError as exc:
         handle.close()
-        raise InputFileError(_("{path}: cannot read ({value})").format(path=path, value=exc.strerror or type(exc).__name__)) from None
+        raise InputFileError(L_("{path}: cannot read ({value})", path=path, value=exc.strerror or type(exc).__name__)) from None
     try:
         if not head.strip():
-            raise InputFileError(_("{path}: the file is empty").format(path=path))
+            raise InputFileError(L_("{path}: the file is empty", path=path))
         if head.startswith(b"PK\x03\x04"):
             handle.close()
             return open_xlsx(path, size, jobs)
@@ -661,10 +661,10 @@ def sniff_encoding(head: bytes, name: str) -> str:
     """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused with a clear message."""
     from stm_screen.io.textcheck import inspect
 
-    found = inspect(head, "survey export (CSV, TSV, JSON, XLSX)")
+    found = inspect(head, "survey export")
     if found is not None:
         where = f"{name}:{found.line}" if found.line else name
-        raise InputFileError(f"{where}: {found.message}")
+        raise InputFileError(L_("{where}: {message}", where=where, message=found.message))
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -677,7 +677,7 @@ def sniff_encoding(head: bytes, name: str) -> str:
         if len(head) < SAMPLE_BYTES or exc.start < len(head) - 4:  # not a character cut by the sample
             line = head[: exc.start].count(b"\n") + 1
             raise InputFileError(
-                _("{name}:{line}: the file is not UTF-8 text (it may be Windows-1252 or Latin-1); export it as UTF-8 (or UTF-16) and try again").format(name=name, line=line)
+                L_("{name}:{line}: the file is not UTF-8 text (it may be Windows-1252 or Latin-1); export it as UTF-8 (or UTF-16) and try again", name=name, line=line)
             ) from None
     return encoding
 
@@ -835,11 +835,17 @@ def _first_line_delimiters(handle: IO[bytes], delimiter: bytes, limit: int = 64 
     return count
 
 
-def too_many_columns(name: str, count: int, what: str = "the header has") -> InputFileError:
-    more = "more than " if count == MAX_COLUMNS else ""
-    return InputFileError(
-        f"{name}: {what} {more}{count:,} columns; at most {MAX_COLUMNS:,} are read (is this a survey export?)"
-    )
+def too_many_columns(name: str, count: int, header: bool = True) -> InputFileError:
+    """The header (or, in a JSON file, a record: ``header=False``) has too many columns to be an export."""
+    counted = f"{count:,}"
+    if count == MAX_COLUMNS:
+        counted = L_("more than {count}", count=counted)
+    if header:
+        message = N_("the header has {count} columns; at most {limit} are read (is this a survey export?)")
+    else:
+        message = N_("a header row has {count} columns; at most {limit} are read (is this a survey export?)")
+    limit = f"{MAX_COLUMNS:,}"
+    return InputFileError(Problem(L_(message, count=counted, limit=limit), name))
 
 
 def _enc_name(encoding: str) -> str:
@@ -865,14 +871,14 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
         raise InputFileError(
-            _("{name}: cannot read the workbook ({name_b}); is it an .xlsx file saved by a spreadsheet?").format(name=name, name_b=type(exc).__name__)
+            L_("{name}: cannot read the workbook ({name_b}); is it an .xlsx file saved by a spreadsheet?", name=name, name_b=type(exc).__name__)
         ) from None
     # no worksheet found by its relationships: openpyxl says why (or reads what it finds)
     uncached, exact = _scan_sheet(name, book.sheet[1], book.shared) if book.sheet else (False, True)
     warning = ""
     if uncached:
         warning = (
-            _("{name}: the sheet has formulas whose results were never computed (a workbook written by a program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save it in a spreadsheet first").format(name=name)
+            L_("{name}: the sheet has formulas whose results were never computed (a workbook written by a program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save it in a spreadsheet first", name=name)
         )
     state = {"row": 0}
     reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs)
@@ -1023,7 +1029,7 @@ def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generat
         for piece in parsed:
             if piece.error:
                 raise InputFileError(
-                    _("{book_name}: the workbook's sheet cannot be read after row {done} ({piece_error}); open and save it again in a spreadsheet").format(book_name=book.name, done=done, piece_error=piece.error)
+                    L_("{book_name}: the workbook's sheet cannot be read after row {done} ({piece_error}); open and save it again in a spreadsheet", book_name=book.name, done=done, piece_error=piece.error)
                 )
             if piece.first < 0:
                 continue
@@ -1190,12 +1196,12 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
             raise
     except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
         raise InputFileError(
-            _("{name}: cannot read the workbook ({name_b}); is it an .xlsx file saved by a spreadsheet?").format(name=name, name_b=type(exc).__name__)
+            L_("{name}: cannot read the workbook ({name_b}); is it an .xlsx file saved by a spreadsheet?", name=name, name_b=type(exc).__name__)
         ) from None
     try:
         ws = wb.worksheets[0] if wb.worksheets else None
         if ws is None:
-            raise InputFileError(_("{name}: the workbook has no sheets").format(name=name))
+            raise InputFileError(L_("{name}: the workbook has no sheets", name=name))
         ws.reset_dimensions()  # every row the sheet holds, whatever its <dimension> says
         values_of = iter(ws.iter_rows(min_row=min_row, values_only=True))
         state["row"] = min_row - 1
@@ -1206,7 +1212,7 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
                 return
             except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
                 raise InputFileError(
-                    _("{name}: the workbook's sheet cannot be read after row {state} ({name_b}); open and save it again in a spreadsheet").format(name=name, state=state['row'], name_b=type(exc).__name__)
+                    L_("{name}: the workbook's sheet cannot be read after row {state} ({name_b}); open and save it again in a spreadsheet", name=name, state=state['row'], name_b=type(exc).__name__)
                 ) from None
             state["row"] += 1
             row = [_xlsx_text(v) for v in values]
@@ -1282,11 +1288,11 @@ def _check_zip_bomb(name: str) -> None:
     for part in parts:
         if part.filename.endswith((".xml", ".rels", ".vml")) and _declares_entities(name, part):
             raise InputFileError(
-                _("{name}: the workbook part {part_filename} declares XML entities (a DOCTYPE), which spreadsheets never write; it may be an entity bomb and is not read").format(name=name, part_filename=part.filename[:80])
+                L_("{name}: the workbook part {part_filename} declares XML entities (a DOCTYPE), which spreadsheets never write; it may be an entity bomb and is not read", name=name, part_filename=part.filename[:80])
             )
         if part.file_size > XLSX_BIG_PART and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
             raise InputFileError(
-                _("{name}: the workbook part {part_filename} expands {value:,} times ({value_b:,} MB); it looks like a zip bomb and is not read").format(name=name, part_filename=part.filename[:80], value=part.file_size // max(part.compress_size, 1), value_b=part.file_size // 2**20)
+                L_("{name}: the workbook part {part_filename} expands {value:,} times ({value_b:,} MB); it looks like a zip bomb and is not read", name=name, part_filename=part.filename[:80], value=part.file_size // max(part.compress_size, 1), value_b=part.file_size // 2**20)
             )
 
 
@@ -1333,11 +1339,11 @@ def open_json(
         try:
             whole = loads(text.read())
         except json.JSONDecodeError as exc:
-            raise InputFileError(_("{name}:{exc_lineno}:{exc_colno}: not valid JSON: {exc_msg}").format(name=name, exc_lineno=exc.lineno, exc_colno=exc.colno, exc_msg=exc.msg)) from None
+            raise InputFileError(L_("{name}:{exc_lineno}:{exc_colno}: not valid JSON: {exc_msg}", name=name, exc_lineno=exc.lineno, exc_colno=exc.colno, exc_msg=exc.msg)) from None
         except RecursionError:
-            raise InputFileError(_("{name}: not valid JSON: nested too deeply").format(name=name)) from None
+            raise InputFileError(L_("{name}: not valid JSON: nested too deeply", name=name)) from None
         except UnicodeDecodeError:
-            raise InputFileError(_("{name}: the file is not UTF-8 text").format(name=name)) from None
+            raise InputFileError(L_("{name}: the file is not UTF-8 text", name=name)) from None
         items = iter([whole])
         kind = "json"
 
@@ -1352,11 +1358,11 @@ def open_json(
                 continue
             if not isinstance(item, dict):
                 state["id"] = ""
-                yield BadRecord(_("the record is {kind}, not an object of field -> answer").format(kind=_kind(item)))
+                yield BadRecord(L_("the record is {kind}, not an object of field -> answer", kind=_kind(item)))
                 continue
             if len(item) > MAX_COLUMNS:
                 state["id"] = ""
-                yield BadRecord(_("the record has {count:,} fields; at most {max_columns:,} are read").format(count=len(item), max_columns=MAX_COLUMNS))
+                yield BadRecord(L_("the record has {count:,} fields; at most {max_columns:,} are read", count=len(item), max_columns=MAX_COLUMNS))
                 continue
             rtype = item.get("resourceType")
             if rtype is None:
@@ -1372,7 +1378,7 @@ def open_json(
                 kind = "fhir"
                 if isinstance(item, TwiceDict):  # e.g. two 'entry' lists: one would be lost unseen
                     state["id"] = ""
-                    yield BadRecord(_("the Bundle holds '{printable}' twice; keep one").format(printable=printable(item.twice[:60])))
+                    yield BadRecord(L_("the Bundle holds '{printable}' twice; keep one", printable=printable(item.twice[:60])))
                     continue
                 for entry in item.get("entry") or []:
                     res = entry.get("resource") if isinstance(entry, dict) else None
@@ -1386,7 +1392,7 @@ def open_json(
             else:
                 state["id"] = ""
                 yield BadRecord(
-                    _("the record is a FHIR {value}; only QuestionnaireResponse (alone, in an array or in a Bundle) can be scored").format(value=_kind(rtype) if not isinstance(rtype, str) else rtype[:40])
+                    L_("the record is a FHIR {value}; only QuestionnaireResponse (alone, in an array or in a Bundle) can be scored", value=_kind(rtype) if not isinstance(rtype, str) else rtype[:40])
                 )
 
     def position() -> int:
@@ -1451,9 +1457,9 @@ def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
         try:
             item = loads(line)
         except json.JSONDecodeError as exc:
-            item = BadRecord(_("line {lineno}: not valid JSON: {exc_msg} (column {exc_colno})").format(lineno=lineno, exc_msg=exc.msg, exc_colno=exc.colno))
+            item = BadRecord(L_("line {lineno}: not valid JSON: {exc_msg} (column {exc_colno})", lineno=lineno, exc_msg=exc.msg, exc_colno=exc.colno))
         except RecursionError:
-            item = BadRecord(_("line {lineno}: not valid JSON: nested too deeply").format(lineno=lineno))
+            item = BadRecord(L_("line {lineno}: not valid JSON: nested too deeply", lineno=lineno))
         yield item
 
 
@@ -1490,7 +1496,7 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
 
     def bad(what: str) -> InputFileError:
         line = consumed_lines + buf.count("\n", 0, pos)
-        return InputFileError(_("{name}:{line}: not valid JSON: {what}").format(name=name, line=line, what=what))
+        return InputFileError(L_("{name}:{line}: not valid JSON: {what}", name=name, line=line, what=what))
 
     if not skip_ws() or buf[pos] != "[":
         raise bad(_("expected a list of records starting with '['"))

@@ -30,7 +30,7 @@ from stm_screen.batch.segments import NO_EDGE, Edge
 from stm_screen.core.quantity import count as count_of
 from stm_screen.core.ruleset import Question, Ruleset
 from stm_screen.errors import InputFileError, UsageError
-from stm_screen.i18n import _, ngettext, speaking
+from stm_screen.i18n import L_, _, ngettext, speaking
 
 Notify = Callable[[str], None]
 Progress = Callable[[int], None]
@@ -91,7 +91,7 @@ def _no_progress(_: int) -> None:
 def shown_columns(headers: tuple[str, ...] | list[str], limit: int = 8) -> str:
     shown = ", ".join(f"'{h}'" for h in headers[:limit])
     if len(headers) > limit:
-        return _("{columns} and {n} more").format(columns=shown, n=len(headers) - limit)
+        return L_("{columns} and {n} more", columns=shown, n=len(headers) - limit)
     return shown
 
 
@@ -182,17 +182,13 @@ class MissingColumnsError(UsageError):
                 "cleared of these warning signs",
                 len(gaps),
             ).format(file=name, n=len(gaps), ids=", ".join(gaps), old_export=_old_export(gaps, ruleset)),
-            _(
-                "add the columns to the export, or map them with --map (start one with: stm-screen batch "
+            L_("add the columns to the export, or map them with --map (start one with: stm-screen batch "
                 "{file} --suggest-map), or score anyway with --allow-missing (each record is then 'incomplete', "
-                "level see_doctor, unless a warning sign fired)"
-            ).format(file=name),
+                "level see_doctor, unless a warning sign fired)", file=name),
         ]
         if unmatched:
             self.parts.append(
-                _("{file}: columns that match no question: {columns}").format(
-                    file=name, columns=shown_columns(unmatched)
-                )
+                L_("{file}: columns that match no question: {columns}", file=name, columns=shown_columns(unmatched))
             )
         super().__init__("\n".join(self.parts))
 
@@ -203,9 +199,7 @@ class MissingColumnsError(UsageError):
 def _old_export(gaps: tuple[str, ...], ruleset: Ruleset) -> str:
     major = ruleset.version.split(".", 1)[0]
     if ruleset.id == "pt-screen" and major.isdigit() and int(major) >= 2 and set(gaps) <= NEW_IN_PT_SCREEN_2:
-        return " " + _(
-            "(this looks like an export made for pt-screen 1.x: these questions are new in pt-screen {version})"
-        ).format(version=ruleset.version)
+        return " " + L_("(this looks like an export made for pt-screen 1.x: these questions are new in pt-screen {version})", version=ruleset.version)
     return ""
 
 
@@ -246,13 +240,11 @@ class Batch:
                 with _to(self.person):
                     shown = ", ".join(ids[:4])
                     if len(ids) > 4:
-                        shown = _("{columns} and {n} more").format(columns=shown, n=len(ids) - 4)
+                        shown = L_("{columns} and {n} more", columns=shown, n=len(ids) - 4)
                     raise UsageError(
-                        _(
-                            "{file}: no column for any question of {instrument} ({ids}), so no record could be "
+                        L_("{file}: no column for any question of {instrument} ({ids}), so no record could be "
                             "given its scores; add the columns to the export, map them with --map, leave "
-                            "{module} out of --with, or score anyway with --allow-missing"
-                        ).format(file=name, instrument=mod.short, ids=shown, module=mod.id)
+                            "{module} out of --with, or score anyway with --allow-missing", file=name, instrument=mod.short, ids=shown, module=mod.id)
                     )
 
     def check_gaps(self, name: str, gaps: tuple[str, ...], unmatched: tuple[str, ...]) -> None:
@@ -287,9 +279,7 @@ class Batch:
             if (chosen == "fhir") != (kind == "fhir"):
                 what = _("a FHIR QuestionnaireResponse file") if kind == "fhir" else _("not FHIR JSON")
                 raise UsageError(
-                    _("{file}: --preset {preset} does not fit this file ({what})").format(
-                        file=name, preset=chosen, what=what
-                    )
+                    L_("{file}: --preset {preset} does not fit this file ({what})", file=name, preset=chosen, what=what)
                 )
         return PRESETS[chosen]
 
@@ -306,10 +296,8 @@ class Batch:
             where = f"{src.name}:{line}" if line else src.name
             with _to(self.person):
                 raise InputFileError(
-                    _(
-                        "{where}: the file is not {encoding} text from here on (it may be Windows-1252 or "
-                        "Latin-1); export it again as UTF-8 (or UTF-16) and try again"
-                    ).format(where=where, encoding=enc)
+                    L_("{where}: the file is not {encoding} text from here on (it may be Windows-1252 or "
+                        "Latin-1); export it again as UTF-8 (or UTF-16) and try again", where=where, encoding=enc)
                 ) from None
         except csv.Error as exc:
             line = src.line() if isinstance(src, TableSource) else 0
@@ -318,9 +306,7 @@ class Batch:
                 if "field limit" in str(exc):
                     hint = _(" (a cell over 16 MB, or a cell opened with '\"' and never closed, so that it runs on)")
                 raise InputFileError(
-                    _("{file}:{line}: cannot read the CSV: {reason}{hint}").format(
-                        file=src.name, line=line, reason=exc, hint=hint
-                    )
+                    L_("{file}:{line}: cannot read the CSV: {reason}{hint}", file=src.name, line=line, reason=exc, hint=hint)
                 ) from None
         finally:
             src.close()
@@ -338,14 +324,14 @@ class Batch:
         head: list[list[str]] = []
         for row in rows:  # the first rows that are not blank lines
             if len(row) > MAX_COLUMNS:
-                raise too_many_columns(src.name, len(row), "a header row has")
+                raise too_many_columns(src.name, len(row), header=False)
             if row:
                 head.append(row)
                 if len(head) == 3:
                     break
         if not head:
             with _to(self.person):
-                raise InputFileError(_("{file}: the file is empty").format(file=src.name))
+                raise InputFileError(L_("{file}: the file is empty", file=src.name))
         if src.checker is not None:
             for row in head[:1]:
                 problem = src.checker.header_problem(row)
@@ -380,10 +366,8 @@ class Batch:
         if len(head) > n_head and _template_row(head[n_head], plan):
             with _to(self.person):
                 self.notify(
-                    _(
-                        "{file}: row {row} says what each column accepts (the template of 'stm-screen form "
-                        "export csv'); it is not a record"
-                    ).format(file=src.name, row=n_head + 1)
+                    L_("{file}: row {row} says what each column accepts (the template of 'stm-screen form "
+                        "export csv'); it is not a record", file=src.name, row=n_head + 1)
                 )
             del head[n_head]
         first = head[n_head:]
@@ -396,7 +380,7 @@ class Batch:
         if count == 0:
             with _to(self.person):
                 raise InputFileError(
-                    _("{file}: the file has column headers but no records").format(file=src.name)
+                    L_("{file}: the file has column headers but no records", file=src.name)
                 )
         return count
 
@@ -483,17 +467,13 @@ class Batch:
             )
             with _to(self.person):
                 raise UsageError(
-                    _(
-                        "{where}: no row of {wanted} in the input, so nothing was scored; the events in the "
-                        "input: {shown}"
-                    ).format(where=where, wanted=", ".join(sorted(wanted)), shown=shown)
+                    L_("{where}: no row of {wanted} in the input, so nothing was scored; the events in the "
+                        "input: {shown}", where=where, wanted=", ".join(sorted(wanted)), shown=shown)
                 )
         with _to(self.person):
             for name, shown in self.event_misses:
                 self.notify(
-                    _("{file}: no row of event {wanted}; the events in the file: {shown}").format(
-                        file=name, wanted=", ".join(sorted(wanted)), shown=shown
-                    )
+                    L_("{file}: no row of event {wanted}; the events in the file: {shown}", file=name, wanted=", ".join(sorted(wanted)), shown=shown)
                 )
 
     def _check_events(self, name: str) -> None:
@@ -512,9 +492,7 @@ class Batch:
             if wanted:
                 with _to(self.person):
                     raise UsageError(
-                        _("--event is for REDCap longitudinal exports; this is read as {preset}").format(
-                            preset=plan.preset.name
-                        )
+                        L_("--event is for REDCap longitudinal exports; this is read as {preset}", preset=plan.preset.name)
                     )
             return None
         names = {h: i for i, h in enumerate(plan.headers)}
@@ -524,10 +502,8 @@ class Batch:
             if wanted:
                 with _to(self.person):
                     raise UsageError(
-                        _(
-                            "--event: the export has no event column ({columns}): it is not from a longitudinal "
-                            "REDCap project"
-                        ).format(columns=_(" or ").join(EVENT_COLUMNS))
+                        L_("--event: the export has no event column ({columns}): it is not from a longitudinal "
+                            "REDCap project", columns=_(" or ").join(EVENT_COLUMNS))
                     )
             return None
         singles = tuple(t.indices[0] for t in plan.targets if not t.split)
@@ -740,7 +716,7 @@ class Batch:
                 writer.merge(done.rs.tally())
         if n == 0:
             with _to(self.person):
-                raise InputFileError(_("{file}: the file holds no records").format(file=src.name))
+                raise InputFileError(L_("{file}: the file holds no records", file=src.name))
         if unused:
             raise missing_columns_error([specs[i] for i in unused], src.name, last_headers)
         return n
@@ -759,7 +735,7 @@ class _KeySet:
 
 def _check_headers(name: str, columns: list[Column]) -> None:
     if not any(c.name for c in columns):
-        raise InputFileError(_("{file}: the first row holds no column names").format(file=name))
+        raise InputFileError(L_("{file}: the first row holds no column names", file=name))
 
 
 def _fit(row: list[str], width: int, pad: bool) -> list[str] | None:

@@ -18,12 +18,14 @@ from stm_screen.batch.presets import (
     Column,
     detect_record,
     detect_table,
+    fold_accents,
     header_rows,
     is_metadata,
     norm,
 )
 from stm_screen.batch.readers import MAX_COLUMNS, BadRecord, TableSource, open_source, too_many_columns
 from stm_screen.core.ruleset import Question, Ruleset
+from stm_screen.i18n import _
 
 CUTOFF = 0.6
 # Headers that name the record rather than answer a question (compared folded): offered as id_column
@@ -35,6 +37,10 @@ ID_HEADERS = frozenset(
         "study id", "case id", "respondent id", "response id", "reference", "patient reference",
         "patient ref", "hospital number", "nhs number", "chart number", "case number", "record number",
         "participant number", "subject number", "mrn number", "medical record", "patient no.",
+        # Spanish exports (accents folded by norm)
+        "id paciente", "id del paciente", "paciente", "número de paciente", "expediente", "número de expediente",
+        "historia clínica", "número de historia clínica", "folio", "registro", "id de registro", "participante",
+        "id del participante", "código del paciente", "referencia",
     )
 )  # fmt: skip
 
@@ -45,7 +51,7 @@ def read_columns(path: str, preset: str | None, delimiter: str | None) -> tuple[
         if isinstance(src, TableSource):
             head = list(islice((r for r in src.rows if r), 3))
             if any(len(r) > MAX_COLUMNS for r in head):
-                raise too_many_columns(path, max(len(r) for r in head), "a header row has")
+                raise too_many_columns(path, max(len(r) for r in head), header=False)
             name = preset or (detect_table(head) if head else "plain")
             n = header_rows(PRESETS[name], head)
             return name, PRESETS[name].columns(head[:n])
@@ -60,7 +66,10 @@ def read_columns(path: str, preset: str | None, delimiter: str | None) -> tuple[
 _STOP = frozenset(
     "a an the of in on at to for and or with without any do does did you your yours have has had is are "
     "was were be been being there this that it its patient pts pt q question yn y n ever currently "
-    "current please answer tick check select all apply".split()
+    "current please answer tick check select all apply "
+    # Spanish (accents folded): articles, prepositions, pronouns and form words
+    "el la los las un una unos unas de del al y o u e con sin en por para que se le lo su sus usted ha "
+    "tiene tuvo es son esta esto actualmente alguna vez pregunta responda marque seleccione todas".split()
 )
 # Short forms in clinic exports.
 _SHORT = {
@@ -85,7 +94,7 @@ SAFE_COVERAGE = 0.6  # and the header must hold most of the words of the title i
 def _tokens(text: str) -> frozenset[str]:
     import re
 
-    words = re.sub(r"[^0-9a-z]+", " ", text.casefold()).split()
+    words = re.sub(r"[^0-9a-z]+", " ", fold_accents(text.casefold())).split()
     out: list[str] = []
     for word in words:
         word = _SHORT.get(word, word)
@@ -167,10 +176,11 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     p = PRESETS[name]
     by_id = {norm(q.id): q for q in ruleset.questions}
     texts = _question_texts(ruleset)
+    # The comments are for the person who will edit the file: in their language (the keys stay as they are).
     lines = [
-        f"# Starter mapping for {path}, written by 'stm-screen batch --suggest-map'.",
-        "# Check every line (guesses are marked), fill in or delete the commented columns, then run:",
-        f"#   stm-screen batch {path} --map THIS_FILE.yaml",
+        "# " + _("Starter mapping for {file}, written by 'stm-screen batch --suggest-map'.").format(file=path),
+        "# " + _("Check every line (guesses are marked), fill in or delete the commented columns, then run:"),
+        "#   " + _("stm-screen batch {file} --map THIS_FILE.yaml").format(file=path),
         f"preset: {name}",
     ]
     id_col = next((c for cand in p.id_columns for c in columns if norm(c.name) == norm(cand)), None)
@@ -223,27 +233,32 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
             continue
         match = _match(col, ruleset, by_id, texts, p)
         if match is not None:  # a second column for a question already answered
-            lines.append(f"  {key}: null  # also matches {match[0].id}, answered by a column above: keep one")
+            also = _("also matches {id}, answered by a column above: keep one").format(id=match[0].id)
+            lines.append(f"  {key}: null  # {also}")
             continue
         if col.index in guesses:
             q, ratio = guesses[col.index]
-            lines.append(f"  {key}: {q.id}  # guess ({ratio:.0%} alike): check, add values: if needed")
+            said = _("guess ({ratio} alike): check, add values: if needed").format(ratio=f"{ratio:.0%}")
+            lines.append(f"  {key}: {q.id}  # {said}")
             continue
         unmatched.append(col)
     if unmatched:
-        lines.append("  # Columns that match no question: map them (column: question_id) or leave them out.")
+        lines.append("  # " + _("Columns that match no question: map them (column: question_id) or leave them out."))
         lines.extend(f"  # {json.dumps(keys[c.index], ensure_ascii=False)}: " for c in unmatched)
     if platform:
-        lines.append(f"# Platform columns left out: {', '.join(platform)}")
+        lines.append("# " + _("Platform columns left out: {columns}").format(columns=", ".join(platform)))
     missing = [q.id for q in ruleset.questions if q.id not in answered]
     if missing:
-        lines.append(f"# Questions with no column yet: {', '.join(missing)}")
+        lines.append("# " + _("Questions with no column yet: {ids}").format(ids=", ".join(missing)))
         needed = [q for q in missing if ruleset.by_id[q].safety or ruleset.by_id[q].required]
         if needed:
             lines.append(
-                "# Safety questions among them: batch stops (exit 2) until each has a column. If the export "
-                "has none for some, allow them (their warning signs then count as not checked: 'incomplete', "
-                "see_doctor) by uncommenting:"
+                "# "
+                + _(
+                    "Safety questions among them: batch stops (exit 2) until each has a column. If the export "
+                    "has none for some, allow them (their warning signs then count as not checked: 'incomplete', "
+                    "see_doctor) by uncommenting:"
+                )
             )
             lines.append(f"# allow_missing: [{', '.join(needed)}]")
     lines.append(_value_help(ruleset.questions))
@@ -257,10 +272,13 @@ def _free(taken: dict[str, set[str | None]], q: Question, choice: str | None) ->
 
 
 def _value_help(questions: Sequence[Question]) -> str:
+    example = _('"How often does pain limit you?"')
+    values = _('{"Never": 0, "Some days": 4, "Most days": 7, "Every day": 10}')  # shown as it is (no format)
+    ids = _("Question ids: {ids}").format(ids=", ".join(q.id for q in questions))
     return (
-        "# Value maps, for answers written in other words, go under a column, e.g.:\n"
-        '#   "How often does pain limit you?":\n'
+        "# " + _("Value maps, for answers written in other words, go under a column, e.g.:") + "\n"
+        f"#   {example}:\n"
         "#     question: activity_limitation\n"
-        '#     values: {"Never": 0, "Some days": 4, "Most days": 7, "Every day": 10}\n'
-        f"# Question ids: {', '.join(q.id for q in questions)}"
+        f"#     values: {values}\n"
+        f"# {ids}"
     )

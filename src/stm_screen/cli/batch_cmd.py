@@ -68,7 +68,7 @@ def _data_in_english() -> None:
     from stm_screen.i18n import activate, current
 
     _PERSON["lang"] = current()
-    activate(None)
+    activate(None, person=False)
 
 
 @contextlib.contextmanager
@@ -547,7 +547,7 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
     with _to_the_person():
         ruleset = load_rules(o.rules, o.with_modules)
         _guard_loaded(o, ruleset)
-    text = suggest_mapping(inputs[0], ruleset, o.preset, delimiter)
+        text = suggest_mapping(inputs[0], ruleset, o.preset, delimiter)  # a file for the person to edit
     with _output(o.output) as handle:
         handle.write(text)
     if o.output != "-":

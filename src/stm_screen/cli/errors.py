@@ -112,8 +112,11 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
                 import traceback
 
                 traceback.print_exc()
-            for line in exc.lines():
-                say_error(line)
+            from stm_screen.i18n import person, speaking
+
+            with speaking(person()):  # batch reads in English (its cells are data); the person reads theirs
+                for line in exc.lines():
+                    say_error(line)
             raise SystemExit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             say_error(_("interrupted"))

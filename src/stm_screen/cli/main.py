@@ -224,8 +224,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(int(exc.exit_code)) from None
     except KeyboardInterrupt:  # Ctrl-C while starting up, before a command's own handling
         from stm_screen.cli.errors import say_error
+        from stm_screen.i18n import _
 
-        say_error("interrupted")
+        say_error(_("interrupted"))
         raise SystemExit(130) from None
 
 

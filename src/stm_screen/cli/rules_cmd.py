@@ -242,11 +242,13 @@ def texts_template(
                 "whose text is supplied, e.g. --with peg"
             ).format(names=names)
         )
-    lines = [
-        "# The clinic's wording of licensed instruments, for stm-screen --texts FILE.",
-        "# Fill in each text from your licensed copy of the form; a text may be one string, or",
-        "# {en: ..., es: ...} for several languages. Check it with: stm-screen rules check --with ... --texts FILE",
-    ]
+    # Comments for the clinic's editor, in the language of whoever asked (the keys stay as they are).
+    header = _(
+        "The clinic's wording of licensed instruments, for stm-screen --texts FILE.\n"
+        "Fill in each text from your licensed copy of the form; a text may be one string, or\n"
+        "{en: ..., es: ...} for several languages. Check it with: stm-screen rules check --with ... --texts FILE"
+    )
+    lines = ["# " + line for line in header.split("\n")]
     owner: str | None = "\0"  # no owner yet: the first item starts a heading
     for q in supplied:
         mod = ruleset.module(q.module) if q.module else None

@@ -408,14 +408,10 @@ def choose_language_here(prompter: Prompter, ruleset: Ruleset) -> str:
 
 def _language_word(code: str) -> str:
     """'Language' in that language (for the menu's heading)."""
-    from stm_screen.i18n import activate, current
+    from stm_screen.i18n import speaking
 
-    before = current()
-    try:
-        activate(code)
+    with speaking(code):
         return _("Language")
-    finally:
-        activate(before)
 
 
 def find_unfinished(folder: Path, patient: str | None) -> Saved | None:

@@ -9,6 +9,7 @@ from stm_screen.core.answers import check_answers
 from stm_screen.core.engine import Scorer
 from stm_screen.core.ruleset import Example, Locate, Ruleset, standalone
 from stm_screen.errors import AnswersError, Problem
+from stm_screen.i18n import _
 
 
 class ExampleReport(NamedTuple):
@@ -53,7 +54,7 @@ def _answer_sets(ruleset: Ruleset, n: int) -> Iterator[dict[str, object]]:
 
     for mode in ("low", "high"):
         yield {q.id: pick(q, mode) for q in ruleset.questions}
-    for _ in range(n):
+    for _i in range(n):
         yield {q.id: pick(q, "random") for q in ruleset.questions}
 
 
@@ -77,10 +78,18 @@ def coverage_problems(ruleset: Ruleset, samples: int = COVERAGE_SAMPLES) -> list
             )
             return [
                 Problem(
-                    "outcomes: some complete answer sets get no level from any outcome"
-                    + (f" (for example with {scores})" if scores else "")
-                    + "; end the outcomes with score bands that cover every score (score, min, max), or "
-                    "with 'when: true'",
+                    (
+                        _(
+                            "outcomes: some complete answer sets get no level from any outcome (for example with "
+                            "{scores}); end the outcomes with score bands that cover every score (score, min, "
+                            "max), or with 'when: true'"
+                        ).format(scores=scores)
+                        if scores
+                        else _(
+                            "outcomes: some complete answer sets get no level from any outcome; end the outcomes "
+                            "with score bands that cover every score (score, min, max), or with 'when: true'"
+                        )
+                    ),
                     file,
                     line,
                     col,
@@ -116,7 +125,7 @@ def _run(
         problems.append(Problem(message, file, line, col))
 
     for ex in examples:
-        label = f"example '{ex.name}'"
+        label = _("example '{name}'").format(name=ex.name)
         try:
             values = check_answers(ruleset, ex.answers)
         except AnswersError as exc:
@@ -126,39 +135,58 @@ def _run(
         ev = scorer.evaluate(values)
         ok = True
         if ex.level is not None and ev.level != ex.level:
-            at(ex.path, f"{label}: expected level '{ex.level}' but the rules give '{ev.level}'")
+            at(
+                ex.path,
+                _("{example}: expected level '{want}' but the rules give '{got}'").format(
+                    example=label, want=ex.level, got=ev.level
+                ),
+            )
             ok = False
         for key, want_flags, got_flags in (
             ("red_flags", ex.red_flags, ev.red_flags),
             ("open", ex.open, ev.red_flags_unknown),
         ):
             if want_flags is not None and set(want_flags) != set(got_flags):
-                what = "red flags fired" if key == "red_flags" else "red flags left open"
+                if key == "red_flags":
+                    message = _("{example}: expected red flags fired: {want}; the rules give: {got}")
+                else:
+                    message = _("{example}: expected red flags left open: {want}; the rules give: {got}")
+                none = _("none")
                 at(
                     (*ex.path, key),
-                    f"{label}: expected {what}: {', '.join(want_flags) or 'none'}; "
-                    f"the rules give: {', '.join(got_flags) or 'none'}",
+                    message.format(
+                        example=label, want=", ".join(want_flags) or none, got=", ".join(got_flags) or none
+                    ),
                 )
                 ok = False
         for sid, want in ex.scores.items():
             got = ev.scores.get(sid)
             if got is None or abs(got - want) > 1e-9:
-                shown = "unknown" if got is None else f"{got:g}"
-                at((*ex.path, "scores", sid), f"{label}: expected score {sid} = {want:g} but got {shown}")
+                shown = _("unknown") if got is None else f"{got:g}"
+                at(
+                    (*ex.path, "scores", sid),
+                    _("{example}: expected score {id} = {want} but got {got}").format(
+                        example=label, id=sid, want=f"{want:g}", got=shown
+                    ),
+                )
                 ok = False
         for sid, band in ex.bands.items():
             got_band = ev.bands.get(sid)
             if got_band != band:
                 at(
                     (*ex.path, "bands", sid),
-                    f"{label}: expected {sid} in band '{band}' but got {got_band or 'no band'}",
+                    _("{example}: expected {id} in band '{band}' but got {got}").format(
+                        example=label, id=sid, band=band, got=got_band or _("no band")
+                    ),
                 )
                 ok = False
         for sid in ex.unknown:
             if ev.scores.get(sid) is not None:
                 at(
                     (*ex.path, "unknown"),
-                    f"{label}: expected score {sid} to be unknown but got {ev.scores[sid]:g}",
+                    _("{example}: expected score {id} to be unknown but got {got}").format(
+                        example=label, id=sid, got=f"{ev.scores[sid]:g}"
+                    ),
                 )
                 ok = False
         passed += ok

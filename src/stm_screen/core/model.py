@@ -593,8 +593,8 @@ def validate(data: object, record: str = "RulesetFile") -> tuple[Rec | None, lis
     ``record``: ``ModuleFile`` for an instrument module."""
     checker = _Validator()
     if not isinstance(data, Mapping):
-        what = "module, version" if record == "ModuleFile" else "id, version"
-        checker.bad((), f"a rules file must be a mapping of keys ({what}, questions, ...) at the top")
+        keys = "module, version" if record == "ModuleFile" else "id, version"
+        checker.bad((), _("a rules file must be a mapping of keys ({keys}, questions, ...) at the top").format(keys=keys))
         return None, checker.problems
     try:
         rec = checker.record(record, data, ())

@@ -24,6 +24,7 @@ from stm_screen.core.contacts import PLACEHOLDERS, placeholders
 from stm_screen.core.language import LANG_CODE
 from stm_screen.core.ruleset import Choice, Locate, Question, Ruleset, Words
 from stm_screen.errors import Problem, RulesError
+from stm_screen.i18n import _
 
 FIELDS = ("text", "help", "choices")
 MAX_TEXT = 2000
@@ -57,7 +58,7 @@ def apply_texts(
         problems.append(Problem(message, file or origin, line, col))
 
     if not isinstance(data, Mapping):
-        bad((), "a texts file must be a mapping of question id to wording")
+        bad((), _("a texts file must be a mapping of question id to wording"))
         raise RulesError(problems)
     supplied = [q.id for q in ruleset.questions if q.supplied]
     langs = list(ruleset.languages)
@@ -69,22 +70,27 @@ def apply_texts(
             shown = qid if len(qid) <= 60 else qid[:57] + "..."
             bad(
                 (qid,),
-                f"{shown}: no such item{suggest(qid[:200], supplied)} (items that take wording: "
-                f"{', '.join(supplied) or 'none'})",
+                _("{id}: no such item{suggestion} (items that take wording: {items})").format(
+                    id=shown, suggestion=suggest(qid[:200], supplied), items=", ".join(supplied) or _("none")
+                ),
             )
             continue
         if not q.supplied:
             bad(
                 (qid,),
-                f"{qid}: {owner_name(ruleset, q)} ships its own wording; a texts file is only for items whose "
-                "text is supplied by the clinic",
+                _(
+                    "{id}: {owner} ships its own wording; a texts file is only for items whose text is supplied "
+                    "by the clinic"
+                ).format(id=qid, owner=owner_name(ruleset, q)),
             )
             continue
         parts = _parts(value)
         if parts is None:
             bad(
                 (qid,),
-                f"{qid}: give the wording as text, a mapping of language to text, or text/help/choices",
+                _("{id}: give the wording as text, a mapping of language to text, or text/help/choices").format(
+                    id=qid
+                ),
             )
             continue
         if isinstance(value, Mapping) and parts.get("text") is value:
@@ -93,7 +99,9 @@ def apply_texts(
             if odd and len(odd) < len(keys):
                 bad(
                     (qid, odd[0]),
-                    f"{qid}: '{odd[0]}' is not one of text, help, choices{suggest(odd[0], FIELDS)}",
+                    _("{id}: '{key}' is not one of text, help, choices{suggestion}").format(
+                        id=qid, key=odd[0], suggestion=suggest(odd[0], FIELDS)
+                    ),
                 )
                 continue
         text_at = (qid, "text") if isinstance(value, Mapping) and "text" in value else (qid,)
@@ -103,15 +111,19 @@ def apply_texts(
         labels = parts.get("choices")
         if labels is not None:
             if q.type not in ("choice", "multi_choice") or not isinstance(labels, Mapping):
-                bad((qid, "choices"), f"{qid}: choices: give a mapping of choice id to label")
+                bad((qid, "choices"), _("{id}: choices: give a mapping of choice id to label").format(id=qid))
             else:
                 named: dict[str, Words] = {}
                 for cid, label in labels.items():
                     if str(cid) not in q.choice_ids:
                         bad(
                             (qid, "choices", str(cid)),
-                            f"{qid}: choices: no choice '{cid}'{suggest(str(cid), q.choice_ids)}; the choices "
-                            f"are: {', '.join(q.choice_ids)}",
+                            _("{id}: choices: no choice '{choice}'{suggestion}; the choices are: {choices}").format(
+                                id=qid,
+                                choice=cid,
+                                suggestion=suggest(str(cid), q.choice_ids),
+                                choices=", ".join(q.choice_ids),
+                            ),
                         )
                         continue
                     words = _words(label, langs, (qid, "choices", str(cid)), bad, qid)
@@ -121,7 +133,7 @@ def apply_texts(
                 labels = named
         if text is None:
             if "text" not in parts:
-                bad((qid,), f"{qid}: the wording (text) is missing")
+                bad((qid,), _("{id}: the wording (text) is missing").format(id=qid))
             continue
         labelled = q.type not in ("choice", "multi_choice") or (
             isinstance(labels, Mapping) and set(labels) >= set(q.choice_ids)
@@ -138,14 +150,16 @@ def apply_texts(
                 continue
             got = found.get(q.id)
             if got is None:
-                bad((), f"{q.id} ({q.text}): no wording; the questionnaire cannot ask it without")
+                bad((), _("{id} ({text}): no wording; the questionnaire cannot ask it without").format(id=q.id, text=q.text))
             elif not got.wording:
                 missing = [
                     c.id for c in q.choices if str(c.label) == c.id and c.id not in _labelled(data, q.id)
                 ]
                 bad(
                     (q.id,),
-                    f"{q.id}: no label for choice(s) {', '.join(missing)}; the questionnaire needs them",
+                    _("{id}: no label for choice(s) {choices}; the questionnaire needs them").format(
+                        id=q.id, choices=", ".join(missing)
+                    ),
                 )
     if problems:
         raise RulesError(problems)
@@ -187,33 +201,36 @@ def _words(
         by_lang = {str(k): v for k, v in value.items()}
         odd = [k for k in by_lang if not LANG_CODE.match(k)]
         if odd:
-            bad(path, f"{qid}: '{odd[0]}' is not a language code (en, es, pt-BR, ...)")
+            bad(path, _("{id}: '{code}' is not a language code (en, es, pt-BR, ...)").format(id=qid, code=odd[0]))
             return None
         if langs and langs[0] not in by_lang:
             # The questionnaire is asked in the rules' first language: another language's text would be shown
             # in its place, in the middle of questions in that language.
             bad(
                 path,
-                f"{qid}: no text in '{langs[0]}', the language of these rules (given: {', '.join(by_lang)})",
+                _("{id}: no text in '{lang}', the language of these rules (given: {given})").format(
+                    id=qid, lang=langs[0], given=", ".join(by_lang)
+                ),
             )
             return None
         default = by_lang[langs[0]] if langs else next(iter(by_lang.values()))
     else:
-        bad(path, f"{qid}: must be text, or a mapping of language code to text")
+        bad(path, _("{id}: must be text, or a mapping of language code to text").format(id=qid))
         return None
     for text in [default, *by_lang.values()]:
         if not text.strip():
-            bad(path, f"{qid}: the text is empty")
+            bad(path, _("{id}: the text is empty").format(id=qid))
             return None
         if len(text) > MAX_TEXT:
-            bad(path, f"{qid}: the text is too long (at most {MAX_TEXT} characters)")
+            bad(path, _("{id}: the text is too long (at most {limit} characters)").format(id=qid, limit=MAX_TEXT))
             return None
         for name in placeholders(text):
             if name not in PLACEHOLDERS:
                 bad(
                     path,
-                    f"{qid}: unknown placeholder '{{{name}}}'; allowed: "
-                    f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                    _("{id}: unknown placeholder '{placeholder}'; allowed: {allowed}").format(
+                        id=qid, placeholder="{" + name + "}", allowed=", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                    ),
                 )
                 return None
     return Words(by_lang, default)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stm_screen.errors import InputFileError, answered_twice
-from stm_screen.i18n import _
+from stm_screen.i18n import L_, _
 from stm_screen.io.yamlfile import MAX_BYTES, YamlProblems, decode, read_bytes
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def read_answers(spec: str) -> tuple[Any, str]:
             raw = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: decode() refuses anything larger
         except (OSError, ValueError) as exc:
             raise InputFileError(
-                _("{name}: cannot read standard input ({kind})").format(name=name, kind=type(exc).__name__)
+                L_("{name}: cannot read standard input ({kind})", name=name, kind=type(exc).__name__)
             ) from None
     else:
         name = spec
@@ -42,7 +42,7 @@ def read_answers(spec: str) -> tuple[Any, str]:
     except YamlProblems as exc:
         raise InputFileError(str(exc.problems[0])) from None
     if not text.strip():
-        raise InputFileError(_("{name}: the answers file is empty").format(name=name))
+        raise InputFileError(L_("{name}: the answers file is empty", name=name))
     return parse_answers_text(text, name), name
 
 
@@ -120,15 +120,12 @@ def parse_answers_text(text: str, name: str) -> Any:
             raise InputFileError(f"{name}: {_twice(exc.args[0])}") from None
         except json.JSONDecodeError as exc:
             if name.endswith(".json"):
-                raise InputFileError(
-                    _("{where}: not valid JSON: {problem}").format(
-                        where=f"{name}:{exc.lineno}:{exc.colno}", problem=exc.msg
-                    )
-                ) from None
+                at = f"{name}:{exc.lineno}:{exc.colno}"
+                raise InputFileError(L_("{where}: not valid JSON: {problem}", where=at, problem=exc.msg)) from None
             # YAML flow style is a superset of JSON: fall through
         except (RecursionError, ValueError) as exc:  # nested too deeply; a number too long to read
             raise InputFileError(
-                _("{name}: cannot read the answers ({kind})").format(name=name, kind=type(exc).__name__)
+                L_("{name}: cannot read the answers ({kind})", name=name, kind=type(exc).__name__)
             ) from None
     import yaml
 
@@ -136,16 +133,15 @@ def parse_answers_text(text: str, name: str) -> Any:
         data = yaml.load(text, Loader=_answers_loader())  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        raise InputFileError(
-            _("{where}: cannot read the answers: {problem}").format(
-                where=f"{name}{where}", problem=exc.problem or _("not JSON or YAML")
-            )
-        ) from None
+        at = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else name
+        from stm_screen.io.yamlfile import pyyaml_words
+
+        problem = pyyaml_words(exc.problem) or L_("not JSON or YAML")
+        raise InputFileError(L_("{where}: cannot read the answers: {problem}", where=at, problem=problem)) from None
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         raise InputFileError(
-            _("{name}: cannot read the answers ({kind})").format(name=name, kind=type(exc).__name__)
+            L_("{name}: cannot read the answers ({kind})", name=name, kind=type(exc).__name__)
         ) from None
     if data is None:
-        raise InputFileError(_("{name}: the answers file is empty").format(name=name))
+        raise InputFileError(L_("{name}: the answers file is empty", name=name))
     return data

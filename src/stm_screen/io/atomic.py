@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from stm_screen.errors import InputFileError, UsageError
-from stm_screen.i18n import _
+from stm_screen.i18n import L_, _
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -73,21 +73,19 @@ def atomic_writer(
             handle = open(target, "w", encoding=encoding, newline=newline)  # noqa: SIM115 - closed below
         except OSError as exc:
             raise InputFileError(
-                _("{path}: cannot write ({reason})").format(path=target, reason=exc.strerror or type(exc).__name__)
+                L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)
             ) from None
         with handle:
             yield handle
         return
     if target.exists() and target.is_dir():
-        raise UsageError(_("{path}: is a folder").format(path=target))
+        raise UsageError(L_("{path}: is a folder", path=target))
     if not force and target.exists():
-        raise UsageError(_("{path}: already exists; use --force to overwrite it").format(path=target))
+        raise UsageError(L_("{path}: already exists; use --force to overwrite it", path=target))
     if _is_database(target):
         # An output path mistyped as the history store (or any SQLite file) would replace it whole.
         raise UsageError(
-            _("{path}: is a database file (such as the screening history); choose another output").format(
-                path=target
-            )
+            L_("{path}: is a database file (such as the screening history); choose another output", path=target)
         )
     folder = target.parent if str(target.parent) else Path(".")
     clean_partials(folder)
@@ -99,11 +97,11 @@ def atomic_writer(
                 if name is not None:
                     made.append(name)
         except FileNotFoundError:
-            raise InputFileError(_("{path}: the folder {folder} does not exist").format(path=target, folder=folder)) from None
+            raise InputFileError(L_("{path}: the folder {folder} does not exist", path=target, folder=folder)) from None
         except PermissionError:
-            raise InputFileError(_("{path}: permission denied").format(path=target)) from None
+            raise InputFileError(L_("{path}: permission denied", path=target)) from None
         except OSError as exc:
-            raise InputFileError(_("{path}: cannot write ({reason})").format(path=target, reason=exc.strerror or type(exc).__name__)) from None
+            raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)) from None
         if mode is not None:
             os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
@@ -230,10 +228,8 @@ def clean_partials(folder: Path) -> list[str]:
             os.close(fd)
     for entry in removed:
         with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(
-                f"stm-screen: removed {os.path.join(folder, entry)}, a partial output left by an "
-                "interrupted run\n"
-            )
+            note = _("stm-screen: removed {path}, a partial output left by an interrupted run")
+            sys.stderr.write(note.format(path=os.path.join(folder, entry)) + "\n")
     return removed
 
 
@@ -268,7 +264,7 @@ def write_text_atomic(target: Path, text: str, *, force: bool = True, mode: int 
         with atomic_writer(target, force=force, mode=mode) as handle:
             handle.write(text)
     except OSError as exc:
-        raise InputFileError(_("{path}: cannot write ({reason})").format(path=target, reason=exc.strerror or type(exc).__name__)) from None
+        raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)) from None
 
 
 def write_bytes_atomic(target: Path, data: bytes, *, force: bool = True, mode: int | None = None) -> None:
@@ -277,4 +273,4 @@ def write_bytes_atomic(target: Path, data: bytes, *, force: bool = True, mode: i
         with atomic_writer(target, force=force, mode=mode, encoding="latin-1") as handle:
             handle.buffer.write(data)  # type: ignore[attr-defined]
     except OSError as exc:
-        raise InputFileError(_("{path}: cannot write ({reason})").format(path=target, reason=exc.strerror or type(exc).__name__)) from None
+        raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)) from None

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from stm_screen.errors import StoreError
+from stm_screen.i18n import L_
 
 
 def data_dir(create: bool = True) -> Path:
@@ -20,13 +21,13 @@ def data_dir(create: bool = True) -> Path:
     try:
         is_file = folder.exists() and not folder.is_dir()
     except OSError as exc:  # a name longer than the system allows, a loop of links, ...
+        reason = exc.strerror or type(exc).__name__
         raise StoreError(
-            f"cannot use the data folder {folder}: {exc.strerror or type(exc).__name__} "
-            "(set STM_SCREEN_HOME to a usable folder)"
+            L_("cannot use the data folder {folder}: {reason} (set STM_SCREEN_HOME to a usable folder)", folder=folder, reason=reason)
         ) from None
     if is_file:
         raise StoreError(
-            f"cannot use the data folder {folder}: it is a file, not a folder (set STM_SCREEN_HOME to a folder)"
+            L_("cannot use the data folder {folder}: it is a file, not a folder (set STM_SCREEN_HOME to a folder)", folder=folder)
         )
     if create:
         try:
@@ -37,8 +38,8 @@ def data_dir(create: bool = True) -> Path:
             if os.name == "posix" and (not existed or not home):
                 os.chmod(folder, 0o700)
         except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
             raise StoreError(
-                f"cannot use the data folder {folder}: {exc.strerror or type(exc).__name__} "
-                "(set STM_SCREEN_HOME to a writable folder)"
+                L_("cannot use the data folder {folder}: {reason} (set STM_SCREEN_HOME to a writable folder)", folder=folder, reason=reason)
             ) from None
     return folder

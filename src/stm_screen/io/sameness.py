@@ -23,7 +23,7 @@ import sys
 from collections.abc import Iterable
 
 from stm_screen.errors import UsageError
-from stm_screen.i18n import _
+from stm_screen.i18n import L_, _
 
 Identity = tuple[int, int]
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
@@ -95,10 +95,8 @@ def check_stdout() -> None:
 
 def _refusal(named: str, what: str) -> UsageError:
     return UsageError(
-        _(
-            "{output} is the same file as {input}; writing there would replace it. Choose another output file "
-            "(nothing was written)"
-        ).format(output=named, input=what)
+        L_("{output} is the same file as {input}; writing there would replace it. Choose another output file "
+            "(nothing was written)", output=named, input=what)
     )
 
 
@@ -142,11 +140,11 @@ def module_paths(with_modules: str | None) -> list[str]:
 def loaded_paths(ruleset: object) -> list[tuple[str, str]]:
     """Every file a loaded ruleset was read from: its file or folder's files, and its modules' files
     (those named with --with and those its 'include:' names)."""
-    out = [("the rules", p) for p in rules_paths(str(getattr(ruleset, "origin", "")) or None)]
+    out = [(_("the rules"), p) for p in rules_paths(str(getattr(ruleset, "origin", "")) or None)]
     for module in getattr(ruleset, "modules", ()):
         origin = getattr(module, "origin", "")
         if origin:
-            out.append(("an instrument module", str(origin)))
+            out.append((_("an instrument module"), str(origin)))
     return out
 
 

@@ -7,11 +7,34 @@ from __future__ import annotations
 import codecs
 from typing import NamedTuple
 
+from stm_screen.i18n import L_, N_
+
 UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+# Whole sentences for each kind of file (articles and nouns differ between languages).
+_BINARY = {
+    "text file": N_("this is a binary file, not a text file"),
+    "answers file": N_("this is a binary file, not an answers file"),
+    "survey export": N_("this is a binary file, not a survey export (CSV, TSV, JSON, XLSX)"),
+}
+_NUL = {
+    "text file": N_(
+        "a NUL character (byte 0) at line {line}, column {col}: a text file never holds one (the file may be "
+        "damaged, or not text); remove it and try again"
+    ),
+    "answers file": N_(
+        "a NUL character (byte 0) at line {line}, column {col}: an answers file never holds one (the file may "
+        "be damaged, or not text); remove it and try again"
+    ),
+    "survey export": N_(
+        "a NUL character (byte 0) at line {line}, column {col}: a survey export never holds one (the file may "
+        "be damaged, or not text); remove it and try again"
+    ),
+}
 
 
 class Finding(NamedTuple):
-    message: str
+    message: str  # an i18n.Text: said in the language of whoever reads it
     line: int = 0  # 1-based, 0 when the whole file is meant
     col: int = 0
 
@@ -26,36 +49,34 @@ def _share(head: bytes, offsets: tuple[int, ...], width: int) -> float:
 
 
 def inspect(head: bytes, what: str = "text file") -> Finding | None:
-    """A problem with a text file's first bytes, or None when they may be UTF-8 or UTF-16 with a BOM."""
+    """A problem with a text file's first bytes, or None when they may be UTF-8 or UTF-16 with a BOM.
+    ``what``: "text file", "answers file" or "survey export"."""
+    what = what if what in _BINARY else "text file"
     if head.startswith(UTF32_BOMS):
-        return Finding("the file is UTF-32 text; save it as UTF-8 (or UTF-16) and try again")
+        return Finding(L_("the file is UTF-32 text; save it as UTF-8 (or UTF-16) and try again"))
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
     if b"\x00" not in head:
         return None
     sample = head[: 64 * 1024]
-    article = "an" if what[:1] in "aeiou" else "a"
     window = sample[:4096]
     if sum(1 for b in window if 0 < b < 9 or 13 < b < 32) * 20 > len(window):  # control bytes: not text
-        return Finding(f"this is a binary file, not {article} {what}")
+        return Finding(L_(_BINARY[what]))
     if len(sample) >= 8 and (_share(sample, (1, 2, 3), 4) > 0.9 or _share(sample, (0, 1, 2), 4) > 0.9):
-        return Finding("the file is UTF-32 text without a byte-order mark; save it as UTF-8 and try again")
+        return Finding(L_("the file is UTF-32 text without a byte-order mark; save it as UTF-8 and try again"))
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     if (even + odd) * 4 > len(sample) and min(even, odd) * 20 < max(even, odd):
         return Finding(
-            "looks like UTF-16 text without a byte-order mark; save it as UTF-8 (or UTF-16 with a BOM) and "
-            "try again"
+            L_(
+                "looks like UTF-16 text without a byte-order mark; save it as UTF-8 (or UTF-16 with a BOM) and "
+                "try again"
+            )
         )
     nuls = sample.count(0)
     controls = sum(1 for b in sample[:4096] if b < 9 or 13 < b < 32)
     if nuls > max(16, len(sample) // 100) or controls * 20 > min(len(sample), 4096):  # not text at all
-        return Finding(f"this is a binary file, not {article} {what}")
+        return Finding(L_(_BINARY[what]))
     at = sample.index(0)
     line = sample[:at].count(b"\n") + 1
     col = at - (sample.rfind(b"\n", 0, at) + 1) + 1
-    return Finding(
-        f"a NUL character (byte 0) at line {line}, column {col}: {article} {what} never holds one (the file may be "
-        "damaged, or not text); remove it and try again",
-        line,
-        col,
-    )
+    return Finding(L_(_NUL[what], line=line, col=col), line, col)

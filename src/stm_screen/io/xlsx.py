@@ -16,7 +16,7 @@ def workbook_bytes(sheets: Mapping[str, Sequence[Sequence[Any]]]) -> bytes:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING  # type: ignore[import-untyped]
 
     from stm_screen.errors import UsageError
-    from stm_screen.i18n import _
+    from stm_screen.i18n import L_
 
     book = Workbook()
     first = True
@@ -32,12 +32,8 @@ def workbook_bytes(sheets: Mapping[str, Sequence[Sequence[Any]]]) -> bytes:
                 bad = ILLEGAL_CHARACTERS_RE.search(value) if isinstance(value, str) else None
                 if bad is not None:
                     raise UsageError(
-                        _(
-                            "sheet {sheet}, row {row}, column {col}: the text holds a control character "
-                            "(U+{code:04X}) that a workbook cannot hold; remove it from the rules"
-                        ).format(
-                            sheet=name, row=r, col=c, code=ord(bad.group())
-                        )
+                        L_("sheet {sheet}, row {row}, column {col}: the text holds a control character "
+                            "(U+{code:04X}) that a workbook cannot hold; remove it from the rules", sheet=name, row=r, col=c, code=ord(bad.group()))
                     )
                 cell = sheet.cell(row=r, column=c, value=value)
                 if isinstance(value, str):

@@ -13,7 +13,7 @@ from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
 from stm_screen.errors import Problem
-from stm_screen.i18n import _
+from stm_screen.i18n import L_, N_, _
 
 Path = tuple[str | int, ...]
 Locate = Callable[[Path, int], tuple[str, int, int]]
@@ -103,51 +103,73 @@ def read_text(path: FsPath, what: str = "file") -> str:
     return decode(read_bytes(path, what), str(path), what)
 
 
-# Whole sentences for the files people (not only rules authors) hand the tool, in the tool's language.
-_NO_SUCH = {"answers file": lambda: _("no such answers file")}
+# Whole sentences for the files people hand the tool, in the tool's language (nouns and articles differ
+# between languages). Kinds: "file" (rules, mapping, wording, module files) and "answers file".
+_NO_SUCH = {"answers file": N_("no such answers file"), "file": N_("no such file")}
+_FOLDER = {"answers file": N_("is a folder, not an answers file"), "file": N_("is a folder, not a file")}
+_TOO_LARGE = {
+    "answers file": N_("the answers file is too large ({size} bytes; at most {limit})"),
+    "file": N_("the file is too large ({size} bytes; at most {limit})"),
+}
+_DENIED = {
+    "answers file": N_("permission denied: cannot read the answers file"),
+    "file": N_("permission denied: cannot read the file"),
+}
+_UNREADABLE = {
+    "answers file": N_("cannot read the answers file: {reason}"),
+    "file": N_("cannot read the file: {reason}"),
+}
+_NUL_IN = {
+    "answers file": N_("a NUL character: an answers file never holds one"),
+    "file": N_("a NUL character: a file of text never holds one"),
+}
 
 
 def read_bytes(path: FsPath, what: str = "file") -> bytes:
     """Read a small file whole, with one clear problem for each way that can fail."""
     name = str(path)
+    what = what if what in _NO_SUCH else "file"
     try:
         if path.is_dir():
-            article = "an" if what[:1] in "aeiou" else "a"
-            raise YamlProblems([Problem(f"is a folder, not {article} {what}", name)])
+            raise YamlProblems([Problem(L_(_FOLDER[what]), name)])
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise YamlProblems(
-                [Problem(f"the {what} is too large ({size:,} bytes; at most {MAX_BYTES:,})", name)]
-            )
+            shown, limit = f"{size:,}", f"{MAX_BYTES:,}"
+            too_large = L_(_TOO_LARGE[what], size=shown, limit=limit)
+            raise YamlProblems([Problem(too_large, name)])
         with path.open("rb") as handle:  # bounded: a device such as /dev/zero has no size but no end
             data = handle.read(MAX_BYTES + 1)
         from stm_screen.io.sameness import note_read
 
         note_read(path)
     except FileNotFoundError:
-        raise YamlProblems([Problem(_NO_SUCH.get(what, lambda: f"no such {what}")(), name)]) from None
+        raise YamlProblems([Problem(L_(_NO_SUCH[what]), name)]) from None
     except PermissionError:
-        raise YamlProblems([Problem(f"permission denied: cannot read the {what}", name)]) from None
+        raise YamlProblems([Problem(L_(_DENIED[what]), name)]) from None
     except OSError as exc:
-        raise YamlProblems([Problem(f"cannot read the {what}: {exc.strerror or exc}", name)]) from None
+        reason = exc.strerror or type(exc).__name__
+        raise YamlProblems([Problem(L_(_UNREADABLE[what], reason=reason), name)]) from None
     return data
 
 
 def decode(data: bytes, name: str, what: str = "file") -> str:
+    what = what if what in _NO_SUCH else "file"
     if len(data) > MAX_BYTES:
-        raise YamlProblems([Problem(f"the {what} is too large (more than {MAX_BYTES:,} bytes)", name)])
+        size, limit = f"{len(data):,}", f"{MAX_BYTES:,}"
+        too_large = L_(_TOO_LARGE[what], size=size, limit=limit)
+        raise YamlProblems([Problem(too_large, name)])
     from stm_screen.io.textcheck import inspect
 
-    found = inspect(data, f"text {what}" if what == "file" else what)
+    found = inspect(data, "text file" if what == "file" else what)
     if found is not None:
         raise YamlProblems([Problem(found.message, name, found.line, found.col)])
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise YamlProblems([Problem("not valid UTF-16 text", name)]) from None
+            raise YamlProblems([Problem(L_("not valid UTF-16 text"), name)]) from None
         if "\x00" in text:
-            raise YamlProblems([Problem(f"a NUL character: a {what} never holds one", name)])
+            raise YamlProblems([Problem(L_(_NUL_IN[what]), name)])
         return text
     try:
         return data.decode("utf-8-sig")
@@ -155,7 +177,7 @@ def decode(data: bytes, name: str, what: str = "file") -> str:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise YamlProblems(
-            [Problem("the file is not UTF-8 text (save it as UTF-8 and try again)", name, line, col)]
+            [Problem(L_("the file is not UTF-8 text (save it as UTF-8 and try again)"), name, line, col)]
         ) from None
 
 
@@ -170,7 +192,7 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
         except yaml.MarkedYAMLError as exc:
             raise YamlProblems([_marked(exc, name)]) from None
         except yaml.YAMLError as exc:
-            raise YamlProblems([Problem(_("YAML error: {reason}").format(reason=exc), name)]) from None
+            raise YamlProblems([Problem(L_("YAML error: {reason}", reason=exc), name)]) from None
         if node is None:
             raise YamlProblems([Problem(_("the file is empty"), name)])
         positions = Positions(default_file=name)
@@ -181,19 +203,72 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
             raise YamlProblems([_marked(exc, name)]) from None
         except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
             raise YamlProblems(
-                [Problem(_("YAML error: {reason}").format(reason=type(exc).__name__), name)]
+                [Problem(L_("YAML error: {reason}", reason=type(exc).__name__), name)]
             ) from None
         return data, positions
     finally:
         loader.dispose()
 
 
+# PyYAML's own words, said in the tool's language: (its sentence as a pattern, ours). What a pattern does not
+# match (rare constructs) is shown as PyYAML wrote it.
+_PYYAML_WORDS = (
+    (r"while parsing a (?:block|flow) mapping", N_("while reading a mapping of keys")),
+    (r"while parsing a (?:block collection|flow sequence)", N_("while reading a list")),
+    (r"while parsing a (?:block |flow )?node", N_("while reading a value")),
+    (r"while scanning a simple key", N_("while reading a key")),
+    (r"while (?:scanning|parsing) a (?:double-|single-)?quoted scalar", N_("while reading a quoted text")),
+    (r"while scanning a plain scalar", N_("while reading a value")),
+    (r"while scanning a block scalar", N_("while reading a block of text")),
+    (r"while scanning an? (alias|anchor)", N_("while reading an alias or anchor")),
+    (r"while scanning (?:for the next token|a directive|a tag)|while parsing a tag", N_("while reading the file")),
+    (r"while (?:constructing|composing) a mapping", N_("while reading a mapping of keys")),
+    (r"did not find expected node content", N_("a value was expected here")),
+    (r"did not find expected key", N_("a key was expected here")),
+    (r"did not find expected ',' or '([\]}])'", N_("a ',' or '{found}' was expected here")),
+    (r"did not find expected '-' indicator", N_("a '-' (a list item) was expected here")),
+    (r"found a tab character (?:that violates indentation|where an indentation space is expected)",
+     N_("a tab character in the indentation; indent with spaces")),
+    (r"(?:block sequence entries|sequence entries|mapping keys) are not allowed (?:here|in this context)", N_("a key or list item is not allowed here (check the indentation)")),
+    (r"control characters are not allowed", N_("control characters are not allowed")),
+    (r"found character that cannot start any token", N_("a character that cannot start a value (a tab, '@' or '`'? put the text in quotes)")),
+    (r"could not find expected ':'", N_("a ':' was expected after the key")),
+    (r"mapping values are not allowed (?:here|in this context)", N_("a ':' is not allowed here (is a space missing after ':', or is a text with ':' not in quotes?)")),
+    (r"found character (.+) that cannot start any token", N_("the character {found} cannot start a value (a tab? indent with spaces)")),
+    (r"found undefined alias(?: (.+))?", N_("the alias {found} is not defined")),
+    (r"found unknown escape character(?: (.+))?", N_("unknown escape character {found}")),
+    (r"found unexpected end of stream", N_("the file ends too early (a quote or bracket is not closed?)")),
+    (r"found unexpected document separator", N_("an unexpected document separator ('---' or '...')")),
+    (r"expected a single document in the stream", N_("the file holds more than one document ('---'); keep one")),
+    (r"found duplicate anchor (.+); first occurrence", N_("the anchor {found} is defined twice; first here")),
+    (r"second occurrence", N_("and again here")),
+    (r"expected (.+), but (?:found|got) (.+)", N_("expected {expected}, but found {found}")),
+)
+
+
+def pyyaml_words(text: str | None) -> str:
+    """One of PyYAML's messages in the tool's language (as PyYAML wrote it when it is not known)."""
+    import re
+
+    if not text or text.strip() == "but found another document":  # libyaml's second half of 'one document'
+        return ""
+    for pattern, message in _PYYAML_WORDS:
+        found = re.fullmatch(pattern, text.strip(), re.DOTALL)
+        if found:
+            groups = tuple(g or "" for g in found.groups())
+            if len(groups) == 2:
+                return _(message).format(expected=groups[0], found=groups[1])
+            return (_(message).format(found=groups[0]) if groups else _(message)).replace("  ", " ").strip()
+    return text
+
+
 def _marked(exc: yaml.MarkedYAMLError, name: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    # PyYAML's own words (in English) say what it found; the frame is in the tool's language.
-    what = " ".join(part for part in (exc.context, exc.problem) if part) or _("YAML error")
+    # PyYAML's own words, in the tool's language where they are known (see _PYYAML_WORDS).
+    parts = (pyyaml_words(exc.context), pyyaml_words(exc.problem))
+    what = ": ".join(part for part in parts if part) or _("YAML error")
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-    return Problem(_("YAML syntax error: {reason}").format(reason=what), name, line, col)
+    return Problem(L_("YAML syntax error: {reason}", reason=what), name, line, col)
 
 
 def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> None:
@@ -219,8 +294,10 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
             raise YamlProblems(
                 [
                     Problem(
-                        f"the document expands to more than {MAX_NODES:,} values (an alias bomb?); "
-                        "rules files must stay small",
+                        _(
+                            "the document expands to more than {limit} values (an alias bomb?); rules files must "
+                            "stay small"
+                        ).format(limit=f"{MAX_NODES:,}"),
                         name,
                         mark.line + 1,
                         mark.column + 1,
@@ -230,7 +307,7 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
         if id(node) in active:
             mark = node.start_mark
             raise YamlProblems(
-                [Problem("a YAML alias refers to itself (recursive data)", name, mark.line + 1, 1)]
+                [Problem(L_("a YAML alias refers to itself (recursive data)"), name, mark.line + 1, 1)]
             )
         if len(path) > MAX_DEPTH:
             mark = node.start_mark
@@ -253,7 +330,7 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
         if node.tag not in _PLAIN_TAGS:
             problems.append(
                 Problem(
-                    f"the YAML tag '{node.tag}' is not allowed: rules hold plain data only",
+                    _("the YAML tag '{tag}' is not allowed: rules hold plain data only").format(tag=node.tag),
                     name,
                     mark.line + 1,
                     mark.column + 1,
@@ -293,7 +370,7 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                         km = key_node.start_mark
                         problems.append(
                             Problem(
-                                _("duplicate key '{key}'").format(key=key_node.value), name, km.line + 1, km.column + 1
+                                L_("duplicate key '{key}'", key=key_node.value), name, km.line + 1, km.column + 1
                             )
                         )
                     seen_keys.add(key_node.value)
@@ -328,10 +405,8 @@ def _hidden(node: yaml.ScalarNode, name: str) -> Problem | None:
         return None
     mark = node.start_mark
     return Problem(
-        _(
-            "the text holds the invisible character U+{code:04X}, which could change how it is shown (move or "
-            "hide text, or act on the terminal); remove it"
-        ).format(code=ord(found.group())),
+        L_("the text holds the invisible character U+{code:04X}, which could change how it is shown (move or "
+            "hide text, or act on the terminal); remove it", code=ord(found.group())),
         name,
         mark.line + 1,
         mark.column + 1,

@@ -128,11 +128,11 @@ def _includes(data: Any, positions: Positions, base: Path) -> list[Module]:
             modules.append(load_module(spec, base))
         except RulesError as exc:
             file, line, col = positions.locate(("include", i))
-            problems.append(Problem(f"include: '{spec}' cannot be used", file, line, col))
+            problems.append(Problem(_("include: '{spec}' cannot be used").format(spec=spec), file, line, col))
             problems.extend(exc.problems)
     if len(data["include"]) > MAX_MODULES:
         file, line, col = positions.locate(("include",))
-        problems.append(Problem(f"include: at most {MAX_MODULES} modules", file, line, col))
+        problems.append(Problem(_("include: at most {limit} modules").format(limit=MAX_MODULES), file, line, col))
     if problems:
         raise RulesError(problems)
     return modules
@@ -187,8 +187,10 @@ def _rules_files(folder: Path) -> list[Path]:
         raise RulesError(
             [
                 Problem(
-                    f"the folder's rules files hold {total:,} bytes together; a ruleset holds at most "
-                    f"{MAX_BYTES:,} (as one file)",
+                    _(
+                        "the folder's rules files hold {total} bytes together; a ruleset holds at most {limit} "
+                        "(as one file)"
+                    ).format(total=f"{total:,}", limit=f"{MAX_BYTES:,}"),
                     str(folder),
                 )
             ]
@@ -205,9 +207,11 @@ def _read(path: Path) -> tuple[Any, Positions, bytes]:
         raise RulesError(exc.problems) from None
     cut = [
         Problem(
-            "a '#' after this condition starts a YAML comment, so what follows it is not part of the "
-            "condition; put the comment on a line of its own, or quote the whole condition if the '#' "
-            "belongs to it (conditions have no comments)",
+            _(
+                "a '#' after this condition starts a YAML comment, so what follows it is not part of the "
+                "condition; put the comment on a line of its own, or quote the whole condition if the '#' "
+                "belongs to it (conditions have no comments)"
+            ),
             file,
             line,
             col,
@@ -226,24 +230,23 @@ CONDITION_KEYS = frozenset({"when", "ask_if"})
 def _merge(parts: list[tuple[Path, Any, Positions]]) -> tuple[dict[str, Any], Positions]:
     """Join a folder's files: one carries the metadata (it has ``id``); list sections are concatenated."""
     problems: list[Problem] = []
-    meta = [(p, d) for p, d, _ in parts if isinstance(d, dict) and "id" in d]
+    meta = [(p, d) for p, d, _pos in parts if isinstance(d, dict) and "id" in d]
     if not meta:
         problems.append(
             Problem(
-                "no file in the folder carries the ruleset's metadata (id, version, title)",
+                _("no file in the folder carries the ruleset's metadata (id, version, title)"),
                 str(parts[0][0].parent),
             )
         )
     elif len(meta) > 1:
-        for p, _ in meta[1:]:
-            problems.append(
-                Problem(f"a second file with metadata ('id'); the first is {meta[0][0].name}", str(p), 1, 1)
-            )
+        for p, _data in meta[1:]:
+            second = _("a second file with metadata ('id'); the first is {file}").format(file=meta[0][0].name)
+            problems.append(Problem(second, str(p), 1, 1))
     merged: dict[str, Any] = {}
     positions = Positions(default_file=str(parts[0][0]))
     for path, data, pos in parts:
         if not isinstance(data, dict):
-            problems.append(Problem("a rules file must be a mapping of keys at the top", str(path), 1, 1))
+            problems.append(Problem(_("a rules file must be a mapping of keys at the top"), str(path), 1, 1))
             continue
         shift: dict[str, int] = {}
         for key, value in data.items():
@@ -256,7 +259,9 @@ def _merge(parts: list[tuple[Path, Any, Positions]]) -> tuple[dict[str, Any], Po
                 file, line, col = pos.locate((key,))
                 problems.append(
                     Problem(
-                        f"'{key}' belongs in the metadata file ({meta[0][0].name if meta else '?'})",
+                        _("'{key}' belongs in the metadata file ({file})").format(
+                            key=key, file=meta[0][0].name if meta else "?"
+                        ),
                         file,
                         line,
                         col,
@@ -332,8 +337,10 @@ def _load_ruleset(spec: str | Path | None = None) -> Ruleset:
         raise RulesError(
             [
                 Problem(
-                    "this is an instrument module, not a ruleset: add it to a screening with --with or "
-                    "'include:', or check it with 'stm-screen rules check FILE'",
+                    _(
+                        "this is an instrument module, not a ruleset: add it to a screening with --with or "
+                        "'include:', or check it with 'stm-screen rules check FILE'"
+                    ),
                     str(path),
                 )
             ]

@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from stm_screen.errors import StoreError
+from stm_screen.errors import Problem, StoreError
+from stm_screen.i18n import L_, Text
 
 FILE_NAME = "history.sqlite3"
 BUSY_TIMEOUT_S = 5.0
@@ -117,25 +118,25 @@ def default_path() -> Path:
     return data_dir() / FILE_NAME
 
 
-def describe_error(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> Text:
     """What went wrong with the store, in words; only SQLite's own message, which holds no data."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return "the history store is busy (another stm-screen is writing to it); try again in a moment"
+        return L_("the history store is busy (another stm-screen is writing to it); try again in a moment")
     if "disk is full" in text or "database or disk is full" in text:
-        return "the disk is full; free some space and try again (nothing already saved was lost)"
+        return L_("the disk is full; free some space and try again (nothing already saved was lost)")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return (
+        return L_(
             "the history store is damaged or is not a stm-screen history file; it was left as it is. "
             "Move it away to start a new history (or restore it from a backup)"
         )
     if "readonly" in text or "read-only" in text:
-        return "the history store is read-only; check the file's permissions"
+        return L_("the history store is read-only; check the file's permissions")
     if "unable to open" in text or "cannot open" in text:
-        return "cannot open the history store; check that its folder exists and is writable"
+        return L_("cannot open the history store; check that its folder exists and is writable")
     if "disk i/o" in text:
-        return "a disk error stopped the history store; check the disk and try again"
-    return f"the history store cannot be used ({type(exc).__name__})"
+        return L_("a disk error stopped the history store; check the disk and try again")
+    return L_("the history store cannot be used ({kind})", kind=type(exc).__name__)
 
 
 class HistoryStore:
@@ -165,14 +166,14 @@ class HistoryStore:
     # --- opening ---------------------------------------------------------------------------------------
 
     def _fail(self, exc: BaseException) -> StoreError:
-        return StoreError(f"{self.path}: {describe_error(exc)}")
+        return StoreError(Problem(describe_error(exc), str(self.path)))
 
     def _create_file(self) -> None:
         """Create the store's file, mode 0600, if it is not there; an existing file keeps its mode (it may
         not be ours to change). A symbolic link is refused: the history is never written through one."""
         refuse_links(self.path)
         if self.path.is_dir():
-            raise StoreError(f"{self.path}: is a folder, not a history store")
+            raise StoreError(Problem(L_("is a folder, not a history store"), str(self.path)))
         nofollow = getattr(os, "O_NOFOLLOW", 0)
         try:
             try:
@@ -191,10 +192,12 @@ class HistoryStore:
                     f"{self.path}: the history store is read-only ({exc.strerror or type(exc).__name__}); "
                     "it can be listed, shown and exported, not changed"
                 ) from None
-            raise StoreError(
-                f"{self.path}: cannot create the history store ({exc.strerror or type(exc).__name__}); "
-                "check the folder's permissions or set STM_SCREEN_HOME"
-            ) from None
+            reason = exc.strerror or type(exc).__name__
+            message = L_(
+                "cannot create the history store ({reason}); check the folder's permissions or set STM_SCREEN_HOME",
+                reason=reason,
+            )
+            raise StoreError(Problem(message, str(self.path))) from None
 
     def _open(self) -> sqlite3.Connection:
         self._create_file()
@@ -207,14 +210,17 @@ class HistoryStore:
             conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path}: this history store was written by a newer stm-screen (schema {version}; "
-                    f"this version reads up to {SCHEMA_VERSION}). Upgrade stm-screen; the store was left "
-                    "as it is"
+                message = L_(
+                    "this history store was written by a newer stm-screen (schema {version}; this version "
+                    "reads up to {supported}). Upgrade stm-screen; the store was left as it is",
+                    version=version,
+                    supported=SCHEMA_VERSION,
                 )
+                raise StoreError(Problem(message, str(self.path)))
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":  # pragma: no cover - e.g. a network file system
-                raise StoreError(f"{self.path}: the history store cannot use write-ahead logging here")
+                message = L_("the history store cannot use write-ahead logging here")
+                raise StoreError(Problem(message, str(self.path)))
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             if version < SCHEMA_VERSION:
@@ -247,11 +253,21 @@ class HistoryStore:
         if version != SCHEMA_VERSION:
             conn.close()
             newer = version > SCHEMA_VERSION
-            raise StoreError(
-                f"{self.path}: the history store is read-only and was written by "
-                f"{'a newer' if newer else 'an older'} stm-screen (schema {version}; this version reads "
-                f"{SCHEMA_VERSION}){'. Upgrade stm-screen' if newer else '; it cannot be upgraded while read-only'}"
-            )
+            if newer:
+                message = L_(
+                    "the history store is read-only and was written by a newer stm-screen (schema {version}; "
+                    "this version reads {supported}). Upgrade stm-screen",
+                    version=version,
+                    supported=SCHEMA_VERSION,
+                )
+            else:
+                message = L_(
+                    "the history store is read-only and was written by an older stm-screen (schema {version}; "
+                    "this version reads {supported}); it cannot be upgraded while read-only",
+                    version=version,
+                    supported=SCHEMA_VERSION,
+                )
+            raise StoreError(Problem(message, str(self.path)))
         return conn
 
     @staticmethod
@@ -369,10 +385,12 @@ class HistoryStore:
         try:
             return self._decode(row)
         except (ValueError, TypeError, RecursionError):
-            raise StoreError(
-                f"{self.path}: saved screening {row[0]} cannot be read (its stored data is damaged); "
-                "the other screenings are unaffected"
-            ) from None
+            message = L_(
+                "saved screening {number} cannot be read (its stored data is damaged); the other screenings "
+                "are unaffected",
+                number=row[0],
+            )
+            raise StoreError(Problem(message, str(self.path))) from None
 
     @staticmethod
     def _decode(row: tuple[Any, ...]) -> Record:
@@ -442,10 +460,11 @@ def refuse_links(path: Path, always: bool = False) -> None:
     """The store and its write-ahead files are never opened through a symbolic link (exit 3)."""
     for name in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
         if always or name.is_symlink():
-            raise StoreError(
-                f"{name}: is a symbolic link; the history store is never opened through a link (it could "
-                "point anywhere). Put the real file there, or set STM_SCREEN_HOME to the folder that holds it"
+            message = L_(
+                "is a symbolic link; the history store is never opened through a link (it could point "
+                "anywhere). Put the real file there, or set STM_SCREEN_HOME to the folder that holds it"
             )
+            raise StoreError(Problem(message, str(name)))
 
 
 def check_marker(path: Path) -> None:
@@ -479,7 +498,7 @@ def check_marker(path: Path) -> None:
         except sqlite3.Error as exc:
             if n + 1 < len(uris):
                 continue
-            raise StoreError(f"{path}: {describe_error(exc)}") from None
+            raise StoreError(Problem(describe_error(exc), str(path))) from None
     foreign = {
         (kind, name)
         for kind, name in things
@@ -497,10 +516,11 @@ def check_marker(path: Path) -> None:
     else:
         ours = {"id", "created_at", "answers_json", "result_json"} <= columns
     if not ours:
-        raise StoreError(
-            f"{path}: is a database but not a stm-screen history (another program's file with the same "
-            "name?); it was left as it is. Move it away, or set STM_SCREEN_HOME to another folder"
+        message = L_(
+            "is a database but not a stm-screen history (another program's file with the same name?); it "
+            "was left as it is. Move it away, or set STM_SCREEN_HOME to another folder"
         )
+        raise StoreError(Problem(message, str(path)))
 
 
 _OUR_TABLES = frozenset({"screenings", "sqlite_sequence"})
