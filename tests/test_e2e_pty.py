@@ -46,7 +46,7 @@ def yes_no(child: pexpect.spawn[Any], question: str, yes: bool, safety: bool = T
 SAFETY_ASKED = (  # 42 years old, neck pain for 18 months: the safety questions asked, in order
     "In the last few days or weeks",
     "new numbness or tingling between",
-    "Do you have pain, tingling or numbness",
+    "Do you have new pain, tingling or numbness",
     "Is an arm or a leg getting weaker",
     "Over the last weeks or months",
     "Did any of these start suddenly",
