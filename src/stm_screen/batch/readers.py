@@ -218,18 +218,22 @@ class QuoteCheck:
         self.edge_lines: list[str] = []  # the lines of the record the edge line cut (see batch.parallel)
         self._offset = 0  # lines of this text before the current CSV reader's first (it starts again)
         self._seen: list[tuple[list[str], list[str], int]] = []  # rows read before the width was known
+        self._malformed: set[int] = set()  # rows read before the width was known that the strict reader could not
         self._misses = 0  # rows that contradicted the header where trying quotes as stray found no record
         self._tail = tail
         self.lookahead = True  # read lines past a row to mend it (off for a file that may be scored in parts)
         self._start(lines if tail is None else chain(lines, tail))
         self.rows: Iterator[list[str]] = self._rows()
 
-    def _start(self, lines: Iterator[str]) -> None:
+    def _start(self, lines: Iterator[str], strict: bool = True) -> None:
         # The reader reads one copy of the lines; the other trails behind (itertools.tee, in C) and is read
-        # only for a row that took several lines, or skipped in bulk: no Python step per line.
+        # only for a row that took several lines, or skipped in bulk: no Python step per line. It is strict:
+        # a quote closed where no cell ends (a stray one, or a real one a stray took as closing) stops it, and
+        # that record is read again by a lenient reader (``strict`` False) and checked (see ``_rows``).
         self._ahead, self._behind = tee(lines)
         self._taken = 0  # lines read (or skipped) from the trailing copy
-        self.reader = csv.reader(self._ahead, delimiter=self.delimiter, strict=False)
+        self._loose = not strict
+        self.reader = csv.reader(self._ahead, delimiter=self.delimiter, strict=strict)
 
     @property
     def line_num(self) -> int:
@@ -247,51 +251,70 @@ class QuoteCheck:
         while True:
             reader = self.reader
             done = 0  # lines read when the last row was handed on
-            width = self.width
-            for row in reader:
-                now = reader.line_num
-                if now - done == 1 and len(row) == width and width:  # one line, one record: most rows
+            loose = self._loose  # this reader reads one record that the strict reader could not
+            width = -1 if loose else self.width
+            try:
+                for row in reader:
+                    now = reader.line_num
+                    if now - done == 1 and len(row) == width and width:  # one line, one record: most rows
+                        done = now
+                        if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
+                            deque(islice(self._behind, now - self._taken), maxlen=0)
+                            self._taken = now
+                        yield row
+                        continue
+                    lines = self._lines(done, now)
                     done = now
-                    if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
-                        deque(islice(self._behind, now - self._taken), maxlen=0)
-                        self._taken = now
-                    yield row
-                    continue
-                lines = self._lines(done, now)
-                done = now
-                first = self.base + self._offset + now - len(lines) + 1
-                if not self.width:  # a header row, or a record read before the header was understood
-                    self._seen.append((row, lines, first))
-                    if len(lines) > 1:
-                        self.early[id(row)] = (row, lines, first)
-                    yield row
-                    width = self.width
-                    continue
-                width = self.width
-                if any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
-                    if len(lines) > 1:
-                        self.edge_lines = [line for line in lines if not line.startswith(MARK)]
-                    yield row
-                    continue
-                if not row or (len(lines) == 1 and ('"' not in lines[0] or not self._reads_ahead())):
-                    yield row  # a blank line, a ragged one that no quote made so (or no reading ahead)
-                    continue
-                mended = self._mend(row, lines, self._more())
-                if mended is None:
-                    yield row  # a record as written (a quoted line break the header allows, or a ragged row)
-                    continue
+                    first = self.base + self._offset + now - len(lines) + 1
+                    out, restart = self._after(row, lines, first, loose)
+                    yield from out
+                    if restart is None:
+                        width = self.width
+                        continue
+                    self._again(chain(restart[0], self._ahead), restart[1])
+                    break
+                else:
+                    return
+            except csv.Error:
+                if loose:
+                    raise
+                # A quote closed where no cell ends: this record, read again leniently, is checked.
+                now = reader.line_num
+                self._again(chain(self._lines(done, now), self._ahead), self.base + self._offset + done, strict=False)
+
+    def _after(
+        self, row: list[str], lines: list[str], first: int, loose: bool
+    ) -> tuple[list[list[str]], tuple[list[str], int] | None]:
+        """The slow path of ``_rows`` for a row read from ``lines`` (the first is physical line ``first``):
+        the rows to hand on, and None when the reader reads on, else where a new reader starts: the lines
+        read past the rows, and the physical line before those. A row of the lenient reader (``loose``)
+        always ends with a new (strict) reader."""
+        out: list[list[str]] = []
+        if not self.width:  # a header row, or a record read before the header was understood
+            self._seen.append((row, lines, first))
+            if len(lines) > 1:
+                self.early[id(row)] = (row, lines, first)
+            if loose:
+                self._malformed.add(id(row))
+        elif any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
+            if len(lines) > 1:
+                self.edge_lines = [line for line in lines if not line.startswith(MARK)]
+        elif not row or (len(lines) == 1 and ('"' not in lines[0] or not self._reads_ahead())):
+            pass  # a blank line, a ragged one that no quote made so (or no reading ahead)
+        else:
+            mended = self._mend(row, lines, self._more(), loose)
+            if mended is not None:
                 n, rest = mended
                 if n:
-                    yield self._error(rest[:n], first)
+                    out.append(self._error(rest[:n], first))
                 else:
-                    yield row
+                    out.append(row)
                     n = len(lines)
                 # Read again after the record, with a new reader: what the old one took as a closing quote
                 # may open a legitimately quoted cell that runs on further.
-                self._again(chain(rest[n:], self._ahead), first + n - 1)
-                break
-            else:
-                return
+                return out, (rest[n:], first + n - 1)
+        out.append(row)
+        return out, (([], first + len(lines) - 1) if loose else None)
 
     def _more(self) -> Iterator[str]:
         """The lines after the current row, to look ahead: none in a file large enough to be scored in parts
@@ -302,10 +325,10 @@ class QuoteCheck:
         armed = isinstance(self._tail, EdgeLine) and self._tail.line is not None
         return self.lookahead and not armed
 
-    def _again(self, lines: Iterator[str], before: int) -> None:
+    def _again(self, lines: Iterator[str], before: int, strict: bool = True) -> None:
         """Start a new CSV reader at ``lines`` (those after physical line ``before``)."""
         self._offset = before - self.base
-        self._start(lines)
+        self._start(lines, strict)
 
     def _error(self, lines: list[str], first: int) -> LineError:
         if len(lines) == 1:
@@ -316,8 +339,11 @@ class QuoteCheck:
             _('{name}:{first}: a stray \'"\' in the record on lines {first} to {value} (its quoted cells do not add up to the header\'s columns): the record is not scored; remove the stray \'"\'').format(name=self.name, first=first, value=first + len(lines) - 1)
         )
 
-    def _mend(self, row: list[str], lines: list[str], more: Iterator[str]) -> tuple[int, list[str]] | None:
-        """Where a row read from ``lines`` contradicts the header: None when it is a record as written.
+    def _mend(
+        self, row: list[str], lines: list[str], more: Iterator[str], loose: bool = False
+    ) -> tuple[int, list[str]] | None:
+        """Where a row read from ``lines`` contradicts the header, or has a quote closed where no cell ends
+        (``loose``: the strict reader stopped on it): None when it is a record as written.
         Else ``(n, rest)``: ``rest`` is ``lines`` and the lines taken from ``more`` to look ahead, the
         first ``n`` of which are one record with a stray quote (an error row), and the reader starts again
         after them; ``n`` is 0 when the row stands but lines were taken (the reader starts again after it)."""
@@ -332,7 +358,16 @@ class QuoteCheck:
             if self._row_fits(row) and self._well_quoted(lines):
                 return None  # a quoted line break the header allows
         elif self._row_fits(row):
-            return None
+            if not loose or not self._reads_ahead() or self._misses >= MAX_MEND_MISSES:
+                return None
+            # One line with the header's width, but a quote on it closed where no cell ends: a stray quote
+            # at a cell's start may have been closed by the opening quote of a real quoted cell whose line
+            # break it then left outside (the line read whole, the rest of that cell a ragged row).
+            ahead: list[str] = []
+            found = self._search(lines, ahead, more)
+            if found is not None and found[1] > 1:
+                return found[1], [*lines, *ahead]
+            return (0, [*lines, *ahead]) if ahead else None
         if self._misses >= MAX_MEND_MISSES:
             return None  # a file of rows that contradict the header anyway (a ragged file): said as such
         # The quotes on the row's lines or the next (those opening a cell first), tried as stray ones (one
@@ -340,6 +375,9 @@ class QuoteCheck:
         ahead = list(islice(more, 1)) if len(lines) == 1 else []
         if len(lines) == 1 and self._fits(lines[0]) and (not ahead or (ahead[0].strip() and self._fits(ahead[0]))):
             return 1, [*lines, *ahead]  # a whole record with a stray quote, and the next line one too
+        found = self._search(lines, ahead, more)
+        if found is not None and found[0]:
+            return found[1], [*lines, *ahead]
         near = [*lines, *ahead]
         d = self.delimiter
         quotes = [(i, j) for i, line in enumerate(near) for j, ch in enumerate(line) if ch == '"']
@@ -360,6 +398,118 @@ class QuoteCheck:
                 return best, [*lines, *ahead]
         self._misses += 1
         return (0, [*lines, *ahead]) if ahead else None
+
+    def _search(self, own: list[str], ahead: list[str], more: Iterator[str]) -> tuple[int, int] | None:
+        """The record that starts at ``own[0]``, read strictly with the fewest quotes taken as stray:
+        ``(stray quotes, lines)``, the fewest quotes first, then the fewest lines; None when no reading
+        with at most MAX_STRAYS of them gives the header's width within LOOKAHEAD lines. ``own`` are the
+        row's lines, ``ahead`` those read after them (taken from ``more`` as needed).
+
+        Which quotes to try is told by each failed reading: a quote closed where no cell ends blames
+        that quote and the one that opened its cell; a quote never closed blames the one that opened it;
+        a record of the wrong width blames the quotes that opened its cells (those holding a delimiter or
+        a line break first, when it is short). So a stray quote, wherever it is, is found in a few
+        readings, and the record ends where the header's width says, its quoted line breaks included."""
+
+        def line(i: int) -> str | None:
+            if i < len(own):
+                return own[i]
+            k = i - len(own)
+            if k >= LOOKAHEAD:
+                return None
+            while k >= len(ahead):
+                nxt = next(more, None)
+                if nxt is None:
+                    return None
+                ahead.append(nxt)
+            return ahead[k]
+
+        tried: set[frozenset[tuple[int, int]]] = set()
+        level: list[frozenset[tuple[int, int]]] = [frozenset()]
+        budget = MAX_SEARCH_READS
+        for strays in range(MAX_STRAYS + 1):
+            best: int | None = None
+            blamed: list[frozenset[tuple[int, int]]] = []
+            for dropped in level:
+                if budget <= 0:
+                    break
+                budget -= 1
+                used, blame = self._scan(line, dropped)
+                if used is not None:
+                    best = used if best is None else min(best, used)
+                    continue
+                for q in blame:
+                    more_dropped = dropped | {q}
+                    if more_dropped not in tried:
+                        tried.add(more_dropped)
+                        blamed.append(more_dropped)
+            if best is not None:
+                return strays, best
+            level = blamed
+        return None
+
+    def _scan(
+        self, line: Callable[[int], str | None], dropped: frozenset[tuple[int, int]]
+    ) -> tuple[int | None, list[tuple[int, int]]]:
+        """Read one record strictly from lines ``line(0)``, ``line(1)``... with the quotes at ``dropped``
+        (line, column) left out: ``(lines used, [])`` when it has the header's width, else ``(None, the
+        quotes to blame)`` (see ``_search``)."""
+        d = self.delimiter
+        cells: list[str] = []
+        buf: list[str] = []
+        openers: list[tuple[tuple[int, int], bool]] = []  # the quote opening each quoted cell; spans?
+        state = 0  # 0 a cell's start, 1 in an unquoted cell, 2 in a quoted cell, 3 a quote in a quoted cell
+        opener = (0, 0)
+        closer = (0, 0)
+        spans = False
+        i = 0
+        while True:
+            text = line(i)
+            if text is None:  # the end of the file (or of the look-ahead)
+                if state == 2 or not (cells or buf or state):
+                    return None, [opener] if state == 2 else []
+                break
+            end = False
+            for j, ch in enumerate(text):
+                if (i, j) in dropped:
+                    continue
+                if state == 2:
+                    if ch == '"':
+                        state, closer = 3, (i, j)
+                    else:
+                        buf.append(ch)
+                        spans = spans or ch in (d, "\r", "\n")
+                elif ch == d:
+                    if state == 3:
+                        openers.append((opener, spans))
+                    cells.append("".join(buf))
+                    buf, state = [], 0
+                elif ch in "\r\n":
+                    end = True
+                    break
+                elif state == 0 and ch == '"':
+                    state, opener, spans = 2, (i, j), False
+                elif state == 3:
+                    if ch != '"':
+                        return None, [closer, opener]  # a quote closed where no cell ends
+                    buf.append(ch)
+                    state = 2
+                else:
+                    buf.append(ch)
+                    state = 1
+            i += 1
+            if end:
+                if not cells and not buf and state == 0:
+                    return None, []  # a blank line
+                break
+        if state == 3:
+            openers.append((opener, spans))
+        cells.append("".join(buf))
+        if self._row_fits(cells):
+            return i, []
+        if len(cells) < self.width:
+            return None, [q for q, wide in openers if wide]
+        return None, [q for q, _wide in openers]
 
     def _starts_record(self, lines: list[str], ahead: list[str], more: Iterator[str]) -> bool:
         """Does a record with the header's width start at ``lines[0]`` (read with the lines after it), as
@@ -458,7 +608,7 @@ class QuoteCheck:
             _row, lines, first = seen[k]
             later = iter([line for _r, after, _f in seen[k + 1 :] for line in after])
             more = chain(later, self._more())
-            mended = self._mend(row, lines, more)
+            mended = self._mend(row, lines, more, id(row) in self._malformed)
             if mended is None:
                 out.append(row)
                 continue
@@ -508,6 +658,8 @@ class QuoteCheck:
 TRAIL = 4096  # lines the trailing copy may lag behind the reader (kept in memory by tee)
 LOOKAHEAD = 64  # lines read past a row that contradicts the header, to find where its record ends
 MAX_MEND_MISSES = 200  # rows that contradict the header with no stray quote found: then a ragged file
+MAX_STRAYS = 3  # quotes taken as stray in one record, at most (see QuoteCheck._search)
+MAX_SEARCH_READS = 64  # readings of one record with different quotes taken as stray, at most
 MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in every combination
 
 
