@@ -353,6 +353,13 @@ class QuoteCheck:
             ahead: list[str] = []
             if self._fits(lines[0]) and self._starts_record(lines[1:], ahead, more):
                 return 1, [*lines, *ahead]  # and a record starts on the next line (a stray quote of its own)
+            if self._misses < MAX_MEND_MISSES:
+                # The record that starts here, read with the fewest quotes taken as stray.
+                found = self._search(lines, ahead, more)
+                if found is not None and found[0]:
+                    return found[1], [*lines, *ahead]
+                if found is not None and found[1] == len(lines) and self._row_fits(row):
+                    return (0, [*lines, *ahead]) if ahead else None  # a quoted line break the header allows
             if ahead:
                 return 0, [*lines, *ahead]
             if self._row_fits(row) and self._well_quoted(lines):
@@ -424,27 +431,51 @@ class QuoteCheck:
                 ahead.append(nxt)
             return ahead[k]
 
+        found = self._least(line, 0, MAX_STRAYS)
+        if found is None:
+            return None
+        strays, ends = found
+        # Where readings with as few stray quotes end differently, the one after which a record starts.
+        return strays, next((n for n in ends if self._opens_record(line, n)), ends[0])
+
+    def _opens_record(self, line: Callable[[int], str | None], start: int) -> bool:
+        """Does a record start at line ``start`` (or the file end there): a blank line, a line that is a
+        whole record alone, or a record with the header's width read from it with at most one stray quote."""
+        text = line(start)
+        if text is None or not text.strip() or self._fits(text):
+            return True
+        return self._least(line, start, 1) is not None
+
+    def _least(
+        self, line: Callable[[int], str | None], start: int, most: int
+    ) -> tuple[int, list[int]] | None:
+        """The fewest quotes (at most ``most``) that, taken as stray, let a record with the header's width
+        be read from line ``start`` on, and the numbers of lines such readings take (the fewest first)."""
+
+        def shifted(i: int) -> str | None:
+            return line(start + i)
+
         tried: set[frozenset[tuple[int, int]]] = set()
         level: list[frozenset[tuple[int, int]]] = [frozenset()]
         budget = MAX_SEARCH_READS
-        for strays in range(MAX_STRAYS + 1):
-            best: int | None = None
+        for strays in range(most + 1):
+            ends: set[int] = set()
             blamed: list[frozenset[tuple[int, int]]] = []
             for dropped in level:
                 if budget <= 0:
                     break
                 budget -= 1
-                used, blame = self._scan(line, dropped)
+                used, blame = self._scan(shifted, dropped)
                 if used is not None:
-                    best = used if best is None else min(best, used)
+                    ends.add(used)
                     continue
                 for q in blame:
                     more_dropped = dropped | {q}
                     if more_dropped not in tried:
                         tried.add(more_dropped)
                         blamed.append(more_dropped)
-            if best is not None:
-                return strays, best
+            if ends:
+                return strays, sorted(ends)
             level = blamed
         return None
 
