@@ -218,6 +218,7 @@ class QuoteCheck:
         self.edge_lines: list[str] = []  # the lines of the record the edge line cut (see batch.parallel)
         self._offset = 0  # lines of this text before the current CSV reader's first (it starts again)
         self._seen: list[tuple[list[str], list[str], int]] = []  # rows read before the width was known
+        self._held = 0  # 1 while a row read is not yet handed on (see _rows)
         self._malformed: set[int] = set()  # rows read before the width was known that the strict reader could not
         self._misses = 0  # rows that contradicted the header where trying quotes as stray found no record
         self._tail = tail
@@ -237,7 +238,7 @@ class QuoteCheck:
 
     @property
     def line_num(self) -> int:
-        return self._offset + self.reader.line_num
+        return self._offset + self.reader.line_num - self._held
 
     def _lines(self, start: int, end: int) -> list[str]:
         """Physical lines ``start`` to ``end`` (counted from 0, end excluded) from the trailing copy."""
@@ -248,24 +249,56 @@ class QuoteCheck:
         return lines
 
     def _rows(self) -> Iterator[list[str]]:
+        # With read-ahead, a one-line row is handed on only once the next row is read (``held``): a stray
+        # quote at a cell's start closed by the opening quote of a real quoted cell can leave that line a
+        # whole record as the strict reader reads it, and the rest of the quoted cell on the next lines; the
+        # next row then starts no record, and the two are one record with a stray quote (see _look_back).
+        held: list[str] | None = None
+        held_text: str | None = None  # its line, once read from the trailing copy
         while True:
             reader = self.reader
             done = 0  # lines read when the last row was handed on
             loose = self._loose  # this reader reads one record that the strict reader could not
             width = -1 if loose else self.width
+            hold = self._reads_ahead()
             try:
                 for row in reader:
                     now = reader.line_num
                     if now - done == 1 and len(row) == width and width:  # one line, one record: most rows
                         done = now
                         if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
-                            deque(islice(self._behind, now - self._taken), maxlen=0)
-                            self._taken = now
+                            deque(islice(self._behind, now - 1 - self._taken), maxlen=0)
+                            self._taken = now - 1
+                        if hold:
+                            if held is None:
+                                self._held = 1
+                            else:
+                                yield held
+                            held, held_text = row, None
+                            continue
                         yield row
                         continue
-                    lines = self._lines(done, now)
+                    if held is not None and held_text is None:
+                        got = self._lines(done - 1, now)
+                        held_text, lines = got[0], got[1:]
+                    else:
+                        lines = self._lines(done, now)
                     done = now
                     first = self.base + self._offset + now - len(lines) + 1
+                    if held is not None:
+                        assert held_text is not None
+                        back = self._look_back(held_text, row, lines, loose)
+                        h, held, self._held = held, None, 0
+                        if back is not None:
+                            n, rest = back
+                            if n:  # the held line and the next ones: one record with a stray quote
+                                yield self._error(rest[:n], first - 1)
+                                self._again(chain(rest[n:], self._ahead), first - 2 + n)
+                            else:  # lines read to look back: the row is read again after the held one
+                                yield h
+                                self._again(chain(rest[1:], self._ahead), first - 1)
+                            break
+                        yield h
                     out, restart = self._after(row, lines, first, loose)
                     yield from out
                     if restart is None:
@@ -274,13 +307,57 @@ class QuoteCheck:
                     self._again(chain(restart[0], self._ahead), restart[1])
                     break
                 else:
+                    if held is not None:
+                        self._held = 0
+                        yield held
                     return
             except csv.Error:
                 if loose:
                     raise
                 # A quote closed where no cell ends: this record, read again leniently, is checked.
                 now = reader.line_num
-                self._again(chain(self._lines(done, now), self._ahead), self.base + self._offset + done, strict=False)
+                if held is not None and held_text is None:
+                    got = self._lines(done - 1, now)
+                    held_text, got = got[0], got[1:]
+                else:
+                    got = self._lines(done, now)
+                self._again(chain(got, self._ahead), self.base + self._offset + done, strict=False)
+
+    def _look_back(
+        self, held: str, row: list[str], lines: list[str], loose: bool
+    ) -> tuple[int, list[str]] | None:
+        """After a one-line row not yet handed on (its line ``held``), a row read from ``lines``: None when
+        the held row stands and this row is read on as usual. Else ``(n, rest)``: ``rest`` is the held line,
+        ``lines`` and the lines read after them; its first ``n`` are one record with a stray quote (an
+        error row, in place of the held row), or with ``n`` 0 the held row stands and this row is read
+        again (lines were read to look). Looked at only where this row contradicts the header (or has a
+        quote closed where no cell ends) and starts no record in any reading with at most one stray quote."""
+        if not self.width or (not loose and self._row_fits(row)) or self._misses >= MAX_MEND_MISSES:
+            return None
+        if any(MARK in cell for cell in row):
+            return None
+        ahead: list[str] = []
+        more = self._more()
+
+        def line(i: int) -> str | None:
+            if i < len(lines):
+                return lines[i]
+            k = i - len(lines)
+            if k >= LOOKAHEAD:
+                return None
+            while k >= len(ahead):
+                nxt = next(more, None)
+                if nxt is None:
+                    return None
+                ahead.append(nxt)
+            return ahead[k]
+
+        if self._opens_record(line, 0):
+            return (0, [held, *lines, *ahead]) if ahead else None
+        found = self._search([held, *lines], ahead, more, opening=True)
+        if found is not None and found[0] and found[1] > 1:
+            return found[1], [held, *lines, *ahead]
+        return (0, [held, *lines, *ahead]) if ahead else None
 
     def _after(
         self, row: list[str], lines: list[str], first: int, loose: bool
@@ -406,7 +483,9 @@ class QuoteCheck:
         self._misses += 1
         return (0, [*lines, *ahead]) if ahead else None
 
-    def _search(self, own: list[str], ahead: list[str], more: Iterator[str]) -> tuple[int, int] | None:
+    def _search(
+        self, own: list[str], ahead: list[str], more: Iterator[str], opening: bool = False
+    ) -> tuple[int, int] | None:
         """The record that starts at ``own[0]``, read strictly with the fewest quotes taken as stray:
         ``(stray quotes, lines)``, the fewest quotes first, then the fewest lines; None when no reading
         with at most MAX_STRAYS of them gives the header's width within LOOKAHEAD lines. ``own`` are the
@@ -416,7 +495,8 @@ class QuoteCheck:
         that quote and the one that opened its cell; a quote never closed blames the one that opened it;
         a record of the wrong width blames the quotes that opened its cells (those holding a delimiter or
         a line break first, when it is short). So a stray quote, wherever it is, is found in a few
-        readings, and the record ends where the header's width says, its quoted line breaks included."""
+        readings, and the record ends where the header's width says, its quoted line breaks included.
+        With ``opening``, only readings after which a record starts count (more quotes are tried)."""
 
         def line(i: int) -> str | None:
             if i < len(own):
@@ -431,7 +511,7 @@ class QuoteCheck:
                 ahead.append(nxt)
             return ahead[k]
 
-        found = self._least(line, 0, MAX_STRAYS)
+        found = self._least(line, 0, MAX_STRAYS, (lambda n: self._opens_record(line, n)) if opening else None)
         if found is None:
             return None
         strays, ends = found
@@ -447,10 +527,15 @@ class QuoteCheck:
         return self._least(line, start, 1) is not None
 
     def _least(
-        self, line: Callable[[int], str | None], start: int, most: int
+        self,
+        line: Callable[[int], str | None],
+        start: int,
+        most: int,
+        accept: Callable[[int], bool] | None = None,
     ) -> tuple[int, list[int]] | None:
         """The fewest quotes (at most ``most``) that, taken as stray, let a record with the header's width
-        be read from line ``start`` on, and the numbers of lines such readings take (the fewest first)."""
+        be read from line ``start`` on, and the numbers of lines such readings take (the fewest first);
+        with ``accept``, only readings whose number of lines it accepts."""
 
         def shifted(i: int) -> str | None:
             return line(start + i)
@@ -467,8 +552,10 @@ class QuoteCheck:
                 budget -= 1
                 used, blame = self._scan(shifted, dropped)
                 if used is not None:
-                    ends.add(used)
-                    continue
+                    if accept is None or accept(used):
+                        ends.add(used)
+                        continue
+                    # a record, but none starts after it: the quotes that opened its cells are blamed
                 for q in blame:
                     more_dropped = dropped | {q}
                     if more_dropped not in tried:
@@ -483,8 +570,8 @@ class QuoteCheck:
         self, line: Callable[[int], str | None], dropped: frozenset[tuple[int, int]]
     ) -> tuple[int | None, list[tuple[int, int]]]:
         """Read one record strictly from lines ``line(0)``, ``line(1)``... with the quotes at ``dropped``
-        (line, column) left out: ``(lines used, [])`` when it has the header's width, else ``(None, the
-        quotes to blame)`` (see ``_search``)."""
+        (line, column) left out: ``(lines used, the quotes that opened its cells)`` when it has the
+        header's width, else ``(None, the quotes to blame)`` (see ``_search``)."""
         d = self.delimiter
         cells: list[str] = []
         buf: list[str] = []
@@ -537,7 +624,7 @@ class QuoteCheck:
             openers.append((opener, spans))
         cells.append("".join(buf))
         if self._row_fits(cells):
-            return i, []
+            return i, [q for q, _wide in openers]
         if len(cells) < self.width:
             return None, [q for q, wide in openers if wide]
         return None, [q for q, _wide in openers]
