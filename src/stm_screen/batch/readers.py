@@ -432,7 +432,7 @@ class QuoteCheck:
                 return 1, [*lines, *ahead]  # and a record starts on the next line (a stray quote of its own)
             if self._misses < MAX_MEND_MISSES:
                 # The record that starts here, read with the fewest quotes taken as stray.
-                found = self._search(lines, ahead, more)
+                found = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
                 if found is not None and found[0]:
                     return found[1], [*lines, *ahead]
                 if found is not None and found[1] == len(lines) and self._row_fits(row):
@@ -448,7 +448,7 @@ class QuoteCheck:
             # at a cell's start may have been closed by the opening quote of a real quoted cell whose line
             # break it then left outside (the line read whole, the rest of that cell a ragged row).
             ahead: list[str] = []
-            found = self._search(lines, ahead, more)
+            found = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
             if found is not None and found[1] > 1:
                 return found[1], [*lines, *ahead]
             return (0, [*lines, *ahead]) if ahead else None
@@ -459,7 +459,7 @@ class QuoteCheck:
         ahead = list(islice(more, 1)) if len(lines) == 1 else []
         if len(lines) == 1 and self._fits(lines[0]) and (not ahead or (ahead[0].strip() and self._fits(ahead[0]))):
             return 1, [*lines, *ahead]  # a whole record with a stray quote, and the next line one too
-        found = self._search(lines, ahead, more)
+        found = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
         if found is not None and found[0]:
             return found[1], [*lines, *ahead]
         near = [*lines, *ahead]
