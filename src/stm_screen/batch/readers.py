@@ -288,17 +288,20 @@ class QuoteCheck:
                     if held is not None:
                         assert held_text is not None
                         back = self._look_back(held_text, row, lines, loose)
-                        h, held, self._held = held, None, 0
+                        h, held = held, None
                         if back is not None:
                             n, rest = back
+                            self._held = 0
                             if n:  # the held line and the next ones: one record with a stray quote
-                                yield self._error(rest[:n], first - 1)
                                 self._again(chain(rest[n:], self._ahead), first - 2 + n)
+                                yield self._error(rest[:n], first - 1)
                             else:  # lines read to look back: the row is read again after the held one
-                                yield h
                                 self._again(chain(rest[1:], self._ahead), first - 1)
+                                yield h
                             break
+                        self._held = len(lines)  # handed on: the held row; read: this row's lines too
                         yield h
+                        self._held = 0
                     out, restart = self._after(row, lines, first, loose)
                     yield from out
                     if restart is None:
