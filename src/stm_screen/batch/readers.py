@@ -496,6 +496,7 @@ class QuoteCheck:
 
         Which quotes to try is told by each failed reading: a quote closed where no cell ends blames
         that quote and the one that opened its cell; a quote never closed blames the one that opened it;
+        either also blames the quotes that opened the record's cells holding a line break;
         a record of the wrong width blames the quotes that opened its cells (those holding a delimiter or
         a line break first, when it is short). So a stray quote, wherever it is, is found in a few
         readings, and the record ends where the header's width says, its quoted line breaks included.
@@ -555,7 +556,10 @@ class QuoteCheck:
                 budget -= 1
                 used, blame = self._scan(shifted, dropped)
                 if used is not None:
-                    if accept is None or accept(used):
+                    # Quotes taken as stray may not make a quoted line break take in a line that, as
+                    # written, has the header's number of cells: that line is a record of its own.
+                    whole = bool(dropped) and any(self._whole(shifted(k)) for k in range(1, used))
+                    if not whole and (accept is None or accept(used)):
                         ends.add(used)
                         continue
                     # a record, but none starts after it: the quotes that opened its cells are blamed
@@ -569,6 +573,14 @@ class QuoteCheck:
             level = blamed
         return None
 
+    def _whole(self, text: str | None) -> bool:
+        """Has this line, all its quotes taken as text, the header's number of cells?"""
+        if text is None:
+            return False
+        text = text.rstrip("\r\n")
+        literal = text.count(self.delimiter) + 1
+        return literal == self.width or (literal == self.width + 1 and text.endswith(self.delimiter))
+
     def _scan(
         self, line: Callable[[int], str | None], dropped: frozenset[tuple[int, int]]
     ) -> tuple[int | None, list[tuple[int, int]]]:
@@ -579,6 +591,7 @@ class QuoteCheck:
         cells: list[str] = []
         buf: list[str] = []
         openers: list[tuple[tuple[int, int], bool]] = []  # the quote opening each quoted cell; spans?
+        broken: list[tuple[int, int]] = []  # those of quoted cells that hold a line break (first blamed too)
         state = 0  # 0 a cell's start, 1 in an unquoted cell, 2 in a quoted cell, 3 a quote in a quoted cell
         opener = (0, 0)
         closer = (0, 0)
@@ -588,7 +601,7 @@ class QuoteCheck:
             text = line(i)
             if text is None:  # the end of the file (or of the look-ahead)
                 if state == 2 or not (cells or buf or state):
-                    return None, [opener] if state == 2 else []
+                    return None, [opener, *broken] if state == 2 else []
                 break
             end = False
             for j, ch in enumerate(text):
@@ -600,6 +613,8 @@ class QuoteCheck:
                     else:
                         buf.append(ch)
                         spans = spans or ch in (d, "\r", "\n")
+                        if ch in "\r\n" and (not broken or broken[-1] != opener):
+                            broken.append(opener)
                 elif ch == d:
                     if state == 3:
                         openers.append((opener, spans))
@@ -612,7 +627,7 @@ class QuoteCheck:
                     state, opener, spans = 2, (i, j), False
                 elif state == 3:
                     if ch != '"':
-                        return None, [closer, opener]  # a quote closed where no cell ends
+                        return None, [closer, opener, *broken]  # a quote closed where no cell ends
                     buf.append(ch)
                     state = 2
                 else:
