@@ -248,13 +248,12 @@ class QuoteCheck:
         self._taken = end
         return lines
 
-    def _rows(self) -> Iterator[list[str]]:
+    def _rows(self, held: list[str] | None = None, held_text: str | None = None) -> Iterator[list[str]]:
         # With read-ahead, a one-line row is handed on only once the next row is read (``held``): a stray
         # quote at a cell's start closed by the opening quote of a real quoted cell can leave that line a
         # whole record as the strict reader reads it, and the rest of the quoted cell on the next lines; the
         # next row then starts no record, and the two are one record with a stray quote (see _look_back).
-        held: list[str] | None = None
-        held_text: str | None = None  # its line, once read from the trailing copy
+        # ``held_text``: its line, once read from the trailing copy.
         while True:
             reader = self.reader
             done = 0  # lines read when the last row was handed on
@@ -327,7 +326,7 @@ class QuoteCheck:
                 self._again(chain(got, self._ahead), self.base + self._offset + done, strict=False)
 
     def _look_back(
-        self, held: str, row: list[str], lines: list[str], loose: bool
+        self, held: str, row: list[str], lines: list[str], loose: bool, more: Iterator[str] | None = None
     ) -> tuple[int, list[str]] | None:
         """After a one-line row not yet handed on (its line ``held``), a row read from ``lines``: None when
         the held row stands and this row is read on as usual. Else ``(n, rest)``: ``rest`` is the held line,
@@ -340,7 +339,7 @@ class QuoteCheck:
         if any(MARK in cell for cell in row):
             return None
         ahead: list[str] = []
-        more = self._more()
+        more = self._more() if more is None else more
 
         def line(i: int) -> str | None:
             if i < len(lines):
@@ -736,17 +735,32 @@ class QuoteCheck:
         where = {id(r): k for k, (r, _lines, _first) in enumerate(seen)}
         self.early.clear()
         out: list[list[str]] = []
+        prev: str | None = None  # the line of the last row handed on, when a one-line record (see _look_back)
         for row in rows:
             k = where.get(id(row))
             if k is None or seen[k][0] is not row or any(MARK in cell for cell in row):
                 out.append(row)
+                prev = None
                 continue
             _row, lines, first = seen[k]
             later = iter([line for _r, after, _f in seen[k + 1 :] for line in after])
+            loose = id(row) in self._malformed
+            if prev is not None:
+                back = self._look_back(prev, row, lines, loose, chain(later, self._more()))
+                if back is not None:
+                    n, rest = back
+                    if n:  # the last row and this one: one record with a stray quote
+                        out[-1] = self._error(rest[:n], first - 1)
+                    else:
+                        n = 1
+                    self._again(chain(rest[n:], later, self._ahead), first - 2 + n)
+                    self.rows = self._rows()
+                    return out
             more = chain(later, self._more())
-            mended = self._mend(row, lines, more, id(row) in self._malformed)
+            mended = self._mend(row, lines, more, loose)
             if mended is None:
                 out.append(row)
+                prev = lines[0] if len(lines) == 1 and self._row_fits(row) else None
                 continue
             n, rest = mended
             if n:
@@ -757,6 +771,12 @@ class QuoteCheck:
             self._again(chain(rest[n:], later, self._ahead), first + n - 1)
             self.rows = self._rows()
             return out
+        if prev is not None and self._reads_ahead():
+            # The last one is handed on by the reader once the next row is read, as _rows holds rows.
+            held = out.pop()
+            self._again(self._ahead, self.base + self.line_num)
+            self._held = 1
+            self.rows = self._rows(held, prev)
         return out
 
     def _row_fits(self, cells: list[str]) -> bool:
