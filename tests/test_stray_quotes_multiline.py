@@ -291,11 +291,11 @@ def test_a_stray_quote_just_before_a_comment_holding_a_delimiter(tmp_path: Path,
     multi-line comment that holds the delimiter. The stray's cell ends at the comment's opening quote and
     the line reads as a whole record (the delimiter gives back the lost cell); the rest of the comment
     used to be a ragged row of its own, shifting every later row number. Through the installed command."""
+    import random
+
     from typer.testing import CliRunner
 
     from stm_screen.cli.app import app
-
-    import random
 
     rng = random.Random(at)
     rows = []

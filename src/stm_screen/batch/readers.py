@@ -219,7 +219,7 @@ class QuoteCheck:
         self._offset = 0  # lines of this text before the current CSV reader's first (it starts again)
         self._seen: list[tuple[list[str], list[str], int]] = []  # rows read before the width was known
         self._held = 0  # 1 while a row read is not yet handed on (see _rows)
-        self._malformed: set[int] = set()  # rows read before the width was known that the strict reader could not
+        self._malformed: set[int] = set()  # rows read before the width was known, read leniently
         self._misses = 0  # rows that contradicted the header where trying quotes as stray found no record
         self._tail = tail
         self.lookahead = True  # read lines past a row to mend it (off for a file that may be scored in parts)
@@ -426,18 +426,18 @@ class QuoteCheck:
         Else ``(n, rest)``: ``rest`` is ``lines`` and the lines taken from ``more`` to look ahead, the
         first ``n`` of which are one record with a stray quote (an error row), and the reader starts again
         after them; ``n`` is 0 when the row stands but lines were taken (the reader starts again after it)."""
+        ahead: list[str] = []
         if len(lines) > 1:
             if self._stray(row, lines):
                 return 1, lines  # the first line is a whole record: its stray quote took in the lines after it
-            ahead: list[str] = []
             if self._fits(lines[0]) and self._starts_record(lines[1:], ahead, more):
                 return 1, [*lines, *ahead]  # and a record starts on the next line (a stray quote of its own)
             if self._misses < MAX_MEND_MISSES:
                 # The record that starts here, read with the fewest quotes taken as stray.
-                found = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
-                if found is not None and found[0]:
-                    return found[1], [*lines, *ahead]
-                if found is not None and found[1] == len(lines) and self._row_fits(row):
+                record = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
+                if record is not None and record[0]:
+                    return record[1], [*lines, *ahead]
+                if record is not None and record[1] == len(lines) and self._row_fits(row):
                     return (0, [*lines, *ahead]) if ahead else None  # a quoted line break the header allows
             if ahead:
                 return 0, [*lines, *ahead]
@@ -449,10 +449,9 @@ class QuoteCheck:
             # One line with the header's width, but a quote on it closed where no cell ends: a stray quote
             # at a cell's start may have been closed by the opening quote of a real quoted cell whose line
             # break it then left outside (the line read whole, the rest of that cell a ragged row).
-            ahead: list[str] = []
-            found = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
-            if found is not None and found[1] > 1:
-                return found[1], [*lines, *ahead]
+            record = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
+            if record is not None and record[1] > 1:
+                return record[1], [*lines, *ahead]
             return (0, [*lines, *ahead]) if ahead else None
         if self._misses >= MAX_MEND_MISSES:
             return None  # a file of rows that contradict the header anyway (a ragged file): said as such
@@ -461,9 +460,9 @@ class QuoteCheck:
         ahead = list(islice(more, 1)) if len(lines) == 1 else []
         if len(lines) == 1 and self._fits(lines[0]) and (not ahead or (ahead[0].strip() and self._fits(ahead[0]))):
             return 1, [*lines, *ahead]  # a whole record with a stray quote, and the next line one too
-        found = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
-        if found is not None and found[0]:
-            return found[1], [*lines, *ahead]
+        record = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
+        if record is not None and record[0]:
+            return record[1], [*lines, *ahead]
         near = [*lines, *ahead]
         d = self.delimiter
         quotes = [(i, j) for i, line in enumerate(near) for j, ch in enumerate(line) if ch == '"']
