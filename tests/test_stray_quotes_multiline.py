@@ -196,6 +196,9 @@ def _check(tmp_path: Path, case: tuple[str, list[str], list[bool], str]) -> None
 @example(case=_searched(3217))  # two strays whose cells close properly: a merge as wide as the header
 @example(case=_searched(222, True))
 @example(case=_searched(712, True))  # a reading with one stray merging two records vs three keeping them
+@example(case=_searched(11891, True))  # the once-unfound shape in the second record, read with the header
+@example(case=_searched(20827, True))  # the next record needs two strays taken out to start
+@example(case=_searched(20927, True))  # a comment's second line as wide as the header as written
 def test_one_row_per_record_with_comments_typed_on_several_lines(tmp_path: Path, case: Any) -> None:
     _check(tmp_path, case)
 

@@ -220,6 +220,7 @@ class QuoteCheck:
         self._seen: list[tuple[list[str], list[str], int]] = []  # rows read before the width was known
         self._held = 0  # 1 while a row read is not yet handed on (see _rows)
         self._malformed: set[int] = set()  # rows read before the width was known, read leniently
+        self._inside: dict[int, int] = {}  # see _scan
         self._misses = 0  # rows that contradicted the header where trying quotes as stray found no record
         self._tail = tail
         self.lookahead = True  # read lines past a row to mend it (off for a file that may be scored in parts)
@@ -333,7 +334,7 @@ class QuoteCheck:
         ``lines`` and the lines read after them; its first ``n`` are one record with a stray quote (an
         error row, in place of the held row), or with ``n`` 0 the held row stands and this row is read
         again (lines were read to look). Looked at only where this row contradicts the header (or has a
-        quote closed where no cell ends) and starts no record in any reading with at most one stray quote."""
+        quote closed where no cell ends) and starts no record in any reading with at most two stray quotes."""
         if not self.width or (not loose and self._row_fits(row)) or self._misses >= MAX_MEND_MISSES:
             return None
         if any(MARK in cell for cell in row):
@@ -522,11 +523,11 @@ class QuoteCheck:
 
     def _opens_record(self, line: Callable[[int], str | None], start: int) -> bool:
         """Does a record start at line ``start`` (or the file end there): a blank line, a line that is a
-        whole record alone, or a record with the header's width read from it with at most one stray quote."""
+        whole record alone, or a record with the header's width read from it with at most two stray quotes."""
         text = line(start)
         if text is None or not text.strip() or self._fits(text):
             return True
-        return self._least(line, start, 1) is not None
+        return self._least(line, start, MAX_STRAYS - 1) is not None
 
     def _least(
         self,
@@ -554,9 +555,13 @@ class QuoteCheck:
                 budget -= 1
                 used, blame = self._scan(shifted, dropped)
                 if used is not None:
-                    # Quotes taken as stray may not make a quoted line break take in a line that, as
+                    # Quotes taken as stray may not make a quoted cell take in most of a line that, as
                     # written, has the header's number of cells: that line is a record of its own.
-                    whole = bool(dropped) and any(self._whole(shifted(k)) for k in range(1, used))
+                    inside = self._inside
+                    whole = bool(dropped) and any(
+                        self._whole(shifted(k)) and 2 * inside.get(k, 0) > (shifted(k) or "").count(self.delimiter)
+                        for k in range(1, used)
+                    )
                     if not whole and (accept is None or accept(used)):
                         ends.add(used)
                         continue
@@ -586,6 +591,7 @@ class QuoteCheck:
         (line, column) left out: ``(lines used, the quotes that opened its cells)`` when it has the
         header's width, else ``(None, the quotes to blame)`` (see ``_search``)."""
         d = self.delimiter
+        self._inside: dict[int, int] = {}  # per line: the delimiters it holds inside quoted cells
         cells: list[str] = []
         buf: list[str] = []
         openers: list[tuple[tuple[int, int], bool]] = []  # the quote opening each quoted cell; spans?
@@ -611,6 +617,8 @@ class QuoteCheck:
                     else:
                         buf.append(ch)
                         spans = spans or ch in (d, "\r", "\n")
+                        if ch == d:
+                            self._inside[i] = self._inside.get(i, 0) + 1
                         if ch in "\r\n" and (not broken or broken[-1] != opener):
                             broken.append(opener)
                 elif ch == d:
