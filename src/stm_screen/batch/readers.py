@@ -591,7 +591,7 @@ class QuoteCheck:
         (line, column) left out: ``(lines used, the quotes that opened its cells)`` when it has the
         header's width, else ``(None, the quotes to blame)`` (see ``_search``)."""
         d = self.delimiter
-        self._inside: dict[int, int] = {}  # per line: the delimiters it holds inside quoted cells
+        self._inside = {}  # per line: the delimiters it holds inside quoted cells
         cells: list[str] = []
         buf: list[str] = []
         openers: list[tuple[tuple[int, int], bool]] = []  # the quote opening each quoted cell; spans?
