@@ -261,3 +261,21 @@ def test_switched_off_or_not_installed(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed: import fails
     assert not columnar.wanted()
+
+
+@pytest.mark.parametrize("block", range(2))
+def test_stray_quotes_in_a_file_scored_without_reading_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """A file large enough to be scored in parts is mended without reading ahead (see README): the block
+    handed to the exact reader is read so too, not mended further than the default reader would."""
+    from stm_screen.batch import parallel
+    from tests.test_stray_quotes_multiline import _searched
+
+    path = tmp_path / "in.csv"
+    for seed in range(block * 30, block * 30 + 30):
+        text = _searched(seed, True)[0]
+        path.write_bytes(text.encode("utf-8"))
+        monkeypatch.setattr(parallel, "MIN_PART_BYTES", max(200, len(text) // 5))
+        exact, fast, _spy = both(path, tmp_path, monkeypatch, allow_missing=True)
+        assert fast == exact, (seed, text)

@@ -9,10 +9,11 @@ output has exactly one row per record, numbered 1..N; every row that is not an e
 record's id; a stray quote is reported as an error row naming FILE:LINE; and a file with no stray quote
 has no error row at all.
 
-Not found (documented in the README's batch section): a stray quote at the start of the cell just before
-a quoted multi-line cell that holds a delimiter. The stray's cell then ends at that cell's opening quote,
-and the delimiter inside gives the line back exactly the header's number of cells, so the line reads as a
-whole record and the rest of the multi-line cell as a ragged one.
+A stray quote at the start of the cell just before a quoted multi-line cell is found too: the stray's cell
+then ends at that cell's opening quote, and a delimiter inside gives the line back the header's number of
+cells (or the cell starts with the delimiter, and the line reads strictly as a whole record); the line and
+the rest of the cell are one error row, and the next record is itself. The ``@example`` cases are those an
+offline search (random files like ``_searched``'s, tens of thousands of them) found while this was built.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.batch_helpers import records as gen_records
@@ -73,19 +74,73 @@ def files(draw: st.DrawFn) -> tuple[str, list[str], list[bool], str]:
         places: list[int] = []  # offsets inside unquoted cells (and their edges)
         pos = 0
         cells = [_quote(c, d) for c in rows[i]]
-        for k, written in enumerate(cells):
+        for written in cells:
             if not written.startswith('"'):
-                # Not the start of a cell just before a quoted cell holding a delimiter: that quote would be
-                # closed by the quoted cell's opening one, and the delimiter inside would give the line back
-                # the header's number of cells (the one reading not found, see the module).
-                nxt = cells[k + 1] if k + 1 < len(cells) else ""
-                skip = nxt.startswith('"') and d in nxt
-                places.extend(range(pos + skip, pos + len(written) + 1))
+                places.extend(range(pos, pos + len(written) + 1))
             pos += len(written) + 1
         at = draw(st.sampled_from(places))
         texts[i] = texts[i][:at] + '"' + texts[i][at:]
         stray[i] = True
     end = draw(st.sampled_from(["\n", "\r\n"]))
+    return d.join(head) + end + end.join(texts) + end, texts, stray, d
+
+
+SEARCHED = [*COMMENTS, "one,two\nthree", "a;b\nc;d\ne", 'q "x" , y']
+AT_DELIMITER = [",\nstarts with a comma", ";\nstarts with a semicolon", "\t\nstarts with a tab", "\t\r\n"]
+
+
+def _searched(seed: int, shape: bool = False) -> tuple[str, list[str], list[bool], str]:
+    """The offline search's files: up to 10 records, a comment column (or none) with random multi-line
+    comments, and 1 to 3 stray quotes (sometimes '""') in unquoted cells; with ``shape``, comments that
+    start with a delimiter and, 3 times in 10, the stray at the start of the cell just before a quoted cell."""
+    import random
+
+    rng = random.Random(seed)
+    comments = [*SEARCHED, *AT_DELIMITER] if shape else SEARCHED
+    d = rng.choice([",", ";", "\t"])
+    head = list(HEADER)
+    comment = rng.random() < 0.9
+    col = rng.randint(1, len(head))
+    if comment:
+        head.insert(col, "comment")
+    rows = []
+    for i in range(1, rng.randint(2, 10) + 1):
+        cells = gen_records.record(i, rng)
+        cells[0] = f"P{i:04d}"
+        if d == "," and rng.random() < 0.7:
+            cells[2] = cells[2].split(",")[0]
+        if comment:
+            if rng.random() < 0.5:
+                if rng.random() < 0.6:
+                    text = rng.choice(comments)
+                else:
+                    parts = []
+                    for _ in range(rng.randint(1, 4)):
+                        parts.append(rng.choice(["word", "two words", d, ",", ";", "\t", '"', '""', "x" + d + "y", ""]))
+                        parts.append(rng.choice(["", "", "\n", "\r\n", " "]))
+                    text = "".join(parts)
+            else:
+                text = ""
+            cells.insert(col, text)
+        rows.append(cells)
+    written = [[_quote(c, d) for c in r] for r in rows]
+    stray = [False] * len(rows)
+    for _ in range(rng.choice([1, 1, 2, 2, 3])):
+        i = rng.randrange(len(rows))
+        cells = written[i]
+        k = rng.choice([k for k, c in enumerate(cells) if not c.startswith('"')] or [0])
+        if shape:
+            before = [k for k in range(len(cells) - 1) if not cells[k].startswith('"') and cells[k + 1].startswith('"')]
+            if before and rng.random() < 0.3:
+                k = rng.choice(before)
+        if cells[k].startswith('"'):
+            continue
+        c = cells[k]
+        at = rng.choice([0, 0, len(c), rng.randint(0, len(c))])
+        cells[k] = c[:at] + ('""' if rng.random() < 0.1 else '"') + c[at:]
+        stray[i] = True
+    texts = [d.join(c) for c in written]
+    end = rng.choice(["\n", "\r\n"])
     return d.join(head) + end + end.join(texts) + end, texts, stray, d
 
 
@@ -129,6 +184,21 @@ def _check(tmp_path: Path, case: tuple[str, list[str], list[bool], str]) -> None
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=files())
+@example(case=_searched(142))  # two strays: the first closed by the second, the record as wide as the header
+@example(case=_searched(176))  # a stray closed by a comment's opening quote, another past the comment's end
+@example(case=_searched(222))  # a stray closed by a later record's stray: two records, one reading
+@example(case=_searched(391))
+@example(case=_searched(447))
+@example(case=_searched(502))  # the record that starts after a stray's line has a stray of its own
+@example(case=_searched(518))
+@example(case=_searched(933))  # a comment that starts with the delimiter: the stray's line reads whole
+@example(case=_searched(1310))  # two strays make a quoted cell of two cells; the comment on two lines
+@example(case=_searched(3217))  # two strays whose cells close properly: a merge as wide as the header
+@example(case=_searched(222, True))
+@example(case=_searched(712, True))  # a reading with one stray merging two records vs three keeping them
+@example(case=_searched(11891, True))  # the once-unfound shape in the second record, read with the header
+@example(case=_searched(20827, True))  # the next record needs two strays taken out to start
+@example(case=_searched(20927, True))  # a comment's second line as wide as the header as written
 def test_one_row_per_record_with_comments_typed_on_several_lines(tmp_path: Path, case: Any) -> None:
     _check(tmp_path, case)
 
@@ -215,3 +285,40 @@ def test_a_stray_quote_in_a_record_with_a_multi_line_comment_is_one_error_row(tm
     out = _score(path)
     assert [row["row"] for row in out] == ["1", "2", "3"] and out[2]["id"] == "P0003", out
     assert out[1]["status"] == "error" and f"{path}:3: a stray '\"' in the record on lines 3 to 4" in out[1]["error"]
+
+
+@pytest.mark.parametrize("comment", ["one,two\nthree", ",\nstarts with the delimiter", "a,\r\nb,c"])
+@pytest.mark.parametrize("at", [0, 2, 4])
+def test_a_stray_quote_just_before_a_comment_holding_a_delimiter(tmp_path: Path, comment: str, at: int) -> None:
+    """The shape once documented as not found: a stray '"' at the start of the cell just before a quoted
+    multi-line comment that holds the delimiter. The stray's cell ends at the comment's opening quote and
+    the line reads as a whole record (the delimiter gives back the lost cell); the rest of the comment
+    used to be a ragged row of its own, shifting every later row number. Through the installed command."""
+    import random
+
+    from typer.testing import CliRunner
+
+    from stm_screen.cli.app import app
+
+    rng = random.Random(at)
+    rows = []
+    for i in range(1, 6):
+        cells = gen_records.record(i, rng)
+        cells[0] = f"P{i:04d}"
+        cells[2] = cells[2].split(",")[0]
+        cells.append(comment if i == at + 1 else "")
+        rows.append(",".join(_quote(c, ",") for c in cells))
+    cut = rows[at].rindex(',"') + 1
+    start = rows[at].rindex(",", 0, cut - 1) + 1
+    rows[at] = rows[at][:start] + '"' + rows[at][start:]  # the stray, at the start of the cell before
+    path = tmp_path / "in.csv"
+    path.write_bytes((",".join([*HEADER, "comment"]) + "\n" + "\n".join(rows) + "\n").encode("utf-8"))
+    out_path = tmp_path / "out.csv"
+    result = CliRunner().invoke(app, ["batch", str(path), "-o", str(out_path), "--allow-missing"])
+    assert result.exit_code == 1, result.output  # some records had errors
+    out = list(csv.DictReader(io.StringIO(out_path.read_text(encoding="utf-8"))))
+    assert [row["row"] for row in out] == ["1", "2", "3", "4", "5"], out
+    first = 2 + sum(1 + rows[k].count("\n") for k in range(at))
+    assert out[at]["status"] == "error" and out[at]["error"].startswith(f"{path}:{first}: a stray"), out[at]
+    assert [row["id"] for k, row in enumerate(out) if k != at] == [f"P{k + 1:04d}" for k in range(5) if k != at]
+    assert all(row["status"] != "error" for k, row in enumerate(out) if k != at), out

@@ -655,6 +655,8 @@ class Columnar:
             assert checker is not None
             checker.base = lines
             checker.width = self.plan.width
+            if self.src.checker is not None:  # a file scored in parts is mended without reading ahead
+                checker.lookahead = self.src.checker.lookahead
             skipped = lines - self.src.lines_before
             self.src.line = lambda: skipped + line_num()  # for the runner's messages (csv.Error)
 

@@ -218,22 +218,28 @@ class QuoteCheck:
         self.edge_lines: list[str] = []  # the lines of the record the edge line cut (see batch.parallel)
         self._offset = 0  # lines of this text before the current CSV reader's first (it starts again)
         self._seen: list[tuple[list[str], list[str], int]] = []  # rows read before the width was known
+        self._held = 0  # 1 while a row read is not yet handed on (see _rows)
+        self._malformed: set[int] = set()  # rows read before the width was known, read leniently
+        self._inside: dict[int, int] = {}  # see _scan
         self._misses = 0  # rows that contradicted the header where trying quotes as stray found no record
         self._tail = tail
         self.lookahead = True  # read lines past a row to mend it (off for a file that may be scored in parts)
         self._start(lines if tail is None else chain(lines, tail))
         self.rows: Iterator[list[str]] = self._rows()
 
-    def _start(self, lines: Iterator[str]) -> None:
+    def _start(self, lines: Iterator[str], strict: bool = True) -> None:
         # The reader reads one copy of the lines; the other trails behind (itertools.tee, in C) and is read
-        # only for a row that took several lines, or skipped in bulk: no Python step per line.
+        # only for a row that took several lines, or skipped in bulk: no Python step per line. It is strict:
+        # a quote closed where no cell ends (a stray one, or a real one a stray took as closing) stops it, and
+        # that record is read again by a lenient reader (``strict`` False) and checked (see ``_rows``).
         self._ahead, self._behind = tee(lines)
         self._taken = 0  # lines read (or skipped) from the trailing copy
-        self.reader = csv.reader(self._ahead, delimiter=self.delimiter, strict=False)
+        self._loose = not strict
+        self.reader = csv.reader(self._ahead, delimiter=self.delimiter, strict=strict)
 
     @property
     def line_num(self) -> int:
-        return self._offset + self.reader.line_num
+        return self._offset + self.reader.line_num - self._held
 
     def _lines(self, start: int, end: int) -> list[str]:
         """Physical lines ``start`` to ``end`` (counted from 0, end excluded) from the trailing copy."""
@@ -243,55 +249,152 @@ class QuoteCheck:
         self._taken = end
         return lines
 
-    def _rows(self) -> Iterator[list[str]]:
+    def _rows(self, held: list[str] | None = None, held_text: str | None = None) -> Iterator[list[str]]:
+        # With read-ahead, a one-line row is handed on only once the next row is read (``held``): a stray
+        # quote at a cell's start closed by the opening quote of a real quoted cell can leave that line a
+        # whole record as the strict reader reads it, and the rest of the quoted cell on the next lines; the
+        # next row then starts no record, and the two are one record with a stray quote (see _look_back).
+        # ``held_text``: its line, once read from the trailing copy.
         while True:
             reader = self.reader
             done = 0  # lines read when the last row was handed on
-            width = self.width
-            for row in reader:
-                now = reader.line_num
-                if now - done == 1 and len(row) == width and width:  # one line, one record: most rows
+            loose = self._loose  # this reader reads one record that the strict reader could not
+            width = -1 if loose else self.width
+            hold = self._reads_ahead()
+            try:
+                for row in reader:
+                    now = reader.line_num
+                    if now - done == 1 and len(row) == width and width:  # one line, one record: most rows
+                        done = now
+                        if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
+                            deque(islice(self._behind, now - 1 - self._taken), maxlen=0)
+                            self._taken = now - 1
+                        if hold:
+                            if held is None:
+                                self._held = 1
+                            else:
+                                yield held
+                            held, held_text = row, None
+                            continue
+                        yield row
+                        continue
+                    if held is not None and held_text is None:
+                        got = self._lines(done - 1, now)
+                        held_text, lines = got[0], got[1:]
+                    else:
+                        lines = self._lines(done, now)
                     done = now
-                    if now - self._taken > TRAIL:  # let the trailing copy catch up, in one C call
-                        deque(islice(self._behind, now - self._taken), maxlen=0)
-                        self._taken = now
-                    yield row
-                    continue
-                lines = self._lines(done, now)
-                done = now
-                first = self.base + self._offset + now - len(lines) + 1
-                if not self.width:  # a header row, or a record read before the header was understood
-                    self._seen.append((row, lines, first))
-                    if len(lines) > 1:
-                        self.early[id(row)] = (row, lines, first)
-                    yield row
-                    width = self.width
-                    continue
-                width = self.width
-                if any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
-                    if len(lines) > 1:
-                        self.edge_lines = [line for line in lines if not line.startswith(MARK)]
-                    yield row
-                    continue
-                if not row or (len(lines) == 1 and ('"' not in lines[0] or not self._reads_ahead())):
-                    yield row  # a blank line, a ragged one that no quote made so (or no reading ahead)
-                    continue
-                mended = self._mend(row, lines, self._more())
-                if mended is None:
-                    yield row  # a record as written (a quoted line break the header allows, or a ragged row)
-                    continue
+                    first = self.base + self._offset + now - len(lines) + 1
+                    if held is not None:
+                        assert held_text is not None
+                        back = self._look_back(held_text, row, lines, loose)
+                        h, held = held, None
+                        if back is not None:
+                            n, rest = back
+                            self._held = 0
+                            if n:  # the held line and the next ones: one record with a stray quote
+                                self._again(chain(rest[n:], self._ahead), first - 2 + n)
+                                yield self._error(rest[:n], first - 1)
+                            else:  # lines read to look back: the row is read again after the held one
+                                self._again(chain(rest[1:], self._ahead), first - 1)
+                                yield h
+                            break
+                        self._held = len(lines)  # handed on: the held row; read: this row's lines too
+                        yield h
+                        self._held = 0
+                    out, restart = self._after(row, lines, first, loose)
+                    yield from out
+                    if restart is None:
+                        width = self.width
+                        continue
+                    self._again(chain(restart[0], self._ahead), restart[1])
+                    break
+                else:
+                    if held is not None:
+                        self._held = 0
+                        yield held
+                    return
+            except csv.Error:
+                if loose:
+                    raise
+                # A quote closed where no cell ends: this record, read again leniently, is checked.
+                now = reader.line_num
+                if held is not None and held_text is None:
+                    got = self._lines(done - 1, now)
+                    held_text, got = got[0], got[1:]
+                else:
+                    got = self._lines(done, now)
+                self._again(chain(got, self._ahead), self.base + self._offset + done, strict=False)
+
+    def _look_back(
+        self, held: str, row: list[str], lines: list[str], loose: bool, more: Iterator[str] | None = None
+    ) -> tuple[int, list[str]] | None:
+        """After a one-line row not yet handed on (its line ``held``), a row read from ``lines``: None when
+        the held row stands and this row is read on as usual. Else ``(n, rest)``: ``rest`` is the held line,
+        ``lines`` and the lines read after them; its first ``n`` are one record with a stray quote (an
+        error row, in place of the held row), or with ``n`` 0 the held row stands and this row is read
+        again (lines were read to look). Looked at only where this row contradicts the header (or has a
+        quote closed where no cell ends) and starts no record in any reading with at most two stray quotes."""
+        if not self.width or (not loose and self._row_fits(row)) or self._misses >= MAX_MEND_MISSES:
+            return None
+        if any(MARK in cell for cell in row):
+            return None
+        ahead: list[str] = []
+        more = self._more() if more is None else more
+
+        def line(i: int) -> str | None:
+            if i < len(lines):
+                return lines[i]
+            k = i - len(lines)
+            if k >= LOOKAHEAD:
+                return None
+            while k >= len(ahead):
+                nxt = next(more, None)
+                if nxt is None:
+                    return None
+                ahead.append(nxt)
+            return ahead[k]
+
+        if self._opens_record(line, 0):
+            return (0, [held, *lines, *ahead]) if ahead else None
+        found = self._search([held, *lines], ahead, more, opening=True)
+        if found is not None and found[0] and found[1] > 1:
+            return found[1], [held, *lines, *ahead]
+        return (0, [held, *lines, *ahead]) if ahead else None
+
+    def _after(
+        self, row: list[str], lines: list[str], first: int, loose: bool
+    ) -> tuple[list[list[str]], tuple[list[str], int] | None]:
+        """The slow path of ``_rows`` for a row read from ``lines`` (the first is physical line ``first``):
+        the rows to hand on, and None when the reader reads on, else where a new reader starts: the lines
+        read past the rows, and the physical line before those. A row of the lenient reader (``loose``)
+        always ends with a new (strict) reader."""
+        out: list[list[str]] = []
+        if not self.width:  # a header row, or a record read before the header was understood
+            self._seen.append((row, lines, first))
+            if len(lines) > 1:
+                self.early[id(row)] = (row, lines, first)
+            if loose:
+                self._malformed.add(id(row))
+        elif any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
+            if len(lines) > 1:
+                self.edge_lines = [line for line in lines if not line.startswith(MARK)]
+        elif not row or (len(lines) == 1 and ('"' not in lines[0] or not self._reads_ahead())):
+            pass  # a blank line, a ragged one that no quote made so (or no reading ahead)
+        else:
+            mended = self._mend(row, lines, self._more(), loose)
+            if mended is not None:
                 n, rest = mended
                 if n:
-                    yield self._error(rest[:n], first)
+                    out.append(self._error(rest[:n], first))
                 else:
-                    yield row
+                    out.append(row)
                     n = len(lines)
                 # Read again after the record, with a new reader: what the old one took as a closing quote
                 # may open a legitimately quoted cell that runs on further.
-                self._again(chain(rest[n:], self._ahead), first + n - 1)
-                break
-            else:
-                return
+                return out, (rest[n:], first + n - 1)
+        out.append(row)
+        return out, (([], first + len(lines) - 1) if loose else None)
 
     def _more(self) -> Iterator[str]:
         """The lines after the current row, to look ahead: none in a file large enough to be scored in parts
@@ -302,10 +405,10 @@ class QuoteCheck:
         armed = isinstance(self._tail, EdgeLine) and self._tail.line is not None
         return self.lookahead and not armed
 
-    def _again(self, lines: Iterator[str], before: int) -> None:
+    def _again(self, lines: Iterator[str], before: int, strict: bool = True) -> None:
         """Start a new CSV reader at ``lines`` (those after physical line ``before``)."""
         self._offset = before - self.base
-        self._start(lines)
+        self._start(lines, strict)
 
     def _error(self, lines: list[str], first: int) -> LineError:
         if len(lines) == 1:
@@ -316,23 +419,41 @@ class QuoteCheck:
             L_('{name}:{first}: a stray \'"\' in the record on lines {first} to {value} (its quoted cells do not add up to the header\'s columns): the record is not scored; remove the stray \'"\'', name=self.name, first=first, value=first + len(lines) - 1)
         )
 
-    def _mend(self, row: list[str], lines: list[str], more: Iterator[str]) -> tuple[int, list[str]] | None:
-        """Where a row read from ``lines`` contradicts the header: None when it is a record as written.
+    def _mend(
+        self, row: list[str], lines: list[str], more: Iterator[str], loose: bool = False
+    ) -> tuple[int, list[str]] | None:
+        """Where a row read from ``lines`` contradicts the header, or has a quote closed where no cell ends
+        (``loose``: the strict reader stopped on it): None when it is a record as written.
         Else ``(n, rest)``: ``rest`` is ``lines`` and the lines taken from ``more`` to look ahead, the
         first ``n`` of which are one record with a stray quote (an error row), and the reader starts again
         after them; ``n`` is 0 when the row stands but lines were taken (the reader starts again after it)."""
+        ahead: list[str] = []
         if len(lines) > 1:
             if self._stray(row, lines):
                 return 1, lines  # the first line is a whole record: its stray quote took in the lines after it
-            ahead: list[str] = []
             if self._fits(lines[0]) and self._starts_record(lines[1:], ahead, more):
                 return 1, [*lines, *ahead]  # and a record starts on the next line (a stray quote of its own)
+            if self._misses < MAX_MEND_MISSES:
+                # The record that starts here, read with the fewest quotes taken as stray.
+                record = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
+                if record is not None and record[0]:
+                    return record[1], [*lines, *ahead]
+                if record is not None and record[1] == len(lines) and self._row_fits(row):
+                    return (0, [*lines, *ahead]) if ahead else None  # a quoted line break the header allows
             if ahead:
                 return 0, [*lines, *ahead]
             if self._row_fits(row) and self._well_quoted(lines):
                 return None  # a quoted line break the header allows
         elif self._row_fits(row):
-            return None
+            if not loose or not self._reads_ahead() or self._misses >= MAX_MEND_MISSES:
+                return None
+            # One line with the header's width, but a quote on it closed where no cell ends: a stray quote
+            # at a cell's start may have been closed by the opening quote of a real quoted cell whose line
+            # break it then left outside (the line read whole, the rest of that cell a ragged row).
+            record = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
+            if record is not None and record[1] > 1:
+                return record[1], [*lines, *ahead]
+            return (0, [*lines, *ahead]) if ahead else None
         if self._misses >= MAX_MEND_MISSES:
             return None  # a file of rows that contradict the header anyway (a ragged file): said as such
         # The quotes on the row's lines or the next (those opening a cell first), tried as stray ones (one
@@ -340,6 +461,9 @@ class QuoteCheck:
         ahead = list(islice(more, 1)) if len(lines) == 1 else []
         if len(lines) == 1 and self._fits(lines[0]) and (not ahead or (ahead[0].strip() and self._fits(ahead[0]))):
             return 1, [*lines, *ahead]  # a whole record with a stray quote, and the next line one too
+        record = self._search(lines, ahead, more, opening=True) or self._search(lines, ahead, more)
+        if record is not None and record[0]:
+            return record[1], [*lines, *ahead]
         near = [*lines, *ahead]
         d = self.delimiter
         quotes = [(i, j) for i, line in enumerate(near) for j, ch in enumerate(line) if ch == '"']
@@ -360,6 +484,174 @@ class QuoteCheck:
                 return best, [*lines, *ahead]
         self._misses += 1
         return (0, [*lines, *ahead]) if ahead else None
+
+    def _search(
+        self, own: list[str], ahead: list[str], more: Iterator[str], opening: bool = False
+    ) -> tuple[int, int] | None:
+        """The record that starts at ``own[0]``, read strictly with the fewest quotes taken as stray:
+        ``(stray quotes, lines)``, the fewest quotes first, then the fewest lines; None when no reading
+        with at most MAX_STRAYS of them gives the header's width within LOOKAHEAD lines. ``own`` are the
+        row's lines, ``ahead`` those read after them (taken from ``more`` as needed).
+
+        Which quotes to try is told by each failed reading: a quote closed where no cell ends blames
+        that quote and the one that opened its cell; a quote never closed blames the one that opened it;
+        either also blames the quotes that opened the record's cells holding a line break;
+        a record of the wrong width blames the quotes that opened its cells (those holding a delimiter or
+        a line break first, when it is short). So a stray quote, wherever it is, is found in a few
+        readings, and the record ends where the header's width says, its quoted line breaks included.
+        With ``opening``, only readings after which a record starts count (more quotes are tried)."""
+
+        def line(i: int) -> str | None:
+            if i < len(own):
+                return own[i]
+            k = i - len(own)
+            if k >= LOOKAHEAD:
+                return None
+            while k >= len(ahead):
+                nxt = next(more, None)
+                if nxt is None:
+                    return None
+                ahead.append(nxt)
+            return ahead[k]
+
+        found = self._least(line, 0, MAX_STRAYS, (lambda n: self._opens_record(line, n)) if opening else None)
+        if found is None:
+            return None
+        strays, ends = found
+        # Where readings with as few stray quotes end differently, the one after which a record starts.
+        return strays, next((n for n in ends if self._opens_record(line, n)), ends[0])
+
+    def _opens_record(self, line: Callable[[int], str | None], start: int) -> bool:
+        """Does a record start at line ``start`` (or the file end there): a blank line, a line that is a
+        whole record alone, or a record with the header's width read from it with at most two stray quotes."""
+        text = line(start)
+        if text is None or not text.strip() or self._fits(text):
+            return True
+        return self._least(line, start, MAX_STRAYS - 1) is not None
+
+    def _least(
+        self,
+        line: Callable[[int], str | None],
+        start: int,
+        most: int,
+        accept: Callable[[int], bool] | None = None,
+    ) -> tuple[int, list[int]] | None:
+        """The fewest quotes (at most ``most``) that, taken as stray, let a record with the header's width
+        be read from line ``start`` on, and the numbers of lines such readings take (the fewest first);
+        with ``accept``, only readings whose number of lines it accepts."""
+
+        def shifted(i: int) -> str | None:
+            return line(start + i)
+
+        tried: set[frozenset[tuple[int, int]]] = set()
+        level: list[frozenset[tuple[int, int]]] = [frozenset()]
+        budget = MAX_SEARCH_READS
+        for strays in range(most + 1):
+            ends: set[int] = set()
+            blamed: list[frozenset[tuple[int, int]]] = []
+            for dropped in level:
+                if budget <= 0:
+                    break
+                budget -= 1
+                used, blame = self._scan(shifted, dropped)
+                if used is not None:
+                    # Quotes taken as stray may not make a quoted cell take in most of a line that, as
+                    # written, has the header's number of cells: that line is a record of its own.
+                    inside = self._inside
+                    whole = bool(dropped) and any(
+                        self._whole(shifted(k)) and 2 * inside.get(k, 0) > (shifted(k) or "").count(self.delimiter)
+                        for k in range(1, used)
+                    )
+                    if not whole and (accept is None or accept(used)):
+                        ends.add(used)
+                        continue
+                    # a record, but none starts after it: the quotes that opened its cells are blamed
+                for q in blame:
+                    more_dropped = dropped | {q}
+                    if more_dropped not in tried:
+                        tried.add(more_dropped)
+                        blamed.append(more_dropped)
+            if ends:
+                return strays, sorted(ends)
+            level = blamed
+        return None
+
+    def _whole(self, text: str | None) -> bool:
+        """Has this line, all its quotes taken as text, the header's number of cells?"""
+        if text is None:
+            return False
+        text = text.rstrip("\r\n")
+        literal = text.count(self.delimiter) + 1
+        return literal == self.width or (literal == self.width + 1 and text.endswith(self.delimiter))
+
+    def _scan(
+        self, line: Callable[[int], str | None], dropped: frozenset[tuple[int, int]]
+    ) -> tuple[int | None, list[tuple[int, int]]]:
+        """Read one record strictly from lines ``line(0)``, ``line(1)``... with the quotes at ``dropped``
+        (line, column) left out: ``(lines used, the quotes that opened its cells)`` when it has the
+        header's width, else ``(None, the quotes to blame)`` (see ``_search``)."""
+        d = self.delimiter
+        self._inside = {}  # per line: the delimiters it holds inside quoted cells
+        cells: list[str] = []
+        buf: list[str] = []
+        openers: list[tuple[tuple[int, int], bool]] = []  # the quote opening each quoted cell; spans?
+        broken: list[tuple[int, int]] = []  # those of quoted cells that hold a line break (first blamed too)
+        state = 0  # 0 a cell's start, 1 in an unquoted cell, 2 in a quoted cell, 3 a quote in a quoted cell
+        opener = (0, 0)
+        closer = (0, 0)
+        spans = False
+        i = 0
+        while True:
+            text = line(i)
+            if text is None:  # the end of the file (or of the look-ahead)
+                if state == 2 or not (cells or buf or state):
+                    return None, [opener, *broken] if state == 2 else []
+                break
+            end = False
+            for j, ch in enumerate(text):
+                if (i, j) in dropped:
+                    continue
+                if state == 2:
+                    if ch == '"':
+                        state, closer = 3, (i, j)
+                    else:
+                        buf.append(ch)
+                        spans = spans or ch in (d, "\r", "\n")
+                        if ch == d:
+                            self._inside[i] = self._inside.get(i, 0) + 1
+                        if ch in "\r\n" and (not broken or broken[-1] != opener):
+                            broken.append(opener)
+                elif ch == d:
+                    if state == 3:
+                        openers.append((opener, spans))
+                    cells.append("".join(buf))
+                    buf, state = [], 0
+                elif ch in "\r\n":
+                    end = True
+                    break
+                elif state == 0 and ch == '"':
+                    state, opener, spans = 2, (i, j), False
+                elif state == 3:
+                    if ch != '"':
+                        return None, [closer, opener, *broken]  # a quote closed where no cell ends
+                    buf.append(ch)
+                    state = 2
+                else:
+                    buf.append(ch)
+                    state = 1
+            i += 1
+            if end:
+                if not cells and not buf and state == 0:
+                    return None, []  # a blank line
+                break
+        if state == 3:
+            openers.append((opener, spans))
+        cells.append("".join(buf))
+        if self._row_fits(cells):
+            return i, [q for q, _wide in openers]
+        if len(cells) < self.width:
+            return None, [q for q, wide in openers if wide]
+        return None, [q for q, _wide in openers]
 
     def _starts_record(self, lines: list[str], ahead: list[str], more: Iterator[str]) -> bool:
         """Does a record with the header's width start at ``lines[0]`` (read with the lines after it), as
@@ -450,17 +742,32 @@ class QuoteCheck:
         where = {id(r): k for k, (r, _lines, _first) in enumerate(seen)}
         self.early.clear()
         out: list[list[str]] = []
+        prev: str | None = None  # the line of the last row handed on, when a one-line record (see _look_back)
         for row in rows:
             k = where.get(id(row))
             if k is None or seen[k][0] is not row or any(MARK in cell for cell in row):
                 out.append(row)
+                prev = None
                 continue
             _row, lines, first = seen[k]
             later = iter([line for _r, after, _f in seen[k + 1 :] for line in after])
+            loose = id(row) in self._malformed
+            if prev is not None:
+                back = self._look_back(prev, row, lines, loose, chain(later, self._more()))
+                if back is not None:
+                    n, rest = back
+                    if n:  # the last row and this one: one record with a stray quote
+                        out[-1] = self._error(rest[:n], first - 1)
+                    else:
+                        n = 1
+                    self._again(chain(rest[n:], later, self._ahead), first - 2 + n)
+                    self.rows = self._rows()
+                    return out
             more = chain(later, self._more())
-            mended = self._mend(row, lines, more)
+            mended = self._mend(row, lines, more, loose)
             if mended is None:
                 out.append(row)
+                prev = lines[0] if len(lines) == 1 and self._row_fits(row) else None
                 continue
             n, rest = mended
             if n:
@@ -471,6 +778,12 @@ class QuoteCheck:
             self._again(chain(rest[n:], later, self._ahead), first + n - 1)
             self.rows = self._rows()
             return out
+        if prev is not None and self._reads_ahead():
+            # The last one is handed on by the reader once the next row is read, as _rows holds rows.
+            held = out.pop()
+            self._again(self._ahead, self.base + self.line_num)
+            self._held = 1
+            self.rows = self._rows(held, prev)
         return out
 
     def _row_fits(self, cells: list[str]) -> bool:
@@ -508,6 +821,8 @@ class QuoteCheck:
 TRAIL = 4096  # lines the trailing copy may lag behind the reader (kept in memory by tee)
 LOOKAHEAD = 64  # lines read past a row that contradicts the header, to find where its record ends
 MAX_MEND_MISSES = 200  # rows that contradict the header with no stray quote found: then a ragged file
+MAX_STRAYS = 3  # quotes taken as stray in one record, at most (see QuoteCheck._search)
+MAX_SEARCH_READS = 64  # readings of one record with different quotes taken as stray, at most
 MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in every combination
 
 
