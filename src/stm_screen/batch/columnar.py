@@ -453,11 +453,13 @@ class Columnar:
 
         codes, first = _Codes.combine(toks, rows)
         fp_keys: list[Any] = []
+        good = bad = None
         if rs._fp_ok and len(first) > FEW_KEYS:
             # many distinct answers: records grouped by what their outcome depends on (the fingerprint)
             at_first = [t[first] for t in toks]
             bad = np.minimum.reduce(at_first) < 0
             good = np.flatnonzero(~bad)
+        if good is not None and bad is not None and len(good):  # no grouping of records that all hold an error
             fps, parts, gates = self._fingerprints([c[good] for c in at_first])
             grouped = np.empty(len(first), dtype=np.int64)
             grouped[good] = fps
