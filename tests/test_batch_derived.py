@@ -160,3 +160,62 @@ def test_every_record_with_an_unreadable_answer(tmp_path: Path, monkeypatch: pyt
         got = _run(path, tmp_path / "got.csv")
     assert blocks and got == expected
     assert got[1][("error", "")] == 400
+
+
+def _answer(q: Any, rng: random.Random) -> str:
+    """A cell for any question of any ruleset: valid, blank, 'not sure' or invalid."""
+    odd = rng.random()
+    if odd < 0.12:
+        return rng.choice(OPEN)
+    if odd < 0.13:
+        return rng.choice(BAD)
+    if q.type == "boolean":
+        return rng.choice(["yes", "no"])
+    if q.type in ("integer", "number"):
+        low = 0 if q.min is None else int(q.min)
+        high = low + 100 if q.max is None else int(q.max)
+        value = rng.randint(low, high)
+        return str(value) if q.type == "integer" or rng.random() < 0.7 else f"{value - 0.5:g}"
+    ids = [c.id for c in q.choices]
+    if q.type == "choice":
+        return rng.choice(ids)
+    return ",".join(rng.sample(ids, rng.randint(1, min(3, len(ids)))))
+
+
+DATA = Path(__file__).resolve().parent / "data"
+# the test rulesets whose outcomes are concluded from fingerprints (startback.yaml has item scores: every
+# outcome by the scorer; peg-texts.yaml is a texts file)
+RULESETS = ["pt-screen", "branching.yaml", "minimal.yaml", "skip-rules.yaml"]
+
+
+def test_not_derived_with_item_scores() -> None:
+    ruleset = load_rules(DATA / "startback.yaml")
+    header = [q.id for q in ruleset.questions]
+    columns = [Column(i, h) for i, h in enumerate(header)]
+    assert not RecordScorer(ruleset, build_plan(columns, ruleset, PRESETS["plain"], None, Options(), "x"))._derive
+
+
+@pytest.mark.parametrize("name", RULESETS)
+def test_derived_outcome_under_every_test_ruleset(name: str) -> None:
+    """Each ruleset the tests ship (skip logic, bands, criteria points, outcome conditions): where the
+    outcome can be concluded from the fingerprint, it is the scorer's for every random record."""
+    ruleset = RULESET if name == "pt-screen" else load_rules(DATA / name)
+    header = [q.id for q in ruleset.questions]
+    columns = [Column(i, h) for i, h in enumerate(header)]
+    rs = RecordScorer(ruleset, build_plan(columns, ruleset, PRESETS["plain"], None, Options(), "x"))
+    assert rs._derive
+    fingerprint = rs._compile_fingerprint()
+    rng = random.Random(name)
+    checked = 0
+    for _ in range(1500):
+        toks = rs.tokens(tuple(_answer(t.question, rng) for t in rs.targets))
+        if min(toks, default=0) < 0:
+            continue
+        same = rs.canonical(toks)
+        values: dict[str, Answer] = {}
+        for t, vals, tok in zip(rs.targets, rs._values, same, strict=True):
+            if vals[tok] is not None:
+                values[t.question.id] = vals[tok]
+        assert _fields(rs._derived(fingerprint(same))) == _fields(rs.evaluate(values)), values
+        checked += 1
+    assert checked > 100
