@@ -40,6 +40,9 @@ MAX_OUTCOMES = 100_000
 MAX_MEMO_BYTES = 24 * 1024 * 1024
 ENTRY = 100
 IGNORED = "ignored"  # tally key ("ignored", question id): answers ignored by the skip rule
+# Outcomes concluded from their fingerprints (RecordScorer._derived); False: every outcome by the scorer
+# (the tests compare the two)
+DERIVE = True
 FINGERPRINT_AFTER = 64  # outcomes computed by the scorer before a plan's fingerprint is compiled
 
 _MISS = object()  # not in a memo (None is a result: a condition that cannot be decided)
@@ -327,6 +330,22 @@ class RecordScorer:
         # skip logic asks): no fingerprint, every class of records goes to the scorer.
         self._fp_ok = not any(c.names - qids for c in whens) and not ruleset.feeds
         self._items = tuple(sorted({where[q] for s in ruleset.scores for q in s.items if q in where}))
+        # An outcome straight from its fingerprint (see _derived): the results of the red flags', criteria's
+        # and outcomes' conditions are in it, so the scorer's own conclusion (Scorer.conclude) is drawn from
+        # them without evaluating anything again. Not with item scores or instruments (their values are
+        # not in the fingerprint).
+        self._derive = (
+            DERIVE and self._fp_ok and not self.scorer._item_scores and not ruleset.modules and not self._items
+        )
+        self._gate_ids = tuple(q.id for q, g in zip(self._gated, self._gated_fp, strict=True) if g[0] >= 0)
+        nflags, ncrits = len(ruleset.red_flags), len(ruleset.criteria)
+        self._fp_flags = slice(len(self._gate_ids), len(self._gate_ids) + nflags)
+        self._fp_crits = slice(self._fp_flags.stop, self._fp_flags.stop + ncrits)
+        when_at: dict[int, int] = {}
+        for i, o in enumerate(ruleset.outcomes):
+            if o.when is not None:
+                when_at[i] = self._fp_crits.stop + len(when_at)
+        self._fp_whens = when_at
         self._cmemo: list[dict[Hashable, bool | None]] = [
             {} for _ in range(len(self._gated_fp) + len(self._conds_fp))
         ]
@@ -553,12 +572,15 @@ class RecordScorer:
         result = self._by_fp.get(fp) if fp is not None else None
         if result is not None:
             return result
-        values: dict[str, Answer] = {}
-        for t, vals, tok in zip(self.targets, self._values, toks, strict=True):
-            value = vals[tok]
-            if value is not None:
-                values[t.question.id] = value
-        made = self.evaluate(values)
+        if fp is not None and self._derive:
+            made = self._derived(fp)
+        else:
+            values: dict[str, Answer] = {}
+            for t, vals, tok in zip(self.targets, self._values, toks, strict=True):
+                value = vals[tok]
+                if value is not None:
+                    values[t.question.id] = value
+            made = self.evaluate(values)
         self._evaluated += 1
         intern = made.json if not made.ignored else f"{made.json}\x00{' '.join(made.ignored)}"
         result = self._interned.get(intern)
@@ -885,36 +907,45 @@ class RecordScorer:
     def evaluate(self, values: dict[str, Answer]) -> Outcome:
         ev = self.scorer.evaluate(values)
         score = ev.scores.get(self.headline) if self.headline else None
-        soon = [self._urgency[r] for r in ev.red_flags if r in self._urgency]
-        urgency = max(soon, key=URGENCY_ORDER.index) if soon else ""
         ignored = tuple(q.id for q in self._gated if q.id in ev.skipped and q.id in values) if ev.skipped else ()
         extra = module_values(self.ruleset, ev)
-        if ev.complete:
+        return self._made(
+            ev.level, ev.unchecked, score, ev.red_flags, ev.red_flags_unknown, ev.criteria_met, ignored, extra
+        )
+
+    def _derived(self, fp: Any) -> Outcome:
+        """The outcome of a fingerprint (see ``_compile_fingerprint``: the skip rules' ignored answers,
+        then each condition's result), concluded by the scorer from those results: the same outcome as
+        :meth:`evaluate` of any record with this fingerprint (tests/test_batch_derived.py)."""
+        ignored = tuple(q for q, hit in zip(self._gate_ids, fp, strict=False) if hit)
+        whens = self._fp_whens
+        d = self.scorer.conclude(fp[self._fp_flags], fp[self._fp_crits], {}, lambda i: fp[whens[i]])
+        score = d.scores.get(self.headline) if self.headline else None
+        return self._made(d.level, d.unchecked, score, d.red_flags, d.red_flags_unknown, d.met, ignored, ())
+
+    def _made(
+        self,
+        level: str | None,
+        unchecked: bool,
+        score: float | None,
+        red_flags: tuple[str, ...],
+        unknown: tuple[str, ...],
+        met: tuple[str, ...],
+        ignored: tuple[str, ...],
+        extra: tuple[tuple[str, Any], ...],
+    ) -> Outcome:
+        soon = [self._urgency[r] for r in red_flags if r in self._urgency]
+        urgency = max(soon, key=URGENCY_ORDER.index) if soon else ""
+        if level is not None and not unknown:  # complete
             return Outcome(
-                "ok",
-                ev.level or "",
-                score,
-                ev.red_flags,
-                ev.criteria_met,
-                (),
-                urgency=urgency,
-                ignored=ignored,
-                extra=extra,
+                "ok", level or "", score, red_flags, met, (), urgency=urgency, ignored=ignored, extra=extra
             )
         # A warning sign could not be ruled out ('not sure', or no answer): the level is the ruleset's
         # 'unchecked' one (see_doctor) unless a warning sign that fired sets a higher one; a physical-therapy
         # level never stands. Without an 'unchecked' level, only a fired warning sign gives one.
-        level = ev.level or "" if ev.unchecked or ev.red_flags else ""
+        level = level or "" if unchecked or red_flags else ""
         return Outcome(
-            "incomplete",
-            level,
-            score,
-            ev.red_flags,
-            ev.criteria_met,
-            ev.red_flags_unknown,
-            urgency=urgency,
-            ignored=ignored,
-            extra=extra,
+            "incomplete", level, score, red_flags, met, unknown, urgency=urgency, ignored=ignored, extra=extra
         )
 
     def score_row(self, row: list[Any]) -> Outcome:

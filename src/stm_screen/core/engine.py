@@ -54,6 +54,21 @@ class Evaluation(NamedTuple):
         return self.level is not None and not self.red_flags_unknown
 
 
+class Decision(NamedTuple):
+    """What the results of the conditions come to (see :meth:`Scorer.conclude`)."""
+
+    level: str | None
+    red_flags: tuple[str, ...]
+    red_flags_unknown: tuple[str, ...]
+    met: tuple[str, ...]
+    unknown: tuple[str, ...]
+    scores: dict[str, float | None]
+    bands: dict[str, str | None]
+    chosen: int | None
+    pt_level: str | None
+    unchecked: bool
+
+
 class Scorer:
     """Scores answer sets against one compiled ruleset; create once, call many times."""
 
@@ -160,26 +175,22 @@ class Scorer:
                 fed[target] = min(cond.names & values.keys(), default="")
         return out, fed
 
-    def evaluate(self, answers: Mapping[str, Answer]) -> Evaluation:
-        values, skipped, fed = self._visible(answers)
-        unsure = frozenset(
-            k for k in self._unsure_ids if k not in skipped and k in answers and answers[k] == UNSURE
-        )
-
-        scores: dict[str, float | None] = {}
-        details: dict[str, ScoreDetail] = {}
-        env: Mapping[str, object] = values
-        if self._item_scores:
-            for s, scorers in self._item_scores:
-                detail = score_items(s, [f(values.get(q)) for q, f in scorers])
-                details[s.id] = detail
-                scores[s.id] = detail.value
-            env = {**values, **{k: v for k, v in scores.items() if v is not None}}
-
+    def conclude(
+        self,
+        hits: Sequence[object],
+        crit_hits: Sequence[object],
+        scores: dict[str, float | None],
+        holds: Callable[[int], object] | None = None,
+        values: Mapping[str, Answer] | None = None,
+    ) -> Decision:
+        """What the results of the red flags' and criteria's conditions (True, False or None: cannot be
+        decided; in the ruleset's order) come to, with the item scores already made (``scores``): the one
+        place where fired and open warning signs, criteria met, criteria scores, bands and the level are
+        decided. The outcomes' conditions are ``holds(i)`` (outcome ``i``), or evaluated on ``values`` and
+        the scores. ``Scorer.evaluate`` and the batch scorer's outcomes by fingerprint both come here."""
         fired: list[str] = []
         unknown_flags: list[str] = []
-        for rid, cond, _ in self._flags:
-            hit = cond.evaluate(env)
+        for (rid, _, _), hit in zip(self._flags, hits, strict=True):
             if hit:
                 fired.append(rid)
             elif hit is None:
@@ -196,8 +207,7 @@ class Scorer:
         met: list[str] = []
         unknown: list[str] = []
         points: list[float] = []
-        for cid, cond, pts in self._criteria:
-            hit = cond.evaluate(env)
+        for (cid, _, pts), hit in zip(self._criteria, crit_hits, strict=True):
             if hit:
                 met.append(cid)
                 points.append(pts)
@@ -212,7 +222,7 @@ class Scorer:
             scores = {s.id: scores[s.id] for s in self.ruleset.scores}  # the ruleset's order
         known_scores = {k: v for k, v in scores.items() if v is not None}
         bands = {s.id: band_of(s, scores[s.id], known_scores) for s in self._banded}
-        chosen = outcome_index(self._outcomes, known_scores, values)
+        chosen = outcome_index(self._outcomes, known_scores, values, holds)
         pt_level = None if chosen is None else self._outcomes[chosen].level
         level = top_level if top_level is not None else pt_level
         unchecked = False
@@ -220,6 +230,32 @@ class Scorer:
             if top_level is None or self._rank[top_level] < self._rank[self._unchecked.level]:
                 level = self._unchecked.level
                 unchecked = True
+        return Decision(
+            level, tuple(fired), tuple(unknown_flags), tuple(met), tuple(unknown), scores, bands, chosen,
+            pt_level, unchecked,
+        )
+
+    def evaluate(self, answers: Mapping[str, Answer]) -> Evaluation:
+        values, skipped, fed = self._visible(answers)
+        unsure = frozenset(
+            k for k in self._unsure_ids if k not in skipped and k in answers and answers[k] == UNSURE
+        )
+
+        scores: dict[str, float | None] = {}
+        details: dict[str, ScoreDetail] = {}
+        env: Mapping[str, object] = values
+        if self._item_scores:
+            for s, scorers in self._item_scores:
+                detail = score_items(s, [f(values.get(q)) for q, f in scorers])
+                details[s.id] = detail
+                scores[s.id] = detail.value
+            env = {**values, **{k: v for k, v in scores.items() if v is not None}}
+
+        hits = [cond.evaluate(env) for _, cond, _ in self._flags]
+        crit_hits = [cond.evaluate(env) for _, cond, _ in self._criteria]
+        d = self.conclude(hits, crit_hits, scores, None, values)
+        level, fired, unknown_flags, met, unknown = d.level, d.red_flags, d.red_flags_unknown, d.met, d.unknown
+        scores, bands, chosen, pt_level, unchecked = d.scores, d.bands, d.chosen, d.pt_level, d.unchecked
         missing = tuple(
             q for q in self._question_ids if q not in answers and q not in skipped and q not in fed
         )
@@ -227,10 +263,10 @@ class Scorer:
             level=level,
             values=values,
             skipped=frozenset(skipped),
-            red_flags=tuple(fired),
-            red_flags_unknown=tuple(unknown_flags),
-            criteria_met=tuple(met),
-            criteria_unknown=tuple(unknown),
+            red_flags=fired,
+            red_flags_unknown=unknown_flags,
+            criteria_met=met,
+            criteria_unknown=unknown,
             scores=scores,
             missing=missing,
             unsure=unsure,
@@ -244,12 +280,20 @@ class Scorer:
 
 
 def outcome_index(
-    outcomes: tuple[Outcome, ...], scores: Mapping[str, float], values: Mapping[str, Answer] | None = None
+    outcomes: tuple[Outcome, ...],
+    scores: Mapping[str, float],
+    values: Mapping[str, Answer] | None = None,
+    holds: Callable[[int], object] | None = None,
 ) -> int | None:
-    """The first outcome whose condition or band holds (conditions see answers and scores)."""
+    """The first outcome whose condition or band holds (conditions see answers and scores; or, given
+    ``holds``, its result for outcome ``i`` stands for the condition's)."""
     env: Mapping[str, object] | None = None
     for i, o in enumerate(outcomes):
         if o.when is not None:
+            if holds is not None:
+                if holds(i):
+                    return i
+                continue
             if env is None:
                 env = {**values, **scores} if values else scores
             if o.when.evaluate(env):
