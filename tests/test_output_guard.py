@@ -229,3 +229,32 @@ def test_a_special_file_is_written_in_place_never_replaced(work: Path, argv: lis
     assert r.returncode in (0, 1), r.stderr
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert got and got[0], r.stderr
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("stream", [1, 2])
+@pytest.mark.parametrize(
+    "argv", [["history", "list", "--format", "csv"], ["history", "list"], ["score", "a.json", "--save"]]
+)
+def test_a_standard_stream_on_the_store_is_refused_before_the_store_opens(
+    work: Path, suffix: str, stream: int, argv: list[str]
+) -> None:
+    """``history list >> history.sqlite3-wal``: SQLite removes an empty ``-wal`` or ``-journal`` when it
+    closes, so the listing went nowhere (exit 0); ``2>> history.sqlite3`` appended messages to the
+    database. Standard output or error on any of the store's files stops with exit 2, the store as it was."""
+    home = work / "home"
+    env = {**os.environ, "STM_SCREEN_HOME": str(home)}
+    shutil.copy(ROOT / "docs" / "examples" / "answers.yaml", work / "a.json")
+    subprocess.run([EXE, "score", "a.json", "--save"], env=env, capture_output=True, check=True, timeout=60)
+    store = home / "history.sqlite3"
+    before = store.read_bytes()
+    target = home / f"history.sqlite3{suffix}"
+    with open(target, "ab") as f:
+        streams = {"stdout": f, "stderr": subprocess.PIPE} if stream == 1 else {"stdout": subprocess.PIPE, "stderr": f}
+        p = subprocess.run([EXE, *argv], env=env, timeout=60, check=False, **streams)  # type: ignore[call-overload]
+    assert p.returncode == 2, p
+    if stream == 1:
+        assert b"same file as the history store" in p.stderr
+    assert store.read_bytes() == before
+    if suffix:
+        assert not target.exists() or target.stat().st_size == 0

@@ -93,6 +93,30 @@ def check_stdout() -> None:
             raise _refusal(_("standard output"), _("the history store"))
 
 
+def refuse_streams_on_store(path: str | os.PathLike[str]) -> None:
+    """Before the history store at ``path`` is opened: refuse (exit 2) when standard output or standard error
+    is open on one of its files (``history list >> history.sqlite3-wal``). Checked now, not at the first
+    write: SQLite removes an empty ``-wal`` or ``-journal`` file when it closes, and what was written there
+    would then go nowhere. Standard error on the store says nothing (the message would land in it)."""
+    files = {identity(str(path) + suffix) for suffix in STORE_SUFFIXES} - {None}
+    if not files:
+        return
+    try:
+        err = _fd_identity(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):
+        err = None
+    if err in files:
+        try:  # nothing more goes into the store's file, not even this message
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stderr.fileno())
+            os.close(null)
+        except (OSError, ValueError):
+            pass
+        raise _refusal(_("standard error"), _("the history store"))
+    if _stdout_identity() in files:
+        raise _refusal(_("standard output"), _("the history store"))
+
+
 def _refusal(named: str, what: str) -> UsageError:
     return UsageError(
         _(
