@@ -76,11 +76,21 @@ def _construct_mapping(self: Any, node: yaml.MappingNode, deep: bool = False) ->
     import yaml
 
     seen: set[str] = set()
-    for key_node, _value in node.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-            if key_node.value in seen:
-                raise yaml.constructor.ConstructorError(None, None, _twice(key_node.value), key_node.start_mark)
-            seen.add(key_node.value)
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
+            # '<<: *defaults' brings its keys in too: one given again beside it is answered twice (YAML
+            # would keep one of the two silently).
+            merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            keys = [
+                k for sub in merged if isinstance(sub, yaml.MappingNode) for k, _v in sub.value
+                if isinstance(k, yaml.ScalarNode)
+            ]
+        else:
+            keys = [key_node] if isinstance(key_node, yaml.ScalarNode) else []
+        for key in keys:
+            if key.value in seen:
+                raise yaml.constructor.ConstructorError(None, None, _twice(key.value), key.start_mark)
+            seen.add(key.value)
     return yaml.SafeLoader.construct_mapping(self, node, deep=deep)
 
 
