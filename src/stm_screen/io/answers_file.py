@@ -98,10 +98,27 @@ def _construct_yaml_int(self: Any, node: yaml.ScalarNode) -> Any:
     """Whole numbers as PyYAML reads them, without its limit (see _int)."""
     import yaml
 
+    from stm_screen.io.yamlfile import misread_number
+
+    misread = misread_number(node)
+    if misread is not None:
+        raise yaml.constructor.ConstructorError(None, None, misread, node.start_mark)
     value = str(self.construct_scalar(node)).replace("_", "")
     if len(value.lstrip("+-")) > _TOO_LONG and value.lstrip("+-").isdigit():
         return _int(value)
     return yaml.SafeLoader.construct_yaml_int(self, node)
+
+
+def _construct_yaml_float(self: Any, node: yaml.ScalarNode) -> Any:
+    """Numbers with a fraction as PyYAML reads them, but not a base-60 one (``1:30.5``)."""
+    import yaml
+
+    from stm_screen.io.yamlfile import misread_number
+
+    misread = misread_number(node)
+    if misread is not None:
+        raise yaml.constructor.ConstructorError(None, None, misread, node.start_mark)
+    return yaml.SafeLoader.construct_yaml_float(self, node)
 
 
 @lru_cache(maxsize=1)
@@ -114,6 +131,7 @@ def _answers_loader() -> type[yaml.SafeLoader]:
         "_AnswersLoader", (safe_loader(),), {"construct_mapping": _construct_mapping}
     )
     loader.add_constructor("tag:yaml.org,2002:int", _construct_yaml_int)
+    loader.add_constructor("tag:yaml.org,2002:float", _construct_yaml_float)
     return loader
 
 
