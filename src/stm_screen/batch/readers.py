@@ -771,12 +771,14 @@ def open_csv(
     elif delimiter is None:
         delimiter = detect_delimiter(text_head, suffix)
     first = text_head.partition("\n")[0]
+    # Both counts below stop early (the sample, the first blocks): a header refused there has "more than"
+    # MAX_COLUMNS columns, never the number counted so far.
     if first.count(delimiter) >= MAX_COLUMNS:  # refused from the sample, before the line is parsed
-        raise too_many_columns(name, first.count(delimiter) + (1 if "\n" in text_head else 0))
+        raise too_many_columns(name, MAX_COLUMNS)
     if "\n" not in text_head and len(delimiter.encode()) == 1:  # a first line longer than the sample
         count = _first_line_delimiters(handle, delimiter.encode())
         if count >= MAX_COLUMNS:
-            raise too_many_columns(name, count + 1)
+            raise too_many_columns(name, MAX_COLUMNS)
     raw = getattr(handle, "raw", None)
     window = raw if isinstance(raw, Window) else None
     tail = EdgeLine() if window is not None else None
