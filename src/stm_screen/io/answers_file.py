@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stm_screen.errors import InputFileError, answered_twice
+from stm_screen.errors import InputFileError, UsageError, answered_twice
 from stm_screen.i18n import _
 from stm_screen.io.yamlfile import MAX_BYTES, YamlProblems, decode, read_bytes
 
@@ -36,7 +36,8 @@ def read_answers(spec: str) -> tuple[Any, str]:
         try:
             raw = read_bytes(Path(spec), KIND)
         except YamlProblems as exc:
-            raise InputFileError(str(exc.problems[0])) from None
+            # missing, a folder or unreadable: the run cannot be done (exit 2), as for batch's inputs
+            raise (UsageError if exc.unreadable else InputFileError)(str(exc.problems[0])) from None
     try:
         text = decode(raw, name, KIND)
     except YamlProblems as exc:

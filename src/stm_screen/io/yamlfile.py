@@ -49,9 +49,10 @@ _PLAIN_TAGS = {
 
 
 class YamlProblems(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, unreadable: bool = False) -> None:
         super().__init__("\n".join(map(str, problems)))
         self.problems = problems
+        self.unreadable = unreadable  # the file is missing, a folder or cannot be opened (not bad content)
 
 
 @dataclass
@@ -113,7 +114,7 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
     try:
         if path.is_dir():
             article = "an" if what[:1] in "aeiou" else "a"
-            raise YamlProblems([Problem(f"is a folder, not {article} {what}", name)])
+            raise YamlProblems([Problem(f"is a folder, not {article} {what}", name)], unreadable=True)
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise YamlProblems(
@@ -125,11 +126,15 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
 
         note_read(path)
     except FileNotFoundError:
-        raise YamlProblems([Problem(_NO_SUCH.get(what, lambda: f"no such {what}")(), name)]) from None
+        raise YamlProblems(
+            [Problem(_NO_SUCH.get(what, lambda: f"no such {what}")(), name)], unreadable=True
+        ) from None
     except PermissionError:
-        raise YamlProblems([Problem(f"permission denied: cannot read the {what}", name)]) from None
+        raise YamlProblems([Problem(f"permission denied: cannot read the {what}", name)], unreadable=True) from None
     except OSError as exc:
-        raise YamlProblems([Problem(f"cannot read the {what}: {exc.strerror or exc}", name)]) from None
+        raise YamlProblems(
+            [Problem(f"cannot read the {what}: {exc.strerror or exc}", name)], unreadable=True
+        ) from None
     return data
 
 
