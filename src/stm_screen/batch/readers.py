@@ -1467,11 +1467,11 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
     eof = False
     consumed_lines = 1
 
-    def more() -> bool:
+    def more(size: int = chunk) -> bool:
         nonlocal buf, pos, eof, consumed_lines
         if eof:
             return False
-        data = text.read(chunk)  # a UnicodeDecodeError is reported by the runner, with its line
+        data = text.read(size)  # a UnicodeDecodeError is reported by the runner, with its line
         if not data:
             eof = True
             return False
@@ -1523,7 +1523,9 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             try:
                 item, end = decoder.raw_decode(buf, pos)
             except json.JSONDecodeError as exc:
-                if more():
+                # A record longer than the buffer: read as much again as it holds, so that a huge record
+                # is decoded a few times, not once per chunk (which took minutes for a million keys).
+                if more(max(chunk, len(buf) - pos)):
                     continue
                 raise bad(exc.msg) from None
             except RecursionError:
