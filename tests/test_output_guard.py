@@ -258,3 +258,33 @@ def test_a_standard_stream_on_the_store_is_refused_before_the_store_opens(
     assert store.read_bytes() == before
     if suffix:
         assert not target.exists() or target.stat().st_size == 0
+
+
+@pytest.mark.parametrize("kind", ["long-name", "long-path", "link-loop", "through-loop"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["batch", "in.csv", "-o", "{o}"],
+        ["batch", "in.csv", "--suggest-map", "-o", "{o}"],
+        ["rules", "diff", "pt-screen", "pt-screen", "in.csv", "-o", "{o}"],
+        ["rules", "texts", "--with", "peg", "-o", "{o}", "--force"],
+        ["form", "export", "csv", "-o", "{o}"],
+        ["history", "export", "-o", "{o}"],
+    ],
+)
+def test_an_output_path_the_system_cannot_use_is_one_line_not_a_bug(
+    work: Path, monkeypatch: pytest.MonkeyPatch, kind: str, argv: list[str]
+) -> None:
+    """A file name longer than the system allows, or a loop of symbolic links: ``Path.exists()`` raised
+    (exit 70, "internal error"); now one line saying the output cannot be written, exit 1."""
+    monkeypatch.setenv("STM_SCREEN_HOME", str(work / "home"))
+    (work / "loop").symlink_to("loop")
+    out = {
+        "long-name": "x" * 300,
+        "long-path": "/".join(["d" * 200] * 30) + "/x.csv",
+        "link-loop": "loop",
+        "through-loop": "loop/x.csv",
+    }[kind]
+    r = CliRunner().invoke(app, [a.replace("{o}", out) for a in argv])
+    assert r.exit_code == 1, r.output
+    assert "internal error" not in r.output and "cannot write" in r.stderr

@@ -244,6 +244,9 @@ def run_state(opts: Options, rules: str | None, n: int, ask_reference: bool) -> 
 def check_report_dir(folder: Path | None) -> None:
     if folder is None:
         return
+    from stm_screen.io.sameness import usable_path
+
+    usable_path(folder)
     if not folder.is_dir():
         raise UsageError(_("--report-dir {folder}: not a folder (create it first)").format(folder=folder))
     if not os.access(folder, os.W_OK | os.X_OK):

@@ -196,6 +196,8 @@ def refuse_output_over_inputs(
     a label, such as ``--rules``, and a path) or the history store."""
     if output is None:
         return
+    if str(output) != "-":
+        usable_path(output)
     named = _("standard output") if str(output) == "-" else f"{option} {output}"
     target = _stdout_identity() if str(output) == "-" else identity(output)
     store = _("the history store")
@@ -214,6 +216,25 @@ def refuse_output_over_inputs(
             continue
         if identity(path) == target:
             raise _refusal(named, label if label == store else f"{label} {path}")
+
+
+def usable_path(path: str | os.PathLike[str]) -> None:
+    """Stop (exit 1, one line) at an output path the system cannot use at all: a name longer than it
+    allows, a loop of symbolic links. (Path.exists() and friends raise for these, where a missing file
+    or folder is a plain "no".)"""
+    import errno
+
+    from stm_screen.errors import InputFileError
+
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+            raise InputFileError(
+                _("{path}: cannot write ({reason})").format(path=path, reason=exc.strerror or type(exc).__name__)
+            ) from None
+    except ValueError:  # a NUL byte: the command line cannot hold one, an embedding program's value can
+        raise InputFileError(_("{path}: cannot write ({reason})").format(path=path, reason="NUL")) from None
 
 
 def paths_of(label: str, paths: Iterable[str | os.PathLike[str] | None]) -> list[tuple[str, str]]:
