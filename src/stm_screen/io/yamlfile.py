@@ -348,11 +348,11 @@ def misread_number(node: yaml.Node) -> str | None:
         total = 0.0
         for part in value.lstrip("+-").replace("_", "").split(":"):
             total = total * 60 + float(part)
-        read = f"{-total if value.startswith('-') else total:g}"
+        shown = f"{-total if value.startswith('-') else total:g}"
         return _(
             "YAML reads {value} as the base-60 number {read} (as in hours:minutes): write {read} if that is "
             "meant, or quote it"
-        ).format(value=value, read=read)
+        ).format(value=value, read=shown)
     return None
 
 
