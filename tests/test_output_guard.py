@@ -288,3 +288,24 @@ def test_an_output_path_the_system_cannot_use_is_one_line_not_a_bug(
     r = CliRunner().invoke(app, [a.replace("{o}", out) for a in argv])
     assert r.exit_code == 1, r.output
     assert "internal error" not in r.output and "cannot write" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "victim"),
+    [
+        (["batch", "in.csv", "-o", "out.csv"], "in.csv"),
+        (["batch", "in.csv", "--rules", "rules.yaml", "-o", "out.csv"], "rules.yaml"),
+        (["batch", "in.csv", "--map", "map.yaml", "-o", "out.csv"], "map.yaml"),
+        (["rules", "diff", "rules.yaml", "pt-screen", "in.csv", "-o", "out.csv"], "rules.yaml"),
+        (["form", "export", "csv", "--rules", "rules.yaml", "-o", "out.csv"], "rules.yaml"),
+    ],
+)
+def test_standard_error_appended_to_an_input_is_refused(work: Path, argv: list[str], victim: str) -> None:
+    """``batch in.csv 2>> in.csv``: the summary and notes were appended to the export the command read.
+    Standard error on an input stops the command (exit 2) before anything is said there or scored."""
+    before = (work / victim).read_bytes()
+    with open(work / victim, "ab") as err:
+        p = subprocess.run([EXE, *argv], stdout=subprocess.PIPE, stderr=err, timeout=120, check=False)
+    assert p.returncode == 2
+    assert (work / victim).read_bytes() == before
+    assert not (work / "out.csv").exists()

@@ -101,20 +101,27 @@ def refuse_streams_on_store(path: str | os.PathLike[str]) -> None:
     files = {identity(str(path) + suffix) for suffix in STORE_SUFFIXES} - {None}
     if not files:
         return
+    _refuse_stderr_on(files, _("the history store"))
+    if _stdout_identity() in files:
+        raise _refusal(_("standard output"), _("the history store"))
+
+
+def _refuse_stderr_on(files: set[Identity | None], what: str) -> None:
+    """Refuse (exit 2) when standard error is open on one of ``files`` (``2>> rules.yaml``): messages
+    would be appended to a file the command reads. Nothing more is said there, not even why."""
     try:
         err = _fd_identity(sys.stderr.fileno())
     except (OSError, ValueError, AttributeError):
-        err = None
-    if err in files:
-        try:  # nothing more goes into the store's file, not even this message
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, sys.stderr.fileno())
-            os.close(null)
-        except (OSError, ValueError):
-            pass
-        raise _refusal(_("standard error"), _("the history store"))
-    if _stdout_identity() in files:
-        raise _refusal(_("standard output"), _("the history store"))
+        return
+    if err is None or err not in files:
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stderr.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
+    raise _refusal(_("standard error"), what)
 
 
 def _refusal(named: str, what: str) -> UsageError:
@@ -196,6 +203,8 @@ def refuse_output_over_inputs(
     a label, such as ``--rules``, and a path) or the history store."""
     if output is None:
         return
+    read = list(read)
+    _refuse_stderr_on({identity(p) for _label, p in read if str(p) != "-"}, _("an input"))
     if str(output) != "-":
         usable_path(output)
     named = _("standard output") if str(output) == "-" else f"{option} {output}"
