@@ -406,7 +406,14 @@ def choose_language_here(prompter: Prompter, ruleset: Ruleset) -> str:
     names = [native_name(code) for code in ruleset.languages]
     heading = " / ".join(dict.fromkeys(_language_word(code) for code in ruleset.languages))
     options = [Option(code, f"{name} ({code})") for code, name in zip(ruleset.languages, names, strict=True)]
-    return prompter.select(heading, options, default=ruleset.languages[0])
+    try:
+        return prompter.select(heading, options, default=ruleset.languages[0])
+    except EOFError:  # end of input (Ctrl-D) before the first question: said as the questionnaire says it
+        with contextlib.suppress(OSError):
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        say_error(_("stopped before any answer; nothing was saved"))
+        raise SystemExit(int(ExitCode.INTERRUPTED)) from None
 
 
 def _language_word(code: str) -> str:
