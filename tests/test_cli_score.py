@@ -159,9 +159,30 @@ def test_unreadable_answers_files(tmp_path: Path, name: str, content: str | byte
 
 
 def test_missing_answers_file(tmp_path: Path) -> None:
+    """The run cannot be done: exit 2, as the exit-code table says (and as batch does)."""
     result = run("score", str(tmp_path / "nope.json"))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no such answers file" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["folder", "dangling", "under-a-file"])
+def test_an_answers_file_that_cannot_be_opened_is_exit_2(tmp_path: Path, kind: str) -> None:
+    """A folder, a dangling link, a path through a file: missing or unreadable, exit 2; a file that is
+    there but empty or not JSON/YAML stays exit 1 (invalid data)."""
+    path = tmp_path / "a.json"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "dangling":
+        path.symlink_to(tmp_path / "gone.json")
+    else:
+        (tmp_path / "file").write_text("{}", encoding="utf-8")
+        path = tmp_path / "file" / "a.json"
+    result = run("score", str(path))
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.stderr and "internal error" not in result.output
+    empty = tmp_path / "empty.json"
+    empty.write_text("", encoding="utf-8")
+    assert run("score", str(empty)).exit_code == 1
 
 
 def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:

@@ -118,3 +118,29 @@ def test_two_keys_for_one_question_say_answered_twice_too(tmp_path: Path, other:
     code, rows, _ = _batch(path)
     assert code == 1 and rows[0]["status"] == "ok"
     assert rows[1]["status"] == "error" and rows[1]["error"].startswith("'night_pain' is answered twice")
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "<<: {night_pain: yes}\n",  # a merge beside an explicit answer
+        "<<: [{night_pain: yes}, {other: 1}]\n",
+        "defaults: &d {night_pain: yes}\n<<: *d\n",
+    ],
+)
+def test_a_yaml_merge_key_that_answers_again_is_answered_twice(tmp_path: Path, tail: str) -> None:
+    """A YAML answers file whose ``<<:`` merge brings in a question it also answers: YAML keeps the
+    explicit one silently; the tool says it is answered twice."""
+    body = "".join(f"{k}: {json.dumps(v)}\n" for k, v in _answers().items())
+    path = tmp_path / "a.yaml"
+    path.write_text(body + tail, encoding="utf-8")
+    r = CliRunner().invoke(app, ["score", str(path)])
+    assert r.exit_code == 1 and MESSAGE in r.stderr, r.stderr
+
+
+def test_two_merged_mappings_that_answer_one_question(tmp_path: Path) -> None:
+    body = "".join(f"{k}: {json.dumps(v)}\n" for k, v in _answers().items() if k != "night_pain")
+    path = tmp_path / "a.yaml"
+    path.write_text(body + "<<: [{night_pain: yes}, {night_pain: no}]\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["score", str(path)])
+    assert r.exit_code == 1 and MESSAGE in r.stderr, r.stderr

@@ -101,3 +101,38 @@ def test_batch(tmp_path: Path, value: str, form: str) -> None:
     lines = r.stdout.splitlines()
     assert len(lines) == 3 and "months: " in lines[1] and "too large" in lines[1], r.stdout
     assert ",ok," in lines[2]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("010", "octal number 8"), ("0_17", "octal number 15"), ("-010", "octal number -8"), ("1:30", "base-60 number 90"),
+     ("2:00.5", "base-60 number 120.5")],
+)
+def test_a_number_yaml_reads_otherwise_is_refused_at_its_place(tmp_path: Path, written: str, read: str) -> None:
+    """YAML 1.1 reads ``010`` as 8 and ``1:30`` as 90: a threshold written so would silently be another
+    number. Rules files and answers files both say how YAML read it, at FILE:LINE:COL."""
+    path = _rules(tmp_path, "max: 600", f"max: {written}")
+    r = runner.invoke(app, ["rules", "check", str(path)])
+    assert r.exit_code == 2 and f"{path}:13:10: YAML reads {written} as the {read}" in r.stderr, r.stderr
+    answers = tmp_path / "a.yaml"
+    answers.write_text(f"age_years: 40\npain_duration_months: {written}\n", encoding="utf-8")
+    r = runner.invoke(app, ["score", str(answers)])
+    assert r.exit_code == 1 and f"{answers}:2:23: cannot read the answers: YAML reads {written}" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("written", ["07", "00", "0", "10", "0x10", "1_000", "0.5", "'1:30'"])
+def test_numbers_read_as_written_are_left_alone(tmp_path: Path, written: str) -> None:
+    path = _rules(tmp_path, "max: 600", f"max: {written}")
+    r = runner.invoke(app, ["rules", "check", str(path)])
+    assert "YAML reads" not in r.stderr and "internal error" not in r.output
+
+
+@pytest.mark.parametrize(("written", "said"), [("'010'", "YAML read '010' as text, not a number: write 10"),
+                                               ("nan", None), ("Infinity", None)])
+def test_text_that_is_no_number_is_not_explained_as_an_exponent(tmp_path: Path, written: str, said: str | None) -> None:
+    """A quoted number is text; 'nan' is a word: neither is said to be "too large" or "an exponent"."""
+    path = _rules(tmp_path, "max: 600", f"max: {written}")
+    r = runner.invoke(app, ["rules", "check", str(path)])
+    assert r.exit_code == 2 and "exponent" not in r.stderr and "too large" not in r.stderr, r.stderr
+    if said:
+        assert said in r.stderr

@@ -229,3 +229,83 @@ def test_a_special_file_is_written_in_place_never_replaced(work: Path, argv: lis
     assert r.returncode in (0, 1), r.stderr
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert got and got[0], r.stderr
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("stream", [1, 2])
+@pytest.mark.parametrize(
+    "argv", [["history", "list", "--format", "csv"], ["history", "list"], ["score", "a.json", "--save"]]
+)
+def test_a_standard_stream_on_the_store_is_refused_before_the_store_opens(
+    work: Path, suffix: str, stream: int, argv: list[str]
+) -> None:
+    """``history list >> history.sqlite3-wal``: SQLite removes an empty ``-wal`` or ``-journal`` when it
+    closes, so the listing went nowhere (exit 0); ``2>> history.sqlite3`` appended messages to the
+    database. Standard output or error on any of the store's files stops with exit 2, the store as it was."""
+    home = work / "home"
+    env = {**os.environ, "STM_SCREEN_HOME": str(home)}
+    shutil.copy(ROOT / "docs" / "examples" / "answers.yaml", work / "a.json")
+    subprocess.run([EXE, "score", "a.json", "--save"], env=env, capture_output=True, check=True, timeout=60)
+    store = home / "history.sqlite3"
+    before = store.read_bytes()
+    target = home / f"history.sqlite3{suffix}"
+    with open(target, "ab") as f:
+        streams = {"stdout": f, "stderr": subprocess.PIPE} if stream == 1 else {"stdout": subprocess.PIPE, "stderr": f}
+        p = subprocess.run([EXE, *argv], env=env, timeout=60, check=False, **streams)  # type: ignore[call-overload]
+    assert p.returncode == 2, p
+    if stream == 1:
+        assert b"same file as the history store" in p.stderr
+    assert store.read_bytes() == before
+    if suffix:
+        assert not target.exists() or target.stat().st_size == 0
+
+
+@pytest.mark.parametrize("kind", ["long-name", "long-path", "link-loop", "through-loop"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["batch", "in.csv", "-o", "{o}"],
+        ["batch", "in.csv", "--suggest-map", "-o", "{o}"],
+        ["rules", "diff", "pt-screen", "pt-screen", "in.csv", "-o", "{o}"],
+        ["rules", "texts", "--with", "peg", "-o", "{o}", "--force"],
+        ["form", "export", "csv", "-o", "{o}"],
+        ["history", "export", "-o", "{o}"],
+    ],
+)
+def test_an_output_path_the_system_cannot_use_is_one_line_not_a_bug(
+    work: Path, monkeypatch: pytest.MonkeyPatch, kind: str, argv: list[str]
+) -> None:
+    """A file name longer than the system allows, or a loop of symbolic links: ``Path.exists()`` raised
+    (exit 70, "internal error"); now one line saying the output cannot be written, exit 1."""
+    monkeypatch.setenv("STM_SCREEN_HOME", str(work / "home"))
+    (work / "loop").symlink_to("loop")
+    out = {
+        "long-name": "x" * 300,
+        "long-path": "/".join(["d" * 200] * 30) + "/x.csv",
+        "link-loop": "loop",
+        "through-loop": "loop/x.csv",
+    }[kind]
+    r = CliRunner().invoke(app, [a.replace("{o}", out) for a in argv])
+    assert r.exit_code == 1, r.output
+    assert "internal error" not in r.output and "cannot write" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "victim"),
+    [
+        (["batch", "in.csv", "-o", "out.csv"], "in.csv"),
+        (["batch", "in.csv", "--rules", "rules.yaml", "-o", "out.csv"], "rules.yaml"),
+        (["batch", "in.csv", "--map", "map.yaml", "-o", "out.csv"], "map.yaml"),
+        (["rules", "diff", "rules.yaml", "pt-screen", "in.csv", "-o", "out.csv"], "rules.yaml"),
+        (["form", "export", "csv", "--rules", "rules.yaml", "-o", "out.csv"], "rules.yaml"),
+    ],
+)
+def test_standard_error_appended_to_an_input_is_refused(work: Path, argv: list[str], victim: str) -> None:
+    """``batch in.csv 2>> in.csv``: the summary and notes were appended to the export the command read.
+    Standard error on an input stops the command (exit 2) before anything is said there or scored."""
+    before = (work / victim).read_bytes()
+    with open(work / victim, "ab") as err:
+        p = subprocess.run([EXE, *argv], stdout=subprocess.PIPE, stderr=err, timeout=120, check=False)
+    assert p.returncode == 2
+    assert (work / victim).read_bytes() == before
+    assert not (work / "out.csv").exists()

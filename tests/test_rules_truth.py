@@ -105,3 +105,23 @@ def test_a_nul_in_a_batch_export_is_located(tmp_path: Path) -> None:
     export.write_bytes(b"id,months,stiff,areas,neck_level,fever\nA1,4\x00,yes,back,,no\n")
     r = runner.invoke(app, ["batch", str(export), "--rules", str(ROOT / "tests" / "data" / "minimal.yaml")])
     assert r.exit_code == 1 and f"{export}:2: a NUL character (byte 0) at line 2, column 5" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rules", "check", ""],
+        ["rules", "show", ""],
+        ["score", "{answers}", "--rules", ""],
+        ["batch", "{export}", "--rules", ""],
+        ["form", "export", "csv", "--rules", ""],
+        ["rules", "diff", "", "pt-screen", "{export}"],
+    ],
+)
+def test_an_empty_rules_name_is_refused_not_taken_for_the_bundled_ruleset(argv: list[str]) -> None:
+    """``rules check "$RULES"`` with the variable unset said "ok: pt-screen" of rules it never checked."""
+    answers = str(ROOT / "docs" / "examples" / "answers.yaml")
+    export = str(ROOT / "tests" / "data" / "batch" / "plain_ids.csv")
+    r = runner.invoke(app, [a.format(answers=answers, export=export) for a in argv])
+    assert r.exit_code == 2, r.output
+    assert "the rules name is empty" in r.stderr and "ok:" not in r.output

@@ -31,6 +31,7 @@ def load_rules(
     named in ``with_modules`` (``"phq4,peg"`` or a list) and the clinic's item wording from ``texts``."""
     from stm_screen.rules.loader import load_ruleset, parse_with
 
+    refuse_empty_name(spec)
     names = parse_with(with_modules) if isinstance(with_modules, str | type(None)) else list(with_modules)
     ruleset = load_ruleset(spec, names)
     if texts is not None:
@@ -62,6 +63,25 @@ def score_data(
     return explain(ruleset, values, scorer=Scorer(ruleset), lang=lang, contacts=contacts)
 
 
+def refuse_empty_name(spec: str | Path | None) -> None:
+    """An empty rules name (``rules check "$RULES"`` with the variable unset) is refused (exit 2), never
+    taken for the bundled ruleset: "ok" would then be said of rules that were not checked."""
+    if isinstance(spec, str) and not spec.strip():
+        from stm_screen.errors import Problem, RulesError
+        from stm_screen.i18n import _
+
+        raise RulesError(
+            [
+                Problem(
+                    _(
+                        "the rules name is empty; give a rules file or folder, or a bundled ruleset's name "
+                        "(leave the option out for the bundled pt-screen)"
+                    )
+                )
+            ]
+        )
+
+
 def check_rules(
     spec: str | Path | None = None,
     with_modules: str | list[str] | None = None,
@@ -75,6 +95,7 @@ def check_rules(
     from stm_screen.errors import Problem
     from stm_screen.rules.loader import load_any, load_module, parse_with
 
+    refuse_empty_name(spec)
     loaded = load_any(spec)
     names = parse_with(with_modules) if isinstance(with_modules, str | type(None)) else list(with_modules)
     if isinstance(loaded, Module):

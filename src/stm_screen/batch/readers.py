@@ -1086,12 +1086,14 @@ def open_csv(
     elif delimiter is None:
         delimiter = detect_delimiter(text_head, suffix)
     first = text_head.partition("\n")[0]
+    # Both counts below stop early (the sample, the first blocks): a header refused there has "more than"
+    # MAX_COLUMNS columns, never the number counted so far.
     if first.count(delimiter) >= MAX_COLUMNS:  # refused from the sample, before the line is parsed
-        raise too_many_columns(name, first.count(delimiter) + (1 if "\n" in text_head else 0))
+        raise too_many_columns(name, MAX_COLUMNS)
     if "\n" not in text_head and len(delimiter.encode()) == 1:  # a first line longer than the sample
         count = _first_line_delimiters(handle, delimiter.encode())
         if count >= MAX_COLUMNS:
-            raise too_many_columns(name, count + 1)
+            raise too_many_columns(name, MAX_COLUMNS)
     raw = getattr(handle, "raw", None)
     window = raw if isinstance(raw, Window) else None
     tail = EdgeLine() if window is not None else None
@@ -1786,11 +1788,11 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
     eof = False
     consumed_lines = 1
 
-    def more() -> bool:
+    def more(size: int = chunk) -> bool:
         nonlocal buf, pos, eof, consumed_lines
         if eof:
             return False
-        data = text.read(chunk)  # a UnicodeDecodeError is reported by the runner, with its line
+        data = text.read(size)  # a UnicodeDecodeError is reported by the runner, with its line
         if not data:
             eof = True
             return False
@@ -1842,7 +1844,9 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             try:
                 item, end = decoder.raw_decode(buf, pos)
             except json.JSONDecodeError as exc:
-                if more():
+                # A record longer than the buffer: read as much again as it holds, so that a huge record
+                # is decoded a few times, not once per chunk (which took minutes for a million keys).
+                if more(max(chunk, len(buf) - pos)):
                     continue
                 raise bad(exc.msg) from None
             except RecursionError:

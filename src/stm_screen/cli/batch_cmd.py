@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -123,8 +124,13 @@ def _readable(path: str) -> None:
             raise UsageError(
                 _("{file}: is a folder, not a survey export (nothing was scored)").format(file=path)
             )
-        with open(p, "rb"):
-            pass
+        if stat.S_ISREG(p.stat().st_mode):
+            with open(p, "rb"):
+                pass
+        elif not os.access(p, os.R_OK):
+            # A named pipe (mkfifo) is never opened here: opening and closing it would end the writer's
+            # only read, and the reading open later would wait for a writer for ever.
+            raise PermissionError
     except FileNotFoundError:
         if p.is_symlink():
             raise UsageError(
@@ -562,6 +568,14 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
 def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
     _guard_output(o, inputs, [("OLD", old), ("NEW", new)])
     delimiter = _check(o, inputs)
+    for path in inputs:  # read twice, once under each ruleset: a pipe gives its records once only
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise UsageError(
+                _(
+                    "{file}: rules diff reads each export twice (once under each ruleset), and a pipe can be "
+                    "read only once; save it to a file first (nothing was scored)"
+                ).format(file=path)
+            )
     _data_in_english()
     from stm_screen.batch.diff import run_diff
     from stm_screen.batch.mapping import load_mapping

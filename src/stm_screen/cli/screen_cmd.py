@@ -244,6 +244,9 @@ def run_state(opts: Options, rules: str | None, n: int, ask_reference: bool) -> 
 def check_report_dir(folder: Path | None) -> None:
     if folder is None:
         return
+    from stm_screen.io.sameness import usable_path
+
+    usable_path(folder)
     if not folder.is_dir():
         raise UsageError(_("--report-dir {folder}: not a folder (create it first)").format(folder=folder))
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -403,7 +406,14 @@ def choose_language_here(prompter: Prompter, ruleset: Ruleset) -> str:
     names = [native_name(code) for code in ruleset.languages]
     heading = " / ".join(dict.fromkeys(_language_word(code) for code in ruleset.languages))
     options = [Option(code, f"{name} ({code})") for code, name in zip(ruleset.languages, names, strict=True)]
-    return prompter.select(heading, options, default=ruleset.languages[0])
+    try:
+        return prompter.select(heading, options, default=ruleset.languages[0])
+    except EOFError:  # end of input (Ctrl-D) before the first question: said as the questionnaire says it
+        with contextlib.suppress(OSError):
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        say_error(_("stopped before any answer; nothing was saved"))
+        raise SystemExit(int(ExitCode.INTERRUPTED)) from None
 
 
 def _language_word(code: str) -> str:

@@ -387,11 +387,17 @@ def _yaml_read_as_text(value: object) -> str:
         number = float(value.replace("_", ""))
     except ValueError:
         return ""
+    if math.isnan(number) or not any(ch.isdigit() for ch in value):  # 'nan', 'inf': words, not numbers
+        return ""
     if not math.isfinite(number):
         return "; " + _(
             "YAML read {value} as text, and as a number it would be too large (at most {limit})"
         ).format(value=repr(value), limit=f"{MAX_NUMBER:g}")
     plain = f"{number:.15g}" if abs(number) < 1e15 else f"{number:g}"
+    if "e" not in value.lower():  # quoted ('010'), or digits YAML does not know (full-width)
+        return "; " + _("YAML read {value} as text, not a number: write {number}").format(
+            value=repr(value), number=plain
+        )
     return "; " + _(
         "YAML read {value} as text, not a number (YAML numbers with an exponent need a dot and a sign, as in "
         "1.5e+3): write {number}"

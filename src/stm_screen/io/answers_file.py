@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stm_screen.errors import InputFileError, answered_twice
+from stm_screen.errors import InputFileError, UsageError, answered_twice
 from stm_screen.i18n import L_, _
 from stm_screen.io.yamlfile import MAX_BYTES, YamlProblems, decode, read_bytes
 
@@ -36,7 +36,8 @@ def read_answers(spec: str) -> tuple[Any, str]:
         try:
             raw = read_bytes(Path(spec), KIND)
         except YamlProblems as exc:
-            raise InputFileError(str(exc.problems[0])) from None
+            # missing, a folder or unreadable: the run cannot be done (exit 2), as for batch's inputs
+            raise (UsageError if exc.unreadable else InputFileError)(str(exc.problems[0])) from None
     try:
         text = decode(raw, name, KIND)
     except YamlProblems as exc:
@@ -76,11 +77,21 @@ def _construct_mapping(self: Any, node: yaml.MappingNode, deep: bool = False) ->
     import yaml
 
     seen: set[str] = set()
-    for key_node, _value in node.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-            if key_node.value in seen:
-                raise yaml.constructor.ConstructorError(None, None, _twice(key_node.value), key_node.start_mark)
-            seen.add(key_node.value)
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
+            # '<<: *defaults' brings its keys in too: one given again beside it is answered twice (YAML
+            # would keep one of the two silently).
+            merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            keys = [
+                k for sub in merged if isinstance(sub, yaml.MappingNode) for k, _v in sub.value
+                if isinstance(k, yaml.ScalarNode)
+            ]
+        else:
+            keys = [key_node] if isinstance(key_node, yaml.ScalarNode) else []
+        for key in keys:
+            if key.value in seen:
+                raise yaml.constructor.ConstructorError(None, None, _twice(key.value), key.start_mark)
+            seen.add(key.value)
     return yaml.SafeLoader.construct_mapping(self, node, deep=deep)
 
 
@@ -88,10 +99,27 @@ def _construct_yaml_int(self: Any, node: yaml.ScalarNode) -> Any:
     """Whole numbers as PyYAML reads them, without its limit (see _int)."""
     import yaml
 
+    from stm_screen.io.yamlfile import misread_number
+
+    misread = misread_number(node)
+    if misread is not None:
+        raise yaml.constructor.ConstructorError(None, None, misread, node.start_mark)
     value = str(self.construct_scalar(node)).replace("_", "")
     if len(value.lstrip("+-")) > _TOO_LONG and value.lstrip("+-").isdigit():
         return _int(value)
     return yaml.SafeLoader.construct_yaml_int(self, node)
+
+
+def _construct_yaml_float(self: Any, node: yaml.ScalarNode) -> Any:
+    """Numbers with a fraction as PyYAML reads them, but not a base-60 one (``1:30.5``)."""
+    import yaml
+
+    from stm_screen.io.yamlfile import misread_number
+
+    misread = misread_number(node)
+    if misread is not None:
+        raise yaml.constructor.ConstructorError(None, None, misread, node.start_mark)
+    return yaml.SafeLoader.construct_yaml_float(self, node)
 
 
 @lru_cache(maxsize=1)
@@ -104,6 +132,7 @@ def _answers_loader() -> type[yaml.SafeLoader]:
         "_AnswersLoader", (safe_loader(),), {"construct_mapping": _construct_mapping}
     )
     loader.add_constructor("tag:yaml.org,2002:int", _construct_yaml_int)
+    loader.add_constructor("tag:yaml.org,2002:float", _construct_yaml_float)
     return loader
 
 

@@ -13,7 +13,13 @@ def data_dir(create: bool = True) -> Path:
     """The data folder (resume files, history); created with mode 0700 when asked."""
     home = os.environ.get("STM_SCREEN_HOME", "").strip()
     if home:
-        folder = Path(home).expanduser()
+        try:
+            folder = Path(home).expanduser()
+        except RuntimeError:  # '~someone' for a user this system does not know, or no home folder at all
+            raise StoreError(
+                f"cannot use the data folder {home}: its '~' names no home folder on this system "
+                "(set STM_SCREEN_HOME to a folder path)"
+            ) from None
     else:
         from platformdirs import user_data_dir
 

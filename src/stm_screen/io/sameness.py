@@ -93,6 +93,37 @@ def check_stdout() -> None:
             raise _refusal(_("standard output"), _("the history store"))
 
 
+def refuse_streams_on_store(path: str | os.PathLike[str]) -> None:
+    """Before the history store at ``path`` is opened: refuse (exit 2) when standard output or standard error
+    is open on one of its files (``history list >> history.sqlite3-wal``). Checked now, not at the first
+    write: SQLite removes an empty ``-wal`` or ``-journal`` file when it closes, and what was written there
+    would then go nowhere. Standard error on the store says nothing (the message would land in it)."""
+    files = {identity(str(path) + suffix) for suffix in STORE_SUFFIXES} - {None}
+    if not files:
+        return
+    _refuse_stderr_on(files, _("the history store"))
+    if _stdout_identity() in files:
+        raise _refusal(_("standard output"), _("the history store"))
+
+
+def _refuse_stderr_on(files: set[Identity | None], what: str) -> None:
+    """Refuse (exit 2) when standard error is open on one of ``files`` (``2>> rules.yaml``): messages
+    would be appended to a file the command reads. Nothing more is said there, not even why."""
+    try:
+        err = _fd_identity(sys.stderr.fileno())
+    except (OSError, ValueError, AttributeError):
+        return
+    if err is None or err not in files:
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stderr.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
+    raise _refusal(_("standard error"), what)
+
+
 def _refusal(named: str, what: str) -> UsageError:
     return UsageError(
         L_("{output} is the same file as {input}; writing there would replace it. Choose another output file "
@@ -170,6 +201,10 @@ def refuse_output_over_inputs(
     a label, such as ``--rules``, and a path) or the history store."""
     if output is None:
         return
+    read = list(read)
+    _refuse_stderr_on({identity(p) for _label, p in read if str(p) != "-"}, _("an input"))
+    if str(output) != "-":
+        usable_path(output)
     named = _("standard output") if str(output) == "-" else f"{option} {output}"
     target = _stdout_identity() if str(output) == "-" else identity(output)
     store = _("the history store")
@@ -188,6 +223,25 @@ def refuse_output_over_inputs(
             continue
         if identity(path) == target:
             raise _refusal(named, label if label == store else f"{label} {path}")
+
+
+def usable_path(path: str | os.PathLike[str]) -> None:
+    """Stop (exit 1, one line) at an output path the system cannot use at all: a name longer than it
+    allows, a loop of symbolic links. (Path.exists() and friends raise for these, where a missing file
+    or folder is a plain "no".)"""
+    import errno
+
+    from stm_screen.errors import InputFileError
+
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+            raise InputFileError(
+                _("{path}: cannot write ({reason})").format(path=path, reason=exc.strerror or type(exc).__name__)
+            ) from None
+    except ValueError:  # a NUL byte: the command line cannot hold one, an embedding program's value can
+        raise InputFileError(_("{path}: cannot write ({reason})").format(path=path, reason="NUL")) from None
 
 
 def paths_of(label: str, paths: Iterable[str | os.PathLike[str] | None]) -> list[tuple[str, str]]:

@@ -49,9 +49,10 @@ _PLAIN_TAGS = {
 
 
 class YamlProblems(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, unreadable: bool = False) -> None:
         super().__init__("\n".join(map(str, problems)))
         self.problems = problems
+        self.unreadable = unreadable  # the file is missing, a folder or cannot be opened (not bad content)
 
 
 @dataclass
@@ -131,7 +132,7 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
     what = what if what in _NO_SUCH else "file"
     try:
         if path.is_dir():
-            raise YamlProblems([Problem(L_(_FOLDER[what]), name)])
+            raise YamlProblems([Problem(L_(_FOLDER[what]), name)], unreadable=True)
         size = path.stat().st_size
         if size > MAX_BYTES:
             shown, limit = f"{size:,}", f"{MAX_BYTES:,}"
@@ -143,12 +144,12 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
 
         note_read(path)
     except FileNotFoundError:
-        raise YamlProblems([Problem(L_(_NO_SUCH[what]), name)]) from None
+        raise YamlProblems([Problem(L_(_NO_SUCH[what]), name)], unreadable=True) from None
     except PermissionError:
-        raise YamlProblems([Problem(L_(_DENIED[what]), name)]) from None
+        raise YamlProblems([Problem(L_(_DENIED[what]), name)], unreadable=True) from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise YamlProblems([Problem(L_(_UNREADABLE[what], reason=reason), name)]) from None
+        raise YamlProblems([Problem(L_(_UNREADABLE[what], reason=reason), name)], unreadable=True) from None
     return data
 
 
@@ -347,6 +348,10 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                 rest = lines[end.line][end.column :]
                 col = end.column + len(rest) - len(rest.lstrip()) + 1
                 positions.commented.setdefault(path, (name, end.line + 1, col))
+        misread = misread_number(node)
+        if misread is not None:
+            problems.append(Problem(misread, name, mark.line + 1, mark.column + 1))
+            continue
         if node.tag == "tag:yaml.org,2002:int" and isinstance(node.value, str):
             digits = sum(ch.isdigit() for ch in node.value)
             if digits > MAX_DIGITS:  # int() would refuse it (or take seconds): say where it is
@@ -390,6 +395,38 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                 stack.append((sub, (*path, i)))
     if problems:
         raise YamlProblems(problems)
+
+
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+_BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
+
+
+def misread_number(node: yaml.Node) -> str | None:
+    """What to say of an unquoted number that YAML 1.1 (PyYAML) reads otherwise than most people would:
+    ``010`` is the octal number 8, ``1:30`` the base-60 number 90. A threshold written so would be used
+    silently with another value; None for every other value."""
+    value = getattr(node, "value", None)
+    if getattr(node, "style", None) or not isinstance(value, str):
+        return None
+    if node.tag == "tag:yaml.org,2002:int" and _OCTAL.fullmatch(value):
+        digits = value.replace("_", "")
+        read, written = int(digits, 8), int(digits, 10)
+        if read == written:  # 07 is 7 either way
+            return None
+        return _(
+            "YAML reads {value} as the octal number {read} (a leading 0 makes it octal): write {plain}, "
+            "or {read} if that is meant"
+        ).format(value=value, read=read, plain=written)
+    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and _BASE60.fullmatch(value):
+        total = 0.0
+        for part in value.lstrip("+-").replace("_", "").split(":"):
+            total = total * 60 + float(part)
+        shown = f"{-total if value.startswith('-') else total:g}"
+        return _(
+            "YAML reads {value} as the base-60 number {read} (as in hours:minutes): write {read} if that is "
+            "meant, or quote it"
+        ).format(value=value, read=shown)
+    return None
 
 
 # Characters a text in these files never holds: they act on a terminal (escape sequences, a CR or

@@ -152,6 +152,10 @@ class HistoryStore:
     ) -> None:
         self.path = Path(path) if path is not None else default_path()
         self._timeout = BUSY_TIMEOUT_S if timeout is None else timeout
+        if not in_memory:
+            from stm_screen.io.sameness import refuse_streams_on_store
+
+            refuse_streams_on_store(self.path)
         if in_memory:
             self.conn = self._open_memory()
         else:
