@@ -17,8 +17,11 @@ def data_dir(create: bool = True) -> Path:
             folder = Path(home).expanduser()
         except RuntimeError:  # '~someone' for a user this system does not know, or no home folder at all
             raise StoreError(
-                f"cannot use the data folder {home}: its '~' names no home folder on this system "
-                "(set STM_SCREEN_HOME to a folder path)"
+                L_(
+                    "cannot use the data folder {folder}: its '~' names no home folder on this system (set "
+                    "STM_SCREEN_HOME to a folder path)",
+                    folder=home,
+                )
             ) from None
     else:
         from platformdirs import user_data_dir
