@@ -956,6 +956,7 @@ class _Slice:
     rows: list[list[str]] = field(default_factory=list)
     exact: bool = False
     error: str = ""
+    text: str = ""  # the rows as one text, from a helper (see :func:`_pack`)
 
 
 _SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet name, part, fixed parts
@@ -977,7 +978,6 @@ def _read_slice(data: bytes) -> _Slice:
         for member, content in fixed:
             out.writestr(member, content)
         out.writestr(part, data)
-    del data
     buf.seek(0)
     try:
         wb = CalamineWorkbook.from_filelike(buf)
@@ -986,22 +986,64 @@ def _read_slice(data: bytes) -> _Slice:
         values = sheet.to_python(skip_empty_area=True) if start is not None else []
         wb.close()
     except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
+        if _ERROR_CELL.search(data):  # an error cell without '#' (not looked for above): openpyxl reads it
+            return _Slice(exact=True)
         return _Slice(error=type(exc).__name__)
+    del data
     if start is None:
         return _Slice(first=-1)
     first, offset = start
     lead = [""] * offset
     rows: list[list[str]] = []
     text = _cell_text_signed if signed else _cell_text
+    floats = _FloatTexts()  # most numbers are answers repeated row after row: each converted once
     try:
         for values_row in values:
-            row = [v if type(v) is str else text(v) for v in values_row]
+            row = [v if type(v) is str else floats[v] if type(v) is float else text(v) for v in values_row]
             while row and row[-1] == "":
                 row.pop()
             rows.append(lead + row if offset and row else row)
     except _TakeOver:
         return _Slice(first=first, rows=rows, exact=True)
     return _Slice(first=first, rows=rows)
+
+
+class _FloatTexts(dict[float, str]):
+    """A float's text (:func:`_cell_text`), each distinct value converted once (a float is never equal to
+    a cell of another type that calamine gives, but True == 1.0: booleans are not looked up here)."""
+
+    def __missing__(self, value: float) -> str:
+        text = self[value] = _cell_text(value)  # _TakeOver for a long whole number: nothing kept
+        return text
+
+
+# A helper sends a slice's rows as one text (cells joined by US, rows by RS): one string to pickle and
+# unpickle instead of one per cell. Neither character can be in a cell's text (XML 1.0 forbids them; a
+# slice whose cells hold one anyway is sent as lists, see :func:`_pack`).
+_US, _RS = "\x1f", "\x1e"
+
+
+def _pack(piece: _Slice) -> _Slice:
+    """The slice with its rows joined into ``text`` (run by a helper)."""
+    rows = piece.rows
+    if not rows:
+        return piece
+    text = _RS.join([_US.join(row) for row in rows])
+    if text.count(_US) != sum(len(row) for row in rows) - len(rows) + rows.count([]) or text.count(_RS) != len(rows) - 1:
+        return piece  # a cell holds a separator
+    return _Slice(first=piece.first, exact=piece.exact, error=piece.error, text=text)
+
+
+def _unpack(piece: _Slice) -> _Slice:
+    """The slice's rows from its ``text`` (see :func:`_pack`)."""
+    if piece.text:
+        piece.rows = [row.split(_US) if row else [] for row in piece.text.split(_RS)]
+        piece.text = ""
+    return piece
+
+
+def _read_packed(data: bytes) -> _Slice:  # pragma: no cover - runs in a helper
+    return _pack(_read_slice(data))
 
 
 def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generator[list[str], None, None]:
@@ -1092,11 +1134,11 @@ def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 3) -> Iterator[_S
             piece: _Slice = future.result()
         except Exception:  # noqa: BLE001 - BrokenProcessPool, or anything a helper could not send back
             return _read_slice(data)
-        return piece
+        return _unpack(piece)
 
     for data in slices:
         try:
-            future = pool.submit(_read_slice, data)
+            future = pool.submit(_read_packed, data)
         except Exception:  # noqa: BLE001 - the pool broke: read here from now on
             future = None
         waiting.append((future, data))
@@ -1232,7 +1274,9 @@ _XML_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
 def _not_for_calamine(data: bytes, shared: bool = False) -> bool:
     """Does this XML hold anything that calamine renders otherwise than openpyxl (see above)? Byte
     searches first (each a pass over the data), the patterns only where one hits."""
-    if (b'"e"' in data or b"'e'" in data) and _ERROR_CELL.search(data):
+    # an error cell's value starts with '#' ('#N/A', '#DIV/0!'...): a rare byte, found fast, before the
+    # quotes of t="e", which are everywhere
+    if b"#" in data and (b'"e"' in data or b"'e'" in data) and _ERROR_CELL.search(data):
         return True
     if b"_x" in data and _ESCAPE.search(data):
         return True
