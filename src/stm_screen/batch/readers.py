@@ -956,7 +956,7 @@ class _Slice:
     rows: list[list[str]] = field(default_factory=list)
     exact: bool = False
     error: str = ""
-    text: str = ""  # the rows as one text, from a helper (see :func:`_pack`)
+    text: str | None = None  # the rows as one text, from a helper (see :func:`_pack`)
 
 
 _SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet name, part, fixed parts
@@ -1036,9 +1036,9 @@ def _pack(piece: _Slice) -> _Slice:
 
 def _unpack(piece: _Slice) -> _Slice:
     """The slice's rows from its ``text`` (see :func:`_pack`)."""
-    if piece.text:
+    if piece.text is not None:
         piece.rows = [row.split(_US) if row else [] for row in piece.text.split(_RS)]
-        piece.text = ""
+        piece.text = None
     return piece
 
 
