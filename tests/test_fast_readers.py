@@ -244,7 +244,7 @@ def test_a_workbook_is_scored_alike_through_either_reader(
     assert "1 error" in fast.stderr and "internal error" not in fast.stderr
     assert fast.stdout == invoke(str(csv_path)).stdout
     monkeypatch.setattr(
-        readers, "_calamine_rows", lambda book, state, jobs=0: readers._openpyxl_rows(book.name, state)
+        readers, "_calamine_rows", lambda book, state, jobs=0, parts=None: readers._openpyxl_rows(book.name, state)
     )
     exact = invoke(str(xlsx))
     assert (exact.exit_code, exact.stdout) == (fast.exit_code, fast.stdout)

@@ -559,6 +559,7 @@ class TableSource:
     tail: EdgeLine | None = None  # read after the window's text; armed when scored in parts
     lines_before: int = 0  # lines read before the CSV reader started (Excel's "sep=" line)
     checker: QuoteCheck | None = None  # CSV: keeps stray quotes from merging records (None: no '"' in file)
+    sheet: Any = None  # XLSX read by calamine: a SheetParts, for scoring in parts (see batch.parallel)
 
 
 @dataclass
@@ -875,7 +876,10 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
             _("{name}: the sheet has formulas whose results were never computed (a workbook written by a program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save it in a spreadsheet first").format(name=name)
         )
     state = {"row": 0}
-    reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs)
+    parts = None
+    if not exact and book.sheet is not None and jobs != 1:
+        parts = SheetParts(book, max(1, book.sizes.get(book.sheet[1], 0) // SLICE_BYTES))
+    reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs, parts)
 
     return TableSource(
         name=name,
@@ -885,6 +889,7 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
         size=size,
         close=reader.close,
         warning=warning,
+        sheet=parts,
     )
 
 
@@ -1046,9 +1051,39 @@ def _read_packed(data: bytes) -> _Slice:  # pragma: no cover - runs in a helper
     return _pack(_read_slice(data))
 
 
-def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generator[list[str], None, None]:
+PAUSE: list[str] = []  # yielded (by identity) where a scored part ends: see :class:`SheetParts`
+
+
+@dataclass
+class SheetParts:
+    """How a large sheet's rows are read when it is scored in parts (see batch.parallel.run_xlsx): this
+    process yields :data:`PAUSE` before slice ``stop``, then reads on from slice ``resume``; a helper
+    reads slices ``first`` to ``end``, skipping those before unparsed but counting their rows."""
+
+    book: Any
+    slices: int  # about how many slices the sheet has (its size over SLICE_BYTES)
+    stop: int | None = None
+    resume: int = 0
+    first: int = 0
+    end: int | None = None
+    split: bool = False  # scored in parts: no helpers reading slices for this process
+    index: int = 0  # the slice being read
+    pooled: bool = False  # helpers read slices (the sheet can no longer be scored in parts)
+    alone: bool = False  # openpyxl took over: this process reads to the end
+    nonempty: int = 0  # rows holding a value, handed on
+    rows_before: int = 0  # a helper: the rows (row elements) of the slices skipped before ``first``
+
+
+class PartFailed(Exception):  # noqa: N818 - a signal, not an error
+    """A helper's part cannot be read by calamine alone (openpyxl, or an error): this process reads it."""
+
+
+def _calamine_rows(
+    book: _Book, state: dict[str, int], jobs: int = 0, parts: SheetParts | None = None
+) -> Generator[list[str], None, None]:
     """The sheet's rows through calamine, slice by slice (see :func:`open_xlsx`): read by helper
-    processes while this one scores, when the sheet is large and ``jobs`` allows it."""
+    processes while this one scores, when the sheet is large and ``jobs`` allows it, unless it is scored
+    in parts (``parts``, see :class:`SheetParts`)."""
     import zipfile
 
     global _SLICE_PARTS
@@ -1057,20 +1092,58 @@ def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generat
     with zipfile.ZipFile(book.name) as z:  # the workbook's parts that calamine reads besides the sheet
         fixed = [(info.filename, z.read(info)) for info in z.infolist() if info.filename in book.parts]
     _SLICE_PARTS = (sheet_name, part, fixed)  # inherited by the helpers (forked)
-    slices = (head + body + tail for head, body, tail in _sheet_slices(book.name, part))
-    pool = _slice_helpers(book, jobs)
-    parsed: Iterator[_Slice] = map(_read_slice, slices) if pool is None else _in_order(pool, slices)
+    if parts is None:
+        parts = SheetParts(book, 0)
+    helper = parts.first > 0 or parts.end is not None
+    slices = _sheet_slices(book.name, part)
+    pool = None
+    parsed: Iterator[_Slice] = iter(())
     done = 0  # sheet rows handed on
     try:
-        for piece in parsed:
+        while True:
+            if parts.stop is not None and parts.index == parts.stop:
+                yield PAUSE
+            if parts.end is not None and parts.index >= parts.end:
+                return
+            if pool is None and parts.index >= 1 and not parts.split and not helper:
+                pool = _slice_helpers(book, jobs)  # (not for the first slice: the sheet may yet be split)
+                if pool is not None:
+                    parts.pooled = True
+                    parsed = _in_order(pool, (h + b + t for h, b, t in slices))
+            if pool is None:
+                got = next(slices, None)
+                if got is None:
+                    return
+                if parts.index < parts.first:  # a helper: slices before its part are skipped unread
+                    parts.rows_before += got[1].count(b"</row>")
+                    parts.index += 1
+                    continue
+                piece = _read_slice(got[0] + got[1] + got[2])
+                del got
+            else:
+                ready = next(parsed, None)
+                if ready is None:
+                    return
+                piece = ready
+            parts.index += 1
             if piece.error:
+                if helper:
+                    raise PartFailed
                 raise InputFileError(
                     _("{book_name}: the workbook's sheet cannot be read after row {done} ({piece_error}); open and save it again in a spreadsheet").format(book_name=book.name, done=done, piece_error=piece.error)
                 )
             if piece.first < 0:
                 continue
+            if helper and (piece.exact or (piece.rows and piece.first < max(done, parts.rows_before))):
+                raise PartFailed  # openpyxl needed, or rows without their numbers
             if piece.first < done and (piece.rows or piece.exact):  # rows without their numbers
                 piece = _Slice(exact=True)
+            if parts.index <= parts.resume:  # read by a helper whose output is used: only counted
+                done = max(done, piece.first + len(piece.rows))
+                state["row"] = done
+                continue
+            if helper and done == 0:
+                done = piece.first
             while done < piece.first:  # rows with no value: blank, as openpyxl gives them
                 done += 1
                 state["row"] = done
@@ -1078,13 +1151,14 @@ def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generat
             for row in piece.rows:
                 done += 1
                 state["row"] = done
+                if row:
+                    parts.nonempty += 1
                 yield row
             if piece.exact:
                 break
-        else:
-            return
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+        parts.alone = True
         yield from _openpyxl_rows(book.name, state, min_row=done + 1)
     finally:
         if pool is not None:  # slices being read are finished (a second at most), the rest dropped
