@@ -454,8 +454,8 @@ def run_xlsx(ctx: Scoring, bounds: list[int], n: int, temp_dir: str | None) -> i
             _append(ctx.writer.handle, helper.file, ctx.writer.untranslated)
             helper.stop()
             _merge(ctx.writer, result)
+            ctx.report.append(f"part{j + 1}:" + ("handed" if int(result["n"]) > n else "empty"))
             n = int(result["n"])
-            ctx.report.append(f"part{j + 1}:handed")
         return n
     finally:
         drop(0)

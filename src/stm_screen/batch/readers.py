@@ -1230,11 +1230,12 @@ def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
     elements of about SLICE_BYTES, and the end of the sheet data with what follows."""
     import zipfile
 
+    step = min(1 << 20, SLICE_BYTES)
     with zipfile.ZipFile(name) as z, z.open(part) as f:
         buf = b""
         head = b""
         while not head:
-            chunk = f.read(1 << 20)
+            chunk = f.read(step)
             buf += chunk
             at = buf.find(b"<sheetData")
             if at >= 0:
@@ -1249,7 +1250,7 @@ def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
         eof = False
         while not eof:
             while len(buf) < SLICE_BYTES:
-                chunk = f.read(1 << 20)
+                chunk = f.read(step)
                 if not chunk:
                     eof = True
                     break
