@@ -9,7 +9,6 @@ import re
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -78,14 +77,22 @@ def test_a_plain_sheet_hands_every_part_over(tmp_path: Path, small_slices: None,
 def test_a_part_openpyxl_must_read_is_redone_here(tmp_path: Path, small_slices: None) -> None:
     """A whole number too long for a float in the helper's part: the main process reads that part (and
     openpyxl takes over at the number's row), as one process does."""
-    path = workbook(tmp_path / "late.xlsx", 400, edit=(rb'(<row r="350">.*?<v>)\d+(</v>)', rb"\g<1>12345678901234567890\2"))
+    path = workbook(
+        tmp_path / "late.xlsx",
+        400,
+        edit=(rb'(<row r="350">.*?<v>)\d+(</v>)', rb"\g<1>12345678901234567890\2"),
+    )
     one, many = both(rules(), [path], 2)
     assert many.parts == [["first:handed", "part1:redone"]]
     assert one.records == [400]
 
 
 def test_openpyxl_in_the_first_part_reads_on_alone(tmp_path: Path, small_slices: None) -> None:
-    path = workbook(tmp_path / "early.xlsx", 400, edit=(rb'(<row r="60">.*?<v>)\d+(</v>)', rb"\g<1>12345678901234567890\2"))
+    path = workbook(
+        tmp_path / "early.xlsx",
+        400,
+        edit=(rb'(<row r="60">.*?<v>)\d+(</v>)', rb"\g<1>12345678901234567890\2"),
+    )
     one, many = both(rules(), [path], 2)
     assert many.parts == [["first:alone"]]
     assert one.records == [400]
@@ -109,10 +116,17 @@ def test_rows_without_values_before_a_part_make_it_redone(tmp_path: Path, small_
     blank=st.one_of(st.none(), st.integers(2, 300)),
 )
 def test_any_sheet_scores_alike_in_parts(
-    tmp_path_factory: pytest.TempPathFactory, n: int, seed: int, slice_bytes: int, jobs: int, blank: int | None
+    tmp_path_factory: pytest.TempPathFactory,
+    n: int,
+    seed: int,
+    slice_bytes: int,
+    jobs: int,
+    blank: int | None,
 ) -> None:
     """Random records (odd answers, errors), maybe a valueless row, any slice size: as one process."""
-    edit = None if blank is None or blank > n else (rb'<row r="%d">.*?</row>' % blank, b'<row r="%d"/>' % blank)
+    edit = (
+        None if blank is None or blank > n else (rb'<row r="%d">.*?</row>' % blank, b'<row r="%d"/>' % blank)
+    )
     path = workbook(tmp_path_factory.mktemp("any") / "any.xlsx", n, seed, edit=edit)
     with pytest.MonkeyPatch.context() as m:
         m.setattr(readers, "SLICE_BYTES", slice_bytes)
