@@ -12,6 +12,11 @@ The outputs are then appended in file order, and the helpers' counts and first b
 Used on Linux for regular UTF-8 files of at least two ranges of ``MIN_PART_BYTES``; ``--jobs 1`` turns it
 off. A helper that fails for any reason (even a read error) is simply redone here, so errors are reported
 exactly as in one process.
+
+A large workbook's sheet, read by calamine in slices of rows (batch.readers), is scored in parts the same
+way (:func:`run_xlsx`): a helper skips the slices before its part unread (counting their rows, which gives
+its first record number) and reads and scores its own; its output is used only if the part before ended
+at that record, and a part that calamine alone cannot read (openpyxl must) is redone here.
 """
 
 from __future__ import annotations
