@@ -244,7 +244,7 @@ def test_a_workbook_is_scored_alike_through_either_reader(
     assert "1 error" in fast.stderr and "internal error" not in fast.stderr
     assert fast.stdout == invoke(str(csv_path)).stdout
     monkeypatch.setattr(
-        readers, "_calamine_rows", lambda book, state, jobs=0: readers._openpyxl_rows(book.name, state)
+        readers, "_calamine_rows", lambda book, state, jobs=0, parts=None: readers._openpyxl_rows(book.name, state)
     )
     exact = invoke(str(xlsx))
     assert (exact.exit_code, exact.stdout) == (fast.exit_code, fast.stdout)
@@ -258,6 +258,130 @@ def test_a_wrong_dimension_no_longer_cuts_the_sheet(tmp_path: Path) -> None:
     got = _fast(bad)
     assert [row[0] for _, row in got] == ["id", "a1", "b2"]
     assert got == _exact(bad)
+
+
+# Cells as a spreadsheet or a program writes them, one XML form each (``_sheet_of``): numbers (whole,
+# fractional, long, in E notation), dates (style 1, a date format), booleans, shared and inline strings,
+# empty cells (absent, or an element without a value), formulas with cached values, errors.
+_TEXT = st.text(alphabet="ab _#&<>'\"é0-.E", max_size=6)
+_CELL = st.one_of(
+    st.tuples(st.just("n"), st.integers(-(10**6), 10**6).map(str)),
+    st.tuples(st.just("n"), st.sampled_from(["0.5", "23.5", "-0.25", "1E-3", "2.50", "17.0", "1e5", "0"])),
+    st.tuples(st.just("date"), st.sampled_from(["45000", "45000.5", "1", "60", "61", "0.75"])),
+    st.tuples(st.just("b"), st.sampled_from(["0", "1"])),
+    st.tuples(st.just("s"), _TEXT),
+    st.tuples(st.just("inlineStr"), _TEXT),
+    st.tuples(st.just("empty"), st.sampled_from(["", "<v></v>"])),
+    st.tuples(st.just("formula"), st.sampled_from(["2", "0.5", "yes", "no"])),
+    st.tuples(st.just("e"), st.sampled_from(["#N/A", "#DIV/0!", "#VALUE!"])),
+    st.tuples(st.just("none"), st.just("")),
+)
+
+
+def _sheet_of(rows: list[list[tuple[str, str]]], shared: list[str]) -> bytes:
+    """The sheet data of ``rows`` (cells ``(kind, value)``); texts of kind 's' are added to ``shared``."""
+    from xml.sax.saxutils import escape
+
+    from openpyxl.utils import get_column_letter
+
+    out = []
+    for r, row in enumerate(rows, start=1):
+        cells = []
+        for c, (kind, value) in enumerate(row, start=1):
+            ref = f'r="{get_column_letter(c)}{r}"'
+            if kind == "none":
+                continue
+            if kind == "n":
+                cells.append(f"<c {ref}><v>{value}</v></c>")
+            elif kind == "date":
+                cells.append(f'<c {ref} s="1"><v>{value}</v></c>')
+            elif kind == "b":
+                cells.append(f'<c {ref} t="b"><v>{value}</v></c>')
+            elif kind == "s":
+                shared.append(value)
+                cells.append(f'<c {ref} t="s"><v>{len(shared) - 1}</v></c>')
+            elif kind == "inlineStr":
+                cells.append(f'<c {ref} t="inlineStr"><is><t>{escape(value)}</t></is></c>')
+            elif kind == "empty":
+                cells.append(f"<c {ref}>{value}</c>" if value else f"<c {ref}/>")
+            elif kind == "formula":
+                kind_attr = "" if value[0].isdigit() else ' t="str"'
+                cells.append(f"<c {ref}{kind_attr}><f>1+1</f><v>{value}</v></c>")
+            else:
+                cells.append(f'<c {ref} t="e"><f>NA()</f><v>{value}</v></c>')
+        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+    return "".join(out).encode()
+
+
+def _workbook_of(tmp_path: Path, rows: list[list[tuple[str, str]]]) -> Path:
+    """A workbook (styles from openpyxl: style 1 a date) whose sheet holds exactly ``rows``."""
+    from xml.sax.saxutils import escape
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "x"
+    ws["A2"] = datetime.datetime(2024, 1, 5)
+    ws["A2"].number_format = "yyyy-mm-dd"
+    base = tmp_path / "base.xlsx"
+    wb.save(base)
+    shared: list[str] = []
+    data = _sheet_of(rows, shared)
+    sst = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + "".join(f'<si><t xml:space="preserve">{escape(t)}</t></si>' for t in shared)
+        + "</sst>"
+    ).encode()
+    path = tmp_path / "cells.xlsx"
+    with zipfile.ZipFile(base) as z, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as w:
+        for item in z.infolist():
+            part = z.read(item.filename)
+            if item.filename == SHEET:
+                part = re.sub(rb"<sheetData>.*</sheetData>|<sheetData\s*/>", b"<sheetData>" + data + b"</sheetData>", part, flags=re.S)
+                part = re.sub(rb"<dimension[^>]*/>", b"", part)
+            elif item.filename == "[Content_Types].xml":
+                part = part.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                    b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                part = part.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+                )
+            if item.filename != "xl/sharedStrings.xml":  # openpyxl writes texts inline: the table is ours
+                w.writestr(item.filename, part)
+        w.writestr("xl/sharedStrings.xml", sst)
+    return path
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.lists(_CELL, max_size=8), min_size=1, max_size=30), many=st.booleans())
+def test_any_cells_read_alike(tmp_path_factory: pytest.TempPathFactory, rows: list[list[tuple[str, str]]], many: bool) -> None:
+    """Every kind of cell, read by calamine here or (in slices of a few rows) by helper processes, reads as
+    openpyxl reads it; cells calamine renders otherwise are left to openpyxl, as before."""
+    path = _workbook_of(tmp_path_factory.mktemp("cells"), rows * (8 if many else 1))
+    exact = _blank_trimmed(_exact(path))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(readers, "SLICE_BYTES", 1024)
+        for jobs in (1, 0):
+            assert _blank_trimmed(_fast(path, jobs)) == exact
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.lists(st.text(alphabet="ab\x1e\x1f é", max_size=3), max_size=4), max_size=6))
+def test_rows_sent_by_a_helper_arrive_as_read(rows: list[list[str]]) -> None:
+    """A slice's rows, joined into one text by a helper, are split back as they were read (rows with no
+    value are empty lists, cells never end a row blank); a cell holding a separator sends lists."""
+    rows = [row[: len(row) - next((i for i, c in enumerate(reversed(row)) if c), len(row))] for row in rows]
+    piece = readers._pack(readers._Slice(first=3, rows=[list(r) for r in rows]))
+    if any("\x1e" in c or "\x1f" in c for r in rows for c in r):
+        assert piece.rows == rows and piece.text is None
+    got = readers._unpack(piece)
+    assert (got.first, got.rows, got.text) == (3, rows, None)
 
 
 # --- JSON -------------------------------------------------------------------------------------------------

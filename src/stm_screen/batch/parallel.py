@@ -12,6 +12,11 @@ The outputs are then appended in file order, and the helpers' counts and first b
 Used on Linux for regular UTF-8 files of at least two ranges of ``MIN_PART_BYTES``; ``--jobs 1`` turns it
 off. A helper that fails for any reason (even a read error) is simply redone here, so errors are reported
 exactly as in one process.
+
+A large workbook's sheet, read by calamine in slices of rows (batch.readers), is scored in parts the same
+way (:func:`run_xlsx`): a helper skips the slices before its part unread (counting their rows, which gives
+its first record number) and reads and scores its own; its output is used only if the part before ended
+at that record, and a part that calamine alone cannot read (openpyxl must) is redone here.
 """
 
 from __future__ import annotations
@@ -28,11 +33,12 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from typing import IO, Any, NoReturn
 
 from stm_screen.batch.output import Writer
-from stm_screen.batch.readers import TableSource, csv_rows
+from stm_screen.batch.readers import PAUSE, SheetParts, TableSource, _calamine_rows, csv_rows
 from stm_screen.batch.scoring import RecordScorer
 from stm_screen.batch.segments import (
     MARK,
@@ -50,6 +56,8 @@ from stm_screen.io.atomic import signals_held
 MIN_PART_BYTES = 8 * 1024 * 1024  # smaller ranges are not worth a process
 MAX_JOBS = 4  # the default: one process per CPU, up to this
 MAX_PARTS = 32  # whatever --jobs asks for
+XLSX_MIN_SLICES = 2  # a sheet is scored in parts of at least this many slices (readers.SLICE_BYTES)
+XLSX_HEAD_START = 3  # percent of a part's slices the main process leaves to the helpers (see plan_xlsx)
 
 
 @dataclass
@@ -287,8 +295,16 @@ class _Helper:
 
 def _fork(ctx: Scoring, split: Split, j: int, helpers: list[_Helper]) -> None:
     """Start the helper of range ``j`` and add it to ``helpers`` (signals held: none is ever lost)."""
+    _fork_with(ctx, split.temp_dir, helpers, lambda: _score_range(ctx, split, j))
+
+
+def _fork_with(
+    ctx: Scoring, temp_dir: str | None, helpers: list[_Helper], score: Callable[[], dict[str, Any]]
+) -> None:
+    """Start a helper that runs ``score`` (its records written to its temp file, see :func:`_helper_main`)
+    and add it to ``helpers``."""
     # unlinked at once (nothing left behind, even after a crash); next to the output file when there is one
-    file = tempfile.TemporaryFile(prefix=".stm-screen-part-", dir=split.temp_dir)  # noqa: SIM115
+    file = tempfile.TemporaryFile(prefix=".stm-screen-part-", dir=temp_dir)  # noqa: SIM115
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -304,15 +320,14 @@ def _fork(ctx: Scoring, split: Split, j: int, helpers: list[_Helper]) -> None:
             file.close()
             raise
         if pid == 0:  # pragma: no cover - runs in the helper (checked by the equivalence tests' outputs)
-            _helper_main(ctx, split, j, read_end, write_end, file, parent, unblocked)
+            _helper_main(ctx, score, read_end, write_end, file, parent, unblocked)
         os.close(write_end)
         helpers.append(_Helper(pid, read_end, file))
 
 
 def _helper_main(
     ctx: Scoring,
-    split: Split,
-    j: int,
+    score: Callable[[], dict[str, Any]],
     read_end: int,
     write_end: int,
     file: IO[bytes],
@@ -337,42 +352,143 @@ def _helper_main(
         writer.reset_bad()
         before = ctx.rs.tally()
         ctx.env["progress"] = _ignore
-        src = ctx.src
-        assert src.window is not None
-        cut = split.cuts[j]
-        last = j + 1 == len(split.cuts)
-        text, window = open_window(src.window.fd, cut, "utf-8")
-        tail = EdgeLine()
-        if not last:
-            window.limit = split.cuts[j + 1]
-            tail.arm(src.delimiter, ctx.width)
-        ctx.edge[0] = tail
-        ctx.env["position"] = lambda: window.pos
-        base = split.lines[j] - src.lines_before
-        reader, line_num = _reader(ctx, text, tail, base + src.lines_before)
-        src.line = lambda: base + line_num()
-        n = split.records_before[j]
-        if last:
-            n, handed = ctx.loop(reader, n), False
-        else:
-            n, handed = _range(
-                ctx, reader, tail, n, split.cuts[j + 1], split.records_before[j + 1], src.line, _nothing
-            )
+        result = score()
         out.flush()
         after = ctx.rs.tally()
-        result = {
-            "n": n,
-            "handed": handed,
-            "tally": [[s, lv, c - before.get((s, lv), 0)] for (s, lv), c in after.items()],
-            "counts": [[s, lv, c] for (s, lv), c in writer.counts.items()],
-            "bad": writer.bad_entries(),
-        }
+        result.update(
+            tally=[[s, lv, c - before.get((s, lv), 0)] for (s, lv), c in after.items()],
+            counts=[[s, lv, c] for (s, lv), c in writer.counts.items()],
+            bad=writer.bad_entries(),
+        )
         data = memoryview(json.dumps(result).encode())
         while data:
             data = data[os.write(write_end, data) :]
         code = 0
     finally:
         os._exit(code)
+
+
+def _score_range(ctx: Scoring, split: Split, j: int) -> dict[str, Any]:  # pragma: no cover - in a helper
+    """A helper's range of a CSV file, scored (``n``: the records up to its end; ``handed``: see _range)."""
+    src = ctx.src
+    assert src.window is not None
+    cut = split.cuts[j]
+    last = j + 1 == len(split.cuts)
+    text, window = open_window(src.window.fd, cut, "utf-8")
+    tail = EdgeLine()
+    if not last:
+        window.limit = split.cuts[j + 1]
+        tail.arm(src.delimiter, ctx.width)
+    ctx.edge[0] = tail
+    ctx.env["position"] = lambda: window.pos
+    base = split.lines[j] - src.lines_before
+    reader, line_num = _reader(ctx, text, tail, base + src.lines_before)
+    src.line = lambda: base + line_num()
+    n = split.records_before[j]
+    if last:
+        n, handed = ctx.loop(reader, n), False
+    else:
+        n, handed = _range(
+            ctx, reader, tail, n, split.cuts[j + 1], split.records_before[j + 1], src.line, _nothing
+        )
+    return {"n": n, "handed": handed}
+
+
+# --- a workbook in parts ---------------------------------------------------------------------------------
+
+
+def plan_xlsx(src: TableSource, writer: Writer, settings_jobs: int, skip: Any) -> list[int] | None:
+    """Where a large sheet read by calamine is cut (slice numbers, one a helper), or None when it is scored
+    in this process (with helpers reading its slices, see readers._calamine_rows)."""
+    parts = src.sheet
+    if settings_jobs == 1 or src.kind != "xlsx" or not isinstance(parts, SheetParts) or skip is not None:
+        return None
+    if parts.pooled or parts.alone or parts.split:
+        return None
+    if not writer.fast or getattr(writer, "wants_row", False) or not _can_fork():
+        return None
+    jobs = min(settings_jobs or default_jobs(), MAX_PARTS)
+    procs = min(jobs, parts.slices // XLSX_MIN_SLICES)
+    if procs < 2:
+        return None
+    # this process has started up and scanned the sheet before its part: its part is a little shorter
+    bounds = [parts.slices * (100 * j - XLSX_HEAD_START) // (100 * procs) for j in range(1, procs)]
+    if bounds[0] <= parts.index:
+        return None
+    return bounds
+
+
+def run_xlsx(ctx: Scoring, bounds: list[int], n: int, temp_dir: str | None) -> int:
+    """Score the rest of the sheet in parts: this process up to slice ``bounds[0]``, a helper each part
+    after; returns the number of records, as one process would. A helper whose part needs openpyxl, or
+    does not start at the record this process (or the helper before) ended at, is redone here."""
+    parts = ctx.src.sheet
+    assert isinstance(parts, SheetParts)
+    parts.split = True
+    ctx.writer.handle.flush()  # nothing buffered is copied into a helper
+    helpers: list[_Helper] = []
+    extra = parts.nonempty - n  # rows read so far that are not records (the header)
+
+    def drop(first: int) -> None:
+        with signals_held():
+            for helper in helpers[first:]:
+                helper.stop()
+
+    try:
+        try:
+            for j, first in enumerate(bounds):
+                end = bounds[j + 1] if j + 1 < len(bounds) else None
+                _fork_with(ctx, temp_dir, helpers, partial(_score_part, ctx, first, end, extra))
+        except OSError:
+            drop(0)
+            ctx.report.append("alone")
+            return ctx.loop(ctx.rows, n)
+        parts.stop = bounds[0]
+        n = ctx.loop(_until_pause(ctx.rows), n)
+        parts.stop = None
+        if parts.alone:  # openpyxl took over in this part and read to the end
+            drop(0)
+            ctx.report.append("first:alone")
+            return n
+        ctx.report.append("first:handed")
+        for j, helper in enumerate(helpers):
+            result = helper.collect()
+            if result is None or int(result["start"]) != n:
+                drop(j)
+                ctx.report.append(f"part{j + 1}:redone")
+                parts.resume = bounds[j]  # the slices before: read by helpers, only counted here
+                return ctx.loop(ctx.rows, n)
+            _append(ctx.writer.handle, helper.file, ctx.writer.untranslated)
+            helper.stop()
+            _merge(ctx.writer, result)
+            ctx.report.append(f"part{j + 1}:" + ("handed" if int(result["n"]) > n else "empty"))
+            n = int(result["n"])
+        return n
+    finally:
+        drop(0)
+
+
+def _until_pause(rows: Iterator[list[str]]) -> Iterator[list[str]]:
+    for row in rows:
+        if row is PAUSE:
+            return
+        yield row
+
+
+def _score_part(
+    ctx: Scoring, first: int, end: int | None, extra: int
+) -> dict[str, Any]:  # pragma: no cover - runs in a helper
+    """A helper's slices of the sheet, scored from the record that their rows before say (``start``)."""
+    src = ctx.src
+    mine = SheetParts(src.sheet.book, src.sheet.slices, first=first, end=end, split=True)
+    state = {"row": 0}
+    rows = _calamine_rows(mine.book, state, 1, mine)
+    src.line = lambda: state["row"]
+    ctx.env["position"] = lambda: 0
+    head = next(rows, None)  # the slices before are skipped (their rows counted) and the first one read
+    start = mine.rows_before - extra
+    n = ctx.loop(rows if head is None else chain([head], rows), start)
+    return {"start": start, "n": n}
 
 
 def _die_with(parent: int) -> None:  # pragma: no cover - runs in the helper

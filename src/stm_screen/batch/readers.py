@@ -874,6 +874,7 @@ class TableSource:
     tail: EdgeLine | None = None  # read after the window's text; armed when scored in parts
     lines_before: int = 0  # lines read before the CSV reader started (Excel's "sep=" line)
     checker: QuoteCheck | None = None  # CSV: keeps stray quotes from merging records (None: no '"' in file)
+    sheet: Any = None  # XLSX read by calamine: a SheetParts, for scoring in parts (see batch.parallel)
 
 
 @dataclass
@@ -1179,7 +1180,9 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
     slice is handed to calamine as a small workbook of its own (the same styles and shared strings), so
     memory holds one slice, not the sheet. openpyxl (read-only streaming) reads the rare workbook whose
     cells calamine would render differently (see :func:`_scan_sheet`), and takes over at the row of a
-    whole number too long for a float, which calamine can only read as a float.
+    whole number too long for a float, which calamine can only read as a float. A large sheet is scored in
+    parts (``sheet``: see :class:`SheetParts` and batch.parallel.run_xlsx), else its later slices are read
+    by helper processes while this one scores.
     """
     _check_zip_bomb(name)
     try:
@@ -1198,7 +1201,10 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
             L_("{name}: the sheet has formulas whose results were never computed (a workbook written by a program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save it in a spreadsheet first", name=name)
         )
     state = {"row": 0}
-    reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs)
+    parts = None
+    if not exact and book.sheet is not None and jobs != 1:
+        parts = SheetParts(book, max(1, book.sizes.get(book.sheet[1], 0) // SLICE_BYTES))
+    reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs, parts)
 
     return TableSource(
         name=name,
@@ -1208,6 +1214,7 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
         size=size,
         close=reader.close,
         warning=warning,
+        sheet=parts,
     )
 
 
@@ -1279,6 +1286,7 @@ class _Slice:
     rows: list[list[str]] = field(default_factory=list)
     exact: bool = False
     error: str = ""
+    text: str | None = None  # the rows as one text, from a helper (see :func:`_pack`)
 
 
 _SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet name, part, fixed parts
@@ -1300,7 +1308,6 @@ def _read_slice(data: bytes) -> _Slice:
         for member, content in fixed:
             out.writestr(member, content)
         out.writestr(part, data)
-    del data
     buf.seek(0)
     try:
         wb = CalamineWorkbook.from_filelike(buf)
@@ -1309,16 +1316,20 @@ def _read_slice(data: bytes) -> _Slice:
         values = sheet.to_python(skip_empty_area=True) if start is not None else []
         wb.close()
     except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
+        if _ERROR_CELL.search(data):  # an error cell without '#' (not looked for above): openpyxl reads it
+            return _Slice(exact=True)
         return _Slice(error=type(exc).__name__)
+    del data
     if start is None:
         return _Slice(first=-1)
     first, offset = start
     lead = [""] * offset
     rows: list[list[str]] = []
     text = _cell_text_signed if signed else _cell_text
+    floats = _FloatTexts()  # most numbers are answers repeated row after row: each converted once
     try:
         for values_row in values:
-            row = [v if type(v) is str else text(v) for v in values_row]
+            row = [v if type(v) is str else floats[v] if type(v) is float else text(v) for v in values_row]
             while row and row[-1] == "":
                 row.pop()
             rows.append(lead + row if offset and row else row)
@@ -1327,9 +1338,77 @@ def _read_slice(data: bytes) -> _Slice:
     return _Slice(first=first, rows=rows)
 
 
-def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generator[list[str], None, None]:
+class _FloatTexts(dict[float, str]):
+    """A float's text (:func:`_cell_text`), each distinct value converted once (a float is never equal to
+    a cell of another type that calamine gives, but True == 1.0: booleans are not looked up here)."""
+
+    def __missing__(self, value: float) -> str:
+        text = self[value] = _cell_text(value)  # _TakeOver for a long whole number: nothing kept
+        return text
+
+
+# A helper sends a slice's rows as one text (cells joined by US, rows by RS): one string to pickle and
+# unpickle instead of one per cell. Neither character can be in a cell's text (XML 1.0 forbids them; a
+# slice whose cells hold one anyway is sent as lists, see :func:`_pack`).
+_US, _RS = "\x1f", "\x1e"
+
+
+def _pack(piece: _Slice) -> _Slice:
+    """The slice with its rows joined into ``text`` (run by a helper)."""
+    rows = piece.rows
+    if not rows:
+        return piece
+    text = _RS.join([_US.join(row) for row in rows])
+    if text.count(_US) != sum(len(row) for row in rows) - len(rows) + rows.count([]) or text.count(_RS) != len(rows) - 1:
+        return piece  # a cell holds a separator
+    return _Slice(first=piece.first, exact=piece.exact, error=piece.error, text=text)
+
+
+def _unpack(piece: _Slice) -> _Slice:
+    """The slice's rows from its ``text`` (see :func:`_pack`)."""
+    if piece.text is not None:
+        piece.rows = [row.split(_US) if row else [] for row in piece.text.split(_RS)]
+        piece.text = None
+    return piece
+
+
+def _read_packed(data: bytes) -> _Slice:  # pragma: no cover - runs in a helper
+    return _pack(_read_slice(data))
+
+
+PAUSE: list[str] = []  # yielded (by identity) where a scored part ends: see :class:`SheetParts`
+
+
+@dataclass
+class SheetParts:
+    """How a large sheet's rows are read when it is scored in parts (see batch.parallel.run_xlsx): this
+    process yields :data:`PAUSE` before slice ``stop``, then reads on from slice ``resume``; a helper
+    reads slices ``first`` to ``end``, skipping those before unparsed but counting their rows."""
+
+    book: Any
+    slices: int  # about how many slices the sheet has (its size over SLICE_BYTES)
+    stop: int | None = None
+    resume: int = 0
+    first: int = 0
+    end: int | None = None
+    split: bool = False  # scored in parts: no helpers reading slices for this process
+    index: int = 0  # the slice being read
+    pooled: bool = False  # helpers read slices (the sheet can no longer be scored in parts)
+    alone: bool = False  # openpyxl took over: this process reads to the end
+    nonempty: int = 0  # rows holding a value, handed on
+    rows_before: int = 0  # a helper: the rows (row elements) of the slices skipped before ``first``
+
+
+class PartFailed(Exception):  # noqa: N818 - a signal, not an error
+    """A helper's part cannot be read by calamine alone (openpyxl, or an error): this process reads it."""
+
+
+def _calamine_rows(
+    book: _Book, state: dict[str, int], jobs: int = 0, parts: SheetParts | None = None
+) -> Generator[list[str], None, None]:
     """The sheet's rows through calamine, slice by slice (see :func:`open_xlsx`): read by helper
-    processes while this one scores, when the sheet is large and ``jobs`` allows it."""
+    processes while this one scores, when the sheet is large and ``jobs`` allows it, unless it is scored
+    in parts (``parts``, see :class:`SheetParts`)."""
     import zipfile
 
     global _SLICE_PARTS
@@ -1338,20 +1417,58 @@ def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generat
     with zipfile.ZipFile(book.name) as z:  # the workbook's parts that calamine reads besides the sheet
         fixed = [(info.filename, z.read(info)) for info in z.infolist() if info.filename in book.parts]
     _SLICE_PARTS = (sheet_name, part, fixed)  # inherited by the helpers (forked)
-    slices = (head + body + tail for head, body, tail in _sheet_slices(book.name, part))
-    pool = _slice_helpers(book, jobs)
-    parsed: Iterator[_Slice] = map(_read_slice, slices) if pool is None else _in_order(pool, slices)
+    if parts is None:
+        parts = SheetParts(book, 0)
+    helper = parts.first > 0 or parts.end is not None
+    slices = _sheet_slices(book.name, part)
+    pool = None
+    parsed: Iterator[_Slice] = iter(())
     done = 0  # sheet rows handed on
     try:
-        for piece in parsed:
+        while True:
+            if parts.stop is not None and parts.index == parts.stop:
+                yield PAUSE
+            if parts.end is not None and parts.index >= parts.end:
+                return
+            if pool is None and parts.index >= 1 and not parts.split and not helper:
+                pool = _slice_helpers(book, jobs)  # (not for the first slice: the sheet may yet be split)
+                if pool is not None:
+                    parts.pooled = True
+                    parsed = _in_order(pool, (h + b + t for h, b, t in slices))
+            if pool is None:
+                got = next(slices, None)
+                if got is None:
+                    return
+                if parts.index < parts.first:  # a helper: slices before its part are skipped unread
+                    parts.rows_before += got[1].count(b"</row>")
+                    parts.index += 1
+                    continue
+                piece = _read_slice(got[0] + got[1] + got[2])
+                del got
+            else:
+                ready = next(parsed, None)
+                if ready is None:
+                    return
+                piece = ready
+            parts.index += 1
             if piece.error:
+                if helper:
+                    raise PartFailed
                 raise InputFileError(
                     L_("{book_name}: the workbook's sheet cannot be read after row {done} ({piece_error}); open and save it again in a spreadsheet", book_name=book.name, done=done, piece_error=piece.error)
                 )
             if piece.first < 0:
                 continue
+            if helper and (piece.exact or (piece.rows and piece.first < max(done, parts.rows_before))):
+                raise PartFailed  # openpyxl needed, or rows without their numbers
             if piece.first < done and (piece.rows or piece.exact):  # rows without their numbers
                 piece = _Slice(exact=True)
+            if parts.index <= parts.resume:  # read by a helper whose output is used: only counted
+                done = max(done, piece.first + len(piece.rows))
+                state["row"] = done
+                continue
+            if helper and done == 0:
+                done = piece.first
             while done < piece.first:  # rows with no value: blank, as openpyxl gives them
                 done += 1
                 state["row"] = done
@@ -1359,13 +1476,14 @@ def _calamine_rows(book: _Book, state: dict[str, int], jobs: int = 0) -> Generat
             for row in piece.rows:
                 done += 1
                 state["row"] = done
+                if row:
+                    parts.nonempty += 1
                 yield row
             if piece.exact:
                 break
-        else:
-            return
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+        parts.alone = True
         yield from _openpyxl_rows(book.name, state, min_row=done + 1)
     finally:
         if pool is not None:  # slices being read are finished (a second at most), the rest dropped
@@ -1415,11 +1533,11 @@ def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 3) -> Iterator[_S
             piece: _Slice = future.result()
         except Exception:  # noqa: BLE001 - BrokenProcessPool, or anything a helper could not send back
             return _read_slice(data)
-        return piece
+        return _unpack(piece)
 
     for data in slices:
         try:
-            future = pool.submit(_read_slice, data)
+            future = pool.submit(_read_packed, data)
         except Exception:  # noqa: BLE001 - the pool broke: read here from now on
             future = None
         waiting.append((future, data))
@@ -1437,11 +1555,12 @@ def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
     elements of about SLICE_BYTES, and the end of the sheet data with what follows."""
     import zipfile
 
+    step = min(1 << 20, SLICE_BYTES)
     with zipfile.ZipFile(name) as z, z.open(part) as f:
         buf = b""
         head = b""
         while not head:
-            chunk = f.read(1 << 20)
+            chunk = f.read(step)
             buf += chunk
             at = buf.find(b"<sheetData")
             if at >= 0:
@@ -1456,7 +1575,7 @@ def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
         eof = False
         while not eof:
             while len(buf) < SLICE_BYTES:
-                chunk = f.read(1 << 20)
+                chunk = f.read(step)
                 if not chunk:
                     eof = True
                     break
@@ -1555,7 +1674,9 @@ _XML_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
 def _not_for_calamine(data: bytes, shared: bool = False) -> bool:
     """Does this XML hold anything that calamine renders otherwise than openpyxl (see above)? Byte
     searches first (each a pass over the data), the patterns only where one hits."""
-    if (b'"e"' in data or b"'e'" in data) and _ERROR_CELL.search(data):
+    # an error cell's value starts with '#' ('#N/A', '#DIV/0!'...): a rare byte, found fast, before the
+    # quotes of t="e", which are everywhere
+    if b"#" in data and (b'"e"' in data or b"'e'" in data) and _ERROR_CELL.search(data):
         return True
     if b"_x" in data and _ESCAPE.search(data):
         return True

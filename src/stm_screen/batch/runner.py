@@ -450,6 +450,11 @@ class Batch:
                 ctx = parallel.Scoring(loop, env, rs, writer, edge, src, width, rows)
                 n = parallel.run(ctx, split, n)
                 self.parts = ctx.report
+            elif (bounds := parallel.plan_xlsx(src, writer, self.settings.jobs, env["skip"])) is not None:
+                ctx = parallel.Scoring(loop, env, rs, writer, edge, src, width, rows)
+                n = parallel.run_xlsx(ctx, bounds, n, self.settings.temp_dir)
+                self.parts = ctx.report
+                rows = iter(())
         if split is None:
             n = loop(rows, n)
         writer.merge(rs.tally())
