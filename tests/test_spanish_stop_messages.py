@@ -283,3 +283,27 @@ def test_a_failing_rules_example_is_said_in_spanish(tmp_path: Path) -> None:
     run = _cli(["rules", "check", str(rules)], SPANISH_ENV)
     assert run.exit_code == 2
     assert "ejemplo 'none': se esperaba el nivel 'high' pero las reglas dan 'low'" in run.stderr, run.stderr
+
+
+# --- values a script or YAML gets wrong without saying so ---------------------------------------------------
+
+
+@pytest.mark.parametrize("event", ["", " ", ",", " , "])
+def test_an_empty_event_is_refused_not_read_as_every_event(tmp_path: Path, event: str) -> None:
+    run = _cli(["batch", str(Path(__file__).parents[1] / "docs" / "examples" / "kobo_export.csv"), "--event", event])
+    assert run.exit_code == 2 and "--event must name at least one event" in run.stderr, run.output
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "on", "off", "true", "False"])
+def test_an_unquoted_yes_or_no_id_is_explained(tmp_path: Path, word: str) -> None:
+    minimal = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
+    first = minimal.split("\n", 1)[0]
+    assert first.startswith("id: "), first
+    rules = tmp_path / "r.yaml"
+    rules.write_text(minimal.replace(first, f"id: {word}", 1), encoding="utf-8")
+    run = _cli(["rules", "check", str(rules)])
+    assert run.exit_code == 2
+    read_as = "true" if word.lower() in ("yes", "on", "true") else "false"
+    assert f"(got {read_as}: YAML reads yes, no, on, off, true and false" in run.stderr, run.stderr
+    spanish = _cli(["rules", "check", str(rules)], SPANISH_ENV)
+    assert "YAML lee yes, no, on, off, true y false" in spanish.stderr, spanish.stderr

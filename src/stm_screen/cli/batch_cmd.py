@@ -104,6 +104,8 @@ def _check(o: CommandOptions, inputs: list[str], formats: tuple[str, ...] = FORM
         )
     if o.multi_separator is not None and not o.multi_separator:
         raise UsageError(_("--multi-separator must not be empty"))
+    if o.event is not None and not o.event.replace(",", "").strip():  # a script's unset $EVENT: not 'every event'
+        raise UsageError(_("--event must name at least one event (as in the export's redcap_event_name)"))
     delimiter = o.delimiter
     if delimiter is not None:
         delimiter = _DELIMITER_WORDS.get(delimiter.lower(), delimiter)

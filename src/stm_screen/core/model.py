@@ -371,6 +371,11 @@ class Rec(SimpleNamespace):
 
 
 def _show(value: object) -> str:
+    if isinstance(value, bool):  # an unquoted yes/no/on/off in YAML 1.1: say why, not only 'True'
+        return _(
+            "{value}: YAML reads yes, no, on, off, true and false written without quotes as true or false; "
+            "put the word in quotes"
+        ).format(value=str(value).lower())
     text = f"'{value}'" if isinstance(value, str) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
