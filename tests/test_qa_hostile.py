@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from stm_screen.cli import screen_cmd
 from stm_screen.cli.app import app
-from stm_screen.errors import UsageError
+from stm_screen.errors import InputFileError, UsageError
 from stm_screen.rules.loader import load_ruleset
 
 runner = CliRunner()
@@ -87,7 +87,7 @@ def test_endless_standard_input_is_refused() -> None:
 
 def test_folder_message_reads_well(tmp_path: Path) -> None:
     result = runner.invoke(app, ["score", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an input that cannot be read: the run cannot be done (README exit codes)
     assert "not an answers file" in result.stderr
 
 
@@ -264,7 +264,8 @@ def test_a_file_name_too_long_is_a_usage_error_not_a_crash(args: list[str]) -> N
 
 
 def test_a_report_name_too_long_is_refused_before_any_question(tmp_path: Path) -> None:
-    with pytest.raises(UsageError):
+    # an output that cannot be written: exit 1, one line, before any question (the one output guard)
+    with pytest.raises(InputFileError, match="cannot write"):
         screen_cmd.check_report(tmp_path / (LONG_NAME + ".md"), force=False)
 
 
