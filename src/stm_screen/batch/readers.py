@@ -188,6 +188,26 @@ class LineError(list[str]):
         self.message = message
 
 
+def _line_at(own: list[str], ahead: list[str], more: Iterator[str]) -> Callable[[int], str | None]:
+    """Line ``i`` of a record's own lines, then of the lines after it (read from ``more`` into ``ahead`` as
+    needed, at most LOOKAHEAD of them); None past the end or the limit."""
+
+    def line(i: int) -> str | None:
+        if i < len(own):
+            return own[i]
+        k = i - len(own)
+        if k >= LOOKAHEAD:
+            return None
+        while k >= len(ahead):
+            nxt = next(more, None)
+            if nxt is None:
+                return None
+            ahead.append(nxt)
+        return ahead[k]
+
+    return line
+
+
 class QuoteCheck:
     """CSV rows, with a check that no quoted cell swallowed whole records.
 
@@ -342,18 +362,7 @@ class QuoteCheck:
         ahead: list[str] = []
         more = self._more() if more is None else more
 
-        def line(i: int) -> str | None:
-            if i < len(lines):
-                return lines[i]
-            k = i - len(lines)
-            if k >= LOOKAHEAD:
-                return None
-            while k >= len(ahead):
-                nxt = next(more, None)
-                if nxt is None:
-                    return None
-                ahead.append(nxt)
-            return ahead[k]
+        line = _line_at(lines, ahead, more)
 
         if self._opens_record(line, 0):
             return (0, [held, *lines, *ahead]) if ahead else None
@@ -501,18 +510,7 @@ class QuoteCheck:
         readings, and the record ends where the header's width says, its quoted line breaks included.
         With ``opening``, only readings after which a record starts count (more quotes are tried)."""
 
-        def line(i: int) -> str | None:
-            if i < len(own):
-                return own[i]
-            k = i - len(own)
-            if k >= LOOKAHEAD:
-                return None
-            while k >= len(ahead):
-                nxt = next(more, None)
-                if nxt is None:
-                    return None
-                ahead.append(nxt)
-            return ahead[k]
+        line = _line_at(own, ahead, more)
 
         found = self._least(line, 0, MAX_STRAYS, (lambda n: self._opens_record(line, n)) if opening else None)
         if found is None:
