@@ -92,11 +92,6 @@ def L_(message: str, /, **params: object) -> Text:
     return Text(message, **params)
 
 
-def said(value: object) -> str:
-    """``value`` as text in the current language (a :class:`Text` is said again; anything else as it is)."""
-    return value.said() if isinstance(value, Text) else str(value)
-
-
 def N_(message: str) -> str:
     """Marks text for translation without translating it yet (module constants); use ``_()`` on it later."""
     return message
