@@ -70,7 +70,7 @@ def test_a_person_answers_through_to_the_result(tmp_path: Path) -> None:
     report = tmp_path / "result.html"
     child = spawn(["screen", "--report", str(report)], tmp_path / "home")
     child.expect("not a diagnosis")
-    child.expect(r"\(1/26\) How old are you")
+    child.expect(r"\(1/35\) How old are you")
     child.send("42" + ENTER)
     yes_no(child, "Are you pregnant", yes=False, safety=False)
     child.expect("How long have you had this pain")
@@ -138,7 +138,7 @@ def test_ctrl_c_in_a_terminal_then_resume(tmp_path: Path) -> None:
 
     child = spawn(["screen", "--resume", "--plain"], home)
     child.expect("Welcome back: 3 answer")
-    child.expect(r"\(4/27\) Where is the pain")  # continues at the first unanswered question
+    child.expect(r"\(4/33\) Where is the pain")  # continues at the first unanswered question
     child.sendline("1")  # lower back
     child.expect("how has the pain changed")
     child.sendline("2")  # the same
@@ -178,7 +178,7 @@ def test_not_a_terminal(tmp_path: Path) -> None:
 def test_no_command_in_a_terminal_starts_the_screening(tmp_path: Path) -> None:
     child = spawn([], tmp_path / "home")
     child.expect("not a diagnosis")
-    child.expect(r"\(1/26\) How old are you")
+    child.expect(r"\(1/35\) How old are you")
     child.sendintr()
     child.expect("nothing was saved")
     child.expect(pexpect.EOF)
