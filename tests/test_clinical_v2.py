@@ -170,10 +170,19 @@ def test_a_1x_answer_file_still_scores(tmp_path: Path) -> None:
 
 
 def test_a_follow_up_under_a_not_sure_parent_is_not_asked(ruleset: Ruleset) -> None:
-    ev = Scorer(ruleset).evaluate(check_answers(ruleset, {**calm(ruleset), "self_harm_thoughts": UNSURE}))
-    assert "self_harm_danger" in ev.skipped and "self_harm_danger" not in ev.missing
-    assert set(ev.red_flags_unknown) == {"self_harm", "self_harm_danger_now"}
+    ev = Scorer(ruleset).evaluate(check_answers(ruleset, {**calm(ruleset), "progressive_weakness": UNSURE}))
+    assert "weakness_fast" in ev.skipped and "weakness_fast" not in ev.missing
+    assert set(ev.red_flags_unknown) == {"weakness_getting_worse", "weakness_getting_worse_fast"}
     assert ev.level == "see_doctor" and ev.unchecked
+
+
+def test_not_sure_about_self_harm_asks_about_danger(ruleset: Ruleset) -> None:
+    """The ASQ counts an unclear answer as a positive screen and then asks about acute risk: 'not sure' to
+    the self-harm question fires its crisis advice and asks the follow-up (unsure_means_yes)."""
+    ev = Scorer(ruleset).evaluate(check_answers(ruleset, {**calm(ruleset), "self_harm_thoughts": UNSURE}))
+    assert "self_harm_danger" not in ev.skipped and "self_harm_danger" in ev.missing
+    assert ev.red_flags == ("self_harm",) and ev.red_flags_unknown == ("self_harm_danger_now",)
+    assert ev.level == "emergency" and not ev.unchecked
 
 
 @pytest.mark.parametrize("word", ["unsure", "Not sure", "don't know", "DONT KNOW", "not  sure"])

@@ -100,6 +100,35 @@ def test_a_not_sure_parent_hides_its_follow_up(ruleset) -> None:  # type: ignore
     assert flow.current is not None and flow.current.id == "weakness_fast"
 
 
+def test_not_sure_about_self_harm_asks_the_follow_up_and_is_an_emergency_at_once(ruleset) -> None:  # type: ignore[no-untyped-def]
+    """unsure_means_yes (the ASQ): 'not sure' is announced as the emergency 'yes' is, the follow-up is asked
+    next, and the review shows the answer as it was given."""
+    from stm_screen.core.answers import describe
+
+    flow = Flow(ruleset)
+    flow.answer(40)
+    flow.answer(False)
+    flow.answer(1)
+    flow.answer(frozenset({"tendon"}))
+    while flow.current is not None and flow.current.id != "self_harm_thoughts":
+        flow.answer(
+            "same" if flow.current.type == "choice" else (False if flow.current.type == "boolean" else 2)
+        )
+    before = flow.position()[1]
+    fired = flow.answer(UNSURE)
+    assert [rf.id for rf in fired] == ["self_harm"]  # said at once
+    assert flow.current is not None and flow.current.id == "self_harm_danger"
+    assert flow.position()[1] == before  # the follow-up was counted while it might apply
+    assert [rf.id for rf in flow.answer(True)] == ["self_harm_danger_now"]
+    line = next(r for r in flow.review() if r.question.id == "self_harm_thoughts")
+    assert line.value == UNSURE and describe(line.question, line.value) == "not sure"
+    flow.back()
+    flow.back()
+    assert flow.current is not None and flow.current.id == "self_harm_thoughts"
+    assert flow.answer(False) == []  # no: the follow-up no longer applies, and its answer is dropped
+    assert "self_harm_danger" not in flow.answers and flow.current.id != "self_harm_danger"
+
+
 def test_skip_logic_skips_when_condition_false(skip_rules) -> None:  # type: ignore[no-untyped-def]
     flow = Flow(skip_rules)
     flow.answer(False)  # has_pain: no -> pain_months and sport are skipped
