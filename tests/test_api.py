@@ -227,7 +227,7 @@ def test_first_row_and_file_columns(tmp_path: Path, rules: stm_screen.Ruleset) -
 def test_not_sure_about_self_harm_is_yes_in_the_library_too(rules: stm_screen.Ruleset) -> None:
     """score_answers and score_table take the self-harm question's 'not sure' as yes (unsure_means_yes),
     as score and batch do; 'not sure' to another safety question stays not known."""
-    calm = {k: v for k, v in rules.examples[0].answers.items()}
+    calm = dict(rules.examples[0].answers)
     result = stm_screen.score_answers(rules, {**calm, "self_harm_thoughts": "not sure"}).to_dict()
     assert result["level"] == "emergency" and [f["id"] for f in result["red_flags"]] == ["self_harm"]
     assert [f["id"] for f in result["red_flags_not_ruled_out"]] == ["self_harm_danger_now"]
