@@ -218,6 +218,8 @@ def test_rules_show_json_lists_questions() -> None:
     assert [c["id"] for c in q["pain_areas"]["choices"]][:3] == ["low_back", "mid_back", "neck_shoulder"]
     assert q["age_years"].items() >= {"type": "integer", "min": 0, "max": 120, "required": True}.items()
     assert {"id", "label"} <= set(q["pain_areas"]["choices"][0])
+    assert q["self_harm_thoughts"]["unsure_means_yes"] == {"source": "asq"} and q["self_harm_thoughts"]["unsure"]
+    assert q["night_pain"]["unsure"] and q["night_pain"]["unsure_means_yes"] is None
 
 
 def test_rules_show_table_mentions_every_question() -> None:
@@ -225,6 +227,7 @@ def test_rules_show_table_mentions_every_question() -> None:
     assert result.exit_code == 0, result.output
     for qid in ("age_years", "pain_duration_months", "pain_trend", "self_harm_thoughts", "fear_of_movement"):
         assert qid in result.stdout
+    assert result.stdout.count("'not sure' counts as yes") == 1  # self_harm_thoughts only
 
 
 def test_rules_schema_matches_the_committed_file() -> None:
