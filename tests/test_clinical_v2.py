@@ -485,6 +485,20 @@ def test_a_resumed_emergency_still_offers_to_take_the_answer_back(ruleset: Rules
     assert flow.current is not None and flow.current.id == "saddle_numbness"
     assert "saddle_numbness" not in flow.answers
 
+    # a saved 'not sure' to the self-harm question is an emergency answer too (taken as yes): said again
+    # at once on resuming, with the offer to take it back
+    offered.clear()
+    saved = check_answers(ruleset, {**calm(ruleset), "self_harm_thoughts": UNSURE})
+    flow = Flow(ruleset, saved)
+    assert flow.announced == {"self_harm"}
+    assert flow.current is not None and flow.current.id == "self_harm_danger"  # its follow-up comes next
+    q = Questionnaire(flow, Picks())  # type: ignore[arg-type]
+    fired = [rf for rf in ruleset.red_flags if rf.id in flow.announced]
+    q.emergency(fired, asked=q.answered_yes(fired))
+    assert MISTAKE in offered[0]
+    assert flow.current is not None and flow.current.id == "self_harm_thoughts"
+    assert "self_harm_thoughts" not in flow.answers
+
 
 def test_the_recap_after_the_offer_of_a_copy_says_what_to_do_and_how_soon(ruleset: Ruleset) -> None:
     """The lines said again after the offer of a copy (a small screen has scrolled the summary off): the
