@@ -212,9 +212,9 @@ def test_not_sure_about_self_harm_is_yes_on_every_batch_path(
         thoughts, danger = rec["self_harm_thoughts"], rec["self_harm_danger"]
         if thoughts in ("yes", "not sure", "Unsure", "Don't know"):  # 'not sure' is yes here
             assert row["level"] == "emergency", (rec, row)
-            fired = "self_harm_danger_now" if danger == "yes" else "self_harm"
+            fired = "self_harm_danger_now" if danger in ("yes", "not sure") else "self_harm"  # ASQ acuity
             assert row["red_flags"] == fired
-            open_ = {"self_harm_danger_now"} if danger in ("", "not sure") else set()
+            open_ = {"self_harm_danger_now"} if danger == "" else set()
             if rec["fever_or_unwell"] == "not sure":
                 open_.add("possible_infection")
             assert set(filter(None, row["unanswered_red_flags"].split(";"))) == open_, (rec, row)

@@ -227,7 +227,7 @@ def test_rules_show_table_mentions_every_question() -> None:
     assert result.exit_code == 0, result.output
     for qid in ("age_years", "pain_duration_months", "pain_trend", "self_harm_thoughts", "fear_of_movement"):
         assert qid in result.stdout
-    assert result.stdout.count("'not sure' counts as yes") == 1  # self_harm_thoughts only
+    assert result.stdout.count("'not sure' counts as yes") == 2  # the two self-harm questions only
 
 
 def test_rules_schema_matches_the_committed_file() -> None:

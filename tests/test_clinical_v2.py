@@ -276,8 +276,8 @@ def test_the_crisis_message_reads_as_sentences_with_the_countrys_line(ruleset: R
     mx = load_table().lookup("MX")
     en = fill(str(message.get("en")), mx, "en")
     es = fill(str(message.get("es")), mx, "es")
-    assert "You can talk to your doctor, or contact the Línea de la Vida: call 800 911 2000" in en
-    assert "Puede hablar con su médico, o pedir ayuda a la Línea de la Vida: llame al 800 911 2000" in es
+    assert "You can contact the Línea de la Vida: call 800 911 2000" in en and "or see your doctor" in en
+    assert "Puede pedir ayuda a la Línea de la Vida: llame al 800 911 2000" in es and "o ver a su médico" in es
     assert "llame ahora al 911" in es and "a el" not in es
 
 
@@ -285,7 +285,7 @@ def test_crisis_text_is_short_direct_and_says_nobody_was_told(ruleset: Ruleset) 
     for rid in ("self_harm", "self_harm_danger_now"):
         message = str(next(rf for rf in ruleset.red_flags if rf.id == rid).message)
         assert "{crisis}" in message and "{emergency}" in message
-        assert "not told anyone" in message
+        assert "does not alert anyone" in message
         assert "physical therapy" not in message.lower()
     result = result_for(ruleset, self_harm_thoughts=True, self_harm_danger=False)
     text = render_plain(result)
@@ -362,7 +362,7 @@ def test_score_names_the_countrys_numbers(tmp_path: Path, ruleset: Ruleset) -> N
     us = runner.invoke(app, ["score", str(path), "--country", "us", "--format", "json"])
     assert "988" in json.loads(us.stdout)["red_flags"][0]["explanation"]
     default = runner.invoke(app, ["score", str(path)], env={"LANG": "C", "LC_ALL": "", "LC_MESSAGES": ""})
-    assert "112 or 911" in default.stdout
+    assert "112 or 911" in " ".join(default.stdout.split())
     bad = runner.invoke(app, ["score", str(path), "--country", "England"])
     assert bad.exit_code == 2 and "two-letter" in bad.output
 
@@ -520,4 +520,4 @@ def test_the_recap_after_the_offer_of_a_copy_says_what_to_do_and_how_soon(rulese
     crisis = " ".join(
         t for _s, t in recap_lines(result_for(ruleset, self_harm_thoughts=True, bladder_bowel_change=UNSURE))
     )
-    assert "not told anyone" in crisis and "If this fits you: Go to an emergency department now" in crisis
+    assert "does not alert anyone" in crisis and "If this fits you: Go to an emergency department now" in crisis

@@ -235,7 +235,7 @@ UNSURE_CONTEXT: dict[str, dict[str, Any]] = {  # answers that make a gated safet
 }
 
 
-@pytest.mark.parametrize("question", sorted(SAFETY_BOOLS))
+@pytest.mark.parametrize("question", sorted(SAFETY_BOOLS - {"self_harm_danger"}))
 def test_not_sure_or_missing_on_any_asked_safety_question_leaves_a_sign_open(
     ruleset: Ruleset, question: str
 ) -> None:
@@ -507,10 +507,22 @@ def test_the_tools_own_unchecked_wording_speaks_every_declared_language(tmp_path
 # --- 'not sure' taken as yes (unsure_means_yes): the self-harm question, after the ASQ --------------------
 
 
-def test_only_the_self_harm_question_takes_not_sure_as_yes(ruleset: Ruleset) -> None:
-    """Declared in the rules, citing the ASQ; every other question's 'not sure' keeps its meaning."""
+def test_only_the_self_harm_questions_take_not_sure_as_yes(ruleset: Ruleset) -> None:
+    """Declared in the rules, citing the ASQ (the screen and its acuity question); every other question's
+    'not sure' keeps its meaning."""
     taken = {q.id: q.unsure_source for q in ruleset.questions if q.unsure_yes}
-    assert taken == {"self_harm_thoughts": "asq"}
+    assert taken == {"self_harm_thoughts": "asq", "self_harm_danger": "asq"}
+
+
+@pytest.mark.parametrize("thoughts", [True, "unsure"])
+def test_not_sure_about_acting_on_the_thoughts_is_an_emergency_now(ruleset: Ruleset, thoughts: Any) -> None:
+    """The ASQ's acuity question: someone unsure whether they will act soon is at risk now."""
+    scorer = Scorer(ruleset)
+    ev = scorer.evaluate(
+        check_answers(ruleset, {**CALM, "self_harm_thoughts": thoughts, "self_harm_danger": "unsure"})
+    )
+    assert (ev.level, ev.red_flags, ev.red_flags_unknown) == ("emergency", ("self_harm_danger_now",), ())
+    assert "self_harm_danger" in ev.unsure
 
 
 @pytest.mark.parametrize("danger", [None, False, True, "unsure"])
@@ -532,8 +544,8 @@ def test_not_sure_about_self_harm_counts_as_yes(ruleset: Ruleset, danger: Any) -
         ev_yes.scores,
     )
     assert ev.level == "emergency" and ev.values["self_harm_thoughts"] is True
-    assert ev.unsure == ev_yes.unsure | {"self_harm_thoughts"}
-    assert ev.red_flags == (("self_harm_danger_now",) if danger is True else ("self_harm",))
+    assert ev.unsure == ev_yes.unsure | {"self_harm_thoughts"}  # and the danger question's own 'not sure'
+    assert ev.red_flags == (("self_harm_danger_now",) if danger in (True, "unsure") else ("self_harm",))
     assert ("self_harm_danger" in ev.missing) == (danger is None)
     result = explain(ruleset, said).to_dict()
     assert result["answers"]["self_harm_thoughts"] == "unsure"
@@ -544,10 +556,10 @@ def test_not_sure_about_self_harm_counts_as_yes(ruleset: Ruleset, danger: Any) -
     ]
     for sign in result["red_flags_not_ruled_out"]:  # only the danger question can leave a sign open
         assert [a["question"] for a in sign["answers"]] == ["self_harm_danger"]
-    assert "even if you are not sure" in fired["explanation"] or danger is True
+    assert "even if you are not sure" in fired["explanation"] or danger in (True, "unsure")
 
 
-@pytest.mark.parametrize("question", sorted(SAFETY_BOOLS - {"self_harm_thoughts"}))
+@pytest.mark.parametrize("question", sorted(SAFETY_BOOLS - {"self_harm_thoughts", "self_harm_danger"}))
 def test_not_sure_on_any_other_safety_question_is_not_known(ruleset: Ruleset, question: str) -> None:
     """Elsewhere 'not sure' is what a blank is to the rules: the same signs fire and stay open."""
     scorer = Scorer(ruleset)

@@ -405,7 +405,7 @@ def test_not_sure_about_self_harm_is_acted_on_at_once_and_asks_about_danger(
     assert run.code == 0, run.err
     urgent = run.out.index("Please read this now: Thoughts of being better off dead")
     assert "988" in run.out[urgent:] and "even if you are not sure" in run.out[urgent:]
-    assert urgent < run.out.index("Do you think you might act on these thoughts soon")
+    assert urgent < run.out.index("Are you having these thoughts right now")
     data = json.loads(report.read_text())
     assert data["answers"]["self_harm_thoughts"] == "unsure" and data["answers"]["self_harm_danger"] is False
     assert data["unsure"] == ["self_harm_thoughts"] and "self_harm_danger" not in data["skipped"]

@@ -284,7 +284,7 @@ def test_self_harm_result_gives_the_crisis_line_and_the_disclaimer() -> None:
     assert "988" in text and "Crisis Lifeline" in text
     assert "Score" not in text and "physical therapy assessment" not in text  # nothing about physical therapy
     assert "not the right first step" not in text
-    assert "has not told anyone" in text  # says plainly that nobody has been told
+    assert "does not alert anyone" in text  # says plainly that nobody has been told
     assert "This is a screening aid, not a diagnosis." in text
     default = " ".join(score_text(answers, "--country", "ZZ").split())  # no bundled numbers: the default text
     assert "crisis line" in default and "112" in default and "911" in default
