@@ -220,7 +220,9 @@ class QuoteCheck:
     whole record on their own. Otherwise the first line (the one with the stray quote) becomes an error
     row naming FILE:LINE, and the CSV reader starts again at the next line, so that the records after it
     are read as they are written, a legitimately quoted line break among them included: there is still one
-    output row per record and row numbers stay put.
+    output row per record and row numbers stay put. Two stray quotes can pair into a well-formed quoted
+    cell across records that the header's width does not contradict; ``closed`` (column indices, from the
+    runner's plan) tells that apart from a comment on several lines: a cell there never spans lines.
 
     ``width`` is 0 (no check) until the header is known. The physical lines of the current row are kept
     by a trailing copy of the text the CSV reader reads; the edge line of a file scored in parts (``tail``,
@@ -393,7 +395,7 @@ class QuoteCheck:
                 self.edge_lines = [line for line in lines if not line.startswith(MARK)]
         elif not row or (len(lines) == 1 and ('"' not in lines[0] or not self._reads_ahead())):
             pass  # a blank line, a ragged one that no quote made so (or no reading ahead)
-        elif (paired := self._paired(row, lines, first, loose)) is not None:
+        elif (paired := self._paired(row, lines, first)) is not None:
             return paired, (([], first + len(lines) - 1) if loose else None)
         else:
             mended = self._mend(row, lines, self._more(), loose)
@@ -733,7 +735,7 @@ class QuoteCheck:
                 return k
         return None
 
-    def _paired(self, row: list[str], lines: list[str], first: int, loose: bool) -> list[list[str]] | None:
+    def _paired(self, row: list[str], lines: list[str], first: int) -> list[list[str]] | None:
         """Two stray quotes that pair into a well-formed quoted cell across records: a row read from
         ``lines`` (the first is physical line ``first``) with the header's width, whose cell in a column
         that never holds a line break (``closed``) spans lines. Byte for byte, that is also how a comment
@@ -805,8 +807,6 @@ class QuoteCheck:
                         return None
                     state = 2 if ch == '"' else 1
                     opened = (i, j) if ch == '"' else opened
-                if state == 0 and k == c and j + 1 == len(text):
-                    return None  # an empty cell at the line's end
         return (opened, closer) if state == 3 and k == c else None
 
     def _one_record(self, lines: list[str]) -> list[str] | None:
@@ -867,7 +867,7 @@ class QuoteCheck:
                     self._again(chain(rest[n:], later, self._ahead), first - 2 + n)
                     self.rows = self._rows()
                     return out
-            paired = self._paired(row, lines, first, loose)
+            paired = self._paired(row, lines, first)
             if paired is not None:
                 out.extend(paired)
                 prev = None
