@@ -20,7 +20,7 @@ import os
 import re
 import stat
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from itertools import chain, islice, tee
@@ -249,7 +249,9 @@ class QuoteCheck:
         # Columns whose cells never hold a line break (the id, closed answers: set by the runner from its
         # plan): a quoted cell there that spans lines was opened by a stray quote (see _paired).
         self.closed: frozenset[int] = frozenset()
-        self._start(lines if tail is None else chain(lines, tail))
+        self._source: Iterator[str] = lines if tail is None else chain(lines, tail)
+        self._pending: Iterator[str] = iter(())  # lines given back to read again, before the source's next
+        self._start(self._source)
         self.rows: Iterator[list[str]] = self._rows()
 
     def _start(self, lines: Iterator[str], strict: bool = True) -> None:
@@ -318,10 +320,10 @@ class QuoteCheck:
                             n, rest = back
                             self._held = 0
                             if n:  # the held line and the next ones: one record with a stray quote
-                                self._again(chain(rest[n:], self._ahead), first - 2 + n)
+                                self._again(rest[n:], first - 2 + n)
                                 yield self._error(rest[:n], first - 1)
                             else:  # lines read to look back: the row is read again after the held one
-                                self._again(chain(rest[1:], self._ahead), first - 1)
+                                self._again(rest[1:], first - 1)
                                 yield h
                             break
                         self._held = len(lines)  # handed on: the held row; read: this row's lines too
@@ -332,7 +334,7 @@ class QuoteCheck:
                     if restart is None:
                         width = self.width
                         continue
-                    self._again(chain(restart[0], self._ahead), restart[1])
+                    self._again(restart[0], restart[1])
                     break
                 else:
                     if held is not None:
@@ -349,7 +351,7 @@ class QuoteCheck:
                     held_text, got = got[0], got[1:]
                 else:
                     got = self._lines(done, now)
-                self._again(chain(got, self._ahead), self.base + self._offset + done, strict=False)
+                self._again(got, self.base + self._offset + done, strict=False)
 
     def _look_back(
         self, held: str, row: list[str], lines: list[str], loose: bool, more: Iterator[str] | None = None
@@ -421,10 +423,16 @@ class QuoteCheck:
         armed = isinstance(self._tail, EdgeLine) and self._tail.line is not None
         return self.lookahead and not armed
 
-    def _again(self, lines: Iterator[str], before: int, strict: bool = True) -> None:
-        """Start a new CSV reader at ``lines`` (those after physical line ``before``)."""
+    def _again(self, lines: Iterable[str], before: int, strict: bool = True) -> None:
+        """Start a new CSV reader at ``lines`` (those after physical line ``before``), then the lines not
+        yet read. Those are read from the source itself (after any lines given back before and not yet
+        read again), not through the old reader's copies: a reader started again per record (a file of
+        multi-line comments) adds no layer of iterators, and reading stays linear."""
         self._offset = before - self.base
-        self._start(lines, strict)
+        # Every line the old copies took from their input was handed on by the leading copy (the trailing
+        # one never leads), and those to read again are in ``lines``: the rest is what the input still holds.
+        self._pending = iter([*lines, *self._pending])
+        self._start(chain(self._pending, self._source), strict)
 
     def _error(self, lines: list[str], first: int) -> LineError:
         if len(lines) == 1:
@@ -864,7 +872,7 @@ class QuoteCheck:
                         out[-1] = self._error(rest[:n], first - 1)
                     else:
                         n = 1
-                    self._again(chain(rest[n:], later, self._ahead), first - 2 + n)
+                    self._again(chain(rest[n:], later), first - 2 + n)
                     self.rows = self._rows()
                     return out
             paired = self._paired(row, lines, first)
@@ -884,13 +892,13 @@ class QuoteCheck:
             else:
                 out.append(row)
                 n = len(lines)
-            self._again(chain(rest[n:], later, self._ahead), first + n - 1)
+            self._again(chain(rest[n:], later), first + n - 1)
             self.rows = self._rows()
             return out
         if prev is not None and self._reads_ahead():
             # The last one is handed on by the reader once the next row is read, as _rows holds rows.
             held = out.pop()
-            self._again(self._ahead, self.base + self.line_num)
+            self._again((), self.base + self.line_num)
             self._held = 1
             self.rows = self._rows(held, prev)
         return out
