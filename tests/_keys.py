@@ -30,6 +30,7 @@ CALM: dict[str, Any] = {
     "chest_arm_pain_exertion": False,
     "calf_swelling": False,
     "fever_or_unwell": False,
+    "hot_swollen_joint": False,
     "infection_risk": False,
     "cancer_history": False,
     "unexplained_weight_loss": False,

@@ -172,7 +172,7 @@ def test_v1_export_stops_with_one_clear_message(tmp_path: Path) -> None:
     assert "export made for pt-screen 1.x" in err
     assert "--allow-missing" in err and "--suggest-map" in err
     assert err.count("safety questions") == 1  # one message, not one per record
-    assert set(V1_MISSING) | {"age_years"} == NEW_IN_PT_SCREEN_2
+    assert set(V1_MISSING) | {"age_years"} == NEW_IN_PT_SCREEN_2 | {"hot_swollen_joint"}
 
 
 def test_v1_export_with_allow_missing_is_scored_and_the_summary_names_the_gaps_once(tmp_path: Path) -> None:
@@ -260,7 +260,30 @@ def test_rules_diff_scores_a_1x_export_and_names_the_gaps(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["rules", "diff", "pt-screen", "pt-screen", str(v1_export(tmp_path))])
     assert result.exit_code == 0, result.output
     assert "0 change level" in result.stderr
-    assert result.stderr.count("no column for 16 warning-sign questions of pt-screen") == 2  # old and new
+    assert result.stderr.count("no column for 17 warning-sign questions of pt-screen") == 2  # old and new
+
+
+def test_a_2_0_export_is_named_as_such(tmp_path: Path) -> None:
+    """An export made for pt-screen 2.0.0's form lacks only the question 2.1.0 added: the message says
+    which release the export fits, in the person's language too."""
+    header = [h for h in HEADER if h != "hot_swollen_joint"]
+    path = table(tmp_path / "v20.csv", record("r1"), header=header)
+    result = invoke(str(path), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 2, result.output
+    assert "no column for 1 safety question: hot_swollen_joint" in result.stderr
+    assert "export made for pt-screen 2.0: these questions are new since then, in pt-screen 2.1.0" in result.stderr
+    import os
+    import subprocess
+    import sys
+
+    spanish = subprocess.run(
+        [sys.executable, "-m", "stm_screen", "batch", str(path)],
+        capture_output=True, text=True, env={**os.environ, "STM_SCREEN_LANG": "es"}, check=False,
+    )  # fmt: skip
+    assert spanish.returncode == 2 and "exportación hecha para pt-screen 2.0" in spanish.stderr
+    allowed = invoke(str(path), "--allow-missing")
+    assert allowed.exit_code == 0, allowed.output
+    assert rows(allowed.stdout)[0]["status"] == "incomplete"
 
 
 # --- the option everywhere it is listed --------------------------------------------------------------------

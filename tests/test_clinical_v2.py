@@ -30,7 +30,7 @@ from tests.readability import grade, patient_texts
 SAFETY_GROUP = {
     "bladder_bowel_change", "saddle_numbness", "both_legs_symptoms", "progressive_weakness", "weakness_fast",
     "clumsy_hands_or_gait", "stroke_signs", "sudden_severe_headache", "dizziness_ongoing", "jaw_scalp_headache",
-    "chest_arm_pain_exertion", "calf_swelling", "self_harm_thoughts", "self_harm_danger", "fever_or_unwell",
+    "chest_arm_pain_exertion", "calf_swelling", "hot_swollen_joint", "self_harm_thoughts", "self_harm_danger", "fever_or_unwell",
     "infection_risk", "cancer_history", "unexplained_weight_loss", "major_trauma", "minor_trauma",
     "fracture_risk", "blood_thinners", "night_pain", "morning_stiffness", "bone_pain_impact",
 }  # fmt: skip
@@ -49,7 +49,7 @@ def result_for(ruleset: Ruleset, **changes: Any) -> Any:
 
 
 def test_version_and_question_contract(ruleset: Ruleset) -> None:
-    assert ruleset.version == "2.0.0"
+    assert ruleset.version == "2.1.0"
     safety = {q.id for q in ruleset.questions if q.section == "safety"}
     assert safety == SAFETY_GROUP
     for qid in SAFETY_GROUP:
@@ -253,7 +253,9 @@ def test_an_unchecked_emergency_sign_is_said_in_full_in_the_summary_beside_a_fir
     assert [i.tag for i in todo][:2] == ["EMERGENCY", "EMERGENCY"]  # emergencies first
 
     # stopped after the emergency: the questions left unanswered are counted, not each said in full
-    stopped = summary(result_for(ruleset, bladder_bowel_change=True, stroke_signs=None, self_harm_thoughts=None))
+    stopped = summary(
+        result_for(ruleset, bladder_bowel_change=True, stroke_signs=None, self_harm_thoughts=None)
+    )
     assert not [i for i in stopped.todo if i.text.startswith("Could not be checked")]
     assert [i for i in stopped.todo if "other warning signs could not be checked" in i.text]
 
@@ -486,7 +488,10 @@ def test_the_recap_after_the_offer_of_a_copy_says_what_to_do_and_how_soon(rulese
     assert fever[0].endswith("Please see a doctor before physical therapy")
     assert "Fever or feeling very unwell" in fever[2] and "Contact a doctor today." in fever[3]
     assert "How soon: today" in fever[4] and "Constant night pain" not in " ".join(fever)
-    assert fever[-2:] == ["The other steps are in your result above.", "It is a screening aid, not a diagnosis."]
+    assert fever[-2:] == [
+        "The other steps are in your result above.",
+        "It is a screening aid, not a diagnosis.",
+    ]
     assert len(wrap_lines(fever, 56)) <= 12  # fits under the offer on a 60x20 terminal
 
     crisis = " ".join(

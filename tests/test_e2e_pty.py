@@ -70,7 +70,7 @@ def test_a_person_answers_through_to_the_result(tmp_path: Path) -> None:
     report = tmp_path / "result.html"
     child = spawn(["screen", "--report", str(report)], tmp_path / "home")
     child.expect("not a diagnosis")
-    child.expect(r"\(1/26\) How old are you")
+    child.expect(r"\(1/35\) How old are you")
     child.send("42" + ENTER)
     yes_no(child, "Are you pregnant", yes=False, safety=False)
     child.expect("How long have you had this pain")
@@ -138,7 +138,7 @@ def test_ctrl_c_in_a_terminal_then_resume(tmp_path: Path) -> None:
 
     child = spawn(["screen", "--resume", "--plain"], home)
     child.expect("Welcome back: 3 answer")
-    child.expect(r"\(4/27\) Where is the pain")  # continues at the first unanswered question
+    child.expect(r"\(4/33\) Where is the pain")  # continues at the first unanswered question
     child.sendline("1")  # lower back
     child.expect("how has the pain changed")
     child.sendline("2")  # the same
@@ -178,7 +178,7 @@ def test_not_a_terminal(tmp_path: Path) -> None:
 def test_no_command_in_a_terminal_starts_the_screening(tmp_path: Path) -> None:
     child = spawn([], tmp_path / "home")
     child.expect("not a diagnosis")
-    child.expect(r"\(1/26\) How old are you")
+    child.expect(r"\(1/35\) How old are you")
     child.sendintr()
     child.expect("nothing was saved")
     child.expect(pexpect.EOF)
@@ -200,3 +200,37 @@ def test_closed_terminal_saves_the_answers(tmp_path: Path) -> None:
     assert child.exitstatus == 130 and child.signalstatus is None  # handled, not killed
     (saved,) = home.glob("resume-*.json")
     assert json.loads(saved.read_text())["answers"] == {"age_years": 40}
+
+
+def test_input_ended_before_the_first_prompt_stops_at_once(tmp_path: Path) -> None:
+    """Input that ends while no prompt is reading (``script`` with its input at an end) stops the
+    questionnaire as Ctrl-D does, rather than leaving it waiting for keys that will never come."""
+    child = spawn(["screen", "--lang", "en"], tmp_path / "home")
+    child.sendeof()  # the terminal is in line mode until the first prompt: an end-of-input mark
+    child.expect("stopped before any answer")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
+def test_an_end_of_input_mark_is_told_from_typed_ahead_keys() -> None:
+    """The check reads nothing: a Ctrl-D mark (input ready, no bytes) is seen; keys typed ahead are not an
+    end; an empty terminal is not either."""
+    import termios
+
+    from stm_screen.prompt.ask import end_of_input_waiting
+
+    master, slave = os.openpty()
+    try:
+        with open(slave, encoding="utf-8", closefd=False) as stream:
+            assert end_of_input_waiting(stream) is False
+            os.write(master, b"40\n")
+            assert end_of_input_waiting(stream) is False  # typed ahead: the prompt will read it
+            assert os.read(slave, 100) == b"40\n"
+            os.write(master, bytes([termios.tcgetattr(slave)[6][termios.VEOF][0]]))
+            assert end_of_input_waiting(stream) is True
+            assert end_of_input_waiting(stream) is True  # nothing was read by the check
+            assert os.read(slave, 100) == b""  # the mark is still there for a reader
+    finally:
+        os.close(master)
+        os.close(slave)

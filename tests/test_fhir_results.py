@@ -17,7 +17,7 @@ runner = CliRunner()
 NO_FLAGS = dict.fromkeys(
     "bladder_bowel_change saddle_numbness both_legs_symptoms progressive_weakness weakness_fast "
     "clumsy_hands_or_gait stroke_signs sudden_severe_headache dizziness_ongoing jaw_scalp_headache "
-    "chest_arm_pain_exertion calf_swelling self_harm_thoughts self_harm_danger fever_or_unwell infection_risk "
+    "chest_arm_pain_exertion calf_swelling self_harm_thoughts self_harm_danger fever_or_unwell hot_swollen_joint infection_risk "
     "cancer_history unexplained_weight_loss major_trauma minor_trauma fracture_risk blood_thinners night_pain "
     "morning_stiffness bone_pain_impact".split(),
     False,

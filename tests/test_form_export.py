@@ -100,7 +100,7 @@ def test_redcap_fields_of_the_bundled_ruleset(ruleset: Any) -> None:
 SAFETY_GROUP = (
     "bladder_bowel_change saddle_numbness both_legs_symptoms progressive_weakness weakness_fast "
     "clumsy_hands_or_gait stroke_signs sudden_severe_headache dizziness_ongoing jaw_scalp_headache "
-    "chest_arm_pain_exertion calf_swelling self_harm_thoughts self_harm_danger fever_or_unwell infection_risk "
+    "chest_arm_pain_exertion calf_swelling self_harm_thoughts self_harm_danger fever_or_unwell hot_swollen_joint infection_risk "
     "cancer_history unexplained_weight_loss major_trauma minor_trauma fracture_risk blood_thinners night_pain "
     "morning_stiffness bone_pain_impact"
 ).split()
@@ -111,7 +111,7 @@ LOGIC = "Branching Logic (Show field only if...)"
 def test_redcap_safety_questions_are_required_radios_with_not_sure(ruleset: Any) -> None:
     """Issue 9's safety group: yes, no, not sure (in that order, coded 1, 0, unsure), each required; the
     other yes/no questions stay yesno fields and are not required."""
-    assert len(SAFETY_GROUP) == 25
+    assert len(SAFETY_GROUP) == 26
     by_name = {r["Variable / Field Name"]: r for r in dictionary()}
     for qid in SAFETY_GROUP:
         row = by_name[qid]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stm_screen.core.engine import Scorer
+from stm_screen.core.ruleset import UNSURE
 from stm_screen.prompt.flow import Flow
 from stm_screen.rules.loader import load_ruleset
 
@@ -21,18 +24,18 @@ def skip_rules():  # type: ignore[no-untyped-def]
 def test_starts_at_first_question_and_counts(ruleset) -> None:  # type: ignore[no-untyped-def]
     flow = Flow(ruleset)
     assert flow.current is not None and flow.current.id == "age_years" and flow.current.required
-    assert flow.position() == (1, 26)  # the 9 gated questions do not count until they apply
+    assert flow.position() == (1, 35)  # 9 gated questions may still apply: counted until ruled out
     flow.answer(35)
     assert flow.current is not None and flow.current.id == "pregnant"  # asked at 12 to 60
-    assert flow.position() == (2, 27)
+    assert flow.position() == (2, 34)  # pregnancy applies at 35; its own follow-ups are ruled out
     flow.answer(False)
     assert flow.current is not None and flow.current.id == "pain_duration_months"
-    assert flow.position() == (3, 27)
+    assert flow.position() == (3, 34)
     flow.answer(12)
     assert flow.current is not None and flow.current.id == "pain_areas"
     flow.answer(frozenset({"low_back"}))  # low back, 12 months, began at 34: infection and stiffness apply
     assert flow.current is not None and flow.current.id == "pain_trend"
-    assert flow.position() == (5, 29)
+    assert flow.position() == (5, 31)  # the count never grows: it shrinks as answers rule follow-ups out
 
 
 def test_pregnancy_is_not_asked_outside_its_ages(ruleset) -> None:  # type: ignore[no-untyped-def]
@@ -175,7 +178,7 @@ def test_restored_answers_continue_at_first_unanswered(ruleset) -> None:  # type
         },
     )
     assert flow.current is not None and flow.current.id == "bladder_bowel_change"
-    assert flow.position() == (7, 29)
+    assert flow.position() == (7, 31)
 
 
 def test_see_doctor_flags_do_not_interrupt(ruleset) -> None:  # type: ignore[no-untyped-def]
@@ -215,3 +218,41 @@ def test_an_optional_question_left_blank_is_not_asked_again(ruleset) -> None:  #
     assert flow.done
     assert "pain_intensity" not in flow.values()
     assert [r.value for r in flow.review() if r.question.id == "pain_intensity"] == [None]
+
+
+def _some_answer(q, pick: int):  # type: ignore[no-untyped-def]
+    """One valid answer to ``q`` chosen by ``pick`` (or 'not sure' where the question offers it)."""
+    if q.type == "boolean":
+        options: list[object] = [True, False] + ([UNSURE] if q.unsure else [])
+        return options[pick % len(options)]
+    if q.type == "choice":
+        return q.choices[pick % len(q.choices)].id
+    if q.type == "multi_choice":
+        return frozenset({q.choices[pick % len(q.choices)].id})
+    low = 0 if q.min is None else int(q.min)
+    high = low + 100 if q.max is None else int(q.max)
+    return low + pick % (high - low + 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(picks=st.lists(st.integers(min_value=0, max_value=1000), min_size=60, max_size=60))
+def test_the_question_count_never_grows(ruleset, picks: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """Whatever is answered, the total in "(n/total)" only stays or shrinks, the number goes up by one each
+    question, and at the end the total is the number of questions asked."""
+    flow = Flow(ruleset)
+    number, total = flow.position()
+    assert number == 1
+    asked = 0
+    for pick in picks:
+        q = flow.current
+        if q is None:
+            break
+        flow.answer(_some_answer(q, pick))
+        asked += 1
+        new_number, new_total = flow.position()
+        assert new_total <= total
+        if flow.current is not None:
+            assert new_number == asked + 1
+        number, total = new_number, new_total
+    assert flow.current is None
+    assert flow.position() == (asked, asked)

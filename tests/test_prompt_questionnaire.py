@@ -86,7 +86,8 @@ def test_complete_path_to_each_level(drive: Any, ruleset: Any, tmp_path: Path, l
     assert data["level"] == level
     assert data == expected_json(ruleset, answers)
     assert "It is a screening aid, not a diagnosis." in run.out  # welcome
-    assert "Safety check (safety questions)" in run.out  # safety section introduced
+    assert "Safety check" in run.out  # safety section introduced, its title not repeated
+    assert "(safety questions)" not in run.out
     assert list((tmp_path / "stm-home").glob("resume-*.json")) == []  # finished: no resume file left
 
 
@@ -387,3 +388,22 @@ def test_a_not_sure_parent_hides_its_follow_up(drive: Any, ruleset: Any, tmp_pat
     assert "self_harm" in [f["id"] for f in data["red_flags_not_ruled_out"]]
     assert "Please read this now" not in run.out  # not sure is not an emergency answer
     assert data == expected_json(ruleset, answers, country="US")
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "safety", "shown"),
+    [
+        ("en", "Safety check", True, "Safety check"),
+        ("en", "SAFETY FIRST", True, "SAFETY FIRST"),
+        ("en", "Warning signs", True, "Warning signs (safety questions)"),
+        ("en", "About your pain", False, "About your pain"),
+        ("es", "Revisión de seguridad", True, "Revisión de seguridad"),
+        ("es", "Señales de alarma", True, "Señales de alarma (preguntas de seguridad)"),
+    ],
+)
+def test_a_safety_title_is_not_said_twice(lang: str, title: str, safety: bool, shown: str) -> None:
+    from stm_screen.i18n import speaking
+    from stm_screen.prompt.questionnaire import _section_title
+
+    with speaking(lang):
+        assert _section_title(title, safety) == shown

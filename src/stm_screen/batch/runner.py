@@ -203,10 +203,36 @@ class MissingColumnsError(UsageError):
         return list(self.parts)
 
 
+# Safety questions each release of pt-screen added, newest last: an export made for an earlier release's form
+# lacks those of every later release.
+PT_SCREEN_RELEASES: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("1.x", "2.0.0", NEW_IN_PT_SCREEN_2),
+    ("2.0", "2.1.0", frozenset({"hot_swollen_joint"})),
+)
+
+
+def _release(version: str) -> tuple[int, ...]:
+    parts = version.split(".")
+    return tuple(int(p) if p.isdigit() else 0 for p in parts)
+
+
 def _old_export(gaps: tuple[str, ...], ruleset: Ruleset) -> str:
-    major = ruleset.version.split(".", 1)[0]
-    if ruleset.id == "pt-screen" and major.isdigit() and int(major) >= 2 and set(gaps) <= NEW_IN_PT_SCREEN_2:
-        return " " + L_("(this looks like an export made for pt-screen 1.x: these questions are new in pt-screen {version})", version=ruleset.version)
+    """A note when the missing columns are exactly questions that later releases of the bundled ruleset
+    added: the export was made for the form of an earlier release (the newest one that fits)."""
+    if ruleset.id != "pt-screen" or not gaps:
+        return ""
+    added: set[str] = set()
+    for old, introduced, questions in reversed(PT_SCREEN_RELEASES):
+        if _release(introduced) > _release(ruleset.version):
+            continue
+        added |= questions
+        if set(gaps) <= added:
+            return " " + L_(
+                "(this looks like an export made for pt-screen {old}: these questions are new since then, in "
+                "pt-screen {version})",
+                old=old,
+                version=ruleset.version,
+            )
     return ""
 
 

@@ -641,7 +641,7 @@ def _screen_one(
         lock = resume_files.hold(path)
     flow = Flow(ruleset, answers)
 
-    for kind, text in welcome(ruleset, len(flow.applicable()), patient):
+    for kind, text in welcome(ruleset, len(flow.expected()), patient):
         prompter.show(text, kind)
     if saved is not None:
         restored = len(flow.answers)

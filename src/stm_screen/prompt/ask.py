@@ -354,6 +354,36 @@ def quiet_typeahead(stream: TextIO | None = None) -> Callable[[], None] | None:
     return restore
 
 
+def end_of_input_waiting(stream: TextIO | None = None) -> bool:
+    """True when the terminal holds an end of input (Ctrl-D) that no prompt has read yet.
+
+    Between two arrow-key prompts the terminal is in line mode, where Ctrl-D is not a character but an
+    end-of-input mark; the next prompt's switch to raw mode drops that mark, and the prompt would then wait
+    for ever. This happens when input ends while nothing is reading: ``script`` with its input at an end, a
+    pipe closed into a terminal program. The mark shows as input ready with no bytes in it."""
+    stream = stream or sys.stdin
+    try:
+        import fcntl
+        import select
+        import struct
+        import termios
+    except ImportError:  # no termios (Windows): the console has no such mark
+        return False
+    try:
+        if not stream.isatty():
+            return False
+        fd = stream.fileno()
+        if not termios.tcgetattr(fd)[3] & termios.ICANON:
+            return False
+        ready, _w, _x = select.select([fd], [], [], 0)
+        if not ready:
+            return False
+        waiting = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except (termios.error, AttributeError, OSError, ValueError):
+        return False
+    return bool(waiting == 0)
+
+
 _ANSI = {
     "title": "\x1b[1m",
     "urgent": "\x1b[1;97;41m",
@@ -440,6 +470,12 @@ class RichPrompter:
             title = ("\n" + " " * indent).join(lines or [label])
             out.append(questionary.Choice(fit(title, self.encoding), value=o.key, checked=o.key in checked))
         return out
+
+    @staticmethod
+    def _check_input() -> None:
+        """An end of input that arrived between prompts ends the questionnaire as Ctrl-D does."""
+        if end_of_input_waiting():
+            raise EOFError
 
     def _wipe_errors(self) -> None:
         """Once a question is answered (its prompt already wiped), the messages that said what was wrong with
@@ -543,6 +579,7 @@ class RichPrompter:
             style=_style(self.colour),
         )
         self._erase_when_done(question)
+        self._check_input()
         answer = str(self._command_keys(question, options, lambda key: key).unsafe_ask())
         self._wipe_errors()
         chosen = next((o for o in options if o.key == answer), None)
@@ -579,6 +616,7 @@ class RichPrompter:
             return []
 
         self._erase_when_done(question)
+        self._check_input()
         answer = self._command_keys(question, options, lambda key: [key, *ticked()]).unsafe_ask()
         self._wipe_errors()
         keys_chosen = frozenset(str(a) for a in answer)
@@ -599,6 +637,7 @@ class RichPrompter:
             asked += "\n "  # too little room left to type on that line: the answer goes on the next one
         while True:
             question = questionary.text(asked, default=default, style=_style(self.colour))
+            self._check_input()
             answer = str(self._erase_when_done(question).unsafe_ask()).strip()
             self._wipe_errors()
             problem = check(answer)

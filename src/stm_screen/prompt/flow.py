@@ -67,6 +67,25 @@ class Flow:
     def applicable(self) -> list[Question]:
         return [q for q in self.questions if self.applies(q)]
 
+    def expected(self) -> list[Question]:
+        """The questions that apply, and those that may still apply: a follow-up whose ``ask_if`` cannot
+        be decided yet only because a question it looks at is still to come. Counting these, the
+        questionnaire's "(3/30)" never grows as follow-ups come into play; it shrinks as answers rule them
+        out (an answer already given, left blank or 'not sure' decides: that follow-up is not asked)."""
+        live = self._scorer.visible(self.answers)[0]
+        coming: set[str] = set()  # not answered yet, and asked or maybe asked
+        out: list[Question] = []
+        for q in self.questions:
+            if not self.applies(q):
+                assert q.ask_if is not None
+                waits = any(n in coming for n in q.ask_if.names)
+                if not waits or q.ask_if.evaluate(live) is not None:
+                    continue
+            out.append(q)
+            if q.id not in self.answers and q.id not in self.left_blank:
+                coming.add(q.id)
+        return out
+
     def _first_pending(self) -> int | None:
         for q in self.questions:
             if q.id not in self.answers and q.id not in self.left_blank and self.applies(q):
@@ -91,8 +110,8 @@ class Flow:
         return self.pos is None
 
     def position(self) -> tuple[int, int]:
-        """(number of the current question among those that apply, how many apply)."""
-        live = self.applicable()
+        """(number of the current question among those that apply, how many apply or may still apply)."""
+        live = self.expected()
         if self.pos is None:
             return (len(live), len(live))
         before = sum(1 for q in live if q.order < self.pos)

@@ -51,6 +51,14 @@ def shown(option: Option, lang: str | None = None) -> Option:
 SaveHook = Callable[[Flow], None]
 
 
+def _section_title(title: str, safety: bool) -> str:
+    """A section's title, with "(safety questions)" after it in a safety section unless the title already
+    says so ("Safety check" is not followed by "(safety questions)")."""
+    if not safety or _("safety").casefold() in title.casefold():
+        return title
+    return title + " " + _("(safety questions)")
+
+
 def welcome(ruleset: Ruleset, count: int, patient: str | None = None) -> list[tuple[str, str]]:
     """The opening paragraphs, as (kind, text)."""
     minutes = max(2, round(count * 10 / 60))
@@ -61,8 +69,8 @@ def welcome(ruleset: Ruleset, count: int, patient: str | None = None) -> list[tu
         (
             "intro",
             ngettext(
-                "This screening asks about {count} short question and takes about {minutes} minutes.",
-                "This screening asks about {count} short questions and takes about {minutes} minutes.",
+                "This screening asks up to {count} short question and takes about {minutes} minutes.",
+                "This screening asks up to {count} short questions and takes about {minutes} minutes.",
                 count,
             ).format(count=count, minutes=minutes)
             + " "
@@ -166,7 +174,7 @@ class Questionnaire:
         section = self.flow.ruleset.sections[q.section]
         say = self.prompter.show
         say("")
-        say(str(section.title) + (" " + _("(safety questions)") if section.safety else ""), "title")
+        say(_section_title(str(section.title), section.safety), "title")
         if section.module is not None:
             self.module_intro(section.module)
         if str(section.intro):

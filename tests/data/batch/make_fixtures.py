@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 UNSURE = "unsure"  # a 'not sure' answer (stm_screen.core.ruleset.UNSURE)
 
-# pt-screen 2.0's safety questions, in form order
+# pt-screen 2.1's safety questions, in form order
 SAFETY = [
     "bladder_bowel_change",
     "saddle_numbness",
@@ -40,6 +40,7 @@ SAFETY = [
     "chest_arm_pain_exertion",
     "calf_swelling",
     "fever_or_unwell",
+    "hot_swollen_joint",
     "infection_risk",
     "cancer_history",
     "unexplained_weight_loss",
@@ -399,7 +400,7 @@ def fhir():
         if not p["pain_areas"]:
             items.pop(2)
         entries.append({"resource": {"resourceType": "QuestionnaireResponse", "id": f"qr-{pid}",
-                                     "questionnaire": "http://example.org/Questionnaire/pt-screen|2.0.0",
+                                     "questionnaire": "http://example.org/Questionnaire/pt-screen|2.1.0",
                                      "status": "completed", "authored": "2024-03-05T09:15:42+01:00",
                                      "item": items}})  # fmt: skip
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
