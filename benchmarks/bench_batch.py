@@ -79,7 +79,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
 
-    path = args.file or Path(tempfile.gettempdir()) / f"stm-bench-{args.records}.csv"
+    path = args.file or Path(tempfile.gettempdir()) / f"stm-bench-{gen_records.DATA}-{args.records}.csv"
     if not path.exists():
         with path.open("w", newline="", encoding="utf-8") as f:
             gen_records.write(args.records, f, seed=1)

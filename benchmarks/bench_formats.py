@@ -55,10 +55,10 @@ def _cell(text: str) -> object:
 
 def input_paths(n: int, folder: Path) -> dict[str, Path]:
     return {
-        "csv": folder / f"records-{n}.csv",
-        "xlsx": folder / f"records-{n}.xlsx",
-        "xlsx_shared": folder / f"records-{n}-shared.xlsx",
-        "jsonl": folder / f"records-{n}.jsonl",
+        "csv": folder / f"records-{gen_records.DATA}-{n}.csv",
+        "xlsx": folder / f"records-{gen_records.DATA}-{n}.xlsx",
+        "xlsx_shared": folder / f"records-{gen_records.DATA}-{n}-shared.xlsx",
+        "jsonl": folder / f"records-{gen_records.DATA}-{n}.jsonl",
     }
 
 

@@ -65,7 +65,7 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=300_000)
     ap.add_argument("--fast", action="store_true", help="also the columnar reader (--jobs 1)")
     args = ap.parse_args()
-    path = Path(tempfile.gettempdir()) / f"stm-bench-varied-{args.records}.csv"
+    path = Path(tempfile.gettempdir()) / f"stm-bench-{gen_records.DATA}-varied-{args.records}.csv"
     if not path.exists():
         write_varied(path, args.records)
     exe = shutil.which("stm-screen")

@@ -161,7 +161,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
 def data(records: int, varied: bool) -> Path:
     kind = "varied" if varied else "plain"
     # not bench_memo.py's stm-bench-varied-N.csv: its varied records are made another way
-    path = Path(tempfile.gettempdir()) / f"stm-bench-polars-{kind}-{records}.csv"
+    path = Path(tempfile.gettempdir()) / f"stm-bench-{gen_records.DATA}-polars-{kind}-{records}.csv"
     if not path.exists():
         part = path.with_suffix(".part")
         with part.open("w", newline="", encoding="utf-8") as f:

@@ -28,7 +28,8 @@ AREAS = (
     "widespread",
     "other",
 )
-# pt-screen 2.0's safety questions, in form order
+DATA = "2.1"  # the ruleset the records are made for: part of cached file names, so a new one remakes them
+# pt-screen 2.1's safety questions, in form order
 SAFETY = (
     "bladder_bowel_change",
     "saddle_numbness",
@@ -43,6 +44,7 @@ SAFETY = (
     "chest_arm_pain_exertion",
     "calf_swelling",
     "fever_or_unwell",
+    "hot_swollen_joint",
     "infection_risk",
     "cancer_history",
     "unexplained_weight_loss",
@@ -84,7 +86,7 @@ def _asked(age: int, duration: float, areas: list[str], said: dict[str, str]) ->
         "fracture_risk": said["minor_trauma"] == "yes" and duration <= 3,
         "blood_thinners": trauma and duration <= 3,
         "morning_stiffness": back and duration >= 3 and age - duration / 12 < 45,
-        "self_harm_danger": said["self_harm_thoughts"] == "yes",
+        "self_harm_danger": said["self_harm_thoughts"] in ("yes", "unsure"),  # not sure counts as yes (ASQ)
     }
 
 

@@ -222,3 +222,31 @@ def test_first_row_and_file_columns(tmp_path: Path, rules: stm_screen.Ruleset) -
     assert got == expected[1:]
     empty = stm_screen.score_table(rules, frame.iloc[:0])
     assert list(empty.columns) == stm_screen.result_columns(rules) and len(empty) == 0
+
+
+def test_not_sure_about_self_harm_is_yes_in_the_library_too(rules: stm_screen.Ruleset) -> None:
+    """score_answers and score_table take the self-harm question's 'not sure' as yes (unsure_means_yes),
+    as score and batch do; 'not sure' to another safety question stays not known."""
+    calm = dict(rules.examples[0].answers)
+    result = stm_screen.score_answers(rules, {**calm, "self_harm_thoughts": "not sure"}).to_dict()
+    assert result["level"] == "emergency" and [f["id"] for f in result["red_flags"]] == ["self_harm"]
+    assert [f["id"] for f in result["red_flags_not_ruled_out"]] == ["self_harm_danger_now"]
+    assert result["answers"]["self_harm_thoughts"] == "unsure" and result["unsure"] == ["self_harm_thoughts"]
+    other = stm_screen.score_answers(rules, {**calm, "night_pain": "not sure"}).to_dict()
+    assert other["level"] == "see_doctor" and other["red_flags"] == [] and other["unchecked"]
+
+    cells = {k: ("yes" if v is True else "no" if v is False else ";".join(v) if isinstance(v, list) else str(v))
+             for k, v in calm.items()}  # fmt: skip
+    frame = pd.DataFrame(
+        [
+            {**cells, "self_harm_thoughts": "Not sure", "self_harm_danger": ""},
+            {**cells, "self_harm_thoughts": "unsure", "self_harm_danger": "no"},
+            {**cells, "self_harm_thoughts": "yes", "self_harm_danger": "no"},
+            {**cells, "night_pain": "unsure", "self_harm_danger": ""},
+        ]
+    )
+    scored = stm_screen.score_table(rules, frame, allow_missing=True)
+    got = [(r["status"], r["level"], r["red_flags"], r["unanswered_red_flags"]) for r in scored.to_dict("records")]
+    assert got[0] == ("incomplete", "emergency", "self_harm", "self_harm_danger_now")
+    assert got[1] == got[2] == ("ok", "emergency", "self_harm", "")
+    assert got[3][1:] == ("see_doctor", "", "constant_night_pain")

@@ -3,6 +3,7 @@ and exports made for pt-screen 1.x that lack whole safety columns (exit 2 unless
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,89 @@ def test_record_scorer_directly_unsure_is_its_own_token(ruleset: Any) -> None:
         row[HEADER.index("fever_or_unwell")] = cell
         out = rs.score_row(row)
         assert (out.status, out.level) == (status, "see_doctor" if status == "incomplete" else "pt_consider")
+
+
+# --- 'not sure' taken as yes: the self-harm question (unsure_means_yes, after the ASQ) ------------------
+
+SELF_HARM = ["yes", "no", "not sure", "Unsure", "Don't know", ""]
+DANGER = ["yes", "no", "not sure", ""]
+
+
+def _self_harm_records() -> list[dict[str, str]]:
+    out = []
+    for i, (thoughts, danger, fever, limit) in enumerate(
+        itertools.product(SELF_HARM, DANGER, ["no", "not sure"], ["2", "3", "8"])
+    ):
+        out.append(
+            record(f"p{i}", self_harm_thoughts=thoughts, self_harm_danger=danger, fever_or_unwell=fever,
+                   activity_limitation=limit)  # fmt: skip
+        )
+    return out
+
+
+def _expected(ruleset: Any, rec: dict[str, str]) -> tuple[str, str, str, str]:
+    """(status, level, red_flags, unanswered_red_flags) as the scorer makes them of the record's answers."""
+    from stm_screen.core.answers import check_answers
+    from stm_screen.core.engine import Scorer
+
+    ev = Scorer(ruleset).evaluate(check_answers(ruleset, {k: v for k, v in rec.items() if k != "id"}))
+    status = "ok" if ev.complete else "incomplete"
+    return status, ev.level or "", ";".join(ev.red_flags), ";".join(ev.red_flags_unknown)
+
+
+@pytest.mark.parametrize("path", ["scorer", "fingerprint", "derived", "columnar"])
+def test_not_sure_about_self_harm_is_yes_on_every_batch_path(
+    ruleset: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """Every spelling of 'not sure' to the self-harm question fires its crisis advice and makes the danger
+    question count, on each way batch scores a record: the scorer itself, the fingerprint of condition
+    results, outcomes derived from it, and the columnar reader; 'not sure' to fever stays unknown."""
+    from stm_screen.batch import columnar, runner, scoring
+
+    if path == "columnar":
+        pytest.importorskip("pyarrow")
+        monkeypatch.setenv(columnar.SWITCH, "1")
+        monkeypatch.setattr(runner, "CALIBRATION_ROWS", 3)
+        monkeypatch.setattr(columnar, "BLOCK_BYTES", 400)
+    else:
+        monkeypatch.setenv(columnar.SWITCH, "0")
+    monkeypatch.setattr(scoring, "FINGERPRINT_AFTER", 0)
+    if path == "scorer":  # no fingerprint at all: every class of records goes to Scorer.evaluate
+        init = scoring.RecordScorer.__init__
+
+        def no_fingerprint(rs: Any, *args: Any) -> None:
+            init(rs, *args)
+            rs._fp_ok = rs._derive = False
+
+        monkeypatch.setattr(scoring.RecordScorer, "__init__", no_fingerprint)
+    monkeypatch.setattr(scoring, "DERIVE", path in ("derived", "columnar"))
+    records = _self_harm_records()
+    got = scored(tmp_path, *records)
+    assert [(r["status"], r["level"], r["red_flags"], r["unanswered_red_flags"]) for r in got] == [
+        _expected(ruleset, rec) for rec in records
+    ]
+    for rec, row in zip(records, got, strict=True):
+        thoughts, danger = rec["self_harm_thoughts"], rec["self_harm_danger"]
+        if thoughts in ("yes", "not sure", "Unsure", "Don't know"):  # 'not sure' is yes here
+            assert row["level"] == "emergency", (rec, row)
+            fired = "self_harm_danger_now" if danger == "yes" else "self_harm"
+            assert row["red_flags"] == fired
+            open_ = {"self_harm_danger_now"} if danger in ("", "not sure") else set()
+            if rec["fever_or_unwell"] == "not sure":
+                open_.add("possible_infection")
+            assert set(filter(None, row["unanswered_red_flags"].split(";"))) == open_, (rec, row)
+        elif thoughts == "no":
+            assert "self_harm" not in row["red_flags"]
+            assert "self_harm" not in row["unanswered_red_flags"]  # danger is not asked: ignored
+    # the same cell read as 'not sure' and as 'yes' gives the same outcome
+    by_cells = {(r["self_harm_thoughts"], r["self_harm_danger"], r["fever_or_unwell"], r["activity_limitation"]): g
+                for r, g in zip(records, got, strict=True)}  # fmt: skip
+    for (thoughts, danger, fever, limit), row in by_cells.items():
+        if thoughts in ("not sure", "Unsure", "Don't know"):
+            same = by_cells[("yes", danger, fever, limit)]
+            assert {k: v for k, v in row.items() if k not in ("row", "id")} == {
+                k: v for k, v in same.items() if k not in ("row", "id")
+            }
 
 
 # --- 3. an export made for pt-screen 1.x ----------------------------------------------------------------------

@@ -218,6 +218,8 @@ def test_rules_show_json_lists_questions() -> None:
     assert [c["id"] for c in q["pain_areas"]["choices"]][:3] == ["low_back", "mid_back", "neck_shoulder"]
     assert q["age_years"].items() >= {"type": "integer", "min": 0, "max": 120, "required": True}.items()
     assert {"id", "label"} <= set(q["pain_areas"]["choices"][0])
+    assert q["self_harm_thoughts"]["unsure_means_yes"] == {"source": "asq"} and q["self_harm_thoughts"]["unsure"]
+    assert q["night_pain"]["unsure"] and q["night_pain"]["unsure_means_yes"] is None
 
 
 def test_rules_show_table_mentions_every_question() -> None:
@@ -225,6 +227,7 @@ def test_rules_show_table_mentions_every_question() -> None:
     assert result.exit_code == 0, result.output
     for qid in ("age_years", "pain_duration_months", "pain_trend", "self_harm_thoughts", "fear_of_movement"):
         assert qid in result.stdout
+    assert result.stdout.count("'not sure' counts as yes") == 1  # self_harm_thoughts only
 
 
 def test_rules_schema_matches_the_committed_file() -> None:
@@ -292,3 +295,27 @@ def test_choice_labels_match_whatever_the_unicode_form(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["answers"]["areas"] == ["neck"]
+
+
+def test_not_sure_about_self_harm_is_scored_as_yes_and_shown_as_not_sure(tmp_path: Path) -> None:
+    """score: the self-harm question's 'not sure' (in any language) fires its crisis advice, at once and
+    kindly worded, and the follow-up about danger counts; the answer itself is still 'not sure'."""
+    calm = CALM
+    for said, lang in (("not sure", "en"), ("no sé", "es")):
+        path = write(tmp_path, f"a-{lang}.json", json.dumps({**calm, "self_harm_thoughts": said}))
+        result = run("score", path, "--format", "json", "--lang", lang)
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert data["level"] == "emergency" and data["urgency"] == "today"
+        assert [f["id"] for f in data["red_flags"]] == ["self_harm"]
+        assert [f["id"] for f in data["red_flags_not_ruled_out"]] == ["self_harm_danger_now"]
+        assert [m["question"] for m in data["missing"]] == ["self_harm_danger"]
+        assert "self_harm_danger" not in data["skipped"]
+        assert data["answers"]["self_harm_thoughts"] == "unsure" and data["unsure"] == ["self_harm_thoughts"]
+        (used,) = data["red_flags"][0]["answers"]
+        assert used["value"] == "unsure"
+    text = run("score", write(tmp_path, "b.json", json.dumps({**calm, "self_harm_thoughts": "unsure",
+                                                                "self_harm_danger": "no"})))  # fmt: skip
+    assert text.exit_code == 0, text.output
+    assert "even if you are not sure" in " ".join(text.stdout.split())
+    assert "could not be checked" not in text.stdout.lower()  # complete: the danger question was answered

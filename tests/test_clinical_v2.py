@@ -170,10 +170,19 @@ def test_a_1x_answer_file_still_scores(tmp_path: Path) -> None:
 
 
 def test_a_follow_up_under_a_not_sure_parent_is_not_asked(ruleset: Ruleset) -> None:
-    ev = Scorer(ruleset).evaluate(check_answers(ruleset, {**calm(ruleset), "self_harm_thoughts": UNSURE}))
-    assert "self_harm_danger" in ev.skipped and "self_harm_danger" not in ev.missing
-    assert set(ev.red_flags_unknown) == {"self_harm", "self_harm_danger_now"}
+    ev = Scorer(ruleset).evaluate(check_answers(ruleset, {**calm(ruleset), "progressive_weakness": UNSURE}))
+    assert "weakness_fast" in ev.skipped and "weakness_fast" not in ev.missing
+    assert set(ev.red_flags_unknown) == {"weakness_getting_worse", "weakness_getting_worse_fast"}
     assert ev.level == "see_doctor" and ev.unchecked
+
+
+def test_not_sure_about_self_harm_asks_about_danger(ruleset: Ruleset) -> None:
+    """The ASQ counts an unclear answer as a positive screen and then asks about acute risk: 'not sure' to
+    the self-harm question fires its crisis advice and asks the follow-up (unsure_means_yes)."""
+    ev = Scorer(ruleset).evaluate(check_answers(ruleset, {**calm(ruleset), "self_harm_thoughts": UNSURE}))
+    assert "self_harm_danger" not in ev.skipped and "self_harm_danger" in ev.missing
+    assert ev.red_flags == ("self_harm",) and ev.red_flags_unknown == ("self_harm_danger_now",)
+    assert ev.level == "emergency" and not ev.unchecked
 
 
 @pytest.mark.parametrize("word", ["unsure", "Not sure", "don't know", "DONT KNOW", "not  sure"])
@@ -477,6 +486,20 @@ def test_a_resumed_emergency_still_offers_to_take_the_answer_back(ruleset: Rules
     assert MISTAKE in offered[0]
     assert flow.current is not None and flow.current.id == "saddle_numbness"
     assert "saddle_numbness" not in flow.answers
+
+    # a saved 'not sure' to the self-harm question is an emergency answer too (taken as yes): said again
+    # at once on resuming, with the offer to take it back
+    offered.clear()
+    saved = check_answers(ruleset, {**calm(ruleset), "self_harm_thoughts": UNSURE})
+    flow = Flow(ruleset, saved)
+    assert flow.announced == {"self_harm"}
+    assert flow.current is not None and flow.current.id == "self_harm_danger"  # its follow-up comes next
+    q = Questionnaire(flow, Picks())  # type: ignore[arg-type]
+    fired = [rf for rf in ruleset.red_flags if rf.id in flow.announced]
+    q.emergency(fired, asked=q.answered_yes(fired))
+    assert MISTAKE in offered[0]
+    assert flow.current is not None and flow.current.id == "self_harm_thoughts"
+    assert "self_harm_thoughts" not in flow.answers
 
 
 def test_the_recap_after_the_offer_of_a_copy_says_what_to_do_and_how_soon(ruleset: Ruleset) -> None:

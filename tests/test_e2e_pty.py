@@ -55,6 +55,7 @@ SAFETY_ASKED = (  # 42 years old, neck pain for 18 months: the safety questions 
     "When you walk or climb stairs",
     "Is one of your calves",
     "Do you have a fever or chills",
+    "has a joint become hot, swollen",
     "Is your body less able to fight germs",
     "Do you have cancer now",
     "Have you lost weight without trying",
@@ -70,7 +71,7 @@ def test_a_person_answers_through_to_the_result(tmp_path: Path) -> None:
     report = tmp_path / "result.html"
     child = spawn(["screen", "--report", str(report)], tmp_path / "home")
     child.expect("not a diagnosis")
-    child.expect(r"\(1/35\) How old are you")
+    child.expect(r"\(1/36\) How old are you")
     child.send("42" + ENTER)
     yes_no(child, "Are you pregnant", yes=False, safety=False)
     child.expect("How long have you had this pain")
@@ -138,13 +139,13 @@ def test_ctrl_c_in_a_terminal_then_resume(tmp_path: Path) -> None:
 
     child = spawn(["screen", "--resume", "--plain"], home)
     child.expect("Welcome back: 3 answer")
-    child.expect(r"\(4/33\) Where is the pain")  # continues at the first unanswered question
+    child.expect(r"\(4/34\) Where is the pain")  # continues at the first unanswered question
     child.sendline("1")  # lower back
     child.expect("how has the pain changed")
     child.sendline("2")  # the same
     child.expect("Your answer")
     child.sendline("2")
-    for _ in range(18 + 1 + 3):  # 18 safety questions for low back pain at 30, then daily life
+    for _ in range(19 + 1 + 3):  # 19 safety questions for low back pain at 30, then daily life
         child.expect(r"Type a number|Type 1 or 2|Your answer")
         child.sendline("no" if child.after.startswith("Type") else "1")
     child.expect("Show my result")
@@ -178,7 +179,7 @@ def test_not_a_terminal(tmp_path: Path) -> None:
 def test_no_command_in_a_terminal_starts_the_screening(tmp_path: Path) -> None:
     child = spawn([], tmp_path / "home")
     child.expect("not a diagnosis")
-    child.expect(r"\(1/35\) How old are you")
+    child.expect(r"\(1/36\) How old are you")
     child.sendintr()
     child.expect("nothing was saved")
     child.expect(pexpect.EOF)

@@ -502,3 +502,106 @@ def test_the_tools_own_unchecked_wording_speaks_every_declared_language(tmp_path
     assert "see a doctor in the next few days" in steps[-1].get("en")
     assert "médico" in loaded.unchecked.advice.get("es")
     assert all("below" not in str(t.get("en")) for t in (loaded.unchecked.advice, *steps))
+
+
+# --- 'not sure' taken as yes (unsure_means_yes): the self-harm question, after the ASQ --------------------
+
+
+def test_only_the_self_harm_question_takes_not_sure_as_yes(ruleset: Ruleset) -> None:
+    """Declared in the rules, citing the ASQ; every other question's 'not sure' keeps its meaning."""
+    taken = {q.id: q.unsure_source for q in ruleset.questions if q.unsure_yes}
+    assert taken == {"self_harm_thoughts": "asq"}
+
+
+@pytest.mark.parametrize("danger", [None, False, True, "unsure"])
+def test_not_sure_about_self_harm_counts_as_yes(ruleset: Ruleset, danger: Any) -> None:
+    """Skip logic, warning signs and level are those of 'yes' (the follow-up is asked); the answer stays
+    'not sure' in the evaluation, the JSON answers and the unsure list, and is shown so behind the sign."""
+    scorer = Scorer(ruleset)
+    extra = {} if danger is None else {"self_harm_danger": danger}
+    said = check_answers(ruleset, {**CALM, "self_harm_thoughts": "unsure", **extra})
+    yes = check_answers(ruleset, {**CALM, "self_harm_thoughts": True, **extra})
+    ev, ev_yes = scorer.evaluate(said), scorer.evaluate(yes)
+    assert "self_harm_danger" not in ev.skipped
+    assert (ev.level, ev.red_flags, ev.red_flags_unknown, ev.skipped, ev.missing, ev.scores) == (
+        ev_yes.level,
+        ev_yes.red_flags,
+        ev_yes.red_flags_unknown,
+        ev_yes.skipped,
+        ev_yes.missing,
+        ev_yes.scores,
+    )
+    assert ev.level == "emergency" and ev.values["self_harm_thoughts"] is True
+    assert ev.unsure == ev_yes.unsure | {"self_harm_thoughts"}
+    assert ev.red_flags == (("self_harm_danger_now",) if danger is True else ("self_harm",))
+    assert ("self_harm_danger" in ev.missing) == (danger is None)
+    result = explain(ruleset, said).to_dict()
+    assert result["answers"]["self_harm_thoughts"] == "unsure"
+    assert "self_harm_thoughts" in result["unsure"]
+    (fired,) = result["red_flags"]
+    assert {"question": "self_harm_thoughts", "value": "unsure", "shown": "not sure (taken as yes)"} in [
+        {k: a[k] for k in ("question", "value", "shown")} for a in fired["answers"]
+    ]
+    for sign in result["red_flags_not_ruled_out"]:  # only the danger question can leave a sign open
+        assert [a["question"] for a in sign["answers"]] == ["self_harm_danger"]
+    assert "even if you are not sure" in fired["explanation"] or danger is True
+
+
+@pytest.mark.parametrize("question", sorted(SAFETY_BOOLS - {"self_harm_thoughts"}))
+def test_not_sure_on_any_other_safety_question_is_not_known(ruleset: Ruleset, question: str) -> None:
+    """Elsewhere 'not sure' is what a blank is to the rules: the same signs fire and stay open."""
+    scorer = Scorer(ruleset)
+    full = answers(ruleset, **UNSURE_CONTEXT.get(question, {}))
+    said = scorer.evaluate(check_answers(ruleset, {**full, question: "unsure"}))
+    blank = scorer.evaluate(check_answers(ruleset, {k: v for k, v in full.items() if k != question}))
+    assert (said.level, said.red_flags, said.red_flags_unknown, said.skipped) == (
+        blank.level,
+        blank.red_flags,
+        blank.red_flags_unknown,
+        blank.skipped,
+    )
+    assert question not in said.values and question in said.unsure
+
+
+UNSURE_YES_RULES = """
+id: unsure-yes
+version: "1"
+title: Not sure taken as yes
+disclaimer: A test ruleset, not for use with people.
+sources:
+  - {id: test, citation: Test fixture}
+sections:
+  - {id: safety, title: Safety, safety: true}
+questions:
+  - {id: dark, section: safety, type: boolean, unsure_means_yes: {source: test}, text: Dark thoughts?}
+  - {id: hurt, section: safety, type: boolean, text: Hurt?}
+  - {id: plan, section: safety, type: boolean, ask_if: dark, text: A plan?}
+red_flags:
+  - {id: low, when: dark, level: see_doctor, urgency: today, title: Low, message: Talk to someone., source: test}
+criteria:
+  - {id: dark_point, when: dark, title: Dark, explanation: Dark., source: test}
+scores:
+  - {id: items, title: Items, items: [dark, hurt]}
+  - {id: total, title: Total, criteria: all}
+levels:
+  - {id: low_level, title: Low, advice: Rest.}
+  - {id: see_doctor, title: Doctor, advice: See a doctor.}
+outcomes:
+  - {level: low_level, score: total, min: 0}
+examples:
+  - {name: not sure is yes, level: see_doctor, red_flags: [low], open: [], answers: {dark: unsure, hurt: false, plan: false}, scores: {items: 1, total: 1}}
+  - {name: a plain no, level: low_level, red_flags: [], answers: {dark: false, hurt: false}, scores: {items: 0, total: 0}}
+"""
+
+
+def test_not_sure_taken_as_yes_counts_in_scores_and_criteria(tmp_path: Any) -> None:
+    path = tmp_path / "unsure-yes.yaml"
+    path.write_text(UNSURE_YES_RULES, encoding="utf-8")
+    rules = load_ruleset(path)  # its examples pass: 'not sure' to dark is yes to the warning sign and scores
+    scorer = Scorer(rules)
+    ev = scorer.evaluate(check_answers(rules, {"dark": "unsure", "hurt": "unsure", "plan": False}))
+    assert ev.criteria_met == ("dark_point",) and ev.red_flags == ("low",)
+    assert ev.scores["items"] is None  # hurt's 'not sure' is not known: an item left out
+    assert ev.unsure == {"dark", "hurt"}
+    ev = scorer.evaluate(check_answers(rules, {"dark": "unsure", "hurt": True, "plan": False}))
+    assert ev.scores == {"items": 2, "total": 1} and ev.complete

@@ -129,10 +129,12 @@ def test_redcap_safety_questions_are_required_radios_with_not_sure(ruleset: Any)
 
 def test_redcap_skip_logic_of_the_gated_safety_questions() -> None:
     """Hidden while the answer it depends on is blank or 'not sure': a radio's 'unsure' never equals '1',
-    and numbers are guarded against blanks; a required field hidden by branching logic is not asked."""
+    and numbers are guarded against blanks; a required field hidden by branching logic is not asked. The
+    self-harm question's 'not sure' counts as yes (unsure_means_yes, after the ASQ): its follow-up is shown
+    for 'unsure' too."""
     logic = {r["Variable / Field Name"]: r[LOGIC] for r in dictionary()}
     assert logic["weakness_fast"] == "[progressive_weakness] = '1'"
-    assert logic["self_harm_danger"] == "[self_harm_thoughts] = '1'"
+    assert logic["self_harm_danger"] == "[self_harm_thoughts] = '1' or [self_harm_thoughts] = 'unsure'"
     assert logic["jaw_scalp_headache"] == "[age_years] <> '' and [age_years] >= 50"
     assert logic["fracture_risk"] == (
         "[pain_duration_months] <> '' and [minor_trauma] = '1' and [pain_duration_months] <= 3"
@@ -393,20 +395,22 @@ def test_questionnaire_enable_when() -> None:
 
 def test_questionnaire_enable_when_on_a_not_sure_parent() -> None:
     """The parent is a choice of yes/no/unsure, so the condition is answerCoding 'yes' (answerBoolean
-    would never match a Coding, and the follow-up would never be asked)."""
+    would never match a Coding, and the follow-up would never be asked); where the parent's 'not sure'
+    counts as yes (self_harm_thoughts, after the ASQ), 'yes' or 'unsure' (enableBehavior any)."""
     items = _items(_questionnaire()[0])
     system = "urn:stm-screen:choices:pt-screen"
-    for qid, parent in (
-        ("weakness_fast", "progressive_weakness"),
-        ("self_harm_danger", "self_harm_thoughts"),
-    ):
-        assert items[qid]["enableWhen"] == [
-            {
-                "question": parent,
-                "operator": "=",
-                "answerCoding": {"system": f"{system}:{parent}", "code": "yes"},
-            }
-        ]
+    parent = "progressive_weakness"
+    assert items["weakness_fast"]["enableWhen"] == [
+        {"question": parent, "operator": "=", "answerCoding": {"system": f"{system}:{parent}", "code": "yes"}}
+    ]
+    assert "enableBehavior" not in items["weakness_fast"]
+    parent = "self_harm_thoughts"
+    assert items["self_harm_danger"]["enableWhen"] == [
+        {"question": parent, "operator": "=", "answerCoding": {"system": f"{system}:{parent}", "code": code}}
+        for code in ("yes", "unsure")
+    ]
+    assert items["self_harm_danger"]["enableBehavior"] == "any"
+    for qid in ("weakness_fast", "self_harm_danger"):
         assert items[qid]["required"] is True
     assert items["fracture_risk"]["enableWhen"] == [
         {

@@ -463,6 +463,8 @@ questions:
     text: How?
     choices: [{id: fall, label: A fall}, {id: lift, label: Lifting}]
   - {id: count, section: safety, type: integer, min: 0, max: 9, text: How many times?}
+  # 'not sure' counts as yes here (unsure_means_yes): it asks what 'yes' asks, never what 'no' asks
+  - {id: dark, section: safety, type: boolean, unsure_means_yes: {source: test}, text: Dark thoughts?}
   - {id: after_hurt, section: more, type: boolean, text: After the injury?, ask_if: hurt}
   - {id: not_hurt, section: more, type: boolean, text: No injury?, ask_if: not hurt}
   - {id: hurt_ne, section: more, type: boolean, text: Not hurt (!=)?, ask_if: "hurt != True"}
@@ -483,8 +485,21 @@ questions:
   - {id: back_began, section: more, type: boolean, text: Back began?, ask_if: "'back' in areas and months >= 3 and age - months / 12 < 45"}
   - {id: count_ok, section: more, type: boolean, text: Count?, ask_if: "count >= 2"}
   - {id: hurt_and_not, section: more, type: boolean, text: Hurt and not lift?, ask_if: "hurt and not how == 'lift'"}
+  - {id: after_dark, section: more, type: boolean, text: After dark?, ask_if: dark}
+  - {id: not_dark, section: more, type: boolean, text: Not dark?, ask_if: not dark}
+  - {id: dark_ne, section: more, type: boolean, text: Dark != True?, ask_if: "dark != True"}
+  - {id: dark_eq, section: more, type: boolean, text: Dark == True?, ask_if: "dark == True"}
+  - {id: dark_false, section: more, type: boolean, text: Dark is false?, ask_if: "dark == False"}
+  - {id: dark_or_hurt, section: more, type: boolean, text: Dark or hurt?, ask_if: dark or hurt}
+  - {id: dark_and_lift, section: more, type: boolean, text: Dark and lift?, ask_if: "dark and how == 'lift'"}
+  - {id: dark_not_fall, section: more, type: boolean, text: Dark and not a fall?, ask_if: "dark and how != 'fall'"}
+  - {id: dark_is_hurt, section: more, type: boolean, text: Dark as hurt?, ask_if: "dark == hurt"}
+  - {id: dark_not_hurt, section: more, type: boolean, text: Dark unlike hurt?, ask_if: "dark != hurt"}
+  - {id: dark_old, section: more, type: boolean, text: Dark and old?, ask_if: "dark and age * 2 > 100"}
+  - {id: after_after_dark, section: more, type: boolean, text: Chained?, ask_if: "after_dark or not dark"}
 red_flags:
   - {id: injured, when: hurt, level: see_doctor, urgency: today, title: Injured, message: See a doctor today., source: test}
+  - {id: low, when: dark, level: see_doctor, urgency: today, title: Low, message: Talk to someone today., source: test}
 criteria:
   - {id: long, when: months >= 3, title: Long, explanation: It has lasted., source: test}
 scores:
@@ -553,6 +568,28 @@ def test_every_unsure_parent_combination(unsure_forms: Forms, hurt: Any, how: An
         for months in (None, 0, 2.5, 3, 6, 12, 24):
             answers = {"age": age, "months": months, "areas": ["back"], "hurt": hurt, "how": how, "count": 2}
             agree(ruleset, questionnaire, fields, answers)
+
+
+@pytest.mark.parametrize("dark", [True, False, UNSURE, None])
+@pytest.mark.parametrize("hurt", [True, False, UNSURE, None])
+@pytest.mark.parametrize("how", ["fall", "lift", UNSURE, None])
+def test_not_sure_taken_as_yes_in_every_form(unsure_forms: Forms, dark: Any, hurt: Any, how: Any) -> None:
+    """A question whose 'not sure' counts as yes (unsure_means_yes): each form shows exactly what the
+    scorer and the questionnaire ask, for each value of it and of the 'not sure' questions it is compared
+    with; 'not sure' asks what 'yes' asks, and 'not sure' to the others still counts as not known."""
+    ruleset, questionnaire, fields = unsure_forms
+    scorer = Scorer(ruleset)
+    for age in (None, 40, 51):
+        for after in (None, True, False):
+            answers = {"age": age, "dark": dark, "hurt": hurt, "how": how, "after_dark": after, "count": 2}
+            agree(ruleset, questionnaire, fields, answers)
+    base = {"age": 51, "hurt": hurt, "how": how, "after_dark": True}
+    said = scorer.visible(canonical({**base, "dark": dark}))[1]
+    as_yes = scorer.visible(canonical({**base, "dark": True if dark == UNSURE else dark}))[1]
+    assert said == as_yes
+    if hurt == UNSURE:  # another 'not sure' never counts as yes: only what 'hurt' alone decides is asked
+        assert "dark_is_hurt" in said and "dark_not_hurt" in said
+        assert scorer.evaluate(canonical({**base, "dark": False})).red_flags_unknown == ("injured",)
 
 
 # --- chained skip logic: questions gated on questions that are gated themselves --------------------------

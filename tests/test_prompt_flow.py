@@ -24,18 +24,18 @@ def skip_rules():  # type: ignore[no-untyped-def]
 def test_starts_at_first_question_and_counts(ruleset) -> None:  # type: ignore[no-untyped-def]
     flow = Flow(ruleset)
     assert flow.current is not None and flow.current.id == "age_years" and flow.current.required
-    assert flow.position() == (1, 35)  # 9 gated questions may still apply: counted until ruled out
+    assert flow.position() == (1, 36)  # 9 gated questions may still apply: counted until ruled out
     flow.answer(35)
     assert flow.current is not None and flow.current.id == "pregnant"  # asked at 12 to 60
-    assert flow.position() == (2, 34)  # pregnancy applies at 35; its own follow-ups are ruled out
+    assert flow.position() == (2, 35)  # pregnancy applies at 35; its own follow-ups are ruled out
     flow.answer(False)
     assert flow.current is not None and flow.current.id == "pain_duration_months"
-    assert flow.position() == (3, 34)
+    assert flow.position() == (3, 35)
     flow.answer(12)
     assert flow.current is not None and flow.current.id == "pain_areas"
     flow.answer(frozenset({"low_back"}))  # low back, 12 months, began at 34: infection and stiffness apply
     assert flow.current is not None and flow.current.id == "pain_trend"
-    assert flow.position() == (5, 31)  # the count never grows: it shrinks as answers rule follow-ups out
+    assert flow.position() == (5, 32)  # the count never grows: it shrinks as answers rule follow-ups out
 
 
 def test_pregnancy_is_not_asked_outside_its_ages(ruleset) -> None:  # type: ignore[no-untyped-def]
@@ -98,6 +98,35 @@ def test_a_not_sure_parent_hides_its_follow_up(ruleset) -> None:  # type: ignore
     assert flow.default(flow.current) == "unsure"
     flow.answer(True)
     assert flow.current is not None and flow.current.id == "weakness_fast"
+
+
+def test_not_sure_about_self_harm_asks_the_follow_up_and_is_an_emergency_at_once(ruleset) -> None:  # type: ignore[no-untyped-def]
+    """unsure_means_yes (the ASQ): 'not sure' is announced as the emergency 'yes' is, the follow-up is asked
+    next, and the review shows the answer as it was given."""
+    from stm_screen.core.answers import describe
+
+    flow = Flow(ruleset)
+    flow.answer(40)
+    flow.answer(False)
+    flow.answer(1)
+    flow.answer(frozenset({"tendon"}))
+    while flow.current is not None and flow.current.id != "self_harm_thoughts":
+        flow.answer(
+            "same" if flow.current.type == "choice" else (False if flow.current.type == "boolean" else 2)
+        )
+    before = flow.position()[1]
+    fired = flow.answer(UNSURE)
+    assert [rf.id for rf in fired] == ["self_harm"]  # said at once
+    assert flow.current is not None and flow.current.id == "self_harm_danger"
+    assert flow.position()[1] == before  # the follow-up was counted while it might apply
+    assert [rf.id for rf in flow.answer(True)] == ["self_harm_danger_now"]
+    line = next(r for r in flow.review() if r.question.id == "self_harm_thoughts")
+    assert line.value == UNSURE and describe(line.question, line.value) == "not sure"
+    flow.back()
+    flow.back()
+    assert flow.current is not None and flow.current.id == "self_harm_thoughts"
+    assert flow.answer(False) == []  # no: the follow-up no longer applies, and its answer is dropped
+    assert "self_harm_danger" not in flow.answers and flow.current.id != "self_harm_danger"
 
 
 def test_skip_logic_skips_when_condition_false(skip_rules) -> None:  # type: ignore[no-untyped-def]
@@ -178,7 +207,7 @@ def test_restored_answers_continue_at_first_unanswered(ruleset) -> None:  # type
         },
     )
     assert flow.current is not None and flow.current.id == "bladder_bowel_change"
-    assert flow.position() == (7, 31)
+    assert flow.position() == (7, 32)
 
 
 def test_see_doctor_flags_do_not_interrupt(ruleset) -> None:  # type: ignore[no-untyped-def]

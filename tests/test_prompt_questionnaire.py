@@ -375,19 +375,59 @@ def test_an_emergency_answer_given_by_mistake_goes_back_to_the_question(
 
 
 def test_a_not_sure_parent_hides_its_follow_up(drive: Any, ruleset: Any, tmp_path: Path) -> None:
-    answers = {**CALM, "self_harm_thoughts": UNSURE, "self_harm_danger": False}
-    keys = keys_for(ruleset, answers)  # self_harm_danger is not asked: the next keys answer daily life
+    answers = {**CALM, "progressive_weakness": UNSURE, "weakness_fast": False}
+    keys = keys_for(ruleset, answers)  # weakness_fast is not asked: the next keys answer the next question
     assert keys.count(ENTER) == keys_for(ruleset, CALM).count(ENTER)
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report)
+    assert run.code == 0, run.err
+    data = json.loads(report.read_text())
+    assert "weakness_fast" not in data["answers"] and data["answers"]["progressive_weakness"] == "unsure"
+    assert "weakness_fast" in data["skipped"]
+    assert data["level"] == "see_doctor" and data["red_flags"] == []
+    assert "weakness_getting_worse" in [f["id"] for f in data["red_flags_not_ruled_out"]]
+    assert "Please read this now" not in run.out  # not sure is not an emergency answer here
+    assert data == expected_json(ruleset, answers)
+
+
+def test_not_sure_about_self_harm_is_acted_on_at_once_and_asks_about_danger(
+    drive: Any, ruleset: Any, tmp_path: Path
+) -> None:
+    """The ASQ counts an unclear answer as a positive screen (unsure_means_yes): 'Not sure' shows the crisis
+    advice at once, then the danger question is asked; the answer stays 'not sure' in the report (the review
+    screen: tests/test_prompt_flow.py)."""
+    answers = {**CALM, "self_harm_thoughts": UNSURE, "self_harm_danger": False}
+    keys = keys_for(ruleset, answers, until="self_harm_thoughts") + "2" + ENTER  # 2) finish the questions
+    keys += keys_for(ruleset, answers, after="self_harm_thoughts")  # the danger question first
+    assert keys.count(ENTER) == keys_for(ruleset, CALM).count(ENTER) + 2
     report = tmp_path / "r.json"
     run = drive(keys, report=report, country="US")
     assert run.code == 0, run.err
+    urgent = run.out.index("Please read this now: Thoughts of being better off dead")
+    assert "988" in run.out[urgent:] and "even if you are not sure" in run.out[urgent:]
+    assert urgent < run.out.index("Do you think you might act on these thoughts soon")
     data = json.loads(report.read_text())
-    assert "self_harm_danger" not in data["answers"] and data["answers"]["self_harm_thoughts"] == "unsure"
-    assert "self_harm_danger" in data["skipped"]
-    assert data["level"] == "see_doctor" and data["red_flags"] == []
-    assert "self_harm" in [f["id"] for f in data["red_flags_not_ruled_out"]]
-    assert "Please read this now" not in run.out  # not sure is not an emergency answer
+    assert data["answers"]["self_harm_thoughts"] == "unsure" and data["answers"]["self_harm_danger"] is False
+    assert data["unsure"] == ["self_harm_thoughts"] and "self_harm_danger" not in data["skipped"]
+    assert data["level"] == "emergency" and [f["id"] for f in data["red_flags"]] == ["self_harm"]
+    assert data["red_flags_not_ruled_out"] == []
     assert data == expected_json(ruleset, answers, country="US")
+
+
+def test_not_sure_about_self_harm_then_danger_is_an_emergency_now(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    answers = {**CALM, "self_harm_thoughts": UNSURE, "self_harm_danger": True}
+    keys = keys_for(ruleset, answers, until="self_harm_thoughts") + "2" + ENTER  # finish the questions
+    keys += keys_for(ruleset, answers, after="self_harm_thoughts", until="self_harm_danger")
+    keys += "1" + ENTER  # the second emergency: stop here
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report, country="US")
+    assert run.code == 0, run.err
+    assert run.out.count("Please read this now") == 2
+    assert "Please read this now: You might act on thoughts of hurting yourself" in run.out
+    data = json.loads(report.read_text())
+    assert data["level"] == "emergency" and data["urgency"] == "now"
+    assert [f["id"] for f in data["red_flags"]] == ["self_harm_danger_now"]
+    assert data["answers"]["self_harm_thoughts"] == "unsure"
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def test_what_was_wrong_with_an_answer_goes_once_it_is_answered(tmp_path: Path) 
     term.settle()
     screen = term.display()
     assert "not a number" not in screen and "Sorry" not in screen
-    assert "? (1/35) How old are you? 40" in screen
+    assert "? (1/36) How old are you? 40" in screen
     term.send(CTRL_C)
     assert term.finish() == 130
 
@@ -245,7 +245,7 @@ def test_keys_typed_ahead_leave_nothing_on_screen_and_the_terminal_echoes_again_
     term.settle()
     stray = [row for row in rows(term) if row.strip().isdigit() or not row.strip(" \x1b[B")]
     assert not stray, stray
-    assert "? (3/34) How long have you had this pain, in months? 1" in term.display()
+    assert "? (3/35) How long have you had this pain, in months? 1" in term.display()
     term.send(CTRL_C)
     assert term.finish() == 130
 
@@ -399,7 +399,7 @@ def test_going_back_shows_the_question_once_not_beside_its_old_answer(tmp_path: 
     screen = term.display()
     assert screen.count("Where is the pain") == 1
     assert "Lower back, Upper or middle back" in screen
-    assert "? (3/34) How long have you had this pain, in months? 6" in screen  # the answer before stays
+    assert "? (3/35) How long have you had this pain, in months? 6" in screen  # the answer before stays
     term.send(CTRL_C)
     assert term.finish() == 130
 

@@ -285,3 +285,37 @@ def test_folder_ruleset_points_into_each_file(tmp_path: Path) -> None:
     (folder / "10-criteria.yaml").write_text("criteria:\n" + rest, encoding="utf-8")
     rs = load_ruleset(folder)
     assert [c.id for c in rs.criteria] == ["long", "stiff"]
+
+
+@pytest.mark.parametrize(
+    ("where", "line", "fragment"),
+    [
+        # a number question
+        ("    unit: months\n", 15, "only a yes/no question can take 'not sure' as yes; this one is number"),
+        # a yes/no question outside a safety section: it does not offer 'not sure'
+        ("    text: Stiff?\n", 19, "this question does not offer 'not sure'"),
+        # a multiple-choice question
+        ("    text: Where?\n", 22, "only a yes/no question can take 'not sure' as yes; this one is multi choice"),
+    ],
+)
+def test_unsure_means_yes_is_refused_where_not_sure_is_not_a_yes_no_answer(
+    tmp_path: Path, where: str, line: int, fragment: str
+) -> None:
+    path = write(tmp_path, mutate(where, where + "    unsure_means_yes: {source: test}\n"))
+    assert_problem(problems(path), path, line, fragment)
+
+
+def test_unsure_means_yes_names_a_known_source(tmp_path: Path) -> None:
+    path = write(tmp_path, mutate("    text: Fever?\n", "    text: Fever?\n    unsure_means_yes:\n      source: tset\n"))
+    assert_problem(problems(path), path, 36, "unknown source 'tset' (did you mean 'test'?)")
+    path = write(tmp_path, mutate("    text: Fever?\n", "    text: Fever?\n    unsure_means_yes: yes\n"), "b.yaml")
+    lines = problems(path)
+    assert_problem(lines, path, 35, "unsure_means_yes: must be a mapping of keys (source), not true")
+    assert not any("quotes" in x for x in lines)  # a mapping is wanted: quoting the word would not do
+    # where it belongs (a yes/no safety question, a known source) the rules load, and the CLI agrees
+    path = write(tmp_path, mutate("    text: Fever?\n", "    text: Fever?\n    unsure_means_yes: {source: test}\n"), "c.yaml")
+    fever = load_ruleset(path).by_id["fever"]
+    assert fever.unsure_yes and fever.unsure_source == "test"
+    assert not load_ruleset(path).by_id["stiff"].unsure_yes
+    result = CliRunner().invoke(app, ["rules", "check", str(path)])
+    assert result.exit_code == 0, result.output

@@ -25,7 +25,7 @@ from typing import Any
 from stm_screen.batch.columns import Plan, Target
 from stm_screen.core.answers import Answer, AnswerValueError
 from stm_screen.core.conditions import Condition, ConditionError, NameInfo, compile_condition
-from stm_screen.core.engine import Scorer
+from stm_screen.core.engine import Scorer, known_answer
 from stm_screen.core.explain import URGENCY_ORDER
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import printable
@@ -495,17 +495,20 @@ class RecordScorer:
         return tok_opt
 
     def _sig(self, qid: str, value: Answer | None, atoms: tuple[Condition, ...]) -> Hashable:
-        """What the atoms over this question alone make of an answer. 'not sure' is not known to
-        conditions (as a blank), but it is an answer: a class of its own."""
+        """What the atoms over this question alone make of an answer, as conditions see it
+        (:func:`known_answer`: 'not sure' is not known, as a blank, or yes where the question takes it so);
+        'not sure' is an answer all the same: a class of its own."""
         unsure = value == UNSURE and qid in self._unsure
-        answers = {} if value is None or unsure else {qid: value}
+        known = None if value is None else known_answer(self.ruleset.by_id[qid], value)
+        answers = {} if known is None else {qid: known}
         return (value is None, unsure, *(c.evaluate(answers) for c in atoms))
 
     def _known(self, i: int, tok: int) -> Answer | None:
+        """A token's answer as conditions see it (see :func:`known_answer`)."""
         value = self._values[i][tok]
-        if value == UNSURE and self.targets[i].question.id in self._unsure:
+        if value is None:
             return None
-        return value
+        return known_answer(self.targets[i].question, value)
 
     def _rep(self, c: int, mtoks: tuple[int, ...]) -> tuple[int, ...]:
         """The representative tokens of a group of tied columns: the first seen of their class (the

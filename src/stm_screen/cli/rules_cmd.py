@@ -118,6 +118,8 @@ def _question(q: Question) -> dict[str, Any]:
         "safety": q.safety,
         "required": q.required,
         "ask_if": q.ask_if.source if q.ask_if else None,
+        "unsure": q.unsure,
+        "unsure_means_yes": {"source": q.unsure_source} if q.unsure_yes else None,
     }
     return out
 
@@ -308,7 +310,10 @@ def show(path: str | None, fmt: str, with_modules: str | None = None, lang: str 
     for q in ruleset.questions:
         extra = " " + _("[safety]") if q.safety else ""
         cond = "\n" + _("(asked if {condition})").format(condition=q.ask_if.source) if q.ask_if else ""
-        questions.add_row(Text(q.id), Text(f"{q.text}{extra}{cond}"), Text(allowed(q)))
+        takes = allowed(q)
+        if q.unsure_yes:
+            takes = _("{allowed} ('not sure' counts as yes)").format(allowed=takes)
+        questions.add_row(Text(q.id), Text(f"{q.text}{extra}{cond}"), Text(takes))
     console.print(questions)
     flags = Table(
         "id", _("when"), _("level"), _("source"), title=_("Warning signs (override everything else)")

@@ -41,7 +41,7 @@ class Evaluation(NamedTuple):
     criteria_unknown: tuple[str, ...]
     scores: Mapping[str, float | None]
     missing: tuple[str, ...]  # questions that would be asked but have no answer
-    unsure: frozenset[str] = frozenset()  # questions answered 'not sure'
+    unsure: frozenset[str] = frozenset()  # questions asked and answered 'not sure' (taken as yes or not)
     unchecked: bool = False  # the level is the ruleset's 'unchecked' one: a warning sign was left open
     pt_level: str | None = None  # what the outcomes alone give (the level without any warning sign)
     outcome: int | None = None  # index of the outcome that gave pt_level
@@ -90,17 +90,24 @@ class Scorer:
         self._feeds = tuple((f.question, f.when, f.module) for f in ruleset.feeds)
         self._outcomes = ruleset.outcomes
         self._question_ids = tuple(q.id for q in ruleset.questions)
-        self._unsure_ids = frozenset(q.id for q in ruleset.questions if q.unsure)
+        self._unsure_ids = {q.id: q for q in ruleset.questions if q.unsure}
         self._unchecked = ruleset.unchecked
 
     def rank(self, level: str | None) -> int:
         return -1 if level is None else self._rank[level]
 
     def known(self, answers: Mapping[str, Answer]) -> Mapping[str, Answer]:
-        """The answers as conditions see them: 'not sure' is not known, so it is left out."""
+        """The answers as conditions see them (see :func:`known_answer`): 'not sure' is not known, so it is
+        left out, except where the question takes it as yes (``unsure_means_yes``)."""
         if not self._unsure_ids or not any(v == UNSURE for k, v in answers.items() if k in self._unsure_ids):
             return answers
-        return {k: v for k, v in answers.items() if not (v == UNSURE and k in self._unsure_ids)}
+        out: dict[str, Answer] = {}
+        for k, v in answers.items():
+            q = self._unsure_ids.get(k)
+            value = v if q is None else known_answer(q, v)
+            if value is not None:
+                out[k] = value
+        return out
 
     def asked(self, q: Question, answers: Mapping[str, Answer]) -> bool:
         """Whether a question is asked: only when its ask_if is true (see :meth:`visible`)."""
@@ -277,6 +284,18 @@ class Scorer:
             bands=bands,
             fed=fed,
         )
+
+
+def known_answer(q: Question, value: Answer | None) -> Answer | None:
+    """An answer as conditions see it: the one place where 'not sure' gets its meaning. It is not known
+    (None, as a blank) for a question that offers it, except that a yes/no question with
+    ``unsure_means_yes`` takes it as yes (the ASQ counts an unclear answer to its suicide-risk questions as a
+    positive screen). Skip logic, warning signs, criteria and scores all see this value; the answer itself
+    stays 'not sure' (``Evaluation.unsure``, the review screen, JSON ``answers``). ``Scorer.known`` and the
+    batch scorer's classes of answers both come here."""
+    if value == UNSURE and q.unsure:
+        return True if q.unsure_yes else None
+    return value
 
 
 def outcome_index(

@@ -140,7 +140,8 @@ class Result(NamedTuple):
     tool_version: str
     urgency: str | None = None  # how soon to act: the most urgent of the warning signs that fired
     unchecked: bool = False  # a warning sign could not be ruled out, and that set the level
-    unsure: list[str] = []  # questions answered 'not sure'
+    # questions asked and answered 'not sure' (those whose 'not sure' counts as yes too: unsure_means_yes)
+    unsure: list[str] = []
     pt_level: str | None = None  # for clinicians: what the physical-therapy rules alone give
     reason: Finding | None = None  # the outcome rule that gave pt_level, when it explains itself
     contacts: dict[str, Any] = {}
@@ -186,11 +187,16 @@ def _used(
     values: Mapping[str, Answer],
     lang: str | None,
     fed: Mapping[str, str] | None = None,
+    unsure: frozenset[str] = frozenset(),
 ) -> list[AnswerUsed]:
     """The answers a condition looked at, in question order. A question an instrument answered yes (see
-    ``feeds``) is shown by the instrument's question and answer that did it."""
+    ``feeds``) is shown by the instrument's question and answer that did it; one answered 'not sure' that
+    it takes as yes (``unsure_means_yes``, in ``unsure``) is shown as what the person said."""
     used = []
     for q in ruleset.questions:  # question order, not set order: deterministic
+        if q.id in cond.names and q.id in unsure and q.unsure_yes:
+            used.append(AnswerUsed(q.id, q.text.get(lang), UNSURE, _("not sure (taken as yes)")))
+            continue
         if q.id in cond.names and q.id in values:
             source = fed.get(q.id) if fed else None
             if source and source in values and source in ruleset.by_id:
@@ -359,6 +365,8 @@ def _left_open(ruleset: Ruleset, cond: Condition, ev: Evaluation, lang: str | No
     for q in ruleset.questions:
         if q.id not in cond.names:
             continue
+        if q.id in ev.unsure and q.unsure_yes:  # 'not sure' taken as yes is known: it leaves nothing open
+            continue
         if q.id in ev.unsure:
             out.append(AnswerUsed(q.id, q.text.get(lang), UNSURE, _("not sure")))
         elif q.id in ev.missing or (q.id not in ev.values and q.id not in ev.skipped):
@@ -390,7 +398,7 @@ def explain(
         used = (
             _left_open(ruleset, rf.when, ev, lang)
             if left_open
-            else _used(ruleset, rf.when, values, lang, ev.fed)
+            else _used(ruleset, rf.when, values, lang, ev.fed, ev.unsure)
         )
         return Finding(
             rf.id,
@@ -403,7 +411,7 @@ def explain(
         )
 
     def criterion(c: Criterion, with_answers: bool = True) -> Finding:
-        used = _used(ruleset, c.when, values, lang) if with_answers else []
+        used = _used(ruleset, c.when, values, lang, unsure=ev.unsure) if with_answers else []
         return Finding(
             c.id, c.title.get(lang), c.explanation.get(lang), _source(c.source), used, points=c.points
         )
@@ -452,7 +460,7 @@ def explain(
         chosen = ruleset.outcomes[ev.outcome]
         if str(chosen.explanation):
             src = {} if chosen.source is None else _source(chosen.source)
-            used = [] if chosen.when is None else _used(ruleset, chosen.when, values, lang)
+            used = [] if chosen.when is None else _used(ruleset, chosen.when, values, lang, unsure=ev.unsure)
             reason = Finding(f"outcome_{ev.outcome + 1}", "", say(chosen.explanation.get(lang)), src, used)
     answered = {**values, **dict.fromkeys(ev.unsure, UNSURE)}
     return Result(

@@ -99,6 +99,14 @@ RECORDS: dict[str, dict[str, F]] = {
             doc="Offer 'not sure' as an answer ('unsure' in files); it counts as not known, so a warning "
             "sign that depends on it could not be ruled out. Default: yes in a safety section",
         ),
+        "unsure_means_yes": F(
+            "record",
+            of="UnsureMeansYes",
+            doc="Yes/no questions that offer 'not sure' only: 'not sure' is taken as yes for skip logic, "
+            "warning signs and scores (as the ASQ counts an unclear answer as a positive screen), while the "
+            "answer is still recorded and shown as 'not sure'. Give the source that says so: "
+            "{source: asq}",
+        ),
         "item": F(
             "version", doc="The item's number on the published instrument, e.g. 9 (shown as 'PEG item 1')"
         ),
@@ -113,6 +121,11 @@ RECORDS: dict[str, dict[str, F]] = {
             of="id",
             doc="Choice questions: in item scores the answer counts 1 when it is one of these choices, 0 for "
             "the others (e.g. STarT Back item 9)",
+        ),
+    },
+    "UnsureMeansYes": {
+        "source": F(
+            "id", True, doc="The id of an entry in 'sources' that counts 'not sure' as yes for this question"
         ),
     },
     "RedFlag": {
@@ -429,12 +442,9 @@ class _Validator:
     def record(self, name: str, data: object, path: Path) -> Rec | None:
         spec = RECORDS[name]
         if not isinstance(data, Mapping):
-            self.bad(
-                path,
-                _("must be a mapping of keys ({keys}), not {got}").format(
-                    keys=", ".join(spec), got=_kind_word(data)
-                ),
-            )
+            # true or false here is no word YAML took for a boolean: no advice to quote it
+            got = str(data).lower() if isinstance(data, bool) else _kind_word(data)
+            self.bad(path, _("must be a mapping of keys ({keys}), not {got}").format(keys=", ".join(spec), got=got))
             return None
         out: dict[str, Any] = {}
         for key in data:

@@ -112,7 +112,9 @@ class Question(NamedTuple):
     section: str | None
     required: bool
     safety: bool  # asked in a safety section or referred to by a red flag
-    unsure: bool = False  # 'not sure' is an answer (it counts as not known)
+    unsure: bool = False  # 'not sure' is an answer (it counts as not known, unless unsure_yes)
+    unsure_yes: bool = False  # 'not sure' is taken as yes (unsure_means_yes; boolean questions that offer it)
+    unsure_source: str | None = None  # the source that says so
     item: str | None = None  # the item's number on the published instrument
     reverse: bool = False  # scored (max + min) - value in item scores
     counts: frozenset[str] | None = None  # choices that score 1 (the others 0) in item scores
@@ -508,6 +510,7 @@ class _Compiler:
                         where=self.label(path), unsure=UNSURE
                     ),
                 )
+            unsure_yes = self.unsure_means_yes(path, q, unsure, raw)
             section = q.section
             if section is None and module is not None and sections:
                 section = next(iter(sections))  # a module's questions are asked in its own section
@@ -538,6 +541,8 @@ class _Compiler:
                     required=q.required,
                     safety=in_safety,
                     unsure=unsure,
+                    unsure_yes=unsure_yes is not None,
+                    unsure_source=unsure_yes,
                     item=q.item,
                     reverse=q.reverse,
                     counts=None if q.counts is None else frozenset(q.counts),
@@ -549,6 +554,40 @@ class _Compiler:
                 )
             )
         return questions, all_names
+
+    def unsure_means_yes(self, path: Path, q: m.Rec, unsure: bool, raw: m.Rec) -> str | None:
+        """The source id of a question's ``unsure_means_yes`` (None: 'not sure' is not known, as usual).
+        Only a yes/no question that offers 'not sure' may take it as yes: anywhere else it is refused."""
+        given = q.unsure_means_yes
+        if given is None:
+            return None
+        where = (*path, "unsure_means_yes")
+        if q.type != "boolean":
+            self.problem(
+                where,
+                _("{where}: only a yes/no question can take 'not sure' as yes; this one is {kind}").format(
+                    where=self.label(where), kind=q.type.replace("_", " ")
+                ),
+            )
+            return None
+        if not unsure:
+            self.problem(
+                where,
+                _(
+                    "{where}: this question does not offer 'not sure' (it is not in a safety section, or says unsure: false), so 'not sure' cannot be taken as yes; add unsure: true or drop this"
+                ).format(where=self.label(where)),
+            )
+            return None
+        ids = [s.id for s in raw.sources]
+        if given.source not in ids:
+            self.problem(
+                (*where, "source"),
+                _("{where}: unknown source '{ident}'{hint}").format(
+                    where=self.label((*where, "source")), ident=given.source, hint=suggest(given.source, ids)
+                ),
+            )
+            return None
+        return str(given.source)
 
     def build(self, raw: m.Rec, sha256: str, origin: str, modules: Sequence[Module] = ()) -> Ruleset | None:
         langs = list(raw.languages) or ["en"]

@@ -22,6 +22,12 @@ and no), which 'not sure' never matches; any other comparison that 'not sure' co
 arithmetic) is guarded with ``[c] <> 'unsure'`` in REDCap, an ``!= unsure`` entry in ``enableWhen``, and by
 leaving the ``unsure`` answer out (``.where(code != 'unsure')``) in FHIRPath.
 
+A yes/no question whose 'not sure' counts as yes (``unsure_means_yes``) is the one exception: there 'not
+sure' is known, and is yes. ``x == True`` is written as ``x = yes or x = unsure`` (REDCap ``[x] = '1' or
+[x] = 'unsure'``, two ``enableWhen`` entries under ``any``, ``code = 'yes' or code = 'unsure'`` in
+FHIRPath), ``x == False`` stays ``= no``, and a comparison of two yes/no questions is spelt out the same
+way (``a == b`` as ``a and b or not a and not b``).
+
 An atom that is false where stm-screen says unknown never changes whether a question is shown: ``and`` and
 ``or`` only move towards true when an atom does, so the guards only have to keep atoms from being true.
 """
@@ -183,7 +189,8 @@ def _nnf(node: ast.expr, negate: bool, qs: Mapping[str, Question]) -> Node:  # n
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return _nnf(node.operand, not negate, qs)
     if isinstance(node, ast.Name):
-        return Compare(node.id, "==", not negate)
+        named = Compare(node.id, "==", not negate)
+        return _atom(named, qs) if node.id in qs else named
     if isinstance(node, ast.Compare):
         pairs: list[Node] = []
         left = node.left
@@ -241,14 +248,39 @@ def _compare(
         return _atom(Compare(left.id, sym, _literal(right)), qs)
     if isinstance(right, ast.Name) and right.id in qs and _is_literal(left):
         return _atom(Compare(right.id, _MIRROR[sym], _literal(left)), qs)
+    if (
+        sym in ("==", "!=")
+        and isinstance(left, ast.Name)
+        and isinstance(right, ast.Name)
+        and left.id in qs
+        and right.id in qs
+        and qs[left.id].type == qs[right.id].type == "boolean"
+        and (takes_unsure_as_yes(qs[left.id]) or takes_unsure_as_yes(qs[right.id]))
+    ):
+        # a == b: both yes or both no (a != b: one of each); each side then reads 'not sure' as it means
+        a, b = left.id, right.id
+        pairs = ((True, True), (False, False)) if sym == "==" else ((True, False), (False, True))
+        both = [
+            _group("and", [_atom(Compare(a, "==", x), qs), _atom(Compare(b, "==", y), qs)]) for x, y in pairs
+        ]
+        return _group("or", both)
     return Expr(left, sym, right)
 
 
-def _atom(node: Compare, qs: Mapping[str, Question]) -> Compare:
+def takes_unsure_as_yes(q: Question) -> bool:
+    """A yes/no question whose 'not sure' counts as yes (``unsure_means_yes``), in a form that offers it."""
+    return q.unsure_yes and offers_unsure(q)
+
+
+def _atom(node: Compare, qs: Mapping[str, Question]) -> Node:
     """A yes/no comparison as ``= yes`` or ``= no``: its only known answers are yes and no, so ``!= yes``
-    means ``= no``, and neither a blank nor 'not sure' matches it in any of the tools."""
-    if qs[node.question].type == "boolean" and node.op == "!=" and isinstance(node.value, bool):
-        return Compare(node.question, "==", not node.value)
+    means ``= no``, and neither a blank nor 'not sure' matches it in any of the tools; where 'not sure'
+    counts as yes, ``= yes`` is ``= yes or = unsure``."""
+    q = qs[node.question]
+    if q.type == "boolean" and node.op == "!=" and isinstance(node.value, bool):
+        node = Compare(node.question, "==", not node.value)
+    if node.value is True and node.op == "==" and takes_unsure_as_yes(q):
+        return Group("or", (node, Compare(node.question, "==", UNSURE)))
     return node
 
 
@@ -538,5 +570,9 @@ def _fhirpath(node: Node, qs: Mapping[str, Question], top: bool = True) -> str:
             # yes or no as a Coding; 'not sure' (and a blank) matches neither
             code = coding_code(q, node.value if node.op == "==" else not node.value)
             return f"({_fp_answers(node.question)}.code = {_fp_literal(code)})"
+        if q is not None and q.type == "boolean" and offers_unsure(q) and node.value == UNSURE:
+            # 'not sure' itself, where it counts as yes (see _atom)
+            assert node.op == "=="
+            return f"({_fp_answers(node.question)}.code = {_fp_literal(UNSURE)})"
         return f"({_fp_known(q, node.question)} {_FP_OP[node.op]} {_fp_literal(node.value)})"
     return f"({_fp_expr(node.left, qs)} {_FP_OP[node.op]} {_fp_expr(node.right, qs)})"

@@ -343,7 +343,8 @@ class Questionnaire:
         }
         found = None
         for q in self.flow.questions:
-            if q.id in names and q.type == "boolean" and self.flow.answers.get(q.id) is True:
+            said = self.flow.answers.get(q.id)
+            if q.id in names and q.type == "boolean" and (said is True or (said == UNSURE and q.unsure_yes)):
                 found = q
             elif q.id in fed and q.id in self.flow.answers:
                 found = q
