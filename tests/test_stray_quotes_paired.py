@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.batch_helpers import records as gen_records
-from tests.test_stray_quotes_multiline import SEARCHED, _quote, _searched
+from tests.test_stray_quotes_multiline import SEARCHED, _quote
 
 HEADER = list(gen_records.HEADER)
 BATCH = Path(__file__).resolve().parent / "data" / "batch"
@@ -135,11 +135,11 @@ def test_a_pair_of_stray_quotes_in_a_closed_column_is_two_error_rows(tmp_path: P
 
 
 def test_the_found_case_of_the_offline_search(tmp_path: Path) -> None:
-    """``_searched(41025, True)``: a stray opens night_pain in record 1 (whose comment is on two lines) and
-    one closes it in record 2; the joined lines have the header's width. Before, record 2 vanished."""
-    text, records, _stray, _d = _searched(41025, True)
-    path = tmp_path / "in.csv"
-    path.write_bytes(text.encode("utf-8"))
+    """``_searched(41025, True)`` as pt-screen 2.0's columns made it (kept as a file): a stray opens
+    night_pain in record 1 (whose comment is on two lines) and one closes it in record 2; the joined lines
+    have the header's width. Before, record 2 vanished."""
+    path = tmp_path / "in.tsv"
+    path.write_bytes((Path(__file__).resolve().parent / "data" / "stray_pair_41025.tsv").read_bytes())
     out = _score(path)
     assert [row["row"] for row in out] == ["1", "2"], out
     assert out[0]["error"].startswith(f"{path}:2: a stray '\"' on line 3 (in the record on lines 2 to 3)")
