@@ -36,6 +36,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from stm_screen.batch.columns import one_line_columns
 from stm_screen.batch.output import CsvWriter, Writer, csv_cell
 from stm_screen.batch.readers import LineError, TableSource, csv_rows
 
@@ -671,6 +672,7 @@ class Columnar:
             assert checker is not None
             checker.base = lines
             checker.width = self.plan.width
+            checker.closed = one_line_columns(self.plan)
             if self.src.checker is not None:  # a file scored in parts is mended without reading ahead
                 checker.lookahead = self.src.checker.lookahead
             skipped = lines - self.src.lines_before

@@ -29,6 +29,7 @@ RECODING_PRESETS = frozenset({"qualtrics", "surveymonkey"})
 _QUALTRICS_SUFFIXES = (" - Selected Choice", " - Response", " - Text")
 _REDCAP_CHOICE = re.compile(r"^(.*)\s*\(choice=(.*)\)$")
 _PANDAS_DUP = re.compile(r"^(.*)\.\d+$")
+CLOSED_TYPES = frozenset({"boolean", "integer", "number", "choice"})  # answers that are never free text
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Target:
     split: bool
     convert: Converter | None = None  # one column
     convert_split: object = None  # (tuple of cells) -> answer, for split columns
+    one_line: bool = False  # its answers never hold a line break (yes/no, number, choice: not free text)
 
     @property
     def label(self) -> str:
@@ -78,6 +80,13 @@ class Plan:
     headers: tuple[str, ...] = field(default=())
     unused_specs: tuple[ColumnSpec, ...] = ()  # mapped columns not in these headers (per-record plans)
     id_given: bool = False  # the id column was named (--id-column, a mapping's id_column)
+
+
+def one_line_columns(plan: Plan) -> frozenset[int]:
+    """The columns whose cells never hold a line break: the id column(s), and those answering one
+    question with a closed set of answers (see ``Target.one_line``). A quoted cell there that spans lines
+    was opened by a stray quote (see ``readers.QuoteCheck``)."""
+    return frozenset(plan.id_indices).union(*(t.indices for t in plan.targets if t.one_line))
 
 
 @dataclass
@@ -412,8 +421,14 @@ def _targets(
                 other_as_typed=preset.other_as_typed,
                 numbers_are_recodes=preset.name in RECODING_PRESETS and not (spec and spec.values),
             )
+            q = m.question
+            # a joined multi-select is one line unless its items may be the respondent's own words or
+            # be separated by line breaks
+            one_line = q.type in CLOSED_TYPES or (
+                q.type == "multi_choice" and not preset.other_as_typed and not any(c in seps for c in "\r\n")
+            )
             targets.append(
-                Target(m.question, (m.column.index,), (m.column.name,), False, converter(m.question, opts))
+                Target(q, (m.column.index,), (m.column.name,), False, converter(q, opts), one_line=one_line)
             )
         else:
             group = splits[qid]

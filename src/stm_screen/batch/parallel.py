@@ -226,6 +226,8 @@ def _reader(
     if checker is not None:
         checker.width = ctx.width
         checker.base = base
+        if src.checker is not None:
+            checker.closed = src.checker.closed  # the columns that never hold a line break (see runner)
         checker.lookahead = False  # a part never reads past its range to mend a row (nor does one process)
         src.checker = checker  # the one whose kept lines a cut inside a record resumes from
     return rows, line_num

@@ -20,7 +20,7 @@ import os
 import re
 import stat
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from itertools import chain, islice, tee
@@ -220,7 +220,9 @@ class QuoteCheck:
     whole record on their own. Otherwise the first line (the one with the stray quote) becomes an error
     row naming FILE:LINE, and the CSV reader starts again at the next line, so that the records after it
     are read as they are written, a legitimately quoted line break among them included: there is still one
-    output row per record and row numbers stay put.
+    output row per record and row numbers stay put. Two stray quotes can pair into a well-formed quoted
+    cell across records that the header's width does not contradict; ``closed`` (column indices, from the
+    runner's plan) tells that apart from a comment on several lines: a cell there never spans lines.
 
     ``width`` is 0 (no check) until the header is known. The physical lines of the current row are kept
     by a trailing copy of the text the CSV reader reads; the edge line of a file scored in parts (``tail``,
@@ -244,7 +246,12 @@ class QuoteCheck:
         self._misses = 0  # rows that contradicted the header where trying quotes as stray found no record
         self._tail = tail
         self.lookahead = True  # read lines past a row to mend it (off for a file that may be scored in parts)
-        self._start(lines if tail is None else chain(lines, tail))
+        # Columns whose cells never hold a line break (the id, closed answers: set by the runner from its
+        # plan): a quoted cell there that spans lines was opened by a stray quote (see _paired).
+        self.closed: frozenset[int] = frozenset()
+        self._source: Iterator[str] = lines if tail is None else chain(lines, tail)
+        self._pending: Iterator[str] = iter(())  # lines given back to read again, before the source's next
+        self._start(self._source)
         self.rows: Iterator[list[str]] = self._rows()
 
     def _start(self, lines: Iterator[str], strict: bool = True) -> None:
@@ -313,10 +320,10 @@ class QuoteCheck:
                             n, rest = back
                             self._held = 0
                             if n:  # the held line and the next ones: one record with a stray quote
-                                self._again(chain(rest[n:], self._ahead), first - 2 + n)
+                                self._again(rest[n:], first - 2 + n)
                                 yield self._error(rest[:n], first - 1)
                             else:  # lines read to look back: the row is read again after the held one
-                                self._again(chain(rest[1:], self._ahead), first - 1)
+                                self._again(rest[1:], first - 1)
                                 yield h
                             break
                         self._held = len(lines)  # handed on: the held row; read: this row's lines too
@@ -327,7 +334,7 @@ class QuoteCheck:
                     if restart is None:
                         width = self.width
                         continue
-                    self._again(chain(restart[0], self._ahead), restart[1])
+                    self._again(restart[0], restart[1])
                     break
                 else:
                     if held is not None:
@@ -344,7 +351,7 @@ class QuoteCheck:
                     held_text, got = got[0], got[1:]
                 else:
                     got = self._lines(done, now)
-                self._again(chain(got, self._ahead), self.base + self._offset + done, strict=False)
+                self._again(got, self.base + self._offset + done, strict=False)
 
     def _look_back(
         self, held: str, row: list[str], lines: list[str], loose: bool, more: Iterator[str] | None = None
@@ -390,6 +397,8 @@ class QuoteCheck:
                 self.edge_lines = [line for line in lines if not line.startswith(MARK)]
         elif not row or (len(lines) == 1 and ('"' not in lines[0] or not self._reads_ahead())):
             pass  # a blank line, a ragged one that no quote made so (or no reading ahead)
+        elif (paired := self._paired(row, lines, first)) is not None:
+            return paired, (([], first + len(lines) - 1) if loose else None)
         else:
             mended = self._mend(row, lines, self._more(), loose)
             if mended is not None:
@@ -414,10 +423,16 @@ class QuoteCheck:
         armed = isinstance(self._tail, EdgeLine) and self._tail.line is not None
         return self.lookahead and not armed
 
-    def _again(self, lines: Iterator[str], before: int, strict: bool = True) -> None:
-        """Start a new CSV reader at ``lines`` (those after physical line ``before``)."""
+    def _again(self, lines: Iterable[str], before: int, strict: bool = True) -> None:
+        """Start a new CSV reader at ``lines`` (those after physical line ``before``), then the lines not
+        yet read. Those are read from the source itself (after any lines given back before and not yet
+        read again), not through the old reader's copies: a reader started again per record (a file of
+        multi-line comments) adds no layer of iterators, and reading stays linear."""
         self._offset = before - self.base
-        self._start(lines, strict)
+        # Every line the old copies took from their input was handed on by the leading copy (the trailing
+        # one never leads), and those to read again are in ``lines``: the rest is what the input still holds.
+        self._pending = iter([*lines, *self._pending])
+        self._start(chain(self._pending, self._source), strict)
 
     def _error(self, lines: list[str], first: int) -> LineError:
         if len(lines) == 1:
@@ -598,6 +613,7 @@ class QuoteCheck:
         opener = (0, 0)
         closer = (0, 0)
         spans = False
+        quoted: dict[int, tuple[int, int]] = {}  # cell index -> the quote that opened it
         i = 0
         while True:
             text = line(i)
@@ -629,6 +645,7 @@ class QuoteCheck:
                     break
                 elif state == 0 and ch == '"':
                     state, opener, spans = 2, (i, j), False
+                    quoted[len(cells)] = opener
                 elif state == 3:
                     if ch != '"':
                         return None, [closer, opener, *broken]  # a quote closed where no cell ends
@@ -646,6 +663,9 @@ class QuoteCheck:
             openers.append((opener, spans))
         cells.append("".join(buf))
         if self._row_fits(cells):
+            broke = self._closed_break(cells)
+            if broke is not None and broke in quoted:  # a stray quote (or two) made that cell span lines
+                return None, [quoted[broke], *(q for q, _wide in openers if q != quoted[broke])]
             return i, [q for q, _wide in openers]
         if len(cells) < self.width:
             return None, [q for q, wide in openers if wide]
@@ -689,6 +709,8 @@ class QuoteCheck:
         used = reader.line_num
         if cells is None or used >= own + LOOKAHEAD or not self._row_fits(cells):
             return None
+        if self._closed_break(cells) is not None:
+            return None  # a cell that never holds a line break spans lines: not how the record is written
         if plain_start and cells and ("\n" in cells[0] or "\r" in cells[0]):
             return None
         return used
@@ -713,6 +735,98 @@ class QuoteCheck:
         except csv.Error:  # a closing quote followed by more text, or a quote never closed
             return False
         return True
+
+    def _closed_break(self, cells: list[str]) -> int | None:
+        """The first column that never holds a line break (``closed``) whose cell here holds one."""
+        for k in sorted(self.closed):
+            if k < len(cells) and ("\n" in cells[k] or "\r" in cells[k]):
+                return k
+        return None
+
+    def _paired(self, row: list[str], lines: list[str], first: int) -> list[list[str]] | None:
+        """Two stray quotes that pair into a well-formed quoted cell across records: a row read from
+        ``lines`` (the first is physical line ``first``) with the header's width, whose cell in a column
+        that never holds a line break (``closed``) spans lines. Byte for byte, that is also how a comment
+        typed on several lines looks, so the column is the signal, and the lines must read as records
+        without the cell's two quotes: the lines up to the opening quote's one record, those between its
+        lines one record each, the closing quote's line and the rest of the row one record. Then the rows
+        to hand on: the records holding the two quotes as error rows, the records between as read; else
+        None (the row is read as before)."""
+        if not self.closed or len(lines) < 2 or not self._row_fits(row):
+            return None
+        c = self._closed_break(row)
+        where = None if c is None else self._cell_quotes(lines, c)
+        if where is None:
+            return None
+        (i0, j0), (i1, j1) = where
+        if i0 >= i1:
+            return None
+        head = [*lines[:i0], lines[i0][:j0] + lines[i0][j0 + 1 :]]
+        tail = [lines[i1][:j1] + lines[i1][j1 + 1 :], *lines[i1 + 1 :]]
+        between: list[list[str]] = []
+        for line in lines[i0 + 1 : i1]:
+            record = self._one_record([line]) if line.strip() else []
+            if record is None:
+                return None
+            between.append(record)
+        if self._one_record(head) is None or self._one_record(tail) is None:
+            return None
+        opened, closed = first + i0, first + i1
+        if i0 == 0:
+            opening = LineError(
+                L_('{name}:{first}: a stray \'"\' on this line opens a quoted cell that line {value} closes, in a column that cannot hold a line break (an id, or a yes/no, choice or number answer): this line is not scored, and the lines after it are read as records of their own (remove the stray \'"\')', name=self.name, first=first, value=closed)
+            )
+        else:
+            opening = LineError(
+                L_('{name}:{first}: a stray \'"\' on line {line} (in the record on lines {first} to {line}) opens a quoted cell that line {value} closes, in a column that cannot hold a line break (an id, or a yes/no, choice or number answer): the record is not scored, and the lines after it are read as records of their own (remove the stray \'"\')', name=self.name, first=first, line=opened, value=closed)
+            )
+        closing = LineError(
+            L_('{name}:{first}: a stray \'"\' on this line closes a quoted cell opened on line {value}, in a column that cannot hold a line break (an id, or a yes/no, choice or number answer): the record is not scored (remove the stray \'"\')', name=self.name, first=closed, value=opened)
+        )
+        return [opening, *between, closing]
+
+    def _cell_quotes(self, lines: list[str], c: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """Where cell ``c`` of the row read from ``lines`` opens and closes: its two quotes (line, column);
+        None when it is not a quoted cell, or the quoting is not well-formed up to its end."""
+        d = self.delimiter
+        k = 0  # the cell's index
+        state = 0  # 0 a cell's start, 1 in an unquoted cell, 2 in a quoted cell, 3 a quote in a quoted cell
+        opened = closer = (0, 0)
+        for i, text in enumerate(lines):
+            for j, ch in enumerate(text):
+                if state == 2:
+                    if ch == '"':
+                        state, closer = 3, (i, j)
+                elif state == 3:
+                    if ch == '"':
+                        state = 2  # a doubled quote
+                    elif k == c and (ch == d or ch in "\r\n"):
+                        return opened, closer
+                    elif ch == d:
+                        k, state = k + 1, 0
+                    else:
+                        return None  # a quote closed where no cell ends
+                elif ch == d:
+                    k, state = k + 1, 0
+                elif ch in "\r\n" or k > c:
+                    return None  # the record ended before the cell, or it is not quoted
+                elif state == 0:
+                    if k == c and ch != '"':
+                        return None
+                    state = 2 if ch == '"' else 1
+                    opened = (i, j) if ch == '"' else opened
+        return (opened, closer) if state == 3 and k == c else None
+
+    def _one_record(self, lines: list[str]) -> list[str] | None:
+        """The one record these lines read as, strictly, with the header's width (and no line break in a
+        column that never holds one); None otherwise."""
+        try:
+            rows = list(csv.reader(lines, delimiter=self.delimiter, strict=True))
+        except csv.Error:
+            return None
+        if len(rows) != 1 or not self._row_fits(rows[0]) or self._closed_break(rows[0]) is not None:
+            return None
+        return rows[0]
 
     def header_problem(self, row: list[str]) -> str | None:
         """A header row that took in the lines after it: a '"' in it opened a quoted cell that a later
@@ -758,9 +872,14 @@ class QuoteCheck:
                         out[-1] = self._error(rest[:n], first - 1)
                     else:
                         n = 1
-                    self._again(chain(rest[n:], later, self._ahead), first - 2 + n)
+                    self._again(chain(rest[n:], later), first - 2 + n)
                     self.rows = self._rows()
                     return out
+            paired = self._paired(row, lines, first)
+            if paired is not None:
+                out.extend(paired)
+                prev = None
+                continue
             more = chain(later, self._more())
             mended = self._mend(row, lines, more, loose)
             if mended is None:
@@ -773,13 +892,13 @@ class QuoteCheck:
             else:
                 out.append(row)
                 n = len(lines)
-            self._again(chain(rest[n:], later, self._ahead), first + n - 1)
+            self._again(chain(rest[n:], later), first + n - 1)
             self.rows = self._rows()
             return out
         if prev is not None and self._reads_ahead():
             # The last one is handed on by the reader once the next row is read, as _rows holds rows.
             held = out.pop()
-            self._again(self._ahead, self.base + self.line_num)
+            self._again((), self.base + self.line_num)
             self._held = 1
             self.rows = self._rows(held, prev)
         return out

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
 
-from stm_screen.batch.columns import Options, Plan, build_plan, missing_columns_error, no_match_error
+from stm_screen.batch.columns import (
+    Options,
+    Plan,
+    build_plan,
+    missing_columns_error,
+    no_match_error,
+    one_line_columns,
+)
 from stm_screen.batch.mapping import Mapping
 from stm_screen.batch.output import Writer
 from stm_screen.batch.presets import PRESETS, Column, Preset, detect_record, detect_table, header_rows
@@ -399,6 +406,7 @@ class Batch:
         first = head[n_head:]
         if src.checker is not None:  # the records read with the headers, checked now the width is known
             src.checker.width = plan.width
+            src.checker.closed = one_line_columns(plan)
             first = src.checker.recheck(first)
             rows = src.rows = src.checker.rows  # read anew after a stray quote among the first records
         count = self._loop(chain(first, rows), plan, writer, src, pad=src.kind == "xlsx", gaps=gaps)
