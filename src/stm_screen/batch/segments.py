@@ -18,6 +18,7 @@ import csv
 import errno
 import io
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,11 +88,12 @@ def can_window() -> bool:
 
 
 def open_window(
-    fd: int, start: int, encoding: str, *, closefd: bool = False
+    fd: int, start: int, encoding: str, *, closefd: bool = False, newline: str | None = ""
 ) -> tuple[io.TextIOWrapper, Window]:
-    """Text from ``start`` (a character boundary: just after a line feed) to the end or a later limit."""
+    """Text from ``start`` (a character boundary: just after a line feed) to the end or a later limit
+    (``newline``: as :class:`io.TextIOWrapper` takes it; the CSV reader's is "", JSON Lines' None)."""
     window = Window(fd, start, closefd=closefd)
-    text = io.TextIOWrapper(io.BufferedReader(window, WINDOW_BUFFER), encoding=encoding, newline="")
+    text = io.TextIOWrapper(io.BufferedReader(window, WINDOW_BUFFER), encoding=encoding, newline=newline)
     return text, window
 
 
@@ -194,3 +196,48 @@ def count_lines(fd: int, ends: list[int], chunk: int = 1 << 20) -> list[int]:
             pos += len(block)
         counts.append(total)
     return counts
+
+
+def count_records(fd: int, ends: list[int], start: int = 0, chunk: int = 1 << 20) -> list[tuple[int, int]]:
+    """Lines and non-blank lines before each offset in ``ends`` (ascending, each just after a line feed),
+    from ``start`` (after a BOM): a JSON Lines file's lines, counted as :class:`io.TextIOWrapper` splits
+    them (at a line feed, a carriage return, or both together), and its records, if each non-blank line
+    holds one (a line is blank when it is only white space, as ``str.strip`` sees it). A guess only:
+    whoever relies on it checks it (batch.parallel)."""
+    counts: list[tuple[int, int]] = []
+    lines = records = 0
+    pos = start
+    carry = b""  # the start of a line that goes on in the next block
+    for end in ends:
+        while pos < end:
+            block = os.pread(fd, min(chunk, end - pos), pos)
+            if not block:
+                break
+            pos += len(block)
+            data = carry + block if carry else block
+            last = data.rfind(b"\n") + 1
+            if len(data) - last > 16 * chunk:  # one line of more than 16 MB: counted as one, not read
+                last = len(data)
+            whole, carry = data[:last], data[last:]
+            if whole:
+                got, kept = _lines(whole)
+                lines += got
+                records += kept
+        if carry:  # the end fell inside a line (never, for a cut): it counts as one
+            got, kept = _lines(carry + b"\n")
+            lines, records, carry = lines + got, records + kept, b""
+        counts.append((lines, records))
+    return counts
+
+
+_NOT_OPENED = re.compile(rb"\n[^{]")  # a line feed not followed by a line that starts a record
+
+
+def _lines(data: bytes) -> tuple[int, int]:
+    """Lines and non-blank lines in ``data``, which starts a line and ends with a line feed."""
+    if b"\r" not in data and data[:1] == b"{" and _NOT_OPENED.search(data, 0, len(data) - 1) is None:
+        lines = data.count(b"\n")  # every line starts a record: the common case, counted in C
+        return lines, lines
+    split = data.splitlines()  # at a line feed, a carriage return, or both (bytes know no other)
+    kept = sum(1 for line in split if line[:1] == b"{" or line.decode("utf-8", "replace").strip())
+    return len(split), kept
