@@ -235,7 +235,7 @@ _NOT_OPENED = re.compile(rb"\n[^{]")  # a line feed not followed by a line that 
 
 def _lines(data: bytes) -> tuple[int, int]:
     """Lines and non-blank lines in ``data``, which starts a line and ends with a line feed."""
-    if b"\r" not in data and data[:1] == b"{" and _NOT_OPENED.search(data, 0, len(data) - 1) is None:
+    if b"\r" not in data and data[:1] == b"{" and _NOT_OPENED.search(data) is None:
         lines = data.count(b"\n")  # every line starts a record: the common case, counted in C
         return lines, lines
     split = data.splitlines()  # at a line feed, a carriage return, or both (bytes know no other)
