@@ -1,4 +1,5 @@
-"""One large CSV file scored in several processes at once, with output identical to a single process.
+"""One large CSV or JSON Lines file scored in several processes at once, with output identical to a single
+process.
 
 After the first rows (header, calibration sample) are scored, the rest of the file is cut into ranges just
 after line feeds (:mod:`stm_screen.batch.segments`). This process keeps the first range; a forked helper
@@ -12,6 +13,15 @@ The outputs are then appended in file order, and the helpers' counts and first b
 Used on Linux for regular UTF-8 files of at least two ranges of ``MIN_PART_BYTES``; ``--jobs 1`` turns it
 off. A helper that fails for any reason (even a read error) is simply redone here, so errors are reported
 exactly as in one process.
+
+A large JSON Lines file is split the same way (:func:`plan_records`, :func:`run_records`), more simply: a
+cut just after a line feed is always between two lines, so between records, and a helper's first record
+number is the count of non-blank lines before its cut (:func:`segments.count_records`). That count is
+wrong only when a line held other than one record (a FHIR Bundle of several QuestionnaireResponses), which
+the check above catches (the range before does not end with that many records): the process that scored
+that range reads on alone. The cuts are made once the first records are read, before any is scored; a
+helper's error rows name their line as one process does (the lines before its cut are counted too). A
+JSON array (a ``.json`` file holding a list) or a single FHIR resource or Bundle is read by one process.
 
 A large workbook's sheet, read by calamine in slices of rows (batch.readers), is scored in parts the same
 way (:func:`run_xlsx`): a helper skips the slices before its part unread (counting their rows, which gives

@@ -46,7 +46,7 @@ class BatchSettings:
     preset: str | None = None
     delimiter: str | None = None
     options: Options = Options()
-    jobs: int = 0  # processes for one large CSV file: 0 = one per CPU (up to 4), 1 = this process only
+    jobs: int = 0  # processes for one large CSV or JSON Lines file: 0 = one per CPU (up to 4), 1 = this process only
     temp_dir: str | None = None  # where helper processes write their part of the output
     allow_missing: bool = False  # score files that lack a safety question's column (else exit 2)
     allow_missing_for: frozenset[str] = frozenset()  # ... but only these questions' columns
