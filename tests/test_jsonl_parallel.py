@@ -384,3 +384,58 @@ def test_cli_stopped_while_helpers_run_leaves_no_process(tmp_path: Path) -> None
     assert proc.returncode == 130, err
     assert err == b"stm-screen: interrupted\n"
     assert list(out_dir.iterdir()) == []
+
+
+# --- a mapping file: its columns are looked for in every part -------------------------------------------------
+
+
+def mapped_lines(n: int) -> list[str]:
+    """Records whose pain intensity is under the key 'q-pain' (mapped); some with other keys as well: 'note'
+    at lines 101 and 681, 'q-fears' (like the mapped 'q-fear', which no record has) from line 521 on."""
+    rng = random.Random(9)
+    lines = []
+    for i in range(1, n + 1):
+        rec = record(i, rng)
+        rec["q-pain"] = rec.pop("pain_intensity")
+        del rec["fear_of_movement"]
+        if i in (101, 681):
+            rec["note"] = "seen before"
+        elif i >= 521:
+            rec["q-fears"] = "no"
+        lines.append(json.dumps(rec) + "\n")
+    return lines
+
+
+@pytest.mark.parametrize("typo", [False, True])
+def test_mapping_columns_in_parts(
+    tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch, typo: bool
+) -> None:
+    """A mapped column that no record has is the same error (naming the headers of the last new key set,
+    here those with 'q-fears', which a helper's part also meets before a key set this process saw first)."""
+    from stm_screen.batch.mapping import load_mapping
+    from stm_screen.batch.output import CsvWriter
+
+    mapping = tmp_path / "map.yaml"
+    second = "  q-fear: fear_of_movement\n" if typo else "  q-fears: fear_of_movement\n"
+    mapping.write_text("columns:\n  q-pain: pain_intensity\n" + second, encoding="utf-8")
+    path = write(tmp_path / "mapped.jsonl", mapped_lines(700))
+    feeds = line_feeds(path.read_bytes())
+    cut_at(monkeypatch, lambda start: [feeds[250], feeds[450]])
+    got = []
+    for jobs in (1, 3):
+        batch = Batch(rules(), load_mapping(str(mapping), rules()), BatchSettings(jobs=jobs, allow_missing=True))
+        target = tmp_path / f"out-{jobs}.csv"
+        with target.open("w", encoding="utf-8", newline="") as handle:
+            writer = CsvWriter(handle, with_file=False)
+            writer.start_file(str(path))
+            try:
+                result: Any = batch.run(str(path), writer)
+            except StmScreenError as exc:
+                result = str(exc)
+        got.append((result, target.read_bytes(), writer.counts, writer.bad, batch.parts))
+    assert got[1][:4] == got[0][:4]
+    assert got[1][4] == ["first:handed", "part1:handed", "part2:alone"]
+    if typo:
+        assert "column 'q-fear' is not in" in got[0][0] and "q-fears" in got[0][0]
+    else:
+        assert got[0][0] == 700

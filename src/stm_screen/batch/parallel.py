@@ -459,13 +459,24 @@ def plan_records(src: RecordSource, writer: Writer, settings_jobs: int, temp_dir
         return None
     try:
         cuts = find_cuts(window.fd, start, size, parts)
-        bom = os.pread(window.fd, len(codecs.BOM_UTF8), 0) == codecs.BOM_UTF8
-        counted = count_records(window.fd, cuts, len(codecs.BOM_UTF8) if bom else 0) if cuts else []
+        counted = count_records(window.fd, cuts, _bom(window.fd)) if cuts else []
     except OSError:
         return None
     if not cuts:
         return None
     return Split(cuts, [r for _, r in counted], [lines for lines, _ in counted], start, size, temp_dir)
+
+
+def _bom(fd: int) -> int:
+    """The length of the file's UTF-8 BOM (0 if none)."""
+    return len(codecs.BOM_UTF8) if os.pread(fd, len(codecs.BOM_UTF8), 0) == codecs.BOM_UTF8 else 0
+
+
+def from_start(src: RecordSource) -> tuple[Iterator[Any], Callable[[], None]]:
+    """A JSON Lines file's records read again from its start, as when it was opened; and their closer."""
+    assert src.window is not None and src.part is not None
+    records, _window, close = src.part(_bom(src.window.fd), 0, None)
+    return records, close
 
 
 def run_records(ctx: RecordParts, split: Split) -> int:

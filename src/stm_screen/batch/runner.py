@@ -730,9 +730,8 @@ class Batch:
 
         split = None
         # In parts only when the first records already answer a question (so this process names the
-        # columns, and every part's records find the keys matched) and no mapped column is awaited (which
-        # plan's headers the error would name is only known in one process).
-        if len(head) == CALIBRATION_ROWS and preset is not None and not specs and self._answers(head, preset, src):
+        # columns, and every part's records find the keys matched).
+        if len(head) == CALIBRATION_ROWS and preset is not None and self._answers(head, preset, src):
             from stm_screen.batch import parallel
 
             split = parallel.plan_records(src, writer, self.settings.jobs, self.settings.temp_dir)
@@ -742,18 +741,31 @@ class Batch:
             from stm_screen.batch import parallel
 
             def in_helper() -> None:  # pragma: no cover - runs in a helper process
-                nonlocal matched, described
+                nonlocal matched, described, unused
                 matched = described = True  # as in one process, which scored the first records before
+                unused = None  # the mapped columns in none of this part's records
                 self._in_helper()
+
+            def finish() -> dict[str, Any]:  # pragma: no cover - runs in a helper process
+                tallies()
+                seen = {"events": sorted(self.events_seen), "file_events": sorted(self.file_events)}
+                return {**seen, "unused": None if unused is None else sorted(unused)}
+
+            def merge(result: dict[str, Any]) -> None:
+                nonlocal unused
+                self.events_seen.update(str(e) for e in result["events"])
+                self.file_events.update(str(e) for e in result["file_events"])
+                if result["unused"] is not None:
+                    theirs = {int(i) for i in result["unused"]}  # ids of the specs: the same in a forked copy
+                    unused = theirs if unused is None else unused & theirs
 
             where = [src.position]
             src.position = lambda: where[0]()  # read by the loops compiled from here on
-            ctx = parallel.RecordParts(
-                score, chain(head, records), src, writer, where, in_helper, lambda: self._helper_done(tallies),
-                self._merge_helper,
-            )
+            ctx = parallel.RecordParts(score, chain(head, records), src, writer, where, in_helper, finish, merge)
             n = parallel.run_records(ctx, split)
             self.parts = ctx.report
+            if unused and preset is not None:  # the message names the headers of the last plan made
+                last_headers = self._last_planned(src, preset)
         self._check_events(src.name)
         tallies()
         if n == 0:
@@ -780,14 +792,33 @@ class Batch:
         self.events_seen = set()
         self.file_events = set()
 
-    def _helper_done(self, tallies: Callable[[], None]) -> dict[str, Any]:  # pragma: no cover - in a helper
-        tallies()
-        return {"events": sorted(self.events_seen), "file_events": sorted(self.file_events)}
+    def _last_planned(self, src: RecordSource, preset: Preset) -> tuple[str, ...]:
+        """The headers of the plan that one process makes last (see :meth:`_records`), once a file scored
+        in parts turns out to lack a mapped column: the file read again, keys only (an error, exit 2)."""
+        from stm_screen.batch import parallel
 
-    def _merge_helper(self, result: dict[str, Any]) -> None:
-        """What a helper whose output is used saw, besides its counts (merged by batch.parallel)."""
-        self.events_seen.update(str(e) for e in result.get("events", ()))
-        self.file_events.update(str(e) for e in result.get("file_events", ()))
+        plans: dict[tuple[str, ...], bool] = {}
+        last: tuple[str, ...] = ()
+        records, close = parallel.from_start(src)
+        try:
+            for rec in records:
+                if isinstance(rec, BadRecord):
+                    continue
+                keys = tuple(rec)
+                if keys in plans:
+                    continue
+                try:
+                    plan = self._record_plan(keys, preset, src)
+                except InputFileError:
+                    plans[keys] = False
+                    continue
+                last = plan.headers
+                if len(plans) > 256:
+                    plans.clear()
+                plans[keys] = True
+        finally:
+            close()
+        return last
 
 
 @dataclass
