@@ -439,3 +439,38 @@ def test_mapping_columns_in_parts(
         assert "column 'q-fear' is not in" in got[0][0] and "q-fears" in got[0][0]
     else:
         assert got[0][0] == 700
+
+
+# --- the count of lines and records before a cut --------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(["{", "a", " ", "\t", "\n", "\r", "\r\n", "\u00a0", "\ufeff", "é"]), max_size=300),
+    chunk=st.integers(1, 40),
+    picks=st.lists(st.integers(0, 10_000), max_size=4),
+)
+def test_count_records_counts_lines_as_the_text_reader_splits_them(
+    tmp_path_factory: pytest.TempPathFactory, pieces: list[str], chunk: int, picks: list[int]
+) -> None:
+    """Lines before each cut exactly as io.TextIOWrapper reads them (they number the lines in messages);
+    non-blank lines exactly too, unless some line is longer than the count keeps (16 blocks)."""
+    import io
+
+    from stm_screen.batch.segments import count_records
+
+    data = "".join(pieces).encode("utf-8")
+    feeds = line_feeds(data)
+    ends = sorted({feeds[k % len(feeds)] for k in picks}) if feeds else []
+    path = tmp_path_factory.mktemp("count") / "c.jsonl"
+    path.write_bytes(data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        got = count_records(fd, ends, chunk=chunk)
+    finally:
+        os.close(fd)
+    for end, (lines, records) in zip(ends, got, strict=True):
+        read = list(io.TextIOWrapper(io.BytesIO(data[:end]), encoding="utf-8", newline=None))
+        assert lines == len(read)
+        if max(map(len, data[:end].splitlines()), default=0) < 16 * chunk:
+            assert records == sum(1 for line in read if line.strip())
