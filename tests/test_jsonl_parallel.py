@@ -231,6 +231,20 @@ def test_failed_helper_is_redone(
     assert one.records == [700]
 
 
+def test_bytes_not_utf8_in_a_helpers_range_are_reported_as_one_process_would(
+    tmp_path: Path, small_parts: None, reports: list[list[str]]
+) -> None:
+    data = "".join(good_lines(700)).encode().replace(b'"P0000650"', b'"P0000650\xff"')
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(data)
+    one, _ = agree([path], jobs=(3,))
+    assert one.error == (
+        f"{path}:650: the file is not UTF-8 text from here on (it may be Windows-1252 or Latin-1); "
+        "export it again as UTF-8 (or UTF-16) and try again"
+    )
+    assert reports == [["first:handed", "part1:handed", "part2:redone"]]  # the helper failed; redone here
+
+
 def test_redcap_events_seen_by_helpers_are_merged(tmp_path: Path, small_parts: None) -> None:
     """A REDCap export's records of other events are skipped and counted in whichever process reads them;
     an event asked for that only a helper's range holds is found."""
