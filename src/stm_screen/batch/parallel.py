@@ -17,11 +17,13 @@ exactly as in one process.
 A large JSON Lines file is split the same way (:func:`plan_records`, :func:`run_records`), more simply: a
 cut just after a line feed is always between two lines, so between records, and a helper's first record
 number is the count of non-blank lines before its cut (:func:`segments.count_records`). That count is
-wrong only when a line held other than one record (a FHIR Bundle of several QuestionnaireResponses), which
-the check above catches (the range before does not end with that many records): the process that scored
-that range reads on alone. The cuts are made once the first records are read, before any is scored; a
-helper's error rows name their line as one process does (the lines before its cut are counted too). A
-JSON array (a ``.json`` file holding a list) or a single FHIR resource or Bundle is read by one process.
+wrong only when a line held other than one record (a FHIR Bundle of several QuestionnaireResponses) or
+ran over 16 MB, which the check above catches (the range before does not end with that many records): the
+process that scored that range reads on alone. The cuts are made once the first records are read, before
+any is scored; a helper's error rows name their line as one process does (the lines before its cut are
+counted exactly), and what else it saw (REDCap events, mapped columns its records lack) is merged with its
+counts (batch.runner). A JSON array (a ``.json`` file holding a list), a single FHIR resource or Bundle, a
+UTF-16 file or a pipe is read by one process.
 
 A large workbook's sheet, read by calamine in slices of rows (batch.readers), is scored in parts the same
 way (:func:`run_xlsx`): a helper skips the slices before its part unread (counting their rows, which gives
