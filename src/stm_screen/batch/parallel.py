@@ -1,4 +1,5 @@
-"""One large CSV file scored in several processes at once, with output identical to a single process.
+"""One large CSV or JSON Lines file scored in several processes at once, with output identical to a single
+process.
 
 After the first rows (header, calibration sample) are scored, the rest of the file is cut into ranges just
 after line feeds (:mod:`stm_screen.batch.segments`). This process keeps the first range; a forked helper
@@ -12,6 +13,17 @@ The outputs are then appended in file order, and the helpers' counts and first b
 Used on Linux for regular UTF-8 files of at least two ranges of ``MIN_PART_BYTES``; ``--jobs 1`` turns it
 off. A helper that fails for any reason (even a read error) is simply redone here, so errors are reported
 exactly as in one process.
+
+A large JSON Lines file is split the same way (:func:`plan_records`, :func:`run_records`), more simply: a
+cut just after a line feed is always between two lines, so between records, and a helper's first record
+number is the count of non-blank lines before its cut (:func:`segments.count_records`). That count is
+wrong only when a line held other than one record (a FHIR Bundle of several QuestionnaireResponses) or
+ran over 16 MB, which the check above catches (the range before does not end with that many records): the
+process that scored that range reads on alone. The cuts are made once the first records are read, before
+any is scored; a helper's error rows name their line as one process does (the lines before its cut are
+counted exactly), and what else it saw (REDCap events, mapped columns its records lack) is merged with its
+counts (batch.runner). A JSON array (a ``.json`` file holding a list), a single FHIR resource or Bundle, a
+UTF-16 file or a pipe is read by one process.
 
 A large workbook's sheet, read by calamine in slices of rows (batch.readers), is scored in parts the same
 way (:func:`run_xlsx`): a helper skips the slices before its part unread (counting their rows, which gives
@@ -38,7 +50,7 @@ from itertools import chain
 from typing import IO, Any, NoReturn
 
 from stm_screen.batch.output import Writer
-from stm_screen.batch.readers import PAUSE, SheetParts, TableSource, _calamine_rows, csv_rows
+from stm_screen.batch.readers import PAUSE, RecordSource, SheetParts, TableSource, _calamine_rows, csv_rows
 from stm_screen.batch.scoring import RecordScorer
 from stm_screen.batch.segments import (
     MARK,
@@ -47,6 +59,7 @@ from stm_screen.batch.segments import (
     EdgeLine,
     at_boundary,
     count_lines,
+    count_records,
     find_cuts,
     open_window,
     resume_line,
@@ -85,6 +98,35 @@ class Scoring:
     width: int
     rows: Iterator[list[str]]
     report: list[str] = field(default_factory=list)  # what happened to each range (for tests)
+
+    def to_helper(self, put: Callable[[str], Any]) -> None:
+        """In a helper: the loop writes with ``put`` and reports no progress."""
+        self.env["put"] = put
+        self.env["progress"] = _ignore
+
+    def tally(self) -> dict[tuple[str, str], int]:
+        return self.rs.tally()
+
+
+@dataclass
+class RecordParts:
+    """The record loop of a JSON Lines file (see runner.Batch._records), and how to read it from a cut."""
+
+    score: Callable[[Iterator[Any], int], int]  # scores records from an iterator after ``n`` records
+    records: Iterator[Any]  # this process's records (those read already included)
+    src: RecordSource
+    writer: Writer
+    where: list[Callable[[], int]]  # the read position that progress shows
+    helper: Callable[[], None]  # called first in a helper: no messages, no progress
+    finish: Callable[[], dict[str, Any]]  # called last in a helper: its tallies merged, what else it saw
+    merge: Callable[[dict[str, Any]], None]  # here: that, of a helper whose output is used
+    report: list[str] = field(default_factory=list)
+
+    def to_helper(self, put: Callable[[str], Any]) -> None:
+        self.helper()
+
+    def tally(self) -> dict[tuple[str, str], int]:
+        return {}  # the counts of a helper's record loop go into its writer's (``finish``)
 
 
 def default_jobs() -> int:
@@ -301,7 +343,7 @@ def _fork(ctx: Scoring, split: Split, j: int, helpers: list[_Helper]) -> None:
 
 
 def _fork_with(
-    ctx: Scoring, temp_dir: str | None, helpers: list[_Helper], score: Callable[[], dict[str, Any]]
+    ctx: Scoring | RecordParts, temp_dir: str | None, helpers: list[_Helper], score: Callable[[], dict[str, Any]]
 ) -> None:
     """Start a helper that runs ``score`` (its records written to its temp file, see :func:`_helper_main`)
     and add it to ``helpers``."""
@@ -328,7 +370,7 @@ def _fork_with(
 
 
 def _helper_main(
-    ctx: Scoring,
+    ctx: Scoring | RecordParts,
     score: Callable[[], dict[str, Any]],
     read_end: int,
     write_end: int,
@@ -349,14 +391,15 @@ def _helper_main(
         out = io.TextIOWrapper(io.BufferedWriter(raw, 1 << 20), encoding="utf-8", newline="")
         writer = ctx.writer
         writer.handle = out
-        writer.put = ctx.env["put"] = out.write
+        writer.put = out.write
+        writer.started = True  # the output's header, if any, is written by the main process
         writer.counts = {}
         writer.reset_bad()
-        before = ctx.rs.tally()
-        ctx.env["progress"] = _ignore
+        ctx.to_helper(out.write)
+        before = ctx.tally()
         result = score()
         out.flush()
-        after = ctx.rs.tally()
+        after = ctx.tally()
         result.update(
             tally=[[s, lv, c - before.get((s, lv), 0)] for (s, lv), c in after.items()],
             counts=[[s, lv, c] for (s, lv), c in writer.counts.items()],
@@ -394,6 +437,128 @@ def _score_range(ctx: Scoring, split: Split, j: int) -> dict[str, Any]:  # pragm
             ctx, reader, tail, n, split.cuts[j + 1], split.records_before[j + 1], src.line, _nothing
         )
     return {"n": n, "handed": handed}
+
+
+# --- JSON Lines in parts ---------------------------------------------------------------------------------
+
+
+def plan_records(src: RecordSource, writer: Writer, settings_jobs: int, temp_dir: str | None) -> Split | None:
+    """The cuts of a JSON Lines file whose first records have been read (none scored yet), or None when
+    it is scored in this process alone. A cut just after a line feed is always between two lines, so
+    between records: the count of non-blank lines before it is the records before it, unless a line
+    held a FHIR Bundle (checked as for CSV: see :func:`run_records`)."""
+    window = src.window
+    if settings_jobs == 1 or window is None or src.part is None:
+        return None
+    if not writer.fast or getattr(writer, "wants_row", False) or not _can_fork():
+        return None
+    try:
+        size = os.fstat(window.fd).st_size
+    except OSError:
+        return None
+    start = window.pos
+    jobs = min(settings_jobs or default_jobs(), MAX_PARTS)
+    parts = min(jobs, (size - start) // MIN_PART_BYTES)
+    if parts < 2:
+        return None
+    try:
+        cuts = find_cuts(window.fd, start, size, parts)
+        counted = count_records(window.fd, cuts, _bom(window.fd)) if cuts else []
+    except OSError:
+        return None
+    if not cuts:
+        return None
+    return Split(cuts, [r for _, r in counted], [lines for lines, _ in counted], start, size, temp_dir)
+
+
+def _bom(fd: int) -> int:
+    """The length of the file's UTF-8 BOM (0 if none)."""
+    return len(codecs.BOM_UTF8) if os.pread(fd, len(codecs.BOM_UTF8), 0) == codecs.BOM_UTF8 else 0
+
+
+def from_start(src: RecordSource) -> tuple[Iterator[Any], Callable[[], None]]:
+    """A JSON Lines file's records read again from its start, as when it was opened; and their closer."""
+    assert src.window is not None and src.part is not None
+    records, _window, close = src.part(_bom(src.window.fd), 0, None)
+    return records, close
+
+
+def run_records(ctx: RecordParts, split: Split) -> int:
+    """Score a JSON Lines file in parts: this process up to the first cut, a helper each range after;
+    returns the number of records, as one process would. A helper's output is used only if the range
+    before ended with exactly the records it started from; otherwise the process that scored that range
+    reads on alone to the end of the file."""
+    handle = ctx.writer.handle
+    handle.flush()  # nothing buffered is copied into a helper
+    helpers: list[_Helper] = []
+
+    def drop(first: int) -> None:
+        with signals_held():
+            for helper in helpers[first:]:
+                helper.stop()
+
+    window = ctx.src.window
+    assert window is not None
+    try:
+        try:
+            for j in range(len(split.cuts)):
+                _fork_with(ctx, split.temp_dir, helpers, partial(_score_lines, ctx, split, j))
+        except OSError:
+            drop(0)
+            ctx.report.append("alone")
+            return ctx.score(ctx.records, 0)
+        first = split.cuts[0]
+        window.limit = first
+        begin, share = split.read_so_far, split.size - split.read_so_far
+        ctx.where[0] = lambda: begin + (window.pos - begin) * share // max(1, first - begin)
+        n = ctx.score(ctx.records, 0)
+        if n != split.records_before[0]:
+            drop(0)
+            ctx.report.append("first:alone")
+            return _read_on(ctx, first, split.lines[0], n)
+        ctx.report.append("first:handed")
+        for j, helper in enumerate(helpers):
+            result = helper.collect()
+            if result is None:  # the helper failed: its range, and the rest, are read here
+                drop(j)
+                ctx.report.append(f"part{j + 1}:redone")
+                return _read_on(ctx, split.cuts[j], split.lines[j], n)
+            _append(handle, helper.file, ctx.writer.untranslated)
+            helper.stop()
+            _merge(ctx.writer, result)
+            ctx.merge(result)
+            n = int(result["n"])
+            ctx.report.append(f"part{j + 1}:" + ("handed" if result["handed"] else "alone"))
+            if not result["handed"]:  # it read on to the end of the file
+                break
+        return n
+    finally:
+        drop(0)
+
+
+def _read_on(ctx: RecordParts, cut: int, lines: int, n: int, limit: int | None = None) -> int:
+    """The records from a cut (``lines`` before it) to ``limit`` or the end, scored after ``n``."""
+    assert ctx.src.part is not None
+    records, window, close = ctx.src.part(cut, lines, limit)
+    ctx.where[0] = lambda: window.pos
+    try:
+        return ctx.score(records, n)
+    finally:
+        close()
+
+
+def _score_lines(ctx: RecordParts, split: Split, j: int) -> dict[str, Any]:  # pragma: no cover - in a helper
+    """A helper's range of a JSON Lines file, scored from the records that the lines before it say
+    (``n``: the records up to its end; ``handed``: it ended with the records the next range starts from,
+    else it read on to the end of the file)."""
+    last = j + 1 == len(split.cuts)
+    n = _read_on(ctx, split.cuts[j], split.lines[j], split.records_before[j], None if last else split.cuts[j + 1])
+    handed = not last and n == split.records_before[j + 1]
+    if not last and not handed:
+        n = _read_on(ctx, split.cuts[j + 1], split.lines[j + 1], n)
+    result: dict[str, Any] = {"n": n, "handed": handed}
+    result.update(ctx.finish())
+    return result
 
 
 # --- a workbook in parts ---------------------------------------------------------------------------------

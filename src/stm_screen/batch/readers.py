@@ -27,7 +27,7 @@ from itertools import chain, islice, tee
 from pathlib import Path
 from typing import IO, Any
 
-from stm_screen.batch.segments import MARK, WINDOW_BUFFER, EdgeLine, Window, can_window
+from stm_screen.batch.segments import MARK, WINDOW_BUFFER, EdgeLine, Window, can_window, open_window
 from stm_screen.errors import InputFileError, Problem, answered_twice, printable
 from stm_screen.i18n import L_, N_, _
 
@@ -1005,6 +1005,9 @@ class RecordSource:
     size: int = 0
     position: Callable[[], int] = field(default=lambda: 0)
     close: Callable[[], None] = field(default=lambda: None)
+    window: Window | None = None  # a regular UTF-8 JSON Lines file: its byte stream (see batch.parallel)
+    # ... and its records from a byte offset just after a line feed (lines before it, a limit if any)
+    part: Callable[[int, int, int | None], tuple[Iterator[Record], Window, Callable[[], None]]] | None = None
 
 
 Source = TableSource | RecordSource
@@ -1882,6 +1885,7 @@ def open_json(
 ) -> RecordSource:
     text = io.TextIOWrapper(handle, encoding=encoding)
     state = {"id": ""}
+    lines = False  # JSON Lines
     if text_head.startswith("["):
         items = iter_json_array(text, name)
         kind = "json"
@@ -1890,6 +1894,7 @@ def open_json(
     ):
         items = iter_jsonl(text, name)
         kind = "jsonl"
+        lines = True
     else:  # one object: a FHIR resource (QuestionnaireResponse or Bundle), or a single flat record
         try:
             whole = loads(text.read())
@@ -1902,7 +1907,7 @@ def open_json(
         items = iter([whole])
         kind = "json"
 
-    def records() -> Iterator[Record]:
+    def records(items: Iterator[Any]) -> Iterator[Record]:
         nonlocal kind
         count = 0
         for item in items:
@@ -1959,7 +1964,7 @@ def open_json(
     src = RecordSource(
         name=name,
         kind=kind,
-        records=records(),
+        records=records(items),
         ids=lambda: state["id"],
         size=size,
         position=position,
@@ -1967,6 +1972,18 @@ def open_json(
     )
     if '"resourceType"' in text_head:
         src.kind = "fhir"
+    raw = getattr(handle, "raw", None)
+    if lines and isinstance(raw, Window) and codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        fd = raw.fd
+
+        def part(start: int, before: int, limit: int | None) -> tuple[Iterator[Record], Window, Callable[[], None]]:
+            """The records from ``start`` (just after a line feed, ``before`` lines into the file) up to
+            ``limit``, read as the whole file is (a BOM only at its start)."""
+            part_text, window = open_window(fd, start, "utf-8", newline=None)
+            window.limit = limit
+            return records(iter_jsonl(part_text, name, before)), window, part_text.close
+
+        src.window, src.part = raw, part
     return src
 
 
@@ -2005,8 +2022,9 @@ def _flat_text(value: Any) -> Cell:
     return json.dumps(value)  # a nested object: kept as text; it maps to no question by itself
 
 
-def iter_jsonl(text: IO[str], name: str) -> Iterator[Any]:
-    for lineno, line in enumerate(text, 1):
+def iter_jsonl(text: IO[str], name: str, before: int = 0) -> Iterator[Any]:
+    """One item a non-blank line (``before``: the lines before the text's first, for messages)."""
+    for lineno, line in enumerate(text, before + 1):
         if not line.strip():
             continue
         try:

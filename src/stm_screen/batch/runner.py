@@ -53,7 +53,7 @@ class BatchSettings:
     preset: str | None = None
     delimiter: str | None = None
     options: Options = Options()
-    jobs: int = 0  # processes for one large CSV file: 0 = one per CPU (up to 4), 1 = this process only
+    jobs: int = 0  # processes for one large CSV or JSON Lines file: 0 = one per CPU (up to 4), 1 = this process only
     temp_dir: str | None = None  # where helper processes write their part of the output
     allow_missing: bool = False  # score files that lack a safety question's column (else exit 2)
     allow_missing_for: frozenset[str] = frozenset()  # ... but only these questions' columns
@@ -657,7 +657,9 @@ class Batch:
         a record answering no question is an unanswered record, unless no record before it matched any
         column (then the keys are not question ids: a mapping error, exit 2). Once ``COMPILE_AFTER``
         records had one key set, the records that follow with it are read as rows by the tables' compiled
-        loop (see :meth:`_record_loop`): the same outcomes, rows and errors, far less work per record."""
+        loop (see :meth:`_record_loop`): the same outcomes, rows and errors, far less work per record.
+        A large JSON Lines file is scored in parts by several processes (see batch.parallel)."""
+        self.parts = []
         plans: dict[tuple[str, ...], _KeySet | Outcome] = {}
         skippers: dict[tuple[str, ...], Any] = {}
         wants_row = getattr(writer, "wants_row", False)  # e.g. FHIR output: the record's own answers
@@ -666,11 +668,10 @@ class Batch:
         unused: set[int] | None = None  # mapped columns in no record so far (ids of their specs)
         specs = {id(s): s for s in self.mapping.columns} if self.mapping else {}
         last_headers: tuple[str, ...] = ()
-        n = 0
         records = iter(src.records)
         head = list(islice(records, CALIBRATION_ROWS))
         preset = self._record_gaps(head, src)
-        stream = chain(head, records)
+        stream: Iterator[Any] = iter(())
         held: list[Any] = []  # the record that ended a run of records read by a compiled loop
 
         def run_of(keys: tuple[str, ...]) -> Iterator[list[Any]]:
@@ -682,83 +683,176 @@ class Batch:
                     held.append(rec)
                     return
 
-        while True:
-            got = held.pop() if held else next(stream, _MISS)
-            if got is _MISS:
-                break
-            rec: Any = got
-            n += 1
-            if isinstance(rec, BadRecord):
+        def score(these: Iterator[Any], n: int) -> int:
+            """Score the records of ``these`` (numbered on from ``n``); returns the number of records."""
+            nonlocal stream, preset, matched, described, unused, last_headers
+            stream = these
+            while True:
+                got = held.pop() if held else next(stream, _MISS)
+                if got is _MISS:
+                    break
+                rec: Any = got
+                n += 1
+                if isinstance(rec, BadRecord):
+                    writer.begin()
+                    writer.write_other(n, "", error_outcome(rec.message))
+                    continue
+                keys = tuple(rec)
+                entry = plans.get(keys)
+                if entry is None:
+                    if preset is None:
+                        preset = self.preset_for(detect_record(keys, src.kind), src.name, src.kind)
+                    try:
+                        plan = self._record_plan(keys, preset, src)
+                    except InputFileError as exc:  # e.g. two keys answer one question
+                        entry = error_outcome(str(exc).removeprefix(f"{src.name}: "))
+                    else:
+                        if not plan.targets and not matched and (plan.unmatched or not keys):
+                            raise no_match_error(self.ruleset, src.name, keys)
+                        matched = matched or bool(plan.targets)
+                        unused_here = {id(s) for s in plan.unused_specs}
+                        unused = unused_here if unused is None else unused & unused_here
+                        last_headers = plan.headers
+                        if plan.targets and not described:  # the first record that answers something
+                            described = True
+                            describe_plan(src.name, plan, self.ruleset, self.notify, self.person)
+                        if len(plans) > 256:
+                            for old in plans.values():
+                                if not isinstance(old, Outcome):
+                                    writer.merge(old.rs.tally())
+                            plans.clear()
+                        rs_new = RecordScorer(self.ruleset, plan)
+                        rs_new.render = writer.render
+                        entry = _KeySet(rs_new, _id_getter(plan.id_indices), plan)
+                    plans[keys] = entry
                 writer.begin()
-                writer.write_other(n, "", error_outcome(rec.message))
-                continue
-            keys = tuple(rec)
-            entry = plans.get(keys)
-            if entry is None:
-                if preset is None:
-                    preset = self.preset_for(detect_record(keys, src.kind), src.name, src.kind)
-                try:
-                    plan = self._record_plan(keys, preset, src)
-                except InputFileError as exc:  # e.g. two keys answer one question
-                    entry = error_outcome(str(exc).removeprefix(f"{src.name}: "))
+                if isinstance(entry, Outcome):
+                    writer.write_other(n, "", entry)
+                    continue
+                rs, rid, rec_plan = entry.rs, entry.rid, entry.plan
+                row = list(rec.values())
+                skip = skippers.get(keys, _MISS)
+                if skip is _MISS:
+                    skip = skippers[keys] = self._skipper(rec_plan, writer)
+                if skip is not None and skip(row):
+                    continue
+                if rec.get("__status__") == "entered-in-error":
+                    writer.write_other(n, rid(row), error_outcome("the response is marked entered-in-error"))
+                    continue
+                out = rs.score_row(row)
+                if not out.n:
+                    writer.note_bad(n, out)
+                if wants_row:
+                    writer.write(n, rid(row), out, row, rec_plan)  # type: ignore[call-arg]
                 else:
-                    if not plan.targets and not matched and (plan.unmatched or not keys):
-                        raise no_match_error(self.ruleset, src.name, keys)
-                    matched = matched or bool(plan.targets)
-                    unused_here = {id(s) for s in plan.unused_specs}
-                    unused = unused_here if unused is None else unused & unused_here
-                    last_headers = plan.headers
-                    if plan.targets and not described:  # the first record that answers something
-                        described = True
-                        describe_plan(src.name, plan, self.ruleset, self.notify, self.person)
-                    if len(plans) > 256:
-                        for old in plans.values():
-                            if not isinstance(old, Outcome):
-                                writer.merge(old.rs.tally())
-                        plans.clear()
-                    rs_new = RecordScorer(self.ruleset, plan)
-                    rs_new.render = writer.render
-                    entry = _KeySet(rs_new, _id_getter(plan.id_indices), plan)
-                plans[keys] = entry
-            writer.begin()
-            if isinstance(entry, Outcome):
-                writer.write_other(n, "", entry)
-                continue
-            rs, rid, rec_plan = entry.rs, entry.rid, entry.plan
-            row = list(rec.values())
-            skip = skippers.get(keys, _MISS)
-            if skip is _MISS:
-                skip = skippers[keys] = self._skipper(rec_plan, writer)
-            if skip is not None and skip(row):
-                continue
-            if rec.get("__status__") == "entered-in-error":
-                writer.write_other(n, rid(row), error_outcome("the response is marked entered-in-error"))
-                continue
-            out = rs.score_row(row)
-            if not out.n:
-                writer.note_bad(n, out)
-            if wants_row:
-                writer.write(n, rid(row), out, row, rec_plan)  # type: ignore[call-arg]
-            else:
-                writer.write(n, rid(row), out)
-            if not n & PROGRESS_EVERY:
-                self.progress(src.position())
-            if entry.loop is None:
-                entry.seen += 1
-                if entry.seen == COMPILE_AFTER and rec_plan.targets and "__status__" not in keys:
-                    entry.loop = self._record_loop(entry, keys, head, writer, src, skip)
-            if entry.loop is not None:  # the records that follow with the same keys, as table rows
-                n = entry.loop(run_of(keys), n)
+                    writer.write(n, rid(row), out)
+                if not n & PROGRESS_EVERY:
+                    self.progress(src.position())
+                if entry.loop is None:
+                    entry.seen += 1
+                    if entry.seen == COMPILE_AFTER and rec_plan.targets and "__status__" not in keys:
+                        entry.loop = self._record_loop(entry, keys, head, writer, src, skip)
+                if entry.loop is not None:  # the records that follow with the same keys, as table rows
+                    n = entry.loop(run_of(keys), n)
+            return n
+
+        def tallies() -> None:
+            for done in plans.values():
+                if not isinstance(done, Outcome):
+                    writer.merge(done.rs.tally())
+            plans.clear()
+
+        split = None
+        # In parts only when the first records already answer a question (so this process names the
+        # columns, and every part's records find the keys matched).
+        if len(head) == CALIBRATION_ROWS and preset is not None and self._answers(head, preset, src):
+            from stm_screen.batch import parallel
+
+            split = parallel.plan_records(src, writer, self.settings.jobs, self.settings.temp_dir)
+        if split is None:
+            n = score(chain(head, records), 0)
+        else:
+            from stm_screen.batch import parallel
+
+            def in_helper() -> None:  # pragma: no cover - runs in a helper process
+                nonlocal matched, described, unused
+                matched = described = True  # as in one process, which scored the first records before
+                unused = None  # the mapped columns in none of this part's records
+                self._in_helper()
+
+            def finish() -> dict[str, Any]:  # pragma: no cover - runs in a helper process
+                tallies()
+                seen = {"events": sorted(self.events_seen), "file_events": sorted(self.file_events)}
+                return {**seen, "unused": None if unused is None else sorted(unused)}
+
+            def merge(result: dict[str, Any]) -> None:
+                nonlocal unused
+                self.events_seen.update(str(e) for e in result["events"])
+                self.file_events.update(str(e) for e in result["file_events"])
+                if result["unused"] is not None:
+                    theirs = {int(i) for i in result["unused"]}  # ids of the specs: the same in a forked copy
+                    unused = theirs if unused is None else unused & theirs
+
+            where = [src.position]
+            src.position = lambda: where[0]()  # read by the loops compiled from here on
+            ctx = parallel.RecordParts(score, chain(head, records), src, writer, where, in_helper, finish, merge)
+            n = parallel.run_records(ctx, split)
+            self.parts = ctx.report
+            if unused and preset is not None:  # the message names the headers of the last plan made
+                last_headers = self._last_planned(src, preset)
         self._check_events(src.name)
-        for done in plans.values():
-            if not isinstance(done, Outcome):
-                writer.merge(done.rs.tally())
+        tallies()
         if n == 0:
             with _to(self.person):
                 raise InputFileError(L_("{file}: the file holds no records", file=src.name))
         if unused:
             raise missing_columns_error([specs[i] for i in unused], src.name, last_headers)
         return n
+
+    def _answers(self, head: list[Any], preset: Preset, src: RecordSource) -> bool:
+        """Does some record among the first ones answer a question (see :meth:`_record_gaps`)?"""
+        for keys in dict.fromkeys(tuple(r) for r in head if not isinstance(r, BadRecord)):
+            try:
+                if self._record_plan(keys, preset, src).targets:
+                    return True
+            except InputFileError:
+                continue
+        return False
+
+    def _in_helper(self) -> None:  # pragma: no cover - runs in a helper process
+        """A helper of batch.parallel says nothing and reports no progress; the events it sees are its own."""
+        self.notify = _quiet
+        self.progress = _no_progress
+        self.events_seen = set()
+        self.file_events = set()
+
+    def _last_planned(self, src: RecordSource, preset: Preset) -> tuple[str, ...]:
+        """The headers of the plan that one process makes last (see :meth:`_records`), once a file scored
+        in parts turns out to lack a mapped column: the file read again, keys only (an error, exit 2)."""
+        from stm_screen.batch import parallel
+
+        plans: dict[tuple[str, ...], bool] = {}
+        last: tuple[str, ...] = ()
+        records, close = parallel.from_start(src)
+        try:
+            for rec in records:
+                if isinstance(rec, BadRecord):
+                    continue
+                keys = tuple(rec)
+                if keys in plans:
+                    continue
+                try:
+                    plan = self._record_plan(keys, preset, src)
+                except InputFileError:
+                    plans[keys] = False
+                    continue
+                last = plan.headers
+                if len(plans) > 256:
+                    plans.clear()
+                plans[keys] = True
+        finally:
+            close()
+        return last
 
 
 @dataclass

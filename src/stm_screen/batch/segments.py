@@ -18,6 +18,7 @@ import csv
 import errno
 import io
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,11 +88,12 @@ def can_window() -> bool:
 
 
 def open_window(
-    fd: int, start: int, encoding: str, *, closefd: bool = False
+    fd: int, start: int, encoding: str, *, closefd: bool = False, newline: str | None = ""
 ) -> tuple[io.TextIOWrapper, Window]:
-    """Text from ``start`` (a character boundary: just after a line feed) to the end or a later limit."""
+    """Text from ``start`` (a character boundary: just after a line feed) to the end or a later limit
+    (``newline``: as :class:`io.TextIOWrapper` takes it; the CSV reader's is "", JSON Lines' None)."""
     window = Window(fd, start, closefd=closefd)
-    text = io.TextIOWrapper(io.BufferedReader(window, WINDOW_BUFFER), encoding=encoding, newline="")
+    text = io.TextIOWrapper(io.BufferedReader(window, WINDOW_BUFFER), encoding=encoding, newline=newline)
     return text, window
 
 
@@ -194,3 +196,50 @@ def count_lines(fd: int, ends: list[int], chunk: int = 1 << 20) -> list[int]:
             pos += len(block)
         counts.append(total)
     return counts
+
+
+def count_records(fd: int, ends: list[int], start: int = 0, chunk: int = 1 << 20) -> list[tuple[int, int]]:
+    """Lines and non-blank lines before each offset in ``ends`` (ascending, each just after a line feed),
+    from ``start`` (after a BOM), in a JSON Lines file. The lines are counted exactly as
+    :class:`io.TextIOWrapper` splits them (at a line feed, a carriage return, or both together): they
+    number the lines in messages. The non-blank lines (blank: only white space, as ``str.strip`` sees it)
+    are its records if each line holds one: a guess, which whoever relies on it checks (batch.parallel)."""
+    counts: list[tuple[int, int]] = []
+    lines = records = 0
+    pos = start
+    cr_before = False  # the last block ended with a carriage return
+    carry = b""  # the start of a line that goes on in the next block
+    for end in ends:
+        while pos < end:
+            block = os.pread(fd, min(chunk, end - pos), pos)
+            if not block:
+                break
+            pos += len(block)
+            lines += block.count(b"\n")
+            if b"\r" in block:
+                lines += block.count(b"\r") - block.count(b"\r\n")
+            if cr_before and block.startswith(b"\n"):
+                lines -= 1  # a CR LF pair split between two blocks
+            cr_before = block.endswith(b"\r")
+            data = carry + block if carry else block
+            last = data.rfind(b"\n") + 1
+            if len(data) - last > 16 * chunk:  # a line of more than 16 MB: left out of the guess
+                last = len(data)
+            whole, carry = data[:last], data[last:]
+            if whole:
+                records += _records(whole)
+        if carry:  # the end fell inside a line (never, for a cut): a record if not blank
+            records += _records(carry + b"\n")
+            carry = b""
+        counts.append((lines, records))
+    return counts
+
+
+_NOT_OPENED = re.compile(rb"\n[^{]")  # a line feed not followed by a line that starts a record
+
+
+def _records(data: bytes) -> int:
+    """Non-blank lines in ``data``, which starts a line and ends with a line feed."""
+    if b"\r" not in data and data[:1] == b"{" and _NOT_OPENED.search(data) is None:
+        return data.count(b"\n")  # every line starts a record: the common case, counted in C
+    return sum(1 for line in data.splitlines() if line[:1] == b"{" or line.decode("utf-8", "replace").strip())

@@ -150,9 +150,9 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                 max=32,
                 metavar=N_("N"),
                 help=N_(
-                    "Processes for a CSV or TSV file of more than 16 MB (Linux): 0 = one per CPU, at most 4 "
-                    "(the default); 1 = a single process; at most 32. Smaller files and other formats use one "
-                    "process. The output is the same either way."
+                    "Processes for a CSV, TSV or JSON Lines file of more than 16 MB (Linux): 0 = one per CPU, "
+                    "at most 4 (the default); 1 = a single process; at most 32. Smaller files and other formats "
+                    "use one process. The output is the same either way."
                 ),
             ),
         ] = 0,
