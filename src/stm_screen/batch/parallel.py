@@ -411,8 +411,13 @@ def plan_xlsx(src: TableSource, writer: Writer, settings_jobs: int, skip: Any) -
     procs = min(jobs, parts.slices // XLSX_MIN_SLICES)
     if procs < 2:
         return None
-    # this process has started up and scanned the sheet before its part: its part is a little shorter
-    bounds = [parts.slices * (100 * j - XLSX_HEAD_START) // (100 * procs) for j in range(1, procs)]
+    if parts.book.index is not None:
+        # helpers start at their parts (readers.SheetIndex): the slices not yet read, in equal parts
+        left = parts.slices - parts.index
+        bounds = [parts.index + left * j // procs for j in range(1, procs)]
+    else:
+        # a helper inflates the sheet before its part to count its rows: this process's part is longer
+        bounds = [parts.slices * (100 * j - XLSX_HEAD_START) // (100 * procs) for j in range(1, procs)]
     if bounds[0] <= parts.index:
         return None
     return bounds
