@@ -1616,13 +1616,18 @@ def _cut_slices(
         want = SLICE_BYTES
         searched = 0  # where the search for a row's end starts: before it, there is none
         while True:
-            while len(buf) < want:
-                chunk = f.read(step)
-                if not chunk:
-                    eof = True
-                    break
-                at += len(chunk)
-                buf += chunk
+            if len(buf) < want:
+                pieces = [buf]  # joined once (not added to the slice a piece at a time)
+                have = len(buf)
+                while have < want:
+                    chunk = f.read(step)
+                    if not chunk:
+                        eof = True
+                        break
+                    at += len(chunk)
+                    pieces.append(chunk)
+                    have += len(chunk)
+                buf = b"".join(pieces)
             if eof:
                 break
             cut = buf.rfind(b"</row>", searched)
@@ -1648,7 +1653,7 @@ def _cut_slices(
 # scores a later part (batch.parallel.run_xlsx) starts at its first slice instead of inflating, cutting and
 # counting the slices before it.
 
-_DEFLATED_CHUNK = 256 * 1024  # compressed bytes read at a time (inflated a step at a time)
+_DEFLATED_CHUNK = 64 * 1024  # compressed bytes read at a time (a kept state holds what is left of them)
 
 
 @dataclass
@@ -1675,9 +1680,11 @@ class SheetIndex:
 
 class _RawMember:
     """A zip member's bytes inflated from the file itself, from its start or a :class:`_Resume`; each
-    state before a piece is inflated is kept (when ``keep``) until :meth:`resume_at` takes one."""
+    state before a piece is inflated is kept (when ``keep``) until :meth:`resume_at` takes one. The CRC of
+    what was read is in ``crc`` when ``check`` (a read from a later state was checked by the pass that
+    kept it)."""
 
-    def __init__(self, handle: IO[bytes], start: _Resume, keep: bool = False) -> None:
+    def __init__(self, handle: IO[bytes], start: _Resume, keep: bool = False, check: bool = False) -> None:
         self.handle = handle
         self.offset = start.offset
         self.left = start.left
@@ -1685,6 +1692,7 @@ class _RawMember:
         self.at = start.at
         self.pending = b""
         self.keep = keep
+        self.check = check
         self.states: deque[_Resume] = deque()
         self.crc = 0
         self.ended = False
@@ -1720,7 +1728,8 @@ class _RawMember:
                 have += len(got)
             out = pieces[0] if len(pieces) == 1 else b"".join(pieces)
         self.at += len(out)
-        self.crc = zlib.crc32(out, self.crc)
+        if self.check:
+            self.crc = zlib.crc32(out, self.crc)
         if not out:
             self.ended = True
         return out
@@ -1780,7 +1789,7 @@ def _index_sheet(name: str, member: str, keep: bool) -> tuple[bool, SheetIndex |
             start = _member_start(handle, info)
             if start is None:
                 return None
-            reader = _RawMember(handle, start, keep)
+            reader = _RawMember(handle, start, keep, check=True)
             marks: list[tuple[int, int]] = []
             rows = [0]
             resume: list[_Resume] = []
