@@ -1310,7 +1310,7 @@ def _read_slice(data: bytes) -> _Slice:
     sheet_name, part, fixed = _SLICE_PARTS
     if _not_for_calamine(data):
         return _Slice(exact=True)
-    signed = b"<v>-" in data
+    signed = b"-" in data and b"<v>-" in data  # (a rare byte is found fast: memchr)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
         for member, content in fixed:
@@ -1899,6 +1899,9 @@ _NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
 _ERROR_CELL = re.compile(rb"""\bt\s*=\s*["']e["']""")
 _ESCAPE = re.compile(rb"_x[0-9A-Fa-f]{4}_")
 _EDGE_SPACE = re.compile(rb"<t>(?:\s|[^<]*\s</t>)")
+# b"<t> " in data, b" </t>" in data: a regular expression's literal is searched faster (on XML)
+_LEAD_SPACE = re.compile(rb"<t> ")
+_TRAIL_SPACE = re.compile(rb" </t>")
 _XML_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
 
 
@@ -1915,9 +1918,11 @@ def _not_for_calamine(data: bytes, shared: bool = False) -> bool:
         return True
     if shared and b"<rPh" in data:
         return True
-    return (b"<t> " in data or b" </t>" in data or (shared and b"<t>" in data)) and bool(
-        _EDGE_SPACE.search(data)
-    )
+    return (
+        _LEAD_SPACE.search(data) is not None
+        or _TRAIL_SPACE.search(data) is not None
+        or (shared and b"<t>" in data)
+    ) and bool(_EDGE_SPACE.search(data))
 
 
 def _formula_in(data: bytes) -> bool:
