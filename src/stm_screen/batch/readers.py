@@ -1797,9 +1797,9 @@ def _index_sheet(name: str, member: str, keep: bool) -> tuple[bool, SheetIndex |
             last = (b"", b"", b"")
             for last in _cut_slices(reader, marks):
                 body = last[1]
-                if keep:
+                if keep:  # (the rows before a slice: for a helper that starts there)
                     resume.append(reader.resume_at(marks[len(rows) - 1][0]))
-                rows.append(rows[-1] + body.count(b"</row>"))
+                    rows.append(rows[-1] + body.count(b"</row>"))
                 if not uncached and _formula_in(body) and _NO_VALUE.search(body):
                     uncached = True
             head, _, tail = last
