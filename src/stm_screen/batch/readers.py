@@ -1177,8 +1177,8 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
     Read with calamine (Rust) in slices of rows: the sheet's XML is inflated as it is read, cut at row ends,
     and each slice is handed to calamine as a small workbook of its own (the same styles and shared
     strings), so memory holds one slice, not the sheet. One pass over the sheet before it is read looks for
-    formulas without values and notes where each slice starts (see :func:`_index_sheet`). openpyxl (read-only streaming) reads the rare workbook whose
-    cells calamine would render differently (see :func:`_scan_sheet`), and takes over at the row of a
+    formulas without values and notes where each slice starts (see :func:`_index_sheet`). openpyxl
+    (read-only streaming) reads the rare workbook whose cells calamine would render differently (see :func:`_scan_sheet`), and takes over at the row of a
     whole number too long for a float, which calamine can only read as a float. A large sheet is scored in
     parts (``sheet``: see :class:`SheetParts` and batch.parallel.run_xlsx), else its later slices are read
     by helper processes while this one scores.
