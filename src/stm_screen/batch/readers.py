@@ -1178,10 +1178,10 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
     and each slice is handed to calamine as a small workbook of its own (the same styles and shared
     strings), so memory holds one slice, not the sheet. One pass over the sheet before it is read looks for
     formulas without values and notes where each slice starts (see :func:`_index_sheet`). openpyxl
-    (read-only streaming) reads the rare workbook whose cells calamine would render differently (see :func:`_scan_sheet`), and takes over at the row of a
-    whole number too long for a float, which calamine can only read as a float. A large sheet is scored in
-    parts (``sheet``: see :class:`SheetParts` and batch.parallel.run_xlsx), else its later slices are read
-    by helper processes while this one scores.
+    (read-only streaming) reads the rare workbook whose cells calamine would render differently (see
+    :func:`_not_for_calamine`), and takes over at the row of a whole number too long for a float, which
+    calamine can only read as a float. A large sheet is scored in parts (``sheet``: see :class:`SheetParts`
+    and batch.parallel.run_xlsx), else its later slices are read by helper processes while this one scores.
     """
     _check_zip_bomb(name)
     try:
