@@ -260,6 +260,70 @@ def test_a_wrong_dimension_no_longer_cuts_the_sheet(tmp_path: Path) -> None:
     assert got == _exact(bad)
 
 
+def _restored(path: Path, out: Path, how: int) -> Path:
+    """The workbook with every part compressed ``how`` (zipfile.ZIP_STORED, ZIP_DEFLATED)."""
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(out, "w", how) as w:
+        for item in z.infolist():
+            w.writestr(item.filename, z.read(item.filename))
+    return out
+
+
+@pytest.mark.parametrize("how", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("slice_bytes", [1024, 3000])
+def test_the_index_gives_any_slice_as_a_read_from_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: int, slice_bytes: int
+) -> None:
+    """The pass before reading (readers._index_sheet) cuts the sheet as the reader cuts it: a helper that
+    starts at any slice from the index gets the slices, and the rows before, that a read from the start
+    gets (a row longer than a slice, a formula with no value, blank rows included)."""
+    rows: list[list[Any]] = [["id", *QIDS]] + [[f"p{i}", *ANSWERS] if i % 29 else [] for i in range(1, 150)]
+    rows[40][1] = "x" * 5000  # a row longer than a slice
+    rows[90][2] = "=1+1"  # saved by openpyxl without a value
+    path = _restored(_save(rows, tmp_path / "saved.xlsx"), tmp_path / "w.xlsx", how)
+    monkeypatch.setattr(readers, "SLICE_BYTES", slice_bytes)
+    book = readers._Book(str(path))
+    assert book.sheet is not None
+    found = readers._index_sheet(str(path), book.sheet[1], keep=True)
+    assert found is not None
+    uncached, book.index = found
+    assert uncached and readers._scan_sheet(str(path), book.sheet[1], book.shared)[0]
+    assert book.index is not None
+    whole = list(readers._sheet_slices(str(path), book.sheet[1]))
+    assert len(whole) == len(book.index.marks) > 5
+    assert max(len(body) for _, body, _ in whole) > 5000
+    before = 0
+    for k, piece in enumerate(whole):
+        assert book.index.rows[k] == before
+        assert list(readers._slices_from(book, k)) == whole[k:]
+        before += piece[1].count(b"</row>")
+    assert before == sum(1 for row in rows if row)  # (openpyxl writes no element for an empty row)
+
+
+def test_a_row_longer_than_a_slice_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row element longer than a slice: the slicer reads on to its end (it once read on forever)."""
+    rows: list[list[Any]] = [["id", *QIDS]] + [[f"p{i}", *ANSWERS] for i in range(1, 30)]
+    rows[12][1] = "y" * 20000
+    path = _save(rows, tmp_path / "long-row.xlsx")
+    monkeypatch.setattr(readers, "SLICE_BYTES", 1024)
+    got = _fast(path)
+    assert got == _exact(path)
+    assert got[12][1][1] == "y" * 20000
+
+
+def test_a_sheet_the_index_cannot_vouch_for_is_scanned_as_before(tmp_path: Path) -> None:
+    """A sheet whose CRC is wrong (or a member neither stored nor deflated): no index, the scan as before."""
+    path = _save([["id", *QIDS], ["a1", *ANSWERS]], tmp_path / "ok.xlsx")
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while data[at + 46 : at + 46 + len(SHEET)] != SHEET.encode():
+        at = data.find(b"PK\x01\x02", at + 1)
+    data[at + 16] ^= 0xFF  # the sheet's CRC in the central directory
+    bad = tmp_path / "crc.xlsx"
+    bad.write_bytes(bytes(data))
+    assert readers._index_sheet(str(path), SHEET, keep=True) is not None
+    assert readers._index_sheet(str(bad), SHEET, keep=True) is None
+
+
 # Cells as a spreadsheet or a program writes them, one XML form each (``_sheet_of``): numbers (whole,
 # fractional, long, in E notation), dates (style 1, a date format), booleans, shared and inline strings,
 # empty cells (absent, or an element without a value), formulas with cached values, errors.

@@ -26,8 +26,10 @@ counts (batch.runner). A JSON array (a ``.json`` file holding a list), a single 
 UTF-16 file or a pipe is read by one process.
 
 A large workbook's sheet, read by calamine in slices of rows (batch.readers), is scored in parts the same
-way (:func:`run_xlsx`): a helper skips the slices before its part unread (counting their rows, which gives
-its first record number) and reads and scores its own; its output is used only if the part before ended
+way (:func:`run_xlsx`): a helper starts inflating the sheet at its part's first slice, where the pass over
+the sheet before it was read left off (readers.SheetIndex, which also counted the rows before: its first
+record number), or without that index skips the slices before its part unread (counting their rows), and
+reads and scores its own; its output is used only if the part before ended
 at that record, and a part that calamine alone cannot read (openpyxl must) is redone here.
 """
 
@@ -578,8 +580,13 @@ def plan_xlsx(src: TableSource, writer: Writer, settings_jobs: int, skip: Any) -
     procs = min(jobs, parts.slices // XLSX_MIN_SLICES)
     if procs < 2:
         return None
-    # this process has started up and scanned the sheet before its part: its part is a little shorter
-    bounds = [parts.slices * (100 * j - XLSX_HEAD_START) // (100 * procs) for j in range(1, procs)]
+    if parts.book.index is not None:
+        # helpers start at their parts (readers.SheetIndex): the slices not yet read, in equal parts
+        left = parts.slices - parts.index
+        bounds = [parts.index + left * j // procs for j in range(1, procs)]
+    else:
+        # this process has started up and scanned the sheet before its part: its part is a little shorter
+        bounds = [parts.slices * (100 * j - XLSX_HEAD_START) // (100 * procs) for j in range(1, procs)]
     if bounds[0] <= parts.index:
         return None
     return bounds

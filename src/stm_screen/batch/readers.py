@@ -1296,13 +1296,14 @@ def _enc_name(encoding: str) -> str:
 def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
     """The first sheet of a workbook, row by row.
 
-    Read with calamine (Rust) in slices of rows: the sheet's XML is inflated once, cut at row ends, and each
-    slice is handed to calamine as a small workbook of its own (the same styles and shared strings), so
-    memory holds one slice, not the sheet. openpyxl (read-only streaming) reads the rare workbook whose
-    cells calamine would render differently (see :func:`_scan_sheet`), and takes over at the row of a
-    whole number too long for a float, which calamine can only read as a float. A large sheet is scored in
-    parts (``sheet``: see :class:`SheetParts` and batch.parallel.run_xlsx), else its later slices are read
-    by helper processes while this one scores.
+    Read with calamine (Rust) in slices of rows: the sheet's XML is inflated as it is read, cut at row ends,
+    and each slice is handed to calamine as a small workbook of its own (the same styles and shared
+    strings), so memory holds one slice, not the sheet. One pass over the sheet before it is read looks for
+    formulas without values and notes where each slice starts (see :func:`_index_sheet`). openpyxl
+    (read-only streaming) reads the rare workbook whose cells calamine would render differently (see
+    :func:`_not_for_calamine`), and takes over at the row of a whole number too long for a float, which
+    calamine can only read as a float. A large sheet is scored in parts (``sheet``: see :class:`SheetParts`
+    and batch.parallel.run_xlsx), else its later slices are read by helper processes while this one scores.
     """
     _check_zip_bomb(name)
     try:
@@ -1314,7 +1315,15 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
             L_("{name}: cannot read the workbook ({name_b}); is it an .xlsx file saved by a spreadsheet?", name=name, name_b=type(exc).__name__)
         ) from None
     # no worksheet found by its relationships: openpyxl says why (or reads what it finds)
-    uncached, exact = _scan_sheet(name, book.sheet[1], book.shared) if book.sheet else (False, True)
+    uncached, exact = False, True
+    if book.sheet:
+        exact = _not_for_calamine(book.shared, shared=True)
+        # one pass over the sheet: formulas without values, and (for scoring in parts) its slices
+        found = _index_sheet(name, book.sheet[1], keep=not exact and jobs != 1)
+        if found is None:
+            uncached, exact = _scan_sheet(name, book.sheet[1], book.shared)
+        else:
+            uncached, book.index = found
     warning = ""
     if uncached:
         warning = (
@@ -1323,7 +1332,8 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
     state = {"row": 0}
     parts = None
     if not exact and book.sheet is not None and jobs != 1:
-        parts = SheetParts(book, max(1, book.sizes.get(book.sheet[1], 0) // SLICE_BYTES))
+        slices = len(book.index.marks) if book.index is not None else book.sizes.get(book.sheet[1], 0) // SLICE_BYTES
+        parts = SheetParts(book, max(1, slices))
     reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs, parts)
 
     return TableSource(
@@ -1379,6 +1389,7 @@ class _Book:
             }
         self.name = name
         self.root = root
+        self.index: SheetIndex | None = None  # see :func:`_index_sheet`
 
 
 def _part_path(folder: str, target: str) -> str:
@@ -1422,7 +1433,7 @@ def _read_slice(data: bytes) -> _Slice:
     sheet_name, part, fixed = _SLICE_PARTS
     if _not_for_calamine(data):
         return _Slice(exact=True)
-    signed = b"<v>-" in data
+    signed = b"-" in data and b"<v>-" in data  # (a rare byte is found fast: memchr)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
         for member, content in fixed:
@@ -1445,11 +1456,12 @@ def _read_slice(data: bytes) -> _Slice:
     first, offset = start
     lead = [""] * offset
     rows: list[list[str]] = []
-    text = _cell_text_signed if signed else _cell_text
-    floats = _FloatTexts()  # most numbers are answers repeated row after row: each converted once
+    # most cells are answers repeated row after row: each distinct value is converted once, and a row is
+    # mapped by the memo's lookup (in C) rather than cell by cell in Python
+    cell = _CellTexts(_cell_text_signed if signed else _cell_text).__getitem__
     try:
         for values_row in values:
-            row = [v if type(v) is str else floats[v] if type(v) is float else text(v) for v in values_row]
+            row = list(map(cell, values_row))
             while row and row[-1] == "":
                 row.pop()
             rows.append(lead + row if offset and row else row)
@@ -1458,12 +1470,24 @@ def _read_slice(data: bytes) -> _Slice:
     return _Slice(first=first, rows=rows)
 
 
-class _FloatTexts(dict[float, str]):
-    """A float's text (:func:`_cell_text`), each distinct value converted once (a float is never equal to
-    a cell of another type that calamine gives, but True == 1.0: booleans are not looked up here)."""
+class _CellTexts(dict[Any, str]):
+    """A calamine cell's text (:func:`_cell_text`), each distinct value converted once: a text is itself.
+    True == 1 == 1.0 and False == 0 == 0.0 (one key in a dict): booleans, and numbers equal to 0 or 1,
+    are converted every time, never kept."""
 
-    def __missing__(self, value: float) -> str:
-        text = self[value] = _cell_text(value)  # _TakeOver for a long whole number: nothing kept
+    def __init__(self, text: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, value: Any) -> str:
+        kind = type(value)
+        if kind is str:
+            self[value] = value
+            return value  # type: ignore[no-any-return]
+        text = self.text(value)  # _TakeOver for a long whole number: nothing kept
+        if kind is bool or ((kind is float or kind is int) and (value == 0 or value == 1)):
+            return text
+        self[value] = text
         return text
 
 
@@ -1540,7 +1564,13 @@ def _calamine_rows(
     if parts is None:
         parts = SheetParts(book, 0)
     helper = parts.first > 0 or parts.end is not None
-    slices = _sheet_slices(book.name, part)
+    if parts.first > 0 and book.index is not None and parts.first < len(book.index.marks):
+        # a helper starts at its part's first slice (its rows before counted by the index)
+        slices = _slices_from(book, parts.first)
+        parts.rows_before = book.index.rows[parts.first]
+        parts.index = parts.first
+    else:
+        slices = _sheet_slices(book.name, part)
     pool = None
     parsed: Iterator[_Slice] = iter(())
     done = 0  # sheet rows handed on
@@ -1675,43 +1705,247 @@ def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
     elements of about SLICE_BYTES, and the end of the sheet data with what follows."""
     import zipfile
 
-    step = min(1 << 20, SLICE_BYTES)
     with zipfile.ZipFile(name) as z, z.open(part) as f:
-        buf = b""
-        head = b""
-        while not head:
-            chunk = f.read(step)
-            buf += chunk
-            at = buf.find(b"<sheetData")
-            if at >= 0:
-                close = buf.find(b">", at)
-                if close >= 0:
-                    if buf[close - 1 : close] == b"/":  # <sheetData/>: no rows at all
-                        return
-                    head, buf = buf[: close + 1], buf[close + 1 :]
-                    break
-            if not chunk:
-                return
-        eof = False
-        while not eof:
-            while len(buf) < SLICE_BYTES:
-                chunk = f.read(step)
-                if not chunk:
-                    eof = True
-                    break
-                buf += chunk
+        yield from _cut_slices(f)
+
+
+def _cut_slices(
+    f: Any, marks: list[tuple[int, int]] | None = None, head: bytes = b"", buf: bytes = b"", at: int = 0
+) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """:func:`_sheet_slices` from a reader ``f`` (``read(n)`` gives n bytes until the end). Where each
+    slice starts is put in ``marks``: the offset of its first byte and the read position then (the
+    reader's bytes read so far). A read started at a slice gives the sheet's ``head``, the slice's bytes
+    read so far (``buf``) and the read position (``at``): the slices from there on are cut exactly as a
+    read from the start cuts them (the same reads of ``step`` bytes)."""
+    step = min(1 << 20, SLICE_BYTES)
+    while not head:
+        chunk = f.read(step)
+        at += len(chunk)
+        buf += chunk
+        found = buf.find(b"<sheetData")
+        if found >= 0:
+            close = buf.find(b">", found)
+            if close >= 0:
+                if buf[close - 1 : close] == b"/":  # <sheetData/>: no rows at all
+                    return
+                head, buf = buf[: close + 1], buf[close + 1 :]
+                break
+        if not chunk:
+            return
+    eof = False
+    while not eof:
+        if marks is not None:
+            marks.append((at - len(buf), at))
+        want = SLICE_BYTES
+        searched = 0  # where the search for a row's end starts: before it, there is none
+        while True:
+            if len(buf) < want:
+                pieces = [buf]  # joined once (not added to the slice a piece at a time)
+                have = len(buf)
+                while have < want:
+                    chunk = f.read(step)
+                    if not chunk:
+                        eof = True
+                        break
+                    at += len(chunk)
+                    pieces.append(chunk)
+                    have += len(chunk)
+                buf = b"".join(pieces)
             if eof:
-                end = buf.rfind(b"</sheetData>")
-                if end < 0:
-                    end = len(buf)  # broken XML: calamine says so
-                yield head, buf[:end], buf[end:] if end < len(buf) else b"</sheetData></worksheet>"
-                return
-            cut = buf.rfind(b"</row>")
-            if cut < 0:
-                continue  # one row longer than a slice: read on
-            cut += len(b"</row>")
-            body, buf = buf[:cut], buf[cut:]
-            yield head, body, b"</sheetData></worksheet>"
+                break
+            cut = buf.rfind(b"</row>", searched)
+            if cut >= 0:
+                break
+            searched = max(0, len(buf) - len(b"</row>") + 1)
+            want = len(buf) + step  # one row longer than a slice: read on
+        if eof:
+            end = buf.rfind(b"</sheetData>")
+            if end < 0:
+                end = len(buf)  # broken XML: calamine says so
+            yield head, buf[:end], buf[end:] if end < len(buf) else b"</sheetData></worksheet>"
+            return
+        cut += len(b"</row>")
+        body, buf = buf[:cut], buf[cut:]
+        yield head, body, b"</sheetData></worksheet>"
+
+
+# --- one pass over the sheet before it is read -----------------------------------------------------------
+# The sheet's XML is inflated once before it is read (formulas without values are looked for), and that
+# pass also cuts it into the slices the readers cut it into, noting for each slice where inflating can
+# start again (a copy of the inflater's state), its rows before and where its bytes start: a helper that
+# scores a later part (batch.parallel.run_xlsx) starts at its first slice instead of inflating, cutting and
+# counting the slices before it.
+
+_DEFLATED_CHUNK = 64 * 1024  # compressed bytes read at a time (a kept state holds what is left of them)
+
+
+@dataclass
+class _Resume:
+    """Where inflating a zip member can start again: at a file offset, with the inflater's state then."""
+
+    offset: int  # of the next compressed bytes in the file
+    left: int  # compressed bytes from there to the member's end
+    inflater: Any  # a copy of the zlib decompressor's state then (None: a stored member)
+    at: int  # the uncompressed offset of the next byte inflated
+
+
+@dataclass
+class SheetIndex:
+    """The sheet's slices as :func:`_sheet_slices` cuts them: the text before its rows, and for each
+    slice the row elements before it, its first byte and the read position then, and where to inflate
+    from (a :class:`_Resume` at or before its first byte)."""
+
+    head: bytes
+    rows: list[int]
+    marks: list[tuple[int, int]]
+    resume: list[_Resume]
+
+
+class _RawMember:
+    """A zip member's bytes inflated from the file itself, from its start or a :class:`_Resume`; each
+    state before a piece is inflated is kept (when ``keep``) until :meth:`resume_at` takes one. The CRC of
+    what was read is in ``crc`` when ``check`` (a read from a later state was checked by the pass that
+    kept it)."""
+
+    def __init__(self, handle: IO[bytes], start: _Resume, keep: bool = False, check: bool = False) -> None:
+        self.handle = handle
+        self.offset = start.offset
+        self.left = start.left
+        self.inflater = start.inflater.copy() if start.inflater is not None else None
+        self.at = start.at
+        self.pending = b""
+        self.keep = keep
+        self.check = check
+        self.states: deque[_Resume] = deque()
+        self.crc = 0
+        self.ended = False
+        handle.seek(self.offset)
+
+    def _piece(self) -> bytes:
+        """The next ``step`` bytes of the member (fewer at its end; b"" past it)."""
+        import zlib
+
+        step = min(1 << 20, SLICE_BYTES)
+        if self.keep:
+            state = self.inflater.copy() if self.inflater is not None else None
+            self.states.append(_Resume(self.offset, self.left, state, self.at))
+        if self.inflater is None:  # stored
+            out = self.handle.read(min(step, self.left))
+            self.offset += len(out)
+            self.left -= len(out)
+            if self.left > 0 and len(out) < step:
+                raise EOFError  # the file ends before the member does
+        else:
+            pieces: list[bytes] = []
+            have = 0
+            while have < step and not self.inflater.eof:
+                data = self.inflater.unconsumed_tail
+                if not data:
+                    data = self.handle.read(min(_DEFLATED_CHUNK, self.left))
+                    self.offset += len(data)
+                    self.left -= len(data)
+                    if not data:
+                        raise EOFError  # the deflated stream ends before its end
+                got = self.inflater.decompress(data, step - have)
+                pieces.append(got)
+                have += len(got)
+            out = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        self.at += len(out)
+        if self.check:
+            self.crc = zlib.crc32(out, self.crc)
+        if not out:
+            self.ended = True
+        return out
+
+    def read(self, n: int) -> bytes:
+        if not self.pending and not self.ended:
+            piece = self._piece()
+            if len(piece) == n:  # as most are: a step inflated at a time
+                return piece
+            self.pending = piece
+        pieces = [self.pending]
+        have = len(self.pending)
+        while have < n and not self.ended:
+            piece = self._piece()
+            pieces.append(piece)
+            have += len(piece)
+        data = b"".join(pieces)
+        self.pending = data[n:]
+        return data[:n]
+
+    def resume_at(self, offset: int) -> _Resume:
+        """The last state kept at or before this uncompressed offset (those before it are dropped)."""
+        while len(self.states) > 1 and self.states[1].at <= offset:
+            self.states.popleft()
+        return self.states[0]
+
+
+def _member_start(handle: IO[bytes], info: Any) -> _Resume | None:
+    """Where a zip member's compressed bytes start (stored or deflated, not encrypted), or None."""
+    import struct
+    import zipfile
+    import zlib
+
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    return _Resume(info.header_offset + 30 + name_len + extra_len, info.compress_size, inflater, 0)
+
+
+def _index_sheet(name: str, member: str, keep: bool) -> tuple[bool, SheetIndex | None] | None:
+    """One pass over the sheet: does it hold a formula cell with no cached value (read as blank), and
+    (when ``keep``) its :class:`SheetIndex`. None when the sheet is not one this pass reads (not stored or
+    deflated, no sheet data, a broken or truncated stream, a wrong CRC): :func:`_scan_sheet` reads it as
+    before."""
+    import zipfile
+    import zlib
+
+    try:
+        with zipfile.ZipFile(name) as z:
+            info = z.getinfo(member)
+        with open(name, "rb") as handle:
+            start = _member_start(handle, info)
+            if start is None:
+                return None
+            reader = _RawMember(handle, start, keep, check=True)
+            marks: list[tuple[int, int]] = []
+            rows = [0]
+            resume: list[_Resume] = []
+            uncached = False
+            last = (b"", b"", b"")
+            for last in _cut_slices(reader, marks):
+                body = last[1]
+                if keep:  # (the rows before a slice: for a helper that starts there)
+                    resume.append(reader.resume_at(marks[len(rows) - 1][0]))
+                    rows.append(rows[-1] + body.count(b"</row>"))
+                if not uncached and _formula_in(body) and _NO_VALUE.search(body):
+                    uncached = True
+            head, _, tail = last
+            if not head or reader.crc != info.CRC or reader.at != info.file_size:
+                return None
+            if not uncached and b"<f" in head + tail and _NO_VALUE.search(head + tail):
+                uncached = True
+    except (KeyError, OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile):
+        return None
+    return uncached, SheetIndex(head, rows[:-1], marks, resume) if keep else None
+
+
+def _slices_from(book: _Book, first: int) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """The sheet's slices from slice ``first`` on, inflated from where the index says (see
+    :class:`SheetIndex`): exactly those :func:`_sheet_slices` gives from there."""
+    index = book.index
+    assert index is not None
+    begin, at = index.marks[first]
+    start = index.resume[first]
+    with open(book.name, "rb") as handle:
+        reader = _RawMember(handle, start)
+        buf = reader.read(at - start.at)[begin - start.at :]
+        yield from _cut_slices(reader, head=index.head, buf=buf, at=at)
 
 
 def _cell_text(value: Any) -> str:
@@ -1788,6 +2022,9 @@ _NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
 _ERROR_CELL = re.compile(rb"""\bt\s*=\s*["']e["']""")
 _ESCAPE = re.compile(rb"_x[0-9A-Fa-f]{4}_")
 _EDGE_SPACE = re.compile(rb"<t>(?:\s|[^<]*\s</t>)")
+# b"<t> " in data, b" </t>" in data: a regular expression's literal is searched faster (on XML)
+_LEAD_SPACE = re.compile(rb"<t> ")
+_TRAIL_SPACE = re.compile(rb" </t>")
 _XML_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
 
 
@@ -1798,15 +2035,29 @@ def _not_for_calamine(data: bytes, shared: bool = False) -> bool:
     # quotes of t="e", which are everywhere
     if b"#" in data and (b'"e"' in data or b"'e'" in data) and _ERROR_CELL.search(data):
         return True
-    if b"_x" in data and _ESCAPE.search(data):
+    if _ESCAPE.search(data):  # (the pattern's literal start is searched faster than `b"_x" in data`)
         return True
     if b"&" in data and data.count(b"&") != sum(data.count(e) for e in _XML_ENTITIES):
         return True
     if shared and b"<rPh" in data:
         return True
-    return (b"<t> " in data or b" </t>" in data or (shared and b"<t>" in data)) and bool(
-        _EDGE_SPACE.search(data)
-    )
+    return (
+        _LEAD_SPACE.search(data) is not None
+        or _TRAIL_SPACE.search(data) is not None
+        or (shared and b"<t>" in data)
+    ) and bool(_EDGE_SPACE.search(data))
+
+
+def _formula_in(data: bytes) -> bool:
+    """``b"<f" in data``, faster where 'f' is rare (its bytes are found by memchr; '<' is everywhere)."""
+    at = data.find(b"f", 1)
+    for _tries in range(64):
+        if at < 0:
+            return False
+        if data[at - 1] == 0x3C:  # '<'
+            return True
+        at = data.find(b"f", at + 1)
+    return at >= 0 and b"<f" in data[at - 1 :]
 
 
 def _scan_sheet(name: str, member: str, shared: bytes) -> tuple[bool, bool]:
