@@ -554,7 +554,7 @@ def test_questionnaire_acts_at_once_on_phq9_item_9() -> None:
     out = result.stdout
     assert result.exit_code == 0, result.stderr
     told = out.index("Please read this now: Thoughts of being better off dead")
-    assert told < out.index("Do you think you might act on these thoughts soon")  # told at once, then asked
+    assert told < out.index("Are you having these thoughts right now")  # told at once, then asked
     assert "PHQ-9: 2 of 27, none or minimal" in out
 
 

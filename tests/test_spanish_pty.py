@@ -103,7 +103,7 @@ def test_a_spanish_speaker_goes_from_the_welcome_to_the_report(tmp_path: Path) -
     assert child.exitstatus == 0
     screen = "".join(seen)
     assert "Se recomienda ver a un fisioterapeuta" in screen
-    assert "(preguntas de seguridad)" in screen and "No lo sé" in screen
+    assert "Revisión de seguridad" in screen and "(preguntas de seguridad)" not in screen and "No lo sé" in screen
     assert "Motivos encontrados en sus respuestas" in screen
     assert "un año y medio" not in screen or "18 meses" in screen
     screen = screen.replace("\r\n", "\n")
