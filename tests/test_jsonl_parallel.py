@@ -5,6 +5,8 @@ FHIR Bundle of several records on one line, CR LF or bare CR line ends, a BOM, a
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import random
@@ -488,3 +490,49 @@ def test_count_records_counts_lines_as_the_text_reader_splits_them(
         assert lines == len(read)
         if max(map(len, data[:end].splitlines()), default=0) < 16 * chunk:
             assert records == sum(1 for line in read if line.strip())
+
+
+def test_standard_output_that_fills_up_is_said_the_same_with_helpers(tmp_path: Path) -> None:
+    """Standard output that stops taking bytes part way (a file size limit here; a pipe closed early is the
+    same path) is reported in the same words, with the same exit code, whether or not a helper's part was
+    being copied when it failed (helpers' output goes through standard output's guard, not around it)."""
+    import resource
+
+    path = write(tmp_path / "in.jsonl", good_lines(900))
+    whole = tmp_path / "whole.csv"
+    assert cli([str(path), "-o", str(whole), "--jobs", "1"])[0] == 0
+    limit = whole.stat().st_size * 7 // 10  # past the first part, inside a helper's
+
+    def capped() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    said = []
+    for jobs in (1, 2, 3):
+        with (tmp_path / f"out-{jobs}.csv").open("wb") as out:
+            proc = subprocess.run(
+                [sys.executable, "-c", LAUNCH, "batch", "--allow-missing", str(path), "--jobs", str(jobs)],
+                stdout=out, stderr=subprocess.PIPE, text=True, timeout=120, check=False, preexec_fn=capped,
+            )  # fmt: skip
+        said.append((proc.returncode, proc.stderr))
+    assert said[0][0] == 1 and "the file is too large); the output is incomplete" in said[0][1], said[0]
+    assert said[1] == said[0] and said[2] == said[0]
+
+
+@pytest.mark.parametrize("first", ["{}\n", "null\n", "42\n", "[1, 2]\n", '"just a text"\n', '{"id": "broken", \n'])
+@pytest.mark.parametrize("suffix", [".jsonl", ".ndjson"])
+def test_an_odd_first_line_is_that_lines_own_row(tmp_path: Path, first: str, suffix: str) -> None:
+    """Line 1 of a JSON Lines file is read as any other line: a list, a number, null or a broken line is an
+    error row, an empty object an unanswered record, and the records after it are scored (never a whole
+    file refused, nor read as an array or as CSV)."""
+    rest = good_lines(5)
+    at_one = write(tmp_path / f"first{suffix}", [first, *rest])
+    at_three = write(tmp_path / f"third{suffix}", [*rest[:2], first, *rest[2:]])
+    code_one, err_one = cli([str(at_one), "-o", str(tmp_path / "one.csv"), "--jobs", "1"])
+    code_three, _ = cli([str(at_three), "-o", str(tmp_path / "three.csv"), "--jobs", "1"])
+    assert code_one == code_three, err_one
+    one = list(csv.DictReader(io.StringIO((tmp_path / "one.csv").read_text(encoding="utf-8"))))
+    three = list(csv.DictReader(io.StringIO((tmp_path / "three.csv").read_text(encoding="utf-8"))))
+    assert len(one) == len(three) == 6
+    assert one[0]["status"] == three[2]["status"] == ("incomplete" if first == "{}\n" else "error")
+    assert [r["status"] for r in one[1:]] == [r["status"] for r in three[:2] + three[3:]]
+    assert all(r["status"] != "error" for r in one[1:])

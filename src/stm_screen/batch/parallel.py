@@ -707,9 +707,11 @@ def _append(handle: IO[str], file: IO[bytes], untranslated: bool) -> None:
 
 
 def _send(file: IO[bytes], buffer: Any) -> bool:
-    """Copy in the kernel (a file or pipe written through an OS file descriptor); False if it cannot."""
+    """Copy in the kernel (a file or pipe written through an OS file descriptor); False if it cannot. Not
+    past a guarded stream (standard output's, cli.streams): its own writes say what failed, and how, in
+    the same words as when no helper ran."""
     raw = getattr(buffer, "raw", None)
-    if not isinstance(raw, io.FileIO) or not hasattr(os, "sendfile"):
+    if type(raw) is not io.FileIO or not hasattr(os, "sendfile"):
         return False
     size = os.fstat(file.fileno()).st_size
     offset = 0

@@ -1048,7 +1048,7 @@ def open_source(path: str, *, delimiter: str | None = None, jobs: int = 0) -> So
         encoding = sniff_encoding(head, path)
         text_head = head.decode(encoding, errors="ignore").lstrip("\ufeff").lstrip()
         suffix = p.suffix.lower()
-        if text_head.startswith(("[", "{")) and suffix not in (".csv", ".tsv", ".txt"):
+        if (text_head.startswith(("[", "{")) and suffix not in (".csv", ".tsv", ".txt")) or suffix in JSONL_SUFFIXES:
             return open_json(handle, path, encoding, size, text_head, suffix)
         return open_csv(handle, path, encoding, size, delimiter, text_head, suffix)
     except BaseException:
@@ -2131,18 +2131,23 @@ def _xlsx_text(value: Any) -> str:
 # --- JSON, JSONL, FHIR ---------------------------------------------------------------------------------
 
 
+JSONL_SUFFIXES = (".jsonl", ".ndjson")  # file names that say JSON Lines
+
+
 def open_json(
     handle: IO[bytes], name: str, encoding: str, size: int, text_head: str, suffix: str = ""
 ) -> RecordSource:
     text = io.TextIOWrapper(handle, encoding=encoding)
     state = {"id": ""}
     lines = False  # JSON Lines
-    if text_head.startswith("["):
+    first_line = text_head.partition("\n")[0].strip()
+    # by name: JSON Lines whatever line 1 holds (a list, a number, a broken line: that line's own error row),
+    # unless line 1 opens a pretty-printed array or object
+    by_name = suffix in JSONL_SUFFIXES and first_line not in ("[", "{")
+    if text_head.startswith("[") and not by_name:
         items = iter_json_array(text, name)
         kind = "json"
-    elif _is_jsonl(text_head) or (  # by name too, as line 1 may be broken (unless it is a pretty-printed '{')
-        suffix in (".jsonl", ".ndjson") and text_head.partition("\n")[0].strip() != "{"
-    ):
+    elif by_name or _is_jsonl(text_head):
         items = iter_jsonl(text, name)
         kind = "jsonl"
         lines = True

@@ -630,7 +630,7 @@ class Batch:
     def _record_gaps(self, head: list[Any], src: RecordSource) -> Preset | None:
         """Safety questions that no record among the first ones answers (keys are a record's columns):
         stop, or remember them, as for a table. Returns the preset (None when no record can be read)."""
-        first = next((r for r in head if not isinstance(r, BadRecord)), None)
+        first = next((r for r in head if not isinstance(r, BadRecord) and r), None)  # not an empty {}
         if first is None:
             return None
         preset = self.preset_for(detect_record(tuple(first), src.kind), src.name, src.kind)
@@ -641,7 +641,7 @@ class Batch:
                 plan = self._record_plan(keys, preset, src)
             except InputFileError:  # e.g. two keys answer one question: that record's own error, later
                 continue
-            if not plan.targets and not answered and (plan.unmatched or not keys):
+            if not plan.targets and not answered and plan.unmatched:
                 return preset  # keys that are not question ids: the loop says so (a mapping error)
             answered.update(t.question.id for t in plan.targets)
             unmatched.update(dict.fromkeys(plan.unmatched))
@@ -707,7 +707,7 @@ class Batch:
                     except InputFileError as exc:  # e.g. two keys answer one question
                         entry = error_outcome(str(exc).removeprefix(f"{src.name}: "))
                     else:
-                        if not plan.targets and not matched and (plan.unmatched or not keys):
+                        if not plan.targets and not matched and plan.unmatched:  # not an empty {}
                             raise no_match_error(self.ruleset, src.name, keys)
                         matched = matched or bool(plan.targets)
                         unused_here = {id(s) for s in plan.unused_specs}
