@@ -280,3 +280,30 @@ def test_stray_quotes_in_a_file_scored_without_reading_ahead(
         monkeypatch.setattr(parallel, "MIN_PART_BYTES", max(200, len(text) // 5))
         exact, fast, _spy = both(path, tmp_path, monkeypatch, allow_missing=True)
         assert fast == exact, (seed, text)
+
+
+@pytest.mark.parametrize("varied", [False, True])
+def test_a_very_varied_file_is_left_to_the_exact_reader(
+    varied: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Coin-toss answers (nearly every record an outcome of its own in the calibration sample) gain nothing
+    from columns: the exact reader, which scores in parts, reads the whole file; plausible answers are still
+    read in columns. The output is the same either way."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    import gen_records
+
+    path = tmp_path / "records.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        gen_records.write(runner.CALIBRATION_ROWS + 1500, out, varied=varied)
+    with monkeypatch.context() as m:
+        m.setenv(columnar.SWITCH, "0")
+        exact = run(path, tmp_path / "exact.csv")
+    with monkeypatch.context() as m:
+        m.setenv(columnar.SWITCH, "1")
+        m.setattr(columnar, "BLOCK_BYTES", 64 << 10)
+        spy = Spy(m)
+        fast = run(path, tmp_path / "fast.csv")
+    assert fast == exact
+    assert (spy.blocks == 0) == varied, spy.blocks

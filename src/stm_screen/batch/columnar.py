@@ -17,7 +17,8 @@ line after them on, this module takes over when it can represent the file exactl
 The first block that fails any check is handed, with everything after it, to the exact reader (the
 runner's own loop over :func:`stm_screen.batch.readers.csv_rows`), starting at that block's first line:
 the row numbers and line numbers it reports are those of a run that read the whole file exactly. Nothing
-of a block is written or counted before the block has passed.
+of a block is written or counted before the block has passed. A file whose calibration sample is very
+varied (most records an outcome of their own: ``VARIED_SHARE``) is left to the exact reader from the start.
 
 Per block, each answer column is dictionary-encoded (Arrow), each distinct cell is turned into its token
 once by the record scorer (:class:`stm_screen.batch.scoring.RecordScorer`), the token columns are combined
@@ -54,6 +55,9 @@ MANY_OUTCOMES = 4096  # distinct outcomes in a block above which blocks shrink (
 # memory until the block is written: very varied answers are read in small blocks, so memory stays flat)
 MAX_LINE_BYTES = 64 << 20  # a line longer than this (a run-away cell) is the exact reader's
 SWITCH = "STM_SCREEN_FAST"  # "0": never the columnar reader
+VARIED_SHARE = 0.6  # distinct outcomes per record of the calibration sample above which the exact reader,
+# scoring in parts, is faster (coin-toss answers: 1.0 and about 1.7x faster exact; plausible data: 0.23)
+VARIED_SAMPLE = 512  # records a sample needs for that judgement
 _NL, _CR, _QUOTE = 10, 13, 34
 
 

@@ -471,7 +471,10 @@ class Batch:
         if isinstance(src, TableSource) and len(sample) == CALIBRATION_ROWS >= 3:
             from stm_screen.batch import columnar, parallel
 
-            if columnar.suits(src, writer, plan, sample, env["skip"]):
+            # very varied answers (most records of the sample an outcome of their own) gain nothing from
+            # columns: the exact reader, in parts, is faster there
+            varied = len(sample) >= columnar.VARIED_SAMPLE and rs.distinct_outcomes() > columnar.VARIED_SHARE * len(sample)
+            if not varied and columnar.suits(src, writer, plan, sample, env["skip"]):
                 watch = None if self.progress is _no_progress else self.progress
                 ctx_c = columnar.Columnar(src, plan, rs, writer, loop, env, self.settings.jobs, watch)
                 done = ctx_c.run(n)

@@ -702,6 +702,10 @@ class RecordScorer:
                         env[name] = value
         return env
 
+    def distinct_outcomes(self) -> int:
+        """Outcomes told apart by fingerprint so far (how varied the records scored are)."""
+        return len(self._by_fp)
+
     def tally(self) -> dict[tuple[str, str], int]:
         """Records per (status, level), from the outcomes' own counters; and per ("ignored", question id)
         the records whose answer to that question was ignored because the skip rule does not ask it."""
