@@ -159,21 +159,13 @@ def plan_split(
     if not writer.fast or getattr(writer, "wants_row", False) or not _can_fork():
         return None
     window = src.window
+    where = _cut(window.fd, window.pos, settings_jobs)
+    if where is None:
+        return None
+    size, start, cuts = where
     try:
-        size = os.fstat(window.fd).st_size
+        lines = count_lines(window.fd, cuts)
     except OSError:
-        return None
-    start = window.pos
-    jobs = min(settings_jobs or default_jobs(), MAX_PARTS)
-    parts = min(jobs, (size - start) // MIN_PART_BYTES)
-    if parts < 2:
-        return None
-    try:
-        cuts = find_cuts(window.fd, start, size, parts)
-        lines = count_lines(window.fd, cuts) if cuts else []
-    except OSError:
-        return None
-    if not cuts:
         return None
     base = src.lines_before + src.line()  # lines read so far, counted as the CSV reader counts them
     return Split(cuts, [n + (count - base) for count in lines], lines, start, size, temp_dir)
@@ -454,23 +446,33 @@ def plan_records(src: RecordSource, writer: Writer, settings_jobs: int, temp_dir
         return None
     if not writer.fast or getattr(writer, "wants_row", False) or not _can_fork():
         return None
+    where = _cut(window.fd, window.pos, settings_jobs)
+    if where is None:
+        return None
+    size, start, cuts = where
     try:
-        size = os.fstat(window.fd).st_size
+        counted = count_records(window.fd, cuts, _bom(window.fd))
     except OSError:
         return None
-    start = window.pos
+    return Split(cuts, [r for _, r in counted], [lines for lines, _ in counted], start, size, temp_dir)
+
+
+def _cut(fd: int, start: int, settings_jobs: int) -> tuple[int, int, list[int]] | None:
+    """(the file's size, where the rest starts, the cuts after line feeds that part it), or None when the
+    rest is too small for two parts or cannot be read."""
+    try:
+        size = os.fstat(fd).st_size
+    except OSError:
+        return None
     jobs = min(settings_jobs or default_jobs(), MAX_PARTS)
     parts = min(jobs, (size - start) // MIN_PART_BYTES)
     if parts < 2:
         return None
     try:
-        cuts = find_cuts(window.fd, start, size, parts)
-        counted = count_records(window.fd, cuts, _bom(window.fd)) if cuts else []
+        cuts = find_cuts(fd, start, size, parts)
     except OSError:
         return None
-    if not cuts:
-        return None
-    return Split(cuts, [r for _, r in counted], [lines for lines, _ in counted], start, size, temp_dir)
+    return (size, start, cuts) if cuts else None
 
 
 def _bom(fd: int) -> int:
