@@ -447,3 +447,15 @@ def test_a_safety_title_is_not_said_twice(lang: str, title: str, safety: bool, s
 
     with speaking(lang):
         assert _section_title(title, safety) == shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "default", "read"),
+    [("4<", "4", "<"), ("4 <<", "4", "<"), ("12?", "12", "?"), ("4<12", "4", "4<12"), ("<", "", "<"), ("45", "4", "45")],
+)
+def test_a_command_typed_after_the_earlier_answer_is_the_command(typed: str, default: str, read: str) -> None:
+    """Going back to a number question shows the earlier answer in the box; '<' or '?' typed after it is
+    the command (not "'4<' is not a number"); anything else is checked as typed."""
+    from stm_screen.prompt.ask import _command_after
+
+    assert _command_after(typed, default) == read

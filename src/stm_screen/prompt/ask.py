@@ -354,6 +354,18 @@ def quiet_typeahead(stream: TextIO | None = None) -> Callable[[], None] | None:
     return restore
 
 
+def _command_after(answer: str, default: str) -> str:
+    """'<' or '?' typed after the earlier answer shown in the box ('4<': going back to a question, then
+    back again) is that command, not an answer to check."""
+    given = default.strip()
+    if given and answer != given and answer.startswith(given):
+        typed = answer[len(given) :].strip()
+        for command in ("<", "?"):
+            if typed and set(typed) == {command}:  # once, or pressed again while nothing happened
+                return command
+    return answer
+
+
 def end_of_input_waiting(stream: TextIO | None = None) -> bool:
     """True when the terminal holds an end of input (Ctrl-D) that no prompt has read yet.
 
@@ -638,7 +650,7 @@ class RichPrompter:
         while True:
             question = questionary.text(asked, default=default, style=_style(self.colour))
             self._check_input()
-            answer = str(self._erase_when_done(question).unsafe_ask()).strip()
+            answer = _command_after(str(self._erase_when_done(question).unsafe_ask()).strip(), default)
             self._wipe_errors()
             problem = check(answer)
             if problem is None:
