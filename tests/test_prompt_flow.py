@@ -12,6 +12,7 @@ from stm_screen.core.engine import Scorer
 from stm_screen.core.ruleset import UNSURE
 from stm_screen.prompt.flow import Flow
 from stm_screen.rules.loader import load_ruleset
+from tests._keys import CALM as CALM_FLOW
 
 DATA = Path(__file__).parent / "data"
 
@@ -285,3 +286,22 @@ def test_the_question_count_never_grows(ruleset, picks: list[int]) -> None:  # t
         number, total = new_number, new_total
     assert flow.current is None
     assert flow.position() == (asked, asked)
+
+
+def test_stopping_after_the_self_harm_advice_asks_the_acuity_question_first(ruleset) -> None:  # type: ignore[no-untyped-def]
+    """The follow-up that can make the emergency more urgent comes before the result; answered no, the flow
+    stops; answered yes, its own emergency is said (and the person chooses again)."""
+    for danger, stops in ((False, True), (True, False)):
+        flow = Flow(ruleset)
+        while flow.current is not None and flow.current.id != "self_harm_thoughts":
+            flow.answer(CALM_FLOW[flow.current.id])
+        fired = flow.answer(True)
+        assert [rf.id for rf in fired] == ["self_harm"]
+        follow = flow.escalating_follow_up(fired)
+        assert follow is not None and follow.id == "self_harm_danger" == flow.current.id
+        flow.stop_after_answer(follow)
+        again = flow.answer(danger)
+        assert flow.stopped_early == stops
+        assert [rf.id for rf in again] == ([] if stops else ["self_harm_danger_now"])
+    other = Flow(ruleset)
+    assert other.escalating_follow_up([rf for rf in ruleset.red_flags if rf.id == "cauda_equina_bladder"]) is None

@@ -92,17 +92,21 @@ def test_complete_path_to_each_level(drive: Any, ruleset: Any, tmp_path: Path, l
 
 
 def test_emergency_shown_at_once_then_stop(drive: Any, ruleset: Any, tmp_path: Path) -> None:
-    answers = {**CALM, "self_harm_thoughts": True}
+    answers = {**CALM, "self_harm_thoughts": True, "self_harm_danger": False}
     keys = keys_for(ruleset, answers, until="self_harm_thoughts") + "1" + ENTER  # 1) stop here
+    # the acuity question comes first (it can make this more urgent), then the result
+    keys += keys_for(ruleset, answers, after="self_harm_thoughts", until="self_harm_danger")
     report = tmp_path / "r.json"
     run = drive(keys, report=report, country="US")
     assert run.code == 0, run.err
     assert "988" in run.out  # the crisis line, from the red flag's message
     assert "Please read this now: Thoughts of being better off dead" in run.out
     assert "act on this now" not in run.out  # beside thoughts of self-harm it would read as 'act on them'
+    told = run.out.index("One more question before your result:")
+    assert told < run.out.index("Are you having these thoughts right now")
     assert "Pain in daily life" not in run.out  # stopped: the last section was never reached
     data = json.loads(report.read_text())
-    assert data["level"] == "emergency"
+    assert data["level"] == "emergency" and data["red_flags_not_ruled_out"] == []
     assert [f["id"] for f in data["red_flags"]] == ["self_harm"]
     assert str(ruleset.level_by_id["emergency"].title) in run.out
 

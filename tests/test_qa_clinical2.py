@@ -337,14 +337,14 @@ def test_resume_after_an_emergency_shows_what_to_do_before_any_question(
     assert "988" in first.stdout
     report = tmp_path / "r.json"
     second = runner.invoke(
-        app, ["screen", "--plain", "--resume", "--country", "US", "--report", str(report)], input="1\n"
-    )
+        app, ["screen", "--plain", "--resume", "--country", "US", "--report", str(report)], input="1\n2\n"
+    )  # stop; then the acuity question, asked before the result: no
     assert second.exit_code == 0, second.stderr
     out = second.stdout
     assert "988" in out
     assert out.index("988") < out.index("Stop here and show my result")
-    total = len(ruleset.questions)
-    assert f"({len(lines) + 1}/" not in out and f"/{total})" not in out  # stopped at once: no more questions
+    assert out.index("Stop here and show my result") < out.index("Are you having these thoughts right now")
+    assert f"({len(lines) + 2}/" not in out and "Pain in daily life" not in out  # then stopped: no more
     data = json.loads(report.read_text())
     assert data["level"] == "emergency" and [f["id"] for f in data["red_flags"]] == ["self_harm"]
     assert "Score" not in out and "physical therapy assessment" not in out

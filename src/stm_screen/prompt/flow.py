@@ -38,6 +38,7 @@ class Flow:
         self.left_blank: set[str] = set()  # optional questions the person chose not to answer
         self.reviewing = False
         self.stopped_early = False
+        self.stop_after: str | None = None  # stop once this question is answered (see escalating_follow_up)
         self._detour = False  # asking an earlier safety question that an instrument's answer made apply
         self._scorer = Scorer(ruleset)
         self._skip_key: tuple[tuple[str, Answer], ...] | None = None
@@ -165,7 +166,13 @@ class Flow:
                 self.pos = self._first_pending()
         if self.pos is None:
             self.reviewing = True
-        return self._new_emergencies()
+        fired = self._new_emergencies()
+        if self.stop_after is not None and self.stop_after == self.questions[index].id:
+            self.stop_after = None
+            if not fired:  # the follow-up asked before stopping is answered: stop, as chosen
+                self.stop()
+            # else: its own emergency is said, with the choice to stop again
+        return fired
 
     def back(self) -> bool:
         """Go to the previous question that applies; False when already at the first one."""
@@ -196,6 +203,24 @@ class Flow:
         """Stop asking (after an emergency): the result is made from the answers so far."""
         self.stopped_early = True
         self.pos = None
+        self.stop_after = None
+
+    def escalating_follow_up(self, fired: list[RedFlag]) -> Question | None:
+        """The question about to be asked when it can make one of these emergencies more urgent (a warning
+        sign that replaces one of them looks at it: 'might you act on these thoughts?' after thoughts of
+        self-harm). Asked before stopping, as the ASQ asks its acuity question after a positive screen."""
+        q = self.current
+        if q is None:
+            return None
+        ids = {rf.id for rf in fired}
+        for rf in self.ruleset.red_flags:
+            if ids & set(rf.replaces) and q.id in rf.when.names and rf.level == "emergency":
+                return q
+        return None
+
+    def stop_after_answer(self, q: Question) -> None:
+        """Stop once ``q`` is answered (or left blank)."""
+        self.stop_after = q.id
 
     # --- answers ------------------------------------------------------------------------------------------
 

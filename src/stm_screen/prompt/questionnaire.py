@@ -371,7 +371,12 @@ class Questionnaire:
         # No default in plain mode: the result comes only after the person chooses to stop.
         choice = self.prompter.select(message, options, default=None if self.prompter.plain else STOP)
         if choice == STOP:
-            self.flow.stop()
+            follow_up = self.flow.escalating_follow_up(fired)
+            if follow_up is None:
+                self.flow.stop()
+            else:  # one question can make this more urgent: it comes first (the ASQ's acuity question)
+                self.flow.stop_after_answer(follow_up)
+                say(_("One more question before your result:"), "note")
         elif choice == MISTAKE and asked is not None:
             # Asked again with no answer chosen; a yes given again is announced again.
             self.flow.announced -= {rf.id for rf in fired}
