@@ -177,10 +177,7 @@ def run(ctx: Scoring, split: Split, n: int) -> int:
     handle.flush()  # nothing buffered is copied into a helper
     helpers: list[_Helper] = []
 
-    def drop(first: int) -> None:  # helpers whose work will not be used
-        with signals_held():  # a second Ctrl-C or SIGTERM waits until every one is stopped and reaped
-            for helper in helpers[first:]:
-                helper.stop()
+    drop = partial(_stop_from, helpers)  # helpers whose work will not be used
 
     try:
         try:
@@ -212,9 +209,7 @@ def run(ctx: Scoring, split: Split, n: int) -> int:
                     ctx, split.cuts[j], split.records_before[j], split.lines[j] - src.lines_before, None
                 )
                 break
-            _append(handle, helpers[j].file, ctx.writer.untranslated)
-            helpers[j].stop()  # its temp file goes at once
-            _merge(ctx.writer, result)
+            _use(ctx.writer, helpers[j], result)
             n, handed = int(result["n"]), bool(result["handed"])
             ctx.report.append(f"part{j + 1}:" + ("handed" if handed else "alone"))
             j += 1
@@ -496,10 +491,7 @@ def run_records(ctx: RecordParts, split: Split) -> int:
     handle.flush()  # nothing buffered is copied into a helper
     helpers: list[_Helper] = []
 
-    def drop(first: int) -> None:
-        with signals_held():
-            for helper in helpers[first:]:
-                helper.stop()
+    drop = partial(_stop_from, helpers)
 
     window = ctx.src.window
     assert window is not None
@@ -527,9 +519,7 @@ def run_records(ctx: RecordParts, split: Split) -> int:
                 drop(j)
                 ctx.report.append(f"part{j + 1}:redone")
                 return _read_on(ctx, split.cuts[j], split.lines[j], n)
-            _append(handle, helper.file, ctx.writer.untranslated)
-            helper.stop()
-            _merge(ctx.writer, result)
+            _use(ctx.writer, helper, result)
             ctx.merge(result)
             n = int(result["n"])
             ctx.report.append(f"part{j + 1}:" + ("handed" if result["handed"] else "alone"))
@@ -605,10 +595,7 @@ def run_xlsx(ctx: Scoring, bounds: list[int], n: int, temp_dir: str | None) -> i
     helpers: list[_Helper] = []
     extra = parts.nonempty - n  # rows read so far that are not records (the header)
 
-    def drop(first: int) -> None:
-        with signals_held():
-            for helper in helpers[first:]:
-                helper.stop()
+    drop = partial(_stop_from, helpers)
 
     try:
         try:
@@ -634,9 +621,7 @@ def run_xlsx(ctx: Scoring, bounds: list[int], n: int, temp_dir: str | None) -> i
                 ctx.report.append(f"part{j + 1}:redone")
                 parts.resume = bounds[j]  # the slices before: read by helpers, only counted here
                 return ctx.loop(ctx.rows, n)
-            _append(ctx.writer.handle, helper.file, ctx.writer.untranslated)
-            helper.stop()
-            _merge(ctx.writer, result)
+            _use(ctx.writer, helper, result)
             ctx.report.append(f"part{j + 1}:" + ("handed" if int(result["n"]) > n else "empty"))
             n = int(result["n"])
         return n
@@ -730,6 +715,21 @@ def _send(file: IO[bytes], buffer: Any) -> bool:
     if offset != size and offset:
         raise OSError(errno.EIO, "the output of a helper process was cut short")
     return offset == size
+
+
+def _stop_from(helpers: list[_Helper], first: int) -> None:
+    """Stop the helpers from ``first`` on (their work will not be used); a second Ctrl-C or SIGTERM waits
+    until every one is stopped and reaped."""
+    with signals_held():
+        for helper in helpers[first:]:
+            helper.stop()
+
+
+def _use(writer: Writer, helper: _Helper, result: dict[str, Any]) -> None:
+    """A helper's part goes into the output after the parts before it; its temp file goes at once."""
+    _append(writer.handle, helper.file, writer.untranslated)
+    helper.stop()
+    _merge(writer, result)
 
 
 def _merge(writer: Writer, result: dict[str, Any]) -> None:

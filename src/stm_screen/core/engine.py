@@ -90,7 +90,7 @@ class Scorer:
         self._feeds = tuple((f.question, f.when, f.module) for f in ruleset.feeds)
         self._outcomes = ruleset.outcomes
         self._question_ids = tuple(q.id for q in ruleset.questions)
-        self._unsure_ids = {q.id: q for q in ruleset.questions if q.unsure}
+        self._unsure_qs = {q.id: q for q in ruleset.questions if q.unsure}
         self._unchecked = ruleset.unchecked
 
     def rank(self, level: str | None) -> int:
@@ -99,11 +99,11 @@ class Scorer:
     def known(self, answers: Mapping[str, Answer]) -> Mapping[str, Answer]:
         """The answers as conditions see them (see :func:`known_answer`): 'not sure' is not known, so it is
         left out, except where the question takes it as yes (``unsure_means_yes``)."""
-        if not self._unsure_ids or not any(v == UNSURE for k, v in answers.items() if k in self._unsure_ids):
+        if not self._unsure_qs or not any(v == UNSURE for k, v in answers.items() if k in self._unsure_qs):
             return answers
         out: dict[str, Answer] = {}
         for k, v in answers.items():
-            q = self._unsure_ids.get(k)
+            q = self._unsure_qs.get(k)
             value = v if q is None else known_answer(q, v)
             if value is not None:
                 out[k] = value
@@ -245,7 +245,7 @@ class Scorer:
     def evaluate(self, answers: Mapping[str, Answer]) -> Evaluation:
         values, skipped, fed = self._visible(answers)
         unsure = frozenset(
-            k for k in self._unsure_ids if k not in skipped and k in answers and answers[k] == UNSURE
+            k for k in self._unsure_qs if k not in skipped and k in answers and answers[k] == UNSURE
         )
 
         scores: dict[str, float | None] = {}

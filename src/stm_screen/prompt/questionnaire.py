@@ -19,6 +19,7 @@ from stm_screen.core.answers import (
     parse_typed,
 )
 from stm_screen.core.contacts import Contacts, fill
+from stm_screen.core.engine import known_answer
 from stm_screen.core.language import region_terms
 from stm_screen.core.quantity import spoken, vocabulary
 from stm_screen.core.ruleset import UNSURE, Question, RedFlag, Ruleset
@@ -343,8 +344,7 @@ class Questionnaire:
         }
         found = None
         for q in self.flow.questions:
-            said = self.flow.answers.get(q.id)
-            if q.id in names and q.type == "boolean" and (said is True or (said == UNSURE and q.unsure_yes)):
+            if q.id in names and q.type == "boolean" and known_answer(q, self.flow.answers.get(q.id)) is True:
                 found = q
             elif q.id in fed and q.id in self.flow.answers:
                 found = q
