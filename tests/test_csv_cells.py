@@ -41,6 +41,9 @@ HOSTILE = [
     'a "quoted" =b',
     "  =spaced",
     "-2",
+    "|cmd",
+    " |x",
+    "ok\n|y",
 ]
 
 
@@ -57,6 +60,9 @@ def assert_spreadsheet_safe(text: str) -> None:
     for piece in pieces(text):
         bare = piece.lstrip(' "')
         assert not bare.startswith(FORMULA[:4]), (piece, text)
+    for raw in csv.reader(io.StringIO(text, newline="")):
+        for value in raw:  # a cell, or a line of it, never starts with a pipe (DDE)
+            assert not any(part.lstrip(" ").startswith("|") for part in value.splitlines()), (value, text)
 
 
 alphabet = st.sampled_from(list("=+-@\t\r\n,;| \"'abc1.")) | st.characters(codec="utf-8")
@@ -73,6 +79,14 @@ def test_one_cell_reads_back_as_one_neutral_cell(text: str) -> None:
     assert back == [neutral(text)]
     assert_spreadsheet_safe(written)
     assert neutral(text).replace("'", "") == text.replace("'", "")  # only quotes are added
+
+
+def test_a_leading_pipe_is_neutralised_only_where_a_cell_or_line_starts() -> None:
+    assert cell("|cmd") == '"\'|cmd"'
+    assert cell(" |x") == '" \'|x"'
+    assert cell("a\r\n|b") == '"a\r\n\'|b"'
+    assert cell("a|b") == '"a|b"'  # a pipe inside a cell is kept as it is
+    assert cell("a,|b") == '"a,|b"'
 
 
 def test_numbers_written_by_the_tool_keep_their_sign() -> None:
