@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -83,3 +84,56 @@ def test_hostile_xml_is_a_clear_message(
         r = runner.invoke(app, args)
         assert r.exit_code == 1, r.output
         assert message in r.stderr and "internal error" not in r.stderr
+
+
+
+def _inline_workbook(tmp_path: Path, rows: list[list[str]]) -> Path:
+    """A workbook whose sheet holds ``rows`` as inline strings (the cell's text in the row's own XML)."""
+    from openpyxl import Workbook
+
+    base = tmp_path / "base.xlsx"
+    Workbook().save(base)
+    data = "".join(
+        f'<row r="{r}">'
+        + "".join(f'<c r="{chr(65 + c)}{r}" t="inlineStr"><is><t>{v}</t></is></c>' for c, v in enumerate(row) if v)
+        + "</row>"
+        for r, row in enumerate(rows, 1)
+    ).encode()
+    path = tmp_path / "inline.xlsx"
+    with zipfile.ZipFile(base) as z, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as w:
+        for item in z.infolist():
+            part = z.read(item.filename)
+            if item.filename == SHEET:
+                part = re.sub(rb"<sheetData>.*</sheetData>|<sheetData\s*/>", b"<sheetData>" + data + b"</sheetData>", part, flags=re.S)
+                part = re.sub(rb"<dimension[^>]*/>", b"", part)
+            w.writestr(item.filename, part)
+    return path
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_row_longer_than_any_real_row_is_refused_with_its_number(tmp_path: Path, jobs: str) -> None:
+    """A row whose XML runs past 16 MB (a cell that runs on) is not held whole in memory: the workbook is
+    refused before anything is scored, naming the row (issue 10, point 4: a limit that bounds the work)."""
+    header = ["id", "months", "stiff", "areas", "neck_level", "fever"]
+    path = _inline_workbook(
+        tmp_path,
+        [header, ["A1", "4", "yes", "back", "", "no"], ["A2", "1", "no", "neck", "2", "x" * (17 << 20)], ["A3", "1", "no", "neck", "2", "no"]],
+    )
+    out = tmp_path / "out.csv"
+    r = runner.invoke(app, ["batch", str(path), "--rules", MINIMAL, "--jobs", jobs, "-o", str(out)])
+    assert r.exit_code == 1, r.output  # an export that cannot be parsed (README, exit codes)
+    assert f"{path}:3: a row of the sheet is longer than 16 MB" in r.output
+    assert "Traceback" not in r.output
+    assert not out.exists()
+
+
+def test_a_long_row_under_the_limit_is_read(tmp_path: Path) -> None:
+    header = ["id", "months", "stiff", "areas", "neck_level", "fever", "comment"]
+    path = _inline_workbook(
+        tmp_path,
+        [header, ["A1", "4", "yes", "back", "", "no", "y" * (6 << 20)], ["A2", "1", "no", "neck", "2", "no", "short"]],
+    )
+    r = runner.invoke(app, ["batch", str(path), "--rules", MINIMAL])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[1].startswith("1,A1,ok,")
+    assert r.stdout.splitlines()[2].startswith("2,A2,ok,")

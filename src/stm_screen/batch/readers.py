@@ -1706,17 +1706,23 @@ def _sheet_slices(name: str, part: str) -> Iterator[tuple[bytes, bytes, bytes]]:
     import zipfile
 
     with zipfile.ZipFile(name) as z, z.open(part) as f:
-        yield from _cut_slices(f)
+        yield from _cut_slices(f, name=name)
 
 
 def _cut_slices(
-    f: Any, marks: list[tuple[int, int]] | None = None, head: bytes = b"", buf: bytes = b"", at: int = 0
+    f: Any,
+    marks: list[tuple[int, int]] | None = None,
+    head: bytes = b"",
+    buf: bytes = b"",
+    at: int = 0,
+    name: str = "",
 ) -> Iterator[tuple[bytes, bytes, bytes]]:
     """:func:`_sheet_slices` from a reader ``f`` (``read(n)`` gives n bytes until the end). Where each
     slice starts is put in ``marks``: the offset of its first byte and the read position then (the
     reader's bytes read so far). A read started at a slice gives the sheet's ``head``, the slice's bytes
     read so far (``buf``) and the read position (``at``): the slices from there on are cut exactly as a
-    read from the start cuts them (the same reads of ``step`` bytes)."""
+    read from the start cuts them (the same reads of ``step`` bytes). A row whose XML runs past
+    XLSX_MAX_ROW_BYTES stops the read (the workbook ``name`` is not read: see :func:`_row_too_long`)."""
     step = min(1 << 20, SLICE_BYTES)
     while not head:
         chunk = f.read(step)
@@ -1757,7 +1763,9 @@ def _cut_slices(
             if cut >= 0:
                 break
             searched = max(0, len(buf) - len(b"</row>") + 1)
-            want = len(buf) + step  # one row longer than a slice: read on
+            if len(buf) > XLSX_MAX_ROW_BYTES:  # one row longer than a slice: read on, but not for ever
+                raise _row_too_long(name, buf)
+            want = len(buf) + step
         if eof:
             end = buf.rfind(b"</sheetData>")
             if end < 0:
@@ -1767,6 +1775,19 @@ def _cut_slices(
         cut += len(b"</row>")
         body, buf = buf[:cut], buf[cut:]
         yield head, body, b"</sheetData></worksheet>"
+
+
+XLSX_MAX_ROW_BYTES = 16 * 1024 * 1024  # a row's XML; past this, a cell that runs on (as CSV's 16 MB cell)
+_ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=[\"'](\d+)")
+
+
+def _row_too_long(name: str, buf: bytes) -> InputFileError:
+    """The workbook is not read: one row's XML (at the start of ``buf``) is longer than any real row."""
+    found = _ROW_NUMBER.search(buf, 0, 4096)
+    where = f"{name}:{int(found.group(1))}" if found else name
+    return InputFileError(
+        L_("{where}: a row of the sheet is longer than {limit} MB (a cell that runs on?); the workbook is not read. Check that row in a spreadsheet, or export the answers again", where=where, limit=XLSX_MAX_ROW_BYTES >> 20)
+    )
 
 
 # --- one pass over the sheet before it is read -----------------------------------------------------------
@@ -1918,7 +1939,7 @@ def _index_sheet(name: str, member: str, keep: bool) -> tuple[bool, SheetIndex |
             resume: list[_Resume] = []
             uncached = False
             last = (b"", b"", b"")
-            for last in _cut_slices(reader, marks):
+            for last in _cut_slices(reader, marks, name=name):
                 body = last[1]
                 if keep:  # (the rows before a slice: for a helper that starts there)
                     resume.append(reader.resume_at(marks[len(rows) - 1][0]))
@@ -1945,7 +1966,7 @@ def _slices_from(book: _Book, first: int) -> Iterator[tuple[bytes, bytes, bytes]
     with open(book.name, "rb") as handle:
         reader = _RawMember(handle, start)
         buf = reader.read(at - start.at)[begin - start.at :]
-        yield from _cut_slices(reader, head=index.head, buf=buf, at=at)
+        yield from _cut_slices(reader, head=index.head, buf=buf, at=at, name=book.name)
 
 
 def _cell_text(value: Any) -> str:
