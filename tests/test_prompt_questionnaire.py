@@ -284,6 +284,30 @@ def test_next_patient_clears_screen_and_scrollback(drive: Any, ruleset: Any, tmp
     assert json.loads((tmp_path / "p-2.json").read_text())["level"] == "see_doctor"
 
 
+def test_a_short_next_reference_is_confirmed_by_typing_it_again(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    """A stray key at the next patient's prompt does not start a record under that key: a reference of one
+    or two characters is used only once typed twice; another reference typed instead is used as usual."""
+    keys = (
+        keys_for(ruleset, CALM) + "3" + ENTER + "3" + ENTER + keys_for(ruleset, CALM)
+        + "7" + ENTER + "B22" + ENTER + keys_for(ruleset, CALM) + "q" + ENTER
+    )
+    run = drive(keys, next_patient=True, patient="A11")
+    assert run.code == 0, run.err
+    first, second, third, _ = run.out.split(screen_cmd.CLEAR)
+    assert first.count("That reference is very short") == 1
+    assert "Patient reference: 3" in second and "Patient reference: 3" not in first
+    assert "very short" in second and "Patient reference: B22" in third and "Patient reference: 7" not in third
+
+
+def test_the_last_patients_reference_again_is_confirmed(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    keys = keys_for(ruleset, CALM) + "a11" + ENTER + "A11" + ENTER + "B22" + ENTER + keys_for(ruleset, CALM) + "q" + ENTER
+    run = drive(keys, next_patient=True, patient="A11")
+    assert run.code == 0, run.err
+    first, second, _ = run.out.split(screen_cmd.CLEAR)
+    assert "That is the reference of the patient just screened." in first
+    assert "Patient reference: B22" in second  # a different reference typed instead of the same again
+
+
 def test_a_new_screening_offers_the_stopped_one(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     assert drive("35" + ENTER + CTRL_C).code == 130
     report = tmp_path / "r.json"

@@ -259,6 +259,7 @@ class Session:
 
     done: int = 0
     kept: int = 0
+    last: str | None = None  # the reference of the patient just screened (a stray key is checked against it)
 
 
 def run(opts: Options) -> None:
@@ -391,6 +392,7 @@ def run(opts: Options) -> None:
             raise
         session.done += 1
         session.kept += int(done.kept)
+        session.last = patient
         saved = None
         if not opts.next_patient:
             return
@@ -552,19 +554,40 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
         if ask_reference
         else _("Press Enter to clear the screen for the next patient, or type q to finish:")
     )
-    try:
-        word = prompter.text(message, check)
-    except EOFError:
-        word = "q"
-    except KeyboardInterrupt:
-        _clear()
-        session_summary(prompter, session)
-        raise
+    doubted: str | None = None  # a reference that may be a slip, typed once: the same again confirms it
+    while True:
+        try:
+            word = prompter.text(message, check)
+        except EOFError:
+            word = "q"
+        except KeyboardInterrupt:
+            _clear()
+            session_summary(prompter, session)
+            raise
+        if word.lower() in ("q", "quit"):
+            _clear()
+            session_summary(prompter, session)
+            raise SystemExit(int(ExitCode.OK))
+        if not ask_reference or not word or word == doubted:
+            break
+        doubt = reference_doubt(word, session.last if session is not None else None)
+        if doubt is None:
+            break
+        doubted = word
+        # The reference is not repeated (it stays on the line typed above).
+        message = doubt + " " + _("To use it, type it again; or type the right one (Enter for none, q to finish):")
     _clear()
-    if word.lower() in ("q", "quit"):
-        session_summary(prompter, session)
-        raise SystemExit(int(ExitCode.OK))
     return check_patient(word) if ask_reference and word else None
+
+
+def reference_doubt(ref: str, last: str | None) -> str | None:
+    """Why a typed patient reference may be a slip of the keys (a stray key, or the last patient's
+    reference again), or None: staff confirm such a reference by typing it again."""
+    if last is not None and ref.casefold() == last.casefold():
+        return _("That is the reference of the patient just screened.")
+    if len(ref) < 3:
+        return _("That reference is very short (a key pressed by mistake?).")
+    return None
 
 
 def session_summary(prompter: Prompter, session: Session | None) -> None:
