@@ -26,6 +26,7 @@ FIELDS = (
     "error",
 )
 MAX_BAD = 5
+MAX_CELL_MEMO = 4096  # rendered cells of outcomes remembered by a CSV writer
 
 
 csv_cell = cell
@@ -51,6 +52,7 @@ class Writer:
         self.bad: list[tuple[str, int, str]] = []
         self._bad_errors: list[str] = []
         self._bad_seen: set[tuple[str, str]] = set()
+        self._cells: dict[tuple[type, object], str] = {}  # see CsvWriter.render
         self.started = False
 
     def begin(self) -> None:
@@ -130,7 +132,19 @@ class CsvWriter(Writer):
         short = len(FIELDS) - 2 + len(self.extra) - len(cells)
         if short > 0:  # an error record: no instrument scores
             cells = (*cells, *("",) * short)
-        out.tail = line(("", *cells))
+        # Outcomes share most of their cells (a level, a list of criteria met): each is written once. The
+        # type is part of the key: a number the tool wrote keeps its sign, the same text from a file not.
+        memo = self._cells
+        if len(memo) > MAX_CELL_MEMO:
+            memo.clear()
+        parts = [""]
+        for value in cells:
+            key = (value.__class__, value)
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = cell(value)
+            parts.append(text)
+        out.tail = ",".join(parts) + "\n"
 
     def line(self, row: int, rid: str, out: Outcome) -> str:
         return f"{self.prefix}{row},{csv_cell(rid)}{out.tail}"

@@ -63,7 +63,8 @@ class Outcome:
         "error",
         "brief",
         "csv",
-        "json",
+        "_json",
+        "key",
         "n",
         "tail",
         "ignored",
@@ -112,20 +113,42 @@ class Outcome:
             error,
             *(_csv_value(v) for _, v in extra),
         )
-        self.json = json.dumps(
-            {
-                "status": status,
-                "level": level or None,
-                "urgency": urgency or None,
-                "score": score,
-                "red_flags": list(red_flags),
-                "criteria_met": list(criteria_met),
-                "unanswered_red_flags": list(unanswered),
-                "error": error or None,
-                **dict(extra),
-            },
-            ensure_ascii=False,
-        )[1:-1]
+        self._json: str | None = None
+        # What tells two outcomes apart (the record scorer keeps one of each): every field written, each
+        # value with its type (a score of 3 is written '3' in JSON, one of 3.0 '3.0'), and the answers ignored.
+        self.key = (
+            status,
+            level,
+            urgency,
+            score.__class__,
+            score,
+            red_flags,
+            criteria_met,
+            unanswered,
+            error,
+            tuple((k, v.__class__, v) for k, v in extra),
+            ignored,
+        )
+
+    @property
+    def json(self) -> str:
+        """The outcome's JSON fields (without the braces), made when a JSON writer first asks."""
+        if self._json is None:
+            self._json = json.dumps(
+                {
+                    "status": self.status,
+                    "level": self.level or None,
+                    "urgency": self.urgency or None,
+                    "score": self.score,
+                    "red_flags": list(self.red_flags),
+                    "criteria_met": list(self.criteria_met),
+                    "unanswered_red_flags": list(self.unanswered),
+                    "error": self.error or None,
+                    **dict(self.extra),
+                },
+                ensure_ascii=False,
+            )[1:-1]
+        return self._json
 
 
 def _cell(value: Any) -> str:
@@ -350,7 +373,7 @@ class RecordScorer:
             {} for _ in range(len(self._gated_fp) + len(self._conds_fp))
         ]
         self._by_fp: dict[Hashable, Outcome] = {}
-        self._interned: dict[str, Outcome] = {}  # an outcome's JSON (and ignored answers) -> its one object
+        self._interned: dict[Hashable, Outcome] = {}  # an outcome's key (Outcome.key) -> its one object
         self._urgency = {rf.id: rf.urgency for rf in ruleset.red_flags if rf.urgency in URGENCY_ORDER}
 
         self._generation = 0
@@ -585,14 +608,15 @@ class RecordScorer:
                     values[t.question.id] = value
             made = self.evaluate(values)
         self._evaluated += 1
-        intern = made.json if not made.ignored else f"{made.json}\x00{' '.join(made.ignored)}"
+        intern = made.key
         result = self._interned.get(intern)
         if result is None:
             if len(self._interned) >= MAX_OUTCOMES:
                 self._reset()  # the tokens of this record are void from here: count it, do not remember it
                 return self._new(made)
             result = self._interned[intern] = self._new(made)
-            self.spent += 4 * len(intern) + 10 * ENTRY  # the outcome: its JSON, CSV cells, rendered line
+            # the outcome: its key, CSV cells, JSON and rendered line
+            self.spent += 8 * sum(map(len, made.csv)) + 16 * len(made.ignored) + 10 * ENTRY
         if fp is not None:
             if len(self._by_fp) >= MAX_OUTCOMES:
                 self._by_fp.clear()
