@@ -102,3 +102,35 @@ def test_our_own_store_with_its_log_is_still_ours(_isolated_home: Path) -> None:
         assert r.exit_code == 0 and "MRN-1" in r.stdout and "MRN-2" in r.stdout, r.output
     finally:
         holder.close()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "CREATE TABLE keep AS SELECT * FROM screenings WHERE 0;"
+        "CREATE TRIGGER t AFTER INSERT ON screenings BEGIN INSERT INTO keep SELECT * FROM screenings WHERE id = new.id; END",
+        "CREATE TRIGGER t BEFORE DELETE ON screenings BEGIN SELECT 1; END",
+        "CREATE VIEW everyone AS SELECT * FROM screenings",
+        "CREATE INDEX theirs ON screenings (created_at, id)",
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [["history", "list"], ["history", "export", "-o", "-"], ["history", "purge", "--before", "2100-01-01", "--yes"], ["score", ANSWERS, "--save"]],
+)
+def test_our_store_with_another_programs_trigger_view_or_table_is_refused(
+    _isolated_home: Path, extra: str, command: list[str]
+) -> None:
+    """The store's own marker is not enough: a trigger added to it could copy each new screening elsewhere,
+    or keep what purge deletes. Such a store is not used (exit 3) and is left as it is."""
+    r = runner.invoke(app, ["score", ANSWERS, "--save", "--patient", "MRN-1"])
+    assert r.exit_code == 0, r.output
+    store = _isolated_home / "history.sqlite3"
+    with sqlite3.connect(store) as db:
+        db.executescript(extra)
+    db.close()
+    before = _digest(store)
+    r = runner.invoke(app, command)
+    assert r.exit_code == 3, r.output
+    assert "holds things stm-screen never makes" in r.stderr
+    assert _digest(store) == before

@@ -512,6 +512,19 @@ def check_marker(path: Path) -> None:
         )
     }
     if app_id == APPLICATION_ID:
+        if foreign:  # a trigger could copy every screening elsewhere, a view show them to another program
+            kinds = ", ".join(sorted({kind for kind, _ in foreign}))
+            raise StoreError(
+                Problem(
+                    L_(
+                        "is a stm-screen history, but it holds things stm-screen never makes ({kinds}: another "
+                        "program's, which could copy or keep the screenings); it was not used and was left as "
+                        "it is. Remove them with sqlite3, or set STM_SCREEN_HOME to another folder",
+                        kinds=kinds,
+                    ),
+                    str(path),
+                )
+            )
         ours = True
     elif app_id != 0 or foreign:
         ours = False
