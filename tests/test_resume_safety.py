@@ -75,6 +75,18 @@ def test_other_rules_can_start_again(stopped: Path) -> None:
     assert not stopped.exists()  # the saved answers are removed, as offered
 
 
+def test_input_ending_at_the_other_rules_question_leaves_the_screening_as_it_was(stopped: Path) -> None:
+    """End of input (Ctrl-D) before choosing: stopped as at every other prompt (exit 130, no internal
+    error), the saved answers and their rules left untouched."""
+    _other_rules(stopped)
+    before = stopped.read_bytes()
+    result = runner.invoke(app, ["screen", "--plain", "--resume"], input="")
+    assert result.exit_code == 130, result.output
+    assert "the stopped screening was left as it was" in result.stderr
+    assert "stm-screen screen --resume" in result.stderr
+    assert stopped.read_bytes() == before
+
+
 def test_a_damaged_answer_is_not_blamed_on_the_rules(stopped: Path) -> None:
     data = json.loads(stopped.read_text(encoding="utf-8"))
     data["answers"]["age_years"] = "not a number"

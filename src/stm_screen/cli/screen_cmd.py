@@ -866,14 +866,27 @@ def _carry_on_with_other_rules(ruleset: Ruleset, saved: Saved, prompter: Prompte
         ).format(was=was, now=now),
         "note",
     )
-    choice = prompter.select(
-        _("What would you like to do?"),
-        [
-            Option("again", _("Start again with the rules in use (the saved answers are removed)")),
-            Option("continue", _("Continue: keep the saved answers that fit the rules in use")),
-        ],
-        default=None,
-    )
+    try:
+        choice = prompter.select(
+            _("What would you like to do?"),
+            [
+                Option("again", _("Start again with the rules in use (the saved answers are removed)")),
+                Option("continue", _("Continue: keep the saved answers that fit the rules in use")),
+            ],
+            default=None,
+        )
+    except EOFError:  # input ended (Ctrl-D) before a choice: nothing is changed, as at every other prompt
+        with contextlib.suppress(OSError):
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        with contextlib.suppress(OSError):
+            say_error(
+                _(
+                    "stopped; the stopped screening was left as it was. To come back to it, run:\n"
+                    "  stm-screen screen --resume"
+                )
+            )
+        raise SystemExit(int(ExitCode.INTERRUPTED)) from None
     return choice == "continue"
 
 
