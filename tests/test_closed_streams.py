@@ -130,3 +130,38 @@ def test_a_pipe_closed_early_is_not_a_success(home: Path, tmp_path: Path) -> Non
         env={**os.environ, "STM_SCREEN_HOME": str(home)},
     ).returncode  # fmt: skip
     assert code == 1
+
+
+# Commands whose output is a file named by -o/--output: the same closed stream named by path
+OUTPUT_NAMED = [
+    ["batch", EXPORT, "-o", "{out}"],
+    ["rules", "diff", "pt-screen", "pt-screen", EXPORT, "-o", "{out}"],
+    ["rules", "texts", "--with", "peg", "-o", "{out}"],
+    ["history", "export", "--format", "csv", "--force", "-o", "{out}"],
+    ["form", "export", "--format", "csv", "-o", "{out}"],
+    ["form", "export", "--format", "xlsform", "-o", "{out}"],
+    ["batch", EXPORT, "--suggest-map", "-o", "{out}"],
+]
+
+
+@pytest.mark.parametrize("out", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "link"])
+def test_a_closed_stdout_named_as_the_output_file_is_not_a_success(home: Path, tmp_path: Path, out: str) -> None:
+    """`-o /dev/stdout` (or /dev/fd/1, /proc/self/fd/1, a link to one) while standard output is closed
+    would write into the null device that holds its number: refused in one line, exit 1, as `-o -`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if out == "link":
+        out = str(tmp_path / "out.csv")
+        os.symlink("/dev/stdout", out)
+    cases = [[a.replace("{out}", out) for a in args] for args in OUTPUT_NAMED]
+    with ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(lambda args: _run(args, home, "stdout-closed"), cases))
+    for args, p in zip(cases, done, strict=True):
+        assert p.returncode == 1, (args, p.returncode, p.stderr)
+        assert "cannot write (standard output is closed)" in p.stderr, (args, p.stderr)
+        assert "Traceback" not in p.stderr
+
+
+def test_the_null_device_named_as_the_output_is_still_a_success(home: Path) -> None:
+    p = _run(["form", "export", "--format", "csv", "-o", "/dev/null"], home, "stdout-closed")
+    assert p.returncode == 0, p.stderr

@@ -184,19 +184,12 @@ def _open_output(target: str) -> Iterator[IO[str]]:
         out.flush()
         return
     path = Path(target)
+    from stm_screen.io.atomic import atomic_writer, open_special
+
     if _is_special(path):  # /dev/null, /dev/stdout, a FIFO: write in place, never rename over it
-        try:
-            special = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise InputFileError(
-                _("{file}: cannot write ({reason})").format(
-                    file=target, reason=exc.strerror or type(exc).__name__
-                )
-            ) from None
-        with special:
+        with open_special(path, newline="") as special:
             yield special
         return
-    from stm_screen.io.atomic import atomic_writer
 
     with atomic_writer(path, newline="") as handle:
         yield handle

@@ -227,7 +227,10 @@ def texts_template(
 
     read = paths_of("--rules", rules_paths(rules)) + paths_of("--with", module_paths(with_modules))
     refuse_output_over_inputs(output, read)
-    if output is not None and not force and output.exists():  # a wording file filled in by the clinic
+    from stm_screen.io.atomic import is_special
+
+    # a wording file filled in by the clinic is not replaced unasked (a device is written in place)
+    if output is not None and not force and output.exists() and not is_special(output):
         raise UsageError(
             _("--output {path}: already exists; use --force to overwrite it (nothing was written)").format(
                 path=output

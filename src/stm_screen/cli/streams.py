@@ -113,6 +113,10 @@ def prepare() -> None:
     closed = [fd for fd in (0, 1, 2) if not _fd_open(fd)]
     for fd in closed:
         _hold(fd)
+    if closed:  # a path naming one of them (-o /dev/stdout) is refused, not written to the null device
+        from stm_screen.io.atomic import CLOSED_STREAMS
+
+        CLOSED_STREAMS.update(closed)
     if sys.stdin is None or 0 in closed:
         sys.stdin = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
     if sys.stderr is None or 2 in closed:

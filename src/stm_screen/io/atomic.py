@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,50 @@ def is_special(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+# The standard descriptors that were closed when the command started (set by cli.streams, which holds them
+# open on the null device): a path naming one of them (/dev/stdout, /dev/fd/1, /proc/self/fd/1, or a link to
+# one) would write into the null device, and the output would go nowhere with success.
+CLOSED_STREAMS: set[int] = set()
+_STD_NAMES = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_FD_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))(?:/task/\d+)?/fd)/(\d+)")
+
+
+def closed_stream(path: Path) -> int | None:
+    """The standard descriptor, closed at the start, that ``path`` names (through any links), or None."""
+    if not CLOSED_STREAMS:
+        return None
+    here = os.path.abspath(str(path))
+    for _hop in range(40):  # as many links as the system follows
+        n = _STD_NAMES.get(here)
+        if n is None:
+            found = _FD_PATH.fullmatch(here)
+            if found is not None and (found.group(1) is None or int(found.group(1)) == os.getpid()):
+                n = int(found.group(2))
+        if n is not None:
+            return n if n in CLOSED_STREAMS else None
+        try:
+            link = os.readlink(here)
+        except (OSError, ValueError):
+            return None
+        here = os.path.normpath(os.path.join(os.path.dirname(here), link))
+    return None
+
+
+def open_special(target: Path, *, encoding: str = "utf-8", newline: str | None = None) -> IO[str]:
+    """Open a device, FIFO or socket to write in place (see :func:`is_special`); a closed standard stream
+    named by path is refused as output that would go nowhere."""
+    n = closed_stream(target)
+    if n is not None:
+        reason = _("standard output is closed") if n != 2 else _("standard error is closed")
+        raise InputFileError(L_("{path}: cannot write ({reason}); nothing was written", path=target, reason=reason))
+    try:
+        return open(target, "w", encoding=encoding, newline=newline)  # noqa: SIM115 - the caller closes it
+    except OSError as exc:
+        raise InputFileError(
+            L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)
+        ) from None
 
 
 def _is_database(target: Path) -> bool:
@@ -69,13 +114,7 @@ def atomic_writer(
     """
     target = Path(target)
     if is_special(target):  # /dev/null, /dev/stdout, a FIFO: written in place, never renamed over
-        try:
-            handle = open(target, "w", encoding=encoding, newline=newline)  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise InputFileError(
-                L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)
-            ) from None
-        with handle:
+        with open_special(target, encoding=encoding, newline=newline) as handle:
             yield handle
         return
     if target.exists() and target.is_dir():
