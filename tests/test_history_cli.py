@@ -95,6 +95,25 @@ def test_show_renders_like_a_fresh_result(answers_file: str) -> None:
     assert "- How old are you?\n    " in answers
 
 
+@pytest.mark.parametrize("fmt", ["json", "fhir", "text"])
+def test_show_writes_one_screening_to_the_output_file(answers_file: str, tmp_path: Path, fmt: str) -> None:
+    """`history show ID -o FILE` writes the file (health data: owner-only) and prints nothing of it."""
+    rid = save(answers_file, "--patient", PATIENT)
+    out = tmp_path / f"one.{fmt}"
+    shown = run("history", "show", str(rid), "--format", fmt, "-o", str(out))
+    assert shown.exit_code == 0, shown.output
+    assert PATIENT not in shown.stdout and f"wrote {out}" in shown.stderr
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    text = out.read_text(encoding="utf-8")
+    if fmt == "json":
+        assert json.loads(text)["patient"] == PATIENT
+    elif fmt == "fhir":
+        assert json.loads(text)["resourceType"] == "Bundle"
+    else:
+        assert f"patient reference {PATIENT}" in " ".join(text.split()) and "\x1b" not in text
+        assert "SUMMARY" in text and "\nAnswers\n" in text  # the whole screening, as on the screen
+
+
 def test_show_keeps_the_ruleset_version_it_was_scored_with(answers_file: str, _isolated_home: Path) -> None:
     rid = save(answers_file)
     conn = sqlite3.connect(store_path(_isolated_home))

@@ -122,7 +122,10 @@ def history_show(
             "--output",
             "-o",
             metavar=N_("FILE"),
-            help=N_("With --patient: write to this file (e.g. trend.html)."),
+            help=N_(
+                "Write to this file instead of the screen (e.g. screening.json, trend.html); it holds health "
+                "data and is readable by its owner only."
+            ),
         ),
     ] = None,
     lang: LangOpt = None,
@@ -132,7 +135,7 @@ def history_show(
     if patient is not None or record_id is None:
         history_cmd.show_patient(record_id, patient, fmt=fmt, plot=plot, output=output)
     else:
-        history_cmd.show(record_id, fmt=fmt, lang=lang)
+        history_cmd.show(record_id, fmt=fmt, lang=lang, output=output)
 
 
 @history_app.command(

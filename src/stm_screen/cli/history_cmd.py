@@ -245,7 +245,7 @@ def _in_language(record: Record, lang: str | None) -> Any:
         return None
 
 
-def show(record_id: int, *, fmt: str, lang: str | None = None) -> None:
+def show(record_id: int, *, fmt: str, lang: str | None = None, output: Path | None = None) -> None:
     _choose(fmt, SHOW_FORMATS)
     from stm_screen.i18n import use_language
 
@@ -255,18 +255,44 @@ def show(record_id: int, *, fmt: str, lang: str | None = None) -> None:
     if not _storable(record_id):
         raise _not_found(record_id)
     with open_store(create=False) as store:
+        if output is not None:
+            from stm_screen.io.sameness import refuse_output_over_inputs
+
+            refuse_output_over_inputs(output, [(_("the history store"), store.path)])
         record = store.get(record_id)
     if record is None:
         raise _not_found(record_id)
     if fmt == "json":
-        sys.stdout.write(json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        _put(json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
         return
     if fmt == "fhir":
         from stm_screen.interop.fhir import bundle
 
         doc = bundle(fhir_entries(record), timestamp=record.created_at)
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        _put(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
         return
+    if output is not None:  # the text as a file: plain, 100 columns, no colours
+        import io
+
+        buffer = io.StringIO()
+        _show_text(record, lang, buffer)
+        _put(buffer.getvalue(), output)
+        return
+    _show_text(record, lang, None)
+
+
+def _put(text: str, output: Path | None) -> None:
+    """``text`` on standard output, or written to ``output`` (health data: readable by its owner only)."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        return
+    from stm_screen.io.atomic import write_text_atomic
+
+    write_text_atomic(output, text, force=True, mode=0o600)
+    say_info(_("wrote {file}").format(file=output))
+
+
+def _show_text(record: Record, lang: str | None, file: Any) -> None:
     from stm_screen.render.console import make_console, plain_wanted
     from stm_screen.render.text import print_result
     from stm_screen.store.records import result_from_dict
@@ -282,7 +308,7 @@ def show(record_id: int, *, fmt: str, lang: str | None = None) -> None:
         ) from None
     from stm_screen.render.view import Stamp
 
-    console = make_console()
+    console = make_console() if file is None else make_console(file=file, width=100)
     stamp = Stamp(parse_when(record.created_at, "saved"), record.patient_ref)
     rules = f"{result.ruleset.get('id', record.ruleset_id)} {result.ruleset.get('version', record.ruleset_version)}"
     tool = f"stm-screen {record.tool_version}"
