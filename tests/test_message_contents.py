@@ -87,3 +87,15 @@ def test_screen_resume_for_another_patient_does_not_repeat_the_reference(
     resume.save(_isolated_home / "resume-1.json", load_ruleset(), {"age_years": 40}, rules=None, patient=REF)
     r = runner.invoke(app, ["screen", "--plain", "--resume", "--patient", "MRN-0001"], input="")
     assert r.exit_code == 2 and "MRN-0001" not in r.stderr and REF not in r.stderr
+
+
+def test_a_reference_typed_without_patient_is_not_repeated(tmp_path: Path) -> None:
+    """`score answers.yaml MRN-0042` (the reference where --patient was meant): the usage error does not
+    quote the extra word, and says how to give a reference; an extra word that is a file is still named."""
+    answers = tmp_path / "a.yaml"
+    answers.write_text(yaml.safe_dump({"age_years": 40}), encoding="utf-8")
+    r = runner.invoke(app, ["score", str(answers), "MRN-0042"])
+    assert r.exit_code == 2
+    assert "MRN-0042" not in r.output and "use --patient REF" in r.output
+    r = runner.invoke(app, ["score", str(answers), str(answers)])
+    assert r.exit_code == 2 and str(answers) in r.output.replace("\n", "")

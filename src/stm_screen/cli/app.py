@@ -6,6 +6,7 @@ imports what it needs (rules loader, Rich, questionary) inside its own body, in 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -62,6 +63,15 @@ def said(exc: BaseException, argv: list[str]) -> BaseException:
         isinstance(message, str) and "Value error, " in message
     ):  # how Typer words a value not among the choices
         exc.message = message.replace("Value error, ", "")  # type: ignore[attr-defined]
+    extra = re.fullmatch(r"Got unexpected extra argument\(s\) \((?P<args>.*)\)", message or "", re.S)
+    if extra is not None and not all(os.path.exists(word) for word in extra["args"].split()):
+        # A word that is not a file may be a patient reference typed without --patient: not repeated
+        from stm_screen.i18n import _
+
+        exc.message = _(  # type: ignore[attr-defined]
+            "More arguments than the command takes (not repeated here: they may hold a patient reference). "
+            "To label a screening with a reference, use --patient REF"
+        )
     from stm_screen.cli.typer_words import spoken_error
 
     spoken = spoken_error(exc)
