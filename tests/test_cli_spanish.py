@@ -127,7 +127,8 @@ USAGE_ERRORS = [
         "Valor no válido para '--jobs' / '-j': Debe ser un número entero.",
     ),
     (["scor"], "No existe el comando 'scor'. ¿Quiso decir 'score' o 'screen'?"),
-    (["score", "a.json", "b.json"], "Hay más argumentos de los que acepta el comando (b.json)"),
+    # b.json is not a file: it may be a patient reference typed without --patient, so it is not repeated
+    (["score", "a.json", "b.json"], "Hay más argumentos de los que acepta el comando (no se repiten aquí"),
     (["rules", "bogus"], "No existe el comando 'bogus'."),
     (["form", "export", "--format", "pdf"], "Valor no válido para '--format' / '-f': 'pdf' no es ninguno"),
 ]

@@ -30,6 +30,7 @@ from typing import IO, Any
 from stm_screen.batch.segments import MARK, WINDOW_BUFFER, EdgeLine, Window, can_window, open_window
 from stm_screen.errors import InputFileError, Problem, answered_twice, printable
 from stm_screen.i18n import L_, N_, _
+from stm_screen.io.jsonnum import json_float
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
@@ -51,12 +52,6 @@ class BadRecord(dict[str, Cell]):
 def _parse_int(text: str) -> int | str:
     """A JSON whole number; one too long for int() stays as its text (then "too large" for its question)."""
     return int(text) if len(text) <= MAX_INT_DIGITS else text
-
-
-def _parse_float(text: str) -> float | str:
-    """A JSON number; one beyond a float (``1e400``) stays as its text, as written."""
-    value = float(text)
-    return value if value - value == 0 else text
 
 
 class TwiceDict(dict[str, Any]):
@@ -102,7 +97,7 @@ def find_twice(value: Any, depth: int = 0) -> str | None:
 def _loads(text: str) -> Any:
     """The exact reader (the standard library's): every key held twice marked, NaN and Infinity read,
     numbers beyond a float kept as their text, and its own error messages with line and column."""
-    return json.loads(text, parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_pairs)
+    return json.loads(text, parse_int=_parse_int, parse_float=json_float, object_pairs_hook=_pairs)
 
 
 _KEY_END = re.compile(r'"\s*:')
@@ -144,8 +139,9 @@ def _checked(text: str, value: Any) -> Any:
 
 
 def _huge(value: Any) -> bool:
-    """A float orjson may have made of a whole number beyond 64 bits (the exact reader keeps its digits)."""
-    return type(value) is float and not -HUGE < value < HUGE
+    """A float orjson may have made of a whole number beyond 64 bits, or of a number it rounded to a whole
+    one (the exact reader keeps their digits: see ``json_float``)."""
+    return type(value) is float and (not -HUGE < value < HUGE or value.is_integer())
 
 
 def _census(value: Any) -> tuple[int, int, bool]:
@@ -2315,7 +2311,7 @@ def iter_jsonl(text: IO[str], name: str, before: int = 0) -> Iterator[Any]:
 
 def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterator[Any]:
     """The items of a top-level JSON array, decoded one at a time from a sliding buffer."""
-    decoder = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_pairs)
+    decoder = json.JSONDecoder(parse_int=_parse_int, parse_float=json_float, object_pairs_hook=_pairs)
     buf = ""
     pos = 0
     eof = False

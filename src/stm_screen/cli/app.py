@@ -64,7 +64,8 @@ def said(exc: BaseException, argv: list[str]) -> BaseException:
     ):  # how Typer words a value not among the choices
         exc.message = message.replace("Value error, ", "")  # type: ignore[attr-defined]
     extra = re.fullmatch(r"Got unexpected extra argument\(s\) \((?P<args>.*)\)", message or "", re.S)
-    if extra is not None and not all(os.path.exists(word) for word in extra["args"].split()):
+    labelled = any(a == "--patient" or a.startswith("--patient=") for a in argv)  # see hide_command_line_words
+    if extra is not None and not labelled and not all(os.path.exists(word) for word in extra["args"].split()):
         # A word that is not a file may be a patient reference typed without --patient: not repeated
         from stm_screen.i18n import _
 

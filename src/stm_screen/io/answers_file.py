@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from stm_screen.errors import InputFileError, UsageError, answered_twice
 from stm_screen.i18n import L_, _
+from stm_screen.io.jsonnum import json_float
 from stm_screen.io.yamlfile import MAX_BYTES, YamlProblems, decode, read_bytes
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ def parse_answers_text(text: str, name: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_int)
+            return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_int, parse_float=json_float)
         except _Twice as exc:
             raise InputFileError(f"{name}: {_twice(exc.args[0])}") from None
         except json.JSONDecodeError as exc:

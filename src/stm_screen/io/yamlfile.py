@@ -398,6 +398,20 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
 
 
 _OCTAL = re.compile(r"[-+]?0[0-7_]+")
+_BASED = re.compile(r"[-+]?0(?:[xX][0-9a-fA-F_]+|[bB][01_]+)")
+
+
+def _rounded(value: str) -> bool:
+    """A float written with more than a float holds, read as a whole number it is not (``1.0e-400`` as 0,
+    ``0.99999999999999999999`` as 1): a yes/no answer or a threshold would be taken silently so."""
+    from decimal import Decimal, InvalidOperation
+
+    text = value.replace("_", "")
+    try:
+        read = float(text)
+        return read.is_integer() and Decimal(text) != Decimal(read)
+    except (ValueError, InvalidOperation, OverflowError):
+        return False
 _BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
 
 
@@ -417,6 +431,20 @@ def misread_number(node: yaml.Node) -> str | None:
             "YAML reads {value} as the octal number {read} (a leading 0 makes it octal): write {plain}, "
             "or {read} if that is meant"
         ).format(value=value, read=read, plain=written)
+    if node.tag == "tag:yaml.org,2002:int" and _BASED.fullmatch(value):
+        digits = value.replace("_", "")
+        sign = -1 if digits.startswith("-") else 1
+        body = digits.lstrip("+-")
+        base = 16 if body[1] in "xX" else 2
+        read = sign * int(body[2:], base)
+        return _(
+            "YAML reads {value} as the {kind} number {read}: write {read} if that is meant, or quote it"
+        ).format(value=value, kind=_("hexadecimal") if base == 16 else _("binary"), read=read)
+    if node.tag == "tag:yaml.org,2002:float" and _rounded(value):
+        return _(
+            "YAML reads {value} as the whole number {read} (it has more digits than a number keeps, or is too "
+            "small): write the number meant, or quote it"
+        ).format(value=value, read=f"{float(value.replace('_', '')):g}")
     if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and _BASE60.fullmatch(value):
         total = 0.0
         for part in value.lstrip("+-").replace("_", "").split(":"):
