@@ -275,6 +275,15 @@ def test_what_would_change_names_the_smallest_change(ruleset: Ruleset) -> None:
     }
 
 
+def test_what_would_change_uses_an_outcomes_own_threshold(ruleset: Ruleset) -> None:
+    """An outcome's condition ('activity limitation 7 or more') is a threshold of its own: the nearest
+    change is 7/10, not the scale's end (found by a new user's run: it said 10/10)."""
+    values = check_answers(ruleset, answers(ruleset, activity_limitation=2, pain_duration_months=8))
+    result = explain(ruleset, values)
+    up = {c.proposed for c in result.what_would_change if c.question == "activity_limitation"}
+    assert up == {7}
+
+
 def test_red_flag_result_never_says_what_would_change(ruleset: Ruleset) -> None:
     """2.0: under a warning sign the result never tells the person which safety answer to withdraw."""
     result = explain(ruleset, check_answers(ruleset, answers(ruleset, **ALL_CRITERIA, cancer_history=True)))

@@ -659,7 +659,8 @@ def _candidates(q: Question, now: Answer | None, points: set[float]) -> list[tup
 
 
 def _constants_by_name(ruleset: Ruleset) -> dict[str, set[float]]:
-    """For each question a criterion or skip rule looks at: the numbers its conditions compare with."""
+    """For each question a criterion, outcome or skip rule looks at: the numbers its conditions compare
+    with (an outcome's own condition counts: 'activity limitation 7 or more' is its threshold)."""
     out: dict[str, set[float]] = {}
     for cond in _conditions(ruleset):
         numbers = _constants(cond.source)
@@ -671,6 +672,9 @@ def _constants_by_name(ruleset: Ruleset) -> dict[str, set[float]]:
 def _conditions(ruleset: Ruleset) -> Iterator[Condition]:
     for c in ruleset.criteria:
         yield c.when
+    for o in ruleset.outcomes:
+        if o.when is not None:
+            yield o.when
     for q in ruleset.questions:
         if q.ask_if is not None:
             yield q.ask_if
