@@ -257,8 +257,9 @@ def test_an_unchecked_emergency_sign_is_said_in_full_in_the_summary_beside_a_fir
     todo = summary(result).todo
     bladder = next(i for i in todo if "New bladder or bowel problems" in i.text)
     assert bladder.tag == "EMERGENCY" and "emergency department now" in bladder.detail
-    (counted,) = [i for i in todo if "could not be checked: it is listed in this result" in i.text]
-    assert counted.text.startswith("1 other warning sign") and counted.tag == "SEE A DOCTOR"
+    # every sign answered 'Not sure' is said (what to do if it fits); only unanswered ones are counted
+    (night,) = [i for i in todo if i.text.startswith("Could not be checked: Constant night pain")]
+    assert night.tag == "SEE A DOCTOR" and not [i for i in todo if "other warning sign" in i.text]
     assert [i.tag for i in todo][:2] == ["EMERGENCY", "EMERGENCY"]  # emergencies first
 
     # stopped after the emergency: the questions left unanswered are counted, not each said in full
@@ -267,6 +268,34 @@ def test_an_unchecked_emergency_sign_is_said_in_full_in_the_summary_beside_a_fir
     )
     assert not [i for i in stopped.todo if i.text.startswith("Could not be checked")]
     assert [i for i in stopped.todo if "other warning signs could not be checked" in i.text]
+
+
+def test_after_an_emergency_the_unasked_signs_are_one_line_not_a_list(ruleset: Ruleset) -> None:
+    """Stopped at an emergency (new saddle numbness): the 20-odd signs never asked are counted in one line
+    in the details, the summary and the printed report, not listed (a new user's run found seven other
+    [EMERGENCY] items, the crisis advice among them, under an emergency the person did report); their
+    sources are not cited. A sign answered 'Not sure' is still said in full."""
+    from stm_screen.render.report import warning_lines
+    from stm_screen.render.view import summary, view
+
+    answered = {"age_years": 62, "pregnant": False, "pain_duration_months": 24, "pain_areas": ["low_back"],
+                "pain_trend": "same", "pain_intensity": 6, "bladder_bowel_change": UNSURE, "saddle_numbness": True}  # fmt: skip
+    from stm_screen.core.answers import check_answers
+    from stm_screen.core.explain import explain
+
+    result = explain(ruleset, check_answers(ruleset, answered))
+    assert result.level == "emergency" and len(result.red_flags_not_ruled_out) > 10
+    (block,) = [b for b in view(result).blocks if b.id == "not-ruled-out"]
+    assert [i.text for i in block.items] == ["New bladder or bowel problems"]  # 'Not sure': in full
+    assert block.text.endswith("Deal with the emergency first: whoever sees you about it can check the rest.")
+    assert "could not be checked (their questions were not answered)" in block.text
+    todo = summary(result).todo
+    assert sum("other warning signs could not be checked" in i.text for i in todo) == 1
+    assert not [i for i in todo if "hurting yourself" in f"{i.text} {i.detail}"]
+    _text, items = warning_lines(result)
+    assert len(items) == 3  # the emergency, the 'Not sure' sign, the one line
+    cited = " ".join(t for b in view(result).blocks if b.id == "sources" for i in b.items for t in (i.text, i.detail))
+    assert "Finucane" in cited and "NICE guideline NG158" not in cited  # the calf sign was never asked
 
 
 def test_the_crisis_message_reads_as_sentences_with_the_countrys_line(ruleset: Ruleset) -> None:

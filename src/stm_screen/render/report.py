@@ -27,7 +27,9 @@ from stm_screen.render.view import (
     how_soon_line,
     level_kind,
     open_item,
+    open_signs,
     score_words,
+    unasked_line,
     urgency_tag,
     view,
     when_text,
@@ -142,7 +144,10 @@ def warning_lines(result: Result) -> tuple[str, list[Item]]:
         Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
         for f in result.red_flags
     ]
-    items += [open_item(f) for f in result.red_flags_not_ruled_out]
+    said, rest = open_signs(result)
+    items += [open_item(f) for f in said]
+    if rest:
+        items.append(Item(unasked_line(len(rest)), tag=_("SEE A DOCTOR"), style="flag"))
     if result.red_flags and result.red_flags_not_ruled_out:
         text = _("Warning signs reported, and some that could not be checked ('not sure' or not answered).")
     elif result.red_flags:

@@ -151,7 +151,7 @@ def criteria_gap(result: Result) -> str:
 def sources(result: Result) -> list[tuple[str, list[str]]]:
     """Each source behind what is shown, with the titles it backs (first-seen order)."""
     shown = (
-        [*result.red_flags, *result.red_flags_not_ruled_out]
+        [*result.red_flags, *open_signs(result)[0]]  # the signs said in full (see open_signs)
         if result.warning
         else [*result.findings, *([result.reason] if result.reason else [])]
     )
@@ -223,28 +223,42 @@ def summary(result: Result) -> Summary:
     ]
     not_checked = sorted(result.red_flags_not_ruled_out, key=lambda f: (f.level != EMERGENCY, rank(f)))
     open_ = [summary_open_item(f) for f in not_checked]
-    if not_checked and any(f.level == EMERGENCY for f in result.red_flags):
-        # An emergency comes first: the signs not checked are counted, and listed with what to do (after a
-        # stop, every question left is among them). One the person answered 'Not sure' that would be an
-        # emergency if it fits is still said in full (what to do, how soon), never counted under 'see a
-        # doctor'.
-        said = [f for f in not_checked if f.level == EMERGENCY and any(a.value == UNSURE for a in f.answers)]
-        rest = [f for f in not_checked if f not in said]
-        open_ = [summary_open_item(f) for f in said]
-        if rest:
-            # no 'above' or 'below': the summary is last on a screen and first on paper
-            more = ngettext(
-                "{n} other warning sign could not be checked: it is listed in this result, with what to do.",
-                "{n} other warning signs could not be checked: each is listed in this result, with what to do.",
-                len(rest),
-            ).format(n=len(rest))
-            open_.append(Item(more, tag=_("SEE A DOCTOR"), style="flag"))
+    said, rest = open_signs(result)
+    if rest:
+        # An emergency comes first: the signs not checked are counted (after a stop, every question left is
+        # among them). One the person answered 'Not sure' that would be an emergency if it fits is still
+        # said in full (what to do, how soon), never counted under 'see a doctor'.
+        open_ = [summary_open_item(f) for f in sorted(said, key=lambda f: (f.level != EMERGENCY, rank(f)))]
+        open_.append(Item(unasked_line(len(rest)), tag=_("SEE A DOCTOR"), style="flag"))
     emergency = [i for i in [*fired, *open_] if i.tag == _("EMERGENCY")]
     others = [i for i in [*fired, *open_] if i.tag != _("EMERGENCY")]
     todo = [*emergency, *others]
     if result.unchecked:
         todo.extend(Item(s) for s in result.next_steps)
     return Summary(result.symbol, result.title, level_tag(result), tuple(todo))
+
+
+def open_signs(result: Result) -> tuple[list[Finding], list[Finding]]:
+    """After an emergency, the warning signs that could not be checked: those the person answered 'Not
+    sure' (said in full) and the others, only counted (after a stop, every question left is among them: a
+    list of what was never asked would bury the emergency). Without an emergency: all, and none counted."""
+    open_ = list(result.red_flags_not_ruled_out)
+    if not open_ or not any(f.level == EMERGENCY for f in result.red_flags):
+        return open_, []
+    said = [f for f in open_ if any(a.value == UNSURE for a in f.answers)]
+    return said, [f for f in open_ if f not in said]
+
+
+def unasked_line(n: int) -> str:
+    """The one line for the warning signs counted by :func:`open_signs` (no 'above' or 'below': the summary
+    is last on a screen and first on paper)."""
+    return ngettext(
+        "{n} other warning sign could not be checked (its questions were not answered). Deal with the "
+        "emergency first: whoever sees you about it can check the rest.",
+        "{n} other warning signs could not be checked (their questions were not answered). Deal with the "
+        "emergency first: whoever sees you about it can check the rest.",
+        n,
+    ).format(n=n)
 
 
 def summary_open_item(f: Finding) -> Item:
@@ -282,14 +296,25 @@ def _warning_blocks(result: Result) -> list[Block]:
             )
         )
     if result.red_flags_not_ruled_out:
-        out.append(
-            Block(
-                "not-ruled-out",
-                _("Warning signs that could not be checked"),
-                tuple(open_item(f) for f in result.red_flags_not_ruled_out),
-                _("You answered 'Not sure' to these questions, or they were not answered."),
+        said, rest = open_signs(result)
+        if rest:  # after an emergency: those answered 'Not sure' in full, the others counted in one line
+            out.append(
+                Block(
+                    "not-ruled-out",
+                    _("Warning signs that could not be checked"),
+                    tuple(open_item(f) for f in said),
+                    unasked_line(len(rest)),
+                )
             )
-        )
+        else:
+            out.append(
+                Block(
+                    "not-ruled-out",
+                    _("Warning signs that could not be checked"),
+                    tuple(open_item(f) for f in result.red_flags_not_ruled_out),
+                    _("You answered 'Not sure' to these questions, or they were not answered."),
+                )
+            )
     instruments = instruments_block(result)
     if instruments is not None:
         out.append(instruments)
