@@ -308,6 +308,26 @@ def test_the_last_patients_reference_again_is_confirmed(drive: Any, ruleset: Any
     assert "Patient reference: B22" in second  # a different reference typed instead of the same again
 
 
+def test_a_stray_enter_on_a_number_question_is_asked_about_not_taken_as_a_skip(
+    drive: Any, ruleset: Any, tmp_path: Path
+) -> None:
+    """Enter with nothing typed at an optional 0-10 question asks whether to skip it ("No, answer it" is
+    the default): a stray Enter does not leave a reason for physical therapy unanswered without a word.
+    Choosing to skip leaves it unanswered, said as skipped."""
+    answers = {**CALM, "pain_intensity": 5}
+    before = keys_for(ruleset, answers, until="pain_trend")
+    after = keys_for(ruleset, answers, after="pain_intensity")
+    report = tmp_path / "r.json"
+    run = drive(before + ENTER + ENTER + "5" + ENTER + after, report=report)  # Enter, then 'No, answer it'
+    assert run.code == 0, run.err
+    assert "Nothing was typed. Skip this question?" in run.out
+    assert json.loads(report.read_text())["answers"]["pain_intensity"] == 5
+    report.unlink()
+    run = drive(before + ENTER + DOWN + ENTER + after, report=report)  # Enter, then 'Yes, skip it'
+    assert run.code == 0, run.err
+    assert "pain_intensity" not in json.loads(report.read_text())["answers"]
+
+
 def test_a_new_screening_offers_the_stopped_one(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     assert drive("35" + ENTER + CTRL_C).code == 130
     report = tmp_path / "r.json"

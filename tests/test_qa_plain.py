@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
@@ -166,10 +167,10 @@ def test_typing_a_character_an_ascii_console_cannot_read_is_asked_again(tmp_path
     child.sendline("no")  # not pregnant
     child.expect("Your answer: ")
     child.sendline("7")
-    child.expect(r"0 for none\): ")
+    child.expect(r"like 1,3: ")  # (pain areas: required, so no "0 for none")
     child.sendline("Lower back é")
     child.expect(r"please type numbers")  # asked again, no crash
-    child.expect(r"0 for none\): ")
+    child.expect(r"like 1,3: ")
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()
@@ -328,3 +329,23 @@ def test_an_emergency_result_puts_the_warning_sign_first_and_last_with_no_pt_con
     assert "How soon: now" in result[last:]
     for pt in ("Score", "█", "[#", "Reasons found", "Why this result", "physical therapy assessment"):
         assert pt not in result, pt
+
+
+def test_zero_for_none_is_offered_only_where_none_is_an_answer() -> None:
+    """A new user's run: the pain-areas question (at least one answer needed) offered '0 for none', then
+    refused 0. Now 0 is offered, and taken, only where none of the choices is an answer."""
+    from stm_screen.prompt.ask import Option, PlainPrompter
+
+    options = [Option("a", "Lower back"), Option("b", "Knee")]
+    for none_allowed, typed, shown_hint in ((True, ["0"], True), (False, ["0", "1"], False)):
+        out = io.StringIO()
+        lines = iter(typed)
+        prompts: list[str] = []
+
+        def read(prompt: str, lines: Any = lines, prompts: list[str] = prompts) -> str:
+            prompts.append(prompt)
+            return str(next(lines))
+
+        got = PlainPrompter(out=out, read_line=read).multi("Where?", options, frozenset(), none_allowed=none_allowed)
+        assert ("0 for none" in prompts[0]) is shown_hint
+        assert got == (frozenset() if none_allowed else frozenset({"a"}))

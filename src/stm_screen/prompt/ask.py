@@ -97,8 +97,11 @@ class Prompter(Protocol):
         """One option's key."""
         ...
 
-    def multi(self, message: str, options: Sequence[Option], checked: frozenset[str]) -> frozenset[str]:
-        """The keys of every option ticked (a command's key when a command was chosen)."""
+    def multi(
+        self, message: str, options: Sequence[Option], checked: frozenset[str], none_allowed: bool = True
+    ) -> frozenset[str]:
+        """The keys of every option ticked (a command's key when a command was chosen). ``none_allowed``:
+        whether 'none of these' is an answer (the plain prompt offers 0 only then)."""
         ...
 
     def text(
@@ -263,19 +266,23 @@ class PlainPrompter:
                 "error",
             )
 
-    def multi(self, message: str, options: Sequence[Option], checked: frozenset[str]) -> frozenset[str]:
+    def multi(
+        self, message: str, options: Sequence[Option], checked: frozenset[str], none_allowed: bool = True
+    ) -> frozenset[str]:
         choices, commands = self._list(message, options)
         now = [str(n) for n, o in enumerate(choices, 1) if o.key in checked]
         hint = _("Type the numbers of all that apply, like 1,3")
-        if now:
+        if now and none_allowed:
             hint += " " + _("(Enter keeps {numbers}; 0 for none)").format(numbers=",".join(now))
-        else:
+        elif now:
+            hint += " " + _("(Enter keeps {numbers})").format(numbers=",".join(now))
+        elif none_allowed:
             hint += " " + _("(0 for none)")
         while True:
             words = self.read(f"{hint}: ")
             if not words and now:
                 return frozenset(checked)
-            if words == "0":
+            if words == "0" and none_allowed:
                 return frozenset()
             single = self._match(words, [], commands)
             if single is not None:
@@ -599,7 +606,9 @@ class RichPrompter:
             self._echo(message, chosen.label)
         return answer
 
-    def multi(self, message: str, options: Sequence[Option], checked: frozenset[str]) -> frozenset[str]:
+    def multi(
+        self, message: str, options: Sequence[Option], checked: frozenset[str], none_allowed: bool = True
+    ) -> frozenset[str]:
         import questionary
 
         message = self._message(message)

@@ -263,7 +263,7 @@ class Questionnaire:
             if self._ticked is not None:
                 checked, self._ticked = self._ticked, None
             options = [Option(c.id, str(c.label)) for c in q.choices]
-            keys = p.multi(message, [*options, shown(HELP), shown(BACK)], checked)
+            keys = p.multi(message, [*options, shown(HELP), shown(BACK)], checked, none_allowed=not q.required)
             if BACK.key in keys:
                 return "back"
             if HELP.key in keys:
@@ -295,6 +295,19 @@ class Questionnaire:
         if word in BACK_WORDS:
             return "back"
         if not word:
+            # Enter with nothing typed: asked, never taken as a skip at once (a stray Enter would leave a
+            # reason for physical therapy, or a level's guard, unanswered without a word)
+            sure = p.select(
+                _("Nothing was typed. Skip this question?"),
+                [
+                    Option("again", _("No, answer it")),
+                    Option("skip", _("Yes, skip it (it counts as not answered)")),
+                ],
+                default="again",
+            )
+            if sure == "again":
+                return self._ask_once(q, message)
+            p.echo(message, _("skipped"))
             return "blank"
         value, counted = parse_typed(q, raw, lang)
         if counted:
@@ -310,7 +323,7 @@ class Questionnaire:
             return (
                 None
                 if not q.required
-                else _("please answer: {allowed} (? for help)").format(allowed=allowed(q))
+                else _("please type {allowed} (? for help)").format(allowed=allowed(q))
             )
         if "\n" in word:  # several lines pasted at once
             return _("please type one answer on one line: {allowed}").format(allowed=allowed(q))
