@@ -430,8 +430,9 @@ class RichPrompter:
 
     def show(self, text: str, kind: str = "") -> None:
         width = _width(self.out)
-        # Said in words as in plain mode, not by colour alone (NO_COLOR, colour blindness).
-        prefix = {"error": _("Sorry: "), "help": _("Help: ")}.get(kind, "")
+        # Said in words as in plain mode, not by colour alone (NO_COLOR, colour blindness, a screen reader):
+        # an urgent line says URGENT, its band or not.
+        prefix = {"urgent": _("URGENT: "), "error": _("Sorry: "), "help": _("Help: ")}.get(kind, "")
         room = width - 2 if kind == "urgent" else width  # an urgent line has a space of its band each side
         lines: list[str] = []
         for para in (prefix + text).split("\n"):
