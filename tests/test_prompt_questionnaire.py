@@ -100,7 +100,7 @@ def test_emergency_shown_at_once_then_stop(drive: Any, ruleset: Any, tmp_path: P
     run = drive(keys, report=report, country="US")
     assert run.code == 0, run.err
     assert "988" in run.out  # the crisis line, from the red flag's message
-    assert "Please read this now: Thoughts of being better off dead" in run.out
+    assert "URGENT: Please read this now: Thoughts of being better off dead" in run.out  # words, not colour alone
     assert "act on this now" not in run.out  # beside thoughts of self-harm it would read as 'act on them'
     told = run.out.index("One more question before your result:")
     assert told < run.out.index("Are you having these thoughts right now")
