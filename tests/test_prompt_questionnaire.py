@@ -299,6 +299,33 @@ def test_a_short_next_reference_is_confirmed_by_typing_it_again(drive: Any, rule
     assert "very short" in second and "Patient reference: B22" in third and "Patient reference: 7" not in third
 
 
+def _flat(text: str) -> str:
+    """Screen text without colours and with its lines joined (a message wraps at the terminal's width)."""
+    import re
+
+    return " ".join(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text).split())
+
+
+def test_enter_alone_after_a_labelled_patient_is_confirmed(drive: Any, ruleset: Any, tmp_path: Path) -> None:
+    """Enter alone (the habit of the unlabelled prompt) after a patient with a reference asks first; Enter
+    again goes on without one."""
+    keys = keys_for(ruleset, CALM) + ENTER + ENTER + keys_for(ruleset, CALM) + "q" + ENTER
+    run = drive(keys, next_patient=True, patient="A11")
+    assert run.code == 0, run.err
+    first, second, _ = map(_flat, run.out.split(screen_cmd.CLEAR))
+    assert "No reference was typed, though the patient before had one." in first
+    assert "Patient reference:" not in second
+
+
+def test_a_stray_key_without_references_does_not_start_the_next_patient(drive: Any, ruleset: Any) -> None:
+    keys = keys_for(ruleset, CALM) + "w" + ENTER + BACKSPACE + ENTER + keys_for(ruleset, CALM) + "q" + ENTER
+    run = drive(keys, next_patient=True)
+    assert run.code == 0, run.err
+    first, second, _ = map(_flat, run.out.split(screen_cmd.CLEAR))
+    assert "press Enter with nothing typed for the next patient, or type q to finish." in first
+    assert "Finished: 2 screenings done in this session" in run.out
+
+
 def test_the_last_patients_reference_again_is_confirmed(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     keys = keys_for(ruleset, CALM) + "a11" + ENTER + "A11" + ENTER + "B22" + ENTER + keys_for(ruleset, CALM) + "q" + ENTER
     run = drive(keys, next_patient=True, patient="A11")

@@ -542,8 +542,10 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
     prompter.show("")
 
     def check(text: str) -> str | None:
-        if text.lower() in ("q", "quit") or not text or not ask_reference:
+        if text.lower() in ("q", "quit") or not text:
             return None
+        if not ask_reference:  # a stray key is not taken as 'go on'
+            return _("press Enter with nothing typed for the next patient, or type q to finish.")
         from stm_screen.core.patient import PATIENT_RULE, is_patient_ref
 
         # said after "Sorry: ", as every message about a typed answer is
@@ -568,14 +570,18 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
             _clear()
             session_summary(prompter, session)
             raise SystemExit(int(ExitCode.OK))
-        if not ask_reference or not word or word == doubted:
+        if not ask_reference or word == doubted:
             break
         doubt = reference_doubt(word, session.last if session is not None else None)
         if doubt is None:
             break
         doubted = word
-        # The reference is not repeated (it stays on the line typed above).
-        message = doubt + " " + _("To use it, type it again; or type the right one (Enter for none, q to finish):")
+        prompter.show(doubt, "note")  # the reference is not repeated (it stays on the line typed above)
+        message = (
+            _("To use it, type it again; or type the right one (Enter for none, q to finish):")
+            if word
+            else _("Press Enter again to go on without one, or type the reference (q to finish):")
+        )
     _clear()
     return check_patient(word) if ask_reference and word else None
 
@@ -583,6 +589,8 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
 def reference_doubt(ref: str, last: str | None) -> str | None:
     """Why a typed patient reference may be a slip of the keys (a stray key, or the last patient's
     reference again), or None: staff confirm such a reference by typing it again."""
+    if not ref:
+        return _("No reference was typed, though the patient before had one.") if last else None
     if last is not None and ref.casefold() == last.casefold():
         return _("That is the reference of the patient just screened.")
     if len(ref) < 3:
