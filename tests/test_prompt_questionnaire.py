@@ -355,6 +355,26 @@ def test_a_stray_enter_on_a_number_question_is_asked_about_not_taken_as_a_skip(
     assert "pain_intensity" not in json.loads(report.read_text())["answers"]
 
 
+def test_a_dumb_terminal_is_not_sent_clear_codes_and_staff_are_told(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """TERM=dumb (an editor's shell) prints escape codes as text and clears nothing: none are sent, and a
+    --next session says at the start that each result stays on the screen (real terminal, plain mode)."""
+    monkeypatch.setenv("TERM", "dumb")
+    screen_cmd._clear()
+    assert screen_cmd.CLEAR not in capsys.readouterr().out
+    import pexpect
+
+    from tests.test_e2e_pty import spawn
+
+    child = spawn(["screen", "--next", "--plain"], tmp_path / "home", TERM="dumb")
+    child.expect("this terminal cannot be")
+    child.expect("cleared")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+
+
 def test_a_new_screening_offers_the_stopped_one(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     assert drive("35" + ENTER + CTRL_C).code == 130
     report = tmp_path / "r.json"

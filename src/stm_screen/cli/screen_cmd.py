@@ -364,6 +364,15 @@ def run(opts: Options) -> None:
             "note",
         )
 
+    if opts.next_patient and _dumb_terminal() and stdout_is_terminal():
+        prompter.show(
+            _(
+                "Note: this terminal cannot be cleared (TERM=dumb), so each patient's result stays on it for "
+                "the next patient to see. Use another terminal, or close this one between patients."
+            ),
+            "note",
+        )
+
     session = Session()
     ask_reference = opts.patient is not None or bool(saved is not None and saved.run.get("ask_reference"))
     n = int(saved.run.get("n", 1)) if saved is not None and isinstance(saved.run.get("n"), int) else 1
@@ -612,8 +621,13 @@ def session_summary(prompter: Prompter, session: Session | None) -> None:
     )
 
 
+def _dumb_terminal() -> bool:
+    """A terminal that takes no escape sequences (TERM=dumb: an editor's shell, say): nothing is cleared."""
+    return os.environ.get("TERM", "") == "dumb"
+
+
 def _clear() -> None:
-    if stdout_is_terminal():
+    if stdout_is_terminal() and not _dumb_terminal():
         from stm_screen.render.safe import raw_stream
 
         raw_stream(sys.stdout).write(CLEAR)
