@@ -52,7 +52,7 @@ def spawn(args: list[str], home: Path, columns: int = 80, **env: str) -> Any:
 
 
 # The end of the line an answer is typed on; at 40 columns the hint before it wraps onto a second line.
-TYPED_ON = r"(?:Your answer|Type [^\n]*|[0-9]\)|none\)|result\)): "
+TYPED_ON = r"(?:Your answer|Type [^\n]*|[0-9]\)|none\)|1,3|result\)): "
 
 
 def answer_plain(child: Any, ruleset: Any, answers: dict[str, Any]) -> None:

@@ -91,6 +91,12 @@ class Recorder:
     def echo(self, message: str, answer: str) -> None:
         pass
 
+    def mark(self, key: str) -> None:
+        pass
+
+    def rewind(self, key: str) -> bool:
+        return False
+
     def select(self, message: str, options: Any, default: str | None = None) -> str:
         self.options = list(options)
         return RESULT.key

@@ -474,3 +474,34 @@ def test_a_safety_section_says_urgent_help_comes_at_once_once(ruleset: Any) -> N
     assert "you will be told straight away" not in bundled
     bare = intro(load_ruleset(Path(__file__).parent / "data" / "minimal.yaml"))
     assert "If an answer means you need urgent help, you will be told straight away what to do." in bare
+
+
+def test_going_back_over_a_section_wipes_what_came_after_the_question(tmp_path: Path) -> None:
+    """A new user's run: '<' twice from the first safety question left the 'Safety check' heading, its
+    note and an answered question on screen above the question asked again. Going back now wipes
+    everything printed since that question was asked (where it is all still on the screen); the heading is
+    said again when its section comes again."""
+    term = Term(["--lang", "en"], tmp_path / "home", 80, 40)
+    term.expect("How old are you")
+    for keys, next_words in [
+        ("70", "Are you pregnant|How long"),
+        ("8", "Where is the pain"),
+        (" ", "how has the pain changed"),
+        ("2", "how bad has the pain been"),
+        ("7", "trouble passing urine|bladder"),
+    ]:
+        term.send(keys + ENTER)
+        term.expect(next_words)
+    term.settle()
+    assert "Safety check" in term.display()
+    term.send("<")  # back to the pain question from the first safety question
+    term.expect("how bad has the pain been")
+    term.settle()
+    shown = term.display()
+    assert "Safety check" not in shown and shown.count("how bad has the pain been") == 1
+    term.send("\x15" + "5" + ENTER)  # answered again (the old answer is in the box: cleared first)
+    term.expect("Safety check")
+    term.settle()
+    assert term.display().count("Safety check") == 1
+    term.send(CTRL_C)
+    assert term.finish() == 130

@@ -118,6 +118,15 @@ class Prompter(Protocol):
         """The person went back to the question answered last: its answer, about to be asked again, no
         longer stands on screen as given (where the terminal allows)."""
 
+    def mark(self, key: str) -> None:
+        """A question (``key``) is about to be asked: what is printed from here on belongs to it and after."""
+
+    def rewind(self, key: str) -> bool:
+        """Going back to question ``key``: wipe everything printed since it was asked (its answer, the
+        questions after it, headings, help), where the terminal still shows it all. False when it cannot
+        (then :meth:`take_back_answer` does what it can)."""
+        return False
+
 
 # What is typed for help and back rather than an answer (in every language the tool speaks).
 COMMAND_WORDS = frozenset({"?", "<", "help", "back", "ayuda", "atras"})
@@ -141,6 +150,13 @@ def _label_words(label: str) -> str:
 def _width(stream: TextIO) -> int:
     columns = shutil.get_terminal_size((80, 24)).columns
     return max(40, min(columns, 100)) - 1
+
+
+def _height(stream: TextIO) -> int | None:
+    """The terminal's rows; None when it is narrower than the lines are wrapped to (they wrap again there,
+    so rows cannot be counted)."""
+    size = shutil.get_terminal_size((80, 24))
+    return size.lines if size.columns > _width(stream) else None
 
 
 # --- plain: numbered lists and whole lines ---------------------------------------------------------------
@@ -311,6 +327,12 @@ class PlainPrompter:
         """Plain mode never redraws (a screen reader has read the lines already): the question is asked again
         below."""
 
+    def mark(self, key: str) -> None:
+        """Plain mode never redraws: nothing to remember."""
+
+    def rewind(self, key: str) -> bool:
+        return False
+
     def text(
         self, message: str, check: Callable[[str], str | None], default: str = "", echo: str | None = None
     ) -> str:
@@ -425,6 +447,9 @@ class RichPrompter:
         self.colour = colour
         self._error_rows = 0  # rows of error messages printed just above the question being asked
         self._echo_rows = 0  # rows of the last question's echo, when nothing was printed after it
+        self._rows = 0  # rows printed by show and the echoes (the prompts wipe themselves)
+        self._marks: dict[str, int] = {}  # a question -> the rows printed before it was last asked
+        self._urgent_at = -1  # the rows printed when an urgent message was last said
         self.encoding = encoding_of(self.out)
         self.pointer = "»" if can_encode("»", self.encoding) else ">"
 
@@ -450,6 +475,9 @@ class RichPrompter:
         body = "\n".join(f"{style}{line}{_RESET}" if style else line for line in lines)
         self.out.write(fit(body, self.encoding) + "\n")
         self.out.flush()
+        self._rows += len(lines)
+        if kind == "urgent":
+            self._urgent_at = self._rows  # what to do in an emergency is never wiped by going back
 
     def line_width(self) -> int | None:
         return _width(self.out) - 8  # the pointer and the number before each label
@@ -503,6 +531,7 @@ class RichPrompter:
         if self._error_rows:
             self.out.write(f"\x1b[{self._error_rows}A\x1b[J")
             self.out.flush()
+            self._rows -= self._error_rows
             self._error_rows = 0
 
     def _message(self, message: str) -> str:
@@ -561,6 +590,7 @@ class RichPrompter:
         self.out.write(fit("\n".join(lines), self.encoding) + "\n")
         self.out.flush()
         self._echo_rows = len(lines)
+        self._rows += len(lines)
 
     def take_back_answer(self) -> None:
         """Wipe the echo of the question answered last when it is the last thing on screen (the question
@@ -568,7 +598,27 @@ class RichPrompter:
         if self._echo_rows:
             self.out.write(f"\x1b[{self._echo_rows}A\x1b[J")
             self.out.flush()
+            self._rows -= self._echo_rows
             self._echo_rows = 0
+
+    def mark(self, key: str) -> None:
+        self._marks[key] = self._rows
+
+    def rewind(self, key: str) -> bool:
+        """See :meth:`Prompter.rewind`: only while all of it is still on the screen (not scrolled off)."""
+        start = self._marks.get(key)
+        if start is None:
+            return False
+        rows = self._rows - start
+        height = _height(self.out)
+        if rows <= 0 or height is None or rows >= height - 1 or self._urgent_at > start:
+            return False
+        self.out.write(f"\x1b[{rows}A\x1b[J")
+        self.out.flush()
+        self._rows = start
+        self._echo_rows = self._error_rows = 0
+        self._marks = {k: v for k, v in self._marks.items() if v <= start}
+        return True
 
     @staticmethod
     def _erase_when_done(question: Any) -> Any:

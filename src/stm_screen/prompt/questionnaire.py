@@ -152,6 +152,7 @@ class Questionnaire:
         self.on_change = on_change
         self.contacts = contacts
         self._sections_shown: set[str] = set()
+        self._marked_sections: dict[str, set[str]] = {}  # the sections shown when each question was asked
         self._ticked: frozenset[str] | None = None  # ticks made before asking for help: kept for the re-ask
 
     def run(self) -> Flow:
@@ -210,6 +211,8 @@ class Questionnaire:
         flow = self.flow
         number, total = flow.position()
         message = f"({number}/{total}) {_label(q)}"
+        self.prompter.mark(q.id)
+        self._marked_sections[q.id] = set(self._sections_shown)
         while True:
             outcome = self._ask_once(q, message)
             if outcome == "help":
@@ -220,7 +223,15 @@ class Questionnaire:
                 if not flow.back():
                     self.prompter.show(_("This is the first question."), "note")
                     continue
-                self.prompter.take_back_answer()
+                earlier = flow.current
+                if earlier is not None and self.prompter.rewind(earlier.id):
+                    # everything since that question was asked is wiped: the headings of sections begun
+                    # after it are said again when their questions come again
+                    self._sections_shown = {
+                        s for s in self._sections_shown if s in self._marked_sections.get(earlier.id, set())
+                    }
+                else:
+                    self.prompter.take_back_answer()
                 return
             if outcome == "blank":
                 fired = flow.leave_blank()
