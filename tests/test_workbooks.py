@@ -86,6 +86,24 @@ def test_hostile_xml_is_a_clear_message(
         assert message in r.stderr and "internal error" not in r.stderr
 
 
+@pytest.mark.parametrize("doctype", [b"", BOMB], ids=["plain", "entity-bomb"])
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_sheet_in_utf16_is_said_not_called_empty(workbook: Path, tmp_path: Path, codec: str, doctype: bytes) -> None:
+    """A sheet's XML in UTF-16 or UTF-32 (with or without a byte-order mark; an entity bomb inside it too)
+    read as UTF-8 looked empty ('the file is empty'): it is named for what it is, before anything is read."""
+    with zipfile.ZipFile(workbook) as z:
+        sheet = z.read(SHEET).decode("utf-8").replace("UTF-8", codec.upper()).replace("utf-8", codec)
+    text = (doctype.decode() if doctype else "") + sheet
+    bad = tmp_path / "u16.xlsx"
+    with zipfile.ZipFile(workbook) as z, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as w:
+        for item in z.infolist():
+            w.writestr(item.filename, text.encode(codec) if item.filename == SHEET else z.read(item.filename))
+    for args in (["batch", str(bad), "--rules", MINIMAL], ["batch", str(bad), "--suggest-map"]):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 1, r.output
+        assert "is XML in UTF-16 or UTF-32" in r.stderr and "empty" not in r.stderr
+
+
 
 def _inline_workbook(tmp_path: Path, rows: list[list[str]]) -> Path:
     """A workbook whose sheet holds ``rows`` as inline strings (the cell's text in the row's own XML)."""

@@ -2112,9 +2112,14 @@ def _check_zip_bomb(name: str) -> None:
     except (zipfile.BadZipFile, OSError, ValueError):
         return  # load_workbook reports it
     for part in parts:
-        if part.filename.endswith((".xml", ".rels", ".vml")) and _declares_entities(name, part):
+        found = _odd_xml(name, part) if part.filename.endswith((".xml", ".rels", ".vml")) else None
+        if found == "entities":
             raise InputFileError(
                 L_("{name}: the workbook part {part_filename} declares XML entities (a DOCTYPE), which spreadsheets never write; it may be an entity bomb and is not read", name=name, part_filename=part.filename[:80])
+            )
+        if found == "encoding":
+            raise InputFileError(
+                L_("{name}: the workbook part {part_filename} is XML in UTF-16 or UTF-32, which spreadsheets never write; the workbook is not read. Open it in a spreadsheet and save it again", name=name, part_filename=part.filename[:80])
             )
         if part.file_size > XLSX_BIG_PART and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
             raise InputFileError(
@@ -2122,17 +2127,21 @@ def _check_zip_bomb(name: str) -> None:
             )
 
 
-def _declares_entities(name: str, part: Any) -> bool:
-    """Does an XML part of the workbook carry a DOCTYPE (where entities are declared)? It must come
-    before the root element, so the part's first 64 KB tell."""
+def _odd_xml(name: str, part: Any) -> str | None:
+    """What a spreadsheet never writes in an XML part of a workbook: "entities" for a DOCTYPE (where
+    entities are declared; it must come before the root element, so the first 64 KB tell), "encoding" for
+    XML in UTF-16 or UTF-32 (a byte-order mark, or NUL bytes in its first characters: read as UTF-8 it looks
+    empty, and a DOCTYPE in it would be missed above); else None."""
     import zipfile
 
     try:
         with zipfile.ZipFile(name) as z, z.open(part) as f:
             head = f.read(64 * 1024)
     except (OSError, ValueError, RuntimeError, zipfile.BadZipFile, NotImplementedError):
-        return False  # load_workbook reports an unreadable part
-    return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
+        return None  # load_workbook reports an unreadable part
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]:
+        return "encoding"
+    return "entities" if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper() else None
 
 
 def _xlsx_text(value: Any) -> str:
