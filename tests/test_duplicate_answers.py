@@ -144,3 +144,22 @@ def test_two_merged_mappings_that_answer_one_question(tmp_path: Path) -> None:
     path.write_text(body + "<<: [{night_pain: yes}, {night_pain: no}]\n", encoding="utf-8")
     r = CliRunner().invoke(app, ["score", str(path)])
     assert r.exit_code == 1 and MESSAGE in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("shape", ["array", "jsonl"])
+def test_the_error_row_of_a_duplicate_keeps_the_records_id(tmp_path: Path, shape: str) -> None:
+    """An error row for a key held twice names the record's id (read from its id column as any record's
+    is), so results can be joined back by id; not when the id itself is given twice."""
+    base = {"record_id": "A-1", **{k: v for k, v in _answers().items() if k != "night_pain"}}
+    body = json.dumps(base)[1:-1]
+    twice = f'{{{body}, "night_pain": "yes", "night_pain": "no"}}'
+    both_ids = f'{{"record_id": "B-1", {body}, "night_pain": "no"}}'
+    fine = json.dumps({**base, "record_id": "C-1", "night_pain": "no"})
+    if shape == "array":
+        path = tmp_path / "in.json"
+        path.write_text(f"[{twice},\n{both_ids},\n{fine}]", encoding="utf-8")
+    else:
+        path = tmp_path / "in.jsonl"
+        path.write_text(f"{twice}\n{both_ids}\n{fine}\n", encoding="utf-8")
+    _code, rows, _err = _batch(path)
+    assert [(r["id"], r["status"]) for r in rows] == [("A-1", "error"), ("", "error"), ("C-1", "ok")]

@@ -44,9 +44,11 @@ class BadRecord(dict[str, Cell]):
     """A record that cannot be read (a broken JSONL line, a list where an object belongs): it is written
     as one error row and the run goes on."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, rid: str = "", record: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.message = message
+        self.rid = rid  # the record's id where it could be read (a FHIR response's identifier)
+        self.record = record  # what was read of it (a JSON object holding a key twice): its id column's value
 
 
 def _parse_int(text: str) -> int | str:
@@ -2210,7 +2212,7 @@ def open_json(
             if rtype is None:
                 state["id"] = ""
                 if isinstance(item, TwiceDict):
-                    yield BadRecord(answered_twice(item.twice))
+                    yield BadRecord(answered_twice(item.twice), record=item)
                     continue
                 if _ALL_TEXT == set(map(type, item.values())):
                     yield item  # every answer a text already (most exports): the record as read
@@ -2472,7 +2474,7 @@ def fhir_record(res: dict[str, Any]) -> Record:
     out: Record = {"__id__": _fhir_id(res), "__status__": str(res.get("status") or "")}
     twice = find_twice(res)
     if twice is not None:  # e.g. two valueBoolean in one answer
-        return BadRecord(answered_twice(twice))
+        return BadRecord(answered_twice(twice), rid=_fhir_id(res))
     # who the response belongs to, kept as the response has it (batch --format fhir carries it over)
     for key, kept in (("subject", _reference(res.get("subject"))), ("identifier", _identifier(res.get("identifier")))):
         if kept:
@@ -2495,7 +2497,7 @@ def fhir_record(res: dict[str, Any]) -> Record:
             stack.extend(reversed(ans.get("item") or []))
         if link is not None and answers:
             if str(link) in out:
-                return BadRecord(answered_twice(link))
+                return BadRecord(answered_twice(link), rid=_fhir_id(res))
             out[str(link)] = texts[0] if len(texts) == 1 else tuple(texts)
         stack.extend(reversed(item.get("item") or []))
     return out

@@ -497,6 +497,22 @@ class Batch:
         writer.merge(rs.tally())
         return n
 
+    def _bad_record_id(self, rec: BadRecord, preset: Any, src: RecordSource) -> str:
+        """The id of a record that cannot be scored (a key held twice), read from its id column as any
+        record's is, so that its error row can be joined back; "" when there is none to read."""
+        if rec.record is None:
+            return ""
+        try:
+            plan = self._record_plan(tuple(rec.record), preset or self.preset_for(detect_record(tuple(rec.record), src.kind), src.name, src.kind), src)
+            keys = list(rec.record)
+            twice = getattr(rec.record, "twice", None)
+            if any(keys[i] == twice for i in plan.id_indices if i < len(keys)):
+                return ""  # the id itself given twice: which one is meant cannot be told
+            got = _id_getter(plan.id_indices)([v if type(v) is str else "" for v in rec.record.values()])
+        except (InputFileError, UsageError, ValueError, TypeError, IndexError):
+            return ""
+        return got if isinstance(got, str) else ""
+
     def check_events_found(self) -> None:
         """After every input: an event asked for (``--event``, ``event:``) that no input has is a usage
         error (a typo, or the event's label where the file has its unique name): exit 2, nothing written,
@@ -698,7 +714,7 @@ class Batch:
                 n += 1
                 if isinstance(rec, BadRecord):
                     writer.begin()
-                    writer.write_other(n, "", error_outcome(rec.message))
+                    writer.write_other(n, rec.rid or self._bad_record_id(rec, preset, src), error_outcome(rec.message))
                     continue
                 keys = tuple(rec)
                 entry = plans.get(keys)
