@@ -124,6 +124,23 @@ def test_one_damaged_row_does_not_stop_list_or_export(_isolated_home: Path, dama
         assert "MRN" not in r.stderr  # messages never hold patient references
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("created_at", "garbage"), ("patient_ref", "MRN-2\x1b]52;c;aGk=\x07"), ("level", "ok\x1b[2J"), ("created_at", 5)],
+)
+def test_a_row_changed_outside_the_tool_is_named_as_damaged(_isolated_home: Path, column: str, value: object) -> None:
+    """A time that cannot be read, or an escape sequence in a text the tool wrote (it would act on a
+    terminal, and an export would carry it), is a damaged row: named and left out, the others listed."""
+    _save(3)
+    with sqlite3.connect(_isolated_home / "history.sqlite3") as db:
+        db.execute(f"UPDATE screenings SET {column} = ? WHERE id = 2", (value,))  # noqa: S608 - a test's own names
+    for command in (["history", "list"], ["history", "export", "-o", "-", "-f", "csv"]):
+        r = runner.invoke(app, command)
+        assert r.exit_code == 3, (command, r.output)
+        assert "MRN-1" in r.stdout and "MRN-3" in r.stdout and "\x1b" not in r.stdout, command
+        assert "screening 2 cannot be read" in r.stderr
+
+
 @pytest.mark.parametrize("shape", ["one-long-name", "too-deep"])
 def test_a_data_folder_path_the_system_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str) -> None:
     folder = tmp_path / ("a" * 300) if shape == "one-long-name" else tmp_path.joinpath(*["b" * 200] * 25)

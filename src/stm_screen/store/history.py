@@ -18,6 +18,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -401,6 +402,16 @@ class HistoryStore:
         answers, result, types = json.loads(row[8]), json.loads(row[9]), json.loads(row[10] or "{}")
         if not all(isinstance(part, dict) for part in (answers, result, types)):
             raise TypeError("a stored JSON column is not an object")
+        # Columns stm-screen wrote itself: a text, never a control character (a terminal would act on it,
+        # an export would carry it), and a time it can read. Anything else was changed outside the tool.
+        texts = [row[i] for i in range(1, 8)]
+        if not isinstance(row[1], str) or any(t is not None and not isinstance(t, str) for t in texts):
+            raise TypeError("a stored text column holds something else")
+        if any(t and _CONTROL.search(t) for t in texts):
+            raise ValueError("a stored text holds a control character")
+        from datetime import datetime
+
+        datetime.fromisoformat(row[1])  # ValueError: not a time
         return Record(
             id=int(row[0]),
             created_at=row[1],
@@ -540,6 +551,7 @@ def check_marker(path: Path) -> None:
         raise StoreError(Problem(message, str(path)))
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _OUR_TABLES = frozenset({"screenings", "sqlite_sequence"})
 _OUR_INDEXES = frozenset({"screenings_created", "screenings_patient"})
 
