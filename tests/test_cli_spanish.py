@@ -263,3 +263,10 @@ def test_an_option_without_help_shows_no_catalogue_header() -> None:
         text = command.get_help(ctx)
     assert "Project-Id-Version" not in text
     assert text.startswith("Uso: small [OPCIONES]") and "Mostrar este mensaje y salir." in text
+
+
+def test_history_list_takes_lang_as_history_show_does() -> None:
+    """A new user's run: `history list --lang es` said in Spanish that --lang does not exist."""
+    out = CliRunner().invoke(app, ["history", "list", "--lang", "es"])
+    assert out.exit_code == 0, out.output
+    assert "no hay evaluaciones guardadas" in out.output.lower()

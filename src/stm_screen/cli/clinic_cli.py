@@ -73,9 +73,12 @@ def history_list(
             help=N_("table (level titles), json or csv (level ids too)."),
         ),
     ] = "table",
+    lang: LangOpt = None,
 ) -> None:
     from stm_screen.cli import history_cmd
+    from stm_screen.i18n import use_language
 
+    use_language(lang)
     history_cmd.list_(patient=patient, since=since, fmt=fmt)
 
 
