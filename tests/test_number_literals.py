@@ -61,3 +61,12 @@ def test_yaml_hex_and_binary_numbers_in_rules_are_said(tmp_path: Path, written: 
     r = runner.invoke(app, ["rules", "check", str(rules)])
     assert r.exit_code == 2, r.output
     assert f"YAML reads {written} as the {kind} number {read}" in r.output.replace("\n", " ")
+
+
+@pytest.mark.parametrize(("literal", "said"), [("-Infinity", "too small"), ("Infinity", "too large"), ("-" + "9" * 40, "too small")])
+def test_a_number_beyond_a_float_is_said_by_its_sign(tmp_path: Path, literal: str, said: str) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(_answers()).replace("\"pain_intensity\": 6", f"\"pain_intensity\": {literal}"), encoding="utf-8")
+    assert f'"pain_intensity": {literal}' in path.read_text(encoding="utf-8")
+    r = runner.invoke(app, ["score", str(path)])
+    assert r.exit_code == 1 and f"pain_intensity: the number is {said}" in r.stderr

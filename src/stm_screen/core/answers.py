@@ -134,10 +134,13 @@ def parse_typed_number(
     writes numbers (Spanish: '1,5'); for None, a comma is not a decimal mark."""
     if isinstance(raw, bool):
         raise _not_a(_("is not a number"), raw, q)
-    if isinstance(raw, int) and abs(raw) > MAX_NUMBER:  # would overflow a float (or even printing it)
-        raise AnswerValueError(_("the number is too large; allowed: {allowed}").format(allowed=allowed(q)))
-    if isinstance(raw, float) and math.isinf(raw):
-        raise AnswerValueError(_("the number is too large; allowed: {allowed}").format(allowed=allowed(q)))
+    if (isinstance(raw, int) and abs(raw) > MAX_NUMBER) or (isinstance(raw, float) and math.isinf(raw)):
+        # would overflow a float (or even printing it): said as 'too large' or 'too small', by its sign
+        small = raw < 0
+        message = _("the number is too small; allowed: {allowed}") if small else _(
+            "the number is too large; allowed: {allowed}"
+        )
+        raise AnswerValueError(message.format(allowed=allowed(q)))
     if isinstance(raw, int | float):
         return _check_number(q, raw, raw), False
     if not isinstance(raw, str):
