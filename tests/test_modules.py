@@ -747,3 +747,15 @@ def test_a_positive_phq2_or_gad2_is_put_plainly_and_kindly_and_true_at_the_cut_o
         assert line.value == 3 and line.flag and line.band == "positive"
         assert "above" not in line.message and "cut-off" not in line.message  # plain words, true at 3
         assert "talk with your doctor" in line.message and "not an emergency" in line.message
+
+
+def test_a_file_that_is_no_module_is_not_called_a_ruleset(tmp_path: Path) -> None:
+    """`--with` a file that is neither a module nor a ruleset (a new adversarial variant: /etc/passwd) is
+    said to be no module; a ruleset given there is named as a ruleset."""
+    other = tmp_path / "x.yaml"
+    other.write_text("x: 1\n", encoding="utf-8")
+    answers = str(ROOT / "docs" / "examples" / "answers.yaml")
+    r = runner.invoke(app, ["score", answers, "--with", str(other)])
+    assert r.exit_code == 2 and "this is not an instrument module" in r.stderr, r.output
+    r = runner.invoke(app, ["score", answers, "--with", str(ROOT / "rules" / "pt-screen.yaml")])
+    assert r.exit_code == 2 and "this is a ruleset, not an instrument module" in r.stderr, r.output

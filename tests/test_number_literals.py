@@ -70,3 +70,4 @@ def test_a_number_beyond_a_float_is_said_by_its_sign(tmp_path: Path, literal: st
     assert f'"pain_intensity": {literal}' in path.read_text(encoding="utf-8")
     r = runner.invoke(app, ["score", str(path)])
     assert r.exit_code == 1 and f"pain_intensity: the number is {said}" in r.stderr
+

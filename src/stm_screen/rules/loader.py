@@ -90,10 +90,13 @@ def load_module(spec: str | Path, base: Path | None = None) -> Module:
     path = resolve_module(str(spec), base)
     data, positions, raw = _read(path)
     if not is_module(data):
+        ruleset = isinstance(data, dict) and "questions" in data and "id" in data
         raise RulesError(
             [
                 Problem(
-                    _("this is a ruleset, not an instrument module (a module starts with 'module:')"),
+                    _("this is a ruleset, not an instrument module (a module starts with 'module:')")
+                    if ruleset
+                    else _("this is not an instrument module (a module is a YAML file that starts with 'module:')"),
                     str(path),
                 )
             ]
