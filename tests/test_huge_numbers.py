@@ -106,7 +106,7 @@ def test_batch(tmp_path: Path, value: str, form: str) -> None:
 @pytest.mark.parametrize(
     ("written", "read"),
     [("010", "octal number 8"), ("0_17", "octal number 15"), ("-010", "octal number -8"), ("1:30", "base-60 number 90"),
-     ("2:00.5", "base-60 number 120.5")],
+     ("2:00.5", "base-60 number 120.5"), ("0x10", "hexadecimal number 16"), ("0b11", "binary number 3")],
 )
 def test_a_number_yaml_reads_otherwise_is_refused_at_its_place(tmp_path: Path, written: str, read: str) -> None:
     """YAML 1.1 reads ``010`` as 8 and ``1:30`` as 90: a threshold written so would silently be another
@@ -120,7 +120,7 @@ def test_a_number_yaml_reads_otherwise_is_refused_at_its_place(tmp_path: Path, w
     assert r.exit_code == 1 and f"{answers}:2:23: cannot read the answers: YAML reads {written}" in r.stderr, r.stderr
 
 
-@pytest.mark.parametrize("written", ["07", "00", "0", "10", "0x10", "1_000", "0.5", "'1:30'"])
+@pytest.mark.parametrize("written", ["07", "00", "0", "10", "1_000", "0.5", "'1:30'", "1.0e+300", "2.0"])
 def test_numbers_read_as_written_are_left_alone(tmp_path: Path, written: str) -> None:
     path = _rules(tmp_path, "max: 600", f"max: {written}")
     r = runner.invoke(app, ["rules", "check", str(path)])

@@ -116,20 +116,27 @@ def test_export_cells_and_history_are_cleaned(tmp_path: Path) -> None:
     _assert_clean(_run(["score", str(answers), "--rules", minimal], home, tmp_path), "WORDKEY", "WORDANSWER")
     good = ROOT / "docs" / "examples" / "answers.yaml"
     _run(["score", str(good), "--save", "--patient", "MRN-1"], home, tmp_path)
+    _run(["score", str(good), "--save", "--patient", "MRN-2"], home, tmp_path)
     with sqlite3.connect(home / "history.sqlite3") as db:
         result: dict[str, Any] = json.loads(db.execute("SELECT result_json FROM screenings").fetchone()[0])
         result["title"] = _evil("WORDRESULT")
+        # a column the tool writes itself holding an escape: a damaged row, named and left out
         db.execute(
-            "UPDATE screenings SET patient_ref = ?, ruleset_id = ?, result_json = ?",
-            (_evil("WORDPATIENT"), _evil("WORDRULES"), json.dumps(result)),
+            "UPDATE screenings SET patient_ref = ?, ruleset_id = ? WHERE id = 1",
+            (_evil("WORDPATIENT"), _evil("WORDRULES")),
         )
+        # a stored result's text holding one: shown, cleaned
+        db.execute("UPDATE screenings SET result_json = ? WHERE id = 2", (json.dumps(result),))
     for args, words in (
-        (["history", "list"], ["WORDPATIENT", "WORDRULES"]),
-        (["history", "list", "-f", "csv"], ["WORDPATIENT"]),
-        (["history", "list", "-f", "json"], ["WORDPATIENT"]),
-        (["history", "show", "1"], ["WORDRESULT"]),
+        (["history", "list"], ["MRN-2", "screening 1 cannot be read"]),
+        (["history", "list", "-f", "csv"], ["MRN-2", "screening 1 cannot be read"]),
+        (["history", "list", "-f", "json"], ["MRN-2", "screening 1 cannot be read"]),
+        (["history", "show", "2"], ["WORDRESULT"]),
+        (["history", "show", "1"], ["screening 1 cannot be read"]),
     ):
-        _assert_clean(_run(args, home, tmp_path), *words)
+        out = _run(args, home, tmp_path)
+        _assert_clean(out, *words)
+        assert "WORDPATIENT" not in out
 
 
 def test_clean_keeps_words_line_feeds_and_tabs() -> None:

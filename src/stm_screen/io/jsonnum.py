@@ -10,7 +10,7 @@ def json_float(text: str) -> float | str:
     value = float(text)
     if value - value != 0:
         return text
-    if value.is_integer():
+    if value.is_integer() and abs(value) < 2**53:  # (past 2**53 every float is whole: only rounded)
         from decimal import Decimal
 
         if Decimal(text) != Decimal(value):

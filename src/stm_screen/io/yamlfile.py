@@ -409,7 +409,8 @@ def _rounded(value: str) -> bool:
     text = value.replace("_", "")
     try:
         read = float(text)
-        return read.is_integer() and Decimal(text) != Decimal(read)
+        # (past 2**53 every float is whole: a large number written with more digits is only rounded)
+        return read.is_integer() and abs(read) < 2**53 and Decimal(text) != Decimal(read)
     except (ValueError, InvalidOperation, OverflowError):
         return False
 _BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
