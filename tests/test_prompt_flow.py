@@ -300,6 +300,8 @@ def test_stopping_after_the_self_harm_advice_asks_the_acuity_question_first(rule
         follow = flow.escalating_follow_up(fired)
         assert follow is not None and follow.id == "self_harm_danger" == flow.current.id
         flow.stop_after_answer(follow)
+        number, total = flow.position()
+        assert number == total  # the last question before the result: the count says so
         again = flow.answer(danger)
         assert flow.stopped_early == stops
         assert [rf.id for rf in again] == ([] if stops else ["self_harm_danger_now"])

@@ -116,6 +116,9 @@ class Flow:
         if self.pos is None:
             return (len(live), len(live))
         before = sum(1 for q in live if q.order < self.pos)
+        current = self.current
+        if current is not None and self.stop_after == current.id:  # the last one before the result
+            return (before + 1, before + 1)
         return (before + 1, len(live))
 
     def default(self, q: Question) -> Answer | None:
