@@ -261,7 +261,7 @@ def test_a_stray_quote_closed_by_the_opening_quote_of_a_later_comment(tmp_path: 
     path = tmp_path / "in.csv"
     path.write_text(text, encoding="utf-8")
     out = _score(path)
-    assert [row["id"] for row in out] == ["P0001", "", "P0003", "P0004", "P0005"], out
+    assert [row["id"] for row in out] == ["P0001", "P0002", "P0003", "P0004", "P0005"]  # the error row keeps its id, out
     assert out[1]["status"] == "error" and f"{path}:3: a '\"' on this line" in out[1]["error"]
     assert all(row["status"] != "error" for k, row in enumerate(out) if k != 1)
 

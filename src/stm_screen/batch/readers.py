@@ -181,9 +181,23 @@ class LineError(list[str]):
     """Stands for a line that cannot be a record (a stray '"' opened a quoted cell on it that ran on into
     the next lines): written as one error row. Empty, so the record loop hands it to its slow path."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, line: str = "", delimiter: str = ",") -> None:
         super().__init__()
         self.message = message
+        self.cells = _cells_before_quote(line, delimiter)  # for its id: see _cells_before_quote
+
+
+def _cells_before_quote(line: str, delimiter: str) -> list[str]:
+    """The cells of a line up to the first that holds a '"' (blank from there on: a quoted cell may hold
+    the delimiter, so the cells after it cannot be told apart): an error row for a line with a stray quote
+    keeps its id when the id comes before the quote, so that it can be joined back."""
+    if not line:
+        return []
+    cells = line.rstrip("\r\n").split(delimiter)
+    for i, cell in enumerate(cells):
+        if '"' in cell:
+            return [*cells[:i], *[""] * (len(cells) - i)]
+    return cells
 
 
 def _line_at(own: list[str], ahead: list[str], more: Iterator[str]) -> Callable[[int], str | None]:
@@ -433,12 +447,17 @@ class QuoteCheck:
         self._start(chain(self._pending, self._source), strict)
 
     def _error(self, lines: list[str], first: int) -> LineError:
+        d = self.delimiter
         if len(lines) == 1:
             return LineError(
-                L_('{name}:{first}: a \'"\' on this line opens a quoted cell that would take in the records after it: this line is not scored, and the lines after it are read as records of their own (remove the stray \'"\' or close it on the same line)', name=self.name, first=first)
+                L_('{name}:{first}: a \'"\' on this line opens a quoted cell that would take in the records after it: this line is not scored, and the lines after it are read as records of their own (remove the stray \'"\' or close it on the same line)', name=self.name, first=first),
+                lines[0],
+                d,
             )
         return LineError(
-            L_('{name}:{first}: a stray \'"\' in the record on lines {first} to {value} (its quoted cells do not add up to the header\'s columns): the record is not scored; remove the stray \'"\'', name=self.name, first=first, value=first + len(lines) - 1)
+            L_('{name}:{first}: a stray \'"\' in the record on lines {first} to {value} (its quoted cells do not add up to the header\'s columns): the record is not scored; remove the stray \'"\'', name=self.name, first=first, value=first + len(lines) - 1),
+            lines[0],
+            d,
         )
 
     def _mend(
@@ -770,16 +789,23 @@ class QuoteCheck:
         if self._one_record(head) is None or self._one_record(tail) is None:
             return None
         opened, closed = first + i0, first + i1
+        d = self.delimiter
         if i0 == 0:
             opening = LineError(
-                L_('{name}:{first}: a stray \'"\' on this line opens a quoted cell that line {value} closes, in a column that cannot hold a line break (an id, or a yes/no, choice or number answer): this line is not scored, and the lines after it are read as records of their own (remove the stray \'"\')', name=self.name, first=first, value=closed)
+                L_('{name}:{first}: a stray \'"\' on this line opens a quoted cell that line {value} closes, in a column that cannot hold a line break (an id, or a yes/no, choice or number answer): this line is not scored, and the lines after it are read as records of their own (remove the stray \'"\')', name=self.name, first=first, value=closed),
+                lines[0],
+                d,
             )
         else:
             opening = LineError(
-                L_('{name}:{first}: a stray \'"\' on line {line} (in the record on lines {first} to {line}) opens a quoted cell that line {value} closes, in a column that cannot hold a line break (an id, or a yes/no, choice or number answer): the record is not scored, and the lines after it are read as records of their own (remove the stray \'"\')', name=self.name, first=first, line=opened, value=closed)
+                L_('{name}:{first}: a stray \'"\' on line {line} (in the record on lines {first} to {line}) opens a quoted cell that line {value} closes, in a column that cannot hold a line break (an id, or a yes/no, choice or number answer): the record is not scored, and the lines after it are read as records of their own (remove the stray \'"\')', name=self.name, first=first, line=opened, value=closed),
+                lines[0],
+                d,
             )
         closing = LineError(
-            L_('{name}:{first}: a stray \'"\' on this line closes a quoted cell opened on line {value}, in a column that cannot hold a line break (an id, or a yes/no, choice or number answer): the record is not scored (remove the stray \'"\')', name=self.name, first=closed, value=opened)
+            L_('{name}:{first}: a stray \'"\' on this line closes a quoted cell opened on line {value}, in a column that cannot hold a line break (an id, or a yes/no, choice or number answer): the record is not scored (remove the stray \'"\')', name=self.name, first=closed, value=opened),
+            lines[i1],
+            d,
         )
         return [opening, *between, closing]
 
