@@ -165,3 +165,27 @@ def test_a_closed_stdout_named_as_the_output_file_is_not_a_success(home: Path, t
 def test_the_null_device_named_as_the_output_is_still_a_success(home: Path) -> None:
     p = _run(["form", "export", "--format", "csv", "-o", "/dev/null"], home, "stdout-closed")
     assert p.returncode == 0, p.stderr
+
+
+@pytest.mark.parametrize("how", ["/dev/stdout", "/proc/self/fd/1", "link"])
+def test_a_path_naming_stdout_is_written_through_it_never_replaced(home: Path, tmp_path: Path, how: str) -> None:
+    """`-o /dev/stdout > file` (or a link to /proc/self/fd/1) wrote a temp file beside the link and renamed
+    it over the link: the output was lost and the link replaced (as root, /dev/stdout for every process).
+    Such a path is written through the descriptor it names, and appending (>>) keeps what was there."""
+    target = "/dev/stdout" if how != "link" else str(tmp_path / "out.csv")
+    if how == "link":
+        os.symlink("/proc/self/fd/1", target)
+    else:
+        target = how
+    result = tmp_path / "result.csv"
+    result.write_text("before\n", encoding="utf-8")
+    env = {**os.environ, "STM_SCREEN_HOME": str(home)}
+    with open(result, "a", encoding="utf-8") as out:  # noqa: PTH123
+        p = subprocess.run([EXE, "form", "export", "--format", "csv", "-o", target], stdout=out, env=env,
+                           stderr=subprocess.PIPE, text=True, timeout=60, check=False)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    text = result.read_text(encoding="utf-8")
+    assert text.startswith("before\n") and "pain_duration_months" in text
+    assert os.path.islink("/dev/stdout") or not os.path.exists("/dev/stdout") or how == "link"
+    if how == "link":
+        assert os.path.islink(target)

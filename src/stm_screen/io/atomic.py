@@ -18,10 +18,13 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def is_special(path: Path) -> bool:
-    """An existing output that is not a regular file or a folder (a device, FIFO or socket): it is
-    written in place; renaming a file over it would replace the device itself (as root, /dev/null)."""
+    """An existing output that is not a regular file or a folder (a device, FIFO or socket), or a path that
+    names a standard stream (see :func:`named_stream`, whatever it is open on): it is written in place;
+    renaming a file over it would replace the device or the link itself (as root, /dev/null)."""
     import stat
 
+    if named_stream(path) is not None:
+        return True
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
@@ -39,8 +42,14 @@ _FD_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))(?:/task/\d+)?
 
 def closed_stream(path: Path) -> int | None:
     """The standard descriptor, closed at the start, that ``path`` names (through any links), or None."""
-    if not CLOSED_STREAMS:
-        return None
+    n = named_stream(path)
+    return n if n is not None and n in CLOSED_STREAMS else None
+
+
+def named_stream(path: Path) -> int | None:
+    """The descriptor that ``path`` names (/dev/stdout, /dev/fd/N, /proc/self/fd/N, or a link to one), or
+    None. Such a path is written through the descriptor itself: renaming a temp file over it would replace
+    the link (as root, /dev/stdout for every process), and the output would go to the file, not the stream."""
     here = os.path.abspath(str(path))
     for _hop in range(40):  # as many links as the system follows
         n = _STD_NAMES.get(here)
@@ -49,7 +58,7 @@ def closed_stream(path: Path) -> int | None:
             if found is not None and (found.group(1) is None or int(found.group(1)) == os.getpid()):
                 n = int(found.group(2))
         if n is not None:
-            return n if n in CLOSED_STREAMS else None
+            return n
         try:
             link = os.readlink(here)
         except (OSError, ValueError):
@@ -59,12 +68,28 @@ def closed_stream(path: Path) -> int | None:
 
 
 def open_special(target: Path, *, encoding: str = "utf-8", newline: str | None = None) -> IO[str]:
-    """Open a device, FIFO or socket to write in place (see :func:`is_special`); a closed standard stream
-    named by path is refused as output that would go nowhere."""
-    n = closed_stream(target)
-    if n is not None:
+    """Open a device, FIFO or socket to write in place (see :func:`is_special`), or a standard stream named
+    by path through its own descriptor (whatever it is open on: a terminal, a pipe, a file opened for
+    appending); a closed standard stream named by path is refused as output that would go nowhere."""
+    n = named_stream(target)
+    if n is not None and n in CLOSED_STREAMS:
         reason = _("standard output is closed") if n != 2 else _("standard error is closed")
         raise InputFileError(L_("{path}: cannot write ({reason}); nothing was written", path=target, reason=reason))
+    if n is not None:
+        import sys
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None and stream.fileno() == n:
+                    stream.flush()  # what was already written to it comes first
+            except (OSError, ValueError, AttributeError):
+                pass
+        try:
+            return os.fdopen(os.dup(n), "w", encoding=encoding, newline=newline)
+        except OSError as exc:
+            raise InputFileError(
+                L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)
+            ) from None
     try:
         return open(target, "w", encoding=encoding, newline=newline)  # noqa: SIM115 - the caller closes it
     except OSError as exc:
