@@ -264,7 +264,10 @@ def test_an_unchecked_emergency_sign_is_said_in_full_in_the_summary_beside_a_fir
 
     # stopped after the emergency: the questions left unanswered are counted, not each said in full
     stopped = summary(
-        result_for(ruleset, bladder_bowel_change=True, stroke_signs=None, self_harm_thoughts=None)
+        result_for(
+            ruleset, bladder_bowel_change=True, stroke_signs=None, self_harm_thoughts=None, calf_swelling=None,
+            night_pain=None,
+        )
     )
     assert not [i for i in stopped.todo if i.text.startswith("Could not be checked")]
     assert [i for i in stopped.todo if "other warning signs could not be checked" in i.text]
@@ -296,6 +299,18 @@ def test_after_an_emergency_the_unasked_signs_are_one_line_not_a_list(ruleset: R
     assert len(items) == 3  # the emergency, the 'Not sure' sign, the one line
     cited = " ".join(t for b in view(result).blocks if b.id == "sources" for i in b.items for t in (i.text, i.detail))
     assert "Finucane" in cited and "NICE guideline NG158" not in cited  # the calf sign was never asked
+
+
+def test_beside_an_emergency_a_few_unanswered_signs_are_still_named(ruleset: Ruleset) -> None:
+    """A file with an emergency and one warning-sign question left blank (not a stop mid-way): that sign is
+    named, with what to do, as before; only a stop's mass of unasked signs is counted in one line."""
+    from stm_screen.render.view import summary, view
+
+    result = result_for(ruleset, bladder_bowel_change=True, chest_arm_pain_exertion=None)
+    assert result.level == "emergency" and [f.id for f in result.red_flags_not_ruled_out] == ["heart_pain"]
+    (block,) = [b for b in view(result).blocks if b.id == "not-ruled-out"]
+    assert [i.text for i in block.items] == ["Chest, jaw, shoulder or arm pain that comes with effort"]
+    assert not [i for i in summary(result).todo if "other warning sign" in i.text]
 
 
 def test_the_crisis_message_reads_as_sentences_with_the_countrys_line(ruleset: Ruleset) -> None:

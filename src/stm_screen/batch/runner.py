@@ -28,6 +28,7 @@ from stm_screen.batch.readers import (
     RecordSource,
     Source,
     TableSource,
+    _flat_text,
     bad_text_line,
     open_source,
     too_many_columns,
@@ -508,7 +509,7 @@ class Batch:
             twice = getattr(rec.record, "twice", None)
             if any(keys[i] == twice for i in plan.id_indices if i < len(keys)):
                 return ""  # the id itself given twice: which one is meant cannot be told
-            got = _id_getter(plan.id_indices)([v if type(v) is str else "" for v in rec.record.values()])
+            got = _id_getter(plan.id_indices)([str(_flat_text(v)) for v in rec.record.values()])
         except (InputFileError, UsageError, ValueError, TypeError, IndexError):
             return ""
         return got if isinstance(got, str) else ""

@@ -238,6 +238,9 @@ def summary(result: Result) -> Summary:
     return Summary(result.symbol, result.title, level_tag(result), tuple(todo))
 
 
+FEW_UNASKED = 3  # unanswered warning signs beside an emergency that are each named (more are counted)
+
+
 def open_signs(result: Result) -> tuple[list[Finding], list[Finding]]:
     """After an emergency, the warning signs that could not be checked: those the person answered 'Not
     sure' (said in full) and the others, only counted (after a stop, every question left is among them: a
@@ -246,7 +249,10 @@ def open_signs(result: Result) -> tuple[list[Finding], list[Finding]]:
     if not open_ or not any(f.level == EMERGENCY for f in result.red_flags):
         return open_, []
     said = [f for f in open_ if any(a.value == UNSURE for a in f.answers)]
-    return said, [f for f in open_ if f not in said]
+    rest = [f for f in open_ if f not in said]
+    if len(rest) <= FEW_UNASKED:  # a few left unanswered (a file, say): each still named
+        return open_, []
+    return said, rest
 
 
 def unasked_line(n: int) -> str:

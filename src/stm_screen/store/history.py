@@ -551,7 +551,7 @@ def check_marker(path: Path) -> None:
         raise StoreError(Problem(message, str(path)))
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # (a tab or line feed is text: a rules file may hold one)
 _OUR_TABLES = frozenset({"screenings", "sqlite_sequence"})
 _OUR_INDEXES = frozenset({"screenings_created", "screenings_patient"})
 
