@@ -505,3 +505,29 @@ def test_going_back_over_a_section_wipes_what_came_after_the_question(tmp_path: 
     assert term.display().count("Safety check") == 1
     term.send(CTRL_C)
     assert term.finish() == 130
+
+
+def test_going_back_on_a_small_screen_never_blanks_what_is_left(tmp_path: Path) -> None:
+    """At 40x24, a tall list (the safety question with its help) had scrolled the earlier answers off the
+    screen: going back wiped what was left of it (found in review). Now going back wipes only when
+    everything since that question is still on the screen; otherwise the earlier answers stay."""
+    term = Term(["--lang", "en"], tmp_path / "home", 40, 24)
+    for wait, keys in [
+        ("How old are you", "40" + ENTER),
+        ("pregnant", "2" + ENTER),
+        ("months", "12" + ENTER),
+        ("Choose", " " + ENTER),
+        ("changed", "2" + ENTER),
+        ("average", "5" + ENTER),
+        ("bladder", "4" + ENTER),  # help
+        ("Help:", "<"),
+    ]:  # (single words: a question wraps at 40 columns)
+        term.expect(wait)
+        term.settle()
+        term.send(keys)
+    term.expect("average")
+    term.settle()
+    shown = [row for row in term.display().split("\n") if row.strip()]
+    assert len(shown) > 8  # the screen is not left with the question alone
+    term.send(CTRL_C)
+    assert term.finish() == 130

@@ -450,6 +450,7 @@ class RichPrompter:
         self._rows = 0  # rows printed by show and the echoes (the prompts wipe themselves)
         self._marks: dict[str, int] = {}  # a question -> the rows printed before it was last asked
         self._urgent_at = -1  # the rows printed when an urgent message was last said
+        self._extents: dict[str, int] = {}  # a question -> the furthest row reached since it was asked
         self.encoding = encoding_of(self.out)
         self.pointer = "»" if can_encode("»", self.encoding) else ">"
 
@@ -603,6 +604,20 @@ class RichPrompter:
 
     def mark(self, key: str) -> None:
         self._marks[key] = self._rows
+        self._extents[key] = self._rows
+
+    def _prompting(self, message: str, options: Sequence[Option] = ()) -> None:
+        """A prompt is about to be drawn below what was printed: how far down the screen it reaches counts
+        for every question asked since (a tall list can scroll earlier lines off the screen, and a rewind
+        past them would wipe what is left of the screen instead: see :meth:`rewind`). Rows are counted
+        generously (a label may wrap)."""
+        columns = max(20, shutil.get_terminal_size((80, 24)).columns)
+        rows = sum(-(-max(1, len(line) + 4) // columns) for line in message.split("\n")) + 3
+        rows += sum(-(-(len(o.label) + 10) // columns) for o in options)
+        reach = self._rows + rows
+        for key, extent in self._extents.items():
+            if reach > extent:
+                self._extents[key] = reach
 
     def rewind(self, key: str) -> bool:
         """See :meth:`Prompter.rewind`: only while all of it is still on the screen (not scrolled off)."""
@@ -611,13 +626,15 @@ class RichPrompter:
             return False
         rows = self._rows - start
         height = _height(self.out)
-        if rows <= 0 or height is None or rows >= height - 1 or self._urgent_at > start:
+        reach = self._extents.get(key, self._rows) - start  # the furthest down anything since then went
+        if rows <= 0 or height is None or max(rows, reach) >= height - 1 or self._urgent_at > start:
             return False
         self.out.write(f"\x1b[{rows}A\x1b[J")
         self.out.flush()
         self._rows = start
         self._echo_rows = self._error_rows = 0
         self._marks = {k: v for k, v in self._marks.items() if v <= start}
+        self._extents = {k: v for k, v in self._extents.items() if k in self._marks}
         return True
 
     @staticmethod
@@ -632,6 +649,7 @@ class RichPrompter:
     def select(self, message: str, options: Sequence[Option], default: str | None = None) -> str:
         import questionary
 
+        self._prompting(message, options)
         # Number keys choose only while the numbers are 1 to 9: after that questionary goes on with 0 and
         # letters, which would not match the numbers people read. Longer lists are numbered in the labels.
         shortcuts = len(options) <= 9
@@ -661,6 +679,8 @@ class RichPrompter:
         self, message: str, options: Sequence[Option], checked: frozenset[str], none_allowed: bool = True
     ) -> frozenset[str]:
         import questionary
+
+        self._prompting(message, options)
 
         message = self._message(message)
         boxes = [o for o in options if not o.command]  # help and back are keys, never boxes to tick
@@ -702,6 +722,8 @@ class RichPrompter:
         """A line of text; what is wrong is said in full (wrapped) and the line asked again with what was
         typed, rather than cut to one line at the foot of the prompt."""
         import questionary
+
+        self._prompting(message)
 
         wrapped = self._message(message)
         asked = wrapped
