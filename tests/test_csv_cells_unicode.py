@@ -153,8 +153,10 @@ def test_history_list_and_export(tmp_path: Path, _isolated_home: Path) -> None:
             )  # fmt: skip
     for args in (["history", "list", "-f", "csv"], ["history", "export", "-o", "-", "-f", "csv"]):
         r = CliRunner().invoke(app, args)
-        assert r.exit_code == 0, r.output
+        # rows whose texts hold a control character (a CR, say) are damaged: named, left out (exit 3)
+        assert r.exit_code in (0, 3), r.output
         assert_safe(r.stdout)
+        assert "MRN-1" in r.stdout and r.stdout.count("\n") > 2  # the others are listed
 
 
 def test_no_unseen_character_hides_a_formula() -> None:

@@ -134,3 +134,15 @@ def test_our_store_with_another_programs_trigger_view_or_table_is_refused(
     assert r.exit_code == 3, r.output
     assert "holds things stm-screen never makes" in r.stderr
     assert _digest(store) == before
+
+
+def test_sqlites_own_statistics_tables_are_not_foreign(_isolated_home: Path) -> None:
+    """ANALYZE (run by a database tool, say) adds SQLite's own sqlite_stat1 table: still our store."""
+    r = runner.invoke(app, ["score", ANSWERS, "--save", "--patient", "MRN-1"])
+    assert r.exit_code == 0, r.output
+    with sqlite3.connect(_isolated_home / "history.sqlite3") as db:
+        db.execute("ANALYZE")
+    db.close()
+    r = runner.invoke(app, ["history", "list"])
+    assert r.exit_code == 0, r.output
+    assert "MRN-1" in r.stdout

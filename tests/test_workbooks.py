@@ -155,3 +155,22 @@ def test_a_long_row_under_the_limit_is_read(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines()[1].startswith("1,A1,ok,")
     assert r.stdout.splitlines()[2].startswith("2,A2,ok,")
+
+
+def test_many_empty_formatted_rows_after_the_data_are_not_one_long_row(tmp_path: Path) -> None:
+    """Rows written as '<row r="N" ht="20" customHeight="1"/>' (formatting only, no '</row>') after the
+    data, more than 16 MB of them: read as before, not refused as one row that runs on (found in review)."""
+    header = ["id", "months", "stiff", "areas", "neck_level", "fever"]
+    path = _inline_workbook(tmp_path, [header, ["A1", "4", "yes", "back", "", "no"]])
+    empty = "".join(f'<row r="{r}" ht="20" customHeight="1"/>' for r in range(3, 450_000)).encode()
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    parts[SHEET] = parts[SHEET].replace(b"</sheetData>", empty + b"</sheetData>")
+    assert len(parts[SHEET]) > 17 << 20
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as w:
+        for name, data in parts.items():
+            w.writestr(name, data)
+    r = runner.invoke(app, ["batch", str(path), "--rules", MINIMAL])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[1].startswith("1,A1,ok,")
+

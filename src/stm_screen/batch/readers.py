@@ -1787,7 +1787,9 @@ def _cut_slices(
             if cut >= 0:
                 break
             searched = max(0, len(buf) - len(b"</row>") + 1)
-            if len(buf) > XLSX_MAX_ROW_BYTES:  # one row longer than a slice: read on, but not for ever
+            # one row longer than a slice: read on, but not for ever (rows written as '<row .../>', with no
+            # '</row>', are many rows: read on as before)
+            if len(buf) > XLSX_MAX_ROW_BYTES and _ROW_START.search(buf, 8) is None:
                 raise _row_too_long(name, buf)
             want = len(buf) + step
         if eof:
@@ -1803,6 +1805,7 @@ def _cut_slices(
 
 XLSX_MAX_ROW_BYTES = 16 * 1024 * 1024  # a row's XML; past this, a cell that runs on (as CSV's 16 MB cell)
 _ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=[\"'](\d+)")
+_ROW_START = re.compile(rb"<row[\s>/]")
 
 
 def _row_too_long(name: str, buf: bytes) -> InputFileError:

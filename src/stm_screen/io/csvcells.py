@@ -8,8 +8,9 @@ splits on line breaks, may cut a cell into several. So:
   minus sign) that starts the cell, or starts any part of it after a character a spreadsheet could split
   on (``,`` ``;`` ``|`` tab, or any line break: CR, LF, VT, FF, NEL, U+2028...), with anything unseen
   allowed before it (spaces of any width, zero-width and direction marks, control characters), gets a
-  ``'`` before it, which makes the part plain text. A ``|`` that starts the cell, or a line of it, is treated so
-  too: some spreadsheets take a leading pipe as the start of a link to another program (DDE). Text from files (ids, answers, messages, rules text)
+  ``'`` before it, which makes the part plain text. A ``|`` that starts the cell, or a part of it after any of those
+  but ``|`` itself, is treated so too: some spreadsheets take a leading pipe as the start of a link to
+  another program (DDE). Text from files (ids, answers, messages, rules text)
   is always treated so, even ``-2``; only numbers stm-screen writes itself (an ``int``, a ``float`` or a
   :class:`Number`, such as a score or the REDCap dictionary's minimum ``-5``) are written as they are;
 - a cell holding a quote, a delimiter any spreadsheet may guess (``,`` ``;`` ``|`` tab), a line break, or
@@ -42,8 +43,8 @@ _BLANK = (
 )
 _F = "[" + re.escape("".join(sorted(FORMULA))) + "]"
 _S = "[" + re.escape(SPLITS) + "]"
-_LINE = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # the line breaks of SPLITS
-_RISKY = re.compile(f"(?:^|{_S}){_BLANK}*{_F}|(?:^|[{_LINE}]){_BLANK}*\\|")
+_PIPE_AFTER = ",;\t\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # SPLITS but the pipe itself
+_RISKY = re.compile(f"(?:^|{_S}){_BLANK}*{_F}|(?:^|[{_PIPE_AFTER}]){_BLANK}*\\|")
 _SPLIT = re.compile(_S)
 _BLANKS = re.compile(f"{_BLANK}*")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
@@ -66,7 +67,7 @@ def neutral(text: str) -> str:
         blanks = _BLANKS.match(text, start)  # '*': always a match, perhaps empty
         q = blanks.end() if blanks is not None else start
         if q >= len(text) or (
-            text[q] not in FORMULA and not (text[q] == "|" and (start == 0 or text[start - 1] in _LINE))
+            text[q] not in FORMULA and not (text[q] == "|" and (start == 0 or text[start - 1] in _PIPE_AFTER))
         ):
             continue
         if not marks or marks[-1] != q:

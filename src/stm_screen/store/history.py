@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from stm_screen.errors import Problem, StoreError
+from stm_screen.errors import Problem, StoreError, printable
 from stm_screen.i18n import L_, Text
 
 FILE_NAME = "history.sqlite3"
@@ -518,13 +518,13 @@ def check_marker(path: Path) -> None:
         (kind, name)
         for kind, name in things
         if not (
-            (kind == "table" and name in _OUR_TABLES)
+            (kind == "table" and (name in _OUR_TABLES or name.startswith("sqlite_stat")))  # ANALYZE's own
             or (kind == "index" and (name in _OUR_INDEXES or name.startswith("sqlite_autoindex_")))
         )
     }
     if app_id == APPLICATION_ID:
         if foreign:  # a trigger could copy every screening elsewhere, a view show them to another program
-            kinds = ", ".join(sorted({kind for kind, _ in foreign}))
+            kinds = ", ".join(f"{kind} {printable(name[:40])}" for kind, name in sorted(foreign)[:5])
             raise StoreError(
                 Problem(
                     L_(
