@@ -27,9 +27,10 @@ def _answers() -> dict[str, object]:
 @pytest.mark.parametrize(
     ("text", "read"),
     [("1e-400", "1e-400"), ("0.99999999999999999999", "0.99999999999999999999"), ("1e400", "1e400"),
-     ("1.0", 1.0), ("0.5", 0.5), ("-0.0", -0.0), ("5e-324", 5e-324), ("2.50", 2.5)],
+     ("1.0", "1.0"), ("1e0", "1e0"), ("0.5", 0.5), ("-0.0", "-0.0"), ("5e-324", 5e-324), ("2.50", 2.5),
+     ("1e300", 1e300)],
 )  # fmt: skip
-def test_json_float_keeps_the_text_of_a_number_a_float_would_change(text: str, read: object) -> None:
+def test_json_float_keeps_the_text_of_a_whole_number_or_one_a_float_would_change(text: str, read: object) -> None:
     assert json_float(text) == read and type(json_float(text)) is type(read)
 
 
@@ -70,4 +71,24 @@ def test_a_number_beyond_a_float_is_said_by_its_sign(tmp_path: Path, literal: st
     assert f'"pain_intensity": {literal}' in path.read_text(encoding="utf-8")
     r = runner.invoke(app, ["score", str(path)])
     assert r.exit_code == 1 and f"pain_intensity: the number is {said}" in r.stderr
+
+
+def test_csv_and_json_lines_give_the_same_verdict_for_the_same_numbers(tmp_path: Path) -> None:
+    """Found in review: JSON 1e0 was yes (an emergency for a safety question) where CSV '1e0' is an error,
+    and -0.0 was no. A JSON number with a fraction or exponent that is whole is read as its text, as CSV."""
+    cells = [("A", "1e0", ""), ("B", "1.0", ""), ("C", "-0.0", ""), ("D", "1", ""), ("E", "yes", "5.0"), ("F", "yes", "1E+1")]
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text("id,night_pain,pain_intensity\n" + "".join(f"{a},{b},{c}\n" for a, b, c in cells), encoding="utf-8")
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text(
+        "".join(
+            "{" + f'"id": "{a}", "night_pain": {b if b != "yes" else json.dumps(b)}' + (f', "pain_intensity": {c}' if c else "") + "}\n"
+            for a, b, c in cells
+        ),
+        encoding="utf-8",
+    )
+    one = runner.invoke(app, ["batch", str(csv_path), "--allow-missing"]).stdout
+    two = runner.invoke(app, ["batch", str(jsonl), "--allow-missing"]).stdout
+    assert one == two
+    assert [line.split(",")[2] for line in one.splitlines()[1:]] == ["error", "incomplete", "error", "incomplete", "incomplete", "incomplete"]
 

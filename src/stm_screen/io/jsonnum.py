@@ -4,15 +4,16 @@ from __future__ import annotations
 
 
 def json_float(text: str) -> float | str:
-    """A JSON number; one beyond a float (``1e400``), or one that a float would round to a whole number it
-    is not (``1e-400`` to 0, ``0.99999999999999999999`` to 1: a yes or no), stays as its text, as written:
-    it is then read as the same text in a CSV cell is (the batch readers use this too)."""
+    """A JSON number written with a fraction or an exponent. One that is a whole number (``1.0``, ``1e0``,
+    ``-0.0``, ``1e-400`` that a float makes 0, ``0.99999999999999999999`` that it makes 1) or beyond a float
+    (``1e400``) stays as its text, as written: it is then read as the same text in a CSV cell is, so a yes/no
+    answer or a count gets the same verdict in every format and its message quotes what was written. Past
+    2**53 every float is whole: a large number is only rounded, and stays a number."""
     value = float(text)
     if value - value != 0:
         return text
-    if value.is_integer() and abs(value) < 2**53:  # (past 2**53 every float is whole: only rounded)
-        from decimal import Decimal
-
-        if Decimal(text) != Decimal(value):
-            return text
+    if value.is_integer() and abs(value) < 2**53:
+        return text
+    if value == 0:  # (a float's 0 from a number too small for it: as written)
+        return text
     return value
