@@ -353,6 +353,10 @@ def test_a_stray_enter_on_a_number_question_is_asked_about_not_taken_as_a_skip(
     run = drive(before + ENTER + DOWN + ENTER + after, report=report)  # Enter, then 'Yes, skip it'
     assert run.code == 0, run.err
     assert "pain_intensity" not in json.loads(report.read_text())["answers"]
+    report.unlink()
+    run = drive(before + ENTER + "<" + "4" + ENTER + after, report=report)  # Enter, then '<': the question
+    assert run.code == 0, run.err
+    assert json.loads(report.read_text())["answers"]["pain_intensity"] == 4
 
 
 def test_a_dumb_terminal_is_not_sent_clear_codes_and_staff_are_told(

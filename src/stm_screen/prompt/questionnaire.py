@@ -313,12 +313,14 @@ class Questionnaire:
                 [
                     Option("again", _("No, answer it")),
                     Option("skip", _("Yes, skip it (it counts as not answered)")),
+                    Option(BACK.key, _("Back to the question"), "<"),  # '<' here: the question itself
                 ],
                 default="again",
             )
-            if sure == "again":
+            p.take_back_answer()  # the choice is not left on screen: the question says what became of it
+            if sure != "skip":
                 return self._ask_once(q, message)
-            p.echo(message, _("skipped"))
+            p.echo(message.split("\n")[0], _("skipped"))
             return "blank"
         value, counted = parse_typed(q, raw, lang)
         if counted:
