@@ -358,6 +358,11 @@ def run(opts: Options) -> None:
     if opts.next_patient and not kept:
         prompter.show(
             _(
+                "Note: results will not be kept. To keep them, start again with --save (the local history) or "
+                "--report-dir FOLDER."
+            )
+            if _dumb_terminal()  # (nothing is cleared there: said just below)
+            else _(
                 "Note: results will not be kept. Each one is shown, then cleared for the next patient. To keep "
                 "them, start again with --save (the local history) or --report-dir FOLDER."
             ),
@@ -563,6 +568,8 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
     message = (
         _("Next patient's reference (Enter for none, q to finish):")
         if ask_reference
+        else _("Press Enter for the next patient, or type q to finish:")
+        if _dumb_terminal()
         else _("Press Enter to clear the screen for the next patient, or type q to finish:")
     )
     doubted: str | None = None  # a reference that may be a slip, typed once: the same again confirms it
