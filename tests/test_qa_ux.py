@@ -531,3 +531,31 @@ def test_going_back_on_a_small_screen_never_blanks_what_is_left(tmp_path: Path) 
     assert len(shown) > 8  # the screen is not left with the question alone
     term.send(CTRL_C)
     assert term.finish() == 130
+
+
+def test_a_word_typed_at_an_arrow_key_list_chooses_it(tmp_path: Path) -> None:
+    """A new user's run: typing "yes" or "no" at an arrow-key list did nothing, and Enter then showed the
+    help (the pointer starts there). The letters now move the pointer to the choice they spell; Enter
+    takes it ("no" is No, not "Not sure"; "not" is Not sure)."""
+    term = Term(["--lang", "en"], tmp_path / "home", 80, 30)
+    for wait, keys in [
+        ("How old are you", "40" + ENTER),
+        ("pregnant", "no" + ENTER),
+        ("months", "12" + ENTER),
+        ("Choose", " " + ENTER),
+        ("changed", "about" + ENTER),
+        ("average", "5" + ENTER),
+        ("bladder", "not" + ENTER),
+    ]:
+        term.expect(wait)
+        term.settle()
+        term.send(keys)
+    term.expect("7/")  # the next question
+    term.settle()
+    flat = term.flat()
+    assert "in the last 6 months? No" in flat
+    assert "About the same" in flat  # the trend list is gone: this is its answer
+    assert flat.count("Not sure") >= 2  # the bladder question's answer, and the list now asked
+    assert "Help:" not in flat
+    term.send(CTRL_C)
+    assert term.finish() == 130

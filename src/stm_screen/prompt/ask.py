@@ -668,7 +668,7 @@ class RichPrompter:
         )
         self._erase_when_done(question)
         self._check_input()
-        answer = str(self._command_keys(question, options, lambda key: key).unsafe_ask())
+        answer = str(_typed_words(self._command_keys(question, options, lambda key: key), options).unsafe_ask())
         self._wipe_errors()
         chosen = next((o for o in options if o.key == answer), None)
         if chosen is not None and not chosen.command:
@@ -745,6 +745,57 @@ class RichPrompter:
     def echo(self, message: str, answer: str) -> None:
         """Say a question's answer when it was given another way (the person confirmed none, say)."""
         self._echo(self._message(message), answer)
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents: what a person may type for a label ('si' for 'Sí')."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
+
+
+def _typed_words(question: Any, options: Sequence[Option]) -> Any:
+    """Letters typed at an arrow-key list move the pointer to the choice they spell ("yes", "no", "not
+    sure", "si"): the person who types a word instead of using the arrows lands on it, and Enter takes it.
+    A word that fits several choices moves to the one it spells whole ("no", not "not sure"), else stays.
+    After a pause of 2 s the letters start a new word."""
+    import time
+
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    labels = [(o.key, [_folded(o.label), *(_folded(a) for a in o.aliases)]) for o in options if not o.command]
+    typed = {"text": "", "at": 0.0}
+    bindings = KeyBindings()
+
+    def move(event: Any) -> None:
+        now = time.monotonic()
+        if now - typed["at"] > 2.0:  # type: ignore[operator]
+            typed["text"] = ""
+        typed["at"] = now
+        typed["text"] = str(typed["text"]) + _folded(event.data)
+        word = str(typed["text"])
+        whole = [k for k, names in labels if word in names]
+        begun = [k for k, names in labels if any(n.startswith(word) for n in names)]
+        chosen = whole[0] if whole else begun[0] if len(begun) == 1 else None
+        if chosen is None:
+            return
+        try:
+            from questionary.prompts.common import InquirerControl
+
+            for control in event.app.layout.find_all_controls():
+                if isinstance(control, InquirerControl):
+                    for i, choice in enumerate(control.choices):
+                        if getattr(choice, "value", None) == chosen:
+                            control.pointed_at = i
+                            return
+        except Exception:  # noqa: BLE001 - a word that cannot move the pointer changes nothing
+            return
+
+    for letter in "abcdefghijklmnopqrstuvwxyz ":
+        bindings.add(letter)(move)
+    app = question.application
+    app.key_bindings = merge_key_bindings([app.key_bindings, bindings])
+    return question
 
 
 def _style(colour: bool) -> Any:
