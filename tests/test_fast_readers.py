@@ -19,11 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stm_screen.batch import readers
+from tests._xlsx import SHEET, with_rows
 from tests.batch_helpers import BATCH, invoke
 from tests.test_batch_qa import ANSWERS, QIDS, RECORD
-
-SHEET = "xl/worksheets/sheet1.xml"
-
 
 # --- workbooks --------------------------------------------------------------------------------------------
 
@@ -402,8 +400,7 @@ def _workbook_of(tmp_path: Path, rows: list[list[tuple[str, str]]]) -> Path:
         for item in z.infolist():
             part = z.read(item.filename)
             if item.filename == SHEET:
-                part = re.sub(rb"<sheetData>.*</sheetData>|<sheetData\s*/>", b"<sheetData>" + data + b"</sheetData>", part, flags=re.S)
-                part = re.sub(rb"<dimension[^>]*/>", b"", part)
+                part = with_rows(part, data)
             elif item.filename == "[Content_Types].xml":
                 part = part.replace(
                     b"</Types>",

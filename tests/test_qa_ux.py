@@ -507,12 +507,20 @@ def test_going_back_over_a_section_wipes_what_came_after_the_question(tmp_path: 
     assert term.finish() == 130
 
 
+def _steps(term: Term, steps: list[tuple[str, str]]) -> None:
+    """For each step: wait for its words on the screen, let the screen settle, then send its keys."""
+    for wait, keys in steps:
+        term.expect(wait)
+        term.settle()
+        term.send(keys)
+
+
 def test_going_back_on_a_small_screen_never_blanks_what_is_left(tmp_path: Path) -> None:
     """At 40x24, a tall list (the safety question with its help) had scrolled the earlier answers off the
     screen: going back wiped what was left of it (found in review). Now going back wipes only when
     everything since that question is still on the screen; otherwise the earlier answers stay."""
     term = Term(["--lang", "en"], tmp_path / "home", 40, 24)
-    for wait, keys in [
+    _steps(term, [
         ("How old are you", "40" + ENTER),
         ("pregnant", "2" + ENTER),
         ("months", "12" + ENTER),
@@ -521,10 +529,7 @@ def test_going_back_on_a_small_screen_never_blanks_what_is_left(tmp_path: Path) 
         ("average", "5" + ENTER),
         ("bladder", "4" + ENTER),  # help
         ("Help:", "<"),
-    ]:  # (single words: a question wraps at 40 columns)
-        term.expect(wait)
-        term.settle()
-        term.send(keys)
+    ])  # (single words: a question wraps at 40 columns)
     term.expect("average")
     term.settle()
     shown = [row for row in term.display().split("\n") if row.strip()]
@@ -538,7 +543,7 @@ def test_a_word_typed_at_an_arrow_key_list_chooses_it(tmp_path: Path) -> None:
     help (the pointer starts there). The letters now move the pointer to the choice they spell; Enter
     takes it ("no" is No, not "Not sure"; "not" is Not sure)."""
     term = Term(["--lang", "en"], tmp_path / "home", 80, 30)
-    for wait, keys in [
+    _steps(term, [
         ("How old are you", "40" + ENTER),
         ("pregnant", "no" + ENTER),
         ("months", "12" + ENTER),
@@ -546,10 +551,7 @@ def test_a_word_typed_at_an_arrow_key_list_chooses_it(tmp_path: Path) -> None:
         ("changed", "about" + ENTER),
         ("average", "5" + ENTER),
         ("bladder", "not" + ENTER),
-    ]:
-        term.expect(wait)
-        term.settle()
-        term.send(keys)
+    ])
     term.expect("7/")  # the next question
     term.settle()
     flat = term.flat()

@@ -509,10 +509,9 @@ class Batch:
             twice = getattr(rec.record, "twice", None)
             if any(keys[i] == twice for i in plan.id_indices if i < len(keys)):
                 return ""  # the id itself given twice: which one is meant cannot be told
-            got = _id_getter(plan.id_indices)([str(_flat_text(v)) for v in rec.record.values()])
+            return _id_getter(plan.id_indices)([str(_flat_text(v)) for v in rec.record.values()])
         except (InputFileError, UsageError, ValueError, TypeError, IndexError):
             return ""
-        return got if isinstance(got, str) else ""
 
     def check_events_found(self) -> None:
         """After every input: an event asked for (``--event``, ``event:``) that no input has is a usage

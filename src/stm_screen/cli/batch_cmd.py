@@ -231,7 +231,9 @@ def _progress(inputs: list[str]) -> tuple[Callable[[int], None] | None, Callable
     """A Rich progress bar on stderr, only for large inputs on a terminal (else no update function)."""
     sizes = {p: _size(p) for p in inputs}
     total = sum(sizes.values())
-    if not sys.stderr.isatty() or total < PROGRESS_MIN_BYTES or os.environ.get("TERM") == "dumb":
+    from stm_screen.render.console import dumb_terminal
+
+    if not sys.stderr.isatty() or total < PROGRESS_MIN_BYTES or dumb_terminal():
         return None, (lambda _name: None), contextlib.nullcontext()
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -419,16 +419,9 @@ def show_patient(
         unicode_ok = output is not None or can_encode(console, "█▏▎▍▌▋▊▉")
         width = 100 if output is not None else min(console.width, 100)
         text = trend_text(ref, seen, series, plot=plot, unicode_ok=unicode_ok, width=width)
-    if output is None:
-        if fmt == "html":
-            raise UsageError(_("--format html writes a file: add --output FILE.html"))
-        sys.stdout.write(text)
-        return
-    from stm_screen.io.atomic import write_text_atomic
-
-    # The file holds health data: readable by its owner only.
-    write_text_atomic(output, text, force=True, mode=0o600)
-    say_info(_("wrote {file}").format(file=output))
+    if output is None and fmt == "html":
+        raise UsageError(_("--format html writes a file: add --output FILE.html"))
+    _put(text, output)
 
 
 # --- export -------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from stm_screen.cli.errors import fail, say_error
 from stm_screen.errors import ExitCode, Problem, RulesError, StmScreenError, UsageError
 from stm_screen.i18n import N_, _, ngettext
 from stm_screen.prompt.ask import Option
+from stm_screen.render.console import dumb_terminal
 
 if TYPE_CHECKING:
     from stm_screen.core.contacts import Contacts
@@ -361,7 +362,7 @@ def run(opts: Options) -> None:
                 "Note: results will not be kept. To keep them, start again with --save (the local history) or "
                 "--report-dir FOLDER."
             )
-            if _dumb_terminal()  # (nothing is cleared there: said just below)
+            if dumb_terminal()  # (nothing is cleared there: said just below)
             else _(
                 "Note: results will not be kept. Each one is shown, then cleared for the next patient. To keep "
                 "them, start again with --save (the local history) or --report-dir FOLDER."
@@ -369,7 +370,7 @@ def run(opts: Options) -> None:
             "note",
         )
 
-    if opts.next_patient and _dumb_terminal() and stdout_is_terminal():
+    if opts.next_patient and dumb_terminal() and stdout_is_terminal():
         prompter.show(
             _(
                 "Note: this terminal cannot be cleared (TERM=dumb), so each patient's result stays on it for "
@@ -569,7 +570,7 @@ def next_patient(prompter: Prompter, ask_reference: bool, session: Session | Non
         _("Next patient's reference (Enter for none, q to finish):")
         if ask_reference
         else _("Press Enter for the next patient, or type q to finish:")
-        if _dumb_terminal()
+        if dumb_terminal()
         else _("Press Enter to clear the screen for the next patient, or type q to finish:")
     )
     doubted: str | None = None  # a reference that may be a slip, typed once: the same again confirms it
@@ -628,13 +629,8 @@ def session_summary(prompter: Prompter, session: Session | None) -> None:
     )
 
 
-def _dumb_terminal() -> bool:
-    """A terminal that takes no escape sequences (TERM=dumb: an editor's shell, say): nothing is cleared."""
-    return os.environ.get("TERM", "") == "dumb"
-
-
 def _clear() -> None:
-    if stdout_is_terminal() and not _dumb_terminal():
+    if stdout_is_terminal() and not dumb_terminal():
         from stm_screen.render.safe import raw_stream
 
         raw_stream(sys.stdout).write(CLEAR)

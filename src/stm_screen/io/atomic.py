@@ -40,12 +40,6 @@ _STD_NAMES = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
 _FD_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))(?:/task/\d+)?/fd)/(\d+)")
 
 
-def closed_stream(path: Path) -> int | None:
-    """The standard descriptor, closed at the start, that ``path`` names (through any links), or None."""
-    n = named_stream(path)
-    return n if n is not None and n in CLOSED_STREAMS else None
-
-
 def named_stream(path: Path) -> int | None:
     """The descriptor that ``path`` names (/dev/stdout, /dev/fd/N, /proc/self/fd/N, or a link to one), or
     None. Such a path is written through the descriptor itself: renaming a temp file over it would replace
@@ -84,13 +78,9 @@ def open_special(target: Path, *, encoding: str = "utf-8", newline: str | None =
                     stream.flush()  # what was already written to it comes first
             except (OSError, ValueError, AttributeError):
                 pass
-        try:
-            return os.fdopen(os.dup(n), "w", encoding=encoding, newline=newline)
-        except OSError as exc:
-            raise InputFileError(
-                L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)
-            ) from None
     try:
+        if n is not None:
+            return os.fdopen(os.dup(n), "w", encoding=encoding, newline=newline)
         return open(target, "w", encoding=encoding, newline=newline)  # noqa: SIM115 - the caller closes it
     except OSError as exc:
         raise InputFileError(

@@ -12,8 +12,6 @@ def json_float(text: str) -> float | str:
     value = float(text)
     if value - value != 0:
         return text
-    if value.is_integer() and abs(value) < 2**53:
-        return text
-    if value == 0:  # (a float's 0 from a number too small for it: as written)
+    if value.is_integer() and abs(value) < 2**53:  # (0 too: also a float's 0 from a number too small for it)
         return text
     return value

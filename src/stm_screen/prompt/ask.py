@@ -230,16 +230,9 @@ class PlainPrompter:
                 return o
         if folded.isdigit() and 1 <= int(folded) <= len(choices):
             return choices[int(folded) - 1]
-        exact = [
-            o
-            for o in choices
-            if folded in (o.key.lower(), _plain_word(o.label), *(_plain_word(a) for a in o.aliases))
-        ]
-        if exact:
-            return exact[0]
-        starts = [o for o in choices if folded and _plain_word(o.label).startswith(folded)]
-        if len(starts) == 1:
-            return starts[0]
+        spelled = _spelled(folded, choices)
+        if spelled is not None:
+            return spelled
         # A word (or words) of one label only, as a person says it: 'igual' for 'Sigue más o menos igual',
         # 'worse' for 'Getting worse'. Short words ('o', 'the', 'de') never choose; nor does a word that is
         # in several labels. Never on a yes/no question: 'sure' (a yes) is a word of 'Not sure'; those are
@@ -448,9 +441,9 @@ class RichPrompter:
         self._error_rows = 0  # rows of error messages printed just above the question being asked
         self._echo_rows = 0  # rows of the last question's echo, when nothing was printed after it
         self._rows = 0  # rows printed by show and the echoes (the prompts wipe themselves)
-        self._marks: dict[str, int] = {}  # a question -> the rows printed before it was last asked
+        # a question -> [the rows printed before it was last asked, the furthest row reached since]
+        self._marks: dict[str, list[int]] = {}
         self._urgent_at = -1  # the rows printed when an urgent message was last said
-        self._extents: dict[str, int] = {}  # a question -> the furthest row reached since it was asked
         self.encoding = encoding_of(self.out)
         self.pointer = "»" if can_encode("»", self.encoding) else ">"
 
@@ -603,8 +596,7 @@ class RichPrompter:
             self._echo_rows = 0
 
     def mark(self, key: str) -> None:
-        self._marks[key] = self._rows
-        self._extents[key] = self._rows
+        self._marks[key] = [self._rows, self._rows]
 
     def _prompting(self, message: str, options: Sequence[Option] = ()) -> None:
         """A prompt is about to be drawn below what was printed: how far down the screen it reaches counts
@@ -615,26 +607,24 @@ class RichPrompter:
         rows = sum(-(-max(1, len(line) + 4) // columns) for line in message.split("\n")) + 3
         rows += sum(-(-(len(o.label) + 10) // columns) for o in options)
         reach = self._rows + rows
-        for key, extent in self._extents.items():
-            if reach > extent:
-                self._extents[key] = reach
+        for mark in self._marks.values():
+            mark[1] = max(mark[1], reach)
 
     def rewind(self, key: str) -> bool:
         """See :meth:`Prompter.rewind`: only while all of it is still on the screen (not scrolled off)."""
-        start = self._marks.get(key)
-        if start is None:
+        if key not in self._marks:
             return False
+        start, furthest = self._marks[key]
         rows = self._rows - start
         height = _height(self.out)
-        reach = self._extents.get(key, self._rows) - start  # the furthest down anything since then went
+        reach = furthest - start  # the furthest down anything since then went
         if rows <= 0 or height is None or max(rows, reach) >= height - 1 or self._urgent_at > start:
             return False
         self.out.write(f"\x1b[{rows}A\x1b[J")
         self.out.flush()
         self._rows = start
         self._echo_rows = self._error_rows = 0
-        self._marks = {k: v for k, v in self._marks.items() if v <= start}
-        self._extents = {k: v for k, v in self._extents.items() if k in self._marks}
+        self._marks = {k: v for k, v in self._marks.items() if v[0] <= start}
         return True
 
     @staticmethod
@@ -747,11 +737,14 @@ class RichPrompter:
         self._echo(self._message(message), answer)
 
 
-def _folded(text: str) -> str:
-    """Lower case without accents: what a person may type for a label ('si' for 'Sí')."""
-    import unicodedata
-
-    return "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
+def _spelled(folded: str, choices: Sequence[Option]) -> Option | None:
+    """The choice a typed word (see :func:`_plain_word`) spells: one whose key, label or other word it is
+    ('no' is No, not 'Not sure'), else the only one whose label it begins ('not' is Not sure)."""
+    exact = [o for o in choices if folded in (o.key.lower(), _plain_word(o.label), *(_plain_word(a) for a in o.aliases))]
+    if exact:
+        return exact[0]
+    starts = [o for o in choices if folded and _plain_word(o.label).startswith(folded)]
+    return starts[0] if len(starts) == 1 else None
 
 
 def _typed_words(question: Any, options: Sequence[Option]) -> Any:
@@ -763,22 +756,19 @@ def _typed_words(question: Any, options: Sequence[Option]) -> Any:
 
     from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 
-    labels = [(o.key, [_folded(o.label), *(_folded(a) for a in o.aliases)]) for o in options if not o.command]
-    typed = {"text": "", "at": 0.0}
+    choices = [o for o in options if not o.command]
+    typed, last = "", 0.0
     bindings = KeyBindings()
 
     def move(event: Any) -> None:
+        nonlocal typed, last
         now = time.monotonic()
-        if now - typed["at"] > 2.0:  # type: ignore[operator]
-            typed["text"] = ""
-        typed["at"] = now
-        typed["text"] = str(typed["text"]) + _folded(event.data)
-        word = str(typed["text"])
-        whole = [k for k, names in labels if word in names]
-        begun = [k for k, names in labels if any(n.startswith(word) for n in names)]
-        chosen = whole[0] if whole else begun[0] if len(begun) == 1 else None
-        if chosen is None:
+        typed = (typed if now - last <= 2.0 else "") + event.data
+        last = now
+        spelled = _spelled(_plain_word(typed), choices)  # as a word typed in plain mode is
+        if spelled is None:
             return
+        chosen = spelled.key
         try:
             from questionary.prompts.common import InquirerControl
 

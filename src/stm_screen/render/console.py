@@ -9,6 +9,11 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+def dumb_terminal() -> bool:
+    """TERM=dumb (an editor's shell, say): a terminal that takes no escape sequences, only lines."""
+    return os.environ.get("TERM", "") == "dumb"
+
+
 def plain_reason(stream_is_tty: bool, forced: bool = False) -> str | None:
     """Why output is plain (numbered choices, no boxes or redraws), or None when it is not: asked for
     (--plain), the ACCESSIBLE environment variable (the convention of gh and charm's huh), TERM=dumb, or not
@@ -17,7 +22,7 @@ def plain_reason(stream_is_tty: bool, forced: bool = False) -> str | None:
         return "--plain"
     if os.environ.get("ACCESSIBLE", "").strip() not in ("", "0", "false"):
         return "ACCESSIBLE"
-    if os.environ.get("TERM", "") == "dumb":
+    if dumb_terminal():
         return "TERM=dumb"
     if not stream_is_tty:
         return "not a terminal"
@@ -47,7 +52,7 @@ def make_console(file: TextIO | None = None, stderr: bool = False, width: int | 
         file = raw_stream(sys.stderr if stderr else sys.stdout)
     console_class = safe_console_class()
     height = None
-    if width is not None or os.environ.get("TERM", "") == "dumb":
+    if width is not None or dumb_terminal():
         # Rich sizes a dumb terminal as 80x25 whatever its real width, unless it is given both a width and
         # a height: give both, from the terminal (or COLUMNS/LINES), so a narrow window is followed.
         import shutil
