@@ -270,7 +270,7 @@ def test_an_unchecked_emergency_sign_is_said_in_full_in_the_summary_beside_a_fir
         )
     )
     assert not [i for i in stopped.todo if i.text.startswith("Could not be checked")]
-    assert [i for i in stopped.todo if "other warning signs could not be checked" in i.text]
+    assert [i for i in stopped.todo if "other warning signs were not answered" in i.text]
 
 
 def test_after_an_emergency_the_unasked_signs_are_one_line_not_a_list(ruleset: Ruleset) -> None:
@@ -290,10 +290,10 @@ def test_after_an_emergency_the_unasked_signs_are_one_line_not_a_list(ruleset: R
     assert result.level == "emergency" and len(result.red_flags_not_ruled_out) > 10
     (block,) = [b for b in view(result).blocks if b.id == "not-ruled-out"]
     assert [i.text for i in block.items] == ["New bladder or bowel problems"]  # 'Not sure': in full
-    assert block.text.endswith("Deal with the emergency first: whoever sees you about it can check the rest.")
-    assert "could not be checked (their questions were not answered)" in block.text
+    assert block.text.endswith("then tell the doctor or nurse that this check was not finished.")
+    assert "other warning signs were not answered, so they were not checked" in block.text
     todo = summary(result).todo
-    assert sum("other warning signs could not be checked" in i.text for i in todo) == 1
+    assert sum("other warning signs were not answered" in i.text for i in todo) == 1
     assert not [i for i in todo if "hurting yourself" in f"{i.text} {i.detail}"]
     _text, items = warning_lines(result)
     assert len(items) == 3  # the emergency, the 'Not sure' sign, the one line

@@ -317,7 +317,8 @@ class Questionnaire:
                 ],
                 default="again",
             )
-            p.take_back_answer()  # the choice is not left on screen: the question says what became of it
+            if sure != BACK.key:  # (a command chosen leaves no answer on screen to take back)
+                p.take_back_answer()  # the choice is not left on screen: the question says what became of it
             if sure != "skip":
                 return self._ask_once(q, message)
             p.echo(message.split("\n")[0], _("skipped"))

@@ -259,10 +259,10 @@ def unasked_line(n: int) -> str:
     """The one line for the warning signs counted by :func:`open_signs` (no 'above' or 'below': the summary
     is last on a screen and first on paper)."""
     return ngettext(
-        "{n} other warning sign could not be checked (its questions were not answered). Deal with the "
-        "emergency first: whoever sees you about it can check the rest.",
-        "{n} other warning signs could not be checked (their questions were not answered). Deal with the "
-        "emergency first: whoever sees you about it can check the rest.",
+        "The questions about {n} other warning sign were not answered, so it was not checked. Get help for "
+        "the emergency first, then tell the doctor or nurse that this check was not finished.",
+        "The questions about {n} other warning signs were not answered, so they were not checked. Get help "
+        "for the emergency first, then tell the doctor or nurse that this check was not finished.",
         n,
     ).format(n=n)
 
