@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
 import subprocess
 import sys
@@ -86,6 +87,8 @@ def test_records_forget_too(tmp_path: Path, ruleset: Ruleset, monkeypatch: pytes
 
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in KiB on Linux")
 def test_memory_is_flat_at_any_variety(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a budget of 8 MB (STM_SCREEN_MEMO_MB), 20,000 coin-toss records take about what 500 take; with
+    the default budget (64 MB, about 40 MB resident at most), the default install stays under 100 MB."""
     from tests.test_batch_process import peak_rss_kb
 
     small, big = tmp_path / "small.csv", tmp_path / "big.csv"
@@ -93,8 +96,42 @@ def test_memory_is_flat_at_any_variety(tmp_path: Path, monkeypatch: pytest.Monke
     write_varied(big, 20_000)
     # the exact reader, the default install's (the columnar reader of the [fast] extra is its own matter)
     monkeypatch.setenv("STM_SCREEN_FAST", "0")
+    monkeypatch.setenv("STM_SCREEN_MEMO_MB", "8")
     rss_small = peak_rss_kb([*CMD, "batch", str(small), "-o", str(tmp_path / "a.csv"), "--jobs", "1"])
     rss_big = peak_rss_kb([*CMD, "batch", str(big), "-o", str(tmp_path / "b.csv"), "--jobs", "1"])
     # without the bound in bytes, 20,000 such records took about 50 MB more than 500
-    assert rss_big - rss_small < 25 * 1024, (rss_small, rss_big)
+    assert rss_big - rss_small < 15 * 1024, (rss_small, rss_big)
     assert subprocess.run(["wc", "-l", str(tmp_path / "b.csv")], capture_output=True, text=True).stdout.split()[0] == "20001"
+    monkeypatch.delenv("STM_SCREEN_MEMO_MB")
+    rss_default = peak_rss_kb([*CMD, "batch", str(big), "-o", str(tmp_path / "c.csv"), "--jobs", "1"])
+    assert rss_default < 100 * 1024, rss_default
+    assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+@pytest.mark.parametrize("value", ["x", "-1", "1.5", "９", "99999999999"])
+def test_memo_budget_from_the_environment_is_checked(tmp_path: Path, value: str) -> None:
+    src = tmp_path / "in.csv"
+    write_varied(src, 5)
+    env = {**os.environ, "STM_SCREEN_MEMO_MB": value}
+    done = subprocess.run([*CMD, "batch", str(src), "-o", str(tmp_path / "o.csv")], capture_output=True, text=True, env=env)
+    assert done.returncode == 2, done.stderr
+    assert "STM_SCREEN_MEMO_MB must be a whole number of megabytes" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "o.csv").exists()
+
+
+def test_memo_budget_reaches_the_scorer(tmp_path: Path, ruleset: Ruleset) -> None:
+    seen: list[int] = []
+    batch = Batch(ruleset, None, BatchSettings(jobs=1, memo_mb=3))
+    src = tmp_path / "in.csv"
+    write_varied(src, 5)
+    real = scoring.RecordScorer.__init__
+
+    def spied(self: scoring.RecordScorer, *a: object, **k: object) -> None:
+        real(self, *a, **k)  # type: ignore[arg-type]
+        seen.append(self.budget)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(scoring.RecordScorer, "__init__", spied)
+        batch.run(str(src), CsvWriter(io.StringIO(), with_file=False))
+    assert seen == [3 << 20]
+    assert Batch(ruleset, None, BatchSettings())._budget() is None  # the scorer's default, MAX_MEMO_BYTES

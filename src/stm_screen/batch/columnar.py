@@ -35,6 +35,7 @@ import codecs
 import io
 import os
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from stm_screen.batch.columns import one_line_columns
@@ -43,6 +44,7 @@ from stm_screen.batch.readers import LineError, TableSource, csv_rows
 
 if TYPE_CHECKING:
     from stm_screen.batch.columns import Plan
+    from stm_screen.batch.parallel import Split
     from stm_screen.batch.scoring import RecordScorer
 
 BLOCK_BYTES = 4 << 20  # bytes of whole lines read and checked at a time, at most
@@ -53,6 +55,7 @@ MAX_BY_PARTS = 100_000
 MAX_DENSE = 1 << 16  # combinations of tokens a condition's table may cover
 MANY_OUTCOMES = 4096  # distinct outcomes in a block above which blocks shrink (the outcomes are held in
 # memory until the block is written: very varied answers are read in small blocks, so memory stays flat)
+MEMO_SCALE = 2  # times the record scorer's byte budget the memos may hold here (Arrow's blocks dwarf it)
 MAX_LINE_BYTES = 64 << 20  # a line longer than this (a run-away cell) is the exact reader's
 SWITCH = "STM_SCREEN_FAST"  # "0": never the columnar reader
 VARIED_SHARE = 0.6  # distinct outcomes per record of the calibration sample above which the exact reader,
@@ -229,11 +232,16 @@ class Columnar:
         self.out_pool: Any = None
         self.pending: Any = None  # the block being written (a future)
         self.ids = {self.names[i] for i in plan.id_indices}  # read as text; the answers as dictionaries
+        self.strict = False  # a block for the exact reader raises _Exact (in a helper: see _part)
+        self.alone = False  # the exact reader read on to the end of the file
+        self.report: list[str] = []  # what happened to each range, when read in parts (for tests)
 
-    def run(self, n: int) -> int | None:
+    def run(self, n: int, split: Split | None = None) -> int | None:
         """Score the rest of the file; the number of records so far. None: not read here at all (the
         caller reads on exactly, from where it is). The next block is read and parsed (Arrow, numpy: no
-        interpreter lock held) while this one is scored, unless ``--jobs 1``."""
+        interpreter lock held) while this one is scored, unless ``--jobs 1``. With ``split`` (the cuts of
+        batch.parallel.plan_split), the ranges after the first are read the same way by helper processes
+        (see :meth:`_in_parts`)."""
         assert self.src.window is not None
         fd = self.src.window.fd
         lines = self.src.lines_before + self.src.line()
@@ -253,12 +261,102 @@ class Columnar:
         if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
             pa.set_memory_pool(pa.system_memory_pool())
         try:
+            if split is not None and split.cuts and split.cuts[0] > start:
+                return self._in_parts(fd, start, lines, n, split)
             return self._run(fd, start, lines, n)
         finally:
             pa.set_memory_pool(before)
 
-    def _run(self, fd: int, start: int, lines: int, n: int) -> int | None:
-        chunks = self._chunks(fd, start)
+    # --- in parts ---------------------------------------------------------------------------------------
+
+    def _in_parts(self, fd: int, start: int, lines: int, n: int, split: Split) -> int:
+        """The rest of the file in ranges (the cuts of batch.parallel.plan_split, just after line feeds):
+        this process reads the first, a forked helper each other one, into an unlinked temp file, with its
+        record numbers starting from the guess that every line before its cut is one record. A helper's
+        output is used only if the range before it ended with exactly that many records (every block of it
+        read in columns: no quoted line break, no blank line); otherwise, or when a helper fails or meets a
+        block for the exact reader, this process reads on alone from that cut, and the later helpers' work
+        is dropped. The same bytes, counts and first bad records as one process."""
+        from stm_screen.batch import parallel
+
+        self.writer.handle.flush()  # nothing buffered is copied into a helper
+        self.threads = False  # the processes keep the cores busy: no block is read ahead in a thread
+        helpers: list[Any] = []
+        drop = partial(parallel._stop_from, helpers)
+        try:
+            try:
+                for j in range(len(split.cuts)):
+                    parallel._fork_with(self, split.temp_dir, helpers, partial(self._part, fd, split, j))
+            except OSError:  # no process to be had: this one reads on alone
+                drop(0)
+                self.report.append("alone")
+                return self._run(fd, start, lines, n)
+            first = split.cuts[0]
+            progress = self.progress
+            if progress is not None:  # the first range's bytes stand for the whole rest of the file
+                share = split.size - start
+
+                def scaled(pos: int, progress: Callable[[int], None] = progress) -> None:
+                    progress(start + (pos - start) * share // max(1, first - start))
+
+                self.progress = scaled
+            n = self._run(fd, start, lines, n, end=first, going_alone=lambda: drop(0))
+            self.progress = progress
+            if self.alone or n != split.records_before[0]:
+                drop(0)
+                self.report.append("first:alone")
+                # read to the end by the exact reader already, or on from the cut here
+                return n if self.alone else self._run(fd, first, split.lines[0], n)
+            self.report.append("first:handed")
+            for j, helper in enumerate(helpers):
+                result = helper.collect()
+                if result is None:  # it failed, or met a block for the exact reader: its range and the rest here
+                    drop(j)
+                    self.report.append(f"part{j + 1}:redone")
+                    return self._run(fd, split.cuts[j], split.lines[j], n)
+                parallel._use(self.writer, helper, result)
+                n = int(result["n"])
+                last = j + 1 == len(split.cuts)
+                if not last and n != split.records_before[j + 1]:
+                    drop(j + 1)
+                    self.report.append(f"part{j + 1}:alone")
+                    return self._run(fd, split.cuts[j + 1], split.lines[j + 1], n)
+                self.report.append(f"part{j + 1}:" + ("alone" if last else "handed"))
+            return n
+        finally:
+            drop(0)
+
+    def _part(self, fd: int, split: Split, j: int) -> dict[str, Any]:  # pragma: no cover - in a helper
+        """A helper's range, read in columns to the next cut (a block for the exact reader: the helper
+        fails, and its range is read by the main process)."""
+        end = split.cuts[j + 1] if j + 1 < len(split.cuts) else None
+        self.strict = True
+        n = self._run(fd, split.cuts[j], split.lines[j], split.records_before[j], end=end)
+        return {"n": n, "handed": True}
+
+    def to_helper(self, put: Callable[[str], Any]) -> None:
+        """In a helper (batch.parallel._helper_main): no progress is reported; the output goes to the
+        writer's handle, which the helper has swapped for its temp file."""
+        self.progress = None
+
+    def tally(self) -> dict[tuple[str, str], int]:
+        return self.rs.tally()
+
+    # --- one range --------------------------------------------------------------------------------------
+
+    def _run(
+        self,
+        fd: int,
+        start: int,
+        lines: int,
+        n: int,
+        end: int | None = None,
+        going_alone: Callable[[], None] | None = None,
+    ) -> int:
+        """Blocks from byte ``start`` (line ``lines`` + 1) to ``end`` (or the end of the file). A block
+        for the exact reader: in a helper (``strict``) raises _Exact; else ``going_alone`` is called and
+        the exact reader reads from there to the end of the file (``alone`` is then True)."""
+        chunks = self._chunks(fd, start, end)
         pool = None
         if self.threads:
             from concurrent.futures import ThreadPoolExecutor
@@ -271,14 +369,22 @@ class Columnar:
                 return None
             return pool.submit(self._prepare, item[1]) if pool is not None else None
 
+        def exact(pos: int) -> int:
+            self._drain()
+            if self.strict:
+                raise _Exact
+            if going_alone is not None:
+                going_alone()
+            self.alone = True
+            return self._exact(pos, self._lines_at(fd, start, lines, pos), n)
+
         try:
             item = next(chunks, None)
             ahead = prepare(item)
             while item is not None:
                 pos, chunk = item
                 if chunk is None:  # a line longer than MAX_LINE_BYTES
-                    self._drain()
-                    return self._exact(pos, self._lines_at(fd, start, lines, pos), n)
+                    return exact(pos)
                 nxt = next(chunks, None)
                 now, ahead = ahead, prepare(nxt)
                 try:
@@ -287,8 +393,7 @@ class Columnar:
                 except _Exact:
                     if ahead is not None:
                         ahead.cancel()
-                    self._drain()
-                    return self._exact(pos, self._lines_at(fd, start, lines, pos), n)
+                    return exact(pos)
                 if self.groups > MANY_OUTCOMES:
                     self.size = min(BLOCK_BYTES, max(MIN_BLOCK, self.size * MANY_OUTCOMES // self.groups))
                 else:
@@ -311,11 +416,13 @@ class Columnar:
         if pending is not None:
             pending.result()
 
-    def _chunks(self, fd: int, pos: int) -> Iterator[tuple[int, bytes | None]]:
-        """(offset, block of whole lines) to the end of the file; (offset, None) for a line too long."""
+    def _chunks(self, fd: int, pos: int, end: int | None = None) -> Iterator[tuple[int, bytes | None]]:
+        """(offset, block of whole lines) to ``end`` (just after a line feed) or the end of the file;
+        (offset, None) for a line too long."""
         carry = b""
         while True:
-            block = os.pread(fd, self.size, pos + len(carry))
+            want = self.size if end is None else min(self.size, end - pos - len(carry))
+            block = os.pread(fd, want, pos + len(carry)) if want > 0 else b""
             data = carry + block if carry else block
             if block:
                 cut = data.rfind(b"\n") + 1
@@ -530,8 +637,8 @@ class Columnar:
                 note_bad(n + r + 1, out)
             out.n += counts[j]
             tails.append(out.tail)
-            rs.forget_if_full()  # memory flat at any variety (scoring.MAX_MEMO_BYTES): the rows after it
-            # take the generation check above
+            rs.forget_if_full(MEMO_SCALE)  # memory flat at any variety (scoring.MAX_MEMO_BYTES): the rows
+            # after it take the generation check above
         if self.out_pool is not None:
             self._drain()  # at most one block waits to be written; an error writing it is raised here
             self.pending = self.out_pool.submit(self._write, table, codes, tails, n)

@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NoReturn, Protocol
 
 from stm_screen.batch.output import Writer
 from stm_screen.batch.readers import PAUSE, RecordSource, SheetParts, TableSource, _calamine_rows, csv_rows
@@ -331,8 +331,18 @@ def _fork(ctx: Scoring, split: Split, j: int, helpers: list[_Helper]) -> None:
     _fork_with(ctx, split.temp_dir, helpers, lambda: _score_range(ctx, split, j))
 
 
+class Work(Protocol):
+    """What a helper process runs for (Scoring, RecordParts, batch.columnar.Columnar)."""
+
+    writer: Writer
+
+    def to_helper(self, put: Callable[[str], Any]) -> None: ...
+
+    def tally(self) -> dict[tuple[str, str], int]: ...
+
+
 def _fork_with(
-    ctx: Scoring | RecordParts, temp_dir: str | None, helpers: list[_Helper], score: Callable[[], dict[str, Any]]
+    ctx: Work, temp_dir: str | None, helpers: list[_Helper], score: Callable[[], dict[str, Any]]
 ) -> None:
     """Start a helper that runs ``score`` (its records written to its temp file, see :func:`_helper_main`)
     and add it to ``helpers``."""
@@ -359,7 +369,7 @@ def _fork_with(
 
 
 def _helper_main(
-    ctx: Scoring | RecordParts,
+    ctx: Work,
     score: Callable[[], dict[str, Any]],
     read_end: int,
     write_end: int,

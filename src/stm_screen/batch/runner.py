@@ -59,6 +59,7 @@ class BatchSettings:
     allow_missing: bool = False  # score files that lack a safety question's column (else exit 2)
     allow_missing_for: frozenset[str] = frozenset()  # ... but only these questions' columns
     events: tuple[str, ...] = ()  # REDCap longitudinal exports: score only the rows of these events
+    memo_mb: int = 0  # what the memos of distinct answers may hold, roughly, in MB: 0 = scoring.MAX_MEMO_BYTES
 
 
 SKIPPED = "skipped"  # writer.counts key ("skipped", event): rows of other events, not scored
@@ -262,6 +263,10 @@ class Batch:
         # (file, safety questions with no column): files scored although they lack them (allowed)
         self.gaps: list[tuple[str, tuple[str, ...]]] = []
 
+    def _budget(self) -> int | None:
+        """The record scorer's memo budget in bytes (None: its default)."""
+        return self.settings.memo_mb << 20 if self.settings.memo_mb > 0 else None
+
     def check_modules(self, name: str, unasked: tuple[str, ...] | list[str]) -> None:
         """Stop (exit 2) when an instrument asked for has no column at all: every record would come out
         without its scores, which is never what was meant (unless --allow-missing)."""
@@ -433,7 +438,7 @@ class Batch:
         self.parts = []
         if isinstance(src, TableSource) and src.checker is not None:
             src.checker.width = plan.width  # from here on, a row the header width contradicts is split
-        rs = RecordScorer(self.ruleset, plan)
+        rs = RecordScorer(self.ruleset, plan, self._budget())
         rs.render = writer.render
         sample = list(islice(rows, CALIBRATION_ROWS))
         if gaps is not None and (any(sample) or len(sample) == CALIBRATION_ROWS):
@@ -475,15 +480,15 @@ class Batch:
             # very varied answers (most records of the sample an outcome of their own) gain nothing from
             # columns: the exact reader, in parts, is faster there
             varied = len(sample) >= columnar.VARIED_SAMPLE and rs.distinct_outcomes() > columnar.VARIED_SHARE * len(sample)
+            split = parallel.plan_split(src, writer, self.settings.jobs, n, self.settings.temp_dir)
             if not varied and columnar.suits(src, writer, plan, sample, env["skip"]):
                 watch = None if self.progress is _no_progress else self.progress
                 ctx_c = columnar.Columnar(src, plan, rs, writer, loop, env, self.settings.jobs, watch)
-                done = ctx_c.run(n)
+                done = ctx_c.run(n, split)
                 if done is not None:
                     writer.merge(rs.tally())
+                    self.parts = ctx_c.report
                     return done
-
-            split = parallel.plan_split(src, writer, self.settings.jobs, n, self.settings.temp_dir)
             if split is not None:
                 ctx = parallel.Scoring(loop, env, rs, writer, edge, src, width, rows)
                 n = parallel.run(ctx, split, n)
@@ -740,7 +745,7 @@ class Batch:
                                 if not isinstance(old, Outcome):
                                     writer.merge(old.rs.tally())
                             plans.clear()
-                        rs_new = RecordScorer(self.ruleset, plan)
+                        rs_new = RecordScorer(self.ruleset, plan, self._budget())
                         rs_new.render = writer.render
                         entry = _KeySet(rs_new, _id_getter(plan.id_indices), plan)
                     plans[keys] = entry

@@ -36,8 +36,12 @@ MAX_TOKENS = 100_000  # distinct answers remembered per column (before everythin
 MAX_OUTCOMES = 100_000
 # What everything remembered may take, roughly (cell texts, keys, condition results, outcomes): past this,
 # all is forgotten at the end of a record, whatever the counts, so memory stays flat however varied the
-# answers (each entry is counted as its own bytes plus ENTRY for the dict slot and object headers).
-MAX_MEMO_BYTES = 24 * 1024 * 1024
+# answers (each entry is counted as its own bytes plus ENTRY for the dict slot and object headers). The
+# count runs high: 64 MB counted was about 25-40 MB more resident memory (2026-12-07: coin-toss answers
+# peaked at 94 MB with 96 MB counted, 51 MB with 24; plausible answers never reach 64 MB counted in a
+# million records, where 24 MB forgot everything 9 times and took 1.5x as long). BatchSettings.memo_mb
+# (``STM_SCREEN_MEMO_MB``) sets another.
+MAX_MEMO_BYTES = 64 * 1024 * 1024
 ENTRY = 100
 IGNORED = "ignored"  # tally key ("ignored", question id): answers ignored by the skip rule
 # Outcomes concluded from their fingerprints (RecordScorer._derived); False: every outcome by the scorer
@@ -301,9 +305,10 @@ def atoms_of(ruleset: Ruleset) -> Atoms:
 class RecordScorer:
     """Turns rows of cells into outcomes, following one plan under one ruleset."""
 
-    def __init__(self, ruleset: Ruleset, plan: Plan) -> None:
+    def __init__(self, ruleset: Ruleset, plan: Plan, budget: int | None = None) -> None:
         self.ruleset = ruleset
         self.plan = plan
+        self.budget = MAX_MEMO_BYTES if budget is None else budget  # see MAX_MEMO_BYTES
         self.scorer = Scorer(ruleset)
         self._gated = tuple(q for q in ruleset.questions if q.ask_if is not None)
         headline = ruleset.headline
@@ -377,7 +382,7 @@ class RecordScorer:
         self._urgency = {rf.id: rf.urgency for rf in ruleset.red_flags if rf.urgency in URGENCY_ORDER}
 
         self._generation = 0
-        self.spent = 0  # bytes remembered, roughly (see MAX_MEMO_BYTES)
+        self.spent = 0  # bytes remembered, roughly (see MAX_MEMO_BYTES, self.budget)
         self.memos: list[dict[Hashable, int]] = [{} for _ in self.targets]
         self._values: list[list[Answer | None]] = [[] for _ in self.targets]
         self._blank: list[int] = [-2] * len(self.targets)  # per column: the token of a blank cell (-2: none)
@@ -882,16 +887,16 @@ class RecordScorer:
     def _spent(self, out: Outcome) -> Outcome:
         """After a record's outcome is known, the one safe point: past the byte budget, forget everything
         remembered. The outcome goes on being counted (from 0: what it counted so far is folded)."""
-        if self.spent > MAX_MEMO_BYTES:
+        if self.spent > self.budget:
             self._reset()
             self.seen.append(out)
         return out
 
-    def forget_if_full(self) -> bool:
+    def forget_if_full(self, scale: int = 1) -> bool:
         """For a caller at a safe point of its own (batch.columnar, between records: its tokens and keys
-        checked against ``_generation`` before use, the counts of outcomes so far already added): past the
-        byte budget, forget everything remembered. True when it did."""
-        if self.spent > MAX_MEMO_BYTES:
+        checked against ``_generation`` before use, the counts of outcomes so far already added): past
+        ``scale`` times the byte budget, forget everything remembered. True when it did."""
+        if self.spent > self.budget * scale:
             self._reset()
             return True
         return False

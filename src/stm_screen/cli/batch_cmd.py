@@ -276,7 +276,25 @@ def _settings(o: CommandOptions, delimiter: str | None, allow_missing: bool | No
         allow_missing=o.allow_missing if allow_missing is None else allow_missing,
         allow_missing_for=frozenset(q.strip() for q in (o.allow_missing_for or "").split(",") if q.strip()),
         events=tuple(e.strip() for e in o.event.split(",") if e.strip()) if o.event else (),
+        memo_mb=_memo_mb(),
     )
+
+
+def _memo_mb() -> int:
+    """``STM_SCREEN_MEMO_MB``: what remembering distinct answers may take, roughly (0 or unset: the default,
+    64). A value that is not a whole number of at least 1 is a usage error."""
+    raw = os.environ.get("STM_SCREEN_MEMO_MB", "").strip()
+    if not raw or raw == "0":
+        return 0
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 1 << 20:
+        from stm_screen.errors import printable
+
+        raise UsageError(
+            _("STM_SCREEN_MEMO_MB must be a whole number of megabytes from 1 to 1048576, not '{value}'").format(
+                value=printable(raw[:40])
+            )
+        )
+    return int(raw)
 
 
 def _check_allowed(ids: str | None, ruleset: Ruleset) -> None:
