@@ -8,6 +8,7 @@ and through the hand-over to the exact reader part way."""
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -307,3 +308,33 @@ def test_a_very_varied_file_is_left_to_the_exact_reader(
         fast = run(path, tmp_path / "fast.csv")
     assert fast == exact
     assert (spy.blocks == 0) == varied, spy.blocks
+
+
+def test_pandas_is_not_imported_for_a_csv_file(tmp_path: Path) -> None:
+    """pyarrow would import pandas (when installed) at its first conversion, only to ask whether objects
+    are pandas ones: the columnar reader spares the quarter second; pyarrow still converts from pandas
+    afterwards when a caller asks."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("pandas")
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    import gen_records
+
+    path = tmp_path / "records.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        gen_records.write(runner.CALIBRATION_ROWS + 500, out)
+    code = f"""
+import sys
+from stm_screen.cli.main import main
+try:
+    main(["batch", {str(path)!r}, "-o", {str(tmp_path / "out.csv")!r}, "--jobs", "1"])
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print("pyarrow.csv" in sys.modules, "pandas" in sys.modules)  # read in columns; pandas spared
+import pandas, pyarrow
+print(pyarrow.Table.from_pandas(pandas.DataFrame({{"a": ["x"]}})).num_rows)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, columnar.SWITCH: "1"})
+    assert done.stdout.split() == ["True", "False", "1"], done.stderr
+    assert (tmp_path / "out.csv").read_bytes().count(b"\n") == runner.CALIBRATION_ROWS + 501

@@ -34,6 +34,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import sys
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -99,6 +100,31 @@ _RESULT = (False, True, None)  # a condition's result from its code (see _code)
 def _code(value: Any) -> int:
     """A condition's result as a small integer: False, True, None (cannot be decided)."""
     return 2 if value is None else int(bool(value))
+
+
+class _NoPandas:
+    """An import finder that refuses pandas (see _spare_pandas)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas":
+            raise ImportError("not imported by stm-screen's columnar reader")
+
+
+def _spare_pandas(pa: Any) -> None:
+    """pyarrow imports pandas, when installed, at its first conversion of Python objects, only to ask
+    whether they are pandas objects (about 0.25 s, a twentieth of a million records): none of ours are. Its
+    first conversion is made here with pandas refused, unless pandas is imported already (a caller with
+    pandas objects of its own); pyarrow imports it again whenever a caller converts from pandas."""
+    if "pandas" in sys.modules:
+        return
+    finder = _NoPandas()
+    sys.meta_path.insert(0, finder)
+    try:
+        pa.array([0])
+    except ImportError:  # pragma: no cover - a pyarrow that insists: it imports pandas on its next call
+        pass
+    finally:
+        sys.meta_path.remove(finder)
 
 
 class _Exact(Exception):
@@ -254,6 +280,7 @@ class Columnar:
         self.size = min(FIRST_BLOCK, BLOCK_BYTES)
         import pyarrow as pa
 
+        _spare_pandas(pa)
         # Arrow's default pool (jemalloc or mimalloc) keeps freed blocks for reuse: about 20 MB more at the
         # peak than the C library's, and no faster here. Unless ARROW_DEFAULT_MEMORY_POOL names one, the
         # blocks are allocated from the C library's while this file is read (the caller's pool after).
@@ -607,6 +634,7 @@ class Columnar:
         tails = []
         note_bad = self.writer.note_bad
         by_fp = rs._by_fp
+        derives = rs.derives
         self.groups = len(keys)
         out: Any
         for j, r in enumerate(first.tolist()):
@@ -628,9 +656,10 @@ class Columnar:
                     self.parts_generation = rs._generation
                 out = self.by_parts.get(key_fp)
                 if out is None:
-                    out = by_fp.get(self._fingerprint(self.fp_rows[j].tolist()))
+                    fp = self._fingerprint(self.fp_rows[j].tolist())
+                    out = by_fp.get(fp)
                     if out is None:
-                        out = rs.outcome(tuple(keys[j]))
+                        out = rs.from_fingerprint(fp) if derives else rs.outcome(tuple(keys[j]))
                     if rs._generation == self.parts_generation:
                         self.by_parts[key_fp] = out
             if not out.n:

@@ -612,6 +612,21 @@ class RecordScorer:
                 if value is not None:
                     values[t.question.id] = value
             made = self.evaluate(values)
+        return self._keep(made, fp)
+
+    def from_fingerprint(self, fp: Hashable) -> Outcome:
+        """The outcome of a fingerprint made by the caller (batch.columnar), concluded from it: only when
+        ``derives`` (else ask :meth:`outcome` with the record's tokens)."""
+        result = self._by_fp.get(fp)
+        return self._keep(self._derived(fp), fp) if result is None else result
+
+    @property
+    def derives(self) -> bool:
+        """Whether outcomes are concluded from fingerprints (see DERIVE, _derived)."""
+        return self._derive
+
+    def _keep(self, made: Outcome, fp: Hashable | None) -> Outcome:
+        """An outcome just made: its one object (interned), remembered under its fingerprint."""
         self._evaluated += 1
         intern = made.key
         result = self._interned.get(intern)
