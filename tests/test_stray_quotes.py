@@ -137,3 +137,25 @@ def test_the_error_names_the_file_and_line(tmp_path: Path) -> None:
     assert [row["row"] for row in out] == ["1", "2", "3", "4"]
     assert out[1]["status"] == "error" and f"{path}:3:" in out[1]["error"]
     assert out[0]["id"] == "P0001" and out[3]["id"] == "P0004"
+
+
+def test_an_error_row_keeps_the_id_before_its_stray_quote(tmp_path: Path) -> None:
+    """A stray quote in a comment column after the id, on a line whose later cells are quoted and hold the
+    delimiter (so the line splits into more pieces than the header has columns): the error row still
+    carries the line's own id (it was left blank), and the records after it are their own."""
+    rows = _lines(4, 3, ",", True)
+    body = []
+    for i, r in enumerate(rows):
+        comment = '"stray start' if i == 0 else ('"a real comment"' if i == 1 else "fine")
+        body.append(",".join([r[0], comment, *(f'"{c}"' if "," in c else c for c in r[1:])]))
+    body[3] = ",".join(['"x,y"', *body[3].split(",")[1:]])  # the id cell itself quoted, holding a comma
+    path = tmp_path / "in.csv"
+    head = ",".join([HEADER[0], "comment", *HEADER[1:]])
+    path.write_text(head + "\n" + "\n".join(body) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["batch", str(path), "--jobs", "1"])
+    out = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["row"] for row in out] == ["1", "2", "3", "4"], r.stdout
+    assert out[0]["status"] == "error" and out[0]["id"] == "P0001", out[0]
+    assert f"{path}:2:" in out[0]["error"]
+    assert [row["id"] for row in out[1:3]] == ["P0002", "P0003"]
+    assert out[3]["id"] == "x,y"

@@ -188,15 +188,16 @@ class LineError(list[str]):
 
 
 def _cells_before_quote(line: str, delimiter: str) -> list[str]:
-    """The cells of a line up to the first that holds a '"' (blank from there on: a quoted cell may hold
-    the delimiter, so the cells after it cannot be told apart): an error row for a line with a stray quote
-    keeps its id when the id comes before the quote, so that it can be joined back."""
+    """The cells of a line before the first that holds a '"' (a quoted cell may hold the delimiter, so the
+    cells from there on cannot be told apart; all of them when none does): an error row for a line with a
+    stray quote keeps its id when the id comes before the quote, so that it can be joined back (the runner
+    takes the cells after these for blank)."""
     if not line:
         return []
     cells = line.rstrip("\r\n").split(delimiter)
     for i, cell in enumerate(cells):
         if '"' in cell:
-            return [*cells[:i], *[""] * (len(cells) - i)]
+            return cells[:i]
     return cells
 
 

@@ -455,7 +455,9 @@ class Batch:
             if edge[0].fetched:  # the edge line after this process's range: the row holding it
                 raise Edge(row, n)
             if type(row) is LineError:  # a line a stray '"' would have merged with the next (QuoteCheck)
-                writer.write_other(n + 1, rid_of(row.cells) if len(row.cells) == width else "", error_outcome(row.message))
+                known = row.cells  # the cells before its stray quote (see readers.LineError)
+                rid = rid_of([*known, *[""] * (width - len(known))]) if len(known) <= width else ""
+                writer.write_other(n + 1, rid, error_outcome(row.message))
                 return None, n + 1
             if not row:
                 return None, n  # a blank line is not a record
