@@ -34,6 +34,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -226,6 +227,157 @@ def _decode(table: Any, name: str) -> tuple[Any, list[str]]:
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def concludes(rs: RecordScorer) -> bool:
+    """Whether records of these rules with outcomes of their own have their tails made in columns (very
+    varied answers are then read in columns too: see the runner)."""
+    return _Conclusion.of(rs) is not None
+
+
+class _Conclusion:
+    """Tails made in columns: the output line after the id of every group of records with a fingerprint
+    of its own (very varied answers: nearly every record), without one outcome object per group.
+
+    A tail is ``status,level,urgency,score,red_flags,criteria_met,unanswered,error[,instrument cells]``.
+    The three lists of names come straight from the fingerprint's condition results (a warning sign fired
+    and not replaced by another that fired; one that cannot be ruled out; a criterion met), joined by Arrow.
+    The rest depends only on a small key: the level of the highest warning sign that fired, the most
+    urgent one's urgency, whether any fired, whether any could not be ruled out, and the results of the
+    criteria and of the outcomes' conditions (``Scorer.conclude`` decides from nothing else). Per distinct
+    small key, the record scorer concludes one group's outcome as always (``from_fingerprint``), and its
+    rendered tail gives the cells before and after the lists; its lists must be the ones made in columns,
+    else nothing is made so (the scorer makes every tail). Only for rules whose outcomes are concluded
+    from fingerprints (no instrument items: ``RecordScorer.derives``) and whose names are plain ids."""
+
+    def __init__(self, rs: RecordScorer) -> None:
+        import numpy as np
+
+        from stm_screen.core.explain import URGENCY_ORDER
+
+        ruleset = rs.ruleset
+        flags, crits = ruleset.red_flags, ruleset.criteria
+        self.gates = len(rs._gate_ids)
+        self.gate_ids = rs._gate_ids
+        self.nf, self.nc, self.nw = len(flags), len(crits), len(rs._fp_whens)
+        assert rs._fp_flags == slice(self.gates, self.gates + self.nf)
+        assert rs._fp_crits == slice(self.gates + self.nf, self.gates + self.nf + self.nc)
+        self.flag_names = [f.id for f in flags]
+        self.crit_names = [c.id for c in crits]
+        at = {f.id: j for j, f in enumerate(flags)}
+        self.replaces = [(at[f.id], [at[o] for o in f.replaces if o in at]) for f in flags if f.replaces]
+        rank = rs.scorer._rank
+        levels = sorted({f.level for f in flags})
+        self.level_of = np.array([levels.index(f.level) for f in flags], dtype=np.int64)
+        # the first flag of the highest rank wins (as Scorer.conclude: strictly higher replaces)
+        self.order = np.array([rank[f.level] * (self.nf + 1) + (self.nf - j) for j, f in enumerate(flags)])
+        urgency = rs._urgency
+        self.urgency = np.array(
+            [URGENCY_ORDER.index(urgency[f.id]) if f.id in urgency else -1 for f in flags], dtype=np.int64
+        )
+
+    @staticmethod
+    def of(rs: RecordScorer) -> _Conclusion | None:
+        """The conclusion in columns for these rules, or None when they do not allow it."""
+        from stm_screen.io.csvcells import cell
+
+        if not rs.derives or not rs._fp_ok:
+            return None
+        names = [f.id for f in rs.ruleset.red_flags] + [c.id for c in rs.ruleset.criteria]
+        if not all(_PLAIN_ID.fullmatch(x) and cell(x) == x for x in names) or cell("a;b") != '"a;b"':
+            return None
+        return _Conclusion(rs)
+
+    def tails(
+        self, mat: Any, counts: Any, rs: RecordScorer, fingerprint: Callable[[list[int]], Any], writer: Writer
+    ) -> tuple[Any, int] | None:
+        import numpy as np
+        import pyarrow as pa
+
+        from stm_screen.batch.scoring import IGNORED
+
+        g0, nf, nc, nw = self.gates, self.nf, self.nc, self.nw
+        groups = len(mat)
+        flags = mat[:, g0 : g0 + nf]
+        crits = mat[:, g0 + nf : g0 + nf + nc]
+        whens = mat[:, g0 + nf + nc : g0 + nf + nc + nw]
+        fired, unknown = flags == 1, flags == 2
+        if self.replaces:
+            replaced = np.zeros_like(fired)
+            for g, olds in self.replaces:
+                for o in olds:
+                    replaced[:, o] |= fired[:, g]
+            fired, unknown = fired & ~replaced, unknown & ~replaced
+        any_fired = fired.any(axis=1) if nf else np.zeros(groups, dtype=bool)
+        any_unknown = unknown.any(axis=1) if nf else np.zeros(groups, dtype=bool)
+        if nf:
+            best = np.where(fired, self.order, -1).argmax(axis=1)
+            top = np.where(any_fired, self.level_of[best], -1)
+            soon = np.where(fired, self.urgency, -1).max(axis=1)
+        else:
+            top = soon = np.full(groups, -1, dtype=np.int64)
+        columns = [top + 1, soon + 1, any_fired.astype(np.int64), any_unknown.astype(np.int64)]
+        columns += [crits[:, i] for i in range(nc)] + [whens[:, i] for i in range(nw)]
+        small, reps = _Codes.combine(columns, groups)
+        red = _names(fired, self.flag_names)
+        met = _names(crits == 1, self.crit_names)
+        open_ = _names(unknown, self.flag_names)
+        before: list[str] = []
+        after: list[str] = []
+        tally: dict[tuple[str, str], int] = {}
+        per_key = np.bincount(small, weights=counts, minlength=len(reps)).astype(np.int64).tolist()
+        for k, r in enumerate(reps.tolist()):
+            out = rs.from_fingerprint(fingerprint(mat[r].tolist()))
+            if not out.tail:
+                writer.render(out)
+            tail = out.tail
+            cells = tail[1:-1].split(",")
+            if (
+                not tail.startswith(",")
+                or not tail.endswith("\n")
+                or len(cells) < 7
+                or cells[4:7] != [red[r].as_py(), met[r].as_py(), open_[r].as_py()]
+            ):
+                return None
+            before.append("," + ",".join(cells[:4]))
+            after.append(",".join(cells[7:]) + "\n")
+            key = (out.status, out.level)
+            tally[key] = tally.get(key, 0) + per_key[k]
+        import pyarrow.compute as pc
+
+        taken = pa.array(small)
+        tails = pc.binary_join_element_wise(
+            pa.array(before, pa.string()).take(taken), red, met, open_, pa.array(after, pa.string()).take(taken), ","
+        )
+        for i, qid in enumerate(self.gate_ids):
+            ignored = int(counts[mat[:, i] == 1].sum())
+            if ignored:
+                tally[(IGNORED, qid)] = tally.get((IGNORED, qid), 0) + ignored
+        rs.count(tally)
+        return tails, len(reps)
+
+
+def _names(mask: Any, names: list[str]) -> Any:
+    """Per row, the names whose column is true, joined by ';' as one CSV cell (quoted when two or more).
+    (Each name is taken with a ';' after it, and the last one cut: Arrow's join that skips nulls gave a
+    shorter array than its input in pyarrow 26 when a row was all nulls.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = len(mask)
+    if not names:
+        return pa.array([""] * rows, pa.string())
+    empty = pa.scalar("", pa.string())
+    parts = [pc.if_else(pa.array(mask[:, j]), pa.scalar(name + ";"), empty) for j, name in enumerate(names)]
+    joined = pc.utf8_rtrim(pc.binary_join_element_wise(*parts, ""), characters=";")
+    quoted = pc.binary_join_element_wise('"', joined, '"', "")
+    out = pc.if_else(pc.match_substring(joined, ";"), quoted, joined)
+    if len(out) != rows:  # pragma: no cover - never seen; the caller's check would catch it too
+        raise _Exact
+    return out
+
+
 class Columnar:
     """Scores the rest of one CSV file in blocks of columns (see the module doc)."""
 
@@ -261,6 +413,8 @@ class Columnar:
         self.strict = False  # a block for the exact reader raises _Exact (in a helper: see _part)
         self.alone = False  # the exact reader read on to the end of the file
         self.report: list[str] = []  # what happened to each range, when read in parts (for tests)
+        self.conclusion = _Conclusion.of(rs)  # outcomes concluded in columns, when the rules allow
+        self.conclusion_groups = 0  # distinct outcomes but for their lists of names, in the last block
 
     def run(self, n: int, split: Split | None = None) -> int | None:
         """Score the rest of the file; the number of records so far. None: not read here at all (the
@@ -607,6 +761,7 @@ class Columnar:
         codes, first = _Codes.combine(toks, rows)
         fp_keys: list[Any] = []
         good = bad = None
+        concluded: Any = None  # the groups whose tails are made in columns (see _Conclusion)
         if rs._fp_ok and len(first) > FEW_KEYS:
             # many distinct answers: records grouped by what their outcome depends on (the fingerprint)
             at_first = [t[first] for t in toks]
@@ -624,20 +779,36 @@ class Columnar:
             pos = at[first2]
             taken = np.maximum(pos, 0)
             mat = np.stack([p[taken] for p in parts], axis=1) if parts else np.zeros((len(pos), 1))
-            raw = mat.view(np.dtype((np.void, mat.dtype.itemsize * mat.shape[1]))).ravel().tolist()
-            fp_keys = [None if p < 0 else b for p, b in zip(pos.tolist(), raw, strict=True)]
             self.fp_rows = mat
             self.gates = gates
             first = first[first2]
-        counts = np.bincount(codes, minlength=len(first)).tolist()
+            if self.conclusion is not None and gates == self.conclusion.gates:
+                concluded = np.flatnonzero(pos >= 0)
+            else:
+                raw = mat.view(np.dtype((np.void, mat.dtype.itemsize * mat.shape[1]))).ravel().tolist()
+                fp_keys = [None if p < 0 else b for p, b in zip(pos.tolist(), raw, strict=True)]
+        counts_np = np.bincount(codes, minlength=len(first))
+        tails: list[str] = [""] * len(first)
+        in_columns = None
+        todo: Any = range(len(first))
+        if concluded is not None:
+            in_columns = self._concluded(concluded, counts_np[concluded])
+            if in_columns is None:  # a group the columns and the scorer disagree on: the scorer for all
+                mat = self.fp_rows
+                packed = mat.view(np.dtype((np.void, mat.dtype.itemsize * mat.shape[1]))).ravel().tolist()
+                fp_keys = [None if p < 0 else b for p, b in zip(pos.tolist(), packed, strict=True)]
+            else:
+                todo = np.flatnonzero(pos < 0).tolist()
+        counts = counts_np.tolist()
         keys = np.stack([t[first] for t in toks], axis=1).tolist()
-        tails = []
         note_bad = self.writer.note_bad
         by_fp = rs._by_fp
         derives = rs.derives
-        self.groups = len(keys)
+        self.groups = len(keys) if in_columns is None else len(todo) + self.conclusion_groups
+        starts = first.tolist()
         out: Any
-        for j, r in enumerate(first.tolist()):
+        for j in todo:
+            r = starts[j]
             if rs._generation != generation:
                 # the memos were reset (very varied answers): the tokens of the records left, anew
                 while True:
@@ -665,15 +836,41 @@ class Columnar:
             if not out.n:
                 note_bad(n + r + 1, out)
             out.n += counts[j]
-            tails.append(out.tail)
+            tails[j] = out.tail
             rs.forget_if_full(MEMO_SCALE)  # memory flat at any variety (scoring.MAX_MEMO_BYTES): the rows
             # after it take the generation check above
+        block_tails: Any = tails
+        if in_columns is not None:
+            import pyarrow as pa
+
+            assert concluded is not None
+            others = np.flatnonzero(pos < 0)
+            order = np.empty(len(first), dtype=np.int64)
+            order[concluded] = np.arange(len(concluded), dtype=np.int64)
+            order[others] = np.arange(len(others), dtype=np.int64) + len(concluded)
+            block_tails = pa.concat_arrays(
+                [in_columns, pa.array([tails[j] for j in others.tolist()], pa.string())]
+            ).take(pa.array(order))
         if self.out_pool is not None:
             self._drain()  # at most one block waits to be written; an error writing it is raised here
-            self.pending = self.out_pool.submit(self._write, table, codes, tails, n)
+            self.pending = self.out_pool.submit(self._write, table, codes, block_tails, n)
         else:
-            self._write(table, codes, tails, n)
+            self._write(table, codes, block_tails, n)
         return n + rows
+
+    def _concluded(self, groups: Any, counts: Any) -> Any:
+        """The tails of these groups of records (a pyarrow string array), made in columns from their
+        fingerprints (see _Conclusion), and their records counted; None (nothing counted) when a group's
+        tail made so differs from the scorer's own, which then makes every tail, from here on."""
+        c = self.conclusion
+        assert c is not None
+        made = c.tails(self.fp_rows[groups], counts, self.rs, self._fingerprint, self.writer)
+        if made is None:
+            self.conclusion = None
+            return None
+        tails, small = made
+        self.conclusion_groups = small
+        return tails
 
     def _fingerprint(self, vals: list[int]) -> tuple[Any, ...]:
         """The record scorer's own fingerprint (a key of its memo) from the parts of :meth:`_fingerprints`."""
@@ -762,13 +959,14 @@ class Columnar:
             return np.zeros(rows, dtype=np.int64), parts, gates
         return _Codes.combine(parts, rows)[0], parts, gates
 
-    def _write(self, table: Any, codes: Any, tails: list[str], n: int) -> None:
+    def _write(self, table: Any, codes: Any, tails: Any, n: int) -> None:
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         rows = table.num_rows
-        row_tails = pa.array(tails, pa.string()).take(pa.array(codes))
+        tails_array = tails if isinstance(tails, pa.Array) else pa.array(tails, pa.string())
+        row_tails = tails_array.take(pa.array(codes))
         numbers = pa.array(np.arange(n + 1, n + rows + 1, dtype=np.int64)).cast(pa.string())
         if self.plan.id_indices:
             ids = table.column(self.names[self.plan.id_indices[0]]).combine_chunks()

@@ -483,7 +483,8 @@ class Batch:
             # columns: the exact reader, in parts, is faster there
             varied = len(sample) >= columnar.VARIED_SAMPLE and rs.distinct_outcomes() > columnar.VARIED_SHARE * len(sample)
             split = parallel.plan_split(src, writer, self.settings.jobs, n, self.settings.temp_dir)
-            if not varied and columnar.suits(src, writer, plan, sample, env["skip"]):
+            # (unless the columnar reader makes the tails of such records in columns: columnar.concludes)
+            if (not varied or columnar.concludes(rs)) and columnar.suits(src, writer, plan, sample, env["skip"]):
                 watch = None if self.progress is _no_progress else self.progress
                 ctx_c = columnar.Columnar(src, plan, rs, writer, loop, env, self.settings.jobs, watch)
                 done = ctx_c.run(n, split)

@@ -750,6 +750,13 @@ class RecordScorer:
         """Outcomes told apart by fingerprint so far (how varied the records scored are)."""
         return len(self._by_fp)
 
+    def count(self, counts: dict[tuple[str, str], int]) -> None:
+        """Records counted by a caller that made their outputs itself (batch.columnar's tails made in
+        columns): added to the tally as the outcomes' own counters are."""
+        folded = self._folded
+        for key, n in counts.items():
+            folded[key] = folded.get(key, 0) + n
+
     def tally(self) -> dict[tuple[str, str], int]:
         """Records per (status, level), from the outcomes' own counters; and per ("ignored", question id)
         the records whose answer to that question was ignored because the skip rule does not ask it."""
