@@ -800,14 +800,15 @@ class Columnar:
             else:
                 todo = np.flatnonzero(pos < 0).tolist()
         counts = counts_np.tolist()
-        keys = np.stack([t[first] for t in toks], axis=1).tolist()
+        chosen = first if isinstance(todo, range) else first[np.array(todo, dtype=np.int64)]
+        keys = np.stack([t[chosen] for t in toks], axis=1).tolist()  # of the groups in todo, in order
         note_bad = self.writer.note_bad
         by_fp = rs._by_fp
         derives = rs.derives
-        self.groups = len(keys) if in_columns is None else len(todo) + self.conclusion_groups
+        self.groups = len(first) if in_columns is None else len(todo) + self.conclusion_groups
         starts = first.tolist()
         out: Any
-        for j in todo:
+        for i, j in enumerate(todo):
             r = starts[j]
             if rs._generation != generation:
                 # the memos were reset (very varied answers): the tokens of the records left, anew
@@ -816,11 +817,11 @@ class Columnar:
                     fresh = self._tokens(table)
                     if generation == rs._generation:
                         break
-                keys = np.stack([t[first] for t in fresh], axis=1).tolist()
+                keys = np.stack([t[chosen] for t in fresh], axis=1).tolist()
                 fp_keys = []  # their parts name tokens of before
             key_fp = fp_keys[j] if fp_keys else None
             if key_fp is None:
-                out = rs.outcome(tuple(keys[j]))
+                out = rs.outcome(tuple(keys[i]))
             else:
                 if self.parts_generation != rs._generation or len(self.by_parts) >= MAX_BY_PARTS:
                     self.by_parts.clear()  # outcomes of before a reset are counted no more
@@ -830,7 +831,7 @@ class Columnar:
                     fp = self._fingerprint(self.fp_rows[j].tolist())
                     out = by_fp.get(fp)
                     if out is None:
-                        out = rs.from_fingerprint(fp) if derives else rs.outcome(tuple(keys[j]))
+                        out = rs.from_fingerprint(fp) if derives else rs.outcome(tuple(keys[i]))
                     if rs._generation == self.parts_generation:
                         self.by_parts[key_fp] = out
             if not out.n:
