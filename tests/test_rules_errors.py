@@ -319,3 +319,16 @@ def test_unsure_means_yes_names_a_known_source(tmp_path: Path) -> None:
     assert not load_ruleset(path).by_id["stiff"].unsure_yes
     result = CliRunner().invoke(app, ["rules", "check", str(path)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("tail", ["\\n", "\\r\\n", "\\t", "\\x1b[31m"])
+def test_an_id_with_a_control_character_is_refused_on_one_line(tmp_path: Path, tail: str) -> None:
+    """An id in quotes ending in a line break (which a regular expression's '$' lets through) or holding
+    another control character is not an id; the message quoting it stays on one line."""
+    first = re.search(r"\n  - id: (\w+)\n", MINIMAL)
+    assert first is not None
+    path = write(tmp_path, mutate(f"- id: {first.group(1)}\n", f'- id: "{first.group(1)}{tail}"\n'))
+    lines = problems(path)
+    # refused at the id (a line feed or tab: "must be an id"; CR and escapes: an invisible character)
+    assert any(x.startswith(f"{path}:10:") and ("must be an id" in x or "invisible character" in x) for x in lines)
+    assert all("\n" not in x and "\x1b" not in x and "\r" not in x for x in lines), lines

@@ -55,7 +55,9 @@ class Problem(NamedTuple):
     col: int = 0
 
     def __str__(self) -> str:
-        message = said(self.message)  # in the current language when it is a re-sayable message (i18n.Text)
+        # in the current language when it is a re-sayable message (i18n.Text); one line, whatever a file's
+        # id or text quoted in it holds (a line break inside a quoted id is shown as \n)
+        message = printable(said(self.message))
         if not self.file:
             return message
         if not self.line:

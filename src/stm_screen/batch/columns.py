@@ -166,7 +166,7 @@ def _match(
             choice = _option_match(q, option)
             if choice is not None:
                 return q, choice
-    m = _PANDAS_DUP.match(name)  # pandas' ".1" suffix on a duplicated header
+    m = _PANDAS_DUP.fullmatch(name)  # pandas' ".1" suffix on a duplicated header
     if m and by_id.get(norm(m.group(1))):
         return by_id[norm(m.group(1))], None
     if "___" in name:  # REDCap checkbox column
@@ -185,12 +185,12 @@ def _match(
         q = _text_match(text, texts)
         if q is not None:
             return q, None
-    m = _PANDAS_DUP.match(name)  # a duplicated question title, read and saved again by pandas
+    m = _PANDAS_DUP.fullmatch(name)  # a duplicated question title, read and saved again by pandas
     if m:
         q = _text_match(m.group(1), texts)
         if q is not None:
             return q, None
-    m = _REDCAP_CHOICE.match(name)
+    m = _REDCAP_CHOICE.fullmatch(name)
     if m:
         q = _text_match(m.group(1).strip(), texts) or by_id.get(norm(m.group(1)))
         if q is not None:

@@ -74,7 +74,7 @@ class Preset:
             for i, name in enumerate(first):
                 text = _clean(second[i]) if i < len(second) else ""
                 # the legacy layout heads its own columns V1..V10 with their names in row 2
-                if _LEGACY_V.match(name.strip()) and text:
+                if _LEGACY_V.fullmatch(name.strip()) and text:
                     out_q.append(Column(i, text))
                 else:
                     out_q.append(Column(i, _clean(name), text))
@@ -323,7 +323,7 @@ def detect_table(rows: Sequence[Sequence[str]]) -> str:
     if "responseid" in folded and ("responseset" in folded or "startdate" in folded):
         return "qualtrics"
     second = {norm(c) for c in rows[1]} if len(rows) > 1 else set()
-    if {"responseid", "responseset"} <= second and any(_LEGACY_V.match(c) for c in first):
+    if {"responseid", "responseset"} <= second and any(_LEGACY_V.fullmatch(c) for c in first):
         return "qualtrics"  # the legacy layout: V1..V10 over ResponseID, ResponseSet, ...
     if "respondentid" in folded and "collectorid" in folded:
         return "surveymonkey"
@@ -380,7 +380,7 @@ _QUALTRICS_ID = re.compile(r"^R_[0-9A-Za-z]{8,}$")
 def _response_id_cell(first: Sequence[str], second: Sequence[str]) -> bool:
     for i, name in enumerate(first):
         if norm(name) in ("responseid", "recordid") and i < len(second):
-            return bool(_QUALTRICS_ID.match(second[i].strip()))
+            return bool(_QUALTRICS_ID.fullmatch(second[i].strip()))
     return False
 
 

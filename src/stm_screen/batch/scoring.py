@@ -29,7 +29,7 @@ from stm_screen.core.engine import Scorer, known_answer
 from stm_screen.core.explain import URGENCY_ORDER
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
 from stm_screen.errors import printable
-from stm_screen.io.csvcells import Number
+from stm_screen.io.csvcells import Names, Number
 
 MAX_MEMO = 50_000  # distinct cell texts remembered per column
 MAX_TOKENS = 100_000  # distinct answers remembered per column (before everything is forgotten)
@@ -111,9 +111,9 @@ class Outcome:
             level,
             urgency,
             Number(score_text),
-            ";".join(red_flags),
-            ";".join(criteria_met),
-            ";".join(unanswered),
+            Names(";".join(red_flags)),
+            Names(";".join(criteria_met)),
+            Names(";".join(unanswered)),
             error,
             *(_csv_value(v) for _, v in extra),
         )

@@ -52,7 +52,7 @@ _WHOLE_FLOAT = re.compile(r"^([+-]?\d+)\.0+$")
 
 def whole(text: str) -> str:
     """'1.0' -> '1', '0.00' -> '0'; any other text as it is."""
-    m = _WHOLE_FLOAT.match(text)
+    m = _WHOLE_FLOAT.fullmatch(text)
     return m.group(1) if m else text
 
 

@@ -149,7 +149,7 @@ def parse_typed_number(
     text = raw.strip().replace("\u00a0", "").replace(" ", "")
     if comma:
         text = text.replace(".", "").replace(",", ".") if "," in text else text
-    if _NUMBER.match(text):  # the common case, fast
+    if _NUMBER.fullmatch(text):  # the common case, fast
         value = float(text)
         if not math.isfinite(value) or abs(value) > MAX_NUMBER:  # written out, but beyond any range
             raise _not_a(_("is too large"), raw, q)

@@ -88,7 +88,7 @@ class ContactTable(NamedTuple):
 def normalise_country(text: str) -> str | None:
     """'gb', 'GB', 'uk' -> 'GB'; None when it is not a two-letter code."""
     code = text.strip()
-    if not _COUNTRY.match(code):
+    if not _COUNTRY.fullmatch(code):
         return None
     code = code.upper()
     return _ALIASES.get(code, code)

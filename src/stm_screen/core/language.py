@@ -56,7 +56,7 @@ def normalise_lang(text: str) -> str | None:
         return None
     lang, _, region = base.partition("-")
     code = lang.lower() + (f"-{region.upper()}" if region else "")
-    return code if LANG_CODE.match(code) else None
+    return code if LANG_CODE.fullmatch(code) else None
 
 
 def candidates(code: str) -> list[str]:

@@ -469,7 +469,7 @@ class _Validator:
         kind = field.kind
         if kind in ("id", "ruleset_id"):
             pattern = _ID if kind == "id" else _RULESET_ID
-            if not isinstance(value, str) or not pattern.match(value) or len(value) > MAX_ID:
+            if not isinstance(value, str) or not pattern.fullmatch(value) or len(value) > MAX_ID:
                 if kind == "ruleset_id":
                     message = _(
                         "must be an id: lower-case letters, digits, _, . and -, starting with a letter, at most "

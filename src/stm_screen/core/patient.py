@@ -16,7 +16,7 @@ PATIENT_RULE = N_(
 
 def is_patient_ref(text: str) -> bool:
     text = text.strip()
-    return bool(_REF.match(text)) and any(ch.isdigit() for ch in text)
+    return bool(_REF.fullmatch(text)) and any(ch.isdigit() for ch in text)
 
 
 def check_patient_ref(ref: str) -> str:

@@ -760,7 +760,7 @@ class _Compiler:
 
     def check_licence(self, raw: m.Rec) -> None:
         """``license`` is an SPDX licence expression (MIT, CC-BY-4.0, LicenseRef-x, A OR B) or 'proprietary'."""
-        if raw.license is not None and not _SPDX.match(raw.license):
+        if raw.license is not None and not _SPDX.fullmatch(raw.license):
             self.problem(
                 ("license",),
                 _(
@@ -901,7 +901,7 @@ class _Compiler:
         other text should be (a warning, listing each)."""
         seen: set[str] = set()
         for i, code in enumerate(langs):
-            if not LANG_CODE.match(code):
+            if not LANG_CODE.fullmatch(code):
                 self.problem(
                     ("languages", i),
                     _("languages: '{code}' is not a language code such as en, es or pt-BR").format(code=code),

@@ -199,7 +199,7 @@ def _words(
         default = value
     elif isinstance(value, Mapping) and value and all(isinstance(v, str) for v in value.values()):
         by_lang = {str(k): v for k, v in value.items()}
-        odd = [k for k in by_lang if not LANG_CODE.match(k)]
+        odd = [k for k in by_lang if not LANG_CODE.fullmatch(k)]
         if odd:
             bad(path, _("{id}: '{code}' is not a language code (en, es, pt-BR, ...)").format(id=qid, code=odd[0]))
             return None

@@ -54,6 +54,14 @@ class Number(str):
     """A number stm-screen wrote itself (never text from a file): written as it is, sign and all."""
 
     __slots__ = ()
+class Names(str):
+    """Ids of the rules joined by ';' (a warning sign's, a criterion's), written by the tool itself: ids are
+    lower-case ASCII letters, digits and '_' (core.model's ID_PATTERN), so nothing in them is a formula and
+    they are not searched for one (the cell is still quoted for its ';')."""
+
+    __slots__ = ()
+
+
 _QUOTE = re.compile("[\"" + re.escape(SPLITS) + "]|^ | $")
 
 
@@ -95,6 +103,8 @@ def cell(value: Any) -> str:
 
         text = plain_number(value)
     elif isinstance(value, int | Number) and _NUMBER.fullmatch(str(value)):
+        text = str(value)
+    elif type(value) is Names:
         text = str(value)
     else:
         text = neutral(str(value))
