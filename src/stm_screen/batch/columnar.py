@@ -18,13 +18,24 @@ The first block that fails any check is handed, with everything after it, to the
 runner's own loop over :func:`stm_screen.batch.readers.csv_rows`), starting at that block's first line:
 the row numbers and line numbers it reports are those of a run that read the whole file exactly. Nothing
 of a block is written or counted before the block has passed. A file whose calibration sample is very
-varied (most records an outcome of their own: ``VARIED_SHARE``) is left to the exact reader from the start.
+varied (most records an outcome of their own: ``VARIED_SHARE``) is left to the exact reader from the start,
+unless the tails are made in columns (below: the bundled rules).
+
+A file large enough (batch.parallel.plan_split: two ranges of 8 MB or more, ``--jobs`` not 1) is read in
+parts: this process reads the first range in columns, a forked helper each other range into an unlinked
+temp file, numbering its records from the guess that every line before its cut is one record; a helper's
+part is used only if the range before it ended with exactly that many records, else this process reads on
+alone from that cut (``Columnar._in_parts``). A helper that meets a block for the exact reader fails, and
+its range is read here.
 
 Per block, each answer column is dictionary-encoded (Arrow), each distinct cell is turned into its token
 once by the record scorer (:class:`stm_screen.batch.scoring.RecordScorer`), the token columns are combined
 into one key per record, and the outcome of each distinct key is computed once by the same scorer, in the
-order in which the keys first occur (so the first bad records are the same ones). The output lines, row
-number, id and the outcome's rendered tail, are joined by Arrow and written as bytes.
+order in which the keys first occur (so the first bad records are the same ones). With many distinct keys,
+records are grouped by fingerprint (what each condition makes of their answers), and each group's tail is
+made in columns (``_Conclusion``: the lists of warning signs and criteria joined by Arrow, the other cells
+from the scorer's own outcome for one group per small key). The output lines, row number, id and the
+tail, are joined by Arrow and written as bytes.
 
 ``STM_SCREEN_FAST=0`` in the environment turns this off (the exact reader for every file).
 """
