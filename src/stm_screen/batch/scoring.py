@@ -925,8 +925,10 @@ class RecordScorer:
 
     def _outcome_for_key(self, key: tuple[int, ...]) -> Outcome:
         fast = self.fp_for_key
+        fp = None
         if fast is not None and not self._bad(key):
-            found = self._by_fp.get(fast(key))
+            fp = fast(key)
+            found = self._by_fp.get(fp)
             if found is not None:
                 if len(self.keyed) >= MAX_OUTCOMES:
                     self.keyed.clear()  # the outcomes themselves stay counted (self.seen)
@@ -945,6 +947,8 @@ class RecordScorer:
         got = tuple(toks)
         if len(self.joint) < len(self.comps) or min(got, default=0) < 0:
             out = self.outcome(got)  # tied columns read apart, or an error: the general way
+        elif fp is not None and self._derive:
+            out = self._keep(self._derived(fp), fp)  # the fingerprint of these tokens, made from the key
         else:
             out = self._outcome_of(got)  # the tokens of tied columns read together are representative
         if generation != self._generation:
