@@ -382,8 +382,9 @@ class Questionnaire:
         say = self.prompter.show
         for rf in fired:
             say("")
-            # 'read', not 'act on this': beside 'Thoughts of hurting yourself', 'act on' reads as acting on them
-            say(_("Please read this now: {sign}").format(sign=fill(str(rf.title), self.contacts)), "urgent")
+            # 'read', not 'act on this': beside 'Thoughts of hurting yourself', 'act on' reads as acting on them.
+            # The sign on a line of its own: "URGENT: Please read this now: <sign>" had two colons in a line.
+            say(_("Please read this now.") + "\n" + fill(str(rf.title), self.contacts), "urgent")
             say(fill(str(rf.message), self.contacts), "")
         say("")
         if self.flow.current is None:  # that was the last question: only the review is left
