@@ -358,7 +358,9 @@ def test_a_stray_enter_on_a_number_question_is_asked_about_not_taken_as_a_skip(
     report = tmp_path / "r.json"
     run = drive(before + ENTER + ENTER + "5" + ENTER + after, report=report)  # Enter, then 'No, answer it'
     assert run.code == 0, run.err
-    assert "Nothing was typed. Skip this question?" in run.out
+    # the question is named (its text without the scale in brackets)
+    said = " ".join(_lines(run.out).split())
+    assert 'Nothing was typed for "Over the past week, how bad has the pain been on average?". Skip this' in said
     assert json.loads(report.read_text())["answers"]["pain_intensity"] == 5
     report.unlink()
     run = drive(before + ENTER + DOWN + ENTER + after, report=report)  # Enter, then 'Yes, skip it'
@@ -368,6 +370,23 @@ def test_a_stray_enter_on_a_number_question_is_asked_about_not_taken_as_a_skip(
     run = drive(before + ENTER + "<" + "4" + ENTER + after, report=report)  # Enter, then '<': the question
     assert run.code == 0, run.err
     assert json.loads(report.read_text())["answers"]["pain_intensity"] == 4
+    report.unlink()
+    run = drive(before + ENTER + ENTER + "5" + ENTER + after, report=report, lang="es")
+    assert run.code == 0, run.err
+    said = " ".join(_lines(run.out).split())
+    assert 'No escribió nada para la pregunta "En la última semana, en general, ¿cuánto le ha dolido?".' in said
+
+
+def test_a_question_named_in_the_skip_question_is_cut_at_a_word() -> None:
+    from stm_screen.prompt.questionnaire import _skip_name
+
+    class Q:
+        text = "How much does the pain stop you from doing the things you would normally do at home or at work"
+
+    name = _skip_name(Q())  # type: ignore[arg-type]
+    assert name == "How much does the pain stop you from doing the things you would…"
+    Q.text = "Pain today? (0 = none, 10 = worst)"
+    assert _skip_name(Q()) == "Pain today?"  # type: ignore[arg-type]
 
 
 def test_a_dumb_terminal_is_not_sent_clear_codes_and_staff_are_told(

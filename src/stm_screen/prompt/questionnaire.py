@@ -116,6 +116,15 @@ def _short(text: str, width: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
+def _skip_name(q: Question) -> str:
+    """A question named in a sentence: its text without the scale in brackets at its end, cut at a word
+    when long ("Over the past week, how bad has the pain been on average?")."""
+    text = " ".join(str(q.text).split())
+    if text.endswith(")") and " (" in text:
+        text = text[: text.rfind(" (")].rstrip()
+    return _short(text, 70)
+
+
 def review_label(question: str, answer: str, width: int | None) -> str:
     """'Question - answer' in the review list: the answer always whole; the question whole when the
     labels wrap (plain mode), else as much of it as fits the terminal."""
@@ -309,7 +318,7 @@ class Questionnaire:
             # Enter with nothing typed: asked, never taken as a skip at once (a stray Enter would leave a
             # reason for physical therapy, or a level's guard, unanswered without a word)
             sure = p.select(
-                _("Nothing was typed. Skip this question?"),
+                _('Nothing was typed for "{question}". Skip this question?').format(question=_skip_name(q)),
                 [
                     Option("again", _("No, answer it")),
                     Option("skip", _("Yes, skip it (it counts as not answered)")),
