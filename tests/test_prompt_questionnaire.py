@@ -121,6 +121,27 @@ def test_emergency_shown_at_once_then_stop(drive: Any, ruleset: Any, tmp_path: P
     assert str(ruleset.level_by_id["emergency"].title) in run.out
 
 
+def test_an_emergency_from_the_question_asked_before_the_result_does_not_offer_to_stop_again(
+    drive: Any, ruleset: Any, tmp_path: Path
+) -> None:
+    """'Stop here' chosen after the self-harm advice: the acuity question comes first; answered yes, its own
+    emergency is said and then the result, without asking a second time whether to stop."""
+    answers = {**CALM, "self_harm_thoughts": True, "self_harm_danger": True}
+    keys = keys_for(ruleset, answers, until="self_harm_thoughts") + "1" + ENTER  # 1) stop here
+    keys += keys_for(ruleset, answers, after="self_harm_thoughts", until="self_harm_danger")  # yes
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report, country="US")
+    assert run.code == 0, run.err
+    assert run.out.count("Please read this now.") == 2
+    assert "You might act on thoughts of hurting yourself" in run.out
+    assert run.out.count("Stop here and show my result") == 1  # offered once, not again
+    assert "Finish the remaining questions" not in run.out.split("You might act on thoughts")[1]
+    data = json.loads(report.read_text())
+    assert data["level"] == "emergency" and data["urgency"] == "now"
+    assert [f["id"] for f in data["red_flags"]] == ["self_harm_danger_now"]
+    assert str(ruleset.level_by_id["emergency"].title) in run.out.split("You might act on thoughts")[1]
+
+
 def test_emergency_then_finish_the_questions(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     answers = {**CALM, "bladder_bowel_change": True}
     keys = keys_for(ruleset, answers, until="bladder_bowel_change") + "2" + ENTER  # 2) finish the questions

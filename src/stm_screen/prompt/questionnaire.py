@@ -387,7 +387,8 @@ class Questionnaire:
         return found
 
     def emergency(self, fired: list[RedFlag], asked: Question | None = None) -> None:
-        """Say at once what to do, then let the person stop, carry on, or take back a mistaken answer."""
+        """Say at once what to do, then let the person stop, carry on, or take back a mistaken answer (not
+        when the person has already chosen to stop: then the result follows)."""
         say = self.prompter.show
         for rf in fired:
             say("")
@@ -396,6 +397,10 @@ class Questionnaire:
             say(_("Please read this now.") + "\n" + fill(str(rf.title), self.contacts), "urgent")
             say(fill(str(rf.message), self.contacts), "")
         say("")
+        if self.flow.stopped_early:
+            # the person already chose to stop (this came from the question asked before the result): the
+            # result follows, with no second offer to stop
+            return
         if self.flow.current is None:  # that was the last question: only the review is left
             message = _("You can stop here and see your result, or check your answers first.")
             carry_on = _("Check my answers first")
