@@ -553,7 +553,7 @@ def test_questionnaire_acts_at_once_on_phq9_item_9() -> None:
     result = runner.invoke(app, ["screen", "--plain", "--with", "phq9"], input="\n".join(lines))
     out = result.stdout
     assert result.exit_code == 0, result.stderr
-    told = out.index("Please read this now: Thoughts of being better off dead")
+    told = out.index("URGENT: Please read this now.\nThoughts of being better off dead")
     assert told < out.index("Are you having these thoughts right now")  # told at once, then asked
     assert "PHQ-9: 2 of 27, none or minimal" in out
 

@@ -290,8 +290,9 @@ def test_the_question_count_never_grows(ruleset, picks: list[int]) -> None:  # t
 
 def test_stopping_after_the_self_harm_advice_asks_the_acuity_question_first(ruleset) -> None:  # type: ignore[no-untyped-def]
     """The follow-up that can make the emergency more urgent comes before the result; answered no, the flow
-    stops; answered yes, its own emergency is said (and the person chooses again)."""
-    for danger, stops in ((False, True), (True, False)):
+    stops; answered yes, it stops too: its own emergency is said, then the result (the person is not asked
+    again whether to stop)."""
+    for danger in (False, True):
         flow = Flow(ruleset)
         while flow.current is not None and flow.current.id != "self_harm_thoughts":
             flow.answer(CALM_FLOW[flow.current.id])
@@ -303,7 +304,7 @@ def test_stopping_after_the_self_harm_advice_asks_the_acuity_question_first(rule
         number, total = flow.position()
         assert number == total  # the last question before the result: the count says so
         again = flow.answer(danger)
-        assert flow.stopped_early == stops
-        assert [rf.id for rf in again] == ([] if stops else ["self_harm_danger_now"])
+        assert flow.stopped_early and flow.done
+        assert [rf.id for rf in again] == (["self_harm_danger_now"] if danger else [])
     other = Flow(ruleset)
     assert other.escalating_follow_up([rf for rf in ruleset.red_flags if rf.id == "cauda_equina_bladder"]) is None

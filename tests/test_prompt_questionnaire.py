@@ -31,6 +31,14 @@ def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm-256color")
 
 
+def _lines(out: str) -> str:
+    """The output as read: without colour codes, each line without the spaces around it (an urgent line's
+    band pads it)."""
+    import re
+
+    return "\n".join(line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", out).split("\n"))
+
+
 class Run:
     def __init__(self, code: int, out: str, err: str) -> None:
         self.code, self.out, self.err = code, out, err
@@ -100,7 +108,9 @@ def test_emergency_shown_at_once_then_stop(drive: Any, ruleset: Any, tmp_path: P
     run = drive(keys, report=report, country="US")
     assert run.code == 0, run.err
     assert "988" in run.out  # the crisis line, from the red flag's message
-    assert "URGENT: Please read this now: Thoughts of being better off dead" in run.out  # words, not colour alone
+    # words, not colour alone; the sign on a line of its own (not "URGENT: Please read this now: <sign>")
+    assert "URGENT: Please read this now.\nThoughts of being better off dead" in _lines(run.out)
+    assert "Please read this now:" not in run.out
     assert "act on this now" not in run.out  # beside thoughts of self-harm it would read as 'act on them'
     told = run.out.index("One more question before your result:")
     assert told < run.out.index("Are you having these thoughts right now")
@@ -111,6 +121,27 @@ def test_emergency_shown_at_once_then_stop(drive: Any, ruleset: Any, tmp_path: P
     assert str(ruleset.level_by_id["emergency"].title) in run.out
 
 
+def test_an_emergency_from_the_question_asked_before_the_result_does_not_offer_to_stop_again(
+    drive: Any, ruleset: Any, tmp_path: Path
+) -> None:
+    """'Stop here' chosen after the self-harm advice: the acuity question comes first; answered yes, its own
+    emergency is said and then the result, without asking a second time whether to stop."""
+    answers = {**CALM, "self_harm_thoughts": True, "self_harm_danger": True}
+    keys = keys_for(ruleset, answers, until="self_harm_thoughts") + "1" + ENTER  # 1) stop here
+    keys += keys_for(ruleset, answers, after="self_harm_thoughts", until="self_harm_danger")  # yes
+    report = tmp_path / "r.json"
+    run = drive(keys, report=report, country="US")
+    assert run.code == 0, run.err
+    assert run.out.count("Please read this now.") == 2
+    assert "You might act on thoughts of hurting yourself" in run.out
+    assert run.out.count("Stop here and show my result") == 1  # offered once, not again
+    assert "Finish the remaining questions" not in run.out.split("You might act on thoughts")[1]
+    data = json.loads(report.read_text())
+    assert data["level"] == "emergency" and data["urgency"] == "now"
+    assert [f["id"] for f in data["red_flags"]] == ["self_harm_danger_now"]
+    assert str(ruleset.level_by_id["emergency"].title) in run.out.split("You might act on thoughts")[1]
+
+
 def test_emergency_then_finish_the_questions(drive: Any, ruleset: Any, tmp_path: Path) -> None:
     answers = {**CALM, "bladder_bowel_change": True}
     keys = keys_for(ruleset, answers, until="bladder_bowel_change") + "2" + ENTER  # 2) finish the questions
@@ -118,9 +149,10 @@ def test_emergency_then_finish_the_questions(drive: Any, ruleset: Any, tmp_path:
     report = tmp_path / "r.json"
     run = drive(keys, report=report)
     assert run.code == 0, run.err
-    urgent = run.out.index("Please read this now: New bladder or bowel problems")
-    assert "Go to an emergency department now" in run.out[urgent:]
-    assert urgent < run.out.index("Pain in daily life")  # said before any later question
+    out = _lines(run.out)
+    urgent = out.index("Please read this now.\nNew bladder or bowel problems")
+    assert "Go to an emergency department now" in out[urgent:]
+    assert urgent < out.index("Pain in daily life")  # said before any later question
     assert json.loads(report.read_text()) == expected_json(ruleset, answers)
 
 
@@ -347,7 +379,9 @@ def test_a_stray_enter_on_a_number_question_is_asked_about_not_taken_as_a_skip(
     report = tmp_path / "r.json"
     run = drive(before + ENTER + ENTER + "5" + ENTER + after, report=report)  # Enter, then 'No, answer it'
     assert run.code == 0, run.err
-    assert "Nothing was typed. Skip this question?" in run.out
+    # the question is named (its text without the scale in brackets)
+    said = " ".join(_lines(run.out).split())
+    assert 'Nothing was typed for "Over the past week, how bad has the pain been on average?". Skip this' in said
     assert json.loads(report.read_text())["answers"]["pain_intensity"] == 5
     report.unlink()
     run = drive(before + ENTER + DOWN + ENTER + after, report=report)  # Enter, then 'Yes, skip it'
@@ -357,6 +391,23 @@ def test_a_stray_enter_on_a_number_question_is_asked_about_not_taken_as_a_skip(
     run = drive(before + ENTER + "<" + "4" + ENTER + after, report=report)  # Enter, then '<': the question
     assert run.code == 0, run.err
     assert json.loads(report.read_text())["answers"]["pain_intensity"] == 4
+    report.unlink()
+    run = drive(before + ENTER + ENTER + "5" + ENTER + after, report=report, lang="es")
+    assert run.code == 0, run.err
+    said = " ".join(_lines(run.out).split())
+    assert 'No escribió nada para la pregunta "En la última semana, en general, ¿cuánto le ha dolido?".' in said
+
+
+def test_a_question_named_in_the_skip_question_is_cut_at_a_word() -> None:
+    from stm_screen.prompt.questionnaire import _skip_name
+
+    class Q:
+        text = "How much does the pain stop you from doing the things you would normally do at home or at work"
+
+    name = _skip_name(Q())  # type: ignore[arg-type]
+    assert name == "How much does the pain stop you from doing the things you would…"
+    Q.text = "Pain today? (0 = none, 10 = worst)"
+    assert _skip_name(Q()) == "Pain today?"  # type: ignore[arg-type]
 
 
 def test_a_dumb_terminal_is_not_sent_clear_codes_and_staff_are_told(
@@ -457,7 +508,7 @@ def test_an_emergency_answer_given_by_mistake_goes_back_to_the_question(
     report = tmp_path / "r.json"
     run = drive(keys, report=report)
     assert run.code == 0, run.err
-    assert run.out.count("Please read this now: New bladder or bowel problems") == 2
+    assert _lines(run.out).count("Please read this now.\nNew bladder or bowel problems") == 2
     assert json.loads(report.read_text())["level"] == "emergency"
 
     keys = keys_for(ruleset, CALM, until="bladder_bowel_change").removesuffix("2" + ENTER) + "1" + ENTER
@@ -502,9 +553,10 @@ def test_not_sure_about_self_harm_is_acted_on_at_once_and_asks_about_danger(
     report = tmp_path / "r.json"
     run = drive(keys, report=report, country="US")
     assert run.code == 0, run.err
-    urgent = run.out.index("Please read this now: Thoughts of being better off dead")
-    assert "988" in run.out[urgent:] and "even if you are not sure" in run.out[urgent:]
-    assert urgent < run.out.index("Are you having these thoughts right now")
+    out = _lines(run.out)
+    urgent = out.index("Please read this now.\nThoughts of being better off dead")
+    assert "988" in out[urgent:] and "even if you are not sure" in out[urgent:]
+    assert urgent < out.index("Are you having these thoughts right now")
     data = json.loads(report.read_text())
     assert data["answers"]["self_harm_thoughts"] == "unsure" and data["answers"]["self_harm_danger"] is False
     assert data["unsure"] == ["self_harm_thoughts"] and "self_harm_danger" not in data["skipped"]
@@ -522,7 +574,7 @@ def test_not_sure_about_self_harm_then_danger_is_an_emergency_now(drive: Any, ru
     run = drive(keys, report=report, country="US")
     assert run.code == 0, run.err
     assert run.out.count("Please read this now") == 2
-    assert "Please read this now: You might act on thoughts of hurting yourself" in run.out
+    assert "Please read this now.\nYou might act on thoughts of hurting yourself" in _lines(run.out)
     data = json.loads(report.read_text())
     assert data["level"] == "emergency" and data["urgency"] == "now"
     assert [f["id"] for f in data["red_flags"]] == ["self_harm_danger_now"]

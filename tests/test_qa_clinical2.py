@@ -448,3 +448,27 @@ def test_unanswered_pain_questions_are_not_passed_off_as_no(ruleset: Any, fmt: s
     top.pop("fear_of_movement", None)
     assert score_data(ruleset, top).level == score_data(ruleset, STRONG_PT).level
     assert not shown(top)
+
+
+def test_stop_then_yes_to_the_acuity_question_says_it_and_shows_the_result_without_asking_again(
+    tty_stdin: None, ruleset: Any, tmp_path: Path
+) -> None:
+    """'Stop here' chosen, then yes to the acuity question: its own emergency is said and the result follows;
+    the person is not offered to stop a second time (plain mode)."""
+    answers = complete({**CALM, **EMERGENCY_FLAGS["self_harm_thoughts"][0]})
+    lines = plain_lines(ruleset, answers, upto="self_harm_thoughts")
+    report = tmp_path / "r.json"
+    result = runner.invoke(
+        app,
+        ["screen", "--plain", "--country", "US", "--report", str(report)],
+        input="\n".join([*lines, "1", "1"]) + "\n",
+    )  # stop here; the acuity question: yes; nothing more is typed
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.count("Stop here and show my result") == 1
+    danger = out.index("URGENT: Please read this now.\nYou might act on thoughts of hurting yourself")
+    assert out.index("Are you having these thoughts right now") < danger
+    assert "Finish the remaining questions" not in out[danger:]
+    assert str(ruleset.level_by_id["emergency"].title) in out[danger:]
+    data = json.loads(report.read_text())
+    assert data["level"] == "emergency" and [f["id"] for f in data["red_flags"]] == ["self_harm_danger_now"]

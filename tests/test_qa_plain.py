@@ -252,7 +252,7 @@ def test_an_answer_given_by_mistake_goes_back_and_a_yes_again_is_announced_again
     lines = [*before, "yes", "", "3", "yes", "1"]  # yes; Enter alone; by mistake; yes again; stop here
     code, out, err = _plain(lines, "--report", str(report))
     assert code == 0, err
-    assert out.count("URGENT: Please read this now: New bladder or bowel problems") == 2
+    assert out.count("URGENT: Please read this now.\nNew bladder or bowel problems\n") == 2  # a line each
     menu = out.index("  3) I gave that answer by mistake: go back to the question")
     assert "  1) Stop here and show my result\n  2) Finish the remaining questions\n" in out[:menu]
     assert "Enter keeps" not in out[out.index("Stop here and show my result") : menu + 200]  # no default

@@ -561,3 +561,30 @@ def test_a_word_typed_at_an_arrow_key_list_chooses_it(tmp_path: Path) -> None:
     assert "Help:" not in flat
     term.send(CTRL_C)
     assert term.finish() == 130
+
+
+@pytest.mark.parametrize(
+    ("lang", "where", "hint", "keys"),
+    [
+        ("en", "Where is the pain", ["(Space to tick, Enter when done;", "? help < back)"], "6"),
+        ("es", "Dónde tiene el dolor", ["(Espacio para marcar, Enter al", "terminar; ? ayuda < volver)"], "6 meses"),
+    ],
+)
+def test_the_key_hint_of_a_tick_list_wraps_between_words_at_40_columns(
+    tmp_path: Path, lang: str, where: str, hint: list[str], keys: str
+) -> None:
+    """At 40 columns the hint under a tick list is too long for a line: it wraps between words (before, the
+    terminal cut it at its edge: '? hel' / 'p < back'), and a key stays beside its word ('? help')."""
+    term = Term(["--lang", lang], tmp_path / "home", 40, 24)
+    term.expect("How old are you" if lang == "en" else "Qué edad tiene")
+    for typed in ("40", "2", keys):
+        term.send(typed + ENTER)
+    term.expect(where)
+    term.expect("<")
+    term.settle()
+    screen = [row.strip() for row in rows(term)]
+    for part in hint:
+        assert part in screen, (part, screen)
+    assert all(len(row) < 40 for row in rows(term))  # wrapped before the edge, not by the terminal
+    term.send(CTRL_C)
+    assert term.finish() == 130

@@ -545,11 +545,17 @@ class RichPrompter:
         return fit(clean("\n".join(lines)), self.encoding)
 
     def _instruction(self, message: str, instruction: str) -> str:
-        """The key hint after the message, on a line of its own when it would not fit after it."""
+        """The key hint after the message, on lines of its own when it would not fit after it, wrapped between
+        words (prompt_toolkit would cut a word in two at the terminal's edge: "? hel" / "p < back"). A key and
+        its word joined by a no-break space ("?\xa0help") stay on one line; a plain space is printed."""
         last = message.split("\n")[-1]
-        if len(last) + 3 + len(instruction) > _width(self.out):
-            return "\n  " + instruction
-        return instruction
+        width = _width(self.out)
+        if len(last) + 3 + len(instruction) <= width:
+            return instruction.replace("\xa0", " ")
+        lines = textwrap.wrap(
+            instruction, width - 2, break_on_hyphens=False, break_long_words=False
+        ) or [instruction]
+        return "".join("\n  " + line for line in lines).replace("\xa0", " ")
 
     @staticmethod
     def _command_keys(question: Any, options: Sequence[Option], result: Callable[[str], Any]) -> Any:
@@ -674,7 +680,7 @@ class RichPrompter:
 
         message = self._message(message)
         boxes = [o for o in options if not o.command]  # help and back are keys, never boxes to tick
-        keys = " ".join(f"{o.shortcut} {o.label.split(' ')[0].lower()}" for o in options if o.command)
+        keys = " ".join(f"{o.shortcut}\xa0{o.label.split(' ')[0].lower()}" for o in options if o.command)
         hint = (
             _("(Space to tick, Enter when done; {keys})").format(keys=keys)
             if keys

@@ -171,10 +171,9 @@ class Flow:
             self.reviewing = True
         fired = self._new_emergencies()
         if self.stop_after is not None and self.stop_after == self.questions[index].id:
-            self.stop_after = None
-            if not fired:  # the follow-up asked before stopping is answered: stop, as chosen
-                self.stop()
-            # else: its own emergency is said, with the choice to stop again
+            # the follow-up asked before stopping is answered: stop, as chosen (an emergency it fired is said
+            # and then the result; the person is not asked again whether to stop)
+            self.stop()
         return fired
 
     def back(self) -> bool:

@@ -116,6 +116,15 @@ def _short(text: str, width: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
+def _skip_name(q: Question) -> str:
+    """A question named in a sentence: its text without the scale in brackets at its end, cut at a word
+    when long ("Over the past week, how bad has the pain been on average?")."""
+    text = " ".join(str(q.text).split())
+    if text.endswith(")") and " (" in text:
+        text = text[: text.rfind(" (")].rstrip()
+    return _short(text, 70)
+
+
 def review_label(question: str, answer: str, width: int | None) -> str:
     """'Question - answer' in the review list: the answer always whole; the question whole when the
     labels wrap (plain mode), else as much of it as fits the terminal."""
@@ -309,7 +318,7 @@ class Questionnaire:
             # Enter with nothing typed: asked, never taken as a skip at once (a stray Enter would leave a
             # reason for physical therapy, or a level's guard, unanswered without a word)
             sure = p.select(
-                _("Nothing was typed. Skip this question?"),
+                _('Nothing was typed for "{question}". Skip this question?').format(question=_skip_name(q)),
                 [
                     Option("again", _("No, answer it")),
                     Option("skip", _("Yes, skip it (it counts as not answered)")),
@@ -378,14 +387,20 @@ class Questionnaire:
         return found
 
     def emergency(self, fired: list[RedFlag], asked: Question | None = None) -> None:
-        """Say at once what to do, then let the person stop, carry on, or take back a mistaken answer."""
+        """Say at once what to do, then let the person stop, carry on, or take back a mistaken answer (not
+        when the person has already chosen to stop: then the result follows)."""
         say = self.prompter.show
         for rf in fired:
             say("")
-            # 'read', not 'act on this': beside 'Thoughts of hurting yourself', 'act on' reads as acting on them
-            say(_("Please read this now: {sign}").format(sign=fill(str(rf.title), self.contacts)), "urgent")
+            # 'read', not 'act on this': beside 'Thoughts of hurting yourself', 'act on' reads as acting on them.
+            # The sign on a line of its own: "URGENT: Please read this now: <sign>" had two colons in a line.
+            say(_("Please read this now.") + "\n" + fill(str(rf.title), self.contacts), "urgent")
             say(fill(str(rf.message), self.contacts), "")
         say("")
+        if self.flow.stopped_early:
+            # the person already chose to stop (this came from the question asked before the result): the
+            # result follows, with no second offer to stop
+            return
         if self.flow.current is None:  # that was the last question: only the review is left
             message = _("You can stop here and see your result, or check your answers first.")
             carry_on = _("Check my answers first")
