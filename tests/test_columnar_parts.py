@@ -75,7 +75,7 @@ def test_each_range_read_by_its_own_process(tmp_path: Path, monkeypatch: pytest.
 
 
 @pytest.mark.parametrize("where", [0.2, 0.5, 0.9])
-@pytest.mark.parametrize("kind", ["blank", "linebreak", "stray", "ragged", "latin1", "cr", "nul"])
+@pytest.mark.parametrize("kind", ["blank", "linebreak", "stray", "ragged", "latin1", "cr", "nul", "bom"])
 def test_a_line_for_the_exact_reader_in_any_range(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, where: float
 ) -> None:
@@ -96,6 +96,8 @@ def test_a_line_for_the_exact_reader_in_any_range(
         data[at] = line.replace(b"r", b"\xe9", 1)
     elif kind == "cr":
         data[at] = line.replace(b",", b"\r,", 1)
+    elif kind == "bom":  # right after a cut, where a helper's first block starts
+        data[at] = b"\xef\xbb\xbf" + line
     else:
         data[at] = line + b"\x00"
     path = tmp_path / "in.csv"

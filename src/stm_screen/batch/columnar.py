@@ -548,18 +548,21 @@ class Columnar:
         """Blocks from byte ``start`` (line ``lines`` + 1) to ``end`` (or the end of the file). A block
         for the exact reader: in a helper (``strict``) raises _Exact; else ``going_alone`` is called and
         the exact reader reads from there to the end of the file (``alone`` is then True)."""
-        chunks = self._chunks(fd, start, end)
-        pool = None
-        if self.threads:
-            from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor
 
-            pool = ThreadPoolExecutor(1)
+        chunks = self._chunks(fd, start, end)
+        # Blocks are parsed in a thread of their own, never in the main one: there pyarrow's CSV reader
+        # takes SIGINT for itself while it reads, and a Ctrl-C that came as a read finished was lost (the
+        # run went on to exit 0). Here the main thread gets it, at once.
+        pool = ThreadPoolExecutor(1)
+        if self.threads:
             self.out_pool = ThreadPoolExecutor(1)  # writes block k while block k + 1 is scored
 
         def prepare(item: tuple[int, bytes | None] | None) -> Any:
             if item is None or item[1] is None:
                 return None
-            return pool.submit(self._prepare, item[1]) if pool is not None else None
+            # read ahead (the next block parsed while this one is scored) unless --jobs 1 or in parts
+            return pool.submit(self._prepare, item[1]) if self.threads else None
 
         def exact(pos: int) -> int:
             self._drain()
@@ -580,7 +583,7 @@ class Columnar:
                 nxt = next(chunks, None)
                 now, ahead = ahead, prepare(nxt)
                 try:
-                    table = now.result() if now is not None else self._prepare(chunk)
+                    table = (now if now is not None else pool.submit(self._prepare, chunk)).result()
                     n = self._block(table, n)
                 except _Exact:
                     if ahead is not None:
@@ -596,8 +599,7 @@ class Columnar:
             self._drain()
             return n
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
             if self.out_pool is not None:
                 self.out_pool.shutdown(wait=True)
                 self.out_pool = None
@@ -648,8 +650,11 @@ class Columnar:
         return lines
 
     def _prepare(self, chunk: bytes) -> Any:
-        """A block checked and parsed (see the module doc); raises _Exact."""
-        if not _simple(chunk, ord(self.src.delimiter)):
+        """A block checked and parsed (see the module doc); raises _Exact. A block that starts with a
+        byte-order mark (U+FEFF typed or pasted at the start of a line) is the exact reader's: Arrow takes
+        one at the start of what it reads for the file's own and drops it, where the exact reader keeps it
+        in the cell (an id, or an answer it then cannot read)."""
+        if chunk.startswith(codecs.BOM_UTF8) or not _simple(chunk, ord(self.src.delimiter)):
             raise _Exact
         return self._table(chunk)
 
