@@ -170,3 +170,38 @@ def test_generated_same_bytes_in_parts(
     exact, fast = both(path, tmp_path, monkeypatch, jobs=jobs, block=block)
     fast.pop("parts", None)
     assert fast == exact
+
+
+@pytest.mark.parametrize("jobs", ["0", "1"])
+def test_ctrl_c_while_reading_in_columns(tmp_path: Path, jobs: str) -> None:
+    """A Ctrl-C while blocks are read in columns (in parts or not) stops the run: exit 130, no output file,
+    no helper left. (Blocks are parsed outside the main thread, where pyarrow would take SIGINT itself.)"""
+    import subprocess
+    import sys
+
+    path = tmp_path / "in.csv"
+    path.write_bytes(clean(6, 3000))
+    out = tmp_path / "out.csv"
+    code = f"""
+import os, signal
+from stm_screen.batch import columnar, parallel, runner
+runner.CALIBRATION_ROWS = 5
+parallel.MIN_PART_BYTES = 20000
+columnar.BLOCK_BYTES = 4000
+seen = [0]
+real = columnar.Columnar._block
+def block(self, table, n):
+    seen[0] += 1
+    if seen[0] == 5:
+        os.kill(os.getpid(), signal.SIGINT)
+    return real(self, table, n)
+columnar.Columnar._block = block
+from stm_screen.cli.main import main
+main(["batch", {str(path)!r}, "-o", {str(out)!r}, "--jobs", {jobs!r}])
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, columnar.SWITCH: "1"}, timeout=120
+    )
+    assert done.returncode == 130, done.stderr
+    assert "interrupted" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -854,8 +854,11 @@ class Columnar:
                 note_bad(n + r + 1, out)
             out.n += counts[j]
             tails[j] = out.tail
-            rs.forget_if_full(MEMO_SCALE)  # memory flat at any variety (scoring.MAX_MEMO_BYTES): the rows
-            # after it take the generation check above
+        # Memory flat at any variety (scoring.MAX_MEMO_BYTES): past the budget everything is forgotten, once
+        # per block (the block's outcomes are counted and their tails made), never within one: a block
+        # whose groups alone overrun a small budget (STM_SCREEN_MEMO_MB=1) would take its tokens anew
+        # after each group.
+        rs.forget_if_full(MEMO_SCALE)
         block_tails: Any = tails
         if in_columns is not None:
             import pyarrow as pa

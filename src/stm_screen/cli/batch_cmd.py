@@ -284,7 +284,7 @@ def _memo_mb() -> int:
     """``STM_SCREEN_MEMO_MB``: what remembering distinct answers may take, roughly (0 or unset: the default,
     64). A value that is not a whole number of at least 1 is a usage error."""
     raw = os.environ.get("STM_SCREEN_MEMO_MB", "").strip()
-    if not raw or raw == "0":
+    if raw.isascii() and raw.isdigit() and int(raw) == 0 or not raw:
         return 0
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 1 << 20:
         from stm_screen.errors import printable
