@@ -89,3 +89,29 @@ def test_an_error_inside_the_block_leaves_nothing(tmp_path: Path) -> None:
         raise RuntimeError("stop")
     assert os.listdir(tmp_path) == ["result.csv"]
     assert (tmp_path / "result.csv").read_text(encoding="utf-8") == "old\n"
+
+
+def test_the_unnamed_temp_file_is_linked_into_place_not_copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the system makes unnamed temp files (O_TMPFILE, /proc), the finished output is given its name
+    by a link, not written a second time: os.link without a folder descriptor called link(), which does not
+    follow /proc's link (EXDEV), so every output was copied whole and synced twice."""
+    import os
+
+    from stm_screen.io import atomic
+
+    if not getattr(os, "O_TMPFILE", 0) or not os.path.isdir("/proc/self/fd"):
+        pytest.skip("no unnamed temp files here: outputs are named temp files renamed into place")
+    copied: list[int] = []
+    real = atomic._copy_to_named
+
+    def spied(fd: int, folder: Path, name: str) -> str:
+        copied.append(fd)
+        return real(fd, folder, name)
+
+    monkeypatch.setattr(atomic, "_copy_to_named", spied)
+    target = tmp_path / "out.txt"
+    with atomic.atomic_writer(target, force=True) as handle:
+        handle.write("every byte\n")
+    assert target.read_text() == "every byte\n" and copied == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+    assert oct(target.stat().st_mode & 0o777) == oct(0o600)

@@ -204,16 +204,27 @@ def _temp_file(folder: Path, name: str) -> tuple[int, str | None]:
 
 
 def _link(fd: int, folder: Path, name: str) -> str:
-    """Give the unnamed temp file a (locked) name beside the target, to rename it over the target."""
-    for _attempt in range(100):
-        path = _partial_name(folder, name)
-        try:
-            os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
-        except FileExistsError:
-            continue
-        except OSError:  # no /proc: copy the data into a named file instead
-            return _copy_to_named(fd, folder, name)
-        return path
+    """Give the unnamed temp file a (locked) name beside the target, to rename it over the target.
+
+    The link is made relative to a descriptor of the folder: only then does Python call linkat() with
+    AT_SYMLINK_FOLLOW; without one (CPython before 3.13 on Linux) it calls link(), which links /proc's
+    link itself and fails (EXDEV), and every output was copied whole a second time (and synced again)."""
+    try:
+        where = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return _copy_to_named(fd, folder, name)
+    try:
+        for _attempt in range(100):
+            path = _partial_name(folder, name)
+            try:
+                os.link(f"/proc/self/fd/{fd}", os.path.basename(path), dst_dir_fd=where, follow_symlinks=True)
+            except FileExistsError:
+                continue
+            except (OSError, NotImplementedError):  # no /proc: copy the data into a named file instead
+                return _copy_to_named(fd, folder, name)
+            return path
+    finally:
+        os.close(where)
     raise FileExistsError(errno.EEXIST, "no free temp file name")
 
 
