@@ -423,6 +423,7 @@ class Columnar:
         self.ids = {self.names[i] for i in plan.id_indices}  # read as text; the answers as dictionaries
         self.strict = False  # a block for the exact reader raises _Exact (in a helper: see _part)
         self.alone = False  # the exact reader read on to the end of the file
+        self.line_after = 0  # the lines before the end of the range last read in columns
         self.report: list[str] = []  # what happened to each range, when read in parts (for tests)
         self.conclusion = _Conclusion.of(rs)  # outcomes concluded in columns, when the rules allow
         self.conclusion_groups = 0  # distinct outcomes but for their lists of names, in the last block
@@ -494,37 +495,49 @@ class Columnar:
                 self.progress = scaled
             n = self._run(fd, start, lines, n, end=first, going_alone=lambda: drop(0))
             self.progress = progress
-            if self.alone or n != split.records_before[0]:
+            if self.alone:  # read to the end by the exact reader already
                 drop(0)
                 self.report.append("first:alone")
-                # read to the end by the exact reader already, or on from the cut here
-                return n if self.alone else self._run(fd, first, split.lines[0], n)
-            self.report.append("first:handed")
+                return n
+            # Each helper counted the lines before its cut itself (while this process read its range) and
+            # numbered its records from them: its part follows on only if it started at the count of records
+            # the range before it ended with.
+            at_lines = self.line_after  # lines before the next cut, as read here
+            if n != split.first_n + (at_lines - split.base):  # not one record per line: the helpers' guess
+                drop(0)  # is wrong (no need to wait for them to say so)
+                self.report.append("first:alone")
+                return self._run(fd, first, at_lines, n)
+            label = "first"
             for j, helper in enumerate(helpers):
                 result = helper.collect()
                 if result is None:  # it failed, or met a block for the exact reader: its range and the rest here
                     drop(j)
-                    self.report.append(f"part{j + 1}:redone")
-                    return self._run(fd, split.cuts[j], split.lines[j], n)
+                    self.report += [f"{label}:handed", f"part{j + 1}:redone"]
+                    return self._run(fd, split.cuts[j], at_lines, n)
+                if int(result["start"]) != n:  # a quoted line break or a blank line before the cut
+                    drop(j)
+                    self.report.append(f"{label}:alone")
+                    return self._run(fd, split.cuts[j], at_lines, n)
+                self.report.append(f"{label}:handed")
                 parallel._use(self.writer, helper, result)
-                n = int(result["n"])
-                last = j + 1 == len(split.cuts)
-                if not last and n != split.records_before[j + 1]:
-                    drop(j + 1)
-                    self.report.append(f"part{j + 1}:alone")
-                    return self._run(fd, split.cuts[j + 1], split.lines[j + 1], n)
-                self.report.append(f"part{j + 1}:" + ("alone" if last else "handed"))
+                n, at_lines, label = int(result["n"]), int(result["lines"]), f"part{j + 1}"
+            self.report.append(f"{label}:alone")
             return n
         finally:
             drop(0)
 
     def _part(self, fd: int, split: Split, j: int) -> dict[str, Any]:  # pragma: no cover - in a helper
         """A helper's range, read in columns to the next cut (a block for the exact reader: the helper
-        fails, and its range is read by the main process)."""
+        fails, and its range is read by the main process). Its first record number is the guess that every
+        line before its cut is one record: the lines are counted here, by the helper."""
+        from stm_screen.batch.segments import count_lines
+
         end = split.cuts[j + 1] if j + 1 < len(split.cuts) else None
         self.strict = True
-        n = self._run(fd, split.cuts[j], split.lines[j], split.records_before[j], end=end)
-        return {"n": n, "handed": True}
+        lines = count_lines(fd, [split.cuts[j]])[0]
+        first = split.first_n + (lines - split.base)
+        n = self._run(fd, split.cuts[j], lines, first, end=end)
+        return {"n": n, "start": first, "lines": self.line_after}
 
     def to_helper(self, put: Callable[[str], Any]) -> None:
         """In a helper (batch.parallel._helper_main): no progress is reported; the output goes to the
@@ -571,8 +584,9 @@ class Columnar:
             if going_alone is not None:
                 going_alone()
             self.alone = True
-            return self._exact(pos, self._lines_at(fd, start, lines, pos), n)
+            return self._exact(pos, done, n)  # the lines before ``pos``: those of the blocks read
 
+        done = lines  # lines before the block being read
         try:
             item = next(chunks, None)
             ahead = prepare(item)
@@ -585,6 +599,7 @@ class Columnar:
                 try:
                     table = (now if now is not None else pool.submit(self._prepare, chunk)).result()
                     n = self._block(table, n)
+                    done += chunk.count(b"\n")  # a block that passed holds no bare CR
                 except _Exact:
                     if ahead is not None:
                         ahead.cancel()
@@ -597,6 +612,7 @@ class Columnar:
                     self.progress(pos + len(chunk))
                 item = nxt
             self._drain()
+            self.line_after = done
             return n
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -635,19 +651,6 @@ class Columnar:
             pos += len(chunk)
             if not block:
                 return
-
-    @staticmethod
-    def _lines_at(fd: int, start: int, lines: int, pos: int) -> int:
-        """The physical lines before byte ``pos``: ``lines`` before ``start``, and the line feeds between
-        (blocks taken are made of whole lines ending in LF or CRLF)."""
-        at = start
-        while at < pos:
-            piece = os.pread(fd, min(1 << 20, pos - at), at)
-            if not piece:
-                break
-            lines += piece.count(b"\n")
-            at += len(piece)
-        return lines
 
     def _prepare(self, chunk: bytes) -> Any:
         """A block checked and parsed (see the module doc); raises _Exact. A block that starts with a

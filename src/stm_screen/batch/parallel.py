@@ -85,6 +85,8 @@ class Split:
     read_so_far: int  # bytes already read by this process when the file was cut
     size: int
     temp_dir: str | None  # where helpers write their output (the output file's folder, if any)
+    base: int = 0  # lines read so far when the file was cut (counted from the file's start)
+    first_n: int = 0  # records so far: ``records_before[j]`` is ``first_n + lines[j] - base``
 
 
 @dataclass
@@ -147,9 +149,11 @@ def _can_fork() -> bool:
 
 
 def plan_split(
-    src: TableSource, writer: Writer, settings_jobs: int, n: int, temp_dir: str | None
+    src: TableSource, writer: Writer, settings_jobs: int, n: int, temp_dir: str | None, count: bool = True
 ) -> Split | None:
-    """The cuts for the rest of this file, or None when it is scored in this process alone."""
+    """The cuts for the rest of this file, or None when it is scored in this process alone. Without
+    ``count``, the lines before each cut are not counted (``lines`` and ``records_before`` are empty:
+    batch.columnar's helpers count their own, from ``base`` and ``first_n``)."""
     if settings_jobs == 1 or src.kind != "csv" or src.window is None or src.tail is None:
         return None
     if src.delimiter in (MARK, '"', "\r", "\n"):  # the edge line must read the same way in every file
@@ -163,12 +167,14 @@ def plan_split(
     if where is None:
         return None
     size, start, cuts = where
+    base = src.lines_before + src.line()  # lines read so far, counted as the CSV reader counts them
+    if not count:
+        return Split(cuts, [], [], start, size, temp_dir, base, n)
     try:
         lines = count_lines(window.fd, cuts)
     except OSError:
         return None
-    base = src.lines_before + src.line()  # lines read so far, counted as the CSV reader counts them
-    return Split(cuts, [n + (count - base) for count in lines], lines, start, size, temp_dir)
+    return Split(cuts, [n + (c - base) for c in lines], lines, start, size, temp_dir, base, n)
 
 
 def run(ctx: Scoring, split: Split, n: int) -> int:

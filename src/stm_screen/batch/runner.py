@@ -482,16 +482,18 @@ class Batch:
             # very varied answers (most records of the sample an outcome of their own) gain nothing from
             # columns: the exact reader, in parts, is faster there
             varied = len(sample) >= columnar.VARIED_SAMPLE and rs.distinct_outcomes() > columnar.VARIED_SHARE * len(sample)
-            split = parallel.plan_split(src, writer, self.settings.jobs, n, self.settings.temp_dir)
             # (unless the columnar reader makes the tails of such records in columns: columnar.concludes)
             if (not varied or columnar.concludes(rs)) and columnar.suits(src, writer, plan, sample, env["skip"]):
                 watch = None if self.progress is _no_progress else self.progress
                 ctx_c = columnar.Columnar(src, plan, rs, writer, loop, env, self.settings.jobs, watch)
-                done = ctx_c.run(n, split)
+                # its helpers count the lines before their cuts themselves (see Columnar._part)
+                lazy = parallel.plan_split(src, writer, self.settings.jobs, n, self.settings.temp_dir, count=False)
+                done = ctx_c.run(n, lazy)
                 if done is not None:
                     writer.merge(rs.tally())
                     self.parts = ctx_c.report
                     return done
+            split = parallel.plan_split(src, writer, self.settings.jobs, n, self.settings.temp_dir)
             if split is not None:
                 ctx = parallel.Scoring(loop, env, rs, writer, edge, src, width, rows)
                 n = parallel.run(ctx, split, n)
