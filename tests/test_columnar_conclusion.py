@@ -34,31 +34,34 @@ def _fingerprint(gates: int, vals: list[int]) -> tuple[Any, ...]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 1 << 30), rows=st.integers(1, 300), mostly=st.sampled_from([0, 1, 2, None]))
 def test_tails_made_in_columns_are_the_scorers(seed: int, rows: int, mostly: int | None) -> None:
+    """Three blocks in a row through one conclusion (the later ones take the cells of small keys seen
+    before from its memory), each against a fresh scorer's outcomes, record counts included."""
     rs = _scorer()
     c = columnar._Conclusion.of(rs)
     assert c is not None  # the bundled rules allow it (plain ids, outcomes concluded from fingerprints)
     width = c.gates + c.nf + c.nc + c.nw
     rng = np.random.default_rng(seed)
-    mat = rng.integers(0, 3, size=(rows, width), dtype=np.int64)
-    if mostly is not None:  # most conditions alike (few warning signs fired, say), as real answers are
-        mat = np.where(rng.random((rows, width)) < 0.8, mostly, mat)
-    mat[:, : c.gates] = np.minimum(mat[:, : c.gates], 1)  # a skip rule's part is yes or no
-    counts = rng.integers(1, 5, size=rows)
     writer = CsvWriter(io.StringIO(), with_file=False, extra=module_fields(RULESET))
-    made = c.tails(mat, counts, rs, lambda vals: _fingerprint(c.gates, vals), writer)
-    assert made is not None
-    tails, small = made
-    assert len(tails) == rows and 1 <= small <= rows
-    fresh = _scorer()
     expected: dict[tuple[str, str], int] = {}
-    for r in range(rows):
-        out = fresh.from_fingerprint(_fingerprint(c.gates, mat[r].tolist()))
-        writer.render(out)
-        assert tails[r].as_py() == out.tail, (r, mat[r].tolist())
-        key = (out.status, out.level)
-        expected[key] = expected.get(key, 0) + int(counts[r])
-        for qid in out.ignored:
-            expected[(IGNORED, qid)] = expected.get((IGNORED, qid), 0) + int(counts[r])
+    fresh = _scorer()
+    for _block in range(3):
+        mat = rng.integers(0, 3, size=(rows, width), dtype=np.int64)
+        if mostly is not None:  # most conditions alike (few warning signs fired, say), as real answers are
+            mat = np.where(rng.random((rows, width)) < 0.8, mostly, mat)
+        mat[:, : c.gates] = np.minimum(mat[:, : c.gates], 1)  # a skip rule's part is yes or no
+        counts = rng.integers(1, 5, size=rows)
+        made = c.tails(mat, counts, rs, lambda vals: _fingerprint(c.gates, vals), writer)
+        assert made is not None
+        tails, small = made
+        assert len(tails) == rows and 1 <= small <= rows
+        for r in range(rows):
+            out = fresh.from_fingerprint(_fingerprint(c.gates, mat[r].tolist()))
+            writer.render(out)
+            assert tails[r].as_py() == out.tail, (r, mat[r].tolist())
+            key = (out.status, out.level)
+            expected[key] = expected.get(key, 0) + int(counts[r])
+            for qid in out.ignored:
+                expected[(IGNORED, qid)] = expected.get((IGNORED, qid), 0) + int(counts[r])
     assert rs.tally() == expected
 
 

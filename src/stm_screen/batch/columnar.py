@@ -239,6 +239,7 @@ def _decode(table: Any, name: str) -> tuple[Any, list[str]]:
 
 
 _PLAIN_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_SMALL_KEYS = 100_000  # small keys remembered by _Conclusion (forgotten all at once past this)
 
 
 def concludes(rs: RecordScorer) -> bool:
@@ -287,6 +288,9 @@ class _Conclusion:
         self.urgency = np.array(
             [URGENCY_ORDER.index(urgency[f.id]) if f.id in urgency else -1 for f in flags], dtype=np.int64
         )
+        # a small key's values -> the cells before and after the lists, and (status, level): what the
+        # scorer's outcome for the first group of that key said (checked then), for every block after
+        self.known: dict[tuple[int, ...], tuple[str, str, tuple[str, str]]] = {}
 
     @staticmethod
     def of(rs: RecordScorer) -> _Conclusion | None:
@@ -338,23 +342,34 @@ class _Conclusion:
         after: list[str] = []
         tally: dict[tuple[str, str], int] = {}
         per_key = np.bincount(small, weights=counts, minlength=len(reps)).astype(np.int64).tolist()
+        at_reps = np.stack(columns, axis=1)[reps].tolist()  # each small key's values
+        known = self.known
+        if len(known) > MAX_SMALL_KEYS:
+            known.clear()
         for k, r in enumerate(reps.tolist()):
-            out = rs.from_fingerprint(fingerprint(mat[r].tolist()))
-            if not out.tail:
-                writer.render(out)
-            tail = out.tail
-            cells = tail[1:-1].split(",")
-            if (
-                not tail.startswith(",")
-                or not tail.endswith("\n")
-                or len(cells) < 7
-                or cells[4:7] != [red[r].as_py(), met[r].as_py(), open_[r].as_py()]
-            ):
-                return None
-            before.append("," + ",".join(cells[:4]))
-            after.append(",".join(cells[7:]) + "\n")
-            key = (out.status, out.level)
-            tally[key] = tally.get(key, 0) + per_key[k]
+            small_key = tuple(at_reps[k])
+            found = known.get(small_key)
+            if found is None:
+                out = rs.from_fingerprint(fingerprint(mat[r].tolist()))
+                if not out.tail:
+                    writer.render(out)
+                tail = out.tail
+                cells = tail[1:-1].split(",")
+                if (
+                    not tail.startswith(",")
+                    or not tail.endswith("\n")
+                    or len(cells) < 7
+                    or cells[4:7] != [red[r].as_py(), met[r].as_py(), open_[r].as_py()]
+                ):
+                    return None
+                found = known[small_key] = (
+                    "," + ",".join(cells[:4]),
+                    ",".join(cells[7:]) + "\n",
+                    (out.status, out.level),
+                )
+            before.append(found[0])
+            after.append(found[1])
+            tally[found[2]] = tally.get(found[2], 0) + per_key[k]
         import pyarrow.compute as pc
 
         taken = pa.array(small)
