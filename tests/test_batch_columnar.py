@@ -318,8 +318,9 @@ def test_a_very_varied_file_is_left_to_the_exact_reader(
 
 def test_pandas_is_not_imported_for_a_csv_file(tmp_path: Path) -> None:
     """pyarrow would import pandas (when installed) at its first conversion, only to ask whether objects
-    are pandas ones: the columnar reader spares the quarter second; pyarrow still converts from pandas
-    afterwards when a caller asks."""
+    are pandas ones: the stm-screen command spares the quarter second. A program calling the library keeps
+    pyarrow as it is: after a batch run in its process, pyarrow still reads a pandas Series of categories
+    as a dictionary array."""
     import subprocess
     import sys
 
@@ -330,29 +331,30 @@ def test_pandas_is_not_imported_for_a_csv_file(tmp_path: Path) -> None:
     path = tmp_path / "records.csv"
     with path.open("w", newline="", encoding="utf-8") as out:
         gen_records.write(runner.CALIBRATION_ROWS + 500, out)
-    code = f"""
-import sys
-from stm_screen.cli.main import main
+    env = {**os.environ, columnar.SWITCH: "1"}
+    command = f"""
+import runpy, sys
+sys.argv = ["stm-screen", "batch", {str(path)!r}, "-o", {str(tmp_path / "out.csv")!r}, "--jobs", "1"]
 try:
-    main(["batch", {str(path)!r}, "-o", {str(tmp_path / "out.csv")!r}, "--jobs", "1"])
+    runpy.run_module("stm_screen", run_name="__main__")
 except SystemExit as exc:
     assert not exc.code, exc.code
 print("pyarrow.csv" in sys.modules, "pandas" in sys.modules)  # read in columns; pandas spared
-import pandas, pyarrow
-print(pyarrow.Table.from_pandas(pandas.DataFrame({{"a": ["x"]}})).num_rows)
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, columnar.SWITCH: "1"})
-    assert done.stdout.split() == ["True", "False", "1"], done.stderr
+    done = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, env=env)
+    assert done.stdout.split() == ["True", "False"], done.stderr
     assert (tmp_path / "out.csv").read_bytes().count(b"\n") == runner.CALIBRATION_ROWS + 501
-
-
-@pytest.mark.parametrize("at", range(10, 290, 23))
-def test_a_byte_order_mark_at_a_blocks_start_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at: int) -> None:
-    """A U+FEFF at the start of a line is part of its first cell for the exact reader; Arrow took one at
-    the start of a block for the file's own mark and dropped it (an id changed, an unreadable answer read)."""
-    data = make_file(3, 300, [], False, False, 0.0).split(b"\n")
-    data[at] = b"\xef\xbb\xbf" + data[at]
-    path = tmp_path / "in.csv"
-    path.write_bytes(b"\n".join(data))
-    exact, fast, _spy = both(path, tmp_path, monkeypatch, block=400)
-    assert fast == exact
+    library = f"""
+import sys
+from stm_screen.batch.output import CsvWriter
+from stm_screen.batch.runner import Batch, BatchSettings
+from stm_screen.screening import load_rules
+with open({str(tmp_path / "lib.csv")!r}, "w", newline="", encoding="utf-8") as handle:
+    Batch(load_rules(), None, BatchSettings(jobs=1)).run({str(path)!r}, CsvWriter(handle, with_file=False))
+print("pyarrow.csv" in sys.modules)
+import pandas, pyarrow
+print(pyarrow.array(pandas.Series(["a", "b", "a"], dtype="category")).type)
+"""
+    done = subprocess.run([sys.executable, "-c", library], capture_output=True, text=True, env=env)
+    assert done.stdout.split()[0] == "True", done.stderr
+    assert done.stdout.split("\n")[1].startswith("dictionary<"), done.stdout

@@ -125,8 +125,11 @@ class _NoPandas:
 def _spare_pandas(pa: Any) -> None:
     """pyarrow imports pandas, when installed, at its first conversion of Python objects, only to ask
     whether they are pandas objects (about 0.25 s, a twentieth of a million records): none of ours are. Its
-    first conversion is made here with pandas refused, unless pandas is imported already (a caller with
-    pandas objects of its own); pyarrow imports it again whenever a caller converts from pandas."""
+    first conversion is made here with pandas refused, unless pandas is imported already. pyarrow then
+    takes pandas for missing for the rest of the process (a pandas Series given to ``pa.array`` later is
+    read as a plain sequence: no categories, no nullable integers), so this is done only in a process that
+    is the ``stm-screen`` command (``stm_screen.batch.OWN_PROCESS``), never for a program that calls the
+    library."""
     if "pandas" in sys.modules:
         return
     finder = _NoPandas()
@@ -461,7 +464,10 @@ class Columnar:
         self.size = min(FIRST_BLOCK, BLOCK_BYTES)
         import pyarrow as pa
 
-        _spare_pandas(pa)
+        from stm_screen import batch
+
+        if batch.OWN_PROCESS:
+            _spare_pandas(pa)
         # Arrow's default pool (jemalloc or mimalloc) keeps freed blocks for reuse: about 20 MB more at the
         # peak than the C library's, and no faster here. Unless ARROW_DEFAULT_MEMORY_POOL names one, the
         # blocks are allocated from the C library's while this file is read (the caller's pool after).

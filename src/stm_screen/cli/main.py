@@ -205,6 +205,10 @@ def _safe_streams() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    if argv is None:  # the command's own process (console script, python -m), not a caller's
+        import stm_screen.batch
+
+        stm_screen.batch.OWN_PROCESS = True
     args = allow_missing_list(sys.argv[1:] if argv is None else argv)
     _safe_streams()
     from stm_screen.i18n import start

@@ -193,7 +193,9 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
         except yaml.MarkedYAMLError as exc:
             raise YamlProblems([_marked(exc, name)]) from None
         except yaml.YAMLError as exc:
-            raise YamlProblems([Problem(L_("YAML error: {reason}", reason=exc), name)]) from None
+            # PyYAML's reason may run on a second line ("  in ..., position 14"): one line here
+            reason = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+            raise YamlProblems([Problem(L_("YAML error: {reason}", reason=reason), name)]) from None
         if node is None:
             raise YamlProblems([Problem(_("the file is empty"), name)])
         positions = Positions(default_file=name)
