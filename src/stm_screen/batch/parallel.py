@@ -451,7 +451,9 @@ def plan_records(src: RecordSource, writer: Writer, settings_jobs: int, temp_dir
     """The cuts of a JSON Lines file whose first records have been read (none scored yet), or None when
     it is scored in this process alone. A cut just after a line feed is always between two lines, so
     between records: the count of non-blank lines before it is the records before it, unless a line
-    held a FHIR Bundle (checked as for CSV: see :func:`run_records`)."""
+    held a FHIR Bundle (checked as for CSV: see :func:`run_records`). Nothing is counted here: each
+    helper counts the lines and records before its cut itself (:func:`_counted`), while this process
+    scores its own range."""
     window = src.window
     if settings_jobs == 1 or window is None or src.part is None:
         return None
@@ -461,11 +463,16 @@ def plan_records(src: RecordSource, writer: Writer, settings_jobs: int, temp_dir
     if where is None:
         return None
     size, start, cuts = where
-    try:
-        counted = count_records(window.fd, cuts, _bom(window.fd))
-    except OSError:
-        return None
-    return Split(cuts, [r for _, r in counted], [lines for lines, _ in counted], start, size, temp_dir)
+    return Split(cuts, [], [], start, size, temp_dir)
+
+
+def _counted(fd: int, split: Split, j: int) -> tuple[int, int]:
+    """(lines, records) before cut ``j`` of a JSON Lines file, counted from its start (see plan_records;
+    always from the start, so that every process that counts up to a cut gets the same figures)."""
+    if split.lines:
+        return split.lines[j], split.records_before[j]
+    lines, records = count_records(fd, [split.cuts[j]], _bom(fd))[0]
+    return lines, records
 
 
 def _cut(fd: int, start: int, settings_jobs: int) -> tuple[int, int, list[int]] | None:
@@ -524,17 +531,18 @@ def run_records(ctx: RecordParts, split: Split) -> int:
         begin, share = split.read_so_far, split.size - split.read_so_far
         ctx.where[0] = lambda: begin + (window.pos - begin) * share // max(1, first - begin)
         n = ctx.score(ctx.records, 0)
-        if n != split.records_before[0]:
+        lines, records = _counted(window.fd, split, 0)
+        if n != records:
             drop(0)
             ctx.report.append("first:alone")
-            return _read_on(ctx, first, split.lines[0], n)
+            return _read_on(ctx, first, lines, n)
         ctx.report.append("first:handed")
         for j, helper in enumerate(helpers):
             result = helper.collect()
             if result is None:  # the helper failed: its range, and the rest, are read here
                 drop(j)
                 ctx.report.append(f"part{j + 1}:redone")
-                return _read_on(ctx, split.cuts[j], split.lines[j], n)
+                return _read_on(ctx, split.cuts[j], _counted(window.fd, split, j)[0], n)
             _use(ctx.writer, helper, result)
             ctx.merge(result)
             n = int(result["n"])
@@ -562,10 +570,17 @@ def _score_lines(ctx: RecordParts, split: Split, j: int) -> dict[str, Any]:  # p
     (``n``: the records up to its end; ``handed``: it ended with the records the next range starts from,
     else it read on to the end of the file)."""
     last = j + 1 == len(split.cuts)
-    n = _read_on(ctx, split.cuts[j], split.lines[j], split.records_before[j], None if last else split.cuts[j + 1])
-    handed = not last and n == split.records_before[j + 1]
-    if not last and not handed:
-        n = _read_on(ctx, split.cuts[j + 1], split.lines[j + 1], n)
+    window = ctx.src.window
+    assert window is not None
+    lines, records = _counted(window.fd, split, j)
+    n = _read_on(ctx, split.cuts[j], lines, records, None if last else split.cuts[j + 1])
+    if last:
+        handed = False
+    else:
+        next_lines, next_records = _counted(window.fd, split, j + 1)
+        handed = n == next_records
+        if not handed:
+            n = _read_on(ctx, split.cuts[j + 1], next_lines, n)
     result: dict[str, Any] = {"n": n, "handed": handed}
     result.update(ctx.finish())
     return result
