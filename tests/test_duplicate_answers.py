@@ -163,3 +163,52 @@ def test_the_error_row_of_a_duplicate_keeps_the_records_id(tmp_path: Path, shape
         path.write_text(f"{twice}\n{both_ids}\n{fine}\n", encoding="utf-8")
     _code, rows, _err = _batch(path)
     assert [(r["id"], r["status"]) for r in rows] == [("A-1", "error"), ("", "error"), ("C-1", "ok")]
+
+
+# --- a lone surrogate (half of a character pair, escaped): an error row, never an internal error -----------
+
+HALF = "a text holds half of a character pair"
+
+
+@pytest.mark.parametrize("where", ["answer", "id", "key", "list"])
+@pytest.mark.parametrize("shape", ["array", "jsonl", "object"])
+def test_a_lone_surrogate_is_an_error_row(tmp_path: Path, shape: str, where: str) -> None:
+    """``\\ud800`` is valid JSON but not Unicode text: it could not be written to the output (UTF-8), and
+    an id holding it could not be joined back. The record is an error row; the others are scored."""
+    data = dict(_answers(), id="P-1")
+    body = json.dumps(data)
+    half = {
+        "answer": body.replace('"night_pain": "no"', '"night_pain": "no\\ud800"'),
+        "id": body.replace('"P-1"', '"P-1\\udc00"'),
+        "key": body.replace('"night_pain"', '"night\\ud83d_pain"'),
+        "list": body.replace('"pain_areas": ["low_back"]', '"pain_areas": ["low_back", "\\ud800"]'),
+    }[where]
+    assert half != body
+    good = json.dumps(dict(_answers(), id="P-2"))
+    if shape == "array":
+        path = tmp_path / "in.json"
+        path.write_text(f"[{good},\n{half},\n{good}]", encoding="utf-8")
+        expect = ["ok", "error", "ok"]
+    elif shape == "jsonl":
+        path = tmp_path / "in.jsonl"
+        path.write_text(f"{good}\n{half}\n{good}\n", encoding="utf-8")
+        expect = ["ok", "error", "ok"]
+    else:
+        path = tmp_path / "in.json"
+        path.write_text(half, encoding="utf-8")
+        expect = ["error"]
+    code, rows, err = _batch(path)
+    assert code == 1, err
+    assert [r["status"] for r in rows] == expect
+    assert all(r["error"].startswith(HALF) for r in rows if r["status"] == "error")
+    assert "internal error" not in err
+
+
+def test_a_lone_surrogate_in_fhir_is_never_an_internal_error(tmp_path: Path) -> None:
+    doc = _bundle()
+    text = json.dumps(doc).replace('"status": "completed"', '"status": "completed\\ud800"', 1)
+    path = tmp_path / "bundle.json"
+    path.write_text(text.replace('"valueString": "', '"valueString": "\\udfff', 1), encoding="utf-8")
+    code, rows, err = _batch(path)
+    assert code in (0, 1) and "internal error" not in err
+    assert len(rows) == len(doc["entry"])  # type: ignore[arg-type]

@@ -62,7 +62,29 @@ class TwiceDict(dict[str, Any]):
     twice: str = ""
 
 
+class HalvesDict(dict[str, Any]):
+    """A JSON object whose keys or texts held half of a character pair (a lone surrogate, escaped as
+    ``\\ud800``), each replaced by U+FFFD: such a text cannot be written out (nor is it Unicode text)."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole(value: Any) -> Any:
+    """A text (or the texts of a list) with each lone surrogate replaced by U+FFFD; ``None`` when none."""
+    if type(value) is str:
+        return _SURROGATE.sub("\ufffd", value) if not value.isascii() and _SURROGATE.search(value) else None
+    if type(value) is list and any(_whole(v) is not None for v in value):
+        return [w if (w := _whole(v)) is not None else v for v in value]
+    return None
+
+
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if any(_whole(k) is not None or _whole(v) is not None for k, v in pairs):  # (the exact reader only)
+        pairs = [(_whole(k) or k, w if (w := _whole(v)) is not None else v) for k, v in pairs]
+        out = dict(pairs)
+        if len(out) == len(pairs):
+            return HalvesDict(out)
     out = dict(pairs)
     if len(out) == len(pairs):
         return out
@@ -1033,6 +1055,7 @@ class RecordSource:
     window: Window | None = None  # a regular UTF-8 JSON Lines file: its byte stream (see batch.parallel)
     # ... and its records from a byte offset just after a line feed (lines before it, a limit if any)
     part: Callable[[int, int, int | None], tuple[Iterator[Record], Window, Callable[[], None]]] | None = None
+    lines: Callable[[], int] | None = None  # ... and the lines read up to the last record handed on
 
 
 Source = TableSource | RecordSource
@@ -2197,6 +2220,7 @@ def open_json(
 ) -> RecordSource:
     text = io.TextIOWrapper(handle, encoding=encoding)
     state = {"id": ""}
+    seen = [0]  # JSON Lines: the lines read up to the last item handed on
     lines = False  # JSON Lines
     first_line = text_head.partition("\n")[0].strip()
     # by name: JSON Lines whatever line 1 holds (a list, a number, a broken line: that line's own error row),
@@ -2206,7 +2230,7 @@ def open_json(
         items = iter_json_array(text, name)
         kind = "json"
     elif by_name or _is_jsonl(text_head):
-        items = iter_jsonl(text, name)
+        items = iter_jsonl(text, name, 0, seen)
         kind = "jsonl"
         lines = True
     else:  # one object: a FHIR resource (QuestionnaireResponse or Bundle), or a single flat record
@@ -2243,6 +2267,12 @@ def open_json(
                 state["id"] = ""
                 if isinstance(item, TwiceDict):
                     yield BadRecord(answered_twice(item.twice), record=item)
+                    continue
+                if isinstance(item, HalvesDict):
+                    yield BadRecord(
+                        L_("a text holds half of a character pair (a '\\u' escape of a lone surrogate), which is not Unicode text: the record is not scored"),
+                        record=item,
+                    )
                     continue
                 if _ALL_TEXT == set(map(type, item.values())):
                     yield item  # every answer a text already (most exports): the record as read
@@ -2298,6 +2328,7 @@ def open_json(
             return records(iter_jsonl(part_text, name, before)), window, part_text.close
 
         src.window, src.part = raw, part
+        src.lines = lambda: seen[0]
     return src
 
 
@@ -2336,11 +2367,14 @@ def _flat_text(value: Any) -> Cell:
     return json.dumps(value)  # a nested object: kept as text; it maps to no question by itself
 
 
-def iter_jsonl(text: IO[str], name: str, before: int = 0) -> Iterator[Any]:
-    """One item a non-blank line (``before``: the lines before the text's first, for messages)."""
+def iter_jsonl(text: IO[str], name: str, before: int = 0, seen: list[int] | None = None) -> Iterator[Any]:
+    """One item a non-blank line (``before``: the lines before the text's first, for messages; ``seen[0]``:
+    the lines read up to the item last handed on, when given)."""
     for lineno, line in enumerate(text, before + 1):
         if not line.strip():
             continue
+        if seen is not None:
+            seen[0] = lineno
         try:
             item = loads(line)
         except json.JSONDecodeError as exc:

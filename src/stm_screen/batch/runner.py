@@ -19,7 +19,7 @@ from stm_screen.batch.columns import (
     one_line_columns,
 )
 from stm_screen.batch.mapping import Mapping
-from stm_screen.batch.output import Writer
+from stm_screen.batch.output import CsvWriter, Writer
 from stm_screen.batch.presets import PRESETS, Column, Preset, detect_record, detect_table, header_rows
 from stm_screen.batch.readers import (
     MAX_COLUMNS,
@@ -792,13 +792,26 @@ class Batch:
             plans.clear()
 
         split = None
-        # In parts only when the first records already answer a question (so this process names the
-        # columns, and every part's records find the keys matched).
+        in_columns = None
+        # In parts (or in columns) only when the first records already answer a question (so this process
+        # names the columns, and every part's records find the keys matched).
         if len(head) == CALIBRATION_ROWS and preset is not None and self._answers(head, preset, src):
             from stm_screen.batch import parallel
 
-            split = parallel.plan_records(src, writer, self.settings.jobs, self.settings.temp_dir)
-        if split is None:
+            in_columns = self._column_keys(head, src, writer, preset)
+            if in_columns is None:
+                split = parallel.plan_records(src, writer, self.settings.jobs, self.settings.temp_dir)
+        if in_columns is not None:  # JSON Lines: the rest in columns (see batch.columnar_jsonl)
+            keys, start = in_columns
+            where = [src.position]
+            src.position = lambda: where[0]()  # read by the loops compiled from here on
+            n = score(iter(head), 0)
+            entry = plans.get(keys)
+            if isinstance(entry, _KeySet) and entry.loop is not None and skippers.get(keys, _MISS) is None:
+                n = self._in_columns(src, keys, start, entry, writer, score, where, n)
+            else:  # pragma: no cover - _column_keys made sure of these
+                n = score(records, n)
+        elif split is None:
             n = score(chain(head, records), 0)
         else:
             from stm_screen.batch import parallel
@@ -836,6 +849,62 @@ class Batch:
                 raise InputFileError(L_("{file}: the file holds no records", file=src.name))
         if unused:
             raise missing_columns_error([specs[i] for i in unused], src.name, last_headers)
+        return n
+
+    def _column_keys(
+        self, head: list[Any], src: RecordSource, writer: Writer, preset: Preset
+    ) -> tuple[tuple[str, ...], int] | None:
+        """The keys of the first records of a JSON Lines file whose rest may be read in columns (see
+        batch.columnar_jsonl), and the byte offset after them: every one a flat record of texts with the
+        same keys, answering a question, at most one id column, no rows to skip (REDCap events), no bare
+        CR, the output plain CSV, the optional extra installed; else None."""
+        if src.kind != "jsonl" or src.part is None or src.window is None or src.lines is None:
+            return None
+        if type(writer) is not CsvWriter or type(head[0]) is not dict or len(head) < COMPILE_AFTER:
+            return None
+        keys = tuple(head[0])
+        if "__status__" in keys or "resourceType" in keys:
+            return None
+        for rec in head:
+            if type(rec) is not dict or tuple(rec) != keys or not all(type(v) is str for v in rec.values()):
+                return None
+        try:
+            plan = self._record_plan(keys, preset, src)
+            if not plan.targets or len(plan.id_indices) > 1 or self._skipper(plan, writer) is not None:
+                return None
+        except (InputFileError, UsageError):  # said by the record loop, at the first record
+            return None
+        from stm_screen.batch import columnar
+
+        if not columnar.wanted():
+            return None
+        try:  # where the first records end (None: a bare CR on the way)
+            start = columnar._start_offset(src.window.fd, src.lines())
+        except OSError:
+            return None
+        return None if start is None else (keys, start)
+
+    def _in_columns(
+        self,
+        src: RecordSource,
+        keys: tuple[str, ...],
+        start: int,
+        entry: _KeySet,
+        writer: Writer,
+        score: Callable[[Iterator[Any], int], int],
+        where: list[Callable[[], int]],
+        n: int,
+    ) -> int:
+        """The rest of a JSON Lines file after its first ``n`` records (see :meth:`_column_keys`), read in
+        columns; the number of records."""
+        from stm_screen.batch.columnar_jsonl import JsonLines
+
+        assert src.lines is not None
+        lines = src.lines()
+        watch = None if self.progress is _no_progress else self.progress
+        reader = JsonLines(src, keys, entry.plan, entry.rs, writer, score, where, self.settings.jobs, watch)
+        n = reader.run_from(start, lines, n)
+        self.parts = ["columns", *reader.report]
         return n
 
     def _answers(self, head: list[Any], preset: Preset, src: RecordSource) -> bool:
