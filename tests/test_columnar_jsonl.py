@@ -120,7 +120,7 @@ ODD: dict[str, Any] = {
     "control_space": lambda b: b + b"\x0c\n",
 }
 # Lines the exact reader reads to the same keys and texts: these stay in columns.
-SAME_RECORD = {"escaped", "escaped_key", "compact", "reordered"}
+SAME_RECORD = ("escaped", "escaped_key", "compact", "reordered")
 
 
 def write(path: Path, lines: list[bytes], last_eol: bool = True) -> Path:
@@ -130,10 +130,12 @@ def write(path: Path, lines: list[bytes], last_eol: bool = True) -> Path:
 
 
 @pytest.mark.parametrize("kind", sorted(ODD))
-@pytest.mark.parametrize("where", ["first_block", "late"])
+@pytest.mark.parametrize("where", ["first_block", "second_block", "late"])
 def test_odd_line_same_bytes(kind: str, where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An odd line in the first block after the first records: the file is left to the exact reader before
+    any record is scored (see columnar_jsonl.promising); later: handed over at its block."""
     lines = good(120)
-    at = CALIBRATION if where == "first_block" else 100
+    at = {"first_block": CALIBRATION, "second_block": CALIBRATION + 2, "late": 100}[where]
     lines[at] = ODD[kind](lines[at])
     exact, fast, spy = both(write(tmp_path / "odd.jsonl", lines), tmp_path, monkeypatch)
     parts = fast.pop("parts", None)
@@ -144,11 +146,11 @@ def test_odd_line_same_bytes(kind: str, where: str, tmp_path: Path, monkeypatch:
     elif spy.blocks or spy.exact:  # handed to the exact reader at the block holding it, never after it
         assert parts is None or parts[0] == "columns"
         assert len(spy.exact) == 1 and CALIBRATION <= spy.exact[0] <= at
-    else:  # seen before the first records were scored: bytes that are not UTF-8 or a NUL (an error for the
-        # whole file), or a FHIR resource among the first 64 KB (the file is read as FHIR)
-        assert where == "first_block" and kind in ("not_utf8", "nul", "resource")
-    if where == "late" and kind not in SAME_RECORD:
-        assert spy.blocks >= 1
+    else:  # the first block after the first records fails: never in columns. Or seen before: bytes that are
+        # not UTF-8 or a NUL (an error for the whole file), a FHIR resource among the first 64 KB (read as FHIR)
+        assert where == "first_block" or kind in ("not_utf8", "nul", "resource")
+    if where != "first_block" and kind not in SAME_RECORD + ("not_utf8", "nul", "resource"):
+        assert spy.blocks >= 1 and len(spy.exact) == 1
 
 
 def test_clean_file_read_in_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,6 +168,7 @@ def test_clean_file_read_in_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_threads_and_big_blocks(jobs: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lines = good(400, seed=9)
     lines[333] = ODD["key_twice"](lines[333])
+    monkeypatch.setattr(columnar, "FIRST_BLOCK", 8 << 10)  # then blocks of 16, 32 ... KB
     exact, fast, spy = both(write(tmp_path / "f.jsonl", lines), tmp_path, monkeypatch, block=1 << 20, jobs=jobs)
     exact.pop("parts")
     assert fast.pop("parts") == ["columns"]
@@ -173,16 +176,40 @@ def test_threads_and_big_blocks(jobs: int, tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_not_in_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """First records of several key sets, or a bare CR among them, or too few: never read in columns."""
+    """First records of several key sets, or a bare CR among them, or too few; answers given as numbers,
+    CR LF line ends or a blank line among the first records, a broken line in the first block after them:
+    never read in columns (the exact reader reads the file, in parts when it is large)."""
     lines = good(200)
     mixed = list(lines)
     mixed[7] = ODD["extra_key"](mixed[7])
     cr = list(lines)
     cr[3] = ODD["bare_cr"](cr[3])
-    for name, these in (("mixed", mixed), ("cr", cr), ("few", lines[:CALIBRATION - 1])):
-        exact, fast, spy = both(write(tmp_path / f"{name}.jsonl", these), tmp_path, monkeypatch)
+    numbers = [ODD["number"](line) for line in lines]
+    crlf = [ODD["crlf"](line) for line in lines]
+    blank = list(lines)
+    blank[5] = ODD["blank"](blank[5])
+    early = list(lines)
+    early[CALIBRATION + 1] = ODD["broken"](early[CALIBRATION + 1])
+    cases = {"mixed": mixed, "cr": cr, "few": lines[: CALIBRATION - 1], "numbers": numbers, "crlf": crlf}
+    cases.update(blank=blank, early=early)
+    for name, these in cases.items():
+        exact, fast, spy = both(write(tmp_path / f"{name}.jsonl", these), tmp_path, monkeypatch, block=4000)
         assert fast == exact, name
-        assert spy.blocks == 0, name
+        assert spy.blocks == 0 and spy.exact == [], name
+
+
+def test_a_file_not_read_in_columns_is_read_in_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answers as numbers: the exact reader's parts, as without the extra (never one process alone)."""
+    from stm_screen.batch import parallel
+
+    lines = [ODD["number"](line) for line in good(600)]
+    path = write(tmp_path / "numbers.jsonl", lines)
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 1000)
+    exact, fast, spy = both(path, tmp_path, monkeypatch, jobs=2)
+    assert spy.blocks == 0
+    assert fast.pop("parts")[0].startswith("first:")
+    exact.pop("parts")
+    assert fast == exact
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

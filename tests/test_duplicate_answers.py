@@ -212,3 +212,13 @@ def test_a_lone_surrogate_in_fhir_is_never_an_internal_error(tmp_path: Path) -> 
     code, rows, err = _batch(path)
     assert code in (0, 1) and "internal error" not in err
     assert len(rows) == len(doc["entry"])  # type: ignore[arg-type]
+
+
+def test_keys_that_differ_only_by_their_halves_are_not_answered_twice(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    good = json.dumps(dict(_answers(), id="P-2"))
+    half = good.replace('"id"', '"a\\ud800": "1", "a\\ud801": "2", "id"', 1)
+    path.write_text(f"{good}\n{half}\n", encoding="utf-8")
+    code, rows, _ = _batch(path)
+    assert code == 1 and [r["status"] for r in rows] == ["ok", "error"]
+    assert rows[1]["error"].startswith(HALF)

@@ -25,6 +25,7 @@ standard library's reader), so the records, and their outcomes, are the same.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -36,6 +37,7 @@ from stm_screen.batch.readers import RecordSource
 from stm_screen.batch.scoring import RecordScorer
 
 _OPEN, _CLOSE = ord("{"), ord("}")
+_NOT_TEXT = re.compile(rb'":\s*[^"\s]')  # a value that is not a text (or a text holding '\":')
 PARSE_BLOCK = 512 << 10  # bytes Arrow parses per task (a block of lines is parsed by its threads in these)
 
 
@@ -70,38 +72,9 @@ class JsonLines(Columnar):
 
     def _prepare(self, chunk: bytes) -> Any:
         """A block checked and parsed (see the module doc); raises _Exact."""
-        import numpy as np
-        import pyarrow as pa
         import pyarrow.compute as pc
-        import pyarrow.json as pj
 
-        if b"\r" in chunk or chunk.startswith(codecs.BOM_UTF8):
-            raise _Exact
-        try:
-            chunk.decode("utf-8")
-        except UnicodeDecodeError:
-            raise _Exact from None
-        arr = np.frombuffer(chunk, dtype=np.uint8)
-        ends = np.flatnonzero(arr == _NL)
-        if arr[-1] != _NL:  # the file's last line, without a line end
-            ends = np.append(ends, len(arr))
-        starts = np.concatenate(([0], ends[:-1] + 1))
-        if not (bool(np.all(arr[starts] == _OPEN)) and bool(np.all(arr[ends - 1] == _CLOSE))):
-            raise _Exact
-        schema = pa.schema([(k, pa.string()) for k in self.keys])
-        try:
-            table = pj.read_json(
-                pa.py_buffer(chunk),
-                read_options=pj.ReadOptions(use_threads=self.threads, block_size=PARSE_BLOCK),
-                parse_options=pj.ParseOptions(
-                    explicit_schema=schema, unexpected_field_behavior="error", newlines_in_values=False
-                ),
-            )
-        except (pa.ArrowException, ValueError) as exc:  # broken JSON, a key twice, a number, not UTF-8
-            raise _Exact from exc
-        if table.num_rows != len(ends) or any(column.null_count for column in table.columns):
-            raise _Exact
-        table = table.rename_columns(self.names).select(self.include)
+        table = parse_block(chunk, self.keys, self.threads).rename_columns(self.names).select(self.include)
         # the answers as dictionaries here (in the thread that reads ahead), as the CSV reader gives them
         for name in self.include:
             if name not in self.ids:
@@ -119,6 +92,74 @@ class JsonLines(Columnar):
             return self.score(records, n)
         finally:
             close()
+
+
+def parse_block(chunk: bytes, keys: tuple[str, ...], threads: bool) -> Any:
+    """A block of whole lines checked and parsed (see the module doc): a table of one text column a key,
+    in the order of ``keys``; raises _Exact."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    if not chunk or b"\r" in chunk or chunk.startswith(codecs.BOM_UTF8):
+        raise _Exact
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Exact from None
+    arr = np.frombuffer(chunk, dtype=np.uint8)
+    ends = np.flatnonzero(arr == _NL)
+    if arr[-1] != _NL:  # the file's last line, without a line end
+        ends = np.append(ends, len(arr))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    if not (bool(np.all(arr[starts] == _OPEN)) and bool(np.all(arr[ends - 1] == _CLOSE))):
+        raise _Exact
+    schema = pa.schema([(k, pa.string()) for k in keys])
+    try:
+        table = pj.read_json(
+            pa.py_buffer(chunk),
+            read_options=pj.ReadOptions(use_threads=threads, block_size=PARSE_BLOCK),
+            parse_options=pj.ParseOptions(
+                explicit_schema=schema, unexpected_field_behavior="error", newlines_in_values=False
+            ),
+        )
+    except (pa.ArrowException, ValueError) as exc:  # broken JSON, a key twice, a number, not UTF-8
+        raise _Exact from exc
+    if table.num_rows != len(ends) or any(column.null_count for column in table.columns):
+        raise _Exact
+    return table
+
+
+def promising(fd: int, start: int, keys: tuple[str, ...]) -> bool:
+    """Whether the first records (the bytes before ``start``, a BOM at the file's start aside) and the first
+    block after them pass the checks (see the module doc): else the file is scored by the exact reader,
+    in parts. Answers given as numbers, CR LF line ends or blank lines fail here, before any record is
+    scored, not at the first block."""
+    import os
+
+    try:
+        head = os.pread(fd, start, 0)
+        ahead = os.pread(fd, min(columnar.FIRST_BLOCK, columnar.BLOCK_BYTES), start)
+    except OSError:
+        return False
+    if ahead:
+        cut = ahead.rfind(b"\n") + 1
+        if cut:
+            ahead = ahead[:cut]
+        elif len(ahead) == min(columnar.FIRST_BLOCK, columnar.BLOCK_BYTES):
+            ahead = b""  # a line longer than the block: its own block will tell
+    if b"\r" in head or b"\n\n" in head or _NOT_TEXT.search(head) or _NOT_TEXT.search(ahead):
+        return False  # (told without importing Arrow: answers as numbers, CR LF, blank lines)
+    if not columnar.wanted():  # (installed?)
+        return False
+    try:
+        with arrow_pool():
+            parse_block(head.removeprefix(codecs.BOM_UTF8), keys, False)
+            if ahead:
+                parse_block(ahead, keys, False)
+    except _Exact:
+        return False
+    return True
 
 
 def _never(*_: Any) -> int:  # pragma: no cover - the CSV loop; JSON Lines falls back through _exact

@@ -81,10 +81,8 @@ def _whole(value: Any) -> Any:
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if any(_whole(k) is not None or _whole(v) is not None for k, v in pairs):  # (the exact reader only)
-        pairs = [(_whole(k) or k, w if (w := _whole(v)) is not None else v) for k, v in pairs]
-        out = dict(pairs)
-        if len(out) == len(pairs):
-            return HalvesDict(out)
+        # an error row whatever else it holds (two keys may differ only by the halves replaced)
+        return HalvesDict((_whole(k) or k, w if (w := _whole(v)) is not None else v) for k, v in pairs)
     out = dict(pairs)
     if len(out) == len(pairs):
         return out

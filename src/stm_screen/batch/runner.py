@@ -4,6 +4,7 @@ written before the next is read. One output row per input record, in input order
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -876,13 +877,17 @@ class Batch:
             return None
         from stm_screen.batch import columnar
 
-        if not columnar.wanted():
+        if os.environ.get(columnar.SWITCH, "1").strip() in columnar.OFF:
             return None
         try:  # where the first records end (None: a bare CR on the way)
             start = columnar._start_offset(src.window.fd, src.lines())
         except OSError:
             return None
-        return None if start is None else (keys, start)
+        if start is None:
+            return None
+        from stm_screen.batch.columnar_jsonl import promising
+
+        return (keys, start) if promising(src.window.fd, start, keys) else None
 
     def _in_columns(
         self,
