@@ -468,6 +468,7 @@ class Columnar:
         self.report: list[str] = []  # what happened to each range, when read in parts (for tests)
         self.conclusion = _Conclusion.of(rs)  # outcomes concluded in columns, when the rules allow
         self.conclusion_groups = 0  # distinct outcomes but for their lists of names, in the last block
+        self.most = BLOCK_BYTES  # bytes of a block, at most
 
     def run(self, n: int, split: Split | None = None) -> int | None:
         """Score the rest of the file; the number of records so far. None: not read here at all (the
@@ -635,9 +636,9 @@ class Columnar:
                         ahead.cancel()
                     return exact(pos)
                 if self.groups > MANY_OUTCOMES:
-                    self.size = min(BLOCK_BYTES, max(MIN_BLOCK, self.size * MANY_OUTCOMES // self.groups))
+                    self.size = min(self.most, max(MIN_BLOCK, self.size * MANY_OUTCOMES // self.groups))
                 else:
-                    self.size = min(BLOCK_BYTES, self.size * 2)
+                    self.size = min(self.most, self.size * 2)
                 if self.progress is not None:
                     self.progress(pos + len(chunk))
                 item = nxt
