@@ -222,3 +222,33 @@ def test_keys_that_differ_only_by_their_halves_are_not_answered_twice(tmp_path: 
     code, rows, _ = _batch(path)
     assert code == 1 and [r["status"] for r in rows] == ["ok", "error"]
     assert rows[1]["error"].startswith(HALF)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"valueCoding": {"system": "http://loinc.org", "code": "LA33-6"}, "valueBoolean": False},
+        {"valueBoolean": True, "valueString": "no"},
+    ],
+)
+def test_fhir_one_answer_with_two_values_is_answered_twice(tmp_path: Path, answer: dict[str, object]) -> None:
+    """FHIR allows one value[x] an answer: a 'yes' coding beside valueBoolean false dropped an emergency
+    (scored ok, pt_recommended). It is the record's 'answered twice' error row."""
+    doc = _bundle()
+    res = copy.deepcopy(doc["entry"][0]["resource"])  # type: ignore[index]
+
+    def put(items: list[dict[str, object]]) -> bool:
+        for item in items:
+            if item.get("linkId") == "night_pain":
+                item["answer"] = [answer]
+                return True
+            if put(item.get("item", [])):  # type: ignore[arg-type]
+                return True
+        return False
+
+    assert put(res["item"])
+    path = tmp_path / "qr.json"
+    path.write_text(json.dumps(res), encoding="utf-8")
+    code, rows, _ = _batch(path)
+    assert code == 1 and len(rows) == 1
+    assert rows[0]["status"] == "error" and rows[0]["error"] == MESSAGE

@@ -118,3 +118,13 @@ def test_a_hostile_resume_file_is_one_clear_message(stopped: Path, content: str)
     if result.exit_code == 2:
         assert "delete this file to start afresh" in result.stderr
         assert "rules" not in result.stderr
+
+
+def test_a_report_over_the_stopped_screening_is_refused(stopped: Path) -> None:
+    """`screen --resume --report <its own resume file> --force` wrote the report there, said it was saved,
+    then removed it with the finished screening's resume file. Refused before the questionnaire (exit 2)."""
+    before = stopped.read_bytes()
+    r = runner.invoke(app, ["screen", "--resume", "--report", str(stopped), "--force", "--plain"])
+    assert r.exit_code == 2, r.output
+    assert "same file as --resume" in r.output
+    assert stopped.read_bytes() == before

@@ -152,3 +152,24 @@ def test_a_data_folder_path_the_system_refuses(tmp_path: Path, monkeypatch: pyte
     for command in (["history", "list"], ["history", "export", "-o", "-"], ["history", "show", "1"]):
         r = runner.invoke(app, command)
         assert r.exit_code == 3 and "cannot use the data folder" in r.stderr, (command, r.output)
+
+
+@pytest.mark.parametrize("which", ["history.sqlite3", "history.sqlite3-wal", "history.sqlite3-shm", "history.sqlite3-journal"])
+def test_a_hard_link_is_refused_and_left_as_it_was(_isolated_home: Path, tmp_path: Path, which: str) -> None:
+    """A file with another name too (a hard link, put there by anyone who can write in the folder): SQLite
+    would write the log (answers, patient references) into it, readable under the other name with its own
+    mode. Refused (exit 3) before anything is written; the other name's content kept."""
+    _save(1)
+    victim = tmp_path / "victim"
+    target = _isolated_home / which
+    if which == "history.sqlite3":  # the store itself, with a second name elsewhere
+        target.rename(victim)
+    else:
+        target.unlink(missing_ok=True)
+        victim.write_bytes(b"precious data")
+    before = victim.read_bytes()
+    target.hardlink_to(victim)
+    r = runner.invoke(app, ["score", ANSWERS, "--save", "--patient", "MRN-0042"])
+    assert r.exit_code == 3, r.output
+    assert "hard link" in r.stderr and "MRN-0042" not in r.stderr
+    assert victim.read_bytes() == before

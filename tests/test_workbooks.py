@@ -159,3 +159,53 @@ def test_many_empty_formatted_rows_after_the_data_are_not_one_long_row(tmp_path:
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines()[1].startswith("1,A1,ok,")
 
+
+
+def _with_cell(path: Path, out: Path, old: bytes, new: bytes) -> Path:
+    def change(name: str, part: bytes) -> bytes:
+        if name != SHEET:
+            return part
+        assert old in part
+        return part.replace(old, new, 1)
+
+    return rewrite(path, out, change)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_cell_far_to_the_right_is_a_clear_message_not_an_abort(tmp_path: Path, jobs: str) -> None:
+    """One cell at column ZZZZZZZ: calamine would hold every cell of the range (it asked for 260 GB and
+    aborted the process, exit 134). openpyxl reads such a sheet, and says what it cannot read."""
+    header = ["id", "months", "stiff", "areas", "neck_level", "fever"]
+    path = _inline_workbook(tmp_path, [header, ["A1", "4", "yes", "back", "", "no"], ["A2", "1", "no", "neck", "2", "no"]])
+    far = _with_cell(path, tmp_path / "far.xlsx", b'<c r="F3"', b'<c r="ZZZZZZZ3"')
+    r = runner.invoke(app, ["batch", str(far), "--rules", MINIMAL, "--jobs", jobs])
+    assert r.exit_code in (1, 2), r.output
+    assert "cannot be read" in r.output and "Traceback" not in r.output
+
+
+def test_a_cell_far_down_is_read_without_holding_the_rows_between(tmp_path: Path) -> None:
+    """A record at row 1,048,576 (the last row a sheet has) after two others: calamine held a million rows
+    of cells (1.7 GB); the sheet is now streamed (openpyxl), and the three records are scored."""
+    header = ["id", "months", "stiff", "areas", "neck_level", "fever"]
+    rows = [header, ["A1", "4", "yes", "back", "", "no"], ["A2", "1", "no", "neck", "2", "no"]]
+    path = _inline_workbook(tmp_path, rows)
+    last = "".join(f'<c r="{chr(65 + c)}1048576" t="inlineStr"><is><t>{v}</t></is></c>' for c, v in enumerate(rows[1]) if v)
+    far = rewrite(
+        path, tmp_path / "far-down.xlsx",
+        lambda name, part: part.replace(b"</sheetData>", f'<row r="1048576">{last}</row></sheetData>'.encode()) if name == SHEET else part,
+    )  # fmt: skip
+    code = (
+        "import resource, sys; from stm_screen.cli.main import main; sys.argv = ['stm-screen', 'batch', "
+        f"{str(far)!r}, '--rules', {MINIMAL!r}, '-o', {str(tmp_path / 'out.csv')!r}]\n"
+        "code = None\ntry:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, code)"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120)
+    peak_kb, exit_code = done.stdout.split()[-2:]
+    assert exit_code in ("0", "None"), done.stderr
+    assert int(peak_kb) < 300_000  # (1.7 GB before)
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[1] for line in lines[1:]] == ["A1", "A2", "A1"]

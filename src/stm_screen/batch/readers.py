@@ -2098,9 +2098,29 @@ _TRAIL_SPACE = re.compile(rb" </t>")
 _XML_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
 
 
+_WIDE_CELL = re.compile(rb' r="[A-Z]{3}')  # a cell past column ZZ (702)
+_ROW_AT = re.compile(rb'<row r="(\d{1,9})"')
+
+
+def _sparse(data: bytes) -> bool:
+    """Would calamine hold far more cells than this sheet XML writes? It keeps every cell of the range from
+    the first to the last one, written or not: a cell past column ZZ, or rows far apart (one cell at row
+    1,048,576 after a few rows), took gigabytes (or aborted the process). openpyxl streams such a sheet."""
+    if _WIDE_CELL.search(data):
+        return True
+    first, last = _ROW_AT.search(data), _ROW_AT.search(data, max(0, data.rfind(b"<row r=")))
+    if first is None or last is None:
+        return False
+    span = int(last.group(1)) - int(first.group(1)) + 1
+    return span * 16 > len(data) + (1 << 16)  # (a written row takes more than 16 bytes of XML)
+
+
 def _not_for_calamine(data: bytes, shared: bool = False) -> bool:
-    """Does this XML hold anything that calamine renders otherwise than openpyxl (see above)? Byte
-    searches first (each a pass over the data), the patterns only where one hits."""
+    """Does this XML hold anything that calamine renders otherwise than openpyxl (see above), or would it
+    make calamine hold far more cells than it writes (``_sparse``)? Byte searches first (each a pass over
+    the data), the patterns only where one hits."""
+    if not shared and _sparse(data):
+        return True
     # an error cell's value starts with '#' ('#N/A', '#DIV/0!'...): a rare byte, found fast, before the
     # quotes of t="e", which are everywhere
     if b"#" in data and (b'"e"' in data or b"'e'" in data) and _ERROR_CELL.search(data):
@@ -2552,10 +2572,11 @@ def fhir_record(res: dict[str, Any]) -> Record:
         for ans in answers if isinstance(answers, list) else []:
             if not isinstance(ans, dict):
                 continue
-            for key in _FHIR_VALUE_KEYS:
-                if key in ans:
-                    texts.append(_fhir_value(ans[key], key))
-                    break
+            present = [key for key in _FHIR_VALUE_KEYS if key in ans]
+            if len(present) > 1 and link is not None:  # one value[x] an answer (FHIR): two can disagree
+                return BadRecord(answered_twice(link), rid=_fhir_id(res))
+            if present:
+                texts.append(_fhir_value(ans[present[0]], present[0]))
             stack.extend(reversed(ans.get("item") or []))
         if link is not None and answers:
             if str(link) in out:

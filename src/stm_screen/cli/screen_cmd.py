@@ -94,6 +94,7 @@ def check_report(
         read += paths_of("--texts", [opts.texts]) + paths_of("--with", module_paths(opts.with_modules))
     if ruleset is not None:
         read += loaded_paths(ruleset)
+    read += paths_of("--resume", _stopped_screenings())  # (deleted when its screening ends)
     refuse_output_over_inputs(path, read, option="--report")
     try:
         if path.is_dir():
@@ -119,6 +120,18 @@ def check_report(
                 path=path, folder=folder, reason=exc.strerror or type(exc).__name__
             )
         ) from None
+
+
+def _stopped_screenings() -> list[Path]:
+    """The resume files of the data folder (none when it cannot be read: the run says why later)."""
+    from stm_screen.errors import StmScreenError
+    from stm_screen.io.datadir import data_dir
+    from stm_screen.prompt import resume as resume_files
+
+    try:
+        return resume_files.saved_files(data_dir())
+    except (StmScreenError, OSError):
+        return []
 
 
 def _rules_spec(rules: str | None) -> str | None:

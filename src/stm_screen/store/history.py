@@ -20,6 +20,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -472,12 +473,25 @@ class HistoryStore:
 
 
 def refuse_links(path: Path, always: bool = False) -> None:
-    """The store and its write-ahead files are never opened through a symbolic link (exit 3)."""
+    """The store and its write-ahead files are never opened through a symbolic link, nor written while
+    another name shares the file (a hard link: SQLite would write answers into a file that is someone
+    else's too, with its mode): exit 3."""
     for name in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
         if always or name.is_symlink():
             message = L_(
                 "is a symbolic link; the history store is never opened through a link (it could point "
                 "anywhere). Put the real file there, or set STM_SCREEN_HOME to the folder that holds it"
+            )
+            raise StoreError(Problem(message, str(name)))
+        try:
+            info = os.lstat(name)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+            message = L_(
+                "has another name too (a hard link); the history store never writes into a file that "
+                "another name shares (what it writes would be readable there). Remove the other name, or "
+                "set STM_SCREEN_HOME to another folder"
             )
             raise StoreError(Problem(message, str(name)))
 
