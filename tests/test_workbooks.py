@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -183,6 +185,7 @@ def test_a_cell_far_to_the_right_is_a_clear_message_not_an_abort(tmp_path: Path,
     assert "cannot be read" in r.output and "Traceback" not in r.output
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak memory read from /proc/self/status")
 def test_a_cell_far_down_is_read_without_holding_the_rows_between(tmp_path: Path) -> None:
     """A record at row 1,048,576 (the last row a sheet has) after two others: calamine held a million rows
     of cells (1.7 GB); the sheet is now streamed (openpyxl), and the three records are scored."""
@@ -195,17 +198,15 @@ def test_a_cell_far_down_is_read_without_holding_the_rows_between(tmp_path: Path
         lambda name, part: part.replace(b"</sheetData>", f'<row r="1048576">{last}</row></sheetData>'.encode()) if name == SHEET else part,
     )  # fmt: skip
     code = (
-        "import resource, sys; from stm_screen.cli.main import main; sys.argv = ['stm-screen', 'batch', "
+        "import re, sys; from stm_screen.cli.main import main; sys.argv = ['stm-screen', 'batch', "
         f"{str(far)!r}, '--rules', {MINIMAL!r}, '-o', {str(tmp_path / 'out.csv')!r}]\n"
         "code = None\ntry:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, code)"
+        # this process's own peak (VmHWM: ru_maxrss would count the pytest process it was forked from)
+        "print(re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1), code)"
     )
-    import subprocess
-    import sys
-
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120)
     peak_kb, exit_code = done.stdout.split()[-2:]
     assert exit_code in ("0", "None"), done.stderr
-    assert int(peak_kb) < 300_000  # (1.7 GB before)
+    assert int(peak_kb) < 300_000, peak_kb  # (1.7 GB before)
     lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[1] for line in lines[1:]] == ["A1", "A2", "A1"]
