@@ -210,3 +210,37 @@ def test_a_cell_far_down_is_read_without_holding_the_rows_between(tmp_path: Path
     assert int(peak_kb) < 300_000, peak_kb  # (1.7 GB before)
     lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[1] for line in lines[1:]] == ["A1", "A2", "A1"]
+
+
+def test_other_sheets_and_a_hidden_first_sheet_are_said(tmp_path: Path) -> None:
+    """Only the first sheet is read (README): records on other sheets are named on stderr, never skipped
+    without a word; a hidden first sheet (read, though a spreadsheet shows another) is said too."""
+    from openpyxl import Workbook
+
+    header = ["id", "months", "stiff", "areas", "neck_level", "fever"]
+    wb = Workbook()
+    first = wb.active
+    first.title = "Part 1"
+    first.append(header)
+    first.append(["A1", 4, "yes", "back", None, "no"])
+    second = wb.create_sheet("Part\u202e 2")  # (a right-to-left override: escaped when said)
+    second.append(header)
+    second.append(["A2", 1, "no", "neck", 2, "no"])
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    r = runner.invoke(app, ["batch", str(path), "--rules", MINIMAL])
+    assert r.exit_code == 0, r.output
+    assert "only the first sheet, 'Part 1', is read; records on the other sheets ('Part\\u202e 2')" in r.stderr
+    assert "\u202e" not in r.stderr
+    assert len(r.stdout.splitlines()) == 2  # the header and A1
+    first.sheet_state = "hidden"
+    wb.active = 1
+    wb.save(path)
+    r = runner.invoke(app, ["batch", str(path), "--rules", MINIMAL])
+    assert "the first sheet, 'Part 1', is hidden in the spreadsheet; it is the sheet read" in r.stderr
+    one = tmp_path / "one.xlsx"
+    wb.remove(second)
+    first.sheet_state = "visible"
+    wb.save(one)
+    r = runner.invoke(app, ["batch", str(one), "--rules", MINIMAL])
+    assert r.exit_code == 0 and "only the first sheet" not in r.stderr and "is hidden" not in r.stderr

@@ -1370,11 +1370,19 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
             uncached, exact = _scan_sheet(name, book.sheet[1], book.shared)
         else:
             uncached, book.index = found
-    warning = ""
+    warnings = []
     if uncached:
-        warning = (
+        warnings.append(
             L_("{name}: the sheet has formulas whose results were never computed (a workbook written by a program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save it in a spreadsheet first", name=name)
         )
+    if book.sheet is not None and (book.others or book.hidden):  # records elsewhere are never left unsaid
+        first = printable(book.sheet[0][:60])
+        if book.hidden:
+            warnings.append(L_("{name}: the first sheet, '{sheet}', is hidden in the spreadsheet; it is the sheet read", name=name, sheet=first))
+        if book.others:
+            shown = ", ".join(f"'{printable(other[:60])}'" for other in book.others[:8]) + (", ..." if len(book.others) > 8 else "")
+            warnings.append(L_("{name}: only the first sheet, '{sheet}', is read; records on the other sheets ({names}) are not scored: save each sheet as a file of its own to score it", name=name, sheet=first, names=shown))
+    warning = "\n".join(warnings)
     state = {"row": 0}
     parts = None
     if not exact and book.sheet is not None and jobs != 1:
@@ -1419,13 +1427,18 @@ class _Book:
                 for rel in ET.fromstring(z.read(rels_name)).iter(f"{rel_ns}Relationship"):
                     targets[rel.get("Id", "")] = (rel.get("Type", ""), _part_path(folder, rel.get("Target", "")))
             self.sheet: tuple[str, str] | None = None
+            self.others: list[str] = []  # the names of the worksheets after the first (not read)
+            self.hidden = False  # the first worksheet is hidden in the spreadsheet
             for sheet in ET.fromstring(z.read(root)).iter():
                 if sheet.tag.rpartition("}")[2] != "sheet":
                     continue
                 kind, part = targets.get(sheet.get(f"{doc_ns}id", ""), ("", ""))
                 if kind.endswith("/worksheet") and part in names:
-                    self.sheet = (sheet.get("name", ""), part)
-                    break
+                    if self.sheet is None:
+                        self.sheet = (sheet.get("name", ""), part)
+                        self.hidden = sheet.get("state", "") in ("hidden", "veryHidden")
+                    else:
+                        self.others.append(sheet.get("name", ""))
             shared = next((p for k, p in targets.values() if k.endswith("/sharedStrings") and p in names), "")
             self.shared = z.read(shared) if shared else b""
             # what calamine reads besides the sheet: the package's and the workbook's parts, its styles and texts

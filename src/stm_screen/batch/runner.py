@@ -379,8 +379,8 @@ class Batch:
                     raise InputFileError(problem)
         if head[0] and head[0][0].startswith("ï»¿"):  # a BOM read as Windows-1252 and saved again
             head[0] = [head[0][0][3:], *head[0][1:]]
-        if src.warning:
-            self.notify(src.warning)
+        for warning in src.warning.splitlines():
+            self.notify(warning)
         preset = self.preset_for(detect_table(head), src.name, "table")
         n_head = header_rows(preset, head)
         if len(head) < n_head:
