@@ -252,3 +252,18 @@ def test_fhir_one_answer_with_two_values_is_answered_twice(tmp_path: Path, answe
     code, rows, _ = _batch(path)
     assert code == 1 and len(rows) == 1
     assert rows[0]["status"] == "error" and rows[0]["error"] == MESSAGE
+
+
+def test_a_json_record_with_a_question_and_its_alias_keeps_its_id(tmp_path: Path) -> None:
+    """Two keys answering one question (its id and its label): the record's error row names the keys (not
+    'columns' and a mapping file, which a JSON record has not) and keeps the record's id."""
+    data = dict(_answers(), id="P-7")
+    twice = dict(data, **{"Night pain": "yes"})
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(data) + "\n" + json.dumps(twice) + "\n", encoding="utf-8")
+    code, rows, _ = _batch(path)
+    assert code == 1 and [r["status"] for r in rows] == ["ok", "error"]
+    assert rows[1]["id"] == "P-7"
+    assert rows[1]["error"] == (
+        "'night_pain' is answered twice: the keys 'night_pain' and 'Night pain' both answer 'night_pain'; keep one answer"
+    )

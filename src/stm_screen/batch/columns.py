@@ -19,7 +19,7 @@ from stm_screen.batch.values import Converter, ValueOptions, choice_table, conve
 from stm_screen.core.answers import Answer
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Question, Ruleset
-from stm_screen.errors import InputFileError, MappingError, Problem, UsageError
+from stm_screen.errors import InputFileError, MappingError, Problem, UsageError, printable
 from stm_screen.i18n import L_
 from stm_screen.interop.conditions import checkbox_choice
 
@@ -312,7 +312,11 @@ def build_plan(
         if missing_cols and not per_record:
             raise missing_columns_error(missing_cols, source, headers)
 
-    targets = _targets(matches, mapping, options, preset, source)
+    try:
+        targets = _targets(matches, mapping, options, preset, source, per_record)
+    except RecordTwice as exc:
+        exc.id_indices = tuple(id_indices)  # (the record's error row keeps its id)
+        raise
     if not targets and not per_record:
         raise no_match_error(ruleset, source, [c.name for c in columns])
     answered = {t.question.id for t in targets}
@@ -369,7 +373,12 @@ def _find(columns: Sequence[Column], name: str) -> int | None:
 
 
 def _targets(
-    matches: list[_Match], mapping: Mapping | None, options: Options, preset: Preset, source: str
+    matches: list[_Match],
+    mapping: Mapping | None,
+    options: Options,
+    preset: Preset,
+    source: str,
+    per_record: bool = False,
 ) -> list[Target]:
     singles: dict[str, _Match] = {}
     splits: dict[str, list[_Match]] = {}
@@ -388,14 +397,14 @@ def _targets(
         if m.choice is None:
             other = singles.get(qid) or (splits[qid][0] if qid in splits else None)
             if other is not None:
-                raise _duplicate_error(source, qid, other, m)
+                raise _duplicate_error(source, qid, other, m, per_record)
             singles[qid] = m
         else:
             if qid in singles:
-                raise _duplicate_error(source, qid, singles[qid], m)
+                raise _duplicate_error(source, qid, singles[qid], m, per_record)
             for prev in splits.get(qid, []):
                 if prev.choice == m.choice:
-                    raise _duplicate_error(source, qid, prev, m)
+                    raise _duplicate_error(source, qid, prev, m, per_record)
             splits.setdefault(qid, []).append(m)
 
     base_missing = preset.missing | (mapping.missing if mapping else frozenset())
@@ -447,11 +456,24 @@ def _targets(
     return targets
 
 
-def _duplicate_error(source: str, qid: str, a: _Match, b: _Match) -> InputFileError | MappingError:
+class RecordTwice(InputFileError):
+    """Two keys of one JSON record answer one question: that record's error row (with its id)."""
+
+    id_indices: tuple[int, ...] = ()
+
+
+def _duplicate_error(
+    source: str, qid: str, a: _Match, b: _Match, per_record: bool = False
+) -> InputFileError | MappingError:
     """Two columns answer one question: the file's problem, or the mapping file's when it maps one of
-    them (then at its line, exit 2)."""
-    message = _duplicate(source, qid, a, b)
+    them (then at its line, exit 2); two keys of a JSON record: that record's (``per_record``)."""
     spec = b.spec or a.spec
+    if per_record and spec is None:
+        # Begins as every "answered twice" message does, then says by which keys.
+        return RecordTwice(
+            L_("{source}: '{qid}' is answered twice: the keys '{key}' and '{key_b}' both answer '{qid}'; keep one answer", source=source, qid=qid, key=printable(a.column.name[:80]), key_b=printable(b.column.name[:80]))
+        )
+    message = _duplicate(source, qid, a, b)
     if spec is None:
         return InputFileError(message)
     where = spec.where

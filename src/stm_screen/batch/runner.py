@@ -14,6 +14,7 @@ from typing import Any
 from stm_screen.batch.columns import (
     Options,
     Plan,
+    RecordTwice,
     build_plan,
     missing_columns_error,
     no_match_error,
@@ -691,6 +692,7 @@ class Batch:
         A large JSON Lines file is scored in parts by several processes (see batch.parallel)."""
         self.parts = []
         plans: dict[tuple[str, ...], _KeySet | Outcome] = {}
+        refused: dict[tuple[str, ...], Callable[[list[Any]], str]] = {}  # key sets answering a question twice
         skippers: dict[tuple[str, ...], Any] = {}
         wants_row = getattr(writer, "wants_row", False)  # e.g. FHIR output: the record's own answers
         matched = False  # some record so far had a column answering a question
@@ -736,6 +738,8 @@ class Batch:
                         plan = self._record_plan(keys, preset, src)
                     except InputFileError as exc:  # e.g. two keys answer one question
                         entry = error_outcome(str(exc).removeprefix(f"{src.name}: "))
+                        if isinstance(exc, RecordTwice) and exc.id_indices:  # the row keeps its id
+                            refused[keys] = _id_getter(exc.id_indices)
                     else:
                         if not plan.targets and not matched and plan.unmatched:  # not an empty {}
                             raise no_match_error(self.ruleset, src.name, keys)
@@ -757,7 +761,9 @@ class Batch:
                     plans[keys] = entry
                 writer.begin()
                 if isinstance(entry, Outcome):
-                    writer.write_other(n, "", entry)
+                    rid_of = refused.get(keys)
+                    rid_here = rid_of([str(_flat_text(v)) for v in rec.values()]) if rid_of is not None else ""
+                    writer.write_other(n, rid_here, entry)
                     continue
                 rs, rid, rec_plan = entry.rs, entry.rid, entry.plan
                 row = list(rec.values())
