@@ -62,6 +62,7 @@ def test_a_named_partial_left_by_a_dead_run_is_removed_with_a_note(
     monkeypatch.delattr(os, "O_TMPFILE", raising=False)  # a system where a file always has a name
     dead = tmp_path / f".result.csv.0a0a0a0a{atomic.PARTIAL_SUFFIX}"
     dead.write_text("row,id\n1,MRN-1\n", encoding="utf-8")  # a partial result: health data
+    dead.chmod(0o600)  # as a run makes them
     live = tmp_path / f".other.csv.0b0b0b0b{atomic.PARTIAL_SUFFIX}"
     live.write_text("being written\n", encoding="utf-8")
     import fcntl
@@ -115,3 +116,20 @@ def test_the_unnamed_temp_file_is_linked_into_place_not_copied(tmp_path: Path, m
     assert target.read_text() == "every byte\n" and copied == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
     assert oct(target.stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_a_users_own_file_named_like_a_partial_is_left_alone(tmp_path: Path) -> None:
+    """Only what a run made is removed: a regular file of one name, mode 0600 or less, of this user. An
+    export or a rules file that merely has such a name (mode 0644, or a second name) was deleted before."""
+    own = tmp_path / f".in.csv.12345678{atomic.PARTIAL_SUFFIX}"
+    own.write_text("id,a\n1,2\n", encoding="utf-8")
+    own.chmod(0o644)
+    linked = tmp_path / f".r.yaml.aabbccdd{atomic.PARTIAL_SUFFIX}"
+    linked.write_text("x\n", encoding="utf-8")
+    linked.chmod(0o600)
+    (tmp_path / "elsewhere").hardlink_to(linked)
+    odd_name = tmp_path / f".notes{atomic.PARTIAL_SUFFIX}"  # not a name a run makes
+    odd_name.write_text("x\n", encoding="utf-8")
+    odd_name.chmod(0o600)
+    assert atomic.clean_partials(tmp_path) == []
+    assert own.exists() and linked.exists() and odd_name.exists()

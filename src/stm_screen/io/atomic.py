@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,6 +109,7 @@ def _is_database(target: Path) -> bool:
 
 
 PARTIAL_SUFFIX = ".stm-screen-partial"  # a temp file that has a name: locked while it is written
+_PARTIAL = re.compile(r"\..+\.[0-9a-f]{8}" + re.escape(PARTIAL_SUFFIX), re.S)  # as _partial_name makes them
 
 
 @contextlib.contextmanager
@@ -264,7 +266,7 @@ def clean_partials(folder: Path) -> list[str]:
     ``.*.stm-screen-partial`` whose lock is free: their writer is gone), saying so on stderr."""
     removed: list[str] = []
     try:
-        entries = [e.name for e in os.scandir(folder) if e.name.endswith(PARTIAL_SUFFIX) and e.name[:1] == "."]
+        entries = [e.name for e in os.scandir(folder) if _PARTIAL.fullmatch(e.name)]
     except OSError:
         return removed
     if not entries:
@@ -280,10 +282,21 @@ def clean_partials(folder: Path) -> list[str]:
         except OSError:
             continue
         try:
+            info = os.fstat(fd)
+            # only what a run of this user made: a regular file of one name, mode 0600 or less (a file
+            # of someone's own named so, say an export, is left alone)
+            ours = (
+                stat.S_ISREG(info.st_mode)
+                and info.st_nlink == 1
+                and info.st_mode & 0o177 == 0
+                and (not hasattr(os, "getuid") or info.st_uid == os.getuid())
+            )
+            if not ours:
+                raise OSError
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            continue  # another stm-screen is writing it
+            continue  # another stm-screen is writing it (or not ours)
         try:
             os.unlink(path)
             removed.append(entry)
