@@ -162,3 +162,25 @@ def test_the_questionnaire_refuses_rules_text_before_the_first_question(tmp_path
     for payload in ("\x1b]52", "\x1b[8m", "\u202e", "\u2066", "\x9b", "\x07"):
         assert payload not in seen, (repr(payload), seen)
     assert "the text holds the invisible character U+" in " ".join(seen.split()) and "WORD" not in seen
+
+
+def test_notes_on_stderr_show_escapes_in_a_pipe_too(tmp_path: Path) -> None:
+    """'wrote FILE' and 'exported N screenings to FILE' quote a file name that may hold escape sequences:
+    shown as escapes also when stderr is a pipe (``2>&1 | tee log`` puts it on a terminal), as errors are."""
+    import subprocess
+
+    name = "a\x1b]52;c;SGVsbG8=\x07\x1b[31m\u202e\x9b2J"
+    env = {**os.environ, "STM_SCREEN_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    answers = str(Path(__file__).resolve().parent.parent / "docs" / "examples" / "answers.yaml")
+    exe = [sys.executable, "-m", "stm_screen"]
+    subprocess.run([*exe, "score", answers, "--save"], env=env, capture_output=True, check=True)
+    runs = [
+        ["form", "export", "csv", "-o", str(tmp_path / f"{name}.f")],
+        ["history", "export", "-o", str(tmp_path / f"{name}.h")],
+        ["history", "show", "1", "-o", str(tmp_path / f"{name}.s")],
+    ]
+    for args in runs:
+        done = subprocess.run([*exe, *args], env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert "\\x1b]52" in done.stderr and "\\u202e" in done.stderr, args
+        assert clean(done.stderr) == done.stderr, args  # nothing a terminal would act on

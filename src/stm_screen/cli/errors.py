@@ -38,12 +38,16 @@ def debug_enabled() -> bool:
 def say_error(line: str) -> None:
     """A message on stderr, prefixed so it stands out; plain text so it works on every terminal. A line
     break in the message starts a line of its own (a command to run, say)."""
-    # Values quoted from files (answers, survey exports) may hold escape sequences: show them, never run them.
-    parts = [
+    _to_stderr(_fit_terminal("stm-screen: " + _shown(line)) + "\n")
+
+
+def _shown(line: str) -> str:
+    """Values quoted from files (answers, survey exports, file names) may hold escape sequences: show them,
+    never run them (also in a log or pipe, which a terminal may show: ``2>&1 | tee log``)."""
+    return "\n".join(
         "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in part)
         for part in line.split("\n")
-    ]
-    _to_stderr(_fit_terminal("stm-screen: " + "\n".join(parts)) + "\n")
+    )
 
 
 def _fit_terminal(text: str) -> str:
@@ -87,8 +91,8 @@ def _to_stderr(text: str) -> None:
 
 
 def say_info(line: str) -> None:
-    """A note for the person on stderr, so that stdout stays data only."""
-    _to_stderr(_fit_terminal(line) + "\n")
+    """A note for the person on stderr, so that stdout stays data only (escape sequences shown, not run)."""
+    _to_stderr(_fit_terminal(_shown(line)) + "\n")
 
 
 def tell_notices(ruleset: Ruleset) -> None:
