@@ -20,6 +20,7 @@ import sqlite3
 import unicodedata
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -173,3 +174,21 @@ def test_no_unseen_character_hides_a_formula() -> None:
     for ch in unseen:
         for formula in ("=1+1", "+1", "-1", "@SUM(A1)", "＝1"):
             assert_safe(cell(ch + formula))
+
+
+@pytest.mark.parametrize("unseen", ["\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u17b4", "\ufe0f", "\U000e0100"])
+@pytest.mark.parametrize("formula", ["=1+1", "@SUM(A1)", "+1", "-1"])
+def test_default_ignorable_characters_before_a_formula(unseen: str, formula: str) -> None:
+    """Unicode's default-ignorable characters (a grapheme joiner, Hangul fillers, variation selectors) are
+    unseen like zero-width spaces: a formula after them is made plain text, at the start and after a split."""
+
+
+    assert neutral(unseen + formula) == unseen + "'" + formula
+    assert neutral("a;" + unseen + formula) == "a;" + unseen + "'" + formula
+
+
+def test_a_full_width_pipe_is_a_pipe() -> None:
+
+
+    assert neutral("\uff5ccmd") == "'\uff5ccmd"
+    assert neutral("a,\uff5ccmd") == "a,'\uff5ccmd"

@@ -8,7 +8,7 @@ splits on line breaks, may cut a cell into several. So:
   minus sign) that starts the cell, or starts any part of it after a character a spreadsheet could split
   on (``,`` ``;`` ``|`` tab, or any line break: CR, LF, VT, FF, NEL, U+2028...), with anything unseen
   allowed before it (spaces of any width, zero-width and direction marks, control characters), gets a
-  ``'`` before it, which makes the part plain text. A ``|`` that starts the cell, or a part of it after any of those
+  ``'`` before it, which makes the part plain text. A ``|`` (or full-width ``｜``) that starts the cell, or a part of it after any of those
   but ``|`` itself, is treated so too: some spreadsheets take a leading pipe as the start of a link to
   another program (DDE). Text from files (ids, answers, messages, rules text)
   is always treated so, even ``-2``; only numbers stm-screen writes itself (an ``int``, a ``float`` or a
@@ -39,12 +39,16 @@ _BLANK = (
     "[ \u00a0\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u1680\u180e\u2000-\u200f"
     "\u202a-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f]"
+    # and the rest of Unicode's default-ignorable characters, which a reader does not see either: the
+    # grapheme joiner, the Hangul fillers, Khmer inherent vowels, Mongolian and other variation selectors
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\ufff0-\ufff8"
+    "\U000e0000-\U000e0fff]"
 )
 _F = "[" + re.escape("".join(sorted(FORMULA))) + "]"
 _S = "[" + re.escape(SPLITS) + "]"
 _PIPE_AFTER = ",;\t\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # SPLITS but the pipe itself
-_RISKY = re.compile(f"(?:^|{_S}){_BLANK}*{_F}|(?:^|[{_PIPE_AFTER}]){_BLANK}*\\|")
+PIPES = "|\uff5c"  # the pipe, and its full-width form (folded to it as = is)
+_RISKY = re.compile(f"(?:^|{_S}){_BLANK}*{_F}|(?:^|[{_PIPE_AFTER}]){_BLANK}*[{PIPES}]")
 _SPLIT = re.compile(_S)
 _BLANKS = re.compile(f"{_BLANK}*")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
@@ -75,7 +79,7 @@ def neutral(text: str) -> str:
         blanks = _BLANKS.match(text, start)  # '*': always a match, perhaps empty
         q = blanks.end() if blanks is not None else start
         if q >= len(text) or (
-            text[q] not in FORMULA and not (text[q] == "|" and (start == 0 or text[start - 1] in _PIPE_AFTER))
+            text[q] not in FORMULA and not (text[q] in PIPES and (start == 0 or text[start - 1] in _PIPE_AFTER))
         ):
             continue
         if not marks or marks[-1] != q:
