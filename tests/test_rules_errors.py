@@ -332,3 +332,38 @@ def test_an_id_with_a_control_character_is_refused_on_one_line(tmp_path: Path, t
     # refused at the id (a line feed or tab: "must be an id"; CR and escapes: an invisible character)
     assert any(x.startswith(f"{path}:10:") and ("must be an id" in x or "invisible character" in x) for x in lines)
     assert all("\n" not in x and "\x1b" not in x and "\r" not in x for x in lines), lines
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\x7f", "\x9b", "\x85\x9b"])
+def test_a_control_character_is_located(tmp_path: Path, char: str) -> None:
+    """A character YAML refuses (ESC, BEL, DEL, the C1 controls) is said at its FILE:LINE:COL, not as
+    'YAML error ... position 40'."""
+    path = tmp_path / "r.yaml"
+    path.write_text('ruleset: {id: x}\ntitle: "ab' + char + 'c"\n', encoding="utf-8")
+    r = CliRunner().invoke(app, ["rules", "check", str(path)])
+    assert r.exit_code == 2, r.output
+    bad = char[-1]
+    assert f"{path}:2:{10 + len(char)}: the character U+{ord(bad):04X} (a control character) is not allowed" in r.output
+    assert "position" not in r.output
+
+
+def test_a_suggested_mapping_of_odd_headers_is_read_back(tmp_path: Path) -> None:
+    """--suggest-map writes a header holding C1 controls or a direction override as escapes in its quoted
+    key (and in comments): the mapping file is then read by --map (it was refused: 'unacceptable
+    character #x009b'), and its key is the header itself."""
+    import csv
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "tests" / "data" / "batch" / "plain_ids.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(text.splitlines()))
+    odd = "note\u202e\x9b31m"
+    export = tmp_path / "odd\x9b.csv"
+    with export.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([[*rows[0], odd], *([*r, "1"] for r in rows[1:])])
+    mapping = tmp_path / "m.yaml"
+    r = CliRunner().invoke(app, ["batch", str(export), "--suggest-map", "-o", str(mapping)])
+    assert r.exit_code == 0, r.output
+    text = mapping.read_text(encoding="utf-8")
+    assert "\x9b" not in text and "\u202e" not in text and '"note\\u202e\\u009b31m"' in text
+    r = CliRunner().invoke(app, ["batch", str(export), "--map", str(mapping), "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code in (0, 1), r.output  # (1: a record of the fixture has an answer out of range)

@@ -178,16 +178,16 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     texts = _question_texts(ruleset)
     # The comments are for the person who will edit the file: in their language (the keys stay as they are).
     lines = [
-        "# " + _("Starter mapping for {file}, written by 'stm-screen batch --suggest-map'.").format(file=path),
+        "# " + _("Starter mapping for {file}, written by 'stm-screen batch --suggest-map'.").format(file=_shown(path)),
         "# " + _("Check every line (guesses are marked), fill in or delete the commented columns, then run:"),
-        "#   " + _("stm-screen batch {file} --map THIS_FILE.yaml").format(file=path),
+        "#   " + _("stm-screen batch {file} --map THIS_FILE.yaml").format(file=_shown(path)),
         f"preset: {name}",
     ]
     id_col = next((c for cand in p.id_columns for c in columns if norm(c.name) == norm(cand)), None)
     if id_col is None:  # 'Patient ID', 'MRN', 'Record': a person's way of naming the id column
         id_col = next((c for c in columns if norm(c.name) in ID_HEADERS and norm(c.name) not in by_id), None)
     if id_col is not None:
-        lines.append(f"id_column: {json.dumps(id_col.name, ensure_ascii=False)}")
+        lines.append(f"id_column: {_quoted(id_col.name)}")
     lines.append("columns:")
     keys = dict(zip((c.index for c in columns), mapping_names(columns), strict=True))
     # Exact matches first, over every column, so that no guess (nor a repeated column) is offered for a
@@ -225,7 +225,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
         if is_metadata(p, col.name) and norm(col.name) not in by_id:
             platform.append(col.name)
             continue
-        key = json.dumps(keys[col.index], ensure_ascii=False)
+        key = _quoted(keys[col.index])
         if col.index in found:
             q, choice = found[col.index]
             entry = q.id if choice is None else f"{{question: {q.id}, choice: {choice}}}"
@@ -244,9 +244,9 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
         unmatched.append(col)
     if unmatched:
         lines.append("  # " + _("Columns that match no question: map them (column: question_id) or leave them out."))
-        lines.extend(f"  # {json.dumps(keys[c.index], ensure_ascii=False)}: " for c in unmatched)
+        lines.extend(f"  # {_quoted(keys[c.index])}: " for c in unmatched)
     if platform:
-        lines.append("# " + _("Platform columns left out: {columns}").format(columns=", ".join(platform)))
+        lines.append("# " + _("Platform columns left out: {columns}").format(columns=_shown(", ".join(platform))))
     missing = [q.id for q in ruleset.questions if q.id not in answered]
     if missing:
         lines.append("# " + _("Questions with no column yet: {ids}").format(ids=", ".join(missing)))
@@ -282,3 +282,18 @@ def _value_help(questions: Sequence[Question]) -> str:
         f"#     values: {values}\n"
         f"# {ids}"
     )
+
+
+def _escaped(ch: str) -> str:
+    return ch if ch.isprintable() else (f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+
+
+def _quoted(text: str) -> str:
+    """A header as a double-quoted YAML scalar: every character a reader does not see, or YAML refuses in a
+    file (the C1 controls, direction overrides), written as its escape, which YAML reads back to it."""
+    return "".join(map(_escaped, json.dumps(text, ensure_ascii=False)))
+
+
+def _shown(text: str) -> str:
+    """Text in a comment, with those characters shown as escapes (a comment is never read back)."""
+    return "".join(map(_escaped, text))

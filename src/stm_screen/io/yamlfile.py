@@ -192,6 +192,8 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             raise YamlProblems([_marked(exc, name)]) from None
+        except yaml.reader.ReaderError as exc:  # a character YAML refuses: said at its FILE:LINE:COL
+            raise YamlProblems([_refused_character(exc, text, name)]) from None
         except yaml.YAMLError as exc:
             # PyYAML's reason may run on a second line ("  in ..., position 14"): one line here
             reason = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
@@ -263,6 +265,22 @@ def pyyaml_words(text: str | None) -> str:
                 return _(message).format(expected=groups[0], found=groups[1])
             return (_(message).format(found=groups[0]) if groups else _(message)).replace("  ", " ").strip()
     return text
+
+
+def _refused_character(exc: Any, text: str, name: str) -> Problem:
+    """A character YAML does not allow in a file (a control character: ESC, BEL, the C1 controls), at the
+    line and column an editor shows (lines counted by line feeds)."""
+    pos = max(0, int(getattr(exc, "position", 0) or 0))
+    code = getattr(exc, "character", None)
+    if isinstance(code, int) and not (pos < len(text) and ord(text[pos]) == code):
+        # libyaml (the C loader) counts UTF-8 bytes, PyYAML's own reader characters
+        pos = len(text.encode("utf-8", "surrogatepass")[:pos].decode("utf-8", "ignore"))
+    pos = min(pos, len(text))
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    shown = f"U+{code:04X}" if isinstance(code, int) else "?"
+    message = L_("the character {char} (a control character) is not allowed in a YAML file; remove it", char=shown)
+    return Problem(message, name, line, col)
 
 
 def _marked(exc: yaml.MarkedYAMLError, name: str) -> Problem:
