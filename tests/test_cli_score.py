@@ -319,3 +319,12 @@ def test_not_sure_about_self_harm_is_scored_as_yes_and_shown_as_not_sure(tmp_pat
     assert text.exit_code == 0, text.output
     assert "even if you are not sure" in " ".join(text.stdout.split())
     assert "could not be checked" not in text.stdout.lower()  # complete: the danger question was answered
+
+
+def test_a_date_where_a_number_is_asked_is_shown_as_typed(tmp_path: Path) -> None:
+    """YAML reads 2024-01-01 as a date: the message shows it as typed, not as datetime.date(2024, 1, 1)."""
+    path = tmp_path / "a.yaml"
+    path.write_text("age_years: 2024-01-01\npain_duration_months: 6\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["score", str(path)])
+    assert r.exit_code == 1, r.output
+    assert "age_years: '2024-01-01' is not a number" in r.output and "datetime" not in r.output

@@ -8,6 +8,7 @@ raises :class:`AnswerValueError` with a message that says what is allowed.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 import reprlib
@@ -100,6 +101,8 @@ def _show(value: object) -> str:
     """A short, bounded picture of a value for a message (never the whole of a huge structure)."""
     if isinstance(value, str):
         return f"'{value}'" if len(value) <= 60 else f"'{value[:57]}...'"
+    if isinstance(value, datetime.date | datetime.time):  # YAML reads 2024-01-01 as a date: shown as typed
+        return f"'{value.isoformat()}'"
     return _REPR.repr(value)
 
 
