@@ -152,7 +152,9 @@ def atomic_writer(
                 fd, name = _temp_file(folder, target.name)
                 if name is not None:
                     made.append(name)
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
+            if folder.is_dir():  # (e.g. /proc: a folder that takes no new files)
+                raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)) from None
             raise InputFileError(L_("{path}: the folder {folder} does not exist", path=target, folder=folder)) from None
         except PermissionError:
             raise InputFileError(L_("{path}: permission denied", path=target)) from None

@@ -69,7 +69,12 @@ def resolve_module(spec: str, base: Path | None = None) -> Path:
     from stm_screen.core.conditions import suggest
 
     if pathlike and name:
-        raise RulesError([Problem(_("no such file"), spec)])
+        try:
+            there = path.exists()
+        except OSError:
+            there = False
+        what = _("is not a regular file (a folder or a device)") if there else _("no such file")
+        raise RulesError([Problem(what, spec)])
     names = module_names()
     hint = suggest(name.lower(), names) if name else ""
     listed = ", ".join(names) or _("none")
