@@ -249,3 +249,14 @@ def test_installed_command_same_output(tmp_path: Path) -> None:
         outs.append((out.read_bytes(), proc.stderr))
     assert outs[0] == outs[1]
     assert outs[0][0].count(b"\n") == 1 + len(lines)  # the header, and a row a record
+
+
+def test_first_records_too_large_to_check_are_read_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first records are checked whole before the rest is read in columns: past MAX_HEAD bytes they
+    are not held to be checked, and the file is read exactly (in parts when large), with the same output."""
+    monkeypatch.setattr(columnar_jsonl, "MAX_HEAD", 1000)
+    exact, fast, spy = both(write(tmp_path / "big-head.jsonl", good(200)), tmp_path, monkeypatch)
+    assert spy.blocks == 0 and spy.exact == []
+    exact.pop("parts")
+    fast.pop("parts")
+    assert fast == exact

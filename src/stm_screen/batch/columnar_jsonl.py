@@ -38,6 +38,7 @@ from stm_screen.batch.scoring import RecordScorer
 
 _OPEN, _CLOSE = ord("{"), ord("}")
 _NOT_TEXT = re.compile(rb'":\s*[^"\s]')  # a value that is not a text (or a text holding '\":')
+MAX_HEAD = 32 << 20  # bytes of the first records checked before a file is read in columns, at most
 PARSE_BLOCK = 512 << 10  # bytes Arrow parses per task (a block of lines is parsed by its threads in these)
 
 
@@ -141,6 +142,8 @@ def promising(fd: int, start: int, keys: tuple[str, ...]) -> bool:
     scored, not at the first block."""
     import os
 
+    if start > MAX_HEAD:
+        return False  # first records this large: read as they are (never held whole to be checked)
     try:
         head = os.pread(fd, start, 0)
         ahead = os.pread(fd, min(columnar.FIRST_BLOCK, columnar.BLOCK_BYTES), start)
