@@ -42,22 +42,26 @@ def _batch(path: Path) -> tuple[int, list[dict[str, str]], str]:
     return r.exit_code, list(csv.DictReader(io.StringIO(r.stdout))), r.stderr
 
 
+def _shaped(tmp_path: Path, shape: str, good: str, bad: str) -> tuple[Path, list[str]]:
+    """An input of this shape holding the ``bad`` record (between two ``good`` ones, but for one object),
+    and the statuses expected."""
+    if shape == "array":
+        path = tmp_path / "in.json"
+        path.write_text(f"[{good},\n{bad},\n{good}]", encoding="utf-8")
+        return path, ["ok", "error", "ok"]
+    if shape == "jsonl":
+        path = tmp_path / "in.jsonl"
+        path.write_text(f"{good}\n{bad}\n{good}\n", encoding="utf-8")
+        return path, ["ok", "error", "ok"]
+    path = tmp_path / "in.json"
+    path.write_text(bad, encoding="utf-8")
+    return path, ["error"]
+
+
 @pytest.mark.parametrize("order", [("yes", "no"), ("no", "yes"), ("yes", "yes")])
 @pytest.mark.parametrize("shape", ["array", "jsonl", "object"])
 def test_a_duplicate_key_is_an_error_row(tmp_path: Path, shape: str, order: tuple[str, str]) -> None:
-    twice = _record(True, *order)
-    if shape == "array":
-        path = tmp_path / "in.json"
-        path.write_text(f"[{_record(False)},\n{twice},\n{_record(False)}]", encoding="utf-8")
-        expect = ["ok", "error", "ok"]
-    elif shape == "jsonl":
-        path = tmp_path / "in.jsonl"
-        path.write_text(f"{_record(False)}\n{twice}\n{_record(False)}\n", encoding="utf-8")
-        expect = ["ok", "error", "ok"]
-    else:
-        path = tmp_path / "in.json"
-        path.write_text(twice, encoding="utf-8")
-        expect = ["error"]
+    path, expect = _shaped(tmp_path, shape, _record(False), _record(True, *order))
     code, rows, err = _batch(path)
     assert code == 1, err
     assert [r["status"] for r in rows] == expect
@@ -184,19 +188,7 @@ def test_a_lone_surrogate_is_an_error_row(tmp_path: Path, shape: str, where: str
         "list": body.replace('"pain_areas": ["low_back"]', '"pain_areas": ["low_back", "\\ud800"]'),
     }[where]
     assert half != body
-    good = json.dumps(dict(_answers(), id="P-2"))
-    if shape == "array":
-        path = tmp_path / "in.json"
-        path.write_text(f"[{good},\n{half},\n{good}]", encoding="utf-8")
-        expect = ["ok", "error", "ok"]
-    elif shape == "jsonl":
-        path = tmp_path / "in.jsonl"
-        path.write_text(f"{good}\n{half}\n{good}\n", encoding="utf-8")
-        expect = ["ok", "error", "ok"]
-    else:
-        path = tmp_path / "in.json"
-        path.write_text(half, encoding="utf-8")
-        expect = ["error"]
+    path, expect = _shaped(tmp_path, shape, json.dumps(dict(_answers(), id="P-2")), half)
     code, rows, err = _batch(path)
     assert code == 1, err
     assert [r["status"] for r in rows] == expect

@@ -72,16 +72,25 @@ MANY_OUTCOMES = 4096  # distinct outcomes in a block above which blocks shrink (
 MEMO_SCALE = 2  # times the record scorer's byte budget the memos may hold here (Arrow's blocks dwarf it)
 MAX_LINE_BYTES = 64 << 20  # a line longer than this (a run-away cell) is the exact reader's
 SWITCH = "STM_SCREEN_FAST"  # "0": never the columnar reader
-OFF = ("0", "no", "false", "off")
 VARIED_SHARE = 0.6  # distinct outcomes per record of the calibration sample above which the exact reader,
 # scoring in parts, is faster (coin-toss answers: 1.0 and about 1.7x faster exact; plausible data: 0.23)
 VARIED_SAMPLE = 512  # records a sample needs for that judgement
 _NL, _CR, _QUOTE = 10, 13, 34
 
 
+def switched_off() -> bool:
+    """Whether the environment turns the columnar reader off (``STM_SCREEN_FAST=0``); imports nothing."""
+    return os.environ.get(SWITCH, "1").strip() in ("0", "no", "false", "off")
+
+
+def first_block() -> int:
+    """The bytes of the first block a file is read in (the next ones grow)."""
+    return min(FIRST_BLOCK, BLOCK_BYTES)
+
+
 def wanted() -> bool:
     """Whether the columnar reader may be used at all (installed, and not turned off)."""
-    if os.environ.get(SWITCH, "1").strip() in OFF:
+    if switched_off():
         return False
     try:
         import numpy  # noqa: F401
@@ -485,7 +494,7 @@ class Columnar:
             return None
         if start is None:
             return None
-        self.size = min(FIRST_BLOCK, BLOCK_BYTES)
+        self.size = first_block()
         with arrow_pool():
             if split is not None and split.cuts and split.cuts[0] > start:
                 return self._in_parts(fd, start, lines, n, split)

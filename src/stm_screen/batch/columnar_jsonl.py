@@ -71,7 +71,7 @@ class JsonLines(Columnar):
         """Score the records from byte ``start`` (just after line ``lines``) to the end of the file, ``n``
         records before them; returns the number of records."""
         assert self.records.window is not None
-        self.size = min(columnar.FIRST_BLOCK, columnar.BLOCK_BYTES)
+        self.size = columnar.first_block()
         with arrow_pool():
             return self._run(self.records.window.fd, start, lines, n)
 
@@ -90,13 +90,9 @@ class JsonLines(Columnar):
     def _exact(self, pos: int, lines: int, n: int) -> int:
         """The rest of the file from byte ``pos`` (line ``lines`` + 1), read by the exact reader into the
         runner's own record loop."""
-        assert self.records.part is not None
-        records, window, close = self.records.part(pos, lines, None)
-        self.where[0] = lambda: window.pos
-        try:
-            return self.score(records, n)
-        finally:
-            close()
+        from stm_screen.batch.parallel import read_on
+
+        return read_on(self.records, self.where, self.score, pos, lines, n)
 
 
 def parse_block(chunk: bytes, keys: tuple[str, ...], threads: bool) -> Any:
@@ -144,16 +140,17 @@ def promising(fd: int, start: int, keys: tuple[str, ...]) -> bool:
 
     if start > MAX_HEAD:
         return False  # first records this large: read as they are (never held whole to be checked)
+    size = columnar.first_block()
     try:
         head = os.pread(fd, start, 0)
-        ahead = os.pread(fd, min(columnar.FIRST_BLOCK, columnar.BLOCK_BYTES), start)
+        ahead = os.pread(fd, size, start)
     except OSError:
         return False
     if ahead:
         cut = ahead.rfind(b"\n") + 1
         if cut:
             ahead = ahead[:cut]
-        elif len(ahead) == min(columnar.FIRST_BLOCK, columnar.BLOCK_BYTES):
+        elif len(ahead) == size:
             ahead = b""  # a line longer than the block: its own block will tell
     if b"\r" in head or b"\n\n" in head or _NOT_TEXT.search(head) or _NOT_TEXT.search(ahead):
         return False  # (told without importing Arrow: answers as numbers, CR LF, blank lines)

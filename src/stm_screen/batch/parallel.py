@@ -556,11 +556,25 @@ def run_records(ctx: RecordParts, split: Split) -> int:
 
 def _read_on(ctx: RecordParts, cut: int, lines: int, n: int, limit: int | None = None) -> int:
     """The records from a cut (``lines`` before it) to ``limit`` or the end, scored after ``n``."""
-    assert ctx.src.part is not None
-    records, window, close = ctx.src.part(cut, lines, limit)
-    ctx.where[0] = lambda: window.pos
+    return read_on(ctx.src, ctx.where, ctx.score, cut, lines, n, limit)
+
+
+def read_on(
+    src: RecordSource,
+    where: list[Callable[[], int]],
+    score: Callable[[Iterator[Any], int], int],
+    cut: int,
+    lines: int,
+    n: int,
+    limit: int | None = None,
+) -> int:
+    """A JSON Lines file's records from a cut (``lines`` before it) to ``limit`` or the end, scored by the
+    runner's record loop after ``n`` (also for batch.columnar_jsonl); its progress (``where[0]``) follows."""
+    assert src.part is not None
+    records, window, close = src.part(cut, lines, limit)
+    where[0] = lambda: window.pos
     try:
-        return ctx.score(records, n)
+        return score(records, n)
     finally:
         close()
 

@@ -4,7 +4,6 @@ written before the next is read. One output row per input record, in input order
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -755,6 +754,7 @@ class Batch:
                                 if not isinstance(old, Outcome):
                                     writer.merge(old.rs.tally())
                             plans.clear()
+                            refused.clear()
                         rs_new = RecordScorer(self.ruleset, plan, self._budget())
                         rs_new.render = writer.render
                         entry = _KeySet(rs_new, _id_getter(plan.id_indices), plan)
@@ -872,9 +872,8 @@ class Batch:
         keys = tuple(head[0])
         if "__status__" in keys or "resourceType" in keys:
             return None
-        for rec in head:
-            if type(rec) is not dict or tuple(rec) != keys or not all(type(v) is str for v in rec.values()):
-                return None
+        if any(type(rec) is not dict or tuple(rec) != keys for rec in head):
+            return None  # (whether every answer is a text is told from the bytes: columnar_jsonl.promising)
         try:
             plan = self._record_plan(keys, preset, src)
             if not plan.targets or len(plan.id_indices) > 1 or self._skipper(plan, writer) is not None:
@@ -883,7 +882,7 @@ class Batch:
             return None
         from stm_screen.batch import columnar
 
-        if os.environ.get(columnar.SWITCH, "1").strip() in columnar.OFF:
+        if columnar.switched_off():
             return None
         try:  # where the first records end (None: a bare CR on the way)
             start = columnar._start_offset(src.window.fd, src.lines())
