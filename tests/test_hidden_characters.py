@@ -26,6 +26,10 @@ MINIMAL = (ROOT / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
 EXE = str(Path(sys.executable).with_name("stm-screen"))
 
 HIDDEN = ["\x00", "\x07", "\x08", "\x1b", "\r", "\x0b", "\x7f", "\x85", "\x9b", "\u2028", "\u202e", "\u2067", "\ufeff"]
+# invisible characters that break a word or a number where none shows (a crisis number with one cannot be
+# dialled from a copy): a soft hyphen, zero-width space, Mongolian vowel separator, word joiner, invisible
+# operators, deprecated format characters, interlinear annotation marks
+HIDDEN += ["\xad", "\u180e", "\u200b", "\u2060", "\u2063", "\u206b", "\ufffa"]
 # (what is replaced in minimal.yaml, by what: {c} is the hidden character, as a YAML escape)
 FIELDS = {
     "question text": ("text: Stiff?", 'text: "Stiff{c}[8m hidden?"'),
@@ -114,3 +118,37 @@ def test_the_workbook_writer_names_a_cell_it_cannot_hold() -> None:
 
     with pytest.raises(UsageError, match=r"sheet choices, row 2, column 3: .*U\+001B"):
         workbook_bytes({"choices": [["list_name", "name", "label"], ["yn", "yes", "Y\x1bes"]]})
+
+
+@pytest.mark.parametrize("ch", ["\u2028", "\u2029", "\x85"], ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("where", ["comment", "value", "key"])
+def test_a_raw_line_separator_is_refused_at_the_line_an_editor_shows(tmp_path: Path, ch: str, where: str) -> None:
+    """PyYAML starts a new line at U+2028, U+2029 and NEL; an editor does not. Unrefused in a comment, it
+    shifted every later FILE:LINE by one; in a text, the line given was PyYAML's. Said at the editor's
+    line and column, wherever it stands."""
+    lines = MINIMAL.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "text: Stiff?" in line)
+    if where == "comment":
+        lines.insert(at, f"  # a note{ch} on the next question\n")
+        col = len("  # a note") + 1
+    elif where == "value":
+        lines[at] = lines[at].replace("Stiff?", f"Sti{ch}ff?")
+        col = lines[at].index(ch) + 1
+    else:
+        lines[at] = lines[at].replace("text:", f"te{ch}xt:")
+        col = lines[at].index(ch) + 1
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("".join(lines), encoding="utf-8")
+    r = CliRunner().invoke(app, ["rules", "check", str(rules)])
+    assert r.exit_code == 2, r.output
+    assert f"{rules}:{at + 1}:{col}: the character U+{ord(ch):04X} (a line or paragraph separator)" in r.stderr, r.stderr
+    assert ch not in r.stderr
+
+
+def test_joiners_that_scripts_need_are_text(tmp_path: Path) -> None:
+    """The zero-width joiner and non-joiner shape Persian and Indic words (and emoji): they are kept."""
+    text = MINIMAL.replace("text: Stiff?", 'text: "Stiff? \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \u0915\u094d\u200d\u0937"')
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(app, ["rules", "check", str(rules)])
+    assert r.exit_code == 0, r.output

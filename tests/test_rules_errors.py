@@ -342,8 +342,11 @@ def test_a_control_character_is_located(tmp_path: Path, char: str) -> None:
     path.write_text('ruleset: {id: x}\ntitle: "ab' + char + 'c"\n', encoding="utf-8")
     r = CliRunner().invoke(app, ["rules", "check", str(path)])
     assert r.exit_code == 2, r.output
-    bad = char[-1]
-    assert f"{path}:2:{10 + len(char)}: the character U+{ord(bad):04X} (a control character) is not allowed" in r.output
+    if char.startswith("\x85"):  # NEL, which YAML takes for a line break, is said first, where it stands
+        assert f"{path}:2:11: the character U+0085 (a line or paragraph separator) is not allowed" in r.output
+    else:
+        bad = char[-1]
+        assert f"{path}:2:{10 + len(char)}: the character U+{ord(bad):04X} (a control character) is not allowed" in r.output
     assert "position" not in r.output
 
 

@@ -92,6 +92,11 @@ def wanted() -> bool:
     """Whether the columnar reader may be used at all (installed, and not turned off)."""
     if switched_off():
         return False
+    pool = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
+    if pool is not None and pool not in ("system", "jemalloc", "mimalloc"):
+        # a name Arrow does not know: Arrow would print its own warning, once per process, to stderr; the
+        # C library's pool is used, as when none is named (see arrow_pool)
+        del os.environ["ARROW_DEFAULT_MEMORY_POOL"]
     try:
         import numpy  # noqa: F401
         import pyarrow  # noqa: F401

@@ -1388,7 +1388,10 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
     if not exact and book.sheet is not None and jobs != 1:
         slices = len(book.index.marks) if book.index is not None else book.sizes.get(book.sheet[1], 0) // SLICE_BYTES
         parts = SheetParts(book, max(1, slices))
-    reader = _openpyxl_rows(name, state) if exact else _calamine_rows(book, state, jobs, parts)
+    if exact:
+        reader = _exact_rows(name, book.sheet[1] if book.sheet else None, state)
+    else:
+        reader = _calamine_rows(book, state, jobs, parts)
 
     return TableSource(
         name=name,
@@ -1477,6 +1480,7 @@ class _Slice:
     exact: bool = False
     error: str = ""
     text: str | None = None  # the rows as one text, from a helper (see :func:`_pack`)
+    twice: str = ""  # a cell the slice's XML writes twice (see :func:`_cell_twice`)
 
 
 _SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet name, part, fixed parts
@@ -1509,7 +1513,6 @@ def _read_slice(data: bytes) -> _Slice:
         if _ERROR_CELL.search(data):  # an error cell without '#' (not looked for above): openpyxl reads it
             return _Slice(exact=True)
         return _Slice(error=type(exc).__name__)
-    del data
     if start is None:
         return _Slice(first=-1)
     first, offset = start
@@ -1526,6 +1529,14 @@ def _read_slice(data: bytes) -> _Slice:
             rows.append(lead + row if offset and row else row)
     except _TakeOver:
         return _Slice(first=first, rows=rows, exact=True)
+    # calamine keeps the last of a cell written twice: fewer cells with a value than the XML writes cells
+    # with content (counted fast: a cell written empty is '<c r="B2"/>') is checked cell by cell (a value
+    # that reads as blank, or a formula without one, is also fewer)
+    written = data.count(b"</c>")
+    if written > sum(len(row) for row in rows) - sum(row.count("") for row in rows):
+        doubled = _cell_twice(data)
+        if doubled:
+            return _Slice(twice=doubled)
     return _Slice(first=first, rows=rows)
 
 
@@ -1660,6 +1671,10 @@ def _calamine_rows(
                     return
                 piece = ready
             parts.index += 1
+            if piece.twice:
+                if helper:
+                    raise PartFailed
+                raise _cells_wrong(book.name, piece.twice)
             if piece.error:
                 if helper:
                     raise PartFailed
@@ -1693,7 +1708,7 @@ def _calamine_rows(
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
         parts.alone = True
-        yield from _openpyxl_rows(book.name, state, min_row=done + 1)
+        yield from _exact_rows(book.name, part, state, min_row=done + 1)
     finally:
         if pool is not None:  # slices being read are finished (a second at most), the rest dropped
             pool.shutdown(wait=True, cancel_futures=True)
@@ -2000,9 +2015,11 @@ def _index_sheet(name: str, member: str, keep: bool) -> tuple[bool, SheetIndex |
             rows = [0]
             resume: list[_Resume] = []
             uncached = False
+            order = _RowOrder()
             last = (b"", b"", b"")
             for last in _cut_slices(reader, marks, name=name):
                 body = last[1]
+                order.feed(body)
                 if keep:  # (the rows before a slice: for a helper that starts there)
                     resume.append(reader.resume_at(marks[len(rows) - 1][0]))
                     rows.append(rows[-1] + body.count(b"</row>"))
@@ -2015,6 +2032,8 @@ def _index_sheet(name: str, member: str, keep: bool) -> tuple[bool, SheetIndex |
                 uncached = True
     except (KeyError, OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile):
         return None
+    if order.wrong is not None:
+        raise _rows_wrong(name, order.wrong)
     return uncached, SheetIndex(head, rows[:-1], marks, resume) if keep else None
 
 
@@ -2128,6 +2147,89 @@ def _sparse(data: bytes) -> bool:
     return span * 16 > len(data) + (1 << 16)  # (a written row takes more than 16 bytes of XML)
 
 
+# Rows and cells that a sheet's XML writes twice, or rows written after a later row: no spreadsheet writes
+# them, and both readers resolve them silently (calamine keeps the last of two cells or rows, openpyxl drops
+# a row whose number is not past the one before): an answer or a whole record would be lost, or two
+# records merged. The workbook is refused before a row is scored (rows: one pass over their numbers as the
+# sheet is indexed; cells: see :func:`_read_slice` and :func:`_exact_rows`).
+_ROW_REF = re.compile(rb"<row\b[^>]*?\br\s*=\s*[\"'](\d{1,9})[\"']")
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,7}\d{1,9})"')  # as spreadsheets write a cell (found fast)
+_ANY_CELL_REF = re.compile(rb"<c\b[^>]*?\br\s*=\s*[\"']([A-Z]{1,7}\d{1,9})[\"']")
+_CELL_START = re.compile(rb"<c[\s>/]")
+
+
+class _RowOrder:
+    """Row numbers fed slice by slice (see above): ``wrong`` is (the row written twice or out of order,
+    the row before it) once one is found."""
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.wrong: tuple[int, int] | None = None
+
+    def feed(self, body: bytes) -> None:
+        if self.wrong is not None:
+            return
+        last = self.last
+        for found in _ROW_REF.findall(body):
+            row = int(found)
+            if row <= last:
+                self.wrong = (row, last)
+                return
+            last = row
+        self.last = last
+
+
+def _rows_wrong(name: str, wrong: tuple[int, int]) -> InputFileError:
+    row, before = wrong
+    return InputFileError(
+        L_("{name}: the sheet's XML writes row {row} again after row {before} (written twice, or out of order). No spreadsheet writes this, and a record could be lost or merged with another, so the workbook is not read. Open and save it in a spreadsheet, then try again", name=name, row=row, before=before)
+    )
+
+
+def _cell_twice(data: bytes) -> str:
+    """The first cell reference (such as 'H2') that this XML writes twice in one slice, or ''."""
+    refs: list[bytes] = _CELL_REF.findall(data)
+    if len(refs) != len(_CELL_START.findall(data)):  # a cell not written as spreadsheets write one
+        refs = _ANY_CELL_REF.findall(data)
+    if len(set(refs)) == len(refs):
+        return ""
+    seen: set[bytes] = set()
+    for ref in refs:
+        if ref in seen:
+            return ref.decode("ascii")
+        seen.add(ref)
+    return ""
+
+
+def _cells_wrong(name: str, cell: str) -> InputFileError:
+    return InputFileError(
+        L_("{name}: the sheet's XML writes the cell {cell} twice. No spreadsheet writes this, and an answer could be lost, so the workbook is not read. Open and save it in a spreadsheet, then try again", name=name, cell=cell)
+    )
+
+
+def _exact_rows(
+    name: str, part: str | None, state: dict[str, int], min_row: int = 1
+) -> Generator[list[str], None, None]:
+    """:func:`_openpyxl_rows`, after the sheet's XML from ``min_row`` on is checked for a cell written
+    twice (openpyxl keeps one of them without a word). openpyxl is some fifteen times slower than this
+    check."""
+    if part is not None:
+        try:
+            for _head, body, _tail in _sheet_slices(name, part):
+                if min_row > 1:
+                    last = _ROW_REF.findall(body[body.rfind(b"<row") :]) if b"<row" in body else []
+                    if last and int(last[-1]) < min_row:
+                        continue
+                cell = _cell_twice(body)
+                if cell:
+                    raise _cells_wrong(name, cell)
+        except InputFileError:
+            raise
+        except Exception:  # noqa: BLE001, S110 - a sheet this pass cannot read: openpyxl says why
+            pass
+    yield from _openpyxl_rows(name, state, min_row)
+
+
 def _not_for_calamine(data: bytes, shared: bool = False) -> bool:
     """Does this XML hold anything that calamine renders otherwise than openpyxl (see above), or would it
     make calamine hold far more cells than it writes (``_sparse``)? Byte searches first (each a pass over
@@ -2170,17 +2272,18 @@ def _scan_sheet(name: str, member: str, shared: bytes) -> tuple[bool, bool]:
     import zipfile
 
     exact = _not_for_calamine(shared, shared=True)
+    uncached = False
+    order = _RowOrder()
     try:
-        with zipfile.ZipFile(name) as z, z.open(member) as f:
-            tail = b""
-            while chunk := f.read(1 << 20):
-                data = tail + chunk
-                if b"<f" in data and _NO_VALUE.search(data):
-                    return True, exact
-                tail = data[-512:]
-    except (KeyError, OSError, ValueError, zipfile.BadZipFile):
-        return False, exact
-    return False, exact
+        for head, body, tail in _sheet_slices(name, member):
+            order.feed(body)
+            if not uncached and b"<f" in head + body + tail and _NO_VALUE.search(head + body + tail):
+                uncached = True
+    except (KeyError, OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return uncached, exact
+    if order.wrong is not None:
+        raise _rows_wrong(name, order.wrong)
+    return uncached, exact
 
 
 XLSX_BIG_PART = 64 * 1024 * 1024  # an uncompressed part this large must not also expand suspiciously

@@ -186,6 +186,12 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
     """Parse one YAML document; return its data and the positions of its values."""
     import yaml
 
+    breaks = _BREAKS.search(text)
+    if breaks is not None:  # said here, at the line an editor shows: PyYAML would count a line there
+        at = breaks.start()
+        line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        message = L_("the character U+{code:04X} (a line or paragraph separator) is not allowed in a YAML file: YAML starts a new line there and an editor does not, so every line after it would be counted wrong; remove it", code=ord(breaks.group()))
+        raise YamlProblems([Problem(message, name, line, col)])
     loader = safe_loader()(text)
     try:
         try:
@@ -481,7 +487,16 @@ def misread_number(node: yaml.Node) -> str | None:
 # Characters a text in these files never holds: they act on a terminal (escape sequences, a CR or
 # backspace that overwrites), reorder what is shown (direction overrides, embeddings and isolates), cut a
 # line where the reader sees none, or cannot be stored in a workbook (XLSForm). Line feeds and tabs are text.
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+# Also the invisible characters that break a word or a number where none shows (a zero-width space, a
+# word joiner, a soft hyphen, invisible operators): a phone number holding one cannot be dialled from a
+# copy, a screen reader may spell the word, and terminals differ on whether a soft hyphen shows. (The
+# zero-width joiner and non-joiner stay: scripts such as Persian and the Indic ones need them.)
+_HIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u180e\u200b\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb]"
+)
+# Line and paragraph separators (and NEL, U+0085): PyYAML counts a line at each, an editor does not.
+_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def _hidden(node: yaml.ScalarNode, name: str) -> Problem | None:
