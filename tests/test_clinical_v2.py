@@ -49,7 +49,7 @@ def result_for(ruleset: Ruleset, **changes: Any) -> Any:
 
 
 def test_version_and_question_contract(ruleset: Ruleset) -> None:
-    assert ruleset.version == "2.1.1"
+    assert ruleset.version == "2.2.0"
     safety = {q.id for q in ruleset.questions if q.section == "safety"}
     assert safety == SAFETY_GROUP
     for qid in SAFETY_GROUP:
@@ -565,3 +565,56 @@ def test_the_recap_after_the_offer_of_a_copy_says_what_to_do_and_how_soon(rulese
         t for _s, t in recap_lines(result_for(ruleset, self_harm_thoughts=True, bladder_bowel_change=UNSURE))
     )
     assert "does not alert anyone" in crisis and "If this fits you: Go to an emergency department now" in crisis
+
+
+def test_warning_signs_are_listed_soonest_first_whether_they_fired_or_could_not_be_checked(ruleset: Ruleset) -> None:
+    """A sign that could not be ruled out and needs a doctor today comes before one that fired and needs a
+    doctor within days (a reviewer read 'within a few days' first and stopped there); in the details too,
+    emergencies come before signs for the coming weeks (a 15-year-old's crisis advice came after 'under 16')."""
+    from stm_screen.render.view import soonest_first, summary, view
+
+    result = result_for(ruleset, pain_areas=["widespread"], dizziness_ongoing=False, infection_risk=True, fever_or_unwell=UNSURE)
+    todo = summary(result).todo
+    fever = next(i for i, item in enumerate(todo) if item.text.startswith("Could not be checked: Fever"))
+    spine = next(i for i, item in enumerate(todo) if "higher risk of infection" in item.text)
+    assert fever < spine
+    assert "How soon: today" in todo[fever].lines and "How soon: within a few days" in todo[spine].lines
+
+    young = result_for(ruleset, age_years=15, self_harm_thoughts=True, self_harm_danger=False)
+    details = next(b for b in view(young).blocks if b.id == "red-flags")
+    tags = [item.tag for item in details.items]
+    assert tags[0] == "EMERGENCY" and tags == sorted(tags, key=lambda t: t != "EMERGENCY")
+    assert [soonest_first(f) for f in sorted(young.red_flags, key=soonest_first)] == sorted(
+        soonest_first(f) for f in young.red_flags
+    )
+
+
+def test_a_sign_that_could_not_be_checked_keeps_all_of_its_advice(ruleset: Ruleset) -> None:
+    """'If this fits you' is followed by the sign's own advice in full (what to do at once if it gets worse,
+    what must not be done meanwhile), then how soon: before, only 'see a doctor today' was kept."""
+    from stm_screen.render.view import summary
+
+    hot = result_for(ruleset, hot_swollen_joint=UNSURE)
+    (item,) = [i for i in summary(hot).todo if i.text.startswith("Could not be checked: A joint")]
+    assert item.detail.startswith("If this fits you: Contact a doctor today") and "Do not have it massaged" in item.detail
+    assert item.lines == ("How soon: today",)
+    text = " ".join(render_plain(hot).split())
+    assert text.count("Do not have it massaged") == 2  # in the details and in the summary
+    assert "If this fits you, see a doctor today." not in text
+
+
+def test_a_questionnaire_score_for_a_doctor_is_in_the_summary(ruleset: Ruleset) -> None:
+    """PHQ-4 with both screens positive: the summary, which stays on screen, says to talk to a doctor (as
+    the details do); never under a warning sign, never as one."""
+    from stm_screen.render.view import summary
+    from stm_screen.screening import load_rules
+
+    with_phq = load_rules(None, with_modules=["phq4"])
+    answers = {**calm(with_phq), "phq4_1": "more_than_half", "phq4_2": "more_than_half", "phq4_3": "nearly_every_day", "phq4_4": "more_than_half"}
+    result = explain(with_phq, check_answers(with_phq, answers))
+    assert not result.warning
+    talk = [i for i in summary(result).todo if i.tag == "TALK TO YOUR DOCTOR"]
+    assert [i.text.split(":")[0] for i in talk] == ["GAD-2", "PHQ-2"]
+    assert all("talk with your doctor is advised" in i.detail for i in talk)
+    flagged = explain(with_phq, check_answers(with_phq, {**answers, "night_pain": True}))
+    assert not [i for i in summary(flagged).todo if i.tag == "TALK TO YOUR DOCTOR"]

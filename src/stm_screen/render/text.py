@@ -182,9 +182,9 @@ def summary_lines(
 
 
 def _when_in(line: str) -> str:
-    """'within a few days' out of 'If this fits you, see a doctor within a few days.' (in the language
-    shown): the how soon of a warning sign that could not be checked."""
-    before, _sep, after = _("If this fits you, see a doctor {when}.").partition("{when}")
+    """'within a few days' out of 'How soon: within a few days' (in the language shown): the how soon of a
+    warning sign that could not be checked."""
+    before, _sep, after = _("How soon: {when}").partition("{when}")
     if line.startswith(before) and line.endswith(after) and len(line) > len(before) + len(after):
         return line[len(before) : len(line) - len(after)]
     return ""

@@ -112,18 +112,21 @@ def _answers(f: Finding) -> tuple[str, ...]:
 
 
 def open_item(f: Finding) -> Item:
-    """A warning sign left open: what to do if it fits, in full for an emergency sign; else how soon."""
-    if f.level == EMERGENCY:
-        return Item(
-            f.title,
-            _("If this fits you: {advice}").format(advice=f.explanation),
-            urgency_tag(f),
-            "flag",
-            _answers(f),
-        )
-    soon = how_soon(f.urgency)
-    lines = (*_answers(f), *([_("If this fits you, see a doctor {when}.").format(when=soon)] if soon else []))
-    return Item(f.title, "", urgency_tag(f), "flag", lines)
+    """A warning sign left open: what to do if it fits, in full (its own advice: how soon, and what to do
+    at once if it gets worse or must not be done meanwhile), the answers that left it open, and how soon."""
+    return Item(
+        f.title,
+        _("If this fits you: {advice}").format(advice=f.explanation),
+        urgency_tag(f),
+        "flag",
+        (*_answers(f), *_soon_lines(f)),
+    )
+
+
+def _soon_lines(f: Finding) -> tuple[str, ...]:
+    """How soon, under a warning sign that is not an emergency (an emergency's advice says 'now')."""
+    line = how_soon_line(f) if f.level != EMERGENCY else ""
+    return (line,) if line else ()
 
 
 CRITERIA_GAP = (
@@ -204,35 +207,45 @@ def level_tag(result: Result) -> str:
     return _("SEE A DOCTOR") if kind else ""
 
 
+URGENCY_ORDER = ("now", "today", "days", "weeks")
+
+
+def soonest_first(f: Finding) -> tuple[bool, int]:
+    """A sort key: emergencies first, then by how soon to act (a stable sort keeps the rules' order)."""
+    rank = URGENCY_ORDER.index(f.urgency) if f.urgency in URGENCY_ORDER else len(URGENCY_ORDER)
+    return (f.level != EMERGENCY, rank)
+
+
 def summary(result: Result) -> Summary:
     """Headline, what to do and how soon: under warning signs, each sign that fired (what to do, how
     soon) and each that could not be checked (what to do if it fits), emergencies first; else the next
     steps."""
     if not result.warning:
+        # a questionnaire score pointed out for a talk with a doctor is said here too, after the next steps
+        # (the summary is what stays on screen): what it means, never as a warning sign
+        discuss = [
+            Item(line.text, line.message, _(DISCUSS))
+            for m in result.modules
+            if m.answered
+            for line in m.scores
+            if line.flag
+        ]
         return Summary(
-            result.symbol, result.title, level_tag(result), tuple(Item(s) for s in result.next_steps)
+            result.symbol, result.title, level_tag(result), (*(Item(s) for s in result.next_steps), *discuss)
         )
-    order = ("now", "today", "days", "weeks")
-
-    def rank(f: Finding) -> int:
-        return order.index(f.urgency) if f.urgency in order else len(order)
-
     fired = [
-        Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)])))
-        for f in sorted(result.red_flags, key=lambda f: (f.level != EMERGENCY, rank(f)))
+        (f, Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)]))))
+        for f in result.red_flags
     ]
-    not_checked = sorted(result.red_flags_not_ruled_out, key=lambda f: (f.level != EMERGENCY, rank(f)))
-    open_ = [summary_open_item(f) for f in not_checked]
     said, rest = open_signs(result)
+    # An emergency comes first: after one, the signs not checked are counted (after a stop, every question
+    # left is among them). One the person answered 'Not sure' that would be an emergency if it fits is still
+    # said in full (what to do, how soon), never counted under 'see a doctor'.
+    opened = [(f, summary_open_item(f)) for f in (said if rest else result.red_flags_not_ruled_out)]
+    # soonest first, whether it fired or could not be checked (a sign that fired first at the same urgency)
+    todo = [item for _f, item in sorted([*fired, *opened], key=lambda pair: soonest_first(pair[0]))]
     if rest:
-        # An emergency comes first: the signs not checked are counted (after a stop, every question left is
-        # among them). One the person answered 'Not sure' that would be an emergency if it fits is still
-        # said in full (what to do, how soon), never counted under 'see a doctor'.
-        open_ = [summary_open_item(f) for f in sorted(said, key=lambda f: (f.level != EMERGENCY, rank(f)))]
-        open_.append(Item(unasked_line(len(rest)), tag=_("SEE A DOCTOR"), style="flag"))
-    emergency = [i for i in [*fired, *open_] if i.tag == _("EMERGENCY")]
-    others = [i for i in [*fired, *open_] if i.tag != _("EMERGENCY")]
-    todo = [*emergency, *others]
+        todo.append(Item(unasked_line(len(rest)), tag=_("SEE A DOCTOR"), style="flag"))
     if result.unchecked:
         todo.extend(Item(s) for s in result.next_steps)
     return Summary(result.symbol, result.title, level_tag(result), tuple(todo))
@@ -270,16 +283,7 @@ def unasked_line(n: int) -> str:
 def summary_open_item(f: Finding) -> Item:
     """A warning sign that could not be checked, in the summary: what to do if it fits, and how soon."""
     title = _("Could not be checked: {sign}").format(sign=f.title)
-    if f.level == EMERGENCY:
-        return Item(title, _("If this fits you: {advice}").format(advice=f.explanation), urgency_tag(f), "flag")
-    soon = how_soon(f.urgency)
-    return Item(
-        title,
-        "",
-        urgency_tag(f),
-        "flag",
-        (_("If this fits you, see a doctor {when}.").format(when=soon),) if soon else (),
-    )
+    return Item(title, _("If this fits you: {advice}").format(advice=f.explanation), urgency_tag(f), "flag", _soon_lines(f))
 
 
 def _warning_blocks(result: Result) -> list[Block]:
@@ -297,7 +301,7 @@ def _warning_blocks(result: Result) -> list[Block]:
                         "flag",
                         tuple(filter(None, [how_soon_line(f)])),
                     )
-                    for f in result.red_flags
+                    for f in sorted(result.red_flags, key=soonest_first)
                 ),
             )
         )
@@ -308,7 +312,7 @@ def _warning_blocks(result: Result) -> list[Block]:
                 Block(
                     "not-ruled-out",
                     _("Warning signs that could not be checked"),
-                    tuple(open_item(f) for f in said),
+                    tuple(open_item(f) for f in sorted(said, key=soonest_first)),
                     unasked_line(len(rest)),
                 )
             )
@@ -317,7 +321,7 @@ def _warning_blocks(result: Result) -> list[Block]:
                 Block(
                     "not-ruled-out",
                     _("Warning signs that could not be checked"),
-                    tuple(open_item(f) for f in result.red_flags_not_ruled_out),
+                    tuple(open_item(f) for f in sorted(result.red_flags_not_ruled_out, key=soonest_first)),
                     _("You answered 'Not sure' to these questions, or they were not answered."),
                 )
             )
