@@ -26,10 +26,12 @@ MINIMAL = (ROOT / "tests" / "data" / "minimal.yaml").read_text(encoding="utf-8")
 EXE = str(Path(sys.executable).with_name("stm-screen"))
 
 HIDDEN = ["\x00", "\x07", "\x08", "\x1b", "\r", "\x0b", "\x7f", "\x85", "\x9b", "\u2028", "\u202e", "\u2067", "\ufeff"]
-# invisible characters that break a word or a number where none shows (a crisis number with one cannot be
-# dialled from a copy): a soft hyphen, zero-width space, Mongolian vowel separator, word joiner, invisible
-# operators, deprecated format characters, interlinear annotation marks
-HIDDEN += ["\xad", "\u180e", "\u200b", "\u2060", "\u2063", "\u206b", "\ufffa"]
+# invisible operators, deprecated format characters, interlinear annotation marks, the Hangul filler and
+# tag characters (text no one sees: "ASCII smuggling")
+HIDDEN += ["\u2063", "\u206b", "\ufffa", "\u3164", "\U000e0041"]
+# invisible characters that scripts need between letters but that split a number where nothing shows (a
+# crisis number copied from the screen could not be dialled): refused next to a digit
+SPLITTERS = ["\xad", "\u180e", "\u200b", "\u200c", "\u200d", "\u2060"]
 # (what is replaced in minimal.yaml, by what: {c} is the hidden character, as a YAML escape)
 FIELDS = {
     "question text": ("text: Stiff?", 'text: "Stiff{c}[8m hidden?"'),
@@ -43,6 +45,8 @@ FIELDS = {
 
 
 def _escape(ch: str) -> str:
+    if ord(ch) > 0xFFFF:
+        return f"\\U{ord(ch):08x}"
     return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
@@ -152,3 +156,47 @@ def test_joiners_that_scripts_need_are_text(tmp_path: Path) -> None:
     rules.write_text(text, encoding="utf-8")
     r = CliRunner().invoke(app, ["rules", "check", str(rules)])
     assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("ch", SPLITTERS, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("where", ["9{c}11", "911{c}", "{c}911"])
+def test_an_invisible_character_in_a_number_is_refused_at_the_character(tmp_path: Path, ch: str, where: str) -> None:
+    """'Call 9<zero-width space>11': the number copied from the screen cannot be dialled. Written as it is
+    in the file, it is said at its own line and column (not where the text starts)."""
+    number = where.format(c=ch)
+    text = MINIMAL.replace("message: See a doctor today.", f"message: >-\n      See a doctor today.\n      Or call {number} now.")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    line = next(i for i, x in enumerate(lines) if ch in x)
+    col = lines[line].index(ch) + 1
+    r = CliRunner().invoke(app, ["rules", "check", str(rules)])
+    assert r.exit_code == 2, r.output
+    assert f"{rules}:{line + 1}:{col}: the text holds the invisible character U+{ord(ch):04X}" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u0e20\u0e32\u0e29\u0e32\u200b\u0e44\u0e17\u0e22",  # Thai: a zero-width space between words
+        "\u1822\u180e\u1820",  # Mongolian: the vowel separator
+        "Schmerz\xadtherapie",  # German: a soft hyphen where the word may break
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian: the non-joiner
+    ],
+)
+def test_invisible_characters_that_scripts_need_between_letters_are_text(tmp_path: Path, text: str) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(MINIMAL.replace("text: Stiff?", f"text: {text} 12"), encoding="utf-8")
+    r = CliRunner().invoke(app, ["rules", "check", str(rules)])
+    assert r.exit_code == 0, r.output
+
+
+def test_a_line_separator_in_a_file_with_cr_line_ends_is_said_at_its_line(tmp_path: Path) -> None:
+    """Old Mac line ends (CR only): YAML and editors count a line at each CR."""
+    text = MINIMAL.replace("text: Stiff?", "text: Sti\u2028ff?")
+    line = text[: text.index("\u2028")].count("\n") + 1
+    rules = tmp_path / "rules.yaml"
+    rules.write_bytes(text.replace("\n", "\r").encode("utf-8"))
+    r = CliRunner().invoke(app, ["rules", "check", str(rules)])
+    assert r.exit_code == 2, r.output
+    assert f"{rules}:{line}:" in r.stderr and "U+2028" in r.stderr, r.stderr

@@ -145,3 +145,25 @@ def test_documents_json_cannot_hold_are_not_kept(folder: Path, tmp_path: Path) -
     cache.store(folder, "k" * 64, "x.yaml", data, positions)
     found = cache.lookup(folder, "k" * 64, "x.yaml")
     assert found is not None and found[0] == data and found[1].at == positions.at
+
+
+def test_an_entry_made_by_other_loading_code_is_not_used(
+    folder: Path, rules_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks a rules file passes can change without a new version number (a development install, a
+    patched release): an entry made before a check was added must not let a file the check refuses load.
+    The key holds a stamp of the loading code's source files; a file of it that changes changes the key."""
+    summary(rules_file)
+    [entry] = entries(folder)
+    stamp = cache.code_stamp()
+    loader_source = Path(cache.__file__).resolve().parent.parent / "io" / "yamlfile.py"
+    st = loader_source.stat()
+    try:
+        os.utime(loader_source, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        monkeypatch.setattr(cache, "_STAMP", [])
+        assert cache.code_stamp() != stamp
+        assert cache.key_of(rules_file, rules_file.read_bytes()) + ".json" != entry.name
+        summary(rules_file)  # parsed again: a second entry, under the new key
+        assert len(entries(folder)) == 2
+    finally:
+        os.utime(loader_source, ns=(st.st_atime_ns, st.st_mtime_ns))

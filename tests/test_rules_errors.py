@@ -370,3 +370,23 @@ def test_a_suggested_mapping_of_odd_headers_is_read_back(tmp_path: Path) -> None
     assert "\x9b" not in text and "\u202e" not in text and '"note\\u202e\\u009b31m"' in text
     r = CliRunner().invoke(app, ["batch", str(export), "--map", str(mapping), "-o", str(tmp_path / "o.csv")])
     assert r.exit_code in (0, 1), r.output  # (1: a record of the fixture has an answer out of range)
+
+
+def test_a_suggested_mapping_of_headers_with_invisible_characters_is_read_back(tmp_path: Path) -> None:
+    """Headers that match questions but hold characters a mapping file may not (a direction override, a
+    zero-width space in a number) or may (a soft hyphen in a word): --suggest-map writes keys that --map
+    reads back, and every column is mapped to its question."""
+    minimal = Path(__file__).resolve().parent / "data" / "minimal.yaml"
+    export = tmp_path / "odd.csv"
+    export.write_text(
+        "id,How many mo\u00adnths?,sti\u202eff,areas,neck_level 1\u200b0,fever\nA1,4,yes,back,,no\n", encoding="utf-8"
+    )
+    mapping = tmp_path / "m.yaml"
+    r = CliRunner().invoke(app, ["batch", str(export), "--rules", str(minimal), "--suggest-map", "-o", str(mapping)])
+    assert r.exit_code == 0, r.output
+    text = mapping.read_text(encoding="utf-8")
+    assert "\u202e" not in text and "\\u202e" not in text.split("columns:")[1].split("#")[0]
+    out = tmp_path / "o.csv"
+    r = CliRunner().invoke(app, ["batch", str(export), "--rules", str(minimal), "--map", str(mapping), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.read_text(encoding="utf-8").splitlines()[1].split(",")[:3] == ["1", "A1", "ok"]

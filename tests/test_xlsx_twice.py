@@ -111,6 +111,69 @@ def test_a_cell_written_twice_is_found_however_its_tag_is_written(tmp_path: Path
     assert not out.exists()
 
 
+# the second record's id written again in row 3 in ways spreadsheets never write a cell, each read by
+# calamine and openpyxl as A3 (or, with no reference, as the column after the cell before)
+CELL_SPELLINGS = {
+    "leading zero": '<c r="A03" t="inlineStr"><is><t>Q7</t></is></c>',
+    "lower case": '<c r="a3" t="inlineStr"><is><t>Q7</t></is></c>',
+    "closing tag with a space": '<c r="A3" t="inlineStr"><is><t>Q7</t></is></c >',
+}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("spelling", sorted(CELL_SPELLINGS))
+def test_a_cell_written_twice_in_any_spelling_is_refused(tmp_path: Path, spelling: str, jobs: str) -> None:
+    rows = _plain()
+    rows[2] = rows[2].replace("</row>", CELL_SPELLINGS[spelling] + "</row>")
+    code, output, out = _batch(_book(tmp_path, "".join(rows)), tmp_path, jobs)
+    assert code == 1, output
+    assert "writes the cell A3 twice" in output
+    assert not out.exists()
+
+
+def test_a_cell_without_a_reference_then_the_same_cell_again_is_refused(tmp_path: Path) -> None:
+    rows = _plain()
+    rows[2] = '<row r="3"><c t="inlineStr"><is><t>Q7</t></is></c>' + rows[2][len('<row r="3">') :]
+    code, output, out = _batch(_book(tmp_path, "".join(rows)), tmp_path, "1")
+    assert code == 1, output
+    assert "writes the cell A3 twice" in output
+
+
+ROW_SPELLINGS = {
+    "no number": lambda rows: rows[:2] + ["<row>" + rows[2][len('<row r="3">') :]] + rows[2:],
+    "ten digits": lambda rows: rows[:3] + [rows[2].replace('<row r="3">', '<row r="0000000003">')] + rows[3:],
+    "namespace prefix": lambda rows: rows[:3] + [rows[2].replace("<row", "<x:row").replace("</row>", "</x:row>")] + rows[3:],
+}
+
+
+@pytest.mark.parametrize("spelling", sorted(ROW_SPELLINGS))
+def test_a_row_written_twice_in_any_spelling_is_refused(tmp_path: Path, spelling: str) -> None:
+    """A row without a number is the one after the row before (as both readers count it)."""
+    code, output, out = _batch(_book(tmp_path, "".join(ROW_SPELLINGS[spelling](_plain()))), tmp_path, "1")
+    assert code == 1, output
+    assert "the sheet's XML writes row 3 again after row 3" in output
+    assert not out.exists()
+
+
+def test_a_sheet_whose_rows_carry_a_namespace_prefix_is_said_not_called_empty(tmp_path: Path) -> None:
+    """<x:sheetData>, <x:row>, <x:c>: valid XML that no spreadsheet writes. It was 'the file is empty'."""
+    rows = "".join(_plain()).replace("<row", "<x:row").replace("</row>", "</x:row>").replace("<c ", "<x:c ").replace("</c>", "</x:c>")
+    path = _book(tmp_path, rows)
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    sheet = parts[SHEET].replace(b"<sheetData>", b"<x:sheetData>").replace(b"</sheetData>", b"</x:sheetData>")
+    sheet = sheet.replace(b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ', 1)
+    parts[SHEET] = sheet
+    with zipfile.ZipFile(path, "w") as z:
+        for part, data in parts.items():
+            z.writestr(part, data)
+    code, output, out = _batch(path, tmp_path, "1")
+    assert code == 1, output
+    assert "names its rows with a namespace prefix" in output and "empty" not in output
+
+
 def test_a_cell_written_twice_is_refused_where_openpyxl_reads(tmp_path: Path) -> None:
     """An _xHHHH_ escape makes openpyxl read the sheet (calamine decodes it): the cell check runs there too."""
     rows = _plain()
@@ -152,8 +215,9 @@ def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "CALIBRATION_ROWS", 5)
 
 
-def _doubled_cell(path: Path, row: int) -> Path:
-    """The workbook with row ``row``'s first cell written a second time (another value) at the row's end."""
+def _doubled_cell(path: Path, row: int, into: int | None = None) -> Path:
+    """The workbook with row ``row``'s first cell written a second time (another value) at the end of row
+    ``into`` (its own row by default: in another row, the cell is written inside a row not its own)."""
     import zipfile
 
     with zipfile.ZipFile(path) as z:
@@ -162,8 +226,13 @@ def _doubled_cell(path: Path, row: int) -> Path:
     assert found is not None
     first = found.group(1)
     again = re.sub(rb"<v>[^<]*</v>", b"<v>12345</v>", first) if b"<v>" in first else first.replace(b"</t>", b"x</t>")
-    parts[SHEET] = parts[SHEET][: found.start(2)] + again + parts[SHEET][found.start(2) :]
-    out = path.with_name(f"twice-{row}.xlsx")
+    end = found.start(2)
+    if into is not None:
+        target = re.search(rb'<row r="%d"[^>]*>.*?(</row>)' % into, parts[SHEET])
+        assert target is not None
+        end = target.start(1)
+    parts[SHEET] = parts[SHEET][:end] + again + parts[SHEET][end:]
+    out = path.with_name(f"twice-{row}-{into}.xlsx")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
@@ -199,4 +268,14 @@ def test_a_row_written_twice_anywhere_in_a_large_sheet_is_refused(
         m.setattr(runner, "CALIBRATION_ROWS", 5)
         one, many = both(rules(), [path], 2)
     assert one.error is not None and "the sheet's XML writes row" in one.error
+    assert many.error == one.error
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parallel scoring is Linux only")
+def test_a_cell_written_inside_a_row_of_another_slice_is_refused(tmp_path: Path, small_slices: None) -> None:
+    """Row 3's first cell written again inside row 350, slices away: within one slice there is no second
+    A3, but calamine would put it in row 3 (or hold every row between), and a record would lose its id."""
+    path = _doubled_cell(workbook(tmp_path / "big.xlsx", 400), 3, into=350)
+    one, many = both(rules(), [path], 2)
+    assert one.error is not None and "writes the cell A3 inside row 350" in one.error
     assert many.error == one.error

@@ -1480,7 +1480,7 @@ class _Slice:
     exact: bool = False
     error: str = ""
     text: str | None = None  # the rows as one text, from a helper (see :func:`_pack`)
-    twice: str = ""  # a cell the slice's XML writes twice (see :func:`_cell_twice`)
+    fault: tuple[str, int] | None = None  # a cell written twice or in another row (see :func:`_cell_fault`)
 
 
 _SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet name, part, fixed parts
@@ -1533,10 +1533,14 @@ def _read_slice(data: bytes) -> _Slice:
     # with content (counted fast: a cell written empty is '<c r="B2"/>') is checked cell by cell (a value
     # that reads as blank, or a formula without one, is also fewer)
     written = data.count(b"</c>")
-    if written > sum(len(row) for row in rows) - sum(row.count("") for row in rows):
-        doubled = _cell_twice(data)
-        if doubled:
-            return _Slice(twice=doubled)
+    if (
+        written > sum(len(row) for row in rows) - sum(row.count("") for row in rows)
+        or _outside(data, first, len(values))
+        or _odd_cells(data)
+    ):
+        fault = _cell_fault(data)
+        if fault is not None:
+            return _Slice(fault=fault)
     return _Slice(first=first, rows=rows)
 
 
@@ -1671,10 +1675,10 @@ def _calamine_rows(
                     return
                 piece = ready
             parts.index += 1
-            if piece.twice:
+            if piece.fault is not None:
                 if helper:
                     raise PartFailed
-                raise _cells_wrong(book.name, piece.twice)
+                raise _cells_wrong(book.name, piece.fault)
             if piece.error:
                 if helper:
                     raise PartFailed
@@ -1803,6 +1807,8 @@ def _cut_slices(
         at += len(chunk)
         buf += chunk
         found = buf.find(b"<sheetData")
+        if found < 0 and _PREFIXED_DATA.search(buf):
+            raise _prefixed(name)
         if found >= 0:
             close = buf.find(b">", found)
             if close >= 0:
@@ -1858,8 +1864,20 @@ _ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=[\"'](\d+)")
 _ROW_START = re.compile(rb"<row[\s>/]")
 
 
+_PREFIXED_DATA = re.compile(rb"<[A-Za-z_][\w.-]*:sheetData\b")
+
+
+def _prefixed(name: str) -> InputFileError:
+    return InputFileError(
+        L_("{name}: the sheet's XML names its rows with a namespace prefix (such as <x:row>), which spreadsheets do not write and this tool does not read; open and save the workbook in a spreadsheet, then try again", name=name)
+    )
+
+
 def _row_too_long(name: str, buf: bytes) -> InputFileError:
-    """The workbook is not read: one row's XML (at the start of ``buf``) is longer than any real row."""
+    """The workbook is not read: one row's XML (at the start of ``buf``) is longer than any real row (or
+    its rows are named with a prefix, so that no '</row>' ends one)."""
+    if _ANY_ROW_ATTRS.search(buf, 0, 1 << 16) and not _ROW_ATTRS.search(buf, 0, 1 << 16):
+        return _prefixed(name)
     found = _ROW_NUMBER.search(buf, 0, 4096)
     where = f"{name}:{int(found.group(1))}" if found else name
     return InputFileError(
@@ -2147,15 +2165,28 @@ def _sparse(data: bytes) -> bool:
     return span * 16 > len(data) + (1 << 16)  # (a written row takes more than 16 bytes of XML)
 
 
-# Rows and cells that a sheet's XML writes twice, or rows written after a later row: no spreadsheet writes
-# them, and both readers resolve them silently (calamine keeps the last of two cells or rows, openpyxl drops
-# a row whose number is not past the one before): an answer or a whole record would be lost, or two
-# records merged. The workbook is refused before a row is scored (rows: one pass over their numbers as the
-# sheet is indexed; cells: see :func:`_read_slice` and :func:`_exact_rows`).
-_ROW_REF = re.compile(rb"<row\b[^>]*?\br\s*=\s*[\"'](\d{1,9})[\"']")
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,7}\d{1,9})"')  # as spreadsheets write a cell (found fast)
-_ANY_CELL_REF = re.compile(rb"<c\b[^>]*?\br\s*=\s*[\"']([A-Z]{1,7}\d{1,9})[\"']")
-_CELL_START = re.compile(rb"<c[\s>/]")
+# Rows and cells that a sheet's XML writes twice, a cell written inside another row, or rows written after
+# a later row: no spreadsheet writes them, and both readers resolve them silently (calamine keeps the last
+# of two cells or rows, openpyxl drops a row whose number is not past the one before): an answer or a whole
+# record would be lost, moved, or two records merged. Rows are checked in the one pass over the sheet before
+# any row is scored (their numbers, written or implied); cells as each slice is read (see _read_slice and
+# _exact_rows): a slice whose cells might hide one (fewer cells read than written, a cell outside the slice's
+# rows, a cell or row written otherwise than spreadsheets write them) is read tag by tag.
+_ROW_ATTRS = re.compile(rb"<row\b([^>]*)>")
+_ANY_ROW_ATTRS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*)>")  # also with a namespace prefix
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
+_REF = re.compile(rb"([A-Za-z]{1,7})(\d{1,12})")
+
+
+def _row_number(attrs: bytes, before: int) -> int:
+    """A row's number: its r attribute, else the one after the row before (as both readers count)."""
+    if attrs.startswith(b' r="'):
+        digits = attrs[4 : attrs.find(b'"', 4)]
+    else:
+        found = _R_ATTR.search(attrs)
+        digits = found.group(1).strip() if found else b""
+    return int(digits) if digits.isdigit() and len(digits) <= 12 else before + 1
 
 
 class _RowOrder:
@@ -2170,8 +2201,9 @@ class _RowOrder:
         if self.wrong is not None:
             return
         last = self.last
-        for found in _ROW_REF.findall(body):
-            row = int(found)
+        pattern = _ANY_ROW_ATTRS if b":row" in body else _ROW_ATTRS
+        for attrs in pattern.findall(body):
+            row = _row_number(attrs, last)
             if row <= last:
                 self.wrong = (row, last)
                 return
@@ -2186,25 +2218,75 @@ def _rows_wrong(name: str, wrong: tuple[int, int]) -> InputFileError:
     )
 
 
-def _cell_twice(data: bytes) -> str:
-    """The first cell reference (such as 'H2') that this XML writes twice in one slice, or ''."""
-    refs: list[bytes] = _CELL_REF.findall(data)
-    if len(refs) != len(_CELL_START.findall(data)):  # a cell not written as spreadsheets write one
-        refs = _ANY_CELL_REF.findall(data)
-    if len(set(refs)) == len(refs):
-        return ""
-    seen: set[bytes] = set()
-    for ref in refs:
-        if ref in seen:
-            return ref.decode("ascii")
-        seen.add(ref)
-    return ""
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
 
 
-def _cells_wrong(name: str, cell: str) -> InputFileError:
+def _column_letters(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _cell_fault(data: bytes) -> tuple[str, int] | None:
+    """The first cell of this XML (whole rows) that is written twice, or inside a row that is not its own,
+    as (its reference, such as 'H2'; the row it is written in, or 0 when twice), else None. Read tag by
+    tag: a reference in any case or with leading zeros, a cell or row without one (the next column or
+    row), a namespace prefix."""
+    row = 0
+    column = 0
+    seen: set[tuple[int, int]] = set()
+    for found in _TAG.finditer(data):
+        kind, attrs = found.group(1), found.group(2)
+        if kind == b"row":
+            row = _row_number(attrs, row)
+            column = 0
+            continue
+        r = _R_ATTR.search(attrs)
+        ref = _REF.fullmatch(r.group(1).strip()) if r else None
+        if ref is not None:
+            column, at = _column_number(ref.group(1)), int(ref.group(2))
+        else:
+            column, at = column + 1, row
+        shown = f"{_column_letters(column)}{at}"
+        if at != row:
+            return shown, row
+        if (column, at) in seen:
+            return shown, 0
+        seen.add((column, at))
+    return None
+
+
+def _cells_wrong(name: str, fault: tuple[str, int]) -> InputFileError:
+    cell, row = fault
+    if row:
+        return InputFileError(
+            L_("{name}: the sheet's XML writes the cell {cell} inside row {row}. No spreadsheet writes this, and an answer could be lost or moved to another record, so the workbook is not read. Open and save it in a spreadsheet, then try again", name=name, cell=cell, row=row)
+        )
     return InputFileError(
         L_("{name}: the sheet's XML writes the cell {cell} twice. No spreadsheet writes this, and an answer could be lost, so the workbook is not read. Open and save it in a spreadsheet, then try again", name=name, cell=cell)
     )
+
+
+def _odd_cells(data: bytes) -> bool:
+    """Cells or rows written otherwise than spreadsheets write them (a namespace prefix, a closing tag with
+    a space), which the count in _read_slice would not see: such a slice is read tag by tag."""
+    return b":row" in data or b":c>" in data or b":c " in data or b"</c " in data
+
+
+def _outside(data: bytes, first: int, rows: int) -> bool:
+    """Do calamine's rows (from 0-based sheet row ``first``, ``rows`` of them) reach past the rows this
+    XML writes (a cell naming another row), or are the slice's row numbers not all written?"""
+    head, tail = _ROW_ATTRS.search(data), data.rfind(b"<row")
+    last = _ROW_ATTRS.match(data, tail) if tail >= 0 else None
+    if head is None or last is None or not head.group(1).startswith(b' r="') or not last.group(1).startswith(b' r="'):
+        return True
+    return first + 1 < _row_number(head.group(1), 0) or first + rows > _row_number(last.group(1), 0)
 
 
 def _exact_rows(
@@ -2217,12 +2299,12 @@ def _exact_rows(
         try:
             for _head, body, _tail in _sheet_slices(name, part):
                 if min_row > 1:
-                    last = _ROW_REF.findall(body[body.rfind(b"<row") :]) if b"<row" in body else []
-                    if last and int(last[-1]) < min_row:
+                    last = _ROW_ATTRS.match(body, body.rfind(b"<row")) if b"<row" in body else None
+                    if last is not None and _row_number(last.group(1), min_row) < min_row:
                         continue
-                cell = _cell_twice(body)
-                if cell:
-                    raise _cells_wrong(name, cell)
+                fault = _cell_fault(body)
+                if fault is not None:
+                    raise _cells_wrong(name, fault)
         except InputFileError:
             raise
         except Exception:  # noqa: BLE001, S110 - a sheet this pass cannot read: openpyxl says why

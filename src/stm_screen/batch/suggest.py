@@ -187,7 +187,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     if id_col is None:  # 'Patient ID', 'MRN', 'Record': a person's way of naming the id column
         id_col = next((c for c in columns if norm(c.name) in ID_HEADERS and norm(c.name) not in by_id), None)
     if id_col is not None:
-        lines.append(f"id_column: {_quoted(id_col.name)}")
+        lines.append(f"id_column: {_key(id_col.name)}")
     lines.append("columns:")
     keys = dict(zip((c.index for c in columns), mapping_names(columns), strict=True))
     # Exact matches first, over every column, so that no guess (nor a repeated column) is offered for a
@@ -225,7 +225,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
         if is_metadata(p, col.name) and norm(col.name) not in by_id:
             platform.append(col.name)
             continue
-        key = _quoted(keys[col.index])
+        key = _key(keys[col.index])
         if col.index in found:
             q, choice = found[col.index]
             entry = q.id if choice is None else f"{{question: {q.id}, choice: {choice}}}"
@@ -292,6 +292,16 @@ def _quoted(text: str) -> str:
     """A header as a double-quoted YAML scalar: every character a reader does not see, or YAML refuses in a
     file (the C1 controls, direction overrides), written as its escape, which YAML reads back to it."""
     return "".join(map(_escaped, json.dumps(text, ensure_ascii=False)))
+
+
+def _key(text: str) -> str:
+    """A header as a mapping file's key: without the invisible characters a mapping file may not hold (a
+    soft hyphen, a zero-width space, a direction override: see yamlfile), which matching a key to a header
+    ignores anyway (folded: only letters and digits count); else :func:`_quoted`."""
+    from stm_screen.io.yamlfile import refused_in_text
+
+    kept = refused_in_text(text)
+    return _quoted(kept if kept.strip() else text)
 
 
 def _shown(text: str) -> str:

@@ -188,8 +188,7 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
 
     breaks = _BREAKS.search(text)
     if breaks is not None:  # said here, at the line an editor shows: PyYAML would count a line there
-        at = breaks.start()
-        line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        line, col = _line_col(text, breaks.start())
         message = L_("the character U+{code:04X} (a line or paragraph separator) is not allowed in a YAML file: YAML starts a new line there and an editor does not, so every line after it would be counted wrong; remove it", code=ord(breaks.group()))
         raise YamlProblems([Problem(message, name, line, col)])
     loader = safe_loader()(text)
@@ -282,8 +281,7 @@ def _refused_character(exc: Any, text: str, name: str) -> Problem:
         # libyaml (the C loader) counts UTF-8 bytes, PyYAML's own reader characters
         pos = len(text.encode("utf-8", "surrogatepass")[:pos].decode("utf-8", "ignore"))
     pos = min(pos, len(text))
-    line = text.count("\n", 0, pos) + 1
-    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    line, col = _line_col(text, pos)
     shown = f"U+{code:04X}" if isinstance(code, int) else "?"
     message = L_("the character {char} (a control character) is not allowed in a YAML file; remove it", char=shown)
     return Problem(message, name, line, col)
@@ -365,7 +363,7 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
             )
             continue
         if isinstance(node, yaml.ScalarNode):
-            hidden = _hidden(node, name)
+            hidden = _hidden(node, name, lines)
             if hidden is not None:
                 problems.append(hidden)
         if isinstance(node, yaml.ScalarNode) and not node.style and lines:
@@ -405,7 +403,7 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                             )
                         )
                     seen_keys.add(key_node.value)
-                hidden = _hidden(key_node, name) if isinstance(key_node, yaml.ScalarNode) else None
+                hidden = _hidden(key_node, name, lines) if isinstance(key_node, yaml.ScalarNode) else None
                 if hidden is not None:
                     problems.append(hidden)
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
@@ -486,31 +484,60 @@ def misread_number(node: yaml.Node) -> str | None:
 
 # Characters a text in these files never holds: they act on a terminal (escape sequences, a CR or
 # backspace that overwrites), reorder what is shown (direction overrides, embeddings and isolates), cut a
-# line where the reader sees none, or cannot be stored in a workbook (XLSForm). Line feeds and tabs are text.
-# Also the invisible characters that break a word or a number where none shows (a zero-width space, a
-# word joiner, a soft hyphen, invisible operators): a phone number holding one cannot be dialled from a
-# copy, a screen reader may spell the word, and terminals differ on whether a soft hyphen shows. (The
-# zero-width joiner and non-joiner stay: scripts such as Persian and the Indic ones need them.)
+# line where the reader sees none, carry text no one sees (tag characters), or cannot be stored in a
+# workbook (XLSForm). Line feeds and tabs are text.
 _HIDDEN = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u180e\u200b\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f"
-    "\ufeff\ufff9-\ufffb]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2061-\u2064\u2066-\u206f\u3164\ufeff"
+    "\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
+# Invisible characters that scripts need between letters (Thai, Khmer, Lao and Burmese mark word breaks
+# with a zero-width space; Mongolian has its vowel separator; Persian and the Indic scripts need the joiners;
+# a soft hyphen marks where a word may break), but that split a number where nothing shows: a crisis line's
+# number copied from the screen could not be dialled, and a screen reader reads the digits apart. Refused
+# next to a digit.
+_SPLITTERS = "\xad\u180e\u200b\u200c\u200d\u2060"
+_IN_NUMBER = re.compile(f"(?<=\\d)[{_SPLITTERS}]|[{_SPLITTERS}](?=\\d)")
 # Line and paragraph separators (and NEL, U+0085): PyYAML counts a line at each, an editor does not.
 _BREAKS = re.compile("[\x85\u2028\u2029]")
+_LINE_ENDS = re.compile("\r\n|\r|\n")
 
 
-def _hidden(node: yaml.ScalarNode, name: str) -> Problem | None:
-    """A located problem for a text holding a character of ``_HIDDEN`` (named by its code point)."""
-    found = _HIDDEN.search(node.value) if isinstance(node.value, str) else None
+def refused_in_text(text: str) -> str:
+    """``text`` without the characters a text of these files may not hold (see _HIDDEN and _IN_NUMBER)."""
+    return _IN_NUMBER.sub("", _HIDDEN.sub("", text))
+
+
+def _line_col(text: str, at: int) -> tuple[int, int]:
+    """The 1-based line and column of character ``at``, lines ending at CR LF, CR or LF (as YAML and
+    editors count them)."""
+    line = len(_LINE_ENDS.findall(text, 0, at)) + 1
+    start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+    return line, at - start + 1
+
+
+def _hidden(node: yaml.ScalarNode, name: str, lines: list[str]) -> Problem | None:
+    """A located problem for a text holding a character of ``_HIDDEN``, or one of ``_IN_NUMBER`` next to a
+    digit (named by its code point), at the character itself where the file holds it as it is (else, an
+    escape in a quoted text, where the text starts)."""
+    if not isinstance(node.value, str):
+        return None
+    found = _HIDDEN.search(node.value) or _IN_NUMBER.search(node.value)
     if found is None:
         return None
+    char = found.group()
     mark = node.start_mark
+    line, col = mark.line, mark.column
+    for at in range(mark.line, min(node.end_mark.line, len(lines) - 1) + 1):
+        hit = lines[at].find(char, mark.column if at == mark.line else 0)
+        if hit >= 0:
+            line, col = at, hit
+            break
     return Problem(
         L_("the text holds the invisible character U+{code:04X}, which could change how it is shown (move or "
-            "hide text, or act on the terminal); remove it", code=ord(found.group())),
+            "hide text, or act on the terminal); remove it", code=ord(char)),
         name,
-        mark.line + 1,
-        mark.column + 1,
+        line + 1,
+        col + 1,
     )
 
 

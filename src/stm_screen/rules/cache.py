@@ -52,8 +52,31 @@ def cache_dir() -> Path | None:
 def key_of(path: Path, raw: bytes, kind: str = "rules") -> str:
     from stm_screen import __version__
 
-    head = f"{FORMAT}\0{kind}\0{__version__}\0{path}\0".encode("utf-8", "surrogateescape")
+    head = f"{FORMAT}\0{kind}\0{__version__}\0{code_stamp()}\0{path}\0".encode("utf-8", "surrogateescape")
     return hashlib.sha256(head + raw).hexdigest()
+
+
+_STAMP: list[str] = []
+
+
+def code_stamp() -> str:
+    """What the code that loads and checks a rules file is, as a short digest of its source files' names,
+    sizes and modification times: a check added or changed without a new version number (a development
+    install, a patched release) never lets an entry made before it skip the check."""
+    if not _STAMP:
+        root = Path(__file__).resolve().parent.parent
+        parts: list[str] = []
+        for folder in ("core", "rules", "io"):
+            try:
+                with os.scandir(root / folder) as entries:
+                    for entry in sorted(entries, key=lambda e: e.name):
+                        if entry.name.endswith(".py"):
+                            st = entry.stat()
+                            parts.append(f"{folder}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+            except OSError:
+                parts.append(f"{folder}:?")
+        _STAMP.append(hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:16])
+    return _STAMP[0]
 
 
 def _ours(st: os.stat_result, kind: int) -> bool:
