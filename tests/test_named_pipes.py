@@ -59,3 +59,31 @@ def test_rules_diff_refuses_a_pipe_before_reading(tmp_path: Path) -> None:
         assert p.returncode == 2, p.stderr
         assert f"{fifo}: rules diff reads each export twice" in p.stderr
         assert p.stdout == ""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_named_pipe_output_whose_reader_leaves_is_named_in_the_message(tmp_path: Path, jobs: str) -> None:
+    """`-o fifo` and the program reading the fifo stops after a few bytes: exit 1, and the message names the
+    fifo (it said "cannot write to standard output", which was a file, untouched)."""
+    lines = EXPORT.read_text(encoding="utf-8").splitlines()
+    records = tmp_path / "many.csv"
+    records.write_text("\n".join([lines[0], *(lines[1:] * 4000)]) + "\n", encoding="utf-8")
+    fifo = tmp_path / "results.csv"
+    os.mkfifo(fifo)
+
+    def read_a_little() -> None:
+        with open(fifo, "rb") as src:
+            src.read(5)
+
+    reader = threading.Thread(target=read_a_little, daemon=True)
+    reader.start()
+    with open(tmp_path / "stdout.txt", "wb") as stdout:
+        p = subprocess.run(
+            [EXE, "batch", str(records), "-o", str(fifo), "--jobs", jobs, "--allow-missing"],
+            stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    reader.join(10)
+    assert p.returncode == 1, p.stderr
+    assert f"{fifo}: cannot write (the program reading it stopped reading)" in p.stderr, p.stderr
+    assert "standard output" not in p.stderr and "Traceback" not in p.stderr
+    assert (tmp_path / "stdout.txt").read_bytes() == b""

@@ -159,3 +159,52 @@ def test_an_error_row_keeps_the_id_before_its_stray_quote(tmp_path: Path) -> Non
     assert f"{path}:2:" in out[0]["error"]
     assert [row["id"] for row in out[1:3]] == ["P0002", "P0003"]
     assert out[3]["id"] == "x,y"
+
+
+@st.composite
+def files_with_short_lines(draw: st.DrawFn) -> tuple[str, list[str], list[str]]:
+    """Whole records, with lines short of the header that hold a quote opening a cell (a lone '"', the end
+    of a comment typed on its own line, '"x', 'a,"b') put between them: such a line opened a quoted cell
+    that took in every record after it (a second review found 2 output rows for 4 records)."""
+    n = draw(st.integers(2, 8))
+    delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    rows = _lines(n, draw(st.integers(0, 10**6)), delimiter, False)
+    texts = [_join(r, delimiter) for r in rows]
+    ids = [r[0] for r in rows]
+    cell = st.text(alphabet="abcxyz 0123456789", max_size=6)
+    for _ in range(draw(st.integers(1, 3))):
+        cells = draw(st.lists(cell, min_size=1, max_size=min(4, len(HEADER) - 1)))
+        at = draw(st.integers(0, len(cells) - 1))
+        cells[at] = '"' + cells[at]
+        texts.insert(draw(st.integers(0, len(texts))), delimiter.join(cells))
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    return delimiter.join(HEADER) + end + end.join(texts) + end, texts, ids
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=files_with_short_lines())
+def test_a_short_line_with_a_quote_never_takes_in_the_records_after_it(
+    tmp_path: Path, case: tuple[str, list[str], list[str]]
+) -> None:
+    text, lines, ids = case
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode("utf-8"))
+    out = _score(_ruleset(), path)
+    # every record is scored as written, in order, none taken into another row; the short lines are error
+    # rows (two of them whose quotes pair up, '"' then '"', are one quoted cell: one row, as any CSV
+    # reader reads them)
+    assert [row["id"] for row in out if row["status"] != "error"] == ids, (text, out)
+    assert len(ids) < len(out) <= len([line for line in lines if line.strip()]), (text, out)
+    assert [row["row"] for row in out] == [str(i) for i in range(1, len(out) + 1)]
+
+
+def test_a_lone_quote_line_before_records_is_its_own_error_row(tmp_path: Path) -> None:
+    """The case a review found: 'A,40' then a line holding only '"' then B and C (2 rows before, for 4
+    records): the quote's line is an error row at its own FILE:LINE, and B and C are scored."""
+    path = tmp_path / "s5.csv"
+    path.write_text('id,age_years\nA,40\n"\nB,41\nC,42\n', encoding="utf-8")
+    out = _score(_ruleset(), path)
+    assert [(row["row"], row["id"], row["status"]) for row in out] == [
+        ("1", "A", "incomplete"), ("2", "", "error"), ("3", "B", "incomplete"), ("4", "C", "incomplete")
+    ]  # fmt: skip
+    assert f"{path}:3:" in out[1]["error"]

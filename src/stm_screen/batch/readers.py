@@ -221,6 +221,11 @@ def _cells_before_quote(line: str, delimiter: str) -> list[str]:
     return cells
 
 
+def _plain_cells(line: str, delimiter: str) -> list[str]:
+    """A line's cells with its quotes taken as text."""
+    return line.rstrip("\r\n").split(delimiter)
+
+
 def _line_at(own: list[str], ahead: list[str], more: Iterator[str]) -> Callable[[int], str | None]:
     """Line ``i`` of a record's own lines, then of the lines after it (read from ``more`` into ``ahead`` as
     needed, at most LOOKAHEAD of them); None past the end or the limit."""
@@ -493,6 +498,8 @@ class QuoteCheck:
         if len(lines) > 1:
             if self._stray(row, lines):
                 return 1, lines  # the first line is a whole record: its stray quote took in the lines after it
+            if self._short_stray(row, lines):
+                return 1, lines  # the first line, short of the header, opened a quote that took in the rest
             if self._fits(lines[0]) and self._starts_record(lines[1:], ahead, more):
                 return 1, [*lines, *ahead]  # and a record starts on the next line (a stray quote of its own)
             if self._misses < MAX_MEND_MISSES:
@@ -764,6 +771,17 @@ class QuoteCheck:
         if after is not None:  # the next line a whole record too: two records; else the cell may run on
             return self._fits(after)
         return all(self._fits(line) for line in lines[1:]) or not self._row_fits(row) or not self._well_quoted(lines)
+
+    def _short_stray(self, row: list[str], lines: list[str]) -> bool:
+        """Did a quote on a line that is not a whole record (a lone '"', the end of a comment, '"x') take in
+        the records after it? The row contradicts the header, the first line is short of it however its
+        quotes are read, and the next line that is not blank is a whole record: the first line is a record
+        of its own (an error row), and the records after it are read as written. Else every record up to
+        the end of the file (or the next quote) would vanish into one cell."""
+        if self._row_fits(row) or '"' not in lines[0] or self._fits(lines[0]):
+            return False
+        after = next((line for line in lines[1:] if line.strip()), None)
+        return after is not None and self._fits(after) and not self._row_fits(_plain_cells(lines[0], self.delimiter))
 
     def _well_quoted(self, lines: list[str]) -> bool:
         """Is every quoted cell on these lines closed, and closed where a cell ends?"""

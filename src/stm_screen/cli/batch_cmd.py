@@ -187,12 +187,26 @@ def _open_output(target: str) -> Iterator[IO[str]]:
     from stm_screen.io.atomic import atomic_writer, open_special
 
     if _is_special(path):  # /dev/null, /dev/stdout, a FIFO: write in place, never rename over it
-        with open_special(path, newline="") as special:
-            yield special
+        try:
+            with open_special(path, newline="") as special:
+                yield special
+        except OSError as exc:
+            # the program reading a FIFO left, a device is full: said of this output, never of standard output
+            if isinstance(exc, BrokenPipeError) or exc.errno in _WRITE_ERRORS:
+                from stm_screen.cli.streams import write_reason
+                from stm_screen.i18n import L_
+
+                raise InputFileError(
+                    L_("{path}: cannot write ({reason}); the output is incomplete", path=str(path), reason=write_reason(exc.errno))
+                ) from None
+            raise
         return
 
     with atomic_writer(path, newline="") as handle:
         yield handle
+
+
+_WRITE_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 def _is_special(path: Path) -> bool:

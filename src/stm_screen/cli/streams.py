@@ -34,6 +34,14 @@ _REASONS = {
 }
 
 
+def write_reason(code: int | None) -> str:
+    """Why a write failed, in plain words (in the tool's language)."""
+    from stm_screen.i18n import _
+
+    known = _REASONS.get(code or 0)
+    return _(known) if known else (os.strerror(code) if code else _("unknown error"))
+
+
 class OutputError(StmScreenError):
     """Standard output could not take what was written: the result went nowhere (exit 1)."""
 
@@ -42,8 +50,7 @@ class OutputError(StmScreenError):
     def __init__(self, code: int | None) -> None:
         from stm_screen.i18n import _
 
-        known = _REASONS.get(code or 0)
-        reason = _(known) if known else (os.strerror(code) if code else _("unknown error"))
+        reason = write_reason(code)
         super().__init__(
             _("cannot write to standard output ({reason}); the output is incomplete").format(reason=reason)
         )
