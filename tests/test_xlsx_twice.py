@@ -142,7 +142,6 @@ def test_a_cell_without_a_reference_then_the_same_cell_again_is_refused(tmp_path
 ROW_SPELLINGS = {
     "no number": lambda rows: rows[:2] + ["<row>" + rows[2][len('<row r="3">') :]] + rows[2:],
     "ten digits": lambda rows: rows[:3] + [rows[2].replace('<row r="3">', '<row r="0000000003">')] + rows[3:],
-    "namespace prefix": lambda rows: rows[:3] + [rows[2].replace("<row", "<x:row").replace("</row>", "</x:row>")] + rows[3:],
 }
 
 
@@ -152,6 +151,18 @@ def test_a_row_written_twice_in_any_spelling_is_refused(tmp_path: Path, spelling
     code, output, out = _batch(_book(tmp_path, "".join(ROW_SPELLINGS[spelling](_plain()))), tmp_path, "1")
     assert code == 1, output
     assert "the sheet's XML writes row 3 again after row 3" in output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_row_or_cell_with_a_namespace_prefix_is_refused_before_scoring(tmp_path: Path, jobs: str) -> None:
+    """One row written again as <x:row> (calamine reads it as row 3, over the first): a sheet naming rows
+    or cells with a prefix is refused whole, with a message, before any row is scored."""
+    rows = _plain()
+    again = rows[2].replace("<row", "<x:row").replace("</row>", "</x:row>").replace("<c ", "<x:c ").replace("</c>", "</x:c>")
+    code, output, out = _batch(_book(tmp_path, "".join([*rows[:3], again, *rows[3:]])), tmp_path, jobs)
+    assert code == 1, output
+    assert "names its rows with a namespace prefix" in output
     assert not out.exists()
 
 

@@ -1548,13 +1548,14 @@ def _read_slice(data: bytes) -> _Slice:
     except _TakeOver:
         return _Slice(first=first, rows=rows, exact=True)
     # calamine keeps the last of a cell written twice: fewer cells with a value than the XML writes cells
-    # with content (counted fast: a cell written empty is '<c r="B2"/>') is checked cell by cell (a value
-    # that reads as blank, or a formula without one, is also fewer)
-    written = data.count(b"</c>")
-    if (
-        written > sum(len(row) for row in rows) - sum(row.count("") for row in rows)
-        or _outside(data, first, len(values))
-        or _odd_cells(data)
+    # with content (counted fast: a cell written empty is '<c r="B2"/>'), or a cell outside the slice's
+    # rows, is checked tag by tag (a value that reads as blank, or a formula without one, is also fewer).
+    # (A row or cell named with a namespace prefix was refused before: see _RowOrder.)
+    begin = data.find(b">", max(0, data.find(b"<sheetData"))) + 1
+    end = data.rfind(b"</sheetData>")
+    written = data.count(b"</c", begin, end if end > begin else len(data))  # ('</c >' too: no other tag there)
+    if written > sum(len(row) for row in rows) - sum(row.count("") for row in rows) or _outside(
+        data, first, len(values)
     ):
         fault = _cell_fault(data)
         if fault is not None:
@@ -2068,6 +2069,8 @@ def _index_sheet(name: str, member: str, keep: bool) -> tuple[bool, SheetIndex |
                 uncached = True
     except (KeyError, OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile):
         return None
+    if order.prefixed:
+        raise _prefixed(name)
     if order.wrong is not None:
         raise _rows_wrong(name, order.wrong)
     return uncached, SheetIndex(head, rows[:-1], marks, resume) if keep else None
@@ -2207,20 +2210,37 @@ def _row_number(attrs: bytes, before: int) -> int:
     return int(digits) if digits.isdigit() and len(digits) <= 12 else before + 1
 
 
+_COLON_TAG = re.compile(rb":(?:row|c)[\s>/]")  # found fast (a ':' is rare in sheet XML), then checked:
+_PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.-]{0,40}:(?:row|c)[\s>/]")
+
+
+def _prefixed_tag(data: bytes) -> bool:
+    """Does this XML name a row or cell with a namespace prefix (<x:row>, <x:c>)? (A text never holds a
+    '<': a match is a tag.)"""
+    for found in _COLON_TAG.finditer(data):
+        if _PREFIXED_TAG.search(data, max(0, found.start() - 42), found.end()):
+            return True
+    return False
+
+
 class _RowOrder:
     """Row numbers fed slice by slice (see above): ``wrong`` is (the row written twice or out of order,
-    the row before it) once one is found."""
+    the row before it) once one is found; ``prefixed`` once a row or cell is named with a namespace
+    prefix (such a sheet is refused: see _prefixed)."""
 
     def __init__(self) -> None:
         self.last = 0
         self.wrong: tuple[int, int] | None = None
+        self.prefixed = False
 
     def feed(self, body: bytes) -> None:
-        if self.wrong is not None:
+        if self.wrong is not None or self.prefixed:
+            return
+        if _prefixed_tag(body):
+            self.prefixed = True
             return
         last = self.last
-        pattern = _ANY_ROW_ATTRS if b":row" in body else _ROW_ATTRS
-        for attrs in pattern.findall(body):
+        for attrs in _ROW_ATTRS.findall(body):
             row = _row_number(attrs, last)
             if row <= last:
                 self.wrong = (row, last)
@@ -2289,12 +2309,6 @@ def _cells_wrong(name: str, fault: tuple[str, int]) -> InputFileError:
     return InputFileError(
         L_("{name}: the sheet's XML writes the cell {cell} twice. No spreadsheet writes this, and an answer could be lost, so the workbook is not read. Open and save it in a spreadsheet, then try again", name=name, cell=cell)
     )
-
-
-def _odd_cells(data: bytes) -> bool:
-    """Cells or rows written otherwise than spreadsheets write them (a namespace prefix, a closing tag with
-    a space), which the count in _read_slice would not see: such a slice is read tag by tag."""
-    return b":row" in data or b":c>" in data or b":c " in data or b"</c " in data
 
 
 def _outside(data: bytes, first: int, rows: int) -> bool:
@@ -2381,6 +2395,8 @@ def _scan_sheet(name: str, member: str, shared: bytes) -> tuple[bool, bool]:
                 uncached = True
     except (KeyError, OSError, ValueError, EOFError, zipfile.BadZipFile):
         return uncached, exact
+    if order.prefixed:
+        raise _prefixed(name)
     if order.wrong is not None:
         raise _rows_wrong(name, order.wrong)
     return uncached, exact
