@@ -759,3 +759,28 @@ def test_a_file_that_is_no_module_is_not_called_a_ruleset(tmp_path: Path) -> Non
     assert r.exit_code == 2 and "this is not an instrument module" in r.stderr, r.output
     r = runner.invoke(app, ["score", answers, "--with", str(ROOT / "rules" / "pt-screen.yaml")])
     assert r.exit_code == 2 and "this is a ruleset, not an instrument module" in r.stderr, r.output
+
+
+def test_score_bands_are_said_in_spanish_too() -> None:
+    """A band's label and what it means are this tool's words, not the instrument's: they are said in the
+    person's language (they were English in a Spanish result: 'PHQ-4: 8 de 12, moderate'). The items keep
+    their published wording, and the instrument's own title and copyright stay as published."""
+    for name in module_names():
+        rs = load_rules(None, with_modules=[name])
+        for score in rs.scores:
+            for band in score.bands:
+                assert band.label.get("es") != band.label.get("en"), (name, score.id, band.id)
+                if band.message.get("en"):
+                    assert band.message.get("es") != band.message.get("en"), (name, score.id, band.id)
+
+
+def test_a_spanish_result_says_its_score_bands_in_spanish(tmp_path: Path) -> None:
+    base = load_rules(None).examples[0].answers
+    answers = {**base, "phq4_1": "nearly_every_day", "phq4_2": "nearly_every_day", "phq4_3": "several_days", "phq4_4": "several_days"}
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    r = CliRunner().invoke(app, ["score", str(path), "--with", "phq4", "--lang", "es"])
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.stdout.split())
+    assert "8 de 12, moderado" in out and "cribado positivo de ansiedad" in out and "por debajo del punto de corte" in out
+    assert "moderate" not in out and "positive screen" not in out and "below the screening" not in out

@@ -58,7 +58,13 @@ def localise(ruleset: Ruleset, lang: str | None, country: str | None = None) -> 
         questions=questions,
         red_flags=tuple(rf._replace(title=w(rf.title), message=w(rf.message)) for rf in ruleset.red_flags),
         criteria=tuple(c._replace(title=w(c.title), explanation=w(c.explanation)) for c in ruleset.criteria),
-        scores=tuple(s._replace(title=w(s.title)) for s in ruleset.scores),
+        scores=tuple(
+            s._replace(
+                title=w(s.title),
+                bands=tuple(b._replace(label=w(b.label), message=w(b.message)) for b in s.bands),
+            )
+            for s in ruleset.scores
+        ),
         levels=levels,
         outcomes=tuple(o._replace(explanation=w(o.explanation)) for o in ruleset.outcomes),
         unchecked=unchecked,
