@@ -1081,6 +1081,7 @@ class Columnar:
             checker.closed = one_line_columns(self.plan)
             if self.src.checker is not None:  # a file scored in parts is mended without reading ahead
                 checker.lookahead = self.src.checker.lookahead
+                checker.lf_ends = self.src.checker.lf_ends  # (a CR alone inside a cell: see QuoteCheck)
             skipped = lines - self.src.lines_before
             self.src.line = lambda: skipped + line_num()  # for the runner's messages (csv.Error)
 

@@ -221,6 +221,11 @@ def _cells_before_quote(line: str, delimiter: str) -> list[str]:
     return cells
 
 
+def _bare_cr(line: str) -> bool:
+    """Does this line end with a carriage return that is not part of a CR LF?"""
+    return line.endswith("\r")
+
+
 def _plain_cells(line: str, delimiter: str) -> list[str]:
     """A line's cells with its quotes taken as text."""
     return line.rstrip("\r\n").split(delimiter)
@@ -282,6 +287,7 @@ class QuoteCheck:
         self._malformed: set[int] = set()  # rows read before the width was known, read leniently
         self._inside: dict[int, int] = {}  # see _scan
         self._misses = 0  # rows that contradicted the header where trying quotes as stray found no record
+        self.lf_ends: bool | None = None  # the header's line ends with a line feed (see _cr_merge)
         self._tail = tail
         self.lookahead = True  # read lines past a row to mend it (off for a file that may be scored in parts)
         # Columns whose cells never hold a line break (the id, closed answers: set by the runner from its
@@ -352,6 +358,12 @@ class QuoteCheck:
                     first = self.base + self._offset + now - len(lines) + 1
                     if held is not None:
                         assert held_text is not None
+                        merged = self._cr_merge(held_text, held, lines, row) if not loose else None
+                        if merged is not None:  # the held row and this one: one record a CR cut in two
+                            held = None
+                            self._held = 0
+                            yield merged
+                            continue
                         back = self._look_back(held_text, row, lines, loose)
                         h, held = held, None
                         if back is not None:
@@ -425,6 +437,8 @@ class QuoteCheck:
         always ends with a new (strict) reader."""
         out: list[list[str]] = []
         if not self.width:  # a header row, or a record read before the header was understood
+            if self.lf_ends is None and row:
+                self.lf_ends = lines[-1].endswith("\n")
             self._seen.append((row, lines, first))
             if len(lines) > 1:
                 self.early[id(row)] = (row, lines, first)
@@ -433,6 +447,15 @@ class QuoteCheck:
         elif any(MARK in cell for cell in row):  # the edge line of a part: the record's own lines kept
             if len(lines) > 1:
                 self.edge_lines = [line for line in lines if not line.startswith(MARK)]
+        elif (
+            len(lines) == 1
+            and not loose
+            and _bare_cr(lines[0])
+            and self._reads_ahead()
+            and not self._row_fits(row)
+            and (joined := self._cr_next(row, lines, first)) is not None
+        ):
+            return joined
         elif not row or (len(lines) == 1 and ('"' not in lines[0] or not self._reads_ahead())):
             pass  # a blank line, a ragged one that no quote made so (or no reading ahead)
         elif (paired := self._paired(row, lines, first)) is not None:
@@ -451,6 +474,34 @@ class QuoteCheck:
                 return out, (rest[n:], first + n - 1)
         out.append(row)
         return out, (([], first + len(lines) - 1) if loose else None)
+
+    def _cr_merge(self, line: str, row: list[str], lines: list[str], after: list[str]) -> list[str] | None:
+        """One record that a carriage return inside a cell cut in two, or None. In a file whose lines end
+        with a line feed (LF or CR LF), a CR alone inside an unquoted cell ends a line to the reader (old
+        Mac text pasted into a cell): its record came out as two rows, and every later row number shifted.
+        The two are one record when the first line ends with the CR, neither holds a quote, the second is
+        not a record of its own (it does not have the header's width), and together they have it."""
+        if not self.lf_ends or not self.width or len(lines) != 1 or not row or not after:
+            return None
+        if not _bare_cr(line) or '"' in line or '"' in lines[0] or self._row_fits(after):
+            return None
+        if len(row) + len(after) - 1 != self.width:
+            return None
+        return [*row[:-1], row[-1] + "\r" + after[0], *after[1:]]
+
+    def _cr_next(
+        self, row: list[str], lines: list[str], first: int
+    ) -> tuple[list[list[str]], tuple[list[str], int]] | None:
+        """:meth:`_after` for a one-line row short of the header that ends with a CR alone: the next line
+        is read, and the two are one record when :meth:`_cr_merge` says so (else the line is given back)."""
+        following = next(self._more(), None)
+        if following is None:
+            return None
+        after = next(csv.reader([following], delimiter=self.delimiter, strict=False), [])
+        merged = self._cr_merge(lines[0], row, [following], after)
+        if merged is None:
+            return [row], ([following], first)
+        return [merged], ([], first + 1)
 
     def _more(self) -> Iterator[str]:
         """The lines after the current row, to look ahead: none in a file large enough to be scored in parts
@@ -938,6 +989,20 @@ class QuoteCheck:
                     self._again(chain(rest[n:], later), first - 2 + n)
                     self.rows = self._rows()
                     return out
+            if len(lines) == 1 and not loose and self._reads_ahead() and _bare_cr(lines[0]):
+                following = next(later, None)
+                live = following is None
+                if live:
+                    following = next(self._more(), None)
+                if following is not None:
+                    after = next(csv.reader([following], delimiter=self.delimiter, strict=False), [])
+                    merged = self._cr_merge(lines[0], row, [following], after)
+                    if merged is not None or live:  # (a line read from the reader: read again after this row)
+                        out.append(merged if merged is not None else row)
+                        self._again(later if merged is not None else [following], first + (merged is not None))
+                        self.rows = self._rows()
+                        return out
+                    later = chain([following], later)
             paired = self._paired(row, lines, first)
             if paired is not None:
                 out.extend(paired)
@@ -1008,7 +1073,9 @@ MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in
 
 def _may_hold_quotes(handle: IO[bytes]) -> bool:
     """False only when a regular file holds no '"' byte at all: then no quoted cell can swallow a line,
-    and its rows need no :class:`QuoteCheck` (a memchr over the file, far cheaper than checking rows)."""
+    and its rows need no :class:`QuoteCheck` (a memchr over the file, far cheaper than checking rows).
+    Nor, in a file read ahead (see open_csv), a CR alone before the last line: it may cut a record in two
+    (see QuoteCheck._cr_merge)."""
     import mmap
 
     raw = getattr(handle, "raw", None)
@@ -1016,12 +1083,20 @@ def _may_hold_quotes(handle: IO[bytes]) -> bool:
     if fd is None:
         return True
     try:
-        if os.fstat(fd).st_size == 0:
+        size = os.fstat(fd).st_size
+        if size == 0:
             return False
         with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as view:
-            return view.find(b'"') >= 0
+            if view.find(b'"') >= 0:
+                return True
+            from stm_screen.batch import parallel
+
+            return size < 2 * parallel.MIN_PART_BYTES and view.find(b"\r") >= 0 and _LONE_CR.search(view) is not None
     except (OSError, ValueError):
         return True
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def csv_rows(
