@@ -489,6 +489,11 @@ class QuoteCheck:
             return None
         return [*row[:-1], row[-1] + "\r" + after[0], *after[1:]]
 
+    def _cr_join(self, line: str, row: list[str], following: str) -> list[str] | None:
+        """:meth:`_cr_merge` of a one-line row and the line that follows it (read here)."""
+        after = next(csv.reader([following], delimiter=self.delimiter, strict=False), [])
+        return self._cr_merge(line, row, [following], after)
+
     def _cr_next(
         self, row: list[str], lines: list[str], first: int
     ) -> tuple[list[list[str]], tuple[list[str], int]] | None:
@@ -497,8 +502,7 @@ class QuoteCheck:
         following = next(self._more(), None)
         if following is None:
             return None
-        after = next(csv.reader([following], delimiter=self.delimiter, strict=False), [])
-        merged = self._cr_merge(lines[0], row, [following], after)
+        merged = self._cr_join(lines[0], row, following)
         if merged is None:
             return [row], ([following], first)
         return [merged], ([], first + 1)
@@ -995,8 +999,7 @@ class QuoteCheck:
                 if live:
                     following = next(self._more(), None)
                 if following is not None:
-                    after = next(csv.reader([following], delimiter=self.delimiter, strict=False), [])
-                    merged = self._cr_merge(lines[0], row, [following], after)
+                    merged = self._cr_join(lines[0], row, following)
                     if merged is not None or live:  # (a line read from the reader: read again after this row)
                         out.append(merged if merged is not None else row)
                         self._again(later if merged is not None else [following], first + (merged is not None))
@@ -2144,10 +2147,7 @@ def _index_sheet(name: str, member: str, keep: bool) -> tuple[bool, SheetIndex |
                 uncached = True
     except (KeyError, OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile):
         return None
-    if order.prefixed:
-        raise _prefixed(name)
-    if order.wrong is not None:
-        raise _rows_wrong(name, order.wrong)
+    order.check(name)
     return uncached, SheetIndex(head, rows[:-1], marks, resume) if keep else None
 
 
@@ -2323,6 +2323,13 @@ class _RowOrder:
             last = row
         self.last = last
 
+    def check(self, name: str) -> None:
+        """Refuse the workbook ``name`` for what was found (nothing when all is well)."""
+        if self.prefixed:
+            raise _prefixed(name)
+        if self.wrong is not None:
+            raise _rows_wrong(name, self.wrong)
+
 
 def _rows_wrong(name: str, wrong: tuple[int, int]) -> InputFileError:
     row, before = wrong
@@ -2470,10 +2477,7 @@ def _scan_sheet(name: str, member: str, shared: bytes) -> tuple[bool, bool]:
                 uncached = True
     except (KeyError, OSError, ValueError, EOFError, zipfile.BadZipFile):
         return uncached, exact
-    if order.prefixed:
-        raise _prefixed(name)
-    if order.wrong is not None:
-        raise _rows_wrong(name, order.wrong)
+    order.check(name)
     return uncached, exact
 
 

@@ -274,7 +274,7 @@ def pyyaml_words(text: str | None) -> str:
 
 def _refused_character(exc: Any, text: str, name: str) -> Problem:
     """A character YAML does not allow in a file (a control character: ESC, BEL, the C1 controls), at the
-    line and column an editor shows (lines counted by line feeds)."""
+    line and column an editor shows (see _line_col)."""
     pos = max(0, int(getattr(exc, "position", 0) or 0))
     code = getattr(exc, "character", None)
     if isinstance(code, int) and not (pos < len(text) and ord(text[pos]) == code):

@@ -116,11 +116,8 @@ class _Doc:
         pdf.add_page()
         self.pdf: FPDF = pdf
         self.width = pdf.w - pdf.l_margin - pdf.r_margin
-        # lines said in bold under a warning sign: how soon, and what to do if it fits (in the language shown)
-        self.urgent = (
-            _("How soon: {when}").partition("{when}")[0],
-            _("If this fits you, see a doctor {when}.").partition("{when}")[0],
-        )
+        # lines said in bold under a warning sign: how soon (in the language shown)
+        self.urgent = _("How soon: {when}").partition("{when}")[0]
 
     def text(
         self, text: str, size: float = 10, style: str = "", colour: tuple[int, int, int] = INK, h: float = 5

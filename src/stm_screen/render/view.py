@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from stm_screen.core.explain import Finding, ModuleResult, Result, how_soon
+from stm_screen.core.explain import URGENCY_ORDER, Finding, ModuleResult, Result, how_soon
 from stm_screen.core.ruleset import UNSURE
 from stm_screen.i18n import N_, _, current, ngettext
 
@@ -207,13 +207,11 @@ def level_tag(result: Result) -> str:
     return _("SEE A DOCTOR") if kind else ""
 
 
-URGENCY_ORDER = ("now", "today", "days", "weeks")
-
-
 def soonest_first(f: Finding) -> tuple[bool, int]:
-    """A sort key: emergencies first, then by how soon to act (a stable sort keeps the rules' order)."""
-    rank = URGENCY_ORDER.index(f.urgency) if f.urgency in URGENCY_ORDER else len(URGENCY_ORDER)
-    return (f.level != EMERGENCY, rank)
+    """A sort key: emergencies first, then by how soon to act (a stable sort keeps the rules' order); an
+    urgency the rules do not name comes last."""
+    rank = URGENCY_ORDER.index(f.urgency) if f.urgency in URGENCY_ORDER else -1  # (least urgent first)
+    return (f.level != EMERGENCY, -rank)
 
 
 def summary(result: Result) -> Summary:
