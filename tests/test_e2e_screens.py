@@ -330,3 +330,21 @@ def test_a_tired_patient_in_spanish_on_a_screen_reader_types_words_goes_back_sto
     assert "\x1b" not in term.seen  # TERM=dumb, NO_COLOR: no escape sequences
     term.child.sendintr()
     assert term.finish() == 130
+
+
+def test_score_on_a_small_terminal_keeps_the_headline_on_the_last_screen(tmp_path: Path) -> None:
+    """`score` in a terminal of 80x24 with several warning signs, two of them emergencies left open: the
+    summary says less (the other signs by title and how soon) so that its headline and the emergencies'
+    advice are on the screen the person is left with (they had scrolled off: `score` did not measure the
+    terminal, as `screen` does)."""
+    from stm_screen.screening import load_rules
+
+    answers = {**load_rules(None).examples[0].answers, "both_legs_symptoms": True, "progressive_weakness": "unsure"}
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    term = Term(["score", str(path)], tmp_path / "home", 80, 24)
+    assert term.finish() == 0
+    screen = term.flat()
+    assert "Please see a doctor before physical therapy" in screen
+    assert "If this fits you: Go to an emergency department now" in screen
+    assert "What to do for each one is in the details above" in screen

@@ -328,8 +328,11 @@ def print_result(
     height: int | None = None,
 ) -> None:
     """The details, then the summary last: at the end of a long result the headline, what to do and how
-    soon are what is left on the screen. ``height``: the terminal's lines; a summary that would not fit
-    in it (with room for a question after it) says less, the details staying above."""
+    soon are what is left on the screen. ``height``: the terminal's lines (by default the console's, when
+    it is a terminal); a summary that would not fit in it (with room for a question after it) says less,
+    the details staying above."""
+    if height is None and console.is_terminal:
+        height = console.height
     room = None if height is None else max(8, height - SUMMARY_RESERVE)
     if plain:
         unicode_ok = can_encode(console, "█░•‼◐●○▲─")
