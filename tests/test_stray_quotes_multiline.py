@@ -322,3 +322,38 @@ def test_a_stray_quote_just_before_a_comment_holding_a_delimiter(tmp_path: Path,
     assert out[at]["status"] == "error" and out[at]["error"].startswith(f"{path}:{first}: a stray"), out[at]
     assert [row["id"] for k, row in enumerate(out) if k != at] == [f"P{k + 1:04d}" for k in range(5) if k != at]
     assert all(row["status"] != "error" for k, row in enumerate(out) if k != at), out
+
+
+@pytest.mark.parametrize("last", [True, False])
+@pytest.mark.parametrize("d", [",", ";"])
+def test_a_comments_second_line_as_wide_as_the_header_only_when_its_quotes_are_text(
+    tmp_path: Path, last: bool, d: str
+) -> None:
+    """Found by CI's hypothesis run: a comment typed on two lines whose first line holds one delimiter, and
+    a stray '"' opening a cell later in the same record. Read with its quotes as text, the comment's second
+    line has the header's width (the delimiter in the first line makes up for the cells the stray quote
+    took in), so the record's first line was taken for a short record of its own and the second line for
+    another: two error rows for one record, and every later row number one too high. The record is one
+    error row (one quote taken as stray), and the records around it are themselves."""
+    import random
+
+    rng = random.Random(11)
+    rows = []
+    for i in range(1, 4):
+        cells = gen_records.record(i, rng)
+        cells[0] = f"P{i:04d}"
+        cells[2] = cells[2].split(",")[0]
+        cells.insert(1, f"a{d}b\nsecond{d} with delimiters" if i == (3 if last else 2) else "first line\nsecond line")
+        rows.append(d.join(_quote(c, d) for c in cells))
+    k = 2 if last else 1
+    cut = rows[k].rindex(f"{d}no{d}")
+    rows[k] = rows[k][: cut + 1] + '"' + rows[k][cut + 1 :]
+    path = tmp_path / "in.csv"
+    path.write_text(d.join([HEADER[0], "comment", *HEADER[1:]]) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = _score(path)
+    assert [row["row"] for row in out] == ["1", "2", "3"], out
+    assert [row["id"] for row in out] == ["P0001", "P0002", "P0003"], out
+    first = 2 + 2 * k
+    assert out[k]["status"] == "error", out[k]
+    assert f"{path}:{first}: a stray '\"' in the record on lines {first} to {first + 1}" in out[k]["error"]
+    assert all(row["status"] != "error" for i, row in enumerate(out) if i != k), out

@@ -553,8 +553,8 @@ class QuoteCheck:
         if len(lines) > 1:
             if self._stray(row, lines):
                 return 1, lines  # the first line is a whole record: its stray quote took in the lines after it
-            if self._short_stray(row, lines):
-                return 1, lines  # the first line, short of the header, opened a quote that took in the rest
+            if self._short_stray(row, lines) and not self._one_stray_record(lines, ahead, more):
+                return 1, [*lines, *ahead]  # the first line, short of the header, opened a quote that took in the rest
             if self._fits(lines[0]) and self._starts_record(lines[1:], ahead, more):
                 return 1, [*lines, *ahead]  # and a record starts on the next line (a stray quote of its own)
             if self._misses < MAX_MEND_MISSES:
@@ -837,6 +837,17 @@ class QuoteCheck:
             return False
         after = next((line for line in lines[1:] if line.strip()), None)
         return after is not None and self._fits(after) and not self._row_fits(_plain_cells(lines[0], self.delimiter))
+
+    def _one_stray_record(self, lines: list[str], ahead: list[str], more: Iterator[str]) -> bool:
+        """Are ``lines`` one record (a quoted line break in it) with a single stray quote, after which a
+        record starts? Then that reading wins over :meth:`_short_stray`'s, which needs more quotes taken as
+        text: a comment typed on two lines whose second line happens to have the header's width when its
+        quotes are read as text (a delimiter in the comment's first line making up for the cells a stray
+        quote later in the record took in)."""
+        if self._misses >= MAX_MEND_MISSES:
+            return False
+        record = self._search(lines, ahead, more, opening=True)
+        return record is not None and record[0] == 1 and 1 < record[1] <= len(lines)
 
     def _well_quoted(self, lines: list[str]) -> bool:
         """Is every quoted cell on these lines closed, and closed where a cell ends?"""
