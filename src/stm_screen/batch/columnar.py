@@ -1013,7 +1013,7 @@ class Columnar:
             parts.append(~asked & (cols[qi] != blank))
             gates += 1
             cols[qi] = np.where(asked, cols[qi], -1)
-        for j, (_cond, _names, idx, _get) in rs._conds_fp:
+        for j, (_test, _names, idx, _get) in rs._conds_fp:
             memo = rs._cmemo[j]
 
             def cond(key: Any, live: list[Any], j: int = j, memo: dict[Any, Any] = memo) -> Any:

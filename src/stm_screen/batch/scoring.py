@@ -24,10 +24,10 @@ from typing import Any
 
 from stm_screen.batch.columns import Plan, Target
 from stm_screen.core.answers import Answer, AnswerValueError
-from stm_screen.core.conditions import Condition, ConditionError, NameInfo, compile_condition
+from stm_screen.core.conditions import Condition, ConditionError, Implies, compile_condition
 from stm_screen.core.engine import Scorer, known_answer
 from stm_screen.core.explain import URGENCY_ORDER
-from stm_screen.core.ruleset import UNSURE, Question, Ruleset
+from stm_screen.core.ruleset import UNSURE, Ruleset, name_info
 from stm_screen.errors import printable
 from stm_screen.io.csvcells import Names, Number
 
@@ -223,7 +223,7 @@ class Atoms:
 
     def __init__(self, ruleset: Ruleset) -> None:
         qids = {q.id for q in ruleset.questions}
-        info = {q.id: _name_info(q) for q in ruleset.questions}
+        info = {q.id: name_info(q) for q in ruleset.questions}
         conds: list[Condition] = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
         conds += [q.ask_if for q in ruleset.questions if q.ask_if is not None]
         conds += [o.when for o in ruleset.outcomes if o.when is not None]
@@ -281,14 +281,6 @@ def _leaves(source: str) -> list[ast.expr]:
     return out
 
 
-def _name_info(q: Question) -> NameInfo:
-    if q.type == "boolean":
-        return NameInfo("bool")
-    if q.type in ("integer", "number"):
-        return NameInfo("num")
-    return NameInfo("choice" if q.type == "choice" else "multi", tuple(c.id for c in q.choices))
-
-
 _ATOMS: dict[tuple[str, str, str], Atoms] = {}
 
 
@@ -340,7 +332,7 @@ class RecordScorer:
         # column), in the scorer's order
         qids = {q.id for q in ruleset.questions}
 
-        def over(cond: Condition) -> tuple[tuple[str, ...], tuple[int, ...], Callable[[list[Any]], Any]]:
+        def over(cond: Condition | Implies) -> tuple[tuple[str, ...], tuple[int, ...], Callable[[list[Any]], Any]]:
             names = tuple(sorted(cond.names))
             idx = tuple(where.get(n, -1) for n in names)
             return names, idx, itemgetter(*idx) if idx else (lambda live: ())
@@ -350,9 +342,11 @@ class RecordScorer:
             for q in ruleset.questions
             if q.ask_if is not None
         ]
-        whens = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
+        whens: list[Condition | Implies] = [rf.when for rf in ruleset.red_flags]
+        whens += [c.when for c in ruleset.criteria]
         whens += [o.when for o in ruleset.outcomes if o.when is not None]
         whens += list(ruleset.audience.values())
+        whens += [test for _new, _old, test in self.scorer.covers]  # see Scorer.conclude's ``covered``
         self._conds_fp = [(j, (c, *over(c))) for j, c in enumerate(whens, len(self._gated_fp))]
         # A score in a condition, or an instrument answering a screening question (which changes what the
         # skip logic asks): no fingerprint, every class of records goes to the scorer.
@@ -374,6 +368,8 @@ class RecordScorer:
             if o.when is not None:
                 when_at[i] = self._fp_crits.stop + len(when_at)
         self._fp_whens = when_at
+        start = self._fp_crits.stop + len(when_at) + len(ruleset.audience)
+        self._fp_covers = slice(start, start + len(self.scorer.covers))
         self._cmemo: list[dict[Hashable, bool | None]] = [
             {} for _ in range(len(self._gated_fp) + len(self._conds_fp))
         ]
@@ -698,7 +694,7 @@ class RecordScorer:
                 f"        c{qi} = None",
             ]
             names.append(f"s{j}")
-        for j, (_cond, _names, idx, _get) in self._conds_fp:
+        for j, (_test, _names, idx, _get) in self._conds_fp:
             lines += [
                 f"    k = {key(idx)}",
                 f"    r{j} = M{j}.get(k, MISS)",
@@ -981,7 +977,9 @@ class RecordScorer:
         :meth:`evaluate` of any record with this fingerprint (tests/test_batch_derived.py)."""
         ignored = tuple(q for q, hit in zip(self._gate_ids, fp, strict=False) if hit)
         whens = self._fp_whens
-        d = self.scorer.conclude(fp[self._fp_flags], fp[self._fp_crits], {}, lambda i: fp[whens[i]])
+        d = self.scorer.conclude(
+            fp[self._fp_flags], fp[self._fp_crits], {}, lambda i: fp[whens[i]], None, fp[self._fp_covers]
+        )
         score = d.scores.get(self.headline) if self.headline else None
         return self._made(d.level, d.unchecked, score, d.red_flags, d.red_flags_unknown, d.met, ignored, ())
 

@@ -73,6 +73,70 @@ class Condition(NamedTuple):
         return None if result is None else bool(result)
 
 
+MAX_COMPLETIONS = 256  # answers tried for the unanswered questions of an Implies, at most
+
+
+class Implies:
+    """Whether one condition implies another for this person (``when`` true means ``then`` true), whatever
+    the questions not answered yet (or answered 'not sure') turn out to be: True when no answer to them could
+    make ``when`` true and ``then`` false, False when the known answers already do, None otherwise.
+
+    The three-valued interpreter cannot see that two unknown conditions move together (``legs and weak``
+    and ``weak`` are both unknown with ``legs`` yes and ``weak`` unanswered, yet the second implies the
+    first): the unanswered yes/no and choice questions are tried with each of their answers instead (at most
+    MAX_COMPLETIONS combinations). Where they cannot be (a number, a multiple choice, a score, too many), the
+    three-valued answer stands, which is True only when it holds anyway.
+    """
+
+    __slots__ = ("_domains", "_order", "names", "source", "then", "when")
+
+    def __init__(self, when: Condition, then: Condition, names: Mapping[str, NameInfo]) -> None:
+        self.when = when
+        self.then = then
+        self.names = when.names | then.names
+        self.source = f"({when.source}) implies ({then.source})"
+        self._order = tuple(sorted(self.names))
+        domains: dict[str, tuple[object, ...]] = {}
+        for name in self._order:
+            info = names.get(name)
+            if info is not None and info.kind == "bool":
+                domains[name] = (True, False)
+            elif info is not None and info.kind == "choice" and info.choices:
+                domains[name] = info.choices
+        self._domains = domains
+
+    def evaluate(self, values: Mapping[str, object]) -> bool | None:
+        missing = [name for name in self._order if name not in values]
+        if missing:
+            size = 1
+            for name in missing:
+                size *= len(self._domains.get(name, ())) or MAX_COMPLETIONS + 1
+            if size > MAX_COMPLETIONS:
+                return self._three_valued(values)
+            from itertools import product
+
+            env = dict(values)
+            seen: set[bool] = set()
+            for combo in product(*(self._domains[name] for name in missing)):
+                env.update(zip(missing, combo, strict=True))
+                seen.add(self._holds(env))
+                if len(seen) > 1:
+                    return None
+            return seen.pop()
+        return self._holds(values)
+
+    def _holds(self, values: Mapping[str, object]) -> bool:
+        return self.when.evaluate(values) is False or self.then.evaluate(values) is True
+
+    def _three_valued(self, values: Mapping[str, object]) -> bool | None:
+        first, second = self.when.evaluate(values), self.then.evaluate(values)
+        if first is False or second is True:
+            return True
+        if first is True and second is False:
+            return False
+        return None
+
+
 # --- type checking -------------------------------------------------------------------------------------
 
 # Static types of sub-expressions.

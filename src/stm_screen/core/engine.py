@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from stm_screen.core.answers import Answer
-from stm_screen.core.ruleset import UNSURE, Outcome, Question, Ruleset, Score, item_range
+from stm_screen.core.ruleset import UNSURE, Outcome, Question, Ruleset, Score, covers, item_range
 
 ItemScorer = Callable[[Answer | None], float | None]
 
@@ -77,6 +77,7 @@ class Scorer:
         self._gated = tuple(q for q in ruleset.questions if q.ask_if is not None)
         self._flags = tuple((rf.id, rf.when, rf.level) for rf in ruleset.red_flags)
         self._replaces = {rf.id: rf.replaces for rf in ruleset.red_flags if rf.replaces}
+        self.covers = covers(ruleset)  # (new, old, test): see _covered
         self._criteria = tuple((c.id, c.when, c.points) for c in ruleset.criteria)
         self._rank = {lv.id: lv.rank for lv in ruleset.levels}
         index = {c.id: i for i, c in enumerate(ruleset.criteria)}
@@ -189,12 +190,14 @@ class Scorer:
         scores: dict[str, float | None],
         holds: Callable[[int], object] | None = None,
         values: Mapping[str, Answer] | None = None,
+        covered: Sequence[object] | None = None,
     ) -> Decision:
         """What the results of the red flags' and criteria's conditions (True, False or None: cannot be
         decided; in the ruleset's order) come to, with the item scores already made (``scores``): the one
         place where fired and open warning signs, criteria met, criteria scores, bands and the level are
         decided. The outcomes' conditions are ``holds(i)`` (outcome ``i``), or evaluated on ``values`` and
-        the scores. ``Scorer.evaluate`` and the batch scorer's outcomes by fingerprint both come here."""
+        the scores. ``covered`` are the results of the tests in ``self.covers`` (evaluated on ``values`` when
+        not given). ``Scorer.evaluate`` and the batch scorer's outcomes by fingerprint both come here."""
         fired: list[str] = []
         unknown_flags: list[str] = []
         for (rid, _, _), hit in zip(self._flags, hits, strict=True):
@@ -206,6 +209,8 @@ class Scorer:
             replaced = {old for rid in fired for old in self._replaces.get(rid, ())}
             fired = [rid for rid in fired if rid not in replaced]
             unknown_flags = [rid for rid in unknown_flags if rid not in replaced]
+        if self.covers and len(unknown_flags) > 1:
+            unknown_flags = self._covered(unknown_flags, covered, values)
         top_level: str | None = None
         for rid, _, flag_level in self._flags:
             if rid in fired and (top_level is None or self._rank[flag_level] > self._rank[top_level]):
@@ -242,6 +247,19 @@ class Scorer:
             pt_level, unchecked,
         )
 
+    def _covered(
+        self, unknown: list[str], covered: Sequence[object] | None, values: Mapping[str, Answer] | None
+    ) -> list[str]:
+        """The signs that could not be checked, without those whose replacing sign could not be checked
+        either and covers them for this person (it is true wherever they could be: see ruleset.covers)."""
+        if covered is None:
+            if values is None:
+                return unknown
+            covered = [test.evaluate(values) for _new, _old, test in self.covers]
+        open_ = set(unknown)
+        gone = {old for (new, old, _), hit in zip(self.covers, covered, strict=True) if hit is True and new in open_}
+        return [rid for rid in unknown if rid not in gone]
+
     def evaluate(self, answers: Mapping[str, Answer]) -> Evaluation:
         values, skipped, fed = self._visible(answers)
         unsure = frozenset(
@@ -260,7 +278,10 @@ class Scorer:
 
         hits = [cond.evaluate(env) for _, cond, _ in self._flags]
         crit_hits = [cond.evaluate(env) for _, cond, _ in self._criteria]
-        d = self.conclude(hits, crit_hits, scores, None, values)
+        covered = None
+        if self.covers and sum(hit is None for hit in hits) > 1:
+            covered = [test.evaluate(env) for _new, _old, test in self.covers]
+        d = self.conclude(hits, crit_hits, scores, None, values, covered)
         level, fired, unknown_flags, met, unknown = d.level, d.red_flags, d.red_flags_unknown, d.met, d.unknown
         scores, bands, chosen, pt_level, unchecked = d.scores, d.bands, d.chosen, d.pt_level, d.unchecked
         missing = tuple(

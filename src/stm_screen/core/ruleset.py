@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from stm_screen.core import model as m
-from stm_screen.core.conditions import Condition, ConditionError, NameInfo, compile_condition, suggest
+from stm_screen.core.conditions import (
+    Condition,
+    ConditionError,
+    Implies,
+    NameInfo,
+    compile_condition,
+    suggest,
+)
 from stm_screen.core.contacts import PLACEHOLDERS, placeholders
 from stm_screen.core.language import LANG_CODE, resolve
 from stm_screen.errors import Problem, RulesError
@@ -395,6 +402,33 @@ class Ruleset(NamedTuple):
             return self.origin
         file, line, col = self.locate(path, 0)
         return str(Problem("", file, line, col)).rstrip(": ")
+
+
+def name_info(q: Question) -> NameInfo:
+    """What a question's id stands for in a condition (its kind, and a choice question's choices)."""
+    if q.type == "boolean":
+        return NameInfo("bool")
+    if q.type in ("integer", "number"):
+        return NameInfo("num")
+    return NameInfo("choice" if q.type == "choice" else "multi", tuple(c.id for c in q.choices))
+
+
+def covers(ruleset: Ruleset) -> tuple[tuple[str, str, Implies], ...]:
+    """``(new, old, test)`` for each warning sign ``new`` that ``replaces`` another, ``old``: ``test`` tells
+    whether, for this person, ``old`` could only be true where ``new`` is too (see :class:`Implies`). A sign
+    that could not be checked is then left out when the sign replacing it could not be checked either: its
+    advice is the replacing sign's, and sooner (a weakness 'within a few days' beside the same weakness with
+    symptoms in both legs, an emergency, when only the weakness is in doubt)."""
+    if not any(rf.replaces for rf in ruleset.red_flags):
+        return ()
+    names = {q.id: name_info(q) for q in ruleset.questions}
+    by_id = {rf.id: rf for rf in ruleset.red_flags}
+    return tuple(
+        (rf.id, old, Implies(by_id[old].when, rf.when, names))
+        for rf in ruleset.red_flags
+        for old in rf.replaces
+        if old in by_id
+    )
 
 
 def _no_locate(path: Path, offset: int) -> tuple[str, int, int]:
