@@ -348,3 +348,27 @@ def test_score_on_a_small_terminal_keeps_the_headline_on_the_last_screen(tmp_pat
     assert "Please see a doctor before physical therapy" in screen
     assert "If this fits you: Go to an emergency department now" in screen
     assert "What to do for each one is in the details above" in screen
+
+
+def test_three_emergencies_at_80x24_keep_the_headline_and_each_ones_advice_on_screen(tmp_path: Path) -> None:
+    """Three emergencies at once (bladder, stroke signs, acting on thoughts of self-harm) in `score` at
+    80x24: each one's advice is said in full, and the summary drops the 'How soon: now' under them (their
+    advice and tag say now), so that the headline is still on the last screen (it had scrolled off)."""
+    from stm_screen.screening import load_rules
+
+    answers = {
+        **load_rules(None).examples[0].answers,
+        "bladder_bowel_change": True,
+        "stroke_signs": True,
+        "self_harm_thoughts": True,
+        "self_harm_danger": True,
+    }
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    term = Term(["score", str(path)], tmp_path / "home", 80, 24)
+    assert term.finish() == 0
+    screen = term.flat()
+    assert "Urgent: please act on the advice below" in screen
+    for advice in ("base of the spine", "blood supply to the brain", "keep away from anything you could use"):
+        assert advice in screen, advice
+    assert "How soon: now" not in screen  # said above, in the details

@@ -121,7 +121,8 @@ def summary_lines(
     ``brief`` shortens it for a small screen, the details staying above: 1 keeps what to do in full for
     emergencies only; 2 also folds the other warning signs that could not be checked into one line; 3
     keeps only each other item's title and how soon; 4 says how soon on the title's own line (many
-    warning signs at once on a small screen). What to do in an emergency is always said in full."""
+    warning signs at once on a small screen); 5 leaves out 'How soon: now' under emergencies (their advice
+    says now, and so does their tag). What to do in an emergency is always said in full."""
     s = view(result).summary
     sym = symbol_for(result, unicode_ok)
     bullet = "•" if unicode_ok else "-"
@@ -171,6 +172,8 @@ def summary_lines(
                 add(("", f"  {item.detail}"))
             elif item.detail:
                 cut = True
+            if brief >= 5 and item.tag == emergency:
+                continue
             for line in item.lines:
                 add(("flag" if item.style == "flag" else "dim", f"  {line}"))
         if cut:
@@ -346,7 +349,7 @@ def print_result(
 
 
 SUMMARY_RESERVE = 8  # lines kept free under the summary: the offer of a copy (its folder), its answer, the prompt
-BRIEF = (0, 1, 2, 3, 4)  # ever shorter summaries, tried in turn until one fits the screen (summary_lines)
+BRIEF = (0, 1, 2, 3, 4, 5)  # ever shorter summaries, tried in turn until one fits the screen (summary_lines)
 
 
 def recap_lines(result: Result, unicode_ok: bool = True) -> list[tuple[str, str]]:
