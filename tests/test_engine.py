@@ -350,6 +350,14 @@ def expected_level(a: dict[str, Any]) -> str:
             "self_harm_thoughts",
         }
         or {"progressive_weakness", "weakness_fast"} <= yes
+        # symptoms in both legs with a weakening limb: possible cauda equina (pt-screen 2.2)
+        or {"both_legs_symptoms", "progressive_weakness"} <= yes
+        # fever with spinal pain and nerve signs: possible infection near the spine (pt-screen 2.3)
+        or (
+            "fever_or_unwell" in yes
+            and spine
+            and bool(yes & {"progressive_weakness", "both_legs_symptoms", "clumsy_hands_or_gait"})
+        )
         # cancer with spinal or night pain and nerve signs: possible spinal cord compression (NICE NG234)
         or (
             "cancer_history" in yes
@@ -373,6 +381,7 @@ def expected_level(a: dict[str, Any]) -> str:
         },
         age < 16,
         "jaw_scalp_headache" in yes and age >= 50,
+        "head_jaw" in areas and age >= 50 and months < 3,  # a new headache at 50 or over (pt-screen 2.3)
         "dizziness_ongoing" in yes and bool(areas & {"neck_shoulder", "head_jaw", "widespread"}),
         "infection_risk" in yes and spine,
         "cancer_history" in yes and (spine or bool(yes & {"night_pain", "unexplained_weight_loss"})),
