@@ -39,7 +39,8 @@ def test_tails_made_in_columns_are_the_scorers(seed: int, rows: int, mostly: int
     rs = _scorer()
     c = columnar._Conclusion.of(rs)
     assert c is not None  # the bundled rules allow it (plain ids, outcomes concluded from fingerprints)
-    width = c.gates + c.nf + c.nc + c.nw
+    width = rs._fp_covers.stop  # skip rules, warning signs, criteria, outcomes, audience, covers (no items)
+    assert width == c.gates + c.nf + c.nc + c.nw + len(c.covers) + len(RULESET.audience)
     rng = np.random.default_rng(seed)
     writer = CsvWriter(io.StringIO(), with_file=False, extra=module_fields(RULESET))
     expected: dict[tuple[str, str], int] = {}

@@ -298,6 +298,11 @@ class _Conclusion:
         self.crit_names = [c.id for c in crits]
         at = {f.id: j for j, f in enumerate(flags)}
         self.replaces = [(at[f.id], [at[o] for o in f.replaces if o in at]) for f in flags if f.replaces]
+        # the tests of Scorer.conclude's ``covered`` (a sign not checked, covered by its replacing sign not
+        # checked either): their results follow the outcomes' conditions and the audience's in the parts
+        self.covers = [(at[new], at[old]) for new, old, _test in rs.scorer.covers]
+        self.cover_at = rs._fp_covers.start
+        assert rs._fp_covers.stop - rs._fp_covers.start == len(self.covers)
         rank = rs.scorer._rank
         levels = sorted({f.level for f in flags})
         self.level_of = np.array([levels.index(f.level) for f in flags], dtype=np.int64)
@@ -343,6 +348,11 @@ class _Conclusion:
                 for o in olds:
                     replaced[:, o] |= fired[:, g]
             fired, unknown = fired & ~replaced, unknown & ~replaced
+        if self.covers:
+            gone = np.zeros_like(unknown)
+            for k, (new, old) in enumerate(self.covers):
+                gone[:, old] |= (mat[:, self.cover_at + k] == 1) & unknown[:, new]
+            unknown = unknown & ~gone
         any_fired = fired.any(axis=1) if nf else np.zeros(groups, dtype=bool)
         any_unknown = unknown.any(axis=1) if nf else np.zeros(groups, dtype=bool)
         if nf:
