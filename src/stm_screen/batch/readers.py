@@ -2312,18 +2312,27 @@ def _prefixed_tag(data: bytes) -> bool:
 class _RowOrder:
     """Row numbers fed slice by slice (see above): ``wrong`` is (the row written twice or out of order,
     the row before it) once one is found; ``prefixed`` once a row or cell is named with a namespace
-    prefix (such a sheet is refused: see _prefixed)."""
+    prefix (such a sheet is refused: see _prefixed); ``index`` once a cell of shared text holds something
+    else than the text's number (see _bad_index)."""
 
     def __init__(self) -> None:
         self.last = 0
         self.wrong: tuple[int, int] | None = None
         self.prefixed = False
+        self.index: tuple[str, str] | None = None
 
     def feed(self, body: bytes) -> None:
-        if self.wrong is not None or self.prefixed:
+        if self.wrong is not None or self.prefixed or self.index is not None:
             return
         if _prefixed_tag(body):
             self.prefixed = True
+            return
+        odd = _ODD_SHARED.search(body)
+        if odd is not None:
+            start = body.rfind(b"<c", 0, odd.start())
+            r = _R_ATTR.search(body, start + 2, odd.start()) if start >= 0 else None
+            cell = r.group(1).decode("ascii", "replace")[:20] if r else "?"
+            self.index = (cell, odd.group(1).decode("utf-8", "replace")[:20])
             return
         last = self.last
         for attrs in _ROW_ATTRS.findall(body):
@@ -2338,8 +2347,22 @@ class _RowOrder:
         """Refuse the workbook ``name`` for what was found (nothing when all is well)."""
         if self.prefixed:
             raise _prefixed(name)
+        if self.index is not None:
+            raise _bad_index(name, *self.index)
         if self.wrong is not None:
             raise _rows_wrong(name, self.wrong)
+
+
+# A cell of shared text (t="s") holds the text's number in the workbook's list, a whole number and nothing
+# else. calamine reads anything else ('+1', ' 1 ', '-1', '1.0', 'abc') as the first text, and openpyxl
+# reads '-1' as the last one: an answer changed silently (a 'yes' read as 'no'), so it is refused.
+_ODD_SHARED = re.compile(rb"""\bt\s*=\s*(?:"s"|'s')[^>]*>\s*<v>(?![0-9]{1,10}</v>)([^<]{0,40})""")
+
+
+def _bad_index(name: str, cell: str, value: str) -> InputFileError:
+    return InputFileError(
+        L_("{name}: the cell {cell} should give the number of a text in the workbook's list of texts, but holds '{value}'. No spreadsheet writes this, and the answer could be read as another one, so the workbook is not read. Open and save it in a spreadsheet, then try again", name=name, cell=printable(cell), value=printable(value))
+    )
 
 
 def _rows_wrong(name: str, wrong: tuple[int, int]) -> InputFileError:
