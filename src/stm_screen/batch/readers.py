@@ -1805,16 +1805,15 @@ def _calamine_rows(
                 continue
             if helper and done == 0:
                 done = piece.first
-            while done < piece.first:  # rows with no value: blank, as openpyxl gives them
-                done += 1
+            if done < piece.first:  # rows with no value: not records, skipped at once (none is handed on:
+                done = piece.first  # a row numbered 50,000,000 would take minutes one by one)
                 state["row"] = done
-                yield []
             for row in piece.rows:
                 done += 1
-                state["row"] = done
-                if row:
+                if row:  # (a row with no value is not a record: not handed on, as openpyxl's are not)
+                    state["row"] = done
                     parts.nonempty += 1
-                yield row
+                    yield row
             if piece.exact:
                 break
         if pool is not None:
@@ -2220,25 +2219,54 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
         if ws is None:
             raise InputFileError(L_("{name}: the workbook has no sheets", name=name))
         ws.reset_dimensions()  # every row the sheet holds, whatever its <dimension> says
-        values_of = iter(ws.iter_rows(min_row=min_row, values_only=True))
+        values_of = _rows_written(ws, min_row)
         state["row"] = min_row - 1
         while True:
             try:
-                values = next(values_of)
+                number, values = next(values_of)
             except StopIteration:
                 return
             except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
                 raise InputFileError(
                     L_("{name}: the workbook's sheet cannot be read after row {state} ({name_b}); open and save it again in a spreadsheet", name=name, state=state['row'], name_b=type(exc).__name__)
                 ) from None
-            state["row"] += 1
             row = [_xlsx_text(v) for v in values]
             while row and row[-1] == "":
                 row.pop()
-            yield row
+            if row:  # a row written with no value is not a record (nor is one the sheet skips)
+                state["row"] = number
+                yield row
     finally:
         wb.close()
         handle.close()
+
+
+def _rows_written(ws: Any, min_row: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(number, values) of each row the sheet's XML writes, from ``min_row`` on. openpyxl's ``iter_rows``
+    makes an empty row for every number the sheet skips: a single empty row numbered 50,000,000 kept it busy
+    for minutes (rows with no value are not records anyway). Its own parser is read here as ``iter_rows``
+    reads it, without that filling (with another openpyxl, where these names differ: ``iter_rows``)."""
+    try:
+        from openpyxl.worksheet._reader import WorkSheetParser  # type: ignore[import-untyped]
+
+        parent = ws.parent
+        options = {
+            "data_only": parent.data_only,
+            "epoch": parent.epoch,
+            "date_formats": parent._date_formats,
+            "timedelta_formats": parent._timedelta_formats,
+        }
+        source, get_row, shared = ws._get_source, ws._get_row, ws._shared_strings
+    except (ImportError, AttributeError):
+        yield from enumerate(ws.iter_rows(min_row=min_row, values_only=True), min_row)
+        return
+    last = min_row - 1
+    with source() as src:
+        for number, cells in WorkSheetParser(src, shared, **options).parse():
+            if number <= last:  # (as iter_rows: a row numbered before the last is dropped; see _RowOrder)
+                continue
+            last = number
+            yield number, get_row(cells, 1, None, True)
 
 
 _NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
