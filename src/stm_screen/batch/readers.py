@@ -2638,57 +2638,15 @@ def open_json(
 
     def records(items: Iterator[Any]) -> Iterator[Record]:
         nonlocal kind
-        count = 0
         for item in items:
-            count += 1
-            if isinstance(item, BadRecord):
-                state["id"] = ""
-                yield item
-                continue
-            if not isinstance(item, dict):
-                state["id"] = ""
-                yield BadRecord(L_("the record is {kind}, not an object of field -> answer", kind=_kind(item)))
-                continue
-            if len(item) > MAX_COLUMNS:
-                state["id"] = ""
-                yield BadRecord(L_("the record has {count:,} fields; at most {max_columns:,} are read", count=len(item), max_columns=MAX_COLUMNS))
-                continue
-            rtype = item.get("resourceType")
-            if rtype is None:
-                state["id"] = ""
-                if isinstance(item, TwiceDict):
-                    yield BadRecord(answered_twice(item.twice), record=item)
-                    continue
-                if isinstance(item, HalvesDict):
-                    yield BadRecord(
-                        L_("a text holds half of a character pair (a '\\u' escape of a lone surrogate), which is not Unicode text: the record is not scored"),
-                        record=item,
-                    )
-                    continue
-                if _ALL_TEXT == set(map(type, item.values())):
-                    yield item  # every answer a text already (most exports): the record as read
-                else:
-                    yield {str(k): v if type(v) is str else _flat_text(v) for k, v in item.items()}
-            elif rtype == "Bundle":
+            rtype = item.get("resourceType") if isinstance(item, dict) else None
+            if rtype in ("Bundle", "QuestionnaireResponse"):
                 kind = "fhir"
-                if isinstance(item, TwiceDict):  # e.g. two 'entry' lists: one would be lost unseen
-                    state["id"] = ""
-                    yield BadRecord(L_("the Bundle holds '{printable}' twice; keep one", printable=printable(item.twice[:60])))
-                    continue
-                for entry in item.get("entry") or []:
-                    res = entry.get("resource") if isinstance(entry, dict) else None
-                    if isinstance(res, dict) and res.get("resourceType") == "QuestionnaireResponse":
-                        state["id"] = _fhir_id(res)
-                        yield fhir_record(res)
-            elif rtype == "QuestionnaireResponse":
-                kind = "fhir"
-                state["id"] = _fhir_id(item)
-                yield fhir_record(item)
-            else:
-                state["id"] = ""
-                yield BadRecord(
-                    L_("the record is a FHIR {value}; only QuestionnaireResponse (alone, in an array or in a Bundle) can be scored", value=_kind(rtype) if not isinstance(rtype, str) else rtype[:40])
-                )
+            # a Bundle read from an array or a JSON Lines file too: one record per entry
+            found = _bundle_records(item) if rtype == "Bundle" else iter([_one_record(item)])
+            for record, rid in found:
+                state["id"] = rid
+                yield record
 
     def position() -> int:
         try:
@@ -2725,6 +2683,93 @@ def open_json(
 
 _ALL_TEXT = {str}
 
+# What holds a key twice on the way from a file to an answer, and what its error row says (JSON's own rule
+# keeps the last value without a word: another record, another answer). Deeper in a response, an answer (or
+# an item's answers) given twice is its question's "answered twice" (see :func:`_response_twice`).
+_HOLDS_TWICE = {
+    "bundle": N_("the Bundle holds '{printable}' twice; keep one"),
+    "entry": N_("the Bundle entry holds '{printable}' twice; keep one"),
+    "record": N_("the record holds '{printable}' twice; keep one"),
+}
+_ONLY_RESPONSES = N_("the record is a FHIR {value}; only QuestionnaireResponse (alone, in an array or in a Bundle) can be scored")
+
+
+def held_twice(value: Any, holder: str) -> str | None:
+    """The error message when ``value`` (a Bundle, one of its entries, a FHIR resource or a part of one:
+    ``holder`` says which) holds a key twice, else None."""
+    if not isinstance(value, TwiceDict):
+        return None
+    return L_(_HOLDS_TWICE[holder], printable=printable(value.twice[:60]))
+
+
+def _bundle_records(bundle: dict[str, Any]) -> Iterator[tuple[Record, str]]:
+    """One record (with its id) for each entry of a FHIR Bundle, in their order, whatever the Bundle's
+    type (collection, searchset, transaction, ...): a response, or the error row of an entry that cannot
+    be scored, so that row numbers are entry positions and no entry is lost unseen. A Bundle holding a key
+    twice (two 'entry' lists), or whose entry is not a list, is one error row."""
+    twice = held_twice(bundle, "bundle")
+    if twice is not None:
+        yield BadRecord(twice), ""
+        return
+    entries = bundle.get("entry")
+    if entries is None:
+        return
+    if not isinstance(entries, list):
+        yield BadRecord(L_("the Bundle's 'entry' is {kind}, not a list of entries", kind=_kind(entries))), ""
+        return
+    for entry in entries:
+        if not isinstance(entry, dict):  # what an array says of an item that is not an object
+            yield _one_record(entry)
+            continue
+        twice = held_twice(entry, "entry")
+        if twice is not None:
+            yield BadRecord(twice), ""
+        elif entry.get("resource") is None:  # a DELETE in a transaction, say
+            yield BadRecord(L_("the Bundle entry holds no resource; only QuestionnaireResponse (alone, in an array or in a Bundle) can be scored")), ""
+        else:
+            yield _one_record(entry["resource"], in_bundle=True)
+
+
+def _one_record(item: Any, in_bundle: bool = False) -> tuple[Record, str]:
+    """One item of a JSON array or JSON Lines file, the one object of a JSON file, or the resource of a
+    Bundle entry (``in_bundle``), as the record to score or the error row in its place, with its id (a
+    response's identifier or id). A FHIR resource holding a key twice is an error row whatever its type
+    says (the type itself may be the key written twice); in a Bundle, a resource is a FHIR resource, never
+    a flat record."""
+    if isinstance(item, BadRecord):
+        return item, ""
+    if not isinstance(item, dict):
+        return BadRecord(L_("the record is {kind}, not an object of field -> answer", kind=_kind(item))), ""
+    if len(item) > MAX_COLUMNS:
+        return BadRecord(L_("the record has {count:,} fields; at most {max_columns:,} are read", count=len(item), max_columns=MAX_COLUMNS)), ""
+    rtype = item.get("resourceType")
+    if rtype is not None or in_bundle:
+        twice = held_twice(item, "record")
+        if twice is not None:
+            rid = _fhir_id(item)
+            return BadRecord(twice, rid=rid), rid
+    if rtype is None:
+        if in_bundle:
+            return BadRecord(L_("the Bundle entry's resource has no resourceType; only QuestionnaireResponse (alone, in an array or in a Bundle) can be scored")), ""
+        return _flat_record(item), ""
+    if rtype == "QuestionnaireResponse":
+        return fhir_record(item), _fhir_id(item)
+    return BadRecord(L_(_ONLY_RESPONSES, value=_kind(rtype) if not isinstance(rtype, str) else rtype[:40])), ""
+
+
+def _flat_record(item: dict[str, Any]) -> Record:
+    """A record of field -> answer (a JSON object that is no FHIR resource), every answer as text."""
+    if isinstance(item, TwiceDict):
+        return BadRecord(answered_twice(item.twice), record=item)
+    if isinstance(item, HalvesDict):
+        return BadRecord(
+            L_("a text holds half of a character pair (a '\\u' escape of a lone surrogate), which is not Unicode text: the record is not scored"),
+            record=item,
+        )
+    if _ALL_TEXT == set(map(type, item.values())):
+        return item  # every answer a text already (most exports): the record as read
+    return {str(k): v if type(v) is str else _flat_text(v) for k, v in item.items()}
+
 
 def _is_jsonl(head: str) -> bool:
     first, _, rest = head.partition("\n")
@@ -2738,6 +2783,8 @@ def _is_jsonl(head: str) -> bool:
 def _kind(item: object) -> str:
     if item is None:
         return "null"
+    if isinstance(item, dict):
+        return "an object"
     return {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true/false"}.get(
         type(item), type(item).__name__
     )
@@ -2920,6 +2967,32 @@ def _fhir_id(res: dict[str, Any]) -> str:
     return rid if isinstance(rid, str) else ""
 
 
+def _response_twice(res: dict[str, Any]) -> str | None:
+    """The error message when a QuestionnaireResponse holds a key twice anywhere, else None (the first in
+    the order of the text). An answer given twice (an item's 'answer' list, a value in one answer, a key
+    of its Coding) is its question's "answered twice"; any other key (the response's own, an item's
+    'linkId' or 'item') is named as the record's (see :func:`held_twice`). Read without recursion, so that
+    no depth hides one."""
+    stack: list[tuple[Any, Any, bool]] = [(res, None, False)]  # (value, its item's linkId, in an answer)
+    while stack:
+        value, link, answering = stack.pop()
+        if isinstance(value, list):
+            stack.extend((child, link, answering) for child in reversed(value) if isinstance(child, dict | list))
+            continue
+        if "linkId" in value:  # an item (nested in an answer or not): its own question
+            link, answering = value["linkId"], False
+        if isinstance(value, TwiceDict):
+            if link is not None and (answering or value.twice == "answer"):
+                return answered_twice(link)
+            return held_twice(value, "record")
+        stack.extend(
+            (child, link, answering or key == "answer")
+            for key, child in reversed(value.items())
+            if isinstance(child, dict | list)
+        )
+    return None
+
+
 def fhir_record(res: dict[str, Any]) -> Record:
     """linkId -> answer text (a tuple when an item has several answers), nested groups flattened.
 
@@ -2927,9 +3000,9 @@ def fhir_record(res: dict[str, Any]) -> Record:
     response's ``__subject__`` and first ``__identifier__`` when it has them.
     """
     out: Record = {"__id__": _fhir_id(res), "__status__": str(res.get("status") or "")}
-    twice = find_twice(res)
-    if twice is not None:  # e.g. two valueBoolean in one answer
-        return BadRecord(answered_twice(twice), rid=_fhir_id(res))
+    twice = _response_twice(res)
+    if twice is not None:  # e.g. two valueBoolean in one answer, or an item's linkId written twice
+        return BadRecord(twice, rid=_fhir_id(res))
     # who the response belongs to, kept as the response has it (batch --format fhir carries it over)
     for key, kept in (("subject", _reference(res.get("subject"))), ("identifier", _identifier(res.get("identifier")))):
         if kept:
