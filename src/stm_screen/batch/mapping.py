@@ -29,7 +29,7 @@ from typing import Any
 
 from stm_screen.batch.presets import PRESET_NAMES, fold, norm
 from stm_screen.batch.values import ValueOptions, converter
-from stm_screen.core.answers import AnswerValueError
+from stm_screen.core.answers import Answer, AnswerValueError
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Ruleset
 from stm_screen.errors import MappingError, Problem
@@ -110,19 +110,55 @@ def load_mapping(path: str, ruleset: Ruleset) -> Mapping:
         data, positions, _raw = load(Path(path))
     except YamlProblems as exc:
         raise MappingError(exc.problems) from None
-    return mapping_from_data(data, ruleset, path_text(path), positions.locate)
+    return mapping_from_data(data, ruleset, path_text(path), positions.locate, positions.key)
+
+
+Where = tuple[str | int, ...]
+
+
+@dataclass
+class _Keys:
+    """Where the keys of a mapping's data stand and how they are written, for problems about a key."""
+
+    key_of: Callable[[Where, int], tuple[str, int, int, str] | None] | None
+    seen: dict[Where, int] = field(default_factory=dict)  # how many keys of each path were counted
+
+    def count(self, where: Where) -> int:
+        """Count a key of this path (two keys may have one: ``01`` and ``"1"``); which one it is, from 0."""
+        nth = self.seen.get(where, 0)
+        self.seen[where] = nth + 1
+        return nth
+
+    def written(self, where: Where, nth: int, key: object) -> str:
+        """How the ``nth`` key ending ``where`` is written (``yes`` for the key true), as best known."""
+        found = self.key_of(where, nth) if self.key_of else None
+        if found is not None:
+            return found[3]
+        return str(key).lower() if isinstance(key, bool) else str(key)
+
+    def problem(
+        self, where: Where, nth: int, message: str, fallback: Callable[[Where, str], Problem]
+    ) -> Problem:
+        """A problem said at the ``nth`` key ending ``where`` (else where its value stands)."""
+        found = self.key_of(where, nth) if self.key_of else None
+        if found is None:
+            return fallback(where, message)
+        return Problem(message, found[0], found[1], found[2])
 
 
 def mapping_from_data(
     data: Any,
     ruleset: Ruleset,
     name: str = "<mapping>",
-    locate: Callable[[tuple[str | int, ...]], tuple[str, int, int]] | None = None,
+    locate: Callable[[Where], tuple[str, int, int]] | None = None,
+    key_of: Callable[[Where, int], tuple[str, int, int, str] | None] | None = None,
 ) -> Mapping:
     """Check a mapping's data (a mapping file's content, or the same shape given as a dict by the library
     API) against the ruleset; raise MappingError listing every problem. ``locate``: where a value stands
-    (a file's lines); without it, problems name ``name``."""
+    (a file's lines); ``key_of``: where the nth key of a path stands and how it is written; without them,
+    problems name ``name``."""
     where_of = locate or (lambda where: (name, 0, 0))
+    keys = _Keys(key_of)
     problems: list[Problem] = []
 
     def at(where: tuple[str | int, ...], message: str) -> Problem:
@@ -131,6 +167,9 @@ def mapping_from_data(
 
     def bad(where: tuple[str | int, ...], message: str) -> None:
         problems.append(at(where, message))
+
+    def bad_key(where: tuple[str | int, ...], nth: int, message: str) -> None:
+        problems.append(keys.problem(where, nth, message, at))
 
     if not isinstance(data, dict):
         raise MappingError([at((), _("a mapping file must be a mapping with a 'columns:' key at the top"))])
@@ -178,7 +217,12 @@ def mapping_from_data(
         qids = [q.id for q in ruleset.questions]
         for col, entry in columns_data.items():
             where: tuple[str | int, ...] = ("columns", str(col))
-            spec = _column(str(col), entry, where, ruleset, qids, bad, at)
+            nth = keys.count(where)
+            if nth:  # 01 (the number 1) and "1": two YAML keys, one column '1'
+                first, again = keys.written(where, 0, col), keys.written(where, nth, col)
+                bad_key(where, nth, L_("column '{col}' is given twice, as '{key}' and as '{first}'; keep one", col=col, key=again, first=first))
+                continue
+            spec = _column(str(col), entry, where, ruleset, qids, bad, at, keys, bad_key)
             if spec is not None:
                 specs.append(spec)
     if problems:
@@ -248,6 +292,8 @@ def _column(
     qids: list[str],
     bad: Any,
     at: Any,
+    keys: _Keys,
+    bad_key: Any,
 ) -> ColumnSpec | None:
     if entry is None or entry is False:
         return ColumnSpec(col, None, where=at(path, ""))
@@ -299,17 +345,31 @@ def _column(
             bad((*path, "values"), L_("column '{col}': values must be a mapping of cell text -> answer", col=col))
         else:
             check = converter(q, ValueOptions(decimal_comma=bool(dc)))
+            # A cell is looked up folded (case and runs of spaces do not count: values.converter), so keys
+            # that fold the same read the same cells: with different answers, which one a cell got would
+            # depend on their order. Refused at the second key; the same answer twice is harmless.
+            read_by: dict[str, tuple[object, Where, int, Answer | None]] = {}  # folded cell -> key, answer
             for key, target in raw_values.items():
                 vpath = (*path, "values", str(key))
+                nth = keys.count(vpath)
                 if isinstance(target, list):
                     target = tuple(str(t) for t in target)
+                answer: Answer | None = None
                 if target is not None:
                     try:
-                        check(target if isinstance(target, tuple) else str(target).lower()
-                              if isinstance(target, bool) else str(target))  # fmt: skip
+                        answer = check(target if isinstance(target, tuple) else str(target).lower()
+                                       if isinstance(target, bool) else str(target))  # fmt: skip
                     except AnswerValueError as exc:
                         bad(vpath, L_("column '{col}': value '{key}' maps to {exc}", col=col, key=key, exc=exc))
                         continue
+                clash = _clash(key, answer, read_by)
+                if clash is not None:
+                    other, where, other_nth, cell = clash
+                    first = (other, keys.written(where, other_nth, other))
+                    bad_key(vpath, nth, _clash_message(col, first, (key, keys.written(vpath, nth, key)), cell))
+                    continue
+                for text in _key_texts(key):
+                    read_by.setdefault(fold(text), (key, vpath, nth, answer))
                 value = str(target).lower() if isinstance(target, bool) else target
                 for text in _key_texts(key):
                     values[fold(text)] = value
@@ -323,6 +383,27 @@ def _column(
         decimal_comma=dc,
         where=at(path, ""),
     )
+
+
+def _clash(
+    key: object, answer: Answer | None, read_by: dict[str, tuple[object, Where, int, Answer | None]]
+) -> tuple[object, Where, int, str] | None:
+    """The earlier value key that reads a cell this one reads, with another answer: (that key, its path and
+    which key of that path it is, the folded cell text); None when there is none."""
+    for text in _key_texts(key):
+        cell = fold(text)
+        before = read_by.get(cell)
+        if before is not None and before[3] != answer:
+            return before[0], before[1], before[2], cell
+    return None
+
+
+def _clash_message(col: str, first: tuple[object, str], second: tuple[object, str], cell: str) -> str:
+    """What to say of two value keys that read the same cell with different answers: ``first`` the earlier
+    key and how it is written, ``second`` the later one."""
+    if isinstance(first[0], bool) or isinstance(second[0], bool):
+        return L_("column '{col}': values '{first}' and '{key}' both read the cell '{cell}' (YAML reads an unquoted yes, no, on, off, true or false as true or false, and such a key reads the cells true, yes, on and y, or false, no, off and n), but map to different answers; keep one, or quote the key", col=col, first=first[1], key=second[1], cell=cell)
+    return L_("column '{col}': values '{first}' and '{key}' read the same cells ('{cell}': case and spaces do not count), but map to different answers, so a cell's answer would depend on their order; keep one, or give both the same answer", col=col, first=first[1], key=second[1], cell=cell)
 
 
 def _key_texts(key: object) -> tuple[str, ...]:

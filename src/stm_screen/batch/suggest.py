@@ -285,7 +285,13 @@ def _value_help(questions: Sequence[Question]) -> str:
 
 
 def _escaped(ch: str) -> str:
-    return ch if ch.isprintable() else (f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+    """A character as it is, or as its escape when it is not printable or a reader does not see it (a
+    variation selector or a Hangul filler is printable, and invisible all the same: see yamlfile)."""
+    from stm_screen.io.yamlfile import unseen
+
+    if ch.isprintable() and not unseen(ch):
+        return ch
+    return f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}"
 
 
 def _quoted(text: str) -> str:

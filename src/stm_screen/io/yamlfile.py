@@ -63,6 +63,10 @@ class Positions:
     default_file: str = ""
     # plain (unquoted) values followed on their line by a YAML comment: where a '#' cut the text short
     commented: dict[Path, tuple[str, int, int]] = field(default_factory=dict)
+    # each mapping key: where the key itself stands and how it is written (``yes`` for the key true), for
+    # messages about a key (mapping files; not kept in the rules cache). A list: two keys of one mapping may
+    # have one path (``01`` and ``"1"``: the number 1 and the text, both "1" in a path)
+    keys: dict[Path, list[tuple[str, int, int, str]]] = field(default_factory=dict)
 
     def locate(self, path: Path, offset: int = 0) -> tuple[str, int, int]:
         probe = tuple(path)
@@ -75,28 +79,32 @@ class Positions:
             col += offset + (1 if style in ("'", '"') else 0)
         return (file, line, col)
 
+    def key(self, path: Path, nth: int = 0) -> tuple[str, int, int, str] | None:
+        """Where the mapping key ending ``path`` stands (the ``nth`` key of that path), and how it is
+        written; None when it is not known."""
+        found = self.keys.get(tuple(path), [])
+        return found[nth] if nth < len(found) else None
+
     def merge(self, other: Positions, shift: dict[str, int]) -> None:
         """Add another file's positions, moving list items of the given top-level keys along."""
+
+        def moved(path: Path) -> Path:
+            if (
+                path
+                and len(path) > 1
+                and isinstance(path[0], str)
+                and path[0] in shift
+                and isinstance(path[1], int)
+            ):
+                return (path[0], path[1] + shift[path[0]], *path[2:])
+            return path
+
         for path, where in other.at.items():
-            if (
-                path
-                and len(path) > 1
-                and isinstance(path[0], str)
-                and path[0] in shift
-                and isinstance(path[1], int)
-            ):
-                path = (path[0], path[1] + shift[path[0]], *path[2:])
-            self.at.setdefault(path, where)
+            self.at.setdefault(moved(path), where)
         for path, spot in other.commented.items():
-            if (
-                path
-                and len(path) > 1
-                and isinstance(path[0], str)
-                and path[0] in shift
-                and isinstance(path[1], int)
-            ):
-                path = (path[0], path[1] + shift[path[0]], *path[2:])
-            self.commented.setdefault(path, spot)
+            self.commented.setdefault(moved(path), spot)
+        for path, written in other.keys.items():
+            self.keys.setdefault(moved(path), written)
 
 
 def read_text(path: FsPath, what: str = "file") -> str:
@@ -393,24 +401,40 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
             stack.append(id(node))  # popped after every child below it
         if isinstance(node, yaml.MappingNode):
             seen_keys: set[object] = set()
+            read_keys: dict[object, yaml.Node] = {}  # what each key is once read: the data's own key
             for key_node, value_node in node.value:
+                km = key_node.start_mark
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    read = _read_key(key_node)
+                    first = read_keys.get(read)
                     if key_node.value in seen_keys:
-                        km = key_node.start_mark
                         problems.append(
                             Problem(
                                 L_("duplicate key '{key}'", key=key_node.value), name, km.line + 1, km.column + 1
                             )
                         )
+                    elif first is not None:
+                        # yes and Yes are both true, 1 and 01 both the number 1 (and true is 1 as a key):
+                        # the data would keep one of the two silently
+                        problems.append(
+                            Problem(
+                                L_("duplicate key '{key}': YAML reads it as the same key as '{first}' (line {line}), and would keep only one of them; keep one (or quote both, if they are texts)", key=key_node.value, first=first.value, line=first.start_mark.line + 1),
+                                name,
+                                km.line + 1,
+                                km.column + 1,
+                            )
+                        )
                     seen_keys.add(key_node.value)
+                    read_keys.setdefault(read, key_node)
+                    if not isinstance(read, str | tuple):  # named as the data names it: str(True), str(1)
+                        key = str(read)
                 hidden = _hidden(key_node, name, lines) if isinstance(key_node, yaml.ScalarNode) else None
                 if hidden is not None:
                     problems.append(hidden)
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
-                if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:int":
-                    key = str(key)
                 child: Path = (*path, key)
-                km = key_node.start_mark
+                if isinstance(key_node, yaml.ScalarNode):
+                    positions.keys.setdefault(child, []).append((name, km.line + 1, km.column + 1, key_node.value))
                 if not isinstance(value_node, yaml.ScalarNode):
                     positions.at.setdefault(child, (name, km.line + 1, km.column + 1, None))
                 stack.append((value_node, child))
@@ -419,6 +443,26 @@ def _walk(root: yaml.Node, name: str, positions: Positions, text: str = "") -> N
                 stack.append((sub, (*path, i)))
     if problems:
         raise YamlProblems(problems)
+
+
+def _read_key(node: yaml.ScalarNode) -> object:
+    """What a mapping key is once YAML has read it (true for ``yes``, ``Yes`` and ``on``, the number 1 for
+    ``1`` and ``01``, None for ``~`` and ``null``), as the data's dictionary compares its keys; a key that
+    cannot be read so (a number too long, a malformed date) as ("?", its text), which no other key is."""
+    import yaml
+
+    if node.tag == "tag:yaml.org,2002:str":
+        return node.value
+    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and (
+        sum(ch.isdigit() for ch in node.value) > MAX_DIGITS
+    ):
+        return ("?", node.value)
+    try:
+        read: object = yaml.constructor.SafeConstructor().construct_object(node)
+        hash(read)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        return ("?", node.value)
+    return read
 
 
 _OCTAL = re.compile(r"[-+]?0[0-7_]+")
@@ -490,21 +534,41 @@ _HIDDEN = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2061-\u2064\u2066-\u206f\u3164\ufeff"
     "\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
-# Invisible characters that scripts need between letters (Thai, Khmer, Lao and Burmese mark word breaks
+# Every character a reader does not see: Unicode's default-ignorable code points (the soft hyphen, the
+# zero-width space, joiners and direction marks, the combining grapheme joiner, the Hangul fillers, the Khmer
+# inherent vowels, the Mongolian and other variation selectors, tags, and those not yet assigned in their
+# blocks) and the other format characters (category Cf: interlinear annotation, Egyptian hieroglyph format
+# controls), but the format characters that are seen (the Arabic number sign and its kind, written before the
+# digits they mark). Scripts need some of them between letters (Thai, Khmer, Lao and Burmese mark word breaks
 # with a zero-width space; Mongolian has its vowel separator; Persian and the Indic scripts need the joiners;
-# a soft hyphen marks where a word may break), but that split a number where nothing shows: a crisis line's
-# number copied from the screen could not be dialled, and a screen reader reads the digits apart. Refused
-# next to a digit.
-_SPLITTERS = "\xad\u180e\u200b\u200c\u200d\u2060"
-_IN_NUMBER = re.compile(f"(?<=\\d)[{_SPLITTERS}]|[{_SPLITTERS}](?=\\d)")
+# Arabic and Hebrew text the direction marks; an emoji or an ideograph its variation selector; a soft hyphen
+# marks where a word may break), but each splits a number where nothing shows: a crisis line's number copied
+# from the screen could not be dialled, and a screen reader reads the digits apart. So a run of them is
+# refused next to a digit (those of _HIDDEN everywhere). tests/test_mapping_fold_and_invisibles.py derives
+# the set from the Unicode database Python carries, and fails when a newer one adds a format character.
+_INVISIBLE = (
+    "\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164"
+    "\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff"
+)
+# (a run is only tried from its first character: a long run that no digit follows is read once, not again
+# from each of its characters)
+_IN_NUMBER = re.compile(f"(?<=\\d)[{_INVISIBLE}]+|(?<![{_INVISIBLE}])[{_INVISIBLE}]+(?=\\d)")
+_UNSEEN = re.compile(f"[{_INVISIBLE}]")
 # Line and paragraph separators (and NEL, U+0085): PyYAML counts a line at each, an editor does not.
 _BREAKS = re.compile("[\x85\u2028\u2029]")
 _LINE_ENDS = re.compile("\r\n|\r|\n")
 
 
 def refused_in_text(text: str) -> str:
-    """``text`` without the characters a text of these files may not hold (see _HIDDEN and _IN_NUMBER)."""
+    """``text`` without the characters a text of these files may not hold (see _HIDDEN and _IN_NUMBER): the
+    check of rules and mapping files, and the keys --suggest-map writes, use this one definition."""
     return _IN_NUMBER.sub("", _HIDDEN.sub("", text))
+
+
+def unseen(ch: str) -> bool:
+    """Whether a reader does not see this character (one of _INVISIBLE), printable or not."""
+    return _UNSEEN.fullmatch(ch) is not None
 
 
 def _line_col(text: str, at: int) -> tuple[int, int]:
@@ -516,15 +580,15 @@ def _line_col(text: str, at: int) -> tuple[int, int]:
 
 
 def _hidden(node: yaml.ScalarNode, name: str, lines: list[str]) -> Problem | None:
-    """A located problem for a text holding a character of ``_HIDDEN``, or one of ``_IN_NUMBER`` next to a
-    digit (named by its code point), at the character itself where the file holds it as it is (else, an
-    escape in a quoted text, where the text starts)."""
+    """A located problem for a text holding a character of ``_HIDDEN``, or one of ``_INVISIBLE`` next to a
+    digit (named by its code point, the first of a run), at the character itself where the file holds it as
+    it is (else, an escape in a quoted text, where the text starts)."""
     if not isinstance(node.value, str):
         return None
     found = _HIDDEN.search(node.value) or _IN_NUMBER.search(node.value)
     if found is None:
         return None
-    char = found.group()
+    char = found.group()[0]
     mark = node.start_mark
     line, col = mark.line, mark.column
     for at in range(mark.line, min(node.end_mark.line, len(lines) - 1) + 1):
