@@ -120,3 +120,52 @@ def test_checkbox_columns_fit_26_characters_and_read_back(tmp_path: Path) -> Non
     bundle = json.loads(result.stdout)
     first_qr = json.dumps(bundle["entry"][0]["resource"])
     assert '"code": "sports_overuse"' in first_qr
+
+
+def _blank(header: list[str], record_id: str, event: str) -> dict[str, str]:
+    """A row of a REDCap export whose screening was not answered: every question blank (checkboxes 0)."""
+    row = {k: ("0" if "___" in k or k.endswith("_complete") else "") for k in header}
+    return row | {"record_id": record_id, "redcap_event_name": event}
+
+
+def test_a_blank_row_of_the_scored_event_is_a_record(tmp_path: Path) -> None:
+    """Someone who did not answer the screening is a record of the screening's event (incomplete), as with
+    --event or in a project without events; only rows of other events are counted, not scored, and the
+    count never names the scored event. Also when that blank row is the first of the file."""
+    header, rows = _base()
+    follow = [_blank(header, row["record_id"], "followup_arm_1") for row in rows[:2]]
+    for first in (False, True):
+        blank = _blank(header, "7", "baseline_arm_1")
+        records = [blank, *rows] if first else [rows[0], blank, *rows[1:]]
+        path = _write(tmp_path / "blank.csv", header, records + follow)
+        got, err, _ = _batch(str(path))
+        assert [r["id"] for r in got] == [f"{r['record_id']}/baseline_arm_1" for r in records]
+        assert [r["row"] for r in got] == list(range(1, len(records) + 1))
+        blank_out = got[0] if first else got[1]
+        assert (blank_out["status"], blank_out["level"]) == ("incomplete", "see_doctor")
+        assert "2 rows of other events skipped, not scored: followup_arm_1 2" in err
+        assert "baseline_arm_1 1" not in err
+        with_event, _, _ = _batch(str(path), "--event", "baseline_arm_1")
+        assert with_event == got
+    # REDCap's API JSON: the same records
+    api = tmp_path / "blank.json"
+    api.write_text(json.dumps([rows[0], _blank(header, "7", "baseline_arm_1"), *rows[1:], *follow]), encoding="utf-8")
+    got, err, _ = _batch(str(api))
+    assert [r["id"] for r in got] == [f"{r['record_id']}/baseline_arm_1" for r in [rows[0], {"record_id": "7"}, *rows[1:]]]
+    assert "2 rows of other events skipped, not scored: followup_arm_1 2" in err
+
+
+def test_the_scored_event_of_the_bug_report(tmp_path: Path) -> None:
+    path = tmp_path / "rc.csv"
+    path.write_text(
+        "record_id,redcap_event_name,night_pain,pt_screen_complete\n101,screening_arm_1,0,2\n"
+        "102,screening_arm_1,,0\n103,screening_arm_1,1,2\n",
+        encoding="utf-8",
+    )
+    got, err, _ = _batch(str(path), "--allow-missing")
+    assert [(r["row"], r["id"], r["status"], r["level"]) for r in got] == [
+        (1, "101/screening_arm_1", "incomplete", "see_doctor"),
+        (2, "102/screening_arm_1", "incomplete", "see_doctor"),
+        (3, "103/screening_arm_1", "incomplete", "see_doctor"),
+    ]
+    assert "skipped" not in err

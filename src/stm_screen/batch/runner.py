@@ -4,7 +4,7 @@ written before the next is read. One output row per input record, in input order
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -469,7 +469,7 @@ class Batch:
             return fixed, n
 
         env = self._loop_env(rs, writer, src, plan, rid_of=rid_of, odd=odd)
-        env.update(gget=rs.group_cells(), iget=rs.indiv_cells(), skip=self._skipper(plan, writer))
+        env.update(gget=rs.group_cells(), iget=rs.indiv_cells(), skip=self._skipper(plan, writer, sample))
         loop = _compile_loop(plan, rs, writer, env, watched=self.progress is not _no_progress)
         compiled.append(loop)
         writer.begin()
@@ -552,10 +552,18 @@ class Batch:
             self.event_misses.append((name, ", ".join(sorted(e for e in self.file_events if e)[:8])))
         self.file_events = set()
 
-    def _skipper(self, plan: Plan, writer: Writer) -> Callable[[list[Any]], bool] | None:
+    def _skipper(
+        self, plan: Plan, writer: Writer, sample: Iterable[list[Any]] = ()
+    ) -> Callable[[list[Any]], bool] | None:
         """REDCap longitudinal or repeating exports: a function telling the rows not to score (counted per
-        event in the writer's counts): with ``--event``, rows of other events; without, rows (of another
-        event, or another repeating instrument) that answer no question. None when there is nothing to skip."""
+        event in the writer's counts): with ``--event``, rows of other events; without, rows of another
+        event (or another repeating instrument) that answer no question. The events scored without
+        ``--event`` are told from the first records (``sample``, rows under ``plan``): the event (and
+        repeating instrument) of each record's first row that answers a question. REDCap lists a record's
+        events in the project's order, the screening's first; a row of such an event is a record even when
+        it answers nothing (someone who did not answer: incomplete, as with ``--event``), while a row of a
+        follow-up event has the screening's columns blank because the form is not used there. None when
+        there is nothing to skip."""
         wanted = frozenset(self.settings.events or (self.mapping.events if self.mapping else ()))
         if plan.preset.name != "redcap":
             if wanted:
@@ -586,6 +594,21 @@ class Batch:
                 name = f"{name} {row[repeat]}".strip()
             return name
 
+        def answers(row: list[Any]) -> bool:
+            return any(row[i] for i in singles) or not all(_unticked(row[i]) for i in splits)
+
+        scored: set[str] = set()  # the events scored even where a row answers nothing (see above)
+        if not wanted:
+            suffix = {names[c] for c in plan.preset.id_suffix_columns if c in names}
+            record = tuple(i for i in plan.id_indices if i not in suffix)  # the record id, event left out
+            answered: set[tuple[Any, ...]] = set()
+            for row in sample:
+                if type(row) is list and len(row) == plan.width and answers(row):
+                    rid = tuple(row[i] for i in record)
+                    if rid not in answered:  # the record's first row that answers
+                        answered.add(rid)
+                        scored.add(which(row))
+
         def skip(row: list[Any]) -> bool:
             if event is not None:
                 seen.add(str(row[event]))
@@ -593,7 +616,7 @@ class Batch:
             if wanted:
                 if event is not None and row[event] in wanted:
                     return False
-            elif any(row[i] for i in singles) or not all(_unticked(row[i]) for i in splits):
+            elif answers(row) or which(row) in scored:
                 return False
             key = (SKIPPED, which(row))
             writer.counts[key] = writer.counts.get(key, 0) + 1
@@ -769,7 +792,9 @@ class Batch:
                 row = list(rec.values())
                 skip = skippers.get(keys, _MISS)
                 if skip is _MISS:
-                    skip = skippers[keys] = self._skipper(rec_plan, writer)
+                    # the events to score are told from the first records with these keys
+                    first = (list(r.values()) for r in head if type(r) is dict and tuple(r) == keys)
+                    skip = skippers[keys] = self._skipper(rec_plan, writer, first)
                 if skip is not None and skip(row):
                     continue
                 if rec.get("__status__") == "entered-in-error":
