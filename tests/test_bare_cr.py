@@ -1,9 +1,10 @@
 """A carriage return alone inside an unquoted cell, in a file whose lines end with a line feed (LF or CR LF),
 is a line end to Python's reader (old Mac text pasted into a cell, a comment typed on a Mac): its record
 came out as two rows, and every later row number shifted (issue 10, third review: 4 rows for 3 records).
-The two halves are one record again when neither holds a quote, the second is not a record of its own,
-and together they have the header's width; a CR alone that ends a whole record (a file joined from
-several) still ends it. Files read ahead only (under 16 MB)."""
+The two halves are one record again when the second is not a record of its own and together, quotes
+honoured, they read as one record of the header's width, a quoted cell on the CR's line or the next
+included; a CR alone that ends a whole record (a file joined from several) still ends it. Files read ahead
+only (under 16 MB)."""
 
 from __future__ import annotations
 
@@ -90,3 +91,99 @@ def test_one_row_per_record_whatever_cell_holds_a_cr(tmp_path: Path, n: int, see
     out = _score(path)
     assert [r["id"] for r in out] == [r[0] for r in rows], (body, out)
     assert [r["row"] for r in out] == [str(i) for i in range(1, n + 1)]
+
+
+def test_the_report_a_quoted_cell_beside_the_cr(tmp_path: Path) -> None:
+    """The record held a quoted cell (a multi-select holding the delimiter): it was cut at the CR, the
+    correct quote was blamed, part of an answer became an id and every later row number shifted."""
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b'id,pain_areas,pain_trend,night_pain\nP1,"low_back,tendon",sa\rme,no\nP2,low_back,same,no\n')
+    buf = io.StringIO()
+    Batch(load_rules(), None, BatchSettings(allow_missing=True)).run(str(path), CsvWriter(buf, with_file=False))
+    out = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    assert [(r["row"], r["id"]) for r in out] == [("1", "P1"), ("2", "P2")]
+    assert out[0]["status"] == "error" and "pain_trend: 'sa\\rme' is not a choice" in out[0]["error"]
+    assert out[1]["status"] == "incomplete"
+
+
+@pytest.mark.parametrize("n", [5, 3000])  # among the first records, and after them
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize("quoted", ['"back,neck"', '"back"'])
+def test_a_cr_beside_a_quoted_cell_keeps_its_record_whole(tmp_path: Path, n: int, end: str, quoted: str) -> None:
+    rows = _records(n, 4)
+    at = n - 2
+    rows[at][3] = quoted
+    rows[at][5] = "typed on\ra Mac"
+    rows[at - 1][5] = '"a comment, on\ntwo lines"'  # a quoted line break just before
+    path = tmp_path / "in.csv"
+    path.write_bytes((end.join([HEADER, *(",".join(r) for r in rows)]) + end).encode())
+    out = _score(path)
+    assert [r["id"] for r in out] == [r[0] for r in rows]
+    assert out[at]["status"] == "ok" and out[at + 1]["row"] == str(at + 2)
+    # the CR in an answer: the record is one error row of its own
+    rows[at][5] = ""
+    rows[at][2] = rows[at][2][:1] + "\r" + rows[at][2][1:]  # 'y\res', 'n\ro'
+    path.write_bytes((end.join([HEADER, *(",".join(r) for r in rows)]) + end).encode())
+    out = _score(path)
+    assert [r["id"] for r in out] == [r[0] for r in rows]
+    assert [r["status"] for r in out].count("error") == 1 and out[at]["status"] == "error"
+    assert "stiff:" in out[at]["error"]
+
+
+def _quoted(rng: random.Random, cell: str, free: bool) -> str:
+    """A cell as an export may quote it: holding the delimiter (and, in free text, a line feed)."""
+    if free and rng.random() < 0.5:
+        cell = rng.choice(["sore, after work", "better\ntoday", 'said "ouch", twice\nthen rested', ""])
+    return '"' + cell.replace('"', '""') + '"'
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(2, 12), st.integers(0, 10**6), st.data())
+def test_one_row_per_record_with_quoted_cells_and_a_cr(tmp_path: Path, n: int, seed: int, data: st.DataObject) -> None:
+    """Records with and without quoted cells (the multi-select holding the delimiter, a comment holding the
+    delimiter, quotes or a line feed); one CR alone put inside an unquoted cell of one record, any but the
+    id (a line holding the id's first part alone before a whole record is two lines, as before): one output
+    row per record, row numbers in order, and every row carries its own id, an error row too."""
+    rng = random.Random(seed)
+    rows = _records(n, seed)
+    cells: list[list[str]] = []
+    for row in rows:
+        written = []
+        for c, cell in enumerate(row):
+            if c == 3 and rng.random() < 0.4:
+                cell = _quoted(rng, rng.choice(["back,neck", "neck", "back;neck"]), False)
+            elif c == 5 and rng.random() < 0.5:
+                cell = _quoted(rng, cell, True)
+            elif c in (1, 2, 4) and rng.random() < 0.15:
+                cell = _quoted(rng, cell, False)
+            written.append(cell)
+        cells.append(written)
+    i = data.draw(st.integers(0, n - 1), label="record")
+    plain = [c for c, cell in enumerate(cells[i]) if c and not cell.startswith('"')]
+    c = data.draw(st.sampled_from(plain), label="cell")
+    text = cells[i][c]
+    cut = data.draw(st.integers(0, len(text)), label="cut")
+    cells[i][c] = text[:cut] + "\r" + text[cut:]
+    end = data.draw(st.sampled_from(["\n", "\r\n"]), label="end")
+    body = end.join(",".join(r) for r in cells)
+    path = tmp_path / "in.csv"
+    path.write_bytes((HEADER + end + body + end).encode())
+    out = _score(path)
+    assert [r["row"] for r in out] == [str(k) for k in range(1, n + 1)], (body, out)
+    assert [r["id"] for r in out] == [r[0] for r in rows], (body, out)
+    if c == 5:  # a CR in the comment (no question reads it) leaves the record scored
+        assert out[i]["status"] != "error", (body, out)
+
+
+def test_a_cr_before_a_stray_quote_lets_no_record_vanish(tmp_path: Path) -> None:
+    """The row after the CR holds a stray quote that a later record's quote closes: joined, the two halves
+    would take in the records between (a whole record on the next line); they are not joined, and the
+    stray quote is reported as in any record. Every other record keeps its own row."""
+    path = tmp_path / "in.csv"
+    path.write_bytes(
+        (HEADER + '\nP0,1,no,back,no,\nP1,12\r,no,back,no,"oops\nP2,3,no,back,no,\nP3,4,no,back,no,fine"\n'
+         "P4,5,no,back,no,\n").encode()
+    )  # fmt: skip
+    out = _score(path)
+    assert [r["id"] for r in out if r["status"] != "error"] == ["P0", "P2", "P3", "P4"]
+    assert out[1]["id"] == "P1" and out[1]["status"] == "error"

@@ -251,6 +251,13 @@ def _line_at(own: list[str], ahead: list[str], more: Iterator[str]) -> Callable[
     return line
 
 
+def _lines_from(line: Callable[[int], str | None], i: int) -> Iterator[str]:
+    """Lines ``i``, ``i + 1``, ... of a :func:`_line_at`, up to the first it does not give."""
+    while (text := line(i)) is not None:
+        yield text
+        i += 1
+
+
 class QuoteCheck:
     """CSV rows, with a check that no quoted cell swallowed whole records.
 
@@ -411,7 +418,9 @@ class QuoteCheck:
         ``lines`` and the lines read after them; its first ``n`` are one record with a stray quote (an
         error row, in place of the held row), or with ``n`` 0 the held row stands and this row is read
         again (lines were read to look). Looked at only where this row contradicts the header (or has a
-        quote closed where no cell ends) and starts no record in any reading with at most two stray quotes."""
+        quote closed where no cell ends) and starts no record in any reading with at most two stray quotes,
+        and is not the first part of a record that a CR alone cut in two (see :meth:`_cr_merge`: the held
+        row stands, and this one is read again and joined with the next)."""
         if not self.width or (not loose and self._row_fits(row)) or self._misses >= MAX_MEND_MISSES:
             return None
         if any(MARK in cell for cell in row):
@@ -421,6 +430,9 @@ class QuoteCheck:
 
         line = _line_at(lines, ahead, more)
 
+        if len(lines) == 1 and not loose and _bare_cr(lines[0]) and self._reads_ahead():
+            if self._cr_read(lines[0], row, _lines_from(line, 1))[0] is not None:
+                return (0, [held, *lines, *ahead])
         if self._opens_record(line, 0):
             return (0, [held, *lines, *ahead]) if ahead else None
         found = self._search([held, *lines], ahead, more, opening=True)
@@ -479,33 +491,69 @@ class QuoteCheck:
         """One record that a carriage return inside a cell cut in two, or None. In a file whose lines end
         with a line feed (LF or CR LF), a CR alone inside an unquoted cell ends a line to the reader (old
         Mac text pasted into a cell): its record came out as two rows, and every later row number shifted.
-        The two are one record when the first line ends with the CR, neither holds a quote, the second is
-        not a record of its own (it does not have the header's width), and together they have it."""
-        if not self.lf_ends or not self.width or len(lines) != 1 or not row or not after:
+        ``line`` is the first row's line, ``lines`` those of the row after it (``after``). The two are one
+        record when the first line ends with the CR, the second row is not a record of its own (read with
+        its quotes, it does not have the header's width), and the two read together, with their quotes
+        and the CR kept in its cell, as one record of the header's width. Either may hold quoted cells (a
+        multi-select holding the delimiter, a comment holding a line break): they are read as the reader
+        reads them. A quote that does not close where a cell ends, or is never closed, a quoted line break
+        in a column that never holds one, or one that takes in a whole record (the second row's next line
+        that is not blank has the header's width, as in :meth:`_stray`) makes no such record: the lines
+        are then checked for a stray quote as any others are."""
+        if not self.lf_ends or not self.width or not lines or not row or not after:
             return None
-        if not _bare_cr(line) or '"' in line or '"' in lines[0] or self._row_fits(after):
+        if not _bare_cr(line) or self._row_fits(after):
             return None
-        if len(row) + len(after) - 1 != self.width:
+        nxt = next((text for text in lines[1:] if text.strip()), None)
+        if nxt is not None and self._fits(nxt):
             return None
-        return [*row[:-1], row[-1] + "\r" + after[0], *after[1:]]
+        return self._cr_record(line[:-1], lines)
 
-    def _cr_join(self, line: str, row: list[str], following: str) -> list[str] | None:
-        """:meth:`_cr_merge` of a one-line row and the line that follows it (read here)."""
-        after = next(csv.reader([following], delimiter=self.delimiter, strict=False), [])
-        return self._cr_merge(line, row, [following], after)
+    def _cr_record(self, first: str, lines: list[str]) -> list[str] | None:
+        """The one record of the header's width that line ``first`` (its CR taken off) and ``lines`` read as,
+        joined by a CR inside a cell, quotes honoured (strictly), with no line break in a column that never
+        holds one; None when they read otherwise. (Python's reader takes a CR in an unquoted cell for a
+        line end, so they are read joined by a character none of them holds, put back as the CR.)"""
+        mark = next((ch for ch in _CR_MARKS if ch not in first and not any(ch in text for text in lines)), None)
+        if mark is None:
+            return None
+        try:
+            rows = list(csv.reader([first + mark + lines[0], *lines[1:]], delimiter=self.delimiter, strict=True))
+        except csv.Error:
+            return None
+        if len(rows) != 1 or not self._row_fits(rows[0]) or self._closed_break(rows[0]) is not None:
+            return None
+        return [cell.replace(mark, "\r") for cell in rows[0]]
+
+    def _cr_join(self, line: str, row: list[str], following: list[str]) -> list[str] | None:
+        """:meth:`_cr_merge` of a one-line row and the lines that follow it (read here)."""
+        after = next(csv.reader(following, delimiter=self.delimiter, strict=False), [])
+        return self._cr_merge(line, row, following, after)
+
+    def _cr_read(self, line: str, row: list[str], more: Iterator[str]) -> tuple[list[str] | None, list[str]]:
+        """:meth:`_cr_join` of a one-line row that ends with a CR alone (its line ``line``) and the row after
+        it, whose lines are read from ``more``: one, and more while a quoted cell on them runs on (a comment
+        holding a line break), at most LOOKAHEAD. The record or None, and the lines read."""
+        taken: list[str] = []
+        for following in more:
+            taken.append(following)
+            if len(taken) >= LOOKAHEAD or not _runs_on([line[:-1] + _CR_MARKS[0] + taken[0], *taken[1:]], self.delimiter):
+                break
+        if not taken:
+            return None, taken
+        return self._cr_join(line, row, taken), taken
 
     def _cr_next(
         self, row: list[str], lines: list[str], first: int
     ) -> tuple[list[list[str]], tuple[list[str], int]] | None:
-        """:meth:`_after` for a one-line row short of the header that ends with a CR alone: the next line
-        is read, and the two are one record when :meth:`_cr_merge` says so (else the line is given back)."""
-        following = next(self._more(), None)
-        if following is None:
+        """:meth:`_after` for a one-line row short of the header that ends with a CR alone: the row after it
+        is read, and the two are one record when :meth:`_cr_merge` says so (else its lines are given back)."""
+        merged, taken = self._cr_read(lines[0], row, self._more())
+        if not taken:
             return None
-        merged = self._cr_join(lines[0], row, following)
         if merged is None:
-            return [row], ([following], first)
-        return [merged], ([], first + 1)
+            return [row], (taken, first)
+        return [merged], ([], first + len(taken))
 
     def _more(self) -> Iterator[str]:
         """The lines after the current row, to look ahead: none in a file large enough to be scored in parts
@@ -1005,18 +1053,18 @@ class QuoteCheck:
                     self.rows = self._rows()
                     return out
             if len(lines) == 1 and not loose and self._reads_ahead() and _bare_cr(lines[0]):
-                following = next(later, None)
-                live = following is None
-                if live:
-                    following = next(self._more(), None)
-                if following is not None:
-                    merged = self._cr_join(lines[0], row, following)
-                    if merged is not None or live:  # (a line read from the reader: read again after this row)
-                        out.append(merged if merged is not None else row)
-                        self._again(later if merged is not None else [following], first + (merged is not None))
-                        self.rows = self._rows()
-                        return out
-                    later = chain([following], later)
+                known = list(later)  # the lines of the rows read with the headers, after this one
+                merged, taken = self._cr_read(lines[0], row, chain(known, self._more()))
+                live = len(taken) > len(known)  # lines read from the reader: read again after this row
+                if taken and (merged is not None or live):
+                    out.append(merged if merged is not None else row)
+                    if merged is not None:
+                        self._again(known[len(taken) :], first + len(taken))
+                    else:
+                        self._again(taken, first)
+                    self.rows = self._rows()
+                    return out
+                later = iter(known)
             paired = self._paired(row, lines, first)
             if paired is not None:
                 out.extend(paired)
@@ -1111,6 +1159,14 @@ def _may_hold_quotes(handle: IO[bytes]) -> bool:
 
 
 _LONE_CR = re.compile(rb"\r(?!\n)")
+_CR_MARKS = "\ue000\ue001\ue002\ue003"  # private-use characters: one stands for a CR (see QuoteCheck._cr_record)
+
+
+def _runs_on(lines: list[str], delimiter: str) -> bool:
+    """Does a quoted cell on these lines run on past the last of them (its closing quote not yet read)?"""
+    end = _CR_MARKS[-1]
+    rows = list(csv.reader([*lines, end], delimiter=delimiter, strict=False))
+    return not rows or rows[-1] != [end]
 
 
 def csv_rows(
