@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 pytest.importorskip("pyarrow")  # in the test extra: skipped only in a default install without it
@@ -217,6 +217,7 @@ def test_a_file_not_read_in_columns_is_read_in_parts(tmp_path: Path, monkeypatch
     odd=st.lists(st.tuples(st.integers(CALIBRATION, 159), st.sampled_from(sorted(ODD))), max_size=6),
     block=st.integers(200, 2000),
 )
+@example(odd=[(40, "resource"), (69, "not_utf8")], block=200)  # a Patient in the sample made the file FHIR
 def test_random_odd_lines(
     odd: list[tuple[int, str]], block: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

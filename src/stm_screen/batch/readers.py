@@ -2719,7 +2719,10 @@ def open_json(
         position=position,
         close=text.close,
     )
-    if '"resourceType"' in text_head:
+    # FHIR when the file starts with a resource: in JSON Lines, its first line (a FHIR Patient among plain
+    # records, further on, is that record's own error row; it must not make the whole file FHIR, nor
+    # make the file read differently with more or fewer of its bytes in the sample)
+    if '"resourceType"' in (first_line if lines else text_head):
         src.kind = "fhir"
     raw = getattr(handle, "raw", None)
     if lines and isinstance(raw, Window) and codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):

@@ -301,11 +301,13 @@ class Batch:
                 raise MissingColumnsError(name, gaps, self.ruleset, unmatched)
         self.gaps.append((name, gaps))
 
-    def preset_for(self, detected: str, name: str, kind: str) -> Preset:
+    def preset_for(self, detected: str, name: str, kind: str, quiet: bool = False) -> Preset:
+        """The preset a file is read with: the one asked for, else the one detected (said, unless
+        ``quiet``: only the id of a record that cannot be scored is looked for)."""
         chosen = self.settings.preset or (self.mapping.preset if self.mapping else None)
         with _to(self.person):
             if chosen is None:
-                if detected != "plain":
+                if detected != "plain" and not quiet:
                     if detected[0] in "aeio":
                         reading = _(
                             "{file}: reading as an {preset} export (detected; --preset chooses another)"
@@ -515,7 +517,10 @@ class Batch:
         if rec.record is None:
             return ""
         try:
-            plan = self._record_plan(tuple(rec.record), preset or self.preset_for(detect_record(tuple(rec.record), src.kind), src.name, src.kind), src)
+            detected = detect_record(tuple(rec.record), src.kind)
+            plan = self._record_plan(
+                tuple(rec.record), preset or self.preset_for(detected, src.name, src.kind, quiet=True), src
+            )
             keys = list(rec.record)
             twice = getattr(rec.record, "twice", None)
             if any(keys[i] == twice for i in plan.id_indices if i < len(keys)):
