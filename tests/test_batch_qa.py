@@ -64,7 +64,7 @@ def test_output_to_a_fifo_or_device_is_written_in_place(tmp_path: Path) -> None:
         (
             "deep.json",
             "[" + "[" * 100_000 + "]" * 100_000 + "]",
-            "x.json:1: not valid JSON: nested too deeply",
+            "x.json:1:2: not valid JSON: nested too deeply",
         ),
         ("deep1.json", '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON: nested too deeply"),
         ("deep.jsonl", json.dumps(RECORD) + "\n" + "[" * 100_000 + "]" * 100_000 + "\n", "nested too deeply"),
@@ -92,7 +92,7 @@ def test_jsonl_broken_line_is_one_error_record(tmp_path: Path) -> None:
     got = rows(result.stdout)
     assert [r["row"] for r in got] == ["1", "2", "3", "4"]
     assert [r["status"] for r in got] == ["ok", "error", "error", "ok"]
-    assert "not valid JSON" in got[1]["error"] and "line 2" in got[1]["error"]
+    assert "not valid JSON" in got[1]["error"] and f"{p}:2:" in got[1]["error"]
     assert "not an object" in got[2]["error"]
     assert "row 2" in result.stderr
 

@@ -116,9 +116,9 @@ def test_answers_missing_safety_questions_give_see_doctor_not_a_pt_level(tmp_pat
         ('{"pain_trend": "up"}', "pain_trend: 'up' is not a choice; allowed: one of: better, same, worse"),
         ('{"age_years": 121}', "age_years: 121 is out of range"),
         ('{"nigth_pain": true}', "nigth_pain: unknown question (did you mean 'night_pain'?)"),
-        ('{"pain_intensity": true}', "pain_intensity: True is not a number"),
-        ("[1, 2]", "answers must be a mapping of question id to answer, not list"),
-        ('"just text"', "answers must be a mapping of question id to answer, not str"),
+        ('{"pain_intensity": true}', "pain_intensity: true is not a number"),
+        ("[1, 2]", "answers must be a mapping of question id to answer, not a list"),
+        ('"just text"', "answers must be a mapping of question id to answer, not a text"),
     ],
 )
 def test_invalid_answers_exit_1_with_one_line_per_problem(

@@ -191,7 +191,7 @@ def test_broken_line_is_named_by_its_line_in_a_helpers_range(
     one, many = agree([path], jobs=(3,))
     assert many[0].parts == [["first:handed", "part1:handed", "part2:alone"]]  # the third range had it
     assert one.records == [701]
-    assert "line 602: not valid JSON" in one.output.decode()
+    assert f"{path}:602:33: not valid JSON: a key in double quotes is expected" in one.output.decode()
     assert one.bad[0][1] == 601  # the record number: blank lines are no records
 
 

@@ -122,7 +122,7 @@ def test_a_bad_record_is_an_english_cell_and_a_spanish_summary(tmp_path: Path) -
     assert len(rows) == 3 and "not valid JSON" in rows[2], rows  # the data stays English
     assert "no válido" not in out.read_text(encoding="utf-8")
     # the summary is said in Spanish; the first bad records are quoted as the output's error column has them
-    assert "primeros registros con errores:" in run.stderr and "fila 2: line 2: not valid JSON" in run.stderr
+    assert "primeros registros con errores:" in run.stderr and f"fila 2: {export}:2:28: not valid JSON" in run.stderr
 
 
 # --- YAML syntax errors: PyYAML's and libyaml's own words -------------------------------------------------

@@ -26,6 +26,57 @@ def said(value: object) -> str:
     return again() if callable(again) and isinstance(value, str) else str(value)
 
 
+def os_reason(exc: OSError) -> str:
+    """Why the system refused a file operation: its own words ("No space left on device"), or, for the
+    rare error that gives none, a plain sentence (never the name of a Python exception)."""
+    if exc.strerror:
+        return str(exc.strerror)
+    from stm_screen.i18n import L_
+
+    return L_("the system gave no reason")
+
+
+def value_words(value: object) -> str:
+    """A value read from a YAML or JSON file, for a message: a text in quotes (shortened), a number or
+    true/false as written, anything else said in words ("a date and time (2001-12-14 21:05)", "a null"),
+    never as Python shows it (``None``, ``datetime.date(2001, 12, 14)``)."""
+    import datetime
+    import math
+    from collections.abc import Mapping
+
+    from stm_screen.i18n import L_
+
+    if isinstance(value, str):
+        shown = printable(value)
+        return f"'{shown}'" if len(shown) <= 60 else f"'{shown[:57]}...'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return L_("a null (~, null or nothing written)")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return L_("a value that is not a number (.nan)")
+        if math.isinf(value):
+            return L_("an infinite number ({value})", value=".inf" if value > 0 else "-.inf")
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        spec = "minutes" if not value.second and not value.microsecond else "auto"
+        return L_("a date and time ({value})", value=value.isoformat(sep=" ", timespec=spec))
+    if isinstance(value, datetime.date):
+        return L_("a date ({value})", value=value.isoformat())
+    if isinstance(value, bytes | bytearray):
+        return L_("binary data")
+    if isinstance(value, Mapping):
+        return L_("a mapping")
+    if isinstance(value, list | tuple):
+        return L_("a list")
+    if isinstance(value, set | frozenset):
+        return L_("a set")
+    return L_("a value of another kind")
+
+
 def answered_twice(key: object) -> str:
     """The one message for a question answered twice in one record, in every input format."""
     from stm_screen.i18n import _

@@ -32,7 +32,7 @@ from stm_screen.batch.values import ValueOptions, converter
 from stm_screen.core.answers import Answer, AnswerValueError
 from stm_screen.core.conditions import suggest
 from stm_screen.core.ruleset import Ruleset
-from stm_screen.errors import MappingError, Problem
+from stm_screen.errors import MappingError, Problem, value_words
 from stm_screen.i18n import L_, _
 
 TOP_KEYS = (
@@ -134,6 +134,8 @@ class _Keys:
         found = self.key_of(where, nth) if self.key_of else None
         if found is not None:
             return found[3]
+        if key is None:
+            return "null"
         return str(key).lower() if isinstance(key, bool) else str(key)
 
     def problem(
@@ -175,9 +177,10 @@ def mapping_from_data(
         raise MappingError([at((), _("a mapping file must be a mapping with a 'columns:' key at the top"))])
     for key in data:
         if key not in TOP_KEYS:
+            shown = keys.written((str(key),), 0, key)
             bad(
                 (str(key),),
-                L_("unknown key '{key}'{hint}; allowed: {join}", key=key, hint=suggest(str(key), TOP_KEYS), join=', '.join(TOP_KEYS)),
+                L_("unknown key '{key}'{hint}; allowed: {join}", key=shown, hint=suggest(shown, TOP_KEYS), join=', '.join(TOP_KEYS)),
             )
 
     preset = data.get("preset")
@@ -222,6 +225,11 @@ def mapping_from_data(
                 first, again = keys.written(where, 0, col), keys.written(where, nth, col)
                 bad_key(where, nth, L_("column '{col}' is given twice, as '{key}' and as '{first}'; keep one", col=col, key=again, first=first))
                 continue
+            written = keys.written(where, nth, col)
+            if (col is None or isinstance(col, bool)) and written != str(col):
+                # ~ (null) or yes (true): no export's header is named so; the title was meant as text
+                bad_key(where, nth, L_("the column key {key} is read by YAML as {what}, not as a column's title; put the title in quotes (\"{key}\")", key=written, what=value_words(col)))
+                continue
             spec = _column(str(col), entry, where, ruleset, qids, bad, at, keys, bad_key)
             if spec is not None:
                 specs.append(spec)
@@ -255,8 +263,11 @@ def _allow_missing(value: Any, ruleset: Ruleset, bad: Any) -> tuple[bool, frozen
     qids = [q.id for q in ruleset.questions]
     out: set[str] = set()
     for i, qid in enumerate(items):
-        if not isinstance(qid, str) or qid not in ruleset.by_id:
-            shown = str(qid)
+        if not isinstance(qid, str):
+            bad(("allow_missing", i), L_("allow_missing: each entry must be a question id (got {got})", got=value_words(qid)))
+            continue
+        if qid not in ruleset.by_id:
+            shown = qid
             bad(("allow_missing", i), L_("allow_missing: unknown question '{shown}'{hint}", shown=shown, hint=suggest(shown, qids)))
             continue
         out.add(qid)
@@ -304,9 +315,10 @@ def _column(
         return None
     for key in entry:
         if key not in COLUMN_KEYS:
+            shown = keys.written((*path, str(key)), 0, key)
             bad(
                 (*path, str(key)),
-                L_("column '{col}': unknown key '{key}'{hint}; allowed: {join}", col=col, key=key, hint=suggest(str(key), COLUMN_KEYS), join=', '.join(COLUMN_KEYS)),
+                L_("column '{col}': unknown key '{key}'{hint}; allowed: {join}", col=col, key=shown, hint=suggest(shown, COLUMN_KEYS), join=', '.join(COLUMN_KEYS)),
             )
     qid = entry.get("question")
     if not isinstance(qid, str):
@@ -360,7 +372,7 @@ def _column(
                         answer = check(target if isinstance(target, tuple) else str(target).lower()
                                        if isinstance(target, bool) else str(target))  # fmt: skip
                     except AnswerValueError as exc:
-                        bad(vpath, L_("column '{col}': value '{key}' maps to {exc}", col=col, key=key, exc=exc))
+                        bad(vpath, L_("column '{col}': value '{key}' maps to {exc}", col=col, key=keys.written(vpath, nth, key), exc=exc))
                         continue
                 clash = _clash(key, answer, read_by)
                 if clash is not None:

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from stm_screen.batch.segments import MARK, WINDOW_BUFFER, EdgeLine, Window, can_window, open_window
-from stm_screen.errors import InputFileError, Problem, answered_twice, printable
-from stm_screen.i18n import L_, N_, _
+from stm_screen.errors import InputFileError, Problem, answered_twice, os_reason, printable
+from stm_screen.i18n import L_, N_
 from stm_screen.io.jsonnum import json_float
+from stm_screen.io.jsonwords import json_words
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
@@ -1065,6 +1066,12 @@ class QuoteCheck:
                     self.rows = self._rows()
                     return out
                 later = iter(known)
+            if not row or (len(lines) == 1 and ('"' not in lines[0] or not self._reads_ahead())):
+                # a blank line, or a ragged one that no quote on it made so: as the reader reads on (_after),
+                # a record as written (a line of only spaces is a record of one cell, not a stray quote)
+                out.append(row)
+                prev = lines[0] if len(lines) == 1 and self._row_fits(row) else None
+                continue
             paired = self._paired(row, lines, first)
             if paired is not None:
                 out.extend(paired)
@@ -1235,7 +1242,7 @@ def open_source(path: str, *, delimiter: str | None = None, jobs: int = 0) -> So
     except PermissionError:
         raise InputFileError(L_("{path}: permission denied", path=path)) from None
     except OSError as exc:
-        raise InputFileError(L_("{path}: cannot read ({value})", path=path, value=exc.strerror or type(exc).__name__)) from None
+        raise InputFileError(L_("{path}: cannot read ({value})", path=path, value=os_reason(exc))) from None
     try:
         head = handle.read(SAMPLE_BYTES)
         if handle.seekable():
@@ -1247,7 +1254,7 @@ def open_source(path: str, *, delimiter: str | None = None, jobs: int = 0) -> So
             handle = io.BufferedReader(_Replay(head, handle))
     except OSError as exc:
         handle.close()
-        raise InputFileError(L_("{path}: cannot read ({value})", path=path, value=exc.strerror or type(exc).__name__)) from None
+        raise InputFileError(L_("{path}: cannot read ({value})", path=path, value=os_reason(exc))) from None
     try:
         if not head.strip():
             raise InputFileError(L_("{path}: the file is empty", path=path))
@@ -1520,9 +1527,7 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
     except InputFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
-        raise InputFileError(
-            L_("{name}: cannot read the workbook ({name_b}); is it an .xlsx file saved by a spreadsheet?", name=name, name_b=type(exc).__name__)
-        ) from None
+        raise _workbook_unread(name, exc) from exc
     # no worksheet found by its relationships: openpyxl says why (or reads what it finds)
     uncached, exact = False, True
     if book.sheet:
@@ -1636,12 +1641,16 @@ class _TakeOver(Exception):  # noqa: N818 - a signal, not an error
 @dataclass
 class _Slice:
     """What calamine made of one slice: its rows (from sheet row ``first``, counted from 0), ``exact``
-    when openpyxl must read on from ``first + len(rows)``, or the name of the error that stopped it."""
+    when openpyxl must read on from ``first + len(rows)``, or what stopped it: ``error``, a key of
+    :data:`_SHEET_FAULTS` (what is wrong, for the message), ``bad_row`` the number of the sheet row it
+    could not read (0: not known) and ``detail`` calamine's own words (shown with --debug)."""
 
     first: int = 0
     rows: list[list[str]] = field(default_factory=list)
     exact: bool = False
     error: str = ""
+    bad_row: int = 0
+    detail: str = ""
     text: str | None = None  # the rows as one text, from a helper (see :func:`_pack`)
     fault: tuple[str, int] | None = None  # a cell written twice or in another row (see :func:`_cell_fault`)
 
@@ -1649,33 +1658,154 @@ class _Slice:
 _SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet name, part, fixed parts
 
 
-def _read_slice(data: bytes) -> _Slice:
-    """One slice of sheet XML (a whole ``<worksheet>`` of some rows) read by calamine, as text rows.
-    Runs in a helper process, or here (``_SLICE_PARTS`` says which workbook)."""
+def _calamine_values(data: bytes) -> tuple[Any, list[list[Any]]]:
+    """One slice of sheet XML (a whole ``<worksheet>``) read by calamine: where its cells start (None: no
+    cell) and its rows of values; calamine's error when it cannot read it."""
     import zipfile
 
     from python_calamine import CalamineWorkbook
 
     sheet_name, part, fixed = _SLICE_PARTS
-    if _not_for_calamine(data):
-        return _Slice(exact=True)
-    signed = b"-" in data and b"<v>-" in data  # (a rare byte is found fast: memchr)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
         for member, content in fixed:
             out.writestr(member, content)
         out.writestr(part, data)
     buf.seek(0)
+    wb = CalamineWorkbook.from_filelike(buf)
     try:
-        wb = CalamineWorkbook.from_filelike(buf)
         sheet = wb.get_sheet_by_name(sheet_name)
         start = sheet.start
         values = sheet.to_python(skip_empty_area=True) if start is not None else []
+    finally:
         wb.close()
+    return start, values
+
+
+_ROW_END = re.compile(rb"</row\s*>")
+
+
+def _unread_row(data: bytes) -> tuple[int, BaseException | None]:
+    """The number of the first row of a slice that calamine cannot read, and its error there: found by
+    reading ever shorter beginnings of the slice's rows (halving, so a slice of 30,000 rows is read some
+    fifteen times, only when it cannot be read). (0, None) when its rows are read and the XML around them
+    is what fails, or the row does not say its number."""
+    begin = data.find(b"<sheetData")
+    begin = data.find(b">", begin) + 1 if begin >= 0 else 0
+    end = data.rfind(b"</sheetData>")
+    if not begin or end < begin:
+        return 0, None
+    head, body, tail = data[:begin], data[begin:end], data[end:]
+    cuts = [0, *(m.end() for m in _ROW_END.finditer(body))]
+    if cuts[-1] != len(body):
+        cuts.append(len(body))
+
+    def error(k: int) -> BaseException | None:
+        try:
+            _calamine_values(head + body[: cuts[k]] + tail)
+        except Exception as exc:  # noqa: BLE001 - what stops calamine, whatever it is
+            return exc
+        return None
+
+    if len(cuts) < 2 or error(0) is not None:
+        return 0, None
+    good, bad = 0, len(cuts) - 1  # the first ``good`` pieces are read; the first ``bad`` are not
+    last = error(bad)
+    if last is None:
+        return 0, None
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        found = error(middle)
+        if found is None:
+            good = middle
+        else:
+            bad, last = middle, found
+    piece = body[cuts[bad - 1] : cuts[bad]]
+    tags = list(_ROW_ATTRS.finditer(piece))
+    number = _R_ATTR.search(tags[-1].group(1)) if tags else None
+    digits = number.group(1).strip() if number else b""
+    return (int(digits) if digits.isdigit() and len(digits) <= 9 else 0), last
+
+
+# What stops a sheet from being read, in words: the keys of _Slice.error, and what each says.
+_SHEET_FAULTS = {
+    "number": N_("a cell marked as a number holds something else"),
+    "boolean": N_("a cell marked as TRUE or FALSE holds something else"),
+    "shared": N_("a cell refers to a text that is not in the workbook's list of texts"),
+    "type": N_("a cell is marked with a kind of value that spreadsheets do not write"),
+    "date": N_("a cell marked as a date holds something else"),
+    "xml": N_("the sheet's XML is damaged"),
+    "other": N_("a cell or row is not written as spreadsheets write them"),
+}
+
+
+def _sheet_fault(exc: BaseException) -> str:
+    """Which of :data:`_SHEET_FAULTS` an error of calamine's or openpyxl's reading a sheet's rows is (told
+    by its kind and its words, which hold no cell's value)."""
+    kind = type(exc).__name__
+    words = str(exc).lower()
+    if kind in ("XmlError", "ParseError", "ExpatError") or words.startswith("xml"):
+        return "xml"
+    if kind in ("IndexError", "KeyError") or "shared string" in words:
+        return "shared"
+    if "boolean" in words:
+        return "boolean"
+    if "float" in words or "int" in words or "invalid literal" in words or "could not convert" in words:
+        return "number"
+    if "date" in words or "month" in words or "day is out of range" in words or "year" in words:
+        return "date"
+    if "unknown cell" in words or "attribute" in words:
+        return "type"
+    return "other"
+
+
+def _sheet_unread(name: str, fault: str, row: int = 0, after: int = 0) -> InputFileError:
+    """The message for a sheet that cannot be read: at sheet row ``row`` when it is known, else after the
+    last row read (``after``), else the sheet."""
+    reason = L_(_SHEET_FAULTS.get(fault, _SHEET_FAULTS["other"]))
+    if row:
+        return InputFileError(L_("{name}:{row}: row {row} of the workbook's sheet cannot be read ({reason}); open and save it again in a spreadsheet", name=name, row=row, reason=reason))
+    if after:
+        return InputFileError(L_("{name}: the workbook's sheet cannot be read after row {row} ({reason}); open and save it again in a spreadsheet", name=name, row=after, reason=reason))
+    return InputFileError(L_("{name}: the workbook's sheet cannot be read ({reason}); open and save it again in a spreadsheet", name=name, reason=reason))
+
+
+class SheetReadError(Exception):
+    """What the reader of a sheet said when it stopped (the cause of the message, shown with --debug: the
+    error itself may have been raised in a helper process)."""
+
+
+def _workbook_unread(name: str, exc: BaseException) -> InputFileError:
+    """The message for a workbook that cannot be opened at all, saying what is wrong with the file."""
+    import zipfile
+    import zlib
+
+    kind = type(exc).__name__
+    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError) or kind == "ZipError":
+        reason = L_("the file is damaged or incomplete: it does not open as the zip archive an .xlsx file is")
+    elif isinstance(exc, KeyError) or "not found" in str(exc).lower():
+        reason = L_("a part that every workbook holds is missing from it")
+    elif kind in ("ParseError", "ExpatError", "XmlError") or isinstance(exc, UnicodeDecodeError):
+        reason = L_("a part of it is not well-formed XML")
+    else:
+        reason = L_("it is not laid out as a spreadsheet saves a workbook")
+    return InputFileError(L_("{name}: cannot read the workbook ({reason}); is it an .xlsx file saved by a spreadsheet?", name=name, reason=reason))
+
+
+def _read_slice(data: bytes) -> _Slice:
+    """One slice of sheet XML (a whole ``<worksheet>`` of some rows) read by calamine, as text rows.
+    Runs in a helper process, or here (``_SLICE_PARTS`` says which workbook)."""
+    if _not_for_calamine(data):
+        return _Slice(exact=True)
+    signed = b"-" in data and b"<v>-" in data  # (a rare byte is found fast: memchr)
+    try:
+        start, values = _calamine_values(data)
     except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
         if _ERROR_CELL.search(data):  # an error cell without '#' (not looked for above): openpyxl reads it
             return _Slice(exact=True)
-        return _Slice(error=type(exc).__name__)
+        bad_row, at_row = _unread_row(data)
+        said: BaseException = at_row or exc
+        return _Slice(error=_sheet_fault(said), bad_row=bad_row, detail=f"{type(said).__name__}: {said}"[:300])
     if start is None:
         return _Slice(first=-1)
     first, offset = start
@@ -1743,7 +1873,7 @@ def _pack(piece: _Slice) -> _Slice:
     text = _RS.join([_US.join(row) for row in rows])
     if text.count(_US) != sum(len(row) for row in rows) - len(rows) + rows.count([]) or text.count(_RS) != len(rows) - 1:
         return piece  # a cell holds a separator
-    return _Slice(first=piece.first, exact=piece.exact, error=piece.error, text=text)
+    return _Slice(first=piece.first, exact=piece.exact, text=text)
 
 
 def _unpack(piece: _Slice) -> _Slice:
@@ -1846,9 +1976,7 @@ def _calamine_rows(
             if piece.error:
                 if helper:
                     raise PartFailed
-                raise InputFileError(
-                    L_("{book_name}: the workbook's sheet cannot be read after row {done} ({piece_error}); open and save it again in a spreadsheet", book_name=book.name, done=done, piece_error=piece.error)
-                )
+                raise _sheet_unread(book.name, piece.error, piece.bad_row, done) from SheetReadError(piece.detail)
             if piece.first < 0:
                 continue
             if helper and (piece.exact or (piece.rows and piece.first < max(done, parts.rows_before))):
@@ -2267,9 +2395,7 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
             handle.close()
             raise
     except Exception as exc:  # noqa: BLE001 - any failure of a broken workbook is one message
-        raise InputFileError(
-            L_("{name}: cannot read the workbook ({name_b}); is it an .xlsx file saved by a spreadsheet?", name=name, name_b=type(exc).__name__)
-        ) from None
+        raise _workbook_unread(name, exc) from exc
     try:
         ws = wb.worksheets[0] if wb.worksheets else None
         if ws is None:
@@ -2277,15 +2403,15 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
         ws.reset_dimensions()  # every row the sheet holds, whatever its <dimension> says
         values_of = _rows_written(ws, min_row)
         state["row"] = min_row - 1
+        last = min_row - 1  # the last row read, with a value or not
         while True:
             try:
                 number, values = next(values_of)
             except StopIteration:
                 return
             except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
-                raise InputFileError(
-                    L_("{name}: the workbook's sheet cannot be read after row {state} ({name_b}); open and save it again in a spreadsheet", name=name, state=state['row'], name_b=type(exc).__name__)
-                ) from None
+                raise _sheet_unread(name, _sheet_fault(exc), after=last) from exc
+            last = number
             row = [_xlsx_text(v) for v in values]
             while row and row[-1] == "":
                 row.pop()
@@ -2684,7 +2810,7 @@ def open_json(
         try:
             whole = loads(text.read())
         except json.JSONDecodeError as exc:
-            raise InputFileError(L_("{name}:{exc_lineno}:{exc_colno}: not valid JSON: {exc_msg}", name=name, exc_lineno=exc.lineno, exc_colno=exc.colno, exc_msg=exc.msg)) from None
+            raise InputFileError(L_("{name}:{line}:{col}: not valid JSON: {problem}", name=name, line=exc.lineno, col=exc.colno, problem=json_words(exc.msg))) from None
         except RecursionError:
             raise InputFileError(L_("{name}: not valid JSON: nested too deeply", name=name)) from None
         except UnicodeDecodeError:
@@ -2845,7 +2971,7 @@ def _kind(item: object) -> str:
     if isinstance(item, dict):
         return "an object"
     return {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true/false"}.get(
-        type(item), type(item).__name__
+        type(item), "a value of another kind"  # (JSON holds no other: never a Python type's name)
     )
 
 
@@ -2875,9 +3001,10 @@ def iter_jsonl(text: IO[str], name: str, before: int = 0, seen: list[int] | None
         try:
             item = loads(line)
         except json.JSONDecodeError as exc:
-            item = BadRecord(L_("line {lineno}: not valid JSON: {exc_msg} (column {exc_colno})", lineno=lineno, exc_msg=exc.msg, exc_colno=exc.colno))
+            where = lineno + exc.lineno - 1
+            item = BadRecord(L_("{name}:{line}:{col}: not valid JSON: {problem}", name=name, line=where, col=exc.colno, problem=json_words(exc.msg)))
         except RecursionError:
-            item = BadRecord(L_("line {lineno}: not valid JSON: nested too deeply", lineno=lineno))
+            item = BadRecord(L_("{name}:{line}: not valid JSON: nested too deeply", name=name, line=lineno))
         yield item
 
 
@@ -2888,9 +3015,10 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
     pos = 0
     eof = False
     consumed_lines = 1
+    consumed_col = 0  # the characters of its line before the buffer's first
 
     def more(size: int = chunk) -> bool:
-        nonlocal buf, pos, eof, consumed_lines
+        nonlocal buf, pos, eof, consumed_lines, consumed_col
         if eof:
             return False
         data = text.read(size)  # a UnicodeDecodeError is reported by the runner, with its line
@@ -2898,6 +3026,8 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             eof = True
             return False
         consumed_lines += buf.count("\n", 0, pos)
+        last = buf.rfind("\n", 0, pos)
+        consumed_col = pos - last - 1 if last >= 0 else consumed_col + pos
         buf = buf[pos:] + data
         pos = 0
         return True
@@ -2912,28 +3042,33 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             if not more():
                 return False
 
-    def bad(what: str) -> InputFileError:
-        line = consumed_lines + buf.count("\n", 0, pos)
-        return InputFileError(L_("{name}:{line}: not valid JSON: {what}", name=name, line=line, what=what))
+    def bad(what: str, at: int | None = None) -> InputFileError:
+        """The file is not a JSON list of records: ``what`` is wrong at ``at`` in the buffer (else ``pos``),
+        said at its line and column in the file."""
+        at = pos if at is None else min(at, len(buf))
+        line = consumed_lines + buf.count("\n", 0, at)
+        last = buf.rfind("\n", 0, at)
+        col = at - last if last >= 0 else consumed_col + at + 1
+        return InputFileError(L_("{name}:{line}:{col}: not valid JSON: {problem}", name=name, line=line, col=col, problem=what))
 
     if not skip_ws() or buf[pos] != "[":
-        raise bad(_("expected a list of records starting with '['"))
+        raise bad(L_("expected a list of records starting with '['"))
     pos += 1
     first = True
     while True:
         if not skip_ws():
-            raise bad(_("the list of records is not closed with ']'"))
+            raise bad(L_("the list of records is not closed with ']'"))
         if buf[pos] == "]":
             pos += 1
             if skip_ws():
-                raise bad(_("extra data after the list of records"))
+                raise bad(L_("extra data after the list of records"))
             return
         if not first:
             if buf[pos] != ",":
-                raise bad(_("expected ',' or ']' between records"))
+                raise bad(L_("expected ',' or ']' between records"))
             pos += 1
             if not skip_ws():
-                raise bad(_("the list of records is not closed with ']'"))
+                raise bad(L_("the list of records is not closed with ']'"))
         first = False
         if buf[pos] == "{":  # most often: the object ends at one of its first '}' (read with orjson)
             item, end = _object_at(buf, pos)
@@ -2949,9 +3084,9 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
                 # is decoded a few times, not once per chunk (which took minutes for a million keys).
                 if more(max(chunk, len(buf) - pos)):
                     continue
-                raise bad(exc.msg) from None
+                raise bad(json_words(exc.msg), exc.pos) from None
             except RecursionError:
-                raise bad(_("nested too deeply")) from None
+                raise bad(L_("nested too deeply")) from None
             if end == len(buf) and not eof and not isinstance(item, dict | list | str):
                 if more():  # a number may continue in the next chunk
                     continue

@@ -466,7 +466,7 @@ class Batch:
                 return None, n  # a blank line is not a record
             fixed = _fit(row, width, pad)
             if fixed is None:
-                writer.write_other(n + 1, rid_of(row), _ragged(len(row), width))
+                writer.write_other(n + 1, rid_of(row), _ragged(len(row), width, blank=len(row) == 1 and not row[0].strip()))
                 return None, n + 1
             return fixed, n
 
@@ -1018,7 +1018,13 @@ def _fit(row: list[str], width: int, pad: bool) -> list[str] | None:
     return None
 
 
-def _ragged(got: int, width: int) -> Outcome:
+def _ragged(got: int, width: int, blank: bool = False) -> Outcome:
+    """A record whose number of cells is not the header's (``blank``: its cells hold only spaces or tabs)."""
+    if blank:
+        return error_outcome(
+            f"the line holds only spaces or tabs, not a record of the header's {count_of(width, 'column')}: "
+            "delete the line, or the spaces on it"
+        )
     return error_outcome(
         f"the record has {count_of(got, 'cell')} but the header has {count_of(width, 'column')} (a missing or extra "
         "delimiter, or an unquoted line break?)"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from stm_screen.cli.errors import say_error
-from stm_screen.errors import ExitCode, InputFileError, UsageError
+from stm_screen.errors import ExitCode, InputFileError, UsageError, os_reason
 from stm_screen.i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def _readable(path: str) -> None:
     except OSError as exc:
         raise UsageError(
             _("{file}: cannot read it ({reason}; nothing was scored)").format(
-                file=path, reason=exc.strerror or type(exc).__name__
+                file=path, reason=os_reason(exc)
             )
         ) from None
 

@@ -113,9 +113,7 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
                 _flush_stdout()  # a result that cannot be written is an error, reported here
         except StmScreenError as exc:
             if debug_enabled():
-                import traceback
-
-                traceback.print_exc()
+                _debug_traceback(exc)
             from stm_screen.i18n import person, speaking
 
             with speaking(person()):  # batch reads in English (its cells are data); the person reads theirs
@@ -145,6 +143,19 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(int(ExitCode.INTERNAL)) from None
 
     return wrapper
+
+
+def _debug_traceback(exc: BaseException) -> None:
+    """With --debug: the traceback of a named error, and that of the error it stood for, also where the
+    message was made to replace it (``raise ... from None``): the details its plain words leave out
+    (a library's error, its exception class)."""
+    import traceback
+
+    traceback.print_exc()
+    hidden = exc.__context__ if exc.__suppress_context__ and exc.__cause__ is None else None
+    if hidden is not None:
+        _to_stderr(_("The error behind this message:") + "\n")
+        traceback.print_exception(hidden)
 
 
 def _flush_stdout() -> None:

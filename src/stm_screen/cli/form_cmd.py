@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from stm_screen.cli.errors import say_info
-from stm_screen.errors import InputFileError, UsageError
+from stm_screen.errors import InputFileError, UsageError, os_reason
 from stm_screen.i18n import L_, _, ngettext
 
 FORMATS = ("redcap", "fhir", "xlsform", "csv")
@@ -123,6 +123,6 @@ def _xlsform(ruleset: object, output: Path | None) -> None:
             handle.buffer.write(data)  # the workbook's bytes, under the same temp file + rename
     except OSError as exc:  # the output could not be written (a full disk or device): exit 1, as for CSV
         raise InputFileError(
-            L_("{path}: cannot write ({reason})", path=output, reason=exc.strerror or type(exc).__name__)
+            L_("{path}: cannot write ({reason})", path=output, reason=os_reason(exc))
         ) from None
     say_info(_("wrote {path}").format(path=output))

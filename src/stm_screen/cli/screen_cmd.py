@@ -18,7 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stm_screen.cli.errors import fail, say_error
-from stm_screen.errors import ExitCode, Problem, RulesError, StmScreenError, UsageError
+from stm_screen.errors import ExitCode, Problem, RulesError, StmScreenError, UsageError, os_reason
 from stm_screen.i18n import N_, _, ngettext
 from stm_screen.prompt.ask import Option
 from stm_screen.render.console import dumb_terminal
@@ -107,7 +107,7 @@ def check_report(
     except OSError as exc:  # a name too long, say
         raise UsageError(
             _("{path}: cannot be used ({reason})").format(
-                path=path, reason=exc.strerror or type(exc).__name__
+                path=path, reason=os_reason(exc)
             )
         ) from None
     from stm_screen.io.atomic import can_write_in
@@ -117,7 +117,7 @@ def check_report(
     except OSError as exc:
         raise UsageError(
             _("{path}: cannot write in {folder} ({reason})").format(
-                path=path, folder=folder, reason=exc.strerror or type(exc).__name__
+                path=path, folder=folder, reason=os_reason(exc)
             )
         ) from None
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import math
 import re
-import reprlib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -30,7 +29,7 @@ from stm_screen.core.quantity import (
     yes_words,
 )
 from stm_screen.core.ruleset import UNSURE, Question, Ruleset
-from stm_screen.errors import AnswerProblem, AnswersError
+from stm_screen.errors import AnswerProblem, AnswersError, value_words
 from stm_screen.i18n import _, pgettext
 
 # The words of every language in stm_screen.core.quantity.LANGUAGES (one table per language: issue 13's
@@ -91,19 +90,33 @@ def _not_a(problem: str, raw: object, q: Question) -> AnswerValueError:
     )
 
 
-_REPR = reprlib.Repr()
-_REPR.maxlevel = 2
-_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = _REPR.maxdict = 4
-_REPR.maxstring = _REPR.maxother = 60
-
-
-def _show(value: object) -> str:
-    """A short, bounded picture of a value for a message (never the whole of a huge structure)."""
+def _show(value: object, level: int = 0) -> str:
+    """A short, bounded picture of a value for a message (never the whole of a huge structure), written as
+    the file wrote it: true, false and null as JSON and YAML write them, not as Python does (``True``,
+    ``None``); texts in quotes, lists and mappings to two levels and four items."""
     if isinstance(value, str):
         return f"'{value}'" if len(value) <= 60 else f"'{value[:57]}...'"
     if isinstance(value, datetime.date | datetime.time):  # YAML reads 2024-01-01 as a date: shown as typed
         return f"'{value.isoformat()}'"
-    return _REPR.repr(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        text = str(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, list | tuple | set | frozenset | Mapping):
+        if level >= 2:
+            return "{...}" if isinstance(value, Mapping) else "[...]"
+        items = list(value.items()) if isinstance(value, Mapping) else list(value)
+        if isinstance(value, Mapping):
+            shown = [f"{_show(k, level + 1)}: {_show(v, level + 1)}" for k, v in items[:4]]
+        else:
+            shown = [_show(item, level + 1) for item in items[:4]]
+        more = ", ..." if len(items) > 4 else ""
+        inside = ", ".join(shown) + more
+        return "{" + inside + "}" if isinstance(value, Mapping) else "[" + inside + "]"
+    return value_words(value)
 
 
 def parse_number(
@@ -301,10 +314,23 @@ def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
+def _kind_of(raw: object) -> str:
+    """What a file of answers holds in place of a mapping, in words (not its content, which may be answers)."""
+    if raw is None:
+        return _("nothing")
+    if isinstance(raw, str):
+        return _("a text")
+    if isinstance(raw, bool):
+        return _("true or false")
+    if isinstance(raw, int | float):
+        return _("a number")
+    return value_words(raw)
+
+
 def check_answers(ruleset: Ruleset, raw: object, source: str = "") -> dict[str, Answer]:
     """Check a whole mapping of answers; raise :class:`AnswersError` listing every problem."""
     if not isinstance(raw, Mapping):
-        kind = "nothing" if raw is None else type(raw).__name__
+        kind = _kind_of(raw)
         raise AnswersError(
             [
                 AnswerProblem(

@@ -203,7 +203,7 @@ class _Checker:
                 if self.check(node.operand) != _NUM:
                     raise self.fail(node, _("a minus sign can only stand before a number"))
                 return _NUM
-            raise self.fail(node, _("the operator '{name}' is not allowed").format(name=type(node.op).__name__))
+            raise self.fail(node, _("the operator '{name}' is not allowed").format(name="~"))  # (the one unary operator left)
         if isinstance(node, ast.BinOp):
             if not isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
                 raise self.fail(node, _("only +, -, * and / are allowed for arithmetic"))
@@ -273,7 +273,17 @@ class _Checker:
             if len(value) > MAX_STRING:
                 raise self.fail(node, _("text values may be at most {max_string} characters").format(max_string=MAX_STRING))
             return _STR
-        raise self.fail(node, _("the value {value!r} is not allowed").format(value=value))
+        if value is None:
+            what = "None"
+        elif value is Ellipsis:
+            what = "'...'"
+        elif isinstance(value, bytes):
+            what = _("a byte string (b'...')")
+        elif isinstance(value, complex):
+            what = _("an imaginary number ({value})").format(value=ast.unparse(node))
+        else:  # no other constant Python parses  # pragma: no cover
+            what = _("this value")
+        raise self.fail(node, _("{what} is not a value conditions know; they compare answers with numbers and with texts in quotes").format(what=what))
 
     def sequence(self, node: ast.Tuple | ast.List) -> StaticType:
         if not node.elts:
@@ -391,7 +401,7 @@ def _node_word(node: ast.AST) -> str:
     }
     if type(node) in symbols:
         return _("the operator '{symbols}'").format(symbols=symbols[type(node)])
-    return words.get(type(node), f"'{type(node).__name__}'")
+    return words.get(type(node)) or _("this kind of expression")
 
 
 # --- three-valued interpreter (used only when a referenced question is unanswered) ------------------------
@@ -545,7 +555,9 @@ def compile_condition(text: object, names: Mapping[str, NameInfo]) -> Condition:
     if isinstance(text, bool):
         text = "True" if text else "False"
     if not isinstance(text, str):
-        raise ConditionError(_("a condition must be text, not {name}").format(name=type(text).__name__))
+        from stm_screen.errors import value_words
+
+        raise ConditionError(_("a condition must be text, not {name}").format(name=value_words(text)))
     source = text.strip()
     if not source:
         raise ConditionError(_("the condition is empty"))

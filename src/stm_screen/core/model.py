@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from stm_screen.core.conditions import suggest
+from stm_screen.errors import value_words
 from stm_screen.i18n import _
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -389,7 +390,9 @@ def _show(value: object) -> str:
             "{value}: YAML reads yes, no, on, off, true and false written without quotes as true or false; "
             "put the word in quotes"
         ).format(value=str(value).lower())
-    text = f"'{value}'" if isinstance(value, str) else repr(value)
+    if not isinstance(value, str):  # a number as written; null, a date... said in words, not as Python shows them
+        return value_words(value)
+    text = f"'{value}'"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -430,6 +433,19 @@ def _kind_word(value: object) -> str:
     return _show(value)
 
 
+class KeyName(str):
+    """A mapping key that is not text (a null, true or false, a number, a date), as a step of a path: the
+    text the data's positions name it by (``str(key)``, "None" for a null), with ``label``, how a message
+    names it (``~``, ``true``: as YAML writes it, not as Python does)."""
+
+    label: str
+
+    def __new__(cls, key: object) -> KeyName:
+        made = super().__new__(cls, str(key))
+        made.label = "~" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
+        return made
+
+
 class _Validator:
     def __init__(self) -> None:
         self.problems: list[tuple[Path, str]] = []
@@ -448,7 +464,14 @@ class _Validator:
             return None
         out: dict[str, Any] = {}
         for key in data:
-            if key not in spec:
+            if key not in spec and not isinstance(key, str):  # ~ (null), yes (true), 2024-01-01 (a date)...
+                self.bad(
+                    (*path, KeyName(key)),
+                    _("a key that YAML reads as {what}, not as a name; allowed: {keys}").format(
+                        what=value_words(key), keys=", ".join(spec)
+                    ),
+                )
+            elif key not in spec:
                 self.bad(
                     (*path, str(key)),
                     _("unknown key '{key}'{suggestion}; allowed: {keys}").format(

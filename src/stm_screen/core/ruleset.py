@@ -1888,7 +1888,8 @@ def _label(path: Path) -> str:
         if isinstance(part, int):
             out += f"[{part + 1}]"
         else:
-            out += f".{part}" if out else part
+            shown = getattr(part, "label", part)  # a key that is not text: as YAML writes it (model.KeyName)
+            out += f".{shown}" if out else shown
     return out
 
 

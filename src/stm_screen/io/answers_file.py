@@ -8,9 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stm_screen.errors import InputFileError, UsageError, answered_twice
+from stm_screen.errors import InputFileError, Problem, UsageError, answered_twice, os_reason
 from stm_screen.i18n import L_, _
 from stm_screen.io.jsonnum import json_float
+from stm_screen.io.jsonwords import json_words
 from stm_screen.io.yamlfile import MAX_BYTES, YamlProblems, decode, read_bytes
 
 if TYPE_CHECKING:
@@ -28,10 +29,10 @@ def read_answers(spec: str) -> tuple[Any, str]:
         note_read("-", _("standard input"))
         try:
             raw = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: decode() refuses anything larger
-        except (OSError, ValueError) as exc:
-            raise InputFileError(
-                L_("{name}: cannot read standard input ({kind})", name=name, kind=type(exc).__name__)
-            ) from None
+        except OSError as exc:
+            raise InputFileError(L_("{name}: cannot read standard input ({reason})", name=name, reason=os_reason(exc))) from None
+        except ValueError:  # standard input closed by the program that started this one
+            raise InputFileError(L_("{name}: cannot read standard input (it is closed)", name=name)) from None
     else:
         name = spec
         try:
@@ -137,6 +138,11 @@ def _answers_loader() -> type[yaml.SafeLoader]:
     return loader
 
 
+def _at(problem: Problem) -> str:
+    """A problem's FILE:LINE:COL (or FILE alone, when its place is not known)."""
+    return f"{problem.file}:{problem.line}:{problem.col or 1}" if problem.line else problem.file
+
+
 def _twice(key: object) -> str:
     return answered_twice(key)
 
@@ -151,12 +157,12 @@ def parse_answers_text(text: str, name: str) -> Any:
         except json.JSONDecodeError as exc:
             if name.endswith(".json"):
                 at = f"{name}:{exc.lineno}:{exc.colno}"
-                raise InputFileError(L_("{where}: not valid JSON: {problem}", where=at, problem=exc.msg)) from None
+                raise InputFileError(L_("{where}: not valid JSON: {problem}", where=at, problem=json_words(exc.msg))) from None
             # YAML flow style is a superset of JSON: fall through
-        except (RecursionError, ValueError) as exc:  # nested too deeply; a number too long to read
-            raise InputFileError(
-                L_("{name}: cannot read the answers ({kind})", name=name, kind=type(exc).__name__)
-            ) from None
+        except RecursionError:
+            raise InputFileError(L_("{name}: cannot read the answers: they are nested too deeply", name=name)) from None
+        except ValueError:  # a number too long to read
+            raise InputFileError(L_("{name}: cannot read the answers: a number in them is too long to read", name=name)) from None
     import yaml
 
     try:
@@ -168,10 +174,11 @@ def parse_answers_text(text: str, name: str) -> Any:
 
         problem = pyyaml_words(exc.problem) or L_("not JSON or YAML")
         raise InputFileError(L_("{where}: cannot read the answers: {problem}", where=at, problem=problem)) from None
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        raise InputFileError(
-            L_("{name}: cannot read the answers ({kind})", name=name, kind=type(exc).__name__)
-        ) from None
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+        from stm_screen.io.yamlfile import unmade_value
+
+        unmade = unmade_value(exc, text, name, _answers_loader())
+        raise InputFileError(L_("{where}: cannot read the answers: {problem}", where=_at(unmade), problem=unmade.message)) from None
     if data is None:
         raise InputFileError(L_("{name}: the answers file is empty", name=name))
     return data

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from stm_screen.errors import InputFileError, UsageError
+from stm_screen.errors import InputFileError, UsageError, os_reason
 from stm_screen.i18n import L_, _
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -85,7 +85,7 @@ def open_special(target: Path, *, encoding: str = "utf-8", newline: str | None =
         return open(target, "w", encoding=encoding, newline=newline)  # noqa: SIM115 - the caller closes it
     except OSError as exc:
         raise InputFileError(
-            L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)
+            L_("{path}: cannot write ({reason})", path=target, reason=os_reason(exc))
         ) from None
 
 
@@ -154,12 +154,12 @@ def atomic_writer(
                     made.append(name)
         except FileNotFoundError as exc:
             if folder.is_dir():  # (e.g. /proc: a folder that takes no new files)
-                raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)) from None
+                raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=os_reason(exc))) from None
             raise InputFileError(L_("{path}: the folder {folder} does not exist", path=target, folder=folder)) from None
         except PermissionError:
             raise InputFileError(L_("{path}: permission denied", path=target)) from None
         except OSError as exc:
-            raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)) from None
+            raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=os_reason(exc))) from None
         if mode is not None:
             os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding=encoding, newline=newline) as handle:
@@ -344,7 +344,7 @@ def write_text_atomic(target: Path, text: str, *, force: bool = True, mode: int 
         with atomic_writer(target, force=force, mode=mode) as handle:
             handle.write(text)
     except OSError as exc:
-        raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)) from None
+        raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=os_reason(exc))) from None
 
 
 def write_bytes_atomic(target: Path, data: bytes, *, force: bool = True, mode: int | None = None) -> None:
@@ -353,4 +353,4 @@ def write_bytes_atomic(target: Path, data: bytes, *, force: bool = True, mode: i
         with atomic_writer(target, force=force, mode=mode, encoding="latin-1") as handle:
             handle.buffer.write(data)  # type: ignore[attr-defined]
     except OSError as exc:
-        raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=exc.strerror or type(exc).__name__)) from None
+        raise InputFileError(L_("{path}: cannot write ({reason})", path=target, reason=os_reason(exc))) from None

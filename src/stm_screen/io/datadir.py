@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from stm_screen.errors import StoreError
+from stm_screen.errors import StoreError, os_reason
 from stm_screen.i18n import L_
 
 
@@ -30,7 +30,7 @@ def data_dir(create: bool = True) -> Path:
     try:
         is_file = folder.exists() and not folder.is_dir()
     except OSError as exc:  # a name longer than the system allows, a loop of links, ...
-        reason = exc.strerror or type(exc).__name__
+        reason = os_reason(exc)
         raise StoreError(
             L_("cannot use the data folder {folder}: {reason} (set STM_SCREEN_HOME to a usable folder)", folder=folder, reason=reason)
         ) from None
@@ -47,7 +47,7 @@ def data_dir(create: bool = True) -> Path:
             if os.name == "posix" and (not existed or not home):
                 os.chmod(folder, 0o700)
         except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
+            reason = os_reason(exc)
             raise StoreError(
                 L_("cannot use the data folder {folder}: {reason} (set STM_SCREEN_HOME to a writable folder)", folder=folder, reason=reason)
             ) from None

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from stm_screen.errors import InputFileError
+from stm_screen.errors import InputFileError, os_reason
 from stm_screen.i18n import L_
 
 
@@ -27,4 +27,4 @@ def open_output(
         with atomic_writer(output, mode=mode, newline=newline, force=force) as handle:
             yield handle
     except OSError as exc:
-        raise InputFileError(L_("{path}: cannot write ({reason})", path=output, reason=exc.strerror or type(exc).__name__)) from None
+        raise InputFileError(L_("{path}: cannot write ({reason})", path=output, reason=os_reason(exc))) from None

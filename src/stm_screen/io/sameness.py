@@ -22,7 +22,7 @@ import os
 import sys
 from collections.abc import Iterable
 
-from stm_screen.errors import UsageError
+from stm_screen.errors import UsageError, os_reason
 from stm_screen.i18n import L_, _
 
 Identity = tuple[int, int]
@@ -238,7 +238,7 @@ def usable_path(path: str | os.PathLike[str]) -> None:
     except OSError as exc:
         if exc.errno in (errno.ENAMETOOLONG, errno.ELOOP):
             raise InputFileError(
-                _("{path}: cannot write ({reason})").format(path=path, reason=exc.strerror or type(exc).__name__)
+                _("{path}: cannot write ({reason})").format(path=path, reason=os_reason(exc))
             ) from None
     except ValueError:  # a NUL byte: the command line cannot hold one, an embedding program's value can
         raise InputFileError(_("{path}: cannot write ({reason})").format(path=path, reason="NUL")) from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
-from stm_screen.errors import Problem
+from stm_screen.errors import Problem, os_reason
 from stm_screen.i18n import L_, N_, _
 
 Path = tuple[str | int, ...]
@@ -156,7 +156,7 @@ def read_bytes(path: FsPath, what: str = "file") -> bytes:
     except PermissionError:
         raise YamlProblems([Problem(L_(_DENIED[what]), name)], unreadable=True) from None
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
+        reason = os_reason(exc)
         raise YamlProblems([Problem(L_(_UNREADABLE[what], reason=reason), name)], unreadable=True) from None
     return data
 
@@ -220,12 +220,66 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
         except yaml.MarkedYAMLError as exc:
             raise YamlProblems([_marked(exc, name)]) from None
         except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
-            raise YamlProblems(
-                [Problem(L_("YAML error: {reason}", reason=type(exc).__name__), name)]
-            ) from None
+            raise YamlProblems([unmade_value(exc, text, name, safe_loader())]) from None
         return data, positions
     finally:
         loader.dispose()
+
+
+def unmade_value(exc: BaseException, text: str, name: str, loader: type[yaml.SafeLoader]) -> Problem:
+    """What stopped PyYAML making the data of a document it could read (``exc``), in plain words: nesting
+    too deep, or a value it cannot make (a date such as 2001-13-45), found again and named at its
+    FILE:LINE:COL (``loader`` reads the text again, value by value, to find it)."""
+    import yaml
+
+    if isinstance(exc, RecursionError):
+        return Problem(L_("the file is nested too deeply"), name)
+    if isinstance(exc, yaml.reader.ReaderError):
+        return _refused_character(exc, text, name)
+    try:
+        found = _unmade_scalar(text, loader)
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
+        found = None
+    if found is None:
+        return Problem(L_("a value in the file cannot be read (a date or a number written oddly? put it in quotes)"), name)
+    mark = found.start_mark
+    if found.tag.endswith(":timestamp"):
+        message = L_("YAML reads this value as a date, but it is not a real date; if it is text, put it in quotes")
+    else:
+        message = L_("this value cannot be read; if it is text, put it in quotes")
+    return Problem(message, name, mark.line + 1, mark.column + 1)
+
+
+def _unmade_scalar(text: str, loader: type[yaml.SafeLoader]) -> yaml.ScalarNode | None:
+    """The first plain value of the document that ``loader`` cannot make, or None."""
+    import yaml
+
+    reader = loader(text)
+    try:
+        root = reader.get_single_node()
+        seen: set[int] = set()
+        stack = [root] if root is not None else []
+        order: list[yaml.ScalarNode] = []
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.ScalarNode):
+                order.append(node)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(reversed(node.value))
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+        order.sort(key=lambda n: (n.start_mark.line, n.start_mark.column))
+        for node in order:
+            try:
+                reader.construct_object(node)
+            except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+                return node
+        return None
+    finally:
+        reader.dispose()
 
 
 # PyYAML's own words, said in the tool's language: (its sentence as a pattern, ours). What a pattern does not

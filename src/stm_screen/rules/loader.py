@@ -10,7 +10,7 @@ from typing import Any
 
 from stm_screen.core.model import LIST_KEYS, is_module
 from stm_screen.core.ruleset import Module, Ruleset, attach, compile_module, compile_ruleset
-from stm_screen.errors import Problem, RulesError
+from stm_screen.errors import Problem, RulesError, os_reason
 from stm_screen.i18n import _
 from stm_screen.io.yamlfile import MAX_BYTES, Positions, YamlProblems
 
@@ -158,7 +158,7 @@ def resolve(spec: str | Path | None) -> Path:
         raise RulesError(
             [
                 Problem(
-                    _("cannot use this path: {reason}").format(reason=exc.strerror or type(exc).__name__),
+                    _("cannot use this path: {reason}").format(reason=os_reason(exc)),
                     str(spec),
                 )
             ]

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from stm_screen.errors import Problem, StoreError, printable
+from stm_screen.errors import Problem, StoreError, os_reason, printable
 from stm_screen.i18n import L_, Text
 
 FILE_NAME = "history.sqlite3"
@@ -138,7 +138,7 @@ def describe_error(exc: BaseException) -> Text:
         return L_("cannot open the history store; check that its folder exists and is writable")
     if "disk i/o" in text:
         return L_("a disk error stopped the history store; check the disk and try again")
-    return L_("the history store cannot be used ({kind})", kind=type(exc).__name__)
+    return L_("the history store cannot be used: the database refused what was asked of it; run again with --debug to see its own words")
 
 
 class HistoryStore:
@@ -195,10 +195,10 @@ class HistoryStore:
                 refuse_links(self.path, always=True)
             if self.path.is_file() and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise ReadOnlyStore(
-                    f"{self.path}: the history store is read-only ({exc.strerror or type(exc).__name__}); "
+                    f"{self.path}: the history store is read-only ({os_reason(exc)}); "
                     "it can be listed, shown and exported, not changed"
                 ) from None
-            reason = exc.strerror or type(exc).__name__
+            reason = os_reason(exc)
             message = L_(
                 "cannot create the history store ({reason}); check the folder's permissions or set STM_SCREEN_HOME",
                 reason=reason,
