@@ -328,3 +328,35 @@ def test_a_date_where_a_number_is_asked_is_shown_as_typed(tmp_path: Path) -> Non
     r = CliRunner().invoke(app, ["score", str(path)])
     assert r.exit_code == 1, r.output
     assert "age_years: '2024-01-01' is not a number" in r.output and "datetime" not in r.output
+
+
+def test_answers_the_skip_rules_do_not_ask_are_said_and_a_safety_yes_among_them_is_a_warning(
+    tmp_path: Path,
+) -> None:
+    """A file that says no to thoughts of self-harm and yes to acting on them soon (a paper form typed in,
+    say): the yes is not used (its question is asked only after a yes to the first), and `score` says so on
+    stderr after the result, as a contradiction to check with the person; a 'no' not used is a plain note."""
+    from stm_screen.screening import load_rules
+
+    answers = {**load_rules(None).examples[0].answers, "self_harm_thoughts": False, "self_harm_danger": True}
+    answers.update(progressive_weakness=False, weakness_fast=False)
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    result = CliRunner().invoke(app, ["score", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "'self_harm_danger' is answered yes, but it is asked only when self_harm_thoughts" in result.stderr
+    assert "check them with the person" in result.stderr
+    assert "answers not used, as the skip rules do not ask these questions with the other answers: weakness_fast" in (
+        result.stderr
+    )
+    json.loads(result.stdout)  # stdout stays the result alone
+
+
+def test_a_file_that_answers_only_what_is_asked_gets_no_note(tmp_path: Path) -> None:
+    from stm_screen.screening import load_rules
+
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(load_rules(None).examples[0].answers), encoding="utf-8")
+    result = CliRunner().invoke(app, ["score", str(path), "--format", "json"])
+    assert result.exit_code == 0
+    assert "not used" not in result.stderr

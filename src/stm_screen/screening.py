@@ -63,6 +63,16 @@ def score_data(
     return explain(ruleset, values, scorer=Scorer(ruleset), lang=lang, contacts=contacts)
 
 
+def unused_answers(ruleset: Ruleset, data: Any, source: str = "") -> tuple[tuple[str, bool], ...]:
+    """The questions a file answers although the skip rules do not ask them with its other answers (the
+    answers are not used), each with whether it is a safety question answered yes (or 'not sure' taken as
+    yes): such a file contradicts itself where a warning sign may hang on it."""
+    values = check_answers(ruleset, data, source)
+    scorer = Scorer(ruleset)
+    known = scorer.known(values)
+    return tuple((qid, ruleset.by_id[qid].safety and known.get(qid) is True) for qid in scorer.ignored(values))
+
+
 def refuse_empty_name(spec: str | Path | None) -> None:
     """An empty rules name (``rules check "$RULES"`` with the variable unset) is refused (exit 2), never
     taken for the bundled ruleset: "ok" would then be said of rules that were not checked."""

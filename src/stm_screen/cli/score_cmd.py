@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from stm_screen.errors import UsageError
 from stm_screen.i18n import _
+
+if TYPE_CHECKING:
+    from stm_screen.core.ruleset import Ruleset
 
 
 def run(
@@ -77,6 +81,8 @@ def run(
 
             text = printable_json(text, getattr(sys.stdout, "encoding", None))
         sys.stdout.write(text)
+    sys.stdout.flush()
+    _tell_unused(ruleset, data, name)  # after the result: what is left on a screen is the warning
     if save:
         sys.stdout.flush()
         from stm_screen.cli.errors import say_info
@@ -89,3 +95,30 @@ def run(
         except StoreError as exc:  # the result above stands; say plainly that it is not in the history
             raise StoreError(_("{error}; the result above was NOT saved to the history").format(error=exc)) from None
         say_info(_("Saved to the history as screening {id}.").format(id=record_id))
+
+
+def _tell_unused(ruleset: Ruleset, data: object, name: str) -> None:
+    """Answers the skip rules do not ask, said on stderr (as ``batch`` counts them); a yes to a safety
+    question among them is a contradiction to check with the person, since a warning sign may hang on it."""
+    from stm_screen.cli.errors import say_info
+    from stm_screen.screening import unused_answers
+
+    unused = unused_answers(ruleset, data, name)
+    for qid, yes in unused:
+        if yes:
+            q = ruleset.by_id[qid]
+            asked = q.ask_if.source if q.ask_if is not None else ""
+            say_info(
+                _(
+                    "warning: {file}: '{question}' is answered yes, but it is asked only when {condition}, "
+                    "which the other answers do not meet, so it is not used. The answers contradict each "
+                    "other where a warning sign may depend on them: check them with the person"
+                ).format(file=name, question=qid, condition=asked)
+            )
+    plain = [qid for qid, yes in unused if not yes]
+    if plain:
+        say_info(
+            _("{file}: answers not used, as the skip rules do not ask these questions with the other answers: {ids}").format(
+                file=name, ids=", ".join(plain)
+            )
+        )
