@@ -35,3 +35,18 @@ def test_a_too_wide_header_is_said_to_have_more_than_the_limit(
     assert f"the header has more than {MAX_COLUMNS:,} columns" in r.stderr, r.stderr
     counts = [int(n.replace(",", "")) for n in re.findall(r"(\d[\d,]*) columns", r.stderr)]
     assert counts == [MAX_COLUMNS], r.stderr  # no other number of columns is claimed
+
+
+@pytest.mark.parametrize("at", [1, 2, 8])
+def test_a_record_wider_than_the_limit_is_its_own_error_row_wherever_it_is(tmp_path: Path, at: int) -> None:
+    """A record (not the header) past the column limit is an error row, also among the first rows read with
+    the header: it refused the whole file as "a header row" there (a stray cell at XFD2 in a workbook, say)."""
+    records = [f"P{i},no" for i in range(1, 10)]
+    records[at - 1] += "," * (MAX_COLUMNS + 100) + "x"
+    path = tmp_path / "wide.csv"
+    path.write_text("id,night_pain\n" + "\n".join(records) + "\n", encoding="utf-8")
+    r = invoke(str(path), "--allow-missing")
+    rows = r.stdout.splitlines()[1:]
+    assert len(rows) == 9, r.output
+    assert rows[at - 1].startswith(f"{at},P{at},error,") and f"{MAX_COLUMNS + 102:,} cells" in rows[at - 1]
+    assert all(",error," not in row for i, row in enumerate(rows) if i != at - 1)

@@ -365,7 +365,7 @@ class Batch:
         rows = src.rows
         head: list[list[str]] = []
         for row in rows:  # the first rows that are not blank lines
-            if len(row) > MAX_COLUMNS:
+            if len(row) > MAX_COLUMNS and not head:  # (a record this wide is its own error row, later)
                 raise too_many_columns(src.name, len(row), header=False)
             if row:
                 head.append(row)
