@@ -53,6 +53,15 @@ def test_bundled_example_results(ruleset: Ruleset, example: Any) -> None:
     check_golden(GOLDEN / f"{slug(example.name)}.json", text)
 
 
+def test_every_golden_result_belongs_to_an_example() -> None:
+    """A golden file whose example is gone would never be compared again, and would still read as what the
+    tool says (four such files stayed behind when the examples of a warning sign not shipped were removed)."""
+    examples = {f"{slug(e.name)}.json" for e in EXAMPLES}
+    others = {"score-text.txt"} | {p.name for p in GOLDEN.iterdir() if not p.name.endswith(".json")}
+    stale = sorted(p.name for p in GOLDEN.iterdir() if p.name not in examples and p.name not in others)
+    assert not stale, stale
+
+
 def test_score_text_rendering(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text(
