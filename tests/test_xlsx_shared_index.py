@@ -126,3 +126,25 @@ def test_any_value_but_a_plain_number_is_refused(tmp_path_factory: pytest.TempPa
     result = cli.invoke(app, ["batch", str(path), "--allow-missing"])
     plain = re.fullmatch(r"[0-9]{1,10}", value) is not None
     assert ("should give the number of a text" in result.output) is not plain, (value, result.output)
+
+
+@pytest.mark.parametrize(
+    ("written", "refused"),
+    [
+        ('<c r="H4" t="s"><v xml:space="preserve">+1</v></c>', True),  # an attribute on <v>
+        ('<c r="H4" t="s"><f>"yes"</f><v>+1</v></c>', True),  # a formula before the value
+        ('<c r="H4" t="s"><f t="shared" si="0"/><v>-1</v></c>', True),
+        ("<c r='H4' t='s'><v>+1</v></c>", True),  # single quotes
+        ('<c r="H4" t = "s"><v>+1</v></c>', True),  # spaces around '='
+        ('<c t="s" r="H4"><v>1.0</v></c>', True),  # t before r
+        ('<c r="H4" t="s"><v>1</v ></c>', False),  # a space in the closing tag: still the number 1
+        ('<c r="H4" t="s"><v>1</v></c>', False),
+        ('<c r="H4" t="s" s="2"><v>1</v></c>', False),
+    ],
+)
+def test_every_spelling_of_a_cell_of_shared_text_is_checked(written: str, refused: bool) -> None:
+    """The check finds an odd value however the cell is written (a reviewer's cases: an attribute on <v>, a
+    formula before it), and takes a plain number for one whatever surrounds it."""
+    body = ('<row r="4"><c r="A4" t="s"><v>0</v></c>' + written + "</row>").encode()
+    found = readers._odd_shared(body)
+    assert (found is not None) is refused, written

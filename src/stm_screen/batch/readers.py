@@ -2537,7 +2537,7 @@ class _RowOrder:
         if _prefixed_tag(body):
             self.prefixed = True
             return
-        odd = _ODD_SHARED.search(body)
+        odd = _odd_shared(body)
         if odd is not None:
             start = body.rfind(b"<c", 0, odd.start())
             r = _R_ATTR.search(body, start + 2, odd.start()) if start >= 0 else None
@@ -2566,7 +2566,25 @@ class _RowOrder:
 # A cell of shared text (t="s") holds the text's number in the workbook's list, a whole number and nothing
 # else. calamine reads anything else ('+1', ' 1 ', '-1', '1.0', 'abc') as the first text, and openpyxl
 # reads '-1' as the last one: an answer changed silently (a 'yes' read as 'no'), so it is refused.
-_ODD_SHARED = re.compile(rb"""\bt\s*=\s*(?:"s"|'s')[^>]*>\s*<v>(?![0-9]{1,10}</v>)([^<]{0,40})""")
+_ODD_SHARED = re.compile(
+    rb"""\bt\s*=\s*(?:"s"|'s')[^>]*>\s*(?:<f\b[^>]*/>\s*|<f\b[^>]*>[^<]*</f>\s*)?"""
+    rb"""<v\b[^>]*>(?![0-9]{1,10}</v\s*>)([^<]{0,40})"""
+)
+# the way spreadsheets write it, searched first (a third of the time): the general pattern above only where
+# a cell of shared text is written another way (attributes after t, a formula, quotes, spaces)
+_ODD_SHARED_USUAL = re.compile(rb't="s"><v>(?![0-9]{1,10}</v\s*>)([^<]{0,40})')
+_SHARED_OTHERWISE = re.compile(rb't="s"(?!><v>)')
+_SHARED_SPACED = re.compile(rb"""t(?:\s+=\s*|=\s+)["']s""")
+
+
+def _odd_shared(body: bytes) -> re.Match[bytes] | None:
+    """The first cell of shared text in ``body`` whose value is not a text's number, else None."""
+    found = _ODD_SHARED_USUAL.search(body)
+    if found is None and (
+        b"'s'" in body or _SHARED_OTHERWISE.search(body) is not None or _SHARED_SPACED.search(body) is not None
+    ):
+        found = _ODD_SHARED.search(body)
+    return found
 
 
 def _bad_index(name: str, cell: str, value: str) -> InputFileError:
