@@ -390,3 +390,23 @@ def test_a_suggested_mapping_of_headers_with_invisible_characters_is_read_back(t
     r = CliRunner().invoke(app, ["batch", str(export), "--rules", str(minimal), "--map", str(mapping), "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert out.read_text(encoding="utf-8").splitlines()[1].split(",")[:3] == ["1", "A1", "ok"]
+
+
+def test_a_red_flag_cannot_replace_a_more_urgent_one(tmp_path: Path) -> None:
+    """A sign that replaces another hides it where both fire, and where both could not be checked (the one
+    it covers is left out): a 'see a doctor' sign replacing an emergency would hide the emergency. Refused at
+    the replaced id; the bundled replacements (emergencies over sooner-or-later signs) load."""
+    bundled = Path(__file__).resolve().parent.parent / "rules" / "pt-screen.yaml"
+    text = bundled.read_text(encoding="utf-8")
+    old = "  - id: both_legs\n    when: both_legs_symptoms\n    level: see_doctor\n    urgency: today\n"
+    assert old in text
+    path = write(tmp_path, text.replace(old, old + "    replaces: [cauda_equina_bladder]\n", 1))
+    line = text[: text.index(old)].count("\n") + 5
+    assert_problem(problems(path), path, line, "'cauda_equina_bladder' is more urgent than this red flag")
+    same_level = text.replace(old, old + "    replaces: [neck_dizziness]\n", 1)  # see_doctor, weeks: later
+    load_ruleset(write(tmp_path, same_level, "ok.yaml"))
+    sooner = text.replace(old, old + "    replaces: [possible_blood_clot]\n", 1)  # see_doctor, today: same
+    load_ruleset(write(tmp_path, sooner, "same.yaml"))
+    later_first = text.replace(old, old.replace("urgency: today", "urgency: days") + "    replaces: [possible_blood_clot]\n", 1)
+    lines = problems(write(tmp_path, later_first, "later.yaml"))
+    assert any("'possible_blood_clot' is more urgent" in x for x in lines), lines

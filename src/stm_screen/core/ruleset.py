@@ -1506,6 +1506,29 @@ class _Compiler:
                 self.problem((*path, "bands", j, key), f"{label}: {message}")
         return tuple(bands)
 
+    def check_replaces(self, raw: m.Rec, levels: dict[str, Level]) -> None:
+        """A red flag replaces only signs no more urgent than itself (level, then how soon): where both fire
+        only it is shown, and where both could not be checked the one it covers is left out (see
+        :func:`covers`), so a less urgent sign replacing an emergency would hide the emergency."""
+        from stm_screen.core.explain import URGENCY_ORDER
+
+        def urgency(rf: m.Rec) -> tuple[int, int]:
+            level = levels[rf.level].rank if rf.level in levels else -1
+            soon = URGENCY_ORDER.index(rf.urgency) if rf.urgency in URGENCY_ORDER else -1
+            return level, soon
+
+        by_id = {rf.id: rf for rf in raw.red_flags}
+        for i, rf in enumerate(raw.red_flags):
+            for j, other in enumerate(rf.replaces or ()):
+                if other in by_id and other != rf.id and urgency(by_id[other]) > urgency(rf):
+                    self.problem(
+                        ("red_flags", i, "replaces", j),
+                        _(
+                            "{where}: '{other}' is more urgent than this red flag (its level, or how soon), "
+                            "so it cannot be replaced by it: the more urgent advice would be hidden"
+                        ).format(where=self.label(("red_flags", i)), other=other),
+                    )
+
     def build_levels(self, raw: m.Rec, langs: list[str]) -> dict[str, Level]:
         levels = {}
         for rank, lv in enumerate(raw.levels):
@@ -1529,6 +1552,7 @@ class _Compiler:
                         where=self.label(("red_flags", i)), rf_level=rf.level
                     ),
                 )
+        self.check_replaces(raw, levels)
         outcome_levels = {o.level for o in raw.outcomes}
         flag_ranks = [levels[lv].rank for lv in used_by_flags if lv in levels]
         for i, o in enumerate(raw.outcomes):
