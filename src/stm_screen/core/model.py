@@ -95,6 +95,13 @@ RECORDS: dict[str, dict[str, F]] = {
             doc="Other titles surveys give this question (column headers such as 'History of cancer?'): "
             "a column titled so answers it, and --suggest-map matches headers against them",
         ),
+        "safety": F(
+            "bool",
+            doc="false: a question outside the safety sections that a warning sign reads (pregnant, in a "
+            "sign for a new headache in pregnancy) stays out of the safety questions, which every survey "
+            "export must have a column for; a record without its answer leaves that sign could not be "
+            "ruled out. Default: a question a warning sign reads is a safety question",
+        ),
         "unsure": F(
             "bool",
             doc="Offer 'not sure' as an answer ('unsure' in files); it counts as not known, so a warning "

@@ -536,6 +536,12 @@ class _Compiler:
                 )
             names[q.id] = all_names[q.id]
             in_safety = bool(q.section and q.section in sections and sections[q.section].safety)
+            if in_safety and q.safety is False:
+                self.problem(
+                    (*path, "safety"),
+                    _("{where}: a question of a safety section is a safety question ('safety: false' is for "
+                      "a question outside them that a warning sign reads)").format(where=self.label(path)),
+                )
             unsure = in_safety if q.unsure is None else q.unsure
             if unsure and UNSURE in {c.id for c in q.choices or ()}:
                 self.problem(
@@ -693,7 +699,11 @@ class _Compiler:
                             where=self.label(("red_flags", i)), other=other, hint=suggest(other, flag_ids)
                         ),
                     )
-        questions = [q if q.safety or q.id not in red_flag_names else _replace_safety(q) for q in questions]
+        kept_out = {q.id for q in raw.questions if q.safety is False}  # (see model: Question.safety)
+        questions = [
+            q if q.safety or q.id not in red_flag_names or q.id in kept_out else _replace_safety(q)
+            for q in questions
+        ]
 
         criteria: list[Criterion] = []
         for i, c in enumerate(raw.criteria):
