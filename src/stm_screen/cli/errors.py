@@ -9,6 +9,7 @@ patient references beyond what the user's own file said) and exit with their doc
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -101,6 +102,24 @@ def tell_notices(ruleset: Ruleset) -> None:
         say_info(f"note: {notice}")
 
 
+def quiet_signals() -> None:
+    """Once interrupted, a second Ctrl-C, SIGTERM or SIGHUP (one held while helper processes were started
+    or reaped, say) is ignored while the run cleans up: it must not escape as a second KeyboardInterrupt,
+    which ends the interpreter by SIGINT instead of the documented exit code 130."""
+    import signal
+    import threading
+
+    import stm_screen.batch
+
+    if not stm_screen.batch.OWN_PROCESS or threading.current_thread() is not threading.main_thread():
+        return  # (a program that runs a command in its own process keeps its handlers)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, signal.SIG_IGN)
+
+
 def guard(fn: Callable[P, R]) -> Callable[P, R]:
     """Run a command body, translating errors into messages and exit codes."""
 
@@ -121,6 +140,7 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
                     say_error(line)
             raise SystemExit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
+            quiet_signals()
             say_error(_("interrupted"))
             raise SystemExit(int(ExitCode.INTERRUPTED)) from None
         except BrokenPipeError:  # standard output not through cli.streams (an embedding program's)

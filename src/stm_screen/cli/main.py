@@ -227,9 +227,10 @@ def main(argv: list[str] | None = None) -> None:
         say_error(str(exc))
         raise SystemExit(int(exc.exit_code)) from None
     except KeyboardInterrupt:  # Ctrl-C while starting up, before a command's own handling
-        from stm_screen.cli.errors import say_error
+        from stm_screen.cli.errors import quiet_signals, say_error
         from stm_screen.i18n import _
 
+        quiet_signals()
         say_error(_("interrupted"))
         raise SystemExit(130) from None
 
