@@ -21,7 +21,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -78,6 +78,7 @@ alphabet = st.sampled_from(list(FORMS + UNSEEN + BREAKS + ",;|\t\r\n \"'a1")) | 
 
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet, max_size=16))
+@example('"=')  # a quote before the formula (found by CI's random run): '=' once the quote is taken off
 def test_a_cell_never_starts_a_formula_in_any_form(text: str) -> None:
     written = cell(text)
     assert_safe(written)

@@ -36,7 +36,8 @@ SPLITS = ",;|\t\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 # other format character (Unicode category Cf: the soft hyphen, Arabic and Syriac marks, interlinear
 # annotation, Egyptian format controls, tags), none of which a reader sees.
 _BLANK = (
-    "[ \u00a0\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u1680\u180e\u2000-\u200f"
+    '[ "'  # (a quote too: a cell '"=1' is read by some as its formula once the quote is taken off)
+    "\u00a0\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u1680\u180e\u2000-\u200f"
     "\u202a-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     # and the rest of Unicode's default-ignorable characters, which a reader does not see either: the
