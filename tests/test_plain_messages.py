@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from stm_screen.batch import readers
 from stm_screen.cli.app import app
+from tests._xlsx import edit_sheet
 
 cli = CliRunner()
 
@@ -29,7 +30,6 @@ INTERNAL = re.compile(
     r"\b\w*(?:Error|Exception)\b|BadZipFile|KeyError|\bdatetime\.|\bNone\b|\bTrue\b|\bFalse\b|Expecting "
     r"|Unterminated|Invalid control|starting at\b"
 )
-SHEET = "xl/worksheets/sheet1.xml"
 
 
 def plain(text: str) -> None:
@@ -61,14 +61,7 @@ def _workbook(path: Path, rows: int, edit: tuple[bytes, bytes] | None = None) ->
         ws.append([f"P{i}", "no", 6])
     wb.save(path)
     if edit is not None:
-        with zipfile.ZipFile(path) as z:
-            parts = {i.filename: z.read(i) for i in z.infolist()}
-        changed = re.sub(edit[0], edit[1], parts[SHEET], count=1)
-        assert changed != parts[SHEET]
-        parts[SHEET] = changed
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, data in parts.items():
-                z.writestr(name, data)
+        edit_sheet(path, *edit)
     return path
 
 

@@ -5,9 +5,7 @@ redone by the main process (issue 15)."""
 
 from __future__ import annotations
 
-import re
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stm_screen.batch import readers, runner
+from tests._xlsx import edit_sheet
 from tests.test_batch_equivalence import random_rows
 from tests.test_batch_parallel import both, rules
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parallel scoring is Linux only")
 
-SHEET = "xl/worksheets/sheet1.xml"
 
 
 def _cell(text: str) -> object:
@@ -47,14 +45,7 @@ def workbook(path: Path, n: int, seed: int = 1, *, edit: tuple[bytes, bytes] | N
         ws.append([_cell(c) for c in row])
     wb.save(path)
     if edit is not None:
-        with zipfile.ZipFile(path) as z:
-            parts = {i.filename: z.read(i) for i in z.infolist()}
-        changed = re.sub(edit[0], edit[1], parts[SHEET], count=1)
-        assert changed != parts[SHEET]
-        parts[SHEET] = changed
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, data in parts.items():
-                z.writestr(name, data)
+        edit_sheet(path, *edit)
     return path
 
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from stm_screen.batch import readers
 from stm_screen.cli.app import app
-from tests._xlsx import SHEET
+from tests._xlsx import SHEET, edit_parts
 from tests.test_xlsx_parts import workbook
 
 cli = CliRunner()
@@ -29,51 +29,44 @@ ODD = ["+1", " 1 ", "-1", "1.0", "abc", "0x1", "1e0", "", "1 2", "12345678901"]
 def _shared(path: Path) -> Path:
     """The workbook with its texts in a shared list (``t="s"`` cells), as Excel and most exports save them
     (openpyxl's write-only mode writes them inline)."""
-    import zipfile
 
-    with zipfile.ZipFile(path) as z:
-        parts = {i.filename: z.read(i) for i in z.infolist()}
-    texts: dict[bytes, int] = {}
+    def change(parts: dict[str, bytes]) -> None:
+        texts: dict[bytes, int] = {}
 
-    def to_shared(m: re.Match[bytes]) -> bytes:
-        index = texts.setdefault(m.group(2), len(texts))
-        return m.group(1) + b' t="s"><v>' + str(index).encode() + b"</v></c>"
+        def to_shared(m: re.Match[bytes]) -> bytes:
+            index = texts.setdefault(m.group(2), len(texts))
+            return m.group(1) + b' t="s"><v>' + str(index).encode() + b"</v></c>"
 
-    parts[SHEET] = re.sub(rb'(<c r="[A-Z]+\d+") t="inlineStr"><is><t>([^<]*)</t></is></c>', to_shared, parts[SHEET])
-    ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    parts["xl/sharedStrings.xml"] = (
-        b"<sst " + ns + b">" + b"".join(b"<si><t>" + t + b"</t></si>" for t in texts) + b"</sst>"
-    )
-    kind = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="' + kind + b'"/></Types>'
-    )
-    rel = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rIdS" Type="' + rel + b'" Target="sharedStrings.xml"/></Relationships>'
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    return path
+        parts[SHEET] = re.sub(rb'(<c r="[A-Z]+\d+") t="inlineStr"><is><t>([^<]*)</t></is></c>', to_shared, parts[SHEET])
+        ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        parts["xl/sharedStrings.xml"] = (
+            b"<sst " + ns + b">" + b"".join(b"<si><t>" + t + b"</t></si>" for t in texts) + b"</sst>"
+        )
+        kind = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+            b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="' + kind + b'"/></Types>'
+        )
+        rel = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+            b"</Relationships>", b'<Relationship Id="rIdS" Type="' + rel + b'" Target="sharedStrings.xml"/></Relationships>'
+        )
+
+    return edit_parts(path, change)
 
 
 def _edited(tmp_path: Path, value: str, row: int = 350, n: int = 400) -> Path:
     """A workbook of ``n`` random records, texts shared, whose first shared-text cell in ``row`` holds
     ``value``."""
-    import zipfile
-
     path = _shared(workbook(tmp_path / "odd.xlsx", n))
-    with zipfile.ZipFile(path) as z:
-        parts = {i.filename: z.read(i) for i in z.infolist()}
-    edit = rf'(<row r="{row}">.*?t="s"><v>)\d+(</v>)'.encode()
-    changed = re.sub(edit, rb"\g<1>" + value.encode().replace(b"\\", b"\\\\") + rb"\g<2>", parts[SHEET], count=1)
-    assert changed != parts[SHEET] or value.isdigit()
-    parts[SHEET] = changed
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    return path
+
+    def change(parts: dict[str, bytes]) -> None:
+        edit = rf'(<row r="{row}">.*?t="s"><v>)\d+(</v>)'.encode()
+        replacement = rb"\g<1>" + value.encode().replace(b"\\", b"\\\\") + rb"\g<2>"
+        changed = re.sub(edit, replacement, parts[SHEET], count=1)
+        assert changed != parts[SHEET] or value.isdigit()
+        parts[SHEET] = changed
+
+    return edit_parts(path, change)
 
 
 def _cell(path: Path, row: int) -> str:

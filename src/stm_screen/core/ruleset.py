@@ -404,13 +404,14 @@ class Ruleset(NamedTuple):
         return str(Problem("", file, line, col)).rstrip(": ")
 
 
-def name_info(q: Question) -> NameInfo:
-    """What a question's id stands for in a condition (its kind, and a choice question's choices)."""
+def name_info(q: Question | m.Rec) -> NameInfo:
+    """What a question's id stands for in a condition (its kind, and a choice question's choices), of a
+    compiled question or of one as the rules file writes it."""
     if q.type == "boolean":
         return NameInfo("bool")
     if q.type in ("integer", "number"):
         return NameInfo("num")
-    return NameInfo("choice" if q.type == "choice" else "multi", tuple(c.id for c in q.choices))
+    return NameInfo("choice" if q.type == "choice" else "multi", tuple(c.id for c in q.choices or ()))
 
 
 def covers(ruleset: Ruleset) -> tuple[tuple[str, str, Implies], ...]:
@@ -519,7 +520,7 @@ class _Compiler:
     ) -> tuple[list[Question], dict[str, NameInfo]]:
         """The questions in order (ask_if may only look back), and the names conditions may use."""
         names: dict[str, NameInfo] = {}
-        all_names = {q.id: _name_info(q) for q in raw.questions}
+        all_names = {q.id: name_info(q) for q in raw.questions}
         questions: list[Question] = []
         for i, q in enumerate(raw.questions):
             path: Path = ("questions", i)
@@ -1856,16 +1857,6 @@ def _codes(raw: Any) -> tuple[Code, ...]:
 
 def _replace_safety(q: Question) -> Question:
     return q._replace(safety=True)
-
-
-def _name_info(q: m.Rec) -> NameInfo:
-    if q.type == "boolean":
-        return NameInfo("bool")
-    if q.type in ("integer", "number"):
-        return NameInfo("num")
-    if q.type == "choice":
-        return NameInfo("choice", tuple(c.id for c in q.choices or ()))
-    return NameInfo("multi", tuple(c.id for c in q.choices or ()))
 
 
 def _placeholder(owner: str, item: str | None, qid: str) -> str:
