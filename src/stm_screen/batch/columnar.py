@@ -298,6 +298,7 @@ class _Conclusion:
         self.crit_names = [c.id for c in crits]
         at = {f.id: j for j, f in enumerate(flags)}
         self.replaces = [(at[f.id], [at[o] for o in f.replaces if o in at]) for f in flags if f.replaces]
+        self.doubts = [(j, list(named)) for j, named in rs.scorer.doubts]  # see Scorer._doubted
         # the tests of Scorer.conclude's ``covered`` (a sign not checked, covered by its replacing sign not
         # checked either): their results follow the outcomes' conditions and the audience's in the parts
         self.covers = [(at[new], at[old]) for new, old, _test in rs.scorer.covers]
@@ -342,6 +343,14 @@ class _Conclusion:
         crits = mat[:, g0 + nf : g0 + nf + nc]
         whens = mat[:, g0 + nf + nc : g0 + nf + nc + nw]
         fired, unknown = flags == 1, flags == 2
+        if self.doubts:  # as Scorer._doubted
+            fired0, unknown0 = fired, unknown
+            fired, unknown = fired.copy(), unknown.copy()
+            for j, named in self.doubts:
+                holds = fired0[:, j] & unknown0[:, named].any(axis=1) & ~fired0[:, named].any(axis=1)
+                unknown[:, named] &= ~holds[:, None]
+                fired[:, j] = holds
+                unknown[:, j] = False
         if self.replaces:
             replaced = np.zeros_like(fired)
             for g, olds in self.replaces:

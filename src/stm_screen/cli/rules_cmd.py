@@ -142,6 +142,7 @@ def describe(ruleset: Ruleset) -> dict[str, Any]:
                 "level": r.level,
                 "title": str(r.title),
                 "source": r.source.id,
+                **({"if_not_ruled_out": list(r.if_not_ruled_out)} if r.if_not_ruled_out else {}),
             }
             for r in ruleset.red_flags
         ],
@@ -322,7 +323,10 @@ def show(path: str | None, fmt: str, with_modules: str | None = None, lang: str 
         "id", _("when"), _("level"), _("source"), title=_("Warning signs (override everything else)")
     )
     for r in ruleset.red_flags:
-        flags.add_row(*map(Text, (r.id, r.when.source, r.level, r.source.id)))
+        when = r.when.source
+        if r.if_not_ruled_out:
+            when = _("{when}, and one of {ids} not ruled out").format(when=when, ids=", ".join(r.if_not_ruled_out))
+        flags.add_row(*map(Text, (r.id, when, r.level, r.source.id)))
     console.print(flags)
     crit = Table("id", _("when"), _("points"), _("source"), title=_("Criteria"))
     for c in ruleset.criteria:

@@ -77,6 +77,13 @@ class Scorer:
         self._gated = tuple(q for q in ruleset.questions if q.ask_if is not None)
         self._flags = tuple((rf.id, rf.when, rf.level) for rf in ruleset.red_flags)
         self._replaces = {rf.id: rf.replaces for rf in ruleset.red_flags if rf.replaces}
+        at = {rf.id: j for j, rf in enumerate(ruleset.red_flags)}
+        # (index, the indexes of its if_not_ruled_out) of each sign that holds on another's doubt
+        self.doubts = tuple(
+            (j, tuple(at[o] for o in rf.if_not_ruled_out if o in at))
+            for j, rf in enumerate(ruleset.red_flags)
+            if rf.if_not_ruled_out
+        )
         self.covers = covers(ruleset)  # (new, old, test): see _covered
         self._criteria = tuple((c.id, c.when, c.points) for c in ruleset.criteria)
         self._rank = {lv.id: lv.rank for lv in ruleset.levels}
@@ -198,6 +205,8 @@ class Scorer:
         decided. The outcomes' conditions are ``holds(i)`` (outcome ``i``), or evaluated on ``values`` and
         the scores. ``covered`` are the results of the tests in ``self.covers`` (evaluated on ``values`` when
         not given). ``Scorer.evaluate`` and the batch scorer's outcomes by fingerprint both come here."""
+        if self.doubts:
+            hits = self._doubted(hits)
         fired: list[str] = []
         unknown_flags: list[str] = []
         for (rid, _, _), hit in zip(self._flags, hits, strict=True):
@@ -246,6 +255,21 @@ class Scorer:
             level, tuple(fired), tuple(unknown_flags), tuple(met), tuple(unknown), scores, bands, chosen,
             pt_level, unchecked,
         )
+
+    def _doubted(self, hits: Sequence[object]) -> list[object]:
+        """The results of the red flags' conditions with ``if_not_ruled_out`` applied: such a sign holds
+        only when its condition is true, none of the signs it names holds and one of them could not be ruled
+        out; it then stands in for them (they are no longer 'not ruled out'). It is never itself left
+        open: where its condition could not be decided, the signs it names say what is in doubt."""
+        out = list(hits)
+        for j, named in self.doubts:
+            doubted = [k for k in named if hits[k] is None]
+            if hits[j] and doubted and not any(hits[k] for k in named):
+                for k in doubted:
+                    out[k] = False
+            else:
+                out[j] = False
+        return out
 
     def _covered(
         self, unknown: list[str], covered: Sequence[object] | None, values: Mapping[str, Answer] | None

@@ -157,6 +157,13 @@ RECORDS: dict[str, dict[str, F]] = {
             of="id",
             doc="Red flags this one stands in for: when both hold, only this one is shown",
         ),
+        "if_not_ruled_out": F(
+            "list",
+            of="id",
+            doc="Red flags whose doubt is enough: this one holds only when its condition is true and one of "
+            "these could not be ruled out (none of them holding), and it then stands in for them; it is "
+            "never itself listed as not ruled out",
+        ),
         "source": F("id", True, doc="The id of an entry in 'sources'"),
     },
     "Criterion": {

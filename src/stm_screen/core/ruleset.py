@@ -165,6 +165,9 @@ class RedFlag(NamedTuple):
     source: Source
     urgency: str | None = None  # now, today, days, weeks
     replaces: tuple[str, ...] = ()
+    # holds only when ``when`` is true and one of these signs could not be ruled out (none of them holding);
+    # it then stands in for them (see Scorer.conclude)
+    if_not_ruled_out: tuple[str, ...] = ()
 
 
 class Criterion(NamedTuple):
@@ -680,10 +683,29 @@ class _Compiler:
                         src,
                         rf.urgency,
                         tuple(rf.replaces or ()),
+                        tuple(rf.if_not_ruled_out or ()),
                     )
                 )
         flag_ids = [rf.id for rf in raw.red_flags]
+        doubted = {rf.id for rf in raw.red_flags if rf.if_not_ruled_out}
         for i, rf in enumerate(raw.red_flags):
+            for j, other in enumerate(rf.if_not_ruled_out or ()):
+                where = ("red_flags", i, "if_not_ruled_out", j)
+                if other == rf.id or other in doubted:
+                    self.problem(
+                        where,
+                        _(
+                            "{where}: if_not_ruled_out: '{other}' is this red flag or has an if_not_ruled_out of "
+                            "its own: the signs named here must be plain red flags"
+                        ).format(where=self.label(("red_flags", i)), other=other),
+                    )
+                elif other not in flag_ids:
+                    self.problem(
+                        where,
+                        _("{where}: if_not_ruled_out: unknown red flag '{other}'{hint}").format(
+                            where=self.label(("red_flags", i)), other=other, hint=suggest(other, flag_ids)
+                        ),
+                    )
             for j, other in enumerate(rf.replaces or ()):
                 where = ("red_flags", i, "replaces", j)
                 if other == rf.id:

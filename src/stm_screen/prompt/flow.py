@@ -44,6 +44,12 @@ class Flow:
         self._skip_key: tuple[tuple[str, Answer], ...] | None = None
         self._skip_set: frozenset[str] = frozenset()
         self._flag_by_id = {rf.id: rf for rf in ruleset.red_flags}
+        # a sign that holds on another's doubt (if_not_ruled_out) -> the questions of the signs it names
+        self._doubting = {
+            rf.id: frozenset(n for o in rf.if_not_ruled_out for n in self._flag_by_id[o].when.names)
+            for rf in ruleset.red_flags
+            if rf.if_not_ruled_out
+        }
         # Emergencies already fired by restored answers were shown before; announce only new ones.
         self.announced: set[str] = set(self._fired_emergencies())
         self.pos: int | None = self._first_pending()
@@ -241,7 +247,15 @@ class Flow:
 
     def _fired_emergencies(self) -> list[str]:
         ev = self._scorer.evaluate(self.answers)
-        return [rid for rid in ev.red_flags if self._flag_by_id[rid].level == "emergency"]
+        fired = [rid for rid in ev.red_flags if self._flag_by_id[rid].level == "emergency"]
+        if self._doubting and any(rid in self._doubting for rid in fired):
+            # a question still to be asked is not yet a doubt: such a sign is said once those are answered
+            # ('not sure') or left blank
+            ahead = {
+                q.id for q in self.applicable() if q.id not in self.answers and q.id not in self.left_blank
+            }
+            fired = [rid for rid in fired if not self._doubting.get(rid, frozenset()) & ahead]
+        return fired
 
     def _new_emergencies(self) -> list[RedFlag]:
         fired = self._fired_emergencies()
