@@ -181,7 +181,8 @@ def test_not_sure_about_self_harm_asks_about_danger(ruleset: Ruleset) -> None:
     the self-harm question fires its crisis advice and asks the follow-up (unsure_means_yes)."""
     ev = Scorer(ruleset).evaluate(check_answers(ruleset, {**calm(ruleset), "self_harm_thoughts": UNSURE}))
     assert "self_harm_danger" not in ev.skipped and "self_harm_danger" in ev.missing
-    assert ev.red_flags == ("self_harm",) and ev.red_flags_unknown == ("self_harm_danger_now",)
+    # the danger question not answered counts as positive too (ASQ): help now
+    assert ev.red_flags == ("self_harm_danger_not_answered",) and ev.red_flags_unknown == ()
     assert ev.level == "emergency" and not ev.unchecked
 
 
@@ -320,8 +321,9 @@ def test_the_crisis_message_reads_as_sentences_with_the_countrys_line(ruleset: R
     mx = load_table().lookup("MX")
     en = fill(str(message.get("en")), mx, "en")
     es = fill(str(message.get("es")), mx, "es")
-    assert "You can contact the Línea de la Vida: call 800 911 2000" in en and "or see your doctor" in en
-    assert "Puede pedir ayuda a la Línea de la Vida: llame al 800 911 2000" in es and "o ver a su médico" in es
+    assert "You can contact the Línea de la Vida: call 800 911 2000" in en and "Or tell your doctor" in en
+    assert "Puede pedir ayuda a la Línea de la Vida: llame al 800 911 2000" in es
+    assert "O cuéntele hoy estos pensamientos a su médico" in es
     assert "llame ahora al 911" in es and "a el" not in es
 
 

@@ -244,6 +244,10 @@ def test_not_sure_or_missing_on_any_asked_safety_question_leaves_a_sign_open(
     assert question in full, "the helper answers every asked safety question"
     for changed in ({**full, question: "unsure"}, {k: v for k, v in full.items() if k != question}):
         ev = scorer.evaluate(check_answers(ruleset, changed))
+        if question == "self_harm_thoughts" and question in changed:
+            # 'not sure' counts as yes (ASQ), and its follow-up not answered as positive: help now
+            assert ev.red_flags == ("self_harm_danger_not_answered",) and ev.level == "emergency"
+            continue
         assert ev.red_flags_unknown, (question, changed.get(question))
         if ev.red_flags:  # a follow-up's parent sign fires on its own, and sets the level
             assert scorer.rank(ev.level) >= scorer.rank("see_doctor")
@@ -563,7 +567,8 @@ def test_not_sure_about_self_harm_counts_as_yes(ruleset: Ruleset, danger: Any) -
     )
     assert ev.level == "emergency" and ev.values["self_harm_thoughts"] is True
     assert ev.unsure == ev_yes.unsure | {"self_harm_thoughts"}  # and the danger question's own 'not sure'
-    assert ev.red_flags == (("self_harm_danger_now",) if danger in (True, "unsure") else ("self_harm",))
+    expected = {True: "self_harm_danger_now", "unsure": "self_harm_danger_now", False: "self_harm"}
+    assert ev.red_flags == (expected.get(danger, "self_harm_danger_not_answered"),)  # None: not answered
     assert ("self_harm_danger" in ev.missing) == (danger is None)
     result = explain(ruleset, said).to_dict()
     assert result["answers"]["self_harm_thoughts"] == "unsure"
@@ -574,7 +579,7 @@ def test_not_sure_about_self_harm_counts_as_yes(ruleset: Ruleset, danger: Any) -
     ]
     for sign in result["red_flags_not_ruled_out"]:  # only the danger question can leave a sign open
         assert [a["question"] for a in sign["answers"]] == ["self_harm_danger"]
-    assert "even if you are not sure" in fired["explanation"] or danger in (True, "unsure")
+    assert "even if you are not sure" in fired["explanation"] or danger in (True, "unsure", None)  # None: help now
 
 
 @pytest.mark.parametrize("question", sorted(SAFETY_BOOLS - {"self_harm_thoughts", "self_harm_danger"}))

@@ -249,12 +249,22 @@ class Flow:
         ev = self._scorer.evaluate(self.answers)
         fired = [rid for rid in ev.red_flags if self._flag_by_id[rid].level == "emergency"]
         if self._doubting and any(rid in self._doubting for rid in fired):
-            # a question still to be asked is not yet a doubt: such a sign is said once those are answered
-            # ('not sure') or left blank
+            # A question still to be asked is not yet a doubt: such a sign is said once it is answered ('not
+            # sure') or left blank. Until then the result is the one a 'no' to it would give (thoughts of
+            # self-harm are said at once, their follow-up still to come).
+            doubted = frozenset().union(*self._doubting.values())
             ahead = {
-                q.id for q in self.applicable() if q.id not in self.answers and q.id not in self.left_blank
+                q.id
+                for q in self.applicable()
+                if q.id in doubted and q.id not in self.answers and q.id not in self.left_blank
             }
-            fired = [rid for rid in fired if not self._doubting.get(rid, frozenset()) & ahead]
+            if ahead:
+                by_id = self.ruleset.by_id
+                as_no = {q: False for q in ahead if by_id[q].type == "boolean"}
+                ev = self._scorer.evaluate({**self.answers, **as_no})
+                fired = [rid for rid in ev.red_flags if self._flag_by_id[rid].level == "emergency"]
+                still = ahead - as_no.keys()
+                fired = [rid for rid in fired if not self._doubting.get(rid, frozenset()) & still]
         return fired
 
     def _new_emergencies(self) -> list[RedFlag]:
