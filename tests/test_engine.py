@@ -368,6 +368,16 @@ def expected_level(a: dict[str, Any]) -> str:
             and (spine or "night_pain" in yes)
             and bool(yes & {"progressive_weakness", "both_legs_symptoms", "clumsy_hands_or_gait"})
         )
+        # pt-screen 2.4: a swollen calf with chest pain (NG158); a new headache and neck pain with a fever
+        # (NG240); a knock to the head or face on a blood thinner (NG232)
+        or {"calf_swelling", "chest_arm_pain_exertion"} <= yes
+        or ("fever_or_unwell" in yes and {"head_jaw", "neck_shoulder"} <= areas and months < 1)
+        or (
+            "blood_thinners" in yes
+            and bool(yes & {"minor_trauma", "major_trauma"})
+            and "head_jaw" in areas
+            and months <= 0.5
+        )
     ):
         return "emergency"
     see_doctor = [
@@ -393,6 +403,9 @@ def expected_level(a: dict[str, Any]) -> str:
         "minor_trauma" in yes and ("fracture_risk" in yes or age >= 70) and recent,
         "blood_thinners" in yes and bool(yes & {"minor_trauma", "major_trauma"}) and recent,
         "morning_stiffness" in yes and back and months >= 3 and age - months / 12 < 45,
+        # pt-screen 2.4: neck or shoulder pain within a week of a fall at 65 or over; new mid-back pain at 50+
+        bool(yes & {"minor_trauma", "major_trauma"}) and "neck_shoulder" in areas and age >= 65 and months <= 0.25,
+        "mid_back" in areas and age >= 50 and months < 3,
     ]
     if any(see_doctor):
         return "see_doctor"
