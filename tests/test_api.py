@@ -229,8 +229,10 @@ def test_not_sure_about_self_harm_is_yes_in_the_library_too(rules: stm_screen.Ru
     as score and batch do; 'not sure' to another safety question stays not known."""
     calm = dict(rules.examples[0].answers)
     result = stm_screen.score_answers(rules, {**calm, "self_harm_thoughts": "not sure"}).to_dict()
-    assert result["level"] == "emergency" and [f["id"] for f in result["red_flags"]] == ["self_harm"]
-    assert [f["id"] for f in result["red_flags_not_ruled_out"]] == ["self_harm_danger_now"]
+    # its follow-up not answered counts as positive too (ASQ): help now
+    assert result["level"] == "emergency"
+    assert [f["id"] for f in result["red_flags"]] == ["self_harm_danger_not_answered"]
+    assert result["red_flags_not_ruled_out"] == []
     assert result["answers"]["self_harm_thoughts"] == "unsure" and result["unsure"] == ["self_harm_thoughts"]
     other = stm_screen.score_answers(rules, {**calm, "night_pain": "not sure"}).to_dict()
     assert other["level"] == "see_doctor" and other["red_flags"] == [] and other["unchecked"]
@@ -247,6 +249,6 @@ def test_not_sure_about_self_harm_is_yes_in_the_library_too(rules: stm_screen.Ru
     )
     scored = stm_screen.score_table(rules, frame, allow_missing=True)
     got = [(r["status"], r["level"], r["red_flags"], r["unanswered_red_flags"]) for r in scored.to_dict("records")]
-    assert got[0] == ("incomplete", "emergency", "self_harm", "self_harm_danger_now")
+    assert got[0] == ("ok", "emergency", "self_harm_danger_not_answered", "")  # no sign left open
     assert got[1] == got[2] == ("ok", "emergency", "self_harm", "")
     assert got[3][1:] == ("see_doctor", "", "constant_night_pain")
