@@ -1818,22 +1818,34 @@ def check_skip_logic(ruleset: Ruleset, limit: int | None = None) -> tuple[list[P
       from), and for a warning sign whose ``when`` can be (it could never be ruled out for them);
     * a warning for any other question whose ``ask_if`` can be.
 
-    Run by ``rules check`` (the search tries up to ``limit`` answer sets per condition: too slow to run
-    whenever a command loads the rules)."""
-    from stm_screen.core.skiplogic import MAX_TRIALS, describe_answers, undecided_example
+    A condition over so many questions asked after one another that more than ``limit`` different sets
+    of their answers still matter at one point is not checked: it is reported as an error (a safety
+    question, a warning sign) or a warning (another question) saying so, never passed as fine.
+
+    Run by ``rules check`` (slower than loading the rules: not run whenever a command loads them)."""
+    from stm_screen.core.skiplogic import MAX_STATES, SkipSearch, TooComplex, describe_answers
 
     locate = ruleset.locate or _no_locate
     by_id = dict(ruleset.by_id)
     errors: list[Problem] = []
     warnings: list[Problem] = []
+    search = SkipSearch(by_id, limit or MAX_STATES)
 
     def at(path: Path, message: str) -> Problem:
         file, line, col = locate(path, 0)
         return Problem(message, file or ruleset.origin, line, col)
 
+    def too_complex(what: str, found: TooComplex) -> str:
+        return _(
+            "{what}: not checked: the questions it looks at, and those they are asked after, can be answered in more than {limit} ways that still matter at one point, too many to check that it is always decided for someone who answered every question shown; it is treated as if it might not be. Look at fewer questions together in the ask_if of questions asked one after another"
+        ).format(what=what, limit=found.limit)
+
     for i, rf in enumerate(ruleset.red_flags):
-        found = undecided_example(rf.when, by_id, limit or MAX_TRIALS)
-        if found is not None:
+        found = search.example(rf.when)
+        if isinstance(found, TooComplex):
+            what = f"red_flags[{i + 1}] '{rf.id}'.when"
+            errors.append(at(("red_flags", i, "when"), too_complex(what, found)))
+        elif found is not None:
             answers, hidden = found
             errors.append(
                 at(
@@ -1844,11 +1856,15 @@ def check_skip_logic(ruleset: Ruleset, limit: int | None = None) -> tuple[list[P
                 )
             )
     for q in ruleset.questions:
-        found = undecided_example(q.ask_if, by_id, limit or MAX_TRIALS)
+        found = search.example(q.ask_if)
         if found is None:
             continue
-        answers, hidden = found
         path: Path = ("questions", q.order, "ask_if")
+        if isinstance(found, TooComplex):
+            what = f"questions[{q.order + 1}] '{q.id}'.ask_if"
+            (errors if q.safety else warnings).append(at(path, too_complex(what, found)))
+            continue
+        answers, hidden = found
         why = _(
             "questions[{q_order}] '{q_id}'.ask_if: with {answers}, '{hidden}' is not asked, so this ask_if cannot be decided and '{q_id}' is not asked either, although every question shown was answered"
         ).format(q_order=q.order + 1, q_id=q.id, answers=describe_answers(answers), hidden=hidden)
