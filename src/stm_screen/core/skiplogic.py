@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 MAX_STATES = 4_096  # different sets of answers that still matter at one point in the questions, at most
 
-_HIDDEN: Any = object()  # in a state: the question was not asked
+_HIDDEN = None  # in a state: the question was not asked (no answer is None)
 
 
 class TooComplex(NamedTuple):
@@ -112,14 +113,17 @@ def _leaves(tree: ast.Expression) -> list[ast.expr]:
 Path_ = tuple[tuple[int, int, Any], ...]  # (question order, answer's place, answer) of each question shown
 Layer = dict[tuple[Any, ...], Path_]  # the answer (or _HIDDEN) to each question looked at -> best path
 Reach = tuple[tuple[str, ...], Layer] | None  # the questions looked at, in order, and their answers
-Key = tuple[frozenset[str], frozenset[str]]  # questions looked at, and the conditions that look at them
+Sig = tuple[bool, frozenset[str], frozenset[float]]  # what tells a question's answers apart: see _Cond
+Key = tuple[frozenset[str], frozenset[tuple[str, int]]]  # questions looked at, and their Sig's numbers
+
+_NO_SIG: Sig = (False, frozenset(), frozenset())
 
 
 class _Cond(NamedTuple):
     names: frozenset[str]  # the questions it names
-    single: tuple[tuple[str, str], ...]  # (question, text) of each part that looks at one question alone
-    joint: frozenset[str]  # questions compared together with another in one part
-    numbers: frozenset[float]  # numbers near those written in it
+    # for each question it names that is not yes/no: whether a part compares it with another question,
+    # the parts that look at it alone, and the numbers near those written in the condition (a number's)
+    sigs: Mapping[str, Sig]
 
 
 class SkipSearch:
@@ -127,56 +131,82 @@ class SkipSearch:
     condition once and shares what it works out over a set of questions between the conditions checked.
 
     The state after a question is the answer (or 'not asked') of each question that a condition still to
-    come looks at, each answer one of a class that every comparison in those conditions finds the same;
-    the same set of questions looked at by the same conditions reaches the same states whatever the
-    condition checked, so they are worked out once (a memo)."""
+    come looks at, one answer for each class of answers that the comparisons of those conditions find the
+    same (yes and no are both always tried). The same questions, told apart the same way, reach the same
+    states whatever the condition checked: they are worked out once (a memo)."""
 
     def __init__(self, by_id: Mapping[str, Question], limit: int = MAX_STATES) -> None:
         self.by_id = by_id
         self.limit = limit
         self._by_order = {q.order: q for q in by_id.values()}
         self._conds: dict[str, _Cond] = {}
-        self._cands: dict[tuple[str, frozenset[str]], list[Any]] = {}
+        self._sig_ids: dict[Sig, int] = {_NO_SIG: 0}
+        self._sig_list: list[Sig] = [_NO_SIG]
+        self._merged: dict[tuple[int, str, str], int] = {}
+        self._cands: dict[tuple[str, int], list[Any]] = {}
         self._reach: dict[Key, Reach] = {}
 
     def _cond(self, cond: Condition) -> _Cond:
         found = self._conds.get(cond.source)
         if found is not None:
             return found
-        tree = ast.parse(cond.source, mode="eval")
-        single: list[tuple[str, str]] = []
-        joint: set[str] = set()
-        for leaf in _leaves(tree):
-            names = {n.id for n in ast.walk(leaf) if isinstance(n, ast.Name)} & self.by_id.keys()
-            if len(names) > 1:
-                joint |= names
-            elif names:
-                single.append((names.pop(), ast.unparse(leaf)))
-        found = _Cond(cond.names & self.by_id.keys(), tuple(single), frozenset(joint), frozenset(_numbers_in(tree)))
+        names = cond.names & self.by_id.keys()
+        sigs: dict[str, Sig] = {}
+        if any(self.by_id[n].type != "boolean" for n in names):
+            tree = ast.parse(cond.source, mode="eval")
+            numbers = frozenset(_numbers_in(tree))
+            single: dict[str, set[str]] = {}
+            joint: set[str] = set()
+            for leaf in _leaves(tree):
+                used = {n.id for n in ast.walk(leaf) if isinstance(n, ast.Name)} & names
+                if len(used) > 1:
+                    joint |= used
+                elif used:
+                    (name,) = used
+                    if self.by_id[name].type != "boolean":
+                        single.setdefault(name, set()).add(ast.unparse(leaf))
+            for n in names:
+                q = self.by_id[n]
+                if q.type != "boolean":
+                    nums = numbers if q.type in ("integer", "number") else frozenset()
+                    sigs[n] = (n in joint, frozenset(single.get(n, ())), nums)
+        found = _Cond(names, sigs)
         self._conds[cond.source] = found
         return found
 
-    def candidates(self, q: Question, ctx: frozenset[str]) -> list[Any]:
-        """Answers to try for a question looked at by the conditions ``ctx`` (their texts): one for each
-        class of answers that every comparison of that question alone finds the same (a question compared
-        together with another keeps them all), numbers near those written in those conditions."""
-        key = (q.id, ctx)
+    def _sig(self, sig: Sig) -> int:
+        found = self._sig_ids.get(sig)
+        if found is None:
+            found = self._sig_ids[sig] = len(self._sig_list)
+            self._sig_list.append(sig)
+        return found
+
+    def _merge(self, sig_id: int, cond: Condition, name: str) -> int:
+        """The Sig of ``name`` told apart by both ``sig_id``'s conditions and ``cond``."""
+        key = (sig_id, cond.source, name)
+        found = self._merged.get(key)
+        if found is None:
+            old, new = self._sig_list[sig_id], self._cond(cond).sigs[name]
+            found = self._merged[key] = self._sig((old[0] or new[0], old[1] | new[1], old[2] | new[2]))
+        return found
+
+    def candidates(self, q: Question, sig_id: int) -> list[Any]:
+        """Answers to try for a question: one for each class of answers that every comparison of that
+        question alone in the conditions looking at it finds the same (a question compared together with
+        another keeps them all), numbers near those written in those conditions (Sig ``sig_id``)."""
+        key = (q.id, sig_id)
         found = self._cands.get(key)
         if found is not None:
             return found
         from stm_screen.core.conditions import ConditionError, NameInfo, compile_condition
 
-        conds = [self._conds[c] for c in sorted(ctx)]
-        numbers: set[float] = {0.0}
-        for c in conds:
-            numbers |= c.numbers
-        values = _candidates(q, numbers)
-        if not any(q.id in c.joint for c in conds):
+        joint, texts, numbers = self._sig_list[sig_id]
+        values = _candidates(q, numbers | {0.0})
+        if q.type != "boolean" and not joint:
             kind = {"boolean": "bool", "integer": "num", "number": "num"}.get(q.type)
             info = NameInfo(kind or ("choice" if q.type == "choice" else "multi"), q.choice_ids)  # type: ignore[arg-type]
-            texts = dict.fromkeys(text for c in conds for name, text in c.single if name == q.id)
             try:
-                parts = [compile_condition(text, {q.id: info}) for text in texts]
+                parts = [compile_condition(text, {q.id: info}) for text in sorted(texts)]
             except ConditionError:  # pragma: no cover - a part of a condition that compiled
                 parts = None
             if parts is not None:
@@ -191,51 +221,52 @@ class SkipSearch:
     def _last(self, names: frozenset[str]) -> Question:
         return max((self.by_id[n] for n in names), key=lambda q: q.order)
 
-    def reach(self, names: frozenset[str], ctx: frozenset[str]) -> Reach:
-        """Every set of answers (or 'not asked') to the questions ``names``, in the classes the conditions
-        ``ctx`` tell apart, that someone answering every question shown can give, each with the fewest
-        answers that lead to it; None when more than ``limit`` of them matter at one point."""
+    def reach(self, names: frozenset[str], sigs: frozenset[tuple[str, int]]) -> Reach:
+        """Every set of answers (or 'not asked') to the questions ``names``, told apart as their ``sigs``
+        say, that someone answering every question shown can give, each with the fewest answers that lead
+        to it; None when more than ``limit`` of them matter at one point."""
         chain: list[Key] = []
-        key: Key = (names, ctx)
+        key: Key = (names, sigs)
         while key[0] and key not in self._reach:
             chain.append(key)
-            front, looking = key
+            front, told = key
             q = self._last(front)
             below = front - {q.id}
+            apart = {n: i for n, i in told if n != q.id}
             if q.ask_if is not None:
-                looking = looking | {q.ask_if.source}
-                below |= self._cond(q.ask_if).names
-            key = (below, frozenset(c for c in looking if not self._conds[c].names.isdisjoint(below)))
+                looks = self._cond(q.ask_if)
+                below |= looks.names
+                for n in looks.sigs:
+                    apart[n] = self._merge(apart.get(n, 0), q.ask_if, n)
+            key = (below, frozenset(apart.items()))
         done: Reach = self._reach[key] if key[0] else ((), {(): ()})
-        for front, looking in reversed(chain):
-            done = None if done is None else self._step(done, front, looking)
-            self._reach[front, looking] = done
+        for front, told in reversed(chain):
+            done = None if done is None else self._step(done, front, dict(told))
+            self._reach[front, told] = done
         return done if names else ((), {(): ()})
 
-    def _step(self, below: tuple[tuple[str, ...], Layer], front: frozenset[str], ctx: frozenset[str]) -> Reach:
+    def _step(self, below: tuple[tuple[str, ...], Layer], front: frozenset[str], told: Mapping[str, int]) -> Reach:
         """The answers to ``front`` from those to the questions before its last one (``below``)."""
         q = self._last(front)
-        mine = frozenset(c for c in ctx if q.id in self._conds[c].names)
         order = tuple(sorted(front, key=lambda n: self.by_id[n].order))
         names, states = below
         at = {n: i for i, n in enumerate(names)}
         keep = [at[n] for n in order[:-1]]
+        project = itemgetter(*keep) if len(keep) > 1 else (lambda state: (state[keep[0]],)) if keep else (lambda state: ())
         ask_if = q.ask_if
-        looks = [(n, at[n]) for n in sorted(self._cond(ask_if).names)] if ask_if is not None else []
-        values = [frozenset(v) if isinstance(v, list) else v for v in self.candidates(q, mine)]
+        values = [frozenset(v) if isinstance(v, list) else v for v in self.candidates(q, told.get(q.id, 0))]
         out: Layer = {}
         for state, path in states.items():
-            base = tuple(state[i] for i in keep)
-            if ask_if is not None:
-                env = {n: state[i] for n, i in looks if state[i] is not _HIDDEN}
-                if ask_if.evaluate(env) is not True:
-                    self._offer(out, (*base, _HIDDEN), path)
-                    continue
+            base = project(state)
+            if ask_if is not None and _decide(ask_if, names, state) is not True:
+                self._offer(out, (*base, _HIDDEN), path)
+                continue
             for index, value in enumerate(values):
                 self._offer(out, (*base, value), (*path, (q.order, index, value)))
             if len(out) > self.limit:
                 return None
         return order, out
+
     @staticmethod
     def _offer(out: Layer, key: tuple[int, ...], path: Path_) -> None:
         old = out.get(key)
@@ -251,8 +282,8 @@ class SkipSearch:
         names = cond.names & self.by_id.keys()
         if not any(self.by_id[n].ask_if is not None for n in names):
             return None  # every question it looks at is always shown, and so answered
-        self._cond(cond)
-        found = self.reach(frozenset(names), frozenset({cond.source}))
+        sigs = frozenset((n, self._merge(0, cond, n)) for n in self._cond(cond).sigs)
+        found = self.reach(frozenset(names), sigs)
         if found is None:
             return TooComplex(self.limit)
         order, states = found
@@ -260,8 +291,7 @@ class SkipSearch:
         for state, path in states.items():
             if best is not None and (len(path), path) >= (len(best[0]), best[0]):
                 continue
-            env = {n: v for n, v in zip(order, state, strict=True) if v is not _HIDDEN}
-            if cond.evaluate(env) is None:
+            if _HIDDEN in state and _decide(cond, order, state) is None:
                 # all the questions it names were shown and answered would decide it: one of them was not
                 culprit = next(n for n, v in zip(order, state, strict=True) if v is _HIDDEN)
                 best = (path, culprit)
@@ -269,6 +299,15 @@ class SkipSearch:
             return None
         path, culprit = best
         return {self._by_order[o].id: v for o, _i, v in path}, culprit
+
+
+def _decide(cond: Condition, names: tuple[str, ...], state: tuple[Any, ...]) -> bool | None:
+    """The condition's value with these answers (None in ``state``: not asked)."""
+    env = dict(zip(names, state, strict=True))
+    if _HIDDEN in state:
+        result = cond.interp(env)  # looks a name up with env.get: None, as if unanswered
+        return None if result is None else bool(result)
+    return cond.evaluate(env)
 
 
 def undecided_example(
