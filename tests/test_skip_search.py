@@ -34,10 +34,11 @@ def rules(questions: list[dict[str, Any]], red_flags: list[dict[str, Any]] | Non
 
 def chain(n: int, ask_if: Any = None) -> list[dict[str, Any]]:
     """``q0`` to ``q{n-1}``, each asked if ``ask_if(i)`` (by default: the one before was answered yes)."""
-    out = [{"id": "q0", "type": "boolean", "text": "Q0?"}]
-    for i in range(1, n):
-        out.append({"id": f"q{i}", "type": "boolean", "text": f"Q{i}?", "ask_if": (ask_if or (lambda i: f"q{i - 1}"))(i)})
-    return out
+    after = ask_if or (lambda i: f"q{i - 1}")
+    return [
+        {"id": "q0", "type": "boolean", "text": "Q0?"},
+        *({"id": f"q{i}", "type": "boolean", "text": f"Q{i}?", "ask_if": after(i)} for i in range(1, n)),
+    ]
 
 
 def test_a_400_long_chain_loads_and_skips_the_rest_after_a_no() -> None:

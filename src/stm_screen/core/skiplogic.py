@@ -268,7 +268,7 @@ class SkipSearch:
         return order, out
 
     @staticmethod
-    def _offer(out: Layer, key: tuple[int, ...], path: Path_) -> None:
+    def _offer(out: Layer, key: tuple[Any, ...], path: Path_) -> None:
         old = out.get(key)
         if old is None or (len(path), path) < (len(old), old):
             out[key] = path
