@@ -1819,8 +1819,9 @@ def check_skip_logic(ruleset: Ruleset, limit: int | None = None) -> tuple[list[P
     * a warning for any other question whose ``ask_if`` can be.
 
     A condition over so many questions asked after one another that more than ``limit`` different sets
-    of their answers still matter at one point is not checked: it is reported as an error (a safety
-    question, a warning sign) or a warning (another question) saying so, never passed as fine.
+    of their answers still matter at one point, or met once the whole check has used up its work
+    (``skiplogic.MAX_WORK``), is not checked: it is reported as an error (a safety question, a warning
+    sign) or a warning (another question) saying so, never passed as fine.
 
     Run by ``rules check`` (slower than loading the rules: not run whenever a command loads them)."""
     from stm_screen.core.skiplogic import MAX_STATES, SkipSearch, TooComplex, describe_answers
@@ -1837,8 +1838,8 @@ def check_skip_logic(ruleset: Ruleset, limit: int | None = None) -> tuple[list[P
 
     def too_complex(what: str, found: TooComplex) -> str:
         return _(
-            "{what}: not checked: the questions it looks at, and those they are asked after, can be answered in more than {limit} ways that still matter at one point, too many to check that it is always decided for someone who answered every question shown; it is treated as if it might not be. Look at fewer questions together in the ask_if of questions asked one after another"
-        ).format(what=what, limit=found.limit)
+            "{what}: not checked: the questions it looks at, and those they are asked after, can be answered in too many ways that matter to try them all (the check tries at most {limit} sets of answers at one point, {budget} in all for a rules file), so it is treated as if it might not be decided for someone who answered every question shown. Look at fewer questions together in the ask_if of questions asked one after another"
+        ).format(what=what, limit=found.limit, budget=found.budget)
 
     for i, rf in enumerate(ruleset.red_flags):
         found = search.example(rf.when)

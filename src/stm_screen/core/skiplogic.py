@@ -40,13 +40,28 @@ if TYPE_CHECKING:
 
 MAX_STATES = 4_096  # different sets of answers that still matter at one point in the questions, at most
 
+MAX_WORK = 100_000  # sets of answers taken from one question to the next for one rules file, at most
+
 _HIDDEN = None  # in a state: the question was not asked (no answer is None)
+_NO_BUILTINS: dict[str, Any] = {"__builtins__": {}}
+
+
+def _getter(places: list[int]) -> Any:
+    """A function giving the tuple of a state's items at ``places``."""
+    if len(places) > 1:
+        return itemgetter(*places)
+    if places:
+        (place,) = places
+        return lambda state: (state[place],)
+    return lambda state: ()
 
 
 class TooComplex(NamedTuple):
-    """The search stopped: more than ``limit`` different sets of answers still mattered at one point."""
+    """The search stopped: more than ``limit`` different sets of answers still mattered at one point, or
+    the check of the whole rules file had taken ``budget`` sets of answers from one question to the next."""
 
     limit: int
+    budget: int
 
 
 def depends_on(cond: Condition, by_id: Mapping[str, Question]) -> list[Question]:
@@ -110,7 +125,10 @@ def _leaves(tree: ast.Expression) -> list[ast.expr]:
     return out
 
 
-Path_ = tuple[tuple[int, int, Any], ...]  # (question order, answer's place, answer) of each question shown
+# The answers that lead to a state, linked back to front: (how many, the rest, question order, answer);
+# _START for none.
+Path_ = tuple[int, Any, int, Any]
+_START: Path_ = (0, None, -1, None)
 Layer = dict[tuple[Any, ...], Path_]  # the answer (or _HIDDEN) to each question looked at -> best path
 Reach = tuple[tuple[str, ...], Layer] | None  # the questions looked at, in order, and their answers
 Sig = tuple[bool, frozenset[str], frozenset[float]]  # what tells a question's answers apart: see _Cond
@@ -135,7 +153,7 @@ class SkipSearch:
     same (yes and no are both always tried). The same questions, told apart the same way, reach the same
     states whatever the condition checked: they are worked out once (a memo)."""
 
-    def __init__(self, by_id: Mapping[str, Question], limit: int = MAX_STATES) -> None:
+    def __init__(self, by_id: Mapping[str, Question], limit: int = MAX_STATES, budget: int = MAX_WORK) -> None:
         self.by_id = by_id
         self.limit = limit
         self._by_order = {q.order: q for q in by_id.values()}
@@ -145,6 +163,10 @@ class SkipSearch:
         self._merged: dict[tuple[int, str, str], int] = {}
         self._cands: dict[tuple[str, int], list[Any]] = {}
         self._reach: dict[Key, Reach] = {}
+        self._order = {q.id: q.order for q in by_id.values()}
+        self.budget = budget
+        self.work = 0  # sets of answers taken from one question to the next, in all
+        self.spent = False  # whether the budget ran out
 
     def _cond(self, cond: Condition) -> _Cond:
         found = self._conds.get(cond.source)
@@ -164,7 +186,11 @@ class SkipSearch:
                 elif used:
                     (name,) = used
                     if self.by_id[name].type != "boolean":
-                        single.setdefault(name, set()).add(ast.unparse(leaf))
+                        if cond.source.isascii() and "\n" not in cond.source:  # offsets count UTF-8 bytes
+                            text = cond.source[leaf.col_offset : leaf.end_col_offset]
+                        else:
+                            text = ast.get_source_segment(cond.source, leaf) or ast.unparse(leaf)
+                        single.setdefault(name, set()).add(text)
             for n in names:
                 q = self.by_id[n]
                 if q.type != "boolean":
@@ -219,15 +245,19 @@ class SkipSearch:
         return values
 
     def _last(self, names: frozenset[str]) -> Question:
-        return max((self.by_id[n] for n in names), key=lambda q: q.order)
+        return self.by_id[max(names, key=self._order.__getitem__)]
 
     def reach(self, names: frozenset[str], sigs: frozenset[tuple[str, int]]) -> Reach:
         """Every set of answers (or 'not asked') to the questions ``names``, told apart as their ``sigs``
         say, that someone answering every question shown can give, each with the fewest answers that lead
-        to it; None when more than ``limit`` of them matter at one point."""
+        to it; None when more than ``limit`` of them matter at one point, or the work ran out."""
         chain: list[Key] = []
         key: Key = (names, sigs)
         while key[0] and key not in self._reach:
+            self.work += 1
+            if self.work > self.budget:
+                self.spent = True
+                return None
             chain.append(key)
             front, told = key
             q = self._last(front)
@@ -239,30 +269,45 @@ class SkipSearch:
                 for n in looks.sigs:
                     apart[n] = self._merge(apart.get(n, 0), q.ask_if, n)
             key = (below, frozenset(apart.items()))
-        done: Reach = self._reach[key] if key[0] else ((), {(): ()})
+        done: Reach = self._reach[key] if key[0] else ((), {(): _START})
         for front, told in reversed(chain):
             done = None if done is None else self._step(done, front, dict(told))
             self._reach[front, told] = done
-        return done if names else ((), {(): ()})
+        return done if names else ((), {(): _START})
 
     def _step(self, below: tuple[tuple[str, ...], Layer], front: frozenset[str], told: Mapping[str, int]) -> Reach:
         """The answers to ``front`` from those to the questions before its last one (``below``)."""
         q = self._last(front)
-        order = tuple(sorted(front, key=lambda n: self.by_id[n].order))
         names, states = below
-        at = {n: i for i, n in enumerate(names)}
-        keep = [at[n] for n in order[:-1]]
-        project = itemgetter(*keep) if len(keep) > 1 else (lambda state: (state[keep[0]],)) if keep else (lambda state: ())
-        ask_if = q.ask_if
         values = [frozenset(v) if isinstance(v, list) else v for v in self.candidates(q, told.get(q.id, 0))]
+        self.work += len(states) * len(values)  # at most this many sets of answers offered
+        if self.work > self.budget:
+            self.spent = True
+            return None
+        order = (*(n for n in names if n in front), q.id)
+        keep = [i for i, n in enumerate(names) if n in front]
+        project = _getter(keep)
+        ask_if = q.ask_if
+        if ask_if is not None:
+            asked = tuple(sorted(self._cond(ask_if).names))
+            look = _getter([names.index(n) for n in asked])
+            code, interp = ask_if.code, ask_if.interp
         out: Layer = {}
         for state, path in states.items():
             base = project(state)
-            if ask_if is not None and _decide(ask_if, names, state) is not True:
-                self._offer(out, (*base, _HIDDEN), path)
-                continue
-            for index, value in enumerate(values):
-                self._offer(out, (*base, value), (*path, (q.order, index, value)))
+            if ask_if is not None:
+                seen = look(state)
+                env = dict(zip(asked, seen, strict=True))
+                if _HIDDEN in seen:
+                    shown = interp(env)
+                    shown = shown is not None and bool(shown)
+                else:
+                    shown = bool(eval(code, _NO_BUILTINS, env))  # noqa: S307 - a compiled, whitelisted condition
+                if not shown:
+                    self._offer(out, (*base, _HIDDEN), path)
+                    continue
+            for value in values:
+                self._offer(out, (*base, value), (path[0] + 1, path, q.order, value))
             if len(out) > self.limit:
                 return None
         return order, out
@@ -270,7 +315,7 @@ class SkipSearch:
     @staticmethod
     def _offer(out: Layer, key: tuple[Any, ...], path: Path_) -> None:
         old = out.get(key)
-        if old is None or (len(path), path) < (len(old), old):
+        if old is None or path[0] < old[0]:
             out[key] = path
 
     def example(self, cond: Condition | None) -> tuple[dict[str, Any], str] | TooComplex | None:
@@ -285,20 +330,23 @@ class SkipSearch:
         sigs = frozenset((n, self._merge(0, cond, n)) for n in self._cond(cond).sigs)
         found = self.reach(frozenset(names), sigs)
         if found is None:
-            return TooComplex(self.limit)
+            return TooComplex(self.limit, self.budget)
         order, states = found
         best: tuple[Path_, str] | None = None
-        for state, path in states.items():
-            if best is not None and (len(path), path) >= (len(best[0]), best[0]):
-                continue
+        # fewest answers first (sorted keeps the first of equals first): the first undecided one is it
+        for state, path in sorted(states.items(), key=lambda item: item[1][0]):
             if _HIDDEN in state and _decide(cond, order, state) is None:
                 # all the questions it names were shown and answered would decide it: one of them was not
-                culprit = next(n for n, v in zip(order, state, strict=True) if v is _HIDDEN)
-                best = (path, culprit)
+                best = (path, next(n for n, v in zip(order, state, strict=True) if v is _HIDDEN))
+                break
         if best is None:
             return None
         path, culprit = best
-        return {self._by_order[o].id: v for o, _i, v in path}, culprit
+        answers: list[tuple[str, Any]] = []
+        while path[0]:
+            answers.append((self._by_order[path[2]].id, path[3]))
+            path = path[1]
+        return dict(reversed(answers)), culprit
 
 
 def _decide(cond: Condition, names: tuple[str, ...], state: tuple[Any, ...]) -> bool | None:
