@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -88,6 +89,7 @@ def rules_cases(tmp: Path) -> dict[str, Path]:
             head.replace("criteria:\n", "criteria:\n"),
         ),
     }
+    cases.update(skip_logic_cases(head, budget))
     out = {}
     for name, text in cases.items():
         path = tmp / (name.replace(" ", "-") + ".yaml")
@@ -95,6 +97,65 @@ def rules_cases(tmp: Path) -> dict[str, Path]:
         assert path.stat().st_size <= MAX_BYTES, name
         out[name] = path
     return out
+
+
+def skip_logic_cases(head: str, budget: int) -> dict[str, str]:
+    """Rules files that load, shaped to cost the skip-logic check of ``rules check`` as much as the limits
+    allow (issue 10: a chain of 400 questions each asked after the one before took 40 s). Each has as many
+    questions (at most 1,000 in a list) as fit in the size limit besides the minimal ruleset's."""
+    limit = 990  # questions of our own: the list limit is 1,000, with the minimal ruleset's 5
+
+    def questions(line: Callable[[int], str]) -> str:
+        return head.replace("questions:\n", fill(lambda i: line(i) if i < limit else "x" * budget, budget - len(head), "questions:\n"))
+
+    def q(i: int, ask_if: str = "", kind: str = "boolean", extra: str = "") -> str:
+        return f"  - {{id: q{i}, type: {kind}, text: Q?{extra}" + (f", ask_if: \"{ask_if}\"" if ask_if else "") + "}\n"
+
+    choices = ", choices: [" + ", ".join(f"{{id: c{j}, label: C}}" for j in range(40)) + "]"
+    gated = 16  # g, then a0 to a15 each asked after g
+    anyof = " or ".join(f"a{j}" for j in range(gated))
+
+    def fan(i: int, when: str) -> str:
+        if i == 0:
+            return "  - {id: g, type: boolean, text: G?}\n"
+        if i <= gated:
+            return f"  - {{id: a{i - 1}, type: boolean, text: A?, ask_if: g}}\n"
+        return f"  - {{id: t{i}, type: boolean, text: T?, ask_if: \"{when.format(i=i)}\"}}\n"
+
+    rng = random.Random(0)
+    fan_questions = "".join(fan(i, "") for i in range(gated + 1))
+    fan_head = head.replace("questions:\n", "questions:\n" + fan_questions)
+    flags_head, _, flags_tail = fan_head.partition("red_flags:\n")
+    return {
+        # each asked after the one before, or the two before: every one of them can be left undecided
+        "skip logic: a chain of 990": questions(lambda i: q(i, f"q{i - 1}" if i else "")),
+        "skip logic: a chain of 990, two back": questions(lambda i: q(i, f"q{i - 1} and q{max(i - 2, 0)}" if i else "")),
+        # each asked if the 90 before it were answered yes (90 questions looked at together at each point)
+        "skip logic: 90 back, 200 questions": questions(lambda i: q(i, " and ".join(f"q{j}" for j in range(max(0, i - 90), i)))),
+        # a chain of 480, then 480 asked after one question of the chain and its end (each its own search)
+        "skip logic: 480 chained, 480 pairs": questions(
+            lambda i: q(i, f"q{i - 1}" if i else "") if i < 480 else q(i, f"q{i - 480} and q479")
+        ),
+        # asked after any 12 of 16 questions asked alike (each its own wide search)
+        "skip logic: any 12 of 16, 900 times": questions(
+            lambda i: fan(i, " and ".join(f"a{j}" for j in sorted(rng.sample(range(gated), 12))))
+        ),
+        # choice questions of 40 choices, each asked if the two before were answered the same
+        "skip logic: 40 choices, compared": questions(lambda i: q(i, f"q{i - 1} == q{i - 2}" if i > 1 else "", "choice", choices)),
+        # whole numbers, each asked after its own ranges of the one or two before
+        "skip logic: numbers, 990 ranges": questions(
+            lambda i: q(i, f"q{i - 1} > {i} and q{i - 1} < {i + 500} and q{i - 1} + q{max(i - 2, 0)} != {3 * i}" if i else "",
+                        "integer", ", min: 0, max: 1000")
+        ),
+        # warning signs over 16 questions asked alike: 65,536 sets of answers each, each written its own way
+        "skip logic: 640 warning signs over 16": fill(
+            lambda i: f"  - {{id: r{i}, when: 'g and ({' or '.join(rng.sample(anyof.split(' or '), gated))}) and stiff', "
+            "level: see_doctor, title: T, "
+            "message: M, source: test}\n" if i < 700 else "x" * budget,
+            budget - len(fan_head),
+            flags_head + "red_flags:\n",
+        ) + flags_tail,
+    }
 
 
 def folder_case(tmp: Path) -> Path:

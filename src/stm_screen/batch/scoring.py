@@ -24,10 +24,10 @@ from typing import Any
 
 from stm_screen.batch.columns import Plan, Target
 from stm_screen.core.answers import Answer, AnswerValueError
-from stm_screen.core.conditions import Condition, ConditionError, Implies, compile_condition
+from stm_screen.core.conditions import Condition, Implies, compile_part
 from stm_screen.core.engine import Scorer, known_answer
 from stm_screen.core.explain import URGENCY_ORDER
-from stm_screen.core.ruleset import UNSURE, Ruleset, name_info
+from stm_screen.core.ruleset import UNSURE, Ruleset
 from stm_screen.errors import printable
 from stm_screen.io.csvcells import Names, Number
 
@@ -223,13 +223,13 @@ class Atoms:
 
     def __init__(self, ruleset: Ruleset) -> None:
         qids = {q.id for q in ruleset.questions}
-        info = {q.id: name_info(q) for q in ruleset.questions}
         conds: list[Condition] = [rf.when for rf in ruleset.red_flags] + [c.when for c in ruleset.criteria]
         conds += [q.ask_if for q in ruleset.questions if q.ask_if is not None]
         conds += [o.when for o in ruleset.outcomes if o.when is not None]
         conds += [f.when for f in ruleset.feeds] + list(ruleset.audience.values())
         single: dict[str, dict[str, Condition]] = {}
         joint: dict[str, tuple[frozenset[str], Condition]] = {}
+        compiled: dict[str, Condition] = {}  # each part's text, compiled
         # questions whose exact answer counts: items of a score, or named where a part cannot be told apart
         self.by_value: set[str] = {qid for s in ruleset.scores for qid in s.items}
         for cond in conds:
@@ -241,11 +241,9 @@ class Atoms:
                 if not names:
                     continue
                 text = ast.unparse(leaf)
-                try:
-                    atom = compile_condition(text, {n: info[n] for n in names})
-                except ConditionError:  # pragma: no cover - a part of a condition that compiled
-                    self.by_value |= names
-                    continue
+                atom = compiled.get(text)  # the same part in another condition: compiled once
+                if atom is None:
+                    atom = compiled[text] = compile_part(leaf, text, names)
                 if len(names) == 1:
                     single.setdefault(next(iter(names)), {}).setdefault(text, atom)
                 else:

@@ -592,6 +592,16 @@ def compile_condition(text: object, names: Mapping[str, NameInfo]) -> Condition:
     return Condition(source, frozenset(checker.used), code, _interp(frozen.body))
 
 
+def compile_part(node: ast.expr, text: str, names: frozenset[str]) -> Condition:
+    """A part of a condition already checked and compiled by :func:`compile_condition` (its parse tree
+    ``node``, written ``text``, naming ``names``), compiled alone without checking it again."""
+    import copy
+
+    frozen = _Freeze().visit(ast.Expression(body=copy.deepcopy(node)))
+    ast.fix_missing_locations(frozen)
+    return Condition(text, names, compile(frozen, "<condition>", "eval"), _interp(frozen.body))
+
+
 def _check_tokens(source: str) -> None:
     """What the parser would quietly change: a '#' (everything after it would be dropped as a comment)
     and names written with look-alike characters that Unicode normalisation folds (``ｍonths`` is read

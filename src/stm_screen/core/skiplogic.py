@@ -14,7 +14,7 @@ some warning signs could not be checked: ``rules check`` refuses it too (write `
 The search is exact over the questions the ``ask_if`` depends on, directly or through their own
 ``ask_if``: every answer that can make a difference to those conditions is tried (each yes/no and choice,
 sets of ticked choices, numbers on both sides of each number written in the conditions), and the example
-returned is one with the fewest answers (the first of those in question and answer order).
+returned is one with the fewest answers (the first of those found, the same on every run).
 
 It walks the questions in order keeping only what later conditions still look at: the answers (or 'not
 asked') of the questions named by a later ``ask_if`` or by the condition checked, each set of them once.
@@ -26,7 +26,7 @@ is left of it (true, false, undecided, or the rest), so the answers only it look
 
 Both are bounded, and a bound reached is never taken as 'fine': where more than MAX_STATES different
 sets of answers still matter at one point, or once the check of a rules file has done MAX_WORK work
-(about a quarter of a second), a condition not yet decided is reported as not checked (``rules check``
+(about a fifth of a second), a condition not yet decided is reported as not checked (``rules check``
 says so: an error for a safety question or a warning sign, a warning otherwise).
 """
 
@@ -47,7 +47,7 @@ MAX_STATES = 4_096  # different sets of answers that still matter at one point i
 # The work of the whole check of a rules file, at most, counted in sets of answers offered, conditions
 # evaluated and steps from one question to the next (a unit is about a microsecond, at most about 2);
 # beyond it, the conditions left are reported as not checked.
-MAX_WORK = 300_000
+MAX_WORK = 200_000
 FIRST_STATES = 256  # the shared search tries first with at most this many states at one point
 WIDE = 6  # a condition naming this many questions that no other it names is asked after is folded first
 _STEP = 12  # the work of one step from one question to the next besides its answers
