@@ -376,8 +376,11 @@ def expected_level(a: dict[str, Any]) -> str:
             "blood_thinners" in yes
             and bool(yes & {"minor_trauma", "major_trauma"})
             and "head_jaw" in areas
-            and months <= 0.5
+            and months <= 3
+            and (months <= 0.5 or a["pain_trend"] == "worse")
         )
+        # a fever with spinal pain and a higher risk of infection (NG151)
+        or ("fever_or_unwell" in yes and "infection_risk" in yes and spine)
     ):
         return "emergency"
     see_doctor = [
