@@ -212,9 +212,15 @@ def test_not_sure_about_self_harm_is_yes_on_every_batch_path(
         thoughts, danger = rec["self_harm_thoughts"], rec["self_harm_danger"]
         if thoughts in ("yes", "not sure", "Unsure", "Don't know"):  # 'not sure' is yes here
             assert row["level"] == "emergency", (rec, row)
-            fired = "self_harm_danger_now" if danger in ("yes", "not sure") else "self_harm"  # ASQ acuity
+            fired = (  # ASQ acuity: 'not sure' and no answer count as yes
+                "self_harm_danger_now"
+                if danger in ("yes", "not sure")
+                else "self_harm_danger_not_answered"
+                if danger == ""
+                else "self_harm"
+            )
             assert row["red_flags"] == fired
-            open_ = {"self_harm_danger_now"} if danger == "" else set()
+            open_: set[str] = set()
             if rec["fever_or_unwell"] == "not sure":
                 open_.add("possible_infection")
             assert set(filter(None, row["unanswered_red_flags"].split(";"))) == open_, (rec, row)
@@ -355,7 +361,7 @@ def test_a_2_0_export_is_named_as_such(tmp_path: Path) -> None:
     result = invoke(str(path), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 2, result.output
     assert "no column for 1 safety question: hot_swollen_joint" in result.stderr
-    assert "export made for pt-screen 2.0: these questions are new since then, in pt-screen 2.3.0" in result.stderr
+    assert "export made for pt-screen 2.0: these questions are new since then, in pt-screen 2.4.0" in result.stderr
     import os
     import subprocess
     import sys

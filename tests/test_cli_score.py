@@ -306,9 +306,10 @@ def test_not_sure_about_self_harm_is_scored_as_yes_and_shown_as_not_sure(tmp_pat
         result = run("score", path, "--format", "json", "--lang", lang)
         assert result.exit_code == 0, result.output
         data = json.loads(result.stdout)
-        assert data["level"] == "emergency" and data["urgency"] == "today"
-        assert [f["id"] for f in data["red_flags"]] == ["self_harm"]
-        assert [f["id"] for f in data["red_flags_not_ruled_out"]] == ["self_harm_danger_now"]
+        # the follow-up not answered counts as yes too (ASQ): help now
+        assert data["level"] == "emergency" and data["urgency"] == "now"
+        assert [f["id"] for f in data["red_flags"]] == ["self_harm_danger_not_answered"]
+        assert data["red_flags_not_ruled_out"] == []
         assert [m["question"] for m in data["missing"]] == ["self_harm_danger"]
         assert "self_harm_danger" not in data["skipped"]
         assert data["answers"]["self_harm_thoughts"] == "unsure" and data["unsure"] == ["self_harm_thoughts"]

@@ -208,7 +208,7 @@ def test_a_summary_of_many_warning_signs_fits_a_small_screen_and_keeps_an_emerge
         "age_years": 40,
         "pain_duration_months": 18,
         **dict.fromkeys(
-            ("calf_swelling", "fever_or_unwell", "infection_risk", "cancer_history", "unexplained_weight_loss",
+            ("calf_swelling", "fever_or_unwell", "cancer_history", "unexplained_weight_loss",
              "night_pain", "major_trauma", "minor_trauma", "morning_stiffness"),
             True,
         ),

@@ -199,13 +199,14 @@ def test_phq9_item_9_fires_the_screenings_self_harm_warning_sign_with_its_crisis
     rs = load_rules(None, "phq9")
     answers = {**CALM, **PHQ9_NONE, "phq9_9": "several_days"}
     ev = Scorer(rs).evaluate(check_answers(rs, answers))
-    assert ev.level == "emergency" and ev.red_flags == ("self_harm",)
+    # the follow-up about acting on the thoughts is not answered yet: help now (ASQ)
+    assert ev.level == "emergency" and ev.red_flags == ("self_harm_danger_not_answered",)
     assert ev.fed == {"self_harm_thoughts": "phq9_9"}
     assert "self_harm_danger" not in ev.skipped  # its follow-up question is asked
     result = explain(rs, check_answers(rs, answers))
     flag = result.red_flags[0]
     assert flag.answers[0].question == "phq9_9" and flag.answers[0].shown == "Several days"
-    screening_flag = next(rf for rf in rs.red_flags if rf.id == "self_harm")
+    screening_flag = next(rf for rf in rs.red_flags if rf.id == ev.red_flags[0])
     assert flag.explanation == explain(load_rules(), check_answers(load_rules(), {**CALM, "self_harm_thoughts": True})).red_flags[0].explanation
     assert "{crisis}" in screening_flag.message.default and "{crisis}" not in flag.explanation
     danger = Scorer(rs).evaluate(check_answers(rs, {**answers, "self_harm_danger": True}))
