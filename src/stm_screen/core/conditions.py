@@ -174,6 +174,12 @@ def _describe(t: StaticType) -> str:
 
 
 def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
+    # difflib's first test (real_quick_ratio) passes no option whose length is too far from the word's: a
+    # word far longer than every option (a 16 MB cell) has no suggestion, known before difflib indexes
+    # each of its characters (hundreds of MB for a 16 MB cell). The same test, so the same answer.
+    n = len(word)
+    if not any(n + len(o) == 0 or 2.0 * min(n, len(o)) / (n + len(o)) >= 0.6 for o in options):
+        return ""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     if not close:
         return ""
