@@ -443,7 +443,7 @@ class QuoteCheck:
 
     def _after(
         self, row: list[str], lines: list[str], first: int, loose: bool
-    ) -> tuple[list[list[str]], tuple[list[str], int] | None]:
+    ) -> tuple[Iterable[list[str]], tuple[list[str], int] | None]:
         """The slow path of ``_rows`` for a row read from ``lines`` (the first is physical line ``first``):
         the rows to hand on, and None when the reader reads on, else where a new reader starts: the lines
         read past the rows, and the physical line before those. A row of the lenient reader (``loose``)
@@ -914,7 +914,7 @@ class QuoteCheck:
                 return k
         return None
 
-    def _paired(self, row: list[str], lines: list[str], first: int) -> list[list[str]] | None:
+    def _paired(self, row: list[str], lines: list[str], first: int) -> Iterator[list[str]] | None:
         """Two stray quotes that pair into a well-formed quoted cell across records: a row read from
         ``lines`` (the first is physical line ``first``) with the header's width, whose cell in a column
         that never holds a line break (``closed``) spans lines. Byte for byte, that is also how a comment
@@ -934,14 +934,13 @@ class QuoteCheck:
             return None
         head = [*lines[:i0], lines[i0][:j0] + lines[i0][j0 + 1 :]]
         tail = [lines[i1][:j1] + lines[i1][j1 + 1 :], *lines[i1 + 1 :]]
-        between: list[list[str]] = []
-        for line in lines[i0 + 1 : i1]:
-            record = self._one_record([line]) if line.strip() else []
-            if record is None:
-                return None
-            between.append(record)
         if self._one_record(head) is None or self._one_record(tail) is None:
             return None
+        # The lines between: checked first, then read again as they are handed on, so that a cell of
+        # millions of lines is never millions of rows held at once (issue 10: a cell at the size limit).
+        for line in islice(lines, i0 + 1, i1):
+            if line.strip() and self._one_record([line]) is None:
+                return None
         opened, closed = first + i0, first + i1
         d = self.delimiter
         if i0 == 0:
@@ -961,7 +960,13 @@ class QuoteCheck:
             lines[i1],
             d,
         )
-        return [opening, *between, closing]
+        return chain((opening,), self._records_between(lines, i0 + 1, i1), (closing,))
+
+    def _records_between(self, lines: list[str], start: int, end: int) -> Iterator[list[str]]:
+        """The records of ``lines[start:end]``, each line one (checked by _paired), a blank line an empty row."""
+        for line in islice(lines, start, end):
+            record = self._one_record([line]) if line.strip() else None
+            yield [] if record is None else record
 
     def _cell_quotes(self, lines: list[str], c: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
         """Where cell ``c`` of the row read from ``lines`` opens and closes: its two quotes (line, column);

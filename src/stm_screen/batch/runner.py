@@ -1106,16 +1106,21 @@ def _compile_loop(
     tick = f"        if not n & {PROGRESS_EVERY}:\n            progress(position())" if watched else ""
     # REDCap longitudinal exports: rows of other events are counted, not scored (see Batch._skipper)
     skip_line = "        if skip(row):\n            continue" if env.get("skip") is not None else ""
+    # key_slow runs after the handler: the KeyError holds the joined cells it missed, a copy of a long
+    # cell that would live on while key_slow reads the cell (issue 10: a cell at the size limit)
     if loose:
-        lookup = f"""        try:
+        lookup = f"""        slow = False
+        try:
             key = {key}
         except KeyError:
+            key, slow = None, True
+        except TypeError:
+            key = None
+        if slow:
             try:
                 key = key_slow({gcells}, {icells})
             except TypeError:
                 key = None
-        except TypeError:
-            key = None
         if key is None:
             out = score_row(row)
             if not out.n:
@@ -1130,6 +1135,8 @@ def _compile_loop(
         lookup = f"""        try:
             key = {key}
         except KeyError:
+            key = None
+        if key is None:
             key = key_slow({gcells}, {icells})
         out = KEYED.get(key)
         if out is None:

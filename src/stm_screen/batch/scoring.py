@@ -43,6 +43,10 @@ MAX_OUTCOMES = 100_000
 # (``STM_SCREEN_MEMO_MB``) sets another.
 MAX_MEMO_BYTES = 64 * 1024 * 1024
 ENTRY = 100
+# A cell longer than this (a free-text answer, or a hostile cell up to the 16 MB limit) is read each time it
+# comes, never remembered, nor joined into a key to remember: a memo of a few such cells would hold tens of
+# MB until the next reset (issue 10: a cell at the size limit costs a few copies of it, not a memo's worth).
+MAX_MEMO_CELL = 64 * 1024
 IGNORED = "ignored"  # tally key ("ignored", question id): answers ignored by the skip rule
 # Outcomes concluded from their fingerprints (RecordScorer._derived); False: every outcome by the scorer
 # (the tests compare the two)
@@ -489,8 +493,10 @@ class RecordScorer:
                 memo = self.memos[i]
             errors.append((f"{t.label}: {exc}", f"{t.label}: {without_value(str(exc))}"))
             tok = -len(errors)
-            memo[cell] = tok
-            self.spent += _size(cell) + 3 * len(errors[-1][0]) + 3 * ENTRY
+            self.spent += 3 * len(errors[-1][0]) + 3 * ENTRY
+            if _size(cell) <= MAX_MEMO_CELL:
+                memo[cell] = tok
+                self.spent += _size(cell)
             return tok
         single = self._single[i]
         sig: Hashable
@@ -512,8 +518,9 @@ class RecordScorer:
             self._sigs[i].append(sig if own is None else self._sig(t.question.id, value, own))
             by_sig[sig] = tok_opt
             self.spent += 4 * ENTRY
-        memo[cell] = tok_opt
-        self.spent += _size(cell) + ENTRY
+        if _size(cell) <= MAX_MEMO_CELL:
+            memo[cell] = tok_opt
+            self.spent += _size(cell) + ENTRY
         return tok_opt
 
     def _sig(self, qid: str, value: Answer | None, atoms: tuple[Condition, ...]) -> Hashable:
@@ -838,8 +845,8 @@ class RecordScorer:
         """The key of a record when some cell is new: fills memos; safe across a memo reset."""
         while True:
             generation = self._generation
-            joined = "\x00".join(gcells)
-            gid = self.gmemo.get(joined)
+            joined = _joined(gcells)
+            gid = None if joined is None else self.gmemo.get(joined)
             if gid is None:
                 gtoks = tuple(self._tok(i, c) for i, c in zip(self.group, gcells, strict=True))
                 if generation != self._generation:
@@ -853,7 +860,7 @@ class RecordScorer:
                         self._bad_ids.add((-1, gid))
                 if len(self.gmemo) >= MAX_MEMO:
                     self.gmemo.clear()
-                if joined.count("\x00") == max(len(gcells) - 1, 0):  # no NUL inside a cell
+                if joined is not None and joined.count("\x00") == max(len(gcells) - 1, 0):  # no NUL inside a cell
                     self.gmemo[joined] = gid
                     self.spent += len(joined) + ENTRY
             jids = []
@@ -868,9 +875,9 @@ class RecordScorer:
 
     def _jid(self, k: int, cells: tuple[Any, ...]) -> int | None:
         """The class id of a group of tied columns' cells (None: a memo was reset on the way)."""
-        joined = "\x00".join(cells)
+        joined = _joined(cells)
         memo = self.jmemos[k]
-        jid = memo.get(joined)
+        jid = None if joined is None else memo.get(joined)
         if jid is not None:
             return jid
         generation = self._generation
@@ -887,7 +894,7 @@ class RecordScorer:
                 self._bad_ids.add((k, jid))
         if len(memo) >= MAX_MEMO:
             memo.clear()
-        if joined.count("\x00") == len(cells) - 1:
+        if joined is not None and joined.count("\x00") == len(cells) - 1:
             memo[joined] = jid
             self.spent += len(joined) + ENTRY
         return jid
@@ -1009,6 +1016,16 @@ class RecordScorer:
     def score_row(self, row: list[Any]) -> Outcome:
         """One row, the plain way (used by ``rules diff`` and tests; the runner inlines this)."""
         return self._spent(self.outcome(self.tokens(self.cells(row))))
+
+
+def _joined(cells: tuple[Any, ...]) -> str | None:
+    """The cells joined by NULs, the key of their memo; None when one is too long to remember (see
+    MAX_MEMO_CELL). A cell that is no text raises TypeError, as the join does (JSON records' lists)."""
+    if any(type(c) is str and len(c) > MAX_MEMO_CELL for c in cells):
+        if not all(type(c) is str for c in cells):
+            "".join(cells)  # raises TypeError (a list's tuple), before any text is copied
+        return None
+    return "\x00".join(cells)
 
 
 def _size(cell: Any) -> int:

@@ -193,6 +193,7 @@ def converter(q: Question, opts: ValueOptions) -> Converter:
             if mapped is None:
                 return None
             return read(mapped)
+        del key  # not kept while the text is read: a copy of a cell that may be 16 MB (issue 10)
         try:
             return read(text)
         except AnswerValueError:
@@ -236,6 +237,7 @@ def _multi_reader(
             mapped = vmap[key]
             if isinstance(mapped, str):
                 return parse_choice(q, mapped)
+        del key  # not kept while the token is read: a copy of a cell that may be 16 MB (issue 10)
         found = table.get(norm(token))
         if found is not None:
             return found
