@@ -1617,6 +1617,7 @@ class _Book:
                         self.others.append(sheet.get("name", ""))
             shared = next((p for k, p in targets.values() if k.endswith("/sharedStrings") and p in names), "")
             self.shared = z.read(shared) if shared else b""
+            self.shared_part = shared
             # what calamine reads besides the sheet: the package's and the workbook's parts, its styles and texts
             needed = ("/styles", "/sharedStrings", "/theme")
             self.parts = {"[Content_Types].xml", "_rels/.rels", root, rels_name} | {
@@ -1636,6 +1637,9 @@ def _part_path(folder: str, target: str) -> str:
 
 
 SLICE_BYTES = 4 * 1024 * 1024  # a slice of the sheet's XML handed to calamine at a time (memory: about 10x)
+# A slice and the parts calamine reads with it (shared texts) larger than this go to calamine as a temporary
+# file, not a package in memory that calamine copies again (issue 10: a 16 MB cell, shared or in a row)
+SLICE_IN_MEMORY = 8 * 1024 * 1024
 XLSX_MAX_HELPERS = 2  # processes reading slices while this one scores (at most one per CPU)
 
 
@@ -1666,18 +1670,29 @@ _SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet n
 def _calamine_values(data: bytes) -> tuple[Any, list[list[Any]]]:
     """One slice of sheet XML (a whole ``<worksheet>``) read by calamine: where its cells start (None: no
     cell) and its rows of values; calamine's error when it cannot read it."""
+    import tempfile
     import zipfile
 
     from python_calamine import CalamineWorkbook
 
     sheet_name, part, fixed = _SLICE_PARTS
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
-        for member, content in fixed:
-            out.writestr(member, content)
-        out.writestr(part, data)
-    buf.seek(0)
-    wb = CalamineWorkbook.from_filelike(buf)
+    if len(data) + sum(len(content) for _, content in fixed) <= SLICE_IN_MEMORY:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+            for member, content in fixed:
+                out.writestr(member, content)
+            out.writestr(part, data)
+        buf.seek(0)
+        wb = CalamineWorkbook.from_filelike(buf)
+        del buf
+    else:  # (from a file, calamine takes each part as it reads it: no copy of the package in memory, twice)
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as out:
+                for member, content in fixed:
+                    out.writestr(member, content)
+                out.writestr(part, data)
+            tmp.flush()
+            wb = CalamineWorkbook.from_path(tmp.name)
     try:
         sheet = wb.get_sheet_by_name(sheet_name)
         start = sheet.start
@@ -1932,7 +1947,11 @@ def _calamine_rows(
     assert book.sheet is not None
     sheet_name, part = book.sheet
     with zipfile.ZipFile(book.name) as z:  # the workbook's parts that calamine reads besides the sheet
-        fixed = [(info.filename, z.read(info)) for info in z.infolist() if info.filename in book.parts]
+        fixed = [
+            (info.filename, book.shared if info.filename == book.shared_part else z.read(info))
+            for info in z.infolist()
+            if info.filename in book.parts
+        ]  # (the shared texts as read before: not a second copy)
     _SLICE_PARTS = (sheet_name, part, fixed)  # inherited by the helpers (forked)
     if parts is None:
         parts = SheetParts(book, 0)
@@ -1966,8 +1985,10 @@ def _calamine_rows(
                     parts.rows_before += got[1].count(b"</row>")
                     parts.index += 1
                     continue
-                piece = _read_slice(got[0] + got[1] + got[2])
-                del got
+                data = got[0] + got[1] + got[2]
+                del got  # (a row of up to 16 MB: one copy of it while calamine reads, not two)
+                piece = _read_slice(data)
+                del data
             else:
                 ready = next(parsed, None)
                 if ready is None:
@@ -2060,6 +2081,16 @@ def _in_order(pool: Any, slices: Iterator[bytes], ahead: int = 3) -> Iterator[_S
         return _unpack(piece)
 
     for data in slices:
+        if len(data) > SLICE_IN_MEMORY:
+            # a slice of a long row (up to 16 MB) is read here, after those before it: sent to a helper, it
+            # would be pickled, sent and unpickled, and wait with others (issue 10)
+            while waiting:
+                future, before = waiting.popleft()
+                yield _read_slice(before) if future is None else result(future, before)
+                del before
+            yield _read_slice(data)
+            del data
+            continue
         try:
             future = pool.submit(_read_packed, data)
         except Exception:  # noqa: BLE001 - the pool broke: read here from now on
@@ -2120,30 +2151,42 @@ def _cut_slices(
             marks.append((at - len(buf), at))
         want = SLICE_BYTES
         searched = 0  # where the search for a row's end starts: before it, there is none
+        # A row longer than a slice is read on a step at a time: the steps are kept apart, only the new
+        # bytes are searched (with the edge before them), and they are joined once the row ends (joined at
+        # each step, a 16 MB row was copied 16 times, two copies at once; issue 10).
+        pieces = [buf]
+        have = len(buf)
+        seen = 0  # bytes searched for a row's end and a row's start: neither is there
+        starts = False  # a '<row' past byte 8 of the bytes read (see below)
         while True:
-            if len(buf) < want:
-                pieces = [buf]  # joined once (not added to the slice a piece at a time)
-                have = len(buf)
-                while have < want:
-                    chunk = f.read(step)
-                    if not chunk:
-                        eof = True
-                        break
-                    at += len(chunk)
-                    pieces.append(chunk)
-                    have += len(chunk)
-                buf = b"".join(pieces)
+            while have < want:
+                chunk = f.read(step)
+                if not chunk:
+                    eof = True
+                    break
+                at += len(chunk)
+                pieces.append(chunk)
+                have += len(chunk)
             if eof:
                 break
-            cut = buf.rfind(b"</row>", searched)
+            lo = max(0, seen - 8)  # a tag that ends past ``seen`` starts here or later
+            new = _last_bytes(pieces, have - lo)
+            cut = new.rfind(b"</row>", max(0, searched - lo))
             if cut >= 0:
+                cut += lo
                 break
-            searched = max(0, len(buf) - len(b"</row>") + 1)
+            if not starts:
+                starts = _ROW_START.search(new, max(0, 8 - lo)) is not None
+            del new
+            seen = have
+            searched = max(0, have - len(b"</row>") + 1)
             # one row longer than a slice: read on, but not for ever (rows written as '<row .../>', with no
             # '</row>', are many rows: read on as before)
-            if len(buf) > XLSX_MAX_ROW_BYTES and _ROW_START.search(buf, 8) is None:
-                raise _row_too_long(name, buf)
-            want = len(buf) + step
+            if have > XLSX_MAX_ROW_BYTES and not starts:
+                raise _row_too_long(name, b"".join(pieces))
+            want = have + step
+        buf = b"".join(pieces)
+        del pieces
         if eof:
             end = buf.rfind(b"</sheetData>")
             if end < 0:
@@ -2151,8 +2194,20 @@ def _cut_slices(
             yield head, buf[:end], buf[end:] if end < len(buf) else b"</sheetData></worksheet>"
             return
         cut += len(b"</row>")
-        body, buf = buf[:cut], buf[cut:]
-        yield head, body, b"</sheetData></worksheet>"
+        ready = [(head, buf[:cut], b"</sheetData></worksheet>")]
+        buf = buf[cut:]
+        yield ready.pop()  # (not kept here while it is read: a row may be 16 MB)
+
+
+def _last_bytes(pieces: list[bytes], n: int) -> bytes:
+    """The last ``n`` bytes of ``pieces`` joined (the last piece itself when it is all of them)."""
+    out = []
+    for piece in reversed(pieces):
+        if n <= 0:
+            break
+        out.append(piece if len(piece) <= n else piece[len(piece) - n :])
+        n -= len(piece)
+    return b"".join(reversed(out))
 
 
 XLSX_MAX_ROW_BYTES = 16 * 1024 * 1024  # a row's XML; past this, a cell that runs on (as CSV's 16 MB cell)
