@@ -1676,7 +1676,22 @@ def _calamine_values(data: bytes) -> tuple[Any, list[list[Any]]]:
     from python_calamine import CalamineWorkbook
 
     sheet_name, part, fixed = _SLICE_PARTS
-    if len(data) + sum(len(content) for _, content in fixed) <= SLICE_IN_MEMORY:
+    wb = None
+    if len(data) + sum(len(content) for _, content in fixed) > SLICE_IN_MEMORY:
+        # (from a file, calamine takes each part as it reads it: no copy of the package in memory, twice)
+        try:
+            tmp = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed below
+        except OSError:  # no temporary folder to write to: in memory, as a small slice
+            tmp = None
+        if tmp is not None:
+            with tmp:
+                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as out:
+                    for member, content in fixed:
+                        out.writestr(member, content)
+                    out.writestr(part, data)
+                tmp.flush()
+                wb = CalamineWorkbook.from_path(tmp.name)
+    if wb is None:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
             for member, content in fixed:
@@ -1685,14 +1700,6 @@ def _calamine_values(data: bytes) -> tuple[Any, list[list[Any]]]:
         buf.seek(0)
         wb = CalamineWorkbook.from_filelike(buf)
         del buf
-    else:  # (from a file, calamine takes each part as it reads it: no copy of the package in memory, twice)
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as out:
-                for member, content in fixed:
-                    out.writestr(member, content)
-                out.writestr(part, data)
-            tmp.flush()
-            wb = CalamineWorkbook.from_path(tmp.name)
     try:
         sheet = wb.get_sheet_by_name(sheet_name)
         start = sheet.start
