@@ -108,7 +108,7 @@ CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
         "recent serious injury with all five PT signs",
         complete({**RECENT_STRONG_PT, "major_trauma": True}),
         "see_doctor",
-        ["recent_serious_injury"],
+        ["serious_injury_weeks_ago"],  # two months ago: within a few days, if no doctor has checked it
     ),
     (
         "old serious injury with all five PT signs",
