@@ -133,13 +133,13 @@ def test_an_emergency_from_the_question_asked_before_the_result_does_not_offer_t
     run = drive(keys, report=report, country="US")
     assert run.code == 0, run.err
     assert run.out.count("Please read this now.") == 2
-    assert "You might act on thoughts of hurting yourself" in run.out
+    assert "You may not be safe from thoughts of self-harm" in run.out
     assert run.out.count("Stop here and show my result") == 1  # offered once, not again
-    assert "Finish the remaining questions" not in run.out.split("You might act on thoughts")[1]
+    assert "Finish the remaining questions" not in run.out.split("You may not be safe from thoughts")[1]
     data = json.loads(report.read_text())
     assert data["level"] == "emergency" and data["urgency"] == "now"
     assert [f["id"] for f in data["red_flags"]] == ["self_harm_danger_now"]
-    assert str(ruleset.level_by_id["emergency"].title) in run.out.split("You might act on thoughts")[1]
+    assert str(ruleset.level_by_id["emergency"].title) in run.out.split("You may not be safe from thoughts")[1]
 
 
 def test_emergency_then_finish_the_questions(drive: Any, ruleset: Any, tmp_path: Path) -> None:
@@ -574,7 +574,7 @@ def test_not_sure_about_self_harm_then_danger_is_an_emergency_now(drive: Any, ru
     run = drive(keys, report=report, country="US")
     assert run.code == 0, run.err
     assert run.out.count("Please read this now") == 2
-    assert "Please read this now.\nYou might act on thoughts of hurting yourself" in _lines(run.out)
+    assert "Please read this now.\nYou may not be safe from thoughts of self-harm" in _lines(run.out)
     data = json.loads(report.read_text())
     assert data["level"] == "emergency" and data["urgency"] == "now"
     assert [f["id"] for f in data["red_flags"]] == ["self_harm_danger_now"]

@@ -466,7 +466,7 @@ def test_stop_then_yes_to_the_acuity_question_says_it_and_shows_the_result_witho
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert out.count("Stop here and show my result") == 1
-    danger = out.index("URGENT: Please read this now.\nYou might act on thoughts of hurting yourself")
+    danger = out.index("URGENT: Please read this now.\nYou may not be safe from thoughts of self-harm")
     assert out.index("Are you having these thoughts right now") < danger
     assert "Finish the remaining questions" not in out[danger:]
     assert str(ruleset.level_by_id["emergency"].title) in out[danger:]
