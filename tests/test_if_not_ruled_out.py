@@ -9,23 +9,19 @@ questionnaire (a question still to come is not yet a doubt).
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from stm_screen.cli.app import app
 from stm_screen.core.answers import check_answers
 from stm_screen.core.engine import Scorer
 from stm_screen.errors import RulesError
 from stm_screen.prompt.flow import Flow
 from stm_screen.rules.loader import load_ruleset
 from tests.test_engine import CALM, complete
+from tests.test_open_replaced import batch_and_score_every_mix
 
 RULESET = load_ruleset()
 SCORER = Scorer(RULESET)
@@ -93,23 +89,8 @@ def test_conclude_brute_force_against_the_rule() -> None:
 
 def test_batch_gives_what_score_gives_for_every_mix(tmp_path: Path) -> None:
     asked = ["both_legs_symptoms", "bladder_bowel_change", "saddle_numbness", "progressive_weakness"]
-    rows = []
-    for i, combo in enumerate(itertools.product(["yes", "no", "unsure", ""], repeat=len(asked))):
-        base = {k: ("yes" if v is True else "no" if v is False else v) for k, v in CALM.items()}
-        base.update(dict(zip(asked, combo, strict=True)))
-        base["id"] = f"R{i}"
-        rows.append(base)
-    rows = rows * 3  # records seen again are concluded from their fingerprint
-    path = tmp_path / "in.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    result = CliRunner().invoke(app, ["batch", str(path), "--allow-missing"])
-    assert result.exit_code in (0, 1), result.output
-    out = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert len(out) == len(rows)
     seen_doubt = 0
-    for row, record in zip(out, rows, strict=True):
-        answers = {k: v for k, v in record.items() if k != "id" and v != ""}
-        ev = SCORER.evaluate(check_answers(RULESET, answers))
+    for row, record, ev in batch_and_score_every_mix(tmp_path, asked):
         assert sorted(filter(None, row["red_flags"].split(";"))) == sorted(ev.red_flags), (record, row)
         assert sorted(filter(None, row["unanswered_red_flags"].split(";"))) == sorted(ev.red_flags_unknown)
         assert row["level"] == (ev.level or ""), (record, row)

@@ -163,15 +163,13 @@ def test_covers_are_the_rulesets_replaces() -> None:
     assert ("both_legs_weakness", "weakness_getting_worse") in pairs
 
 
-def test_batch_gives_what_score_gives_for_every_mix_of_not_sure(tmp_path: Path) -> None:
-    """Every combination of yes, no, 'not sure' and blank over the questions of replaced signs, as a batch
-    file: each row's open signs are those of the per-record scorer (the batch draws many from the record's
-    fingerprint, not from the scorer)."""
+def batch_and_score_every_mix(tmp_path: Path, asked: list[str]) -> list[tuple[dict[str, str], dict[str, Any], Any]]:
+    """Every combination of yes, no, 'not sure' and blank over ``asked`` (the rest calm), three times, as a
+    batch file: (output row, record, the per-record scorer's evaluation) for each record."""
     from typer.testing import CliRunner
 
     from stm_screen.cli.app import app
 
-    asked = ["both_legs_symptoms", "progressive_weakness", "hot_swollen_joint", "fever_or_unwell"]
     rows = []
     for i, combo in enumerate(itertools.product(["yes", "no", "unsure", ""], repeat=len(asked))):
         base = {k: ("yes" if v is True else "no" if v is False else v) for k, v in CALM.items()}
@@ -185,9 +183,19 @@ def test_batch_gives_what_score_gives_for_every_mix_of_not_sure(tmp_path: Path) 
     assert result.exit_code in (0, 1), result.output
     out = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(out) == len(rows)
+    scored = []
     for row, record in zip(out, rows, strict=True):
         answers = {k: v for k, v in record.items() if k != "id" and v != ""}
-        ev = SCORER.evaluate(check_answers(RULESET, answers))
+        scored.append((row, record, SCORER.evaluate(check_answers(RULESET, answers))))
+    return scored
+
+
+def test_batch_gives_what_score_gives_for_every_mix_of_not_sure(tmp_path: Path) -> None:
+    """Every combination of yes, no, 'not sure' and blank over the questions of replaced signs, as a batch
+    file: each row's open signs are those of the per-record scorer (the batch draws many from the record's
+    fingerprint, not from the scorer)."""
+    asked = ["both_legs_symptoms", "progressive_weakness", "hot_swollen_joint", "fever_or_unwell"]
+    for row, record, ev in batch_and_score_every_mix(tmp_path, asked):
         assert sorted(filter(None, row["unanswered_red_flags"].split(";"))) == sorted(ev.red_flags_unknown), (
             record,
             row,

@@ -260,6 +260,22 @@ class SkipSearch:
     def _last(self, names: frozenset[str]) -> Question:
         return self.by_id[max(names, key=self._order.__getitem__)]
 
+    def _down(
+        self, front: frozenset[str], told: frozenset[tuple[str, int]]
+    ) -> tuple[Question, frozenset[str], frozenset[tuple[str, int]]]:
+        """One step back through the questions: the last one of ``front``, and the questions (with what
+        tells their answers apart) that decide the rest once it is taken away: the others, and what its
+        ask_if looks at."""
+        q = self._last(front)
+        below = front - {q.id}
+        apart = {n: i for n, i in told if n != q.id}
+        if q.ask_if is not None:
+            looks = self._cond(q.ask_if)
+            below |= looks.names
+            for n in looks.sigs:
+                apart[n] = self._merge(apart.get(n, 0), q.ask_if, n)
+        return q, below, frozenset(apart.items())
+
     def reach(self, names: frozenset[str], sigs: frozenset[tuple[str, int]], limit: int | None = None) -> Reach:
         """Every set of answers (or 'not asked') to the questions ``names``, told apart as their ``sigs``
         say, that someone answering every question shown can give, each with the fewest answers that lead
@@ -274,16 +290,7 @@ class SkipSearch:
                 self.spent = True
                 return None
             chain.append(key)
-            front, told = key
-            q = self._last(front)
-            below = front - {q.id}
-            apart = {n: i for n, i in told if n != q.id}
-            if q.ask_if is not None:
-                looks = self._cond(q.ask_if)
-                below |= looks.names
-                for n in looks.sigs:
-                    apart[n] = self._merge(apart.get(n, 0), q.ask_if, n)
-            key = (below, frozenset(apart.items()))
+            key = self._down(*key)[1:]
         done: Reach = memo[key] if key[0] else ((), {(): _START})
         for front, told in reversed(chain):
             done = None if done is None else self._step(done, front, dict(told), limit)
@@ -444,16 +451,9 @@ class SkipSearch:
         front = names
         while front & names:
             self.work += _STEP
-            q = self._last(front)
+            q, front_below, told_below = self._down(front, told)
             steps.append((q, dict(told).get(q.id, 0)))
-            below = front - {q.id}
-            apart = {n: i for n, i in told if n != q.id}
-            if q.ask_if is not None:
-                looks = self._cond(q.ask_if)
-                below |= looks.names
-                for n in looks.sigs:
-                    apart[n] = self._merge(apart.get(n, 0), q.ask_if, n)
-            front, told = below, frozenset(apart.items())
+            front, told = front_below, told_below
         base = self.reach(front, told) if front else ((), {(): _START})
         if base is None or self.work > self.budget:
             self.spent = self.spent or self.work > self.budget
