@@ -620,3 +620,64 @@ def test_a_questionnaire_score_for_a_doctor_is_in_the_summary(ruleset: Ruleset) 
     assert all("talk with your doctor is advised" in i.detail for i in talk)
     flagged = explain(with_phq, check_answers(with_phq, {**answers, "night_pain": True}))
     assert not [i for i in summary(flagged).todo if i.tag == "TALK TO YOUR DOCTOR"]
+
+
+def test_a_mostly_blank_record_does_not_bury_the_sign_that_fired(ruleset: Ruleset) -> None:
+    """A child's new pain that is getting worse, every safety question blank (a file, not a stop): the
+    summary said 25 open signs in full, 11 [EMERGENCY] ones before the child's own 'today' sign. Now the
+    sign that fired comes first and the unanswered signs are one counted line that says how many would be
+    an emergency if they fit; the details still list each, and a sign answered 'Not sure' is said in full."""
+    from stm_screen.core.explain import EMERGENCY
+    from stm_screen.render.view import summary, view
+
+    answers = {"age_years": 10, "pain_duration_months": 0.2, "pain_trend": "worse", "pain_areas": ["sports_overuse"]}
+    result = explain(ruleset, check_answers(ruleset, answers))
+    assert [f.id for f in result.red_flags] == ["child_new_pain_getting_worse"]
+    open_ = result.red_flags_not_ruled_out
+    urgent = sum(f.level == EMERGENCY for f in open_)
+    assert len(open_) > 10 and urgent > 5
+    todo = summary(result).todo
+    assert todo[0].text == "New pain getting worse, under 16 years old"
+    (counted,) = [i for i in todo if "warning signs were not answered" in i.text]
+    assert counted.text.startswith(f"The questions about {len(open_)} warning signs were not answered")
+    assert f"{urgent} of them need emergency help at once if they fit you." in counted.text
+    assert "other warning signs" not in counted.text  # no emergency fired: not 'get help for it first'
+    assert not [i for i in todo if i.text.startswith("Could not be checked")]
+    (block,) = [b for b in view(result).blocks if b.id == "not-ruled-out"]
+    assert len(block.items) == len(open_)  # the details still name each one
+
+    # 'Not sure' about the saddle among the blanks: said in full, first (an emergency if it fits)
+    unsure = summary(explain(ruleset, check_answers(ruleset, {**answers, "saddle_numbness": UNSURE})))
+    assert unsure.todo[0].text.startswith("Could not be checked: New numbness around the genitals")
+    assert unsure.todo[0].tag == "EMERGENCY"
+    assert unsure.todo[1].text == "New pain getting worse, under 16 years old"
+
+    # a grown-up's record with only the age and the duration: the headline is the unchecked one, the
+    # counted line, then the next steps that say what to do with the list
+    blank = explain(ruleset, check_answers(ruleset, {"age_years": 40, "pain_duration_months": 6}))
+    steps = summary(blank).todo
+    assert blank.unchecked and "warning signs were not answered" in steps[0].text
+    assert [i.text for i in steps[1:]] == blank.next_steps
+
+
+def test_a_few_unanswered_signs_are_still_each_said_in_the_summary(ruleset: Ruleset) -> None:
+    """Up to three unanswered warning signs (a file with a column or two left blank) are each said in the
+    summary with what to do if they fit, as before; only more are counted."""
+    from stm_screen.render.view import FEW_UNASKED, summary
+
+    result = result_for(ruleset, night_pain=None, calf_swelling=None, unexplained_weight_loss=None)
+    assert 0 < len(result.red_flags_not_ruled_out) <= FEW_UNASKED
+    said = [i for i in summary(result).todo if i.text.startswith("Could not be checked")]
+    assert len(said) == len(result.red_flags_not_ruled_out)
+    assert not [i for i in summary(result).todo if "were not answered" in i.text]
+
+
+def test_the_counted_line_in_spanish(ruleset: Ruleset) -> None:
+    from stm_screen.i18n import speaking
+    from stm_screen.render.view import summary
+
+    with speaking("es"):
+        blank = explain(ruleset, check_answers(ruleset, {"age_years": 40, "pain_duration_months": 6}), lang="es")
+        line = summary(blank).todo[0].text
+    assert line.startswith("Las preguntas sobre ") and "señales de alarma no se contestaron" in line
+    assert "necesitan ayuda urgente en seguida si le corresponden" in line

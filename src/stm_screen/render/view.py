@@ -235,15 +235,16 @@ def summary(result: Result) -> Summary:
         (f, Item(f.title, f.explanation, urgency_tag(f), "flag", tuple(filter(None, [how_soon_line(f)]))))
         for f in result.red_flags
     ]
-    said, rest = open_signs(result)
+    said, rest = open_signs(result, summary=True)
     # An emergency comes first: after one, the signs not checked are counted (after a stop, every question
-    # left is among them). One the person answered 'Not sure' that would be an emergency if it fits is still
-    # said in full (what to do, how soon), never counted under 'see a doctor'.
-    opened = [(f, summary_open_item(f)) for f in (said if rest else result.red_flags_not_ruled_out)]
+    # left is among them). Without one, the summary counts them too when there are many (a mostly blank
+    # record), so that a sign that fired is not buried under them; the details list each. One the person
+    # answered 'Not sure' is still said in full (what to do, how soon), never counted under 'see a doctor'.
+    opened = [(f, summary_open_item(f)) for f in said]
     # soonest first, whether it fired or could not be checked (a sign that fired first at the same urgency)
     todo = [item for _f, item in sorted([*fired, *opened], key=lambda pair: soonest_first(pair[0]))]
     if rest:
-        todo.append(Item(unasked_line(len(rest)), tag=_("SEE A DOCTOR"), style="flag"))
+        todo.append(Item(unasked_line(len(rest), result, rest), tag=_("SEE A DOCTOR"), style="flag"))
     if result.unchecked:
         todo.extend(Item(s) for s in result.next_steps)
     return Summary(result.symbol, result.title, level_tag(result), tuple(todo))
@@ -252,12 +253,14 @@ def summary(result: Result) -> Summary:
 FEW_UNASKED = 3  # unanswered warning signs beside an emergency that are each named (more are counted)
 
 
-def open_signs(result: Result) -> tuple[list[Finding], list[Finding]]:
+def open_signs(result: Result, summary: bool = False) -> tuple[list[Finding], list[Finding]]:
     """After an emergency, the warning signs that could not be checked: those the person answered 'Not
-    sure' (said in full) and the others, only counted (after a stop, every question left is among them: a
-    list of what was never asked would bury the emergency). Without an emergency: all, and none counted."""
+    sure' (said in full) and the others, only counted when there are more than a few (after a stop, every
+    question left is among them: a list of what was never asked would bury the emergency). Without an
+    emergency: all, and none counted; in the ``summary``, the unanswered ones are counted the same way (a
+    mostly blank record would bury the signs that fired and those answered 'Not sure')."""
     open_ = list(result.red_flags_not_ruled_out)
-    if not open_ or not any(f.level == EMERGENCY for f in result.red_flags):
+    if not open_ or not (summary or any(f.level == EMERGENCY for f in result.red_flags)):
         return open_, []
     said = [f for f in open_ if any(a.value == UNSURE for a in f.answers)]
     rest = [f for f in open_ if f not in said]
@@ -266,16 +269,34 @@ def open_signs(result: Result) -> tuple[list[Finding], list[Finding]]:
     return said, rest
 
 
-def unasked_line(n: int) -> str:
+def unasked_line(n: int, result: Result | None = None, rest: list[Finding] | None = None) -> str:
     """The one line for the warning signs counted by :func:`open_signs` (no 'above' or 'below': the summary
-    is last on a screen and first on paper)."""
-    return ngettext(
-        "The questions about {n} other warning sign were not answered, so it was not checked. Get help for "
-        "the emergency first, then tell the doctor or nurse that this check was not finished.",
-        "The questions about {n} other warning signs were not answered, so they were not checked. Get help "
-        "for the emergency first, then tell the doctor or nurse that this check was not finished.",
+    is last on a screen and first on paper). After an emergency: get help for it first. Else (a summary's
+    count, see :func:`open_signs`): how many of them would be an emergency if they fit, and where each is."""
+    if result is None or any(f.level == EMERGENCY for f in result.red_flags):
+        return ngettext(
+            "The questions about {n} other warning sign were not answered, so it was not checked. Get help "
+            "for the emergency first, then tell the doctor or nurse that this check was not finished.",
+            "The questions about {n} other warning signs were not answered, so they were not checked. Get "
+            "help for the emergency first, then tell the doctor or nurse that this check was not finished.",
+            n,
+        ).format(n=n)
+    urgent = sum(1 for f in rest or () if f.level == EMERGENCY)
+    counted = ngettext(
+        "The questions about {n} warning sign were not answered, so it was not checked.",
+        "The questions about {n} warning signs were not answered, so they were not checked.",
         n,
     ).format(n=n)
+    if urgent:
+        counted += " " + ngettext(
+            "{k} of them needs emergency help at once if it fits you.",
+            "{k} of them need emergency help at once if they fit you.",
+            urgent,
+        ).format(k=urgent)
+    return counted + " " + _(
+        "Each one is listed in the details of this result, with what to do if it fits you. Answer those "
+        "questions, or show this result to a doctor or nurse."
+    )
 
 
 def summary_open_item(f: Finding) -> Item:
