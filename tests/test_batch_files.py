@@ -83,8 +83,9 @@ def test_jsonl_keeps_exact_values_and_same_fields() -> None:
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [d["id"] for d in lines] == ['=HYPERLINK("http://x")', "+1", "@SUM(A1)", "-2", "\tx"]
     assert list(lines[0]) == ["row", "id", "status", "level", "urgency", "score", "red_flags", "criteria_met",
-                              "unanswered_red_flags", "error"]  # fmt: skip
+                              "unanswered_red_flags", "unanswered_urgency", "error"]  # fmt: skip
     assert lines[0]["unanswered_red_flags"][0] == "cauda_equina_bladder"
+    assert lines[0]["unanswered_urgency"] == "now"  # the bladder sign, among others, is an emergency if it fits
 
 
 def test_several_inputs_add_a_file_column(tmp_path: Path) -> None:

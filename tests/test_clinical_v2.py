@@ -49,7 +49,7 @@ def result_for(ruleset: Ruleset, **changes: Any) -> Any:
 
 
 def test_version_and_question_contract(ruleset: Ruleset) -> None:
-    assert ruleset.version == "2.4.0"
+    assert ruleset.version == "2.4.1"
     safety = {q.id for q in ruleset.questions if q.section == "safety"}
     assert safety == SAFETY_GROUP
     for qid in SAFETY_GROUP:

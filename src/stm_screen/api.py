@@ -13,8 +13,8 @@
 Tables and records are scored by the batch machinery itself (:mod:`stm_screen.batch.runner`, the memoised
 scorer of :mod:`stm_screen.batch.scoring`), so a scored table has exactly the columns and values of
 ``stm-screen batch`` CSV output for the same data: ``row``, ``id``, ``status``, ``level``, ``urgency``,
-``score``, ``red_flags``, ``criteria_met``, ``unanswered_red_flags``, ``error`` (and the instruments' fields
-after them), every value the text of the CSV cell (``row`` a whole number). A record that cannot be scored
+``score``, ``red_flags``, ``criteria_met``, ``unanswered_red_flags``, ``unanswered_urgency``, ``error`` (and the
+instruments' fields after them), every value the text of the CSV cell (``row`` a whole number). A record that cannot be scored
 is a row with status ``error`` and the same message, never an exception; what stops ``batch`` for a whole
 file (no column for a safety question, a mapping naming a column the table lacks) raises the same error here
 (:class:`stm_screen.errors.UsageError` and its kin, each with ``lines()`` to show).

@@ -271,15 +271,16 @@ class _Conclusion:
     """Tails made in columns: the output line after the id of every group of records with a fingerprint
     of its own (very varied answers: nearly every record), without one outcome object per group.
 
-    A tail is ``status,level,urgency,score,red_flags,criteria_met,unanswered,error[,instrument cells]``.
-    The three lists of names come straight from the fingerprint's condition results (a warning sign fired
-    and not replaced by another that fired; one that cannot be ruled out; a criterion met), joined by Arrow.
-    The rest depends only on a small key: the level of the highest warning sign that fired, the most
-    urgent one's urgency, whether any fired, whether any could not be ruled out, and the results of the
-    criteria and of the outcomes' conditions (``Scorer.conclude`` decides from nothing else). Per distinct
-    small key, the record scorer concludes one group's outcome as always (``from_fingerprint``), and its
-    rendered tail gives the cells before and after the lists; its lists must be the ones made in columns,
-    else nothing is made so (the scorer makes every tail). Only for rules whose outcomes are concluded
+    A tail is ``status,level,urgency,score,red_flags,criteria_met,unanswered,unanswered_urgency,error``
+    (then the instruments' cells). The three lists of names come straight from the fingerprint's condition
+    results (a warning sign fired and not replaced by another that fired; one that cannot be ruled out; a
+    criterion met), joined by Arrow. The rest depends only on a small key: the level of the highest warning
+    sign that fired, the most urgent one's urgency, whether any fired, whether any could not be ruled out,
+    the most urgent of those one's urgency, and the results of the criteria and of the outcomes' conditions
+    (``Scorer.conclude`` decides from nothing else). Per distinct small key, the record scorer concludes one
+    group's outcome as always (``from_fingerprint``), and its rendered tail gives the cells before and after
+    the lists; its lists must be the ones made in columns, else nothing is made so (the scorer makes every
+    tail). Only for rules whose outcomes are concluded
     from fingerprints (no instrument items: ``RecordScorer.derives``) and whose names are plain ids."""
 
     def __init__(self, rs: RecordScorer) -> None:
@@ -368,9 +369,10 @@ class _Conclusion:
             best = np.where(fired, self.order, -1).argmax(axis=1)
             top = np.where(any_fired, self.level_of[best], -1)
             soon = np.where(fired, self.urgency, -1).max(axis=1)
+            doubt = np.where(unknown, self.urgency, -1).max(axis=1)
         else:
-            top = soon = np.full(groups, -1, dtype=np.int64)
-        columns = [top + 1, soon + 1, any_fired.astype(np.int64), any_unknown.astype(np.int64)]
+            top = soon = doubt = np.full(groups, -1, dtype=np.int64)
+        columns = [top + 1, soon + 1, any_fired.astype(np.int64), any_unknown.astype(np.int64), doubt + 1]
         columns += [crits[:, i] for i in range(nc)] + [whens[:, i] for i in range(nw)]
         small, reps = _Codes.combine(columns, groups)
         red = _names(fired, self.flag_names)

@@ -23,6 +23,7 @@ FIELDS = (
     "red_flags",
     "criteria_met",
     "unanswered_red_flags",
+    "unanswered_urgency",
     "error",
 )
 MAX_BAD = 5

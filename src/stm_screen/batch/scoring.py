@@ -68,6 +68,7 @@ class Outcome:
         "red_flags",
         "criteria_met",
         "unanswered",
+        "open_urgency",
         "error",
         "brief",
         "csv",
@@ -92,6 +93,7 @@ class Outcome:
         urgency: str = "",
         ignored: tuple[str, ...] = (),
         extra: tuple[tuple[str, Any], ...] = (),
+        open_urgency: str = "",
     ) -> None:
         self.status = status
         # questions answered although the skip rule does not ask them: their answers were ignored (counted
@@ -105,6 +107,8 @@ class Outcome:
         self.red_flags = red_flags
         self.criteria_met = criteria_met
         self.unanswered = unanswered
+        # how soon to act if the most urgent warning sign that could not be ruled out fits ('' when none)
+        self.open_urgency = open_urgency
         self.error = error
         self.brief = error if brief is None else brief  # the error without the answers, for stderr
         self.extra = extra  # (field, value) of the instruments' scores (see module_fields)
@@ -118,6 +122,7 @@ class Outcome:
             Names(";".join(red_flags)),
             Names(";".join(criteria_met)),
             Names(";".join(unanswered)),
+            open_urgency,
             error,
             *(_csv_value(v) for _, v in extra),
         )
@@ -133,6 +138,7 @@ class Outcome:
             red_flags,
             criteria_met,
             unanswered,
+            open_urgency,
             error,
             tuple((k, v.__class__, v) for k, v in extra),
             ignored,
@@ -151,6 +157,7 @@ class Outcome:
                     "red_flags": list(self.red_flags),
                     "criteria_met": list(self.criteria_met),
                     "unanswered_red_flags": list(self.unanswered),
+                    "unanswered_urgency": self.open_urgency or None,
                     "error": self.error or None,
                     **dict(self.extra),
                 },
@@ -1009,8 +1016,18 @@ class RecordScorer:
         # 'unchecked' one (see_doctor) unless a warning sign that fired sets a higher one; a physical-therapy
         # level never stands. Without an 'unchecked' level, only a fired warning sign gives one.
         level = level or "" if unchecked or red_flags else ""
+        doubt = [self._urgency[r] for r in unknown if r in self._urgency]
         return Outcome(
-            "incomplete", level, score, red_flags, met, unknown, urgency=urgency, ignored=ignored, extra=extra
+            "incomplete",
+            level,
+            score,
+            red_flags,
+            met,
+            unknown,
+            urgency=urgency,
+            ignored=ignored,
+            extra=extra,
+            open_urgency=max(doubt, key=URGENCY_ORDER.index) if doubt else "",
         )
 
     def score_row(self, row: list[Any]) -> Outcome:

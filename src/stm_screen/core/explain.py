@@ -139,6 +139,9 @@ class Result(NamedTuple):
     ruleset: dict[str, Any]
     tool_version: str
     urgency: str | None = None  # how soon to act: the most urgent of the warning signs that fired
+    # how soon to act if it fits: the most urgent of the warning signs that could not be ruled out (a
+    # worklist sorted by urgency alone would not see an emergency that could not be ruled out)
+    urgency_not_ruled_out: str | None = None
     unchecked: bool = False  # a warning sign could not be ruled out, and that set the level
     # questions asked and answered 'not sure' (those whose 'not sure' counts as yes too: unsure_means_yes)
     unsure: list[str] = []
@@ -455,6 +458,7 @@ def explain(
         advice = _("Some answers that the result depends on are missing. Please answer them to get a result.")
         steps = []
     urgencies = [f.urgency for f in red_flags if f.urgency in URGENCY_ORDER]
+    doubts = [f.urgency for f in not_ruled_out if f.urgency in URGENCY_ORDER]
     reason = None
     if ev.outcome is not None:
         chosen = ruleset.outcomes[ev.outcome]
@@ -488,6 +492,7 @@ def explain(
         ruleset=ruleset_info(ruleset),
         tool_version=__version__,
         urgency=max(urgencies, key=URGENCY_ORDER.index) if urgencies else None,
+        urgency_not_ruled_out=max(doubts, key=URGENCY_ORDER.index) if doubts else None,
         unchecked=ev.unchecked,
         unsure=[q.id for q in ruleset.questions if q.id in ev.unsure],
         pt_level=ev.pt_level,

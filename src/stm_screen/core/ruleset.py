@@ -55,7 +55,7 @@ _TEXT_KEYS = frozenset(
 # Output fields of batch scoring: an instrument's score (a column of its own) may not take these names.
 RESERVED_SCORE_IDS = frozenset(
     {"file", "row", "id", "status", "level", "urgency", "score", "red_flags", "criteria_met",
-     "unanswered_red_flags", "error"}
+     "unanswered_red_flags", "unanswered_urgency", "error"}
 )  # fmt: skip
 _SPDX = re.compile(r"^(proprietary|[A-Za-z0-9][A-Za-z0-9.+-]*( (AND|OR|WITH) [A-Za-z0-9][A-Za-z0-9.+-]*)*)$")
 SUPPLIED = "supplied"  # item_text: the clinic supplies the wording (--texts); the rules file ships none

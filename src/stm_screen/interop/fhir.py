@@ -518,7 +518,9 @@ def reasons(result: Mapping[str, Any]) -> list[str]:
     for f in result.get("red_flags") or []:
         soon = how_soon(f.get("urgency"))
         out.append(f"Warning sign: {f['title']}" + (f" (act {soon})" if soon else ""))
-    out += [f"Not ruled out: {f['title']}" for f in result.get("red_flags_not_ruled_out") or []]
+    for f in result.get("red_flags_not_ruled_out") or []:
+        soon = how_soon(f.get("urgency"))
+        out.append(f"Not ruled out: {f['title']}" + (f" (if it fits, act {soon})" if soon else ""))
     out += [f"{f['title']}" for f in result.get("findings") or []]
     return out
 

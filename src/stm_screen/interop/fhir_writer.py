@@ -66,6 +66,11 @@ def result_from_outcome(
         }
         for rf in fired
     ]
+    not_ruled_out = [
+        {"id": i, "title": fill(str(flags[i].title), contacts), "urgency": flags[i].urgency}
+        for i in out.unanswered
+        if i in flags
+    ]
     return {
         "level": level_id,
         "title": fill(title, contacts),
@@ -74,11 +79,8 @@ def result_from_outcome(
         "score": out.score,
         "urgency": overall_urgency(red_flags),
         "red_flags": red_flags,
-        "red_flags_not_ruled_out": [
-            {"id": i, "title": fill(str(flags[i].title), contacts), "urgency": flags[i].urgency}
-            for i in out.unanswered
-            if i in flags
-        ],
+        "red_flags_not_ruled_out": not_ruled_out,
+        "urgency_not_ruled_out": overall_urgency(not_ruled_out),
         "findings": [{"title": str(criteria[i].title)} for i in out.criteria_met if i in criteria],
         "unsure": list(unsure or []),
         "disclaimer": fill(str(ruleset.disclaimer), contacts),
