@@ -681,3 +681,53 @@ def test_the_counted_line_in_spanish(ruleset: Ruleset) -> None:
         line = summary(blank).todo[0].text
     assert line.startswith("Las preguntas sobre ") and "señales de alarma no se contestaron" in line
     assert "necesitan ayuda urgente en seguida si le corresponden" in line
+
+
+def test_help_and_messages_after_the_third_clinicians_read(ruleset: Ruleset) -> None:
+    """What a clinician's read of 25 new cases changed in the text people read (pt-screen 2.4.1)."""
+    by_q = ruleset.by_id
+    flags = {rf.id: rf for rf in ruleset.red_flags}
+    fever = by_q["fever_or_unwell"].help
+    assert "38 °C" in fever.get("en") and "Hot flushes of the menopause" in fever.get("en")
+    assert "38 °C" in fever.get("es") and "sofocos de la menopausia" in fever.get("es")
+    bladder = by_q["bladder_bowel_change"].help
+    assert "pregnant or after a birth" in bladder.get("en") and "embarazo" in bladder.get("es")
+    cancer = str(flags["cancer_with_spine_pain"].message)
+    assert "new weakness or numbness in an arm or leg that is getting worse" in cancer
+    bone = str(flags["bone_stress"].message)
+    assert "Stop running and jumping" in bone and "groin or hip" in bone
+    limits = next(c for c in ruleset.criteria if c.id == "limits_activity")
+    assert "long-lasting" not in str(limits.explanation)
+
+
+def test_a_note_with_warnings_is_shown_beside_a_warning_sign(ruleset: Ruleset) -> None:
+    """A note marked ``with_warnings`` (a recent injury, after an operation) is said under a warning sign
+    too; the others only with a physical-therapy result."""
+    from stm_screen.render.view import view
+
+    ankle = result_for(ruleset, pain_duration_months=0.1, pain_areas=["sports_overuse"], bone_pain_impact=True)
+    assert [f.id for f in ankle.red_flags] == ["bone_stress"]
+    (notes,) = [b for b in view(ankle).blocks if b.id == "notes"]
+    assert [i.text for i in notes.items] == ankle.warning_notes
+    assert any("could not take four steps" in n for n in ankle.warning_notes)
+    assert not any("Sports or overuse injury" in n for n in ankle.warning_notes)  # a note without the flag
+    assert any("Sports or overuse injury" in n for n in ankle.notes)  # (it still holds)
+    # pain of months: the injury note does not hold
+    old = result_for(ruleset, pain_duration_months=6, pain_areas=["sports_overuse"], bone_pain_impact=True)
+    assert not any("four steps" in n for n in old.notes + old.warning_notes)
+    # with a physical-therapy result, it is one of the notes as before
+    calm = result_for(ruleset, pain_duration_months=0.5, pain_areas=["sports_overuse"])
+    assert not calm.warning and any("four steps" in n for n in calm.notes)
+    assert json.loads(json.dumps(ankle.to_dict()))["warning_notes"] == ankle.warning_notes
+
+
+def test_with_warnings_is_a_checked_note_field(tmp_path: Path) -> None:
+    from stm_screen.rules.loader import load_ruleset
+
+    base = Path(__file__).parent.parent / "rules" / "pt-screen.yaml"
+    text = base.read_text(encoding="utf-8").replace("    with_warnings: true\n", "    with_warnings: maybe\n", 1)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as err:
+        load_ruleset(bad)
+    assert "with_warnings" in str(err.value) and f"{bad}:" in str(err.value)

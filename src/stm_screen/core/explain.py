@@ -149,6 +149,7 @@ class Result(NamedTuple):
     reason: Finding | None = None  # the outcome rule that gave pt_level, when it explains itself
     contacts: dict[str, Any] = {}
     modules: list[ModuleResult] = []  # instruments asked beside the screening (never change the level)
+    warning_notes: list[str] = []  # the notes (of ``notes``) also shown under warning signs
 
     @property
     def warning(self) -> bool:
@@ -426,7 +427,9 @@ def explain(
     decided = set(ev.criteria_met) | undetermined_ids
     not_met = [criterion(c) for c in ruleset.criteria if c.id not in decided]
     undetermined = [criterion(c, with_answers=False) for c in ruleset.criteria if c.id in undetermined_ids]
-    notes = [say(n.text.get(lang)) for n in ruleset.notes if n.when is None or n.when.evaluate(values)]
+    shown = [n for n in ruleset.notes if n.when is None or n.when.evaluate(values)]
+    notes = [say(n.text.get(lang)) for n in shown]
+    warning_notes = [say(n.text.get(lang)) for n in shown if n.with_warnings]
 
     flag_questions: set[str] = set()
     for rf in ruleset.red_flags:
@@ -484,6 +487,7 @@ def explain(
         criteria_not_met=not_met,
         criteria_undetermined=undetermined,
         notes=notes,
+        warning_notes=warning_notes,
         missing=missing,
         skipped=sorted(ev.skipped, key=lambda q: ruleset.by_id[q].order),
         what_would_change=list(what_would_change(ruleset, scorer, ev, lang)),

@@ -289,6 +289,12 @@ RECORDS: dict[str, dict[str, F]] = {
         "when": F("cond", doc="Shown when this holds; always shown when absent"),
         "text": F("text", True),
         "source": F("id", True),
+        "with_warnings": F(
+            "bool",
+            default=False,
+            doc="Also shown when a warning sign fired or could not be ruled out (else only with a physical-"
+            "therapy or self-care result)",
+        ),
     },
     "Example": {
         "name": F("str", True),

@@ -283,6 +283,7 @@ class Note(NamedTuple):
     when: Condition | None
     text: Words
     source: Source
+    with_warnings: bool = False  # also shown under warning signs
 
 
 class Example(NamedTuple):
@@ -752,7 +753,7 @@ class _Compiler:
             path = ("notes", i)
             cond = None if n.when is None else self.condition((*path, "when"), n.when, cond_names)
             src = source((*path, "source"), n.source)
-            notes.append(Note(n.id, cond, _words(n.text, langs), src))
+            notes.append(Note(n.id, cond, _words(n.text, langs), src, bool(n.with_warnings)))
 
         score_ids = {s.id for s in [*scores, *module_scores]}
         known_flags = {rf.id for rf in raw.red_flags}

@@ -344,6 +344,8 @@ def _warning_blocks(result: Result) -> list[Block]:
                     _("You answered 'Not sure' to these questions, or they were not answered."),
                 )
             )
+    if result.warning_notes:  # the few notes that matter beside a warning sign (a recent injury, say)
+        out.append(Block("notes", _("About your pain"), tuple(Item(n) for n in result.warning_notes)))
     instruments = instruments_block(result)
     if instruments is not None:
         out.append(instruments)
