@@ -21,6 +21,7 @@ import re
 import stat
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from itertools import chain, islice, tee
@@ -515,6 +516,11 @@ class QuoteCheck:
         joined by a CR inside a cell, quotes honoured (strictly), with no line break in a column that never
         holds one; None when they read otherwise. (Python's reader takes a CR in an unquoted cell for a
         line end, so they are read joined by a character none of them holds, put back as the CR.)"""
+        # A cell ends at a delimiter: fewer delimiters than the header's width needs read as no such record
+        # (checked first: a file of many CRs, each on a short line, costs no parse per line).
+        d = self.delimiter
+        if first.count(d) + sum(text.count(d) for text in lines) < self.width - 1:
+            return None
         mark = next((ch for ch in _CR_MARKS if ch not in first and not any(ch in text for text in lines)), None)
         if mark is None:
             return None
@@ -528,7 +534,10 @@ class QuoteCheck:
 
     def _cr_join(self, line: str, row: list[str], following: list[str]) -> list[str] | None:
         """:meth:`_cr_merge` of a one-line row and the lines that follow it (read here)."""
-        after = next(csv.reader(following, delimiter=self.delimiter, strict=False), [])
+        d = self.delimiter
+        if line.count(d) + sum(text.count(d) for text in following) < self.width - 1:
+            return None  # too few delimiters for one record of the header's width (see _cr_record)
+        after = next(csv.reader(following, delimiter=d, strict=False), [])
         return self._cr_merge(line, row, following, after)
 
     def _cr_read(self, line: str, row: list[str], more: Iterator[str]) -> tuple[list[str] | None, list[str]]:
@@ -546,14 +555,17 @@ class QuoteCheck:
 
     def _cr_next(
         self, row: list[str], lines: list[str], first: int
-    ) -> tuple[list[list[str]], tuple[list[str], int]] | None:
+    ) -> tuple[list[list[str]], tuple[list[str], int] | None] | None:
         """:meth:`_after` for a one-line row short of the header that ends with a CR alone: the row after it
-        is read, and the two are one record when :meth:`_cr_merge` says so (else its lines are given back)."""
-        merged, taken = self._cr_read(lines[0], row, self._more())
+        is read, and the two are one record when :meth:`_cr_merge` says so. The row after it is read from a
+        copy of the reader's input (the tee's own copy, in C), so that when they are not, the reader reads on
+        as it was: no new reader per line in a file of many CRs, each a record of its own."""
+        merged, taken = self._cr_read(lines[0], row, copy(self._ahead) if self._reads_ahead() else iter(()))
         if not taken:
             return None
         if merged is None:
-            return [row], (taken, first)
+            return [row], None
+        # the lines taken are past the source (read through the copy): a new reader starts after them
         return [merged], ([], first + len(taken))
 
     def _more(self) -> Iterator[str]:
@@ -1176,6 +1188,8 @@ _CR_MARKS = "\ue000\ue001\ue002\ue003"  # private-use characters: one stands for
 
 def _runs_on(lines: list[str], delimiter: str) -> bool:
     """Does a quoted cell on these lines run on past the last of them (its closing quote not yet read)?"""
+    if not any('"' in text for text in lines):
+        return False  # no quote, no quoted cell: the reader's parse is skipped (a file of many CRs)
     end = _CR_MARKS[-1]
     rows = list(csv.reader([*lines, end], delimiter=delimiter, strict=False))
     return not rows or rows[-1] != [end]
