@@ -187,3 +187,92 @@ def test_a_cr_before_a_stray_quote_lets_no_record_vanish(tmp_path: Path) -> None
     out = _score(path)
     assert [r["id"] for r in out if r["status"] != "error"] == ["P0", "P2", "P3", "P4"]
     assert out[1]["id"] == "P1" and out[1]["status"] == "error"
+
+
+def _ragged_error(cells: int, width: int = 6) -> str:
+    plural = "" if cells == 1 else "s"
+    return (
+        f"the record has {cells} cell{plural} but the header has {width} columns (a missing or extra delimiter, or "
+        "an unquoted line break?)"
+    )
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_many_bare_crs_are_one_row_each_as_the_lines_split(tmp_path: Path, end: str) -> None:
+    """A cell of 3,000 CRs alone (issue 10: a million took 25 s), past the first records read to calibrate:
+    each CR ends a line that is a record of its own (no two lines read as one record), so the output has
+    one row per line as Python splits them, in order, each a record's outcome or its own error row."""
+    rows = _records(8, 5)
+    rows[3][3] = "a\r" * 3000 + "back"
+    body = end.join(",".join(r) for r in rows) + end
+    path = tmp_path / "in.csv"
+    path.write_bytes((HEADER + end + body).encode())
+    out = _score(path)
+    lines = body.splitlines()
+    assert len(lines) == 8 + 3000
+    assert [r["row"] for r in out] == [str(k) for k in range(1, len(lines) + 1)]
+    assert [r["id"] for r in out] == [line.split(",")[0] for line in lines]
+    for line, r in zip(lines, out, strict=True):
+        cells = line.split(",")
+        if len(cells) == 6:
+            assert r["status"] != "error", (line, r)
+        else:
+            assert (r["status"], r["error"]) == ("error", _ragged_error(len(cells))), (line, r)
+
+
+def test_a_cr_cut_record_after_many_bare_crs_is_still_one_record(tmp_path: Path) -> None:
+    """Each bare CR line looks at the line after it, and the reader reads on from where it was (nothing
+    skipped or read twice): a record that a CR in its comment cut in two, after 3,000 such lines, is still
+    joined and scored, and the rows after it keep their numbers."""
+    rows = _records(8, 6)
+    rows[2][3] = "a\r" * 3000 + "back"
+    rows[6][5] = "typed on\ra Mac"
+    path = tmp_path / "in.csv"
+    path.write_bytes((HEADER + "\n" + "\n".join(",".join(r) for r in rows) + "\n").encode())
+    out = _score(path)
+    assert len(out) == 8 + 3000
+    assert [r["id"] for r in out[-5:]] == [r[0] for r in rows[3:]]
+    assert [r["row"] for r in out[-5:]] == [str(k) for k in range(3004, 3009)]
+    assert out[-2]["status"] == "ok"
+
+
+def test_ragged_rows_of_every_width_each_say_their_own_count(tmp_path: Path) -> None:
+    """A ragged row's outcome is made once per number of cells (and reused): rows of 1 to 9 cells and lines
+    of spaces, mixed, each get the message of their own count, in CSV and JSON Lines, an id a spreadsheet
+    would run as a formula made plain; the summary keeps the first row of each distinct error."""
+    from stm_screen.batch.output import JsonlWriter
+
+    rng = random.Random(7)
+    lines = [HEADER]
+    expected: list[str] = []
+    for k in range(400):
+        cells = rng.choice([1, 2, 3, 4, 5, 7, 8, 9, 0])
+        if cells == 0:
+            lines.append("   ")
+            expected.append("the line holds only spaces or tabs, not a record of the header's 6 columns: delete "
+                            "the line, or the spaces on it")
+        else:
+            lines.append(",".join([f"=1+{k}" if k % 50 == 0 else f"R{k}", *("x" * (cells - 1))]))
+            expected.append(_ragged_error(cells))
+    path = tmp_path / "in.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rules = load_rules(str(MINIMAL))
+    buf = io.StringIO()
+    writer = CsvWriter(buf, with_file=False)
+    Batch(rules, None, BatchSettings(allow_missing=True)).run(str(path), writer)
+    out = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    assert [r["error"] for r in out] == expected
+    assert [r["id"] for r in out[:2]] == ["'=1+0", "R1"]
+    firsts = {}
+    for i, message in enumerate(expected, 1):
+        firsts.setdefault(message, i)
+    assert [row for _file, row, _brief in writer.bad] == sorted(firsts.values())[:5]
+    jbuf = io.StringIO()
+    jsonl = JsonlWriter(jbuf, with_file=False)
+    jsonl.start_file(str(path))
+    Batch(rules, None, BatchSettings(allow_missing=True)).run(str(path), jsonl)
+    import json
+
+    records = [json.loads(text) for text in jbuf.getvalue().splitlines()]
+    assert [r["error"] for r in records] == expected
+    assert [r["row"] for r in records] == list(range(1, 401))

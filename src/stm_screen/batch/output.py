@@ -148,7 +148,8 @@ class CsvWriter(Writer):
         out.tail = ",".join(parts) + "\n"
 
     def line(self, row: int, rid: str, out: Outcome) -> str:
-        return f"{self.prefix}{row},{csv_cell(rid)}{out.tail}"
+        # a plain id is its own cell, as the runner's fast path writes it (a file of many error rows)
+        return f"{self.prefix}{row},{rid if rid.isalnum() or not rid else csv_cell(rid)}{out.tail}"
 
 
 class JsonlWriter(Writer):

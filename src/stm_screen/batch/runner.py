@@ -47,6 +47,7 @@ Progress = Callable[[int], None]
 PROGRESS_EVERY = 0x3FFF  # report the read position every 16,384 records
 _MISS = object()
 CALIBRATION_ROWS = 2048
+MAX_RAGGED = 256  # outcomes of ragged rows remembered (one per number of cells seen)
 COMPILE_AFTER = 32  # JSON records: the loop of a key set is compiled once this many records had it
 
 
@@ -452,6 +453,9 @@ class Batch:
 
         compiled: list[Callable[..., int]] = []
         edge = [NO_EDGE]  # set when the file is scored in parts (see batch.parallel)
+        # A ragged row's outcome, made (and rendered by the writer) once per number of cells, as a
+        # scorer's are once per distinct answers: a file of many ragged rows costs one line written each.
+        ragged: dict[tuple[int, bool], Outcome] = {}
 
         def odd(row: list[str], n: int) -> tuple[list[str] | None, int]:
             """A row whose length differs from the header's: fixed, or written as an error."""
@@ -466,7 +470,13 @@ class Batch:
                 return None, n  # a blank line is not a record
             fixed = _fit(row, width, pad)
             if fixed is None:
-                writer.write_other(n + 1, rid_of(row), _ragged(len(row), width, blank=len(row) == 1 and not row[0].strip()))
+                kind = (len(row), len(row) == 1 and not row[0].strip())
+                out = ragged.get(kind)
+                if out is None:
+                    if len(ragged) >= MAX_RAGGED:
+                        ragged.clear()
+                    out = ragged[kind] = _ragged(kind[0], width, blank=kind[1])
+                writer.write_other(n + 1, rid_of(row), out)
                 return None, n + 1
             return fixed, n
 
