@@ -114,16 +114,50 @@ def _stem(word: str) -> str:
     return word
 
 
-def _alike(header: frozenset[str], folded: str, target: str) -> tuple[float, float]:
+class _Target:
+    """A question's id, text or alias as headers are compared with it: its words, and a matcher holding its
+    folded spelling (difflib indexes the second text once, for every header compared with it)."""
+
+    __slots__ = ("words", "matcher")
+
+    def __init__(self, text: str) -> None:
+        self.words = _tokens(text)
+        self.matcher = difflib.SequenceMatcher(None, "", norm(text))
+
+
+_TARGETS: dict[int, tuple[Ruleset, list[tuple[Question, list[_Target]]]]] = {}
+
+
+def _targets(ruleset: Ruleset) -> list[tuple[Question, list[_Target]]]:
+    """Each question of a ruleset with its targets (its id, texts and aliases), made once per ruleset (a
+    header of thousands of columns compares each of hundreds of them with every question)."""
+    held = _TARGETS.get(id(ruleset))
+    if held is not None and held[0] is ruleset:
+        return held[1]
+    out = []
+    for q in ruleset.questions:
+        texts = [q.id.replace("_", " "), *(str(t) for t in (q.text.default, *q.text.by_lang.values())), *q.aliases]
+        out.append((q, [_Target(t) for t in texts if t]))
+    if len(_TARGETS) >= 4:
+        _TARGETS.clear()
+    _TARGETS[id(ruleset)] = (ruleset, out)
+    return out
+
+
+def _alike(header: frozenset[str], folded: str, target: _Target) -> tuple[float, float]:
     """How alike a header is to a question's id, text or alias: the words they share (all of a short
     header's words in the target, or all of a short target's words in the header), or their spelling;
     and how much of the target the header covers (a safety question needs most of it)."""
-    words = _tokens(target)
+    words = target.words
     shared = len(header & words)
     dice = 2 * shared / (len(header) + len(words)) if header and words else 0.0
     inside = shared / len(header) if header and len(header) <= 3 and len(words) <= 4 else 0.0  # 'Cancer hx'
     covers = shared / len(words) if len(words) >= 2 and len(words) <= 3 else 0.0  # 'Average pain ... week'
-    spelling = difflib.SequenceMatcher(None, folded, norm(target)).ratio()  # a typo: 'Pian score'
+    matcher = target.matcher
+    matcher.set_seq1(folded)
+    # a typo: 'Pian score'. Only a spelling at least 0.8 alike counts, and difflib's two upper bounds of
+    # the ratio (the lengths; the letters in common) rule most targets out without the ratio's search.
+    spelling = matcher.ratio() if matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 else 0.0
     typo = 0.9 * spelling if spelling >= 0.8 else 0.0
     score = max(dice, 0.9 * inside, 0.8 * covers, typo)
     coverage = 1.0 if typo and typo >= score else (shared / len(words) if words else 0.0)
@@ -142,13 +176,8 @@ def match_header(header: str, ruleset: Ruleset) -> tuple[Question, float] | None
     if not folded:
         return None
     scores: list[tuple[float, float, Question]] = []
-    for q in ruleset.questions:
-        targets = [
-            q.id.replace("_", " "),
-            *(str(t) for t in (q.text.default, *q.text.by_lang.values())),
-            *q.aliases,
-        ]
-        score, coverage = max(_alike(words, folded, t) for t in targets if t)
+    for q, targets in _targets(ruleset):
+        score, coverage = max(_alike(words, folded, t) for t in targets)
         scores.append((score, coverage, q))
     scores.sort(key=lambda t: -t[0])
     best, coverage, q = scores[0]
@@ -183,21 +212,33 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
         "#   " + _("stm-screen batch {file} --map THIS_FILE.yaml").format(file=_shown(path)),
         f"preset: {name}",
     ]
-    id_col = next((c for cand in p.id_columns for c in columns if norm(c.name) == norm(cand)), None)
+    # each header folded once (a header of thousands of columns: not once per id column the preset knows)
+    folded = [norm(c.name) for c in columns]
+    first: dict[str, Column] = {}
+    for col, name_folded in zip(columns, folded, strict=True):
+        first.setdefault(name_folded, col)
+    id_col = next((first[n] for n in map(norm, p.id_columns) if n in first), None)
     if id_col is None:  # 'Patient ID', 'MRN', 'Record': a person's way of naming the id column
-        id_col = next((c for c in columns if norm(c.name) in ID_HEADERS and norm(c.name) not in by_id), None)
+        id_col = next((c for c, n in zip(columns, folded, strict=True) if n in ID_HEADERS and n not in by_id), None)
     if id_col is not None:
         lines.append(f"id_column: {_key(id_col.name)}")
     lines.append("columns:")
     keys = dict(zip((c.index for c in columns), mapping_names(columns), strict=True))
     # Exact matches first, over every column, so that no guess (nor a repeated column) is offered for a
     # question whose columns are already found: the starter file must not make two columns answer one.
+    matched: dict[int, tuple[Question, str | None] | None] = {}
+
+    def match_of(col: Column) -> tuple[Question, str | None] | None:  # _match, once per column
+        if col.index not in matched:
+            matched[col.index] = _match(col, ruleset, by_id, texts, p)
+        return matched[col.index]
+
     found: dict[int, tuple[Question, str | None]] = {}
     taken: dict[str, set[str | None]] = {}  # question id -> its choices with a column (None: one column)
     for col in columns:
         if not col.name or col is id_col or (is_metadata(p, col.name) and norm(col.name) not in by_id):
             continue
-        match = _match(col, ruleset, by_id, texts, p)
+        match = match_of(col)
         if match is not None and _free(taken, *match):
             found[col.index] = match
             taken.setdefault(match[0].id, set()).add(match[1])
@@ -208,7 +249,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     for col in columns:
         if not col.name or col is id_col or col.index in found or is_metadata(p, col.name):
             continue
-        if _match(col, ruleset, by_id, texts, p) is None and tried < MAX_GUESSES:
+        if match_of(col) is None and tried < MAX_GUESSES:
             tried += 1
             guess = _fuzzy(col, ruleset)
             if guess is not None:
@@ -231,7 +272,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
             entry = q.id if choice is None else f"{{question: {q.id}, choice: {choice}}}"
             lines.append(f"  {key}: {entry}")
             continue
-        match = _match(col, ruleset, by_id, texts, p)
+        match = match_of(col)
         if match is not None:  # a second column for a question already answered
             also = _("also matches {id}, answered by a column above: keep one").format(id=match[0].id)
             lines.append(f"  {key}: null  # {also}")
@@ -297,7 +338,12 @@ def _escaped(ch: str) -> str:
 def _quoted(text: str) -> str:
     """A header as a double-quoted YAML scalar: every character a reader does not see, or YAML refuses in a
     file (the C1 controls, direction overrides), written as its escape, which YAML reads back to it."""
-    return "".join(map(_escaped, json.dumps(text, ensure_ascii=False)))
+    from stm_screen.io.yamlfile import any_unseen
+
+    scalar = json.dumps(text, ensure_ascii=False)
+    if scalar.isprintable() and not any_unseen(scalar):
+        return scalar  # nothing to escape (most headers): not looked at character by character
+    return "".join(map(_escaped, scalar))
 
 
 def _key(text: str) -> str:

@@ -625,6 +625,11 @@ def unseen(ch: str) -> bool:
     return _UNSEEN.fullmatch(ch) is not None
 
 
+def any_unseen(text: str) -> bool:
+    """Whether a reader does not see some character of ``text`` (:func:`unseen` of any of them)."""
+    return _UNSEEN.search(text) is not None
+
+
 def _line_col(text: str, at: int) -> tuple[int, int]:
     """The 1-based line and column of character ``at``, lines ending at CR LF, CR or LF (as YAML and
     editors count them)."""
