@@ -516,10 +516,7 @@ class QuoteCheck:
         joined by a CR inside a cell, quotes honoured (strictly), with no line break in a column that never
         holds one; None when they read otherwise. (Python's reader takes a CR in an unquoted cell for a
         line end, so they are read joined by a character none of them holds, put back as the CR.)"""
-        # A cell ends at a delimiter: fewer delimiters than the header's width needs read as no such record
-        # (checked first: a file of many CRs, each on a short line, costs no parse per line).
-        d = self.delimiter
-        if first.count(d) + sum(text.count(d) for text in lines) < self.width - 1:
+        if self._too_few(first, lines):
             return None
         mark = next((ch for ch in _CR_MARKS if ch not in first and not any(ch in text for text in lines)), None)
         if mark is None:
@@ -534,11 +531,17 @@ class QuoteCheck:
 
     def _cr_join(self, line: str, row: list[str], following: list[str]) -> list[str] | None:
         """:meth:`_cr_merge` of a one-line row and the lines that follow it (read here)."""
-        d = self.delimiter
-        if line.count(d) + sum(text.count(d) for text in following) < self.width - 1:
-            return None  # too few delimiters for one record of the header's width (see _cr_record)
-        after = next(csv.reader(following, delimiter=d, strict=False), [])
+        if self._too_few(line, following):
+            return None
+        after = next(csv.reader(following, delimiter=self.delimiter, strict=False), [])
         return self._cr_merge(line, row, following, after)
+
+    def _too_few(self, first: str, lines: list[str]) -> bool:
+        """Do these lines hold too few delimiters to read, joined, as one record of the header's width? A
+        cell ends at a delimiter, so then :meth:`_cr_record` finds none, without parsing them (checked
+        first: in a file of many CRs, each on a short line, no parse per line)."""
+        d = self.delimiter
+        return first.count(d) + sum(text.count(d) for text in lines) < self.width - 1
 
     def _cr_read(self, line: str, row: list[str], more: Iterator[str]) -> tuple[list[str] | None, list[str]]:
         """:meth:`_cr_join` of a one-line row that ends with a CR alone (its line ``line``) and the row after
@@ -560,7 +563,14 @@ class QuoteCheck:
         is read, and the two are one record when :meth:`_cr_merge` says so. The row after it is read from a
         copy of the reader's input (the tee's own copy, in C), so that when they are not, the reader reads on
         as it was: no new reader per line in a file of many CRs, each a record of its own."""
-        merged, taken = self._cr_read(lines[0], row, copy(self._ahead) if self._reads_ahead() else iter(()))
+        line = lines[0]
+        ahead = copy(self._ahead) if self._reads_ahead() else iter(())
+        nxt = next(ahead, None)
+        if nxt is None:
+            return None
+        if '"' not in line and '"' not in nxt and self._too_few(line, [nxt]):
+            return [row], None  # what _cr_read finds, in short: no quote runs on past nxt, too few cells
+        merged, taken = self._cr_read(line, row, chain([nxt], ahead))
         if not taken:
             return None
         if merged is None:
