@@ -191,6 +191,34 @@ def wide_csv(tmp: Path, columns: int) -> Path:
     return path
 
 
+def titled_csv(tmp: Path, columns: int) -> Path:
+    """A header of the bundled questions' titles as people write them (their texts in each language, ids
+    and aliases, numbered, in capitals, a letter swapped or a word added), delimiters taken out: most are
+    no exact match, so each of the first MAX_GUESSES such columns is compared with every question."""
+    from stm_screen.screening import load_rules
+
+    titles = [
+        title.replace(",", " ").replace(";", " ")
+        for q in load_rules().questions
+        for title in (q.id, str(q.text.default), *map(str, q.text.by_lang.values()), *q.aliases)
+    ]
+    rng = random.Random(5)
+
+    def variant(i: int) -> str:
+        title = rng.choice(titles)
+        k = rng.randrange(4)
+        if k == 0 and len(title) > 3:
+            at = rng.randrange(len(title) - 1)
+            return title[:at] + title[at + 1] + title[at] + title[at + 2 :]
+        return (f"Q{i}. {title}", title.upper(), f"{title} (please answer)", title)[k]
+
+    path = tmp / f"titled-{columns}.csv"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(",".join(variant(i) for i in range(columns)) + "\n")
+        f.write(",".join("1" for _ in range(columns)) + "\n")
+    return path
+
+
 # --- survey exports with a cell at the 16 MB limit (issue 10: a cell costs a few copies of it) -----------
 
 CELL = 16 * 1024 * 1024  # README's Limits: a cell of a survey export (csv.field_size_limit in batch.readers)
@@ -345,6 +373,8 @@ def main() -> None:
             path = wide_csv(tmp, columns)
             measure(f"batch, a {columns:,}-column header", ["batch", str(path)], 2.0, 100)
             measure(f"batch --suggest-map, {columns:,} columns", ["batch", str(path), "--suggest-map"], 2.0, 100)
+        path = titled_csv(tmp, 9_999)
+        measure("batch --suggest-map, 9,999 columns titled as people do", ["batch", str(path), "--suggest-map"], 2.0, 100)
         out = str(tmp / "out.csv")
         for label, path in cell_cases(tmp).items():
             for jobs in (["--jobs", "1"], []):

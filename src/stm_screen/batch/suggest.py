@@ -233,10 +233,12 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
             matched[col.index] = _match(col, ruleset, by_id, texts, p)
         return matched[col.index]
 
+    meta = {c.index for c in columns if is_metadata(p, c.name)}  # (each column looked at once)
+    platform_cols = {c.index for c, n in zip(columns, folded, strict=True) if c.index in meta and n not in by_id}
     found: dict[int, tuple[Question, str | None]] = {}
     taken: dict[str, set[str | None]] = {}  # question id -> its choices with a column (None: one column)
     for col in columns:
-        if not col.name or col is id_col or (is_metadata(p, col.name) and norm(col.name) not in by_id):
+        if not col.name or col is id_col or col.index in platform_cols:
             continue
         match = match_of(col)
         if match is not None and _free(taken, *match):
@@ -247,7 +249,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     pending = []
     tried = 0
     for col in columns:
-        if not col.name or col is id_col or col.index in found or is_metadata(p, col.name):
+        if not col.name or col is id_col or col.index in found or col.index in meta:
             continue
         if match_of(col) is None and tried < MAX_GUESSES:
             tried += 1
@@ -263,7 +265,7 @@ def suggest_mapping(path: str, ruleset: Ruleset, preset: str | None, delimiter: 
     for col in columns:
         if not col.name or col is id_col:
             continue
-        if is_metadata(p, col.name) and norm(col.name) not in by_id:
+        if col.index in platform_cols:
             platform.append(col.name)
             continue
         key = _key(keys[col.index])
