@@ -731,3 +731,29 @@ def test_with_warnings_is_a_checked_note_field(tmp_path: Path) -> None:
     with pytest.raises(RulesError) as err:
         load_ruleset(bad)
     assert "with_warnings" in str(err.value) and f"{bad}:" in str(err.value)
+
+
+def test_not_sure_about_an_emergency_sign_says_what_to_do_when_one_cannot_tell(ruleset: Ruleset) -> None:
+    """'Not sure' whether any stroke-like sign is new (a clinician's case: neck pain with long-standing
+    dizziness): the open emergency said only what to do if it fits. Now it also says what to do when the
+    person cannot tell (a doctor today), in the details and the summary; an emergency left blank (not
+    answered) and a sign that is not an emergency keep their own lines."""
+    from stm_screen.i18n import speaking
+    from stm_screen.render.view import summary, view
+
+    line = "If you cannot tell whether this fits you, contact a doctor today."
+    result = result_for(ruleset, stroke_signs=UNSURE, night_pain=UNSURE)
+    (block,) = [b for b in view(result).blocks if b.id == "not-ruled-out"]
+    stroke = next(i for i in block.items if "dizziness" in i.text)
+    assert stroke.tag == "EMERGENCY" and stroke.lines[-1] == line
+    night = next(i for i in block.items if i.text.startswith("Constant night pain"))
+    assert line not in night.lines and night.lines[-1].startswith("How soon:")
+    said = next(i for i in summary(result).todo if "dizziness" in i.text)
+    assert said.lines == (line,)
+    blank = result_for(ruleset, stroke_signs=None)
+    (block,) = [b for b in view(blank).blocks if b.id == "not-ruled-out"]
+    assert all(line not in i.lines for i in block.items)
+    with speaking("es"):
+        es = explain(ruleset, check_answers(ruleset, {**calm(ruleset), "stroke_signs": UNSURE}), lang="es")
+        (block,) = [b for b in view(es).blocks if b.id == "not-ruled-out"]
+    assert block.items[0].lines[-1] == "Si no sabe decir si esto le corresponde, hable hoy con un médico."

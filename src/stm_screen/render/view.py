@@ -124,8 +124,14 @@ def open_item(f: Finding) -> Item:
 
 
 def _soon_lines(f: Finding) -> tuple[str, ...]:
-    """How soon, under a warning sign that is not an emergency (an emergency's advice says 'now')."""
-    line = how_soon_line(f) if f.level != EMERGENCY else ""
+    """How soon, under a warning sign that is not an emergency (an emergency's advice says 'now'). Under an
+    emergency that could not be ruled out because the person was not sure: what to do when they cannot
+    tell (its advice says what to do if it fits; a clinician's read found nothing said in between)."""
+    if f.level == EMERGENCY:
+        if any(a.value == UNSURE for a in f.answers):
+            return (_("If you cannot tell whether this fits you, contact a doctor today."),)
+        return ()
+    line = how_soon_line(f)
     return (line,) if line else ()
 
 
