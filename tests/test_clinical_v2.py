@@ -757,3 +757,20 @@ def test_not_sure_about_an_emergency_sign_says_what_to_do_when_one_cannot_tell(r
         es = explain(ruleset, check_answers(ruleset, {**calm(ruleset), "stroke_signs": UNSURE}), lang="es")
         (block,) = [b for b in view(es).blocks if b.id == "not-ruled-out"]
     assert block.items[0].lines[-1] == "Si no sabe decir si esto le corresponde, hable hoy con un médico."
+
+
+def test_back_pain_that_began_at_50_or_over_is_noted_by_the_age_it_began_at(ruleset: Ruleset) -> None:
+    """The note on back pain that starts at 50 or over went by the pain's duration alone (under 3 months): a
+    79-year-old's first back pain of 4 months, getting worse, lost it (a clinician's case). It now goes by the
+    age the pain began at, for pain under 3 months or getting worse."""
+    marker = "starts at 50 or over"
+
+    def noted(**changes: Any) -> bool:
+        result = result_for(ruleset, pain_areas=["low_back"], **changes)
+        return any(marker in n for n in result.notes)
+
+    assert noted(age_years=79, pain_duration_months=4, pain_trend="worse")
+    assert noted(age_years=55, pain_duration_months=1, pain_trend="same")
+    assert not noted(age_years=79, pain_duration_months=4, pain_trend="same")  # lasting, not worse
+    assert not noted(age_years=51, pain_duration_months=24, pain_trend="worse")  # began at 49
+    assert not noted(age_years=45, pain_duration_months=1, pain_trend="worse")
