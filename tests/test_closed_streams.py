@@ -189,3 +189,138 @@ def test_a_path_naming_stdout_is_written_through_it_never_replaced(home: Path, t
     assert os.path.islink("/dev/stdout") or not os.path.exists("/dev/stdout") or how == "link"
     if how == "link":
         assert os.path.islink(target)
+
+
+# --- standard error closed or full (issue 10): the output is complete; a warning or error lost is no success
+
+# Tracebacks a process writes go to its standard error, which is closed or full here: a hook put in by
+# sitecustomize copies any (and any "Exception ignored" report) to a file the test reads.
+HOOK = '''
+import os, sys, traceback
+_where = os.environ["STM_TEST_TRACEBACKS"]
+def _hook(kind, value, tb):
+    with open(_where, "a") as f:
+        f.write("Traceback: " + "".join(traceback.format_exception(kind, value, tb)))
+def _unraisable(info):
+    with open(_where, "a") as f:
+        f.write("Exception ignored: %r\\n" % (info.exc_value,))
+sys.excepthook = _hook
+sys.unraisablehook = _unraisable
+'''
+
+
+@pytest.fixture(scope="module")
+def hooked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("hook")
+    (folder / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
+    return folder
+
+
+def _run_err(args: list[str], home: Path, hooked: Path, how: str, tmp: Path) -> tuple[subprocess.CompletedProcess[str], str]:
+    """``args`` run with standard error closed (``closed``) or on /dev/full (``full``); standard output
+    captured. Returns the process and what the traceback hook caught."""
+    caught = tmp / f"caught-{os.getpid()}-{abs(hash((tuple(args), how)))}.txt"
+    env = {
+        **os.environ,
+        "STM_SCREEN_HOME": str(home),
+        "STM_TEST_TRACEBACKS": str(caught),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(hooked), os.environ.get("PYTHONPATH", "")) if p),
+    }
+    redirect = "2>&-" if how == "closed" else "2>/dev/full"
+    p = subprocess.run(
+        ["/bin/sh", "-c", f'exec "$0" "$@" </dev/null {redirect}', EXE, *args],
+        env=env, stdout=subprocess.PIPE, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    return p, caught.read_text(encoding="utf-8") if caught.exists() else ""
+
+
+HOWS = ["closed", "full"] if os.path.exists("/dev/full") else ["closed"]
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_every_command_with_stderr_closed_or_full(home: Path, hooked: Path, tmp_path: Path, how: str) -> None:
+    """No command crashes when standard error cannot be written: never an internal error, never a
+    traceback (caught by the hook, since standard error cannot show one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = [*COMMANDS.values(), *EXTRA]
+    with ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(lambda args: _run_err(args, home, hooked, how, tmp_path), cases))
+    for args, (p, caught) in zip(cases, done, strict=True):
+        assert caught == "", (args, caught)
+        assert p.returncode in (0, 1, 2, 3), (args, p.returncode)
+        assert "Traceback" not in p.stdout, args
+
+
+def _export(tmp_path: Path, extra: bool = False, bad: bool = False) -> Path:
+    """Records that all score (ok or incomplete); ``extra``: a column no question reads (a warning that it
+    is left out); ``bad``: one record with an answer out of range (an error row)."""
+    from tests.batch_helpers import records
+
+    rng = __import__("random").Random(3)
+    rows = [records.HEADER] + [records.record(i, rng) for i in range(40)]
+    if bad:
+        rows[5][rows[0].index("pain_intensity")] = "11"
+    if extra:
+        rows = [[*row, "notes" if k == 0 else "x"] for k, row in enumerate(rows)]
+    path = tmp_path / f"in-{int(extra)}{int(bad)}.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        __import__("csv").writer(f).writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("how", HOWS)
+@pytest.mark.parametrize(
+    ("extra", "bad", "code"),
+    [(False, False, 0), (True, False, 1), (False, True, 1)],
+    ids=["all-scored", "a-warning", "an-error-row"],
+)
+def test_batch_with_stderr_closed_or_full_writes_every_row(
+    home: Path, hooked: Path, tmp_path: Path, how: str, extra: bool, bad: bool, code: int
+) -> None:
+    """The output is complete either way. A run whose summary is only counts still succeeds (the output
+    says the same); one whose warning (a column left out) or error summary went nowhere exits 1."""
+    src = _export(tmp_path, extra, bad)
+    # the rows of a run whose standard error is open
+    same = subprocess.run([EXE, "batch", str(src), "--jobs", "1"], capture_output=True, text=True, check=False)
+    assert same.returncode == int(bad) and len(same.stdout.splitlines()) == 41
+    assert ("1 column matches no question" in same.stderr) == extra and ("first records with errors" in same.stderr) == bad
+    for output in ("file", "stdout"):
+        out = tmp_path / f"out-{how}-{output}.csv"
+        args = ["batch", str(src), "--jobs", "1"] + (["-o", str(out)] if output == "file" else [])
+        p, caught = _run_err(args, home, hooked, how, tmp_path)
+        assert caught == ""
+        assert p.returncode == code, (output, p.returncode)
+        assert (out.read_text(encoding="utf-8") if output == "file" else p.stdout) == same.stdout
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_score_and_rules_check_with_a_warning_lost_are_not_a_success(
+    home: Path, hooked: Path, tmp_path: Path, how: str
+) -> None:
+    import json
+
+    from stm_screen.screening import load_rules
+    from tests.test_language import MINIMAL, two_languages
+
+    answers = {**load_rules(None).examples[0].answers, "self_harm_thoughts": False, "self_harm_danger": True}
+    contradicting = tmp_path / "a.json"
+    contradicting.write_text(json.dumps(answers), encoding="utf-8")
+    plain = tmp_path / "b.json"
+    plain.write_text(json.dumps(load_rules(None).examples[0].answers), encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(two_languages(MINIMAL), encoding="utf-8")
+    cases = [
+        (["score", str(contradicting), "--format", "json"], 1),  # a yes the skip rules do not use: a warning
+        (["score", str(plain), "--format", "json"], 0),
+        (["rules", "check", str(rules)], 1),  # a text missing in one language: a warning
+        (["rules", "check"], 0),
+    ]
+    for args, code in cases:
+        p, caught = _run_err(args, home, hooked, how, tmp_path)
+        assert caught == "", args
+        assert p.returncode == code, (args, p.returncode)
+        # the result itself is complete
+        same = subprocess.run([EXE, *args], capture_output=True, text=True, check=False, env={**os.environ, "STM_SCREEN_HOME": str(home)})
+        assert same.returncode == 0 and p.stdout == same.stdout, args
+        assert ("warning" in same.stderr) == bool(code), args

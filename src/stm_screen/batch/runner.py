@@ -251,8 +251,10 @@ class Batch:
         notify: Notify = _quiet,
         progress: Progress | None = None,
         person: str | None = None,
+        inform: Notify | None = None,
     ) -> None:
         self.person = person  # the language of messages on stderr (None: the current one)
+        self.inform = inform or notify  # how a file is read (the preset detected), not a warning
         self.ruleset = ruleset
         self.mapping = mapping
         self.settings = settings
@@ -317,7 +319,7 @@ class Batch:
                         reading = _(
                             "{file}: reading as a {preset} export (detected; --preset chooses another)"
                         )
-                    self.notify(reading.format(file=name, preset=detected))
+                    self.inform(reading.format(file=name, preset=detected))
                 chosen = detected
             if (chosen == "fhir") != (kind == "fhir"):
                 what = _("a FHIR QuestionnaireResponse file") if kind == "fhir" else _("not FHIR JSON")
@@ -969,7 +971,7 @@ class Batch:
 
     def _in_helper(self) -> None:  # pragma: no cover - runs in a helper process
         """A helper of batch.parallel says nothing and reports no progress; the events it sees are its own."""
-        self.notify = _quiet
+        self.notify = self.inform = _quiet
         self.progress = _no_progress
         self.events_seen = set()
         self.file_events = set()

@@ -82,7 +82,14 @@ def _to_the_person() -> Iterator[None]:
 
 
 def note(line: str) -> None:
+    """A warning or an error on standard error: the run is not a success when it cannot be written."""
     say_error(line)
+
+
+def inform(line: str) -> None:
+    """A count, or how a file was read (the preset detected): lost with a closed standard error, it leaves
+    the run's success as it was (its output says the same)."""
+    say_error(line, needed=False)
 
 
 def _check(o: CommandOptions, inputs: list[str], formats: tuple[str, ...] = FORMATS) -> str | None:
@@ -410,7 +417,7 @@ def run(inputs: list[str], o: CommandOptions) -> None:
         mapping = load_mapping(o.mapping, ruleset) if o.mapping else None
     settings = _settings(o, delimiter)
     update, start, bar = _progress(inputs)
-    batch = Batch(ruleset, mapping, settings, notify=note, progress=update, person=_PERSON["lang"])
+    batch = Batch(ruleset, mapping, settings, notify=note, progress=update, person=_PERSON["lang"], inform=inform)
     with _stop_signals(), _output(o.output) as handle, bar:
         if o.fmt == "fhir":
             from stm_screen.interop.fhir_writer import FhirWriter
@@ -500,7 +507,7 @@ def _summary(
         source = ngettext("{n} file", "{n} files", len(inputs)).format(n=len(inputs))
     # The statuses are the output's own words (ok, incomplete, error): data, not translated.
     parts = ", ".join(f"{by_status.get(s, 0):,} {s}" for s in ("ok", "incomplete", "error"))
-    note(
+    inform(
         ngettext(
             "{n} record from {source}: {statuses}", "{n} records from {source}: {statuses}", total
         ).format(n=f"{total:,}", source=source, statuses=parts)
@@ -508,7 +515,7 @@ def _summary(
     levels = sorted(ruleset.levels, key=lambda lv: -lv.rank)
     shown = ", ".join(f"{lv.id} {by_level[lv.id]:,}" for lv in levels if by_level.get(lv.id))
     if shown:
-        note(_("levels: {levels}").format(levels=shown))
+        inform(_("levels: {levels}").format(levels=shown))
     if skipped:
         total_skipped = sum(skipped.values())
         no_event = _("(no event)")
@@ -547,7 +554,7 @@ def _summary(
             open_level = _("the level is {level}").format(level=unchecked.level)
         else:
             open_level = _("no level is given")
-        note(
+        inform(
             _(
                 "incomplete: some warning signs could not be ruled out ('not sure', unanswered, or no column), "
                 "so no physical-therapy level is given: {level}, or that of a warning sign that fired"
@@ -587,7 +594,7 @@ def suggest(inputs: list[str], o: CommandOptions) -> None:
         handle.write(text)
     if o.output != "-":
         with _to_the_person():
-            note(
+            inform(
                 _("wrote a starter mapping to {file}; check it, then pass it with --map").format(
                     file=o.output
                 )
@@ -627,7 +634,7 @@ def diff(old: str, new: str, inputs: list[str], o: CommandOptions) -> None:
 
 
 def _diff_summary(result: Any, label_old: str, label_new: str) -> None:
-    note(
+    inform(
         ngettext(
             "{n} record; {changed} change level from {old} to {new}",
             "{n} records; {changed} change level from {old} to {new}",
@@ -635,7 +642,7 @@ def _diff_summary(result: Any, label_old: str, label_new: str) -> None:
         ).format(n=f"{result.records:,}", changed=f"{result.changed:,}", old=label_old, new=label_new)
     )
     for (before, after), n in result.changes.most_common():
-        note(f"  {before or '-'} -> {after or '-'}: {n:,}")
+        inform(f"  {before or '-'} -> {after or '-'}: {n:,}")
     for label, gaps in ((label_old, result.gaps_old), (label_new, result.gaps_new)):
         for file, qids in gaps:
             note(

@@ -26,6 +26,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _state = {"debug": False}
+# A message the person had to see (an error or a warning) that standard error could not take (closed, or a
+# full disk or /dev/full): the command then does not end as a success (see :func:`guard`).
+_lost = {"said": False}
 
 
 def set_debug(on: bool) -> None:
@@ -36,10 +39,11 @@ def debug_enabled() -> bool:
     return _state["debug"] or os.environ.get("STM_SCREEN_DEBUG", "") not in ("", "0")
 
 
-def say_error(line: str) -> None:
+def say_error(line: str, *, needed: bool = True) -> None:
     """A message on stderr, prefixed so it stands out; plain text so it works on every terminal. A line
-    break in the message starts a line of its own (a command to run, say)."""
-    _to_stderr(_fit_terminal("stm-screen: " + _shown(line)) + "\n")
+    break in the message starts a line of its own (a command to run, say). ``needed``: the person must
+    see it (an error, a warning); False for a count or a confirmation that the result itself shows."""
+    _to_stderr(_fit_terminal("stm-screen: " + _shown(line)) + "\n", needed)
 
 
 def _shown(line: str) -> str:
@@ -78,22 +82,39 @@ def _fit_terminal(text: str) -> str:
     return "\n".join(lines)
 
 
-def _to_stderr(text: str) -> None:
+def _to_stderr(text: str, needed: bool = True) -> None:
     """Write to stderr; a console that cannot print a character gets '?', and a closed or full stderr
-    loses the message (there is nowhere else to say it) rather than crash."""
+    loses the message (there is nowhere else to say it) rather than crash. A ``needed`` message lost so is
+    remembered: the command then exits 1, never 0 (see :func:`guard`)."""
+    stream = sys.stderr
+    if getattr(stream, "nowhere", False):  # closed when the command started (cli.streams)
+        _lost["said"] = _lost["said"] or needed
+        return
     try:
         try:
-            sys.stderr.write(text)
+            stream.write(text)
         except UnicodeEncodeError:
-            sys.stderr.write(text.encode("ascii", "replace").decode("ascii"))
-        sys.stderr.flush()
+            stream.write(text.encode("ascii", "replace").decode("ascii"))
+        stream.flush()
     except (OSError, ValueError, AttributeError):
-        pass
+        _lost["said"] = _lost["said"] or needed
+
+
+def message_lost() -> bool:
+    """Has a needed message (an error, a warning) gone nowhere since the command started?"""
+    return _lost["said"]
 
 
 def say_info(line: str) -> None:
-    """A note for the person on stderr, so that stdout stays data only (escape sequences shown, not run)."""
-    _to_stderr(_fit_terminal(_shown(line)) + "\n")
+    """A note for the person on stderr, so that stdout stays data only (escape sequences shown, not run):
+    a confirmation or a count, which the command's success does not hang on."""
+    _to_stderr(_fit_terminal(_shown(line)) + "\n", needed=False)
+
+
+def say_warning(line: str) -> None:
+    """:func:`say_info` for a warning the person must see (rules that may be wrong, answers that contradict
+    each other): when standard error cannot take it, the command exits 1, never 0."""
+    _to_stderr(_fit_terminal(_shown(line)) + "\n", needed=True)
 
 
 def tell_notices(ruleset: Ruleset) -> None:
@@ -125,11 +146,15 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        _lost["said"] = False
         try:
             try:
-                return fn(*args, **kwargs)
+                done = fn(*args, **kwargs)
             finally:
                 _flush_stdout()  # a result that cannot be written is an error, reported here
+            if _lost["said"]:  # a warning went nowhere: not a success (its output, if any, is complete)
+                raise SystemExit(int(ExitCode.INVALID_DATA))
+            return done
         except StmScreenError as exc:
             if debug_enabled():
                 _debug_traceback(exc)
@@ -149,6 +174,8 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(int(ExitCode.INVALID_DATA)) from None
         except Exception as exc:
             if _is_cli_exit(exc):  # the command line library's own "exit with this code"
+                if _lost["said"] and not getattr(exc, "exit_code", 1):
+                    raise SystemExit(int(ExitCode.INVALID_DATA)) from None
                 raise
             if debug_enabled():
                 import traceback

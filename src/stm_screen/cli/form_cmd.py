@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from stm_screen.cli.errors import say_info
+from stm_screen.cli.errors import say_info, say_warning
 from stm_screen.errors import InputFileError, UsageError, os_reason
 from stm_screen.i18n import L_, _, ngettext
 
@@ -52,7 +52,7 @@ def export(
     if missing and fmt != "csv":
         # The form gets a stand-in label ('PEG item 1'), never invented wording: the clinic types its own.
         ids = ", ".join(q.id for q in missing[:6]) + (" ..." if len(missing) > 6 else "")
-        say_info(
+        say_warning(
             ngettext(
                 "warning: no wording was given for {n} item whose licensed text is not shipped ({ids}); the "
                 "form labels it 'INSTRUMENT item N'. Give the clinic's wording with --texts FILE",
@@ -71,7 +71,7 @@ def export(
             canonical_base = check_canonical_base(canonical_base)
         resource, warnings = questionnaire(ruleset, canonical_base=canonical_base)
         for warning in warnings:
-            say_info(_("warning: {problem}").format(problem=warning))
+            say_warning(_("warning: {problem}").format(problem=warning))
         with open_output(output) as handle:
             handle.write(json.dumps(resource, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -80,7 +80,7 @@ def export(
 
             rows = data_dictionary(ruleset)
             for warning in dictionary_warnings(ruleset):
-                say_info(_("warning: {problem}").format(problem=warning))
+                say_warning(_("warning: {problem}").format(problem=warning))
         else:
             from stm_screen.interop.template import batch_template
 

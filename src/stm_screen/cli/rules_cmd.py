@@ -23,10 +23,10 @@ def check(
     use_language(lang)
     ruleset, report = check_rules(path, with_modules, texts)
     if ruleset.warnings:
-        from stm_screen.cli.errors import say_info
+        from stm_screen.cli.errors import say_warning
 
         for warning in ruleset.warnings:
-            say_info(_("stm-screen: warning: {problem}").format(problem=warning))
+            say_warning(_("stm-screen: warning: {problem}").format(problem=warning))
     own = [q for q in ruleset.questions if q.module is None]
     if not ruleset.levels and not ruleset.red_flags:  # an instrument module on its own
         own = list(ruleset.questions)

@@ -41,11 +41,11 @@ def run(
     loaded = load_rules(rules, with_modules, texts)
     tell_notices(loaded)
     audience = for_audience(loaded, lang=lang, country=country)
-    if audience.notes:
-        from stm_screen.cli.errors import say_info
+    if audience.notes:  # a setting that could not be used
+        from stm_screen.cli.errors import say_warning
 
         for note in audience.notes:
-            say_info(note)
+            say_warning(note)
     ruleset = audience.ruleset
     from stm_screen.io.sameness import loaded_paths, paths_of, refuse_output_over_inputs
 
@@ -100,7 +100,7 @@ def run(
 def _tell_unused(ruleset: Ruleset, data: object, name: str) -> None:
     """Answers the skip rules do not ask, said on stderr (as ``batch`` counts them); a yes to a safety
     question among them is a contradiction to check with the person, since a warning sign may hang on it."""
-    from stm_screen.cli.errors import say_info
+    from stm_screen.cli.errors import say_info, say_warning
     from stm_screen.screening import unused_answers
 
     unused = unused_answers(ruleset, data, name)
@@ -108,7 +108,7 @@ def _tell_unused(ruleset: Ruleset, data: object, name: str) -> None:
         if yes:
             q = ruleset.by_id[qid]
             asked = q.ask_if.source if q.ask_if is not None else ""
-            say_info(
+            say_warning(
                 _(
                     "warning: {file}: '{question}' is answered yes, but it is asked only when {condition}, "
                     "which the other answers do not meet, so it is not used. The answers contradict each "

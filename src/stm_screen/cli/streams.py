@@ -6,7 +6,8 @@
   reports in one line with exit code 1: output that went nowhere is never a success. Later writes are
   dropped, so nothing is printed again at exit. Before its first byte, standard output is checked not to be
   a file the command read (``rules show r.yaml 1<> r.yaml``; :func:`stm_screen.io.sameness.check_stdout`).
-- A closed standard error swallows messages (there is nowhere to say them).
+- A closed standard error swallows messages (there is nowhere to say them); an error or warning that a
+  closed or full standard error could not take makes the command exit 1, never 0 (``cli.errors.guard``).
 - Descriptors 0, 1 and 2, when closed, are held open on the null device, so that no file the command
   opens later takes their number (and receives what was meant for the terminal).
 - A console that cannot print a character gets a '?' for it; a terminal never gets a control character
@@ -87,7 +88,10 @@ class GuardedOutput(io.FileIO):
 
 
 class _Sink(io.TextIOBase):
-    """Standard error when it is closed: messages have nowhere to go."""
+    """Standard error when it is closed: messages have nowhere to go (a warning or an error lost so makes
+    the command exit 1: see ``cli.errors``)."""
+
+    nowhere = True
 
     def write(self, text: str) -> int:
         return len(text)
