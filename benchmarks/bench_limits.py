@@ -8,8 +8,8 @@ allow, and reports its wall time and peak memory (RSS), next to the floor measur
 start-up of ``stm-screen --version``. Goals (issue 10): a rules file at the size limit is refused or loaded
 in under 1 s and 100 MB; a rules folder at the file-count limit loads in under 2 s; a resume file has a size
 limit; a 1,000,000-column header is refused or read in under 2 s; a survey export with a cell at the 16 MB
-limit (CSV, TSV, JSON, JSON Lines, a workbook's shared or inline text), just over it, or of millions of
-line breaks, is refused or scored in under 150 MB with the default install (``STM_SCREEN_FAST=0``: no
+limit (CSV, TSV, JSON, JSON Lines, a workbook's shared or inline text), just over it (its record an error
+row, in those formats and FHIR), or of millions of line breaks, is refused or scored in under 150 MB with the default install (``STM_SCREEN_FAST=0``: no
 columnar reader) and in time in proportion to the file (goal 10 s here), with ``--jobs 1`` and by default.
 Times include start-up.
 """
@@ -260,6 +260,21 @@ def json_with(path: Path, big: str, lines: bool) -> Path:
     return path
 
 
+def fhir_with(path: Path, big: str) -> Path:
+    """The same six records as FHIR QuestionnaireResponses in one Bundle (every answer a valueString)."""
+    header = list(gen_records.HEADER)
+    records = [dict(zip(header, r, strict=True)) for r in _records()]
+    records[2]["pain_areas"] = big
+    responses = [
+        {"resourceType": "QuestionnaireResponse", "id": r["id"], "status": "completed",
+         "item": [{"linkId": k, "answer": [{"valueString": r[k]}]} for k in header[1:] if r[k]]}
+        for r in records
+    ]  # fmt: skip
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in responses]}
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    return path
+
+
 def _column(n: int) -> str:
     letters = ""
     n += 1
@@ -327,14 +342,18 @@ def cell_cases(tmp: Path) -> dict[str, Path]:
         cases[f"{ext.upper()}, a 16 MB cell"] = table_with(tmp / f"cell.{ext}", d, x)
         if ext == "csv":  # (after the first 2,048 records: the columnar reader's turn, when installed)
             cases["CSV, a 16 MB cell among 6,000 records"] = table_with(tmp / "many.csv", d, x, records=6000)
-        cases[f"{ext.upper()}, a cell of 16 MB + 1 (refused)"] = table_with(tmp / f"over.{ext}", d, x + "x")
+        cases[f"{ext.upper()}, a cell of 16 MB + 1 (an error row)"] = table_with(tmp / f"over.{ext}", d, x + "x")
         cases[f"{ext.upper()}, 3,000,000 line feeds in quotes"] = table_with(tmp / f"lf.{ext}", d, "\n" * 3_000_000)
         cases[f"{ext.upper()}, 3,000,000 quoted lines 'ab'"] = table_with(tmp / f"ab.{ext}", d, "ab\n" * 3_000_000)
         cases[f"{ext.upper()}, 1,000,000 bare CRs, unquoted"] = table_with(tmp / f"cr.{ext}", d, "a\r" * 1_000_000, raw=True)
     for lines, ext in ((False, "json"), (True, "jsonl")):
         cases[f"{ext.upper()}, a 16 MB string"] = json_with(tmp / f"cell.{ext}", x, lines)
+        cases[f"{ext.upper()}, a string of 16 MB + 1 (an error row)"] = json_with(tmp / f"over.{ext}", x + "x", lines)
+    cases["FHIR, an answer of 16 MB + 1 (an error row)"] = fhir_with(tmp / "over-fhir.json", x + "x")
     cases["XLSX, a 16 MB shared text"] = workbook_with(tmp / "shared.xlsx", noise, shared=True)
     cases["XLSX, a 16 MB inline text"] = workbook_with(tmp / "inline.xlsx", noise, shared=False)
+    cases["XLSX, a shared text of 16 MB + 1 (an error row)"] = workbook_with(tmp / "over-shared.xlsx", noise + "x", shared=True)
+    cases["XLSX, an inline text of 16 MB + 1 (an error row)"] = workbook_with(tmp / "over-inline.xlsx", noise + "x", shared=False)
     return cases
 
 

@@ -771,12 +771,13 @@ def test_csv_error_in_a_helper_names_the_same_line(
     line_ends: str,
 ) -> None:
     """Line numbers count a bare CR as a line end (as csv.reader does), not only line feeds: a range with
-    one bare CR and one blank line has as many records as line feeds, but one line more."""
+    one bare CR and one blank line has as many records as line feeds, but one line more. (A quoted cell over
+    the limit that is never closed: the file is refused.)"""
     lines = record_lines(700)
     if line_ends != "lf":
         lines[100] = lines[100].replace("\n", "\r")  # two records on one line feed
         lines[150] += "\n"  # a blank line
-    lines[600] = lines[600].replace("P0000600", '"' + "x" * (field_limit + 10) + '"')
+    lines[600] = lines[600].replace("P0000600", '"' + "x" * (field_limit + 10))
     path = write(tmp_path / "big-cell.csv", lines)
     one, many = both(ruleset, [path], 3)
     line = 601 if line_ends == "lf" else 602  # physical lines, as csv.reader counts them
@@ -785,6 +786,28 @@ def test_csv_error_in_a_helper_names_the_same_line(
         assert reports == [["first:handed", "part1:handed", "part2:redone"]]
     else:  # the first range has a line more than line feeds: not handed, read on here up to the error
         assert reports == [[]]
+
+
+@pytest.mark.parametrize("quotes", [True, False], ids=["quoted", "no-quote-in-the-file"])
+@pytest.mark.parametrize("line_ends", ["lf", "bare cr and a blank line"])
+def test_a_cell_over_the_limit_in_a_helper_is_the_same_error_row(
+    ruleset: Any, tmp_path: Path, small_parts: None, field_limit: int, line_ends: str, quotes: bool
+) -> None:
+    """A cell longer than the limit (here csv's, made small) in a helper's range: the same error row as one
+    process makes, naming the same line, and the records after it scored."""
+    lines = record_lines(700, quotes=quotes)
+    if line_ends != "lf":
+        lines[100] = lines[100].replace("\n", "\r")
+        lines[150] += "\n"
+    big = "x" * (field_limit + 10)
+    lines[600] = lines[600].replace("P0000600", f'"{big}"' if quotes else big)
+    path = write(tmp_path / "big-cell.csv", lines)
+    one, many = both(ruleset, [path], 3)
+    assert one.error is None
+    line = 601 if line_ends == "lf" else 602
+    bad = [row for row in one.output.decode().splitlines() if ",error," in row and "longer than" in row]
+    assert len(bad) == 1 and bad[0].startswith("600,,error,") and f"{path}:{line}:" in bad[0]
+    assert one.records == [700]
 
 
 def test_range_with_a_bare_cr_and_a_blank_line_is_not_handed_over(

@@ -493,21 +493,25 @@ def test_json_list_in_a_checkbox_column_is_read_not_a_crash(tmp_path: Path) -> N
     assert "2 answers given in the column for 'low_back'" in got[1]["error"]
 
 
-def test_xlsx_formulas_without_computed_values_are_announced(tmp_path: Path) -> None:
+def test_xlsx_formulas_without_computed_values_are_error_rows(tmp_path: Path) -> None:
     import openpyxl
 
     p = tmp_path / "f.xlsx"
     wb = openpyxl.Workbook()
     wb.active.append(["id", *QIDS])
     row: list[object] = ["a1", *ANSWERS]
-    row[1] = "=12*2"  # saved by openpyxl: no cached value, read as blank
+    row[1] = "=12*2"  # saved by openpyxl: no cached value (once read as blank, with a warning)
     wb.active.append(row)
     wb.save(p)
     result = invoke(str(p))
-    assert "formulas whose results were never computed" in result.stderr
+    assert result.exit_code == 1
+    got = rows(result.stdout)
+    assert [(g["id"], g["status"]) for g in got] == [("a1", "error")]
+    assert "the cell B2 holds a formula whose value was never computed" in got[0]["error"]
     ok = tmp_path / "ok.xlsx"
     wb = openpyxl.Workbook()
     wb.active.append(["id", *QIDS])
     wb.active.append(["a1", *ANSWERS])
     wb.save(ok)
-    assert "never computed" not in invoke(str(ok)).stderr
+    fine = invoke(str(ok))
+    assert fine.exit_code == 0 and "never computed" not in fine.stdout + fine.stderr

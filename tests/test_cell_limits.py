@@ -68,29 +68,173 @@ def test_a_cell_at_the_limit_is_one_error_row(tmp_path: Path, ext: str, d: str) 
     assert "6 records" in r.stderr and "1 error" in r.stderr
 
 
-@pytest.mark.parametrize("ext, d", [("csv", ","), ("tsv", "\t")])
-def test_a_cell_over_the_limit_is_refused_with_its_line(tmp_path: Path, ext: str, d: str) -> None:
-    path = _table(tmp_path / f"in.{ext}", d, {2: "x" * (CELL + 1)})
+# --- a cell over the limit, in every format: its record's error row, named where it is; the run goes on ---
+
+FORMATS = ["csv", "tsv", "no-quotes", "json", "jsonl", "fhir-bundle", "fhir-jsonl", "xlsx-shared", "xlsx-inline", "xlsx-openpyxl"]
+AT = 2  # the record holding the long cell (its index): read with the header, or after it (see _export)
+
+
+def _export(
+    path: Path, fmt: str, column: str, cell: str, at: int = AT, n: int = 6, rid: str | None = None
+) -> tuple[Path, str]:
+    """``n`` records in format ``fmt``, record ``at`` with ``cell`` in ``column`` (a question's column, or
+    'comment', which no question reads) and ``rid`` for its id when given; returns the file and where the
+    error row names the cell."""
+    recs = [dict(zip(HEADER, r, strict=True)) for r in _records(n)]
+    for rec in recs:
+        rec["comment"] = "fine"
+    recs[at][column] = cell
+    if rid is not None:
+        recs[at]["id"] = rid
+    keys = [*HEADER, "comment"]
+    if fmt in ("csv", "tsv", "no-quotes"):
+        d = "\t" if fmt == "tsv" else ","
+        if fmt == "no-quotes":  # a file with no '"' at all is read without the quote check
+            for rec in recs:
+                rec["pain_areas"] = rec["pain_areas"].split(",")[0]
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            f.write(d.join(keys) + "\n" + "".join(d.join(_quoted(r[k], d) for k in keys) + "\n" for r in recs))
+        return path, f"{path}:{at + 2}"
+    if fmt in ("json", "jsonl"):  # (a JSON array: one record a line, so that its line can be told)
+        lines = [json.dumps(r) for r in recs]
+        text = "\n".join(lines) + "\n" if fmt == "jsonl" else "[\n" + ",\n".join(lines) + "\n]\n"
+        path.write_text(text, encoding="utf-8")
+        return path, f"{path}:{at + 1 + (fmt == 'json')} ('{column}')"
+    if fmt.startswith("fhir"):
+        responses = [
+            {"resourceType": "QuestionnaireResponse", "id": r["id"], "status": "completed",
+             "item": [{"linkId": k, "answer": [{"valueString": r[k]}]} for k in keys[1:] if r[k]]}
+            for r in recs
+        ]  # fmt: skip
+        if fmt == "fhir-bundle":
+            bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in responses]}
+            path.write_text(json.dumps(bundle), encoding="utf-8")
+            return path, f"{path} ('{column}')"
+        path.write_text("".join(json.dumps(r) + "\n" for r in responses), encoding="utf-8")
+        return path, f"{path}:{at + 1} ('{column}')"
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    from tests._xlsx import write_workbook
+
+    table = [keys, *([rec[key] for key in keys] for rec in recs)]
+    if fmt == "xlsx-openpyxl":
+        table[1][-1] = "_x0041_"  # an escape calamine reads otherwise: openpyxl reads the sheet
+    write_workbook(path, table, shared=fmt == "xlsx-shared")
+    return path, f"{path}:{at + 2} ({get_column_letter(keys.index(column) + 1)}{at + 2})"
+
+
+def _suffix(fmt: str) -> str:
+    return {"tsv": "tsv", "no-quotes": "csv", "json": "json", "fhir-bundle": "json"}.get(fmt, fmt.split("-")[0])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("column", "made"),
+    [
+        ("pain_areas", lambda n: "low_back".ljust(n)),  # a valid answer but for its length (read: 'ok')
+        ("comment", lambda n: "z" * n),  # a column no question reads
+        ("pain_areas", lambda n: "low_back".rjust(n)),  # (padded before)
+    ],
+    ids=["answer-padded", "unread-column", "answer-padded-before"],
+)
+def test_a_cell_just_over_the_limit_is_an_error_row_in_every_format(
+    tmp_path: Path, fmt: str, column: str, made: Callable[[int], str]
+) -> None:
+    """One character over 16 MB: the record's error row names the file, its line (or sheet row and cell,
+    or field) and the limit; every other record is scored as with a short cell; exit 1. The same cell one
+    character shorter is read (an answer padded with spaces scores as the answer)."""
+    path, where = _export(tmp_path / f"in.{_suffix(fmt)}", fmt, column, made(CELL + 1))
+    r = invoke(str(path), "--jobs", "1")
+    assert r.exit_code == 1, r.stderr[-500:]
+    assert "Traceback" not in r.stdout + r.stderr
+    out = rows(r.stdout)
+    assert [o["id"] for o in out] == [rec[0] for rec in _records()]
+    assert [o["status"] for o in out].count("error") == 1 and out[AT]["status"] == "error"
+    assert out[AT]["error"] == f"{where}: a cell is longer than 16 MB (at most 16,777,216 characters)"
+    assert "6 records" in r.stderr and "1 error" in r.stderr
+    short, _ = _export(tmp_path / f"short.{_suffix(fmt)}", fmt, column, made(8))
+    scored = rows(invoke(str(short), "--jobs", "1").stdout)
+    assert scored[AT]["status"] == "ok"
+    assert out[:AT] + out[AT + 1 :] == scored[:AT] + scored[AT + 1 :]
+    at_limit, _ = _export(tmp_path / f"limit.{_suffix(fmt)}", fmt, column, made(CELL))
+    assert rows(invoke(str(at_limit), "--jobs", "1").stdout) == scored
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+@pytest.mark.parametrize("id_quoted", [False, True])
+def test_a_quoted_cell_over_the_limit_holding_delimiters_and_quotes(tmp_path: Path, fmt: str, id_quoted: bool) -> None:
+    """The long cell quoted (it holds the delimiter and doubled quotes), after a quoted id: the id is read
+    for the error row as the reader reads it, and the next record starts on the next line."""
+    d = "\t" if fmt == "tsv" else ","
+    cell = ('said "no", then' + d + " ") * (CELL // 16 + 1)
+    recs = _records()
+    if id_quoted:
+        recs[AT][0] = f'P{d}"2"'  # (written quoted)
+    path, where = _export(tmp_path / f"in.{fmt}", fmt, "comment", cell, rid=recs[AT][0])
+    out = rows(invoke(str(path), "--jobs", "1").stdout)
+    assert [o["id"] for o in out] == [rec[0] for rec in recs]
+    assert [o["status"] == "error" for o in out] == [k == AT for k in range(6)]
+    assert out[AT]["error"] == f"{where}: a cell is longer than 16 MB (at most 16,777,216 characters)"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "xlsx-inline", "fhir-bundle"])
+@pytest.mark.parametrize("at", [0, 5])
+def test_the_first_or_last_record_over_the_limit(tmp_path: Path, fmt: str, at: int) -> None:
+    """The record read with the header (or the file's first), and the file's last: the same error row."""
+    path, where = _export(tmp_path / f"in.{_suffix(fmt)}", fmt, "comment", "q" * (CELL + 1), at=at)
+    out = rows(invoke(str(path), "--jobs", "1").stdout)
+    assert [o["id"] for o in out] == [rec[0] for rec in _records()]
+    assert [o["row"] for o in out] == [str(i) for i in range(1, 7)]
+    assert [o["status"] == "error" for o in out] == [k == at for k in range(6)]
+    assert out[at]["error"].startswith(f"{where}: a cell is longer than 16 MB")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx-inline", "xlsx-openpyxl"])
+def test_a_header_cell_over_the_limit_stops_the_run(tmp_path: Path, fmt: str) -> None:
+    """A header cell that long is no column's title: nothing is scored (exit 1), said in one line."""
+    path, _ = _export(tmp_path / f"in.{_suffix(fmt)}", fmt, "comment", "fine")
+    if fmt == "csv":
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("comment", "h" * (CELL + 1), 1), encoding="utf-8")
+        where = f"{path}:1"
+    else:
+        from tests._xlsx import edit_sheet
+
+        edit_sheet(path, rb"<t>comment</t>", b"<t>" + b"h" * (CELL + 1) + b"</t>")
+        where = f"{path}:1 (AL1)"
     out = tmp_path / "out.csv"
     r = invoke(str(path), "-o", str(out))
-    assert r.exit_code == 1
-    assert f"{path}:4: cannot read the CSV: field larger than field limit" in r.stderr
-    assert "a cell over 16 MB" in r.stderr
-    assert "Traceback" not in r.stderr + r.stdout
-    assert not out.exists()
+    assert r.exit_code == 1 and not out.exists()
+    assert f"stm-screen: {where}: a cell is longer than 16 MB" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
-@pytest.mark.parametrize("lines", [False, True])
-def test_a_16_mb_string_in_json_is_one_error_row(tmp_path: Path, lines: bool) -> None:
-    recs = [dict(zip(HEADER, r, strict=True)) for r in _records()]
-    recs[2]["pain_areas"] = "x" * CELL
-    path = tmp_path / ("in.jsonl" if lines else "in.json")
-    path.write_text("".join(json.dumps(r) + "\n" for r in recs) if lines else json.dumps(recs), encoding="utf-8")
-    r = invoke(str(path), "--jobs", "1")
-    assert r.exit_code == 1
+@pytest.mark.parametrize("d", [",", "\t"])
+def test_a_quoted_cell_over_the_limit_that_runs_on_is_refused(tmp_path: Path, d: str) -> None:
+    """A quoted cell over the limit that holds a line break (or a quote never closed, which reads so): its
+    record's end cannot be told (a stray quote may have taken in the records after it), so the file is
+    refused, naming the line, as before."""
+    path = _table(tmp_path / "in.csv", d, {2: "ab\n" + "x" * (CELL + 1)})
+    out = tmp_path / "out.csv"
+    r = invoke(str(path), "-o", str(out))
+    assert r.exit_code == 1 and not out.exists()
+    assert "cannot read the CSV: field larger than field limit" in r.stderr and "a cell over 16 MB" in r.stderr
+
+
+def test_long_cells_among_many_records_are_error_rows_in_order(tmp_path: Path) -> None:
+    """Records after the first 2,048 (where the columnar reader reads, when installed): a line longer
+    than the limit is the exact reader's, which makes it the error row. Two such records, each named."""
+    recs = _records(2600)
+    recs[2300][AREAS] = "low_back" + " " * (CELL - 7)
+    recs[2450][AREAS] = "x" * (CELL + 1)
+    path = tmp_path / "in.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write(",".join(HEADER) + "\n" + "".join(",".join(_quoted(c, ",") for c in r) + "\n" for r in recs))
+    r = invoke(str(path))
     out = rows(r.stdout)
-    assert [o["status"] for o in out] == ["ok", "ok", "error", "ok", "ok", "ok"]
-    assert out[2]["error"].startswith("pain_areas: 'xxx") and "is not a choice" in out[2]["error"]
+    assert [o["id"] for o in out] == [rec[0] for rec in recs]
+    bad = [(k, o["error"]) for k, o in enumerate(out) if o["status"] == "error"]
+    assert bad == [(k, f"{path}:{k + 2}: a cell is longer than 16 MB (at most 16,777,216 characters)") for k in (2300, 2450)]
 
 
 def test_long_cells_are_read_each_time_they_come_not_remembered(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from stm_screen.batch.columns import one_line_columns
 from stm_screen.batch.output import CsvWriter, Writer, csv_cell
-from stm_screen.batch.readers import LineError, TableSource, csv_rows
+from stm_screen.batch.readers import MAX_CELL, LineError, TableSource, csv_rows
 
 if TYPE_CHECKING:
     from stm_screen.batch.columns import Plan
@@ -70,7 +70,9 @@ MAX_DENSE = 1 << 16  # combinations of tokens a condition's table may cover
 MANY_OUTCOMES = 4096  # distinct outcomes in a block above which blocks shrink (the outcomes are held in
 # memory until the block is written: very varied answers are read in small blocks, so memory stays flat)
 MEMO_SCALE = 2  # times the record scorer's byte budget the memos may hold here (Arrow's blocks dwarf it)
-MAX_LINE_BYTES = 64 << 20  # a line longer than this (a run-away cell) is the exact reader's
+# A line longer than this (a run-away cell, or one that may hold a cell over the limit) is the exact reader's,
+# which says which cell is over it (Arrow would read such a cell)
+MAX_LINE_BYTES = MAX_CELL
 SWITCH = "STM_SCREEN_FAST"  # "0": never the columnar reader
 VARIED_SHARE = 0.6  # distinct outcomes per record of the calibration sample above which the exact reader,
 # scoring in parts, is faster (coin-toss answers: 1.0 and about 1.7x faster exact; plausible data: 0.23)
@@ -1095,9 +1097,8 @@ class Columnar:
         raw = open(fd, "rb")  # noqa: SIM115 - closed below
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         try:
-            rows, line_num, checker = csv_rows(text, self.src.delimiter, self.src.name, check=True)
+            rows, line_num, checker = csv_rows(text, self.src.delimiter, self.src.name, check=True, base=lines)
             assert checker is not None
-            checker.base = lines
             checker.width = self.plan.width
             checker.closed = one_line_columns(self.plan)
             if self.src.checker is not None:  # a file scored in parts is mended without reading ahead

@@ -259,10 +259,9 @@ def _reader(
     """Rows from a cut on, checked for stray quotes as the first process checks them (``base``: the
     physical lines before the cut, for messages)."""
     src = ctx.src
-    rows, line_num, checker = csv_rows(lines, src.delimiter, src.name, tail=tail, check=src.checker is not None)
+    rows, line_num, checker = csv_rows(lines, src.delimiter, src.name, tail=tail, check=src.checker is not None, base=base)
     if checker is not None:
         checker.width = ctx.width
-        checker.base = base
         if src.checker is not None:
             checker.closed = src.checker.closed  # the columns that never hold a line break (see runner)
         checker.lookahead = False  # a part never reads past its range to mend a row (nor does one process)

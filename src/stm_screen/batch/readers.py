@@ -193,7 +193,61 @@ def _census(value: Any) -> tuple[int, int, bool]:
     return keys, deepest, False
 
 
-csv.field_size_limit(16 * 1024 * 1024)
+# A cell of a survey export, in every format (README: Limits): a CSV cell longer than this stops Python's CSV
+# reader; one in a JSON record or a workbook is read, then its record is an error row (see cell_too_long).
+MAX_CELL = 16 * 1024 * 1024
+csv.field_size_limit(MAX_CELL)
+
+
+def cell_too_long(where: str) -> str:
+    """The error row of a record with a cell longer than MAX_CELL characters, ``where`` naming it (the
+    file and line, the field or the cell): said so for every format."""
+    return L_("{where}: a cell is longer than 16 MB (at most {limit:,} characters)", where=where, limit=MAX_CELL)
+
+
+_FIELD_LIMIT = "field larger than field limit"  # what Python's CSV reader says of a cell over MAX_CELL
+_QUOTED_TEXT = re.compile(r'[^"]*+(?:""[^"]*+)*+')  # a quoted cell's text, up to its closing quote
+
+
+def _cells_before_long(line: str, delimiter: str) -> tuple[list[str], bool]:
+    """A CSV line holding a cell longer than MAX_CELL (which Python's reader refuses to read: its field
+    size limit): the cells before the first such one, as the reader reads them (for the record's id), and
+    whether a quoted cell is still open at the line's end (the record then runs on into the next lines).
+    No cell is copied but the short ones before."""
+    text = line.rstrip("\r\n")
+    end = len(text)
+    most = csv.field_size_limit()
+    cells: list[str] = []
+    long = False
+    pos = 0
+    while True:
+        if pos < end and text[pos] == '"':
+            close = _QUOTED_TEXT.match(text, pos + 1).end()  # type: ignore[union-attr]
+            if close >= end:
+                return cells, True  # never closed on this line
+            after = text.find(delimiter, close + 1)
+            after = end if after < 0 else after
+            if not long and after - pos <= most + 2:
+                cells.append(text[pos + 1 : close].replace('""', '"') + text[close + 1 : after])
+            else:
+                long = True
+        else:
+            after = text.find(delimiter, pos)
+            after = end if after < 0 else after
+            if not long and after - pos <= most:
+                cells.append(text[pos:after])
+            else:
+                long = True
+        if after >= end:
+            return cells, False
+        pos = after + 1
+
+
+def _long_cell(cells: list[str]) -> int | None:
+    """The index of the first cell longer than MAX_CELL, else None."""
+    if not cells or max(map(len, cells)) <= MAX_CELL:
+        return None
+    return next(k for k, cell in enumerate(cells) if len(cell) > MAX_CELL)
 
 
 # --- one output row per physical line that the header says is a record -------------------------------
@@ -203,10 +257,11 @@ class LineError(list[str]):
     """Stands for a line that cannot be a record (a stray '"' opened a quoted cell on it that ran on into
     the next lines): written as one error row. Empty, so the record loop hands it to its slow path."""
 
-    def __init__(self, message: str, line: str = "", delimiter: str = ",") -> None:
+    def __init__(self, message: str, line: str = "", delimiter: str = ",", cells: list[str] | None = None) -> None:
         super().__init__()
         self.message = message
-        self.cells = _cells_before_quote(line, delimiter)  # for its id: see _cells_before_quote
+        # for its id: see _cells_before_quote (a sheet's row: its cells, a cell not read left blank)
+        self.cells = _cells_before_quote(line, delimiter) if cells is None else cells
 
 
 def _cells_before_quote(line: str, delimiter: str) -> list[str]:
@@ -400,16 +455,31 @@ class QuoteCheck:
                         self._held = 0
                         yield held
                     return
-            except csv.Error:
+            except csv.Error as exc:
                 if loose:
                     raise
-                # A quote closed where no cell ends: this record, read again leniently, is checked.
                 now = reader.line_num
                 if held is not None and held_text is None:
                     got = self._lines(done - 1, now)
                     held_text, got = got[0], got[1:]
                 else:
                     got = self._lines(done, now)
+                if len(got) == 1 and _FIELD_LIMIT in str(exc):
+                    # A cell longer than MAX_CELL on the record's one line: its error row, and the reader
+                    # reads on after it (a quoted cell still open at the line's end runs on: see below).
+                    before, still_open = _cells_before_long(got[0], self.delimiter)
+                    if not still_open:
+                        if held is not None:
+                            h, held = held, None
+                            self._held = 0
+                            yield h
+                        line = self.base + self._offset + now
+                        del got
+                        self._again((), line)
+                        yield LineError(cell_too_long(f"{self.name}:{line}"), cells=before)
+                        continue
+                # A quote closed where no cell ends: this record, read again leniently, is checked. (A cell
+                # over MAX_CELL that spans lines, or a quote never closed, stops the lenient reader too.)
                 self._again(got, self.base + self._offset + done, strict=False)
 
     def _look_back(
@@ -1206,15 +1276,47 @@ def _runs_on(lines: list[str], delimiter: str) -> bool:
 
 
 def csv_rows(
-    lines: Iterator[str], delimiter: str, name: str, *, tail: Iterator[str] | None = None, check: bool = True
+    lines: Iterator[str],
+    delimiter: str,
+    name: str,
+    *,
+    tail: Iterator[str] | None = None,
+    check: bool = True,
+    base: int = 0,
 ) -> tuple[Iterator[list[str]], Callable[[], int], QuoteCheck | None]:
     """The rows of CSV text (``tail``: the edge line, read after it), the count of physical lines read,
-    and the quote check (None when ``check`` is off: a file with no '"')."""
+    and the quote check (None when ``check`` is off: a file with no '"'). ``base``: the physical lines
+    before the text (a "sep=" line, an earlier range), for messages."""
     if check:
         checker = QuoteCheck(lines, delimiter, name, tail)
+        checker.base = base
         return checker.rows, lambda: checker.line_num, checker
-    reader = csv.reader(lines if tail is None else chain(lines, tail), delimiter=delimiter, strict=False)
-    return reader, lambda: reader.line_num, None
+    last = [""]
+    reader = csv.reader(_kept(lines if tail is None else chain(lines, tail), last), delimiter=delimiter, strict=False)
+    return _rows_read_on(reader, name, last, delimiter, base), lambda: reader.line_num, None
+
+
+def _kept(lines: Iterable[str], last: list[str]) -> Iterator[str]:
+    """``lines``, the one read last kept in ``last[0]``."""
+    for line in lines:
+        last[0] = line
+        yield line
+
+
+def _rows_read_on(reader: Any, name: str, last: list[str], delimiter: str, base: int) -> Iterator[list[str]]:
+    """The rows of a reader of text without a '"': a line holding a cell longer than MAX_CELL (the one read
+    last, ``last[0]``; ``base`` lines before the text) is an error row, and the reader reads on at the next
+    line (it took that line whole)."""
+    while True:
+        try:
+            yield from reader
+            return
+        except csv.Error as exc:
+            if _FIELD_LIMIT not in str(exc):
+                raise
+            before, _open = _cells_before_long(last[0], delimiter)
+            last[0] = ""
+            yield LineError(cell_too_long(f"{name}:{base + reader.line_num}"), cells=before)
 
 
 @dataclass
@@ -1464,9 +1566,8 @@ def open_csv(
     window = raw if isinstance(raw, Window) else None
     tail = EdgeLine() if window is not None else None
     # the edge line (see batch.segments) follows the text only when the file is scored in parts
-    rows, line_num, checker = csv_rows(text, delimiter, name, tail=tail, check=_may_hold_quotes(handle))
+    rows, line_num, checker = csv_rows(text, delimiter, name, tail=tail, check=_may_hold_quotes(handle), base=lines_before)
     if checker is not None:
-        checker.base = lines_before
         if window is not None:
             from stm_screen.batch import parallel
 
@@ -1567,11 +1668,9 @@ def open_xlsx(name: str, size: int, jobs: int = 0) -> TableSource:
             uncached, exact = _scan_sheet(name, book.sheet[1], book.shared)
         else:
             uncached, book.index = found
+    # (a formula whose value was never computed makes its record an error row, whichever reader reads it:
+    # see _uncomputed and _rows_written)
     warnings = []
-    if uncached:
-        warnings.append(
-            L_("{name}: the sheet has formulas whose results were never computed (a workbook written by a program, not saved by a spreadsheet): those cells read as blank (unanswered). Open and save it in a spreadsheet first", name=name)
-        )
     if book.sheet is not None and (book.others or book.hidden):  # records elsewhere are never left unsaid
         first = printable(book.sheet[0][:60])
         if book.hidden:
@@ -1686,9 +1785,13 @@ class _Slice:
     detail: str = ""
     text: str | None = None  # the rows as one text, from a helper (see :func:`_pack`)
     fault: tuple[str, int] | None = None  # a cell written twice or in another row (see :func:`_cell_fault`)
+    # sheet row -> why it is not a record that can be scored: a cell holding a formula whose value was never
+    # computed, or a cell longer than MAX_CELL (see :func:`_flagged`), and which cell
+    flagged: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 _SLICE_PARTS: tuple[str, str, list[tuple[str, bytes]]] = ("", "", [])  # sheet name, part, fixed parts
+_LONG_TEXTS: set[str] = set()  # the sheet of _SLICE_PARTS, when its other parts hold more than MAX_CELL bytes
 
 
 def _calamine_values(data: bytes) -> tuple[Any, list[list[Any]]]:
@@ -1857,9 +1960,12 @@ def _read_slice(data: bytes) -> _Slice:
         bad_row, at_row = _unread_row(data)
         said: BaseException = at_row or exc
         return _Slice(error=_sheet_fault(said), bad_row=bad_row, detail=f"{type(said).__name__}: {said}"[:300])
+    flagged = _uncomputed(data) if _formula_in(data) and _NO_VALUE.search(data) else {}
     if start is None:
-        return _Slice(first=-1)
+        return _Slice(exact=True) if flagged else _Slice(first=-1)  # (openpyxl reads a row of such cells)
     first, offset = start
+    if any(not first < row <= first + len(values) for row in flagged):
+        return _Slice(exact=True)  # a row holding nothing else calamine read: openpyxl reads the slice
     lead = [""] * offset
     rows: list[list[str]] = []
     # most cells are answers repeated row after row: each distinct value is converted once, and a row is
@@ -1873,6 +1979,11 @@ def _read_slice(data: bytes) -> _Slice:
             rows.append(lead + row if offset and row else row)
     except _TakeOver:
         return _Slice(first=first, rows=rows, exact=True)
+    if len(data) > MAX_CELL or _SLICE_PARTS[1] in _LONG_TEXTS:  # a cell may be longer than MAX_CELL
+        for k, row in enumerate(rows):
+            at = _long_cell(row)
+            if at is not None and first + k + 1 not in flagged:
+                flagged[first + k + 1] = ("long", f"{_column_letters(at + 1)}{first + k + 1}")
     # calamine keeps the last of a cell written twice: fewer cells with a value than the XML writes cells
     # with content (counted fast: a cell written empty is '<c r="B2"/>'), or a cell outside the slice's
     # rows, is checked tag by tag (a value that reads as blank, or a formula without one, is also fewer).
@@ -1886,7 +1997,7 @@ def _read_slice(data: bytes) -> _Slice:
         fault = _cell_fault(data)
         if fault is not None:
             return _Slice(fault=fault)
-    return _Slice(first=first, rows=rows)
+    return _Slice(first=first, rows=rows, flagged=flagged)
 
 
 class _CellTexts(dict[Any, str]):
@@ -1924,7 +2035,7 @@ def _pack(piece: _Slice) -> _Slice:
     text = _RS.join([_US.join(row) for row in rows])
     if text.count(_US) != sum(len(row) for row in rows) - len(rows) + rows.count([]) or text.count(_RS) != len(rows) - 1:
         return piece  # a cell holds a separator
-    return _Slice(first=piece.first, exact=piece.exact, text=text)
+    return _Slice(first=piece.first, exact=piece.exact, text=text, flagged=piece.flagged)
 
 
 def _unpack(piece: _Slice) -> _Slice:
@@ -1984,6 +2095,10 @@ def _calamine_rows(
             if info.filename in book.parts
         ]  # (the shared texts as read before: not a second copy)
     _SLICE_PARTS = (sheet_name, part, fixed)  # inherited by the helpers (forked)
+    if any(len(content) > MAX_CELL for _member, content in fixed):  # (shared texts that may be that long)
+        _LONG_TEXTS.add(part)
+    else:
+        _LONG_TEXTS.discard(part)
     if parts is None:
         parts = SheetParts(book, 0)
     helper = parts.first > 0 or parts.end is not None
@@ -2049,9 +2164,14 @@ def _calamine_rows(
             if done < piece.first:  # rows with no value: not records, skipped at once (none is handed on:
                 done = piece.first  # a row numbered 50,000,000 would take minutes one by one)
                 state["row"] = done
+            flagged = piece.flagged
             for row in piece.rows:
                 done += 1
-                if row:  # (a row with no value is not a record: not handed on, as openpyxl's are not)
+                if flagged and done in flagged:  # a record that cannot be scored: its error row
+                    state["row"] = done
+                    parts.nonempty += 1
+                    yield _flagged(book.name, done, flagged[done], row)
+                elif row:  # (a row with no value is not a record: not handed on, as openpyxl's are not)
                     state["row"] = done
                     parts.nonempty += 1
                     yield row
@@ -2497,7 +2617,7 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
         last = min_row - 1  # the last row read, with a value or not
         while True:
             try:
-                number, values = next(values_of)
+                number, values, flag = next(values_of)
             except StopIteration:
                 return
             except Exception as exc:  # noqa: BLE001 - broken XML in the sheet: one message, with the row
@@ -2506,7 +2626,13 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
             row = [_xlsx_text(v) for v in values]
             while row and row[-1] == "":
                 row.pop()
-            if row:  # a row written with no value is not a record (nor is one the sheet skips)
+            at = _long_cell(row)
+            if at is not None and flag is None:
+                flag = ("long", f"{_column_letters(at + 1)}{number}")
+            if flag is not None:  # a record that cannot be scored: its error row
+                state["row"] = number
+                yield _flagged(name, number, flag, row)
+            elif row:  # a row written with no value is not a record (nor is one the sheet skips)
                 state["row"] = number
                 yield row
     finally:
@@ -2514,13 +2640,31 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
         handle.close()
 
 
-def _rows_written(ws: Any, min_row: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(number, values) of each row the sheet's XML writes, from ``min_row`` on. openpyxl's ``iter_rows``
-    makes an empty row for every number the sheet skips: a single empty row numbered 50,000,000 kept it busy
-    for minutes (rows with no value are not records anyway). Its own parser is read here as ``iter_rows``
-    reads it, without that filling (with another openpyxl, where these names differ: ``iter_rows``)."""
+def _rows_written(ws: Any, min_row: int) -> Iterator[tuple[int, tuple[Any, ...], tuple[str, str] | None]]:
+    """(number, values, flag) of each row the sheet's XML writes, from ``min_row`` on; ``flag`` names the
+    first cell holding a formula whose value was never computed (see :func:`_no_value`), else None.
+    openpyxl's ``iter_rows`` makes an empty row for every number the sheet skips: a single empty row
+    numbered 50,000,000 kept it busy for minutes (rows with no value are not records anyway). Its own
+    parser is read here as ``iter_rows`` reads it, without that filling (with another openpyxl, where
+    these names differ: ``iter_rows``, and a sheet holding such a formula is not read)."""
     try:
         from openpyxl.worksheet._reader import WorkSheetParser  # type: ignore[import-untyped]
+
+        class Parser(WorkSheetParser):  # type: ignore[misc]
+            """openpyxl's parser, noting a formula cell without a computed value (read as empty)."""
+
+            uncomputed: str | None = None
+
+            def parse_cell(self, element: Any) -> Any:
+                if not _no_value(element):
+                    return super().parse_cell(element)
+                for child in list(element):  # (a value of spaces: not read as a number, refused)
+                    if child.tag.rpartition("}")[2] == "v":
+                        element.remove(child)
+                cell = super().parse_cell(element)
+                if self.uncomputed is None:
+                    self.uncomputed = f"{_column_letters(cell['column'])}{cell['row']}"
+                return cell
 
         parent = ws.parent
         options = {
@@ -2531,18 +2675,81 @@ def _rows_written(ws: Any, min_row: int) -> Iterator[tuple[int, tuple[Any, ...]]
         }
         source, get_row, shared = ws._get_source, ws._get_row, ws._shared_strings
     except (ImportError, AttributeError):
-        yield from enumerate(ws.iter_rows(min_row=min_row, values_only=True), min_row)
+        for number, values in enumerate(ws.iter_rows(min_row=min_row, values_only=True), min_row):
+            yield number, values, None
         return
     last = min_row - 1
     with source() as src:
-        for number, cells in WorkSheetParser(src, shared, **options).parse():
+        parser = Parser(src, shared, **options)
+        for number, cells in parser.parse():
+            flag, parser.uncomputed = parser.uncomputed, None
             if number <= last:  # (as iter_rows: a row numbered before the last is dropped; see _RowOrder)
                 continue
             last = number
-            yield number, get_row(cells, 1, None, True)
+            yield number, get_row(cells, 1, None, True), ("formula", flag) if flag else None
+
+
+def _no_value(element: Any) -> bool:
+    """Is this cell (an XML element, as openpyxl parses it) a formula whose value was never computed: no
+    ``<v>``, or an empty one in a cell that is not text (an empty text is a value a formula can give)?"""
+    children = {child.tag.rpartition("}")[2]: child for child in element}
+    if "f" not in children:
+        return False
+    value = children.get("v")
+    if value is None:
+        return True
+    return not (value.text or "").strip() and element.get("t", "n") != "str"
 
 
 _NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_T_ATTR = re.compile(rb"""(?:^|\s)t\s*=\s*["']([^"']*)["']""")
+
+
+def _uncomputed(data: bytes) -> dict[int, tuple[str, str]]:
+    """The rows of this XML (whole rows) holding a cell whose formula's value was never computed (a workbook
+    written by a program, not saved by a spreadsheet: both readers read it as blank, which could hide a
+    warning sign as 'not answered'), each with the first such cell: no value, or an empty one in a cell
+    that is not text (a formula giving an empty text is written with an empty value and t="str")."""
+    found = list(_NO_VALUE.finditer(data))
+    out: dict[int, tuple[str, str]] = {}
+    row = column = 0
+    cell: tuple[int, int, bytes] | None = None  # the cell being read: its row, column and attributes
+    k = 0
+
+    def owned_up_to(end: int) -> None:  # the formulas found before ``end`` are the cell's being read
+        nonlocal k
+        while k < len(found) and found[k].start() < end:
+            if cell is not None and cell[0] not in out:
+                kind = _T_ATTR.search(cell[2])
+                if not (kind and kind.group(1) == b"str" and b"<v" in found[k].group(0)):
+                    out[cell[0]] = ("formula", f"{_column_letters(cell[1])}{cell[0]}")
+            k += 1
+
+    for tag in _TAG.finditer(data):
+        owned_up_to(tag.start())
+        name, attrs = tag.group(1), tag.group(2)
+        if name == b"row":
+            row, column = _row_number(attrs, row), 0
+            continue
+        r = _R_ATTR.search(attrs)
+        ref = _REF.fullmatch(r.group(1).strip()) if r else None
+        if ref is not None:
+            column, number = _column_number(ref.group(1)), int(ref.group(2))
+        else:
+            column, number = column + 1, row
+        cell = (number, column, attrs)
+    owned_up_to(len(data))
+    return out
+
+
+def _flagged(name: str, number: int, flag: tuple[str, str], row: list[str]) -> LineError:
+    """The error row of sheet row ``number`` (its cells ``row``, for its id), which cannot be scored."""
+    kind, cell = flag
+    if kind == "long":
+        message = cell_too_long(f"{name}:{number} ({cell})")
+    else:
+        message = L_("{name}:{row}: the cell {cell} holds a formula whose value was never computed (the workbook was written by a program, not saved by a spreadsheet); open and save it in a spreadsheet, then try again", name=name, row=number, cell=cell)
+    return LineError(message, cells=[c if len(c) <= MAX_CELL else "" for c in row])
 # What calamine renders otherwise than openpyxl, found by cheap byte searches first: an error cell
 # (calamine: blank; openpyxl: '#N/A'), an _xHHHH_ escape (calamine decodes it), a text with edge spaces not
 # marked xml:space="preserve" (calamine trims it), a phonetic run, an entity other than XML's own (openpyxl
@@ -2917,7 +3124,11 @@ def open_json(
         lines = True
     else:  # one object: a FHIR resource (QuestionnaireResponse or Bundle), or a single flat record
         try:
-            whole = loads(text.read())
+            read = text.read()
+            whole = loads(read)
+            if len(read) > MAX_CELL:  # its records' cells are checked (see _Long)
+                whole = _Long(whole, name)
+            del read
         except json.JSONDecodeError as exc:
             raise InputFileError(L_("{name}:{line}:{col}: not valid JSON: {problem}", name=name, line=exc.lineno, col=exc.colno, problem=json_words(exc.msg))) from None
         except RecursionError:
@@ -2930,12 +3141,17 @@ def open_json(
     def records(items: Iterator[Any]) -> Iterator[Record]:
         nonlocal kind
         for item in items:
+            where = None
+            if type(item) is _Long:  # a text long enough to hold a cell over MAX_CELL
+                item, where = item.item, item.where
             rtype = item.get("resourceType") if isinstance(item, dict) else None
             if rtype in ("Bundle", "QuestionnaireResponse"):
                 kind = "fhir"
             # a Bundle read from an array or a JSON Lines file too: one record per entry
             found = _bundle_records(item) if rtype == "Bundle" else iter([_one_record(item)])
             for record, rid in found:
+                if where is not None:
+                    record, rid = _within_limit(record, rid, where)
                 state["id"] = rid
                 yield record
 
@@ -3065,6 +3281,32 @@ def _flat_record(item: dict[str, Any]) -> Record:
     return {str(k): v if type(v) is str else _flat_text(v) for k, v in item.items()}
 
 
+class _Long:
+    """A JSON item whose text is longer than MAX_CELL, so that a cell in it may be (``where``: the file and
+    line it starts on, or the file): each of its records is checked (see :func:`_within_limit`)."""
+
+    __slots__ = ("item", "where")
+
+    def __init__(self, item: Any, where: str) -> None:
+        self.item = item
+        self.where = where
+
+
+def _within_limit(record: Record, rid: str, where: str) -> tuple[Record, str]:
+    """``record`` (with its id ``rid``), or its error row when a field name, an answer or the id is longer
+    than MAX_CELL (said as a CSV cell over the limit is: see :func:`cell_too_long`)."""
+    if isinstance(record, BadRecord):
+        return record, rid
+    texts = [(key, value) for key, value in record.items() for value in (value if isinstance(value, tuple) else (value,))]
+    long = next((key for key, value in texts if len(key) > MAX_CELL or len(str(value)) > MAX_CELL), None)
+    if long is None and len(rid) <= MAX_CELL:
+        return record, rid
+    shown = f"{where} ('{printable(long[:60])}')" if long is not None else where
+    short = {k: v for k, v in record.items() if len(k) <= MAX_CELL and all(len(str(x)) <= MAX_CELL for x in (v if isinstance(v, tuple) else (v,)))}
+    rid = rid if len(rid) <= MAX_CELL else ""
+    return BadRecord(cell_too_long(shown), rid=rid, record=short), rid
+
+
 def _is_jsonl(head: str) -> bool:
     first, _, rest = head.partition("\n")
     try:
@@ -3109,6 +3351,8 @@ def iter_jsonl(text: IO[str], name: str, before: int = 0, seen: list[int] | None
             seen[0] = lineno
         try:
             item = loads(line)
+            if len(line) > MAX_CELL:  # its cells are checked (see _Long)
+                item = _Long(item, f"{name}:{lineno}")
         except json.JSONDecodeError as exc:
             where = lineno + exc.lineno - 1
             item = BadRecord(L_("{name}:{line}:{col}: not valid JSON: {problem}", name=name, line=where, col=exc.colno, problem=json_words(exc.msg)))
@@ -3179,11 +3423,12 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             if not skip_ws():
                 raise bad(L_("the list of records is not closed with ']'"))
         first = False
+        start = pos
         if buf[pos] == "{":  # most often: the object ends at one of its first '}' (read with orjson)
             item, end = _object_at(buf, pos)
             if end > 0:
                 pos = end
-                yield item
+                yield _Long(item, f"{name}:{consumed_lines + buf.count(chr(10), 0, start)}") if end - start > MAX_CELL else item
                 continue
         while True:
             try:
@@ -3200,8 +3445,10 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
                 if more():  # a number may continue in the next chunk
                     continue
             break
+        long = end - pos > MAX_CELL  # (``pos``: where the item starts, the buffer read on or not)
+        where = f"{name}:{consumed_lines + buf.count(chr(10), 0, pos)}" if long else ""
         pos = end
-        yield item
+        yield _Long(item, where) if long else item
 
 
 def _object_at(buf: str, pos: int, tries: int = 4) -> tuple[Any, int]:

@@ -370,7 +370,9 @@ class Batch:
         for row in rows:  # the first rows that are not blank lines
             if len(row) > MAX_COLUMNS and not head:  # (a record this wide is its own error row, later)
                 raise too_many_columns(src.name, len(row), header=False)
-            if row:
+            if type(row) is LineError and not head:  # the header itself cannot be read (see readers.LineError)
+                raise InputFileError(row.message)
+            if row or type(row) is LineError:  # (a record that cannot be read is one: its error row)
                 head.append(row)
                 if len(head) == 3:
                     break
@@ -397,6 +399,9 @@ class Batch:
                         len(head),
                     ).format(file=src.name, preset=preset.name, n=n_head, rows=len(head))
                 )
+        for row in head[1:n_head]:  # a header row that cannot be read
+            if type(row) is LineError:
+                raise InputFileError(row.message)
         columns = preset.columns(head[:n_head])
         with _to(self.person):
             _check_headers(src.name, columns)
