@@ -276,3 +276,146 @@ def test_ragged_rows_of_every_width_each_say_their_own_count(tmp_path: Path) -> 
     records = [json.loads(text) for text in jbuf.getvalue().splitlines()]
     assert [r["error"] for r in records] == expected
     assert [r["row"] for r in records] == list(range(1, 401))
+
+
+# --- several CRs alone in one record (issue 10, fourth review: 'a\r\rb' came out as two rows) ------------
+
+
+def _crs(k: int) -> str:
+    return "\r" * k
+
+
+@pytest.mark.parametrize("n", [5, 3000])  # among the first records (read with the header), and after them
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize("k", [2, 3, 5])
+@pytest.mark.parametrize(
+    "how",
+    ["inside", "at-start", "at-end", "two-cells", "between-cells", "line-end"],
+)
+def test_several_crs_alone_keep_their_record_whole(tmp_path: Path, n: int, end: str, k: int, how: str) -> None:
+    """``k`` CRs alone in one record, where Python's reader sees ``k`` line ends: inside the comment
+    ('a\\r\\rb'), at its start or end, split between two cells, between two cells (after a delimiter,
+    'a,\\r\\rb'), or before the line's end ('\\r\\r\\n'). One output row per record, each with its own id
+    and row number (an answer holding a CR is its record's error row, as with one CR)."""
+    rows = _records(n, 7)
+    at = n - 2
+    rows[at][5] = "sore after work"
+    error = False
+    if how == "inside":
+        rows[at][5] = "sore" + _crs(k) + "after work"
+    elif how == "at-start":
+        rows[at][5] = _crs(k) + "sore"
+    elif how == "at-end":
+        rows[at][5] = "sore" + _crs(k) + "x"
+    elif how == "two-cells":
+        rows[at][2] = rows[at][2][:1] + "\r" + rows[at][2][1:]  # 'y\res', 'n\ro'
+        rows[at][5] = "sore" + _crs(k - 1) + "after"
+        error = True  # an answer holding a CR: an error row
+    elif how == "between-cells":  # 'no,\r\rno': CRs as a cell starts (an answer's edge, as spaces are)
+        rows[at][4] = _crs(k) + rows[at][4]
+    else:  # the line ends with CRs before its line end ('\r\r\n')
+        rows[at][5] = "sore" + _crs(k)
+    text = end.join([HEADER, *(",".join(r) for r in rows)]) + end
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode())
+    out = _score(path)
+    assert [r["id"] for r in out] == [r[0] for r in rows], [r["id"] for r in out][at - 1 : at + 3]
+    assert [r["row"] for r in out] == [str(i) for i in range(1, n + 1)]
+    if error:
+        assert out[at]["status"] == "error" and out[at]["error"].startswith("stiff:")
+    else:
+        assert out[at]["status"] == "ok", out[at]
+    assert [r["status"] for r in out].count("error") == error
+
+
+def _comments(path: Path) -> list[list[str]]:
+    """The records as the batch reader reads them (its rows after the header), as the runner reads them:
+    the first rows with the header, checked once the header's width is known, then the rest."""
+    from itertools import islice
+
+    from stm_screen.batch.readers import TableSource, open_source
+
+    src = open_source(str(path))
+    try:
+        assert isinstance(src, TableSource) and src.checker is not None
+        head = list(islice(src.rows, 3))
+        src.checker.width = 6
+        rows = src.checker.recheck(head[1:]) + list(src.checker.rows)
+    finally:
+        src.close()
+    return [row for row in rows if row]
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_the_crs_are_kept_in_their_cell(tmp_path: Path, k: int, quoted: bool) -> None:
+    """The cell holds exactly what was typed, its CRs included, whether it was quoted or not."""
+    rows = _records(6, 8)
+    typed = "a" + "\r" * k + "b"
+    rows[2][5] = f'"{typed}"' if quoted else typed
+    rows[3][5] = '"a, quoted\ncomment"'
+    path = tmp_path / "in.csv"
+    path.write_bytes(("\n".join([HEADER, *(",".join(r) for r in rows)]) + "\n").encode())
+    got = _comments(path)
+    assert [r[0] for r in got] == [r[0] for r in rows]
+    assert got[2][5] == typed and got[3][5] == "a, quoted\ncomment"
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_row_and_line_numbers_after_a_record_with_several_crs(tmp_path: Path, k: int) -> None:
+    """A later record's error row keeps its own row number, and the line it names is the line of its
+    stray quote, counting each CR alone as a line end (as Python's reader, and editors that show old Mac
+    line ends, count them)."""
+    rows = _records(8, 9)
+    rows[2][5] = "a" + "\r" * k + "b"
+    rows[6][5] = '"oops'  # a stray quote
+    text = "\n".join([HEADER, *(",".join(r) for r in rows)]) + "\n"
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode())
+    out = _score(path)
+    assert [r["id"] for r in out] == [r[0] for r in rows]
+    assert [r["row"] for r in out] == [str(i) for i in range(1, 9)]
+    assert out[6]["status"] == "error"
+    line = text[: text.index('"oops')].count("\n") + text[: text.index('"oops')].count("\r") + 1
+    assert f"in.csv:{line}:" in out[6]["error"]
+
+
+def test_crs_that_end_whole_records_still_end_them(tmp_path: Path) -> None:
+    """Old Mac line ends (CR alone) after a blank CR line, and a record cut by two CRs before them: each
+    CR-ended line that is a whole record stays one."""
+    rows = _records(8, 10)
+    rows[1][5] = "a\r\rb"
+    text = HEADER + "\n" + "\n".join(",".join(r) for r in rows[:4]) + "\n\r" + "\r".join(",".join(r) for r in rows[4:]) + "\r"
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode())
+    out = _score(path)
+    assert [r["id"] for r in out] == [r[0] for r in rows]
+    assert all(r["status"] == "ok" for r in out)
+
+
+@settings(max_examples=int(__import__('os').environ.get('CR_EXAMPLES', '60')), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(2, 12), st.integers(0, 10**6), st.data())
+def test_one_row_per_record_with_several_crs_anywhere(tmp_path: Path, n: int, seed: int, data: st.DataObject) -> None:
+    """Runs of one to three CRs alone put inside any cells but the id, of any records, in unquoted cells
+    or in quoted ones (which may also hold the delimiter, a line feed or a doubled quote), beside other
+    quoted cells: one output row per record, each its own, in order."""
+    rng = random.Random(seed)
+    rows = _records(n, seed)
+    cells = [[_quoted(rng, cell, c == 5) if c and rng.random() < 0.2 else cell for c, cell in enumerate(row)] for row in rows]
+    for i in data.draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n), label="records"):
+        for c in data.draw(st.sets(st.integers(1, 5), min_size=1, max_size=2), label="cells"):
+            crs = "\r" * data.draw(st.integers(1, 3), label="crs")
+            if c == 5 and data.draw(st.booleans(), label="quoted"):
+                cells[i][c] = '"' + crs + rows[i][c].replace('"', '""') + ', ""so"" it goes"'
+                continue
+            text = cells[i][c] if not cells[i][c].startswith('"') else rows[i][c]
+            text = text or "x"
+            cut = data.draw(st.integers(0, len(text)), label="cut")
+            cells[i][c] = text[:cut] + crs + text[cut:]
+    end = data.draw(st.sampled_from(["\n", "\r\n"]), label="end")
+    body = end.join(",".join(r) for r in cells)
+    path = tmp_path / "in.csv"
+    path.write_bytes((HEADER + end + body + end).encode())
+    out = _score(path)
+    assert [r["id"] for r in out] == [r[0] for r in rows], (body, out)
+    assert [r["row"] for r in out] == [str(i) for i in range(1, n + 1)]

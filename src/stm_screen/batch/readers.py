@@ -352,6 +352,7 @@ class QuoteCheck:
         self._inside: dict[int, int] = {}  # see _scan
         self._misses = 0  # rows that contradicted the header where trying quotes as stray found no record
         self.lf_ends: bool | None = None  # the header's line ends with a line feed (see _cr_merge)
+        self._cr_tried = 0  # the last physical line read looking for a record cut by several CRs (see _cr_next)
         self._tail = tail
         self.lookahead = True  # read lines past a row to mend it (off for a file that may be scored in parts)
         # Columns whose cells never hold a line break (the id, closed answers: set by the runner from its
@@ -422,6 +423,17 @@ class QuoteCheck:
                     first = self.base + self._offset + now - len(lines) + 1
                     if held is not None:
                         assert held_text is not None
+                        if self._cr_again(held_text, lines, row, loose):  # (a record cut by several CRs)
+                            rec, used, taken = self._cr_read(held_text, held, chain(lines, self._more()))
+                            h, held = held, None
+                            self._held = 0
+                            if rec is not None:  # the held row and the lines after it: one record
+                                yield rec
+                                self._again(taken[used:], first - 1 + used)
+                            else:  # the held row stands: the lines read are read again after it
+                                self._again(taken, first - 1)
+                                yield h
+                            break
                         merged = self._cr_merge(held_text, held, lines, row) if not loose else None
                         if merged is not None:  # the held row and this one: one record a CR cut in two
                             held = None
@@ -572,18 +584,35 @@ class QuoteCheck:
         in a column that never holds one, or one that takes in a whole record (the second row's next line
         that is not blank has the header's width, as in :meth:`_stray`) makes no such record: the lines
         are then checked for a stray quote as any others are."""
-        if not self.lf_ends or not self.width or not lines or not row or not after:
+        if not self.lf_ends or not self.width or not lines or not row:
+            return None
+        if not after and not (len(lines) > 1 and _bare_cr(lines[0])):  # (a CR alone on a line: a second CR)
             return None
         if not _bare_cr(line) or self._row_fits(after):
             return None
-        nxt = next((text for text in lines[1:] if text.strip()), None)
+        # (the lines a quoted line break starts: those after the first once CRs alone join the rest)
+        nxt = next((text for text in _cr_joined("", lines, _CR_MARKS[0])[1:] if text.strip()), None)
         if nxt is not None and self._fits(nxt):
             return None
         return self._cr_record(line[:-1], lines)
 
+    def _cr_again(self, line: str, lines: list[str], row: list[str], loose: bool) -> bool:
+        """After a held row whose line ``line`` ends with a CR alone, is the row read from ``lines`` (which
+        is no record of its own) cut by a CR alone too, so that the record may go on past it (see
+        :meth:`_cr_read`)?"""
+        return (
+            not loose
+            and bool(self.lf_ends and self.width and lines)
+            and _bare_cr(line)
+            and _bare_cr(lines[-1])
+            and self._reads_ahead()
+            and not self._row_fits(row)
+        )
+
     def _cr_record(self, first: str, lines: list[str]) -> list[str] | None:
         """The one record of the header's width that line ``first`` (its CR taken off) and ``lines`` read as,
-        joined by a CR inside a cell, quotes honoured (strictly), with no line break in a column that never
+        joined by a CR inside a cell (and each of ``lines`` but the last that ends with a CR alone, by that
+        CR: a record cut by several), quotes honoured (strictly), with no line break in a column that never
         holds one; None when they read otherwise. (Python's reader takes a CR in an unquoted cell for a
         line end, so they are read joined by a character none of them holds, put back as the CR.)"""
         if self._too_few(first, lines):
@@ -592,7 +621,7 @@ class QuoteCheck:
         if mark is None:
             return None
         try:
-            rows = list(csv.reader([first + mark + lines[0], *lines[1:]], delimiter=self.delimiter, strict=True))
+            rows = list(csv.reader(_cr_joined(first + mark, lines, mark), delimiter=self.delimiter, strict=True))
         except csv.Error:
             return None
         if len(rows) != 1 or not self._row_fits(rows[0]) or self._closed_break(rows[0]) is not None:
@@ -613,40 +642,83 @@ class QuoteCheck:
         d = self.delimiter
         return first.count(d) + sum(text.count(d) for text in lines) < self.width - 1
 
-    def _cr_read(self, line: str, row: list[str], more: Iterator[str]) -> tuple[list[str] | None, list[str]]:
+    def _cr_read(
+        self, line: str, row: list[str], more: Iterator[str], several: bool = True
+    ) -> tuple[list[str] | None, int, list[str]]:
         """:meth:`_cr_join` of a one-line row that ends with a CR alone (its line ``line``) and the row after
         it, whose lines are read from ``more``: one, and more while a quoted cell on them runs on (a comment
-        holding a line break), at most LOOKAHEAD. The record or None, and the lines read."""
+        holding a line break), at most LOOKAHEAD. A record may hold several CRs alone ('a\\r\\rb', a CR in two
+        cells): while the last line read ends with one, the next is read too, unless it is a record of its
+        own (it has the header's width), at most MAX_CR_CUTS of them (``several``: else only the row after
+        the first), and the lines up to there are tried as one record first, then the row after the first
+        CR alone. The record or None, how many of the lines read it takes, and the lines read."""
         taken: list[str] = []
+        first = 0  # the lines of the row right after the first CR (read while a quoted cell runs on)
+        used = 0  # the lines of the record, as far as CRs alone cut it
+        cuts = 1
         for following in more:
             taken.append(following)
-            if len(taken) >= LOOKAHEAD or not _runs_on([line[:-1] + _CR_MARKS[0] + taken[0], *taken[1:]], self.delimiter):
+            if first and following.strip() and not self._cr_runs_on(line, taken[:-1]) and self._cells_fit(following):
+                break  # a record of its own after a CR alone (read with its quotes): the one before ends there
+            used = len(taken)
+            if len(taken) >= LOOKAHEAD:
                 break
+            if self._cr_runs_on(line, taken):
+                continue
+            first = first or len(taken)
+            if not (several and self.lf_ends and _bare_cr(following) and cuts < MAX_CR_CUTS):
+                break
+            cuts += 1
+        first = first or used
         if not taken:
-            return None, taken
-        return self._cr_join(line, row, taken), taken
+            return None, 0, taken
+        merged = self._cr_join(line, row, taken[:used])
+        if merged is None and first < used:
+            merged, used = self._cr_join(line, row, taken[:first]), first
+        return merged, used, taken
+
+    def _cr_runs_on(self, line: str, taken: list[str]) -> bool:
+        """Does a quoted cell run on past ``taken``, the lines after ``line`` (which ends with a CR alone),
+        read as :meth:`_cr_record` reads them?"""
+        if '"' not in line and not any('"' in text for text in taken):
+            return False  # (no quote: nothing runs on)
+        return bool(taken) and _runs_on(_cr_joined(line[:-1] + _CR_MARKS[0], taken, _CR_MARKS[0]), self.delimiter)
 
     def _cr_next(
         self, row: list[str], lines: list[str], first: int
     ) -> tuple[list[list[str]], tuple[list[str], int] | None] | None:
         """:meth:`_after` for a one-line row short of the header that ends with a CR alone: the row after it
-        is read, and the two are one record when :meth:`_cr_merge` says so. The row after it is read from a
-        copy of the reader's input (the tee's own copy, in C), so that when they are not, the reader reads on
-        as it was: no new reader per line in a file of many CRs, each a record of its own."""
+        is read (and the rows after it while CRs alone cut the record: see :meth:`_cr_read`), and they are one
+        record when :meth:`_cr_merge` says so. The lines after it are read from a copy of the reader's input
+        (the tee's own copy, in C), so that when they are not, the reader reads on as it was: no new reader
+        per line in a file of many CRs, each a record of its own."""
         line = lines[0]
+        # A run of CRs alone that no record joins (a cell of a million 'a\r', each line an error row of its
+        # own) is looked through once for several CRs, not again from each of its lines: work stays linear.
+        tried = self._cr_tried
+        several = first > tried
+        if first == tried:  # (a line of the run: the next one is in it too)
+            self._cr_tried = first + 1
         ahead = copy(self._ahead) if self._reads_ahead() else iter(())
         nxt = next(ahead, None)
         if nxt is None:
             return None
-        if '"' not in line and '"' not in nxt and self._too_few(line, [nxt]):
-            return [row], None  # what _cr_read finds, in short: no quote runs on past nxt, too few cells
-        merged, taken = self._cr_read(line, row, chain([nxt], ahead))
+        if '"' not in line and '"' not in nxt and not (several and _bare_cr(nxt)) and self._too_few(line, [nxt]):
+            # what _cr_read finds, in short: no quote runs on past nxt, no further CR alone is looked past
+            # (nxt does not end with one, or the run was looked through), too few cells
+            if several:
+                self._cr_tried = first + 1
+            return [row], None
+        merged, used, taken = self._cr_read(line, row, chain([nxt], ahead), several)
         if not taken:
             return None
         if merged is None:
+            if several:
+                self._cr_tried = first + len(taken)
             return [row], None
-        # the lines taken are past the source (read through the copy): a new reader starts after them
-        return [merged], ([], first + len(taken))
+        # the lines taken are past the source (read through the copy): a new reader starts at those the
+        # record does not take
+        return [merged], (taken[used:], first + used)
 
     def _more(self) -> Iterator[str]:
         """The lines after the current row, to look ahead: none in a file large enough to be scored in parts
@@ -777,11 +849,17 @@ class QuoteCheck:
 
     def _opens_record(self, line: Callable[[int], str | None], start: int) -> bool:
         """Does a record start at line ``start`` (or the file end there): a blank line, a line that is a
-        whole record alone, or a record with the header's width read from it with at most two stray quotes."""
+        whole record alone, a record with the header's width read from it with at most two stray quotes,
+        or one that CRs alone cut into lines (see :meth:`_cr_read`)."""
         text = line(start)
         if text is None or not text.strip() or self._fits(text):
             return True
-        return self._least(line, start, MAX_STRAYS - 1) is not None
+        if self._least(line, start, MAX_STRAYS - 1) is not None:
+            return True
+        if not (self.lf_ends and _bare_cr(text) and self._reads_ahead()):
+            return False
+        row = next(csv.reader([text], delimiter=self.delimiter, strict=False), [])
+        return self._cr_read(text, row, _lines_from(line, start + 1))[0] is not None
 
     def _least(
         self,
@@ -1152,14 +1230,14 @@ class QuoteCheck:
                     return out
             if len(lines) == 1 and not loose and self._reads_ahead() and _bare_cr(lines[0]):
                 known = list(later)  # the lines of the rows read with the headers, after this one
-                merged, taken = self._cr_read(lines[0], row, chain(known, self._more()))
+                merged, used, taken = self._cr_read(lines[0], row, chain(known, self._more()))
                 live = len(taken) > len(known)  # lines read from the reader: read again after this row
                 if taken and (merged is not None or live):
                     out.append(merged if merged is not None else row)
                     if merged is not None:
-                        self._again(known[len(taken) :], first + len(taken))
+                        self._again([*taken[used:], *known[len(taken) :]], first + used)
                     else:
-                        self._again(taken, first)
+                        self._again([*taken, *known[len(taken) :]], first)
                     self.rows = self._rows()
                     return out
                 later = iter(known)
@@ -1235,6 +1313,7 @@ MAX_MEND_MISSES = 200  # rows that contradict the header with no stray quote fou
 MAX_STRAYS = 3  # quotes taken as stray in one record, at most (see QuoteCheck._search)
 MAX_SEARCH_READS = 64  # readings of one record with different quotes taken as stray, at most
 MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in every combination
+MAX_CR_CUTS = 8  # CRs alone that may cut one record into lines (see QuoteCheck._cr_read)
 
 
 def _may_hold_quotes(handle: IO[bytes]) -> bool:
@@ -1264,6 +1343,20 @@ def _may_hold_quotes(handle: IO[bytes]) -> bool:
 
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _CR_MARKS = "\ue000\ue001\ue002\ue003"  # private-use characters: one stands for a CR (see QuoteCheck._cr_record)
+
+
+def _cr_joined(start: str, lines: list[str], mark: str) -> list[str]:
+    """``start`` and ``lines`` as the lines one record's reader reads: a line that ends with a CR alone
+    (but the last) joined to the next by ``mark`` in its place (see QuoteCheck._cr_record)."""
+    out: list[str] = []
+    current = start
+    for k, text in enumerate(lines):
+        if k < len(lines) - 1 and _bare_cr(text):
+            current += text[:-1] + mark
+        else:
+            out.append(current + text)
+            current = ""
+    return out
 
 
 def _runs_on(lines: list[str], delimiter: str) -> bool:
