@@ -393,7 +393,7 @@ def test_crs_that_end_whole_records_still_end_them(tmp_path: Path) -> None:
     assert all(r["status"] == "ok" for r in out)
 
 
-@settings(max_examples=int(__import__('os').environ.get('CR_EXAMPLES', '60')), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(2, 12), st.integers(0, 10**6), st.data())
 def test_one_row_per_record_with_several_crs_anywhere(tmp_path: Path, n: int, seed: int, data: st.DataObject) -> None:
     """Runs of one to three CRs alone put inside any cells but the id, of any records, in unquoted cells
