@@ -221,6 +221,8 @@ def main(argv: list[str] | None = None) -> None:
             _dispatch(args)
         finally:
             finish()  # what is still buffered must reach standard output, or be reported
+            if argv is None:
+                _forget_interrupt()
     except OutputError as exc:  # written outside a command (help, version, a usage message)
         from stm_screen.cli.errors import say_error
 
@@ -233,6 +235,15 @@ def main(argv: list[str] | None = None) -> None:
         quiet_signals()
         say_error(_("interrupted"))
         raise SystemExit(130) from None
+
+
+def _forget_interrupt() -> None:
+    """CPython remembers a KeyboardInterrupt that ended code it ran from a string (the ``__init__`` that
+    ``dataclasses`` or ``namedtuple`` generate while a module is imported), even once a command caught it
+    and chose its exit code. Under ``python -m stm_screen`` it then ends the process by SIGINT at exit,
+    instead of with the documented 130. Running a string that completes clears that memory; the string is
+    a constant, never input."""
+    exec("None", {})
 
 
 def _dispatch(args: list[str]) -> None:
