@@ -349,3 +349,37 @@ def test_zero_for_none_is_offered_only_where_none_is_an_answer() -> None:
         got = PlainPrompter(out=out, read_line=read).multi("Where?", options, frozenset(), none_allowed=none_allowed)
         assert ("0 for none" in prompts[0]) is shown_hint
         assert got == (frozenset() if none_allowed else frozenset({"a"}))
+
+
+class _InterruptedOnFlush(io.StringIO):
+    """Standard output on which a Ctrl-C lands as the question is flushed (as with a Python-level stream
+    wrapper, where the interpreter runs the signal handler inside ``flush``)."""
+
+    def flush(self) -> None:
+        super().flush()
+        raise KeyboardInterrupt
+
+
+def test_a_ctrl_c_that_lands_as_the_prompt_is_flushed_stops_the_screening(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``input()`` throws away an error raised while it flushes the streams, so this Ctrl-C was lost and
+    the prompt waited for a line (seen in a real terminal under load: the screening could not be stopped)."""
+    monkeypatch.setattr("sys.stdout", _InterruptedOnFlush())
+    monkeypatch.setattr("sys.stdin", io.StringIO("1\n"))
+    options = [Option("yes", "Yes"), Option("no", "No")]
+    with pytest.raises(KeyboardInterrupt):
+        PlainPrompter(out=io.StringIO()).select("Are you pregnant?", options)
+
+
+def test_a_typed_line_is_read_without_its_line_break_and_the_end_of_input_is_eof(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from stm_screen.prompt.ask import read_typed_line
+
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stdin", io.StringIO("2 \nlast"))
+    assert read_typed_line("Type 1 or 2: ") == "2 "
+    assert read_typed_line("> ") == "last"  # the last line, with no line break after it
+    with pytest.raises(EOFError):
+        read_typed_line("> ")
+    assert out.getvalue() == "Type 1 or 2: > > "

@@ -189,8 +189,7 @@ def test_cp1252_console_gets_ascii_never_a_crash(
     monkeypatch.setattr(screen_cmd, "stdout_is_terminal", lambda: True)
     answers = {**CALM, "stroke_signs": True}
     lines = plain_lines(ruleset, answers, until="stroke_signs") + ["1"]  # stop
-    feed = iter(lines)
-    monkeypatch.setattr("builtins.input", lambda prompt="": stream.write(prompt) and next(feed))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("".join(line + "\n" for line in lines)))
     screen_cmd.screen_one(
         ruleset,
         screen_cmd.make_prompter(screen_cmd.Options()),

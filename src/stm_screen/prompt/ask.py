@@ -162,6 +162,27 @@ def _height(stream: TextIO) -> int | None:
 # --- plain: numbered lists and whole lines ---------------------------------------------------------------
 
 
+def read_typed_line(prompt: str) -> str:
+    """A line typed after ``prompt`` (without its line break); EOFError at the end of input.
+
+    Not ``input()``: it flushes standard error and standard output first and throws away any error the
+    flush raises, and the streams here are Python objects (``render.safe.TerminalStream``), so a Ctrl-C that
+    arrived as the question was being printed surfaced inside that flush and was lost: the prompt then
+    waited for a line while the person had asked to stop. Reading from ``sys.stdin`` here lets the
+    interrupt through wherever it lands. (Windows keeps ``input()``, whose console read handles Ctrl-C
+    itself.)"""
+    if sys.platform == "win32":  # pragma: no cover - the Windows console
+        return input(prompt)
+    stdout = sys.stdout
+    if stdout is not None:
+        stdout.write(prompt)
+        stdout.flush()
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise EOFError
+    return line[:-1] if line.endswith("\n") else line
+
+
 class PlainPrompter:
     """Line by line, no colour, no boxes, no redraws: every choice is numbered and answered by typing."""
 
@@ -173,7 +194,7 @@ class PlainPrompter:
         read_line: Callable[[str], str] | None = None,
     ) -> None:
         self.out = out or sys.stdout
-        self._read_line = read_line or input
+        self._read_line = read_line or read_typed_line
         self.encoding = encoding_of(self.out)
 
     def line_width(self) -> int | None:
