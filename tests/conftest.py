@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,12 @@ DATA = Path(__file__).resolve().parent / "data"
 settings.register_profile("gate", derandomize=True, database=None, print_blob=True)
 settings.register_profile("search", derandomize=False, database=None, print_blob=True)
 settings.load_profile("search" if os.environ.get("STM_HYPOTHESIS_RANDOM", "") not in ("", "0") else "gate")
+
+# A suite started in the background of a shell without job control (`pytest ... &`) inherits Ctrl-C ignored,
+# and so would every command a test starts: the tool keeps a signal ignored on entry (as under nohup), so
+# the tests of what Ctrl-C does would fail. The tests' own commands start with Ctrl-C as a terminal gives it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
