@@ -361,7 +361,7 @@ def test_a_2_0_export_is_named_as_such(tmp_path: Path) -> None:
     result = invoke(str(path), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 2, result.output
     assert "no column for 1 safety question: hot_swollen_joint" in result.stderr
-    assert "export made for pt-screen 2.0: these questions are new since then, in pt-screen 2.4.1" in result.stderr
+    assert "export made for pt-screen 2.0: these questions are new since then, in pt-screen 2.4.2" in result.stderr
     import os
     import subprocess
     import sys

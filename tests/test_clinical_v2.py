@@ -49,7 +49,7 @@ def result_for(ruleset: Ruleset, **changes: Any) -> Any:
 
 
 def test_version_and_question_contract(ruleset: Ruleset) -> None:
-    assert ruleset.version == "2.4.1"
+    assert ruleset.version == "2.4.2"
     safety = {q.id for q in ruleset.questions if q.section == "safety"}
     assert safety == SAFETY_GROUP
     for qid in SAFETY_GROUP:
@@ -774,3 +774,28 @@ def test_back_pain_that_began_at_50_or_over_is_noted_by_the_age_it_began_at(rule
     assert not noted(age_years=79, pain_duration_months=4, pain_trend="same")  # lasting, not worse
     assert not noted(age_years=51, pain_duration_months=24, pain_trend="worse")  # began at 49
     assert not noted(age_years=45, pain_duration_months=1, pain_trend="worse")
+
+
+def test_back_pain_getting_worse_with_a_risk_of_infection_is_checked_today(ruleset: Ruleset) -> None:
+    """A clinician's case: back pain getting worse six weeks after a spinal operation was told 'within a few
+    days'. Worsening pain with a risk of infection is now checked the same day; a fever still makes it an
+    emergency, and pain that is not getting worse keeps 'within a few days'."""
+
+    def signs(**changes: Any) -> tuple[str, str, set[str]]:
+        result = result_for(ruleset, pain_areas=["low_back"], infection_risk=True, **changes)
+        fired = {s.id for s in result.red_flags}
+        return str(result.level), str(result.urgency or ""), fired
+
+    level, urgency, fired = signs(pain_duration_months=1.5, pain_trend="worse")
+    assert (level, urgency) == ("see_doctor", "today")
+    assert fired == {"infection_risk_pain_getting_worse"}  # it replaces the 'within days' sign
+    level, urgency, fired = signs(pain_duration_months=1.5, pain_trend="same")
+    assert (level, urgency, fired) == ("see_doctor", "days", {"infection_risk_spine"})
+    level, urgency, fired = signs(pain_duration_months=1.5, pain_trend="worse", fever_or_unwell=True)
+    assert level == "emergency" and "infection_risk_pain_getting_worse" not in fired
+    assert "fever_with_infection_risk" in fired
+    # not asked about for pain in a tendon (the infection question is for the spine)
+    result = result_for(ruleset, pain_areas=["tendon"], infection_risk=True, pain_trend="worse")
+    assert "infection_risk_pain_getting_worse" not in {s.id for s in result.red_flags}
+    text = render_plain(result_for(ruleset, pain_areas=["low_back"], infection_risk=True, pain_trend="worse"))
+    assert "Contact a doctor today" in text

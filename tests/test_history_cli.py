@@ -87,7 +87,7 @@ def test_show_renders_like_a_fresh_result(answers_file: str) -> None:
     rest = "● " + rest
     header = " ".join(header.split())
     assert header.startswith(f"Screening {rid}, saved ") and f"patient reference {PATIENT}" in header
-    assert "scored with pt-screen 2.4.1" in " ".join(shown.stdout.split())
+    assert "scored with pt-screen 2.4.2" in " ".join(shown.stdout.split())
     # the same details and summary (the summary says when it was saved and for whom), then the answers
     assert rest.split("SUMMARY")[0] == fresh.stdout.split("SUMMARY")[0]
     assert f"Patient reference {PATIENT}" in rest.split("SUMMARY")[1]

@@ -63,7 +63,7 @@ def test_other_rules_are_said_plainly_and_can_be_continued(stopped: Path) -> Non
     assert result.exit_code == 130, result.output
     said = " ".join(result.stdout.split())
     assert "started with the rules pt-screen 1.0.1 (sha256 000000000000)" in said
-    assert "the rules in use now are pt-screen 2.4.1" in said
+    assert "the rules in use now are pt-screen 2.4.2" in said
     assert "Welcome back: 2 answers restored." in result.stdout
 
 

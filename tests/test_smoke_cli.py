@@ -18,4 +18,4 @@ def test_bundled_rules_check() -> None:
     result = runner.invoke(app, ["rules", "check"])
     assert result.exit_code == 0, result.output
     assert "examples pass" in result.stdout
-    assert "pt-screen 2.4.1" in result.stdout  # the bundled ruleset is version 2.4.1
+    assert "pt-screen 2.4.2" in result.stdout  # the bundled ruleset is version 2.4.2
