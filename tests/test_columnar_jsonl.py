@@ -212,7 +212,7 @@ def test_a_file_not_read_in_columns_is_read_in_parts(tmp_path: Path, monkeypatch
     assert fast == exact
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=24, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     odd=st.lists(st.tuples(st.integers(CALIBRATION, 159), st.sampled_from(sorted(ODD))), max_size=6),
     block=st.integers(200, 2000),

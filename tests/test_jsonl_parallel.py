@@ -311,7 +311,7 @@ def mixes(draw: st.DrawFn) -> tuple[bytes, list[int], int, bool]:
     return data, cuts, draw(st.sampled_from([2, 3, 4])), bom
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=48, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mix=mixes())
 def test_random_mixes_of_lines_score_as_one_process(tmp_path_factory: pytest.TempPathFactory, mix: Any) -> None:
     data, cuts, jobs, _bom = mix
