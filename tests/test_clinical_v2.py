@@ -799,3 +799,34 @@ def test_back_pain_getting_worse_with_a_risk_of_infection_is_checked_today(rules
     assert "infection_risk_pain_getting_worse" not in {s.id for s in result.red_flags}
     text = render_plain(result_for(ruleset, pain_areas=["low_back"], infection_risk=True, pain_trend="worse"))
     assert "Contact a doctor today" in text
+
+
+def test_a_recent_hard_blow_to_the_head_with_pain_since_goes_to_the_emergency_department(ruleset: Ruleset) -> None:
+    """A clinician's case: a head knock in rugby, with a headache since, was told 'see a doctor today… a broken
+    bone'. NICE NG232 sends a head injury with a headache that persists since the injury to an emergency
+    department; after two weeks the injury signs that were there before apply."""
+
+    def signs(**changes: Any) -> tuple[str, set[str]]:
+        answers = {"pain_areas": ["head_jaw"], "dizziness_ongoing": False, "major_trauma": True}
+        answers["blood_thinners"] = False
+        result = result_for(ruleset, **{**answers, **changes})
+        return str(result.level), {s.id for s in result.red_flags}
+
+    assert signs(pain_duration_months=0.07) == ("emergency", {"head_injury_recent"})  # replaces the 'today' sign
+    assert signs(pain_duration_months=0.75) == ("see_doctor", {"serious_injury_weeks_ago"})
+    level, fired = signs(pain_duration_months=0.07, blood_thinners=True)
+    assert level == "emergency" and "head_injury_on_blood_thinners" in fired  # the more specific advice
+    assert "head_injury_recent" not in fired and "recent_serious_injury" not in fired
+    # a hard blow to the back, not the head: the injury sign as before
+    level, fired = signs(pain_areas=["low_back"], pain_duration_months=0.07)
+    assert (level, fired) == ("see_doctor", {"recent_serious_injury"})
+    text = render_plain(result_for(ruleset, pain_areas=["head_jaw"], dizziness_ongoing=False, major_trauma=True,
+                                   blood_thinners=False, pain_duration_months=0.07))  # fmt: skip
+    assert "Go to an emergency department now" in text and "broken bone" not in text
+
+
+def test_a_hot_swollen_joint_after_an_injury_is_not_only_called_an_infection(ruleset: Ruleset) -> None:
+    """A clinician's case: a hot knee after a skiing fall, no fever, was told only that it could be an infection;
+    after a fall or twist it can be bleeding inside the joint, also checked today."""
+    text = render_plain(result_for(ruleset, pain_areas=["sports_overuse"], hot_swollen_joint=True))
+    assert "bleeding inside the joint" in " ".join(text.split())
