@@ -830,3 +830,19 @@ def test_a_hot_swollen_joint_after_an_injury_is_not_only_called_an_infection(rul
     after a fall or twist it can be bleeding inside the joint, also checked today."""
     text = render_plain(result_for(ruleset, pain_areas=["sports_overuse"], hot_swollen_joint=True))
     assert "bleeding inside the joint" in " ".join(text.split())
+
+
+def test_a_sore_spot_on_a_bone_after_a_recent_fall_or_twist_is_checked_today(ruleset: Ruleset) -> None:
+    """A clinician's case: an ankle twisted 2 days ago, a bone sore on one spot, was told 'within a few days'
+    (the sign for a stress crack). After an injury the Ottawa rules call for an X-ray: the same day. Without
+    an injury, or weeks later, the stress-crack sign is as before."""
+
+    def signs(**changes: Any) -> tuple[str, set[str]]:
+        answers = {"pain_areas": ["sports_overuse"], "bone_pain_impact": True, "fracture_risk": False}
+        answers["blood_thinners"] = False
+        result = result_for(ruleset, **{**answers, **changes})
+        return str(result.urgency), {s.id for s in result.red_flags}
+
+    assert signs(minor_trauma=True, pain_duration_months=0.07) == ("today", {"injury_bone_tender"})
+    assert signs(minor_trauma=False, pain_duration_months=0.07) == ("days", {"bone_stress"})
+    assert signs(minor_trauma=True, pain_duration_months=2) == ("days", {"bone_stress"})
