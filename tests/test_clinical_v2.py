@@ -846,3 +846,33 @@ def test_a_sore_spot_on_a_bone_after_a_recent_fall_or_twist_is_checked_today(rul
     assert signs(minor_trauma=True, pain_duration_months=0.07) == ("today", {"injury_bone_tender"})
     assert signs(minor_trauma=False, pain_duration_months=0.07) == ("days", {"bone_stress"})
     assert signs(minor_trauma=True, pain_duration_months=2) == ("days", {"bone_stress"})
+
+
+def test_what_a_clinicians_read_of_the_new_signs_changed(ruleset: Ruleset) -> None:
+    """A clinician's read of the three new signs of 2.4.2 (24 cases): a small fall at 65 or over with a headache
+    since is the emergency too, and a headache getting worse weeks later at that age; a sore spot on a bone
+    after an injury is the same-day sign only for a limb, within about 10 days (the Ottawa rules' scope); the
+    infection sign is for back or neck pain, and what it says holds for someone who answered 'not sure'."""
+
+    def fired(**changes: Any) -> set[str]:
+        return {s.id for s in result_for(ruleset, **changes).red_flags}
+
+    head = {"pain_areas": ["head_jaw"], "jaw_scalp_headache": False, "fracture_risk": False}
+    head["blood_thinners"] = False
+    assert fired(**head, age_years=80, minor_trauma=True, pain_duration_months=0.07) == {"head_injury_recent"}
+    assert "head_injury_recent" not in fired(**head, age_years=40, minor_trauma=True, pain_duration_months=0.07)
+    late = fired(**head, age_years=80, minor_trauma=True, pain_duration_months=0.75, pain_trend="worse")
+    assert late == {"head_injury_worse_over_65"}
+    assert "head_injury_worse_over_65" not in fired(
+        **head, age_years=80, minor_trauma=True, pain_duration_months=0.75, pain_trend="better"
+    )
+    bone = {"bone_pain_impact": True, "minor_trauma": True, "fracture_risk": False, "blood_thinners": False}
+    assert fired(**bone, pain_areas=["low_back"], pain_duration_months=0.07) == {"bone_stress"}  # lifting
+    assert fired(**bone, pain_areas=["sports_overuse"], pain_duration_months=0.5) == {"bone_stress"}
+    assert "injury_bone_tender" in fired(**bone, pain_areas=["sports_overuse"], pain_duration_months=0.2)
+    infection = {"infection_risk": True, "pain_trend": "worse", "pain_duration_months": 1}
+    assert fired(**infection, pain_areas=["widespread"]) == {"infection_risk_spine"}
+    result = result_for(ruleset, pain_areas=["low_back"], infection_risk=UNSURE, pain_trend="worse")
+    assert "infection_risk_pain_getting_worse" in {s.id for s in result.red_flags_not_ruled_out}
+    text = " ".join(render_plain(result).split())
+    assert "should be checked the same day if you have a weak immune system" in text
