@@ -383,3 +383,22 @@ def test_a_typed_line_is_read_without_its_line_break_and_the_end_of_input_is_eof
     with pytest.raises(EOFError):
         read_typed_line("> ")
     assert out.getvalue() == "Type 1 or 2: > > "
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_characters_ended_by_ctrl_d_at_a_terminal_leave_the_next_question_on_a_line_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """'35' then Ctrl-D twice at a terminal: the line ends without a line break, and the terminal's cursor
+    stays after '35'; the next question was printed on that same line ('35(2/35) Are you pregnant')."""
+    from stm_screen.prompt.ask import read_typed_line
+
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stdin", _Terminal("35"))
+    assert read_typed_line("Your answer: ") == "35"
+    assert out.getvalue() == "Your answer: \n"

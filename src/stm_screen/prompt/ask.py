@@ -180,7 +180,20 @@ def read_typed_line(prompt: str) -> str:
     line = sys.stdin.readline() if sys.stdin is not None else ""
     if not line:
         raise EOFError
-    return line[:-1] if line.endswith("\n") else line
+    if line.endswith("\n"):
+        return line[:-1]
+    if stdout is not None and _is_terminal(sys.stdin):
+        # Characters typed then Ctrl-D twice: the terminal stays on their line; what comes next starts below
+        stdout.write("\n")
+        stdout.flush()
+    return line
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class PlainPrompter:
