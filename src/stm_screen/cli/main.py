@@ -205,15 +205,32 @@ def _safe_streams() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    if argv is None:  # the command's own process (console script, python -m), not a caller's
-        import stm_screen.batch
+    own = argv is None  # the command's own process (console script, python -m), not a caller's
+    try:
+        if own:
+            _keep_interrupts()
+            import stm_screen.batch
 
-        stm_screen.batch.OWN_PROCESS = True
-    args = allow_missing_list(sys.argv[1:] if argv is None else argv)
-    _safe_streams()
-    from stm_screen.i18n import start
+            stm_screen.batch.OWN_PROCESS = True
+        args = allow_missing_list(sys.argv[1:] if argv is None else argv)
+        _safe_streams()
+        from stm_screen.i18n import start
 
-    start(args)
+        start(args)
+        _run(args)
+    except KeyboardInterrupt:  # Ctrl-C while starting up (importing), before a command's own handling
+        from stm_screen.cli.errors import quiet_signals, say_error
+        from stm_screen.i18n import _
+
+        quiet_signals()
+        say_error(_("interrupted"))
+        raise SystemExit(130) from None
+    finally:
+        if own:
+            _end_quietly()
+
+
+def _run(args: list[str]) -> None:
     from stm_screen.cli.streams import OutputError, finish
 
     try:
@@ -221,20 +238,23 @@ def main(argv: list[str] | None = None) -> None:
             _dispatch(args)
         finally:
             finish()  # what is still buffered must reach standard output, or be reported
-            if argv is None:
-                _forget_interrupt()
     except OutputError as exc:  # written outside a command (help, version, a usage message)
         from stm_screen.cli.errors import say_error
 
         say_error(str(exc))
         raise SystemExit(int(exc.exit_code)) from None
-    except KeyboardInterrupt:  # Ctrl-C while starting up, before a command's own handling
-        from stm_screen.cli.errors import quiet_signals, say_error
-        from stm_screen.i18n import _
 
-        quiet_signals()
-        say_error(_("interrupted"))
-        raise SystemExit(130) from None
+
+def _end_quietly() -> None:
+    """The command is over and its exit code chosen: a Ctrl-C from now on (while the interpreter shuts down,
+    or in the line below) is ignored, as it cannot stop anything: it would otherwise end the process by
+    SIGINT, or print a traceback, after the output was complete. Then :func:`_forget_interrupt`."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _forget_interrupt()
 
 
 def _forget_interrupt() -> None:
@@ -244,6 +264,48 @@ def _forget_interrupt() -> None:
     instead of with the documented 130. Running a string that completes clears that memory; the string is
     a constant, never input."""
     exec("None", {})
+
+
+def _keep_interrupts() -> None:
+    """A Ctrl-C that lands while Python runs a finaliser (a weak reference's callback, which every import
+    runs; an object's ``__del__``) cannot be raised there: CPython prints "Exception ignored in ..." with a
+    traceback and goes on, and the Ctrl-C is lost (seen: Ctrl-C at start-up, then the first question
+    waited for an answer). Such an interrupt is given again to the main thread, which stops as for any
+    Ctrl-C (not once Ctrl-C is ignored, nor at exit: an atexit callback's); the message is not shown.
+    Other errors keep Python's report."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        kind = unraisable.exc_type
+        if isinstance(kind, type) and issubclass(kind, KeyboardInterrupt):
+            if "atexit" not in str(unraisable.err_msg or "") and not sys.is_finalizing():
+                import threading
+
+                # From another thread, a moment later: given at once, it would be raised in this hook.
+                later = threading.Timer(0.05, _interrupt_main)
+                later.daemon = True
+                later.start()
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+
+
+def _interrupt_main() -> None:
+    """Ctrl-C again, as a signal to the main thread, so that a wait for a line or a sleep ends too; only
+    while Python handles it (ignored: nothing to do; the system's default would end the process)."""
+    import signal
+    import threading
+
+    if not callable(signal.getsignal(signal.SIGINT)):
+        return
+    main_thread = threading.main_thread().ident
+    if hasattr(signal, "pthread_kill") and main_thread is not None:
+        signal.pthread_kill(main_thread, signal.SIGINT)
+    else:  # pragma: no cover - Windows: no signals to threads
+        import _thread
+
+        _thread.interrupt_main()
 
 
 def _dispatch(args: list[str]) -> None:
