@@ -1097,7 +1097,9 @@ class Columnar:
         raw = open(fd, "rb")  # noqa: SIM115 - closed below
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         try:
-            rows, line_num, checker = csv_rows(text, self.src.delimiter, self.src.name, check=True, base=lines)
+            rows, line_num, checker = csv_rows(
+                text, self.src.delimiter, self.src.name, check=True, base=lines, nul=self.src.nul
+            )
             assert checker is not None
             checker.width = self.plan.width
             checker.closed = one_line_columns(self.plan)

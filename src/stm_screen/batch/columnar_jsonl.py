@@ -9,7 +9,8 @@ checked before anything of it is counted or written; a block that fails a check 
 after it, to the exact reader (the runner's own record loop, from that block's first line: the same rows,
 row numbers and line numbers as a run that read the whole file exactly). A block passes when:
 
-- it holds no carriage return, no byte-order mark and is valid UTF-8;
+- it holds no carriage return, no byte-order mark, no NUL byte nor JSON's escape of one (a record
+  holding a NUL is an error row: see readers.nul_in_cell) and is valid UTF-8;
 - every line opens with ``{`` at its first byte and closes with ``}`` at its last (no blank line, no
   space around a record);
 - Arrow reads it with the sample's keys as its schema, every value a text: it refuses a key held twice,
@@ -103,6 +104,8 @@ def parse_block(chunk: bytes, keys: tuple[str, ...], threads: bool) -> Any:
     import pyarrow.json as pj
 
     if not chunk or b"\r" in chunk or chunk.startswith(codecs.BOM_UTF8):
+        raise _Exact
+    if b"\x00" in chunk or b"\\u0000" in chunk:  # a NUL (or its escape): its record is the exact reader's
         raise _Exact
     try:
         chunk.decode("utf-8")

@@ -259,7 +259,9 @@ def _reader(
     """Rows from a cut on, checked for stray quotes as the first process checks them (``base``: the
     physical lines before the cut, for messages)."""
     src = ctx.src
-    rows, line_num, checker = csv_rows(lines, src.delimiter, src.name, tail=tail, check=src.checker is not None, base=base)
+    rows, line_num, checker = csv_rows(
+        lines, src.delimiter, src.name, tail=tail, check=src.checker is not None, base=base, nul=src.nul
+    )
     if checker is not None:
         checker.width = ctx.width
         if src.checker is not None:

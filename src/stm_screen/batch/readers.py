@@ -24,6 +24,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from functools import partial
 from itertools import chain, islice, tee
 from pathlib import Path
 from typing import IO, Any
@@ -205,6 +206,92 @@ def cell_too_long(where: str) -> str:
     return L_("{where}: a cell is longer than 16 MB (at most {limit:,} characters)", where=where, limit=MAX_CELL)
 
 
+def nul_in_cell(where: str) -> str:
+    """The error row of a record with a NUL character (byte 0) in a cell, ``where`` naming the cell (the
+    file and line, its column: see :func:`nul_column`): said so for every format (README: Limits). A NUL is
+    no character of any answer or id: the export was damaged (or is not all text) there."""
+    return L_("{where}: a NUL character (byte 0) in a cell: the export may be damaged; the record is not scored", where=where)
+
+
+def nul_column(where: str, column: str, cell: str = "") -> str:
+    """``where`` (the file and line, or sheet row) with the column holding a NUL named (and its cell, in a
+    workbook): the column's title, or a JSON record's key (never a cell's content)."""
+    name = printable(column[:60])
+    if cell:
+        return L_("{where} ({cell}, column '{column}')", where=where, cell=cell, column=name)
+    return L_("{where} (column '{column}')", where=where, column=name)
+
+
+class NulFlag:
+    """Whether a NUL byte may be in the bytes read (``seen``): only then is each row (record) looked at for
+    one. Set once for a regular file (a memchr over it: see :func:`_scan_bytes`), or as a pipe's blocks
+    are read (:class:`NulWatch`), before the rows made of them."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self, seen: bool = False) -> None:
+        self.seen = seen
+
+
+_NUL_BYTE = re.compile(b"\x00")
+
+
+class NulWatch(io.RawIOBase):
+    """A byte stream (a pipe) read as it is, each block looked at for a NUL byte (in C), which sets the
+    flag: the text reader reads ahead of the rows, so the flag is set before any row holding one."""
+
+    def __init__(self, inner: IO[bytes], flag: NulFlag) -> None:
+        super().__init__()
+        self._inner = inner
+        self.flag = flag
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n: int = self._inner.readinto(buffer)  # type: ignore[attr-defined]
+        if n and not self.flag.seen and _NUL_BYTE.search(memoryview(buffer).cast("B")[:n]) is not None:
+            self.flag.seen = True
+        return n
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def _nul_rows(
+    rows: Iterator[list[str]], flag: NulFlag, name: str, line: Callable[[], int], base: int, tail: Iterator[str] | None
+) -> Iterator[list[str]]:
+    """``rows``, each one holding a NUL character (looked for once ``flag`` is set) as a :class:`LineError`
+    naming its line and the index of its first such cell (``line``: the reader's physical line of the row
+    just read, after ``base`` lines). The edge line of a file range (batch.segments) is handed on as it
+    is: the runner takes it apart."""
+    for row in rows:
+        if flag.seen and row:
+            text = "".join(row)
+            if "\x00" in text and not (isinstance(tail, EdgeLine) and tail.fetched and MARK in text):
+                yield _nul_row(row, name, base + line())
+                continue
+        yield row
+
+
+def _nul_row(row: list[str], name: str, last: int) -> LineError:
+    """The error row of a row holding a NUL character, read up to physical line ``last``: its message says
+    where the NUL is as a header's is said (a header row cannot be read); the runner says a record's
+    (LineError.nul). Its id is kept when it holds none."""
+    k = next(k for k, cell in enumerate(row) if "\x00" in cell)
+    first = last - sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in row)
+    col = sum(len(cell) + 1 for cell in row[:k]) + row[k].index("\x00") + 1  # (as written, unquoted)
+    from stm_screen.io.textcheck import located_nul
+
+    found = located_nul(first, col, "survey export")
+    return LineError(
+        L_("{where}: {message}", where=f"{name}:{first}", message=found.message),
+        cells=[cell if "\x00" not in cell else "" for cell in row],
+        nul=(f"{name}:{first}", k, ""),
+    )
+
+
 _FIELD_LIMIT = "field larger than field limit"  # what Python's CSV reader says of a cell over MAX_CELL
 _QUOTED_TEXT = re.compile(r'[^"]*+(?:""[^"]*+)*+')  # a quoted cell's text, up to its closing quote
 
@@ -243,6 +330,18 @@ def _cells_before_long(line: str, delimiter: str) -> tuple[list[str], bool]:
         pos = after + 1
 
 
+# A NUL in a sheet's cell: its byte in the XML (not XML, but calamine reads it; a reference to it, '&#0;',
+# is refused as damaged XML, and an escape '_x0000_' is read as its own text, as openpyxl reads it)
+_NUL_TEXTS: set[str] = set()  # the sheets (parts) of workbooks whose shared texts may hold a NUL
+
+
+def _nul_cell(cells: list[str]) -> int | None:
+    """The index of the first cell holding a NUL character, else None."""
+    if "\x00" not in "".join(cells):
+        return None
+    return next(k for k, cell in enumerate(cells) if "\x00" in cell)
+
+
 def _long_cell(cells: list[str]) -> int | None:
     """The index of the first cell longer than MAX_CELL, else None."""
     if not cells or max(map(len, cells)) <= MAX_CELL:
@@ -257,9 +356,19 @@ class LineError(list[str]):
     """Stands for a line that cannot be a record (a stray '"' opened a quoted cell on it that ran on into
     the next lines): written as one error row. Empty, so the record loop hands it to its slow path."""
 
-    def __init__(self, message: str, line: str = "", delimiter: str = ",", cells: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        line: str = "",
+        delimiter: str = ",",
+        cells: list[str] | None = None,
+        nul: tuple[str, int, str] | None = None,
+    ) -> None:
         super().__init__()
         self.message = message
+        # a record holding a NUL: where (the file and line or sheet row), its cell's index and a sheet's
+        # name for the cell; the runner names the column (see nul_in_cell). ``message``: said of a header.
+        self.nul = nul
         # for its id: see _cells_before_quote (a sheet's row: its cells, a cell not read left blank)
         self.cells = _cells_before_quote(line, delimiter) if cells is None else cells
 
@@ -361,7 +470,18 @@ class QuoteCheck:
         self._source: Iterator[str] = lines if tail is None else chain(lines, tail)
         self._pending: Iterator[str] = iter(())  # lines given back to read again, before the source's next
         self._start(self._source)
-        self.rows: Iterator[list[str]] = self._rows()
+        # a file that may hold a NUL: each row handed on is looked at for one (see _nul_rows)
+        self.nul: Callable[[Iterator[list[str]]], Iterator[list[str]]] | None = None
+        self.rows = self._rows()
+
+    @property
+    def rows(self) -> Iterator[list[str]]:
+        """The rows (read anew from here after a record was mended among the first ones: see recheck)."""
+        return self._rows_now if self.nul is None else self.nul(self._rows_now)
+
+    @rows.setter
+    def rows(self, rows: Iterator[list[str]]) -> None:
+        self._rows_now = rows
 
     def _start(self, lines: Iterator[str], strict: bool = True) -> None:
         # The reader reads one copy of the lines; the other trails behind (itertools.tee, in C) and is read
@@ -1316,29 +1436,33 @@ MAX_STRAY_TRIES = 6  # quotes opening a cell on one line, tried as stray ones in
 MAX_CR_CUTS = 8  # CRs alone that may cut one record into lines (see QuoteCheck._cr_read)
 
 
-def _may_hold_quotes(handle: IO[bytes]) -> bool:
-    """False only when a regular file holds no '"' byte at all: then no quoted cell can swallow a line,
-    and its rows need no :class:`QuoteCheck` (a memchr over the file, far cheaper than checking rows).
-    Nor, in a file read ahead (see open_csv), a CR alone before the last line: it may cut a record in two
-    (see QuoteCheck._cr_merge)."""
+def _scan_bytes(handle: IO[bytes], nul: bytes = b"") -> tuple[bool, bool]:
+    """Whether a regular file may hold quotes, and a NUL byte (``nul``, when given: what stands for one,
+    b"\\x00" or also JSON's escape of it), each told by a memchr over the file (one mapping of it), far
+    cheaper than looking at its rows. Quotes: False only when the file holds no '"' byte at all: then no
+    quoted cell can swallow a line, and its rows need no :class:`QuoteCheck`; nor, in a file read ahead
+    (see open_csv), a CR alone before the last line: it may cut a record in two (see
+    QuoteCheck._cr_merge). Anything but a regular file may hold either."""
     import mmap
 
     raw = getattr(handle, "raw", None)
     fd = raw.fd if isinstance(raw, Window) else None
     if fd is None:
-        return True
+        return True, True
     try:
         size = os.fstat(fd).st_size
         if size == 0:
-            return False
+            return False, False
         with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as view:
+            holds = bool(nul) and (view.find(b"\x00") >= 0 or (nul != b"\x00" and view.find(nul) >= 0))
             if view.find(b'"') >= 0:
-                return True
+                return True, holds
             from stm_screen.batch import parallel
 
-            return size < 2 * parallel.MIN_PART_BYTES and view.find(b"\r") >= 0 and _LONE_CR.search(view) is not None
+            cr = size < 2 * parallel.MIN_PART_BYTES and view.find(b"\r") >= 0 and _LONE_CR.search(view) is not None
+            return cr, holds
     except (OSError, ValueError):
-        return True
+        return True, True
 
 
 _LONE_CR = re.compile(rb"\r(?!\n)")
@@ -1376,17 +1500,24 @@ def csv_rows(
     tail: Iterator[str] | None = None,
     check: bool = True,
     base: int = 0,
+    nul: NulFlag | None = None,
 ) -> tuple[Iterator[list[str]], Callable[[], int], QuoteCheck | None]:
     """The rows of CSV text (``tail``: the edge line, read after it), the count of physical lines read,
     and the quote check (None when ``check`` is off: a file with no '"'). ``base``: the physical lines
-    before the text (a "sep=" line, an earlier range), for messages."""
+    before the text (a "sep=" line, an earlier range), for messages. ``nul``: the text may hold a NUL (when
+    its flag is set), and a row holding one is an error row (see :func:`_nul_rows`)."""
     if check:
         checker = QuoteCheck(lines, delimiter, name, tail)
         checker.base = base
+        if nul is not None:
+            checker.nul = partial(_nul_rows, flag=nul, name=name, line=lambda: checker.line_num, base=base, tail=tail)
         return checker.rows, lambda: checker.line_num, checker
     last = [""]
     reader = csv.reader(_kept(lines if tail is None else chain(lines, tail), last), delimiter=delimiter, strict=False)
-    return _rows_read_on(reader, name, last, delimiter, base), lambda: reader.line_num, None
+    rows = _rows_read_on(reader, name, last, delimiter, base)
+    if nul is not None:
+        rows = _nul_rows(rows, nul, name, lambda: reader.line_num, base, tail)
+    return rows, lambda: reader.line_num, None
 
 
 def _kept(lines: Iterable[str], last: list[str]) -> Iterator[str]:
@@ -1431,6 +1562,7 @@ class TableSource:
     lines_before: int = 0  # lines read before the CSV reader started (Excel's "sep=" line)
     checker: QuoteCheck | None = None  # CSV: keeps stray quotes from merging records (None: no '"' in file)
     sheet: Any = None  # XLSX read by calamine: a SheetParts, for scoring in parts (see batch.parallel)
+    nul: NulFlag | None = None  # CSV: the file may hold a NUL (its rows are looked at for one: see csv_rows)
 
 
 @dataclass
@@ -1534,13 +1666,14 @@ class _Replay(io.RawIOBase):
 
 
 def sniff_encoding(head: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused with a clear message."""
+    """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused with a clear message. A few
+    NUL bytes in text (a damaged export) are not refused here: the record holding one is an error row, and
+    a header holding one is refused by the reader, located (see _nul_rows)."""
     from stm_screen.io.textcheck import inspect
 
     found = inspect(head, "survey export")
-    if found is not None:
-        where = f"{name}:{found.line}" if found.line else name
-        raise InputFileError(L_("{where}: {message}", where=where, message=found.message))
+    if found is not None and not found.line:
+        raise InputFileError(L_("{where}: {message}", where=name, message=found.message))
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -1638,7 +1771,14 @@ def open_csv(
     text_head: str,
     suffix: str,
 ) -> TableSource:
-    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    raw = getattr(handle, "raw", None)
+    window = raw if isinstance(raw, Window) else None
+    # A NUL in a record makes it an error row (see _nul_rows): a regular file's rows are looked at only
+    # when it holds one (in UTF-16, every character but ASCII's has a zero byte: each row is), a pipe's
+    # once one of its blocks held one.
+    nul = NulFlag()
+    watched = handle if window is not None else io.BufferedReader(NulWatch(handle, nul))
+    text = io.TextIOWrapper(watched, encoding=encoding, newline="")
     lines_before = 0
     if text_head.startswith("sep=") and len(text_head) > 4:  # Excel's hint line
         delimiter = delimiter or text_head[4]
@@ -1655,11 +1795,12 @@ def open_csv(
         count = _first_line_delimiters(handle, delimiter.encode())
         if count >= MAX_COLUMNS:
             raise too_many_columns(name, MAX_COLUMNS)
-    raw = getattr(handle, "raw", None)
-    window = raw if isinstance(raw, Window) else None
     tail = EdgeLine() if window is not None else None
+    quotes, holds = _scan_bytes(handle, b"\x00")
+    if window is not None:
+        nul.seen = holds or encoding == "utf-16"
     # the edge line (see batch.segments) follows the text only when the file is scored in parts
-    rows, line_num, checker = csv_rows(text, delimiter, name, tail=tail, check=_may_hold_quotes(handle), base=lines_before)
+    rows, line_num, checker = csv_rows(text, delimiter, name, tail=tail, check=quotes, base=lines_before, nul=nul)
     if checker is not None:
         if window is not None:
             from stm_screen.batch import parallel
@@ -1688,6 +1829,7 @@ def open_csv(
         tail=tail,
         lines_before=lines_before,
         checker=checker,
+        nul=nul,
     )
 
 
@@ -2077,6 +2219,11 @@ def _read_slice(data: bytes) -> _Slice:
             at = _long_cell(row)
             if at is not None and first + k + 1 not in flagged:
                 flagged[first + k + 1] = ("long", f"{_column_letters(at + 1)}{first + k + 1}")
+    if b"\x00" in data or _SLICE_PARTS[1] in _NUL_TEXTS:  # a cell may hold a NUL (a memchr first)
+        for k, row in enumerate(rows):
+            at = _nul_cell(row)
+            if at is not None and first + k + 1 not in flagged:
+                flagged[first + k + 1] = ("nul", f"{_column_letters(at + 1)}{first + k + 1}")
     # calamine keeps the last of a cell written twice: fewer cells with a value than the XML writes cells
     # with content (counted fast: a cell written empty is '<c r="B2"/>'), or a cell outside the slice's
     # rows, is checked tag by tag (a value that reads as blank, or a formula without one, is also fewer).
@@ -2192,6 +2339,10 @@ def _calamine_rows(
         _LONG_TEXTS.add(part)
     else:
         _LONG_TEXTS.discard(part)
+    if any(b"\x00" in content for _member, content in fixed):  # (shared texts that may hold a NUL)
+        _NUL_TEXTS.add(part)
+    else:
+        _NUL_TEXTS.discard(part)
     if parts is None:
         parts = SheetParts(book, 0)
     helper = parts.first > 0 or parts.end is not None
@@ -2722,6 +2873,9 @@ def _openpyxl_rows(name: str, state: dict[str, int], min_row: int = 1) -> Genera
             at = _long_cell(row)
             if at is not None and flag is None:
                 flag = ("long", f"{_column_letters(at + 1)}{number}")
+            at = _nul_cell(row) if flag is None else None
+            if at is not None:
+                flag = ("nul", f"{_column_letters(at + 1)}{number}")
             if flag is not None:  # a record that cannot be scored: its error row
                 state["row"] = number
                 yield _flagged(name, number, flag, row)
@@ -2838,6 +2992,16 @@ def _uncomputed(data: bytes) -> dict[int, tuple[str, str]]:
 def _flagged(name: str, number: int, flag: tuple[str, str], row: list[str]) -> LineError:
     """The error row of sheet row ``number`` (its cells ``row``, for its id), which cannot be scored."""
     kind, cell = flag
+    if kind == "nul":  # (its message is a header's: the runner says a record's, naming its column)
+        from stm_screen.io.textcheck import located_nul
+
+        at = _nul_cell(row) or 0
+        found = located_nul(number, at + 1, "survey export")
+        return LineError(
+            L_("{where}: {message}", where=f"{name}:{number} ({cell})", message=found.message),
+            cells=[c if len(c) <= MAX_CELL and "\x00" not in c else "" for c in row],
+            nul=(f"{name}:{number}", at, cell),
+        )
     if kind == "long":
         message = cell_too_long(f"{name}:{number} ({cell})")
     else:
@@ -3202,6 +3366,7 @@ def open_json(
 ) -> RecordSource:
     text = io.TextIOWrapper(handle, encoding=encoding)
     state = {"id": ""}
+    nul: NulFlag | None = None
     seen = [0]  # JSON Lines: the lines read up to the last item handed on
     lines = False  # JSON Lines
     first_line = text_head.partition("\n")[0].strip()
@@ -3212,15 +3377,18 @@ def open_json(
         items = iter_json_array(text, name)
         kind = "json"
     elif by_name or _is_jsonl(text_head):
-        items = iter_jsonl(text, name, 0, seen)
+        if isinstance(getattr(handle, "raw", None), Window):
+            # each line is looked at for a NUL only when the file holds one (or its escape)
+            nul = NulFlag(_scan_bytes(handle, b"\\u0000")[1] or encoding == "utf-16")
+        items = iter_jsonl(text, name, 0, seen, nul)
         kind = "jsonl"
         lines = True
     else:  # one object: a FHIR resource (QuestionnaireResponse or Bundle), or a single flat record
         try:
-            read = text.read()
+            read = _escaped_nul(text.read())
             whole = loads(read)
-            if len(read) > MAX_CELL:  # its records' cells are checked (see _Long)
-                whole = _Long(whole, name)
+            if len(read) > MAX_CELL or _holds_nul(read):  # its records' cells are checked (see _Long)
+                whole = _Long(whole, name, long=len(read) > MAX_CELL, nul=_holds_nul(read))
             del read
         except json.JSONDecodeError as exc:
             raise InputFileError(L_("{name}:{line}:{col}: not valid JSON: {problem}", name=name, line=exc.lineno, col=exc.colno, problem=json_words(exc.msg))) from None
@@ -3235,16 +3403,19 @@ def open_json(
         nonlocal kind
         for item in items:
             where = None
-            if type(item) is _Long:  # a text long enough to hold a cell over MAX_CELL
-                item, where = item.item, item.where
+            long = nul = False
+            if type(item) is _Long:  # a text long enough to hold a cell over MAX_CELL, or holding a NUL
+                item, where, long, nul = item.item, item.where, item.long, item.nul
             rtype = item.get("resourceType") if isinstance(item, dict) else None
             if rtype in ("Bundle", "QuestionnaireResponse"):
                 kind = "fhir"
             # a Bundle read from an array or a JSON Lines file too: one record per entry
             found = _bundle_records(item) if rtype == "Bundle" else iter([_one_record(item)])
             for record, rid in found:
-                if where is not None:
+                if long and where is not None:
                     record, rid = _within_limit(record, rid, where)
+                if nul and where is not None:
+                    record, rid = _nul_free(record, rid, where)
                 state["id"] = rid
                 yield record
 
@@ -3277,7 +3448,7 @@ def open_json(
             ``limit``, read as the whole file is (a BOM only at its start)."""
             part_text, window = open_window(fd, start, "utf-8", newline=None)
             window.limit = limit
-            return records(iter_jsonl(part_text, name, before)), window, part_text.close
+            return records(iter_jsonl(part_text, name, before, nul=nul)), window, part_text.close
 
         src.window, src.part = raw, part
         src.lines = lambda: seen[0]
@@ -3376,13 +3547,48 @@ def _flat_record(item: dict[str, Any]) -> Record:
 
 class _Long:
     """A JSON item whose text is longer than MAX_CELL, so that a cell in it may be (``where``: the file and
-    line it starts on, or the file): each of its records is checked (see :func:`_within_limit`)."""
+    line it starts on, or the file): each of its records is checked (see :func:`_within_limit`). Or
+    (``nul``) whose text holds a NUL, or JSON's escape of one: each of its records is checked for one (see
+    :func:`_nul_free`), ``long`` telling whether it is also that long."""
 
-    __slots__ = ("item", "where")
+    __slots__ = ("item", "long", "nul", "where")
 
-    def __init__(self, item: Any, where: str) -> None:
+    def __init__(self, item: Any, where: str, *, long: bool = True, nul: bool = False) -> None:
         self.item = item
         self.where = where
+        self.long = long
+        self.nul = nul
+
+
+def _holds_nul(text: str) -> bool:
+    """Does a JSON text hold a NUL, or JSON's escape of one (a text's NUL: see :func:`_nul_free`)? Raw NULs
+    are read as escaped (see :func:`_escaped_nul`)."""
+    return "\\u0000" in text or "\x00" in text
+
+
+def _escaped_nul(text: str) -> str:
+    """A JSON text with each raw NUL byte written as JSON's escape of it: inside a text (a damaged cell), it
+    is read as the character, whose record is then an error row; outside one, the text is not JSON."""
+    return text.replace("\x00", "\\u0000") if "\x00" in text else text
+
+
+def _nul_free(record: Record, rid: str, where: str) -> tuple[Record, str]:
+    """``record`` (with its id ``rid``), or its error row when a key, an answer or the id holds a NUL
+    character (said as in a table: see :func:`nul_in_cell`)."""
+    if isinstance(record, BadRecord):
+        if "\x00" in record.rid:
+            record.rid = ""
+        return record, record.rid
+    texts = [(key, value) for key, value in record.items() for value in (value if isinstance(value, tuple) else (value,))]
+    at = next((key for key, value in texts if "\x00" in key or "\x00" in str(value)), None)
+    if at is None and "\x00" not in rid:
+        return record, rid
+    if at is not None and at.startswith("__") and at.endswith("__"):  # a FHIR response's own (__id__: its id)
+        at = at[2:-2]
+    shown = nul_column(where, at) if at is not None else where
+    short = {k: v for k, v in record.items() if "\x00" not in k and all("\x00" not in str(x) for x in (v if isinstance(v, tuple) else (v,)))}
+    rid = "" if "\x00" in rid else rid
+    return BadRecord(nul_in_cell(shown), rid=rid, record=short), rid
 
 
 def _within_limit(record: Record, rid: str, where: str) -> tuple[Record, str]:
@@ -3434,18 +3640,30 @@ def _flat_text(value: Any) -> Cell:
     return json.dumps(value)  # a nested object: kept as text; it maps to no question by itself
 
 
-def iter_jsonl(text: IO[str], name: str, before: int = 0, seen: list[int] | None = None) -> Iterator[Any]:
+def iter_jsonl(
+    text: IO[str], name: str, before: int = 0, seen: list[int] | None = None, nul: NulFlag | None = None
+) -> Iterator[Any]:
     """One item a non-blank line (``before``: the lines before the text's first, for messages; ``seen[0]``:
-    the lines read up to the item last handed on, when given)."""
+    the lines read up to the item last handed on, when given). Each line is looked at for a NUL (or its
+    escape) unless ``nul`` says the file holds none."""
+    look = nul is None or nul.seen
     for lineno, line in enumerate(text, before + 1):
         if not line.strip():
             continue
         if seen is not None:
             seen[0] = lineno
         try:
+            holds = look and _holds_nul(line)
+            if holds and "\x00" in line:  # (a raw NUL: not JSON, unless read as a text's character)
+                try:
+                    loads(_escaped_nul(line))
+                except json.JSONDecodeError:
+                    yield BadRecord(nul_in_cell(f"{name}:{lineno}"))
+                    continue
+                line = _escaped_nul(line)
             item = loads(line)
-            if len(line) > MAX_CELL:  # its cells are checked (see _Long)
-                item = _Long(item, f"{name}:{lineno}")
+            if len(line) > MAX_CELL or holds:  # its cells are checked (see _Long)
+                item = _Long(item, f"{name}:{lineno}", long=len(line) > MAX_CELL, nul=holds)
         except json.JSONDecodeError as exc:
             where = lineno + exc.lineno - 1
             item = BadRecord(L_("{name}:{line}:{col}: not valid JSON: {problem}", name=name, line=where, col=exc.colno, problem=json_words(exc.msg)))
@@ -3462,20 +3680,23 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
     eof = False
     consumed_lines = 1
     consumed_col = 0  # the characters of its line before the buffer's first
+    nul = False  # a NUL (or its escape) was read: each item's text is looked at for one
 
     def more(size: int = chunk) -> bool:
-        nonlocal buf, pos, eof, consumed_lines, consumed_col
+        nonlocal buf, pos, eof, consumed_lines, consumed_col, nul
         if eof:
             return False
         data = text.read(size)  # a UnicodeDecodeError is reported by the runner, with its line
         if not data:
             eof = True
             return False
+        data = _escaped_nul(data)
         consumed_lines += buf.count("\n", 0, pos)
         last = buf.rfind("\n", 0, pos)
         consumed_col = pos - last - 1 if last >= 0 else consumed_col + pos
         buf = buf[pos:] + data
         pos = 0
+        nul = nul or _holds_nul(buf)  # (the buffer: an escape may be cut by a chunk's end)
         return True
 
     def skip_ws() -> bool:
@@ -3521,7 +3742,10 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
             item, end = _object_at(buf, pos)
             if end > 0:
                 pos = end
-                yield _Long(item, f"{name}:{consumed_lines + buf.count(chr(10), 0, start)}") if end - start > MAX_CELL else item
+                long, holds = end - start > MAX_CELL, nul and _holds_nul(buf[start:end])
+                if long or holds:
+                    item = _Long(item, f"{name}:{consumed_lines + buf.count(chr(10), 0, start)}", long=long, nul=holds)
+                yield item
                 continue
         while True:
             try:
@@ -3539,9 +3763,10 @@ def iter_json_array(text: IO[str], name: str, chunk: int = 256 * 1024) -> Iterat
                     continue
             break
         long = end - pos > MAX_CELL  # (``pos``: where the item starts, the buffer read on or not)
-        where = f"{name}:{consumed_lines + buf.count(chr(10), 0, pos)}" if long else ""
+        holds = nul and _holds_nul(buf[pos:end])
+        where = f"{name}:{consumed_lines + buf.count(chr(10), 0, pos)}" if long or holds else ""
         pos = end
-        yield _Long(item, where) if long else item
+        yield _Long(item, where, long=long, nul=holds) if long or holds else item
 
 
 def _object_at(buf: str, pos: int, tries: int = 4) -> tuple[Any, int]:

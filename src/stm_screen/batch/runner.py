@@ -31,6 +31,8 @@ from stm_screen.batch.readers import (
     TableSource,
     _flat_text,
     bad_text_line,
+    nul_column,
+    nul_in_cell,
     open_source,
     too_many_columns,
 )
@@ -471,7 +473,8 @@ class Batch:
             if type(row) is LineError:  # a line a stray '"' would have merged with the next (QuoteCheck)
                 known = row.cells  # the cells before its stray quote (see readers.LineError)
                 rid = rid_of([*known, *[""] * (width - len(known))]) if len(known) <= width else ""
-                writer.write_other(n + 1, rid, error_outcome(row.message))
+                message = row.message if row.nul is None else _nul_message(row.nul, plan.headers)
+                writer.write_other(n + 1, "" if "\x00" in rid else rid, error_outcome(message))
                 return None, n + 1
             if not row:
                 return None, n  # a blank line is not a record
@@ -771,7 +774,8 @@ class Batch:
                 n += 1
                 if isinstance(rec, BadRecord):
                     writer.begin()
-                    writer.write_other(n, rec.rid or self._bad_record_id(rec, preset, src), error_outcome(rec.message))
+                    bad_id = rec.rid or self._bad_record_id(rec, preset, src)
+                    writer.write_other(n, "" if "\x00" in bad_id else bad_id, error_outcome(rec.message))
                     continue
                 keys = tuple(rec)
                 entry = plans.get(keys)
@@ -1019,6 +1023,14 @@ class _KeySet:
     plan: Plan
     seen: int = 0  # records scored the plain way
     loop: Callable[..., int] | None = None  # compiled once COMPILE_AFTER records had these keys
+
+
+def _nul_message(nul: tuple[str, int, str], headers: tuple[str, ...]) -> str:
+    """The error row of a record holding a NUL (see readers.LineError.nul): its cell's column named by its
+    title (a cell past the header's: by its number)."""
+    where, k, cell = nul
+    column = headers[k] if k < len(headers) and headers[k].strip() else str(k + 1)
+    return nul_in_cell(nul_column(where, column, cell))
 
 
 def _check_headers(name: str, columns: list[Column]) -> None:

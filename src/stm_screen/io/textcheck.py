@@ -79,4 +79,11 @@ def inspect(head: bytes, what: str = "text file") -> Finding | None:
     at = sample.index(0)
     line = sample[:at].count(b"\n") + 1
     col = at - (sample.rfind(b"\n", 0, at) + 1) + 1
+    return located_nul(line, col, what)
+
+
+def located_nul(line: int, col: int, what: str = "text file") -> Finding:
+    """A stray NUL at ``line``, ``col`` (1-based), said as :func:`inspect` says it (a survey export's
+    reader says so of a NUL in its header, found later than the first bytes)."""
+    what = what if what in _NUL else "text file"
     return Finding(L_(_NUL[what], line=line, col=col), line, col)
