@@ -101,10 +101,18 @@ def test_a_nul_is_located(tmp_path: Path) -> None:
 
 
 def test_a_nul_in_a_batch_export_is_located(tmp_path: Path) -> None:
+    """A NUL in a record: that record's error row names its line and column, and the run goes on (exit 1);
+    in the header: the file is refused, the NUL located (tests/test_nul_cells.py: every format)."""
     export = tmp_path / "in.csv"
-    export.write_bytes(b"id,months,stiff,areas,neck_level,fever\nA1,4\x00,yes,back,,no\n")
-    r = runner.invoke(app, ["batch", str(export), "--rules", str(ROOT / "tests" / "data" / "minimal.yaml")])
-    assert r.exit_code == 1 and f"{export}:2: a NUL character (byte 0) at line 2, column 5" in r.stderr
+    rules = str(ROOT / "tests" / "data" / "minimal.yaml")
+    export.write_bytes(b"id,months,stiff,areas,neck_level,fever\nA1,4\x00,yes,back,,no\nA2,4,yes,back,,no\n")
+    r = runner.invoke(app, ["batch", str(export), "--rules", rules])
+    assert r.exit_code == 1 and "\x00" not in r.stdout
+    assert f"A1,error,,,,,,,,\"{export}:2 (column 'months'): a NUL character (byte 0) in a cell" in r.stdout
+    assert "\n2,A2," in r.stdout
+    export.write_bytes(b"id,mon\x00ths,stiff,areas,neck_level,fever\nA1,4,yes,back,,no\n")
+    r = runner.invoke(app, ["batch", str(export), "--rules", rules])
+    assert r.exit_code == 1 and f"{export}:1: a NUL character (byte 0) at line 1, column 7" in r.stderr
 
 
 @pytest.mark.parametrize(
