@@ -94,7 +94,7 @@ def _export(tmp_path: Path, name: str, data: bytes) -> Path:
     [
         ("arr.json", b'[{"night_pain": "no"},\n{bad]\n', ":2: JSON no válido"),
         ("bin.csv", bytes(range(1, 9)) * 64 + b"\x00" * 64, "es un archivo binario, no una exportación de encuestas"),
-        ("nul.csv", b"id,night_pain\nA1,n\x00o\n", "un carácter NUL (byte 0) en la línea 2, columna 5"),
+        ("nul.csv", b"id,night\x00_pain\nA1,no\n", "un carácter NUL (byte 0) en la línea 1, columna 9"),  # (the header)
         ("u16.csv", "id,night_pain\nA1,no\n".encode("utf-16-le"), "parece texto UTF-16 sin marca de orden de bytes"),
         ("u32.csv", "id,night_pain\n".encode("utf-32"), "el archivo es texto UTF-32"),
         ("wide.csv", (",".join(f"c{i}" for i in range(10_050)) + "\n").encode(), "el encabezado tiene más de 10,000 columnas"),

@@ -285,10 +285,11 @@ def _nul_row(row: list[str], name: str, last: int) -> LineError:
     from stm_screen.io.textcheck import located_nul
 
     found = located_nul(first, col, "survey export")
+    where = f"{name}:{first}"
     return LineError(
-        L_("{where}: {message}", where=f"{name}:{first}", message=found.message),
+        L_("{where}: {message}", where=where, message=found.message),
         cells=[cell if "\x00" not in cell else "" for cell in row],
-        nul=(f"{name}:{first}", k, ""),
+        nul=(where, k, ""),
     )
 
 
@@ -2997,8 +2998,9 @@ def _flagged(name: str, number: int, flag: tuple[str, str], row: list[str]) -> L
 
         at = _nul_cell(row) or 0
         found = located_nul(number, at + 1, "survey export")
+        where = f"{name}:{number} ({cell})"
         return LineError(
-            L_("{where}: {message}", where=f"{name}:{number} ({cell})", message=found.message),
+            L_("{where}: {message}", where=where, message=found.message),
             cells=[c if len(c) <= MAX_CELL and "\x00" not in c else "" for c in row],
             nul=(f"{name}:{number}", at, cell),
         )
