@@ -62,17 +62,19 @@ def peak_rss_kb(args: list[str]) -> int:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in KiB on Linux")
 def test_memory_is_flat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The default install (no [fast] extra: the exact reader) stays under 100 MB."""
+    """The default install (no [fast] extra: the exact reader) stays under 100 MB, and flat: the scorer's
+    memos fill up to their budget (scoring.MAX_MEMO_BYTES) over the first records of varied answers (about
+    30 MB with the bundled rules of 2.4.2), then the memory does not grow with the file."""
     monkeypatch.setenv("STM_SCREEN_FAST", "0")
     small, big = tmp_path / "small.csv", tmp_path / "big.csv"
-    make_input(small, 2_000)
-    make_input(big, 200_000)
+    make_input(small, 100_000)
+    make_input(big, 300_000)
     rss_small = peak_rss_kb([*CMD, "batch", str(small), "-o", str(tmp_path / "a.csv")])
     rss_big = peak_rss_kb([*CMD, "batch", str(big), "-o", str(tmp_path / "b.csv")])
     assert rss_big < 100 * 1024, rss_big
-    assert rss_big - rss_small < 20 * 1024, (rss_small, rss_big)  # 100x the records, not 100x the memory
+    assert rss_big - rss_small < 10 * 1024, (rss_small, rss_big)  # 3x the records, not 3x the memory
     with (tmp_path / "b.csv").open(encoding="utf-8") as f:
-        assert sum(1 for _ in f) == 200_001
+        assert sum(1 for _ in f) == 300_001
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss in KiB on Linux")

@@ -1454,8 +1454,8 @@ def _scan_bytes(handle: IO[bytes], nul: bytes = b"") -> tuple[bool, bool]:
         size = os.fstat(fd).st_size
         if size == 0:
             return False, False
+        holds = bool(nul) and _file_holds(fd, size, (b"\x00", nul))
         with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as view:
-            holds = bool(nul) and (view.find(b"\x00") >= 0 or (nul != b"\x00" and view.find(nul) >= 0))
             if view.find(b'"') >= 0:
                 return True, holds
             from stm_screen.batch import parallel
@@ -1464,6 +1464,24 @@ def _scan_bytes(handle: IO[bytes], nul: bytes = b"") -> tuple[bool, bool]:
             return cr, holds
     except (OSError, ValueError):
         return True, True
+
+
+def _file_holds(fd: int, size: int, needles: tuple[bytes, ...]) -> bool:
+    """Whether the file holds one of ``needles``, read in blocks (a search in C over each): a search over a
+    mapping of the whole file would keep each page it touched as the process's own memory (the peak of a
+    large file grew by its size)."""
+    overlap = max(len(n) for n in needles) - 1
+    pos = 0
+    while pos < size:
+        block = os.pread(fd, 1 << 20, pos)
+        if not block:
+            break
+        if any(n in block for n in needles):
+            return True
+        if len(block) <= overlap:
+            break
+        pos += len(block) - overlap
+    return False
 
 
 _LONE_CR = re.compile(rb"\r(?!\n)")
