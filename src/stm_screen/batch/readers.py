@@ -1439,11 +1439,11 @@ MAX_CR_CUTS = 8  # CRs alone that may cut one record into lines (see QuoteCheck.
 
 def _scan_bytes(handle: IO[bytes], nul: bytes = b"") -> tuple[bool, bool]:
     """Whether a regular file may hold quotes, and a NUL byte (``nul``, when given: what stands for one,
-    b"\\x00" or also JSON's escape of it), each told by a memchr over the file (one mapping of it), far
-    cheaper than looking at its rows. Quotes: False only when the file holds no '"' byte at all: then no
-    quoted cell can swallow a line, and its rows need no :class:`QuoteCheck`; nor, in a file read ahead
-    (see open_csv), a CR alone before the last line: it may cut a record in two (see
-    QuoteCheck._cr_merge). Anything but a regular file may hold either."""
+    b"\\x00" or also JSON's escape of it), each told by a memchr over the file, far cheaper than looking
+    at its rows. Quotes: False only when the file holds no '"' byte at all: then no quoted cell can
+    swallow a line, and its rows need no :class:`QuoteCheck`; nor, in a file read ahead (see open_csv), a
+    CR alone before the last line: it may cut a record in two (see QuoteCheck._cr_merge). Anything but a
+    regular file may hold either."""
     import mmap
 
     raw = getattr(handle, "raw", None)
@@ -1451,10 +1451,10 @@ def _scan_bytes(handle: IO[bytes], nul: bytes = b"") -> tuple[bool, bool]:
     if fd is None:
         return True, True
     try:
+        holds = bool(nul) and _file_holds(fd, tuple(dict.fromkeys((b"\x00", nul))))
         size = os.fstat(fd).st_size
         if size == 0:
-            return False, False
-        holds = bool(nul) and _file_holds(fd, size, (b"\x00", nul))
+            return False, holds
         with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as view:
             if view.find(b'"') >= 0:
                 return True, holds
@@ -1466,21 +1466,20 @@ def _scan_bytes(handle: IO[bytes], nul: bytes = b"") -> tuple[bool, bool]:
         return True, True
 
 
-def _file_holds(fd: int, size: int, needles: tuple[bytes, ...]) -> bool:
-    """Whether the file holds one of ``needles``, read in blocks (a search in C over each): a search over a
-    mapping of the whole file would keep each page it touched as the process's own memory (the peak of a
-    large file grew by its size)."""
-    overlap = max(len(n) for n in needles) - 1
+def _file_holds(fd: int, needles: tuple[bytes, ...], block: int = 1 << 20) -> bool:
+    """Does a regular file hold any of these byte strings (a NUL byte; JSON's escape of one, which starts
+    with a backslash)? Read a block at a time (each overlapping the next by a needle's length, less one),
+    so that no more of the file is in memory at once (a whole mapping of it would be, once searched to its
+    end); a needle that starts with a backslash is looked for only in a block holding one (a memchr)."""
+    keep = max(map(len, needles)) - 1
     pos = 0
-    while pos < size:
-        block = os.pread(fd, 1 << 20, pos)
-        if not block:
-            break
-        if any(n in block for n in needles):
-            return True
-        if len(block) <= overlap:
-            break
-        pos += len(block) - overlap
+    while data := os.pread(fd, block + keep, pos):
+        for needle in needles:
+            if (needle[:1] != b"\\" or b"\\" in data) and needle in data:
+                return True
+        if len(data) <= keep:
+            return False
+        pos += len(data) - keep
     return False
 
 
