@@ -128,11 +128,20 @@ def test_terminate_or_hangup_leaves_no_file(tmp_path: Path, sig: signal.Signals)
     assert list(out_dir.iterdir()) == []
 
 
+def _run_with(tmp_path: Path, sitecustomize: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "sitecustomize.py").write_text(sitecustomize, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT / "src")])}
+    return subprocess.run([*CMD, *args], capture_output=True, text=True, env=env, check=False, timeout=60)
+
+
 def test_an_interrupt_inside_generated_code_still_exits_130(tmp_path: Path) -> None:
     """Ctrl-C can land while a module being imported runs generated code (a dataclass's ``__init__`` is
     made from a string). CPython remembers such an interrupt even once the command handled it, and under
     ``python -m`` then ended the process by SIGINT (-2) instead of the documented 130 (seen under load)."""
-    (tmp_path / "sitecustomize.py").write_text(
+    src = tmp_path / "in.csv"
+    make_input(src, 3)
+    done = _run_with(
+        tmp_path,
         "import stm_screen.cli.errors as errors\n"
         "def guard(fn):\n"
         "    def body(*args, **kwargs):\n"
@@ -140,21 +149,11 @@ def test_an_interrupt_inside_generated_code_still_exits_130(tmp_path: Path) -> N
         "    return errors.__dict__['_real_guard'](body)\n"
         "errors._real_guard = errors.guard\n"
         "errors.guard = guard\n",
-        encoding="utf-8",
+        ["batch", str(src)],
     )
-    src = tmp_path / "in.csv"
-    make_input(src, 3)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT / "src")])}
-    done = subprocess.run([*CMD, "batch", str(src)], capture_output=True, text=True, env=env, check=False)
     assert "stm-screen: interrupted" in done.stderr
     assert "Traceback" not in done.stderr
     assert done.returncode == 130
-
-
-def _run_with(tmp_path: Path, sitecustomize: str, args: list[str]) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "sitecustomize.py").write_text(sitecustomize, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT / "src")])}
-    return subprocess.run([*CMD, *args], capture_output=True, text=True, env=env, check=False, timeout=60)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
